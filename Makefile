@@ -1,0 +1,122 @@
+# SuperVM build. Sources are discovered, not listed: every src/**/*.c except src/cli goes into
+# build/libsupervm.a; every tests/unit/test_*.c is its own Criterion binary; every
+# tests/fuzz/fuzz_*.c is a libFuzzer target; every bench/bench_*.c a benchmark binary.
+# Feature areas add their own targets in mk/*.mk (included at the end).
+
+CC       ?= clang
+ifeq ($(origin CC),default)
+CC       := clang
+endif
+OPT      ?= -O2
+CSTD     := -std=c17 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS_BASE := $(CSTD) $(WARN) -g -Iinclude -Isrc -MMD -MP -pthread
+CFLAGS   ?= $(OPT)
+LIBS     := -lsodium -lcrypto -llmdb -levent -levent_pthreads -ljansson -lpthread -lm
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+B        := build
+SRC      := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC  := $(shell find src/cli -name '*.c' 2>/dev/null | sort)
+TESTS    := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+FUZZ     := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+BENCHES  := $(patsubst bench/%.c,%,$(sort $(wildcard bench/bench_*.c)))
+TESTLIB  := $(sort $(wildcard tests/lib/*.c))
+
+OBJ      := $(SRC:%.c=$(B)/obj/%.o)
+ASAN_OBJ := $(SRC:%.c=$(B)/asan/obj/%.o)
+FUZZ_OBJ := $(SRC:%.c=$(B)/fuzzobj/%.o)
+
+.PHONY: all deps test test-unit test-asan fuzz bench clean lint format
+all: $(B)/libsupervm.a $(if $(CLI_SRC),$(B)/supervm) $(TESTS:%=$(B)/tests/%) $(BENCHES:%=$(B)/bench/%)
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -c $< -o $@
+
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -O1 $(SAN) -c $< -o $@
+
+$(B)/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(B)/libsupervm.a: $(OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/asan/libsupervm.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzz/libsupervm.a: $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/supervm: $(CLI_SRC:%.c=$(B)/obj/%.o) $(B)/libsupervm.a
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(TESTLIB) $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ $< $(TESTLIB) $(B)/libsupervm.a -lcriterion $(LIBS)
+
+$(B)/asan/tests/%: tests/unit/%.c $(TESTLIB) $(B)/asan/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -O1 $(SAN) -Itests -o $@ $< $(TESTLIB) $(B)/asan/libsupervm.a -lcriterion $(LIBS)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libsupervm.a
+	@mkdir -p $(@D)
+	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer,address,undefined -Itests -o $@ $< $(B)/fuzz/libsupervm.a $(LIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Ibench -o $@ $< $(B)/libsupervm.a $(LIBS)
+
+# Unit tests, plain and under ASan+UBSan. Each runner prints "N passed, N failed" per suite;
+# tests/summary.sh adds up every suite's line into the one closing line.
+test-unit: $(TESTS:%=$(B)/tests/%)
+	@bash tests/run_unit.sh $(B)/tests $(TESTS) | tee $(B)/test-unit.log
+
+test-asan: $(TESTS:%=$(B)/asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  bash tests/run_unit.sh $(B)/asan/tests $(TESTS) | tee $(B)/test-asan.log
+
+# Other areas append to TEST_STEPS (each a make target that writes $(B)/<name>.log with a
+# "N passed, N failed" line) from their mk/*.mk.
+TEST_STEPS := test-unit test-asan
+
+FUZZ_SECONDS ?= 20
+fuzz: $(FUZZ:%=$(B)/fuzz/%)
+	@for f in $(FUZZ); do \
+	  echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p $(B)/fuzz/corpus/$$f; \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    $(B)/fuzz/corpus/$$f $$( [ -d tests/fuzz/seeds/$$f ] && echo tests/fuzz/seeds/$$f ) \
+	    2>&1 | tail -n 4 || exit 1; \
+	done
+
+bench: $(BENCHES:%=$(B)/bench/%)
+	@for b in $(BENCHES); do echo "== $$b"; $(B)/bench/$$b || exit 1; done
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 -Iinclude -Isrc src
+
+format:
+	clang-format -i $$(find src include tests bench -name '*.[ch]')
+
+clean:
+	rm -rf $(B)
+
+-include $(wildcard mk/*.mk)
+
+# `make test` runs every step (later ones too when one fails) and ends with one summary line.
+test:
+	@rc=0; for t in $(TEST_STEPS); do $(MAKE) --no-print-directory $$t || rc=1; done; \
+	  bash tests/summary.sh $(TEST_STEPS:%=$(B)/%.log); s=$$?; [ $$rc -eq 0 ] && exit $$s || exit 1
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,249 @@
+/* SuperVM base layer: error codes, byte buffers, arenas, a hash map, varints, hex, logging,
+ * a monotonic clock and a fixed-size thread pool. Every other layer builds on these; nothing
+ * here knows about chains, transactions or state.
+ *
+ * Conventions: functions that can fail return int — 0 on success or a negative SVM_E… code —
+ * and never abort on bad input. Sizes are size_t, counts carry their unit last in the name. */
+#ifndef SUPERVM_BASE_H
+#define SUPERVM_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/* Error codes. 0 is success; every failure is negative. svm_strerror names each one. */
+enum {
+	SVM_OK = 0,
+	SVM_ENOMEM = -1,      /* allocation failed or a named memory limit was reached */
+	SVM_EINVAL = -2,      /* an argument is out of its documented domain */
+	SVM_EDECODE = -3,     /* bytes are not a canonical encoding (truncated, trailing, non-minimal) */
+	SVM_ELIMIT = -4,      /* a named size, count or depth limit was exceeded */
+	SVM_ENOTFOUND = -5,   /* the key, object or block does not exist */
+	SVM_EEXIST = -6,      /* the key, object or transaction already exists */
+	SVM_EIO = -7,         /* the operating system or LMDB reported an I/O failure */
+	SVM_ESIG = -8,        /* a signature does not verify */
+	SVM_ECHAIN = -9,      /* wrong chain id */
+	SVM_ENONCE = -10,     /* nonce already used or out of order */
+	SVM_EEXPIRED = -11,   /* transaction past its expiry height */
+	SVM_EFUNDS = -12,     /* balance does not cover the amount or fee */
+	SVM_EOVERFLOW = -13,  /* checked integer arithmetic overflowed */
+	SVM_EACCESS = -14,    /* an object was touched outside the declared access set */
+	SVM_EVERSION = -15,   /* an input object is not at the declared version */
+	SVM_EFEE = -16,       /* the fee limit does not cover the fee */
+	SVM_EPROOF = -17,     /* a Merkle or state proof does not verify */
+	SVM_ETRAP = -18,      /* a WebAssembly trap */
+	SVM_EGAS = -19,       /* out of gas (steps) */
+	SVM_EVALIDATE = -20,  /* a well-formed module or block fails validation */
+	SVM_EUNSUPPORTED = -21, /* a valid but unsupported feature, tag or scheme */
+	SVM_ESTATE = -22,     /* the call is not valid in the object's current state */
+	SVM_EBUSY = -23,      /* a resource is full or in use; try again later */
+	SVM_EABORT = -24,     /* execution was aborted by the program itself */
+	SVM_EPERM = -25,      /* the caller is not allowed to do this */
+	SVM_E_LAST = -25
+};
+
+/* Returns a static, human-readable name for an error code (never NULL). */
+const char *svm_strerror(int err);
+
+/* An error with context. Callers own it (usually on the stack); functions that accept a
+ * svm_error_t * may be passed NULL when the caller does not want a message. */
+#define SVM_ERROR_MSG_MAX 256
+typedef struct {
+	int code;
+	char msg[SVM_ERROR_MSG_MAX];
+} svm_error_t;
+
+/* Fills err (if not NULL) with code and a printf-style message; returns code so a caller can
+ * write `return svm_error_set(err, SVM_EDECODE, "bad tag %u", t);`. */
+int svm_error_set(svm_error_t *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --------------------------------------------------------- checked math */
+
+/* Checked u64 arithmetic: return false (and leave *out unspecified) on overflow/underflow. */
+static inline bool svm_add_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_add_overflow(a, b, out);
+}
+static inline bool svm_sub_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_sub_overflow(a, b, out);
+}
+static inline bool svm_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_mul_overflow(a, b, out);
+}
+
+/* Little- and big-endian fixed-width loads and stores (alignment-free). */
+static inline void svm_put_u64le(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t svm_get_u64le(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+	return v;
+}
+static inline void svm_put_u64be(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) p[7 - i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t svm_get_u64be(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+	return v;
+}
+
+/* ------------------------------------------------------------- buffers */
+
+/* A growable byte buffer. Zero-initialise ({0}) before first use; svm_buf_free releases it.
+ * Growth is bounded by cap_max when non-zero (SVM_ELIMIT past it). Not thread-safe. */
+typedef struct {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	size_t cap_max; /* 0 = unbounded */
+} svm_buf_t;
+
+int svm_buf_reserve(svm_buf_t *b, size_t extra);           /* ensure room for extra bytes */
+int svm_buf_append(svm_buf_t *b, const void *p, size_t n); /* append n bytes */
+int svm_buf_push(svm_buf_t *b, uint8_t byte);               /* append one byte */
+int svm_buf_printf(svm_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void svm_buf_reset(svm_buf_t *b); /* len = 0, keeps the allocation */
+void svm_buf_free(svm_buf_t *b);  /* releases memory; b is zeroed */
+
+/* A bounded reader over a byte slice, used by every decoder. Reads past the end fail with
+ * SVM_EDECODE and leave the position unchanged. */
+typedef struct {
+	const uint8_t *p;
+	size_t len;
+	size_t pos;
+} svm_reader_t;
+
+static inline svm_reader_t svm_reader(const void *p, size_t len)
+{
+	svm_reader_t r = {(const uint8_t *)p, len, 0};
+	return r;
+}
+static inline size_t svm_reader_left(const svm_reader_t *r) { return r->len - r->pos; }
+int svm_reader_bytes(svm_reader_t *r, size_t n, const uint8_t **out); /* borrow n bytes */
+int svm_reader_copy(svm_reader_t *r, void *dst, size_t n);            /* copy n bytes */
+int svm_reader_u8(svm_reader_t *r, uint8_t *out);
+
+/* -------------------------------------------------------------- varint */
+
+/* Unsigned LEB128, canonical: at most 10 bytes, minimal (no redundant 0x80/0x00 tail), and the
+ * 10th byte may only carry the top bit of a u64. */
+#define SVM_VARINT_MAX 10
+size_t svm_varint_size(uint64_t v);                 /* bytes svm_varint_put will write */
+size_t svm_varint_put(uint8_t *out, uint64_t v);    /* writes, returns bytes written */
+int svm_varint_append(svm_buf_t *b, uint64_t v);    /* appends to a buffer */
+int svm_varint_read(svm_reader_t *r, uint64_t *out); /* SVM_EDECODE on non-canonical input */
+
+/* ----------------------------------------------------------------- hex */
+
+/* Lower-case hex. out must hold 2*n+1 bytes; always NUL-terminated. */
+void svm_hex_encode(char *out, const void *in, size_t n);
+/* Decodes exactly 2*n hex digits (either case, optional "0x" prefix) into out[n].
+ * Returns SVM_EDECODE on a bad digit or length mismatch. */
+int svm_hex_decode(void *out, size_t n, const char *in);
+/* Decodes a hex string of any even length into buf (appended). SVM_EDECODE on bad input,
+ * SVM_ELIMIT past max_bytes. */
+int svm_hex_decode_buf(svm_buf_t *buf, const char *in, size_t max_bytes);
+
+/* --------------------------------------------------------------- arena */
+
+/* A bump allocator freed all at once. Allocations are 16-byte aligned and zero-filled.
+ * bytes_max bounds the total (SVM_ENOMEM, i.e. NULL, past it). Not thread-safe. */
+typedef struct svm_arena_chunk svm_arena_chunk_t;
+typedef struct {
+	svm_arena_chunk_t *head;
+	size_t bytes_used;
+	size_t bytes_max; /* 0 = unbounded */
+} svm_arena_t;
+
+void svm_arena_init(svm_arena_t *a, size_t bytes_max);
+void *svm_arena_alloc(svm_arena_t *a, size_t n);   /* NULL on exhaustion */
+void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n);
+void svm_arena_reset(svm_arena_t *a);              /* frees every chunk but keeps the bound */
+
+/* ------------------------------------------------------------- hash map */
+
+/* An open-addressing hash map from byte-string keys to void * values. Keys are copied into
+ * the map; values are the caller's. Iteration order is unspecified and must never reach a
+ * consensus output: use svm_map_sorted_keys. Not thread-safe. */
+typedef struct {
+	uint8_t *key; /* NULL = empty slot */
+	uint32_t key_len;
+	uint32_t hash;
+	void *value;
+} svm_map_slot_t;
+
+typedef struct {
+	svm_map_slot_t *slots;
+	size_t cap;   /* power of two */
+	size_t count; /* live entries */
+	size_t tomb;  /* deleted markers */
+} svm_map_t;
+
+void svm_map_init(svm_map_t *m);
+void svm_map_free(svm_map_t *m); /* frees keys and slots, not values */
+/* Returns the value slot for key (creating it with *value = NULL when absent). *created tells
+ * which, if not NULL. NULL on allocation failure. */
+void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created);
+void *svm_map_get(const svm_map_t *m, const void *key, size_t key_len); /* NULL if absent */
+bool svm_map_has(const svm_map_t *m, const void *key, size_t key_len);
+bool svm_map_del(svm_map_t *m, const void *key, size_t key_len); /* true if it was there */
+/* Iterates live slots: start with *i = 0; returns NULL when done. */
+svm_map_slot_t *svm_map_next(const svm_map_t *m, size_t *i);
+/* Fills a malloc'd array (caller frees) with the live slots sorted by key bytes (memcmp, then
+ * length), *n receives the count. Returns SVM_ENOMEM on failure. */
+int svm_map_sorted(const svm_map_t *m, svm_map_slot_t ***out, size_t *n);
+
+/* ------------------------------------------------------------- logging */
+
+typedef enum { SVM_LOG_DEBUG, SVM_LOG_INFO, SVM_LOG_WARN, SVM_LOG_ERROR } svm_log_level_t;
+void svm_log_set_level(svm_log_level_t level); /* default INFO; thread-safe */
+void svm_log(svm_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define svm_log_debug(...) svm_log(SVM_LOG_DEBUG, __VA_ARGS__)
+#define svm_log_info(...) svm_log(SVM_LOG_INFO, __VA_ARGS__)
+#define svm_log_warn(...) svm_log(SVM_LOG_WARN, __VA_ARGS__)
+#define svm_log_error(...) svm_log(SVM_LOG_ERROR, __VA_ARGS__)
+
+/* --------------------------------------------------------------- clock */
+
+/* Monotonic nanoseconds. Never used inside execution (see DESIGN.md determinism rules). */
+uint64_t svm_clock_ns(void);
+/* Wall-clock milliseconds since the Unix epoch, for block timestamps chosen by a proposer. */
+uint64_t svm_clock_wall_ms(void);
+
+/* ---------------------------------------------------------- thread pool */
+
+/* A fixed set of worker threads running submitted jobs FIFO. Thread-safe to submit from any
+ * thread; svm_pool_wait blocks until every submitted job has finished. */
+typedef struct svm_pool svm_pool_t;
+typedef void (*svm_pool_fn)(void *arg);
+
+#define SVM_POOL_THREADS_MAX 256
+int svm_pool_new(svm_pool_t **out, unsigned threads); /* 1..SVM_POOL_THREADS_MAX */
+int svm_pool_submit(svm_pool_t *p, svm_pool_fn fn, void *arg);
+void svm_pool_wait(svm_pool_t *p);
+unsigned svm_pool_threads(const svm_pool_t *p);
+void svm_pool_free(svm_pool_t *p); /* waits for running jobs, joins, frees */
+
+/* Runs fn(arg, worker_index) on up to `threads` threads at once (the caller's thread is index 0)
+ * and returns when all return. If the OS refuses a thread, fewer workers run (logged), so fn
+ * must finish the work with any number of workers — it is the building block for executors
+ * that pull from their own shared work queues. SVM_EINVAL if threads is 0 or too large. */
+typedef void (*svm_par_fn)(void *arg, unsigned worker);
+int svm_par_run(unsigned threads, svm_par_fn fn, void *arg);
+
+/* Number of online CPUs (at least 1). */
+unsigned svm_cpu_count(void);
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages SuperVM needs to build, test, fuzz and benchmark.
+# Idempotent: packages already present are skipped without touching the network.
+set -euo pipefail
+
+PKGS=(
+  build-essential make pkg-config
+  clang lld llvm libclang-rt-dev
+  libsodium-dev libssl-dev liblmdb-dev libevent-dev libjansson-dev libcriterion-dev
+  wabt valgrind curl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

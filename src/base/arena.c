@@ -1,0 +1,62 @@
+/* A bump allocator: chunks are malloc'd as needed and freed together by svm_arena_reset. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/base.h"
+
+#define CHUNK_MIN (64 * 1024)
+
+struct svm_arena_chunk {
+	svm_arena_chunk_t *next;
+	size_t used;
+	size_t cap;
+	_Alignas(16) uint8_t data[];
+};
+
+void svm_arena_init(svm_arena_t *a, size_t bytes_max)
+{
+	a->head = NULL;
+	a->bytes_used = 0;
+	a->bytes_max = bytes_max;
+}
+
+void *svm_arena_alloc(svm_arena_t *a, size_t n)
+{
+	size_t need = (n + 15) & ~(size_t)15;
+	if (need < n) return NULL;
+	if (a->bytes_max && (need > a->bytes_max || a->bytes_used > a->bytes_max - need)) return NULL;
+	svm_arena_chunk_t *c = a->head;
+	if (c == NULL || c->cap - c->used < need) {
+		size_t cap = need > CHUNK_MIN ? need : CHUNK_MIN;
+		c = malloc(sizeof(*c) + cap);
+		if (c == NULL) return NULL;
+		c->next = a->head;
+		c->used = 0;
+		c->cap = cap;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	a->bytes_used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n)
+{
+	void *q = svm_arena_alloc(a, n ? n : 1);
+	if (q && n) memcpy(q, p, n);
+	return q;
+}
+
+void svm_arena_reset(svm_arena_t *a)
+{
+	svm_arena_chunk_t *c = a->head;
+	while (c) {
+		svm_arena_chunk_t *next = c->next;
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+	a->bytes_used = 0;
+}

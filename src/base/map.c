@@ -1,0 +1,159 @@
+/* Open-addressing hash map (linear probing, tombstones) from byte keys to pointers.
+ * The hash is FNV-1a mixed with a final avalanche; it is never part of any output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/base.h"
+
+#define TOMB ((uint8_t *)(uintptr_t)1)
+
+static uint32_t hash_bytes(const void *key, size_t n)
+{
+	const uint8_t *p = key;
+	uint64_t h = 0xcbf29ce484222325ull;
+	if (n >= 8) { /* ids are hashes already: their first 8 bytes are enough entropy */
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h ^= w * 0x9e3779b97f4a7c15ull;
+	}
+	for (size_t i = n >= 8 ? 8 : 0; i < n && i < 64; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+	h ^= n;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+void svm_map_init(svm_map_t *m) { memset(m, 0, sizeof(*m)); }
+
+void svm_map_free(svm_map_t *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key && m->slots[i].key != TOMB) free(m->slots[i].key);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+static bool slot_is(const svm_map_slot_t *s, const void *key, size_t n, uint32_t h)
+{
+	return s->key != TOMB && s->hash == h && s->key_len == n && memcmp(s->key, key, n) == 0;
+}
+
+static int grow(svm_map_t *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	if (m->count * 4 < m->cap) cap = m->cap; /* mostly tombstones: rehash in place */
+	svm_map_slot_t *slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < m->cap; i++) {
+		svm_map_slot_t *s = &m->slots[i];
+		if (s->key == NULL || s->key == TOMB) continue;
+		size_t j = s->hash & (cap - 1);
+		while (slots[j].key) j = (j + 1) & (cap - 1);
+		slots[j] = *s;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	m->tomb = 0;
+	return 0;
+}
+
+void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created)
+{
+	if (key_len > UINT32_MAX) return NULL;
+	if ((m->count + m->tomb + 1) * 4 > m->cap * 3 && grow(m)) return NULL;
+	uint32_t h = hash_bytes(key, key_len);
+	size_t i = h & (m->cap - 1);
+	svm_map_slot_t *free_slot = NULL;
+	for (;;) {
+		svm_map_slot_t *s = &m->slots[i];
+		if (s->key == NULL) break;
+		if (s->key == TOMB) {
+			if (!free_slot) free_slot = s;
+		} else if (slot_is(s, key, key_len, h)) {
+			if (created) *created = false;
+			return &s->value;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	svm_map_slot_t *s = free_slot ? free_slot : &m->slots[i];
+	uint8_t *k = malloc(key_len ? key_len : 1);
+	if (k == NULL) return NULL;
+	if (key_len) memcpy(k, key, key_len);
+	if (s->key == TOMB) m->tomb--;
+	s->key = k;
+	s->key_len = (uint32_t)key_len;
+	s->hash = h;
+	s->value = NULL;
+	m->count++;
+	if (created) *created = true;
+	return &s->value;
+}
+
+static svm_map_slot_t *find(const svm_map_t *m, const void *key, size_t key_len)
+{
+	if (m->cap == 0) return NULL;
+	uint32_t h = hash_bytes(key, key_len);
+	size_t i = h & (m->cap - 1);
+	for (;;) {
+		svm_map_slot_t *s = &m->slots[i];
+		if (s->key == NULL) return NULL;
+		if (slot_is(s, key, key_len, h)) return s;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+void *svm_map_get(const svm_map_t *m, const void *key, size_t key_len)
+{
+	svm_map_slot_t *s = find(m, key, key_len);
+	return s ? s->value : NULL;
+}
+
+bool svm_map_has(const svm_map_t *m, const void *key, size_t key_len)
+{
+	return find(m, key, key_len) != NULL;
+}
+
+bool svm_map_del(svm_map_t *m, const void *key, size_t key_len)
+{
+	svm_map_slot_t *s = find(m, key, key_len);
+	if (s == NULL) return false;
+	free(s->key);
+	s->key = TOMB;
+	s->value = NULL;
+	m->count--;
+	m->tomb++;
+	return true;
+}
+
+svm_map_slot_t *svm_map_next(const svm_map_t *m, size_t *i)
+{
+	while (*i < m->cap) {
+		svm_map_slot_t *s = &m->slots[(*i)++];
+		if (s->key && s->key != TOMB) return s;
+	}
+	return NULL;
+}
+
+static int cmp_slots(const void *a, const void *b)
+{
+	const svm_map_slot_t *x = *(svm_map_slot_t *const *)a, *y = *(svm_map_slot_t *const *)b;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(x->key, y->key, n);
+	if (c) return c;
+	return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+int svm_map_sorted(const svm_map_t *m, svm_map_slot_t ***out, size_t *n)
+{
+	svm_map_slot_t **v = malloc((m->count ? m->count : 1) * sizeof(*v));
+	if (v == NULL) return SVM_ENOMEM;
+	size_t k = 0, i = 0;
+	svm_map_slot_t *s;
+	while ((s = svm_map_next(m, &i))) v[k++] = s;
+	qsort(v, k, sizeof(*v), cmp_slots);
+	*out = v;
+	*n = k;
+	return 0;
+}

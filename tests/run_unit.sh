@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs each Criterion test binary in DIR, prints its failures and a per-binary count, then one
+# closing line "unit: N passed, N failed". A binary that dies before Criterion's synthesis line
+# counts as one failure. Usage: run_unit.sh DIR NAME...
+set -u
+dir=$1; shift
+pass=0; fail=0
+for t in "$@"; do
+  out=$("$dir/$t" --ascii -j2 2>&1); rc=$?
+  syn=$(printf '%s\n' "$out" | grep -a 'Synthesis:' | tail -n 1)
+  if [ -z "$syn" ]; then
+    printf '%s\n' "$out" | tail -n 30
+    echo "$t: no synthesis line (exit $rc)"; fail=$((fail + 1)); continue
+  fi
+  p=$(printf '%s' "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+  f=$(printf '%s' "$syn" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+  c=$(printf '%s' "$syn" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+  pass=$((pass + p)); fail=$((fail + f + c))
+  if [ $((f + c)) -ne 0 ] || [ $rc -ne 0 ]; then
+    printf '%s\n' "$out" | grep -a -E '\[(FAIL|----)\]|Assertion|failed|ERROR|Sanitizer|seed' | head -n 60
+    [ $((f + c)) -eq 0 ] && fail=$((fail + 1))
+  fi
+  printf '  %-28s %4d passed, %d failed\n' "$t" "$p" $((f + c))
+done
+echo "unit: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,163 @@
+/* Unit tests for the base layer: varints, hex, buffers, arenas, hash map, thread pool. */
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/base.h"
+
+Test(varint, round_trips_boundaries)
+{
+	const uint64_t vals[] = {0, 1, 127, 128, 255, 16383, 16384, UINT32_MAX, (1ull << 63) - 1,
+				 1ull << 63, UINT64_MAX};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		uint8_t b[SVM_VARINT_MAX];
+		size_t n = svm_varint_put(b, vals[i]);
+		cr_assert_eq(n, svm_varint_size(vals[i]));
+		svm_reader_t r = svm_reader(b, n);
+		uint64_t v;
+		cr_assert_eq(svm_varint_read(&r, &v), 0);
+		cr_assert_eq(v, vals[i]);
+		cr_assert_eq(r.pos, n);
+		for (size_t cut = 0; cut < n; cut++) {
+			svm_reader_t t = svm_reader(b, cut);
+			cr_assert_eq(svm_varint_read(&t, &v), SVM_EDECODE, "truncated at %zu", cut);
+			cr_assert_eq(t.pos, 0);
+		}
+	}
+}
+
+Test(varint, rejects_non_minimal_and_overlong)
+{
+	const uint8_t nonmin[] = {0x80, 0x00};
+	const uint8_t nonmin2[] = {0xff, 0x80, 0x00};
+	const uint8_t over[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+	const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00};
+	uint64_t v;
+	svm_reader_t r = svm_reader(nonmin, sizeof nonmin);
+	cr_assert_eq(svm_varint_read(&r, &v), SVM_EDECODE);
+	r = svm_reader(nonmin2, sizeof nonmin2);
+	cr_assert_eq(svm_varint_read(&r, &v), SVM_EDECODE);
+	r = svm_reader(over, sizeof over);
+	cr_assert_eq(svm_varint_read(&r, &v), SVM_EDECODE);
+	r = svm_reader(eleven, sizeof eleven);
+	cr_assert_eq(svm_varint_read(&r, &v), SVM_EDECODE);
+}
+
+Test(hex, round_trip_and_rejects)
+{
+	uint8_t in[4] = {0x00, 0xab, 0x10, 0xff}, out[4];
+	char s[9];
+	svm_hex_encode(s, in, 4);
+	cr_assert_str_eq(s, "00ab10ff");
+	cr_assert_eq(svm_hex_decode(out, 4, "0x00AB10ff"), 0);
+	cr_assert_arr_eq(in, out, 4);
+	cr_assert_eq(svm_hex_decode(out, 4, "00ab10f"), SVM_EDECODE);
+	cr_assert_eq(svm_hex_decode(out, 4, "00ab10fg"), SVM_EDECODE);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_hex_decode_buf(&b, "abc", 10), SVM_EDECODE);
+	cr_assert_eq(svm_hex_decode_buf(&b, "aabbcc", 2), SVM_ELIMIT);
+	cr_assert_eq(svm_hex_decode_buf(&b, "aazz", 10), SVM_EDECODE);
+	cr_assert_eq(b.len, 0, "a failed decode leaves the buffer as it was");
+	cr_assert_eq(svm_hex_decode_buf(&b, "aabb", 10), 0);
+	cr_assert_eq(b.len, 2);
+	svm_buf_free(&b);
+}
+
+Test(buf, bounded_growth)
+{
+	svm_buf_t b = {.cap_max = 100};
+	for (int i = 0; i < 100; i++) cr_assert_eq(svm_buf_push(&b, (uint8_t)i), 0);
+	cr_assert_eq(svm_buf_push(&b, 1), SVM_ELIMIT);
+	cr_assert_eq(b.len, 100);
+	cr_assert_eq(b.data[99], 99);
+	svm_buf_free(&b);
+}
+
+Test(error, every_code_has_a_name)
+{
+	for (int e = 0; e >= SVM_E_LAST; e--) cr_assert_str_neq(svm_strerror(e), "unknown error");
+	cr_assert_str_eq(svm_strerror(1), "unknown error");
+	svm_error_t err;
+	cr_assert_eq(svm_error_set(&err, SVM_EDECODE, "tag %d", 7), SVM_EDECODE);
+	cr_assert_str_eq(err.msg, "tag 7");
+}
+
+Test(arena, aligned_zeroed_and_bounded)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 1 << 20);
+	for (int i = 1; i < 1000; i++) {
+		uint8_t *p = svm_arena_alloc(&a, (size_t)i);
+		cr_assert_not_null(p);
+		cr_assert_eq((uintptr_t)p % 16, 0);
+		for (int j = 0; j < i; j++) cr_assert_eq(p[j], 0);
+		memset(p, 0xee, (size_t)i);
+	}
+	cr_assert_null(svm_arena_alloc(&a, 1 << 20), "past bytes_max");
+	svm_arena_reset(&a);
+	cr_assert_eq(a.bytes_used, 0);
+}
+
+Test(map, matches_a_reference_under_random_ops)
+{
+	unsigned seed = 12345;
+	srand(seed);
+	enum { N = 512 };
+	int ref[N];
+	for (int i = 0; i < N; i++) ref[i] = 0;
+	svm_map_t m;
+	svm_map_init(&m);
+	for (int step = 0; step < 20000; step++) {
+		int k = rand() % N;
+		uint32_t key = (uint32_t)k * 2654435761u;
+		if (rand() % 3 == 0) {
+			bool had = svm_map_del(&m, &key, sizeof key);
+			cr_assert_eq(had, ref[k] != 0, "seed %u step %d", seed, step);
+			ref[k] = 0;
+		} else {
+			void **v = svm_map_put(&m, &key, sizeof key, NULL);
+			cr_assert_not_null(v);
+			*v = (void *)(uintptr_t)(k + 1);
+			ref[k] = k + 1;
+		}
+	}
+	size_t live = 0;
+	for (int k = 0; k < N; k++) {
+		uint32_t key = (uint32_t)k * 2654435761u;
+		cr_assert_eq((uintptr_t)svm_map_get(&m, &key, sizeof key), (uintptr_t)ref[k]);
+		live += ref[k] != 0;
+	}
+	cr_assert_eq(m.count, live);
+	svm_map_slot_t **sorted;
+	size_t n;
+	cr_assert_eq(svm_map_sorted(&m, &sorted, &n), 0);
+	cr_assert_eq(n, live);
+	for (size_t i = 1; i < n; i++) cr_assert(memcmp(sorted[i - 1]->key, sorted[i]->key, 4) < 0);
+	free(sorted);
+	svm_map_free(&m);
+}
+
+static atomic_int counter;
+static void bump(void *arg) { atomic_fetch_add(&counter, (int)(intptr_t)arg); }
+
+Test(pool, runs_every_job_before_wait_returns)
+{
+	svm_pool_t *p;
+	cr_assert_eq(svm_pool_new(&p, 3), 0);
+	atomic_store(&counter, 0);
+	for (int i = 0; i < 1000; i++) cr_assert_eq(svm_pool_submit(p, bump, (void *)(intptr_t)2), 0);
+	svm_pool_wait(p);
+	cr_assert_eq(atomic_load(&counter), 2000);
+	svm_pool_free(p);
+	cr_assert_eq(svm_pool_new(&p, 0), SVM_EINVAL);
+}
+
+static void par_body(void *arg, unsigned worker) { atomic_fetch_add((atomic_int *)arg, 1 << worker); }
+
+Test(pool, par_run_uses_every_worker_index)
+{
+	atomic_int seen = 0;
+	cr_assert_eq(svm_par_run(4, par_body, &seen), 0);
+	cr_assert_eq(atomic_load(&seen), 15);
+}
