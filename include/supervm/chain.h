@@ -1,0 +1,129 @@
+/* SuperVM chain layer: genesis, block building and application, and the read queries a node
+ * serves. A chain owns one LMDB environment (blocks, receipts, state) in its data directory.
+ *
+ * Thread rules: svm_chain_build/svm_chain_apply (the writers) must be called from one thread at a
+ * time; the query functions are safe from any thread concurrently with the writer (each opens
+ * its own LMDB read snapshot). */
+#ifndef SUPERVM_CHAIN_H
+#define SUPERVM_CHAIN_H
+
+#include "supervm/base.h"
+#include "supervm/core.h"
+#include "supervm/crypto.h"
+
+/* ------------------------------------------------------------- genesis */
+
+#define SVM_GENESIS_BALANCES_MAX 100000
+#define SVM_GENESIS_VALIDATORS_MAX 1000
+#define SVM_GENESIS_BYTES_MAX (64u << 20)
+
+/* The fee schedule: fee = a + b·tx_bytes + c·steps + d·mem_bytes, in SWR base units. */
+typedef struct {
+	uint64_t a, b, c, d;
+} svm_fee_params_t;
+
+typedef struct {
+	svm_id_t owner;
+	svm_id_t token;
+	uint64_t amount;
+} svm_genesis_balance_t;
+
+typedef struct {
+	svm_id_t id;
+	uint8_t pubkey[32]; /* Ed25519 */
+	uint64_t stake;
+} svm_genesis_validator_t;
+
+typedef struct {
+	uint64_t chain_id;
+	uint64_t timestamp_ms;
+	svm_fee_params_t fees;
+	bool devnet; /* enables devnet-only conveniences (the faucet key) */
+	size_t n_balances;
+	svm_genesis_balance_t *balances; /* malloc'd; svm_genesis_free releases */
+	size_t n_validators;
+	svm_genesis_validator_t *validators;
+} svm_genesis_t;
+
+/* Parses a genesis JSON file (format in docs/genesis.md). Fills *g (caller frees with
+ * svm_genesis_free). SVM_EDECODE with a message naming the bad field on malformed input. */
+int svm_genesis_load(svm_genesis_t *g, const char *path, svm_error_t *err);
+int svm_genesis_parse(svm_genesis_t *g, const char *json, size_t len, svm_error_t *err);
+/* Writes g as JSON to path (mode 0644, refuses to overwrite). */
+int svm_genesis_save(const svm_genesis_t *g, const char *path, svm_error_t *err);
+void svm_genesis_free(svm_genesis_t *g);
+
+/* Well-known token ids: SHA-256("svm/token" ‖ symbol). */
+void svm_token_swr(svm_id_t *out);
+void svm_token_aic(svm_id_t *out);
+/* Resolves "SWR", "AIC" or a 64-digit hex token id. SVM_EINVAL otherwise. */
+int svm_token_parse(svm_id_t *out, const char *s);
+
+/* --------------------------------------------------------------- chain */
+
+typedef struct svm_chain svm_chain_t;
+
+typedef struct {
+	size_t map_bytes;        /* LMDB map size; 0 = default (16 GiB, sparse) */
+	unsigned exec_threads;   /* 0 = number of cores */
+	uint64_t retain_heights; /* state history kept for reads at old heights; 0 = all */
+} svm_chain_config_t;
+
+/* Opens (or creates, from genesis g, when dir holds no chain yet) the chain in dir. g may be
+ * NULL for an existing chain; if both exist, g's hash must match the stored genesis.
+ * On success *out is owned by the caller (svm_chain_close). */
+int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
+		   const svm_chain_config_t *cfg, svm_error_t *err);
+void svm_chain_close(svm_chain_t *c);
+
+uint64_t svm_chain_id(const svm_chain_t *c);
+const svm_fee_params_t *svm_chain_fees(const svm_chain_t *c);
+/* Height and hash of the last committed block (genesis is height 0). */
+uint64_t svm_chain_height(svm_chain_t *c);
+void svm_chain_head(svm_chain_t *c, svm_hash_t *block_hash, svm_hash_t *state_root);
+
+/* What happened to one candidate transaction in svm_chain_build. */
+typedef struct {
+	int status; /* 0 = included (its receipt may still say it failed), else why it was left out */
+} svm_build_result_t;
+
+/* Builds, executes and commits the next block from candidate signed transactions (in the order
+ * given). A candidate that is not valid for inclusion (bad encoding or signature, wrong chain,
+ * expired, wrong nonce, cannot pay its fee limit) is left out and its reason written to
+ * results[i] (if results is not NULL). Stops adding at the block byte/count limits: results[i]
+ * = SVM_ELIMIT for those. Commits even an empty block. Returns 0 or a storage error. */
+int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_lens, size_t n,
+		    uint64_t timestamp_ms, const svm_id_t *proposer, svm_build_result_t *results,
+		    svm_error_t *err);
+
+/* Validates, executes and commits a block received in encoded form. Any invalid transaction, a
+ * wrong parent, height or root rejects the whole block and commits nothing. */
+int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_t *err);
+
+/* Executes one signed transaction against the head state and writes its receipt encoding to
+ * out, committing nothing. The result is the receipt it would get as the first transaction
+ * of the next block. SVM_E… (nonce, funds, …) if it could not be included at all. */
+int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t *receipt_out,
+		       svm_error_t *err);
+
+/* ------------------------------------------------------------- queries */
+/* Each appends to the caller's buffer; SVM_ENOTFOUND when absent. */
+
+int svm_chain_block(svm_chain_t *c, uint64_t height, svm_buf_t *block_out);
+int svm_chain_tx(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *tx_out, uint64_t *height,
+		 uint32_t *index);
+/* The receipt and, if proof_out is not NULL, its RFC 6962 inclusion proof (concatenated
+ * 32-byte hashes) against the block's receipts root, with the leaf index and leaf count. */
+int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receipt_out,
+		      svm_buf_t *proof_out, uint64_t *height, uint32_t *index, uint32_t *count);
+int svm_chain_object(svm_chain_t *c, const svm_id_t *id, svm_buf_t *object_out);
+/* Balance of (token, owner); 0 when the owner has none. */
+int svm_chain_balance(svm_chain_t *c, const svm_id_t *token, const svm_id_t *owner,
+		      uint64_t *amount);
+/* The next nonce the account must use (0 for an account never seen). */
+int svm_chain_nonce(svm_chain_t *c, const svm_id_t *owner, uint64_t *nonce);
+/* State-tree proof of object id at the head (inclusion or exclusion), its root and height. */
+int svm_chain_prove(svm_chain_t *c, const svm_id_t *id, svm_buf_t *proof_out,
+		    svm_hash_t *root, uint64_t *height);
+
+#endif
