@@ -18,10 +18,10 @@ typedef enum { RUN_NA, RUN_OK, RUN_FAILED } run_status_t;
 /* What one runner measured on one kernel. */
 typedef struct {
 	run_status_t status;
-	double ms;                 /* best wall time of one bench() call over the repetitions */
-	uint64_t checksum;         /* what bench() returned (equal on every repetition) */
-	uint64_t gas;              /* SuperVM gas used by one call, 0 without metering */
-	double load_ms;            /* SuperVM decode + validate + translate + instantiate */
+	double ms;		   /* best wall time of one bench() call over the repetitions */
+	uint64_t checksum;	   /* what bench() returned (equal on every repetition) */
+	uint64_t gas;		   /* SuperVM gas used by one call, 0 without metering */
+	double load_ms;		   /* SuperVM decode + validate + translate + instantiate */
 	char note[BENCH_NOTE_MAX]; /* why the result is n/a or failed */
 } run_result_t;
 

@@ -12,7 +12,7 @@
 #include "harness.h"
 
 #define OUTPUT_BYTES_MAX 4096
-#define LOAD_REPS        3
+#define LOAD_REPS	 3
 
 /* Runs interp on path (with --run-all-exports when run is set), capturing stdout into buf.
  * Returns the child's wait status, or -1 if it could not be started. */
@@ -93,10 +93,10 @@ void bench_interp(const char *interp, const char *wasm_path, int reps, run_resul
 		uint64_t sum;
 		if (!exited_ok(status) || !parse_checksum(buf, &sum)) {
 			out->status = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
-			                      ? RUN_NA
-			                      : RUN_FAILED;
+					      ? RUN_NA
+					      : RUN_FAILED;
 			snprintf(out->note, sizeof out->note, "%s: %.120s", interp,
-			         out->status == RUN_NA ? "cannot be run" : buf);
+				 out->status == RUN_NA ? "cannot be run" : buf);
 			return;
 		}
 		if (r > 0 && sum != out->checksum) {

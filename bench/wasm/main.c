@@ -15,7 +15,9 @@
 enum { R_NATIVE, R_GAS_ON, R_GAS_OFF, R_INTERP, RUNNERS };
 
 static const char *const runner_names[RUNNERS] = {"native", "svm gas-on", "svm gas-off",
-                                                  "wasm-interp"};
+						  "wasm-interp"};
+/* Names for --runners. */
+static const char *const runner_keys[RUNNERS] = {"native", "gas-on", "gas-off", "interp"};
 
 #define DECLARE_NATIVE(k) uint64_t bench_##k(void);
 BENCH_KERNELS(DECLARE_NATIVE)
@@ -30,6 +32,7 @@ typedef struct {
 	int interp_reps;
 	double timeout_s;
 	bool strict;
+	bool runs[RUNNERS]; /* which wasm runners to use; native always runs */
 	const char *only[KERNELS_MAX];
 	int only_count;
 } options_t;
@@ -49,26 +52,50 @@ double bench_now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-wasm [--wasm-dir DIR] [--reps N] [--interp-reps N] [--interp PATH]\n"
-	        "                  [--no-interp] [--kernel NAME]... [--timeout SECONDS] "
-	        "[--strict]\n"
-	        "  --reps N         repetitions for native and SuperVM, best kept (default 3)\n"
-	        "  --interp-reps N  repetitions for wasm-interp (default 1; it is slow)\n"
-	        "  --strict         also fail when SuperVM cannot run a kernel\n");
+		"usage: bench-wasm [--wasm-dir DIR] [--reps N] [--interp-reps N] [--interp PATH]\n"
+		"                  [--runners LIST] [--no-interp] [--kernel NAME]...\n"
+		"                  [--timeout SECONDS] [--strict]\n"
+		"  --reps N         repetitions for native and SuperVM, best kept (default 3)\n"
+		"  --interp-reps N  repetitions for wasm-interp (default 1; it is slow)\n"
+		"  --runners LIST   wasm runners to use, of gas-on,gas-off,interp (default all;\n"
+		"                   native always runs: it gives the reference checksum)\n"
+		"  --strict         also fail when SuperVM cannot run a kernel\n");
 	exit(2);
+}
+
+/* Parses a comma-separated list of runner keys into runs[]. */
+static bool parse_runners(const char *list, bool runs[RUNNERS])
+{
+	for (int j = 1; j < RUNNERS; j++)
+		runs[j] = false;
+	for (const char *at = list; *at;) {
+		size_t len = strcspn(at, ",");
+		int j = 0;
+		while (j < RUNNERS &&
+		       (strlen(runner_keys[j]) != len || strncmp(at, runner_keys[j], len)))
+			j++;
+		if (j == RUNNERS)
+			return false;
+		runs[j] = true;
+		at += len + (at[len] == ',');
+	}
+	return true;
 }
 
 static bool parse_options(int argc, char **argv, options_t *o)
 {
-	*o = (options_t){"build/bench-wasm/wasm", "wasm-interp", 3, 1, 300, false, {0}, 0};
+	*o = (options_t){"build/bench-wasm/wasm",  "wasm-interp", 3, 1, 300, false,
+			 {true, true, true, true}, {0},		  0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--no-interp"))
-			o->interp = NULL;
+			o->runs[R_INTERP] = false;
 		else if (!strcmp(a, "--strict"))
 			o->strict = true;
 		else if (!v)
 			return false;
+		else if (!strcmp(a, "--runners") && parse_runners(v, o->runs))
+			i++;
 		else if (!strcmp(a, "--wasm-dir"))
 			o->wasm_dir = v, i++;
 		else if (!strcmp(a, "--interp"))
@@ -95,22 +122,35 @@ static bool selected(const options_t *o, const char *name)
 	return o->only_count == 0;
 }
 
+static void run_one(const options_t *o, const bench_kernel_t *k, const char *path, int runner,
+		    run_result_t *out)
+{
+	*out = (run_result_t){.status = RUN_NA, .note = "skipped (--runners)"};
+	if (!o->runs[runner])
+		return;
+	fprintf(stderr, "%s%s", runner == R_NATIVE ? " " : ", ", runner_names[runner]);
+	switch (runner) {
+	case R_NATIVE:
+		bench_native(k, o->reps, out);
+		break;
+	case R_GAS_ON:
+	case R_GAS_OFF:
+		bench_svm(path, runner == R_GAS_ON, o->reps, o->timeout_s, out);
+		break;
+	default:
+		bench_interp(o->interp, path, o->interp_reps, out);
+		break;
+	}
+}
+
 static void run_kernel(const options_t *o, const bench_kernel_t *k, row_t *row)
 {
 	char path[PATH_BYTES_MAX];
 	snprintf(path, sizeof path, "%s/%s.wasm", o->wasm_dir, k->name);
 	row->kernel = k;
-	fprintf(stderr, "bench-wasm: %-9s native", k->name);
-	bench_native(k, o->reps, &row->r[R_NATIVE]);
-	fprintf(stderr, ", svm gas-on");
-	bench_svm(path, true, o->reps, o->timeout_s, &row->r[R_GAS_ON]);
-	fprintf(stderr, ", svm gas-off");
-	bench_svm(path, false, o->reps, o->timeout_s, &row->r[R_GAS_OFF]);
-	row->r[R_INTERP] = (run_result_t){.status = RUN_NA, .note = "skipped (--no-interp)"};
-	if (o->interp) {
-		fprintf(stderr, ", wasm-interp");
-		bench_interp(o->interp, path, o->interp_reps, &row->r[R_INTERP]);
-	}
+	fprintf(stderr, "bench-wasm: %-9s", k->name);
+	for (int j = 0; j < RUNNERS; j++)
+		run_one(o, k, path, j, &row->r[j]);
 	fprintf(stderr, "\n");
 }
 
@@ -216,9 +256,9 @@ static int print_checks(const row_t *rows, int n)
 		bad += mism;
 		printf("%-10s %20llu %9s", rows[i].kernel->name,
 		       (unsigned long long)r[R_NATIVE].checksum,
-		       mism      ? "MISMATCH"
+		       mism	 ? "MISMATCH"
 		       : checked ? "yes"
-		                 : "-");
+				 : "-");
 		if (ok(&r[R_GAS_ON]))
 			printf(" %16llu %12.2f\n", (unsigned long long)r[R_GAS_ON].gas,
 			       r[R_GAS_ON].load_ms);
@@ -231,9 +271,9 @@ static int print_checks(const row_t *rows, int n)
 static void print_mismatch(const row_t *row, int runner)
 {
 	fprintf(stderr, "bench-wasm: CHECKSUM MISMATCH: %s under %s returned %llu, native %llu\n",
-	        row->kernel->name, runner_names[runner],
-	        (unsigned long long)row->r[runner].checksum,
-	        (unsigned long long)row->r[R_NATIVE].checksum);
+		row->kernel->name, runner_names[runner],
+		(unsigned long long)row->r[runner].checksum,
+		(unsigned long long)row->r[R_NATIVE].checksum);
 }
 
 /* Prints why a runner has no result, once per distinct reason with the kernels it covers. */
@@ -294,7 +334,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if (!ok(&rows[i].r[R_NATIVE]))
 			return fprintf(stderr, "bench-wasm: native %s failed\n",
-			               rows[i].kernel->name),
+				       rows[i].kernel->name),
 			       1;
 	return bad || (o.strict && !svm_all_ok(rows, n)) ? 1 : 0;
 }

@@ -36,7 +36,7 @@ static uint8_t *read_file(const char *path, size_t *len)
 
 /* Decodes, validates, translates and instantiates the module; finds bench. */
 static int load(const char *path, bool metering, svm_wasm_module_t **m, svm_wasm_store_t **s,
-                svm_wasm_func_t **f, run_result_t *out)
+		svm_wasm_func_t **f, run_result_t *out)
 {
 	svm_error_t err = {0};
 	size_t len = 0;
@@ -74,11 +74,11 @@ static int time_calls(svm_wasm_store_t *s, svm_wasm_func_t *f, int reps, run_res
 		double ms = bench_now_ms() - t0;
 		if (rc != 0)
 			return snprintf(out->note, sizeof out->note, "call: %s: %s",
-			                svm_strerror(rc), err.msg),
+					svm_strerror(rc), err.msg),
 			       rc;
 		if (r > 0 && sum != out->checksum)
 			return snprintf(out->note, sizeof out->note,
-			                "checksum varies between runs"),
+					"checksum varies between runs"),
 			       -1;
 		out->checksum = sum;
 		out->gas = svm_wasm_gas_used(s);
@@ -112,7 +112,7 @@ static void child_note(int status, double timeout_s, run_result_t *out)
 		snprintf(out->note, sizeof out->note, "crashed: %s", strsignal(WTERMSIG(status)));
 	else
 		snprintf(out->note, sizeof out->note, "child exited with status %d",
-		         WEXITSTATUS(status));
+			 WEXITSTATUS(status));
 }
 
 void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s, run_result_t *out)

@@ -4,9 +4,9 @@
 #include "kernel.h"
 
 #define LIST_NODES 128u
-#define NIL        0xffffu
+#define NIL	   0xffffu
 #define TEXT_BYTES 384u
-#define MAT_DIM    20u
+#define MAT_DIM	   20u
 
 /* ---- CRC-16 (CoreMark's polynomial 0xA001, bit at a time) ---- */
 
@@ -77,7 +77,7 @@ static int node_less(uint16_t x, uint16_t y, int by_idx)
 
 /* Merges the sorted runs at *p (psize nodes) and *q (up to qsize nodes) onto tail. */
 static void merge(uint16_t *p, uint16_t *q, uint32_t psize, uint32_t qsize, uint16_t *tail,
-                  uint16_t *head, int by_idx)
+		  uint16_t *head, int by_idx)
 {
 	while (psize > 0 || (qsize > 0 && *q != NIL)) {
 		uint16_t e;
@@ -173,8 +173,8 @@ static state_t step(state_t st, uint8_t c)
 
 static void text_init(uint8_t text[TEXT_BYTES], uint32_t seed)
 {
-	static const char *const tokens[8] = {"5012",     "1234",     "-874",     "+122",
-	                                      "35.54400", ".1234500", "-110.700", "5.500e+3"};
+	static const char *const tokens[8] = {"5012",	  "1234",     "-874",	  "+122",
+					      "35.54400", ".1234500", "-110.700", "5.500e+3"};
 	uint32_t s = seed | 1, at = 0;
 	while (at + 10 < TEXT_BYTES) {
 		for (const char *t = tokens[xorshift32(&s) & 7]; *t; t++)

@@ -3,9 +3,9 @@
  * inference engines do. n inferences over pseudo-random inputs; the checksum mixes the logits. */
 #include "kernel.h"
 
-#define IN_DIM  256u
-#define H1_DIM  256u
-#define H2_DIM  128u
+#define IN_DIM	256u
+#define H1_DIM	256u
+#define H2_DIM	128u
 #define OUT_DIM 10u
 
 typedef struct {
@@ -21,7 +21,7 @@ static int8_t w1[H1_DIM * IN_DIM], w2[H2_DIM * H1_DIM], w3[OUT_DIM * H2_DIM];
 static int32_t b1[H1_DIM], b2[H2_DIM], b3[OUT_DIM];
 
 static void fill_weights(int8_t *w, uint32_t count, int32_t *bias, uint32_t bias_count,
-                         uint32_t seed)
+			 uint32_t seed)
 {
 	uint32_t s = seed | 1;
 	for (uint32_t i = 0; i < count; i++)
@@ -82,9 +82,9 @@ uint64_t run(uint32_t n)
 	fill_weights(w2, sizeof w2, b2, H2_DIM, 0x2222);
 	fill_weights(w3, sizeof w3, b3, OUT_DIM, 0x3333);
 	const layer_t layers[3] = {
-	        {IN_DIM, H1_DIM, w1, b1, 1717, 20, 1},
-	        {H1_DIM, H2_DIM, w2, b2, 1433, 19, 1},
-	        {H2_DIM, OUT_DIM, w3, b3, 1, 0 + 1, 0},
+		{IN_DIM, H1_DIM, w1, b1, 1717, 20, 1},
+		{H1_DIM, H2_DIM, w2, b2, 1433, 19, 1},
+		{H2_DIM, OUT_DIM, w3, b3, 1, 0 + 1, 0},
 	};
 	static int8_t input[IN_DIM];
 	uint32_t s = 0xabcdef;
