@@ -84,7 +84,7 @@ uint64_t run(uint32_t n)
 	const layer_t layers[3] = {
 		{IN_DIM, H1_DIM, w1, b1, 1717, 20, 1},
 		{H1_DIM, H2_DIM, w2, b2, 1433, 19, 1},
-		{H2_DIM, OUT_DIM, w3, b3, 1, 0 + 1, 0},
+		{H2_DIM, OUT_DIM, w3, b3, 1, 9, 0},
 	};
 	static int8_t input[IN_DIM];
 	uint32_t s = 0xabcdef;
