@@ -1,0 +1,406 @@
+/* The object store and the per-height apply: current objects, history for reads at retained
+ * heights, tree nodes and roots, stale bookkeeping and pruning, and the node cache that is
+ * published only when the caller's write transaction commits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/tree.h"
+
+#define HIST_KEY_LEN 40 /* id ‖ u64be height */
+#define HIST_TAG_TOMBSTONE 0
+#define HIST_TAG_VALUE 1
+
+int svm_state_open(svm_state_t **out, svm_store_t *store, const svm_state_config_t *cfg,
+		   svm_error_t *err)
+{
+	svm_state_config_t def = {0};
+	if (!cfg) cfg = &def;
+	if (!out || !store) return svm_error_set(err, SVM_EINVAL, "state_open: NULL argument");
+	if (cfg->cache_depth > SVM_STATE_CACHE_DEPTH_MAX)
+		return svm_error_set(err, SVM_EINVAL, "state_open: cache_depth %u > %u",
+				     cfg->cache_depth, SVM_STATE_CACHE_DEPTH_MAX);
+	svm_state_t *st = calloc(1, sizeof *st);
+	if (!st) return svm_error_set(err, SVM_ENOMEM, "state_open: out of memory");
+	st->store = store;
+	st->retain_heights = cfg->retain_heights;
+	st->cache_depth = cfg->cache_depth ? cfg->cache_depth : SVM_STATE_CACHE_DEPTH_DEFAULT;
+	svm_map_init(&st->cache);
+	svm_store_txn_t *t;
+	int rc = svm_store_read_begin(store, &t, err);
+	if (rc) {
+		svm_state_close(st);
+		return rc;
+	}
+	rc = svm_store_meta_get_u64(t, META_HEIGHT, &st->committed_height);
+	svm_store_abort(t);
+	if (rc == 0) st->committed_any = true;
+	else if (rc != SVM_ENOTFOUND) {
+		svm_state_close(st);
+		return svm_error_set(err, rc, "state_open: reading %s", META_HEIGHT);
+	}
+	*out = st;
+	return 0;
+}
+
+static void cache_clear(svm_state_t *st)
+{
+	size_t i = 0;
+	svm_map_slot_t *s;
+	while ((s = svm_map_next(&st->cache, &i))) free(s->value);
+	svm_map_free(&st->cache);
+	svm_map_init(&st->cache);
+}
+
+void svm_state_close(svm_state_t *st)
+{
+	if (!st) return;
+	cache_clear(st);
+	svm_map_free(&st->cache);
+	free(st);
+}
+
+int svm_state_height(svm_state_t *st, svm_store_txn_t *txn, uint64_t *height)
+{
+	return svm_store_meta_get_u64(txn, META_HEIGHT, height);
+}
+
+int svm_state_height_min(svm_state_t *st, svm_store_txn_t *txn, uint64_t *height)
+{
+	return svm_store_meta_get_u64(txn, META_HEIGHT_MIN, height);
+}
+
+void svm_state_value_hash(const uint8_t *bytes, size_t len, svm_hash_t *value_hash)
+{
+	state_sha256(bytes, len, value_hash);
+}
+
+int svm_state_get(svm_state_t *st, svm_store_txn_t *txn, const svm_hash_t *id,
+		  const uint8_t **bytes, size_t *len)
+{
+	return svm_store_get(txn, SVM_TABLE_OBJECTS, id->b, 32, bytes, len);
+}
+
+int state_check_height(svm_store_txn_t *txn, uint64_t height)
+{
+	uint64_t hi, lo;
+	int rc = svm_store_meta_get_u64(txn, META_HEIGHT, &hi);
+	if (rc) return rc;
+	if (height > hi) return SVM_ENOTFOUND;
+	rc = svm_store_meta_get_u64(txn, META_HEIGHT_MIN, &lo);
+	if (rc) return rc;
+	return height < lo ? SVM_ESTATE : 0;
+}
+
+int svm_state_get_at(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
+		     const svm_hash_t *id, const uint8_t **bytes, size_t *len)
+{
+	int rc = state_check_height(txn, height);
+	if (rc) return rc;
+	uint8_t k[HIST_KEY_LEN];
+	memcpy(k, id->b, 32);
+	svm_put_u64be(k + 32, height);
+	svm_store_cursor_t *c;
+	if ((rc = svm_store_cursor_open(txn, SVM_TABLE_OBJECT_HISTORY, &c))) return rc;
+	svm_store_val_t kv, vv;
+	rc = svm_store_cursor_seek_le(c, k, sizeof k, &kv, &vv);
+	svm_store_cursor_close(c); /* kv/vv stay valid: they point into the map, not the cursor */
+	if (rc) return rc;
+	if (kv.len != HIST_KEY_LEN || memcmp(kv.p, id->b, 32) != 0 || vv.len < 1)
+		return SVM_ENOTFOUND;
+	if (vv.p[0] != HIST_TAG_VALUE) return SVM_ENOTFOUND;
+	*bytes = vv.p + 1;
+	*len = vv.len - 1;
+	return 0;
+}
+
+int svm_state_root(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, svm_hash_t *root)
+{
+	int rc = state_check_height(txn, height);
+	if (rc) return rc;
+	ref_t r;
+	if ((rc = state_root_load(txn, height, &r))) return rc;
+	*root = r.hash;
+	return 0;
+}
+
+/* ------------------------------------------------------------ commit hook */
+
+/* What one apply publishes into the cache when its transaction commits. */
+typedef struct {
+	svm_state_t *st;
+	uint64_t height;
+	svm_buf_t add;    /* cached_add_t */
+	svm_buf_t remove; /* stale_node_t at cached depths */
+} pending_t;
+
+typedef struct {
+	uint8_t depth;
+	svm_hash_t path;
+	cached_t entry;
+} cached_add_t;
+
+static void pending_free(pending_t *p)
+{
+	svm_buf_free(&p->add);
+	svm_buf_free(&p->remove);
+	free(p);
+}
+
+static void on_end(void *ctx, bool committed)
+{
+	pending_t *p = ctx;
+	svm_state_t *st = p->st;
+	if (committed) {
+		uint8_t ck[33];
+		const stale_node_t *rm = (const stale_node_t *)p->remove.data;
+		for (size_t i = 0; i < p->remove.len / sizeof *rm; i++) {
+			size_t kl = state_cache_key(ck, rm[i].depth, &rm[i].path);
+			cached_t *c = svm_map_get(&st->cache, ck, kl);
+			if (c && c->version == rm[i].version) {
+				svm_map_del(&st->cache, ck, kl);
+				free(c);
+			}
+		}
+		const cached_add_t *add = (const cached_add_t *)p->add.data;
+		for (size_t i = 0; i < p->add.len / sizeof *add; i++) {
+			size_t kl = state_cache_key(ck, add[i].depth, &add[i].path);
+			void **slot = svm_map_put(&st->cache, ck, kl, NULL);
+			if (!slot) continue;
+			cached_t *c = *slot ? *slot : malloc(sizeof *c);
+			if (!c) {
+				svm_map_del(&st->cache, ck, kl);
+				continue;
+			}
+			*c = add[i].entry;
+			*slot = c;
+		}
+		st->committed_height = p->height;
+		st->committed_any = true;
+	}
+	pending_free(p);
+}
+
+/* ------------------------------------------------------------------ apply */
+
+static int cmp_new_node(const void *a, const void *b)
+{
+	const new_node_t *x = a, *y = b;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(x->key, y->key, n);
+	return c ? c : (int)x->key_len - (int)y->key_len;
+}
+
+static int put_stale(svm_store_txn_t *txn, uint64_t at, uint8_t kind, const uint8_t *payload,
+		     size_t len)
+{
+	uint8_t k[9 + NODE_KEY_MAX];
+	svm_put_u64be(k, at);
+	k[8] = kind;
+	memcpy(k + 9, payload, len);
+	return svm_store_put(txn, SVM_TABLE_STALE, k, 9 + len, "", 0, 0);
+}
+
+static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t *pend)
+{
+	svm_store_txn_t *txn = cx->txn;
+	new_node_t *nn = (new_node_t *)cx->new_nodes.data;
+	size_t count = cx->new_nodes.len / sizeof *nn;
+	if (count > 1) qsort(nn, count, sizeof *nn, cmp_new_node);
+	int rc;
+	for (size_t i = 0; i < count; i++) {
+		rc = svm_store_put(txn, SVM_TABLE_NODES, nn[i].key, nn[i].key_len, nn[i].bytes,
+				   nn[i].len, SVM_STORE_APPEND);
+		if (rc) return rc;
+		if (nn[i].node) {
+			cached_add_t a = {.depth = nn[i].depth, .entry = {cx->height, *nn[i].node}};
+			memset(a.path.b, 0, 32);
+			memcpy(a.path.b, nn[i].key + 9, (size_t)nn[i].key_len - 9);
+			if ((rc = svm_buf_append(&pend->add, &a, sizeof a))) return rc;
+		}
+	}
+	uint8_t k[NODE_KEY_MAX], v[ROOT_BYTES_MAX];
+	size_t kl = state_root_key(k, cx->height), vl = state_root_encode(root, v);
+	if ((rc = svm_store_put(txn, SVM_TABLE_NODES, k, kl, v, vl, SVM_STORE_APPEND))) return rc;
+	const stale_node_t *sn = (const stale_node_t *)cx->stale_nodes.data;
+	for (size_t i = 0; i < cx->stale_nodes.len / sizeof *sn; i++) {
+		if (sn[i].depth < cx->st->cache_depth &&
+		    (rc = svm_buf_append(&pend->remove, &sn[i], sizeof sn[i])))
+			return rc;
+		if (!cx->st->retain_heights) continue;
+		kl = state_node_key(k, sn[i].version, sn[i].depth, &sn[i].path);
+		if ((rc = put_stale(txn, cx->height, STALE_NODE, k, kl))) return rc;
+	}
+	if (cx->st->retain_heights && !first) { /* the previous root record */
+		kl = state_root_key(k, cx->height - 1);
+		if ((rc = put_stale(txn, cx->height, STALE_NODE, k, kl))) return rc;
+	}
+	return 0;
+}
+
+static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
+{
+	svm_store_txn_t *txn = cx->txn;
+	bool track = cx->st->retain_heights != 0;
+	uint8_t hk[HIST_KEY_LEN];
+	int rc;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(hk, w[i].id.b, 32);
+		svm_put_u64be(hk + 32, cx->height);
+		uint8_t *dst;
+		if (w[i].bytes) {
+			rc = svm_store_put(txn, SVM_TABLE_OBJECTS, w[i].id.b, 32, w[i].bytes,
+					   w[i].len, 0);
+			if (rc) return rc;
+			rc = svm_store_put_reserve(txn, SVM_TABLE_OBJECT_HISTORY, hk, sizeof hk,
+						   w[i].len + 1, &dst);
+			if (rc) return rc;
+			dst[0] = HIST_TAG_VALUE;
+			memcpy(dst + 1, w[i].bytes, w[i].len);
+		} else {
+			rc = svm_store_del(txn, SVM_TABLE_OBJECTS, w[i].id.b, 32);
+			if (rc == SVM_ENOTFOUND) continue; /* deleting an absent object: no-op */
+			if (rc) return rc;
+			uint8_t tomb = HIST_TAG_TOMBSTONE;
+			rc = svm_store_put(txn, SVM_TABLE_OBJECT_HISTORY, hk, sizeof hk, &tomb, 1, 0);
+			if (rc) return rc;
+			/* Once height leaves the window nothing needs the tombstone either. */
+			if (track && (rc = put_stale(txn, cx->height + 1, STALE_HISTORY, hk, sizeof hk)))
+				return rc;
+		}
+	}
+	if (!track) return 0;
+	const stale_leaf_t *sl = (const stale_leaf_t *)cx->stale_leaves.data;
+	for (size_t i = 0; i < cx->stale_leaves.len / sizeof *sl; i++) {
+		memcpy(hk, sl[i].key.b, 32);
+		svm_put_u64be(hk + 32, sl[i].version);
+		if ((rc = put_stale(txn, cx->height, STALE_HISTORY, hk, sizeof hk))) return rc;
+	}
+	return 0;
+}
+
+/* Deletes everything that became stale at or before `upto` (no retained height needs it).
+ * Re-seeks the first entry each round: deletes elsewhere in the txn move cursors. */
+static int prune(svm_store_txn_t *txn, uint64_t upto)
+{
+	svm_store_cursor_t *c;
+	int rc = svm_store_cursor_open(txn, SVM_TABLE_STALE, &c);
+	if (rc) return rc;
+	for (;;) {
+		svm_store_val_t k;
+		if ((rc = svm_store_cursor_seek(c, NULL, 0, &k, NULL))) break;
+		if (k.len < 10 || k.len > 9 + NODE_KEY_MAX) {
+			rc = SVM_EIO;
+			break;
+		}
+		if (svm_get_u64be(k.p) > upto) break;
+		uint8_t key[9 + NODE_KEY_MAX];
+		size_t kl = k.len;
+		memcpy(key, k.p, kl); /* copy: the bytes move on delete */
+		svm_table_t table = key[8] == STALE_NODE ? SVM_TABLE_NODES : SVM_TABLE_OBJECT_HISTORY;
+		if ((rc = svm_store_del(txn, SVM_TABLE_STALE, key, kl))) break;
+		rc = svm_store_del(txn, table, key + 9, kl - 9);
+		if (rc && rc != SVM_ENOTFOUND) break;
+	}
+	svm_store_cursor_close(c);
+	return rc == SVM_ENOTFOUND ? 0 : rc;
+}
+
+static int check_writes(const svm_state_write_t *w, size_t n, svm_error_t *err)
+{
+	if (n > SVM_STATE_WRITES_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "state_apply: %zu writes > %u", n,
+				     SVM_STATE_WRITES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (i && memcmp(w[i - 1].id.b, w[i].id.b, 32) >= 0)
+			return svm_error_set(err, SVM_EINVAL,
+					     "state_apply: writes not strictly sorted at %zu", i);
+		if (w[i].bytes && w[i].len > SVM_STATE_OBJECT_BYTES_MAX)
+			return svm_error_set(err, SVM_ELIMIT, "state_apply: object %zu is %zu bytes",
+					     i, w[i].len);
+	}
+	return 0;
+}
+
+/* Reads the previous height's root (or the empty tree) and checks height follows it. */
+static int prev_root(svm_store_txn_t *txn, uint64_t height, ref_t *root, bool *first,
+		     svm_error_t *err)
+{
+	uint64_t last;
+	int rc = svm_store_meta_get_u64(txn, META_HEIGHT, &last);
+	memset(root, 0, sizeof *root);
+	*first = rc == SVM_ENOTFOUND;
+	if (*first) return 0;
+	if (rc) return svm_error_set(err, rc, "state_apply: reading %s", META_HEIGHT);
+	if (last == UINT64_MAX || height != last + 1)
+		return svm_error_set(err, SVM_EINVAL, "state_apply: height %llu after %llu",
+				     (unsigned long long)height, (unsigned long long)last);
+	rc = state_root_load(txn, last, root);
+	return rc ? svm_error_set(err, rc, "state_apply: root of height %llu",
+				  (unsigned long long)last) : 0;
+}
+
+static int write_meta(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, bool first)
+{
+	int rc = svm_store_meta_put_u64(txn, META_HEIGHT, height);
+	if (rc) return rc;
+	if (first) return svm_store_meta_put_u64(txn, META_HEIGHT_MIN, height);
+	if (!st->retain_heights || height + 1 <= st->retain_heights) return 0;
+	uint64_t keep_from = height + 1 - st->retain_heights, lo;
+	if ((rc = svm_store_meta_get_u64(txn, META_HEIGHT_MIN, &lo))) return rc;
+	if (keep_from <= lo) return 0;
+	if ((rc = prune(txn, keep_from))) return rc;
+	return svm_store_meta_put_u64(txn, META_HEIGHT_MIN, keep_from);
+}
+
+int svm_state_apply(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
+		    const svm_state_write_t *writes, size_t n, svm_hash_t *root, svm_error_t *err)
+{
+	if (!st || !txn || (n && !writes) || !svm_store_txn_writable(txn))
+		return svm_error_set(err, SVM_EINVAL, "state_apply: bad arguments");
+	int rc = check_writes(writes, n, err);
+	if (rc) return rc;
+	ref_t old_root, new_root;
+	bool first;
+	if ((rc = prev_root(txn, height, &old_root, &first, err))) return rc;
+	svm_arena_t arena;
+	svm_arena_init(&arena, 0);
+	tree_ctx_t cx = {.st = st, .txn = txn, .height = height, .arena = &arena};
+	pending_t *pend = calloc(1, sizeof *pend);
+	item_t *items = malloc((n ? n : 1) * sizeof *items);
+	if (!pend || !items) {
+		rc = svm_error_set(err, SVM_ENOMEM, "state_apply: out of memory");
+		goto done;
+	}
+	pend->st = st;
+	pend->height = height;
+	for (size_t i = 0; i < n; i++) {
+		items[i].key = writes[i].id;
+		items[i].del = writes[i].bytes == NULL;
+		if (!items[i].del) state_sha256(writes[i].bytes, writes[i].len, &items[i].value);
+	}
+	if ((rc = state_tree_update(&cx, &old_root, items, n, &new_root))) {
+		svm_error_set(err, rc, "state_apply: tree update at height %llu",
+			      (unsigned long long)height);
+		goto done;
+	}
+	if ((rc = write_nodes(&cx, &new_root, first, pend)) || (rc = write_objects(&cx, writes, n)) ||
+	    (rc = write_meta(st, txn, height, first))) {
+		svm_error_set(err, rc, "state_apply: writing height %llu: %s",
+			      (unsigned long long)height, svm_strerror(rc));
+		goto done;
+	}
+	if ((rc = svm_store_on_end(txn, on_end, pend))) {
+		svm_error_set(err, rc, "state_apply: registering the commit hook");
+		goto done;
+	}
+	pend = NULL; /* owned by the hook now */
+	if (root) *root = new_root.hash;
+done:
+	if (pend) pending_free(pend);
+	free(items);
+	svm_buf_free(&cx.new_nodes);
+	svm_buf_free(&cx.stale_nodes);
+	svm_buf_free(&cx.stale_leaves);
+	svm_arena_reset(&arena);
+	return rc;
+}
