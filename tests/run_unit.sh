@@ -6,7 +6,7 @@ set -u
 dir=$1; shift
 pass=0; fail=0
 for t in "$@"; do
-  out=$("$dir/$t" --ascii -j2 2>&1); rc=$?
+  out=$("$dir/$t" -j2 2>&1); rc=$?
   syn=$(printf '%s\n' "$out" | grep -a 'Synthesis:' | tail -n 1)
   if [ -z "$syn" ]; then
     printf '%s\n' "$out" | tail -n 30

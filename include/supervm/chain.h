@@ -10,17 +10,13 @@
 #include "supervm/base.h"
 #include "supervm/core.h"
 #include "supervm/crypto.h"
+#include "supervm/exec.h"
 
 /* ------------------------------------------------------------- genesis */
 
 #define SVM_GENESIS_BALANCES_MAX 100000
 #define SVM_GENESIS_VALIDATORS_MAX 1000
 #define SVM_GENESIS_BYTES_MAX (64u << 20)
-
-/* The fee schedule: fee = a + b·tx_bytes + c·steps + d·mem_bytes, in SWR base units. */
-typedef struct {
-	uint64_t a, b, c, d;
-} svm_fee_params_t;
 
 typedef struct {
 	svm_id_t owner;
@@ -53,9 +49,6 @@ int svm_genesis_parse(svm_genesis_t *g, const char *json, size_t len, svm_error_
 int svm_genesis_save(const svm_genesis_t *g, const char *path, svm_error_t *err);
 void svm_genesis_free(svm_genesis_t *g);
 
-/* Well-known token ids: SHA-256("svm/token" ‖ symbol). */
-void svm_token_swr(svm_id_t *out);
-void svm_token_aic(svm_id_t *out);
 /* Resolves "SWR", "AIC" or a 64-digit hex token id. SVM_EINVAL otherwise. */
 int svm_token_parse(svm_id_t *out, const char *s);
 

@@ -1,0 +1,171 @@
+/* SuperVM vm layer, host side: the one interface every VM and native program calls into —
+ * object access through the executor's view (checked against the transaction's declared
+ * access), the unified token ledger, events, metering — and the built-in native programs.
+ * The WebAssembly interpreter itself has its own header (wasm.h).
+ *
+ * Semantics are documented in docs/execution.md; they define consensus, so every executor
+ * (sequential reference, declared-access parallel, optimistic) must give identical results. */
+#ifndef SUPERVM_VM_H
+#define SUPERVM_VM_H
+
+#include "supervm/base.h"
+#include "supervm/core.h"
+#include "supervm/crypto.h"
+
+/* ---------------------------------------------------------------- view */
+
+/* The executor's view of state for one transaction. get returns the current bytes of an
+ * object as this transaction must see them (borrowed: valid until the executor finishes the
+ * block); put writes new bytes (bytes == NULL deletes). The executor owns the view and copies
+ * what is put. Both return 0 or an SVM_E… code (get: SVM_ENOTFOUND when absent). */
+typedef struct svm_view svm_view_t;
+typedef struct {
+	int (*get)(svm_view_t *v, const svm_id_t *id, const uint8_t **bytes, size_t *len);
+	int (*put)(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_t len);
+} svm_view_ops_t;
+struct svm_view {
+	const svm_view_ops_t *ops;
+};
+
+/* --------------------------------------------------------- object ids */
+
+/* Well-known token ids: SHA-256("svm/token" ‖ symbol). */
+void svm_token_id(const char *symbol, svm_id_t *out);
+/* Balance object of (token, owner): SHA-256("svm/bal" ‖ token ‖ owner). */
+void svm_balance_id(const svm_id_t *token, const svm_id_t *owner, svm_id_t *out);
+/* Account object (nonce) of an identity: SHA-256("svm/acct" ‖ id). */
+void svm_account_id(const svm_id_t *owner, svm_id_t *out);
+/* Token object (metadata and supply) of a token: SHA-256("svm/tok" ‖ token). */
+void svm_token_object_id(const svm_id_t *token, svm_id_t *out);
+
+/* Object payloads. Balance: token (32) ‖ varint amount. Account: varint nonce.
+ * Token: varint symbol length ‖ symbol ‖ varint decimals ‖ varint supply. */
+#define SVM_TOKEN_SYMBOL_MAX 16
+typedef struct {
+	char symbol[SVM_TOKEN_SYMBOL_MAX + 1];
+	uint8_t decimals;
+	uint64_t supply;
+} svm_token_info_t;
+
+/* --------------------------------------------------- transaction context */
+
+/* Steps charged by the host for each operation (version 1 of the host cost table). */
+#define SVM_STEPS_OBJECT_READ 100
+#define SVM_STEPS_OBJECT_WRITE 200
+#define SVM_STEPS_PER_BYTE_NUM 1 /* one step per 8 bytes read or written */
+#define SVM_STEPS_PER_BYTE_DEN 8
+#define SVM_STEPS_EVENT 100
+#define SVM_STEPS_NATIVE_CALL 200
+
+/* Everything a program may touch while executing one transaction. The executor fills it;
+ * programs use only the svm_host_* / svm_ledger_* functions below. */
+typedef struct svm_txctx {
+	svm_view_t *view;
+	svm_arena_t *arena; /* per-block arena: event bytes, scratch */
+	const svm_tx_t *tx;
+	const svm_hash_t *tx_id;
+	uint64_t height;
+	uint64_t timestamp_ms;
+	svm_id_t proposer;
+	/* metering */
+	uint64_t steps;
+	uint64_t steps_limit;
+	uint64_t mem_bytes;
+	/* strict access: the declared sets (sorted) plus the implicit fee objects */
+	bool strict;
+	svm_id_t implicit[2]; /* sender account, sender SWR balance */
+	/* events */
+	svm_event_t events[SVM_RECEIPT_EVENTS_MAX];
+	uint32_t events_len;
+	const uint8_t *return_data;
+	size_t return_data_len;
+	/* optional access report for optimistic executors (may be NULL) */
+	void (*on_access)(void *ud, const svm_id_t *id, bool write);
+	void *on_access_ud;
+} svm_txctx_t;
+
+/* Charges steps; SVM_EGAS (leaving steps at the limit) when the limit would be passed. */
+int svm_host_charge(svm_txctx_t *c, uint64_t steps);
+
+/* Reads object id (charging for it): SVM_ENOTFOUND if absent, SVM_EACCESS in strict mode when
+ * it is not declared (reads ∪ writes ∪ inputs ∪ implicit). o->payload borrows the view. */
+int svm_host_get(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o);
+/* Writes o (its version is set to the current height; the caller's struct is not changed).
+ * SVM_EACCESS in strict mode unless declared in writes ∪ inputs ∪ implicit. */
+int svm_host_put(svm_txctx_t *c, const svm_object_t *o);
+int svm_host_del(svm_txctx_t *c, const svm_id_t *id);
+/* Appends an event (copies topic and data into the arena). SVM_ELIMIT past the bounds. */
+int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, size_t topic_len,
+		  const void *data, size_t data_len);
+
+/* Access-set membership (for executors and tests): is id declared readable / writable? */
+bool svm_txctx_may_read(const svm_txctx_t *c, const svm_id_t *id);
+bool svm_txctx_may_write(const svm_txctx_t *c, const svm_id_t *id);
+
+/* ------------------------------------------------------------- ledger */
+
+/* The unified token ledger: every token's balances keyed by (token, owner), with checked
+ * arithmetic. A zero balance object is deleted, so "no object" and "0" are the same state. */
+int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		       uint64_t *amount);
+/* Moves amount from → to. SVM_EFUNDS if from's balance is short, SVM_EOVERFLOW if to's would
+ * overflow; nothing changes on failure. A zero amount or from == to touches nothing. */
+int svm_ledger_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+			const svm_id_t *to, uint64_t amount);
+/* Creates amount out of nothing (genesis and token creation only): credits to and raises the
+ * token's supply. */
+int svm_ledger_mint(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint64_t amount);
+/* Destroys amount of from's balance and lowers the supply. */
+int svm_ledger_burn(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+		    uint64_t amount);
+/* Lowers the supply by amount already debited from balances (burned fees). */
+int svm_ledger_retire(svm_txctx_t *c, const svm_id_t *token, uint64_t amount);
+/* Adds to / subtracts from a balance without touching supply (fee debit and refund, tips). */
+int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		      uint64_t amount);
+int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		     uint64_t amount);
+/* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */
+int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info);
+/* Creates a token object (supply 0). SVM_EEXIST if it exists. */
+int svm_ledger_token_create(svm_txctx_t *c, const svm_id_t *token, const char *symbol,
+			    uint8_t decimals);
+
+/* Account nonce (0 when the account object does not exist) and its update. */
+int svm_account_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce);
+int svm_account_set_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce);
+
+/* ------------------------------------------------------ native programs */
+
+/* Native payload: varint program ‖ varint method ‖ method arguments (canonical, no trailing
+ * bytes). */
+enum { SVM_PROGRAM_LEDGER = 1 };
+enum {
+	SVM_LEDGER_TRANSFER = 1,     /* token (32) ‖ to (32) ‖ varint amount */
+	SVM_LEDGER_CREATE_TOKEN = 2, /* varint symbol len ‖ symbol ‖ varint decimals ‖ varint supply */
+	SVM_LEDGER_BURN = 3,         /* token (32) ‖ varint amount */
+};
+
+/* The ledger program's id, the emitter of its events: SHA-256("svm/program/ledger"). */
+void svm_program_ledger_id(svm_id_t *out);
+/* The id of a token created by transaction (sender, nonce): SHA-256("svm/token/new" ‖ sender ‖
+ * u64be nonce). */
+void svm_token_new_id(const svm_id_t *sender, uint64_t nonce, svm_id_t *out);
+
+/* Builders for native payloads (append to out). */
+int svm_native_transfer_payload(svm_buf_t *out, const svm_id_t *token, const svm_id_t *to,
+				uint64_t amount);
+int svm_native_create_token_payload(svm_buf_t *out, const char *symbol, uint8_t decimals,
+				    uint64_t supply);
+int svm_native_burn_payload(svm_buf_t *out, const svm_id_t *token, uint64_t amount);
+
+/* Runs a native transaction's payload. Returns 0 or the SVM_E… code that fails it. */
+int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+
+/* The objects a native payload touches (besides the implicit fee objects), for building a
+ * strict access declaration: fills writes[] (sorted, unique) and *n (≤ max). SVM_EDECODE for a
+ * malformed payload. */
+int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
+		      svm_id_t *writes, size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,466 @@
+/* The chain: opens the store and state, writes genesis, builds and applies blocks (execute,
+ * roots, one LMDB write transaction per block), and answers queries from read snapshots. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chain/internal.h"
+
+#define BLOCK_ARENA_MAX (1024u << 20) /* per-block working memory bound */
+
+struct svm_chain {
+	svm_store_t *store;
+	svm_state_t *state;
+	uint64_t chain_id;
+	svm_fee_params_t fees;
+	svm_id_t fee_token;
+	unsigned threads;
+	pthread_mutex_t mu; /* guards the head below (the writer updates, queries read) */
+	uint64_t height;
+	svm_hash_t head_hash, head_root;
+	uint64_t head_time_ms;
+};
+
+/* --------------------------------------------------------- meta record */
+
+/* "chain.params": varint chain id ‖ varint a ‖ b ‖ c ‖ d. */
+static int params_put(svm_store_txn_t *w, uint64_t chain_id, const svm_fee_params_t *f)
+{
+	svm_buf_t b = {0};
+	int rc = svm_varint_append(&b, chain_id);
+	const uint64_t v[4] = {f->a, f->b, f->c, f->d};
+	for (int i = 0; rc == 0 && i < 4; i++) rc = svm_varint_append(&b, v[i]);
+	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, "chain.params", 12, b.data, b.len, 0);
+	svm_buf_free(&b);
+	return rc;
+}
+
+static int params_get(svm_store_txn_t *r, uint64_t *chain_id, svm_fee_params_t *f)
+{
+	const uint8_t *p;
+	size_t n;
+	int rc = svm_store_get(r, SVM_TABLE_META, "chain.params", 12, &p, &n);
+	if (rc) return rc;
+	svm_reader_t rd = svm_reader(p, n);
+	if (svm_varint_read(&rd, chain_id) || svm_varint_read(&rd, &f->a) ||
+	    svm_varint_read(&rd, &f->b) || svm_varint_read(&rd, &f->c) ||
+	    svm_varint_read(&rd, &f->d) || svm_reader_left(&rd))
+		return SVM_EIO;
+	return 0;
+}
+
+/* ------------------------------------------------------------ base view */
+
+static int base_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes,
+		    size_t *len)
+{
+	void **p = ud; /* {state, read txn} */
+	return svm_state_get(p[0], p[1], id, bytes, len);
+}
+
+/* ---------------------------------------------------------- block commit */
+
+static int put_u64_key(svm_store_txn_t *w, svm_table_t t, uint64_t k, const void *v, size_t n)
+{
+	uint8_t key[8];
+	svm_put_u64be(key, k);
+	return svm_store_put(w, t, key, 8, v, n, 0);
+}
+
+/* The receipts root over the receipt encodings; each encoding is appended to enc (offsets in
+ * off[i]..off[i+1]). */
+static int encode_receipts(const svm_exec_result_t *res, svm_buf_t *enc, size_t *off,
+			   svm_hash_t *leaves, svm_hash_t *root)
+{
+	for (size_t i = 0; i < res->included; i++) {
+		off[i] = enc->len;
+		int rc = svm_receipt_encode(&res->receipts[i], enc);
+		if (rc) return rc;
+	}
+	off[res->included] = enc->len;
+	for (size_t i = 0; i < res->included; i++)
+		svm_merkle_leaf_hash(enc->data + off[i], off[i + 1] - off[i], &leaves[i]);
+	return svm_merkle_root(leaves, res->included, root);
+}
+
+typedef struct {
+	svm_header_t header;
+	svm_slice_t *txs;      /* included signed encodings */
+	const svm_hash_t *ids; /* their ids */
+} commit_t;
+
+/* Writes state, block, indexes and receipts of one block in one write transaction. When
+ * expect_root is set the computed state root must equal it (else SVM_EVALIDATE, nothing
+ * committed). On success fills hash. */
+static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *res,
+			const svm_buf_t *renc, const size_t *roff, const svm_hash_t *expect_root,
+			svm_hash_t *hash, svm_error_t *err)
+{
+	svm_store_txn_t *w;
+	int rc = svm_store_write_begin(c->store, &w, err);
+	if (rc) return rc;
+	svm_hash_t root;
+	rc = svm_state_apply(c->state, w, b->header.height, res->writes, res->writes_len, &root, err);
+	if (rc == 0 && expect_root && !svm_hash_eq(expect_root, &root))
+		rc = svm_error_set(err, SVM_EVALIDATE, "block %llu: state root mismatch",
+				   (unsigned long long)b->header.height);
+	b->header.state_root = root;
+	svm_buf_t blk = {0};
+	svm_block_t block = {.header = b->header, .txs = b->txs, .txs_len = b->header.tx_count};
+	if (rc == 0) rc = svm_block_encode(&block, &blk);
+	if (rc == 0) rc = svm_header_hash(&b->header, hash);
+	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_BLOCKS, hash->b, SVM_HASH_SIZE, blk.data, blk.len, 0);
+	if (rc == 0) rc = put_u64_key(w, SVM_TABLE_HEIGHTS, b->header.height, hash->b, SVM_HASH_SIZE);
+	for (uint32_t i = 0; rc == 0 && i < b->header.tx_count; i++) {
+		uint8_t loc[12];
+		svm_put_u64be(loc, b->header.height);
+		loc[8] = (uint8_t)(i >> 24), loc[9] = (uint8_t)(i >> 16), loc[10] = (uint8_t)(i >> 8), loc[11] = (uint8_t)i;
+		rc = svm_store_put(w, SVM_TABLE_TXS, b->ids[i].b, SVM_HASH_SIZE, loc, sizeof loc, 0);
+		if (rc == 0)
+			rc = svm_store_put(w, SVM_TABLE_RECEIPTS, b->ids[i].b, SVM_HASH_SIZE,
+					   renc->data + roff[i], roff[i + 1] - roff[i], 0);
+	}
+	if (rc == 0) rc = svm_store_meta_put_u64(w, "chain.height", b->header.height);
+	svm_buf_free(&blk);
+	if (rc) {
+		svm_store_abort(w);
+		if (err && err->code != rc) svm_error_set(err, rc, "commit: %s", svm_strerror(rc));
+		return rc;
+	}
+	rc = svm_store_commit(w, err);
+	if (rc) return rc;
+	pthread_mutex_lock(&c->mu);
+	c->height = b->header.height;
+	c->head_hash = *hash;
+	c->head_root = root;
+	c->head_time_ms = b->header.timestamp_ms;
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+/* --------------------------------------------------------------- genesis */
+
+static int genesis_fn(svm_txctx_t *ctx, void *ud)
+{
+	const svm_genesis_t *g = ud;
+	const char *symbols[2] = {"SWR", "AIC"};
+	for (int i = 0; i < 2; i++) {
+		svm_id_t t;
+		svm_token_id(symbols[i], &t);
+		int rc = svm_ledger_token_create(ctx, &t, symbols[i], 9);
+		if (rc) return rc;
+	}
+	for (size_t i = 0; i < g->n_balances; i++) {
+		int rc = svm_ledger_mint(ctx, &g->balances[i].token, &g->balances[i].owner,
+					 g->balances[i].amount);
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+static int no_base(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)
+{
+	return SVM_ENOTFOUND;
+}
+
+static int write_genesis(svm_chain_t *c, const svm_genesis_t *g, svm_error_t *err)
+{
+	svm_arena_t arena;
+	svm_arena_init(&arena, BLOCK_ARENA_MAX);
+	svm_block_env_t env = {.chain_id = g->chain_id, .height = 0, .timestamp_ms = g->timestamp_ms,
+			       .fees = g->fees, .fee_token = c->fee_token};
+	svm_exec_base_t base = {no_base, NULL};
+	svm_exec_result_t res;
+	int rc = svm_exec_system(&env, &base, genesis_fn, (void *)g, &arena, &res);
+	if (rc) {
+		svm_arena_reset(&arena);
+		return svm_error_set(err, rc, "genesis: %s (a supply overflows?)", svm_strerror(rc));
+	}
+	commit_t b = {0};
+	b.header.chain_id = g->chain_id;
+	b.header.timestamp_ms = g->timestamp_ms;
+	svm_merkle_root(NULL, 0, &b.header.tx_root);
+	svm_merkle_root(NULL, 0, &b.header.receipts_root);
+	svm_buf_t renc = {0};
+	size_t roff[1] = {0};
+	svm_hash_t hash;
+	/* The params go in with the genesis block: one transaction, all or nothing. */
+	svm_store_txn_t *w;
+	rc = svm_store_write_begin(c->store, &w, err);
+	if (rc == 0) {
+		rc = params_put(w, g->chain_id, &g->fees);
+		rc = rc ? (svm_store_abort(w), rc) : svm_store_commit(w, err);
+	}
+	if (rc == 0) rc = commit_block(c, &b, &res, &renc, roff, NULL, &hash, err);
+	svm_arena_reset(&arena);
+	return rc;
+}
+
+/* ------------------------------------------------------------ open/close */
+
+static int load_head(svm_chain_t *c, svm_error_t *err)
+{
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(c->store, &r, err);
+	if (rc) return rc;
+	rc = params_get(r, &c->chain_id, &c->fees);
+	if (rc == 0) rc = svm_store_meta_get_u64(r, "chain.height", &c->height);
+	uint8_t key[8];
+	svm_put_u64be(key, c->height);
+	const uint8_t *p;
+	size_t n;
+	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n);
+	if (rc == 0 && n == SVM_HASH_SIZE) memcpy(c->head_hash.b, p, SVM_HASH_SIZE);
+	if (rc == 0) rc = svm_state_root(c->state, r, c->height, &c->head_root);
+	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_BLOCKS, c->head_hash.b, SVM_HASH_SIZE, &p, &n);
+	if (rc == 0) {
+		svm_header_t h;
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_block_t blk;
+		rc = svm_block_decode(p, n, &a, &blk, NULL, NULL);
+		h = blk.header;
+		c->head_time_ms = h.timestamp_ms;
+		svm_arena_reset(&a);
+	}
+	svm_store_abort(r);
+	if (rc == SVM_ENOTFOUND) return rc;
+	return rc ? svm_error_set(err, rc, "chain: stored head is unreadable: %s", svm_strerror(rc)) : 0;
+}
+
+int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
+		   const svm_chain_config_t *cfg, svm_error_t *err)
+{
+	svm_chain_config_t defaults = {0};
+	if (cfg == NULL) cfg = &defaults;
+	int rc = svm_crypto_init();
+	if (rc) return svm_error_set(err, rc, "chain: libsodium failed to initialise");
+	svm_chain_t *c = calloc(1, sizeof(*c));
+	if (c == NULL) return svm_error_set(err, SVM_ENOMEM, "chain: out of memory");
+	pthread_mutex_init(&c->mu, NULL);
+	svm_token_id("SWR", &c->fee_token);
+	c->threads = cfg->exec_threads ? cfg->exec_threads : svm_cpu_count();
+	svm_store_config_t scfg = {.map_size_bytes = cfg->map_bytes};
+	svm_state_config_t stcfg = {.retain_heights = cfg->retain_heights};
+	rc = svm_store_open(&c->store, dir, &scfg, err);
+	if (rc == 0) rc = svm_state_open(&c->state, c->store, &stcfg, err);
+	if (rc == 0) {
+		rc = load_head(c, err);
+		if (rc == SVM_ENOTFOUND && g == NULL)
+			rc = svm_error_set(err, SVM_ENOTFOUND, "chain: %s holds no chain and no genesis was given", dir);
+		else if (rc == SVM_ENOTFOUND) {
+			rc = write_genesis(c, g, err);
+			if (rc == 0) rc = load_head(c, err);
+		} else if (rc == 0 && g && g->chain_id != c->chain_id)
+			rc = svm_error_set(err, SVM_ECHAIN, "chain: %s holds chain %llu, genesis says %llu", dir,
+					   (unsigned long long)c->chain_id, (unsigned long long)g->chain_id);
+	}
+	if (rc) {
+		svm_chain_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void svm_chain_close(svm_chain_t *c)
+{
+	if (c == NULL) return;
+	svm_state_close(c->state);
+	svm_store_close(c->store);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+uint64_t svm_chain_id(const svm_chain_t *c) { return c->chain_id; }
+const svm_fee_params_t *svm_chain_fees(const svm_chain_t *c) { return &c->fees; }
+
+uint64_t svm_chain_height(svm_chain_t *c)
+{
+	pthread_mutex_lock(&c->mu);
+	uint64_t h = c->height;
+	pthread_mutex_unlock(&c->mu);
+	return h;
+}
+
+void svm_chain_head(svm_chain_t *c, svm_hash_t *block_hash, svm_hash_t *state_root)
+{
+	pthread_mutex_lock(&c->mu);
+	if (block_hash) *block_hash = c->head_hash;
+	if (state_root) *state_root = c->head_root;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---------------------------------------------------------- build/apply */
+
+typedef struct {
+	svm_arena_t arena;
+	svm_store_txn_t *snap;
+	void *base_ud[2];
+	svm_exec_base_t base;
+	svm_block_env_t env;
+	svm_exec_tx_t *txs;
+	svm_exec_result_t res;
+	svm_buf_t renc;
+} work_t;
+
+static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
+{
+	memset(wk, 0, sizeof(*wk));
+	svm_arena_init(&wk->arena, BLOCK_ARENA_MAX);
+	int rc = svm_store_read_begin(c->store, &wk->snap, err);
+	if (rc) return rc;
+	wk->base_ud[0] = c->state;
+	wk->base_ud[1] = wk->snap;
+	wk->base = (svm_exec_base_t){base_get, wk->base_ud};
+	wk->txs = svm_arena_alloc(&wk->arena, (n ? n : 1) * sizeof(*wk->txs));
+	if (wk->txs == NULL) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	pthread_mutex_lock(&c->mu);
+	wk->env = (svm_block_env_t){.chain_id = c->chain_id, .height = c->height + 1,
+				    .fees = c->fees, .fee_token = c->fee_token};
+	wk->env.timestamp_ms = c->head_time_ms;
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+static void work_end(work_t *wk)
+{
+	svm_store_abort(wk->snap);
+	svm_buf_free(&wk->renc);
+	svm_arena_reset(&wk->arena);
+}
+
+/* Roots and commit of an executed block; header fields other than roots come from the caller. */
+static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_header_t *expect,
+			svm_error_t *err)
+{
+	const svm_exec_result_t *res = &wk->res;
+	size_t k = res->included;
+	b->txs = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_slice_t));
+	svm_hash_t *ids = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
+	svm_hash_t *leaves = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
+	size_t *roff = svm_arena_alloc(&wk->arena, (k + 1) * sizeof(size_t));
+	if (!b->txs || !ids || !leaves || !roff) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	for (size_t i = 0; i < k; i++) {
+		const svm_exec_tx_t *t = &wk->txs[res->index[i]];
+		b->txs[i] = (svm_slice_t){t->bytes, t->len};
+		ids[i] = t->id;
+	}
+	b->ids = ids;
+	b->header.tx_count = (uint32_t)k;
+	int rc = svm_block_tx_root(b->txs, k, &b->header.tx_root);
+	if (rc == 0) rc = encode_receipts(res, &wk->renc, roff, leaves, &b->header.receipts_root);
+	if (rc) return svm_error_set(err, rc, "block: %s", svm_strerror(rc));
+	if (expect && !svm_hash_eq(&expect->tx_root, &b->header.tx_root))
+		return svm_error_set(err, SVM_EVALIDATE, "block: transaction root mismatch");
+	if (expect && !svm_hash_eq(&expect->receipts_root, &b->header.receipts_root))
+		return svm_error_set(err, SVM_EVALIDATE, "block: receipts root mismatch");
+	svm_hash_t hash;
+	return commit_block(c, b, res, &wk->renc, roff, expect ? &expect->state_root : NULL, &hash, err);
+}
+
+int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_lens, size_t n,
+		    uint64_t timestamp_ms, const svm_id_t *proposer, svm_build_result_t *results,
+		    svm_error_t *err)
+{
+	/* Respect the block limits: take candidates in order while they fit. */
+	size_t take = 0, bytes = 1024; /* header and framing allowance */
+	while (take < n && take < SVM_BLOCK_TXS_MAX &&
+	       bytes + tx_lens[take] + SVM_VARINT_MAX <= SVM_BLOCK_BYTES_MAX)
+		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
+
+	work_t wk;
+	int rc = work_begin(c, &wk, take, err);
+	if (rc == 0) {
+		if (timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = timestamp_ms;
+		wk.env.proposer = *proposer;
+		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, c->threads, &wk.arena, wk.txs);
+	}
+	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base,
+					      &wk.arena, &wk.res, NULL);
+	if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
+	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
+	if (rc == 0) {
+		commit_t b = {0};
+		b.header = (svm_header_t){.chain_id = c->chain_id, .height = wk.env.height,
+					  .timestamp_ms = wk.env.timestamp_ms, .proposer = *proposer};
+		svm_chain_head(c, &b.header.parent, NULL);
+		rc = finish_block(c, &wk, &b, NULL, err);
+	}
+	work_end(&wk);
+	return rc;
+}
+
+int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_t *err)
+{
+	work_t wk;
+	int rc = work_begin(c, &wk, 0, err);
+	svm_block_t blk;
+	if (rc == 0) rc = svm_block_decode(block, len, &wk.arena, &blk, NULL, err);
+	const svm_header_t *h = &blk.header;
+	svm_hash_t parent;
+	svm_chain_head(c, &parent, NULL);
+	if (rc == 0 && h->chain_id != c->chain_id)
+		rc = svm_error_set(err, SVM_ECHAIN, "block: chain id %llu, expected %llu",
+				   (unsigned long long)h->chain_id, (unsigned long long)c->chain_id);
+	if (rc == 0 && h->height != wk.env.height)
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: height %llu, expected %llu",
+				   (unsigned long long)h->height, (unsigned long long)wk.env.height);
+	if (rc == 0 && !svm_hash_eq(&h->parent, &parent))
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: parent is not the head");
+	if (rc == 0 && h->timestamp_ms < wk.env.timestamp_ms)
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: timestamp before its parent's");
+	const uint8_t **ptrs = NULL;
+	size_t *lens = NULL;
+	svm_exec_tx_t *etxs = NULL;
+	if (rc == 0) {
+		ptrs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*ptrs));
+		lens = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*lens));
+		etxs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*etxs));
+		if (!ptrs || !lens || !etxs) rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	}
+	for (uint32_t i = 0; rc == 0 && i < blk.txs_len; i++) {
+		ptrs[i] = blk.txs[i].p;
+		lens[i] = blk.txs[i].len;
+	}
+	if (rc == 0) {
+		wk.txs = etxs;
+		wk.env.timestamp_ms = h->timestamp_ms;
+		wk.env.proposer = h->proposer;
+		rc = svm_exec_prepare(c->chain_id, ptrs, lens, blk.txs_len, c->threads, &wk.arena, wk.txs);
+	}
+	size_t bad = 0;
+	if (rc == 0) {
+		rc = svm_exec_sequential(&wk.env, wk.txs, blk.txs_len, SVM_EXEC_APPLY, &wk.base,
+					 &wk.arena, &wk.res, &bad);
+		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
+					   svm_strerror(rc));
+	}
+	if (rc == 0) {
+		commit_t b = {.header = *h};
+		rc = finish_block(c, &wk, &b, h, err);
+	}
+	work_end(&wk);
+	return rc;
+}
+
+int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t *receipt_out,
+		       svm_error_t *err)
+{
+	work_t wk;
+	int rc = work_begin(c, &wk, 1, err);
+	if (rc == 0) rc = svm_exec_prepare(c->chain_id, &tx, &len, 1, 1, &wk.arena, wk.txs);
+	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, 1, SVM_EXEC_BUILD, &wk.base, &wk.arena,
+					      &wk.res, NULL);
+	if (rc == 0 && wk.res.status[0])
+		rc = svm_error_set(err, wk.res.status[0], "transaction cannot be included: %s",
+				   svm_strerror(wk.res.status[0]));
+	if (rc == 0) rc = svm_receipt_encode(&wk.res.receipts[0], receipt_out);
+	work_end(&wk);
+	return rc;
+}
+
+svm_store_t *svm_chain_store_(svm_chain_t *c) { return c->store; }
+svm_state_t *svm_chain_state_(svm_chain_t *c) { return c->state; }

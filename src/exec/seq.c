@@ -1,0 +1,337 @@
+/* The sequential reference executor: transactions applied one after another in block order
+ * over a block overlay with an undo journal, so a failed transaction is rolled back to its fee
+ * checkpoint. This file defines consensus semantics (docs/execution.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/exec.h"
+
+/* An overlay value: the object's bytes, or a deletion (bytes == NULL). */
+typedef struct {
+	const uint8_t *bytes;
+	size_t len;
+} value_t;
+
+/* Undo record: the overlay value id had before a write (NULL = not in the overlay). */
+typedef struct {
+	svm_id_t id;
+	value_t *old;
+} undo_t;
+
+typedef struct {
+	svm_view_t view; /* first: the view pointer is the overlay pointer */
+	svm_map_t map;   /* id -> value_t* (NULL value = read through to the base) */
+	svm_arena_t *arena;
+	const svm_exec_base_t *base;
+	undo_t *journal;
+	size_t journal_len, journal_cap;
+	int error; /* first allocation failure, sticky */
+} overlay_t;
+
+static int ov_get(svm_view_t *v, const svm_id_t *id, const uint8_t **bytes, size_t *len)
+{
+	overlay_t *o = (overlay_t *)v;
+	value_t *val = svm_map_get(&o->map, id->b, SVM_HASH_SIZE);
+	if (val == NULL) return o->base->get(o->base->ud, 0, id, bytes, len);
+	if (val->bytes == NULL) return SVM_ENOTFOUND;
+	*bytes = val->bytes;
+	*len = val->len;
+	return 0;
+}
+
+static int ov_put(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_t len)
+{
+	overlay_t *o = (overlay_t *)v;
+	if (o->journal_len == o->journal_cap) {
+		size_t cap = o->journal_cap ? 2 * o->journal_cap : 1024;
+		undo_t *j = realloc(o->journal, cap * sizeof(*j));
+		if (j == NULL) return o->error = SVM_ENOMEM;
+		o->journal = j;
+		o->journal_cap = cap;
+	}
+	value_t *val = svm_arena_alloc(o->arena, sizeof(*val));
+	if (val == NULL) return o->error = SVM_ENOMEM;
+	if (bytes) {
+		val->bytes = svm_arena_dup(o->arena, bytes, len);
+		if (val->bytes == NULL) return o->error = SVM_ENOMEM;
+		val->len = len;
+	}
+	void **slot = svm_map_put(&o->map, id->b, SVM_HASH_SIZE, NULL);
+	if (slot == NULL) return o->error = SVM_ENOMEM;
+	o->journal[o->journal_len++] = (undo_t){*id, *slot};
+	*slot = val;
+	return 0;
+}
+
+static const svm_view_ops_t overlay_ops = {ov_get, ov_put};
+
+static void overlay_init(overlay_t *o, const svm_exec_base_t *base, svm_arena_t *arena)
+{
+	memset(o, 0, sizeof(*o));
+	o->view.ops = &overlay_ops;
+	o->base = base;
+	o->arena = arena;
+	svm_map_init(&o->map);
+}
+
+static void overlay_free(overlay_t *o)
+{
+	svm_map_free(&o->map);
+	free(o->journal);
+}
+
+/* Undoes every write after journal position mark, newest first. */
+static void overlay_rollback(overlay_t *o, size_t mark)
+{
+	while (o->journal_len > mark) {
+		undo_t *u = &o->journal[--o->journal_len];
+		void **slot = svm_map_put(&o->map, u->id.b, SVM_HASH_SIZE, NULL);
+		if (slot) *slot = u->old; /* the key exists: no allocation, cannot fail */
+	}
+}
+
+/* The overlay's net changes as a sorted write set, skipping deletions of objects the base
+ * never had (they change nothing). */
+static int overlay_writes(overlay_t *o, svm_exec_result_t *out)
+{
+	svm_map_slot_t **sorted;
+	size_t n;
+	int rc = svm_map_sorted(&o->map, &sorted, &n);
+	if (rc) return rc;
+	out->writes = svm_arena_alloc(o->arena, (n ? n : 1) * sizeof(*out->writes));
+	if (out->writes == NULL) rc = SVM_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		value_t *val = sorted[i]->value;
+		if (val == NULL) continue;
+		svm_state_write_t *w = &out->writes[k];
+		memcpy(w->id.b, sorted[i]->key, SVM_HASH_SIZE);
+		if (val->bytes == NULL) {
+			const uint8_t *b;
+			size_t l;
+			int g = o->base->get(o->base->ud, 0, &w->id, &b, &l);
+			if (g == SVM_ENOTFOUND) continue;
+			if (g) { rc = g; break; }
+		}
+		w->bytes = val->bytes;
+		w->len = val->len;
+		k++;
+	}
+	free(sorted);
+	out->writes_len = k;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ fees */
+
+int svm_exec_fee(const svm_fee_params_t *p, uint64_t tx_bytes, uint64_t steps, uint64_t mem_bytes,
+		 uint64_t *fee)
+{
+	unsigned __int128 f = (unsigned __int128)p->a + (unsigned __int128)p->b * tx_bytes +
+			      (unsigned __int128)p->c * steps + (unsigned __int128)p->d * mem_bytes;
+	if (f > UINT64_MAX) return SVM_EOVERFLOW;
+	*fee = (uint64_t)f;
+	return 0;
+}
+
+/* ------------------------------------------------------------ execution */
+
+typedef struct {
+	const svm_block_env_t *env;
+	overlay_t ov;
+	svm_arena_t *arena;
+	uint64_t burned, tips;
+} block_t;
+
+static void ctx_init(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->view = &b->ov.view;
+	c->arena = b->arena;
+	c->tx = &t->tx;
+	c->tx_id = &t->id;
+	c->height = b->env->height;
+	c->timestamp_ms = b->env->timestamp_ms;
+	c->proposer = b->env->proposer;
+	c->steps_limit = UINT64_MAX; /* the fee stage is not metered */
+	c->strict = t->tx.access_mode == SVM_ACCESS_STRICT;
+	svm_account_id(&t->tx.sender, &c->implicit[0]);
+	svm_balance_id(&b->env->fee_token, &t->tx.sender, &c->implicit[1]);
+}
+
+/* State-dependent inclusion checks; nothing is written. Returns 0 or the reason to exclude. */
+static int check_includable(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64_t *intrinsic)
+{
+	const svm_tx_t *tx = &t->tx;
+	if (t->precheck) return t->precheck;
+	if (b->env->height > tx->expiry_height) return SVM_EEXPIRED;
+	if (svm_exec_fee(&b->env->fees, t->len, 0, 0, intrinsic)) return SVM_EFEE;
+	if (tx->fee_limit < *intrinsic) return SVM_EFEE;
+	uint64_t nonce, balance, need;
+	int rc = svm_account_nonce(c, &tx->sender, &nonce);
+	if (rc) return rc;
+	if (tx->nonce != nonce) return SVM_ENONCE;
+	if (!svm_add_u64(tx->fee_limit, tx->tip, &need)) return SVM_EFUNDS;
+	rc = svm_ledger_balance(c, &b->env->fee_token, &tx->sender, &balance);
+	if (rc) return rc;
+	return balance < need ? SVM_EFUNDS : 0;
+}
+
+static int check_inputs(svm_txctx_t *c)
+{
+	for (uint32_t i = 0; i < c->tx->inputs_len; i++) {
+		svm_object_t o;
+		int rc = svm_host_get(c, &c->tx->inputs[i].id, &o);
+		if (rc == SVM_ENOTFOUND) return SVM_EVERSION;
+		if (rc) return rc;
+		if (o.version != c->tx->inputs[i].version) return SVM_EVERSION;
+	}
+	return 0;
+}
+
+static int run_program(svm_txctx_t *c)
+{
+	int rc = check_inputs(c);
+	if (rc) return rc;
+	switch (c->tx->vm) {
+	case SVM_VM_NATIVE:
+		return svm_native_execute(c, c->tx->payload, c->tx->payload_len);
+	default:
+		return SVM_EUNSUPPORTED;
+	}
+}
+
+static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t fee_limit, uint64_t intrinsic)
+{
+	if (p->c == 0) return SVM_TX_STEPS_MAX;
+	uint64_t s = (fee_limit - intrinsic) / p->c;
+	return s < SVM_TX_STEPS_MAX ? s : SVM_TX_STEPS_MAX;
+}
+
+/* Executes one includable transaction: fee stage, program, fee settlement. Fills *r.
+ * Returns 0, or a block-level error (SVM_ENOMEM/SVM_EIO) that aborts the block. */
+static int execute_tx(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64_t intrinsic,
+		      svm_receipt_t *r)
+{
+	const svm_tx_t *tx = &t->tx;
+	const svm_id_t *fee_token = &b->env->fee_token;
+	/* Fee stage: reserve fee limit + tip and use the nonce; survives a failed program. */
+	int rc = svm_ledger_debit(c, fee_token, &tx->sender, tx->fee_limit + tx->tip);
+	if (!rc) rc = svm_account_set_nonce(c, &tx->sender, tx->nonce + 1);
+	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO; /* checked includable: cannot fail */
+	size_t mark = b->ov.journal_len;
+
+	c->steps = 0;
+	c->steps_limit = steps_limit(&b->env->fees, tx->fee_limit, intrinsic);
+	int status = run_program(c);
+	if (b->ov.error) return b->ov.error;
+	if (status == SVM_EIO || status == SVM_ENOMEM) return status;
+	uint64_t fee;
+	if (svm_exec_fee(&b->env->fees, t->len, c->steps, c->mem_bytes, &fee) || fee > tx->fee_limit) {
+		fee = tx->fee_limit;
+		if (status == 0) status = SVM_EFEE;
+	}
+	if (status) {
+		overlay_rollback(&b->ov, mark);
+		c->events_len = 0;
+		c->return_data = NULL;
+		c->return_data_len = 0;
+	}
+	/* Settlement: refund what the fee did not use; burn the fee, pay the tip at block end. */
+	c->steps_limit = UINT64_MAX;
+	c->strict = false;
+	uint64_t steps = c->steps;
+	rc = svm_ledger_credit(c, fee_token, &tx->sender, tx->fee_limit - fee);
+	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO;
+	b->burned += fee;
+	b->tips += tx->tip;
+
+	memset(r, 0, sizeof(*r));
+	r->tx_id = t->id;
+	r->status = svm_receipt_status(status);
+	r->tx_bytes = t->len;
+	r->steps = steps;
+	r->mem_bytes = c->mem_bytes;
+	r->fee_charged = fee;
+	r->tip_paid = tx->tip;
+	if (c->events_len) {
+		svm_event_t *ev = svm_arena_dup(b->arena, c->events, c->events_len * sizeof(*ev));
+		if (ev == NULL) return SVM_ENOMEM;
+		r->events = ev;
+		r->events_len = c->events_len;
+	}
+	r->return_data = c->return_data;
+	r->return_data_len = c->return_data_len;
+	return 0;
+}
+
+/* Block end: the burned fees leave the fee token's supply, the tips go to the proposer. */
+static int settle_block(block_t *b)
+{
+	svm_txctx_t c;
+	svm_exec_tx_t none;
+	memset(&none, 0, sizeof none);
+	ctx_init(b, &c, &none);
+	c.strict = false;
+	int rc = svm_ledger_retire(&c, &b->env->fee_token, b->burned);
+	if (rc == 0) rc = svm_ledger_credit(&c, &b->env->fee_token, &b->env->proposer, b->tips);
+	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
+	return rc;
+}
+
+int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
+			svm_exec_mode_t mode, const svm_exec_base_t *base, svm_arena_t *arena,
+			svm_exec_result_t *out, size_t *bad_index)
+{
+	block_t b = {.env = env, .arena = arena};
+	overlay_init(&b.ov, base, arena);
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	out->status = svm_arena_alloc(arena, (n ? n : 1) * sizeof(int));
+	out->receipts = svm_arena_alloc(arena, (n ? n : 1) * sizeof(svm_receipt_t));
+	out->index = svm_arena_alloc(arena, (n ? n : 1) * sizeof(size_t));
+	int rc = (out->status && out->receipts && out->index) ? 0 : SVM_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		svm_txctx_t c;
+		uint64_t intrinsic = 0;
+		ctx_init(&b, &c, &txs[i]);
+		c.strict = false; /* the inclusion checks read only the implicit objects */
+		int why = check_includable(&b, &c, &txs[i], &intrinsic);
+		if (b.ov.error) rc = b.ov.error;
+		else if (why == SVM_EIO || why == SVM_ENOMEM) rc = why;
+		else if (why && mode == SVM_EXEC_APPLY) {
+			if (bad_index) *bad_index = i;
+			rc = why;
+		} else if (why) {
+			out->status[i] = why;
+		} else {
+			c.strict = txs[i].tx.access_mode == SVM_ACCESS_STRICT;
+			rc = execute_tx(&b, &c, &txs[i], intrinsic, &out->receipts[out->included]);
+			if (rc == 0) out->index[out->included++] = i;
+		}
+	}
+	if (rc == 0) rc = settle_block(&b);
+	if (rc == 0) rc = overlay_writes(&b.ov, out);
+	out->burned = b.burned;
+	out->tips = b.tips;
+	overlay_free(&b.ov);
+	return rc;
+}
+
+int svm_exec_system(const svm_block_env_t *env, const svm_exec_base_t *base, svm_exec_system_fn fn,
+		    void *ud, svm_arena_t *arena, svm_exec_result_t *out)
+{
+	block_t b = {.env = env, .arena = arena};
+	overlay_init(&b.ov, base, arena);
+	memset(out, 0, sizeof(*out));
+	svm_txctx_t c;
+	svm_exec_tx_t none;
+	memset(&none, 0, sizeof none);
+	ctx_init(&b, &c, &none);
+	c.strict = false;
+	int rc = fn(&c, ud);
+	if (rc == 0 && b.ov.error) rc = b.ov.error;
+	if (rc == 0) rc = overlay_writes(&b.ov, out);
+	overlay_free(&b.ov);
+	return rc;
+}

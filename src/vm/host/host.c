@@ -1,0 +1,132 @@
+/* The host interface every program calls: metered, access-checked object reads and writes
+ * through the executor's view, and events. */
+#include <string.h>
+
+#include "supervm/vm.h"
+
+int svm_host_charge(svm_txctx_t *c, uint64_t steps)
+{
+	uint64_t total;
+	if (!svm_add_u64(c->steps, steps, &total) || total > c->steps_limit) {
+		c->steps = c->steps_limit;
+		return SVM_EGAS;
+	}
+	c->steps = total;
+	return 0;
+}
+
+static bool in_ids(const svm_id_t *ids, uint32_t n, const svm_id_t *id)
+{
+	size_t lo = 0, hi = n; /* declared lists are strictly ascending (core.h) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = svm_hash_cmp(&ids[mid], id);
+		if (c == 0) return true;
+		if (c < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return false;
+}
+
+static bool in_inputs(const svm_tx_input_t *in, uint32_t n, const svm_id_t *id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = svm_hash_cmp(&in[mid].id, id);
+		if (c == 0) return true;
+		if (c < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return false;
+}
+
+bool svm_txctx_may_write(const svm_txctx_t *c, const svm_id_t *id)
+{
+	if (!c->strict) return true;
+	if (svm_hash_eq(&c->implicit[0], id) || svm_hash_eq(&c->implicit[1], id)) return true;
+	return in_ids(c->tx->writes, c->tx->writes_len, id) ||
+	       in_inputs(c->tx->inputs, c->tx->inputs_len, id);
+}
+
+bool svm_txctx_may_read(const svm_txctx_t *c, const svm_id_t *id)
+{
+	return svm_txctx_may_write(c, id) || !c->strict ||
+	       in_ids(c->tx->reads, c->tx->reads_len, id);
+}
+
+static uint64_t byte_steps(size_t len)
+{
+	return ((uint64_t)len * SVM_STEPS_PER_BYTE_NUM + SVM_STEPS_PER_BYTE_DEN - 1) /
+	       SVM_STEPS_PER_BYTE_DEN;
+}
+
+int svm_host_get(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o)
+{
+	if (!svm_txctx_may_read(c, id)) return SVM_EACCESS;
+	int rc = svm_host_charge(c, SVM_STEPS_OBJECT_READ);
+	if (rc) return rc;
+	if (c->on_access) c->on_access(c->on_access_ud, id, false);
+	const uint8_t *bytes;
+	size_t len;
+	rc = c->view->ops->get(c->view, id, &bytes, &len);
+	if (rc) return rc;
+	rc = svm_host_charge(c, byte_steps(len));
+	if (rc) return rc;
+	/* Stored bytes were encoded by us; a decode failure means a corrupt store. */
+	return svm_object_decode(bytes, len, o, NULL) ? SVM_EIO : 0;
+}
+
+int svm_host_put(svm_txctx_t *c, const svm_object_t *o)
+{
+	if (!svm_txctx_may_write(c, &o->id)) return SVM_EACCESS;
+	svm_object_t w = *o;
+	w.version = c->height;
+	uint8_t stack[256];
+	svm_buf_t b = {0};
+	b.data = stack; /* small objects encode without touching the heap */
+	b.cap = sizeof stack;
+	b.cap_max = sizeof stack;
+	int rc = svm_object_encode(&w, &b);
+	svm_buf_t big = {0};
+	const uint8_t *bytes = stack;
+	size_t len = b.len;
+	if (rc == SVM_ELIMIT) {
+		rc = svm_object_encode(&w, &big);
+		bytes = big.data;
+		len = big.len;
+	}
+	if (rc == 0) rc = svm_host_charge(c, SVM_STEPS_OBJECT_WRITE + byte_steps(len));
+	if (rc == 0 && c->on_access) c->on_access(c->on_access_ud, &o->id, true);
+	if (rc == 0) rc = c->view->ops->put(c->view, &o->id, bytes, len);
+	svm_buf_free(&big);
+	return rc;
+}
+
+int svm_host_del(svm_txctx_t *c, const svm_id_t *id)
+{
+	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
+	int rc = svm_host_charge(c, SVM_STEPS_OBJECT_WRITE);
+	if (rc) return rc;
+	if (c->on_access) c->on_access(c->on_access_ud, id, true);
+	return c->view->ops->put(c->view, id, NULL, 0);
+}
+
+int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, size_t topic_len,
+		  const void *data, size_t data_len)
+{
+	if (c->events_len >= SVM_RECEIPT_EVENTS_MAX || topic_len > SVM_EVENT_TOPIC_MAX ||
+	    data_len > SVM_EVENT_DATA_MAX)
+		return SVM_ELIMIT;
+	int rc = svm_host_charge(c, SVM_STEPS_EVENT + byte_steps(topic_len + data_len));
+	if (rc) return rc;
+	svm_event_t *e = &c->events[c->events_len];
+	e->emitter = *emitter;
+	e->topic = svm_arena_dup(c->arena, topic, topic_len);
+	e->data = svm_arena_dup(c->arena, data, data_len);
+	if (e->topic == NULL || e->data == NULL) return SVM_ENOMEM;
+	e->topic_len = topic_len;
+	e->data_len = data_len;
+	c->events_len++;
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* The unified token ledger: balances of every token keyed by (token, owner), token supply,
+ * and account nonces, all as objects read and written through the host interface. */
+#include <string.h>
+
+#include "supervm/vm.h"
+
+static void tagged2(const char *tag, const svm_id_t *a, const svm_id_t *b, svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{a->b, SVM_HASH_SIZE}, {b ? b->b : NULL, b ? SVM_HASH_SIZE : 0}};
+	svm_sha256_tagged(tag, parts, b ? 2 : 1, out);
+}
+
+void svm_token_id(const char *symbol, svm_id_t *out)
+{
+	svm_slice_t part = {(const uint8_t *)symbol, strlen(symbol)};
+	svm_sha256_tagged("svm/token", &part, 1, out);
+}
+
+void svm_balance_id(const svm_id_t *token, const svm_id_t *owner, svm_id_t *out)
+{
+	tagged2("svm/bal", token, owner, out);
+}
+
+void svm_account_id(const svm_id_t *owner, svm_id_t *out) { tagged2("svm/acct", owner, NULL, out); }
+
+void svm_token_object_id(const svm_id_t *token, svm_id_t *out) { tagged2("svm/tok", token, NULL, out); }
+
+/* ---------------------------------------------------------- balances */
+
+static int read_balance(svm_txctx_t *c, const svm_id_t *id, uint64_t *amount)
+{
+	svm_object_t o;
+	int rc = svm_host_get(c, id, &o);
+	if (rc == SVM_ENOTFOUND) {
+		*amount = 0;
+		return 0;
+	}
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	const uint8_t *tok;
+	if (o.type != SVM_OBJ_BALANCE || svm_reader_bytes(&r, SVM_HASH_SIZE, &tok) ||
+	    svm_varint_read(&r, amount) || svm_reader_left(&r))
+		return SVM_EIO;
+	return 0;
+}
+
+static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
+			 const svm_id_t *owner, uint64_t amount)
+{
+	if (amount == 0) {
+		int rc = svm_host_del(c, id);
+		return rc == SVM_ENOTFOUND ? 0 : rc;
+	}
+	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
+	memcpy(payload, token->b, SVM_HASH_SIZE);
+	size_t n = SVM_HASH_SIZE + svm_varint_put(payload + SVM_HASH_SIZE, amount);
+	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
+			  .type = SVM_OBJ_BALANCE, .payload = payload, .payload_len = n};
+	return svm_host_put(c, &o);
+}
+
+int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		       uint64_t *amount)
+{
+	svm_id_t id;
+	svm_balance_id(token, owner, &id);
+	return read_balance(c, &id, amount);
+}
+
+int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		      uint64_t amount)
+{
+	if (amount == 0) return 0;
+	svm_id_t id;
+	uint64_t bal;
+	svm_balance_id(token, owner, &id);
+	int rc = read_balance(c, &id, &bal);
+	if (rc) return rc;
+	if (!svm_add_u64(bal, amount, &bal)) return SVM_EOVERFLOW;
+	return write_balance(c, &id, token, owner, bal);
+}
+
+int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		     uint64_t amount)
+{
+	if (amount == 0) return 0;
+	svm_id_t id;
+	uint64_t bal;
+	svm_balance_id(token, owner, &id);
+	int rc = read_balance(c, &id, &bal);
+	if (rc) return rc;
+	if (bal < amount) return SVM_EFUNDS;
+	return write_balance(c, &id, token, owner, bal - amount);
+}
+
+int svm_ledger_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+			const svm_id_t *to, uint64_t amount)
+{
+	if (amount == 0 || svm_hash_eq(from, to)) {
+		uint64_t bal; /* still fails a transfer the sender could not afford */
+		int rc = svm_ledger_balance(c, token, from, &bal);
+		return rc ? rc : (bal < amount ? SVM_EFUNDS : 0);
+	}
+	/* Check the credit first so a failed transfer writes nothing. */
+	uint64_t to_bal, sum;
+	int rc = svm_ledger_balance(c, token, to, &to_bal);
+	if (rc) return rc;
+	if (!svm_add_u64(to_bal, amount, &sum)) return SVM_EOVERFLOW;
+	rc = svm_ledger_debit(c, token, from, amount);
+	if (rc) return rc;
+	return svm_ledger_credit(c, token, to, amount);
+}
+
+/* ------------------------------------------------------------ tokens */
+
+static int read_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
+{
+	svm_id_t id;
+	svm_token_object_id(token, &id);
+	svm_object_t o;
+	int rc = svm_host_get(c, &id, &o);
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	uint64_t sym_len, dec;
+	const uint8_t *sym;
+	if (o.type != SVM_OBJ_TOKEN || svm_varint_read(&r, &sym_len) ||
+	    sym_len > SVM_TOKEN_SYMBOL_MAX || svm_reader_bytes(&r, sym_len, &sym) ||
+	    svm_varint_read(&r, &dec) || dec > 255 || svm_varint_read(&r, &info->supply) ||
+	    svm_reader_left(&r))
+		return SVM_EIO;
+	memcpy(info->symbol, sym, sym_len);
+	info->symbol[sym_len] = 0;
+	info->decimals = (uint8_t)dec;
+	return 0;
+}
+
+static int write_token(svm_txctx_t *c, const svm_id_t *token, const svm_token_info_t *info)
+{
+	uint8_t payload[3 * SVM_VARINT_MAX + SVM_TOKEN_SYMBOL_MAX];
+	size_t sym_len = strlen(info->symbol), n = 0;
+	n += svm_varint_put(payload + n, sym_len);
+	memcpy(payload + n, info->symbol, sym_len);
+	n += sym_len;
+	n += svm_varint_put(payload + n, info->decimals);
+	n += svm_varint_put(payload + n, info->supply);
+	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_TOKEN,
+			  .payload = payload, .payload_len = n};
+	svm_token_object_id(token, &o.id);
+	return svm_host_put(c, &o);
+}
+
+int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
+{
+	return read_token(c, token, info);
+}
+
+int svm_ledger_token_create(svm_txctx_t *c, const svm_id_t *token, const char *symbol,
+			    uint8_t decimals)
+{
+	size_t len = strlen(symbol);
+	if (len == 0 || len > SVM_TOKEN_SYMBOL_MAX) return SVM_EINVAL;
+	svm_token_info_t info;
+	int rc = read_token(c, token, &info);
+	if (rc == 0) return SVM_EEXIST;
+	if (rc != SVM_ENOTFOUND) return rc;
+	memset(&info, 0, sizeof info);
+	memcpy(info.symbol, symbol, len);
+	info.decimals = decimals;
+	return write_token(c, token, &info);
+}
+
+int svm_ledger_mint(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint64_t amount)
+{
+	svm_token_info_t info;
+	int rc = read_token(c, token, &info);
+	if (rc) return rc;
+	if (!svm_add_u64(info.supply, amount, &info.supply)) return SVM_EOVERFLOW;
+	/* Every balance is ≤ the supply, so once the supply did not overflow the credit cannot. */
+	rc = write_token(c, token, &info);
+	return rc ? rc : svm_ledger_credit(c, token, to, amount);
+}
+
+int svm_ledger_burn(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, uint64_t amount)
+{
+	svm_token_info_t info;
+	int rc = read_token(c, token, &info);
+	if (rc) return rc;
+	if (info.supply < amount) return SVM_EIO; /* supply ≥ every balance: corrupt state */
+	rc = svm_ledger_debit(c, token, from, amount);
+	if (rc) return rc;
+	info.supply -= amount;
+	return write_token(c, token, &info);
+}
+
+int svm_ledger_retire(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
+{
+	if (amount == 0) return 0;
+	svm_token_info_t info;
+	int rc = read_token(c, token, &info);
+	if (rc) return rc;
+	if (info.supply < amount) return SVM_EIO;
+	info.supply -= amount;
+	return write_token(c, token, &info);
+}
+
+/* ---------------------------------------------------------- accounts */
+
+int svm_account_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
+{
+	svm_id_t id;
+	svm_account_id(owner, &id);
+	svm_object_t o;
+	int rc = svm_host_get(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) {
+		*nonce = 0;
+		return 0;
+	}
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	if (o.type != SVM_OBJ_ACCOUNT || svm_varint_read(&r, nonce) || svm_reader_left(&r))
+		return SVM_EIO;
+	return 0;
+}
+
+int svm_account_set_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
+{
+	uint8_t payload[SVM_VARINT_MAX];
+	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
+			  .type = SVM_OBJ_ACCOUNT, .payload = payload,
+			  .payload_len = svm_varint_put(payload, nonce)};
+	svm_account_id(owner, &o.id);
+	return svm_host_put(c, &o);
+}

@@ -1,0 +1,167 @@
+/* The native ledger program: transfer, token creation and burn, with payload builders and
+ * the access sets a strict declaration needs. Payload: varint program ‖ varint method ‖ args. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/vm.h"
+
+void svm_program_ledger_id(svm_id_t *out)
+{
+	svm_sha256_tagged("svm/program/ledger", NULL, 0, out);
+}
+
+void svm_token_new_id(const svm_id_t *sender, uint64_t nonce, svm_id_t *out)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, nonce);
+	svm_slice_t parts[2] = {{sender->b, SVM_HASH_SIZE}, {be, 8}};
+	svm_sha256_tagged("svm/token/new", parts, 2, out);
+}
+
+static int header(svm_buf_t *out, uint64_t method)
+{
+	int rc = svm_varint_append(out, SVM_PROGRAM_LEDGER);
+	return rc ? rc : svm_varint_append(out, method);
+}
+
+int svm_native_transfer_payload(svm_buf_t *out, const svm_id_t *token, const svm_id_t *to,
+				uint64_t amount)
+{
+	int rc = header(out, SVM_LEDGER_TRANSFER);
+	if (!rc) rc = svm_buf_append(out, token->b, SVM_HASH_SIZE);
+	if (!rc) rc = svm_buf_append(out, to->b, SVM_HASH_SIZE);
+	if (!rc) rc = svm_varint_append(out, amount);
+	return rc;
+}
+
+int svm_native_create_token_payload(svm_buf_t *out, const char *symbol, uint8_t decimals,
+				    uint64_t supply)
+{
+	size_t len = strlen(symbol);
+	if (len == 0 || len > SVM_TOKEN_SYMBOL_MAX) return SVM_EINVAL;
+	int rc = header(out, SVM_LEDGER_CREATE_TOKEN);
+	if (!rc) rc = svm_varint_append(out, len);
+	if (!rc) rc = svm_buf_append(out, symbol, len);
+	if (!rc) rc = svm_varint_append(out, decimals);
+	if (!rc) rc = svm_varint_append(out, supply);
+	return rc;
+}
+
+int svm_native_burn_payload(svm_buf_t *out, const svm_id_t *token, uint64_t amount)
+{
+	int rc = header(out, SVM_LEDGER_BURN);
+	if (!rc) rc = svm_buf_append(out, token->b, SVM_HASH_SIZE);
+	if (!rc) rc = svm_varint_append(out, amount);
+	return rc;
+}
+
+/* A parsed ledger call. */
+typedef struct {
+	uint64_t method;
+	svm_id_t token, to;
+	uint64_t amount, decimals;
+	char symbol[SVM_TOKEN_SYMBOL_MAX + 1];
+} call_t;
+
+static int read_id(svm_reader_t *r, svm_id_t *id) { return svm_reader_copy(r, id->b, SVM_HASH_SIZE); }
+
+static int parse(const uint8_t *p, size_t len, call_t *c)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t program, sym_len;
+	memset(c, 0, sizeof *c);
+	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_LEDGER ||
+	    svm_varint_read(&r, &c->method))
+		return SVM_EDECODE;
+	switch (c->method) {
+	case SVM_LEDGER_TRANSFER:
+		if (read_id(&r, &c->token) || read_id(&r, &c->to) || svm_varint_read(&r, &c->amount))
+			return SVM_EDECODE;
+		break;
+	case SVM_LEDGER_CREATE_TOKEN:
+		if (svm_varint_read(&r, &sym_len) || sym_len == 0 || sym_len > SVM_TOKEN_SYMBOL_MAX ||
+		    svm_reader_copy(&r, c->symbol, sym_len) || svm_varint_read(&r, &c->decimals) ||
+		    c->decimals > 255 || svm_varint_read(&r, &c->amount))
+			return SVM_EDECODE;
+		if (memchr(c->symbol, 0, sym_len)) return SVM_EDECODE;
+		break;
+	case SVM_LEDGER_BURN:
+		if (read_id(&r, &c->token) || svm_varint_read(&r, &c->amount)) return SVM_EDECODE;
+		break;
+	default:
+		return SVM_EDECODE;
+	}
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+static int emit_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+			 const svm_id_t *to, uint64_t amount)
+{
+	uint8_t data[3 * SVM_HASH_SIZE + 8];
+	memcpy(data, token->b, SVM_HASH_SIZE);
+	memcpy(data + 32, from->b, SVM_HASH_SIZE);
+	memcpy(data + 64, to->b, SVM_HASH_SIZE);
+	svm_put_u64be(data + 96, amount);
+	svm_id_t emitter;
+	svm_program_ledger_id(&emitter);
+	return svm_host_emit(c, &emitter, "transfer", 8, data, sizeof data);
+}
+
+int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
+{
+	call_t call;
+	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
+	if (rc) return rc;
+	if (parse(payload, len, &call)) return SVM_EDECODE;
+	const svm_id_t *sender = &c->tx->sender;
+	svm_id_t token;
+	switch (call.method) {
+	case SVM_LEDGER_TRANSFER:
+		rc = svm_ledger_transfer(c, &call.token, sender, &call.to, call.amount);
+		return rc ? rc : emit_transfer(c, &call.token, sender, &call.to, call.amount);
+	case SVM_LEDGER_CREATE_TOKEN:
+		svm_token_new_id(sender, c->tx->nonce, &token);
+		rc = svm_ledger_token_create(c, &token, call.symbol, (uint8_t)call.decimals);
+		if (!rc) rc = svm_ledger_mint(c, &token, sender, call.amount);
+		c->return_data = svm_arena_dup(c->arena, token.b, SVM_HASH_SIZE);
+		c->return_data_len = c->return_data ? SVM_HASH_SIZE : 0;
+		return rc;
+	case SVM_LEDGER_BURN:
+		return svm_ledger_burn(c, &call.token, sender, call.amount);
+	}
+	return SVM_EDECODE;
+}
+
+static int cmp_id(const void *a, const void *b) { return memcmp(a, b, SVM_HASH_SIZE); }
+
+int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
+		      svm_id_t *writes, size_t max, size_t *n)
+{
+	call_t call;
+	if (parse(payload, len, &call)) return SVM_EDECODE;
+	svm_id_t ids[3], token;
+	size_t k = 0;
+	switch (call.method) {
+	case SVM_LEDGER_TRANSFER:
+		svm_balance_id(&call.token, sender, &ids[k++]);
+		svm_balance_id(&call.token, &call.to, &ids[k++]);
+		break;
+	case SVM_LEDGER_CREATE_TOKEN:
+		svm_token_new_id(sender, nonce, &token);
+		svm_token_object_id(&token, &ids[k++]);
+		svm_balance_id(&token, sender, &ids[k++]);
+		break;
+	case SVM_LEDGER_BURN:
+		svm_token_object_id(&call.token, &ids[k++]);
+		svm_balance_id(&call.token, sender, &ids[k++]);
+		break;
+	}
+	qsort(ids, k, sizeof ids[0], cmp_id);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || !svm_hash_eq(&ids[u - 1], &ids[i])) ids[u++] = ids[i];
+	if (u > max) return SVM_ELIMIT;
+	memcpy(writes, ids, u * sizeof ids[0]);
+	*n = u;
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* Test helpers for chain-level tests (see chaintest.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/chaintest.h"
+
+void ct_key(uint64_t i, svm_keypair_t *kp)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, i);
+	svm_slice_t part = {be, 8};
+	svm_hash_t seed;
+	svm_sha256_tagged("test-key", &part, 1, &seed);
+	svm_keypair_from_seed(kp, seed.b);
+}
+
+static int cmp_id(const void *a, const void *b) { return memcmp(a, b, SVM_HASH_SIZE); }
+
+int ct_transfer(svm_buf_t *out, const svm_keypair_t *kp, const svm_id_t *token,
+		const svm_id_t *to, uint64_t amount, const ct_txopt_t *opt, svm_hash_t *id)
+{
+	svm_buf_t payload = {0};
+	int rc = svm_native_transfer_payload(&payload, token, to, amount);
+	if (rc) return rc;
+	svm_id_t writes[4];
+	size_t nw = 0;
+	if (opt->strict) {
+		rc = svm_native_access(&kp->id, opt->nonce, payload.data, payload.len, writes, 4, &nw);
+		if (rc) return rc;
+		if (opt->undeclared) {
+			svm_id_t rb;
+			svm_balance_id(token, to, &rb);
+			size_t k = 0;
+			for (size_t i = 0; i < nw; i++)
+				if (!svm_hash_eq(&writes[i], &rb)) writes[k++] = writes[i];
+			nw = k;
+		}
+		qsort(writes, nw, sizeof writes[0], cmp_id);
+	}
+	svm_tx_t tx = {
+		.chain_id = opt->chain_id,
+		.sender = kp->id,
+		.nonce = opt->nonce,
+		.expiry_height = opt->expiry ? opt->expiry : UINT64_MAX / 2,
+		.fee_limit = opt->fee_limit,
+		.tip = opt->tip,
+		.access_mode = opt->strict ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
+		.writes = writes,
+		.writes_len = (uint32_t)nw,
+		.vm = SVM_VM_NATIVE,
+		.payload = payload.data,
+		.payload_len = payload.len,
+		.scheme = SVM_SCHEME_ED25519,
+		.public_key = kp->public_key,
+		.public_key_len = SVM_ED25519_PUBKEY_SIZE,
+	};
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+	rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
+	if (rc == 0) rc = svm_tx_encode(&tx, out);
+	svm_buf_free(&payload);
+	return rc;
+}
+
+int ct_genesis(svm_genesis_t *g, size_t accounts, uint64_t swr, uint64_t aic,
+	       const svm_fee_params_t *fees)
+{
+	memset(g, 0, sizeof(*g));
+	g->chain_id = 7;
+	g->timestamp_ms = 1700000000000ull;
+	g->fees = *fees;
+	g->n_balances = 2 * accounts;
+	g->balances = calloc(g->n_balances ? g->n_balances : 1, sizeof(*g->balances));
+	if (g->balances == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < accounts; i++) {
+		svm_keypair_t kp;
+		ct_key(i, &kp);
+		g->balances[2 * i] = (svm_genesis_balance_t){.owner = kp.id, .amount = swr};
+		svm_token_id("SWR", &g->balances[2 * i].token);
+		g->balances[2 * i + 1] = (svm_genesis_balance_t){.owner = kp.id, .amount = aic};
+		svm_token_id("AIC", &g->balances[2 * i + 1].token);
+	}
+	return 0;
+}
+
+void ct_tmpdir(char out[64])
+{
+	snprintf(out, 64, "/tmp/svmtest.XXXXXX");
+	if (mkdtemp(out) == NULL) abort();
+}
+
+void ct_rmdir(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+unsigned ct_seed(void)
+{
+	const char *env = getenv("SVM_TEST_SEED");
+	if (env && *env) return (unsigned)strtoul(env, NULL, 0);
+	return (unsigned)time(NULL) ^ (unsigned)getpid();
+}
