@@ -99,6 +99,17 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t *receipt_out,
 		       svm_error_t *err);
 
+/* Where the last built or applied block spent its time (monotonic ns), for status and
+ * benchmarks: stateless checks (decode + signatures), execution, the state tree update and
+ * root, the other table writes (block, indexes, receipts), and the LMDB commit. */
+typedef struct {
+	uint64_t height;
+	uint32_t txs;
+	uint32_t writes; /* objects written (state-tree updates) */
+	uint64_t prepare_ns, execute_ns, state_ns, write_ns, commit_ns;
+} svm_block_stats_t;
+void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out);
+
 /* ------------------------------------------------------------- queries */
 /* Each appends to the caller's buffer; SVM_ENOTFOUND when absent. */
 

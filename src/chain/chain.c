@@ -20,6 +20,8 @@ struct svm_chain {
 	uint64_t height;
 	svm_hash_t head_hash, head_root;
 	uint64_t head_time_ms;
+	svm_block_stats_t stats; /* of the block being built/applied; published under mu */
+	svm_block_stats_t last;
 };
 
 /* --------------------------------------------------------- meta record */
@@ -101,7 +103,9 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	int rc = svm_store_write_begin(c->store, &w, err);
 	if (rc) return rc;
 	svm_hash_t root;
+	uint64_t t0 = svm_clock_ns();
 	rc = svm_state_apply(c->state, w, b->header.height, res->writes, res->writes_len, &root, err);
+	uint64_t t1 = svm_clock_ns();
 	if (rc == 0 && expect_root && !svm_hash_eq(expect_root, &root))
 		rc = svm_error_set(err, SVM_EVALIDATE, "block %llu: state root mismatch",
 				   (unsigned long long)b->header.height);
@@ -128,9 +132,17 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 		if (err && err->code != rc) svm_error_set(err, rc, "commit: %s", svm_strerror(rc));
 		return rc;
 	}
+	uint64_t t2 = svm_clock_ns();
 	rc = svm_store_commit(w, err);
 	if (rc) return rc;
+	c->stats.state_ns = t1 - t0;
+	c->stats.write_ns = t2 - t1;
+	c->stats.commit_ns = svm_clock_ns() - t2;
+	c->stats.height = b->header.height;
+	c->stats.txs = b->header.tx_count;
+	c->stats.writes = (uint32_t)res->writes_len;
 	pthread_mutex_lock(&c->mu);
+	c->last = c->stats;
 	c->height = b->header.height;
 	c->head_hash = *hash;
 	c->head_root = root;
@@ -371,6 +383,7 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 		bytes += tx_lens[take++] + SVM_VARINT_MAX;
 	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 
+	uint64_t t0 = svm_clock_ns();
 	work_t wk;
 	int rc = work_begin(c, &wk, take, err);
 	if (rc == 0) {
@@ -378,8 +391,11 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 		wk.env.proposer = *proposer;
 		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, c->threads, &wk.arena, wk.txs);
 	}
+	uint64_t t1 = svm_clock_ns();
 	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base,
 					      &wk.arena, &wk.res, NULL);
+	c->stats.prepare_ns = t1 - t0;
+	c->stats.execute_ns = svm_clock_ns() - t1;
 	if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0) {
@@ -395,6 +411,7 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 
 int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_t *err)
 {
+	uint64_t t0 = svm_clock_ns();
 	work_t wk;
 	int rc = work_begin(c, &wk, 0, err);
 	svm_block_t blk;
@@ -432,9 +449,12 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		rc = svm_exec_prepare(c->chain_id, ptrs, lens, blk.txs_len, c->threads, &wk.arena, wk.txs);
 	}
 	size_t bad = 0;
+	uint64_t t1 = svm_clock_ns();
+	c->stats.prepare_ns = t1 - t0;
 	if (rc == 0) {
 		rc = svm_exec_sequential(&wk.env, wk.txs, blk.txs_len, SVM_EXEC_APPLY, &wk.base,
 					 &wk.arena, &wk.res, &bad);
+		c->stats.execute_ns = svm_clock_ns() - t1;
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));
 	}
@@ -460,6 +480,13 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 	if (rc == 0) rc = svm_receipt_encode(&wk.res.receipts[0], receipt_out);
 	work_end(&wk);
 	return rc;
+}
+
+void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out)
+{
+	pthread_mutex_lock(&c->mu);
+	*out = c->last;
+	pthread_mutex_unlock(&c->mu);
 }
 
 svm_store_t *svm_chain_store_(svm_chain_t *c) { return c->store; }
