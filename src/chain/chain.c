@@ -153,6 +153,24 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 
 /* --------------------------------------------------------------- genesis */
 
+/* The validator set object: SHA-256("svm/validators"), shared, type storage, payload
+ * varint count ‖ (Ed25519 public key ‖ varint stake)*. The consensus layer reads it. */
+static int write_validators(svm_txctx_t *ctx, const svm_genesis_t *g)
+{
+	svm_buf_t p = {0};
+	int rc = svm_varint_append(&p, g->n_validators);
+	for (size_t i = 0; rc == 0 && i < g->n_validators; i++) {
+		rc = svm_buf_append(&p, g->validators[i].pubkey, 32);
+		if (rc == 0) rc = svm_varint_append(&p, g->validators[i].stake);
+	}
+	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE,
+			  .payload = p.data, .payload_len = p.len};
+	svm_sha256_tagged("svm/validators", NULL, 0, &o.id);
+	if (rc == 0) rc = p.len > SVM_OBJECT_PAYLOAD_MAX ? SVM_ELIMIT : svm_host_put(ctx, &o);
+	svm_buf_free(&p);
+	return rc;
+}
+
 static int genesis_fn(svm_txctx_t *ctx, void *ud)
 {
 	const svm_genesis_t *g = ud;
@@ -168,7 +186,7 @@ static int genesis_fn(svm_txctx_t *ctx, void *ud)
 					 g->balances[i].amount);
 		if (rc) return rc;
 	}
-	return 0;
+	return write_validators(ctx, g);
 }
 
 static int no_base(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)
