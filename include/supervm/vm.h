@@ -56,6 +56,8 @@ typedef struct {
 #define SVM_STEPS_PER_BYTE_DEN 8
 #define SVM_STEPS_EVENT 100
 #define SVM_STEPS_NATIVE_CALL 200
+#define SVM_STEPS_LEDGER_READ 100  /* balance, token or nonce read (flat: never state-dependent) */
+#define SVM_STEPS_LEDGER_WRITE 300 /* per balance/token/nonce update; transfer, mint, burn = 2x */
 
 /* Everything a program may touch while executing one transaction. The executor fills it;
  * programs use only the svm_host_* / svm_ledger_* functions below. */
@@ -108,8 +110,9 @@ bool svm_txctx_may_write(const svm_txctx_t *c, const svm_id_t *id);
  * arithmetic. A zero balance object is deleted, so "no object" and "0" are the same state. */
 int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		       uint64_t *amount);
-/* Moves amount from → to. SVM_EFUNDS if from's balance is short, SVM_EOVERFLOW if to's would
- * overflow; nothing changes on failure. A zero amount or from == to touches nothing. */
+/* Moves amount from → to. SVM_EFUNDS if from's balance is short. Any failed ledger operation
+ * fails the transaction (the executor undoes its writes); callers must not continue after one.
+ * A zero amount or from == to only checks from's balance. */
 int svm_ledger_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
 			const svm_id_t *to, uint64_t amount);
 /* Creates amount out of nothing (genesis and token creation only): credits to and raises the

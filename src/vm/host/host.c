@@ -2,7 +2,7 @@
  * through the executor's view, and events. */
 #include <string.h>
 
-#include "supervm/vm.h"
+#include "vm/host/internal.h"
 
 int svm_host_charge(svm_txctx_t *c, uint64_t steps)
 {
@@ -61,23 +61,39 @@ static uint64_t byte_steps(size_t len)
 	       SVM_STEPS_PER_BYTE_DEN;
 }
 
+int svm_host_read_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o, size_t *len)
+{
+	if (!svm_txctx_may_read(c, id)) return SVM_EACCESS;
+	if (c->on_access) c->on_access(c->on_access_ud, id, false);
+	const uint8_t *bytes;
+	int rc = c->view->ops->get(c->view, id, &bytes, len);
+	if (rc) return rc;
+	/* Stored bytes were encoded by us; a decode failure means a corrupt store. */
+	return svm_object_decode(bytes, *len, o, NULL) ? SVM_EIO : 0;
+}
+
 int svm_host_get(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o)
 {
 	if (!svm_txctx_may_read(c, id)) return SVM_EACCESS;
 	int rc = svm_host_charge(c, SVM_STEPS_OBJECT_READ);
-	if (rc) return rc;
-	if (c->on_access) c->on_access(c->on_access_ud, id, false);
-	const uint8_t *bytes;
-	size_t len;
-	rc = c->view->ops->get(c->view, id, &bytes, &len);
-	if (rc) return rc;
-	rc = svm_host_charge(c, byte_steps(len));
-	if (rc) return rc;
-	/* Stored bytes were encoded by us; a decode failure means a corrupt store. */
-	return svm_object_decode(bytes, len, o, NULL) ? SVM_EIO : 0;
+	size_t len = 0;
+	if (rc == 0) rc = svm_host_read_(c, id, o, &len);
+	if (rc == 0 || rc == SVM_ENOTFOUND) {
+		int charged = svm_host_charge(c, byte_steps(len));
+		if (charged) return charged;
+	}
+	return rc;
 }
 
 int svm_host_put(svm_txctx_t *c, const svm_object_t *o)
+{
+	size_t len;
+	int rc = svm_host_write_(c, o, &len);
+	if (rc) return rc;
+	return svm_host_charge(c, SVM_STEPS_OBJECT_WRITE + byte_steps(len));
+}
+
+int svm_host_write_(svm_txctx_t *c, const svm_object_t *o, size_t *out_len)
 {
 	if (!svm_txctx_may_write(c, &o->id)) return SVM_EACCESS;
 	svm_object_t w = *o;
@@ -96,20 +112,25 @@ int svm_host_put(svm_txctx_t *c, const svm_object_t *o)
 		bytes = big.data;
 		len = big.len;
 	}
-	if (rc == 0) rc = svm_host_charge(c, SVM_STEPS_OBJECT_WRITE + byte_steps(len));
+	*out_len = len;
 	if (rc == 0 && c->on_access) c->on_access(c->on_access_ud, &o->id, true);
 	if (rc == 0) rc = c->view->ops->put(c->view, &o->id, bytes, len);
 	svm_buf_free(&big);
 	return rc;
 }
 
+int svm_host_remove_(svm_txctx_t *c, const svm_id_t *id)
+{
+	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
+	if (c->on_access) c->on_access(c->on_access_ud, id, true);
+	return c->view->ops->put(c->view, id, NULL, 0);
+}
+
 int svm_host_del(svm_txctx_t *c, const svm_id_t *id)
 {
 	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
 	int rc = svm_host_charge(c, SVM_STEPS_OBJECT_WRITE);
-	if (rc) return rc;
-	if (c->on_access) c->on_access(c->on_access_ud, id, true);
-	return c->view->ops->put(c->view, id, NULL, 0);
+	return rc ? rc : svm_host_remove_(c, id);
 }
 
 int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, size_t topic_len,

@@ -2,7 +2,7 @@
  * and account nonces, all as objects read and written through the host interface. */
 #include <string.h>
 
-#include "supervm/vm.h"
+#include "vm/host/internal.h"
 
 static void tagged2(const char *tag, const svm_id_t *a, const svm_id_t *b, svm_id_t *out)
 {
@@ -30,7 +30,8 @@ void svm_token_object_id(const svm_id_t *token, svm_id_t *out) { tagged2("svm/to
 static int read_balance(svm_txctx_t *c, const svm_id_t *id, uint64_t *amount)
 {
 	svm_object_t o;
-	int rc = svm_host_get(c, id, &o);
+	size_t len;
+	int rc = svm_host_read_(c, id, &o, &len);
 	if (rc == SVM_ENOTFOUND) {
 		*amount = 0;
 		return 0;
@@ -48,7 +49,7 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 			 const svm_id_t *owner, uint64_t amount)
 {
 	if (amount == 0) {
-		int rc = svm_host_del(c, id);
+		int rc = svm_host_remove_(c, id);
 		return rc == SVM_ENOTFOUND ? 0 : rc;
 	}
 	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
@@ -56,10 +57,11 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 	size_t n = SVM_HASH_SIZE + svm_varint_put(payload + SVM_HASH_SIZE, amount);
 	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
 			  .type = SVM_OBJ_BALANCE, .payload = payload, .payload_len = n};
-	return svm_host_put(c, &o);
+	size_t len;
+	return svm_host_write_(c, &o, &len);
 }
 
-int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+static int balance_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		       uint64_t *amount)
 {
 	svm_id_t id;
@@ -67,7 +69,7 @@ int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *ow
 	return read_balance(c, &id, amount);
 }
 
-int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+static int credit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		      uint64_t amount)
 {
 	if (amount == 0) return 0;
@@ -80,7 +82,7 @@ int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *own
 	return write_balance(c, &id, token, owner, bal);
 }
 
-int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+static int debit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		     uint64_t amount)
 {
 	if (amount == 0) return 0;
@@ -93,22 +95,19 @@ int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owne
 	return write_balance(c, &id, token, owner, bal - amount);
 }
 
-int svm_ledger_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+static int transfer_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
 			const svm_id_t *to, uint64_t amount)
 {
 	if (amount == 0 || svm_hash_eq(from, to)) {
 		uint64_t bal; /* still fails a transfer the sender could not afford */
-		int rc = svm_ledger_balance(c, token, from, &bal);
+		int rc = balance_(c, token, from, &bal);
 		return rc ? rc : (bal < amount ? SVM_EFUNDS : 0);
 	}
-	/* Check the credit first so a failed transfer writes nothing. */
-	uint64_t to_bal, sum;
-	int rc = svm_ledger_balance(c, token, to, &to_bal);
-	if (rc) return rc;
-	if (!svm_add_u64(to_bal, amount, &sum)) return SVM_EOVERFLOW;
-	rc = svm_ledger_debit(c, token, from, amount);
-	if (rc) return rc;
-	return svm_ledger_credit(c, token, to, amount);
+	/* The credit never reads anything the transaction must wait for (parallel executors apply
+	 * it as a delta), and cannot overflow: every balance is at most the token's supply. A
+	 * failed ledger operation fails the whole transaction, so no partial write survives. */
+	int rc = debit_(c, token, from, amount);
+	return rc ? rc : credit_(c, token, to, amount);
 }
 
 /* ------------------------------------------------------------ tokens */
@@ -118,7 +117,8 @@ static int read_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *i
 	svm_id_t id;
 	svm_token_object_id(token, &id);
 	svm_object_t o;
-	int rc = svm_host_get(c, &id, &o);
+	size_t len;
+	int rc = svm_host_read_(c, &id, &o, &len);
 	if (rc) return rc;
 	svm_reader_t r = svm_reader(o.payload, o.payload_len);
 	uint64_t sym_len, dec;
@@ -146,15 +146,16 @@ static int write_token(svm_txctx_t *c, const svm_id_t *token, const svm_token_in
 	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_TOKEN,
 			  .payload = payload, .payload_len = n};
 	svm_token_object_id(token, &o.id);
-	return svm_host_put(c, &o);
+	size_t len;
+	return svm_host_write_(c, &o, &len);
 }
 
-int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
+static int token_(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
 {
 	return read_token(c, token, info);
 }
 
-int svm_ledger_token_create(svm_txctx_t *c, const svm_id_t *token, const char *symbol,
+static int token_create_(svm_txctx_t *c, const svm_id_t *token, const char *symbol,
 			    uint8_t decimals)
 {
 	size_t len = strlen(symbol);
@@ -169,7 +170,7 @@ int svm_ledger_token_create(svm_txctx_t *c, const svm_id_t *token, const char *s
 	return write_token(c, token, &info);
 }
 
-int svm_ledger_mint(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint64_t amount)
+static int mint_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint64_t amount)
 {
 	svm_token_info_t info;
 	int rc = read_token(c, token, &info);
@@ -177,22 +178,22 @@ int svm_ledger_mint(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, u
 	if (!svm_add_u64(info.supply, amount, &info.supply)) return SVM_EOVERFLOW;
 	/* Every balance is ≤ the supply, so once the supply did not overflow the credit cannot. */
 	rc = write_token(c, token, &info);
-	return rc ? rc : svm_ledger_credit(c, token, to, amount);
+	return rc ? rc : credit_(c, token, to, amount);
 }
 
-int svm_ledger_burn(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, uint64_t amount)
+static int burn_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, uint64_t amount)
 {
 	svm_token_info_t info;
 	int rc = read_token(c, token, &info);
 	if (rc) return rc;
 	if (info.supply < amount) return SVM_EIO; /* supply ≥ every balance: corrupt state */
-	rc = svm_ledger_debit(c, token, from, amount);
+	rc = debit_(c, token, from, amount);
 	if (rc) return rc;
 	info.supply -= amount;
 	return write_token(c, token, &info);
 }
 
-int svm_ledger_retire(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
+static int retire_(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
 {
 	if (amount == 0) return 0;
 	svm_token_info_t info;
@@ -205,12 +206,13 @@ int svm_ledger_retire(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
 
 /* ---------------------------------------------------------- accounts */
 
-int svm_account_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
+static int nonce_(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
 {
 	svm_id_t id;
 	svm_account_id(owner, &id);
 	svm_object_t o;
-	int rc = svm_host_get(c, &id, &o);
+	size_t len;
+	int rc = svm_host_read_(c, &id, &o, &len);
 	if (rc == SVM_ENOTFOUND) {
 		*nonce = 0;
 		return 0;
@@ -222,12 +224,88 @@ int svm_account_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
 	return 0;
 }
 
-int svm_account_set_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
+static int set_nonce_(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
 {
 	uint8_t payload[SVM_VARINT_MAX];
 	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
 			  .type = SVM_OBJ_ACCOUNT, .payload = payload,
 			  .payload_len = svm_varint_put(payload, nonce)};
 	svm_account_id(owner, &o.id);
-	return svm_host_put(c, &o);
+	size_t len;
+	return svm_host_write_(c, &o, &len);
+}
+
+/* ------------------------------------------------- metered entry points */
+/* Each ledger operation costs a flat number of steps (docs/execution.md), charged before it
+ * runs, whatever the state holds. */
+
+int svm_ledger_balance(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		       uint64_t *amount)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_READ);
+	return rc ? rc : balance_(c, token, owner, amount);
+}
+
+int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		      uint64_t amount)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : credit_(c, token, owner, amount);
+}
+
+int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		     uint64_t amount)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : debit_(c, token, owner, amount);
+}
+
+int svm_ledger_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+			const svm_id_t *to, uint64_t amount)
+{
+	int rc = svm_host_charge(c, 2 * SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : transfer_(c, token, from, to, amount);
+}
+
+int svm_ledger_mint(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint64_t amount)
+{
+	int rc = svm_host_charge(c, 2 * SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : mint_(c, token, to, amount);
+}
+
+int svm_ledger_burn(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, uint64_t amount)
+{
+	int rc = svm_host_charge(c, 2 * SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : burn_(c, token, from, amount);
+}
+
+int svm_ledger_retire(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : retire_(c, token, amount);
+}
+
+int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_READ);
+	return rc ? rc : token_(c, token, info);
+}
+
+int svm_ledger_token_create(svm_txctx_t *c, const svm_id_t *token, const char *symbol,
+			    uint8_t decimals)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : token_create_(c, token, symbol, decimals);
+}
+
+int svm_account_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_READ);
+	return rc ? rc : nonce_(c, owner, nonce);
+}
+
+int svm_account_set_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_LEDGER_WRITE);
+	return rc ? rc : set_nonce_(c, owner, nonce);
 }

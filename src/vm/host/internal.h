@@ -1,0 +1,14 @@
+/* Unmetered object access for the host's own programs (the ledger charges flat costs per
+ * operation so that its steps never depend on the state — which keeps balance credits
+ * commutative for parallel executors). Access checks and access reports still apply. */
+#ifndef SUPERVM_VM_HOST_INTERNAL_H
+#define SUPERVM_VM_HOST_INTERNAL_H
+
+#include "supervm/vm.h"
+
+/* As svm_host_get/put/del without charging steps; *len receives the encoded length. */
+int svm_host_read_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o, size_t *len);
+int svm_host_write_(svm_txctx_t *c, const svm_object_t *o, size_t *len);
+int svm_host_remove_(svm_txctx_t *c, const svm_id_t *id);
+
+#endif
