@@ -1,0 +1,239 @@
+/* Code emission for the translator: the growing cell buffer, forward-branch fixups, moving
+ * deferred operand-stack entries (locals, constants) into frame slots, and gas blocks.
+ *
+ * Gas blocks are defined on the WebAssembly code alone, so translation choices never change
+ * gas: a block starts at function entry and after every loop, if, else and end; its cost is
+ * the sum of the schedule's prices of its instructions (including the one that ends it). The
+ * cost is charged by one `gas` instruction placed where the block starts, emitted lazily
+ * before the block's first translated instruction (or at its end if it translated to
+ * nothing), and omitted when the block costs 0. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/wasm/compile.h"
+
+static int reserve(cc_t *c, uint32_t n)
+{
+	if (c->pc + n <= c->cap) return 0;
+	uint64_t ncap = c->cap ? (uint64_t)c->cap * 2 : 256;
+	while (ncap < (uint64_t)c->pc + n) ncap *= 2;
+	if (ncap > c->cap_max) ncap = c->cap_max;
+	if (ncap < (uint64_t)c->pc + n) {
+		c->oom = SVM_ELIMIT;
+		return SVM_ELIMIT;
+	}
+	cell_t *q = realloc(c->code, ncap * sizeof(cell_t));
+	if (!q) {
+		c->oom = SVM_ENOMEM;
+		return SVM_ENOMEM;
+	}
+	c->code = q;
+	c->cap = (uint32_t)ncap;
+	return 0;
+}
+
+static cell_t *raw(cc_t *c, uint32_t n, op_fn fn)
+{
+	if (reserve(c, n)) return NULL;
+	cell_t *p = &c->code[c->pc];
+	memset(p, 0, n * sizeof(cell_t));
+	p[0].fn = fn;
+	c->pc += n;
+	return p;
+}
+
+/* Appends an instruction of ncells cells (zeroed operands). Returns NULL on a size limit or
+ * allocation failure (recorded in c->oom; the caller reports it at the end). */
+cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
+{
+	static cell_t scratch[4];
+	if (c->gas_pending) {
+		c->gas_pending = false;
+		c->gas_pc = (int32_t)c->pc;
+		raw(c, 2, wop_gas);
+	}
+	c->last_pc = -1;
+	cell_t *p = raw(c, ncells, fn);
+	return p ? p : scratch; /* writes go nowhere; c->oom fails the translation */
+}
+
+/* Records that the instruction at pc wrote the top of the stack (its cell1.s.a). */
+void cc_produced(cc_t *c, uint32_t pc, uint8_t wasm_op, bool imm)
+{
+	c->last_pc = (int32_t)pc;
+	c->last_op = wasm_op;
+	c->last_imm = imm;
+}
+
+int cc_write_const(cc_t *c, uint16_t dst, uint8_t type, uint64_t k)
+{
+	if (k <= UINT32_MAX || type == SVM_WASM_I32 || type == SVM_WASM_F32) {
+		cell_t *p = cc_emit(c, 2, wop_const32);
+		p[1].r.a = dst;
+		p[1].r.k = (uint32_t)k;
+	} else {
+		cell_t *p = cc_emit(c, 3, wop_const64);
+		p[1].r.a = dst;
+		p[2].u64 = k;
+	}
+	return 0;
+}
+
+static void copy(cc_t *c, uint16_t dst, uint16_t src)
+{
+	if (dst == src) return;
+	cell_t *p = cc_emit(c, 2, wop_copy);
+	p[1].s.a = dst;
+	p[1].s.b = src;
+}
+
+/* Moves entry i into its home slot. */
+int cc_materialize(cc_t *c, uint32_t i)
+{
+	vent_t *e = &c->vs[i];
+	uint16_t home = cc_home(c, i);
+	if (e->kind == K_CONST) cc_write_const(c, home, e->type, e->k);
+	else if (e->kind == K_LOCAL) copy(c, home, e->local);
+	e->kind = K_SLOT;
+	return 0;
+}
+
+/* The slot holding entry i (a local, its home, or a constant moved to its home). */
+int cc_slot(cc_t *c, uint32_t i, uint16_t *out)
+{
+	vent_t *e = &c->vs[i];
+	if (e->kind == K_LOCAL) {
+		*out = e->local;
+		return 0;
+	}
+	if (e->kind == K_CONST) CC_TRY(cc_materialize(c, i));
+	*out = cc_home(c, i);
+	return 0;
+}
+
+int cc_materialize_all(cc_t *c)
+{
+	for (uint32_t i = cc_live(c) ? 0 : c->vn; i < c->vn; i++)
+		if (c->vs[i].kind != K_SLOT) CC_TRY(cc_materialize(c, i));
+	return 0;
+}
+
+/* Before local `local` is written, entries still reading it get their own copy. */
+int cc_materialize_local(cc_t *c, uint16_t local)
+{
+	for (uint32_t i = 0; i < c->vn; i++)
+		if (c->vs[i].kind == K_LOCAL && c->vs[i].local == local) CC_TRY(cc_materialize(c, i));
+	return 0;
+}
+
+/* Copies the top n entries to slots dst_base.. (a label's or the results' slots). Safe as
+ * long as dst_base <= the home of the first entry and no entry reads a local in the target
+ * range (the caller ensures it). */
+int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = c->vn - n + k;
+		vent_t *e = &c->vs[i];
+		uint16_t dst = (uint16_t)(dst_base + k);
+		if (e->kind == K_CONST) cc_write_const(c, dst, e->type, e->k);
+		else if (e->kind == K_LOCAL) copy(c, dst, e->local);
+		else copy(c, dst, cc_home(c, i));
+	}
+	return 0;
+}
+
+void cc_patch(cc_t *c, uint32_t pc, uint32_t cell, uint8_t wide, uint32_t target)
+{
+	if (c->oom) return;
+	int32_t rel = (int32_t)target - (int32_t)pc;
+	if (wide) c->code[cell].w.lo = rel;
+	else c->code[cell].r.k = (uint32_t)rel;
+}
+
+/* Records that the offset at `cell` (of the instruction at pc) targets label l. Branches to a
+ * loop go backward and are patched at once. */
+int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide)
+{
+	if (l->op == 0x03) {
+		cc_patch(c, pc, cell, wide, l->loop_pc);
+		return 0;
+	}
+	if (c->nfx == c->fxcap) {
+		uint32_t ncap = c->fxcap ? c->fxcap * 2 : 64;
+		fix_t *q = realloc(c->fx, ncap * sizeof(fix_t));
+		if (!q) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
+		c->fx = q;
+		c->fxcap = ncap;
+	}
+	c->fx[c->nfx] = (fix_t){pc, cell, wide, l->fix};
+	l->fix = (int32_t)c->nfx++;
+	return 0;
+}
+
+/* An unconditional branch to l, its values already in place. */
+int cc_branch(cc_t *c, ctl_t *l)
+{
+	uint32_t pc = c->pc;
+	cc_emit(c, 2, wop_br);
+	pc = c->pc - 2;
+	return cc_fixup(c, l, pc, pc + 1, 1);
+}
+
+/* Binds l's end label here: patches every forward branch to it. */
+void cc_bind(cc_t *c, ctl_t *l)
+{
+	for (int32_t i = l->fix; i >= 0; i = c->fx[i].next)
+		cc_patch(c, c->fx[i].pc, c->fx[i].cell, c->fx[i].wide, c->pc);
+	l->fix = -1;
+	c->last_pc = -1;
+}
+
+/* ------------------------------------------------------------------ gas */
+
+void cc_gas_add(cc_t *c, uint64_t cost)
+{
+	c->blk_cost += cost;
+}
+
+void cc_gas_open(cc_t *c)
+{
+	c->blk_cost = 0;
+	c->gas_pc = -1;
+	c->gas_pending = c->metering;
+	c->last_pc = -1;
+}
+
+int cc_gas_close(cc_t *c)
+{
+	if (!c->metering) return 0;
+	if (c->gas_pc >= 0) {
+		if (!c->oom) c->code[c->gas_pc + 1].u64 = c->blk_cost;
+	} else if (c->gas_pending && c->blk_cost > 0 && cc_live(c)) {
+		cell_t *p = raw(c, 2, wop_gas);
+		if (p) p[1].u64 = c->blk_cost;
+	}
+	c->gas_pending = false;
+	c->gas_pc = -1;
+	c->last_pc = -1;
+	return 0;
+}
+
+/* Returns from the function with the top result_count entries as results (slots 0..n). */
+int cc_emit_return(cc_t *c)
+{
+	uint32_t n = c->ft->result_count;
+	for (uint32_t k = 0; k < n; k++) {
+		vent_t *e = &c->vs[c->vn - n + k];
+		if (e->kind == K_LOCAL && e->local < n) CC_TRY(cc_materialize(c, c->vn - n + k));
+	}
+	if (n == 1) {
+		uint16_t s;
+		CC_TRY(cc_slot(c, c->vn - 1, &s));
+		cell_t *p = cc_emit(c, 2, wop_ret1);
+		p[1].r.a = s;
+		return 0;
+	}
+	CC_TRY(cc_move_top(c, n, 0));
+	cc_emit(c, 1, wop_ret);
+	return 0;
+}
