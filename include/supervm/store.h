@@ -30,7 +30,7 @@ typedef enum {
 	SVM_TABLE_OBJECTS,        /* object id (32) -> current object bytes (state layer) */
 	SVM_TABLE_OBJECT_HISTORY, /* object id (32) ‖ u64be height -> tag ‖ bytes (state layer) */
 	SVM_TABLE_NODES,          /* state tree nodes and per-height roots (state layer) */
-	SVM_TABLE_STALE,          /* u64be height ‖ entry: what became prunable there (state layer) */
+	SVM_TABLE_STALE,          /* u64be height ‖ u64be height -> what became prunable (state layer) */
 	SVM_TABLE_META,           /* string key -> bytes ("state.height", "chain.genesis", …) */
 	SVM_TABLE_COUNT
 } svm_table_t;

@@ -90,8 +90,10 @@ int state_check_height(svm_store_txn_t *txn, uint64_t height);
 #define META_HEIGHT "state.height"
 #define META_HEIGHT_MIN "state.height_min"
 
-/* Stale table entries: u64be height ‖ u8 kind ‖ payload — the entry named by payload is not
- * needed by any height >= that height, so it is deleted once that height leaves the window. */
+/* Stale lists: key u64be prunable-from height ‖ u64be height that wrote the list; value a
+ * sequence of records u8 kind ‖ u8 key length ‖ key. Each named entry is needed by no height
+ * >= the prunable-from height, so it is deleted once that height is the window's first.
+ * One list per height (not one entry per stale key) keeps this to a single put per block. */
 enum { STALE_NODE = 0, STALE_HISTORY = 1 };
 
 #endif

@@ -190,14 +190,20 @@ static int cmp_new_node(const void *a, const void *b)
 	return c ? c : (int)x->key_len - (int)y->key_len;
 }
 
-static int put_stale(svm_store_txn_t *txn, uint64_t at, uint8_t kind, const uint8_t *payload,
-		     size_t len)
+static int stale_add(svm_buf_t *list, uint8_t kind, const uint8_t *key, size_t len)
 {
-	uint8_t k[9 + NODE_KEY_MAX];
-	svm_put_u64be(k, at);
-	k[8] = kind;
-	memcpy(k + 9, payload, len);
-	return svm_store_put(txn, SVM_TABLE_STALE, k, 9 + len, "", 0, 0);
+	uint8_t head[2] = {kind, (uint8_t)len};
+	int rc = svm_buf_append(list, head, 2);
+	return rc ? rc : svm_buf_append(list, key, len);
+}
+
+static int stale_put(svm_store_txn_t *txn, uint64_t from, uint64_t height, const svm_buf_t *list)
+{
+	if (list->len == 0) return 0;
+	uint8_t k[16];
+	svm_put_u64be(k, from);
+	svm_put_u64be(k + 8, height);
+	return svm_store_put(txn, SVM_TABLE_STALE, k, 16, list->data, list->len, 0);
 }
 
 static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t *pend)
@@ -228,11 +234,11 @@ static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t 
 			return rc;
 		if (!cx->st->retain_heights) continue;
 		kl = state_node_key(k, sn[i].version, sn[i].depth, &sn[i].path);
-		if ((rc = put_stale(txn, cx->height, STALE_NODE, k, kl))) return rc;
+		if ((rc = stale_add(&cx->prunable, STALE_NODE, k, kl))) return rc;
 	}
 	if (cx->st->retain_heights && !first) { /* the previous root record */
 		kl = state_root_key(k, cx->height - 1);
-		if ((rc = put_stale(txn, cx->height, STALE_NODE, k, kl))) return rc;
+		if ((rc = stale_add(&cx->prunable, STALE_NODE, k, kl))) return rc;
 	}
 	return 0;
 }
@@ -264,7 +270,7 @@ static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
 			rc = svm_store_put(txn, SVM_TABLE_OBJECT_HISTORY, hk, sizeof hk, &tomb, 1, 0);
 			if (rc) return rc;
 			/* Once height leaves the window nothing needs the tombstone either. */
-			if (track && (rc = put_stale(txn, cx->height + 1, STALE_HISTORY, hk, sizeof hk)))
+			if (track && (rc = stale_add(&cx->prunable_next, STALE_HISTORY, hk, sizeof hk)))
 				return rc;
 		}
 	}
@@ -273,35 +279,48 @@ static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
 	for (size_t i = 0; i < cx->stale_leaves.len / sizeof *sl; i++) {
 		memcpy(hk, sl[i].key.b, 32);
 		svm_put_u64be(hk + 32, sl[i].version);
-		if ((rc = put_stale(txn, cx->height, STALE_HISTORY, hk, sizeof hk))) return rc;
+		if ((rc = stale_add(&cx->prunable, STALE_HISTORY, hk, sizeof hk))) return rc;
 	}
-	return 0;
+	if ((rc = stale_put(txn, cx->height, cx->height, &cx->prunable))) return rc;
+	return cx->height == UINT64_MAX ? 0 : stale_put(txn, cx->height + 1, cx->height, &cx->prunable_next);
 }
 
-/* Deletes everything that became stale at or before `upto` (no retained height needs it).
- * Re-seeks the first entry each round: deletes elsewhere in the txn move cursors. */
+/* Deletes everything listed as prunable from a height <= upto (no retained height needs it). */
 static int prune(svm_store_txn_t *txn, uint64_t upto)
 {
 	svm_store_cursor_t *c;
+	svm_buf_t list = {0};
 	int rc = svm_store_cursor_open(txn, SVM_TABLE_STALE, &c);
 	if (rc) return rc;
 	for (;;) {
-		svm_store_val_t k;
-		if ((rc = svm_store_cursor_seek(c, NULL, 0, &k, NULL))) break;
-		if (k.len < 10 || k.len > 9 + NODE_KEY_MAX) {
+		svm_store_val_t k, v;
+		/* Re-seek each round: deletes elsewhere in the txn move cursors. */
+		if ((rc = svm_store_cursor_seek(c, NULL, 0, &k, &v))) break;
+		if (k.len != 16) {
 			rc = SVM_EIO;
 			break;
 		}
 		if (svm_get_u64be(k.p) > upto) break;
-		uint8_t key[9 + NODE_KEY_MAX];
-		size_t kl = k.len;
-		memcpy(key, k.p, kl); /* copy: the bytes move on delete */
-		svm_table_t table = key[8] == STALE_NODE ? SVM_TABLE_NODES : SVM_TABLE_OBJECT_HISTORY;
-		if ((rc = svm_store_del(txn, SVM_TABLE_STALE, key, kl))) break;
-		rc = svm_store_del(txn, table, key + 9, kl - 9);
-		if (rc && rc != SVM_ENOTFOUND) break;
+		uint8_t key[16];
+		memcpy(key, k.p, 16);
+		list.len = 0; /* copy: the bytes may move once we delete */
+		if ((rc = svm_buf_append(&list, v.p, v.len))) break;
+		if ((rc = svm_store_del(txn, SVM_TABLE_STALE, key, 16))) break;
+		for (size_t pos = 0; pos + 2 <= list.len && rc == 0;) {
+			uint8_t kind = list.data[pos], kl = list.data[pos + 1];
+			if (pos + 2 + kl > list.len || kl == 0) {
+				rc = SVM_EIO;
+				break;
+			}
+			svm_table_t table = kind == STALE_NODE ? SVM_TABLE_NODES : SVM_TABLE_OBJECT_HISTORY;
+			rc = svm_store_del(txn, table, list.data + pos + 2, kl);
+			if (rc == SVM_ENOTFOUND) rc = 0;
+			pos += 2 + (size_t)kl;
+		}
+		if (rc) break;
 	}
 	svm_store_cursor_close(c);
+	svm_buf_free(&list);
 	return rc == SVM_ENOTFOUND ? 0 : rc;
 }
 
@@ -401,6 +420,8 @@ done:
 	svm_buf_free(&cx.new_nodes);
 	svm_buf_free(&cx.stale_nodes);
 	svm_buf_free(&cx.stale_leaves);
+	svm_buf_free(&cx.prunable);
+	svm_buf_free(&cx.prunable_next);
 	svm_arena_reset(&arena);
 	return rc;
 }

@@ -43,6 +43,8 @@ typedef struct {
 	svm_buf_t new_nodes;    /* new_node_t records */
 	svm_buf_t stale_nodes;  /* stale_node_t records */
 	svm_buf_t stale_leaves; /* stale_leaf_t records */
+	svm_buf_t prunable;      /* stale-list records prunable from this height (retention on) */
+	svm_buf_t prunable_next; /* … and from the next one (tombstones written here) */
 	uint64_t hashes, cache_hits, cache_misses;
 } tree_ctx_t;
 
