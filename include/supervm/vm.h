@@ -171,4 +171,45 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
 		      svm_id_t *writes, size_t max, size_t *n);
 
+/* ------------------------------------------------------------ contracts */
+
+/* WebAssembly contracts (vm tag SVM_VM_WASM). Payload: u8 op ‖ arguments.
+ *   op 1 deploy: the module bytes (the rest of the payload). Stores the code as an immutable
+ *      object whose id is SHA-256(module) (once: a second deploy of the same code reuses it) and
+ *      creates a contract object SHA-256("svm/contract" ‖ sender ‖ u64be nonce) pointing at it.
+ *      Returns the contract id.
+ *   op 2 call: contract (32) ‖ varint method length ‖ method ‖ varint input length ‖ input ‖
+ *      token (32) ‖ varint amount. Moves amount of token (if amount > 0) from the sender to the
+ *      contract, then calls the exported function `method` (type () -> ()) with the input
+ *      readable through the host. The return data is what the contract set.
+ * The host module "env" (docs/contracts.md) gives storage in the contract's own namespace
+ * (slot id SHA-256("svm/slot" ‖ contract ‖ key)), caller and self, block height and time,
+ * ledger balance and transfer from the contract, events, SHA-256, Ed25519 verify, input and
+ * return data, and abort. One wasm gas unit is one step; host operations charge their steps. */
+#define SVM_CONTRACT_OP_DEPLOY 1
+#define SVM_CONTRACT_OP_CALL 2
+#define SVM_CONTRACT_METHOD_MAX 64
+#define SVM_CONTRACT_KEY_MAX 64
+#define SVM_CONTRACT_VALUE_MAX 16384
+#define SVM_CONTRACT_MEMORY_PAGES_MAX 256 /* 16 MiB of linear memory */
+#define SVM_CONTRACT_CALL_DEPTH_MAX 1024
+#define SVM_STEPS_DEPLOY_BASE 5000
+#define SVM_STEPS_DEPLOY_PER_BYTE 8 /* validation and translation of each module byte */
+#define SVM_STEPS_CALL_PER_CODE_BYTE 1 /* loading the module for a call */
+
+int svm_contract_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+
+/* Contract id of a deploy by (sender, nonce); code id of a module. */
+void svm_contract_id(const svm_id_t *sender, uint64_t nonce, svm_id_t *out);
+void svm_contract_code_id(const uint8_t *code, size_t len, svm_id_t *out);
+/* Storage slot object of (contract, key). */
+void svm_contract_slot_id(const svm_id_t *contract, const uint8_t *key, size_t key_len,
+			  svm_id_t *out);
+
+/* Payload builders (append to out). A zero token/amount attaches nothing. */
+int svm_contract_deploy_payload(svm_buf_t *out, const uint8_t *code, size_t len);
+int svm_contract_call_payload(svm_buf_t *out, const svm_id_t *contract, const char *method,
+			      const uint8_t *input, size_t input_len, const svm_id_t *token,
+			      uint64_t amount);
+
 #endif

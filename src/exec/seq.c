@@ -196,6 +196,8 @@ static int run_program(svm_txctx_t *c)
 	switch (c->tx->vm) {
 	case SVM_VM_NATIVE:
 		return svm_native_execute(c, c->tx->payload, c->tx->payload_len);
+	case SVM_VM_WASM:
+		return svm_contract_execute(c, c->tx->payload, c->tx->payload_len);
 	default:
 		return SVM_EUNSUPPORTED;
 	}

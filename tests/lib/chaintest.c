@@ -40,6 +40,15 @@ int ct_transfer(svm_buf_t *out, const svm_keypair_t *kp, const svm_id_t *token,
 		}
 		qsort(writes, nw, sizeof writes[0], cmp_id);
 	}
+	rc = ct_tx(out, kp, SVM_VM_NATIVE, payload.data, payload.len, writes, nw, opt, id);
+	svm_buf_free(&payload);
+	return rc;
+}
+
+int ct_tx(svm_buf_t *out, const svm_keypair_t *kp, uint8_t vm, const uint8_t *payload,
+	  size_t payload_len, const svm_id_t *writes, size_t nw, const ct_txopt_t *opt,
+	  svm_hash_t *id)
+{
 	svm_tx_t tx = {
 		.chain_id = opt->chain_id,
 		.sender = kp->id,
@@ -50,18 +59,16 @@ int ct_transfer(svm_buf_t *out, const svm_keypair_t *kp, const svm_id_t *token,
 		.access_mode = opt->strict ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
 		.writes = writes,
 		.writes_len = (uint32_t)nw,
-		.vm = SVM_VM_NATIVE,
-		.payload = payload.data,
-		.payload_len = payload.len,
+		.vm = vm,
+		.payload = payload,
+		.payload_len = payload_len,
 		.scheme = SVM_SCHEME_ED25519,
 		.public_key = kp->public_key,
 		.public_key_len = SVM_ED25519_PUBKEY_SIZE,
 	};
 	uint8_t sig[SVM_ED25519_SIG_SIZE];
-	rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
-	if (rc == 0) rc = svm_tx_encode(&tx, out);
-	svm_buf_free(&payload);
-	return rc;
+	int rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
+	return rc ? rc : svm_tx_encode(&tx, out);
 }
 
 int ct_genesis(svm_genesis_t *g, size_t accounts, uint64_t swr, uint64_t aic,

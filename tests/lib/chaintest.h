@@ -21,6 +21,12 @@ typedef struct {
 int ct_transfer(svm_buf_t *out, const svm_keypair_t *kp, const svm_id_t *token,
 		const svm_id_t *to, uint64_t amount, const ct_txopt_t *opt, svm_hash_t *id);
 
+/* Appends a signed transaction of vm tag `vm` with payload (dynamic access unless opt->strict,
+ * in which case writes[nw] is the declaration). */
+int ct_tx(svm_buf_t *out, const svm_keypair_t *kp, uint8_t vm, const uint8_t *payload,
+	  size_t payload_len, const svm_id_t *writes, size_t nw, const ct_txopt_t *opt,
+	  svm_hash_t *id);
+
 /* A genesis with chain id 7, fees {a,b,c,d}, and `accounts` keys funded with swr SWR and aic AIC
  * each. Caller frees with svm_genesis_free. */
 int ct_genesis(svm_genesis_t *g, size_t accounts, uint64_t swr, uint64_t aic,
