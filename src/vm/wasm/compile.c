@@ -186,7 +186,7 @@ static int op_end(cc_t *c)
 		/* an if without else passes its params through */
 		const svm_wasm_functype_t *t = &f->bt;
 		if (t->param_count != t->result_count ||
-		    memcmp(t->params, t->results, t->param_count) != 0)
+		    (t->param_count && memcmp(t->params, t->results, t->param_count) != 0))
 			return cc_invalid(c, "type mismatch");
 	}
 	if (cc_live(c)) {
@@ -483,6 +483,27 @@ static const struct {
 	[0x3e - 0x28] = {0x7e, 2, wop_st32},
 };
 
+static const op_fn LOAD_AI[14] = {
+	wop_ld32_ai, wop_ld64_ai, wop_ld32_ai, wop_ld64_ai, wop_ld8s32_ai, wop_ld8u_ai, wop_ld16s32_ai,
+	wop_ld16u_ai, wop_ld8s64_ai, wop_ld8u_ai, wop_ld16s64_ai, wop_ld16u_ai, wop_ld32s64_ai, wop_ld32_ai,
+};
+
+/* A load whose address was just computed by an i32.add of an immediate: one instruction. */
+static bool fuse_add_load(cc_t *c, uint8_t op, uint32_t off)
+{
+	vent_t *e = &c->vs[c->vn];
+	if (c->last_pc < 0 || c->oom || e->kind != K_SLOT || c->last_op != 0x6a || !c->last_imm) return false;
+	uint32_t pc = (uint32_t)c->last_pc;
+	if (c->code[pc + 1].r.a != cc_home(c, c->vn)) return false;
+	cc_emit(c, 1, wop_unreachable); /* the offset cell */
+	if (c->oom) return true;
+	cell_t *p = &c->code[pc];
+	p[0].fn = LOAD_AI[op - 0x28];
+	p[2].w.lo = (int32_t)off;
+	cc_produced(c, pc, op, false);
+	return true;
+}
+
 static int need_memory(cc_t *c)
 {
 	return c->m->nmems ? 0 : cc_invalid(c, "unknown memory 0");
@@ -498,6 +519,7 @@ static int op_mem(cc_t *c, uint8_t op)
 	if (align > MEMOPS[op - 0x28].log2) return cc_invalid(c, "alignment must not be larger than natural");
 	if (op <= 0x35) {
 		CC_TRY(cc_pop(c, SVM_WASM_I32, NULL));
+		if (cc_live(c) && fuse_add_load(c, op, off)) return cc_push(c, t);
 		if (cc_live(c)) {
 			uint16_t a;
 			c->vn++;

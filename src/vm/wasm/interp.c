@@ -51,6 +51,18 @@ __attribute__((noinline, cold)) static int trap(struct exec *x, int64_t gas, con
 	return SVM_ETRAP;
 }
 
+/* Trap exits with the handler signature, so hot handlers reach them by a tail jump and
+ * need no stack frame of their own. */
+#define TRAP_EXIT(name, msg)                                                       \
+	__attribute__((noinline, cold)) static int trap_##name(OP_PARAMS)          \
+	{                                                                          \
+		return trap(x, gas, msg);                                          \
+	}
+TRAP_EXIT(oob, TRAP_OOB)
+TRAP_EXIT(div0, TRAP_DIV0)
+TRAP_EXIT(overflow, TRAP_OVERFLOW)
+#define TRAP_TAIL(name) __attribute__((musttail)) return trap_##name(ip, fp, mem, memsz, gas, x)
+
 __attribute__((noinline, cold)) static int out_of_gas(struct exec *x)
 {
 	x->gas = 0;
@@ -294,14 +306,23 @@ H(ref_func)
 
 #define EA(n)                                                           \
 	uint64_t ea = (uint64_t)(uint32_t)RB + ip[1].r.k;               \
-	if (UNLIKELY(ea + (n) > memsz)) TRAP(TRAP_OOB)
+	if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob)
 
-#define LOAD(name, n, expr)      \
-	H(name)                  \
-	{                        \
-		EA(n);           \
-		RA = (expr);     \
-		NEXT(2);         \
+/* Each load also has an _ai form fusing a preceding i32.add of an immediate into the
+ * address: [fn][r.a dst, r.b base, r.k imm][w.lo offset], ea = u32(base + imm) + offset. */
+#define LOAD(name, n, expr)                                                          \
+	H(name)                                                                      \
+	{                                                                            \
+		EA(n);                                                               \
+		RA = (expr);                                                         \
+		NEXT(2);                                                             \
+	}                                                                            \
+	H(name##_ai)                                                                 \
+	{                                                                            \
+		uint64_t ea = (uint64_t)(uint32_t)((uint32_t)RB + ip[1].r.k) + (uint32_t)ip[2].w.lo; \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
+		RA = (expr);                                                         \
+		NEXT(3);                                                             \
 	}
 LOAD(ld32, 4, *(const u32u *)(mem + ea))
 LOAD(ld64, 8, *(const u64u *)(mem + ea))
@@ -318,7 +339,7 @@ LOAD(ld32s64, 4, (uint64_t)(int64_t)(int32_t)*(const u32u *)(mem + ea))
 	H(name)                                                            \
 	{                                                                  \
 		uint64_t ea = (uint64_t)(uint32_t)RA + ip[1].r.k;          \
-		if (UNLIKELY(ea + (n) > memsz)) TRAP(TRAP_OOB);            \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);            \
 		uint64_t v = RB;                                           \
 		stmt;                                                      \
 		NEXT(2);                                                   \
@@ -570,29 +591,29 @@ BINOP(78, W32((I32(a) >> (b & 31)) | (I32(a) << ((32 - (b & 31)) & 31))))
 static H(n_6d)
 {
 	int32_t a = S32(SB), b = S32(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
-	if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(TRAP_OVERFLOW);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
+	if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP_TAIL(overflow);
 	SA = W32(a / b);
 	NEXT(2);
 }
 static H(n_6e)
 {
 	uint32_t a = I32(SB), b = I32(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = a / b;
 	NEXT(2);
 }
 static H(n_6f)
 {
 	int32_t a = S32(SB), b = S32(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = b == -1 ? 0 : W32(a % b);
 	NEXT(2);
 }
 static H(n_70)
 {
 	uint32_t a = I32(SB), b = I32(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = a % b;
 	NEXT(2);
 }
@@ -616,29 +637,29 @@ BINOP(8a, (a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
 static H(n_7f)
 {
 	int64_t a = S64(SB), b = S64(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
-	if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(TRAP_OVERFLOW);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
+	if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP_TAIL(overflow);
 	SA = (uint64_t)(a / b);
 	NEXT(2);
 }
 static H(n_80)
 {
 	uint64_t a = SB, b = SC;
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = a / b;
 	NEXT(2);
 }
 static H(n_81)
 {
 	int64_t a = S64(SB), b = S64(SC);
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = b == -1 ? 0 : (uint64_t)(a % b);
 	NEXT(2);
 }
 static H(n_82)
 {
 	uint64_t a = SB, b = SC;
-	if (UNLIKELY(b == 0)) TRAP(TRAP_DIV0);
+	if (UNLIKELY(b == 0)) TRAP_TAIL(div0);
 	SA = a % b;
 	NEXT(2);
 }

@@ -37,8 +37,8 @@ void svm_wasm_config_default(svm_wasm_config_t *c)
 bool wasm_functype_eq(const svm_wasm_functype_t *a, const svm_wasm_functype_t *b)
 {
 	return a->param_count == b->param_count && a->result_count == b->result_count &&
-	       memcmp(a->params, b->params, a->param_count) == 0 &&
-	       memcmp(a->results, b->results, a->result_count) == 0;
+	       (a->param_count == 0 || memcmp(a->params, b->params, a->param_count) == 0) &&
+	       (a->result_count == 0 || memcmp(a->results, b->results, a->result_count) == 0);
 }
 
 void svm_wasm_module_free(svm_wasm_module_t *m)

@@ -14,6 +14,8 @@
 	X(exit) X(unreachable) X(br) X(br_nz) X(br_z) X(br_table) X(ret) X(ret1) X(gas) X(call)   \
 	X(call_indirect) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)      \
 	X(ld32) X(ld64) X(ld8s32) X(ld8u) X(ld16s32) X(ld16u) X(ld8s64) X(ld16s64) X(ld32s64)     \
+	X(ld32_ai) X(ld64_ai) X(ld8s32_ai) X(ld8u_ai) X(ld16s32_ai) X(ld16u_ai) X(ld8s64_ai)        \
+	X(ld16s64_ai) X(ld32s64_ai)                                                              \
 	X(st8) X(st16) X(st32) X(st64) X(memory_size) X(memory_grow) X(memory_fill)              \
 	X(memory_copy) X(memory_init) X(data_drop) X(table_get) X(table_set) X(table_size)        \
 	X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop) X(ref_func)
