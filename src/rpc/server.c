@@ -1,0 +1,330 @@
+/* The JSON-RPC 2.0 server: request parsing and batch dispatch over a method table, served by
+ * evhttp on one or more event-loop threads that all accept on one listening socket. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "supervm/rpc.h"
+
+typedef struct {
+	pthread_t thread;
+	bool started;
+	struct event_base *base;
+	struct evhttp *http;
+	svm_rpc_server_t *server;
+} worker_t;
+
+struct svm_rpc_server {
+	svm_rpc_method_t methods[SVM_RPC_METHODS_MAX];
+	size_t n_methods;
+	size_t body_bytes_max;
+	size_t batch_max;
+	int fd;
+	uint16_t port;
+	unsigned n_workers;
+	worker_t workers[SVM_RPC_THREADS_MAX];
+	_Atomic uint64_t requests;
+};
+
+json_t *svm_rpc_fail(svm_rpc_error_t *e, int code, const char *fmt, ...)
+{
+	e->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+json_t *svm_rpc_fail_svm(svm_rpc_error_t *e, const svm_error_t *err)
+{
+	int code = err->code < 0 ? err->code : SVM_EINVAL;
+	const char *msg = err->msg[0] ? err->msg : svm_strerror(code);
+	return svm_rpc_fail(e, svm_rpc_app_code(code), "%s", msg);
+}
+
+json_t *svm_rpc_param(json_t *params, size_t index, const char *name)
+{
+	if (params == NULL) return NULL;
+	if (json_is_array(params)) return json_array_get(params, index);
+	if (json_is_object(params) && name != NULL) return json_object_get(params, name);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static json_t *error_reply(json_t *id, int code, const char *msg)
+{
+	json_t *err = json_pack("{s:i, s:s}", "code", code, "message", msg);
+	/* Application codes carry the SuperVM error's name, for scripts and people alike. */
+	if (err != NULL && code < SVM_RPC_APP_BASE && code >= SVM_RPC_APP_BASE + SVM_E_LAST) {
+		int svm = code - SVM_RPC_APP_BASE;
+		json_object_set_new(err, "data", json_pack("{s:s, s:i}", "reason", svm_strerror(svm),
+							   "svm_code", svm));
+	}
+	return json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error", err);
+}
+
+static const svm_rpc_method_t *find_method(const svm_rpc_server_t *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_methods; i++)
+		if (strcmp(s->methods[i].name, name) == 0) return &s->methods[i];
+	return NULL;
+}
+
+/* One request object → its reply (NULL for a notification). */
+static json_t *handle_one(svm_rpc_server_t *s, json_t *req)
+{
+	if (!json_is_object(req)) return error_reply(NULL, SVM_RPC_INVALID_REQUEST, "request must be an object");
+	json_t *id = json_object_get(req, "id");
+	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id))
+		return error_reply(NULL, SVM_RPC_INVALID_REQUEST, "id must be a string, number or null");
+	json_t *ver = json_object_get(req, "jsonrpc");
+	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
+		return error_reply(id, SVM_RPC_INVALID_REQUEST, "jsonrpc must be \"2.0\"");
+	json_t *method = json_object_get(req, "method");
+	if (!json_is_string(method))
+		return error_reply(id, SVM_RPC_INVALID_REQUEST, "method must be a string");
+	json_t *params = json_object_get(req, "params");
+	if (params != NULL && !json_is_array(params) && !json_is_object(params))
+		return error_reply(id, SVM_RPC_INVALID_REQUEST, "params must be an array or an object");
+
+	const svm_rpc_method_t *m = find_method(s, json_string_value(method));
+	json_t *reply;
+	if (m == NULL) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "method not found: %.100s", json_string_value(method));
+		reply = error_reply(id, SVM_RPC_METHOD_NOT_FOUND, msg);
+	} else {
+		svm_rpc_error_t e = {SVM_RPC_INTERNAL_ERROR, "internal error"};
+		json_t *result = m->fn(m->ctx, params, &e);
+		reply = result != NULL
+				? json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "result", result)
+				: error_reply(id, e.code, e.msg);
+	}
+	if (id == NULL) { /* a notification: run, never answer */
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+void svm_rpc_dispatch(svm_rpc_server_t *s, const char *body, size_t len, json_t **response)
+{
+	json_error_t je;
+	json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (req == NULL) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "parse error at line %d column %d: %s", je.line, je.column,
+			 je.text);
+		*response = error_reply(NULL, SVM_RPC_PARSE_ERROR, msg);
+		return;
+	}
+	if (!json_is_array(req)) {
+		*response = handle_one(s, req);
+		json_decref(req);
+		return;
+	}
+	size_t n = json_array_size(req);
+	if (n == 0 || n > s->batch_max) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "batch must hold 1 to %zu requests, not %zu", s->batch_max, n);
+		*response = error_reply(NULL, SVM_RPC_INVALID_REQUEST, msg);
+		json_decref(req);
+		return;
+	}
+	json_t *out = json_array();
+	for (size_t i = 0; i < n && out != NULL; i++) {
+		json_t *r = handle_one(s, json_array_get(req, i));
+		if (r != NULL) json_array_append_new(out, r);
+	}
+	json_decref(req);
+	if (out != NULL && json_array_size(out) == 0) {
+		json_decref(out);
+		out = NULL;
+	}
+	*response = out;
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+static void free_dump(const void *data, size_t len, void *arg) { free((void *)data); }
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	svm_rpc_server_t *s = arg;
+	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+	struct evkeyvalq *out_h = evhttp_request_get_output_headers(req);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(out_h, "Allow", "POST");
+		evhttp_send_error(req, 405, "JSON-RPC needs POST");
+		return;
+	}
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	json_t *resp = NULL;
+	svm_rpc_dispatch(s, body != NULL ? body : "", len, &resp);
+	if (resp == NULL) {
+		evhttp_send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	char *text = json_dumps(resp, JSON_COMPACT);
+	json_decref(resp);
+	if (text == NULL) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	struct evbuffer *out = evbuffer_new();
+	if (out == NULL || evbuffer_add_reference(out, text, strlen(text), free_dump, NULL) != 0) {
+		free(text);
+		if (out != NULL) evbuffer_free(out);
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	evhttp_add_header(out_h, "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static void *worker_main(void *arg)
+{
+	worker_t *w = arg;
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
+static void evthread_setup(void) { evthread_use_pthreads(); }
+
+/* Creates, binds and listens on the server socket; fills s->fd and s->port. */
+static int listen_socket(svm_rpc_server_t *s, const char *host, uint16_t port, svm_error_t *err)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t sl;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		sl = sizeof *a4;
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		sl = sizeof *a6;
+	} else {
+		return svm_error_set(err, SVM_EINVAL, "rpc host %s is not a numeric address", host);
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) return svm_error_set(err, SVM_EIO, "socket: %s", strerror(errno));
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 1024) != 0) {
+		int e = errno;
+		close(fd);
+		return svm_error_set(err, SVM_EIO, "cannot listen on %s:%u: %s", host, port, strerror(e));
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		close(fd);
+		return svm_error_set(err, SVM_EIO, "getsockname: %s", strerror(errno));
+	}
+	s->port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+	s->fd = fd;
+	return 0;
+}
+
+static int worker_start(svm_rpc_server_t *s, worker_t *w, unsigned timeout_s, svm_error_t *err)
+{
+	w->server = s;
+	w->base = event_base_new();
+	if (w->base == NULL) return svm_error_set(err, SVM_ENOMEM, "event_base_new failed");
+	w->http = evhttp_new(w->base);
+	if (w->http == NULL) return svm_error_set(err, SVM_ENOMEM, "evhttp_new failed");
+	evhttp_set_max_body_size(w->http, (ev_ssize_t)s->body_bytes_max);
+	evhttp_set_max_headers_size(w->http, 16384);
+	evhttp_set_timeout(w->http, (int)timeout_s);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+	/* Read and drop the rest of an oversize body before answering 413, so the client sees it. */
+	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_gencb(w->http, on_request, s);
+	/* Each evhttp closes its listener's fd when freed, so each gets its own dup. */
+	int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) return svm_error_set(err, SVM_EIO, "dup: %s", strerror(errno));
+	if (evhttp_accept_socket(w->http, fd) != 0) {
+		close(fd);
+		return svm_error_set(err, SVM_EIO, "evhttp_accept_socket failed");
+	}
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		return svm_error_set(err, SVM_EIO, "pthread_create failed");
+	w->started = true;
+	return 0;
+}
+
+int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
+			 const svm_rpc_method_t *methods, size_t n_methods, svm_error_t *err)
+{
+	*out = NULL;
+	if (n_methods > SVM_RPC_METHODS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "%zu methods > %d", n_methods, SVM_RPC_METHODS_MAX);
+	unsigned threads = cfg->threads ? cfg->threads : 1;
+	if (threads > SVM_RPC_THREADS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "%u rpc threads > %d", threads, SVM_RPC_THREADS_MAX);
+	pthread_once(&evthread_once, evthread_setup);
+	svm_rpc_server_t *s = calloc(1, sizeof *s);
+	if (s == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
+	if (n_methods > 0) memcpy(s->methods, methods, n_methods * sizeof *methods);
+	s->n_methods = n_methods;
+	s->body_bytes_max = cfg->body_bytes_max ? cfg->body_bytes_max : SVM_RPC_BODY_BYTES_MAX_DEFAULT;
+	s->batch_max = cfg->batch_max ? cfg->batch_max : SVM_RPC_BATCH_MAX_DEFAULT;
+	s->fd = -1;
+	int rc = listen_socket(s, cfg->host ? cfg->host : "127.0.0.1", cfg->port, err);
+	for (unsigned i = 0; rc == 0 && i < threads; i++) {
+		rc = worker_start(s, &s->workers[i], cfg->timeout_s ? cfg->timeout_s : 60, err);
+		s->n_workers = i + 1;
+	}
+	if (rc != 0) {
+		svm_rpc_server_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+uint16_t svm_rpc_server_port(const svm_rpc_server_t *s) { return s->port; }
+
+uint64_t svm_rpc_server_requests(const svm_rpc_server_t *s)
+{
+	return atomic_load_explicit(&((svm_rpc_server_t *)s)->requests, memory_order_relaxed);
+}
+
+void svm_rpc_server_free(svm_rpc_server_t *s)
+{
+	if (s == NULL) return;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		/* loopexit (not loopbreak): it is queued as an event, so a loop that has not started
+		 * dispatching yet still sees it. */
+		if (s->workers[i].started) event_base_loopexit(s->workers[i].base, NULL);
+	for (unsigned i = 0; i < s->n_workers; i++) {
+		worker_t *w = &s->workers[i];
+		if (w->started) pthread_join(w->thread, NULL);
+		if (w->http != NULL) evhttp_free(w->http);
+		if (w->base != NULL) event_base_free(w->base);
+	}
+	if (s->fd >= 0) close(s->fd);
+	free(s);
+}
