@@ -133,7 +133,7 @@ int svm_tx_encode_unsigned(const svm_tx_t *tx, svm_buf_t *out);
 int svm_tx_encode(const svm_tx_t *tx, svm_buf_t *out);
 
 /* Decodes a signed transaction, exactly p[len]. payload, public_key and signature point into p;
- * inputs, reads and writes are allocated from arena (at most ~4.7 KiB). If id is not NULL it
+ * inputs, reads and writes are allocated from arena (at most 6.5 KiB). If id is not NULL it
  * receives the transaction id (hashed from p, no re-encoding). Does not check the signature. */
 int svm_tx_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
 		  svm_error_t *err);
