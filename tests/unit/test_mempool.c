@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "chaintest.h"
+#include "lib/chaintest.h"
 #include "supervm/mempool.h"
 #include "supervm/vm.h"
 
