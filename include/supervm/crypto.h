@@ -120,7 +120,8 @@ void svm_keypair_wipe(svm_keypair_t *kp); /* zeroes it (not optimised away) */
  * svm_keyfile_write creates path with mode 0600 (O_CREAT|O_EXCL: SVM_EEXIST if it exists; SVM_EIO
  * on other OS errors). svm_keyfile_read validates everything — the scheme is known, every hex
  * field has the right length, the public key and id match the seed — and returns SVM_EDECODE
- * (malformed), SVM_EUNSUPPORTED (unknown scheme), SVM_EINVAL (key/id mismatch) or SVM_EIO, with
+ * (malformed), SVM_EUNSUPPORTED (unknown scheme), SVM_EINVAL (key/id mismatch), SVM_ELIMIT
+ * (file over SVM_KEYFILE_BYTES_MAX) or SVM_EIO, with
  * a message naming the field in err. */
 #define SVM_KEYFILE_BYTES_MAX 4096
 int svm_keyfile_write(const char *path, const svm_keypair_t *kp, svm_error_t *err);
@@ -156,7 +157,9 @@ typedef struct {
 int svm_merkle_prove(const svm_hash_t *leaf_hashes, size_t n, uint64_t index,
 		     svm_merkle_proof_t *proof);
 /* Verifies that leaf_hash is leaf proof->index of the proof->size-leaf tree with this root
- * (RFC 9162 §2.1.3.2). Returns 0 or SVM_EPROOF (including malformed index/size/len). */
+ * (RFC 9162 §2.1.3.2). Returns 0 or SVM_EPROOF (including malformed index/size/len).
+ * A path does not bind the tree size on its own (leaf 0 of 5 and of 6 have the same path
+ * shape), so the size must be authenticated together with the root (a header's tx_count). */
 int svm_merkle_verify(const svm_hash_t *root, const svm_hash_t *leaf_hash,
 		      const svm_merkle_proof_t *proof);
 
