@@ -1,0 +1,74 @@
+/* SuperVM node: wires a chain, a mempool, a block producer and the JSON-RPC server into one
+ * running validator, from a configuration (JSON file or the devnet defaults).
+ *
+ * Threads: svm_node_start starts the RPC event-loop threads and one producer thread (the only
+ * caller of svm_chain_build); svm_node_stop joins them all. The caller should block SIGINT and
+ * SIGTERM before svm_node_start (so that no node thread takes them) and wait for them itself,
+ * as `supervm node` and `supervm devnet` do. */
+#ifndef SUPERVM_NODE_H
+#define SUPERVM_NODE_H
+
+#include <limits.h>
+
+#include "supervm/base.h"
+#include "supervm/chain.h"
+
+#define SVM_NODE_PATH_MAX 1024
+#define SVM_NODE_BLOCK_MS_DEFAULT 500
+#define SVM_NODE_BLOCK_MS_MIN 10
+#define SVM_NODE_BLOCK_MS_MAX 600000
+#define SVM_NODE_RPC_PORT_DEFAULT 8545
+#define SVM_NODE_DEVNET_CHAIN_ID 1337
+#define SVM_NODE_CONFIG_BYTES_MAX (1u << 20)
+
+typedef struct {
+	char data_dir[SVM_NODE_PATH_MAX];      /* chain database lives in data_dir/chain */
+	char genesis_path[SVM_NODE_PATH_MAX];  /* required when the chain is new */
+	char validator_key[SVM_NODE_PATH_MAX]; /* key file of the block proposer */
+	char faucet_key[SVM_NODE_PATH_MAX];    /* devnet: reported by svm_status, may be empty */
+	char rpc_host[64];                     /* numeric address; default 127.0.0.1 */
+	uint16_t rpc_port;                     /* 0 = any free port */
+	unsigned rpc_threads;                  /* event-loop threads (1..SVM_RPC_THREADS_MAX) */
+	size_t rpc_body_bytes_max;
+	size_t rpc_batch_max;
+	uint64_t block_ms;         /* slot length */
+	size_t block_txs_max;      /* transactions taken from the mempool per block */
+	size_t block_bytes_max;    /* their encoded bytes */
+	size_t mempool_bytes_max;
+	size_t mempool_count_max;
+	size_t mempool_per_sender_max;
+	unsigned exec_threads;     /* 0 = number of cores */
+	bool devnet;
+} svm_node_config_t;
+
+/* The defaults: 127.0.0.1:8545, one RPC thread per core (at most 4), 500 ms blocks, block
+ * limits from core.h, mempool limits from mempool.h, empty paths. */
+void svm_node_config_default(svm_node_config_t *c);
+
+/* Overlays a JSON config file on c (format in docs/node.md; unknown keys are rejected; relative
+ * paths are taken relative to the file's directory). SVM_EDECODE/SVM_EINVAL with the field
+ * named in err, SVM_EIO if the file cannot be read. */
+int svm_node_config_load(svm_node_config_t *c, const char *path, svm_error_t *err);
+
+/* Sets c's RPC address from "HOST:PORT" (HOST numeric or localhost; ":PORT" keeps the host).
+ * SVM_EINVAL with a message otherwise. */
+int svm_node_parse_rpc_addr(svm_node_config_t *c, const char *s, svm_error_t *err);
+
+/* Prepares a devnet data directory: if dir has no genesis.json yet, creates dir/keys/
+ * {validator,faucet}.json (mode 0600) and dir/genesis.json (chain id 1337, devnet, small
+ * non-zero fees, the faucet funded with SWR and AIC, the validator staked). Fills cfg's
+ * paths for dir. Idempotent: an existing directory is reused as it is. */
+int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *err);
+
+typedef struct svm_node svm_node_t;
+
+/* Opens (or creates) the chain, starts the RPC server and the producer. On success the node
+ * runs until svm_node_stop; *out is the caller's. */
+int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *err);
+/* The RPC port actually bound. */
+uint16_t svm_node_rpc_port(const svm_node_t *n);
+/* Stops producing (after the block in progress), stops the RPC server, closes the chain and
+ * frees n. NULL is a no-op. */
+void svm_node_stop(svm_node_t *n);
+
+#endif

@@ -1,0 +1,94 @@
+/* The `supervm` command: shared pieces of its subcommands — parsed arguments, the RPC client,
+ * output in text or --json, and building signed transfers. */
+#ifndef SUPERVM_CLI_H
+#define SUPERVM_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "supervm/base.h"
+#include "supervm/chain.h"
+#include "supervm/rpc.h"
+
+#define CLI_ARGS_MAX 64
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1  /* the command ran and failed (RPC error, not found, bad key file) */
+#define CLI_EXIT_USAGE 2 /* the command line is wrong */
+
+/* A command line after the subcommand: --name value / --name=value options, flags, and
+ * positional arguments. Global options (--rpc URL, --json) are accepted by every command. */
+typedef struct {
+	const char *cmd; /* "balance", "keys new", … */
+	size_t n_opts;
+	struct {
+		const char *name; /* without "--" */
+		const char *value; /* NULL for a flag */
+	} opts[CLI_ARGS_MAX];
+	size_t n_pos;
+	const char *pos[CLI_ARGS_MAX];
+	bool json;
+	const char *rpc_url;
+} cli_args_t;
+
+/* A subcommand: its options are "name" (takes a value) or "name!" (a flag). */
+typedef struct {
+	const char *name;
+	const char *summary;
+	const char *usage;   /* after "supervm " */
+	const char *help;    /* option and argument descriptions */
+	const char *const *options; /* NULL-terminated */
+	size_t pos_min, pos_max;
+	int (*run)(cli_args_t *a);
+} cli_cmd_t;
+
+/* Option value or NULL. */
+const char *cli_opt(const cli_args_t *a, const char *name);
+bool cli_flag(const cli_args_t *a, const char *name);
+/* Prints "supervm CMD: message" to stderr and returns code (for `return cli_fail(...)`). */
+int cli_fail(const cli_args_t *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Parses a u64 option/argument (decimal). CLI_EXIT_USAGE with a message when malformed. */
+int cli_u64(const cli_args_t *a, const char *what, const char *s, uint64_t *out);
+/* An identity/hash argument (64 hex). */
+int cli_hash(const cli_args_t *a, const char *what, const char *s, svm_hash_t *out);
+
+/* Opens the client for a->rpc_url (or $SUPERVM_RPC, or http://127.0.0.1:8545). */
+int cli_client(cli_args_t *a, svm_rpc_client_t **out);
+/* Calls method; on failure prints the error and returns CLI_EXIT_FAIL. params is stolen. */
+int cli_call(cli_args_t *a, svm_rpc_client_t *c, const char *method, json_t *params, json_t **result);
+
+/* Prints j as indented JSON on stdout. */
+void cli_print_json(json_t *j);
+/* The default devnet data directory: $SUPERVM_DATA or $HOME/.supervm/devnet. */
+const char *cli_default_data_dir(void);
+
+/* A u64 from a JSON integer or decimal string (as the node encodes amounts). */
+uint64_t cli_ju64(json_t *v);
+
+/* Builds, signs and submits a native transfer from key file keyfile; prints the id (and with
+ * --wait the receipt). Options read from a: --to, --amount, --token, --tip, --fee-limit,
+ * --nonce, --expiry-blocks, --wait, --timeout-ms. */
+int cli_transfer(cli_args_t *a, const char *keyfile);
+
+/* Appends a signed native transfer (strict access, declared by svm_native_access) to out. */
+int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
+		      const svm_id_t *token, const svm_id_t *to, uint64_t amount, uint64_t fee_limit,
+		      uint64_t tip, svm_buf_t *out, svm_hash_t *id);
+
+/* Commands (one file each group). */
+int cli_cmd_devnet(cli_args_t *a);
+int cli_cmd_node(cli_args_t *a);
+int cli_cmd_keys_new(cli_args_t *a);
+int cli_cmd_keys_show(cli_args_t *a);
+int cli_cmd_faucet(cli_args_t *a);
+int cli_cmd_transfer(cli_args_t *a);
+int cli_cmd_balance(cli_args_t *a);
+int cli_cmd_account(cli_args_t *a);
+int cli_cmd_tx(cli_args_t *a);
+int cli_cmd_receipt(cli_args_t *a);
+int cli_cmd_block(cli_args_t *a);
+int cli_cmd_status(cli_args_t *a);
+int cli_cmd_proof(cli_args_t *a);
+int cli_cmd_bench_load(cli_args_t *a);
+
+#endif

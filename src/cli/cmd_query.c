@@ -1,0 +1,233 @@
+/* Query commands: balance, account, tx, receipt, block, status, proof. Each is one or two RPC
+ * calls; receipt and proof also verify the node's Merkle/state proof here, trusting nothing
+ * but the root the node reports (compare it with another node's to trust less). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "supervm/state.h"
+#include "supervm/vm.h"
+
+static int simple(cli_args_t *a, const char *method, json_t *params, json_t **out)
+{
+	svm_rpc_client_t *c = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, method, params, out);
+	else json_decref(params);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
+static unsigned long long u(json_t *o, const char *k) { return (unsigned long long)cli_ju64(json_object_get(o, k)); }
+static const char *s(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+int cli_cmd_balance(cli_args_t *a)
+{
+	svm_id_t id, token;
+	if (cli_hash(a, "ID", a->pos[0], &id)) return CLI_EXIT_USAGE;
+	const char *t = cli_opt(a, "token") ? cli_opt(a, "token") : "SWR";
+	if (svm_token_parse(&token, t) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", t);
+	json_t *r = NULL;
+	if (simple(a, "svm_getBalance", json_pack("[s,s]", a->pos[0], t), &r)) return CLI_EXIT_FAIL;
+	if (a->json) cli_print_json(r);
+	else printf("%llu %s\n", u(r, "amount"), t);
+	json_decref(r);
+	return 0;
+}
+
+int cli_cmd_account(cli_args_t *a)
+{
+	svm_id_t id;
+	if (cli_hash(a, "ID", a->pos[0], &id)) return CLI_EXIT_USAGE;
+	json_t *r = NULL;
+	if (simple(a, "svm_getAccount", json_pack("[s]", a->pos[0]), &r)) return CLI_EXIT_FAIL;
+	if (a->json) {
+		cli_print_json(r);
+	} else {
+		json_t *b = json_object_get(r, "balances");
+		printf("id:    %s\nnonce: %llu\nSWR:   %llu\nAIC:   %llu\nat height %llu\n", s(r, "id"),
+		       u(r, "nonce"), u(b, "SWR"), u(b, "AIC"), u(r, "height"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+int cli_cmd_tx(cli_args_t *a)
+{
+	svm_hash_t id;
+	if (cli_hash(a, "HASH", a->pos[0], &id)) return CLI_EXIT_USAGE;
+	svm_rpc_client_t *c = NULL;
+	json_t *t = NULL, *r = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, "svm_getTransactionByHash", json_pack("[s]", a->pos[0]), &t);
+	if (rc == 0 && json_is_null(t)) rc = cli_fail(a, CLI_EXIT_FAIL, "no transaction %s", a->pos[0]);
+	if (rc == 0) rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", a->pos[0]), &r);
+	if (rc == 0) {
+		if (a->json) {
+			json_object_set(t, "receipt", r);
+			cli_print_json(t);
+		} else {
+			printf("hash:      %s\nstatus:    %s\nsender:    %s\nnonce:     %llu\nfee limit: %llu\ntip:       %llu\n",
+			       s(t, "hash"), s(t, "status"), s(t, "sender"), u(t, "nonce"), u(t, "fee_limit"),
+			       u(t, "tip"));
+			if (!json_is_null(r))
+				printf("block:     %llu (index %llu)\nresult:    %s\nfee:       %llu\nsteps:     %llu\n",
+				       u(r, "block_height"), u(r, "index"), s(r, "status_name"), u(r, "fee_charged"),
+				       u(r, "steps"));
+		}
+	}
+	json_decref(t);
+	json_decref(r);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
+/* Checks a receipt's RFC 6962 proof against the receipts root in the same reply. */
+static int verify_receipt(json_t *r)
+{
+	svm_buf_t raw = {0};
+	json_t *p = json_object_get(r, "proof");
+	svm_merkle_proof_t proof = {.index = u(p, "leaf_index"), .size = u(p, "leaf_count")};
+	json_t *path = json_object_get(p, "path");
+	svm_hash_t root, leaf;
+	int rc = svm_hash_from_hex(&root, s(p, "receipts_root"));
+	if (rc == 0) rc = svm_hex_decode_buf(&raw, s(r, "raw"), SVM_TX_BYTES_MAX * 4);
+	if (rc == 0 && json_array_size(path) > SVM_MERKLE_PROOF_MAX) rc = SVM_EPROOF;
+	for (size_t i = 0; rc == 0 && i < json_array_size(path); i++)
+		rc = svm_hash_from_hex(&proof.path[i], json_string_value(json_array_get(path, i)));
+	proof.len = (uint32_t)json_array_size(path);
+	if (rc == 0) {
+		svm_merkle_leaf_hash(raw.data, raw.len, &leaf);
+		rc = svm_merkle_verify(&root, &leaf, &proof);
+	}
+	svm_buf_free(&raw);
+	return rc;
+}
+
+int cli_cmd_receipt(cli_args_t *a)
+{
+	svm_hash_t id;
+	if (cli_hash(a, "HASH", a->pos[0], &id)) return CLI_EXIT_USAGE;
+	json_t *r = NULL;
+	if (simple(a, "svm_getTransactionReceipt", json_pack("[s]", a->pos[0]), &r)) return CLI_EXIT_FAIL;
+	if (json_is_null(r)) {
+		json_decref(r);
+		return cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s (unknown or still pending)", a->pos[0]);
+	}
+	int v = verify_receipt(r);
+	if (a->json) {
+		json_object_set_new(r, "proof_verified", json_boolean(v == 0));
+		cli_print_json(r);
+	} else {
+		json_t *p = json_object_get(r, "proof");
+		printf("tx:            %s\nstatus:        %s\nfee:           %llu (tip %llu)\nsteps:         %llu\n"
+		       "block:         %llu %s\nreceipts root: %s\nproof:         leaf %llu of %llu, %zu hashes: %s\n",
+		       s(r, "tx_hash"), s(r, "status_name"), u(r, "fee_charged"), u(r, "tip_paid"), u(r, "steps"),
+		       u(r, "block_height"), s(r, "block_hash"), s(p, "receipts_root"), u(p, "leaf_index"),
+		       u(p, "leaf_count"), json_array_size(json_object_get(p, "path")),
+		       v == 0 ? "verified" : "DOES NOT VERIFY");
+	}
+	json_decref(r);
+	return v == 0 ? 0 : CLI_EXIT_FAIL;
+}
+
+int cli_cmd_block(cli_args_t *a)
+{
+	json_t *which;
+	if (strcmp(a->pos[0], "latest") == 0) {
+		which = json_string("latest");
+	} else {
+		uint64_t h;
+		if (cli_u64(a, "N", a->pos[0], &h)) return CLI_EXIT_USAGE;
+		which = json_integer((json_int_t)h);
+	}
+	json_t *r = NULL;
+	if (simple(a, "svm_getBlockByNumber", json_pack("[o,b]", which, cli_flag(a, "full")), &r))
+		return CLI_EXIT_FAIL;
+	if (json_is_null(r)) {
+		json_decref(r);
+		return cli_fail(a, CLI_EXIT_FAIL, "no block %s", a->pos[0]);
+	}
+	if (a->json) {
+		cli_print_json(r);
+	} else {
+		printf("height:        %llu\nhash:          %s\nparent:        %s\ntimestamp_ms:  %llu\n"
+		       "proposer:      %s\ntransactions:  %llu\ntx root:       %s\nreceipts root: %s\nstate root:    %s\n",
+		       u(r, "height"), s(r, "hash"), s(r, "parent"), u(r, "timestamp_ms"), s(r, "proposer"),
+		       u(r, "tx_count"), s(r, "tx_root"), s(r, "receipts_root"), s(r, "state_root"));
+		json_t *txs = json_object_get(r, "transactions");
+		for (size_t i = 0; i < json_array_size(txs); i++) {
+			json_t *t = json_array_get(txs, i);
+			printf("  %s\n", json_is_string(t) ? json_string_value(t) : s(t, "hash"));
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+int cli_cmd_status(cli_args_t *a)
+{
+	json_t *r = NULL;
+	if (simple(a, "svm_status", NULL, &r)) return CLI_EXIT_FAIL;
+	if (a->json) {
+		cli_print_json(r);
+	} else {
+		json_t *m = json_object_get(r, "mempool");
+		printf("chain id:   %llu%s\nheight:     %llu\nblock:      %s\nstate root: %s\nmempool:    %llu txs, %llu bytes\n"
+		       "tx/s:       %.1f (recent)\n",
+		       u(r, "chain_id"), json_is_true(json_object_get(r, "devnet")) ? " (devnet)" : "", u(r, "height"),
+		       s(r, "block_hash"), s(r, "state_root"), u(m, "count"), u(m, "bytes"),
+		       json_real_value(json_object_get(r, "tx_per_s")));
+		if (json_object_get(r, "faucet")) printf("faucet:     %s\n", s(r, "faucet"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+int cli_cmd_proof(cli_args_t *a)
+{
+	svm_id_t obj;
+	const char *what = "object";
+	if (cli_opt(a, "object")) {
+		if (a->n_pos != 0) return cli_fail(a, CLI_EXIT_USAGE, "give ID or --object, not both");
+		if (cli_hash(a, "--object", cli_opt(a, "object"), &obj)) return CLI_EXIT_USAGE;
+	} else {
+		if (a->n_pos != 1) return cli_fail(a, CLI_EXIT_USAGE, "usage: supervm proof ID [--token T]");
+		svm_id_t owner, token;
+		const char *t = cli_opt(a, "token") ? cli_opt(a, "token") : "SWR";
+		if (cli_hash(a, "ID", a->pos[0], &owner)) return CLI_EXIT_USAGE;
+		if (svm_token_parse(&token, t) != 0)
+			return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", t);
+		svm_balance_id(&token, &owner, &obj);
+		what = "balance object";
+	}
+	char hex[65];
+	json_t *r = NULL;
+	if (simple(a, "svm_getProof", json_pack("[s]", svm_hash_hex(&obj, hex)), &r)) return CLI_EXIT_FAIL;
+	/* Verify here: the proof bytes against the reported root, for the object's value hash. */
+	svm_buf_t proof = {0}, bytes = {0};
+	svm_hash_t root, vh;
+	bool exists = json_is_true(json_object_get(r, "exists"));
+	int v = svm_hash_from_hex(&root, s(r, "state_root"));
+	if (v == 0) v = svm_hex_decode_buf(&proof, s(r, "proof"), SVM_STATE_PROOF_BYTES_MAX);
+	if (v == 0 && exists) v = svm_hex_decode_buf(&bytes, s(r, "object"), SVM_STATE_OBJECT_BYTES_MAX);
+	if (exists) svm_state_value_hash(bytes.data, bytes.len, &vh);
+	if (v == 0) v = svm_state_proof_verify(&root, &obj, exists ? &vh : NULL, proof.data, proof.len);
+	if (a->json) {
+		json_object_set_new(r, "verified", json_boolean(v == 0));
+		cli_print_json(r);
+	} else {
+		printf("%s: %s\n%s at height %llu, state root %s\nproof: %zu bytes, %s\n", what, hex,
+		       exists ? "present" : "absent", u(r, "height"), s(r, "state_root"), proof.len,
+		       v == 0 ? (exists ? "inclusion verified" : "exclusion verified") : "DOES NOT VERIFY");
+	}
+	svm_buf_free(&proof);
+	svm_buf_free(&bytes);
+	json_decref(r);
+	return v == 0 ? 0 : CLI_EXIT_FAIL;
+}

@@ -1,0 +1,167 @@
+/* `supervm transfer` and `supervm faucet`: build, sign and submit a native transfer, and
+ * optionally wait for its receipt. The faucet is an ordinary transfer from the devnet's
+ * funded key (DIR/keys/faucet.json); there is no special mint path. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "supervm/vm.h"
+
+#define FEE_LIMIT_DEFAULT 100000
+#define EXPIRY_BLOCKS_DEFAULT 1000
+#define WAIT_MS_DEFAULT 30000
+
+typedef struct {
+	svm_id_t to, token;
+	uint64_t amount, tip, fee_limit, nonce, expiry_blocks, timeout_ms;
+	bool have_nonce;
+} xfer_opts_t;
+
+static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
+{
+	memset(o, 0, sizeof *o);
+	o->fee_limit = FEE_LIMIT_DEFAULT;
+	o->expiry_blocks = EXPIRY_BLOCKS_DEFAULT;
+	o->timeout_ms = WAIT_MS_DEFAULT;
+	const char *v;
+	if (cli_opt(a, "to") == NULL || cli_opt(a, "amount") == NULL)
+		return cli_fail(a, CLI_EXIT_USAGE, "--to ID and --amount N are required");
+	if (cli_hash(a, "--to", cli_opt(a, "to"), &o->to)) return CLI_EXIT_USAGE;
+	if (cli_u64(a, "--amount", cli_opt(a, "amount"), &o->amount)) return CLI_EXIT_USAGE;
+	v = cli_opt(a, "token");
+	if (svm_token_parse(&o->token, v ? v : "SWR") != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", v);
+	if ((v = cli_opt(a, "tip")) && cli_u64(a, "--tip", v, &o->tip)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &o->fee_limit)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "expiry-blocks")) && cli_u64(a, "--expiry-blocks", v, &o->expiry_blocks))
+		return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "timeout-ms")) && cli_u64(a, "--timeout-ms", v, &o->timeout_ms)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "nonce"))) {
+		if (cli_u64(a, "--nonce", v, &o->nonce)) return CLI_EXIT_USAGE;
+		o->have_nonce = true;
+	}
+	return 0;
+}
+
+int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
+		      const svm_id_t *token, const svm_id_t *to, uint64_t amount, uint64_t fee_limit,
+		      uint64_t tip, svm_buf_t *out, svm_hash_t *id)
+{
+	svm_buf_t payload = {0};
+	svm_id_t writes[8];
+	size_t nw = 0;
+	int rc = svm_native_transfer_payload(&payload, token, to, amount);
+	if (rc == 0) rc = svm_native_access(&kp->id, nonce, payload.data, payload.len, writes, 8, &nw);
+	svm_tx_t tx = {.chain_id = chain_id, .sender = kp->id, .nonce = nonce, .expiry_height = expiry,
+		       .fee_limit = fee_limit, .tip = tip, .access_mode = SVM_ACCESS_STRICT,
+		       .writes = writes, .writes_len = (uint32_t)nw, .vm = SVM_VM_NATIVE,
+		       .payload = payload.data, .payload_len = payload.len, .scheme = SVM_SCHEME_ED25519,
+		       .public_key = kp->public_key, .public_key_len = SVM_ED25519_PUBKEY_SIZE};
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+	if (rc == 0) rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
+	if (rc == 0) rc = svm_tx_encode(&tx, out);
+	svm_buf_free(&payload);
+	return rc;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Polls for the receipt; prints it. */
+static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, uint64_t timeout_ms)
+{
+	uint64_t t_end = svm_clock_ns() + timeout_ms * 1000000ull;
+	for (;;) {
+		json_t *r = NULL;
+		if (cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", hex_id), &r)) return CLI_EXIT_FAIL;
+		if (!json_is_null(r)) {
+			int st = (int)json_integer_value(json_object_get(r, "status"));
+			if (a->json) {
+				cli_print_json(r);
+			} else {
+				printf("status: %s\nfee: %llu (tip %llu)\nblock: %llu\n",
+				       json_string_value(json_object_get(r, "status_name")),
+				       (unsigned long long)cli_ju64(json_object_get(r, "fee_charged")),
+				       (unsigned long long)cli_ju64(json_object_get(r, "tip_paid")),
+				       (unsigned long long)cli_ju64(json_object_get(r, "block_height")));
+			}
+			json_decref(r);
+			return st == 0 ? 0 : CLI_EXIT_FAIL;
+		}
+		json_decref(r);
+		if (svm_clock_ns() > t_end)
+			return cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %llu ms", hex_id,
+					(unsigned long long)timeout_ms);
+		sleep_ms(100);
+	}
+}
+
+int cli_transfer(cli_args_t *a, const char *keyfile)
+{
+	xfer_opts_t o;
+	if (parse_xfer(a, &o)) return CLI_EXIT_USAGE;
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	svm_keypair_t kp;
+	svm_error_t err = {0};
+	if (svm_keyfile_read(keyfile, &kp, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	svm_rpc_client_t *c = NULL;
+	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL;
+	svm_buf_t tx = {0};
+	int rc = cli_client(a, &c);
+	char idhex[65];
+	if (rc == 0) rc = cli_call(a, c, "svm_chainId", NULL, &cid);
+	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
+	if (rc == 0 && !o.have_nonce) {
+		char me[65];
+		rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp.id, me)), &acct);
+		if (rc == 0) o.nonce = cli_ju64(json_object_get(acct, "nonce"));
+	}
+	if (rc == 0) {
+		uint64_t height = cli_ju64(json_object_get(root, "height"));
+		svm_hash_t id;
+		if (cli_sign_transfer(&kp, cli_ju64(cid), o.nonce, height + o.expiry_blocks, &o.token, &o.to,
+				      o.amount, o.fee_limit, o.tip, &tx, &id) != 0) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
+		} else {
+			char *hex = malloc(2 * tx.len + 1);
+			svm_hex_encode(hex, tx.data, tx.len);
+			rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
+			free(hex);
+			svm_hash_hex(&id, idhex);
+		}
+	}
+	if (rc == 0) {
+		if (!cli_flag(a, "wait") || !a->json) {
+			if (a->json) printf("{\"tx_hash\":\"%s\",\"nonce\":%llu}\n", idhex, (unsigned long long)o.nonce);
+			else printf("%s\n", idhex);
+		}
+		if (cli_flag(a, "wait")) rc = wait_receipt(a, c, idhex, o.timeout_ms);
+	}
+	json_decref(cid);
+	json_decref(root);
+	json_decref(acct);
+	json_decref(sent);
+	svm_buf_free(&tx);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+int cli_cmd_transfer(cli_args_t *a)
+{
+	const char *from = cli_opt(a, "from");
+	if (from == NULL) return cli_fail(a, CLI_EXIT_USAGE, "--from KEYFILE is required");
+	return cli_transfer(a, from);
+}
+
+int cli_cmd_faucet(cli_args_t *a)
+{
+	const char *dir = cli_opt(a, "data") ? cli_opt(a, "data") : cli_default_data_dir();
+	char path[1100];
+	snprintf(path, sizeof path, "%s/keys/faucet.json", dir);
+	return cli_transfer(a, path);
+}

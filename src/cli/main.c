@@ -1,0 +1,319 @@
+/* `supervm`: git-style subcommands over the node and its JSON-RPC API. This file holds the
+ * command table, argument parsing, help, and the helpers every subcommand shares. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const o_none[] = {NULL};
+static const char *const o_devnet[] = {"data", "rpc-addr", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
+static const char *const o_node[] = {"config", "log", NULL};
+static const char *const o_out[] = {"out", NULL};
+static const char *const o_xfer[] = {"from", "to", "amount", "token", "tip", "fee-limit", "nonce",
+				     "expiry-blocks", "wait!", "timeout-ms", NULL};
+static const char *const o_faucet[] = {"data", "to", "amount", "token", "tip", "fee-limit", "nonce",
+				       "expiry-blocks", "wait!", "timeout-ms", NULL};
+static const char *const o_token[] = {"token", NULL};
+static const char *const o_block[] = {"full!", NULL};
+static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "timeout-ms", NULL};
+
+static const cli_cmd_t commands[] = {
+	{"devnet", "run a one-validator development chain (creates it on first use)",
+	 "devnet [--data DIR] [--rpc HOST:PORT] [--block-ms N]",
+	 "  --data DIR        data directory (default $SUPERVM_DATA or ~/.supervm/devnet); a new one\n"
+	 "                    gets a genesis and keys/faucet.json, keys/validator.json\n"
+	 "  --rpc HOST:PORT   JSON-RPC listen address (default 127.0.0.1:8545)\n"
+	 "  --block-ms N      slot length in milliseconds (default 500)\n"
+	 "  --rpc-threads N   RPC event-loop threads (default: cores, at most 4)\n"
+	 "  --exec-threads N  execution threads (default: cores)\n"
+	 "  --log LEVEL       debug, info, warn or error (default info)\n"
+	 "SIGINT or SIGTERM stops it cleanly; started again it continues from its last block.\n",
+	 o_devnet, 0, 0, cli_cmd_devnet},
+	{"node", "run a validator from a JSON config file", "node --config FILE",
+	 "  --config FILE     node configuration (docs/node.md lists the keys)\n"
+	 "  --log LEVEL       debug, info, warn or error (default info)\n",
+	 o_node, 0, 0, cli_cmd_node},
+	{"keys new", "create a new Ed25519 key file (mode 0600)", "keys new --out FILE",
+	 "  --out FILE        where to write the key (refuses to overwrite)\n", o_out, 0, 0,
+	 cli_cmd_keys_new},
+	{"keys show", "print the identity and public key of a key file", "keys show FILE", "", o_none,
+	 1, 1, cli_cmd_keys_show},
+	{"faucet", "send devnet funds from the faucet key", "faucet --to ID --amount N [--token SWR|AIC]",
+	 "  --to ID           recipient identity (64 hex)\n"
+	 "  --amount N        base units (1 SWR = 10^9 units)\n"
+	 "  --token T         SWR (default), AIC or a 64-hex token id\n"
+	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
+	 "  --wait            wait for the receipt; then print status and fee\n"
+	 "  (and the transfer options --tip, --fee-limit, --nonce, --expiry-blocks, --timeout-ms)\n",
+	 o_faucet, 0, 0, cli_cmd_faucet},
+	{"transfer", "sign and submit a native transfer; prints the transaction id",
+	 "transfer --from KEYFILE --to ID --amount N [--token T] [--wait]",
+	 "  --from KEYFILE    the sender's key file\n"
+	 "  --to ID           recipient identity (64 hex)\n"
+	 "  --amount N        base units (1 SWR = 10^9 units)\n"
+	 "  --token T         SWR (default), AIC or a 64-hex token id\n"
+	 "  --tip N           tip to the proposer in SWR units (default 0)\n"
+	 "  --fee-limit N     most the sender pays in fees (default 100000)\n"
+	 "  --nonce N         default: the account's next nonce\n"
+	 "  --expiry-blocks N the transaction expires N blocks after the head (default 1000)\n"
+	 "  --wait            wait for the receipt; then print status and fee\n"
+	 "  --timeout-ms N    how long --wait waits (default 30000)\n",
+	 o_xfer, 0, 0, cli_cmd_transfer},
+	{"balance", "balance of an identity", "balance ID [--token T]",
+	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance},
+	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account},
+	{"tx", "a transaction by id (pending or committed), with its receipt", "tx HASH", "", o_none, 1,
+	 1, cli_cmd_tx},
+	{"receipt", "a receipt and its Merkle proof, verified here against the block's receipts root",
+	 "receipt HASH", "", o_none, 1, 1, cli_cmd_receipt},
+	{"block", "a block by height", "block N|latest [--full]",
+	 "  --full            include whole transactions, not only their ids\n", o_block, 1, 1,
+	 cli_cmd_block},
+	{"status", "height, state root, mempool size, recent tx/s", "status", "", o_none, 0, 0,
+	 cli_cmd_status},
+	{"proof", "state proof of a balance (or any object), verified here against the state root",
+	 "proof ID [--token T] | proof --object OBJECT_ID",
+	 "  --token T         the balance's token: SWR (default), AIC or 64 hex\n"
+	 "  --object ID       prove this object id instead of a balance\n",
+	 (const char *const[]){"token", "object", NULL}, 0, 1, cli_cmd_proof},
+	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
+	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",
+	 "  --txs N           transfers to send (default 20000)\n"
+	 "  --senders N       funded sender keys, created and funded by the faucet (default 200)\n"
+	 "  --clients N       concurrent connections (default 4)\n"
+	 "  --batch N         transactions per JSON-RPC batch (default 100)\n"
+	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
+	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
+	 o_bench, 0, 0, cli_cmd_bench_load},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char *global_help =
+	"global options (every command):\n"
+	"  --rpc URL         node to talk to (default $SUPERVM_RPC or http://127.0.0.1:8545)\n"
+	"  --json            print results as JSON (for scripts)\n"
+	"  --help            this command's help\n";
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: supervm COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n%s\nRun 'supervm COMMAND --help' for a command's options.\n", global_help);
+}
+
+static void usage_cmd(FILE *f, const cli_cmd_t *c)
+{
+	fprintf(f, "usage: supervm %s\n\n%s\n\n%s%s", c->usage, c->summary, c->help, global_help);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+const char *cli_opt(const cli_args_t *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_opts; i++)
+		if (strcmp(a->opts[i].name, name) == 0) return a->opts[i].value;
+	return NULL;
+}
+
+bool cli_flag(const cli_args_t *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_opts; i++)
+		if (strcmp(a->opts[i].name, name) == 0) return true;
+	return false;
+}
+
+int cli_fail(const cli_args_t *a, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "supervm %s: ", a->cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+int cli_u64(const cli_args_t *a, const char *what, const char *s, uint64_t *out)
+{
+	char *end;
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return cli_fail(a, CLI_EXIT_USAGE, "%s must be a non-negative integer, not '%s'", what, s ? s : "");
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end != 0 || errno == ERANGE)
+		return cli_fail(a, CLI_EXIT_USAGE, "%s must be a non-negative integer below 2^64, not '%s'", what, s);
+	*out = v;
+	return 0;
+}
+
+int cli_hash(const cli_args_t *a, const char *what, const char *s, svm_hash_t *out)
+{
+	if (s == NULL || svm_hash_from_hex(out, s) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "%s must be 64 hex digits, not '%s'", what, s ? s : "");
+	return 0;
+}
+
+int cli_client(cli_args_t *a, svm_rpc_client_t **out)
+{
+	const char *url = a->rpc_url ? a->rpc_url : getenv("SUPERVM_RPC");
+	if (url == NULL || url[0] == 0) url = "http://127.0.0.1:8545";
+	svm_error_t err = {0};
+	if (svm_rpc_client_new(out, url, 30000, &err) != 0) return cli_fail(a, CLI_EXIT_USAGE, "%s", err.msg);
+	return 0;
+}
+
+int cli_call(cli_args_t *a, svm_rpc_client_t *c, const char *method, json_t *params, json_t **result)
+{
+	svm_error_t err = {0};
+	int code = 0;
+	int rc = svm_rpc_call(c, method, params, result, &code, &err);
+	if (rc == 0) return 0;
+	if (rc == SVM_EIO)
+		return cli_fail(a, CLI_EXIT_FAIL, "%s (is the node running? start one with 'supervm devnet')", err.msg);
+	return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+}
+
+void cli_print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	if (s) puts(s);
+	free(s);
+}
+
+const char *cli_default_data_dir(void)
+{
+	static char buf[1024];
+	const char *d = getenv("SUPERVM_DATA");
+	if (d && d[0]) return d;
+	const char *home = getenv("HOME");
+	snprintf(buf, sizeof buf, "%s/.supervm/devnet", home && home[0] ? home : ".");
+	return buf;
+}
+
+uint64_t cli_ju64(json_t *v)
+{
+	if (json_is_integer(v)) return (uint64_t)json_integer_value(v);
+	if (json_is_string(v)) return strtoull(json_string_value(v), NULL, 10);
+	return 0;
+}
+
+/* --------------------------------------------------------------- parse */
+
+static bool known_option(const cli_cmd_t *c, const char *name, bool *is_flag)
+{
+	size_t n = strlen(name);
+	for (const char *const *o = c->options; *o; o++) {
+		size_t m = strlen(*o);
+		bool flag = m > 0 && (*o)[m - 1] == '!';
+		if ((flag ? m - 1 : m) == n && strncmp(*o, name, n) == 0) {
+			*is_flag = flag;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int parse_args(const cli_cmd_t *c, int argc, char **argv, cli_args_t *a)
+{
+	for (int i = 0; i < argc; i++) {
+		char *s = argv[i];
+		if (strncmp(s, "--", 2) != 0 || s[2] == 0) {
+			if (a->n_pos == CLI_ARGS_MAX) return cli_fail(a, CLI_EXIT_USAGE, "too many arguments");
+			a->pos[a->n_pos++] = s;
+			continue;
+		}
+		char *name = s + 2, *value = NULL, *eq = strchr(name, '=');
+		if (eq) *eq = 0, value = eq + 1;
+		bool flag = false;
+		if (strcmp(name, "json") == 0 && !value) {
+			a->json = true;
+			continue;
+		}
+		/* `devnet --rpc HOST:PORT` is the listen address; everywhere else --rpc is the URL. */
+		if (strcmp(name, "rpc") == 0 && strcmp(c->name, "devnet") == 0) name = "rpc-addr";
+		bool global_rpc = strcmp(name, "rpc") == 0;
+		if (!global_rpc && !known_option(c, name, &flag))
+			return cli_fail(a, CLI_EXIT_USAGE, "unknown option --%s (see 'supervm %s --help')", name, c->name);
+		if (!flag && value == NULL) {
+			if (i + 1 >= argc) return cli_fail(a, CLI_EXIT_USAGE, "option --%s needs a value", name);
+			value = argv[++i];
+		}
+		if (flag && value != NULL) return cli_fail(a, CLI_EXIT_USAGE, "option --%s takes no value", name);
+		if (global_rpc) {
+			a->rpc_url = value;
+			continue;
+		}
+		if (cli_opt(a, name) != NULL || (flag && cli_flag(a, name)))
+			return cli_fail(a, CLI_EXIT_USAGE, "option --%s given twice", name);
+		if (a->n_opts == CLI_ARGS_MAX) return cli_fail(a, CLI_EXIT_USAGE, "too many options");
+		a->opts[a->n_opts].name = name;
+		a->opts[a->n_opts].value = value;
+		a->n_opts++;
+	}
+	if (a->n_pos < c->pos_min || a->n_pos > c->pos_max)
+		return cli_fail(a, CLI_EXIT_USAGE, "usage: supervm %s", c->usage);
+	return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		if (argc >= 3 && strcmp(argv[1], "help") == 0) { /* supervm help CMD [SUB] */
+			char name[64];
+			snprintf(name, sizeof name, "%s%s%s", argv[2], argc >= 4 ? " " : "", argc >= 4 ? argv[3] : "");
+			for (size_t i = 0; i < N_COMMANDS; i++)
+				if (strcmp(commands[i].name, name) == 0 || strcmp(commands[i].name, argv[2]) == 0) {
+					usage_cmd(stdout, &commands[i]);
+					return 0;
+				}
+			fprintf(stderr, "supervm: no command '%s'\n", name);
+			return CLI_EXIT_USAGE;
+		}
+		usage_all(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : 0;
+	}
+	/* Two-word commands ("keys new", "bench load") first, then one-word ones. */
+	const cli_cmd_t *c = NULL;
+	int used = 0;
+	if (argc >= 3) {
+		char two[64];
+		snprintf(two, sizeof two, "%s %s", argv[1], argv[2]);
+		for (size_t i = 0; i < N_COMMANDS && !c; i++)
+			if (strcmp(commands[i].name, two) == 0) c = &commands[i], used = 2;
+	}
+	for (size_t i = 0; i < N_COMMANDS && !c; i++)
+		if (strcmp(commands[i].name, argv[1]) == 0) c = &commands[i], used = 1;
+	if (c == NULL) {
+		bool group = false;
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			size_t n = strlen(argv[1]);
+			if (strncmp(commands[i].name, argv[1], n) == 0 && commands[i].name[n] == ' ') {
+				if (!group) fprintf(stderr, "supervm %s: needs a subcommand:\n", argv[1]);
+				fprintf(stderr, "  supervm %s\n", commands[i].usage);
+				group = true;
+			}
+		}
+		if (!group) fprintf(stderr, "supervm: '%s' is not a command; see 'supervm help'\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	if (wants_help(argc - 1 - used, argv + 1 + used)) {
+		usage_cmd(stdout, c);
+		return 0;
+	}
+	cli_args_t a = {.cmd = c->name};
+	int rc = parse_args(c, argc - 1 - used, argv + 1 + used, &a);
+	if (rc != 0) return rc;
+	return c->run(&a);
+}

@@ -1,0 +1,52 @@
+/* The node's state shared by its files: node.c (lifecycle, producer), api.c (RPC methods),
+ * config.c (configuration and devnet set-up). Not a public header. */
+#ifndef SUPERVM_NODE_INTERNAL_H
+#define SUPERVM_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "supervm/mempool.h"
+#include "supervm/node.h"
+#include "supervm/rpc.h"
+
+#define NODE_RATE_BLOCKS 64   /* recent blocks kept for the tx/s figure */
+#define NODE_RATE_WINDOW_NS (10ull * 1000000000ull)
+
+typedef struct {
+	uint64_t t_ns; /* monotonic time of the commit */
+	uint32_t txs;
+} node_rate_t;
+
+struct svm_node {
+	svm_node_config_t cfg;
+	svm_chain_t *chain;
+	svm_mempool_t *mempool;
+	svm_rpc_server_t *rpc;
+	svm_id_t proposer;
+	svm_id_t faucet; /* zero unless devnet with a faucet key */
+	uint64_t chain_id;
+	svm_fee_params_t fees;
+	svm_id_t swr, aic;
+	_Atomic uint64_t head_height; /* last committed height (what admission checks against) */
+	uint64_t last_ts_ms;          /* producer only: the head block's timestamp */
+
+	pthread_t producer;
+	bool producer_started;
+	pthread_mutex_t mu; /* guards stop, rate */
+	pthread_cond_t cv;
+	bool stop;
+	node_rate_t rate[NODE_RATE_BLOCKS];
+	size_t rate_next;
+	uint64_t blocks_produced;
+	uint64_t txs_committed;
+	uint64_t build_ns_last;
+};
+
+/* The RPC method table over n (api.c). Returns the count written into methods[max]. */
+size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
+
+/* Recent committed transactions per second (over the last ~10 s of blocks). */
+double svm_node_tx_rate(svm_node_t *n);
+
+#endif
