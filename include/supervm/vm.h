@@ -22,6 +22,14 @@ typedef struct svm_view svm_view_t;
 typedef struct {
 	int (*get)(svm_view_t *v, const svm_id_t *id, const uint8_t **bytes, size_t *len);
 	int (*put)(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_t len);
+	/* Optional (NULL: the ledger reads, adds and writes the balance itself). Adds amount > 0
+	 * to balance object id of (token, owner) as a commutative delta, without reading it, so
+	 * that parallel executors need not order credits to one account. The view must end with
+	 * exactly the bytes read-add-write gives (svm_ledger_balance_encode at the block height);
+	 * an addition that would overflow is the view's to resolve as the sequential order does.
+	 * Called after the access check, like put. */
+	int (*credit)(svm_view_t *v, const svm_id_t *id, const svm_id_t *token,
+		      const svm_id_t *owner, uint64_t amount);
 } svm_view_ops_t;
 struct svm_view {
 	const svm_view_ops_t *ops;
@@ -128,6 +136,12 @@ int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *own
 		      uint64_t amount);
 int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		     uint64_t amount);
+/* The canonical bytes of the balance object of (token, owner) holding amount (> 0), written
+ * at height — what the ledger's own writes produce. For executors that apply credits as deltas. */
+int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
+			      uint64_t height, svm_buf_t *out);
+/* The amount held by balance object bytes; SVM_EIO if they are not a balance object. */
+int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount);
 /* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */
 int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info);
 /* Creates a token object (supply 0). SVM_EEXIST if it exists. */

@@ -126,6 +126,15 @@ int svm_host_remove_(svm_txctx_t *c, const svm_id_t *id)
 	return c->view->ops->put(c->view, id, NULL, 0);
 }
 
+int svm_host_credit_(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
+		     const svm_id_t *owner, uint64_t amount)
+{
+	/* Read-add-write needs read and write access; writable implies readable. */
+	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
+	if (c->on_access) c->on_access(c->on_access_ud, id, true);
+	return c->view->ops->credit(c->view, id, token, owner, amount);
+}
+
 int svm_host_del(svm_txctx_t *c, const svm_id_t *id)
 {
 	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;

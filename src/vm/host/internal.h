@@ -10,5 +10,9 @@
 int svm_host_read_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o, size_t *len);
 int svm_host_write_(svm_txctx_t *c, const svm_object_t *o, size_t *len);
 int svm_host_remove_(svm_txctx_t *c, const svm_id_t *id);
+/* A balance credit through the view's credit op (which must be set): access-checked as a
+ * write and reported as one. */
+int svm_host_credit_(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
+		     const svm_id_t *owner, uint64_t amount);
 
 #endif

@@ -27,6 +27,16 @@ void svm_token_object_id(const svm_id_t *token, svm_id_t *out) { tagged2("svm/to
 
 /* ---------------------------------------------------------- balances */
 
+static int decode_balance(const svm_object_t *o, uint64_t *amount)
+{
+	svm_reader_t r = svm_reader(o->payload, o->payload_len);
+	const uint8_t *tok;
+	if (o->type != SVM_OBJ_BALANCE || svm_reader_bytes(&r, SVM_HASH_SIZE, &tok) ||
+	    svm_varint_read(&r, amount) || svm_reader_left(&r))
+		return SVM_EIO;
+	return 0;
+}
+
 static int read_balance(svm_txctx_t *c, const svm_id_t *id, uint64_t *amount)
 {
 	svm_object_t o;
@@ -37,12 +47,18 @@ static int read_balance(svm_txctx_t *c, const svm_id_t *id, uint64_t *amount)
 		return 0;
 	}
 	if (rc) return rc;
-	svm_reader_t r = svm_reader(o.payload, o.payload_len);
-	const uint8_t *tok;
-	if (o.type != SVM_OBJ_BALANCE || svm_reader_bytes(&r, SVM_HASH_SIZE, &tok) ||
-	    svm_varint_read(&r, amount) || svm_reader_left(&r))
-		return SVM_EIO;
-	return 0;
+	return decode_balance(&o, amount);
+}
+
+/* The balance object of (token, owner) with amount; payload is its storage. */
+static void balance_object(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
+			   uint64_t amount, uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX],
+			   svm_object_t *o)
+{
+	memcpy(payload, token->b, SVM_HASH_SIZE);
+	size_t n = SVM_HASH_SIZE + svm_varint_put(payload + SVM_HASH_SIZE, amount);
+	*o = (svm_object_t){.id = *id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
+			    .type = SVM_OBJ_BALANCE, .payload = payload, .payload_len = n};
 }
 
 static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
@@ -53,12 +69,30 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 		return rc == SVM_ENOTFOUND ? 0 : rc;
 	}
 	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
-	memcpy(payload, token->b, SVM_HASH_SIZE);
-	size_t n = SVM_HASH_SIZE + svm_varint_put(payload + SVM_HASH_SIZE, amount);
-	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
-			  .type = SVM_OBJ_BALANCE, .payload = payload, .payload_len = n};
+	svm_object_t o;
+	balance_object(id, token, owner, amount, payload, &o);
 	size_t len;
 	return svm_host_write_(c, &o, &len);
+}
+
+int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
+			      uint64_t height, svm_buf_t *out)
+{
+	if (amount == 0) return SVM_EINVAL; /* a zero balance is no object */
+	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
+	svm_object_t o;
+	svm_id_t id;
+	svm_balance_id(token, owner, &id);
+	balance_object(&id, token, owner, amount, payload, &o);
+	o.version = height; /* as svm_host_write_ sets it */
+	return svm_object_encode(&o, out);
+}
+
+int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount)
+{
+	svm_object_t o;
+	if (svm_object_decode(bytes, len, &o, NULL)) return SVM_EIO;
+	return decode_balance(&o, amount);
 }
 
 static int balance_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
@@ -76,6 +110,7 @@ static int credit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 	svm_id_t id;
 	uint64_t bal;
 	svm_balance_id(token, owner, &id);
+	if (c->view->ops->credit) return svm_host_credit_(c, &id, token, owner, amount);
 	int rc = read_balance(c, &id, &bal);
 	if (rc) return rc;
 	if (!svm_add_u64(bal, amount, &bal)) return SVM_EOVERFLOW;
