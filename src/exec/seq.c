@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervm/exec.h"
+#include "exec/internal.h"
 
 /* An overlay value: the object's bytes, or a deletion (bytes == NULL). */
 typedef struct {
@@ -19,7 +19,7 @@ typedef struct {
 } undo_t;
 
 typedef struct {
-	svm_view_t view; /* first: the view pointer is the overlay pointer */
+	exec_view_t ev; /* first: the view pointer is the overlay pointer */
 	svm_map_t map;   /* id -> value_t* (NULL value = read through to the base) */
 	svm_arena_t *arena;
 	const svm_exec_base_t *base;
@@ -63,12 +63,18 @@ static int ov_put(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_
 	return 0;
 }
 
-static const svm_view_ops_t overlay_ops = {ov_get, ov_put};
+static const svm_view_ops_t overlay_ops = {ov_get, ov_put, NULL};
+static size_t ov_mark(exec_view_t *v);
+static void ov_rollback(exec_view_t *v, size_t mark);
+static int ov_error(exec_view_t *v);
 
 static void overlay_init(overlay_t *o, const svm_exec_base_t *base, svm_arena_t *arena)
 {
 	memset(o, 0, sizeof(*o));
-	o->view.ops = &overlay_ops;
+	o->ev.view.ops = &overlay_ops;
+	o->ev.mark = ov_mark;
+	o->ev.rollback = ov_rollback;
+	o->ev.error = ov_error;
 	o->base = base;
 	o->arena = arena;
 	svm_map_init(&o->map);
@@ -136,43 +142,38 @@ int svm_exec_fee(const svm_fee_params_t *p, uint64_t tx_bytes, uint64_t steps, u
 
 /* ------------------------------------------------------------ execution */
 
-typedef struct {
-	const svm_block_env_t *env;
-	overlay_t ov;
-	svm_arena_t *arena;
-	uint64_t burned, tips;
-} block_t;
-
-static void ctx_init(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t)
+static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     svm_txctx_t *c, const svm_exec_tx_t *t)
 {
 	memset(c, 0, sizeof(*c));
-	c->view = &b->ov.view;
-	c->arena = b->arena;
+	c->view = &v->view;
+	c->arena = arena;
 	c->tx = &t->tx;
 	c->tx_id = &t->id;
-	c->height = b->env->height;
-	c->timestamp_ms = b->env->timestamp_ms;
-	c->proposer = b->env->proposer;
+	c->height = env->height;
+	c->timestamp_ms = env->timestamp_ms;
+	c->proposer = env->proposer;
 	c->steps_limit = UINT64_MAX; /* the fee stage is not metered */
 	c->strict = t->tx.access_mode == SVM_ACCESS_STRICT;
 	svm_account_id(&t->tx.sender, &c->implicit[0]);
-	svm_balance_id(&b->env->fee_token, &t->tx.sender, &c->implicit[1]);
+	svm_balance_id(&env->fee_token, &t->tx.sender, &c->implicit[1]);
 }
 
 /* State-dependent inclusion checks; nothing is written. Returns 0 or the reason to exclude. */
-static int check_includable(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64_t *intrinsic)
+static int check_includable(const svm_block_env_t *env, svm_txctx_t *c, const svm_exec_tx_t *t,
+			    uint64_t *intrinsic)
 {
 	const svm_tx_t *tx = &t->tx;
 	if (t->precheck) return t->precheck;
-	if (b->env->height > tx->expiry_height) return SVM_EEXPIRED;
-	if (svm_exec_fee(&b->env->fees, t->len, 0, 0, intrinsic)) return SVM_EFEE;
+	if (env->height > tx->expiry_height) return SVM_EEXPIRED;
+	if (svm_exec_fee(&env->fees, t->len, 0, 0, intrinsic)) return SVM_EFEE;
 	if (tx->fee_limit < *intrinsic) return SVM_EFEE;
 	uint64_t nonce, balance, need;
 	int rc = svm_account_nonce(c, &tx->sender, &nonce);
 	if (rc) return rc;
 	if (tx->nonce != nonce) return SVM_ENONCE;
 	if (!svm_add_u64(tx->fee_limit, tx->tip, &need)) return SVM_EFUNDS;
-	rc = svm_ledger_balance(c, &b->env->fee_token, &tx->sender, &balance);
+	rc = svm_ledger_balance(c, &env->fee_token, &tx->sender, &balance);
 	if (rc) return rc;
 	return balance < need ? SVM_EFUNDS : 0;
 }
@@ -210,31 +211,31 @@ static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t fee_limit, uint6
 	return s < SVM_TX_STEPS_MAX ? s : SVM_TX_STEPS_MAX;
 }
 
-/* Executes one includable transaction: fee stage, program, fee settlement. Fills *r.
+/* Executes one includable transaction: fee stage, program, fee settlement. Fills out.
  * Returns 0, or a block-level error (SVM_ENOMEM/SVM_EIO) that aborts the block. */
-static int execute_tx(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64_t intrinsic,
-		      svm_receipt_t *r)
+static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c,
+		      const svm_exec_tx_t *t, uint64_t intrinsic, exec_outcome_t *out)
 {
 	const svm_tx_t *tx = &t->tx;
-	const svm_id_t *fee_token = &b->env->fee_token;
+	const svm_id_t *fee_token = &env->fee_token;
 	/* Fee stage: reserve fee limit + tip and use the nonce; survives a failed program. */
 	int rc = svm_ledger_debit(c, fee_token, &tx->sender, tx->fee_limit + tx->tip);
 	if (!rc) rc = svm_account_set_nonce(c, &tx->sender, tx->nonce + 1);
 	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO; /* checked includable: cannot fail */
-	size_t mark = b->ov.journal_len;
+	size_t mark = v->mark(v);
 
 	c->steps = 0;
-	c->steps_limit = steps_limit(&b->env->fees, tx->fee_limit, intrinsic);
+	c->steps_limit = steps_limit(&env->fees, tx->fee_limit, intrinsic);
 	int status = run_program(c);
-	if (b->ov.error) return b->ov.error;
+	if (v->error(v)) return v->error(v);
 	if (status == SVM_EIO || status == SVM_ENOMEM) return status;
 	uint64_t fee;
-	if (svm_exec_fee(&b->env->fees, t->len, c->steps, c->mem_bytes, &fee) || fee > tx->fee_limit) {
+	if (svm_exec_fee(&env->fees, t->len, c->steps, c->mem_bytes, &fee) || fee > tx->fee_limit) {
 		fee = tx->fee_limit;
 		if (status == 0) status = SVM_EFEE;
 	}
 	if (status) {
-		overlay_rollback(&b->ov, mark);
+		v->rollback(v, mark);
 		c->events_len = 0;
 		c->return_data = NULL;
 		c->return_data_len = 0;
@@ -245,9 +246,10 @@ static int execute_tx(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64
 	uint64_t steps = c->steps;
 	rc = svm_ledger_credit(c, fee_token, &tx->sender, tx->fee_limit - fee);
 	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO;
-	b->burned += fee;
-	b->tips += tx->tip;
+	out->fee = fee;
+	out->tip = tx->tip;
 
+	svm_receipt_t *r = &out->receipt;
 	memset(r, 0, sizeof(*r));
 	r->tx_id = t->id;
 	r->status = svm_receipt_status(status);
@@ -257,7 +259,7 @@ static int execute_tx(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64
 	r->fee_charged = fee;
 	r->tip_paid = tx->tip;
 	if (c->events_len) {
-		svm_event_t *ev = svm_arena_dup(b->arena, c->events, c->events_len * sizeof(*ev));
+		svm_event_t *ev = svm_arena_dup(c->arena, c->events, c->events_len * sizeof(*ev));
 		if (ev == NULL) return SVM_ENOMEM;
 		r->events = ev;
 		r->events_len = c->events_len;
@@ -267,26 +269,51 @@ static int execute_tx(block_t *b, svm_txctx_t *c, const svm_exec_tx_t *t, uint64
 	return 0;
 }
 
-/* Block end: the burned fees leave the fee token's supply, the tips go to the proposer. */
-static int settle_block(block_t *b)
+int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     const svm_exec_tx_t *t, exec_outcome_t *out)
+{
+	svm_txctx_t c;
+	uint64_t intrinsic = 0;
+	memset(out, 0, sizeof(*out));
+	ctx_init(env, v, arena, &c, t);
+	c.strict = false; /* the inclusion checks read only the implicit objects */
+	int why = check_includable(env, &c, t, &intrinsic);
+	if (v->error(v)) return v->error(v);
+	if (why == SVM_EIO || why == SVM_ENOMEM) return why;
+	out->why = why;
+	if (why) return 0;
+	c.strict = t->tx.access_mode == SVM_ACCESS_STRICT;
+	return execute_tx(env, v, &c, t, intrinsic, out);
+}
+
+int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     uint64_t burned, uint64_t tips)
 {
 	svm_txctx_t c;
 	svm_exec_tx_t none;
 	memset(&none, 0, sizeof none);
-	ctx_init(b, &c, &none);
+	ctx_init(env, v, arena, &c, &none);
 	c.strict = false;
-	int rc = svm_ledger_retire(&c, &b->env->fee_token, b->burned);
-	if (rc == 0) rc = svm_ledger_credit(&c, &b->env->fee_token, &b->env->proposer, b->tips);
+	int rc = svm_ledger_retire(&c, &env->fee_token, burned);
+	if (rc == 0) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
+	if (rc == 0) rc = v->error(v);
 	return rc;
 }
+
+/* ------------------------------------------------------- the reference */
+
+static size_t ov_mark(exec_view_t *v) { return ((overlay_t *)v)->journal_len; }
+static void ov_rollback(exec_view_t *v, size_t mark) { overlay_rollback((overlay_t *)v, mark); }
+static int ov_error(exec_view_t *v) { return ((overlay_t *)v)->error; }
 
 int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 			svm_exec_mode_t mode, const svm_exec_base_t *base, svm_arena_t *arena,
 			svm_exec_result_t *out, size_t *bad_index)
 {
-	block_t b = {.env = env, .arena = arena};
-	overlay_init(&b.ov, base, arena);
+	overlay_t ov;
+	overlay_init(&ov, base, arena);
+	uint64_t burned = 0, tips = 0;
 	memset(out, 0, sizeof(*out));
 	out->n = n;
 	out->status = svm_arena_alloc(arena, (n ? n : 1) * sizeof(int));
@@ -294,46 +321,43 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 	out->index = svm_arena_alloc(arena, (n ? n : 1) * sizeof(size_t));
 	int rc = (out->status && out->receipts && out->index) ? 0 : SVM_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		svm_txctx_t c;
-		uint64_t intrinsic = 0;
-		ctx_init(&b, &c, &txs[i]);
-		c.strict = false; /* the inclusion checks read only the implicit objects */
-		int why = check_includable(&b, &c, &txs[i], &intrinsic);
-		if (b.ov.error) rc = b.ov.error;
-		else if (why == SVM_EIO || why == SVM_ENOMEM) rc = why;
-		else if (why && mode == SVM_EXEC_APPLY) {
+		exec_outcome_t o;
+		rc = svm_exec_tx_run_(env, &ov.ev, arena, &txs[i], &o);
+		if (rc) break;
+		if (o.why && mode == SVM_EXEC_APPLY) {
 			if (bad_index) *bad_index = i;
-			rc = why;
-		} else if (why) {
-			out->status[i] = why;
+			rc = o.why;
+		} else if (o.why) {
+			out->status[i] = o.why;
 		} else {
-			c.strict = txs[i].tx.access_mode == SVM_ACCESS_STRICT;
-			rc = execute_tx(&b, &c, &txs[i], intrinsic, &out->receipts[out->included]);
-			if (rc == 0) out->index[out->included++] = i;
+			out->receipts[out->included] = o.receipt;
+			out->index[out->included++] = i;
+			burned += o.fee;
+			tips += o.tip;
 		}
 	}
-	if (rc == 0) rc = settle_block(&b);
-	if (rc == 0) rc = overlay_writes(&b.ov, out);
-	out->burned = b.burned;
-	out->tips = b.tips;
-	overlay_free(&b.ov);
+	if (rc == 0) rc = svm_exec_settle_(env, &ov.ev, arena, burned, tips);
+	if (rc == 0) rc = overlay_writes(&ov, out);
+	out->burned = burned;
+	out->tips = tips;
+	overlay_free(&ov);
 	return rc;
 }
 
 int svm_exec_system(const svm_block_env_t *env, const svm_exec_base_t *base, svm_exec_system_fn fn,
 		    void *ud, svm_arena_t *arena, svm_exec_result_t *out)
 {
-	block_t b = {.env = env, .arena = arena};
-	overlay_init(&b.ov, base, arena);
+	overlay_t ov;
+	overlay_init(&ov, base, arena);
 	memset(out, 0, sizeof(*out));
 	svm_txctx_t c;
 	svm_exec_tx_t none;
 	memset(&none, 0, sizeof none);
-	ctx_init(&b, &c, &none);
+	ctx_init(env, &ov.ev, arena, &c, &none);
 	c.strict = false;
 	int rc = fn(&c, ud);
-	if (rc == 0 && b.ov.error) rc = b.ov.error;
-	if (rc == 0) rc = overlay_writes(&b.ov, out);
-	overlay_free(&b.ov);
+	if (rc == 0 && ov.error) rc = ov.error;
+	if (rc == 0) rc = overlay_writes(&ov, out);
+	overlay_free(&ov);
 	return rc;
 }

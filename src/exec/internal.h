@@ -1,0 +1,38 @@
+/* What the exec layer's engines share: one function that runs one transaction (inclusion checks,
+ * fee stage, program, fee, rollback, settlement) against any view, and the block-end settlement.
+ * The sequential reference and the parallel engines all call these, so a difference between
+ * them can only come from what their views return — never from a second copy of the rules. */
+#ifndef SUPERVM_EXEC_INTERNAL_H
+#define SUPERVM_EXEC_INTERNAL_H
+
+#include "supervm/exec.h"
+
+/* A transaction's view of state: the host view (get/put, optional credit) plus a journal
+ * position and a rollback to it (a failed program's writes are undone, the fee stage's stay),
+ * and a sticky allocation failure the view could not return through get/put. */
+typedef struct exec_view exec_view_t;
+struct exec_view {
+	svm_view_t view; /* first: host calls see &view */
+	size_t (*mark)(exec_view_t *v);
+	void (*rollback)(exec_view_t *v, size_t mark);
+	int (*error)(exec_view_t *v);
+};
+
+/* The outcome of one transaction. why != 0: it cannot be included (nothing was written);
+ * otherwise receipt, fee and tip are filled (events and return data from the given arena). */
+typedef struct {
+	int why;
+	svm_receipt_t receipt;
+	uint64_t fee, tip;
+} exec_outcome_t;
+
+/* Runs t on v at the block env. Returns 0 (the outcome says what happened) or a block-level
+ * error (SVM_ENOMEM / SVM_EIO) that aborts the whole block. */
+int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     const svm_exec_tx_t *t, exec_outcome_t *out);
+
+/* Block end on v: the burned fees leave the fee token's supply, the tips go to the proposer. */
+int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     uint64_t burned, uint64_t tips);
+
+#endif
