@@ -270,9 +270,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		if (argc >= 3 && strcmp(argv[1], "help") == 0) { /* supervm help CMD [SUB] */
+		if (argc >= 3 && strcmp(argv[1], "help") == 0 && argv[2][0] != '-') { /* help CMD [SUB] */
 			char name[64];
-			snprintf(name, sizeof name, "%s%s%s", argv[2], argc >= 4 ? " " : "", argc >= 4 ? argv[3] : "");
+			bool sub = argc >= 4 && argv[3][0] != '-';
+			snprintf(name, sizeof name, "%s%s%s", argv[2], sub ? " " : "", sub ? argv[3] : "");
 			for (size_t i = 0; i < N_COMMANDS; i++)
 				if (strcmp(commands[i].name, name) == 0 || strcmp(commands[i].name, argv[2]) == 0) {
 					usage_cmd(stdout, &commands[i]);

@@ -407,8 +407,8 @@ static json_t *m_status(void *ctx, json_t *params, svm_rpc_error_t *e)
 		jhash(&root), "mempool", "count", ju64(ms.count), "bytes", ju64(ms.bytes), "senders",
 		ju64(ms.senders), "admitted", ju64(ms.admitted), "rejected", ju64(ms.rejected),
 		"evicted", ju64(ms.evicted), "pruned", ju64(ms.pruned), "included", ju64(ms.included),
-		"tx_per_s", svm_node_tx_rate(n), "blocks_produced", ju64(blocks), "txs_committed", ju64(txs),
-		"last_build_ms", (double)build_ns / 1e6, "block_ms", ju64(n->cfg.block_ms), "devnet",
+		"tx_per_s", (double)(int64_t)(svm_node_tx_rate(n) * 10 + 0.5) / 10, "blocks_produced", ju64(blocks), "txs_committed", ju64(txs),
+		"last_build_ms", (double)(build_ns / 100000) / 10, "block_ms", ju64(n->cfg.block_ms), "devnet",
 		n->cfg.devnet, "proposer", jhash(&n->proposer));
 	if (res != NULL && !svm_hash_is_zero(&n->faucet)) json_object_set_new(res, "faucet", jhash(&n->faucet));
 	return res;
