@@ -80,6 +80,49 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 			svm_exec_mode_t mode, const svm_exec_base_t *base, svm_arena_t *arena,
 			svm_exec_result_t *out, size_t *bad_index);
 
+/* ------------------------------------------------------------------ AOEM */
+
+/* The parallel executor (docs/aoem.md). Transactions with a `strict` declaration run on the
+ * declared-access engine (conflict graph from their read/write sets, each executed once);
+ * `dynamic` ones on the optimistic engine (Block-STM: multi-version memory, validation,
+ * re-execution); balance credits and the block's fee and tip totals are commutative deltas. */
+#define SVM_EXEC_STRICT_RUN_MIN 32     /* shorter runs of strict txs join the optimistic engine */
+#define SVM_EXEC_PAR_TXS_MIN 8          /* smaller blocks run on the reference */
+#define SVM_EXEC_INCARNATIONS_MAX 16    /* re-executions of one tx before the sequential fallback */
+#define SVM_EXEC_ABORTS_MIN 256         /* a segment's abort budget: MIN + txs / DIV, past it the */
+#define SVM_EXEC_ABORTS_DIV 2           /* rest of the block runs sequentially */
+#define SVM_EXEC_HOT_KEYS 8
+
+/* What one block's execution did (not consensus: it depends on thread timing). */
+typedef struct {
+	uint64_t txs;
+	uint64_t dag_txs, stm_txs, seq_txs; /* executed by each engine (seq: fallback/reference) */
+	uint64_t segments;
+	uint64_t aborts;       /* failed validations (optimistic engine) */
+	uint64_t reexecutions; /* incarnations beyond the first (aborts and dependency waits) */
+	uint64_t waits;        /* reads that met an ESTIMATE and waited */
+	uint64_t validations;
+	uint64_t fallbacks;    /* 1 if (part of) the block ran sequentially after the bound */
+	int fallback_reason;   /* 0, or why the whole block went to the reference (internal) */
+	struct {
+		svm_id_t id;
+		uint64_t conflicts; /* dependency edges, failed validations and waits on the key */
+	} hot[SVM_EXEC_HOT_KEYS];
+	unsigned hot_len;
+	uint64_t tx_p50_ns, tx_p99_ns; /* per-transaction execution time, all incarnations */
+	uint64_t exec_ns;
+} svm_exec_metrics_t;
+
+/* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference.
+ * Same contract and results, byte for byte, as svm_exec_sequential for every thread count.
+ * base->get is called with worker indexes below threads, concurrently. metrics may be NULL.
+ * Thread-safe: it uses no global state; the arena is used from the calling thread's calls
+ * only under an internal lock. */
+int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
+		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
+		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
+		   svm_exec_metrics_t *metrics);
+
 /* Runs fn with a system context (no access checks, no step limit, sender zero) over base, and
  * returns its writes like a block would (out->writes; no receipts). Used for genesis. A failure
  * of fn is returned as is and out is then unspecified. */

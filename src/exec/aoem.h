@@ -1,0 +1,234 @@
+/* AOEM internals: the block's key table (one record per object id touched, shared by every
+ * worker), the committed values of the block so far, the multi-version memory of the optimistic
+ * engine, the per-transaction view that buffers a transaction's reads and writes, and the two
+ * parallel engines (declared-access DAG, Block-STM). docs/aoem.md explains the design. */
+#ifndef SUPERVM_EXEC_AOEM_H
+#define SUPERVM_EXEC_AOEM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "exec/internal.h"
+
+/* An object value: its bytes, or bytes == NULL when the object does not exist (deleted). */
+typedef struct {
+	const uint8_t *bytes;
+	size_t len;
+} val_t;
+
+/* The token and owner of a balance object, for encoding a balance built from deltas. */
+typedef struct {
+	svm_id_t token, owner;
+} bal_ref_t;
+
+/* One multi-version entry: what transaction tx (incarnation inc) wrote to a key. */
+enum { MV_VALUE = 1, MV_DELTA = 2, MV_ESTIMATE = 3 };
+typedef struct {
+	uint32_t tx, inc;
+	uint8_t kind;
+	val_t v;              /* MV_VALUE */
+	uint64_t delta;       /* MV_DELTA: amount credited */
+	const bal_ref_t *ref; /* MV_DELTA */
+} mv_entry_t;
+
+/* Everything the block knows about one object id. Fields are grouped by who may touch them:
+ * base (loaded once under mu), MV entries (under mu), committed value (cur/pend: by the engine
+ * rules in dag.c and block.c), pre-pass scratch (the DAG builder's thread only). */
+typedef struct akey {
+	svm_id_t id;
+	pthread_mutex_t mu;
+	_Atomic int base_state; /* 0 not loaded, 2 loaded */
+	val_t base;
+	/* committed: the value after every transaction committed so far */
+	bool cur_set;
+	val_t cur;
+	_Atomic uint64_t pend;          /* DAG: credits not yet folded into cur */
+	_Atomic(const bal_ref_t *) ref; /* DAG: set by the first credit */
+	/* multi-version memory of the running optimistic segment */
+	mv_entry_t *mv;
+	uint32_t mv_len, mv_cap;
+	/* bookkeeping */
+	_Atomic uint32_t seg_mark; /* segment number + 1 once in a worker's touched list */
+	atomic_bool written;       /* in a worker's written list */
+	_Atomic uint32_t conflicts;
+	/* DAG pre-pass scratch */
+	int64_t pp_tx;
+	uint32_t pp_seg;
+	uint8_t pp_cls;
+	int64_t last_w;
+	struct dnode *readers, *deltas;
+	uint32_t readers_len, deltas_len;
+} akey_t;
+
+/* ---------------------------------------------------------------- block */
+
+typedef struct exec_block exec_block_t;
+
+/* Per-worker state: a scratch arena (values, key records, events of incarnations), a slab of
+ * the caller's arena for results, and the keys this worker first touched or wrote. */
+typedef struct {
+	svm_arena_t scratch;
+	uint8_t *slab;
+	size_t slab_left;
+	akey_t **touched;
+	size_t touched_len, touched_cap;
+	akey_t **written;
+	size_t written_len, written_cap;
+	akey_t **dkeys; /* DAG: keys that received credits this segment (may repeat) */
+	size_t dkeys_len, dkeys_cap;
+	int error;
+} exec_worker_t;
+
+/* Per transaction: the outcome of its final execution and bookkeeping. */
+typedef struct {
+	exec_outcome_t o;
+	int rc;              /* block-level error of its final execution */
+	uint64_t latency_ns; /* time spent executing it, all incarnations */
+} exec_slot_t;
+
+struct exec_block {
+	const svm_block_env_t *env;
+	const svm_exec_tx_t *txs;
+	size_t n;
+	svm_exec_mode_t mode;
+	const svm_exec_base_t *base;
+	svm_arena_t *out_arena;
+	pthread_mutex_t out_mu; /* guards out_arena */
+	unsigned threads;
+	exec_worker_t *w;
+	exec_slot_t *slot;
+	/* key table: open addressing over ids, lock-free inserts */
+	_Atomic(akey_t *) *ktab;
+	size_t ktab_cap;
+	_Atomic size_t ktab_len;
+	uint32_t seg; /* current segment number */
+	/* whole-block failure that sends the block to the reference executor */
+	atomic_int fallback_all;
+	/* metrics */
+	_Atomic uint64_t aborts, reexecutions, validations, waits;
+	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
+};
+
+/* Reasons to run the whole block on the reference instead (each is rare or impossible on a
+ * consistent state; the result is then exact by definition). */
+enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4 };
+void exec_fall_all(exec_block_t *b, int why);
+
+/* ----------------------------------------------------------- keys (keys.c) */
+
+int exec_keys_init(exec_block_t *b);
+void exec_keys_free(exec_block_t *b);
+/* The record of id, created if new. NULL when the table is full (fallback set). */
+akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id);
+/* The base value of k (loads it once). */
+int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
+/* The committed value of k without DAG credits: cur if set, else the base. */
+int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
+/* v plus a credit of delta as balance bytes (ref names it if v is absent), in worker scratch.
+ * SVM_EOVERFLOW past u64, SVM_EIO if v is not a balance. */
+int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
+		     const bal_ref_t *ref, val_t *out);
+/* Remember k in worker's touched list (once per segment) / written list (once per block). */
+int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k);
+int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k);
+int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k);
+void *exec_scratch(exec_block_t *b, unsigned worker, size_t n);
+void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n);
+
+/* ------------------------------------------------ transaction view (txview.c) */
+
+/* Where a transaction's view reads what it has not written itself. */
+enum { SRC_COMMITTED = 0, SRC_DAG = 1, SRC_MV = 2 };
+
+/* A read the transaction made (for validation). */
+enum { RD_STORAGE = 1, RD_VERSION = 2, RD_RESOLVED = 3 };
+typedef struct {
+	akey_t *k;
+	uint8_t kind;
+	uint32_t tx, inc;  /* RD_VERSION */
+	uint64_t amount;   /* RD_RESOLVED */
+	bool absent;       /* RD_RESOLVED: no object under the deltas */
+} read_t;
+
+/* A write the transaction made. */
+typedef struct {
+	akey_t *k;
+	uint8_t kind; /* MV_VALUE or MV_DELTA */
+	val_t v;
+	uint64_t delta;
+	const bal_ref_t *ref;
+} write_t;
+
+typedef struct {
+	akey_t *k;
+	bool has_read, read_absent_delta;
+	val_t read;
+	read_t rd;
+	write_t w; /* w.kind == 0: not written */
+} local_t;
+
+typedef struct {
+	uint32_t local; /* index into local[] */
+	write_t prev;
+} undo_t;
+
+#define TXVIEW_LOCAL_MAX 4096 /* distinct objects one transaction may touch in this engine */
+
+typedef struct {
+	exec_view_t ev;
+	exec_block_t *b;
+	unsigned worker;
+	uint8_t src;
+	uint32_t tx, inc;
+	akey_t *dkey; /* DAG: the one key this transaction only credits, or NULL */
+	local_t *local;
+	size_t local_len, local_cap;
+	undo_t *undo;
+	size_t undo_len, undo_cap;
+	int error;
+	int64_t wait_on; /* SRC_MV: the transaction whose estimate was read, or -1 */
+} txview_t;
+
+void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src);
+void exec_txview_free(txview_t *v);
+/* Starts a transaction (clears the buffers). */
+void exec_txview_begin(txview_t *v, uint32_t tx, uint32_t inc, akey_t *dkey);
+/* Reads k from the view's source into *out, recording what was read. */
+int exec_txview_source(txview_t *v, akey_t *k, val_t *out, read_t *rd);
+/* Applies the transaction's writes to the committed values (SRC_COMMITTED, SRC_DAG). */
+int exec_txview_apply(txview_t *v);
+
+/* --------------------------------------------------- multi-version (mvmemory.c) */
+
+enum { MVR_STORAGE = 1, MVR_VERSION = 2, MVR_RESOLVED = 3, MVR_DEPENDENCY = 4 };
+typedef struct {
+	int kind;
+	uint32_t tx, inc;  /* VERSION: the entry; DEPENDENCY: the blocking transaction */
+	val_t v;           /* VERSION, RESOLVED: the value */
+	uint64_t amount;   /* RESOLVED */
+	bool absent;       /* RESOLVED */
+	int err;           /* resolution failure (a delta on a non-balance, overflow) */
+} mv_read_t;
+
+/* The value transaction tx sees for k (highest entry below tx), deltas resolved over it. */
+int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out);
+/* Writes/replaces tx's entry; *created tells whether k had no entry of tx. */
+int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created);
+void exec_mv_remove(akey_t *k, uint32_t tx);
+void exec_mv_estimate(akey_t *k, uint32_t tx);
+/* The committed value of k after every entry below limit (deltas folded), into k->cur. */
+int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit);
+
+/* --------------------------------------------------------- engines */
+
+/* Runs transactions [from, to) on the declared-access DAG. */
+int exec_dag_run(exec_block_t *b, size_t from, size_t to);
+/* Runs transactions [from, to) with Block-STM; *stop_at receives the first transaction not
+ * committed (to, unless the re-execution bound sent the rest to the sequential fallback). */
+int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at);
+/* Runs transactions [from, to) one after another on the committed values (worker 0). */
+int exec_seq_run(exec_block_t *b, size_t from, size_t to);
+/* Executes one transaction and fills its slot (shared by the engines). */
+int exec_run_one(exec_block_t *b, txview_t *v, size_t i);
+
+#endif

@@ -1,0 +1,191 @@
+/* The block's key table: one record per object id any transaction touched, found by a
+ * lock-free open-addressing table (ids are SHA-256 outputs, so their first bytes are the hash),
+ * with the base value loaded once, the committed value, and per-worker memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h"
+
+#define SLAB_BYTES (256u << 10)
+#define KEYS_PER_TX 16   /* table capacity per transaction (keys the native programs touch: ≤ 5) */
+#define KEYS_MIN 4096
+#define KEYS_LOAD_NUM 7 /* the table is full at 7/10 */
+#define KEYS_LOAD_DEN 10
+
+void exec_fall_all(exec_block_t *b, int why)
+{
+	int none = 0;
+	atomic_compare_exchange_strong(&b->fallback_all, &none, why);
+}
+
+int exec_keys_init(exec_block_t *b)
+{
+	size_t cap = KEYS_MIN;
+	while (cap < KEYS_PER_TX * b->n) cap *= 2;
+	b->ktab = calloc(cap, sizeof(*b->ktab));
+	if (b->ktab == NULL) return SVM_ENOMEM;
+	b->ktab_cap = cap;
+	atomic_init(&b->ktab_len, 0);
+	return 0;
+}
+
+void exec_keys_free(exec_block_t *b)
+{
+	free(b->ktab);
+	b->ktab = NULL;
+}
+
+void *exec_scratch(exec_block_t *b, unsigned worker, size_t n)
+{
+	void *p = svm_arena_alloc(&b->w[worker].scratch, n);
+	if (p == NULL) b->w[worker].error = SVM_ENOMEM;
+	return p;
+}
+
+/* Result memory: slabs of the caller's arena, taken under a lock, bump-allocated per worker. */
+void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n)
+{
+	exec_worker_t *w = &b->w[worker];
+	size_t need = (n + 15) & ~(size_t)15;
+	if (need > w->slab_left) {
+		size_t take = need > SLAB_BYTES ? need : SLAB_BYTES;
+		pthread_mutex_lock(&b->out_mu);
+		uint8_t *s = svm_arena_alloc(b->out_arena, take);
+		pthread_mutex_unlock(&b->out_mu);
+		if (s == NULL) return NULL;
+		w->slab = s;
+		w->slab_left = take;
+	}
+	void *p = w->slab;
+	w->slab += need;
+	w->slab_left -= need;
+	return p;
+}
+
+static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
+{
+	akey_t *k = exec_scratch(b, worker, sizeof(*k));
+	if (k == NULL) return NULL;
+	k->id = *id;
+	pthread_mutex_init(&k->mu, NULL);
+	atomic_init(&k->base_state, 0);
+	atomic_init(&k->pend, 0);
+	atomic_init(&k->ref, NULL);
+	atomic_init(&k->seg_mark, 0);
+	atomic_init(&k->written, false);
+	atomic_init(&k->conflicts, 0);
+	k->pp_tx = -1;
+	k->last_w = -1;
+	return k;
+}
+
+akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
+{
+	uint64_t h;
+	memcpy(&h, id->b, sizeof h);
+	size_t mask = b->ktab_cap - 1, i = (size_t)h & mask;
+	akey_t *fresh = NULL;
+	for (size_t probes = 0; probes < b->ktab_cap; probes++, i = (i + 1) & mask) {
+		akey_t *k = atomic_load_explicit(&b->ktab[i], memory_order_acquire);
+		if (k == NULL) {
+			if (atomic_load_explicit(&b->ktab_len, memory_order_relaxed) * KEYS_LOAD_DEN >=
+			    b->ktab_cap * KEYS_LOAD_NUM)
+				break;
+			if (fresh == NULL && (fresh = key_new(b, worker, id)) == NULL) return NULL;
+			if (atomic_compare_exchange_strong_explicit(&b->ktab[i], &k, fresh,
+								    memory_order_acq_rel,
+								    memory_order_acquire)) {
+				atomic_fetch_add_explicit(&b->ktab_len, 1, memory_order_relaxed);
+				return fresh;
+			}
+			/* lost the slot: k now holds the winner */
+		}
+		if (svm_hash_eq(&k->id, id)) return k;
+	}
+	exec_fall_all(b, FALL_KEYS);
+	return NULL;
+}
+
+int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
+{
+	if (atomic_load_explicit(&k->base_state, memory_order_acquire) != 2) {
+		pthread_mutex_lock(&k->mu);
+		int rc = 0;
+		if (atomic_load_explicit(&k->base_state, memory_order_relaxed) != 2) {
+			const uint8_t *p;
+			size_t len;
+			rc = b->base->get(b->base->ud, worker, &k->id, &p, &len);
+			if (rc == SVM_ENOTFOUND) {
+				k->base = (val_t){NULL, 0};
+				rc = 0;
+			} else if (rc == 0) {
+				k->base = (val_t){p, len};
+			}
+			if (rc == 0) atomic_store_explicit(&k->base_state, 2, memory_order_release);
+		}
+		pthread_mutex_unlock(&k->mu);
+		if (rc) return rc;
+	}
+	*out = k->base;
+	return 0;
+}
+
+int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
+{
+	if (k->cur_set) {
+		*out = k->cur;
+		return 0;
+	}
+	return exec_key_base(b, worker, k, out);
+}
+
+int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
+		     const bal_ref_t *ref, val_t *out)
+{
+	uint64_t amount = 0;
+	if (v->bytes && svm_ledger_balance_decode(v->bytes, v->len, &amount)) return SVM_EIO;
+	if (!svm_add_u64(amount, delta, &amount)) return SVM_EOVERFLOW;
+	if (amount == 0) { /* a zero delta over nothing: still nothing */
+		*out = *v;
+		return 0;
+	}
+	uint8_t stack[160];
+	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
+	int rc = svm_ledger_balance_encode(&ref->token, &ref->owner, amount, b->env->height, &buf);
+	if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
+	uint8_t *p = exec_scratch(b, worker, buf.len);
+	if (p == NULL) return SVM_ENOMEM;
+	memcpy(p, buf.data, buf.len);
+	*out = (val_t){p, buf.len};
+	return 0;
+}
+
+int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k)
+{
+	if (*len == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		akey_t **l = realloc(*list, c * sizeof(*l));
+		if (l == NULL) return SVM_ENOMEM;
+		*list = l;
+		*cap = c;
+	}
+	(*list)[(*len)++] = k;
+	return 0;
+}
+
+int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k)
+{
+	uint32_t mark = b->seg + 1, old = atomic_load_explicit(&k->seg_mark, memory_order_relaxed);
+	if (old == mark) return 0;
+	if (!atomic_compare_exchange_strong(&k->seg_mark, &old, mark)) return 0;
+	exec_worker_t *w = &b->w[worker];
+	return exec_key_list_push(&w->touched, &w->touched_len, &w->touched_cap, k);
+}
+
+int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k)
+{
+	if (atomic_load_explicit(&k->written, memory_order_relaxed)) return 0;
+	if (atomic_exchange(&k->written, true)) return 0;
+	exec_worker_t *w = &b->w[worker];
+	return exec_key_list_push(&w->written, &w->written_len, &w->written_cap, k);
+}

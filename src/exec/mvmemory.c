@@ -1,0 +1,151 @@
+/* Multi-version memory for Block-STM: per object id, the writes of the running segment's
+ * transactions sorted by transaction index — values, credit deltas, or ESTIMATE markers left
+ * by an aborted incarnation. A read by transaction j sees the highest entry below j, with the
+ * deltas above the last value (or the committed value) resolved into balance bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h"
+
+/* First entry with tx >= target (k->mu held). */
+static uint32_t lower_bound(const akey_t *k, uint32_t tx)
+{
+	uint32_t lo = 0, hi = k->mv_len;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (k->mv[mid].tx < tx) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
+
+/* Resolves the deltas at entries [.., top] over the value beneath them (k->mu held). */
+static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, const val_t *storage,
+		   mv_read_t *out)
+{
+	uint64_t sum = 0;
+	const bal_ref_t *ref = NULL;
+	int64_t j = top;
+	for (; j >= 0 && k->mv[j].kind == MV_DELTA; j--) {
+		if (!svm_add_u64(sum, k->mv[j].delta, &sum)) return out->err = SVM_EOVERFLOW;
+		ref = k->mv[j].ref;
+	}
+	if (j >= 0 && k->mv[j].kind == MV_ESTIMATE) {
+		out->kind = MVR_DEPENDENCY;
+		out->tx = k->mv[j].tx;
+		return 0;
+	}
+	val_t under = j >= 0 ? k->mv[j].v : *storage;
+	uint64_t have = 0;
+	if (under.bytes && svm_ledger_balance_decode(under.bytes, under.len, &have))
+		return out->err = SVM_EIO;
+	out->kind = MVR_RESOLVED;
+	if (!svm_add_u64(have, sum, &out->amount)) return out->err = SVM_EOVERFLOW;
+	int rc = exec_balance_add(b, worker, &under, sum, ref, &out->v);
+	return rc ? (out->err = rc) : 0;
+}
+
+int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	val_t storage;
+	int rc = exec_key_committed(b, worker, k, &storage); /* outside the lock: may load */
+	if (rc) return rc;
+	pthread_mutex_lock(&k->mu);
+	uint32_t i = lower_bound(k, tx);
+	if (i == 0) {
+		out->kind = MVR_STORAGE;
+	} else {
+		const mv_entry_t *e = &k->mv[i - 1];
+		if (e->kind == MV_ESTIMATE) {
+			out->kind = MVR_DEPENDENCY;
+			out->tx = e->tx;
+		} else if (e->kind == MV_VALUE) {
+			out->kind = MVR_VERSION;
+			out->tx = e->tx;
+			out->inc = e->inc;
+			out->v = e->v;
+		} else {
+			resolve(b, worker, k, i - 1, &storage, out);
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	if (out->err) {
+		exec_fall_all(b, out->err == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
+		return SVM_EIO;
+	}
+	return 0;
+}
+
+int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
+{
+	pthread_mutex_lock(&k->mu);
+	uint32_t i = lower_bound(k, e->tx);
+	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);
+	if (*created) {
+		if (k->mv_len == k->mv_cap) {
+			uint32_t cap = k->mv_cap ? 2 * k->mv_cap : 4;
+			mv_entry_t *mv = realloc(k->mv, cap * sizeof(*mv));
+			if (mv == NULL) {
+				pthread_mutex_unlock(&k->mu);
+				return SVM_ENOMEM;
+			}
+			k->mv = mv;
+			k->mv_cap = cap;
+		}
+		memmove(&k->mv[i + 1], &k->mv[i], (k->mv_len - i) * sizeof(*k->mv));
+		k->mv_len++;
+	}
+	k->mv[i] = *e;
+	pthread_mutex_unlock(&k->mu);
+	return 0;
+}
+
+void exec_mv_remove(akey_t *k, uint32_t tx)
+{
+	pthread_mutex_lock(&k->mu);
+	uint32_t i = lower_bound(k, tx);
+	if (i < k->mv_len && k->mv[i].tx == tx) {
+		memmove(&k->mv[i], &k->mv[i + 1], (k->mv_len - i - 1) * sizeof(*k->mv));
+		k->mv_len--;
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
+void exec_mv_estimate(akey_t *k, uint32_t tx)
+{
+	pthread_mutex_lock(&k->mu);
+	uint32_t i = lower_bound(k, tx);
+	if (i < k->mv_len && k->mv[i].tx == tx) k->mv[i].kind = MV_ESTIMATE;
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* Called with no engine running: folds the entries below limit into the committed value and
+ * empties the key's versions for the next segment. */
+int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
+{
+	uint32_t top = lower_bound(k, limit);
+	int rc = 0;
+	if (top > 0) {
+		val_t storage;
+		rc = exec_key_committed(b, worker, k, &storage);
+		mv_read_t r = {0};
+		const mv_entry_t *e = &k->mv[top - 1];
+		if (rc == 0 && e->kind == MV_VALUE) {
+			r.v = e->v;
+		} else if (rc == 0 && e->kind == MV_DELTA) {
+			resolve(b, worker, k, top - 1, &storage, &r);
+			if (r.kind == MVR_DEPENDENCY) exec_fall_all(b, FALL_INTERNAL);
+			else if (r.err) exec_fall_all(b, FALL_DELTA);
+		} else if (rc == 0) {
+			exec_fall_all(b, FALL_INTERNAL); /* a committed transaction left an estimate */
+		}
+		k->cur = r.v;
+		k->cur_set = true;
+		if (rc == 0) rc = exec_key_written(b, worker, k);
+	}
+	free(k->mv);
+	k->mv = NULL;
+	k->mv_len = k->mv_cap = 0;
+	return rc;
+}

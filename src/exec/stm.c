@@ -1,0 +1,394 @@
+/* The optimistic engine (Block-STM, Gelashvili et al. 2022): transactions execute speculatively
+ * against the multi-version memory, record what they read, and are validated; a failed
+ * validation turns the incarnation's writes into ESTIMATE markers and re-executes it, and a
+ * read that meets an ESTIMATE waits for that transaction instead of reading stale data.
+ * Execution and validation tasks are handed out lowest index first from two shared cursors.
+ * Past SVM_EXEC_INCARNATIONS_MAX incarnations of one transaction (or an abort budget for the
+ * segment), the engine stops; the prefix that still validates in order is committed and the
+ * rest of the block runs sequentially — deterministic in result, only the split point varies. */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h"
+
+enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
+enum { T_NONE = 0, T_EXEC, T_VALID };
+
+typedef struct dep {
+	uint32_t j;
+	struct dep *next;
+} dep_t;
+
+/* What one incarnation read and wrote (immutable once published). */
+typedef struct {
+	uint32_t inc;
+	size_t nr, nw;
+	read_t *r;
+	write_t *w;
+} io_t;
+
+typedef struct {
+	pthread_mutex_t mu;
+	uint32_t inc;
+	uint8_t status;
+	dep_t *deps;
+} txst_t;
+
+typedef struct {
+	exec_block_t *b;
+	size_t from, m;
+	txst_t *st;
+	_Atomic(const io_t *) *io;
+	_Atomic size_t exec_idx, val_idx;
+	_Atomic uint64_t decrease_cnt;
+	_Atomic long active;
+	atomic_bool done, stop;
+	uint64_t abort_budget;
+} stm_t;
+
+typedef struct {
+	int kind;
+	uint32_t j, inc;
+} task_t;
+
+static const task_t NONE = {T_NONE, 0, 0};
+
+/* ------------------------------------------------------------- scheduler */
+
+static void decrease_exec(stm_t *s, size_t target)
+{
+	size_t cur = atomic_load(&s->exec_idx);
+	while (cur > target && !atomic_compare_exchange_weak(&s->exec_idx, &cur, target)) {}
+	atomic_fetch_add(&s->decrease_cnt, 1);
+}
+
+static void decrease_val(stm_t *s, size_t target)
+{
+	size_t cur = atomic_load(&s->val_idx);
+	while (cur > target && !atomic_compare_exchange_weak(&s->val_idx, &cur, target)) {}
+	atomic_fetch_add(&s->decrease_cnt, 1);
+}
+
+static void check_done(stm_t *s)
+{
+	uint64_t seen = atomic_load(&s->decrease_cnt);
+	size_t e = atomic_load(&s->exec_idx), v = atomic_load(&s->val_idx);
+	if ((e < v ? e : v) >= s->m && atomic_load(&s->active) == 0 &&
+	    seen == atomic_load(&s->decrease_cnt))
+		atomic_store(&s->done, true);
+}
+
+static task_t try_incarnate(stm_t *s, size_t j)
+{
+	if (j < s->m) {
+		txst_t *t = &s->st[j];
+		pthread_mutex_lock(&t->mu);
+		if (t->status == ST_READY) {
+			t->status = ST_EXECUTING;
+			task_t r = {T_EXEC, (uint32_t)j, t->inc};
+			pthread_mutex_unlock(&t->mu);
+			return r;
+		}
+		pthread_mutex_unlock(&t->mu);
+	}
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+static task_t next_exec(stm_t *s)
+{
+	if (atomic_load(&s->exec_idx) >= s->m) {
+		check_done(s);
+		return NONE;
+	}
+	atomic_fetch_add(&s->active, 1);
+	return try_incarnate(s, atomic_fetch_add(&s->exec_idx, 1));
+}
+
+static task_t next_valid(stm_t *s)
+{
+	if (atomic_load(&s->val_idx) >= s->m) {
+		check_done(s);
+		return NONE;
+	}
+	atomic_fetch_add(&s->active, 1);
+	size_t j = atomic_fetch_add(&s->val_idx, 1);
+	if (j < s->m) {
+		txst_t *t = &s->st[j];
+		pthread_mutex_lock(&t->mu);
+		task_t r = {T_VALID, (uint32_t)j, t->inc};
+		bool ok = t->status == ST_EXECUTED;
+		pthread_mutex_unlock(&t->mu);
+		if (ok) return r;
+	}
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+static task_t next_task(stm_t *s)
+{
+	if (atomic_load(&s->val_idx) < atomic_load(&s->exec_idx)) {
+		task_t t = next_valid(s);
+		if (t.kind) return t;
+	}
+	return next_exec(s);
+}
+
+/* j waits for blocking (< j); false if blocking already finished (re-run j at once). */
+static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking)
+{
+	txst_t *bt = &s->st[blocking], *jt = &s->st[j];
+	dep_t *d = svm_arena_alloc(&w->scratch, sizeof(*d));
+	if (d == NULL) return false;
+	pthread_mutex_lock(&bt->mu);
+	if (bt->status == ST_EXECUTED) {
+		pthread_mutex_unlock(&bt->mu);
+		return false;
+	}
+	pthread_mutex_lock(&jt->mu);
+	jt->status = ST_ABORTING;
+	pthread_mutex_unlock(&jt->mu);
+	d->j = (uint32_t)j;
+	d->next = bt->deps;
+	bt->deps = d;
+	pthread_mutex_unlock(&bt->mu);
+	atomic_fetch_sub(&s->active, 1);
+	return true;
+}
+
+static void set_ready(stm_t *s, size_t j)
+{
+	txst_t *t = &s->st[j];
+	pthread_mutex_lock(&t->mu);
+	t->inc++;
+	t->status = ST_READY;
+	uint32_t inc = t->inc;
+	pthread_mutex_unlock(&t->mu);
+	atomic_fetch_add(&s->b->reexecutions, 1);
+	if (inc >= SVM_EXEC_INCARNATIONS_MAX) atomic_store(&s->stop, true);
+}
+
+static task_t finish_execution(stm_t *s, size_t j, uint32_t inc, bool wrote_new)
+{
+	txst_t *t = &s->st[j];
+	pthread_mutex_lock(&t->mu);
+	t->status = ST_EXECUTED;
+	dep_t *deps = t->deps;
+	t->deps = NULL;
+	pthread_mutex_unlock(&t->mu);
+	size_t min_dep = s->m;
+	for (dep_t *d = deps; d; d = d->next) {
+		set_ready(s, d->j);
+		if (d->j < min_dep) min_dep = d->j;
+	}
+	if (min_dep < s->m) decrease_exec(s, min_dep);
+	if (atomic_load(&s->val_idx) > j) {
+		if (!wrote_new) return (task_t){T_VALID, (uint32_t)j, inc};
+		decrease_val(s, j);
+	}
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+static bool try_validation_abort(stm_t *s, size_t j, uint32_t inc)
+{
+	txst_t *t = &s->st[j];
+	pthread_mutex_lock(&t->mu);
+	bool ok = t->inc == inc && t->status == ST_EXECUTED;
+	if (ok) t->status = ST_ABORTING;
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+static task_t finish_validation(stm_t *s, size_t j, bool aborted)
+{
+	if (aborted) {
+		set_ready(s, j);
+		decrease_val(s, j + 1);
+		if (atomic_load(&s->exec_idx) > j) {
+			task_t t = try_incarnate(s, j);
+			if (t.kind) return t;
+			return NONE; /* try_incarnate released the task */
+		}
+	}
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+/* -------------------------------------------------------------- executor */
+
+static bool same_read(const read_t *r, const mv_read_t *now)
+{
+	switch (r->kind) {
+	case RD_STORAGE:
+		return now->kind == MVR_STORAGE;
+	case RD_VERSION:
+		return now->kind == MVR_VERSION && now->tx == r->tx && now->inc == r->inc;
+	default:
+		return now->kind == MVR_RESOLVED && now->amount == r->amount;
+	}
+}
+
+static bool validate(stm_t *s, unsigned worker, size_t j)
+{
+	const io_t *io = atomic_load_explicit(&s->io[j], memory_order_acquire);
+	if (io == NULL) return false;
+	atomic_fetch_add(&s->b->validations, 1);
+	for (size_t i = 0; i < io->nr; i++) {
+		mv_read_t now;
+		if (exec_mv_read(s->b, worker, io->r[i].k, (uint32_t)(s->from + j), &now) ||
+		    !same_read(&io->r[i], &now)) {
+			atomic_fetch_add(&io->r[i].k->conflicts, 1);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Publishes the incarnation's reads and writes; true if it wrote a key the previous one did
+ * not (then higher transactions must be validated again). */
+static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new)
+{
+	exec_block_t *b = s->b;
+	io_t *io = exec_scratch(b, v->worker, sizeof(*io));
+	size_t nr = 0, nw = 0;
+	for (size_t i = 0; i < v->local_len; i++) {
+		nr += v->local[i].has_read;
+		nw += v->local[i].w.kind != 0;
+	}
+	if (io == NULL) return SVM_ENOMEM;
+	io->inc = inc;
+	io->r = exec_scratch(b, v->worker, (nr ? nr : 1) * sizeof(read_t));
+	io->w = exec_scratch(b, v->worker, (nw ? nw : 1) * sizeof(write_t));
+	if (io->r == NULL || io->w == NULL) return SVM_ENOMEM;
+	uint32_t tx = (uint32_t)(s->from + j);
+	*wrote_new = false;
+	for (size_t i = 0; i < v->local_len; i++) {
+		local_t *l = &v->local[i];
+		if (l->has_read) io->r[io->nr++] = l->rd;
+		if (l->w.kind == 0) continue;
+		io->w[io->nw++] = l->w;
+		mv_entry_t e = {.tx = tx, .inc = inc, .kind = l->w.kind, .v = l->w.v,
+				.delta = l->w.delta, .ref = l->w.ref};
+		bool created;
+		int rc = exec_mv_write(l->k, &e, &created);
+		if (rc == 0) rc = exec_key_touch(b, v->worker, l->k);
+		if (rc) return rc;
+		*wrote_new |= created;
+	}
+	const io_t *prev = atomic_load(&s->io[j]);
+	for (size_t i = 0; prev && i < prev->nw; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < io->nw && !kept; k++) kept = io->w[k].k == prev->w[i].k;
+		if (!kept) exec_mv_remove(prev->w[i].k, tx);
+	}
+	atomic_store_explicit(&s->io[j], io, memory_order_release);
+	return 0;
+}
+
+static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
+{
+	for (;;) {
+		size_t tx = s->from + j;
+		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
+		int rc = exec_run_one(s->b, v, tx);
+		if (v->wait_on >= 0) {
+			atomic_fetch_add(&s->b->waits, 1);
+			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);
+			if (add_dependency(s, &s->b->w[v->worker], j, (size_t)v->wait_on - s->from))
+				return NONE;
+			continue;
+		}
+		bool wrote_new = false;
+		if (rc == 0) rc = record(s, v, j, inc, &wrote_new);
+		if (rc) { /* out of memory in the engine itself */
+			exec_fall_all(s->b, FALL_INTERNAL);
+			atomic_store(&s->stop, true);
+		}
+		return finish_execution(s, j, inc, wrote_new);
+	}
+}
+
+static task_t needs_reexecution(stm_t *s, unsigned worker, size_t j, uint32_t inc)
+{
+	bool aborted = !validate(s, worker, j) && try_validation_abort(s, j, inc);
+	if (aborted) {
+		const io_t *io = atomic_load(&s->io[j]);
+		for (size_t i = 0; io && i < io->nw; i++)
+			exec_mv_estimate(io->w[i].k, (uint32_t)(s->from + j));
+		if (atomic_fetch_add(&s->b->aborts, 1) + 1 > s->abort_budget)
+			atomic_store(&s->stop, true);
+	}
+	return finish_validation(s, j, aborted);
+}
+
+static void stm_worker(void *arg, unsigned worker)
+{
+	stm_t *s = arg;
+	txview_t v;
+	exec_txview_init(&v, s->b, worker, SRC_MV);
+	task_t t = NONE;
+	unsigned idle = 0;
+	while (!atomic_load(&s->done) && !atomic_load(&s->stop) &&
+	       !atomic_load(&s->b->fallback_all)) {
+		if (t.kind == T_EXEC) t = try_execute(s, &v, t.j, t.inc);
+		else if (t.kind == T_VALID) t = needs_reexecution(s, worker, t.j, t.inc);
+		if (t.kind == T_NONE) t = next_task(s);
+		if (t.kind != T_NONE) idle = 0;
+		else if (++idle > 64) sched_yield();
+	}
+	exec_txview_free(&v);
+}
+
+/* ------------------------------------------------------------ commit */
+
+/* After the workers stopped early: the longest prefix whose final incarnations still
+ * validate, checked in block order (every lower transaction is then final). */
+static size_t committed_prefix(stm_t *s)
+{
+	for (size_t j = 0; j < s->m; j++) {
+		if (s->st[j].status != ST_EXECUTED || !validate(s, 0, j)) return j;
+	}
+	return s->m;
+}
+
+static int flush(exec_block_t *b, size_t limit)
+{
+	int rc = 0;
+	for (unsigned w = 0; w < b->threads && rc == 0; w++) {
+		exec_worker_t *wk = &b->w[w];
+		for (size_t i = 0; i < wk->touched_len && rc == 0; i++)
+			rc = exec_mv_flush(b, w, wk->touched[i], (uint32_t)limit);
+		wk->touched_len = 0;
+	}
+	return rc;
+}
+
+int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
+{
+	stm_t s = {.b = b, .from = from, .m = to - from};
+	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
+	s.st = calloc(s.m ? s.m : 1, sizeof(*s.st));
+	s.io = calloc(s.m ? s.m : 1, sizeof(*s.io));
+	int rc = s.st && s.io ? 0 : SVM_ENOMEM;
+	for (size_t j = 0; rc == 0 && j < s.m; j++) {
+		pthread_mutex_init(&s.st[j].mu, NULL);
+		atomic_init(&s.io[j], NULL);
+	}
+	atomic_init(&s.exec_idx, 0);
+	atomic_init(&s.val_idx, 0);
+	atomic_init(&s.decrease_cnt, 0);
+	atomic_init(&s.active, 0);
+	atomic_init(&s.done, false);
+	atomic_init(&s.stop, false);
+	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
+	size_t done = s.m;
+	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
+	if (rc == 0) rc = flush(b, from + done);
+	*stop_at = from + done;
+	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
+	free(s.st);
+	free(s.io);
+	return rc;
+}

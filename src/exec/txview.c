@@ -1,0 +1,305 @@
+/* The view one transaction executes on in the parallel engines: its own writes (and credits
+ * kept as deltas) buffered locally with an undo journal, its first read of each object cached
+ * and recorded for validation, and everything else read from the engine's source — the
+ * committed values (sequential fallback, block end), the DAG's committed values plus pending
+ * credits, or the multi-version memory (Block-STM). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h"
+
+static txview_t *tv(svm_view_t *v) { return (txview_t *)v; }
+
+static int fail(txview_t *v, int rc)
+{
+	if (v->error == 0) v->error = rc;
+	return v->error;
+}
+
+static local_t *find_local(txview_t *v, const svm_id_t *id)
+{
+	uint64_t h;
+	memcpy(&h, id->b, 8);
+	for (size_t i = 0; i < v->local_len; i++) {
+		uint64_t g;
+		memcpy(&g, v->local[i].k->id.b, 8);
+		if (g == h && svm_hash_eq(&v->local[i].k->id, id)) return &v->local[i];
+	}
+	return NULL;
+}
+
+static local_t *add_local(txview_t *v, const svm_id_t *id)
+{
+	if (v->local_len == v->local_cap) {
+		size_t cap = v->local_cap ? 2 * v->local_cap : 16;
+		if (cap > TXVIEW_LOCAL_MAX) {
+			exec_fall_all(v->b, FALL_KEYS);
+			fail(v, SVM_ELIMIT);
+			return NULL;
+		}
+		local_t *l = realloc(v->local, cap * sizeof(*l));
+		if (l == NULL) {
+			fail(v, SVM_ENOMEM);
+			return NULL;
+		}
+		v->local = l;
+		v->local_cap = cap;
+	}
+	akey_t *k = exec_key(v->b, v->worker, id);
+	if (k == NULL) {
+		fail(v, SVM_ELIMIT);
+		return NULL;
+	}
+	local_t *l = &v->local[v->local_len++];
+	memset(l, 0, sizeof(*l));
+	l->k = k;
+	return l;
+}
+
+static local_t *get_local(txview_t *v, const svm_id_t *id)
+{
+	local_t *l = find_local(v, id);
+	return l ? l : add_local(v, id);
+}
+
+/* The local's first read from the source (cached). */
+static int read_through(txview_t *v, local_t *l)
+{
+	if (l->has_read) return 0;
+	if (v->src == SRC_DAG && l->k == v->dkey) { /* a credit-only key was read: misprediction */
+		exec_fall_all(v->b, FALL_PREDICT);
+		return fail(v, SVM_EIO);
+	}
+	int rc = exec_txview_source(v, l->k, &l->read, &l->rd);
+	if (rc) return fail(v, rc);
+	l->rd.k = l->k;
+	l->has_read = true;
+	return 0;
+}
+
+static int journal(txview_t *v, local_t *l)
+{
+	if (v->undo_len == v->undo_cap) {
+		size_t cap = v->undo_cap ? 2 * v->undo_cap : 32;
+		undo_t *u = realloc(v->undo, cap * sizeof(*u));
+		if (u == NULL) return fail(v, SVM_ENOMEM);
+		v->undo = u;
+		v->undo_cap = cap;
+	}
+	v->undo[v->undo_len++] = (undo_t){(uint32_t)(l - v->local), l->w};
+	return 0;
+}
+
+static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, size_t *len)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	local_t *l = get_local(v, id);
+	if (l == NULL) return v->error;
+	const val_t *val;
+	if (l->w.kind == MV_VALUE) {
+		val = &l->w.v;
+	} else if (l->w.kind == MV_DELTA) { /* own credits over what the source holds */
+		int rc = read_through(v, l);
+		val_t sum;
+		if (rc == 0) rc = exec_balance_add(v->b, v->worker, &l->read, l->w.delta, l->w.ref, &sum);
+		if (rc) {
+			exec_fall_all(v->b, FALL_DELTA);
+			return fail(v, SVM_EIO);
+		}
+		l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = sum};
+		val = &l->w.v;
+	} else {
+		int rc = read_through(v, l);
+		if (rc) return rc;
+		val = &l->read;
+	}
+	if (val->bytes == NULL) return SVM_ENOTFOUND;
+	*bytes = val->bytes;
+	*len = val->len;
+	return 0;
+}
+
+static int tv_put(svm_view_t *view, const svm_id_t *id, const uint8_t *bytes, size_t len)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	local_t *l = get_local(v, id);
+	if (l == NULL || journal(v, l)) return v->error;
+	val_t val = {NULL, 0};
+	if (bytes) {
+		uint8_t *p = exec_scratch(v->b, v->worker, len ? len : 1);
+		if (p == NULL) return fail(v, SVM_ENOMEM);
+		memcpy(p, bytes, len);
+		val = (val_t){p, len};
+	}
+	l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = val};
+	return 0;
+}
+
+/* Read-add-write on what the transaction already sees: exact, overflow included. */
+static int credit_rmw(txview_t *v, local_t *l, const val_t *seen, const bal_ref_t *ref,
+		      uint64_t amount)
+{
+	val_t sum;
+	int rc = exec_balance_add(v->b, v->worker, seen, amount, ref, &sum);
+	if (rc) return rc == SVM_ENOMEM ? fail(v, rc) : rc;
+	if (journal(v, l)) return v->error;
+	l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = sum};
+	return 0;
+}
+
+static int tv_credit(svm_view_t *view, const svm_id_t *id, const svm_id_t *token,
+		     const svm_id_t *owner, uint64_t amount)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	local_t *l = get_local(v, id);
+	if (l == NULL) return v->error;
+	bal_ref_t ref = {*token, *owner};
+	if (l->w.kind == MV_VALUE) return credit_rmw(v, l, &l->w.v, &ref, amount);
+	if (l->w.kind == MV_DELTA) {
+		if (journal(v, l)) return v->error;
+		if (!svm_add_u64(l->w.delta, amount, &l->w.delta)) {
+			exec_fall_all(v->b, FALL_DELTA);
+			return fail(v, SVM_EIO);
+		}
+		return 0;
+	}
+	bool delta_ok = v->src == SRC_MV || (v->src == SRC_DAG && l->k == v->dkey);
+	if (l->has_read || !delta_ok) {
+		int rc = read_through(v, l);
+		return rc ? rc : credit_rmw(v, l, &l->read, &ref, amount);
+	}
+	bal_ref_t *r = exec_scratch(v->b, v->worker, sizeof(*r));
+	if (r == NULL) return fail(v, SVM_ENOMEM);
+	*r = ref;
+	if (journal(v, l)) return v->error;
+	l->w = (write_t){.k = l->k, .kind = MV_DELTA, .delta = amount, .ref = r};
+	return 0;
+}
+
+static size_t tv_mark(exec_view_t *ev) { return ((txview_t *)ev)->undo_len; }
+
+static void tv_rollback(exec_view_t *ev, size_t mark)
+{
+	txview_t *v = (txview_t *)ev;
+	while (v->undo_len > mark) {
+		undo_t *u = &v->undo[--v->undo_len];
+		v->local[u->local].w = u->prev;
+	}
+}
+
+static int tv_error(exec_view_t *ev) { return ((txview_t *)ev)->error; }
+
+static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit};
+static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL};
+
+void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
+{
+	memset(v, 0, sizeof(*v));
+	/* The committed source runs the ledger's own read-add-write: exactly the reference. */
+	v->ev.view.ops = src == SRC_COMMITTED ? &ops_plain : &ops_delta;
+	v->ev.mark = tv_mark;
+	v->ev.rollback = tv_rollback;
+	v->ev.error = tv_error;
+	v->b = b;
+	v->worker = worker;
+	v->src = src;
+	v->wait_on = -1;
+}
+
+void exec_txview_free(txview_t *v)
+{
+	free(v->local);
+	free(v->undo);
+	v->local = NULL;
+	v->undo = NULL;
+}
+
+void exec_txview_begin(txview_t *v, uint32_t tx, uint32_t inc, akey_t *dkey)
+{
+	v->tx = tx;
+	v->inc = inc;
+	v->dkey = dkey;
+	v->local_len = 0;
+	v->undo_len = 0;
+	v->error = 0;
+	v->wait_on = -1;
+}
+
+/* DAG source: the committed value plus credits pending on it (never mutated by a reader). */
+static int source_dag(txview_t *v, akey_t *k, val_t *out)
+{
+	int rc = exec_key_committed(v->b, v->worker, k, out);
+	uint64_t pend = atomic_load_explicit(&k->pend, memory_order_acquire);
+	if (rc || pend == 0) return rc;
+	rc = exec_balance_add(v->b, v->worker, out, pend, atomic_load(&k->ref), out);
+	if (rc && rc != SVM_ENOMEM) exec_fall_all(v->b, FALL_DELTA);
+	return rc ? SVM_EIO : 0;
+}
+
+static int source_mv(txview_t *v, akey_t *k, val_t *out, read_t *rd)
+{
+	mv_read_t r;
+	int rc = exec_mv_read(v->b, v->worker, k, v->tx, &r);
+	if (rc) return rc;
+	switch (r.kind) {
+	case MVR_DEPENDENCY:
+		v->wait_on = r.tx;
+		return SVM_EBUSY;
+	case MVR_STORAGE:
+		rd->kind = RD_STORAGE;
+		return exec_key_committed(v->b, v->worker, k, out);
+	case MVR_VERSION:
+		*rd = (read_t){.kind = RD_VERSION, .tx = r.tx, .inc = r.inc};
+		*out = r.v;
+		return 0;
+	default:
+		*rd = (read_t){.kind = RD_RESOLVED, .amount = r.amount};
+		*out = r.v;
+		return 0;
+	}
+}
+
+int exec_txview_source(txview_t *v, akey_t *k, val_t *out, read_t *rd)
+{
+	memset(rd, 0, sizeof(*rd));
+	switch (v->src) {
+	case SRC_MV:
+		return source_mv(v, k, out, rd);
+	case SRC_DAG:
+		rd->kind = RD_STORAGE;
+		return source_dag(v, k, out);
+	default:
+		rd->kind = RD_STORAGE;
+		return exec_key_committed(v->b, v->worker, k, out);
+	}
+}
+
+/* DAG and sequential: a written key is exclusive to this transaction (the conflict graph
+ * ordered every other access to it), except credit-only keys, which take atomic deltas. */
+int exec_txview_apply(txview_t *v)
+{
+	for (size_t i = 0; i < v->local_len; i++) {
+		local_t *l = &v->local[i];
+		akey_t *k = l->k;
+		if (l->w.kind == 0) continue;
+		int rc = exec_key_written(v->b, v->worker, k);
+		if (rc) return rc;
+		if (l->w.kind == MV_VALUE) {
+			k->cur = l->w.v;
+			k->cur_set = true;
+			atomic_store_explicit(&k->pend, 0, memory_order_release);
+			continue;
+		}
+		const bal_ref_t *none = NULL;
+		atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
+		uint64_t old = atomic_fetch_add_explicit(&k->pend, l->w.delta, memory_order_acq_rel);
+		if (old + l->w.delta < old) exec_fall_all(v->b, FALL_DELTA);
+		exec_worker_t *w = &v->b->w[v->worker];
+		if (old == 0) rc = exec_key_list_push(&w->dkeys, &w->dkeys_len, &w->dkeys_cap, k);
+		if (rc) return rc;
+	}
+	return 0;
+}

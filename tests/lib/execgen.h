@@ -1,0 +1,68 @@
+/* Random blocks for the executor's differential tests, fuzz target and stress test: an
+ * in-memory base state (genesis balances of SWR, AIC and created tokens), and blocks of native
+ * transactions drawn from a seeded generator or from fuzz bytes — strict and dynamic
+ * declarations, undeclared accesses, failing transfers, nonce and fee problems, hot keys,
+ * token creation and burns. Transactions are built decoded (no signatures): the executors'
+ * input is the prepared form, so the suite spends its time executing. */
+#ifndef SUPERVM_TESTS_EXECGEN_H
+#define SUPERVM_TESTS_EXECGEN_H
+
+#include "supervm/exec.h"
+
+/* Randomness: fuzz bytes while they last (then zeros), else splitmix64 from a seed. */
+typedef struct {
+	const uint8_t *data;
+	size_t len, pos;
+	uint64_t s;
+} eg_rng_t;
+
+uint64_t eg_next(eg_rng_t *r);
+uint64_t eg_below(eg_rng_t *r, uint64_t n); /* uniform-ish in [0, n), n > 0 */
+
+/* Workloads: who sends to whom. */
+enum {
+	EG_UNIFORM = 0,
+	EG_ZIPF,       /* a few accounts take most of the traffic */
+	EG_ALL_TO_ONE, /* every transfer goes to account 0 */
+	EG_SHARED,     /* every transaction burns AIC: one token object written by all */
+	EG_MIXED,      /* everything, including garbage */
+	EG_WORKLOADS
+};
+
+typedef struct {
+	size_t accounts;  /* 2 .. */
+	int workload;
+	unsigned strict_pct; /* share of strict declarations */
+	unsigned bad_pct;    /* share of transactions with a problem (nonce, fee, undeclared, …) */
+} eg_config_t;
+
+typedef struct {
+	svm_map_t map; /* base: id -> eg_blob_t* */
+	svm_arena_t arena;
+	svm_block_env_t env;
+	eg_config_t cfg;
+	svm_id_t *owners;
+	uint64_t *nonce; /* the next nonce the generator assumes per account */
+	svm_id_t tokens[8];
+	size_t n_tokens;
+	svm_exec_tx_t *txs;
+	size_t n;
+} eg_world_t;
+
+/* Genesis at height 0 (balances of SWR and AIC for every account, some accounts poor). */
+int eg_world_init(eg_world_t *w, eg_rng_t *r, const eg_config_t *cfg);
+void eg_world_free(eg_world_t *w);
+/* The base reader over the world's map (safe from any number of threads: read-only). */
+svm_exec_base_t eg_base(eg_world_t *w);
+/* A block of n transactions at height w->env.height + 1 (the env is advanced). */
+int eg_block(eg_world_t *w, eg_rng_t *r, size_t n);
+/* Applies a write set to the base (after a block). */
+int eg_apply(eg_world_t *w, const svm_exec_result_t *res);
+
+/* Runs the block on the reference and on svm_exec_block with `threads`, and compares receipts,
+ * statuses, indexes, write sets, totals and errors byte for byte. Returns 0 when identical,
+ * else 1 with a description in why. The reference result is left in *ref (arena a). */
+int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
+	     svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
+
+#endif
