@@ -54,11 +54,14 @@ static int params_get(svm_store_txn_t *r, uint64_t *chain_id, svm_fee_params_t *
 
 /* ------------------------------------------------------------ base view */
 
+/* LMDB lets a read transaction be used by one thread at a time, so each execution worker
+ * reads through its own snapshot: {state, txn of worker 0, txn of worker 1, …}. All are begun
+ * by the writer's thread before execution, with no commit in between: one and the same state. */
 static int base_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes,
 		    size_t *len)
 {
-	void **p = ud; /* {state, read txn} */
-	return svm_state_get(p[0], p[1], id, bytes, len);
+	void **p = ud;
+	return svm_state_get(p[0], p[1 + worker], id, bytes, len);
 }
 
 /* ---------------------------------------------------------- block commit */
@@ -324,10 +327,14 @@ void svm_chain_head(svm_chain_t *c, svm_hash_t *block_hash, svm_hash_t *state_ro
 
 /* ---------------------------------------------------------- build/apply */
 
+#define EXEC_SNAPSHOTS_MAX 16 /* execution workers with their own read snapshot */
+
 typedef struct {
 	svm_arena_t arena;
 	svm_store_txn_t *snap;
-	void *base_ud[2];
+	svm_store_txn_t *wsnap[EXEC_SNAPSHOTS_MAX]; /* workers 1..: their own snapshots */
+	unsigned threads;
+	void *base_ud[1 + EXEC_SNAPSHOTS_MAX];
 	svm_exec_base_t base;
 	svm_block_env_t env;
 	svm_exec_tx_t *txs;
@@ -343,6 +350,13 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 	if (rc) return rc;
 	wk->base_ud[0] = c->state;
 	wk->base_ud[1] = wk->snap;
+	wk->threads = 1;
+	unsigned want = c->threads < EXEC_SNAPSHOTS_MAX ? c->threads : EXEC_SNAPSHOTS_MAX;
+	for (; rc == 0 && wk->threads < want; wk->threads++) {
+		rc = svm_store_read_begin(c->store, &wk->wsnap[wk->threads], NULL);
+		if (rc) break; /* out of reader slots: run on fewer threads */
+		wk->base_ud[1 + wk->threads] = wk->wsnap[wk->threads];
+	}
 	wk->base = (svm_exec_base_t){base_get, wk->base_ud};
 	wk->txs = svm_arena_alloc(&wk->arena, (n ? n : 1) * sizeof(*wk->txs));
 	if (wk->txs == NULL) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
@@ -356,6 +370,7 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 
 static void work_end(work_t *wk)
 {
+	for (unsigned i = 1; i < wk->threads; i++) svm_store_abort(wk->wsnap[i]);
 	svm_store_abort(wk->snap);
 	svm_buf_free(&wk->renc);
 	svm_arena_reset(&wk->arena);
@@ -410,8 +425,8 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, c->threads, &wk.arena, wk.txs);
 	}
 	uint64_t t1 = svm_clock_ns();
-	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base,
-					      &wk.arena, &wk.res, NULL);
+	if (rc == 0) rc = svm_exec_block(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base, wk.threads,
+					 &wk.arena, &wk.res, NULL, NULL);
 	c->stats.prepare_ns = t1 - t0;
 	c->stats.execute_ns = svm_clock_ns() - t1;
 	if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
@@ -470,8 +485,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 	uint64_t t1 = svm_clock_ns();
 	c->stats.prepare_ns = t1 - t0;
 	if (rc == 0) {
-		rc = svm_exec_sequential(&wk.env, wk.txs, blk.txs_len, SVM_EXEC_APPLY, &wk.base,
-					 &wk.arena, &wk.res, &bad);
+		rc = svm_exec_block(&wk.env, wk.txs, blk.txs_len, SVM_EXEC_APPLY, &wk.base, wk.threads,
+				    &wk.arena, &wk.res, &bad, NULL);
 		c->stats.execute_ns = svm_clock_ns() - t1;
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));
