@@ -6,7 +6,10 @@ set -u
 dir=$1; shift
 pass=0; fail=0
 for t in "$@"; do
-  out=$("$dir/$t" -j2 2>&1); rc=$?
+  # A hung test must fail, not stall CI: each binary gets UNIT_TIMEOUT seconds (default 600).
+  out=$(timeout -k 5 "${UNIT_TIMEOUT:-600}" "$dir/$t" -j2 2>&1); rc=$?
+  [ $rc -eq 124 ] && out="$out
+$t: timed out after ${UNIT_TIMEOUT:-600}s"
   syn=$(printf '%s\n' "$out" | grep -a 'Synthesis:' | tail -n 1)
   if [ -z "$syn" ]; then
     printf '%s\n' "$out" | tail -n 30
