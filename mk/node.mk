@@ -13,8 +13,8 @@ $(E2E_BIN): tests/e2e/e2e_node.c $(TESTLIB) $(B)/libsupervm.a
 e2e: $(B)/supervm $(E2E_BIN)
 	@tmp=$$(mktemp $(B)/e2e.log.XXXXXX); \
 	  timeout 300 $(E2E_BIN) $(B)/supervm > $$tmp 2>&1; rc=$$?; cat $$tmp; \
-	  grep -q '^e2e: ' $$tmp || echo "e2e: 0 passed, 1 failed" | tee -a $$tmp; \
-	  mv -f $$tmp $(B)/e2e.log; exit $$rc
+	  grep -q '^e2e: ' $$tmp || printf 'end-to-end: 0 passed, 1 failed\ne2e: 0 passed, 1 failed\n' | tee -a $$tmp; \
+	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e.log; exit $$rc
 
 TEST_STEPS += e2e
 

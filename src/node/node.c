@@ -44,6 +44,16 @@ double svm_node_tx_rate(svm_node_t *n)
 	return txs == 0 ? 0.0 : (double)txs / span_s;
 }
 
+/* DECLARATION REQUEST (chain.h, for the lead): every candidate handed to svm_chain_build here
+ * has already passed libsodium's single verify at mempool admission, and the builder verifies
+ * it again — the largest cost per transaction (~2/3 of the node's CPU under load, by perf).
+ * Wanted: a build option that trusts the caller for signatures, e.g.
+ *   int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const size_t *lens,
+ *                                size_t n, const bool *sig_verified, uint64_t timestamp_ms,
+ *                                const svm_id_t *proposer, svm_build_result_t *results,
+ *                                svm_error_t *err);
+ * Block *application* (svm_chain_apply, blocks from other validators) keeps verifying all. */
+
 /* Builds one block from the mempool. Returns the build's error (storage failures only). */
 static int produce_one(svm_node_t *n)
 {

@@ -1,0 +1,505 @@
+/* The AOEM execution benchmark (see bench_exec.h). Not part of the library: the `supervm`
+ * command links it, and bench/bench_exec.c includes this file to run it standalone. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/bench_exec.h"
+#include "supervm/chain.h"
+
+#define BX_TXS_MAX 20000 /* SVM_BLOCK_TXS_MAX */
+#define BX_ACCOUNTS_MAX 2000000
+#define BX_BLOCKS_MAX 1000
+#define BX_FEE_LIMIT 100000
+#define BX_VERIFIES 4000
+
+enum { W_UNIFORM, W_ZIPF, W_ALL_TO_ONE, W_SHARED, W_MIXED };
+static const char *const WORKLOADS[] = {"uniform", "zipf", "all-to-one", "shared", "mixed"};
+
+typedef struct {
+	int workload;
+	size_t accounts, txs, blocks;
+	unsigned threads;
+	bool strict, sigs, json;
+	uint64_t seed;
+} bx_opts_t;
+
+typedef struct {
+	bx_opts_t o;
+	char dir[64];
+	svm_store_t *store;
+	svm_state_t *state;
+	svm_block_env_t env;
+	uint32_t *from, *to;     /* per tx: account indexes */
+	uint32_t *used;          /* account index -> slot in keys + 1 (0 = not used) */
+	svm_keypair_t *keys;     /* of used accounts */
+	size_t n_keys;
+	svm_buf_t *signed_txs;
+	const uint8_t **ptr;
+	size_t *len;
+} bx_t;
+
+/* ---------------------------------------------------------------- rng */
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Zipf(s = 1) over n by inversion of the harmonic CDF (approximate, deterministic). */
+static size_t zipf(uint64_t *s, size_t n)
+{
+	double u = (double)(rnd(s) >> 11) / (double)(1ull << 53);
+	double h = log((double)n) + 0.5772156649;
+	size_t k = (size_t)exp(u * h);
+	return k >= 1 && k <= n ? k - 1 : n - 1;
+}
+
+/* ------------------------------------------------------------ workload */
+
+static void pick(bx_t *x, uint64_t *s, size_t i)
+{
+	size_t n = x->o.accounts;
+	size_t a = rnd(s) % n, b = rnd(s) % n;
+	switch (x->o.workload) {
+	case W_ZIPF:
+		a = zipf(s, n);
+		b = zipf(s, n);
+		break;
+	case W_ALL_TO_ONE:
+		a = 1 + rnd(s) % (n - 1);
+		b = 0;
+		break;
+	default:
+		break;
+	}
+	if (a == b) b = (b + 1) % n;
+	x->from[i] = (uint32_t)a;
+	x->to[i] = (uint32_t)b;
+}
+
+static int make_keys(bx_t *x)
+{
+	x->used = calloc(x->o.accounts, sizeof(*x->used));
+	x->keys = calloc(2 * x->o.txs + 1, sizeof(*x->keys));
+	if (x->used == NULL || x->keys == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < 2 * x->o.txs; i++) {
+		uint32_t acct = i % 2 ? x->to[i / 2] : x->from[i / 2];
+		if (x->used[acct]) continue;
+		uint8_t seed[32] = {0};
+		svm_put_u64be(seed, acct + 1);
+		svm_keypair_from_seed(&x->keys[x->n_keys], seed);
+		x->used[acct] = (uint32_t)++x->n_keys;
+	}
+	return 0;
+}
+
+static svm_id_t account_id(const bx_t *x, size_t i)
+{
+	if (x->used[i]) return x->keys[x->used[i] - 1].id;
+	svm_id_t id; /* an account the block never touches: any id fills the state */
+	uint8_t be[8];
+	svm_put_u64be(be, i);
+	svm_slice_t part = {be, 8};
+	svm_sha256_tagged("bench/filler", &part, 1, &id);
+	return id;
+}
+
+/* -------------------------------------------------------------- genesis */
+
+static int genesis_fn(svm_txctx_t *c, void *ud)
+{
+	bx_t *x = ud;
+	svm_id_t swr, aic;
+	svm_token_id("SWR", &swr);
+	svm_token_id("AIC", &aic);
+	int rc = svm_ledger_token_create(c, &swr, "SWR", 9);
+	if (rc == 0) rc = svm_ledger_token_create(c, &aic, "AIC", 6);
+	for (size_t i = 0; rc == 0 && i < x->o.accounts; i++) {
+		svm_id_t id = account_id(x, i);
+		rc = svm_ledger_mint(c, &swr, &id, 1ull << 40);
+		if (rc == 0 && x->o.workload == W_SHARED) rc = svm_ledger_mint(c, &aic, &id, 1ull << 30);
+	}
+	return rc;
+}
+
+static int no_base(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *l)
+{
+	return SVM_ENOTFOUND;
+}
+
+static int make_state(bx_t *x)
+{
+	snprintf(x->dir, sizeof x->dir, "/tmp/svmbenchexec.XXXXXX");
+	if (mkdtemp(x->dir) == NULL) return SVM_EIO;
+	svm_store_config_t scfg = {.map_size_bytes = 16ull << 30, .no_sync = true};
+	svm_error_t err = {0};
+	int rc = svm_store_open(&x->store, x->dir, &scfg, &err);
+	if (rc == 0) rc = svm_state_open(&x->state, x->store, NULL, &err);
+	if (rc) return rc;
+	x->env = (svm_block_env_t){.chain_id = 1, .height = 0, .fees = {1000, 2, 1, 0}};
+	svm_token_id("SWR", &x->env.fee_token);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_base_t base = {no_base, NULL};
+	svm_exec_result_t res;
+	rc = svm_exec_system(&x->env, &base, genesis_fn, x, &a, &res);
+	svm_store_txn_t *w = NULL;
+	if (rc == 0) rc = svm_store_write_begin(x->store, &w, &err);
+	if (rc == 0) rc = svm_state_apply(x->state, w, 0, res.writes, res.writes_len, NULL, &err);
+	if (w) rc = rc ? (svm_store_abort(w), rc) : svm_store_commit(w, &err);
+	svm_arena_reset(&a);
+	x->env.height = 1;
+	x->env.proposer = account_id(x, 0);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- txs */
+
+static int sign_tx(bx_t *x, size_t i, uint64_t nonce, bool strict, svm_buf_t *out)
+{
+	const svm_keypair_t *kp = &x->keys[x->used[x->from[i]] - 1];
+	svm_id_t to = account_id(x, x->to[i]), tok, writes[4];
+	uint8_t pbuf[128];
+	svm_buf_t p = {.data = pbuf, .cap = sizeof pbuf, .cap_max = sizeof pbuf};
+	svm_token_id(x->o.workload == W_SHARED ? "AIC" : "SWR", &tok);
+	int rc = x->o.workload == W_SHARED ? svm_native_burn_payload(&p, &tok, 1)
+					   : svm_native_transfer_payload(&p, &tok, &to, 1);
+	size_t nw = 0;
+	if (rc == 0 && strict) rc = svm_native_access(&kp->id, nonce, p.data, p.len, writes, 4, &nw);
+	svm_tx_t tx = {.chain_id = 1, .sender = kp->id, .nonce = nonce, .expiry_height = 1000000,
+		       .fee_limit = BX_FEE_LIMIT,
+		       .access_mode = strict ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
+		       .writes = writes, .writes_len = (uint32_t)nw, .vm = SVM_VM_NATIVE,
+		       .payload = p.data, .payload_len = p.len, .scheme = SVM_SCHEME_ED25519,
+		       .public_key = kp->public_key, .public_key_len = SVM_ED25519_PUBKEY_SIZE};
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+	if (rc == 0) rc = svm_tx_sign(&tx, kp->secret_key, sig, NULL);
+	return rc ? rc : svm_tx_encode(&tx, out);
+}
+
+static int make_txs(bx_t *x)
+{
+	size_t n = x->o.txs;
+	uint64_t s = x->o.seed;
+	x->from = calloc(n, sizeof(*x->from));
+	x->to = calloc(n, sizeof(*x->to));
+	x->signed_txs = calloc(n, sizeof(*x->signed_txs));
+	x->ptr = calloc(n, sizeof(*x->ptr));
+	x->len = calloc(n, sizeof(*x->len));
+	uint64_t *nonce = calloc(x->o.accounts, sizeof(*nonce));
+	int rc = x->from && x->to && x->signed_txs && x->ptr && x->len && nonce ? 0 : SVM_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) pick(x, &s, i);
+	if (rc == 0) rc = make_keys(x);
+	if (rc == 0) rc = make_state(x);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool strict = x->o.workload == W_MIXED ? rnd(&s) % 2 : x->o.strict;
+		rc = sign_tx(x, i, nonce[x->from[i]]++, strict, &x->signed_txs[i]);
+		x->ptr[i] = x->signed_txs[i].data;
+		x->len[i] = x->signed_txs[i].len;
+	}
+	free(nonce);
+	return rc;
+}
+
+/* ------------------------------------------------------------- running */
+
+typedef struct {
+	svm_state_t *state;
+	svm_store_txn_t *txn[SVM_POOL_THREADS_MAX];
+} bx_base_t;
+
+static int bx_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *l)
+{
+	bx_base_t *p = ud;
+	return svm_state_get(p->state, p->txn[worker], id, b, l);
+}
+
+typedef struct {
+	double *ms;       /* per block */
+	svm_exec_metrics_t m; /* summed */
+	svm_hash_t digest;
+	bool digest_set, differs;
+	uint64_t hot_conflicts;
+	svm_id_t hot;
+} bx_series_t;
+
+/* A digest of what a block produced: receipts and write set. */
+static void digest(const svm_exec_result_t *r, svm_hash_t *out)
+{
+	svm_buf_t b = {0};
+	for (size_t i = 0; i < r->included; i++) svm_receipt_encode(&r->receipts[i], &b);
+	for (size_t i = 0; i < r->writes_len; i++) {
+		svm_buf_append(&b, r->writes[i].id.b, SVM_HASH_SIZE);
+		if (r->writes[i].bytes) svm_buf_append(&b, r->writes[i].bytes, r->writes[i].len);
+	}
+	svm_slice_t part = {b.data, b.len};
+	svm_sha256_tagged("bench/result", &part, 1, out);
+	svm_buf_free(&b);
+}
+
+static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, size_t rep,
+		     svm_arena_t *a, svm_exec_result_t *res)
+{
+	svm_exec_base_t base = {bx_get, bb};
+	svm_exec_tx_t *txs = svm_arena_alloc(a, x->o.txs * sizeof(*txs));
+	if (txs == NULL) return SVM_ENOMEM;
+	uint64_t t0 = svm_clock_ns();
+	int rc = x->o.sigs ? svm_exec_prepare(1, x->ptr, x->len, x->o.txs, threads, a, txs) : 0;
+	if (!x->o.sigs) {
+		rc = svm_exec_prepare(1, x->ptr, x->len, x->o.txs, x->o.threads, a, txs);
+		t0 = svm_clock_ns();
+	}
+	svm_exec_metrics_t m;
+	if (rc == 0) rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);
+	s->ms[rep] = (svm_clock_ns() - t0) / 1e6;
+	if (rc) return rc;
+	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
+	s->m.aborts += m.aborts;
+	s->m.reexecutions += m.reexecutions;
+	s->m.fallbacks += m.fallbacks;
+	s->m.tx_p50_ns += m.tx_p50_ns;
+	s->m.tx_p99_ns += m.tx_p99_ns;
+	if (m.hot_len && m.hot[0].conflicts > s->hot_conflicts) {
+		s->hot_conflicts = m.hot[0].conflicts;
+		s->hot = m.hot[0].id;
+	}
+	svm_hash_t d;
+	digest(res, &d);
+	if (s->digest_set && !svm_hash_eq(&d, &s->digest)) s->differs = true;
+	s->digest = d;
+	s->digest_set = true;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, unsigned p)
+{
+	double *c = malloc(n * sizeof(*c));
+	if (c == NULL) return 0;
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_double);
+	size_t i = (n * p + 99) / 100;
+	double r = c[i ? i - 1 : 0];
+	free(c);
+	return r;
+}
+
+/* The post-state root of the block's write set (applied, then rolled back). */
+static int state_root(bx_t *x, const svm_exec_result_t *res, svm_hash_t *root)
+{
+	svm_store_txn_t *w;
+	svm_error_t err = {0};
+	int rc = svm_store_write_begin(x->store, &w, &err);
+	if (rc) return rc;
+	rc = svm_state_apply(x->state, w, 1, res->writes, res->writes_len, root, &err);
+	svm_store_abort(w);
+	return rc;
+}
+
+typedef struct {
+	_Atomic uint64_t done;
+	const svm_keypair_t *kp;
+} vr_t;
+
+static void verify_worker(void *arg, unsigned w)
+{
+	vr_t *v = arg;
+	uint8_t msg[38] = "svm/tx", sig[64];
+	svm_ed25519_sign(sig, msg, sizeof msg, v->kp->secret_key);
+	for (int i = 0; i < BX_VERIFIES; i++)
+		if (svm_ed25519_verify(sig, msg, sizeof msg, v->kp->public_key) == 0) atomic_fetch_add(&v->done, 1);
+}
+
+/* Ed25519 single verifications per second on `threads` cores. */
+static double verify_rate(const bx_t *x, unsigned threads)
+{
+	vr_t v = {.kp = &x->keys[0]};
+	atomic_init(&v.done, 0);
+	uint64_t t0 = svm_clock_ns();
+	svm_par_run(threads, verify_worker, &v);
+	return atomic_load(&v.done) / ((svm_clock_ns() - t0) / 1e9);
+}
+
+static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_hash_t *root,
+		   double vrate)
+{
+	size_t n = x->o.blocks;
+	double p50_1 = pct(one->ms, n, 50), p50 = pct(k->ms, n, 50), p99 = pct(k->ms, n, 99);
+	double tps = x->o.txs / (p50 / 1e3), speedup = p50_1 / p50;
+	char rhex[65], hot[17] = "-";
+	svm_hex_encode(rhex, root->b, SVM_HASH_SIZE);
+	if (k->hot_conflicts) svm_hex_encode(hot, k->hot.b, 8);
+	const char *mode = x->o.workload == W_MIXED ? "mixed" : x->o.strict ? "strict" : "dynamic";
+	printf("%-10s %-7s %8zu %6zu %3u %10.0f %8.2f %8.2f %8.2f %7.2fx %7.2f %8llu %4llu %8.1f %8.1f  %s:%llu\n",
+	       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, tps, p50_1, p50,
+	       p99, speedup, p99 / p50, (unsigned long long)(k->m.aborts / n),
+	       (unsigned long long)k->m.fallbacks, k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n,
+	       hot, (unsigned long long)k->hot_conflicts);
+	if (x->o.sigs)
+		printf("  with signatures: %.0f tx/s = %.1f%% of the %u-core Ed25519 verify rate (%.0f/s)\n",
+		       tps, 100 * tps / vrate, x->o.threads, vrate);
+	if (one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest))
+		printf("  RESULTS DIFFER between runs or thread counts\n");
+	printf("  state root %s\n", rhex);
+	if (x->o.json)
+		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"accounts\":%zu,\"txs\":%zu,\"threads\":%u,"
+		       "\"blocks\":%zu,\"sigs\":%s,\"tps\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+		       "\"p50_ms_1\":%.3f,\"speedup\":%.3f,\"aborts\":%llu,\"fallbacks\":%llu,"
+		       "\"tx_p50_us\":%.2f,\"tx_p99_us\":%.2f,\"verify_rate\":%.0f,\"identical\":%s,"
+		       "\"state_root\":\"%s\"}\n",
+		       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, n,
+		       x->o.sigs ? "true" : "false", tps, p50, p99, p50_1, speedup,
+		       (unsigned long long)k->m.aborts, (unsigned long long)k->m.fallbacks,
+		       k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n, vrate,
+		       one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest) ? "false" : "true",
+		       rhex);
+	fflush(stdout);
+}
+
+static void header(void)
+{
+	printf("%-10s %-7s %8s %6s %3s %10s %8s %8s %8s %8s %7s %8s %4s %8s %8s  %s\n", "workload",
+	       "mode", "accounts", "txs", "K", "tx/s(K)", "p50 1t", "p50 Kt", "p99 Kt", "speedup",
+	       "p99/p50", "aborts", "fb", "tx p50us", "tx p99us", "hottest key:conflicts");
+}
+
+static void bx_free(bx_t *x)
+{
+	for (size_t i = 0; x->signed_txs && i < x->o.txs; i++) svm_buf_free(&x->signed_txs[i]);
+	free(x->signed_txs);
+	free(x->ptr);
+	free(x->len);
+	free(x->from);
+	free(x->to);
+	free(x->used);
+	free(x->keys);
+	svm_state_close(x->state);
+	svm_store_close(x->store);
+	if (x->dir[0]) {
+		char cmd[96];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->dir);
+		if (system(cmd) != 0) fprintf(stderr, "bench exec: could not remove %s\n", x->dir);
+	}
+}
+
+/* One row: 1 thread and K threads, interleaved block by block. */
+static int bench_row(const bx_opts_t *o)
+{
+	bx_t x = {.o = *o};
+	bx_series_t one = {0}, k = {0};
+	bx_base_t bb = {0};
+	one.ms = calloc(o->blocks, sizeof(double));
+	k.ms = calloc(o->blocks, sizeof(double));
+	int rc = one.ms && k.ms ? make_txs(&x) : SVM_ENOMEM;
+	svm_error_t err = {0};
+	bb.state = x.state;
+	for (unsigned w = 0; rc == 0 && w < o->threads; w++) rc = svm_store_read_begin(x.store, &bb.txn[w], &err);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t res;
+	svm_hash_t root = {0};
+	for (size_t b = 0; rc == 0 && b < o->blocks; b++) {
+		rc = run_block(&x, &bb, 1, &one, b, &a, &res);
+		svm_arena_reset(&a);
+		if (rc == 0) rc = run_block(&x, &bb, o->threads, &k, b, &a, &res);
+		if (rc == 0 && b + 1 < o->blocks) svm_arena_reset(&a);
+	}
+	for (unsigned w = 0; w < o->threads; w++) svm_store_abort(bb.txn[w]);
+	if (rc == 0) rc = state_root(&x, &res, &root);
+	double vrate = rc == 0 && o->sigs ? verify_rate(&x, o->threads) : 0;
+	if (rc == 0) report(&x, &one, &k, &root, vrate);
+	else fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
+	bool differs = one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest);
+	svm_arena_reset(&a);
+	free(one.ms);
+	free(k.ms);
+	bx_free(&x);
+	return rc ? 1 : differs ? 1 : 0;
+}
+
+static int parse(int argc, char **argv, bx_opts_t *o)
+{
+	*o = (bx_opts_t){.workload = W_UNIFORM, .accounts = 10000, .txs = 10000, .blocks = 10,
+			 .threads = svm_cpu_count(), .strict = true, .seed = 42};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = strcmp(a, "--sigs") && strcmp(a, "--json");
+		if (takes && v == NULL) return -1;
+		if (!strcmp(a, "--sigs")) o->sigs = true;
+		else if (!strcmp(a, "--json")) o->json = true;
+		else if (!strcmp(a, "--accounts")) o->accounts = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--txs")) o->txs = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--threads")) o->threads = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--blocks")) o->blocks = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--seed")) o->seed = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--mode")) {
+			if (strcmp(v, "strict") && strcmp(v, "dynamic")) return -1;
+			o->strict = !strcmp(v, "strict");
+		} else if (!strcmp(a, "--workload")) {
+			o->workload = -1;
+			for (int w = 0; w < 5; w++)
+				if (!strcmp(v, WORKLOADS[w])) o->workload = w;
+			if (o->workload < 0) return -1;
+		} else return -1;
+		if (takes) i++;
+	}
+	if (o->accounts < 2 || o->accounts > BX_ACCOUNTS_MAX || o->txs < 1 || o->txs > BX_TXS_MAX ||
+	    o->threads < 1 || o->threads > SVM_POOL_THREADS_MAX || o->blocks < 1 ||
+	    o->blocks > BX_BLOCKS_MAX)
+		return -1;
+	return 0;
+}
+
+/* The standard table: every workload and account count of docs/aoem.md, at K = cores. */
+static int standard_table(void)
+{
+	static const struct {
+		int w;
+		size_t accounts;
+		bool strict;
+	} rows[] = {
+		{W_UNIFORM, 10000, true}, {W_UNIFORM, 10000, false}, {W_UNIFORM, 2, true},
+		{W_UNIFORM, 10, true},    {W_UNIFORM, 100, true},    {W_UNIFORM, 2, false},
+		{W_ZIPF, 10000, true},    {W_ZIPF, 10000, false},    {W_ALL_TO_ONE, 10000, true},
+		{W_ALL_TO_ONE, 10000, false}, {W_SHARED, 10000, true}, {W_SHARED, 10000, false},
+		{W_MIXED, 10000, true},
+	};
+	int rc = 0;
+	header();
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		bx_opts_t o;
+		parse(0, NULL, &o);
+		o.workload = rows[i].w;
+		o.accounts = rows[i].accounts;
+		o.strict = rows[i].strict;
+		o.blocks = 5;
+		rc |= bench_row(&o);
+	}
+	return rc;
+}
+
+int svm_cli_bench_exec(int argc, char **argv)
+{
+	if (svm_crypto_init()) return 1;
+	if (argc <= 1) return standard_table();
+	bx_opts_t o;
+	if (parse(argc, argv, &o)) {
+		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed] "
+				"[--accounts N] [--txs T] [--threads K] [--blocks B] [--mode strict|dynamic] "
+				"[--sigs] [--json] [--seed S]\n");
+		return 2;
+	}
+	header();
+	return bench_row(&o);
+}
