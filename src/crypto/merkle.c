@@ -46,6 +46,10 @@ static void subtree_root(const leaves_t *l, uint64_t lo, uint64_t hi, svm_hash_t
 {
 	svm_hash_t stack[STACK_MAX];
 	unsigned top = 0; /* entries in stack */
+	if (hi <= lo) { /* callers never ask; the empty tree keeps it total */
+		svm_sha256(NULL, 0, out);
+		return;
+	}
 	for (uint64_t i = lo; i < hi; i++) {
 		leaf_at(l, i, &stack[top++]);
 		/* After c leaves, one pending root per set bit of c: merge for each trailing zero. */
