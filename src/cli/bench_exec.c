@@ -258,6 +258,7 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	svm_exec_metrics_t m;
 	if (rc == 0) rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);
 	s->ms[rep] = (svm_clock_ns() - t0) / 1e6;
+	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
 	if (rc) return rc;
 	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
 	s->m.aborts += m.aborts;

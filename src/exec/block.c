@@ -199,7 +199,7 @@ typedef struct {
 static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 {
 	exec_worker_t *wk = &b->w[list];
-	qsort(wk->written, wk->written_len, sizeof(*wk->written), cmp_key);
+	if (wk->written_len > 1) qsort(wk->written, wk->written_len, sizeof(*wk->written), cmp_key);
 	svm_state_write_t *out = exec_out_alloc(b, w, (wk->written_len + 1) * sizeof(*out));
 	if (out == NULL) return SVM_ENOMEM;
 	size_t k = 0;
