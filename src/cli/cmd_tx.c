@@ -160,6 +160,16 @@ int cli_cmd_transfer(cli_args_t *a)
 
 int cli_cmd_faucet(cli_args_t *a)
 {
+	/* Devnet only: refuse a node whose genesis is not marked devnet. */
+	svm_rpc_client_t *c = NULL;
+	json_t *st = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, "svm_status", NULL, &st);
+	if (rc == 0 && !json_is_true(json_object_get(st, "devnet")))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "the node is not a devnet; the faucet exists only there");
+	json_decref(st);
+	svm_rpc_client_free(c);
+	if (rc != 0) return rc;
 	const char *dir = cli_opt(a, "data") ? cli_opt(a, "data") : cli_default_data_dir();
 	char path[1100];
 	snprintf(path, sizeof path, "%s/keys/faucet.json", dir);
