@@ -10,8 +10,9 @@
  * Ownership: structs are plain values the caller owns (they may live on the stack). Byte
  * strings are borrowed pointer+length pairs: after a decode they point into the caller's input
  * buffer, which must outlive the struct; arrays (inputs, reads, writes, events, block txs) are
- * allocated from the caller's arena and live until it is reset. Encoders append to a
- * svm_buf_t and validate the struct first, so they never produce bytes a decoder rejects.
+ * allocated from the caller's arena (never NULL; SVM_ENOMEM when its bound is reached) and live
+ * until it is reset. Encoders append to a svm_buf_t (leaving it unchanged on failure) and
+ * validate the struct first, so they never produce bytes a decoder rejects.
  * Errors: SVM_EDECODE (malformed, unknown tag/enum/scheme, not canonical), SVM_ELIMIT (a named
  * limit), SVM_ENOMEM (arena or buffer), SVM_EINVAL (an encoder's struct is invalid); decoders
  * fill err (may be NULL) with the offending field and offset.

@@ -86,6 +86,7 @@ static inline int arena_array(svm_arena_t *a, size_t n, size_t size, void **out,
 {
 	*out = NULL;
 	if (n == 0) return 0;
+	if (a == NULL) return svm_error_set(err, SVM_EINVAL, "%s: no arena to decode into", what);
 	*out = svm_arena_alloc(a, n * size);
 	if (*out == NULL) return svm_error_set(err, SVM_ENOMEM, "%s: arena exhausted", what);
 	return 0;
