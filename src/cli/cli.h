@@ -39,6 +39,7 @@ typedef struct {
 	const char *const *options; /* NULL-terminated */
 	size_t pos_min, pos_max;
 	int (*run)(cli_args_t *a);
+	int (*run_argv)(int argc, char **argv); /* instead of run: parses its own arguments */
 } cli_cmd_t;
 
 /* Option value or NULL. */

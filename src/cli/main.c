@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/bench_exec.h"
 
 static const char *const o_none[] = {NULL};
 static const char *const o_devnet[] = {"data", "rpc-addr", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
@@ -30,16 +31,16 @@ static const cli_cmd_t commands[] = {
 	 "  --exec-threads N  execution threads (default: cores)\n"
 	 "  --log LEVEL       debug, info, warn or error (default info)\n"
 	 "SIGINT or SIGTERM stops it cleanly; started again it continues from its last block.\n",
-	 o_devnet, 0, 0, cli_cmd_devnet},
+	 o_devnet, 0, 0, cli_cmd_devnet, NULL},
 	{"node", "run a validator from a JSON config file", "node --config FILE",
 	 "  --config FILE     node configuration (docs/node.md lists the keys)\n"
 	 "  --log LEVEL       debug, info, warn or error (default info)\n",
-	 o_node, 0, 0, cli_cmd_node},
+	 o_node, 0, 0, cli_cmd_node, NULL},
 	{"keys new", "create a new Ed25519 key file (mode 0600)", "keys new --out FILE",
 	 "  --out FILE        where to write the key (refuses to overwrite)\n", o_out, 0, 0,
-	 cli_cmd_keys_new},
+	 cli_cmd_keys_new, NULL},
 	{"keys show", "print the identity and public key of a key file", "keys show FILE", "", o_none,
-	 1, 1, cli_cmd_keys_show},
+	 1, 1, cli_cmd_keys_show, NULL},
 	{"faucet", "send devnet funds from the faucet key", "faucet --to ID --amount N [--token SWR|AIC]",
 	 "  --to ID           recipient identity (64 hex)\n"
 	 "  --amount N        base units (1 SWR = 10^9 units)\n"
@@ -47,7 +48,7 @@ static const cli_cmd_t commands[] = {
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --wait            wait for the receipt; then print status and fee\n"
 	 "  (and the transfer options --tip, --fee-limit, --nonce, --expiry-blocks, --timeout-ms)\n",
-	 o_faucet, 0, 0, cli_cmd_faucet},
+	 o_faucet, 0, 0, cli_cmd_faucet, NULL},
 	{"transfer", "sign and submit a native transfer; prints the transaction id",
 	 "transfer --from KEYFILE --to ID --amount N [--token T] [--wait]",
 	 "  --from KEYFILE    the sender's key file\n"
@@ -60,24 +61,24 @@ static const cli_cmd_t commands[] = {
 	 "  --expiry-blocks N the transaction expires N blocks after the head (default 1000)\n"
 	 "  --wait            wait for the receipt; then print status and fee\n"
 	 "  --timeout-ms N    how long --wait waits (default 30000)\n",
-	 o_xfer, 0, 0, cli_cmd_transfer},
+	 o_xfer, 0, 0, cli_cmd_transfer, NULL},
 	{"balance", "balance of an identity", "balance ID [--token T]",
-	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance},
-	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account},
+	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance, NULL},
+	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account, NULL},
 	{"tx", "a transaction by id (pending or committed), with its receipt", "tx HASH", "", o_none, 1,
-	 1, cli_cmd_tx},
+	 1, cli_cmd_tx, NULL},
 	{"receipt", "a receipt and its Merkle proof, verified here against the block's receipts root",
-	 "receipt HASH", "", o_none, 1, 1, cli_cmd_receipt},
+	 "receipt HASH", "", o_none, 1, 1, cli_cmd_receipt, NULL},
 	{"block", "a block by height", "block N|latest [--full]",
 	 "  --full            include whole transactions, not only their ids\n", o_block, 1, 1,
-	 cli_cmd_block},
+	 cli_cmd_block, NULL},
 	{"status", "height, state root, mempool size, recent tx/s", "status", "", o_none, 0, 0,
-	 cli_cmd_status},
+	 cli_cmd_status, NULL},
 	{"proof", "state proof of a balance (or any object), verified here against the state root",
 	 "proof ID [--token T] | proof --object OBJECT_ID",
 	 "  --token T         the balance's token: SWR (default), AIC or 64 hex\n"
 	 "  --object ID       prove this object id instead of a balance\n",
-	 (const char *const[]){"token", "object", NULL}, 0, 1, cli_cmd_proof},
+	 (const char *const[]){"token", "object", NULL}, 0, 1, cli_cmd_proof, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
 	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",
 	 "  --txs N           transfers to send (default 20000)\n"
@@ -86,7 +87,19 @@ static const cli_cmd_t commands[] = {
 	 "  --batch N         transactions per JSON-RPC batch (default 100)\n"
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
-	 o_bench, 0, 0, cli_cmd_bench_load},
+	 o_bench, 0, 0, cli_cmd_bench_load, NULL},
+	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
+	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
+	 "  --workload W      uniform, zipf, all-to-one, shared or mixed (default uniform)\n"
+	 "  --accounts N      accounts in the genesis state (default 10000)\n"
+	 "  --txs T           transactions in the block (default 10000)\n"
+	 "  --threads K       worker threads (default: cores)\n"
+	 "  --blocks B        repetitions (default 10)\n"
+	 "  --mode M          strict or dynamic access declarations (default strict)\n"
+	 "  --sigs            include signature verification\n"
+	 "  --seed S          workload seed\n"
+	 "With no options it prints the standard table of docs/aoem.md.\n",
+	 o_none, 0, 0, NULL, svm_cli_bench_exec},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -313,6 +326,8 @@ int main(int argc, char **argv)
 		usage_cmd(stdout, c);
 		return 0;
 	}
+	if (c->run_argv != NULL) /* argv[0] is the command's name, its options follow */
+		return c->run_argv(argc - used, argv + used);
 	cli_args_t a = {.cmd = c->name};
 	int rc = parse_args(c, argc - 1 - used, argv + 1 + used, &a);
 	if (rc != 0) return rc;

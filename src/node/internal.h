@@ -23,6 +23,7 @@ struct svm_node {
 	svm_chain_t *chain;
 	svm_mempool_t *mempool;
 	svm_rpc_server_t *rpc;
+	int lock_fd; /* flock on data_dir/node.lock: one node per data directory */
 	svm_id_t proposer;
 	svm_id_t faucet; /* zero unless devnet with a faucet key */
 	uint64_t chain_id;

@@ -3,7 +3,9 @@
  * commits the next block (empty when there is nothing to include), then prunes the mempool.
  * Queries and admission run on the RPC threads concurrently. docs/node.md says why. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -141,17 +143,31 @@ static int load_keys(svm_node_t *n, svm_error_t *err)
 	return 0;
 }
 
+/* Two nodes on one data directory would both write blocks at the same height: refuse. */
+static int lock_data_dir(svm_node_t *n, svm_error_t *err)
+{
+	char path[SVM_NODE_PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/node.lock", n->cfg.data_dir);
+	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (n->lock_fd < 0) return svm_error_set(err, SVM_EIO, "open %s: %s", path, strerror(errno));
+	if (flock(n->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return svm_error_set(err, SVM_EBUSY, "%s is in use by another running node", n->cfg.data_dir);
+	return 0;
+}
+
 static int open_chain(svm_node_t *n, svm_error_t *err)
 {
 	char dir[SVM_NODE_PATH_MAX + 8];
 	snprintf(dir, sizeof dir, "%s/chain", n->cfg.data_dir);
 	if (mkdir(n->cfg.data_dir, 0755) != 0 && errno != EEXIST)
 		return svm_error_set(err, SVM_EIO, "mkdir %s: %s", n->cfg.data_dir, strerror(errno));
+	int rc = lock_data_dir(n, err);
+	if (rc != 0) return rc;
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return svm_error_set(err, SVM_EIO, "mkdir %s: %s", dir, strerror(errno));
 	svm_genesis_t g = {0};
 	bool have_g = n->cfg.genesis_path[0] != 0 && access(n->cfg.genesis_path, R_OK) == 0;
-	int rc = have_g ? svm_genesis_load(&g, n->cfg.genesis_path, err) : 0;
+	rc = have_g ? svm_genesis_load(&g, n->cfg.genesis_path, err) : 0;
 	svm_chain_config_t ccfg = {.exec_threads = n->cfg.exec_threads};
 	if (rc == 0) rc = svm_chain_open(&n->chain, dir, have_g ? &g : NULL, &ccfg, err);
 	svm_genesis_free(&g);
@@ -168,6 +184,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	svm_node_t *n = calloc(1, sizeof *n);
 	if (n == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	n->cfg = *cfg;
+	n->lock_fd = -1;
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -231,6 +248,7 @@ void svm_node_stop(svm_node_t *n)
 		svm_log_info("node: stopped at height %llu", (unsigned long long)svm_chain_height(n->chain));
 		svm_chain_close(n->chain);
 	}
+	if (n->lock_fd >= 0) close(n->lock_fd); /* releases the flock */
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mu);
 	free(n);
