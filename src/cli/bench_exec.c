@@ -39,6 +39,8 @@ typedef struct {
 	svm_buf_t *signed_txs;
 	const uint8_t **ptr;
 	size_t *len;
+	svm_arena_t prep_arena;
+	svm_exec_tx_t *prep; /* the block prepared once (runs without --sigs) */
 } bx_t;
 
 /* ---------------------------------------------------------------- rng */
@@ -204,6 +206,10 @@ static int make_txs(bx_t *x)
 		x->len[i] = x->signed_txs[i].len;
 	}
 	free(nonce);
+	svm_arena_init(&x->prep_arena, 0);
+	x->prep = rc ? NULL : svm_arena_alloc(&x->prep_arena, n * sizeof(*x->prep));
+	if (rc == 0 && x->prep == NULL) rc = SVM_ENOMEM;
+	if (rc == 0) rc = svm_exec_prepare(1, x->ptr, x->len, n, x->o.threads, &x->prep_arena, x->prep);
 	return rc;
 }
 
@@ -247,13 +253,12 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 		     svm_arena_t *a, svm_exec_result_t *res)
 {
 	svm_exec_base_t base = {bx_get, bb};
-	svm_exec_tx_t *txs = svm_arena_alloc(a, x->o.txs * sizeof(*txs));
-	if (txs == NULL) return SVM_ENOMEM;
+	svm_exec_tx_t *txs = x->prep; /* decoded and checked once when signatures are not timed */
 	uint64_t t0 = svm_clock_ns();
-	int rc = x->o.sigs ? svm_exec_prepare(1, x->ptr, x->len, x->o.txs, threads, a, txs) : 0;
-	if (!x->o.sigs) {
-		rc = svm_exec_prepare(1, x->ptr, x->len, x->o.txs, x->o.threads, a, txs);
-		t0 = svm_clock_ns();
+	int rc = 0;
+	if (x->o.sigs) {
+		txs = svm_arena_alloc(a, x->o.txs * sizeof(*txs));
+		rc = txs ? svm_exec_prepare(1, x->ptr, x->len, x->o.txs, threads, a, txs) : SVM_ENOMEM;
 	}
 	svm_exec_metrics_t m;
 	if (rc == 0) rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);
@@ -385,6 +390,7 @@ static void bx_free(bx_t *x)
 	free(x->to);
 	free(x->used);
 	free(x->keys);
+	svm_arena_reset(&x->prep_arena);
 	svm_state_close(x->state);
 	svm_store_close(x->store);
 	if (x->dir[0]) {
