@@ -36,6 +36,7 @@ typedef struct {
 	size_t *order; /* tx indices in submission order, grouped per client */
 	size_t *client_start, *client_len;
 	size_t batch;
+	uint64_t rate; /* offered tx/s over all clients; 0 = as fast as possible */
 	svm_map_t by_id; /* id -> btx_t * (read-only once sending starts) */
 	_Atomic size_t acked, rejected, committed;
 	_Atomic int senders_done;
@@ -116,6 +117,11 @@ static void *sender_main(void *arg)
 					       j ? "," : "", k, b->txs[k].hex);
 			}
 			svm_buf_push(&body, ']');
+			if (b->rate > 0) { /* pace: this client's share of the rate, batch by batch */
+				uint64_t due = b->t0_ns + (uint64_t)((double)(off + n) * 1e9 * b->clients / (double)b->rate);
+				uint64_t t = svm_clock_ns();
+				if (due > t) sleep_ms((unsigned)((due - t) / 1000000));
+			}
 			uint64_t now = svm_clock_ns();
 			for (size_t j = 0; j < n; j++) b->txs[b->order[start + off + j]].submit_ns = now;
 			if (post_batch(b, c, &body, &resp) != 0) break;
@@ -309,12 +315,13 @@ static void report(bench_t *b, uint64_t t_first, uint64_t senders)
 
 int cli_cmd_bench_load(cli_args_t *a)
 {
-	uint64_t n_txs, senders, clients, batch, timeout_ms;
+	uint64_t n_txs, senders, clients, batch, timeout_ms, rate;
 	if (opt_u64(a, "txs", 20000, 1, BENCH_TXS_MAX, &n_txs) ||
 	    opt_u64(a, "senders", 200, 1, BENCH_SENDERS_MAX, &senders) ||
 	    opt_u64(a, "clients", 4, 1, BENCH_CLIENTS_MAX, &clients) ||
 	    opt_u64(a, "batch", 100, 1, BENCH_BATCH_MAX, &batch) ||
-	    opt_u64(a, "timeout-ms", 120000, 1000, 3600000, &timeout_ms))
+	    opt_u64(a, "timeout-ms", 120000, 1000, 3600000, &timeout_ms) ||
+	    opt_u64(a, "rate", 0, 0, 10000000, &rate))
 		return CLI_EXIT_USAGE;
 	if (senders > n_txs) senders = n_txs;
 	if (clients > senders) clients = senders;
@@ -328,7 +335,7 @@ int cli_cmd_bench_load(cli_args_t *a)
 	svm_error_t err = {0};
 	if (svm_keyfile_read(path, &faucet, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
 
-	bench_t b = {.a = a, .n_txs = n_txs, .batch = batch, .clients = (unsigned)clients,
+	bench_t b = {.a = a, .n_txs = n_txs, .batch = batch, .clients = (unsigned)clients, .rate = rate,
 		     .timeout_ns = timeout_ms * 1000000ull};
 	pthread_mutex_init(&b.mu, NULL);
 	svm_map_init(&b.by_id);

@@ -18,7 +18,7 @@ static const char *const o_faucet[] = {"data", "to", "amount", "token", "tip", "
 				       "expiry-blocks", "wait!", "timeout-ms", NULL};
 static const char *const o_token[] = {"token", NULL};
 static const char *const o_block[] = {"full!", NULL};
-static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "timeout-ms", NULL};
+static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
 
 static const cli_cmd_t commands[] = {
 	{"devnet", "run a one-validator development chain (creates it on first use)",
@@ -85,6 +85,7 @@ static const cli_cmd_t commands[] = {
 	 "  --senders N       funded sender keys, created and funded by the faucet (default 200)\n"
 	 "  --clients N       concurrent connections (default 4)\n"
 	 "  --batch N         transactions per JSON-RPC batch (default 100)\n"
+	 "  --rate N          offer N tx/s in total (default 0: as fast as the node acknowledges)\n"
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
 	 o_bench, 0, 0, cli_cmd_bench_load, NULL},
