@@ -47,11 +47,12 @@ bench-wasm: $(BW_WASM) $(BW)/bench-wasm-nosvm
 	fi; \
 	$$h --wasm-dir $(BW)/wasm $(BENCH_WASM_ARGS)
 
-# Instruction counts under callgrind (slow, but the same on every run); see bench/wasm/callgrind.sh.
-.PHONY: bench-wasm-callgrind
-bench-wasm-callgrind: $(BW_WASM) $(BW)/bench-wasm-nosvm
+# Instruction counts under cachegrind (slow, but the same on every run); see
+# bench/wasm/cachegrind.sh. BENCH_WASM_KERNELS="fib sha256" limits the kernels.
+.PHONY: bench-wasm-cachegrind
+bench-wasm-cachegrind: $(BW_WASM) $(BW)/bench-wasm-nosvm
 	@h=$(BW)/bench-wasm-nosvm; \
 	if [ -f include/supervm/wasm.h ] && \
 	  $(MAKE) --no-print-directory $(BW)/bench-wasm-svm >$(BW)/svm-build.log 2>&1; \
 	then h=$(BW)/bench-wasm-svm; fi; \
-	bash bench/wasm/callgrind.sh $$h $(BW)/wasm $(BENCH_WASM_KERNELS)
+	bash bench/wasm/cachegrind.sh $$h $(BW)/wasm $(BENCH_WASM_KERNELS)

@@ -40,10 +40,19 @@ void bench_native(const bench_kernel_t *k, int reps, run_result_t *out);
  * load and validate the same module without running it; RUN_NA if interp cannot be run. */
 void bench_interp(const char *interp, const char *wasm_path, int reps, run_result_t *out);
 
-/* Loads wasm_path into SuperVM with gas metering on or off and times the exported bench() reps
- * times, in a child process so that a crash or hang in the VM cannot take the harness down.
- * RUN_NA when this harness was built without the VM or the VM cannot load the module yet. */
-void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s, run_result_t *out);
+/* How bench_svm measures. */
+typedef struct {
+	bool metering;	  /* gas metering on or off */
+	int reps;	  /* calls of bench(); the best time is kept */
+	double timeout_s; /* limit for the whole measurement */
+	bool in_process;  /* no child process: for instruction counting under valgrind */
+} svm_run_t;
+
+/* Loads wasm_path into SuperVM with gas metering on or off and times the exported bench()
+ * how->reps times, in a child process (unless in_process) so that a crash or hang in the VM
+ * cannot take the harness down. RUN_NA when this harness was built without the VM or the VM
+ * cannot load the module. */
+void bench_svm(const char *wasm_path, const svm_run_t *how, run_result_t *out);
 
 /* One line saying whether this harness drives SuperVM ("linked" or why not). */
 extern const char bench_svm_build[];

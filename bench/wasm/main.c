@@ -32,6 +32,7 @@ typedef struct {
 	int interp_reps;
 	double timeout_s;
 	bool strict;
+	bool in_process;
 	bool runs[RUNNERS]; /* which wasm runners to use; native always runs */
 	const char *only[KERNELS_MAX];
 	int only_count;
@@ -84,14 +85,20 @@ static bool parse_runners(const char *list, bool runs[RUNNERS])
 
 static bool parse_options(int argc, char **argv, options_t *o)
 {
-	*o = (options_t){"build/bench-wasm/wasm",  "wasm-interp", 3, 1, 300, false,
-			 {true, true, true, true}, {0},		  0};
+	*o = (options_t){.wasm_dir = "build/bench-wasm/wasm",
+			 .interp = "wasm-interp",
+			 .reps = 3,
+			 .interp_reps = 1,
+			 .timeout_s = 300,
+			 .runs = {true, true, true, true}};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--no-interp"))
 			o->runs[R_INTERP] = false;
 		else if (!strcmp(a, "--strict"))
 			o->strict = true;
+		else if (!strcmp(a, "--in-process"))
+			o->in_process = true;
 		else if (!v)
 			return false;
 		else if (!strcmp(a, "--runners") && parse_runners(v, o->runs))
@@ -135,7 +142,9 @@ static void run_one(const options_t *o, const bench_kernel_t *k, const char *pat
 		break;
 	case R_GAS_ON:
 	case R_GAS_OFF:
-		bench_svm(path, runner == R_GAS_ON, o->reps, o->timeout_s, out);
+		bench_svm(path,
+			  &(svm_run_t){runner == R_GAS_ON, o->reps, o->timeout_s, o->in_process},
+			  out);
 		break;
 	default:
 		bench_interp(o->interp, path, o->interp_reps, out);

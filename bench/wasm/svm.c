@@ -115,9 +115,11 @@ static void child_note(int status, double timeout_s, run_result_t *out)
 			 WEXITSTATUS(status));
 }
 
-void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s, run_result_t *out)
+void bench_svm(const char *wasm_path, const svm_run_t *how, run_result_t *out)
 {
 	int fds[2];
+	if (how->in_process)
+		return measure(wasm_path, how->metering, how->reps, out);
 	*out = (run_result_t){.status = RUN_FAILED};
 	if (pipe(fds) != 0)
 		return (void)snprintf(out->note, sizeof out->note, "pipe: %s", strerror(errno));
@@ -125,8 +127,8 @@ void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s,
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		alarm((unsigned)timeout_s + 1);
-		measure(wasm_path, metering, reps, out);
+		alarm((unsigned)how->timeout_s + 1);
+		measure(wasm_path, how->metering, how->reps, out);
 		_exit(write(fds[1], out, sizeof *out) == (ssize_t)sizeof *out ? 0 : 1);
 	}
 	close(fds[1]);
@@ -138,5 +140,5 @@ void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s,
 	if (pid < 0)
 		snprintf(out->note, sizeof out->note, "fork: %s", strerror(errno));
 	else if (got != (ssize_t)sizeof *out)
-		child_note(status, timeout_s, out);
+		child_note(status, how->timeout_s, out);
 }

@@ -10,9 +10,9 @@
 
 const char bench_svm_build[] = "not linked: " BENCH_SVM_MISSING;
 
-void bench_svm(const char *wasm_path, bool metering, int reps, double timeout_s, run_result_t *out)
+void bench_svm(const char *wasm_path, const svm_run_t *how, run_result_t *out)
 {
-	(void)wasm_path, (void)metering, (void)reps, (void)timeout_s;
+	(void)wasm_path, (void)how;
 	*out = (run_result_t){.status = RUN_NA};
 	snprintf(out->note, sizeof out->note, "%s", BENCH_SVM_MISSING);
 }
