@@ -4,7 +4,7 @@
 set -u
 pass=0; fail=0; skip=0
 for log in "$@"; do
-  line=$(grep -a -E '^[A-Za-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
+  line=$(grep -a -E '^[A-Za-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
   if [ -z "$line" ]; then echo "summary: $log has no result line"; fail=$((fail + 1)); continue; fi
   p=$(echo "$line" | sed -E 's/^[^:]*: ([0-9]+) passed.*/\1/')
   f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')

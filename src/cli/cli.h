@@ -71,6 +71,26 @@ uint64_t cli_ju64(json_t *v);
  * --nonce, --expiry-blocks, --wait, --timeout-ms. */
 int cli_transfer(cli_args_t *a, const char *keyfile);
 
+/* What to sign and submit: a payload for a VM, with the fee and timing options. strict_native
+ * declares the access of a native payload (svm_native_access); otherwise access is dynamic. */
+typedef struct {
+	uint8_t vm;
+	const uint8_t *payload;
+	size_t payload_len;
+	bool strict_native;
+	uint64_t fee_limit, tip;
+	uint64_t nonce;
+	bool have_nonce;
+	uint64_t expiry_blocks, timeout_ms;
+} cli_txspec_t;
+
+/* Signs and submits spec from keyfile (nonce from the node unless spec->have_nonce); prints the
+ * id, and with --wait polls for the receipt and prints it. */
+int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec);
+/* Appends the signed encoding of spec to out. */
+int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
+		const cli_txspec_t *spec, svm_buf_t *out, svm_hash_t *id);
+
 /* Appends a signed native transfer (strict access, declared by svm_native_access) to out. */
 int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		      const svm_id_t *token, const svm_id_t *to, uint64_t amount, uint64_t fee_limit,
@@ -78,6 +98,8 @@ int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce
 
 /* Commands (one file each group). */
 int cli_cmd_devnet(cli_args_t *a);
+int cli_cmd_contract_deploy(cli_args_t *a);
+int cli_cmd_contract_call(cli_args_t *a);
 int cli_cmd_node(cli_args_t *a);
 int cli_cmd_keys_new(cli_args_t *a);
 int cli_cmd_keys_show(cli_args_t *a);

@@ -44,23 +44,36 @@ static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 	return 0;
 }
 
+int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
+		const cli_txspec_t *spec, svm_buf_t *out, svm_hash_t *id)
+{
+	svm_id_t writes[8];
+	size_t nw = 0;
+	int rc = 0;
+	if (spec->strict_native)
+		rc = svm_native_access(&kp->id, nonce, spec->payload, spec->payload_len, writes, 8, &nw);
+	svm_tx_t tx = {.chain_id = chain_id, .sender = kp->id, .nonce = nonce, .expiry_height = expiry,
+		       .fee_limit = spec->fee_limit, .tip = spec->tip,
+		       .access_mode = spec->strict_native ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
+		       .writes = writes, .writes_len = (uint32_t)nw, .vm = spec->vm,
+		       .payload = spec->payload, .payload_len = spec->payload_len,
+		       .scheme = SVM_SCHEME_ED25519, .public_key = kp->public_key,
+		       .public_key_len = SVM_ED25519_PUBKEY_SIZE};
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+	if (rc == 0) rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
+	if (rc == 0) rc = svm_tx_encode(&tx, out);
+	return rc;
+}
+
 int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		      const svm_id_t *token, const svm_id_t *to, uint64_t amount, uint64_t fee_limit,
 		      uint64_t tip, svm_buf_t *out, svm_hash_t *id)
 {
 	svm_buf_t payload = {0};
-	svm_id_t writes[8];
-	size_t nw = 0;
 	int rc = svm_native_transfer_payload(&payload, token, to, amount);
-	if (rc == 0) rc = svm_native_access(&kp->id, nonce, payload.data, payload.len, writes, 8, &nw);
-	svm_tx_t tx = {.chain_id = chain_id, .sender = kp->id, .nonce = nonce, .expiry_height = expiry,
-		       .fee_limit = fee_limit, .tip = tip, .access_mode = SVM_ACCESS_STRICT,
-		       .writes = writes, .writes_len = (uint32_t)nw, .vm = SVM_VM_NATIVE,
-		       .payload = payload.data, .payload_len = payload.len, .scheme = SVM_SCHEME_ED25519,
-		       .public_key = kp->public_key, .public_key_len = SVM_ED25519_PUBKEY_SIZE};
-	uint8_t sig[SVM_ED25519_SIG_SIZE];
-	if (rc == 0) rc = svm_tx_sign(&tx, kp->secret_key, sig, id);
-	if (rc == 0) rc = svm_tx_encode(&tx, out);
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload.data, .payload_len = payload.len,
+			     .strict_native = true, .fee_limit = fee_limit, .tip = tip};
+	if (rc == 0) rc = cli_sign_tx(kp, chain_id, nonce, expiry, &spec, out, id);
 	svm_buf_free(&payload);
 	return rc;
 }
@@ -88,6 +101,10 @@ static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, 
 				       (unsigned long long)cli_ju64(json_object_get(r, "fee_charged")),
 				       (unsigned long long)cli_ju64(json_object_get(r, "tip_paid")),
 				       (unsigned long long)cli_ju64(json_object_get(r, "block_height")));
+				const char *ret = json_string_value(json_object_get(r, "return_data"));
+				size_t n_ev = json_array_size(json_object_get(r, "events"));
+				if (ret && *ret && strcmp(ret, "0x")) printf("return: %s\n", ret);
+				if (n_ev) printf("events: %zu\n", n_ev);
 			}
 			json_decref(r);
 			return st == 0 ? 0 : CLI_EXIT_FAIL;
@@ -100,10 +117,11 @@ static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, 
 	}
 }
 
-int cli_transfer(cli_args_t *a, const char *keyfile)
+/* Signs tx (nonce and expiry filled here from the node unless --nonce was given) and submits
+ * it; prints the id and, with --wait, the receipt. build() appends the payload and may set the
+ * access declaration. */
+int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 {
-	xfer_opts_t o;
-	if (parse_xfer(a, &o)) return CLI_EXIT_USAGE;
 	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
 	svm_keypair_t kp;
 	svm_error_t err = {0};
@@ -111,20 +129,20 @@ int cli_transfer(cli_args_t *a, const char *keyfile)
 	svm_rpc_client_t *c = NULL;
 	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL;
 	svm_buf_t tx = {0};
+	uint64_t nonce = spec->nonce;
 	int rc = cli_client(a, &c);
 	char idhex[65];
 	if (rc == 0) rc = cli_call(a, c, "svm_chainId", NULL, &cid);
 	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
-	if (rc == 0 && !o.have_nonce) {
+	if (rc == 0 && !spec->have_nonce) {
 		char me[65];
 		rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp.id, me)), &acct);
-		if (rc == 0) o.nonce = cli_ju64(json_object_get(acct, "nonce"));
+		if (rc == 0) nonce = cli_ju64(json_object_get(acct, "nonce"));
 	}
 	if (rc == 0) {
 		uint64_t height = cli_ju64(json_object_get(root, "height"));
 		svm_hash_t id;
-		if (cli_sign_transfer(&kp, cli_ju64(cid), o.nonce, height + o.expiry_blocks, &o.token, &o.to,
-				      o.amount, o.fee_limit, o.tip, &tx, &id) != 0) {
+		if (cli_sign_tx(&kp, cli_ju64(cid), nonce, height + spec->expiry_blocks, spec, &tx, &id) != 0) {
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
 		} else {
 			char *hex = malloc(2 * tx.len + 1);
@@ -136,10 +154,10 @@ int cli_transfer(cli_args_t *a, const char *keyfile)
 	}
 	if (rc == 0) {
 		if (!cli_flag(a, "wait") || !a->json) {
-			if (a->json) printf("{\"tx_hash\":\"%s\",\"nonce\":%llu}\n", idhex, (unsigned long long)o.nonce);
+			if (a->json) printf("{\"tx_hash\":\"%s\",\"nonce\":%llu}\n", idhex, (unsigned long long)nonce);
 			else printf("%s\n", idhex);
 		}
-		if (cli_flag(a, "wait")) rc = wait_receipt(a, c, idhex, o.timeout_ms);
+		if (cli_flag(a, "wait")) rc = wait_receipt(a, c, idhex, spec->timeout_ms);
 	}
 	json_decref(cid);
 	json_decref(root);
@@ -148,6 +166,22 @@ int cli_transfer(cli_args_t *a, const char *keyfile)
 	svm_buf_free(&tx);
 	svm_rpc_client_free(c);
 	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+int cli_transfer(cli_args_t *a, const char *keyfile)
+{
+	xfer_opts_t o;
+	if (parse_xfer(a, &o)) return CLI_EXIT_USAGE;
+	svm_buf_t payload = {0};
+	if (svm_native_transfer_payload(&payload, &o.token, &o.to, o.amount))
+		return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload.data, .payload_len = payload.len,
+			     .strict_native = true, .fee_limit = o.fee_limit, .tip = o.tip,
+			     .nonce = o.nonce, .have_nonce = o.have_nonce,
+			     .expiry_blocks = o.expiry_blocks, .timeout_ms = o.timeout_ms};
+	int rc = cli_submit(a, keyfile, &spec);
+	svm_buf_free(&payload);
 	return rc;
 }
 

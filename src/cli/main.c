@@ -18,6 +18,8 @@ static const char *const o_faucet[] = {"data", "to", "amount", "token", "tip", "
 				       "expiry-blocks", "wait!", "timeout-ms", NULL};
 static const char *const o_token[] = {"token", NULL};
 static const char *const o_block[] = {"full!", NULL};
+static const char *const o_contract[] = {"from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms",
+					 "attach", "token", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
 
 static const cli_cmd_t commands[] = {
@@ -79,6 +81,21 @@ static const cli_cmd_t commands[] = {
 	 "  --token T         the balance's token: SWR (default), AIC or 64 hex\n"
 	 "  --object ID       prove this object id instead of a balance\n",
 	 (const char *const[]){"token", "object", NULL}, 0, 1, cli_cmd_proof, NULL},
+	{"contract deploy", "deploy a WebAssembly contract; with --wait prints the contract id",
+	 "contract deploy FILE.wasm --from KEYFILE [--wait]",
+	 "  --from KEYFILE    signing key (pays the fee)\n"
+	 "  --fee-limit N     most SWR the deploy may cost (default 10000000)\n"
+	 "  --wait            wait for the receipt; its return data is the contract id\n",
+	 o_contract, 1, 1, cli_cmd_contract_deploy, NULL},
+	{"contract call", "call a contract method",
+	 "contract call ID METHOD [ARGS...] --from KEYFILE [--attach N [--token T]] [--wait]",
+	 "  ARGS              concatenated into the input: 0x… raw bytes, 64 hex digits an id,\n"
+	 "                    a decimal number a little-endian u64\n"
+	 "  --from KEYFILE    signing key (the caller)\n"
+	 "  --attach N        move N of --token (default SWR) to the contract before the call\n"
+	 "  --fee-limit N     most SWR the call may cost (default 10000000)\n"
+	 "  --wait            wait for the receipt and print status, fee and return data\n",
+	 o_contract, 2, CLI_ARGS_MAX, cli_cmd_contract_call, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
 	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",
 	 "  --txs N           transfers to send (default 20000)\n"
