@@ -89,6 +89,14 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 		    uint64_t timestamp_ms, const svm_id_t *proposer, svm_build_result_t *results,
 		    svm_error_t *err);
 
+/* svm_chain_build for a producer whose candidates were checked with svm_tx_verify before
+ * (the node's mempool does so at admission): sig_verified[i] true skips candidate i's signature
+ * check (may be NULL: check all). Blocks from other validators go through svm_chain_apply,
+ * which always verifies. */
+int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_lens,
+			     size_t n, const bool *sig_verified, uint64_t timestamp_ms,
+			     const svm_id_t *proposer, svm_build_result_t *results, svm_error_t *err);
+
 /* Validates, executes and commits a block received in encoded form. Any invalid transaction, a
  * wrong parent, height or root rejects the whole block and commits nothing. */
 int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_t *err);

@@ -43,10 +43,13 @@ typedef struct {
 } svm_exec_tx_t;
 
 /* Decodes and statelessly checks n signed transactions into out[] (arrays from arena),
- * verifying signatures on up to `threads` threads. Never fails for a bad transaction (its
- * precheck says why); returns SVM_ENOMEM only. */
+ * verifying signatures on up to `threads` threads. sig_verified (may be NULL) marks candidates
+ * whose svm_tx_verify the caller already did (a block producer's mempool checks at admission);
+ * their signatures are not checked again. Never fails for a bad transaction (its precheck says
+ * why); returns SVM_ENOMEM only. */
 int svm_exec_prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *lens, size_t n,
-		     unsigned threads, svm_arena_t *arena, svm_exec_tx_t *out);
+		     const bool *sig_verified, unsigned threads, svm_arena_t *arena,
+		     svm_exec_tx_t *out);
 
 /* The committed state the block executes on. get must be safe to call concurrently from
  * `threads` workers (worker index given), returning SVM_ENOTFOUND for an absent object. */

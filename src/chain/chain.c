@@ -409,6 +409,13 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 		    uint64_t timestamp_ms, const svm_id_t *proposer, svm_build_result_t *results,
 		    svm_error_t *err)
 {
+	return svm_chain_build_verified(c, txs, tx_lens, n, NULL, timestamp_ms, proposer, results, err);
+}
+
+int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_lens,
+			     size_t n, const bool *sig_verified, uint64_t timestamp_ms,
+			     const svm_id_t *proposer, svm_build_result_t *results, svm_error_t *err)
+{
 	/* Respect the block limits: take candidates in order while they fit. */
 	size_t take = 0, bytes = 1024; /* header and framing allowance */
 	while (take < n && take < SVM_BLOCK_TXS_MAX &&
@@ -422,7 +429,8 @@ int svm_chain_build(svm_chain_t *c, const uint8_t *const *txs, const size_t *tx_
 	if (rc == 0) {
 		if (timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = timestamp_ms;
 		wk.env.proposer = *proposer;
-		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, c->threads, &wk.arena, wk.txs);
+		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, sig_verified, c->threads,
+				      &wk.arena, wk.txs);
 	}
 	uint64_t t1 = svm_clock_ns();
 	if (rc == 0) rc = svm_exec_block(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base, wk.threads,
@@ -479,7 +487,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		wk.txs = etxs;
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
-		rc = svm_exec_prepare(c->chain_id, ptrs, lens, blk.txs_len, c->threads, &wk.arena, wk.txs);
+		rc = svm_exec_prepare(c->chain_id, ptrs, lens, blk.txs_len, NULL, c->threads, &wk.arena,
+				      wk.txs);
 	}
 	size_t bad = 0;
 	uint64_t t1 = svm_clock_ns();
@@ -504,7 +513,7 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 {
 	work_t wk;
 	int rc = work_begin(c, &wk, 1, err);
-	if (rc == 0) rc = svm_exec_prepare(c->chain_id, &tx, &len, 1, 1, &wk.arena, wk.txs);
+	if (rc == 0) rc = svm_exec_prepare(c->chain_id, &tx, &len, 1, NULL, 1, &wk.arena, wk.txs);
 	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, 1, SVM_EXEC_BUILD, &wk.base, &wk.arena,
 					      &wk.res, NULL);
 	if (rc == 0 && wk.res.status[0])

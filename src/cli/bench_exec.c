@@ -209,7 +209,7 @@ static int make_txs(bx_t *x)
 	svm_arena_init(&x->prep_arena, 0);
 	x->prep = rc ? NULL : svm_arena_alloc(&x->prep_arena, n * sizeof(*x->prep));
 	if (rc == 0 && x->prep == NULL) rc = SVM_ENOMEM;
-	if (rc == 0) rc = svm_exec_prepare(1, x->ptr, x->len, n, x->o.threads, &x->prep_arena, x->prep);
+	if (rc == 0) rc = svm_exec_prepare(1, x->ptr, x->len, n, NULL, x->o.threads, &x->prep_arena, x->prep);
 	return rc;
 }
 
@@ -258,7 +258,7 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	int rc = 0;
 	if (x->o.sigs) {
 		txs = svm_arena_alloc(a, x->o.txs * sizeof(*txs));
-		rc = txs ? svm_exec_prepare(1, x->ptr, x->len, x->o.txs, threads, a, txs) : SVM_ENOMEM;
+		rc = txs ? svm_exec_prepare(1, x->ptr, x->len, x->o.txs, NULL, threads, a, txs) : SVM_ENOMEM;
 	}
 	svm_exec_metrics_t m;
 	if (rc == 0) rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);

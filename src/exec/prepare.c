@@ -9,6 +9,7 @@ typedef struct {
 	uint64_t chain_id;
 	const uint8_t *const *txs;
 	const size_t *lens;
+	const bool *sig_verified;
 	size_t n;
 	svm_exec_tx_t *out;
 	_Atomic size_t next;
@@ -25,13 +26,14 @@ static void prep_worker(void *arg, unsigned worker)
 		size_t end = start + PREP_CHUNK < p->n ? start + PREP_CHUNK : p->n;
 		for (size_t i = start; i < end; i++) {
 			svm_exec_tx_t *t = &p->out[i];
-			if (t->precheck == 0) t->precheck = svm_tx_verify(&t->tx, &t->id);
+			if (t->precheck == 0 && !(p->sig_verified && p->sig_verified[i]))
+				t->precheck = svm_tx_verify(&t->tx, &t->id);
 		}
 	}
 }
 
 int svm_exec_prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *lens, size_t n,
-		     unsigned threads, svm_arena_t *arena, svm_exec_tx_t *out)
+		     const bool *sig_verified, unsigned threads, svm_arena_t *arena, svm_exec_tx_t *out)
 {
 	/* Decoding allocates from the arena, which is single-threaded: decode here, verify in
 	 * parallel. */
@@ -49,7 +51,8 @@ int svm_exec_prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t 
 	if (threads > SVM_POOL_THREADS_MAX) threads = SVM_POOL_THREADS_MAX;
 	if ((size_t)threads * PREP_CHUNK > n) threads = (unsigned)((n + PREP_CHUNK - 1) / PREP_CHUNK);
 	if (threads == 0) return 0;
-	prep_t p = {.chain_id = chain_id, .txs = txs, .lens = lens, .n = n, .out = out};
+	prep_t p = {.chain_id = chain_id, .txs = txs, .lens = lens, .sig_verified = sig_verified,
+		    .n = n, .out = out};
 	atomic_init(&p.next, 0);
 	return svm_par_run(threads, prep_worker, &p);
 }

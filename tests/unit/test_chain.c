@@ -524,3 +524,44 @@ Test(genesis, rejects_malformed_files_with_a_message)
 	cr_assert_eq(g.validators[0].stake, 5);
 	svm_genesis_free(&g);
 }
+
+Test(chain, build_verified_skips_only_the_signature_check_and_gives_the_same_block, .init = setup)
+{
+	fixture_t f, g, h;
+	open_chain(&f, 3);
+	open_chain(&g, 3);
+	open_chain(&h, 3);
+	batch_t batch = {0};
+	for (uint64_t i = 0; i < 3; i++) {
+		svm_keypair_t k, to;
+		ct_key(i, &k);
+		ct_key((i + 1) % 3, &to);
+		ct_txopt_t opt = {.chain_id = 7, .fee_limit = FEE_LIMIT};
+		batch_add_transfer(&batch, &k, &aic, &to.id, 10 + i, &opt);
+	}
+	bool verified[3] = {true, true, true};
+	svm_build_result_t rf[3], rg[3];
+	cr_assert_eq(svm_chain_build(f.c, batch.ptr, batch.len, 3, 5, &batch.id[0], rf, NULL), 0);
+	cr_assert_eq(svm_chain_build_verified(g.c, batch.ptr, batch.len, 3, verified, 5, &batch.id[0], rg,
+					      NULL), 0);
+	svm_hash_t hf, hg;
+	svm_chain_head(f.c, &hf, NULL);
+	svm_chain_head(g.c, &hg, NULL);
+	cr_assert(svm_hash_eq(&hf, &hg));
+	/* Another validator applying the block checks every signature itself. */
+	svm_buf_t blk = {0};
+	cr_assert_eq(svm_chain_block(g.c, 1, &blk), 0);
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_apply(h.c, blk.data, blk.len, &err), 0, "%s", err.msg);
+	svm_buf_free(&blk);
+	/* A bad signature marked unverified is still caught. */
+	batch.bytes[0].data[batch.len[0] - 1] ^= 1;
+	bool some[1] = {false};
+	svm_build_result_t r1[1];
+	cr_assert_eq(svm_chain_build_verified(h.c, batch.ptr, batch.len, 1, some, 6, &batch.id[0], r1, NULL), 0);
+	cr_assert_eq(r1[0].status, SVM_ESIG);
+	batch_free(&batch);
+	close_chain(&f);
+	close_chain(&g);
+	close_chain(&h);
+}
