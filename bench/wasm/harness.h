@@ -30,8 +30,9 @@ typedef struct {
 	uint64_t (*native)(void);
 } bench_kernel_t;
 
-/* Monotonic wall clock in milliseconds. */
-double bench_now_ms(void);
+/* CPU time of the calling thread in milliseconds. Every time in the table is CPU time, not wall
+ * time, so that the slices a busy machine gives to other processes are not counted. */
+double bench_cpu_ms(void);
 
 /* Times k->native() reps times, keeping the best. */
 void bench_native(const bench_kernel_t *k, int reps, run_result_t *out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,9 +15,10 @@
 #define OUTPUT_BYTES_MAX 4096
 #define LOAD_REPS	 3
 
-/* Runs interp on path (with --run-all-exports when run is set), capturing stdout into buf.
- * Returns the child's wait status, or -1 if it could not be started. */
-static int spawn(const char *interp, const char *path, bool run, char *buf, size_t cap)
+/* Runs interp on path (with --run-all-exports when run is set), capturing stdout into buf and
+ * its CPU time (user + system) into *cpu_ms. Returns the wait status, or -1 if it did not start. */
+static int spawn(const char *interp, const char *path, bool run, char *buf, size_t cap,
+		 double *cpu_ms)
 {
 	int fds[2];
 	if (pipe(fds) != 0)
@@ -43,9 +45,12 @@ static int spawn(const char *interp, const char *path, bool run, char *buf, size
 	buf[len] = '\0';
 	close(fds[0]);
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
+	struct rusage ru;
+	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
 			return -1;
+	*cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	return status;
 }
 
@@ -54,16 +59,15 @@ static bool exited_ok(int status)
 	return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Best time of wasm-interp loading and validating path without running anything. */
+/* Best CPU time of wasm-interp loading and validating path without running anything. */
 static double load_ms(const char *interp, const char *path)
 {
 	char buf[OUTPUT_BYTES_MAX];
 	double best = 0;
 	for (int r = 0; r < LOAD_REPS; r++) {
-		double t0 = bench_now_ms();
-		if (!exited_ok(spawn(interp, path, false, buf, sizeof buf)))
+		double ms = 0;
+		if (!exited_ok(spawn(interp, path, false, buf, sizeof buf, &ms)))
 			return 0;
-		double ms = bench_now_ms() - t0;
 		if (r == 0 || ms < best)
 			best = ms;
 	}
@@ -87,9 +91,9 @@ void bench_interp(const char *interp, const char *wasm_path, int reps, run_resul
 	*out = (run_result_t){.status = RUN_NA};
 	double base_ms = load_ms(interp, wasm_path);
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_now_ms();
-		int status = spawn(interp, wasm_path, true, buf, sizeof buf);
-		double ms = bench_now_ms() - t0 - base_ms;
+		double ms = 0;
+		int status = spawn(interp, wasm_path, true, buf, sizeof buf, &ms);
+		ms -= base_ms;
 		uint64_t sum;
 		if (!exited_ok(status) || !parse_checksum(buf, &sum)) {
 			out->status = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127

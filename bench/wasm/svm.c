@@ -47,14 +47,14 @@ static int load(const char *path, bool metering, svm_wasm_module_t **m, svm_wasm
 	svm_wasm_config_default(&cfg);
 	cfg.metering = metering;
 	svm_wasm_instance_t *inst = NULL;
-	double t0 = bench_now_ms();
+	double t0 = bench_cpu_ms();
 	int rc = svm_wasm_module_new(m, bytes, len, &cfg, &err);
 	free(bytes);
 	if (rc == 0)
 		rc = svm_wasm_store_new(s, &cfg.limits);
 	if (rc == 0)
 		rc = svm_wasm_instantiate(*s, *m, &inst, &err);
-	out->load_ms = bench_now_ms() - t0;
+	out->load_ms = bench_cpu_ms() - t0;
 	if (rc == 0 && !(*f = svm_wasm_export_func(inst, "bench")))
 		return snprintf(out->note, sizeof out->note, "no exported function bench"), -1;
 	if (rc != 0)
@@ -69,9 +69,9 @@ static int time_calls(svm_wasm_store_t *s, svm_wasm_func_t *f, int reps, run_res
 		svm_error_t err = {0};
 		uint64_t sum = 0;
 		svm_wasm_gas_set(s, UINT64_MAX);
-		double t0 = bench_now_ms();
+		double t0 = bench_cpu_ms();
 		int rc = svm_wasm_call(s, f, NULL, 0, &sum, 1, &err);
-		double ms = bench_now_ms() - t0;
+		double ms = bench_cpu_ms() - t0;
 		if (rc != 0)
 			return snprintf(out->note, sizeof out->note, "call: %s: %s",
 					svm_strerror(rc), err.msg),
