@@ -321,3 +321,143 @@ Test(contract, escrow_holds_and_releases_only_to_allowed_parties)
 	svm_arena_reset(&a);
 	fx_close(&f);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Out of gas at every possible point, at the executor level (no LMDB): a base state in memory,
+ * the counter deployed, then one increment per fee limit from the intrinsic fee to the full
+ * cost — every step limit in between. A failed call may write only the fee objects. */
+
+typedef struct {
+	svm_map_t map; /* id -> svm_buf_t* (NULL data = absent) */
+} membase_t;
+
+static int mb_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)
+{
+	svm_buf_t *v = svm_map_get(&((membase_t *)ud)->map, id->b, SVM_HASH_SIZE);
+	if (v == NULL || v->data == NULL) return SVM_ENOTFOUND;
+	*b = v->data;
+	*n = v->len;
+	return 0;
+}
+
+static void mb_apply(membase_t *m, const svm_exec_result_t *r)
+{
+	for (size_t i = 0; i < r->writes_len; i++) {
+		void **slot = svm_map_put(&m->map, r->writes[i].id.b, SVM_HASH_SIZE, NULL);
+		cr_assert_not_null(slot);
+		if (*slot == NULL) *slot = calloc(1, sizeof(svm_buf_t));
+		svm_buf_t *v = *slot;
+		svm_buf_free(v);
+		if (r->writes[i].bytes) cr_assert_eq(svm_buf_append(v, r->writes[i].bytes, r->writes[i].len), 0);
+	}
+}
+
+static void mb_free(membase_t *m)
+{
+	size_t i = 0;
+	svm_map_slot_t *s;
+	while ((s = svm_map_next(&m->map, &i))) {
+		svm_buf_free(s->value);
+		free(s->value);
+	}
+	svm_map_free(&m->map);
+}
+
+static int mint_fn(svm_txctx_t *c, void *ud)
+{
+	const svm_keypair_t *k = ud;
+	svm_id_t swr;
+	svm_token_id("SWR", &swr);
+	int rc = svm_ledger_token_create(c, &swr, "SWR", 9);
+	return rc ? rc : svm_ledger_mint(c, &swr, &k->id, 1000000000000ull);
+}
+
+/* Executes one signed tx over the base; returns its status (0 included) and the result. */
+static int exec_one(membase_t *m, const svm_block_env_t *env, const svm_buf_t *tx, svm_arena_t *a,
+		    svm_exec_result_t *res)
+{
+	svm_exec_base_t base = {mb_get, m};
+	svm_exec_tx_t etx;
+	const uint8_t *p = tx->data;
+	size_t len = tx->len;
+	cr_assert_eq(svm_exec_prepare(env->chain_id, &p, &len, 1, NULL, 1, a, &etx), 0);
+	cr_assert_eq(svm_exec_sequential(env, &etx, 1, SVM_EXEC_BUILD, &base, a, res, NULL), 0);
+	return res->status[0];
+}
+
+Test(contract, out_of_gas_at_every_step_limit_writes_only_the_fee)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	svm_keypair_t k;
+	ct_key(0, &k);
+	membase_t m;
+	svm_map_init(&m.map);
+	svm_block_env_t env = {.chain_id = 7, .height = 1, .fees = FEES};
+	svm_token_id("SWR", &env.fee_token);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_base_t base = {mb_get, &m};
+	svm_exec_result_t res;
+	cr_assert_eq(svm_exec_system(&env, &base, mint_fn, &k, &a, &res), 0);
+	mb_apply(&m, &res);
+	/* Deploy the counter. */
+	svm_buf_t code = {0}, payload = {0}, tx = {0};
+	read_file("build/contracts/counter.wasm", &code);
+	cr_assert_eq(svm_contract_deploy_payload(&payload, code.data, code.len), 0);
+	ct_txopt_t opt = {.chain_id = 7, .fee_limit = FEE_LIMIT};
+	cr_assert_eq(ct_tx(&tx, &k, SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, NULL), 0);
+	cr_assert_eq(exec_one(&m, &env, &tx, &a, &res), 0);
+	cr_assert_eq(res.receipts[0].status, 0);
+	svm_id_t ctr, slot, acct, bal, tok;
+	memcpy(ctr.b, res.receipts[0].return_data, 32);
+	mb_apply(&m, &res);
+	svm_contract_slot_id(&ctr, (const uint8_t *)"count", 5, &slot);
+	svm_account_id(&k.id, &acct);
+	svm_balance_id(&env.fee_token, &k.id, &bal);
+	svm_token_object_id(&env.fee_token, &tok);
+	/* The full cost of one increment at nonce 1. */
+	svm_buf_free(&payload);
+	cr_assert_eq(svm_contract_call_payload(&payload, &ctr, "increment", NULL, 0, NULL, 0), 0);
+	opt.nonce = 1;
+	svm_buf_reset(&tx);
+	cr_assert_eq(ct_tx(&tx, &k, SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, NULL), 0);
+	cr_assert_eq(exec_one(&m, &env, &tx, &a, &res), 0);
+	cr_assert_eq(res.receipts[0].status, 0);
+	uint64_t full = res.receipts[0].fee_charged, intrinsic = FEES.a + FEES.b * tx.len;
+	cr_assert_gt(full - intrinsic, 500, "the call meters a real number of steps");
+	size_t failures = 0;
+	for (uint64_t limit = intrinsic; limit <= full; limit++) {
+		svm_arena_reset(&a);
+		opt.fee_limit = limit;
+		svm_buf_reset(&tx);
+		cr_assert_eq(ct_tx(&tx, &k, SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, NULL), 0);
+		/* The encoding length may vary with the limit's varint: keep the fee formula exact. */
+		cr_assert_eq(exec_one(&m, &env, &tx, &a, &res), 0, "limit %llu excluded", (unsigned long long)limit);
+		const svm_receipt_t *r = &res.receipts[0];
+		bool wrote_slot = false;
+		for (size_t i = 0; i < res.writes_len; i++) {
+			const svm_id_t *id = &res.writes[i].id;
+			wrote_slot |= svm_hash_eq(id, &slot);
+			if (r->status)
+				cr_assert(svm_hash_eq(id, &acct) || svm_hash_eq(id, &bal) || svm_hash_eq(id, &tok),
+					  "limit %llu: a failed call wrote another object", (unsigned long long)limit);
+		}
+		if (r->status) {
+			failures++;
+			cr_assert_eq(r->status, svm_receipt_status(SVM_EGAS), "limit %llu: status %u",
+				     (unsigned long long)limit, r->status);
+			cr_assert_eq(r->fee_charged, limit);
+			cr_assert_eq(r->events_len, 0);
+			cr_assert(!wrote_slot);
+		} else {
+			cr_assert(wrote_slot);
+			cr_assert_leq(r->fee_charged, limit);
+		}
+	}
+	cr_assert_gt(failures, 500);
+	svm_arena_reset(&a);
+	svm_buf_free(&code);
+	svm_buf_free(&payload);
+	svm_buf_free(&tx);
+	mb_free(&m);
+}
