@@ -84,7 +84,7 @@ test-unit: $(TESTS:%=$(B)/tests/%)
 	@bash tests/run_unit.sh $(B)/tests $(TESTS) | tee $(B)/test-unit.log
 
 test-asan: $(TESTS:%=$(B)/asan/tests/%)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@LABEL=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  bash tests/run_unit.sh $(B)/asan/tests $(TESTS) | tee $(B)/test-asan.log
 
 # Other areas append to TEST_STEPS (each a make target that writes $(B)/<name>.log with a

@@ -25,5 +25,5 @@ $t: timed out after ${UNIT_TIMEOUT:-600}s"
   fi
   printf '  %-28s %4d passed, %d failed\n' "$t" "$p" $((f + c))
 done
-echo "unit: $pass passed, $fail failed"
+echo "${LABEL:-unit}: $pass passed, $fail failed"
 [ $fail -eq 0 ]
