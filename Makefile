@@ -93,12 +93,16 @@ TEST_STEPS := test-unit test-asan
 
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZ:%=$(B)/fuzz/%)
-	@for f in $(FUZZ); do \
-	  echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p $(B)/fuzz/corpus/$$f; \
+	@bad=0; for f in $(FUZZ); do \
+	  mkdir -p $(B)/fuzz/corpus/$$f; \
 	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
 	    $(B)/fuzz/corpus/$$f $$( [ -d tests/fuzz/seeds/$$f ] && echo tests/fuzz/seeds/$$f ) \
-	    2>&1 | tail -n 4 || exit 1; \
-	done
+	    > $(B)/fuzz/$$f.log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$f.log); \
+	  if [ $$rc -ne 0 ]; then bad=$$((bad + 1)); tail -n 30 $(B)/fuzz/$$f.log; \
+	    echo "$$f: FAILED (exit $$rc), log in $(B)/fuzz/$$f.log"; \
+	  else printf '%-24s %10s runs in %ss\n' $$f "$$runs" $(FUZZ_SECONDS); fi; \
+	done; [ $$bad -eq 0 ]
 
 bench: $(BENCHES:%=$(B)/bench/%)
 	@for b in $(BENCHES); do echo "== $$b"; $(B)/bench/$$b || exit 1; done
