@@ -28,6 +28,12 @@ static bool is_ref(uint8_t t)
 	return t == 0x70 || t == 0x6f || t == T_UNKNOWN;
 }
 
+static bool fits_imm(uint8_t type, uint64_t k)
+{
+	if (type == SVM_WASM_I32) return true;
+	return (int64_t)k == (int64_t)(int32_t)k;
+}
+
 static uint32_t pc_of(cc_t *c, const cell_t *p)
 {
 	return (uint32_t)(p - c->code);
@@ -412,19 +418,13 @@ static int op_local(cc_t *c, uint8_t op)
 	CC_TRY(cc_pop(c, t, &e));
 	if (cc_live(c)) {
 		uint32_t i = c->vn;
-		CC_TRY(cc_materialize_local(c, (uint16_t)x));
 		if (e.kind == K_SLOT && c->last_pc >= 0 && !c->oom &&
 		    c->code[c->last_pc + 1].s.a == cc_home(c, i)) {
+			CC_TRY(cc_materialize_local_keep_last(c, (uint16_t)x));
 			c->code[c->last_pc + 1].s.a = (uint16_t)x; /* fuse the write */
-		} else if (e.kind == K_CONST) {
-			cc_write_const(c, (uint16_t)x, e.type, e.k);
 		} else {
-			uint16_t src = e.kind == K_LOCAL ? e.local : cc_home(c, i);
-			if (src != x) {
-				cell_t *p = cc_emit(c, 2, wop_copy);
-				p[1].s.a = (uint16_t)x;
-				p[1].s.b = src;
-			}
+			CC_TRY(cc_materialize_local(c, (uint16_t)x));
+			CC_TRY(cc_write_ent(c, (uint16_t)x, i));
 		}
 		c->last_pc = -1;
 	}
@@ -487,21 +487,97 @@ static const op_fn LOAD_AI[14] = {
 	wop_ld32_ai, wop_ld64_ai, wop_ld32_ai, wop_ld64_ai, wop_ld8s32_ai, wop_ld8u_ai, wop_ld16s32_ai,
 	wop_ld16u_ai, wop_ld8s64_ai, wop_ld8u_ai, wop_ld16s64_ai, wop_ld16u_ai, wop_ld32s64_ai, wop_ld32_ai,
 };
+static const op_fn LOAD_K[14] = {
+	wop_ld32_k, wop_ld64_k, wop_ld32_k, wop_ld64_k, wop_ld8s32_k, wop_ld8u_k, wop_ld16s32_k,
+	wop_ld16u_k, wop_ld8s64_k, wop_ld8u_k, wop_ld16s64_k, wop_ld16u_k, wop_ld32s64_k, wop_ld32_k,
+};
+/* Stores by log2 of their width, in the forms plain, _i, _ai, _ai_i, _k, _k_i (see interp.c). */
+static const op_fn STORE_FORMS[4][6] = {
+	{wop_st8, wop_st8_i, wop_st8_ai, wop_st8_ai_i, wop_st8_k, wop_st8_k_i},
+	{wop_st16, wop_st16_i, wop_st16_ai, wop_st16_ai_i, wop_st16_k, wop_st16_k_i},
+	{wop_st32, wop_st32_i, wop_st32_ai, wop_st32_ai_i, wop_st32_k, wop_st32_k_i},
+	{wop_st64, wop_st64_i, wop_st64_ai, wop_st64_ai_i, wop_st64_k, wop_st64_k_i},
+};
 
-/* A load whose address was just computed by an i32.add of an immediate: one instruction. */
-static bool fuse_add_load(cc_t *c, uint8_t op, uint32_t off)
+/* A constant address plus offset that fits the 32-bit immediate of the _k forms. */
+static bool const_addr(const vent_t *e, uint32_t off, uint32_t *ea)
+{
+	uint64_t a = (uint64_t)(uint32_t)e->k + off;
+	if (e->kind != K_CONST || a > UINT32_MAX) return false;
+	*ea = (uint32_t)a;
+	return true;
+}
+
+/* Emits a load of entry c->vn's address (just popped) into its home. */
+static int emit_load(cc_t *c, uint8_t op, uint32_t off)
 {
 	vent_t *e = &c->vs[c->vn];
-	if (c->last_pc < 0 || c->oom || e->kind != K_SLOT || c->last_op != 0x6a || !c->last_imm) return false;
-	uint32_t pc = (uint32_t)c->last_pc;
-	if (c->code[pc + 1].r.a != cc_home(c, c->vn)) return false;
-	cc_emit(c, 1, wop_unreachable); /* the offset cell */
-	if (c->oom) return true;
-	cell_t *p = &c->code[pc];
-	p[0].fn = LOAD_AI[op - 0x28];
-	p[2].w.lo = (int32_t)off;
-	cc_produced(c, pc, op, false);
-	return true;
+	uint16_t dst = cc_home(c, c->vn);
+	uint32_t ea;
+	if (e->kind == K_ADDK) {
+		cell_t *p = emit_value(c, 3, LOAD_AI[op - 0x28], op, false);
+		p[1].r.a = dst;
+		p[1].r.b = e->local;
+		p[1].r.k = (uint32_t)e->k;
+		p[2].w.lo = (int32_t)off;
+		return 0;
+	}
+	if (const_addr(e, off, &ea)) {
+		cell_t *p = emit_value(c, 2, LOAD_K[op - 0x28], op, false);
+		p[1].r.a = dst;
+		p[1].r.k = ea;
+		return 0;
+	}
+	uint16_t a;
+	c->vn++;
+	CC_TRY(cc_slot(c, c->vn - 1, &a));
+	c->vn--;
+	cell_t *p = emit_value(c, 2, MEMOPS[op - 0x28].fn, op, false);
+	p[1].r.a = dst;
+	p[1].r.b = a;
+	p[1].r.k = off;
+	return 0;
+}
+
+/* Emits a store of entry c->vn + 1 to the address in entry c->vn (both just popped). The
+ * address folds a deferred add of a constant or a constant; the value may be an immediate. */
+static int emit_store(cc_t *c, uint8_t op, uint32_t off)
+{
+	vent_t *ea = &c->vs[c->vn], *ev = &c->vs[c->vn + 1];
+	const op_fn *forms = STORE_FORMS[MEMOPS[op - 0x28].log2];
+	bool imm = ev->kind == K_CONST && (MEMOPS[op - 0x28].log2 < 3 || fits_imm(SVM_WASM_I64, ev->k));
+	uint16_t v = 0, a = 0;
+	uint32_t k;
+	if (!imm) {
+		c->vn += 2;
+		CC_TRY(cc_slot(c, c->vn - 1, &v));
+		c->vn -= 2;
+	}
+	if (ea->kind == K_ADDK) {
+		cell_t *p = cc_emit(c, 3, forms[2 + imm]);
+		p[1].r.a = ea->local;
+		p[1].r.b = v;
+		p[1].r.k = (uint32_t)ea->k;
+		p[2].w.lo = (int32_t)off;
+		p[2].w.hi = (int32_t)ev->k;
+		return 0;
+	}
+	if (const_addr(ea, off, &k)) {
+		cell_t *p = cc_emit(c, 2 + imm, forms[4 + imm]);
+		p[1].r.b = v;
+		p[1].r.k = k;
+		if (imm) p[2].w.lo = (int32_t)ev->k;
+		return 0;
+	}
+	c->vn++;
+	CC_TRY(cc_slot(c, c->vn - 1, &a));
+	c->vn--;
+	cell_t *p = cc_emit(c, 2 + imm, forms[imm]);
+	p[1].r.a = a;
+	p[1].r.b = v;
+	p[1].r.k = off;
+	if (imm) p[2].w.lo = (int32_t)ev->k;
+	return 0;
 }
 
 static int need_memory(cc_t *c)
@@ -519,32 +595,12 @@ static int op_mem(cc_t *c, uint8_t op)
 	if (align > MEMOPS[op - 0x28].log2) return cc_invalid(c, "alignment must not be larger than natural");
 	if (op <= 0x35) {
 		CC_TRY(cc_pop(c, SVM_WASM_I32, NULL));
-		if (cc_live(c) && fuse_add_load(c, op, off)) return cc_push(c, t);
-		if (cc_live(c)) {
-			uint16_t a;
-			c->vn++;
-			CC_TRY(cc_slot(c, c->vn - 1, &a));
-			c->vn--;
-			cell_t *p = emit_value(c, 2, MEMOPS[op - 0x28].fn, op, false);
-			p[1].r.a = cc_home(c, c->vn);
-			p[1].r.b = a;
-			p[1].r.k = off;
-		}
+		if (cc_live(c)) CC_TRY(emit_load(c, op, off));
 		return cc_push(c, t);
 	}
 	CC_TRY(cc_pop(c, t, NULL));
 	CC_TRY(cc_pop(c, SVM_WASM_I32, NULL));
-	if (cc_live(c)) {
-		uint16_t a, v;
-		c->vn += 2;
-		CC_TRY(cc_slot(c, c->vn - 2, &a));
-		CC_TRY(cc_slot(c, c->vn - 1, &v));
-		c->vn -= 2;
-		cell_t *p = cc_emit(c, 2, MEMOPS[op - 0x28].fn);
-		p[1].r.a = a;
-		p[1].r.b = v;
-		p[1].r.k = off;
-	}
+	if (cc_live(c)) CC_TRY(emit_store(c, op, off));
 	return 0;
 }
 
@@ -612,10 +668,39 @@ static void numsig(uint8_t op, uint8_t *in1, uint8_t *in2, uint8_t *out)
 	*out = r;
 }
 
-static bool fits_imm(uint8_t type, uint64_t k)
+
+/* i32.add or i32.sub of a constant: pushes a deferred K_ADDK entry instead of emitting the
+ * add (loads and stores fold it into their address). The base must stay valid while the
+ * entry lives: a local (cc_materialize_local covers writes to it) or the slot the entry
+ * itself occupies (entry i's home). Sets *pushed when it did. */
+static int add_const(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, uint32_t i, bool *pushed)
 {
-	if (type == SVM_WASM_I32) return true;
-	return (int64_t)k == (int64_t)(int32_t)k;
+	const vent_t *x;
+	uint32_t k;
+	if (eb->kind == K_CONST) {
+		x = ea;
+		k = op == 0x6b ? 0u - (uint32_t)eb->k : (uint32_t)eb->k;
+	} else if (op == 0x6a && ea->kind == K_CONST) {
+		x = eb;
+		k = (uint32_t)ea->k;
+	} else {
+		return 0;
+	}
+	vent_t e = {SVM_WASM_I32, K_ADDK, 0, 0};
+	if (x->kind == K_LOCAL) {
+		e.local = x->local;
+	} else if (x->kind == K_SLOT && x == ea) {
+		e.local = cc_home(c, i);
+	} else if (x->kind == K_ADDK && (x->local < c->nl || x == ea)) {
+		e.local = x->local;
+		k += (uint32_t)x->k;
+	} else {
+		return 0;
+	}
+	e.k = k;
+	if (k == 0) e.kind = e.local < c->nl ? K_LOCAL : K_SLOT;
+	*pushed = true;
+	return cc_push_ent(c, e);
 }
 
 static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
@@ -632,6 +717,11 @@ static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 	}
 	uint32_t i = c->vn;
 	uint16_t sa, sb;
+	if (op == 0x6a || op == 0x6b) {
+		bool pushed = false;
+		CC_TRY(add_const(c, op, &ea, &eb, i, &pushed));
+		if (pushed) return 0;
+	}
 	if (b && eb.kind == K_CONST && wasm_numop_imm[op] && fits_imm(b, eb.k)) {
 		c->vn += 1;
 		CC_TRY(cc_slot(c, i, &sa));

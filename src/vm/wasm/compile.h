@@ -14,14 +14,17 @@
 #include "vm/wasm/ops.h"
 #include "vm/wasm/reader.h"
 
-enum { K_SLOT, K_LOCAL, K_CONST };
+/* Where a stack entry's value is: in its home slot, in a local, a constant, or (K_ADDK) an
+ * i32 add of a constant to a base slot (a local or the entry's own home) not yet computed,
+ * so that loads and stores can fold it into their address. */
+enum { K_SLOT, K_LOCAL, K_CONST, K_ADDK };
 #define T_UNKNOWN 0 /* the bottom type of unreachable code */
 
 typedef struct {
 	uint8_t type;
 	uint8_t kind;
-	uint16_t local; /* K_LOCAL: its slot */
-	uint64_t k;     /* K_CONST: the bits */
+	uint16_t local; /* K_LOCAL: its slot; K_ADDK: the base slot */
+	uint64_t k;     /* K_CONST: the bits; K_ADDK: the addend (u32) */
 } vent_t;
 
 typedef struct {
@@ -107,6 +110,8 @@ int cc_slot(cc_t *c, uint32_t i, uint16_t *out);
 int cc_materialize(cc_t *c, uint32_t i);
 int cc_materialize_all(cc_t *c);
 int cc_materialize_local(cc_t *c, uint16_t local);
+int cc_materialize_local_keep_last(cc_t *c, uint16_t local);
+int cc_write_ent(cc_t *c, uint16_t dst, uint32_t i);
 int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base);
 int cc_write_const(cc_t *c, uint16_t dst, uint8_t type, uint64_t k);
 int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide);

@@ -87,13 +87,33 @@ static void copy(cc_t *c, uint16_t dst, uint16_t src)
 	p[1].s.b = src;
 }
 
+/* Writes entry e's value to slot dst (e is not K_SLOT; its home is home). */
+static void write_ent(cc_t *c, uint16_t dst, const vent_t *e)
+{
+	if (e->kind == K_CONST) {
+		cc_write_const(c, dst, e->type, e->k);
+	} else if (e->kind == K_LOCAL) {
+		copy(c, dst, e->local);
+	} else if (e->kind == K_ADDK) {
+		cell_t *p = cc_emit(c, 2, wasm_numop_imm[0x6a]);
+		p[1].r.a = dst;
+		p[1].r.b = e->local;
+		p[1].r.k = (uint32_t)e->k;
+	}
+}
+
+int cc_write_ent(cc_t *c, uint16_t dst, uint32_t i)
+{
+	if (c->vs[i].kind == K_SLOT) copy(c, dst, cc_home(c, i));
+	else write_ent(c, dst, &c->vs[i]);
+	return 0;
+}
+
 /* Moves entry i into its home slot. */
 int cc_materialize(cc_t *c, uint32_t i)
 {
 	vent_t *e = &c->vs[i];
-	uint16_t home = cc_home(c, i);
-	if (e->kind == K_CONST) cc_write_const(c, home, e->type, e->k);
-	else if (e->kind == K_LOCAL) copy(c, home, e->local);
+	write_ent(c, cc_home(c, i), e);
 	e->kind = K_SLOT;
 	return 0;
 }
@@ -106,7 +126,7 @@ int cc_slot(cc_t *c, uint32_t i, uint16_t *out)
 		*out = e->local;
 		return 0;
 	}
-	if (e->kind == K_CONST) CC_TRY(cc_materialize(c, i));
+	if (e->kind != K_SLOT) CC_TRY(cc_materialize(c, i));
 	*out = cc_home(c, i);
 	return 0;
 }
@@ -122,7 +142,34 @@ int cc_materialize_all(cc_t *c)
 int cc_materialize_local(cc_t *c, uint16_t local)
 {
 	for (uint32_t i = 0; i < c->vn; i++)
-		if (c->vs[i].kind == K_LOCAL && c->vs[i].local == local) CC_TRY(cc_materialize(c, i));
+		if ((c->vs[i].kind == K_LOCAL || c->vs[i].kind == K_ADDK) && c->vs[i].local == local)
+			CC_TRY(cc_materialize(c, i));
+	return 0;
+}
+
+/* cc_materialize_local when the last instruction (c->last_pc) wrote the top of the stack and
+ * is to be retargeted to write `local`: the copies go before it (it is moved after them), so
+ * they still read the old value. Safe: the copies write only homes of entries below the top,
+ * which the moved instruction neither reads nor writes, and no label lies between them (binding
+ * one resets last_pc). */
+int cc_materialize_local_keep_last(cc_t *c, uint16_t local)
+{
+	bool need = false;
+	for (uint32_t i = 0; i < c->vn && !need; i++)
+		need = (c->vs[i].kind == K_LOCAL || c->vs[i].kind == K_ADDK) && c->vs[i].local == local;
+	if (!need) return 0;
+	uint32_t at = (uint32_t)c->last_pc, n = c->pc - at;
+	uint8_t op = c->last_op;
+	bool imm = c->last_imm;
+	cell_t save[4];
+	if (n > 4) return cc_materialize_local(c, local); /* resets last_pc: no fusion */
+	memcpy(save, &c->code[at], n * sizeof(cell_t));
+	c->pc = at;
+	CC_TRY(cc_materialize_local(c, local));
+	cell_t *p = cc_emit(c, n, save[0].fn);
+	if (c->oom) return 0;
+	memcpy(p, save, n * sizeof(cell_t));
+	cc_produced(c, (uint32_t)(p - c->code), op, imm);
 	return 0;
 }
 
@@ -131,14 +178,7 @@ int cc_materialize_local(cc_t *c, uint16_t local)
  * range (the caller ensures it). */
 int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base)
 {
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = c->vn - n + k;
-		vent_t *e = &c->vs[i];
-		uint16_t dst = (uint16_t)(dst_base + k);
-		if (e->kind == K_CONST) cc_write_const(c, dst, e->type, e->k);
-		else if (e->kind == K_LOCAL) copy(c, dst, e->local);
-		else copy(c, dst, cc_home(c, i));
-	}
+	for (uint32_t k = 0; k < n; k++) CC_TRY(cc_write_ent(c, (uint16_t)(dst_base + k), c->vn - n + k));
 	return 0;
 }
 
@@ -224,7 +264,8 @@ int cc_emit_return(cc_t *c)
 	uint32_t n = c->ft->result_count;
 	for (uint32_t k = 0; k < n; k++) {
 		vent_t *e = &c->vs[c->vn - n + k];
-		if (e->kind == K_LOCAL && e->local < n) CC_TRY(cc_materialize(c, c->vn - n + k));
+		if ((e->kind == K_LOCAL || e->kind == K_ADDK) && e->local < n)
+			CC_TRY(cc_materialize(c, c->vn - n + k));
 	}
 	if (n == 1) {
 		uint16_t s;

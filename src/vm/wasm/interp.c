@@ -8,8 +8,8 @@
  *   ret []  ret1 [r.a src]   gas [u64 cost]                     call [r.a base, r.k func]
  *   call_indirect [r.a base, r.b idx, r.k type][w.lo table]      copy [s.a dst, s.b src]
  *   const32 [r.a dst, r.k v] const64 [r.a dst][u64 v]           select [s.a dst, s.b c, s.c x, s.d y]
- *   global_get/set [r.a slot, r.k global]   loads [r.a dst, r.b addr, r.k off]
- *   stores [r.a addr, r.b val, r.k off]     bulk ops [s.a, s.b, s.c][w.lo, w.hi]
+ *   global_get/set [r.a slot, r.k global]   loads and stores: see LOAD and STORE below
+ *   bulk ops [s.a, s.b, s.c][w.lo, w.hi]
  * Branch offsets are in cells, relative to the branching instruction's first cell.
  *
  * Floating point: arithmetic results that are NaN are replaced by the canonical NaN
@@ -304,16 +304,16 @@ H(ref_func)
 
 /* ----------------------------------------------------------------- memory */
 
-#define EA(n)                                                           \
-	uint64_t ea = (uint64_t)(uint32_t)RB + ip[1].r.k;               \
-	if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob)
-
-/* Each load also has an _ai form fusing a preceding i32.add of an immediate into the
- * address: [fn][r.a dst, r.b base, r.k imm][w.lo offset], ea = u32(base + imm) + offset. */
+/* Loads come in three address forms:
+ *   name     [r.a dst, r.b addr, r.k off]             ea = u32(addr) + off
+ *   name_ai  [r.a dst, r.b base, r.k imm][w.lo off]   ea = u32(base + imm) + off (a fused
+ *            i32.add of a constant; the add wraps at 2^32, the offset does not)
+ *   name_k   [r.a dst, r.k ea]                        a constant address (+ offset) < 2^32 */
 #define LOAD(name, n, expr)                                                          \
 	H(name)                                                                      \
 	{                                                                            \
-		EA(n);                                                               \
+		uint64_t ea = (uint64_t)(uint32_t)RB + ip[1].r.k;                    \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
 		RA = (expr);                                                         \
 		NEXT(2);                                                             \
 	}                                                                            \
@@ -323,6 +323,13 @@ H(ref_func)
 		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
 		RA = (expr);                                                         \
 		NEXT(3);                                                             \
+	}                                                                            \
+	H(name##_k)                                                                  \
+	{                                                                            \
+		uint64_t ea = ip[1].r.k;                                             \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
+		RA = (expr);                                                         \
+		NEXT(2);                                                             \
 	}
 LOAD(ld32, 4, *(const u32u *)(mem + ea))
 LOAD(ld64, 8, *(const u64u *)(mem + ea))
@@ -334,15 +341,60 @@ LOAD(ld8s64, 1, (uint64_t)(int64_t)(int8_t)mem[ea])
 LOAD(ld16s64, 2, (uint64_t)(int64_t)(int16_t)*(const u16u *)(mem + ea))
 LOAD(ld32s64, 4, (uint64_t)(int64_t)(int32_t)*(const u32u *)(mem + ea))
 
-/* Stores address with r.a and take the value from r.b. */
-#define STORE(name, n, stmt)                                               \
-	H(name)                                                            \
-	{                                                                  \
-		uint64_t ea = (uint64_t)(uint32_t)RA + ip[1].r.k;          \
-		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);            \
-		uint64_t v = RB;                                           \
-		stmt;                                                      \
-		NEXT(2);                                                   \
+/* Stores: the same three address forms, each with the value in a slot or as an immediate
+ * (sign-extended from 32 bits; only st64 sees the extension):
+ *   name      [r.a addr, r.b val, r.k off]            name_i    [r.a addr, r.k off][w.lo val]
+ *   name_ai   [r.a base, r.b val, r.k imm][w.lo off]  name_ai_i [r.a base, r.k imm][w.lo off, w.hi val]
+ *   name_k    [r.b val, r.k ea]                       name_k_i  [r.k ea][w.lo val] */
+#define IMM64(v) ((uint64_t)(int64_t)(v))
+#define STORE(name, n, stmt)                                                          \
+	H(name)                                                                       \
+	{                                                                             \
+		uint64_t ea = (uint64_t)(uint32_t)RA + ip[1].r.k;                     \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = RB;                                                      \
+		stmt;                                                                 \
+		NEXT(2);                                                              \
+	}                                                                             \
+	H(name##_i)                                                                   \
+	{                                                                             \
+		uint64_t ea = (uint64_t)(uint32_t)RA + ip[1].r.k;                     \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = IMM64(ip[2].w.lo);                                       \
+		stmt;                                                                 \
+		NEXT(3);                                                              \
+	}                                                                             \
+	H(name##_ai)                                                                  \
+	{                                                                             \
+		uint64_t ea = (uint64_t)(uint32_t)((uint32_t)RA + ip[1].r.k) + (uint32_t)ip[2].w.lo; \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = RB;                                                      \
+		stmt;                                                                 \
+		NEXT(3);                                                              \
+	}                                                                             \
+	H(name##_ai_i)                                                                \
+	{                                                                             \
+		uint64_t ea = (uint64_t)(uint32_t)((uint32_t)RA + ip[1].r.k) + (uint32_t)ip[2].w.lo; \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = IMM64(ip[2].w.hi);                                       \
+		stmt;                                                                 \
+		NEXT(3);                                                              \
+	}                                                                             \
+	H(name##_k)                                                                   \
+	{                                                                             \
+		uint64_t ea = ip[1].r.k;                                              \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = RB;                                                      \
+		stmt;                                                                 \
+		NEXT(2);                                                              \
+	}                                                                             \
+	H(name##_k_i)                                                                 \
+	{                                                                             \
+		uint64_t ea = ip[1].r.k;                                              \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                       \
+		uint64_t v = IMM64(ip[2].w.lo);                                       \
+		stmt;                                                                 \
+		NEXT(3);                                                              \
 	}
 STORE(st8, 1, mem[ea] = (uint8_t)v)
 STORE(st16, 2, *(u16u *)(mem + ea) = (uint16_t)v)

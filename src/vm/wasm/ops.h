@@ -13,12 +13,15 @@
 #define WASM_OPS(X)                                                                              \
 	X(exit) X(unreachable) X(br) X(br_nz) X(br_z) X(br_table) X(ret) X(ret1) X(gas) X(call)   \
 	X(call_indirect) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)      \
-	X(ld32) X(ld64) X(ld8s32) X(ld8u) X(ld16s32) X(ld16u) X(ld8s64) X(ld16s64) X(ld32s64)     \
-	X(ld32_ai) X(ld64_ai) X(ld8s32_ai) X(ld8u_ai) X(ld16s32_ai) X(ld16u_ai) X(ld8s64_ai)        \
-	X(ld16s64_ai) X(ld32s64_ai)                                                              \
-	X(st8) X(st16) X(st32) X(st64) X(memory_size) X(memory_grow) X(memory_fill)              \
+	LOAD_OPS(X, ld32) LOAD_OPS(X, ld64) LOAD_OPS(X, ld8s32) LOAD_OPS(X, ld8u)                   \
+	LOAD_OPS(X, ld16s32) LOAD_OPS(X, ld16u) LOAD_OPS(X, ld8s64) LOAD_OPS(X, ld16s64)           \
+	LOAD_OPS(X, ld32s64) STORE_OPS(X, st8) STORE_OPS(X, st16) STORE_OPS(X, st32)               \
+	STORE_OPS(X, st64) X(memory_size) X(memory_grow) X(memory_fill)                           \
 	X(memory_copy) X(memory_init) X(data_drop) X(table_get) X(table_set) X(table_size)        \
 	X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop) X(ref_func)
+/* Each load and store in its address and value forms (see interp.c). */
+#define LOAD_OPS(X, n) X(n) X(n##_ai) X(n##_k)
+#define STORE_OPS(X, n) X(n) X(n##_i) X(n##_ai) X(n##_ai_i) X(n##_k) X(n##_k_i)
 
 #define X(n) int wop_##n(OP_PARAMS);
 WASM_OPS(X)
