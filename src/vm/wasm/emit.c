@@ -190,12 +190,28 @@ void cc_patch(cc_t *c, uint32_t pc, uint32_t cell, uint8_t wide, uint32_t target
 	else c->code[cell].r.k = (uint32_t)rel;
 }
 
+/* The branch that also charges its target's gas block (for branches to a loop that starts
+ * with `gas`), or fn itself when there is none (br_table). */
+static op_fn gas_form(op_fn fn)
+{
+	if (fn == wop_br) return wop_br_g;
+	if (fn == wop_br_nz) return wop_br_nz_g;
+	if (fn == wop_br_z) return wop_br_z_g;
+	for (int op = 0x46; op <= 0x4f; op++) {
+		if (fn == wasm_brcmp[op]) return wasm_brcmp_gas[op];
+		if (fn == wasm_brcmp_imm[op]) return wasm_brcmp_imm_gas[op];
+	}
+	return fn;
+}
+
 /* Records that the offset at `cell` (of the instruction at pc) targets label l. Branches to a
  * loop go backward and are patched at once. */
 int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide)
 {
 	if (l->op == 0x03) {
 		cc_patch(c, pc, cell, wide, l->loop_pc);
+		if (!c->oom && c->metering && c->code[l->loop_pc].fn == wop_gas)
+			c->code[pc].fn = gas_form(c->code[pc].fn);
 		return 0;
 	}
 	if (c->nfx == c->fxcap) {

@@ -61,6 +61,13 @@ __attribute__((noinline, cold)) static int trap(struct exec *x, int64_t gas, con
 TRAP_EXIT(oob, TRAP_OOB)
 TRAP_EXIT(div0, TRAP_DIV0)
 TRAP_EXIT(overflow, TRAP_OVERFLOW)
+__attribute__((noinline, cold)) static int trap_gas(OP_PARAMS)
+{
+	x->gas = 0;
+	x->trap = TRAP_GAS;
+	x->code = SVM_EGAS;
+	return SVM_EGAS;
+}
 #define TRAP_TAIL(name) __attribute__((musttail)) return trap_##name(ip, fp, mem, memsz, gas, x)
 
 __attribute__((noinline, cold)) static int out_of_gas(struct exec *x)
@@ -128,7 +135,7 @@ H(unreachable) { TRAP(TRAP_UNREACHABLE); }
 H(gas)
 {
 	gas -= ip[1].i64;
-	if (UNLIKELY(gas < 0)) return out_of_gas(x);
+	if (UNLIKELY(gas < 0)) TRAP_TAIL(gas);
 	NEXT(2);
 }
 
@@ -136,6 +143,31 @@ H(br)
 {
 	ip += ip[1].w.lo;
 	DISPATCH();
+}
+
+/* Branches to a loop whose first instruction is `gas` (its back edges) have _g forms that
+ * charge that block's cost themselves and land after it: one dispatch fewer per iteration.
+ * The cost is read from the target's gas cell, so it is the same figure either way. */
+#define TAKE_LOOP(rel)                                                  \
+	do {                                                            \
+		ip += (rel);                                            \
+		gas -= ip[1].i64;                                       \
+		if (UNLIKELY(gas < 0)) TRAP_TAIL(gas);                  \
+		NEXT(2);                                                \
+	} while (0)
+
+H(br_g) { TAKE_LOOP(ip[1].w.lo); }
+
+H(br_nz_g)
+{
+	if ((uint32_t)RA) TAKE_LOOP((int32_t)ip[1].r.k);
+	NEXT(2);
+}
+
+H(br_z_g)
+{
+	if (!(uint32_t)RA) TAKE_LOOP((int32_t)ip[1].r.k);
+	NEXT(2);
 }
 
 H(br_nz)
@@ -584,6 +616,18 @@ H(elem_drop)
 			DISPATCH();                                      \
 		}                                                        \
 		NEXT(3);                                                 \
+	}                                                                \
+	static H(bcg_##op)                                               \
+	{                                                                \
+		uint64_t a = RA, b = RB;                                 \
+		if (cond) TAKE_LOOP((int32_t)ip[1].r.k);                 \
+		NEXT(2);                                                 \
+	}                                                                \
+	static H(bcig_##op)                                              \
+	{                                                                \
+		uint64_t a = RA, b = (uint64_t)(int64_t)(int32_t)ip[1].r.k; \
+		if (cond) TAKE_LOOP(ip[2].w.lo);                         \
+		NEXT(3);                                                 \
 	}
 #define CMP32(op, expr) BINOP2(op, expr) BRCMP(op, expr)
 
@@ -878,6 +922,16 @@ const op_fn wasm_brcmp[256] = {
 #undef E
 #define E(op) [0x##op] = wop_bci_##op
 const op_fn wasm_brcmp_imm[256] = {
+	E(46), E(47), E(48), E(49), E(4a), E(4b), E(4c), E(4d), E(4e), E(4f),
+};
+#undef E
+#define E(op) [0x##op] = wop_bcg_##op
+const op_fn wasm_brcmp_gas[256] = {
+	E(46), E(47), E(48), E(49), E(4a), E(4b), E(4c), E(4d), E(4e), E(4f),
+};
+#undef E
+#define E(op) [0x##op] = wop_bcig_##op
+const op_fn wasm_brcmp_imm_gas[256] = {
 	E(46), E(47), E(48), E(49), E(4a), E(4b), E(4c), E(4d), E(4e), E(4f),
 };
 #undef E

@@ -11,7 +11,7 @@
 
 /* Control, data movement and everything that is not a plain numeric operator. */
 #define WASM_OPS(X)                                                                              \
-	X(exit) X(unreachable) X(br) X(br_nz) X(br_z) X(br_table) X(ret) X(ret1) X(gas) X(call)   \
+	X(exit) X(unreachable) X(br) X(br_nz) X(br_z) X(br_g) X(br_nz_g) X(br_z_g) X(br_table) X(ret) X(ret1) X(gas) X(call)   \
 	X(call_indirect) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)      \
 	LOAD_OPS(X, ld32) LOAD_OPS(X, ld64) LOAD_OPS(X, ld8s32) LOAD_OPS(X, ld8u)                   \
 	LOAD_OPS(X, ld16s32) LOAD_OPS(X, ld16u) LOAD_OPS(X, ld8s64) LOAD_OPS(X, ld16s64)           \
@@ -38,6 +38,9 @@ extern const op_fn wasm_numop_imm[256];
  * [fn][a,b,rel] and the immediate form [fn][a,-,imm][rel]. */
 extern const op_fn wasm_brcmp[256];
 extern const op_fn wasm_brcmp_imm[256];
+/* The same, for back edges: taking the branch also charges the loop's first gas block. */
+extern const op_fn wasm_brcmp_gas[256];
+extern const op_fn wasm_brcmp_imm_gas[256];
 
 /* Trap messages (the spec's wording). */
 #define TRAP_UNREACHABLE "unreachable"
