@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/bench_exec.h"
 #include "supervm/chain.h"
@@ -228,6 +229,7 @@ static int bx_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t *
 
 typedef struct {
 	double *ms;       /* per block */
+	double *cpu_ms;   /* per block: CPU time of the whole process (every worker, spinning too) */
 	svm_exec_metrics_t m; /* summed */
 	svm_hash_t digest;
 	bool digest_set, differs;
@@ -249,12 +251,19 @@ static void digest(const svm_exec_result_t *r, svm_hash_t *out)
 	svm_buf_free(&b);
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, size_t rep,
 		     svm_arena_t *a, svm_exec_result_t *res)
 {
 	svm_exec_base_t base = {bx_get, bb};
 	svm_exec_tx_t *txs = x->prep; /* decoded and checked once when signatures are not timed */
-	uint64_t t0 = svm_clock_ns();
+	uint64_t t0 = svm_clock_ns(), c0 = cpu_ns();
 	int rc = 0;
 	if (x->o.sigs) {
 		txs = svm_arena_alloc(a, x->o.txs * sizeof(*txs));
@@ -263,6 +272,7 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	svm_exec_metrics_t m;
 	if (rc == 0) rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);
 	s->ms[rep] = (svm_clock_ns() - t0) / 1e6;
+	s->cpu_ms[rep] = (cpu_ns() - c0) / 1e6;
 	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
 	if (rc) return rc;
 	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
@@ -313,6 +323,34 @@ static int state_root(bx_t *x, const svm_exec_result_t *res, svm_hash_t *root)
 	return rc;
 }
 
+/* The machine's parallel capacity right now: how much more work `threads` spinning threads
+ * get done than one in the same time (2.0 on two idle cores; about 1.0 when other busy
+ * sessions take the rest — with autogroup scheduling a process's share does not grow with its
+ * threads). Measured between blocks, so the table says what speedup was possible at all. */
+#define BX_SPIN_ITERS 8000000
+
+static void spin_worker(void *arg, unsigned w)
+{
+	_Atomic uint64_t *sink = arg;
+	uint64_t x = 0;
+	for (uint64_t i = 0; i < BX_SPIN_ITERS; i++) {
+		x += i ^ (x >> 3);
+		__asm__ volatile("" : "+r"(x)); /* keep the loop: one step per iteration */
+	}
+	atomic_fetch_add(sink, x);
+}
+
+static double machine_parallelism(unsigned threads)
+{
+	_Atomic uint64_t sink = 0;
+	uint64_t t0 = svm_clock_ns();
+	svm_par_run(1, spin_worker, &sink);
+	uint64_t t1 = svm_clock_ns();
+	svm_par_run(threads, spin_worker, &sink);
+	uint64_t t2 = svm_clock_ns();
+	return (double)threads * (double)(t1 - t0) / (double)(t2 - t1);
+}
+
 typedef struct {
 	_Atomic uint64_t done;
 	const svm_keypair_t *kp;
@@ -338,18 +376,19 @@ static double verify_rate(const bx_t *x, unsigned threads)
 }
 
 static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_hash_t *root,
-		   double vrate)
+		   double vrate, const double *mpar)
 {
 	size_t n = x->o.blocks;
 	double p50_1 = pct(one->ms, n, 50), p50 = pct(k->ms, n, 50), p99 = pct(k->ms, n, 99);
+	double cpu = pct(k->cpu_ms, n, 50) / pct(one->cpu_ms, n, 50), par = pct(mpar, n, 50);
 	double tps = x->o.txs / (p50 / 1e3), speedup = p50_1 / p50;
 	char rhex[65], hot[17] = "-";
 	svm_hex_encode(rhex, root->b, SVM_HASH_SIZE);
 	if (k->hot_conflicts) svm_hex_encode(hot, k->hot.b, 8);
 	const char *mode = x->o.workload == W_MIXED ? "mixed" : x->o.strict ? "strict" : "dynamic";
-	printf("%-10s %-7s %8zu %6zu %3u %10.0f %8.2f %8.2f %8.2f %7.2fx %7.2f %8llu %4llu %8.1f %8.1f  %s:%llu\n",
+	printf("%-10s %-7s %8zu %6zu %3u %10.0f %8.2f %8.2f %8.2f %7.2fx %7.2f %6.2f %5.2f %8llu %4llu %8.1f %8.1f  %s:%llu\n",
 	       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, tps, p50_1, p50,
-	       p99, speedup, p99 / p50, (unsigned long long)(k->m.aborts / n),
+	       p99, speedup, p99 / p50, cpu, par, (unsigned long long)(k->m.aborts / n),
 	       (unsigned long long)k->m.fallbacks, k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n,
 	       hot, (unsigned long long)k->hot_conflicts);
 	if (x->o.sigs)
@@ -363,21 +402,22 @@ static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_ha
 		       "\"blocks\":%zu,\"sigs\":%s,\"tps\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
 		       "\"p50_ms_1\":%.3f,\"speedup\":%.3f,\"aborts\":%llu,\"fallbacks\":%llu,"
 		       "\"tx_p50_us\":%.2f,\"tx_p99_us\":%.2f,\"verify_rate\":%.0f,\"identical\":%s,"
-		       "\"state_root\":\"%s\"}\n",
+		       "\"cpu_ratio\":%.3f,\"machine_parallelism\":%.3f,\"state_root\":\"%s\"}\n",
 		       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, n,
 		       x->o.sigs ? "true" : "false", tps, p50, p99, p50_1, speedup,
 		       (unsigned long long)k->m.aborts, (unsigned long long)k->m.fallbacks,
 		       k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n, vrate,
 		       one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest) ? "false" : "true",
-		       rhex);
+		       cpu, par, rhex);
 	fflush(stdout);
 }
 
 static void header(void)
 {
-	printf("%-10s %-7s %8s %6s %3s %10s %8s %8s %8s %8s %7s %8s %4s %8s %8s  %s\n", "workload",
-	       "mode", "accounts", "txs", "K", "tx/s(K)", "p50 1t", "p50 Kt", "p99 Kt", "speedup",
-	       "p99/p50", "aborts", "fb", "tx p50us", "tx p99us", "hottest key:conflicts");
+	printf("%-10s %-7s %8s %6s %3s %10s %8s %8s %8s %8s %7s %6s %5s %8s %4s %8s %8s  %s\n",
+	       "workload", "mode", "accounts", "txs", "K", "tx/s(K)", "p50 1t", "p50 Kt", "p99 Kt",
+	       "speedup", "p99/p50", "cpu", "mach", "aborts", "fb", "tx p50us", "tx p99us",
+	       "hottest key:conflicts");
 }
 
 static void bx_free(bx_t *x)
@@ -400,7 +440,8 @@ static void bx_free(bx_t *x)
 	}
 }
 
-/* One row: 1 thread and K threads, interleaved block by block. */
+/* One row: 1 thread and K threads, interleaved block by block (which goes first alternates),
+ * with the machine's parallel capacity measured after each pair. */
 static int bench_row(const bx_opts_t *o)
 {
 	bx_t x = {.o = *o};
@@ -408,7 +449,10 @@ static int bench_row(const bx_opts_t *o)
 	bx_base_t bb = {0};
 	one.ms = calloc(o->blocks, sizeof(double));
 	k.ms = calloc(o->blocks, sizeof(double));
-	int rc = one.ms && k.ms ? make_txs(&x) : SVM_ENOMEM;
+	one.cpu_ms = calloc(o->blocks, sizeof(double));
+	k.cpu_ms = calloc(o->blocks, sizeof(double));
+	double *mpar = calloc(o->blocks, sizeof(double));
+	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && mpar ? make_txs(&x) : SVM_ENOMEM;
 	svm_error_t err = {0};
 	bb.state = x.state;
 	for (unsigned w = 0; rc == 0 && w < o->threads; w++) rc = svm_store_read_begin(x.store, &bb.txn[w], &err);
@@ -417,20 +461,27 @@ static int bench_row(const bx_opts_t *o)
 	svm_exec_result_t res;
 	svm_hash_t root = {0};
 	for (size_t b = 0; rc == 0 && b < o->blocks; b++) {
-		rc = run_block(&x, &bb, 1, &one, b, &a, &res);
+		/* alternate which runs first, so neither always gets the warmer caches and heap */
+		bool k_first = b % 2;
+		rc = run_block(&x, &bb, k_first ? o->threads : 1, k_first ? &k : &one, b, &a, &res);
 		svm_arena_reset(&a);
-		if (rc == 0) rc = run_block(&x, &bb, o->threads, &k, b, &a, &res);
+		if (rc == 0)
+			rc = run_block(&x, &bb, k_first ? 1 : o->threads, k_first ? &one : &k, b, &a, &res);
+		if (rc == 0) mpar[b] = machine_parallelism(o->threads);
 		if (rc == 0 && b + 1 < o->blocks) svm_arena_reset(&a);
 	}
 	for (unsigned w = 0; w < o->threads; w++) svm_store_abort(bb.txn[w]);
 	if (rc == 0) rc = state_root(&x, &res, &root);
 	double vrate = rc == 0 && o->sigs ? verify_rate(&x, o->threads) : 0;
-	if (rc == 0) report(&x, &one, &k, &root, vrate);
+	if (rc == 0) report(&x, &one, &k, &root, vrate, mpar);
 	else fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
 	bool differs = one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest);
 	svm_arena_reset(&a);
 	free(one.ms);
 	free(k.ms);
+	free(one.cpu_ms);
+	free(k.cpu_ms);
+	free(mpar);
 	bx_free(&x);
 	return rc ? 1 : differs ? 1 : 0;
 }
