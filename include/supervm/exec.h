@@ -106,6 +106,7 @@ typedef struct {
 	uint64_t waits;        /* reads that met an ESTIMATE and waited */
 	uint64_t validations;
 	uint64_t fallbacks;    /* 1 if (part of) the block ran sequentially after the bound */
+	bool chain;            /* the block looked like one dependency chain: the reference ran it */
 	int fallback_reason;   /* 0, or why the whole block went to the reference (internal) */
 	struct {
 		svm_id_t id;
@@ -116,7 +117,9 @@ typedef struct {
 	uint64_t exec_ns;
 } svm_exec_metrics_t;
 
-/* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference.
+/* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference, and
+ * so is a block whose first transactions form one dependency chain (metrics->chain; the
+ * environment variable SVM_EXEC_SHORTCUT=0 turns that choice off, for tests of the engines).
  * Same contract and results, byte for byte, as svm_exec_sequential for every thread count.
  * base->get is called with worker indexes below threads, concurrently. metrics may be NULL.
  * Thread-safe: it uses no global state; the arena is used from the calling thread's calls

@@ -31,6 +31,14 @@ typedef struct {
 	const bal_ref_t *ref; /* MV_DELTA */
 } mv_entry_t;
 
+/* Credits pending on a hot key in the DAG engine, one slot per worker, each on its own cache
+ * line: only worker w writes slot w (no read-modify-write shared between cores, however many
+ * transactions credit the key); a reader, ordered after every earlier crediter by the graph,
+ * sums the slots. Keys with few crediters use the record's own counter instead. */
+typedef struct {
+	_Alignas(64) _Atomic uint64_t sum;
+} pend_t;
+
 /* Everything the block knows about one object id. Fields are grouped by who may touch them:
  * base (loaded once under mu), MV entries (under mu), committed value (cur/pend: by the engine
  * rules in dag.c and block.c), pre-pass scratch (the DAG builder's thread only). */
@@ -43,6 +51,7 @@ typedef struct akey {
 	bool cur_set;
 	val_t cur;
 	_Atomic uint64_t pend;          /* DAG: credits not yet folded into cur */
+	_Atomic(pend_t *) pendw;        /* DAG: more of them, per worker, once the key is hot */
 	_Atomic(const bal_ref_t *) ref; /* DAG: set by the first credit */
 	/* multi-version memory of the running optimistic segment */
 	mv_entry_t *mv;
@@ -76,6 +85,7 @@ typedef struct {
 	size_t written_len, written_cap;
 	akey_t **dkeys; /* DAG: keys that received credits this segment (may repeat) */
 	size_t dkeys_len, dkeys_cap;
+	size_t key_inserts; /* key records this worker created (see keys.c) */
 	int error;
 } exec_worker_t;
 
@@ -114,6 +124,15 @@ struct exec_block {
 enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4 };
 void exec_fall_all(exec_block_t *b, int why);
 
+/* --------------------------------------------------------- buffers (cache.c) */
+
+/* A buffer of at least `bytes` (64-byte aligned, contents unspecified) kept for the calling
+ * thread's next block: one per kind, valid until the next exec_buf of the same kind on this
+ * thread. NULL when out of memory. */
+enum { EXEC_BUF_KTAB, EXEC_BUF_SLOT, EXEC_BUF_DTX, EXEC_BUF_SEEN, EXEC_BUF_QUEUE, EXEC_BUF_CHUNKS,
+       EXEC_BUF_COUNT };
+void *exec_buf(int which, size_t bytes);
+
 /* ----------------------------------------------------------- keys (keys.c) */
 
 int exec_keys_init(exec_block_t *b);
@@ -132,6 +151,13 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t 
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k);
 int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k);
 int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k);
+/* DAG credits on k: add worker's delta (*first: its counter was zero; SVM_EOVERFLOW past a
+ * u64), their total (false on a u64 overflow), clearing them once folded or overwritten, and
+ * giving a hot key per-worker counters (the graph builder, before the crediters it releases). */
+int exec_pend_add(exec_block_t *b, unsigned worker, akey_t *k, uint64_t delta, bool *first);
+int exec_pend_spread(exec_block_t *b, unsigned worker, akey_t *k);
+bool exec_pend_sum(const exec_block_t *b, akey_t *k, uint64_t *sum);
+void exec_pend_clear(const exec_block_t *b, akey_t *k);
 void *exec_scratch(exec_block_t *b, unsigned worker, size_t n);
 void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n);
 
@@ -161,6 +187,7 @@ typedef struct {
 
 typedef struct {
 	akey_t *k;
+	uint64_t h; /* the id's first 8 bytes (find without touching the key record) */
 	bool has_read, read_absent_delta;
 	val_t read;
 	read_t rd;
@@ -193,6 +220,9 @@ void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src
 void exec_txview_free(txview_t *v);
 /* Starts a transaction (clears the buffers). */
 void exec_txview_begin(txview_t *v, uint32_t tx, uint32_t inc, akey_t *dkey);
+/* Adds k to the transaction's objects before it runs (keys resolved in advance: no key-table
+ * lookup when the transaction touches them). SVM_ENOMEM / SVM_ELIMIT like a touch would. */
+int exec_txview_seed(txview_t *v, akey_t *k);
 /* Reads k from the view's source into *out, recording what was read. */
 int exec_txview_source(txview_t *v, akey_t *k, val_t *out, read_t *rd);
 /* Applies the transaction's writes to the committed values (SRC_COMMITTED, SRC_DAG). */
@@ -219,6 +249,16 @@ void exec_mv_estimate(akey_t *k, uint32_t tx);
 /* The committed value of k after every entry below limit (deltas folded), into k->cur. */
 int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit);
 
+/* ------------------------------------------------------------ shape (shape.c) */
+
+/* A native ledger transfer's token and recipient (false if the payload is not one, or pays
+ * the sender), and the balance it credits (the recipient's). */
+bool exec_transfer_parse(const svm_tx_t *tx, svm_id_t *token, svm_id_t *to);
+bool exec_transfer_credit(const svm_tx_t *tx, svm_id_t *out);
+/* Whether the block's first transactions form (nearly) one dependency chain — parallelism
+ * under 1.5 by their declared or implied accesses — so the reference is the faster engine. */
+bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n);
+
 /* --------------------------------------------------------- engines */
 
 /* Runs transactions [from, to) on the declared-access DAG. */
@@ -228,7 +268,8 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t to);
 int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at);
 /* Runs transactions [from, to) one after another on the committed values (worker 0). */
 int exec_seq_run(exec_block_t *b, size_t from, size_t to);
-/* Executes one transaction and fills its slot (shared by the engines). */
-int exec_run_one(exec_block_t *b, txview_t *v, size_t i);
+/* Executes one transaction and fills its slot (shared by the engines). implicit: the sender's
+ * account and fee balance ids if already computed, else NULL. */
+int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit[2]);
 
 #endif

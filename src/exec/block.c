@@ -13,11 +13,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
-int exec_run_one(exec_block_t *b, txview_t *v, size_t i)
+int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit[2])
 {
 	exec_slot_t *s = &b->slot[i];
 	uint64_t t0 = svm_clock_ns();
-	s->rc = svm_exec_tx_run_(b->env, &v->ev, &b->w[v->worker].scratch, &b->txs[i], &s->o);
+	s->rc = svm_exec_tx_run_(b->env, &v->ev, &b->w[v->worker].scratch, &b->txs[i], implicit,
+				 &s->o);
 	s->latency_ns += svm_clock_ns() - t0;
 	return 0;
 }
@@ -29,7 +30,7 @@ int exec_seq_run(exec_block_t *b, size_t from, size_t to)
 	int rc = 0;
 	for (size_t i = from; i < to && rc == 0 && !atomic_load(&b->fallback_all); i++) {
 		exec_txview_begin(&v, (uint32_t)i, 0, NULL);
-		exec_run_one(b, &v, i);
+		exec_run_one(b, &v, i, NULL);
 		if (v.error == 0) rc = exec_txview_apply(&v);
 	}
 	exec_txview_free(&v);
@@ -181,9 +182,35 @@ static int settle(exec_block_t *b, uint64_t burned, uint64_t tips)
 	return rc;
 }
 
-static int cmp_key(const void *a, const void *b)
+/* A written key with its id's first 8 bytes as a big-endian number, so that most comparisons
+ * of the sort do not touch the key record (order = memcmp order of the ids). */
+typedef struct {
+	uint64_t be;
+	akey_t *k;
+} skey_t;
+
+static int cmp_skey(const void *a, const void *b)
 {
-	return memcmp((*(akey_t *const *)a)->id.b, (*(akey_t *const *)b)->id.b, SVM_HASH_SIZE);
+	const skey_t *x = a, *y = b;
+	if (x->be != y->be) return x->be < y->be ? -1 : 1;
+	return memcmp(x->k->id.b, y->k->id.b, SVM_HASH_SIZE);
+}
+
+static int sort_written(exec_worker_t *wk)
+{
+	if (wk->written_len < 2) return 0;
+	skey_t *v = malloc(wk->written_len * sizeof(*v));
+	if (v == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < wk->written_len; i++) {
+		const uint8_t *id = wk->written[i]->id.b;
+		uint64_t be = 0;
+		for (int j = 0; j < 8; j++) be = be << 8 | id[j];
+		v[i] = (skey_t){be, wk->written[i]};
+	}
+	qsort(v, wk->written_len, sizeof(*v), cmp_skey);
+	for (size_t i = 0; i < wk->written_len; i++) wk->written[i] = v[i].k;
+	free(v);
+	return 0;
 }
 
 typedef struct {
@@ -199,7 +226,8 @@ typedef struct {
 static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 {
 	exec_worker_t *wk = &b->w[list];
-	if (wk->written_len > 1) qsort(wk->written, wk->written_len, sizeof(*wk->written), cmp_key);
+	int rc = sort_written(wk);
+	if (rc) return rc;
 	svm_state_write_t *out = exec_out_alloc(b, w, (wk->written_len + 1) * sizeof(*out));
 	if (out == NULL) return SVM_ENOMEM;
 	size_t k = 0;
@@ -207,7 +235,7 @@ static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 		akey_t *key = wk->written[i];
 		val_t base;
 		if (key->cur.bytes == NULL) {
-			int rc = exec_key_base(b, w, key, &base);
+			rc = exec_key_base(b, w, key, &base);
 			if (rc) return rc;
 			if (base.bytes == NULL) continue;
 		}
@@ -265,10 +293,32 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 
 /* ------------------------------------------------------------ metrics */
 
-static int cmp_u64(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (v is reordered): quickselect, iterative, median of three. */
+static uint64_t select_kth(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t a = v[lo], b = v[mid], c = v[hi];
+		uint64_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot) i++;
+			while (v[j] > pivot) j--;
+			if (i <= j) {
+				uint64_t t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0) break;
+				j--;
+			}
+		}
+		if (k <= j) hi = j;
+		else if (k >= i) lo = i;
+		else return v[k];
+	}
+	return v[k];
 }
 
 static void hot_insert(svm_exec_metrics_t *m, const akey_t *k, uint64_t c)
@@ -304,9 +354,8 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 		return;
 	}
 	for (size_t i = 0; i < b->n; i++) lat[i] = b->slot[i].latency_ns;
-	qsort(lat, b->n, sizeof(*lat), cmp_u64);
-	m->tx_p50_ns = lat[b->n / 2];
-	m->tx_p99_ns = lat[(b->n * 99) / 100 < b->n ? (b->n * 99) / 100 : b->n - 1];
+	m->tx_p50_ns = select_kth(lat, b->n, b->n / 2);
+	m->tx_p99_ns = select_kth(lat, b->n, (b->n * 99) / 100 < b->n ? (b->n * 99) / 100 : b->n - 1);
 	free(lat);
 }
 
@@ -316,8 +365,9 @@ static int block_init(exec_block_t *b, unsigned threads)
 {
 	b->threads = threads;
 	b->w = calloc(threads, sizeof(*b->w));
-	b->slot = calloc(b->n ? b->n : 1, sizeof(*b->slot));
+	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));
 	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM;
+	memset(b->slot, 0, b->n * sizeof(*b->slot));
 	for (unsigned i = 0; i < threads; i++) svm_arena_init(&b->w[i].scratch, WORKER_SCRATCH_MAX);
 	pthread_mutex_init(&b->out_mu, NULL);
 	atomic_init(&b->fallback_all, 0);
@@ -325,7 +375,8 @@ static int block_init(exec_block_t *b, unsigned threads)
 	atomic_init(&b->reexecutions, 0);
 	atomic_init(&b->validations, 0);
 	atomic_init(&b->waits, 0);
-	return exec_keys_init(b);
+	int rc = exec_keys_init(b);
+	return rc;
 }
 
 /* Frees the engine's memory. Key records live in the worker arenas (their default mutexes
@@ -345,7 +396,6 @@ static void block_free(exec_block_t *b)
 		free(b->w[i].dkeys);
 	}
 	free(b->w);
-	free(b->slot);
 	pthread_mutex_destroy(&b->out_mu);
 }
 
@@ -362,6 +412,13 @@ static int run_parallel(exec_block_t *b, svm_exec_result_t *out, size_t *bad_ind
 	return rc;
 }
 
+/* SVM_EXEC_SHORTCUT=0 keeps chain-like blocks on the parallel engines (tests). */
+static bool shortcut_enabled(void)
+{
+	const char *e = getenv("SVM_EXEC_SHORTCUT");
+	return e == NULL || strcmp(e, "0") != 0;
+}
+
 int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
 		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
@@ -372,9 +429,15 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 	if (threads == 0) threads = svm_cpu_count();
 	if (threads > SVM_POOL_THREADS_MAX) threads = SVM_POOL_THREADS_MAX;
 	int rc, fell = 0;
-	if (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN) {
+	bool chain = false;
+	if (threads > 1 && n >= SVM_EXEC_PAR_TXS_MIN && shortcut_enabled())
+		chain = exec_block_is_chain(env, txs, n);
+	if (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain) {
 		rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
-		if (metrics) metrics->seq_txs = metrics->txs = n;
+		if (metrics) {
+			metrics->seq_txs = metrics->txs = n;
+			metrics->chain = chain;
+		}
 	} else {
 		exec_block_t b = {.env = env, .txs = txs, .n = n, .mode = mode, .base = base,
 				  .out_arena = arena};

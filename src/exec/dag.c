@@ -5,11 +5,15 @@
  * credited, and credits commute with each other (not with reads or writes), so many transfers
  * to one account run in parallel and their deltas are folded when the segment ends.
  *
- * Phases, overlapped: all workers compute access lists (object ids hashed, keys looked up) in
- * chunks; worker 0 then builds the graph in block order and releases each transaction when its
- * predecessors are done, while the other workers already execute released ones. A finishing
- * transaction keeps one newly released successor for itself (its keys are warm) and queues
- * the rest. Each transaction executes exactly once. */
+ * Phases, overlapped: all workers compute access lists (object ids hashed once, keys looked up
+ * once and handed to the transaction's view) in chunks; worker 0 then builds the graph in block
+ * order, publishing how far it got, while the other workers already execute. Workers claim
+ * batches of consecutive transactions in block order (one shared counter bump per batch); a
+ * claimed transaction whose predecessors are done runs at once, one that still waits is left to
+ * its last predecessor, which runs it when it finishes (a transaction's `pending` count holds
+ * its unfinished predecessors plus the claim token, so exactly one party sees it reach zero).
+ * A finishing transaction keeps one released successor for itself (its keys are warm) and
+ * queues the rest. Each transaction executes exactly once. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,10 @@
 #include "exec/aoem.h"
 
 #define CHUNK 256
+#define CLAIM 16    /* transactions claimed per bump of the shared cursor */
+#define PUBLISH 32  /* the builder publishes its progress every PUBLISH transactions */
 #define FANIN_MAX 8 /* past this many readers/crediters to depend on, an access counts as a write */
+#define HOT_CREDITS 4 /* a key with this many concurrent crediters gets per-worker counters */
 
 enum { A_R = 1, A_D = 2, A_W = 4 };
 
@@ -31,15 +38,23 @@ typedef struct {
 	uint8_t cls;
 } access_t;
 
+/* A finished transaction's successor list is closed: the builder then adds no edge from it. */
+#define SUCC_CLOSED ((dnode_t *)&succ_closed_)
+static const dnode_t succ_closed_;
+
 typedef struct {
-	pthread_mutex_t mu;
-	bool done;
-	dnode_t *succ;
-	_Atomic uint32_t pending; /* unfinished predecessors + 1 until the builder is through */
+	_Atomic(dnode_t *) succ; /* pushed by the builder, closed (taken) by the finisher */
+	_Atomic uint32_t pending; /* unfinished predecessors + 1 (the claim token) */
 	access_t *acc;
 	uint32_t nacc;
 	akey_t *dkey;
+	svm_id_t implicit[2]; /* sender account, sender fee balance: hashed once */
 } dtx_t;
+
+/* A worker's count of finished transactions, alone on its cache line. */
+typedef struct {
+	_Alignas(64) _Atomic size_t n;
+} wcount_t;
 
 typedef struct {
 	exec_block_t *b;
@@ -48,11 +63,14 @@ typedef struct {
 	size_t chunks;
 	_Atomic size_t chunk_next;
 	atomic_bool *chunk_done;
-	atomic_bool built;
-	_Atomic size_t finished;
+	_Alignas(64) _Atomic size_t built; /* transactions whose incoming edges are all added */
+	_Alignas(64) _Atomic size_t claim; /* next transaction to claim */
+	_Alignas(64) _Atomic size_t queued; /* qtail - qhead, read without the lock */
 	pthread_mutex_t qmu;
 	uint32_t *queue;
 	size_t qhead, qtail;
+	wcount_t *finished; /* [threads] */
+	_Atomic unsigned fold_next; /* next part of the credited keys to fold */
 	uint32_t *seen; /* builder: seen[p] = j + 1 when p is already a predecessor of j */
 } dag_t;
 
@@ -78,19 +96,26 @@ static bool in_inputs(const svm_tx_t *tx, const svm_id_t *id)
 }
 
 /* The balance a native ledger transfer only credits (its recipient's), if the payload is one
- * and the declaration lets it be credit-only. */
-static bool credit_only(const svm_tx_t *tx, svm_id_t *out)
+ * and the declaration lets it be credit-only. A fee-token transfer touches only the implicit
+ * objects and the recipient's balance, so when exactly one declared write is not implicit it
+ * is taken as that balance without hashing: if it is not, the transfer fails on the
+ * undeclared credit (EACCESS) and never touches it, and a read of a credit-only key sends the
+ * block to the reference (txview.c) — a wrong guess cannot change a result. */
+static bool credit_only(const svm_block_env_t *env, const svm_tx_t *tx, const svm_id_t implicit[2],
+			svm_id_t *out)
 {
-	if (tx->vm != SVM_VM_NATIVE) return false;
-	svm_reader_t r = svm_reader(tx->payload, tx->payload_len);
-	uint64_t program, method, amount;
 	svm_id_t token, to;
-	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_LEDGER ||
-	    svm_varint_read(&r, &method) || method != SVM_LEDGER_TRANSFER ||
-	    svm_reader_copy(&r, token.b, SVM_HASH_SIZE) || svm_reader_copy(&r, to.b, SVM_HASH_SIZE) ||
-	    svm_varint_read(&r, &amount) || svm_reader_left(&r) || svm_hash_eq(&to, &tx->sender))
-		return false;
-	svm_balance_id(&token, &to, out);
+	if (!exec_transfer_parse(tx, &token, &to)) return false;
+	const svm_id_t *other = NULL;
+	unsigned others = 0;
+	for (uint32_t i = 0; svm_hash_eq(&token, &env->fee_token) && i < tx->writes_len; i++) {
+		if (svm_hash_eq(&tx->writes[i], &implicit[0]) || svm_hash_eq(&tx->writes[i], &implicit[1]))
+			continue;
+		other = &tx->writes[i];
+		others++;
+	}
+	if (others == 1) *out = *other;
+	else svm_balance_id(&token, &to, out);
 	return in_sorted(tx->writes, tx->writes_len, out) && !in_inputs(tx, out) &&
 	       !in_sorted(tx->reads, tx->reads_len, out);
 }
@@ -107,17 +132,20 @@ static int accesses(dag_t *d, unsigned worker, size_t j)
 {
 	const svm_exec_tx_t *et = &d->b->txs[d->from + j];
 	dtx_t *t = &d->t[j];
+	t->acc = NULL;
+	t->nacc = 0;
+	t->dkey = NULL;
 	if (et->precheck) return 0; /* excluded before reading anything */
 	const svm_tx_t *tx = &et->tx;
 	t->acc = exec_scratch(d->b, worker,
 			      (2 + tx->inputs_len + tx->reads_len + tx->writes_len) * sizeof(access_t));
 	if (t->acc == NULL) return SVM_ENOMEM;
-	svm_id_t id, credit;
-	bool has_credit = credit_only(tx, &credit);
-	svm_account_id(&tx->sender, &id);
-	int rc = add_access(d, worker, t, &id, A_W);
-	svm_balance_id(&d->b->env->fee_token, &tx->sender, &id);
-	if (rc == 0) rc = add_access(d, worker, t, &id, A_W);
+	svm_id_t credit;
+	svm_account_id(&tx->sender, &t->implicit[0]);
+	svm_balance_id(&d->b->env->fee_token, &tx->sender, &t->implicit[1]);
+	bool has_credit = credit_only(d->b->env, tx, t->implicit, &credit);
+	int rc = add_access(d, worker, t, &t->implicit[0], A_W);
+	if (rc == 0) rc = add_access(d, worker, t, &t->implicit[1], A_W);
 	for (uint32_t i = 0; rc == 0 && i < tx->inputs_len; i++)
 		rc = add_access(d, worker, t, &tx->inputs[i].id, A_W);
 	for (uint32_t i = 0; rc == 0 && i < tx->reads_len; i++)
@@ -151,37 +179,44 @@ static void push_ready(dag_t *d, uint32_t j)
 {
 	pthread_mutex_lock(&d->qmu);
 	d->queue[d->qtail++] = j; /* each transaction is released once: m slots suffice */
+	atomic_fetch_add_explicit(&d->queued, 1, memory_order_release);
 	pthread_mutex_unlock(&d->qmu);
 }
 
 static bool pop_ready(dag_t *d, uint32_t *j)
 {
+	if (atomic_load_explicit(&d->queued, memory_order_acquire) == 0) return false;
 	bool ok = false;
 	pthread_mutex_lock(&d->qmu);
 	if (d->qhead < d->qtail) {
 		*j = d->queue[d->qhead++];
+		atomic_fetch_sub_explicit(&d->queued, 1, memory_order_relaxed);
 		ok = true;
 	}
 	pthread_mutex_unlock(&d->qmu);
 	return ok;
 }
 
-/* Makes p a predecessor of j unless p already finished. */
+/* Makes p a predecessor of j unless p already finished. j's own claim token is still held
+ * (claimers wait for the builder to pass j), so its count cannot reach zero here. */
 static int add_edge(dag_t *d, unsigned worker, uint32_t p, uint32_t j)
 {
 	if (d->seen[p] == j + 1) return 0;
 	d->seen[p] = j + 1;
 	dnode_t *n = exec_scratch(d->b, worker, sizeof(*n));
 	if (n == NULL) return SVM_ENOMEM;
+	n->tx = j;
+	atomic_fetch_add_explicit(&d->t[j].pending, 1, memory_order_relaxed);
 	dtx_t *pt = &d->t[p];
-	pthread_mutex_lock(&pt->mu);
-	if (!pt->done) {
-		n->tx = j;
-		n->next = pt->succ;
-		pt->succ = n;
-		atomic_fetch_add(&d->t[j].pending, 1);
-	}
-	pthread_mutex_unlock(&pt->mu);
+	dnode_t *head = atomic_load_explicit(&pt->succ, memory_order_acquire);
+	do {
+		if (head == SUCC_CLOSED) { /* p finished: nothing to wait for */
+			atomic_fetch_sub_explicit(&d->t[j].pending, 1, memory_order_relaxed);
+			return 0;
+		}
+		n->next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&pt->succ, &head, n, memory_order_acq_rel,
+							memory_order_acquire));
 	return 0;
 }
 
@@ -228,6 +263,9 @@ static int key_edges(dag_t *d, unsigned worker, uint32_t j, akey_t *k, uint8_t c
 		return 0;
 	}
 	if (cls == A_R) return push_node(d, worker, &k->readers, &k->readers_len, j);
+	/* before j is published: every crediter that may share the key with another worker's
+	 * sees the per-worker counters (earlier ones used the record's counter; both are summed) */
+	if (k->deltas_len + 1 == HOT_CREDITS && (rc = exec_pend_spread(d->b, worker, k))) return rc;
 	return push_node(d, worker, &k->deltas, &k->deltas_len, j);
 }
 
@@ -258,7 +296,6 @@ static int build_one(dag_t *d, unsigned worker, uint32_t j)
 		int rc = key_edges(d, worker, j, k, cls);
 		if (rc) return rc;
 	}
-	if (atomic_fetch_sub(&t->pending, 1) == 1) push_ready(d, j);
 	return 0;
 }
 
@@ -272,8 +309,9 @@ static int build(dag_t *d, unsigned worker)
 		}
 		int rc = build_one(d, worker, (uint32_t)j);
 		if (rc) return rc;
+		if ((j + 1) % PUBLISH == 0) atomic_store_explicit(&d->built, j + 1, memory_order_release);
 	}
-	atomic_store(&d->built, true);
+	atomic_store_explicit(&d->built, d->m, memory_order_release);
 	return 0;
 }
 
@@ -284,95 +322,157 @@ static int64_t run_tx(dag_t *d, txview_t *v, uint32_t j)
 {
 	dtx_t *t = &d->t[j];
 	exec_txview_begin(v, (uint32_t)(d->from + j), 0, t->dkey);
-	int rc = exec_run_one(d->b, v, d->from + j);
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < t->nacc; i++) rc = exec_txview_seed(v, t->acc[i].k);
+	const svm_exec_tx_t *et = &d->b->txs[d->from + j];
+	if (rc == 0) rc = exec_run_one(d->b, v, d->from + j, et->precheck ? NULL : t->implicit);
 	if (rc == 0 && v->error == 0) rc = exec_txview_apply(v);
 	if (rc) exec_fall_all(d->b, FALL_INTERNAL);
-	pthread_mutex_lock(&t->mu);
-	t->done = true;
-	dnode_t *succ = t->succ;
-	t->succ = NULL;
-	pthread_mutex_unlock(&t->mu);
+	dnode_t *succ = atomic_exchange_explicit(&t->succ, SUCC_CLOSED, memory_order_acq_rel);
 	int64_t next = -1;
 	for (; succ; succ = succ->next) {
 		if (atomic_fetch_sub(&d->t[succ->tx].pending, 1) != 1) continue;
 		if (next < 0) next = succ->tx;
 		else push_ready(d, succ->tx);
 	}
-	atomic_fetch_add(&d->finished, 1);
 	return next;
 }
 
-static void dag_worker(void *arg, unsigned worker)
+/* Claims the next batch [*at, *end) of transactions once the builder is past it; false when
+ * every transaction has been claimed. */
+static bool claim_batch(dag_t *d, size_t *at, size_t *end)
 {
-	dag_t *d = arg;
+	if (atomic_load_explicit(&d->claim, memory_order_relaxed) >= d->m) return false;
+	size_t s = atomic_fetch_add_explicit(&d->claim, CLAIM, memory_order_relaxed);
+	if (s >= d->m) return false;
+	size_t e = s + CLAIM < d->m ? s + CLAIM : d->m;
+	for (unsigned spins = 0; atomic_load_explicit(&d->built, memory_order_acquire) < e;) {
+		if (atomic_load(&d->b->fallback_all)) return false;
+		if (++spins > 64) sched_yield();
+	}
+	*at = s;
+	*end = e;
+	return true;
+}
+
+static bool all_finished(const dag_t *d)
+{
+	size_t n = 0;
+	for (unsigned w = 0; w < d->b->threads; w++)
+		n += atomic_load_explicit(&d->finished[w].n, memory_order_acquire);
+	return n >= d->m;
+}
+
+/* Runs ready work until every transaction has finished: a released successor first, then the
+ * shared queue, then the next claimed transaction whose predecessors are done. */
+static void execute(dag_t *d, unsigned worker)
+{
 	exec_block_t *b = d->b;
-	int rc = do_chunks(d, worker);
-	if (rc == 0 && worker == 0) rc = build(d, worker);
-	if (rc) exec_fall_all(b, rc == SVM_ELIMIT ? FALL_KEYS : FALL_INTERNAL);
 	txview_t v;
 	exec_txview_init(&v, b, worker, SRC_DAG);
 	int64_t next = -1;
+	size_t at = 0, end = 0, mine = 0;
 	unsigned idle = 0;
-	while (atomic_load(&d->finished) < d->m && !atomic_load(&b->fallback_all)) {
+	while (!atomic_load_explicit(&b->fallback_all, memory_order_relaxed)) {
 		uint32_t j;
-		if (next >= 0) j = (uint32_t)next;
-		else if (!pop_ready(d, &j)) {
-			if (++idle > 64) sched_yield();
-			continue;
+		if (next >= 0) {
+			j = (uint32_t)next;
+		} else if (!pop_ready(d, &j)) {
+			if (at == end && !claim_batch(d, &at, &end)) {
+				if (all_finished(d)) break;
+				if (++idle > 64) sched_yield();
+				continue;
+			}
+			j = (uint32_t)at++;
+			/* the claim token: the last predecessor runs j if it is still waiting */
+			if (atomic_fetch_sub_explicit(&d->t[j].pending, 1, memory_order_acq_rel) != 1)
+				continue;
 		}
 		idle = 0;
 		next = run_tx(d, &v, j);
+		atomic_store_explicit(&d->finished[worker].n, ++mine, memory_order_release);
 	}
 	exec_txview_free(&v);
 }
 
-/* Folds the credits pending on the keys the segment touched into their committed values. */
-static int fold(exec_block_t *b, unsigned worker, akey_t *k)
+/* Folds the credits pending on k into its committed value. */
+static void fold(exec_block_t *b, unsigned worker, akey_t *k)
 {
-	uint64_t pend = atomic_load(&k->pend);
-	if (pend == 0) return 0;
+	uint64_t pend;
+	if (!exec_pend_sum(b, k, &pend)) {
+		exec_fall_all(b, FALL_DELTA);
+		return;
+	}
+	if (pend == 0) return;
 	val_t v;
 	int rc = exec_key_committed(b, worker, k, &v);
 	if (rc == 0) rc = exec_balance_add(b, worker, &v, pend, atomic_load(&k->ref), &v);
 	if (rc) {
-		exec_fall_all(b, FALL_DELTA);
-		return 0;
+		exec_fall_all(b, rc == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
+		return;
 	}
 	k->cur = v;
 	k->cur_set = true;
-	atomic_store(&k->pend, 0);
-	return 0;
+	exec_pend_clear(b, k);
+}
+
+/* Once every transaction has finished: the credited keys (each worker's dkeys list, a key
+ * possibly in several) are folded in parallel, split by key into as many parts as workers;
+ * a part is claimed whole, so one key is folded by one worker. */
+static void fold_parts(dag_t *d, unsigned worker)
+{
+	exec_block_t *b = d->b;
+	for (;;) {
+		unsigned part = atomic_fetch_add(&d->fold_next, 1);
+		if (part >= b->threads) return;
+		for (unsigned w = 0; w < b->threads; w++) {
+			exec_worker_t *wk = &b->w[w];
+			for (size_t i = 0; i < wk->dkeys_len; i++) {
+				uint64_t h;
+				memcpy(&h, wk->dkeys[i]->id.b, sizeof h);
+				if (h % b->threads == part) fold(b, worker, wk->dkeys[i]);
+			}
+		}
+	}
+}
+
+
+static void dag_worker(void *arg, unsigned worker)
+{
+	dag_t *d = arg;
+	int rc = do_chunks(d, worker);
+	if (rc == 0 && worker == 0) rc = build(d, worker);
+	if (rc) exec_fall_all(d->b, rc == SVM_ELIMIT ? FALL_KEYS : FALL_INTERNAL);
+	execute(d, worker);
+	if (!atomic_load(&d->b->fallback_all)) fold_parts(d, worker);
 }
 
 int exec_dag_run(exec_block_t *b, size_t from, size_t to)
 {
 	dag_t d = {.b = b, .from = from, .m = to - from};
 	d.chunks = (d.m + CHUNK - 1) / CHUNK;
-	d.t = calloc(d.m ? d.m : 1, sizeof(*d.t));
-	d.chunk_done = calloc(d.chunks ? d.chunks : 1, sizeof(*d.chunk_done));
-	d.queue = malloc((d.m ? d.m : 1) * sizeof(*d.queue));
-	d.seen = calloc(d.m ? d.m : 1, sizeof(*d.seen));
-	int rc = d.t && d.chunk_done && d.queue && d.seen ? 0 : SVM_ENOMEM;
-	for (size_t j = 0; rc == 0 && j < d.m; j++) {
-		pthread_mutex_init(&d.t[j].mu, NULL);
+	d.t = exec_buf(EXEC_BUF_DTX, d.m * sizeof(*d.t));
+	d.chunk_done = exec_buf(EXEC_BUF_CHUNKS, d.chunks * sizeof(*d.chunk_done));
+	d.queue = exec_buf(EXEC_BUF_QUEUE, d.m * sizeof(*d.queue));
+	d.seen = exec_buf(EXEC_BUF_SEEN, d.m * sizeof(*d.seen));
+	if (d.seen) memset(d.seen, 0, d.m * sizeof(*d.seen));
+	d.finished = aligned_alloc(64, b->threads * sizeof(*d.finished));
+	int rc = d.t && d.chunk_done && d.queue && d.seen && d.finished ? 0 : SVM_ENOMEM;
+	for (unsigned w = 0; d.finished && w < b->threads; w++) atomic_init(&d.finished[w].n, 0);
+	for (size_t j = 0; rc == 0 && j < d.m; j++) { /* the rest is set by accesses() */
+		atomic_init(&d.t[j].succ, NULL);
 		atomic_init(&d.t[j].pending, 1);
 	}
 	for (size_t c = 0; rc == 0 && c < d.chunks; c++) atomic_init(&d.chunk_done[c], false);
 	atomic_init(&d.chunk_next, 0);
-	atomic_init(&d.built, false);
-	atomic_init(&d.finished, 0);
+	atomic_init(&d.built, 0);
+	atomic_init(&d.claim, 0);
+	atomic_init(&d.queued, 0);
+	atomic_init(&d.fold_next, 0);
 	pthread_mutex_init(&d.qmu, NULL);
 	if (rc == 0) rc = svm_par_run(b->threads, dag_worker, &d);
-	for (unsigned w = 0; rc == 0 && w < b->threads; w++) {
-		exec_worker_t *wk = &b->w[w];
-		for (size_t i = 0; i < wk->dkeys_len && rc == 0; i++) rc = fold(b, 0, wk->dkeys[i]);
-		wk->dkeys_len = 0;
-	}
-	for (size_t j = 0; d.t && j < d.m; j++) pthread_mutex_destroy(&d.t[j].mu);
+	for (unsigned w = 0; w < b->threads; w++) b->w[w].dkeys_len = 0;
 	pthread_mutex_destroy(&d.qmu);
-	free(d.t);
-	free(d.chunk_done);
-	free(d.queue);
-	free(d.seen);
+	free(d.finished);
 	return rc;
 }

@@ -26,10 +26,12 @@ typedef struct {
 	uint64_t fee, tip;
 } exec_outcome_t;
 
-/* Runs t on v at the block env. Returns 0 (the outcome says what happened) or a block-level
- * error (SVM_ENOMEM / SVM_EIO) that aborts the whole block. */
+/* Runs t on v at the block env. implicit, if not NULL, holds the sender's account id and
+ * fee-token balance id already computed by the caller (else they are hashed here). Returns 0
+ * (the outcome says what happened) or a block-level error (SVM_ENOMEM / SVM_EIO) that aborts
+ * the whole block. */
 int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
-		     const svm_exec_tx_t *t, exec_outcome_t *out);
+		     const svm_exec_tx_t *t, const svm_id_t implicit[2], exec_outcome_t *out);
 
 /* Block end on v: the burned fees leave the fee token's supply, the tips go to the proposer. */
 int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,

@@ -11,6 +11,7 @@
 #define KEYS_MIN 4096
 #define KEYS_LOAD_NUM 7 /* the table is full at 7/10 */
 #define KEYS_LOAD_DEN 10
+#define KEYS_BATCH 64   /* inserts a worker counts before adding them to the shared fill count */
 
 void exec_fall_all(exec_block_t *b, int why)
 {
@@ -22,8 +23,9 @@ int exec_keys_init(exec_block_t *b)
 {
 	size_t cap = KEYS_MIN;
 	while (cap < KEYS_PER_TX * b->n) cap *= 2;
-	b->ktab = calloc(cap, sizeof(*b->ktab));
+	b->ktab = exec_buf(EXEC_BUF_KTAB, cap * sizeof(*b->ktab));
 	if (b->ktab == NULL) return SVM_ENOMEM;
+	memset(b->ktab, 0, cap * sizeof(*b->ktab)); /* NULL slots */
 	b->ktab_cap = cap;
 	atomic_init(&b->ktab_len, 0);
 	return 0;
@@ -31,8 +33,7 @@ int exec_keys_init(exec_block_t *b)
 
 void exec_keys_free(exec_block_t *b)
 {
-	free(b->ktab);
-	b->ktab = NULL;
+	b->ktab = NULL; /* the buffer stays with the thread for its next block */
 }
 
 void *exec_scratch(exec_block_t *b, unsigned worker, size_t n)
@@ -70,6 +71,7 @@ static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 	pthread_mutex_init(&k->mu, NULL);
 	atomic_init(&k->base_state, 0);
 	atomic_init(&k->pend, 0);
+	atomic_init(&k->pendw, NULL);
 	atomic_init(&k->ref, NULL);
 	atomic_init(&k->seg_mark, 0);
 	atomic_init(&k->written, false);
@@ -77,6 +79,16 @@ static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 	k->pp_tx = -1;
 	k->last_w = -1;
 	return k;
+}
+
+/* The table's fill count is shared by every worker: each adds its inserts in batches, so an
+ * insert is not a read-modify-write on a cache line the other cores write too. The count may
+ * lag by (KEYS_BATCH - 1) per worker; the capacity leaves far more room than that. */
+static void count_insert(exec_block_t *b, unsigned worker)
+{
+	exec_worker_t *w = &b->w[worker];
+	if (++w->key_inserts % KEYS_BATCH == 0)
+		atomic_fetch_add_explicit(&b->ktab_len, KEYS_BATCH, memory_order_relaxed);
 }
 
 akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
@@ -95,7 +107,7 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 			if (atomic_compare_exchange_strong_explicit(&b->ktab[i], &k, fresh,
 								    memory_order_acq_rel,
 								    memory_order_acquire)) {
-				atomic_fetch_add_explicit(&b->ktab_len, 1, memory_order_relaxed);
+				count_insert(b, worker);
 				return fresh;
 			}
 			/* lost the slot: k now holds the winner */
@@ -171,6 +183,52 @@ int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k)
 	}
 	(*list)[(*len)++] = k;
 	return 0;
+}
+
+int exec_pend_spread(exec_block_t *b, unsigned worker, akey_t *k)
+{
+	if (atomic_load_explicit(&k->pendw, memory_order_relaxed)) return 0;
+	uint8_t *raw = exec_scratch(b, worker, (b->threads + 1) * sizeof(pend_t));
+	if (raw == NULL) return SVM_ENOMEM;
+	pend_t *p = (pend_t *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+	for (unsigned w = 0; w < b->threads; w++) atomic_init(&p[w].sum, 0);
+	atomic_store_explicit(&k->pendw, p, memory_order_release);
+	return 0;
+}
+
+int exec_pend_add(exec_block_t *b, unsigned worker, akey_t *k, uint64_t delta, bool *first)
+{
+	pend_t *p = atomic_load_explicit(&k->pendw, memory_order_acquire);
+	uint64_t old, now;
+	if (p == NULL) {
+		old = atomic_fetch_add_explicit(&k->pend, delta, memory_order_acq_rel);
+		*first = old == 0;
+		return old + delta < old ? SVM_EOVERFLOW : 0;
+	}
+	old = atomic_load_explicit(&p[worker].sum, memory_order_relaxed);
+	if (!svm_add_u64(old, delta, &now)) return SVM_EOVERFLOW;
+	atomic_store_explicit(&p[worker].sum, now, memory_order_release);
+	*first = old == 0;
+	return 0;
+}
+
+bool exec_pend_sum(const exec_block_t *b, akey_t *k, uint64_t *sum)
+{
+	*sum = atomic_load_explicit(&k->pend, memory_order_acquire);
+	const pend_t *p = atomic_load_explicit(&k->pendw, memory_order_acquire);
+	for (unsigned w = 0; p && w < b->threads; w++)
+		if (!svm_add_u64(*sum, atomic_load_explicit(&p[w].sum, memory_order_acquire), sum))
+			return false;
+	return true;
+}
+
+void exec_pend_clear(const exec_block_t *b, akey_t *k)
+{
+	if (atomic_load_explicit(&k->pend, memory_order_relaxed))
+		atomic_store_explicit(&k->pend, 0, memory_order_release);
+	pend_t *p = atomic_load_explicit(&k->pendw, memory_order_acquire);
+	for (unsigned w = 0; p && w < b->threads; w++)
+		atomic_store_explicit(&p[w].sum, 0, memory_order_release);
 }
 
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k)

@@ -143,7 +143,7 @@ int svm_exec_fee(const svm_fee_params_t *p, uint64_t tx_bytes, uint64_t steps, u
 /* ------------------------------------------------------------ execution */
 
 static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
-		     svm_txctx_t *c, const svm_exec_tx_t *t)
+		     svm_txctx_t *c, const svm_exec_tx_t *t, const svm_id_t implicit[2])
 {
 	memset(c, 0, sizeof(*c));
 	c->view = &v->view;
@@ -155,6 +155,11 @@ static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	c->proposer = env->proposer;
 	c->steps_limit = UINT64_MAX; /* the fee stage is not metered */
 	c->strict = t->tx.access_mode == SVM_ACCESS_STRICT;
+	if (implicit) {
+		c->implicit[0] = implicit[0];
+		c->implicit[1] = implicit[1];
+		return;
+	}
 	svm_account_id(&t->tx.sender, &c->implicit[0]);
 	svm_balance_id(&env->fee_token, &t->tx.sender, &c->implicit[1]);
 }
@@ -270,12 +275,12 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 }
 
 int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
-		     const svm_exec_tx_t *t, exec_outcome_t *out)
+		     const svm_exec_tx_t *t, const svm_id_t implicit[2], exec_outcome_t *out)
 {
 	svm_txctx_t c;
 	uint64_t intrinsic = 0;
 	memset(out, 0, sizeof(*out));
-	ctx_init(env, v, arena, &c, t);
+	ctx_init(env, v, arena, &c, t, implicit);
 	c.strict = false; /* the inclusion checks read only the implicit objects */
 	int why = check_includable(env, &c, t, &intrinsic);
 	if (v->error(v)) return v->error(v);
@@ -292,7 +297,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	svm_txctx_t c;
 	svm_exec_tx_t none;
 	memset(&none, 0, sizeof none);
-	ctx_init(env, v, arena, &c, &none);
+	ctx_init(env, v, arena, &c, &none, NULL);
 	c.strict = false;
 	int rc = svm_ledger_retire(&c, &env->fee_token, burned);
 	if (rc == 0) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
@@ -322,7 +327,7 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 	int rc = (out->status && out->receipts && out->index) ? 0 : SVM_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		exec_outcome_t o;
-		rc = svm_exec_tx_run_(env, &ov.ev, arena, &txs[i], &o);
+		rc = svm_exec_tx_run_(env, &ov.ev, arena, &txs[i], NULL, &o);
 		if (rc) break;
 		if (o.why && mode == SVM_EXEC_APPLY) {
 			if (bad_index) *bad_index = i;
@@ -353,7 +358,7 @@ int svm_exec_system(const svm_block_env_t *env, const svm_exec_base_t *base, svm
 	svm_txctx_t c;
 	svm_exec_tx_t none;
 	memset(&none, 0, sizeof none);
-	ctx_init(env, &ov.ev, arena, &c, &none);
+	ctx_init(env, &ov.ev, arena, &c, &none, NULL);
 	c.strict = false;
 	int rc = fn(&c, ud);
 	if (rc == 0 && ov.error) rc = ov.error;

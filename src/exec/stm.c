@@ -292,7 +292,7 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 	for (;;) {
 		size_t tx = s->from + j;
 		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
-		int rc = exec_run_one(s->b, v, tx);
+		int rc = exec_run_one(s->b, v, tx, NULL);
 		if (v->wait_on >= 0) {
 			atomic_fetch_add(&s->b->waits, 1);
 			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);

@@ -20,40 +20,58 @@ static local_t *find_local(txview_t *v, const svm_id_t *id)
 {
 	uint64_t h;
 	memcpy(&h, id->b, 8);
-	for (size_t i = 0; i < v->local_len; i++) {
-		uint64_t g;
-		memcpy(&g, v->local[i].k->id.b, 8);
-		if (g == h && svm_hash_eq(&v->local[i].k->id, id)) return &v->local[i];
-	}
+	for (size_t i = 0; i < v->local_len; i++)
+		if (v->local[i].h == h && svm_hash_eq(&v->local[i].k->id, id)) return &v->local[i];
 	return NULL;
 }
 
-static local_t *add_local(txview_t *v, const svm_id_t *id)
+static local_t *push_local(txview_t *v, akey_t *k)
+{
+	local_t *l = &v->local[v->local_len++];
+	memset(l, 0, sizeof(*l));
+	l->k = k;
+	memcpy(&l->h, k->id.b, 8);
+	return l;
+}
+
+static bool grow_local(txview_t *v)
 {
 	if (v->local_len == v->local_cap) {
 		size_t cap = v->local_cap ? 2 * v->local_cap : 16;
 		if (cap > TXVIEW_LOCAL_MAX) {
 			exec_fall_all(v->b, FALL_KEYS);
 			fail(v, SVM_ELIMIT);
-			return NULL;
+			return false;
 		}
 		local_t *l = realloc(v->local, cap * sizeof(*l));
 		if (l == NULL) {
 			fail(v, SVM_ENOMEM);
-			return NULL;
+			return false;
 		}
 		v->local = l;
 		v->local_cap = cap;
 	}
+	return true;
+}
+
+static local_t *add_local(txview_t *v, const svm_id_t *id)
+{
+	if (!grow_local(v)) return NULL;
 	akey_t *k = exec_key(v->b, v->worker, id);
 	if (k == NULL) {
 		fail(v, SVM_ELIMIT);
 		return NULL;
 	}
-	local_t *l = &v->local[v->local_len++];
-	memset(l, 0, sizeof(*l));
-	l->k = k;
-	return l;
+	return push_local(v, k);
+}
+
+int exec_txview_seed(txview_t *v, akey_t *k)
+{
+	for (size_t i = 0; i < v->local_len; i++)
+		if (v->local[i].k == k) return 0;
+	if (!grow_local(v)) return v->error;
+	push_local(v, k);
+	return 0;
 }
 
 static local_t *get_local(txview_t *v, const svm_id_t *id)
@@ -232,8 +250,13 @@ void exec_txview_begin(txview_t *v, uint32_t tx, uint32_t inc, akey_t *dkey)
 static int source_dag(txview_t *v, akey_t *k, val_t *out)
 {
 	int rc = exec_key_committed(v->b, v->worker, k, out);
-	uint64_t pend = atomic_load_explicit(&k->pend, memory_order_acquire);
-	if (rc || pend == 0) return rc;
+	uint64_t pend;
+	if (rc) return rc;
+	if (!exec_pend_sum(v->b, k, &pend)) {
+		exec_fall_all(v->b, FALL_DELTA);
+		return SVM_EIO;
+	}
+	if (pend == 0) return 0;
 	rc = exec_balance_add(v->b, v->worker, out, pend, atomic_load(&k->ref), out);
 	if (rc && rc != SVM_ENOMEM) exec_fall_all(v->b, FALL_DELTA);
 	return rc ? SVM_EIO : 0;
@@ -290,15 +313,21 @@ int exec_txview_apply(txview_t *v)
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
 			k->cur_set = true;
-			atomic_store_explicit(&k->pend, 0, memory_order_release);
+			exec_pend_clear(v->b, k); /* the value read them: they are in it */
 			continue;
 		}
-		const bal_ref_t *none = NULL;
-		atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
-		uint64_t old = atomic_fetch_add_explicit(&k->pend, l->w.delta, memory_order_acq_rel);
-		if (old + l->w.delta < old) exec_fall_all(v->b, FALL_DELTA);
+		if (atomic_load_explicit(&k->ref, memory_order_relaxed) == NULL) {
+			const bal_ref_t *none = NULL; /* any crediter's ref names the same balance */
+			atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
+		}
+		bool first;
+		rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
+		if (rc == SVM_EOVERFLOW) {
+			exec_fall_all(v->b, FALL_DELTA);
+			rc = 0;
+		}
 		exec_worker_t *w = &v->b->w[v->worker];
-		if (old == 0) rc = exec_key_list_push(&w->dkeys, &w->dkeys_len, &w->dkeys_cap, k);
+		if (rc == 0 && first) rc = exec_key_list_push(&w->dkeys, &w->dkeys_len, &w->dkeys_cap, k);
 		if (rc) return rc;
 	}
 	return 0;

@@ -271,6 +271,17 @@ static int one_tx(eg_world_t *w, eg_rng_t *r, svm_exec_tx_t *t)
 	return rc;
 }
 
+bool eg_transfer_of(const svm_tx_t *tx, svm_id_t *token, svm_id_t *to)
+{
+	svm_reader_t rd = svm_reader(tx->payload, tx->payload_len);
+	uint64_t program, method, amount;
+	return !(svm_varint_read(&rd, &program) || program != SVM_PROGRAM_LEDGER ||
+		 svm_varint_read(&rd, &method) || method != SVM_LEDGER_TRANSFER ||
+		 svm_reader_copy(&rd, token->b, SVM_HASH_SIZE) ||
+		 svm_reader_copy(&rd, to->b, SVM_HASH_SIZE) || svm_varint_read(&rd, &amount) ||
+		 svm_reader_left(&rd));
+}
+
 int eg_block(eg_world_t *w, eg_rng_t *r, size_t n)
 {
 	w->env.height++;

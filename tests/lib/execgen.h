@@ -56,6 +56,8 @@ void eg_world_free(eg_world_t *w);
 svm_exec_base_t eg_base(eg_world_t *w);
 /* A block of n transactions at height w->env.height + 1 (the env is advanced). */
 int eg_block(eg_world_t *w, eg_rng_t *r, size_t n);
+/* A native ledger transfer's token and recipient (false if the payload is not one). */
+bool eg_transfer_of(const svm_tx_t *tx, svm_id_t *token, svm_id_t *to);
 /* Applies a write set to the base (after a block). */
 int eg_apply(eg_world_t *w, const svm_exec_result_t *res);
 

@@ -56,6 +56,9 @@ static void run_seed(unsigned seed, int workload, size_t accounts_max, size_t *b
 	eg_rng_t r = {.s = seed};
 	eg_config_t cfg = {.workload = workload, .strict_pct = (unsigned)eg_below(&r, 101),
 			   .bad_pct = (unsigned)eg_below(&r, 30)};
+	/* half the seeds keep chain-like blocks on the parallel engines, half let the reference
+	 * take them (what the node does) */
+	setenv("SVM_EXEC_SHORTCUT", seed % 2 ? "0" : "1", 1);
 	cfg.accounts = ACCOUNTS[eg_below(&r, sizeof ACCOUNTS / sizeof ACCOUNTS[0])];
 	if (cfg.accounts > accounts_max) cfg.accounts = accounts_max;
 	eg_world_t w;
@@ -153,6 +156,7 @@ Test(exec, differential_100k_accounts_blocks_are_identical, .init = setup, .time
 /* The engines are really used (not everything falls back to the reference). */
 Test(exec, routing_sends_strict_runs_to_the_dag_and_dynamic_to_block_stm, .init = setup)
 {
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 	eg_rng_t r = {.s = 42};
 	for (unsigned strict = 0; strict <= 100; strict += 100) {
 		eg_config_t cfg = {.accounts = 1000, .workload = EG_UNIFORM, .strict_pct = strict};
@@ -171,6 +175,97 @@ Test(exec, routing_sends_strict_runs_to_the_dag_and_dynamic_to_block_stm, .init 
 		svm_arena_reset(&a);
 		eg_world_free(&w);
 	}
+}
+
+/* One block of n transactions on a fresh world, checked on `threads` against the reference. */
+static void check_block(eg_config_t cfg, unsigned seed, size_t n, unsigned threads,
+			svm_exec_metrics_t *m)
+{
+	eg_rng_t r = {.s = seed};
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, n), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t ref;
+	char why[256] = "";
+	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, m), 0,
+		     "seed %u (workload %d, %zu accounts): %s", seed, cfg.workload, cfg.accounts, why);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
+/* Two accounts paying each other, or one object written by every transaction: one dependency
+ * chain, which the reference runs (same results); a uniform block over many accounts is not
+ * one and stays on the engines. Strict and dynamic declarations alike. */
+Test(exec, chain_like_blocks_run_on_the_reference_and_others_do_not, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	for (unsigned strict = 0; strict <= 100; strict += 100) {
+		svm_exec_metrics_t m;
+		check_block((eg_config_t){.accounts = 2, .workload = EG_UNIFORM, .strict_pct = strict},
+			    11 + strict, 600, 2, &m);
+		cr_assert(m.chain, "2 accounts, strict %u%%: not seen as a chain", strict);
+		cr_assert_eq(m.seq_txs, 600);
+		check_block((eg_config_t){.accounts = 300, .workload = EG_SHARED, .strict_pct = strict},
+			    12 + strict, 600, 3, &m);
+		cr_assert(m.chain, "shared object, strict %u%%: not seen as a chain", strict);
+		check_block((eg_config_t){.accounts = 1000, .workload = EG_UNIFORM, .strict_pct = strict},
+			    13 + strict, 600, 2, &m);
+		cr_assert(!m.chain, "1000 accounts, strict %u%%: taken for a chain", strict);
+		cr_assert_eq(m.dag_txs + m.stm_txs, 600);
+	}
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	svm_exec_metrics_t m;
+	check_block((eg_config_t){.accounts = 2, .workload = EG_UNIFORM, .strict_pct = 100}, 14, 600, 2, &m);
+	cr_assert(!m.chain, "SVM_EXEC_SHORTCUT=0 still took the shortcut");
+	cr_assert_eq(m.dag_txs, 600);
+}
+
+/* The DAG takes a fee-token transfer's one non-implicit declared write for the recipient's
+ * balance without hashing; when the declaration names something else instead, the transfer
+ * must still fail on its undeclared credit exactly as in the reference. */
+Test(exec, strict_transfers_declaring_a_wrong_recipient_balance_fail_like_the_reference, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	eg_rng_t r = {.s = 77};
+	eg_config_t cfg = {.accounts = 500, .workload = EG_UNIFORM, .strict_pct = 100};
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, 800), 0);
+	size_t changed = 0;
+	for (size_t i = 0; i < w.n; i++) {
+		svm_tx_t *tx = &w.txs[i].tx;
+		svm_id_t token, to, *ids = svm_arena_alloc(&w.arena, 2 * sizeof(*ids));
+		cr_assert(ids);
+		if (tx->vm != SVM_VM_NATIVE || !eg_transfer_of(tx, &token, &to) ||
+		    !svm_hash_eq(&token, &w.env.fee_token))
+			continue;
+		svm_balance_id(&w.env.fee_token, &tx->sender, &ids[0]);
+		svm_balance_id(&w.env.fee_token, &w.owners[eg_below(&r, cfg.accounts)], &ids[1]);
+		if (svm_hash_cmp(&ids[0], &ids[1]) > 0) {
+			svm_id_t t = ids[0];
+			ids[0] = ids[1];
+			ids[1] = t;
+		}
+		tx->writes = ids;
+		tx->writes_len = svm_hash_eq(&ids[0], &ids[1]) ? 1 : 2;
+		changed++;
+	}
+	cr_assert_gt(changed, 40, "only %zu fee-token transfers", changed);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t ref;
+	svm_exec_metrics_t m;
+	char why[256] = "";
+	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, &m), 0, "%s", why);
+	cr_assert_eq(m.dag_txs, w.n);
+	size_t eaccess = 0;
+	for (size_t i = 0; i < ref.included; i++)
+		eaccess += ref.receipts[i].status == svm_receipt_status(SVM_EACCESS);
+	cr_assert_gt(eaccess, 10, "only %zu EACCESS of %zu changed", eaccess, changed);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
 }
 
 /* ----------------------------------------------------------- via the chain */

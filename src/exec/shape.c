@@ -1,0 +1,143 @@
+/* The shape of a block: how much parallelism its first transactions allow, estimated from
+ * their declared accesses (strict) or the accesses a native ledger payload implies (dynamic).
+ * A block that is essentially one dependency chain (two accounts paying each other, one
+ * object every transaction writes) gains nothing from the parallel engines and only pays their
+ * bookkeeping, so svm_exec_block runs the reference on it instead. This is a scheduling choice
+ * only: the reference's result is the result, so a wrong guess costs time, never correctness. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h"
+
+#define SHAPE_SAMPLE 128   /* transactions looked at (the block's first) */
+#define SHAPE_KEYS_TX 16   /* a transaction with more accesses than this is not estimated */
+#define SHAPE_SLOTS 4096   /* table of keys: > SHAPE_SAMPLE * (SHAPE_KEYS_TX + 2) / 0.6 */
+
+enum { S_R = 1, S_C = 2, S_W = 3 };
+
+/* Per key: the depth of its last writer, and the deepest reader and crediter since. Keys are
+ * the ids' first 8 bytes (a collision only merges two keys: the estimate gets conservative). */
+typedef struct {
+	uint64_t h;
+	uint32_t last_w, max_r, max_c;
+	bool used;
+} skey_t;
+
+typedef struct {
+	uint64_t h;
+	uint8_t cls;
+} sacc_t;
+
+bool exec_transfer_parse(const svm_tx_t *tx, svm_id_t *token, svm_id_t *to)
+{
+	if (tx->vm != SVM_VM_NATIVE) return false;
+	svm_reader_t r = svm_reader(tx->payload, tx->payload_len);
+	uint64_t program, method, amount;
+	return !(svm_varint_read(&r, &program) || program != SVM_PROGRAM_LEDGER ||
+		 svm_varint_read(&r, &method) || method != SVM_LEDGER_TRANSFER ||
+		 svm_reader_copy(&r, token->b, SVM_HASH_SIZE) ||
+		 svm_reader_copy(&r, to->b, SVM_HASH_SIZE) || svm_varint_read(&r, &amount) ||
+		 svm_reader_left(&r) || svm_hash_eq(to, &tx->sender));
+}
+
+bool exec_transfer_credit(const svm_tx_t *tx, svm_id_t *out)
+{
+	svm_id_t token, to;
+	if (!exec_transfer_parse(tx, &token, &to)) return false;
+	svm_balance_id(&token, &to, out);
+	return true;
+}
+
+static uint64_t prefix(const svm_id_t *id)
+{
+	uint64_t h;
+	memcpy(&h, id->b, sizeof h);
+	return h;
+}
+
+static bool add(sacc_t *acc, uint32_t *n, const svm_id_t *id, uint8_t cls)
+{
+	if (*n >= SHAPE_KEYS_TX + 2) return false;
+	acc[(*n)++] = (sacc_t){prefix(id), cls};
+	return true;
+}
+
+/* The accesses of one transaction; false when they cannot be told (then no estimate). */
+static bool accesses(const svm_block_env_t *env, const svm_exec_tx_t *et, sacc_t *acc,
+		     uint32_t *n)
+{
+	const svm_tx_t *tx = &et->tx;
+	svm_id_t id, credit;
+	*n = 0;
+	if (et->precheck) return true; /* excluded before reading anything */
+	svm_account_id(&tx->sender, &id);
+	add(acc, n, &id, S_W);
+	svm_balance_id(&env->fee_token, &tx->sender, &id);
+	add(acc, n, &id, S_W);
+	bool has_credit = exec_transfer_credit(tx, &credit);
+	if (tx->access_mode != SVM_ACCESS_STRICT) {
+		svm_id_t w[4];
+		size_t nw = 0;
+		if (tx->vm != SVM_VM_NATIVE ||
+		    svm_native_access(&tx->sender, tx->nonce, tx->payload, tx->payload_len, w, 4, &nw))
+			return false;
+		for (size_t i = 0; i < nw; i++)
+			add(acc, n, &w[i], has_credit && svm_hash_eq(&w[i], &credit) ? S_C : S_W);
+		return true;
+	}
+	if (tx->inputs_len + tx->reads_len + tx->writes_len > SHAPE_KEYS_TX) return false;
+	for (uint32_t i = 0; i < tx->inputs_len; i++) add(acc, n, &tx->inputs[i].id, S_W);
+	for (uint32_t i = 0; i < tx->reads_len; i++) add(acc, n, &tx->reads[i], S_R);
+	for (uint32_t i = 0; i < tx->writes_len; i++)
+		add(acc, n, &tx->writes[i], has_credit && svm_hash_eq(&tx->writes[i], &credit) ? S_C : S_W);
+	return true;
+}
+
+static skey_t *slot(skey_t *t, uint64_t h)
+{
+	for (size_t i = h & (SHAPE_SLOTS - 1);; i = (i + 1) & (SHAPE_SLOTS - 1)) {
+		if (!t[i].used) {
+			t[i] = (skey_t){.h = h, .used = true};
+			return &t[i];
+		}
+		if (t[i].h == h) return &t[i];
+	}
+}
+
+static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t m = a > b ? a : b;
+	return m > c ? m : c;
+}
+
+bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n)
+{
+	size_t m = n < SHAPE_SAMPLE ? n : SHAPE_SAMPLE;
+	skey_t *t = calloc(SHAPE_SLOTS, sizeof(*t));
+	if (t == NULL) return false;
+	uint32_t depth_max = 0;
+	bool known = true;
+	for (size_t j = 0; known && j < m; j++) {
+		sacc_t acc[SHAPE_KEYS_TX + 2];
+		skey_t *k[SHAPE_KEYS_TX + 2];
+		uint32_t na, d = 0;
+		known = accesses(env, &txs[j], acc, &na);
+		for (uint32_t i = 0; known && i < na; i++) {
+			k[i] = slot(t, acc[i].h);
+			uint32_t after = acc[i].cls == S_W   ? max3(k[i]->last_w, k[i]->max_r, k[i]->max_c)
+					 : acc[i].cls == S_R ? max3(k[i]->last_w, k[i]->max_c, 0)
+							     : max3(k[i]->last_w, k[i]->max_r, 0);
+			if (after > d) d = after;
+		}
+		d++; /* j runs one step after its deepest predecessor */
+		for (uint32_t i = 0; known && i < na; i++) {
+			if (acc[i].cls == S_W) *k[i] = (skey_t){.h = k[i]->h, .used = true, .last_w = d};
+			else if (acc[i].cls == S_R && d > k[i]->max_r) k[i]->max_r = d;
+			else if (acc[i].cls == S_C && d > k[i]->max_c) k[i]->max_c = d;
+		}
+		if (d > depth_max) depth_max = d;
+	}
+	free(t);
+	/* parallelism m / depth below 1.5: one worker would do nearly everything */
+	return known && m > 0 && 3 * (size_t)depth_max > 2 * m;
+}
