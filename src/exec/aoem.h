@@ -39,35 +39,37 @@ typedef struct {
 	_Alignas(64) _Atomic uint64_t sum;
 } pend_t;
 
-/* Everything the block knows about one object id. Fields are grouped by who may touch them:
- * base (loaded once under mu), MV entries (under mu), committed value (cur/pend: by the engine
- * rules in dag.c and block.c), pre-pass scratch (the DAG builder's thread only). */
+/* Everything the block knows about one object id, the fields the DAG engine touches per
+ * transaction first. Who may touch what: base (loaded once under lock), MV entries (under
+ * lock), committed value (cur/pend: by the engine rules in dag.c and block.c), pre-pass
+ * scratch (the DAG builder's thread only). lock is a byte spinlock (exec_key_lock): held for a
+ * base read or a few MV operations, it costs no 40-byte mutex per record. */
 typedef struct akey {
 	svm_id_t id;
-	pthread_mutex_t mu;
-	_Atomic int base_state; /* 0 not loaded, 2 loaded */
+	val_t cur; /* committed: the value after every transaction committed so far */
 	val_t base;
-	/* committed: the value after every transaction committed so far */
-	bool cur_set;
-	val_t cur;
 	_Atomic uint64_t pend;          /* DAG: credits not yet folded into cur */
 	_Atomic(pend_t *) pendw;        /* DAG: more of them, per worker, once the key is hot */
 	_Atomic(const bal_ref_t *) ref; /* DAG: set by the first credit */
+	_Atomic uint32_t seg_mark;      /* segment number + 1 once in a worker's touched list */
+	_Atomic uint32_t conflicts;
+	_Atomic uint8_t base_state;     /* 0 not loaded, 2 loaded */
+	_Atomic uint8_t lock;
+	atomic_bool written;            /* in a worker's written list */
+	bool cur_set;
+	/* DAG pre-pass scratch */
+	uint8_t pp_cls;
+	uint32_t pp_tx, pp_seg; /* pp_tx: UINT32_MAX for none */
+	int32_t last_w;
+	uint32_t readers_len, deltas_len;
+	struct dnode *readers, *deltas;
 	/* multi-version memory of the running optimistic segment */
 	mv_entry_t *mv;
 	uint32_t mv_len, mv_cap;
-	/* bookkeeping */
-	_Atomic uint32_t seg_mark; /* segment number + 1 once in a worker's touched list */
-	atomic_bool written;       /* in a worker's written list */
-	_Atomic uint32_t conflicts;
-	/* DAG pre-pass scratch */
-	int64_t pp_tx;
-	uint32_t pp_seg;
-	uint8_t pp_cls;
-	int64_t last_w;
-	struct dnode *readers, *deltas;
-	uint32_t readers_len, deltas_len;
 } akey_t;
+
+void exec_key_lock(akey_t *k);
+void exec_key_unlock(akey_t *k);
 
 /* ---------------------------------------------------------------- block */
 
@@ -93,6 +95,7 @@ typedef struct {
 typedef struct {
 	exec_outcome_t o;
 	int rc;              /* block-level error of its final execution */
+	bool final;          /* executed once: the receipt's bytes are already in the result */
 	uint64_t latency_ns; /* time spent executing it, all incarnations */
 } exec_slot_t;
 

@@ -13,13 +13,48 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* A receipt with its events and return data copied to the result (r may be dst). */
+static int copy_receipt(exec_block_t *b, unsigned w, const svm_receipt_t *r, svm_receipt_t *dst)
+{
+	if (dst != r) *dst = *r;
+	if (r->events_len) {
+		svm_event_t *ev = exec_out_alloc(b, w, r->events_len * sizeof(*ev));
+		if (ev == NULL) return SVM_ENOMEM;
+		for (uint32_t e = 0; e < r->events_len; e++) {
+			ev[e] = r->events[e];
+			uint8_t *p = exec_out_alloc(b, w, ev[e].topic_len + ev[e].data_len + 1);
+			if (p == NULL) return SVM_ENOMEM;
+			memcpy(p, ev[e].topic, ev[e].topic_len);
+			memcpy(p + ev[e].topic_len, ev[e].data, ev[e].data_len);
+			ev[e].topic = p;
+			ev[e].data = p + ev[e].topic_len;
+		}
+		dst->events = ev;
+	}
+	if (r->return_data_len) {
+		uint8_t *p = exec_out_alloc(b, w, r->return_data_len);
+		if (p == NULL) return SVM_ENOMEM;
+		memcpy(p, r->return_data, r->return_data_len);
+		dst->return_data = p;
+	}
+	return 0;
+}
+
 int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit[2])
 {
 	exec_slot_t *s = &b->slot[i];
 	uint64_t t0 = svm_clock_ns();
 	s->rc = svm_exec_tx_run_(b->env, &v->ev, &b->w[v->worker].scratch, &b->txs[i], implicit,
 				 &s->o);
-	s->latency_ns += svm_clock_ns() - t0;
+	uint64_t dt = svm_clock_ns() - t0;
+	s->latency_ns = v->src == SRC_MV ? s->latency_ns + dt : dt; /* every incarnation counts */
+	s->final = false;
+	/* Executed once (not optimistically): its events go to the result now, while in cache. */
+	if (v->src != SRC_MV && s->rc == 0 && s->o.why == 0 && v->error == 0) {
+		int rc = copy_receipt(b, v->worker, &s->o.receipt, &s->o.receipt);
+		if (rc) return rc;
+		s->final = true;
+	}
 	return 0;
 }
 
@@ -93,32 +128,6 @@ typedef struct {
 	atomic_int rc;
 } copy_t;
 
-static int copy_receipt(exec_block_t *b, unsigned w, const svm_receipt_t *r, svm_receipt_t *dst)
-{
-	*dst = *r;
-	if (r->events_len) {
-		svm_event_t *ev = exec_out_alloc(b, w, r->events_len * sizeof(*ev));
-		if (ev == NULL) return SVM_ENOMEM;
-		for (uint32_t e = 0; e < r->events_len; e++) {
-			ev[e] = r->events[e];
-			uint8_t *p = exec_out_alloc(b, w, ev[e].topic_len + ev[e].data_len + 1);
-			if (p == NULL) return SVM_ENOMEM;
-			memcpy(p, ev[e].topic, ev[e].topic_len);
-			memcpy(p + ev[e].topic_len, ev[e].data, ev[e].data_len);
-			ev[e].topic = p;
-			ev[e].data = p + ev[e].topic_len;
-		}
-		dst->events = ev;
-	}
-	if (r->return_data_len) {
-		uint8_t *p = exec_out_alloc(b, w, r->return_data_len);
-		if (p == NULL) return SVM_ENOMEM;
-		memcpy(p, r->return_data, r->return_data_len);
-		dst->return_data = p;
-	}
-	return 0;
-}
-
 static void copy_worker(void *arg, unsigned w)
 {
 	copy_t *c = arg;
@@ -127,9 +136,14 @@ static void copy_worker(void *arg, unsigned w)
 		if (start >= c->b->n) return;
 		size_t end = start + OUT_CHUNK < c->b->n ? start + OUT_CHUNK : c->b->n;
 		for (size_t i = start; i < end; i++) {
-			const exec_outcome_t *o = &c->b->slot[i].o;
-			if (o->why) continue;
-			int rc = copy_receipt(c->b, w, &o->receipt, &c->out->receipts[c->pos[i]]);
+			const exec_slot_t *s = &c->b->slot[i];
+			if (s->o.why) continue;
+			svm_receipt_t *dst = &c->out->receipts[c->pos[i]];
+			if (s->final) {
+				*dst = s->o.receipt; /* its bytes are already in the result */
+				continue;
+			}
+			int rc = copy_receipt(c->b, w, &s->o.receipt, dst);
 			if (rc) atomic_store(&c->rc, rc);
 		}
 	}
@@ -215,11 +229,34 @@ static int sort_written(exec_worker_t *wk)
 
 typedef struct {
 	exec_block_t *b;
-	_Atomic unsigned next;
+	atomic_bool taken[SVM_POOL_THREADS_MAX]; /* list i is being or has been listed */
 	atomic_int rc;
 	svm_state_write_t **lists; /* [threads]: each worker list's writes, sorted */
 	size_t *lens;
 } wset_t;
+
+/* A written key's value at block end: its committed value plus the credits a last DAG segment
+ * left pending (folded here, in parallel, instead of in a pass of their own). */
+static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out)
+{
+	uint64_t pend;
+	if (!exec_pend_sum(b, key, &pend)) {
+		exec_fall_all(b, FALL_DELTA);
+		return SVM_EIO;
+	}
+	if (pend == 0) {
+		*out = key->cur;
+		return 0;
+	}
+	val_t v;
+	int rc = exec_key_committed(b, w, key, &v);
+	if (rc == 0) rc = exec_balance_add(b, w, &v, pend, atomic_load(&key->ref), out);
+	if (rc && rc != SVM_ENOMEM) {
+		exec_fall_all(b, FALL_DELTA);
+		rc = SVM_EIO;
+	}
+	return rc;
+}
 
 /* One written list: final values (deletions of objects the base never had dropped), copied
  * to the caller's arena, sorted by id. */
@@ -233,17 +270,18 @@ static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 	size_t k = 0;
 	for (size_t i = 0; i < wk->written_len; i++) {
 		akey_t *key = wk->written[i];
-		val_t base;
-		if (key->cur.bytes == NULL) {
+		val_t base, cur;
+		if ((rc = final_value(b, w, key, &cur))) return rc;
+		if (cur.bytes == NULL) {
 			rc = exec_key_base(b, w, key, &base);
 			if (rc) return rc;
 			if (base.bytes == NULL) continue;
 		}
-		out[k] = (svm_state_write_t){.id = key->id, .len = key->cur.len};
-		if (key->cur.bytes) {
-			uint8_t *p = exec_out_alloc(b, w, key->cur.len ? key->cur.len : 1);
+		out[k] = (svm_state_write_t){.id = key->id, .len = cur.len};
+		if (cur.bytes) {
+			uint8_t *p = exec_out_alloc(b, w, cur.len ? cur.len : 1);
 			if (p == NULL) return SVM_ENOMEM;
-			memcpy(p, key->cur.bytes, key->cur.len);
+			memcpy(p, cur.bytes, cur.len);
 			out[k].bytes = p;
 		}
 		k++;
@@ -253,12 +291,13 @@ static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 	return 0;
 }
 
+/* Each worker takes its own list first (the keys it wrote are in its cache), then any left. */
 static void writes_worker(void *arg, unsigned w)
 {
 	wset_t *ws = arg;
-	for (;;) {
-		unsigned list = atomic_fetch_add(&ws->next, 1);
-		if (list >= ws->b->threads) return;
+	for (unsigned i = 0; i < ws->b->threads; i++) {
+		unsigned list = (w + i) % ws->b->threads;
+		if (atomic_exchange(&ws->taken[list], true)) continue;
 		int rc = list_writes(ws->b, w, list, ws);
 		if (rc) atomic_store(&ws->rc, rc);
 	}
@@ -271,7 +310,7 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 	svm_state_write_t *lists[SVM_POOL_THREADS_MAX];
 	size_t lens[SVM_POOL_THREADS_MAX], at[SVM_POOL_THREADS_MAX] = {0}, total = 0;
 	wset_t ws = {.b = b, .lists = lists, .lens = lens};
-	atomic_init(&ws.next, 0);
+	for (unsigned i = 0; i < t; i++) atomic_init(&ws.taken[i], false);
 	atomic_init(&ws.rc, 0);
 	int rc = svm_par_run(t, writes_worker, &ws);
 	if (rc == 0) rc = atomic_load(&ws.rc);
@@ -366,8 +405,7 @@ static int block_init(exec_block_t *b, unsigned threads)
 	b->threads = threads;
 	b->w = calloc(threads, sizeof(*b->w));
 	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));
-	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM;
-	memset(b->slot, 0, b->n * sizeof(*b->slot));
+	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM; /* slots: set by exec_run_one */
 	for (unsigned i = 0; i < threads; i++) svm_arena_init(&b->w[i].scratch, WORKER_SCRATCH_MAX);
 	pthread_mutex_init(&b->out_mu, NULL);
 	atomic_init(&b->fallback_all, 0);

@@ -5,24 +5,26 @@
  * credited, and credits commute with each other (not with reads or writes), so many transfers
  * to one account run in parallel and their deltas are folded when the segment ends.
  *
- * Phases, overlapped: all workers compute access lists (object ids hashed once, keys looked up
- * once and handed to the transaction's view) in chunks; worker 0 then builds the graph in block
- * order, publishing how far it got, while the other workers already execute. Workers claim
- * batches of consecutive transactions in block order (one shared counter bump per batch); a
- * claimed transaction whose predecessors are done runs at once, one that still waits is left to
- * its last predecessor, which runs it when it finishes (a transaction's `pending` count holds
- * its unfinished predecessors plus the claim token, so exactly one party sees it reach zero).
- * A finishing transaction keeps one released successor for itself (its keys are warm) and
- * queues the rest. Each transaction executes exactly once. */
+ * The phases are pipelined so that a transaction's data is still in cache from one to the
+ * next: workers compute access lists (object ids hashed once, keys looked up once and later
+ * handed to the transaction's view) a chunk at a time, at most AHEAD chunks ahead of the graph;
+ * worker 0 adds each ready chunk to the graph in block order and publishes how far it got;
+ * everyone claims batches of consecutive transactions the builder has passed (one shared
+ * counter bump per batch). A claimed transaction whose predecessors are done runs at once; one
+ * that still waits is left to its last predecessor, which runs it when it finishes (its
+ * `pending` count holds its unfinished predecessors plus the claim token, so exactly one party
+ * sees it reach zero). A finishing transaction keeps one released successor for itself (its
+ * keys are warm) and queues the rest. Each transaction executes exactly once. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/aoem.h"
 
-#define CHUNK 256
+#define CHUNK 128
 #define CLAIM 16    /* transactions claimed per bump of the shared cursor */
 #define PUBLISH 32  /* the builder publishes its progress every PUBLISH transactions */
+#define AHEAD 4     /* chunks of access lists computed ahead of the builder */
 #define FANIN_MAX 8 /* past this many readers/crediters to depend on, an access counts as a write */
 #define HOT_CREDITS 4 /* a key with this many concurrent crediters gets per-worker counters */
 
@@ -48,8 +50,7 @@ typedef struct {
 	access_t *acc;
 	uint32_t nacc;
 	akey_t *dkey;
-	svm_id_t implicit[2]; /* sender account, sender fee balance: hashed once */
-} dtx_t;
+} dtx_t; /* acc[0] and acc[1]: the sender's account and fee balance (the implicit objects) */
 
 /* A worker's count of finished transactions, alone on its cache line. */
 typedef struct {
@@ -71,6 +72,8 @@ typedef struct {
 	size_t qhead, qtail;
 	wcount_t *finished; /* [threads] */
 	_Atomic unsigned fold_next; /* next part of the credited keys to fold */
+	bool last;                  /* the block's last segment */
+	size_t build_at;            /* worker 0: the next transaction to add to the graph */
 	uint32_t *seen; /* builder: seen[p] = j + 1 when p is already a predecessor of j */
 } dag_t;
 
@@ -135,17 +138,19 @@ static int accesses(dag_t *d, unsigned worker, size_t j)
 	t->acc = NULL;
 	t->nacc = 0;
 	t->dkey = NULL;
+	atomic_store_explicit(&t->succ, NULL, memory_order_relaxed); /* published by chunk_done */
+	atomic_store_explicit(&t->pending, 1, memory_order_relaxed);
 	if (et->precheck) return 0; /* excluded before reading anything */
 	const svm_tx_t *tx = &et->tx;
 	t->acc = exec_scratch(d->b, worker,
 			      (2 + tx->inputs_len + tx->reads_len + tx->writes_len) * sizeof(access_t));
 	if (t->acc == NULL) return SVM_ENOMEM;
-	svm_id_t credit;
-	svm_account_id(&tx->sender, &t->implicit[0]);
-	svm_balance_id(&d->b->env->fee_token, &tx->sender, &t->implicit[1]);
-	bool has_credit = credit_only(d->b->env, tx, t->implicit, &credit);
-	int rc = add_access(d, worker, t, &t->implicit[0], A_W);
-	if (rc == 0) rc = add_access(d, worker, t, &t->implicit[1], A_W);
+	svm_id_t credit, implicit[2];
+	svm_account_id(&tx->sender, &implicit[0]);
+	svm_balance_id(&d->b->env->fee_token, &tx->sender, &implicit[1]);
+	bool has_credit = credit_only(d->b->env, tx, implicit, &credit);
+	int rc = add_access(d, worker, t, &implicit[0], A_W);
+	if (rc == 0) rc = add_access(d, worker, t, &implicit[1], A_W);
 	for (uint32_t i = 0; rc == 0 && i < tx->inputs_len; i++)
 		rc = add_access(d, worker, t, &tx->inputs[i].id, A_W);
 	for (uint32_t i = 0; rc == 0 && i < tx->reads_len; i++)
@@ -158,19 +163,19 @@ static int accesses(dag_t *d, unsigned worker, size_t j)
 	return rc;
 }
 
-/* Claims chunks of access-list work until none is left. */
-static int do_chunks(dag_t *d, unsigned worker)
+/* Computes the access lists of the next chunk unless it would run more than AHEAD chunks
+ * ahead of the builder (what is computed long before it runs has left the cache by then).
+ * False when there is nothing to do now; *rc gets an error. */
+static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 {
-	for (;;) {
-		size_t c = atomic_fetch_add(&d->chunk_next, 1);
-		if (c >= d->chunks) return 0;
-		size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
-		for (size_t j = c * CHUNK; j < end; j++) {
-			int rc = accesses(d, worker, j);
-			if (rc) return rc;
-		}
-		atomic_store_explicit(&d->chunk_done[c], true, memory_order_release);
-	}
+	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
+	if (c >= d->chunks) return false;
+	if (c >= atomic_load_explicit(&d->built, memory_order_relaxed) / CHUNK + AHEAD) return false;
+	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
+	size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
+	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) *rc = accesses(d, worker, j);
+	atomic_store_explicit(&d->chunk_done[c], true, memory_order_release);
+	return true;
 }
 
 /* ------------------------------------------------------------- graph */
@@ -257,7 +262,7 @@ static int key_edges(dag_t *d, unsigned worker, uint32_t j, akey_t *k, uint8_t c
 	if (rc == 0 && cls != A_D) rc = edges_from(d, worker, k->deltas, j, k);
 	if (rc) return rc;
 	if (cls == A_W) {
-		k->last_w = j;
+		k->last_w = (int32_t)j;
 		k->readers = k->deltas = NULL;
 		k->readers_len = k->deltas_len = 0;
 		return 0;
@@ -281,8 +286,8 @@ static int build_one(dag_t *d, unsigned worker, uint32_t j)
 			k->readers = k->deltas = NULL;
 			k->readers_len = k->deltas_len = 0;
 		}
-		if (k->pp_tx != (int64_t)(d->from + j)) {
-			k->pp_tx = (int64_t)(d->from + j);
+		if (k->pp_tx != (uint32_t)(d->from + j)) {
+			k->pp_tx = (uint32_t)(d->from + j);
 			k->pp_cls = 0;
 		}
 		k->pp_cls |= t->acc[i].cls;
@@ -299,20 +304,21 @@ static int build_one(dag_t *d, unsigned worker, uint32_t j)
 	return 0;
 }
 
-static int build(dag_t *d, unsigned worker)
+/* Worker 0 builds the graph, in block order, over the next chunk whose access lists are
+ * ready, publishing its progress; false when that chunk is not ready (or all is built). */
+static bool build_step(dag_t *d, unsigned worker, int *rc)
 {
-	for (size_t j = 0; j < d->m; j++) {
-		size_t c = j / CHUNK;
-		while (!atomic_load_explicit(&d->chunk_done[c], memory_order_acquire)) {
-			if (atomic_load(&d->b->fallback_all)) return 0;
-			sched_yield();
-		}
-		int rc = build_one(d, worker, (uint32_t)j);
-		if (rc) return rc;
+	size_t j = d->build_at;
+	if (j >= d->m || !atomic_load_explicit(&d->chunk_done[j / CHUNK], memory_order_acquire))
+		return false;
+	size_t end = (j / CHUNK + 1) * CHUNK < d->m ? (j / CHUNK + 1) * CHUNK : d->m;
+	for (; j < end && *rc == 0; j++) {
+		*rc = build_one(d, worker, (uint32_t)j);
 		if ((j + 1) % PUBLISH == 0) atomic_store_explicit(&d->built, j + 1, memory_order_release);
 	}
-	atomic_store_explicit(&d->built, d->m, memory_order_release);
-	return 0;
+	d->build_at = end;
+	atomic_store_explicit(&d->built, end, memory_order_release);
+	return true;
 }
 
 /* ----------------------------------------------------------- execution */
@@ -324,8 +330,12 @@ static int64_t run_tx(dag_t *d, txview_t *v, uint32_t j)
 	exec_txview_begin(v, (uint32_t)(d->from + j), 0, t->dkey);
 	int rc = 0;
 	for (uint32_t i = 0; rc == 0 && i < t->nacc; i++) rc = exec_txview_seed(v, t->acc[i].k);
-	const svm_exec_tx_t *et = &d->b->txs[d->from + j];
-	if (rc == 0) rc = exec_run_one(d->b, v, d->from + j, et->precheck ? NULL : t->implicit);
+	svm_id_t implicit[2]; /* hashed once, by accesses() */
+	if (t->nacc >= 2) {
+		implicit[0] = t->acc[0].k->id;
+		implicit[1] = t->acc[1].k->id;
+	}
+	if (rc == 0) rc = exec_run_one(d->b, v, d->from + j, t->nacc >= 2 ? implicit : NULL);
 	if (rc == 0 && v->error == 0) rc = exec_txview_apply(v);
 	if (rc) exec_fall_all(d->b, FALL_INTERNAL);
 	dnode_t *succ = atomic_exchange_explicit(&t->succ, SUCC_CLOSED, memory_order_acq_rel);
@@ -338,20 +348,16 @@ static int64_t run_tx(dag_t *d, txview_t *v, uint32_t j)
 	return next;
 }
 
-/* Claims the next batch [*at, *end) of transactions once the builder is past it; false when
- * every transaction has been claimed. */
+/* Claims the next batch [*at, *end) of transactions when the builder has reached it (the
+ * batch may end past the builder: its transactions are taken as the builder passes them). */
 static bool claim_batch(dag_t *d, size_t *at, size_t *end)
 {
-	if (atomic_load_explicit(&d->claim, memory_order_relaxed) >= d->m) return false;
-	size_t s = atomic_fetch_add_explicit(&d->claim, CLAIM, memory_order_relaxed);
+	size_t s = atomic_load_explicit(&d->claim, memory_order_relaxed);
+	if (s >= d->m || s >= atomic_load_explicit(&d->built, memory_order_acquire)) return false;
+	s = atomic_fetch_add_explicit(&d->claim, CLAIM, memory_order_relaxed);
 	if (s >= d->m) return false;
-	size_t e = s + CLAIM < d->m ? s + CLAIM : d->m;
-	for (unsigned spins = 0; atomic_load_explicit(&d->built, memory_order_acquire) < e;) {
-		if (atomic_load(&d->b->fallback_all)) return false;
-		if (++spins > 64) sched_yield();
-	}
 	*at = s;
-	*end = e;
+	*end = s + CLAIM < d->m ? s + CLAIM : d->m;
 	return true;
 }
 
@@ -363,8 +369,9 @@ static bool all_finished(const dag_t *d)
 	return n >= d->m;
 }
 
-/* Runs ready work until every transaction has finished: a released successor first, then the
- * shared queue, then the next claimed transaction whose predecessors are done. */
+/* One worker's loop until every transaction has finished, taking in order: a successor its
+ * last transaction released, the shared queue, (worker 0) the next chunk of the graph, the
+ * next claimed transaction the builder has passed, a chunk of access lists, a new claim. */
 static void execute(dag_t *d, unsigned worker)
 {
 	exec_block_t *b = d->b;
@@ -373,25 +380,31 @@ static void execute(dag_t *d, unsigned worker)
 	int64_t next = -1;
 	size_t at = 0, end = 0, mine = 0;
 	unsigned idle = 0;
-	while (!atomic_load_explicit(&b->fallback_all, memory_order_relaxed)) {
+	int rc = 0;
+	while (rc == 0 && !atomic_load_explicit(&b->fallback_all, memory_order_relaxed)) {
 		uint32_t j;
 		if (next >= 0) {
 			j = (uint32_t)next;
 		} else if (!pop_ready(d, &j)) {
-			if (at == end && !claim_batch(d, &at, &end)) {
+			if (worker == 0 && build_step(d, worker, &rc)) continue;
+			if (at < end && at < atomic_load_explicit(&d->built, memory_order_acquire)) {
+				j = (uint32_t)at++;
+				/* the claim token: the last predecessor runs j if it is still waiting */
+				if (atomic_fetch_sub_explicit(&d->t[j].pending, 1, memory_order_acq_rel) != 1)
+					continue;
+			} else {
+				if (chunk_step(d, worker, &rc) || (at == end && claim_batch(d, &at, &end)))
+					continue;
 				if (all_finished(d)) break;
 				if (++idle > 64) sched_yield();
 				continue;
 			}
-			j = (uint32_t)at++;
-			/* the claim token: the last predecessor runs j if it is still waiting */
-			if (atomic_fetch_sub_explicit(&d->t[j].pending, 1, memory_order_acq_rel) != 1)
-				continue;
 		}
 		idle = 0;
 		next = run_tx(d, &v, j);
 		atomic_store_explicit(&d->finished[worker].n, ++mine, memory_order_release);
 	}
+	if (rc) exec_fall_all(b, rc == SVM_ELIMIT ? FALL_KEYS : FALL_INTERNAL);
 	exec_txview_free(&v);
 }
 
@@ -440,16 +453,14 @@ static void fold_parts(dag_t *d, unsigned worker)
 static void dag_worker(void *arg, unsigned worker)
 {
 	dag_t *d = arg;
-	int rc = do_chunks(d, worker);
-	if (rc == 0 && worker == 0) rc = build(d, worker);
-	if (rc) exec_fall_all(d->b, rc == SVM_ELIMIT ? FALL_KEYS : FALL_INTERNAL);
 	execute(d, worker);
-	if (!atomic_load(&d->b->fallback_all)) fold_parts(d, worker);
+	/* the block's last segment leaves its credits pending: the write set folds them */
+	if (!d->last && !atomic_load(&d->b->fallback_all)) fold_parts(d, worker);
 }
 
 int exec_dag_run(exec_block_t *b, size_t from, size_t to)
 {
-	dag_t d = {.b = b, .from = from, .m = to - from};
+	dag_t d = {.b = b, .from = from, .m = to - from, .last = to == b->n};
 	d.chunks = (d.m + CHUNK - 1) / CHUNK;
 	d.t = exec_buf(EXEC_BUF_DTX, d.m * sizeof(*d.t));
 	d.chunk_done = exec_buf(EXEC_BUF_CHUNKS, d.chunks * sizeof(*d.chunk_done));
@@ -459,10 +470,6 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t to)
 	d.finished = aligned_alloc(64, b->threads * sizeof(*d.finished));
 	int rc = d.t && d.chunk_done && d.queue && d.seen && d.finished ? 0 : SVM_ENOMEM;
 	for (unsigned w = 0; d.finished && w < b->threads; w++) atomic_init(&d.finished[w].n, 0);
-	for (size_t j = 0; rc == 0 && j < d.m; j++) { /* the rest is set by accesses() */
-		atomic_init(&d.t[j].succ, NULL);
-		atomic_init(&d.t[j].pending, 1);
-	}
 	for (size_t c = 0; rc == 0 && c < d.chunks; c++) atomic_init(&d.chunk_done[c], false);
 	atomic_init(&d.chunk_next, 0);
 	atomic_init(&d.built, 0);

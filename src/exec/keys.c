@@ -1,13 +1,14 @@
 /* The block's key table: one record per object id any transaction touched, found by a
  * lock-free open-addressing table (ids are SHA-256 outputs, so their first bytes are the hash),
  * with the base value loaded once, the committed value, and per-worker memory. */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/aoem.h"
 
 #define SLAB_BYTES (256u << 10)
-#define KEYS_PER_TX 16   /* table capacity per transaction (keys the native programs touch: ≤ 5) */
+#define KEYS_PER_TX 8    /* table capacity per transaction (keys the native programs touch: ≤ 5) */
 #define KEYS_MIN 4096
 #define KEYS_LOAD_NUM 7 /* the table is full at 7/10 */
 #define KEYS_LOAD_DEN 10
@@ -63,12 +64,24 @@ void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n)
 	return p;
 }
 
+void exec_key_lock(akey_t *k)
+{
+	for (unsigned spins = 0;; spins++) {
+		if (atomic_load_explicit(&k->lock, memory_order_relaxed) == 0 &&
+		    atomic_exchange_explicit(&k->lock, 1, memory_order_acquire) == 0)
+			return;
+		if (spins > 64) sched_yield(); /* the holder may be descheduled */
+	}
+}
+
+void exec_key_unlock(akey_t *k) { atomic_store_explicit(&k->lock, 0, memory_order_release); }
+
 static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 {
 	akey_t *k = exec_scratch(b, worker, sizeof(*k));
 	if (k == NULL) return NULL;
 	k->id = *id;
-	pthread_mutex_init(&k->mu, NULL);
+	atomic_init(&k->lock, 0);
 	atomic_init(&k->base_state, 0);
 	atomic_init(&k->pend, 0);
 	atomic_init(&k->pendw, NULL);
@@ -76,7 +89,7 @@ static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 	atomic_init(&k->seg_mark, 0);
 	atomic_init(&k->written, false);
 	atomic_init(&k->conflicts, 0);
-	k->pp_tx = -1;
+	k->pp_tx = UINT32_MAX;
 	k->last_w = -1;
 	return k;
 }
@@ -121,7 +134,7 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 {
 	if (atomic_load_explicit(&k->base_state, memory_order_acquire) != 2) {
-		pthread_mutex_lock(&k->mu);
+		exec_key_lock(k);
 		int rc = 0;
 		if (atomic_load_explicit(&k->base_state, memory_order_relaxed) != 2) {
 			const uint8_t *p;
@@ -135,7 +148,7 @@ int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 			}
 			if (rc == 0) atomic_store_explicit(&k->base_state, 2, memory_order_release);
 		}
-		pthread_mutex_unlock(&k->mu);
+		exec_key_unlock(k);
 		if (rc) return rc;
 	}
 	*out = k->base;

@@ -7,7 +7,7 @@
 
 #include "exec/aoem.h"
 
-/* First entry with tx >= target (k->mu held). */
+/* First entry with tx >= target (k locked). */
 static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 {
 	uint32_t lo = 0, hi = k->mv_len;
@@ -19,7 +19,7 @@ static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 	return lo;
 }
 
-/* Resolves the deltas at entries [.., top] over the value beneath them (k->mu held). */
+/* Resolves the deltas at entries [.., top] over the value beneath them (k locked). */
 static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, const val_t *storage,
 		   mv_read_t *out)
 {
@@ -51,7 +51,7 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 	val_t storage;
 	int rc = exec_key_committed(b, worker, k, &storage); /* outside the lock: may load */
 	if (rc) return rc;
-	pthread_mutex_lock(&k->mu);
+	exec_key_lock(k);
 	uint32_t i = lower_bound(k, tx);
 	if (i == 0) {
 		out->kind = MVR_STORAGE;
@@ -69,7 +69,7 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 			resolve(b, worker, k, i - 1, &storage, out);
 		}
 	}
-	pthread_mutex_unlock(&k->mu);
+	exec_key_unlock(k);
 	if (out->err) {
 		exec_fall_all(b, out->err == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
 		return SVM_EIO;
@@ -79,7 +79,7 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 {
-	pthread_mutex_lock(&k->mu);
+	exec_key_lock(k);
 	uint32_t i = lower_bound(k, e->tx);
 	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);
 	if (*created) {
@@ -87,7 +87,7 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 			uint32_t cap = k->mv_cap ? 2 * k->mv_cap : 4;
 			mv_entry_t *mv = realloc(k->mv, cap * sizeof(*mv));
 			if (mv == NULL) {
-				pthread_mutex_unlock(&k->mu);
+				exec_key_unlock(k);
 				return SVM_ENOMEM;
 			}
 			k->mv = mv;
@@ -97,27 +97,27 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 		k->mv_len++;
 	}
 	k->mv[i] = *e;
-	pthread_mutex_unlock(&k->mu);
+	exec_key_unlock(k);
 	return 0;
 }
 
 void exec_mv_remove(akey_t *k, uint32_t tx)
 {
-	pthread_mutex_lock(&k->mu);
+	exec_key_lock(k);
 	uint32_t i = lower_bound(k, tx);
 	if (i < k->mv_len && k->mv[i].tx == tx) {
 		memmove(&k->mv[i], &k->mv[i + 1], (k->mv_len - i - 1) * sizeof(*k->mv));
 		k->mv_len--;
 	}
-	pthread_mutex_unlock(&k->mu);
+	exec_key_unlock(k);
 }
 
 void exec_mv_estimate(akey_t *k, uint32_t tx)
 {
-	pthread_mutex_lock(&k->mu);
+	exec_key_lock(k);
 	uint32_t i = lower_bound(k, tx);
 	if (i < k->mv_len && k->mv[i].tx == tx) k->mv[i].kind = MV_ESTIMATE;
-	pthread_mutex_unlock(&k->mu);
+	exec_key_unlock(k);
 }
 
 /* Called with no engine running: folds the entries below limit into the committed value and

@@ -375,6 +375,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	for (size_t j = 0; rc == 0 && j < s.m; j++) {
 		pthread_mutex_init(&s.st[j].mu, NULL);
 		atomic_init(&s.io[j], NULL);
+		b->slot[from + j].latency_ns = 0; /* incarnations add to it */
 	}
 	atomic_init(&s.exec_idx, 0);
 	atomic_init(&s.val_idx, 0);

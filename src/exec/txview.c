@@ -291,12 +291,9 @@ int exec_txview_source(txview_t *v, akey_t *k, val_t *out, read_t *rd)
 	switch (v->src) {
 	case SRC_MV:
 		return source_mv(v, k, out, rd);
-	case SRC_DAG:
+	default: /* DAG; committed: the credits of a last DAG segment are still pending */
 		rd->kind = RD_STORAGE;
 		return source_dag(v, k, out);
-	default:
-		rd->kind = RD_STORAGE;
-		return exec_key_committed(v->b, v->worker, k, out);
 	}
 }
 
