@@ -57,6 +57,7 @@ typedef struct akey {
 	_Atomic uint8_t lock;
 	atomic_bool written;            /* in a worker's written list */
 	bool cur_set;
+	bool cur_out;                   /* cur's bytes are in the result's memory already */
 	/* DAG pre-pass scratch */
 	uint8_t pp_cls;
 	uint32_t pp_tx, pp_seg; /* pp_tx: UINT32_MAX for none */
@@ -146,10 +147,13 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id);
 int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
 /* The committed value of k without DAG credits: cur if set, else the base. */
 int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
-/* v plus a credit of delta as balance bytes (ref names it if v is absent), in worker scratch.
+/* v plus a credit of delta as balance bytes (ref names it if v is absent), in the result's
+ * memory or worker scratch (exec_value_alloc).
  * SVM_EOVERFLOW past u64, SVM_EIO if v is not a balance. */
 int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
-		     const bal_ref_t *ref, val_t *out);
+		     const bal_ref_t *ref, bool result, val_t *out);
+/* Memory for a value: the result's (final: no copy into the write set later) or scratch. */
+void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result);
 /* Remember k in worker's touched list (once per segment) / written list (once per block). */
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k);
 int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k);

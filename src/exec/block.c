@@ -237,7 +237,7 @@ typedef struct {
 
 /* A written key's value at block end: its committed value plus the credits a last DAG segment
  * left pending (folded here, in parallel, instead of in a pass of their own). */
-static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out)
+static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out, bool *in_result)
 {
 	uint64_t pend;
 	if (!exec_pend_sum(b, key, &pend)) {
@@ -246,11 +246,13 @@ static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out)
 	}
 	if (pend == 0) {
 		*out = key->cur;
+		*in_result = key->cur_out;
 		return 0;
 	}
 	val_t v;
 	int rc = exec_key_committed(b, w, key, &v);
-	if (rc == 0) rc = exec_balance_add(b, w, &v, pend, atomic_load(&key->ref), out);
+	if (rc == 0) rc = exec_balance_add(b, w, &v, pend, atomic_load(&key->ref), true, out);
+	*in_result = true;
 	if (rc && rc != SVM_ENOMEM) {
 		exec_fall_all(b, FALL_DELTA);
 		rc = SVM_EIO;
@@ -271,14 +273,15 @@ static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 	for (size_t i = 0; i < wk->written_len; i++) {
 		akey_t *key = wk->written[i];
 		val_t base, cur;
-		if ((rc = final_value(b, w, key, &cur))) return rc;
+		bool in_result;
+		if ((rc = final_value(b, w, key, &cur, &in_result))) return rc;
 		if (cur.bytes == NULL) {
 			rc = exec_key_base(b, w, key, &base);
 			if (rc) return rc;
 			if (base.bytes == NULL) continue;
 		}
-		out[k] = (svm_state_write_t){.id = key->id, .len = cur.len};
-		if (cur.bytes) {
+		out[k] = (svm_state_write_t){.id = key->id, .bytes = cur.bytes, .len = cur.len};
+		if (cur.bytes && !in_result) {
 			uint8_t *p = exec_out_alloc(b, w, cur.len ? cur.len : 1);
 			if (p == NULL) return SVM_ENOMEM;
 			memcpy(p, cur.bytes, cur.len);

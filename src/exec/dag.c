@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec/aoem.h"
 
@@ -25,6 +26,8 @@
 #define CLAIM 16    /* transactions claimed per bump of the shared cursor */
 #define PUBLISH 32  /* the builder publishes its progress every PUBLISH transactions */
 #define AHEAD 4     /* chunks of access lists computed ahead of the builder */
+#define SPINS 256   /* idle checks before a worker parks */
+#define PARK_MS 2   /* a parked worker looks again after this long even unwoken */
 #define FANIN_MAX 8 /* past this many readers/crediters to depend on, an access counts as a write */
 #define HOT_CREDITS 4 /* a key with this many concurrent crediters gets per-worker counters */
 
@@ -68,6 +71,11 @@ typedef struct {
 	_Alignas(64) _Atomic size_t claim; /* next transaction to claim */
 	_Alignas(64) _Atomic size_t queued; /* qtail - qhead, read without the lock */
 	pthread_mutex_t qmu;
+	/* parking: an idle worker sleeps until someone publishes work (or PARK_MS pass) */
+	pthread_mutex_t park_mu;
+	pthread_cond_t park_cv;
+	_Alignas(64) _Atomic unsigned parked;
+	_Atomic uint64_t epoch; /* bumped, under park_mu, by every notification */
 	uint32_t *queue;
 	size_t qhead, qtail;
 	wcount_t *finished; /* [threads] */
@@ -163,6 +171,19 @@ static int accesses(dag_t *d, unsigned worker, size_t j)
 	return rc;
 }
 
+/* After publishing work (a chunk of access lists, graph progress, a queued or the last
+ * transaction): wakes parked workers. The fence orders the publication before the read of
+ * `parked`, against park()'s increment before its last look (one of the two sees the other). */
+static void notify(dag_t *d)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&d->parked, memory_order_relaxed) == 0) return;
+	pthread_mutex_lock(&d->park_mu);
+	atomic_fetch_add_explicit(&d->epoch, 1, memory_order_relaxed);
+	pthread_cond_broadcast(&d->park_cv);
+	pthread_mutex_unlock(&d->park_mu);
+}
+
 /* Computes the access lists of the next chunk unless it would run more than AHEAD chunks
  * ahead of the builder (what is computed long before it runs has left the cache by then).
  * False when there is nothing to do now; *rc gets an error. */
@@ -175,6 +196,7 @@ static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 	size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
 	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) *rc = accesses(d, worker, j);
 	atomic_store_explicit(&d->chunk_done[c], true, memory_order_release);
+	notify(d);
 	return true;
 }
 
@@ -186,6 +208,7 @@ static void push_ready(dag_t *d, uint32_t j)
 	d->queue[d->qtail++] = j; /* each transaction is released once: m slots suffice */
 	atomic_fetch_add_explicit(&d->queued, 1, memory_order_release);
 	pthread_mutex_unlock(&d->qmu);
+	notify(d);
 }
 
 static bool pop_ready(dag_t *d, uint32_t *j)
@@ -314,10 +337,14 @@ static bool build_step(dag_t *d, unsigned worker, int *rc)
 	size_t end = (j / CHUNK + 1) * CHUNK < d->m ? (j / CHUNK + 1) * CHUNK : d->m;
 	for (; j < end && *rc == 0; j++) {
 		*rc = build_one(d, worker, (uint32_t)j);
-		if ((j + 1) % PUBLISH == 0) atomic_store_explicit(&d->built, j + 1, memory_order_release);
+		if ((j + 1) % PUBLISH == 0) {
+			atomic_store_explicit(&d->built, j + 1, memory_order_release);
+			notify(d);
+		}
 	}
 	d->build_at = end;
 	atomic_store_explicit(&d->built, end, memory_order_release);
+	notify(d);
 	return true;
 }
 
@@ -369,6 +396,43 @@ static bool all_finished(const dag_t *d)
 	return n >= d->m;
 }
 
+/* Whether there is anything for worker to do (or to notice) right now. */
+static bool has_work(dag_t *d, unsigned worker, size_t at, size_t end)
+{
+	size_t built = atomic_load_explicit(&d->built, memory_order_acquire);
+	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
+	return atomic_load_explicit(&d->queued, memory_order_acquire) ||
+	       (worker == 0 && d->build_at < d->m &&
+		atomic_load_explicit(&d->chunk_done[d->build_at / CHUNK], memory_order_acquire)) ||
+	       (at < end && at < built) || (c < d->chunks && c < built / CHUNK + AHEAD) ||
+	       (at == end && atomic_load_explicit(&d->claim, memory_order_relaxed) < built) ||
+	       all_finished(d) || atomic_load(&d->b->fallback_all);
+}
+
+/* Sleeps until a notification (or PARK_MS), unless work appeared meanwhile: on a machine
+ * whose other load leaves this process about one core, a spinning worker would take it from
+ * the one doing the work. */
+static void park(dag_t *d, unsigned worker, size_t at, size_t end)
+{
+	atomic_fetch_add_explicit(&d->parked, 1, memory_order_seq_cst);
+	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+	if (!has_work(d, worker, at, end)) {
+		pthread_mutex_lock(&d->park_mu);
+		if (atomic_load_explicit(&d->epoch, memory_order_relaxed) == e) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += PARK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&d->park_cv, &d->park_mu, &ts);
+		}
+		pthread_mutex_unlock(&d->park_mu);
+	}
+	atomic_fetch_sub_explicit(&d->parked, 1, memory_order_relaxed);
+}
+
 /* One worker's loop until every transaction has finished, taking in order: a successor its
  * last transaction released, the shared queue, (worker 0) the next chunk of the graph, the
  * next claimed transaction the builder has passed, a chunk of access lists, a new claim. */
@@ -396,13 +460,17 @@ static void execute(dag_t *d, unsigned worker)
 				if (chunk_step(d, worker, &rc) || (at == end && claim_batch(d, &at, &end)))
 					continue;
 				if (all_finished(d)) break;
-				if (++idle > 64) sched_yield();
+				if (++idle > SPINS) {
+					park(d, worker, at, end);
+					idle = 0;
+				}
 				continue;
 			}
 		}
 		idle = 0;
 		next = run_tx(d, &v, j);
 		atomic_store_explicit(&d->finished[worker].n, ++mine, memory_order_release);
+		notify(d); /* a parked worker may be waiting for the last one */
 	}
 	if (rc) exec_fall_all(b, rc == SVM_ELIMIT ? FALL_KEYS : FALL_INTERNAL);
 	exec_txview_free(&v);
@@ -419,13 +487,14 @@ static void fold(exec_block_t *b, unsigned worker, akey_t *k)
 	if (pend == 0) return;
 	val_t v;
 	int rc = exec_key_committed(b, worker, k, &v);
-	if (rc == 0) rc = exec_balance_add(b, worker, &v, pend, atomic_load(&k->ref), &v);
+	if (rc == 0) rc = exec_balance_add(b, worker, &v, pend, atomic_load(&k->ref), true, &v);
 	if (rc) {
 		exec_fall_all(b, rc == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
 		return;
 	}
 	k->cur = v;
 	k->cur_set = true;
+	k->cur_out = true;
 	exec_pend_clear(b, k);
 }
 
@@ -477,9 +546,15 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t to)
 	atomic_init(&d.queued, 0);
 	atomic_init(&d.fold_next, 0);
 	pthread_mutex_init(&d.qmu, NULL);
+	pthread_mutex_init(&d.park_mu, NULL);
+	pthread_cond_init(&d.park_cv, NULL);
+	atomic_init(&d.parked, 0);
+	atomic_init(&d.epoch, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, dag_worker, &d);
 	for (unsigned w = 0; w < b->threads; w++) b->w[w].dkeys_len = 0;
 	pthread_mutex_destroy(&d.qmu);
+	pthread_mutex_destroy(&d.park_mu);
+	pthread_cond_destroy(&d.park_cv);
 	free(d.finished);
 	return rc;
 }

@@ -164,8 +164,16 @@ int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 	return exec_key_base(b, worker, k, out);
 }
 
+void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result)
+{
+	if (!result) return exec_scratch(b, worker, n);
+	void *p = exec_out_alloc(b, worker, n);
+	if (p == NULL) b->w[worker].error = SVM_ENOMEM;
+	return p;
+}
+
 int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
-		     const bal_ref_t *ref, val_t *out)
+		     const bal_ref_t *ref, bool result, val_t *out)
 {
 	uint64_t amount = 0;
 	if (v->bytes && svm_ledger_balance_decode(v->bytes, v->len, &amount)) return SVM_EIO;
@@ -178,7 +186,7 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t 
 	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
 	int rc = svm_ledger_balance_encode(&ref->token, &ref->owner, amount, b->env->height, &buf);
 	if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
-	uint8_t *p = exec_scratch(b, worker, buf.len);
+	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);
 	if (p == NULL) return SVM_ENOMEM;
 	memcpy(p, buf.data, buf.len);
 	*out = (val_t){p, buf.len};

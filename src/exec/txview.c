@@ -120,7 +120,9 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 	} else if (l->w.kind == MV_DELTA) { /* own credits over what the source holds */
 		int rc = read_through(v, l);
 		val_t sum;
-		if (rc == 0) rc = exec_balance_add(v->b, v->worker, &l->read, l->w.delta, l->w.ref, &sum);
+		if (rc == 0)
+			rc = exec_balance_add(v->b, v->worker, &l->read, l->w.delta, l->w.ref,
+					      v->src != SRC_MV, &sum);
 		if (rc) {
 			exec_fall_all(v->b, FALL_DELTA);
 			return fail(v, SVM_EIO);
@@ -146,7 +148,7 @@ static int tv_put(svm_view_t *view, const svm_id_t *id, const uint8_t *bytes, si
 	if (l == NULL || journal(v, l)) return v->error;
 	val_t val = {NULL, 0};
 	if (bytes) {
-		uint8_t *p = exec_scratch(v->b, v->worker, len ? len : 1);
+		uint8_t *p = exec_value_alloc(v->b, v->worker, len ? len : 1, v->src != SRC_MV);
 		if (p == NULL) return fail(v, SVM_ENOMEM);
 		memcpy(p, bytes, len);
 		val = (val_t){p, len};
@@ -160,7 +162,7 @@ static int credit_rmw(txview_t *v, local_t *l, const val_t *seen, const bal_ref_
 		      uint64_t amount)
 {
 	val_t sum;
-	int rc = exec_balance_add(v->b, v->worker, seen, amount, ref, &sum);
+	int rc = exec_balance_add(v->b, v->worker, seen, amount, ref, v->src != SRC_MV, &sum);
 	if (rc) return rc == SVM_ENOMEM ? fail(v, rc) : rc;
 	if (journal(v, l)) return v->error;
 	l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = sum};
@@ -257,7 +259,7 @@ static int source_dag(txview_t *v, akey_t *k, val_t *out)
 		return SVM_EIO;
 	}
 	if (pend == 0) return 0;
-	rc = exec_balance_add(v->b, v->worker, out, pend, atomic_load(&k->ref), out);
+	rc = exec_balance_add(v->b, v->worker, out, pend, atomic_load(&k->ref), false, out);
 	if (rc && rc != SVM_ENOMEM) exec_fall_all(v->b, FALL_DELTA);
 	return rc ? SVM_EIO : 0;
 }
@@ -310,6 +312,7 @@ int exec_txview_apply(txview_t *v)
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
 			k->cur_set = true;
+			k->cur_out = v->src != SRC_MV; /* allocated by exec_value_alloc */
 			exec_pend_clear(v->b, k); /* the value read them: they are in it */
 			continue;
 		}
