@@ -418,15 +418,23 @@ static int op_local(cc_t *c, uint8_t op)
 	CC_TRY(cc_pop(c, t, &e));
 	if (cc_live(c)) {
 		uint32_t i = c->vn;
+		uint32_t pc0 = c->pc;
 		if (e.kind == K_SLOT && c->last_pc >= 0 && !c->oom &&
 		    c->code[c->last_pc + 1].s.a == cc_home(c, i)) {
 			CC_TRY(cc_materialize_local_keep_last(c, (uint16_t)x));
 			c->code[c->last_pc + 1].s.a = (uint16_t)x; /* fuse the write */
+			pc0 = (uint32_t)c->last_pc;
 		} else {
 			CC_TRY(cc_materialize_local(c, (uint16_t)x));
 			CC_TRY(cc_write_ent(c, (uint16_t)x, i));
 		}
 		c->last_pc = -1;
+		/* an i32.add just written to x may take a following load of x (emit_load) */
+		if (!c->oom && c->pc >= pc0 + 2 && c->code[c->pc - 1].s.a == x &&
+		    (c->code[c->pc - 2].fn == wasm_numop[0x6a] || c->code[c->pc - 2].fn == wasm_numop_imm[0x6a])) {
+			c->tee_pc = (int32_t)(c->pc - 2);
+			c->tee_local = (uint16_t)x;
+		}
 	}
 	if (op == 0x22) {
 		vent_t n = {t, cc_live(c) ? K_LOCAL : K_SLOT, (uint16_t)x, 0};
@@ -491,6 +499,14 @@ static const op_fn LOAD_K[14] = {
 	wop_ld32_k, wop_ld64_k, wop_ld32_k, wop_ld64_k, wop_ld8s32_k, wop_ld8u_k, wop_ld16s32_k,
 	wop_ld16u_k, wop_ld8s64_k, wop_ld8u_k, wop_ld16s64_k, wop_ld16u_k, wop_ld32s64_k, wop_ld32_k,
 };
+static const op_fn LOAD_RRT[14] = {
+	wop_ld32_rrt, wop_ld64_rrt, wop_ld32_rrt, wop_ld64_rrt, wop_ld8s32_rrt, wop_ld8u_rrt, wop_ld16s32_rrt,
+	wop_ld16u_rrt, wop_ld8s64_rrt, wop_ld8u_rrt, wop_ld16s64_rrt, wop_ld16u_rrt, wop_ld32s64_rrt, wop_ld32_rrt,
+};
+static const op_fn LOAD_RIT[14] = {
+	wop_ld32_rit, wop_ld64_rit, wop_ld32_rit, wop_ld64_rit, wop_ld8s32_rit, wop_ld8u_rit, wop_ld16s32_rit,
+	wop_ld16u_rit, wop_ld8s64_rit, wop_ld8u_rit, wop_ld16s64_rit, wop_ld16u_rit, wop_ld32s64_rit, wop_ld32_rit,
+};
 /* Stores by log2 of their width, in the forms plain, _i, _ai, _ai_i, _k, _k_i (see interp.c). */
 static const op_fn STORE_FORMS[4][6] = {
 	{wop_st8, wop_st8_i, wop_st8_ai, wop_st8_ai_i, wop_st8_k, wop_st8_k_i},
@@ -514,6 +530,23 @@ static int emit_load(cc_t *c, uint8_t op, uint32_t off)
 	vent_t *e = &c->vs[c->vn];
 	uint16_t dst = cc_home(c, c->vn);
 	uint32_t ea;
+	if (e->kind == K_LOCAL && c->tee_pc >= 0 && c->tee_local == e->local && !c->oom) {
+		uint32_t at = (uint32_t)c->tee_pc;
+		cell_t add = c->code[at + 1];
+		bool imm = c->code[at].fn == wasm_numop_imm[0x6a];
+		cc_emit(c, 1, wop_unreachable); /* the third cell */
+		if (c->oom) return 0;
+		cell_t *p = &c->code[at];
+		p[0].fn = imm ? LOAD_RIT[op - 0x28] : LOAD_RRT[op - 0x28];
+		p[1].s.a = dst;
+		p[1].s.b = imm ? add.r.b : add.s.b;
+		p[1].s.c = imm ? 0 : add.s.c;
+		p[1].s.d = e->local;
+		p[2].w.lo = (int32_t)off;
+		p[2].w.hi = imm ? (int32_t)add.r.k : 0;
+		cc_produced(c, at, op, false);
+		return 0;
+	}
 	if (e->kind == K_ADDK) {
 		cell_t *p = emit_value(c, 3, LOAD_AI[op - 0x28], op, false);
 		p[1].r.a = dst;
@@ -703,6 +736,31 @@ static int add_const(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, ui
 	return cc_push_ent(c, e);
 }
 
+/* An add (i32 or i64) of the product the last instruction computed becomes one multiply-add,
+ * written in place of the multiply. The other addend must be read from where it already is (a
+ * local, or the slot below), so that nothing is emitted between the two. */
+static bool fuse_madd(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, uint32_t i)
+{
+	uint8_t mul = op == 0x6a ? 0x6c : 0x7e;
+	if (c->last_pc < 0 || c->oom || c->last_op != mul || c->last_imm) return false;
+	cell_t *p = &c->code[c->last_pc];
+	if (p[0].fn != wasm_numop[mul]) return false;
+	uint16_t acc;
+	if (eb->kind == K_SLOT && p[1].s.a == cc_home(c, i + 1) && (ea->kind == K_LOCAL || ea->kind == K_SLOT))
+		acc = ea->kind == K_LOCAL ? ea->local : cc_home(c, i);
+	else if (ea->kind == K_SLOT && p[1].s.a == cc_home(c, i) && eb->kind == K_LOCAL)
+		acc = eb->local;
+	else
+		return false;
+	p[0].fn = op == 0x6a ? wop_madd32 : wop_madd64;
+	p[1].s.d = p[1].s.c;
+	p[1].s.c = p[1].s.b;
+	p[1].s.b = acc;
+	p[1].s.a = cc_home(c, i);
+	cc_produced(c, (uint32_t)c->last_pc, op, false);
+	return true;
+}
+
 static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 {
 	uint8_t a, b, r;
@@ -717,6 +775,7 @@ static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 	}
 	uint32_t i = c->vn;
 	uint16_t sa, sb;
+	if ((op == 0x6a || op == 0x7c) && fuse_madd(c, op, &ea, &eb, i)) return cc_push(c, r);
 	if (op == 0x6a || op == 0x6b) {
 		bool pushed = false;
 		CC_TRY(add_const(c, op, &ea, &eb, i, &pushed));
@@ -1113,7 +1172,7 @@ static int finish(cc_t *c, wcode_t *code)
 int wasm_compile_func(svm_wasm_module_t *m, uint32_t i, svm_error_t *err)
 {
 	wcode_t *code = &m->codes[i];
-	cc_t c = {.m = m, .err = err, .last_pc = -1, .gas_pc = -1};
+	cc_t c = {.m = m, .err = err, .last_pc = -1, .tee_pc = -1, .gas_pc = -1};
 	c.r = (wr_t){code->body, code->body + code->body_len, err};
 	c.ft = &m->types[m->func_types[m->nfuncs_imported + i]];
 	c.g = m->gas;

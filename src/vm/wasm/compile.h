@@ -72,6 +72,10 @@ typedef struct {
 	int32_t last_pc;
 	uint8_t last_op;
 	bool last_imm;
+	/* the last instruction, when it is an i32.add writing local tee_local (for fusing
+	 * `local.tee t; local.get t; load` into the add), or -1 */
+	int32_t tee_pc;
+	uint16_t tee_local;
 	int oom;
 } cc_t;
 

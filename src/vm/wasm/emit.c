@@ -53,6 +53,7 @@ cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
 		raw(c, 2, wop_gas);
 	}
 	c->last_pc = -1;
+	c->tee_pc = -1;
 	cell_t *p = raw(c, ncells, fn);
 	return p ? p : scratch; /* writes go nowhere; c->oom fails the translation */
 }
@@ -242,6 +243,7 @@ void cc_bind(cc_t *c, ctl_t *l)
 		cc_patch(c, c->fx[i].pc, c->fx[i].cell, c->fx[i].wide, c->pc);
 	l->fix = -1;
 	c->last_pc = -1;
+	c->tee_pc = -1;
 }
 
 /* ------------------------------------------------------------------ gas */
@@ -257,6 +259,7 @@ void cc_gas_open(cc_t *c)
 	c->gas_pc = -1;
 	c->gas_pending = c->metering;
 	c->last_pc = -1;
+	c->tee_pc = -1;
 }
 
 int cc_gas_close(cc_t *c)
@@ -271,6 +274,7 @@ int cc_gas_close(cc_t *c)
 	c->gas_pending = false;
 	c->gas_pc = -1;
 	c->last_pc = -1;
+	c->tee_pc = -1;
 	return 0;
 }
 

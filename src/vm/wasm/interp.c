@@ -340,7 +340,10 @@ H(ref_func)
  *   name     [r.a dst, r.b addr, r.k off]             ea = u32(addr) + off
  *   name_ai  [r.a dst, r.b base, r.k imm][w.lo off]   ea = u32(base + imm) + off (a fused
  *            i32.add of a constant; the add wraps at 2^32, the offset does not)
- *   name_k   [r.a dst, r.k ea]                        a constant address (+ offset) < 2^32 */
+ *   name_k   [r.a dst, r.k ea]                        a constant address (+ offset) < 2^32
+ * and two forms fusing `i32.add; local.tee t; local.get t` before the load (t = the sum):
+ *   name_rrt [s.a dst, s.b x, s.c y, s.d t][w.lo off]            t = u32(x + y), ea = t + off
+ *   name_rit [s.a dst, s.b x, s.d t][w.lo off, w.hi imm]         t = u32(x + imm), ea = t + off */
 #define LOAD(name, n, expr)                                                          \
 	H(name)                                                                      \
 	{                                                                            \
@@ -362,6 +365,24 @@ H(ref_func)
 		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
 		RA = (expr);                                                         \
 		NEXT(2);                                                             \
+	}                                                                            \
+	H(name##_rrt)                                                                \
+	{                                                                            \
+		uint32_t t = (uint32_t)SB + (uint32_t)SC;                            \
+		SD = t;                                                              \
+		uint64_t ea = (uint64_t)t + (uint32_t)ip[2].w.lo;                    \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
+		SA = (expr);                                                         \
+		NEXT(3);                                                             \
+	}                                                                            \
+	H(name##_rit)                                                                \
+	{                                                                            \
+		uint32_t t = (uint32_t)SB + (uint32_t)ip[2].w.hi;                    \
+		SD = t;                                                              \
+		uint64_t ea = (uint64_t)t + (uint32_t)ip[2].w.lo;                    \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP_TAIL(oob);                      \
+		SA = (expr);                                                         \
+		NEXT(3);                                                             \
 	}
 LOAD(ld32, 4, *(const u32u *)(mem + ea))
 LOAD(ld64, 8, *(const u64u *)(mem + ea))
@@ -683,6 +704,18 @@ BINOP2(75, W32(S32(a) >> (b & 31)))
 BINOP2(76, W32(I32(a) >> (b & 31)))
 BINOP2(77, W32((I32(a) << (b & 31)) | (I32(a) >> ((32 - (b & 31)) & 31))))
 BINOP2(78, W32((I32(a) >> (b & 31)) | (I32(a) << ((32 - (b & 31)) & 31))))
+
+/* Multiply-add, fusing a multiply with the add that consumes it: [s.a dst, s.b acc, s.c x, s.d y]. */
+H(madd32)
+{
+	SA = W32(I32(SB) + I32(SC) * I32(SD));
+	NEXT(2);
+}
+H(madd64)
+{
+	SA = SB + SC * SD;
+	NEXT(2);
+}
 
 static H(n_6d)
 {
