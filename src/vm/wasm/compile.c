@@ -761,6 +761,62 @@ static bool fuse_madd(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, u
 	return true;
 }
 
+/* A load as an operand of a fused multiply: plain ([dst, addr, off]) or _ai ([dst, base, imm]
+ * [off]) of an i32 kind, read as base + imm + off. */
+struct mul_load {
+	op_fn mul;
+	uint16_t base;
+	uint32_t imm, off, ncells;
+};
+static bool mul_load(const cell_t *p, struct mul_load *out)
+{
+	static const op_fn LD[5][3] = {{wop_ld32, wop_ld32_ai, wop_ld32_mul2},
+				       {wop_ld8s32, wop_ld8s32_ai, wop_ld8s32_mul2},
+				       {wop_ld8u, wop_ld8u_ai, wop_ld8u_mul2},
+				       {wop_ld16s32, wop_ld16s32_ai, wop_ld16s32_mul2},
+				       {wop_ld16u, wop_ld16u_ai, wop_ld16u_mul2}};
+	for (unsigned k = 0; k < 5; k++) {
+		if (p[0].fn == LD[k][0]) {
+			*out = (struct mul_load){LD[k][2], p[1].r.b, 0, p[1].r.k, 2};
+			return true;
+		}
+		if (p[0].fn == LD[k][1]) {
+			*out = (struct mul_load){LD[k][2], p[1].r.b, p[1].r.k, (uint32_t)p[2].w.lo, 3};
+			return true;
+		}
+	}
+	return false;
+}
+
+/* i32.mul of the two values the last two instructions loaded (same kind, both _ai forms, right
+ * after one another): one instruction in place of the three. Neither load reads the other's
+ * result (both values are still on the stack), so they may run in either order. */
+static bool fuse_mul_loads(cc_t *c, const vent_t *ea, const vent_t *eb, uint32_t i)
+{
+	if (c->last_pc < 0 || c->prev_pc < 0 || c->oom || ea->kind != K_SLOT || eb->kind != K_SLOT) return false;
+	uint32_t at = (uint32_t)c->prev_pc, at2 = (uint32_t)c->last_pc;
+	cell_t *p = &c->code[at], *q = &c->code[at2];
+	struct mul_load l1, l2;
+	if (!mul_load(p, &l1) || !mul_load(q, &l2) || l1.mul != l2.mul || at + l1.ncells != at2 ||
+	    c->pc != at2 + l2.ncells || p[1].r.a != cc_home(c, i) || q[1].r.a != cc_home(c, i + 1))
+		return false;
+	cell_t n[4] = {{.fn = l1.mul}};
+	n[1].s.a = cc_home(c, i);
+	n[1].s.b = l1.base;
+	n[1].s.c = l2.base;
+	n[2].w.lo = (int32_t)l1.imm;
+	n[2].w.hi = (int32_t)l2.imm;
+	n[3].w.lo = (int32_t)l1.off;
+	n[3].w.hi = (int32_t)l2.off;
+	c->pc = at;
+	cell_t *o = cc_emit(c, 4, l1.mul); /* at most the two loads' 6 cells: no reallocation */
+	if (c->oom) return true;
+	memcpy(o, n, sizeof(n));
+	c->prev_pc = -1;
+	cc_produced(c, at, 0x6c, false);
+	return true;
+}
+
 static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 {
 	uint8_t a, b, r;
@@ -776,6 +832,7 @@ static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 	uint32_t i = c->vn;
 	uint16_t sa, sb;
 	if ((op == 0x6a || op == 0x7c) && fuse_madd(c, op, &ea, &eb, i)) return cc_push(c, r);
+	if (op == 0x6c && fuse_mul_loads(c, &ea, &eb, i)) return cc_push(c, r);
 	if (op == 0x6a || op == 0x6b) {
 		bool pushed = false;
 		CC_TRY(add_const(c, op, &ea, &eb, i, &pushed));
@@ -1172,7 +1229,7 @@ static int finish(cc_t *c, wcode_t *code)
 int wasm_compile_func(svm_wasm_module_t *m, uint32_t i, svm_error_t *err)
 {
 	wcode_t *code = &m->codes[i];
-	cc_t c = {.m = m, .err = err, .last_pc = -1, .tee_pc = -1, .gas_pc = -1};
+	cc_t c = {.m = m, .err = err, .last_pc = -1, .prev_pc = -1, .tee_pc = -1, .gas_pc = -1};
 	c.r = (wr_t){code->body, code->body + code->body_len, err};
 	c.ft = &m->types[m->func_types[m->nfuncs_imported + i]];
 	c.g = m->gas;

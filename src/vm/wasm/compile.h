@@ -74,6 +74,8 @@ typedef struct {
 	bool last_imm;
 	/* the last instruction, when it is an i32.add writing local tee_local (for fusing
 	 * `local.tee t; local.get t; load` into the add), or -1 */
+	/* the producing instruction directly before last_pc (no label between), or -1 */
+	int32_t prev_pc;
 	int32_t tee_pc;
 	uint16_t tee_local;
 	int oom;

@@ -47,10 +47,12 @@ static cell_t *raw(cc_t *c, uint32_t n, op_fn fn)
 cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
 {
 	static cell_t scratch[4];
+	c->prev_pc = c->last_pc;
 	if (c->gas_pending) {
 		c->gas_pending = false;
 		c->gas_pc = (int32_t)c->pc;
 		raw(c, 2, wop_gas);
+		c->prev_pc = -1;
 	}
 	c->last_pc = -1;
 	c->tee_pc = -1;

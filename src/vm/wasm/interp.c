@@ -394,6 +394,29 @@ LOAD(ld8s64, 1, (uint64_t)(int64_t)(int8_t)mem[ea])
 LOAD(ld16s64, 2, (uint64_t)(int64_t)(int16_t)*(const u16u *)(mem + ea))
 LOAD(ld32s64, 4, (uint64_t)(int64_t)(int32_t)*(const u32u *)(mem + ea))
 
+/* i32.mul of two loads of the same kind, both with a fused add of a constant (_ai): the core
+ * of integer dot products. [s.a dst, s.b base1, s.c base2][w.lo imm1, w.hi imm2][w.lo off1,
+ * w.hi off2]. Either load out of bounds traps (the same trap whichever it is). */
+#define MUL_LOADS(name, n, rd)                                                                 \
+	H(name##_mul2)                                                                         \
+	{                                                                                      \
+		uint64_t e1 = (uint64_t)(uint32_t)((uint32_t)SB + (uint32_t)ip[2].w.lo) + (uint32_t)ip[3].w.lo; \
+		uint64_t e2 = (uint64_t)(uint32_t)((uint32_t)SC + (uint32_t)ip[2].w.hi) + (uint32_t)ip[3].w.hi; \
+		if (UNLIKELY(e1 + (n) > memsz || e2 + (n) > memsz)) TRAP_TAIL(oob);            \
+		SA = (uint32_t)((uint32_t)rd(mem + e1) * (uint32_t)rd(mem + e2));               \
+		NEXT(4);                                                                       \
+	}
+#define RD32(p) (*(const u32u *)(p))
+#define RD8S(p) ((int32_t)*(const int8_t *)(p))
+#define RD8U(p) (*(const uint8_t *)(p))
+#define RD16S(p) ((int32_t)*(const int16_t *)(const void *)(p))
+#define RD16U(p) (*(const u16u *)(p))
+MUL_LOADS(ld32, 4, RD32)
+MUL_LOADS(ld8s32, 1, RD8S)
+MUL_LOADS(ld8u, 1, RD8U)
+MUL_LOADS(ld16s32, 2, RD16S)
+MUL_LOADS(ld16u, 2, RD16U)
+
 /* Stores: the same three address forms, each with the value in a slot or as an immediate
  * (sign-extended from 32 bits; only st64 sees the extension):
  *   name      [r.a addr, r.b val, r.k off]            name_i    [r.a addr, r.k off][w.lo val]
