@@ -472,7 +472,7 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 	int rc, fell = 0;
 	bool chain = false;
 	if (threads > 1 && n >= SVM_EXEC_PAR_TXS_MIN && shortcut_enabled())
-		chain = exec_block_is_chain(env, txs, n);
+		chain = exec_block_is_chain(env, txs, n, threads);
 	if (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain) {
 		rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
 		if (metrics) {

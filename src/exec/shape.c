@@ -1,9 +1,11 @@
-/* The shape of a block: how much parallelism its first transactions allow, estimated from
- * their declared accesses (strict) or the accesses a native ledger payload implies (dynamic).
- * A block that is essentially one dependency chain (two accounts paying each other, one
- * object every transaction writes) gains nothing from the parallel engines and only pays their
- * bookkeeping, so svm_exec_block runs the reference on it instead. This is a scheduling choice
- * only: the reference's result is the result, so a wrong guess costs time, never correctness. */
+/* The shape of a block: how much parallelism its first transactions allow (their count over
+ * the longest dependency chain among them), estimated from their declared accesses (strict)
+ * or the accesses a native ledger payload implies (dynamic). A block that is essentially one
+ * dependency chain (two accounts paying each other, one object every transaction writes), or
+ * allows under two transactions in flight per thread, gains nothing from the parallel engines
+ * and only pays their bookkeeping, so svm_exec_block runs the reference on it instead. This is
+ * a scheduling choice only: the reference's result is the result, so a wrong guess costs time,
+ * never correctness. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,7 +112,8 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
 	return m > c ? m : c;
 }
 
-bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n)
+bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
+			 unsigned threads)
 {
 	size_t m = n < SHAPE_SAMPLE ? n : SHAPE_SAMPLE;
 	skey_t *t = calloc(SHAPE_SLOTS, sizeof(*t));
@@ -138,6 +141,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 		if (d > depth_max) depth_max = d;
 	}
 	free(t);
-	/* parallelism m / depth below 1.5: one worker would do nearly everything */
-	return known && m > 0 && 3 * (size_t)depth_max > 2 * m;
+	/* parallelism m / depth under 2 per thread: the workers would mostly wait on each other
+	 * (two accounts paying each other: 1; ten: about 3; a hundred: about 14) */
+	return known && m > 0 && 2 * (size_t)threads * depth_max > m;
 }
