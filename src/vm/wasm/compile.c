@@ -736,6 +736,41 @@ static int add_const(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, ui
 	return cc_push_ent(c, e);
 }
 
+/* The addend read in place for a fusion with the last instruction, which wrote one operand of a
+ * commutative binary operator at slot i: the other operand must already be where it is read (a
+ * local, or the slot below), so that nothing was emitted between the two. */
+static bool other_operand(cc_t *c, const cell_t *p, const vent_t *ea, const vent_t *eb, uint32_t i,
+			  uint16_t *acc)
+{
+	if (eb->kind == K_SLOT && p[1].s.a == cc_home(c, i + 1) && (ea->kind == K_LOCAL || ea->kind == K_SLOT)) {
+		*acc = ea->kind == K_LOCAL ? ea->local : cc_home(c, i);
+		return true;
+	}
+	if (ea->kind == K_SLOT && p[1].s.a == cc_home(c, i) && eb->kind == K_LOCAL) {
+		*acc = eb->local;
+		return true;
+	}
+	return false;
+}
+
+/* i32 add/and/or/xor of a value the last instruction shifted or rotated by a constant: one
+ * instruction written in place of the shift. */
+static bool fuse_shift(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, uint32_t i)
+{
+	if (c->last_pc < 0 || c->oom || !c->last_imm || c->last_op < 0x74 || c->last_op > 0x78) return false;
+	cell_t *p = &c->code[c->last_pc];
+	uint16_t acc;
+	if (p[0].fn != wasm_numop_imm[c->last_op] || !other_operand(c, p, ea, eb, i, &acc)) return false;
+	uint16_t x = p[1].r.b, k = (uint16_t)(p[1].r.k & 31);
+	p[0].fn = wasm_shiftop[op == 0x6a ? 0 : op - 0x70][c->last_op - 0x74];
+	p[1].s.a = cc_home(c, i);
+	p[1].s.b = acc;
+	p[1].s.c = x;
+	p[1].s.d = k;
+	cc_produced(c, (uint32_t)c->last_pc, op, false);
+	return true;
+}
+
 /* An add (i32 or i64) of the product the last instruction computed becomes one multiply-add,
  * written in place of the multiply. The other addend must be read from where it already is (a
  * local, or the slot below), so that nothing is emitted between the two. */
@@ -833,6 +868,7 @@ static int op_numeric(cc_t *c, uint8_t op, op_fn fn)
 	uint16_t sa, sb;
 	if ((op == 0x6a || op == 0x7c) && fuse_madd(c, op, &ea, &eb, i)) return cc_push(c, r);
 	if (op == 0x6c && fuse_mul_loads(c, &ea, &eb, i)) return cc_push(c, r);
+	if ((op == 0x6a || (op >= 0x71 && op <= 0x73)) && fuse_shift(c, op, &ea, &eb, i)) return cc_push(c, r);
 	if (op == 0x6a || op == 0x6b) {
 		bool pushed = false;
 		CC_TRY(add_const(c, op, &ea, &eb, i, &pushed));

@@ -740,6 +740,29 @@ H(madd64)
 	NEXT(2);
 }
 
+/* An i32 add/and/or/xor whose operand was just shifted or rotated by a constant:
+ * [s.a dst, s.b acc, s.c x, s.d k] computes acc OP (x SHIFT k), k in 0..31. */
+#define SHL_(a, k) ((a) << (k))
+#define SHRS_(a, k) ((uint32_t)((int32_t)(a) >> (k)))
+#define SHRU_(a, k) ((a) >> (k))
+#define ROTL_(a, k) (((a) << (k)) | ((a) >> ((32 - (k)) & 31)))
+#define ROTR_(a, k) (((a) >> (k)) | ((a) << ((32 - (k)) & 31)))
+#define SHOP(o, OP, n, SH)                                         \
+	static H(sh_##o##_##n)                                     \
+	{                                                          \
+		uint32_t v = I32(SC), k = ip[1].s.d;               \
+		SA = W32(I32(SB) OP SH(v, k));                     \
+		NEXT(2);                                           \
+	}
+#define SHOPS(o, OP) SHOP(o, OP, shl, SHL_) SHOP(o, OP, shrs, SHRS_) SHOP(o, OP, shru, SHRU_) \
+	SHOP(o, OP, rotl, ROTL_) SHOP(o, OP, rotr, ROTR_)
+SHOPS(add, +)
+SHOPS(and, &)
+SHOPS(or, |)
+SHOPS(xor, ^)
+#define SHROW(o) {wop_sh_##o##_shl, wop_sh_##o##_shrs, wop_sh_##o##_shru, wop_sh_##o##_rotl, wop_sh_##o##_rotr}
+const op_fn wasm_shiftop[4][5] = {SHROW(add), SHROW(and), SHROW(or), SHROW(xor)};
+
 static H(n_6d)
 {
 	int32_t a = S32(SB), b = S32(SC);

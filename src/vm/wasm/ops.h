@@ -43,6 +43,10 @@ extern const op_fn wasm_brcmp_imm[256];
 extern const op_fn wasm_brcmp_gas[256];
 extern const op_fn wasm_brcmp_imm_gas[256];
 
+/* i32 add, and, or, xor (rows) of an operand shifted by a constant: shl, shr_s, shr_u, rotl,
+ * rotr (columns): [fn][s.a dst, s.b acc, s.c x, s.d k]. */
+extern const op_fn wasm_shiftop[4][5];
+
 /* Trap messages (the spec's wording). */
 #define TRAP_UNREACHABLE "unreachable"
 #define TRAP_OOB "out of bounds memory access"
