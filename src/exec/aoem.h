@@ -269,8 +269,14 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 
 /* --------------------------------------------------------- engines */
 
-/* Runs transactions [from, to) on the declared-access DAG. */
-int exec_dag_run(exec_block_t *b, size_t from, size_t to);
+/* Runs the run of strict transactions starting at from on the declared-access DAG; *end
+ * receives where it ends (the first transaction that is not strict, or the block's end). */
+int exec_dag_run(exec_block_t *b, size_t from, size_t *end);
+/* Strict: a strict declaration, or failed stateless checks (reads nothing). */
+static inline bool exec_is_strict(const svm_exec_tx_t *t)
+{
+	return t->precheck || t->tx.access_mode == SVM_ACCESS_STRICT;
+}
 /* Runs transactions [from, to) with Block-STM; *stop_at receives the first transaction not
  * committed (to, unless the re-execution bound sent the rest to the sequential fallback). */
 int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at);

@@ -73,16 +73,11 @@ int exec_seq_run(exec_block_t *b, size_t from, size_t to)
 	return rc;
 }
 
-static bool is_strict(const svm_exec_tx_t *t)
-{
-	return t->precheck || t->tx.access_mode == SVM_ACCESS_STRICT;
-}
-
-/* Length of the run of strict transactions starting at i. */
-static size_t strict_run(const exec_block_t *b, size_t i)
+/* Length of the run of strict transactions starting at i, looking at max at most. */
+static size_t strict_run(const exec_block_t *b, size_t i, size_t max)
 {
 	size_t r = i;
-	while (r < b->n && is_strict(&b->txs[r])) r++;
+	while (r < b->n && r - i < max && exec_is_strict(&b->txs[r])) r++;
 	return r - i;
 }
 
@@ -92,15 +87,13 @@ static int run_segments(exec_block_t *b)
 	size_t i = 0;
 	int rc = 0;
 	while (rc == 0 && i < b->n && !atomic_load(&b->fallback_all)) {
-		size_t run = strict_run(b, i), end = i + run;
-		if (run >= SVM_EXEC_STRICT_RUN_MIN) {
-			rc = exec_dag_run(b, i, end);
-			b->dag_txs += run;
+		const size_t min = SVM_EXEC_STRICT_RUN_MIN;
+		size_t run = strict_run(b, i, min), end = i + run;
+		if (run >= min) { /* the DAG finds where the run ends as it goes (no pass of its own) */
+			rc = exec_dag_run(b, i, &end);
+			b->dag_txs += end - i;
 		} else {
-			while (end < b->n && strict_run(b, end) < SVM_EXEC_STRICT_RUN_MIN) {
-				size_t r = strict_run(b, end);
-				end += r ? r : 1;
-			}
+			for (size_t r; end < b->n && (r = strict_run(b, end, min)) < min;) end += r ? r : 1;
 			size_t stop = end;
 			rc = exec_stm_run(b, i, end, &stop);
 			b->stm_txs += stop - i;

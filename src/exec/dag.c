@@ -80,8 +80,10 @@ typedef struct {
 	size_t qhead, qtail;
 	wcount_t *finished; /* [threads] */
 	_Atomic unsigned fold_next; /* next part of the credited keys to fold */
-	bool last;                  /* the block's last segment */
 	size_t build_at;            /* worker 0: the next transaction to add to the graph */
+	bool built_all;             /* worker 0: the graph is complete */
+	_Atomic size_t stop;        /* the first transaction found not strict (m if none yet) */
+	_Atomic size_t total;       /* the segment's length once the graph is complete, else 0 */
 	uint32_t *seen; /* builder: seen[p] = j + 1 when p is already a predecessor of j */
 } dag_t;
 
@@ -190,11 +192,19 @@ static void notify(dag_t *d)
 static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 {
 	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
-	if (c >= d->chunks) return false;
+	if (c >= d->chunks || c * CHUNK >= atomic_load_explicit(&d->stop, memory_order_relaxed))
+		return false;
 	if (c >= atomic_load_explicit(&d->built, memory_order_relaxed) / CHUNK + AHEAD) return false;
 	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
 	size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
-	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) *rc = accesses(d, worker, j);
+	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) {
+		if (!exec_is_strict(&d->b->txs[d->from + j])) { /* the segment ends before j */
+			size_t s = atomic_load(&d->stop);
+			while (j < s && !atomic_compare_exchange_weak(&d->stop, &s, j)) {}
+			break;
+		}
+		*rc = accesses(d, worker, j);
+	}
 	atomic_store_explicit(&d->chunk_done[c], true, memory_order_release);
 	notify(d);
 	return true;
@@ -332,9 +342,12 @@ static int build_one(dag_t *d, unsigned worker, uint32_t j)
 static bool build_step(dag_t *d, unsigned worker, int *rc)
 {
 	size_t j = d->build_at;
-	if (j >= d->m || !atomic_load_explicit(&d->chunk_done[j / CHUNK], memory_order_acquire))
+	if (d->built_all || !atomic_load_explicit(&d->chunk_done[j / CHUNK], memory_order_acquire))
 		return false;
+	/* every chunk up to this one is done: stop is final as far as this chunk goes */
+	size_t stop = atomic_load_explicit(&d->stop, memory_order_acquire);
 	size_t end = (j / CHUNK + 1) * CHUNK < d->m ? (j / CHUNK + 1) * CHUNK : d->m;
+	if (end > stop) end = stop;
 	for (; j < end && *rc == 0; j++) {
 		*rc = build_one(d, worker, (uint32_t)j);
 		if ((j + 1) % PUBLISH == 0) {
@@ -344,6 +357,10 @@ static bool build_step(dag_t *d, unsigned worker, int *rc)
 	}
 	d->build_at = end;
 	atomic_store_explicit(&d->built, end, memory_order_release);
+	if (end == stop) {
+		d->built_all = true;
+		atomic_store_explicit(&d->total, stop, memory_order_release);
+	}
 	notify(d);
 	return true;
 }
@@ -390,10 +407,10 @@ static bool claim_batch(dag_t *d, size_t *at, size_t *end)
 
 static bool all_finished(const dag_t *d)
 {
-	size_t n = 0;
-	for (unsigned w = 0; w < d->b->threads; w++)
+	size_t n = 0, total = atomic_load_explicit(&d->total, memory_order_acquire);
+	for (unsigned w = 0; total && w < d->b->threads; w++)
 		n += atomic_load_explicit(&d->finished[w].n, memory_order_acquire);
-	return n >= d->m;
+	return total && n >= total;
 }
 
 /* Whether there is anything for worker to do (or to notice) right now. */
@@ -402,9 +419,10 @@ static bool has_work(dag_t *d, unsigned worker, size_t at, size_t end)
 	size_t built = atomic_load_explicit(&d->built, memory_order_acquire);
 	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
 	return atomic_load_explicit(&d->queued, memory_order_acquire) ||
-	       (worker == 0 && d->build_at < d->m &&
+	       (worker == 0 && !d->built_all &&
 		atomic_load_explicit(&d->chunk_done[d->build_at / CHUNK], memory_order_acquire)) ||
-	       (at < end && at < built) || (c < d->chunks && c < built / CHUNK + AHEAD) ||
+	       (at < end && at < built) ||
+	       (c < d->chunks && c * CHUNK < atomic_load(&d->stop) && c < built / CHUNK + AHEAD) ||
 	       (at == end && atomic_load_explicit(&d->claim, memory_order_relaxed) < built) ||
 	       all_finished(d) || atomic_load(&d->b->fallback_all);
 }
@@ -524,12 +542,16 @@ static void dag_worker(void *arg, unsigned worker)
 	dag_t *d = arg;
 	execute(d, worker);
 	/* the block's last segment leaves its credits pending: the write set folds them */
-	if (!d->last && !atomic_load(&d->b->fallback_all)) fold_parts(d, worker);
+	bool last = d->from + atomic_load(&d->total) == d->b->n;
+	if (!last && !atomic_load(&d->b->fallback_all)) fold_parts(d, worker);
 }
 
-int exec_dag_run(exec_block_t *b, size_t from, size_t to)
+int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 {
-	dag_t d = {.b = b, .from = from, .m = to - from, .last = to == b->n};
+	size_t to = b->n;
+	dag_t d = {.b = b, .from = from, .m = to - from};
+	atomic_init(&d.stop, d.m);
+	atomic_init(&d.total, 0);
 	d.chunks = (d.m + CHUNK - 1) / CHUNK;
 	d.t = exec_buf(EXEC_BUF_DTX, d.m * sizeof(*d.t));
 	d.chunk_done = exec_buf(EXEC_BUF_CHUNKS, d.chunks * sizeof(*d.chunk_done));
@@ -551,6 +573,8 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t to)
 	atomic_init(&d.parked, 0);
 	atomic_init(&d.epoch, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, dag_worker, &d);
+	size_t total = atomic_load(&d.total);
+	*seg_end = total ? from + total : b->n; /* incomplete only after a fallback */
 	for (unsigned w = 0; w < b->threads; w++) b->w[w].dkeys_len = 0;
 	pthread_mutex_destroy(&d.qmu);
 	pthread_mutex_destroy(&d.park_mu);
