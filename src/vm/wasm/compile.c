@@ -771,22 +771,68 @@ static bool fuse_shift(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, 
 	return true;
 }
 
+/* A load as an operand of a fused multiply: plain ([dst, addr, off]) or _ai ([dst, base, imm]
+ * [off]) of an i32 kind, read as base + imm + off. */
+struct mul_load {
+	op_fn mul, madd;
+	uint16_t base;
+	uint32_t imm, off, ncells;
+};
+static bool mul_load(const cell_t *p, struct mul_load *out)
+{
+	static const op_fn LD[5][4] = {{wop_ld32, wop_ld32_ai, wop_ld32_mul2, wop_ld32_madd},
+				       {wop_ld8s32, wop_ld8s32_ai, wop_ld8s32_mul2, wop_ld8s32_madd},
+				       {wop_ld8u, wop_ld8u_ai, wop_ld8u_mul2, wop_ld8u_madd},
+				       {wop_ld16s32, wop_ld16s32_ai, wop_ld16s32_mul2, wop_ld16s32_madd},
+				       {wop_ld16u, wop_ld16u_ai, wop_ld16u_mul2, wop_ld16u_madd}};
+	for (unsigned k = 0; k < 5; k++) {
+		if (p[0].fn == LD[k][0]) {
+			*out = (struct mul_load){LD[k][2], LD[k][3], p[1].r.b, 0, p[1].r.k, 2};
+			return true;
+		}
+		if (p[0].fn == LD[k][1]) {
+			*out = (struct mul_load){LD[k][2], LD[k][3], p[1].r.b, p[1].r.k, (uint32_t)p[2].w.lo, 3};
+			return true;
+		}
+	}
+	return false;
+}
+
 /* An add (i32 or i64) of the product the last instruction computed becomes one multiply-add,
  * written in place of the multiply. The other addend must be read from where it already is (a
- * local, or the slot below), so that nothing is emitted between the two. */
+ * local, or the slot below), so that nothing is emitted between the two. When the instruction
+ * before the i32 multiply loaded one of its factors, the load joins too (_madd forms): its
+ * result slot is read by the multiply alone, and neither the addend nor the other factor is
+ * that slot. */
 static bool fuse_madd(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, uint32_t i)
 {
 	uint8_t mul = op == 0x6a ? 0x6c : 0x7e;
 	if (c->last_pc < 0 || c->oom || c->last_op != mul || c->last_imm) return false;
 	cell_t *p = &c->code[c->last_pc];
-	if (p[0].fn != wasm_numop[mul]) return false;
 	uint16_t acc;
-	if (eb->kind == K_SLOT && p[1].s.a == cc_home(c, i + 1) && (ea->kind == K_LOCAL || ea->kind == K_SLOT))
-		acc = ea->kind == K_LOCAL ? ea->local : cc_home(c, i);
-	else if (ea->kind == K_SLOT && p[1].s.a == cc_home(c, i) && eb->kind == K_LOCAL)
-		acc = eb->local;
-	else
-		return false;
+	if (p[0].fn != wasm_numop[mul] || !other_operand(c, p, ea, eb, i, &acc)) return false;
+	struct mul_load l;
+	if (op == 0x6a && c->prev_pc >= 0 && mul_load(&c->code[c->prev_pc], &l) &&
+	    (uint32_t)c->prev_pc + l.ncells == (uint32_t)c->last_pc) {
+		uint16_t ld = c->code[c->prev_pc + 1].r.a, x = p[1].s.b, y = p[1].s.c;
+		if (x != y && (ld == x || ld == y) && acc != ld) {
+			uint32_t at = (uint32_t)c->prev_pc;
+			cell_t n[3] = {{.fn = l.madd}};
+			n[1].s.a = cc_home(c, i);
+			n[1].s.b = acc;
+			n[1].s.c = l.base;
+			n[1].s.d = ld == x ? y : x;
+			n[2].w.lo = (int32_t)l.imm;
+			n[2].w.hi = (int32_t)l.off;
+			c->pc = at;
+			cell_t *o = cc_emit(c, 3, l.madd); /* within the 4 or 5 cells just freed */
+			if (c->oom) return true;
+			memcpy(o, n, sizeof(n));
+			c->prev_pc = -1;
+			cc_produced(c, at, op, false);
+			return true;
+		}
+	}
 	p[0].fn = op == 0x6a ? wop_madd32 : wop_madd64;
 	p[1].s.d = p[1].s.c;
 	p[1].s.c = p[1].s.b;
@@ -794,33 +840,6 @@ static bool fuse_madd(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, u
 	p[1].s.a = cc_home(c, i);
 	cc_produced(c, (uint32_t)c->last_pc, op, false);
 	return true;
-}
-
-/* A load as an operand of a fused multiply: plain ([dst, addr, off]) or _ai ([dst, base, imm]
- * [off]) of an i32 kind, read as base + imm + off. */
-struct mul_load {
-	op_fn mul;
-	uint16_t base;
-	uint32_t imm, off, ncells;
-};
-static bool mul_load(const cell_t *p, struct mul_load *out)
-{
-	static const op_fn LD[5][3] = {{wop_ld32, wop_ld32_ai, wop_ld32_mul2},
-				       {wop_ld8s32, wop_ld8s32_ai, wop_ld8s32_mul2},
-				       {wop_ld8u, wop_ld8u_ai, wop_ld8u_mul2},
-				       {wop_ld16s32, wop_ld16s32_ai, wop_ld16s32_mul2},
-				       {wop_ld16u, wop_ld16u_ai, wop_ld16u_mul2}};
-	for (unsigned k = 0; k < 5; k++) {
-		if (p[0].fn == LD[k][0]) {
-			*out = (struct mul_load){LD[k][2], p[1].r.b, 0, p[1].r.k, 2};
-			return true;
-		}
-		if (p[0].fn == LD[k][1]) {
-			*out = (struct mul_load){LD[k][2], p[1].r.b, p[1].r.k, (uint32_t)p[2].w.lo, 3};
-			return true;
-		}
-	}
-	return false;
 }
 
 /* i32.mul of the two values the last two instructions loaded (same kind, both _ai forms, right

@@ -411,7 +411,22 @@ LOAD(ld32s64, 4, (uint64_t)(int64_t)(int32_t)*(const u32u *)(mem + ea))
 #define RD8U(p) (*(const uint8_t *)(p))
 #define RD16S(p) ((int32_t)*(const int16_t *)(const void *)(p))
 #define RD16U(p) (*(const u16u *)(p))
+/* Multiply-add with one factor loaded: [s.a dst, s.b acc, s.c base, s.d y][w.lo imm, w.hi off],
+ * dst = acc + load(u32(base + imm) + off) * y. */
+#define MADD_LOAD(name, n, rd)                                                                 \
+	H(name##_madd)                                                                         \
+	{                                                                                      \
+		uint64_t e = (uint64_t)(uint32_t)((uint32_t)SC + (uint32_t)ip[2].w.lo) + (uint32_t)ip[2].w.hi; \
+		if (UNLIKELY(e + (n) > memsz)) TRAP_TAIL(oob);                                 \
+		SA = (uint32_t)((uint32_t)SB + (uint32_t)rd(mem + e) * (uint32_t)SD);         \
+		NEXT(3);                                                                       \
+	}
 MUL_LOADS(ld32, 4, RD32)
+MADD_LOAD(ld32, 4, RD32)
+MADD_LOAD(ld8s32, 1, RD8S)
+MADD_LOAD(ld8u, 1, RD8U)
+MADD_LOAD(ld16s32, 2, RD16S)
+MADD_LOAD(ld16u, 2, RD16U)
 MUL_LOADS(ld8s32, 1, RD8S)
 MUL_LOADS(ld8u, 1, RD8U)
 MUL_LOADS(ld16s32, 2, RD16S)

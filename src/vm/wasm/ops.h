@@ -19,7 +19,8 @@
 	STORE_OPS(X, st64) X(memory_size) X(memory_grow) X(memory_fill)                           \
 	X(memory_copy) X(memory_init) X(data_drop) X(table_get) X(table_set) X(table_size)        \
 	X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop) X(ref_func)        \
-	X(madd32) X(madd64) X(ld32_mul2) X(ld8s32_mul2) X(ld8u_mul2) X(ld16s32_mul2) X(ld16u_mul2)
+	X(madd32) X(madd64) X(ld32_mul2) X(ld8s32_mul2) X(ld8u_mul2) X(ld16s32_mul2) X(ld16u_mul2) \
+	X(ld32_madd) X(ld8s32_madd) X(ld8u_madd) X(ld16s32_madd) X(ld16u_madd)
 /* Each load and store in its address and value forms (see interp.c). */
 #define LOAD_OPS(X, n) X(n) X(n##_ai) X(n##_k) X(n##_rrt) X(n##_rit)
 #define STORE_OPS(X, n) X(n) X(n##_i) X(n##_ai) X(n##_ai_i) X(n##_k) X(n##_k_i)
