@@ -106,7 +106,7 @@ typedef struct {
 	uint64_t waits;        /* reads that met an ESTIMATE and waited */
 	uint64_t validations;
 	uint64_t fallbacks;    /* 1 if (part of) the block ran sequentially after the bound */
-	bool chain;            /* the block looked like one dependency chain (parallelism under 2
+	bool chain;            /* the block looked like one dependency chain (parallelism under 4
 				  per thread): the reference ran it */
 	int fallback_reason;   /* 0, or why the whole block went to the reference (internal) */
 	struct {

@@ -263,7 +263,7 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit);
 bool exec_transfer_parse(const svm_tx_t *tx, svm_id_t *token, svm_id_t *to);
 bool exec_transfer_credit(const svm_tx_t *tx, svm_id_t *out);
 /* Whether the block's first transactions form (nearly) one dependency chain — parallelism
- * under 2 per thread by their declared or implied accesses — so the reference is faster. */
+ * under 4 per thread by their declared or implied accesses — so the reference is faster. */
 bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 			 unsigned threads);
 
