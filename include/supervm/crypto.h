@@ -31,6 +31,9 @@ typedef struct {
 bool svm_hash_eq(const svm_hash_t *a, const svm_hash_t *b);
 int svm_hash_cmp(const svm_hash_t *a, const svm_hash_t *b); /* memcmp order: <0, 0, >0 */
 bool svm_hash_is_zero(const svm_hash_t *h);
+/* Binary search: is h in sorted[0..n) (strictly ascending by svm_hash_cmp, as every declared
+ * access list is)? */
+bool svm_hash_in_sorted(const svm_hash_t *sorted, size_t n, const svm_hash_t *h);
 /* Lower-case hex of h into out[65] (NUL-terminated); returns out. */
 char *svm_hash_hex(const svm_hash_t *h, char out[2 * SVM_HASH_SIZE + 1]);
 /* Parses exactly 64 hex digits (optional "0x"). SVM_EDECODE otherwise. */

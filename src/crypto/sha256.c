@@ -58,6 +58,18 @@ int svm_hash_cmp(const svm_hash_t *a, const svm_hash_t *b)
 	return memcmp(a->b, b->b, SVM_HASH_SIZE);
 }
 
+bool svm_hash_in_sorted(const svm_hash_t *sorted, size_t n, const svm_hash_t *h)
+{
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = svm_hash_cmp(&sorted[mid], h);
+		if (c == 0) return true;
+		if (c < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return false;
+}
+
 bool svm_hash_is_zero(const svm_hash_t *h)
 {
 	uint8_t acc = 0;

@@ -89,18 +89,6 @@ typedef struct {
 
 /* ------------------------------------------------------- access lists */
 
-static bool in_sorted(const svm_id_t *ids, uint32_t n, const svm_id_t *id)
-{
-	for (uint32_t lo = 0, hi = n; lo < hi;) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = svm_hash_cmp(&ids[mid], id);
-		if (c == 0) return true;
-		if (c < 0) lo = mid + 1;
-		else hi = mid;
-	}
-	return false;
-}
-
 static bool in_inputs(const svm_tx_t *tx, const svm_id_t *id)
 {
 	for (uint32_t i = 0; i < tx->inputs_len; i++)
@@ -129,8 +117,8 @@ static bool credit_only(const svm_block_env_t *env, const svm_tx_t *tx, const sv
 	}
 	if (others == 1) *out = *other;
 	else svm_balance_id(&token, &to, out);
-	return in_sorted(tx->writes, tx->writes_len, out) && !in_inputs(tx, out) &&
-	       !in_sorted(tx->reads, tx->reads_len, out);
+	return svm_hash_in_sorted(tx->writes, tx->writes_len, out) && !in_inputs(tx, out) &&
+	       !svm_hash_in_sorted(tx->reads, tx->reads_len, out);
 }
 
 static int add_access(dag_t *d, unsigned worker, dtx_t *t, const svm_id_t *id, uint8_t cls)

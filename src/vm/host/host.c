@@ -15,19 +15,6 @@ int svm_host_charge(svm_txctx_t *c, uint64_t steps)
 	return 0;
 }
 
-static bool in_ids(const svm_id_t *ids, uint32_t n, const svm_id_t *id)
-{
-	size_t lo = 0, hi = n; /* declared lists are strictly ascending (core.h) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = svm_hash_cmp(&ids[mid], id);
-		if (c == 0) return true;
-		if (c < 0) lo = mid + 1;
-		else hi = mid;
-	}
-	return false;
-}
-
 static bool in_inputs(const svm_tx_input_t *in, uint32_t n, const svm_id_t *id)
 {
 	size_t lo = 0, hi = n;
@@ -45,14 +32,14 @@ bool svm_txctx_may_write(const svm_txctx_t *c, const svm_id_t *id)
 {
 	if (!c->strict) return true;
 	if (svm_hash_eq(&c->implicit[0], id) || svm_hash_eq(&c->implicit[1], id)) return true;
-	return in_ids(c->tx->writes, c->tx->writes_len, id) ||
+	return svm_hash_in_sorted(c->tx->writes, c->tx->writes_len, id) ||
 	       in_inputs(c->tx->inputs, c->tx->inputs_len, id);
 }
 
 bool svm_txctx_may_read(const svm_txctx_t *c, const svm_id_t *id)
 {
 	return svm_txctx_may_write(c, id) || !c->strict ||
-	       in_ids(c->tx->reads, c->tx->reads_len, id);
+	       svm_hash_in_sorted(c->tx->reads, c->tx->reads_len, id);
 }
 
 static uint64_t byte_steps(size_t len)
