@@ -63,8 +63,10 @@ typedef struct {
 } svm_chain_config_t;
 
 /* Opens (or creates, from genesis g, when dir holds no chain yet) the chain in dir. g may be
- * NULL for an existing chain; if both exist, g's hash must match the stored genesis.
- * On success *out is owned by the caller (svm_chain_close). */
+ * NULL for an existing chain (SVM_ENOTFOUND if dir holds none); if both exist, g's chain id must
+ * equal the stored one (SVM_ECHAIN) — the rest of g is not compared. The fee parameters and
+ * chain id always come from the store once the chain exists. Returns 0 or an SVM_E… code with a
+ * message in err. On success *out is owned by the caller (svm_chain_close). */
 int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 		   const svm_chain_config_t *cfg, svm_error_t *err);
 void svm_chain_close(svm_chain_t *c);
