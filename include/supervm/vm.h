@@ -140,6 +140,10 @@ int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owne
  * at height — what the ledger's own writes produce. For executors that apply credits as deltas. */
 int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
 			      uint64_t height, svm_buf_t *out);
+/* The same with the balance's id given (it must be svm_balance_id(token, owner)): no hashing,
+ * for an executor that already holds the id. */
+int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
+				 uint64_t amount, uint64_t height, svm_buf_t *out);
 /* The amount held by balance object bytes; SVM_EIO if they are not a balance object. */
 int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount);
 /* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */

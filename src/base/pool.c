@@ -1,5 +1,6 @@
 /* A fixed-size thread pool with a FIFO job queue, and svm_par_run for fork-join work. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "supervm/base.h"
@@ -101,6 +102,111 @@ void svm_pool_free(svm_pool_t *p)
 	free(p);
 }
 
+/* svm_par_run's helpers: threads kept for the life of the process, so that a call costs two
+ * wake-ups instead of a pthread_create and a join per worker (the executor makes several calls
+ * per block), and so that a helper's thread-local buffers and heap stay warm from one block to
+ * the next. A caller claims idle helpers; when all PAR_HELPERS_MAX are claimed (concurrent or
+ * nested calls) the rest of its workers get threads of their own, as before. A helper that
+ * finished spins for a short while before it sleeps, because the next call usually follows
+ * within microseconds. After fork() the child forgets the helpers (they were not copied). */
+#define PAR_HELPERS_MAX 64
+#define PAR_SPIN_MAX 20000 /* polls before sleeping: a few tens of microseconds */
+
+enum { H_IDLE, H_JOB, H_DONE };
+
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;  /* state changed */
+	_Atomic int state;  /* H_IDLE -> H_JOB (caller) -> H_DONE (helper) -> H_IDLE (caller) */
+	atomic_bool claimed;
+	bool started;       /* under par_mu */
+	svm_par_fn fn;
+	void *arg;
+	unsigned worker;
+} helper_t;
+
+static helper_t helpers[PAR_HELPERS_MAX];
+static pthread_mutex_t par_mu = PTHREAD_MUTEX_INITIALIZER; /* starting helpers */
+static pthread_once_t par_once = PTHREAD_ONCE_INIT;
+
+static void par_forget(void)
+{
+	for (int i = 0; i < PAR_HELPERS_MAX; i++) {
+		helper_t *h = &helpers[i];
+		pthread_mutex_init(&h->mu, NULL);
+		pthread_cond_init(&h->cv, NULL);
+		atomic_init(&h->state, H_IDLE);
+		atomic_init(&h->claimed, false);
+		h->started = false;
+	}
+	pthread_mutex_init(&par_mu, NULL);
+}
+
+static void par_init(void)
+{
+	par_forget();
+	pthread_atfork(NULL, NULL, par_forget);
+}
+
+/* Waits until h's state is `want`: polls first, then sleeps on the helper's condition. */
+static void wait_state(helper_t *h, int want)
+{
+	for (int i = 0; i < PAR_SPIN_MAX; i++) {
+		if (atomic_load_explicit(&h->state, memory_order_acquire) == want) return;
+		__builtin_ia32_pause();
+	}
+	pthread_mutex_lock(&h->mu);
+	while (atomic_load_explicit(&h->state, memory_order_acquire) != want)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void set_state(helper_t *h, int state)
+{
+	pthread_mutex_lock(&h->mu); /* a sleeper checks the state under mu: no lost wake-up */
+	atomic_store_explicit(&h->state, state, memory_order_release);
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void *helper_main(void *a)
+{
+	helper_t *h = a;
+	for (;;) {
+		wait_state(h, H_JOB);
+		h->fn(h->arg, h->worker);
+		set_state(h, H_DONE);
+	}
+	return NULL;
+}
+
+/* An idle helper claimed for one worker, started if new; NULL when none is left. */
+static helper_t *helper_claim(void)
+{
+	for (int i = 0; i < PAR_HELPERS_MAX; i++) {
+		helper_t *h = &helpers[i];
+		bool no = false;
+		if (atomic_load_explicit(&h->claimed, memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong(&h->claimed, &no, true))
+			continue;
+		pthread_mutex_lock(&par_mu);
+		bool ok = h->started;
+		if (!ok) {
+			pthread_t tid;
+			pthread_attr_t attr;
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			ok = h->started = pthread_create(&tid, &attr, helper_main, h) == 0;
+			pthread_attr_destroy(&attr);
+		}
+		pthread_mutex_unlock(&par_mu);
+		if (ok) return h;
+		atomic_store(&h->claimed, false);
+		return NULL;
+	}
+	return NULL;
+}
+
 typedef struct {
 	svm_par_fn fn;
 	void *arg;
@@ -117,18 +223,34 @@ static void *par_thread(void *a)
 int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 {
 	if (threads == 0 || threads > SVM_POOL_THREADS_MAX) return SVM_EINVAL;
+	pthread_once(&par_once, par_init);
+	helper_t *used[SVM_POOL_THREADS_MAX];
 	pthread_t tid[SVM_POOL_THREADS_MAX];
 	par_arg_t pa[SVM_POOL_THREADS_MAX];
-	unsigned started = 0;
+	unsigned n_used = 0, n_tid = 0;
 	for (unsigned i = 1; i < threads; i++) {
-		pa[i] = (par_arg_t){fn, arg, i};
-		if (pthread_create(&tid[i], NULL, par_thread, &pa[i])) {
+		helper_t *h = helper_claim();
+		if (h) {
+			h->fn = fn;
+			h->arg = arg;
+			h->worker = i;
+			set_state(h, H_JOB);
+			used[n_used++] = h;
+			continue;
+		}
+		pa[n_tid] = (par_arg_t){fn, arg, i};
+		if (pthread_create(&tid[n_tid], NULL, par_thread, &pa[n_tid])) {
 			svm_log_warn("svm_par_run: started %u of %u threads", i, threads);
 			break;
 		}
-		started = i;
+		n_tid++;
 	}
 	fn(arg, 0);
-	for (unsigned i = 1; i <= started; i++) pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < n_used; i++) {
+		wait_state(used[i], H_DONE);
+		atomic_store_explicit(&used[i]->state, H_IDLE, memory_order_relaxed);
+		atomic_store_explicit(&used[i]->claimed, false, memory_order_release);
+	}
+	for (unsigned i = 0; i < n_tid; i++) pthread_join(tid[i], NULL);
 	return 0;
 }

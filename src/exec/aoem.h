@@ -55,7 +55,7 @@ typedef struct akey {
 	_Atomic uint32_t conflicts;
 	_Atomic uint8_t base_state;     /* 0 not loaded, 2 loaded */
 	_Atomic uint8_t lock;
-	atomic_bool written;            /* in a worker's written list */
+	atomic_bool written;            /* some transaction wrote it: it is in the write set */
 	bool cur_set;
 	bool cur_out;                   /* cur's bytes are in the result's memory already */
 	/* DAG pre-pass scratch */
@@ -84,8 +84,6 @@ typedef struct {
 	size_t slab_left;
 	akey_t **touched;
 	size_t touched_len, touched_cap;
-	akey_t **written;
-	size_t written_len, written_cap;
 	akey_t **dkeys; /* DAG: keys that received credits this segment (may repeat) */
 	size_t dkeys_len, dkeys_cap;
 	size_t key_inserts; /* key records this worker created (see keys.c) */
@@ -111,14 +109,18 @@ struct exec_block {
 	unsigned threads;
 	exec_worker_t *w;
 	exec_slot_t *slot;
-	/* key table: open addressing over ids, lock-free inserts */
+	/* key table: open addressing over ids, lock-free inserts; a key's home slot is the top
+	 * bits of its id, so the table is in id order but for short probe runs (keys.c) */
 	_Atomic(akey_t *) *ktab;
 	size_t ktab_cap;
+	unsigned ktab_shift; /* home slot = first 8 bytes of the id, big-endian, >> ktab_shift */
 	_Atomic size_t ktab_len;
 	uint32_t seg; /* current segment number */
 	/* whole-block failure that sends the block to the reference executor */
 	atomic_int fallback_all;
 	/* metrics */
+	svm_exec_metrics_t hot; /* hot[]: the hottest written keys, once hot_done */
+	bool hot_done;
 	_Atomic uint64_t aborts, reexecutions, validations, waits;
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
 };
@@ -141,22 +143,28 @@ void *exec_buf(int which, size_t bytes);
 
 int exec_keys_init(exec_block_t *b);
 void exec_keys_free(exec_block_t *b);
+/* The home slot of id: its first 8 bytes as a big-endian number, top bits, so that slot order
+ * is id order (memcmp) up to linear probing's displacement. */
+static inline size_t exec_key_home(const exec_block_t *b, const svm_id_t *id)
+{
+	return (size_t)(svm_get_u64be(id->b) >> b->ktab_shift);
+}
 /* The record of id, created if new. NULL when the table is full (fallback set). */
 akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id);
 /* The base value of k (loads it once). */
 int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
 /* The committed value of k without DAG credits: cur if set, else the base. */
 int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
-/* v plus a credit of delta as balance bytes (ref names it if v is absent), in the result's
+/* v plus a credit of delta as the bytes of balance k (ref names its token and owner), in the result's
  * memory or worker scratch (exec_value_alloc).
  * SVM_EOVERFLOW past u64, SVM_EIO if v is not a balance. */
-int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
-		     const bal_ref_t *ref, bool result, val_t *out);
+int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
+		     uint64_t delta, const bal_ref_t *ref, bool result, val_t *out);
 /* Memory for a value: the result's (final: no copy into the write set later) or scratch. */
 void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result);
-/* Remember k in worker's touched list (once per segment) / written list (once per block). */
+/* Remember k in worker's touched list (once per segment); mark it written (in the write set). */
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k);
-int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k);
+void exec_key_written(akey_t *k);
 int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k);
 /* DAG credits on k: add worker's delta (*first: its counter was zero; SVM_EOVERFLOW past a
  * u64), their total (false on a u64 overflow), clearing them once folded or overwritten, and

@@ -3,6 +3,7 @@
  * block's committed values, then settles the block and builds the receipts and the sorted
  * write set exactly as the reference does. Anything the engines cannot resolve exactly (a
  * credit overflowing, a full key table) sends the whole block to the reference. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,8 +190,23 @@ static int settle(exec_block_t *b, uint64_t burned, uint64_t tips)
 	return rc;
 }
 
+/* ---------------------------------------------------------- write set
+ *
+ * The key table is in id order but for linear probing's displacement (a key's home slot is the
+ * top bits of its id), so the sorted write set is a scan of the table: split into ranges of
+ * home slots, each range's written keys are gathered (a key displaced past its range's end is
+ * found by following the occupied run), put in exact order by an insertion sort (the keys are
+ * nearly sorted), given their final values, and copied to their place in the result. Ranges
+ * are claimed by whichever worker is free, so any number of workers gives the same bytes.
+ */
+
+#define WS_RANGES_PER_THREAD 8
+#define WS_RANGE_SLOTS_MIN 256
+#define WS_MOVES_PER_KEY 8 /* insertion sort's budget per key before the range goes to qsort */
+#define WS_PREFETCH_SLOTS 32
+
 /* A written key with its id's first 8 bytes as a big-endian number, so that most comparisons
- * of the sort do not touch the key record (order = memcmp order of the ids). */
+ * do not touch the key record (order = memcmp order of the ids). */
 typedef struct {
 	uint64_t be;
 	akey_t *k;
@@ -203,30 +219,53 @@ static int cmp_skey(const void *a, const void *b)
 	return memcmp(x->k->id.b, y->k->id.b, SVM_HASH_SIZE);
 }
 
-static int sort_written(exec_worker_t *wk)
+/* v in id order: insertion sort (linear on a table scan's near order), qsort past a budget. */
+static void sort_keys(skey_t *v, size_t n)
 {
-	if (wk->written_len < 2) return 0;
-	skey_t *v = malloc(wk->written_len * sizeof(*v));
-	if (v == NULL) return SVM_ENOMEM;
-	for (size_t i = 0; i < wk->written_len; i++) {
-		const uint8_t *id = wk->written[i]->id.b;
-		uint64_t be = 0;
-		for (int j = 0; j < 8; j++) be = be << 8 | id[j];
-		v[i] = (skey_t){be, wk->written[i]};
+	size_t moves = 0, budget = WS_MOVES_PER_KEY * n;
+	for (size_t i = 1; i < n; i++) {
+		skey_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && cmp_skey(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
+		v[j] = x;
+		if ((moves += i - j) > budget) {
+			qsort(v, n, sizeof(*v), cmp_skey);
+			return;
+		}
 	}
-	qsort(v, wk->written_len, sizeof(*v), cmp_skey);
-	for (size_t i = 0; i < wk->written_len; i++) wk->written[i] = v[i].k;
-	free(v);
-	return 0;
 }
 
 typedef struct {
+	svm_state_write_t *w; /* in the result's memory */
+	size_t len;
+	svm_exec_metrics_t hot; /* hot[] of this range's keys */
+} ws_range_t;
+
+typedef struct {
+	skey_t *v;
+	size_t cap;
+} ws_buf_t;
+
+typedef struct {
 	exec_block_t *b;
-	atomic_bool taken[SVM_POOL_THREADS_MAX]; /* list i is being or has been listed */
+	size_t ranges;
+	ws_range_t *r;
+	ws_buf_t buf[SVM_POOL_THREADS_MAX];
+	_Atomic size_t next;
 	atomic_int rc;
-	svm_state_write_t **lists; /* [threads]: each worker list's writes, sorted */
-	size_t *lens;
+	svm_state_write_t *out; /* second pass: the block's write set */
+	size_t *at;             /* [ranges]: where each range's writes go */
 } wset_t;
+
+static void hot_insert(svm_exec_metrics_t *m, const svm_id_t *id, uint64_t c)
+{
+	unsigned i = m->hot_len < SVM_EXEC_HOT_KEYS ? m->hot_len++ : SVM_EXEC_HOT_KEYS - 1;
+	if (i == SVM_EXEC_HOT_KEYS - 1 && m->hot_len == SVM_EXEC_HOT_KEYS && m->hot[i].conflicts >= c)
+		return;
+	for (; i > 0 && m->hot[i - 1].conflicts < c; i--) m->hot[i] = m->hot[i - 1];
+	m->hot[i].id = *id;
+	m->hot[i].conflicts = c;
+}
 
 /* A written key's value at block end: its committed value plus the credits a last DAG segment
  * left pending (folded here, in parallel, instead of in a pass of their own). */
@@ -244,7 +283,7 @@ static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out, boo
 	}
 	val_t v;
 	int rc = exec_key_committed(b, w, key, &v);
-	if (rc == 0) rc = exec_balance_add(b, w, &v, pend, atomic_load(&key->ref), true, out);
+	if (rc == 0) rc = exec_balance_add(b, w, key, &v, pend, atomic_load(&key->ref), true, out);
 	*in_result = true;
 	if (rc && rc != SVM_ENOMEM) {
 		exec_fall_all(b, FALL_DELTA);
@@ -253,18 +292,60 @@ static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out, boo
 	return rc;
 }
 
-/* One written list: final values (deletions of objects the base never had dropped), copied
- * to the caller's arena, sorted by id. */
-static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
+/* The written keys whose home slot is in range r, in id order, into ws->buf[w]. */
+static int gather_range(wset_t *ws, unsigned w, size_t r, size_t *len)
 {
-	exec_worker_t *wk = &b->w[list];
-	int rc = sort_written(wk);
+	exec_block_t *b = ws->b;
+	ws_buf_t *buf = &ws->buf[w];
+	size_t slots = b->ktab_cap / ws->ranges, lo = r * slots, hi = lo + slots, n = 0;
+	size_t mask = b->ktab_cap - 1;
+	for (size_t p = lo; p < lo + b->ktab_cap; p++) { /* bounded: the table is never full */
+		/* the records are scattered in the workers' arenas: ask for them a few slots ahead */
+		akey_t *ahead = atomic_load_explicit(&b->ktab[(p + WS_PREFETCH_SLOTS) & mask],
+						     memory_order_relaxed);
+		if (ahead) { /* the id, and the flags and counters after it (any alignment) */
+			__builtin_prefetch(ahead);
+			__builtin_prefetch((const char *)ahead + offsetof(akey_t, conflicts));
+			__builtin_prefetch((const char *)ahead + offsetof(akey_t, written));
+		}
+		akey_t *k = atomic_load_explicit(&b->ktab[p & mask], memory_order_acquire);
+		if (k == NULL) {
+			if (p >= hi) break; /* the end of the run that may hold this range's keys */
+			continue;
+		}
+		size_t home = exec_key_home(b, &k->id);
+		if (home < lo || home >= hi || !atomic_load_explicit(&k->written, memory_order_relaxed))
+			continue;
+		if (n == buf->cap) {
+			size_t cap = buf->cap ? 2 * buf->cap : 1024;
+			skey_t *v = realloc(buf->v, cap * sizeof(*v));
+			if (v == NULL) return SVM_ENOMEM;
+			buf->v = v;
+			buf->cap = cap;
+		}
+		buf->v[n++] = (skey_t){svm_get_u64be(k->id.b), k};
+	}
+	sort_keys(buf->v, n);
+	*len = n;
+	return 0;
+}
+
+/* Range r's writes with their final values (deletions of objects the base never had dropped),
+ * in the result's memory, and its hottest keys. */
+static int list_range(wset_t *ws, unsigned w, size_t r)
+{
+	exec_block_t *b = ws->b;
+	size_t n;
+	int rc = gather_range(ws, w, r, &n);
 	if (rc) return rc;
-	svm_state_write_t *out = exec_out_alloc(b, w, (wk->written_len + 1) * sizeof(*out));
+	svm_state_write_t *out = exec_out_alloc(b, w, (n + 1) * sizeof(*out));
 	if (out == NULL) return SVM_ENOMEM;
+	ws_range_t *range = &ws->r[r];
 	size_t k = 0;
-	for (size_t i = 0; i < wk->written_len; i++) {
-		akey_t *key = wk->written[i];
+	for (size_t i = 0; i < n; i++) {
+		akey_t *key = ws->buf[w].v[i].k;
+		uint64_t c = atomic_load_explicit(&key->conflicts, memory_order_relaxed);
+		if (c) hot_insert(&range->hot, &key->id, c);
 		val_t base, cur;
 		bool in_result;
 		if ((rc = final_value(b, w, key, &cur, &in_result))) return rc;
@@ -282,47 +363,58 @@ static int list_writes(exec_block_t *b, unsigned w, unsigned list, wset_t *ws)
 		}
 		k++;
 	}
-	ws->lists[list] = out;
-	ws->lens[list] = k;
+	range->w = out;
+	range->len = k;
 	return 0;
 }
 
-/* Each worker takes its own list first (the keys it wrote are in its cache), then any left. */
-static void writes_worker(void *arg, unsigned w)
+static void list_worker(void *arg, unsigned w)
 {
 	wset_t *ws = arg;
-	for (unsigned i = 0; i < ws->b->threads; i++) {
-		unsigned list = (w + i) % ws->b->threads;
-		if (atomic_exchange(&ws->taken[list], true)) continue;
-		int rc = list_writes(ws->b, w, list, ws);
+	for (size_t r; (r = atomic_fetch_add(&ws->next, 1)) < ws->ranges && !atomic_load(&ws->rc);) {
+		int rc = list_range(ws, w, r);
 		if (rc) atomic_store(&ws->rc, rc);
 	}
 }
 
-/* Merges the workers' sorted lists (disjoint: a key is in one list) into out->writes. */
+static void copy_writes_worker(void *arg, unsigned w)
+{
+	wset_t *ws = arg;
+	for (size_t r; (r = atomic_fetch_add(&ws->next, 1)) < ws->ranges;)
+		memcpy(ws->out + ws->at[r], ws->r[r].w, ws->r[r].len * sizeof(*ws->out));
+}
+
+/* The block's write set, sorted by id, and its hottest keys into b->hot. */
 static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 {
-	unsigned t = b->threads;
-	svm_state_write_t *lists[SVM_POOL_THREADS_MAX];
-	size_t lens[SVM_POOL_THREADS_MAX], at[SVM_POOL_THREADS_MAX] = {0}, total = 0;
-	wset_t ws = {.b = b, .lists = lists, .lens = lens};
-	for (unsigned i = 0; i < t; i++) atomic_init(&ws.taken[i], false);
+	wset_t ws = {.b = b};
+	ws.ranges = 1;
+	while (ws.ranges < (size_t)b->threads * WS_RANGES_PER_THREAD &&
+	       b->ktab_cap / (2 * ws.ranges) >= WS_RANGE_SLOTS_MIN)
+		ws.ranges *= 2;
+	ws.r = calloc(ws.ranges, sizeof(*ws.r));
+	ws.at = malloc(ws.ranges * sizeof(*ws.at));
+	atomic_init(&ws.next, 0);
 	atomic_init(&ws.rc, 0);
-	int rc = svm_par_run(t, writes_worker, &ws);
+	int rc = ws.r && ws.at ? svm_par_run(b->threads, list_worker, &ws) : SVM_ENOMEM;
 	if (rc == 0) rc = atomic_load(&ws.rc);
-	for (unsigned i = 0; rc == 0 && i < t; i++) total += lens[i];
-	if (rc == 0) out->writes = svm_arena_alloc(b->out_arena, (total ? total : 1) * sizeof(*out->writes));
-	if (rc == 0 && out->writes == NULL) rc = SVM_ENOMEM;
-	for (size_t k = 0; rc == 0 && k < total; k++) {
-		unsigned best = t;
-		for (unsigned i = 0; i < t; i++) {
-			if (at[i] == lens[i]) continue;
-			if (best == t || svm_hash_cmp(&lists[i][at[i]].id, &lists[best][at[best]].id) < 0)
-				best = i;
-		}
-		out->writes[k] = lists[best][at[best]++];
+	size_t total = 0;
+	for (size_t r = 0; rc == 0 && r < ws.ranges; r++) {
+		ws.at[r] = total;
+		total += ws.r[r].len;
+		for (unsigned h = 0; h < ws.r[r].hot.hot_len; h++)
+			hot_insert(&b->hot, &ws.r[r].hot.hot[h].id, ws.r[r].hot.hot[h].conflicts);
 	}
+	b->hot_done = rc == 0;
+	if (rc == 0) ws.out = svm_arena_alloc(b->out_arena, (total ? total : 1) * sizeof(*ws.out));
+	if (rc == 0 && ws.out == NULL) rc = SVM_ENOMEM;
+	atomic_store(&ws.next, 0);
+	if (rc == 0) rc = svm_par_run(b->threads, copy_writes_worker, &ws);
+	out->writes = rc == 0 ? ws.out : NULL;
 	out->writes_len = rc == 0 ? total : 0;
+	for (unsigned w = 0; w < b->threads; w++) free(ws.buf[w].v);
+	free(ws.r);
+	free(ws.at);
 	return rc;
 }
 
@@ -356,16 +448,6 @@ static uint64_t select_kth(uint64_t *v, size_t n, size_t k)
 	return v[k];
 }
 
-static void hot_insert(svm_exec_metrics_t *m, const akey_t *k, uint64_t c)
-{
-	unsigned i = m->hot_len < SVM_EXEC_HOT_KEYS ? m->hot_len++ : SVM_EXEC_HOT_KEYS - 1;
-	if (i == SVM_EXEC_HOT_KEYS - 1 && m->hot_len == SVM_EXEC_HOT_KEYS && m->hot[i].conflicts >= c)
-		return;
-	for (; i > 0 && m->hot[i - 1].conflicts < c; i--) m->hot[i] = m->hot[i - 1];
-	m->hot[i].id = k->id;
-	m->hot[i].conflicts = c;
-}
-
 static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 {
 	m->txs = b->n;
@@ -378,11 +460,16 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 	m->waits = atomic_load(&b->waits);
 	m->validations = atomic_load(&b->validations);
 	m->fallbacks = b->fallbacks;
-	for (unsigned w = 0; w < b->threads; w++)
-		for (size_t i = 0; i < b->w[w].written_len; i++) {
-			uint64_t c = atomic_load(&b->w[w].written[i]->conflicts);
-			if (c) hot_insert(m, b->w[w].written[i], c);
+	if (b->hot_done) { /* gathered with the write set */
+		memcpy(m->hot, b->hot.hot, sizeof(m->hot));
+		m->hot_len = b->hot.hot_len;
+	} else { /* the block stopped early: the table is scanned here */
+		for (size_t i = 0; b->ktab && i < b->ktab_cap; i++) {
+			akey_t *k = atomic_load(&b->ktab[i]);
+			uint64_t c = k && atomic_load(&k->written) ? atomic_load(&k->conflicts) : 0;
+			if (c) hot_insert(m, &k->id, c);
 		}
+	}
 	uint64_t *lat = malloc((b->n ? b->n : 1) * sizeof(*lat));
 	if (lat == NULL || b->n == 0) {
 		free(lat);
@@ -426,7 +513,6 @@ static void block_free(exec_block_t *b)
 	for (unsigned i = 0; b->w && i < b->threads; i++) {
 		svm_arena_reset(&b->w[i].scratch);
 		free(b->w[i].touched);
-		free(b->w[i].written);
 		free(b->w[i].dkeys);
 	}
 	free(b->w);

@@ -493,7 +493,7 @@ static void fold(exec_block_t *b, unsigned worker, akey_t *k)
 	if (pend == 0) return;
 	val_t v;
 	int rc = exec_key_committed(b, worker, k, &v);
-	if (rc == 0) rc = exec_balance_add(b, worker, &v, pend, atomic_load(&k->ref), true, &v);
+	if (rc == 0) rc = exec_balance_add(b, worker, k, &v, pend, atomic_load(&k->ref), true, &v);
 	if (rc) {
 		exec_fall_all(b, rc == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
 		return;

@@ -28,6 +28,8 @@ int exec_keys_init(exec_block_t *b)
 	if (b->ktab == NULL) return SVM_ENOMEM;
 	memset(b->ktab, 0, cap * sizeof(*b->ktab)); /* NULL slots */
 	b->ktab_cap = cap;
+	b->ktab_shift = 64;
+	for (size_t c = cap; c > 1; c >>= 1) b->ktab_shift--;
 	atomic_init(&b->ktab_len, 0);
 	return 0;
 }
@@ -106,9 +108,7 @@ static void count_insert(exec_block_t *b, unsigned worker)
 
 akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 {
-	uint64_t h;
-	memcpy(&h, id->b, sizeof h);
-	size_t mask = b->ktab_cap - 1, i = (size_t)h & mask;
+	size_t mask = b->ktab_cap - 1, i = exec_key_home(b, id);
 	akey_t *fresh = NULL;
 	for (size_t probes = 0; probes < b->ktab_cap; probes++, i = (i + 1) & mask) {
 		akey_t *k = atomic_load_explicit(&b->ktab[i], memory_order_acquire);
@@ -172,8 +172,8 @@ void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result)
 	return p;
 }
 
-int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t delta,
-		     const bal_ref_t *ref, bool result, val_t *out)
+int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
+		     uint64_t delta, const bal_ref_t *ref, bool result, val_t *out)
 {
 	uint64_t amount = 0;
 	if (v->bytes && svm_ledger_balance_decode(v->bytes, v->len, &amount)) return SVM_EIO;
@@ -184,7 +184,8 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const val_t *v, uint64_t 
 	}
 	uint8_t stack[160];
 	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
-	int rc = svm_ledger_balance_encode(&ref->token, &ref->owner, amount, b->env->height, &buf);
+	int rc = svm_ledger_balance_encode_id(&k->id, &ref->token, &ref->owner, amount,
+					      b->env->height, &buf);
 	if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
 	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);
 	if (p == NULL) return SVM_ENOMEM;
@@ -261,10 +262,8 @@ int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k)
 	return exec_key_list_push(&w->touched, &w->touched_len, &w->touched_cap, k);
 }
 
-int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k)
+void exec_key_written(akey_t *k)
 {
-	if (atomic_load_explicit(&k->written, memory_order_relaxed)) return 0;
-	if (atomic_exchange(&k->written, true)) return 0;
-	exec_worker_t *w = &b->w[worker];
-	return exec_key_list_push(&w->written, &w->written_len, &w->written_cap, k);
+	if (!atomic_load_explicit(&k->written, memory_order_relaxed))
+		atomic_store_explicit(&k->written, true, memory_order_relaxed);
 }

@@ -41,7 +41,7 @@ static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, co
 		return out->err = SVM_EIO;
 	out->kind = MVR_RESOLVED;
 	if (!svm_add_u64(have, sum, &out->amount)) return out->err = SVM_EOVERFLOW;
-	int rc = exec_balance_add(b, worker, &under, sum, ref, false, &out->v);
+	int rc = exec_balance_add(b, worker, k, &under, sum, ref, false, &out->v);
 	return rc ? (out->err = rc) : 0;
 }
 
@@ -143,7 +143,7 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 		k->cur = r.v;
 		k->cur_set = true;
 		k->cur_out = false;
-		if (rc == 0) rc = exec_key_written(b, worker, k);
+		exec_key_written(k);
 	}
 	free(k->mv);
 	k->mv = NULL;

@@ -121,7 +121,7 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 		int rc = read_through(v, l);
 		val_t sum;
 		if (rc == 0)
-			rc = exec_balance_add(v->b, v->worker, &l->read, l->w.delta, l->w.ref,
+			rc = exec_balance_add(v->b, v->worker, l->k, &l->read, l->w.delta, l->w.ref,
 					      v->src != SRC_MV, &sum);
 		if (rc) {
 			exec_fall_all(v->b, FALL_DELTA);
@@ -162,7 +162,7 @@ static int credit_rmw(txview_t *v, local_t *l, const val_t *seen, const bal_ref_
 		      uint64_t amount)
 {
 	val_t sum;
-	int rc = exec_balance_add(v->b, v->worker, seen, amount, ref, v->src != SRC_MV, &sum);
+	int rc = exec_balance_add(v->b, v->worker, l->k, seen, amount, ref, v->src != SRC_MV, &sum);
 	if (rc) return rc == SVM_ENOMEM ? fail(v, rc) : rc;
 	if (journal(v, l)) return v->error;
 	l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = sum};
@@ -259,7 +259,7 @@ static int source_dag(txview_t *v, akey_t *k, val_t *out)
 		return SVM_EIO;
 	}
 	if (pend == 0) return 0;
-	rc = exec_balance_add(v->b, v->worker, out, pend, atomic_load(&k->ref), false, out);
+	rc = exec_balance_add(v->b, v->worker, k, out, pend, atomic_load(&k->ref), false, out);
 	if (rc && rc != SVM_ENOMEM) exec_fall_all(v->b, FALL_DELTA);
 	return rc ? SVM_EIO : 0;
 }
@@ -307,8 +307,7 @@ int exec_txview_apply(txview_t *v)
 		local_t *l = &v->local[i];
 		akey_t *k = l->k;
 		if (l->w.kind == 0) continue;
-		int rc = exec_key_written(v->b, v->worker, k);
-		if (rc) return rc;
+		exec_key_written(k);
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
 			k->cur_set = true;
@@ -321,7 +320,7 @@ int exec_txview_apply(txview_t *v)
 			atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
 		}
 		bool first;
-		rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
+		int rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
 		if (rc == SVM_EOVERFLOW) {
 			exec_fall_all(v->b, FALL_DELTA);
 			rc = 0;

@@ -1,8 +1,11 @@
 /* Unit tests for the base layer: varints, hex, buffers, arenas, hash map, thread pool. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "supervm/base.h"
 
@@ -160,4 +163,65 @@ Test(pool, par_run_uses_every_worker_index)
 	atomic_int seen = 0;
 	cr_assert_eq(svm_par_run(4, par_body, &seen), 0);
 	cr_assert_eq(atomic_load(&seen), 15);
+}
+
+/* svm_par_run keeps its helper threads between calls: many calls in a row, calls from several
+ * threads at once, a call inside a worker, and a call in a forked child (which has none of the
+ * parent's helpers) must each run every worker index exactly once. */
+Test(pool, par_run_reuses_helpers_call_after_call)
+{
+	for (int i = 0; i < 2000; i++) {
+		atomic_int seen = 0;
+		cr_assert_eq(svm_par_run(1 + i % 4, par_body, &seen), 0);
+		cr_assert_eq(atomic_load(&seen), (1 << (1 + i % 4)) - 1, "call %d", i);
+	}
+}
+
+static void *par_caller(void *arg)
+{
+	for (int i = 0; i < 300; i++) {
+		atomic_int seen = 0;
+		svm_par_run(3, par_body, &seen);
+		if (atomic_load(&seen) != 7) atomic_fetch_add((atomic_int *)arg, 1);
+	}
+	return NULL;
+}
+
+Test(pool, par_run_from_concurrent_callers)
+{
+	atomic_int bad = 0;
+	pthread_t t[6];
+	for (int i = 0; i < 6; i++) cr_assert_eq(pthread_create(&t[i], NULL, par_caller, &bad), 0);
+	for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
+	cr_assert_eq(atomic_load(&bad), 0);
+}
+
+static void par_nested(void *arg, unsigned worker)
+{
+	atomic_int seen = 0;
+	svm_par_run(2, par_body, &seen);
+	if (atomic_load(&seen) == 3) atomic_fetch_add((atomic_int *)arg, 1 << worker);
+}
+
+Test(pool, par_run_nested_in_a_worker)
+{
+	atomic_int ok = 0;
+	cr_assert_eq(svm_par_run(3, par_nested, &ok), 0);
+	cr_assert_eq(atomic_load(&ok), 7);
+}
+
+Test(pool, par_run_in_a_forked_child)
+{
+	atomic_int seen = 0;
+	svm_par_run(2, par_body, &seen); /* the parent now has a helper */
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		atomic_int s = 0;
+		svm_par_run(3, par_body, &s);
+		_exit(atomic_load(&s) == 7 ? 0 : 1);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }

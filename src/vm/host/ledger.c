@@ -78,12 +78,18 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
 			      uint64_t height, svm_buf_t *out)
 {
+	svm_id_t id;
+	svm_balance_id(token, owner, &id);
+	return svm_ledger_balance_encode_id(&id, token, owner, amount, height, out);
+}
+
+int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
+				 uint64_t amount, uint64_t height, svm_buf_t *out)
+{
 	if (amount == 0) return SVM_EINVAL; /* a zero balance is no object */
 	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
 	svm_object_t o;
-	svm_id_t id;
-	svm_balance_id(token, owner, &id);
-	balance_object(&id, token, owner, amount, payload, &o);
+	balance_object(id, token, owner, amount, payload, &o);
 	o.version = height; /* as svm_host_write_ sets it */
 	return svm_object_encode(&o, out);
 }
