@@ -86,7 +86,7 @@ int main(void)
 			return 1;
 		}
 		printf("\nthreads = %u\n%-6s %7s %9s %9s %8s %8s %8s %8s %8s %9s\n", threads, "block", "txs",
-		       "total ms", "tx/s", "sigs ms", "exec ms", "state ms", "write ms", "fsync ms", "updates");
+		       "total ms", "tx/s", "dec ms", "exec ms", "state ms", "write ms", "fsync ms", "updates");
 		double sum_total = 0, sum_commit = 0, sum_state = 0, sum_upd = 0, sum_txs = 0;
 		for (int b = 0; b < BLOCKS; b++) {
 			for (size_t i = 0; i < TXS; i++) {

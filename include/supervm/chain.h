@@ -110,8 +110,9 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 		       svm_error_t *err);
 
 /* Where the last built or applied block spent its time (monotonic ns), for status and
- * benchmarks: stateless checks (decode + signatures), execution, the state tree update and
- * root, the other table writes (block, indexes, receipts), and the LMDB commit. */
+ * benchmarks: decoding (and the block's own checks), execution with the signature checks that
+ * run beside it (svm_exec_block_signed), the state tree update and root, the other table
+ * writes (block, indexes, receipts), and the LMDB commit. */
 typedef struct {
 	uint64_t height;
 	uint32_t txs;

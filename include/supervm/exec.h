@@ -116,6 +116,8 @@ typedef struct {
 	unsigned hot_len;
 	uint64_t tx_p50_ns, tx_p99_ns; /* per-transaction execution time, all incarnations */
 	uint64_t exec_ns;
+	uint64_t decode_ns; /* svm_exec_block_signed: decoding before execution (the signature
+			       checks are inside exec_ns) */
 } svm_exec_metrics_t;
 
 /* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference, and
@@ -129,6 +131,20 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
 		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
 		   svm_exec_metrics_t *metrics);
+
+/* svm_exec_prepare and svm_exec_block in one call, with the signature checks running beside
+ * execution instead of before it: transactions are decoded and checked for the chain id into
+ * prepared[n] (from arena), and the executor's workers check signatures in block order as
+ * the lowest-priority work, a run of strict transactions starting to execute as soon as its
+ * first signatures are checked. Blocks the declared-access engine does not run alone (the
+ * reference's, dynamic transactions) have their signatures checked first, on `threads`
+ * threads. Results, statuses and prepared[] are exactly those of svm_exec_prepare followed by
+ * svm_exec_block; sig_verified is svm_exec_prepare's. */
+int svm_exec_block_signed(const svm_block_env_t *env, const uint8_t *const *txs,
+			  const size_t *lens, size_t n, const bool *sig_verified,
+			  svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
+			  svm_arena_t *arena, svm_exec_tx_t *prepared, svm_exec_result_t *out,
+			  size_t *bad_index, svm_exec_metrics_t *metrics);
 
 /* Runs fn with a system context (no access checks, no step limit, sender zero) over base, and
  * returns its writes like a block would (out->writes; no receipts). Used for genesis. A failure

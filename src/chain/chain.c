@@ -425,18 +425,17 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 
 	uint64_t t0 = svm_clock_ns();
 	work_t wk;
+	svm_exec_metrics_t m = {0};
 	int rc = work_begin(c, &wk, take, err);
 	if (rc == 0) {
 		if (timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = timestamp_ms;
 		wk.env.proposer = *proposer;
-		rc = svm_exec_prepare(c->chain_id, txs, tx_lens, take, sig_verified, c->threads,
-				      &wk.arena, wk.txs);
+		/* signatures the mempool did not check run beside execution */
+		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
+					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 	}
-	uint64_t t1 = svm_clock_ns();
-	if (rc == 0) rc = svm_exec_block(&wk.env, wk.txs, take, SVM_EXEC_BUILD, &wk.base, wk.threads,
-					 &wk.arena, &wk.res, NULL, NULL);
-	c->stats.prepare_ns = t1 - t0;
-	c->stats.execute_ns = svm_clock_ns() - t1;
+	c->stats.prepare_ns = m.decode_ns;
+	c->stats.execute_ns = svm_clock_ns() - t0 - m.decode_ns;
 	if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0) {
@@ -471,7 +470,7 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 	if (rc == 0 && h->timestamp_ms < wk.env.timestamp_ms)
 		rc = svm_error_set(err, SVM_EVALIDATE, "block: timestamp before its parent's");
 	const uint8_t **ptrs = NULL;
-	size_t *lens = NULL;
+	size_t *lens = NULL, bad = 0;
 	svm_exec_tx_t *etxs = NULL;
 	if (rc == 0) {
 		ptrs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*ptrs));
@@ -487,16 +486,13 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		wk.txs = etxs;
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
-		rc = svm_exec_prepare(c->chain_id, ptrs, lens, blk.txs_len, NULL, c->threads, &wk.arena,
-				      wk.txs);
-	}
-	size_t bad = 0;
-	uint64_t t1 = svm_clock_ns();
-	c->stats.prepare_ns = t1 - t0;
-	if (rc == 0) {
-		rc = svm_exec_block(&wk.env, wk.txs, blk.txs_len, SVM_EXEC_APPLY, &wk.base, wk.threads,
-				    &wk.arena, &wk.res, &bad, NULL);
-		c->stats.execute_ns = svm_clock_ns() - t1;
+		/* signature checks run beside execution */
+		svm_exec_metrics_t m = {0};
+		uint64_t t1 = svm_clock_ns();
+		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
+					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
+		c->stats.prepare_ns = t1 - t0 + m.decode_ns;
+		c->stats.execute_ns = svm_clock_ns() - t1 - m.decode_ns;
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));
 	}

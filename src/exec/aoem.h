@@ -118,6 +118,13 @@ struct exec_block {
 	uint32_t seg; /* current segment number */
 	/* whole-block failure that sends the block to the reference executor */
 	atomic_int fallback_all;
+	/* deferred signature checks (svm_exec_block_signed; vtx is NULL otherwise), in batches
+	 * claimed in block order: a transaction's precheck is final once its batch is done */
+	svm_exec_tx_t *vtx;      /* the caller's transactions (txs): prechecks are set here */
+	const uint8_t *vpending; /* [n]: 1 = its signature is still to be checked */
+	atomic_bool *vdone;      /* [vbatches] */
+	size_t vbatches;
+	_Atomic size_t vnext;    /* the next batch to claim */
 	/* metrics */
 	svm_exec_metrics_t hot; /* hot[]: the hottest written keys, once hot_done */
 	bool hot_done;
@@ -129,6 +136,24 @@ struct exec_block {
  * consistent state; the result is then exact by definition). */
 enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4 };
 void exec_fall_all(exec_block_t *b, int why);
+
+/* -------------------------------------------- deferred signatures (prepare.c) */
+
+int exec_verify_init(exec_block_t *b, svm_exec_tx_t *txs, const uint8_t *pending);
+void exec_verify_free(exec_block_t *b);
+/* Checks the signatures of the next unclaimed batch; false when none is left (or none is
+ * deferred). */
+bool exec_verify_step(exec_block_t *b);
+/* Whether every transaction in [from, to) has its final precheck (true when none deferred). */
+bool exec_verified(const exec_block_t *b, size_t from, size_t to);
+/* Checks every signature still unclaimed, on the block's threads. */
+int exec_verify_all(exec_block_t *b);
+/* svm_exec_block, with the signature checks marked in pending (NULL: none) left to it: they
+ * run alongside execution where the engine allows it, else before. */
+int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t *pending,
+		   size_t n, svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
+		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
+		   svm_exec_metrics_t *metrics);
 
 /* --------------------------------------------------------- buffers (cache.c) */
 

@@ -94,9 +94,11 @@ static int run_segments(exec_block_t *b)
 			rc = exec_dag_run(b, i, &end);
 			b->dag_txs += end - i;
 		} else {
+			/* deferred signatures: the optimistic engine needs final prechecks up front */
+			rc = exec_verify_all(b);
 			for (size_t r; end < b->n && (r = strict_run(b, end, min)) < min;) end += r ? r : 1;
 			size_t stop = end;
-			rc = exec_stm_run(b, i, end, &stop);
+			if (rc == 0) rc = exec_stm_run(b, i, end, &stop);
 			b->stm_txs += stop - i;
 			if (rc == 0 && stop < end) { /* the bound was hit: the rest runs sequentially */
 				b->fallbacks++;
@@ -539,8 +541,8 @@ static bool shortcut_enabled(void)
 	return e == NULL || strcmp(e, "0") != 0;
 }
 
-int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
-		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
+int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t *pending,
+		   size_t n, svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
 		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
 		   svm_exec_metrics_t *metrics)
 {
@@ -548,19 +550,20 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 	if (metrics) memset(metrics, 0, sizeof(*metrics));
 	if (threads == 0) threads = svm_cpu_count();
 	if (threads > SVM_POOL_THREADS_MAX) threads = SVM_POOL_THREADS_MAX;
-	int rc, fell = 0;
+	exec_block_t b = {.env = env, .txs = txs, .n = n, .mode = mode, .base = base,
+			  .out_arena = arena, .threads = threads};
+	int rc = pending ? exec_verify_init(&b, txs, pending) : 0, fell = 0;
 	bool chain = false;
 	if (threads > 1 && n >= SVM_EXEC_PAR_TXS_MIN && shortcut_enabled())
 		chain = exec_block_is_chain(env, txs, n, threads);
-	if (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain) {
-		rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
+	if (rc == 0 && (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain)) {
+		rc = exec_verify_all(&b);
+		if (rc == 0) rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
 		if (metrics) {
 			metrics->seq_txs = metrics->txs = n;
 			metrics->chain = chain;
 		}
-	} else {
-		exec_block_t b = {.env = env, .txs = txs, .n = n, .mode = mode, .base = base,
-				  .out_arena = arena};
+	} else if (rc == 0) {
 		memset(out, 0, sizeof(*out));
 		rc = block_init(&b, threads);
 		if (rc == 0) rc = run_parallel(&b, out, bad_index);
@@ -568,7 +571,8 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 		if (metrics && b.w) fill_metrics(&b, metrics);
 		block_free(&b);
 		if (fell) { /* exact by definition: the reference executes the whole block */
-			rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
+			rc = exec_verify_all(&b);
+			if (rc == 0) rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
 			if (metrics) {
 				metrics->fallbacks = 1;
 				metrics->fallback_reason = fell;
@@ -576,6 +580,17 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
 			}
 		}
 	}
+	exec_verify_free(&b);
 	if (metrics) metrics->exec_ns = svm_clock_ns() - t0;
 	return rc;
+}
+
+int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
+		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
+		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,
+		   svm_exec_metrics_t *metrics)
+{
+	/* nothing is deferred, so nothing is written through the array */
+	return exec_block_run(env, (svm_exec_tx_t *)txs, NULL, n, mode, base, threads, arena, out,
+			      bad_index, metrics);
 }

@@ -14,7 +14,9 @@
  * that still waits is left to its last predecessor, which runs it when it finishes (its
  * `pending` count holds its unfinished predecessors plus the claim token, so exactly one party
  * sees it reach zero). A finishing transaction keeps one released successor for itself (its
- * keys are warm) and queues the rest. Each transaction executes exactly once. */
+ * keys are warm) and queues the rest. Each transaction executes exactly once. When the
+ * signature checks were left to the executor (svm_exec_block_signed), they are the work of
+ * lowest priority, claimed in block order, and a chunk's access lists wait for its checks. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,8 +185,9 @@ static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 	if (c >= d->chunks || c * CHUNK >= atomic_load_explicit(&d->stop, memory_order_relaxed))
 		return false;
 	if (c >= atomic_load_explicit(&d->built, memory_order_relaxed) / CHUNK + AHEAD) return false;
-	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
 	size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
+	if (!exec_verified(d->b, d->from + c * CHUNK, d->from + end)) return false; /* prechecks */
+	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
 	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) {
 		if (!exec_is_strict(&d->b->txs[d->from + j])) { /* the segment ends before j */
 			size_t s = atomic_load(&d->stop);
@@ -410,7 +413,10 @@ static bool has_work(dag_t *d, unsigned worker, size_t at, size_t end)
 	       (worker == 0 && !d->built_all &&
 		atomic_load_explicit(&d->chunk_done[d->build_at / CHUNK], memory_order_acquire)) ||
 	       (at < end && at < built) ||
-	       (c < d->chunks && c * CHUNK < atomic_load(&d->stop) && c < built / CHUNK + AHEAD) ||
+	       (c < d->chunks && c * CHUNK < atomic_load(&d->stop) && c < built / CHUNK + AHEAD &&
+		exec_verified(d->b, d->from + c * CHUNK,
+			      d->from + ((c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m))) ||
+	       atomic_load_explicit(&d->b->vnext, memory_order_relaxed) < d->b->vbatches ||
 	       (at == end && atomic_load_explicit(&d->claim, memory_order_relaxed) < built) ||
 	       all_finished(d) || atomic_load(&d->b->fallback_all);
 }
@@ -465,6 +471,10 @@ static void execute(dag_t *d, unsigned worker)
 			} else {
 				if (chunk_step(d, worker, &rc) || (at == end && claim_batch(d, &at, &end)))
 					continue;
+				if (exec_verify_step(b)) { /* deferred signatures, in block order */
+					notify(d);
+					continue;
+				}
 				if (all_finished(d)) break;
 				if (++idle > SPINS) {
 					park(d, worker, at, end);

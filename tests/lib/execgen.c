@@ -93,11 +93,15 @@ int eg_world_init(eg_world_t *w, eg_rng_t *r, const eg_config_t *cfg)
 	w->owners = calloc(n, sizeof(*w->owners));
 	w->nonce = calloc(n, sizeof(*w->nonce));
 	if (w->owners == NULL || w->nonce == NULL) return SVM_ENOMEM;
+	if (cfg->signed_txs && (w->keys = calloc(n, sizeof(*w->keys))) == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t be[8];
 		svm_put_u64be(be, i);
 		svm_slice_t part = {be, 8};
 		svm_sha256_tagged("eg/owner", &part, 1, &w->owners[i]);
+		if (w->keys == NULL) continue;
+		svm_keypair_from_seed(&w->keys[i], w->owners[i].b);
+		w->owners[i] = w->keys[i].id;
 	}
 	svm_token_id("SWR", &w->tokens[0]);
 	svm_token_id("AIC", &w->tokens[1]);
@@ -122,6 +126,7 @@ void eg_world_free(eg_world_t *w)
 	svm_arena_reset(&w->arena);
 	free(w->owners);
 	free(w->nonce);
+	free(w->keys);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -235,6 +240,46 @@ static int inputs(eg_world_t *w, eg_rng_t *r, svm_tx_t *tx)
 	return 0;
 }
 
+/* The signed encoding of t (sender s) into w->bytes / w->lens at t's index. Kind 6 (a bad
+ * signature) flips a signature bit; kind 7 signs for another chain or cuts the bytes short. */
+static int sign(eg_world_t *w, eg_rng_t *r, svm_exec_tx_t *t, size_t s, int kind)
+{
+	svm_tx_t tx = t->tx;
+	/* the encoding names an id once across inputs, reads and writes: drop repeats */
+	svm_id_t *wr = svm_arena_alloc(&w->arena, (tx.writes_len + 1) * sizeof(*wr));
+	svm_id_t *rd = svm_arena_alloc(&w->arena, (tx.reads_len + 1) * sizeof(*rd));
+	if (wr == NULL || rd == NULL) return SVM_ENOMEM;
+	uint32_t nw = 0, nr = 0;
+	for (uint32_t i = 0; i < tx.writes_len; i++)
+		if (!(tx.inputs_len && svm_hash_eq(&tx.writes[i], &tx.inputs[0].id))) wr[nw++] = tx.writes[i];
+	for (uint32_t i = 0; i < tx.reads_len; i++)
+		if (!(tx.inputs_len && svm_hash_eq(&tx.reads[i], &tx.inputs[0].id)) &&
+		    !svm_hash_in_sorted(wr, nw, &tx.reads[i]))
+			rd[nr++] = tx.reads[i];
+	tx.writes = wr;
+	tx.writes_len = nw;
+	tx.reads = rd;
+	tx.reads_len = nr;
+	tx.scheme = SVM_SCHEME_ED25519;
+	tx.public_key = w->keys[s].public_key;
+	tx.public_key_len = SVM_ED25519_PUBKEY_SIZE;
+	if (kind == 7 && chance(r, 50)) tx.chain_id = 8;
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+	svm_buf_t b = {0};
+	int rc = svm_tx_sign(&tx, w->keys[s].secret_key, sig, NULL);
+	if (rc == 0) rc = svm_tx_encode(&tx, &b);
+	size_t i = (size_t)(t - w->txs), len = b.len;
+	if (rc == 0 && kind == 6) b.data[b.len - 1 - eg_below(r, SVM_ED25519_SIG_SIZE)] ^= 0x10;
+	if (rc == 0 && kind == 7 && tx.chain_id == 7) len = eg_below(r, b.len);
+	if (rc == 0) {
+		w->bytes[i] = svm_arena_dup(&w->arena, b.data, len ? len : 1);
+		w->lens[i] = len;
+		if (w->bytes[i] == NULL) rc = SVM_ENOMEM;
+	}
+	svm_buf_free(&b);
+	return rc;
+}
+
 static int one_tx(eg_world_t *w, eg_rng_t *r, svm_exec_tx_t *t)
 {
 	svm_tx_t *tx = &t->tx;
@@ -268,6 +313,7 @@ static int one_tx(eg_world_t *w, eg_rng_t *r, svm_exec_tx_t *t)
 	t->len = 150 + eg_below(r, 60);
 	for (int i = 0; i < 4; i++) svm_put_u64be(t->id.b + 8 * i, eg_next(r));
 	if (kind == 6) t->precheck = SVM_ESIG;
+	if (rc == 0 && w->keys) rc = sign(w, r, t, s, kind);
 	return rc;
 }
 
@@ -291,6 +337,11 @@ int eg_block(eg_world_t *w, eg_rng_t *r, size_t n)
 	else w->env.proposer = w->owners[p];
 	w->txs = svm_arena_alloc(&w->arena, (n ? n : 1) * sizeof(*w->txs));
 	if (w->txs == NULL) return SVM_ENOMEM;
+	if (w->keys) {
+		w->bytes = svm_arena_alloc(&w->arena, (n ? n : 1) * sizeof(*w->bytes));
+		w->lens = svm_arena_alloc(&w->arena, (n ? n : 1) * sizeof(*w->lens));
+		if (w->bytes == NULL || w->lens == NULL) return SVM_ENOMEM;
+	}
 	w->n = n;
 	for (size_t i = 0; i < n; i++) {
 		int rc = one_tx(w, r, &w->txs[i]);
@@ -353,6 +404,31 @@ int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t 
 	if (rc_ref != rc_par || bad_ref != bad_par)
 		return snprintf(why, why_len, "rc %d vs %d, bad index %zu vs %zu", rc_ref, rc_par,
 				bad_ref, bad_par), 1;
+	if (rc_ref) return 0; /* the block is invalid for both: results are unspecified */
+	return compare(ref, &par, why, why_len);
+}
+
+int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
+		    svm_exec_result_t *ref_out, char *why, size_t why_len, svm_exec_metrics_t *m)
+{
+	svm_exec_base_t base = eg_base(w);
+	svm_exec_result_t par, *ref = ref_out;
+	size_t n = w->n, bad_ref = (size_t)-1, bad_par = (size_t)-1;
+	svm_exec_tx_t *pref = svm_arena_alloc(a, (n ? n : 1) * sizeof(*pref));
+	svm_exec_tx_t *ppar = svm_arena_alloc(a, (n ? n : 1) * sizeof(*ppar));
+	if (pref == NULL || ppar == NULL) return snprintf(why, why_len, "out of memory"), 1;
+	int rc_ref = svm_exec_prepare(w->env.chain_id, w->bytes, w->lens, n, NULL, 1, a, pref);
+	if (rc_ref == 0)
+		rc_ref = svm_exec_sequential(&w->env, pref, n, mode, &base, a, ref, &bad_ref);
+	int rc_par = svm_exec_block_signed(&w->env, w->bytes, w->lens, n, NULL, mode, &base, threads,
+					   a, ppar, &par, &bad_par, m);
+	if (rc_ref != rc_par || bad_ref != bad_par)
+		return snprintf(why, why_len, "rc %d vs %d, bad index %zu vs %zu", rc_ref, rc_par,
+				bad_ref, bad_par), 1;
+	for (size_t i = 0; i < n; i++)
+		if (pref[i].precheck != ppar[i].precheck || !svm_hash_eq(&pref[i].id, &ppar[i].id))
+			return snprintf(why, why_len, "precheck of tx %zu: %d vs %d", i, pref[i].precheck,
+					ppar[i].precheck), 1;
 	if (rc_ref) return 0; /* the block is invalid for both: results are unspecified */
 	return compare(ref, &par, why, why_len);
 }

@@ -34,6 +34,7 @@ typedef struct {
 	int workload;
 	unsigned strict_pct; /* share of strict declarations */
 	unsigned bad_pct;    /* share of transactions with a problem (nonce, fee, undeclared, …) */
+	bool signed_txs;     /* also sign and encode every transaction (bytes[], lens[]) */
 } eg_config_t;
 
 typedef struct {
@@ -47,6 +48,11 @@ typedef struct {
 	size_t n_tokens;
 	svm_exec_tx_t *txs;
 	size_t n;
+	/* signed_txs: the owners' keys, and the block's signed encodings — some with a bad
+	 * signature, the wrong chain id or cut short (precheck then says so) */
+	svm_keypair_t *keys;
+	const uint8_t **bytes;
+	size_t *lens;
 } eg_world_t;
 
 /* Genesis at height 0 (balances of SWR and AIC for every account, some accounts poor). */
@@ -66,5 +72,11 @@ int eg_apply(eg_world_t *w, const svm_exec_result_t *res);
  * else 1 with a description in why. The reference result is left in *ref (arena a). */
 int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
 	     svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
+
+/* signed_txs: runs svm_exec_prepare + the reference on the block's encodings and
+ * svm_exec_block_signed with `threads`, and compares them as eg_check does, prechecks and ids
+ * of the prepared transactions included. The reference result is left in *ref (arena a). */
+int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
+		    svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
 
 #endif

@@ -2,7 +2,8 @@
  * (all-to-one credits, a 2-account ping-pong, one shared object, mixed declarations) executed
  * with more threads than cores, so the scheduler's hand-offs, ESTIMATE waits, re-executions,
  * the DAG's release of successors and the key table's concurrent inserts all interleave — each
- * block also checked against the reference. Built with -fsanitize=thread by `make test-tsan`;
+ * block also checked against the reference. Every fourth block is signed and runs through
+ * svm_exec_block_signed, whose signature checks interleave with the DAG's work. Built with -fsanitize=thread by `make test-tsan`;
  * prints "stress: N passed, N failed". Usage: exec_stress [blocks] [seed]. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ static int one(unsigned seed, size_t *txs)
 	static const size_t accounts[] = {2, 3, 16, 200};
 	eg_config_t cfg = {.accounts = accounts[eg_below(&r, 4)],
 			   .workload = (int)eg_below(&r, EG_WORKLOADS),
-			   .strict_pct = (unsigned)eg_below(&r, 3) * 50, .bad_pct = 10};
+			   .strict_pct = (unsigned)eg_below(&r, 3) * 50, .bad_pct = 10,
+			   .signed_txs = seed % 4 == 0};
 	eg_world_t w;
 	if (eg_world_init(&w, &r, &cfg)) return 1;
 	size_t n = 64 + eg_below(&r, 400);
@@ -26,7 +28,10 @@ static int one(unsigned seed, size_t *txs)
 	svm_exec_result_t ref;
 	svm_exec_metrics_t m;
 	char why[256] = "";
-	if (bad == 0) bad = eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m);
+	if (bad == 0 && cfg.signed_txs)
+		bad = eg_check_signed(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m);
+	else if (bad == 0)
+		bad = eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m);
 	if (bad)
 		printf("seed %u (workload %d, %zu accounts, %zu txs, %u threads): %s\n", seed,
 		       cfg.workload, cfg.accounts, n, threads, why);

@@ -94,6 +94,55 @@ static void run_seed(unsigned seed, int workload, size_t accounts_max, size_t *b
 	eg_world_free(&w);
 }
 
+/* One seed of signed blocks: svm_exec_block_signed (signature checks beside execution) against
+ * svm_exec_prepare followed by the reference, in BUILD and APPLY mode. */
+static void run_signed_seed(unsigned seed, size_t *blocks, size_t *txs)
+{
+	eg_rng_t r = {.s = seed};
+	eg_config_t cfg = {.workload = (int)eg_below(&r, EG_WORKLOADS),
+			   .strict_pct = eg_below(&r, 2) ? 100 : (unsigned)eg_below(&r, 101),
+			   .bad_pct = (unsigned)eg_below(&r, 30), .signed_txs = true};
+	setenv("SVM_EXEC_SHORTCUT", seed % 2 ? "0" : "1", 1);
+	cfg.accounts = ACCOUNTS[eg_below(&r, sizeof ACCOUNTS / sizeof ACCOUNTS[0])];
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0, "seed %u: genesis", seed);
+	size_t nblocks = 1 + eg_below(&r, 2);
+	for (size_t b = 0; b < nblocks; b++) {
+		size_t n = eg_below(&r, 4) ? 1 + eg_below(&r, 300) : 300 + eg_below(&r, 900);
+		unsigned threads = 1 + (unsigned)eg_below(&r, 4);
+		cr_assert_eq(eg_block(&w, &r, n), 0);
+		svm_arena_t a, a2;
+		svm_arena_init(&a, 0);
+		svm_arena_init(&a2, 0);
+		svm_exec_result_t ref, ref2;
+		char why[256] = "";
+		int d = eg_check_signed(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, NULL);
+		cr_assert_eq(d, 0, "seed %u (signed, workload %d, %zu accounts, block %zu, %zu txs, %u threads, BUILD): %s",
+			     seed, cfg.workload, cfg.accounts, b, n, threads, why);
+		threads = 2 + (unsigned)eg_below(&r, 3);
+		d = eg_check_signed(&w, SVM_EXEC_APPLY, threads, &a2, &ref2, why, sizeof why, NULL);
+		cr_assert_eq(d, 0, "seed %u (signed, workload %d, %zu accounts, block %zu, %u threads, APPLY): %s",
+			     seed, cfg.workload, cfg.accounts, b, threads, why);
+		cr_assert_eq(eg_apply(&w, &ref), 0);
+		svm_arena_reset(&a);
+		svm_arena_reset(&a2);
+		(*blocks)++;
+		*txs += n;
+	}
+	eg_world_free(&w);
+}
+
+Test(exec, signed_blocks_checked_beside_execution_are_identical_to_prepare_and_reference,
+     .init = setup, .timeout = 300)
+{
+	unsigned base = ct_seed();
+	const char *replay = getenv("SVM_TEST_SEED");
+	size_t seeds = replay && *replay ? 1 : (diff_blocks() + 3) / 4, blocks = 0, txs = 0;
+	for (size_t i = 0; i < seeds; i++) run_signed_seed(base + (unsigned)i * 7919u, &blocks, &txs);
+	cr_log_info("signed: %zu seeds from %u, %zu blocks, %zu txs identical", seeds, base, blocks,
+		    txs);
+}
+
 static void diff_suite(int workload, size_t accounts_max)
 {
 	unsigned base = ct_seed();
