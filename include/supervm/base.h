@@ -143,7 +143,16 @@ int svm_reader_u8(svm_reader_t *r, uint8_t *out);
 size_t svm_varint_size(uint64_t v);                 /* bytes svm_varint_put will write */
 size_t svm_varint_put(uint8_t *out, uint64_t v);    /* writes, returns bytes written */
 int svm_varint_append(svm_buf_t *b, uint64_t v);    /* appends to a buffer */
-int svm_varint_read(svm_reader_t *r, uint64_t *out); /* SVM_EDECODE on non-canonical input */
+int svm_varint_read_slow(svm_reader_t *r, uint64_t *out);
+/* SVM_EDECODE on non-canonical input. Inline for the common one-byte case. */
+static inline int svm_varint_read(svm_reader_t *r, uint64_t *out)
+{
+	if (r->pos < r->len && r->p[r->pos] < 0x80) {
+		*out = r->p[r->pos++];
+		return 0;
+	}
+	return svm_varint_read_slow(r, out);
+}
 
 /* ----------------------------------------------------------------- hex */
 
@@ -168,7 +177,8 @@ typedef struct {
 } svm_arena_t;
 
 void svm_arena_init(svm_arena_t *a, size_t bytes_max);
-void *svm_arena_alloc(svm_arena_t *a, size_t n);   /* NULL on exhaustion */
+void *svm_arena_alloc(svm_arena_t *a, size_t n);   /* zeroed; NULL on exhaustion */
+void *svm_arena_alloc_raw(svm_arena_t *a, size_t n); /* the same, contents unspecified */
 void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n);
 void svm_arena_reset(svm_arena_t *a);              /* frees every chunk but keeps the bound */
 

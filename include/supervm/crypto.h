@@ -7,6 +7,8 @@
 #ifndef SUPERVM_CRYPTO_H
 #define SUPERVM_CRYPTO_H
 
+#include <string.h>
+
 #include "supervm/base.h"
 
 /* ------------------------------------------------------------ hashes */
@@ -28,8 +30,21 @@ typedef struct {
 	size_t len;
 } svm_slice_t;
 
-bool svm_hash_eq(const svm_hash_t *a, const svm_hash_t *b);
-int svm_hash_cmp(const svm_hash_t *a, const svm_hash_t *b); /* memcmp order: <0, 0, >0 */
+/* Equality and memcmp order (<0, 0, >0); inline, as the executor compares ids constantly.
+ * Not constant-time: ids are public. */
+static inline bool svm_hash_eq(const svm_hash_t *a, const svm_hash_t *b)
+{
+	uint64_t x[4], y[4];
+	memcpy(x, a->b, sizeof x);
+	memcpy(y, b->b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+static inline int svm_hash_cmp(const svm_hash_t *a, const svm_hash_t *b)
+{
+	uint64_t x = svm_get_u64be(a->b), y = svm_get_u64be(b->b);
+	if (x != y) return x < y ? -1 : 1;
+	return memcmp(a->b + 8, b->b + 8, SVM_HASH_SIZE - 8);
+}
 bool svm_hash_is_zero(const svm_hash_t *h);
 /* Binary search: is h in sorted[0..n) (strictly ascending by svm_hash_cmp, as every declared
  * access list is)? */

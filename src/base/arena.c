@@ -22,6 +22,13 @@ void svm_arena_init(svm_arena_t *a, size_t bytes_max)
 
 void *svm_arena_alloc(svm_arena_t *a, size_t n)
 {
+	void *p = svm_arena_alloc_raw(a, n);
+	if (p) memset(p, 0, n);
+	return p;
+}
+
+void *svm_arena_alloc_raw(svm_arena_t *a, size_t n)
+{
 	size_t need = (n + 15) & ~(size_t)15;
 	if (need < n) return NULL;
 	if (a->bytes_max && (need > a->bytes_max || a->bytes_used > a->bytes_max - need)) return NULL;
@@ -38,13 +45,12 @@ void *svm_arena_alloc(svm_arena_t *a, size_t n)
 	void *p = c->data + c->used;
 	c->used += need;
 	a->bytes_used += need;
-	memset(p, 0, n);
 	return p;
 }
 
 void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n)
 {
-	void *q = svm_arena_alloc(a, n ? n : 1);
+	void *q = svm_arena_alloc_raw(a, n ? n : 1);
 	if (q && n) memcpy(q, p, n);
 	return q;
 }

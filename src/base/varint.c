@@ -25,7 +25,7 @@ int svm_varint_append(svm_buf_t *b, uint64_t v)
 	return svm_buf_append(b, tmp, svm_varint_put(tmp, v));
 }
 
-int svm_varint_read(svm_reader_t *r, uint64_t *out)
+int svm_varint_read_slow(svm_reader_t *r, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t pos = r->pos;

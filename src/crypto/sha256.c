@@ -48,16 +48,6 @@ void svm_sha256_tagged(const char *tag, const svm_slice_t *parts, size_t n_parts
 	SHA256_Final(out->b, &c);
 }
 
-bool svm_hash_eq(const svm_hash_t *a, const svm_hash_t *b)
-{
-	return memcmp(a->b, b->b, SVM_HASH_SIZE) == 0;
-}
-
-int svm_hash_cmp(const svm_hash_t *a, const svm_hash_t *b)
-{
-	return memcmp(a->b, b->b, SVM_HASH_SIZE);
-}
-
 bool svm_hash_in_sorted(const svm_hash_t *sorted, size_t n, const svm_hash_t *h)
 {
 	for (size_t lo = 0, hi = n; lo < hi;) {

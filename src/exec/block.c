@@ -116,25 +116,61 @@ static int run_segments(exec_block_t *b)
 
 /* ------------------------------------------------------------ results */
 
+/* Receipts are built in two parallel passes over chunks of OUT_CHUNK transactions: one counts
+ * each chunk's included transactions, fees and tips and finds its first block-level error,
+ * the other (once the chunks' offsets are known) writes statuses, indexes and receipts. */
+typedef struct {
+	size_t included, at; /* included transactions; where the chunk's receipts start */
+	size_t first_bad;    /* lowest index with an engine error or (APPLY) an exclusion, or n */
+	uint64_t burned, tips;
+} rchunk_t;
+
 typedef struct {
 	exec_block_t *b;
 	svm_exec_result_t *out;
-	size_t *pos; /* [n]: receipt position of each included transaction */
+	rchunk_t *ch;
+	size_t chunks;
 	_Atomic size_t next;
 	atomic_int rc;
 } copy_t;
 
+static void count_worker(void *arg, unsigned w)
+{
+	copy_t *c = arg;
+	const exec_block_t *b = c->b;
+	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
+		rchunk_t *ch = &c->ch[k];
+		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n;
+		*ch = (rchunk_t){.first_bad = b->n};
+		for (size_t i = k * OUT_CHUNK; i < end; i++) {
+			const exec_slot_t *s = &b->slot[i];
+			if (s->rc || (s->o.why && b->mode == SVM_EXEC_APPLY)) {
+				ch->first_bad = i;
+				break;
+			}
+			if (s->o.why) continue;
+			ch->included++;
+			ch->burned += s->o.fee;
+			ch->tips += s->o.tip;
+		}
+	}
+}
+
 static void copy_worker(void *arg, unsigned w)
 {
 	copy_t *c = arg;
-	for (;;) {
-		size_t start = atomic_fetch_add(&c->next, OUT_CHUNK);
-		if (start >= c->b->n) return;
-		size_t end = start + OUT_CHUNK < c->b->n ? start + OUT_CHUNK : c->b->n;
-		for (size_t i = start; i < end; i++) {
-			const exec_slot_t *s = &c->b->slot[i];
-			if (s->o.why) continue;
-			svm_receipt_t *dst = &c->out->receipts[c->pos[i]];
+	const exec_block_t *b = c->b;
+	svm_exec_result_t *out = c->out;
+	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
+		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n, pos = c->ch[k].at;
+		for (size_t i = k * OUT_CHUNK; i < end; i++) {
+			const exec_slot_t *s = &b->slot[i];
+			if (s->o.why) {
+				out->status[i] = s->o.why;
+				continue;
+			}
+			out->index[pos] = i;
+			svm_receipt_t *dst = &out->receipts[pos++];
 			if (s->final) {
 				*dst = s->o.receipt; /* its bytes are already in the result */
 				continue;
@@ -154,30 +190,29 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	out->status = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(int));
 	out->receipts = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
 	out->index = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(size_t));
-	size_t *pos = malloc((n ? n : 1) * sizeof(size_t));
-	int rc = out->status && out->receipts && out->index && pos ? 0 : SVM_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const exec_slot_t *s = &b->slot[i];
-		if (s->rc) {
-			rc = s->rc;
-		} else if (s->o.why && b->mode == SVM_EXEC_APPLY) {
-			if (bad_index) *bad_index = i;
-			rc = s->o.why;
-		} else if (s->o.why) {
-			out->status[i] = s->o.why;
-		} else {
-			pos[i] = out->included;
-			out->index[out->included++] = i;
-			*burned += s->o.fee;
-			*tips += s->o.tip;
-		}
-	}
-	copy_t c = {.b = b, .out = out, .pos = pos};
+	copy_t c = {.b = b, .out = out, .chunks = (n + OUT_CHUNK - 1) / OUT_CHUNK};
+	c.ch = malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
 	atomic_init(&c.next, 0);
 	atomic_init(&c.rc, 0);
+	int rc = out->status && out->receipts && out->index && c.ch ? 0 : SVM_ENOMEM;
+	if (rc == 0) rc = svm_par_run(b->threads, count_worker, &c);
+	for (size_t k = 0; rc == 0 && k < c.chunks; k++) {
+		size_t i = c.ch[k].first_bad;
+		if (i < n && b->slot[i].rc) {
+			rc = b->slot[i].rc;
+		} else if (i < n) {
+			if (bad_index) *bad_index = i;
+			rc = b->slot[i].o.why;
+		}
+		c.ch[k].at = out->included;
+		out->included += c.ch[k].included;
+		*burned += c.ch[k].burned;
+		*tips += c.ch[k].tips;
+	}
+	atomic_store(&c.next, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, copy_worker, &c);
 	if (rc == 0) rc = atomic_load(&c.rc);
-	free(pos);
+	free(c.ch);
 	return rc;
 }
 

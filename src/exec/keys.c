@@ -54,7 +54,7 @@ void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n)
 	if (need > w->slab_left) {
 		size_t take = need > SLAB_BYTES ? need : SLAB_BYTES;
 		pthread_mutex_lock(&b->out_mu);
-		uint8_t *s = svm_arena_alloc(b->out_arena, take);
+		uint8_t *s = svm_arena_alloc_raw(b->out_arena, take); /* every use writes it */
 		pthread_mutex_unlock(&b->out_mu);
 		if (s == NULL) return NULL;
 		w->slab = s;
