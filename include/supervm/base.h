@@ -179,6 +179,10 @@ typedef struct {
 void svm_arena_init(svm_arena_t *a, size_t bytes_max);
 void *svm_arena_alloc(svm_arena_t *a, size_t n);   /* zeroed; NULL on exhaustion */
 void *svm_arena_alloc_raw(svm_arena_t *a, size_t n); /* the same, contents unspecified */
+/* Moves every allocation of src into dst (they are then freed with dst; src is left empty),
+ * without copying: for work done in per-thread arenas whose results the caller keeps. dst's
+ * bytes_max is not checked. */
+void svm_arena_adopt(svm_arena_t *dst, svm_arena_t *src);
 void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n);
 void svm_arena_reset(svm_arena_t *a);              /* frees every chunk but keeps the bound */
 

@@ -84,6 +84,9 @@ typedef struct svm_txctx {
 	/* strict access: the declared sets (sorted) plus the implicit fee objects */
 	bool strict;
 	svm_id_t implicit[2]; /* sender account, sender SWR balance */
+	/* whose ids implicit[] are (the sender and the fee token), or NULL: the ledger then uses
+	 * implicit[] instead of hashing those two ids again */
+	const svm_id_t *implicit_owner, *implicit_token;
 	/* events */
 	svm_event_t events[SVM_RECEIPT_EVENTS_MAX];
 	uint32_t events_len;
@@ -144,6 +147,11 @@ int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint
  * for an executor that already holds the id. */
 int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
 				 uint64_t amount, uint64_t height, svm_buf_t *out);
+/* The bytes of balance object id (bytes: its current encoding) holding delta more, written at
+ * height — the ledger's own read-add-write, with the token and owner taken from the object.
+ * SVM_EIO if bytes are not a non-zero balance, SVM_EOVERFLOW past a u64. */
+int svm_ledger_balance_add(const svm_id_t *id, const uint8_t *bytes, size_t len, uint64_t delta,
+			   uint64_t height, svm_buf_t *out);
 /* The amount held by balance object bytes; SVM_EIO if they are not a balance object. */
 int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount);
 /* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */

@@ -55,6 +55,22 @@ void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n)
 	return q;
 }
 
+void svm_arena_adopt(svm_arena_t *dst, svm_arena_t *src)
+{
+	if (src->head == NULL) return;
+	svm_arena_chunk_t *tail = src->head;
+	while (tail->next) tail = tail->next;
+	if (dst->head) { /* behind dst's current chunk, which keeps serving dst's allocations */
+		tail->next = dst->head->next;
+		dst->head->next = src->head;
+	} else {
+		dst->head = src->head;
+	}
+	dst->bytes_used += src->bytes_used;
+	src->head = NULL;
+	src->bytes_used = 0;
+}
+
 void svm_arena_reset(svm_arena_t *a)
 {
 	svm_arena_chunk_t *c = a->head;

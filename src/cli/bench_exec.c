@@ -282,7 +282,7 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	}
 	s->ms[rep] = (svm_clock_ns() - t0) / 1e6;
 	s->cpu_ms[rep] = (cpu_ns() - c0) / 1e6;
-	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
+	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, decode %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.decode_ns / 1e6, m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
 	if (rc) return rc;
 	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
 	s->m.aborts += m.aborts;

@@ -241,6 +241,7 @@ static int settle(exec_block_t *b, uint64_t burned, uint64_t tips)
 #define WS_RANGE_SLOTS_MIN 256
 #define WS_MOVES_PER_KEY 8 /* insertion sort's budget per key before the range goes to qsort */
 #define WS_PREFETCH_SLOTS 32
+#define WS_PREFETCH_KEYS 4
 
 /* A written key with its id's first 8 bytes as a big-endian number, so that most comparisons
  * do not touch the key record (order = memcmp order of the ids). */
@@ -381,6 +382,10 @@ static int list_range(wset_t *ws, unsigned w, size_t r)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		akey_t *key = ws->buf[w].v[i].k;
+		if (i + WS_PREFETCH_KEYS < n) { /* the value a credit is folded into, a few keys ahead */
+			const akey_t *ahead = ws->buf[w].v[i + WS_PREFETCH_KEYS].k;
+			__builtin_prefetch(ahead->cur_set ? ahead->cur.bytes : ahead->base.bytes);
+		}
 		uint64_t c = atomic_load_explicit(&key->conflicts, memory_order_relaxed);
 		if (c) hot_insert(&range->hot, &key->id, c);
 		val_t base, cur;

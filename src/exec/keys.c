@@ -175,18 +175,20 @@ void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result)
 int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
 		     uint64_t delta, const bal_ref_t *ref, bool result, val_t *out)
 {
-	uint64_t amount = 0;
-	if (v->bytes && svm_ledger_balance_decode(v->bytes, v->len, &amount)) return SVM_EIO;
-	if (!svm_add_u64(amount, delta, &amount)) return SVM_EOVERFLOW;
-	if (amount == 0) { /* a zero delta over nothing: still nothing */
-		*out = *v;
-		return 0;
-	}
 	uint8_t stack[160];
 	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
-	int rc = svm_ledger_balance_encode_id(&k->id, &ref->token, &ref->owner, amount,
-					      b->env->height, &buf);
-	if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
+	int rc;
+	if (v->bytes) { /* token and owner from the object itself: ref may be cold */
+		rc = svm_ledger_balance_add(&k->id, v->bytes, v->len, delta, b->env->height, &buf);
+		if (rc) return rc;
+	} else if (delta == 0) { /* a zero delta over nothing: still nothing */
+		*out = *v;
+		return 0;
+	} else {
+		rc = svm_ledger_balance_encode_id(&k->id, &ref->token, &ref->owner, delta,
+						  b->env->height, &buf);
+		if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
+	}
 	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);
 	if (p == NULL) return SVM_ENOMEM;
 	memcpy(p, buf.data, buf.len);

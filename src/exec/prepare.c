@@ -1,8 +1,8 @@
 /* Stateless transaction checks before execution: decoding, chain id, and the signature (the
  * dominant cost), all on several threads. Decoding allocates (the declared id lists), and the
- * caller's arena is single-threaded, so each worker decodes into an arena of its own and the
- * few lists are copied into the caller's arena afterwards, in order. Results do not depend on
- * the thread count. svm_exec_block_signed defers the signature checks to the executor, which
+ * caller's arena is single-threaded, so each worker decodes into an arena of its own, which
+ * the caller's arena then takes over whole (svm_arena_adopt: nothing is copied). Results do
+ * not depend on the thread count. svm_exec_block_signed defers the signature checks to the executor, which
  * runs them alongside execution (exec_verify_*, below). */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -56,16 +56,6 @@ static void prep_worker(void *arg, unsigned worker)
 	}
 }
 
-/* Moves one decoded list from a worker's arena into the caller's. */
-static int own(svm_arena_t *arena, const void **list, uint32_t len, size_t elem)
-{
-	if (len == 0) return 0;
-	void *copy = svm_arena_dup(arena, *list, (size_t)len * elem);
-	if (copy == NULL) return SVM_ENOMEM;
-	*list = copy;
-	return 0;
-}
-
 static int prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *lens, size_t n,
 		   const bool *sig_verified, uint8_t *pending, unsigned threads, svm_arena_t *arena,
 		   svm_exec_tx_t *out)
@@ -82,17 +72,14 @@ static int prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *l
 	atomic_init(&p.rc, 0);
 	int rc = svm_par_run(threads, prep_worker, &p);
 	if (rc == 0) rc = atomic_load(&p.rc);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		svm_tx_t *tx = &out[i].tx;
-		if (out[i].precheck == SVM_EDECODE) { /* nothing of a failed decode is used */
-			memset(tx, 0, sizeof(*tx));
-			continue;
-		}
-		rc = own(arena, (const void **)&tx->inputs, tx->inputs_len, sizeof(*tx->inputs));
-		if (rc == 0) rc = own(arena, (const void **)&tx->reads, tx->reads_len, sizeof(*tx->reads));
-		if (rc == 0) rc = own(arena, (const void **)&tx->writes, tx->writes_len, sizeof(*tx->writes));
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (out[i].precheck == SVM_EDECODE) /* nothing of a failed decode is used */
+			memset(&out[i].tx, 0, sizeof(out[i].tx));
+	/* the decoded lists stay where they are: the caller's arena takes the workers' memory */
+	for (unsigned w = 0; w < threads; w++) {
+		if (rc == 0) svm_arena_adopt(arena, &scratch[w]);
+		svm_arena_reset(&scratch[w]);
 	}
-	for (unsigned w = 0; w < threads; w++) svm_arena_reset(&scratch[w]);
 	return rc;
 }
 

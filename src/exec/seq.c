@@ -155,6 +155,8 @@ static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	c->proposer = env->proposer;
 	c->steps_limit = UINT64_MAX; /* the fee stage is not metered */
 	c->strict = t->tx.access_mode == SVM_ACCESS_STRICT;
+	c->implicit_owner = &t->tx.sender;
+	c->implicit_token = &env->fee_token;
 	if (implicit) {
 		c->implicit[0] = implicit[0];
 		c->implicit[1] = implicit[1];

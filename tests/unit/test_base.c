@@ -225,3 +225,30 @@ Test(pool, par_run_in_a_forked_child)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
+
+Test(arena, adopt_moves_allocations_without_copying_them)
+{
+	svm_arena_t dst, src;
+	svm_arena_init(&dst, 0);
+	svm_arena_init(&src, 0);
+	uint8_t *d0 = svm_arena_alloc(&dst, 100);
+	uint8_t *s0 = svm_arena_alloc(&src, 200000); /* more than one chunk */
+	uint8_t *s1 = svm_arena_dup(&src, "kept", 5);
+	cr_assert(d0 && s0 && s1);
+	memset(s0, 0xab, 200000);
+	size_t used = dst.bytes_used + src.bytes_used;
+	svm_arena_adopt(&dst, &src);
+	cr_assert_eq(src.head, NULL);
+	cr_assert_eq(src.bytes_used, 0);
+	cr_assert_eq(dst.bytes_used, used);
+	svm_arena_reset(&src); /* frees nothing of what dst now holds */
+	uint8_t *d1 = svm_arena_alloc(&dst, 100); /* still from dst's own chunk */
+	cr_assert_eq(d1, d0 + 112);
+	cr_assert_str_eq((const char *)s1, "kept");
+	cr_assert_eq(s0[199999], 0xab);
+	svm_arena_t empty;
+	svm_arena_init(&empty, 0);
+	svm_arena_adopt(&empty, &dst); /* into an empty arena */
+	cr_assert_str_eq((const char *)s1, "kept");
+	svm_arena_reset(&empty);
+}

@@ -25,6 +25,25 @@ void svm_account_id(const svm_id_t *owner, svm_id_t *out) { tagged2("svm/acct", 
 
 void svm_token_object_id(const svm_id_t *token, svm_id_t *out) { tagged2("svm/tok", token, NULL, out); }
 
+/* The ids of a balance and an account, taken from the context's implicit objects when they
+ * are the sender's (the fee stage and most transfers name them several times per
+ * transaction; each id is a SHA-256). */
+static void bal_id(const svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
+		   svm_id_t *out)
+{
+	if (c->implicit_owner && svm_hash_eq(owner, c->implicit_owner) &&
+	    svm_hash_eq(token, c->implicit_token))
+		*out = c->implicit[1];
+	else
+		svm_balance_id(token, owner, out);
+}
+
+static void acct_id(const svm_txctx_t *c, const svm_id_t *owner, svm_id_t *out)
+{
+	if (c->implicit_owner && svm_hash_eq(owner, c->implicit_owner)) *out = c->implicit[0];
+	else svm_account_id(owner, out);
+}
+
 /* ---------------------------------------------------------- balances */
 
 static int decode_balance(const svm_object_t *o, uint64_t *amount)
@@ -94,6 +113,20 @@ int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, cons
 	return svm_object_encode(&o, out);
 }
 
+int svm_ledger_balance_add(const svm_id_t *id, const uint8_t *bytes, size_t len, uint64_t delta,
+			   uint64_t height, svm_buf_t *out)
+{
+	svm_object_t o;
+	uint64_t amount;
+	if (svm_object_decode(bytes, len, &o, NULL) || decode_balance(&o, &amount) || amount == 0)
+		return SVM_EIO;
+	if (!svm_add_u64(amount, delta, &amount)) return SVM_EOVERFLOW;
+	svm_id_t token;
+	memcpy(token.b, o.payload, SVM_HASH_SIZE);
+	int rc = svm_ledger_balance_encode_id(id, &token, &o.owner, amount, height, out);
+	return rc == SVM_EINVAL || rc == SVM_ELIMIT ? SVM_EIO : rc;
+}
+
 int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount)
 {
 	svm_object_t o;
@@ -105,7 +138,7 @@ static int balance_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner
 		       uint64_t *amount)
 {
 	svm_id_t id;
-	svm_balance_id(token, owner, &id);
+	bal_id(c, token, owner, &id);
 	return read_balance(c, &id, amount);
 }
 
@@ -115,7 +148,7 @@ static int credit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 	if (amount == 0) return 0;
 	svm_id_t id;
 	uint64_t bal;
-	svm_balance_id(token, owner, &id);
+	bal_id(c, token, owner, &id);
 	if (c->view->ops->credit) return svm_host_credit_(c, &id, token, owner, amount);
 	int rc = read_balance(c, &id, &bal);
 	if (rc) return rc;
@@ -129,7 +162,7 @@ static int debit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 	if (amount == 0) return 0;
 	svm_id_t id;
 	uint64_t bal;
-	svm_balance_id(token, owner, &id);
+	bal_id(c, token, owner, &id);
 	int rc = read_balance(c, &id, &bal);
 	if (rc) return rc;
 	if (bal < amount) return SVM_EFUNDS;
@@ -250,7 +283,7 @@ static int retire_(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
 static int nonce_(svm_txctx_t *c, const svm_id_t *owner, uint64_t *nonce)
 {
 	svm_id_t id;
-	svm_account_id(owner, &id);
+	acct_id(c, owner, &id);
 	svm_object_t o;
 	size_t len;
 	int rc = svm_host_read_(c, &id, &o, &len);
@@ -271,7 +304,7 @@ static int set_nonce_(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
 	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
 			  .type = SVM_OBJ_ACCOUNT, .payload = payload,
 			  .payload_len = svm_varint_put(payload, nonce)};
-	svm_account_id(owner, &o.id);
+	acct_id(c, owner, &o.id);
 	size_t len;
 	return svm_host_write_(c, &o, &len);
 }

@@ -1,13 +1,20 @@
 /* The native ledger program: transfer, token creation and burn, with payload builders and
  * the access sets a strict declaration needs. Payload: varint program ‖ varint method ‖ args. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "supervm/vm.h"
 
-void svm_program_ledger_id(svm_id_t *out)
+static svm_id_t ledger_id;
+static pthread_once_t ledger_once = PTHREAD_ONCE_INIT;
+
+static void ledger_id_init(void) { svm_sha256_tagged("svm/program/ledger", NULL, 0, &ledger_id); }
+
+void svm_program_ledger_id(svm_id_t *out) /* a constant, emitted with every transfer event */
 {
-	svm_sha256_tagged("svm/program/ledger", NULL, 0, out);
+	pthread_once(&ledger_once, ledger_id_init);
+	*out = ledger_id;
 }
 
 void svm_token_new_id(const svm_id_t *sender, uint64_t nonce, svm_id_t *out)
