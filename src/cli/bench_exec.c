@@ -23,7 +23,7 @@ typedef struct {
 	int workload;
 	size_t accounts, txs, blocks;
 	unsigned threads;
-	bool strict, sigs, json;
+	bool strict, sigs, json, cold;
 	uint64_t seed;
 } bx_opts_t;
 
@@ -466,13 +466,13 @@ static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_ha
 	printf("  state root %s\n", rhex);
 	if (x->o.json)
 		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"accounts\":%zu,\"txs\":%zu,\"threads\":%u,"
-		       "\"blocks\":%zu,\"sigs\":%s,\"tps\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+		       "\"blocks\":%zu,\"sigs\":%s,\"warm\":%s,\"tps\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
 		       "\"p50_ms_1\":%.3f,\"speedup\":%.3f,\"aborts\":%llu,\"fallbacks\":%llu,"
 		       "\"tx_p50_us\":%.2f,\"tx_p99_us\":%.2f,\"verify_rate\":%.0f,"
 		       "\"verify_rate_distinct\":%.0f,\"verify_rate_one_sig\":%.0f,\"identical\":%s,"
 		       "\"cpu_ratio\":%.3f,\"machine_parallelism\":%.3f,\"state_root\":\"%s\"}\n",
 		       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, n,
-		       x->o.sigs ? "true" : "false", tps, p50, p99, p50_1, speedup,
+		       x->o.sigs ? "true" : "false", x->o.cold ? "false" : "true", tps, p50, p99, p50_1, speedup,
 		       (unsigned long long)k->m.aborts, (unsigned long long)k->m.fallbacks,
 		       k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n, vrate[VR_BLOCK], vrate[VR_DISTINCT], vrate[VR_ONE],
 		       one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest) ? "false" : "true",
@@ -521,7 +521,11 @@ static int bench_row(const bx_opts_t *o)
 	one.cpu_ms = calloc(o->blocks, sizeof(double));
 	k.cpu_ms = calloc(o->blocks, sizeof(double));
 	double *mpar = calloc(o->blocks, sizeof(double)), *vrates = calloc(VR_KINDS * o->blocks, sizeof(double));
-	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && mpar && vrates ? make_txs(&x) : SVM_ENOMEM;
+	bx_series_t warm = {.ms = calloc(o->blocks, sizeof(double)),
+			    .cpu_ms = calloc(o->blocks, sizeof(double))};
+	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && mpar && vrates && warm.ms && warm.cpu_ms
+			 ? make_txs(&x)
+			 : SVM_ENOMEM;
 	if (rc == 0 && o->sigs) rc = make_vsigs(&x);
 	svm_error_t err = {0};
 	bb.state = x.state;
@@ -531,12 +535,18 @@ static int bench_row(const bx_opts_t *o)
 	svm_exec_result_t res;
 	svm_hash_t root = {0};
 	for (size_t b = 0; rc == 0 && b < o->blocks; b++) {
-		/* alternate which runs first, so neither always gets the warmer caches and heap */
+		/* alternate which runs first, so neither always gets the warmer caches and heap; each
+		 * measured block follows an unmeasured one on the same thread count (unless --cold),
+		 * so it runs warm, as in a node where every block takes the same path */
 		bool k_first = b % 2;
-		rc = run_block(&x, &bb, k_first ? o->threads : 1, k_first ? &k : &one, b, &a, &res);
-		svm_arena_reset(&a);
-		if (rc == 0)
-			rc = run_block(&x, &bb, k_first ? 1 : o->threads, k_first ? &one : &k, b, &a, &res);
+		for (int half = 0; rc == 0 && half < 2; half++) {
+			bool k_now = half == 0 ? k_first : !k_first;
+			unsigned t = k_now ? o->threads : 1;
+			if (!o->cold) rc = run_block(&x, &bb, t, &warm, b, &a, &res);
+			svm_arena_reset(&a);
+			if (rc == 0) rc = run_block(&x, &bb, t, k_now ? &k : &one, b, &a, &res);
+			if (rc == 0 && half == 0) svm_arena_reset(&a);
+		}
 		if (rc == 0) mpar[b] = machine_parallelism(o->threads);
 		/* the verify rate too, between blocks: the same machine the blocks saw */
 		for (int kind = 0; rc == 0 && o->sigs && kind < VR_KINDS; kind++)
@@ -550,12 +560,17 @@ static int bench_row(const bx_opts_t *o)
 		vrate[kind] = pct(vrates + kind * o->blocks, o->blocks, 50);
 	if (rc == 0) report(&x, &one, &k, &root, vrate, mpar);
 	else fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
-	bool differs = one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest);
+	bool differs = one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest) ||
+		       warm.differs || (warm.digest_set && !svm_hash_eq(&warm.digest, &k.digest));
+	if (rc == 0 && differs && !(one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest)))
+		printf("  RESULTS DIFFER between runs (warm-up blocks)\n");
 	svm_arena_reset(&a);
 	free(one.ms);
 	free(k.ms);
 	free(one.cpu_ms);
 	free(k.cpu_ms);
+	free(warm.ms);
+	free(warm.cpu_ms);
 	free(mpar);
 	free(vrates);
 	bx_free(&x);
@@ -568,10 +583,11 @@ static int parse(int argc, char **argv, bx_opts_t *o)
 			 .threads = svm_cpu_count(), .strict = true, .seed = 42};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = strcmp(a, "--sigs") && strcmp(a, "--json");
+		bool takes = strcmp(a, "--sigs") && strcmp(a, "--json") && strcmp(a, "--cold");
 		if (takes && v == NULL) return -1;
 		if (!strcmp(a, "--sigs")) o->sigs = true;
 		else if (!strcmp(a, "--json")) o->json = true;
+		else if (!strcmp(a, "--cold")) o->cold = true;
 		else if (!strcmp(a, "--accounts")) o->accounts = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--txs")) o->txs = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--threads")) o->threads = (unsigned)strtoul(v, NULL, 10);
@@ -631,7 +647,7 @@ int svm_cli_bench_exec(int argc, char **argv)
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed] "
 				"[--accounts N] [--txs T] [--threads K] [--blocks B] [--mode strict|dynamic] "
-				"[--sigs] [--json] [--seed S]\n");
+				"[--sigs] [--cold] [--json] [--seed S]\n");
 		return 2;
 	}
 	header();

@@ -114,7 +114,10 @@ static const cli_cmd_t commands[] = {
 	 "  --threads K       worker threads (default: cores)\n"
 	 "  --blocks B        repetitions (default 10)\n"
 	 "  --mode M          strict or dynamic access declarations (default strict)\n"
-	 "  --sigs            include signature verification\n"
+	 "  --sigs            include decoding and signature verification\n"
+	 "  --cold            measure each block right after one on the other thread count\n"
+	 "                    (default: after an unmeasured warm-up block on the same one)\n"
+	 "  --json            one JSON object per row on its last line\n"
 	 "  --seed S          workload seed\n"
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
