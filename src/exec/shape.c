@@ -3,7 +3,9 @@
  * or the accesses a native ledger payload implies (dynamic). A block that is essentially one
  * dependency chain (two accounts paying each other, one object every transaction writes), or
  * allows under four transactions in flight per thread, gains nothing from the parallel engines
- * and only pays their bookkeeping, so svm_exec_block runs the reference on it instead. This is
+ * and only pays their bookkeeping, so svm_exec_block runs the reference on it instead. The
+ * optimistic engine's bookkeeping (versions, validation, re-execution) costs more than the
+ * DAG's, so a block whose sample would mostly run on it needs sixteen per thread. This is
  * a scheduling choice only: the reference's result is the result, so a wrong guess costs time,
  * never correctness. */
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #define SHAPE_SAMPLE 128   /* transactions looked at (the block's first) */
 #define SHAPE_KEYS_TX 16   /* a transaction with more accesses than this is not estimated */
 #define SHAPE_SLOTS 4096   /* table of keys: > SHAPE_SAMPLE * (SHAPE_KEYS_TX + 2) / 0.6 */
+#define SHAPE_PAR_DAG 4    /* transactions in flight per thread the DAG needs to gain */
+#define SHAPE_PAR_STM 16   /* the same for the optimistic engine (a mostly dynamic sample) */
 
 enum { S_R = 1, S_C = 2, S_W = 3 };
 
@@ -114,6 +118,24 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
 	return m > c ? m : c;
 }
 
+/* How many of txs[0..m) the optimistic engine would run: dynamic ones, and strict ones in runs
+ * shorter than SVM_EXEC_STRICT_RUN_MIN (block.c's segment rule; a run reaching the end of the
+ * sample counts as long). */
+static size_t optimistic_txs(const svm_exec_tx_t *txs, size_t m)
+{
+	size_t optimistic = 0, run = 0;
+	for (size_t j = 0; j <= m; j++) {
+		if (j < m && exec_is_strict(&txs[j])) {
+			run++;
+			continue;
+		}
+		if (j < m) optimistic++;
+		if (j < m && run < SVM_EXEC_STRICT_RUN_MIN) optimistic += run;
+		run = 0;
+	}
+	return optimistic;
+}
+
 bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 			 unsigned threads)
 {
@@ -121,6 +143,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 	skey_t *t = calloc(SHAPE_SLOTS, sizeof(*t));
 	if (t == NULL) return false;
 	uint32_t depth_max = 0;
+	size_t optimistic = optimistic_txs(txs, m);
 	bool known = true;
 	for (size_t j = 0; known && j < m; j++) {
 		sacc_t acc[SHAPE_KEYS_TX + 2];
@@ -143,8 +166,11 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 		if (d > depth_max) depth_max = d;
 	}
 	free(t);
-	/* parallelism m / depth under 4 per thread: the workers would spend their time handing
-	 * transactions to each other (two accounts paying each other: 1; ten: about 3; nine
-	 * senders paying one: about 7; a hundred accounts: about 14) */
-	return known && m > 0 && 4 * (size_t)threads * depth_max > m;
+	/* parallelism m / depth under SHAPE_PAR_DAG per thread: the workers would spend their
+	 * time handing transactions to each other (two accounts paying each other: 1; ten: about
+	 * 3; nine senders paying one: about 7; a hundred accounts: about 14). Measured on 2
+	 * threads, the optimistic engine loses at 13-14 (Zipf senders over 10k accounts, mixed
+	 * declarations over a hundred accounts) and gains at 64 (uniform or all-to-one over 10k). */
+	size_t par = 2 * optimistic > m ? SHAPE_PAR_STM : SHAPE_PAR_DAG;
+	return known && m > 0 && par * threads * depth_max > m;
 }

@@ -177,7 +177,7 @@ static int payload(eg_world_t *w, eg_rng_t *r, svm_tx_t *tx, svm_buf_t *p)
 	svm_id_t to;
 	const svm_id_t *tok = &w->tokens[eg_below(r, w->n_tokens)];
 	if (w->cfg.workload == EG_SHARED) return svm_native_burn_payload(p, &w->tokens[1], 1 + eg_below(r, 3));
-	switch (eg_below(r, 20)) {
+	switch (w->cfg.transfers_only ? 3 + eg_below(r, 17) : eg_below(r, 20)) {
 	case 0: { /* create a token (its id is known once the nonce is) */
 		char sym[8];
 		snprintf(sym, sizeof sym, "T%u", (unsigned)eg_below(r, 1000));

@@ -35,6 +35,7 @@ typedef struct {
 	unsigned strict_pct; /* share of strict declarations */
 	unsigned bad_pct;    /* share of transactions with a problem (nonce, fee, undeclared, …) */
 	bool signed_txs;     /* also sign and encode every transaction (bytes[], lens[]) */
+	bool transfers_only; /* no token creation or burns (no hot token objects) */
 } eg_config_t;
 
 typedef struct {
