@@ -1,10 +1,47 @@
-/* A bump allocator: chunks are malloc'd as needed and freed together by svm_arena_reset. */
+/* A bump allocator: chunks are malloc'd as needed and freed together by svm_arena_reset (small
+ * chunks, which the heap hands back block after block without new page faults). Also
+ * svm_big_alloc. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "supervm/base.h"
 
 #define CHUNK_MIN (64 * 1024)
+
+/* Rounded size of a big allocation; 0 when it is served by aligned_alloc. */
+static size_t big_size(size_t bytes)
+{
+	if (bytes < SVM_HUGE_PAGE / 2) return 0;
+	size_t n = (bytes + SVM_HUGE_PAGE - 1) & ~(size_t)(SVM_HUGE_PAGE - 1);
+	return n < bytes ? SIZE_MAX : n;
+}
+
+void *svm_big_alloc(size_t bytes)
+{
+	size_t n = big_size(bytes);
+	if (n == 0) return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (n == SIZE_MAX || n > SIZE_MAX - SVM_HUGE_PAGE) return NULL;
+	/* a fresh mapping (heap memory may already sit on 4 KiB pages), trimmed to 2 MiB bounds */
+	uint8_t *m = mmap(NULL, n + SVM_HUGE_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) return NULL;
+	uintptr_t at = ((uintptr_t)m + SVM_HUGE_PAGE - 1) & ~(uintptr_t)(SVM_HUGE_PAGE - 1);
+	size_t head = at - (uintptr_t)m;
+	if (head) munmap(m, head);
+	if (SVM_HUGE_PAGE - head) munmap((uint8_t *)at + n, SVM_HUGE_PAGE - head);
+	madvise((void *)at, n, MADV_HUGEPAGE); /* advice only */
+	return (void *)at;
+}
+
+void svm_big_free(void *p, size_t bytes)
+{
+	size_t n = big_size(bytes);
+	if (p == NULL) return;
+	if (n == 0) free(p);
+	else munmap(p, n);
+}
 
 struct svm_arena_chunk {
 	svm_arena_chunk_t *next;

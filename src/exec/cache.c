@@ -1,7 +1,8 @@
 /* Buffers the engines keep from one block to the next, per calling thread: the key table, the
  * per-transaction slots and the DAG's arrays are megabytes for a full block, and fresh memory
  * every block costs a page fault per 4 KiB on first touch (and the zeroing the kernel does).
- * Reused memory is already mapped and often still in cache. Each thread that calls
+ * Reused memory is already mapped and often still in cache; the big buffers sit on huge pages,
+ * which this VM does not make slow after an idle pause (base.h). Each thread that calls
  * svm_exec_block has its own set (no sharing, no locks); they are freed when it exits. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static _Thread_local cache_t *cache;
 static void cache_free(void *arg)
 {
 	cache_t *c = arg;
-	for (int i = 0; i < EXEC_BUF_COUNT; i++) free(c->buf[i].p);
+	for (int i = 0; i < EXEC_BUF_COUNT; i++) svm_big_free(c->buf[i].p, c->buf[i].cap);
 	free(c);
 }
 
@@ -46,9 +47,9 @@ void *exec_buf(int which, size_t bytes)
 	if (bytes > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < bytes) cap *= 2;
-		void *p = aligned_alloc(64, cap);
+		void *p = svm_big_alloc(cap); /* the big ones on huge pages (base.h) */
 		if (p == NULL) return NULL;
-		free(b->p);
+		svm_big_free(b->p, b->cap);
 		b->p = p;
 		b->cap = cap;
 	}

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -251,4 +252,20 @@ Test(arena, adopt_moves_allocations_without_copying_them)
 	svm_arena_adopt(&empty, &dst); /* into an empty arena */
 	cr_assert_str_eq((const char *)s1, "kept");
 	svm_arena_reset(&empty);
+}
+
+Test(memory, big_alloc_is_aligned_writable_and_freed_by_size)
+{
+	const size_t sizes[] = {1, 4096, (1u << 20) - 1, 1u << 20, SVM_HUGE_PAGE, 3 * SVM_HUGE_PAGE + 5};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint8_t *p = svm_big_alloc(sizes[i]);
+		cr_assert(p, "size %zu", sizes[i]);
+		cr_assert_eq((uintptr_t)p % 64, 0);
+		if (sizes[i] >= SVM_HUGE_PAGE / 2) cr_assert_eq((uintptr_t)p % SVM_HUGE_PAGE, 0);
+		memset(p, 0x5a, sizes[i]);
+		cr_assert_eq(p[sizes[i] - 1], 0x5a);
+		svm_big_free(p, sizes[i]);
+	}
+	svm_big_free(NULL, 1u << 22);
+	cr_assert_null(svm_big_alloc(SIZE_MAX - 5));
 }
