@@ -143,6 +143,7 @@ int svm_reader_u8(svm_reader_t *r, uint8_t *out);
 size_t svm_varint_size(uint64_t v);                 /* bytes svm_varint_put will write */
 size_t svm_varint_put(uint8_t *out, uint64_t v);    /* writes, returns bytes written */
 int svm_varint_append(svm_buf_t *b, uint64_t v);    /* appends to a buffer */
+/* The general case of svm_varint_read (multi-byte, or at the end); call svm_varint_read. */
 int svm_varint_read_slow(svm_reader_t *r, uint64_t *out);
 /* SVM_EDECODE on non-canonical input. Inline for the common one-byte case. */
 static inline int svm_varint_read(svm_reader_t *r, uint64_t *out)

@@ -139,7 +139,9 @@ int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t 
  * first signatures are checked. Blocks the declared-access engine does not run alone (the
  * reference's, dynamic transactions) have their signatures checked first, on `threads`
  * threads. Results, statuses and prepared[] are exactly those of svm_exec_prepare followed by
- * svm_exec_block; sig_verified is svm_exec_prepare's. */
+ * svm_exec_block; sig_verified is svm_exec_prepare's. prepared (n entries, the caller's) and
+ * out point into arena. Returns what svm_exec_block returns (and SVM_ENOMEM from decoding);
+ * metrics->decode_ns says how long decoding took. */
 int svm_exec_block_signed(const svm_block_env_t *env, const uint8_t *const *txs,
 			  const size_t *lens, size_t n, const bool *sig_verified,
 			  svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,

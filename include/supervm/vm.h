@@ -139,14 +139,12 @@ int svm_ledger_credit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *own
 		      uint64_t amount);
 int svm_ledger_debit(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 		     uint64_t amount);
-/* The canonical bytes of the balance object of (token, owner) holding amount (> 0), written
- * at height — what the ledger's own writes produce. For executors that apply credits as deltas. */
-int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
-			      uint64_t height, svm_buf_t *out);
-/* The same with the balance's id given (it must be svm_balance_id(token, owner)): no hashing,
- * for an executor that already holds the id. */
-int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
-				 uint64_t amount, uint64_t height, svm_buf_t *out);
+/* Appends to out the canonical bytes of balance object id — which must be svm_balance_id(token,
+ * owner), passed because executors already hold it — holding amount, written at height: what
+ * the ledger's own writes produce. For executors that apply credits as deltas. SVM_EINVAL if
+ * amount is 0 (a zero balance is no object), SVM_ELIMIT if out cannot grow. */
+int svm_ledger_balance_encode(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
+			      uint64_t amount, uint64_t height, svm_buf_t *out);
 /* The bytes of balance object id (bytes: its current encoding) holding delta more, written at
  * height — the ledger's own read-add-write, with the token and owner taken from the object.
  * SVM_EIO if bytes are not a non-zero balance, SVM_EOVERFLOW past a u64. */

@@ -141,6 +141,8 @@ void exec_fall_all(exec_block_t *b, int why);
 
 int exec_verify_init(exec_block_t *b, svm_exec_tx_t *txs, const uint8_t *pending);
 void exec_verify_free(exec_block_t *b);
+/* Whether some batch of deferred signature checks is still unclaimed. */
+bool exec_verify_left(const exec_block_t *b);
 /* Checks the signatures of the next unclaimed batch; false when none is left (or none is
  * deferred). */
 bool exec_verify_step(exec_block_t *b);

@@ -179,14 +179,25 @@ static void notify(dag_t *d)
 /* Computes the access lists of the next chunk unless it would run more than AHEAD chunks
  * ahead of the builder (what is computed long before it runs has left the cache by then).
  * False when there is nothing to do now; *rc gets an error. */
+static size_t chunk_end(const dag_t *d, size_t c)
+{
+	return (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
+}
+
+/* Whether chunk c's access lists may be computed now: it is in the segment, at most AHEAD
+ * chunks ahead of the builder, and its transactions' prechecks are final. */
+static bool chunk_ready(dag_t *d, size_t c)
+{
+	return c < d->chunks && c * CHUNK < atomic_load_explicit(&d->stop, memory_order_relaxed) &&
+	       c < atomic_load_explicit(&d->built, memory_order_relaxed) / CHUNK + AHEAD &&
+	       exec_verified(d->b, d->from + c * CHUNK, d->from + chunk_end(d, c));
+}
+
 static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 {
 	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
-	if (c >= d->chunks || c * CHUNK >= atomic_load_explicit(&d->stop, memory_order_relaxed))
-		return false;
-	if (c >= atomic_load_explicit(&d->built, memory_order_relaxed) / CHUNK + AHEAD) return false;
-	size_t end = (c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m;
-	if (!exec_verified(d->b, d->from + c * CHUNK, d->from + end)) return false; /* prechecks */
+	if (!chunk_ready(d, c)) return false;
+	size_t end = chunk_end(d, c);
 	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
 	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) {
 		if (!exec_is_strict(&d->b->txs[d->from + j])) { /* the segment ends before j */
@@ -408,15 +419,12 @@ static bool all_finished(const dag_t *d)
 static bool has_work(dag_t *d, unsigned worker, size_t at, size_t end)
 {
 	size_t built = atomic_load_explicit(&d->built, memory_order_acquire);
-	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
 	return atomic_load_explicit(&d->queued, memory_order_acquire) ||
 	       (worker == 0 && !d->built_all &&
 		atomic_load_explicit(&d->chunk_done[d->build_at / CHUNK], memory_order_acquire)) ||
 	       (at < end && at < built) ||
-	       (c < d->chunks && c * CHUNK < atomic_load(&d->stop) && c < built / CHUNK + AHEAD &&
-		exec_verified(d->b, d->from + c * CHUNK,
-			      d->from + ((c + 1) * CHUNK < d->m ? (c + 1) * CHUNK : d->m))) ||
-	       atomic_load_explicit(&d->b->vnext, memory_order_relaxed) < d->b->vbatches ||
+	       chunk_ready(d, atomic_load_explicit(&d->chunk_next, memory_order_relaxed)) ||
+	       exec_verify_left(d->b) ||
 	       (at == end && atomic_load_explicit(&d->claim, memory_order_relaxed) < built) ||
 	       all_finished(d) || atomic_load(&d->b->fallback_all);
 }

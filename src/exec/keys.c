@@ -185,8 +185,8 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const va
 		*out = *v;
 		return 0;
 	} else {
-		rc = svm_ledger_balance_encode_id(&k->id, &ref->token, &ref->owner, delta,
-						  b->env->height, &buf);
+		rc = svm_ledger_balance_encode(&k->id, &ref->token, &ref->owner, delta,
+					       b->env->height, &buf);
 		if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
 	}
 	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);

@@ -107,10 +107,14 @@ void exec_verify_free(exec_block_t *b)
 	b->vdone = NULL;
 }
 
+bool exec_verify_left(const exec_block_t *b)
+{
+	return b->vtx && atomic_load_explicit(&b->vnext, memory_order_relaxed) < b->vbatches;
+}
+
 bool exec_verify_step(exec_block_t *b)
 {
-	if (b->vtx == NULL || atomic_load_explicit(&b->vnext, memory_order_relaxed) >= b->vbatches)
-		return false;
+	if (!exec_verify_left(b)) return false;
 	size_t v = atomic_fetch_add_explicit(&b->vnext, 1, memory_order_relaxed);
 	if (v >= b->vbatches) return false;
 	size_t end = (v + 1) * VERIFY_BATCH < b->n ? (v + 1) * VERIFY_BATCH : b->n;
@@ -136,7 +140,7 @@ static void verify_worker(void *arg, unsigned worker)
 
 int exec_verify_all(exec_block_t *b)
 {
-	if (b->vtx == NULL || atomic_load(&b->vnext) >= b->vbatches) return 0;
+	if (!exec_verify_left(b)) return 0;
 	/* a batch claimed by an earlier call was finished before that call's workers returned */
 	return svm_par_run(b->threads, verify_worker, b);
 }

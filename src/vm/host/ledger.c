@@ -94,16 +94,8 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 	return svm_host_write_(c, &o, &len);
 }
 
-int svm_ledger_balance_encode(const svm_id_t *token, const svm_id_t *owner, uint64_t amount,
-			      uint64_t height, svm_buf_t *out)
-{
-	svm_id_t id;
-	svm_balance_id(token, owner, &id);
-	return svm_ledger_balance_encode_id(&id, token, owner, amount, height, out);
-}
-
-int svm_ledger_balance_encode_id(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
-				 uint64_t amount, uint64_t height, svm_buf_t *out)
+int svm_ledger_balance_encode(const svm_id_t *id, const svm_id_t *token, const svm_id_t *owner,
+			      uint64_t amount, uint64_t height, svm_buf_t *out)
 {
 	if (amount == 0) return SVM_EINVAL; /* a zero balance is no object */
 	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
@@ -123,7 +115,7 @@ int svm_ledger_balance_add(const svm_id_t *id, const uint8_t *bytes, size_t len,
 	if (!svm_add_u64(amount, delta, &amount)) return SVM_EOVERFLOW;
 	svm_id_t token;
 	memcpy(token.b, o.payload, SVM_HASH_SIZE);
-	int rc = svm_ledger_balance_encode_id(id, &token, &o.owner, amount, height, out);
+	int rc = svm_ledger_balance_encode(id, &token, &o.owner, amount, height, out);
 	return rc == SVM_EINVAL || rc == SVM_ELIMIT ? SVM_EIO : rc;
 }
 
