@@ -61,6 +61,39 @@ typedef struct {
 int svm_error_set(svm_error_t *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ------------------------------------------------------------ assertions */
+
+/* SVM_ASSERT(cond): an invariant the code relies on (never a check of outside input — bad
+ * input gets an error code). Checked in the debug builds — sanitizer (ASan/UBSan, TSan), fuzz,
+ * stress, and any build with -DSVM_DEBUG — where a false condition prints the expression, file
+ * and line and aborts; in a release build (-O2 without SVM_DEBUG) it compiles to nothing, and
+ * cond is not evaluated (so it may be as costly as a loop over a list, and must have no side
+ * effects). SVM_ASSERT_ON is 1 where SVM_ASSERT checks, for code that only exists to check.
+ * SVM_VERIFY(cond): the always-on form, for what is cheap to check (a compare on a cold path)
+ * and where going on would corrupt state: checked in every build. */
+#if !defined(SVM_DEBUG) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(undefined_behavior_sanitizer) || __has_feature(memory_sanitizer)
+#define SVM_DEBUG 1
+#endif
+#endif
+#if !defined(SVM_DEBUG) && (defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+			     defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION))
+#define SVM_DEBUG 1
+#endif
+
+_Noreturn void svm_assert_fail(const char *expr, const char *file, int line, const char *func);
+
+#define SVM_VERIFY(cond) \
+	(__builtin_expect(!!(cond), 1) ? (void)0 : svm_assert_fail(#cond, __FILE__, __LINE__, __func__))
+#ifdef SVM_DEBUG
+#define SVM_ASSERT_ON 1
+#define SVM_ASSERT(cond) SVM_VERIFY(cond)
+#else
+#define SVM_ASSERT_ON 0
+#define SVM_ASSERT(cond) ((void)sizeof(!(cond)))
+#endif
+
 /* --------------------------------------------------------- checked math */
 
 /* Checked u64 arithmetic: return false (and leave *out unspecified) on overflow/underflow. */
@@ -179,6 +212,36 @@ int svm_hex_decode_buf(svm_buf_t *buf, const char *in, size_t max_bytes);
 void *svm_big_alloc(size_t bytes);
 void svm_big_free(void *p, size_t bytes);
 
+/* Every heap allocation of SuperVM goes through these four (never malloc/calloc/realloc/free
+ * directly), so a test can make the N-th one fail (svm_fault_arm). Same contracts as the C
+ * library's: NULL on failure (svm_calloc also when n * size overflows), svm_free(NULL) is a
+ * no-op, svm_realloc leaves p untouched when it fails. Thread-safe. */
+void *svm_malloc(size_t size);
+void *svm_calloc(size_t n, size_t size);
+void *svm_realloc(void *p, size_t size);
+void svm_free(void *p);
+char *svm_strdup(const char *s);
+
+/* -------------------------------------------------------- fault injection */
+
+/* Test-only fault injection, in the manner of SQLite's: each kind of fallible operation counts
+ * its calls while armed and fails the nth one. SVM_FAULT_ALLOC covers svm_malloc/calloc/realloc
+ * (and arena chunks, svm_big_alloc, buffers and maps, which use them); SVM_FAULT_IO covers the
+ * store's writes and syncs (put, reserve, del, cursor del, commit — store.h). Disarmed (the
+ * default) each check is one relaxed atomic load.
+ *   svm_fault_arm(kind, nth, err, persist): count from 0 again; call number nth (1-based) fails,
+ *     and every later one too when persist; nth == 0 only counts. err is what an I/O fault
+ *     reports (an errno value: ENOSPC, EIO; ignored for ALLOC).
+ *   svm_fault_disarm(kind): stops failing and counting; returns the calls counted since armed.
+ *   svm_fault_fired(kind): how many calls failed since armed.
+ *   svm_fault_check(kind): what instrumented code calls before the operation: 0 to go on, or
+ *     the errno value to fail with. Thread-safe (counts are atomic). */
+typedef enum { SVM_FAULT_ALLOC = 0, SVM_FAULT_IO = 1, SVM_FAULT_KINDS } svm_fault_kind_t;
+void svm_fault_arm(svm_fault_kind_t kind, uint64_t nth, int err, bool persist);
+uint64_t svm_fault_disarm(svm_fault_kind_t kind);
+uint64_t svm_fault_fired(svm_fault_kind_t kind);
+int svm_fault_check(svm_fault_kind_t kind);
+
 /* --------------------------------------------------------------- arena */
 
 /* A bump allocator freed all at once. Allocations are 16-byte aligned and zero-filled.
@@ -270,6 +333,16 @@ void svm_pool_free(svm_pool_t *p); /* waits for running jobs, joins, frees */
  * that pull from their own shared work queues. SVM_EINVAL if threads is 0 or too large. */
 typedef void (*svm_par_fn)(void *arg, unsigned worker);
 int svm_par_run(unsigned threads, svm_par_fn fn, void *arg);
+
+/* A spin-wait hint to the CPU (x86 pause, arm64 yield; nothing elsewhere). */
+static inline void svm_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("yield");
+#endif
+}
 
 /* Number of online CPUs (at least 1). */
 unsigned svm_cpu_count(void);

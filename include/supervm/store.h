@@ -13,6 +13,12 @@
  *    transaction ends or (in a write transaction) until the next put/del on it. Never write
  *    through them.
  *
+ * Fault injection (tests): every write (put, put_reserve, del, cursor_del) and every commit of
+ * a write transaction (LMDB's page writes and sync) first passes svm_fault_check(SVM_FAULT_IO)
+ * (base.h). An injected fault returns SVM_EIO with the errno's text (ENOSPC, EIO) and marks the
+ * transaction failed: its commit then aborts it and returns SVM_EIO — nothing of it is applied,
+ * as after a real failed write, so the store stays at its last committed transaction.
+ *
  * Durability: commits are synchronous (no MDB_NOSYNC) unless the config asks otherwise, so a
  * process killed at any point reopens at its last committed transaction. */
 #ifndef SUPERVM_STORE_H

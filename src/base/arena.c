@@ -21,6 +21,7 @@ static size_t big_size(size_t bytes)
 void *svm_big_alloc(size_t bytes)
 {
 	size_t n = big_size(bytes);
+	if (svm_fault_check(SVM_FAULT_ALLOC)) return NULL;
 	if (n == 0) return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
 	if (n == SIZE_MAX || n > SIZE_MAX - SVM_HUGE_PAGE) return NULL;
 	/* a fresh mapping (heap memory may already sit on 4 KiB pages), trimmed to 2 MiB bounds */
@@ -39,7 +40,7 @@ void svm_big_free(void *p, size_t bytes)
 {
 	size_t n = big_size(bytes);
 	if (p == NULL) return;
-	if (n == 0) free(p);
+	if (n == 0) svm_free(p);
 	else munmap(p, n);
 }
 
@@ -72,7 +73,7 @@ void *svm_arena_alloc_raw(svm_arena_t *a, size_t n)
 	svm_arena_chunk_t *c = a->head;
 	if (c == NULL || c->cap - c->used < need) {
 		size_t cap = need > CHUNK_MIN ? need : CHUNK_MIN;
-		c = malloc(sizeof(*c) + cap);
+		c = svm_malloc(sizeof(*c) + cap);
 		if (c == NULL) return NULL;
 		c->next = a->head;
 		c->used = 0;
@@ -113,7 +114,7 @@ void svm_arena_reset(svm_arena_t *a)
 	svm_arena_chunk_t *c = a->head;
 	while (c) {
 		svm_arena_chunk_t *next = c->next;
-		free(c);
+		svm_free(c);
 		c = next;
 	}
 	a->head = NULL;

@@ -17,7 +17,7 @@ int svm_buf_reserve(svm_buf_t *b, size_t extra)
 		cap *= 2;
 	}
 	if (b->cap_max && cap > b->cap_max) cap = b->cap_max;
-	uint8_t *p = realloc(b->data, cap);
+	uint8_t *p = svm_realloc(b->data, cap);
 	if (p == NULL) return SVM_ENOMEM;
 	b->data = p;
 	b->cap = cap;
@@ -59,7 +59,7 @@ void svm_buf_reset(svm_buf_t *b) { b->len = 0; }
 
 void svm_buf_free(svm_buf_t *b)
 {
-	free(b->data);
+	svm_free(b->data);
 	size_t cap_max = b->cap_max;
 	memset(b, 0, sizeof(*b));
 	b->cap_max = cap_max;

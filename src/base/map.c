@@ -29,8 +29,8 @@ void svm_map_init(svm_map_t *m) { memset(m, 0, sizeof(*m)); }
 void svm_map_free(svm_map_t *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->slots[i].key && m->slots[i].key != TOMB) free(m->slots[i].key);
-	free(m->slots);
+		if (m->slots[i].key && m->slots[i].key != TOMB) svm_free(m->slots[i].key);
+	svm_free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -43,7 +43,7 @@ static int grow(svm_map_t *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 16;
 	if (m->count * 4 < m->cap) cap = m->cap; /* mostly tombstones: rehash in place */
-	svm_map_slot_t *slots = calloc(cap, sizeof(*slots));
+	svm_map_slot_t *slots = svm_calloc(cap, sizeof(*slots));
 	if (slots == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < m->cap; i++) {
 		svm_map_slot_t *s = &m->slots[i];
@@ -52,7 +52,7 @@ static int grow(svm_map_t *m)
 		while (slots[j].key) j = (j + 1) & (cap - 1);
 		slots[j] = *s;
 	}
-	free(m->slots);
+	svm_free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
 	m->tomb = 0;
@@ -78,7 +78,7 @@ void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created)
 		i = (i + 1) & (m->cap - 1);
 	}
 	svm_map_slot_t *s = free_slot ? free_slot : &m->slots[i];
-	uint8_t *k = malloc(key_len ? key_len : 1);
+	uint8_t *k = svm_malloc(key_len ? key_len : 1);
 	if (k == NULL) return NULL;
 	if (key_len) memcpy(k, key, key_len);
 	if (s->key == TOMB) m->tomb--;
@@ -119,7 +119,7 @@ bool svm_map_del(svm_map_t *m, const void *key, size_t key_len)
 {
 	svm_map_slot_t *s = find(m, key, key_len);
 	if (s == NULL) return false;
-	free(s->key);
+	svm_free(s->key);
 	s->key = TOMB;
 	s->value = NULL;
 	m->count--;
@@ -147,7 +147,7 @@ static int cmp_slots(const void *a, const void *b)
 
 int svm_map_sorted(const svm_map_t *m, svm_map_slot_t ***out, size_t *n)
 {
-	svm_map_slot_t **v = malloc((m->count ? m->count : 1) * sizeof(*v));
+	svm_map_slot_t **v = svm_malloc((m->count ? m->count : 1) * sizeof(*v));
 	if (v == NULL) return SVM_ENOMEM;
 	size_t k = 0, i = 0;
 	svm_map_slot_t *s;

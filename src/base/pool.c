@@ -34,7 +34,7 @@ static void *worker(void *arg)
 		if (!p->head) p->tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 		j->fn(j->arg);
-		free(j);
+		svm_free(j);
 		pthread_mutex_lock(&p->mu);
 		if (--p->pending == 0) pthread_cond_broadcast(&p->idle);
 	}
@@ -45,7 +45,7 @@ static void *worker(void *arg)
 int svm_pool_new(svm_pool_t **out, unsigned threads)
 {
 	if (threads == 0 || threads > SVM_POOL_THREADS_MAX) return SVM_EINVAL;
-	svm_pool_t *p = calloc(1, sizeof(*p) + threads * sizeof(pthread_t));
+	svm_pool_t *p = svm_calloc(1, sizeof(*p) + threads * sizeof(pthread_t));
 	if (p == NULL) return SVM_ENOMEM;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -64,7 +64,7 @@ int svm_pool_new(svm_pool_t **out, unsigned threads)
 
 int svm_pool_submit(svm_pool_t *p, svm_pool_fn fn, void *arg)
 {
-	job_t *j = malloc(sizeof(*j));
+	job_t *j = svm_malloc(sizeof(*j));
 	if (j == NULL) return SVM_ENOMEM;
 	j->next = NULL;
 	j->fn = fn;
@@ -99,7 +99,7 @@ void svm_pool_free(svm_pool_t *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->idle);
-	free(p);
+	svm_free(p);
 }
 
 /* svm_par_run's helpers: threads kept for the life of the process, so that a call costs two
@@ -153,7 +153,7 @@ static void wait_state(helper_t *h, int want)
 {
 	for (int i = 0; i < PAR_SPIN_MAX; i++) {
 		if (atomic_load_explicit(&h->state, memory_order_acquire) == want) return;
-		__builtin_ia32_pause();
+		svm_cpu_relax();
 	}
 	pthread_mutex_lock(&h->mu);
 	while (atomic_load_explicit(&h->state, memory_order_acquire) != want)

@@ -27,12 +27,14 @@ struct svm_store_txn {
 	svm_store_t *store;
 	MDB_txn *txn;
 	bool writable;
+	bool failed; /* an injected write fault: like LMDB after a failed put, commit refuses */
 	unsigned hook_count;
 	hook_t hooks[SVM_STORE_TXN_HOOKS_MAX];
 };
 
 struct svm_store_cursor {
 	MDB_cursor *cur;
+	svm_store_txn_t *txn;
 };
 
 static int map_err(int rc, svm_error_t *err, const char *what)
@@ -53,6 +55,16 @@ static int map_err(int rc, svm_error_t *err, const char *what)
 
 static bool table_ok(svm_table_t t) { return (unsigned)t < SVM_TABLE_COUNT; }
 
+/* The fault hook every write and sync passes (base.h, SVM_FAULT_IO): 0, or the error of an
+ * injected ENOSPC/EIO, after which the transaction can only be aborted. */
+static int io_fault(svm_store_txn_t *t, svm_error_t *err, const char *what)
+{
+	int e = svm_fault_check(SVM_FAULT_IO);
+	if (e == 0) return 0;
+	t->failed = true;
+	return svm_error_set(err, SVM_EIO, "%s: %s (injected)", what, strerror(e));
+}
+
 int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t *cfg,
 		   svm_error_t *err)
 {
@@ -62,7 +74,7 @@ int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t 
 	*out = NULL;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return svm_error_set(err, SVM_EIO, "store_open: mkdir %s: %s", dir, strerror(errno));
-	svm_store_t *s = calloc(1, sizeof *s);
+	svm_store_t *s = svm_calloc(1, sizeof *s);
 	if (!s) return svm_error_set(err, SVM_ENOMEM, "store_open: out of memory");
 	MDB_txn *txn = NULL;
 	int rc = mdb_env_create(&s->env);
@@ -85,7 +97,7 @@ int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t 
 fail:
 	if (txn) mdb_txn_abort(txn);
 	if (s->env) mdb_env_close(s->env);
-	free(s);
+	svm_free(s);
 	return map_err(rc, err, "store_open");
 }
 
@@ -93,17 +105,17 @@ void svm_store_close(svm_store_t *s)
 {
 	if (!s) return;
 	mdb_env_close(s->env);
-	free(s);
+	svm_free(s);
 }
 
 static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, svm_error_t *err)
 {
 	*out = NULL;
-	svm_store_txn_t *t = calloc(1, sizeof *t);
+	svm_store_txn_t *t = svm_calloc(1, sizeof *t);
 	if (!t) return svm_error_set(err, SVM_ENOMEM, "store: out of memory");
 	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc) {
-		free(t);
+		svm_free(t);
 		return map_err(rc, err, write ? "store_write_begin" : "store_read_begin");
 	}
 	t->store = s;
@@ -130,9 +142,17 @@ static void run_hooks(svm_store_txn_t *t, bool committed)
 int svm_store_commit(svm_store_txn_t *t, svm_error_t *err)
 {
 	if (!t) return svm_error_set(err, SVM_EINVAL, "store_commit: NULL txn");
+	if (t->writable && t->failed)
+		svm_error_set(err, SVM_EIO, "store_commit: an earlier write of this transaction failed");
+	if (t->writable && (t->failed || io_fault(t, err, "store_commit"))) {
+		mdb_txn_abort(t->txn);
+		run_hooks(t, false);
+		svm_free(t);
+		return SVM_EIO;
+	}
 	int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
 	run_hooks(t, rc == 0);
-	free(t);
+	svm_free(t);
 	return rc ? map_err(rc, err, "store_commit") : 0;
 }
 
@@ -141,7 +161,7 @@ void svm_store_abort(svm_store_txn_t *t)
 	if (!t) return;
 	mdb_txn_abort(t->txn);
 	run_hooks(t, false);
-	free(t);
+	svm_free(t);
 }
 
 bool svm_store_txn_writable(const svm_store_txn_t *t) { return t->writable; }
@@ -177,6 +197,7 @@ int svm_store_put(svm_store_txn_t *t, svm_table_t table, const void *key, size_t
 {
 	if (!t->writable || !table_ok(table) || key_len == 0 || key_len > SVM_STORE_KEY_MAX)
 		return SVM_EINVAL;
+	if (io_fault(t, NULL, "store_put")) return SVM_EIO;
 	MDB_val k = {key_len, (void *)key}, v = {val_len, (void *)val};
 	int rc = mdb_put(t->txn, t->store->dbi[table], &k, &v, put_flags(flags));
 	return rc ? map_err(rc, NULL, "store_put") : 0;
@@ -187,6 +208,7 @@ int svm_store_put_reserve(svm_store_txn_t *t, svm_table_t table, const void *key
 {
 	if (!t->writable || !table_ok(table) || key_len == 0 || key_len > SVM_STORE_KEY_MAX)
 		return SVM_EINVAL;
+	if (io_fault(t, NULL, "store_put_reserve")) return SVM_EIO;
 	MDB_val k = {key_len, (void *)key}, v = {val_len, NULL};
 	int rc = mdb_put(t->txn, t->store->dbi[table], &k, &v, MDB_RESERVE);
 	if (rc) return map_err(rc, NULL, "store_put_reserve");
@@ -198,6 +220,7 @@ int svm_store_del(svm_store_txn_t *t, svm_table_t table, const void *key, size_t
 {
 	if (!t->writable || !table_ok(table) || key_len == 0 || key_len > SVM_STORE_KEY_MAX)
 		return SVM_EINVAL;
+	if (io_fault(t, NULL, "store_del")) return SVM_EIO;
 	MDB_val k = {key_len, (void *)key};
 	int rc = mdb_del(t->txn, t->store->dbi[table], &k, NULL);
 	return rc ? map_err(rc, NULL, "store_del") : 0;
@@ -216,11 +239,12 @@ int svm_store_count(svm_store_txn_t *t, svm_table_t table, uint64_t *entries)
 int svm_store_cursor_open(svm_store_txn_t *t, svm_table_t table, svm_store_cursor_t **out)
 {
 	if (!table_ok(table)) return SVM_EINVAL;
-	svm_store_cursor_t *c = calloc(1, sizeof *c);
+	svm_store_cursor_t *c = svm_calloc(1, sizeof *c);
 	if (!c) return SVM_ENOMEM;
+	c->txn = t;
 	int rc = mdb_cursor_open(t->txn, t->store->dbi[table], &c->cur);
 	if (rc) {
-		free(c);
+		svm_free(c);
 		return map_err(rc, NULL, "store_cursor_open");
 	}
 	*out = c;
@@ -231,7 +255,7 @@ void svm_store_cursor_close(svm_store_cursor_t *c)
 {
 	if (!c) return;
 	mdb_cursor_close(c->cur);
-	free(c);
+	svm_free(c);
 }
 
 static int cursor_get(svm_store_cursor_t *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
@@ -280,6 +304,7 @@ int svm_store_cursor_prev(svm_store_cursor_t *c, svm_store_val_t *k, svm_store_v
 
 int svm_store_cursor_del(svm_store_cursor_t *c)
 {
+	if (io_fault(c->txn, NULL, "store_cursor_del")) return SVM_EIO;
 	int rc = mdb_cursor_del(c->cur, 0);
 	return rc ? map_err(rc, NULL, "store_cursor_del") : 0;
 }

@@ -1,0 +1,149 @@
+/* Unit tests of the self-checking primitives (base.h, store.h): SVM_ASSERT and SVM_VERIFY, the
+ * allocation hook failing its N-th call, and the store's writes and commits failing with an
+ * injected ENOSPC or EIO while the store stays at its last commit. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/store.h"
+
+Test(assert, verify_aborts_on_a_false_condition, .signal = SIGABRT)
+{
+	volatile int zero = 0;
+	SVM_VERIFY(zero == 1);
+}
+
+Test(assert, verify_passes_a_true_condition)
+{
+	volatile int one = 1;
+	SVM_VERIFY(one == 1);
+	cr_assert(true);
+}
+
+Test(assert, assert_evaluates_only_in_debug_builds)
+{
+	int n = 0;
+	SVM_ASSERT(++n == 1);
+	cr_assert_eq(n, SVM_ASSERT_ON, "SVM_ASSERT ran %d times, SVM_ASSERT_ON is %d", n, SVM_ASSERT_ON);
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+	cr_assert_eq(SVM_ASSERT_ON, 1, "a sanitizer build must check its assertions");
+#endif
+#endif
+}
+
+Test(fault, alloc_fails_exactly_the_nth_call)
+{
+	svm_fault_arm(SVM_FAULT_ALLOC, 3, 0, false);
+	void *a = svm_malloc(8), *b = svm_calloc(2, 8), *c = svm_malloc(8), *d = svm_realloc(NULL, 8);
+	uint64_t calls = svm_fault_disarm(SVM_FAULT_ALLOC);
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	cr_assert_null(c, "the third allocation must fail");
+	cr_assert_not_null(d, "a one-shot fault fails one call only");
+	cr_assert_eq(calls, 4);
+	cr_assert_eq(svm_fault_fired(SVM_FAULT_ALLOC), 1);
+	svm_free(a), svm_free(b), svm_free(d);
+}
+
+Test(fault, persistent_alloc_fault_fails_every_later_call_and_reaches_buffers_and_arenas)
+{
+	svm_fault_arm(SVM_FAULT_ALLOC, 1, 0, true);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_buf_append(&b, "x", 1), SVM_ENOMEM);
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	cr_assert_null(svm_arena_alloc(&ar, 16));
+	svm_map_t m;
+	svm_map_init(&m);
+	cr_assert_null(svm_map_put(&m, "k", 1, NULL));
+	cr_assert_null(svm_strdup("s"));
+	cr_assert_null(svm_big_alloc(1 << 20));
+	cr_assert_eq(svm_fault_disarm(SVM_FAULT_ALLOC), svm_fault_fired(SVM_FAULT_ALLOC));
+	cr_assert_eq(svm_buf_append(&b, "x", 1), 0, "disarmed: allocations succeed again");
+	svm_buf_free(&b);
+	svm_map_free(&m);
+	svm_arena_reset(&ar);
+}
+
+Test(fault, count_only_when_nth_is_zero)
+{
+	svm_fault_arm(SVM_FAULT_ALLOC, 0, 0, false);
+	for (int i = 0; i < 5; i++) svm_free(svm_malloc(4));
+	cr_assert_eq(svm_fault_disarm(SVM_FAULT_ALLOC), 5);
+	cr_assert_eq(svm_fault_fired(SVM_FAULT_ALLOC), 0);
+}
+
+static char dir[64];
+
+static void mkdir_tmp(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/svm_selfcheck_XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+	svm_fault_disarm(SVM_FAULT_IO);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(store_fault, .init = mkdir_tmp, .fini = rm_tmp);
+
+static int put_commit(svm_store_t *s, const char *k, uint64_t v, svm_error_t *err)
+{
+	svm_store_txn_t *w;
+	cr_assert_eq(svm_store_write_begin(s, &w, NULL), 0);
+	int rc = svm_store_put(w, SVM_TABLE_META, k, strlen(k), "v", 1, 0);
+	if (rc == 0) rc = svm_store_meta_put_u64(w, "height", v);
+	if (rc) {
+		/* a caller that goes on to commit anyway must still get the failure */
+		int rc2 = svm_store_commit(w, err);
+		cr_assert_eq(rc2, SVM_EIO);
+		return rc;
+	}
+	return svm_store_commit(w, err);
+}
+
+static uint64_t height_of(svm_store_t *s)
+{
+	svm_store_txn_t *r;
+	uint64_t h = 0;
+	cr_assert_eq(svm_store_read_begin(s, &r, NULL), 0);
+	cr_assert_eq(svm_store_meta_get_u64(r, "height", &h), 0);
+	svm_store_abort(r);
+	return h;
+}
+
+Test(store_fault, every_write_and_commit_fault_leaves_the_last_commit, .init = mkdir_tmp,
+     .fini = rm_tmp)
+{
+	svm_store_t *s;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_store_open(&s, dir, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(put_commit(s, "a", 1, NULL), 0);
+	/* a put, the meta put, the commit: three fault points per transaction */
+	for (uint64_t nth = 1; nth <= 3; nth++) {
+		int e = nth == 2 ? ENOSPC : EIO;
+		svm_fault_arm(SVM_FAULT_IO, nth, e, false);
+		svm_error_t ferr = {0};
+		int rc = put_commit(s, "b", 2, &ferr);
+		cr_assert_eq(svm_fault_fired(SVM_FAULT_IO), 1, "fault %llu did not fire",
+			     (unsigned long long)nth);
+		svm_fault_disarm(SVM_FAULT_IO);
+		cr_assert_eq(rc, SVM_EIO, "fault at call %llu: rc %d", (unsigned long long)nth, rc);
+		cr_assert_eq(height_of(s), 1);
+		if (nth == 3) cr_assert(strstr(ferr.msg, strerror(EIO)), "message: %s", ferr.msg);
+	}
+	svm_store_close(s);
+	cr_assert_eq(svm_store_open(&s, dir, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(height_of(s), 1, "reopened at the last commit");
+	cr_assert_eq(put_commit(s, "b", 2, NULL), 0);
+	cr_assert_eq(height_of(s), 2);
+	svm_store_close(s);
+}
