@@ -55,6 +55,12 @@ void svm_mempool_free(svm_mempool_t *mp);
 int svm_mempool_add(svm_mempool_t *mp, const uint8_t *tx, size_t len, uint64_t head_height,
 		    svm_hash_t *id, svm_error_t *err);
 
+/* The nonce sender's next transaction should carry counting what is pending: starting from
+ * the larger of account_next (the account's next nonce at the head) and the pool's own record,
+ * one past the run of consecutive nonces pending from there. account_next when nothing of the
+ * sender's is pending. Lets a client send several transactions in a row without waiting. */
+uint64_t svm_mempool_pending_nonce(svm_mempool_t *mp, const svm_id_t *sender, uint64_t account_next);
+
 /* True if a transaction with this id is pending. */
 bool svm_mempool_contains(svm_mempool_t *mp, const svm_hash_t *id);
 /* Appends the pending transaction's encoding to out; SVM_ENOTFOUND if it is not pending. */

@@ -63,6 +63,10 @@ typedef struct {
  * is an object; NULL when absent (borrowed). */
 json_t *svm_rpc_param(json_t *params, size_t index, const char *name);
 
+/* The address (numeric IP, no port) of the client whose HTTP request this thread is serving, for
+ * methods that limit per client (the devnet faucet); "" outside a request. Thread-local. */
+const char *svm_rpc_peer(void);
+
 /* Dispatches one request body (a single request or a batch) to the method table without
  * HTTP: *response receives a new JSON value (NULL when every request was a notification).
  * Used by the server and by unit tests. */

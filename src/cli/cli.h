@@ -28,6 +28,7 @@ typedef struct {
 	const char *pos[CLI_ARGS_MAX];
 	bool json;
 	const char *rpc_url;
+	int rpc_code; /* the JSON-RPC error code of the last failed call (0 = none) */
 } cli_args_t;
 
 /* A subcommand: its options are "name" (takes a value) or "name!" (a flag). */
@@ -95,6 +96,35 @@ int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint
 int cli_sign_transfer(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		      const svm_id_t *token, const svm_id_t *to, uint64_t amount, uint64_t fee_limit,
 		      uint64_t tip, svm_buf_t *out, svm_hash_t *id);
+
+/* ------------------------------------------------- ux.c (docs/ecosystem.md) */
+
+#define CLI_VERSION "0.1.0"
+#define CLI_TOKEN_DECIMALS 9 /* SWR and AIC: 1 token = 10^9 base units */
+#define CLI_AMOUNT_STR_MAX 96
+
+/* The command table (main.c). */
+const cli_cmd_t *cli_commands(size_t *n);
+/* v base units of token ("SWR", "AIC" or 64 hex; NULL = SWR) for people: "1.000000001 SWR";
+ * a user token (decimals unknown here) in base units. Returns buf. */
+const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_STR_MAX]);
+/* An amount argument: an integer is base units; a number with a decimal point or an SWR/AIC
+ * suffix ("1.5SWR", "2 AIC", "0.25") is whole tokens of 10^9 units. A suffix sets *token when it
+ * is NULL and must match it otherwise. CLI_EXIT_USAGE with a message when malformed. */
+int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char **token, uint64_t *out);
+/* An error as text on stderr, or with --json as {"error":{"command","message","exit_code"[,
+ * "rpc_code"]}} on stdout (the one shape of every --json failure). a may be NULL. */
+void cli_print_error(const cli_args_t *a, int exit_code, const char *msg);
+/* A progress line on stderr (rewritten in place on a terminal; plain lines when
+ * SUPERVM_PROGRESS is set, none when it is 0 or stderr is not a terminal). */
+void cli_progress(const cli_args_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_end(const cli_args_t *a);
+int cli_print_version(bool json);
+int cli_cmd_completion(cli_args_t *a);
+/* What a transaction (as svm_getTransactionByHash returns it) does, decoded from its payload:
+ * {"program","method",…} or NULL when the payload is not one this CLI knows. New reference. */
+json_t *cli_describe_tx(json_t *tx);
+void cli_print_action(json_t *action);
 
 /* Commands (one file each group). */
 int cli_cmd_devnet(cli_args_t *a);

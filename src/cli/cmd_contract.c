@@ -101,8 +101,9 @@ int cli_cmd_contract_call(cli_args_t *a)
 	if (cli_hash(a, "contract ID", a->pos[0], &contract)) return CLI_EXIT_USAGE;
 	if (strlen(a->pos[1]) == 0 || strlen(a->pos[1]) > SVM_CONTRACT_METHOD_MAX)
 		return cli_fail(a, CLI_EXIT_USAGE, "METHOD must be 1..%d bytes", SVM_CONTRACT_METHOD_MAX);
-	if ((v = cli_opt(a, "attach")) && cli_u64(a, "--attach", v, &attach)) return CLI_EXIT_USAGE;
 	v = cli_opt(a, "token");
+	if (cli_opt(a, "attach") && cli_amount_parse(a, "--attach", cli_opt(a, "attach"), &v, &attach))
+		return CLI_EXIT_USAGE;
 	if (svm_token_parse(&token, v ? v : "SWR"))
 		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", v);
 	svm_buf_t input = {0}, payload = {0};

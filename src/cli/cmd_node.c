@@ -31,14 +31,21 @@ static int run(cli_args_t *a, const svm_node_config_t *cfg, const char *banner_d
 	svm_node_t *n = NULL;
 	svm_error_t err = {0};
 	if (svm_node_start(&n, cfg, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	char url[128];
+	bool v6 = strchr(cfg->rpc_host, ':') != NULL;
+	snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", cfg->rpc_host, v6 ? "]" : "",
+		 svm_node_rpc_port(n));
 	if (a->json) {
-		printf("{\"rpc\":\"http://%s:%u\",\"data_dir\":\"%s\"}\n", cfg->rpc_host, svm_node_rpc_port(n),
-		       cfg->data_dir);
+		printf("{\"rpc\":\"%s\",\"data_dir\":\"%s\"}\n", url, cfg->data_dir);
 	} else {
-		printf("supervm %s: serving JSON-RPC on http://%s:%u (data in %s)\n", a->cmd, cfg->rpc_host,
-		       svm_node_rpc_port(n), cfg->data_dir);
+		printf("supervm %s: serving JSON-RPC on %s (data in %s)\n", a->cmd, url, cfg->data_dir);
+		/* The hint names the URL actually served: the CLI's default is 127.0.0.1:8545. */
+		bool dflt = strcmp(url, "http://127.0.0.1:8545") == 0;
 		if (banner_dir)
-			printf("faucet key: %s/keys/faucet.json; try: supervm status\n", banner_dir);
+			printf("faucet key: %s/keys/faucet.json; try: supervm %s%s%sstatus (or export SUPERVM_RPC=%s)\n",
+			       banner_dir, dflt ? "" : "--rpc ", dflt ? "" : url, dflt ? "" : " ", url);
+		else if (!dflt)
+			printf("try: supervm --rpc %s status\n", url);
 	}
 	fflush(stdout);
 	int sig = 0;
@@ -56,7 +63,7 @@ int cli_cmd_devnet(cli_args_t *a)
 	svm_error_t err = {0};
 	const char *v;
 	uint64_t x;
-	if ((v = cli_opt(a, "rpc-addr")) && svm_node_parse_rpc_addr(&cfg, v, &err) != 0)
+	if ((v = cli_opt(a, "listen")) && svm_node_parse_rpc_addr(&cfg, v, &err) != 0)
 		return cli_fail(a, CLI_EXIT_USAGE, "%s", err.msg);
 	if ((v = cli_opt(a, "block-ms"))) {
 		if (cli_u64(a, "--block-ms", v, &x)) return CLI_EXIT_USAGE;

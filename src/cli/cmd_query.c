@@ -34,8 +34,9 @@ int cli_cmd_balance(cli_args_t *a)
 		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", t);
 	json_t *r = NULL;
 	if (simple(a, "svm_getBalance", json_pack("[s,s]", a->pos[0], t), &r)) return CLI_EXIT_FAIL;
+	char amt[CLI_AMOUNT_STR_MAX];
 	if (a->json) cli_print_json(r);
-	else printf("%llu %s\n", u(r, "amount"), t);
+	else printf("%s\n", cli_amount_str(cli_ju64(json_object_get(r, "amount")), t, amt));
 	json_decref(r);
 	return 0;
 }
@@ -50,8 +51,11 @@ int cli_cmd_account(cli_args_t *a)
 		cli_print_json(r);
 	} else {
 		json_t *b = json_object_get(r, "balances");
-		printf("id:    %s\nnonce: %llu\nSWR:   %llu\nAIC:   %llu\nat height %llu\n", s(r, "id"),
-		       u(r, "nonce"), u(b, "SWR"), u(b, "AIC"), u(r, "height"));
+		char swr[CLI_AMOUNT_STR_MAX], aic[CLI_AMOUNT_STR_MAX];
+		printf("id:    %s\nnonce: %llu\nSWR:   %s\nAIC:   %s\nat height %llu\n", s(r, "id"), u(r, "nonce"),
+		       cli_amount_str(u(b, "SWR"), "SWR", swr), cli_amount_str(u(b, "AIC"), "AIC", aic), u(r, "height"));
+		if (json_object_get(r, "pending_nonce") && u(r, "pending_nonce") != u(r, "nonce"))
+			printf("pending: %llu transactions in the mempool\n", u(r, "pending_nonce") - u(r, "nonce"));
 	}
 	json_decref(r);
 	return 0;
@@ -68,17 +72,28 @@ int cli_cmd_tx(cli_args_t *a)
 	if (rc == 0 && json_is_null(t)) rc = cli_fail(a, CLI_EXIT_FAIL, "no transaction %s", a->pos[0]);
 	if (rc == 0) rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", a->pos[0]), &r);
 	if (rc == 0) {
+		json_t *act = cli_describe_tx(t); /* what it does, decoded from the payload */
 		if (a->json) {
 			json_object_set(t, "receipt", r);
+			json_object_set_new(t, "action", act ? act : json_null());
 			cli_print_json(t);
 		} else {
-			printf("hash:      %s\nstatus:    %s\nsender:    %s\nnonce:     %llu\nfee limit: %llu\ntip:       %llu\n",
-			       s(t, "hash"), s(t, "status"), s(t, "sender"), u(t, "nonce"), u(t, "fee_limit"),
-			       u(t, "tip"));
-			if (!json_is_null(r))
-				printf("block:     %llu (index %llu)\nresult:    %s\nfee:       %llu\nsteps:     %llu\n",
-				       u(r, "block_height"), u(r, "index"), s(r, "status_name"), u(r, "fee_charged"),
-				       u(r, "steps"));
+			char fl[CLI_AMOUNT_STR_MAX], tip[CLI_AMOUNT_STR_MAX], fee[CLI_AMOUNT_STR_MAX];
+			printf("hash:      %s\nstatus:    %s\nsender:    %s\nnonce:     %llu\n", s(t, "hash"),
+			       s(t, "status"), s(t, "sender"), u(t, "nonce"));
+			if (act != NULL) cli_print_action(act);
+			else printf("action:    %s payload %s (not decoded)\n", s(t, "vm"), s(t, "payload"));
+			printf("fee limit: %s\ntip:       %s\n", cli_amount_str(u(t, "fee_limit"), "SWR", fl),
+			       cli_amount_str(u(t, "tip"), "SWR", tip));
+			if (!json_is_null(r)) {
+				printf("block:     %llu (index %llu)\nresult:    %s\nfee:       %s\nsteps:     %llu\n",
+				       u(r, "block_height"), u(r, "index"), s(r, "status_name"),
+				       cli_amount_str(u(r, "fee_charged"), "SWR", fee), u(r, "steps"));
+				const char *ret = s(r, "return_data");
+				if (strcmp(ret, "0x") != 0 && ret[0]) printf("return:    %s\n", ret);
+				printf("events:    %zu\n", json_array_size(json_object_get(r, "events")));
+			}
+			json_decref(act);
 		}
 	}
 	json_decref(t);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "supervm/vm.h"
@@ -16,6 +17,7 @@ typedef struct {
 	svm_id_t to, token;
 	uint64_t amount, tip, fee_limit, nonce, expiry_blocks, timeout_ms;
 	bool have_nonce;
+	const char *token_name;
 } xfer_opts_t;
 
 static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
@@ -28,9 +30,11 @@ static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 	if (cli_opt(a, "to") == NULL || cli_opt(a, "amount") == NULL)
 		return cli_fail(a, CLI_EXIT_USAGE, "--to ID and --amount N are required");
 	if (cli_hash(a, "--to", cli_opt(a, "to"), &o->to)) return CLI_EXIT_USAGE;
-	if (cli_u64(a, "--amount", cli_opt(a, "amount"), &o->amount)) return CLI_EXIT_USAGE;
-	v = cli_opt(a, "token");
-	if (svm_token_parse(&o->token, v ? v : "SWR") != 0)
+	o->token_name = cli_opt(a, "token");
+	if (cli_amount_parse(a, "--amount", cli_opt(a, "amount"), &o->token_name, &o->amount)) return CLI_EXIT_USAGE;
+	if (o->token_name == NULL) o->token_name = "SWR";
+	v = o->token_name;
+	if (svm_token_parse(&o->token, v) != 0)
 		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", v);
 	if ((v = cli_opt(a, "tip")) && cli_u64(a, "--tip", v, &o->tip)) return CLI_EXIT_USAGE;
 	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &o->fee_limit)) return CLI_EXIT_USAGE;
@@ -87,19 +91,21 @@ static void sleep_ms(unsigned ms)
 /* Polls for the receipt; prints it. */
 static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, uint64_t timeout_ms)
 {
-	uint64_t t_end = svm_clock_ns() + timeout_ms * 1000000ull;
+	uint64_t t0 = svm_clock_ns(), t_end = t0 + timeout_ms * 1000000ull;
 	for (;;) {
 		json_t *r = NULL;
 		if (cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", hex_id), &r)) return CLI_EXIT_FAIL;
 		if (!json_is_null(r)) {
+			cli_progress_end(a);
 			int st = (int)json_integer_value(json_object_get(r, "status"));
 			if (a->json) {
 				cli_print_json(r);
 			} else {
-				printf("status: %s\nfee: %llu (tip %llu)\nblock: %llu\n",
+				char fee[CLI_AMOUNT_STR_MAX], tip[CLI_AMOUNT_STR_MAX];
+				printf("status: %s\nfee: %s (tip %s)\nblock: %llu\n",
 				       json_string_value(json_object_get(r, "status_name")),
-				       (unsigned long long)cli_ju64(json_object_get(r, "fee_charged")),
-				       (unsigned long long)cli_ju64(json_object_get(r, "tip_paid")),
+				       cli_amount_str(cli_ju64(json_object_get(r, "fee_charged")), "SWR", fee),
+				       cli_amount_str(cli_ju64(json_object_get(r, "tip_paid")), "SWR", tip),
 				       (unsigned long long)cli_ju64(json_object_get(r, "block_height")));
 				const char *ret = json_string_value(json_object_get(r, "return_data"));
 				size_t n_ev = json_array_size(json_object_get(r, "events"));
@@ -110,9 +116,15 @@ static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, 
 			return st == 0 ? 0 : CLI_EXIT_FAIL;
 		}
 		json_decref(r);
-		if (svm_clock_ns() > t_end)
-			return cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %llu ms", hex_id,
-					(unsigned long long)timeout_ms);
+		if (svm_clock_ns() > t_end) {
+			cli_progress_end(a);
+			return cli_fail(a, CLI_EXIT_FAIL,
+					"no receipt for %s after %llu ms (still pending? check with 'supervm tx %s', or "
+					"wait longer with --timeout-ms)",
+					hex_id, (unsigned long long)timeout_ms, hex_id);
+		}
+		cli_progress(a, "waiting for the receipt of %.16s… %.1f s", hex_id,
+			     (double)(svm_clock_ns() - t0) / 1e9);
 		sleep_ms(100);
 	}
 }
@@ -125,7 +137,8 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
 	svm_keypair_t kp;
 	svm_error_t err = {0};
-	if (svm_keyfile_read(keyfile, &kp, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	if (svm_keyfile_read(keyfile, &kp, &err) != 0)
+		return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
 	svm_rpc_client_t *c = NULL;
 	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL;
 	svm_buf_t tx = {0};
@@ -137,7 +150,10 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 	if (rc == 0 && !spec->have_nonce) {
 		char me[65];
 		rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp.id, me)), &acct);
-		if (rc == 0) nonce = cli_ju64(json_object_get(acct, "nonce"));
+		/* pending_nonce counts this sender's transactions still in the mempool, so transfers
+		 * sent in a row each get the next nonce (older nodes only report "nonce"). */
+		json_t *pn = json_object_get(acct, "pending_nonce");
+		if (rc == 0) nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
 	}
 	if (rc == 0) {
 		uint64_t height = cli_ju64(json_object_get(root, "height"));
@@ -192,9 +208,9 @@ int cli_cmd_transfer(cli_args_t *a)
 	return cli_transfer(a, from);
 }
 
-int cli_cmd_faucet(cli_args_t *a)
+/* `faucet --data DIR`: sign here with the devnet's key file (the node need not be a devnet). */
+static int faucet_local(cli_args_t *a)
 {
-	/* Devnet only: refuse a node whose genesis is not marked devnet. */
 	svm_rpc_client_t *c = NULL;
 	json_t *st = NULL;
 	int rc = cli_client(a, &c);
@@ -204,8 +220,44 @@ int cli_cmd_faucet(cli_args_t *a)
 	json_decref(st);
 	svm_rpc_client_free(c);
 	if (rc != 0) return rc;
-	const char *dir = cli_opt(a, "data") ? cli_opt(a, "data") : cli_default_data_dir();
 	char path[1100];
-	snprintf(path, sizeof path, "%s/keys/faucet.json", dir);
+	snprintf(path, sizeof path, "%s/keys/faucet.json", cli_opt(a, "data"));
+	if (access(path, R_OK) != 0)
+		return cli_fail(a, CLI_EXIT_FAIL,
+				"no faucet key at %s: pass the devnet's data directory with --data DIR, or leave "
+				"--data out to ask the node's faucet over RPC",
+				path);
 	return cli_transfer(a, path);
+}
+
+/* The node's faucet (svm_requestFaucet): only its URL is needed. */
+int cli_cmd_faucet(cli_args_t *a)
+{
+	if (cli_opt(a, "data") != NULL) return faucet_local(a);
+	xfer_opts_t o;
+	if (parse_xfer(a, &o)) return CLI_EXIT_USAGE;
+	if (strcmp(o.token_name, "SWR") != 0 && strcmp(o.token_name, "AIC") != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "the faucet gives SWR or AIC, not '%s'", o.token_name);
+	svm_rpc_client_t *c = NULL;
+	json_t *r = NULL;
+	char to[65];
+	int rc = cli_client(a, &c);
+	if (rc == 0)
+		rc = cli_call(a, c, "svm_requestFaucet",
+			      json_pack("[s,I,s]", svm_hash_hex(&o.to, to), (json_int_t)o.amount, o.token_name), &r);
+	if (rc == 0) {
+		const char *id = json_string_value(json_object_get(r, "tx_hash"));
+		if (!cli_flag(a, "wait")) {
+			if (a->json) cli_print_json(r);
+			else printf("%s\n", id ? id : "");
+		} else {
+			char idhex[65];
+			snprintf(idhex, sizeof idhex, "%s", id ? id : "");
+			if (!a->json) printf("%s\n", idhex);
+			rc = wait_receipt(a, c, idhex, o.timeout_ms);
+		}
+	}
+	json_decref(r);
+	svm_rpc_client_free(c);
+	return rc;
 }

@@ -9,7 +9,7 @@
 #include "cli/bench_exec.h"
 
 static const char *const o_none[] = {NULL};
-static const char *const o_devnet[] = {"data", "rpc-addr", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
+static const char *const o_devnet[] = {"data", "listen", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
 static const char *const o_node[] = {"config", "log", NULL};
 static const char *const o_out[] = {"out", NULL};
 static const char *const o_xfer[] = {"from", "to", "amount", "token", "tip", "fee-limit", "nonce",
@@ -24,10 +24,11 @@ static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batc
 
 static const cli_cmd_t commands[] = {
 	{"devnet", "run a one-validator development chain (creates it on first use)",
-	 "devnet [--data DIR] [--rpc HOST:PORT] [--block-ms N]",
+	 "devnet [--data DIR] [--listen HOST:PORT] [--block-ms N]",
 	 "  --data DIR        data directory (default $SUPERVM_DATA or ~/.supervm/devnet); a new one\n"
 	 "                    gets a genesis and keys/faucet.json, keys/validator.json\n"
-	 "  --rpc HOST:PORT   JSON-RPC listen address (default 127.0.0.1:8545)\n"
+	 "  --listen HOST:PORT JSON-RPC listen address (default 127.0.0.1:8545; the old spelling\n"
+	 "                    `devnet --rpc HOST:PORT` still works, with a deprecation note)\n"
 	 "  --block-ms N      slot length in milliseconds (default 500)\n"
 	 "  --rpc-threads N   RPC event-loop threads (default: cores, at most 4)\n"
 	 "  --exec-threads N  execution threads (default: cores)\n"
@@ -43,11 +44,12 @@ static const cli_cmd_t commands[] = {
 	 cli_cmd_keys_new, NULL},
 	{"keys show", "print the identity and public key of a key file", "keys show FILE", "", o_none,
 	 1, 1, cli_cmd_keys_show, NULL},
-	{"faucet", "send devnet funds from the faucet key", "faucet --to ID --amount N [--token SWR|AIC]",
+	{"faucet", "get devnet funds from the node's faucet (svm_requestFaucet)",
+	 "faucet --to ID --amount N [--token SWR|AIC]",
 	 "  --to ID           recipient identity (64 hex)\n"
-	 "  --amount N        base units (1 SWR = 10^9 units)\n"
-	 "  --token T         SWR (default), AIC or a 64-hex token id\n"
-	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
+	 "  --amount N        base units, or SWR/AIC with decimals: 1.5SWR (1 SWR = 10^9 units)\n"
+	 "  --token T         SWR (default) or AIC\n"
+	 "  --data DIR        sign here with DIR/keys/faucet.json instead of asking the node\n"
 	 "  --wait            wait for the receipt; then print status and fee\n"
 	 "  (and the transfer options --tip, --fee-limit, --nonce, --expiry-blocks, --timeout-ms)\n",
 	 o_faucet, 0, 0, cli_cmd_faucet, NULL},
@@ -55,11 +57,11 @@ static const cli_cmd_t commands[] = {
 	 "transfer --from KEYFILE --to ID --amount N [--token T] [--wait]",
 	 "  --from KEYFILE    the sender's key file\n"
 	 "  --to ID           recipient identity (64 hex)\n"
-	 "  --amount N        base units (1 SWR = 10^9 units)\n"
+	 "  --amount N        base units, or SWR/AIC with decimals: 1.5SWR (1 SWR = 10^9 units)\n"
 	 "  --token T         SWR (default), AIC or a 64-hex token id\n"
 	 "  --tip N           tip to the proposer in SWR units (default 0)\n"
 	 "  --fee-limit N     most the sender pays in fees (default 100000)\n"
-	 "  --nonce N         default: the account's next nonce\n"
+	 "  --nonce N         default: the account's next nonce counting its pending transactions\n"
 	 "  --expiry-blocks N the transaction expires N blocks after the head (default 1000)\n"
 	 "  --wait            wait for the receipt; then print status and fee\n"
 	 "  --timeout-ms N    how long --wait waits (default 30000)\n",
@@ -67,8 +69,10 @@ static const cli_cmd_t commands[] = {
 	{"balance", "balance of an identity", "balance ID [--token T]",
 	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance, NULL},
 	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account, NULL},
-	{"tx", "a transaction by id (pending or committed), with its receipt", "tx HASH", "", o_none, 1,
-	 1, cli_cmd_tx, NULL},
+	{"tx", "a transaction by id (pending or committed): what it does, decoded, and its receipt",
+	 "tx HASH", "", o_none, 1, 1, cli_cmd_tx, NULL},
+	{"completion", "print a shell completion script", "completion bash",
+	 "  load it with: source <(supervm completion bash)\n", o_none, 1, 1, cli_cmd_completion, NULL},
 	{"receipt", "a receipt and its Merkle proof, verified here against the block's receipts root",
 	 "receipt HASH", "", o_none, 1, 1, cli_cmd_receipt, NULL},
 	{"block", "a block by height", "block N|latest [--full]",
@@ -93,6 +97,7 @@ static const cli_cmd_t commands[] = {
 	 "                    a decimal number a little-endian u64\n"
 	 "  --from KEYFILE    signing key (the caller)\n"
 	 "  --attach N        move N of --token (default SWR) to the contract before the call\n"
+	 "                    (base units, or SWR/AIC with decimals: 0.5SWR)\n"
 	 "  --fee-limit N     most SWR the call may cost (default 10000000)\n"
 	 "  --wait            wait for the receipt and print status, fee and return data\n",
 	 o_contract, 2, CLI_ARGS_MAX, cli_cmd_contract_call, NULL},
@@ -125,10 +130,17 @@ static const cli_cmd_t commands[] = {
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const char *global_help =
-	"global options (every command):\n"
+	"global options (every command, before or after it):\n"
 	"  --rpc URL         node to talk to (default $SUPERVM_RPC or http://127.0.0.1:8545)\n"
-	"  --json            print results as JSON (for scripts)\n"
-	"  --help            this command's help\n";
+	"  --json            print results as JSON (for scripts); errors too: {\"error\": {...}}\n"
+	"  --help            this command's help\n"
+	"  --version         the version of supervm\n";
+
+const cli_cmd_t *cli_commands(size_t *n)
+{
+	*n = sizeof commands / sizeof commands[0];
+	return commands;
+}
 
 static void usage_all(FILE *f)
 {
@@ -161,12 +173,12 @@ bool cli_flag(const cli_args_t *a, const char *name)
 
 int cli_fail(const cli_args_t *a, int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "supervm %s: ", a->cmd);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	cli_print_error(a, code, msg);
 	return code;
 }
 
@@ -195,7 +207,8 @@ int cli_client(cli_args_t *a, svm_rpc_client_t **out)
 	const char *url = a->rpc_url ? a->rpc_url : getenv("SUPERVM_RPC");
 	if (url == NULL || url[0] == 0) url = "http://127.0.0.1:8545";
 	svm_error_t err = {0};
-	if (svm_rpc_client_new(out, url, 30000, &err) != 0) return cli_fail(a, CLI_EXIT_USAGE, "%s", err.msg);
+	if (svm_rpc_client_new(out, url, 30000, &err) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "%s (give --rpc http://HOST:PORT)", err.msg);
 	return 0;
 }
 
@@ -205,8 +218,12 @@ int cli_call(cli_args_t *a, svm_rpc_client_t *c, const char *method, json_t *par
 	int code = 0;
 	int rc = svm_rpc_call(c, method, params, result, &code, &err);
 	if (rc == 0) return 0;
+	a->rpc_code = code;
 	if (rc == SVM_EIO)
-		return cli_fail(a, CLI_EXIT_FAIL, "%s (is the node running? start one with 'supervm devnet')", err.msg);
+		return cli_fail(a, CLI_EXIT_FAIL,
+				"%s (is the node running? start one with 'supervm devnet', or point at one with "
+				"--rpc URL or $SUPERVM_RPC)",
+				err.msg);
 	return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
 }
 
@@ -266,8 +283,13 @@ static int parse_args(const cli_cmd_t *c, int argc, char **argv, cli_args_t *a)
 			a->json = true;
 			continue;
 		}
-		/* `devnet --rpc HOST:PORT` is the listen address; everywhere else --rpc is the URL. */
-		if (strcmp(name, "rpc") == 0 && strcmp(c->name, "devnet") == 0) name = "rpc-addr";
+		/* `devnet --rpc HOST:PORT` was the listen address: now --listen (the old spelling works,
+		 * with a note); everywhere else --rpc is the node's URL. */
+		if (strcmp(c->name, "devnet") == 0 && (strcmp(name, "rpc") == 0 || strcmp(name, "rpc-addr") == 0)) {
+			if (strcmp(name, "rpc") == 0)
+				fprintf(stderr, "supervm devnet: --rpc HOST:PORT is deprecated, use --listen HOST:PORT\n");
+			name = "listen";
+		}
 		bool global_rpc = strcmp(name, "rpc") == 0;
 		if (!global_rpc && !known_option(c, name, &flag))
 			return cli_fail(a, CLI_EXIT_USAGE, "unknown option --%s (see 'supervm %s --help')", name, c->name);
@@ -299,9 +321,41 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* Global options before the command (`supervm --rpc URL --json balance ID`, as git and the
+ * solana CLI take them) are moved out of argv into g; the command then sees the rest. */
+typedef struct {
+	const char *rpc_url;
+	bool json, version;
+} globals_t;
+
+static int hoist_globals(int *argc, char **argv, globals_t *g)
+{
+	int i = 1;
+	while (i < *argc && strncmp(argv[i], "--", 2) == 0) {
+		const char *s = argv[i] + 2;
+		if (strcmp(s, "json") == 0) g->json = true;
+		else if (strcmp(s, "version") == 0) g->version = true;
+		else if (strncmp(s, "rpc=", 4) == 0) g->rpc_url = s + 4;
+		else if (strcmp(s, "rpc") == 0 && i + 1 < *argc) g->rpc_url = argv[++i];
+		else if (strcmp(s, "rpc") == 0) {
+			cli_print_error(&(cli_args_t){.json = g->json}, CLI_EXIT_USAGE, "option --rpc needs a URL");
+			return CLI_EXIT_USAGE;
+		} else break; /* --help and the like: handled below */
+		i++;
+	}
+	int k = i - 1; /* drop argv[1..k] */
+	for (int j = i; j <= *argc; j++) argv[j - k] = argv[j];
+	*argc -= k;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	globals_t g = {0};
+	if (hoist_globals(&argc, argv, &g) != 0) return CLI_EXIT_USAGE;
+	if (g.version || (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)))
+		return cli_print_version(g.json || (argc >= 3 && strcmp(argv[2], "--json") == 0));
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		if (argc >= 3 && strcmp(argv[1], "help") == 0 && argv[2][0] != '-') { /* help CMD [SUB] */
@@ -340,7 +394,11 @@ int main(int argc, char **argv)
 				group = true;
 			}
 		}
-		if (!group) fprintf(stderr, "supervm: '%s' is not a command; see 'supervm help'\n", argv[1]);
+		if (!group) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "'%.100s' is not a command; see 'supervm help'", argv[1]);
+			cli_print_error(&(cli_args_t){.json = g.json}, CLI_EXIT_USAGE, msg);
+		}
 		return CLI_EXIT_USAGE;
 	}
 	if (wants_help(argc - 1 - used, argv + 1 + used)) {
@@ -349,7 +407,7 @@ int main(int argc, char **argv)
 	}
 	if (c->run_argv != NULL) /* argv[0] is the command's name, its options follow */
 		return c->run_argv(argc - used, argv + used);
-	cli_args_t a = {.cmd = c->name};
+	cli_args_t a = {.cmd = c->name, .json = g.json, .rpc_url = g.rpc_url};
 	int rc = parse_args(c, argc - 1 - used, argv + 1 + used, &a);
 	if (rc != 0) return rc;
 	return c->run(&a);

@@ -294,6 +294,20 @@ int svm_mempool_add(svm_mempool_t *mp, const uint8_t *p, size_t len, uint64_t he
 	return rc;
 }
 
+uint64_t svm_mempool_pending_nonce(svm_mempool_t *mp, const svm_id_t *sender, uint64_t account_next)
+{
+	uint64_t next = account_next;
+	pthread_mutex_lock(&mp->mu);
+	sender_t *s = svm_map_get(&mp->by_sender, sender->b, sizeof sender->b);
+	if (s != NULL) {
+		if (s->next_nonce > next) next = s->next_nonce;
+		/* s->txs is sorted by nonce and bounded by per_sender_max. */
+		for (size_t k = lower_bound(s, next); k < s->n && s->txs[k]->nonce == next; k++) next++;
+	}
+	pthread_mutex_unlock(&mp->mu);
+	return next;
+}
+
 bool svm_mempool_contains(svm_mempool_t *mp, const svm_hash_t *id)
 {
 	pthread_mutex_lock(&mp->mu);

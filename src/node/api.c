@@ -345,7 +345,9 @@ static json_t *m_account(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (rc == 0) rc = svm_chain_balance(n->chain, &n->aic, &owner, &aic);
 	if (rc == SVM_ENOTFOUND) aic = 0, rc = 0;
 	if (rc != 0) return fail_rc(e, rc, "account lookup");
-	return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o}", "id", jhash(&owner), "nonce", ju64(nonce),
+	/* pending_nonce: the nonce for the sender's next transaction counting the mempool's. */
+	return json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "id", jhash(&owner), "nonce", ju64(nonce),
+			 "pending_nonce", ju64(svm_mempool_pending_nonce(n->mempool, &owner, nonce)),
 			 "balances", "SWR", ju64(swr), "AIC", ju64(aic), "height",
 			 ju64(svm_chain_height(n->chain)));
 }
@@ -481,6 +483,7 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_status", m_status, n},
 		{"svm_simulateTransaction", m_simulate, n},
 		{"svm_estimateFee", m_estimate, n},
+		{"svm_requestFaucet", node_faucet_rpc, n},
 	};
 	size_t k = sizeof table / sizeof table[0];
 	if (k > max) k = max;

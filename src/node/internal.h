@@ -13,6 +13,17 @@
 #define NODE_RATE_BLOCKS 64   /* recent blocks kept for the tx/s figure */
 #define NODE_RATE_WINDOW_NS (10ull * 1000000000ull)
 
+/* The devnet faucet over RPC (faucet.c; docs/ecosystem.md). */
+#define NODE_FAUCET_AMOUNT_MAX 1000000000000ull /* per request: 1,000 SWR or AIC */
+#define NODE_FAUCET_AMOUNT_DEFAULT 1000000000ull /* 1 SWR or AIC */
+#define NODE_FAUCET_WINDOW_NS (60ull * 1000000000ull)
+#define NODE_FAUCET_PER_RECIPIENT_MAX 5 /* requests per recipient per window */
+#define NODE_FAUCET_PER_CLIENT_MAX 20   /* requests per client address per window */
+#define NODE_FAUCET_TABLE_MAX 1024      /* recipients (and clients) tracked at once */
+#define NODE_FAUCET_FEE_LIMIT 100000
+#define NODE_FAUCET_EXPIRY_BLOCKS 1000
+typedef struct node_faucet node_faucet_t;
+
 typedef struct {
 	uint64_t t_ns; /* monotonic time of the commit */
 	uint32_t txs;
@@ -26,6 +37,7 @@ struct svm_node {
 	int lock_fd; /* flock on data_dir/node.lock: one node per data directory */
 	svm_id_t proposer;
 	svm_id_t faucet; /* zero unless devnet with a faucet key */
+	node_faucet_t *faucet_svc; /* svm_requestFaucet; NULL unless devnet with the faucet key */
 	uint64_t chain_id;
 	svm_fee_params_t fees;
 	svm_id_t swr, aic;
@@ -49,5 +61,12 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max
 
 /* Recent committed transactions per second (over the last ~10 s of blocks). */
 double svm_node_tx_rate(svm_node_t *n);
+
+/* The RPC faucet (faucet.c): open after the chain and mempool (a no-op unless devnet with a
+ * faucet key), free before them; the method; grants and refusals so far. */
+int node_faucet_open(svm_node_t *n, svm_error_t *err);
+void node_faucet_free(svm_node_t *n);
+json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e);
+void node_faucet_counts(svm_node_t *n, uint64_t *granted, uint64_t *refused);
 
 #endif

@@ -202,6 +202,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 		rc = svm_mempool_new(&n->mempool, &mcfg);
 		if (rc != 0) svm_error_set(err, rc, "mempool: %s", svm_strerror(rc));
 	}
+	if (rc == 0) rc = node_faucet_open(n, err);
 	if (rc == 0) {
 		svm_rpc_method_t methods[SVM_RPC_METHODS_MAX];
 		size_t nm = svm_node_api_methods(n, methods, SVM_RPC_METHODS_MAX);
@@ -239,6 +240,7 @@ void svm_node_stop(svm_node_t *n)
 	pthread_mutex_unlock(&n->mu);
 	if (n->producer_started) pthread_join(n->producer, NULL);
 	svm_rpc_server_free(n->rpc);
+	node_faucet_free(n);
 	svm_mempool_free(n->mempool);
 	if (n->chain != NULL) {
 		svm_log_info("node: stopped at height %llu", (unsigned long long)svm_chain_height(n->chain));

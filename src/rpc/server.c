@@ -162,6 +162,19 @@ void svm_rpc_dispatch(svm_rpc_server_t *s, const char *body, size_t len, json_t 
 
 /* ---------------------------------------------------------------- HTTP */
 
+static _Thread_local char tl_peer[64];
+
+const char *svm_rpc_peer(void) { return tl_peer; }
+
+static void set_peer(struct evhttp_request *req)
+{
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	if (conn != NULL) evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(tl_peer, sizeof tl_peer, "%s", addr != NULL ? addr : "");
+}
+
 static void free_dump(const void *data, size_t len, void *arg) { free((void *)data); }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -178,7 +191,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	json_t *resp = NULL;
+	set_peer(req);
 	svm_rpc_dispatch(s, body != NULL ? body : "", len, &resp);
+	tl_peer[0] = 0;
 	if (resp == NULL) {
 		evhttp_send_reply(req, 204, "No Content", NULL);
 		return;

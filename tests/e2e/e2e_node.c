@@ -271,11 +271,11 @@ static int test_transfer_flow_and_restart(void)
 
 	rc = cli(&d, out, sizeof out, "faucet --data %s --to %s --amount 5000000 --wait", d.dir, alice);
 	CHECK(rc == 0 && strstr(out, "status: success"), "faucet --wait: rc %d, %s", rc, out);
-	CHECK(cli(&d, out, sizeof out, "balance %s", alice) == 0 && strcmp(out, "5000000 SWR") == 0,
+	CHECK(cli(&d, out, sizeof out, "balance %s", alice) == 0 && strcmp(out, "0.005 SWR") == 0,
 	      "alice balance after faucet: %s", out);
 	rc = cli(&d, out, sizeof out, "faucet --data %s --to %s --amount 77 --token AIC --wait", d.dir, alice);
 	CHECK(rc == 0, "faucet AIC");
-	CHECK(cli(&d, out, sizeof out, "balance %s --token AIC", alice) == 0 && strcmp(out, "77 AIC") == 0,
+	CHECK(cli(&d, out, sizeof out, "balance %s --token AIC", alice) == 0 && strcmp(out, "0.000000077 AIC") == 0,
 	      "alice AIC: %s", out);
 
 	rc = cli(&d, out, sizeof out, "transfer --from %s --to %s --amount 1234", akey, bob);
@@ -289,10 +289,10 @@ static int test_transfer_flow_and_restart(void)
 	CHECK(ju(r, "status") == 0 && fee > 0, "receipt status %llu fee %llu", (unsigned long long)ju(r, "status"),
 	      (unsigned long long)fee);
 	json_decref(r);
-	CHECK(cli(&d, out, sizeof out, "balance %s", bob) == 0 && strcmp(out, "1234 SWR") == 0, "bob: %s", out);
+	CHECK(cli(&d, out, sizeof out, "balance %s", bob) == 0 && strcmp(out, "0.000001234 SWR") == 0, "bob: %s", out);
 	char want[64];
-	snprintf(want, sizeof want, "%llu SWR", (unsigned long long)(5000000 - 1234 - fee));
-	CHECK(cli(&d, out, sizeof out, "balance %s", alice) == 0 && strcmp(out, want) == 0,
+	snprintf(want, sizeof want, "\"amount\": %llu,", (unsigned long long)(5000000 - 1234 - fee));
+	CHECK(cli(&d, out, sizeof out, "balance %s --json", alice) == 0 && strstr(out, want) != NULL,
 	      "alice after transfer: %s, want %s", out, want);
 	CHECK(cli(&d, out, sizeof out, "tx %s", txid) == 0 && strstr(out, "committed") && strstr(out, "success"),
 	      "tx: %s", out);
@@ -314,7 +314,7 @@ static int test_transfer_flow_and_restart(void)
 	CHECK(node_stop(&d) == 0, "devnet did not stop cleanly on SIGTERM");
 	CHECK(node_start(&d) == 0, "devnet did not restart");
 	CHECK(height_of(&d) >= h, "height went back after restart");
-	CHECK(cli(&d, out, sizeof out, "balance %s", bob) == 0 && strcmp(out, "1234 SWR") == 0,
+	CHECK(cli(&d, out, sizeof out, "balance %s", bob) == 0 && strcmp(out, "0.000001234 SWR") == 0,
 	      "bob after restart: %s", out);
 	CHECK(cli(&d, out, sizeof out, "receipt %s", txid) == 0, "receipt after restart: %s", out);
 	svm_id_t aid;

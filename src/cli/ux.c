@@ -1,0 +1,351 @@
+/* What makes `supervm` behave like the command-line tools people know (docs/ecosystem.md):
+ * amounts in their token's decimals, --json errors of one shape, progress lines on long
+ * commands, --version, bash completion generated from the command table, and `supervm tx`
+ * saying what a transaction does by decoding its payload. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "supervm/vm.h"
+
+#ifndef SVM_GIT_REV
+#define SVM_GIT_REV "unknown"
+#endif
+
+/* ------------------------------------------------------------- amounts */
+
+/* Decimals of a token named "SWR"/"AIC" (9); -1 for another (a user token's decimals live in
+ * its token object, which no RPC method returns yet: shown in base units). */
+static int token_decimals(const char *token)
+{
+	if (token == NULL || strcmp(token, "SWR") == 0 || strcmp(token, "AIC") == 0) return CLI_TOKEN_DECIMALS;
+	return -1;
+}
+
+const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_STR_MAX])
+{
+	const char *name = token ? token : "SWR";
+	int dec = token_decimals(name);
+	if (dec < 0) {
+		snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu base units of %.16s…", (unsigned long long)v, name);
+		return buf;
+	}
+	uint64_t scale = 1;
+	for (int i = 0; i < dec; i++) scale *= 10;
+	uint64_t whole = v / scale, frac = v % scale;
+	if (frac == 0) {
+		snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu %s", (unsigned long long)whole, name);
+		return buf;
+	}
+	char f[24];
+	snprintf(f, sizeof f, "%0*llu", dec, (unsigned long long)frac);
+	for (size_t n = strlen(f); n > 0 && f[n - 1] == '0'; n--) f[n - 1] = 0; /* trailing zeros */
+	snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu.%s %s", (unsigned long long)whole, f, name);
+	return buf;
+}
+
+int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char **token, uint64_t *out)
+{
+	const char *p = s ? s : "";
+	size_t n = strlen(p), digits_end = 0;
+	while (digits_end < n && ((p[digits_end] >= '0' && p[digits_end] <= '9') || p[digits_end] == '.'))
+		digits_end++;
+	const char *suffix = p + digits_end;
+	while (*suffix == ' ') suffix++;
+	bool whole_units = strchr(p, '.') != NULL && strchr(p, '.') < p + digits_end;
+	if (*suffix != 0) {
+		char sym[4] = {0};
+		for (size_t i = 0; i < 3 && suffix[i]; i++) sym[i] = (char)(suffix[i] & ~0x20);
+		if (strlen(suffix) != 3 || (strcmp(sym, "SWR") != 0 && strcmp(sym, "AIC") != 0))
+			return cli_fail(a, CLI_EXIT_USAGE,
+					"%s '%s': write base units (an integer) or an amount of SWR or AIC "
+					"such as 1.5SWR",
+					what, p);
+		const char *canon = strcmp(sym, "SWR") == 0 ? "SWR" : "AIC";
+		if (*token != NULL && strcmp(*token, canon) != 0)
+			return cli_fail(a, CLI_EXIT_USAGE, "%s is in %s but --token is %s", what, canon, *token);
+		*token = canon;
+		whole_units = true;
+	}
+	if (digits_end == 0 || p[0] == '.' || (whole_units && token_decimals(*token) < 0))
+		return cli_fail(a, CLI_EXIT_USAGE,
+				"%s must be base units (an integer) or SWR/AIC with decimals (1.5SWR), not '%s'",
+				what, p);
+	uint64_t whole = 0, frac = 0;
+	int frac_digits = 0, dec = whole_units ? token_decimals(*token) : 0;
+	bool dot = false;
+	for (size_t i = 0; i < digits_end; i++) {
+		if (p[i] == '.') {
+			if (dot) return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' has two decimal points", what, p);
+			dot = true;
+			continue;
+		}
+		unsigned d = (unsigned)(p[i] - '0');
+		if (!dot) {
+			if (whole > (UINT64_MAX - d) / 10)
+				return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' is too large", what, p);
+			whole = whole * 10 + d;
+		} else {
+			if (++frac_digits > dec)
+				return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' has more than %d decimals", what, p, dec);
+			frac = frac * 10 + d;
+		}
+	}
+	uint64_t scale = 1;
+	for (int i = 0; i < dec; i++) scale *= 10;
+	for (int i = frac_digits; i < dec; i++) frac *= 10;
+	if (whole > (UINT64_MAX - frac) / scale) return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' is too large", what, p);
+	*out = whole * scale + frac;
+	return 0;
+}
+
+/* -------------------------------------------------------------- errors */
+
+void cli_print_error(const cli_args_t *a, int exit_code, const char *msg)
+{
+	if (a == NULL || !a->json) {
+		fprintf(stderr, "supervm%s%s: %s\n", a && a->cmd ? " " : "", a && a->cmd ? a->cmd : "", msg);
+		return;
+	}
+	json_t *e = json_pack("{s:s, s:s, s:i}", "command", a->cmd ? a->cmd : "", "message", msg,
+			      "exit_code", exit_code);
+	if (e != NULL && a->rpc_code != 0) json_object_set_new(e, "rpc_code", json_integer(a->rpc_code));
+	json_t *j = json_pack("{s:o}", "error", e);
+	char *s = json_dumps(j, JSON_COMPACT);
+	if (s != NULL) puts(s);
+	free(s);
+	json_decref(j);
+}
+
+/* ------------------------------------------------------------ progress */
+
+static int progress_mode(void)
+{
+	static int mode = -1; /* 0 off, 1 terminal (one rewritten line), 2 plain lines */
+	if (mode < 0) {
+		const char *e = getenv("SUPERVM_PROGRESS");
+		if (e && strcmp(e, "0") == 0) mode = 0;
+		else if (e && e[0]) mode = 2;
+		else mode = isatty(2) ? 1 : 0;
+	}
+	return mode;
+}
+
+void cli_progress(const cli_args_t *a, const char *fmt, ...)
+{
+	int m = progress_mode();
+	if (m == 0) return;
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (m == 1) fprintf(stderr, "\r\033[Ksupervm %s: %s", a->cmd, line);
+	else fprintf(stderr, "supervm %s: %s\n", a->cmd, line);
+	fflush(stderr);
+}
+
+void cli_progress_end(const cli_args_t *a)
+{
+	if (progress_mode() == 1) fputs("\r\033[K", stderr);
+}
+
+/* ------------------------------------------------------------- version */
+
+int cli_print_version(bool json)
+{
+	if (json) printf("{\"version\":\"%s\",\"git\":\"%s\"}\n", CLI_VERSION, SVM_GIT_REV);
+	else printf("supervm %s (%s)\n", CLI_VERSION, SVM_GIT_REV);
+	return 0;
+}
+
+/* ---------------------------------------------------------- completion */
+
+/* Bash completion from the command table: command words first, then the chosen command's
+ * options (and the global ones), then file names. */
+int cli_cmd_completion(cli_args_t *a)
+{
+	if (strcmp(a->pos[0], "bash") != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "only bash is supported: supervm completion bash");
+	size_t n;
+	const cli_cmd_t *cmds = cli_commands(&n);
+	printf("# bash completion for supervm; load it with: source <(supervm completion bash)\n"
+	       "_supervm() {\n"
+	       "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"\" words=\"\" w i skip=0\n"
+	       "  local valopts=\" --rpc");
+	for (size_t i = 0; i < n; i++)
+		for (const char *const *o = cmds[i].options; *o; o++)
+			if ((*o)[strlen(*o) - 1] != '!') printf(" --%s", *o);
+	printf(" \"\n"
+	       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+	       "    w=\"${COMP_WORDS[i]}\"\n"
+	       "    if ((skip)); then skip=0; continue; fi\n"
+	       "    case \"$w\" in\n"
+	       "      --*=*) ;;\n"
+	       "      --*) [[ \"$valopts \" == *\" $w \"* ]] && skip=1 ;;\n"
+	       "      *) words=\"${words:+$words }$w\" ;;\n"
+	       "    esac\n"
+	       "  done\n"
+	       "  local opts=\"--rpc --json --help --version\" cands=\"\"\n"
+	       "  case \"$words\" in\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("    \"%s\"|\"%s \"*) opts=\"$opts", cmds[i].name, cmds[i].name);
+		for (const char *const *o = cmds[i].options; *o; o++) {
+			size_t m = strlen(*o);
+			printf(" --%.*s", (int)(m && (*o)[m - 1] == '!' ? m - 1 : m), *o);
+		}
+		printf("\" ;;\n");
+	}
+	printf("    \"\") cands=\"help");
+	for (size_t i = 0; i < n; i++) {
+		const char *sp = strchr(cmds[i].name, ' ');
+		int len = sp ? (int)(sp - cmds[i].name) : (int)strlen(cmds[i].name);
+		bool dup = false; /* a group word once */
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strncmp(cmds[j].name, cmds[i].name, (size_t)len) == 0 &&
+			      (cmds[j].name[len] == 0 || cmds[j].name[len] == ' ');
+		if (!dup) printf(" %.*s", len, cmds[i].name);
+	}
+	printf("\" ;;\n");
+	for (size_t i = 0; i < n; i++) { /* a group word alone: its subcommands */
+		const char *sp = strchr(cmds[i].name, ' ');
+		if (sp == NULL) continue;
+		int len = (int)(sp - cmds[i].name);
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++) first = strncmp(cmds[j].name, cmds[i].name, (size_t)len + 1) != 0;
+		if (!first) continue;
+		printf("    \"%.*s\") cands=\"", len, cmds[i].name);
+		for (size_t j = i; j < n; j++)
+			if (strncmp(cmds[j].name, cmds[i].name, (size_t)len + 1) == 0) printf(" %s", cmds[j].name + len + 1);
+		printf("\" ;;\n");
+	}
+	printf("  esac\n"
+	       "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	       "  elif [[ -n \"$cands\" ]]; then COMPREPLY=($(compgen -W \"$cands\" -- \"$cur\"))\n"
+	       "  else COMPREPLY=($(compgen -f -- \"$cur\")); fi\n"
+	       "}\n"
+	       "complete -o default -F _supervm supervm\n");
+	return 0;
+}
+
+/* ------------------------------------------------------ describe a tx */
+
+static const char *token_name(const svm_id_t *t, char hex[65])
+{
+	svm_id_t swr, aic;
+	svm_token_id("SWR", &swr);
+	svm_token_id("AIC", &aic);
+	if (memcmp(t, &swr, sizeof swr) == 0) return "SWR";
+	if (memcmp(t, &aic, sizeof aic) == 0) return "AIC";
+	return svm_hash_hex(t, hex);
+}
+
+static json_t *describe_native(svm_reader_t *r)
+{
+	uint64_t program, method, amount, len, decimals;
+	svm_id_t token, to;
+	char th[65], toh[65];
+	const uint8_t *sym;
+	if (svm_varint_read(r, &program) || program != SVM_PROGRAM_LEDGER || svm_varint_read(r, &method)) return NULL;
+	if (method == SVM_LEDGER_TRANSFER) {
+		if (svm_reader_copy(r, token.b, 32) || svm_reader_copy(r, to.b, 32) || svm_varint_read(r, &amount))
+			return NULL;
+		return json_pack("{s:s, s:s, s:s, s:s, s:I}", "program", "ledger", "method", "transfer", "to",
+				 svm_hash_hex(&to, toh), "token", token_name(&token, th), "amount", (json_int_t)amount);
+	}
+	if (method == SVM_LEDGER_CREATE_TOKEN) {
+		if (svm_varint_read(r, &len) || len > 32 || svm_reader_bytes(r, len, &sym) ||
+		    svm_varint_read(r, &decimals) || svm_varint_read(r, &amount))
+			return NULL;
+		return json_pack("{s:s, s:s, s:s%, s:I, s:I}", "program", "ledger", "method", "create_token",
+				 "symbol", (const char *)sym, (size_t)len, "decimals", (json_int_t)decimals,
+				 "supply", (json_int_t)amount);
+	}
+	if (method == SVM_LEDGER_BURN) {
+		if (svm_reader_copy(r, token.b, 32) || svm_varint_read(r, &amount)) return NULL;
+		return json_pack("{s:s, s:s, s:s, s:I}", "program", "ledger", "method", "burn", "token",
+				 token_name(&token, th), "amount", (json_int_t)amount);
+	}
+	return NULL;
+}
+
+static json_t *describe_wasm(svm_reader_t *r)
+{
+	uint8_t op;
+	if (svm_reader_u8(r, &op)) return NULL;
+	char h[65], th[65];
+	if (op == SVM_CONTRACT_OP_DEPLOY) {
+		svm_id_t code;
+		size_t n = svm_reader_left(r);
+		svm_contract_code_id(r->p + r->pos, n, &code);
+		r->pos = r->len;
+		return json_pack("{s:s, s:s, s:I, s:s}", "program", "wasm", "method", "deploy", "module_bytes",
+				 (json_int_t)n, "code_id", svm_hash_hex(&code, h));
+	}
+	if (op != SVM_CONTRACT_OP_CALL) return NULL;
+	svm_id_t contract, token;
+	uint64_t mlen, ilen, amount;
+	const uint8_t *m, *in;
+	if (svm_reader_copy(r, contract.b, 32) || svm_varint_read(r, &mlen) || mlen > SVM_CONTRACT_METHOD_MAX ||
+	    svm_reader_bytes(r, mlen, &m) || svm_varint_read(r, &ilen) || ilen > svm_reader_left(r) ||
+	    svm_reader_bytes(r, ilen, &in) || svm_reader_copy(r, token.b, 32) || svm_varint_read(r, &amount))
+		return NULL;
+	char *ihex = malloc(2 * ilen + 3);
+	if (ihex == NULL) return NULL;
+	ihex[0] = '0', ihex[1] = 'x';
+	svm_hex_encode(ihex + 2, in, ilen);
+	json_t *j = json_pack("{s:s, s:s, s:s%, s:s, s:I}", "program", "wasm", "contract",
+			      svm_hash_hex(&contract, h), "method", (const char *)m, (size_t)mlen, "input", ihex,
+			      "amount", (json_int_t)amount);
+	if (j != NULL && amount > 0) json_object_set_new(j, "token", json_string(token_name(&token, th)));
+	free(ihex);
+	return j;
+}
+
+json_t *cli_describe_tx(json_t *tx)
+{
+	const char *vm = json_string_value(json_object_get(tx, "vm"));
+	const char *hex = json_string_value(json_object_get(tx, "payload"));
+	svm_buf_t p = {0};
+	if (vm == NULL || hex == NULL || svm_hex_decode_buf(&p, hex, SVM_TX_BYTES_MAX) != 0) return NULL;
+	svm_reader_t r = svm_reader(p.data, p.len);
+	json_t *j = strcmp(vm, "native") == 0 ? describe_native(&r) : strcmp(vm, "wasm") == 0 ? describe_wasm(&r) : NULL;
+	if (j != NULL && svm_reader_left(&r) != 0) { /* canonical payloads have no trailing bytes */
+		json_decref(j);
+		j = NULL;
+	}
+	svm_buf_free(&p);
+	return j;
+}
+
+void cli_print_action(json_t *act)
+{
+	const char *m = json_string_value(json_object_get(act, "method"));
+	const char *tok = json_string_value(json_object_get(act, "token"));
+	uint64_t amount = cli_ju64(json_object_get(act, "amount"));
+	char amt[CLI_AMOUNT_STR_MAX];
+	const char *prog = json_string_value(json_object_get(act, "program"));
+	if (strcmp(prog, "ledger") == 0 && strcmp(m, "transfer") == 0) {
+		printf("action:    transfer %s to %s\n", cli_amount_str(amount, tok, amt),
+		       json_string_value(json_object_get(act, "to")));
+	} else if (strcmp(prog, "ledger") == 0 && strcmp(m, "burn") == 0) {
+		printf("action:    burn %s\n", cli_amount_str(amount, tok, amt));
+	} else if (strcmp(prog, "ledger") == 0) {
+		printf("action:    create token %s (%llu decimals, supply %llu)\n",
+		       json_string_value(json_object_get(act, "symbol")),
+		       (unsigned long long)cli_ju64(json_object_get(act, "decimals")),
+		       (unsigned long long)cli_ju64(json_object_get(act, "supply")));
+	} else if (json_object_get(act, "contract") == NULL) { /* a deploy */
+		printf("action:    deploy a %llu-byte WebAssembly module (code %s)\n",
+		       (unsigned long long)cli_ju64(json_object_get(act, "module_bytes")),
+		       json_string_value(json_object_get(act, "code_id")));
+	} else {
+		printf("action:    call %s on contract %s, input %s", m,
+		       json_string_value(json_object_get(act, "contract")),
+		       json_string_value(json_object_get(act, "input")));
+		if (amount > 0) printf(", attaching %s", cli_amount_str(amount, tok, amt));
+		printf("\n");
+	}
+}

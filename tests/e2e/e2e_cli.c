@@ -1,0 +1,465 @@
+/* End-to-end tests of the `supervm` command's habits (issue 13, docs/ecosystem.md): global
+ * options before or after the command, one meaning per flag, the RPC faucet and its limits,
+ * pending nonces, token decimals, decoded transactions, --json errors, --version, progress,
+ * bash completion. Each test starts the real binary on a free loopback port with a temporary
+ * data directory. Usage: e2e_cli PATH/TO/supervm [TEST...]; ends with "e2e-cli: N passed, N failed". */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/chaintest.h"
+#include "supervm/rpc.h"
+
+static const char *supervm;
+static char contracts_dir[512];
+static char fail_msg[1024];
+static pid_t g_pid;
+static char g_dir[64];
+
+#define CHECK(cond, ...)                                                                          \
+	do {                                                                                      \
+		if (!(cond)) {                                                                    \
+			snprintf(fail_msg, sizeof fail_msg, __VA_ARGS__);                         \
+			fprintf(stderr, "  check failed at %s:%d: %s\n", __FILE__, __LINE__, fail_msg); \
+			return 1;                                                                 \
+		}                                                                                 \
+	} while (0)
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static uint16_t free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) return 0;
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+typedef struct {
+	char dir[64], url[64], out_path[96];
+	uint16_t port;
+	pid_t pid;
+	svm_rpc_client_t *c;
+} devnet_t;
+
+/* Starts `supervm devnet` with listen_flag ("--listen" or the old "--rpc"); stdout to a file. */
+static int devnet_up(devnet_t *d, const char *listen_flag)
+{
+	memset(d, 0, sizeof *d);
+	ct_tmpdir(d->dir);
+	d->port = free_port();
+	char addr[32], log[96];
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", d->port);
+	snprintf(log, sizeof log, "%s.log", d->dir);
+	snprintf(d->out_path, sizeof d->out_path, "%s.out", d->dir);
+	d->pid = fork();
+	if (d->pid == 0) {
+		if (freopen(log, "a", stderr) == NULL || freopen(d->out_path, "w", stdout) == NULL) _exit(127);
+		execl(supervm, supervm, "devnet", "--data", d->dir, listen_flag, addr, "--block-ms", "100", "--log",
+		      "warn", (char *)NULL);
+		_exit(127);
+	}
+	g_pid = d->pid;
+	snprintf(g_dir, sizeof g_dir, "%s", d->dir);
+	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%u", d->port);
+	if (svm_rpc_client_new(&d->c, d->url, 10000, NULL) != 0) return 1;
+	for (int i = 0; i < 200; i++) { /* up to 10 s */
+		json_t *r = NULL;
+		if (svm_rpc_call(d->c, "svm_status", NULL, &r, NULL, NULL) == 0) {
+			json_decref(r);
+			return 0;
+		}
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) return 1;
+		sleep_ms(50);
+	}
+	return 1;
+}
+
+static int devnet_down(devnet_t *d)
+{
+	int st = 0, rc = 99;
+	g_pid = 0;
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		for (int i = 0; i < 200 && rc == 99; i++) {
+			if (waitpid(d->pid, &st, WNOHANG) == d->pid) rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+			else sleep_ms(50);
+		}
+		if (rc == 99) kill(d->pid, SIGKILL), waitpid(d->pid, NULL, 0);
+	}
+	svm_rpc_client_free(d->c);
+	char p[128];
+	snprintf(p, sizeof p, "%s.log", d->dir);
+	unlink(p);
+	unlink(d->out_path);
+	ct_rmdir(d->dir);
+	g_dir[0] = 0;
+	return rc;
+}
+
+/* Runs `supervm ARGS` (exactly as given: no --rpc added) through the shell with env prefix;
+ * stdout (trimmed) into out, stderr into err. Returns the exit code. */
+static int run(char *out, size_t cap, char *err, size_t ecap, const char *fmt, ...)
+{
+	char args[4096], cmd[4600], errf[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(errf, sizeof errf, "/tmp/e2e_cli_err.%d", (int)getpid());
+	snprintf(cmd, sizeof cmd, "%s 2>%s", args, errf);
+	FILE *p = popen(cmd, "r");
+	if (p == NULL) return -1;
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = 0;
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) out[--n] = 0;
+	int st = pclose(p);
+	FILE *f = fopen(errf, "r");
+	n = f ? fread(err, 1, ecap - 1, f) : 0;
+	err[n] = 0;
+	if (f) fclose(f);
+	unlink(errf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define SV(fmt, ...) run(out, sizeof out, err, sizeof err, "%s " fmt, supervm, __VA_ARGS__)
+#define SV0(fmt) run(out, sizeof out, err, sizeof err, "%s " fmt, supervm)
+
+static json_t *call(devnet_t *d, const char *method, json_t *params, int *code)
+{
+	json_t *r = NULL;
+	int c = 0;
+	int rc = svm_rpc_call(d->c, method, params, &r, &c, NULL);
+	if (code) *code = rc == 0 ? 0 : (c ? c : -1);
+	return r;
+}
+
+static uint64_t ju(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* A new key in d's directory; its identity into id[65]. */
+static int new_key(devnet_t *d, const char *name, char path[128], char id[65])
+{
+	char out[4096], err[4096];
+	snprintf(path, 128, "%s/%s.json", d->dir, name);
+	if (SV("keys new --out %s --json", path) != 0) return 1;
+	char *p = strstr(out, "\"id\": \"");
+	if (p == NULL) return 1;
+	memcpy(id, p + 7, 64);
+	id[64] = 0;
+	return 0;
+}
+
+static json_t *wait_receipt(devnet_t *d, const char *hash)
+{
+	for (int i = 0; i < 1500; i++) { /* up to 30 s */
+		json_t *r = call(d, "svm_getTransactionReceipt", json_pack("[s]", hash), NULL);
+		if (r != NULL && !json_is_null(r)) return r;
+		json_decref(r);
+		sleep_ms(20);
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* Global options before or after the command give the same answer; --version; --json errors
+ * have one shape, and name the fix. */
+static int test_global_options_anywhere_and_json_errors(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[8192], err[4096], out2[8192], id[65], key[128];
+	CHECK(new_key(&d, "a", key, id) == 0, "keys new");
+	CHECK(SV("faucet --to %s --amount 3SWR --wait --rpc %s", id, d.url) == 0, "faucet: %s %s", out, err);
+	CHECK(SV("--rpc %s --json balance %s", d.url, id) == 0, "globals before: %s %s", out, err);
+	json_t *j = json_loads(out, 0, NULL);
+	CHECK(j && ju(j, "amount") == 3000000000ull, "--json balance is base units: %s", out);
+	json_decref(j);
+	CHECK(run(out2, sizeof out2, err, sizeof err, "%s balance %s --json --rpc=%s", supervm, id, d.url) == 0 &&
+		      strcmp(out, out2) == 0,
+	      "globals after differ: %s vs %s", out, out2);
+	CHECK(SV("--rpc=%s balance %s", d.url, id) == 0 && strcmp(out, "3 SWR") == 0, "--rpc= before: %s", out);
+	CHECK(SV0("--version") == 0 && strncmp(out, "supervm ", 8) == 0, "--version: %s", out);
+	CHECK(SV0("--json --version") == 0 && strstr(out, "\"version\""), "--json --version: %s", out);
+	/* errors: one JSON shape on stdout with --json, the fix named */
+	CHECK(SV0("--json --rpc http://127.0.0.1:1 status") == 1, "unreachable node exit");
+	j = json_loads(out, 0, NULL);
+	json_t *e = json_object_get(j, "error");
+	CHECK(e && ju(e, "exit_code") == 1 && strstr(json_string_value(json_object_get(e, "message")), "supervm devnet"),
+	      "unreachable node error: %s", out);
+	json_decref(j);
+	CHECK(SV0("--json nosuchcommand") == 2 && strstr(out, "{\"error\":") == out, "unknown command json: %s", out);
+	CHECK(SV("--json --rpc %s transfer --from %s/none.json --to %s --amount 1", d.url, d.dir, id) == 1,
+	      "missing key file exit");
+	j = json_loads(out, 0, NULL);
+	e = json_object_get(j, "error");
+	CHECK(e && strstr(json_string_value(json_object_get(e, "message")), "keys new"), "missing key names the fix: %s", out);
+	json_decref(j);
+	CHECK(SV("--json --rpc %s faucet --to %s --amount 5000SWR", d.url, id) == 1, "over-cap faucet exit");
+	j = json_loads(out, 0, NULL);
+	e = json_object_get(j, "error");
+	CHECK(e && json_integer_value(json_object_get(e, "rpc_code")) == -32004, "over-cap error carries its rpc code: %s", out);
+	json_decref(j);
+	CHECK(SV("faucet --data %s/nowhere --to %s --amount 1 --rpc %s", d.dir, id, d.url) == 1 && strstr(err, "--data"),
+	      "a missing faucet key file names --data: %s", err);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* devnet --listen HOST:PORT serves there and its start-up hint names that URL; the old
+ * `devnet --rpc HOST:PORT` still works and says it is deprecated. */
+static int test_devnet_listen_and_hint(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet --listen did not serve");
+	char buf[2048] = {0};
+	for (int i = 0; i < 100 && !strstr(buf, "try:"); i++) {
+		FILE *f = fopen(d.out_path, "r");
+		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		buf[n] = 0;
+		if (f) fclose(f);
+		if (!strstr(buf, "try:")) sleep_ms(50);
+	}
+	char want[128];
+	snprintf(want, sizeof want, "supervm --rpc %s status", d.url);
+	CHECK(strstr(buf, want) != NULL, "the hint does not name %s: %s", d.url, buf);
+	CHECK(devnet_down(&d) == 0, "stop");
+	CHECK(devnet_up(&d, "--rpc") == 0, "devnet --rpc HOST:PORT (old spelling) did not serve");
+	char log[96], text[4096] = {0};
+	snprintf(log, sizeof log, "%s.log", d.dir);
+	FILE *f = fopen(log, "r");
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = 0;
+	if (f) fclose(f);
+	CHECK(strstr(text, "deprecated, use --listen"), "no deprecation note: %s", text);
+	CHECK(devnet_down(&d) == 0, "stop");
+	return 0;
+}
+
+/* svm_requestFaucet: a remote user needs only the URL; capped per request, limited per
+ * recipient and per client; refusals change nothing and the node keeps serving. */
+static int test_faucet_over_rpc_and_its_limits(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[8192], err[4096], id[65], key[128];
+	CHECK(new_key(&d, "a", key, id) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 2.5SWR --wait", d.url, id) == 0 && strstr(out, "status: success"),
+	      "faucet over RPC: %s %s", out, err);
+	CHECK(SV("--rpc %s balance %s", d.url, id) == 0 && strcmp(out, "2.5 SWR") == 0, "balance: %s", out);
+	CHECK(SV("--rpc %s faucet --to %s --amount 7 --token AIC --wait", d.url, id) == 0, "AIC: %s", err);
+	CHECK(SV("--rpc %s balance %s --token AIC", d.url, id) == 0 && strcmp(out, "0.000000007 AIC") == 0, "AIC: %s", out);
+	int code = 0;
+	json_t *r = call(&d, "svm_requestFaucet", json_pack("[s, I]", id, (json_int_t)1000000000001ll), &code);
+	CHECK(r == NULL && code == -32004, "over the cap: code %d", code);
+	r = call(&d, "svm_requestFaucet", json_pack("[s, I, s]", id, (json_int_t)1, "XYZ"), &code);
+	CHECK(r == NULL && code == -32602, "bad token: code %d", code);
+	r = call(&d, "svm_requestFaucet", json_pack("[s]", "zz"), &code);
+	CHECK(r == NULL && code == -32602, "bad recipient: code %d", code);
+	/* per recipient: 5 per window (2 used above) */
+	char other[65];
+	memset(other, 'e', 64);
+	other[64] = 0;
+	for (int i = 0; i < 3; i++) {
+		r = call(&d, "svm_requestFaucet", json_pack("[s, i]", id, 1), &code);
+		CHECK(r != NULL, "request %d refused: %d", i + 3, code);
+		json_decref(r);
+	}
+	r = call(&d, "svm_requestFaucet", json_pack("[s, i]", id, 1), &code);
+	CHECK(r == NULL && code == -32023, "6th request for one recipient: code %d", code);
+	/* per client: 20 per window, 5 used; distinct recipients until refused */
+	int granted = 0;
+	for (int i = 0; i < 40; i++) {
+		other[0] = "0123456789abcdef"[i % 16];
+		other[1] = "0123456789abcdef"[i / 16];
+		r = call(&d, "svm_requestFaucet", json_pack("[s, i]", other, 1), &code);
+		if (r == NULL) break;
+		granted++;
+		json_decref(r);
+	}
+	CHECK(granted == 15 && code == -32023, "per-client limit: %d granted, then code %d", granted, code);
+	CHECK(SV("--rpc %s faucet --to %s --amount 1", d.url, other) == 1 && strstr(err, "try again in"),
+	      "the CLI shows the limit: %s", err);
+	r = call(&d, "svm_status", NULL, &code);
+	CHECK(r != NULL, "the node stopped serving");
+	json_decref(r);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* Three transfers in a row without --wait all go through: the CLI takes the nonce from the
+ * node's pending state. */
+static int test_three_transfers_in_a_row(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[8192], err[4096], a[65], b[65], akey[128], bkey[128], tx[3][65];
+	CHECK(new_key(&d, "a", akey, a) == 0 && new_key(&d, "b", bkey, b) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 10SWR --wait", d.url, a) == 0, "faucet: %s", err);
+	for (int i = 0; i < 3; i++) {
+		CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.000000001SWR", d.url, akey, b) == 0 &&
+			      strlen(out) == 64,
+		      "transfer %d: %s %s", i + 1, out, err);
+		memcpy(tx[i], out, 65);
+	}
+	for (int i = 0; i < 3; i++) {
+		json_t *r = wait_receipt(&d, tx[i]);
+		CHECK(r != NULL && ju(r, "status") == 0, "transfer %d did not succeed", i + 1);
+		json_decref(r);
+	}
+	CHECK(SV("--rpc %s balance %s", d.url, b) == 0 && strcmp(out, "3.000000003 SWR") == 0, "b: %s", out);
+	CHECK(SV("--rpc %s --json balance %s", d.url, b) == 0 && strstr(out, "3000000003"), "b --json: %s", out);
+	/* amounts: too many decimals, an unknown unit, a unit that contradicts --token */
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.0000000001SWR", d.url, akey, b) == 2 &&
+		      strstr(err, "decimals"),
+	      "10 decimals: %s", err);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 5XYZ", d.url, akey, b) == 2, "unknown unit");
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1AIC --token SWR", d.url, akey, b) == 2,
+	      "unit against --token");
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* `supervm tx` says what a transaction does: a transfer, a contract deploy and a call. */
+static int test_tx_is_decoded(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[16384], err[4096], a[65], akey[128], c[65];
+	CHECK(new_key(&d, "a", akey, a) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 10SWR --wait", d.url, a) == 0, "faucet: %s", err);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 0.25SWR --wait", d.url, akey, a) == 0, "transfer");
+	char txid[65];
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0, "tx: %s", err);
+	char want[200];
+	snprintf(want, sizeof want, "action:    transfer 0.25 SWR to %s", a);
+	CHECK(strstr(out, want), "tx does not say what the transfer did: %s", out);
+	CHECK(SV("--rpc %s --json tx %s", d.url, txid) == 0 && strstr(out, "\"method\": \"transfer\"") &&
+		      strstr(out, "\"amount\": 250000000"),
+	      "tx --json action: %s", out);
+	CHECK(SV("--rpc %s contract deploy %s/counter.wasm --from %s --wait", d.url, contracts_dir, akey) == 0,
+	      "deploy: %s %s", out, err);
+	char *p = strstr(out, "return: 0x");
+	CHECK(p != NULL, "deploy has no contract id: %s", out);
+	snprintf(c, sizeof c, "%.64s", p + 10);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 && strstr(out, "action:    deploy a ") && strstr(out, "WebAssembly"),
+	      "deploy decoded: %s", out);
+	CHECK(SV("--rpc %s contract call %s increment 5 --from %s --attach 0.5SWR --wait", d.url, c, akey) == 0,
+	      "call: %s %s", out, err);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0, "tx call");
+	snprintf(want, sizeof want, "action:    call increment on contract %s, input 0x0500000000000000, attaching 0.5 SWR", c);
+	CHECK(strstr(out, want), "call decoded: %s", out);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* Long waits show progress (on a terminal, or with SUPERVM_PROGRESS set) and a timeout names
+ * what to do; bash completion completes commands, subcommands and options. */
+static int test_progress_and_completion(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[16384], err[8192], a[65], akey[128];
+	CHECK(new_key(&d, "a", akey, a) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 1SWR --wait", d.url, a) == 0, "faucet");
+	/* nonce 900 is admitted (within the window) but never ready: --wait runs out */
+	int rc = run(out, sizeof out, err, sizeof err,
+		     "SUPERVM_PROGRESS=1 %s --rpc %s transfer --from %s --to %s --amount 1 --nonce 900 --wait --timeout-ms 800",
+		     supervm, d.url, akey, a);
+	CHECK(rc == 1 && strstr(err, "waiting for the receipt") && strstr(err, "--timeout-ms"),
+	      "progress and timeout: rc %d, %s", rc, err);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	const char *probes[][2] = {
+		{"supervm tra", "transfer"},
+		{"supervm --rpc http://x:1 bal", "balance"},
+		{"supervm keys \\\"\\\"", "new show"},
+		{"supervm transfer --fee", "--fee-limit"},
+		{"supervm contract call --ti", "--tip --timeout-ms"},
+		{"supervm devnet --lis", "--listen"},
+	};
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+		rc = run(out, sizeof out, err, sizeof err,
+			 "bash -c 'source <(%s completion bash) && COMP_WORDS=(%s) && COMP_CWORD=$((${#COMP_WORDS[@]}-1)) "
+			 "&& _supervm && echo ${COMPREPLY[@]}'",
+			 supervm, probes[i][0]);
+		CHECK(rc == 0 && strcmp(out, probes[i][1]) == 0, "completion of '%s': '%s' (want '%s') %s", probes[i][0], out,
+		      probes[i][1], err);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{"global_options_anywhere_and_json_errors", test_global_options_anywhere_and_json_errors},
+	{"devnet_listen_and_hint", test_devnet_listen_and_hint},
+	{"faucet_over_rpc_and_its_limits", test_faucet_over_rpc_and_its_limits},
+	{"three_transfers_in_a_row", test_three_transfers_in_a_row},
+	{"tx_is_decoded", test_tx_is_decoded},
+	{"progress_and_completion", test_progress_and_completion},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: e2e_cli PATH/TO/supervm [TEST...]\n");
+		return 2;
+	}
+	supervm = argv[1];
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, "%s", supervm);
+	snprintf(contracts_dir, sizeof contracts_dir, "%s/contracts", dirname(tmp));
+	signal(SIGPIPE, SIG_IGN);
+	int pass = 0, fail = 0;
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+		bool pick = argc == 2;
+		for (int k = 2; k < argc; k++) pick |= strcmp(argv[k], tests[i].name) == 0;
+		if (!pick) continue;
+		uint64_t t0 = svm_clock_ns();
+		fail_msg[0] = 0;
+		int rc = tests[i].fn();
+		double s = (double)(svm_clock_ns() - t0) / 1e9;
+		if (g_pid > 0) { /* a failed check left its devnet up */
+			kill(g_pid, SIGKILL);
+			waitpid(g_pid, NULL, 0);
+			g_pid = 0;
+		}
+		if (g_dir[0]) {
+			char cmd[200];
+			snprintf(cmd, sizeof cmd, "tail -n 20 %s.log >&2; rm -f %s.log %s.out", g_dir, g_dir, g_dir);
+			if (system(cmd) != 0) fprintf(stderr, "  (no node log)\n");
+			ct_rmdir(g_dir);
+			g_dir[0] = 0;
+		}
+		if (rc == 0) pass++, printf("ok   %-44s %.1fs\n", tests[i].name, s);
+		else fail++, printf("FAIL %-44s %.1fs: %s\n", tests[i].name, s, fail_msg);
+		fflush(stdout);
+	}
+	printf("e2e-cli: %d passed, %d failed\n", pass, fail);
+	return fail == 0 ? 0 : 1;
+}
