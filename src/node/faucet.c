@@ -29,11 +29,11 @@ int node_faucet_open(svm_node_t *n, svm_error_t *err)
 {
 	n->faucet_svc = NULL;
 	if (!n->cfg.devnet || n->cfg.faucet_key[0] == 0 || svm_hash_is_zero(&n->faucet)) return 0;
-	node_faucet_t *f = calloc(1, sizeof *f);
+	node_faucet_t *f = svm_calloc(1, sizeof *f);
 	if (f == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	int rc = svm_keyfile_read(n->cfg.faucet_key, &f->kp, err);
 	if (rc != 0) {
-		free(f);
+		svm_free(f);
 		return rc;
 	}
 	pthread_mutex_init(&f->mu, NULL);
@@ -47,7 +47,7 @@ void node_faucet_free(svm_node_t *n)
 	if (f == NULL) return;
 	svm_keypair_wipe(&f->kp);
 	pthread_mutex_destroy(&f->mu);
-	free(f);
+	svm_free(f);
 	n->faucet_svc = NULL;
 }
 
@@ -55,6 +55,7 @@ void node_faucet_free(svm_node_t *n)
  * of live windows. */
 static faucet_slot_t *slot_get(faucet_slot_t *table, const uint8_t key[32], uint64_t now)
 {
+	SVM_ASSERT(table != NULL && key != NULL);
 	faucet_slot_t *free_slot = NULL;
 	for (size_t i = 0; i < NODE_FAUCET_TABLE_MAX; i++) {
 		faucet_slot_t *s = &table[i];
@@ -104,6 +105,7 @@ static bool admit_rate(node_faucet_t *f, const svm_id_t *to, const char *client,
 			     c->count, NODE_FAUCET_WINDOW_NS / 1000000000ull, wait_s(c, now));
 		return false;
 	}
+	SVM_ASSERT(r != c && r->count < NODE_FAUCET_PER_RECIPIENT_MAX && c->count < NODE_FAUCET_PER_CLIENT_MAX);
 	r->count++;
 	c->count++;
 	return true;
