@@ -8,6 +8,7 @@ PKGS=(
   clang lld llvm libclang-rt-dev
   libsodium-dev libssl-dev liblmdb-dev libevent-dev libjansson-dev libcriterion-dev
   wabt valgrind curl
+  dataset-fashion-mnist python3-numpy
 )
 
 missing=()

@@ -43,6 +43,11 @@ SVM_IMPORT(emit) void svm_emit(const void *topic, u32 topic_len, const void *dat
 SVM_IMPORT(sha256) void svm_sha256(const void *p, u32 len, u8 out[32]);
 SVM_IMPORT(ed25519_verify) i32 svm_ed25519_verify(const u8 sig[64], const void *msg, u32 len,
 						  const u8 pk[32]);
+/* acc[r] += Σ_c w[r·cols + c]·x[c] for r < rows (int8 × int8 → int32, exact; the add to acc wraps
+ * like i32.add). 1 ≤ rows, 1 ≤ cols ≤ 4096, else it aborts. Priced per multiply-accumulate:
+ * exactly the gas of the same loop written in WebAssembly (docs/ai-market.md). */
+SVM_IMPORT(i8_matvec) void svm_i8_matvec(const signed char *w, const signed char *x, i32 *acc,
+					 u32 rows, u32 cols);
 /* Aborts the transaction with a message: every state change is undone, the fee is paid. */
 SVM_IMPORT(abort) __attribute__((noreturn)) void svm_abort(const char *msg, u32 len);
 

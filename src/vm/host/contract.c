@@ -3,6 +3,7 @@
  * in the transaction's steps. The host functions are the only way a contract reaches state. */
 #include <string.h>
 
+#include "supervm/ai.h"
 #include "supervm/wasm.h"
 #include "vm/host/internal.h"
 
@@ -338,6 +339,7 @@ static const host_def_t HOST[] = {
 	{"sha256", "iii", "", h_sha256},
 	{"ed25519_verify", "iiii", "i", h_ed25519_verify},
 	{"abort", "ii", "", h_abort},
+	{"i8_matvec", "iiiii", "", svm_ai_host_matvec}, /* docs/ai-market.md */
 };
 
 static void types_of(const char *s, uint8_t *out)

@@ -1,0 +1,35 @@
+# The AI market (docs/ai-market.md): the inference module built with the contract SDK, the
+# Fashion-MNIST test set unpacked from Debian's dataset-fashion-mnist, the unit test's inputs,
+# the full bit-exactness check (make ai-check) and the benchmark (make bench-ai).
+# Training is not part of the build: models/fmnist/train.py wrote the checked-in weights.
+
+AI          := $(B)/ai
+AI_DATA     ?= /usr/share/datasets/fashion-mnist
+AI_MODEL    := models/fmnist/fmnist-mlp.svq8
+AI_WASM     := $(AI)/infer.wasm
+AI_TESTSET  := $(AI)/t10k-images-idx3-ubyte $(AI)/t10k-labels-idx1-ubyte
+
+.PHONY: ai-check bench-ai
+all: $(AI_WASM)
+
+$(AI_WASM): contracts/ai/infer.c contracts/sdk/supervm.h
+	@mkdir -p $(@D)
+	clang $(WASM_CFLAGS) -o $@ $<
+
+$(AI)/%-ubyte: $(AI_DATA)/%-ubyte.gz
+	@mkdir -p $(@D)
+	gzip -dc $< > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/test_ai $(B)/asan/tests/test_ai: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)
+
+$(AI)/ai_tool: tests/ai/ai_tool.c $(B)/libsupervm.a
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ $< $(B)/libsupervm.a $(LIBS)
+
+# All 10,000 test images: native C = VM (host function) = VM (pure wasm), byte for byte, and
+# the same gas on both VM paths; prints the int8 accuracy.
+ai-check: $(AI)/ai_tool $(AI_WASM) $(AI_TESTSET)
+	$(AI)/ai_tool check --model $(AI_MODEL) --wasm $(AI_WASM) --data $(AI) --count 10000
+
+BENCH_AI_ARGS ?=
+bench-ai: $(AI)/ai_tool $(AI_WASM) $(AI_TESTSET)
+	$(AI)/ai_tool bench --model $(AI_MODEL) --wasm $(AI_WASM) --data $(AI) $(BENCH_AI_ARGS)
