@@ -97,10 +97,12 @@ int svm_ai_infer_native(const svm_ai_model_t *m, const uint8_t *input, size_t in
 	int8_t act[2][SVM_AI_DIM_MAX];
 	int32_t acc[SVM_AI_DIM_MAX];
 	if (input_len != m->input_len) return SVM_EINVAL;
+	SVM_ASSERT(m->layers_len >= 1 && m->layers_len <= SVM_AI_LAYERS_MAX);
 	for (uint32_t i = 0; i < m->input_len; i++) act[0][i] = (int8_t)(input[i] >> m->input_shift);
 	uint32_t cur = 0;
 	for (uint32_t li = 0; li < m->layers_len; li++) {
 		const svm_ai_layer_t *l = &m->layers[li];
+		SVM_ASSERT(l->rows <= SVM_AI_DIM_MAX && l->cols <= SVM_AI_DIM_MAX);
 		for (uint32_t r = 0; r < l->rows; r++) acc[r] = get_i32(l->b + 4 * r);
 		svm_ai_i8_matvec(l->w, act[cur], acc, l->rows, l->cols);
 		if (l->kind == 0) break;

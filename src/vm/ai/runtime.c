@@ -151,7 +151,7 @@ int svm_ai_vm_new(svm_ai_vm_t **out, const uint8_t *module, size_t module_len, b
 	svm_wasm_config_t cfg;
 	svm_ai_vm_config(&cfg);
 	cfg.metering = metering;
-	svm_ai_vm_t *vm = calloc(1, sizeof *vm);
+	svm_ai_vm_t *vm = svm_calloc(1, sizeof *vm);
 	if (vm == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	int rc = svm_wasm_module_new(&vm->module, module, module_len, &cfg, err);
 	if (rc == 0) rc = svm_wasm_store_new(&vm->store, &cfg.limits);
@@ -174,7 +174,7 @@ void svm_ai_vm_free(svm_ai_vm_t *vm)
 	if (vm == NULL) return;
 	svm_wasm_store_free(vm->store);
 	svm_wasm_module_free(vm->module);
-	free(vm);
+	svm_free(vm);
 }
 
 svm_wasm_instance_t *svm_ai_vm_instance(svm_ai_vm_t *vm) { return vm->inst; }
