@@ -190,6 +190,11 @@ int svm_net_send(svm_net_t *n, const svm_id_t *peer, uint8_t type, const void *b
 int svm_net_broadcast(svm_net_t *n, const svm_id_t *except, uint8_t type, const void *body,
 		      size_t len);
 
+/* Closes the session with peer (if connected) from any thread; with ban, its identity is refused
+ * for ban_ms — for misbehaviour found after the message was handed over (a consensus message
+ * whose signature does not verify). */
+void svm_net_drop(svm_net_t *n, const svm_id_t *peer, bool ban);
+
 /* Counters for status and tests. */
 typedef struct {
 	svm_id_t id;

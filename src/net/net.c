@@ -160,7 +160,7 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 	}
 	for (outmsg_t *m = c->q_head, *next; m != NULL; m = next) {
 		next = m->next;
-		free(m);
+		svm_free(m);
 	}
 	pthread_mutex_unlock(&n->mu);
 	if (why != NULL) {
@@ -194,7 +194,7 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 		pthread_mutex_unlock(&n->mu);
 		if (n->cfg.on_peer != NULL) n->cfg.on_peer(n->cfg.ctx, &c->id, false);
 	}
-	free(c);
+	svm_free(c);
 }
 
 /* ------------------------------------------------------------ sending */
@@ -217,7 +217,7 @@ static bool conn_flush(conn_t *c)
 		}
 		pthread_mutex_unlock(&n->mu);
 		if (kill) {
-			conn_close(c, false, "send queue full (the peer is not reading)");
+			conn_close(c, false, "dropped by the node (send queue full, or misbehaviour found later)");
 			return false;
 		}
 		if (m == NULL) return true;
@@ -225,7 +225,7 @@ static bool conn_flush(conn_t *c)
 		int rc = svm_net_seal(&c->tx, m->data, m->len, &n->sealbuf);
 		c->info.msgs_out++;
 		c->info.bytes_out += m->len;
-		free(m);
+		svm_free(m);
 		if (rc != 0 || evbuffer_add(out, n->sealbuf.data, n->sealbuf.len) != 0) {
 			conn_close(c, false, "cannot seal a frame");
 			return false;
@@ -262,7 +262,7 @@ static int enqueue_locked(svm_net_t *n, conn_t *c, uint8_t type, const void *bod
 		c->kill = true; /* the loop thread closes it; it will reconnect and sync */
 		return SVM_EBUSY;
 	}
-	outmsg_t *m = malloc(sizeof *m + sz);
+	outmsg_t *m = svm_malloc(sizeof *m + sz);
 	if (m == NULL) return SVM_ENOMEM;
 	m->next = NULL;
 	m->len = sz;
@@ -313,6 +313,22 @@ int svm_net_broadcast(svm_net_t *n, const svm_id_t *except, uint8_t type, const 
 	pthread_mutex_unlock(&n->mu);
 	event_active(n->wake, EV_READ, 0);
 	return count;
+}
+
+void svm_net_drop(svm_net_t *n, const svm_id_t *peer, bool ban)
+{
+	pthread_mutex_lock(&n->mu);
+	for (conn_t *c = n->conns; c != NULL; c = c->next) {
+		if (c->state == ST_OPEN && svm_hash_eq(&c->id, peer)) {
+			c->kill = true;
+			if (ban) {
+				ban_locked(n, peer);
+				n->stats.disconnects_misbehaved++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&n->mu);
+	event_active(n->wake, EV_READ, 0);
 }
 
 /* ------------------------------------------------------------ receiving */
@@ -516,7 +532,7 @@ static void hs_timeout_cb(evutil_socket_t fd, short what, void *arg)
 /* A new connection in ST_HELLO: sends our hello at once (it needs nothing from the peer). */
 static conn_t *conn_new(svm_net_t *n, evutil_socket_t fd, bool outbound, addr_t *a)
 {
-	conn_t *c = calloc(1, sizeof *c);
+	conn_t *c = svm_calloc(1, sizeof *c);
 	if (c == NULL) return NULL;
 	c->net = n;
 	c->outbound = outbound;
@@ -532,7 +548,7 @@ static conn_t *conn_new(svm_net_t *n, evutil_socket_t fd, bool outbound, addr_t 
 		else if (fd >= 0) evutil_closesocket(fd);
 		if (c->hs_timer) event_free(c->hs_timer);
 		if (c->throttle_timer) event_free(c->throttle_timer);
-		free(c);
+		svm_free(c);
 		return NULL;
 	}
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
@@ -694,7 +710,7 @@ int svm_net_start(svm_net_t **out, const svm_net_config_t *cfg, svm_error_t *err
 	if (cfg->key == NULL || cfg->on_msg == NULL)
 		return svm_error_set(err, SVM_EINVAL, "net: a key and a message handler are required");
 	pthread_once(&evthread_once, evthread_setup);
-	svm_net_t *n = calloc(1, sizeof *n);
+	svm_net_t *n = svm_calloc(1, sizeof *n);
 	if (n == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	n->cfg = *cfg;
 	n->key = *cfg->key;
@@ -709,7 +725,7 @@ int svm_net_start(svm_net_t **out, const svm_net_config_t *cfg, svm_error_t *err
 	if (c->backoff_ms_max == 0) c->backoff_ms_max = 5000;
 	pthread_mutex_init(&n->mu, NULL);
 	int rc = 0;
-	n->plain = malloc(SVM_NET_FRAME_BYTES_MAX + SVM_NET_TAG_SIZE);
+	n->plain = svm_malloc(SVM_NET_FRAME_BYTES_MAX + SVM_NET_TAG_SIZE);
 	n->base = event_base_new();
 	if (n->plain == NULL || n->base == NULL) rc = svm_error_set(err, SVM_ENOMEM, "net: out of memory");
 	if (rc == 0) n->wake = event_new(n->base, -1, 0, wake_cb, n);
@@ -746,9 +762,9 @@ void svm_net_stop(svm_net_t *n)
 	if (n->base != NULL) event_base_free(n->base);
 	pthread_mutex_destroy(&n->mu);
 	svm_buf_free(&n->sealbuf);
-	free(n->plain);
+	svm_free(n->plain);
 	svm_keypair_wipe(&n->key);
-	free(n);
+	svm_free(n);
 }
 
 static int info_cmp(const void *a, const void *b)

@@ -644,3 +644,20 @@ Test(net_hostile, a_connection_storm_is_capped_and_honest_peers_still_get_throug
 	node_stop(&c);
 	node_stop(&a);
 }
+
+Test(net_loopback, drop_with_ban_closes_and_refuses_the_peer)
+{
+	svm_crypto_init();
+	node_t a, c;
+	with_honest(&a, &c);
+	WAIT_FOR(peers_of(&c) == 1);
+	svm_net_drop(a.net, &c.key.id, true);
+	WAIT_FOR(peers_of(&a) == 0);
+	cr_assert(svm_net_is_banned(a.net, &c.key.id));
+	/* c keeps redialling; a refuses it while the ban lasts. */
+	svm_net_stats_t st;
+	WAIT_FOR((svm_net_stats(a.net, &st), st.handshakes_failed >= 1));
+	cr_assert_eq(peers_of(&a), 0);
+	node_stop(&c);
+	node_stop(&a);
+}
