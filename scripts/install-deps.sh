@@ -9,6 +9,7 @@ PKGS=(
   libsodium-dev libssl-dev liblmdb-dev libevent-dev libjansson-dev libcriterion-dev
   wabt valgrind curl
   dataset-fashion-mnist python3-numpy
+  prometheus libwebsockets-dev
 )
 
 missing=()

@@ -75,6 +75,11 @@ void svm_rpc_dispatch(svm_rpc_server_t *s, const char *body, size_t len, json_t 
 
 /* -------------------------------------------------------------- server */
 
+/* A GET handler (e.g. the node's /metrics): path is the request's path without the query;
+ * appends the body to out, sets *content_type (a static string) and returns the HTTP status
+ * (404 for a path it does not serve). Called on a server thread; must be thread-safe. */
+typedef int (*svm_rpc_get_fn)(void *ctx, const char *path, svm_buf_t *out, const char **content_type);
+
 typedef struct {
 	const char *host;       /* numeric IPv4/IPv6 address; NULL = "127.0.0.1" */
 	uint16_t port;          /* 0 = pick a free port (see svm_rpc_server_port) */
@@ -82,6 +87,8 @@ typedef struct {
 	size_t body_bytes_max;  /* 0 = SVM_RPC_BODY_BYTES_MAX_DEFAULT */
 	size_t batch_max;       /* 0 = SVM_RPC_BATCH_MAX_DEFAULT */
 	unsigned timeout_s;     /* idle connection timeout; 0 = 60 */
+	svm_rpc_get_fn get;     /* GET requests; NULL = 405 for every GET */
+	void *get_ctx;
 } svm_rpc_config_t;
 
 /* Creates a server with the method table (copied; ≤ SVM_RPC_METHODS_MAX), binds and listens, and
@@ -93,6 +100,10 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 uint16_t svm_rpc_server_port(const svm_rpc_server_t *s);
 /* Requests served so far (HTTP requests, a batch counts once). Thread-safe. */
 uint64_t svm_rpc_server_requests(const svm_rpc_server_t *s);
+/* Appends the server's per-method counters and request-latency histograms in the Prometheus
+ * text format (supervm_rpc_requests_total, supervm_rpc_errors_total,
+ * supervm_rpc_request_duration_seconds, by method; docs/ecosystem.md). Thread-safe. */
+int svm_rpc_server_metrics(const svm_rpc_server_t *s, svm_buf_t *out);
 /* Stops every thread (in-flight requests finish), closes the socket and frees s. NULL is a no-op. */
 void svm_rpc_server_free(svm_rpc_server_t *s);
 

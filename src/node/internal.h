@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "metrics.h"
 #include "supervm/mempool.h"
 #include "supervm/node.h"
 #include "supervm/rpc.h"
@@ -54,6 +55,7 @@ struct svm_node {
 	uint64_t blocks_produced;
 	uint64_t txs_committed;
 	uint64_t build_ns_last;
+	node_metrics_t metrics; /* guarded by mu; GET /metrics (metrics.c) */
 };
 
 /* The RPC method table over n (api.c). Returns the count written into methods[max]. */

@@ -84,6 +84,7 @@ static int produce_one(svm_node_t *n)
 		n->blocks_produced++;
 		n->txs_committed += included;
 		n->build_ns_last = t1 - t0;
+		node_metrics_block(&n->metrics, t1, t1 - t0, b.n - included - limit, limit);
 		pthread_mutex_unlock(&n->mu);
 		if (included > 0 || b.n > 0)
 			svm_log_info("block %llu: %u txs (%zu left out, %u for limits) in %.1f ms",
@@ -209,7 +210,8 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 		svm_rpc_config_t rcfg = {.host = cfg->rpc_host, .port = cfg->rpc_port,
 					 .threads = cfg->rpc_threads,
 					 .body_bytes_max = cfg->rpc_body_bytes_max,
-					 .batch_max = cfg->rpc_batch_max};
+					 .batch_max = cfg->rpc_batch_max,
+					 .get = node_metrics_get, .get_ctx = n};
 		rc = svm_rpc_server_start(&n->rpc, &rcfg, methods, nm, err);
 	}
 	if (rc == 0) {

@@ -28,8 +28,20 @@ typedef struct {
 	svm_rpc_server_t *server;
 } worker_t;
 
+/* Request-latency histogram buckets (upper bounds, µs) for the per-method metrics. */
+static const uint64_t latency_us_le[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
+#define LATENCY_BUCKETS (sizeof latency_us_le / sizeof latency_us_le[0])
+
+typedef struct {
+	_Atomic uint64_t calls, errors, sum_ns;
+	_Atomic uint64_t bucket[LATENCY_BUCKETS]; /* non-cumulative; +Inf = calls */
+} method_stats_t;
+
 struct svm_rpc_server {
 	svm_rpc_method_t methods[SVM_RPC_METHODS_MAX];
+	method_stats_t stats[SVM_RPC_METHODS_MAX + 1]; /* the last: unknown methods */
+	svm_rpc_get_fn get;
+	void *get_ctx;
 	size_t n_methods;
 	size_t body_bytes_max;
 	size_t batch_max;
@@ -86,6 +98,68 @@ static const svm_rpc_method_t *find_method(const svm_rpc_server_t *s, const char
 	return NULL;
 }
 
+static void record(method_stats_t *st, uint64_t ns, bool failed)
+{
+	atomic_fetch_add_explicit(&st->calls, 1, memory_order_relaxed);
+	if (failed) atomic_fetch_add_explicit(&st->errors, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->sum_ns, ns, memory_order_relaxed);
+	for (size_t b = 0; b < LATENCY_BUCKETS; b++)
+		if (ns <= latency_us_le[b] * 1000) {
+			atomic_fetch_add_explicit(&st->bucket[b], 1, memory_order_relaxed);
+			break;
+		}
+}
+
+/* One metric family's samples for method k (named name): 0 requests, 1 errors, 2 latency. */
+static int family_lines(const svm_rpc_server_t *s, size_t k, const char *name, int family, svm_buf_t *out)
+{
+	method_stats_t *st = (method_stats_t *)&s->stats[k];
+	if (family == 0)
+		return svm_buf_printf(out, "supervm_rpc_requests_total{method=\"%s\"} %llu\n", name,
+				      (unsigned long long)atomic_load_explicit(&st->calls, memory_order_relaxed));
+	if (family == 1)
+		return svm_buf_printf(out, "supervm_rpc_errors_total{method=\"%s\"} %llu\n", name,
+				      (unsigned long long)atomic_load_explicit(&st->errors, memory_order_relaxed));
+	uint64_t cum = 0;
+	int rc = 0;
+	for (size_t b = 0; rc == 0 && b < LATENCY_BUCKETS; b++) {
+		cum += atomic_load_explicit(&st->bucket[b], memory_order_relaxed);
+		rc = svm_buf_printf(out, "supervm_rpc_request_duration_seconds_bucket{method=\"%s\",le=\"%g\"} %llu\n",
+				    name, (double)latency_us_le[b] / 1e6, (unsigned long long)cum);
+	}
+	/* Counters move while we read: +Inf and _count are never below the last bucket. */
+	uint64_t n = atomic_load_explicit(&st->calls, memory_order_relaxed);
+	if (n < cum) n = cum;
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "supervm_rpc_request_duration_seconds_bucket{method=\"%s\",le=\"+Inf\"} %llu\n"
+				    "supervm_rpc_request_duration_seconds_sum{method=\"%s\"} %.9f\n"
+				    "supervm_rpc_request_duration_seconds_count{method=\"%s\"} %llu\n",
+				    name, (unsigned long long)n, name,
+				    (double)atomic_load_explicit(&st->sum_ns, memory_order_relaxed) / 1e9, name,
+				    (unsigned long long)n);
+	return rc;
+}
+
+int svm_rpc_server_metrics(const svm_rpc_server_t *s, svm_buf_t *out)
+{
+	static const char *const fam[3][3] = {
+		{"supervm_rpc_requests_total", "counter", "JSON-RPC requests by method (each request of a batch)."},
+		{"supervm_rpc_errors_total", "counter", "JSON-RPC requests answered with an error, by method."},
+		{"supervm_rpc_request_duration_seconds", "histogram", "Time to run a JSON-RPC method, by method."},
+	};
+	int rc = svm_buf_printf(out, "# HELP supervm_rpc_http_requests_total HTTP requests served (a batch counts once).\n"
+				     "# TYPE supervm_rpc_http_requests_total counter\nsupervm_rpc_http_requests_total %llu\n",
+				(unsigned long long)svm_rpc_server_requests(s));
+	for (int f = 0; rc == 0 && f < 3; f++) {
+		rc = svm_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+		for (size_t i = 0; rc == 0 && i <= s->n_methods; i++) /* the last: unknown methods */
+			rc = family_lines(s, i < s->n_methods ? i : SVM_RPC_METHODS_MAX,
+					  i < s->n_methods ? s->methods[i].name : "unknown", f, out);
+	}
+	return rc;
+}
+
 /* One request object → its reply (NULL for a notification). */
 static json_t *handle_one(svm_rpc_server_t *s, json_t *req)
 {
@@ -105,6 +179,8 @@ static json_t *handle_one(svm_rpc_server_t *s, json_t *req)
 
 	const svm_rpc_method_t *m = find_method(s, json_string_value(method));
 	json_t *reply;
+	uint64_t t0 = svm_clock_ns();
+	bool failed = true;
 	if (m == NULL) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "method not found: %.100s", json_string_value(method));
@@ -112,10 +188,12 @@ static json_t *handle_one(svm_rpc_server_t *s, json_t *req)
 	} else {
 		svm_rpc_error_t e = {SVM_RPC_INTERNAL_ERROR, "internal error"};
 		json_t *result = m->fn(m->ctx, params, &e);
+		failed = result == NULL;
 		reply = result != NULL
 				? json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "result", result)
 				: error_reply(id, e.code, e.msg);
 	}
+	record(&s->stats[m != NULL ? (size_t)(m - s->methods) : SVM_RPC_METHODS_MAX], svm_clock_ns() - t0, failed);
 	if (id == NULL) { /* a notification: run, never answer */
 		json_decref(reply);
 		return NULL;
@@ -177,11 +255,36 @@ static void set_peer(struct evhttp_request *req)
 
 static void free_dump(const void *data, size_t len, void *arg) { free((void *)data); }
 
+/* GET: the configured handler (the node's /metrics); the body is copied into the reply. */
+static void on_get(svm_rpc_server_t *s, struct evhttp_request *req, struct evkeyvalq *out_h)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	svm_buf_t body = {.cap_max = SVM_RPC_RESPONSE_BYTES_MAX};
+	const char *ctype = "text/plain; charset=utf-8";
+	int status = s->get(s->get_ctx, path && path[0] ? path : "/", &body, &ctype);
+	struct evbuffer *out = evbuffer_new();
+	if (out == NULL || evbuffer_add(out, body.data ? (const void *)body.data : "", body.len) != 0) {
+		if (out != NULL) evbuffer_free(out);
+		svm_buf_free(&body);
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	svm_buf_free(&body);
+	evhttp_add_header(out_h, "Content-Type", ctype);
+	evhttp_send_reply(req, status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Error", out);
+	evbuffer_free(out);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	svm_rpc_server_t *s = arg;
 	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
 	struct evkeyvalq *out_h = evhttp_request_get_output_headers(req);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET && s->get != NULL) {
+		on_get(s, req, out_h);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(out_h, "Allow", "POST");
 		evhttp_send_error(req, 405, "JSON-RPC needs POST");
@@ -304,6 +407,8 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 	if (s == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (n_methods > 0) memcpy(s->methods, methods, n_methods * sizeof *methods);
 	s->n_methods = n_methods;
+	s->get = cfg->get;
+	s->get_ctx = cfg->get_ctx;
 	s->body_bytes_max = cfg->body_bytes_max ? cfg->body_bytes_max : SVM_RPC_BODY_BYTES_MAX_DEFAULT;
 	s->batch_max = cfg->batch_max ? cfg->batch_max : SVM_RPC_BATCH_MAX_DEFAULT;
 	s->fd = -1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 
 static const char *supervm;
 static char contracts_dir[512];
+static char repo_dir[512]; /* the checkout: the directory above the binary's build/ */
 static char fail_msg[1024];
 static pid_t g_pid;
 static char g_dir[64];
@@ -412,6 +414,267 @@ static int test_progress_and_completion(void)
 	return 0;
 }
 
+
+/* ------------------------------------------------------------- metrics */
+
+/* GET path from 127.0.0.1:port; the whole response (status line, headers, body) into out.
+ * Returns the HTTP status, or -1. */
+static int http_get(uint16_t port, const char *path, char *out, size_t cap)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {10, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		if (fd >= 0) close(fd);
+		return -1;
+	}
+	char req[256];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	if (write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	size_t len = 0;
+	ssize_t k;
+	while (len + 1 < cap && (k = read(fd, out + len, cap - 1 - len)) > 0) len += (size_t)k;
+	out[len] = 0;
+	close(fd);
+	int status = -1;
+	if (sscanf(out, "HTTP/1.%*d %d", &status) != 1) return -1;
+	return status;
+}
+
+/* The value of the first sample whose line starts with `series ` (name and labels exactly). */
+static bool sample(const char *text, const char *series, double *v)
+{
+	size_t n = strlen(series);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+			*v = strtod(p + n + 1, NULL);
+			return true;
+		}
+	return false;
+}
+
+/* Checks what a scrape must satisfy: every sample's family has a # TYPE before it, histogram
+ * buckets are cumulative and +Inf equals _count. Returns NULL or what is wrong. */
+static const char *well_formed(const char *body)
+{
+	static char why[256];
+	char typed[64][96];
+	size_t n_typed = 0;
+	double last_bucket = -1;
+	char last_series[160] = "";
+	for (const char *p = body; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), p);
+		p += len + (nl ? 1 : 0);
+		if (line[0] == 0 || strncmp(line, "# HELP ", 7) == 0) continue;
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			if (n_typed < 64) sscanf(line + 7, "%95s", typed[n_typed++]);
+			continue;
+		}
+		char name[96];
+		size_t k = strcspn(line, "{ ");
+		snprintf(name, sizeof name, "%.*s", (int)k, line);
+		bool ok = false;
+		for (size_t t = 0; t < n_typed && !ok; t++) {
+			size_t tl = strlen(typed[t]);
+			ok = strncmp(name, typed[t], tl) == 0 &&
+			     (name[tl] == 0 || !strcmp(name + tl, "_bucket") || !strcmp(name + tl, "_sum") || !strcmp(name + tl, "_count"));
+		}
+		if (!ok) {
+			snprintf(why, sizeof why, "sample without # TYPE: %s", line);
+			return why;
+		}
+		double v = strtod(strrchr(line, ' ') + 1, NULL);
+		char *le = strstr(line, "le=\"");
+		if (le != NULL) { /* the series without le: buckets must not decrease */
+			char series[160];
+			snprintf(series, sizeof series, "%.*s", (int)(le - line), line);
+			if (strcmp(series, last_series) == 0 && v < last_bucket) {
+				snprintf(why, sizeof why, "bucket decreases: %s", line);
+				return why;
+			}
+			snprintf(last_series, sizeof last_series, "%s", series);
+			last_bucket = v;
+		} else if (strstr(name, "_count") && last_series[0]) {
+			if (v != last_bucket) {
+				snprintf(why, sizeof why, "_count %g differs from +Inf bucket %g: %s", v, last_bucket, line);
+				return why;
+			}
+			last_series[0] = 0;
+		}
+	}
+	return NULL;
+}
+
+static bool ci_required(void)
+{
+	const char *ci = getenv("CI");
+	return ci != NULL && strcmp(ci, "true") == 0;
+}
+
+static int skipped;
+
+/* A tool the test needs: present → true; absent → a loud skip, or a failure under CI=true. */
+static bool have_tool(const char *tool, bool *fail_out)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
+	if (system(cmd) == 0) return true;
+	if (ci_required()) {
+		*fail_out = true;
+		return false;
+	}
+	printf("  SKIP: %s is not installed (bash scripts/install-deps.sh installs it; required under CI=true)\n", tool);
+	skipped++;
+	return false;
+}
+
+/* GET /metrics on the RPC port: the node's figures in the Prometheus text format, consistent
+ * with svm_status, RPC counts by method, well-formed under load; promtool accepts it; other
+ * paths are 404 and JSON-RPC still works. */
+static int test_metrics_endpoint(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	static char body[1 << 20];
+	char out[8192], err[4096];
+	for (int i = 0; i < 7; i++) json_decref(call(&d, "svm_status", NULL, NULL));
+	json_decref(call(&d, "svm_nosuchmethod", NULL, NULL));
+	uint64_t h0 = 0;
+	for (int i = 0; i < 600 && h0 < 2; i++) { /* two blocks built by this run of the node */
+		json_t *st = call(&d, "svm_status", NULL, NULL);
+		h0 = ju(st, "blocks_produced");
+		json_decref(st);
+		if (h0 < 2) sleep_ms(50);
+	}
+	json_t *st = call(&d, "svm_status", NULL, NULL);
+	h0 = ju(st, "height");
+	json_decref(st);
+	CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "GET /metrics: %.200s", body);
+	CHECK(strstr(body, "text/plain; version=0.0.4"), "content type: %.300s", body);
+	char *text = strstr(body, "\r\n\r\n");
+	CHECK(text != NULL, "no body");
+	text += 4;
+	double v;
+	CHECK(sample(text, "supervm_chain_height", &v) && v >= (double)h0, "height %g < %llu", v, (unsigned long long)h0);
+	CHECK(sample(text, "supervm_rpc_requests_total{method=\"svm_status\"}", &v) && v >= 9, "svm_status count %g", v);
+	CHECK(sample(text, "supervm_rpc_requests_total{method=\"unknown\"}", &v) && v == 1, "unknown method count %g", v);
+	CHECK(sample(text, "supervm_block_build_seconds_count", &v) && v >= 2, "block builds observed: %g", v);
+	CHECK(sample(text, "supervm_block_interval_seconds_count", &v) && v >= 1, "block intervals observed: %g", v);
+	CHECK(sample(text, "supervm_mempool_transactions", &v), "no mempool gauge");
+	const char *bad = well_formed(text);
+	CHECK(bad == NULL, "%s", bad);
+	bool must_fail = false;
+	if (have_tool("promtool", &must_fail)) {
+		char path[96];
+		snprintf(path, sizeof path, "%s/metrics.txt", d.dir);
+		FILE *f = fopen(path, "w");
+		CHECK(f != NULL, "write %s", path);
+		fputs(text, f);
+		fclose(f);
+		int rc = run(out, sizeof out, err, sizeof err, "promtool check metrics < %s", path);
+		CHECK(rc == 0, "promtool check metrics: %s %s", out, err);
+	}
+	CHECK(!must_fail, "promtool is required under CI=true");
+	CHECK(http_get(d.port, "/nothing", body, sizeof body) == 404, "GET /nothing is not 404");
+	/* scrapes during load stay well-formed and the height never goes back */
+	pid_t load = fork();
+	if (load == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL) _exit(127);
+		execl(supervm, supervm, "bench", "load", "--rpc", d.url, "--data", d.dir, "--txs", "3000", "--senders", "30",
+		      "--batch", "100", (char *)NULL);
+		_exit(127);
+	}
+	double last_h = 0;
+	int scrapes = 0, st_load = 0;
+	while (waitpid(load, &st_load, WNOHANG) == 0 && scrapes < 2000) {
+		CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "scrape under load failed");
+		text = strstr(body, "\r\n\r\n") + 4;
+		bad = well_formed(text);
+		CHECK(bad == NULL, "under load: %s", bad);
+		CHECK(sample(text, "supervm_chain_height", &v) && v >= last_h, "height went back under load");
+		last_h = v;
+		scrapes++;
+		sleep_ms(20);
+	}
+	CHECK(WIFEXITED(st_load) && WEXITSTATUS(st_load) == 0, "bench load failed");
+	CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "scrape after load");
+	text = strstr(body, "\r\n\r\n") + 4;
+	CHECK(sample(text, "supervm_transactions_committed_total", &v) && v >= 3000, "committed %g after load", v);
+	printf("  %d scrapes during load\n", scrapes);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* Debian's prometheus scrapes a devnet; its HTTP API returns the node's height; the sample
+ * configuration and alert rules in ops/ pass promtool. */
+static int test_prometheus_scrapes_devnet(void)
+{
+	bool must_fail = false;
+	if (!have_tool("prometheus", &must_fail) || !have_tool("promtool", &must_fail)) {
+		CHECK(!must_fail, "prometheus and promtool are required under CI=true");
+		return 0;
+	}
+	char out[65536], err[8192];
+	CHECK(run(out, sizeof out, err, sizeof err, "promtool check rules %s/ops/alerts.yml", repo_dir) == 0,
+	      "promtool check rules: %s %s", out, err);
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	uint16_t pport = free_port();
+	char cfg[128], tsdb[128], listen[64];
+	snprintf(cfg, sizeof cfg, "%s/prometheus.yml", d.dir);
+	snprintf(tsdb, sizeof tsdb, "%s/tsdb", d.dir);
+	snprintf(listen, sizeof listen, "127.0.0.1:%u", pport);
+	FILE *f = fopen(cfg, "w");
+	CHECK(f != NULL, "write %s", cfg);
+	fprintf(f, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - %s/ops/alerts.yml\n"
+		   "scrape_configs:\n  - job_name: supervm\n    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		repo_dir, d.port);
+	fclose(f);
+	CHECK(run(out, sizeof out, err, sizeof err, "promtool check config %s", cfg) == 0, "promtool check config: %s %s",
+	      out, err);
+	pid_t prom = fork();
+	if (prom == 0) {
+		char log[160];
+		snprintf(log, sizeof log, "%s/prometheus.log", d.dir);
+		if (freopen(log, "w", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL) _exit(127);
+		execlp("prometheus", "prometheus", "--config.file", cfg, "--storage.tsdb.path", tsdb,
+		       "--web.listen-address", listen, (char *)NULL);
+		_exit(127);
+	}
+	static char body[1 << 16];
+	double height = 0;
+	int code = 0;
+	for (int i = 0; i < 600 && height <= 0; i++) { /* up to 60 s: start-up and the first scrapes */
+		code = http_get(pport, "/api/v1/query?query=supervm_chain_height", body, sizeof body);
+		char *val = code == 200 ? strstr(body, "\"value\":[") : NULL;
+		char *q = val ? strchr(val, ',') : NULL;
+		if (q && q[1] == '"') height = strtod(q + 2, NULL);
+		if (height <= 0) sleep_ms(100);
+	}
+	json_t *st = call(&d, "svm_status", NULL, NULL);
+	uint64_t now = ju(st, "height");
+	json_decref(st);
+	int up = http_get(pport, "/api/v1/query?query=up%7Bjob%3D%22supervm%22%7D", body, sizeof body);
+	bool is_up = up == 200 && strstr(body, "\"value\":[") && strstr(strstr(body, "\"value\":["), ",\"1\"]");
+	kill(prom, SIGTERM);
+	int pst;
+	waitpid(prom, &pst, 0);
+	CHECK(height > 0 && height <= (double)now, "prometheus read height %g (node at %llu; last HTTP %d: %.300s)", height,
+	      (unsigned long long)now, code, body);
+	CHECK(is_up, "up{job=\"supervm\"} is not 1: %.300s", body);
+	printf("  prometheus scraped height %g (node at %llu)\n", height, (unsigned long long)now);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -422,6 +685,8 @@ static const struct {
 	{"three_transfers_in_a_row", test_three_transfers_in_a_row},
 	{"tx_is_decoded", test_tx_is_decoded},
 	{"progress_and_completion", test_progress_and_completion},
+	{"metrics_endpoint", test_metrics_endpoint},
+	{"prometheus_scrapes_devnet", test_prometheus_scrapes_devnet},
 };
 
 int main(int argc, char **argv)
@@ -434,6 +699,13 @@ int main(int argc, char **argv)
 	char tmp[512];
 	snprintf(tmp, sizeof tmp, "%s", supervm);
 	snprintf(contracts_dir, sizeof contracts_dir, "%s/contracts", dirname(tmp));
+	char *bdir = realpath(supervm, NULL);
+	if (bdir != NULL) {
+		snprintf(repo_dir, sizeof repo_dir, "%s", dirname(dirname(bdir)));
+		free(bdir);
+	} else {
+		snprintf(repo_dir, sizeof repo_dir, ".");
+	}
 	signal(SIGPIPE, SIG_IGN);
 	int pass = 0, fail = 0;
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
@@ -460,6 +732,6 @@ int main(int argc, char **argv)
 		else fail++, printf("FAIL %-44s %.1fs: %s\n", tests[i].name, s, fail_msg);
 		fflush(stdout);
 	}
-	printf("e2e-cli: %d passed, %d failed\n", pass, fail);
+	printf("e2e-cli: %d passed, %d failed, %d skipped\n", pass - skipped, fail, skipped);
 	return fail == 0 ? 0 : 1;
 }

@@ -1,0 +1,128 @@
+/* The node's Prometheus metrics, served on GET /metrics of the RPC port in the text exposition
+ * format (version 0.0.4). Names follow Prometheus conventions: the supervm_ prefix, base units
+ * (seconds, bytes), _total for counters. Block figures are recorded by the producer under the
+ * node's mutex; mempool and RPC figures are read from their own counters at scrape time. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const double bucket_s[NODE_METRICS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+						      0.25,  0.5,    1,     2.5,  5,     10};
+
+static void observe(node_histogram_t *h, uint64_t ns)
+{
+	h->count++;
+	h->sum_ns += ns;
+	for (size_t b = 0; b < NODE_METRICS_BUCKETS; b++)
+		if ((double)ns <= bucket_s[b] * 1e9) {
+			h->bucket[b]++;
+			break;
+		}
+}
+
+void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns, uint64_t left_invalid,
+			uint64_t left_limit)
+{
+	observe(&m->build, build_ns);
+	if (m->last_commit_ns != 0 && commit_ns > m->last_commit_ns) observe(&m->interval, commit_ns - m->last_commit_ns);
+	m->last_commit_ns = commit_ns;
+	m->left_out_invalid += left_invalid;
+	m->left_out_limit += left_limit;
+}
+
+static int histogram(svm_buf_t *out, const char *name, const char *help, const node_histogram_t *h)
+{
+	int rc = svm_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	uint64_t cum = 0;
+	for (size_t b = 0; rc == 0 && b < NODE_METRICS_BUCKETS; b++) {
+		cum += h->bucket[b];
+		rc = svm_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, bucket_s[b], (unsigned long long)cum);
+	}
+	if (rc == 0)
+		rc = svm_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
+				    (unsigned long long)h->count, name, (double)h->sum_ns / 1e9, name,
+				    (unsigned long long)h->count);
+	return rc;
+}
+
+static int metric(svm_buf_t *out, const char *name, const char *type, const char *help, double v)
+{
+	return svm_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+}
+
+/* Everything but the RPC server's own families. */
+static int node_families(svm_node_t *n, svm_buf_t *out)
+{
+	svm_mempool_stats_t ms;
+	svm_mempool_stats(n->mempool, &ms);
+	uint64_t granted, refused;
+	node_faucet_counts(n, &granted, &refused);
+	pthread_mutex_lock(&n->mu);
+	node_metrics_t m = n->metrics;
+	uint64_t blocks = n->blocks_produced, txs = n->txs_committed;
+	pthread_mutex_unlock(&n->mu);
+	int rc = svm_buf_printf(out,
+				"# HELP supervm_chain_info The chain this node serves (value 1).\n"
+				"# TYPE supervm_chain_info gauge\nsupervm_chain_info{chain_id=\"%llu\",devnet=\"%s\"} 1\n",
+				(unsigned long long)n->chain_id, n->cfg.devnet ? "true" : "false");
+	if (rc == 0) rc = metric(out, "supervm_chain_height", "gauge", "Height of the last committed block.",
+				 (double)atomic_load(&n->head_height));
+	if (rc == 0) rc = metric(out, "supervm_blocks_produced_total", "counter", "Blocks this node built and committed.", (double)blocks);
+	if (rc == 0)
+		rc = metric(out, "supervm_transactions_committed_total", "counter",
+			    "Transactions included in blocks this node built.", (double)txs);
+	if (rc == 0)
+		rc = metric(out, "supervm_transactions_per_second", "gauge",
+			    "Committed transactions per second over the last ~10 s of blocks.", svm_node_tx_rate(n));
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "# HELP supervm_transactions_left_out_total Candidates the block builder did not include, by reason.\n"
+				    "# TYPE supervm_transactions_left_out_total counter\n"
+				    "supervm_transactions_left_out_total{reason=\"invalid\"} %llu\n"
+				    "supervm_transactions_left_out_total{reason=\"block_limit\"} %llu\n",
+				    (unsigned long long)m.left_out_invalid, (unsigned long long)m.left_out_limit);
+	if (rc == 0)
+		rc = histogram(out, "supervm_block_build_seconds",
+			       "Time to build, execute and commit one block (the producer's slot work).", &m.build);
+	if (rc == 0)
+		rc = histogram(out, "supervm_block_interval_seconds", "Time between two consecutive block commits.",
+			       &m.interval);
+	if (rc == 0) rc = metric(out, "supervm_mempool_transactions", "gauge", "Transactions pending in the mempool.", (double)ms.count);
+	if (rc == 0) rc = metric(out, "supervm_mempool_bytes", "gauge", "Encoded bytes pending in the mempool.", (double)ms.bytes);
+	if (rc == 0) rc = metric(out, "supervm_mempool_senders", "gauge", "Distinct senders with pending transactions.", (double)ms.senders);
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "# HELP supervm_mempool_events_total Mempool admissions and removals, by kind.\n"
+				    "# TYPE supervm_mempool_events_total counter\n"
+				    "supervm_mempool_events_total{event=\"admitted\"} %llu\n"
+				    "supervm_mempool_events_total{event=\"rejected\"} %llu\n"
+				    "supervm_mempool_events_total{event=\"evicted\"} %llu\n"
+				    "supervm_mempool_events_total{event=\"pruned\"} %llu\n"
+				    "supervm_mempool_events_total{event=\"included\"} %llu\n",
+				    (unsigned long long)ms.admitted, (unsigned long long)ms.rejected,
+				    (unsigned long long)ms.evicted, (unsigned long long)ms.pruned,
+				    (unsigned long long)ms.included);
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "# HELP supervm_faucet_requests_total Devnet faucet requests, by result.\n"
+				    "# TYPE supervm_faucet_requests_total counter\n"
+				    "supervm_faucet_requests_total{result=\"granted\"} %llu\n"
+				    "supervm_faucet_requests_total{result=\"refused\"} %llu\n",
+				    (unsigned long long)granted, (unsigned long long)refused);
+	return rc;
+}
+
+int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type)
+{
+	svm_node_t *n = ctx;
+	if (strcmp(path, "/metrics") != 0) {
+		*content_type = "text/plain; charset=utf-8";
+		svm_buf_printf(out, "not found: GET /metrics for Prometheus metrics, POST JSON-RPC to any path\n");
+		return 404;
+	}
+	*content_type = "text/plain; version=0.0.4; charset=utf-8";
+	int rc = node_families(n, out);
+	if (rc == 0 && n->rpc != NULL) rc = svm_rpc_server_metrics(n->rpc, out);
+	return rc == 0 ? 200 : 500;
+}

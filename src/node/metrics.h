@@ -1,0 +1,35 @@
+/* The node's Prometheus metrics (metrics.c; docs/ecosystem.md): block production figures the
+ * producer records, and the text exposition served on GET /metrics of the RPC port. Not a
+ * public header. */
+#ifndef SUPERVM_NODE_METRICS_H
+#define SUPERVM_NODE_METRICS_H
+
+#include <stdint.h>
+
+#include "supervm/base.h"
+
+#define NODE_METRICS_BUCKETS 13 /* block time histograms: 1 ms .. 10 s, then +Inf */
+
+typedef struct {
+	uint64_t bucket[NODE_METRICS_BUCKETS]; /* non-cumulative counts per upper bound */
+	uint64_t count;
+	uint64_t sum_ns;
+} node_histogram_t;
+
+typedef struct {
+	node_histogram_t build;    /* building, executing and committing one block */
+	node_histogram_t interval; /* between two consecutive commits */
+	uint64_t last_commit_ns;
+	uint64_t left_out_limit;   /* candidates left for the next block (block limits) */
+	uint64_t left_out_invalid; /* candidates the builder refused */
+} node_metrics_t;
+
+typedef struct svm_node svm_node_t;
+
+/* Records one committed block (call with the node's mu held). */
+void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns, uint64_t left_invalid,
+			uint64_t left_limit);
+/* The GET handler of the RPC server: /metrics in the Prometheus text format; 404 elsewhere. */
+int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type);
+
+#endif
