@@ -11,6 +11,7 @@
 #include "supervm/core.h"
 #include "supervm/crypto.h"
 #include "supervm/exec.h"
+#include "supervm/store.h"
 
 /* ------------------------------------------------------------- genesis */
 
@@ -120,6 +121,47 @@ typedef struct {
 	uint64_t prepare_ns, execute_ns, state_ns, write_ns, commit_ns;
 } svm_block_stats_t;
 void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out);
+
+/* ------------------------------------------------ speculative execution */
+/* Consensus votes on a block before its parent commits. A spec is a block executed on top of
+ * a parent spec (or the committed head) whose writes, receipts and roots are held in memory
+ * until svm_chain_spec_commit stores them; reads during its execution see the uncommitted
+ * ancestors' writes, then the committed state. The same single-writer rule as
+ * svm_chain_build applies to every function here. A spec must outlive its children until the
+ * children are committed or freed; once committed (or below the head) it may be freed even if
+ * a child still points to it. */
+
+typedef struct svm_chain_spec svm_chain_spec_t;
+
+/* Builds a block as a proposer: header fields from tmpl (chain id, height = parent's + 1,
+ * round, parent = the parent's hash, timestamp (raised to the parent's if earlier), proposer,
+ * parent_qc, vrf_proof — borrowed only during the call), candidate transactions as in
+ * svm_chain_build_verified; executes it on top of parent (NULL = the head) and fills the roots.
+ * SVM_ESTATE if parent does not extend the head. *out is the caller's (svm_chain_spec_free). */
+int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_header_t *tmpl,
+			 const uint8_t *const *txs, const size_t *tx_lens, size_t n,
+			 const bool *sig_verified, svm_build_result_t *results,
+			 svm_chain_spec_t **out, svm_error_t *err);
+/* Executes a received block on top of parent (NULL = the head), checking everything
+ * svm_chain_apply checks (its parent must be parent's hash); commits nothing. */
+int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
+			   size_t len, svm_chain_spec_t **out, svm_error_t *err);
+/* Commits s (its parent must be the head now) with the quorum certificate that certifies it
+ * (qc may be empty), in one write transaction: state, block, indexes, receipts, QC. */
+int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc, size_t qc_len,
+			  svm_error_t *err);
+const svm_hash_t *svm_chain_spec_id(const svm_chain_spec_t *s);
+const svm_header_t *svm_chain_spec_header(const svm_chain_spec_t *s);
+/* The block's canonical encoding (owned by s). */
+const uint8_t *svm_chain_spec_block(const svm_chain_spec_t *s, size_t *len);
+void svm_chain_spec_free(svm_chain_spec_t *s); /* NULL is a no-op */
+
+/* The QC stored with the committed block at height (appended to out); SVM_ENOTFOUND if the
+ * block was committed without one (genesis, or by svm_chain_build/apply). */
+int svm_chain_block_qc(svm_chain_t *c, uint64_t height, svm_buf_t *out);
+/* The chain's store, for records that must commit durably beside it (the consensus safety
+ * record). Owned by the chain. */
+svm_store_t *svm_chain_store(svm_chain_t *c);
 
 /* ------------------------------------------------------------- queries */
 /* Each appends to the caller's buffer; SVM_ENOTFOUND when absent. */

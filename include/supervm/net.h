@@ -195,6 +195,11 @@ int svm_net_broadcast(svm_net_t *n, const svm_id_t *except, uint8_t type, const 
  * whose signature does not verify). */
 void svm_net_drop(svm_net_t *n, const svm_id_t *peer, bool ban);
 
+/* Cuts this node off for ms milliseconds (tests of partitions, from any thread): closes every
+ * session, refuses inbound connections and dials nothing until then; afterwards configured
+ * peers are redialled as usual. */
+void svm_net_isolate(svm_net_t *n, uint64_t ms);
+
 /* Counters for status and tests. */
 typedef struct {
 	svm_id_t id;

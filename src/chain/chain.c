@@ -93,6 +93,8 @@ typedef struct {
 	svm_header_t header;
 	svm_slice_t *txs;      /* included signed encodings */
 	const svm_hash_t *ids; /* their ids */
+	const uint8_t *qc;     /* the block's quorum certificate, stored beside it when qc_len > 0 */
+	size_t qc_len;
 } commit_t;
 
 /* Writes state, block, indexes and receipts of one block in one write transaction. When
@@ -129,6 +131,11 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 					   renc->data + roff[i], roff[i + 1] - roff[i], 0);
 	}
 	if (rc == 0) rc = svm_store_meta_put_u64(w, "chain.height", b->header.height);
+	if (rc == 0 && b->qc_len > 0) { /* meta "qc" ‖ u64be(height) */
+		uint8_t key[10] = {'q', 'c'};
+		svm_put_u64be(key + 2, b->header.height);
+		rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, b->qc, b->qc_len, 0);
+	}
 	svm_buf_free(&blk);
 	if (rc) {
 		svm_store_abort(w);
@@ -529,3 +536,366 @@ void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out)
 
 svm_store_t *svm_chain_store_(svm_chain_t *c) { return c->store; }
 svm_state_t *svm_chain_state_(svm_chain_t *c) { return c->state; }
+
+/* ------------------------------------------------- speculative execution */
+
+/* A block executed on top of a parent that may not be committed yet (consensus votes on a
+ * block before its parent commits). Its writes are kept in memory; reads during execution see
+ * the uncommitted ancestors' writes first (newest first), then the committed state. */
+struct svm_chain_spec {
+	svm_chain_spec_t *parent;   /* NULL: built on the committed head */
+	uint64_t parent_height;     /* copied so a committed parent is never dereferenced */
+	svm_hash_t id;
+	svm_header_t header;        /* parent_qc / vrf_proof point into block */
+	uint8_t *block;             /* the block's encoding (owned) */
+	size_t block_len;
+	svm_slice_t *txs;           /* into block */
+	svm_hash_t *ids;
+	svm_buf_t renc;             /* receipt encodings, offsets roff[0..n] */
+	size_t *roff;
+	svm_state_write_t *writes;  /* sorted by id; bytes owned by the arena */
+	size_t n_writes;
+	svm_arena_t arena;
+};
+
+#define SPEC_DEPTH_MAX 64 /* uncommitted ancestors a block may stand on */
+
+/* The uncommitted ancestors of a block whose parent is `parent`, oldest first: the chain from
+ * the head up to parent. SVM_ESTATE if parent does not descend from the committed head. */
+static int spec_ancestors(svm_chain_t *c, svm_chain_spec_t *parent, svm_chain_spec_t **out,
+			  size_t *n, svm_error_t *err)
+{
+	uint64_t head_h;
+	svm_hash_t head;
+	pthread_mutex_lock(&c->mu);
+	head_h = c->height;
+	head = c->head_hash;
+	pthread_mutex_unlock(&c->mu);
+	size_t k = 0;
+	svm_chain_spec_t *p = parent;
+	uint64_t ph = parent != NULL ? parent->header.height : head_h;
+	if (parent != NULL && ph <= head_h) {
+		/* The parent itself is committed (or lost): it must be the head. */
+		if (ph != head_h || !svm_hash_eq(&parent->id, &head))
+			return svm_error_set(err, SVM_ESTATE, "speculative parent is not on the chain");
+		p = NULL;
+	}
+	while (p != NULL) {
+		if (k == SPEC_DEPTH_MAX) return svm_error_set(err, SVM_ELIMIT, "too many uncommitted ancestors");
+		out[k++] = p;
+		if (p->parent_height <= head_h) {
+			if (p->parent_height != head_h || !svm_hash_eq(&p->header.parent, &head))
+				return svm_error_set(err, SVM_ESTATE, "speculative chain does not extend the head");
+			break;
+		}
+		p = p->parent;
+	}
+	for (size_t i = 0; i < k / 2; i++) { /* oldest first */
+		svm_chain_spec_t *t = out[i];
+		out[i] = out[k - 1 - i];
+		out[k - 1 - i] = t;
+	}
+	*n = k;
+	return 0;
+}
+
+typedef struct {
+	void **base_ud;               /* chain.c's base view */
+	svm_chain_spec_t **anc;
+	size_t n_anc;
+} spec_view_t;
+
+static const svm_state_write_t *spec_find(const svm_chain_spec_t *s, const svm_id_t *id)
+{
+	size_t lo = 0, hi = s->n_writes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = svm_hash_cmp(&s->writes[mid].id, id);
+		if (cmp == 0) return &s->writes[mid];
+		if (cmp < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return NULL;
+}
+
+static int spec_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes, size_t *len)
+{
+	spec_view_t *v = ud;
+	for (size_t i = v->n_anc; i-- > 0;) {
+		const svm_state_write_t *w = spec_find(v->anc[i], id);
+		if (w == NULL) continue;
+		if (w->bytes == NULL) return SVM_ENOTFOUND;
+		*bytes = w->bytes;
+		*len = w->len;
+		return 0;
+	}
+	return base_get(v->base_ud, worker, id, bytes, len);
+}
+
+/* The state root after the ancestors' writes and then writes (height h), in a write
+ * transaction that is aborted: nothing is stored. */
+static int spec_state_root(svm_chain_t *c, svm_chain_spec_t **anc, size_t n_anc,
+			   const svm_state_write_t *writes, size_t n_writes, uint64_t h,
+			   svm_hash_t *root, svm_error_t *err)
+{
+	svm_store_txn_t *w;
+	int rc = svm_store_write_begin(c->store, &w, err);
+	if (rc) return rc;
+	for (size_t i = 0; rc == 0 && i < n_anc; i++)
+		rc = svm_state_apply(c->state, w, anc[i]->header.height, anc[i]->writes, anc[i]->n_writes,
+				     NULL, err);
+	if (rc == 0) rc = svm_state_apply(c->state, w, h, writes, n_writes, root, err);
+	svm_store_abort(w);
+	return rc;
+}
+
+/* Copies what an executed block leaves (writes, receipts, roots) into a new spec. */
+static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_t n_anc,
+		       svm_chain_spec_t *s, svm_header_t *hdr, const svm_header_t *expect,
+		       svm_error_t *err)
+{
+	const svm_exec_result_t *res = &wk->res;
+	size_t k = res->included;
+	s->txs = svm_arena_alloc(&s->arena, (k ? k : 1) * sizeof(svm_slice_t));
+	s->ids = svm_arena_alloc(&s->arena, (k ? k : 1) * sizeof(svm_hash_t));
+	svm_hash_t *leaves = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
+	s->roff = svm_arena_alloc(&s->arena, (k + 1) * sizeof(size_t));
+	s->writes = svm_arena_alloc(&s->arena, (res->writes_len ? res->writes_len : 1) * sizeof(svm_state_write_t));
+	if (!s->txs || !s->ids || !leaves || !s->roff || !s->writes)
+		return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	for (size_t i = 0; i < k; i++) {
+		const svm_exec_tx_t *t = &wk->txs[res->index[i]];
+		s->txs[i] = (svm_slice_t){t->bytes, t->len};
+		s->ids[i] = t->id;
+	}
+	for (size_t i = 0; i < res->writes_len; i++) {
+		s->writes[i] = res->writes[i];
+		if (res->writes[i].bytes != NULL) {
+			s->writes[i].bytes = svm_arena_dup(&s->arena, res->writes[i].bytes, res->writes[i].len);
+			if (s->writes[i].bytes == NULL) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+		}
+	}
+	s->n_writes = res->writes_len;
+	hdr->tx_count = (uint32_t)k;
+	int rc = svm_block_tx_root(s->txs, k, &hdr->tx_root);
+	if (rc == 0) rc = encode_receipts(res, &s->renc, s->roff, leaves, &hdr->receipts_root);
+	if (rc) return svm_error_set(err, rc, "block: %s", svm_strerror(rc));
+	if (expect && !svm_hash_eq(&expect->tx_root, &hdr->tx_root))
+		return svm_error_set(err, SVM_EVALIDATE, "block: transaction root mismatch");
+	if (expect && !svm_hash_eq(&expect->receipts_root, &hdr->receipts_root))
+		return svm_error_set(err, SVM_EVALIDATE, "block: receipts root mismatch");
+	rc = spec_state_root(c, anc, n_anc, s->writes, s->n_writes, hdr->height, &hdr->state_root, err);
+	if (rc) return rc;
+	if (expect && !svm_hash_eq(&expect->state_root, &hdr->state_root))
+		return svm_error_set(err, SVM_EVALIDATE, "block %llu: state root mismatch",
+				     (unsigned long long)hdr->height);
+	return 0;
+}
+
+/* Keeps an owned copy of the block's encoding and points header and txs into it. */
+static int spec_own_block(svm_chain_spec_t *s, const svm_header_t *hdr, svm_error_t *err)
+{
+	svm_buf_t enc = {0};
+	svm_block_t b = {.header = *hdr, .txs = s->txs, .txs_len = hdr->tx_count};
+	int rc = svm_block_encode(&b, &enc);
+	if (rc == 0) {
+		s->block = svm_arena_dup(&s->arena, enc.data, enc.len);
+		s->block_len = enc.len;
+		if (s->block == NULL) rc = SVM_ENOMEM;
+	}
+	svm_buf_free(&enc);
+	svm_block_t dec;
+	if (rc == 0) rc = svm_block_decode(s->block, s->block_len, &s->arena, &dec, &s->id, err);
+	if (rc == 0) {
+		s->header = dec.header;
+		for (size_t i = 0; i < dec.txs_len; i++) s->txs[i] = dec.txs[i];
+	}
+	return rc ? svm_error_set(err, rc, "block: cannot encode: %s", svm_strerror(rc)) : 0;
+}
+
+static svm_chain_spec_t *spec_new(svm_chain_spec_t *parent, uint64_t parent_height)
+{
+	svm_chain_spec_t *s = svm_calloc(1, sizeof *s);
+	if (s == NULL) return NULL;
+	svm_arena_init(&s->arena, BLOCK_ARENA_MAX);
+	s->parent = parent;
+	s->parent_height = parent_height;
+	return s;
+}
+
+void svm_chain_spec_free(svm_chain_spec_t *s)
+{
+	if (s == NULL) return;
+	svm_buf_free(&s->renc);
+	svm_arena_reset(&s->arena);
+	svm_free(s);
+}
+
+/* Opens the work of a block on top of parent (or the head): the view, height and the
+ * parent's timestamp. */
+static int spec_begin(svm_chain_t *c, svm_chain_spec_t *parent, work_t *wk, size_t n,
+		      svm_chain_spec_t **anc, size_t *n_anc, spec_view_t *view, svm_hash_t *parent_id,
+		      svm_error_t *err)
+{
+	memset(wk, 0, sizeof *wk); /* work_end is then always safe */
+	int rc = spec_ancestors(c, parent, anc, n_anc, err);
+	if (rc == 0) rc = work_begin(c, wk, n, err);
+	if (rc) return rc;
+	if (*n_anc > 0) {
+		svm_chain_spec_t *p = anc[*n_anc - 1];
+		wk->env.height = p->header.height + 1;
+		wk->env.timestamp_ms = p->header.timestamp_ms;
+		*parent_id = p->id;
+	} else {
+		svm_chain_head(c, parent_id, NULL);
+	}
+	*view = (spec_view_t){wk->base_ud, anc, *n_anc};
+	wk->base = (svm_exec_base_t){spec_get, view};
+	return 0;
+}
+
+int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_header_t *tmpl,
+			 const uint8_t *const *txs, const size_t *tx_lens, size_t n,
+			 const bool *sig_verified, svm_build_result_t *results,
+			 svm_chain_spec_t **out, svm_error_t *err)
+{
+	*out = NULL;
+	size_t take = 0, bytes = 1024 + tmpl->parent_qc_len + tmpl->vrf_proof_len;
+	while (take < n && take < SVM_BLOCK_TXS_MAX &&
+	       bytes + tx_lens[take] + SVM_VARINT_MAX <= SVM_BLOCK_BYTES_MAX)
+		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
+	svm_chain_spec_t *anc[SPEC_DEPTH_MAX];
+	size_t n_anc = 0;
+	spec_view_t view;
+	svm_hash_t parent_id;
+	work_t wk;
+	int rc = spec_begin(c, parent, &wk, take, anc, &n_anc, &view, &parent_id, err);
+	svm_chain_spec_t *s = NULL;
+	if (rc == 0 && (tmpl->height != wk.env.height || !svm_hash_eq(&tmpl->parent, &parent_id)))
+		rc = svm_error_set(err, SVM_EINVAL, "build: template is not for the parent's child");
+	if (rc == 0) {
+		if (tmpl->timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = tmpl->timestamp_ms;
+		wk.env.proposer = tmpl->proposer;
+		svm_exec_metrics_t m = {0};
+		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
+					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
+		if (rc) svm_error_set(err, rc, "build: %s", svm_strerror(rc));
+	}
+	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
+	if (rc == 0 && (s = spec_new(parent, parent ? parent->header.height : wk.env.height - 1)) == NULL)
+		rc = svm_error_set(err, SVM_ENOMEM, "build: out of memory");
+	if (rc == 0) {
+		svm_header_t h = *tmpl;
+		h.timestamp_ms = wk.env.timestamp_ms;
+		rc = spec_finish(c, &wk, anc, n_anc, s, &h, NULL, err);
+		if (rc == 0) rc = spec_own_block(s, &h, err);
+	}
+	work_end(&wk);
+	if (rc) {
+		svm_chain_spec_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
+			   size_t len, svm_chain_spec_t **out, svm_error_t *err)
+{
+	*out = NULL;
+	svm_chain_spec_t *anc[SPEC_DEPTH_MAX];
+	size_t n_anc = 0;
+	spec_view_t view;
+	svm_hash_t parent_id;
+	work_t wk;
+	svm_block_t blk;
+	int rc = spec_begin(c, parent, &wk, 0, anc, &n_anc, &view, &parent_id, err);
+	if (rc == 0) rc = svm_block_decode(block, len, &wk.arena, &blk, NULL, err);
+	const svm_header_t *h = &blk.header;
+	if (rc == 0 && h->chain_id != c->chain_id)
+		rc = svm_error_set(err, SVM_ECHAIN, "block: chain id %llu, expected %llu",
+				   (unsigned long long)h->chain_id, (unsigned long long)c->chain_id);
+	if (rc == 0 && h->height != wk.env.height)
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: height %llu, expected %llu",
+				   (unsigned long long)h->height, (unsigned long long)wk.env.height);
+	if (rc == 0 && !svm_hash_eq(&h->parent, &parent_id))
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: parent is not the given parent");
+	if (rc == 0 && h->timestamp_ms < wk.env.timestamp_ms)
+		rc = svm_error_set(err, SVM_EVALIDATE, "block: timestamp before its parent's");
+	const uint8_t **ptrs = NULL;
+	size_t *lens = NULL, bad = 0;
+	if (rc == 0) {
+		ptrs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*ptrs));
+		lens = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*lens));
+		wk.txs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*wk.txs));
+		if (!ptrs || !lens || !wk.txs) rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	}
+	for (uint32_t i = 0; rc == 0 && i < blk.txs_len; i++) {
+		ptrs[i] = blk.txs[i].p;
+		lens[i] = blk.txs[i].len;
+	}
+	if (rc == 0) {
+		wk.env.timestamp_ms = h->timestamp_ms;
+		wk.env.proposer = h->proposer;
+		svm_exec_metrics_t m = {0};
+		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
+					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
+		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
+					   svm_strerror(rc));
+	}
+	svm_chain_spec_t *s = NULL;
+	if (rc == 0 && (s = spec_new(parent, h->height - 1)) == NULL)
+		rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	if (rc == 0) {
+		svm_header_t hdr = *h;
+		rc = spec_finish(c, &wk, anc, n_anc, s, &hdr, h, err);
+		if (rc == 0) rc = spec_own_block(s, &hdr, err);
+	}
+	work_end(&wk);
+	if (rc) {
+		svm_chain_spec_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc, size_t qc_len,
+			  svm_error_t *err)
+{
+	svm_hash_t head;
+	svm_chain_head(c, &head, NULL);
+	if (s->header.height != svm_chain_height(c) + 1 || !svm_hash_eq(&s->header.parent, &head))
+		return svm_error_set(err, SVM_ESTATE, "commit: block %llu does not extend the head",
+				     (unsigned long long)s->header.height);
+	commit_t b = {.header = s->header, .txs = s->txs, .ids = s->ids, .qc = qc, .qc_len = qc_len};
+	svm_exec_result_t res = {.writes = s->writes, .writes_len = s->n_writes};
+	svm_hash_t hash;
+	return commit_block(c, &b, &res, &s->renc, s->roff, &s->header.state_root, &hash, err);
+}
+
+const svm_hash_t *svm_chain_spec_id(const svm_chain_spec_t *s) { return &s->id; }
+const svm_header_t *svm_chain_spec_header(const svm_chain_spec_t *s) { return &s->header; }
+const uint8_t *svm_chain_spec_block(const svm_chain_spec_t *s, size_t *len)
+{
+	*len = s->block_len;
+	return s->block;
+}
+
+int svm_chain_block_qc(svm_chain_t *c, uint64_t height, svm_buf_t *out)
+{
+	uint8_t key[10] = {'q', 'c'};
+	svm_put_u64be(key + 2, height);
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(c->store, &r, NULL);
+	if (rc) return rc;
+	const uint8_t *p;
+	size_t n;
+	rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &n);
+	if (rc == 0) rc = svm_buf_append(out, p, n);
+	svm_store_abort(r);
+	return rc;
+}
+
+svm_store_t *svm_chain_store(svm_chain_t *c) { return c->store; }

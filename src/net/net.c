@@ -88,6 +88,7 @@ struct svm_net {
 	ban_t bans[SVM_NET_BANS_MAX];
 	size_t n_bans;
 	svm_net_stats_t stats;
+	uint64_t isolated_until_ns;
 	uint8_t *plain; /* loop thread: one frame's plaintext */
 	svm_buf_t sealbuf;
 };
@@ -243,7 +244,7 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	size_t k = 0;
 	pthread_mutex_lock(&n->mu);
 	for (conn_t *c = n->conns; c != NULL && k < SVM_NET_PEERS_MAX; c = c->next)
-		if (c->state == ST_OPEN && (c->q_head != NULL || c->kill)) list[k++] = c;
+		if ((c->state == ST_OPEN && c->q_head != NULL) || c->kill) list[k++] = c;
 	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < k; i++) conn_flush(list[i]);
 }
@@ -329,6 +330,21 @@ void svm_net_drop(svm_net_t *n, const svm_id_t *peer, bool ban)
 	}
 	pthread_mutex_unlock(&n->mu);
 	event_active(n->wake, EV_READ, 0);
+}
+
+void svm_net_isolate(svm_net_t *n, uint64_t ms)
+{
+	pthread_mutex_lock(&n->mu);
+	n->isolated_until_ns = svm_clock_ns() + ms * 1000000ull;
+	for (conn_t *c = n->conns; c != NULL; c = c->next) c->kill = true;
+	pthread_mutex_unlock(&n->mu);
+	event_active(n->wake, EV_READ, 0);
+}
+
+static uint64_t isolated_ms_locked(svm_net_t *n)
+{
+	uint64_t now = svm_clock_ns();
+	return n->isolated_until_ns > now ? (n->isolated_until_ns - now) / 1000000u + 1 : 0;
 }
 
 /* ------------------------------------------------------------ receiving */
@@ -575,7 +591,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
 	svm_net_t *n = arg;
 	pthread_mutex_lock(&n->mu);
-	bool full = n->n_conns >= SVM_NET_PEERS_MAX;
+	bool full = n->n_conns >= SVM_NET_PEERS_MAX || isolated_ms_locked(n) > 0;
 	if (!full) n->stats.accepted++;
 	pthread_mutex_unlock(&n->mu);
 	if (full) {
@@ -625,9 +641,11 @@ static void dial(svm_net_t *n, addr_t *a)
 	bool skip = a->has_id && connected_to_locked(n, &a->id); /* its close will redial */
 	bool ban = a->has_id && banned_locked(n, &a->id);
 	bool full = n->n_conns >= SVM_NET_PEERS_MAX;
-	if (!skip && !ban && !full) n->stats.dialled++;
+	uint64_t iso = isolated_ms_locked(n);
+	if (!skip && !ban && !full && iso == 0) n->stats.dialled++;
 	pthread_mutex_unlock(&n->mu);
 	if (skip) return;
+	if (iso > 0) { schedule_dial(n, a, iso); return; }
 	if (ban || full) { schedule_dial(n, a, n->cfg.backoff_ms_max); return; }
 	struct sockaddr_storage ss;
 	int sslen = sizeof ss;

@@ -661,3 +661,21 @@ Test(net_loopback, drop_with_ban_closes_and_refuses_the_peer)
 	node_stop(&c);
 	node_stop(&a);
 }
+
+Test(net_loopback, isolation_closes_every_session_refuses_all_and_then_heals)
+{
+	svm_crypto_init();
+	node_t a, b;
+	node_start(&a, 1, NULL, 0);
+	node_start(&b, 2, NULL, 0);
+	svm_net_add_peer(a.net, "127.0.0.1", svm_net_port(b.net), &b.key.id);
+	svm_net_add_peer(b.net, "127.0.0.1", svm_net_port(a.net), &a.key.id);
+	WAIT_FOR(peers_of(&a) == 1 && peers_of(&b) == 1);
+	svm_net_isolate(a.net, 1000);
+	WAIT_FOR(peers_of(&a) == 0 && peers_of(&b) == 0);
+	uint64_t t0 = svm_clock_ns();
+	WAIT_FOR(peers_of(&a) == 1 && peers_of(&b) == 1);
+	cr_assert_geq(svm_clock_ns() - t0, 500000000ull, "no session while isolated");
+	node_stop(&a);
+	node_stop(&b);
+}
