@@ -33,3 +33,5 @@ ai-check: $(AI)/ai_tool $(AI_WASM) $(AI_TESTSET)
 BENCH_AI_ARGS ?=
 bench-ai: $(AI)/ai_tool $(AI_WASM) $(AI_TESTSET)
 	$(AI)/ai_tool bench --model $(AI_MODEL) --wasm $(AI_WASM) --data $(AI) $(BENCH_AI_ARGS)
+
+$(B)/tests/test_ai_market $(B)/asan/tests/test_ai_market: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)

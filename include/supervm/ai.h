@@ -7,6 +7,7 @@
 #define SUPERVM_AI_H
 
 #include "supervm/base.h"
+#include "supervm/vm.h"
 #include "supervm/wasm.h"
 
 /* ------------------------------------------------------------- models */
@@ -112,5 +113,166 @@ int svm_ai_run(const uint8_t *module, size_t module_len, const char *entry, cons
 /* The host function itself, for other hosts (the contract env links it as env.i8_matvec). */
 int svm_ai_host_matvec(svm_wasm_instance_t *inst, void *user, const uint64_t *args,
 		       uint64_t *results);
+
+/* ============================================================ the AI market's native programs */
+
+/* Native payloads: varint program ‖ varint method ‖ arguments (canonical, no trailing bytes).
+ * Both programs run with dynamic access (they read manifests, chunks and provider records named
+ * by their arguments). docs/ai-market.md has every method's arguments, checks and errors. */
+enum { SVM_PROGRAM_MODELS = 16, SVM_PROGRAM_JOBS = 17 };
+enum {
+	SVM_MODELS_PUT_CHUNK = 1, /* varint len ‖ bytes (≤ SVM_AI_CHUNK_MAX): returns the chunk id */
+	SVM_MODELS_REGISTER = 2,  /* the manifest without owner: returns the model id */
+	SVM_MODELS_PUT_CODE = 3,  /* varint len ‖ module: validates, stores, returns SHA-256(module) */
+};
+enum {
+	SVM_JOBS_PROVIDER_REGISTER = 1, /* varint bond (SWR, added to the sender's bond) */
+	SVM_JOBS_POST = 2,
+	SVM_JOBS_ACCEPT = 3,    /* job (32) */
+	SVM_JOBS_COMMIT = 4,    /* job (32) ‖ commitment (32) */
+	SVM_JOBS_REVEAL = 5,
+	SVM_JOBS_SETTLE = 6,    /* job (32) */
+	SVM_JOBS_CHALLENGE = 7, /* job (32) */
+	SVM_JOBS_CLAIM = 8,     /* job (32) */
+};
+
+#define SVM_AI_CHUNK_MAX 49152u       /* bytes of one content-addressed chunk object */
+#define SVM_AI_MODEL_CHUNKS_MAX 171u  /* ⌈8 MiB / 48 KiB⌉ */
+#define SVM_AI_NAME_MAX 32u
+#define SVM_AI_FORMAT_SVQ8 1u
+#define SVM_AI_TYPE_U8 1u            /* input: u8 per element */
+#define SVM_AI_TYPE_LOGITS_I32 1u    /* output: i32 logits ‖ u8 argmax */
+
+/* A model manifest (immutable once registered; a new version is a new manifest). */
+typedef struct {
+	char name[SVM_AI_NAME_MAX + 1];
+	uint64_t version;
+	uint8_t format, input_type, output_type;
+	uint32_t input_len, output_len;
+	svm_hash_t weights_hash; /* SHA-256 of the whole SVQ8 bytes */
+	uint32_t chunks_len;
+	svm_id_t chunks[SVM_AI_MODEL_CHUNKS_MAX]; /* the weights, in order */
+	svm_hash_t code_hash; /* SHA-256 of the inference module; stored as chunk svm_ai_chunk_id */
+	svm_id_t owner;
+} svm_ai_manifest_t;
+
+/* Chunk object id: SHA-256("svm/ai/chunk" ‖ bytes). Model id: SHA-256("svm/ai/model" ‖ owner ‖
+ * name ‖ u64be version). Job id: SHA-256("svm/ai/job" ‖ poster ‖ u64be nonce). Provider record:
+ * SHA-256("svm/ai/provider" ‖ provider). VCR: SHA-256("svm/ai/vcr" ‖ job ‖ provider). */
+void svm_ai_chunk_id(const uint8_t *bytes, size_t len, svm_id_t *out);
+void svm_ai_model_id(const svm_id_t *owner, const char *name, uint64_t version, svm_id_t *out);
+void svm_ai_job_id(const svm_id_t *poster, uint64_t nonce, svm_id_t *out);
+void svm_ai_provider_id(const svm_id_t *provider, svm_id_t *out);
+void svm_ai_vcr_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out);
+/* The escrow program's account (holds escrowed AIC and bonded SWR): SHA-256("svm/program/jobs"). */
+void svm_ai_jobs_account(svm_id_t *out);
+/* The commitment a provider commits: SHA-256("svm/ai/commit" ‖ job ‖ provider ‖ output ‖ salt). */
+void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint8_t *output,
+		       size_t output_len, const uint8_t salt[32], svm_hash_t *out);
+
+/* Manifest encoding (the object's payload): varint name_len ‖ name ‖ varint version ‖ u8 format ‖
+ * varint input_len ‖ u8 input_type ‖ varint output_len ‖ u8 output_type ‖ weights_hash ‖
+ * varint chunks ‖ chunk ids ‖ code_hash ‖ owner. decode rejects trailing bytes and bad lengths. */
+int svm_ai_manifest_encode(const svm_ai_manifest_t *m, bool with_owner, svm_buf_t *out);
+int svm_ai_manifest_decode(const uint8_t *p, size_t len, bool with_owner, svm_ai_manifest_t *m);
+
+/* Payload builders (append to out). register: the manifest without its owner (the sender). */
+int svm_ai_put_chunk_payload(svm_buf_t *out, const uint8_t *bytes, size_t len);
+int svm_ai_register_payload(svm_buf_t *out, const svm_ai_manifest_t *m);
+int svm_ai_put_code_payload(svm_buf_t *out, const uint8_t *module, size_t len);
+/* Object id of a stored inference module: SHA-256("svm/ai/code" ‖ code_hash). */
+void svm_ai_code_id(const svm_hash_t *code_hash, svm_id_t *out);
+
+/* Job economics (constants of protocol version 1; docs/ai-market.md gives the formulas). */
+#define SVM_AI_REPLICAS_MAX 7u
+#define SVM_AI_INPUT_INLINE_MAX 4096u  /* input bytes carried by the post itself */
+#define SVM_AI_JOB_OUTPUT_MAX 1024u    /* output bytes revealed and kept on chain */
+#define SVM_AI_TEE_QUOTE_MAX 4096u     /* reserved VCR field, stored unverified in v1 */
+#define SVM_AI_BOND_MIN 1000000000ull  /* SWR a provider must have bonded to accept (1 SWR) */
+#define SVM_AI_SLASH_BPS 1000u         /* of its bond, a disagreeing or silent provider loses */
+#define SVM_AI_CHALLENGE_SLASH_BPS 5000u /* of its bond, a provider loses when re-execution proves it wrong */
+#define SVM_AI_BURN_BPS 2000u          /* of each payment, burned (AIC is burned on use) */
+#define SVM_AI_REVEAL_WINDOW 20u       /* blocks after the commit deadline */
+#define SVM_AI_CHALLENGE_WINDOW 20u    /* blocks after settlement */
+#define SVM_AI_CHALLENGE_BOND 1000000000ull /* SWR a challenger puts up */
+#define SVM_AI_CHALLENGE_GAS_MAX 50000000ull /* a job above this is not challengeable by re-execution */
+
+/* post arguments. input_mode 0: input inline (≤ SVM_AI_INPUT_INLINE_MAX); 1: input is the chunk
+ * input_chunk (stored with put_chunk). input_hash = SHA-256(input) either way. */
+typedef struct {
+	svm_id_t model;
+	svm_hash_t input_hash;
+	uint8_t input_mode;
+	const uint8_t *input;
+	size_t input_len;
+	svm_id_t input_chunk;
+	uint64_t units, max_price, sla_blocks, commit_deadline, min_jobs_done;
+	uint8_t replicas;
+} svm_ai_post_t;
+int svm_ai_post_payload(svm_buf_t *out, const svm_ai_post_t *p);
+/* Methods with only a job id (accept, settle, challenge, claim), commit and register. */
+int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job);
+int svm_ai_commit_payload(svm_buf_t *out, const svm_id_t *job, const svm_hash_t *commitment);
+int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond);
+
+/* The verifiable compute receipt (VCR) v1, written at reveal (layout in docs/ai-market.md). */
+typedef struct {
+	svm_id_t job, provider, model;
+	svm_hash_t input_hash, weights_hash, code_hash, output_hash;
+	uint64_t seed;
+	const uint8_t *tee_quote; /* reserved: a TEE quote (empty in v1) */
+	size_t tee_quote_len;
+	svm_hash_t trace_commitment; /* reserved: a trace commitment (zero in v1) */
+	uint8_t scheme;
+	uint8_t public_key[32];
+	uint8_t signature[64];
+} svm_ai_vcr_t;
+/* The signed message: "svm/ai/vcr" ‖ the encoding up to (not including) the scheme byte. */
+int svm_ai_vcr_encode(const svm_ai_vcr_t *v, bool signed_part_only, svm_buf_t *out);
+int svm_ai_vcr_decode(const uint8_t *p, size_t len, svm_ai_vcr_t *v);
+/* reveal: job ‖ varint output_len ‖ output ‖ salt (32) ‖ varint tee_len ‖ tee ‖ trace (32) ‖
+ * signature (64) over the VCR the chain will write (the worker builds it with the job's hashes). */
+int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *output,
+			  size_t output_len, const uint8_t salt[32], const uint8_t *tee,
+			  size_t tee_len, const svm_hash_t *trace, const uint8_t sig[64]);
+
+/* Job and provider records as stored (decoded views for queries and tests). */
+enum { SVM_AI_JOB_OPEN = 1, SVM_AI_JOB_PENDING = 2, SVM_AI_JOB_CLOSED = 3 };
+enum { SVM_AI_SLOT_ACCEPTED = 1, SVM_AI_SLOT_COMMITTED = 2, SVM_AI_SLOT_REVEALED = 3 };
+enum { SVM_AI_CHALLENGE_NONE = 0, SVM_AI_CHALLENGE_WON = 1, SVM_AI_CHALLENGE_LOST = 2 };
+typedef struct {
+	svm_id_t provider;
+	uint8_t state;
+	svm_hash_t commitment, output_hash;
+	uint64_t accept_height, reveal_height;
+	uint32_t output_len;
+	uint8_t output[SVM_AI_JOB_OUTPUT_MAX];
+} svm_ai_slot_t;
+typedef struct {
+	svm_id_t poster, model;
+	svm_hash_t input_hash;
+	uint8_t input_mode;
+	uint32_t input_len;
+	uint8_t input[SVM_AI_INPUT_INLINE_MAX];
+	svm_id_t input_chunk;
+	uint64_t units, price, sla_blocks, commit_deadline, min_jobs_done, posted_height;
+	uint8_t replicas, state, challenge;
+	uint64_t settle_height;
+	svm_hash_t result_hash; /* zero: no majority */
+	svm_hash_t wrong_hash;  /* a won challenge: the result it overturned */
+	svm_id_t challenger;
+	uint8_t slots_len;
+	svm_ai_slot_t slots[SVM_AI_REPLICAS_MAX];
+} svm_ai_job_t;
+typedef struct {
+	uint64_t bond, jobs_done, disputes_lost, missed_deadlines, late, latency_blocks_sum;
+} svm_ai_provider_t;
+int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j);
+int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out);
+int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *r);
+
+/* Run the programs (called by svm_native_execute for programs 16 and 17). */
+int svm_ai_models_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 
 #endif

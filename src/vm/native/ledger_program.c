@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervm/ai.h"
 #include "supervm/vm.h"
 
 static svm_id_t ledger_id;
@@ -116,6 +117,13 @@ static int emit_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *
 
 int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 {
+	/* other native programs, by their program number (each charges its own call) */
+	svm_reader_t pr = svm_reader(payload, len);
+	uint64_t program;
+	if (svm_varint_read(&pr, &program) == 0) {
+		if (program == SVM_PROGRAM_MODELS) return svm_ai_models_execute(c, payload, len);
+		if (program == SVM_PROGRAM_JOBS) return svm_ai_jobs_execute(c, payload, len);
+	}
 	call_t call;
 	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
 	if (rc) return rc;

@@ -1,0 +1,715 @@
+/* The job escrow (native program 17): providers bond SWR; posters escrow AIC for a job on a
+ * registered model; k providers accept, commit SHA-256(output, salt), reveal; settle takes the
+ * strict majority of k; within the challenge window anyone may have the chain re-execute the job
+ * in its own VM; claim then pays the agreeing providers (a share burned), slashes the others,
+ * refunds the poster and updates reputation. Every reveal writes a verifiable compute receipt.
+ * Formulas and encodings: docs/ai-market.md. */
+#include <string.h>
+
+#include "vm/native/ai_internal.h"
+
+/* ----------------------------------------------------------------- ids */
+
+static void tagged(const char *tag, const void *a, size_t alen, const void *b, size_t blen,
+		   svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{a, alen}, {b, blen}};
+	svm_sha256_tagged(tag, parts, b ? 2 : 1, out);
+}
+
+void svm_ai_job_id(const svm_id_t *poster, uint64_t nonce, svm_id_t *out)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, nonce);
+	tagged("svm/ai/job", poster->b, 32, be, 8, out);
+}
+
+void svm_ai_provider_id(const svm_id_t *provider, svm_id_t *out)
+{
+	tagged("svm/ai/provider", provider->b, 32, NULL, 0, out);
+}
+
+void svm_ai_vcr_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out)
+{
+	tagged("svm/ai/vcr", job->b, 32, provider->b, 32, out);
+}
+
+void svm_ai_jobs_account(svm_id_t *out) { svm_sha256_tagged("svm/program/jobs", NULL, 0, out); }
+
+void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint8_t *output,
+		       size_t output_len, const uint8_t salt[32], svm_hash_t *out)
+{
+	svm_slice_t parts[4] = {{job->b, 32}, {provider->b, 32}, {output, output_len}, {salt, 32}};
+	svm_sha256_tagged("svm/ai/commit", parts, 4, out);
+}
+
+/* ----------------------------------------------------------- encodings */
+
+int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
+{
+	int rc = svm_buf_push(out, 1);
+	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
+	if (!rc) rc = svm_buf_push(out, j->input_mode);
+	if (!rc && j->input_mode == 0) rc = svm_varint_append(out, j->input_len);
+	if (!rc && j->input_mode == 0) rc = svm_buf_append(out, j->input, j->input_len);
+	if (!rc && j->input_mode == 1) rc = svm_buf_append(out, j->input_chunk.b, 32);
+	uint64_t v[6] = {j->units, j->price, j->sla_blocks, j->commit_deadline, j->min_jobs_done,
+			 j->posted_height};
+	for (int i = 0; !rc && i < 6; i++) rc = svm_varint_append(out, v[i]);
+	if (!rc) rc = svm_buf_push(out, j->replicas);
+	if (!rc) rc = svm_buf_push(out, j->state);
+	if (!rc) rc = svm_buf_push(out, j->challenge);
+	if (!rc) rc = svm_varint_append(out, j->settle_height);
+	if (!rc) rc = svm_buf_append(out, j->result_hash.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->wrong_hash.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->challenger.b, 32);
+	if (!rc) rc = svm_buf_push(out, j->slots_len);
+	for (uint32_t i = 0; !rc && i < j->slots_len; i++) {
+		const svm_ai_slot_t *s = &j->slots[i];
+		rc = svm_buf_append(out, s->provider.b, 32);
+		if (!rc) rc = svm_buf_push(out, s->state);
+		if (!rc) rc = svm_buf_append(out, s->commitment.b, 32);
+		if (!rc) rc = svm_buf_append(out, s->output_hash.b, 32);
+		if (!rc) rc = svm_varint_append(out, s->accept_height);
+		if (!rc) rc = svm_varint_append(out, s->reveal_height);
+		if (!rc) rc = svm_varint_append(out, s->output_len);
+		if (!rc) rc = svm_buf_append(out, s->output, s->output_len);
+	}
+	return rc;
+}
+
+int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t ver;
+	uint64_t n;
+	memset(j, 0, sizeof *j);
+	if (svm_reader_u8(&r, &ver) || ver != 1 || svm_reader_copy(&r, j->poster.b, 32) ||
+	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
+	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
+		return SVM_EDECODE;
+	if (j->input_mode == 0) {
+		if (svm_varint_read(&r, &n) || n > SVM_AI_INPUT_INLINE_MAX ||
+		    svm_reader_copy(&r, j->input, n))
+			return SVM_EDECODE;
+		j->input_len = (uint32_t)n;
+	} else if (svm_reader_copy(&r, j->input_chunk.b, 32)) {
+		return SVM_EDECODE;
+	}
+	uint64_t *v[6] = {&j->units, &j->price, &j->sla_blocks, &j->commit_deadline,
+			  &j->min_jobs_done, &j->posted_height};
+	for (int i = 0; i < 6; i++)
+		if (svm_varint_read(&r, v[i])) return SVM_EDECODE;
+	if (svm_reader_u8(&r, &j->replicas) || svm_reader_u8(&r, &j->state) ||
+	    svm_reader_u8(&r, &j->challenge) || svm_varint_read(&r, &j->settle_height) ||
+	    svm_reader_copy(&r, j->result_hash.b, 32) || svm_reader_copy(&r, j->wrong_hash.b, 32) ||
+	    svm_reader_copy(&r, j->challenger.b, 32) || svm_reader_u8(&r, &j->slots_len) ||
+	    j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX || j->slots_len > j->replicas ||
+	    j->state < SVM_AI_JOB_OPEN || j->state > SVM_AI_JOB_CLOSED ||
+	    j->challenge > SVM_AI_CHALLENGE_LOST)
+		return SVM_EDECODE;
+	for (uint32_t i = 0; i < j->slots_len; i++) {
+		svm_ai_slot_t *s = &j->slots[i];
+		if (svm_reader_copy(&r, s->provider.b, 32) || svm_reader_u8(&r, &s->state) ||
+		    s->state < SVM_AI_SLOT_ACCEPTED || s->state > SVM_AI_SLOT_REVEALED ||
+		    svm_reader_copy(&r, s->commitment.b, 32) ||
+		    svm_reader_copy(&r, s->output_hash.b, 32) ||
+		    svm_varint_read(&r, &s->accept_height) || svm_varint_read(&r, &s->reveal_height) ||
+		    svm_varint_read(&r, &n) || n > SVM_AI_JOB_OUTPUT_MAX ||
+		    svm_reader_copy(&r, s->output, n))
+			return SVM_EDECODE;
+		s->output_len = (uint32_t)n;
+	}
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+static int provider_encode(const svm_ai_provider_t *p, svm_buf_t *out)
+{
+	uint64_t v[6] = {p->bond, p->jobs_done, p->disputes_lost, p->missed_deadlines, p->late,
+			 p->latency_blocks_sum};
+	int rc = 0;
+	for (int i = 0; !rc && i < 6; i++) rc = svm_varint_append(out, v[i]);
+	return rc;
+}
+
+int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *rec)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t *v[6] = {&rec->bond, &rec->jobs_done, &rec->disputes_lost, &rec->missed_deadlines,
+			  &rec->late, &rec->latency_blocks_sum};
+	for (int i = 0; i < 6; i++)
+		if (svm_varint_read(&r, v[i])) return SVM_EDECODE;
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+int svm_ai_vcr_encode(const svm_ai_vcr_t *v, bool signed_part_only, svm_buf_t *out)
+{
+	uint8_t seed[8];
+	svm_put_u64be(seed, v->seed);
+	if (v->tee_quote_len > SVM_AI_TEE_QUOTE_MAX) return SVM_EINVAL;
+	int rc = svm_buf_push(out, 1);
+	const svm_hash_t *h[6] = {&v->job, &v->provider, &v->model, &v->input_hash,
+				  &v->weights_hash, &v->code_hash};
+	for (int i = 0; !rc && i < 6; i++) rc = svm_buf_append(out, h[i]->b, 32);
+	if (!rc) rc = svm_buf_append(out, seed, 8);
+	if (!rc) rc = svm_buf_append(out, v->output_hash.b, 32);
+	if (!rc) rc = svm_varint_append(out, v->tee_quote_len);
+	if (!rc) rc = svm_buf_append(out, v->tee_quote, v->tee_quote_len);
+	if (!rc) rc = svm_buf_append(out, v->trace_commitment.b, 32);
+	if (rc || signed_part_only) return rc;
+	rc = svm_buf_push(out, v->scheme);
+	if (!rc) rc = svm_buf_append(out, v->public_key, 32);
+	if (!rc) rc = svm_buf_append(out, v->signature, 64);
+	return rc;
+}
+
+int svm_ai_vcr_decode(const uint8_t *p, size_t len, svm_ai_vcr_t *v)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t ver, seed[8];
+	uint64_t n;
+	memset(v, 0, sizeof *v);
+	svm_hash_t *h[6] = {&v->job, &v->provider, &v->model, &v->input_hash, &v->weights_hash,
+			    &v->code_hash};
+	if (svm_reader_u8(&r, &ver) || ver != 1) return SVM_EDECODE;
+	for (int i = 0; i < 6; i++)
+		if (svm_reader_copy(&r, h[i]->b, 32)) return SVM_EDECODE;
+	if (svm_reader_copy(&r, seed, 8) || svm_reader_copy(&r, v->output_hash.b, 32) ||
+	    svm_varint_read(&r, &n) || n > SVM_AI_TEE_QUOTE_MAX ||
+	    svm_reader_bytes(&r, n, &v->tee_quote) || svm_reader_copy(&r, v->trace_commitment.b, 32) ||
+	    svm_reader_u8(&r, &v->scheme) || v->scheme != SVM_SCHEME_ED25519 ||
+	    svm_reader_copy(&r, v->public_key, 32) || svm_reader_copy(&r, v->signature, 64))
+		return SVM_EDECODE;
+	v->tee_quote_len = n;
+	v->seed = svm_get_u64be(seed);
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+/* ------------------------------------------------------------ payloads */
+
+static int header(svm_buf_t *out, uint64_t method)
+{
+	int rc = svm_varint_append(out, SVM_PROGRAM_JOBS);
+	return rc ? rc : svm_varint_append(out, method);
+}
+
+int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond)
+{
+	int rc = header(out, SVM_JOBS_PROVIDER_REGISTER);
+	return rc ? rc : svm_varint_append(out, bond);
+}
+
+int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job)
+{
+	int rc = header(out, method);
+	return rc ? rc : svm_buf_append(out, job->b, 32);
+}
+
+int svm_ai_commit_payload(svm_buf_t *out, const svm_id_t *job, const svm_hash_t *commitment)
+{
+	int rc = svm_ai_job_payload(out, SVM_JOBS_COMMIT, job);
+	return rc ? rc : svm_buf_append(out, commitment->b, 32);
+}
+
+int svm_ai_post_payload(svm_buf_t *out, const svm_ai_post_t *p)
+{
+	int rc = header(out, SVM_JOBS_POST);
+	if (!rc) rc = svm_buf_append(out, p->model.b, 32);
+	if (!rc) rc = svm_buf_append(out, p->input_hash.b, 32);
+	if (!rc) rc = svm_buf_push(out, p->input_mode);
+	if (!rc && p->input_mode == 0) rc = svm_varint_append(out, p->input_len);
+	if (!rc && p->input_mode == 0) rc = svm_buf_append(out, p->input, p->input_len);
+	if (!rc && p->input_mode != 0) rc = svm_buf_append(out, p->input_chunk.b, 32);
+	if (!rc) rc = svm_varint_append(out, p->units);
+	if (!rc) rc = svm_varint_append(out, p->max_price);
+	if (!rc) rc = svm_buf_push(out, p->replicas);
+	if (!rc) rc = svm_varint_append(out, p->sla_blocks);
+	if (!rc) rc = svm_varint_append(out, p->commit_deadline);
+	if (!rc) rc = svm_varint_append(out, p->min_jobs_done);
+	return rc;
+}
+
+int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *output,
+			  size_t output_len, const uint8_t salt[32], const uint8_t *tee,
+			  size_t tee_len, const svm_hash_t *trace, const uint8_t sig[64])
+{
+	svm_hash_t zero = {{0}};
+	int rc = svm_ai_job_payload(out, SVM_JOBS_REVEAL, job);
+	if (!rc) rc = svm_varint_append(out, output_len);
+	if (!rc) rc = svm_buf_append(out, output, output_len);
+	if (!rc) rc = svm_buf_append(out, salt, 32);
+	if (!rc) rc = svm_varint_append(out, tee_len);
+	if (!rc) rc = svm_buf_append(out, tee, tee_len);
+	if (!rc) rc = svm_buf_append(out, (trace ? trace : &zero)->b, 32);
+	if (!rc) rc = svm_buf_append(out, sig, 64);
+	return rc;
+}
+
+/* ------------------------------------------------------------ records */
+
+static void aic(svm_id_t *out) { svm_token_id("AIC", out); }
+static void swr(svm_id_t *out) { svm_token_id("SWR", out); }
+
+static int job_load(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+{
+	svm_object_t o;
+	int rc = svm_host_get(c, id, &o);
+	if (rc) return rc; /* SVM_ENOTFOUND: unknown job */
+	return svm_ai_job_decode(o.payload, o.payload_len, j) ? SVM_EIO : 0;
+}
+
+static int job_store(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j)
+{
+	svm_buf_t b = {0};
+	int rc = svm_ai_job_encode(j, &b);
+	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE,
+			  .payload = b.data, .payload_len = b.len};
+	if (rc == 0) rc = svm_host_put(c, &o);
+	svm_buf_free(&b);
+	return rc;
+}
+
+static int provider_load(svm_txctx_t *c, const svm_id_t *who, svm_ai_provider_t *p)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_ai_provider_id(who, &id);
+	memset(p, 0, sizeof *p);
+	int rc = svm_host_get(c, &id, &o);
+	if (rc) return rc;
+	return svm_ai_provider_decode(o.payload, o.payload_len, p) ? SVM_EIO : 0;
+}
+
+static int provider_store(svm_txctx_t *c, const svm_id_t *who, const svm_ai_provider_t *p)
+{
+	uint8_t buf[64];
+	svm_buf_t b = {0};
+	b.data = buf;
+	b.cap = b.cap_max = sizeof buf;
+	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE};
+	svm_ai_provider_id(who, &o.id);
+	int rc = provider_encode(p, &b);
+	o.payload = b.data;
+	o.payload_len = b.len;
+	return rc ? rc : svm_host_put(c, &o);
+}
+
+static int emit(svm_txctx_t *c, const char *topic, const svm_id_t *job)
+{
+	svm_id_t emitter;
+	svm_sha256_tagged("svm/program/jobs", NULL, 0, &emitter);
+	return svm_host_emit(c, &emitter, topic, strlen(topic), job->b, 32);
+}
+
+static int return_id(svm_txctx_t *c, const svm_id_t *id)
+{
+	c->return_data = svm_arena_dup(c->arena, id->b, 32);
+	c->return_data_len = c->return_data ? 32 : 0;
+	return c->return_data ? 0 : SVM_ENOMEM;
+}
+
+static int slot_of(const svm_ai_job_t *j, const svm_id_t *who)
+{
+	for (int i = 0; i < j->slots_len; i++)
+		if (svm_hash_eq(&j->slots[i].provider, who)) return i;
+	return -1;
+}
+
+static uint64_t bps(uint64_t amount, uint32_t b)
+{
+	/* amount·b/10000 without overflow: amount < 2^64, b ≤ 10000 */
+	return (uint64_t)(((unsigned __int128)amount * b) / 10000u);
+}
+
+/* ------------------------------------------------------------- methods */
+
+static int provider_register(svm_txctx_t *c, svm_reader_t *r)
+{
+	uint64_t amount;
+	if (svm_varint_read(r, &amount) || svm_reader_left(r) || amount == 0) return SVM_EDECODE;
+	svm_ai_provider_t p;
+	int rc = provider_load(c, &c->tx->sender, &p);
+	if (rc && rc != SVM_ENOTFOUND) return rc;
+	if (!svm_add_u64(p.bond, amount, &p.bond)) return SVM_EOVERFLOW;
+	svm_id_t acct, t;
+	svm_ai_jobs_account(&acct);
+	swr(&t);
+	rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, amount);
+	return rc ? rc : provider_store(c, &c->tx->sender, &p);
+}
+
+static int post(svm_txctx_t *c, svm_reader_t *r)
+{
+	svm_ai_job_t *j = svm_arena_alloc(c->arena, sizeof *j);
+	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
+	if (j == NULL || m == NULL) return SVM_ENOMEM;
+	uint64_t n;
+	if (svm_reader_copy(r, j->model.b, 32) || svm_reader_copy(r, j->input_hash.b, 32) ||
+	    svm_reader_u8(r, &j->input_mode) || j->input_mode > 1)
+		return SVM_EDECODE;
+	if (j->input_mode == 0) {
+		if (svm_varint_read(r, &n) || n == 0 || n > SVM_AI_INPUT_INLINE_MAX ||
+		    svm_reader_copy(r, j->input, n))
+			return SVM_EDECODE;
+		j->input_len = (uint32_t)n;
+	} else if (svm_reader_copy(r, j->input_chunk.b, 32)) {
+		return SVM_EDECODE;
+	}
+	if (svm_varint_read(r, &j->units) || svm_varint_read(r, &j->price) ||
+	    svm_reader_u8(r, &j->replicas) || svm_varint_read(r, &j->sla_blocks) ||
+	    svm_varint_read(r, &j->commit_deadline) || svm_varint_read(r, &j->min_jobs_done) ||
+	    svm_reader_left(r))
+		return SVM_EDECODE;
+	if (j->units == 0 || j->price == 0 || j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX)
+		return SVM_EINVAL;
+	if (j->commit_deadline <= c->height) return SVM_EEXPIRED;
+	uint64_t per, escrow;
+	if (!svm_mul_u64(j->units, j->price, &per) || !svm_mul_u64(per, j->replicas, &escrow))
+		return SVM_EOVERFLOW; /* price overflow */
+	int rc = svm_ai_manifest_load_(c, &j->model, m);
+	if (rc) return rc; /* SVM_ENOTFOUND: unknown model */
+	const uint8_t *in = j->input;
+	size_t in_len = j->input_len;
+	if (j->input_mode == 1) {
+		rc = svm_ai_read_chunk_(c, &j->input_chunk, &in, &in_len);
+		if (rc) return rc;
+	}
+	if (in_len != m->input_len) return SVM_EINVAL;
+	rc = svm_host_charge(c, 50 + (in_len + 7) / 8);
+	if (rc) return rc;
+	svm_hash_t h;
+	svm_sha256(in, in_len, &h);
+	if (!svm_hash_eq(&h, &j->input_hash)) return SVM_EPROOF; /* input hash mismatch */
+	j->poster = c->tx->sender;
+	j->posted_height = c->height;
+	j->state = SVM_AI_JOB_OPEN;
+	svm_id_t id, acct, t;
+	svm_ai_job_id(&j->poster, c->tx->nonce, &id);
+	svm_ai_jobs_account(&acct);
+	aic(&t);
+	rc = svm_ledger_transfer(c, &t, &j->poster, &acct, escrow);
+	if (!rc) rc = job_store(c, &id, j);
+	if (!rc) rc = emit(c, "job_posted", &id);
+	return rc ? rc : return_id(c, &id);
+}
+
+static int read_job(svm_txctx_t *c, svm_reader_t *r, svm_id_t *id, svm_ai_job_t **j)
+{
+	*j = svm_arena_alloc(c->arena, sizeof **j);
+	if (*j == NULL) return SVM_ENOMEM;
+	if (svm_reader_copy(r, id->b, 32)) return SVM_EDECODE;
+	return 0;
+}
+
+static int accept(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+{
+	svm_ai_provider_t p;
+	int rc = provider_load(c, &c->tx->sender, &p);
+	if (rc == SVM_ENOTFOUND || (rc == 0 && p.bond < SVM_AI_BOND_MIN)) return SVM_EFUNDS;
+	if (rc) return rc;
+	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE;
+	if (c->height > j->commit_deadline) return SVM_EEXPIRED;
+	if (slot_of(j, &c->tx->sender) >= 0) return SVM_EEXIST;
+	if (j->slots_len >= j->replicas) return SVM_EBUSY;
+	if (p.jobs_done < j->min_jobs_done) return SVM_EPERM;
+	svm_ai_slot_t *s = &j->slots[j->slots_len++];
+	memset(s, 0, sizeof *s);
+	s->provider = c->tx->sender;
+	s->state = SVM_AI_SLOT_ACCEPTED;
+	s->accept_height = c->height;
+	rc = job_store(c, id, j);
+	return rc ? rc : emit(c, "job_accepted", id);
+}
+
+static int commit(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j)
+{
+	svm_hash_t cm;
+	if (svm_reader_copy(r, cm.b, 32) || svm_reader_left(r)) return SVM_EDECODE;
+	int k = slot_of(j, &c->tx->sender);
+	if (k < 0) return SVM_EPERM; /* not accepted */
+	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE;
+	if (j->slots[k].state != SVM_AI_SLOT_ACCEPTED) return SVM_EEXIST; /* committed already */
+	if (c->height > j->commit_deadline) return SVM_EEXPIRED;
+	j->slots[k].commitment = cm;
+	j->slots[k].state = SVM_AI_SLOT_COMMITTED;
+	int rc = job_store(c, id, j);
+	return rc ? rc : emit(c, "job_committed", id);
+}
+
+static bool all_committed(const svm_ai_job_t *j)
+{
+	if (j->slots_len < j->replicas) return false;
+	for (int i = 0; i < j->slots_len; i++)
+		if (j->slots[i].state < SVM_AI_SLOT_COMMITTED) return false;
+	return true;
+}
+
+/* The VCR the chain writes for slot k's reveal (the signature and key filled by the caller). */
+static int vcr_of(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, const svm_id_t *who,
+		  const svm_hash_t *out_hash, svm_ai_vcr_t *v)
+{
+	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
+	if (m == NULL) return SVM_ENOMEM;
+	int rc = svm_ai_manifest_load_(c, &j->model, m);
+	if (rc) return rc;
+	memset(v, 0, sizeof *v);
+	v->job = *id;
+	v->provider = *who;
+	v->model = j->model;
+	v->input_hash = j->input_hash;
+	v->weights_hash = m->weights_hash;
+	v->code_hash = m->code_hash;
+	v->seed = svm_get_u64be(id->b);
+	v->output_hash = *out_hash;
+	return 0;
+}
+
+static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j)
+{
+	uint64_t olen, tlen;
+	const uint8_t *out, *salt, *tee, *sig;
+	svm_hash_t trace;
+	if (svm_varint_read(r, &olen) || olen > SVM_AI_JOB_OUTPUT_MAX ||
+	    svm_reader_bytes(r, olen, &out) || svm_reader_bytes(r, 32, &salt) ||
+	    svm_varint_read(r, &tlen) || tlen > SVM_AI_TEE_QUOTE_MAX ||
+	    svm_reader_bytes(r, tlen, &tee) || svm_reader_copy(r, trace.b, 32) ||
+	    svm_reader_bytes(r, 64, &sig) || svm_reader_left(r))
+		return SVM_EDECODE;
+	const svm_id_t *who = &c->tx->sender;
+	int k = slot_of(j, who);
+	if (k < 0) return SVM_EPERM;
+	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE;
+	svm_ai_slot_t *s = &j->slots[k];
+	if (s->state == SVM_AI_SLOT_ACCEPTED) return SVM_ESTATE; /* reveal without commit */
+	if (s->state == SVM_AI_SLOT_REVEALED) return SVM_EEXIST;
+	if (!all_committed(j) && c->height <= j->commit_deadline) return SVM_ESTATE; /* too early */
+	if (c->height > j->commit_deadline + SVM_AI_REVEAL_WINDOW) return SVM_EEXPIRED;
+	svm_hash_t cm, oh;
+	svm_ai_commitment(id, who, out, olen, salt, &cm);
+	if (!svm_hash_eq(&cm, &s->commitment)) return SVM_EPROOF; /* does not match */
+	svm_sha256(out, olen, &oh);
+	/* the receipt, signed by the provider's transaction key */
+	svm_ai_vcr_t v;
+	int rc = vcr_of(c, id, j, who, &oh, &v);
+	if (rc) return rc;
+	if (c->tx->scheme != SVM_SCHEME_ED25519 || c->tx->public_key_len != 32) return SVM_EUNSUPPORTED;
+	v.tee_quote = tee;
+	v.tee_quote_len = tlen;
+	v.trace_commitment = trace;
+	v.scheme = c->tx->scheme;
+	memcpy(v.public_key, c->tx->public_key, 32);
+	memcpy(v.signature, sig, 64);
+	svm_buf_t msg = {0}, enc = {0};
+	rc = svm_buf_append(&msg, "svm/ai/vcr", 10);
+	if (!rc) rc = svm_ai_vcr_encode(&v, true, &msg);
+	if (!rc) rc = svm_host_charge(c, 30000 + msg.len / 8);
+	if (!rc && svm_ed25519_verify(sig, msg.data, msg.len, v.public_key)) rc = SVM_ESIG;
+	if (!rc) rc = svm_ai_vcr_encode(&v, false, &enc);
+	svm_object_t o = {.owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_STORAGE,
+			  .payload = enc.data, .payload_len = enc.len};
+	svm_ai_vcr_id(id, who, &o.id);
+	if (!rc) rc = svm_host_put(c, &o);
+	svm_buf_free(&msg);
+	svm_buf_free(&enc);
+	if (rc) return rc;
+	s->state = SVM_AI_SLOT_REVEALED;
+	s->output_hash = oh;
+	s->reveal_height = c->height;
+	s->output_len = (uint32_t)olen;
+	memcpy(s->output, out, olen);
+	rc = job_store(c, id, j);
+	return rc ? rc : emit(c, "job_revealed", id);
+}
+
+static bool all_revealed(const svm_ai_job_t *j)
+{
+	if (j->slots_len < j->replicas) return false;
+	for (int i = 0; i < j->slots_len; i++)
+		if (j->slots[i].state != SVM_AI_SLOT_REVEALED) return false;
+	return true;
+}
+
+/* The output hash revealed by more than k/2 of the k replicas, or zero. */
+static void majority(const svm_ai_job_t *j, svm_hash_t *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int a = 0; a < j->slots_len; a++) {
+		if (j->slots[a].state != SVM_AI_SLOT_REVEALED) continue;
+		uint32_t votes = 0;
+		for (int b = 0; b < j->slots_len; b++)
+			votes += j->slots[b].state == SVM_AI_SLOT_REVEALED &&
+				 svm_hash_eq(&j->slots[a].output_hash, &j->slots[b].output_hash);
+		if (2 * votes > j->replicas) {
+			*out = j->slots[a].output_hash;
+			return;
+		}
+	}
+}
+
+static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+{
+	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE; /* settled already */
+	if (!all_revealed(j) && c->height <= j->commit_deadline + SVM_AI_REVEAL_WINDOW)
+		return SVM_ESTATE; /* reveals still due */
+	majority(j, &j->result_hash);
+	j->state = SVM_AI_JOB_PENDING;
+	j->settle_height = c->height;
+	int rc = job_store(c, id, j);
+	return rc ? rc : emit(c, "job_settled", id);
+}
+
+/* Re-executes the job in the chain's own VM; *truth = SHA-256(output). */
+static int reexecute(svm_txctx_t *c, const svm_ai_job_t *j, svm_hash_t *truth)
+{
+	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
+	uint8_t *out = svm_arena_alloc_raw(c->arena, SVM_AI_OUTPUT_MAX);
+	if (m == NULL || out == NULL) return SVM_ENOMEM;
+	int rc = svm_ai_manifest_load_(c, &j->model, m);
+	const uint8_t *w, *code, *in = j->input;
+	size_t wlen, code_len, in_len = j->input_len, out_len;
+	if (!rc) rc = svm_ai_load_weights_(c, m, &w, &wlen);
+	if (!rc) rc = svm_ai_load_code_(c, &m->code_hash, &code, &code_len);
+	if (!rc && j->input_mode == 1) rc = svm_ai_read_chunk_(c, &j->input_chunk, &in, &in_len);
+	if (!rc) rc = svm_host_charge(c, SVM_STEPS_DEPLOY_BASE + code_len * SVM_STEPS_DEPLOY_PER_BYTE);
+	if (rc) return rc;
+	uint64_t left = c->steps_limit - c->steps;
+	uint64_t limit = left < SVM_AI_CHALLENGE_GAS_MAX ? left : SVM_AI_CHALLENGE_GAS_MAX;
+	uint64_t gas = 0;
+	rc = svm_ai_run(code, code_len, "infer", w, wlen, in, in_len, limit, out, &out_len, &gas, NULL);
+	int charged = svm_host_charge(c, gas);
+	if (rc == SVM_EGAS) return limit == left ? SVM_EGAS : SVM_EUNSUPPORTED; /* too large */
+	if (rc) return rc;
+	if (charged) return charged;
+	svm_sha256(out, out_len, truth);
+	return 0;
+}
+
+static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+{
+	svm_hash_t zero = {{0}}, truth;
+	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
+	    svm_hash_eq(&j->result_hash, &zero))
+		return SVM_ESTATE;
+	if (c->height > j->settle_height + SVM_AI_CHALLENGE_WINDOW) return SVM_EEXPIRED;
+	svm_id_t acct, t;
+	svm_ai_jobs_account(&acct);
+	swr(&t);
+	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, SVM_AI_CHALLENGE_BOND);
+	if (!rc) rc = reexecute(c, j, &truth);
+	if (rc) return rc;
+	j->challenger = c->tx->sender;
+	if (svm_hash_eq(&truth, &j->result_hash)) {
+		/* the result stands: the challenger's bond is burned */
+		j->challenge = SVM_AI_CHALLENGE_LOST;
+		rc = svm_ledger_burn(c, &t, &acct, SVM_AI_CHALLENGE_BOND);
+	} else {
+		j->challenge = SVM_AI_CHALLENGE_WON;
+		j->wrong_hash = j->result_hash;
+		j->result_hash = truth;
+	}
+	if (!rc) rc = job_store(c, id, j);
+	return rc ? rc : emit(c, j->challenge == SVM_AI_CHALLENGE_WON ? "challenge_won"
+								       : "challenge_lost", id);
+}
+
+/* Pays, slashes, refunds and updates reputation for one slot. */
+static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t *s,
+		      uint64_t *paid, uint64_t *to_challenger)
+{
+	svm_hash_t zero = {{0}};
+	svm_id_t acct, ta, ts;
+	svm_ai_jobs_account(&acct);
+	aic(&ta);
+	swr(&ts);
+	svm_ai_provider_t p;
+	int rc = provider_load(c, &s->provider, &p);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
+	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
+	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
+	if (revealed && has_result && svm_hash_eq(&s->output_hash, &j->result_hash)) {
+		uint64_t gross = j->units * j->price; /* no overflow: checked at post */
+		uint64_t burn = bps(gross, SVM_AI_BURN_BPS);
+		rc = svm_ledger_transfer(c, &ta, &acct, &s->provider, gross - burn);
+		if (!rc && burn) rc = svm_ledger_burn(c, &ta, &acct, burn);
+		*paid += gross;
+		uint64_t latency = s->reveal_height - j->posted_height;
+		p.jobs_done++;
+		p.latency_blocks_sum += latency;
+		p.late += latency > j->sla_blocks;
+	} else if (revealed && j->challenge == SVM_AI_CHALLENGE_WON &&
+		   svm_hash_eq(&s->output_hash, &j->wrong_hash)) {
+		uint64_t pen = bps(p.bond, SVM_AI_CHALLENGE_SLASH_BPS);
+		p.bond -= pen;
+		*to_challenger += pen;
+		p.disputes_lost++;
+	} else if (!revealed || has_result) {
+		uint64_t pen = bps(p.bond, SVM_AI_SLASH_BPS);
+		p.bond -= pen;
+		if (pen) rc = svm_ledger_burn(c, &ts, &acct, pen);
+		if (revealed) p.disputes_lost++;
+		else p.missed_deadlines++;
+	}
+	return rc ? rc : provider_store(c, &s->provider, &p);
+}
+
+static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+{
+	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
+	if (j->challenge != SVM_AI_CHALLENGE_WON &&
+	    c->height <= j->settle_height + SVM_AI_CHALLENGE_WINDOW)
+		return SVM_ESTATE; /* the challenge window is open */
+	uint64_t paid = 0, to_challenger = 0;
+	int rc = 0;
+	for (int i = 0; !rc && i < j->slots_len; i++)
+		rc = close_slot(c, j, &j->slots[i], &paid, &to_challenger);
+	if (rc) return rc;
+	svm_id_t acct, ta, ts;
+	svm_ai_jobs_account(&acct);
+	aic(&ta);
+	swr(&ts);
+	uint64_t escrow = j->units * j->price * j->replicas;
+	if (escrow > paid) rc = svm_ledger_transfer(c, &ta, &acct, &j->poster, escrow - paid);
+	if (!rc && j->challenge == SVM_AI_CHALLENGE_WON)
+		rc = svm_ledger_transfer(c, &ts, &acct, &j->challenger,
+					 SVM_AI_CHALLENGE_BOND + to_challenger);
+	j->state = SVM_AI_JOB_CLOSED;
+	if (!rc) rc = job_store(c, id, j);
+	return rc ? rc : emit(c, "job_closed", id);
+}
+
+int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t program, method;
+	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_JOBS ||
+	    svm_varint_read(&r, &method))
+		return SVM_EDECODE;
+	if (method == SVM_JOBS_PROVIDER_REGISTER) return provider_register(c, &r);
+	if (method == SVM_JOBS_POST) return post(c, &r);
+	if (method < SVM_JOBS_ACCEPT || method > SVM_JOBS_CLAIM) return SVM_EDECODE;
+	svm_id_t id;
+	svm_ai_job_t *j;
+	rc = read_job(c, &r, &id, &j);
+	if (rc) return rc;
+	if (method != SVM_JOBS_COMMIT && method != SVM_JOBS_REVEAL && svm_reader_left(&r))
+		return SVM_EDECODE;
+	rc = job_load(c, &id, j);
+	if (rc) return rc; /* SVM_ENOTFOUND: unknown job */
+	switch (method) {
+	case SVM_JOBS_ACCEPT:
+		return accept(c, &id, j);
+	case SVM_JOBS_COMMIT:
+		return commit(c, &r, &id, j);
+	case SVM_JOBS_REVEAL:
+		return reveal(c, &r, &id, j);
+	case SVM_JOBS_SETTLE:
+		return settle(c, &id, j);
+	case SVM_JOBS_CHALLENGE:
+		return challenge(c, &id, j);
+	}
+	return claim(c, &id, j);
+}
