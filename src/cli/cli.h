@@ -143,5 +143,6 @@ int cli_cmd_block(cli_args_t *a);
 int cli_cmd_status(cli_args_t *a);
 int cli_cmd_proof(cli_args_t *a);
 int cli_cmd_bench_load(cli_args_t *a);
+int cli_cmd_attest_verify(cli_args_t *a); /* cmd_attest.c */
 
 #endif

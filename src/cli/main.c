@@ -20,6 +20,7 @@ static const char *const o_token[] = {"token", NULL};
 static const char *const o_block[] = {"full!", NULL};
 static const char *const o_contract[] = {"from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms",
 					 "attach", "token", NULL};
+static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
 
 static const cli_cmd_t commands[] = {
@@ -111,6 +112,17 @@ static const cli_cmd_t commands[] = {
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
 	 o_bench, 0, 0, cli_cmd_bench_load, NULL},
+	{"attest verify", "verify an SEV-SNP report or a TDX quote offline (docs/attestation.md)",
+	 "attest verify FILE [--vcek DER --chain PEM | --collateral JSON] [--at TIME]",
+	 "  FILE              an SNP report (0x4A0 bytes, or its hex) or a TDX DCAP quote (v4/v5)\n"
+	 "  --vcek DER        SNP: the VCEK or VLEK certificate\n"
+	 "  --chain PEM       SNP: AMD's ASK and ARK (cert_chain)\n"
+	 "  --collateral JSON TDX: TCB info, QE identity, CRLs and chains (dcap-qvl's JSON form)\n"
+	 "  --at TIME         verify as of TIME (YYYY-MM-DDTHH:MM:SSZ or unix seconds; default now)\n"
+	 "  --max-status S    TDX: worst TCB status accepted (default SWHardeningNeeded)\n"
+	 "Exit: 0 verified, 1 rejected, 2 usage, 3 outside a validity window, 4 genuine but not\n"
+	 "accepted (TCB status, revoked, unpinned root), 5 TDX quote verified without collateral.\n",
+	 o_attest, 1, 1, cli_cmd_attest_verify, NULL},
 	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
 	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
 	 "  --workload W      uniform, zipf, all-to-one, shared or mixed (default uniform)\n"

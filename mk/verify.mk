@@ -1,0 +1,28 @@
+# Attestation and verification (docs/attestation.md): the exhaustive bit-flip run, the benchmark,
+# and fuzz seeds taken from the pinned vectors in ../shared (copied into build/, never committed).
+
+ATTEST_VECTORS ?= ../shared/attestation-vectors
+
+.PHONY: test-attest-flips bench-verify attest-fuzz-seeds
+
+# Every bit of every byte of the SNP report, VCEK, AMD chain, TDX quote and TDX collateral
+# (a few minutes; `make test` runs a seeded sample of ~128 flips per buffer).
+test-attest-flips: $(B)/tests/test_attest
+	@SVM_ATTEST_FLIPS=all SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/tests/test_attest -j2 \
+	  --filter='*/every_flipped*'
+
+bench-verify: $(B)/bench/bench_attest
+	@SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/bench/bench_attest
+
+attest-fuzz-seeds:
+	@if [ -d $(ATTEST_VECTORS) ]; then \
+	  mkdir -p $(B)/fuzz/corpus/fuzz_snp_report $(B)/fuzz/corpus/fuzz_tdx_quote $(B)/fuzz/corpus/fuzz_tdx_collateral; \
+	  cp -f $(ATTEST_VECTORS)/sev-snp/go-sev-guest/attestation.bin $(B)/fuzz/corpus/fuzz_snp_report/; \
+	  for q in tdx/dcap-qvl/tdx_quote tdx/dcap-qvl/tdx_quote_outdated tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat; do \
+	    cp -f $(ATTEST_VECTORS)/$$q $(B)/fuzz/corpus/fuzz_tdx_quote/; done; \
+	  for c in tdx/dcap-qvl/tdx_quote_collateral.json tdx/go-tdx-guest/sample_tcbInfo_response \
+	           tdx/go-tdx-guest/sample_qeIdentity_response; do \
+	    cp -f $(ATTEST_VECTORS)/$$c $(B)/fuzz/corpus/fuzz_tdx_collateral/; done; \
+	else echo "attest-fuzz-seeds: $(ATTEST_VECTORS) missing; fuzzing without seeds"; fi
+
+fuzz: attest-fuzz-seeds
