@@ -288,6 +288,7 @@ int svm_snp_verify(const uint8_t *report, size_t report_len, const uint8_t *key_
 	rc = load_and_check(key_der, key_der_len, chain_pem, chain_pem_len, vlek, now_unix, pins, &key,
 			    &ext, res, err);
 	if (rc != 0) return rc;
+	SVM_ASSERT(key != NULL && res->product[0] != 0);
 	uint64_t tcb;
 	if ((rc = tcb_of(&ext, &tcb, err)) != 0) goto out;
 	if (tcb != r->reported_tcb) {

@@ -119,6 +119,8 @@ static int quote_parse(const uint8_t *p, size_t len, svm_tdx_quote_t *q, svm_err
 	if (r.pos - cd_start != cd_len || r.pos - sig_start != sig_len)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: inner lengths do not add up");
 	q->quote_len = r.pos;
+	SVM_ASSERT(q->quote_len <= len && q->signed_len < q->quote_len);
+	SVM_ASSERT(q->pck_pem + q->pck_pem_len == p + q->quote_len);
 	return 0;
 }
 

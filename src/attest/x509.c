@@ -289,6 +289,7 @@ int att_der_next(att_der_t *d, uint8_t tag, const uint8_t **val, size_t *val_len
 	*val = d->p + i;
 	*val_len = n;
 	d->pos = i + n;
+	SVM_ASSERT(d->pos <= d->len);
 	return 0;
 }
 
