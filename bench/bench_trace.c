@@ -1,0 +1,176 @@
+/* Trace and bisection benchmark (make bench-verify): the stepper's speed with and without a
+ * state hash every K steps (the checkpoint overhead at each K), the one-step proof size and the
+ * chain's one-step verify time, and the rounds and bytes of a full dispute over 2^32 steps
+ * (the game run on synthetic hashes: its cost does not depend on what the steps compute).
+ * Prints tables; never fails on timing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/trace.h"
+#include "supervm/wasm.h"
+
+static svm_wasm_module_t *mix_module(void)
+{
+	FILE *f = fopen("tests/vectors/trace/mix.hex", "r");
+	if (!f) return NULL;
+	static char hex[16384];
+	static uint8_t bytes[8192];
+	size_t n = 0;
+	if (fgets(hex, sizeof hex, f))
+		for (char *s = hex; s[0] && s[1] && n < sizeof bytes; s += 2) {
+			unsigned v;
+			if (sscanf(s, "%2x", &v) != 1) break;
+			bytes[n++] = (uint8_t)v;
+		}
+	fclose(f);
+	svm_wasm_config_t cfg;
+	svm_wasm_config_default(&cfg);
+	svm_wasm_module_t *m = NULL;
+	return svm_wasm_module_new(&m, bytes, n, &cfg, NULL) == 0 ? m : NULL;
+}
+
+static double run_ms(const svm_wasm_module_t *m, uint64_t arg, uint64_t k, uint64_t *steps)
+{
+	svm_step_t *s = NULL;
+	if (svm_step_new(&s, m, "mix", &arg, 1, UINT64_MAX / 2, NULL) != 0) return -1;
+	uint64_t t0 = svm_clock_ns();
+	svm_hash_t h;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_step_run(s, k ? k : UINT64_MAX);
+		if (k) svm_step_hash(s, &h);
+	}
+	double ms = (svm_clock_ns() - t0) / 1e6;
+	*steps = svm_step_count(s);
+	svm_step_free(s);
+	return ms;
+}
+
+static void overhead(const svm_wasm_module_t *m)
+{
+	const uint64_t arg = 200000;
+	uint64_t steps;
+	double base = 1e300;
+	for (int r = 0; r < 3; r++) {
+		double t = run_ms(m, arg, 0, &steps);
+		if (t < base) base = t;
+	}
+	printf("stepper: mix(%llu) = %llu steps, %.1f ms without hashing (%.1f M steps/s)\n\n",
+	       (unsigned long long)arg, (unsigned long long)steps, base, steps / base / 1e3);
+	printf("| K (steps per checkpoint) | checkpoints | ms | overhead vs no hashing |\n");
+	printf("|---|---|---|---|\n");
+	const uint64_t ks[] = {1024, 4096, 16384, 65536, 262144};
+	for (int i = 0; i < 5; i++) {
+		double t = 1e300;
+		for (int r = 0; r < 3; r++) {
+			double x = run_ms(m, arg, ks[i], &steps);
+			if (x < t) t = x;
+		}
+		printf("| %llu | %llu | %.1f | %+.1f %% |\n", (unsigned long long)ks[i],
+		       (unsigned long long)((steps + ks[i] - 1) / ks[i]), t, (t / base - 1) * 100);
+	}
+}
+
+static void one_step(const svm_wasm_module_t *m)
+{
+	uint64_t arg = 200;
+	svm_step_t *s = NULL;
+	svm_step_new(&s, m, "mix", &arg, 1, UINT64_MAX / 2, NULL);
+	svm_buf_t proof = {0};
+	uint64_t n = 0, t_total = 0, bytes_max = 0, bytes_sum = 0, t_max = 0;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post;
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		svm_step_prove(s, &proof);
+		uint64_t t0 = svm_clock_ns();
+		svm_step_verify(m, &pre, proof.data, proof.len, &post, NULL);
+		uint64_t dt = svm_clock_ns() - t0;
+		t_total += dt;
+		if (dt > t_max) t_max = dt;
+		bytes_sum += proof.len;
+		if (proof.len > bytes_max) bytes_max = proof.len;
+		svm_step_one(s);
+		n++;
+	}
+	printf("\none-step proofs over every step of mix(%llu) (%llu steps, 1 page of memory):\n",
+	       (unsigned long long)arg, (unsigned long long)n);
+	printf("| proof bytes mean | proof bytes max | verify us mean | verify us max |\n|---|---|---|---|\n");
+	printf("| %.0f | %llu | %.1f | %.1f |\n", (double)bytes_sum / n, (unsigned long long)bytes_max,
+	       t_total / 1e3 / n, t_max / 1e3);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+}
+
+/* A dispute over S steps, the claimant lying from step d on, on synthetic hashes H(step, who). */
+static void synth(uint64_t step, bool liar, uint64_t d, svm_hash_t *out)
+{
+	uint8_t b[9];
+	svm_put_u64le(b, step);
+	b[8] = liar && step >= d;
+	svm_sha256(b, sizeof b, out);
+}
+
+static void dispute(uint64_t S, uint64_t k, uint32_t arity)
+{
+	uint64_t n = (S + k - 1) / k + 1, d = S / 3 + 12345;
+	svm_hash_t *ck = malloc(n * sizeof *ck);
+	for (uint64_t i = 0; i < n; i++) synth(i * k < S ? i * k : S, true, d, &ck[i]);
+	svm_hash_t root;
+	svm_merkle_root(ck, n, &root);
+	svm_merkle_proof_t p0, pn, proofs[SVM_BISECT_ARITY_MAX];
+	svm_merkle_prove(ck, n, 0, &p0);
+	svm_merkle_prove(ck, n, n - 1, &pn);
+	svm_bisect_params_t p = {arity, 100, 1, 1};
+	svm_bisect_t g;
+	svm_bisect_open(&g, &p, &root, k, S, &ck[0], &p0, &ck[n - 1], &pn, 0, NULL);
+	svm_hash_t mids[SVM_BISECT_ARITY_MAX];
+	uint32_t moves = 0;
+	while (g.phase == SVM_BISECT_CLAIMANT_MOVES || g.phase == SVM_BISECT_CHALLENGER_MOVES) {
+		if (g.phase == SVM_BISECT_CLAIMANT_MOVES) {
+			bool need = svm_bisect_needs_proofs(&g);
+			for (uint32_t i = 0; i < g.nmid; i++) {
+				synth(g.mid_step[i], true, d, &mids[i]);
+				if (need) {
+					uint64_t ci = g.mid_step[i] == S ? n - 1 : g.mid_step[i] / k;
+					svm_merkle_prove(ck, n, ci, &proofs[i]);
+				}
+			}
+			svm_bisect_reveal(&g, mids, need ? proofs : NULL, 1, NULL);
+		} else {
+			uint32_t j = g.nmid;
+			for (uint32_t i = 0; i < g.nmid; i++)
+				if (g.mid_step[i] >= d) {
+					j = i;
+					break;
+				}
+			svm_bisect_pick(&g, j, 1, NULL);
+		}
+		moves++;
+	}
+	printf("| 2^%d | %llu | %u | %u | %u | %llu | %s |\n", 63 - __builtin_clzll(S),
+	       (unsigned long long)k, arity, g.rounds, moves, (unsigned long long)g.proof_bytes,
+	       g.phase == SVM_BISECT_ONE_STEP && g.lo + 1 == d ? "one step, at the lie" : "WRONG");
+	free(ck);
+}
+
+int main(void)
+{
+	svm_wasm_module_t *m = mix_module();
+	if (!m) {
+		fprintf(stderr, "bench_trace: tests/vectors/trace/mix.hex missing (run from the repository)\n");
+		return 1;
+	}
+	overhead(m);
+	one_step(m);
+	printf("\na dispute over 2^32 steps down to one step (the claimant lies from step S/3+12345 on;\n"
+	       "bytes: revealed hashes, their inclusion paths, the picks; the one-step proof adds the\n"
+	       "figure above):\n");
+	printf("| steps | K | arity | rounds | moves | bytes | ends at |\n|---|---|---|---|---|---|---|\n");
+	dispute(1ull << 32, 1ull << 16, 2);
+	dispute(1ull << 32, 1ull << 16, 16);
+	dispute(1ull << 32, 1ull << 16, 64);
+	dispute(1ull << 32, 1ull << 12, 16);
+	svm_wasm_module_free(m);
+	return 0;
+}

@@ -1,0 +1,504 @@
+/* Unit tests for the canonical stepper, the state hash, one-step proofs and the bisection game:
+ * the stepper against the fast interpreter (results, gas, out-of-gas outcome at every limit,
+ * traps), every step of a kernel proven and verified, every flipped byte of a one-step proof
+ * rejected, and a seeded property test where an honest and a cheating party (claimant or
+ * challenger) dispute at every divergence point — the honest side always wins within the round
+ * bound and the bonds move as svm_bisect_settle says. SVM_TEST_SEED replays. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "supervm/trace.h"
+#include "supervm/wasm.h"
+
+#define MIX_HEX "tests/vectors/trace/mix.hex"
+#define GAS_VECTORS "tests/vectors/wasm-gas/vectors.txt"
+
+static unsigned seed;
+static uint64_t rng;
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+static void seed_init(void)
+{
+	const char *s = getenv("SVM_TEST_SEED");
+	seed = s && *s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL);
+	rng = seed;
+}
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (; s[0] && s[1] && n < cap; s += 2) {
+		unsigned v;
+		if (sscanf(s, "%2x", &v) != 1) break;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static svm_wasm_module_t *load_module(const char *hex_file, const char *line_prefix)
+{
+	FILE *f = fopen(hex_file, "r");
+	cr_assert(f, "%s missing", hex_file);
+	static char line[16384];
+	static uint8_t bytes[8192];
+	size_t n = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (line_prefix && strncmp(line, line_prefix, strlen(line_prefix)) != 0) continue;
+		char *h = line_prefix ? strrchr(line, ' ') + 1 : line;
+		n = unhex(h, bytes, sizeof bytes);
+		break;
+	}
+	fclose(f);
+	cr_assert_gt(n, 8);
+	svm_wasm_config_t cfg;
+	svm_wasm_config_default(&cfg);
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, bytes, n, &cfg, &err), 0, "%s", err.msg);
+	return m;
+}
+
+/* The fast interpreter's run: status, result, gas used. */
+static int fast_run(const svm_wasm_module_t *m, const char *fn, uint64_t arg, uint64_t gas,
+		    uint64_t *result, uint64_t *used)
+{
+	svm_wasm_store_t *st = NULL;
+	svm_wasm_instance_t *inst = NULL;
+	cr_assert_eq(svm_wasm_store_new(&st, NULL), 0);
+	cr_assert_eq(svm_wasm_instantiate(st, m, &inst, NULL), 0);
+	svm_wasm_gas_set(st, gas);
+	int rc = svm_wasm_call_export(inst, fn, &arg, 1, result, 1, NULL);
+	*used = svm_wasm_gas_used(st);
+	svm_wasm_store_free(st);
+	return rc;
+}
+
+static svm_step_t *machine(const svm_wasm_module_t *m, const char *fn, uint64_t arg, uint64_t gas)
+{
+	svm_step_t *s = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_step_new(&s, m, fn, &arg, 1, gas, &err), 0, "%s", err.msg);
+	return s;
+}
+
+Test(trace_step, loop_vectors_give_the_known_results_and_gas)
+{
+	svm_wasm_module_t *m = load_module(GAS_VECTORS, "loop1000 ");
+	const uint64_t args[] = {0, 1, 1000}, results[] = {0, 0, 332833500}, gas[] = {28, 49, 21028};
+	for (int i = 0; i < 3; i++) {
+		svm_step_t *s = machine(m, "sum", args[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		uint64_t r;
+		cr_assert_eq(svm_step_results(s, &r, 1), 0);
+		cr_assert_eq(r, results[i]);
+		cr_assert_eq(svm_step_gas_used(s), gas[i], "sum(%llu): gas %llu, the schedule says %llu",
+			     (unsigned long long)args[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)gas[i]);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, stepper_matches_the_fast_interpreter_on_results_and_gas)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	const uint64_t ns[] = {0, 1, 7, 8, 100, 1000};
+	for (int i = 0; i < 6; i++) {
+		uint64_t fr, fu;
+		cr_assert_eq(fast_run(m, "mix", ns[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "mix", ns[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		uint64_t r;
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "mix(%llu)", (unsigned long long)ns[i]);
+		cr_assert_eq(svm_step_gas_used(s), fu, "mix(%llu): stepper gas %llu, interpreter %llu",
+			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, out_of_gas_outcome_matches_at_every_limit)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	uint64_t fr, total;
+	cr_assert_eq(fast_run(m, "mix", 12, 1u << 30, &fr, &total), 0);
+	for (uint64_t g = 0; g <= total + 2; g++) {
+		uint64_t r, u;
+		int frc = fast_run(m, "mix", 12, g, &r, &u);
+		svm_step_t *s = machine(m, "mix", 12, g);
+		svm_step_run(s, UINT64_MAX);
+		int st = svm_step_status(s);
+		cr_assert_eq(frc == 0, st == SVM_STEP_DONE, "gas %llu: interpreter %d, stepper status %d",
+			     (unsigned long long)g, frc, st);
+		if (frc != 0) cr_assert_eq(st, SVM_STEP_OUT_OF_GAS);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, traps_match_the_fast_interpreter)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	uint64_t r, used;
+	int frc = fast_run(m, "countdown", 5, 1u << 30, &r, &used);
+	cr_assert_eq(frc, SVM_ETRAP);
+	svm_step_t *s = machine(m, "countdown", 5, 1u << 30);
+	svm_step_run(s, UINT64_MAX);
+	cr_assert_eq(svm_step_status(s), SVM_STEP_TRAPPED);
+	/* both charge a gas block on entry, so both have paid the same at the trap */
+	cr_assert_eq(svm_step_gas_used(s), used, "stepper %llu, interpreter %llu",
+		     (unsigned long long)svm_step_gas_used(s), (unsigned long long)used);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, incremental_state_hash_equals_a_fresh_one)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	svm_step_t *a = machine(m, "mix", 50, 1u << 30), *b = machine(m, "mix", 50, 1u << 30);
+	svm_hash_t ha, hb, prev = {{0}};
+	uint64_t changes = 0;
+	for (int i = 0; i < 400; i++) {
+		svm_step_one(a);
+		svm_step_hash(a, &ha); /* rehashes the few dirty leaves each step */
+		changes += !svm_hash_eq(&ha, &prev);
+		prev = ha;
+	}
+	svm_step_run(b, 400);
+	svm_step_hash(b, &hb); /* one rehash of all leaves dirtied over 400 steps */
+	cr_assert(svm_hash_eq(&ha, &hb));
+	cr_assert_eq(changes, 400); /* steps and gas are in the hash: every step changes it */
+	svm_step_free(a);
+	svm_step_free(b);
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, every_step_of_a_kernel_proves_and_verifies)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	svm_step_t *s = machine(m, "mix", 30, 1u << 30);
+	svm_buf_t proof = {0};
+	uint64_t n = 0, mem_steps = 0, two_leaf = 0;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post, want;
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		uint32_t leaves = svm_step_leaves(s);
+		svm_error_t err = {0};
+		int rc = svm_step_verify(m, &pre, proof.data, proof.len, &post, &err);
+		cr_assert_eq(rc, 0, "step %llu: %s", (unsigned long long)n, err.msg);
+		svm_step_one(s);
+		svm_step_hash(s, &want);
+		cr_assert(svm_hash_eq(&post, &want), "step %llu: verifier and worker disagree",
+			  (unsigned long long)n);
+		mem_steps += leaves > 0;
+		two_leaf += leaves == 2;
+		n++;
+	}
+	cr_assert_gt(mem_steps, 0);
+	cr_assert_gt(two_leaf, 0);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+Test(trace_step, every_flipped_byte_of_a_one_step_proof_is_rejected)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	svm_step_t *s = machine(m, "mix", 30, 1u << 30);
+	svm_buf_t proof = {0};
+	/* the first step whose proof carries two memory leaves (an i64 across a leaf boundary) */
+	while (svm_step_leaves(s) < 2 && svm_step_status(s) == SVM_STEP_RUNNING) svm_step_one(s);
+	cr_assert_eq(svm_step_leaves(s), 2);
+	svm_step_prove(s, &proof);
+	svm_hash_t pre, post, want;
+	svm_step_hash(s, &pre);
+	cr_assert_eq(svm_step_verify(m, &pre, proof.data, proof.len, &post, NULL), 0);
+	for (size_t i = 0; i < proof.len; i++) {
+		for (int b = 0; b < 8; b++) {
+			proof.data[i] ^= (uint8_t)(1u << b);
+			int rc = svm_step_verify(m, &pre, proof.data, proof.len, &want, NULL);
+			proof.data[i] ^= (uint8_t)(1u << b);
+			cr_assert_neq(rc, 0, "flipping bit %d of byte %zu of %zu was accepted", b, i, proof.len);
+		}
+	}
+	cr_assert_neq(svm_step_verify(m, &pre, proof.data, proof.len - 1, &want, NULL), 0);
+	svm_buf_push(&proof, 0);
+	cr_assert_neq(svm_step_verify(m, &pre, proof.data, proof.len, &want, NULL), 0);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+/* ------------------------------------------------------------ bisection */
+
+/* A party: the machine it runs, and the step after which it corrupts its state (0: honest). */
+typedef struct {
+	const svm_wasm_module_t *m;
+	uint64_t arg, gas, corrupt_at;
+} party_t;
+
+static svm_step_t *party_machine(const party_t *p) { return machine(p->m, "mix", p->arg, p->gas); }
+
+static void party_step(const party_t *p, svm_step_t *s)
+{
+	svm_step_one(s);
+	if (p->corrupt_at && svm_step_count(s) == p->corrupt_at) svm_step_corrupt(s, 1);
+}
+
+/* The party's state hash after x steps (re-run from the start: the test's parties keep no
+ * snapshots). */
+static void hash_at(const party_t *p, uint64_t x, svm_hash_t *out)
+{
+	svm_step_t *s = party_machine(p);
+	for (uint64_t i = 0; i < x && svm_step_status(s) == SVM_STEP_RUNNING; i++) party_step(p, s);
+	svm_step_hash(s, out);
+	svm_step_free(s);
+}
+
+/* The state the party stands at step x, for its one-step proof. */
+static svm_step_t *state_at(const party_t *p, uint64_t x)
+{
+	svm_step_t *s = party_machine(p);
+	for (uint64_t i = 0; i < x && svm_step_status(s) == SVM_STEP_RUNNING; i++) party_step(p, s);
+	return s;
+}
+
+/* The party's checkpoints every k steps (the trace it would commit to). */
+static void party_trace(const party_t *p, uint64_t k, svm_trace_t *t)
+{
+	svm_step_t *s = party_machine(p);
+	memset(t, 0, sizeof *t);
+	t->k = k;
+	size_t cap = 16;
+	t->hashes = malloc(cap * sizeof *t->hashes);
+	svm_step_hash(s, &t->hashes[t->n++]);
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		for (uint64_t i = 0; i < k && svm_step_status(s) == SVM_STEP_RUNNING; i++) party_step(p, s);
+		if (t->n == cap) t->hashes = realloc(t->hashes, (cap *= 2) * sizeof *t->hashes);
+		svm_step_hash(s, &t->hashes[t->n++]);
+	}
+	t->steps = svm_step_count(s);
+	cr_assert_eq(svm_merkle_root(t->hashes, t->n, &t->root), 0);
+	svm_step_free(s);
+}
+
+typedef struct {
+	svm_bisect_phase_t outcome;
+	uint32_t rounds;
+	uint64_t bytes;
+	bool disputed;
+} game_result_t;
+
+/* Plays a full dispute: claimant's trace against challenger's view, both playing to their own
+ * traces. silent: 1 the claimant stops answering at round `silent_round`, 2 the challenger. */
+static game_result_t play(const party_t *claimant, const party_t *challenger, uint64_t k,
+			  uint32_t arity, int silent, uint32_t silent_round)
+{
+	game_result_t res = {0};
+	svm_trace_t t;
+	party_trace(claimant, k, &t);
+	svm_hash_t their_final;
+	hash_at(challenger, t.steps, &their_final);
+	if (svm_hash_eq(&their_final, &t.hashes[t.n - 1])) {
+		free(t.hashes);
+		return res; /* the challenger agrees with the claimed final state: no dispute */
+	}
+	res.disputed = true;
+	svm_bisect_params_t p = {arity, 10, 1000, 600};
+	svm_merkle_proof_t p0, pn;
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, 0, &p0), 0);
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, t.n - 1, &pn), 0);
+	svm_bisect_t g;
+	svm_error_t err = {0};
+	uint64_t now = 100;
+	cr_assert_eq(svm_bisect_open(&g, &p, &t.root, k, t.steps, &t.hashes[0], &p0,
+				     &t.hashes[t.n - 1], &pn, now, &err),
+		     0, "%s", err.msg);
+	svm_hash_t mids[SVM_BISECT_ARITY_MAX];
+	svm_merkle_proof_t proofs[SVM_BISECT_ARITY_MAX];
+	for (uint32_t round = 0; g.phase < SVM_BISECT_CLAIMANT_WON; round++) {
+		cr_assert_leq(round, 2 * SVM_BISECT_ROUNDS_MAX);
+		now += 1;
+		if (g.phase == SVM_BISECT_CLAIMANT_MOVES) {
+			if (silent == 1 && round >= silent_round) {
+				now = g.deadline + 1;
+				cr_assert_eq(svm_bisect_timeout(&g, now), 1);
+				break;
+			}
+			bool need = svm_bisect_needs_proofs(&g);
+			for (uint32_t i = 0; i < g.nmid; i++) {
+				hash_at(claimant, g.mid_step[i], &mids[i]);
+				if (need) {
+					uint64_t ci = g.mid_step[i] == t.steps ? t.n - 1 : g.mid_step[i] / k;
+					cr_assert(svm_hash_eq(&mids[i], &t.hashes[ci]));
+					cr_assert_eq(svm_merkle_prove(t.hashes, t.n, ci, &proofs[i]), 0);
+				}
+			}
+			cr_assert_eq(svm_bisect_reveal(&g, mids, need ? proofs : NULL, now, &err), 0, "%s",
+				     err.msg);
+		} else if (g.phase == SVM_BISECT_CHALLENGER_MOVES) {
+			if (silent == 2 && round >= silent_round) {
+				now = g.deadline + 1;
+				cr_assert_eq(svm_bisect_timeout(&g, now), 1);
+				break;
+			}
+			uint32_t j = g.nmid;
+			for (uint32_t i = 0; i < g.nmid; i++) {
+				svm_hash_t mine;
+				hash_at(challenger, g.mid_step[i], &mine);
+				if (!svm_hash_eq(&mine, &g.mid_hash[i])) {
+					j = i;
+					break;
+				}
+			}
+			cr_assert_eq(svm_bisect_pick(&g, j, now, &err), 0, "%s", err.msg);
+		} else {
+			cr_assert_eq(g.phase, SVM_BISECT_ONE_STEP);
+			cr_assert_eq(g.hi, g.lo + 1);
+			if (silent == 1) {
+				now = g.deadline + 1;
+				cr_assert_eq(svm_bisect_timeout(&g, now), 1);
+				break;
+			}
+			/* The claimant proves the step from the agreed state (its own, which the
+			 * challenger accepted); the chain computes the true successor. */
+			svm_step_t *s = state_at(claimant, g.lo);
+			svm_hash_t h;
+			svm_step_hash(s, &h);
+			cr_assert(svm_hash_eq(&h, &g.lo_hash));
+			svm_buf_t proof = {0};
+			cr_assert_eq(svm_step_prove(s, &proof), 0);
+			cr_assert_eq(svm_bisect_prove(&g, claimant->m, proof.data, proof.len, now, &err), 0,
+				     "%s", err.msg);
+			svm_buf_free(&proof);
+			svm_step_free(s);
+		}
+	}
+	res.outcome = g.phase;
+	res.rounds = g.rounds;
+	res.bytes = g.proof_bytes;
+	svm_bisect_payout_t pay;
+	cr_assert_eq(svm_bisect_settle(&g, &pay), 0);
+	if (g.phase == SVM_BISECT_CLAIMANT_WON) {
+		cr_assert_eq(pay.to_claimant, 1000 + 300);
+		cr_assert_eq(pay.burned, 300);
+		cr_assert_eq(pay.to_challenger, 0);
+	} else {
+		cr_assert_eq(pay.to_challenger, 600 + 500);
+		cr_assert_eq(pay.burned, 500);
+		cr_assert_eq(pay.to_claimant, 0);
+	}
+	free(t.hashes);
+	return res;
+}
+
+static uint32_t ceil_log(uint64_t x, uint32_t base)
+{
+	uint32_t r = 0;
+	for (uint64_t v = 1; v < x; v *= base) r++;
+	return r;
+}
+
+Test(trace_bisect, the_honest_party_wins_at_every_divergence_point)
+{
+	seed_init();
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	party_t honest = {m, 40, 1u << 20, 0};
+	svm_step_t *s = party_machine(&honest);
+	svm_step_run(s, UINT64_MAX);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	const uint32_t arities[] = {2, 4, 16};
+	const uint64_t ks[] = {1, 7, 64};
+	uint32_t games = 0;
+	for (int iter = 0; iter < 24; iter++) {
+		uint64_t d = 1 + rnd() % total;
+		uint32_t arity = arities[rnd() % 3];
+		uint64_t k = ks[rnd() % 3];
+		bool cheat_claims = rnd() & 1;
+		party_t cheat = {m, 40, 1u << 20, d};
+		game_result_t r = cheat_claims ? play(&cheat, &honest, k, arity, 0, 0)
+					       : play(&honest, &cheat, k, arity, 0, 0);
+		if (!r.disputed) continue; /* the corruption washed out before the end */
+		games++;
+		svm_bisect_phase_t want = cheat_claims ? SVM_BISECT_CHALLENGER_WON : SVM_BISECT_CLAIMANT_WON;
+		cr_assert_eq(r.outcome, want,
+			     "seed %u: divergence at step %llu of %llu, arity %u, K %llu, %s cheating: wrong winner",
+			     seed, (unsigned long long)d, (unsigned long long)total, arity,
+			     (unsigned long long)k, cheat_claims ? "claimant" : "challenger");
+		uint32_t bound = ceil_log((total + k - 1) / k + 1, arity) + ceil_log(k, arity) + 2;
+		cr_assert_leq(r.rounds, bound, "seed %u: %u rounds > bound %u", seed, r.rounds, bound);
+	}
+	cr_assert_gt(games, 8, "seed %u: too few disputes", seed);
+	svm_wasm_module_free(m);
+}
+
+Test(trace_bisect, a_party_that_stops_answering_loses)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	party_t honest = {m, 20, 1u << 20, 0}, cheat = {m, 20, 1u << 20, 100};
+	/* an honest claimant that stops answering loses to a dishonest challenger */
+	game_result_t r = play(&honest, &cheat, 8, 4, 1, 1);
+	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
+	/* a challenger that stops answering loses, even when it is right */
+	r = play(&cheat, &honest, 8, 4, 2, 1);
+	cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON);
+	/* a claimant that does not prove the last step loses */
+	r = play(&honest, &cheat, 8, 4, 1, 1000);
+	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
+	svm_wasm_module_free(m);
+}
+
+Test(trace_bisect, moves_out_of_turn_late_or_unproven_change_nothing)
+{
+	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
+	party_t honest = {m, 20, 1u << 20, 0};
+	svm_trace_t t;
+	party_trace(&honest, 4, &t);
+	svm_merkle_proof_t p0, pn;
+	svm_merkle_prove(t.hashes, t.n, 0, &p0);
+	svm_merkle_prove(t.hashes, t.n, t.n - 1, &pn);
+	svm_bisect_params_t p = {4, 10, 1000, 600};
+	svm_bisect_t g;
+	svm_hash_t wrong = t.hashes[1];
+	cr_assert_eq(svm_bisect_open(&g, &p, &t.root, 4, t.steps, &wrong, &p0, &t.hashes[t.n - 1], &pn,
+				     0, NULL),
+		     SVM_EPROOF);
+	cr_assert_eq(svm_bisect_open(&g, &p, &t.root, 4, t.steps, &t.hashes[0], &p0, &t.hashes[t.n - 1],
+				     &pn, 0, NULL),
+		     0);
+	svm_bisect_t before = g;
+	cr_assert_eq(svm_bisect_pick(&g, 0, 1, NULL), SVM_ESTATE);
+	svm_hash_t mids[SVM_BISECT_ARITY_MAX];
+	svm_merkle_proof_t proofs[SVM_BISECT_ARITY_MAX];
+	for (uint32_t i = 0; i < g.nmid; i++) {
+		uint64_t ci = g.mid_step[i] / 4;
+		mids[i] = t.hashes[ci];
+		svm_merkle_prove(t.hashes, t.n, ci, &proofs[i]);
+	}
+	mids[0].b[0] ^= 1;
+	cr_assert_eq(svm_bisect_reveal(&g, mids, proofs, 1, NULL), SVM_EPROOF);
+	mids[0].b[0] ^= 1;
+	cr_assert_eq(svm_bisect_reveal(&g, mids, NULL, 1, NULL), SVM_EPROOF);
+	cr_assert_eq(svm_bisect_reveal(&g, mids, proofs, g.deadline + 1, NULL), SVM_EEXPIRED);
+	cr_assert_eq(memcmp(&g, &before, sizeof g), 0);
+	cr_assert_eq(svm_bisect_timeout(&g, g.deadline), 0);
+	cr_assert_eq(svm_bisect_reveal(&g, mids, proofs, 1, NULL), 0);
+	cr_assert_eq(svm_bisect_pick(&g, g.nmid + 1, 2, NULL), SVM_EINVAL);
+	free(t.hashes);
+	svm_wasm_module_free(m);
+}
