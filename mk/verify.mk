@@ -1,4 +1,5 @@
-# Attestation and verification (docs/attestation.md): the exhaustive bit-flip run, the benchmark,
+# Attestation, traces and verification (docs/attestation.md, docs/bisection.md): the exhaustive
+# bit-flip run, the benchmarks,
 # and fuzz seeds taken from the pinned vectors in ../shared (copied into build/, never committed).
 
 ATTEST_VECTORS ?= ../shared/attestation-vectors
@@ -11,8 +12,10 @@ test-attest-flips: $(B)/tests/test_attest
 	@SVM_ATTEST_FLIPS=all SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/tests/test_attest -j2 \
 	  --filter='*/every_flipped*'
 
-bench-verify: $(B)/bench/bench_attest
+bench-verify: $(B)/bench/bench_attest $(B)/bench/bench_trace
 	@SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/bench/bench_attest
+	@echo
+	@$(B)/bench/bench_trace
 
 attest-fuzz-seeds:
 	@if [ -d $(ATTEST_VECTORS) ]; then \

@@ -78,7 +78,7 @@ static bool rd_s64(const uint8_t *p, uint32_t len, uint32_t *pos, int64_t *out, 
 	do {
 		if (*pos >= len || sh >= 70) return false;
 		b = p[(*pos)++];
-		v |= (uint64_t)(b & 0x7f) << sh;
+		if (sh < 64) v |= (uint64_t)(b & 0x7f) << sh;
 		sh += 7;
 	} while (b & 0x80);
 	if (sh < 64 && (b & 0x40)) v |= ~(uint64_t)0 << sh;
@@ -393,7 +393,7 @@ static void branch(svm_step_t *s, uint32_t l)
 		s->pc = L->start;
 		return;
 	}
-	uint64_t keep[2];
+	uint64_t keep[2] = {0, 0};
 	for (uint32_t i = 0; i < L->arity; i++) keep[i] = s->vals[s->nvals - L->arity + i];
 	s->nvals = L->height;
 	for (uint32_t i = 0; i < L->arity; i++) PUSH(keep[i]);
