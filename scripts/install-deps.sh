@@ -10,6 +10,7 @@ PKGS=(
   wabt valgrind curl
   dataset-fashion-mnist python3-numpy
   prometheus libwebsockets-dev
+  libsecp256k1-dev
 )
 
 missing=()

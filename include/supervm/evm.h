@@ -1,0 +1,184 @@
+/* SuperVM's Ethereum Virtual Machine: Keccak-256, RLP, the Merkle-Patricia trie root, 256-bit
+ * words, and a Cancun interpreter over an in-memory journaled state (svm_evm_state_t) that a
+ * backend (the object store, or a state test's pre-state) fills. docs/evm.md describes the
+ * design, the gas schedule, the skips and the conformance figures.
+ *
+ * Nothing here is thread-safe unless stated: one state, one interpreter per thread. */
+#ifndef SUPERVM_EVM_H
+#define SUPERVM_EVM_H
+
+#include "supervm/base.h"
+
+/* ---------------------------------------------------------------- Keccak */
+
+#define SVM_KECCAK_SIZE 32
+/* Keccak-256 as Ethereum uses it (original padding 0x01, not SHA3's 0x06). */
+void svm_keccak256(const void *data, size_t len, uint8_t out[SVM_KECCAK_SIZE]);
+
+/* ------------------------------------------------------------------- RLP */
+
+#define SVM_RLP_DEPTH_MAX 64 /* list nesting the decoder accepts */
+
+/* One decoded item: the payload (string bytes, or a list's concatenated items). Borrowed from
+ * the input. */
+typedef struct {
+	const uint8_t *p;
+	size_t len;
+	bool is_list;
+} svm_rlp_item_t;
+
+/* Decodes the one item at the start of p[0..len), strictly: canonical lengths (no leading
+ * zeros, short forms where they fit, a single byte < 0x80 never wrapped), payload inside the
+ * input. *used receives the item's encoded size. SVM_EDECODE otherwise. */
+int svm_rlp_item(const uint8_t *p, size_t len, svm_rlp_item_t *out, size_t *used);
+/* Decodes p[0..len) as exactly one item (SVM_EDECODE on trailing bytes) and checks every
+ * nested list down to SVM_RLP_DEPTH_MAX (SVM_ELIMIT deeper). */
+int svm_rlp_decode(const uint8_t *p, size_t len, svm_rlp_item_t *out);
+/* Iterates a list's items: *pos starts at 0; returns 1 with the next item, 0 at the end, or
+ * SVM_EDECODE. */
+int svm_rlp_next(const svm_rlp_item_t *list, size_t *pos, svm_rlp_item_t *out);
+/* A string item as an unsigned integer of at most 8 bytes, minimal (no leading zero byte). */
+int svm_rlp_uint(const svm_rlp_item_t *it, uint64_t *out);
+
+/* Appends the encoding of a byte string / an unsigned integer (minimal big-endian). */
+int svm_rlp_put_bytes(svm_buf_t *b, const void *p, size_t n);
+int svm_rlp_put_uint(svm_buf_t *b, uint64_t v);
+/* Wraps b->data[start..len) (already-encoded items) in a list header, in place. */
+int svm_rlp_wrap_list(svm_buf_t *b, size_t start);
+
+/* ----------------------------------------------------- Merkle-Patricia trie */
+
+typedef struct {
+	const uint8_t *key;
+	size_t key_len;
+	const uint8_t *val; /* non-empty: an empty value means "absent" and must be left out */
+	size_t val_len;
+} svm_mpt_kv_t;
+
+#define SVM_MPT_KEY_BYTES_MAX 256 /* bounds the builder's recursion depth (2 per key byte) */
+
+/* Ethereum's hexary Merkle-Patricia trie root over n distinct keys, in any order (kvs is
+ * sorted in place). The empty trie's root is keccak(0x80). SVM_EINVAL on duplicate keys or an
+ * empty value, SVM_ELIMIT on a key over SVM_MPT_KEY_BYTES_MAX, SVM_ENOMEM. */
+int svm_mpt_root(svm_mpt_kv_t *kvs, size_t n, uint8_t root[SVM_KECCAK_SIZE]);
+
+/* -------------------------------------------------------------- 256-bit */
+
+/* A 256-bit word, little-endian 64-bit limbs (w[0] least significant). */
+typedef struct {
+	uint64_t w[4];
+} svm_u256_t;
+
+void svm_u256_from_be(svm_u256_t *out, const uint8_t *p, size_t n); /* n ≤ 32 */
+void svm_u256_to_be(const svm_u256_t *v, uint8_t out[32]);
+
+/* ------------------------------------------------------------------ state */
+
+#define SVM_EVM_ADDR_SIZE 20
+typedef struct {
+	uint8_t b[SVM_EVM_ADDR_SIZE];
+} svm_evm_addr_t;
+
+typedef struct svm_evm_state svm_evm_state_t;
+
+/* A new empty state (no backend: every missing account is absent). NULL on allocation failure.
+ * svm_evm_state_free releases it and everything it holds. */
+svm_evm_state_t *svm_evm_state_new(void);
+void svm_evm_state_free(svm_evm_state_t *s);
+/* Sets an account outright (pre-state loading): balance, nonce, code (copied). */
+int svm_evm_state_set_account(svm_evm_state_t *s, const svm_evm_addr_t *a, const svm_u256_t *balance,
+			      uint64_t nonce, const uint8_t *code, size_t code_len);
+/* Sets one storage slot of an account that exists (pre-state loading). */
+int svm_evm_state_set_storage(svm_evm_state_t *s, const svm_evm_addr_t *a, const svm_u256_t *key,
+			      const svm_u256_t *val);
+/* Reads: zero / absent when the account does not exist. */
+void svm_evm_state_balance(const svm_evm_state_t *s, const svm_evm_addr_t *a, svm_u256_t *out);
+uint64_t svm_evm_state_nonce(const svm_evm_state_t *s, const svm_evm_addr_t *a);
+bool svm_evm_state_exists(const svm_evm_state_t *s, const svm_evm_addr_t *a);
+void svm_evm_state_storage(const svm_evm_state_t *s, const svm_evm_addr_t *a, const svm_u256_t *key,
+			   svm_u256_t *out);
+/* Ethereum's state root: the MPT of keccak(address) → rlp[nonce, balance, storage root, code
+ * hash] over every existing account. */
+int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE]);
+
+/* ------------------------------------------------------------ transactions */
+
+#define SVM_EVM_CODE_BYTES_MAX 24576     /* EIP-170 */
+#define SVM_EVM_INITCODE_BYTES_MAX 49152 /* EIP-3860 */
+#define SVM_EVM_DEPTH_MAX 1024
+#define SVM_EVM_STACK_MAX 1024
+#define SVM_EVM_MEMORY_BYTES_MAX (64u << 20) /* beyond it: out of gas (see docs/evm.md) */
+#define SVM_EVM_BLOBS_MAX 6
+#define SVM_EVM_ACCESS_LIST_MAX 100000
+
+typedef struct {
+	svm_evm_addr_t coinbase;
+	uint64_t number, timestamp, gas_limit, chain_id;
+	svm_u256_t base_fee, prev_randao, blob_base_fee;
+	/* BLOCKHASH of number - 1 - i for i < 256; a test environment's rule fills it */
+	void (*block_hash)(void *ctx, uint64_t number, uint8_t out[32]);
+	void *block_hash_ctx;
+} svm_evm_block_t;
+
+typedef struct {
+	svm_evm_addr_t address;
+	const svm_u256_t *keys;
+	size_t n_keys;
+} svm_evm_access_t;
+
+typedef struct {
+	uint8_t type;        /* 0 legacy, 1 EIP-2930, 2 EIP-1559, 3 EIP-4844 */
+	svm_evm_addr_t from; /* recovered or given sender */
+	bool create;         /* no `to` */
+	svm_evm_addr_t to;
+	uint64_t nonce, gas_limit;
+	svm_u256_t value;
+	svm_u256_t gas_price;                 /* legacy and 2930 */
+	svm_u256_t max_fee, max_priority_fee; /* 1559 and 4844 */
+	svm_u256_t max_fee_per_blob_gas;      /* 4844 */
+	const uint8_t *data;
+	size_t data_len;
+	const svm_evm_access_t *access;
+	size_t n_access;
+	const svm_u256_t *blob_hashes;
+	size_t n_blob_hashes;
+} svm_evm_tx_t;
+
+typedef struct {
+	svm_evm_addr_t address;
+	uint8_t topics[4][32];
+	uint8_t n_topics;
+	uint8_t *data; /* owned by the result */
+	size_t data_len;
+} svm_evm_log_t;
+
+typedef struct {
+	int status;        /* 1 success, 0 reverted or failed */
+	uint64_t gas_used; /* after refunds */
+	uint8_t *output;   /* return or revert data, owned */
+	size_t output_len;
+	svm_evm_log_t *logs; /* owned */
+	size_t n_logs;
+	bool created;
+	svm_evm_addr_t created_address;
+	bool unsupported;  /* an unimplemented precompile (KZG, see docs/evm.md) was called */
+	char error[64];    /* why the top frame failed, "" on success */
+} svm_evm_result_t;
+
+/* Validates tx against the state and block (Cancun rules: nonce, balance for the maximum cost,
+ * fee caps against the base fee, intrinsic gas, initcode size, sender without code, blob
+ * fields) and, if valid, executes it, pays the coinbase its priority fee, burns the rest and
+ * deletes touched empty and self-destructed accounts. Returns 0 with *res filled when the
+ * transaction was executed (successfully or not), or a negative SVM_E… code with err set when
+ * it is invalid — then the state is unchanged. svm_evm_result_free releases *res. */
+int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_tx_t *tx,
+		     svm_evm_result_t *res, svm_error_t *err);
+void svm_evm_result_free(svm_evm_result_t *res);
+
+/* keccak(rlp(list of [address, [topics], data])) of a result's logs. */
+int svm_evm_logs_hash(const svm_evm_result_t *res, uint8_t out[SVM_KECCAK_SIZE]);
+
+/* The blob base fee of an excess blob gas (EIP-4844 fake_exponential, Cancun parameters). */
+void svm_evm_blob_base_fee(uint64_t excess_blob_gas, svm_u256_t *out);
+
+#endif

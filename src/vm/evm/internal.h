@@ -1,0 +1,125 @@
+/* Internals shared by the EVM's files: the journaled in-memory state (state.c), the
+ * interpreter (interp.c), precompiles (precompile.c) and transaction application (tx.c). */
+#ifndef SUPERVM_EVM_INTERNAL_H
+#define SUPERVM_EVM_INTERNAL_H
+
+#include "supervm/evm.h"
+#include "vm/evm/u256.h"
+
+typedef svm_evm_addr_t addr_t;
+
+typedef struct {
+	u256 cur, orig; /* orig: the value at the start of the transaction (EIP-2200) */
+	bool warm;
+} slot_t;
+
+typedef struct acct {
+	addr_t addr;
+	u256 balance;
+	uint64_t nonce;
+	uint8_t *code; /* owned, NULL when empty */
+	size_t code_len;
+	uint8_t code_hash[32];
+	uint8_t *jumpdests; /* lazily computed bitmap of code, owned */
+	bool exists, warm, touched, destructed, created_tx;
+	svm_map_t storage; /* 32-byte big-endian key -> slot_t * */
+} acct_t;
+
+enum {
+	J_BALANCE,
+	J_NONCE,
+	J_STORAGE,
+	J_TSTORAGE,
+	J_CODE,
+	J_EXISTS,
+	J_DESTRUCT,
+	J_CREATED,
+	J_WARM_ACCT,
+	J_WARM_SLOT,
+	J_TOUCH,
+};
+
+typedef struct {
+	uint8_t kind;
+	acct_t *a;
+	void *slot; /* slot_t or u256 (transient) */
+	u256 prev;
+	uint64_t prev_u64;
+} jent_t;
+
+struct svm_evm_state {
+	svm_map_t accounts;  /* 20-byte address -> acct_t * */
+	svm_map_t transient; /* address ‖ key -> u256 *, cleared per transaction */
+	jent_t *journal;
+	size_t j_len, j_cap;
+	svm_evm_log_t *logs;
+	size_t n_logs, logs_cap;
+	int64_t refund;
+	bool unsupported; /* a skipped precompile ran in this transaction */
+	struct evm_vm *vm; /* the interpreter's reusable frames (interp.c) */
+};
+void evm_vm_free(struct evm_vm *vm);
+
+/* Lookup, creating an absent record (exists = false) on first sight. NULL on ENOMEM. */
+acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a);
+slot_t *evm_slot(acct_t *a, const u256 *key); /* creates a zero slot; NULL on ENOMEM */
+bool evm_acct_empty(const acct_t *a); /* nonce 0, balance 0, no code (EIP-161) */
+
+int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u256 *prev, uint64_t prev_u64);
+int evm_touch(svm_evm_state_t *s, acct_t *a); /* exists + touched, journaled */
+int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v);
+int evm_set_nonce(svm_evm_state_t *s, acct_t *a, uint64_t n);
+int evm_set_storage(svm_evm_state_t *s, acct_t *a, slot_t *sl, const u256 *v);
+int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len);
+int evm_tstore(svm_evm_state_t *s, const addr_t *a, const u256 *key, const u256 *v);
+void evm_tload(svm_evm_state_t *s, const addr_t *a, const u256 *key, u256 *out);
+int evm_warm_acct(svm_evm_state_t *s, acct_t *a); /* returns 1 if it was cold */
+int evm_warm_slot(svm_evm_state_t *s, acct_t *a, slot_t *sl);
+int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], int n_topics,
+	    const uint8_t *data, size_t len);
+
+typedef struct {
+	size_t j_len, n_logs;
+	int64_t refund;
+} snap_t;
+snap_t evm_snapshot(const svm_evm_state_t *s);
+void evm_revert(svm_evm_state_t *s, snap_t snap);
+/* End of transaction: delete destructed and touched-empty accounts, clear warm flags,
+ * transient storage and the journal, and make current storage values the originals. */
+void evm_finalize(svm_evm_state_t *s);
+void evm_logs_clear(svm_evm_state_t *s);
+
+extern const uint8_t evm_empty_code_hash[32];
+
+/* Precompiles (0x01..0x0a). Returns true when addr is one. */
+bool evm_is_precompile(const addr_t *a);
+/* Runs precompile a: *gas is the gas given and receives what is left (0 on failure).
+ * Returns 1 success, 0 failure, SVM_ENOMEM. *out is malloc'd (may be NULL when empty). */
+int evm_precompile_run(svm_evm_state_t *s, const addr_t *a, const uint8_t *in, size_t len,
+		       int64_t *gas, uint8_t **out, size_t *out_len);
+
+/* The interpreter: executes one message (a call or a create) to completion. */
+typedef struct {
+	uint8_t kind;   /* the opcode: CALL 0xf1, CALLCODE 0xf2, DELEGATECALL 0xf4, STATICCALL 0xfa,
+			   CREATE 0xf0, CREATE2 0xf5 */
+	bool is_static; /* inherited or STATICCALL */
+	bool transfer;  /* move value from caller to `to` */
+	addr_t caller, to, code_addr; /* to: the storage context; code_addr: whose code runs */
+	u256 value;
+	const uint8_t *input; /* call data, or the initcode of a create */
+	size_t input_len;
+	int64_t gas;
+	u256 salt; /* CREATE2 */
+} msg_t;
+
+typedef struct {
+	const svm_evm_block_t *blk;
+	const svm_evm_tx_t *tx;
+	u256 gas_price; /* effective */
+	addr_t origin;
+} txctx_t;
+
+int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,
+		int64_t *gas_left);
+
+#endif

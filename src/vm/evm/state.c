@@ -1,0 +1,480 @@
+/* The EVM's journaled in-memory state: accounts with balance, nonce, code and storage, warm
+ * sets (EIP-2929), transient storage (EIP-1153), logs and the refund counter. Every change
+ * inside a transaction is journaled so a failed call frame undoes exactly its own changes;
+ * evm_finalize applies the end-of-transaction rules (EIP-161 deletion, EIP-6780). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/evm/internal.h"
+
+#define JOURNAL_ENTRIES_MAX (64u << 20)
+
+/* keccak256("") */
+const uint8_t evm_empty_code_hash[32] = {
+	0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,
+	0xe5, 0x00, 0xb6, 0x53, 0xca, 0x82, 0x27, 0x3b, 0x7b, 0xfa, 0xd8, 0x04, 0x5d, 0x85, 0xa4, 0x70};
+
+svm_evm_state_t *svm_evm_state_new(void)
+{
+	svm_evm_state_t *s = calloc(1, sizeof *s);
+	if (!s) return NULL;
+	svm_map_init(&s->accounts);
+	svm_map_init(&s->transient);
+	return s;
+}
+
+static void acct_free(acct_t *a)
+{
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&a->storage, &i))) free(e->value);
+	svm_map_free(&a->storage);
+	free(a->code);
+	free(a->jumpdests);
+	free(a);
+}
+
+void evm_logs_clear(svm_evm_state_t *s)
+{
+	for (size_t i = 0; i < s->n_logs; i++) free(s->logs[i].data);
+	s->n_logs = 0;
+}
+
+static void transient_clear(svm_evm_state_t *s)
+{
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->transient, &i))) free(e->value);
+	svm_map_free(&s->transient);
+	svm_map_init(&s->transient);
+}
+
+void svm_evm_state_free(svm_evm_state_t *s)
+{
+	if (!s) return;
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->accounts, &i))) acct_free(e->value);
+	svm_map_free(&s->accounts);
+	transient_clear(s);
+	svm_map_free(&s->transient);
+	evm_logs_clear(s);
+	free(s->logs);
+	free(s->journal);
+	evm_vm_free(s->vm);
+	free(s);
+}
+
+acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
+{
+	bool created;
+	void **v = svm_map_put(&s->accounts, a->b, 20, &created);
+	if (!v) return NULL;
+	if (created) {
+		acct_t *n = calloc(1, sizeof *n);
+		if (!n) {
+			svm_map_del(&s->accounts, a->b, 20);
+			return NULL;
+		}
+		n->addr = *a;
+		memcpy(n->code_hash, evm_empty_code_hash, 32);
+		svm_map_init(&n->storage);
+		*v = n;
+	}
+	return *v;
+}
+
+static const acct_t *acct_peek(const svm_evm_state_t *s, const addr_t *a)
+{
+	const acct_t *x = svm_map_get(&s->accounts, a->b, 20);
+	return x && x->exists ? x : NULL;
+}
+
+slot_t *evm_slot(acct_t *a, const u256 *key)
+{
+	uint8_t k[32];
+	svm_u256_to_be(key, k);
+	bool created;
+	void **v = svm_map_put(&a->storage, k, 32, &created);
+	if (!v) return NULL;
+	if (created) {
+		*v = calloc(1, sizeof(slot_t));
+		if (!*v) {
+			svm_map_del(&a->storage, k, 32);
+			return NULL;
+		}
+	}
+	return *v;
+}
+
+bool evm_acct_empty(const acct_t *a)
+{
+	return a->nonce == 0 && u256_is_zero(&a->balance) && a->code_len == 0;
+}
+
+int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u256 *prev, uint64_t prev_u64)
+{
+	if (s->j_len == s->j_cap) {
+		if (s->j_cap >= JOURNAL_ENTRIES_MAX) return SVM_ELIMIT;
+		size_t nc = s->j_cap ? s->j_cap * 2 : 256;
+		jent_t *j = realloc(s->journal, nc * sizeof *j);
+		if (!j) return SVM_ENOMEM;
+		s->journal = j;
+		s->j_cap = nc;
+	}
+	jent_t *e = &s->journal[s->j_len++];
+	e->kind = kind;
+	e->a = a;
+	e->slot = slot;
+	e->prev = prev ? *prev : u256_zero();
+	e->prev_u64 = prev_u64;
+	return 0;
+}
+
+static int ensure_exists(svm_evm_state_t *s, acct_t *a)
+{
+	if (a->exists) return 0;
+	int rc = evm_journal(s, J_EXISTS, a, NULL, NULL, 0);
+	if (rc) return rc;
+	a->exists = true;
+	return 0;
+}
+
+int evm_touch(svm_evm_state_t *s, acct_t *a)
+{
+	int rc = ensure_exists(s, a);
+	if (rc || a->touched) return rc;
+	if ((rc = evm_journal(s, J_TOUCH, a, NULL, NULL, 0))) return rc;
+	a->touched = true;
+	return 0;
+}
+
+int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v)
+{
+	int rc = evm_touch(s, a);
+	if (rc || (rc = evm_journal(s, J_BALANCE, a, NULL, &a->balance, 0))) return rc;
+	a->balance = *v;
+	return 0;
+}
+
+int evm_set_nonce(svm_evm_state_t *s, acct_t *a, uint64_t n)
+{
+	int rc = ensure_exists(s, a);
+	if (rc || (rc = evm_journal(s, J_NONCE, a, NULL, NULL, a->nonce))) return rc;
+	a->nonce = n;
+	return 0;
+}
+
+int evm_set_storage(svm_evm_state_t *s, acct_t *a, slot_t *sl, const u256 *v)
+{
+	int rc = evm_journal(s, J_STORAGE, a, sl, &sl->cur, 0);
+	if (rc) return rc;
+	sl->cur = *v;
+	return 0;
+}
+
+/* Code is set once, on a new contract; the journal entry frees it on revert. */
+int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len)
+{
+	if (len == 0) return 0;
+	uint8_t *c = malloc(len);
+	if (!c) return SVM_ENOMEM;
+	int rc = evm_journal(s, J_CODE, a, NULL, NULL, 0);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	memcpy(c, code, len);
+	free(a->code);
+	free(a->jumpdests);
+	a->jumpdests = NULL;
+	a->code = c;
+	a->code_len = len;
+	svm_keccak256(c, len, a->code_hash);
+	return 0;
+}
+
+static void tkey(uint8_t k[52], const addr_t *a, const u256 *key)
+{
+	memcpy(k, a->b, 20);
+	svm_u256_to_be(key, k + 20);
+}
+
+void evm_tload(svm_evm_state_t *s, const addr_t *a, const u256 *key, u256 *out)
+{
+	uint8_t k[52];
+	tkey(k, a, key);
+	u256 *v = svm_map_get(&s->transient, k, 52);
+	*out = v ? *v : u256_zero();
+}
+
+int evm_tstore(svm_evm_state_t *s, const addr_t *a, const u256 *key, const u256 *val)
+{
+	uint8_t k[52];
+	tkey(k, a, key);
+	bool created;
+	void **v = svm_map_put(&s->transient, k, 52, &created);
+	if (!v) return SVM_ENOMEM;
+	if (created) {
+		*v = calloc(1, sizeof(u256));
+		if (!*v) {
+			svm_map_del(&s->transient, k, 52);
+			return SVM_ENOMEM;
+		}
+	}
+	u256 *t = *v;
+	int rc = evm_journal(s, J_TSTORAGE, NULL, t, t, 0);
+	if (rc) return rc;
+	*t = *val;
+	return 0;
+}
+
+int evm_warm_acct(svm_evm_state_t *s, acct_t *a)
+{
+	if (a->warm) return 0;
+	int rc = evm_journal(s, J_WARM_ACCT, a, NULL, NULL, 0);
+	if (rc) return rc;
+	a->warm = true;
+	return 1;
+}
+
+int evm_warm_slot(svm_evm_state_t *s, acct_t *a, slot_t *sl)
+{
+	if (sl->warm) return 0;
+	int rc = evm_journal(s, J_WARM_SLOT, a, sl, NULL, 0);
+	if (rc) return rc;
+	sl->warm = true;
+	return 1;
+}
+
+int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], int n_topics,
+	    const uint8_t *data, size_t len)
+{
+	if (s->n_logs == s->logs_cap) {
+		size_t nc = s->logs_cap ? s->logs_cap * 2 : 16;
+		svm_evm_log_t *l = realloc(s->logs, nc * sizeof *l);
+		if (!l) return SVM_ENOMEM;
+		s->logs = l;
+		s->logs_cap = nc;
+	}
+	svm_evm_log_t *l = &s->logs[s->n_logs];
+	memset(l, 0, sizeof *l);
+	l->address = *a;
+	l->n_topics = (uint8_t)n_topics;
+	for (int i = 0; i < n_topics; i++) memcpy(l->topics[i], topics[i], 32);
+	if (len) {
+		l->data = malloc(len);
+		if (!l->data) return SVM_ENOMEM;
+		memcpy(l->data, data, len);
+	}
+	l->data_len = len;
+	s->n_logs++;
+	return 0;
+}
+
+snap_t evm_snapshot(const svm_evm_state_t *s)
+{
+	return (snap_t){s->j_len, s->n_logs, s->refund};
+}
+
+void evm_revert(svm_evm_state_t *s, snap_t snap)
+{
+	while (s->j_len > snap.j_len) {
+		jent_t *e = &s->journal[--s->j_len];
+		acct_t *a = e->a;
+		switch (e->kind) {
+		case J_BALANCE: a->balance = e->prev; break;
+		case J_NONCE: a->nonce = e->prev_u64; break;
+		case J_STORAGE: ((slot_t *)e->slot)->cur = e->prev; break;
+		case J_TSTORAGE: *(u256 *)e->slot = e->prev; break;
+		case J_CODE:
+			free(a->code);
+			free(a->jumpdests);
+			a->code = NULL;
+			a->jumpdests = NULL;
+			a->code_len = 0;
+			memcpy(a->code_hash, evm_empty_code_hash, 32);
+			break;
+		case J_EXISTS: a->exists = false; break;
+		case J_DESTRUCT: a->destructed = false; break;
+		case J_CREATED: a->created_tx = false; break;
+		case J_WARM_ACCT: a->warm = false; break;
+		case J_WARM_SLOT: ((slot_t *)e->slot)->warm = false; break;
+		case J_TOUCH: a->touched = false; break;
+		}
+	}
+	while (s->n_logs > snap.n_logs) free(s->logs[--s->n_logs].data);
+	s->refund = snap.refund;
+}
+
+static void acct_wipe(acct_t *a)
+{
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&a->storage, &i))) free(e->value);
+	svm_map_free(&a->storage);
+	svm_map_init(&a->storage);
+	free(a->code);
+	free(a->jumpdests);
+	a->code = NULL;
+	a->jumpdests = NULL;
+	a->code_len = 0;
+	memcpy(a->code_hash, evm_empty_code_hash, 32);
+	a->balance = u256_zero();
+	a->nonce = 0;
+	a->exists = false;
+}
+
+void evm_finalize(svm_evm_state_t *s)
+{
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->accounts, &i))) {
+		acct_t *a = e->value;
+		if (a->destructed || (a->touched && a->exists && evm_acct_empty(a))) acct_wipe(a);
+		a->warm = a->touched = a->destructed = a->created_tx = false;
+		size_t k = 0;
+		svm_map_slot_t *se;
+		while ((se = svm_map_next(&a->storage, &k))) {
+			slot_t *sl = se->value;
+			sl->orig = sl->cur;
+			sl->warm = false;
+		}
+	}
+	transient_clear(s);
+	s->j_len = 0;
+	s->refund = 0;
+}
+
+/* ------------------------------------------------------------ public API */
+
+int svm_evm_state_set_account(svm_evm_state_t *s, const svm_evm_addr_t *addr, const svm_u256_t *balance,
+			      uint64_t nonce, const uint8_t *code, size_t code_len)
+{
+	acct_t *a = evm_acct(s, addr);
+	if (!a) return SVM_ENOMEM;
+	a->exists = true;
+	a->balance = *balance;
+	a->nonce = nonce;
+	if (code_len) {
+		int rc = evm_set_code(s, a, code, code_len);
+		s->j_len = 0;
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+int svm_evm_state_set_storage(svm_evm_state_t *s, const svm_evm_addr_t *addr, const svm_u256_t *key,
+			      const svm_u256_t *val)
+{
+	acct_t *a = evm_acct(s, addr);
+	if (!a) return SVM_ENOMEM;
+	if (!a->exists) return SVM_ESTATE;
+	slot_t *sl = evm_slot(a, key);
+	if (!sl) return SVM_ENOMEM;
+	sl->cur = sl->orig = *val;
+	return 0;
+}
+
+void svm_evm_state_balance(const svm_evm_state_t *s, const svm_evm_addr_t *a, svm_u256_t *out)
+{
+	const acct_t *x = acct_peek(s, a);
+	*out = x ? x->balance : u256_zero();
+}
+
+uint64_t svm_evm_state_nonce(const svm_evm_state_t *s, const svm_evm_addr_t *a)
+{
+	const acct_t *x = acct_peek(s, a);
+	return x ? x->nonce : 0;
+}
+
+bool svm_evm_state_exists(const svm_evm_state_t *s, const svm_evm_addr_t *a) { return acct_peek(s, a) != NULL; }
+
+void svm_evm_state_storage(const svm_evm_state_t *s, const svm_evm_addr_t *a, const svm_u256_t *key,
+			   svm_u256_t *out)
+{
+	const acct_t *x = acct_peek(s, a);
+	*out = u256_zero();
+	if (!x) return;
+	uint8_t k[32];
+	svm_u256_to_be(key, k);
+	const slot_t *sl = svm_map_get(&x->storage, k, 32);
+	if (sl) *out = sl->cur;
+}
+
+/* RLP of a 256-bit word as a minimal big-endian integer. */
+static int put_u256(svm_buf_t *b, const u256 *v)
+{
+	uint8_t be[32];
+	svm_u256_to_be(v, be);
+	size_t i = 0;
+	while (i < 32 && be[i] == 0) i++;
+	return svm_rlp_put_bytes(b, be + i, 32 - i);
+}
+
+static int storage_root(const acct_t *a, uint8_t root[32])
+{
+	size_t n = a->storage.count, k = 0, i = 0;
+	svm_mpt_kv_t *kv = calloc(n ? n : 1, sizeof *kv);
+	uint8_t(*keys)[32] = calloc(n ? n : 1, 32);
+	svm_buf_t vals = {0};
+	size_t *voff = calloc(n ? n : 1, sizeof *voff);
+	int rc = SVM_ENOMEM;
+	if (!kv || !keys || !voff) goto out;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&a->storage, &i))) {
+		const slot_t *sl = e->value;
+		if (u256_is_zero(&sl->cur)) continue;
+		svm_keccak256(e->key, 32, keys[k]);
+		voff[k] = vals.len;
+		if ((rc = put_u256(&vals, &sl->cur))) goto out;
+		kv[k].key = keys[k];
+		kv[k].key_len = 32;
+		kv[k].val_len = vals.len - voff[k];
+		k++;
+	}
+	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
+	rc = svm_mpt_root(kv, k, root);
+out:
+	free(kv);
+	free(keys);
+	free(voff);
+	svm_buf_free(&vals);
+	return rc;
+}
+
+int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE])
+{
+	size_t n = s->accounts.count, k = 0, i = 0;
+	svm_mpt_kv_t *kv = calloc(n ? n : 1, sizeof *kv);
+	uint8_t(*keys)[32] = calloc(n ? n : 1, 32);
+	size_t *voff = calloc(n ? n : 1, sizeof *voff);
+	svm_buf_t vals = {0};
+	int rc = SVM_ENOMEM;
+	if (!kv || !keys || !voff) goto out;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->accounts, &i))) {
+		const acct_t *a = e->value;
+		if (!a->exists) continue;
+		uint8_t sr[32];
+		if ((rc = storage_root(a, sr))) goto out;
+		svm_keccak256(a->addr.b, 20, keys[k]);
+		voff[k] = vals.len;
+		if ((rc = svm_rlp_put_uint(&vals, a->nonce)) || (rc = put_u256(&vals, &a->balance)) ||
+		    (rc = svm_rlp_put_bytes(&vals, sr, 32)) || (rc = svm_rlp_put_bytes(&vals, a->code_hash, 32)) ||
+		    (rc = svm_rlp_wrap_list(&vals, voff[k])))
+			goto out;
+		kv[k].key = keys[k];
+		kv[k].key_len = 32;
+		kv[k].val_len = vals.len - voff[k];
+		k++;
+	}
+	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
+	rc = svm_mpt_root(kv, k, root);
+out:
+	free(kv);
+	free(keys);
+	free(voff);
+	svm_buf_free(&vals);
+	return rc;
+}
