@@ -47,13 +47,13 @@ void evm_vm_free(struct evm_vm *vm)
 	if (!vm) return;
 	for (int i = 0; i <= SVM_EVM_DEPTH_MAX; i++) {
 		frame_t *f = &vm->frames[i];
-		free(f->stack);
-		free(f->mem);
-		free(f->ret);
-		free(f->out);
-		free(f->jd_own);
+		svm_free(f->stack);
+		svm_free(f->mem);
+		svm_free(f->ret);
+		svm_free(f->out);
+		svm_free(f->jd_own);
 	}
-	free(vm);
+	svm_free(vm);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -98,7 +98,7 @@ static bool mem_expand(frame_t *f, const u256 *off, const u256 *len, uint64_t *o
 	if (nb > f->mem_cap) {
 		size_t nc = f->mem_cap ? f->mem_cap : 1024;
 		while (nc < nb) nc *= 2;
-		uint8_t *m = realloc(f->mem, nc);
+		uint8_t *m = svm_realloc(f->mem, nc);
 		if (!m) return false;
 		f->mem = m;
 		f->mem_cap = nc;
@@ -171,16 +171,16 @@ typedef struct {
 static int frame_alloc(frame_t *f)
 {
 	if (!f->stack) {
-		f->stack = malloc(SVM_EVM_STACK_MAX * sizeof(u256));
+		f->stack = svm_malloc(SVM_EVM_STACK_MAX * sizeof(u256));
 		if (!f->stack) return SVM_ENOMEM;
 	}
 	f->sp = 0;
 	f->mem_len = 0;
 	f->pc = 0;
-	free(f->ret);
+	svm_free(f->ret);
 	f->ret = NULL;
 	f->ret_len = 0;
-	free(f->out);
+	svm_free(f->out);
 	f->out = NULL;
 	f->out_len = 0;
 	f->halt = HALT_NONE;
@@ -260,6 +260,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		done->created = to;
 		return 0;
 	}
+	SVM_ASSERT(d >= 0 && d <= SVM_EVM_DEPTH_MAX);
 	frame_t *f = &vm->frames[d];
 	if ((rc = frame_alloc(f))) return rc;
 	f->m = *m;
@@ -275,7 +276,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		f->m.input_len = 0;
 		size_t need = f->code_len / 8 + 1;
 		if (need > f->jd_cap) {
-			uint8_t *j = realloc(f->jd_own, need);
+			uint8_t *j = svm_realloc(f->jd_own, need);
 			if (!j) return SVM_ENOMEM;
 			f->jd_own = j;
 			f->jd_cap = need;
@@ -284,7 +285,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	} else {
 		acct_t *ca = (acct_t *)code_acct;
 		if (!ca->jumpdests) {
-			ca->jumpdests = malloc(ca->code_len / 8 + 1);
+			ca->jumpdests = svm_malloc(ca->code_len / 8 + 1);
 			if (!ca->jumpdests) return SVM_ENOMEM;
 			analyze(ca->code, ca->code_len, ca->jumpdests);
 		}
@@ -338,8 +339,9 @@ static int leave(svm_evm_state_t *s, frame_t *f, done_t *done)
 /* Hands a finished child's result to its parent f (the CALL/CREATE instruction completes). */
 static void deliver(frame_t *f, done_t *d)
 {
+	SVM_ASSERT(f->sp < SVM_EVM_STACK_MAX && d->gas_left >= 0);
 	f->gas += d->gas_left;
-	free(f->ret);
+	svm_free(f->ret);
 	f->ret = d->out;
 	f->ret_len = d->out_len;
 	d->out = NULL;
@@ -349,7 +351,7 @@ static void deliver(frame_t *f, done_t *d)
 		if (d->status) u256_from_addr(top, &d->created);
 		else *top = u256_zero();
 		if (!d->reverted) {
-			free(f->ret);
+			svm_free(f->ret);
 			f->ret = NULL;
 			f->ret_len = 0;
 		}
@@ -557,7 +559,7 @@ static int op_call(run_t *r, frame_t *f, uint8_t op)
 	if (rc == 1) return 1;
 	deliver(f, &d);
 	f->pc--; /* the loop advances past the instruction */
-	free(d.out);
+	svm_free(d.out);
 	return 0;
 }
 
@@ -607,7 +609,7 @@ static int op_create(run_t *r, frame_t *f, uint8_t op)
 	if (rc == 1) return 1;
 	deliver(f, &d);
 	f->pc--;
-	free(d.out);
+	svm_free(d.out);
 	return 0;
 }
 
@@ -740,6 +742,7 @@ static int run_frame(run_t *r, frame_t *f)
 		if (f->sp < oi->in) ERR("stack underflow");
 		if (f->sp - oi->in + oi->out > SVM_EVM_STACK_MAX) ERR("stack overflow");
 		CHARGE(oi->gas);
+		SVM_ASSERT(f->sp >= 0 && f->sp <= SVM_EVM_STACK_MAX && f->pc < f->code_len);
 		switch (op) {
 		case 0x00: f->halt = HALT_OK; return 0;
 		case 0x01: { u256 *a = POP(), *b = TOP(); u256_add(b, a, b); break; }
@@ -1027,7 +1030,7 @@ static int run_frame(run_t *r, frame_t *f)
 			uint64_t o, l;
 			if (!mem_expand(f, &off, &len, &o, &l)) ERR("out of gas");
 			if (l) {
-				f->out = malloc(l);
+				f->out = svm_malloc(l);
 				if (!f->out) return SVM_ENOMEM;
 				memcpy(f->out, f->mem + o, l);
 			}
@@ -1077,7 +1080,7 @@ int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_
 {
 	init_ops();
 	if (!s->vm) {
-		s->vm = calloc(1, sizeof *s->vm);
+		s->vm = svm_calloc(1, sizeof *s->vm);
 		if (!s->vm) return SVM_ENOMEM;
 	}
 	run_t r = {s, s->vm, ctx};
@@ -1097,7 +1100,7 @@ int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_
 		r.vm->depth--;
 		frame_t *p = &r.vm->frames[r.vm->depth];
 		deliver(p, &d);
-		free(d.out);
+		svm_free(d.out);
 		rc = 1;
 	}
 	res->status = d.status;

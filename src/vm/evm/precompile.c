@@ -31,7 +31,7 @@ static void padded(uint8_t *dst, const uint8_t *in, size_t len, uint64_t off, si
 
 static int out_alloc(uint8_t **out, size_t *out_len, size_t n)
 {
-	*out = n ? calloc(1, n) : NULL;
+	*out = n ? svm_calloc(1, n) : NULL;
 	*out_len = n;
 	return (n && !*out) ? SVM_ENOMEM : 0;
 }
@@ -103,7 +103,7 @@ static int modexp(const uint8_t *in, size_t len, uint64_t bl, uint64_t el, uint6
 {
 	if (out_alloc(out, out_len, (size_t)ml)) return SVM_ENOMEM;
 	if (ml == 0) return 1;
-	uint8_t *b = calloc(1, bl + 1), *e = calloc(1, el + 1), *m = calloc(1, ml + 1);
+	uint8_t *b = svm_calloc(1, bl + 1), *e = svm_calloc(1, el + 1), *m = svm_calloc(1, ml + 1);
 	BIGNUM *B = BN_new(), *E = BN_new(), *M = BN_new(), *R = BN_new();
 	BN_CTX *ctx = BN_CTX_new();
 	int rc = SVM_ENOMEM;
@@ -120,16 +120,16 @@ static int modexp(const uint8_t *in, size_t len, uint64_t bl, uint64_t el, uint6
 	BN_bn2binpad(R, *out, (int)ml);
 	rc = 1;
 out:
-	free(b);
-	free(e);
-	free(m);
+	svm_free(b);
+	svm_free(e);
+	svm_free(m);
 	BN_free(B);
 	BN_free(E);
 	BN_free(M);
 	BN_free(R);
 	BN_CTX_free(ctx);
 	if (rc < 0) {
-		free(*out);
+		svm_free(*out);
 		*out = NULL;
 	}
 	return rc;
@@ -268,7 +268,7 @@ int evm_precompile_run(svm_evm_state_t *s, const addr_t *a, const uint8_t *in, s
 		rc = 0;
 	}
 	if (rc <= 0) {
-		free(*out);
+		svm_free(*out);
 		*out = NULL;
 		*out_len = 0;
 		if (rc == 0) *gas = 0;

@@ -16,7 +16,7 @@ const uint8_t evm_empty_code_hash[32] = {
 
 svm_evm_state_t *svm_evm_state_new(void)
 {
-	svm_evm_state_t *s = calloc(1, sizeof *s);
+	svm_evm_state_t *s = svm_calloc(1, sizeof *s);
 	if (!s) return NULL;
 	svm_map_init(&s->accounts);
 	svm_map_init(&s->transient);
@@ -27,16 +27,16 @@ static void acct_free(acct_t *a)
 {
 	size_t i = 0;
 	svm_map_slot_t *e;
-	while ((e = svm_map_next(&a->storage, &i))) free(e->value);
+	while ((e = svm_map_next(&a->storage, &i))) svm_free(e->value);
 	svm_map_free(&a->storage);
-	free(a->code);
-	free(a->jumpdests);
-	free(a);
+	svm_free(a->code);
+	svm_free(a->jumpdests);
+	svm_free(a);
 }
 
 void evm_logs_clear(svm_evm_state_t *s)
 {
-	for (size_t i = 0; i < s->n_logs; i++) free(s->logs[i].data);
+	for (size_t i = 0; i < s->n_logs; i++) svm_free(s->logs[i].data);
 	s->n_logs = 0;
 }
 
@@ -44,7 +44,7 @@ static void transient_clear(svm_evm_state_t *s)
 {
 	size_t i = 0;
 	svm_map_slot_t *e;
-	while ((e = svm_map_next(&s->transient, &i))) free(e->value);
+	while ((e = svm_map_next(&s->transient, &i))) svm_free(e->value);
 	svm_map_free(&s->transient);
 	svm_map_init(&s->transient);
 }
@@ -59,10 +59,10 @@ void svm_evm_state_free(svm_evm_state_t *s)
 	transient_clear(s);
 	svm_map_free(&s->transient);
 	evm_logs_clear(s);
-	free(s->logs);
-	free(s->journal);
+	svm_free(s->logs);
+	svm_free(s->journal);
 	evm_vm_free(s->vm);
-	free(s);
+	svm_free(s);
 }
 
 acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
@@ -71,7 +71,7 @@ acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
 	void **v = svm_map_put(&s->accounts, a->b, 20, &created);
 	if (!v) return NULL;
 	if (created) {
-		acct_t *n = calloc(1, sizeof *n);
+		acct_t *n = svm_calloc(1, sizeof *n);
 		if (!n) {
 			svm_map_del(&s->accounts, a->b, 20);
 			return NULL;
@@ -98,7 +98,7 @@ slot_t *evm_slot(acct_t *a, const u256 *key)
 	void **v = svm_map_put(&a->storage, k, 32, &created);
 	if (!v) return NULL;
 	if (created) {
-		*v = calloc(1, sizeof(slot_t));
+		*v = svm_calloc(1, sizeof(slot_t));
 		if (!*v) {
 			svm_map_del(&a->storage, k, 32);
 			return NULL;
@@ -117,7 +117,7 @@ int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u
 	if (s->j_len == s->j_cap) {
 		if (s->j_cap >= JOURNAL_ENTRIES_MAX) return SVM_ELIMIT;
 		size_t nc = s->j_cap ? s->j_cap * 2 : 256;
-		jent_t *j = realloc(s->journal, nc * sizeof *j);
+		jent_t *j = svm_realloc(s->journal, nc * sizeof *j);
 		if (!j) return SVM_ENOMEM;
 		s->journal = j;
 		s->j_cap = nc;
@@ -177,16 +177,16 @@ int evm_set_storage(svm_evm_state_t *s, acct_t *a, slot_t *sl, const u256 *v)
 int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len)
 {
 	if (len == 0) return 0;
-	uint8_t *c = malloc(len);
+	uint8_t *c = svm_malloc(len);
 	if (!c) return SVM_ENOMEM;
 	int rc = evm_journal(s, J_CODE, a, NULL, NULL, 0);
 	if (rc) {
-		free(c);
+		svm_free(c);
 		return rc;
 	}
 	memcpy(c, code, len);
-	free(a->code);
-	free(a->jumpdests);
+	svm_free(a->code);
+	svm_free(a->jumpdests);
 	a->jumpdests = NULL;
 	a->code = c;
 	a->code_len = len;
@@ -216,7 +216,7 @@ int evm_tstore(svm_evm_state_t *s, const addr_t *a, const u256 *key, const u256 
 	void **v = svm_map_put(&s->transient, k, 52, &created);
 	if (!v) return SVM_ENOMEM;
 	if (created) {
-		*v = calloc(1, sizeof(u256));
+		*v = svm_calloc(1, sizeof(u256));
 		if (!*v) {
 			svm_map_del(&s->transient, k, 52);
 			return SVM_ENOMEM;
@@ -252,7 +252,7 @@ int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], in
 {
 	if (s->n_logs == s->logs_cap) {
 		size_t nc = s->logs_cap ? s->logs_cap * 2 : 16;
-		svm_evm_log_t *l = realloc(s->logs, nc * sizeof *l);
+		svm_evm_log_t *l = svm_realloc(s->logs, nc * sizeof *l);
 		if (!l) return SVM_ENOMEM;
 		s->logs = l;
 		s->logs_cap = nc;
@@ -263,7 +263,7 @@ int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], in
 	l->n_topics = (uint8_t)n_topics;
 	for (int i = 0; i < n_topics; i++) memcpy(l->topics[i], topics[i], 32);
 	if (len) {
-		l->data = malloc(len);
+		l->data = svm_malloc(len);
 		if (!l->data) return SVM_ENOMEM;
 		memcpy(l->data, data, len);
 	}
@@ -279,6 +279,7 @@ snap_t evm_snapshot(const svm_evm_state_t *s)
 
 void evm_revert(svm_evm_state_t *s, snap_t snap)
 {
+	SVM_ASSERT(snap.j_len <= s->j_len && snap.n_logs <= s->n_logs);
 	while (s->j_len > snap.j_len) {
 		jent_t *e = &s->journal[--s->j_len];
 		acct_t *a = e->a;
@@ -288,8 +289,8 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_STORAGE: ((slot_t *)e->slot)->cur = e->prev; break;
 		case J_TSTORAGE: *(u256 *)e->slot = e->prev; break;
 		case J_CODE:
-			free(a->code);
-			free(a->jumpdests);
+			svm_free(a->code);
+			svm_free(a->jumpdests);
 			a->code = NULL;
 			a->jumpdests = NULL;
 			a->code_len = 0;
@@ -303,7 +304,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_TOUCH: a->touched = false; break;
 		}
 	}
-	while (s->n_logs > snap.n_logs) free(s->logs[--s->n_logs].data);
+	while (s->n_logs > snap.n_logs) svm_free(s->logs[--s->n_logs].data);
 	s->refund = snap.refund;
 }
 
@@ -311,11 +312,11 @@ static void acct_wipe(acct_t *a)
 {
 	size_t i = 0;
 	svm_map_slot_t *e;
-	while ((e = svm_map_next(&a->storage, &i))) free(e->value);
+	while ((e = svm_map_next(&a->storage, &i))) svm_free(e->value);
 	svm_map_free(&a->storage);
 	svm_map_init(&a->storage);
-	free(a->code);
-	free(a->jumpdests);
+	svm_free(a->code);
+	svm_free(a->jumpdests);
 	a->code = NULL;
 	a->jumpdests = NULL;
 	a->code_len = 0;
@@ -415,10 +416,10 @@ static int put_u256(svm_buf_t *b, const u256 *v)
 static int storage_root(const acct_t *a, uint8_t root[32])
 {
 	size_t n = a->storage.count, k = 0, i = 0;
-	svm_mpt_kv_t *kv = calloc(n ? n : 1, sizeof *kv);
-	uint8_t(*keys)[32] = calloc(n ? n : 1, 32);
+	svm_mpt_kv_t *kv = svm_calloc(n ? n : 1, sizeof *kv);
+	uint8_t(*keys)[32] = svm_calloc(n ? n : 1, 32);
 	svm_buf_t vals = {0};
-	size_t *voff = calloc(n ? n : 1, sizeof *voff);
+	size_t *voff = svm_calloc(n ? n : 1, sizeof *voff);
 	int rc = SVM_ENOMEM;
 	if (!kv || !keys || !voff) goto out;
 	svm_map_slot_t *e;
@@ -436,9 +437,9 @@ static int storage_root(const acct_t *a, uint8_t root[32])
 	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
 	rc = svm_mpt_root(kv, k, root);
 out:
-	free(kv);
-	free(keys);
-	free(voff);
+	svm_free(kv);
+	svm_free(keys);
+	svm_free(voff);
 	svm_buf_free(&vals);
 	return rc;
 }
@@ -446,9 +447,9 @@ out:
 int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE])
 {
 	size_t n = s->accounts.count, k = 0, i = 0;
-	svm_mpt_kv_t *kv = calloc(n ? n : 1, sizeof *kv);
-	uint8_t(*keys)[32] = calloc(n ? n : 1, 32);
-	size_t *voff = calloc(n ? n : 1, sizeof *voff);
+	svm_mpt_kv_t *kv = svm_calloc(n ? n : 1, sizeof *kv);
+	uint8_t(*keys)[32] = svm_calloc(n ? n : 1, 32);
+	size_t *voff = svm_calloc(n ? n : 1, sizeof *voff);
 	svm_buf_t vals = {0};
 	int rc = SVM_ENOMEM;
 	if (!kv || !keys || !voff) goto out;
@@ -472,9 +473,9 @@ int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE])
 	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
 	rc = svm_mpt_root(kv, k, root);
 out:
-	free(kv);
-	free(keys);
-	free(voff);
+	svm_free(kv);
+	svm_free(keys);
+	svm_free(voff);
 	svm_buf_free(&vals);
 	return rc;
 }

@@ -176,7 +176,7 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 	if ((rc = evm_set_balance(s, cb, &bal))) return rc;
 	/* logs move to the result */
 	if (s->n_logs) {
-		res->logs = malloc(s->n_logs * sizeof *res->logs);
+		res->logs = svm_malloc(s->n_logs * sizeof *res->logs);
 		if (!res->logs) return SVM_ENOMEM;
 		memcpy(res->logs, s->logs, s->n_logs * sizeof *res->logs);
 		res->n_logs = s->n_logs;
@@ -190,9 +190,9 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 
 void svm_evm_result_free(svm_evm_result_t *res)
 {
-	for (size_t i = 0; i < res->n_logs; i++) free(res->logs[i].data);
-	free(res->logs);
-	free(res->output);
+	for (size_t i = 0; i < res->n_logs; i++) svm_free(res->logs[i].data);
+	svm_free(res->logs);
+	svm_free(res->output);
 	memset(res, 0, sizeof *res);
 }
 
