@@ -175,6 +175,36 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 		     svm_evm_result_t *res, svm_error_t *err);
 void svm_evm_result_free(svm_evm_result_t *res);
 
+/* A signed Ethereum transaction decoded from its network encoding: legacy (with or without
+ * EIP-155 replay protection), EIP-2930 (0x01), EIP-1559 (0x02) or EIP-4844 (0x03, without
+ * blobs). tx points into the raw bytes (keep them alive) and into the arrays owned here. */
+typedef struct {
+	svm_evm_tx_t tx;
+	bool has_chain_id; /* false only for a pre-EIP-155 legacy transaction */
+	uint64_t chain_id;
+	uint8_t hash[SVM_KECCAK_SIZE]; /* the transaction hash */
+	uint64_t intrinsic_gas;
+	svm_evm_access_t *access_owned;
+	svm_u256_t *keys_owned;
+	svm_u256_t *blobs_owned;
+} svm_evm_signed_tx_t;
+
+/* Decodes raw (strict RLP, canonical integers, exact field counts), checks the signature
+ * (r and s in range, s in the low half, v or y-parity valid), recovers the sender with
+ * libsecp256k1, checks the chain id when the transaction carries one (wanted_chain_id), that
+ * the intrinsic gas fits the gas limit and the initcode limit. SVM_EDECODE, SVM_ESIG,
+ * SVM_ECHAIN, SVM_EGAS, SVM_ELIMIT or SVM_ENOMEM with err set; *out is then empty.
+ * svm_evm_signed_tx_free releases what it owns. */
+int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, svm_evm_signed_tx_t *out,
+		      svm_error_t *err);
+void svm_evm_signed_tx_free(svm_evm_signed_tx_t *t);
+/* The intrinsic gas of a transaction (21000, +32000 and 2 per initcode word for a create,
+ * 4/16 per zero/non-zero data byte, 2400 per access-list address and 1900 per key). */
+uint64_t svm_evm_intrinsic_gas(const svm_evm_tx_t *tx);
+/* Ethereum's address of an uncompressed secp256k1 public key (64 bytes x ‖ y): the last 20
+ * bytes of its Keccak-256. */
+void svm_evm_address_of_pubkey(const uint8_t pub64[64], svm_evm_addr_t *out);
+
 /* keccak(rlp(list of [address, [topics], data])) of a result's logs. */
 int svm_evm_logs_hash(const svm_evm_result_t *res, uint8_t out[SVM_KECCAK_SIZE]);
 

@@ -429,3 +429,62 @@ Test(evm_interp, recursion_stops_at_depth_1024_without_crashing)
 	svm_evm_result_free(&r);
 	svm_evm_state_free(s);
 }
+
+/* ---------------------------------------------------------- transactions */
+
+static int tt_files(const char *dir, char names[][256], int max)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "find %s -name '*.json' | sort", dir);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	int n = 0;
+	while (n < max && fgets(names[n], 256, p)) {
+		names[n][strcspn(names[n], "\n")] = 0;
+		n++;
+	}
+	pclose(p);
+	return n;
+}
+
+Test(evm_tx, transaction_tests_cancun_accept_valid_and_reject_invalid, .timeout = 120)
+{
+	static char files[400][256];
+	int nf = tt_files(ETH_TESTS "/TransactionTests", files, 400), valid = 0, invalid = 0;
+	cr_assert_geq(nf, 200);
+	for (int i = 0; i < nf; i++) {
+		json_t *j = load_json(files[i]);
+		const char *name;
+		json_t *t;
+		json_object_foreach(j, name, t) {
+			json_t *c = json_object_get(json_object_get(t, "result"), "Cancun");
+			if (!c) continue;
+			size_t l;
+			uint8_t *raw = unhex(json_string_value(json_object_get(t, "txbytes")), &l);
+			svm_evm_signed_tx_t tx;
+			svm_error_t err = {0};
+			int rc = svm_evm_tx_decode(raw, l, 1, &tx, &err);
+			if (json_object_get(c, "hash")) {
+				cr_assert_eq(rc, 0, "%s %s: rejected (%s)", files[i], name, err.msg);
+				size_t hl, sl;
+				uint8_t *h = unhex(json_string_value(json_object_get(c, "hash")), &hl);
+				uint8_t *s = unhex(json_string_value(json_object_get(c, "sender")), &sl);
+				cr_assert(!memcmp(h, tx.hash, 32), "%s: hash", name);
+				cr_assert(!memcmp(s, tx.tx.from.b, 20), "%s: sender", name);
+				unsigned long long ig = strtoull(json_string_value(json_object_get(c, "intrinsicGas")), NULL, 16);
+				cr_assert_eq(tx.intrinsic_gas, ig, "%s: intrinsic gas", name);
+				free(h);
+				free(s);
+				svm_evm_signed_tx_free(&tx);
+				valid++;
+			} else {
+				cr_assert_neq(rc, 0, "%s %s: accepted, expected %s", files[i], name,
+					      json_string_value(json_object_get(c, "exception")));
+				invalid++;
+			}
+			free(raw);
+		}
+		json_decref(j);
+	}
+	cr_assert_eq(valid + invalid, 149, "%d valid, %d invalid", valid, invalid);
+}

@@ -34,27 +34,13 @@ void svm_evm_blob_base_fee(uint64_t excess, svm_u256_t *out)
 	u256_divmod(out, NULL, &output, &den);
 }
 
-static uint64_t intrinsic_gas(const svm_evm_tx_t *tx)
+uint64_t svm_evm_intrinsic_gas(const svm_evm_tx_t *tx)
 {
 	uint64_t g = GAS_TX;
 	for (size_t i = 0; i < tx->data_len; i++) g += tx->data[i] ? GAS_DATA_NONZERO : GAS_DATA_ZERO;
 	if (tx->create) g += GAS_TX_CREATE + 2 * ((tx->data_len + 31) / 32);
 	for (size_t i = 0; i < tx->n_access; i++) g += GAS_ACCESS_ADDRESS + GAS_ACCESS_KEY * tx->access[i].n_keys;
 	return g;
-}
-
-/* a * b into r; true on overflow past 256 bits */
-static bool mul_ovf(u256 *r, const u256 *a, const u256 *b)
-{
-	if (u256_is_zero(a) || u256_is_zero(b)) {
-		*r = u256_zero();
-		return false;
-	}
-	if (u256_bits(a) + u256_bits(b) > 257) return true;
-	u256_mul(r, a, b);
-	u256 q;
-	u256_divmod(&q, NULL, r, b);
-	return !u256_eq(&q, a);
 }
 
 static int validate(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_tx_t *tx, u256 *price,
@@ -80,10 +66,10 @@ static int validate(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_ev
 	u256_add(price, &blk->base_fee, &tip);
 	if (tx->create && tx->data_len > SVM_EVM_INITCODE_BYTES_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "initcode over %u bytes", SVM_EVM_INITCODE_BYTES_MAX);
-	if (intrinsic_gas(tx) > tx->gas_limit) return svm_error_set(err, SVM_EGAS, "intrinsic gas above the gas limit");
+	if (svm_evm_intrinsic_gas(tx) > tx->gas_limit) return svm_error_set(err, SVM_EGAS, "intrinsic gas above the gas limit");
 	/* the maximum cost must be covered: gas_limit * fee_cap + value (+ blob gas * blob fee cap) */
 	u256 gl = u256_u64(tx->gas_limit), need, t;
-	if (mul_ovf(&need, &gl, &fee_cap)) return svm_error_set(err, SVM_EFUNDS, "cost overflows");
+	if (u256_mul_overflows(&need, &gl, &fee_cap)) return svm_error_set(err, SVM_EFUNDS, "cost overflows");
 	*blob_fee = u256_zero();
 	if (tx->type == 3) {
 		if (tx->create) return svm_error_set(err, SVM_EINVAL, "blob transaction without a recipient");
@@ -94,7 +80,7 @@ static int validate(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_ev
 		if (u256_cmp(&tx->max_fee_per_blob_gas, &blk->blob_base_fee) < 0)
 			return svm_error_set(err, SVM_EFEE, "blob fee cap below blob base fee");
 		u256 bg = u256_u64(GAS_PER_BLOB * tx->n_blob_hashes), bmax;
-		if (mul_ovf(&bmax, &bg, &tx->max_fee_per_blob_gas) || u256_add(&need, &need, &bmax))
+		if (u256_mul_overflows(&bmax, &bg, &tx->max_fee_per_blob_gas) || u256_add(&need, &need, &bmax))
 			return svm_error_set(err, SVM_EFUNDS, "cost overflows");
 		u256_mul(blob_fee, &bg, &blk->blob_base_fee);
 	}
@@ -153,7 +139,7 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 	m.transfer = true;
 	m.input = tx->data;
 	m.input_len = tx->data_len;
-	m.gas = (int64_t)(tx->gas_limit - intrinsic_gas(tx));
+	m.gas = (int64_t)(tx->gas_limit - svm_evm_intrinsic_gas(tx));
 	if (!tx->create && (rc = evm_set_nonce(s, from, tx->nonce + 1))) return rc;
 	int64_t left = 0;
 	if ((rc = evm_execute(s, &ctx, &m, res, &left))) return rc;

@@ -140,3 +140,19 @@ void u256_exp(u256 *r, const u256 *base, const u256 *e)
 	}
 	*r = acc;
 }
+
+bool u256_mul_overflows(u256 *r, const u256 *a, const u256 *b)
+{
+	uint64_t u[8] = {0};
+	for (int i = 0; i < 4; i++) {
+		u128 c = 0;
+		for (int j = 0; j < 4; j++) {
+			c += (u128)a->w[i] * b->w[j] + u[i + j];
+			u[i + j] = (uint64_t)c;
+			c >>= 64;
+		}
+		u[i + 4] = (uint64_t)c;
+	}
+	for (int i = 0; i < 4; i++) r->w[i] = u[i];
+	return (u[4] | u[5] | u[6] | u[7]) != 0;
+}

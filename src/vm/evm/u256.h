@@ -112,5 +112,6 @@ void u256_divmod(u256 *q, u256 *r, const u256 *a, const u256 *b); /* b != 0; q o
 void u256_addmod(u256 *r, const u256 *a, const u256 *b, const u256 *m); /* m != 0 */
 void u256_mulmod(u256 *r, const u256 *a, const u256 *b, const u256 *m); /* m != 0 */
 void u256_exp(u256 *r, const u256 *base, const u256 *e);
+bool u256_mul_overflows(u256 *r, const u256 *a, const u256 *b); /* r = a·b; true past 2^256 */
 
 #endif
