@@ -26,3 +26,31 @@ evm-spec-sample: $(EVM_RUNNER)
 	  tail -n 4 $(B)/evm-spec-sample.log; exit $$rc
 
 TEST_STEPS += evm-spec-sample
+
+# make bench-evm: SuperVM's EVM and @ethereumjs/evm (npm, pinned by bench/evm/package-lock.json,
+# installed under build/bench-evm) on the same workloads; prints both and the ratios.
+# BENCH_EVM_ARGS="TRANSFERS LOOP_N HASH_N" (defaults 2000 200000 20000: ethereumjs is slow).
+BENCH_EVM_ARGS ?= 2000 200000 20000
+.PHONY: bench-evm
+bench-evm: $(B)/bench/bench_evm
+	@bash bench/evm/install.sh $(B)/bench-evm
+	@$(B)/bench/bench_evm $(BENCH_EVM_ARGS) > $(B)/bench-evm/supervm.txt
+	@node $(B)/bench-evm/ejs_bench.mjs bench/evm/contracts.json $(BENCH_EVM_ARGS) > $(B)/bench-evm/ejs.txt
+	@awk 'FNR == NR { ms[$$2] = $$4; mg[$$2] = $$5; n[$$2] = $$3; next } \
+	  { printf "%-6s %6d runs  supervm %9.1f ms %9.2f Mgas/s   ethereumjs %9.1f ms %7.2f Mgas/s   %6.1fx\n", \
+	    $$2, n[$$2], ms[$$2], mg[$$2], $$4, $$5, $$4 / ms[$$2] }' $(B)/bench-evm/supervm.txt $(B)/bench-evm/ejs.txt
+
+# make evm-diff: differential fuzzing against @ethereumjs/evm. EVM_DIFF_SEED and EVM_DIFF_COUNT
+# choose the programs (a long run: EVM_DIFF_COUNT=100000); a mismatch prints its index.
+EVM_DIFF_SEED  ?= 1
+EVM_DIFF_COUNT ?= 2000
+$(B)/evm/evm_diff: tests/evm/evm_diff.c include/supervm/evm.h $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ $< $(B)/libsupervm.a $(LIBS)
+
+all: $(B)/evm/evm_diff
+.PHONY: evm-diff
+evm-diff: $(B)/evm/evm_diff
+	@bash bench/evm/install.sh $(B)/bench-evm
+	@cp bench/evm/difffuzz.mjs $(B)/bench-evm/
+	@node $(B)/bench-evm/difffuzz.mjs $(EVM_DIFF_SEED) $(EVM_DIFF_COUNT) | $(B)/evm/evm_diff -v

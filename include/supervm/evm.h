@@ -155,6 +155,8 @@ typedef struct {
 typedef struct {
 	int status;        /* 1 success, 0 reverted or failed */
 	uint64_t gas_used; /* after refunds */
+	uint64_t gas_refund;    /* the refund applied (the counter capped at gas used / 5) */
+	int64_t refund_counter; /* the EIP-3529 counter at the end, before the cap */
 	uint8_t *output;   /* return or revert data, owned */
 	size_t output_len;
 	svm_evm_log_t *logs; /* owned */

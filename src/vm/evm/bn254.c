@@ -357,7 +357,7 @@ static void f12_pow_hex(fp12 *r, const fp12 *x, const char *hex)
 	fp12 acc;
 	f12_one(&acc);
 	for (const char *c = hex; *c; c++) {
-		int d = *c <= '9' ? *c - '0' : *c - 'a' + 10;
+		unsigned d = (unsigned)(*c <= '9' ? *c - '0' : *c - 'a' + 10);
 		for (int b = 3; b >= 0; b--) {
 			f12_mul(&acc, &acc, &acc);
 			if ((d >> b) & 1) f12_mul(&acc, &acc, x);

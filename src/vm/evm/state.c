@@ -326,21 +326,24 @@ static void acct_wipe(acct_t *a)
 	a->exists = false;
 }
 
+/* Walks the transaction's journal (every account and slot it changed or warmed is there; the
+ * pre-state loaders bypass it and set originals themselves), so the cost is the transaction's
+ * own, not the state's size. Slots first: wiping an account frees its slots. */
 void evm_finalize(svm_evm_state_t *s)
 {
-	size_t i = 0;
-	svm_map_slot_t *e;
-	while ((e = svm_map_next(&s->accounts, &i))) {
-		acct_t *a = e->value;
-		if (a->destructed || (a->touched && a->exists && evm_acct_empty(a))) acct_wipe(a);
-		a->warm = a->touched = a->destructed = a->created_tx = false;
-		size_t k = 0;
-		svm_map_slot_t *se;
-		while ((se = svm_map_next(&a->storage, &k))) {
-			slot_t *sl = se->value;
+	for (size_t i = 0; i < s->j_len; i++) {
+		jent_t *e = &s->journal[i];
+		if (e->kind == J_STORAGE || e->kind == J_WARM_SLOT) {
+			slot_t *sl = e->slot;
 			sl->orig = sl->cur;
 			sl->warm = false;
 		}
+	}
+	for (size_t i = 0; i < s->j_len; i++) {
+		acct_t *a = s->journal[i].a;
+		if (!a) continue;
+		if (a->destructed || (a->touched && a->exists && evm_acct_empty(a))) acct_wipe(a);
+		a->warm = a->touched = a->destructed = a->created_tx = false;
 	}
 	transient_clear(s);
 	s->j_len = 0;

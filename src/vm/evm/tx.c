@@ -148,6 +148,8 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 	if (refund > used / 5) refund = used / 5;
 	used -= refund;
 	res->gas_used = used;
+	res->gas_refund = refund;
+	res->refund_counter = s->refund;
 	/* return unused gas to the sender, the priority fee to the coinbase */
 	u256 back = u256_u64(tx->gas_limit - used), tipv, fee;
 	u256_mul(&back, &back, &price);
