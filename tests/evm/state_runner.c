@@ -26,7 +26,7 @@ typedef struct {
 static dirstat_t dirs[4096];
 static int n_dirs;
 static int skip_reasons[1];
-static const char *skip_names[1] = {"call the KZG point evaluation precompile (needs BLS12-381, not in Debian)"};
+static const char *skip_names[1] = {"reach the KZG point evaluation pairing (needs BLS12-381, not in Debian)"};
 
 static dirstat_t *dir_of(const char *path, const char *root)
 {
