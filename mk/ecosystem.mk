@@ -1,6 +1,13 @@
 # Around the node (issue 13, docs/ecosystem.md): the CLI's end-to-end tests (e2e-cli, a
 # `make test` step) start the real build/supervm on free loopback ports.
 
+# WebSocket subscriptions (src/node/subs.c) use Debian's libwebsockets.
+LIBS += -lwebsockets
+
+# `supervm indexer` (src/cli/indexer.c) writes to PostgreSQL through Debian's libpq.
+LIBS += -lpq
+$(B)/obj/src/cli/indexer.o: CFLAGS += -I/usr/include/postgresql
+
 # `supervm --version` names the commit it was built from.
 SVM_GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(B)/obj/src/cli/ux.o: CFLAGS += -DSVM_GIT_REV='"$(SVM_GIT_REV)"'

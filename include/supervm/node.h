@@ -39,7 +39,20 @@ typedef struct {
 	size_t mempool_per_sender_max;
 	unsigned exec_threads;     /* 0 = number of cores */
 	bool devnet;
+	bool ws_enabled;           /* WebSocket subscriptions (docs/ecosystem.md); off by default */
+	char ws_host[64];          /* numeric address; default 127.0.0.1 */
+	uint16_t ws_port;          /* 0 = any free port */
 } svm_node_config_t;
+
+/* WebSocket subscription bounds (docs/ecosystem.md). */
+#define SVM_WS_CONNECTIONS_MAX 256
+#define SVM_WS_SUBS_MAX 32                /* subscriptions per connection */
+#define SVM_WS_MESSAGE_BYTES_MAX 65536    /* a client message (larger: closed with 1009) */
+#define SVM_WS_QUEUE_MSGS_MAX 1024        /* notifications queued per connection */
+#define SVM_WS_QUEUE_BYTES_MAX (4u << 20) /* and their bytes */
+#define SVM_WS_PENDING_RING 4096          /* pending transaction ids a slow client may lag */
+#define SVM_WS_TOPIC_MAX 64
+#define SVM_WS_SOCKET_SNDBUF 65536        /* kernel send buffer per connection */
 
 /* The defaults: 127.0.0.1:8545, one RPC thread per core (at most 4), 500 ms blocks, block
  * limits from core.h, mempool limits from mempool.h, empty paths. */
@@ -54,6 +67,9 @@ int svm_node_config_load(svm_node_config_t *c, const char *path, svm_error_t *er
  * SVM_EINVAL with a message otherwise. */
 int svm_node_parse_rpc_addr(svm_node_config_t *c, const char *s, svm_error_t *err);
 
+/* Enables WebSocket subscriptions on "HOST:PORT" (as svm_node_parse_rpc_addr parses). */
+int svm_node_parse_ws_addr(svm_node_config_t *c, const char *s, svm_error_t *err);
+
 /* Prepares a devnet data directory: if dir has no genesis.json yet, creates dir/keys/
  * {validator,faucet}.json (mode 0600) and dir/genesis.json (chain id 1337, devnet, small
  * non-zero fees, the faucet funded with SWR and AIC, the validator staked). Fills cfg's
@@ -67,6 +83,8 @@ typedef struct svm_node svm_node_t;
 int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *err);
 /* The RPC port actually bound. */
 uint16_t svm_node_rpc_port(const svm_node_t *n);
+/* The WebSocket port actually bound; 0 when subscriptions are off. */
+uint16_t svm_node_ws_port(const svm_node_t *n);
 /* Stops producing (after the block in progress), stops the RPC server, closes the chain and
  * frees n. NULL is a no-op. */
 void svm_node_stop(svm_node_t *n);

@@ -121,6 +121,8 @@ void cli_progress(const cli_args_t *a, const char *fmt, ...) __attribute__((form
 void cli_progress_end(const cli_args_t *a);
 int cli_print_version(bool json);
 int cli_cmd_completion(cli_args_t *a);
+/* indexer.c: follow a node into PostgreSQL. */
+int cli_cmd_indexer(cli_args_t *a);
 /* What a transaction (as svm_getTransactionByHash returns it) does, decoded from its payload:
  * {"program","method",…} or NULL when the payload is not one this CLI knows. New reference. */
 json_t *cli_describe_tx(json_t *tx);

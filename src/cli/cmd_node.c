@@ -35,10 +35,15 @@ static int run(cli_args_t *a, const svm_node_config_t *cfg, const char *banner_d
 	bool v6 = strchr(cfg->rpc_host, ':') != NULL;
 	snprintf(url, sizeof url, "http://%s%s%s:%u", v6 ? "[" : "", cfg->rpc_host, v6 ? "]" : "",
 		 svm_node_rpc_port(n));
+	char ws[128] = "";
+	if (svm_node_ws_port(n) != 0)
+		snprintf(ws, sizeof ws, "ws://%s%s%s:%u", v6 ? "[" : "", cfg->ws_host[0] ? cfg->ws_host : "127.0.0.1",
+			 v6 ? "]" : "", svm_node_ws_port(n));
 	if (a->json) {
-		printf("{\"rpc\":\"%s\",\"data_dir\":\"%s\"}\n", url, cfg->data_dir);
+		printf("{\"rpc\":\"%s\",\"ws\":\"%s\",\"data_dir\":\"%s\"}\n", url, ws, cfg->data_dir);
 	} else {
 		printf("supervm %s: serving JSON-RPC on %s (data in %s)\n", a->cmd, url, cfg->data_dir);
+		if (ws[0]) printf("supervm %s: WebSocket subscriptions on %s\n", a->cmd, ws);
 		/* The hint names the URL actually served: the CLI's default is 127.0.0.1:8545. */
 		bool dflt = strcmp(url, "http://127.0.0.1:8545") == 0;
 		if (banner_dir)
@@ -65,6 +70,8 @@ int cli_cmd_devnet(cli_args_t *a)
 	uint64_t x;
 	if ((v = cli_opt(a, "listen")) && svm_node_parse_rpc_addr(&cfg, v, &err) != 0)
 		return cli_fail(a, CLI_EXIT_USAGE, "%s", err.msg);
+	if ((v = cli_opt(a, "ws")) && svm_node_parse_ws_addr(&cfg, v, &err) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--ws: %s", err.msg);
 	if ((v = cli_opt(a, "block-ms"))) {
 		if (cli_u64(a, "--block-ms", v, &x)) return CLI_EXIT_USAGE;
 		if (x < SVM_NODE_BLOCK_MS_MIN || x > SVM_NODE_BLOCK_MS_MAX)

@@ -9,7 +9,7 @@
 #include "cli/bench_exec.h"
 
 static const char *const o_none[] = {NULL};
-static const char *const o_devnet[] = {"data", "listen", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
+static const char *const o_devnet[] = {"data", "listen", "ws", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
 static const char *const o_node[] = {"config", "log", NULL};
 static const char *const o_out[] = {"out", NULL};
 static const char *const o_xfer[] = {"from", "to", "amount", "token", "tip", "fee-limit", "nonce",
@@ -21,6 +21,7 @@ static const char *const o_block[] = {"full!", NULL};
 static const char *const o_contract[] = {"from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms",
 					 "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
+static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
 
 static const cli_cmd_t commands[] = {
@@ -30,6 +31,7 @@ static const cli_cmd_t commands[] = {
 	 "                    gets a genesis and keys/faucet.json, keys/validator.json\n"
 	 "  --listen HOST:PORT JSON-RPC listen address (default 127.0.0.1:8545; the old spelling\n"
 	 "                    `devnet --rpc HOST:PORT` still works, with a deprecation note)\n"
+	 "  --ws HOST:PORT    also serve WebSocket subscriptions there (svm_subscribe; off by default)\n"
 	 "  --block-ms N      slot length in milliseconds (default 500)\n"
 	 "  --rpc-threads N   RPC event-loop threads (default: cores, at most 4)\n"
 	 "  --exec-threads N  execution threads (default: cores)\n"
@@ -72,6 +74,14 @@ static const cli_cmd_t commands[] = {
 	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account, NULL},
 	{"tx", "a transaction by id (pending or committed): what it does, decoded, and its receipt",
 	 "tx HASH", "", o_none, 1, 1, cli_cmd_tx, NULL},
+	{"indexer", "follow the node into PostgreSQL: blocks, transactions, receipts, events, balance changes",
+	 "indexer --pg CONNINFO [--from N] [--until N]",
+	 "  --pg CONNINFO     libpq connection string, e.g. 'host=127.0.0.1 dbname=supervm'\n"
+	 "  --from N          first height when the database is new (default 0)\n"
+	 "  --until N         stop after indexing height N (default: follow forever)\n"
+	 "Resumable: one database transaction per block, with its position; kill it at any point and\n"
+	 "start it again. A node or database that goes away is retried until it returns.\n",
+	 o_indexer, 0, 0, cli_cmd_indexer, NULL},
 	{"completion", "print a shell completion script", "completion bash",
 	 "  load it with: source <(supervm completion bash)\n", o_none, 1, 1, cli_cmd_completion, NULL},
 	{"receipt", "a receipt and its Merkle proof, verified here against the block's receipts root",

@@ -172,6 +172,7 @@ static json_t *m_send_raw(void *ctx, json_t *params, svm_rpc_error_t *e)
 		svm_error_t err = {0};
 		int rc = svm_mempool_add(n->mempool, tx.data, tx.len, atomic_load(&n->head_height), &id, &err);
 		res = rc == 0 ? jhash(&id) : svm_rpc_fail_svm(e, &err);
+		if (rc == 0) node_subs_pending(n, &id);
 	}
 	svm_buf_free(&tx);
 	return res;

@@ -91,6 +91,10 @@ static int apply_key(svm_node_config_t *c, const char *dir, const char *key, jso
 		if (!json_is_string(v)) return svm_error_set(err, SVM_EINVAL, "config: \"rpc\" must be \"HOST:PORT\"");
 		return set_rpc_addr(c, json_string_value(v), err);
 	}
+	if (strcmp(key, "ws") == 0) {
+		if (!json_is_string(v)) return svm_error_set(err, SVM_EINVAL, "config: \"ws\" must be \"HOST:PORT\"");
+		return svm_node_parse_ws_addr(c, json_string_value(v), err);
+	}
 	if (strcmp(key, "devnet") == 0) {
 		if (!json_is_boolean(v)) return svm_error_set(err, SVM_EINVAL, "config: \"devnet\" must be a boolean");
 		c->devnet = json_is_true(v);

@@ -201,6 +201,7 @@ json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e)
 		goto done;
 	}
 	f->granted++;
+	node_subs_pending(n, &id);
 	char h[65], t[65];
 	res = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "tx_hash", svm_hash_hex(&id, h), "recipient",
 			svm_hash_hex(&to, t), "token", tname, "token_id", svm_hash_hex(&token, (char[65]){0}),

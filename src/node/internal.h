@@ -24,6 +24,7 @@
 #define NODE_FAUCET_FEE_LIMIT 100000
 #define NODE_FAUCET_EXPIRY_BLOCKS 1000
 typedef struct node_faucet node_faucet_t;
+typedef struct node_subs node_subs_t;
 
 typedef struct {
 	uint64_t t_ns; /* monotonic time of the commit */
@@ -39,6 +40,7 @@ struct svm_node {
 	svm_id_t proposer;
 	svm_id_t faucet; /* zero unless devnet with a faucet key */
 	node_faucet_t *faucet_svc; /* svm_requestFaucet; NULL unless devnet with the faucet key */
+	node_subs_t *subs;         /* WebSocket subscriptions (subs.c); NULL when off */
 	uint64_t chain_id;
 	svm_fee_params_t fees;
 	svm_id_t swr, aic;
@@ -70,5 +72,15 @@ int node_faucet_open(svm_node_t *n, svm_error_t *err);
 void node_faucet_free(svm_node_t *n);
 json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e);
 void node_faucet_counts(svm_node_t *n, uint64_t *granted, uint64_t *refused);
+
+/* WebSocket subscriptions (subs.c): start after the RPC server (a no-op unless cfg.ws_enabled),
+ * stop before it. The producer announces each committed height; admission each new pending
+ * transaction. Both are cheap and never wait for a client. */
+int node_subs_start(svm_node_t *n, svm_error_t *err);
+void node_subs_stop(svm_node_t *n);
+void node_subs_block(svm_node_t *n, uint64_t height);
+void node_subs_pending(svm_node_t *n, const svm_hash_t *id);
+uint16_t node_subs_port(const svm_node_t *n);
+void node_subs_counts(const svm_node_t *n, uint64_t *connections, uint64_t *dropped);
 
 #endif

@@ -56,8 +56,9 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 {
 	svm_mempool_stats_t ms;
 	svm_mempool_stats(n->mempool, &ms);
-	uint64_t granted, refused;
+	uint64_t granted, refused, ws_conns, ws_dropped;
 	node_faucet_counts(n, &granted, &refused);
+	node_subs_counts(n, &ws_conns, &ws_dropped);
 	pthread_mutex_lock(&n->mu);
 	node_metrics_t m = n->metrics;
 	uint64_t blocks = n->blocks_produced, txs = n->txs_committed;
@@ -110,6 +111,10 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 				    "supervm_faucet_requests_total{result=\"granted\"} %llu\n"
 				    "supervm_faucet_requests_total{result=\"refused\"} %llu\n",
 				    (unsigned long long)granted, (unsigned long long)refused);
+	if (rc == 0) rc = metric(out, "supervm_ws_connections", "gauge", "Open WebSocket connections.", (double)ws_conns);
+	if (rc == 0)
+		rc = metric(out, "supervm_ws_dropped_total", "counter",
+			    "WebSocket connections closed for being too slow to read their notifications.", (double)ws_dropped);
 	return rc;
 }
 

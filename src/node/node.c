@@ -73,6 +73,7 @@ static int produce_one(svm_node_t *n)
 	} else {
 		uint64_t h = svm_chain_height(n->chain);
 		atomic_store(&n->head_height, h);
+		node_subs_block(n, h);
 		svm_mempool_update(n->mempool, &b, res, h);
 		uint32_t included = 0, limit = 0;
 		for (size_t i = 0; i < b.n; i++) {
@@ -214,6 +215,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 					 .get = node_metrics_get, .get_ctx = n};
 		rc = svm_rpc_server_start(&n->rpc, &rcfg, methods, nm, err);
 	}
+	if (rc == 0) rc = node_subs_start(n, err);
 	if (rc == 0) {
 		if (pthread_create(&n->producer, NULL, producer_main, n) != 0)
 			rc = svm_error_set(err, SVM_EIO, "cannot start the producer thread");
@@ -232,6 +234,8 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 
 uint16_t svm_node_rpc_port(const svm_node_t *n) { return svm_rpc_server_port(n->rpc); }
 
+uint16_t svm_node_ws_port(const svm_node_t *n) { return node_subs_port(n); }
+
 void svm_node_stop(svm_node_t *n)
 {
 	if (n == NULL) return;
@@ -241,6 +245,7 @@ void svm_node_stop(svm_node_t *n)
 	pthread_cond_broadcast(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 	if (n->producer_started) pthread_join(n->producer, NULL);
+	node_subs_stop(n);
 	svm_rpc_server_free(n->rpc);
 	node_faucet_free(n);
 	svm_mempool_free(n->mempool);

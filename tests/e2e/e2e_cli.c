@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/chaintest.h"
+#include "supervm/node.h"
 #include "supervm/rpc.h"
 
 static const char *supervm;
@@ -56,7 +57,7 @@ static uint16_t free_port(void)
 
 typedef struct {
 	char dir[64], url[64], out_path[96];
-	uint16_t port;
+	uint16_t port, ws_port;
 	pid_t pid;
 	svm_rpc_client_t *c;
 } devnet_t;
@@ -67,15 +68,17 @@ static int devnet_up(devnet_t *d, const char *listen_flag)
 	memset(d, 0, sizeof *d);
 	ct_tmpdir(d->dir);
 	d->port = free_port();
-	char addr[32], log[96];
+	d->ws_port = free_port();
+	char addr[32], wsaddr[32], log[96];
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", d->port);
+	snprintf(wsaddr, sizeof wsaddr, "127.0.0.1:%u", d->ws_port);
 	snprintf(log, sizeof log, "%s.log", d->dir);
 	snprintf(d->out_path, sizeof d->out_path, "%s.out", d->dir);
 	d->pid = fork();
 	if (d->pid == 0) {
 		if (freopen(log, "a", stderr) == NULL || freopen(d->out_path, "w", stdout) == NULL) _exit(127);
-		execl(supervm, supervm, "devnet", "--data", d->dir, listen_flag, addr, "--block-ms", "100", "--log",
-		      "warn", (char *)NULL);
+		execl(supervm, supervm, "devnet", "--data", d->dir, listen_flag, addr, "--ws", wsaddr, "--block-ms", "100",
+		      "--log", "warn", (char *)NULL);
 		_exit(127);
 	}
 	g_pid = d->pid;
@@ -682,6 +685,456 @@ static int test_prometheus_scrapes_devnet(void)
 	return 0;
 }
 
+
+/* ------------------------------------------------------------ websocket */
+
+/* A minimal WebSocket client written here (RFC 6455), independent of the server's library, so
+ * the tests can also send what a library client never would: bad opcodes, oversized messages. */
+static int ws_connect(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {10, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		if (fd >= 0) close(fd);
+		return -1;
+	}
+	char req[512];
+	int n = snprintf(req, sizeof req,
+			 "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+			 port);
+	if (write(fd, req, (size_t)n) != n) goto fail;
+	char resp[2048] = "";
+	size_t len = 0;
+	while (len < sizeof resp - 1 && !strstr(resp, "\r\n\r\n")) { /* byte by byte: no frame bytes eaten */
+		if (read(fd, resp + len, 1) != 1) goto fail;
+		resp[++len] = 0;
+	}
+	/* RFC 6455's own example key and accept value */
+	if (strncmp(resp, "HTTP/1.1 101", 12) != 0 || !strstr(resp, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")) goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Sends one masked frame: opcode (1 text, 2 binary, …), payload[len], fin. */
+static int ws_send_frame(int fd, int opcode, const void *payload, size_t len, bool fin)
+{
+	uint8_t hdr[14], mask[4] = {0x12, 0x34, 0x56, 0x78};
+	size_t h = 0;
+	hdr[h++] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+	if (len < 126) hdr[h++] = (uint8_t)(0x80 | len);
+	else if (len < 65536) hdr[h++] = 0x80 | 126, hdr[h++] = (uint8_t)(len >> 8), hdr[h++] = (uint8_t)len;
+	else {
+		hdr[h++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--) hdr[h++] = (uint8_t)((uint64_t)len >> (8 * i));
+	}
+	memcpy(hdr + h, mask, 4);
+	h += 4;
+	uint8_t *buf = malloc(h + len);
+	memcpy(buf, hdr, h);
+	for (size_t i = 0; i < len; i++) buf[h + i] = ((const uint8_t *)payload)[i] ^ mask[i % 4];
+	size_t off = 0;
+	while (off < h + len) {
+		ssize_t k = write(fd, buf + off, h + len - off);
+		if (k <= 0) break;
+		off += (size_t)k;
+	}
+	free(buf);
+	return off == h + len ? 0 : -1;
+}
+
+static int ws_send(int fd, const char *text) { return ws_send_frame(fd, 1, text, strlen(text), true); }
+
+static int read_full(int fd, void *p, size_t n)
+{
+	size_t off = 0;
+	while (off < n) {
+		ssize_t k = read(fd, (uint8_t *)p + off, n - off);
+		if (k <= 0) return -1;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+/* Receives one frame (the server never masks, never fragments here): its opcode, the payload
+ * NUL-terminated in out (truncated to cap). -1 on a closed connection or a 10 s timeout. */
+static int ws_recv(int fd, char *out, size_t cap)
+{
+	uint8_t h[2];
+	if (read_full(fd, h, 2)) return -1;
+	uint64_t len = h[1] & 0x7f;
+	if (len == 126) {
+		uint8_t e[2];
+		if (read_full(fd, e, 2)) return -1;
+		len = (uint64_t)e[0] << 8 | e[1];
+	} else if (len == 127) {
+		uint8_t e[8];
+		if (read_full(fd, e, 8)) return -1;
+		len = 0;
+		for (int i = 0; i < 8; i++) len = len << 8 | e[i];
+	}
+	char *buf = malloc(len + 1);
+	if (buf == NULL || read_full(fd, buf, len)) {
+		free(buf);
+		return -1;
+	}
+	size_t n = len < cap - 1 ? len : cap - 1;
+	memcpy(out, buf, n);
+	out[n] = 0;
+	free(buf);
+	return h[0] & 0x0f;
+}
+
+/* The next text message that contains needle (others skipped), within 200 frames. */
+static bool ws_expect(int fd, const char *needle, char *out, size_t cap)
+{
+	for (int i = 0; i < 200; i++) {
+		int op = ws_recv(fd, out, cap);
+		if (op < 0 || op == 8) return false;
+		if (op == 1 && strstr(out, needle)) return true;
+	}
+	return false;
+}
+
+/* newHeads from a past height: the backlog, then live heads, heights consecutive (no gap, no
+ * duplicate); events filtered by emitter and topic; pending transactions; a receipt; other
+ * methods over the same socket; unsubscribe. */
+static int test_ws_subscriptions(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[8192], err[4096], a[65], akey[128], msg[65536];
+	CHECK(new_key(&d, "a", akey, a) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 5SWR --wait", d.url, a) == 0, "faucet");
+	json_t *st = call(&d, "svm_status", NULL, NULL);
+	uint64_t h0 = ju(st, "height");
+	json_decref(st);
+	int fd = ws_connect(d.ws_port);
+	CHECK(fd >= 0, "no WebSocket handshake on port %u", d.ws_port);
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"svm_subscribe\",\"params\":[\"newHeads\",{\"from_height\":1}]}") == 0, "send");
+	CHECK(ws_expect(fd, "\"id\":1", msg, sizeof msg) && strstr(msg, "\"result\":\"0x"), "subscribe reply: %s", msg);
+	uint64_t want = 1;
+	while (want <= h0 + 5) {
+		CHECK(ws_expect(fd, "svm_subscription", msg, sizeof msg), "no head %llu", (unsigned long long)want);
+		json_t *j = json_loads(msg, 0, NULL);
+		json_t *r = json_object_get(json_object_get(j, "params"), "result");
+		uint64_t h = ju(r, "height");
+		json_decref(j);
+		CHECK(h == want, "head %llu after %llu: a gap or a duplicate", (unsigned long long)h, (unsigned long long)want - 1);
+		want++;
+	}
+	/* other methods over the socket */
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"svm_chainId\"}") == 0, "send");
+	CHECK(ws_expect(fd, "\"id\":2", msg, sizeof msg) && strstr(msg, "1337"), "svm_chainId over ws: %s", msg);
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"svm_unsubscribe\",\"params\":[\"0x1\"]}") == 0, "send");
+	CHECK(ws_expect(fd, "\"id\":3", msg, sizeof msg) && strstr(msg, "true"), "unsubscribe: %s", msg);
+	/* events from the ledger program, pending transactions, one receipt */
+	char sub[512];
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"svm_subscribe\",\"params\":[\"pendingTransactions\"]}") == 0, "send");
+	CHECK(ws_expect(fd, "\"id\":4", msg, sizeof msg), "pending subscribe");
+	snprintf(sub, sizeof sub, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"svm_subscribe\",\"params\":[\"events\",{\"topic\":\"0x7472616e73666572\"}]}");
+	CHECK(ws_send(fd, sub) == 0, "send");
+	CHECK(ws_expect(fd, "\"id\":5", msg, sizeof msg) && strstr(msg, "result"), "events subscribe: %s", msg);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 0.5SWR", d.url, akey, a) == 0, "transfer");
+	char tx[65];
+	snprintf(tx, sizeof tx, "%.64s", out);
+	snprintf(sub, sizeof sub, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"svm_subscribe\",\"params\":[\"receipt\",{\"tx_hash\":\"%s\"}]}", tx);
+	CHECK(ws_send(fd, sub) == 0, "send");
+	bool got_pending = false, got_event = false, got_receipt = false;
+	for (int i = 0; i < 400 && !(got_pending && got_event && got_receipt); i++) {
+		int op = ws_recv(fd, msg, sizeof msg);
+		CHECK(op == 1, "connection closed while waiting (%d)", op);
+		if (!strstr(msg, "svm_subscription") || !strstr(msg, tx)) continue;
+		if (strstr(msg, "\"tx_index\"")) got_event = true;
+		else if (strstr(msg, "\"fee_charged\"")) got_receipt = true;
+		else got_pending = true;
+	}
+	CHECK(got_pending && got_event && got_receipt, "pending %d event %d receipt %d", got_pending, got_event, got_receipt);
+	close(fd);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+/* Bad input on the WebSocket: a binary frame, an oversized message, a subscription flood, bad
+ * JSON and bad params each get their answer; a client that never reads is dropped; the node
+ * keeps serving HTTP and WebSocket. */
+static int test_ws_bad_input_and_slow_clients(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char msg[65536];
+	int fd = ws_connect(d.ws_port);
+	CHECK(fd >= 0, "handshake");
+	CHECK(ws_send(fd, "{not json") == 0, "send");
+	CHECK(ws_expect(fd, "-32700", msg, sizeof msg), "bad JSON: %s", msg);
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"svm_subscribe\",\"params\":[\"everything\"]}") == 0, "send");
+	CHECK(ws_expect(fd, "-32602", msg, sizeof msg), "unknown kind: %s", msg);
+	int refused = 0;
+	for (int i = 0; i < 40; i++) {
+		CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"svm_subscribe\",\"params\":[\"newHeads\"]}") == 0, "send");
+		CHECK(ws_expect(fd, "\"id\":9", msg, sizeof msg), "flood reply %d", i);
+		if (strstr(msg, "-32004")) refused++;
+	}
+	CHECK(refused == 40 - SVM_WS_SUBS_MAX, "subscription flood: %d refused", refused);
+	CHECK(ws_send_frame(fd, 2, "\x01\x02", 2, true) == 0, "send binary");
+	int op;
+	while ((op = ws_recv(fd, msg, sizeof msg)) == 1) {
+	}
+	CHECK(op == 8 && (uint8_t)msg[0] == 0x03 && (uint8_t)msg[1] == 0xEB, "binary frame: opcode %d, close code %u", op,
+	      (unsigned)((uint8_t)msg[0] << 8 | (uint8_t)msg[1]));
+	close(fd);
+	fd = ws_connect(d.ws_port);
+	CHECK(fd >= 0, "handshake 2");
+	static char big[200000];
+	memset(big, ' ', sizeof big);
+	CHECK(ws_send_frame(fd, 1, big, sizeof big, true) == 0 || 1, "send big");
+	op = ws_recv(fd, msg, sizeof msg);
+	CHECK(op == 8 && (uint8_t)msg[0] == 0x03 && (uint8_t)msg[1] == 0xF1, "oversized: opcode %d close %u %.60s", op,
+	      (unsigned)((uint8_t)msg[0] << 8 | (uint8_t)msg[1]), msg);
+	close(fd);
+	/* a slow client: subscribes to every head from 1 and to pending transactions, never reads;
+	 * load makes its queue fill; it is dropped and the node keeps serving */
+	fd = ws_connect(d.ws_port);
+	CHECK(fd >= 0, "handshake 3");
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"svm_subscribe\",\"params\":[\"pendingTransactions\"]}") == 0, "send");
+	char out[8192], err[4096];
+	CHECK(SV("--rpc %s bench load --data %s --txs 12000 --senders 60 --batch 200", d.url, d.dir) == 0, "load: %s", err);
+	static char body[1 << 20];
+	double dropped = 0;
+	for (int i = 0; i < 300 && dropped < 1; i++) {
+		CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "metrics");
+		char *text = strstr(body, "\r\n\r\n");
+		if (text) sample(text + 4, "supervm_ws_dropped_total", &dropped);
+		if (dropped < 1) sleep_ms(100);
+	}
+	CHECK(dropped >= 1, "the slow client was not dropped");
+	/* it gets the error, then the close */
+	bool saw_error = false;
+	while ((op = ws_recv(fd, msg, sizeof msg)) == 1) saw_error |= strstr(msg, "too slow") != NULL;
+	CHECK(saw_error && op == 8, "slow client: error %d, last opcode %d", saw_error, op);
+	close(fd);
+	json_t *st = call(&d, "svm_status", NULL, NULL);
+	CHECK(st != NULL, "HTTP RPC stopped");
+	json_decref(st);
+	fd = ws_connect(d.ws_port);
+	CHECK(fd >= 0 && ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"svm_chainId\"}") == 0 &&
+		      ws_expect(fd, "\"id\":7", msg, sizeof msg),
+	      "WebSocket stopped serving");
+	close(fd);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
+
+/* ------------------------------------------------------------- indexer */
+
+typedef struct {
+	char dir[64], bin[160], as[40], conninfo[160];
+	uint16_t port;
+} pg_t;
+
+static pg_t *g_pg; /* a server a failed check left running: main stops it */
+static pid_t g_ix;   /* an indexer a failed check left running */
+static pid_t g_load; /* and a load generator */
+
+/* A PostgreSQL server of its own: initdb in a temporary directory, pg_ctl start on a free port
+ * (as the postgres user when the test runs as root: initdb refuses root). */
+static int pg_up(pg_t *p)
+{
+	char out[4096], err[4096];
+	memset(p, 0, sizeof *p);
+	if (run(out, sizeof out, err, sizeof err, "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1") != 0 || !out[0])
+		return -1;
+	snprintf(p->bin, sizeof p->bin, "%s", out);
+	ct_tmpdir(p->dir);
+	p->port = free_port();
+	if (geteuid() == 0) {
+		snprintf(p->as, sizeof p->as, "runuser -u postgres -- ");
+		if (run(out, sizeof out, err, sizeof err, "chown postgres %s", p->dir) != 0) return 1;
+	}
+	if (run(out, sizeof out, err, sizeof err, "%s%s/initdb -D %s/data -U postgres --auth=trust -E UTF8 --no-sync", p->as,
+		p->bin, p->dir) != 0) {
+		fprintf(stderr, "  initdb: %s\n", err);
+		return 1;
+	}
+	snprintf(p->conninfo, sizeof p->conninfo, "host=127.0.0.1 port=%u user=postgres dbname=postgres", p->port);
+	return 0;
+}
+
+static int pg_ctl(pg_t *p, const char *what)
+{
+	char out[4096], err[4096];
+	if (strcmp(what, "start") == 0)
+		return run(out, sizeof out, err, sizeof err,
+			   "%s%s/pg_ctl -D %s/data -l %s/pg.log -w -t 60 -o \"-p %u -k %s -c listen_addresses=127.0.0.1 "
+			   "-c fsync=off\" start",
+			   p->as, p->bin, p->dir, p->dir, p->port, p->dir);
+	return run(out, sizeof out, err, sizeof err, "%s%s/pg_ctl -D %s/data -w -t 60 -m fast stop", p->as, p->bin, p->dir);
+}
+
+static void pg_down(pg_t *p)
+{
+	pg_ctl(p, "stop");
+	ct_rmdir(p->dir);
+}
+
+/* psql -tA: the rows, fields separated by spaces, into out. */
+static int sql(pg_t *p, char *out, size_t cap, const char *fmt, ...)
+{
+	char q[1024], err[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof q, fmt, ap);
+	va_end(ap);
+	return run(out, cap, err, sizeof err, "psql '%s' -tA -F ' ' -c \"%s\"", p->conninfo, q);
+}
+
+static pid_t indexer_start(devnet_t *d, pg_t *p)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char log[96];
+		snprintf(log, sizeof log, "%s.indexer", d->dir);
+		if (freopen(log, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL) _exit(127);
+		setenv("SUPERVM_PROGRESS", "1", 1);
+		execl(supervm, supervm, "indexer", "--rpc", d->url, "--pg", p->conninfo, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static uint64_t indexed_height(pg_t *p)
+{
+	char out[256];
+	if (sql(p, out, sizeof out, "SELECT height FROM indexer_state") != 0 || !out[0]) return 0;
+	return strtoull(out, NULL, 10);
+}
+
+/* The indexer follows a devnet under load into a real PostgreSQL; it is killed (SIGKILL) and
+ * restarted, the database stops and comes back; afterwards every block, its transactions and
+ * receipts match the node, and every account's balance changes add up to its balance. */
+static int test_indexer_follows_chain(void)
+{
+	pg_t p;
+	bool must_fail = false;
+	int up = pg_up(&p);
+	if (up < 0) {
+		if (ci_required()) must_fail = true;
+		else {
+			printf("  SKIP: PostgreSQL is not installed (bash scripts/install-deps.sh installs it; required under CI=true)\n");
+			skipped++;
+			return 0;
+		}
+	}
+	CHECK(!must_fail, "PostgreSQL is required under CI=true");
+	CHECK(up == 0, "initdb failed");
+	g_pg = &p;
+	CHECK(pg_ctl(&p, "start") == 0, "pg_ctl start failed");
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[65536], err[8192];
+	pid_t ix = g_ix = indexer_start(&d, &p);
+	pid_t load = fork();
+	if (load == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL) _exit(127);
+		execl(supervm, supervm, "bench", "load", "--rpc", d.url, "--data", d.dir, "--txs", "3000", "--senders", "30",
+		      "--batch", "100", "--rate", "1500", (char *)NULL);
+		_exit(127);
+	}
+	g_load = load;
+	/* kill the indexer hard once it has written something, then restart it */
+	for (int i = 0; i < 300 && indexed_height(&p) < 3; i++) sleep_ms(200);
+	CHECK(indexed_height(&p) >= 3, "the indexer wrote nothing");
+	kill(ix, SIGKILL);
+	waitpid(ix, NULL, 0);
+	ix = g_ix = indexer_start(&d, &p);
+	/* the database goes away and comes back */
+	CHECK(pg_ctl(&p, "stop") == 0, "pg_ctl stop");
+	sleep_ms(500);
+	CHECK(pg_ctl(&p, "start") == 0, "pg_ctl restart");
+	int st = 0;
+	waitpid(load, &st, 0);
+	g_load = 0;
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "bench load failed");
+	json_t *s = call(&d, "svm_status", NULL, NULL);
+	uint64_t head = ju(s, "height");
+	char faucet[65], proposer[65];
+	snprintf(faucet, sizeof faucet, "%s", json_string_value(json_object_get(s, "faucet")));
+	snprintf(proposer, sizeof proposer, "%s", json_string_value(json_object_get(s, "proposer")));
+	json_decref(s);
+	uint64_t t_lag = svm_clock_ns(), behind = head - indexed_height(&p);
+	for (int i = 0; i < 600 && indexed_height(&p) < head; i++) sleep_ms(200);
+	printf("  indexer lag after the load: %llu blocks, caught up in %.1f s\n", (unsigned long long)behind,
+	       (double)(svm_clock_ns() - t_lag) / 1e9);
+	CHECK(indexed_height(&p) >= head, "indexer at %llu, node at %llu", (unsigned long long)indexed_height(&p),
+	      (unsigned long long)head);
+	kill(ix, SIGTERM);
+	waitpid(ix, NULL, 0);
+	g_ix = 0;
+	/* block by block */
+	CHECK(sql(&p, out, sizeof out, "SELECT count(*), min(height), max(height) FROM blocks WHERE height <= %llu",
+		  (unsigned long long)head) == 0,
+	      "query");
+	unsigned long long n = 0, lo = 0, hi = 0;
+	sscanf(out, "%llu %llu %llu", &n, &lo, &hi);
+	CHECK(n == hi - lo + 1 && hi >= head, "blocks %llu..%llu but %llu rows: a gap or a duplicate", lo, hi, n);
+	uint64_t txs_total = 0;
+	/* one query for every block: hash, tx_count, and the transaction rows that have a receipt */
+	static char rows[1 << 20];
+	CHECK(sql(&p, rows, sizeof rows,
+		  "SELECT b.height, b.hash, b.tx_count, count(r.tx_hash) FROM blocks b LEFT JOIN transactions t ON "
+		  "t.block_height = b.height LEFT JOIN receipts r ON r.tx_hash = t.hash WHERE b.height <= %llu "
+		  "GROUP BY b.height ORDER BY b.height",
+		  (unsigned long long)head) == 0,
+	      "block query");
+	char *save = NULL;
+	uint64_t h = lo;
+	for (char *line = strtok_r(rows, "\n", &save); line; line = strtok_r(NULL, "\n", &save), h++) {
+		unsigned long long hh = 0, tc = 0, nr = 0;
+		char hash[80] = "";
+		sscanf(line, "%llu %79s %llu %llu", &hh, hash, &tc, &nr);
+		json_t *b = call(&d, "svm_getBlockByNumber", json_pack("[I, b]", (json_int_t)h, 0), NULL);
+		CHECK(b != NULL, "node block %llu", (unsigned long long)h);
+		CHECK(hh == h && strcmp(hash, json_string_value(json_object_get(b, "hash"))) == 0 && tc == ju(b, "tx_count") &&
+			      nr == tc,
+		      "block %llu: db %s %llu txs %llu with receipts, node %s %llu", (unsigned long long)h, hash, tc, nr,
+		      json_string_value(json_object_get(b, "hash")), (unsigned long long)ju(b, "tx_count"));
+		txs_total += tc;
+		json_decref(b);
+	}
+	CHECK(h == head + 1, "blocks checked up to %llu, node at %llu", (unsigned long long)h - 1, (unsigned long long)head);
+	CHECK(txs_total >= 3000, "only %llu transactions indexed", (unsigned long long)txs_total);
+	/* balances: every account but the two genesis-funded ones */
+	CHECK(sql(&p, out, sizeof out,
+		  "SELECT owner, sum(delta) FROM balance_changes WHERE token = '%s' AND owner NOT IN ('%s','%s') GROUP BY owner",
+		  "b938f50ebbeba9b69171aada859f1368b5a12ab34d5d8afb6d64896ffe0f3df4", faucet, proposer) == 0,
+	      "balance query");
+	int accounts = 0;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		char owner[65];
+		unsigned long long sum;
+		if (sscanf(line, "%64s %llu", owner, &sum) != 2) continue;
+		json_t *r = call(&d, "svm_getBalance", json_pack("[s]", owner), NULL);
+		CHECK(ju(r, "amount") == sum, "account %s: changes add up to %llu, node says %llu", owner, sum,
+		      (unsigned long long)ju(r, "amount"));
+		json_decref(r);
+		accounts++;
+	}
+	CHECK(accounts >= 30, "only %d accounts checked", accounts);
+	printf("  %llu blocks, %llu transactions, %d balances checked\n", n, (unsigned long long)txs_total, accounts);
+	(void)err;
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	pg_down(&p);
+	g_pg = NULL;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -694,6 +1147,9 @@ static const struct {
 	{"progress_and_completion", test_progress_and_completion},
 	{"metrics_endpoint", test_metrics_endpoint},
 	{"prometheus_scrapes_devnet", test_prometheus_scrapes_devnet},
+	{"ws_subscriptions", test_ws_subscriptions},
+	{"ws_bad_input_and_slow_clients", test_ws_bad_input_and_slow_clients},
+	{"indexer_follows_chain", test_indexer_follows_chain},
 };
 
 int main(int argc, char **argv)
@@ -723,6 +1179,9 @@ int main(int argc, char **argv)
 		fail_msg[0] = 0;
 		int rc = tests[i].fn();
 		double s = (double)(svm_clock_ns() - t0) / 1e9;
+		if (g_ix > 0) kill(g_ix, SIGKILL), waitpid(g_ix, NULL, 0), g_ix = 0;
+		if (g_load > 0) kill(g_load, SIGKILL), waitpid(g_load, NULL, 0), g_load = 0;
+		if (g_pg != NULL) pg_down(g_pg), g_pg = NULL;
 		if (g_pid > 0) { /* a failed check left its devnet up */
 			kill(g_pid, SIGKILL);
 			waitpid(g_pid, NULL, 0);
