@@ -817,8 +817,11 @@ static int test_ws_subscriptions(void)
 	CHECK(fd >= 0, "no WebSocket handshake on port %u", d.ws_port);
 	CHECK(ws_send(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"svm_subscribe\",\"params\":[\"newHeads\",{\"from_height\":1}]}") == 0, "send");
 	CHECK(ws_expect(fd, "\"id\":1", msg, sizeof msg) && strstr(msg, "\"result\":\"0x"), "subscribe reply: %s", msg);
-	uint64_t want = 1;
+	uint64_t want = 1, t_backlog = svm_clock_ns();
 	while (want <= h0 + 5) {
+		if (want == h0 + 1)
+			printf("  backlog of %llu heads in %.1f ms\n", (unsigned long long)h0,
+			       (double)(svm_clock_ns() - t_backlog) / 1e6);
 		CHECK(ws_expect(fd, "svm_subscription", msg, sizeof msg), "no head %llu", (unsigned long long)want);
 		json_t *j = json_loads(msg, 0, NULL);
 		json_t *r = json_object_get(json_object_get(j, "params"), "result");
