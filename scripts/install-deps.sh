@@ -9,7 +9,6 @@ PKGS=(
   libsodium-dev libssl-dev liblmdb-dev libevent-dev libjansson-dev libcriterion-dev
   wabt valgrind curl
   dataset-fashion-mnist python3-numpy
-  prometheus libwebsockets-dev
   libsecp256k1-dev
   prometheus libwebsockets-dev postgresql libpq-dev
 )
