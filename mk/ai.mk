@@ -35,3 +35,22 @@ bench-ai: $(AI)/ai_tool $(AI_WASM) $(AI_TESTSET)
 	$(AI)/ai_tool bench --model $(AI_MODEL) --wasm $(AI_WASM) --data $(AI) $(BENCH_AI_ARGS)
 
 $(B)/tests/test_ai_market $(B)/asan/tests/test_ai_market: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)
+
+# End to end with real processes (tests/e2e/ai_market_e2e.sh): a devnet, the model registered
+# from the CLI, three workers (one lying). A `make test` step; the log is renamed into place.
+.PHONY: e2e-ai
+e2e-ai: $(B)/supervm $(AI_WASM) $(AI_TESTSET)
+	@tmp=$$(mktemp $(B)/e2e-ai.log.XXXXXX); \
+	  timeout 400 bash tests/e2e/ai_market_e2e.sh $(B) > $$tmp 2>&1; rc=$$?; cat $$tmp; \
+	  grep -q '^e2e-ai: ' $$tmp || echo 'e2e-ai: 0 passed, 1 failed' | tee -a $$tmp; \
+	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-ai.log; exit $$rc
+
+TEST_STEPS += e2e-ai
+
+# bench-ai's second part: jobs through the workers on a devnet (tests/e2e/ai_bench.sh).
+BENCH_AI_JOBS ?= 20
+BENCH_AI_BLOCK_MS ?= 100
+.PHONY: bench-ai-devnet
+bench-ai: bench-ai-devnet
+bench-ai-devnet: $(B)/supervm $(AI_WASM) $(AI_TESTSET)
+	@bash tests/e2e/ai_bench.sh $(B) $(BENCH_AI_JOBS) $(BENCH_AI_BLOCK_MS)

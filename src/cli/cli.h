@@ -146,5 +146,16 @@ int cli_cmd_status(cli_args_t *a);
 int cli_cmd_proof(cli_args_t *a);
 int cli_cmd_bench_load(cli_args_t *a);
 int cli_cmd_attest_verify(cli_args_t *a); /* cmd_attest.c */
+/* AI market (cmd_ai.c, docs/ai-market.md). */
+int cli_cmd_model_register(cli_args_t *a);
+int cli_cmd_model_show(cli_args_t *a);
+int cli_cmd_provider_register(cli_args_t *a);
+int cli_cmd_provider_show(cli_args_t *a);
+int cli_cmd_job_post(cli_args_t *a);
+int cli_cmd_job_status(cli_args_t *a);
+int cli_cmd_job_settle(cli_args_t *a);
+int cli_cmd_job_challenge(cli_args_t *a);
+int cli_cmd_job_claim(cli_args_t *a);
+int cli_cmd_worker(cli_args_t *a);
 
 #endif

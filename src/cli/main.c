@@ -24,6 +24,13 @@ static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
 
+static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
+static const char *const o_provider[] = {"from", "bond", NULL};
+static const char *const o_post[] = {"from", "model", "input", "price", "units", "replicas",
+				     "sla-blocks", "deadline-blocks", "min-jobs", NULL};
+static const char *const o_from[] = {"from", NULL};
+static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
+
 static const cli_cmd_t commands[] = {
 	{"devnet", "run a one-validator development chain (creates it on first use)",
 	 "devnet [--data DIR] [--listen HOST:PORT] [--block-ms N]",
@@ -112,6 +119,42 @@ static const cli_cmd_t commands[] = {
 	 "  --fee-limit N     most SWR the call may cost (default 10000000)\n"
 	 "  --wait            wait for the receipt and print status, fee and return data\n",
 	 o_contract, 2, CLI_ARGS_MAX, cli_cmd_contract_call, NULL},
+	{"model register", "register a model: weights chunks, inference module, manifest (docs/ai-market.md)",
+	 "model register --from KEYFILE --name NAME --weights FILE.svq8 --code FILE.wasm [--version N]",
+	 "  --weights FILE    SVQ8 int8 model (e.g. models/fmnist/fmnist-mlp.svq8)\n"
+	 "  --code FILE       inference module (e.g. build/ai/infer.wasm)\n"
+	 "Prints the model id once every transaction is in.\n",
+	 o_model, 0, 0, cli_cmd_model_register, NULL},
+	{"model show", "a registered model's manifest", "model show ID", "", o_none, 1, 1,
+	 cli_cmd_model_show, NULL},
+	{"provider register", "bond SWR as a compute provider", "provider register --from KEYFILE --bond N",
+	 "  --bond N          SWR base units added to the bond (≥ 1 SWR bonded to accept jobs)\n",
+	 o_provider, 0, 0, cli_cmd_provider_register, NULL},
+	{"provider show", "a provider's bond and reputation", "provider show ID", "", o_none, 1, 1,
+	 cli_cmd_provider_show, NULL},
+	{"job post", "post an inference job, escrowing units·price·replicas AIC; prints the job id",
+	 "job post --from KEYFILE --model ID --input FILE --price N [--units N] [--replicas K]",
+	 "  --input FILE      the input bytes (≤ 4096; the model's input length)\n"
+	 "  --price N         AIC per unit per replica\n"
+	 "  --replicas K      providers that must agree (default 3)\n"
+	 "  --deadline-blocks N  commit deadline from now (default 20)\n"
+	 "  --sla-blocks N    expected latency (default 10); --min-jobs N reputation required\n",
+	 o_post, 0, 0, cli_cmd_job_post, NULL},
+	{"job status", "a job: state, replicas, result and answer", "job status ID", "", o_none, 1, 1,
+	 cli_cmd_job_status, NULL},
+	{"job settle", "settle a job (majority of k) once revealed or past its reveal window",
+	 "job settle ID --from KEYFILE", "", o_from, 1, 1, cli_cmd_job_settle, NULL},
+	{"job challenge", "have the chain re-execute a settled job (1 SWR challenge bond)",
+	 "job challenge ID --from KEYFILE", "", o_from, 1, 1, cli_cmd_job_challenge, NULL},
+	{"job claim", "close a settled job: pay, slash, refund", "job claim ID --from KEYFILE", "",
+	 o_from, 1, 1, cli_cmd_job_claim, NULL},
+	{"worker", "serve AI jobs: accept, infer in the VM, commit, reveal, settle, claim",
+	 "worker --key KEYFILE [--models DIR] [--lie]",
+	 "  --key KEYFILE     the provider's key (bond it first: provider register)\n"
+	 "  --models DIR      local cache of model weights by hash\n"
+	 "  --lie             flip the last output byte (for tests)\n"
+	 "  --poll-ms N       poll interval (default 100)\n",
+	 o_worker, 0, 0, cli_cmd_worker, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
 	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",
 	 "  --txs N           transfers to send (default 20000)\n"

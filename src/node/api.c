@@ -489,5 +489,5 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	size_t k = sizeof table / sizeof table[0];
 	if (k > max) k = max;
 	memcpy(m, table, k * sizeof *m);
-	return k;
+	return k + svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
 }

@@ -1,0 +1,578 @@
+/* The AI market from the command line (docs/ai-market.md): `supervm model register|show`,
+ * `supervm provider register|show`, `supervm job post|status|settle|challenge|claim`, and
+ * `supervm worker`, a separate process that serves jobs over JSON-RPC: it watches for jobs on
+ * models it can run, accepts, runs the inference in the same VM the chain uses, commits,
+ * reveals with a signed VCR, settles and claims. Its salt is derived from its key and the job,
+ * and every step is decided from the job's on-chain state, so a restarted worker continues where
+ * it stopped and never commits twice. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "supervm/ai.h"
+
+#define AI_FEE_LIMIT 100000000ull /* steps are not priced on the devnet; the fee is a + b·bytes */
+#define AI_EXPIRY_BLOCKS 1000
+#define AI_WAIT_MS 60000
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Signs payload (native, dynamic access) with kp, submits it and waits for its receipt.
+ * *status: the receipt status; ret32 (if not NULL) the 32-byte return data. */
+static int ai_send(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
+		   const svm_buf_t *payload, int *status, uint8_t *ret32)
+{
+	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL, *r = NULL;
+	char me[65], idhex[65];
+	svm_buf_t tx = {0};
+	svm_hash_t id;
+	int rc = cli_call(a, c, "svm_chainId", NULL, &cid);
+	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
+	if (rc == 0) rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp->id, me)), &acct);
+	if (rc == 0) {
+		json_t *pn = json_object_get(acct, "pending_nonce");
+		uint64_t nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
+		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data,
+				     .payload_len = payload->len, .fee_limit = AI_FEE_LIMIT};
+		uint64_t h = cli_ju64(json_object_get(root, "height"));
+		if (cli_sign_tx(kp, cli_ju64(cid), nonce, h + AI_EXPIRY_BLOCKS, &spec, &tx, &id))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
+	}
+	if (rc == 0) {
+		char *hex = malloc(2 * tx.len + 1);
+		svm_hex_encode(hex, tx.data, tx.len);
+		rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
+		free(hex);
+		svm_hash_hex(&id, idhex);
+	}
+	uint64_t t_end = svm_clock_ns() + AI_WAIT_MS * 1000000ull;
+	while (rc == 0) {
+		rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", idhex), &r);
+		if (rc == 0 && !json_is_null(r)) {
+			*status = (int)json_integer_value(json_object_get(r, "status"));
+			const char *ret = json_string_value(json_object_get(r, "return_data"));
+			if (ret32 && ret && strlen(ret) == 66) svm_hex_decode(ret32, 32, ret + 2);
+			break;
+		}
+		json_decref(r);
+		r = NULL;
+		if (rc == 0 && svm_clock_ns() > t_end)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %u ms", idhex, AI_WAIT_MS);
+		if (rc == 0) sleep_ms(50);
+	}
+	json_decref(cid);
+	json_decref(root);
+	json_decref(acct);
+	json_decref(sent);
+	json_decref(r);
+	svm_buf_free(&tx);
+	return rc;
+}
+
+static int load_key(cli_args_t *a, const char *opt, svm_keypair_t *kp)
+{
+	const char *path = cli_opt(a, opt);
+	svm_error_t err = {0};
+	if (path == NULL) return cli_fail(a, CLI_EXIT_USAGE, "--%s KEYFILE is required", opt);
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	if (svm_keyfile_read(path, kp, &err)) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	return 0;
+}
+
+static int read_all(cli_args_t *a, const char *path, size_t max, svm_buf_t *out)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) return cli_fail(a, CLI_EXIT_FAIL, "cannot open %s", path);
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		rc = out->len + n > max ? SVM_ELIMIT : svm_buf_append(out, chunk, n);
+	fclose(f);
+	return rc ? cli_fail(a, CLI_EXIT_FAIL, "%s is larger than %zu bytes", path, max) : 0;
+}
+
+/* Runs one transaction and reports its outcome; 0 only when it succeeded. */
+static int step(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, svm_buf_t *p,
+		const char *what, uint8_t *ret32)
+{
+	int st = -1;
+	int rc = ai_send(a, c, kp, p, &st, ret32);
+	svm_buf_free(p);
+	if (rc) return rc;
+	if (st) return cli_fail(a, CLI_EXIT_FAIL, "%s failed: %s", what, svm_strerror(-st));
+	return 0;
+}
+
+static void print_id(cli_args_t *a, const char *key, const uint8_t *id)
+{
+	char hex[65];
+	svm_hex_encode(hex, id, 32);
+	if (a->json) printf("{\"%s\":\"%s\"}\n", key, hex);
+	else printf("%s\n", hex);
+}
+
+/* ----------------------------------------------------------------- model */
+
+int cli_cmd_model_register(cli_args_t *a)
+{
+	svm_keypair_t kp;
+	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
+	const char *name = cli_opt(a, "name"), *wpath = cli_opt(a, "weights"), *cpath = cli_opt(a, "code");
+	const char *v = cli_opt(a, "version");
+	svm_ai_manifest_t *m = calloc(1, sizeof *m);
+	if (m == NULL) return CLI_EXIT_FAIL;
+	m->version = 1;
+	int rc = 0;
+	if (!name || !wpath || !cpath || strlen(name) == 0 || strlen(name) > SVM_AI_NAME_MAX)
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--name (1..32 bytes), --weights FILE and --code FILE are required");
+	if (rc == 0 && v && cli_u64(a, "--version", v, &m->version)) rc = CLI_EXIT_USAGE;
+	svm_buf_t w = {0}, code = {0}, p = {0};
+	if (rc == 0) rc = read_all(a, wpath, SVM_AI_MODEL_BYTES_MAX, &w);
+	if (rc == 0) rc = read_all(a, cpath, SVM_AI_CHUNK_MAX, &code);
+	svm_ai_model_t model;
+	if (rc == 0 && svm_ai_model_parse(w.data, w.len, &model))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s is not an SVQ8 model", wpath);
+	svm_rpc_client_t *c = NULL;
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) {
+		strcpy(m->name, name);
+		m->format = SVM_AI_FORMAT_SVQ8;
+		m->input_type = SVM_AI_TYPE_U8;
+		m->output_type = SVM_AI_TYPE_LOGITS_I32;
+		m->input_len = model.input_len;
+		m->output_len = model.output_len;
+		svm_sha256(w.data, w.len, &m->weights_hash);
+		svm_sha256(code.data, code.len, &m->code_hash);
+	}
+	for (size_t off = 0; rc == 0 && off < w.len; off += SVM_AI_CHUNK_MAX) {
+		size_t n = w.len - off < SVM_AI_CHUNK_MAX ? w.len - off : SVM_AI_CHUNK_MAX;
+		svm_ai_chunk_id(w.data + off, n, &m->chunks[m->chunks_len++]);
+		if (svm_ai_put_chunk_payload(&p, w.data + off, n)) rc = CLI_EXIT_FAIL;
+		if (rc == 0) rc = step(a, c, &kp, &p, "put_chunk", NULL);
+	}
+	if (rc == 0 && svm_ai_put_code_payload(&p, code.data, code.len)) rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = step(a, c, &kp, &p, "put_code", NULL);
+	uint8_t id[32];
+	if (rc == 0 && svm_ai_register_payload(&p, m)) rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = step(a, c, &kp, &p, "register", id);
+	if (rc == 0) print_id(a, "model", id);
+	svm_buf_free(&w);
+	svm_buf_free(&code);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	free(m);
+	return rc;
+}
+
+static int show(cli_args_t *a, const char *method, json_t *params)
+{
+	svm_rpc_client_t *c = NULL;
+	json_t *r = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, method, params, &r);
+	else json_decref(params);
+	if (rc == 0) cli_print_json(r);
+	json_decref(r);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
+int cli_cmd_model_show(cli_args_t *a) { return show(a, "svm_aiGetModel", json_pack("[s]", a->pos[0])); }
+int cli_cmd_provider_show(cli_args_t *a)
+{
+	return show(a, "svm_aiGetProvider", json_pack("[s]", a->pos[0]));
+}
+int cli_cmd_job_status(cli_args_t *a) { return show(a, "svm_aiGetJob", json_pack("[s]", a->pos[0])); }
+
+int cli_cmd_provider_register(cli_args_t *a)
+{
+	svm_keypair_t kp;
+	uint64_t bond;
+	const char *v = cli_opt(a, "bond");
+	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
+	if (v == NULL || cli_u64(a, "--bond", v, &bond) || bond == 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--bond N (SWR base units, > 0) is required");
+	svm_rpc_client_t *c = NULL;
+	svm_buf_t p = {0};
+	int rc = cli_client(a, &c);
+	if (rc == 0 && svm_ai_provider_register_payload(&p, bond)) rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = step(a, c, &kp, &p, "provider register", NULL);
+	if (rc == 0) print_id(a, "provider", kp.id.b);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+/* ------------------------------------------------------------------- job */
+
+int cli_cmd_job_post(cli_args_t *a)
+{
+	svm_keypair_t kp;
+	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
+	svm_ai_post_t p = {.units = 1, .replicas = 3, .sla_blocks = 10};
+	uint64_t k = 3, deadline = 20;
+	const char *v, *in = cli_opt(a, "input");
+	int rc = 0;
+	if (!cli_opt(a, "model") || cli_hash(a, "--model", cli_opt(a, "model"), &p.model) || !in ||
+	    !(v = cli_opt(a, "price")) || cli_u64(a, "--price", v, &p.max_price))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--model ID, --input FILE and --price N are required");
+	if (rc == 0 && (v = cli_opt(a, "units")) && cli_u64(a, "--units", v, &p.units)) rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "replicas")) && (cli_u64(a, "--replicas", v, &k) || k > 255))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "sla-blocks")) && cli_u64(a, "--sla-blocks", v, &p.sla_blocks))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "deadline-blocks")) && cli_u64(a, "--deadline-blocks", v, &deadline))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "min-jobs")) && cli_u64(a, "--min-jobs", v, &p.min_jobs_done))
+		rc = CLI_EXIT_USAGE;
+	svm_buf_t input = {0}, pay = {0};
+	if (rc == 0) rc = read_all(a, in, SVM_AI_INPUT_INLINE_MAX, &input);
+	svm_rpc_client_t *c = NULL;
+	json_t *root = NULL;
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
+	uint8_t id[32];
+	if (rc == 0) {
+		p.replicas = (uint8_t)k;
+		p.input = input.data;
+		p.input_len = input.len;
+		svm_sha256(input.data, input.len, &p.input_hash);
+		p.commit_deadline = cli_ju64(json_object_get(root, "height")) + deadline;
+		if (svm_ai_post_payload(&pay, &p)) rc = CLI_EXIT_FAIL;
+	}
+	if (rc == 0) rc = step(a, c, &kp, &pay, "post", id);
+	if (rc == 0) print_id(a, "job", id);
+	json_decref(root);
+	svm_buf_free(&input);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+static int job_method(cli_args_t *a, uint64_t method, const char *what)
+{
+	svm_keypair_t kp;
+	svm_id_t job;
+	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
+	if (cli_hash(a, "JOB", a->pos[0], &job)) return CLI_EXIT_USAGE;
+	svm_rpc_client_t *c = NULL;
+	svm_buf_t p = {0};
+	int rc = cli_client(a, &c);
+	if (rc == 0 && svm_ai_job_payload(&p, method, &job)) rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = step(a, c, &kp, &p, what, NULL);
+	if (rc == 0 && !a->json) printf("%s: ok\n", what);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+int cli_cmd_job_challenge(cli_args_t *a) { return job_method(a, SVM_JOBS_CHALLENGE, "challenge"); }
+int cli_cmd_job_settle(cli_args_t *a) { return job_method(a, SVM_JOBS_SETTLE, "settle"); }
+int cli_cmd_job_claim(cli_args_t *a) { return job_method(a, SVM_JOBS_CLAIM, "claim"); }
+
+/* ---------------------------------------------------------------- worker */
+
+#define WORKER_JOBS_MAX 4096
+#define WORKER_MODELS_MAX 8
+
+typedef struct {
+	svm_id_t id;
+	uint8_t *weights, *code;
+	size_t weights_len, code_len;
+	svm_hash_t weights_hash, code_hash;
+} wmodel_t;
+
+typedef struct {
+	cli_args_t *a;
+	svm_rpc_client_t *c;
+	svm_keypair_t kp;
+	bool lie;
+	const char *models_dir;
+	wmodel_t models[WORKER_MODELS_MAX];
+	size_t models_len;
+	svm_id_t jobs[WORKER_JOBS_MAX];
+	bool done[WORKER_JOBS_MAX];
+	size_t jobs_len;
+	uint64_t cursor;
+} worker_t;
+
+static volatile sig_atomic_t worker_stop;
+static void on_signal(int sig) { (void)sig; worker_stop = 1; }
+
+static void wlog(worker_t *w, const char *what, const svm_id_t *job, int st)
+{
+	char me[65], hex[65];
+	printf("worker %.12s: %s %.16s%s%s\n", svm_hash_hex(&w->kp.id, me), what,
+	       job ? svm_hash_hex(job, hex) : "", st ? " -> " : "", st ? svm_strerror(-st) : "");
+	fflush(stdout);
+}
+
+/* An object's payload from the node, hex-decoded into out. */
+static int fetch_object(worker_t *w, const svm_id_t *id, svm_buf_t *out)
+{
+	char hex[65];
+	json_t *r = NULL;
+	svm_error_t err = {0};
+	int rc = svm_rpc_call(w->c, "svm_aiGetObject", json_pack("[s]", svm_hash_hex(id, hex)), &r, NULL, &err);
+	const char *p = rc ? NULL : json_string_value(json_object_get(r, "payload"));
+	if (rc == 0 && (p == NULL || strncmp(p, "0x", 2) ||
+			svm_hex_decode_buf(out, p + 2, SVM_OBJECT_PAYLOAD_MAX)))
+		rc = SVM_EDECODE;
+	json_decref(r);
+	return rc;
+}
+
+static wmodel_t *model_get(worker_t *w, const svm_id_t *id)
+{
+	for (size_t i = 0; i < w->models_len; i++)
+		if (svm_hash_eq(&w->models[i].id, id)) return &w->models[i];
+	if (w->models_len == WORKER_MODELS_MAX) return NULL;
+	svm_buf_t man = {0}, weights = {0}, code = {0};
+	svm_ai_manifest_t *m = calloc(1, sizeof *m);
+	wmodel_t *wm = &w->models[w->models_len];
+	int rc = m ? fetch_object(w, id, &man) : SVM_ENOMEM;
+	if (rc == 0) rc = svm_ai_manifest_decode(man.data, man.len, true, m);
+	char path[1024], hex[65];
+	FILE *f = NULL;
+	if (rc == 0 && w->models_dir) {
+		snprintf(path, sizeof path, "%s/%s.svq8", w->models_dir, svm_hash_hex(&m->weights_hash, hex));
+		f = fopen(path, "rb");
+	}
+	if (rc == 0 && f) { /* a local copy, checked against the manifest below */
+		char chunk[8192];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && rc == 0) rc = svm_buf_append(&weights, chunk, n);
+		fclose(f);
+	} else {
+		for (uint32_t i = 0; rc == 0 && i < m->chunks_len; i++) {
+			svm_buf_t ch = {0};
+			rc = fetch_object(w, &m->chunks[i], &ch);
+			if (rc == 0) rc = svm_buf_append(&weights, ch.data, ch.len);
+			svm_buf_free(&ch);
+		}
+	}
+	svm_id_t code_id;
+	if (rc == 0) {
+		svm_ai_code_id(&m->code_hash, &code_id);
+		rc = fetch_object(w, &code_id, &code);
+	}
+	svm_hash_t h1, h2;
+	if (rc == 0) {
+		svm_sha256(weights.data, weights.len, &h1);
+		svm_sha256(code.data, code.len, &h2);
+		if (!svm_hash_eq(&h1, &m->weights_hash) || !svm_hash_eq(&h2, &m->code_hash)) rc = SVM_EPROOF;
+	}
+	if (rc == 0 && w->models_dir && (f = fopen(path, "wb"))) {
+		fwrite(weights.data, 1, weights.len, f);
+		fclose(f);
+	}
+	free(m);
+	svm_buf_free(&man);
+	if (rc) {
+		svm_buf_free(&weights);
+		svm_buf_free(&code);
+		wlog(w, "cannot load model of job", NULL, rc);
+		return NULL;
+	}
+	wm->id = *id;
+	wm->weights = weights.data;
+	wm->weights_len = weights.len;
+	wm->code = code.data;
+	wm->code_len = code.len;
+	wm->weights_hash = h1;
+	wm->code_hash = h2;
+	w->models_len++;
+	return wm;
+}
+
+/* The job's input (inline, or its chunk) into out. */
+static int job_input(worker_t *w, const svm_ai_job_t *j, svm_buf_t *out)
+{
+	if (j->input_mode == 0) return svm_buf_append(out, j->input, j->input_len);
+	return fetch_object(w, &j->input_chunk, out);
+}
+
+/* Runs the job; the liar flips the last output byte. */
+static int infer(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, uint8_t *out, size_t *out_len)
+{
+	svm_buf_t in = {0};
+	uint64_t gas;
+	int rc = job_input(w, j, &in);
+	if (rc == 0)
+		rc = svm_ai_run(m->code, m->code_len, "infer", m->weights, m->weights_len, in.data,
+				in.len, SVM_AI_CHALLENGE_GAS_MAX, out, out_len, &gas, NULL);
+	svm_buf_free(&in);
+	if (rc == 0 && w->lie && *out_len) out[*out_len - 1] ^= 1;
+	return rc;
+}
+
+/* The salt of (this key, job): the same after a restart, so the commitment is too. */
+static void salt_of(worker_t *w, const svm_id_t *job, uint8_t salt[32])
+{
+	svm_slice_t parts[2] = {{w->kp.secret_key, 32}, {job->b, 32}};
+	svm_sha256_tagged("svm/ai/salt", parts, 2, (svm_hash_t *)salt);
+}
+
+static int wsend(worker_t *w, svm_buf_t *p, const char *what, const svm_id_t *job)
+{
+	int st = -1;
+	int rc = ai_send(w->a, w->c, &w->kp, p, &st, NULL);
+	svm_buf_free(p);
+	wlog(w, what, job, rc ? rc : st);
+	return rc;
+}
+
+static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wmodel_t *m)
+{
+	uint8_t out[SVM_AI_OUTPUT_MAX], salt[32], sig[64];
+	size_t out_len;
+	int rc = infer(w, j, m, out, &out_len);
+	if (rc) return rc;
+	salt_of(w, id, salt);
+	svm_ai_vcr_t v = {.job = *id, .provider = w->kp.id, .model = j->model,
+			  .input_hash = j->input_hash, .weights_hash = m->weights_hash,
+			  .code_hash = m->code_hash, .seed = svm_get_u64be(id->b)};
+	svm_sha256(out, out_len, &v.output_hash);
+	svm_buf_t msg = {0}, p = {0};
+	rc = svm_buf_append(&msg, "svm/ai/vcr", 10);
+	if (rc == 0) rc = svm_ai_vcr_encode(&v, true, &msg);
+	if (rc == 0) svm_ed25519_sign(sig, msg.data, msg.len, w->kp.secret_key);
+	svm_buf_free(&msg);
+	if (rc == 0) rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, NULL, 0, NULL, sig);
+	return rc ? rc : wsend(w, &p, "revealed", id);
+}
+
+/* One look at one job: at most one transaction, chosen from its on-chain state. */
+static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
+{
+	const svm_id_t *id = &w->jobs[idx];
+	svm_buf_t raw = {0}, p = {0};
+	int rc = fetch_object(w, id, &raw);
+	if (rc == 0) rc = svm_ai_job_decode(raw.data, raw.len, j);
+	svm_buf_free(&raw);
+	if (rc) return rc;
+	int k = -1;
+	for (int i = 0; i < j->slots_len; i++)
+		if (svm_hash_eq(&j->slots[i].provider, &w->kp.id)) k = i;
+	if (j->state == SVM_AI_JOB_CLOSED || (k < 0 && (j->state != SVM_AI_JOB_OPEN ||
+							height > j->commit_deadline))) {
+		w->done[idx] = true;
+		return 0;
+	}
+	wmodel_t *m = model_get(w, &j->model);
+	if (m == NULL) {
+		w->done[idx] = true; /* a model this worker cannot serve */
+		return 0;
+	}
+	bool all_committed = j->slots_len == j->replicas, all_revealed = all_committed;
+	for (int i = 0; i < j->slots_len; i++) {
+		all_committed &= j->slots[i].state >= SVM_AI_SLOT_COMMITTED;
+		all_revealed &= j->slots[i].state == SVM_AI_SLOT_REVEALED;
+	}
+	uint64_t reveal_end = j->commit_deadline + SVM_AI_REVEAL_WINDOW;
+	if (j->state == SVM_AI_JOB_OPEN) {
+		if (k < 0) {
+			if (j->slots_len >= j->replicas) return 0;
+			if (svm_ai_job_payload(&p, SVM_JOBS_ACCEPT, id)) return SVM_ENOMEM;
+			return wsend(w, &p, "accepted", id);
+		}
+		const svm_ai_slot_t *s = &j->slots[k];
+		if (s->state == SVM_AI_SLOT_ACCEPTED && height <= j->commit_deadline) {
+			uint8_t out[SVM_AI_OUTPUT_MAX], salt[32];
+			size_t out_len;
+			rc = infer(w, j, m, out, &out_len);
+			if (rc) return rc;
+			salt_of(w, id, salt);
+			svm_hash_t cm;
+			svm_ai_commitment(id, &w->kp.id, out, out_len, salt, &cm);
+			if (svm_ai_commit_payload(&p, id, &cm)) return SVM_ENOMEM;
+			return wsend(w, &p, "committed", id);
+		}
+		if (s->state == SVM_AI_SLOT_COMMITTED && (all_committed || height > j->commit_deadline) &&
+		    height <= reveal_end)
+			return reveal_job(w, id, j, m);
+		if (all_revealed || height > reveal_end) {
+			if (svm_ai_job_payload(&p, SVM_JOBS_SETTLE, id)) return SVM_ENOMEM;
+			return wsend(w, &p, "settled", id);
+		}
+		return 0;
+	}
+	/* settled: claim once the challenge window has passed (anyone may; the first slot first) */
+	uint64_t open_until = j->settle_height + SVM_AI_CHALLENGE_WINDOW + (uint64_t)k;
+	if (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until) {
+		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
+		return wsend(w, &p, "claimed", id);
+	}
+	return 0;
+}
+
+static int poll_new_jobs(worker_t *w, uint64_t *head)
+{
+	json_t *r = NULL;
+	svm_error_t err = {0};
+	int rc = svm_rpc_call(w->c, "svm_aiJobsSince", json_pack("[I]", (json_int_t)w->cursor), &r, NULL, &err);
+	if (rc) return rc;
+	json_t *jobs = json_object_get(r, "jobs"), *v;
+	size_t i;
+	json_array_foreach(jobs, i, v)
+	{
+		svm_id_t id;
+		if (w->jobs_len < WORKER_JOBS_MAX && svm_hash_from_hex(&id, json_string_value(v)) == 0) {
+			w->jobs[w->jobs_len] = id;
+			w->done[w->jobs_len++] = false;
+			wlog(w, "saw job", &id, 0);
+		}
+	}
+	w->cursor = cli_ju64(json_object_get(r, "next"));
+	*head = cli_ju64(json_object_get(r, "head"));
+	json_decref(r);
+	return 0;
+}
+
+int cli_cmd_worker(cli_args_t *a)
+{
+	worker_t *w = calloc(1, sizeof *w);
+	svm_ai_job_t *j = malloc(sizeof *j);
+	if (w == NULL || j == NULL) return CLI_EXIT_FAIL;
+	w->a = a;
+	w->lie = cli_flag(a, "lie");
+	w->models_dir = cli_opt(a, "models");
+	w->cursor = 1;
+	uint64_t poll_ms = 100;
+	const char *v;
+	int rc = load_key(a, "key", &w->kp);
+	if (rc == 0 && (v = cli_opt(a, "poll-ms")) && cli_u64(a, "--poll-ms", v, &poll_ms)) rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "from-height")) && cli_u64(a, "--from-height", v, &w->cursor))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0) rc = cli_client(a, &w->c);
+	if (rc == 0) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		wlog(w, w->lie ? "started (lying)" : "started", NULL, 0);
+	}
+	while (rc == 0 && !worker_stop) {
+		uint64_t head = 0;
+		if (poll_new_jobs(w, &head) == 0)
+			for (size_t i = 0; i < w->jobs_len && !worker_stop; i++)
+				if (!w->done[i]) serve(w, i, j, head);
+		sleep_ms((unsigned)poll_ms);
+	}
+	if (rc == 0) wlog(w, "stopped", NULL, 0);
+	for (size_t i = 0; i < w->models_len; i++) {
+		svm_free(w->models[i].weights); /* svm_buf memory */
+		svm_free(w->models[i].code);
+	}
+	svm_rpc_client_free(w->c);
+	svm_keypair_wipe(&w->kp);
+	free(j);
+	free(w);
+	return rc;
+}
