@@ -27,7 +27,7 @@ OBJ      := $(SRC:%.c=$(B)/obj/%.o)
 ASAN_OBJ := $(SRC:%.c=$(B)/asan/obj/%.o)
 FUZZ_OBJ := $(SRC:%.c=$(B)/fuzzobj/%.o)
 
-.PHONY: all deps test test-unit test-asan fuzz bench clean lint format
+.PHONY: all deps test test-unit test-asan fuzz bench clean lint format format-check
 all: $(B)/libsupervm.a $(if $(CLI_SRC),$(B)/supervm) $(TESTS:%=$(B)/tests/%) $(BENCHES:%=$(B)/bench/%)
 
 deps:
@@ -107,11 +107,15 @@ fuzz: $(FUZZ:%=$(B)/fuzz/%)
 bench: $(BENCHES:%=$(B)/bench/%)
 	@for b in $(BENCHES); do echo "== $$b"; $(B)/bench/$$b || exit 1; done
 
+# cppcheck with the checked-in settings; clang-format over scripts/format-files.txt (or FILES=…).
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 -Iinclude -Isrc src
+	@bash scripts/lint.sh
 
 format:
-	clang-format -i $$(find src include tests bench -name '*.[ch]')
+	@bash scripts/format.sh fix $(FILES)
+
+format-check:
+	@bash scripts/format.sh check
 
 clean:
 	rm -rf $(B)

@@ -11,6 +11,7 @@ PKGS=(
   dataset-fashion-mnist python3-numpy
   libsecp256k1-dev
   prometheus libwebsockets-dev postgresql libpq-dev
+  cppcheck clang-format
 )
 
 missing=()

@@ -461,7 +461,7 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 	uint64_t t0 = svm_clock_ns();
 	work_t wk;
 	int rc = work_begin(c, &wk, 0, err);
-	svm_block_t blk;
+	svm_block_t blk = {0}; /* read only when decode succeeded; zeroed for the linter */
 	if (rc == 0) rc = svm_block_decode(block, len, &wk.arena, &blk, NULL, err);
 	const svm_header_t *h = &blk.header;
 	svm_hash_t parent;

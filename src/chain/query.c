@@ -52,7 +52,7 @@ int svm_chain_tx(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *tx_out, uin
 	size_t n;
 	svm_arena_t a;
 	svm_arena_init(&a, 0);
-	svm_block_t blk;
+	svm_block_t blk = {0}; /* read only when decode succeeded; zeroed for the linter */
 	rc = locate(r, tx_id, &h, &i);
 	if (rc == 0) rc = block_at(r, h, &p, &n);
 	if (rc == 0) rc = svm_block_decode(p, n, &a, &blk, NULL, NULL);
@@ -97,7 +97,7 @@ int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receip
 	size_t n;
 	svm_arena_t a;
 	svm_arena_init(&a, 0);
-	svm_block_t blk;
+	svm_block_t blk = {0}; /* read only when decode succeeded; zeroed for the linter */
 	rc = locate(r, tx_id, &h, &i);
 	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_RECEIPTS, tx_id->b, SVM_HASH_SIZE, &p, &n);
 	if (rc == 0) rc = svm_buf_append(receipt_out, p, n);

@@ -400,6 +400,11 @@ int main(int argc, char **argv)
 	printf("skipped: %u text-format modules (assert_malformed/assert_invalid of .wat: needs a text "
 	       "parser); simd_*.wast not run (SIMD is out of scope)\n",
 	       total.skip_text);
+	if (total.pass + total.fail == 0) { /* never a green run of nothing */
+		printf("spec: no case ran (no .json files given, or all skipped)\n");
+		printf("spec: 0 passed, 1 failed, %u skipped\n", total.skip);
+		return 1;
+	}
 	printf("spec: %u passed, %u failed, %u skipped\n", total.pass, total.fail, total.skip);
 	return total.fail ? 1 : 0;
 }
