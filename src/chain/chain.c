@@ -276,7 +276,7 @@ int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 	if (cfg == NULL) cfg = &defaults;
 	int rc = svm_crypto_init();
 	if (rc) return svm_error_set(err, rc, "chain: libsodium failed to initialise");
-	svm_chain_t *c = calloc(1, sizeof(*c));
+	svm_chain_t *c = svm_calloc(1, sizeof(*c));
 	if (c == NULL) return svm_error_set(err, SVM_ENOMEM, "chain: out of memory");
 	pthread_mutex_init(&c->mu, NULL);
 	svm_token_id("SWR", &c->fee_token);
@@ -310,7 +310,7 @@ void svm_chain_close(svm_chain_t *c)
 	svm_state_close(c->state);
 	svm_store_close(c->store);
 	pthread_mutex_destroy(&c->mu);
-	free(c);
+	svm_free(c);
 }
 
 uint64_t svm_chain_id(const svm_chain_t *c) { return c->chain_id; }

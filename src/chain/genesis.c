@@ -61,7 +61,7 @@ static int parse_balances(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
 		return svm_error_set(err, SVM_EDECODE, "genesis: \"balances\" must be an array of at most %d",
 				     SVM_GENESIS_BALANCES_MAX);
 	g->n_balances = json_array_size(arr);
-	g->balances = calloc(g->n_balances ? g->n_balances : 1, sizeof(*g->balances));
+	g->balances = svm_calloc(g->n_balances ? g->n_balances : 1, sizeof(*g->balances));
 	if (g->balances == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < g->n_balances; i++) {
 		const json_t *e = json_array_get(arr, i);
@@ -87,7 +87,7 @@ static int parse_validators(svm_genesis_t *g, const json_t *arr, svm_error_t *er
 		return svm_error_set(err, SVM_EDECODE, "genesis: \"validators\" must be an array of at most %d",
 				     SVM_GENESIS_VALIDATORS_MAX);
 	g->n_validators = json_array_size(arr);
-	g->validators = calloc(g->n_validators ? g->n_validators : 1, sizeof(*g->validators));
+	g->validators = svm_calloc(g->n_validators ? g->n_validators : 1, sizeof(*g->validators));
 	if (g->validators == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < g->n_validators; i++) {
 		const json_t *e = json_array_get(arr, i);
@@ -214,14 +214,14 @@ int svm_genesis_save(const svm_genesis_t *g, const char *path, svm_error_t *err)
 			rc = svm_error_set(err, SVM_EIO, "genesis: cannot write %s", path);
 		close(fd);
 	}
-	free(text);
+	svm_free(text);
 	return rc;
 }
 
 void svm_genesis_free(svm_genesis_t *g)
 {
-	free(g->balances);
-	free(g->validators);
+	svm_free(g->balances);
+	svm_free(g->validators);
 	g->balances = NULL;
 	g->validators = NULL;
 	g->n_balances = g->n_validators = 0;

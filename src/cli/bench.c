@@ -194,11 +194,11 @@ static int fund(bench_t *b, svm_rpc_client_t *c, const svm_keypair_t *faucet, sv
 			svm_hash_t id;
 			rc = cli_sign_transfer(faucet, chain_id, n0 + j, height + 100000, &swr, &keys[j].id, each,
 					       BENCH_FEE_LIMIT, 0, &tx, &id);
-			char *hex = malloc(2 * tx.len + 1);
+			char *hex = svm_malloc(2 * tx.len + 1);
 			svm_hex_encode(hex, tx.data, tx.len);
 			svm_buf_printf(&body, "%s{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"svm_sendRawTransaction\",\"params\":[\"%s\"]}",
 				       j > i ? "," : "", j, hex);
-			free(hex);
+			svm_free(hex);
 		}
 		svm_buf_push(&body, ']');
 		int status = 0;
@@ -260,7 +260,7 @@ static int presign(bench_t *b, svm_keypair_t *keys, size_t senders, uint64_t cha
 				size_t idx = k;
 				b->txs[idx].id = id;
 				b->txs[idx].client = cl;
-				b->txs[idx].hex = malloc(2 * tx.len + 1);
+				b->txs[idx].hex = svm_malloc(2 * tx.len + 1);
 				svm_hex_encode(b->txs[idx].hex, tx.data, tx.len);
 				b->order[k++] = idx;
 				void **slot = svm_map_put(&b->by_id, id.b, sizeof id.b, NULL);
@@ -277,7 +277,7 @@ static int presign(bench_t *b, svm_keypair_t *keys, size_t senders, uint64_t cha
 
 static void report(bench_t *b, uint64_t t_first, uint64_t senders)
 {
-	uint64_t *lat = calloc(b->n_txs ? b->n_txs : 1, sizeof *lat);
+	uint64_t *lat = svm_calloc(b->n_txs ? b->n_txs : 1, sizeof *lat);
 	size_t nl = 0, lost = 0;
 	uint64_t t_last = t_first;
 	for (size_t i = 0; i < b->n_txs; i++) {
@@ -310,7 +310,7 @@ static void report(bench_t *b, uint64_t t_first, uint64_t senders)
 		printf("admission: %.0f tx/s acknowledged over %.2f s\n", ack_tps, send_s);
 		if (b->first_error[0]) printf("first error: %s\n", b->first_error);
 	}
-	free(lat);
+	svm_free(lat);
 }
 
 int cli_cmd_bench_load(cli_args_t *a)
@@ -341,11 +341,11 @@ int cli_cmd_bench_load(cli_args_t *a)
 	svm_map_init(&b.by_id);
 	b.url = a->rpc_url ? a->rpc_url : getenv("SUPERVM_RPC");
 	if (b.url == NULL || !b.url[0]) b.url = "http://127.0.0.1:8545";
-	b.txs = calloc(n_txs, sizeof *b.txs);
-	b.order = calloc(n_txs, sizeof *b.order);
-	b.client_start = calloc(clients, sizeof(size_t));
-	b.client_len = calloc(clients, sizeof(size_t));
-	svm_keypair_t *keys = calloc(senders, sizeof *keys);
+	b.txs = svm_calloc(n_txs, sizeof *b.txs);
+	b.order = svm_calloc(n_txs, sizeof *b.order);
+	b.client_start = svm_calloc(clients, sizeof(size_t));
+	b.client_len = svm_calloc(clients, sizeof(size_t));
+	svm_keypair_t *keys = svm_calloc(senders, sizeof *keys);
 	svm_rpc_client_t *c = NULL;
 	json_t *cid = NULL, *root = NULL;
 	int rc = b.txs && b.order && b.client_start && b.client_len && keys ? 0 : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
@@ -386,13 +386,13 @@ int cli_cmd_bench_load(cli_args_t *a)
 	json_decref(cid);
 	json_decref(root);
 	svm_rpc_client_free(c);
-	for (size_t i = 0; b.txs && i < n_txs; i++) free(b.txs[i].hex);
+	for (size_t i = 0; b.txs && i < n_txs; i++) svm_free(b.txs[i].hex);
 	for (size_t i = 0; keys && i < senders; i++) svm_keypair_wipe(&keys[i]);
-	free(keys);
-	free(b.txs);
-	free(b.order);
-	free(b.client_start);
-	free(b.client_len);
+	svm_free(keys);
+	svm_free(b.txs);
+	svm_free(b.order);
+	svm_free(b.client_start);
+	svm_free(b.client_len);
 	svm_map_free(&b.by_id);
 	svm_keypair_wipe(&faucet);
 	pthread_mutex_destroy(&b.mu);

@@ -94,8 +94,8 @@ static void pick(bx_t *x, uint64_t *s, size_t i)
 
 static int make_keys(bx_t *x)
 {
-	x->used = calloc(x->o.accounts, sizeof(*x->used));
-	x->keys = calloc(2 * x->o.txs + 1, sizeof(*x->keys));
+	x->used = svm_calloc(x->o.accounts, sizeof(*x->used));
+	x->keys = svm_calloc(2 * x->o.txs + 1, sizeof(*x->keys));
 	if (x->used == NULL || x->keys == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < 2 * x->o.txs; i++) {
 		uint32_t acct = i % 2 ? x->to[i / 2] : x->from[i / 2];
@@ -196,12 +196,12 @@ static int make_txs(bx_t *x)
 {
 	size_t n = x->o.txs;
 	uint64_t s = x->o.seed;
-	x->from = calloc(n, sizeof(*x->from));
-	x->to = calloc(n, sizeof(*x->to));
-	x->signed_txs = calloc(n, sizeof(*x->signed_txs));
-	x->ptr = calloc(n, sizeof(*x->ptr));
-	x->len = calloc(n, sizeof(*x->len));
-	uint64_t *nonce = calloc(x->o.accounts, sizeof(*nonce));
+	x->from = svm_calloc(n, sizeof(*x->from));
+	x->to = svm_calloc(n, sizeof(*x->to));
+	x->signed_txs = svm_calloc(n, sizeof(*x->signed_txs));
+	x->ptr = svm_calloc(n, sizeof(*x->ptr));
+	x->len = svm_calloc(n, sizeof(*x->len));
+	uint64_t *nonce = svm_calloc(x->o.accounts, sizeof(*nonce));
 	int rc = x->from && x->to && x->signed_txs && x->ptr && x->len && nonce ? 0 : SVM_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < n; i++) pick(x, &s, i);
 	if (rc == 0) rc = make_keys(x);
@@ -212,7 +212,7 @@ static int make_txs(bx_t *x)
 		x->ptr[i] = x->signed_txs[i].data;
 		x->len[i] = x->signed_txs[i].len;
 	}
-	free(nonce);
+	svm_free(nonce);
 	svm_arena_init(&x->prep_arena, 0);
 	x->prep = rc ? NULL : svm_arena_alloc(&x->prep_arena, n * sizeof(*x->prep));
 	if (rc == 0 && x->prep == NULL) rc = SVM_ENOMEM;
@@ -310,13 +310,13 @@ static int cmp_double(const void *a, const void *b)
 
 static double pct(const double *v, size_t n, unsigned p)
 {
-	double *c = malloc(n * sizeof(*c));
+	double *c = svm_malloc(n * sizeof(*c));
 	if (c == NULL) return 0;
 	memcpy(c, v, n * sizeof(*c));
 	qsort(c, n, sizeof(*c), cmp_double);
 	size_t i = (n * p + 99) / 100;
 	double r = c[i ? i - 1 : 0];
-	free(c);
+	svm_free(c);
 	return r;
 }
 
@@ -425,7 +425,7 @@ static double verify_rate(const bx_t *x, unsigned threads, int kind)
 /* The calibration's signatures: BX_VERIFIES messages, each signed by one of the block's keys. */
 static int make_vsigs(bx_t *x)
 {
-	x->vsigs = calloc(BX_VERIFIES, sizeof(*x->vsigs));
+	x->vsigs = svm_calloc(BX_VERIFIES, sizeof(*x->vsigs));
 	if (x->vsigs == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < BX_VERIFIES; i++) {
 		bx_sig_t *e = &x->vsigs[i];
@@ -491,14 +491,14 @@ static void header(void)
 static void bx_free(bx_t *x)
 {
 	for (size_t i = 0; x->signed_txs && i < x->o.txs; i++) svm_buf_free(&x->signed_txs[i]);
-	free(x->signed_txs);
-	free(x->ptr);
-	free(x->len);
-	free(x->from);
-	free(x->to);
-	free(x->used);
-	free(x->keys);
-	free(x->vsigs);
+	svm_free(x->signed_txs);
+	svm_free(x->ptr);
+	svm_free(x->len);
+	svm_free(x->from);
+	svm_free(x->to);
+	svm_free(x->used);
+	svm_free(x->keys);
+	svm_free(x->vsigs);
 	svm_arena_reset(&x->prep_arena);
 	svm_state_close(x->state);
 	svm_store_close(x->store);
@@ -516,13 +516,13 @@ static int bench_row(const bx_opts_t *o)
 	bx_t x = {.o = *o};
 	bx_series_t one = {0}, k = {0};
 	bx_base_t bb = {0};
-	one.ms = calloc(o->blocks, sizeof(double));
-	k.ms = calloc(o->blocks, sizeof(double));
-	one.cpu_ms = calloc(o->blocks, sizeof(double));
-	k.cpu_ms = calloc(o->blocks, sizeof(double));
-	double *mpar = calloc(o->blocks, sizeof(double)), *vrates = calloc(VR_KINDS * o->blocks, sizeof(double));
-	bx_series_t warm = {.ms = calloc(o->blocks, sizeof(double)),
-			    .cpu_ms = calloc(o->blocks, sizeof(double))};
+	one.ms = svm_calloc(o->blocks, sizeof(double));
+	k.ms = svm_calloc(o->blocks, sizeof(double));
+	one.cpu_ms = svm_calloc(o->blocks, sizeof(double));
+	k.cpu_ms = svm_calloc(o->blocks, sizeof(double));
+	double *mpar = svm_calloc(o->blocks, sizeof(double)), *vrates = svm_calloc(VR_KINDS * o->blocks, sizeof(double));
+	bx_series_t warm = {.ms = svm_calloc(o->blocks, sizeof(double)),
+			    .cpu_ms = svm_calloc(o->blocks, sizeof(double))};
 	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && mpar && vrates && warm.ms && warm.cpu_ms
 			 ? make_txs(&x)
 			 : SVM_ENOMEM;
@@ -565,14 +565,14 @@ static int bench_row(const bx_opts_t *o)
 	if (rc == 0 && differs && !(one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest)))
 		printf("  RESULTS DIFFER between runs (warm-up blocks)\n");
 	svm_arena_reset(&a);
-	free(one.ms);
-	free(k.ms);
-	free(one.cpu_ms);
-	free(k.cpu_ms);
-	free(warm.ms);
-	free(warm.cpu_ms);
-	free(mpar);
-	free(vrates);
+	svm_free(one.ms);
+	svm_free(k.ms);
+	svm_free(one.cpu_ms);
+	svm_free(k.cpu_ms);
+	svm_free(warm.ms);
+	svm_free(warm.cpu_ms);
+	svm_free(mpar);
+	svm_free(vrates);
 	bx_free(&x);
 	return rc ? 1 : differs ? 1 : 0;
 }

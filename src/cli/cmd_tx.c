@@ -161,10 +161,10 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 		if (cli_sign_tx(&kp, cli_ju64(cid), nonce, height + spec->expiry_blocks, spec, &tx, &id) != 0) {
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
 		} else {
-			char *hex = malloc(2 * tx.len + 1);
+			char *hex = svm_malloc(2 * tx.len + 1);
 			svm_hex_encode(hex, tx.data, tx.len);
 			rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-			free(hex);
+			svm_free(hex);
 			svm_hash_hex(&id, idhex);
 		}
 	}

@@ -296,7 +296,7 @@ void cli_print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	if (s) puts(s);
-	free(s);
+	svm_free(s);
 }
 
 const char *cli_default_data_dir(void)

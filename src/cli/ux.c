@@ -115,7 +115,7 @@ void cli_print_error(const cli_args_t *a, int exit_code, const char *msg)
 	json_t *j = json_pack("{s:o}", "error", e);
 	char *s = json_dumps(j, JSON_COMPACT);
 	if (s != NULL) puts(s);
-	free(s);
+	svm_free(s);
 	json_decref(j);
 }
 
@@ -292,7 +292,7 @@ static json_t *describe_wasm(svm_reader_t *r)
 	    svm_reader_bytes(r, mlen, &m) || svm_varint_read(r, &ilen) || ilen > svm_reader_left(r) ||
 	    svm_reader_bytes(r, ilen, &in) || svm_reader_copy(r, token.b, 32) || svm_varint_read(r, &amount))
 		return NULL;
-	char *ihex = malloc(2 * ilen + 3);
+	char *ihex = svm_malloc(2 * ilen + 3);
 	if (ihex == NULL) return NULL;
 	ihex[0] = '0', ihex[1] = 'x';
 	svm_hex_encode(ihex + 2, in, ilen);
@@ -300,7 +300,7 @@ static json_t *describe_wasm(svm_reader_t *r)
 			      svm_hash_hex(&contract, h), "method", (const char *)m, (size_t)mlen, "input", ihex,
 			      "amount", (json_int_t)amount);
 	if (j != NULL && amount > 0) json_object_set_new(j, "token", json_string(token_name(&token, th)));
-	free(ihex);
+	svm_free(ihex);
 	return j;
 }
 

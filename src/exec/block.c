@@ -191,7 +191,7 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	out->receipts = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
 	out->index = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(size_t));
 	copy_t c = {.b = b, .out = out, .chunks = (n + OUT_CHUNK - 1) / OUT_CHUNK};
-	c.ch = malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
+	c.ch = svm_malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
 	atomic_init(&c.next, 0);
 	atomic_init(&c.rc, 0);
 	int rc = out->status && out->receipts && out->index && c.ch ? 0 : SVM_ENOMEM;
@@ -212,7 +212,7 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	atomic_store(&c.next, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, copy_worker, &c);
 	if (rc == 0) rc = atomic_load(&c.rc);
-	free(c.ch);
+	svm_free(c.ch);
 	return rc;
 }
 
@@ -356,7 +356,7 @@ static int gather_range(wset_t *ws, unsigned w, size_t r, size_t *len)
 			continue;
 		if (n == buf->cap) {
 			size_t cap = buf->cap ? 2 * buf->cap : 1024;
-			skey_t *v = realloc(buf->v, cap * sizeof(*v));
+			skey_t *v = svm_realloc(buf->v, cap * sizeof(*v));
 			if (v == NULL) return SVM_ENOMEM;
 			buf->v = v;
 			buf->cap = cap;
@@ -434,8 +434,8 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 	while (ws.ranges < (size_t)b->threads * WS_RANGES_PER_THREAD &&
 	       b->ktab_cap / (2 * ws.ranges) >= WS_RANGE_SLOTS_MIN)
 		ws.ranges *= 2;
-	ws.r = calloc(ws.ranges, sizeof(*ws.r));
-	ws.at = malloc(ws.ranges * sizeof(*ws.at));
+	ws.r = svm_calloc(ws.ranges, sizeof(*ws.r));
+	ws.at = svm_malloc(ws.ranges * sizeof(*ws.at));
 	atomic_init(&ws.next, 0);
 	atomic_init(&ws.rc, 0);
 	int rc = ws.r && ws.at ? svm_par_run(b->threads, list_worker, &ws) : SVM_ENOMEM;
@@ -454,9 +454,9 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 	if (rc == 0) rc = svm_par_run(b->threads, copy_writes_worker, &ws);
 	out->writes = rc == 0 ? ws.out : NULL;
 	out->writes_len = rc == 0 ? total : 0;
-	for (unsigned w = 0; w < b->threads; w++) free(ws.buf[w].v);
-	free(ws.r);
-	free(ws.at);
+	for (unsigned w = 0; w < b->threads; w++) svm_free(ws.buf[w].v);
+	svm_free(ws.r);
+	svm_free(ws.at);
 	return rc;
 }
 
@@ -512,15 +512,15 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 			if (c) hot_insert(m, &k->id, c);
 		}
 	}
-	uint64_t *lat = malloc((b->n ? b->n : 1) * sizeof(*lat));
+	uint64_t *lat = svm_malloc((b->n ? b->n : 1) * sizeof(*lat));
 	if (lat == NULL || b->n == 0) {
-		free(lat);
+		svm_free(lat);
 		return;
 	}
 	for (size_t i = 0; i < b->n; i++) lat[i] = b->slot[i].latency_ns;
 	m->tx_p50_ns = select_kth(lat, b->n, b->n / 2);
 	m->tx_p99_ns = select_kth(lat, b->n, (b->n * 99) / 100 < b->n ? (b->n * 99) / 100 : b->n - 1);
-	free(lat);
+	svm_free(lat);
 }
 
 /* -------------------------------------------------------------- entry */
@@ -528,7 +528,7 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 static int block_init(exec_block_t *b, unsigned threads)
 {
 	b->threads = threads;
-	b->w = calloc(threads, sizeof(*b->w));
+	b->w = svm_calloc(threads, sizeof(*b->w));
 	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));
 	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM; /* slots: set by exec_run_one */
 	for (unsigned i = 0; i < threads; i++) svm_arena_init(&b->w[i].scratch, WORKER_SCRATCH_MAX);
@@ -549,15 +549,15 @@ static void block_free(exec_block_t *b)
 {
 	for (size_t i = 0; b->ktab && atomic_load(&b->fallback_all) && i < b->ktab_cap; i++) {
 		akey_t *k = atomic_load(&b->ktab[i]);
-		if (k) free(k->mv);
+		if (k) svm_free(k->mv);
 	}
 	exec_keys_free(b);
 	for (unsigned i = 0; b->w && i < b->threads; i++) {
 		svm_arena_reset(&b->w[i].scratch);
-		free(b->w[i].touched);
-		free(b->w[i].dkeys);
+		svm_free(b->w[i].touched);
+		svm_free(b->w[i].dkeys);
 	}
-	free(b->w);
+	svm_free(b->w);
 	pthread_mutex_destroy(&b->out_mu);
 }
 

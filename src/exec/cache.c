@@ -26,7 +26,7 @@ static void cache_free(void *arg)
 {
 	cache_t *c = arg;
 	for (int i = 0; i < EXEC_BUF_COUNT; i++) svm_big_free(c->buf[i].p, c->buf[i].cap);
-	free(c);
+	svm_free(c);
 }
 
 static void cache_key_init(void)
@@ -38,7 +38,7 @@ void *exec_buf(int which, size_t bytes)
 {
 	if (cache == NULL) {
 		pthread_once(&cache_once, cache_key_init);
-		cache = calloc(1, sizeof(*cache));
+		cache = svm_calloc(1, sizeof(*cache));
 		if (cache == NULL) return NULL;
 		pthread_setspecific(cache_key, cache); /* frees it at thread exit */
 	}

@@ -585,6 +585,6 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 	pthread_mutex_destroy(&d.qmu);
 	pthread_mutex_destroy(&d.park_mu);
 	pthread_cond_destroy(&d.park_cv);
-	free(d.finished);
+	svm_free(d.finished);
 	return rc;
 }

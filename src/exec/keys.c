@@ -200,7 +200,7 @@ int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k)
 {
 	if (*len == *cap) {
 		size_t c = *cap ? 2 * *cap : 256;
-		akey_t **l = realloc(*list, c * sizeof(*l));
+		akey_t **l = svm_realloc(*list, c * sizeof(*l));
 		if (l == NULL) return SVM_ENOMEM;
 		*list = l;
 		*cap = c;

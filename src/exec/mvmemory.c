@@ -85,7 +85,7 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 	if (*created) {
 		if (k->mv_len == k->mv_cap) {
 			uint32_t cap = k->mv_cap ? 2 * k->mv_cap : 4;
-			mv_entry_t *mv = realloc(k->mv, cap * sizeof(*mv));
+			mv_entry_t *mv = svm_realloc(k->mv, cap * sizeof(*mv));
 			if (mv == NULL) {
 				exec_key_unlock(k);
 				return SVM_ENOMEM;
@@ -145,7 +145,7 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 		k->cur_out = false;
 		exec_key_written(k);
 	}
-	free(k->mv);
+	svm_free(k->mv);
 	k->mv = NULL;
 	k->mv_len = k->mv_cap = 0;
 	return rc;

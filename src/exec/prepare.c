@@ -96,14 +96,14 @@ int exec_verify_init(exec_block_t *b, svm_exec_tx_t *txs, const uint8_t *pending
 	b->vtx = txs;
 	b->vpending = pending;
 	b->vbatches = (b->n + VERIFY_BATCH - 1) / VERIFY_BATCH;
-	b->vdone = calloc(b->vbatches ? b->vbatches : 1, sizeof(*b->vdone));
+	b->vdone = svm_calloc(b->vbatches ? b->vbatches : 1, sizeof(*b->vdone));
 	atomic_init(&b->vnext, 0);
 	return b->vdone ? 0 : SVM_ENOMEM;
 }
 
 void exec_verify_free(exec_block_t *b)
 {
-	free(b->vdone);
+	svm_free(b->vdone);
 	b->vdone = NULL;
 }
 

@@ -44,7 +44,7 @@ static int ov_put(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_
 	overlay_t *o = (overlay_t *)v;
 	if (o->journal_len == o->journal_cap) {
 		size_t cap = o->journal_cap ? 2 * o->journal_cap : 1024;
-		undo_t *j = realloc(o->journal, cap * sizeof(*j));
+		undo_t *j = svm_realloc(o->journal, cap * sizeof(*j));
 		if (j == NULL) return o->error = SVM_ENOMEM;
 		o->journal = j;
 		o->journal_cap = cap;
@@ -83,7 +83,7 @@ static void overlay_init(overlay_t *o, const svm_exec_base_t *base, svm_arena_t 
 static void overlay_free(overlay_t *o)
 {
 	svm_map_free(&o->map);
-	free(o->journal);
+	svm_free(o->journal);
 }
 
 /* Undoes every write after journal position mark, newest first. */
@@ -123,7 +123,7 @@ static int overlay_writes(overlay_t *o, svm_exec_result_t *out)
 		w->len = val->len;
 		k++;
 	}
-	free(sorted);
+	svm_free(sorted);
 	out->writes_len = k;
 	return rc;
 }

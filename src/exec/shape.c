@@ -140,7 +140,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 			 unsigned threads)
 {
 	size_t m = n < SHAPE_SAMPLE ? n : SHAPE_SAMPLE;
-	skey_t *t = calloc(SHAPE_SLOTS, sizeof(*t));
+	skey_t *t = svm_calloc(SHAPE_SLOTS, sizeof(*t));
 	if (t == NULL) return false;
 	uint32_t depth_max = 0;
 	size_t optimistic = optimistic_txs(txs, m);
@@ -165,7 +165,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 		}
 		if (d > depth_max) depth_max = d;
 	}
-	free(t);
+	svm_free(t);
 	/* parallelism m / depth under SHAPE_PAR_DAG per thread: the workers would spend their
 	 * time handing transactions to each other (two accounts paying each other: 1; ten: about
 	 * 3; nine senders paying one: about 7; a hundred accounts: about 14). Measured on 2

@@ -369,8 +369,8 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 {
 	stm_t s = {.b = b, .from = from, .m = to - from};
 	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
-	s.st = calloc(s.m ? s.m : 1, sizeof(*s.st));
-	s.io = calloc(s.m ? s.m : 1, sizeof(*s.io));
+	s.st = svm_calloc(s.m ? s.m : 1, sizeof(*s.st));
+	s.io = svm_calloc(s.m ? s.m : 1, sizeof(*s.io));
 	int rc = s.st && s.io ? 0 : SVM_ENOMEM;
 	for (size_t j = 0; rc == 0 && j < s.m; j++) {
 		pthread_mutex_init(&s.st[j].mu, NULL);
@@ -389,7 +389,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	if (rc == 0) rc = flush(b, from + done);
 	*stop_at = from + done;
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
-	free(s.st);
-	free(s.io);
+	svm_free(s.st);
+	svm_free(s.io);
 	return rc;
 }

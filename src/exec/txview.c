@@ -43,7 +43,7 @@ static bool grow_local(txview_t *v)
 			fail(v, SVM_ELIMIT);
 			return false;
 		}
-		local_t *l = realloc(v->local, cap * sizeof(*l));
+		local_t *l = svm_realloc(v->local, cap * sizeof(*l));
 		if (l == NULL) {
 			fail(v, SVM_ENOMEM);
 			return false;
@@ -99,7 +99,7 @@ static int journal(txview_t *v, local_t *l)
 {
 	if (v->undo_len == v->undo_cap) {
 		size_t cap = v->undo_cap ? 2 * v->undo_cap : 32;
-		undo_t *u = realloc(v->undo, cap * sizeof(*u));
+		undo_t *u = svm_realloc(v->undo, cap * sizeof(*u));
 		if (u == NULL) return fail(v, SVM_ENOMEM);
 		v->undo = u;
 		v->undo_cap = cap;
@@ -231,8 +231,8 @@ void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src
 
 void exec_txview_free(txview_t *v)
 {
-	free(v->local);
-	free(v->undo);
+	svm_free(v->local);
+	svm_free(v->undo);
 	v->local = NULL;
 	v->undo = NULL;
 }

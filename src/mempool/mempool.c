@@ -43,7 +43,7 @@ int svm_mempool_new(svm_mempool_t **out, const svm_mempool_config_t *cfg)
 {
 	*out = NULL;
 	if (cfg->account == NULL) return SVM_EINVAL;
-	svm_mempool_t *mp = calloc(1, sizeof *mp);
+	svm_mempool_t *mp = svm_calloc(1, sizeof *mp);
 	if (mp == NULL) return SVM_ENOMEM;
 	mp->cfg = *cfg;
 	if (mp->cfg.bytes_max == 0) mp->cfg.bytes_max = SVM_MEMPOOL_BYTES_MAX_DEFAULT;
@@ -63,14 +63,14 @@ void svm_mempool_free(svm_mempool_t *mp)
 	svm_map_slot_t *s;
 	while ((s = svm_map_next(&mp->by_sender, &i)) != NULL) {
 		sender_t *snd = s->value;
-		for (size_t k = 0; k < snd->n; k++) free(snd->txs[k]);
-		free(snd->txs);
-		free(snd);
+		for (size_t k = 0; k < snd->n; k++) svm_free(snd->txs[k]);
+		svm_free(snd->txs);
+		svm_free(snd);
 	}
 	svm_map_free(&mp->by_sender);
 	svm_map_free(&mp->by_id);
 	pthread_mutex_destroy(&mp->mu);
-	free(mp);
+	svm_free(mp);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -96,11 +96,11 @@ static void remove_at(svm_mempool_t *mp, sender_t *s, size_t k)
 	mp->bytes -= e->len;
 	memmove(&s->txs[k], &s->txs[k + 1], (s->n - k - 1) * sizeof *s->txs);
 	s->n--;
-	free(e);
+	svm_free(e);
 	if (s->n == 0) {
 		svm_map_del(&mp->by_sender, s->id.b, sizeof s->id.b);
-		free(s->txs);
-		free(s);
+		svm_free(s->txs);
+		svm_free(s);
 	}
 }
 
@@ -156,11 +156,11 @@ static sender_t *sender_get(svm_mempool_t *mp, const svm_id_t *id, uint64_t next
 	void **slot = svm_map_put(&mp->by_sender, id->b, sizeof id->b, &created);
 	if (slot == NULL) return NULL;
 	if (!created) return *slot;
-	sender_t *s = calloc(1, sizeof *s);
-	entry_t **txs = calloc(4, sizeof *txs);
+	sender_t *s = svm_calloc(1, sizeof *s);
+	entry_t **txs = svm_calloc(4, sizeof *txs);
 	if (s == NULL || txs == NULL) {
-		free(s);
-		free(txs);
+		svm_free(s);
+		svm_free(txs);
 		svm_map_del(&mp->by_sender, id->b, sizeof id->b);
 		return NULL;
 	}
@@ -207,19 +207,19 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 		remove_at(mp, v, v->n - 1);
 		mp->stats.evicted++;
 	}
-	entry_t *e = malloc(sizeof *e + len);
+	entry_t *e = svm_malloc(sizeof *e + len);
 	if (e == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (s == NULL && (s = sender_get(mp, &tx->sender, next)) == NULL) {
-		free(e);
+		svm_free(e);
 		return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	}
 	void **slot = svm_map_put(&mp->by_id, id->b, sizeof id->b, NULL);
 	if (slot == NULL) {
-		free(e);
+		svm_free(e);
 		if (s->n == 0) {
 			svm_map_del(&mp->by_sender, s->id.b, sizeof s->id.b);
-			free(s->txs);
-			free(s);
+			svm_free(s->txs);
+			svm_free(s);
 		}
 		return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	}
@@ -232,14 +232,14 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 		entry_t *old = s->txs[k];
 		svm_map_del(&mp->by_id, old->id.b, sizeof old->id.b);
 		mp->bytes -= old->len;
-		free(old);
+		svm_free(old);
 		s->txs[k] = e;
 	} else {
 		if (s->n == s->cap) {
-			entry_t **grown = realloc(s->txs, 2 * s->cap * sizeof *grown);
+			entry_t **grown = svm_realloc(s->txs, 2 * s->cap * sizeof *grown);
 			if (grown == NULL) { /* s is not empty here (n == cap ≥ 4), so it stays valid */
 				svm_map_del(&mp->by_id, id->b, sizeof id->b);
-				free(e);
+				svm_free(e);
 				return svm_error_set(err, SVM_ENOMEM, "out of memory");
 			}
 			s->txs = grown;
@@ -355,11 +355,11 @@ static void heap_down(cursor_t *h, size_t n, size_t i)
 
 static int batch_reserve(svm_mempool_batch_t *b, size_t n)
 {
-	b->txs = calloc(n ? n : 1, sizeof *b->txs);
-	b->lens = calloc(n ? n : 1, sizeof *b->lens);
-	b->ids = calloc(n ? n : 1, sizeof *b->ids);
-	b->senders = calloc(n ? n : 1, sizeof *b->senders);
-	b->nonces = calloc(n ? n : 1, sizeof *b->nonces);
+	b->txs = svm_calloc(n ? n : 1, sizeof *b->txs);
+	b->lens = svm_calloc(n ? n : 1, sizeof *b->lens);
+	b->ids = svm_calloc(n ? n : 1, sizeof *b->ids);
+	b->senders = svm_calloc(n ? n : 1, sizeof *b->senders);
+	b->nonces = svm_calloc(n ? n : 1, sizeof *b->nonces);
 	return b->txs && b->lens && b->ids && b->senders && b->nonces ? 0 : SVM_ENOMEM;
 }
 
@@ -368,8 +368,8 @@ int svm_mempool_select(svm_mempool_t *mp, size_t count_max, size_t bytes_max,
 {
 	pthread_mutex_lock(&mp->mu);
 	size_t want = count_max < mp->count ? count_max : mp->count;
-	cursor_t *heap = calloc(mp->by_sender.count ? mp->by_sender.count : 1, sizeof *heap);
-	size_t *offs = calloc(want ? want : 1, sizeof *offs);
+	cursor_t *heap = svm_calloc(mp->by_sender.count ? mp->by_sender.count : 1, sizeof *heap);
+	size_t *offs = svm_calloc(want ? want : 1, sizeof *offs);
 	int rc = heap && offs ? batch_reserve(b, want) : SVM_ENOMEM;
 	size_t hn = 0, i = 0, total = 0;
 	svm_map_slot_t *slot;
@@ -399,19 +399,19 @@ int svm_mempool_select(svm_mempool_t *mp, size_t count_max, size_t bytes_max,
 	}
 	pthread_mutex_unlock(&mp->mu);
 	for (size_t k = 0; rc == 0 && k < b->n; k++) b->txs[k] = b->bytes.data + offs[k];
-	free(heap);
-	free(offs);
+	svm_free(heap);
+	svm_free(offs);
 	if (rc != 0) svm_mempool_batch_free(b);
 	return rc;
 }
 
 void svm_mempool_batch_free(svm_mempool_batch_t *b)
 {
-	free(b->txs);
-	free(b->lens);
-	free(b->ids);
-	free(b->senders);
-	free(b->nonces);
+	svm_free(b->txs);
+	svm_free(b->lens);
+	svm_free(b->ids);
+	svm_free(b->senders);
+	svm_free(b->nonces);
 	svm_buf_free(&b->bytes);
 	memset(b, 0, sizeof *b);
 }
@@ -436,7 +436,7 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 	}
 	/* Stale nonces (replaced transactions of included nonces) and expired ones: one pass.
 	 * Senders left empty are deleted after the walk (the map must not change under it). */
-	sender_t **empty = calloc(mp->by_sender.count ? mp->by_sender.count : 1, sizeof *empty);
+	sender_t **empty = svm_calloc(mp->by_sender.count ? mp->by_sender.count : 1, sizeof *empty);
 	size_t n_empty = 0, i = 0;
 	svm_map_slot_t *slot;
 	while (empty != NULL && (slot = svm_map_next(&mp->by_sender, &i)) != NULL) {
@@ -452,17 +452,17 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 			mp->count--;
 			mp->bytes -= e->len;
 			mp->stats.pruned++;
-			free(e);
+			svm_free(e);
 		}
 		s->n = keep;
 		if (keep == 0) empty[n_empty++] = s;
 	}
 	for (size_t k = 0; k < n_empty; k++) {
 		svm_map_del(&mp->by_sender, empty[k]->id.b, sizeof empty[k]->id.b);
-		free(empty[k]->txs);
-		free(empty[k]);
+		svm_free(empty[k]->txs);
+		svm_free(empty[k]);
 	}
-	free(empty);
+	svm_free(empty);
 	pthread_mutex_unlock(&mp->mu);
 }
 

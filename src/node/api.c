@@ -28,13 +28,13 @@ static json_t *jhash(const svm_hash_t *h)
 
 static json_t *jhex(const uint8_t *p, size_t n)
 {
-	char *s = malloc(2 * n + 3);
+	char *s = svm_malloc(2 * n + 3);
 	if (s == NULL) return NULL;
 	s[0] = '0';
 	s[1] = 'x';
 	svm_hex_encode(s + 2, p, n);
 	json_t *j = json_string(s);
-	free(s);
+	svm_free(s);
 	return j;
 }
 

@@ -55,10 +55,10 @@ static int produce_one(svm_node_t *n)
 		svm_log_error("producer: mempool selection failed: %s", svm_strerror(rc));
 		return rc;
 	}
-	svm_build_result_t *res = calloc(b.n ? b.n : 1, sizeof *res);
+	svm_build_result_t *res = svm_calloc(b.n ? b.n : 1, sizeof *res);
 	/* Every pooled transaction passed svm_tx_verify at admission: the builder need not check
 	 * its signature again (the largest per-transaction cost). */
-	bool *verified = malloc(b.n ? b.n : 1);
+	bool *verified = svm_malloc(b.n ? b.n : 1);
 	if (verified) memset(verified, 1, b.n);
 	svm_error_t err = {0};
 	uint64_t t0 = svm_clock_ns();
@@ -66,7 +66,7 @@ static int produce_one(svm_node_t *n)
 		     ? SVM_ENOMEM
 		     : svm_chain_build_verified(n->chain, b.txs, b.lens, b.n, verified, svm_clock_wall_ms(),
 						&n->proposer, res, &err);
-	free(verified);
+	svm_free(verified);
 	uint64_t t1 = svm_clock_ns();
 	if (rc != 0) {
 		svm_log_error("producer: block build failed: %s", err.msg[0] ? err.msg : svm_strerror(rc));
@@ -94,7 +94,7 @@ static int produce_one(svm_node_t *n)
 		else
 			svm_log_debug("block %llu: empty", (unsigned long long)h);
 	}
-	free(res);
+	svm_free(res);
 	svm_mempool_batch_free(&b);
 	return rc;
 }
@@ -179,7 +179,7 @@ static int open_chain(svm_node_t *n, svm_error_t *err)
 int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *err)
 {
 	*out = NULL;
-	svm_node_t *n = calloc(1, sizeof *n);
+	svm_node_t *n = svm_calloc(1, sizeof *n);
 	if (n == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	n->cfg = *cfg;
 	n->lock_fd = -1;
@@ -256,5 +256,5 @@ void svm_node_stop(svm_node_t *n)
 	if (n->lock_fd >= 0) close(n->lock_fd); /* releases the flock */
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mu);
-	free(n);
+	svm_free(n);
 }

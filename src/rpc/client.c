@@ -50,7 +50,7 @@ int svm_rpc_client_new(svm_rpc_client_t **out, const char *url, unsigned timeout
 	unsigned long port = strtoul(colon + 1, &end, 10);
 	if (end == colon + 1 || (*end != 0 && strcmp(end, "/") != 0) || port == 0 || port > 65535)
 		return svm_error_set(err, SVM_EINVAL, "rpc url '%s': bad port", url);
-	svm_rpc_client_t *c = calloc(1, sizeof *c);
+	svm_rpc_client_t *c = svm_calloc(1, sizeof *c);
 	if (c == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&c->addr;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&c->addr;
@@ -63,7 +63,7 @@ int svm_rpc_client_new(svm_rpc_client_t **out, const char *url, unsigned timeout
 		a6->sin6_port = htons((uint16_t)port);
 		c->addr_len = sizeof *a6;
 	} else {
-		free(c);
+		svm_free(c);
 		return svm_error_set(err, SVM_EINVAL, "rpc url '%s': host must be a numeric address", url);
 	}
 	snprintf(c->host_port, sizeof c->host_port, "%s:%lu", host, port);
@@ -87,7 +87,7 @@ void svm_rpc_client_free(svm_rpc_client_t *c)
 	if (c == NULL) return;
 	disconnect(c);
 	svm_buf_free(&c->in);
-	free(c);
+	svm_free(c);
 }
 
 static int connect_now(svm_rpc_client_t *c, svm_error_t *err)
@@ -247,7 +247,7 @@ int svm_rpc_call(svm_rpc_client_t *c, const char *method, json_t *params, json_t
 	svm_buf_t resp = {0};
 	int status = 0;
 	int rc = svm_rpc_client_post(c, text, strlen(text), &resp, &status, err);
-	free(text);
+	svm_free(text);
 	if (rc != 0) goto done;
 	json_error_t je;
 	json_t *reply = json_loadb((const char *)resp.data, resp.len, 0, &je);

@@ -253,7 +253,7 @@ static void set_peer(struct evhttp_request *req)
 	snprintf(tl_peer, sizeof tl_peer, "%s", addr != NULL ? addr : "");
 }
 
-static void free_dump(const void *data, size_t len, void *arg) { free((void *)data); }
+static void free_dump(const void *data, size_t len, void *arg) { svm_free((void *)data); }
 
 /* GET: the configured handler (the node's /metrics); the body is copied into the reply. */
 static void on_get(svm_rpc_server_t *s, struct evhttp_request *req, struct evkeyvalq *out_h)
@@ -309,7 +309,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	struct evbuffer *out = evbuffer_new();
 	if (out == NULL || evbuffer_add_reference(out, text, strlen(text), free_dump, NULL) != 0) {
-		free(text);
+		svm_free(text);
 		if (out != NULL) evbuffer_free(out);
 		evhttp_send_error(req, 500, "out of memory");
 		return;
@@ -403,7 +403,7 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 	if (threads > SVM_RPC_THREADS_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "%u rpc threads > %d", threads, SVM_RPC_THREADS_MAX);
 	pthread_once(&evthread_once, evthread_setup);
-	svm_rpc_server_t *s = calloc(1, sizeof *s);
+	svm_rpc_server_t *s = svm_calloc(1, sizeof *s);
 	if (s == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (n_methods > 0) memcpy(s->methods, methods, n_methods * sizeof *methods);
 	s->n_methods = n_methods;
@@ -446,5 +446,5 @@ void svm_rpc_server_free(svm_rpc_server_t *s)
 		if (w->base != NULL) event_base_free(w->base);
 	}
 	if (s->fd >= 0) close(s->fd);
-	free(s);
+	svm_free(s);
 }

@@ -19,7 +19,7 @@ int svm_state_open(svm_state_t **out, svm_store_t *store, const svm_state_config
 	if (cfg->cache_depth > SVM_STATE_CACHE_DEPTH_MAX)
 		return svm_error_set(err, SVM_EINVAL, "state_open: cache_depth %u > %u",
 				     cfg->cache_depth, SVM_STATE_CACHE_DEPTH_MAX);
-	svm_state_t *st = calloc(1, sizeof *st);
+	svm_state_t *st = svm_calloc(1, sizeof *st);
 	if (!st) return svm_error_set(err, SVM_ENOMEM, "state_open: out of memory");
 	st->store = store;
 	st->retain_heights = cfg->retain_heights;
@@ -46,7 +46,7 @@ static void cache_clear(svm_state_t *st)
 {
 	size_t i = 0;
 	svm_map_slot_t *s;
-	while ((s = svm_map_next(&st->cache, &i))) free(s->value);
+	while ((s = svm_map_next(&st->cache, &i))) svm_free(s->value);
 	svm_map_free(&st->cache);
 	svm_map_init(&st->cache);
 }
@@ -56,7 +56,7 @@ void svm_state_close(svm_state_t *st)
 	if (!st) return;
 	cache_clear(st);
 	svm_map_free(&st->cache);
-	free(st);
+	svm_free(st);
 }
 
 int svm_state_height(svm_state_t *st, svm_store_txn_t *txn, uint64_t *height)
@@ -143,7 +143,7 @@ static void pending_free(pending_t *p)
 {
 	svm_buf_free(&p->add);
 	svm_buf_free(&p->remove);
-	free(p);
+	svm_free(p);
 }
 
 static void on_end(void *ctx, bool committed)
@@ -158,7 +158,7 @@ static void on_end(void *ctx, bool committed)
 			cached_t *c = svm_map_get(&st->cache, ck, kl);
 			if (c && c->version == rm[i].version) {
 				svm_map_del(&st->cache, ck, kl);
-				free(c);
+				svm_free(c);
 			}
 		}
 		const cached_add_t *add = (const cached_add_t *)p->add.data;
@@ -166,7 +166,7 @@ static void on_end(void *ctx, bool committed)
 			size_t kl = state_cache_key(ck, add[i].depth, &add[i].path);
 			void **slot = svm_map_put(&st->cache, ck, kl, NULL);
 			if (!slot) continue;
-			cached_t *c = *slot ? *slot : malloc(sizeof *c);
+			cached_t *c = *slot ? *slot : svm_malloc(sizeof *c);
 			if (!c) {
 				svm_map_del(&st->cache, ck, kl);
 				continue;
@@ -384,8 +384,8 @@ int svm_state_apply(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
 	svm_arena_t arena;
 	svm_arena_init(&arena, 0);
 	tree_ctx_t cx = {.st = st, .txn = txn, .height = height, .arena = &arena};
-	pending_t *pend = calloc(1, sizeof *pend);
-	item_t *items = malloc((n ? n : 1) * sizeof *items);
+	pending_t *pend = svm_calloc(1, sizeof *pend);
+	item_t *items = svm_malloc((n ? n : 1) * sizeof *items);
 	if (!pend || !items) {
 		rc = svm_error_set(err, SVM_ENOMEM, "state_apply: out of memory");
 		goto done;
@@ -416,7 +416,7 @@ int svm_state_apply(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
 	if (root) *root = new_root.hash;
 done:
 	if (pend) pending_free(pend);
-	free(items);
+	svm_free(items);
 	svm_buf_free(&cx.new_nodes);
 	svm_buf_free(&cx.stale_nodes);
 	svm_buf_free(&cx.stale_leaves);

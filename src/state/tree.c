@@ -40,7 +40,7 @@ static int load_node(tree_ctx_t *cx, uint64_t version, unsigned depth, const svm
 		void **slot = svm_map_put(&st->cache, ck, ckl, &created);
 		if (!slot) return 0; /* the cache is an optimisation; a full one is not an error */
 		cached_t *c = *slot;
-		if (!c && !(c = malloc(sizeof *c))) {
+		if (!c && !(c = svm_malloc(sizeof *c))) {
 			svm_map_del(&st->cache, ck, ckl);
 			return 0;
 		}

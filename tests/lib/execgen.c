@@ -358,7 +358,7 @@ static int receipt_bytes(const svm_receipt_t *rc, svm_buf_t *b)
 	return svm_receipt_encode(rc, b);
 }
 
-static int compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why, size_t len)
+int eg_compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why, size_t len)
 {
 	if (a->n != b->n || a->included != b->included)
 		return snprintf(why, len, "included %zu vs %zu", a->included, b->included), 1;
@@ -405,7 +405,7 @@ int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t 
 		return snprintf(why, why_len, "rc %d vs %d, bad index %zu vs %zu", rc_ref, rc_par,
 				bad_ref, bad_par), 1;
 	if (rc_ref) return 0; /* the block is invalid for both: results are unspecified */
-	return compare(ref, &par, why, why_len);
+	return eg_compare(ref, &par, why, why_len);
 }
 
 int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
@@ -430,5 +430,5 @@ int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_a
 			return snprintf(why, why_len, "precheck of tx %zu: %d vs %d", i, pref[i].precheck,
 					ppar[i].precheck), 1;
 	if (rc_ref) return 0; /* the block is invalid for both: results are unspecified */
-	return compare(ref, &par, why, why_len);
+	return eg_compare(ref, &par, why, why_len);
 }

@@ -74,6 +74,10 @@ int eg_apply(eg_world_t *w, const svm_exec_result_t *res);
 int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
 	     svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
 
+/* Compares two results (receipts, statuses, write sets, totals) byte for byte: 0 when identical,
+ * else 1 with a description in why. */
+int eg_compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why, size_t len);
+
 /* signed_txs: runs svm_exec_prepare + the reference on the block's encodings and
  * svm_exec_block_signed with `threads`, and compares them as eg_check does, prechecks and ids
  * of the prepared transactions included. The reference result is left in *ref (arena a). */

@@ -252,9 +252,13 @@ static int burn_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, ui
 	svm_token_info_t info;
 	int rc = read_token(c, token, &info);
 	if (rc) return rc;
-	if (info.supply < amount) return SVM_EIO; /* supply ≥ every balance: corrupt state */
+	/* The balance first: burning more than one holds is the sender's error (SVM_EFUNDS, the
+	 * transaction fails); only then is supply < amount impossible (supply ≥ every balance), so
+	 * it means corrupt state and aborts the block. Checked the other way round, any sender could
+	 * make every block holding its burn of a huge amount fail. */
 	rc = debit_(c, token, from, amount);
 	if (rc) return rc;
+	if (info.supply < amount) return SVM_EIO;
 	info.supply -= amount;
 	return write_token(c, token, &info);
 }

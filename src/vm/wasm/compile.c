@@ -293,7 +293,7 @@ static int op_br_table(cc_t *c)
 	vent_t idx;
 	CC_TRY(wr_u32(&c->r, &count));
 	if ((uint64_t)count * 1 > (uint64_t)(c->r.end - c->r.p)) return MALFORMED(c, "unexpected end");
-	uint32_t *depths = malloc(((size_t)count + 1) * sizeof(uint32_t));
+	uint32_t *depths = svm_malloc(((size_t)count + 1) * sizeof(uint32_t));
 	if (!depths) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
 	int rc = 0;
 	for (uint32_t i = 0; i <= count && rc == 0; i++) rc = wr_u32(&c->r, &depths[i]);
@@ -328,7 +328,7 @@ static int op_br_table(cc_t *c)
 			rc = branch_to(c, l);
 		}
 	}
-	free(depths);
+	svm_free(depths);
 	if (rc == 0) cc_set_unreachable(c);
 	return rc;
 }
@@ -1240,7 +1240,7 @@ static int read_locals(cc_t *c)
 				return svm_error_set(c->err, SVM_ELIMIT, "%llu locals exceed the limit",
 						     (unsigned long long)total);
 			c->nl = (uint32_t)total;
-			c->ltypes = malloc(total + 1);
+			c->ltypes = svm_malloc(total + 1);
 			if (!c->ltypes) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
 			memcpy(c->ltypes, c->ft->params, c->ft->param_count);
 		}
@@ -1295,10 +1295,10 @@ int wasm_compile_func(svm_wasm_module_t *m, uint32_t i, svm_error_t *err)
 		rc = svm_error_set(err, SVM_ELIMIT, "too many locals for a frame");
 	if (rc == 0) rc = body(&c);
 	if (rc == 0) rc = finish(&c, code);
-	free(c.ltypes);
-	free(c.vs);
-	free(c.cs);
-	free(c.code);
-	free(c.fx);
+	svm_free(c.ltypes);
+	svm_free(c.vs);
+	svm_free(c.cs);
+	svm_free(c.code);
+	svm_free(c.fx);
 	return rc;
 }

@@ -22,7 +22,7 @@ static int reserve(cc_t *c, uint32_t n)
 		c->oom = SVM_ELIMIT;
 		return SVM_ELIMIT;
 	}
-	cell_t *q = realloc(c->code, ncap * sizeof(cell_t));
+	cell_t *q = svm_realloc(c->code, ncap * sizeof(cell_t));
 	if (!q) {
 		c->oom = SVM_ENOMEM;
 		return SVM_ENOMEM;
@@ -219,7 +219,7 @@ int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide)
 	}
 	if (c->nfx == c->fxcap) {
 		uint32_t ncap = c->fxcap ? c->fxcap * 2 : 64;
-		fix_t *q = realloc(c->fx, ncap * sizeof(fix_t));
+		fix_t *q = svm_realloc(c->fx, ncap * sizeof(fix_t));
 		if (!q) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
 		c->fx = q;
 		c->fxcap = ncap;

@@ -12,8 +12,8 @@ static const cell_t exit_code[1] = {{.fn = wop_exit}};
 
 static int ensure_stacks(svm_wasm_store_t *s)
 {
-	if (!s->stack) s->stack = calloc(s->limits.stack_slots_max + 1, sizeof(uint64_t));
-	if (!s->frames) s->frames = calloc(s->limits.call_depth_max + 2, sizeof(wframe_t));
+	if (!s->stack) s->stack = svm_calloc(s->limits.stack_slots_max + 1, sizeof(uint64_t));
+	if (!s->frames) s->frames = svm_calloc(s->limits.call_depth_max + 2, sizeof(wframe_t));
 	return s->stack && s->frames ? 0 : SVM_ENOMEM;
 }
 

@@ -45,8 +45,8 @@ void svm_wasm_module_free(svm_wasm_module_t *m)
 {
 	if (!m) return;
 	svm_arena_reset(&m->arena);
-	free(m->bytes);
-	free(m);
+	svm_free(m->bytes);
+	svm_free(m);
 }
 
 static int setup(svm_wasm_module_t *m, const uint8_t *bytes, size_t len, const svm_wasm_config_t *cfg,
@@ -62,7 +62,7 @@ static int setup(svm_wasm_module_t *m, const uint8_t *bytes, size_t len, const s
 		return svm_error_set(err, SVM_ELIMIT, "module of %zu bytes exceeds the limit %u", len,
 				     m->cfg.limits.module_bytes_max);
 	svm_arena_init(&m->arena, 0);
-	m->bytes = malloc(len ? len : 1);
+	m->bytes = svm_malloc(len ? len : 1);
 	if (!m->bytes) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (len) memcpy(m->bytes, bytes, len);
 	m->len = len;
@@ -73,7 +73,7 @@ int svm_wasm_module_new(svm_wasm_module_t **out, const uint8_t *bytes, size_t le
 			const svm_wasm_config_t *cfg, svm_error_t *err)
 {
 	*out = NULL;
-	svm_wasm_module_t *m = calloc(1, sizeof(*m));
+	svm_wasm_module_t *m = svm_calloc(1, sizeof(*m));
 	if (!m) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	int rc = setup(m, bytes, len, cfg, err);
 	if (rc == 0) rc = wasm_decode(m, err);

@@ -12,14 +12,14 @@ struct wreg {
 int svm_wasm_store_new(svm_wasm_store_t **out, const svm_wasm_limits_t *limits)
 {
 	*out = NULL;
-	svm_wasm_store_t *s = calloc(1, sizeof(*s));
+	svm_wasm_store_t *s = svm_calloc(1, sizeof(*s));
 	if (!s) return SVM_ENOMEM;
 	if (limits) s->limits = *limits;
 	else svm_wasm_limits_default(&s->limits);
 	svm_arena_init(&s->arena, 0);
-	s->reg = calloc(1, sizeof(*s->reg));
+	s->reg = svm_calloc(1, sizeof(*s->reg));
 	if (!s->reg) {
-		free(s);
+		svm_free(s);
 		return SVM_ENOMEM;
 	}
 	svm_map_init(&s->reg->map);
@@ -31,16 +31,16 @@ int svm_wasm_store_new(svm_wasm_store_t **out, const svm_wasm_limits_t *limits)
 void svm_wasm_store_free(svm_wasm_store_t *s)
 {
 	if (!s) return;
-	for (uint32_t i = 0; i < s->nmems; i++) free(s->mems[i]->data);
-	for (uint32_t i = 0; i < s->ntables; i++) free(s->tables[i]->elems);
-	free(s->mems);
-	free(s->tables);
+	for (uint32_t i = 0; i < s->nmems; i++) svm_free(s->mems[i]->data);
+	for (uint32_t i = 0; i < s->ntables; i++) svm_free(s->tables[i]->elems);
+	svm_free(s->mems);
+	svm_free(s->tables);
 	svm_map_free(&s->reg->map);
-	free(s->reg);
-	free(s->stack);
-	free(s->frames);
+	svm_free(s->reg);
+	svm_free(s->stack);
+	svm_free(s->frames);
 	svm_arena_reset(&s->arena);
-	free(s);
+	svm_free(s);
 }
 
 void svm_wasm_gas_set(svm_wasm_store_t *s, uint64_t limit)
@@ -64,7 +64,7 @@ static int track(void ***arr, uint32_t *n, uint32_t *cap, void *p)
 {
 	if (*n == *cap) {
 		uint32_t ncap = *cap ? *cap * 2 : 16;
-		void **q = realloc(*arr, ncap * sizeof(void *));
+		void **q = svm_realloc(*arr, ncap * sizeof(void *));
 		if (!q) return SVM_ENOMEM;
 		*arr = q;
 		*cap = ncap;
@@ -80,10 +80,10 @@ int svm_wasm_memory_new(svm_wasm_store_t *s, uint32_t min, uint32_t max, svm_was
 	svm_wasm_memory_t *m = svm_arena_alloc(&s->arena, sizeof(*m));
 	if (!m) return SVM_ENOMEM;
 	uint64_t bytes = (uint64_t)min * WASM_PAGE;
-	m->data = calloc(1, bytes ? bytes : 1); /* never NULL, so zero-length copies stay defined */
+	m->data = svm_calloc(1, bytes ? bytes : 1); /* never NULL, so zero-length copies stay defined */
 	if (!m->data) return SVM_ENOMEM;
 	if (track((void ***)&s->mems, &s->nmems, &s->mems_cap, m)) {
-		free(m->data);
+		svm_free(m->data);
 		return SVM_ENOMEM;
 	}
 	m->bytes = bytes;
@@ -105,7 +105,7 @@ int wasm_memory_grow(svm_wasm_memory_t *m, uint32_t delta, uint32_t *old)
 	*old = m->pages;
 	if (delta == 0) return 0;
 	uint64_t bytes = pages * WASM_PAGE;
-	uint8_t *d = realloc(m->data, bytes);
+	uint8_t *d = svm_realloc(m->data, bytes);
 	if (!d) return SVM_ENOMEM;
 	memset(d + m->bytes, 0, bytes - m->bytes);
 	m->data = d;
@@ -156,10 +156,10 @@ int svm_wasm_table_new(svm_wasm_store_t *s, svm_wasm_valtype_t elem, uint32_t mi
 	if (min > s->limits.table_elems_max) return SVM_ELIMIT;
 	svm_wasm_table_t *t = svm_arena_alloc(&s->arena, sizeof(*t));
 	if (!t) return SVM_ENOMEM;
-	t->elems = calloc(min ? min : 1, sizeof(uint64_t));
+	t->elems = svm_calloc(min ? min : 1, sizeof(uint64_t));
 	if (!t->elems) return SVM_ENOMEM;
 	if (track((void ***)&s->tables, &s->ntables, &s->tables_cap, t)) {
-		free(t->elems);
+		svm_free(t->elems);
 		return SVM_ENOMEM;
 	}
 	t->size = min;
@@ -179,7 +179,7 @@ int wasm_table_grow(svm_wasm_table_t *t, uint32_t delta, uint64_t init, uint32_t
 	if (size > cap) return SVM_ELIMIT;
 	*old = t->size;
 	if (delta == 0) return 0;
-	uint64_t *e = realloc(t->elems, size * sizeof(uint64_t));
+	uint64_t *e = svm_realloc(t->elems, size * sizeof(uint64_t));
 	if (!e) return SVM_ENOMEM;
 	for (uint64_t i = t->size; i < size; i++) e[i] = init;
 	t->elems = e;
@@ -268,7 +268,7 @@ svm_wasm_functype_t svm_wasm_func_type(const svm_wasm_func_t *f)
 static uint8_t *reg_key(const char *mod, size_t ml, const char *name, size_t nl, size_t *klen)
 {
 	*klen = 4 + ml + nl;
-	uint8_t *k = malloc(*klen);
+	uint8_t *k = svm_malloc(*klen);
 	if (!k) return NULL;
 	uint32_t l = (uint32_t)ml;
 	memcpy(k, &l, 4);
@@ -284,7 +284,7 @@ int svm_wasm_define(svm_wasm_store_t *s, const char *mod, size_t ml, const char 
 	uint8_t *k = reg_key(mod, ml, name, nl, &klen);
 	svm_wasm_extern_t *v = svm_arena_dup(&s->arena, ext, sizeof(*ext));
 	void **slot = k && v ? svm_map_put(&s->reg->map, k, klen, NULL) : NULL;
-	free(k);
+	svm_free(k);
 	if (!slot) return SVM_ENOMEM;
 	*slot = v;
 	return 0;
@@ -297,6 +297,6 @@ const svm_wasm_extern_t *wasm_lookup(svm_wasm_store_t *s, const char *mod, size_
 	uint8_t *k = reg_key(mod, ml, name, nl, &klen);
 	if (!k) return NULL;
 	const svm_wasm_extern_t *v = svm_map_get(&s->reg->map, k, klen);
-	free(k);
+	svm_free(k);
 	return v;
 }

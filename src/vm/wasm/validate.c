@@ -16,7 +16,7 @@ static int grow(cc_t *c, void **p, uint32_t *cap, size_t size, uint32_t need, ui
 	if (need > max) return svm_error_set(c->err, SVM_ELIMIT, "operand or control stack exceeds %u", max);
 	uint32_t ncap = *cap ? *cap * 2 : 64;
 	while (ncap < need) ncap *= 2;
-	void *q = realloc(*p, (size_t)ncap * size);
+	void *q = svm_realloc(*p, (size_t)ncap * size);
 	if (!q) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
 	*p = q;
 	*cap = ncap;

@@ -1,0 +1,23 @@
+# Self-checking (docs/testing.md). `make faults` replays the chain, differential and crash
+# scenarios (tests/faults/faults.c, built with ASan+UBSan, assertions on) with a failure at every
+# N-th allocation and every N-th store write/commit; `make test` runs a sample of it (the
+# `faults-sample` step, at most FAULTS_SAMPLE runs per case).
+
+FAULTS_BIN    := $(B)/asan/faults
+FAULTS_SAMPLE ?= 10
+
+$(FAULTS_BIN): tests/faults/faults.c $(TESTLIB) $(B)/asan/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -O1 $(SAN) -Itests -o $@ $< $(TESTLIB) $(B)/asan/libsupervm.a $(LIBS)
+
+.PHONY: faults faults-sample
+faults: $(FAULTS_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  nice $(FAULTS_BIN) $(FAULTS_ARGS) > $(B)/faults.log 2>&1; rc=$$?; cat $(B)/faults.log; exit $$rc
+
+faults-sample: $(FAULTS_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(FAULTS_BIN) --max $(FAULTS_SAMPLE) > $(B)/faults-sample.log 2>&1; rc=$$?; \
+	  grep -a -v '^==' $(B)/faults-sample.log | tail -n 40; exit $$rc
+
+TEST_STEPS += faults-sample
