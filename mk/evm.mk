@@ -21,7 +21,9 @@ evm-spec: $(EVM_RUNNER)
 	  > $(B)/evm-spec.log; rc=$$?; cat $(B)/evm-spec.log; exit $$rc
 
 evm-spec-sample: $(EVM_RUNNER)
-	@$(EVM_RUNNER) --every $(EVM_SAMPLE_EVERY) --root $(EVM_TESTS)/GeneralStateTests \
+	@bash tests/need_data.sh evm-spec-sample $(EVM_TESTS)/GeneralStateTests '*' \
+	  $(B)/evm-spec-sample.log; d=$$?; if [ $$d -ne 0 ]; then [ $$d -eq 1 ]; exit $$?; fi; \
+	  $(EVM_RUNNER) --every $(EVM_SAMPLE_EVERY) --root $(EVM_TESTS)/GeneralStateTests \
 	  $(EVM_TESTS)/GeneralStateTests > $(B)/evm-spec-sample.log; rc=$$?; \
 	  tail -n 4 $(B)/evm-spec-sample.log; exit $$rc
 

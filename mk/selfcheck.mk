@@ -21,3 +21,9 @@ faults-sample: $(FAULTS_BIN)
 	  grep -a -v '^==' $(B)/faults-sample.log | tail -n 40; exit $$rc
 
 TEST_STEPS += faults-sample
+
+# One-line mutation testing over mempool, exec, ledger, state tree, encoders (tests/mutate.sh;
+# not part of make test). MUTATE_MAX caps mutants per file; MUTATE_ARGS picks FILE:TEST,… specs.
+.PHONY: mutate
+mutate:
+	@bash tests/mutate.sh $(MUTATE_ARGS)

@@ -42,7 +42,8 @@ enum {
 	SVM_EBUSY = -23,      /* a resource is full or in use; try again later */
 	SVM_EABORT = -24,     /* execution was aborted by the program itself */
 	SVM_EPERM = -25,      /* the caller is not allowed to do this */
-	SVM_E_LAST = -25
+	SVM_ECORRUPT = -26,   /* stored data is damaged (a truncated file, a bad page): restore it */
+	SVM_E_LAST = -26
 };
 
 /* Returns a static, human-readable name for an error code (never NULL). */
@@ -91,7 +92,7 @@ _Noreturn void svm_assert_fail(const char *expr, const char *file, int line, con
 #define SVM_ASSERT(cond) SVM_VERIFY(cond)
 #else
 #define SVM_ASSERT_ON 0
-#define SVM_ASSERT(cond) ((void)sizeof(!(cond)))
+#define SVM_ASSERT(cond) ((void)(0 && (cond))) /* type-checked, never evaluated */
 #endif
 
 /* --------------------------------------------------------- checked math */

@@ -58,7 +58,10 @@ typedef struct svm_store_cursor svm_store_cursor_t;
 
 /* Opens (creating if needed) the environment in directory dir (created with mode 0700 if
  * missing) and every table. cfg may be NULL for defaults. On success *out is owned by the
- * caller and released with svm_store_close. SVM_EIO (with a message in err) on failure. */
+ * caller and released with svm_store_close. SVM_EIO (with a message in err) on failure;
+ * SVM_ECORRUPT when data.mdb is shorter than the pages it says it uses (a truncated copy: LMDB
+ * would die of SIGBUS on the first read past its end). Any call that meets a damaged page
+ * returns SVM_ECORRUPT (LMDB's MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID). */
 int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t *cfg,
 		   svm_error_t *err);
 

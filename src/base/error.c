@@ -30,6 +30,7 @@ static const char *const names[] = {
 	"busy",
 	"aborted",
 	"permission denied",
+	"corrupt store",
 };
 
 _Static_assert(sizeof(names) / sizeof(names[0]) == (size_t)(-SVM_E_LAST) + 1,

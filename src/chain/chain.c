@@ -809,7 +809,7 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 	spec_view_t view;
 	svm_hash_t parent_id;
 	work_t wk;
-	svm_block_t blk;
+	svm_block_t blk = {0}; /* read only when decode succeeded; zeroed for the linter */
 	int rc = spec_begin(c, parent, &wk, 0, anc, &n_anc, &view, &parent_id, err);
 	if (rc == 0) rc = svm_block_decode(block, len, &wk.arena, &blk, NULL, err);
 	const svm_header_t *h = &blk.header;

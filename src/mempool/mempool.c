@@ -75,23 +75,44 @@ void svm_mempool_free(svm_mempool_t *mp)
 
 /* ------------------------------------------------------------ helpers */
 
+/* A sender's list: never empty while in the pool, within its capacity, strictly ascending
+ * nonces, every entry its own. Walks the list: debug builds only. */
+static bool sender_ok(const sender_t *s)
+{
+	if (s->n == 0 || s->n > s->cap || s->txs == NULL) return false;
+	for (size_t k = 0; k < s->n; k++) {
+		if (s->txs[k] == NULL || s->txs[k]->sender != s) return false;
+		if (k > 0 && s->txs[k - 1]->nonce >= s->txs[k]->nonce) return false;
+	}
+	return true;
+}
+
 /* Index of the first entry with nonce >= nonce in s->txs. */
 static size_t lower_bound(const sender_t *s, uint64_t nonce)
 {
+	SVM_ASSERT(s->n <= s->cap);
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (s->txs[mid]->nonce < nonce) lo = mid + 1;
 		else hi = mid;
 	}
+	SVM_ASSERT(lo <= s->n);
+	SVM_ASSERT(lo == s->n || s->txs[lo]->nonce >= nonce);
+	SVM_ASSERT(lo == 0 || s->txs[lo - 1]->nonce < nonce);
 	return lo;
 }
 
 /* Removes s->txs[k] from the pool (and s from the pool when it empties; then *s is freed). */
 static void remove_at(svm_mempool_t *mp, sender_t *s, size_t k)
 {
+	SVM_ASSERT(k < s->n && s->n <= s->cap);
 	entry_t *e = s->txs[k];
-	svm_map_del(&mp->by_id, e->id.b, sizeof e->id.b);
+	SVM_ASSERT(e->sender == s);
+	SVM_ASSERT(mp->count > 0 && mp->bytes >= e->len);
+	bool had = svm_map_del(&mp->by_id, e->id.b, sizeof e->id.b);
+	SVM_ASSERT(had);
+	(void)had;
 	mp->count--;
 	mp->bytes -= e->len;
 	memmove(&s->txs[k], &s->txs[k + 1], (s->n - k - 1) * sizeof *s->txs);
@@ -114,12 +135,14 @@ static sender_t *eviction_victim(svm_mempool_t *mp, const sender_t *exclude)
 	while ((slot = svm_map_next(&mp->by_sender, &i)) != NULL) {
 		sender_t *s = slot->value;
 		if (s == exclude) continue;
+		SVM_ASSERT(sender_ok(s));
 		entry_t *e = s->txs[s->n - 1];
 		if (best == NULL) {
 			best = s;
 			continue;
 		}
 		entry_t *b = best->txs[best->n - 1];
+		SVM_ASSERT(e->seq != b->seq); /* arrival numbers are unique: the tie-break is total */
 		if (e->tip < b->tip || (e->tip == b->tip && e->seq > b->seq)) best = s;
 	}
 	return best;
@@ -251,6 +274,10 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 		mp->count++;
 	}
 	mp->bytes += len;
+	SVM_ASSERT(sender_ok(s));
+	SVM_ASSERT(mp->count == mp->by_id.count);
+	SVM_ASSERT(mp->count <= mp->cfg.count_max && mp->bytes <= mp->cfg.bytes_max);
+	SVM_ASSERT(s->n <= mp->cfg.per_sender_max);
 	return 0;
 }
 
@@ -275,10 +302,12 @@ int svm_mempool_add(svm_mempool_t *mp, const uint8_t *p, size_t len, uint64_t he
 						      : "unsupported signature scheme");
 	if (rc == 0 && (rc = mp->cfg.account(mp->cfg.account_ctx, &tx.sender, &next_nonce, &balance)) != 0)
 		svm_error_set(err, rc, "account look-up failed: %s", svm_strerror(rc));
-	if (rc == 0 && (!svm_add_u64(tx.fee_limit, tx.tip, &need) || balance < need))
+	if (rc == 0 && !svm_add_u64(tx.fee_limit, tx.tip, &need))
+		rc = svm_error_set(err, SVM_EFUNDS, "fee limit %llu + tip %llu overflows (no balance covers it)",
+				   (unsigned long long)tx.fee_limit, (unsigned long long)tx.tip);
+	else if (rc == 0 && balance < need)
 		rc = svm_error_set(err, SVM_EFUNDS, "SWR balance %llu does not cover fee limit + tip %llu",
-				   (unsigned long long)balance,
-				   (unsigned long long)(tx.fee_limit + tx.tip));
+				   (unsigned long long)balance, (unsigned long long)need);
 	if (rc == 0) {
 		pthread_mutex_lock(&mp->mu);
 		rc = insert_locked(mp, &tx, &id, p, len, next_nonce, err);
@@ -335,7 +364,9 @@ typedef struct {
 /* Heap order: higher tip first, then earlier arrival. */
 static bool before(const cursor_t *a, const cursor_t *b)
 {
+	SVM_ASSERT(a->k < a->s->n && b->k < b->s->n);
 	const entry_t *x = a->s->txs[a->k], *y = b->s->txs[b->k];
+	SVM_ASSERT(x == y || x->seq != y->seq); /* arrival numbers are unique: the order is total */
 	return x->tip != y->tip ? x->tip > y->tip : x->seq < y->seq;
 }
 
@@ -375,12 +406,16 @@ int svm_mempool_select(svm_mempool_t *mp, size_t count_max, size_t bytes_max,
 	svm_map_slot_t *slot;
 	while (rc == 0 && (slot = svm_map_next(&mp->by_sender, &i)) != NULL) {
 		sender_t *s = slot->value;
+		SVM_ASSERT(sender_ok(s));
+		SVM_ASSERT(hn < mp->by_sender.count);
 		if (s->txs[0]->nonce == s->next_nonce) heap[hn++] = (cursor_t){s, 0};
 	}
 	for (size_t k = hn; k-- > 0;) heap_down(heap, hn, k);
 	while (rc == 0 && hn > 0 && b->n < want) {
 		cursor_t c = heap[0];
+		SVM_ASSERT(c.k < c.s->n);
 		entry_t *e = c.s->txs[c.k];
+		SVM_ASSERT(e->nonce == c.s->next_nonce + c.k); /* a run of consecutive nonces */
 		if (total + e->len > bytes_max) break; /* the block is full: keep order, stop */
 		if ((rc = svm_buf_append(&b->bytes, e->bytes, e->len)) != 0) break;
 		offs[b->n] = total;
@@ -454,8 +489,10 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 			mp->stats.pruned++;
 			svm_free(e);
 		}
+		SVM_ASSERT(keep <= s->n);
 		s->n = keep;
 		if (keep == 0) empty[n_empty++] = s;
+		else SVM_ASSERT(sender_ok(s));
 	}
 	for (size_t k = 0; k < n_empty; k++) {
 		svm_map_del(&mp->by_sender, empty[k]->id.b, sizeof empty[k]->id.b);
@@ -463,6 +500,7 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 		svm_free(empty[k]);
 	}
 	svm_free(empty);
+	SVM_ASSERT(mp->count == mp->by_id.count);
 	pthread_mutex_unlock(&mp->mu);
 }
 

@@ -7,7 +7,9 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const table_names[SVM_TABLE_COUNT] = {
 	"blocks", "heights", "txs", "receipts", "objects", "object_history", "nodes", "stale", "meta",
@@ -48,6 +50,11 @@ static int map_err(int rc, svm_error_t *err, const char *what)
 				     what, mdb_strerror(rc));
 	if (rc == MDB_NOTFOUND) return svm_error_set(err, SVM_ENOTFOUND, "%s: not found", what);
 	if (rc == MDB_KEYEXIST) return svm_error_set(err, SVM_EEXIST, "%s: key exists", what);
+	if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
+	    rc == MDB_VERSION_MISMATCH)
+		return svm_error_set(err, SVM_ECORRUPT,
+				     "%s: the database is damaged (%s); restore the data directory from a "
+				     "backup or resync it", what, mdb_strerror(rc));
 	if (rc == MDB_BAD_VALSIZE || rc == EINVAL)
 		return svm_error_set(err, SVM_EINVAL, "%s: %s", what, mdb_strerror(rc));
 	return svm_error_set(err, SVM_EIO, "%s: %s", what, mdb_strerror(rc));
@@ -65,6 +72,42 @@ static int io_fault(svm_store_txn_t *t, svm_error_t *err, const char *what)
 	return svm_error_set(err, SVM_EIO, "%s: %s (injected)", what, strerror(e));
 }
 
+/* LMDB maps data.mdb and reads its pages through the map: a page past the end of a truncated
+ * file is a SIGBUS, not an error. So before trusting the map, the file must hold every page the
+ * newest meta page says is in use. 0 when it does (or is new), SVM_ECORRUPT otherwise. */
+static int check_size(MDB_env *env, const char *dir, svm_error_t *err)
+{
+	char path[4096];
+	struct stat st;
+	MDB_envinfo info;
+	MDB_stat ms;
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (stat(path, &st) != 0) return 0;
+	if (mdb_env_info(env, &info) || mdb_env_stat(env, &ms)) return 0;
+	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((uint64_t)st.st_size >= need) return 0;
+	return svm_error_set(err, SVM_ECORRUPT,
+			     "store_open: %s is truncated: %llu bytes, but its pages reach %llu; "
+			     "restore the data directory from a backup or resync it",
+			     path, (unsigned long long)st.st_size, (unsigned long long)need);
+}
+
+/* A data.mdb that exists but is shorter than LMDB's two meta pages was cut short (LMDB would
+ * take it for a new, empty database). */
+static int check_meta_pages(const char *dir, svm_error_t *err)
+{
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (stat(path, &st) != 0 || st.st_size == 0) return 0;
+	long page = sysconf(_SC_PAGESIZE);
+	if (st.st_size >= 2 * (page > 0 ? page : 4096)) return 0;
+	return svm_error_set(err, SVM_ECORRUPT,
+			     "store_open: %s is truncated (%lld bytes, shorter than its two meta "
+			     "pages); restore the data directory from a backup or resync it",
+			     path, (long long)st.st_size);
+}
+
 int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t *cfg,
 		   svm_error_t *err)
 {
@@ -74,6 +117,7 @@ int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t 
 	*out = NULL;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return svm_error_set(err, SVM_EIO, "store_open: mkdir %s: %s", dir, strerror(errno));
+	if (check_meta_pages(dir, err)) return SVM_ECORRUPT;
 	svm_store_t *s = svm_calloc(1, sizeof *s);
 	if (!s) return svm_error_set(err, SVM_ENOMEM, "store_open: out of memory");
 	MDB_txn *txn = NULL;
@@ -86,6 +130,11 @@ int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t 
 	if ((rc = mdb_env_set_maxdbs(s->env, SVM_TABLE_COUNT))) goto fail;
 	unsigned flags = MDB_NOTLS | (cfg->no_sync ? MDB_NOSYNC : 0);
 	if ((rc = mdb_env_open(s->env, dir, flags, 0600))) goto fail;
+	if (check_size(s->env, dir, err)) {
+		mdb_env_close(s->env);
+		svm_free(s);
+		return SVM_ECORRUPT;
+	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) goto fail;
 	for (unsigned i = 0; i < SVM_TABLE_COUNT; i++)
 		if ((rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &s->dbi[i]))) goto fail;

@@ -24,12 +24,18 @@ int ct_transfer(svm_buf_t *out, const svm_keypair_t *kp, const svm_id_t *token,
 {
 	svm_buf_t payload = {0};
 	int rc = svm_native_transfer_payload(&payload, token, to, amount);
-	if (rc) return rc;
+	if (rc) {
+		svm_buf_free(&payload);
+		return rc;
+	}
 	svm_id_t writes[4];
 	size_t nw = 0;
 	if (opt->strict) {
 		rc = svm_native_access(&kp->id, opt->nonce, payload.data, payload.len, writes, 4, &nw);
-		if (rc) return rc;
+		if (rc) {
+			svm_buf_free(&payload);
+			return rc;
+		}
 		if (opt->undeclared) {
 			svm_id_t rb;
 			svm_balance_id(token, to, &rb);

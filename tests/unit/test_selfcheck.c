@@ -178,3 +178,183 @@ Test(exec_regression, build_blocks_of_random_transactions_never_fail_on_valid_st
 		}
 	cr_assert_gt(ok, 0, "some block included a transaction");
 }
+
+/* ------------------------------------------------------------- mempool */
+/* Regressions and mutation killers for the mempool (docs/testing.md): the arrival-order
+ * tie-breaks of selection and eviction, and the fee limit + tip overflow message. */
+#include "lib/chaintest.h"
+#include "supervm/mempool.h"
+
+static int rich_account(void *ctx, const svm_id_t *sender, uint64_t *nonce, uint64_t *balance)
+{
+	(void)ctx, (void)sender;
+	*nonce = 0;
+	*balance = UINT64_MAX;
+	return 0;
+}
+
+static svm_mempool_t *pool(size_t count_max)
+{
+	svm_mempool_config_t cfg = {.chain_id = 7, .fees = {100, 1, 1, 0}, .count_max = count_max, .account = rich_account};
+	svm_mempool_t *mp;
+	cr_assert_eq(svm_mempool_new(&mp, &cfg), 0);
+	return mp;
+}
+
+static int add(svm_mempool_t *mp, uint64_t key, uint64_t tip, uint64_t fee_limit, svm_hash_t *id,
+	       svm_error_t *err)
+{
+	svm_keypair_t kp;
+	ct_key(key, &kp);
+	svm_id_t swr;
+	svm_token_id("SWR", &swr);
+	svm_buf_t b = {0};
+	ct_txopt_t opt = {.chain_id = 7, .nonce = 0, .fee_limit = fee_limit, .tip = tip};
+	cr_assert_eq(ct_transfer(&b, &kp, &swr, &kp.id, 1, &opt, id), 0);
+	int rc = svm_mempool_add(mp, b.data, b.len, 0, NULL, err);
+	svm_buf_free(&b);
+	return rc;
+}
+
+Test(mempool_order, equal_tips_are_selected_in_arrival_order)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	svm_mempool_t *mp = pool(0);
+	svm_hash_t ids[6];
+	/* keys in an order unrelated to their ids' order in the map: arrival must decide */
+	uint64_t keys[6] = {5, 1, 4, 0, 3, 2};
+	for (int i = 0; i < 6; i++) cr_assert_eq(add(mp, keys[i], 9, 100000, &ids[i], NULL), 0);
+	svm_mempool_batch_t b = {0};
+	cr_assert_eq(svm_mempool_select(mp, 10, 1 << 20, &b), 0);
+	cr_assert_eq(b.n, 6);
+	for (int i = 0; i < 6; i++)
+		cr_assert(svm_hash_eq(&b.ids[i], &ids[i]), "position %d is not the %d-th arrival", i, i);
+	svm_mempool_batch_free(&b);
+	svm_mempool_free(mp);
+}
+
+Test(mempool_order, a_higher_tip_goes_first_whatever_its_arrival)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	svm_mempool_t *mp = pool(0);
+	svm_hash_t lo, hi;
+	cr_assert_eq(add(mp, 1, 5, 100000, &lo, NULL), 0);
+	cr_assert_eq(add(mp, 2, 6, 100000, &hi, NULL), 0);
+	svm_mempool_batch_t b = {0};
+	cr_assert_eq(svm_mempool_select(mp, 10, 1 << 20, &b), 0);
+	cr_assert_eq(b.n, 2);
+	cr_assert(svm_hash_eq(&b.ids[0], &hi) && svm_hash_eq(&b.ids[1], &lo));
+	svm_mempool_batch_free(&b);
+	svm_mempool_free(mp);
+}
+
+Test(mempool_order, a_full_pool_evicts_the_latest_arrival_among_equal_lowest_tips)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	svm_mempool_t *mp = pool(3);
+	svm_hash_t ids[4];
+	cr_assert_eq(add(mp, 1, 5, 100000, &ids[0], NULL), 0);
+	cr_assert_eq(add(mp, 2, 5, 100000, &ids[1], NULL), 0);
+	cr_assert_eq(add(mp, 3, 7, 100000, &ids[2], NULL), 0);
+	cr_assert_eq(add(mp, 4, 6, 100000, &ids[3], NULL), 0); /* evicts one tip-5 transaction */
+	cr_assert(svm_mempool_contains(mp, &ids[0]), "the earlier of the tip-5 pair stays");
+	cr_assert(!svm_mempool_contains(mp, &ids[1]), "the later of the tip-5 pair is evicted");
+	cr_assert(svm_mempool_contains(mp, &ids[2]) && svm_mempool_contains(mp, &ids[3]));
+	svm_mempool_free(mp);
+}
+
+Test(mempool_order, fee_limit_plus_tip_overflow_is_named_not_wrapped)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	svm_mempool_config_t cfg = {.chain_id = 7, .fees = {100, 1, 1, 0}, .account = rich_account};
+	svm_mempool_t *mp;
+	cr_assert_eq(svm_mempool_new(&mp, &cfg), 0);
+	svm_error_t err = {0};
+	int rc = add(mp, 1, UINT64_MAX - 5, 100000, NULL, &err);
+	cr_assert_eq(rc, SVM_EFUNDS, "rc %d: %s", rc, err.msg);
+	cr_assert(strstr(err.msg, "overflow"), "message: %s", err.msg);
+	cr_assert(!strstr(err.msg, "99994"), "a wrapped sum is printed: %s", err.msg);
+	svm_mempool_free(mp);
+}
+
+/* ------------------------------------------------------ damaged stores */
+/* Regressions: a truncated data.mdb is refused with a clear message (it was a SIGBUS on the
+ * first read past the end), and a damaged page is reported as corruption (SVM_ECORRUPT), not
+ * as an I/O error. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static void fill_store(const char *d)
+{
+	svm_store_t *s;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_store_open(&s, d, NULL, &err), 0, "%s", err.msg);
+	svm_store_txn_t *w;
+	cr_assert_eq(svm_store_write_begin(s, &w, NULL), 0);
+	uint8_t val[1000];
+	memset(val, 0xab, sizeof val);
+	for (uint32_t i = 0; i < 400; i++) {
+		uint8_t k[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		cr_assert_eq(svm_store_put(w, SVM_TABLE_OBJECTS, k, 4, val, sizeof val, 0), 0);
+	}
+	cr_assert_eq(svm_store_commit(w, NULL), 0);
+	svm_store_close(s);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+Test(store_damage, a_truncated_data_file_is_refused_not_a_sigbus, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	fill_store(dir);
+	char path[128];
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	off_t full = file_size(path);
+	cr_assert_gt(full, 64 * 4096, "the store spans many pages");
+	cr_assert_eq(truncate(path, full / 2), 0);
+	svm_store_t *s = NULL;
+	svm_error_t err = {0};
+	int rc = svm_store_open(&s, dir, NULL, &err);
+	cr_assert_eq(rc, SVM_ECORRUPT, "rc %d: %s", rc, err.msg);
+	cr_assert(strstr(err.msg, "truncated"), "message: %s", err.msg);
+	cr_assert_null(s);
+	cr_assert_eq(truncate(path, 100), 0); /* shorter than the meta pages */
+	rc = svm_store_open(&s, dir, NULL, &err);
+	cr_assert_eq(rc, SVM_ECORRUPT, "rc %d: %s", rc, err.msg);
+}
+
+Test(store_damage, a_damaged_page_is_reported_as_corruption, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	fill_store(dir);
+	char path[128];
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	off_t full = file_size(path);
+	/* damage the header of every page after the two meta pages: its flags (LMDB's mp_flags, at
+	 * offset 10) no longer say branch, leaf or overflow */
+	int fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	uint8_t zero[2] = {0, 0};
+	for (off_t at = 2 * 4096; at < full; at += 4096)
+		cr_assert_eq(pwrite(fd, zero, sizeof zero, at + 10), (ssize_t)sizeof zero);
+	close(fd);
+	svm_store_t *s = NULL;
+	svm_error_t err = {0};
+	int rc = svm_store_open(&s, dir, NULL, &err);
+	if (rc == 0) {
+		svm_store_txn_t *r;
+		rc = svm_store_read_begin(s, &r, &err);
+		if (rc == 0) {
+			const uint8_t *v;
+			size_t n;
+			uint8_t k[4] = {0, 0, 0, 7};
+			rc = svm_store_get(r, SVM_TABLE_OBJECTS, k, 4, &v, &n);
+			svm_store_abort(r);
+		}
+		svm_store_close(s);
+	}
+	cr_assert_eq(rc, SVM_ECORRUPT, "rc %d (%s): %s", rc, svm_strerror(rc), err.msg);
+}
