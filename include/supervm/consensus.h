@@ -1,0 +1,395 @@
+/* SuperVM consensus layer: 2-chain HotStuff (Jolteon / DiemBFT v4) among staked validators, as
+ * a deterministic state machine. Events go in (a message's bytes, or the time), a new state and
+ * messages to send come out; there are no sockets, clocks, threads or randomness inside, so the
+ * same code runs in the node and in the simulator (tests/sim). Protocol, persisted state, leader
+ * rule and every byte layout: docs/consensus.md.
+ *
+ * Shape of one step (every entry point below works this way):
+ *   svm_cons_out_t out; svm_cons_out_init(&out);
+ *   svm_cons_on_message(c, from, bytes, len, now_ms, &out);   // or svm_cons_tick(c, now_ms, &out)
+ *   for each out.actions[i]: send out.bytes.data + off, len to `to` (or to every validator)
+ *   call svm_cons_tick again at out.deadline_ms (or sooner); svm_cons_out_free(&out) at the end.
+ * Before an entry point returns a vote or timeout in `out`, the host's persist callback has
+ * already stored the safety record (fsync'd); if it fails, nothing is signed or sent.
+ *
+ * Execution: the core asks the host (svm_cons_host_t) to build a block when it leads a round,
+ * to execute a proposed block before voting (the vote carries the root the host recomputed),
+ * and to apply each committed block exactly once, in height order.
+ *
+ * Validators: one svm_cons_valset_t per epoch, read through the host's `validators` callback —
+ * the single place the validator set comes from (genesis now; the staking program at epoch
+ * boundaries later). Index i of a set (its position in ascending id order) is the bit i of every
+ * signer bitmap and the `to`/`from` numbering of actions.
+ *
+ * Encodings follow core.h: a one-byte tag, canonical LEB128 varints, raw 32-byte hashes, 64-byte
+ * signatures; decoders reject unknown tags, non-minimal varints, trailing bytes, bitmaps with
+ * bits at or past n, and counts over the named limits.
+ *
+ * Thread safety: a svm_cons_t is used by one thread at a time (the node's event loop). The
+ * encode/decode/verify functions are reentrant. */
+#ifndef SUPERVM_CONSENSUS_H
+#define SUPERVM_CONSENSUS_H
+
+#include "supervm/base.h"
+#include "supervm/core.h"
+#include "supervm/crypto.h"
+#include "supervm/store.h"
+
+/* --------------------------------------------------------------- limits */
+
+#define SVM_CONS_VALIDATORS_MAX 128   /* validators in one epoch's set */
+#define SVM_CONS_BITMAP_BYTES (SVM_CONS_VALIDATORS_MAX / 8)
+#define SVM_CONS_BLOCKS_MAX 512       /* blocks kept in the in-memory block tree */
+#define SVM_CONS_ACTIONS_MAX 64       /* actions one step may emit */
+#define SVM_CONS_OUT_BYTES_MAX (64u << 20) /* bytes of messages one step may emit */
+#define SVM_CONS_MSG_BYTES_MAX (SVM_BLOCK_BYTES_MAX + 65536) /* any consensus message */
+#define SVM_CONS_VOTE_TARGETS_MAX 4   /* distinct vote targets collected per round */
+#define SVM_CONS_EVIDENCE_MAX 64      /* evidence records kept in memory (oldest dropped) */
+#define SVM_CONS_COMMIT_BATCH_MAX 256 /* blocks one QC may commit at once */
+#define SVM_CONS_SAFETY_BYTES_MAX (SVM_HEADER_QC_MAX + 128)
+#define SVM_CONS_TIMEOUT_SHIFT_MAX 6  /* round timeout = base << min(failed rounds, this) */
+
+/* Message tags (first byte of every consensus message; core.h uses 0x01..0x05). */
+#define SVM_CONS_TAG_PROPOSAL 0x10
+#define SVM_CONS_TAG_VOTE 0x11
+#define SVM_CONS_TAG_TIMEOUT 0x12
+#define SVM_CONS_TAG_QC 0x13
+#define SVM_CONS_TAG_TC 0x14
+#define SVM_CONS_TAG_SYNC_REQ 0x15 /* "send me the proposal of block id X" */
+#define SVM_CONS_TAG_EVIDENCE 0x16
+#define SVM_CONS_TAG_SAFETY 0x17 /* the persisted safety record (never on the wire) */
+
+#define SVM_CONS_FROM_UNKNOWN UINT32_MAX /* `from` when the sender is not a validator */
+
+/* ------------------------------------------------------------ validators */
+
+typedef struct {
+	svm_id_t id;        /* svm_identity_derive(SVM_SCHEME_ED25519, pubkey) */
+	uint8_t pubkey[SVM_ED25519_PUBKEY_SIZE];
+	uint64_t stake;     /* > 0 */
+} svm_cons_validator_t;
+
+/* One epoch's validator set, sorted by id ascending (index = bit in signer bitmaps). */
+typedef struct {
+	uint64_t epoch;
+	uint32_t n;
+	uint64_t total_stake; /* sum of stakes; ≤ UINT64_MAX / 3 so 3·stake never overflows */
+	svm_cons_validator_t v[SVM_CONS_VALIDATORS_MAX];
+} svm_cons_valset_t;
+
+/* Builds a set from n validators in any order: sorts by id, checks each id matches its key,
+ * stake > 0, no duplicate, n in 1..SVM_CONS_VALIDATORS_MAX, total fits. SVM_EINVAL/ELIMIT. */
+int svm_cons_valset_build(svm_cons_valset_t *out, uint64_t epoch, const svm_cons_validator_t *v,
+			  size_t n, svm_error_t *err);
+/* Index of id in the set, or -1. */
+int svm_cons_valset_index(const svm_cons_valset_t *vs, const svm_id_t *id);
+/* The quorum rule, integers only: 3 · signed_stake > 2 · total_stake. */
+bool svm_cons_quorum(const svm_cons_valset_t *vs, uint64_t signed_stake);
+
+/* ---------------------------------------------------------- certificates */
+
+/* What a vote signs and a QC certifies. exec_root is the host's own execution result for the
+ * block (see svm_cons_host_t.execute); parent_* let anyone apply the 2-chain commit rule from a
+ * QC alone: a QC for round r whose parent_round is r-1 commits the parent. */
+typedef struct {
+	svm_hash_t block_id; /* header hash of the certified block */
+	uint64_t round;
+	uint64_t height;
+	svm_hash_t parent_id;
+	uint64_t parent_round;
+	svm_hash_t exec_root;
+} svm_cons_vote_data_t;
+
+/* Quorum certificate: the vote data, the epoch, a signer bitmap over the epoch's set and one
+ * Ed25519 signature per set bit, in index order. The genesis QC (round 0, height 0, the genesis
+ * block's id, zero parent/exec root) has no signers and is valid only for the genesis id. */
+typedef struct {
+	svm_cons_vote_data_t data;
+	uint64_t epoch;
+	uint8_t bitmap[SVM_CONS_BITMAP_BYTES];
+	uint32_t n_sigs;
+	uint8_t sigs[SVM_CONS_VALIDATORS_MAX][SVM_ED25519_SIG_SIZE];
+} svm_cons_qc_t;
+
+/* Timeout certificate for `round`: signers' bitmap, each signer's high-QC round and signature
+ * (over round ‖ that high-QC round), and the highest of those QCs in full. */
+typedef struct {
+	uint64_t epoch;
+	uint64_t round;
+	uint8_t bitmap[SVM_CONS_BITMAP_BYTES];
+	uint32_t n_sigs;
+	uint64_t hqc_rounds[SVM_CONS_VALIDATORS_MAX];
+	uint8_t sigs[SVM_CONS_VALIDATORS_MAX][SVM_ED25519_SIG_SIZE];
+	svm_cons_qc_t hqc; /* hqc.data.round == max(hqc_rounds) */
+} svm_cons_tc_t;
+
+/* QC: TAG_QC ‖ block_id ‖ round ‖ height ‖ parent_id ‖ parent_round ‖ exec_root ‖ epoch ‖
+ * bitmap_len (= ceil(n/8) of the set, or 0 for genesis) ‖ bitmap ‖ sig × popcount. The decoder
+ * checks form only (it does not know n: bits past the bitmap are checked by verify). */
+int svm_cons_qc_encode(const svm_cons_qc_t *qc, svm_buf_t *out);
+int svm_cons_qc_decode(const uint8_t *p, size_t len, svm_cons_qc_t *qc, svm_error_t *err);
+/* TC: TAG_TC ‖ epoch ‖ round ‖ bitmap_len ‖ bitmap ‖ (hqc_round ‖ sig) × popcount ‖ QC. */
+int svm_cons_tc_encode(const svm_cons_tc_t *tc, svm_buf_t *out);
+int svm_cons_tc_decode(const uint8_t *p, size_t len, svm_cons_tc_t *tc, svm_error_t *err);
+
+/* The exact bytes a validator signs (domain-separated by chain id and epoch). */
+void svm_cons_vote_digest(uint64_t chain_id, uint64_t epoch, const svm_cons_vote_data_t *d,
+			  svm_hash_t *out);
+void svm_cons_timeout_digest(uint64_t chain_id, uint64_t epoch, uint64_t round,
+			     uint64_t hqc_round, svm_hash_t *out);
+void svm_cons_proposal_digest(uint64_t chain_id, uint64_t epoch, const svm_hash_t *block_id,
+			      svm_hash_t *out);
+
+/* Signature scheme the core uses. NULL in svm_cons_config_t = Ed25519 (svm_ed25519_sign /
+ * svm_ed25519_verify), the only choice for a real node. The simulator injects a cheap keyed
+ * hash so it can run millions of scenarios; it must never be used outside tests. */
+typedef struct {
+	void (*sign)(void *ctx, const svm_hash_t *digest, uint8_t sig[SVM_ED25519_SIG_SIZE]);
+	int (*verify)(void *ctx, const uint8_t pubkey[SVM_ED25519_PUBKEY_SIZE],
+		      const svm_hash_t *digest, const uint8_t sig[SVM_ED25519_SIG_SIZE]);
+	void *ctx;
+} svm_cons_signer_t;
+
+/* Verifies a QC against vs: epoch matches, no bitmap bit at or past vs->n, n_sigs == popcount,
+ * every signature valid, signed stake a quorum. The genesis QC passes iff its block id is
+ * genesis_id. signer may be NULL (Ed25519). 0, SVM_ESIG, SVM_EINVAL (epoch/bitmap/quorum). */
+int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uint64_t chain_id,
+		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer);
+/* Verifies a TC the same way, and its hqc (with svm_cons_qc_verify) and that hqc's round is the
+ * maximum of hqc_rounds. */
+int svm_cons_tc_verify(const svm_cons_tc_t *tc, const svm_cons_valset_t *vs, uint64_t chain_id,
+		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer);
+
+/* ----------------------------------------------------------- messages */
+
+/* Proposal: TAG_PROPOSAL ‖ block_len ‖ block (svm_block_encode) ‖ has_tc (0|1) ‖ [TC] ‖ sig.
+ * The block's header carries the consensus fields: round, height, parent (= the parent QC's
+ * block id), proposer (a validator id), parent_qc (svm_cons_qc_encode of the QC certifying the
+ * parent) and vrf_proof (the proposer's ECVRF proof over svm_cons_vrf_alpha, 80 bytes, or empty
+ * when the config disables VRF). The TC is present iff round != parent QC round + 1, and then
+ * tc.round + 1 == round. sig: the proposer's signature over svm_cons_proposal_digest. */
+typedef struct {
+	svm_block_t block;      /* txs from the decode arena; bytes point into the input */
+	svm_hash_t block_id;    /* header hash */
+	svm_slice_t block_bytes;
+	bool has_tc;
+	svm_cons_tc_t tc;
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+} svm_cons_proposal_t;
+
+/* Vote: TAG_VOTE ‖ vote data (as in the QC) ‖ epoch ‖ voter index ‖ sig. Sent to the leader of
+ * round + 1. */
+typedef struct {
+	svm_cons_vote_data_t data;
+	uint64_t epoch;
+	uint32_t voter;
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+} svm_cons_vote_t;
+
+/* Timeout: TAG_TIMEOUT ‖ epoch ‖ round ‖ voter index ‖ high QC (svm_cons_qc_encode) ‖ sig over
+ * svm_cons_timeout_digest(round, hqc.round). Broadcast. */
+typedef struct {
+	uint64_t epoch;
+	uint64_t round;
+	uint32_t voter;
+	svm_cons_qc_t hqc;
+	uint8_t sig[SVM_ED25519_SIG_SIZE];
+} svm_cons_timeout_t;
+
+/* Decoders for the network's framing and for fuzzing; svm_cons_on_message uses them. proposal's
+ * block txs come from arena and point into p (which must outlive *m). */
+int svm_cons_proposal_decode(const uint8_t *p, size_t len, svm_arena_t *arena,
+			     svm_cons_proposal_t *m, svm_error_t *err);
+int svm_cons_vote_encode(const svm_cons_vote_t *v, svm_buf_t *out);
+int svm_cons_vote_decode(const uint8_t *p, size_t len, svm_cons_vote_t *v, svm_error_t *err);
+int svm_cons_timeout_encode(const svm_cons_timeout_t *t, svm_buf_t *out);
+int svm_cons_timeout_decode(const uint8_t *p, size_t len, svm_cons_timeout_t *t,
+			    svm_error_t *err);
+
+/* ----------------------------------------------------------- evidence */
+
+/* Two messages signed by one validator for the same round that conflict: two votes for
+ * different vote data, or two proposals for different blocks. a and b are the two full signed
+ * messages (each verifies on its own), ordered so that a < b bytewise. */
+enum { SVM_CONS_EVIDENCE_DOUBLE_VOTE = 1, SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL = 2 };
+typedef struct {
+	uint8_t kind;
+	uint64_t epoch;
+	uint64_t round;
+	svm_id_t validator;
+	svm_buf_t a, b; /* owned by whoever holds the struct; svm_cons_evidence_free */
+} svm_cons_evidence_t;
+
+/* Evidence: TAG_EVIDENCE ‖ kind ‖ a_len ‖ a ‖ b_len ‖ b (the validator, epoch and round are
+ * re-derived from a and b by whoever checks it). */
+int svm_cons_evidence_encode(const svm_cons_evidence_t *e, svm_buf_t *out);
+void svm_cons_evidence_free(svm_cons_evidence_t *e);
+
+/* --------------------------------------------------------- safety state */
+
+/* What a validator must remember across a crash to never sign two conflicting messages:
+ *  last_voted_round   — the highest round it voted or timed out in (never vote at or below it)
+ *  locked_round       — the highest QC round it has seen (2-chain lock: votes need a parent QC
+ *                       or TC high-QC at least this high; timeouts carry a QC this high)
+ *  last_timeout_round — the highest round it signed a timeout for
+ *  hqc                — the highest QC in full (so a cluster that restarts at once can go on)
+ * Encoding: TAG_SAFETY ‖ epoch ‖ last_voted_round ‖ locked_round ‖ last_timeout_round ‖ QC. */
+typedef struct {
+	uint64_t epoch;
+	uint64_t last_voted_round;
+	uint64_t locked_round;
+	uint64_t last_timeout_round;
+	svm_cons_qc_t hqc;
+} svm_cons_safety_t;
+
+int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out);
+int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s,
+			   svm_error_t *err);
+
+/* LMDB-backed safety storage: the record under meta key "cons.safety" in the store, written in
+ * its own write transaction, committed synchronously (fsync) before returning: open the store
+ * without no_sync, or the record does not survive power loss.
+ * load: SVM_ENOTFOUND when no record exists yet (a fresh validator). */
+#define SVM_CONS_SAFETY_KEY "cons.safety"
+int svm_cons_safety_save(svm_store_t *st, const uint8_t *rec, size_t len, svm_error_t *err);
+int svm_cons_safety_load(svm_store_t *st, svm_buf_t *rec_out, svm_error_t *err);
+
+/* ---------------------------------------------------------------- host */
+
+/* What the core asks of its host. Every callback returns 0 or a negative SVM_E… code; the core
+ * treats a failure as "not now" (no vote, no proposal, commit retried) and keeps running. */
+typedef struct {
+	void *ctx;
+	/* The one place validator sets come from: fill *out for epoch (genesis now; the staking
+	 * program at epoch boundaries later). Called at svm_cons_new and when the epoch changes. */
+	int (*validators)(void *ctx, uint64_t epoch, svm_cons_valset_t *out);
+	/* Build a block for a round this validator leads: append to block_out an svm_block_encode
+	 * whose header has exactly the given chain_id, height, round, parent, proposer, parent_qc
+	 * and vrf_proof (the core checks), and whose transactions, timestamp and roots the host
+	 * chose by executing it on top of parent. */
+	int (*propose)(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_out);
+	/* Execute a proposed block on top of its parent (speculatively: not committed) and return
+	 * the root this validator votes for (the node: H(tx_root ‖ receipts_root ‖ state_root) it
+	 * recomputed; it must fail if they differ from the header's). */
+	int (*execute)(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+		       svm_hash_t *exec_root);
+	/* Apply a committed block. Called exactly once per block, in height order, starting just
+	 * above svm_cons_config_t.committed_height; qc certifies the block (it has a child QC that
+	 * committed it as well). A failure stops commits until a later step retries. */
+	int (*commit)(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+		      uint64_t height, const svm_cons_qc_t *qc);
+	/* Store the safety record durably (svm_cons_safety_save for the node). Called before any
+	 * vote or timeout leaves; on failure the vote/timeout is not sent. */
+	int (*persist)(void *ctx, const uint8_t *rec, size_t len);
+	/* Evidence just found (may be NULL). The record is valid during the call only. */
+	void (*evidence)(void *ctx, const svm_cons_evidence_t *e);
+} svm_cons_host_t;
+
+/* ------------------------------------------------------------- the core */
+
+typedef struct {
+	uint64_t chain_id;
+	uint64_t epoch;             /* current epoch (0 at genesis) */
+	svm_hash_t epoch_seed;      /* leader seed of the epoch: genesis block id for epoch 0 */
+	svm_hash_t genesis_id;      /* header hash of the genesis block (height 0, round 0) */
+	/* The last block the host has applied (genesis: height 0, round 0, genesis_id). */
+	svm_hash_t committed_id;
+	uint64_t committed_height;
+	uint64_t committed_round;
+	const svm_keypair_t *key;   /* this validator's key (copied); NULL for a non-validator */
+	uint64_t round_timeout_ms;  /* base round timeout; doubled per failed round (bounded) */
+	bool vrf;                   /* proposals carry and validators check a VRF proof */
+	bool reputation;            /* leader reputation (exclude recent failed proposers) */
+	const svm_cons_signer_t *signer; /* NULL = Ed25519 (tests may inject) */
+	const uint8_t *safety;      /* the persisted safety record, or NULL for a fresh start */
+	size_t safety_len;
+} svm_cons_config_t;
+
+typedef struct svm_cons svm_cons_t;
+
+/* Creates a core (heap, owned by the caller, freed with svm_cons_free). host is copied. Calls
+ * host->validators(epoch). SVM_EINVAL for a bad config or safety record. Does not send
+ * anything: call svm_cons_start. */
+int svm_cons_new(svm_cons_t **out, const svm_cons_config_t *cfg, const svm_cons_host_t *host,
+		 svm_error_t *err);
+void svm_cons_free(svm_cons_t *c); /* NULL is a no-op */
+
+/* One output action. kind SEND: to one validator index `to`; BROADCAST: to every validator
+ * (never to oneself: the core hands its own messages to itself). The message is
+ * out->bytes.data[off .. off+len). */
+enum { SVM_CONS_SEND = 1, SVM_CONS_BROADCAST = 2 };
+typedef struct {
+	uint8_t kind;
+	uint32_t to;
+	size_t off, len;
+} svm_cons_action_t;
+
+typedef struct {
+	svm_cons_action_t actions[SVM_CONS_ACTIONS_MAX];
+	size_t n_actions;
+	svm_buf_t bytes;      /* cap_max = SVM_CONS_OUT_BYTES_MAX */
+	uint64_t deadline_ms; /* call svm_cons_tick at this time (absolute, the host's clock) */
+	uint64_t committed;   /* blocks committed during the step */
+} svm_cons_out_t;
+
+void svm_cons_out_init(svm_cons_out_t *o);
+void svm_cons_out_reset(svm_cons_out_t *o); /* no actions, keeps the buffer */
+void svm_cons_out_free(svm_cons_out_t *o);
+
+/* Enters the first round (the one after the highest QC/TC known) at now_ms; proposes if this
+ * validator leads it. */
+int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
+/* Handles one message from validator `from` (SVM_CONS_FROM_UNKNOWN if not a validator).
+ * Returns 0 if it was accepted or harmlessly ignored (old, duplicate), or the error that got it
+ * rejected (SVM_EDECODE, SVM_ESIG, SVM_EINVAL, …): the host may penalize the peer. The state
+ * never changes on a rejected message. */
+int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len,
+			uint64_t now_ms, svm_cons_out_t *out);
+/* Advances time: on the round deadline the validator times out (and re-broadcasts its timeout
+ * each further deadline until the round ends). */
+int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
+
+/* Read-only views. */
+typedef struct {
+	uint64_t epoch;
+	uint64_t round;            /* current round */
+	uint64_t hqc_round;        /* highest QC round */
+	svm_hash_t hqc_block;
+	uint64_t htc_round;        /* highest TC round (0 if none) */
+	uint64_t committed_height;
+	uint64_t committed_round;
+	svm_hash_t committed_id;
+	uint64_t last_voted_round;
+	uint64_t locked_round;
+	uint32_t leader;           /* index of the current round's leader */
+	int32_t self;              /* own index, -1 if not a validator */
+	uint32_t blocks;           /* blocks in the tree */
+	uint32_t evidence;         /* evidence records held */
+} svm_cons_status_t;
+void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st);
+const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c);
+const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c);
+/* Evidence i (0 = oldest held) or NULL past the end; owned by the core. */
+const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i);
+/* The proposal message (as received) of a block in the tree, for block sync; NULL if absent. */
+const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *block_id);
+
+/* ------------------------------------------------------------- leaders */
+
+/* The leader of `round`: a stake-weighted, integer-only pick (see docs/consensus.md) with
+ * seed SHA-256("svm/cons/leader" ‖ epoch_seed ‖ round) over the validators eligible for the
+ * round. With reputation, validators that were leaders of failed rounds among the recent
+ * certified ancestors of parent are excluded (deterministic from the block tree). */
+uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round);
+/* The stateless pick: index of the validator owning point SHA-256(seed) mod total in the
+ * cumulative stake line of the validators whose eligible bit is set (all if eligible NULL). */
+uint32_t svm_cons_pick(const svm_cons_valset_t *vs, const svm_hash_t *seed,
+		       const uint8_t *eligible);
+/* VRF input for a round's proposal: SHA-256("svm/cons/vrf" ‖ epoch_seed ‖ round). */
+void svm_cons_vrf_alpha(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *alpha);
+/* Next epoch's seed: SHA-256("svm/cons/epoch" ‖ prev_seed ‖ vrf_out[0] ‖ … ) over the VRF
+ * outputs of the committed blocks of the previous epoch, in height order. */
+void svm_cons_epoch_seed(const svm_hash_t *prev_seed, const uint8_t (*vrf_outputs)[64],
+			 size_t n, svm_hash_t *out);
+
+#endif

@@ -1,0 +1,492 @@
+/* Consensus encodings: validator sets, vote data, QCs, TCs, votes, timeouts, proposals, the
+ * safety record and evidence; the digests validators sign; QC/TC verification. Byte layouts are
+ * in include/supervm/consensus.h and docs/consensus.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "consensus/internal.h"
+#include "core/codec.h"
+
+/* ------------------------------------------------------------ validators */
+
+static int cmp_validator(const void *a, const void *b)
+{
+	return svm_hash_cmp(&((const svm_cons_validator_t *)a)->id,
+			    &((const svm_cons_validator_t *)b)->id);
+}
+
+int svm_cons_valset_build(svm_cons_valset_t *out, uint64_t epoch, const svm_cons_validator_t *v,
+			  size_t n, svm_error_t *err)
+{
+	if (n == 0) return svm_error_set(err, SVM_EINVAL, "validator set is empty");
+	if (n > SVM_CONS_VALIDATORS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "%zu validators exceed %d", n,
+				     SVM_CONS_VALIDATORS_MAX);
+	memset(out, 0, sizeof *out);
+	memcpy(out->v, v, n * sizeof *v);
+	qsort(out->v, n, sizeof *v, cmp_validator);
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		svm_id_t id;
+		if (svm_identity_derive(SVM_SCHEME_ED25519, out->v[i].pubkey, 32, &id) != 0 ||
+		    !svm_hash_eq(&id, &out->v[i].id))
+			return svm_error_set(err, SVM_EINVAL, "validator %zu: id does not match key", i);
+		if (out->v[i].stake == 0)
+			return svm_error_set(err, SVM_EINVAL, "validator %zu: zero stake", i);
+		if (i > 0 && svm_hash_eq(&out->v[i - 1].id, &out->v[i].id))
+			return svm_error_set(err, SVM_EINVAL, "duplicate validator");
+		if (!svm_add_u64(total, out->v[i].stake, &total) || total > UINT64_MAX / 3)
+			return svm_error_set(err, SVM_EOVERFLOW, "total stake overflows");
+	}
+	out->epoch = epoch;
+	out->n = (uint32_t)n;
+	out->total_stake = total;
+	return 0;
+}
+
+int svm_cons_valset_index(const svm_cons_valset_t *vs, const svm_id_t *id)
+{
+	size_t lo = 0, hi = vs->n;
+	while (lo < hi) { /* bounded: log2(SVM_CONS_VALIDATORS_MAX) steps */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = svm_hash_cmp(&vs->v[mid].id, id);
+		if (c == 0) return (int)mid;
+		if (c < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return -1;
+}
+
+bool svm_cons_quorum(const svm_cons_valset_t *vs, uint64_t signed_stake)
+{
+	/* total ≤ UINT64_MAX / 3 (valset_build) and signed ≤ total, so neither side overflows. */
+	if (signed_stake > vs->total_stake) return false;
+	return 3 * signed_stake > 2 * vs->total_stake;
+}
+
+/* -------------------------------------------------------------- digests */
+
+static void put_u64_part(uint8_t b[8], uint64_t v) { svm_put_u64be(b, v); }
+
+void svm_cons_vote_digest(uint64_t chain_id, uint64_t epoch, const svm_cons_vote_data_t *d,
+			  svm_hash_t *out)
+{
+	uint8_t c[8], e[8], r[8], h[8], pr[8];
+	put_u64_part(c, chain_id);
+	put_u64_part(e, epoch);
+	put_u64_part(r, d->round);
+	put_u64_part(h, d->height);
+	put_u64_part(pr, d->parent_round);
+	svm_slice_t parts[] = {{c, 8},  {e, 8},  {d->block_id.b, 32}, {r, 8},
+			       {h, 8},  {d->parent_id.b, 32}, {pr, 8}, {d->exec_root.b, 32}};
+	svm_sha256_tagged("svm/cons/vote", parts, 8, out);
+}
+
+void svm_cons_timeout_digest(uint64_t chain_id, uint64_t epoch, uint64_t round,
+			     uint64_t hqc_round, svm_hash_t *out)
+{
+	uint8_t c[8], e[8], r[8], q[8];
+	put_u64_part(c, chain_id);
+	put_u64_part(e, epoch);
+	put_u64_part(r, round);
+	put_u64_part(q, hqc_round);
+	svm_slice_t parts[] = {{c, 8}, {e, 8}, {r, 8}, {q, 8}};
+	svm_sha256_tagged("svm/cons/timeout", parts, 4, out);
+}
+
+void svm_cons_proposal_digest(uint64_t chain_id, uint64_t epoch, const svm_hash_t *block_id,
+			      svm_hash_t *out)
+{
+	uint8_t c[8], e[8];
+	put_u64_part(c, chain_id);
+	put_u64_part(e, epoch);
+	svm_slice_t parts[] = {{c, 8}, {e, 8}, {block_id->b, 32}};
+	svm_sha256_tagged("svm/cons/proposal", parts, 3, out);
+}
+
+/* ------------------------------------------------------------- signers */
+
+void cons_sign(const svm_cons_signer_t *s, const svm_keypair_t *kp, const svm_hash_t *digest,
+	       uint8_t sig[64])
+{
+	if (s != NULL) {
+		s->sign(s->ctx, digest, sig);
+		return;
+	}
+	svm_ed25519_sign(sig, digest->b, SVM_HASH_SIZE, kp->secret_key);
+}
+
+int cons_verify(const svm_cons_signer_t *s, const uint8_t pk[32], const svm_hash_t *digest,
+		const uint8_t sig[64])
+{
+	if (s != NULL) return s->verify(s->ctx, pk, digest, sig) == 0 ? 0 : SVM_ESIG;
+	return svm_ed25519_verify(sig, digest->b, SVM_HASH_SIZE, pk);
+}
+
+/* ------------------------------------------------------------- bitmaps */
+
+unsigned cons_popcount(const uint8_t *bm, size_t len)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < len; i++) n += (unsigned)__builtin_popcount(bm[i]);
+	return n;
+}
+
+/* ----------------------------------------------------------- vote data */
+
+static int vote_data_write(const svm_cons_vote_data_t *d, svm_buf_t *b)
+{
+	TRY(svm_buf_append(b, d->block_id.b, 32));
+	TRY(svm_varint_append(b, d->round));
+	TRY(svm_varint_append(b, d->height));
+	TRY(svm_buf_append(b, d->parent_id.b, 32));
+	TRY(svm_varint_append(b, d->parent_round));
+	return svm_buf_append(b, d->exec_root.b, 32);
+}
+
+static int vote_data_read(svm_reader_t *r, svm_cons_vote_data_t *d, svm_error_t *err)
+{
+	TRY(rd_hash(r, &d->block_id, "vote.block_id", err));
+	TRY(rd_u64(r, &d->round, "vote.round", err));
+	TRY(rd_u64(r, &d->height, "vote.height", err));
+	TRY(rd_hash(r, &d->parent_id, "vote.parent_id", err));
+	TRY(rd_u64(r, &d->parent_round, "vote.parent_round", err));
+	TRY(rd_hash(r, &d->exec_root, "vote.exec_root", err));
+	if (d->round > 0 && d->parent_round >= d->round)
+		return svm_error_set(err, SVM_EDECODE, "vote: parent round %llu not below round %llu",
+				     (unsigned long long)d->parent_round,
+				     (unsigned long long)d->round);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- QC */
+
+/* Bitmap length on the wire: 0 (genesis, no signers) or 1..SVM_CONS_BITMAP_BYTES with the last
+ * byte non-zero (canonical: no trailing zero bytes). */
+static size_t bitmap_len_min(const uint8_t *bm)
+{
+	size_t len = SVM_CONS_BITMAP_BYTES;
+	while (len > 0 && bm[len - 1] == 0) len--; /* bounded by SVM_CONS_BITMAP_BYTES */
+	return len;
+}
+
+static int qc_write(const svm_cons_qc_t *qc, svm_buf_t *b)
+{
+	size_t bl = bitmap_len_min(qc->bitmap);
+	if (qc->n_sigs != cons_popcount(qc->bitmap, bl)) return SVM_EINVAL;
+	TRY(svm_buf_push(b, SVM_CONS_TAG_QC));
+	TRY(vote_data_write(&qc->data, b));
+	TRY(svm_varint_append(b, qc->epoch));
+	TRY(wr_bytes(b, qc->bitmap, bl));
+	for (uint32_t i = 0; i < qc->n_sigs; i++) TRY(svm_buf_append(b, qc->sigs[i], 64));
+	return 0;
+}
+
+int svm_cons_qc_encode(const svm_cons_qc_t *qc, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = qc_write(qc, out);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+static int bitmap_read(svm_reader_t *r, uint8_t bm[SVM_CONS_BITMAP_BYTES], uint32_t *n_set,
+		       const char *what, svm_error_t *err)
+{
+	const uint8_t *p;
+	size_t len;
+	memset(bm, 0, SVM_CONS_BITMAP_BYTES);
+	TRY(rd_bytes(r, SVM_CONS_BITMAP_BYTES, &p, &len, what, err));
+	if (len > 0 && p[len - 1] == 0)
+		return svm_error_set(err, SVM_EDECODE, "%s: trailing zero byte", what);
+	if (len > 0) memcpy(bm, p, len);
+	*n_set = cons_popcount(bm, SVM_CONS_BITMAP_BYTES);
+	return 0;
+}
+
+static int qc_read(svm_reader_t *r, svm_cons_qc_t *qc, svm_error_t *err)
+{
+	TRY(rd_tag(r, SVM_CONS_TAG_QC, "qc", err));
+	TRY(vote_data_read(r, &qc->data, err));
+	TRY(rd_u64(r, &qc->epoch, "qc.epoch", err));
+	TRY(bitmap_read(r, qc->bitmap, &qc->n_sigs, "qc.bitmap", err));
+	for (uint32_t i = 0; i < qc->n_sigs; i++)
+		if (svm_reader_copy(r, qc->sigs[i], 64) != 0)
+			return svm_error_set(err, SVM_EDECODE, "qc.sig %u truncated", i);
+	return 0;
+}
+
+int svm_cons_qc_decode(const uint8_t *p, size_t len, svm_cons_qc_t *qc, svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	TRY(qc_read(&r, qc, err));
+	return rd_end(&r, "qc", err);
+}
+
+bool cons_qc_is_genesis(const svm_cons_qc_t *qc)
+{
+	return qc->data.round == 0 && qc->n_sigs == 0;
+}
+
+void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id)
+{
+	memset(qc, 0, sizeof *qc);
+	qc->data.block_id = *genesis_id;
+	qc->epoch = epoch;
+}
+
+/* Adds up the stake of a bitmap's signers; SVM_EINVAL when a bit is at or past vs->n. */
+static int bitmap_stake(const uint8_t *bm, const svm_cons_valset_t *vs, uint64_t *stake)
+{
+	uint64_t s = 0;
+	for (uint32_t i = 0; i < SVM_CONS_VALIDATORS_MAX; i++) {
+		if (!(bm[i / 8] & (1u << (i % 8)))) continue;
+		if (i >= vs->n) return SVM_EINVAL;
+		s += vs->v[i].stake; /* ≤ total ≤ UINT64_MAX / 3 */
+	}
+	*stake = s;
+	return 0;
+}
+
+int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uint64_t chain_id,
+		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer)
+{
+	if (cons_qc_is_genesis(qc)) {
+		if (qc->data.height != 0 || !svm_hash_eq(&qc->data.block_id, genesis_id) ||
+		    !svm_hash_is_zero(&qc->data.parent_id) || qc->data.parent_round != 0 ||
+		    !svm_hash_is_zero(&qc->data.exec_root))
+			return SVM_EINVAL;
+		return 0;
+	}
+	if (qc->epoch != vs->epoch || qc->data.round == 0) return SVM_EINVAL;
+	uint64_t stake;
+	TRY(bitmap_stake(qc->bitmap, vs, &stake));
+	if (qc->n_sigs != cons_popcount(qc->bitmap, SVM_CONS_BITMAP_BYTES)) return SVM_EINVAL;
+	if (!svm_cons_quorum(vs, stake)) return SVM_EINVAL;
+	svm_hash_t d;
+	svm_cons_vote_digest(chain_id, qc->epoch, &qc->data, &d);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < vs->n; i++) {
+		if (!(qc->bitmap[i / 8] & (1u << (i % 8)))) continue;
+		TRY(cons_verify(signer, vs->v[i].pubkey, &d, qc->sigs[k]));
+		k++;
+	}
+	SVM_CONS_ASSERT(k == qc->n_sigs);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- TC */
+
+static int tc_write(const svm_cons_tc_t *tc, svm_buf_t *b)
+{
+	size_t bl = bitmap_len_min(tc->bitmap);
+	if (tc->n_sigs != cons_popcount(tc->bitmap, bl)) return SVM_EINVAL;
+	TRY(svm_buf_push(b, SVM_CONS_TAG_TC));
+	TRY(svm_varint_append(b, tc->epoch));
+	TRY(svm_varint_append(b, tc->round));
+	TRY(wr_bytes(b, tc->bitmap, bl));
+	for (uint32_t i = 0; i < tc->n_sigs; i++) {
+		TRY(svm_varint_append(b, tc->hqc_rounds[i]));
+		TRY(svm_buf_append(b, tc->sigs[i], 64));
+	}
+	return qc_write(&tc->hqc, b);
+}
+
+int svm_cons_tc_encode(const svm_cons_tc_t *tc, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = tc_write(tc, out);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+static int tc_read(svm_reader_t *r, svm_cons_tc_t *tc, svm_error_t *err)
+{
+	TRY(rd_tag(r, SVM_CONS_TAG_TC, "tc", err));
+	TRY(rd_u64(r, &tc->epoch, "tc.epoch", err));
+	TRY(rd_u64(r, &tc->round, "tc.round", err));
+	TRY(bitmap_read(r, tc->bitmap, &tc->n_sigs, "tc.bitmap", err));
+	if (tc->n_sigs == 0) return svm_error_set(err, SVM_EDECODE, "tc: no signers");
+	for (uint32_t i = 0; i < tc->n_sigs; i++) {
+		TRY(rd_u64(r, &tc->hqc_rounds[i], "tc.hqc_round", err));
+		if (tc->hqc_rounds[i] >= tc->round)
+			return svm_error_set(err, SVM_EDECODE, "tc: high QC round not below round");
+		if (svm_reader_copy(r, tc->sigs[i], 64) != 0)
+			return svm_error_set(err, SVM_EDECODE, "tc.sig %u truncated", i);
+	}
+	return qc_read(r, &tc->hqc, err);
+}
+
+int svm_cons_tc_decode(const uint8_t *p, size_t len, svm_cons_tc_t *tc, svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	TRY(tc_read(&r, tc, err));
+	return rd_end(&r, "tc", err);
+}
+
+int svm_cons_tc_verify(const svm_cons_tc_t *tc, const svm_cons_valset_t *vs, uint64_t chain_id,
+		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer)
+{
+	if (tc->epoch != vs->epoch || tc->round == 0) return SVM_EINVAL;
+	uint64_t stake, max_round = 0;
+	TRY(bitmap_stake(tc->bitmap, vs, &stake));
+	if (tc->n_sigs != cons_popcount(tc->bitmap, SVM_CONS_BITMAP_BYTES)) return SVM_EINVAL;
+	if (!svm_cons_quorum(vs, stake)) return SVM_EINVAL;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < vs->n; i++) {
+		if (!(tc->bitmap[i / 8] & (1u << (i % 8)))) continue;
+		svm_hash_t d;
+		if (tc->hqc_rounds[k] >= tc->round) return SVM_EINVAL;
+		svm_cons_timeout_digest(chain_id, tc->epoch, tc->round, tc->hqc_rounds[k], &d);
+		TRY(cons_verify(signer, vs->v[i].pubkey, &d, tc->sigs[k]));
+		if (tc->hqc_rounds[k] > max_round) max_round = tc->hqc_rounds[k];
+		k++;
+	}
+	if (tc->hqc.data.round != max_round) return SVM_EINVAL;
+	return svm_cons_qc_verify(&tc->hqc, vs, chain_id, genesis_id, signer);
+}
+
+/* ------------------------------------------------------ vote, timeout */
+
+int svm_cons_vote_encode(const svm_cons_vote_t *v, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_VOTE);
+	if (rc == 0) rc = vote_data_write(&v->data, out);
+	if (rc == 0) rc = svm_varint_append(out, v->epoch);
+	if (rc == 0) rc = svm_varint_append(out, v->voter);
+	if (rc == 0) rc = svm_buf_append(out, v->sig, 64);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+int svm_cons_vote_decode(const uint8_t *p, size_t len, svm_cons_vote_t *v, svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t voter;
+	TRY(rd_tag(&r, SVM_CONS_TAG_VOTE, "vote", err));
+	TRY(vote_data_read(&r, &v->data, err));
+	if (v->data.round == 0) return svm_error_set(err, SVM_EDECODE, "vote: round 0");
+	TRY(rd_u64(&r, &v->epoch, "vote.epoch", err));
+	TRY(rd_len(&r, SVM_CONS_VALIDATORS_MAX - 1, &voter, "vote.voter", err));
+	v->voter = (uint32_t)voter;
+	if (svm_reader_copy(&r, v->sig, 64) != 0)
+		return svm_error_set(err, SVM_EDECODE, "vote.sig truncated");
+	return rd_end(&r, "vote", err);
+}
+
+int svm_cons_timeout_encode(const svm_cons_timeout_t *t, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_TIMEOUT);
+	if (rc == 0) rc = svm_varint_append(out, t->epoch);
+	if (rc == 0) rc = svm_varint_append(out, t->round);
+	if (rc == 0) rc = svm_varint_append(out, t->voter);
+	if (rc == 0) rc = qc_write(&t->hqc, out);
+	if (rc == 0) rc = svm_buf_append(out, t->sig, 64);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+int svm_cons_timeout_decode(const uint8_t *p, size_t len, svm_cons_timeout_t *t,
+			    svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t voter;
+	TRY(rd_tag(&r, SVM_CONS_TAG_TIMEOUT, "timeout", err));
+	TRY(rd_u64(&r, &t->epoch, "timeout.epoch", err));
+	TRY(rd_u64(&r, &t->round, "timeout.round", err));
+	if (t->round == 0) return svm_error_set(err, SVM_EDECODE, "timeout: round 0");
+	TRY(rd_len(&r, SVM_CONS_VALIDATORS_MAX - 1, &voter, "timeout.voter", err));
+	t->voter = (uint32_t)voter;
+	TRY(qc_read(&r, &t->hqc, err));
+	if (t->hqc.data.round >= t->round)
+		return svm_error_set(err, SVM_EDECODE, "timeout: high QC round not below round");
+	if (svm_reader_copy(&r, t->sig, 64) != 0)
+		return svm_error_set(err, SVM_EDECODE, "timeout.sig truncated");
+	return rd_end(&r, "timeout", err);
+}
+
+/* ------------------------------------------------------------ proposal */
+
+int cons_proposal_write(svm_buf_t *out, const uint8_t *block, size_t block_len,
+			const svm_cons_tc_t *tc, const uint8_t sig[64])
+{
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_PROPOSAL);
+	if (rc == 0) rc = wr_bytes(out, block, block_len);
+	if (rc == 0) rc = svm_buf_push(out, tc != NULL ? 1 : 0);
+	if (rc == 0 && tc != NULL) rc = tc_write(tc, out);
+	if (rc == 0) rc = svm_buf_append(out, sig, 64);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+int svm_cons_proposal_decode(const uint8_t *p, size_t len, svm_arena_t *arena,
+			     svm_cons_proposal_t *m, svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	const uint8_t *bp;
+	size_t bl;
+	uint8_t has_tc;
+	TRY(rd_tag(&r, SVM_CONS_TAG_PROPOSAL, "proposal", err));
+	TRY(rd_bytes(&r, SVM_BLOCK_BYTES_MAX, &bp, &bl, "proposal.block", err));
+	TRY(svm_block_decode(bp, bl, arena, &m->block, &m->block_id, err));
+	m->block_bytes.p = bp;
+	m->block_bytes.len = bl;
+	TRY(rd_u8(&r, &has_tc, "proposal.has_tc", err));
+	if (has_tc > 1) return svm_error_set(err, SVM_EDECODE, "proposal: has_tc %u", has_tc);
+	m->has_tc = has_tc == 1;
+	if (m->has_tc) TRY(tc_read(&r, &m->tc, err));
+	if (svm_reader_copy(&r, m->sig, 64) != 0)
+		return svm_error_set(err, SVM_EDECODE, "proposal.sig truncated");
+	return rd_end(&r, "proposal", err);
+}
+
+/* -------------------------------------------------------------- safety */
+
+int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_SAFETY);
+	if (rc == 0) rc = svm_varint_append(out, s->epoch);
+	if (rc == 0) rc = svm_varint_append(out, s->last_voted_round);
+	if (rc == 0) rc = svm_varint_append(out, s->locked_round);
+	if (rc == 0) rc = svm_varint_append(out, s->last_timeout_round);
+	if (rc == 0) rc = qc_write(&s->hqc, out);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s, svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	TRY(rd_tag(&r, SVM_CONS_TAG_SAFETY, "safety", err));
+	TRY(rd_u64(&r, &s->epoch, "safety.epoch", err));
+	TRY(rd_u64(&r, &s->last_voted_round, "safety.last_voted_round", err));
+	TRY(rd_u64(&r, &s->locked_round, "safety.locked_round", err));
+	TRY(rd_u64(&r, &s->last_timeout_round, "safety.last_timeout_round", err));
+	TRY(qc_read(&r, &s->hqc, err));
+	if (s->hqc.data.round != s->locked_round || s->last_timeout_round > s->last_voted_round)
+		return svm_error_set(err, SVM_EDECODE, "safety: inconsistent rounds");
+	return rd_end(&r, "safety", err);
+}
+
+/* ------------------------------------------------------------ evidence */
+
+int svm_cons_evidence_encode(const svm_cons_evidence_t *e, svm_buf_t *out)
+{
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_EVIDENCE);
+	if (rc == 0) rc = svm_buf_push(out, e->kind);
+	if (rc == 0) rc = wr_bytes(out, e->a.data, e->a.len);
+	if (rc == 0) rc = wr_bytes(out, e->b.data, e->b.len);
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+void svm_cons_evidence_free(svm_cons_evidence_t *e)
+{
+	svm_buf_free(&e->a);
+	svm_buf_free(&e->b);
+}

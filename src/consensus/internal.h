@@ -1,0 +1,38 @@
+/* Internal declarations shared by the consensus sources (not part of the public API). */
+#ifndef SUPERVM_CONSENSUS_INTERNAL_H
+#define SUPERVM_CONSENSUS_INTERNAL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "supervm/consensus.h"
+
+/* An invariant of the consensus code: a broken one is a bug, never bad input. */
+#ifdef SVM_ASSERT
+#define SVM_CONS_ASSERT(x) SVM_ASSERT(x)
+#else
+#define SVM_CONS_ASSERT(x)                                                                         \
+	do {                                                                                       \
+		if (!(x)) {                                                                        \
+			fprintf(stderr, "%s:%d: consensus invariant failed: %s\n", __FILE__,       \
+				__LINE__, #x);                                                     \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+#endif
+
+void cons_sign(const svm_cons_signer_t *s, const svm_keypair_t *kp, const svm_hash_t *digest,
+	       uint8_t sig[64]);
+int cons_verify(const svm_cons_signer_t *s, const uint8_t pk[32], const svm_hash_t *digest,
+		const uint8_t sig[64]);
+unsigned cons_popcount(const uint8_t *bm, size_t len);
+bool cons_qc_is_genesis(const svm_cons_qc_t *qc);
+void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id);
+void cons_leader_seed(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *out);
+int cons_proposal_write(svm_buf_t *out, const uint8_t *block, size_t block_len,
+			const svm_cons_tc_t *tc, const uint8_t sig[64]);
+
+static inline bool cons_bit(const uint8_t *bm, uint32_t i) { return (bm[i / 8] >> (i % 8)) & 1u; }
+static inline void cons_bit_set(uint8_t *bm, uint32_t i) { bm[i / 8] |= (uint8_t)(1u << (i % 8)); }
+
+#endif
