@@ -46,7 +46,7 @@
 #define SVM_CONS_VOTE_TARGETS_MAX 4   /* distinct vote targets collected per round */
 #define SVM_CONS_EVIDENCE_MAX 64      /* evidence records kept in memory (oldest dropped) */
 #define SVM_CONS_COMMIT_BATCH_MAX 256 /* blocks one QC may commit at once */
-#define SVM_CONS_SAFETY_BYTES_MAX (SVM_HEADER_QC_MAX + 128)
+#define SVM_CONS_SAFETY_BYTES_MAX (2 * SVM_HEADER_QC_MAX + 256)
 #define SVM_CONS_TIMEOUT_SHIFT_MAX 6  /* round timeout = base << min(failed rounds, this) */
 
 /* Message tags (first byte of every consensus message; core.h uses 0x01..0x05). */
@@ -233,13 +233,19 @@ void svm_cons_evidence_free(svm_cons_evidence_t *e);
  *                       or TC high-QC at least this high; timeouts carry a QC this high)
  *  last_timeout_round — the highest round it signed a timeout for
  *  hqc                — the highest QC in full (so a cluster that restarts at once can go on)
- * Encoding: TAG_SAFETY ‖ epoch ‖ last_voted_round ‖ locked_round ‖ last_timeout_round ‖ QC. */
+ *  timeout            — the timeout message signed for last_timeout_round (empty if none), so
+ *                       a restarted validator re-sends the very same message instead of being
+ *                       unable to time out in that round
+ * Encoding: TAG_SAFETY ‖ epoch ‖ last_voted_round ‖ locked_round ‖ last_timeout_round ‖ QC ‖
+ * timeout_len ‖ timeout. */
 typedef struct {
 	uint64_t epoch;
 	uint64_t last_voted_round;
 	uint64_t locked_round;
 	uint64_t last_timeout_round;
 	svm_cons_qc_t hqc;
+	const uint8_t *timeout; /* borrowed (points into the decoded bytes) */
+	size_t timeout_len;
 } svm_cons_safety_t;
 
 int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out);
@@ -274,8 +280,9 @@ typedef struct {
 	int (*execute)(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 		       svm_hash_t *exec_root);
 	/* Apply a committed block. Called exactly once per block, in height order, starting just
-	 * above svm_cons_config_t.committed_height; qc certifies the block (it has a child QC that
-	 * committed it as well). A failure stops commits until a later step retries. */
+	 * above svm_cons_config_t.committed_height; qc is the QC certifying the block when the core
+	 * holds it (from a child's header), else NULL. A failure stops commits until a later step
+	 * retries the same block. */
 	int (*commit)(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 		      uint64_t height, const svm_cons_qc_t *qc);
 	/* Store the safety record durably (svm_cons_safety_save for the node). Called before any
@@ -283,6 +290,14 @@ typedef struct {
 	int (*persist)(void *ctx, const uint8_t *rec, size_t len);
 	/* Evidence just found (may be NULL). The record is valid during the call only. */
 	void (*evidence)(void *ctx, const svm_cons_evidence_t *e);
+	/* Optional (may be NULL) block storage, so certified blocks that are not committed yet
+	 * survive a restart of every validator: store_block is called once for each valid
+	 * proposal the core keeps (msg is the proposal message); load_block appends the stored
+	 * message of block id to out, or returns SVM_ENOTFOUND. The core asks load_block before
+	 * asking peers for a block it misses, and trusts what it returns (its own disk). */
+	int (*store_block)(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg,
+			   size_t len);
+	int (*load_block)(void *ctx, const svm_hash_t *id, svm_buf_t *out);
 } svm_cons_host_t;
 
 /* ------------------------------------------------------------- the core */
@@ -349,6 +364,12 @@ int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t
  * each further deadline until the round ends). */
 int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
 
+/* The host applied committed blocks itself (block sync of a validator that fell behind: it
+ * fetched blocks and verified their QCs against the validator set): the core's committed block
+ * becomes (id, height, round) if that is higher, commits above it continue from there, and
+ * the block tree drops what is now final. The host's commit callback is not called for them. */
+void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t height, uint64_t round);
+
 /* Read-only views. */
 typedef struct {
 	uint64_t epoch;
@@ -365,6 +386,8 @@ typedef struct {
 	int32_t self;              /* own index, -1 if not a validator */
 	uint32_t blocks;           /* blocks in the tree */
 	uint32_t evidence;         /* evidence records held */
+	uint64_t conflicts;        /* QCs seen that commit off the committed chain (must stay 0:
+				      non-zero means more than f validators are faulty) */
 } svm_cons_status_t;
 void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st);
 const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c);

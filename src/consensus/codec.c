@@ -271,7 +271,7 @@ int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uin
 		TRY(cons_verify(signer, vs->v[i].pubkey, &d, qc->sigs[k]));
 		k++;
 	}
-	SVM_CONS_ASSERT(k == qc->n_sigs);
+	SVM_ASSERT(k == qc->n_sigs);
 	return 0;
 }
 
@@ -454,6 +454,8 @@ int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out)
 	if (rc == 0) rc = svm_varint_append(out, s->locked_round);
 	if (rc == 0) rc = svm_varint_append(out, s->last_timeout_round);
 	if (rc == 0) rc = qc_write(&s->hqc, out);
+	if (rc == 0) rc = chk_bytes(s->timeout, s->timeout_len, SVM_HEADER_QC_MAX + 256);
+	if (rc == 0) rc = wr_bytes(out, s->timeout, s->timeout_len);
 	if (rc != 0) out->len = start;
 	return rc;
 }
@@ -467,6 +469,8 @@ int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s, s
 	TRY(rd_u64(&r, &s->locked_round, "safety.locked_round", err));
 	TRY(rd_u64(&r, &s->last_timeout_round, "safety.last_timeout_round", err));
 	TRY(qc_read(&r, &s->hqc, err));
+	TRY(rd_bytes(&r, SVM_HEADER_QC_MAX + 256, &s->timeout, &s->timeout_len, "safety.timeout",
+		     err));
 	if (s->hqc.data.round != s->locked_round || s->last_timeout_round > s->last_voted_round)
 		return svm_error_set(err, SVM_EDECODE, "safety: inconsistent rounds");
 	return rd_end(&r, "safety", err);

@@ -7,19 +7,8 @@
 
 #include "supervm/consensus.h"
 
-/* An invariant of the consensus code: a broken one is a bug, never bad input. */
-#ifdef SVM_ASSERT
-#define SVM_CONS_ASSERT(x) SVM_ASSERT(x)
-#else
-#define SVM_CONS_ASSERT(x)                                                                         \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "%s:%d: consensus invariant failed: %s\n", __FILE__,       \
-				__LINE__, #x);                                                     \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-#endif
+/* Invariants use base.h's SVM_ASSERT (debug, sanitizer and fuzz builds) and SVM_VERIFY (every
+ * build: the few whose failure would let a validator sign what it must not). */
 
 void cons_sign(const svm_cons_signer_t *s, const svm_keypair_t *kp, const svm_hash_t *digest,
 	       uint8_t sig[64]);

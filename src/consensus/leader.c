@@ -5,11 +5,12 @@
 
 #include "consensus/internal.h"
 
-/* 256-bit big-endian seed mod m (m > 0), integers only: Horner over the 32 bytes. */
+/* 256-bit big-endian seed mod m (m > 0), integers only: Horner over four 64-bit limbs (r < m
+ * < 2^64 before each step, so (r << 64) | limb fits in 128 bits). */
 static uint64_t seed_mod(const svm_hash_t *seed, uint64_t m)
 {
 	unsigned __int128 r = 0;
-	for (int i = 0; i < SVM_HASH_SIZE; i++) r = ((r << 8) | seed->b[i]) % m;
+	for (int i = 0; i < SVM_HASH_SIZE; i += 8) r = ((r << 64) | svm_get_u64be(seed->b + i)) % m;
 	return (uint64_t)r;
 }
 
@@ -23,14 +24,14 @@ uint32_t svm_cons_pick(const svm_cons_valset_t *vs, const svm_hash_t *seed,
 		eligible = NULL;
 		total = vs->total_stake;
 	}
-	SVM_CONS_ASSERT(total > 0);
+	SVM_ASSERT(total > 0);
 	uint64_t point = seed_mod(seed, total), acc = 0;
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (eligible != NULL && !cons_bit(eligible, i)) continue;
 		acc += vs->v[i].stake;
 		if (point < acc) return i;
 	}
-	SVM_CONS_ASSERT(false); /* point < total = the final acc */
+	SVM_ASSERT(false); /* point < total = the final acc */
 	return 0;
 }
 

@@ -1,0 +1,1094 @@
+/* The 2-chain HotStuff (Jolteon / DiemBFT v4) state machine: block tree, voting and locking
+ * rules, vote and timeout aggregation into QCs and TCs, the 2-chain commit rule, the pacemaker,
+ * equivocation evidence and block sync requests. Deterministic: the only inputs are messages,
+ * the host's answers and now_ms; no recursion (messages to oneself go through a bounded queue). */
+#include <string.h>
+
+#include "consensus/internal.h"
+
+#define SELFQ_MAX 16        /* own messages waiting to be handled by oneself */
+#define SELFQ_DRAIN_MAX 16  /* own messages handled per step (one validator alone loops) */
+#define TMO_SLOTS 4         /* rounds whose timeouts are collected at once */
+#define QC_CACHE_MAX 32     /* recently verified QC encodings (by hash) */
+#define VOTE_MSG_MAX 256    /* a vote's encoding (kept for evidence) */
+#define SCRATCH_BYTES_MAX (8u << 20) /* proposal decode arena */
+#define PROPOSE_RETRY_MS_DEFAULT 10
+#define SYNC_ASKED_MAX 8     /* recently requested block ids */
+
+typedef struct {
+	bool used;
+	svm_hash_t id, parent;
+	uint64_t round, height, parent_round;
+	uint32_t proposer;
+	svm_buf_t msg;             /* the proposal message as received */
+	size_t pqc_off, pqc_len;   /* header.parent_qc inside msg */
+	size_t blk_off, blk_len;   /* the block encoding inside msg */
+} block_t;
+
+typedef struct {
+	svm_cons_vote_data_t data;
+	uint64_t stake;
+	uint8_t bitmap[SVM_CONS_BITMAP_BYTES];
+	uint8_t sigs[SVM_CONS_VALIDATORS_MAX][64]; /* by validator index */
+} target_t;
+
+typedef struct {
+	uint64_t round;
+	uint32_t n_targets;
+	bool qc_formed;
+	uint8_t voted[SVM_CONS_BITMAP_BYTES];
+	uint8_t target_of[SVM_CONS_VALIDATORS_MAX];
+	uint16_t msg_len[SVM_CONS_VALIDATORS_MAX];
+	uint8_t msg[SVM_CONS_VALIDATORS_MAX][VOTE_MSG_MAX];
+	target_t t[SVM_CONS_VOTE_TARGETS_MAX];
+} votes_t;
+
+typedef struct {
+	bool used, tc_formed;
+	uint64_t round, stake;
+	uint8_t bitmap[SVM_CONS_BITMAP_BYTES];
+	uint64_t hqc_round[SVM_CONS_VALIDATORS_MAX];
+	uint8_t sigs[SVM_CONS_VALIDATORS_MAX][64];
+	svm_cons_qc_t best; /* the highest QC among the signers' */
+} tmo_t;
+
+struct svm_cons {
+	svm_cons_config_t cfg; /* pointers cleared: key, signer and safety are copied or consumed */
+	svm_cons_host_t host;
+	svm_keypair_t key;
+	int self;
+	svm_cons_signer_t signer;
+	const svm_cons_signer_t *sig; /* &signer or NULL for Ed25519 */
+	svm_cons_valset_t vs;
+	/* safety */
+	uint64_t last_voted_round, locked_round, last_timeout_round;
+	svm_cons_qc_t hqc;
+	svm_cons_tc_t htc;
+	bool has_htc;
+	/* pacemaker */
+	uint64_t round, deadline, now;
+	bool proposed, propose_retry;
+	svm_buf_t my_timeout;
+	uint64_t my_timeout_round;
+	/* commits */
+	svm_hash_t committed_id;
+	uint64_t committed_height, committed_round;
+	bool commit_pending;
+	svm_hash_t commit_target;
+	uint64_t commit_target_height;
+	uint64_t conflicts;
+	/* storage */
+	block_t blocks[SVM_CONS_BLOCKS_MAX];
+	uint32_t n_blocks;
+	votes_t votes;
+	tmo_t tmo[TMO_SLOTS];
+	svm_hash_t qc_cache[QC_CACHE_MAX];
+	uint32_t qc_cache_next;
+	svm_buf_t selfq[SELFQ_MAX];
+	uint32_t selfq_head, selfq_n;
+	svm_cons_evidence_t ev[SVM_CONS_EVIDENCE_MAX];
+	uint32_t ev_head, ev_n;
+	svm_arena_t scratch;
+	svm_buf_t tmp;
+	/* the step in progress */
+	svm_cons_out_t *out;
+	uint32_t peer; /* who sent the message being handled (sync requests go there) */
+	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
+	uint64_t asked_at[SYNC_ASKED_MAX];
+};
+
+/* ------------------------------------------------------------- outputs */
+
+void svm_cons_out_init(svm_cons_out_t *o)
+{
+	memset(o, 0, sizeof *o);
+	o->bytes.cap_max = SVM_CONS_OUT_BYTES_MAX;
+}
+
+void svm_cons_out_reset(svm_cons_out_t *o)
+{
+	o->n_actions = 0;
+	o->committed = 0;
+	svm_buf_reset(&o->bytes);
+}
+
+void svm_cons_out_free(svm_cons_out_t *o)
+{
+	svm_buf_free(&o->bytes);
+	memset(o, 0, sizeof *o);
+}
+
+static int emit(svm_cons_t *c, uint8_t kind, uint32_t to, const uint8_t *p, size_t len)
+{
+	svm_cons_out_t *o = c->out;
+	if (o == NULL) return 0;
+	if (o->n_actions >= SVM_CONS_ACTIONS_MAX) {
+		svm_log_warn("consensus: step emits over %d actions; dropped one", SVM_CONS_ACTIONS_MAX);
+		return SVM_ELIMIT;
+	}
+	size_t off = o->bytes.len;
+	int rc = svm_buf_append(&o->bytes, p, len);
+	if (rc != 0) return rc;
+	o->actions[o->n_actions++] = (svm_cons_action_t){kind, to, off, len};
+	return 0;
+}
+
+static void self_send(svm_cons_t *c, const uint8_t *p, size_t len)
+{
+	if (c->selfq_n >= SELFQ_MAX) {
+		svm_log_warn("consensus: own message queue full; dropped one");
+		return;
+	}
+	svm_buf_t *b = &c->selfq[(c->selfq_head + c->selfq_n) % SELFQ_MAX];
+	svm_buf_reset(b);
+	if (svm_buf_append(b, p, len) == 0) c->selfq_n++;
+}
+
+/* Sends to validator `to`, or to oneself through the queue. */
+static void send_to(svm_cons_t *c, uint32_t to, const uint8_t *p, size_t len)
+{
+	if ((int)to == c->self) self_send(c, p, len);
+	else emit(c, SVM_CONS_SEND, to, p, len);
+}
+
+/* ---------------------------------------------------------- leaders */
+
+static uint32_t cons_leader_of(const svm_cons_t *c, uint64_t round)
+{
+	svm_hash_t seed;
+	cons_leader_seed(&c->cfg.epoch_seed, round, &seed);
+	return svm_cons_pick(&c->vs, &seed, NULL);
+}
+
+uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round) { return cons_leader_of(c, round); }
+
+/* ----------------------------------------------------------- block tree */
+
+static block_t *block_find(svm_cons_t *c, const svm_hash_t *id)
+{
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++)
+		if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, id)) return &c->blocks[i];
+	return NULL;
+}
+
+/* A free slot, evicting the lowest block at or below the committed height if the tree is full
+ * (blocks above it may still commit and are never evicted). NULL when none can go. */
+static block_t *block_slot(svm_cons_t *c)
+{
+	block_t *victim = NULL;
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
+		block_t *b = &c->blocks[i];
+		if (!b->used) return b;
+		if (b->height <= c->committed_height && b->height < c->committed_height + 1 &&
+		    !svm_hash_eq(&b->id, &c->committed_id) &&
+		    (victim == NULL || b->height < victim->height))
+			victim = b;
+	}
+	if (victim != NULL) {
+		svm_buf_free(&victim->msg);
+		memset(victim, 0, sizeof *victim);
+		c->n_blocks--;
+	}
+	return victim;
+}
+
+/* Asks a peer for a block we miss, at most once per id per half round timeout (a commit walk
+ * stuck on a gap runs every step; it must not turn into a request storm). */
+static void request_block(svm_cons_t *c, const svm_hash_t *id)
+{
+	uint32_t slot = 0;
+	for (uint32_t i = 0; i < SYNC_ASKED_MAX; i++) {
+		if (svm_hash_eq(&c->asked[i], id)) {
+			if (c->now < c->asked_at[i] + c->cfg.round_timeout_ms / 2) return;
+			slot = i;
+			break;
+		}
+		if (c->asked_at[i] < c->asked_at[slot]) slot = i;
+	}
+	c->asked[slot] = *id;
+	c->asked_at[slot] = c->now;
+	if (c->host.load_block != NULL) {
+		svm_buf_reset(&c->tmp);
+		if (c->host.load_block(c->host.ctx, id, &c->tmp) == 0 && c->tmp.len > 0 &&
+		    c->self >= 0) {
+			self_send(c, c->tmp.data, c->tmp.len);
+			c->asked_at[slot] = 0; /* found: the next gap may be asked at once */
+			return;
+		}
+	}
+	uint8_t m[1 + SVM_HASH_SIZE];
+	m[0] = SVM_CONS_TAG_SYNC_REQ;
+	memcpy(m + 1, id->b, SVM_HASH_SIZE);
+	uint32_t to = c->peer;
+	if (to == SVM_CONS_FROM_UNKNOWN || (int)to == c->self || to >= c->vs.n)
+		to = cons_leader_of(c, c->round); /* somebody who should have it */
+	if ((int)to == c->self) return;
+	emit(c, SVM_CONS_SEND, to, m, sizeof m);
+}
+
+/* ----------------------------------------------------------- evidence */
+
+static void add_evidence(svm_cons_t *c, uint8_t kind, uint64_t round, uint32_t who,
+			 const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	if (c->ev_n == SVM_CONS_EVIDENCE_MAX) { /* drop the oldest */
+		svm_cons_evidence_free(&c->ev[c->ev_head]);
+		c->ev_head = (c->ev_head + 1) % SVM_CONS_EVIDENCE_MAX;
+		c->ev_n--;
+	}
+	svm_cons_evidence_t *e = &c->ev[(c->ev_head + c->ev_n) % SVM_CONS_EVIDENCE_MAX];
+	memset(e, 0, sizeof *e);
+	e->kind = kind;
+	e->epoch = c->vs.epoch;
+	e->round = round;
+	e->validator = c->vs.v[who].id;
+	size_t m = al < bl ? al : bl;
+	int cmp = memcmp(a, b, m);
+	bool swap = cmp > 0 || (cmp == 0 && al > bl);
+	if (svm_buf_append(&e->a, swap ? b : a, swap ? bl : al) != 0 ||
+	    svm_buf_append(&e->b, swap ? a : b, swap ? al : bl) != 0) {
+		svm_cons_evidence_free(e);
+		return;
+	}
+	c->ev_n++;
+	svm_log_warn("consensus: evidence of %s by validator %u in round %llu",
+		     kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? "a double vote" : "a double proposal", who,
+		     (unsigned long long)round);
+	if (c->host.evidence != NULL) c->host.evidence(c->host.ctx, e);
+}
+
+/* ------------------------------------------------------------ safety */
+
+static int persist(svm_cons_t *c)
+{
+	svm_cons_safety_t *s = svm_malloc(sizeof *s);
+	if (s == NULL) return SVM_ENOMEM;
+	s->epoch = c->vs.epoch;
+	s->last_voted_round = c->last_voted_round;
+	s->locked_round = c->locked_round;
+	s->last_timeout_round = c->last_timeout_round;
+	s->hqc = c->hqc;
+	s->timeout = NULL;
+	s->timeout_len = 0;
+	if (c->my_timeout_round == c->last_timeout_round && c->my_timeout.len > 0) {
+		s->timeout = c->my_timeout.data;
+		s->timeout_len = c->my_timeout.len;
+	}
+	SVM_VERIFY(c->hqc.data.round == c->locked_round);
+	svm_buf_reset(&c->tmp);
+	int rc = svm_cons_safety_encode(s, &c->tmp);
+	svm_free(s);
+	if (rc == 0) rc = c->host.persist(c->host.ctx, c->tmp.data, c->tmp.len);
+	if (rc != 0) svm_log_error("consensus: safety record not stored (%s)", svm_strerror(rc));
+	return rc;
+}
+
+/* ---------------------------------------------------------- certificates */
+
+static bool qc_cached(svm_cons_t *c, const svm_hash_t *h)
+{
+	for (uint32_t i = 0; i < QC_CACHE_MAX; i++)
+		if (svm_hash_eq(&c->qc_cache[i], h)) return true;
+	return false;
+}
+
+/* Verifies a QC, remembering the exact encodings already verified. */
+static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	if (cons_qc_is_genesis(qc))
+		return svm_cons_qc_verify(qc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	svm_buf_reset(&c->tmp);
+	int rc = svm_cons_qc_encode(qc, &c->tmp);
+	if (rc != 0) return rc;
+	svm_hash_t h;
+	svm_sha256(c->tmp.data, c->tmp.len, &h);
+	if (qc_cached(c, &h)) return 0;
+	rc = svm_cons_qc_verify(qc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (rc == 0) {
+		c->qc_cache[c->qc_cache_next] = h;
+		c->qc_cache_next = (c->qc_cache_next + 1) % QC_CACHE_MAX;
+	}
+	return rc;
+}
+
+static uint64_t round_timeout_ms(const svm_cons_t *c)
+{
+	uint64_t k = c->round - 1 - c->hqc.data.round; /* failed rounds since the last QC */
+	if (c->round <= c->hqc.data.round + 1) k = 0;
+	if (k > SVM_CONS_TIMEOUT_SHIFT_MAX) k = SVM_CONS_TIMEOUT_SHIFT_MAX;
+	return c->cfg.round_timeout_ms << k;
+}
+
+static void maybe_propose(svm_cons_t *c);
+static void commit_walk(svm_cons_t *c);
+
+static void advance_round(svm_cons_t *c, uint64_t r)
+{
+	if (r <= c->round) return;
+	c->round = r;
+	c->proposed = false;
+	c->propose_retry = false;
+	c->deadline = c->now + round_timeout_ms(c);
+	SVM_ASSERT(c->round > c->hqc.data.round);
+	maybe_propose(c);
+}
+
+static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	const svm_cons_vote_data_t *d = &qc->data;
+	if (d->round > c->hqc.data.round) {
+		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
+		c->hqc = *qc;
+		c->locked_round = d->round;
+	}
+	/* 2-chain rule: a certified block whose parent is from the round just before commits it. */
+	if (d->round > 0 && d->height >= 1 && d->parent_round + 1 == d->round &&
+	    d->height - 1 > c->committed_height &&
+	    (!c->commit_pending || d->height - 1 > c->commit_target_height)) {
+		c->commit_pending = true;
+		c->commit_target = d->parent_id;
+		c->commit_target_height = d->height - 1;
+		commit_walk(c);
+	}
+	advance_round(c, d->round + 1);
+}
+
+static void process_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
+{
+	if (!c->has_htc || tc->round > c->htc.round) {
+		c->htc = *tc;
+		c->has_htc = true;
+	}
+	process_qc(c, &tc->hqc);
+	advance_round(c, tc->round + 1);
+}
+
+/* -------------------------------------------------------------- commit */
+
+/* The QC certifying block b, from the header of a child in the tree (NULL if none held). */
+static const svm_cons_qc_t *cert_of(svm_cons_t *c, const block_t *b, svm_cons_qc_t *buf)
+{
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
+		block_t *ch = &c->blocks[i];
+		if (!ch->used || !svm_hash_eq(&ch->parent, &b->id)) continue;
+		if (svm_cons_qc_decode(ch->msg.data + ch->pqc_off, ch->pqc_len, buf, NULL) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+/* Applies the blocks from the committed one up to the commit target, oldest first. Stops (and
+ * asks for the block) at a gap; counts a conflict if the target is not above the committed
+ * chain — impossible with at most f faulty validators. */
+static void commit_walk(svm_cons_t *c)
+{
+	static _Thread_local uint16_t path[SVM_CONS_BLOCKS_MAX];
+	if (!c->commit_pending) return;
+	if (c->commit_target_height <= c->committed_height) {
+		c->commit_pending = false;
+		return;
+	}
+	uint32_t n = 0;
+	svm_hash_t cur = c->commit_target;
+	for (uint32_t steps = 0; steps < SVM_CONS_BLOCKS_MAX; steps++) {
+		block_t *b = block_find(c, &cur);
+		if (b == NULL) {
+			request_block(c, &cur);
+			return;
+		}
+		path[n++] = (uint16_t)(b - c->blocks);
+		if (b->height <= c->committed_height + 1) {
+			if (b->height != c->committed_height + 1 ||
+			    !svm_hash_eq(&b->parent, &c->committed_id)) {
+				c->conflicts++;
+				c->commit_pending = false;
+				if (c->conflicts == 1)
+					svm_log_error("consensus: a QC commits a block off the "
+						      "committed chain");
+				return;
+			}
+			break;
+		}
+		cur = b->parent;
+	}
+	svm_cons_qc_t *cert = svm_malloc(sizeof *cert);
+	for (uint32_t k = n; k-- > 0 && cert != NULL;) {
+		block_t *b = &c->blocks[path[k]];
+		SVM_ASSERT(b->height == c->committed_height + 1);
+		const svm_cons_qc_t *q = cert_of(c, b, cert);
+		int rc = c->host.commit(c->host.ctx, &b->id, b->msg.data + b->blk_off, b->blk_len,
+					b->height, q);
+		if (rc != 0) {
+			svm_log_warn("consensus: commit of height %llu failed (%s); will retry",
+				     (unsigned long long)b->height, svm_strerror(rc));
+			break;
+		}
+		c->committed_id = b->id;
+		c->committed_height = b->height;
+		c->committed_round = b->round;
+		if (c->out != NULL) c->out->committed++;
+	}
+	svm_free(cert);
+	if (c->committed_height >= c->commit_target_height) c->commit_pending = false;
+}
+
+/* ------------------------------------------------------------- voting */
+
+/* Jolteon's voting rule: a new round, and the block extends the QC of the round before, or a TC
+ * of the round before whose every signer's high QC is at most the block's parent QC. */
+static bool safe_to_vote(const svm_cons_t *c, uint64_t round, uint64_t qc_round,
+			 const svm_cons_tc_t *tc)
+{
+	if (round <= c->last_voted_round) return false;
+	if (round == qc_round + 1) return true;
+	return tc != NULL && round == tc->round + 1 && qc_round >= tc->hqc.data.round;
+}
+
+static void vote_for(svm_cons_t *c, const block_t *b, const svm_cons_tc_t *tc)
+{
+	if (c->self < 0 || b->round != c->round || !safe_to_vote(c, b->round, b->parent_round, tc))
+		return;
+	svm_cons_vote_t v;
+	memset(&v, 0, sizeof v);
+	v.data.block_id = b->id;
+	v.data.round = b->round;
+	v.data.height = b->height;
+	v.data.parent_id = b->parent;
+	v.data.parent_round = b->parent_round;
+	if (c->host.execute(c->host.ctx, &b->id, b->msg.data + b->blk_off, b->blk_len,
+			    &v.data.exec_root) != 0)
+		return; /* an invalid block, or one this node cannot execute: no vote */
+	uint64_t saved = c->last_voted_round;
+	SVM_VERIFY(b->round > saved); /* one vote per round, ever */
+	c->last_voted_round = b->round;
+	if (persist(c) != 0) {
+		c->last_voted_round = saved;
+		return;
+	}
+	v.epoch = c->vs.epoch;
+	v.voter = (uint32_t)c->self;
+	svm_hash_t d;
+	svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
+	cons_sign(c->sig, &c->key, &d, v.sig);
+	uint8_t m[VOTE_MSG_MAX];
+	svm_buf_t mb = {m, 0, sizeof m, sizeof m};
+	if (svm_cons_vote_encode(&v, &mb) != 0) return;
+	send_to(c, cons_leader_of(c, b->round + 1), mb.data, mb.len);
+}
+
+/* ---------------------------------------------------------- proposals */
+
+static void maybe_propose(svm_cons_t *c)
+{
+	if (c->self < 0 || c->proposed || cons_leader_of(c, c->round) != (uint32_t)c->self) return;
+	const svm_cons_tc_t *tc = NULL;
+	if (c->hqc.data.round + 1 != c->round) {
+		if (!c->has_htc || c->htc.round + 1 != c->round) return;
+		tc = &c->htc;
+	}
+	svm_buf_t qcb = {0}, blk = {0}, msg = {0};
+	svm_header_t t;
+	memset(&t, 0, sizeof t);
+	t.chain_id = c->cfg.chain_id;
+	t.height = c->hqc.data.height + 1;
+	t.round = c->round;
+	t.parent = c->hqc.data.block_id;
+	t.proposer = c->key.id;
+	if (svm_cons_qc_encode(&c->hqc, &qcb) != 0) goto done;
+	t.parent_qc = qcb.data;
+	t.parent_qc_len = qcb.len;
+	int rc = c->host.propose(c->host.ctx, &t, &blk);
+	if (rc == SVM_EBUSY) {
+		c->propose_retry = true;
+		goto done;
+	}
+	c->proposed = true;
+	if (rc != 0) goto done;
+	svm_block_t b;
+	svm_hash_t id;
+	svm_arena_reset(&c->scratch);
+	if (svm_block_decode(blk.data, blk.len, &c->scratch, &b, &id, NULL) != 0 ||
+	    b.header.chain_id != t.chain_id || b.header.height != t.height ||
+	    b.header.round != t.round || !svm_hash_eq(&b.header.parent, &t.parent) ||
+	    !svm_hash_eq(&b.header.proposer, &t.proposer) || b.header.parent_qc_len != qcb.len ||
+	    memcmp(b.header.parent_qc, qcb.data, qcb.len) != 0) {
+		svm_log_error("consensus: the host's block does not match the proposal template");
+		goto done;
+	}
+	svm_hash_t d;
+	uint8_t sig[64];
+	svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &id, &d);
+	cons_sign(c->sig, &c->key, &d, sig);
+	if (cons_proposal_write(&msg, blk.data, blk.len, tc, sig) != 0) goto done;
+	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len);
+	self_send(c, msg.data, msg.len);
+done:
+	svm_buf_free(&qcb);
+	svm_buf_free(&blk);
+	svm_buf_free(&msg);
+}
+
+/* Checks everything about a decoded proposal that does not depend on our round. */
+static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_t *m,
+			  svm_cons_qc_t *qc, int *proposer)
+{
+	const svm_header_t *h = &m->block.header;
+	if (h->chain_id != c->cfg.chain_id) return SVM_ECHAIN;
+	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
+	if (*proposer < 0) return SVM_EPERM;
+	if (cons_leader_of(c, h->round) != (uint32_t)*proposer) return SVM_EPERM;
+	if ((int)from != c->self) {
+		svm_hash_t d;
+		svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &m->block_id, &d);
+		int rc = cons_verify(c->sig, c->vs.v[*proposer].pubkey, &d, m->sig);
+		if (rc != 0) return rc;
+	}
+	int rc = svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL);
+	if (rc != 0) return rc;
+	if (!svm_hash_eq(&qc->data.block_id, &h->parent) || h->height != qc->data.height + 1 ||
+	    h->round <= qc->data.round)
+		return SVM_EINVAL;
+	bool need_tc = h->round != qc->data.round + 1;
+	if (need_tc != m->has_tc) return SVM_EINVAL;
+	if (m->has_tc && (m->tc.round + 1 != h->round || qc->data.round < m->tc.hqc.data.round))
+		return SVM_EINVAL;
+	if ((int)from == c->self) return 0;
+	rc = check_qc(c, qc);
+	if (rc == 0 && m->has_tc)
+		rc = svm_cons_tc_verify(&m->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	return rc;
+}
+
+static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
+			     const svm_cons_proposal_t *m, const svm_cons_qc_t *qc, uint32_t who)
+{
+	block_t *b = block_find(c, &m->block_id);
+	if (b != NULL) return b;
+	const svm_header_t *h = &m->block.header;
+	/* Equivocation: another block of this proposer for this round. */
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
+		block_t *o = &c->blocks[i];
+		if (o->used && o->round == h->round && o->proposer == who) {
+			add_evidence(c, SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL, h->round, who, o->msg.data,
+				     o->msg.len, msg, len);
+			break;
+		}
+	}
+	if (h->height <= c->committed_height) return NULL; /* below what is final: no use */
+	b = block_slot(c);
+	if (b == NULL) {
+		svm_log_warn("consensus: block tree full (%d)", SVM_CONS_BLOCKS_MAX);
+		return NULL;
+	}
+	if (svm_buf_append(&b->msg, msg, len) != 0) return NULL;
+	b->used = true;
+	c->n_blocks++;
+	b->id = m->block_id;
+	b->parent = h->parent;
+	b->round = h->round;
+	b->height = h->height;
+	b->parent_round = qc->data.round;
+	b->proposer = who;
+	b->blk_off = (size_t)(m->block_bytes.p - msg);
+	b->blk_len = m->block_bytes.len;
+	b->pqc_off = (size_t)(h->parent_qc - msg);
+	b->pqc_len = h->parent_qc_len;
+	if (c->host.store_block != NULL)
+		c->host.store_block(c->host.ctx, &b->id, b->height, msg, len);
+	if (h->height > c->committed_height + 1 && block_find(c, &h->parent) == NULL)
+		request_block(c, &h->parent);
+	return b;
+}
+
+static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	svm_cons_proposal_t *m = svm_malloc(sizeof *m);
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	int rc = SVM_ENOMEM, who = -1;
+	if (m == NULL || qc == NULL) goto done;
+	svm_arena_reset(&c->scratch);
+	rc = svm_cons_proposal_decode(msg, len, &c->scratch, m, NULL);
+	if (rc == 0) rc = proposal_valid(c, from, m, qc, &who);
+	if (rc != 0) goto done;
+	process_qc(c, qc);
+	if (m->has_tc) process_tc(c, &m->tc);
+	block_t *b = insert_block(c, msg, len, m, qc, (uint32_t)who);
+	if (b != NULL) {
+		vote_for(c, b, m->has_tc ? &m->tc : NULL);
+		commit_walk(c); /* it may have been the missing link */
+	}
+done:
+	svm_free(m);
+	svm_free(qc);
+	return rc;
+}
+
+/* --------------------------------------------------------------- votes */
+
+static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	svm_cons_vote_t v;
+	int rc = svm_cons_vote_decode(msg, len, &v, NULL);
+	if (rc != 0) return rc;
+	if (v.epoch != c->vs.epoch || v.voter >= c->vs.n) return SVM_EINVAL;
+	uint64_t r = v.data.round;
+	if (r + 1 < c->round || c->self < 0 || cons_leader_of(c, r + 1) != (uint32_t)c->self)
+		return 0; /* stale, or not ours to collect */
+	votes_t *vc = &c->votes;
+	if (vc->round != r) {
+		if (r < vc->round) return 0;
+		/* Only the bookkeeping is cleared: per-voter slots are written before they are read. */
+		vc->round = r;
+		vc->n_targets = 0;
+		vc->qc_formed = false;
+		memset(vc->voted, 0, sizeof vc->voted);
+	}
+	if (cons_bit(vc->voted, v.voter)) {
+		const target_t *t = &vc->t[vc->target_of[v.voter]];
+		if (memcmp(&t->data, &v.data, sizeof v.data) == 0) return 0; /* a duplicate */
+		svm_hash_t d;
+		svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
+		rc = cons_verify(c->sig, c->vs.v[v.voter].pubkey, &d, v.sig);
+		if (rc != 0) return rc;
+		add_evidence(c, SVM_CONS_EVIDENCE_DOUBLE_VOTE, r, v.voter, vc->msg[v.voter],
+			     vc->msg_len[v.voter], msg, len);
+		return 0;
+	}
+	if (len > VOTE_MSG_MAX) return SVM_ELIMIT;
+	if ((int)from != c->self) {
+		svm_hash_t d;
+		svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
+		rc = cons_verify(c->sig, c->vs.v[v.voter].pubkey, &d, v.sig);
+		if (rc != 0) return rc;
+	}
+	uint32_t ti = 0;
+	while (ti < vc->n_targets && memcmp(&vc->t[ti].data, &v.data, sizeof v.data) != 0) ti++;
+	if (ti == vc->n_targets) {
+		if (ti == SVM_CONS_VOTE_TARGETS_MAX) return SVM_ELIMIT;
+		vc->n_targets++;
+		vc->t[ti].data = v.data;
+		vc->t[ti].stake = 0;
+		memset(vc->t[ti].bitmap, 0, sizeof vc->t[ti].bitmap);
+	}
+	target_t *t = &vc->t[ti];
+	cons_bit_set(vc->voted, v.voter);
+	vc->target_of[v.voter] = (uint8_t)ti;
+	memcpy(vc->msg[v.voter], msg, len);
+	vc->msg_len[v.voter] = (uint16_t)len;
+	cons_bit_set(t->bitmap, v.voter);
+	memcpy(t->sigs[v.voter], v.sig, 64);
+	t->stake += c->vs.v[v.voter].stake;
+	if (vc->qc_formed || !svm_cons_quorum(&c->vs, t->stake)) return 0;
+	vc->qc_formed = true;
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	if (qc == NULL) return SVM_ENOMEM;
+	memset(qc, 0, sizeof *qc);
+	qc->data = t->data;
+	qc->epoch = c->vs.epoch;
+	memcpy(qc->bitmap, t->bitmap, sizeof qc->bitmap);
+	for (uint32_t i = 0; i < c->vs.n; i++)
+		if (cons_bit(t->bitmap, i)) memcpy(qc->sigs[qc->n_sigs++], t->sigs[i], 64);
+	process_qc(c, qc);
+	svm_free(qc);
+	return 0;
+}
+
+/* ------------------------------------------------------------ timeouts */
+
+/* Broadcasts our highest QC: a validator stuck behind gets the others' certificates back. */
+static void ask_for_certs(svm_cons_t *c)
+{
+	svm_buf_reset(&c->tmp);
+	if (svm_cons_qc_encode(&c->hqc, &c->tmp) == 0)
+		emit(c, SVM_CONS_BROADCAST, 0, c->tmp.data, c->tmp.len);
+}
+
+static void local_timeout(svm_cons_t *c)
+{
+	if (c->self < 0) return;
+	if (c->my_timeout_round >= c->round && c->my_timeout.len > 0) {
+		/* Re-send the one timeout of that round (after a restart it may be ahead of us). */
+		emit(c, SVM_CONS_BROADCAST, 0, c->my_timeout.data, c->my_timeout.len);
+		self_send(c, c->my_timeout.data, c->my_timeout.len); /* counts once: dedup by voter */
+		if (c->my_timeout_round > c->round) ask_for_certs(c);
+		return;
+	}
+	/* Never two timeouts in one round, even across a restart. */
+	if (c->round <= c->last_timeout_round) {
+		ask_for_certs(c);
+		return;
+	}
+	SVM_VERIFY(c->hqc.data.round == c->locked_round && c->hqc.data.round < c->round);
+	svm_cons_timeout_t *t = svm_malloc(sizeof *t);
+	if (t == NULL) return;
+	memset(t, 0, sizeof *t);
+	t->epoch = c->vs.epoch;
+	t->round = c->round;
+	t->voter = (uint32_t)c->self;
+	t->hqc = c->hqc;
+	svm_hash_t d;
+	svm_cons_timeout_digest(c->cfg.chain_id, t->epoch, t->round, t->hqc.data.round, &d);
+	cons_sign(c->sig, &c->key, &d, t->sig);
+	svm_buf_t saved_msg = c->my_timeout;
+	uint64_t saved_vote = c->last_voted_round, saved_tmo = c->last_timeout_round,
+		 saved_mr = c->my_timeout_round;
+	c->my_timeout = (svm_buf_t){0};
+	int rc = svm_cons_timeout_encode(t, &c->my_timeout);
+	svm_free(t);
+	if (rc == 0) {
+		SVM_VERIFY(c->round > saved_tmo); /* one timeout per round, ever */
+		c->last_timeout_round = c->round;
+		c->my_timeout_round = c->round;
+		if (c->last_voted_round < c->round) c->last_voted_round = c->round;
+		rc = persist(c);
+	}
+	if (rc != 0) { /* nothing leaves; the old record still stands */
+		svm_buf_free(&c->my_timeout);
+		c->my_timeout = saved_msg;
+		c->last_voted_round = saved_vote;
+		c->last_timeout_round = saved_tmo;
+		c->my_timeout_round = saved_mr;
+		return;
+	}
+	svm_buf_free(&saved_msg);
+	emit(c, SVM_CONS_BROADCAST, 0, c->my_timeout.data, c->my_timeout.len);
+	self_send(c, c->my_timeout.data, c->my_timeout.len);
+}
+
+/* Sends a lagging validator the certificate that brings it to our round. */
+static void reply_cert(svm_cons_t *c, uint32_t from, uint64_t their_round)
+{
+	if (from >= c->vs.n || (int)from == c->self) return;
+	svm_buf_reset(&c->tmp);
+	int rc;
+	if (c->has_htc && c->htc.round >= their_round) rc = svm_cons_tc_encode(&c->htc, &c->tmp);
+	else if (c->hqc.data.round >= their_round) rc = svm_cons_qc_encode(&c->hqc, &c->tmp);
+	else return;
+	if (rc == 0) emit(c, SVM_CONS_SEND, from, c->tmp.data, c->tmp.len);
+}
+
+static tmo_t *tmo_slot(svm_cons_t *c, uint64_t round)
+{
+	tmo_t *free_slot = NULL, *highest = NULL;
+	for (uint32_t i = 0; i < TMO_SLOTS; i++) {
+		tmo_t *s = &c->tmo[i];
+		if (s->used && s->round == round) return s;
+		if (!s->used || s->round < c->round) {
+			if (free_slot == NULL) free_slot = s;
+		} else if (highest == NULL || s->round > highest->round) {
+			highest = s;
+		}
+	}
+	/* Full of future rounds: the highest goes if this one is lower (a faulty validator's far
+	 * rounds cannot crowd out the round everyone is in). */
+	if (free_slot == NULL) {
+		if (highest == NULL || highest->round < round) return NULL;
+		free_slot = highest;
+	}
+	free_slot->tc_formed = false; /* per-signer slots are written before they are read */
+	free_slot->stake = 0;
+	memset(free_slot->bitmap, 0, sizeof free_slot->bitmap);
+	free_slot->used = true;
+	free_slot->round = round;
+	return free_slot;
+}
+
+static int form_tc(svm_cons_t *c, tmo_t *s)
+{
+	svm_cons_tc_t *tc = svm_malloc(sizeof *tc);
+	if (tc == NULL) return SVM_ENOMEM;
+	memset(tc, 0, sizeof *tc);
+	tc->epoch = c->vs.epoch;
+	tc->round = s->round;
+	memcpy(tc->bitmap, s->bitmap, sizeof tc->bitmap);
+	for (uint32_t i = 0; i < c->vs.n; i++) {
+		if (!cons_bit(s->bitmap, i)) continue;
+		tc->hqc_rounds[tc->n_sigs] = s->hqc_round[i];
+		memcpy(tc->sigs[tc->n_sigs++], s->sigs[i], 64);
+	}
+	tc->hqc = s->best;
+	s->tc_formed = true;
+	process_tc(c, tc);
+	svm_free(tc);
+	return 0;
+}
+
+static int on_timeout(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	svm_cons_timeout_t *t = svm_malloc(sizeof *t);
+	if (t == NULL) return SVM_ENOMEM;
+	int rc = svm_cons_timeout_decode(msg, len, t, NULL);
+	if (rc == 0 && (t->epoch != c->vs.epoch || t->voter >= c->vs.n)) rc = SVM_EINVAL;
+	if (rc == 0 && (int)from != c->self) {
+		svm_hash_t d;
+		svm_cons_timeout_digest(c->cfg.chain_id, t->epoch, t->round, t->hqc.data.round, &d);
+		rc = cons_verify(c->sig, c->vs.v[t->voter].pubkey, &d, t->sig);
+		if (rc == 0) rc = check_qc(c, &t->hqc);
+	}
+	if (rc != 0) goto done;
+	process_qc(c, &t->hqc);
+	if (t->round < c->round) {
+		reply_cert(c, from, t->round);
+		goto done;
+	}
+	tmo_t *s = tmo_slot(c, t->round);
+	if (s == NULL || cons_bit(s->bitmap, t->voter)) goto done;
+	cons_bit_set(s->bitmap, t->voter);
+	s->hqc_round[t->voter] = t->hqc.data.round;
+	memcpy(s->sigs[t->voter], t->sig, 64);
+	s->stake += c->vs.v[t->voter].stake;
+	if (s->stake == c->vs.v[t->voter].stake || t->hqc.data.round > s->best.data.round)
+		s->best = t->hqc;
+	/* More than a third timed out: at least one honest validator did, so join it. */
+	if (t->round == c->round && 3 * s->stake > c->vs.total_stake) local_timeout(c);
+	if (!s->tc_formed && svm_cons_quorum(&c->vs, s->stake)) rc = form_tc(c, s);
+done:
+	svm_free(t);
+	return rc;
+}
+
+/* ------------------------------------------------- certificates, sync */
+
+static int on_qc_msg(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	if (qc == NULL) return SVM_ENOMEM;
+	int rc = svm_cons_qc_decode(msg, len, qc, NULL);
+	if (rc == 0) rc = check_qc(c, qc);
+	if (rc == 0) {
+		process_qc(c, qc);
+		if (qc->data.round + 1 < c->round) reply_cert(c, from, qc->data.round + 1);
+	}
+	svm_free(qc);
+	return rc;
+}
+
+static int on_tc_msg(svm_cons_t *c, const uint8_t *msg, size_t len)
+{
+	svm_cons_tc_t *tc = svm_malloc(sizeof *tc);
+	if (tc == NULL) return SVM_ENOMEM;
+	int rc = svm_cons_tc_decode(msg, len, tc, NULL);
+	if (rc == 0)
+		rc = svm_cons_tc_verify(tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (rc == 0) process_tc(c, tc);
+	svm_free(tc);
+	return rc;
+}
+
+static int on_sync_req(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	if (len != 1 + SVM_HASH_SIZE) return SVM_EDECODE;
+	if (from >= c->vs.n || (int)from == c->self) return 0;
+	svm_hash_t id;
+	memcpy(id.b, msg + 1, SVM_HASH_SIZE);
+	block_t *b = block_find(c, &id);
+	if (b != NULL) emit(c, SVM_CONS_SEND, from, b->msg.data, b->msg.len);
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static int handle(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
+{
+	if (len == 0) return SVM_EDECODE;
+	if (len > SVM_CONS_MSG_BYTES_MAX) return SVM_ELIMIT;
+	c->peer = from;
+	switch (msg[0]) {
+	case SVM_CONS_TAG_PROPOSAL: return on_proposal(c, from, msg, len);
+	case SVM_CONS_TAG_VOTE: return on_vote(c, from, msg, len);
+	case SVM_CONS_TAG_TIMEOUT: return on_timeout(c, from, msg, len);
+	case SVM_CONS_TAG_QC: return on_qc_msg(c, from, msg, len);
+	case SVM_CONS_TAG_TC: return on_tc_msg(c, msg, len);
+	case SVM_CONS_TAG_SYNC_REQ: return on_sync_req(c, from, msg, len);
+	default: return SVM_EDECODE;
+	}
+}
+
+/* Handles own messages queued during the step, then sets the next deadline. */
+static void finish(svm_cons_t *c)
+{
+	for (uint32_t i = 0; i < SELFQ_DRAIN_MAX && c->selfq_n > 0; i++) {
+		svm_buf_t b = c->selfq[c->selfq_head];
+		c->selfq[c->selfq_head] = (svm_buf_t){0};
+		c->selfq_head = (c->selfq_head + 1) % SELFQ_MAX;
+		c->selfq_n--;
+		int rc = handle(c, (uint32_t)c->self, b.data, b.len);
+		if (rc != 0) svm_log_warn("consensus: own message refused (%s)", svm_strerror(rc));
+		svm_buf_free(&b);
+	}
+	commit_walk(c);
+	uint64_t d = c->deadline;
+	if (c->propose_retry) {
+		uint64_t r = c->now + PROPOSE_RETRY_MS_DEFAULT;
+		if (r < d) d = r;
+	}
+	if (c->selfq_n > 0) d = c->now;
+	c->out->deadline_ms = d;
+	c->out = NULL;
+}
+
+int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len,
+			uint64_t now_ms, svm_cons_out_t *out)
+{
+	if (now_ms > c->now) c->now = now_ms;
+	c->out = out;
+	int rc = handle(c, from, msg, len);
+	finish(c);
+	return rc;
+}
+
+int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
+{
+	if (now_ms > c->now) c->now = now_ms;
+	c->out = out;
+	c->peer = SVM_CONS_FROM_UNKNOWN;
+	if (c->propose_retry && !c->proposed) maybe_propose(c);
+	if (c->now >= c->deadline && c->round > 0) {
+		local_timeout(c);
+		c->deadline = c->now + round_timeout_ms(c);
+	}
+	finish(c);
+	return 0;
+}
+
+int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
+{
+	if (now_ms > c->now) c->now = now_ms;
+	c->out = out;
+	c->peer = SVM_CONS_FROM_UNKNOWN;
+	uint64_t r = c->hqc.data.round + 1;
+	if (c->has_htc && c->htc.round + 1 > r) r = c->htc.round + 1;
+	advance_round(c, r);
+	finish(c);
+	return 0;
+}
+
+void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t height, uint64_t round)
+{
+	if (height <= c->committed_height) return;
+	c->committed_id = *id;
+	c->committed_height = height;
+	c->committed_round = round;
+	if (c->commit_pending && c->commit_target_height <= height) c->commit_pending = false;
+}
+
+/* --------------------------------------------------------- lifecycle */
+
+static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t *err)
+{
+	cons_genesis_qc(&c->hqc, cfg->epoch, &cfg->genesis_id);
+	if (cfg->safety == NULL) return 0;
+	svm_cons_safety_t *s = svm_malloc(sizeof *s);
+	if (s == NULL) return SVM_ENOMEM;
+	int rc = svm_cons_safety_decode(cfg->safety, cfg->safety_len, s, err);
+	if (rc == 0 && s->epoch == cfg->epoch) {
+		rc = check_qc(c, &s->hqc);
+		if (rc != 0) svm_error_set(err, rc, "safety record: its QC does not verify");
+	}
+	if (rc == 0) {
+		c->last_voted_round = s->last_voted_round;
+		c->last_timeout_round = s->last_timeout_round;
+		if (s->epoch == cfg->epoch) {
+			c->locked_round = s->locked_round;
+			c->hqc = s->hqc;
+			if (s->timeout_len > 0 &&
+			    svm_buf_append(&c->my_timeout, s->timeout, s->timeout_len) == 0)
+				c->my_timeout_round = s->last_timeout_round;
+		}
+	}
+	svm_free(s);
+	return rc;
+}
+
+int svm_cons_new(svm_cons_t **out, const svm_cons_config_t *cfg, const svm_cons_host_t *host,
+		 svm_error_t *err)
+{
+	*out = NULL;
+	if (host->validators == NULL || host->propose == NULL || host->execute == NULL ||
+	    host->commit == NULL || host->persist == NULL || cfg->round_timeout_ms == 0)
+		return svm_error_set(err, SVM_EINVAL, "consensus: incomplete host or config");
+	svm_cons_t *c = svm_calloc(1, sizeof *c);
+	if (c == NULL) return svm_error_set(err, SVM_ENOMEM, "consensus: out of memory");
+	c->cfg = *cfg;
+	c->cfg.key = NULL;
+	c->cfg.signer = NULL;
+	c->cfg.safety = NULL;
+	c->host = *host;
+	c->self = -1;
+	if (cfg->signer != NULL) {
+		c->signer = *cfg->signer;
+		c->sig = &c->signer;
+	}
+	svm_arena_init(&c->scratch, SCRATCH_BYTES_MAX);
+	int rc = host->validators(host->ctx, cfg->epoch, &c->vs);
+	if (rc != 0 || c->vs.n == 0 || c->vs.n > SVM_CONS_VALIDATORS_MAX ||
+	    c->vs.epoch != cfg->epoch) {
+		svm_cons_free(c);
+		return svm_error_set(err, rc ? rc : SVM_EINVAL, "consensus: no validator set");
+	}
+	if (cfg->key != NULL) {
+		c->key = *cfg->key;
+		c->self = svm_cons_valset_index(&c->vs, &c->key.id);
+	}
+	c->committed_id = cfg->committed_id;
+	c->committed_height = cfg->committed_height;
+	c->committed_round = cfg->committed_round;
+	rc = load_safety(c, cfg, err);
+	if (rc != 0) {
+		svm_cons_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void svm_cons_free(svm_cons_t *c)
+{
+	if (c == NULL) return;
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) svm_buf_free(&c->blocks[i].msg);
+	for (uint32_t i = 0; i < SELFQ_MAX; i++) svm_buf_free(&c->selfq[i]);
+	for (uint32_t i = 0; i < SVM_CONS_EVIDENCE_MAX; i++) svm_cons_evidence_free(&c->ev[i]);
+	svm_buf_free(&c->my_timeout);
+	svm_buf_free(&c->tmp);
+	svm_arena_reset(&c->scratch);
+	svm_keypair_wipe(&c->key);
+	svm_free(c);
+}
+
+/* -------------------------------------------------------------- views */
+
+void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st)
+{
+	memset(st, 0, sizeof *st);
+	st->epoch = c->vs.epoch;
+	st->round = c->round;
+	st->hqc_round = c->hqc.data.round;
+	st->hqc_block = c->hqc.data.block_id;
+	st->htc_round = c->has_htc ? c->htc.round : 0;
+	st->committed_height = c->committed_height;
+	st->committed_round = c->committed_round;
+	st->committed_id = c->committed_id;
+	st->last_voted_round = c->last_voted_round;
+	st->locked_round = c->locked_round;
+	st->leader = cons_leader_of(c, c->round);
+	st->self = c->self;
+	st->blocks = c->n_blocks;
+	st->evidence = c->ev_n;
+	st->conflicts = c->conflicts;
+}
+
+const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c) { return &c->vs; }
+const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c) { return &c->hqc; }
+
+const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i)
+{
+	if (i >= c->ev_n) return NULL;
+	return &c->ev[(c->ev_head + i) % SVM_CONS_EVIDENCE_MAX];
+}
+
+const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *id)
+{
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++)
+		if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, id)) return &c->blocks[i].msg;
+	return NULL;
+}

@@ -1,0 +1,632 @@
+/* Deterministic simulator of the consensus core: N validators (plus Twins: second instances of
+ * some identities) in one process over a seeded network that delays, drops, duplicates and
+ * reorders messages and partitions the instances per time window, with crashes and restarts
+ * from the persisted safety record. After every step it checks: honest committed chains are
+ * prefixes of each other (and each block is applied once, in height order); no honest identity
+ * signs two different votes or timeouts in a round; every QC/TC it emits carries a valid
+ * quorum; no honest core sees a QC commit off its chain; and after the network heals, every
+ * honest running instance commits again within a bound. A scenario is a function of its seed:
+ * a failure prints the seed and `sim --seed S --scenarios 1` replays it exactly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "supervm/consensus.h"
+
+#define INST_MAX 16           /* instances (identities + twins) */
+#define MSGS_MAX 8192         /* messages in flight */
+#define ROUNDS_TRACKED 1024   /* rounds whose signatures are tracked for double signing */
+#define HEIGHTS_MAX 1024      /* committed heights checked */
+#define STEPS_MAX 400000      /* events per scenario */
+#define WINDOWS_MAX 8         /* partition windows before the heal */
+#define PROPOSE_GAP_MS 5      /* the simulated hosts' block pacing */
+#define STORED_BLOCKS_MAX 4096 /* proposals a simulated host stores */
+#define CATCH_UP_BLOCKS 32    /* lag at which a simulated host syncs committed blocks */
+
+/* ------------------------------------------------------------ rng */
+
+typedef struct {
+	uint64_t s;
+} rng_t;
+
+static uint64_t rnd(rng_t *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+static uint64_t below(rng_t *r, uint64_t n) { return n ? rnd(r) % n : 0; }
+
+/* ----------------------------------------------------- fake signatures */
+
+/* A keyed hash standing in for Ed25519 so millions of scenarios fit in minutes: sig =
+ * SHA-256(pk ‖ digest) ‖ zeros. Forgeable by design — the simulated faulty validators are
+ * Twins (they sign with their own identity only) and never forge. */
+static void fake_sign_pk(const uint8_t pk[32], const svm_hash_t *d, uint8_t sig[64])
+{
+	svm_slice_t parts[] = {{pk, 32}, {d->b, 32}};
+	svm_hash_t h;
+	svm_sha256_tagged(NULL, parts, 2, &h);
+	memcpy(sig, h.b, 32);
+	memset(sig + 32, 0, 32);
+}
+static void fake_sign(void *ctx, const svm_hash_t *d, uint8_t sig[64])
+{
+	fake_sign_pk((const uint8_t *)ctx, d, sig);
+}
+static int fake_verify(void *ctx, const uint8_t pk[32], const svm_hash_t *d, const uint8_t sig[64])
+{
+	uint8_t want[64];
+	fake_sign_pk(pk, d, want);
+	return memcmp(want, sig, 64) == 0 ? 0 : SVM_ESIG;
+}
+
+/* ------------------------------------------------------------ world */
+
+typedef struct {
+	uint64_t at, seq;
+	uint32_t from_ident, to_inst;
+	uint8_t *p;
+	size_t len;
+} msg_t;
+
+typedef struct sim sim_t;
+
+typedef struct {
+	sim_t *sim;
+	uint32_t idx, ident;
+	bool honest, up;
+	svm_cons_t *core;
+	svm_keypair_t key;
+	svm_cons_signer_t signer;
+	uint8_t disk[SVM_CONS_SAFETY_BYTES_MAX]; /* the persisted safety record */
+	size_t disk_len;
+	svm_hash_t *log; /* committed block ids by height-1 (the host's applied chain) */
+	uint64_t log_n;
+	uint64_t deadline;
+	uint64_t down_until;
+	uint64_t heal_height; /* committed height when the network healed */
+	uint64_t proposed_at;
+	uint8_t **blocks;   /* the host's block store: proposal messages (survive crashes) */
+	size_t *block_len;
+	svm_hash_t *block_id;
+	size_t n_blocks;
+	bool has_proposed;
+} inst_t;
+
+typedef struct {
+	uint64_t start, end;
+	uint8_t group[INST_MAX]; /* instances in different groups cannot talk */
+} window_t;
+
+struct sim {
+	sim_opts_t o;
+	rng_t rng;
+	uint32_t n_ident, n_inst;
+	svm_cons_valset_t vs;
+	svm_keypair_t keys[INST_MAX];
+	inst_t inst[INST_MAX];
+	svm_hash_t genesis;
+	uint64_t now, seq;
+	msg_t *q; /* binary heap by (at, seq) */
+	size_t q_n;
+	window_t win[WINDOWS_MAX];
+	uint32_t n_win;
+	uint64_t heal_at, live_by;
+	uint32_t drop_pct, dup_pct, delay_max;
+	uint32_t crash_pct;
+	/* checks */
+	svm_hash_t canon[HEIGHTS_MAX];
+	uint64_t canon_n;
+	uint64_t votes[INST_MAX][ROUNDS_TRACKED]; /* first 8 digest bytes of the honest vote, 0 if none */
+	uint64_t tmos[INST_MAX][ROUNDS_TRACKED];
+	char why[256];
+	bool violated;
+	sim_result_t *res;
+};
+
+static void violation(sim_t *s, const char *fmt, const char *a, uint64_t x)
+{
+	if (s->violated) return;
+	s->violated = true;
+	snprintf(s->why, sizeof s->why, fmt, a, (unsigned long long)x);
+}
+
+/* ------------------------------------------------------------- queue */
+
+static bool msg_lt(const msg_t *a, const msg_t *b)
+{
+	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void q_push(sim_t *s, msg_t m)
+{
+	if (s->q_n == MSGS_MAX) { /* a full network drops (counted as a drop) */
+		free(m.p);
+		return;
+	}
+	size_t i = s->q_n++;
+	s->q[i] = m;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!msg_lt(&s->q[i], &s->q[p])) break;
+		msg_t t = s->q[i];
+		s->q[i] = s->q[p];
+		s->q[p] = t;
+		i = p;
+	}
+}
+
+static msg_t q_pop(sim_t *s)
+{
+	msg_t top = s->q[0];
+	s->q[0] = s->q[--s->q_n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->q_n && msg_lt(&s->q[l], &s->q[m])) m = l;
+		if (r < s->q_n && msg_lt(&s->q[r], &s->q[m])) m = r;
+		if (m == i) break;
+		msg_t t = s->q[i];
+		s->q[i] = s->q[m];
+		s->q[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+/* Can instance a's messages reach instance b now? */
+static bool connected(const sim_t *s, uint32_t a, uint32_t b)
+{
+	for (uint32_t w = 0; w < s->n_win; w++)
+		if (s->now >= s->win[w].start && s->now < s->win[w].end)
+			return s->win[w].group[a] == s->win[w].group[b];
+	return true;
+}
+
+static void net_send(sim_t *s, uint32_t from_inst, uint32_t to_ident, const uint8_t *p, size_t len)
+{
+	bool healed = s->now >= s->heal_at;
+	for (uint32_t j = 0; j < s->n_inst; j++) {
+		if (s->inst[j].ident != to_ident || j == from_inst) continue;
+		if (!connected(s, from_inst, j)) continue;
+		uint32_t copies = 1;
+		if (!healed && below(&s->rng, 100) < s->drop_pct) copies = 0;
+		if (below(&s->rng, 100) < s->dup_pct) copies++;
+		for (uint32_t k = 0; k < copies; k++) {
+			msg_t m = {s->now + 1 + below(&s->rng, s->delay_max), s->seq++,
+				   s->inst[from_inst].ident, j, malloc(len), len};
+			if (m.p == NULL) continue;
+			memcpy(m.p, p, len);
+			q_push(s, m);
+		}
+	}
+}
+
+/* -------------------------------------------------------------- host */
+
+static int h_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
+{
+	inst_t *in = ctx;
+	*out = in->sim->vs;
+	return 0;
+}
+
+static int h_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
+{
+	inst_t *in = ctx;
+	/* Pacing, as a node does: at most one block per PROPOSE_GAP_MS (exercises "not now"). */
+	if (in->has_proposed && in->sim->now < in->proposed_at + PROPOSE_GAP_MS) return SVM_EBUSY;
+	in->has_proposed = true;
+	in->proposed_at = in->sim->now;
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header = *t;
+	b.header.timestamp_ms = in->sim->now;
+	/* Twins propose different blocks: the instance is part of the state root. */
+	uint8_t seed[16];
+	svm_put_u64be(seed, t->round);
+	svm_put_u64be(seed + 8, in->idx);
+	svm_sha256(seed, 16, &b.header.state_root);
+	return svm_block_encode(&b, out);
+}
+
+static int h_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
+		     svm_hash_t *root)
+{
+	svm_slice_t parts[] = {{id->b, 32}};
+	svm_sha256_tagged("exec", parts, 1, root);
+	return 0;
+}
+
+static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
+		    uint64_t height, const svm_cons_qc_t *qc)
+{
+	inst_t *in = ctx;
+	sim_t *s = in->sim;
+	if (height != in->log_n + 1) {
+		violation(s, "%s: block applied out of order at height %llu", "commit", height);
+		return SVM_EINVAL;
+	}
+	if (height > HEIGHTS_MAX) return SVM_ELIMIT;
+	in->log[in->log_n++] = *id;
+	s->res->commits++;
+	if (!in->honest) return 0;
+	if (height > s->canon_n) {
+		s->canon[s->canon_n++] = *id;
+	} else if (!svm_hash_eq(&s->canon[height - 1], id)) {
+		violation(s, "%s: two honest validators committed different blocks at height %llu",
+			  "safety", height);
+	}
+	return 0;
+}
+
+static int h_store_block(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg,
+			 size_t len)
+{
+	inst_t *in = ctx;
+	if (in->n_blocks == STORED_BLOCKS_MAX) return SVM_ELIMIT;
+	uint8_t *p = malloc(len);
+	if (p == NULL) return SVM_ENOMEM;
+	memcpy(p, msg, len);
+	in->blocks[in->n_blocks] = p;
+	in->block_len[in->n_blocks] = len;
+	in->block_id[in->n_blocks++] = *id;
+	return 0;
+}
+
+static int h_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
+{
+	inst_t *in = ctx;
+	for (size_t i = in->n_blocks; i-- > 0;)
+		if (svm_hash_eq(&in->block_id[i], id))
+			return svm_buf_append(out, in->blocks[i], in->block_len[i]);
+	return SVM_ENOTFOUND;
+}
+
+static int h_persist(void *ctx, const uint8_t *rec, size_t len)
+{
+	inst_t *in = ctx;
+	if (len > sizeof in->disk) return SVM_ELIMIT;
+	memcpy(in->disk, rec, len);
+	in->disk_len = len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ checks */
+
+/* Inspects what an honest instance is about to send. */
+static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
+{
+	if (!in->honest || len == 0) return;
+	svm_cons_signer_t ver = {fake_sign, fake_verify, NULL};
+	if (p[0] == SVM_CONS_TAG_VOTE) {
+		svm_cons_vote_t v;
+		if (svm_cons_vote_decode(p, len, &v, NULL) != 0) {
+			violation(s, "%s: an honest node sent an undecodable vote%llu", "encode", 0);
+			return;
+		}
+		svm_hash_t d;
+		svm_cons_vote_digest(s->o.chain_id, v.epoch, &v.data, &d);
+		if (v.data.round >= ROUNDS_TRACKED) return;
+		uint64_t *slot = &s->votes[in->ident][v.data.round], dd = svm_get_u64le(d.b) | 1;
+		if (*slot == 0) *slot = dd;
+		else if (*slot != dd)
+			violation(s, "%s: honest double vote in round %llu", "safety", v.data.round);
+	} else if (p[0] == SVM_CONS_TAG_TIMEOUT) {
+		svm_cons_timeout_t *t = malloc(sizeof *t);
+		if (t == NULL) return;
+		if (svm_cons_timeout_decode(p, len, t, NULL) != 0) {
+			violation(s, "%s: an honest node sent an undecodable timeout%llu", "encode", 0);
+		} else {
+			svm_hash_t d;
+			svm_cons_timeout_digest(s->o.chain_id, t->epoch, t->round, t->hqc.data.round, &d);
+			if (svm_cons_qc_verify(&t->hqc, &s->vs, s->o.chain_id, &s->genesis, &ver) != 0)
+				violation(s, "%s: a timeout carries an invalid QC (round %llu)", "quorum",
+					  t->round);
+			if (t->round < ROUNDS_TRACKED) {
+				uint64_t *slot = &s->tmos[in->ident][t->round], dd = svm_get_u64le(d.b) | 1;
+				if (*slot == 0) *slot = dd;
+				else if (*slot != dd)
+					violation(s, "%s: honest double timeout in round %llu", "safety",
+						  t->round);
+			}
+		}
+		free(t);
+	} else if (p[0] == SVM_CONS_TAG_PROPOSAL) {
+		svm_cons_proposal_t *m = malloc(sizeof *m);
+		svm_cons_qc_t *qc = malloc(sizeof *qc);
+		if (m != NULL && qc != NULL) {
+			if (svm_cons_proposal_decode(p, len, NULL, m, NULL) != 0 ||
+			    svm_cons_qc_decode(m->block.header.parent_qc, m->block.header.parent_qc_len, qc,
+					       NULL) != 0)
+				violation(s, "%s: an honest proposal does not decode%llu", "encode", 0);
+			else if (svm_cons_qc_verify(qc, &s->vs, s->o.chain_id, &s->genesis, &ver) != 0 ||
+				 (m->has_tc && svm_cons_tc_verify(&m->tc, &s->vs, s->o.chain_id,
+								  &s->genesis, &ver) != 0))
+				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
+					  m->block.header.round);
+		}
+		free(m);
+		free(qc);
+	}
+}
+
+/* ------------------------------------------------------------ instances */
+
+static int inst_start(sim_t *s, inst_t *in)
+{
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = s->o.chain_id;
+	cfg.epoch_seed = s->genesis;
+	cfg.genesis_id = s->genesis;
+	cfg.committed_height = in->log_n;
+	cfg.committed_id = in->log_n ? in->log[in->log_n - 1] : s->genesis;
+	cfg.key = &in->key;
+	cfg.round_timeout_ms = s->o.round_timeout_ms;
+	in->signer = (svm_cons_signer_t){fake_sign, fake_verify, in->key.public_key};
+	cfg.signer = &in->signer;
+	cfg.safety = in->disk_len ? in->disk : NULL;
+	cfg.safety_len = in->disk_len;
+	svm_cons_host_t host = {in,	   h_validators, h_propose,     h_execute,   h_commit,
+				h_persist, NULL,	 h_store_block, h_load_block};
+	svm_error_t err;
+	int rc = svm_cons_new(&in->core, &cfg, &host, &err);
+	if (rc != 0) {
+		violation(s, "%s: restart failed (%llu)", err.msg, (uint64_t)-rc);
+		return rc;
+	}
+	in->up = true;
+	return 0;
+}
+
+static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
+{
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const svm_cons_action_t *a = &out->actions[i];
+		const uint8_t *p = out->bytes.data + a->off;
+		check_outgoing(s, in, p, a->len);
+		if (a->len > 0 && p[0] >= 0x10 && p[0] < 0x18) s->res->by_tag[p[0] - 0x10]++;
+		if (a->kind == SVM_CONS_SEND) {
+			net_send(s, in->idx, a->to, p, a->len);
+		} else {
+			for (uint32_t j = 0; j < s->n_ident; j++)
+				if (j != in->ident) net_send(s, in->idx, j, p, a->len);
+		}
+	}
+	in->deadline = out->deadline_ms;
+	s->res->messages += out->n_actions;
+	svm_cons_out_reset(out);
+	if (!in->honest) return;
+	svm_cons_status_t st;
+	svm_cons_status(in->core, &st);
+	if (st.conflicts != 0)
+		violation(s, "%s: an honest core saw a QC commit off its chain (round %llu)", "safety",
+			  st.round);
+}
+
+/* ------------------------------------------------------------ scenario */
+
+static void gen(sim_t *s)
+{
+	rng_t *r = &s->rng;
+	s->n_ident = s->o.n;
+	s->n_inst = s->o.n + s->o.twins;
+	s->delay_max = 1 + (uint32_t)below(r, 30);
+	s->drop_pct = (uint32_t)below(r, 4) == 0 ? 0 : (uint32_t)below(r, 30);
+	s->dup_pct = (uint32_t)below(r, 10);
+	s->crash_pct = s->o.crashes ? (uint32_t)below(r, 3) : 0;
+	uint64_t t = 0;
+	s->n_win = (uint32_t)below(r, WINDOWS_MAX + 1);
+	for (uint32_t w = 0; w < s->n_win; w++) {
+		uint64_t len = s->o.round_timeout_ms / 2 + below(r, 6 * s->o.round_timeout_ms);
+		s->win[w].start = t;
+		s->win[w].end = t + len;
+		uint32_t k = 1 + (uint32_t)below(r, 3); /* groups */
+		for (uint32_t i = 0; i < s->n_inst; i++) s->win[w].group[i] = (uint8_t)below(r, k);
+		t += len;
+	}
+	s->heal_at = t;
+	/* After the heal: at most 2^SHIFT_MAX rounds' worth of backoff, then a few rounds. */
+	s->live_by = s->heal_at + (s->o.round_timeout_ms << SVM_CONS_TIMEOUT_SHIFT_MAX) * 4 +
+		     40ull * s->o.round_timeout_ms;
+}
+
+static void setup(sim_t *s)
+{
+	svm_cons_validator_t v[INST_MAX];
+	for (uint32_t i = 0; i < s->n_ident; i++) {
+		uint8_t seed[32] = {0};
+		svm_put_u64be(seed, i + 1);
+		svm_keypair_from_seed(&s->keys[i], seed);
+		v[i].id = s->keys[i].id;
+		memcpy(v[i].pubkey, s->keys[i].public_key, 32);
+		v[i].stake = s->o.equal_stake ? 1 : 1 + below(&s->rng, 3);
+	}
+	svm_cons_valset_build(&s->vs, 0, v, s->n_ident, NULL);
+	svm_sha256(&s->o.chain_id, 8, &s->genesis);
+	for (uint32_t i = 0; i < s->n_inst; i++) {
+		inst_t *in = &s->inst[i];
+		memset(in, 0, sizeof *in);
+		in->sim = s;
+		in->idx = i;
+		/* Twins: instances n.. are second copies of identities 0, 1, …; a twinned identity
+		 * is faulty (both of its instances are). */
+		uint32_t key_no = i < s->n_ident ? i : i - s->n_ident;
+		in->key = s->keys[key_no];
+		in->ident = (uint32_t)svm_cons_valset_index(&s->vs, &in->key.id);
+		in->honest = key_no >= s->o.twins;
+		in->log = calloc(HEIGHTS_MAX, sizeof *in->log);
+		in->blocks = calloc(STORED_BLOCKS_MAX, sizeof *in->blocks);
+		in->block_len = calloc(STORED_BLOCKS_MAX, sizeof *in->block_len);
+		in->block_id = calloc(STORED_BLOCKS_MAX, sizeof *in->block_id);
+	}
+}
+
+static void teardown(sim_t *s)
+{
+	for (uint32_t i = 0; i < s->n_inst; i++) {
+		inst_t *in = &s->inst[i];
+		svm_cons_free(in->core);
+		free(in->log);
+		for (size_t k = 0; k < in->n_blocks; k++) free(in->blocks[k]);
+		free(in->blocks);
+		free(in->block_len);
+		free(in->block_id);
+	}
+	while (s->q_n > 0) free(q_pop(s).p);
+}
+
+static bool all_live(sim_t *s)
+{
+	for (uint32_t i = 0; i < s->n_inst; i++) {
+		inst_t *in = &s->inst[i];
+		if (in->honest && in->up && in->log_n < in->heal_height + 2) return false;
+	}
+	return true;
+}
+
+/* Block sync, as the node's transport does it: an instance more than CATCH_UP_BLOCKS behind a
+ * running peer (in its partition) takes the peer's committed chain (the node verifies each
+ * block's QC; here the peer is a core of the same run) and tells its core. Applying the blocks
+ * goes through the same prefix check as commits. */
+static void catch_up(sim_t *s, inst_t *in)
+{
+	inst_t *best = NULL;
+	for (uint32_t j = 0; j < s->n_inst; j++) {
+		inst_t *p = &s->inst[j];
+		if (p == in || !p->up || !connected(s, in->idx, j)) continue;
+		if (p->log_n > in->log_n + CATCH_UP_BLOCKS && (best == NULL || p->log_n > best->log_n))
+			best = p;
+	}
+	if (best == NULL) return;
+	/* Only a prefix-consistent peer is copied (a faulty twin's fork is not). */
+	for (uint64_t h = 0; h < in->log_n; h++)
+		if (!svm_hash_eq(&in->log[h], &best->log[h])) return;
+	svm_cons_status_t st;
+	svm_cons_status(best->core, &st);
+	while (in->log_n < best->log_n) {
+		uint64_t h = in->log_n;
+		if (h_commit(in, &best->log[h], NULL, 0, h + 1, NULL) != 0) return;
+	}
+	svm_cons_sync_committed(in->core, &best->log[best->log_n - 1], best->log_n,
+				st.committed_height == best->log_n ? st.committed_round : 0);
+	s->res->syncs++;
+}
+
+/* One step: the earliest of a message delivery, a deadline, a crash or a restart. */
+static bool step(sim_t *s, svm_cons_out_t *out)
+{
+	uint64_t t = UINT64_MAX;
+	int who = -1;
+	for (uint32_t i = 0; i < s->n_inst; i++) {
+		inst_t *in = &s->inst[i];
+		uint64_t d = in->up ? in->deadline : in->down_until;
+		if (d < t) {
+			t = d;
+			who = (int)i;
+		}
+	}
+	if (s->q_n > 0 && s->q[0].at <= t) {
+		msg_t m = q_pop(s);
+		if (m.at > s->now) s->now = m.at;
+		inst_t *in = &s->inst[m.to_inst];
+		if (in->up) {
+			svm_cons_on_message(in->core, m.from_ident, m.p, m.len, s->now, out);
+			deliver_out(s, in, out);
+		}
+		free(m.p);
+		return true;
+	}
+	if (who < 0) return false;
+	if (t > s->now) s->now = t;
+	inst_t *in = &s->inst[who];
+	if (!in->up) {
+		if (inst_start(s, in) != 0) return false;
+		s->res->restarts++;
+		svm_cons_start(in->core, s->now, out);
+		deliver_out(s, in, out);
+		return true;
+	}
+	if (s->now < s->heal_at && below(&s->rng, 100) < s->crash_pct) {
+		/* Crash: everything in memory is lost; the disk record and applied chain stay. */
+		svm_cons_free(in->core);
+		in->core = NULL;
+		in->up = false;
+		in->down_until = s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms);
+		return true;
+	}
+	catch_up(s, in);
+	svm_cons_tick(in->core, s->now, out);
+	deliver_out(s, in, out);
+	return true;
+}
+
+int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
+{
+	sim_t *s = calloc(1, sizeof *s);
+	if (s == NULL) return -1;
+	memset(res, 0, sizeof *res);
+	s->o = *o;
+	s->res = res;
+	s->rng.s = seed ^ 0x5eed5eed5eedull;
+	s->q = malloc(MSGS_MAX * sizeof *s->q);
+	gen(s);
+	setup(s);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	for (uint32_t i = 0; i < s->n_inst && !s->violated; i++) {
+		if (inst_start(s, &s->inst[i]) != 0) break;
+		svm_cons_start(s->inst[i].core, 0, &out);
+		deliver_out(s, &s->inst[i], &out);
+	}
+	bool healed = false;
+	for (uint64_t n = 0; n < STEPS_MAX && !s->violated; n++) {
+		if (!healed && s->now >= s->heal_at) {
+			healed = true;
+			for (uint32_t i = 0; i < s->n_inst; i++) s->inst[i].heal_height = s->inst[i].log_n;
+		}
+		bool expect_live = 3 * o->twins < o->n; /* Twins within f */
+		if (healed && (expect_live ? all_live(s) : s->now >= s->live_by)) break;
+		if (s->now > s->live_by) {
+			if (expect_live)
+				violation(s, "%s: no commit within the bound after the heal (t=%llu ms)",
+					  "liveness", s->now);
+			break;
+		}
+		if (!step(s, &out)) break;
+		res->steps++;
+	}
+	if (!s->violated && 3 * o->twins < o->n && !all_live(s) && s->now <= s->live_by)
+		violation(s, "%s: step budget exhausted before liveness (t=%llu ms)", "liveness", s->now);
+	if (s->violated && o->verbose)
+		for (uint32_t i = 0; i < s->n_inst; i++) {
+			inst_t *in = &s->inst[i];
+			svm_cons_status_t st;
+			if (!in->up) {
+				printf("  inst %u: down\n", i);
+				continue;
+			}
+			svm_cons_status(in->core, &st);
+			printf("  inst %u ident %u%s: round %llu hqc %llu htc %llu committed %llu (log %llu, at heal %llu) "
+			       "voted %llu locked %llu leader %u blocks %u deadline %llu\n",
+			       i, in->ident, in->honest ? "" : " (twin)", (unsigned long long)st.round,
+			       (unsigned long long)st.hqc_round, (unsigned long long)st.htc_round,
+			       (unsigned long long)st.committed_height, (unsigned long long)in->log_n,
+			       (unsigned long long)in->heal_height,
+			       (unsigned long long)st.last_voted_round, (unsigned long long)st.locked_round,
+			       st.leader, st.blocks, (unsigned long long)in->deadline);
+		}
+	res->violated = s->violated;
+	memcpy(res->why, s->why, sizeof res->why);
+	res->sim_ms = s->now;
+	res->height = s->canon_n;
+	svm_cons_out_free(&out);
+	teardown(s);
+	free(s->q);
+	free(s);
+	return 0;
+}

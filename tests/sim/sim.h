@@ -1,0 +1,29 @@
+/* The consensus simulator's interface (tests/sim/sim.c): run one seeded scenario. */
+#ifndef SUPERVM_TESTS_SIM_H
+#define SUPERVM_TESTS_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+	uint32_t n;                /* validators (identities), 1..12 */
+	uint32_t twins;            /* identities 0..twins-1 get a second instance (faulty) */
+	bool crashes;              /* crash and restart instances from their safety record */
+	bool equal_stake;          /* all stakes 1 (else 1..3) */
+	uint64_t chain_id;
+	uint64_t round_timeout_ms; /* base round timeout, simulated */
+	bool verbose;              /* print every instance's state on a violation */
+} sim_opts_t;
+
+typedef struct {
+	bool violated;
+	char why[256];
+	uint64_t steps, messages, commits, restarts, syncs, sim_ms, height;
+	uint64_t by_tag[8]; /* messages sent by tag - 0x10 */
+} sim_result_t;
+
+/* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an
+ * error), -1 when out of memory. */
+int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res);
+
+#endif

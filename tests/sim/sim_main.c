@@ -1,0 +1,166 @@
+/* `sim`: runs seeded consensus scenarios (tests/sim/sim.c) and prints what it found.
+ *   sim --scenarios N [--seed S] [--jobs J]   N mixed scenarios from seed S (n, Twins within f,
+ *                                             crashes, stakes all drawn from each seed)
+ *   sim --seed S --scenarios 1                replays one scenario exactly
+ *   sim --expect-violation [--scenarios N]    n = 4 with two Twins (> f faulty): passes only if
+ *                                             some scenario breaks safety (the harness can fail)
+ *   --twins-check M                           after the mixed run, that check over M seeds too
+ *                                             (one more test in the summary)
+ * Ends with "sim: P passed, F failed" and the rate in scenarios/s. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+#include "supervm/base.h"
+#include "supervm/crypto.h"
+
+#define JOBS_MAX 8
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The options of a mixed scenario, drawn from its seed. */
+static void mixed_opts(uint64_t seed, sim_opts_t *o)
+{
+	uint64_t z = seed * 0x9e3779b97f4a7c15ull + 7;
+	z ^= z >> 29;
+	memset(o, 0, sizeof *o);
+	static const uint32_t ns[] = {4, 4, 4, 4, 1, 3, 5, 7};
+	o->n = ns[z % 8];
+	o->twins = (o->n >= 4 && (z >> 8) % 3 == 0) ? 1 : 0; /* one faulty identity ≤ f */
+	o->equal_stake = o->twins > 0 || (z >> 12) % 2 == 0;
+	o->crashes = (z >> 16) % 2 == 0;
+	o->chain_id = 42;
+	o->round_timeout_ms = 100;
+}
+
+static void twins_opts(sim_opts_t *o)
+{
+	memset(o, 0, sizeof *o);
+	o->n = 4;
+	o->twins = 2;
+	o->equal_stake = true;
+	o->chain_id = 42;
+	o->round_timeout_ms = 100;
+}
+
+/* Runs seeds [from, to) with stride; returns failures; prints each failing seed. With expect,
+ * stops at the first violation and returns 0 if one was found. */
+static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expect,
+			  uint64_t *steps, bool verbose)
+{
+	uint64_t failed = 0;
+	for (uint64_t seed = from; seed < to; seed += stride) {
+		sim_opts_t o;
+		sim_result_t r;
+		if (expect) twins_opts(&o);
+		else mixed_opts(seed, &o);
+		o.verbose = verbose;
+		if (sim_run(&o, seed, &r) != 0) return failed + 1;
+		*steps += r.steps;
+		if (verbose)
+			printf("seed %llu: n=%u twins=%u crashes=%d: %llu steps, %llu messages, height %llu, "
+			       "%llu restarts, %llu ms simulated%s%s\n",
+			       (unsigned long long)seed, o.n, o.twins, o.crashes,
+			       (unsigned long long)r.steps, (unsigned long long)r.messages,
+			       (unsigned long long)r.height, (unsigned long long)r.restarts,
+			       (unsigned long long)r.sim_ms, r.violated ? ": " : "",
+			       r.violated ? r.why : "");
+		if (verbose)
+			printf("  sent: proposal %llu vote %llu timeout %llu qc %llu tc %llu sync %llu\n",
+			       (unsigned long long)r.by_tag[0], (unsigned long long)r.by_tag[1],
+			       (unsigned long long)r.by_tag[2], (unsigned long long)r.by_tag[3],
+			       (unsigned long long)r.by_tag[4], (unsigned long long)r.by_tag[5]);
+		if (expect && r.violated) {
+			printf("sim: seed %llu (n=4, two Twins) breaks safety as expected: %s\n",
+			       (unsigned long long)seed, r.why);
+			return 0;
+		}
+		if (!expect && r.violated) {
+			failed++;
+			printf("sim: FAILED seed %llu (replay: sim --seed %llu --scenarios 1): %s\n",
+			       (unsigned long long)seed, (unsigned long long)seed, r.why);
+		}
+	}
+	return expect ? 1 : failed;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = 1000, seed = 1;
+	unsigned jobs = 1;
+	bool expect = false, seed_given = false;
+	uint64_t twins_check = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--scenarios") && i + 1 < argc) n = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = strtoull(argv[++i], NULL, 10);
+			seed_given = true;
+		} else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
+			jobs = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--expect-violation")) expect = true;
+		else if (!strcmp(argv[i], "--twins-check") && i + 1 < argc)
+			twins_check = strtoull(argv[++i], NULL, 10);
+		else {
+			fprintf(stderr, "usage: sim [--scenarios N] [--seed S] [--jobs J] "
+					"[--expect-violation]\n");
+			return 2;
+		}
+	}
+	if (jobs < 1 || jobs > JOBS_MAX) jobs = 1;
+	if (svm_crypto_init() != 0) return 1;
+	svm_log_set_level(SVM_LOG_ERROR);
+	double t0 = now_s();
+	uint64_t steps = 0, failed = 0;
+	bool verbose = seed_given && n == 1;
+	if (expect || jobs == 1) {
+		failed = run_range(seed, seed + n, 1, expect, &steps, verbose);
+	} else {
+		/* jobs processes, each taking every jobs-th seed; a process's exit status is its
+		 * failure count (capped). */
+		pid_t pid[JOBS_MAX];
+		for (unsigned j = 0; j < jobs; j++) {
+			pid[j] = fork();
+			if (pid[j] == 0) {
+				uint64_t st = 0, f = run_range(seed + j, seed + n, jobs, false, &st, false);
+				fflush(stdout);
+				_exit(f > 100 ? 100 : (int)f);
+			}
+		}
+		for (unsigned j = 0; j < jobs; j++) {
+			int status = 0;
+			waitpid(pid[j], &status, 0);
+			failed += WIFEXITED(status) ? (uint64_t)WEXITSTATUS(status) : 1;
+		}
+	}
+	double dt = now_s() - t0;
+	if (expect) {
+		printf("sim: %d passed, %d failed (the harness %s a safety violation with two Twins)\n",
+		       failed == 0, failed != 0, failed == 0 ? "found" : "did NOT find");
+		return failed == 0 ? 0 : 1;
+	}
+	printf("sim: %llu scenarios from seed %llu in %.1f s on %u process(es): %.0f scenarios/s\n",
+	       (unsigned long long)n, (unsigned long long)seed, dt, jobs, (double)n / dt);
+	uint64_t passed = n - failed;
+	if (twins_check > 0) {
+		uint64_t st = 0;
+		if (run_range(1, 1 + twins_check, 1, true, &st, false) == 0) {
+			passed++;
+		} else {
+			failed++;
+			printf("sim: FAILED: no safety violation found with two Twins in %llu seeds\n",
+			       (unsigned long long)twins_check);
+		}
+	}
+	printf("sim: %llu passed, %llu failed\n", (unsigned long long)passed,
+	       (unsigned long long)failed);
+	return failed == 0 ? 0 : 1;
+}
