@@ -1,22 +1,28 @@
-# Consensus (src/consensus): the deterministic simulator (tests/sim). `make test` runs
-# SIM_SCENARIOS mixed scenarios plus the check that the harness finds a safety violation with
-# two Twins (step test-sim, log build/test-sim.log); `make sim` runs SIM_LONG scenarios and
-# prints scenarios/s. Replay one scenario: build/sim --seed S --scenarios 1.
+# Consensus (src/consensus): the deterministic simulator (tests/sim) and the spin model of the
+# voting and locking rules (tests/spin). `make test` runs SIM_SCENARIOS mixed scenarios, the
+# check that the harness finds a safety violation with two Twins and the leader reputation check
+# (step test-sim, log build/test-sim.log), and the spin checks (step test-spin, build/test-spin.log).
+# `make sim` runs SIM_LONG scenarios and prints scenarios/s. Replay one scenario:
+# build/sim --seed S --scenarios 1.
 
 SIM_SCENARIOS ?= 10000
 SIM_LONG      ?= 1000000
 SIM_JOBS      ?= 2
 
-.PHONY: test-sim sim
+.PHONY: test-sim test-spin sim
 
 $(B)/sim: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h $(B)/libsupervm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ tests/sim/sim.c tests/sim/sim_main.c $(B)/libsupervm.a $(LIBS)
 
 test-sim: $(B)/sim
-	@$(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 2>&1 | tee $(B)/test-sim.log | tail -n 20
+	@$(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check 2>&1 \
+	  | tee $(B)/test-sim.log | tail -n 20; grep -q ' 0 failed$$' $(B)/test-sim.log
+
+test-spin:
+	@bash tests/spin/run.sh $(B) 2>&1 | tee $(B)/test-spin.log; grep -q ' 0 failed$$' $(B)/test-spin.log
 
 sim: $(B)/sim
 	@nice $(B)/sim --scenarios $(SIM_LONG) --jobs $(SIM_JOBS)
 
-TEST_STEPS += test-sim
+TEST_STEPS += test-sim test-spin

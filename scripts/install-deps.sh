@@ -7,7 +7,7 @@ PKGS=(
   build-essential make pkg-config
   clang lld llvm libclang-rt-dev
   libsodium-dev libssl-dev liblmdb-dev libevent-dev libjansson-dev libcriterion-dev
-  wabt valgrind curl
+  wabt valgrind curl spin
   dataset-fashion-mnist python3-numpy
   libsecp256k1-dev
   prometheus libwebsockets-dev postgresql libpq-dev

@@ -313,7 +313,8 @@ typedef struct {
 	uint64_t committed_round;
 	const svm_keypair_t *key;   /* this validator's key (copied); NULL for a non-validator */
 	uint64_t round_timeout_ms;  /* base round timeout; doubled per failed round (bounded) */
-	bool vrf;                   /* proposals carry and validators check a VRF proof */
+	bool vrf;                   /* proposals carry and validators check an ECVRF proof
+				       (svm_vrf_prove of vrf.h over svm_cons_vrf_alpha) in vrf_proof */
 	bool reputation;            /* leader reputation (exclude recent failed proposers) */
 	const svm_cons_signer_t *signer; /* NULL = Ed25519 (tests may inject) */
 	const uint8_t *safety;      /* the persisted safety record, or NULL for a fresh start */
@@ -354,7 +355,8 @@ void svm_cons_out_free(svm_cons_out_t *o);
 /* Enters the first round (the one after the highest QC/TC known) at now_ms; proposes if this
  * validator leads it. */
 int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
-/* Handles one message from validator `from` (SVM_CONS_FROM_UNKNOWN if not a validator).
+/* Handles one message from validator `from` (SVM_CONS_FROM_UNKNOWN if not a validator): a
+ * proposal, vote, timeout, QC, TC or sync request (answered with the block's proposal message).
  * Returns 0 if it was accepted or harmlessly ignored (old, duplicate), or the error that got it
  * rejected (SVM_EDECODE, SVM_ESIG, SVM_EINVAL, …): the host may penalize the peer. The state
  * never changes on a rejected message. */
@@ -399,10 +401,12 @@ const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *b
 
 /* ------------------------------------------------------------- leaders */
 
-/* The leader of `round`: a stake-weighted, integer-only pick (see docs/consensus.md) with
- * seed SHA-256("svm/cons/leader" ‖ epoch_seed ‖ round) over the validators eligible for the
- * round. With reputation, validators that were leaders of failed rounds among the recent
- * certified ancestors of parent are excluded (deterministic from the block tree). */
+/* The leader of `round` for a block extending our highest QC's block: a stake-weighted,
+ * integer-only pick (svm_cons_pick) with seed SHA-256("svm/cons/leader" ‖ epoch_seed ‖
+ * u64be(round)). With reputation, base leaders of rounds that left a gap among the last 20
+ * certified ancestors, and that proposed none of them, are excluded (unless that is a third of
+ * the stake or more) — computed from the hash-linked chain, so the same for every validator
+ * holding those blocks. Proposals are checked against the leader for their own parent. */
 uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round);
 /* The stateless pick: index of the validator owning point SHA-256(seed) mod total in the
  * cumulative stake line of the validators whose eligible bit is set (all if eligible NULL). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "consensus/internal.h"
+#include "supervm/vrf.h"
 
 #define SELFQ_MAX 16        /* own messages waiting to be handled by oneself */
 #define SELFQ_DRAIN_MAX 16  /* own messages handled per step (one validator alone loops) */
@@ -14,6 +15,24 @@
 #define SCRATCH_BYTES_MAX (8u << 20) /* proposal decode arena */
 #define PROPOSE_RETRY_MS_DEFAULT 10
 #define SYNC_ASKED_MAX 8     /* recently requested block ids */
+#define REPUTATION_WINDOW 20 /* certified ancestors whose gaps count against their leaders */
+#define REPUTATION_GAP_MAX 16 /* failed rounds counted per gap */
+#define LEADER_CACHE_MAX 16  /* (round, parent) -> leader results kept */
+#define ORPHANS_MAX 4        /* proposals kept while their parent is fetched */
+
+typedef struct {
+	uint64_t round;
+	svm_hash_t parent;
+	uint32_t leader;
+} leader_cache_t;
+
+typedef struct {
+	bool used;
+	uint32_t from;
+	uint64_t round;
+	svm_hash_t parent;
+	svm_buf_t msg;
+} orphan_t;
 
 typedef struct {
 	bool used;
@@ -93,6 +112,12 @@ struct svm_cons {
 	/* the step in progress */
 	svm_cons_out_t *out;
 	uint32_t peer; /* who sent the message being handled (sync requests go there) */
+	leader_cache_t lcache[LEADER_CACHE_MAX];
+	bool leader_missing;          /* the last leader_for lacked an ancestor: which one */
+	svm_hash_t leader_missing_id;
+	bool inserted;                /* a block joined the tree during this step */
+	orphan_t orphans[ORPHANS_MAX]; /* proposals waiting for their parent (reputation) */
+	uint32_t lcache_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
 };
@@ -153,14 +178,83 @@ static void send_to(svm_cons_t *c, uint32_t to, const uint8_t *p, size_t len)
 
 /* ---------------------------------------------------------- leaders */
 
-static uint32_t cons_leader_of(const svm_cons_t *c, uint64_t round)
+/* The leader without reputation: the stake-weighted pick of the round's seed. */
+static uint32_t base_leader(const svm_cons_t *c, uint64_t round)
 {
 	svm_hash_t seed;
 	cons_leader_seed(&c->cfg.epoch_seed, round, &seed);
 	return svm_cons_pick(&c->vs, &seed, NULL);
 }
 
-uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round) { return cons_leader_of(c, round); }
+static block_t *block_find(svm_cons_t *c, const svm_hash_t *id);
+
+/* Marks the base leaders of the rounds in (from, to) — rounds that produced no certified block
+ * on this chain — as having failed. At most REPUTATION_GAP_MAX rounds per gap. */
+static void mark_failed(const svm_cons_t *c, uint64_t from, uint64_t to, uint8_t *failed)
+{
+	uint64_t n = 0;
+	for (uint64_t r = from + 1; r < to && n < REPUTATION_GAP_MAX; r++, n++)
+		cons_bit_set(failed, base_leader(c, r));
+}
+
+/* The leader of `round` for a block extending `parent`. With reputation (DiemBFT v4's idea,
+ * simplified): walking back up to REPUTATION_WINDOW certified ancestors from parent, the base
+ * leaders of rounds that left a gap in the chain have failed; those of them that proposed none
+ * of the ancestors are excluded from the pick (unless the excluded stake would reach a third,
+ * then nobody is). Everything comes from the hash-linked chain, so every validator holding
+ * those blocks computes the same leader. */
+static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *parent)
+{
+	c->leader_missing = false;
+	if (!c->cfg.reputation) return base_leader(c, round);
+	for (uint32_t i = 0; i < LEADER_CACHE_MAX; i++)
+		if (c->lcache[i].round == round && svm_hash_eq(&c->lcache[i].parent, parent))
+			return c->lcache[i].leader;
+	uint8_t failed[SVM_CONS_BITMAP_BYTES] = {0}, proposed[SVM_CONS_BITMAP_BYTES] = {0};
+	uint64_t next_round = round;
+	svm_hash_t cur = *parent;
+	bool complete = false;
+	for (uint32_t k = 0; k < REPUTATION_WINDOW; k++) {
+		const block_t *b = block_find(c, &cur);
+		if (b == NULL) {
+			/* The genesis block, or an ancestor we do not hold — committed or not: every
+			 * validator must walk the same blocks (then the result is not cached, and the
+			 * caller fetches the block). */
+			complete = svm_hash_eq(&cur, &c->cfg.genesis_id);
+			if (!complete) {
+				c->leader_missing = true;
+				c->leader_missing_id = cur;
+			}
+			break;
+		}
+		mark_failed(c, b->round, next_round, failed);
+		cons_bit_set(proposed, b->proposer);
+		next_round = b->round;
+		cur = b->parent;
+		complete = k + 1 == REPUTATION_WINDOW;
+	}
+	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
+	uint64_t excluded = 0;
+	for (uint32_t i = 0; i < c->vs.n; i++)
+		if (cons_bit(failed, i) && !cons_bit(proposed, i)) excluded += c->vs.v[i].stake;
+	for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++)
+		eligible[i] = (uint8_t)~(failed[i] & (uint8_t)~proposed[i]);
+	uint32_t leader;
+	svm_hash_t seed;
+	cons_leader_seed(&c->cfg.epoch_seed, round, &seed);
+	if (excluded == 0 || 3 * excluded >= c->vs.total_stake) leader = svm_cons_pick(&c->vs, &seed, NULL);
+	else leader = svm_cons_pick(&c->vs, &seed, eligible);
+	if (complete) {
+		c->lcache[c->lcache_next] = (leader_cache_t){round, *parent, leader};
+		c->lcache_next = (c->lcache_next + 1) % LEADER_CACHE_MAX;
+	}
+	return leader;
+}
+
+uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round)
+{
+	return leader_for((svm_cons_t *)c, round, &c->hqc.data.block_id);
+}
 
 /* ----------------------------------------------------------- block tree */
 
@@ -221,7 +315,7 @@ static void request_block(svm_cons_t *c, const svm_hash_t *id)
 	memcpy(m + 1, id->b, SVM_HASH_SIZE);
 	uint32_t to = c->peer;
 	if (to == SVM_CONS_FROM_UNKNOWN || (int)to == c->self || to >= c->vs.n)
-		to = cons_leader_of(c, c->round); /* somebody who should have it */
+		to = leader_for(c, c->round, &c->hqc.data.block_id); /* somebody who should have it */
 	if ((int)to == c->self) return;
 	emit(c, SVM_CONS_SEND, to, m, sizeof m);
 }
@@ -473,14 +567,23 @@ static void vote_for(svm_cons_t *c, const block_t *b, const svm_cons_tc_t *tc)
 	uint8_t m[VOTE_MSG_MAX];
 	svm_buf_t mb = {m, 0, sizeof m, sizeof m};
 	if (svm_cons_vote_encode(&v, &mb) != 0) return;
-	send_to(c, cons_leader_of(c, b->round + 1), mb.data, mb.len);
+	uint32_t next = leader_for(c, b->round + 1, &b->id);
+	if (c->leader_missing) { /* we cannot tell the next leader for sure: everyone collects */
+		emit(c, SVM_CONS_BROADCAST, 0, mb.data, mb.len);
+		self_send(c, mb.data, mb.len);
+		request_block(c, &c->leader_missing_id);
+		return;
+	}
+	send_to(c, next, mb.data, mb.len);
 }
 
 /* ---------------------------------------------------------- proposals */
 
 static void maybe_propose(svm_cons_t *c)
 {
-	if (c->self < 0 || c->proposed || cons_leader_of(c, c->round) != (uint32_t)c->self) return;
+	if (c->self < 0 || c->proposed ||
+	    leader_for(c, c->round, &c->hqc.data.block_id) != (uint32_t)c->self)
+		return;
 	const svm_cons_tc_t *tc = NULL;
 	if (c->hqc.data.round + 1 != c->round) {
 		if (!c->has_htc || c->htc.round + 1 != c->round) return;
@@ -497,6 +600,14 @@ static void maybe_propose(svm_cons_t *c)
 	if (svm_cons_qc_encode(&c->hqc, &qcb) != 0) goto done;
 	t.parent_qc = qcb.data;
 	t.parent_qc_len = qcb.len;
+	uint8_t pi[SVM_VRF_PROOF_SIZE];
+	if (c->cfg.vrf) {
+		svm_hash_t alpha;
+		svm_cons_vrf_alpha(&c->cfg.epoch_seed, c->round, &alpha);
+		if (svm_vrf_prove(pi, c->key.secret_key, alpha.b, SVM_HASH_SIZE) != 0) goto done;
+		t.vrf_proof = pi;
+		t.vrf_proof_len = sizeof pi;
+	}
 	int rc = c->host.propose(c->host.ctx, &t, &blk);
 	if (rc == SVM_EBUSY) {
 		c->propose_retry = true;
@@ -511,7 +622,9 @@ static void maybe_propose(svm_cons_t *c)
 	    b.header.chain_id != t.chain_id || b.header.height != t.height ||
 	    b.header.round != t.round || !svm_hash_eq(&b.header.parent, &t.parent) ||
 	    !svm_hash_eq(&b.header.proposer, &t.proposer) || b.header.parent_qc_len != qcb.len ||
-	    memcmp(b.header.parent_qc, qcb.data, qcb.len) != 0) {
+	    memcmp(b.header.parent_qc, qcb.data, qcb.len) != 0 ||
+	    b.header.vrf_proof_len != t.vrf_proof_len ||
+	    (t.vrf_proof_len > 0 && memcmp(b.header.vrf_proof, pi, t.vrf_proof_len) != 0)) {
 		svm_log_error("consensus: the host's block does not match the proposal template");
 		goto done;
 	}
@@ -536,12 +649,20 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	if (h->chain_id != c->cfg.chain_id) return SVM_ECHAIN;
 	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
 	if (*proposer < 0) return SVM_EPERM;
-	if (cons_leader_of(c, h->round) != (uint32_t)*proposer) return SVM_EPERM;
+	if (leader_for(c, h->round, &h->parent) != (uint32_t)*proposer) return SVM_EPERM;
 	if ((int)from != c->self) {
 		svm_hash_t d;
 		svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &m->block_id, &d);
 		int rc = cons_verify(c->sig, c->vs.v[*proposer].pubkey, &d, m->sig);
 		if (rc != 0) return rc;
+	}
+	if (h->vrf_proof_len != (c->cfg.vrf ? SVM_VRF_PROOF_SIZE : 0)) return SVM_EPROOF;
+	if (c->cfg.vrf && (int)from != c->self) {
+		svm_hash_t alpha;
+		svm_cons_vrf_alpha(&c->cfg.epoch_seed, h->round, &alpha);
+		int vrc = svm_vrf_verify(NULL, c->vs.v[*proposer].pubkey, h->vrf_proof, alpha.b,
+					 SVM_HASH_SIZE);
+		if (vrc != 0) return vrc;
 	}
 	int rc = svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL);
 	if (rc != 0) return rc;
@@ -574,7 +695,10 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 			break;
 		}
 	}
-	if (h->height <= c->committed_height) return NULL; /* below what is final: no use */
+	/* Below what is final only the reputation window's ancestors are of use. */
+	if (h->height + REPUTATION_WINDOW <= c->committed_height ||
+	    (h->height <= c->committed_height && !c->cfg.reputation))
+		return NULL;
 	b = block_slot(c);
 	if (b == NULL) {
 		svm_log_warn("consensus: block tree full (%d)", SVM_CONS_BLOCKS_MAX);
@@ -582,6 +706,7 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 	}
 	if (svm_buf_append(&b->msg, msg, len) != 0) return NULL;
 	b->used = true;
+	c->inserted = true;
 	c->n_blocks++;
 	b->id = m->block_id;
 	b->parent = h->parent;
@@ -600,6 +725,51 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 	return b;
 }
 
+/* Keeps a proposal whose parent is missing (replacing the oldest kept one). */
+static void orphan_keep(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len,
+			const svm_hash_t *parent, uint64_t round)
+{
+	orphan_t *o = &c->orphans[0];
+	for (uint32_t i = 0; i < ORPHANS_MAX; i++) {
+		if (!c->orphans[i].used) {
+			o = &c->orphans[i];
+			break;
+		}
+		if (c->orphans[i].round < o->round) o = &c->orphans[i];
+	}
+	svm_buf_reset(&o->msg);
+	if (svm_buf_append(&o->msg, msg, len) != 0) {
+		o->used = false;
+		return;
+	}
+	o->used = true;
+	o->from = from;
+	o->parent = *parent;
+	o->round = round;
+}
+
+static int handle(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len);
+
+/* Re-judges kept proposals whose parent has arrived; drops those of rounds already over. */
+static void orphans_retry(svm_cons_t *c)
+{
+	for (uint32_t i = 0; i < ORPHANS_MAX; i++) {
+		orphan_t *o = &c->orphans[i];
+		if (!o->used) continue;
+		if (o->round < c->round) {
+			o->used = false;
+			continue;
+		}
+		if (!c->inserted && block_find(c, &o->parent) == NULL) continue;
+		o->used = false;
+		svm_buf_t b = o->msg;
+		o->msg = (svm_buf_t){0};
+		c->peer = o->from;
+		(void)handle(c, o->from, b.data, b.len);
+		svm_buf_free(&b);
+	}
+}
+
 static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 {
 	svm_cons_proposal_t *m = svm_malloc(sizeof *m);
@@ -609,13 +779,22 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 	svm_arena_reset(&c->scratch);
 	rc = svm_cons_proposal_decode(msg, len, &c->scratch, m, NULL);
 	if (rc == 0) rc = proposal_valid(c, from, m, qc, &who);
+	if (rc == SVM_EPERM && c->leader_missing) {
+		/* The leader depends on ancestors we do not hold yet: judge it when they arrive. */
+		svm_hash_t missing = c->leader_missing_id;
+		orphan_keep(c, from, msg, len, &missing, m->block.header.round);
+		request_block(c, &missing);
+		rc = 0;
+		goto done;
+	}
 	if (rc != 0) goto done;
 	process_qc(c, qc);
 	if (m->has_tc) process_tc(c, &m->tc);
 	block_t *b = insert_block(c, msg, len, m, qc, (uint32_t)who);
 	if (b != NULL) {
 		vote_for(c, b, m->has_tc ? &m->tc : NULL);
-		commit_walk(c); /* it may have been the missing link */
+		commit_walk(c);    /* it may have been the missing link */
+		maybe_propose(c); /* or the ancestor that makes us this round's leader */
 	}
 done:
 	svm_free(m);
@@ -632,8 +811,9 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	if (rc != 0) return rc;
 	if (v.epoch != c->vs.epoch || v.voter >= c->vs.n) return SVM_EINVAL;
 	uint64_t r = v.data.round;
-	if (r + 1 < c->round || c->self < 0 || cons_leader_of(c, r + 1) != (uint32_t)c->self)
-		return 0; /* stale, or not ours to collect */
+	/* Collected whether or not we lead round r + 1 by our current view: with reputation the
+	 * leader depends on ancestors we may not hold yet, and a QC is valid whoever forms it. */
+	if (r + 1 < c->round || c->self < 0) return 0; /* stale */
 	votes_t *vc = &c->votes;
 	if (vc->round != r) {
 		if (r < vc->round) return 0;
@@ -916,6 +1096,8 @@ static void finish(svm_cons_t *c)
 		if (rc != 0) svm_log_warn("consensus: own message refused (%s)", svm_strerror(rc));
 		svm_buf_free(&b);
 	}
+	if (c->inserted) orphans_retry(c);
+	c->inserted = false;
 	commit_walk(c);
 	uint64_t d = c->deadline;
 	if (c->propose_retry) {
@@ -1047,6 +1229,7 @@ void svm_cons_free(svm_cons_t *c)
 	if (c == NULL) return;
 	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) svm_buf_free(&c->blocks[i].msg);
 	for (uint32_t i = 0; i < SELFQ_MAX; i++) svm_buf_free(&c->selfq[i]);
+	for (uint32_t i = 0; i < ORPHANS_MAX; i++) svm_buf_free(&c->orphans[i].msg);
 	for (uint32_t i = 0; i < SVM_CONS_EVIDENCE_MAX; i++) svm_cons_evidence_free(&c->ev[i]);
 	svm_buf_free(&c->my_timeout);
 	svm_buf_free(&c->tmp);
@@ -1070,7 +1253,7 @@ void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st)
 	st->committed_id = c->committed_id;
 	st->last_voted_round = c->last_voted_round;
 	st->locked_round = c->locked_round;
-	st->leader = cons_leader_of(c, c->round);
+	st->leader = svm_cons_leader(c, c->round);
 	st->self = c->self;
 	st->blocks = c->n_blocks;
 	st->evidence = c->ev_n;

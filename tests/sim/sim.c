@@ -301,7 +301,8 @@ static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 {
 	if (!in->honest || len == 0) return;
-	svm_cons_signer_t ver = {fake_sign, fake_verify, NULL};
+	svm_cons_signer_t fake = {fake_sign, fake_verify, NULL};
+	const svm_cons_signer_t *ver = s->o.real_crypto ? NULL : &fake;
 	if (p[0] == SVM_CONS_TAG_VOTE) {
 		svm_cons_vote_t v;
 		if (svm_cons_vote_decode(p, len, &v, NULL) != 0) {
@@ -323,7 +324,7 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 		} else {
 			svm_hash_t d;
 			svm_cons_timeout_digest(s->o.chain_id, t->epoch, t->round, t->hqc.data.round, &d);
-			if (svm_cons_qc_verify(&t->hqc, &s->vs, s->o.chain_id, &s->genesis, &ver) != 0)
+			if (svm_cons_qc_verify(&t->hqc, &s->vs, s->o.chain_id, &s->genesis, ver) != 0)
 				violation(s, "%s: a timeout carries an invalid QC (round %llu)", "quorum",
 					  t->round);
 			if (t->round < ROUNDS_TRACKED) {
@@ -343,9 +344,9 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 			    svm_cons_qc_decode(m->block.header.parent_qc, m->block.header.parent_qc_len, qc,
 					       NULL) != 0)
 				violation(s, "%s: an honest proposal does not decode%llu", "encode", 0);
-			else if (svm_cons_qc_verify(qc, &s->vs, s->o.chain_id, &s->genesis, &ver) != 0 ||
+			else if (svm_cons_qc_verify(qc, &s->vs, s->o.chain_id, &s->genesis, ver) != 0 ||
 				 (m->has_tc && svm_cons_tc_verify(&m->tc, &s->vs, s->o.chain_id,
-								  &s->genesis, &ver) != 0))
+								  &s->genesis, ver) != 0))
 				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
 					  m->block.header.round);
 		}
@@ -368,7 +369,9 @@ static int inst_start(sim_t *s, inst_t *in)
 	cfg.key = &in->key;
 	cfg.round_timeout_ms = s->o.round_timeout_ms;
 	in->signer = (svm_cons_signer_t){fake_sign, fake_verify, in->key.public_key};
-	cfg.signer = &in->signer;
+	cfg.signer = s->o.real_crypto ? NULL : &in->signer;
+	cfg.vrf = s->o.real_crypto;
+	cfg.reputation = s->o.reputation;
 	cfg.safety = in->disk_len ? in->disk : NULL;
 	cfg.safety_len = in->disk_len;
 	svm_cons_host_t host = {in,	   h_validators, h_propose,     h_execute,   h_commit,
@@ -428,6 +431,11 @@ static void gen(sim_t *s)
 		uint32_t k = 1 + (uint32_t)below(r, 3); /* groups */
 		for (uint32_t i = 0; i < s->n_inst; i++) s->win[w].group[i] = (uint8_t)below(r, k);
 		t += len;
+	}
+	if (s->o.dead >= 0) {
+		s->n_win = 0;
+		s->drop_pct = 0;
+		t = 0;
 	}
 	s->heal_at = t;
 	/* After the heal: at most 2^SHIFT_MAX rounds' worth of backoff, then a few rounds. */
@@ -535,6 +543,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		if (m.at > s->now) s->now = m.at;
 		inst_t *in = &s->inst[m.to_inst];
 		if (in->up) {
+			catch_up(s, in);
 			svm_cons_on_message(in->core, m.from_ident, m.p, m.len, s->now, out);
 			deliver_out(s, in, out);
 		}
@@ -579,6 +588,11 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	for (uint32_t i = 0; i < s->n_inst && !s->violated; i++) {
+		if (o->dead >= 0 && s->inst[i].ident == (uint32_t)o->dead) {
+			s->inst[i].down_until = UINT64_MAX; /* crashed for good */
+			s->inst[i].honest = false;          /* not expected to commit */
+			continue;
+		}
 		if (inst_start(s, &s->inst[i]) != 0) break;
 		svm_cons_start(s->inst[i].core, 0, &out);
 		deliver_out(s, &s->inst[i], &out);
@@ -590,6 +604,10 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 			for (uint32_t i = 0; i < s->n_inst; i++) s->inst[i].heal_height = s->inst[i].log_n;
 		}
 		bool expect_live = 3 * o->twins < o->n; /* Twins within f */
+		if (o->dead >= 0) {
+			if (s->now >= o->run_ms) break;
+			expect_live = false;
+		}
 		if (healed && (expect_live ? all_live(s) : s->now >= s->live_by)) break;
 		if (s->now > s->live_by) {
 			if (expect_live)
@@ -600,7 +618,7 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 		if (!step(s, &out)) break;
 		res->steps++;
 	}
-	if (!s->violated && 3 * o->twins < o->n && !all_live(s) && s->now <= s->live_by)
+	if (!s->violated && 3 * o->twins < o->n && o->dead < 0 && !all_live(s) && s->now <= s->live_by)
 		violation(s, "%s: step budget exhausted before liveness (t=%llu ms)", "liveness", s->now);
 	if (s->violated && o->verbose)
 		for (uint32_t i = 0; i < s->n_inst; i++) {
@@ -620,6 +638,13 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 			       (unsigned long long)st.last_voted_round, (unsigned long long)st.locked_round,
 			       st.leader, st.blocks, (unsigned long long)in->deadline);
 		}
+	for (uint32_t i = 0; i < s->n_inst; i++) {
+		if (!s->inst[i].up || !s->inst[i].honest) continue;
+		svm_cons_status_t st;
+		svm_cons_status(s->inst[i].core, &st);
+		if (st.round > res->rounds) res->rounds = st.round;
+		if (st.htc_round > 0 && res->tcs == 0) res->tcs = st.htc_round;
+	}
 	res->violated = s->violated;
 	memcpy(res->why, s->why, sizeof res->why);
 	res->sim_ms = s->now;

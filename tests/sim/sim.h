@@ -13,6 +13,10 @@ typedef struct {
 	uint64_t chain_id;
 	uint64_t round_timeout_ms; /* base round timeout, simulated */
 	bool verbose;              /* print every instance's state on a violation */
+	bool reputation;           /* leader reputation on */
+	bool real_crypto;          /* Ed25519 signatures and VRF proofs (slow) instead of the stand-in */
+	int32_t dead;              /* an identity that never starts (-1: none) */
+	uint64_t run_ms;           /* with dead >= 0: stop at this simulated time */
 } sim_opts_t;
 
 typedef struct {
@@ -20,6 +24,7 @@ typedef struct {
 	char why[256];
 	uint64_t steps, messages, commits, restarts, syncs, sim_ms, height;
 	uint64_t by_tag[8]; /* messages sent by tag - 0x10 */
+	uint64_t rounds, tcs; /* highest round reached by an honest instance; TCs formed */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -1,12 +1,14 @@
 /* Unit tests for the consensus layer: validator sets and the integer quorum rule, canonical
  * encodings of QCs, TCs, votes, timeouts and the safety record (round trips, every truncation,
  * non-canonical bitmaps), QC/TC verification with real Ed25519 signatures (a missing, forged or
- * surplus signer fails), the stake-weighted leader pick, and the LMDB safety record. */
+ * surplus signer fails), the stake-weighted leader pick, the LMDB safety record, and a crash at
+ * any instant (every store write or commit failing in turn) followed by a restart. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
 
 #include "supervm/consensus.h"
 
@@ -244,4 +246,209 @@ Test(consensus, safety_record_survives_reopen)
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* ------------------------------------------------ crash at any instant */
+
+typedef struct {
+	svm_store_t *st;
+	int persists;
+} crash_host_t;
+
+static int ch_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
+{
+	*out = vs;
+	return 0;
+}
+static int ch_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
+{
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header = *t;
+	return svm_block_encode(&b, out);
+}
+static int ch_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
+		      svm_hash_t *root)
+{
+	*root = *id;
+	return 0;
+}
+static int ch_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
+		     uint64_t height, const svm_cons_qc_t *qc)
+{
+	return 0;
+}
+static int ch_persist(void *ctx, const uint8_t *rec, size_t len)
+{
+	crash_host_t *h = ctx;
+	h->persists++;
+	return svm_cons_safety_save(h->st, rec, len, NULL);
+}
+
+/* A signed proposal for round 1 on genesis by the leader's key (tag picks the block). */
+static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t tag)
+{
+	svm_cons_qc_t g;
+	memset(&g, 0, sizeof g);
+	g.data.block_id = genesis;
+	svm_buf_t qcb = {0}, blk = {0};
+	cr_assert_eq(svm_cons_qc_encode(&g, &qcb), 0);
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header.chain_id = chain;
+	b.header.height = 1;
+	b.header.round = 1;
+	b.header.parent = genesis;
+	b.header.proposer = leader->id;
+	b.header.timestamp_ms = tag;
+	b.header.parent_qc = qcb.data;
+	b.header.parent_qc_len = qcb.len;
+	cr_assert_eq(svm_block_encode(&b, &blk), 0);
+	svm_hash_t id, d;
+	cr_assert_eq(svm_header_hash(&b.header, &id), 0);
+	svm_cons_proposal_digest(chain, 0, &id, &d);
+	uint8_t sig[64];
+	svm_ed25519_sign(sig, d.b, 32, leader->secret_key);
+	svm_buf_push(out, SVM_CONS_TAG_PROPOSAL);
+	svm_varint_append(out, blk.len);
+	svm_buf_append(out, blk.data, blk.len);
+	svm_buf_push(out, 0);
+	svm_buf_append(out, sig, 64);
+	svm_buf_free(&qcb);
+	svm_buf_free(&blk);
+}
+
+/* Every vote or timeout in out must already be covered by the record on disk. */
+static void check_on_disk(svm_store_t *st, const svm_cons_out_t *out, int *signed_msgs)
+{
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const uint8_t *p = out->bytes.data + out->actions[i].off;
+		size_t len = out->actions[i].len;
+		uint64_t round = 0;
+		bool timeout = false;
+		if (p[0] == SVM_CONS_TAG_VOTE) {
+			svm_cons_vote_t v;
+			cr_assert_eq(svm_cons_vote_decode(p, len, &v, NULL), 0);
+			round = v.data.round;
+		} else if (p[0] == SVM_CONS_TAG_TIMEOUT) {
+			static svm_cons_timeout_t t;
+			cr_assert_eq(svm_cons_timeout_decode(p, len, &t, NULL), 0);
+			round = t.round;
+			timeout = true;
+		} else {
+			continue;
+		}
+		(*signed_msgs)++;
+		svm_buf_t rec = {0};
+		cr_assert_eq(svm_cons_safety_load(st, &rec, NULL), 0, "a signed message left before any record");
+		static svm_cons_safety_t s;
+		cr_assert_eq(svm_cons_safety_decode(rec.data, rec.len, &s, NULL), 0);
+		cr_assert_geq(s.last_voted_round, round, "sent round %llu, disk says %llu",
+			      (unsigned long long)round, (unsigned long long)s.last_voted_round);
+		if (timeout) cr_assert_geq(s.last_timeout_round, round);
+		svm_buf_free(&rec);
+	}
+}
+
+/* A validator killed at any instant — modelled as the n-th store write or commit failing with EIO
+ * (the record never reaches the disk), for every n — and restarted from what is on disk, never
+ * signs two different votes or timeouts for one round: a message leaves only after the record
+ * that covers it is committed, and the restarted core refuses an equivocating proposal of a
+ * round it voted in and re-sends the very same timeout. */
+Test(consensus, safety_record_survives_a_crash_at_any_instant)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	for (uint64_t nth = 0; nth <= 8; nth++) {
+		char dir[] = "/tmp/svm-cons-crash-XXXXXX";
+		cr_assert_not_null(mkdtemp(dir));
+		svm_store_t *st;
+		cr_assert_eq(svm_store_open(&st, dir, NULL, NULL), 0);
+		crash_host_t h = {st, 0};
+		svm_cons_host_t host = {&h, ch_validators, ch_propose, ch_execute, ch_commit, ch_persist,
+					NULL, NULL, NULL};
+		svm_cons_config_t cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.chain_id = chain;
+		cfg.epoch_seed = genesis;
+		cfg.genesis_id = genesis;
+		cfg.committed_id = genesis;
+		cfg.round_timeout_ms = 1000;
+		/* self: a validator that does not lead rounds 1 and 2 */
+		svm_cons_t *probe;
+		cfg.key = &keys[0];
+		cr_assert_eq(svm_cons_new(&probe, &cfg, &host, NULL), 0);
+		uint32_t l1 = svm_cons_leader(probe, 1), l2 = svm_cons_leader(probe, 2), me = 0;
+		while (me == l1 || me == l2) me++;
+		svm_cons_free(probe);
+		cfg.key = key_of(me);
+		svm_cons_t *c;
+		cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+		svm_cons_out_t out;
+		svm_cons_out_init(&out);
+		int signed_msgs = 0;
+		if (nth > 0) svm_fault_arm(SVM_FAULT_IO, nth, EIO, false);
+		svm_buf_t pa = {0}, pb = {0};
+		proposal_r1(&pa, key_of(l1), 1);
+		proposal_r1(&pb, key_of(l1), 2); /* the leader equivocates */
+		svm_cons_start(c, 0, &out);
+		check_on_disk(st, &out, &signed_msgs);
+		svm_cons_out_reset(&out);
+		svm_cons_on_message(c, l1, pa.data, pa.len, 10, &out);
+		check_on_disk(st, &out, &signed_msgs);
+		svm_cons_out_reset(&out);
+		svm_cons_tick(c, 5000, &out); /* no QC for round 1 reaches us: time out in round 1 */
+		check_on_disk(st, &out, &signed_msgs);
+		svm_buf_t first_timeout = {0};
+		for (size_t i = 0; i < out.n_actions; i++)
+			if (out.bytes.data[out.actions[i].off] == SVM_CONS_TAG_TIMEOUT)
+				svm_buf_append(&first_timeout, out.bytes.data + out.actions[i].off,
+					       out.actions[i].len);
+		svm_fault_disarm(SVM_FAULT_IO);
+		if (nth == 0) cr_assert_geq(signed_msgs, 2, "no fault: a vote and a timeout were signed");
+		/* Crash: memory is gone. Restart from the record on disk. */
+		svm_cons_free(c);
+		svm_store_close(st);
+		cr_assert_eq(svm_store_open(&st, dir, NULL, NULL), 0);
+		h.st = st;
+		svm_buf_t rec = {0};
+		int lrc = svm_cons_safety_load(st, &rec, NULL);
+		cr_assert(lrc == 0 || lrc == SVM_ENOTFOUND);
+		cfg.safety = lrc == 0 ? rec.data : NULL;
+		cfg.safety_len = lrc == 0 ? rec.len : 0;
+		cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0, "restart from the record");
+		svm_cons_out_reset(&out);
+		svm_cons_start(c, 6000, &out);
+		svm_cons_on_message(c, l1, pb.data, pb.len, 6010, &out);
+		svm_cons_status_t s;
+		svm_cons_status(c, &s);
+		for (size_t i = 0; i < out.n_actions; i++) {
+			const uint8_t *p = out.bytes.data + out.actions[i].off;
+			if (p[0] == SVM_CONS_TAG_VOTE)
+				cr_assert_eq(signed_msgs, 0, "nth %llu: voted again in round 1 after a restart",
+					     (unsigned long long)nth);
+		}
+		svm_cons_out_reset(&out);
+		svm_cons_tick(c, 20000, &out);
+		for (size_t i = 0; i < out.n_actions; i++) {
+			const uint8_t *p = out.bytes.data + out.actions[i].off;
+			svm_cons_timeout_t *t = svm_malloc(sizeof *t);
+			if (p[0] == SVM_CONS_TAG_TIMEOUT && first_timeout.len > 0 &&
+			    svm_cons_timeout_decode(p, out.actions[i].len, t, NULL) == 0 && t->round == 1)
+				cr_assert(out.actions[i].len == first_timeout.len &&
+					  memcmp(p, first_timeout.data, first_timeout.len) == 0,
+					  "nth %llu: a different timeout for round 1", (unsigned long long)nth);
+			svm_free(t);
+		}
+		svm_buf_free(&rec);
+		svm_buf_free(&first_timeout);
+		svm_buf_free(&pa);
+		svm_buf_free(&pb);
+		svm_cons_out_free(&out);
+		svm_cons_free(c);
+		svm_store_close(st);
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
 }
