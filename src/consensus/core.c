@@ -305,8 +305,9 @@ static void request_block(svm_cons_t *c, const svm_hash_t *id)
 		svm_buf_reset(&c->tmp);
 		if (c->host.load_block(c->host.ctx, id, &c->tmp) == 0 && c->tmp.len > 0 &&
 		    c->self >= 0) {
+			/* Still rate-limited: a block the tree then refuses (too old) must not be
+			 * loaded again and again within one instant. */
 			self_send(c, c->tmp.data, c->tmp.len);
-			c->asked_at[slot] = 0; /* found: the next gap may be asked at once */
 			return;
 		}
 	}
