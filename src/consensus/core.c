@@ -120,6 +120,7 @@ struct svm_cons {
 	uint32_t lcache_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
+	bool asked_host[SYNC_ASKED_MAX]; /* found in the host's store (not asked of a peer) */
 };
 
 /* ------------------------------------------------------------- outputs */
@@ -293,7 +294,10 @@ static void request_block(svm_cons_t *c, const svm_hash_t *id)
 	uint32_t slot = 0;
 	for (uint32_t i = 0; i < SYNC_ASKED_MAX; i++) {
 		if (svm_hash_eq(&c->asked[i], id)) {
-			if (c->now < c->asked_at[i] + c->cfg.round_timeout_ms / 2) return;
+			/* a block found in the host's store may be loaded again at a later instant */
+			if (c->asked_host[i] ? c->now <= c->asked_at[i]
+					     : c->now < c->asked_at[i] + c->cfg.round_timeout_ms / 2)
+				return;
 			slot = i;
 			break;
 		}
@@ -301,12 +305,14 @@ static void request_block(svm_cons_t *c, const svm_hash_t *id)
 	}
 	c->asked[slot] = *id;
 	c->asked_at[slot] = c->now;
+	c->asked_host[slot] = false;
 	if (c->host.load_block != NULL) {
 		svm_buf_reset(&c->tmp);
 		if (c->host.load_block(c->host.ctx, id, &c->tmp) == 0 && c->tmp.len > 0 &&
 		    c->self >= 0) {
-			/* Still rate-limited: a block the tree then refuses (too old) must not be
-			 * loaded again and again within one instant. */
+			/* Not again within this instant: a block the tree then refuses (too old)
+			 * was reloaded forever at one time (the sim's seed 1360). */
+			c->asked_host[slot] = true;
 			self_send(c, c->tmp.data, c->tmp.len);
 			return;
 		}
