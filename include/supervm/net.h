@@ -169,7 +169,9 @@ typedef struct {
 	void *ctx;
 } svm_net_config_t;
 
-/* Starts listening (unless no_listen) and the event-loop thread. *out is the caller's. */
+/* Starts listening (unless no_listen) and the event-loop thread. *out is the caller's.
+ * The process must ignore SIGPIPE (the supervm command does): a write to a peer that just
+ * closed its socket would otherwise kill it. */
 int svm_net_start(svm_net_t **out, const svm_net_config_t *cfg, svm_error_t *err);
 /* Stops the thread, closes every connection, frees n. NULL is a no-op. */
 void svm_net_stop(svm_net_t *n);

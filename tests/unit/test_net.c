@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
@@ -222,6 +223,7 @@ static void on_peer(void *ctx, const svm_id_t *peer, bool up)
 
 static void node_start(node_t *nd, uint64_t key, svm_net_config_t *over, uint16_t port)
 {
+	signal(SIGPIPE, SIG_IGN); /* as the supervm command does; net.h asks for it */
 	memset(nd, 0, sizeof *nd);
 	pthread_mutex_init(&nd->mu, NULL);
 	ct_key(key, &nd->key);
@@ -323,12 +325,23 @@ Test(net_loopback, both_sides_dialling_keep_one_session)
 	svm_net_add_peer(a.net, "127.0.0.1", svm_net_port(b.net), &b.key.id);
 	svm_net_add_peer(b.net, "127.0.0.1", svm_net_port(a.net), &a.key.id);
 	WAIT_FOR(peers_of(&a) == 1 && peers_of(&b) == 1);
-	for (int i = 0; i < 50; i++) {
-		cr_assert_eq(svm_net_send(a.net, &b.key.id, SVM_NET_MSG_VOTE, "v", 1), 0);
-		usleep(1000);
+	/* While the two sessions race, a message sent on the one that loses is dropped with it
+	 * (consensus tolerates loss); so each message is sent until it arrives, and at most a
+	 * couple may be lost before the session that stays is the only one. */
+	int sent = 0;
+	for (uint64_t want = 1; want <= 50; want++) {
+		for (;;) {
+			int rc = svm_net_send(a.net, &b.key.id, SVM_NET_MSG_VOTE, "v", 1);
+			if (rc == 0) sent++;
+			uint64_t t0 = svm_clock_ns();
+			while (msgs_of(&b) < want && svm_clock_ns() - t0 < 500000000ull) usleep(1000);
+			if (msgs_of(&b) >= want) break;
+			cr_assert_lt(sent, 60, "messages keep getting lost after %d sends", sent);
+		}
 	}
-	WAIT_FOR(msgs_of(&b) == 50);
-	cr_assert_eq(peers_of(&a), 1);
+	cr_assert_eq(msgs_of(&b), 50);
+	cr_assert_leq(sent, 52, "%d sends for 50 messages", sent);
+	WAIT_FOR(peers_of(&a) == 1 && peers_of(&b) == 1);
 	node_stop(&a);
 	node_stop(&b);
 }
@@ -609,11 +622,13 @@ Test(net_hostile, a_flood_is_throttled_not_buffered_and_honest_peers_still_get_t
 		ssize_t w = send(r.fd, f.data + off, f.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0) off += (size_t)w;
 	}
+	/* Under machine load the node may not yet have read past its burst when the sender
+	 * stops: the frames already in the socket get there, so wait for the throttle. */
+	svm_net_stats_t st;
+	WAIT_FOR((svm_net_stats(a.net, &st), st.throttled > 0));
 	assert_still_serving(&a, &c);
 	double s = (double)(svm_clock_ns() - t0) / 1e9;
-	svm_net_stats_t st;
 	svm_net_stats(a.net, &st);
-	cr_assert_gt(st.throttled, 0);
 	/* Delivered ≤ one second of burst + the rate over the elapsed time (+ the honest one). */
 	cr_assert_leq((double)msgs_of(&a), 2000.0 + 2000.0 * s + 10, "%llu in %.2fs",
 		      (unsigned long long)msgs_of(&a), s);
