@@ -10,6 +10,7 @@
 #include "supervm/base.h"
 #include "supervm/core.h"
 #include "supervm/crypto.h"
+#include "supervm/econ.h"
 #include "supervm/exec.h"
 #include "supervm/store.h"
 
@@ -40,6 +41,10 @@ typedef struct {
 	svm_genesis_balance_t *balances; /* malloc'd; svm_genesis_free releases */
 	size_t n_validators;
 	svm_genesis_validator_t *validators;
+	/* The governed parameters seeded into the parameter object (econ.h); when params_set is
+	 * false the defaults are used. Either way the fee fields come from `fees`. */
+	bool params_set;
+	svm_params_t params;
 } svm_genesis_t;
 
 /* Parses a genesis JSON file (format in docs/genesis.md). Fills *g (caller frees with
@@ -74,6 +79,9 @@ void svm_chain_close(svm_chain_t *c);
 
 uint64_t svm_chain_id(const svm_chain_t *c);
 const svm_fee_params_t *svm_chain_fees(const svm_chain_t *c);
+/* The governed parameters at the head (the parameter object; the defaults with the genesis fees
+ * for a chain that has none). Safe from any thread. */
+int svm_chain_params(svm_chain_t *c, svm_params_t *out);
 /* Height and hash of the last committed block (genesis is height 0). */
 uint64_t svm_chain_height(svm_chain_t *c);
 void svm_chain_head(svm_chain_t *c, svm_hash_t *block_hash, svm_hash_t *state_root);

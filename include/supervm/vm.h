@@ -166,7 +166,7 @@ int svm_account_set_nonce(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
 
 /* Native payload: varint program ‖ varint method ‖ method arguments (canonical, no trailing
  * bytes). */
-enum { SVM_PROGRAM_LEDGER = 1 };
+enum { SVM_PROGRAM_LEDGER = 1 }; /* 2 and up: the economy's programs (econ.h) */
 enum {
 	SVM_LEDGER_TRANSFER = 1,     /* token (32) ‖ to (32) ‖ varint amount */
 	SVM_LEDGER_CREATE_TOKEN = 2, /* varint symbol len ‖ symbol ‖ varint decimals ‖ varint supply */

@@ -181,9 +181,21 @@ static int write_validators(svm_txctx_t *ctx, const svm_genesis_t *g)
 	return rc;
 }
 
+/* The parameter object: the genesis's parameters (or the defaults) with its fees. */
+static int write_params(svm_txctx_t *ctx, const svm_genesis_t *g)
+{
+	svm_params_t p;
+	if (g->params_set) p = g->params;
+	else svm_params_default(&p);
+	p.fee_a = g->fees.a, p.fee_b = g->fees.b, p.fee_c = g->fees.c, p.fee_d = g->fees.d;
+	return svm_params_put(ctx, &p);
+}
+
 static int genesis_fn(svm_txctx_t *ctx, void *ud)
 {
 	const svm_genesis_t *g = ud;
+	int prc = write_params(ctx, g);
+	if (prc) return prc;
 	const char *symbols[2] = {"SWR", "AIC"};
 	for (int i = 0; i < 2; i++) {
 		svm_id_t t;
@@ -347,7 +359,25 @@ typedef struct {
 	svm_exec_tx_t *txs;
 	svm_exec_result_t res;
 	svm_buf_t renc;
+	svm_params_t params;
 } work_t;
+
+/* The parameter object in the base state; the defaults with the stored fees when absent. */
+static int head_params(const svm_exec_base_t *base, const svm_chain_t *c, svm_params_t *p)
+{
+	svm_id_t id;
+	svm_params_id(&id);
+	const uint8_t *b;
+	size_t n;
+	int rc = base->get(base->ud, 0, &id, &b, &n);
+	if (rc == SVM_ENOTFOUND) {
+		svm_params_default(p);
+		p->fee_a = c->fees.a, p->fee_b = c->fees.b, p->fee_c = c->fees.c, p->fee_d = c->fees.d;
+		return 0;
+	}
+	if (rc) return rc;
+	return svm_params_from_object(b, n, p) ? SVM_EIO : 0;
+}
 
 static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 {
@@ -372,6 +402,12 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 				    .fees = c->fees, .fee_token = c->fee_token};
 	wk->env.timestamp_ms = c->head_time_ms;
 	pthread_mutex_unlock(&c->mu);
+	/* the governed parameters as the parent state holds them: a change takes effect in the
+	 * block after the one that made it */
+	rc = head_params(&wk->base, c, &wk->params);
+	if (rc) return svm_error_set(err, rc, "block: the parameter object is unreadable");
+	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
+					  wk->params.fee_d};
 	return 0;
 }
 
@@ -423,17 +459,17 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 			     size_t n, const bool *sig_verified, uint64_t timestamp_ms,
 			     const svm_id_t *proposer, svm_build_result_t *results, svm_error_t *err)
 {
-	/* Respect the block limits: take candidates in order while they fit. */
-	size_t take = 0, bytes = 1024; /* header and framing allowance */
-	while (take < n && take < SVM_BLOCK_TXS_MAX &&
-	       bytes + tx_lens[take] + SVM_VARINT_MAX <= SVM_BLOCK_BYTES_MAX)
-		bytes += tx_lens[take++] + SVM_VARINT_MAX;
-	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
-
 	uint64_t t0 = svm_clock_ns();
 	work_t wk;
 	svm_exec_metrics_t m = {0};
-	int rc = work_begin(c, &wk, take, err);
+	/* Respect the block limits (the governed ones, never above the encoding's): take
+	 * candidates in order while they fit. */
+	int rc = work_begin(c, &wk, n, err);
+	size_t take = 0, bytes = 1024; /* header and framing allowance */
+	while (rc == 0 && take < n && take < wk.params.block_txs_max &&
+	       bytes + tx_lens[take] + SVM_VARINT_MAX <= wk.params.block_bytes_max)
+		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	if (rc == 0) {
 		if (timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = timestamp_ms;
 		wk.env.proposer = *proposer;
@@ -474,6 +510,10 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 				   (unsigned long long)h->height, (unsigned long long)wk.env.height);
 	if (rc == 0 && !svm_hash_eq(&h->parent, &parent))
 		rc = svm_error_set(err, SVM_EVALIDATE, "block: parent is not the head");
+	if (rc == 0 && (blk.txs_len > wk.params.block_txs_max || len > wk.params.block_bytes_max))
+		rc = svm_error_set(err, SVM_ELIMIT, "block: %u transactions in %zu bytes exceed the governed limits (%llu, %llu)",
+				   blk.txs_len, len, (unsigned long long)wk.params.block_txs_max,
+				   (unsigned long long)wk.params.block_bytes_max);
 	if (rc == 0 && h->timestamp_ms < wk.env.timestamp_ms)
 		rc = svm_error_set(err, SVM_EVALIDATE, "block: timestamp before its parent's");
 	const uint8_t **ptrs = NULL;
@@ -899,3 +939,15 @@ int svm_chain_block_qc(svm_chain_t *c, uint64_t height, svm_buf_t *out)
 }
 
 svm_store_t *svm_chain_store(svm_chain_t *c) { return c->store; }
+
+int svm_chain_params(svm_chain_t *c, svm_params_t *out)
+{
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(c->store, &r, NULL);
+	if (rc) return rc;
+	void *ud[2] = {c->state, r};
+	svm_exec_base_t base = {base_get, ud};
+	rc = head_params(&base, c, out);
+	svm_store_abort(r);
+	return rc;
+}

@@ -102,6 +102,31 @@ static int parse_validators(svm_genesis_t *g, const json_t *arr, svm_error_t *er
 	return 0;
 }
 
+/* "params": any governed parameter by name except the fee coefficients (those are "fees"). */
+static int parse_params(svm_genesis_t *g, const json_t *obj, svm_error_t *err)
+{
+	svm_params_default(&g->params);
+	g->params_set = true;
+	g->params.fee_a = g->fees.a, g->params.fee_b = g->fees.b;
+	g->params.fee_c = g->fees.c, g->params.fee_d = g->fees.d;
+	if (obj == NULL) return 0;
+	if (!json_is_object(obj)) return svm_error_set(err, SVM_EDECODE, "genesis: \"params\" is not an object");
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)obj, key, v) {
+		const svm_params_field_t *f = svm_params_field(key);
+		if (f == NULL || !strncmp(key, "fee_", 4))
+			return svm_error_set(err, SVM_EDECODE, "genesis: params.%s is not a parameter%s", key,
+					     f ? " (fees are set in \"fees\")" : "");
+		if (parse_u64(v, svm_params_at(&g->params, f)))
+			return svm_error_set(err, SVM_EDECODE, "genesis: params.%s is not a u64", key);
+	}
+	svm_error_t e = {0};
+	if (svm_params_check(&g->params, &e))
+		return svm_error_set(err, SVM_EDECODE, "genesis: %s", e.msg);
+	return 0;
+}
+
 int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_t *err)
 {
 	memset(g, 0, sizeof(*g));
@@ -126,6 +151,7 @@ int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_
 		if (d && !json_is_boolean(d)) rc = svm_error_set(err, SVM_EDECODE, "genesis: \"devnet\" is not a boolean");
 		g->devnet = d && json_is_true(d);
 	}
+	if (!rc) rc = parse_params(g, json_object_get(root, "params"), err);
 	if (!rc) rc = parse_balances(g, json_object_get(root, "balances"), err);
 	if (!rc) rc = parse_validators(g, json_object_get(root, "validators"), err);
 	json_decref(root);
@@ -172,6 +198,15 @@ static json_t *genesis_json(const svm_genesis_t *g)
 	json_object_set_new(fees, "c", u64_json(g->fees.c));
 	json_object_set_new(fees, "d", u64_json(g->fees.d));
 	json_object_set_new(root, "fees", fees);
+	if (g->params_set) {
+		json_t *params = json_object();
+		for (size_t i = 0; i < svm_params_fields_len; i++) {
+			const svm_params_field_t *f = &svm_params_fields[i];
+			if (strncmp(f->name, "fee_", 4))
+				json_object_set_new(params, f->name, u64_json(*svm_params_at((svm_params_t *)&g->params, f)));
+		}
+		json_object_set_new(root, "params", params);
+	}
 	svm_id_t swr, aic;
 	svm_token_id("SWR", &swr);
 	svm_token_id("AIC", &aic);

@@ -9,6 +9,7 @@
 
 #include "cli/bench_exec.h"
 #include "supervm/chain.h"
+#include "supervm/econ.h"
 
 #define BX_TXS_MAX 20000 /* SVM_BLOCK_TXS_MAX */
 #define BX_ACCOUNTS_MAX 2000000
@@ -16,8 +17,11 @@
 #define BX_FEE_LIMIT 100000
 #define BX_VERIFIES 4000
 
-enum { W_UNIFORM, W_ZIPF, W_ALL_TO_ONE, W_SHARED, W_MIXED };
-static const char *const WORKLOADS[] = {"uniform", "zipf", "all-to-one", "shared", "mixed"};
+enum { W_UNIFORM, W_ZIPF, W_ALL_TO_ONE, W_SHARED, W_MIXED, W_AMM_POOLS, W_AMM_HOT, W_COUNT };
+static const char *const WORKLOADS[] = {"uniform", "zipf", "all-to-one", "shared", "mixed",
+					"amm-pools", "amm-hot"};
+#define BX_AMM_POOLS 100 /* amm-pools: swaps spread over this many pools; amm-hot: all on one */
+#define BX_AMM_FEE_BPS 30
 
 typedef struct {
 	int workload;
@@ -121,6 +125,39 @@ static svm_id_t account_id(const bx_t *x, size_t i)
 
 /* -------------------------------------------------------------- genesis */
 
+/* The AMM workloads' pools: SWR against token i, created by the zero identity (the system
+ * context's sender) from reserves minted to it. */
+static void amm_token(size_t i, svm_id_t *out)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, i);
+	svm_slice_t part = {be, 8};
+	svm_sha256_tagged("bench/token", &part, 1, out);
+}
+
+static int amm_genesis(svm_txctx_t *c, const svm_id_t *swr)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < BX_AMM_POOLS; i++) {
+		svm_id_t t, zero = {{0}};
+		amm_token(i, &t);
+		rc = svm_ledger_token_create(c, &t, "BT", 9);
+		if (rc == 0) rc = svm_ledger_mint(c, &t, &zero, 1ull << 40);
+		if (rc == 0) rc = svm_ledger_mint(c, swr, &zero, 1ull << 40);
+		uint8_t pbuf[160];
+		svm_buf_t p = {.data = pbuf, .cap = sizeof pbuf, .cap_max = sizeof pbuf};
+		bool lt = memcmp(swr->b, t.b, SVM_HASH_SIZE) < 0;
+		if (rc == 0)
+			rc = svm_amm_payload(&p, SVM_AMM_CREATE, lt ? swr : &t, lt ? &t : swr, BX_AMM_FEE_BPS,
+					     1ull << 40, 1ull << 40, 0);
+		if (rc == 0) rc = svm_amm_execute(c, p.data, p.len);
+		c->events_len = 0; /* a system context keeps no receipt: drop the events */
+	}
+	return rc;
+}
+
+static bool amm_workload(int w) { return w == W_AMM_POOLS || w == W_AMM_HOT; }
+
 static int genesis_fn(svm_txctx_t *c, void *ud)
 {
 	bx_t *x = ud;
@@ -134,6 +171,7 @@ static int genesis_fn(svm_txctx_t *c, void *ud)
 		rc = svm_ledger_mint(c, &swr, &id, 1ull << 40);
 		if (rc == 0 && x->o.workload == W_SHARED) rc = svm_ledger_mint(c, &aic, &id, 1ull << 30);
 	}
+	if (rc == 0 && amm_workload(x->o.workload)) rc = amm_genesis(c, &swr);
 	return rc;
 }
 
@@ -173,14 +211,21 @@ static int make_state(bx_t *x)
 static int sign_tx(bx_t *x, size_t i, uint64_t nonce, bool strict, svm_buf_t *out)
 {
 	const svm_keypair_t *kp = &x->keys[x->used[x->from[i]] - 1];
-	svm_id_t to = account_id(x, x->to[i]), tok, writes[4];
-	uint8_t pbuf[128];
+	svm_id_t to = account_id(x, x->to[i]), tok, writes[16];
+	uint8_t pbuf[160];
 	svm_buf_t p = {.data = pbuf, .cap = sizeof pbuf, .cap_max = sizeof pbuf};
 	svm_token_id(x->o.workload == W_SHARED ? "AIC" : "SWR", &tok);
-	int rc = x->o.workload == W_SHARED ? svm_native_burn_payload(&p, &tok, 1)
-					   : svm_native_transfer_payload(&p, &tok, &to, 1);
+	int rc;
+	if (amm_workload(x->o.workload)) { /* swap 1000 SWR into the pool's token, any output */
+		svm_id_t t;
+		amm_token(x->o.workload == W_AMM_HOT ? 0 : x->to[i] % BX_AMM_POOLS, &t);
+		rc = svm_amm_payload(&p, SVM_AMM_SWAP_IN, &tok, &t, BX_AMM_FEE_BPS, 1000, 1, 0);
+	} else {
+		rc = x->o.workload == W_SHARED ? svm_native_burn_payload(&p, &tok, 1)
+					       : svm_native_transfer_payload(&p, &tok, &to, 1);
+	}
 	size_t nw = 0;
-	if (rc == 0 && strict) rc = svm_native_access(&kp->id, nonce, p.data, p.len, writes, 4, &nw);
+	if (rc == 0 && strict) rc = svm_native_access(&kp->id, nonce, p.data, p.len, writes, 16, &nw);
 	svm_tx_t tx = {.chain_id = 1, .sender = kp->id, .nonce = nonce, .expiry_height = 1000000,
 		       .fee_limit = BX_FEE_LIMIT,
 		       .access_mode = strict ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
@@ -598,7 +643,7 @@ static int parse(int argc, char **argv, bx_opts_t *o)
 			o->strict = !strcmp(v, "strict");
 		} else if (!strcmp(a, "--workload")) {
 			o->workload = -1;
-			for (int w = 0; w < 5; w++)
+			for (int w = 0; w < W_COUNT; w++)
 				if (!strcmp(v, WORKLOADS[w])) o->workload = w;
 			if (o->workload < 0) return -1;
 		} else return -1;
@@ -623,7 +668,7 @@ static int standard_table(void)
 		{W_UNIFORM, 10, true},    {W_UNIFORM, 100, true},    {W_UNIFORM, 2, false},
 		{W_ZIPF, 10000, true},    {W_ZIPF, 10000, false},    {W_ALL_TO_ONE, 10000, true},
 		{W_ALL_TO_ONE, 10000, false}, {W_SHARED, 10000, true}, {W_SHARED, 10000, false},
-		{W_MIXED, 10000, true},
+		{W_MIXED, 10000, true},    {W_AMM_POOLS, 10000, true}, {W_AMM_HOT, 10000, true},
 	};
 	int rc = 0;
 	header();
@@ -645,7 +690,7 @@ int svm_cli_bench_exec(int argc, char **argv)
 	if (argc <= 1) return standard_table();
 	bx_opts_t o;
 	if (parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed] "
+		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot] "
 				"[--accounts N] [--txs T] [--threads K] [--blocks B] [--mode strict|dynamic] "
 				"[--sigs] [--cold] [--json] [--seed S]\n");
 		return 2;

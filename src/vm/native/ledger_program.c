@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "supervm/ai.h"
+#include "supervm/econ.h"
 #include "supervm/vm.h"
 
 static svm_id_t ledger_id;
@@ -115,6 +116,14 @@ static int emit_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *
 	return svm_host_emit(c, &emitter, "transfer", 8, data, sizeof data);
 }
 
+/* The program a native payload names (its first varint), or 0 when it has none. */
+static uint64_t program_of(const uint8_t *payload, size_t len)
+{
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t program;
+	return svm_varint_read(&r, &program) ? 0 : program;
+}
+
 int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 {
 	/* other native programs, by their program number (each charges its own call) */
@@ -127,6 +136,7 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	call_t call;
 	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
 	if (rc) return rc;
+	if (program_of(payload, len) == SVM_PROGRAM_AMM) return svm_amm_execute(c, payload, len);
 	if (parse(payload, len, &call)) return SVM_EDECODE;
 	const svm_id_t *sender = &c->tx->sender;
 	svm_id_t token;
@@ -153,9 +163,18 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 		      svm_id_t *writes, size_t max, size_t *n)
 {
 	call_t call;
-	if (parse(payload, len, &call)) return SVM_EDECODE;
-	svm_id_t ids[3], token;
+	svm_id_t ids[16], token;
 	size_t k = 0;
+	int rc;
+	switch (program_of(payload, len)) {
+	case SVM_PROGRAM_AMM:
+		rc = svm_amm_access(sender, payload, len, ids, 16, &k);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	default:
+		if (parse(payload, len, &call)) return SVM_EDECODE;
+	}
 	switch (call.method) {
 	case SVM_LEDGER_TRANSFER:
 		svm_balance_id(&call.token, sender, &ids[k++]);

@@ -1,0 +1,172 @@
+/* SuperVM vm layer, the chain's economy as native programs on the unified ledger: the one
+ * governed parameter object every rule of the chain reads, and the constant-product AMM
+ * (docs/economics.md gives every formula, parameter and default). Everything here is consensus:
+ * integers only, checked arithmetic, canonical encodings, access sets computable from payloads
+ * (so AOEM can schedule these transactions from their strict declarations). */
+#ifndef SUPERVM_ECON_H
+#define SUPERVM_ECON_H
+
+#include "supervm/vm.h"
+
+/* ------------------------------------------------------------- parameters */
+
+/* Every governed constant of the chain, in one object. The fields (name, default, bounds) are
+ * listed once in SVM_PARAMS_FIELDS; the encoding, the genesis JSON section "params", the
+ * JSON-RPC and CLI views and the bounds checks are all driven from that list, so adding a field
+ * is one line (at the end: the encoding is positional). Amounts are SWR base units; fractions
+ * are basis points (bps, 1/10000) or parts per billion (ppb) as the name says. */
+#define SVM_PARAMS_FIELDS(X)                                                                   \
+	X(fee_a, 1000, 0, UINT64_MAX)              /* fee = a + b·bytes + c·steps + d·mem */     \
+	X(fee_b, 10, 0, UINT64_MAX)                                                            \
+	X(fee_c, 1, 0, UINT64_MAX)                                                             \
+	X(fee_d, 0, 0, UINT64_MAX)                                                             \
+	X(block_txs_max, 20000, 1, 20000)          /* ≤ SVM_BLOCK_TXS_MAX */                     \
+	X(block_bytes_max, 8388608, 65536, 8388608) /* ≤ SVM_BLOCK_BYTES_MAX */                  \
+	X(slot_ms, 1000, 1, 3600000)               /* target block interval */                 \
+	X(epoch_blocks, 100, 1, 100000000)         /* blocks per epoch */                      \
+	X(unbonding_epochs, 7, 0, 10000)           /* unbond → claimable delay */              \
+	X(active_set_max, 100, 1, 1000)            /* validators in the active set (top N) */   \
+	X(stake_min, 1000000000, 0, UINT64_MAX)    /* minimum total stake to be active */       \
+	X(commission_bps_max, 10000, 0, 10000)                                                  \
+	X(slash_double_bps, 500, 0, 10000)         /* double vote / double proposal */         \
+	X(slash_downtime_bps, 10, 0, 10000)        /* downtime leak */                         \
+	X(downtime_window_blocks, 1000, 1, 100000000)                                            \
+	X(downtime_missed_max, 500, 1, 100000000)  /* missed votes in the window that jail */  \
+	X(jail_epochs, 1, 0, 10000)                /* unjail allowed after this delay */       \
+	X(issuance_ppb_epoch, 100, 0, 1000000000)  /* new SWR per epoch, ppb of supply */      \
+	X(treasury_bps, 1000, 0, 10000)            /* treasury's share of issuance and fees */ \
+	X(gov_deposit_min, 10000000000ull, 0, UINT64_MAX)                                        \
+	X(gov_voting_blocks, 1000, 1, 100000000)                                                 \
+	X(gov_quorum_bps, 3340, 0, 10000)          /* of bonded stake that must vote */        \
+	X(gov_threshold_bps, 5000, 0, 10000)       /* yes share of yes+no to pass */           \
+	X(rent_rho, 1, 0, UINT64_MAX)              /* rent per byte per epoch */               \
+	X(rent_horizon_epochs, 1000, 0, 100000000) /* H: a deposit covering H epochs exempts */ \
+	X(rent_grace_epochs, 10, 0, 100000000)     /* unpaid past this: evictable */           \
+	X(rent_evict_reward_bps, 1000, 0, 10000)                                                 \
+	X(congestion_target_txs, 100, 1, 20000)    /* writes of one object per block */        \
+	X(congestion_step_bps, 1250, 0, 10000)     /* multiplier change per block */           \
+	X(congestion_max_bps, 1000000, 10000, 100000000) /* cap of the multiplier (10000 = 1x) */ \
+	X(amm_fee_bps_max, 1000, 0, 9999)          /* highest pool fee a pool may be created with */
+
+typedef struct {
+#define SVM_PARAMS_MEMBER_(name, def, lo, hi) uint64_t name;
+	SVM_PARAMS_FIELDS(SVM_PARAMS_MEMBER_)
+#undef SVM_PARAMS_MEMBER_
+} svm_params_t;
+
+#define SVM_PARAMS_VERSION 1
+
+/* Field table, in encoding order (for generic encoders, JSON and bounds checks). */
+typedef struct {
+	const char *name;
+	size_t offset; /* of the uint64_t in svm_params_t */
+	uint64_t def, lo, hi;
+} svm_params_field_t;
+extern const svm_params_field_t svm_params_fields[];
+extern const size_t svm_params_fields_len;
+
+/* The defaults above. */
+void svm_params_default(svm_params_t *p);
+/* 0, or SVM_EINVAL naming the first field out of its bounds in err (may be NULL). */
+int svm_params_check(const svm_params_t *p, svm_error_t *err);
+/* A field by name (NULL if unknown). */
+const svm_params_field_t *svm_params_field(const char *name);
+static inline uint64_t *svm_params_at(svm_params_t *p, const svm_params_field_t *f)
+{
+	return (uint64_t *)((uint8_t *)p + f->offset);
+}
+
+/* Payload of the parameter object: varint version ‖ varint count ‖ count varints in table
+ * order. Decode rejects another version, another count, non-minimal varints, trailing bytes
+ * and values out of bounds (SVM_EDECODE). */
+int svm_params_encode(const svm_params_t *p, svm_buf_t *out);
+int svm_params_decode(const uint8_t *payload, size_t len, svm_params_t *p);
+
+/* The parameter object: SHA-256("svm/params"), shared, type storage. */
+void svm_params_id(svm_id_t *out);
+/* Reads the parameters through a transaction context (charging a read; the object must be
+ * declared in strict mode): the defaults when the object does not exist (chains started before
+ * it), SVM_EIO when it does not decode. */
+int svm_params_get(svm_txctx_t *c, svm_params_t *p);
+/* Writes them (system contexts: genesis, executed governance). SVM_EINVAL out of bounds. */
+int svm_params_put(svm_txctx_t *c, const svm_params_t *p);
+/* The parameters held by the encoded object bytes (as the state stores them). */
+int svm_params_from_object(const uint8_t *bytes, size_t len, svm_params_t *p);
+/* The fee schedule the parameters set. */
+void svm_params_fees(const svm_params_t *p, uint64_t fee[4]);
+
+/* -------------------------------------------------------------------- AMM */
+
+/* Constant-product pools between two ledger tokens. A pool is keyed by its two tokens in
+ * ascending id order and its fee: pool id = SHA-256("svm/amm/pool" ‖ token_a ‖ token_b ‖ u64be
+ * fee_bps). Its reserves are ledger balances owned by the pool id (the pool object records the
+ * amounts the curve uses; tokens sent to the pool by plain transfer are donations it never
+ * prices); its liquidity shares are the ledger token SHA-256("svm/amm/lp" ‖ pool) whose supply
+ * is the share total. SVM_AMM_LOCKED_SHARES of the first deposit are credited to the pool id
+ * itself and can never be withdrawn, so reserves and the share supply never reach zero.
+ *
+ * Rounding always favours the pool: outputs are floored, inputs ceiled, shares minted floored
+ * and the deposits they need ceiled. Across every operation reserve_a·reserve_b never decreases
+ * and neither does reserve_a·reserve_b / shares². */
+enum { SVM_PROGRAM_AMM = 2 };
+enum {
+	SVM_AMM_CREATE = 1,   /* a ‖ b ‖ fee ‖ varint amount_a ‖ varint amount_b ‖ varint min_shares */
+	SVM_AMM_ADD = 2,      /* a ‖ b ‖ fee ‖ varint max_a ‖ varint max_b ‖ varint min_shares */
+	SVM_AMM_REMOVE = 3,   /* a ‖ b ‖ fee ‖ varint shares ‖ varint min_a ‖ varint min_b */
+	SVM_AMM_SWAP_IN = 4,  /* in ‖ out ‖ fee ‖ varint amount_in ‖ varint min_out */
+	SVM_AMM_SWAP_OUT = 5, /* in ‖ out ‖ fee ‖ varint amount_out ‖ varint max_in */
+};
+/* Every payload: varint program (2) ‖ varint method ‖ token x (32) ‖ token y (32) ‖ varint
+ * fee_bps ‖ three varints. For create/add/remove x < y (ascending ids); for swaps x is the
+ * token paid in and y the token paid out. */
+#define SVM_AMM_BPS 10000
+#define SVM_AMM_LOCKED_SHARES 1000
+#define SVM_AMM_LP_SYMBOL "SVM-LP"
+#define SVM_AMM_LP_DECIMALS 9
+
+/* The pool object (shared, type storage) payload: token_a ‖ token_b ‖ varint fee_bps ‖ varint
+ * reserve_a ‖ varint reserve_b. */
+typedef struct {
+	svm_id_t a, b; /* a < b */
+	uint64_t fee_bps;
+	uint64_t ra, rb;
+} svm_amm_pool_t;
+
+void svm_amm_pool_id(const svm_id_t *a, const svm_id_t *b, uint64_t fee_bps, svm_id_t *out);
+void svm_amm_lp_token(const svm_id_t *pool, svm_id_t *out);
+int svm_amm_pool_encode(const svm_amm_pool_t *p, svm_buf_t *out);
+int svm_amm_pool_decode(const uint8_t *payload, size_t len, svm_amm_pool_t *p);
+
+/* The curve, pure and exact (for quotes, tests and the program itself). Each returns 0 or
+ * SVM_EINVAL (a zero amount, an output not below the reserve, a rounded-to-zero result) /
+ * SVM_EOVERFLOW (a result or a new reserve past a u64).
+ * out = floor(r_out·in·(B−fee) / (r_in·B + in·(B−fee))), B = 10000. */
+int svm_amm_quote_in(uint64_t r_in, uint64_t r_out, uint64_t fee_bps, uint64_t amount_in,
+		     uint64_t *amount_out);
+/* in = ceil(ceil(r_in·out / (r_out − out)) · B / (B − fee)). */
+int svm_amm_quote_out(uint64_t r_in, uint64_t r_out, uint64_t fee_bps, uint64_t amount_out,
+		      uint64_t *amount_in);
+/* Shares for a deposit of at most (max_a, max_b) into reserves (ra, rb) with `supply` shares:
+ * s = min(floor(max_a·S/ra), floor(max_b·S/rb)), taking ceil(s·ra/S), ceil(s·rb/S). */
+int svm_amm_quote_add(uint64_t ra, uint64_t rb, uint64_t supply, uint64_t max_a, uint64_t max_b,
+		      uint64_t *shares, uint64_t *take_a, uint64_t *take_b);
+/* floor(shares·ra/S), floor(shares·rb/S). */
+int svm_amm_quote_remove(uint64_t ra, uint64_t rb, uint64_t supply, uint64_t shares,
+			 uint64_t *out_a, uint64_t *out_b);
+/* Initial shares: floor(sqrt(a·b)); SVM_EINVAL if not above SVM_AMM_LOCKED_SHARES. */
+int svm_amm_quote_create(uint64_t amount_a, uint64_t amount_b, uint64_t *shares);
+
+/* Payload builder (append to out). */
+int svm_amm_payload(svm_buf_t *out, uint64_t method, const svm_id_t *x, const svm_id_t *y,
+		    uint64_t fee_bps, uint64_t v1, uint64_t v2, uint64_t v3);
+
+/* Runs an AMM payload (called by svm_native_execute). Errors: SVM_EDECODE malformed,
+ * SVM_EINVAL bad tokens/order/amounts or a fee above amm_fee_bps_max, SVM_ENOTFOUND no such
+ * pool, SVM_EEXIST pool exists, SVM_ELIMIT the trader's slippage bound (min out, max in, min
+ * shares) is not met, SVM_EFUNDS, SVM_EOVERFLOW. A failed call changes nothing but the fee. */
+int svm_amm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+/* The objects an AMM payload touches, as svm_native_access (unsorted, may repeat). */
+int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
+		   size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,38 @@
+/* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object and
+ * AMM payloads. Any input must decode without crashing; what decodes must re-encode to exactly
+ * itself (canonical); a payload's access set must be computable exactly when it parses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/econ.h"
+
+static void same(const svm_buf_t *b, const uint8_t *data, size_t size, const char *what)
+{
+	if (b->len != size || memcmp(b->data, data, size) != 0) {
+		fprintf(stderr, "%s re-encodes to different bytes\n", what);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	svm_params_t p;
+	svm_buf_t out = {0};
+	if (svm_params_decode(data, size, &p) == 0) {
+		if (svm_params_check(&p, NULL) || svm_params_encode(&p, &out)) abort();
+		same(&out, data, size, "params");
+	}
+	out.len = 0;
+	svm_amm_pool_t pool;
+	if (svm_amm_pool_decode(data, size, &pool) == 0) {
+		if (svm_amm_pool_encode(&pool, &out)) abort();
+		same(&out, data, size, "pool");
+	}
+	svm_id_t sender = {{1}}, ids[16];
+	size_t n = 0;
+	(void)svm_amm_access(&sender, data, size, ids, 16, &n);
+	if (n > 9) abort();
+	svm_buf_free(&out);
+	return 0;
+}
