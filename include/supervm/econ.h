@@ -92,6 +92,9 @@ int svm_params_get(svm_txctx_t *c, svm_params_t *p);
 int svm_params_put(svm_txctx_t *c, const svm_params_t *p);
 /* The parameters held by the encoded object bytes (as the state stores them). */
 int svm_params_from_object(const uint8_t *bytes, size_t len, svm_params_t *p);
+/* The read-only objects a native payload touches (the parameter object, for the programs that
+ * read it), to declare as `reads` beside svm_native_access's writes in a strict declaration. */
+int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t max, size_t *n);
 /* The fee schedule the parameters set. */
 void svm_params_fees(const svm_params_t *p, uint64_t fee[4]);
 
@@ -165,8 +168,112 @@ int svm_amm_payload(svm_buf_t *out, uint64_t method, const svm_id_t *x, const sv
  * pool, SVM_EEXIST pool exists, SVM_ELIMIT the trader's slippage bound (min out, max in, min
  * shares) is not met, SVM_EFUNDS, SVM_EOVERFLOW. A failed call changes nothing but the fee. */
 int svm_amm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
-/* The objects an AMM payload touches, as svm_native_access (unsorted, may repeat). */
+/* The objects an AMM payload writes, as svm_native_access (unsorted, may repeat); the
+ * parameter object it reads comes from svm_native_reads. */
 int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
 		   size_t max, size_t *n);
+
+/* ---------------------------------------------------------------- staking */
+
+/* Staking of SWR (native program 3): validators with a consensus key, a VRF key and a
+ * commission; delegations as shares of a validator's bonded tokens (so rewards and slashes move
+ * every delegator's stake in proportion, exactly); unbonding through a per-validator queue with
+ * a delay; epoch processing (issuance, rewards, active set); slashing by double-sign evidence
+ * and jailing. docs/economics.md has every formula.
+ *
+ * Objects (all shared, type storage, except delegations, owned by the delegator):
+ *   registry   SHA-256("svm/stake/registry"): varint n ‖ operator (32)* ascending
+ *   validator  SHA-256("svm/stake/val" ‖ operator): see svm_validator_t; its bonded SWR (and
+ *              the SWR of its pending unbondings) is the ledger balance owned by this id
+ *   key        SHA-256("svm/stake/key" ‖ consensus key): the operator (one validator per key)
+ *   delegation SHA-256("svm/stake/del" ‖ operator ‖ delegator): varint shares
+ *   queue      SHA-256("svm/stake/unb" ‖ operator): varint n ‖ (delegator (32) ‖ varint amount ‖
+ *              varint start height ‖ varint release epoch)*, in creation order, ≤ QUEUE_MAX
+ *   epoch      SHA-256("svm/stake/epoch"): varint last processed epoch ‖ varint n ‖ operator*
+ *              (the active set chosen then, in set order)
+ *   evidence   SHA-256("svm/stake/evid" ‖ key ‖ u64be height ‖ u64be round ‖ u8 kind): the
+ *              height it was used at (each piece of evidence slashes once)
+ *   validator set SHA-256("svm/validators"): varint n ‖ (consensus key ‖ varint stake)* — the
+ *              object consensus reads (svm_staking_validator_set), rewritten at each epoch. */
+enum { SVM_PROGRAM_STAKING = 3 };
+enum {
+	SVM_STAKE_REGISTER = 1,   /* consensus key (32) ‖ vrf key (32) ‖ varint commission ‖ varint self_bond */
+	SVM_STAKE_DELEGATE = 2,   /* operator (32) ‖ varint amount */
+	SVM_STAKE_UNDELEGATE = 3, /* operator (32) ‖ varint shares */
+	SVM_STAKE_CLAIM = 4,      /* operator (32) */
+	SVM_STAKE_REDELEGATE = 5, /* from operator (32) ‖ to operator (32) ‖ varint shares */
+	SVM_STAKE_EPOCH = 6,      /* (nothing) — runs in dynamic mode: it reads every validator */
+	SVM_STAKE_EVIDENCE = 7,   /* operator (32) ‖ evidence (svm_evidence_t encoding) */
+	SVM_STAKE_UNJAIL = 8,     /* (nothing): the sender's own validator */
+};
+#define SVM_STAKE_VALIDATORS_MAX 1000 /* registered validators */
+#define SVM_STAKE_QUEUE_MAX 256       /* pending unbondings per validator */
+#define SVM_STEPS_SIG_VERIFY 30000    /* an Ed25519 verification inside a native program */
+
+typedef struct {
+	svm_id_t operator_id;
+	uint8_t consensus_key[32]; /* Ed25519 */
+	uint8_t vrf_key[32];
+	uint64_t commission_bps;
+	uint64_t tokens;  /* bonded SWR (excludes pending unbondings) */
+	uint64_t shares;  /* delegation shares outstanding */
+	uint64_t jailed;  /* 1 while jailed */
+	uint64_t unjail_epoch; /* first epoch unjail is allowed */
+	uint64_t slashed; /* SWR burned from it so far */
+} svm_validator_t;
+
+/* Double-sign evidence: two signatures by one consensus key over two different block hashes at
+ * one (height, round, kind). Signed message: "svm/vote" ‖ u64be height ‖ u64be round ‖ u8 kind ‖
+ * hash (svm_vote_message). kind 0 = vote, 1 = proposal. Encoding: key ‖ varint height ‖ varint
+ * round ‖ u8 kind ‖ hash1 ‖ sig1 ‖ hash2 ‖ sig2, hash1 < hash2 (one encoding per offence). */
+typedef struct {
+	uint8_t key[32];
+	uint64_t height, round;
+	uint8_t kind;
+	svm_hash_t hash[2];
+	uint8_t sig[2][SVM_ED25519_SIG_SIZE];
+} svm_evidence_t;
+#define SVM_VOTE_MESSAGE_SIZE (8 + 8 + 8 + 1 + 32)
+void svm_vote_message(uint64_t height, uint64_t round, uint8_t kind, const svm_hash_t *hash,
+		      uint8_t out[SVM_VOTE_MESSAGE_SIZE]);
+int svm_evidence_encode(const svm_evidence_t *e, svm_buf_t *out);
+int svm_evidence_decode(svm_reader_t *r, svm_evidence_t *e); /* reads one; trailing is the caller's */
+
+/* The validator set consensus uses (the active set of the current epoch), from the payload of
+ * the object SHA-256("svm/validators"): fills keys/stakes (≤ max entries). SVM_EDECODE. */
+typedef struct {
+	uint8_t key[32];
+	uint64_t stake;
+} svm_validator_entry_t;
+int svm_staking_validator_set(const uint8_t *payload, size_t len, svm_validator_entry_t *out,
+			      size_t max, size_t *n);
+void svm_validator_set_id(svm_id_t *out);
+
+void svm_staking_validator_id(const svm_id_t *op, svm_id_t *out);
+void svm_staking_delegation_id(const svm_id_t *op, const svm_id_t *delegator, svm_id_t *out);
+void svm_staking_queue_id(const svm_id_t *op, svm_id_t *out);
+void svm_staking_registry_id(svm_id_t *out);
+void svm_staking_epoch_id(svm_id_t *out);
+void svm_staking_key_id(const uint8_t key[32], svm_id_t *out);
+void svm_treasury_id(svm_id_t *out); /* the treasury account: SHA-256("svm/treasury") */
+int svm_validator_encode(const svm_validator_t *v, svm_buf_t *out);
+int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v);
+
+/* Payload builders (append to out). */
+int svm_stake_register_payload(svm_buf_t *out, const uint8_t consensus_key[32],
+			       const uint8_t vrf_key[32], uint64_t commission_bps, uint64_t self_bond);
+int svm_stake_payload(svm_buf_t *out, uint64_t method, const svm_id_t *op, const svm_id_t *op2,
+		      uint64_t amount); /* delegate/undelegate/claim/redelegate/epoch/unjail */
+int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, const svm_evidence_t *e);
+
+/* Registers a validator with its stake minted into it (genesis only: a system context). */
+int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint8_t key[32],
+				  uint64_t stake);
+/* Writes the epoch object naming the genesis validators as the first active set. */
+int svm_staking_genesis_finish(svm_txctx_t *c);
+
+int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
+		       size_t max, size_t *n);
 
 #endif

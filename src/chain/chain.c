@@ -208,7 +208,13 @@ static int genesis_fn(svm_txctx_t *ctx, void *ud)
 					 g->balances[i].amount);
 		if (rc) return rc;
 	}
-	return write_validators(ctx, g);
+	int rc = write_validators(ctx, g);
+	/* the genesis validators are also staking validators, their stake bonded SWR */
+	for (size_t i = 0; rc == 0 && i < g->n_validators; i++)
+		if (g->validators[i].stake) /* a zero stake bonds nothing: consensus only */
+			rc = svm_staking_genesis_validator(ctx, &g->validators[i].id, g->validators[i].pubkey,
+						   g->validators[i].stake);
+	return rc ? rc : svm_staking_genesis_finish(ctx);
 }
 
 static int no_base(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)

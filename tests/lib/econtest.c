@@ -86,6 +86,11 @@ int et_tx(et_world_t *e, svm_exec_tx_t *t, size_t u, const svm_buf_t *payload, b
 		if (wr == NULL) return SVM_ENOMEM;
 		tx->writes = wr;
 		tx->writes_len = (uint32_t)n;
+		if (svm_native_reads(tx->payload, tx->payload_len, ids, 16, &n)) n = 0;
+		svm_id_t *rd = svm_arena_dup(&w->arena, ids, (n ? n : 1) * sizeof ids[0]);
+		if (rd == NULL) return SVM_ENOMEM;
+		tx->reads = rd;
+		tx->reads_len = (uint32_t)n;
 	}
 	t->len = 200;
 	svm_put_u64be(t->id.b, w->env.height + 1);
@@ -107,7 +112,7 @@ int et_block(et_world_t *e, svm_exec_tx_t *txs, size_t n, char *why, size_t why_
 	return eg_apply(&e->w, &e->res) ? (snprintf(why, why_len, "apply failed"), 1) : 0;
 }
 
-static bool get(et_world_t *e, const svm_id_t *id, svm_object_t *o)
+bool et_object(et_world_t *e, const svm_id_t *id, svm_object_t *o)
 {
 	svm_exec_base_t base = eg_base(&e->w);
 	const uint8_t *b;
@@ -121,7 +126,7 @@ uint64_t et_balance(et_world_t *e, const svm_id_t *token, const svm_id_t *owner)
 	svm_id_t id;
 	svm_balance_id(token, owner, &id);
 	svm_object_t o;
-	if (!get(e, &id, &o)) return 0;
+	if (!et_object(e, &id, &o)) return 0;
 	svm_reader_t r = svm_reader(o.payload + SVM_HASH_SIZE, o.payload_len - SVM_HASH_SIZE);
 	uint64_t v = 0;
 	svm_varint_read(&r, &v);
@@ -133,7 +138,7 @@ uint64_t et_supply(et_world_t *e, const svm_id_t *token)
 	svm_id_t id;
 	svm_token_object_id(token, &id);
 	svm_object_t o;
-	if (!get(e, &id, &o)) return 0;
+	if (!et_object(e, &id, &o)) return 0;
 	svm_reader_t r = svm_reader(o.payload, o.payload_len);
 	uint64_t sl = 0, dec, supply = 0;
 	const uint8_t *sym;
@@ -146,5 +151,19 @@ uint64_t et_supply(et_world_t *e, const svm_id_t *token)
 bool et_pool(et_world_t *e, const svm_id_t *pool, svm_amm_pool_t *p)
 {
 	svm_object_t o;
-	return get(e, pool, &o) && svm_amm_pool_decode(o.payload, o.payload_len, p) == 0;
+	return et_object(e, pool, &o) && svm_amm_pool_decode(o.payload, o.payload_len, p) == 0;
 }
+
+static int params_fn(svm_txctx_t *c, void *ud) { return svm_params_put(c, ud); }
+
+int et_system(et_world_t *e, svm_exec_system_fn fn, void *ud)
+{
+	svm_arena_reset(&e->a);
+	svm_exec_base_t base = eg_base(&e->w);
+	int rc = svm_exec_system(&e->w.env, &base, fn, ud, &e->a, &e->res);
+	if (rc == 0) rc = eg_apply(&e->w, &e->res);
+	memset(&e->res, 0, sizeof e->res);
+	return rc;
+}
+
+int et_set_params(et_world_t *e, const svm_params_t *p) { return et_system(e, params_fn, (void *)p); }

@@ -32,6 +32,12 @@ int et_block(et_world_t *e, svm_exec_tx_t *txs, size_t n, char *why, size_t why_
 
 uint64_t et_balance(et_world_t *e, const svm_id_t *token, const svm_id_t *owner);
 uint64_t et_supply(et_world_t *e, const svm_id_t *token); /* 0 if no such token */
+/* Any object of the world's state (false when absent). */
+bool et_object(et_world_t *e, const svm_id_t *id, svm_object_t *o);
+/* Runs fn in a system context over the world's state and applies its writes. */
+int et_system(et_world_t *e, svm_exec_system_fn fn, void *ud);
+/* Writes the parameter object into the world's state. */
+int et_set_params(et_world_t *e, const svm_params_t *p);
 /* The pool's object, false when it does not exist. */
 bool et_pool(et_world_t *e, const svm_id_t *pool, svm_amm_pool_t *p);
 

@@ -65,6 +65,7 @@ int svm_amm_quote_in(uint64_t r_in, uint64_t r_out, uint64_t fee_bps, uint64_t a
 	u128 in_net = (u128)amount_in * (SVM_AMM_BPS - fee_bps);
 	u128 out = in_net * r_out / ((u128)r_in * SVM_AMM_BPS + in_net);
 	if (out == 0) return SVM_EINVAL; /* the input buys nothing */
+	SVM_ASSERT(out < r_out);
 	*amount_out = (uint64_t)out;     /* < r_out */
 	return 0;
 }
@@ -110,6 +111,7 @@ int svm_amm_quote_remove(uint64_t ra, uint64_t rb, uint64_t supply, uint64_t sha
 	if (supply == 0 || shares == 0 || shares > supply) return SVM_EINVAL;
 	*out_a = (uint64_t)((u128)shares * ra / supply);
 	*out_b = (uint64_t)((u128)shares * rb / supply);
+	SVM_ASSERT(*out_a <= ra && *out_b <= rb);
 	return 0;
 }
 
@@ -206,10 +208,7 @@ int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, s
 		svm_token_object_id(&lp, &ids[k++]);
 		svm_balance_id(&lp, sender, &ids[k++]);
 	}
-	if (c.method == SVM_AMM_CREATE) {
-		svm_balance_id(&lp, &pool, &ids[k++]);
-		svm_params_id(&ids[k++]);
-	}
+	if (c.method == SVM_AMM_CREATE) svm_balance_id(&lp, &pool, &ids[k++]);
 	*n = k;
 	return 0;
 }

@@ -114,3 +114,17 @@ void svm_params_fees(const svm_params_t *p, uint64_t fee[4])
 	fee[2] = p->fee_c;
 	fee[3] = p->fee_d;
 }
+
+int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t max, size_t *n)
+{
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t program = 0, method = 0;
+	*n = 0;
+	if (svm_varint_read(&r, &program) || svm_varint_read(&r, &method)) return SVM_EDECODE;
+	bool params = program == SVM_PROGRAM_STAKING || (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
+	if (!params) return 0;
+	if (max < 1) return SVM_ELIMIT;
+	svm_params_id(&reads[0]);
+	*n = 1;
+	return 0;
+}

@@ -137,6 +137,7 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
 	if (rc) return rc;
 	if (program_of(payload, len) == SVM_PROGRAM_AMM) return svm_amm_execute(c, payload, len);
+	if (program_of(payload, len) == SVM_PROGRAM_STAKING) return svm_staking_execute(c, payload, len);
 	if (parse(payload, len, &call)) return SVM_EDECODE;
 	const svm_id_t *sender = &c->tx->sender;
 	svm_id_t token;
@@ -169,6 +170,11 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 	switch (program_of(payload, len)) {
 	case SVM_PROGRAM_AMM:
 		rc = svm_amm_access(sender, payload, len, ids, 16, &k);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	case SVM_PROGRAM_STAKING:
+		rc = svm_staking_access(sender, payload, len, ids, 16, &k);
 		if (rc) return rc;
 		call.method = 0;
 		break;

@@ -1,0 +1,859 @@
+/* Staking and slashing of SWR (native program 3): validators, delegation shares, the unbonding
+ * queue, epoch processing (issuance, rewards by stake and commission, the active set handed to
+ * consensus) and double-sign slashing with jailing. Exact integer arithmetic throughout; every
+ * SWR amount moves through the ledger, minted (issuance) or burned (slashes) explicitly. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/econ.h"
+
+typedef unsigned __int128 u128;
+
+/* ------------------------------------------------------------------ ids */
+
+static void tagged(const char *tag, const void *a, size_t alen, const void *b, size_t blen,
+		   svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{a, alen}, {b, blen}};
+	svm_sha256_tagged(tag, parts, b ? 2 : (a ? 1 : 0), out);
+}
+
+void svm_staking_validator_id(const svm_id_t *op, svm_id_t *out) { tagged("svm/stake/val", op->b, 32, NULL, 0, out); }
+void svm_staking_delegation_id(const svm_id_t *op, const svm_id_t *d, svm_id_t *out)
+{
+	tagged("svm/stake/del", op->b, 32, d->b, 32, out);
+}
+void svm_staking_queue_id(const svm_id_t *op, svm_id_t *out) { tagged("svm/stake/unb", op->b, 32, NULL, 0, out); }
+void svm_staking_registry_id(svm_id_t *out) { tagged("svm/stake/registry", NULL, 0, NULL, 0, out); }
+void svm_staking_epoch_id(svm_id_t *out) { tagged("svm/stake/epoch", NULL, 0, NULL, 0, out); }
+void svm_staking_key_id(const uint8_t key[32], svm_id_t *out) { tagged("svm/stake/key", key, 32, NULL, 0, out); }
+void svm_treasury_id(svm_id_t *out) { tagged("svm/treasury", NULL, 0, NULL, 0, out); }
+void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
+
+static void evidence_id(const svm_evidence_t *e, svm_id_t *out)
+{
+	uint8_t tail[17];
+	svm_put_u64be(tail, e->height);
+	svm_put_u64be(tail + 8, e->round);
+	tail[16] = e->kind;
+	tagged("svm/stake/evid", e->key, 32, tail, sizeof tail, out);
+}
+
+static svm_id_t swr_id;
+static pthread_once_t swr_once = PTHREAD_ONCE_INIT;
+static void swr_init(void) { svm_token_id("SWR", &swr_id); }
+static const svm_id_t *swr(void)
+{
+	pthread_once(&swr_once, swr_init);
+	return &swr_id;
+}
+
+/* ------------------------------------------------------------ encodings */
+
+int svm_validator_encode(const svm_validator_t *v, svm_buf_t *out)
+{
+	int rc = svm_buf_append(out, v->operator_id.b, 32);
+	if (!rc) rc = svm_buf_append(out, v->consensus_key, 32);
+	if (!rc) rc = svm_buf_append(out, v->vrf_key, 32);
+	const uint64_t f[6] = {v->commission_bps, v->tokens, v->shares, v->jailed, v->unjail_epoch, v->slashed};
+	for (int i = 0; !rc && i < 6; i++) rc = svm_varint_append(out, f[i]);
+	return rc;
+}
+
+int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v)
+{
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t *f[6] = {&v->commission_bps, &v->tokens, &v->shares, &v->jailed, &v->unjail_epoch, &v->slashed};
+	if (svm_reader_copy(&r, v->operator_id.b, 32) || svm_reader_copy(&r, v->consensus_key, 32) ||
+	    svm_reader_copy(&r, v->vrf_key, 32))
+		return SVM_EDECODE;
+	for (int i = 0; i < 6; i++)
+		if (svm_varint_read(&r, f[i])) return SVM_EDECODE;
+	if (svm_reader_left(&r) || v->commission_bps > 10000 || v->jailed > 1) return SVM_EDECODE;
+	return 0;
+}
+
+void svm_vote_message(uint64_t height, uint64_t round, uint8_t kind, const svm_hash_t *hash,
+		      uint8_t out[SVM_VOTE_MESSAGE_SIZE])
+{
+	memcpy(out, "svm/vote", 8);
+	svm_put_u64be(out + 8, height);
+	svm_put_u64be(out + 16, round);
+	out[24] = kind;
+	memcpy(out + 25, hash->b, 32);
+}
+
+int svm_evidence_encode(const svm_evidence_t *e, svm_buf_t *out)
+{
+	int rc = svm_buf_append(out, e->key, 32);
+	if (!rc) rc = svm_varint_append(out, e->height);
+	if (!rc) rc = svm_varint_append(out, e->round);
+	if (!rc) rc = svm_buf_append(out, &e->kind, 1);
+	for (int i = 0; !rc && i < 2; i++) {
+		rc = svm_buf_append(out, e->hash[i].b, 32);
+		if (!rc) rc = svm_buf_append(out, e->sig[i], SVM_ED25519_SIG_SIZE);
+	}
+	return rc;
+}
+
+int svm_evidence_decode(svm_reader_t *r, svm_evidence_t *e)
+{
+	if (svm_reader_copy(r, e->key, 32) || svm_varint_read(r, &e->height) ||
+	    svm_varint_read(r, &e->round) || svm_reader_u8(r, &e->kind) || e->kind > 1)
+		return SVM_EDECODE;
+	for (int i = 0; i < 2; i++)
+		if (svm_reader_copy(r, e->hash[i].b, 32) || svm_reader_copy(r, e->sig[i], SVM_ED25519_SIG_SIZE))
+			return SVM_EDECODE;
+	/* one encoding per offence: the two hashes in ascending order (hence different) */
+	return memcmp(e->hash[0].b, e->hash[1].b, 32) < 0 ? 0 : SVM_EDECODE;
+}
+
+int svm_staking_validator_set(const uint8_t *payload, size_t len, svm_validator_entry_t *out,
+			      size_t max, size_t *n)
+{
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t count;
+	if (svm_varint_read(&r, &count) || count > max || count > SVM_STAKE_VALIDATORS_MAX)
+		return SVM_EDECODE;
+	for (uint64_t i = 0; i < count; i++)
+		if (svm_reader_copy(&r, out[i].key, 32) || svm_varint_read(&r, &out[i].stake))
+			return SVM_EDECODE;
+	if (svm_reader_left(&r)) return SVM_EDECODE;
+	*n = (size_t)count;
+	return 0;
+}
+
+/* ------------------------------------------------------- object access */
+
+static int put_storage(svm_txctx_t *c, const svm_id_t *id, const svm_buf_t *b, bool owned,
+		       const svm_id_t *owner)
+{
+	if (b->len > SVM_OBJECT_PAYLOAD_MAX) return SVM_ELIMIT;
+	svm_object_t o = {.id = *id, .owner_kind = owned ? SVM_OWNER_ADDRESS : SVM_OWNER_SHARED,
+			  .type = SVM_OBJ_STORAGE, .payload = b->data, .payload_len = b->len};
+	if (owned) o.owner = *owner;
+	return svm_host_put(c, &o);
+}
+
+static int get_storage(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o)
+{
+	int rc = svm_host_get(c, id, o);
+	if (rc) return rc;
+	return o->type == SVM_OBJ_STORAGE ? 0 : SVM_EIO;
+}
+
+static int val_get(svm_txctx_t *c, const svm_id_t *op, svm_validator_t *v)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_validator_id(op, &id);
+	int rc = get_storage(c, &id, &o);
+	if (rc) return rc;
+	return svm_validator_decode(o.payload, o.payload_len, v) ? SVM_EIO : 0;
+}
+
+static int val_put(svm_txctx_t *c, const svm_validator_t *v)
+{
+	svm_id_t id;
+	svm_buf_t b = {0};
+	svm_staking_validator_id(&v->operator_id, &id);
+	int rc = svm_validator_encode(v, &b);
+	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* A delegation's shares (0 when absent). */
+static int del_get(svm_txctx_t *c, const svm_id_t *op, const svm_id_t *d, uint64_t *shares)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_delegation_id(op, d, &id);
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) {
+		*shares = 0;
+		return 0;
+	}
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	if (svm_varint_read(&r, shares) || svm_reader_left(&r) || *shares == 0) return SVM_EIO;
+	return 0;
+}
+
+static int del_put(svm_txctx_t *c, const svm_id_t *op, const svm_id_t *d, uint64_t shares)
+{
+	svm_id_t id;
+	svm_staking_delegation_id(op, d, &id);
+	if (shares == 0) {
+		int rc = svm_host_del(c, &id);
+		return rc == SVM_ENOTFOUND ? 0 : rc;
+	}
+	uint8_t buf[SVM_VARINT_MAX];
+	svm_buf_t b = {.data = buf, .cap = sizeof buf, .cap_max = sizeof buf};
+	int rc = svm_varint_append(&b, shares);
+	return rc ? rc : put_storage(c, &id, &b, true, d);
+}
+
+typedef struct {
+	svm_id_t delegator;
+	uint64_t amount, start_height, release_epoch;
+} unb_t;
+
+typedef struct {
+	size_t n;
+	unb_t e[SVM_STAKE_QUEUE_MAX];
+} queue_t;
+
+static int queue_get(svm_txctx_t *c, const svm_id_t *op, queue_t *q)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_queue_id(op, &id);
+	q->n = 0;
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	uint64_t n;
+	if (svm_varint_read(&r, &n) || n == 0 || n > SVM_STAKE_QUEUE_MAX) return SVM_EIO;
+	for (uint64_t i = 0; i < n; i++) {
+		unb_t *u = &q->e[i];
+		if (svm_reader_copy(&r, u->delegator.b, 32) || svm_varint_read(&r, &u->amount) ||
+		    svm_varint_read(&r, &u->start_height) || svm_varint_read(&r, &u->release_epoch))
+			return SVM_EIO;
+	}
+	q->n = (size_t)n;
+	return svm_reader_left(&r) ? SVM_EIO : 0;
+}
+
+static int queue_put(svm_txctx_t *c, const svm_id_t *op, const queue_t *q)
+{
+	svm_id_t id;
+	svm_staking_queue_id(op, &id);
+	if (q->n == 0) {
+		int rc = svm_host_del(c, &id);
+		return rc == SVM_ENOTFOUND ? 0 : rc;
+	}
+	svm_buf_t b = {0};
+	int rc = svm_varint_append(&b, q->n);
+	for (size_t i = 0; !rc && i < q->n; i++) {
+		const unb_t *u = &q->e[i];
+		rc = svm_buf_append(&b, u->delegator.b, 32);
+		if (!rc) rc = svm_varint_append(&b, u->amount);
+		if (!rc) rc = svm_varint_append(&b, u->start_height);
+		if (!rc) rc = svm_varint_append(&b, u->release_epoch);
+	}
+	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* A list of operator ids (the registry, the epoch's active set). */
+typedef struct {
+	uint64_t epoch; /* the epoch object only */
+	size_t n;
+	svm_id_t op[SVM_STAKE_VALIDATORS_MAX];
+} oplist_t;
+
+static int oplist_get(svm_txctx_t *c, const svm_id_t *id, bool with_epoch, oplist_t *l)
+{
+	svm_object_t o;
+	l->n = 0;
+	l->epoch = 0;
+	int rc = get_storage(c, id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	uint64_t n;
+	if ((with_epoch && svm_varint_read(&r, &l->epoch)) || svm_varint_read(&r, &n) ||
+	    n > SVM_STAKE_VALIDATORS_MAX)
+		return SVM_EIO;
+	for (uint64_t i = 0; i < n; i++)
+		if (svm_reader_copy(&r, l->op[i].b, 32)) return SVM_EIO;
+	l->n = (size_t)n;
+	return svm_reader_left(&r) ? SVM_EIO : 0;
+}
+
+static int oplist_put(svm_txctx_t *c, const svm_id_t *id, bool with_epoch, const oplist_t *l)
+{
+	svm_buf_t b = {0};
+	int rc = with_epoch ? svm_varint_append(&b, l->epoch) : 0;
+	if (!rc) rc = svm_varint_append(&b, l->n);
+	for (size_t i = 0; !rc && i < l->n; i++) rc = svm_buf_append(&b, l->op[i].b, 32);
+	if (!rc) rc = put_storage(c, id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* ------------------------------------------------------------ payloads */
+
+static int header(svm_buf_t *out, uint64_t method)
+{
+	int rc = svm_varint_append(out, SVM_PROGRAM_STAKING);
+	return rc ? rc : svm_varint_append(out, method);
+}
+
+int svm_stake_register_payload(svm_buf_t *out, const uint8_t key[32], const uint8_t vrf[32],
+			       uint64_t commission_bps, uint64_t self_bond)
+{
+	int rc = header(out, SVM_STAKE_REGISTER);
+	if (!rc) rc = svm_buf_append(out, key, 32);
+	if (!rc) rc = svm_buf_append(out, vrf, 32);
+	if (!rc) rc = svm_varint_append(out, commission_bps);
+	if (!rc) rc = svm_varint_append(out, self_bond);
+	return rc;
+}
+
+int svm_stake_payload(svm_buf_t *out, uint64_t method, const svm_id_t *op, const svm_id_t *op2,
+		      uint64_t amount)
+{
+	int rc = header(out, method);
+	switch (method) {
+	case SVM_STAKE_DELEGATE:
+	case SVM_STAKE_UNDELEGATE:
+		if (!rc) rc = svm_buf_append(out, op->b, 32);
+		if (!rc) rc = svm_varint_append(out, amount);
+		return rc;
+	case SVM_STAKE_CLAIM:
+		return rc ? rc : svm_buf_append(out, op->b, 32);
+	case SVM_STAKE_REDELEGATE:
+		if (!rc) rc = svm_buf_append(out, op->b, 32);
+		if (!rc) rc = svm_buf_append(out, op2->b, 32);
+		if (!rc) rc = svm_varint_append(out, amount);
+		return rc;
+	case SVM_STAKE_EPOCH:
+	case SVM_STAKE_UNJAIL:
+		return rc;
+	default:
+		return SVM_EINVAL;
+	}
+}
+
+int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, const svm_evidence_t *e)
+{
+	int rc = header(out, SVM_STAKE_EVIDENCE);
+	if (!rc) rc = svm_buf_append(out, op->b, 32);
+	return rc ? rc : svm_evidence_encode(e, out);
+}
+
+typedef struct {
+	uint64_t method;
+	svm_id_t op, op2;
+	uint8_t key[32], vrf[32];
+	uint64_t amount, commission;
+	svm_evidence_t ev;
+} call_t;
+
+static int parse(const uint8_t *p, size_t len, call_t *c)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t program;
+	memset(c, 0, sizeof *c);
+	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_STAKING || svm_varint_read(&r, &c->method))
+		return SVM_EDECODE;
+	int bad = 0;
+	switch (c->method) {
+	case SVM_STAKE_REGISTER:
+		bad = svm_reader_copy(&r, c->key, 32) || svm_reader_copy(&r, c->vrf, 32) ||
+		      svm_varint_read(&r, &c->commission) || svm_varint_read(&r, &c->amount);
+		break;
+	case SVM_STAKE_DELEGATE:
+	case SVM_STAKE_UNDELEGATE:
+		bad = svm_reader_copy(&r, c->op.b, 32) || svm_varint_read(&r, &c->amount);
+		break;
+	case SVM_STAKE_CLAIM:
+		bad = svm_reader_copy(&r, c->op.b, 32);
+		break;
+	case SVM_STAKE_REDELEGATE:
+		bad = svm_reader_copy(&r, c->op.b, 32) || svm_reader_copy(&r, c->op2.b, 32) ||
+		      svm_varint_read(&r, &c->amount);
+		break;
+	case SVM_STAKE_EPOCH:
+	case SVM_STAKE_UNJAIL:
+		break;
+	case SVM_STAKE_EVIDENCE:
+		bad = svm_reader_copy(&r, c->op.b, 32) || svm_evidence_decode(&r, &c->ev);
+		break;
+	default:
+		return SVM_EDECODE;
+	}
+	return bad || svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
+		       size_t max, size_t *n)
+{
+	call_t k;
+	if (parse(payload, len, &k)) return SVM_EDECODE;
+	if (max < 10) return SVM_ELIMIT;
+	size_t m = 0;
+	svm_id_t vid;
+	const svm_id_t *op = k.method == SVM_STAKE_REGISTER || k.method == SVM_STAKE_UNJAIL ? sender : &k.op;
+	svm_staking_validator_id(op, &vid);
+	switch (k.method) {
+	case SVM_STAKE_REGISTER:
+		svm_staking_registry_id(&ids[m++]);
+		svm_staking_key_id(k.key, &ids[m++]);
+		/* fall through */
+	case SVM_STAKE_DELEGATE:
+		ids[m++] = vid;
+		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_staking_delegation_id(op, sender, &ids[m++]);
+		break;
+	case SVM_STAKE_UNDELEGATE:
+		ids[m++] = vid;
+		svm_staking_delegation_id(op, sender, &ids[m++]);
+		svm_staking_queue_id(op, &ids[m++]);
+		break;
+	case SVM_STAKE_CLAIM:
+		svm_staking_queue_id(op, &ids[m++]);
+		svm_balance_id(swr(), &vid, &ids[m++]);
+		break;
+	case SVM_STAKE_REDELEGATE: {
+		svm_id_t v2;
+		svm_staking_validator_id(&k.op2, &v2);
+		ids[m++] = vid;
+		ids[m++] = v2;
+		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_balance_id(swr(), &v2, &ids[m++]);
+		svm_staking_delegation_id(op, sender, &ids[m++]);
+		svm_staking_delegation_id(&k.op2, sender, &ids[m++]);
+		break;
+	}
+	case SVM_STAKE_EVIDENCE:
+		ids[m++] = vid;
+		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_staking_queue_id(op, &ids[m++]);
+		evidence_id(&k.ev, &ids[m++]);
+		svm_token_object_id(swr(), &ids[m++]);
+		break;
+	case SVM_STAKE_UNJAIL:
+		ids[m++] = vid;
+		break;
+	case SVM_STAKE_EPOCH: /* also every validator it reads: dynamic mode */
+		svm_staking_epoch_id(&ids[m++]);
+		svm_staking_registry_id(&ids[m++]);
+		svm_validator_set_id(&ids[m++]);
+		svm_token_object_id(swr(), &ids[m++]);
+		break;
+	}
+	*n = m;
+	return 0;
+}
+
+/* ----------------------------------------------------------- delegation */
+
+/* Shares for amount into a validator holding tokens/shares: amount when it has none, else
+ * floor(amount·S/T) (the delegator's rounding loss stays with the validator's delegators). */
+static int shares_for(const svm_validator_t *v, uint64_t amount, uint64_t *shares)
+{
+	if (amount == 0) return SVM_EINVAL;
+	u128 s = v->shares == 0 || v->tokens == 0 ? amount : (u128)amount * v->shares / v->tokens;
+	if (s == 0) return SVM_EINVAL;
+	uint64_t t;
+	if (s > UINT64_MAX || !svm_add_u64(v->shares, (uint64_t)s, &t) || !svm_add_u64(v->tokens, amount, &t))
+		return SVM_EOVERFLOW;
+	*shares = (uint64_t)s;
+	return 0;
+}
+
+/* Moves amount of the sender's SWR into validator v as shares for delegator d. */
+static int bond(svm_txctx_t *c, svm_validator_t *v, const svm_id_t *from, const svm_id_t *d,
+		uint64_t amount, bool transfer)
+{
+	uint64_t s, held;
+	svm_id_t vid;
+	int rc = shares_for(v, amount, &s);
+	if (!rc) rc = del_get(c, &v->operator_id, d, &held);
+	if (!rc && !svm_add_u64(held, s, &held)) rc = SVM_EOVERFLOW;
+	if (rc) return rc;
+	svm_staking_validator_id(&v->operator_id, &vid);
+	if (transfer) rc = svm_ledger_transfer(c, swr(), from, &vid, amount);
+	v->tokens += amount;
+	v->shares += s;
+	if (!rc) rc = del_put(c, &v->operator_id, d, held);
+	return rc ? rc : val_put(c, v);
+}
+
+/* Removes shares of delegator d from v: the SWR they are worth, floor(shares·T/S). */
+static int unbond(svm_txctx_t *c, svm_validator_t *v, const svm_id_t *d, uint64_t shares,
+		  uint64_t *amount)
+{
+	uint64_t held;
+	int rc = del_get(c, &v->operator_id, d, &held);
+	if (rc) return rc;
+	if (shares == 0) return SVM_EINVAL;
+	if (held < shares) return SVM_EFUNDS;
+	SVM_ASSERT(shares <= v->shares); /* Σ delegations = S */
+	*amount = (uint64_t)((u128)shares * v->tokens / v->shares); /* ≤ tokens: shares ≤ S */
+	v->tokens -= *amount;
+	v->shares -= shares;
+	rc = del_put(c, &v->operator_id, d, held - shares);
+	return rc ? rc : val_put(c, v);
+}
+
+static uint64_t epoch_of(const svm_params_t *p, uint64_t height) { return height / p->epoch_blocks; }
+
+static int do_register(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
+{
+	const svm_id_t *me = &c->tx->sender;
+	svm_validator_t v;
+	svm_id_t rid, kid;
+	oplist_t *reg = NULL;
+	if (k->commission > p->commission_bps_max || k->amount == 0) return SVM_EINVAL;
+	int rc = val_get(c, me, &v);
+	if (rc == 0) return SVM_EEXIST;
+	if (rc != SVM_ENOTFOUND) return rc;
+	svm_staking_key_id(k->key, &kid);
+	svm_object_t o;
+	rc = get_storage(c, &kid, &o);
+	if (rc == 0) return SVM_EEXIST; /* the consensus key belongs to another validator */
+	if (rc != SVM_ENOTFOUND) return rc;
+	reg = svm_malloc(sizeof *reg);
+	if (reg == NULL) return SVM_ENOMEM;
+	svm_staking_registry_id(&rid);
+	rc = oplist_get(c, &rid, false, reg);
+	if (!rc && reg->n >= SVM_STAKE_VALIDATORS_MAX) rc = SVM_ELIMIT;
+	if (!rc) { /* insert in ascending order */
+		size_t i = reg->n;
+		while (i > 0 && memcmp(reg->op[i - 1].b, me->b, 32) > 0) {
+			reg->op[i] = reg->op[i - 1];
+			i--;
+		}
+		reg->op[i] = *me;
+		reg->n++;
+		rc = oplist_put(c, &rid, false, reg);
+	}
+	svm_free(reg);
+	if (rc) return rc;
+	svm_buf_t b = {.data = (uint8_t *)me->b, .len = 32, .cap = 32, .cap_max = 32};
+	rc = put_storage(c, &kid, &b, false, NULL);
+	memset(&v, 0, sizeof v);
+	v.operator_id = *me;
+	memcpy(v.consensus_key, k->key, 32);
+	memcpy(v.vrf_key, k->vrf, 32);
+	v.commission_bps = k->commission;
+	return rc ? rc : bond(c, &v, me, me, k->amount, true);
+}
+
+static int do_undelegate(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
+{
+	const svm_id_t *me = &c->tx->sender;
+	svm_validator_t v;
+	uint64_t amount;
+	queue_t *q = svm_malloc(sizeof *q);
+	if (q == NULL) return SVM_ENOMEM;
+	int rc = val_get(c, &k->op, &v);
+	if (!rc) rc = queue_get(c, &k->op, q);
+	if (!rc && q->n >= SVM_STAKE_QUEUE_MAX) rc = SVM_ELIMIT;
+	if (!rc) rc = unbond(c, &v, me, k->amount, &amount);
+	if (!rc && amount == 0) rc = SVM_EINVAL; /* shares worth nothing (after a total slash) */
+	if (!rc) {
+		/* claimable from the first block of epoch (now + unbonding_epochs + 1) */
+		q->e[q->n++] = (unb_t){*me, amount, c->height, epoch_of(p, c->height) + p->unbonding_epochs + 1};
+		rc = queue_put(c, &k->op, q);
+	}
+	svm_free(q);
+	return rc;
+}
+
+static int do_claim(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
+{
+	const svm_id_t *me = &c->tx->sender;
+	queue_t *q = svm_malloc(sizeof *q);
+	if (q == NULL) return SVM_ENOMEM;
+	uint64_t total = 0, now = epoch_of(p, c->height);
+	size_t keep = 0, pending = 0;
+	int rc = queue_get(c, &k->op, q);
+	for (size_t i = 0; !rc && i < q->n; i++) {
+		bool mine = svm_hash_eq(&q->e[i].delegator, me);
+		if (mine && q->e[i].release_epoch <= now) {
+			if (!svm_add_u64(total, q->e[i].amount, &total)) rc = SVM_EOVERFLOW;
+			continue;
+		}
+		pending += mine;
+		q->e[keep++] = q->e[i];
+	}
+	if (!rc && total == 0 && keep == q->n) rc = pending ? SVM_ESTATE : SVM_ENOTFOUND;
+	q->n = keep;
+	svm_id_t vid;
+	svm_staking_validator_id(&k->op, &vid);
+	if (!rc) rc = queue_put(c, &k->op, q);
+	if (!rc && total) rc = svm_ledger_transfer(c, swr(), &vid, me, total);
+	svm_free(q);
+	return rc;
+}
+
+static int do_redelegate(svm_txctx_t *c, const call_t *k)
+{
+	const svm_id_t *me = &c->tx->sender;
+	svm_validator_t from, to;
+	uint64_t amount;
+	svm_id_t fid, tid;
+	if (svm_hash_eq(&k->op, &k->op2)) return SVM_EINVAL;
+	int rc = val_get(c, &k->op, &from);
+	if (!rc) rc = val_get(c, &k->op2, &to);
+	if (rc) return rc;
+	if (from.jailed) return SVM_EPERM; /* a jailed validator's stake must unbond (slashable) */
+	rc = unbond(c, &from, me, k->amount, &amount);
+	if (!rc && amount == 0) rc = SVM_EINVAL;
+	if (rc) return rc;
+	svm_staking_validator_id(&k->op, &fid);
+	svm_staking_validator_id(&k->op2, &tid);
+	rc = svm_ledger_transfer(c, swr(), &fid, &tid, amount);
+	return rc ? rc : bond(c, &to, NULL, me, amount, false);
+}
+
+/* ---------------------------------------------------------------- epoch */
+
+typedef struct {
+	svm_validator_t v;
+} cand_t;
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const svm_validator_t *x = &((const cand_t *)a)->v, *y = &((const cand_t *)b)->v;
+	if (x->tokens != y->tokens) return x->tokens > y->tokens ? -1 : 1; /* stake descending */
+	return memcmp(x->operator_id.b, y->operator_id.b, 32);            /* then id ascending */
+}
+
+/* Mints the epoch's issuance: treasury share, then rewards to last epoch's active set by stake,
+ * commission to each operator, the rest compounded into the validator's tokens. */
+static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active, uint64_t epochs)
+{
+	svm_token_info_t info;
+	int rc = svm_ledger_token(c, swr(), &info);
+	if (rc) return rc;
+	u128 issue = (u128)info.supply * p->issuance_ppb_epoch * epochs / 1000000000u;
+	if (issue > UINT64_MAX - info.supply) issue = UINT64_MAX - info.supply; /* supply caps it */
+	uint64_t total = (uint64_t)issue, treasury = (uint64_t)((u128)total * p->treasury_bps / 10000);
+	uint64_t pool = total - treasury, paid = 0;
+	u128 stake = 0;
+	svm_validator_t v;
+	for (size_t i = 0; !rc && i < active->n; i++) {
+		rc = val_get(c, &active->op[i], &v);
+		if (!rc && !v.jailed) stake += v.tokens;
+	}
+	for (size_t i = 0; !rc && stake && i < active->n; i++) {
+		rc = val_get(c, &active->op[i], &v);
+		if (rc || v.jailed) continue;
+		uint64_t r = (uint64_t)((u128)pool * v.tokens / stake);
+		uint64_t comm = (uint64_t)((u128)r * v.commission_bps / 10000);
+		svm_id_t vid;
+		svm_staking_validator_id(&v.operator_id, &vid);
+		if (comm) rc = svm_ledger_mint(c, swr(), &v.operator_id, comm);
+		if (!rc && r - comm) {
+			rc = svm_ledger_mint(c, swr(), &vid, r - comm);
+			v.tokens += r - comm; /* ≤ supply: cannot overflow */
+			if (!rc) rc = val_put(c, &v);
+		}
+		paid += r;
+	}
+	treasury += pool - paid; /* rounding dust, or no one to pay */
+	svm_id_t tid;
+	svm_treasury_id(&tid);
+	if (!rc && treasury) rc = svm_ledger_mint(c, swr(), &tid, treasury);
+	return rc;
+}
+
+/* Chooses the active set: unjailed validators with tokens ≥ stake_min, top active_set_max by
+ * stake. Writes the epoch object and the validator-set object consensus reads. An empty choice
+ * keeps the previous set: consensus is never handed no validators. */
+static int choose_set(svm_txctx_t *c, const svm_params_t *p, oplist_t *ep, uint64_t now)
+{
+	svm_id_t rid, sid, eid;
+	svm_staking_registry_id(&rid);
+	svm_validator_set_id(&sid);
+	svm_staking_epoch_id(&eid);
+	oplist_t *reg = svm_malloc(sizeof *reg);
+	cand_t *cand = svm_malloc(SVM_STAKE_VALIDATORS_MAX * sizeof *cand);
+	int rc = reg && cand ? oplist_get(c, &rid, false, reg) : SVM_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; !rc && i < reg->n; i++) {
+		rc = val_get(c, &reg->op[i], &cand[n].v);
+		if (!rc && !cand[n].v.jailed && cand[n].v.tokens >= p->stake_min && cand[n].v.tokens) n++;
+	}
+	if (!rc) qsort(cand, n, sizeof *cand, cmp_cand);
+	if (n > p->active_set_max) n = (size_t)p->active_set_max;
+	ep->epoch = now;
+	if (!rc && n) {
+		svm_buf_t b = {0};
+		rc = svm_varint_append(&b, n);
+		for (size_t i = 0; !rc && i < n; i++) {
+			ep->op[i] = cand[i].v.operator_id;
+			rc = svm_buf_append(&b, cand[i].v.consensus_key, 32);
+			if (!rc) rc = svm_varint_append(&b, cand[i].v.tokens);
+		}
+		ep->n = n;
+		if (!rc) rc = put_storage(c, &sid, &b, false, NULL);
+		svm_buf_free(&b);
+	}
+	if (!rc) rc = oplist_put(c, &eid, true, ep);
+	svm_free(reg);
+	svm_free(cand);
+	return rc;
+}
+
+static int do_epoch(svm_txctx_t *c, const svm_params_t *p)
+{
+	svm_id_t eid;
+	svm_staking_epoch_id(&eid);
+	oplist_t *ep = svm_malloc(sizeof *ep);
+	if (ep == NULL) return SVM_ENOMEM;
+	uint64_t now = epoch_of(p, c->height);
+	int rc = oplist_get(c, &eid, true, ep);
+	if (!rc && now <= ep->epoch) rc = SVM_ESTATE; /* this epoch is processed already */
+	if (!rc) rc = rewards(c, p, ep, now - ep->epoch);
+	if (!rc) rc = choose_set(c, p, ep, now);
+	if (!rc) {
+		uint8_t d[16];
+		svm_put_u64be(d, now);
+		svm_put_u64be(d + 8, ep->n);
+		rc = svm_host_emit(c, &eid, "stake/epoch", 11, d, sizeof d);
+	}
+	svm_free(ep);
+	return rc;
+}
+
+/* ------------------------------------------------------------- slashing */
+
+static uint64_t cut(uint64_t amount, uint64_t bps) { return (uint64_t)((u128)amount * bps / 10000); }
+
+static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
+{
+	const svm_evidence_t *e = &k->ev;
+	svm_validator_t v;
+	int rc = val_get(c, &k->op, &v);
+	if (rc) return rc;
+	if (memcmp(v.consensus_key, e->key, 32)) return SVM_EINVAL; /* not this validator's key */
+	rc = svm_host_charge(c, 2 * SVM_STEPS_SIG_VERIFY);
+	for (int i = 0; !rc && i < 2; i++) {
+		uint8_t msg[SVM_VOTE_MESSAGE_SIZE];
+		svm_vote_message(e->height, e->round, e->kind, &e->hash[i], msg);
+		if (svm_ed25519_verify(e->sig[i], msg, sizeof msg, e->key)) rc = SVM_ESIG;
+	}
+	if (rc) return rc;
+	if (e->height > c->height) return SVM_EINVAL; /* an offence in the future */
+	u128 window = (u128)(p->unbonding_epochs + 1) * p->epoch_blocks;
+	if (c->height - e->height > window) return SVM_ESTATE; /* older than any bonded stake */
+	svm_id_t evid;
+	svm_object_t o;
+	evidence_id(e, &evid);
+	rc = get_storage(c, &evid, &o);
+	if (rc == 0) return SVM_EEXIST; /* each piece of evidence slashes once */
+	if (rc != SVM_ENOTFOUND) return rc;
+	queue_t *q = svm_malloc(sizeof *q);
+	if (q == NULL) return SVM_ENOMEM;
+	rc = queue_get(c, &k->op, q);
+	uint64_t burn = cut(v.tokens, p->slash_double_bps);
+	v.tokens -= burn;
+	for (size_t i = 0; !rc && i < q->n; i++) {
+		if (q->e[i].start_height <= e->height) continue; /* unbonded before the offence */
+		uint64_t x = cut(q->e[i].amount, p->slash_double_bps);
+		q->e[i].amount -= x;
+		burn += x; /* ≤ the validator's balance: no overflow */
+	}
+	svm_id_t vid;
+	svm_staking_validator_id(&k->op, &vid);
+	v.slashed += burn;
+	v.jailed = 1;
+	v.unjail_epoch = epoch_of(p, c->height) + p->jail_epochs + 1;
+	if (!rc && burn) rc = svm_ledger_burn(c, swr(), &vid, burn);
+	if (!rc) rc = queue_put(c, &k->op, q);
+	if (!rc) rc = val_put(c, &v);
+	svm_free(q);
+	uint8_t hb[SVM_VARINT_MAX];
+	svm_buf_t b = {.data = hb, .cap = sizeof hb, .cap_max = sizeof hb};
+	if (!rc) rc = svm_varint_append(&b, c->height);
+	if (!rc) rc = put_storage(c, &evid, &b, false, NULL);
+	if (!rc) {
+		uint8_t d[40];
+		memcpy(d, k->op.b, 32);
+		svm_put_u64be(d + 32, burn);
+		rc = svm_host_emit(c, &vid, "stake/slash", 11, d, sizeof d);
+	}
+	return rc;
+}
+
+static int do_unjail(svm_txctx_t *c, const svm_params_t *p)
+{
+	svm_validator_t v;
+	int rc = val_get(c, &c->tx->sender, &v);
+	if (rc) return rc;
+	if (!v.jailed || epoch_of(p, c->height) < v.unjail_epoch) return SVM_ESTATE;
+	v.jailed = 0;
+	return val_put(c, &v);
+}
+
+int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
+{
+	call_t k;
+	svm_params_t p;
+	svm_validator_t v;
+	if (parse(payload, len, &k)) return SVM_EDECODE;
+	int rc = svm_params_get(c, &p);
+	if (rc) return rc;
+	switch (k.method) {
+	case SVM_STAKE_REGISTER:
+		return do_register(c, &k, &p);
+	case SVM_STAKE_DELEGATE:
+		rc = val_get(c, &k.op, &v);
+		return rc ? rc : bond(c, &v, &c->tx->sender, &c->tx->sender, k.amount, true);
+	case SVM_STAKE_UNDELEGATE:
+		return do_undelegate(c, &k, &p);
+	case SVM_STAKE_CLAIM:
+		return do_claim(c, &k, &p);
+	case SVM_STAKE_REDELEGATE:
+		return do_redelegate(c, &k);
+	case SVM_STAKE_EPOCH:
+		return do_epoch(c, &p);
+	case SVM_STAKE_EVIDENCE:
+		return do_evidence(c, &k, &p);
+	case SVM_STAKE_UNJAIL:
+		return do_unjail(c, &p);
+	}
+	return SVM_EDECODE;
+}
+
+/* -------------------------------------------------------------- genesis */
+
+int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint8_t key[32],
+				  uint64_t stake)
+{
+	call_t k = {.method = SVM_STAKE_REGISTER, .amount = stake};
+	memcpy(k.key, key, 32);
+	memcpy(k.vrf, key, 32);
+	svm_params_t p;
+	svm_id_t vid;
+	svm_staking_validator_id(op, &vid);
+	int rc = svm_params_get(c, &p);
+	/* the stake is minted to the operator, then bonded like a registration from it */
+	if (!rc) rc = svm_ledger_mint(c, swr(), op, stake);
+	if (rc) return rc;
+	const svm_tx_t *saved = c->tx;
+	svm_tx_t tx = *saved;
+	tx.sender = *op;
+	c->tx = &tx;
+	rc = do_register(c, &k, &p);
+	c->tx = saved;
+	return rc;
+}
+
+int svm_staking_genesis_finish(svm_txctx_t *c)
+{
+	/* the genesis validators are the first active set, as the genesis file lists them (the
+	 * chain writes the validator-set object from the file itself) */
+	svm_params_t p;
+	svm_id_t rid, eid;
+	oplist_t *ep = svm_malloc(sizeof *ep);
+	if (ep == NULL) return SVM_ENOMEM;
+	svm_staking_registry_id(&rid);
+	svm_staking_epoch_id(&eid);
+	int rc = svm_params_get(c, &p);
+	if (!rc) rc = oplist_get(c, &rid, false, ep);
+	ep->epoch = epoch_of(&p, c->height);
+	if (!rc) rc = oplist_put(c, &eid, true, ep);
+	svm_free(ep);
+	return rc;
+}
