@@ -276,4 +276,69 @@ int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
 		       size_t max, size_t *n);
 
+/* ------------------------------------------------------------- governance */
+
+/* Governance (native program 4): proposals with a deposit, voting by bonded stake (a validator
+ * votes with its stake; a delegator that votes itself takes its delegation's weight out of its
+ * validator's vote), quorum and threshold over the active set's stake after a voting period,
+ * then execution. Objects (shared, type storage):
+ *   proposal SHA-256("svm/gov/prop" ‖ proposer ‖ u64be nonce) of the submitting transaction:
+ *            see svm_proposal_t; its deposit is the SWR balance owned by this id
+ *   ballot   SHA-256("svm/gov/ballot" ‖ proposal ‖ voter ‖ validator): varint option (once)
+ *   override SHA-256("svm/gov/ovr" ‖ proposal ‖ validator): varint voted ‖ varint option ‖
+ *            varint weight overridden by its delegators
+ *   upgrade  SHA-256("svm/upgrade"): varint height ‖ varint len ‖ version — the plan a passed
+ *            upgrade proposal writes (svm_upgrade_check). */
+enum { SVM_PROGRAM_GOV = 4 };
+enum {
+	SVM_GOV_SUBMIT = 1,  /* varint kind ‖ varint deposit ‖ body (below); returns the proposal id */
+	SVM_GOV_VOTE = 2,    /* proposal (32) ‖ validator (32) ‖ varint option */
+	SVM_GOV_EXECUTE = 3, /* proposal (32): a passed proposal takes effect (dynamic access) */
+	SVM_GOV_CLOSE = 4,   /* proposal (32): a failed one's deposit back, or to the treasury
+				without quorum (dynamic access) */
+};
+enum {
+	SVM_PROPOSAL_PARAMS = 1,   /* varint n (1..8) ‖ (varint field index ‖ varint value)* */
+	SVM_PROPOSAL_UPGRADE = 2,  /* varint height ‖ varint len (1..32) ‖ version */
+	SVM_PROPOSAL_TREASURY = 3, /* to (32) ‖ varint amount */
+	SVM_PROPOSAL_TEXT = 4,     /* hash (32) of the text */
+};
+enum { SVM_VOTE_YES = 0, SVM_VOTE_NO = 1, SVM_VOTE_ABSTAIN = 2 };
+enum { SVM_PROP_VOTING = 0, SVM_PROP_EXECUTED = 1, SVM_PROP_CLOSED = 2 };
+#define SVM_GOV_CHANGES_MAX 8
+#define SVM_UPGRADE_VERSION_MAX 32
+/* The version this build runs (an upgrade plan names the one required from its height). */
+#define SVM_NODE_VERSION "supervm-0.1"
+
+typedef struct {
+	svm_id_t proposer;
+	uint64_t nonce;
+	uint64_t kind, deposit, start_height, end_height, status;
+	uint64_t tally[3]; /* yes, no, abstain: stake weight */
+	size_t body_len;
+	uint8_t body[64 + 16 * SVM_GOV_CHANGES_MAX];
+} svm_proposal_t;
+
+void svm_gov_proposal_id(const svm_id_t *proposer, uint64_t nonce, svm_id_t *out);
+void svm_upgrade_id(svm_id_t *out);
+int svm_proposal_encode(const svm_proposal_t *p, svm_buf_t *out);
+int svm_proposal_decode(const uint8_t *payload, size_t len, svm_proposal_t *p);
+/* Whether a proposal has passed against the active set's total stake (quorum and threshold). */
+bool svm_proposal_passes(const svm_proposal_t *p, const svm_params_t *params, uint64_t total_stake);
+
+int svm_gov_submit_payload(svm_buf_t *out, uint64_t kind, uint64_t deposit, const uint8_t *body,
+			   size_t body_len);
+int svm_gov_payload(svm_buf_t *out, uint64_t method, const svm_id_t *proposal,
+		    const svm_id_t *validator, uint64_t option);
+
+/* The upgrade plan in object bytes (payload of SHA-256("svm/upgrade")): 0 when a node running
+ * `version` may build or apply a block at `height`, SVM_EUNSUPPORTED with the message in err
+ * when the plan requires another version from that height on. */
+int svm_upgrade_check(const uint8_t *payload, size_t len, uint64_t height, const char *version,
+		      svm_error_t *err);
+
+int svm_gov_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+int svm_gov_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
+		   svm_id_t *ids, size_t max, size_t *n);
+
 #endif

@@ -414,7 +414,17 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 	if (rc) return svm_error_set(err, rc, "block: the parameter object is unreadable");
 	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
 					  wk->params.fee_d};
-	return 0;
+	/* a passed upgrade plan stops a node of another version at its height, before any block */
+	svm_id_t uid;
+	const uint8_t *ub;
+	size_t un;
+	svm_object_t uo;
+	svm_upgrade_id(&uid);
+	rc = wk->base.get(wk->base.ud, 0, &uid, &ub, &un);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc == 0) rc = svm_object_decode(ub, un, &uo, NULL) ? SVM_EIO : 0;
+	if (rc) return svm_error_set(err, rc, "block: the upgrade plan is unreadable");
+	return svm_upgrade_check(uo.payload, uo.payload_len, wk->env.height, SVM_NODE_VERSION, err);
 }
 
 static void work_end(work_t *wk)
@@ -482,10 +492,10 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 		/* signatures the mempool did not check run beside execution */
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
-	}
+		if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
+	} /* else work_begin's message stands (an upgrade plan's, for one) */
 	c->stats.prepare_ns = m.decode_ns;
 	c->stats.execute_ns = svm_clock_ns() - t0 - m.decode_ns;
-	if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0) {
 		commit_t b = {0};

@@ -3,6 +3,7 @@
  * commits the next block (empty when there is nothing to include), then prunes the mempool.
  * Queries and admission run on the RPC threads concurrently. docs/node.md says why. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -68,7 +69,15 @@ static int produce_one(svm_node_t *n)
 						&n->proposer, res, &err);
 	svm_free(verified);
 	uint64_t t1 = svm_clock_ns();
-	if (rc != 0) {
+	if (rc == SVM_EUNSUPPORTED) {
+		/* a governed upgrade plan names another version from this height: stop cleanly (the
+		 * command's signal wait then shuts the node down) */
+		svm_log_error("producer: %s", err.msg);
+		pthread_mutex_lock(&n->mu);
+		n->stop = true;
+		pthread_mutex_unlock(&n->mu);
+		kill(getpid(), SIGTERM);
+	} else if (rc != 0) {
 		svm_log_error("producer: block build failed: %s", err.msg[0] ? err.msg : svm_strerror(rc));
 	} else {
 		uint64_t h = svm_chain_height(n->chain);

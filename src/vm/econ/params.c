@@ -121,7 +121,8 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 	uint64_t program = 0, method = 0;
 	*n = 0;
 	if (svm_varint_read(&r, &program) || svm_varint_read(&r, &method)) return SVM_EDECODE;
-	bool params = program == SVM_PROGRAM_STAKING || (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
+	bool params = program == SVM_PROGRAM_STAKING || program == SVM_PROGRAM_GOV ||
+		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;
 	if (max < 1) return SVM_ELIMIT;
 	svm_params_id(&reads[0]);
