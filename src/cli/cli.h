@@ -157,5 +157,29 @@ int cli_cmd_job_settle(cli_args_t *a);
 int cli_cmd_job_challenge(cli_args_t *a);
 int cli_cmd_job_claim(cli_args_t *a);
 int cli_cmd_worker(cli_args_t *a);
+/* The economy (cmd_econ.c). */
+int cli_cmd_params(cli_args_t *a);
+int cli_cmd_pool_create(cli_args_t *a);
+int cli_cmd_pool_add(cli_args_t *a);
+int cli_cmd_pool_remove(cli_args_t *a);
+int cli_cmd_pool_show(cli_args_t *a);
+int cli_cmd_pool_quote(cli_args_t *a);
+int cli_cmd_swap(cli_args_t *a);
+int cli_cmd_validator_register(cli_args_t *a);
+int cli_cmd_validator_show(cli_args_t *a);
+int cli_cmd_validator_unjail(cli_args_t *a);
+int cli_cmd_validator_evidence(cli_args_t *a);
+int cli_cmd_validators(cli_args_t *a);
+int cli_cmd_stake_delegate(cli_args_t *a);
+int cli_cmd_stake_undelegate(cli_args_t *a);
+int cli_cmd_stake_claim(cli_args_t *a);
+int cli_cmd_stake_redelegate(cli_args_t *a);
+int cli_cmd_stake_epoch(cli_args_t *a);
+int cli_cmd_stake_show(cli_args_t *a);
+int cli_cmd_gov_submit(cli_args_t *a);
+int cli_cmd_gov_vote(cli_args_t *a);
+int cli_cmd_gov_execute(cli_args_t *a);
+int cli_cmd_gov_close(cli_args_t *a);
+int cli_cmd_gov_show(cli_args_t *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "supervm/econ.h"
 #include "supervm/vm.h"
 
 #define FEE_LIMIT_DEFAULT 100000
@@ -51,15 +52,18 @@ static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		const cli_txspec_t *spec, svm_buf_t *out, svm_hash_t *id)
 {
-	svm_id_t writes[8];
-	size_t nw = 0;
+	svm_id_t writes[16], reads[4];
+	size_t nw = 0, nr = 0;
 	int rc = 0;
 	if (spec->strict_native)
-		rc = svm_native_access(&kp->id, nonce, spec->payload, spec->payload_len, writes, 8, &nw);
+		rc = svm_native_access(&kp->id, nonce, spec->payload, spec->payload_len, writes, 16, &nw);
+	/* the economy's programs also read the parameter object (econ.h) */
+	if (rc == 0 && spec->strict_native) rc = svm_native_reads(spec->payload, spec->payload_len, reads, 4, &nr);
 	svm_tx_t tx = {.chain_id = chain_id, .sender = kp->id, .nonce = nonce, .expiry_height = expiry,
 		       .fee_limit = spec->fee_limit, .tip = spec->tip,
 		       .access_mode = spec->strict_native ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
-		       .writes = writes, .writes_len = (uint32_t)nw, .vm = spec->vm,
+		       .writes = writes, .writes_len = (uint32_t)nw, .reads = reads,
+		       .reads_len = (uint32_t)nr, .vm = spec->vm,
 		       .payload = spec->payload, .payload_len = spec->payload_len,
 		       .scheme = SVM_SCHEME_ED25519, .public_key = kp->public_key,
 		       .public_key_len = SVM_ED25519_PUBKEY_SIZE};

@@ -30,6 +30,26 @@ static const char *const o_post[] = {"from", "model", "input", "price", "units",
 				     "sla-blocks", "deadline-blocks", "min-jobs", NULL};
 static const char *const o_from[] = {"from", NULL};
 static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
+/* The economy's commands (cmd_econ.c): signing options, then each command's own. */
+#define O_ECON_TX "from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms"
+#define H_ECON_TX \
+	"  --from KEYFILE    signing key (pays the fee)\n" \
+	"  --fee-limit N     most SWR the transaction may cost (default 1000000)\n" \
+	"  --wait            wait for the receipt and print its status and fee\n"
+static const char *const o_pool_create[] = {O_ECON_TX, "fee", "amount-x", "amount-y", "min-shares", NULL};
+static const char *const o_pool_add[] = {O_ECON_TX, "fee", "max-x", "max-y", "min-shares", NULL};
+static const char *const o_pool_remove[] = {O_ECON_TX, "fee", "shares", "min-x", "min-y", NULL};
+static const char *const o_fee[] = {"fee", NULL};
+static const char *const o_quote[] = {"fee", "amount", "exact-out!", NULL};
+static const char *const o_swap[] = {O_ECON_TX, "fee", "amount", "min-out", "max-in", "exact-out!", NULL};
+static const char *const o_vreg[] = {O_ECON_TX, "consensus-key", "vrf-key", "commission", "bond", NULL};
+static const char *const o_econ_tx[] = {O_ECON_TX, NULL};
+static const char *const o_evidence[] = {O_ECON_TX, "evidence", NULL};
+static const char *const o_amount[] = {O_ECON_TX, "amount", NULL};
+static const char *const o_shares[] = {O_ECON_TX, "shares", NULL};
+static const char *const o_gov_submit[] = {O_ECON_TX, "kind", "deposit", "set", "height", "version", "to",
+					   "amount", "text", NULL};
+static const char *const o_gov_vote[] = {O_ECON_TX, "validator", "option", NULL};
 
 static const cli_cmd_t commands[] = {
 	{"devnet", "run a one-validator development chain (creates it on first use)",
@@ -191,6 +211,80 @@ static const cli_cmd_t commands[] = {
 	 "  --seed S          workload seed\n"
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
+	{"params", "the governed parameters at the head (docs/economics.md)", "params", "", o_none, 0, 0,
+	 cli_cmd_params, NULL},
+	{"pool create", "create a constant-product pool and deposit its first liquidity",
+	 "pool create TOKEN_X TOKEN_Y --fee BPS --amount-x N --amount-y N --from KEYFILE",
+	 "  TOKEN_X TOKEN_Y   SWR, AIC or 64-hex token ids (any order)\n"
+	 "  --fee BPS         the pool's fee in basis points (≤ amm_fee_bps_max)\n"
+	 "  --min-shares N    fail unless at least N shares are minted\n" H_ECON_TX,
+	 o_pool_create, 2, 2, cli_cmd_pool_create, NULL},
+	{"pool add", "add liquidity (takes at most --max-x/--max-y at the pool's ratio)",
+	 "pool add TOKEN_X TOKEN_Y --fee BPS --max-x N --max-y N --from KEYFILE",
+	 "  --min-shares N    fail unless at least N shares are minted\n" H_ECON_TX,
+	 o_pool_add, 2, 2, cli_cmd_pool_add, NULL},
+	{"pool remove", "burn liquidity shares for the pool's tokens",
+	 "pool remove TOKEN_X TOKEN_Y --fee BPS --shares N --from KEYFILE",
+	 "  --min-x N --min-y N  fail unless at least these amounts come out\n" H_ECON_TX,
+	 o_pool_remove, 2, 2, cli_cmd_pool_remove, NULL},
+	{"pool show", "a pool's reserves, shares and LP token", "pool show TOKEN_X TOKEN_Y --fee BPS", "",
+	 o_fee, 2, 2, cli_cmd_pool_show, NULL},
+	{"pool quote", "what a swap gives (or, with --exact-out, costs) at the head's reserves",
+	 "pool quote TOKEN_IN TOKEN_OUT --fee BPS --amount N [--exact-out]", "", o_quote, 2, 2,
+	 cli_cmd_pool_quote, NULL},
+	{"swap", "swap through a pool: exact in with --min-out, or --exact-out with --max-in",
+	 "swap TOKEN_IN TOKEN_OUT --fee BPS --amount N [--min-out N | --exact-out --max-in N] --from KEYFILE",
+	 "  --amount N        the input (exact in) or the output (with --exact-out)\n"
+	 "  --min-out N       fail unless at least N come out (default 0)\n"
+	 "  --max-in N        with --exact-out: fail if it costs more than N\n" H_ECON_TX,
+	 o_swap, 2, 2, cli_cmd_swap, NULL},
+	{"validator register", "register the signing key's identity as a validator",
+	 "validator register --consensus-key HEX --vrf-key HEX --bond N [--commission BPS] --from KEYFILE",
+	 "  --consensus-key HEX  Ed25519 public key it signs votes with (64 hex digits)\n"
+	 "  --vrf-key HEX     its VRF public key (64 hex digits)\n"
+	 "  --bond N          self-bond in SWR base units\n"
+	 "  --commission BPS  share of its rewards kept by the operator (default 0)\n" H_ECON_TX,
+	 o_vreg, 0, 0, cli_cmd_validator_register, NULL},
+	{"validator show", "a validator's record", "validator show OPERATOR", "", o_none, 1, 1,
+	 cli_cmd_validator_show, NULL},
+	{"validator unjail", "unjail the signing key's validator after its jail delay",
+	 "validator unjail --from KEYFILE", H_ECON_TX, o_econ_tx, 0, 0, cli_cmd_validator_unjail, NULL},
+	{"validator evidence", "submit double-sign evidence against a validator",
+	 "validator evidence OPERATOR --evidence HEX --from KEYFILE",
+	 "  --evidence HEX    key ‖ height ‖ round ‖ kind ‖ hash1 ‖ sig1 ‖ hash2 ‖ sig2 (docs/economics.md)\n" H_ECON_TX,
+	 o_evidence, 1, 1, cli_cmd_validator_evidence, NULL},
+	{"validators", "registered validators and the active set", "validators", "", o_none, 0, 0,
+	 cli_cmd_validators, NULL},
+	{"stake delegate", "bond SWR to a validator", "stake delegate OPERATOR --amount N --from KEYFILE",
+	 H_ECON_TX, o_amount, 1, 1, cli_cmd_stake_delegate, NULL},
+	{"stake undelegate", "unbond shares (claimable after the unbonding delay)",
+	 "stake undelegate OPERATOR --shares N --from KEYFILE", H_ECON_TX, o_shares, 1, 1,
+	 cli_cmd_stake_undelegate, NULL},
+	{"stake claim", "collect unbonded SWR that is due", "stake claim OPERATOR --from KEYFILE", H_ECON_TX,
+	 o_econ_tx, 1, 1, cli_cmd_stake_claim, NULL},
+	{"stake redelegate", "move shares' worth to another validator at once",
+	 "stake redelegate FROM TO --shares N --from KEYFILE", H_ECON_TX, o_shares, 2, 2,
+	 cli_cmd_stake_redelegate, NULL},
+	{"stake epoch", "process the epoch (rewards, active set) once it has begun",
+	 "stake epoch --from KEYFILE", H_ECON_TX, o_econ_tx, 0, 0, cli_cmd_stake_epoch, NULL},
+	{"stake show", "a delegation's shares, value and pending unbondings",
+	 "stake show OPERATOR DELEGATOR", "", o_none, 2, 2, cli_cmd_stake_show, NULL},
+	{"gov submit", "submit a proposal with a deposit; with --wait prints its id",
+	 "gov submit --kind params|upgrade|treasury|text --deposit N ... --from KEYFILE",
+	 "  --set NAME=V[,…]  params: the changes (names as `supervm params` shows them)\n"
+	 "  --height H --version V  upgrade: nodes not running V stop at height H\n"
+	 "  --to ID --amount N  treasury: the spend\n"
+	 "  --text STRING     text: its SHA-256 is recorded\n" H_ECON_TX,
+	 o_gov_submit, 0, 0, cli_cmd_gov_submit, NULL},
+	{"gov vote", "vote with your validator's stake or your delegation's",
+	 "gov vote PROPOSAL --validator OPERATOR --option yes|no|abstain --from KEYFILE", H_ECON_TX,
+	 o_gov_vote, 1, 1, cli_cmd_gov_vote, NULL},
+	{"gov execute", "execute a passed proposal after its voting period", "gov execute PROPOSAL --from KEYFILE",
+	 H_ECON_TX, o_econ_tx, 1, 1, cli_cmd_gov_execute, NULL},
+	{"gov close", "close a failed proposal (deposit back, or to the treasury without quorum)",
+	 "gov close PROPOSAL --from KEYFILE", H_ECON_TX, o_econ_tx, 1, 1, cli_cmd_gov_close, NULL},
+	{"gov show", "a proposal, its tally and whether it passes", "gov show PROPOSAL", "", o_none, 1, 1,
+	 cli_cmd_gov_show, NULL},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

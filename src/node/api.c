@@ -454,12 +454,15 @@ static json_t *m_estimate(void *ctx, json_t *params, svm_rpc_error_t *e)
 		svm_receipt_t rc;
 		if (svm_receipt_decode(r.data, r.len, &a, &rc, NULL) == 0) {
 			uint64_t fee = rc.fee_charged;
+			svm_params_t gp;
+			svm_fee_params_t fp = n->fees;
+			if (svm_chain_params(n->chain, &gp) == 0) fp = (svm_fee_params_t){gp.fee_a, gp.fee_b, gp.fee_c, gp.fee_d};
 			/* Headroom for state-dependent steps: the fee plus half again. */
 			res = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:{s:o, s:o, s:o, s:o}}", "fee",
 					ju64(fee), "fee_limit_suggested", ju64(fee + fee / 2), "steps",
 					ju64(rc.steps), "tx_bytes", ju64(rc.tx_bytes), "mem_bytes",
-					ju64(rc.mem_bytes), "status", rc.status, "params", "a", ju64(n->fees.a),
-					"b", ju64(n->fees.b), "c", ju64(n->fees.c), "d", ju64(n->fees.d));
+					ju64(rc.mem_bytes), "status", rc.status, "params", "a", ju64(fp.a),
+					"b", ju64(fp.b), "c", ju64(fp.c), "d", ju64(fp.d));
 		} else {
 			res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "simulation produced a bad receipt");
 		}
@@ -489,5 +492,6 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	size_t k = sizeof table / sizeof table[0];
 	if (k > max) k = max;
 	memcpy(m, table, k * sizeof *m);
-	return k + svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
+	k += svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
+	return k + svm_node_econ_methods(n, m + k, max - k);
 }

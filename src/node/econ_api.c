@@ -1,0 +1,319 @@
+/* JSON-RPC queries of the economy (docs/rpc.md, docs/economics.md): governed parameters,
+ * pools and swap quotes, validators, delegations and unbonding queues, proposals and tallies.
+ * Each reads the head state through svm_chain_object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "supervm/econ.h"
+
+static json_t *u64j(uint64_t v)
+{
+	if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+	char s[24];
+	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	return json_string(s);
+}
+
+static json_t *idj(const svm_id_t *h)
+{
+	char s[65];
+	return json_string(svm_hash_hex(h, s));
+}
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+	char s[2 * 64 + 1];
+	svm_hex_encode(s, p, n < 64 ? n : 64);
+	return json_string(s);
+}
+
+static bool pid(json_t *params, size_t i, const char *name, svm_id_t *out, svm_rpc_error_t *e)
+{
+	json_t *v = svm_rpc_param(params, i, name);
+	if (json_is_string(v) && svm_token_parse(out, json_string_value(v)) == 0) return true;
+	svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (%s) must be 64 hex digits%s", i, name,
+		     strstr(name, "token") ? ", \"SWR\" or \"AIC\"" : "");
+	return false;
+}
+
+static bool pu64(json_t *params, size_t i, const char *name, uint64_t *out, svm_rpc_error_t *e)
+{
+	json_t *v = svm_rpc_param(params, i, name);
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return true;
+	}
+	if (json_is_string(v)) {
+		char *end;
+		const char *s = json_string_value(v);
+		unsigned long long x = strtoull(s, &end, 10);
+		if (*s >= '0' && *s <= '9' && *end == 0) {
+			*out = x;
+			return true;
+		}
+	}
+	svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (%s) must be a u64", i, name);
+	return false;
+}
+
+/* The payload of object id at the head; false when absent (e says so unless quiet). */
+static int object(svm_node_t *n, const svm_id_t *id, svm_buf_t *buf, svm_object_t *o)
+{
+	buf->len = 0;
+	int rc = svm_chain_object(n->chain, id, buf);
+	if (rc == 0 && svm_object_decode(buf->data, buf->len, o, NULL)) rc = SVM_EIO;
+	return rc;
+}
+
+static json_t *fail(svm_rpc_error_t *e, int rc, const char *what)
+{
+	if (rc == SVM_EIO || rc == SVM_ENOMEM)
+		return svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "%s: %s", what, svm_strerror(rc));
+	return svm_rpc_fail(e, svm_rpc_app_code(rc), "%s: %s", what, svm_strerror(rc));
+}
+
+/* svm_getParams [] → every governed parameter by name, with the height. */
+static json_t *m_params(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_params_t p;
+	int rc = svm_chain_params(n->chain, &p);
+	if (rc) return fail(e, rc, "parameters");
+	json_t *o = json_object();
+	for (size_t i = 0; i < svm_params_fields_len; i++)
+		json_object_set_new(o, svm_params_fields[i].name, u64j(*svm_params_at(&p, &svm_params_fields[i])));
+	return json_pack("{s:o, s:o}", "height", u64j(svm_chain_height(n->chain)), "params", o);
+}
+
+static bool pool_key(json_t *params, svm_id_t *x, svm_id_t *y, uint64_t *fee, svm_id_t *pool,
+		     svm_rpc_error_t *e)
+{
+	if (!pid(params, 0, "token_x", x, e) || !pid(params, 1, "token_y", y, e) ||
+	    !pu64(params, 2, "fee_bps", fee, e))
+		return false;
+	bool lt = memcmp(x->b, y->b, 32) < 0;
+	svm_amm_pool_id(lt ? x : y, lt ? y : x, *fee, pool);
+	return true;
+}
+
+static json_t *pool_json(svm_node_t *n, const svm_id_t *id, svm_amm_pool_t *p, svm_rpc_error_t *e)
+{
+	svm_buf_t b = {0};
+	svm_object_t o;
+	int rc = object(n, id, &b, &o);
+	if (rc == 0 && svm_amm_pool_decode(o.payload, o.payload_len, p)) rc = SVM_EIO;
+	svm_buf_free(&b);
+	if (rc) return fail(e, rc, "pool");
+	svm_id_t lp;
+	svm_amm_lp_token(id, &lp);
+	svm_id_t tok;
+	svm_token_object_id(&lp, &tok);
+	uint64_t supply = 0;
+	svm_buf_t tb = {0};
+	if (object(n, &tok, &tb, &o) == 0) {
+		svm_reader_t r = svm_reader(o.payload, o.payload_len);
+		uint64_t sl, dec;
+		const uint8_t *s;
+		if (svm_varint_read(&r, &sl) || svm_reader_bytes(&r, sl, &s) || svm_varint_read(&r, &dec) ||
+		    svm_varint_read(&r, &supply))
+			supply = 0;
+	}
+	svm_buf_free(&tb);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "pool", idj(id), "token_a", idj(&p->a),
+			 "token_b", idj(&p->b), "fee_bps", u64j(p->fee_bps), "reserve_a", u64j(p->ra),
+			 "reserve_b", u64j(p->rb), "lp_token", idj(&lp), "shares", u64j(supply));
+}
+
+/* svm_getPool [token_x, token_y, fee_bps] */
+static json_t *m_pool(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_id_t x, y, pool;
+	uint64_t fee;
+	svm_amm_pool_t p;
+	if (!pool_key(params, &x, &y, &fee, &pool, e)) return NULL;
+	return pool_json(ctx, &pool, &p, e);
+}
+
+/* svm_quoteSwap [token_in, token_out, fee_bps, amount, "in"|"out"]: exact-in gives the output,
+ * exact-out the input, at the head's reserves. */
+static json_t *m_quote(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_id_t x, y, pool;
+	uint64_t fee, amount, q;
+	svm_amm_pool_t p;
+	if (!pool_key(params, &x, &y, &fee, &pool, e) || !pu64(params, 3, "amount", &amount, e)) return NULL;
+	json_t *kind = svm_rpc_param(params, 4, "kind");
+	bool exact_out = json_is_string(kind) && !strcmp(json_string_value(kind), "out");
+	if (kind && !json_is_null(kind) && !exact_out && !(json_is_string(kind) && !strcmp(json_string_value(kind), "in")))
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 4 (kind) must be \"in\" or \"out\"");
+	json_t *pj = pool_json(ctx, &pool, &p, e);
+	if (pj == NULL) return NULL;
+	bool a_in = svm_hash_eq(&x, &p.a);
+	uint64_t rin = a_in ? p.ra : p.rb, rout = a_in ? p.rb : p.ra;
+	int rc = exact_out ? svm_amm_quote_out(rin, rout, p.fee_bps, amount, &q)
+			   : svm_amm_quote_in(rin, rout, p.fee_bps, amount, &q);
+	if (rc) {
+		json_decref(pj);
+		return fail(e, rc, "quote");
+	}
+	json_object_set_new(pj, "amount_in", u64j(exact_out ? q : amount));
+	json_object_set_new(pj, "amount_out", u64j(exact_out ? amount : q));
+	return pj;
+}
+
+static json_t *validator_json(svm_node_t *n, const svm_id_t *op, svm_rpc_error_t *e)
+{
+	svm_id_t vid;
+	svm_buf_t b = {0};
+	svm_object_t o;
+	svm_validator_t v;
+	svm_staking_validator_id(op, &vid);
+	int rc = object(n, &vid, &b, &o);
+	if (rc == 0 && svm_validator_decode(o.payload, o.payload_len, &v)) rc = SVM_EIO;
+	svm_buf_free(&b);
+	if (rc) return fail(e, rc, "validator");
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "operator", idj(op), "consensus_key",
+			 hexj(v.consensus_key, 32), "vrf_key", hexj(v.vrf_key, 32), "commission_bps",
+			 u64j(v.commission_bps), "tokens", u64j(v.tokens), "shares", u64j(v.shares), "jailed",
+			 v.jailed != 0, "unjail_epoch", u64j(v.unjail_epoch), "slashed", u64j(v.slashed));
+}
+
+/* svm_getValidators [] → the registered validators and the active set consensus uses. */
+static json_t *m_validators(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_id_t rid, sid;
+	svm_buf_t b = {0};
+	svm_object_t o;
+	json_t *all = json_array(), *active = json_array();
+	svm_staking_registry_id(&rid);
+	int rc = object(n, &rid, &b, &o);
+	if (rc == 0) {
+		svm_reader_t r = svm_reader(o.payload, o.payload_len);
+		uint64_t cnt;
+		svm_id_t op;
+		if (svm_varint_read(&r, &cnt)) cnt = 0;
+		for (uint64_t i = 0; i < cnt && svm_reader_copy(&r, op.b, 32) == 0; i++) {
+			json_t *v = validator_json(n, &op, e);
+			if (v == NULL) break;
+			json_array_append_new(all, v);
+		}
+	}
+	svm_validator_set_id(&sid);
+	size_t cnt = 0;
+	if (object(n, &sid, &b, &o) == 0) {
+		svm_validator_entry_t *vs = svm_malloc(SVM_STAKE_VALIDATORS_MAX * sizeof *vs);
+		if (vs && svm_staking_validator_set(o.payload, o.payload_len, vs, SVM_STAKE_VALIDATORS_MAX, &cnt) == 0)
+			for (size_t i = 0; i < cnt; i++)
+				json_array_append_new(active, json_pack("{s:o, s:o}", "consensus_key", hexj(vs[i].key, 32),
+									"stake", u64j(vs[i].stake)));
+		svm_free(vs);
+	}
+	svm_buf_free(&b);
+	return json_pack("{s:o, s:o, s:o}", "height", u64j(svm_chain_height(n->chain)), "validators", all,
+			 "active_set", active);
+}
+
+/* svm_getValidator [operator] */
+static json_t *m_validator(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_id_t op;
+	if (!pid(params, 0, "operator", &op, e)) return NULL;
+	return validator_json(ctx, &op, e);
+}
+
+/* svm_getDelegation [operator, delegator] → shares, their SWR value, and the delegator's
+ * pending unbondings from that validator. */
+static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_id_t op, d, id;
+	if (!pid(params, 0, "operator", &op, e) || !pid(params, 1, "delegator", &d, e)) return NULL;
+	svm_buf_t b = {0};
+	svm_object_t o;
+	svm_validator_t v = {0};
+	uint64_t shares = 0;
+	svm_staking_validator_id(&op, &id);
+	int rc = object(n, &id, &b, &o);
+	if (rc == 0 && svm_validator_decode(o.payload, o.payload_len, &v)) rc = SVM_EIO;
+	if (rc) {
+		svm_buf_free(&b);
+		return fail(e, rc, "validator");
+	}
+	svm_staking_delegation_id(&op, &d, &id);
+	if (object(n, &id, &b, &o) == 0) {
+		svm_reader_t r = svm_reader(o.payload, o.payload_len);
+		if (svm_varint_read(&r, &shares)) shares = 0;
+	}
+	uint64_t value = v.shares ? (uint64_t)((unsigned __int128)shares * v.tokens / v.shares) : 0;
+	json_t *unb = json_array();
+	svm_staking_queue_id(&op, &id);
+	if (object(n, &id, &b, &o) == 0) {
+		svm_reader_t r = svm_reader(o.payload, o.payload_len);
+		uint64_t cnt = 0, amount, start, rel;
+		svm_id_t who;
+		svm_varint_read(&r, &cnt);
+		for (uint64_t i = 0; i < cnt; i++) {
+			if (svm_reader_copy(&r, who.b, 32) || svm_varint_read(&r, &amount) ||
+			    svm_varint_read(&r, &start) || svm_varint_read(&r, &rel))
+				break;
+			if (svm_hash_eq(&who, &d))
+				json_array_append_new(unb, json_pack("{s:o, s:o, s:o}", "amount", u64j(amount),
+								     "start_height", u64j(start), "release_epoch", u64j(rel)));
+		}
+	}
+	svm_buf_free(&b);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "operator", idj(&op), "delegator", idj(&d), "shares",
+			 u64j(shares), "value", u64j(value), "unbonding", unb);
+}
+
+static const char *const KINDS[] = {"?", "params", "upgrade", "treasury", "text"};
+static const char *const STATUS[] = {"voting", "executed", "closed"};
+
+/* svm_getProposal [id] → the proposal, its tally and whether it passes against the active set. */
+static json_t *m_proposal(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_id_t id, sid;
+	if (!pid(params, 0, "proposal", &id, e)) return NULL;
+	svm_buf_t b = {0};
+	svm_object_t o;
+	svm_proposal_t p;
+	svm_params_t prm;
+	int rc = object(n, &id, &b, &o);
+	if (rc == 0 && svm_proposal_decode(o.payload, o.payload_len, &p)) rc = SVM_EIO;
+	if (rc == 0) rc = svm_chain_params(n->chain, &prm);
+	uint64_t total = 0;
+	svm_validator_set_id(&sid);
+	if (rc == 0 && object(n, &sid, &b, &o) == 0) {
+		svm_reader_t r = svm_reader(o.payload, o.payload_len);
+		uint64_t cnt = 0, s;
+		svm_varint_read(&r, &cnt);
+		for (uint64_t i = 0; i < cnt; i++)
+			if (svm_reader_bytes(&r, 32, &(const uint8_t *){0}) == 0 && svm_varint_read(&r, &s) == 0) total += s;
+	}
+	svm_buf_free(&b);
+	if (rc) return fail(e, rc, "proposal");
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:{s:o, s:o, s:o}, s:o, s:b, s:o}", "proposal",
+			 idj(&id), "proposer", idj(&p.proposer), "kind", KINDS[p.kind], "deposit", u64j(p.deposit),
+			 "start_height", u64j(p.start_height), "end_height", u64j(p.end_height), "status",
+			 STATUS[p.status], "tally", "yes", u64j(p.tally[0]), "no", u64j(p.tally[1]), "abstain",
+			 u64j(p.tally[2]), "active_stake", u64j(total), "passes",
+			 svm_proposal_passes(&p, &prm, total), "body", hexj(p.body, p.body_len));
+}
+
+size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
+{
+	const svm_rpc_method_t table[] = {
+		{"svm_getParams", m_params, n},       {"svm_getPool", m_pool, n},
+		{"svm_quoteSwap", m_quote, n},        {"svm_getValidators", m_validators, n},
+		{"svm_getValidator", m_validator, n}, {"svm_getDelegation", m_delegation, n},
+		{"svm_getProposal", m_proposal, n},
+	};
+	size_t k = sizeof table / sizeof table[0];
+	if (k > max) k = max;
+	memcpy(m, table, k * sizeof *m);
+	return k;
+}

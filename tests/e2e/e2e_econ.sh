@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end test of the economy against the real binary (docs/economics.md): a devnet from a
+# genesis with short governance and epoch periods; a pool created, a swap matching its quote
+# exactly, a swap past its slippage bound refused; a validator registered and delegated to
+# entering the active set at the next epoch; a governance proposal changing the fee
+# coefficients, after which the next block's fees follow; an upgrade plan stopping the node at
+# its height with a clear message. Prints "e2e-econ: N passed, N failed" last.
+# Usage: e2e_econ.sh path/to/supervm
+set -u
+S=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+D=$(mktemp -d /tmp/svm-e2e-econ.XXXXXX)
+pass=0; fail=0; NODE=
+ok() { pass=$((pass + 1)); echo "  ok   $1"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+cleanup() { [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+       echo $((20000 + RANDOM % 20000)))
+export SUPERVM_RPC=http://127.0.0.1:$port
+
+mkdir -p "$D/keys"
+for k in validator faucet alice bob; do "$S" keys new --out "$D/keys/$k.json" > /dev/null || exit 1; done
+id() { "$S" keys show "$D/keys/$1.json" --json | jget id; }
+pk() { "$S" keys show "$D/keys/$1.json" --json | jget public_key; }
+VAL=$(id validator); FAUCET=$(id faucet); ALICE=$(id alice); BOB=$(id bob)
+cat > "$D/genesis.json" <<JSON
+{"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
+ "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
+ "params": {"gov_voting_blocks": 25, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
+            "issuance_ppb_epoch": 0},
+ "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
+              {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
+ "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
+JSON
+"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 100 > "$D/node.log" 2>&1 &
+NODE=$!
+for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
+height() { "$S" status --json | jget height; }
+wait_height() { for _ in $(seq 1 300); do [ "$(height)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+send() { "$S" "$@" --wait --json > "$D/out.json" 2>&1; }
+status_of() { jget status_name < "$D/out.json"; }
+ret_of() { sed -n 's/.*"return_data": "0x\([0-9a-f]*\)".*/\1/p' "$D/out.json" | head -n 1; }
+
+for who in $ALICE $BOB $VAL; do
+  send transfer --from "$D/keys/faucet.json" --to "$who" --amount 10000000000000
+  send transfer --from "$D/keys/faucet.json" --to "$who" --amount 10000000000000 --token AIC
+done
+check "funded" '[ "$("$S" balance $ALICE --token AIC --json | jget amount)" = 10000000000000 ]'
+
+# --- AMM
+send pool create SWR AIC --fee 30 --amount-x 1000000000000 --amount-y 2000000000000 --from "$D/keys/alice.json"
+check "pool create" '[ "$(status_of)" = ok ] || grep -q "\"status\": 0" "$D/out.json"'
+"$S" pool show SWR AIC --fee 30 --json > "$D/pool.json"
+check "pool show: reserves" 'grep -q "1000000000000" "$D/pool.json" && grep -q "2000000000000" "$D/pool.json"'
+Q=$("$S" pool quote SWR AIC --fee 30 --amount 1000000000 --json | jget amount_out)
+B0=$("$S" balance $BOB --token AIC --json | jget amount)
+send swap SWR AIC --fee 30 --amount 1000000000 --min-out "$Q" --from "$D/keys/bob.json"
+B1=$("$S" balance $BOB --token AIC --json | jget amount)
+check "swap pays exactly the quote ($Q)" '[ -n "$Q" ] && [ $((B1 - B0)) -eq "$Q" ]'
+Q2=$("$S" pool quote SWR AIC --fee 30 --amount 1000000000 --json | jget amount_out)
+check "the next quote is lower (price moved)" '[ "$Q2" -lt "$Q" ]'
+"$S" swap SWR AIC --fee 30 --amount 1000000000 --min-out "$Q" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+rc=$?
+B2=$("$S" balance $BOB --token AIC --json | jget amount)
+check "swap past min-out fails (exit $rc) and pays nothing out" '[ $rc -ne 0 ] && [ "$B2" = "$B1" ] && grep -qi "limit" "$D/out.json"'
+send swap SWR AIC --fee 30 --amount 1000 --exact-out --max-in 100000 --from "$D/keys/bob.json"
+B3=$("$S" balance $BOB --token AIC --json | jget amount)
+check "exact-out swap delivers exactly 1000" '[ $((B3 - B2)) -eq 1000 ]'
+
+# --- staking: alice registers with more stake than the genesis validator, bob delegates
+send validator register --consensus-key "$(pk alice)" --vrf-key "$(pk alice)" --bond 20000000000 --commission 500 --from "$D/keys/alice.json"
+check "validator register" 'grep -q "\"status\": 0" "$D/out.json"'
+send stake delegate "$ALICE" --amount 5000000000 --from "$D/keys/bob.json"
+check "delegate" 'grep -q "\"status\": 0" "$D/out.json"'
+check "not active before the epoch" '! "$S" validators --json | sed -n "/active_set/,\$p" | grep -q "$(pk alice)"'
+h=$(height); wait_height $(( (h / 8 + 1) * 8 ))
+send stake epoch --from "$D/keys/bob.json"
+check "epoch processed" 'grep -q "\"status\": 0" "$D/out.json"'
+check "active at the next epoch" '"$S" validators --json | sed -n "/active_set/,\$p" | grep -q "$(pk alice)"'
+"$S" stake show "$ALICE" "$BOB" --json > "$D/del.json"
+check "delegation shows its shares" 'grep -q "\"shares\": 5000000000" "$D/del.json"'
+
+# --- governance: fee_a := 5000; the genesis validator and alice (now holding most stake) vote
+send gov submit --kind params --set fee_a=5000,fee_b=20 --deposit 1000 --from "$D/keys/bob.json"
+PROP=$(ret_of)
+check "proposal submitted" '[ ${#PROP} -eq 64 ]'
+send gov vote "$PROP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"
+check "vote" 'grep -q "\"status\": 0" "$D/out.json"'
+send gov vote "$PROP" --validator "$VAL" --option yes --from "$D/keys/validator.json"
+check "the genesis validator votes" 'grep -q "\"status\": 0" "$D/out.json"'
+"$S" gov vote "$PROP" --validator "$ALICE" --option no --from "$D/keys/alice.json" --wait --json > "$D/out.json" 2>&1
+check "vote twice refused" '[ $? -ne 0 ] || ! grep -q "\"status\": 0" "$D/out.json"'
+"$S" gov execute "$PROP" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+check "execute during the vote refused" '! grep -q "\"status\": 0" "$D/out.json"'
+END=$("$S" gov show "$PROP" --json | jget end_height)
+wait_height $((END + 1))
+send gov execute "$PROP" --from "$D/keys/bob.json"
+check "passed proposal executed" 'grep -q "\"status\": 0" "$D/out.json"'
+check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
+send transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1
+FEE=$(jget fee_charged < "$D/out.json")
+check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$FEE" ] && [ "$FEE" -gt 7000 ]'
+
+# --- upgrade plan: nodes not running supervm-9 stop at its height
+H=$(( $(height) + 30 ))
+send gov submit --kind upgrade --height $H --version supervm-9 --deposit 1000 --from "$D/keys/bob.json"
+UP=$(ret_of)
+send gov vote "$UP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"
+send gov vote "$UP" --validator "$VAL" --option yes --from "$D/keys/validator.json"
+END=$("$S" gov show "$UP" --json | jget end_height)
+wait_height $((END + 1))
+send gov execute "$UP" --from "$D/keys/bob.json"
+check "upgrade plan executed" 'grep -q "\"status\": 0" "$D/out.json"'
+for _ in $(seq 1 200); do kill -0 "$NODE" 2>/dev/null || break; sleep 0.1; done
+check "the node stopped at the plan's height" '! kill -0 "$NODE" 2>/dev/null'
+check "with a clear message" 'grep -q "requires version supervm-9" "$D/node.log"'
+kill -0 "$NODE" 2>/dev/null || NODE= # stopped by itself: nothing left to stop
+echo "e2e-econ: $pass passed, $fail failed"
+[ $fail -eq 0 ]
