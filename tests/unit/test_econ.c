@@ -500,20 +500,18 @@ static void run_sequences(bool hot, size_t blocks, size_t per_block)
 	free(m);
 }
 
-Test(amm, random_sequences_match_the_model_conserve_tokens_and_aoem_matches_reference, .init = setup,
-     .timeout = 120)
+Test(amm, random_sequences_match_the_model_conserve_tokens_and_aoem_matches_reference, .init = setup)
 {
 	run_sequences(false, 40, 64);
 }
 
-Test(amm, hot_pool_sequences_match_the_model_and_aoem_matches_reference, .init = setup,
-     .timeout = 120)
+Test(amm, hot_pool_sequences_match_the_model_and_aoem_matches_reference, .init = setup)
 {
 	run_sequences(true, 40, 64);
 }
 
 /* Swaps only: x·y never decreases, transaction by transaction (one per block). */
-Test(amm, swaps_never_decrease_x_times_y, .init = setup, .timeout = 60)
+Test(amm, swaps_never_decrease_x_times_y, .init = setup)
 {
 	unsigned seed = ct_seed();
 	uint64_t s = seed ^ 0x5eed;

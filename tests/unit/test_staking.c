@@ -486,12 +486,12 @@ static void random_run(uint64_t issuance)
 	free(s);
 }
 
-Test(staking, random_sequences_conserve_swr_and_aoem_matches_reference, .init = setup, .timeout = 120)
+Test(staking, random_sequences_conserve_swr_and_aoem_matches_reference, .init = setup)
 {
 	random_run(1000000);
 }
 
-Test(staking, without_issuance_nobody_withdraws_more_than_they_put_in, .init = setup, .timeout = 120)
+Test(staking, without_issuance_nobody_withdraws_more_than_they_put_in, .init = setup)
 {
 	random_run(0);
 }
