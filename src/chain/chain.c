@@ -385,6 +385,28 @@ static int head_params(const svm_exec_base_t *base, const svm_chain_t *c, svm_pa
 	return svm_params_from_object(b, n, p) ? SVM_EIO : 0;
 }
 
+/* The governed parameters as the parent state (wk->base) holds them — a change takes effect in
+ * the block after the one that made it — and the upgrade plan's verdict for wk->env.height. */
+static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
+{
+	int rc;
+	rc = head_params(&wk->base, c, &wk->params);
+	if (rc) return svm_error_set(err, rc, "block: the parameter object is unreadable");
+	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
+					  wk->params.fee_d};
+	/* a passed upgrade plan stops a node of another version at its height, before any block */
+	svm_id_t uid;
+	const uint8_t *ub;
+	size_t un;
+	svm_object_t uo;
+	svm_upgrade_id(&uid);
+	rc = wk->base.get(wk->base.ud, 0, &uid, &ub, &un);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc == 0) rc = svm_object_decode(ub, un, &uo, NULL) ? SVM_EIO : 0;
+	if (rc) return svm_error_set(err, rc, "block: the upgrade plan is unreadable");
+	return svm_upgrade_check(uo.payload, uo.payload_len, wk->env.height, SVM_NODE_VERSION, err);
+}
+
 static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 {
 	memset(wk, 0, sizeof(*wk));
@@ -408,23 +430,7 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 				    .fees = c->fees, .fee_token = c->fee_token};
 	wk->env.timestamp_ms = c->head_time_ms;
 	pthread_mutex_unlock(&c->mu);
-	/* the governed parameters as the parent state holds them: a change takes effect in the
-	 * block after the one that made it */
-	rc = head_params(&wk->base, c, &wk->params);
-	if (rc) return svm_error_set(err, rc, "block: the parameter object is unreadable");
-	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
-					  wk->params.fee_d};
-	/* a passed upgrade plan stops a node of another version at its height, before any block */
-	svm_id_t uid;
-	const uint8_t *ub;
-	size_t un;
-	svm_object_t uo;
-	svm_upgrade_id(&uid);
-	rc = wk->base.get(wk->base.ud, 0, &uid, &ub, &un);
-	if (rc == SVM_ENOTFOUND) return 0;
-	if (rc == 0) rc = svm_object_decode(ub, un, &uo, NULL) ? SVM_EIO : 0;
-	if (rc) return svm_error_set(err, rc, "block: the upgrade plan is unreadable");
-	return svm_upgrade_check(uo.payload, uo.payload_len, wk->env.height, SVM_NODE_VERSION, err);
+	return work_params(c, wk, err);
 }
 
 static void work_end(work_t *wk)
@@ -807,7 +813,7 @@ static int spec_begin(svm_chain_t *c, svm_chain_spec_t *parent, work_t *wk, size
 	}
 	*view = (spec_view_t){wk->base_ud, anc, *n_anc};
 	wk->base = (svm_exec_base_t){spec_get, view};
-	return 0;
+	return work_params(c, wk, err); /* as the uncommitted ancestors left them */
 }
 
 int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_header_t *tmpl,
@@ -816,17 +822,18 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 			 svm_chain_spec_t **out, svm_error_t *err)
 {
 	*out = NULL;
-	size_t take = 0, bytes = 1024 + tmpl->parent_qc_len + tmpl->vrf_proof_len;
-	while (take < n && take < SVM_BLOCK_TXS_MAX &&
-	       bytes + tx_lens[take] + SVM_VARINT_MAX <= SVM_BLOCK_BYTES_MAX)
-		bytes += tx_lens[take++] + SVM_VARINT_MAX;
-	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	svm_chain_spec_t *anc[SPEC_DEPTH_MAX];
 	size_t n_anc = 0;
 	spec_view_t view;
 	svm_hash_t parent_id;
 	work_t wk;
-	int rc = spec_begin(c, parent, &wk, take, anc, &n_anc, &view, &parent_id, err);
+	int rc = spec_begin(c, parent, &wk, n, anc, &n_anc, &view, &parent_id, err);
+	/* the governed block limits (never above the encoding's) */
+	size_t take = 0, bytes = 1024 + tmpl->parent_qc_len + tmpl->vrf_proof_len;
+	while (rc == 0 && take < n && take < wk.params.block_txs_max &&
+	       bytes + tx_lens[take] + SVM_VARINT_MAX <= wk.params.block_bytes_max)
+		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	svm_chain_spec_t *s = NULL;
 	if (rc == 0 && (tmpl->height != wk.env.height || !svm_hash_eq(&tmpl->parent, &parent_id)))
 		rc = svm_error_set(err, SVM_EINVAL, "build: template is not for the parent's child");
@@ -879,6 +886,10 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 		rc = svm_error_set(err, SVM_EVALIDATE, "block: parent is not the given parent");
 	if (rc == 0 && h->timestamp_ms < wk.env.timestamp_ms)
 		rc = svm_error_set(err, SVM_EVALIDATE, "block: timestamp before its parent's");
+	if (rc == 0 && (blk.txs_len > wk.params.block_txs_max || len > wk.params.block_bytes_max))
+		rc = svm_error_set(err, SVM_ELIMIT, "block: %u transactions in %zu bytes exceed the governed limits (%llu, %llu)",
+				   blk.txs_len, len, (unsigned long long)wk.params.block_txs_max,
+				   (unsigned long long)wk.params.block_bytes_max);
 	const uint8_t **ptrs = NULL;
 	size_t *lens = NULL, bad = 0;
 	if (rc == 0) {
