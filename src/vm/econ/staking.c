@@ -65,6 +65,7 @@ int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v)
 {
 	svm_reader_t r = svm_reader(payload, len);
 	uint64_t *f[6] = {&v->commission_bps, &v->tokens, &v->shares, &v->jailed, &v->unjail_epoch, &v->slashed};
+	/* cppcheck-suppress uninitvar ; v->operator_id is written here, not read */
 	if (svm_reader_copy(&r, v->operator_id.b, 32) || svm_reader_copy(&r, v->consensus_key, 32) ||
 	    svm_reader_copy(&r, v->vrf_key, 32))
 		return SVM_EDECODE;
