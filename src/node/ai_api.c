@@ -8,41 +8,6 @@
 #include "node/internal.h"
 #include "supervm/ai.h"
 
-static json_t *ju64(uint64_t v)
-{
-	if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
-	char s[24];
-	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
-	return json_string(s);
-}
-
-static json_t *jhash(const svm_hash_t *h)
-{
-	char s[65];
-	return json_string(svm_hash_hex(h, s));
-}
-
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 3);
-	if (s == NULL) return NULL;
-	s[0] = '0';
-	s[1] = 'x';
-	svm_hex_encode(s + 2, p, n);
-	json_t *j = json_string(s);
-	free(s);
-	return j;
-}
-
-static bool phash(json_t *params, size_t i, const char *name, svm_hash_t *out, svm_rpc_error_t *e)
-{
-	json_t *v = svm_rpc_param(params, i, name);
-	if (!json_is_string(v) || svm_hash_from_hex(out, json_string_value(v)) != 0) {
-		svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (%s) must be 64 hex digits", i, name);
-		return false;
-	}
-	return true;
-}
 
 /* The payload of object id into b (reset); SVM_ENOTFOUND when absent. */
 static int payload_of(svm_node_t *n, const svm_id_t *id, svm_buf_t *b, svm_object_t *o)

@@ -8,20 +8,6 @@
 #include "internal.h"
 #include "supervm/econ.h"
 
-static json_t *u64j(uint64_t v)
-{
-	if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
-	char s[24];
-	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
-	return json_string(s);
-}
-
-static json_t *idj(const svm_id_t *h)
-{
-	char s[65];
-	return json_string(svm_hash_hex(h, s));
-}
-
 static json_t *hexj(const uint8_t *p, size_t n)
 {
 	char s[2 * 64 + 1];
@@ -83,8 +69,8 @@ static json_t *m_params(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (rc) return fail(e, rc, "parameters");
 	json_t *o = json_object();
 	for (size_t i = 0; i < svm_params_fields_len; i++)
-		json_object_set_new(o, svm_params_fields[i].name, u64j(*svm_params_at(&p, &svm_params_fields[i])));
-	return json_pack("{s:o, s:o}", "height", u64j(svm_chain_height(n->chain)), "params", o);
+		json_object_set_new(o, svm_params_fields[i].name, ju64(*svm_params_at(&p, &svm_params_fields[i])));
+	return json_pack("{s:o, s:o}", "height", ju64(svm_chain_height(n->chain)), "params", o);
 }
 
 static bool pool_key(json_t *params, svm_id_t *x, svm_id_t *y, uint64_t *fee, svm_id_t *pool,
@@ -121,9 +107,9 @@ static json_t *pool_json(svm_node_t *n, const svm_id_t *id, svm_amm_pool_t *p, s
 			supply = 0;
 	}
 	svm_buf_free(&tb);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "pool", idj(id), "token_a", idj(&p->a),
-			 "token_b", idj(&p->b), "fee_bps", u64j(p->fee_bps), "reserve_a", u64j(p->ra),
-			 "reserve_b", u64j(p->rb), "lp_token", idj(&lp), "shares", u64j(supply));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "pool", jhash(id), "token_a", jhash(&p->a),
+			 "token_b", jhash(&p->b), "fee_bps", ju64(p->fee_bps), "reserve_a", ju64(p->ra),
+			 "reserve_b", ju64(p->rb), "lp_token", jhash(&lp), "shares", ju64(supply));
 }
 
 /* svm_getPool [token_x, token_y, fee_bps] */
@@ -158,8 +144,8 @@ static json_t *m_quote(void *ctx, json_t *params, svm_rpc_error_t *e)
 		json_decref(pj);
 		return fail(e, rc, "quote");
 	}
-	json_object_set_new(pj, "amount_in", u64j(exact_out ? q : amount));
-	json_object_set_new(pj, "amount_out", u64j(exact_out ? amount : q));
+	json_object_set_new(pj, "amount_in", ju64(exact_out ? q : amount));
+	json_object_set_new(pj, "amount_out", ju64(exact_out ? amount : q));
 	return pj;
 }
 
@@ -174,10 +160,10 @@ static json_t *validator_json(svm_node_t *n, const svm_id_t *op, svm_rpc_error_t
 	if (rc == 0 && svm_validator_decode(o.payload, o.payload_len, &v)) rc = SVM_EIO;
 	svm_buf_free(&b);
 	if (rc) return fail(e, rc, "validator");
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "operator", idj(op), "consensus_key",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "operator", jhash(op), "consensus_key",
 			 hexj(v.consensus_key, 32), "vrf_key", hexj(v.vrf_key, 32), "commission_bps",
-			 u64j(v.commission_bps), "tokens", u64j(v.tokens), "shares", u64j(v.shares), "jailed",
-			 v.jailed != 0, "unjail_epoch", u64j(v.unjail_epoch), "slashed", u64j(v.slashed));
+			 ju64(v.commission_bps), "tokens", ju64(v.tokens), "shares", ju64(v.shares), "jailed",
+			 v.jailed != 0, "unjail_epoch", ju64(v.unjail_epoch), "slashed", ju64(v.slashed));
 }
 
 /* svm_getValidators [] → the registered validators and the active set consensus uses. */
@@ -208,11 +194,11 @@ static json_t *m_validators(void *ctx, json_t *params, svm_rpc_error_t *e)
 		if (vs && svm_staking_validator_set(o.payload, o.payload_len, vs, SVM_STAKE_VALIDATORS_MAX, &cnt) == 0)
 			for (size_t i = 0; i < cnt; i++)
 				json_array_append_new(active, json_pack("{s:o, s:o}", "consensus_key", hexj(vs[i].key, 32),
-									"stake", u64j(vs[i].stake)));
+									"stake", ju64(vs[i].stake)));
 		svm_free(vs);
 	}
 	svm_buf_free(&b);
-	return json_pack("{s:o, s:o, s:o}", "height", u64j(svm_chain_height(n->chain)), "validators", all,
+	return json_pack("{s:o, s:o, s:o}", "height", ju64(svm_chain_height(n->chain)), "validators", all,
 			 "active_set", active);
 }
 
@@ -260,13 +246,13 @@ static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
 			    svm_varint_read(&r, &start) || svm_varint_read(&r, &rel))
 				break;
 			if (svm_hash_eq(&who, &d))
-				json_array_append_new(unb, json_pack("{s:o, s:o, s:o}", "amount", u64j(amount),
-								     "start_height", u64j(start), "release_epoch", u64j(rel)));
+				json_array_append_new(unb, json_pack("{s:o, s:o, s:o}", "amount", ju64(amount),
+								     "start_height", ju64(start), "release_epoch", ju64(rel)));
 		}
 	}
 	svm_buf_free(&b);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "operator", idj(&op), "delegator", idj(&d), "shares",
-			 u64j(shares), "value", u64j(value), "unbonding", unb);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "operator", jhash(&op), "delegator", jhash(&d), "shares",
+			 ju64(shares), "value", ju64(value), "unbonding", unb);
 }
 
 static const char *const KINDS[] = {"?", "params", "upgrade", "treasury", "text"};
@@ -297,10 +283,10 @@ static json_t *m_proposal(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_buf_free(&b);
 	if (rc) return fail(e, rc, "proposal");
 	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:{s:o, s:o, s:o}, s:o, s:b, s:o}", "proposal",
-			 idj(&id), "proposer", idj(&p.proposer), "kind", KINDS[p.kind], "deposit", u64j(p.deposit),
-			 "start_height", u64j(p.start_height), "end_height", u64j(p.end_height), "status",
-			 STATUS[p.status], "tally", "yes", u64j(p.tally[0]), "no", u64j(p.tally[1]), "abstain",
-			 u64j(p.tally[2]), "active_stake", u64j(total), "passes",
+			 jhash(&id), "proposer", jhash(&p.proposer), "kind", KINDS[p.kind], "deposit", ju64(p.deposit),
+			 "start_height", ju64(p.start_height), "end_height", ju64(p.end_height), "status",
+			 STATUS[p.status], "tally", "yes", ju64(p.tally[0]), "no", ju64(p.tally[1]), "abstain",
+			 ju64(p.tally[2]), "active_stake", ju64(total), "passes",
 			 svm_proposal_passes(&p, &prm, total), "body", hexj(p.body, p.body_len));
 }
 

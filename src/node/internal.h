@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "metrics.h"
 #include "supervm/mempool.h"
@@ -87,5 +88,49 @@ void node_subs_block(svm_node_t *n, uint64_t height);
 void node_subs_pending(svm_node_t *n, const svm_hash_t *id);
 uint16_t node_subs_port(const svm_node_t *n);
 void node_subs_counts(const svm_node_t *n, uint64_t *connections, uint64_t *dropped);
+
+/* JSON helpers shared by the RPC method files (api.c, ai_api.c, econ_api.c). */
+
+/* v as a JSON integer, or as a decimal string above INT64_MAX (JSON readers lose precision). */
+static inline json_t *ju64(uint64_t v)
+{
+	if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+	char s[24];
+	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	return json_string(s);
+}
+
+/* h as 64 lowercase hex digits. */
+static inline json_t *jhash(const svm_hash_t *h)
+{
+	char s[65];
+	return json_string(svm_hash_hex(h, s));
+}
+
+/* p[0..n) as "0x"-prefixed hex; NULL when out of memory. */
+static inline json_t *jhex(const uint8_t *p, size_t n)
+{
+	char *s = svm_malloc(2 * n + 3);
+	if (s == NULL) return NULL;
+	s[0] = '0';
+	s[1] = 'x';
+	svm_hex_encode(s + 2, p, n);
+	json_t *j = json_string(s);
+	svm_free(s);
+	return j;
+}
+
+/* Parameter i (or name) as a 32-byte hash/id in hex; false with e filled when missing or
+ * malformed. */
+static inline bool phash(json_t *params, size_t i, const char *name, svm_hash_t *out,
+			 svm_rpc_error_t *e)
+{
+	json_t *v = svm_rpc_param(params, i, name);
+	if (!json_is_string(v) || svm_hash_from_hex(out, json_string_value(v)) != 0) {
+		svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (%s) must be 64 hex digits", i, name);
+		return false;
+	}
+	return true;
+}
 
 #endif
