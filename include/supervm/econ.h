@@ -84,6 +84,9 @@ int svm_params_decode(const uint8_t *payload, size_t len, svm_params_t *p);
 
 /* The parameter object: SHA-256("svm/params"), shared, type storage. */
 void svm_params_id(svm_id_t *out);
+/* The SWR token id, computed once; the pointer is static and valid for the process's life
+ * (thread-safe). */
+const svm_id_t *svm_econ_swr(void);
 /* Reads the parameters through a transaction context (charging a read; the object must be
  * declared in strict mode): the defaults when the object does not exist (chains started before
  * it), SVM_EIO when it does not decode. */

@@ -1,7 +1,6 @@
 /* Governance (native program 4): proposals with a deposit, stake-weighted voting with delegator
  * override, quorum and threshold against the active set's stake, and execution — parameter
  * changes, upgrade plans, treasury spends (the only way SWR leaves the treasury) and text. */
-#include <pthread.h>
 #include <string.h>
 
 #include "supervm/econ.h"
@@ -30,14 +29,6 @@ static void override_id(const svm_id_t *prop, const svm_id_t *val, svm_id_t *out
 	svm_sha256_tagged("svm/gov/ovr", parts, 2, out);
 }
 
-static svm_id_t swr_id;
-static pthread_once_t swr_once = PTHREAD_ONCE_INIT;
-static void swr_init(void) { svm_token_id("SWR", &swr_id); }
-static const svm_id_t *swr(void)
-{
-	pthread_once(&swr_once, swr_init);
-	return &swr_id;
-}
 
 /* ------------------------------------------------------------ encodings */
 
@@ -195,7 +186,7 @@ int svm_gov_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payloa
 	switch (k.method) {
 	case SVM_GOV_SUBMIT:
 		svm_gov_proposal_id(sender, nonce, &ids[m]);
-		svm_balance_id(swr(), &ids[m], &ids[m + 1]);
+		svm_balance_id(svm_econ_swr(), &ids[m], &ids[m + 1]);
 		m += 2;
 		break;
 	case SVM_GOV_VOTE:
@@ -207,7 +198,7 @@ int svm_gov_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payloa
 		break;
 	default: /* execute and close: what they touch is in the proposal (dynamic access) */
 		ids[m++] = k.prop;
-		svm_balance_id(swr(), &k.prop, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &k.prop, &ids[m++]);
 		break;
 	}
 	*n = m;
@@ -250,7 +241,7 @@ static int do_submit(svm_txctx_t *c, const call_t *k, const svm_params_t *params
 	p.body_len = k->body_len;
 	svm_id_t id;
 	svm_gov_proposal_id(&p.proposer, p.nonce, &id);
-	int rc = svm_ledger_transfer(c, swr(), &p.proposer, &id, k->deposit);
+	int rc = svm_ledger_transfer(c, svm_econ_swr(), &p.proposer, &id, k->deposit);
 	if (!rc) rc = prop_put(c, &id, &p);
 	if (!rc) {
 		c->return_data = svm_arena_dup(c->arena, id.b, 32);
@@ -390,7 +381,7 @@ static int do_execute(svm_txctx_t *c, const call_t *k, svm_params_t *params, boo
 		u128 voted = (u128)p.tally[0] + p.tally[1] + p.tally[2];
 		if (total == 0 || voted * 10000 < (u128)total * params->gov_quorum_bps) svm_treasury_id(&to);
 	}
-	rc = svm_ledger_transfer(c, swr(), &k->prop, &to, p.deposit);
+	rc = svm_ledger_transfer(c, svm_econ_swr(), &k->prop, &to, p.deposit);
 	if (rc || close) goto done;
 	svm_reader_t r = svm_reader(p.body, p.body_len);
 	switch (p.kind) {
@@ -410,7 +401,7 @@ static int do_execute(svm_txctx_t *c, const call_t *k, svm_params_t *params, boo
 		svm_reader_copy(&r, dest.b, 32);
 		svm_varint_read(&r, &amount);
 		svm_treasury_id(&tid);
-		rc = svm_ledger_transfer(c, swr(), &tid, &dest, amount); /* EFUNDS if it holds less */
+		rc = svm_ledger_transfer(c, svm_econ_swr(), &tid, &dest, amount); /* EFUNDS if it holds less */
 		break;
 	}
 	default: /* text: recorded, nothing to do */

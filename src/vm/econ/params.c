@@ -73,6 +73,16 @@ void svm_params_id(svm_id_t *out)
 	*out = params_id;
 }
 
+static svm_id_t swr_id;
+static pthread_once_t swr_once = PTHREAD_ONCE_INIT;
+static void swr_init(void) { svm_token_id("SWR", &swr_id); }
+
+const svm_id_t *svm_econ_swr(void)
+{
+	pthread_once(&swr_once, swr_init);
+	return &swr_id;
+}
+
 int svm_params_get(svm_txctx_t *c, svm_params_t *p)
 {
 	svm_id_t id;

@@ -2,7 +2,6 @@
  * queue, epoch processing (issuance, rewards by stake and commission, the active set handed to
  * consensus) and double-sign slashing with jailing. Exact integer arithmetic throughout; every
  * SWR amount moves through the ledger, minted (issuance) or burned (slashes) explicitly. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,14 +39,6 @@ static void evidence_id(const svm_evidence_t *e, svm_id_t *out)
 	tagged("svm/stake/evid", e->key, 32, tail, sizeof tail, out);
 }
 
-static svm_id_t swr_id;
-static pthread_once_t swr_once = PTHREAD_ONCE_INIT;
-static void swr_init(void) { svm_token_id("SWR", &swr_id); }
-static const svm_id_t *swr(void)
-{
-	pthread_once(&swr_once, swr_init);
-	return &swr_id;
-}
 
 /* ------------------------------------------------------------ encodings */
 
@@ -399,7 +390,7 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		/* fall through */
 	case SVM_STAKE_DELEGATE:
 		ids[m++] = vid;
-		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
 		svm_staking_delegation_id(op, sender, &ids[m++]);
 		break;
 	case SVM_STAKE_UNDELEGATE:
@@ -409,25 +400,25 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		break;
 	case SVM_STAKE_CLAIM:
 		svm_staking_queue_id(op, &ids[m++]);
-		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
 		break;
 	case SVM_STAKE_REDELEGATE: {
 		svm_id_t v2;
 		svm_staking_validator_id(&k.op2, &v2);
 		ids[m++] = vid;
 		ids[m++] = v2;
-		svm_balance_id(swr(), &vid, &ids[m++]);
-		svm_balance_id(swr(), &v2, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &v2, &ids[m++]);
 		svm_staking_delegation_id(op, sender, &ids[m++]);
 		svm_staking_delegation_id(&k.op2, sender, &ids[m++]);
 		break;
 	}
 	case SVM_STAKE_EVIDENCE:
 		ids[m++] = vid;
-		svm_balance_id(swr(), &vid, &ids[m++]);
+		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
 		svm_staking_queue_id(op, &ids[m++]);
 		evidence_id(&k.ev, &ids[m++]);
-		svm_token_object_id(swr(), &ids[m++]);
+		svm_token_object_id(svm_econ_swr(), &ids[m++]);
 		break;
 	case SVM_STAKE_UNJAIL:
 		ids[m++] = vid;
@@ -436,7 +427,7 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		svm_staking_epoch_id(&ids[m++]);
 		svm_staking_registry_id(&ids[m++]);
 		svm_validator_set_id(&ids[m++]);
-		svm_token_object_id(swr(), &ids[m++]);
+		svm_token_object_id(svm_econ_swr(), &ids[m++]);
 		break;
 	}
 	*n = m;
@@ -470,7 +461,7 @@ static int bond(svm_txctx_t *c, svm_validator_t *v, const svm_id_t *from, const 
 	if (!rc && !svm_add_u64(held, s, &held)) rc = SVM_EOVERFLOW;
 	if (rc) return rc;
 	svm_staking_validator_id(&v->operator_id, &vid);
-	if (transfer) rc = svm_ledger_transfer(c, swr(), from, &vid, amount);
+	if (transfer) rc = svm_ledger_transfer(c, svm_econ_swr(), from, &vid, amount);
 	v->tokens += amount;
 	v->shares += s;
 	if (!rc) rc = del_put(c, &v->operator_id, d, held);
@@ -581,7 +572,7 @@ static int do_claim(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	svm_id_t vid;
 	svm_staking_validator_id(&k->op, &vid);
 	if (!rc) rc = queue_put(c, &k->op, q);
-	if (!rc && total) rc = svm_ledger_transfer(c, swr(), &vid, me, total);
+	if (!rc && total) rc = svm_ledger_transfer(c, svm_econ_swr(), &vid, me, total);
 	svm_free(q);
 	return rc;
 }
@@ -602,7 +593,7 @@ static int do_redelegate(svm_txctx_t *c, const call_t *k)
 	if (rc) return rc;
 	svm_staking_validator_id(&k->op, &fid);
 	svm_staking_validator_id(&k->op2, &tid);
-	rc = svm_ledger_transfer(c, swr(), &fid, &tid, amount);
+	rc = svm_ledger_transfer(c, svm_econ_swr(), &fid, &tid, amount);
 	return rc ? rc : bond(c, &to, NULL, me, amount, false);
 }
 
@@ -624,7 +615,7 @@ static int cmp_cand(const void *a, const void *b)
 static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active, uint64_t epochs)
 {
 	svm_token_info_t info;
-	int rc = svm_ledger_token(c, swr(), &info);
+	int rc = svm_ledger_token(c, svm_econ_swr(), &info);
 	if (rc) return rc;
 	u128 issue = (u128)info.supply * p->issuance_ppb_epoch * epochs / 1000000000u;
 	if (issue > UINT64_MAX - info.supply) issue = UINT64_MAX - info.supply; /* supply caps it */
@@ -643,9 +634,9 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 		uint64_t comm = (uint64_t)((u128)r * v.commission_bps / 10000);
 		svm_id_t vid;
 		svm_staking_validator_id(&v.operator_id, &vid);
-		if (comm) rc = svm_ledger_mint(c, swr(), &v.operator_id, comm);
+		if (comm) rc = svm_ledger_mint(c, svm_econ_swr(), &v.operator_id, comm);
 		if (!rc && r - comm) {
-			rc = svm_ledger_mint(c, swr(), &vid, r - comm);
+			rc = svm_ledger_mint(c, svm_econ_swr(), &vid, r - comm);
 			v.tokens += r - comm; /* ≤ supply: cannot overflow */
 			if (!rc) rc = val_put(c, &v);
 		}
@@ -654,7 +645,7 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 	treasury += pool - paid; /* rounding dust, or no one to pay */
 	svm_id_t tid;
 	svm_treasury_id(&tid);
-	if (!rc && treasury) rc = svm_ledger_mint(c, swr(), &tid, treasury);
+	if (!rc && treasury) rc = svm_ledger_mint(c, svm_econ_swr(), &tid, treasury);
 	return rc;
 }
 
@@ -760,7 +751,7 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	v.slashed += burn;
 	v.jailed = 1;
 	v.unjail_epoch = epoch_of(p, c->height) + p->jail_epochs + 1;
-	if (!rc && burn) rc = svm_ledger_burn(c, swr(), &vid, burn);
+	if (!rc && burn) rc = svm_ledger_burn(c, svm_econ_swr(), &vid, burn);
 	if (!rc) rc = queue_put(c, &k->op, q);
 	if (!rc) rc = val_put(c, &v);
 	svm_free(q);
@@ -830,7 +821,7 @@ int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint
 	svm_staking_validator_id(op, &vid);
 	int rc = svm_params_get(c, &p);
 	/* the stake is minted to the operator, then bonded like a registration from it */
-	if (!rc) rc = svm_ledger_mint(c, swr(), op, stake);
+	if (!rc) rc = svm_ledger_mint(c, svm_econ_swr(), op, stake);
 	if (rc) return rc;
 	const svm_tx_t *saved = c->tx;
 	svm_tx_t tx = *saved;
