@@ -142,6 +142,7 @@ enum {
 #define SVM_AI_FORMAT_SVQ8 1u
 #define SVM_AI_TYPE_U8 1u            /* input: u8 per element */
 #define SVM_AI_TYPE_LOGITS_I32 1u    /* output: i32 logits ‖ u8 argmax */
+#define SVM_AI_TEE_MEASUREMENTS_MAX 8u /* allowed enclave measurements in one manifest */
 
 /* A model manifest (immutable once registered; a new version is a new manifest). */
 typedef struct {
@@ -153,6 +154,10 @@ typedef struct {
 	uint32_t chunks_len;
 	svm_id_t chunks[SVM_AI_MODEL_CHUNKS_MAX]; /* the weights, in order */
 	svm_hash_t code_hash; /* SHA-256 of the inference module; stored as chunk svm_ai_chunk_id */
+	/* TEE measurements (SNP MEASUREMENT / TDX MRTD) of enclave builds that may run the model:
+	 * a high-value job's evidence must carry one of them (none: no TEE evidence is accepted) */
+	uint32_t tee_measurements_len;
+	uint8_t tee_measurements[SVM_AI_TEE_MEASUREMENTS_MAX][48];
 	svm_id_t owner;
 } svm_ai_manifest_t;
 
@@ -172,7 +177,9 @@ void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint
 
 /* Manifest encoding (the object's payload): varint name_len ‖ name ‖ varint version ‖ u8 format ‖
  * varint input_len ‖ u8 input_type ‖ varint output_len ‖ u8 output_type ‖ weights_hash ‖
- * varint chunks ‖ chunk ids ‖ code_hash ‖ owner. decode rejects trailing bytes and bad lengths. */
+ * varint chunks ‖ chunk ids ‖ code_hash ‖ varint tee_n (≤ 8) ‖ tee_n × 48-byte measurements
+ * (strictly ascending) ‖ owner. decode rejects trailing bytes, bad lengths, unsorted or repeated
+ * measurements. */
 int svm_ai_manifest_encode(const svm_ai_manifest_t *m, bool with_owner, svm_buf_t *out);
 int svm_ai_manifest_decode(const uint8_t *p, size_t len, bool with_owner, svm_ai_manifest_t *m);
 
@@ -187,7 +194,7 @@ void svm_ai_code_id(const svm_hash_t *code_hash, svm_id_t *out);
 #define SVM_AI_REPLICAS_MAX 7u
 #define SVM_AI_INPUT_INLINE_MAX 4096u  /* input bytes carried by the post itself */
 #define SVM_AI_JOB_OUTPUT_MAX 1024u    /* output bytes revealed and kept on chain */
-#define SVM_AI_TEE_QUOTE_MAX 4096u     /* reserved VCR field, stored unverified in v1 */
+#define SVM_AI_TEE_EVIDENCE_MAX 8192u  /* a VCR's TEE evidence: kind byte + report/quote + key cert */
 #define SVM_AI_BOND_MIN 1000000000ull  /* SWR a provider must have bonded to accept (1 SWR) */
 #define SVM_AI_SLASH_BPS 1000u         /* of its bond, a disagreeing or silent provider loses */
 #define SVM_AI_CHALLENGE_SLASH_BPS 5000u /* of its bond, a provider loses when re-execution proves it wrong */
@@ -198,7 +205,9 @@ void svm_ai_code_id(const svm_hash_t *code_hash, svm_id_t *out);
 #define SVM_AI_CHALLENGE_GAS_MAX 50000000ull /* a job above this is not challengeable by re-execution */
 
 /* post arguments. input_mode 0: input inline (≤ SVM_AI_INPUT_INLINE_MAX); 1: input is the chunk
- * input_chunk (stored with put_chunk). input_hash = SHA-256(input) either way. */
+ * input_chunk (stored with put_chunk). input_hash = SHA-256(input) either way. level: the
+ * verification the job pays for (0 standard, 1 auditable, 2 high-value: supervm/verify.h), the
+ * payload's last byte. */
 typedef struct {
 	svm_id_t model;
 	svm_hash_t input_hash;
@@ -208,6 +217,7 @@ typedef struct {
 	svm_id_t input_chunk;
 	uint64_t units, max_price, sla_blocks, commit_deadline, min_jobs_done;
 	uint8_t replicas;
+	uint8_t level;
 } svm_ai_post_t;
 int svm_ai_post_payload(svm_buf_t *out, const svm_ai_post_t *p);
 /* Methods with only a job id (accept, settle, challenge, claim), commit and register. */
@@ -215,26 +225,44 @@ int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job);
 int svm_ai_commit_payload(svm_buf_t *out, const svm_id_t *job, const svm_hash_t *commitment);
 int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond);
 
-/* The verifiable compute receipt (VCR) v1, written at reveal (layout in docs/ai-market.md). */
+/* TEE evidence in a VCR (empty, or u8 kind ‖ body): kind 1 = an SEV-SNP report (0x4A0 bytes) ‖
+ * its VCEK/VLEK certificate (DER; the ASK/ARK chain comes from chain state), kind 2 = a TDX DCAP
+ * quote, exactly (its PCK chain inside; TCB info, QE identity and CRLs from chain state). */
+enum { SVM_AI_TEE_SNP = 1, SVM_AI_TEE_TDX = 2 };
+
+/* A trace commitment (docs/bisection.md): the Merkle root over the state hashes at steps 0, K,
+ * 2K, … and S, with K, S and the final state hash, which a dispute opens against. */
+typedef struct {
+	bool present;
+	svm_hash_t root;
+	uint64_t k, steps;
+	svm_hash_t final_state;
+} svm_ai_trace_t;
+
+/* The verifiable compute receipt (VCR) v2, written at reveal (layout in docs/ai-market.md). */
 typedef struct {
 	svm_id_t job, provider, model;
 	svm_hash_t input_hash, weights_hash, code_hash, output_hash;
 	uint64_t seed;
-	const uint8_t *tee_quote; /* reserved: a TEE quote (empty in v1) */
-	size_t tee_quote_len;
-	svm_hash_t trace_commitment; /* reserved: a trace commitment (zero in v1) */
+	uint8_t level;             /* the level the receipt meets, checked by the chain at reveal */
+	const uint8_t *tee;        /* TEE evidence (see above), ≤ SVM_AI_TEE_EVIDENCE_MAX */
+	size_t tee_len;
+	svm_ai_trace_t trace;
 	uint8_t scheme;
 	uint8_t public_key[32];
 	uint8_t signature[64];
 } svm_ai_vcr_t;
-/* The signed message: "svm/ai/vcr" ‖ the encoding up to (not including) the scheme byte. */
+/* The signed message: "svm/ai/vcr" ‖ the encoding up to (not including) the scheme byte.
+ * decode: version 2 only; level ≤ 2, a level ≥ 1 with a trace, level 2 with TEE evidence, a
+ * known evidence kind, trace present byte 0/1 with K ≥ 1 and S ≥ 1 (absent: nothing follows). */
 int svm_ai_vcr_encode(const svm_ai_vcr_t *v, bool signed_part_only, svm_buf_t *out);
 int svm_ai_vcr_decode(const uint8_t *p, size_t len, svm_ai_vcr_t *v);
-/* reveal: job ‖ varint output_len ‖ output ‖ salt (32) ‖ varint tee_len ‖ tee ‖ trace (32) ‖
- * signature (64) over the VCR the chain will write (the worker builds it with the job's hashes). */
+/* reveal: job ‖ varint output_len ‖ output ‖ salt (32) ‖ u8 level ‖ varint tee_len ‖ tee ‖
+ * trace (u8 present ‖ root ‖ u64be K ‖ u64be S ‖ final state) ‖ signature (64) over the VCR the
+ * chain will write (the worker builds it with the job's hashes). tee/trace may be NULL/absent. */
 int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *output,
-			  size_t output_len, const uint8_t salt[32], const uint8_t *tee,
-			  size_t tee_len, const svm_hash_t *trace, const uint8_t sig[64]);
+			  size_t output_len, const uint8_t salt[32], uint8_t level, const uint8_t *tee,
+			  size_t tee_len, const svm_ai_trace_t *trace, const uint8_t sig[64]);
 
 /* Job and provider records as stored (decoded views for queries and tests). */
 enum { SVM_AI_JOB_OPEN = 1, SVM_AI_JOB_PENDING = 2, SVM_AI_JOB_CLOSED = 3 };
@@ -257,6 +285,7 @@ typedef struct {
 	svm_id_t input_chunk;
 	uint64_t units, price, sla_blocks, commit_deadline, min_jobs_done, posted_height;
 	uint8_t replicas, state, challenge;
+	uint8_t level; /* the verification level the job pays for (supervm/verify.h) */
 	uint64_t settle_height;
 	svm_hash_t result_hash; /* zero: no majority */
 	svm_hash_t wrong_hash;  /* a won challenge: the result it overturned */

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "supervm/ai.h"
+#include "supervm/verify.h"
 
 #define AI_FEE_LIMIT 100000000ull /* steps are not priced on the devnet; the fee is a + b·bytes */
 #define AI_EXPIRY_BLOCKS 1000
@@ -233,6 +234,10 @@ int cli_cmd_job_post(cli_args_t *a)
 		rc = CLI_EXIT_USAGE;
 	if (rc == 0 && (v = cli_opt(a, "min-jobs")) && cli_u64(a, "--min-jobs", v, &p.min_jobs_done))
 		rc = CLI_EXIT_USAGE;
+	svm_verify_level_t level = SVM_VERIFY_STANDARD;
+	if (rc == 0 && (v = cli_opt(a, "level")) && svm_verify_level_parse(v, &level))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--level is standard, auditable or high-value");
+	p.level = (uint8_t)level;
 	svm_buf_t input = {0}, pay = {0};
 	if (rc == 0) rc = read_all(a, in, SVM_AI_INPUT_INLINE_MAX, &input);
 	svm_rpc_client_t *c = NULL;
@@ -446,7 +451,7 @@ static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wm
 	if (rc == 0) rc = svm_ai_vcr_encode(&v, true, &msg);
 	if (rc == 0) svm_ed25519_sign(sig, msg.data, msg.len, w->kp.secret_key);
 	svm_buf_free(&msg);
-	if (rc == 0) rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, NULL, 0, NULL, sig);
+	if (rc == 0) rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, 0, NULL, 0, NULL, sig);
 	return rc ? rc : wsend(w, &p, "revealed", id);
 }
 
@@ -467,7 +472,9 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		w->done[idx] = true;
 		return 0;
 	}
-	wmodel_t *m = model_get(w, &j->model);
+	/* an auditable or high-value job needs a trace of the inference module, which the canonical
+	 * stepper cannot run yet (calls and host functions: docs/bisection.md), and TEE evidence */
+	wmodel_t *m = j->level == SVM_VERIFY_STANDARD ? model_get(w, &j->model) : NULL;
 	if (m == NULL) {
 		w->done[idx] = true; /* a model this worker cannot serve */
 		return 0;

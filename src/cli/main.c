@@ -27,7 +27,7 @@ static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batc
 static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
 static const char *const o_provider[] = {"from", "bond", NULL};
 static const char *const o_post[] = {"from", "model", "input", "price", "units", "replicas",
-				     "sla-blocks", "deadline-blocks", "min-jobs", NULL};
+				     "sla-blocks", "deadline-blocks", "min-jobs", "level", NULL};
 static const char *const o_from[] = {"from", NULL};
 static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
 /* The economy's commands (cmd_econ.c): signing options, then each command's own. */
@@ -158,7 +158,8 @@ static const cli_cmd_t commands[] = {
 	 "  --price N         AIC per unit per replica\n"
 	 "  --replicas K      providers that must agree (default 3)\n"
 	 "  --deadline-blocks N  commit deadline from now (default 20)\n"
-	 "  --sla-blocks N    expected latency (default 10); --min-jobs N reputation required\n",
+	 "  --sla-blocks N    expected latency (default 10); --min-jobs N reputation required\n"
+	 "  --level L         standard (default), auditable or high-value (docs/verification.md)\n",
 	 o_post, 0, 0, cli_cmd_job_post, NULL},
 	{"job status", "a job: state, replicas, result and answer", "job status ID", "", o_none, 1, 1,
 	 cli_cmd_job_status, NULL},

@@ -7,6 +7,7 @@
 
 #include "node/internal.h"
 #include "supervm/ai.h"
+#include "supervm/verify.h"
 
 
 /* The payload of object id into b (reset); SVM_ENOTFOUND when absent. */
@@ -112,7 +113,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				break;
 			}
 		res = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:s, s:o, "
-				"s:o, s:o, s:o, s:o}",
+				"s:o, s:o, s:o, s:o, s:s}",
 				"id", jhash(&id), "state", job_state(j->state), "poster", jhash(&j->poster),
 				"model", jhash(&j->model), "input_hash", jhash(&j->input_hash), "units",
 				ju64(j->units), "price", ju64(j->price), "replicas", (json_int_t)j->replicas,
@@ -121,7 +122,8 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				"settle_height", ju64(j->settle_height), "challenge", ch[j->challenge],
 				"result_hash", jhash(&j->result_hash), "answer", answer, "slots", slots,
 				"input", jhex(j->input, j->input_len), "raw",
-				jhex(o.payload, o.payload_len));
+				jhex(o.payload, o.payload_len), "level",
+				svm_verify_level_name((svm_verify_level_t)j->level));
 	}
 	free(j);
 	svm_buf_free(&b);
@@ -157,16 +159,23 @@ static json_t *m_vcr(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_ai_vcr_t v;
 	int rc = payload_of(ctx, &id, &b, &o);
 	if (rc == 0 && svm_ai_vcr_decode(o.payload, o.payload_len, &v)) rc = SVM_EIO;
+	json_t *trace = json_null();
+	if (rc == 0 && v.trace.present)
+		trace = json_pack("{s:o, s:o, s:o, s:o}", "root", jhash(&v.trace.root), "k",
+				  ju64(v.trace.k), "steps", ju64(v.trace.steps), "final_state",
+				  jhash(&v.trace.final_state));
 	json_t *res = rc ? fail(e, rc, "VCR")
-			 : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, "
+				     "s:o}",
 				     "job", jhash(&v.job), "provider", jhash(&v.provider), "model",
 				     jhash(&v.model), "input_hash", jhash(&v.input_hash), "weights_hash",
 				     jhash(&v.weights_hash), "code_hash", jhash(&v.code_hash), "seed",
-				     ju64(v.seed), "output_hash", jhash(&v.output_hash), "tee_quote",
-				     jhex(v.tee_quote, v.tee_quote_len), "trace_commitment",
-				     jhash(&v.trace_commitment), "public_key", jhex(v.public_key, 32),
-				     "signature", jhex(v.signature, 64), "raw",
+				     ju64(v.seed), "output_hash", jhash(&v.output_hash), "level",
+				     svm_verify_level_name((svm_verify_level_t)v.level), "tee_evidence",
+				     jhex(v.tee, v.tee_len), "trace", trace, "public_key",
+				     jhex(v.public_key, 32), "signature", jhex(v.signature, 64), "raw",
 				     jhex(o.payload, o.payload_len));
+	if (rc) json_decref(trace);
 	svm_buf_free(&b);
 	return res;
 }

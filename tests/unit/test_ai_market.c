@@ -209,10 +209,11 @@ static void fx_close(fx_t *f)
 
 static const uint8_t *image(fx_t *f, int i) { return f->images + 16 + (size_t)i * 784; }
 
-static int post(fx_t *f, int img, uint8_t k, uint64_t deadline_in, svm_id_t *job)
+static int post_level(fx_t *f, int img, uint8_t k, uint64_t deadline_in, uint8_t level,
+		      svm_id_t *job)
 {
 	svm_ai_post_t p = {.model = f->model, .input = image(f, img), .input_len = 784, .units = 1,
-			   .max_price = PRICE, .replicas = k, .sla_blocks = 5,
+			   .max_price = PRICE, .replicas = k, .sla_blocks = 5, .level = level,
 			   .commit_deadline = svm_chain_height(f->c) + 1 + deadline_in};
 	svm_sha256(p.input, 784, &p.input_hash);
 	svm_buf_t b = {0};
@@ -220,6 +221,11 @@ static int post(fx_t *f, int img, uint8_t k, uint64_t deadline_in, svm_id_t *job
 	int st = send_ret(f, 0, &b, job->b);
 	svm_buf_free(&b);
 	return st;
+}
+
+static int post(fx_t *f, int img, uint8_t k, uint64_t deadline_in, svm_id_t *job)
+{
+	return post_level(f, img, k, deadline_in, 0, job);
 }
 
 static int job_call(fx_t *f, int who, uint64_t method, const svm_id_t *job)
@@ -250,10 +256,14 @@ static void work(fx_t *f, int who, const svm_id_t *job, int img, bool lie, work_
 	cr_assert_eq(send(f, who, &b), 0, "commit");
 }
 
-static int reveal(fx_t *f, int who, const svm_id_t *job, int img, work_t *w)
+/* A reveal with a level, TEE evidence and a trace commitment (NULL/0: none). */
+static int reveal_ex(fx_t *f, int who, const svm_id_t *job, int img, work_t *w, uint8_t level,
+		     const uint8_t *tee, size_t tee_len, const svm_ai_trace_t *trace)
 {
 	svm_ai_vcr_t v = {.job = *job, .provider = f->k[who].id, .model = f->model,
-			  .seed = svm_get_u64be(job->b)};
+			  .seed = svm_get_u64be(job->b), .level = level, .tee = tee,
+			  .tee_len = tee_len};
+	if (trace) v.trace = *trace;
 	svm_sha256(image(f, img), 784, &v.input_hash);
 	svm_sha256(f->weights, f->weights_len, &v.weights_hash);
 	svm_sha256(f->code, f->code_len, &v.code_hash);
@@ -264,8 +274,14 @@ static int reveal(fx_t *f, int who, const svm_id_t *job, int img, work_t *w)
 	uint8_t sig[64];
 	svm_ed25519_sign(sig, msg.data, msg.len, f->k[who].secret_key);
 	svm_buf_free(&msg);
-	cr_assert_eq(svm_ai_reveal_payload(&b, job, w->out, w->out_len, w->salt, NULL, 0, NULL, sig), 0);
+	cr_assert_eq(svm_ai_reveal_payload(&b, job, w->out, w->out_len, w->salt, level, tee, tee_len,
+					   trace, sig), 0);
 	return send(f, who, &b);
+}
+
+static int reveal(fx_t *f, int who, const svm_id_t *job, int img, work_t *w)
+{
+	return reveal_ex(f, who, job, img, w, 0, NULL, 0, NULL);
 }
 
 static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j)
@@ -490,4 +506,98 @@ Test(ai_market, bad_inputs_fail_with_clear_errors_and_change_nothing_but_the_fee
 	only_fee(&f, 3, send(&f, 3, &b), SVM_EDECODE, s0, a0);
 	conserved(&f, 0, 0);
 	fx_close(&f);
+}
+
+Test(ai_market, auditable_job_scales_escrow_and_window_and_needs_a_trace_in_its_receipt)
+{
+	fx_t f;
+	fx_open(&f);
+	svm_id_t job;
+	work_t w;
+	uint64_t aic0 = balance(&f, &f.aic, 0);
+	cr_assert_eq(post_level(&f, 3, 1, 10, 1, &job), 0);
+	cr_assert_eq(balance(&f, &f.aic, 0), aic0 - PRICE * 150 / 100, "escrow at 150 %%");
+	svm_ai_job_t *j = malloc(sizeof *j);
+	job_get(&f, &job, j);
+	cr_assert_eq(j->level, 1);
+	cr_assert_eq(job_call(&f, 1, SVM_JOBS_ACCEPT, &job), 0);
+	work(&f, 1, &job, 3, false, &w);
+	/* a receipt below the job's level is refused, as is TEE evidence not yet verifiable */
+	cr_assert_eq(reveal(&f, 1, &job, 3, &w), svm_receipt_status(SVM_EPERM));
+	svm_ai_trace_t t = {.present = true, .k = 4096, .steps = 123456};
+	memset(t.root.b, 0xab, 32);
+	memset(t.final_state.b, 0xcd, 32);
+	uint8_t tee[5006] = {SVM_AI_TEE_TDX};
+	cr_assert_eq(reveal_ex(&f, 1, &job, 3, &w, 1, tee, sizeof tee, &t),
+		     svm_receipt_status(SVM_EUNSUPPORTED));
+	cr_assert_eq(reveal_ex(&f, 1, &job, 3, &w, 1, NULL, 0, &t), 0);
+	svm_id_t vid;
+	svm_ai_vcr_id(&job, &f.k[1].id, &vid);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f.c, &vid, &b), 0);
+	svm_object_t o;
+	svm_ai_vcr_t v;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
+	cr_assert_eq(v.level, 1);
+	cr_assert(v.trace.present && v.trace.k == 4096 && v.trace.steps == 123456);
+	cr_assert(svm_hash_eq(&v.trace.root, &t.root) && svm_hash_eq(&v.trace.final_state, &t.final_state));
+	svm_buf_free(&b);
+	cr_assert_eq(job_call(&f, 1, SVM_JOBS_SETTLE, &job), 0);
+	/* the auditable window is 7 × the standard one */
+	blocks(&f, (int)SVM_AI_CHALLENGE_WINDOW + 1);
+	cr_assert_eq(job_call(&f, 1, SVM_JOBS_CLAIM, &job), svm_receipt_status(SVM_ESTATE));
+	blocks(&f, 6 * (int)SVM_AI_CHALLENGE_WINDOW);
+	uint64_t aic1 = balance(&f, &f.aic, 1);
+	cr_assert_eq(job_call(&f, 1, SVM_JOBS_CLAIM, &job), 0);
+	uint64_t gross = PRICE * 150 / 100;
+	cr_assert_eq(balance(&f, &f.aic, 1), aic1 + gross - gross * SVM_AI_BURN_BPS / 10000);
+	free(j);
+	fx_close(&f);
+}
+
+Test(ai_market, vcr_v2_holds_a_tdx_quote_sized_evidence_and_rejects_bad_shapes)
+{
+	static uint8_t tee[SVM_AI_TEE_EVIDENCE_MAX + 1];
+	tee[0] = SVM_AI_TEE_TDX;
+	svm_ai_vcr_t v = {.level = 2, .tee = tee, .tee_len = 5006, .scheme = SVM_SCHEME_ED25519,
+			  .trace = {.present = true, .k = 1, .steps = 1}};
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_vcr_encode(&v, false, &b), 0);
+	svm_ai_vcr_t d;
+	cr_assert_eq(svm_ai_vcr_decode(b.data, b.len, &d), 0);
+	cr_assert_eq(d.tee_len, 5006);
+	cr_assert_eq(d.level, 2);
+	/* every shape rule: version, level, kind, trace byte, K = 0, trailing byte */
+	uint8_t *p = b.data;
+	p[0] = 1;
+	cr_assert_eq(svm_ai_vcr_decode(p, b.len, &d), SVM_EDECODE, "v1");
+	p[0] = 2;
+	size_t lv = 1 + 6 * 32 + 8 + 32;
+	p[lv] = 3;
+	cr_assert_eq(svm_ai_vcr_decode(p, b.len, &d), SVM_EDECODE, "level 3");
+	p[lv] = 2;
+	size_t kind = lv + 1 + 2;
+	p[kind] = 3;
+	cr_assert_eq(svm_ai_vcr_decode(p, b.len, &d), SVM_EDECODE, "unknown evidence kind");
+	p[kind] = SVM_AI_TEE_TDX;
+	size_t tr = kind + 5006;
+	p[tr] = 2;
+	cr_assert_eq(svm_ai_vcr_decode(p, b.len, &d), SVM_EDECODE, "trace byte 2");
+	p[tr] = 1;
+	p[tr + 1 + 32 + 7] = 0;
+	cr_assert_eq(svm_ai_vcr_decode(p, b.len, &d), SVM_EDECODE, "K = 0");
+	p[tr + 1 + 32 + 7] = 1;
+	cr_assert_eq(svm_buf_push(&b, 0), 0);
+	cr_assert_eq(svm_ai_vcr_decode(b.data, b.len, &d), SVM_EDECODE, "trailing byte");
+	svm_buf_free(&b);
+	/* shapes the encoder refuses: over 8 KiB, high-value without evidence, auditable without trace */
+	v.tee_len = SVM_AI_TEE_EVIDENCE_MAX + 1;
+	cr_assert_eq(svm_ai_vcr_encode(&v, false, &b), SVM_EINVAL);
+	v.tee_len = 0;
+	cr_assert_eq(svm_ai_vcr_encode(&v, false, &b), SVM_EINVAL);
+	v.level = 1;
+	v.trace.present = false;
+	cr_assert_eq(svm_ai_vcr_encode(&v, false, &b), SVM_EINVAL);
+	svm_buf_free(&b);
 }

@@ -6,6 +6,7 @@
  * Formulas and encodings: docs/ai-market.md. */
 #include <string.h>
 
+#include "supervm/verify.h"
 #include "vm/native/ai_internal.h"
 
 /* ----------------------------------------------------------------- ids */
@@ -47,7 +48,7 @@ void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint
 
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 {
-	int rc = svm_buf_push(out, 1);
+	int rc = svm_buf_push(out, 2);
 	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
@@ -59,6 +60,7 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 			 j->posted_height};
 	for (int i = 0; !rc && i < 6; i++) rc = svm_varint_append(out, v[i]);
 	if (!rc) rc = svm_buf_push(out, j->replicas);
+	if (!rc) rc = svm_buf_push(out, j->level);
 	if (!rc) rc = svm_buf_push(out, j->state);
 	if (!rc) rc = svm_buf_push(out, j->challenge);
 	if (!rc) rc = svm_varint_append(out, j->settle_height);
@@ -86,7 +88,7 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	uint8_t ver;
 	uint64_t n;
 	memset(j, 0, sizeof *j);
-	if (svm_reader_u8(&r, &ver) || ver != 1 || svm_reader_copy(&r, j->poster.b, 32) ||
+	if (svm_reader_u8(&r, &ver) || ver != 2 || svm_reader_copy(&r, j->poster.b, 32) ||
 	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
 	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
 		return SVM_EDECODE;
@@ -102,7 +104,8 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 			  &j->min_jobs_done, &j->posted_height};
 	for (int i = 0; i < 6; i++)
 		if (svm_varint_read(&r, v[i])) return SVM_EDECODE;
-	if (svm_reader_u8(&r, &j->replicas) || svm_reader_u8(&r, &j->state) ||
+	if (svm_reader_u8(&r, &j->replicas) || svm_reader_u8(&r, &j->level) ||
+	    j->level >= SVM_VERIFY_LEVELS || svm_reader_u8(&r, &j->state) ||
 	    svm_reader_u8(&r, &j->challenge) || svm_varint_read(&r, &j->settle_height) ||
 	    svm_reader_copy(&r, j->result_hash.b, 32) || svm_reader_copy(&r, j->wrong_hash.b, 32) ||
 	    svm_reader_copy(&r, j->challenger.b, 32) || svm_reader_u8(&r, &j->slots_len) ||
@@ -144,20 +147,59 @@ int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *rec)
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
 
+static int trace_encode(const svm_ai_trace_t *t, svm_buf_t *out)
+{
+	uint8_t be[16];
+	int rc = svm_buf_push(out, t->present ? 1 : 0);
+	if (rc || !t->present) return rc;
+	svm_put_u64be(be, t->k);
+	svm_put_u64be(be + 8, t->steps);
+	rc = svm_buf_append(out, t->root.b, 32);
+	if (!rc) rc = svm_buf_append(out, be, 16);
+	if (!rc) rc = svm_buf_append(out, t->final_state.b, 32);
+	return rc;
+}
+
+static int trace_decode(svm_reader_t *r, svm_ai_trace_t *t)
+{
+	uint8_t present, be[16];
+	memset(t, 0, sizeof *t);
+	if (svm_reader_u8(r, &present) || present > 1) return SVM_EDECODE;
+	if (present == 0) return 0;
+	t->present = true;
+	if (svm_reader_copy(r, t->root.b, 32) || svm_reader_copy(r, be, 16) ||
+	    svm_reader_copy(r, t->final_state.b, 32))
+		return SVM_EDECODE;
+	t->k = svm_get_u64be(be);
+	t->steps = svm_get_u64be(be + 8);
+	return t->k == 0 || t->steps == 0 ? SVM_EDECODE : 0;
+}
+
+/* The rules a VCR's level and evidence obey by themselves (the chain checks the rest). */
+static bool vcr_shape_ok(uint8_t level, const uint8_t *tee, size_t tee_len,
+			 const svm_ai_trace_t *t)
+{
+	if (level >= SVM_VERIFY_LEVELS || tee_len > SVM_AI_TEE_EVIDENCE_MAX) return false;
+	if (tee_len && tee[0] != SVM_AI_TEE_SNP && tee[0] != SVM_AI_TEE_TDX) return false;
+	if (level >= SVM_VERIFY_AUDITABLE && !t->present) return false;
+	return level < SVM_VERIFY_HIGH_VALUE || tee_len > 0;
+}
+
 int svm_ai_vcr_encode(const svm_ai_vcr_t *v, bool signed_part_only, svm_buf_t *out)
 {
 	uint8_t seed[8];
 	svm_put_u64be(seed, v->seed);
-	if (v->tee_quote_len > SVM_AI_TEE_QUOTE_MAX) return SVM_EINVAL;
-	int rc = svm_buf_push(out, 1);
+	if (!vcr_shape_ok(v->level, v->tee, v->tee_len, &v->trace)) return SVM_EINVAL;
+	int rc = svm_buf_push(out, 2);
 	const svm_hash_t *h[6] = {&v->job, &v->provider, &v->model, &v->input_hash,
 				  &v->weights_hash, &v->code_hash};
 	for (int i = 0; !rc && i < 6; i++) rc = svm_buf_append(out, h[i]->b, 32);
 	if (!rc) rc = svm_buf_append(out, seed, 8);
 	if (!rc) rc = svm_buf_append(out, v->output_hash.b, 32);
-	if (!rc) rc = svm_varint_append(out, v->tee_quote_len);
-	if (!rc) rc = svm_buf_append(out, v->tee_quote, v->tee_quote_len);
-	if (!rc) rc = svm_buf_append(out, v->trace_commitment.b, 32);
+	if (!rc) rc = svm_buf_push(out, v->level);
+	if (!rc) rc = svm_varint_append(out, v->tee_len);
+	if (!rc) rc = svm_buf_append(out, v->tee, v->tee_len);
+	if (!rc) rc = trace_encode(&v->trace, out);
 	if (rc || signed_part_only) return rc;
 	rc = svm_buf_push(out, v->scheme);
 	if (!rc) rc = svm_buf_append(out, v->public_key, 32);
@@ -173,17 +215,19 @@ int svm_ai_vcr_decode(const uint8_t *p, size_t len, svm_ai_vcr_t *v)
 	memset(v, 0, sizeof *v);
 	svm_hash_t *h[6] = {&v->job, &v->provider, &v->model, &v->input_hash, &v->weights_hash,
 			    &v->code_hash};
-	if (svm_reader_u8(&r, &ver) || ver != 1) return SVM_EDECODE;
+	if (svm_reader_u8(&r, &ver) || ver != 2) return SVM_EDECODE;
 	for (int i = 0; i < 6; i++)
 		if (svm_reader_copy(&r, h[i]->b, 32)) return SVM_EDECODE;
 	if (svm_reader_copy(&r, seed, 8) || svm_reader_copy(&r, v->output_hash.b, 32) ||
-	    svm_varint_read(&r, &n) || n > SVM_AI_TEE_QUOTE_MAX ||
-	    svm_reader_bytes(&r, n, &v->tee_quote) || svm_reader_copy(&r, v->trace_commitment.b, 32) ||
-	    svm_reader_u8(&r, &v->scheme) || v->scheme != SVM_SCHEME_ED25519 ||
-	    svm_reader_copy(&r, v->public_key, 32) || svm_reader_copy(&r, v->signature, 64))
+	    svm_reader_u8(&r, &v->level) || svm_varint_read(&r, &n) ||
+	    n > SVM_AI_TEE_EVIDENCE_MAX || svm_reader_bytes(&r, n, &v->tee) ||
+	    trace_decode(&r, &v->trace) || svm_reader_u8(&r, &v->scheme) ||
+	    v->scheme != SVM_SCHEME_ED25519 || svm_reader_copy(&r, v->public_key, 32) ||
+	    svm_reader_copy(&r, v->signature, 64))
 		return SVM_EDECODE;
-	v->tee_quote_len = n;
+	v->tee_len = n;
 	v->seed = svm_get_u64be(seed);
+	if (!vcr_shape_ok(v->level, v->tee, v->tee_len, &v->trace)) return SVM_EDECODE;
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
 
@@ -228,21 +272,23 @@ int svm_ai_post_payload(svm_buf_t *out, const svm_ai_post_t *p)
 	if (!rc) rc = svm_varint_append(out, p->sla_blocks);
 	if (!rc) rc = svm_varint_append(out, p->commit_deadline);
 	if (!rc) rc = svm_varint_append(out, p->min_jobs_done);
+	if (!rc) rc = svm_buf_push(out, p->level);
 	return rc;
 }
 
 int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *output,
-			  size_t output_len, const uint8_t salt[32], const uint8_t *tee,
-			  size_t tee_len, const svm_hash_t *trace, const uint8_t sig[64])
+			  size_t output_len, const uint8_t salt[32], uint8_t level, const uint8_t *tee,
+			  size_t tee_len, const svm_ai_trace_t *trace, const uint8_t sig[64])
 {
-	svm_hash_t zero = {{0}};
+	svm_ai_trace_t none = {0};
 	int rc = svm_ai_job_payload(out, SVM_JOBS_REVEAL, job);
 	if (!rc) rc = svm_varint_append(out, output_len);
 	if (!rc) rc = svm_buf_append(out, output, output_len);
 	if (!rc) rc = svm_buf_append(out, salt, 32);
+	if (!rc) rc = svm_buf_push(out, level);
 	if (!rc) rc = svm_varint_append(out, tee_len);
 	if (!rc) rc = svm_buf_append(out, tee, tee_len);
-	if (!rc) rc = svm_buf_append(out, (trace ? trace : &zero)->b, 32);
+	if (!rc) rc = trace_encode(trace ? trace : &none, out);
 	if (!rc) rc = svm_buf_append(out, sig, 64);
 	return rc;
 }
@@ -323,6 +369,34 @@ static uint64_t bps(uint64_t amount, uint32_t b)
 	return (uint64_t)(((unsigned __int128)amount * b) / 10000u);
 }
 
+/* What the level scales (docs/verification.md): the payment per replica (units·price·fee_pct),
+ * the bond a provider needs to accept and a challenger puts up (bond_pct), and the challenge
+ * window (the standard window times the level's window over the standard one). */
+static int level_gross(const svm_ai_job_t *j, uint64_t *gross)
+{
+	uint64_t per, bond;
+	if (!svm_mul_u64(j->units, j->price, &per)) return SVM_EOVERFLOW;
+	return svm_verify_scale((svm_verify_level_t)j->level, per, 0, gross, &bond);
+}
+
+static uint64_t level_bond(const svm_ai_job_t *j, uint64_t standard)
+{
+	uint64_t fee, bond;
+	/* the bonds are protocol constants (≤ 2^40) and the percentages ≤ 400: no overflow */
+	int rc = svm_verify_scale((svm_verify_level_t)j->level, 0, standard, &fee, &bond);
+	SVM_ASSERT(rc == 0);
+	return bond;
+}
+
+static uint64_t level_window(const svm_ai_job_t *j)
+{
+	svm_verify_rules_t lr = {0}, sr = {0};
+	int rc = svm_verify_rules((svm_verify_level_t)j->level, &lr);
+	if (!rc) rc = svm_verify_rules(SVM_VERIFY_STANDARD, &sr);
+	SVM_ASSERT(rc == 0 && sr.challenge_blocks > 0);
+	return SVM_AI_CHALLENGE_WINDOW * (lr.challenge_blocks / sr.challenge_blocks);
+}
+
 /* ------------------------------------------------------------- methods */
 
 static int provider_register(svm_txctx_t *c, svm_reader_t *r)
@@ -360,13 +434,14 @@ static int post(svm_txctx_t *c, svm_reader_t *r)
 	if (svm_varint_read(r, &j->units) || svm_varint_read(r, &j->price) ||
 	    svm_reader_u8(r, &j->replicas) || svm_varint_read(r, &j->sla_blocks) ||
 	    svm_varint_read(r, &j->commit_deadline) || svm_varint_read(r, &j->min_jobs_done) ||
-	    svm_reader_left(r))
+	    svm_reader_u8(r, &j->level) || svm_reader_left(r))
 		return SVM_EDECODE;
-	if (j->units == 0 || j->price == 0 || j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX)
+	if (j->units == 0 || j->price == 0 || j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX ||
+	    j->level >= SVM_VERIFY_LEVELS)
 		return SVM_EINVAL;
 	if (j->commit_deadline <= c->height) return SVM_EEXPIRED;
 	uint64_t per, escrow;
-	if (!svm_mul_u64(j->units, j->price, &per) || !svm_mul_u64(per, j->replicas, &escrow))
+	if (level_gross(j, &per) || !svm_mul_u64(per, j->replicas, &escrow))
 		return SVM_EOVERFLOW; /* price overflow */
 	int rc = svm_ai_manifest_load_(c, &j->model, m);
 	if (rc) return rc; /* SVM_ENOTFOUND: unknown model */
@@ -407,7 +482,8 @@ static int accept(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 {
 	svm_ai_provider_t p;
 	int rc = provider_load(c, &c->tx->sender, &p);
-	if (rc == SVM_ENOTFOUND || (rc == 0 && p.bond < SVM_AI_BOND_MIN)) return SVM_EFUNDS;
+	if (rc == SVM_ENOTFOUND || (rc == 0 && p.bond < level_bond(j, SVM_AI_BOND_MIN)))
+		return SVM_EFUNDS;
 	if (rc) return rc;
 	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE;
 	if (c->height > j->commit_deadline) return SVM_EEXPIRED;
@@ -469,13 +545,15 @@ static int vcr_of(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, con
 static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j)
 {
 	uint64_t olen, tlen;
+	uint8_t level;
 	const uint8_t *out, *salt, *tee, *sig;
-	svm_hash_t trace;
+	svm_ai_trace_t trace;
 	if (svm_varint_read(r, &olen) || olen > SVM_AI_JOB_OUTPUT_MAX ||
 	    svm_reader_bytes(r, olen, &out) || svm_reader_bytes(r, 32, &salt) ||
-	    svm_varint_read(r, &tlen) || tlen > SVM_AI_TEE_QUOTE_MAX ||
-	    svm_reader_bytes(r, tlen, &tee) || svm_reader_copy(r, trace.b, 32) ||
-	    svm_reader_bytes(r, 64, &sig) || svm_reader_left(r))
+	    svm_reader_u8(r, &level) || svm_varint_read(r, &tlen) || tlen > SVM_AI_TEE_EVIDENCE_MAX ||
+	    svm_reader_bytes(r, tlen, &tee) || trace_decode(r, &trace) ||
+	    svm_reader_bytes(r, 64, &sig) || svm_reader_left(r) ||
+	    !vcr_shape_ok(level, tee, tlen, &trace))
 		return SVM_EDECODE;
 	const svm_id_t *who = &c->tx->sender;
 	int k = slot_of(j, who);
@@ -486,6 +564,8 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	if (s->state == SVM_AI_SLOT_REVEALED) return SVM_EEXIST;
 	if (!all_committed(j) && c->height <= j->commit_deadline) return SVM_ESTATE; /* too early */
 	if (c->height > j->commit_deadline + SVM_AI_REVEAL_WINDOW) return SVM_EEXPIRED;
+	if (level < j->level) return SVM_EPERM; /* the receipt does not meet the job's level */
+	if (tlen) return SVM_EUNSUPPORTED; /* TEE evidence: verified against chain-state collateral */
 	svm_hash_t cm, oh;
 	svm_ai_commitment(id, who, out, olen, salt, &cm);
 	if (!svm_hash_eq(&cm, &s->commitment)) return SVM_EPROOF; /* does not match */
@@ -495,9 +575,10 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	int rc = vcr_of(c, id, j, who, &oh, &v);
 	if (rc) return rc;
 	if (c->tx->scheme != SVM_SCHEME_ED25519 || c->tx->public_key_len != 32) return SVM_EUNSUPPORTED;
-	v.tee_quote = tee;
-	v.tee_quote_len = tlen;
-	v.trace_commitment = trace;
+	v.level = level;
+	v.tee = tee;
+	v.tee_len = tlen;
+	v.trace = trace;
 	v.scheme = c->tx->scheme;
 	memcpy(v.public_key, c->tx->public_key, 32);
 	memcpy(v.signature, sig, 64);
@@ -592,18 +673,19 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
 	    svm_hash_eq(&j->result_hash, &zero))
 		return SVM_ESTATE;
-	if (c->height > j->settle_height + SVM_AI_CHALLENGE_WINDOW) return SVM_EEXPIRED;
+	if (c->height > j->settle_height + level_window(j)) return SVM_EEXPIRED;
 	svm_id_t acct, t;
 	svm_ai_jobs_account(&acct);
 	swr(&t);
-	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, SVM_AI_CHALLENGE_BOND);
+	uint64_t bond = level_bond(j, SVM_AI_CHALLENGE_BOND);
+	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond);
 	if (!rc) rc = reexecute(c, j, &truth);
 	if (rc) return rc;
 	j->challenger = c->tx->sender;
 	if (svm_hash_eq(&truth, &j->result_hash)) {
 		/* the result stands: the challenger's bond is burned */
 		j->challenge = SVM_AI_CHALLENGE_LOST;
-		rc = svm_ledger_burn(c, &t, &acct, SVM_AI_CHALLENGE_BOND);
+		rc = svm_ledger_burn(c, &t, &acct, bond);
 	} else {
 		j->challenge = SVM_AI_CHALLENGE_WON;
 		j->wrong_hash = j->result_hash;
@@ -629,7 +711,9 @@ static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t
 	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
 	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
 	if (revealed && has_result && svm_hash_eq(&s->output_hash, &j->result_hash)) {
-		uint64_t gross = j->units * j->price; /* no overflow: checked at post */
+		uint64_t gross;
+		rc = level_gross(j, &gross); /* no overflow: checked at post */
+		if (rc) return rc;
 		uint64_t burn = bps(gross, SVM_AI_BURN_BPS);
 		rc = svm_ledger_transfer(c, &ta, &acct, &s->provider, gross - burn);
 		if (!rc && burn) rc = svm_ledger_burn(c, &ta, &acct, burn);
@@ -658,7 +742,7 @@ static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 {
 	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
 	if (j->challenge != SVM_AI_CHALLENGE_WON &&
-	    c->height <= j->settle_height + SVM_AI_CHALLENGE_WINDOW)
+	    c->height <= j->settle_height + level_window(j))
 		return SVM_ESTATE; /* the challenge window is open */
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
@@ -669,11 +753,14 @@ static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 	svm_ai_jobs_account(&acct);
 	aic(&ta);
 	swr(&ts);
-	uint64_t escrow = j->units * j->price * j->replicas;
+	uint64_t gross, escrow;
+	rc = level_gross(j, &gross);
+	if (rc) return rc;
+	escrow = gross * j->replicas; /* checked at post */
 	if (escrow > paid) rc = svm_ledger_transfer(c, &ta, &acct, &j->poster, escrow - paid);
 	if (!rc && j->challenge == SVM_AI_CHALLENGE_WON)
 		rc = svm_ledger_transfer(c, &ts, &acct, &j->challenger,
-					 SVM_AI_CHALLENGE_BOND + to_challenger);
+					 level_bond(j, SVM_AI_CHALLENGE_BOND) + to_challenger);
 	j->state = SVM_AI_JOB_CLOSED;
 	if (!rc) rc = job_store(c, id, j);
 	return rc ? rc : emit(c, "job_closed", id);

@@ -44,6 +44,13 @@ int svm_ai_manifest_encode(const svm_ai_manifest_t *m, bool with_owner, svm_buf_
 	if (!rc) rc = svm_varint_append(out, m->chunks_len);
 	for (uint32_t i = 0; !rc && i < m->chunks_len; i++) rc = svm_buf_append(out, m->chunks[i].b, 32);
 	if (!rc) rc = svm_buf_append(out, m->code_hash.b, 32);
+	if (!rc && m->tee_measurements_len > SVM_AI_TEE_MEASUREMENTS_MAX) rc = SVM_EINVAL;
+	for (uint32_t i = 1; !rc && i < m->tee_measurements_len; i++)
+		if (memcmp(m->tee_measurements[i - 1], m->tee_measurements[i], 48) >= 0)
+			rc = SVM_EINVAL; /* strictly ascending: one encoding per set */
+	if (!rc) rc = svm_varint_append(out, m->tee_measurements_len);
+	for (uint32_t i = 0; !rc && i < m->tee_measurements_len; i++)
+		rc = svm_buf_append(out, m->tee_measurements[i], 48);
 	if (!rc && with_owner) rc = svm_buf_append(out, m->owner.b, 32);
 	return rc;
 }
@@ -68,7 +75,14 @@ int svm_ai_manifest_decode(const uint8_t *p, size_t len, bool with_owner, svm_ai
 	m->chunks_len = (uint32_t)chunks;
 	for (uint32_t i = 0; i < m->chunks_len; i++)
 		if (svm_reader_copy(&r, m->chunks[i].b, 32)) return SVM_EDECODE;
-	if (svm_reader_copy(&r, m->code_hash.b, 32)) return SVM_EDECODE;
+	if (svm_reader_copy(&r, m->code_hash.b, 32) || svm_varint_read(&r, &v) ||
+	    v > SVM_AI_TEE_MEASUREMENTS_MAX)
+		return SVM_EDECODE;
+	m->tee_measurements_len = (uint32_t)v;
+	for (uint32_t i = 0; i < m->tee_measurements_len; i++)
+		if (svm_reader_copy(&r, m->tee_measurements[i], 48) ||
+		    (i > 0 && memcmp(m->tee_measurements[i - 1], m->tee_measurements[i], 48) >= 0))
+			return SVM_EDECODE;
 	if (with_owner && svm_reader_copy(&r, m->owner.b, 32)) return SVM_EDECODE;
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
