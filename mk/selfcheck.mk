@@ -27,3 +27,12 @@ TEST_STEPS += faults-sample
 .PHONY: mutate
 mutate:
 	@bash tests/mutate.sh $(MUTATE_ARGS)
+
+# Assertion density per folder (tests/assert_density.sh): printed by `make lint`; `make density`
+# fails when base, exec, state, store, mempool or the wasm translator drops below its floor.
+.PHONY: density density-report
+density:
+	@bash tests/assert_density.sh --check
+density-report:
+	@echo "assertion density (docs/testing.md):"; bash tests/assert_density.sh
+lint: density-report

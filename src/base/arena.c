@@ -30,6 +30,7 @@ void *svm_big_alloc(size_t bytes)
 	if (m == MAP_FAILED) return NULL;
 	uintptr_t at = ((uintptr_t)m + SVM_HUGE_PAGE - 1) & ~(uintptr_t)(SVM_HUGE_PAGE - 1);
 	size_t head = at - (uintptr_t)m;
+	SVM_ASSERT(head < SVM_HUGE_PAGE && (at & (SVM_HUGE_PAGE - 1)) == 0);
 	if (head) munmap(m, head);
 	if (SVM_HUGE_PAGE - head) munmap((uint8_t *)at + n, SVM_HUGE_PAGE - head);
 	madvise((void *)at, n, MADV_HUGEPAGE); /* advice only */
@@ -51,6 +52,19 @@ struct svm_arena_chunk {
 	_Alignas(16) uint8_t data[];
 };
 
+/* An arena's bounds: within its byte budget; each chunk's bump pointer within the chunk. Walks
+ * the chunks: for assertions only. */
+static bool arena_ok(const svm_arena_t *a)
+{
+	if (a->bytes_max && a->bytes_used > a->bytes_max) return false;
+	size_t used = 0, chunks = 0;
+	for (const svm_arena_chunk_t *c = a->head; c; c = c->next) {
+		if (c->used > c->cap || (c->used & 15) || ++chunks > a->bytes_used / 16 + 1) return false;
+		used += c->used;
+	}
+	return used <= a->bytes_used; /* adopted chunks count their bytes once, in bytes_used */
+}
+
 void svm_arena_init(svm_arena_t *a, size_t bytes_max)
 {
 	a->head = NULL;
@@ -70,7 +84,9 @@ void *svm_arena_alloc_raw(svm_arena_t *a, size_t n)
 	size_t need = (n + 15) & ~(size_t)15;
 	if (need < n) return NULL;
 	if (a->bytes_max && (need > a->bytes_max || a->bytes_used > a->bytes_max - need)) return NULL;
+	SVM_ASSERT(!a->bytes_max || a->bytes_used + need <= a->bytes_max);
 	svm_arena_chunk_t *c = a->head;
+	SVM_ASSERT(c == NULL || c->used <= c->cap);
 	if (c == NULL || c->cap - c->used < need) {
 		size_t cap = need > CHUNK_MIN ? need : CHUNK_MIN;
 		c = svm_malloc(sizeof(*c) + cap);
@@ -83,6 +99,8 @@ void *svm_arena_alloc_raw(svm_arena_t *a, size_t n)
 	void *p = c->data + c->used;
 	c->used += need;
 	a->bytes_used += need;
+	SVM_ASSERT(c->used <= c->cap && ((uintptr_t)p & 15) == 0); /* in the chunk, 16-aligned */
+	SVM_ASSERT(!a->bytes_max || a->bytes_used <= a->bytes_max);
 	return p;
 }
 
@@ -95,6 +113,8 @@ void *svm_arena_dup(svm_arena_t *a, const void *p, size_t n)
 
 void svm_arena_adopt(svm_arena_t *dst, svm_arena_t *src)
 {
+	SVM_ASSERT(dst != src);
+	SVM_ASSERT(arena_ok(dst) && arena_ok(src));
 	if (src->head == NULL) return;
 	svm_arena_chunk_t *tail = src->head;
 	while (tail->next) tail = tail->next;
@@ -107,10 +127,12 @@ void svm_arena_adopt(svm_arena_t *dst, svm_arena_t *src)
 	dst->bytes_used += src->bytes_used;
 	src->head = NULL;
 	src->bytes_used = 0;
+	SVM_ASSERT(arena_ok(dst));
 }
 
 void svm_arena_reset(svm_arena_t *a)
 {
+	SVM_ASSERT(arena_ok(a));
 	svm_arena_chunk_t *c = a->head;
 	while (c) {
 		svm_arena_chunk_t *next = c->next;

@@ -5,8 +5,16 @@
 
 #include "supervm/base.h"
 
+/* A buffer's bounds: its length within its capacity, its capacity within its cap (if any). */
+static bool buf_ok(const svm_buf_t *b)
+{
+	return b->len <= b->cap && (b->cap_max == 0 || b->cap <= b->cap_max) &&
+	       (b->cap == 0 || b->data != NULL);
+}
+
 int svm_buf_reserve(svm_buf_t *b, size_t extra)
 {
+	SVM_ASSERT(buf_ok(b));
 	size_t need;
 	if (__builtin_add_overflow(b->len, extra, &need)) return SVM_ELIMIT;
 	if (need <= b->cap) return 0;
@@ -21,6 +29,7 @@ int svm_buf_reserve(svm_buf_t *b, size_t extra)
 	if (p == NULL) return SVM_ENOMEM;
 	b->data = p;
 	b->cap = cap;
+	SVM_ASSERT(buf_ok(b) && b->len + extra <= b->cap);
 	return 0;
 }
 
@@ -31,6 +40,7 @@ int svm_buf_append(svm_buf_t *b, const void *p, size_t n)
 	if (rc) return rc;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+	SVM_ASSERT(buf_ok(b));
 	return 0;
 }
 
@@ -52,6 +62,7 @@ int svm_buf_printf(svm_buf_t *b, const char *fmt, ...)
 	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+	SVM_ASSERT(b->len < b->cap && b->data[b->len] == 0); /* terminated, within the buffer */
 	return 0;
 }
 
@@ -67,6 +78,7 @@ void svm_buf_free(svm_buf_t *b)
 
 int svm_reader_bytes(svm_reader_t *r, size_t n, const uint8_t **out)
 {
+	SVM_ASSERT(r->pos <= r->len); /* a reader never moves past its end */
 	if (n > svm_reader_left(r)) return SVM_EDECODE;
 	*out = r->p + r->pos;
 	r->pos += n;
@@ -75,6 +87,7 @@ int svm_reader_bytes(svm_reader_t *r, size_t n, const uint8_t **out)
 
 int svm_reader_copy(svm_reader_t *r, void *dst, size_t n)
 {
+	SVM_ASSERT(r->pos <= r->len);
 	if (n > svm_reader_left(r)) return SVM_EDECODE;
 	if (n) memcpy(dst, r->p + r->pos, n);
 	r->pos += n;
@@ -85,5 +98,6 @@ int svm_reader_u8(svm_reader_t *r, uint8_t *out)
 {
 	if (r->pos >= r->len) return SVM_EDECODE;
 	*out = r->p[r->pos++];
+	SVM_ASSERT(r->pos <= r->len);
 	return 0;
 }

@@ -35,6 +35,7 @@ int svm_hex_decode(void *out, size_t n, const char *in)
 	for (size_t i = 0; i < n; i++) {
 		int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
 		if (hi < 0 || lo < 0) return SVM_EDECODE;
+		SVM_ASSERT(hi < 16 && lo < 16);
 		o[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
@@ -49,6 +50,7 @@ int svm_hex_decode_buf(svm_buf_t *buf, const char *in, size_t max_bytes)
 	int rc = svm_buf_reserve(buf, len / 2);
 	if (rc) return rc;
 	size_t start = buf->len;
+	SVM_ASSERT(buf->cap - buf->len >= len / 2); /* reserved: the loop below cannot overrun */
 	for (size_t i = 0; i < len; i += 2) {
 		int hi = nibble(in[i]), lo = nibble(in[i + 1]);
 		if (hi < 0 || lo < 0) {

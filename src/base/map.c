@@ -39,42 +39,75 @@ static bool slot_is(const svm_map_slot_t *s, const void *key, size_t n, uint32_t
 	return s->key != TOMB && s->hash == h && s->key_len == n && memcmp(s->key, key, n) == 0;
 }
 
+/* The load bound: live keys plus tombstones fill at most 3/4 of a power-of-two table, so every
+ * probe run ends at an empty slot. */
+static bool map_ok(const svm_map_t *m)
+{
+	if (m->cap == 0) return m->count == 0 && m->tomb == 0 && m->slots == NULL;
+	return (m->cap & (m->cap - 1)) == 0 && (m->count + m->tomb) * 4 <= m->cap * 3;
+}
+
 static int grow(svm_map_t *m)
 {
+	SVM_ASSERT(map_ok(m));
 	size_t cap = m->cap ? m->cap * 2 : 16;
 	if (m->count * 4 < m->cap) cap = m->cap; /* mostly tombstones: rehash in place */
+	SVM_ASSERT(cap >= 16 && (cap & (cap - 1)) == 0 && (m->count + 1) * 4 <= cap * 3);
 	svm_map_slot_t *slots = svm_calloc(cap, sizeof(*slots));
 	if (slots == NULL) return SVM_ENOMEM;
+	size_t moved = 0;
 	for (size_t i = 0; i < m->cap; i++) {
 		svm_map_slot_t *s = &m->slots[i];
 		if (s->key == NULL || s->key == TOMB) continue;
 		size_t j = s->hash & (cap - 1);
 		while (slots[j].key) j = (j + 1) & (cap - 1);
 		slots[j] = *s;
+		moved++;
 	}
+	SVM_ASSERT(moved == m->count); /* every live key moved, no tombstone */
 	svm_free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
 	m->tomb = 0;
+	SVM_ASSERT(map_ok(m));
 	return 0;
 }
 
+/* The slot holding key (hash h), or NULL. Probe runs end at an empty slot (the load bound). */
+static svm_map_slot_t *find_h(const svm_map_t *m, const void *key, size_t key_len, uint32_t h)
+{
+	if (m->cap == 0) return NULL;
+	size_t i = h & (m->cap - 1);
+	for (size_t probes = 0;; probes++) {
+		SVM_ASSERT(probes < m->cap);
+		svm_map_slot_t *s = &m->slots[i];
+		if (s->key == NULL) return NULL;
+		if (slot_is(s, key, key_len, h)) return s;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+/* An existing key is found before the table may grow: replacing a value never allocates (so it
+ * cannot fail — the executor's undo journal relies on it). */
 void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created)
 {
 	if (key_len > UINT32_MAX) return NULL;
-	if ((m->count + m->tomb + 1) * 4 > m->cap * 3 && grow(m)) return NULL;
+	SVM_ASSERT(map_ok(m));
 	uint32_t h = hash_bytes(key, key_len);
+	svm_map_slot_t *found = find_h(m, key, key_len, h);
+	if (found) {
+		if (created) *created = false;
+		return &found->value;
+	}
+	if ((m->count + m->tomb + 1) * 4 > m->cap * 3 && grow(m)) return NULL;
 	size_t i = h & (m->cap - 1);
 	svm_map_slot_t *free_slot = NULL;
-	for (;;) {
+	for (size_t probes = 0;; probes++) {
+		SVM_ASSERT(probes < m->cap);
 		svm_map_slot_t *s = &m->slots[i];
 		if (s->key == NULL) break;
-		if (s->key == TOMB) {
-			if (!free_slot) free_slot = s;
-		} else if (slot_is(s, key, key_len, h)) {
-			if (created) *created = false;
-			return &s->value;
-		}
+		if (s->key == TOMB && !free_slot) free_slot = s;
+		SVM_ASSERT(s->key == TOMB || !slot_is(s, key, key_len, h)); /* absent: find_h said so */
 		i = (i + 1) & (m->cap - 1);
 	}
 	svm_map_slot_t *s = free_slot ? free_slot : &m->slots[i];
@@ -87,21 +120,14 @@ void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created)
 	s->hash = h;
 	s->value = NULL;
 	m->count++;
+	SVM_ASSERT(map_ok(m));
 	if (created) *created = true;
 	return &s->value;
 }
 
 static svm_map_slot_t *find(const svm_map_t *m, const void *key, size_t key_len)
 {
-	if (m->cap == 0) return NULL;
-	uint32_t h = hash_bytes(key, key_len);
-	size_t i = h & (m->cap - 1);
-	for (;;) {
-		svm_map_slot_t *s = &m->slots[i];
-		if (s->key == NULL) return NULL;
-		if (slot_is(s, key, key_len, h)) return s;
-		i = (i + 1) & (m->cap - 1);
-	}
+	return find_h(m, key, key_len, hash_bytes(key, key_len));
 }
 
 void *svm_map_get(const svm_map_t *m, const void *key, size_t key_len)
@@ -119,11 +145,13 @@ bool svm_map_del(svm_map_t *m, const void *key, size_t key_len)
 {
 	svm_map_slot_t *s = find(m, key, key_len);
 	if (s == NULL) return false;
+	SVM_ASSERT(m->count > 0);
 	svm_free(s->key);
 	s->key = TOMB;
 	s->value = NULL;
 	m->count--;
 	m->tomb++;
+	SVM_ASSERT(map_ok(m)); /* a tombstone replaces a key: the fill is unchanged */
 	return true;
 }
 
@@ -151,7 +179,11 @@ int svm_map_sorted(const svm_map_t *m, svm_map_slot_t ***out, size_t *n)
 	if (v == NULL) return SVM_ENOMEM;
 	size_t k = 0, i = 0;
 	svm_map_slot_t *s;
-	while ((s = svm_map_next(m, &i))) v[k++] = s;
+	while ((s = svm_map_next(m, &i))) {
+		SVM_ASSERT(k < m->count);
+		v[k++] = s;
+	}
+	SVM_ASSERT(k == m->count);
 	qsort(v, k, sizeof(*v), cmp_slots);
 	*out = v;
 	*n = k;

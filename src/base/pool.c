@@ -29,6 +29,7 @@ static void *worker(void *arg)
 	for (;;) {
 		while (!p->head && !p->stop) pthread_cond_wait(&p->work, &p->mu);
 		if (!p->head) break; /* stopping and drained */
+		SVM_ASSERT(p->tail != NULL && p->pending > 0); /* a queued job is pending */
 		job_t *j = p->head;
 		p->head = j->next;
 		if (!p->head) p->tail = NULL;
@@ -36,6 +37,7 @@ static void *worker(void *arg)
 		j->fn(j->arg);
 		svm_free(j);
 		pthread_mutex_lock(&p->mu);
+		SVM_ASSERT(p->pending > 0);
 		if (--p->pending == 0) pthread_cond_broadcast(&p->idle);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -70,6 +72,8 @@ int svm_pool_submit(svm_pool_t *p, svm_pool_fn fn, void *arg)
 	j->fn = fn;
 	j->arg = arg;
 	pthread_mutex_lock(&p->mu);
+	SVM_ASSERT((p->head == NULL) == (p->tail == NULL)); /* the queue's two ends agree */
+	SVM_ASSERT(!p->stop);                                /* no submit after svm_pool_free */
 	if (p->tail) p->tail->next = j;
 	else p->head = j;
 	p->tail = j;
@@ -163,6 +167,9 @@ static void wait_state(helper_t *h, int want)
 
 static void set_state(helper_t *h, int state)
 {
+	/* the only moves: the caller hands a job to an idle helper, the helper reports it done */
+	SVM_ASSERT((state == H_JOB && atomic_load(&h->state) == H_IDLE) ||
+		   (state == H_DONE && atomic_load(&h->state) == H_JOB));
 	pthread_mutex_lock(&h->mu); /* a sleeper checks the state under mu: no lost wake-up */
 	atomic_store_explicit(&h->state, state, memory_order_release);
 	pthread_cond_broadcast(&h->cv);
@@ -174,6 +181,7 @@ static void *helper_main(void *a)
 	helper_t *h = a;
 	for (;;) {
 		wait_state(h, H_JOB);
+		SVM_ASSERT(atomic_load(&h->claimed) && h->worker >= 1); /* worker 0 is the caller */
 		h->fn(h->arg, h->worker);
 		set_state(h, H_DONE);
 	}
@@ -200,6 +208,7 @@ static helper_t *helper_claim(void)
 			pthread_attr_destroy(&attr);
 		}
 		pthread_mutex_unlock(&par_mu);
+		SVM_ASSERT(!ok || atomic_load(&h->state) == H_IDLE); /* a claimed helper is idle */
 		if (ok) return h;
 		atomic_store(&h->claimed, false);
 		return NULL;
@@ -245,6 +254,7 @@ int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 		}
 		n_tid++;
 	}
+	SVM_ASSERT(n_used + n_tid < threads); /* worker 0 is this thread; the rest at most once */
 	fn(arg, 0);
 	for (unsigned i = 0; i < n_used; i++) {
 		wait_state(used[i], H_DONE);

@@ -5,6 +5,7 @@ size_t svm_varint_size(uint64_t v)
 {
 	size_t n = 1;
 	while (v >= 0x80) { v >>= 7; n++; }
+	SVM_ASSERT(n >= 1 && n <= SVM_VARINT_MAX);
 	return n;
 }
 
@@ -16,6 +17,7 @@ size_t svm_varint_put(uint8_t *out, uint64_t v)
 		v >>= 7;
 	}
 	out[n++] = (uint8_t)v;
+	SVM_ASSERT(n <= SVM_VARINT_MAX && (n == 1 || out[n - 1] != 0)); /* minimal: no zero tail */
 	return n;
 }
 
@@ -37,6 +39,7 @@ int svm_varint_read_slow(svm_reader_t *r, uint64_t *out)
 		v |= part << (7 * i);
 		if (!(byte & 0x80)) {
 			if (byte == 0 && i > 0) return SVM_EDECODE; /* non-minimal */
+			SVM_ASSERT(pos - r->pos == i + 1 && svm_varint_size(v) == i + 1); /* canonical */
 			r->pos = pos;
 			*out = v;
 			return 0;

@@ -17,6 +17,9 @@
 /* A receipt with its events and return data copied to the result (r may be dst). */
 static int copy_receipt(exec_block_t *b, unsigned w, const svm_receipt_t *r, svm_receipt_t *dst)
 {
+	SVM_ASSERT(w < b->threads);
+	SVM_ASSERT(r->events_len == 0 || r->events != NULL);
+	SVM_ASSERT(r->return_data_len == 0 || r->return_data != NULL);
 	if (dst != r) *dst = *r;
 	if (r->events_len) {
 		svm_event_t *ev = exec_out_alloc(b, w, r->events_len * sizeof(*ev));
@@ -43,6 +46,8 @@ static int copy_receipt(exec_block_t *b, unsigned w, const svm_receipt_t *r, svm
 
 int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit[2])
 {
+	SVM_ASSERT(i < b->n && v->worker < b->threads);
+	SVM_ASSERT(v->tx == i); /* the view was begun for this transaction */
 	exec_slot_t *s = &b->slot[i];
 	uint64_t t0 = svm_clock_ns();
 	s->rc = svm_exec_tx_run_(b->env, &v->ev, &b->w[v->worker].scratch, &b->txs[i], implicit,
@@ -50,6 +55,7 @@ int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit
 	uint64_t dt = svm_clock_ns() - t0;
 	s->latency_ns = v->src == SRC_MV ? s->latency_ns + dt : dt; /* every incarnation counts */
 	s->final = false;
+	SVM_ASSERT(s->rc <= 0 && s->o.why <= 0); /* error codes are negative */
 	/* Executed once (not optimistically): its events go to the result now, while in cache. */
 	if (v->src != SRC_MV && s->rc == 0 && s->o.why == 0 && v->error == 0) {
 		int rc = copy_receipt(b, v->worker, &s->o.receipt, &s->o.receipt);
@@ -61,6 +67,7 @@ int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit
 
 int exec_seq_run(exec_block_t *b, size_t from, size_t to)
 {
+	SVM_ASSERT(from <= to && to <= b->n);
 	txview_t v;
 	exec_txview_init(&v, b, 0, SRC_COMMITTED);
 	int rc = 0;
@@ -79,6 +86,7 @@ static size_t strict_run(const exec_block_t *b, size_t i, size_t max)
 {
 	size_t r = i;
 	while (r < b->n && r - i < max && exec_is_strict(&b->txs[r])) r++;
+	SVM_ASSERT(r - i <= max && r <= b->n);
 	return r - i;
 }
 
@@ -107,10 +115,12 @@ static int run_segments(exec_block_t *b)
 				end = b->n;
 			}
 		}
+		SVM_ASSERT(rc != 0 || atomic_load(&b->fallback_all) || (end > i && end <= b->n));
 		b->segments++;
 		b->seg++;
 		i = end;
 	}
+	SVM_ASSERT(b->seg >= b->segments); /* a segment number is never reused (seg_mark) */
 	return rc;
 }
 
@@ -153,6 +163,8 @@ static void count_worker(void *arg, unsigned w)
 			ch->burned += s->o.fee;
 			ch->tips += s->o.tip;
 		}
+		SVM_ASSERT(ch->included <= end - k * OUT_CHUNK);
+		SVM_ASSERT(ch->first_bad == b->n || (ch->first_bad >= k * OUT_CHUNK && ch->first_bad < end));
 	}
 }
 
@@ -178,6 +190,8 @@ static void copy_worker(void *arg, unsigned w)
 			int rc = copy_receipt(c->b, w, &s->o.receipt, dst);
 			if (rc) atomic_store(&c->rc, rc);
 		}
+		/* the chunk filled exactly the receipts the counting pass gave it */
+		SVM_ASSERT(pos == c->ch[k].at + c->ch[k].included);
 	}
 }
 
@@ -209,6 +223,7 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 		*burned += c.ch[k].burned;
 		*tips += c.ch[k].tips;
 	}
+	SVM_ASSERT(rc != 0 || out->included <= n);
 	atomic_store(&c.next, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, copy_worker, &c);
 	if (rc == 0) rc = atomic_load(&c.rc);
@@ -257,6 +272,14 @@ static int cmp_skey(const void *a, const void *b)
 	return memcmp(x->k->id.b, y->k->id.b, SVM_HASH_SIZE);
 }
 
+/* Strictly ascending: sorted, and no id twice (the key table holds one record per id). */
+static bool keys_ascending(const skey_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_skey(&v[i - 1], &v[i]) >= 0) return false;
+	return true;
+}
+
 /* v in id order: insertion sort (linear on a table scan's near order), qsort past a budget. */
 static void sort_keys(skey_t *v, size_t n)
 {
@@ -268,9 +291,11 @@ static void sort_keys(skey_t *v, size_t n)
 		v[j] = x;
 		if ((moves += i - j) > budget) {
 			qsort(v, n, sizeof(*v), cmp_skey);
+			SVM_ASSERT(keys_ascending(v, n));
 			return;
 		}
 	}
+	SVM_ASSERT(keys_ascending(v, n));
 }
 
 typedef struct {
@@ -297,12 +322,14 @@ typedef struct {
 
 static void hot_insert(svm_exec_metrics_t *m, const svm_id_t *id, uint64_t c)
 {
+	SVM_ASSERT(m->hot_len <= SVM_EXEC_HOT_KEYS && c > 0);
 	unsigned i = m->hot_len < SVM_EXEC_HOT_KEYS ? m->hot_len++ : SVM_EXEC_HOT_KEYS - 1;
 	if (i == SVM_EXEC_HOT_KEYS - 1 && m->hot_len == SVM_EXEC_HOT_KEYS && m->hot[i].conflicts >= c)
 		return;
 	for (; i > 0 && m->hot[i - 1].conflicts < c; i--) m->hot[i] = m->hot[i - 1];
 	m->hot[i].id = *id;
 	m->hot[i].conflicts = c;
+	SVM_ASSERT(i == 0 || m->hot[i - 1].conflicts >= c); /* hottest first */
 }
 
 /* A written key's value at block end: its committed value plus the credits a last DAG segment
@@ -337,6 +364,8 @@ static int gather_range(wset_t *ws, unsigned w, size_t r, size_t *len)
 	ws_buf_t *buf = &ws->buf[w];
 	size_t slots = b->ktab_cap / ws->ranges, lo = r * slots, hi = lo + slots, n = 0;
 	size_t mask = b->ktab_cap - 1;
+	SVM_ASSERT(r < ws->ranges && w < b->threads);
+	SVM_ASSERT(slots * ws->ranges == b->ktab_cap && hi <= b->ktab_cap); /* ranges tile the table */
 	for (size_t p = lo; p < lo + b->ktab_cap; p++) { /* bounded: the table is never full */
 		/* the records are scattered in the workers' arenas: ask for them a few slots ahead */
 		akey_t *ahead = atomic_load_explicit(&b->ktab[(p + WS_PREFETCH_SLOTS) & mask],
@@ -361,8 +390,10 @@ static int gather_range(wset_t *ws, unsigned w, size_t r, size_t *len)
 			buf->v = v;
 			buf->cap = cap;
 		}
+		SVM_ASSERT(n < buf->cap);
 		buf->v[n++] = (skey_t){svm_get_u64be(k->id.b), k};
 	}
+	SVM_ASSERT(n <= b->ktab_cap);
 	sort_keys(buf->v, n);
 	*len = n;
 	return 0;
@@ -396,6 +427,8 @@ static int list_range(wset_t *ws, unsigned w, size_t r)
 			if (rc) return rc;
 			if (base.bytes == NULL) continue;
 		}
+		SVM_ASSERT(k <= i);
+		SVM_ASSERT(k == 0 || memcmp(out[k - 1].id.b, key->id.b, SVM_HASH_SIZE) < 0);
 		out[k] = (svm_state_write_t){.id = key->id, .bytes = cur.bytes, .len = cur.len};
 		if (cur.bytes && !in_result) {
 			uint8_t *p = exec_out_alloc(b, w, cur.len ? cur.len : 1);
@@ -426,14 +459,24 @@ static void copy_writes_worker(void *arg, unsigned w)
 		memcpy(ws->out + ws->at[r], ws->r[r].w, ws->r[r].len * sizeof(*ws->out));
 }
 
+/* The write set's order: strictly ascending ids (ranges of home slots are in id order). */
+static bool writes_ascending(const svm_state_write_t *w, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(w[i - 1].id.b, w[i].id.b, SVM_HASH_SIZE) >= 0) return false;
+	return true;
+}
+
 /* The block's write set, sorted by id, and its hottest keys into b->hot. */
 static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 {
 	wset_t ws = {.b = b};
+	SVM_ASSERT(b->threads >= 1 && b->threads <= SVM_POOL_THREADS_MAX); /* ws.buf[] */
 	ws.ranges = 1;
 	while (ws.ranges < (size_t)b->threads * WS_RANGES_PER_THREAD &&
 	       b->ktab_cap / (2 * ws.ranges) >= WS_RANGE_SLOTS_MIN)
 		ws.ranges *= 2;
+	SVM_ASSERT(b->ktab_cap % ws.ranges == 0);
 	ws.r = svm_calloc(ws.ranges, sizeof(*ws.r));
 	ws.at = svm_malloc(ws.ranges * sizeof(*ws.at));
 	atomic_init(&ws.next, 0);
@@ -454,6 +497,7 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 	if (rc == 0) rc = svm_par_run(b->threads, copy_writes_worker, &ws);
 	out->writes = rc == 0 ? ws.out : NULL;
 	out->writes_len = rc == 0 ? total : 0;
+	SVM_ASSERT(rc != 0 || writes_ascending(out->writes, out->writes_len));
 	for (unsigned w = 0; w < b->threads; w++) svm_free(ws.buf[w].v);
 	svm_free(ws.r);
 	svm_free(ws.at);
@@ -465,8 +509,10 @@ static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 /* The k-th smallest of v[0..n) (v is reordered): quickselect, iterative, median of three. */
 static uint64_t select_kth(uint64_t *v, size_t n, size_t k)
 {
+	SVM_ASSERT(n > 0 && k < n);
 	size_t lo = 0, hi = n - 1;
 	while (lo < hi) {
+		SVM_ASSERT(lo <= k && k <= hi && hi < n);
 		size_t mid = lo + (hi - lo) / 2;
 		uint64_t a = v[lo], b = v[mid], c = v[hi];
 		uint64_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
@@ -527,6 +573,7 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 
 static int block_init(exec_block_t *b, unsigned threads)
 {
+	SVM_ASSERT(threads >= 2 && threads <= SVM_POOL_THREADS_MAX);
 	b->threads = threads;
 	b->w = svm_calloc(threads, sizeof(*b->w));
 	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));

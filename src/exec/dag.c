@@ -125,8 +125,10 @@ static bool credit_only(const svm_block_env_t *env, const svm_tx_t *tx, const sv
 
 static int add_access(dag_t *d, unsigned worker, dtx_t *t, const svm_id_t *id, uint8_t cls)
 {
+	SVM_ASSERT(cls == A_R || cls == A_D || cls == A_W);
 	akey_t *k = exec_key(d->b, worker, id);
 	if (k == NULL) return SVM_ELIMIT;
+	SVM_ASSERT(svm_hash_eq(&k->id, id));
 	t->acc[t->nacc++] = (access_t){k, cls};
 	return 0;
 }
@@ -160,6 +162,9 @@ static int accesses(dag_t *d, unsigned worker, size_t j)
 		rc = add_access(d, worker, t, &tx->writes[i], c ? A_D : A_W);
 		if (rc == 0 && c) t->dkey = t->acc[t->nacc - 1].k;
 	}
+	/* the list fits what was allocated for it; the implicit objects come first */
+	SVM_ASSERT(rc != 0 || t->nacc == 2 + tx->inputs_len + tx->reads_len + tx->writes_len);
+	SVM_ASSERT(rc != 0 || (t->acc[0].cls == A_W && t->acc[1].cls == A_W));
 	return rc;
 }
 
@@ -198,6 +203,7 @@ static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 	size_t c = atomic_load_explicit(&d->chunk_next, memory_order_relaxed);
 	if (!chunk_ready(d, c)) return false;
 	size_t end = chunk_end(d, c);
+	SVM_ASSERT(c < d->chunks && c * CHUNK < end && end <= d->m);
 	if (!atomic_compare_exchange_strong(&d->chunk_next, &c, c + 1)) return true; /* taken */
 	for (size_t j = c * CHUNK; j < end && *rc == 0; j++) {
 		if (!exec_is_strict(&d->b->txs[d->from + j])) { /* the segment ends before j */
@@ -217,6 +223,7 @@ static bool chunk_step(dag_t *d, unsigned worker, int *rc)
 static void push_ready(dag_t *d, uint32_t j)
 {
 	pthread_mutex_lock(&d->qmu);
+	SVM_ASSERT(d->qtail < d->m && j < d->m && d->qhead <= d->qtail);
 	d->queue[d->qtail++] = j; /* each transaction is released once: m slots suffice */
 	atomic_fetch_add_explicit(&d->queued, 1, memory_order_release);
 	pthread_mutex_unlock(&d->qmu);
@@ -229,7 +236,9 @@ static bool pop_ready(dag_t *d, uint32_t *j)
 	bool ok = false;
 	pthread_mutex_lock(&d->qmu);
 	if (d->qhead < d->qtail) {
+		SVM_ASSERT(d->qtail <= d->m);
 		*j = d->queue[d->qhead++];
+		SVM_ASSERT(*j < d->m);
 		atomic_fetch_sub_explicit(&d->queued, 1, memory_order_relaxed);
 		ok = true;
 	}
@@ -241,6 +250,8 @@ static bool pop_ready(dag_t *d, uint32_t *j)
  * (claimers wait for the builder to pass j), so its count cannot reach zero here. */
 static int add_edge(dag_t *d, unsigned worker, uint32_t p, uint32_t j)
 {
+	SVM_ASSERT(p < j && j < d->m); /* edges go forward in block order: the graph is acyclic */
+	SVM_ASSERT(atomic_load_explicit(&d->t[j].pending, memory_order_relaxed) >= 1); /* the token */
 	if (d->seen[p] == j + 1) return 0;
 	d->seen[p] = j + 1;
 	dnode_t *n = exec_scratch(d->b, worker, sizeof(*n));
@@ -272,6 +283,8 @@ static int edges_from(dag_t *d, unsigned worker, const dnode_t *list, uint32_t j
 
 static int push_node(dag_t *d, unsigned worker, dnode_t **list, uint32_t *len, uint32_t j)
 {
+	SVM_ASSERT(*list == NULL || (*list)->tx < j); /* lists are pushed in block order */
+	SVM_ASSERT((*len == 0) == (*list == NULL));
 	dnode_t *n = exec_scratch(d->b, worker, sizeof(*n));
 	if (n == NULL) return SVM_ENOMEM;
 	n->tx = j;
@@ -284,6 +297,11 @@ static int push_node(dag_t *d, unsigned worker, dnode_t **list, uint32_t *len, u
 /* One access of j to k with its final class; updates k's last writer / readers / crediters. */
 static int key_edges(dag_t *d, unsigned worker, uint32_t j, akey_t *k, uint8_t cls)
 {
+	SVM_ASSERT(cls == A_R || cls == A_D || cls == A_W); /* merged to one class (build_one) */
+	SVM_ASSERT(k->last_w < (int32_t)j);
+	/* past the fan-in bound on one side, the other side's accesses turn into writes: the two
+	 * lists are never both over it */
+	SVM_ASSERT(k->readers_len <= FANIN_MAX || k->deltas_len <= FANIN_MAX);
 	if (cls == A_R && k->deltas_len > FANIN_MAX) cls = A_W;
 	if (cls == A_D && k->readers_len > FANIN_MAX) cls = A_W;
 	if (cls == A_D && d->t[j].dkey != k) cls = A_W;
@@ -296,6 +314,7 @@ static int key_edges(dag_t *d, unsigned worker, uint32_t j, akey_t *k, uint8_t c
 	if (rc == 0 && cls != A_R) rc = edges_from(d, worker, k->readers, j, k);
 	if (rc == 0 && cls != A_D) rc = edges_from(d, worker, k->deltas, j, k);
 	if (rc) return rc;
+	SVM_ASSERT(cls != A_D || d->t[j].dkey == k); /* a credit is the transaction's one credit key */
 	if (cls == A_W) {
 		k->last_w = (int32_t)j;
 		k->readers = k->deltas = NULL;
@@ -331,6 +350,7 @@ static int build_one(dag_t *d, unsigned worker, uint32_t j)
 		akey_t *k = t->acc[i].k;
 		if (k->pp_cls == 0) continue; /* a repeated mention, already handled */
 		uint8_t cls = k->pp_cls;
+		SVM_ASSERT(k->pp_tx == (uint32_t)(d->from + j) && cls <= (A_R | A_D | A_W));
 		cls = (cls & A_W) || cls == (A_R | A_D) ? A_W : cls;
 		k->pp_cls = 0;
 		int rc = key_edges(d, worker, j, k, cls);
@@ -350,6 +370,7 @@ static bool build_step(dag_t *d, unsigned worker, int *rc)
 	size_t stop = atomic_load_explicit(&d->stop, memory_order_acquire);
 	size_t end = (j / CHUNK + 1) * CHUNK < d->m ? (j / CHUNK + 1) * CHUNK : d->m;
 	if (end > stop) end = stop;
+	SVM_ASSERT(worker == 0 && j <= end && stop <= d->m); /* one builder, in block order */
 	for (; j < end && *rc == 0; j++) {
 		*rc = build_one(d, worker, (uint32_t)j);
 		if ((j + 1) % PUBLISH == 0) {
@@ -372,7 +393,10 @@ static bool build_step(dag_t *d, unsigned worker, int *rc)
 /* Runs j, then releases its successors; returns one released successor to run next, or -1. */
 static int64_t run_tx(dag_t *d, txview_t *v, uint32_t j)
 {
+	SVM_ASSERT(j < atomic_load_explicit(&d->built, memory_order_acquire)); /* its edges are in */
 	dtx_t *t = &d->t[j];
+	SVM_ASSERT(atomic_load_explicit(&t->pending, memory_order_acquire) == 0); /* all done before */
+	SVM_ASSERT(atomic_load_explicit(&t->succ, memory_order_relaxed) != SUCC_CLOSED); /* once */
 	exec_txview_begin(v, (uint32_t)(d->from + j), 0, t->dkey);
 	int rc = 0;
 	for (uint32_t i = 0; rc == 0 && i < t->nacc; i++) rc = exec_txview_seed(v, t->acc[i].k);
@@ -387,6 +411,7 @@ static int64_t run_tx(dag_t *d, txview_t *v, uint32_t j)
 	dnode_t *succ = atomic_exchange_explicit(&t->succ, SUCC_CLOSED, memory_order_acq_rel);
 	int64_t next = -1;
 	for (; succ; succ = succ->next) {
+		SVM_ASSERT(succ->tx > j && succ->tx < d->m);
 		if (atomic_fetch_sub(&d->t[succ->tx].pending, 1) != 1) continue;
 		if (next < 0) next = succ->tx;
 		else push_ready(d, succ->tx);
@@ -404,6 +429,7 @@ static bool claim_batch(dag_t *d, size_t *at, size_t *end)
 	if (s >= d->m) return false;
 	*at = s;
 	*end = s + CLAIM < d->m ? s + CLAIM : d->m;
+	SVM_ASSERT(*at < *end && *end - *at <= CLAIM);
 	return true;
 }
 
@@ -509,6 +535,7 @@ static void fold(exec_block_t *b, unsigned worker, akey_t *k)
 		return;
 	}
 	if (pend == 0) return;
+	SVM_ASSERT(atomic_load(&k->ref) != NULL); /* the first credit named the balance */
 	val_t v;
 	int rc = exec_key_committed(b, worker, k, &v);
 	if (rc == 0) rc = exec_balance_add(b, worker, k, &v, pend, atomic_load(&k->ref), true, &v);
@@ -554,6 +581,8 @@ static void dag_worker(void *arg, unsigned worker)
 
 int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 {
+	SVM_ASSERT(from < b->n && b->threads >= 1);
+	SVM_ASSERT(b->n - from <= UINT32_MAX); /* graph nodes are u32 */
 	size_t to = b->n;
 	dag_t d = {.b = b, .from = from, .m = to - from};
 	atomic_init(&d.stop, d.m);
@@ -580,6 +609,9 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 	atomic_init(&d.epoch, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, dag_worker, &d);
 	size_t total = atomic_load(&d.total);
+	SVM_ASSERT(total <= d.m);
+	/* complete: every transaction of the segment ran exactly once */
+	SVM_ASSERT(rc != 0 || total == 0 || atomic_load(&b->fallback_all) || all_finished(&d));
 	*seg_end = total ? from + total : b->n; /* incomplete only after a fallback */
 	for (unsigned w = 0; w < b->threads; w++) b->w[w].dkeys_len = 0;
 	pthread_mutex_destroy(&d.qmu);

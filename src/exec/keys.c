@@ -31,6 +31,9 @@ int exec_keys_init(exec_block_t *b)
 	b->ktab_shift = 64;
 	for (size_t c = cap; c > 1; c >>= 1) b->ktab_shift--;
 	atomic_init(&b->ktab_len, 0);
+	SVM_ASSERT((cap & (cap - 1)) == 0 && cap >= KEYS_MIN); /* the probe mask needs a power of 2 */
+	SVM_ASSERT(((size_t)1 << (64 - b->ktab_shift)) == cap); /* home slots cover the table */
+	SVM_ASSERT(cap >= KEYS_PER_TX * b->n);
 	return 0;
 }
 
@@ -49,8 +52,10 @@ void *exec_scratch(exec_block_t *b, unsigned worker, size_t n)
 /* Result memory: slabs of the caller's arena, taken under a lock, bump-allocated per worker. */
 void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n)
 {
+	SVM_ASSERT(worker < b->threads);
 	exec_worker_t *w = &b->w[worker];
 	size_t need = (n + 15) & ~(size_t)15;
+	SVM_ASSERT(need >= n); /* n is a value's size, far below SIZE_MAX */
 	if (need > w->slab_left) {
 		size_t take = need > SLAB_BYTES ? need : SLAB_BYTES;
 		pthread_mutex_lock(&b->out_mu);
@@ -60,6 +65,7 @@ void *exec_out_alloc(exec_block_t *b, unsigned worker, size_t n)
 		w->slab = s;
 		w->slab_left = take;
 	}
+	SVM_ASSERT(need <= w->slab_left && ((uintptr_t)w->slab & 15) == 0);
 	void *p = w->slab;
 	w->slab += need;
 	w->slab_left -= need;
@@ -76,7 +82,11 @@ void exec_key_lock(akey_t *k)
 	}
 }
 
-void exec_key_unlock(akey_t *k) { atomic_store_explicit(&k->lock, 0, memory_order_release); }
+void exec_key_unlock(akey_t *k)
+{
+	SVM_ASSERT(atomic_load_explicit(&k->lock, memory_order_relaxed) == 1); /* held */
+	atomic_store_explicit(&k->lock, 0, memory_order_release);
+}
 
 static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 {
@@ -101,6 +111,7 @@ static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
  * lag by (KEYS_BATCH - 1) per worker; the capacity leaves far more room than that. */
 static void count_insert(exec_block_t *b, unsigned worker)
 {
+	SVM_ASSERT(worker < b->threads);
 	exec_worker_t *w = &b->w[worker];
 	if (++w->key_inserts % KEYS_BATCH == 0)
 		atomic_fetch_add_explicit(&b->ktab_len, KEYS_BATCH, memory_order_relaxed);
@@ -109,6 +120,7 @@ static void count_insert(exec_block_t *b, unsigned worker)
 akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 {
 	size_t mask = b->ktab_cap - 1, i = exec_key_home(b, id);
+	SVM_ASSERT(i < b->ktab_cap);
 	akey_t *fresh = NULL;
 	for (size_t probes = 0; probes < b->ktab_cap; probes++, i = (i + 1) & mask) {
 		akey_t *k = atomic_load_explicit(&b->ktab[i], memory_order_acquire);
@@ -124,8 +136,10 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 				return fresh;
 			}
 			/* lost the slot: k now holds the winner */
+			SVM_ASSERT(k != NULL);
 		}
 		if (svm_hash_eq(&k->id, id)) return k;
+		SVM_ASSERT(probes < b->ktab_cap); /* the load bound leaves empty slots to stop at */
 	}
 	exec_fall_all(b, FALL_KEYS);
 	return NULL;
@@ -151,6 +165,8 @@ int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 		exec_key_unlock(k);
 		if (rc) return rc;
 	}
+	SVM_ASSERT(atomic_load_explicit(&k->base_state, memory_order_relaxed) == 2);
+	SVM_ASSERT(k->base.bytes != NULL || k->base.len == 0);
 	*out = k->base;
 	return 0;
 }
@@ -158,6 +174,7 @@ int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out)
 {
 	if (k->cur_set) {
+		SVM_ASSERT(k->cur.bytes != NULL || k->cur.len == 0); /* absent: no bytes, no length */
 		*out = k->cur;
 		return 0;
 	}
@@ -185,10 +202,12 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const va
 		*out = *v;
 		return 0;
 	} else {
+		SVM_ASSERT(ref != NULL); /* a credit names its balance's token and owner */
 		rc = svm_ledger_balance_encode(&k->id, &ref->token, &ref->owner, delta,
 					       b->env->height, &buf);
 		if (rc) return rc == SVM_ELIMIT ? SVM_EIO : rc;
 	}
+	SVM_ASSERT(buf.data == stack && buf.len > 0 && buf.len <= sizeof stack);
 	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);
 	if (p == NULL) return SVM_ENOMEM;
 	memcpy(p, buf.data, buf.len);
@@ -205,6 +224,7 @@ int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k)
 		*list = l;
 		*cap = c;
 	}
+	SVM_ASSERT(*len < *cap && k != NULL);
 	(*list)[(*len)++] = k;
 	return 0;
 }
@@ -215,6 +235,8 @@ int exec_pend_spread(exec_block_t *b, unsigned worker, akey_t *k)
 	uint8_t *raw = exec_scratch(b, worker, (b->threads + 1) * sizeof(pend_t));
 	if (raw == NULL) return SVM_ENOMEM;
 	pend_t *p = (pend_t *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+	/* the extra slot's bytes pay for the alignment: every counter lies inside raw */
+	SVM_ASSERT((uint8_t *)(p + b->threads) <= raw + (b->threads + 1) * sizeof(pend_t));
 	for (unsigned w = 0; w < b->threads; w++) atomic_init(&p[w].sum, 0);
 	atomic_store_explicit(&k->pendw, p, memory_order_release);
 	return 0;
@@ -222,6 +244,7 @@ int exec_pend_spread(exec_block_t *b, unsigned worker, akey_t *k)
 
 int exec_pend_add(exec_block_t *b, unsigned worker, akey_t *k, uint64_t delta, bool *first)
 {
+	SVM_ASSERT(worker < b->threads);
 	pend_t *p = atomic_load_explicit(&k->pendw, memory_order_acquire);
 	uint64_t old, now;
 	if (p == NULL) {
@@ -258,6 +281,7 @@ void exec_pend_clear(const exec_block_t *b, akey_t *k)
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k)
 {
 	uint32_t mark = b->seg + 1, old = atomic_load_explicit(&k->seg_mark, memory_order_relaxed);
+	SVM_ASSERT(old <= mark); /* segments only move forward */
 	if (old == mark) return 0;
 	if (!atomic_compare_exchange_strong(&k->seg_mark, &old, mark)) return 0;
 	exec_worker_t *w = &b->w[worker];

@@ -7,15 +7,35 @@
 
 #include "exec/aoem.h"
 
+/* The list's invariant: within its capacity, strictly ascending by transaction (one entry per
+ * transaction), each entry of a known kind, a delta naming its balance. Walks the list: for
+ * assertions only, where the list changes (a memmove walks it anyway). */
+static bool mv_sorted(const akey_t *k)
+{
+	if (k->mv_len > k->mv_cap || (k->mv_len > 0 && k->mv == NULL)) return false;
+	for (uint32_t i = 0; i < k->mv_len; i++) {
+		const mv_entry_t *e = &k->mv[i];
+		if (e->kind != MV_VALUE && e->kind != MV_DELTA && e->kind != MV_ESTIMATE) return false;
+		if (e->kind == MV_DELTA && e->ref == NULL) return false;
+		if (i > 0 && k->mv[i - 1].tx >= e->tx) return false;
+	}
+	return true;
+}
+
 /* First entry with tx >= target (k locked). */
 static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 {
+	SVM_ASSERT(k->mv_len <= k->mv_cap); /* the whole order is checked where it changes */
 	uint32_t lo = 0, hi = k->mv_len;
 	while (lo < hi) {
+		SVM_ASSERT(hi <= k->mv_len);
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (k->mv[mid].tx < tx) lo = mid + 1;
 		else hi = mid;
 	}
+	SVM_ASSERT(lo <= k->mv_len);
+	SVM_ASSERT(lo == k->mv_len || k->mv[lo].tx >= tx);
+	SVM_ASSERT(lo == 0 || k->mv[lo - 1].tx < tx);
 	return lo;
 }
 
@@ -23,6 +43,8 @@ static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, const val_t *storage,
 		   mv_read_t *out)
 {
+	SVM_ASSERT(top < k->mv_len);
+	SVM_ASSERT(k->mv[top].kind == MV_DELTA);
 	uint64_t sum = 0;
 	const bal_ref_t *ref = NULL;
 	int64_t j = top;
@@ -30,6 +52,9 @@ static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, co
 		if (!svm_add_u64(sum, k->mv[j].delta, &sum)) return out->err = SVM_EOVERFLOW;
 		ref = k->mv[j].ref;
 	}
+	SVM_ASSERT(ref != NULL); /* at least the entry at top was a delta */
+	SVM_ASSERT(j < (int64_t)top);
+	SVM_ASSERT(j < 0 || k->mv[j].kind == MV_VALUE || k->mv[j].kind == MV_ESTIMATE);
 	if (j >= 0 && k->mv[j].kind == MV_ESTIMATE) {
 		out->kind = MVR_DEPENDENCY;
 		out->tx = k->mv[j].tx;
@@ -57,6 +82,7 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 		out->kind = MVR_STORAGE;
 	} else {
 		const mv_entry_t *e = &k->mv[i - 1];
+		SVM_ASSERT(e->tx < tx); /* a transaction never reads its own or a later write */
 		if (e->kind == MV_ESTIMATE) {
 			out->kind = MVR_DEPENDENCY;
 			out->tx = e->tx;
@@ -70,6 +96,8 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 		}
 	}
 	exec_key_unlock(k);
+	SVM_ASSERT(out->err != 0 || (out->kind >= MVR_STORAGE && out->kind <= MVR_DEPENDENCY));
+	SVM_ASSERT(out->kind != MVR_DEPENDENCY || out->tx < tx);
 	if (out->err) {
 		exec_fall_all(b, out->err == SVM_ENOMEM ? FALL_INTERNAL : FALL_DELTA);
 		return SVM_EIO;
@@ -79,6 +107,8 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 {
+	SVM_ASSERT(e->kind == MV_VALUE || e->kind == MV_DELTA); /* estimates come from exec_mv_estimate */
+	SVM_ASSERT(e->kind != MV_DELTA || e->ref != NULL);
 	exec_key_lock(k);
 	uint32_t i = lower_bound(k, e->tx);
 	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);
@@ -93,10 +123,12 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 			k->mv = mv;
 			k->mv_cap = cap;
 		}
+		SVM_ASSERT(k->mv_len < k->mv_cap && i <= k->mv_len);
 		memmove(&k->mv[i + 1], &k->mv[i], (k->mv_len - i) * sizeof(*k->mv));
 		k->mv_len++;
 	}
 	k->mv[i] = *e;
+	SVM_ASSERT(mv_sorted(k));
 	exec_key_unlock(k);
 	return 0;
 }
@@ -109,6 +141,8 @@ void exec_mv_remove(akey_t *k, uint32_t tx)
 		memmove(&k->mv[i], &k->mv[i + 1], (k->mv_len - i - 1) * sizeof(*k->mv));
 		k->mv_len--;
 	}
+	SVM_ASSERT(mv_sorted(k));
+	SVM_ASSERT(i >= k->mv_len || k->mv[i].tx != tx);
 	exec_key_unlock(k);
 }
 
@@ -117,6 +151,7 @@ void exec_mv_estimate(akey_t *k, uint32_t tx)
 	exec_key_lock(k);
 	uint32_t i = lower_bound(k, tx);
 	if (i < k->mv_len && k->mv[i].tx == tx) k->mv[i].kind = MV_ESTIMATE;
+	SVM_ASSERT(i == k->mv_len || k->mv[i].tx >= tx);
 	exec_key_unlock(k);
 }
 
@@ -124,7 +159,9 @@ void exec_mv_estimate(akey_t *k, uint32_t tx)
  * empties the key's versions for the next segment. */
 int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 {
+	SVM_ASSERT(mv_sorted(k));
 	uint32_t top = lower_bound(k, limit);
+	SVM_ASSERT(top <= k->mv_len);
 	int rc = 0;
 	if (top > 0) {
 		val_t storage;

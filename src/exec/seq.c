@@ -49,6 +49,7 @@ static int ov_put(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_
 		o->journal = j;
 		o->journal_cap = cap;
 	}
+	SVM_ASSERT(o->journal_len < o->journal_cap);
 	value_t *val = svm_arena_alloc(o->arena, sizeof(*val));
 	if (val == NULL) return o->error = SVM_ENOMEM;
 	if (bytes) {
@@ -89,10 +90,14 @@ static void overlay_free(overlay_t *o)
 /* Undoes every write after journal position mark, newest first. */
 static void overlay_rollback(overlay_t *o, size_t mark)
 {
+	SVM_ASSERT(mark <= o->journal_len);
 	while (o->journal_len > mark) {
 		undo_t *u = &o->journal[--o->journal_len];
-		void **slot = svm_map_put(&o->map, u->id.b, SVM_HASH_SIZE, NULL);
-		if (slot) *slot = u->old; /* the key exists: no allocation, cannot fail */
+		bool created = true;
+		void **slot = svm_map_put(&o->map, u->id.b, SVM_HASH_SIZE, &created);
+		/* the key exists: svm_map_put finds it without allocating, so this cannot fail */
+		SVM_VERIFY(slot != NULL && !created);
+		*slot = u->old;
 	}
 }
 
@@ -109,7 +114,10 @@ static int overlay_writes(overlay_t *o, svm_exec_result_t *out)
 	size_t k = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		value_t *val = sorted[i]->value;
+		SVM_ASSERT(sorted[i]->key_len == SVM_HASH_SIZE); /* the overlay's keys are ids */
+		SVM_ASSERT(i == 0 || memcmp(sorted[i - 1]->key, sorted[i]->key, SVM_HASH_SIZE) < 0);
 		if (val == NULL) continue;
+		SVM_ASSERT(k <= i);
 		svm_state_write_t *w = &out->writes[k];
 		memcpy(w->id.b, sorted[i]->key, SVM_HASH_SIZE);
 		if (val->bytes == NULL) {
@@ -213,6 +221,7 @@ static int run_program(svm_txctx_t *c)
 
 static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t fee_limit, uint64_t intrinsic)
 {
+	SVM_ASSERT(intrinsic <= fee_limit); /* check_includable excluded the rest */
 	if (p->c == 0) return SVM_TX_STEPS_MAX;
 	uint64_t s = (fee_limit - intrinsic) / p->c;
 	return s < SVM_TX_STEPS_MAX ? s : SVM_TX_STEPS_MAX;
@@ -226,6 +235,8 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 	const svm_tx_t *tx = &t->tx;
 	const svm_id_t *fee_token = &env->fee_token;
 	/* Fee stage: reserve fee limit + tip and use the nonce; survives a failed program. */
+	SVM_ASSERT(tx->fee_limit + tx->tip >= tx->fee_limit); /* check_includable: no overflow */
+	SVM_ASSERT(t->precheck == 0 && env->height <= tx->expiry_height);
 	int rc = svm_ledger_debit(c, fee_token, &tx->sender, tx->fee_limit + tx->tip);
 	if (!rc) rc = svm_account_set_nonce(c, &tx->sender, tx->nonce + 1);
 	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO; /* checked includable: cannot fail */
@@ -247,10 +258,12 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 		c->return_data = NULL;
 		c->return_data_len = 0;
 	}
+	SVM_ASSERT(status != 0 || c->steps <= c->steps_limit); /* a success ran within its meter */
 	/* Settlement: refund what the fee did not use; burn the fee, pay the tip at block end. */
 	c->steps_limit = UINT64_MAX;
 	c->strict = false;
 	uint64_t steps = c->steps;
+	SVM_ASSERT(fee <= tx->fee_limit); /* the refund below cannot wrap */
 	rc = svm_ledger_credit(c, fee_token, &tx->sender, tx->fee_limit - fee);
 	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EIO;
 	out->fee = fee;
@@ -287,6 +300,7 @@ int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	int why = check_includable(env, &c, t, &intrinsic);
 	if (v->error(v)) return v->error(v);
 	if (why == SVM_EIO || why == SVM_ENOMEM) return why;
+	SVM_ASSERT(why <= 0); /* 0 or an SVM_E… code */
 	out->why = why;
 	if (why) return 0;
 	c.strict = t->tx.access_mode == SVM_ACCESS_STRICT;
@@ -337,6 +351,8 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 		} else if (o.why) {
 			out->status[i] = o.why;
 		} else {
+			SVM_ASSERT(out->included <= i);
+			SVM_ASSERT(o.receipt.fee_charged == o.fee && o.receipt.tip_paid == o.tip);
 			out->receipts[out->included] = o.receipt;
 			out->index[out->included++] = i;
 			burned += o.fee;

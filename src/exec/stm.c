@@ -81,9 +81,11 @@ static void check_done(stm_t *s)
 
 static task_t try_incarnate(stm_t *s, size_t j)
 {
+	SVM_ASSERT(atomic_load(&s->active) > 0); /* the caller holds a task slot */
 	if (j < s->m) {
 		txst_t *t = &s->st[j];
 		pthread_mutex_lock(&t->mu);
+		SVM_ASSERT(t->status <= ST_ABORTING);
 		if (t->status == ST_READY) {
 			t->status = ST_EXECUTING;
 			task_t r = {T_EXEC, (uint32_t)j, t->inc};
@@ -117,6 +119,7 @@ static task_t next_valid(stm_t *s)
 	if (j < s->m) {
 		txst_t *t = &s->st[j];
 		pthread_mutex_lock(&t->mu);
+		SVM_ASSERT(t->status <= ST_ABORTING);
 		task_t r = {T_VALID, (uint32_t)j, t->inc};
 		bool ok = t->status == ST_EXECUTED;
 		pthread_mutex_unlock(&t->mu);
@@ -138,6 +141,7 @@ static task_t next_task(stm_t *s)
 /* j waits for blocking (< j); false if blocking already finished (re-run j at once). */
 static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking)
 {
+	SVM_ASSERT(blocking < j && j < s->m); /* a read only meets estimates of lower transactions */
 	txst_t *bt = &s->st[blocking], *jt = &s->st[j];
 	dep_t *d = svm_arena_alloc(&w->scratch, sizeof(*d));
 	if (d == NULL) return false;
@@ -147,6 +151,7 @@ static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking
 		return false;
 	}
 	pthread_mutex_lock(&jt->mu);
+	SVM_ASSERT(jt->status == ST_EXECUTING); /* j is running on this worker */
 	jt->status = ST_ABORTING;
 	pthread_mutex_unlock(&jt->mu);
 	d->j = (uint32_t)j;
@@ -159,8 +164,10 @@ static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking
 
 static void set_ready(stm_t *s, size_t j)
 {
+	SVM_ASSERT(j < s->m);
 	txst_t *t = &s->st[j];
 	pthread_mutex_lock(&t->mu);
+	SVM_ASSERT(t->status == ST_ABORTING); /* only an aborted incarnation is re-armed */
 	t->inc++;
 	t->status = ST_READY;
 	uint32_t inc = t->inc;
@@ -171,14 +178,17 @@ static void set_ready(stm_t *s, size_t j)
 
 static task_t finish_execution(stm_t *s, size_t j, uint32_t inc, bool wrote_new)
 {
+	SVM_ASSERT(j < s->m);
 	txst_t *t = &s->st[j];
 	pthread_mutex_lock(&t->mu);
+	SVM_ASSERT(t->status == ST_EXECUTING && t->inc == inc);
 	t->status = ST_EXECUTED;
 	dep_t *deps = t->deps;
 	t->deps = NULL;
 	pthread_mutex_unlock(&t->mu);
 	size_t min_dep = s->m;
 	for (dep_t *d = deps; d; d = d->next) {
+		SVM_ASSERT(d->j > j && d->j < s->m); /* only higher transactions wait for j */
 		set_ready(s, d->j);
 		if (d->j < min_dep) min_dep = d->j;
 	}
@@ -193,8 +203,10 @@ static task_t finish_execution(stm_t *s, size_t j, uint32_t inc, bool wrote_new)
 
 static bool try_validation_abort(stm_t *s, size_t j, uint32_t inc)
 {
+	SVM_ASSERT(j < s->m);
 	txst_t *t = &s->st[j];
 	pthread_mutex_lock(&t->mu);
+	SVM_ASSERT(t->inc >= inc); /* incarnations only grow */
 	bool ok = t->inc == inc && t->status == ST_EXECUTED;
 	if (ok) t->status = ST_ABORTING;
 	pthread_mutex_unlock(&t->mu);
@@ -232,10 +244,13 @@ static bool same_read(const read_t *r, const mv_read_t *now)
 
 static bool validate(stm_t *s, unsigned worker, size_t j)
 {
+	SVM_ASSERT(j < s->m);
 	const io_t *io = atomic_load_explicit(&s->io[j], memory_order_acquire);
 	if (io == NULL) return false;
 	atomic_fetch_add(&s->b->validations, 1);
 	for (size_t i = 0; i < io->nr; i++) {
+		SVM_ASSERT(io->r[i].k != NULL);
+		SVM_ASSERT(io->r[i].kind >= RD_STORAGE && io->r[i].kind <= RD_RESOLVED);
 		mv_read_t now;
 		if (exec_mv_read(s->b, worker, io->r[i].k, (uint32_t)(s->from + j), &now) ||
 		    !same_read(&io->r[i], &now)) {
@@ -263,11 +278,14 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 	io->w = exec_scratch(b, v->worker, (nw ? nw : 1) * sizeof(write_t));
 	if (io->r == NULL || io->w == NULL) return SVM_ENOMEM;
 	uint32_t tx = (uint32_t)(s->from + j);
+	SVM_ASSERT(v->tx == tx && v->inc == inc && v->src == SRC_MV);
 	*wrote_new = false;
 	for (size_t i = 0; i < v->local_len; i++) {
 		local_t *l = &v->local[i];
 		if (l->has_read) io->r[io->nr++] = l->rd;
 		if (l->w.kind == 0) continue;
+		SVM_ASSERT(l->w.kind == MV_VALUE || l->w.kind == MV_DELTA);
+		SVM_ASSERT(l->k != NULL);
 		io->w[io->nw++] = l->w;
 		mv_entry_t e = {.tx = tx, .inc = inc, .kind = l->w.kind, .v = l->w.v,
 				.delta = l->w.delta, .ref = l->w.ref};
@@ -277,7 +295,9 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 		if (rc) return rc;
 		*wrote_new |= created;
 	}
+	SVM_ASSERT(io->nr == nr && io->nw == nw);
 	const io_t *prev = atomic_load(&s->io[j]);
+	SVM_ASSERT(prev == NULL || prev->inc < inc); /* an incarnation publishes once */
 	for (size_t i = 0; prev && i < prev->nw; i++) {
 		bool kept = false;
 		for (size_t k = 0; k < io->nw && !kept; k++) kept = io->w[k].k == prev->w[i].k;
@@ -294,6 +314,8 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
 		int rc = exec_run_one(s->b, v, tx, NULL);
 		if (v->wait_on >= 0) {
+			SVM_ASSERT(v->local_len > 0); /* the read that met the estimate is the last one */
+			SVM_ASSERT((size_t)v->wait_on >= s->from && (size_t)v->wait_on < tx);
 			atomic_fetch_add(&s->b->waits, 1);
 			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);
 			if (add_dependency(s, &s->b->w[v->worker], j, (size_t)v->wait_on - s->from))
@@ -355,6 +377,7 @@ static size_t committed_prefix(stm_t *s)
 
 static int flush(exec_block_t *b, size_t limit)
 {
+	SVM_ASSERT(limit <= b->n);
 	int rc = 0;
 	for (unsigned w = 0; w < b->threads && rc == 0; w++) {
 		exec_worker_t *wk = &b->w[w];
@@ -365,8 +388,20 @@ static int flush(exec_block_t *b, size_t limit)
 	return rc;
 }
 
+/* Block-STM's end state: every transaction executed, none left with a dependency. */
+static bool all_executed(const stm_t *s)
+{
+	for (size_t j = 0; j < s->m; j++)
+		if (s->st[j].status != ST_EXECUTED || s->st[j].deps != NULL ||
+		    atomic_load(&s->io[j]) == NULL)
+			return false;
+	return true;
+}
+
 int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 {
+	SVM_ASSERT(from <= to && to <= b->n);
+	SVM_ASSERT(to - from <= UINT32_MAX); /* transaction numbers are u32 in the versions */
 	stm_t s = {.b = b, .from = from, .m = to - from};
 	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
 	s.st = svm_calloc(s.m ? s.m : 1, sizeof(*s.st));
@@ -385,9 +420,13 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.stop, false);
 	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
 	size_t done = s.m;
+	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
+		   all_executed(&s));
 	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
+	SVM_ASSERT(done <= s.m);
 	if (rc == 0) rc = flush(b, from + done);
 	*stop_at = from + done;
+	SVM_ASSERT(*stop_at >= from && *stop_at <= to);
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
 	svm_free(s.st);
 	svm_free(s.io);

@@ -27,6 +27,7 @@ static local_t *find_local(txview_t *v, const svm_id_t *id)
 
 static local_t *push_local(txview_t *v, akey_t *k)
 {
+	SVM_ASSERT(k != NULL && v->local_len < v->local_cap);
 	local_t *l = &v->local[v->local_len++];
 	memset(l, 0, sizeof(*l));
 	l->k = k;
@@ -51,6 +52,7 @@ static bool grow_local(txview_t *v)
 		v->local = l;
 		v->local_cap = cap;
 	}
+	SVM_ASSERT(v->local_len < v->local_cap && v->local_cap <= TXVIEW_LOCAL_MAX);
 	return true;
 }
 
@@ -90,6 +92,8 @@ static int read_through(txview_t *v, local_t *l)
 	}
 	int rc = exec_txview_source(v, l->k, &l->read, &l->rd);
 	if (rc) return fail(v, rc);
+	SVM_ASSERT(l->rd.kind >= RD_STORAGE && l->rd.kind <= RD_RESOLVED);
+	SVM_ASSERT(l->read.bytes != NULL || l->read.len == 0);
 	l->rd.k = l->k;
 	l->has_read = true;
 	return 0;
@@ -104,6 +108,8 @@ static int journal(txview_t *v, local_t *l)
 		v->undo = u;
 		v->undo_cap = cap;
 	}
+	SVM_ASSERT(v->undo_len < v->undo_cap);
+	SVM_ASSERT(l >= v->local && (size_t)(l - v->local) < v->local_len); /* one of this view's */
 	v->undo[v->undo_len++] = (undo_t){(uint32_t)(l - v->local), l->w};
 	return 0;
 }
@@ -114,6 +120,7 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 	if (v->error) return v->error;
 	local_t *l = get_local(v, id);
 	if (l == NULL) return v->error;
+	SVM_ASSERT(l->w.kind == 0 || l->w.kind == MV_VALUE || l->w.kind == MV_DELTA);
 	const val_t *val;
 	if (l->w.kind == MV_VALUE) {
 		val = &l->w.v;
@@ -179,6 +186,7 @@ static int tv_credit(svm_view_t *view, const svm_id_t *id, const svm_id_t *token
 	bal_ref_t ref = {*token, *owner};
 	if (l->w.kind == MV_VALUE) return credit_rmw(v, l, &l->w.v, &ref, amount);
 	if (l->w.kind == MV_DELTA) {
+		SVM_ASSERT(v->src == SRC_MV || l->k == v->dkey); /* deltas only where they commute */
 		if (journal(v, l)) return v->error;
 		if (!svm_add_u64(l->w.delta, amount, &l->w.delta)) {
 			exec_fall_all(v->b, FALL_DELTA);
@@ -204,8 +212,10 @@ static size_t tv_mark(exec_view_t *ev) { return ((txview_t *)ev)->undo_len; }
 static void tv_rollback(exec_view_t *ev, size_t mark)
 {
 	txview_t *v = (txview_t *)ev;
+	SVM_ASSERT(mark <= v->undo_len); /* a mark from this transaction, not yet rolled back */
 	while (v->undo_len > mark) {
 		undo_t *u = &v->undo[--v->undo_len];
+		SVM_ASSERT(u->local < v->local_len);
 		v->local[u->local].w = u->prev;
 	}
 }
@@ -217,6 +227,8 @@ static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL};
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
 {
+	SVM_ASSERT(src == SRC_COMMITTED || src == SRC_DAG || src == SRC_MV);
+	SVM_ASSERT(b->threads == 0 || worker < b->threads);
 	memset(v, 0, sizeof(*v));
 	/* The committed source runs the ledger's own read-add-write: exactly the reference. */
 	v->ev.view.ops = src == SRC_COMMITTED ? &ops_plain : &ops_delta;
@@ -239,6 +251,9 @@ void exec_txview_free(txview_t *v)
 
 void exec_txview_begin(txview_t *v, uint32_t tx, uint32_t inc, akey_t *dkey)
 {
+	SVM_ASSERT(dkey == NULL || v->src == SRC_DAG); /* credit-only keys are the DAG's */
+	SVM_ASSERT(inc == 0 || v->src == SRC_MV);      /* only Block-STM re-executes */
+	SVM_ASSERT(tx <= v->b->n);                      /* n: the block-end settlement */
 	v->tx = tx;
 	v->inc = inc;
 	v->dkey = dkey;
@@ -271,6 +286,7 @@ static int source_mv(txview_t *v, akey_t *k, val_t *out, read_t *rd)
 	if (rc) return rc;
 	switch (r.kind) {
 	case MVR_DEPENDENCY:
+		SVM_ASSERT(r.tx < v->tx);
 		v->wait_on = r.tx;
 		return SVM_EBUSY;
 	case MVR_STORAGE:
@@ -303,10 +319,12 @@ int exec_txview_source(txview_t *v, akey_t *k, val_t *out, read_t *rd)
  * ordered every other access to it), except credit-only keys, which take atomic deltas. */
 int exec_txview_apply(txview_t *v)
 {
+	SVM_ASSERT(v->src != SRC_MV && v->error == 0); /* Block-STM publishes to its versions */
 	for (size_t i = 0; i < v->local_len; i++) {
 		local_t *l = &v->local[i];
 		akey_t *k = l->k;
 		if (l->w.kind == 0) continue;
+		SVM_ASSERT(l->w.kind == MV_VALUE || (l->w.kind == MV_DELTA && k == v->dkey));
 		exec_key_written(k);
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
@@ -315,6 +333,7 @@ int exec_txview_apply(txview_t *v)
 			exec_pend_clear(v->b, k); /* the value read them: they are in it */
 			continue;
 		}
+		SVM_ASSERT(l->w.ref != NULL);
 		if (atomic_load_explicit(&k->ref, memory_order_relaxed) == NULL) {
 			const bal_ref_t *none = NULL; /* any crediter's ref names the same balance */
 			atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);

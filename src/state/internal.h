@@ -43,6 +43,9 @@ size_t state_root_key(uint8_t *out, uint64_t version);
  *   NODE: hash 32 ‖ u64be version;  LEAF: hash 32 ‖ key 32 ‖ value 32 ‖ u64be version. */
 #define NODE_BYTES_MAX (4 + 16 * (32 + 32 + 32 + 8))
 size_t state_node_encode(const node_t *n, uint8_t *out);
+/* The node invariant: the bitmap names exactly the non-empty children, kinds are known, and a
+ * node has two children or more, or one that is an internal node (a lone leaf is lifted). */
+bool state_node_ok(const node_t *n);
 int state_node_decode(const uint8_t *p, size_t len, node_t *n);
 
 /* Root record: u8 kind ‖ hash 32 ‖ [NODE: u64be version | LEAF: key ‖ value ‖ u64be version]. */

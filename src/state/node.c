@@ -24,10 +24,26 @@ void state_leaf_hash(const svm_hash_t *key, const svm_hash_t *value, svm_hash_t 
 	state_sha256(buf, sizeof buf, out);
 }
 
+bool state_node_ok(const node_t *n)
+{
+	unsigned count = 0, leaves = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		const ref_t *c = &n->child[i];
+		if (c->kind > REF_NODE) return false;
+		if ((c->kind != REF_EMPTY) != !!(n->bitmap & (1u << i))) return false;
+		count += c->kind != REF_EMPTY;
+		leaves += c->kind == REF_LEAF;
+	}
+	/* a lone leaf is lifted into the parent (path compression): a node holding one child
+	 * holds an internal node */
+	return count >= 2 || (count == 1 && leaves == 0);
+}
+
 void state_node_hash(uint16_t bitmap, const svm_hash_t *const *hashes, svm_hash_t *out)
 {
 	uint8_t buf[3 + 16 * 32];
 	size_t n = (size_t)__builtin_popcount(bitmap);
+	SVM_ASSERT(n >= 1 && n <= 16);
 	buf[0] = 0x01;
 	buf[1] = (uint8_t)(bitmap >> 8);
 	buf[2] = (uint8_t)bitmap;
@@ -37,7 +53,9 @@ void state_node_hash(uint16_t bitmap, const svm_hash_t *const *hashes, svm_hash_
 
 size_t state_node_key(uint8_t *out, uint64_t version, unsigned depth, const svm_hash_t *path)
 {
+	SVM_ASSERT(depth < 64); /* a node's depth: nibbles of a 32-byte key, leaves below 64 */
 	size_t bytes = (depth + 1) / 2;
+	SVM_ASSERT(9 + bytes <= NODE_KEY_MAX);
 	svm_put_u64be(out, version);
 	out[8] = (uint8_t)depth;
 	memcpy(out + 9, path->b, bytes);
@@ -49,11 +67,13 @@ size_t state_root_key(uint8_t *out, uint64_t version)
 {
 	svm_put_u64be(out, version);
 	out[8] = ROOT_DEPTH_TAG;
+	_Static_assert(ROOT_DEPTH_TAG > 64, "the root record's tag is no node depth");
 	return 9;
 }
 
 size_t state_node_encode(const node_t *n, uint8_t *out)
 {
+	SVM_ASSERT(state_node_ok(n)); /* else it would encode what state_node_decode refuses */
 	uint16_t leafmap = 0;
 	for (unsigned i = 0; i < 16; i++)
 		if (n->child[i].kind == REF_LEAF) leafmap |= (uint16_t)(1u << i);
@@ -75,6 +95,7 @@ size_t state_node_encode(const node_t *n, uint8_t *out)
 		svm_put_u64be(out + pos, c->version);
 		pos += 8;
 	}
+	SVM_ASSERT(pos <= NODE_BYTES_MAX && pos >= 4 + 32 + 8); /* at least one child */
 	return pos;
 }
 
@@ -104,12 +125,15 @@ int state_node_decode(const uint8_t *p, size_t len, node_t *n)
 		}
 		c->version = svm_get_u64be(p + pos);
 		pos += 8;
+		SVM_ASSERT(pos <= len);
 	}
 	return pos == len ? 0 : SVM_EDECODE;
 }
 
 size_t state_root_encode(const ref_t *r, uint8_t *out)
 {
+	SVM_ASSERT(r->kind <= REF_NODE);
+	_Static_assert(ROOT_BYTES_MAX == 1 + 32 + 32 + 32 + 8, "a leaf root is the longest record");
 	out[0] = r->kind;
 	memcpy(out + 1, r->hash.b, 32);
 	size_t pos = 33;
@@ -120,6 +144,7 @@ size_t state_root_encode(const ref_t *r, uint8_t *out)
 		pos += 64;
 	}
 	svm_put_u64be(out + pos, r->version);
+	SVM_ASSERT(pos + 8 <= ROOT_BYTES_MAX);
 	return pos + 8;
 }
 
@@ -136,6 +161,7 @@ int state_root_decode(const uint8_t *p, size_t len, ref_t *r)
 		memcpy(r->value.b, p + 65, 32);
 	}
 	if (r->kind != REF_EMPTY) r->version = svm_get_u64be(p + len - 8);
+	SVM_ASSERT(r->kind <= REF_NODE && len <= ROOT_BYTES_MAX);
 	return 0;
 }
 
@@ -160,5 +186,6 @@ int state_node_load(svm_store_txn_t *txn, uint64_t version, unsigned depth,
 	int rc = svm_store_get(txn, SVM_TABLE_NODES, k, kl, &v, &vl);
 	if (rc == SVM_ENOTFOUND) return SVM_EIO; /* a referenced node is missing: corruption */
 	if (rc) return rc;
-	return state_node_decode(v, vl, n) ? SVM_EIO : 0;
+	/* a stored node that breaks the node invariant is corruption too (the tree relies on it) */
+	return state_node_decode(v, vl, n) || !state_node_ok(n) ? SVM_EIO : 0;
 }

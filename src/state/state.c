@@ -150,10 +150,14 @@ static void on_end(void *ctx, bool committed)
 {
 	pending_t *p = ctx;
 	svm_state_t *st = p->st;
+	SVM_ASSERT(p->add.len % sizeof(cached_add_t) == 0 && p->remove.len % sizeof(stale_node_t) == 0);
 	if (committed) {
+		/* heights commit in order: the cache never goes back to an older tree */
+		SVM_ASSERT(!st->committed_any || p->height > st->committed_height);
 		uint8_t ck[33];
 		const stale_node_t *rm = (const stale_node_t *)p->remove.data;
 		for (size_t i = 0; i < p->remove.len / sizeof *rm; i++) {
+			SVM_ASSERT(rm[i].depth < st->cache_depth && rm[i].version < p->height);
 			size_t kl = state_cache_key(ck, rm[i].depth, &rm[i].path);
 			cached_t *c = svm_map_get(&st->cache, ck, kl);
 			if (c && c->version == rm[i].version) {
@@ -163,6 +167,8 @@ static void on_end(void *ctx, bool committed)
 		}
 		const cached_add_t *add = (const cached_add_t *)p->add.data;
 		for (size_t i = 0; i < p->add.len / sizeof *add; i++) {
+			SVM_ASSERT(add[i].depth < st->cache_depth && add[i].entry.version == p->height);
+			SVM_ASSERT(state_node_ok(&add[i].entry.node));
 			size_t kl = state_cache_key(ck, add[i].depth, &add[i].path);
 			void **slot = svm_map_put(&st->cache, ck, kl, NULL);
 			if (!slot) continue;
@@ -192,6 +198,8 @@ static int cmp_new_node(const void *a, const void *b)
 
 static int stale_add(svm_buf_t *list, uint8_t kind, const uint8_t *key, size_t len)
 {
+	SVM_ASSERT(len > 0 && len <= UINT8_MAX); /* the record's length byte (prune refuses 0) */
+	SVM_ASSERT(kind == STALE_NODE || kind == STALE_HISTORY);
 	uint8_t head[2] = {kind, (uint8_t)len};
 	int rc = svm_buf_append(list, head, 2);
 	return rc ? rc : svm_buf_append(list, key, len);
@@ -211,9 +219,14 @@ static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t 
 	svm_store_txn_t *txn = cx->txn;
 	new_node_t *nn = (new_node_t *)cx->new_nodes.data;
 	size_t count = cx->new_nodes.len / sizeof *nn;
+	SVM_ASSERT(cx->new_nodes.len % sizeof *nn == 0);
 	if (count > 1) qsort(nn, count, sizeof *nn, cmp_new_node);
 	int rc;
 	for (size_t i = 0; i < count; i++) {
+		/* one node per path and height: strictly ascending keys (SVM_STORE_APPEND needs it) */
+		SVM_ASSERT(i == 0 || cmp_new_node(&nn[i - 1], &nn[i]) < 0);
+		SVM_ASSERT(nn[i].key_len >= 9 && nn[i].key_len <= NODE_KEY_MAX);
+		SVM_ASSERT(svm_get_u64be(nn[i].key) == cx->height && nn[i].key[8] == nn[i].depth);
 		rc = svm_store_put(txn, SVM_TABLE_NODES, nn[i].key, nn[i].key_len, nn[i].bytes,
 				   nn[i].len, SVM_STORE_APPEND);
 		if (rc) return rc;
@@ -225,6 +238,8 @@ static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t 
 		}
 	}
 	uint8_t k[NODE_KEY_MAX], v[ROOT_BYTES_MAX];
+	/* a new root node is one of this height's nodes (the last one written at depth 0) */
+	SVM_ASSERT(root->kind != REF_NODE || root->version <= cx->height);
 	size_t kl = state_root_key(k, cx->height), vl = state_root_encode(root, v);
 	if ((rc = svm_store_put(txn, SVM_TABLE_NODES, k, kl, v, vl, SVM_STORE_APPEND))) return rc;
 	const stale_node_t *sn = (const stale_node_t *)cx->stale_nodes.data;
@@ -237,6 +252,7 @@ static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t 
 		if ((rc = stale_add(&cx->prunable, STALE_NODE, k, kl))) return rc;
 	}
 	if (cx->st->retain_heights && !first) { /* the previous root record */
+		SVM_ASSERT(cx->height > 0); /* prev_root: height = last + 1 */
 		kl = state_root_key(k, cx->height - 1);
 		if ((rc = stale_add(&cx->prunable, STALE_NODE, k, kl))) return rc;
 	}
@@ -277,6 +293,7 @@ static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
 	if (!track) return 0;
 	const stale_leaf_t *sl = (const stale_leaf_t *)cx->stale_leaves.data;
 	for (size_t i = 0; i < cx->stale_leaves.len / sizeof *sl; i++) {
+		SVM_ASSERT(sl[i].version < cx->height); /* a leaf replaced now was written before */
 		memcpy(hk, sl[i].key.b, 32);
 		svm_put_u64be(hk + 32, sl[i].version);
 		if ((rc = stale_add(&cx->prunable, STALE_HISTORY, hk, sizeof hk))) return rc;
@@ -402,6 +419,9 @@ int svm_state_apply(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
 			      (unsigned long long)height);
 		goto done;
 	}
+	SVM_ASSERT(new_root.kind <= REF_NODE);
+	SVM_ASSERT(n > 0 || memcmp(&new_root.hash, &old_root.hash, sizeof new_root.hash) == 0);
+	SVM_ASSERT(cx.stale_nodes.len == 0 || !first); /* a first tree replaces no node */
 	if ((rc = write_nodes(&cx, &new_root, first, pend)) || (rc = write_objects(&cx, writes, n)) ||
 	    (rc = write_meta(st, txn, height, first))) {
 		svm_error_set(err, rc, "state_apply: writing height %llu: %s",

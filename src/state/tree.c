@@ -7,8 +7,30 @@
 
 #include "state/tree.h"
 
+/* Whether a and b agree on their first `depth` nibbles (the path of a node at that depth). */
+static bool prefix_eq(const svm_hash_t *a, const svm_hash_t *b, unsigned depth)
+{
+	for (unsigned i = 0; i < depth; i++)
+		if (nibble_at(a, i) != nibble_at(b, i)) return false;
+	return true;
+}
+
+/* The node at (depth, path) holds, under child i, only leaves whose key has the node's path
+ * and nibble i next: where a proof looks for them. */
+static bool leaves_placed(const node_t *n, unsigned depth, const svm_hash_t *path)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		const ref_t *c = &n->child[i];
+		if (c->kind == REF_LEAF &&
+		    (!prefix_eq(&c->key, path, depth) || nibble_at(&c->key, depth) != i))
+			return false;
+	}
+	return true;
+}
+
 size_t state_cache_key(uint8_t *out, unsigned depth, const svm_hash_t *path)
 {
+	SVM_ASSERT(depth < 64);
 	size_t bytes = (depth + 1) / 2;
 	out[0] = (uint8_t)depth;
 	memcpy(out + 1, path->b, bytes);
@@ -26,6 +48,7 @@ static int load_node(tree_ctx_t *cx, uint64_t version, unsigned depth, const svm
 		ckl = state_cache_key(ck, depth, path);
 		cached_t *c = svm_map_get(&st->cache, ck, ckl);
 		if (c && c->version == version) {
+			SVM_ASSERT(state_node_ok(&c->node)); /* only good nodes enter the cache */
 			*out = c->node;
 			cx->cache_hits++;
 			return 0;
@@ -55,10 +78,12 @@ static int push(svm_buf_t *b, const void *rec, size_t n) { return svm_buf_append
 
 static int emit_node(tree_ctx_t *cx, unsigned depth, const svm_hash_t *path, const node_t *n)
 {
+	SVM_ASSERT(state_node_ok(n) && leaves_placed(n, depth, path));
 	new_node_t rec;
 	rec.key_len = (uint8_t)state_node_key(rec.key, cx->height, depth, path);
 	uint8_t tmp[NODE_BYTES_MAX];
 	size_t len = state_node_encode(n, tmp);
+	SVM_ASSERT(len <= sizeof tmp && rec.key_len <= NODE_KEY_MAX);
 	rec.bytes = svm_arena_dup(cx->arena, tmp, len);
 	if (!rec.bytes) return SVM_ENOMEM;
 	rec.len = (uint32_t)len;
@@ -84,6 +109,7 @@ static int note_stale_node(tree_ctx_t *cx, uint64_t version, unsigned depth,
 
 static int note_old_leaf(tree_ctx_t *cx, const ref_t *leaf)
 {
+	SVM_ASSERT(leaf->kind == REF_LEAF && leaf->version <= cx->height);
 	stale_leaf_t rec = {leaf->key, leaf->version};
 	return push(&cx->stale_leaves, &rec, sizeof rec);
 }
@@ -124,6 +150,7 @@ static int finish(tree_ctx_t *cx, unsigned depth, const svm_hash_t *path, node_t
 		*out = node->child[last]; /* path compression: a lone leaf moves up */
 		return 0;
 	}
+	SVM_ASSERT(count >= 2 || node->child[last].kind == REF_NODE);
 	memset(out, 0, sizeof *out);
 	out->kind = REF_NODE;
 	out->version = cx->height;
@@ -137,6 +164,11 @@ static int finish(tree_ctx_t *cx, unsigned depth, const svm_hash_t *path, node_t
 static int update(tree_ctx_t *cx, unsigned depth, const ref_t *old, const item_t *items,
 		  size_t n, ref_t *out)
 {
+	SVM_ASSERT(n >= 1 && old->kind <= REF_NODE);
+	/* sorted items all under this subtree's path: the first and the last share it */
+	SVM_ASSERT(prefix_eq(&items[0].key, &items[n - 1].key, depth));
+	SVM_ASSERT(old->kind != REF_LEAF || prefix_eq(&old->key, &items[0].key, depth));
+	SVM_ASSERT(old->kind == REF_EMPTY || old->version <= cx->height); /* written before */
 	if (old->kind != REF_NODE && n == 1) {
 		const item_t *it = &items[0];
 		bool same = old->kind == REF_LEAF && memcmp(old->key.b, it->key.b, 32) == 0;
@@ -169,6 +201,8 @@ static int update(tree_ctx_t *cx, unsigned depth, const ref_t *old, const item_t
 		unsigned nib = nibble_at(&items[i].key, depth);
 		size_t j = i + 1;
 		while (j < n && nibble_at(&items[j].key, depth) == nib) j++;
+		SVM_ASSERT(nib < 16 && j > i && j <= n);
+		SVM_ASSERT(j == n || nibble_at(&items[j].key, depth) > nib); /* sorted: runs ascend */
 		ref_t nc;
 		int rc = update(cx, depth + 1, &node.child[nib], items + i, j - i, &nc);
 		if (rc) return rc;
@@ -190,6 +224,8 @@ static int update(tree_ctx_t *cx, unsigned depth, const ref_t *old, const item_t
 int state_tree_update(tree_ctx_t *cx, const ref_t *old_root, const item_t *items, size_t n,
 		      ref_t *new_root)
 {
+	for (size_t i = 1; SVM_ASSERT_ON && i < n; i++) /* the batch: sorted by key, distinct */
+		SVM_ASSERT(memcmp(items[i - 1].key.b, items[i].key.b, 32) < 0);
 	if (n == 0) {
 		*new_root = *old_root;
 		return 0;

@@ -41,6 +41,7 @@ struct svm_store_cursor {
 
 static int map_err(int rc, svm_error_t *err, const char *what)
 {
+	SVM_ASSERT(rc != MDB_SUCCESS); /* only failures are mapped */
 	if (rc == MDB_MAP_FULL)
 		return svm_error_set(err, SVM_ELIMIT,
 				     "%s: LMDB map is full (raise map_size_bytes): %s", what,
@@ -68,6 +69,8 @@ static int io_fault(svm_store_txn_t *t, svm_error_t *err, const char *what)
 {
 	int e = svm_fault_check(SVM_FAULT_IO);
 	if (e == 0) return 0;
+	SVM_ASSERT(t->writable); /* only writes and commits pass the hook */
+	SVM_ASSERT(e == EIO || e == ENOSPC);
 	t->failed = true;
 	return svm_error_set(err, SVM_EIO, "%s: %s (injected)", what, strerror(e));
 }
@@ -136,8 +139,11 @@ int svm_store_open(svm_store_t **out, const char *dir, const svm_store_config_t 
 		return SVM_ECORRUPT;
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) goto fail;
-	for (unsigned i = 0; i < SVM_TABLE_COUNT; i++)
+	for (unsigned i = 0; i < SVM_TABLE_COUNT; i++) {
+		SVM_ASSERT(table_names[i] != NULL); /* every table is named */
+		SVM_ASSERT(i == 0 || strcmp(table_names[i - 1], table_names[i]) != 0);
 		if ((rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &s->dbi[i]))) goto fail;
+	}
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc) goto fail;
@@ -169,6 +175,7 @@ static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, svm_erro
 	}
 	t->store = s;
 	t->writable = write;
+	SVM_ASSERT(t->hook_count == 0 && !t->failed);
 	*out = t;
 	return 0;
 }
@@ -185,6 +192,8 @@ int svm_store_write_begin(svm_store_t *s, svm_store_txn_t **out, svm_error_t *er
 
 static void run_hooks(svm_store_txn_t *t, bool committed)
 {
+	SVM_ASSERT(t->hook_count <= SVM_STORE_TXN_HOOKS_MAX);
+	SVM_ASSERT(t->hook_count == 0 || t->writable); /* hooks are for write transactions */
 	for (unsigned i = 0; i < t->hook_count; i++) t->hooks[i].fn(t->hooks[i].ctx, committed);
 }
 
@@ -199,6 +208,7 @@ int svm_store_commit(svm_store_txn_t *t, svm_error_t *err)
 		svm_free(t);
 		return SVM_EIO;
 	}
+	SVM_ASSERT(!t->failed && t->txn != NULL);
 	int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
 	run_hooks(t, rc == 0);
 	svm_free(t);
@@ -220,6 +230,7 @@ int svm_store_on_end(svm_store_txn_t *t, svm_store_hook_fn fn, void *ctx)
 	if (!t || !fn || !t->writable) return SVM_EINVAL;
 	if (t->hook_count >= SVM_STORE_TXN_HOOKS_MAX) return SVM_ELIMIT;
 	t->hooks[t->hook_count++] = (hook_t){fn, ctx};
+	SVM_ASSERT(t->hook_count <= SVM_STORE_TXN_HOOKS_MAX);
 	return 0;
 }
 
@@ -230,6 +241,7 @@ int svm_store_get(svm_store_txn_t *t, svm_table_t table, const void *key, size_t
 	MDB_val k = {key_len, (void *)key}, v;
 	int rc = mdb_get(t->txn, t->store->dbi[table], &k, &v);
 	if (rc) return map_err(rc, NULL, "store_get");
+	SVM_ASSERT(v.mv_data != NULL || v.mv_size == 0);
 	if (val) *val = v.mv_data;
 	if (val_len) *val_len = v.mv_size;
 	return 0;
@@ -261,6 +273,7 @@ int svm_store_put_reserve(svm_store_txn_t *t, svm_table_t table, const void *key
 	MDB_val k = {key_len, (void *)key}, v = {val_len, NULL};
 	int rc = mdb_put(t->txn, t->store->dbi[table], &k, &v, MDB_RESERVE);
 	if (rc) return map_err(rc, NULL, "store_put_reserve");
+	SVM_ASSERT(v.mv_data != NULL && v.mv_size == val_len); /* room for exactly val_len bytes */
 	*val = v.mv_data;
 	return 0;
 }
@@ -291,6 +304,7 @@ int svm_store_cursor_open(svm_store_txn_t *t, svm_table_t table, svm_store_curso
 	svm_store_cursor_t *c = svm_calloc(1, sizeof *c);
 	if (!c) return SVM_ENOMEM;
 	c->txn = t;
+	SVM_ASSERT(t->txn != NULL);
 	int rc = mdb_cursor_open(t->txn, t->store->dbi[table], &c->cur);
 	if (rc) {
 		svm_free(c);
@@ -310,8 +324,10 @@ void svm_store_cursor_close(svm_store_cursor_t *c)
 static int cursor_get(svm_store_cursor_t *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
 		      svm_store_val_t *ko, svm_store_val_t *vo)
 {
+	SVM_ASSERT(c->cur != NULL && c->txn != NULL);
 	int rc = mdb_cursor_get(c->cur, k, v, op);
 	if (rc) return map_err(rc, NULL, "store_cursor");
+	SVM_ASSERT(k->mv_data != NULL && k->mv_size > 0); /* LMDB keys are never empty */
 	if (ko) *ko = (svm_store_val_t){k->mv_data, k->mv_size};
 	if (vo) *vo = (svm_store_val_t){v->mv_data, v->mv_size};
 	return 0;
@@ -336,7 +352,12 @@ int svm_store_cursor_seek_le(svm_store_cursor_t *c, const void *key, size_t key_
 	if (rc == SVM_ENOTFOUND) return cursor_get(c, &mk, &mv, MDB_LAST, k, v);
 	if (rc) return rc;
 	if (mk.mv_size == key_len && memcmp(mk.mv_data, key, key_len) == 0) return 0;
-	return cursor_get(c, &mk, &mv, MDB_PREV, k, v); /* first key > target: step back */
+	rc = cursor_get(c, &mk, &mv, MDB_PREV, k, v); /* first key > target: step back */
+	/* the key found is below the target (LMDB's order: bytes, then length) */
+	SVM_ASSERT(rc != 0 || memcmp(mk.mv_data, key, mk.mv_size < key_len ? mk.mv_size : key_len) < 0 ||
+		   (memcmp(mk.mv_data, key, mk.mv_size < key_len ? mk.mv_size : key_len) == 0 &&
+		    mk.mv_size < key_len));
+	return rc;
 }
 
 int svm_store_cursor_next(svm_store_cursor_t *c, svm_store_val_t *k, svm_store_val_t *v)
@@ -353,6 +374,7 @@ int svm_store_cursor_prev(svm_store_cursor_t *c, svm_store_val_t *k, svm_store_v
 
 int svm_store_cursor_del(svm_store_cursor_t *c)
 {
+	if (!c->txn->writable) return SVM_EINVAL;
 	if (io_fault(c->txn, NULL, "store_cursor_del")) return SVM_EIO;
 	int rc = mdb_cursor_del(c->cur, 0);
 	return rc ? map_err(rc, NULL, "store_cursor_del") : 0;
@@ -365,6 +387,7 @@ int svm_store_meta_get_u64(svm_store_txn_t *t, const char *key, uint64_t *out)
 	int rc = svm_store_get(t, SVM_TABLE_META, key, strlen(key), &v, &n);
 	if (rc) return rc;
 	if (n != 8) return SVM_EDECODE;
+	SVM_ASSERT(v != NULL);
 	*out = svm_get_u64be(v);
 	return 0;
 }
@@ -372,6 +395,7 @@ int svm_store_meta_get_u64(svm_store_txn_t *t, const char *key, uint64_t *out)
 int svm_store_meta_put_u64(svm_store_txn_t *t, const char *key, uint64_t v)
 {
 	uint8_t b[8];
+	SVM_ASSERT(key[0] != 0); /* meta keys are named: strlen(key) > 0 */
 	svm_put_u64be(b, v);
 	return svm_store_put(t, SVM_TABLE_META, key, strlen(key), b, 8, 0);
 }

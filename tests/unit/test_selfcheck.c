@@ -69,6 +69,40 @@ Test(fault, persistent_alloc_fault_fails_every_later_call_and_reaches_buffers_an
 	svm_arena_reset(&ar);
 }
 
+/* The reference executor's undo journal restores old values with svm_map_put on keys it holds:
+ * that must not allocate (it used to grow the table first, and a failed growth silently lost
+ * the rollback). Fill a map to just below its growth point, then replace every key with every
+ * allocation failing. */
+Test(fault, replacing_a_map_key_never_allocates_so_it_cannot_fail)
+{
+	svm_map_t m;
+	svm_map_init(&m);
+	uint64_t k;
+	for (k = 0; k < 12; k++) { /* 12 of 16 slots: the next insert would grow */
+		void **v = svm_map_put(&m, &k, sizeof k, NULL);
+		cr_assert_not_null(v);
+		*v = (void *)(uintptr_t)(k + 1);
+	}
+	size_t cap = m.cap;
+	svm_fault_arm(SVM_FAULT_ALLOC, 1, 0, true);
+	for (k = 0; k < 12; k++) {
+		bool created = true;
+		void **v = svm_map_put(&m, &k, sizeof k, &created);
+		cr_assert_not_null(v, "replacing key %llu failed under an allocation fault",
+				   (unsigned long long)k);
+		cr_assert(!created);
+		*v = (void *)(uintptr_t)(k + 100);
+	}
+	uint64_t fresh = 99;
+	cr_assert_null(svm_map_put(&m, &fresh, sizeof fresh, NULL), "a new key does allocate");
+	svm_fault_disarm(SVM_FAULT_ALLOC);
+	cr_assert_eq(m.cap, cap);
+	cr_assert_eq(m.count, 12);
+	for (k = 0; k < 12; k++)
+		cr_assert_eq((uintptr_t)svm_map_get(&m, &k, sizeof k), k + 100);
+	svm_map_free(&m);
+}
+
 Test(fault, count_only_when_nth_is_zero)
 {
 	svm_fault_arm(SVM_FAULT_ALLOC, 0, 0, false);

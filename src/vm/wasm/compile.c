@@ -36,6 +36,7 @@ static bool fits_imm(uint8_t type, uint64_t k)
 
 static uint32_t pc_of(cc_t *c, const cell_t *p)
 {
+	SVM_ASSERT(c->oom || (p >= c->code && p < c->code + c->pc)); /* an emitted instruction */
 	return (uint32_t)(p - c->code);
 }
 
@@ -64,6 +65,8 @@ static int block_type(cc_t *c, svm_wasm_functype_t *bt)
 	if (v < 0) return MALFORMED(c, "malformed block type");
 	if ((uint64_t)v >= c->m->ntypes) return cc_invalid(c, "unknown type");
 	*bt = c->m->types[v];
+	SVM_ASSERT(bt->param_count == 0 || bt->params != NULL);
+	SVM_ASSERT(bt->result_count == 0 || bt->results != NULL);
 	return 0;
 }
 
@@ -77,6 +80,8 @@ static const uint8_t INVERSE[10] = {0x47, 0x46, 0x4e, 0x4f, 0x4c, 0x4d, 0x4a, 0x
 
 static int cond_branch(cc_t *c, bool when_true, uint32_t *pc, uint32_t *cell, uint8_t *wide)
 {
+	_Static_assert(sizeof INVERSE == 0x4f - 0x46 + 1, "one inverse per i32 compare");
+	SVM_ASSERT(c->vn < c->vmax); /* the condition was just popped: its entry is still there */
 	vent_t *e = &c->vs[c->vn];
 	if (c->last_pc >= 0 && !c->oom && e->kind == K_SLOT && c->last_op >= 0x45 && c->last_op <= 0x4f &&
 	    c->code[c->last_pc + 1].s.a == cc_home(c, c->vn)) {
@@ -93,6 +98,8 @@ static int cond_branch(cc_t *c, bool when_true, uint32_t *pc, uint32_t *cell, ui
 			*wide = 0;
 			return 0;
 		}
+		SVM_ASSERT(op >= 0x46 && op <= 0x4f);
+		SVM_ASSERT(INVERSE[INVERSE[op - 0x46] - 0x46] == op); /* inverting twice is the identity */
 		if (!when_true) op = INVERSE[op - 0x46];
 		if (!c->last_imm && p[0].fn == wasm_numop[c->last_op]) {
 			uint16_t a = p[1].s.b, b = p[1].s.c;
@@ -177,6 +184,7 @@ static int op_else(cc_t *c)
 	if (f->else_pc >= 0) cc_patch(c, (uint32_t)f->else_pc, f->else_cell, f->else_wide, c->pc);
 	f->else_pc = -1;
 	f->op = 0x05;
+	SVM_ASSERT(c->vn >= f->height);
 	c->vn = f->height;
 	f->unreachable = false;
 	for (uint32_t i = 0; i < f->bt.param_count; i++) CC_TRY(cc_push(c, f->bt.params[i]));
@@ -206,6 +214,7 @@ static int op_end(cc_t *c)
 	CC_TRY(cc_gas_close(c));
 	if (f->else_pc >= 0) cc_patch(c, (uint32_t)f->else_pc, f->else_cell, f->else_wide, c->pc);
 	cc_bind(c, f);
+	SVM_ASSERT(f->fix == -1 && c->vn >= f->height); /* every branch to its end patched */
 	c->vn = f->height;
 	svm_wasm_functype_t bt = f->bt;
 	c->cn--;
@@ -222,6 +231,7 @@ static int branch_to(cc_t *c, ctl_t *l)
 	uint32_t n;
 	cc_label_types(l, &t, &n);
 	if (l == &c->cs[0] && l->op == 0) return cc_emit_return(c);
+	SVM_ASSERT(l >= c->cs && l < c->cs + c->cn && n <= c->vn);
 	uint16_t base = cc_home(c, l->height);
 	CC_TRY(cc_move_top(c, n, base));
 	return cc_branch(c, l);
@@ -1232,9 +1242,11 @@ static int read_locals(cc_t *c)
 				if (total > UINT32_MAX) return MALFORMED(c, "too many locals");
 				continue;
 			}
+			SVM_ASSERT((uint64_t)at + n <= total); /* pass 0 counted them */
 			memset(c->ltypes + at, t, n);
 			at += n;
 		}
+		SVM_ASSERT(pass == 0 || at == total);
 		if (pass == 0) {
 			if (total > c->m->cfg.limits.locals_max)
 				return svm_error_set(c->err, SVM_ELIMIT, "%llu locals exceed the limit",
@@ -1260,6 +1272,9 @@ static int body(cc_t *c)
 		op = *c->r.p++;
 		CC_TRY(instr(c, op));
 		if (c->oom) return svm_error_set(c->err, c->oom, "translated code exceeds its limit");
+		SVM_ASSERT(c->cn == 0 || c->vn >= cc_top(c)->height); /* stack above the frame */
+		SVM_ASSERT(c->vn <= c->vmax && c->pc <= c->cap && c->cn <= c->ccap);
+		SVM_ASSERT(c->last_pc < (int32_t)c->pc && c->tee_pc < (int32_t)c->pc);
 	}
 	if (c->r.p != c->r.end) return MALFORMED(c, "section size mismatch");
 	return 0;
@@ -1267,6 +1282,7 @@ static int body(cc_t *c)
 
 static int finish(cc_t *c, wcode_t *code)
 {
+	SVM_ASSERT(c->cn == 0 && c->pc > 0 && !c->gas_pending); /* every block closed, code ends */
 	uint64_t slots = (uint64_t)c->nl + c->vmax + 1;
 	if (slots < c->ft->result_count) slots = c->ft->result_count;
 	if (slots > WASM_FRAME_SLOTS_MAX)
@@ -1278,6 +1294,7 @@ static int finish(cc_t *c, wcode_t *code)
 	code->nparams = c->ft->param_count;
 	code->nlocals = c->nl - c->ft->param_count;
 	code->frame_slots = (uint32_t)slots;
+	SVM_ASSERT(code->frame_slots > c->nl && code->frame_slots >= c->ft->result_count);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ static int reserve(cc_t *c, uint32_t n)
 		c->oom = SVM_ELIMIT;
 		return SVM_ELIMIT;
 	}
+	SVM_ASSERT(ncap <= c->cap_max && ncap >= (uint64_t)c->pc + n);
 	cell_t *q = svm_realloc(c->code, ncap * sizeof(cell_t));
 	if (!q) {
 		c->oom = SVM_ENOMEM;
@@ -34,7 +35,9 @@ static int reserve(cc_t *c, uint32_t n)
 
 static cell_t *raw(cc_t *c, uint32_t n, op_fn fn)
 {
+	SVM_ASSERT(n >= 1 && fn != NULL); /* an instruction: a handler and its operand cells */
 	if (reserve(c, n)) return NULL;
+	SVM_ASSERT(c->pc + n <= c->cap);
 	cell_t *p = &c->code[c->pc];
 	memset(p, 0, n * sizeof(cell_t));
 	p[0].fn = fn;
@@ -46,7 +49,10 @@ static cell_t *raw(cc_t *c, uint32_t n, op_fn fn)
  * allocation failure (recorded in c->oom; the caller reports it at the end). */
 cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
 {
+	/* written, never read: a translation that used it fails. Only the first cells are written
+	 * through it (br_table's offsets go through cc_patch, which skips a failed translation). */
 	static cell_t scratch[4];
+	SVM_ASSERT(c->metering || !c->gas_pending);
 	c->prev_pc = c->last_pc;
 	if (c->gas_pending) {
 		c->gas_pending = false;
@@ -57,12 +63,14 @@ cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
 	c->last_pc = -1;
 	c->tee_pc = -1;
 	cell_t *p = raw(c, ncells, fn);
+	SVM_ASSERT(p != NULL || c->oom != 0);
 	return p ? p : scratch; /* writes go nowhere; c->oom fails the translation */
 }
 
 /* Records that the instruction at pc wrote the top of the stack (its cell1.s.a). */
 void cc_produced(cc_t *c, uint32_t pc, uint8_t wasm_op, bool imm)
 {
+	SVM_ASSERT(c->oom || pc < c->pc); /* an instruction already emitted */
 	c->last_pc = (int32_t)pc;
 	c->last_op = wasm_op;
 	c->last_imm = imm;
@@ -84,15 +92,20 @@ int cc_write_const(cc_t *c, uint16_t dst, uint8_t type, uint64_t k)
 
 static void copy(cc_t *c, uint16_t dst, uint16_t src)
 {
+	/* frame slots: locals and the operand stack's homes */
+	SVM_ASSERT(dst <= c->nl + c->vmax && src <= c->nl + c->vmax);
 	if (dst == src) return;
 	cell_t *p = cc_emit(c, 2, wop_copy);
 	p[1].s.a = dst;
 	p[1].s.b = src;
 }
 
-/* Writes entry e's value to slot dst (e is not K_SLOT; its home is home). */
+/* Writes entry e's value to slot dst (nothing for K_SLOT: the value is in its home). */
 static void write_ent(cc_t *c, uint16_t dst, const vent_t *e)
 {
+	SVM_ASSERT(e->kind <= K_ADDK); /* K_SLOT: already home, nothing to write */
+	SVM_ASSERT(e->kind == K_CONST || e->local <= c->nl + c->vmax);
+	SVM_ASSERT(e->kind != K_ADDK || (e->type == SVM_WASM_I32 && e->k <= UINT32_MAX));
 	if (e->kind == K_CONST) {
 		cc_write_const(c, dst, e->type, e->k);
 	} else if (e->kind == K_LOCAL) {
@@ -105,8 +118,11 @@ static void write_ent(cc_t *c, uint16_t dst, const vent_t *e)
 	}
 }
 
+/* Entries are addressed by index, popped ones too (an instruction pops its operands, then
+ * reads them): any index below the stack's high-water mark is one the array holds. */
 int cc_write_ent(cc_t *c, uint16_t dst, uint32_t i)
 {
+	SVM_ASSERT(i < c->vmax && c->vmax <= c->vcap);
 	if (c->vs[i].kind == K_SLOT) copy(c, dst, cc_home(c, i));
 	else write_ent(c, dst, &c->vs[i]);
 	return 0;
@@ -115,6 +131,7 @@ int cc_write_ent(cc_t *c, uint16_t dst, uint32_t i)
 /* Moves entry i into its home slot. */
 int cc_materialize(cc_t *c, uint32_t i)
 {
+	SVM_ASSERT(i < c->vmax);
 	vent_t *e = &c->vs[i];
 	write_ent(c, cc_home(c, i), e);
 	e->kind = K_SLOT;
@@ -124,12 +141,14 @@ int cc_materialize(cc_t *c, uint32_t i)
 /* The slot holding entry i (a local, its home, or a constant moved to its home). */
 int cc_slot(cc_t *c, uint32_t i, uint16_t *out)
 {
+	SVM_ASSERT(i < c->vmax);
 	vent_t *e = &c->vs[i];
 	if (e->kind == K_LOCAL) {
 		*out = e->local;
 		return 0;
 	}
 	if (e->kind != K_SLOT) CC_TRY(cc_materialize(c, i));
+	SVM_ASSERT(e->kind == K_SLOT);
 	*out = cc_home(c, i);
 	return 0;
 }
@@ -138,6 +157,8 @@ int cc_materialize_all(cc_t *c)
 {
 	for (uint32_t i = cc_live(c) ? 0 : c->vn; i < c->vn; i++)
 		if (c->vs[i].kind != K_SLOT) CC_TRY(cc_materialize(c, i));
+	for (uint32_t i = 0; SVM_ASSERT_ON && cc_live(c) && i < c->vn; i++)
+		SVM_ASSERT(c->vs[i].kind == K_SLOT); /* every entry in its home */
 	return 0;
 }
 
@@ -161,6 +182,7 @@ int cc_materialize_local_keep_last(cc_t *c, uint16_t local)
 	for (uint32_t i = 0; i < c->vn && !need; i++)
 		need = (c->vs[i].kind == K_LOCAL || c->vs[i].kind == K_ADDK) && c->vs[i].local == local;
 	if (!need) return 0;
+	SVM_ASSERT(c->last_pc >= 0 && (uint32_t)c->last_pc < c->pc); /* the caller's contract */
 	uint32_t at = (uint32_t)c->last_pc, n = c->pc - at;
 	uint8_t op = c->last_op;
 	bool imm = c->last_imm;
@@ -181,6 +203,7 @@ int cc_materialize_local_keep_last(cc_t *c, uint16_t local)
  * range (the caller ensures it). */
 int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base)
 {
+	SVM_ASSERT(n <= c->vn || !cc_live(c));
 	for (uint32_t k = 0; k < n; k++) CC_TRY(cc_write_ent(c, (uint16_t)(dst_base + k), c->vn - n + k));
 	return 0;
 }
@@ -188,6 +211,7 @@ int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base)
 void cc_patch(cc_t *c, uint32_t pc, uint32_t cell, uint8_t wide, uint32_t target)
 {
 	if (c->oom) return;
+	SVM_ASSERT(pc < c->pc && cell > pc && cell < c->pc && target <= c->pc);
 	int32_t rel = (int32_t)target - (int32_t)pc;
 	if (wide) c->code[cell].w.lo = rel;
 	else c->code[cell].r.k = (uint32_t)rel;
@@ -211,7 +235,9 @@ static op_fn gas_form(op_fn fn)
  * loop go backward and are patched at once. */
 int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide)
 {
+	SVM_ASSERT(l->op <= 0x05);
 	if (l->op == 0x03) {
+		SVM_ASSERT(l->loop_pc <= pc); /* backward */
 		cc_patch(c, pc, cell, wide, l->loop_pc);
 		if (!c->oom && c->metering && c->code[l->loop_pc].fn == wop_gas)
 			c->code[pc].fn = gas_form(c->code[pc].fn);
@@ -224,6 +250,7 @@ int cc_fixup(cc_t *c, ctl_t *l, uint32_t pc, uint32_t cell, uint8_t wide)
 		c->fx = q;
 		c->fxcap = ncap;
 	}
+	SVM_ASSERT(c->nfx < c->fxcap && l->fix < (int32_t)c->nfx); /* lists link to older fixups */
 	c->fx[c->nfx] = (fix_t){pc, cell, wide, l->fix};
 	l->fix = (int32_t)c->nfx++;
 	return 0;
@@ -241,8 +268,11 @@ int cc_branch(cc_t *c, ctl_t *l)
 /* Binds l's end label here: patches every forward branch to it. */
 void cc_bind(cc_t *c, ctl_t *l)
 {
-	for (int32_t i = l->fix; i >= 0; i = c->fx[i].next)
+	SVM_ASSERT(l->op != 0x03 || l->fix < 0); /* a loop's branches were patched at once */
+	for (int32_t i = l->fix; i >= 0; i = c->fx[i].next) {
+		SVM_ASSERT((uint32_t)i < c->nfx && c->fx[i].next < i); /* the list ends */
 		cc_patch(c, c->fx[i].pc, c->fx[i].cell, c->fx[i].wide, c->pc);
+	}
 	l->fix = -1;
 	c->last_pc = -1;
 	c->tee_pc = -1;
@@ -252,6 +282,7 @@ void cc_bind(cc_t *c, ctl_t *l)
 
 void cc_gas_add(cc_t *c, uint64_t cost)
 {
+	SVM_ASSERT(c->blk_cost + cost >= c->blk_cost); /* prices are small; a body is bounded */
 	c->blk_cost += cost;
 }
 
@@ -268,6 +299,7 @@ int cc_gas_close(cc_t *c)
 {
 	if (!c->metering) return 0;
 	if (c->gas_pc >= 0) {
+		SVM_ASSERT(c->oom || c->code[c->gas_pc].fn == wop_gas);
 		if (!c->oom) c->code[c->gas_pc + 1].u64 = c->blk_cost;
 	} else if (c->gas_pending && c->blk_cost > 0 && cc_live(c)) {
 		cell_t *p = raw(c, 2, wop_gas);
@@ -284,6 +316,7 @@ int cc_gas_close(cc_t *c)
 int cc_emit_return(cc_t *c)
 {
 	uint32_t n = c->ft->result_count;
+	SVM_ASSERT(n <= c->vn || !cc_live(c));
 	for (uint32_t k = 0; k < n; k++) {
 		vent_t *e = &c->vs[c->vn - n + k];
 		if ((e->kind == K_LOCAL || e->kind == K_ADDK) && e->local < n)

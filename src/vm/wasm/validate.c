@@ -20,6 +20,7 @@ static int grow(cc_t *c, void **p, uint32_t *cap, size_t size, uint32_t need, ui
 	if (!q) return svm_error_set(c->err, SVM_ENOMEM, "out of memory");
 	*p = q;
 	*cap = ncap;
+	SVM_ASSERT(need <= *cap);
 	return 0;
 }
 
@@ -27,8 +28,11 @@ int cc_push_ent(cc_t *c, vent_t e)
 {
 	CC_TRY(grow(c, (void **)&c->vs, &c->vcap, sizeof(vent_t), c->vn + 1,
 		    c->m->cfg.limits.func_stack_max));
+	SVM_ASSERT(c->vn < c->vcap && c->cn >= 1);
+	SVM_ASSERT(e.kind <= K_ADDK && (e.kind != K_LOCAL || e.local < c->nl)); /* a local's slot */
 	c->vs[c->vn++] = e;
 	if (c->vn > c->vmax) c->vmax = c->vn;
+	SVM_ASSERT(c->vmax <= c->m->cfg.limits.func_stack_max);
 	return 0;
 }
 
@@ -40,7 +44,9 @@ int cc_push(cc_t *c, uint8_t type)
 
 int cc_pop(cc_t *c, uint8_t want, vent_t *out)
 {
+	SVM_ASSERT(c->cn >= 1);
 	ctl_t *f = &c->cs[c->cn - 1];
+	SVM_ASSERT(c->vn >= f->height); /* a frame never pops below its height */
 	vent_t e = {T_UNKNOWN, K_SLOT, 0, 0};
 	if (c->vn == f->height) {
 		if (!f->unreachable) return cc_invalid(c, "type mismatch");
@@ -63,7 +69,9 @@ int cc_pop_types(cc_t *c, const uint8_t *t, uint32_t n)
  * unreachable code missing entries are filled with the expected types. */
 int cc_peek_types(cc_t *c, const uint8_t *t, uint32_t n)
 {
+	SVM_ASSERT(c->cn >= 1);
 	ctl_t *f = &c->cs[c->cn - 1];
+	SVM_ASSERT(c->vn >= f->height);
 	uint32_t avail = c->vn - f->height;
 	if (avail < n && !f->unreachable) return cc_invalid(c, "type mismatch");
 	for (uint32_t i = 0; i < n; i++) {
@@ -79,6 +87,10 @@ int cc_ctl_push(cc_t *c, uint8_t op, const svm_wasm_functype_t *bt)
 {
 	CC_TRY(grow(c, (void **)&c->cs, &c->ccap, sizeof(ctl_t), c->cn + 1,
 		    c->m->cfg.limits.func_stack_max));
+	SVM_ASSERT(c->cn < c->ccap);
+	SVM_ASSERT(op == 0 || op == 0x02 || op == 0x03 || op == 0x04);
+	/* the block's params are on the stack (op_block supplies them in unreachable code) */
+	SVM_ASSERT(c->cn == 0 || c->vn >= c->cs[c->cn - 1].height + bt->param_count);
 	ctl_t *f = &c->cs[c->cn++];
 	f->op = op;
 	f->unreachable = false;
@@ -93,6 +105,7 @@ int cc_ctl_push(cc_t *c, uint8_t op, const svm_wasm_functype_t *bt)
 
 ctl_t *cc_top(cc_t *c)
 {
+	SVM_ASSERT(c->cn >= 1 && c->cn <= c->ccap);
 	return &c->cs[c->cn - 1];
 }
 
@@ -100,6 +113,7 @@ int cc_label(cc_t *c, uint32_t depth, ctl_t **out)
 {
 	if (depth >= c->cn) return cc_invalid(c, "unknown label");
 	*out = &c->cs[c->cn - 1 - depth];
+	SVM_ASSERT((*out)->op <= 0x05);
 	return 0;
 }
 
@@ -120,6 +134,7 @@ int cc_check_end(cc_t *c)
 {
 	ctl_t *f = cc_top(c);
 	uint32_t n = f->bt.result_count;
+	SVM_ASSERT(c->vn >= f->height);
 	if (c->vn - f->height > n) return cc_invalid(c, "type mismatch");
 	CC_TRY(cc_peek_types(c, f->bt.results, n));
 	if (c->vn - f->height < n && !f->unreachable) return cc_invalid(c, "type mismatch");
@@ -129,6 +144,7 @@ int cc_check_end(cc_t *c)
 void cc_set_unreachable(cc_t *c)
 {
 	ctl_t *f = cc_top(c);
+	SVM_ASSERT(c->vn >= f->height); /* the stack only shrinks to the frame's height */
 	c->vn = f->height;
 	f->unreachable = true;
 }
