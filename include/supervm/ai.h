@@ -134,6 +134,8 @@ enum {
 	SVM_JOBS_SETTLE = 6,    /* job (32) */
 	SVM_JOBS_CHALLENGE = 7, /* job (32) */
 	SVM_JOBS_CLAIM = 8,     /* job (32) */
+	SVM_JOBS_UNBOND = 9,    /* varint amount: bond → unbonding (no open jobs) */
+	SVM_JOBS_WITHDRAW = 10, /* (nothing): the unbonded SWR back, after ai_unbond_blocks */
 };
 
 #define SVM_AI_CHUNK_MAX 49152u       /* bytes of one content-addressed chunk object */
@@ -190,19 +192,16 @@ int svm_ai_put_code_payload(svm_buf_t *out, const uint8_t *module, size_t len);
 /* Object id of a stored inference module: SHA-256("svm/ai/code" ‖ code_hash). */
 void svm_ai_code_id(const svm_hash_t *code_hash, svm_id_t *out);
 
-/* Job economics (constants of protocol version 1; docs/ai-market.md gives the formulas). */
+/* Encoding limits of the job records. The market's economics — bond minimum, replicas allowed,
+ * burn share, slash rates, reveal and challenge windows, challenge bond and re-execution gas
+ * limit, the unbonding delay — are governed parameters (the ai_* fields of SVM_PARAMS_FIELDS,
+ * supervm/econ.h) read from the parameter object by every call; docs/ai-market.md has the
+ * formulas. */
 #define SVM_AI_REPLICAS_MAX 7u
 #define SVM_AI_INPUT_INLINE_MAX 4096u  /* input bytes carried by the post itself */
 #define SVM_AI_JOB_OUTPUT_MAX 1024u    /* output bytes revealed and kept on chain */
 #define SVM_AI_TEE_EVIDENCE_MAX 8192u  /* a VCR's TEE evidence: kind byte + report/quote + key cert */
-#define SVM_AI_BOND_MIN 1000000000ull  /* SWR a provider must have bonded to accept (1 SWR) */
-#define SVM_AI_SLASH_BPS 1000u         /* of its bond, a disagreeing or silent provider loses */
-#define SVM_AI_CHALLENGE_SLASH_BPS 5000u /* of its bond, a provider loses when re-execution proves it wrong */
-#define SVM_AI_BURN_BPS 2000u          /* of each payment, burned (AIC is burned on use) */
-#define SVM_AI_REVEAL_WINDOW 20u       /* blocks after the commit deadline */
-#define SVM_AI_CHALLENGE_WINDOW 20u    /* blocks after settlement */
-#define SVM_AI_CHALLENGE_BOND 1000000000ull /* SWR a challenger puts up */
-#define SVM_AI_CHALLENGE_GAS_MAX 50000000ull /* a job above this is not challengeable by re-execution */
+#define SVM_AI_WORKER_GAS_MAX 10000000000ull /* a worker's own gas limit for one inference */
 
 /* post arguments. input_mode 0: input inline (≤ SVM_AI_INPUT_INLINE_MAX); 1: input is the chunk
  * input_chunk (stored with put_chunk). input_hash = SHA-256(input) either way. level: the
@@ -224,6 +223,8 @@ int svm_ai_post_payload(svm_buf_t *out, const svm_ai_post_t *p);
 int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job);
 int svm_ai_commit_payload(svm_buf_t *out, const svm_id_t *job, const svm_hash_t *commitment);
 int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond);
+int svm_ai_unbond_payload(svm_buf_t *out, uint64_t amount);
+int svm_ai_withdraw_payload(svm_buf_t *out);
 
 /* TEE evidence in a VCR (empty, or u8 kind ‖ body): kind 1 = an SEV-SNP report (0x4A0 bytes) ‖
  * its VCEK/VLEK certificate (DER; the ASK/ARK chain comes from chain state), kind 2 = a TDX DCAP
@@ -279,6 +280,7 @@ typedef struct {
 typedef struct {
 	svm_id_t poster, model;
 	svm_hash_t input_hash;
+	svm_hash_t weights_hash, code_hash; /* the model's, copied at post (the VCR binds them) */
 	uint8_t input_mode;
 	uint32_t input_len;
 	uint8_t input[SVM_AI_INPUT_INLINE_MAX];
@@ -290,15 +292,32 @@ typedef struct {
 	svm_hash_t result_hash; /* zero: no majority */
 	svm_hash_t wrong_hash;  /* a won challenge: the result it overturned */
 	svm_id_t challenger;
+	uint64_t challenge_bond; /* SWR the challenger put up (returned with a won challenge) */
 	uint8_t slots_len;
 	svm_ai_slot_t slots[SVM_AI_REPLICAS_MAX];
 } svm_ai_job_t;
 typedef struct {
 	uint64_t bond, jobs_done, disputes_lost, missed_deadlines, late, latency_blocks_sum;
+	uint64_t open_jobs;      /* jobs holding a slot of this provider, not yet closed */
+	uint64_t unbonding;      /* SWR leaving the bond (still slashable) */
+	uint64_t release_height; /* from this height `unbonding` may be withdrawn */
 } svm_ai_provider_t;
 int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j);
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out);
 int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *r);
+
+/* The objects a program 16 or 17 payload writes (unsorted, may repeat), for svm_native_access,
+ * and those it only reads (manifests, chunks, code, the parameter object), for
+ * svm_native_reads; either array may be NULL (then only counted against its max), and sender
+ * too when only the reads are wanted (they do not depend on it). *complete
+ * says whether the two sets are all the call touches besides the fee objects, so that it may be
+ * sent with a strict declaration: true for every method but challenge (it also reads the
+ * model's chunks and code) and claim (it also writes every slot's provider record and
+ * balances), which run in dynamic mode. SVM_EDECODE for a malformed payload, SVM_ELIMIT past
+ * max or rmax (a manifest of more chunks than fit: send it dynamic). */
+int svm_ai_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
+		  svm_id_t *writes, size_t max, size_t *n, svm_id_t *reads, size_t rmax, size_t *nr,
+		  bool *complete);
 
 /* Run the programs (called by svm_native_execute for programs 16 and 17). */
 int svm_ai_models_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);

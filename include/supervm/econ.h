@@ -46,7 +46,17 @@
 	X(congestion_target_txs, 100, 1, 20000)    /* writes of one object per block */        \
 	X(congestion_step_bps, 1250, 0, 10000)     /* multiplier change per block */           \
 	X(congestion_max_bps, 1000000, 10000, 100000000) /* cap of the multiplier (10000 = 1x) */ \
-	X(amm_fee_bps_max, 1000, 0, 9999)          /* highest pool fee a pool may be created with */
+	X(amm_fee_bps_max, 1000, 0, 9999)          /* highest pool fee a pool may be created with */ \
+	X(ai_bond_min, 1000000000, 0, UINT64_MAX)  /* SWR a provider needs bonded to accept a job */ \
+	X(ai_replicas_max, 7, 1, 7)                /* replicas per job (≤ SVM_AI_REPLICAS_MAX) */ \
+	X(ai_burn_bps, 2000, 0, 10000)             /* of each job payment, AIC burned */       \
+	X(ai_slash_bps, 1000, 0, 10000)            /* of its bond, a disagreeing/silent provider */ \
+	X(ai_challenge_slash_bps, 5000, 0, 10000)  /* of its bond, a provider proven wrong */   \
+	X(ai_reveal_window_blocks, 20, 1, 100000)  /* reveals after the commit deadline */     \
+	X(ai_challenge_window_blocks, 20, 1, 100000) /* challenges after settlement */          \
+	X(ai_challenge_bond, 1000000000, 0, UINT64_MAX) /* SWR a challenger puts up */          \
+	X(ai_challenge_gas_max, 50000000, 1, 10000000000ull) /* re-execution limit of a challenge */ \
+	X(ai_unbond_blocks, 100, 0, 100000000)     /* provider unbond → withdrawable delay */
 
 typedef struct {
 #define SVM_PARAMS_MEMBER_(name, def, lo, hi) uint64_t name;

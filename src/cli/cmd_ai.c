@@ -42,6 +42,13 @@ static int ai_send(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 		uint64_t nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
 		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data,
 				     .payload_len = payload->len, .fee_limit = AI_FEE_LIMIT};
+		/* strict when the payload names all it touches (not challenge or claim), so AOEM
+		 * schedules it from the declaration */
+		size_t nw = 0, nr = 0;
+		bool complete = false;
+		spec.strict_native = svm_ai_access(&kp->id, nonce, payload->data, payload->len, NULL,
+						   16, &nw, NULL, 4, &nr, &complete) == 0 &&
+				     complete;
 		uint64_t h = cli_ju64(json_object_get(root, "height"));
 		if (cli_sign_tx(kp, cli_ju64(cid), nonce, h + AI_EXPIRY_BLOCKS, &spec, &tx, &id))
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
@@ -307,6 +314,7 @@ typedef struct {
 	bool done[WORKER_JOBS_MAX];
 	size_t jobs_len;
 	uint64_t cursor;
+	uint64_t reveal_window, challenge_window; /* governed: read from svm_getParams each poll */
 } worker_t;
 
 static volatile sig_atomic_t worker_stop;
@@ -413,7 +421,7 @@ static int infer(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, uint8_t *out, 
 	int rc = job_input(w, j, &in);
 	if (rc == 0)
 		rc = svm_ai_run(m->code, m->code_len, "infer", m->weights, m->weights_len, in.data,
-				in.len, SVM_AI_CHALLENGE_GAS_MAX, out, out_len, &gas, NULL);
+				in.len, SVM_AI_WORKER_GAS_MAX, out, out_len, &gas, NULL);
 	svm_buf_free(&in);
 	if (rc == 0 && w->lie && *out_len) out[*out_len - 1] ^= 1;
 	return rc;
@@ -484,7 +492,7 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		all_committed &= j->slots[i].state >= SVM_AI_SLOT_COMMITTED;
 		all_revealed &= j->slots[i].state == SVM_AI_SLOT_REVEALED;
 	}
-	uint64_t reveal_end = j->commit_deadline + SVM_AI_REVEAL_WINDOW;
+	uint64_t reveal_end = j->commit_deadline + w->reveal_window;
 	if (j->state == SVM_AI_JOB_OPEN) {
 		if (k < 0) {
 			if (j->slots_len >= j->replicas) return 0;
@@ -513,7 +521,7 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		return 0;
 	}
 	/* settled: claim once the challenge window has passed (anyone may; the first slot first) */
-	uint64_t open_until = j->settle_height + SVM_AI_CHALLENGE_WINDOW + (uint64_t)k;
+	uint64_t open_until = j->settle_height + w->challenge_window + (uint64_t)k;
 	if (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until) {
 		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
 		return wsend(w, &p, "claimed", id);
@@ -525,7 +533,14 @@ static int poll_new_jobs(worker_t *w, uint64_t *head)
 {
 	json_t *r = NULL;
 	svm_error_t err = {0};
-	int rc = svm_rpc_call(w->c, "svm_aiJobsSince", json_pack("[I]", (json_int_t)w->cursor), &r, NULL, &err);
+	int rc = svm_rpc_call(w->c, "svm_getParams", json_pack("[]"), &r, NULL, &err);
+	if (rc) return rc;
+	json_t *prm = json_object_get(r, "params");
+	w->reveal_window = cli_ju64(json_object_get(prm, "ai_reveal_window_blocks"));
+	w->challenge_window = cli_ju64(json_object_get(prm, "ai_challenge_window_blocks"));
+	json_decref(r);
+	r = NULL;
+	rc = svm_rpc_call(w->c, "svm_aiJobsSince", json_pack("[I]", (json_int_t)w->cursor), &r, NULL, &err);
 	if (rc) return rc;
 	json_t *jobs = json_object_get(r, "jobs"), *v;
 	size_t i;

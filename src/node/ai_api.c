@@ -113,7 +113,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				break;
 			}
 		res = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:s, s:o, "
-				"s:o, s:o, s:o, s:o, s:s}",
+				"s:o, s:o, s:o, s:o, s:o, s:s}",
 				"id", jhash(&id), "state", job_state(j->state), "poster", jhash(&j->poster),
 				"model", jhash(&j->model), "input_hash", jhash(&j->input_hash), "units",
 				ju64(j->units), "price", ju64(j->price), "replicas", (json_int_t)j->replicas,
@@ -121,6 +121,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				ju64(j->commit_deadline), "posted_height", ju64(j->posted_height),
 				"settle_height", ju64(j->settle_height), "challenge", ch[j->challenge],
 				"result_hash", jhash(&j->result_hash), "answer", answer, "slots", slots,
+				"challenge_bond", ju64(j->challenge_bond),
 				"input", jhex(j->input, j->input_len), "raw",
 				jhex(o.payload, o.payload_len), "level",
 				svm_verify_level_name((svm_verify_level_t)j->level));
@@ -141,10 +142,13 @@ static json_t *m_provider(void *ctx, json_t *params, svm_rpc_error_t *e)
 	int rc = payload_of(ctx, &id, &b, &o);
 	if (rc == 0 && svm_ai_provider_decode(o.payload, o.payload_len, &p)) rc = SVM_EIO;
 	json_t *res = rc ? fail(e, rc, "provider")
-			 : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "provider", jhash(&who),
-				     "bond", ju64(p.bond), "jobs_done", ju64(p.jobs_done), "disputes_lost",
-				     ju64(p.disputes_lost), "missed_deadlines", ju64(p.missed_deadlines),
-				     "late", ju64(p.late), "latency_blocks_sum", ju64(p.latency_blocks_sum));
+			 : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "provider",
+				     jhash(&who), "bond", ju64(p.bond), "jobs_done", ju64(p.jobs_done),
+				     "disputes_lost", ju64(p.disputes_lost), "missed_deadlines",
+				     ju64(p.missed_deadlines), "late", ju64(p.late), "latency_blocks_sum",
+				     ju64(p.latency_blocks_sum), "open_jobs", ju64(p.open_jobs),
+				     "unbonding", ju64(p.unbonding), "release_height",
+				     ju64(p.release_height));
 	svm_buf_free(&b);
 	return res;
 }

@@ -29,6 +29,7 @@ typedef struct {
 	uint8_t *weights, *code, *images;
 	size_t weights_len, code_len;
 	uint64_t fees_paid;   /* SWR burned as fees so far */
+	svm_params_t prm;     /* the governed parameters at open (the defaults) */
 } fx_t;
 
 static uint8_t *slurp(const char *path, size_t *len)
@@ -189,6 +190,7 @@ static void fx_open(fx_t *f)
 	f->weights = slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
 	f->code = slurp("build/ai/infer.wasm", &f->code_len);
 	f->images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	cr_assert_eq(svm_chain_params(f->c, &f->prm), 0);
 	register_model(f);
 	for (int i = 1; i <= 4; i++) {
 		svm_buf_t p = {0};
@@ -331,16 +333,16 @@ Test(ai_market, k3_job_with_one_liar_pays_slashes_burns_and_refunds_by_the_formu
 	svm_hash_t honest;
 	svm_sha256(w[1].out, w[1].out_len, &honest);
 	cr_assert(svm_hash_eq(&jbuf.result_hash, &honest));
-	blocks(&f, SVM_AI_CHALLENGE_WINDOW);
+	blocks(&f, f.prm.ai_challenge_window_blocks);
 	uint64_t aic1 = balance(&f, &f.aic, 1), swr3 = balance(&f, &f.swr, 3);
 	cr_assert_eq(job_call(&f, 1, SVM_JOBS_CLAIM, &job), 0);
-	uint64_t burn = PRICE * SVM_AI_BURN_BPS / 10000, pay = PRICE - burn;
+	uint64_t burn = PRICE * f.prm.ai_burn_bps / 10000, pay = PRICE - burn;
 	cr_assert_eq(balance(&f, &f.aic, 1), aic1 + pay);
 	cr_assert_eq(balance(&f, &f.aic, 2), AIC0 + pay);
 	cr_assert_eq(balance(&f, &f.aic, 3), AIC0, "the liar is not paid");
 	cr_assert_eq(balance(&f, &f.aic, 0), aic_poster - 2 * PRICE, "the liar's share refunded");
 	cr_assert_eq(balance(&f, &f.swr, 3), swr3, "bond is held by the program");
-	uint64_t pen = BOND * SVM_AI_SLASH_BPS / 10000;
+	uint64_t pen = BOND * f.prm.ai_slash_bps / 10000;
 	cr_assert_eq(provider(&f, 3).bond, BOND - pen);
 	cr_assert_eq(provider(&f, 3).disputes_lost, 1);
 	cr_assert_eq(provider(&f, 1).jobs_done, 1);
@@ -383,7 +385,7 @@ Test(ai_market, challenge_of_a_wrong_result_wins_and_of_a_right_one_costs_the_ch
 	cr_assert_eq(jbuf.challenge, SVM_AI_CHALLENGE_WON);
 	cr_assert_eq(job_call(&f, 4, SVM_JOBS_CHALLENGE, &job), svm_receipt_status(SVM_ESTATE));
 	cr_assert_eq(job_call(&f, 4, SVM_JOBS_CLAIM, &job), 0, "a won challenge closes at once");
-	uint64_t pen = BOND * SVM_AI_CHALLENGE_SLASH_BPS / 10000;
+	uint64_t pen = BOND * f.prm.ai_challenge_slash_bps / 10000;
 	cr_assert_eq(balance(&f, &f.swr, 4), swr4 - 3 * FEE + pen, "bond back plus the liar's slash");
 	cr_assert_eq(balance(&f, &f.aic, 0), aic0 + PRICE, "poster refunded in full");
 	cr_assert_eq(provider(&f, 1).bond, BOND - pen);
@@ -399,12 +401,12 @@ Test(ai_market, challenge_of_a_wrong_result_wins_and_of_a_right_one_costs_the_ch
 	cr_assert_eq(job_call(&f, 4, SVM_JOBS_CHALLENGE, &job), 0);
 	job_get(&f, &job, &jbuf);
 	cr_assert_eq(jbuf.challenge, SVM_AI_CHALLENGE_LOST);
-	cr_assert_eq(balance(&f, &f.swr, 4), swr4 - FEE - SVM_AI_CHALLENGE_BOND);
-	blocks(&f, SVM_AI_CHALLENGE_WINDOW);
+	cr_assert_eq(balance(&f, &f.swr, 4), swr4 - FEE - f.prm.ai_challenge_bond);
+	blocks(&f, f.prm.ai_challenge_window_blocks);
 	cr_assert_eq(job_call(&f, 2, SVM_JOBS_CLAIM, &job), 0);
-	uint64_t burn = PRICE * SVM_AI_BURN_BPS / 10000;
+	uint64_t burn = PRICE * f.prm.ai_burn_bps / 10000;
 	cr_assert_eq(balance(&f, &f.aic, 2), AIC0 + PRICE - burn);
-	conserved(&f, SVM_AI_CHALLENGE_BOND, burn);
+	conserved(&f, f.prm.ai_challenge_bond, burn);
 	fx_close(&f);
 }
 
@@ -418,12 +420,12 @@ Test(ai_market, vanished_providers_refund_the_poster_after_the_deadline)
 	cr_assert_eq(job_call(&f, 1, SVM_JOBS_ACCEPT, &job), 0);
 	cr_assert_eq(job_call(&f, 2, SVM_JOBS_ACCEPT, &job), 0);
 	cr_assert_eq(job_call(&f, 5, SVM_JOBS_SETTLE, &job), svm_receipt_status(SVM_ESTATE), "early");
-	blocks(&f, 3 + SVM_AI_REVEAL_WINDOW);
+	blocks(&f, 3 + f.prm.ai_reveal_window_blocks);
 	cr_assert_eq(job_call(&f, 5, SVM_JOBS_SETTLE, &job), 0);
-	blocks(&f, SVM_AI_CHALLENGE_WINDOW);
+	blocks(&f, f.prm.ai_challenge_window_blocks);
 	cr_assert_eq(job_call(&f, 5, SVM_JOBS_CLAIM, &job), 0);
 	cr_assert_eq(balance(&f, &f.aic, 0), aic0, "refunded in full");
-	uint64_t pen = BOND * SVM_AI_SLASH_BPS / 10000;
+	uint64_t pen = BOND * f.prm.ai_slash_bps / 10000;
 	cr_assert_eq(provider(&f, 1).missed_deadlines, 1);
 	cr_assert_eq(provider(&f, 2).bond, BOND - pen);
 	conserved(&f, 2 * pen, 0);
@@ -545,13 +547,13 @@ Test(ai_market, auditable_job_scales_escrow_and_window_and_needs_a_trace_in_its_
 	svm_buf_free(&b);
 	cr_assert_eq(job_call(&f, 1, SVM_JOBS_SETTLE, &job), 0);
 	/* the auditable window is 7 × the standard one */
-	blocks(&f, (int)SVM_AI_CHALLENGE_WINDOW + 1);
+	blocks(&f, (int)f.prm.ai_challenge_window_blocks + 1);
 	cr_assert_eq(job_call(&f, 1, SVM_JOBS_CLAIM, &job), svm_receipt_status(SVM_ESTATE));
-	blocks(&f, 6 * (int)SVM_AI_CHALLENGE_WINDOW);
+	blocks(&f, 6 * (int)f.prm.ai_challenge_window_blocks);
 	uint64_t aic1 = balance(&f, &f.aic, 1);
 	cr_assert_eq(job_call(&f, 1, SVM_JOBS_CLAIM, &job), 0);
 	uint64_t gross = PRICE * 150 / 100;
-	cr_assert_eq(balance(&f, &f.aic, 1), aic1 + gross - gross * SVM_AI_BURN_BPS / 10000);
+	cr_assert_eq(balance(&f, &f.aic, 1), aic1 + gross - gross * f.prm.ai_burn_bps / 10000);
 	free(j);
 	fx_close(&f);
 }

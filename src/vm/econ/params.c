@@ -2,8 +2,10 @@
  * chain, encoded positionally from the field table in econ.h. */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "supervm/ai.h"
 #include "supervm/econ.h"
 
 const svm_params_field_t svm_params_fields[] = {
@@ -131,6 +133,8 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 	uint64_t program = 0, method = 0;
 	*n = 0;
 	if (svm_varint_read(&r, &program) || svm_varint_read(&r, &method)) return SVM_EDECODE;
+	if (program == SVM_PROGRAM_MODELS || program == SVM_PROGRAM_JOBS) /* the AI market */
+		return svm_ai_access(NULL, 0, payload, len, NULL, SIZE_MAX, NULL, reads, max, n, NULL);
 	bool params = program == SVM_PROGRAM_STAKING || program == SVM_PROGRAM_GOV ||
 		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;

@@ -6,6 +6,7 @@
  * Formulas and encodings: docs/ai-market.md. */
 #include <string.h>
 
+#include "supervm/econ.h"
 #include "supervm/verify.h"
 #include "vm/native/ai_internal.h"
 
@@ -52,6 +53,8 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->weights_hash.b, 32);
+	if (!rc) rc = svm_buf_append(out, j->code_hash.b, 32);
 	if (!rc) rc = svm_buf_push(out, j->input_mode);
 	if (!rc && j->input_mode == 0) rc = svm_varint_append(out, j->input_len);
 	if (!rc && j->input_mode == 0) rc = svm_buf_append(out, j->input, j->input_len);
@@ -67,6 +70,7 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 	if (!rc) rc = svm_buf_append(out, j->result_hash.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->wrong_hash.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->challenger.b, 32);
+	if (!rc) rc = svm_varint_append(out, j->challenge_bond);
 	if (!rc) rc = svm_buf_push(out, j->slots_len);
 	for (uint32_t i = 0; !rc && i < j->slots_len; i++) {
 		const svm_ai_slot_t *s = &j->slots[i];
@@ -90,6 +94,7 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	memset(j, 0, sizeof *j);
 	if (svm_reader_u8(&r, &ver) || ver != 2 || svm_reader_copy(&r, j->poster.b, 32) ||
 	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
+	    svm_reader_copy(&r, j->weights_hash.b, 32) || svm_reader_copy(&r, j->code_hash.b, 32) ||
 	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
 		return SVM_EDECODE;
 	if (j->input_mode == 0) {
@@ -108,7 +113,8 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	    j->level >= SVM_VERIFY_LEVELS || svm_reader_u8(&r, &j->state) ||
 	    svm_reader_u8(&r, &j->challenge) || svm_varint_read(&r, &j->settle_height) ||
 	    svm_reader_copy(&r, j->result_hash.b, 32) || svm_reader_copy(&r, j->wrong_hash.b, 32) ||
-	    svm_reader_copy(&r, j->challenger.b, 32) || svm_reader_u8(&r, &j->slots_len) ||
+	    svm_reader_copy(&r, j->challenger.b, 32) || svm_varint_read(&r, &j->challenge_bond) ||
+	    svm_reader_u8(&r, &j->slots_len) ||
 	    j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX || j->slots_len > j->replicas ||
 	    j->state < SVM_AI_JOB_OPEN || j->state > SVM_AI_JOB_CLOSED ||
 	    j->challenge > SVM_AI_CHALLENGE_LOST)
@@ -128,21 +134,25 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
 
+#define PROVIDER_FIELDS 9
+
 static int provider_encode(const svm_ai_provider_t *p, svm_buf_t *out)
 {
-	uint64_t v[6] = {p->bond, p->jobs_done, p->disputes_lost, p->missed_deadlines, p->late,
-			 p->latency_blocks_sum};
+	uint64_t v[PROVIDER_FIELDS] = {p->bond, p->jobs_done, p->disputes_lost, p->missed_deadlines,
+				       p->late, p->latency_blocks_sum, p->open_jobs, p->unbonding,
+				       p->release_height};
 	int rc = 0;
-	for (int i = 0; !rc && i < 6; i++) rc = svm_varint_append(out, v[i]);
+	for (int i = 0; !rc && i < PROVIDER_FIELDS; i++) rc = svm_varint_append(out, v[i]);
 	return rc;
 }
 
 int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *rec)
 {
 	svm_reader_t r = svm_reader(p, len);
-	uint64_t *v[6] = {&rec->bond, &rec->jobs_done, &rec->disputes_lost, &rec->missed_deadlines,
-			  &rec->late, &rec->latency_blocks_sum};
-	for (int i = 0; i < 6; i++)
+	uint64_t *v[PROVIDER_FIELDS] = {&rec->bond, &rec->jobs_done, &rec->disputes_lost,
+					&rec->missed_deadlines, &rec->late, &rec->latency_blocks_sum,
+					&rec->open_jobs, &rec->unbonding, &rec->release_height};
+	for (int i = 0; i < PROVIDER_FIELDS; i++)
 		if (svm_varint_read(&r, v[i])) return SVM_EDECODE;
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
@@ -245,6 +255,14 @@ int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond)
 	return rc ? rc : svm_varint_append(out, bond);
 }
 
+int svm_ai_unbond_payload(svm_buf_t *out, uint64_t amount)
+{
+	int rc = header(out, SVM_JOBS_UNBOND);
+	return rc ? rc : svm_varint_append(out, amount);
+}
+
+int svm_ai_withdraw_payload(svm_buf_t *out) { return header(out, SVM_JOBS_WITHDRAW); }
+
 int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job)
 {
 	int rc = header(out, method);
@@ -330,7 +348,7 @@ static int provider_load(svm_txctx_t *c, const svm_id_t *who, svm_ai_provider_t 
 
 static int provider_store(svm_txctx_t *c, const svm_id_t *who, const svm_ai_provider_t *p)
 {
-	uint8_t buf[64];
+	uint8_t buf[16 + 10 * PROVIDER_FIELDS];
 	svm_buf_t b = {0};
 	b.data = buf;
 	b.cap = b.cap_max = sizeof buf;
@@ -363,15 +381,16 @@ static int slot_of(const svm_ai_job_t *j, const svm_id_t *who)
 	return -1;
 }
 
-static uint64_t bps(uint64_t amount, uint32_t b)
+static uint64_t bps(uint64_t amount, uint64_t b)
 {
-	/* amount·b/10000 without overflow: amount < 2^64, b ≤ 10000 */
+	/* amount·b/10000 without overflow: amount < 2^64, b ≤ 10000 (the parameters' bounds) */
+	SVM_ASSERT(b <= 10000);
 	return (uint64_t)(((unsigned __int128)amount * b) / 10000u);
 }
 
 /* What the level scales (docs/verification.md): the payment per replica (units·price·fee_pct),
  * the bond a provider needs to accept and a challenger puts up (bond_pct), and the challenge
- * window (the standard window times the level's window over the standard one). */
+ * window (the governed window times the level's window over the standard one). */
 static int level_gross(const svm_ai_job_t *j, uint64_t *gross)
 {
 	uint64_t per, bond;
@@ -379,22 +398,39 @@ static int level_gross(const svm_ai_job_t *j, uint64_t *gross)
 	return svm_verify_scale((svm_verify_level_t)j->level, per, 0, gross, &bond);
 }
 
+/* The governed bond (ai_bond_min, ai_challenge_bond) scaled by the job's level; a scaled bond
+ * past 2^64 − 1 is that (no one can put it up). */
 static uint64_t level_bond(const svm_ai_job_t *j, uint64_t standard)
 {
 	uint64_t fee, bond;
-	/* the bonds are protocol constants (≤ 2^40) and the percentages ≤ 400: no overflow */
 	int rc = svm_verify_scale((svm_verify_level_t)j->level, 0, standard, &fee, &bond);
-	SVM_ASSERT(rc == 0);
-	return bond;
+	return rc ? UINT64_MAX : bond;
 }
 
-static uint64_t level_window(const svm_ai_job_t *j)
+static uint64_t level_window(const svm_ai_job_t *j, uint64_t standard)
 {
 	svm_verify_rules_t lr = {0}, sr = {0};
 	int rc = svm_verify_rules((svm_verify_level_t)j->level, &lr);
 	if (!rc) rc = svm_verify_rules(SVM_VERIFY_STANDARD, &sr);
 	SVM_ASSERT(rc == 0 && sr.challenge_blocks > 0);
-	return SVM_AI_CHALLENGE_WINDOW * (lr.challenge_blocks / sr.challenge_blocks);
+	/* standard ≤ 10^5 (its bounds) and the ratio is small: no overflow */
+	return standard * (lr.challenge_blocks / sr.challenge_blocks);
+}
+
+/* Deadlines: a + b, capped at 2^64 − 1 (a commit deadline is any u64 the poster chose). */
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* Takes ⌊(bond + unbonding)·rate/10^4⌋ from the provider, from its bond first: SWR on its way
+ * out stays slashable until withdrawn. Returns the amount taken. */
+static uint64_t slash(svm_ai_provider_t *p, uint64_t rate)
+{
+	/* no overflow: both are SWR held by the program's account */
+	uint64_t pen = bps(p->bond + p->unbonding, rate);
+	uint64_t from_bond = pen < p->bond ? pen : p->bond;
+	p->bond -= from_bond;
+	SVM_ASSERT(pen - from_bond <= p->unbonding);
+	p->unbonding -= pen - from_bond;
+	return pen;
 }
 
 /* ------------------------------------------------------------- methods */
@@ -414,7 +450,7 @@ static int provider_register(svm_txctx_t *c, svm_reader_t *r)
 	return rc ? rc : provider_store(c, &c->tx->sender, &p);
 }
 
-static int post(svm_txctx_t *c, svm_reader_t *r)
+static int post(svm_txctx_t *c, svm_reader_t *r, const svm_params_t *prm)
 {
 	svm_ai_job_t *j = svm_arena_alloc(c->arena, sizeof *j);
 	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
@@ -436,7 +472,7 @@ static int post(svm_txctx_t *c, svm_reader_t *r)
 	    svm_varint_read(r, &j->commit_deadline) || svm_varint_read(r, &j->min_jobs_done) ||
 	    svm_reader_u8(r, &j->level) || svm_reader_left(r))
 		return SVM_EDECODE;
-	if (j->units == 0 || j->price == 0 || j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX ||
+	if (j->units == 0 || j->price == 0 || j->replicas == 0 || j->replicas > prm->ai_replicas_max ||
 	    j->level >= SVM_VERIFY_LEVELS)
 		return SVM_EINVAL;
 	if (j->commit_deadline <= c->height) return SVM_EEXPIRED;
@@ -458,6 +494,8 @@ static int post(svm_txctx_t *c, svm_reader_t *r)
 	svm_sha256(in, in_len, &h);
 	if (!svm_hash_eq(&h, &j->input_hash)) return SVM_EPROOF; /* input hash mismatch */
 	j->poster = c->tx->sender;
+	j->weights_hash = m->weights_hash;
+	j->code_hash = m->code_hash;
 	j->posted_height = c->height;
 	j->state = SVM_AI_JOB_OPEN;
 	svm_id_t id, acct, t;
@@ -478,11 +516,11 @@ static int read_job(svm_txctx_t *c, svm_reader_t *r, svm_id_t *id, svm_ai_job_t 
 	return 0;
 }
 
-static int accept(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+static int accept(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	svm_ai_provider_t p;
 	int rc = provider_load(c, &c->tx->sender, &p);
-	if (rc == SVM_ENOTFOUND || (rc == 0 && p.bond < level_bond(j, SVM_AI_BOND_MIN)))
+	if (rc == SVM_ENOTFOUND || (rc == 0 && p.bond < level_bond(j, prm->ai_bond_min)))
 		return SVM_EFUNDS;
 	if (rc) return rc;
 	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE;
@@ -495,7 +533,9 @@ static int accept(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 	s->provider = c->tx->sender;
 	s->state = SVM_AI_SLOT_ACCEPTED;
 	s->accept_height = c->height;
+	p.open_jobs++; /* until claim closes the job: no unbonding meanwhile */
 	rc = job_store(c, id, j);
+	if (!rc) rc = provider_store(c, &c->tx->sender, &p);
 	return rc ? rc : emit(c, "job_accepted", id);
 }
 
@@ -522,27 +562,26 @@ static bool all_committed(const svm_ai_job_t *j)
 	return true;
 }
 
-/* The VCR the chain writes for slot k's reveal (the signature and key filled by the caller). */
+/* The VCR the chain writes for slot k's reveal (the signature and key filled by the caller). The
+ * model's hashes come from the job record (copied at post), so a reveal reads only the job. */
 static int vcr_of(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, const svm_id_t *who,
 		  const svm_hash_t *out_hash, svm_ai_vcr_t *v)
 {
-	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
-	if (m == NULL) return SVM_ENOMEM;
-	int rc = svm_ai_manifest_load_(c, &j->model, m);
-	if (rc) return rc;
+	(void)c;
 	memset(v, 0, sizeof *v);
 	v->job = *id;
 	v->provider = *who;
 	v->model = j->model;
 	v->input_hash = j->input_hash;
-	v->weights_hash = m->weights_hash;
-	v->code_hash = m->code_hash;
+	v->weights_hash = j->weights_hash;
+	v->code_hash = j->code_hash;
 	v->seed = svm_get_u64be(id->b);
 	v->output_hash = *out_hash;
 	return 0;
 }
 
-static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j)
+static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j,
+		  const svm_params_t *prm)
 {
 	uint64_t olen, tlen;
 	uint8_t level;
@@ -563,7 +602,7 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	if (s->state == SVM_AI_SLOT_ACCEPTED) return SVM_ESTATE; /* reveal without commit */
 	if (s->state == SVM_AI_SLOT_REVEALED) return SVM_EEXIST;
 	if (!all_committed(j) && c->height <= j->commit_deadline) return SVM_ESTATE; /* too early */
-	if (c->height > j->commit_deadline + SVM_AI_REVEAL_WINDOW) return SVM_EEXPIRED;
+	if (c->height > sat_add(j->commit_deadline, prm->ai_reveal_window_blocks)) return SVM_EEXPIRED;
 	if (level < j->level) return SVM_EPERM; /* the receipt does not meet the job's level */
 	if (tlen) return SVM_EUNSUPPORTED; /* TEE evidence: verified against chain-state collateral */
 	svm_hash_t cm, oh;
@@ -629,10 +668,10 @@ static void majority(const svm_ai_job_t *j, svm_hash_t *out)
 	}
 }
 
-static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE; /* settled already */
-	if (!all_revealed(j) && c->height <= j->commit_deadline + SVM_AI_REVEAL_WINDOW)
+	if (!all_revealed(j) && c->height <= sat_add(j->commit_deadline, prm->ai_reveal_window_blocks))
 		return SVM_ESTATE; /* reveals still due */
 	majority(j, &j->result_hash);
 	j->state = SVM_AI_JOB_PENDING;
@@ -642,7 +681,7 @@ static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 }
 
 /* Re-executes the job in the chain's own VM; *truth = SHA-256(output). */
-static int reexecute(svm_txctx_t *c, const svm_ai_job_t *j, svm_hash_t *truth)
+static int reexecute(svm_txctx_t *c, const svm_ai_job_t *j, uint64_t gas_max, svm_hash_t *truth)
 {
 	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
 	uint8_t *out = svm_arena_alloc_raw(c->arena, SVM_AI_OUTPUT_MAX);
@@ -656,7 +695,7 @@ static int reexecute(svm_txctx_t *c, const svm_ai_job_t *j, svm_hash_t *truth)
 	if (!rc) rc = svm_host_charge(c, SVM_STEPS_DEPLOY_BASE + code_len * SVM_STEPS_DEPLOY_PER_BYTE);
 	if (rc) return rc;
 	uint64_t left = c->steps_limit - c->steps;
-	uint64_t limit = left < SVM_AI_CHALLENGE_GAS_MAX ? left : SVM_AI_CHALLENGE_GAS_MAX;
+	uint64_t limit = left < gas_max ? left : gas_max;
 	uint64_t gas = 0;
 	rc = svm_ai_run(code, code_len, "infer", w, wlen, in, in_len, limit, out, &out_len, &gas, NULL);
 	int charged = svm_host_charge(c, gas);
@@ -667,25 +706,27 @@ static int reexecute(svm_txctx_t *c, const svm_ai_job_t *j, svm_hash_t *truth)
 	return 0;
 }
 
-static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	svm_hash_t zero = {{0}}, truth;
 	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
 	    svm_hash_eq(&j->result_hash, &zero))
 		return SVM_ESTATE;
-	if (c->height > j->settle_height + level_window(j)) return SVM_EEXPIRED;
+	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
+		return SVM_EEXPIRED;
 	svm_id_t acct, t;
 	svm_ai_jobs_account(&acct);
 	swr(&t);
-	uint64_t bond = level_bond(j, SVM_AI_CHALLENGE_BOND);
-	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond);
-	if (!rc) rc = reexecute(c, j, &truth);
+	uint64_t bond = level_bond(j, prm->ai_challenge_bond);
+	int rc = bond ? svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond) : 0;
+	if (!rc) rc = reexecute(c, j, prm->ai_challenge_gas_max, &truth);
 	if (rc) return rc;
 	j->challenger = c->tx->sender;
+	j->challenge_bond = bond; /* what claim returns, whatever governance does meanwhile */
 	if (svm_hash_eq(&truth, &j->result_hash)) {
 		/* the result stands: the challenger's bond is burned */
 		j->challenge = SVM_AI_CHALLENGE_LOST;
-		rc = svm_ledger_burn(c, &t, &acct, bond);
+		if (j->challenge_bond) rc = svm_ledger_burn(c, &t, &acct, j->challenge_bond);
 	} else {
 		j->challenge = SVM_AI_CHALLENGE_WON;
 		j->wrong_hash = j->result_hash;
@@ -698,7 +739,7 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 
 /* Pays, slashes, refunds and updates reputation for one slot. */
 static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t *s,
-		      uint64_t *paid, uint64_t *to_challenger)
+		      const svm_params_t *prm, uint64_t *paid, uint64_t *to_challenger)
 {
 	svm_hash_t zero = {{0}};
 	svm_id_t acct, ta, ts;
@@ -708,13 +749,15 @@ static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t
 	svm_ai_provider_t p;
 	int rc = provider_load(c, &s->provider, &p);
 	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
+	if (p.open_jobs == 0) return SVM_EIO; /* accept counted this slot */
+	p.open_jobs--;
 	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
 	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
 	if (revealed && has_result && svm_hash_eq(&s->output_hash, &j->result_hash)) {
 		uint64_t gross;
 		rc = level_gross(j, &gross); /* no overflow: checked at post */
 		if (rc) return rc;
-		uint64_t burn = bps(gross, SVM_AI_BURN_BPS);
+		uint64_t burn = bps(gross, prm->ai_burn_bps);
 		rc = svm_ledger_transfer(c, &ta, &acct, &s->provider, gross - burn);
 		if (!rc && burn) rc = svm_ledger_burn(c, &ta, &acct, burn);
 		*paid += gross;
@@ -724,13 +767,10 @@ static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t
 		p.late += latency > j->sla_blocks;
 	} else if (revealed && j->challenge == SVM_AI_CHALLENGE_WON &&
 		   svm_hash_eq(&s->output_hash, &j->wrong_hash)) {
-		uint64_t pen = bps(p.bond, SVM_AI_CHALLENGE_SLASH_BPS);
-		p.bond -= pen;
-		*to_challenger += pen;
+		*to_challenger += slash(&p, prm->ai_challenge_slash_bps);
 		p.disputes_lost++;
 	} else if (!revealed || has_result) {
-		uint64_t pen = bps(p.bond, SVM_AI_SLASH_BPS);
-		p.bond -= pen;
+		uint64_t pen = slash(&p, prm->ai_slash_bps);
 		if (pen) rc = svm_ledger_burn(c, &ts, &acct, pen);
 		if (revealed) p.disputes_lost++;
 		else p.missed_deadlines++;
@@ -738,16 +778,16 @@ static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t
 	return rc ? rc : provider_store(c, &s->provider, &p);
 }
 
-static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
+static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
 	if (j->challenge != SVM_AI_CHALLENGE_WON &&
-	    c->height <= j->settle_height + level_window(j))
+	    c->height <= sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
 		return SVM_ESTATE; /* the challenge window is open */
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
 	for (int i = 0; !rc && i < j->slots_len; i++)
-		rc = close_slot(c, j, &j->slots[i], &paid, &to_challenger);
+		rc = close_slot(c, j, &j->slots[i], prm, &paid, &to_challenger);
 	if (rc) return rc;
 	svm_id_t acct, ta, ts;
 	svm_ai_jobs_account(&acct);
@@ -758,12 +798,48 @@ static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j)
 	if (rc) return rc;
 	escrow = gross * j->replicas; /* checked at post */
 	if (escrow > paid) rc = svm_ledger_transfer(c, &ta, &acct, &j->poster, escrow - paid);
-	if (!rc && j->challenge == SVM_AI_CHALLENGE_WON)
+	if (!rc && j->challenge == SVM_AI_CHALLENGE_WON && j->challenge_bond + to_challenger)
 		rc = svm_ledger_transfer(c, &ts, &acct, &j->challenger,
-					 level_bond(j, SVM_AI_CHALLENGE_BOND) + to_challenger);
+					 j->challenge_bond + to_challenger);
 	j->state = SVM_AI_JOB_CLOSED;
 	if (!rc) rc = job_store(c, id, j);
 	return rc ? rc : emit(c, "job_closed", id);
+}
+
+/* Bond → unbonding, withdrawable from height + ai_unbond_blocks; only with no job open. */
+static int unbond(svm_txctx_t *c, svm_reader_t *r, const svm_params_t *prm)
+{
+	uint64_t amount;
+	if (svm_varint_read(r, &amount) || svm_reader_left(r) || amount == 0) return SVM_EDECODE;
+	svm_ai_provider_t p;
+	int rc = provider_load(c, &c->tx->sender, &p);
+	if (rc) return rc; /* SVM_ENOTFOUND: not a provider */
+	if (p.open_jobs) return SVM_EBUSY; /* jobs open */
+	if (amount > p.bond) return SVM_EFUNDS;
+	p.bond -= amount;
+	p.unbonding += amount; /* ≤ the SWR the account holds for it: no overflow */
+	p.release_height = sat_add(c->height, prm->ai_unbond_blocks); /* restarts the delay */
+	rc = provider_store(c, &c->tx->sender, &p);
+	return rc ? rc : emit(c, "provider_unbond", &c->tx->sender);
+}
+
+/* The unbonded SWR (what slashes left of it) back to the provider. */
+static int withdraw(svm_txctx_t *c, svm_reader_t *r)
+{
+	if (svm_reader_left(r)) return SVM_EDECODE;
+	svm_ai_provider_t p;
+	int rc = provider_load(c, &c->tx->sender, &p);
+	if (rc) return rc;
+	if (p.unbonding == 0 || c->height < p.release_height) return SVM_ESTATE; /* none, or not yet */
+	if (p.open_jobs) return SVM_EBUSY;
+	svm_id_t acct, t;
+	svm_ai_jobs_account(&acct);
+	swr(&t);
+	rc = svm_ledger_transfer(c, &t, &acct, &c->tx->sender, p.unbonding);
+	p.unbonding = 0;
+	p.release_height = 0;
+	if (!rc) rc = provider_store(c, &c->tx->sender, &p);
+	return rc ? rc : emit(c, "provider_withdraw", &c->tx->sender);
 }
 
 int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
@@ -773,11 +849,17 @@ int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	svm_reader_t r = svm_reader(payload, len);
 	uint64_t program, method;
 	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_JOBS ||
-	    svm_varint_read(&r, &method))
+	    svm_varint_read(&r, &method) || method < SVM_JOBS_PROVIDER_REGISTER ||
+	    method > SVM_JOBS_WITHDRAW)
 		return SVM_EDECODE;
 	if (method == SVM_JOBS_PROVIDER_REGISTER) return provider_register(c, &r);
-	if (method == SVM_JOBS_POST) return post(c, &r);
-	if (method < SVM_JOBS_ACCEPT || method > SVM_JOBS_CLAIM) return SVM_EDECODE;
+	/* the market's governed constants, as they stand at this transaction */
+	svm_params_t prm;
+	rc = svm_params_get(c, &prm);
+	if (rc) return rc;
+	if (method == SVM_JOBS_POST) return post(c, &r, &prm);
+	if (method == SVM_JOBS_UNBOND) return unbond(c, &r, &prm);
+	if (method == SVM_JOBS_WITHDRAW) return withdraw(c, &r);
 	svm_id_t id;
 	svm_ai_job_t *j;
 	rc = read_job(c, &r, &id, &j);
@@ -788,15 +870,15 @@ int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	if (rc) return rc; /* SVM_ENOTFOUND: unknown job */
 	switch (method) {
 	case SVM_JOBS_ACCEPT:
-		return accept(c, &id, j);
+		return accept(c, &id, j, &prm);
 	case SVM_JOBS_COMMIT:
 		return commit(c, &r, &id, j);
 	case SVM_JOBS_REVEAL:
-		return reveal(c, &r, &id, j);
+		return reveal(c, &r, &id, j, &prm);
 	case SVM_JOBS_SETTLE:
-		return settle(c, &id, j);
+		return settle(c, &id, j, &prm);
 	case SVM_JOBS_CHALLENGE:
-		return challenge(c, &id, j);
+		return challenge(c, &id, j, &prm);
 	}
-	return claim(c, &id, j);
+	return claim(c, &id, j, &prm);
 }

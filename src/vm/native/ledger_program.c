@@ -1,6 +1,7 @@
 /* The native ledger program: transfer, token creation and burn, with payload builders and
  * the access sets a strict declaration needs. Payload: varint program ‖ varint method ‖ args. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,12 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 		break;
 	case SVM_PROGRAM_GOV:
 		rc = svm_gov_access(sender, nonce, payload, len, ids, 16, &k);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	case SVM_PROGRAM_MODELS:
+	case SVM_PROGRAM_JOBS:
+		rc = svm_ai_access(sender, nonce, payload, len, ids, 16, &k, NULL, SIZE_MAX, NULL, NULL);
 		if (rc) return rc;
 		call.method = 0;
 		break;
