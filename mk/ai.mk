@@ -54,3 +54,10 @@ BENCH_AI_BLOCK_MS ?= 100
 bench-ai: bench-ai-devnet
 bench-ai-devnet: $(B)/supervm $(AI_WASM) $(AI_TESTSET)
 	@bash tests/e2e/ai_bench.sh $(B) $(BENCH_AI_JOBS) $(BENCH_AI_BLOCK_MS)
+
+# The market workload of test_ai_market's parallel test at a larger size: reference against
+# AOEM with 1 and 2 threads on the commit, reveal and claim blocks (printed, best of 5).
+BENCH_AI_EXEC_JOBS ?= 256
+.PHONY: bench-ai-exec
+bench-ai-exec: $(B)/tests/test_ai_market
+	AI_EXEC_JOBS=$(BENCH_AI_EXEC_JOBS) $(B)/tests/test_ai_market --filter '*parallel*'
