@@ -30,6 +30,8 @@
 #define SVM_TAG_HEADER 0x03
 #define SVM_TAG_OBJECT 0x04
 #define SVM_TAG_BLOCK 0x05
+#define SVM_TAG_ETH_TX 0x06 /* an Ethereum transaction in a block: 0x06 ‖ its network encoding
+			       (decoded in the vm layer: svm_tx_decode_any, evm.h) */
 
 /* --------------------------------------------------------------- limits */
 
@@ -95,6 +97,7 @@ enum {
 enum {
 	SVM_VM_NATIVE = 0, /* a built-in program */
 	SVM_VM_WASM = 1,
+	SVM_VM_EVM = 2, /* an Ethereum transaction (SVM_TAG_ETH_TX); never in a native encoding */
 };
 
 typedef struct {

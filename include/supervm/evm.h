@@ -8,6 +8,8 @@
 #define SUPERVM_EVM_H
 
 #include "supervm/base.h"
+#include "supervm/core.h"
+#include "supervm/vm.h"
 
 /* ---------------------------------------------------------------- Keccak */
 
@@ -199,6 +201,12 @@ typedef struct {
  * svm_evm_signed_tx_free releases what it owns. */
 int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, svm_evm_signed_tx_t *out,
 		      svm_error_t *err);
+/* The same without the chain id check (out->chain_id says which; has_chain_id false for a
+ * pre-EIP-155 legacy transaction). */
+int svm_evm_tx_decode_any_chain(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err);
+/* The same checks without recovering the sender (tx.from is zero): for a transaction whose
+ * sender is already known. */
+int svm_evm_tx_parse(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err);
 void svm_evm_signed_tx_free(svm_evm_signed_tx_t *t);
 /* The intrinsic gas of a transaction (21000, +32000 and 2 per initcode word for a create,
  * 4/16 per zero/non-zero data byte, 2400 per access-list address and 1900 per key). */
@@ -212,5 +220,64 @@ int svm_evm_logs_hash(const svm_evm_result_t *res, uint8_t out[SVM_KECCAK_SIZE])
 
 /* The blob base fee of an excess blob gas (EIP-4844 fake_exponential, Cancun parameters). */
 void svm_evm_blob_base_fee(uint64_t excess_blob_gas, svm_u256_t *out);
+
+/* ------------------------------------------------ the EVM in the node (backend.c) */
+/* docs/evm.md ("The EVM in the node") states the mappings. In short:
+ * - identity: every 20-byte EVM address A is the identity SHA-256("svm/id" ‖ 0x02 ‖ A) — scheme
+ *   2 is secp256k1, whose key material is the Ethereum address (Keccak-256 of the key), since an
+ *   Ethereum account receives value before its key is ever revealed;
+ * - balance: A's wei balance is its identity's SWR ledger balance × 10^9 (SWR has 9 decimals,
+ *   wei 18); values moved must be whole multiples of 10^9 wei, so no dust exists;
+ * - nonce: the identity's account nonce (one nonce whatever VM signs);
+ * - code: object SHA-256("svm/evm/code" ‖ A), storage: object SHA-256("svm/evm/slot" ‖ A ‖ key);
+ * - gas: steps = the EVM gas used (intrinsic included), so fee = a + b·tx_bytes + c·gas_used;
+ *   the fee limit is gas_limit × fee cap / 10^9 (rounded down); the base fee per gas shown to
+ *   Ethereum tools is c·10^9 wei (c gwei; 1 gwei when c is 0); the tip is 0. */
+#define SVM_EVM_SCHEME 2                      /* identity scheme byte of Ethereum accounts */
+#define SVM_EVM_WEI_PER_UNIT 1000000000ull    /* wei per SWR base unit */
+#define SVM_EVM_BLOCK_GAS_MAX 30000000ull     /* gas limit of one transaction and of a block's view */
+#define SVM_EVM_LOGS_MAX SVM_RECEIPT_EVENTS_MAX /* more logs fail the transaction */
+#define SVM_EVM_LOG_TOPIC "evm/log"           /* the event topic of an EVM log */
+
+/* The identity of an EVM address, and the objects holding its code and storage slots. */
+void svm_evm_identity(const svm_evm_addr_t *a, svm_id_t *out);
+void svm_evm_code_id(const svm_evm_addr_t *a, svm_id_t *out);
+void svm_evm_slot_id(const svm_evm_addr_t *a, const uint8_t key[32], svm_id_t *out);
+
+/* Decodes SVM_TAG_ETH_TX ‖ raw into a transaction view the node handles like any other:
+ * chain id, sender (the recovered address's identity), nonce, fee limit, tip 0, dynamic access,
+ * vm SVM_VM_EVM, payload = raw, scheme SVM_EVM_SCHEME with the 20-byte address as public key,
+ * no expiry (UINT64_MAX). *id is the Ethereum transaction hash (Keccak-256 of raw). The
+ * signature is checked here (the sender is recovered from it). A pre-EIP-155 transaction (no
+ * chain id) is refused (SVM_ECHAIN). Copies what it keeps into arena. */
+int svm_evm_envelope_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
+			    svm_error_t *err);
+/* A transaction of either kind: svm_evm_envelope_decode for SVM_TAG_ETH_TX, else svm_tx_decode. */
+int svm_tx_decode_any(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
+		      svm_error_t *err);
+/* svm_tx_verify, or for an Ethereum transaction (decoded by svm_evm_envelope_decode, which
+ * recovered its sender) that the sender is the identity of its address. */
+int svm_tx_verify_any(const svm_tx_t *tx, const svm_hash_t *id);
+
+/* The block an EVM transaction sees at height / time from the chain's parameters. */
+void svm_evm_block_env(uint64_t chain_id, uint64_t height, uint64_t timestamp_ms, const svm_id_t *proposer,
+		       uint64_t fee_c, svm_evm_block_t *out);
+
+/* Runs an Ethereum transaction's payload (vm tag SVM_VM_EVM) inside the executor: the state is
+ * the host's objects and ledger, writes go back through the host only if the EVM succeeded,
+ * logs become events (emitter: the address's identity; topic SVM_EVM_LOG_TOPIC; data: address ‖
+ * u8 topic count ‖ topics ‖ log data), c->steps ends as the gas used. Returns 0, or the failure:
+ * SVM_EABORT (REVERT; the revert data is the return data), SVM_EGAS (out of gas), SVM_ETRAP
+ * (another exceptional halt), SVM_EFUNDS (value above the balance or not whole 10^-9 SWR),
+ * SVM_ELIMIT (logs past SVM_EVM_LOGS_MAX), or the host's error. */
+int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+
+/* A call or create run over the host context with no fee, no signature and nothing written
+ * back (eth_call, eth_estimateGas): from, to (create when NULL), value, data, gas. The result
+ * is filled as svm_evm_apply_tx fills it (svm_evm_result_free). Returns 0 when it ran, or why it
+ * could not (the message in err). */
+int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_t *from, const svm_evm_addr_t *to,
+		 const svm_u256_t *value, const uint8_t *data, size_t data_len, uint64_t gas, svm_evm_result_t *res,
+		 svm_error_t *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "chain/internal.h"
+#include "supervm/evm.h"
 
 static int block_at(svm_store_txn_t *r, uint64_t height, const uint8_t **p, size_t *n)
 {
@@ -74,7 +75,7 @@ static int receipt_leaves(svm_store_txn_t *r, const svm_block_t *blk, svm_arena_
 	for (uint32_t i = 0; i < blk->txs_len; i++) {
 		svm_hash_t id;
 		svm_tx_t tx;
-		int rc = svm_tx_decode(blk->txs[i].p, blk->txs[i].len, a, &tx, &id, NULL);
+		int rc = svm_tx_decode_any(blk->txs[i].p, blk->txs[i].len, a, &tx, &id, NULL);
 		const uint8_t *p;
 		size_t n;
 		if (rc == 0) rc = svm_store_get(r, SVM_TABLE_RECEIPTS, id.b, SVM_HASH_SIZE, &p, &n);

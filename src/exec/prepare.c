@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exec/aoem.h"
+#include "supervm/evm.h"
 
 #define PREP_CHUNK 64
 #define PREP_SCRATCH_MAX (256u << 20) /* per worker: the id lists of one block's transactions */
@@ -33,7 +34,7 @@ static void prep_one(prep_t *p, svm_arena_t *scratch, size_t i)
 	memset(t, 0, sizeof(*t));
 	t->bytes = p->txs[i];
 	t->len = p->lens[i];
-	int rc = svm_tx_decode(p->txs[i], p->lens[i], scratch, &t->tx, &t->id, NULL);
+	int rc = svm_tx_decode_any(p->txs[i], p->lens[i], scratch, &t->tx, &t->id, NULL);
 	if (rc == SVM_ENOMEM) {
 		atomic_store(&p->rc, rc);
 		return;
@@ -42,7 +43,7 @@ static void prep_one(prep_t *p, svm_arena_t *scratch, size_t i)
 	else if (t->tx.chain_id != p->chain_id) t->precheck = SVM_ECHAIN;
 	bool check = t->precheck == 0 && !(p->sig_verified && p->sig_verified[i]);
 	if (p->pending) p->pending[i] = check;
-	else if (check) t->precheck = svm_tx_verify(&t->tx, &t->id);
+	else if (check) t->precheck = svm_tx_verify_any(&t->tx, &t->id);
 }
 
 static void prep_worker(void *arg, unsigned worker)
@@ -119,7 +120,7 @@ bool exec_verify_step(exec_block_t *b)
 	if (v >= b->vbatches) return false;
 	size_t end = (v + 1) * VERIFY_BATCH < b->n ? (v + 1) * VERIFY_BATCH : b->n;
 	for (size_t i = v * VERIFY_BATCH; i < end; i++)
-		if (b->vpending[i]) b->vtx[i].precheck = svm_tx_verify(&b->vtx[i].tx, &b->vtx[i].id);
+		if (b->vpending[i]) b->vtx[i].precheck = svm_tx_verify_any(&b->vtx[i].tx, &b->vtx[i].id);
 	atomic_store_explicit(&b->vdone[v], true, memory_order_release);
 	return true;
 }

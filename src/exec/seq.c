@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "exec/internal.h"
+#include "supervm/evm.h"
 
 /* An overlay value: the object's bytes, or a deletion (bytes == NULL). */
 typedef struct {
@@ -214,6 +215,8 @@ static int run_program(svm_txctx_t *c)
 		return svm_native_execute(c, c->tx->payload, c->tx->payload_len);
 	case SVM_VM_WASM:
 		return svm_contract_execute(c, c->tx->payload, c->tx->payload_len);
+	case SVM_VM_EVM: /* evm.h: an Ethereum transaction, metered in gas */
+		return svm_evm_execute(c, c->tx->payload, c->tx->payload_len);
 	default:
 		return SVM_EUNSUPPORTED;
 	}

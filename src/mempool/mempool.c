@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervm/evm.h"
 #include "supervm/mempool.h"
 
 typedef struct sender sender_t;
@@ -156,7 +157,7 @@ static int check_stateless(svm_mempool_t *mp, const uint8_t *p, size_t len, uint
 {
 	if (len > SVM_TX_BYTES_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "transaction of %zu bytes > %d", len, SVM_TX_BYTES_MAX);
-	int rc = svm_tx_decode(p, len, arena, tx, id, err);
+	int rc = svm_tx_decode_any(p, len, arena, tx, id, err);
 	if (rc != 0) return rc;
 	if (tx->chain_id != mp->cfg.chain_id)
 		return svm_error_set(err, SVM_ECHAIN, "chain id %llu, this chain is %llu",
@@ -297,7 +298,7 @@ int svm_mempool_add(svm_mempool_t *mp, const uint8_t *p, size_t len, uint64_t he
 		pthread_mutex_unlock(&mp->mu);
 		if (dup) rc = svm_error_set(err, SVM_EEXIST, "transaction already pending");
 	}
-	if (rc == 0 && (rc = svm_tx_verify(&tx, &id)) != 0)
+	if (rc == 0 && (rc = svm_tx_verify_any(&tx, &id)) != 0)
 		svm_error_set(err, rc, rc == SVM_ESIG ? "signature does not verify for the sender"
 						      : "unsupported signature scheme");
 	if (rc == 0 && (rc = mp->cfg.account(mp->cfg.account_ctx, &tx.sender, &next_nonce, &balance)) != 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "supervm/evm.h"
 #include "supervm/state.h"
 #include "supervm/vm.h"
 
@@ -65,7 +66,7 @@ static json_t *tx_json(const uint8_t *p, size_t len)
 	svm_tx_t t;
 	svm_hash_t id;
 	json_t *j = NULL;
-	if (svm_tx_decode(p, len, &a, &t, &id, NULL) == 0) {
+	if (svm_tx_decode_any(p, len, &a, &t, &id, NULL) == 0) {
 		json_t *writes = json_array(), *reads = json_array(), *inputs = json_array();
 		for (uint32_t i = 0; i < t.writes_len; i++) json_array_append_new(writes, jhash(&t.writes[i]));
 		for (uint32_t i = 0; i < t.reads_len; i++) json_array_append_new(reads, jhash(&t.reads[i]));
@@ -77,7 +78,7 @@ static json_t *tx_json(const uint8_t *p, size_t len)
 			      "nonce", ju64(t.nonce), "expiry_height", ju64(t.expiry_height), "fee_limit",
 			      ju64(t.fee_limit), "tip", ju64(t.tip), "access_mode", access_name(t.access_mode),
 			      "inputs", inputs, "reads", reads, "writes", writes, "vm",
-			      t.vm == SVM_VM_NATIVE ? "native" : "wasm", "payload", jhex(t.payload, t.payload_len),
+			      t.vm == SVM_VM_NATIVE ? "native" : t.vm == SVM_VM_WASM ? "wasm" : "evm", "payload", jhex(t.payload, t.payload_len),
 			      "public_key", jhex(t.public_key, t.public_key_len), "raw", jhex(p, len));
 	}
 	svm_arena_reset(&a);
@@ -260,7 +261,7 @@ static json_t *m_get_block(void *ctx, json_t *params, svm_rpc_error_t *e)
 			}
 			svm_tx_t t;
 			svm_hash_t id;
-			if (svm_tx_decode(b.txs[i].p, b.txs[i].len, &a, &t, &id, NULL) == 0)
+			if (svm_tx_decode_any(b.txs[i].p, b.txs[i].len, &a, &t, &id, NULL) == 0)
 				json_array_append_new(txs, jhash(&id));
 		}
 		json_object_set_new(res, "transactions", txs);

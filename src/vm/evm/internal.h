@@ -23,7 +23,22 @@ typedef struct acct {
 	uint8_t *jumpdests; /* lazily computed bitmap of code, owned */
 	bool exists, warm, touched, destructed, created_tx;
 	svm_map_t storage; /* 32-byte big-endian key -> slot_t * */
+	/* With a backend (backend.c): what was loaded, to write back only the differences */
+	struct svm_evm_state *st; /* the state, for loading slots on first sight */
+	bool loaded_code;        /* the backend gave code: its storage may hold slots */
+	bool code_new;           /* evm_set_code ran (a contract created here) */
+	u256 base_balance;
+	uint64_t base_nonce;
 } acct_t;
+
+/* Fills accounts and slots on first sight from the node's state (backend.c). Loaders return 0
+ * or an SVM_E… code; a failure is kept in the state (backend_rc) and the access fails as out of
+ * memory would, ending the transaction, whose caller then reports backend_rc. */
+typedef struct {
+	int (*account)(void *ud, acct_t *a); /* sets exists, balance, nonce, code (svm_malloc'd) */
+	int (*storage)(void *ud, const acct_t *a, const uint8_t key[32], u256 *val);
+	void *ud;
+} evm_backend_t;
 
 enum {
 	J_BALANCE,
@@ -56,6 +71,9 @@ struct svm_evm_state {
 	size_t n_logs, logs_cap;
 	int64_t refund;
 	bool unsupported; /* a skipped precompile ran in this transaction */
+	const evm_backend_t *backend; /* NULL: absent accounts are empty (state tests) */
+	int backend_rc;               /* first loader failure, sticky */
+	bool value_gwei;              /* values must be whole multiples of 10^9 wei (the ledger's unit) */
 	struct evm_vm *vm; /* the interpreter's reusable frames (interp.c) */
 };
 void evm_vm_free(struct evm_vm *vm);
@@ -118,6 +136,11 @@ typedef struct {
 	u256 gas_price; /* effective */
 	addr_t origin;
 } txctx_t;
+
+/* A transaction without fee handling (tx.c; the node's ledger settles fees). Leaves the state
+ * unfinalized: the caller reads the changes (backend.c) and frees the state. */
+int evm_run_nofee(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_tx_t *tx, svm_evm_result_t *res,
+		  svm_error_t *err);
 
 int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,
 		int64_t *gas_left);

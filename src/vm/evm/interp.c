@@ -208,6 +208,12 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	acct_t *caller = evm_acct(s, &m->caller);
 	if (!caller) return SVM_ENOMEM;
 	if (m->transfer && u256_cmp(&caller->balance, &m->value) < 0) return 0;
+	if (m->transfer && s->value_gwei && !u256_is_zero(&m->value)) {
+		/* the ledger holds whole 10^-9 SWR: a value with a smaller part fails the call */
+		u256 unit = u256_u64(1000000000u), r;
+		u256_divmod(NULL, &r, &m->value, &unit);
+		if (!u256_is_zero(&r)) return 0;
+	}
 	bool create = m->kind == 0xf0 || m->kind == 0xf5;
 	addr_t to = m->to;
 	int rc;

@@ -77,8 +77,22 @@ acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
 			return NULL;
 		}
 		n->addr = *a;
+		n->st = s;
 		memcpy(n->code_hash, evm_empty_code_hash, 32);
 		svm_map_init(&n->storage);
+		if (s->backend && !s->backend_rc) {
+			int rc = s->backend->account(s->backend->ud, n);
+			if (rc == 0 && n->code_len) svm_keccak256(n->code, n->code_len, n->code_hash);
+			n->loaded_code = n->code_len != 0;
+			n->base_balance = n->balance;
+			n->base_nonce = n->nonce;
+			if (rc) s->backend_rc = rc;
+		}
+		if (s->backend_rc) {
+			svm_map_del(&s->accounts, a->b, 20);
+			acct_free(n);
+			return NULL;
+		}
 		*v = n;
 	}
 	return *v;
@@ -98,11 +112,19 @@ slot_t *evm_slot(acct_t *a, const u256 *key)
 	void **v = svm_map_put(&a->storage, k, 32, &created);
 	if (!v) return NULL;
 	if (created) {
-		*v = svm_calloc(1, sizeof(slot_t));
-		if (!*v) {
+		slot_t *sl = svm_calloc(1, sizeof(slot_t));
+		svm_evm_state_t *s = a->st;
+		if (sl && a->loaded_code && s && s->backend && !s->backend_rc) {
+			int rc = s->backend->storage(s->backend->ud, a, k, &sl->cur);
+			if (rc) s->backend_rc = rc;
+			sl->orig = sl->cur;
+		}
+		if (!sl || (s && s->backend_rc)) {
+			svm_free(sl);
 			svm_map_del(&a->storage, k, 32);
 			return NULL;
 		}
+		*v = sl;
 	}
 	return *v;
 }
@@ -190,6 +212,7 @@ int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len)
 	a->jumpdests = NULL;
 	a->code = c;
 	a->code_len = len;
+	a->code_new = true;
 	svm_keccak256(c, len, a->code_hash);
 	return 0;
 }
@@ -289,6 +312,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_STORAGE: ((slot_t *)e->slot)->cur = e->prev; break;
 		case J_TSTORAGE: *(u256 *)e->slot = e->prev; break;
 		case J_CODE:
+			a->code_new = false;
 			svm_free(a->code);
 			svm_free(a->jumpdests);
 			a->code = NULL;

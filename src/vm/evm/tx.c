@@ -176,6 +176,61 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 	return 0;
 }
 
+/* One transaction without Ethereum's fee handling: the node charges and refunds fees in the
+ * ledger around it (backend.c), so no gas is bought, no unused gas returned, no coinbase paid.
+ * The sender's nonce is set to the transaction's first (the node's fee stage has already
+ * advanced it), so a create derives its address from it and the nonce ends where the fee
+ * stage put it. Everything else is svm_evm_apply_tx's: warming, execution, the refund cap. */
+int evm_run_nofee(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_tx_t *tx, svm_evm_result_t *res,
+		  svm_error_t *err)
+{
+	memset(res, 0, sizeof *res);
+	if (tx->n_access > SVM_EVM_ACCESS_LIST_MAX) return svm_error_set(err, SVM_ELIMIT, "access list too long");
+	uint64_t intrinsic = svm_evm_intrinsic_gas(tx);
+	if (intrinsic > tx->gas_limit) return svm_error_set(err, SVM_EGAS, "intrinsic gas above the gas limit");
+	if (tx->gas_limit > blk->gas_limit) return svm_error_set(err, SVM_ELIMIT, "gas limit above the block's");
+	if (tx->create && tx->data_len > SVM_EVM_INITCODE_BYTES_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "initcode over %u bytes", SVM_EVM_INITCODE_BYTES_MAX);
+	acct_t *from = evm_acct(s, &tx->from);
+	if (!from) return SVM_ENOMEM;
+	if (from->code_len) return svm_error_set(err, SVM_EPERM, "sender has code (EIP-3607)");
+	if (tx->nonce == UINT64_MAX) return svm_error_set(err, SVM_ENONCE, "nonce at its maximum");
+	s->unsupported = false;
+	from->nonce = tx->nonce;
+	int rc = warm_all(s, blk, tx);
+	if (rc) return rc;
+	txctx_t ctx = {blk, tx, blk->base_fee, tx->from};
+	msg_t m;
+	memset(&m, 0, sizeof m);
+	m.kind = tx->create ? 0xf0 : 0xf1;
+	m.caller = tx->from;
+	m.to = tx->to;
+	m.code_addr = tx->to;
+	m.value = tx->value;
+	m.transfer = true;
+	m.input = tx->data;
+	m.input_len = tx->data_len;
+	m.gas = (int64_t)(tx->gas_limit - intrinsic);
+	if (!tx->create && (rc = evm_set_nonce(s, from, tx->nonce + 1))) return rc;
+	int64_t left = 0;
+	if ((rc = evm_execute(s, &ctx, &m, res, &left))) return rc;
+	uint64_t used = tx->gas_limit - (uint64_t)left;
+	uint64_t refund = s->refund > 0 ? (uint64_t)s->refund : 0;
+	if (refund > used / 5) refund = used / 5;
+	res->gas_used = used - refund;
+	res->gas_refund = refund;
+	res->refund_counter = s->refund;
+	if (s->n_logs) {
+		res->logs = svm_malloc(s->n_logs * sizeof *res->logs);
+		if (!res->logs) return SVM_ENOMEM;
+		memcpy(res->logs, s->logs, s->n_logs * sizeof *res->logs);
+		res->n_logs = s->n_logs;
+		s->n_logs = 0;
+	}
+	res->unsupported = s->unsupported;
+	return 0;
+}
+
 void svm_evm_result_free(svm_evm_result_t *res)
 {
 	for (size_t i = 0; i < res->n_logs; i++) svm_free(res->logs[i].data);

@@ -166,7 +166,7 @@ out:
 	return rc;
 }
 
-static int decode_legacy(const svm_rlp_item_t *list, svm_evm_signed_tx_t *o, svm_error_t *err)
+static int decode_legacy(const svm_rlp_item_t *list, bool rec, svm_evm_signed_tx_t *o, svm_error_t *err)
 {
 	svm_rlp_item_t f[9];
 	svm_evm_tx_t *tx = &o->tx;
@@ -195,15 +195,17 @@ static int decode_legacy(const svm_rlp_item_t *list, svm_evm_signed_tx_t *o, svm
 	} else {
 		return svm_error_set(err, SVM_ESIG, "bad v %llu", (unsigned long long)v.w[0]);
 	}
+	tx->type = 0;
+	if (!rec) return 0;
 	uint8_t h[32];
 	int rc = sighash(0, f, 6, extra, extra_len, h);
 	if (rc) return svm_error_set(err, rc, "signing hash");
 	if (recover(h, recid, &f[7], &f[8], &tx->from)) return svm_error_set(err, SVM_ESIG, "bad signature");
-	tx->type = 0;
 	return 0;
 }
 
-static int decode_typed(uint8_t type, const svm_rlp_item_t *list, svm_evm_signed_tx_t *o, svm_error_t *err)
+static int decode_typed(uint8_t type, const svm_rlp_item_t *list, bool rec, svm_evm_signed_tx_t *o,
+			svm_error_t *err)
 {
 	static const size_t counts[4] = {0, 11, 12, 14};
 	svm_rlp_item_t f[FIELDS_MAX];
@@ -232,10 +234,11 @@ static int decode_typed(uint8_t type, const svm_rlp_item_t *list, svm_evm_signed
 	}
 	uint64_t parity;
 	if (get_u64(&f[i], &parity) || parity > 1) return svm_error_set(err, SVM_ESIG, "bad y parity");
+	tx->type = type;
+	if (!rec) return 0;
 	uint8_t h[32];
 	if ((rc = sighash(type, f, i, NULL, 0, h))) return svm_error_set(err, rc, "signing hash");
 	if (recover(h, (int)parity, &f[i + 1], &f[i + 2], &tx->from)) return svm_error_set(err, SVM_ESIG, "bad signature");
-	tx->type = type;
 	return 0;
 }
 
@@ -247,8 +250,8 @@ void svm_evm_signed_tx_free(svm_evm_signed_tx_t *t)
 	memset(t, 0, sizeof *t);
 }
 
-int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, svm_evm_signed_tx_t *out,
-		      svm_error_t *err)
+static int decode(const uint8_t *raw, size_t len, bool rec, bool any_chain, uint64_t wanted_chain_id,
+		  svm_evm_signed_tx_t *out, svm_error_t *err)
 {
 	memset(out, 0, sizeof *out);
 	svm_rlp_item_t list;
@@ -256,15 +259,15 @@ int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, 
 	if (len == 0) return svm_error_set(err, SVM_EDECODE, "empty transaction");
 	if (raw[0] >= 0xc0) {
 		if (svm_rlp_decode(raw, len, &list) || !list.is_list) return svm_error_set(err, SVM_EDECODE, "bad RLP");
-		rc = decode_legacy(&list, out, err);
+		rc = decode_legacy(&list, rec, out, err);
 	} else if (raw[0] >= 1 && raw[0] <= 3) {
 		if (svm_rlp_decode(raw + 1, len - 1, &list) || !list.is_list)
 			return svm_error_set(err, SVM_EDECODE, "bad RLP");
-		rc = decode_typed(raw[0], &list, out, err);
+		rc = decode_typed(raw[0], &list, rec, out, err);
 	} else {
 		return svm_error_set(err, SVM_EDECODE, "unknown transaction type 0x%02x", raw[0]);
 	}
-	if (!rc && out->has_chain_id && out->chain_id != wanted_chain_id)
+	if (!rc && !any_chain && out->has_chain_id && out->chain_id != wanted_chain_id)
 		rc = svm_error_set(err, SVM_ECHAIN, "chain id %llu, expected %llu", (unsigned long long)out->chain_id,
 				   (unsigned long long)wanted_chain_id);
 	if (!rc && out->tx.nonce == UINT64_MAX) rc = svm_error_set(err, SVM_ENONCE, "nonce 2^64-1 (EIP-2681)");
@@ -288,4 +291,20 @@ int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, 
 	}
 	svm_keccak256(raw, len, out->hash);
 	return 0;
+}
+
+int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, svm_evm_signed_tx_t *out,
+		      svm_error_t *err)
+{
+	return decode(raw, len, true, false, wanted_chain_id, out, err);
+}
+
+int svm_evm_tx_decode_any_chain(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err)
+{
+	return decode(raw, len, true, true, 0, out, err);
+}
+
+int svm_evm_tx_parse(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err)
+{
+	return decode(raw, len, false, true, 0, out, err);
 }

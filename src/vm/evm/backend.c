@@ -1,0 +1,382 @@
+/* The EVM inside the node: Ethereum transactions wrapped for blocks (SVM_TAG_ETH_TX), the
+ * EVM's accounts over the object store and the one token ledger (an address's balance is its
+ * identity's SWR balance), and running a transaction inside the executor through the host
+ * interface, so every engine (reference, declared-access, optimistic) sees the same reads and
+ * writes. docs/evm.md ("The EVM in the node") states the mappings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/evm/internal.h"
+
+/* ------------------------------------------------------------------ ids */
+
+void svm_evm_identity(const svm_evm_addr_t *a, svm_id_t *out)
+{
+	uint8_t scheme = SVM_EVM_SCHEME;
+	svm_slice_t parts[2] = {{&scheme, 1}, {a->b, SVM_EVM_ADDR_SIZE}};
+	svm_sha256_tagged("svm/id", parts, 2, out);
+}
+
+void svm_evm_code_id(const svm_evm_addr_t *a, svm_id_t *out)
+{
+	svm_slice_t part = {a->b, SVM_EVM_ADDR_SIZE};
+	svm_sha256_tagged("svm/evm/code", &part, 1, out);
+}
+
+void svm_evm_slot_id(const svm_evm_addr_t *a, const uint8_t key[32], svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{a->b, SVM_EVM_ADDR_SIZE}, {key, 32}};
+	svm_sha256_tagged("svm/evm/slot", parts, 2, out);
+}
+
+/* ------------------------------------------------------------- envelope */
+
+/* gas × price / 10^9, rounded down, saturating at UINT64_MAX. */
+static uint64_t fee_units(uint64_t gas, const u256 *price)
+{
+	u256 g = u256_u64(gas), cost, q, unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
+	if (u256_mul_overflows(&cost, &g, price)) return UINT64_MAX;
+	u256_divmod(&q, NULL, &cost, &unit);
+	return u256_fits64(&q) ? q.w[0] : UINT64_MAX;
+}
+
+int svm_evm_envelope_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
+			    svm_error_t *err)
+{
+	if (len < 2 || p[0] != SVM_TAG_ETH_TX) return svm_error_set(err, SVM_EDECODE, "not an Ethereum envelope");
+	if (len > SVM_TX_BYTES_MAX) return svm_error_set(err, SVM_ELIMIT, "transaction over %d bytes", SVM_TX_BYTES_MAX);
+	svm_evm_signed_tx_t st;
+	int rc = svm_evm_tx_decode_any_chain(p + 1, len - 1, &st, err);
+	if (rc) return rc;
+	if (!st.has_chain_id) rc = svm_error_set(err, SVM_ECHAIN, "a transaction without a chain id (pre-EIP-155)");
+	else if (st.tx.type == 3) rc = svm_error_set(err, SVM_EUNSUPPORTED, "blob transactions (type 3) are not accepted");
+	else if (st.tx.gas_limit > SVM_EVM_BLOCK_GAS_MAX)
+		rc = svm_error_set(err, SVM_ELIMIT, "gas limit %llu above the block gas limit %llu",
+				   (unsigned long long)st.tx.gas_limit, (unsigned long long)SVM_EVM_BLOCK_GAS_MAX);
+	uint8_t *addr = rc ? NULL : svm_arena_dup(arena, st.tx.from.b, SVM_EVM_ADDR_SIZE);
+	if (!rc && !addr) rc = svm_error_set(err, SVM_ENOMEM, "out of memory");
+	if (!rc) {
+		memset(tx, 0, sizeof *tx);
+		tx->chain_id = st.chain_id;
+		svm_evm_identity(&st.tx.from, &tx->sender);
+		tx->nonce = st.tx.nonce;
+		tx->expiry_height = UINT64_MAX;
+		tx->fee_limit = fee_units(st.tx.gas_limit, st.tx.type >= 2 ? &st.tx.max_fee : &st.tx.gas_price);
+		tx->tip = 0;
+		tx->access_mode = SVM_ACCESS_DYNAMIC;
+		tx->vm = SVM_VM_EVM;
+		tx->payload = p + 1;
+		tx->payload_len = len - 1;
+		tx->scheme = SVM_EVM_SCHEME;
+		tx->public_key = addr;
+		tx->public_key_len = SVM_EVM_ADDR_SIZE;
+		tx->signature = NULL;
+		tx->signature_len = 0;
+		if (id) memcpy(id->b, st.hash, 32);
+	}
+	svm_evm_signed_tx_free(&st);
+	return rc;
+}
+
+int svm_tx_decode_any(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
+		      svm_error_t *err)
+{
+	if (len > 0 && p[0] == SVM_TAG_ETH_TX) return svm_evm_envelope_decode(p, len, arena, tx, id, err);
+	return svm_tx_decode(p, len, arena, tx, id, err);
+}
+
+int svm_tx_verify_any(const svm_tx_t *tx, const svm_hash_t *id)
+{
+	if (tx->scheme != SVM_EVM_SCHEME) return svm_tx_verify(tx, id);
+	if (tx->vm != SVM_VM_EVM || tx->public_key_len != SVM_EVM_ADDR_SIZE) return SVM_ESIG;
+	svm_evm_addr_t a;
+	svm_id_t want;
+	memcpy(a.b, tx->public_key, SVM_EVM_ADDR_SIZE);
+	svm_evm_identity(&a, &want);
+	return svm_hash_eq(&want, &tx->sender) ? 0 : SVM_ESIG;
+}
+
+void svm_evm_block_env(uint64_t chain_id, uint64_t height, uint64_t timestamp_ms, const svm_id_t *proposer,
+		       uint64_t fee_c, svm_evm_block_t *out)
+{
+	memset(out, 0, sizeof *out);
+	uint8_t cb[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(proposer, cb);
+	memcpy(out->coinbase.b, cb, SVM_EVM_ADDR_SIZE);
+	out->number = height;
+	out->timestamp = timestamp_ms / 1000;
+	out->gas_limit = SVM_EVM_BLOCK_GAS_MAX;
+	out->chain_id = chain_id;
+	u256 c = u256_u64(fee_c ? fee_c : 1), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
+	u256_mul(&out->base_fee, &c, &unit);
+	out->blob_base_fee = u256_u64(1);
+}
+
+/* -------------------------------------------------------------- backend */
+
+typedef struct {
+	svm_txctx_t *c;
+	svm_id_t token; /* SWR */
+} host_t;
+
+static int load_account(void *ud, acct_t *a)
+{
+	host_t *h = ud;
+	svm_id_t id;
+	svm_evm_identity(&a->addr, &id);
+	uint64_t units = 0, nonce = 0;
+	int rc = svm_ledger_balance(h->c, &h->token, &id, &units);
+	if (rc == 0) rc = svm_account_nonce(h->c, &id, &nonce);
+	if (rc) return rc;
+	svm_id_t cid;
+	svm_object_t o;
+	svm_evm_code_id(&a->addr, &cid);
+	rc = svm_host_get(h->c, &cid, &o);
+	if (rc == 0 && o.payload_len) {
+		a->code = svm_malloc(o.payload_len);
+		if (!a->code) return SVM_ENOMEM;
+		memcpy(a->code, o.payload, o.payload_len);
+		a->code_len = o.payload_len;
+	} else if (rc && rc != SVM_ENOTFOUND) {
+		return rc;
+	}
+	u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
+	u256_mul(&a->balance, &u, &unit);
+	a->nonce = nonce;
+	a->exists = units || nonce || a->code_len;
+	return 0;
+}
+
+static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], u256 *val)
+{
+	host_t *h = ud;
+	svm_id_t id;
+	svm_object_t o;
+	svm_evm_slot_id(&a->addr, key, &id);
+	int rc = svm_host_get(h->c, &id, &o);
+	*val = u256_zero();
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	if (o.payload_len != 32) return SVM_EIO;
+	svm_u256_from_be(val, o.payload, 32);
+	return 0;
+}
+
+static const evm_backend_t host_backend = {load_account, load_slot, NULL};
+
+/* ---------------------------------------------------------- write-back */
+
+static int cmp_acct(const void *x, const void *y)
+{
+	return memcmp((*(acct_t *const *)x)->addr.b, (*(acct_t *const *)y)->addr.b, SVM_EVM_ADDR_SIZE);
+}
+
+static int cmp_slot(const void *x, const void *y)
+{
+	return memcmp((*(svm_map_slot_t *const *)x)->key, (*(svm_map_slot_t *const *)y)->key, 32);
+}
+
+static int write_balance(host_t *h, const acct_t *a, const svm_id_t *id, const u256 *wei)
+{
+	u256 unit = u256_u64(SVM_EVM_WEI_PER_UNIT), q, r, bq;
+	u256_divmod(&q, &r, wei, &unit);
+	u256_divmod(&bq, NULL, &a->base_balance, &unit);
+	/* every value moved is whole units (value_gwei), so balances stay whole and below 2^64 */
+	if (!u256_is_zero(&r) || !u256_fits64(&q)) return SVM_EIO;
+	uint64_t now = q.w[0], was = bq.w[0];
+	if (now > was) return svm_ledger_credit(h->c, &h->token, id, now - was);
+	if (now < was) return svm_ledger_debit(h->c, &h->token, id, was - now);
+	return 0;
+}
+
+static int write_storage(host_t *h, const acct_t *a, const svm_id_t *owner)
+{
+	size_t n = 0, i = 0, k = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&a->storage, &i))) {
+		const slot_t *sl = e->value;
+		if (!u256_eq(&sl->cur, &sl->orig)) n++;
+	}
+	if (n == 0) return 0;
+	svm_map_slot_t **v = svm_malloc(n * sizeof *v);
+	if (!v) return SVM_ENOMEM;
+	for (i = 0; (e = svm_map_next(&a->storage, &i));) {
+		const slot_t *sl = e->value;
+		if (!u256_eq(&sl->cur, &sl->orig)) v[k++] = e;
+	}
+	SVM_ASSERT(k == n);
+	qsort(v, n, sizeof *v, cmp_slot);
+	int rc = 0;
+	for (size_t j = 0; j < n && !rc; j++) {
+		const slot_t *sl = v[j]->value;
+		svm_id_t id;
+		svm_evm_slot_id(&a->addr, v[j]->key, &id);
+		if (u256_is_zero(&sl->cur)) {
+			rc = svm_host_del(h->c, &id);
+			if (rc == SVM_ENOTFOUND) rc = 0;
+			continue;
+		}
+		uint8_t be[32];
+		svm_u256_to_be(&sl->cur, be);
+		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
+		rc = svm_host_put(h->c, &o);
+	}
+	svm_free(v);
+	return rc;
+}
+
+static int write_account(host_t *h, const acct_t *a)
+{
+	svm_id_t id;
+	svm_evm_identity(&a->addr, &id);
+	bool gone = a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists;
+	u256 zero = u256_zero();
+	int rc = write_balance(h, a, &id, gone ? &zero : &a->balance);
+	uint64_t nonce = gone ? 0 : a->nonce;
+	if (rc == 0 && nonce != a->base_nonce) rc = svm_account_set_nonce(h->c, &id, nonce);
+	if (rc || gone) return rc;
+	if (a->code_new && a->code_len) {
+		svm_id_t cid;
+		svm_evm_code_id(&a->addr, &cid);
+		svm_object_t o = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = a->code, .payload_len = a->code_len};
+		if ((rc = svm_host_put(h->c, &o))) return rc;
+	}
+	return write_storage(h, a, &id);
+}
+
+/* Writes every account's differences from what was loaded, in address order. */
+static int write_back(host_t *h, svm_evm_state_t *s)
+{
+	size_t n = s->accounts.count, k = 0, i = 0;
+	if (n == 0) return 0;
+	acct_t **v = svm_malloc(n * sizeof *v);
+	if (!v) return SVM_ENOMEM;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->accounts, &i))) v[k++] = e->value;
+	qsort(v, k, sizeof *v, cmp_acct);
+	int rc = 0;
+	for (size_t j = 0; j < k && !rc; j++) rc = write_account(h, v[j]);
+	svm_free(v);
+	return rc;
+}
+
+/* The logs as events: data = address ‖ u8 topic count ‖ topics ‖ log data. */
+static int emit_logs(host_t *h, const svm_evm_result_t *res)
+{
+	if (res->n_logs > SVM_EVM_LOGS_MAX) return SVM_ELIMIT;
+	for (size_t i = 0; i < res->n_logs; i++) {
+		const svm_evm_log_t *l = &res->logs[i];
+		size_t len = SVM_EVM_ADDR_SIZE + 1 + 32u * l->n_topics + l->data_len;
+		if (len > SVM_EVENT_DATA_MAX) return SVM_ELIMIT;
+		uint8_t *d = svm_arena_alloc(h->c->arena, len);
+		if (!d) return SVM_ENOMEM;
+		memcpy(d, l->address.b, SVM_EVM_ADDR_SIZE);
+		d[SVM_EVM_ADDR_SIZE] = l->n_topics;
+		memcpy(d + SVM_EVM_ADDR_SIZE + 1, l->topics, 32u * l->n_topics);
+		if (l->data_len) memcpy(d + SVM_EVM_ADDR_SIZE + 1 + 32u * l->n_topics, l->data, l->data_len);
+		svm_id_t emitter;
+		svm_evm_identity(&l->address, &emitter);
+		int rc = svm_host_emit(h->c, &emitter, SVM_EVM_LOG_TOPIC, strlen(SVM_EVM_LOG_TOPIC), d, len);
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+static int status_of(const svm_evm_result_t *res)
+{
+	if (res->status) return 0;
+	if (strcmp(res->error, "reverted") == 0) return SVM_EABORT;
+	if (strcmp(res->error, "out of gas") == 0 || strcmp(res->error, "code deposit out of gas") == 0)
+		return SVM_EGAS;
+	if (res->error[0] == 0) return SVM_EFUNDS; /* the top call could not start: value */
+	return SVM_ETRAP;
+}
+
+static svm_evm_state_t *host_state(host_t *h, svm_txctx_t *c, evm_backend_t *be)
+{
+	svm_evm_state_t *s = svm_evm_state_new();
+	if (!s) return NULL;
+	h->c = c;
+	if (c->implicit_token) h->token = *c->implicit_token;
+	else svm_token_id("SWR", &h->token);
+	*be = host_backend;
+	be->ud = h;
+	s->backend = be;
+	s->value_gwei = true;
+	return s;
+}
+
+int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
+{
+	svm_evm_signed_tx_t st;
+	svm_error_t err = {0};
+	int rc = svm_evm_tx_parse(payload, len, &st, &err);
+	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EDECODE;
+	if (c->tx->public_key_len != SVM_EVM_ADDR_SIZE) {
+		svm_evm_signed_tx_free(&st);
+		return SVM_EINVAL;
+	}
+	memcpy(st.tx.from.b, c->tx->public_key, SVM_EVM_ADDR_SIZE);
+	svm_evm_block_t blk;
+	svm_evm_block_env(c->tx->chain_id, c->height, c->timestamp_ms, &c->proposer, 0, &blk);
+	host_t h;
+	evm_backend_t be;
+	svm_evm_result_t res;
+	memset(&res, 0, sizeof res);
+	uint64_t limit = c->steps_limit, steps0 = c->steps;
+	c->steps_limit = UINT64_MAX; /* the EVM meters in gas; the host's steps are replaced by it */
+	svm_evm_state_t *s = host_state(&h, c, &be);
+	if (!s) rc = SVM_ENOMEM;
+	else rc = evm_run_nofee(s, &blk, &st.tx, &res, &err);
+	if (s && s->backend_rc) rc = s->backend_rc;
+	int status = rc;
+	if (rc == 0) {
+		status = status_of(&res);
+		if (status == 0) status = write_back(&h, s);
+		if (status == 0) status = emit_logs(&h, &res);
+		const uint8_t *out = res.output;
+		size_t out_len = res.output_len < SVM_RETURN_DATA_MAX ? res.output_len : SVM_RETURN_DATA_MAX;
+		c->return_data = out_len ? svm_arena_dup(c->arena, out, out_len) : NULL;
+		c->return_data_len = c->return_data ? out_len : 0;
+		c->steps = steps0 + res.gas_used;
+	} else if (rc != SVM_ENOMEM && rc != SVM_EIO && rc != SVM_EBUSY) {
+		/* invalid for the EVM (gas limit, sender with code, …): every gas unit is charged */
+		c->steps = steps0 + st.tx.gas_limit;
+	}
+	c->steps_limit = limit;
+	svm_evm_result_free(&res);
+	svm_evm_state_free(s);
+	svm_evm_signed_tx_free(&st);
+	return status;
+}
+
+int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_t *from, const svm_evm_addr_t *to,
+		 const svm_u256_t *value, const uint8_t *data, size_t data_len, uint64_t gas, svm_evm_result_t *res,
+		 svm_error_t *err)
+{
+	memset(res, 0, sizeof *res);
+	host_t h;
+	evm_backend_t be;
+	svm_evm_state_t *s = host_state(&h, c, &be);
+	if (!s) return SVM_ENOMEM;
+	svm_evm_tx_t tx;
+	memset(&tx, 0, sizeof tx);
+	tx.type = 2;
+	tx.from = *from;
+	tx.create = to == NULL;
+	if (to) tx.to = *to;
+	tx.gas_limit = gas;
+	tx.value = *value;
+	tx.data = data;
+	tx.data_len = data_len;
+	tx.max_fee = blk->base_fee;
+	int rc = 0;
+	acct_t *a = evm_acct(s, from);
+	if (!a) rc = SVM_ENOMEM;
+	else tx.nonce = a->nonce;
+	if (rc == 0) rc = evm_run_nofee(s, blk, &tx, res, err);
+	if (s->backend_rc) rc = s->backend_rc;
+	if (rc && err && err->code == 0) svm_error_set(err, rc, "%s", svm_strerror(rc));
+	svm_evm_state_free(s);
+	return rc;
+}

@@ -1,0 +1,346 @@
+/* The EVM inside the executor: Ethereum transactions (SVM_TAG_ETH_TX) decoded beside native
+ * ones, run over the object store and the SWR ledger (an address's wei balance is its
+ * identity's SWR balance × 10^9), fees settled by the one fee rule, and every engine of AOEM
+ * giving the reference's receipts and write set byte for byte. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "lib/ethsign.h"
+#include "lib/execgen.h"
+#include "supervm/evm.h"
+#include "supervm/exec.h"
+
+#define CHAIN 7
+#define KEYS 8
+#define FUND_UNITS 1000000000000ull /* 1000 SWR each */
+
+/* runtime: x = calldata[0:32]; if x == 0 revert(0,0); sstore(caller, x); log1(0, 0, x) */
+static const uint8_t RUNTIME[] = {0x60, 0x00, 0x35, 0x80, 0x60, 0x0a, 0x57, 0x5f, 0x80, 0xfd,
+				  0x5b, 0x80, 0x33, 0x55, 0x5f, 0x5f, 0xa1, 0x00};
+
+static void setup(void) { cr_assert_eq(svm_crypto_init(), 0); }
+
+/* initcode returning RUNTIME */
+static size_t initcode(uint8_t *out)
+{
+	const uint8_t head[] = {0x61, 0x00, sizeof RUNTIME, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
+	memcpy(out, head, sizeof head);
+	memcpy(out + sizeof head, RUNTIME, sizeof RUNTIME);
+	return sizeof head + sizeof RUNTIME;
+}
+
+static void create_address(const svm_evm_addr_t *from, uint64_t nonce, svm_evm_addr_t *out)
+{
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_rlp_put_bytes(&b, from->b, 20), 0);
+	cr_assert_eq(svm_rlp_put_uint(&b, nonce), 0);
+	cr_assert_eq(svm_rlp_wrap_list(&b, 0), 0);
+	uint8_t h[32];
+	svm_keccak256(b.data, b.len, h);
+	memcpy(out->b, h + 12, 20);
+	svm_buf_free(&b);
+}
+
+typedef struct {
+	eth_key_t keys[KEYS];
+} fund_t;
+
+static int fund_fn(svm_txctx_t *c, void *ud)
+{
+	fund_t *f = ud;
+	for (int i = 0; i < KEYS; i++) {
+		int rc = svm_ledger_mint(c, c->implicit_token, &f->keys[i].id, FUND_UNITS);
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+static void world(eg_world_t *w, fund_t *f)
+{
+	eg_rng_t r = {.s = 1};
+	eg_config_t cfg = {.accounts = 2, .transfers_only = true};
+	cr_assert_eq(eg_world_init(w, &r, &cfg), 0);
+	w->env.chain_id = CHAIN;
+	w->env.fees = (svm_fee_params_t){1000, 2, 1, 0};
+	for (int i = 0; i < KEYS; i++) eth_key(&f->keys[i], (uint64_t)i + 1);
+	svm_exec_base_t base = eg_base(w);
+	svm_exec_result_t res;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	cr_assert_eq(svm_exec_system(&w->env, &base, fund_fn, f, &a, &res), 0);
+	cr_assert_eq(eg_apply(w, &res), 0);
+	svm_arena_reset(&a);
+}
+
+static uint64_t balance(eg_world_t *w, const svm_id_t *owner)
+{
+	svm_id_t id;
+	svm_balance_id(&w->env.fee_token, owner, &id);
+	svm_exec_base_t base = eg_base(w);
+	const uint8_t *p;
+	size_t n;
+	if (base.get(base.ud, 0, &id, &p, &n) == SVM_ENOTFOUND) return 0;
+	uint64_t v = 0;
+	cr_assert_eq(svm_ledger_balance_decode(p, n, &v), 0);
+	return v;
+}
+
+static bool object(eg_world_t *w, const svm_id_t *id, svm_object_t *o)
+{
+	svm_exec_base_t base = eg_base(w);
+	const uint8_t *p;
+	size_t n;
+	if (base.get(base.ud, 0, id, &p, &n) == SVM_ENOTFOUND) return false;
+	cr_assert_eq(svm_object_decode(p, n, o, NULL), 0);
+	return true;
+}
+
+/* Runs the block on the reference and on AOEM at `threads`, requires identical results, applies
+ * the reference's writes; the reference result stays in *ref (arena a). */
+static void run_block(eg_world_t *w, svm_buf_t *txs, size_t n, unsigned threads, svm_arena_t *a,
+		      svm_exec_result_t *ref, const char *what)
+{
+	const uint8_t **p = calloc(n ? n : 1, sizeof *p);
+	size_t *lens = calloc(n ? n : 1, sizeof *lens);
+	for (size_t i = 0; i < n; i++) {
+		p[i] = txs[i].data;
+		lens[i] = txs[i].len;
+	}
+	w->env.height++;
+	svm_exec_base_t base = eg_base(w);
+	svm_exec_tx_t *prep = svm_arena_alloc(a, (n ? n : 1) * sizeof *prep);
+	cr_assert_eq(svm_exec_prepare(CHAIN, p, lens, n, NULL, 1, a, prep), 0);
+	cr_assert_eq(svm_exec_sequential(&w->env, prep, n, SVM_EXEC_BUILD, &base, a, ref, NULL), 0);
+	svm_arena_t a2;
+	svm_arena_init(&a2, 0);
+	svm_exec_tx_t *prep2 = svm_arena_alloc(&a2, (n ? n : 1) * sizeof *prep2);
+	svm_exec_result_t par;
+	cr_assert_eq(svm_exec_block_signed(&w->env, p, lens, n, NULL, SVM_EXEC_BUILD, &base, threads, &a2, prep2,
+					   &par, NULL, NULL),
+		     0);
+	char why[256] = "";
+	cr_assert_eq(eg_compare(ref, &par, why, sizeof why), 0, "%s: %u threads differ from the reference: %s",
+		     what, threads, why);
+	cr_assert_eq(eg_apply(w, ref), 0);
+	svm_arena_reset(&a2);
+	free(p);
+	free(lens);
+}
+
+static eth_tx_t tx_of(uint64_t nonce, const svm_evm_addr_t *to, const uint8_t *data, size_t len)
+{
+	return (eth_tx_t){.chain_id = CHAIN, .nonce = nonce, .gas = 200000, .max_fee = eth_gwei(2), .max_prio = eth_gwei(0), .to = to, .data = data, .data_len = len};
+}
+
+Test(evm_node, deploy_call_revert_and_value_move_the_ledger, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	eg_world_t w;
+	fund_t f;
+	world(&w, &f);
+	cr_assert_eq(balance(&w, &f.keys[0].id), FUND_UNITS);
+
+	svm_buf_t txs[6] = {{0}};
+	uint8_t init[64];
+	size_t init_len = initcode(init);
+	eth_tx_t t = tx_of(0, NULL, init, init_len);
+	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &txs[0]), 0);
+	svm_evm_addr_t contract;
+	create_address(&f.keys[0].addr, 0, &contract);
+	uint8_t arg[32] = {0};
+	arg[31] = 42;
+	t = tx_of(1, &contract, arg, 32);
+	t.value = eth_gwei(5); /* 5 base units of SWR into the contract */
+	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &txs[1]), 0);
+	uint8_t zero[32] = {0};
+	t = tx_of(0, &contract, zero, 32); /* reverts */
+	cr_assert_eq(eth_sign(&f.keys[1], &t, false, &txs[2]), 0);
+	t = tx_of(1, &f.keys[3].addr, NULL, 0); /* a plain value transfer, legacy */
+	t.legacy = true;
+	t.value = eth_gwei(123456);
+	cr_assert_eq(eth_sign(&f.keys[1], &t, false, &txs[3]), 0);
+	t = tx_of(2, &f.keys[3].addr, NULL, 0); /* not whole units of SWR: fails, pays */
+	t.value = (svm_u256_t){{1, 0, 0, 0}};
+	cr_assert_eq(eth_sign(&f.keys[1], &t, false, &txs[4]), 0);
+	t = tx_of(0, &f.keys[3].addr, NULL, 0); /* wrong chain: never included */
+	t.chain_id = CHAIN + 1;
+	cr_assert_eq(eth_sign(&f.keys[2], &t, false, &txs[5]), 0);
+
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t r;
+	run_block(&w, txs, 6, 2, &a, &r, "deploy block");
+	cr_assert_eq(r.included, 5);
+	cr_assert_eq(r.status[5], SVM_ECHAIN);
+	cr_assert_eq(r.receipts[0].status, 0, "deploy status %d", r.receipts[0].status);
+	cr_assert_eq(r.receipts[1].status, 0, "call status %d", r.receipts[1].status);
+	cr_assert_eq(r.receipts[2].status, svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(r.receipts[3].status, 0);
+	cr_assert_eq(r.receipts[4].status, svm_receipt_status(SVM_EFUNDS));
+	/* gas is the steps, fee = a + b·bytes + c·gas */
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(r.receipts[i].fee_charged, 1000 + 2 * r.receipts[i].tx_bytes + r.receipts[i].steps);
+	cr_assert_eq(r.receipts[3].steps, 21000);
+	cr_assert_eq(r.receipts[1].events_len, 1);
+	cr_assert_eq(r.receipts[1].events[0].data_len, 20 + 1 + 32);
+	cr_assert_eq(memcmp(r.receipts[1].events[0].data, contract.b, 20), 0);
+	cr_assert_eq(r.receipts[1].events[0].data[52], 42);
+
+	/* ledger: fees and values in whole units; the code and the slot are objects */
+	svm_id_t cid;
+	svm_evm_identity(&contract, &cid);
+	cr_assert_eq(balance(&w, &cid), 5);
+	cr_assert_eq(balance(&w, &f.keys[0].id), FUND_UNITS - 5 - r.receipts[0].fee_charged - r.receipts[1].fee_charged);
+	cr_assert_eq(balance(&w, &f.keys[3].id), FUND_UNITS + 123456);
+	cr_assert_eq(balance(&w, &f.keys[1].id), FUND_UNITS - 123456 - r.receipts[2].fee_charged -
+							 r.receipts[3].fee_charged - r.receipts[4].fee_charged);
+	cr_assert_eq(balance(&w, &f.keys[2].id), FUND_UNITS);
+	svm_object_t o;
+	svm_id_t id;
+	svm_evm_code_id(&contract, &id);
+	cr_assert(object(&w, &id, &o));
+	cr_assert_eq(o.payload_len, sizeof RUNTIME);
+	cr_assert_eq(memcmp(o.payload, RUNTIME, sizeof RUNTIME), 0);
+	uint8_t key[32] = {0};
+	memcpy(key + 12, f.keys[0].addr.b, 20);
+	svm_evm_slot_id(&contract, key, &id);
+	cr_assert(object(&w, &id, &o));
+	cr_assert_eq(o.payload[31], 42);
+	memcpy(key + 12, f.keys[1].addr.b, 20);
+	svm_evm_slot_id(&contract, key, &id);
+	cr_assert_not(object(&w, &id, &o), "the reverted call wrote nothing");
+	/* one nonce per identity */
+	uint64_t nonce = 0;
+	svm_account_id(&f.keys[1].id, &id);
+	cr_assert(object(&w, &id, &o));
+	svm_reader_t rd = svm_reader(o.payload, o.payload_len);
+	cr_assert_eq(svm_varint_read(&rd, &nonce), 0);
+	cr_assert_eq(nonce, 3);
+
+	/* the next block: replaying a used nonce is left out; the stored code runs again */
+	svm_buf_t more[2] = {{0}};
+	t = tx_of(1, &contract, arg, 32);
+	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &more[0]), 0);
+	arg[31] = 7;
+	t = tx_of(2, &contract, arg, 32);
+	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &more[1]), 0);
+	svm_arena_t a2;
+	svm_arena_init(&a2, 0);
+	run_block(&w, more, 2, 2, &a2, &r, "second block");
+	cr_assert_eq(r.status[0], SVM_ENONCE);
+	cr_assert_eq(r.included, 1);
+	cr_assert_eq(r.receipts[0].status, 0);
+	memcpy(key + 12, f.keys[0].addr.b, 20);
+	svm_evm_slot_id(&contract, key, &id);
+	cr_assert(object(&w, &id, &o));
+	cr_assert_eq(o.payload[31], 7);
+	/* supply is conserved: the burned fees left it, nothing else moved it */
+	for (int i = 0; i < 6; i++) svm_buf_free(&txs[i]);
+	for (int i = 0; i < 2; i++) svm_buf_free(&more[i]);
+	svm_arena_reset(&a);
+	svm_arena_reset(&a2);
+	eg_world_free(&w);
+}
+
+/* Random blocks of calls, value transfers, reverts and native transfers to EVM identities:
+ * every thread count gives the reference's receipts and writes. */
+Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup, .timeout = 120)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	unsigned seed = ct_seed();
+	eg_rng_t r = {.s = seed};
+	eg_world_t w;
+	fund_t f;
+	world(&w, &f);
+	uint64_t nonce[KEYS] = {0};
+	svm_evm_addr_t contracts[KEYS];
+	svm_buf_t txs[KEYS] = {{0}};
+	uint8_t init[64];
+	size_t init_len = initcode(init);
+	for (int i = 0; i < KEYS; i++) {
+		eth_tx_t t = tx_of(nonce[i], NULL, init, init_len);
+		create_address(&f.keys[i].addr, nonce[i]++, &contracts[i]);
+		cr_assert_eq(eth_sign(&f.keys[i], &t, false, &txs[i]), 0);
+	}
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t res;
+	run_block(&w, txs, KEYS, 2, &a, &res, "deploys");
+	cr_assert_eq(res.included, KEYS);
+	for (int i = 0; i < KEYS; i++) {
+		cr_assert_eq(res.receipts[i].status, 0);
+		svm_buf_free(&txs[i]);
+	}
+	for (int b = 0; b < 3; b++) {
+		size_t n = 40 + eg_below(&r, 60);
+		svm_buf_t *bt = calloc(n, sizeof *bt);
+		for (size_t i = 0; i < n; i++) {
+			int k = (int)eg_below(&r, KEYS);
+			uint8_t arg[32] = {0};
+			arg[31] = (uint8_t)eg_below(&r, 3); /* 0 reverts */
+			arg[30] = (uint8_t)eg_below(&r, 256);
+			const svm_evm_addr_t *to = eg_below(&r, 3) ? &contracts[eg_below(&r, 2)] : &f.keys[eg_below(&r, KEYS)].addr;
+			eth_tx_t t = tx_of(nonce[k]++, to, arg, 32);
+			t.value = eth_gwei(eg_below(&r, 4) ? eg_below(&r, 1000) : 0);
+			t.legacy = eg_below(&r, 4) == 0;
+			cr_assert_eq(eth_sign(&f.keys[k], &t, false, &bt[i]), 0);
+		}
+		svm_arena_t ab;
+		svm_arena_init(&ab, 0);
+		char what[64];
+		snprintf(what, sizeof what, "seed %u block %d", seed, b);
+		run_block(&w, bt, n, 2 + (unsigned)eg_below(&r, 3), &ab, &res, what);
+		cr_assert_eq(res.included, n, "%s: every transaction is includable", what);
+		svm_arena_reset(&ab);
+		for (size_t i = 0; i < n; i++) svm_buf_free(&bt[i]);
+		free(bt);
+	}
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
+Test(evm_node, envelope_decoding_refuses_bad_input, .init = setup)
+{
+	eth_key_t k;
+	eth_key(&k, 99);
+	svm_buf_t b = {0};
+	eth_tx_t t = tx_of(0, &k.addr, NULL, 0);
+	cr_assert_eq(eth_sign(&k, &t, false, &b), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_tx_t tx;
+	svm_hash_t id;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_tx_decode_any(b.data, b.len, &a, &tx, &id, &err), 0, "%s", err.msg);
+	cr_assert_eq(tx.vm, SVM_VM_EVM);
+	cr_assert(svm_hash_eq(&tx.sender, &k.id));
+	cr_assert_eq(tx.fee_limit, 2 * 200000);
+	cr_assert_eq(svm_tx_verify_any(&tx, &id), 0);
+	uint8_t h[32];
+	svm_keccak256(b.data + 1, b.len - 1, h);
+	cr_assert_eq(memcmp(h, id.b, 32), 0, "the id is the Ethereum hash");
+	/* a flipped signature byte: another sender or none */
+	b.data[b.len - 5] ^= 1;
+	int rc = svm_tx_decode_any(b.data, b.len, &a, &tx, &id, &err);
+	cr_assert(rc != 0 || !svm_hash_eq(&tx.sender, &k.id));
+	b.data[b.len - 5] ^= 1;
+	/* trailing byte, truncation */
+	cr_assert_eq(svm_buf_append(&b, "\x00", 1), 0);
+	cr_assert_eq(svm_tx_decode_any(b.data, b.len, &a, &tx, &id, &err), SVM_EDECODE);
+	cr_assert_neq(svm_tx_decode_any(b.data, b.len - 3, &a, &tx, &id, &err), 0);
+	/* gas above the block limit */
+	svm_buf_t g = {0};
+	t.gas = SVM_EVM_BLOCK_GAS_MAX + 1;
+	cr_assert_eq(eth_sign(&k, &t, false, &g), 0);
+	cr_assert_eq(svm_tx_decode_any(g.data, g.len, &a, &tx, &id, &err), SVM_ELIMIT);
+	/* a forged view: sender not the address's identity */
+	cr_assert_eq(svm_tx_decode_any(b.data, b.len - 1, &a, &tx, &id, &err), 0);
+	tx.sender.b[0] ^= 1;
+	cr_assert_eq(svm_tx_verify_any(&tx, &id), SVM_ESIG);
+	svm_buf_free(&b);
+	svm_buf_free(&g);
+	svm_arena_reset(&a);
+}
