@@ -56,3 +56,15 @@ evm-diff: $(B)/evm/evm_diff
 	@bash bench/evm/install.sh $(B)/bench-evm
 	@cp bench/evm/difffuzz.mjs $(B)/bench-evm/
 	@node $(B)/bench-evm/difffuzz.mjs $(EVM_DIFF_SEED) $(EVM_DIFF_COUNT) | $(B)/evm/evm_diff -v
+
+# make e2e-eth: ethers.js v6 and solc-js (npm, pinned by tests/eth/package-lock.json, installed
+# under build/e2e-eth by tests/eth/install.sh) against a devnet of the real binary. Its log
+# build/e2e-eth.log ends with "e2e-eth: N passed, N failed" (or a skip when npm is unavailable).
+.PHONY: e2e-eth
+e2e-eth: $(B)/supervm
+	@tmp=$$(mktemp $(B)/e2e-eth.log.XXXXXX); \
+	  timeout 900 bash tests/e2e/e2e_eth.sh $(B)/supervm $(B)/e2e-eth > $$tmp 2>&1; rc=$$?; cat $$tmp; \
+	  grep -q '^e2e-eth: [0-9]' $$tmp || printf 'e2e-eth: 0 passed, 1 failed\n' | tee -a $$tmp; \
+	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-eth.log; exit $$rc
+
+TEST_STEPS += e2e-eth

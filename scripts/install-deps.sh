@@ -13,6 +13,10 @@ PKGS=(
   prometheus libwebsockets-dev postgresql libpq-dev
   cppcheck clang-format
 )
+# Node.js and npm for the ethers.js end-to-end test (make e2e-eth) and make bench-evm / evm-diff;
+# a Node.js installed from elsewhere that brings its own npm is kept as it is.
+command -v node > /dev/null || PKGS+=(nodejs)
+command -v npm > /dev/null || PKGS+=(npm)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -118,6 +118,11 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t *receipt_out,
 		       svm_error_t *err);
 
+/* Runs fn with a system context (no access checks, no step limit) over the head state at the
+ * next block's environment and discards its writes: queries that execute code (eth_call,
+ * eth_estimateGas). fn's failure is returned as is. */
+int svm_chain_query_exec(svm_chain_t *c, svm_exec_system_fn fn, void *ud, svm_error_t *err);
+
 /* Where the last built or applied block spent its time (monotonic ns), for status and
  * benchmarks: decoding (and the block's own checks), execution with the signature checks that
  * run beside it (svm_exec_block_signed), the state tree update and root, the other table

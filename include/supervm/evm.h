@@ -214,6 +214,9 @@ uint64_t svm_evm_intrinsic_gas(const svm_evm_tx_t *tx);
 /* Ethereum's address of an uncompressed secp256k1 public key (64 bytes x ‖ y): the last 20
  * bytes of its Keccak-256. */
 void svm_evm_address_of_pubkey(const uint8_t pub64[64], svm_evm_addr_t *out);
+/* The address of a secp256k1 secret key (32 bytes, big-endian). SVM_EINVAL if it is not a valid
+ * key (zero or not below the group order). */
+int svm_evm_address_of_secret(const uint8_t sk[32], svm_evm_addr_t *out);
 
 /* keccak(rlp(list of [address, [topics], data])) of a result's logs. */
 int svm_evm_logs_hash(const svm_evm_result_t *res, uint8_t out[SVM_KECCAK_SIZE]);
@@ -238,6 +241,10 @@ void svm_evm_blob_base_fee(uint64_t excess_blob_gas, svm_u256_t *out);
 #define SVM_EVM_BLOCK_GAS_MAX 30000000ull     /* gas limit of one transaction and of a block's view */
 #define SVM_EVM_LOGS_MAX SVM_RECEIPT_EVENTS_MAX /* more logs fail the transaction */
 #define SVM_EVM_LOG_TOPIC "evm/log"           /* the event topic of an EVM log */
+
+/* The address of a ledger token's ERC-20 view: 0xec20 ‖ the token id's first 18 bytes (SWR and
+ * AIC always; another token after register(bytes32 token) at 0x…ec20, docs/evm.md). */
+void svm_evm_token_address(const svm_id_t *token, svm_evm_addr_t *out);
 
 /* The identity of an EVM address, and the objects holding its code and storage slots. */
 void svm_evm_identity(const svm_evm_addr_t *a, svm_id_t *out);

@@ -76,6 +76,15 @@ int svm_node_parse_ws_addr(svm_node_config_t *c, const char *s, svm_error_t *err
  * paths for dir. Idempotent: an existing directory is reused as it is. */
 int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *err);
 
+/* The well-known Ethereum development keys (hex secret keys, as local Ethereum dev nodes print
+ * them) whose addresses a new devnet's genesis funds with SVM_NODE_DEVNET_ETH_SWR base units
+ * each (× 10^9 wei). Public test keys: never use them for value. */
+#define SVM_NODE_DEVNET_ETH_KEYS 5
+#define SVM_NODE_DEVNET_ETH_SWR 1000000000000000ull /* 10^6 SWR = 10^24 wei */
+extern const char *const svm_node_devnet_eth_keys[SVM_NODE_DEVNET_ETH_KEYS];
+/* The Ethereum address of dev key i as "0x" + 40 hex digits (out[43]). */
+void svm_node_devnet_eth_address(unsigned i, char out[43]);
+
 typedef struct svm_node svm_node_t;
 
 /* Opens (or creates) the chain, starts the RPC server and the producer. On success the node

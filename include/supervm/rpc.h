@@ -39,6 +39,7 @@ static inline int svm_rpc_app_code(int svm_err) { return SVM_RPC_APP_BASE + svm_
 typedef struct {
 	int code;
 	char msg[SVM_ERROR_MSG_MAX];
+	json_t *data; /* optional error.data (a new reference the server takes), e.g. revert bytes */
 } svm_rpc_error_t;
 
 /* Fills e and returns NULL, so a method can `return svm_rpc_fail(e, code, "...")`. */

@@ -589,6 +589,15 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 	return rc;
 }
 
+int svm_chain_query_exec(svm_chain_t *c, svm_exec_system_fn fn, void *ud, svm_error_t *err)
+{
+	work_t wk;
+	int rc = work_begin(c, &wk, 1, err);
+	if (rc == 0) rc = svm_exec_system(&wk.env, &wk.base, fn, ud, &wk.arena, &wk.res);
+	work_end(&wk);
+	return rc;
+}
+
 void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out)
 {
 	pthread_mutex_lock(&c->mu);

@@ -51,6 +51,17 @@ static int run(cli_args_t *a, const svm_node_config_t *cfg, const char *banner_d
 			       banner_dir, dflt ? "" : "--rpc ", dflt ? "" : url, dflt ? "" : " ", url);
 		else if (!dflt)
 			printf("try: supervm --rpc %s status\n", url);
+		if (banner_dir) { /* as local Ethereum dev nodes do: funded keys for ethers.js & co */
+			printf("Ethereum JSON-RPC on %s (chain id %llu); dev accounts funded at genesis "
+			       "(%llu SWR = 10^24 wei each; public keys, test use only):\n",
+			       url, (unsigned long long)SVM_NODE_DEVNET_CHAIN_ID,
+			       (unsigned long long)(SVM_NODE_DEVNET_ETH_SWR / 1000000000ull));
+			for (unsigned i = 0; i < SVM_NODE_DEVNET_ETH_KEYS; i++) {
+				char addr[43];
+				svm_node_devnet_eth_address(i, addr);
+				printf("  (%u) %s  key 0x%s\n", i, addr, svm_node_devnet_eth_keys[i]);
+			}
+		}
 	}
 	fflush(stdout);
 	int sig = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "supervm/evm.h"
 #include "supervm/vm.h"
 
 void svm_node_config_default(svm_node_config_t *c)
@@ -175,6 +176,30 @@ static int ensure_key(const char *path, svm_keypair_t *kp, svm_error_t *err)
 	return svm_keyfile_write(path, kp, err);
 }
 
+const char *const svm_node_devnet_eth_keys[SVM_NODE_DEVNET_ETH_KEYS] = {
+	"ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+	"59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+	"5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+	"7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+	"47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+};
+
+static void devnet_eth_addr(unsigned i, svm_evm_addr_t *a)
+{
+	uint8_t sk[32];
+	memset(a, 0, sizeof *a);
+	if (svm_hex_decode(sk, sizeof sk, svm_node_devnet_eth_keys[i]) == 0) svm_evm_address_of_secret(sk, a);
+}
+
+void svm_node_devnet_eth_address(unsigned i, char out[43])
+{
+	svm_evm_addr_t a;
+	devnet_eth_addr(i, &a);
+	out[0] = '0';
+	out[1] = 'x';
+	svm_hex_encode(out + 2, a.b, sizeof a.b);
+}
+
 #define DEVNET_FAUCET_SWR 1000000000000000000ull /* 10^9 SWR (9 decimals) */
 #define DEVNET_FAUCET_AIC 1000000000000000000ull
 #define DEVNET_VALIDATOR_SWR 1000000000000000ull /* 10^6 SWR */
@@ -201,12 +226,19 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 		svm_keypair_wipe(&val);
 		return rc;
 	}
-	svm_genesis_balance_t bal[3] = {{.owner = faucet.id, .amount = DEVNET_FAUCET_SWR},
+	svm_genesis_balance_t bal[3 + SVM_NODE_DEVNET_ETH_KEYS] = {{.owner = faucet.id, .amount = DEVNET_FAUCET_SWR},
 					{.owner = faucet.id, .amount = DEVNET_FAUCET_AIC},
 					{.owner = val.id, .amount = DEVNET_VALIDATOR_SWR}};
 	svm_token_id("SWR", &bal[0].token);
 	svm_token_id("AIC", &bal[1].token);
 	svm_token_id("SWR", &bal[2].token);
+	for (unsigned i = 0; i < SVM_NODE_DEVNET_ETH_KEYS; i++) { /* Ethereum dev accounts (docs/evm.md) */
+		svm_evm_addr_t a;
+		devnet_eth_addr(i, &a);
+		svm_evm_identity(&a, &bal[3 + i].owner);
+		svm_token_id("SWR", &bal[3 + i].token);
+		bal[3 + i].amount = SVM_NODE_DEVNET_ETH_SWR;
+	}
 	svm_genesis_validator_t v = {.id = val.id, .stake = DEVNET_VALIDATOR_STAKE};
 	memcpy(v.pubkey, val.public_key, sizeof v.pubkey);
 	svm_genesis_t g = {
@@ -214,7 +246,7 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 		.timestamp_ms = svm_clock_wall_ms(),
 		.fees = {.a = 1000, .b = 10, .c = 1, .d = 1},
 		.devnet = true,
-		.n_balances = 3,
+		.n_balances = 3 + SVM_NODE_DEVNET_ETH_KEYS,
 		.balances = bal,
 		.n_validators = 1,
 		.validators = &v,

@@ -69,6 +69,9 @@ size_t svm_node_ai_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max)
 /* The economy's query methods (econ_api.c), appended to the table. */
 size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 
+/* The Ethereum JSON-RPC methods (eth_api.c), appended to the table. */
+size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
+
 /* Recent committed transactions per second (over the last ~10 s of blocks). */
 double svm_node_tx_rate(svm_node_t *n);
 

@@ -186,12 +186,15 @@ static json_t *handle_one(svm_rpc_server_t *s, json_t *req)
 		snprintf(msg, sizeof(msg), "method not found: %.100s", json_string_value(method));
 		reply = error_reply(id, SVM_RPC_METHOD_NOT_FOUND, msg);
 	} else {
-		svm_rpc_error_t e = {SVM_RPC_INTERNAL_ERROR, "internal error"};
+		svm_rpc_error_t e = {SVM_RPC_INTERNAL_ERROR, "internal error", NULL};
 		json_t *result = m->fn(m->ctx, params, &e);
 		failed = result == NULL;
 		reply = result != NULL
 				? json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "result", result)
 				: error_reply(id, e.code, e.msg);
+		json_t *err_obj = result == NULL ? json_object_get(reply, "error") : NULL;
+		if (e.data != NULL && err_obj != NULL) json_object_set_new(err_obj, "data", e.data);
+		else if (e.data != NULL) json_decref(e.data);
 	}
 	record(&s->stats[m != NULL ? (size_t)(m - s->methods) : SVM_RPC_METHODS_MAX], svm_clock_ns() - t0, failed);
 	if (id == NULL) { /* a notification: run, never answer */

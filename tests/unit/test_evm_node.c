@@ -221,25 +221,43 @@ Test(evm_node, deploy_call_revert_and_value_move_the_ledger, .init = setup)
 	cr_assert_eq(nonce, 3);
 
 	/* the next block: replaying a used nonce is left out; the stored code runs again */
-	svm_buf_t more[2] = {{0}};
+	svm_buf_t more[4] = {{0}};
 	t = tx_of(1, &contract, arg, 32);
 	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &more[0]), 0);
 	arg[31] = 7;
 	t = tx_of(2, &contract, arg, 32);
 	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &more[1]), 0);
+	/* SWR's ERC-20 view: transfer(keys[4], 77) moves 77 base units of the ledger balance; a
+	 * second one past the balance reverts and moves nothing */
+	svm_evm_addr_t view;
+	svm_evm_token_address(&w.env.fee_token, &view);
+	uint8_t call[4 + 64] = {0xa9, 0x05, 0x9c, 0xbb};
+	memcpy(call + 4 + 12, f.keys[4].addr.b, 20);
+	call[4 + 63] = 77;
+	t = tx_of(0, &view, call, sizeof call);
+	cr_assert_eq(eth_sign(&f.keys[2], &t, false, &more[2]), 0);
+	memset(call + 4 + 32, 0xff, 24); /* 2^192-ish: above the balance and the ledger's 64 bits */
+	t = tx_of(1, &view, call, sizeof call);
+	cr_assert_eq(eth_sign(&f.keys[2], &t, false, &more[3]), 0);
 	svm_arena_t a2;
 	svm_arena_init(&a2, 0);
-	run_block(&w, more, 2, 2, &a2, &r, "second block");
+	run_block(&w, more, 4, 2, &a2, &r, "second block");
 	cr_assert_eq(r.status[0], SVM_ENONCE);
-	cr_assert_eq(r.included, 1);
+	cr_assert_eq(r.included, 3);
 	cr_assert_eq(r.receipts[0].status, 0);
+	cr_assert_eq(r.receipts[1].status, 0, "view transfer status %d", r.receipts[1].status);
+	cr_assert_eq(r.receipts[2].status, svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(r.receipts[1].events_len, 1, "the Transfer log");
+	cr_assert_eq(balance(&w, &f.keys[4].id), FUND_UNITS + 77);
+	cr_assert_eq(balance(&w, &f.keys[2].id),
+		     FUND_UNITS - 77 - r.receipts[1].fee_charged - r.receipts[2].fee_charged);
 	memcpy(key + 12, f.keys[0].addr.b, 20);
 	svm_evm_slot_id(&contract, key, &id);
 	cr_assert(object(&w, &id, &o));
 	cr_assert_eq(o.payload[31], 7);
 	/* supply is conserved: the burned fees left it, nothing else moved it */
 	for (int i = 0; i < 6; i++) svm_buf_free(&txs[i]);
-	for (int i = 0; i < 2; i++) svm_buf_free(&more[i]);
+	for (int i = 0; i < 4; i++) svm_buf_free(&more[i]);
 	svm_arena_reset(&a);
 	svm_arena_reset(&a2);
 	eg_world_free(&w);
@@ -256,7 +274,8 @@ Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup, .timeout
 	fund_t f;
 	world(&w, &f);
 	uint64_t nonce[KEYS] = {0};
-	svm_evm_addr_t contracts[KEYS];
+	svm_evm_addr_t contracts[KEYS], swr_view;
+	svm_evm_token_address(&w.env.fee_token, &swr_view);
 	svm_buf_t txs[KEYS] = {{0}};
 	uint8_t init[64];
 	size_t init_len = initcode(init);
@@ -283,7 +302,14 @@ Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup, .timeout
 			arg[31] = (uint8_t)eg_below(&r, 3); /* 0 reverts */
 			arg[30] = (uint8_t)eg_below(&r, 256);
 			const svm_evm_addr_t *to = eg_below(&r, 3) ? &contracts[eg_below(&r, 2)] : &f.keys[eg_below(&r, KEYS)].addr;
-			eth_tx_t t = tx_of(nonce[k]++, to, arg, 32);
+			uint8_t call[4 + 64] = {0xa9, 0x05, 0x9c, 0xbb}; /* transfer(address,uint256) */
+			bool view = eg_below(&r, 5) == 0;                /* through SWR's ERC-20 view */
+			if (view) {
+				memcpy(call + 4 + 12, f.keys[eg_below(&r, KEYS)].addr.b, 20);
+				call[4 + 63] = (uint8_t)eg_below(&r, 200);
+				to = &swr_view;
+			}
+			eth_tx_t t = view ? tx_of(nonce[k]++, to, call, sizeof call) : tx_of(nonce[k]++, to, arg, 32);
 			t.value = eth_gwei(eg_below(&r, 4) ? eg_below(&r, 1000) : 0);
 			t.legacy = eg_below(&r, 4) == 0;
 			cr_assert_eq(eth_sign(&f.keys[k], &t, false, &bt[i]), 0);

@@ -3,6 +3,8 @@
  * identity's SWR balance), and running a transaction inside the executor through the host
  * interface, so every engine (reference, declared-access, optimistic) sees the same reads and
  * writes. docs/evm.md ("The EVM in the node") states the mappings. */
+#include <secp256k1.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,20 @@ void svm_evm_slot_id(const svm_evm_addr_t *a, const uint8_t key[32], svm_id_t *o
 {
 	svm_slice_t parts[2] = {{a->b, SVM_EVM_ADDR_SIZE}, {key, 32}};
 	svm_sha256_tagged("svm/evm/slot", parts, 2, out);
+}
+
+int svm_evm_address_of_secret(const uint8_t sk[32], svm_evm_addr_t *out)
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	secp256k1_pubkey pk;
+	uint8_t ser[65];
+	size_t n = sizeof ser;
+	int ok = ctx && secp256k1_ec_pubkey_create(ctx, &pk, sk) &&
+		 secp256k1_ec_pubkey_serialize(ctx, ser, &n, &pk, SECP256K1_EC_UNCOMPRESSED);
+	if (ctx) secp256k1_context_destroy(ctx);
+	if (!ok) return SVM_EINVAL;
+	svm_evm_address_of_pubkey(ser + 1, out);
+	return 0;
 }
 
 /* ------------------------------------------------------------- envelope */
@@ -119,6 +135,82 @@ typedef struct {
 	svm_id_t token; /* SWR */
 } host_t;
 
+static void registry_id(const svm_evm_addr_t *a, svm_id_t *out)
+{
+	svm_slice_t part = {a->b, SVM_EVM_ADDR_SIZE};
+	svm_sha256_tagged("svm/evm/erc20", &part, 1, out);
+}
+
+static void allowance_id(const uint8_t token[32], const svm_evm_addr_t *owner, const svm_evm_addr_t *spender,
+			 svm_id_t *out)
+{
+	svm_slice_t parts[3] = {{token, 32}, {owner->b, SVM_EVM_ADDR_SIZE}, {spender->b, SVM_EVM_ADDR_SIZE}};
+	svm_sha256_tagged("svm/evm/allow", parts, 3, out);
+}
+
+void svm_evm_token_address(const svm_id_t *token, svm_evm_addr_t *out) { evm_erc20_address(token->b, out); }
+
+static int token_at(void *ud, const addr_t *a, uint8_t token[32])
+{
+	host_t *h = ud;
+	svm_id_t t;
+	svm_token_id("SWR", &t);
+	for (int i = 0; i < 2; i++) {
+		if (i == 1) svm_token_id("AIC", &t);
+		if (memcmp(a->b + 2, t.b, 18) == 0) {
+			memcpy(token, t.b, 32);
+			return 1;
+		}
+	}
+	svm_id_t id;
+	svm_object_t o;
+	registry_id(a, &id);
+	int rc = svm_host_get(h->c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	if (o.payload_len != 32 || memcmp(o.payload, a->b + 2, 18)) return SVM_EIO;
+	memcpy(token, o.payload, 32);
+	return 1;
+}
+
+static int token_info(void *ud, const uint8_t token[32], uint8_t *decimals, uint64_t *supply, char symbol[17])
+{
+	host_t *h = ud;
+	svm_id_t t;
+	svm_token_info_t info;
+	memcpy(t.b, token, 32);
+	int rc = svm_ledger_token(h->c, &t, &info);
+	if (rc) return rc;
+	*decimals = info.decimals;
+	*supply = info.supply;
+	snprintf(symbol, 17, "%s", info.symbol);
+	return 0;
+}
+
+static int token_balance(void *ud, const uint8_t token[32], const addr_t *owner, uint64_t *units)
+{
+	host_t *h = ud;
+	svm_id_t t, id;
+	memcpy(t.b, token, 32);
+	svm_evm_identity(owner, &id);
+	return svm_ledger_balance(h->c, &t, &id, units);
+}
+
+static int load_allowance(void *ud, const uint8_t token[32], const addr_t *owner, const addr_t *spender, u256 *v)
+{
+	host_t *h = ud;
+	svm_id_t id;
+	svm_object_t o;
+	allowance_id(token, owner, spender, &id);
+	int rc = svm_host_get(h->c, &id, &o);
+	*v = u256_zero();
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	if (o.payload_len != 32) return SVM_EIO;
+	svm_u256_from_be(v, o.payload, 32);
+	return 0;
+}
+
 static int load_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
@@ -143,6 +235,18 @@ static int load_account(void *ud, acct_t *a)
 	u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
 	u256_mul(&a->balance, &u, &unit);
 	a->nonce = nonce;
+	/* a token's ERC-20 view and the registry show one byte of code (INVALID), so contracts that
+	 * check EXTCODESIZE before calling see a contract; a CALL never runs it (erc20.c) */
+	uint8_t tok[32];
+	int k = evm_erc20_is_registry(&a->addr) ? 1 : evm_erc20_is_candidate(&a->addr) ? token_at(ud, &a->addr, tok)
+										       : 0;
+	if (k < 0) return k;
+	if (k == 1 && a->code_len == 0) {
+		a->code = svm_malloc(1);
+		if (!a->code) return SVM_ENOMEM;
+		a->code[0] = 0xfe;
+		a->code_len = 1;
+	}
 	a->exists = units || nonce || a->code_len;
 	return 0;
 }
@@ -162,7 +266,8 @@ static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], u256 *val
 	return 0;
 }
 
-static const evm_backend_t host_backend = {load_account, load_slot, NULL};
+static const evm_backend_t host_backend = {load_account, load_slot, token_at, token_info, token_balance,
+					   load_allowance, NULL};
 
 /* ---------------------------------------------------------- write-back */
 
@@ -244,6 +349,78 @@ static int write_account(host_t *h, const acct_t *a)
 	return write_storage(h, a, &id);
 }
 
+static int cmp_key(const void *x, const void *y, size_t n)
+{
+	return memcmp((*(svm_map_slot_t *const *)x)->key, (*(svm_map_slot_t *const *)y)->key, n);
+}
+static int cmp52(const void *x, const void *y) { return cmp_key(x, y, 52); }
+static int cmp72(const void *x, const void *y) { return cmp_key(x, y, 72); }
+
+/* The entries of map m (keys of klen bytes) sorted by key: *out (svm_malloc'd) and *n. */
+static int sorted(const svm_map_t *m, int (*cmp)(const void *, const void *), svm_map_slot_t ***out, size_t *n)
+{
+	*n = 0;
+	*out = NULL;
+	if (m->count == 0) return 0;
+	svm_map_slot_t **v = svm_malloc(m->count * sizeof *v);
+	if (!v) return SVM_ENOMEM;
+	size_t i = 0, k = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(m, &i))) v[k++] = e;
+	qsort(v, k, sizeof *v, cmp);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* The ERC-20 views' effects: ledger balances of tokens other than SWR, allowances, registry. */
+static int write_tokens(host_t *h, svm_evm_state_t *s)
+{
+	svm_map_slot_t **v;
+	size_t n;
+	int rc = sorted(&s->tokbal, cmp52, &v, &n);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const tokbal_t *t = v[i]->value;
+		if (t->cur == t->base) continue;
+		svm_id_t token, id;
+		svm_evm_addr_t a;
+		memcpy(token.b, v[i]->key, 32);
+		memcpy(a.b, v[i]->key + 32, 20);
+		svm_evm_identity(&a, &id);
+		rc = t->cur > t->base ? svm_ledger_credit(h->c, &token, &id, t->cur - t->base)
+				      : svm_ledger_debit(h->c, &token, &id, t->base - t->cur);
+	}
+	svm_free(v);
+	if (rc || (rc = sorted(&s->allow, cmp72, &v, &n))) return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const allow_t *t = v[i]->value;
+		if (u256_eq(&t->cur, &t->base)) continue;
+		svm_evm_addr_t owner, spender;
+		svm_id_t id, oid;
+		memcpy(owner.b, v[i]->key + 32, 20);
+		memcpy(spender.b, v[i]->key + 52, 20);
+		allowance_id(v[i]->key, &owner, &spender, &id);
+		if (u256_is_zero(&t->cur)) {
+			rc = svm_host_del(h->c, &id);
+			if (rc == SVM_ENOTFOUND) rc = 0;
+			continue;
+		}
+		uint8_t be[32];
+		svm_u256_to_be(&t->cur, be);
+		svm_evm_identity(&owner, &oid);
+		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = oid, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
+		rc = svm_host_put(h->c, &o);
+	}
+	svm_free(v);
+	for (size_t i = 0; i < s->n_regs && !rc; i++) {
+		svm_id_t id;
+		registry_id(&s->regs[i].addr, &id);
+		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_STORAGE, .payload = s->regs[i].token, .payload_len = 32};
+		rc = svm_host_put(h->c, &o);
+	}
+	return rc;
+}
+
 /* Writes every account's differences from what was loaded, in address order. */
 static int write_back(host_t *h, svm_evm_state_t *s)
 {
@@ -257,7 +434,7 @@ static int write_back(host_t *h, svm_evm_state_t *s)
 	int rc = 0;
 	for (size_t j = 0; j < k && !rc; j++) rc = write_account(h, v[j]);
 	svm_free(v);
-	return rc;
+	return rc ? rc : write_tokens(h, s);
 }
 
 /* The logs as events: data = address ‖ u8 topic count ‖ topics ‖ log data. */
@@ -303,6 +480,7 @@ static svm_evm_state_t *host_state(host_t *h, svm_txctx_t *c, evm_backend_t *be)
 	be->ud = h;
 	s->backend = be;
 	s->value_gwei = true;
+	memcpy(s->swr, h->token.b, 32);
 	return s;
 }
 

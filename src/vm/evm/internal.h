@@ -37,8 +37,27 @@ typedef struct acct {
 typedef struct {
 	int (*account)(void *ud, acct_t *a); /* sets exists, balance, nonce, code (svm_malloc'd) */
 	int (*storage)(void *ud, const acct_t *a, const uint8_t key[32], u256 *val);
+	/* The ERC-20 views of ledger tokens (erc20.c): the token at an address (1 found, 0 not),
+	 * its metadata, a balance in base units, an allowance. */
+	int (*token_at)(void *ud, const addr_t *a, uint8_t token[32]);
+	int (*token_info)(void *ud, const uint8_t token[32], uint8_t *decimals, uint64_t *supply, char symbol[17]);
+	int (*token_balance)(void *ud, const uint8_t token[32], const addr_t *owner, uint64_t *units);
+	int (*allowance)(void *ud, const uint8_t token[32], const addr_t *owner, const addr_t *spender, u256 *v);
 	void *ud;
 } evm_backend_t;
+
+/* A ledger token balance or an allowance seen through an ERC-20 view: the value loaded and the
+ * current one (journaled). */
+typedef struct {
+	uint64_t cur, base;
+} tokbal_t;
+typedef struct {
+	u256 cur, base;
+} allow_t;
+typedef struct {
+	addr_t addr;
+	uint8_t token[32];
+} tokreg_t;
 
 enum {
 	J_BALANCE,
@@ -52,6 +71,9 @@ enum {
 	J_WARM_ACCT,
 	J_WARM_SLOT,
 	J_TOUCH,
+	J_TOKBAL, /* slot: tokbal_t, prev_u64 */
+	J_ALLOW,  /* slot: allow_t, prev */
+	J_REG,    /* a token address registered (erc20.c) */
 };
 
 typedef struct {
@@ -74,6 +96,11 @@ struct svm_evm_state {
 	const evm_backend_t *backend; /* NULL: absent accounts are empty (state tests) */
 	int backend_rc;               /* first loader failure, sticky */
 	bool value_gwei;              /* values must be whole multiples of 10^9 wei (the ledger's unit) */
+	uint8_t swr[32];              /* the fee token: its ERC-20 view moves account balances */
+	svm_map_t tokbal;             /* token ‖ address -> tokbal_t * (erc20.c) */
+	svm_map_t allow;              /* token ‖ owner ‖ spender -> allow_t * */
+	tokreg_t *regs;               /* token addresses registered in this transaction */
+	size_t n_regs, regs_cap;
 	struct evm_vm *vm; /* the interpreter's reusable frames (interp.c) */
 };
 void evm_vm_free(struct evm_vm *vm);
@@ -136,6 +163,24 @@ typedef struct {
 	u256 gas_price; /* effective */
 	addr_t origin;
 } txctx_t;
+
+/* The ERC-20 view of ledger tokens (erc20.c). A token's address is 0xec20 ‖ the token id's first
+ * 18 bytes; SWR and AIC are known, other tokens once registered (register(bytes32) at
+ * EVM_ERC20_REGISTRY). evm_erc20_is_candidate filters addresses cheaply. */
+#define EVM_ERC20_PREFIX0 0xec
+#define EVM_ERC20_PREFIX1 0x20
+bool evm_erc20_is_candidate(const addr_t *a);
+bool evm_erc20_is_registry(const addr_t *a);
+void evm_erc20_address(const uint8_t token[32], addr_t *out);
+/* Runs a message sent to a token address or the registry: *gas in/out, *out (malloc'd revert or
+ * return data). Returns 1 success, 0 failure (*reverted: with revert data and gas left), 2 when
+ * the address is not a token (the caller treats it as an empty account), or SVM_ENOMEM/backend. */
+int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const addr_t *caller,
+		  const uint8_t *in, size_t len, bool is_static, int64_t *gas, uint8_t **out, size_t *out_len,
+		  bool *reverted);
+/* Which token (if any) a candidate address is: 1 with token filled, 0 not. */
+int evm_erc20_token_at(svm_evm_state_t *s, const addr_t *a, uint8_t token[32]);
+void evm_erc20_free(svm_evm_state_t *s);
 
 /* A transaction without fee handling (tx.c; the node's ledger settles fees). Leaves the state
  * unfinalized: the caller reads the changes (backend.c) and frees the state. */

@@ -258,6 +258,30 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		if (!rc) evm_revert(s, snap);
 		return 0;
 	}
+	if (!create && s->backend && (m->kind == 0xf1 || m->kind == 0xfa) &&
+	    (evm_erc20_is_candidate(&m->code_addr) || evm_erc20_is_registry(&m->code_addr))) {
+		/* a ledger token's ERC-20 view or the registry (erc20.c) */
+		uint8_t tok[32];
+		bool reg = evm_erc20_is_registry(&m->code_addr);
+		int k = reg ? 1 : evm_erc20_token_at(s, &m->code_addr, tok);
+		if (k < 0) return k;
+		if (k == 1) {
+			int64_t g = m->gas;
+			bool rev = false;
+			if (!u256_is_zero(&m->value)) {
+				rc = 0; /* not payable */
+			} else {
+				rc = evm_erc20_run(s, reg ? NULL : tok, reg, &m->caller, m->input, m->input_len,
+						   m->is_static, &g, &done->out, &done->out_len, &rev);
+				if (rc < 0) return rc;
+			}
+			done->status = rc;
+			done->gas_left = rc || rev ? g : 0;
+			done->reverted = rev;
+			if (!rc) evm_revert(s, snap);
+			return 0;
+		}
+	}
 	const acct_t *code_acct = create ? NULL : evm_acct(s, &m->code_addr);
 	if (!create && !code_acct) return SVM_ENOMEM;
 	size_t code_len = create ? m->input_len : code_acct->code_len;
@@ -1093,6 +1117,7 @@ int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_
 	done_t d;
 	int rc = enter(s, r.vm, m, 0, &d);
 	if (rc < 0) return rc;
+	if (rc == 0 && !d.status && d.reverted) snprintf(res->error, sizeof res->error, "reverted");
 	while (rc == 1) {
 		frame_t *f = &r.vm->frames[r.vm->depth];
 		rc = run_frame(&r, f);

@@ -20,6 +20,8 @@ svm_evm_state_t *svm_evm_state_new(void)
 	if (!s) return NULL;
 	svm_map_init(&s->accounts);
 	svm_map_init(&s->transient);
+	svm_map_init(&s->tokbal);
+	svm_map_init(&s->allow);
 	return s;
 }
 
@@ -61,6 +63,7 @@ void svm_evm_state_free(svm_evm_state_t *s)
 	evm_logs_clear(s);
 	svm_free(s->logs);
 	svm_free(s->journal);
+	evm_erc20_free(s);
 	evm_vm_free(s->vm);
 	svm_free(s);
 }
@@ -326,6 +329,9 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_WARM_ACCT: a->warm = false; break;
 		case J_WARM_SLOT: ((slot_t *)e->slot)->warm = false; break;
 		case J_TOUCH: a->touched = false; break;
+		case J_TOKBAL: ((tokbal_t *)e->slot)->cur = e->prev_u64; break;
+		case J_ALLOW: ((allow_t *)e->slot)->cur = e->prev; break;
+		case J_REG: s->n_regs--; break;
 		}
 	}
 	while (s->n_logs > snap.n_logs) svm_free(s->logs[--s->n_logs].data);

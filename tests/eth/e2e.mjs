@@ -1,0 +1,200 @@
+// End to end with Ethereum's own tools, unchanged: ethers.js v6 against a SuperVM devnet, a
+// Solidity ERC-20 compiled by solc-js. Usage:
+//   node e2e.mjs ids                 prints "address identity" for the test keys (for genesis)
+//   node e2e.mjs run URL             runs the checks; prints "e2e-eth: N passed, N failed" last
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import solc from 'solc';
+import { ethers } from 'ethers';
+
+// Well-known development keys (the ones local Ethereum dev nodes print), funded at genesis.
+const KEYS = [
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+];
+
+// An EVM address's SuperVM identity: SHA-256("svm/id" ‖ 0x02 ‖ address).
+function identity(addr) {
+  const h = createHash('sha256');
+  h.update(Buffer.from('svm/id'));
+  h.update(Buffer.from([2]));
+  h.update(Buffer.from(addr.slice(2), 'hex'));
+  return h.digest('hex');
+}
+
+if (process.argv[2] === 'ids') {
+  for (const k of KEYS) {
+    const a = new ethers.Wallet(k).address;
+    console.log(a, identity(a));
+  }
+  process.exit(0);
+}
+
+const url = process.argv[3];
+let pass = 0, fail = 0;
+function check(name, cond, detail = '') {
+  if (cond) { pass++; console.log(`  ok   ${name}`); }
+  else { fail++; console.log(`  FAIL ${name} ${detail}`); }
+}
+async function rejects(name, p, re) {
+  try { await p; check(name, false, '(no error)'); }
+  catch (e) {
+    const text = `${e.shortMessage || ''} ${e.reason || ''} ${e.message || ''} ${JSON.stringify(e.info || {})}`;
+    check(name, re.test(text), text.slice(0, 300));
+  }
+}
+async function rpc(method, params) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return r.json();
+}
+
+function compile() {
+  const input = { language: 'Solidity', sources: { 'Token.sol': { content: readFileSync(new URL('./Token.sol', import.meta.url), 'utf8') } },
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun',
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
+  const out = JSON.parse(solc.compile(JSON.stringify(input)));
+  for (const e of out.errors || []) if (e.severity === 'error') throw new Error(e.formattedMessage);
+  const pick = (n) => ({ abi: out.contracts['Token.sol'][n].abi, bytecode: '0x' + out.contracts['Token.sol'][n].evm.bytecode.object });
+  return { ...pick('Token'), vault: pick('Vault') };
+}
+
+async function main() {
+  const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 100 });
+  const [w0, w1, w2] = KEYS.map((k) => new ethers.Wallet(k, provider));
+  const net = await provider.getNetwork();
+  check('eth_chainId through ethers', net.chainId === 1337n, String(net.chainId));
+  const b0 = await provider.getBalance(w0.address);
+  check('funded balance (SWR × 10^9 wei)', b0 === 1000n * 10n ** 18n, String(b0));
+  const svm = await rpc('svm_getBalance', [identity(w0.address), 'SWR']);
+  check('the same balance natively (svm_getBalance of the identity)', BigInt(svm.result.amount) * 10n ** 9n === b0,
+    JSON.stringify(svm));
+
+  // deploy the ERC-20
+  const { abi, bytecode, vault } = compile();
+  check('solc-js compiled Token.sol', bytecode.length > 100);
+  const factory = new ethers.ContractFactory(abi, bytecode, w0);
+  const supply = 1000000n * 10n ** 18n;
+  const token = await factory.deploy('Token', 'TOK', supply);
+  const deployTx = token.deploymentTransaction();
+  await token.waitForDeployment();
+  const addr = await token.getAddress();
+  check('deployed at the CREATE address', addr === ethers.getCreateAddress({ from: w0.address, nonce: deployTx.nonce }), addr);
+  check('eth_getCode has the runtime', (await provider.getCode(addr)).length > 100);
+  check('name/symbol/decimals', (await token.name()) === 'Token' && (await token.symbol()) === 'TOK' && (await token.decimals()) === 18n);
+  check('balanceOf(deployer) = supply', (await token.balanceOf(w0.address)) === supply);
+
+  // transfer, its event, eth_getLogs
+  const tx = await token.transfer(w1.address, 1234n);
+  const rc = await tx.wait();
+  check('transfer receipt status 1', rc.status === 1, JSON.stringify(rc));
+  const ev = rc.logs.map((l) => token.interface.parseLog(l)).find((x) => x && x.name === 'Transfer');
+  check('Transfer event in the receipt', ev && ev.args.from === w0.address && ev.args.to === w1.address && ev.args.value === 1234n);
+  check('balanceOf(recipient)', (await token.balanceOf(w1.address)) === 1234n);
+  const logs = await token.queryFilter(token.filters.Transfer(w0.address, w1.address), 0, 'latest');
+  check('eth_getLogs finds the Transfer by topics', logs.length === 1 && logs[0].transactionHash === tx.hash, JSON.stringify(logs));
+  const all = await provider.getLogs({ address: addr, fromBlock: 0, toBlock: 'latest' });
+  check('eth_getLogs by address: mint and transfer', all.length === 2, String(all.length));
+  const got = await provider.getTransaction(tx.hash);
+  check('eth_getTransactionByHash', got && got.from === w0.address && got.blockNumber === rc.blockNumber);
+  const blk = await provider.getBlock(rc.blockNumber);
+  check('eth_getBlockByNumber lists the transaction', blk && blk.transactions.includes(tx.hash));
+  const blk2 = await provider.getBlock(blk.hash);
+  check('eth_getBlockByHash', blk2 && blk2.number === blk.number);
+  const slot = ethers.solidityPackedKeccak256(['uint256', 'uint256'], [w1.address, 3]); // balanceOf is slot 3 (name, symbol, totalSupply before it)
+  check('eth_getStorageAt reads the balance slot', BigInt(await provider.getStorage(addr, slot)) === 1234n);
+
+  // approve / transferFrom
+  await (await token.approve(w1.address, 500n)).wait();
+  await (await token.connect(w1).transferFrom(w0.address, w2.address, 200n)).wait();
+  check('approve + transferFrom', (await token.balanceOf(w2.address)) === 200n && (await token.allowance(w0.address, w1.address)) === 300n);
+
+  // a revert with its reason, before and after sending
+  await rejects('revert reason from eth_estimateGas', token.connect(w1).transfer(w2.address, 10n ** 30n), /insufficient balance/);
+  const forced = await token.connect(w1).transfer(w2.address, 10n ** 30n, { gasLimit: 100000 });
+  await rejects('a reverted transaction mined with status 0', forced.wait(), /CALL_EXCEPTION|reverted|status/i);
+  const frc = await provider.getTransactionReceipt(forced.hash);
+  check('its receipt: status 0, the nonce used', frc && frc.status === 0 &&
+    (await provider.getTransactionCount(w1.address)) === forced.nonce + 1);
+  await rejects('eth_call revert reason', token.connect(w1).transferFrom.staticCall(w0.address, w2.address, 10n ** 20n), /allowance exceeded/);
+
+  // plain value transfers move the ledger exactly
+  const before = await provider.getBalance(w2.address);
+  const vt = await w0.sendTransaction({ to: w2.address, value: 5n * 10n ** 9n });
+  const vrc = await vt.wait();
+  let after = await provider.getBalance(w2.address);
+  for (let i = 0; i < 50 && after !== before + 5n * 10n ** 9n; i++) { // bounded wait for the head's state
+    await new Promise((r) => setTimeout(r, 100));
+    after = await provider.getBalance(w2.address);
+  }
+  check('value transfer (5 gwei = 5 base units)', after === before + 5n * 10n ** 9n && vrc.gasUsed === 21000n,
+    `${before} -> ${after}, gas ${vrc.gasUsed}`);
+  const paid = vrc.gasUsed * vrc.gasPrice;
+  const svm0 = await rpc('svm_getTransactionReceipt', [vt.hash.slice(2)]);
+  check('fee charged = the receipt\'s fee (a + b·bytes + c·gas)', svm0.result && BigInt(svm0.result.fee_charged) * 10n ** 9n <= paid &&
+    svm0.result.steps === 21000, JSON.stringify(svm0.result || svm0));
+  await rejects('a value that is not whole 10^9 wei is refused', w0.sendTransaction({ to: w2.address, value: 1n }), /insufficient funds|whole/);
+
+  // bad input: nonce too low, wrong chain, fee cap below base fee, gas above the block limit
+  const n0 = await provider.getTransactionCount(w0.address);
+  const fee = await provider.getFeeData();
+  const base = { to: w2.address, value: 0n, gasLimit: 21000n, maxFeePerGas: fee.maxFeePerGas, maxPriorityFeePerGas: 0n, chainId: 1337n, type: 2 };
+  await rejects('nonce too low', provider.broadcastTransaction(await w0.signTransaction({ ...base, nonce: 0 })), /nonce too low/);
+  await rejects('wrong chain id', provider.broadcastTransaction(await w0.signTransaction({ ...base, nonce: n0, chainId: 1n })), /chain id/);
+  await rejects('fee cap below base fee', provider.broadcastTransaction(await w0.signTransaction({ ...base, nonce: n0, maxFeePerGas: 1n })), /base fee/);
+  await rejects('gas above the block limit', provider.broadcastTransaction(await w0.signTransaction({ ...base, nonce: n0, gasLimit: 40000000n })), /gas limit/);
+  await rejects('malformed RLP', rpc('eth_sendRawTransaction', ['0x02c0ffee']).then((r) => { if (r.error) throw new Error(r.error.message); return r; }), /RLP|field|decode|malformed/i);
+  check('nothing changed: the nonce is still ' + n0, (await provider.getTransactionCount(w0.address)) === n0);
+  const missing = await provider.call({ to: '0x000000000000000000000000000000000000dEaD', data: '0x70a08231' });
+  check('eth_call of a missing contract returns 0x (as Ethereum)', missing === '0x');
+  const fh = await provider.send('eth_feeHistory', ['0x4', 'latest', [50]]);
+  check('eth_feeHistory', fh.baseFeePerGas.length === 5 && fh.reward.length === 4);
+  check('web3_clientVersion / net_version', (await provider.send('net_version', [])) === '1337' &&
+    /SuperVM/.test(await provider.send('web3_clientVersion', [])));
+
+  // the ledger's tokens as ERC-20s: SWR's view moves the very balances eth_getBalance shows,
+  // AIC's the ledger's AIC balances the native side sees
+  const erc20 = ['function balanceOf(address) view returns (uint256)', 'function transfer(address,uint256) returns (bool)',
+    'function approve(address,uint256) returns (bool)', 'function allowance(address,address) view returns (uint256)',
+    'function transferFrom(address,address,uint256) returns (bool)', 'function totalSupply() view returns (uint256)',
+    'function decimals() view returns (uint8)', 'function symbol() view returns (string)',
+    'event Transfer(address indexed from, address indexed to, uint256 value)'];
+  const viewAddr = (sym) => ethers.getAddress('0xec20' + createHash('sha256').update('svm/token' + sym).digest('hex').slice(0, 36));
+  const swr = new ethers.Contract(viewAddr('SWR'), erc20, w0);
+  const aic = new ethers.Contract(viewAddr('AIC'), erc20, w0);
+  check('SWR view: symbol and decimals (9)', (await swr.symbol()) === 'SWR' && (await swr.decimals()) === 9n);
+  check('SWR view: balanceOf = eth_getBalance / 10^9', (await swr.balanceOf(w2.address)) * 10n ** 9n === (await provider.getBalance(w2.address)));
+  const s0 = await provider.getBalance(w2.address);
+  const st = await (await swr.transfer(w2.address, 7n)).wait();
+  check('SWR view: transfer moves 7 base units = 7·10^9 wei of the native balance', (await provider.getBalance(w2.address)) === s0 + 7n * 10n ** 9n);
+  const sev = st.logs.map((l) => swr.interface.parseLog(l)).find((x) => x && x.name === 'Transfer');
+  check('SWR view: Transfer log from the view', sev && st.logs[0].address === viewAddr('SWR') && sev.args.value === 7n);
+  const a0 = BigInt((await rpc('svm_getBalance', [identity(w0.address), 'AIC'])).result.amount);
+  check('AIC view: balanceOf = the native ledger balance', (await aic.balanceOf(w0.address)) === a0 && a0 > 0n, String(a0));
+  await (await aic.transfer(w1.address, 1000n)).wait();
+  const a1 = BigInt((await rpc('svm_getBalance', [identity(w1.address), 'AIC'])).result.amount);
+  check('AIC view: transfer seen natively (svm_getBalance)', a1 === 1000n, String(a1));
+  await rejects('AIC view: revert reason past the balance', aic.connect(w2).transfer(w1.address, 1n), /exceeds balance/);
+  // EVM code using the views: a Solidity vault pulls with transferFrom, and a revert undoes the pull
+  const vf = new ethers.ContractFactory(vault.abi, vault.bytecode, w0);
+  const v = await vf.deploy();
+  await v.waitForDeployment();
+  const vaddr = await v.getAddress();
+  await (await aic.approve(vaddr, 500n)).wait();
+  check('AIC view: allowance', (await aic.allowance(w0.address, vaddr)) === 500n);
+  await (await v.deposit(aic.target, 300n)).wait();
+  check('a contract pulled 300 AIC through the view', (await aic.balanceOf(vaddr)) === 300n && (await v.deposits(aic.target, w0.address)) === 300n &&
+    (await aic.allowance(w0.address, vaddr)) === 200n);
+  const before2 = await aic.balanceOf(w0.address);
+  const bad = await v.depositAndRevert(aic.target, 100n, { gasLimit: 300000 }).catch((e) => e);
+  if (bad && bad.wait) await bad.wait().catch(() => null);
+  check('a revert after the pull undoes the ledger move', (await aic.balanceOf(w0.address)) === before2 && (await aic.balanceOf(vaddr)) === 300n &&
+    (await aic.allowance(w0.address, vaddr)) === 200n);
+  await (await v.withdrawAll(aic.target)).wait();
+  check('withdraw through the view', (await aic.balanceOf(vaddr)) === 0n && (await aic.balanceOf(w0.address)) === before2 + 300n);
+}
+
+try { await main(); } catch (e) { fail++; console.log('  FAIL uncaught:', e.stack || e); }
+console.log(`e2e-eth: ${pass} passed, ${fail} failed`);
+process.exit(fail ? 1 : 0);
