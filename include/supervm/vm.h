@@ -67,6 +67,9 @@ typedef struct {
 #define SVM_STEPS_LEDGER_READ 100  /* balance, token or nonce read (flat: never state-dependent) */
 #define SVM_STEPS_LEDGER_WRITE 300 /* per balance/token/nonce update; transfer, mint, burn = 2x */
 
+/* Bytes of a contract's abort message kept in its receipt (the rest is cut). */
+#define SVM_ABORT_MESSAGE_MAX 256
+
 /* Everything a program may touch while executing one transaction. The executor fills it;
  * programs use only the svm_host_* / svm_ledger_* functions below. */
 typedef struct svm_txctx {
@@ -92,6 +95,10 @@ typedef struct svm_txctx {
 	uint32_t events_len;
 	const uint8_t *return_data;
 	size_t return_data_len;
+	/* the message of a contract's abort(msg, len) (≤ SVM_ABORT_MESSAGE_MAX bytes, in arena):
+	 * a transaction that fails with SVM_EABORT carries it as its receipt's return data */
+	const uint8_t *abort_message;
+	size_t abort_message_len;
 	/* optional access report for optimistic executors (may be NULL) */
 	void (*on_access)(void *ud, const svm_id_t *id, bool write);
 	void *on_access_ud;

@@ -146,6 +146,8 @@ int cli_cmd_receipt(cli_args_t *a)
 		       u(r, "block_height"), s(r, "block_hash"), s(p, "receipts_root"), u(p, "leaf_index"),
 		       u(p, "leaf_count"), json_array_size(json_object_get(p, "path")),
 		       v == 0 ? "verified" : "DOES NOT VERIFY");
+		const char *why = json_string_value(json_object_get(r, "abort_message"));
+		if (why) printf("abort message: %s\n", why);
 	}
 	json_decref(r);
 	return v == 0 ? 0 : CLI_EXIT_FAIL;

@@ -113,7 +113,9 @@ static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, 
 				       (unsigned long long)cli_ju64(json_object_get(r, "block_height")));
 				const char *ret = json_string_value(json_object_get(r, "return_data"));
 				size_t n_ev = json_array_size(json_object_get(r, "events"));
-				if (ret && *ret && strcmp(ret, "0x")) printf("return: %s\n", ret);
+				const char *why = json_string_value(json_object_get(r, "abort_message"));
+				if (why) printf("abort message: %s\n", why);
+				else if (ret && *ret && strcmp(ret, "0x")) printf("return: %s\n", ret);
 				if (n_ev) printf("events: %zu\n", n_ev);
 			}
 			json_decref(r);

@@ -258,8 +258,10 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 	if (status) {
 		v->rollback(v, mark);
 		c->events_len = 0;
-		c->return_data = NULL;
-		c->return_data_len = 0;
+		/* A failed transaction returns nothing, except an aborted contract's message. */
+		bool msg = status == SVM_EABORT && c->abort_message_len;
+		c->return_data = msg ? c->abort_message : NULL;
+		c->return_data_len = msg ? c->abort_message_len : 0;
 	}
 	SVM_ASSERT(status != 0 || c->steps <= c->steps_limit); /* a success ran within its meter */
 	/* Settlement: refund what the fee did not use; burn the fee, pay the tip at block end. */

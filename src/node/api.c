@@ -85,6 +85,20 @@ static json_t *tx_json(const uint8_t *p, size_t len)
 	return j;
 }
 
+/* An aborted contract's message as a JSON string: the bytes when they are UTF-8 without
+ * control characters, else with every byte outside printable ASCII shown as '?'. */
+static json_t *abort_text(const uint8_t *p, size_t n)
+{
+	char s[SVM_ABORT_MESSAGE_MAX + 1];
+	bool plain = n <= SVM_ABORT_MESSAGE_MAX;
+	for (size_t i = 0; plain && i < n; i++) plain = p[i] >= 0x20 && p[i] != 0x7f;
+	json_t *j = plain ? json_stringn((const char *)p, n) : NULL;
+	if (j) return j;
+	if (n > SVM_ABORT_MESSAGE_MAX) n = SVM_ABORT_MESSAGE_MAX;
+	for (size_t i = 0; i < n; i++) s[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+	return json_stringn(s, n);
+}
+
 static json_t *receipt_json(const uint8_t *p, size_t len)
 {
 	svm_arena_t a;
@@ -104,6 +118,8 @@ static json_t *receipt_json(const uint8_t *p, size_t len)
 			      ju64(r.tx_bytes), "steps", ju64(r.steps), "mem_bytes", ju64(r.mem_bytes),
 			      "fee_charged", ju64(r.fee_charged), "tip_paid", ju64(r.tip_paid), "events", events,
 			      "return_data", jhex(r.return_data, r.return_data_len), "raw", jhex(p, len));
+		if (j && r.status == svm_receipt_status(SVM_EABORT) && r.return_data_len)
+			json_object_set_new(j, "abort_message", abort_text(r.return_data, r.return_data_len));
 	}
 	svm_arena_reset(&a);
 	return j;

@@ -178,6 +178,8 @@ Test(contract, abort_reverts_storage_and_still_pays_the_fee)
 	cr_assert_eq(call(&f, 1, &ctr, "fail", NULL, 0, 0, FEE_LIMIT, &r, &rb, &a), 0);
 	cr_assert_eq(r.status, svm_receipt_status(SVM_EABORT));
 	cr_assert_eq(r.events_len, 0);
+	cr_assert_eq(r.return_data_len, 15, "the abort message is the receipt's return data");
+	cr_assert_eq(memcmp(r.return_data, "fail on purpose", 15), 0);
 	cr_assert_eq(counter_value(&f, &ctr), 1, "the increment before the abort was undone");
 	cr_assert_eq(swr_of(&f, &f.k[1].id), before - r.fee_charged);
 	cr_assert_gt(r.fee_charged, 0);
@@ -187,6 +189,7 @@ Test(contract, abort_reverts_storage_and_still_pays_the_fee)
 	cr_assert_eq(r.status, svm_receipt_status(SVM_ENOTFOUND));
 	svm_buf_free(&rb);
 	svm_id_t ghost = {{1}};
+	cr_assert_eq(r.return_data_len, 0, "a failure that is not an abort returns nothing");
 	cr_assert_eq(call(&f, 1, &ghost, "get", NULL, 0, 0, FEE_LIMIT, &r, &rb, &a), 0);
 	cr_assert_eq(r.status, svm_receipt_status(SVM_ENOTFOUND));
 	svm_buf_free(&rb);

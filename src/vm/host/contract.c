@@ -307,13 +307,20 @@ static int h_ed25519_verify(svm_wasm_instance_t *inst, void *u, const uint64_t *
 	return leave(e, inst, t, rc);
 }
 
+/* abort(msg, len): fails the transaction; the first SVM_ABORT_MESSAGE_MAX bytes of the message
+ * become the receipt's return data (seq.c), so clients can show why. */
 static int h_abort(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
 {
-	char msg[128];
-	size_t n = A32(1) < sizeof msg - 1 ? A32(1) : sizeof msg - 1;
+	env_t *e = u;
+	char msg[SVM_ABORT_MESSAGE_MAX + 1];
+	size_t n = A32(1) < SVM_ABORT_MESSAGE_MAX ? A32(1) : SVM_ABORT_MESSAGE_MAX;
 	if (mem_in(inst, A32(0), msg, n)) n = 0;
 	msg[n] = 0;
-	return svm_wasm_trap(inst, SVM_EABORT, "contract aborted: %s", msg);
+	if (n) {
+		e->c->abort_message = svm_arena_dup(e->c->arena, msg, n);
+		e->c->abort_message_len = e->c->abort_message ? n : 0;
+	}
+	return svm_wasm_trap(inst, SVM_EABORT, "contract aborted: %.*s", (int)n, msg);
 }
 
 typedef struct {
