@@ -22,3 +22,13 @@ sdk-ts: $(B)/supervm $(TXVECTORS_BIN) $(CONTRACT_WASM) npm-deps
 	  timeout 300 bash scripts/node-test-log.sh sdk-ts $(B)/sdk-ts.log -- sdk/ts/dist/test/
 
 TEST_STEPS += sdk-ts
+
+# Contracts in AssemblyScript (sdk/as, docs/contracts.md): the test compiles the examples with
+# asc (sdk/as/build.sh) and deploys and drives them on a real devnet through the TypeScript SDK.
+.PHONY: sdk-as
+sdk-as: $(B)/supervm $(CONTRACT_WASM) npm-deps
+	@cd sdk/ts && npx --no-install tsc -p .
+	@SUPERVM_BIN=$(abspath $(B)/supervm) \
+	  timeout 300 bash scripts/node-test-log.sh sdk-as $(B)/sdk-as.log -- sdk/as/test/
+
+TEST_STEPS += sdk-as
