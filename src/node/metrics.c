@@ -121,9 +121,14 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type)
 {
 	svm_node_t *n = ctx;
+	if (strncmp(path, "/explorer", 9) == 0) {
+		int status = node_explorer_get(path, out, content_type);
+		if (status != 404) return status;
+	}
 	if (strcmp(path, "/metrics") != 0) {
 		*content_type = "text/plain; charset=utf-8";
-		svm_buf_printf(out, "not found: GET /metrics for Prometheus metrics, POST JSON-RPC to any path\n");
+		svm_buf_printf(out, "not found: GET /explorer for the block explorer, GET /metrics for Prometheus "
+				    "metrics, POST JSON-RPC to any path\n");
 		return 404;
 	}
 	*content_type = "text/plain; version=0.0.4; charset=utf-8";

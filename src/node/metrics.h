@@ -31,5 +31,8 @@ void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns
 			uint64_t left_limit);
 /* The GET handler of the RPC server: /metrics in the Prometheus text format; 404 elsewhere. */
 int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type);
+/* The block explorer's static files under /explorer (explorer.c): the HTTP status (200, or 404
+ * for a path it does not serve, leaving out and *content_type alone). */
+int node_explorer_get(const char *path, svm_buf_t *out, const char **content_type);
 
 #endif
