@@ -120,11 +120,16 @@ test("an account page shows its balances as the node has them; the contract is a
   assert.equal(a.balances.SWR, 1500000000);
   assert.equal(await textOf("#balance-SWR"), "1.5 SWR");
   assert.equal(await textOf("#balance-AIC"), "0 AIC");
-  assert.match(await textOf("#state-proof"), /verified by the node/);
+  assert.match(await textOf("#state-proof"), /^verified inclusion proof/);
   await shot("account");
   await search("0x" + alice.idHex.toUpperCase());
   await waitText("#account-id", new RegExp(alice.idHex));
   assert.equal(await textOf("#account-nonce"), String((await rpc.getAccount(alice.id)).nonce));
+  const nobody = Keypair.generate().idHex;
+  await search(nobody);
+  await waitText("#account-id", new RegExp(nobody));
+  await waitText("#state-proof", /^verified exclusion proof/);
+  assert.ok(await page.$("#account-empty"), "an id with no activity says so");
 });
 
 test("bad searches and unknown pages say what is wrong, and the page keeps working", async () => {
@@ -139,6 +144,34 @@ test("bad searches and unknown pages say what is wrong, and the page keeps worki
   await page.waitForSelector("#validators, #validators-none", { timeout: WAIT_MS });
   await page.click("a.brand");
   await page.waitForSelector("#blocks tbody tr", { timeout: WAIT_MS });
+});
+
+test("a tampered receipt or state proof from the node is shown as NOT verified", async () => {
+  // A second tab whose JSON-RPC answers pass through the test, which flips one hex digit of
+  // the receipt's raw bytes and of the state proof: the page must notice both.
+  const tab = await browser.newPage();
+  await tab.setRequestInterception(true);
+  const flip = (h) => h.slice(0, -1) + (h.endsWith("0") ? "1" : "0");
+  tab.on("request", async (req) => {
+    const body = req.postData() ?? "";
+    if (req.method() !== "POST" || !/svm_getTransactionReceipt|svm_getProof/.test(body)) return req.continue();
+    const res = await fetch(net.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const j = await res.json();
+    if (j.result?.raw) j.result.raw = flip(j.result.raw);
+    if (j.result?.proof && typeof j.result.proof === "string") j.result.proof = flip(j.result.proof);
+    await req.respond({ status: 200, contentType: "application/json", body: JSON.stringify(j) });
+  });
+  try {
+    await tab.goto(`${net.url}/explorer#/tx/${transferTx}`, { waitUntil: "load" });
+    await tab.waitForSelector("#proof-status", { timeout: WAIT_MS });
+    assert.match(await tab.$eval("#proof-status", (e) => e.textContent), /^NOT verified/);
+    await tab.goto(`${net.url}/explorer#/account/${bob.idHex}`, { waitUntil: "load" });
+    await tab.waitForSelector("#state-proof", { timeout: WAIT_MS });
+    assert.match(await tab.$eval("#state-proof", (e) => e.textContent), /^NOT verified/);
+    await tab.screenshot({ path: join(SHOTS, "tampered.png"), fullPage: true });
+  } finally {
+    await tab.close();
+  }
 });
 
 test("the page loaded nothing but the node's own URL and logged no error", () => {

@@ -6,5 +6,6 @@ export * from "./keys.js";
 export * from "./tx.js";
 export * as payload from "./payload.js";
 export * from "./receipt.js";
+export * from "./stateproof.js";
 export * from "./rpc.js";
 export * from "./ws.js";

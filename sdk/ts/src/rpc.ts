@@ -6,6 +6,7 @@ import { Json, parseJson, stringifyJson } from "./json.js";
 import { Keypair } from "./keys.js";
 import * as payload from "./payload.js";
 import { ReceiptProofJson, receiptProofError } from "./receipt.js";
+import { stateProofError } from "./stateproof.js";
 import { SignedTx, signTx } from "./tx.js";
 
 /** u64s are numbers when they are safe integers, bigints otherwise (see json.ts). */
@@ -160,6 +161,14 @@ export class Client {
     const b = await this.getBlockByNumber(r.block_height);
     if (!b) return "block not found";
     return receiptProofError(r, b.receipts_root);
+  }
+
+  /** Checks an svm_getProof answer in the client against the state root of the block header at
+   * its height, fetched here. Returns the reason it fails, or null. */
+  async verifyProof(p: Proof): Promise<string | null> {
+    const b = await this.getBlockByNumber(p.height);
+    if (!b) return "block not found";
+    return stateProofError(p, b.state_root);
   }
 
   /** Signs action as key with the next nonce (the node's pending_nonce) and an expiry of the

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
-  accountId, Client, contractId, decodeTx, fromHex, Keypair, payload, RpcError, signTx, Subscriber,
+  accountId, balanceId, Client, contractId, stateProofError, SWR, decodeTx, fromHex, Keypair, payload, RpcError, signTx, Subscriber,
   toHex, u64le, utf8,
 } from "../src/index.js";
 import { Devnet, REPO, startDevnet, SUPERVM } from "./devnet.js";
@@ -156,4 +156,22 @@ test("the node's refusals are RpcErrors with its codes", async () => {
   await assert.rejects(rpc.transfer(poor, bob.id, 1), (e: RpcError) => e.code === -32012);
   const proof = await rpc.getProof(accountId(alice.id));
   assert.equal(proof.verified_by_node, true);
+});
+
+test("state proofs checked in the client: inclusion of a balance, exclusion of an unknown id, tampering refused", async () => {
+  const inc = await rpc.getProof(balanceId(SWR, alice.id));
+  assert.equal(inc.exists, true);
+  assert.equal(await rpc.verifyProof(inc), null);
+  const exc = await rpc.getProof(balanceId(SWR, Keypair.generate().id));
+  assert.equal(exc.exists, false);
+  assert.equal(await rpc.verifyProof(exc), null);
+  assert.notEqual(stateProofError({ ...exc, exists: true, object: inc.object }), null, "an exclusion proof cannot prove an object");
+  for (const at of [10, 40, inc.proof.length - 3]) {
+    const flipped = inc.proof.slice(0, at) + (inc.proof[at] === "0" ? "1" : "0") + inc.proof.slice(at + 1);
+    assert.notEqual(stateProofError({ ...inc, proof: flipped }), null, `a proof changed at ${at} must not verify`);
+  }
+  const obj = inc.object!;
+  const other = obj.slice(0, -1) + (obj.endsWith("0") ? "1" : "0");
+  assert.notEqual(stateProofError({ ...inc, object: other }), null, "another value must not verify");
+  assert.notEqual(stateProofError(inc, "00".repeat(32)), null, "another root must not verify");
 });
