@@ -108,6 +108,9 @@ const cli_cmd_t *cli_commands(size_t *n);
 /* v base units of token ("SWR", "AIC" or 64 hex; NULL = SWR) for people: "1.000000001 SWR";
  * a user token (decimals unknown here) in base units. Returns buf. */
 const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_STR_MAX]);
+/* The same with a token's own decimals and symbol (svm_getToken); decimals < 0 or > 19 prints
+ * base units. */
+const char *cli_amount_str_dec(uint64_t v, int decimals, const char *symbol, char buf[CLI_AMOUNT_STR_MAX]);
 /* An amount argument: an integer is base units; a number with a decimal point or an SWR/AIC
  * suffix ("1.5SWR", "2 AIC", "0.25") is whole tokens of 10^9 units. A suffix sets *token when it
  * is NULL and must match it otherwise. CLI_EXIT_USAGE with a message when malformed. */

@@ -35,8 +35,19 @@ int cli_cmd_balance(cli_args_t *a)
 	json_t *r = NULL;
 	if (simple(a, "svm_getBalance", json_pack("[s,s]", a->pos[0], t), &r)) return CLI_EXIT_FAIL;
 	char amt[CLI_AMOUNT_STR_MAX];
+	json_t *info = NULL;
+	/* A user token's decimals and symbol come from the node (svm_getToken). */
+	if (!a->json && strcmp(t, "SWR") != 0 && strcmp(t, "AIC") != 0 &&
+	    simple(a, "svm_getToken", json_pack("[s]", t), &info)) {
+		json_decref(r);
+		return CLI_EXIT_FAIL;
+	}
 	if (a->json) cli_print_json(r);
+	else if (info)
+		printf("%s\n", cli_amount_str_dec(cli_ju64(json_object_get(r, "amount")),
+						   (int)json_integer_value(json_object_get(info, "decimals")), s(info, "symbol"), amt));
 	else printf("%s\n", cli_amount_str(cli_ju64(json_object_get(r, "amount")), t, amt));
+	json_decref(info);
 	json_decref(r);
 	return 0;
 }

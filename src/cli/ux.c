@@ -24,11 +24,9 @@ static int token_decimals(const char *token)
 	return -1;
 }
 
-const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_STR_MAX])
+const char *cli_amount_str_dec(uint64_t v, int dec, const char *name, char buf[CLI_AMOUNT_STR_MAX])
 {
-	const char *name = token ? token : "SWR";
-	int dec = token_decimals(name);
-	if (dec < 0) {
+	if (dec < 0 || dec > 19) { /* unknown, or a scale past u64 */
 		snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu base units of %.16s…", (unsigned long long)v, name);
 		return buf;
 	}
@@ -36,14 +34,20 @@ const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_ST
 	for (int i = 0; i < dec; i++) scale *= 10;
 	uint64_t whole = v / scale, frac = v % scale;
 	if (frac == 0) {
-		snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu %s", (unsigned long long)whole, name);
+		snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu %.16s", (unsigned long long)whole, name);
 		return buf;
 	}
 	char f[24];
 	snprintf(f, sizeof f, "%0*llu", dec, (unsigned long long)frac);
 	for (size_t n = strlen(f); n > 0 && f[n - 1] == '0'; n--) f[n - 1] = 0; /* trailing zeros */
-	snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu.%s %s", (unsigned long long)whole, f, name);
+	snprintf(buf, CLI_AMOUNT_STR_MAX, "%llu.%s %.16s", (unsigned long long)whole, f, name);
 	return buf;
+}
+
+const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_STR_MAX])
+{
+	const char *name = token ? token : "SWR";
+	return cli_amount_str_dec(v, token_decimals(name), name, buf);
 }
 
 int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char **token, uint64_t *out)

@@ -11,6 +11,7 @@
 #include "supervm/mempool.h"
 #include "supervm/node.h"
 #include "supervm/rpc.h"
+#include "supervm/vm.h"
 
 #define NODE_RATE_BLOCKS 64   /* recent blocks kept for the tx/s figure */
 #define NODE_RATE_WINDOW_NS (10ull * 1000000000ull)
@@ -71,6 +72,13 @@ size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t ma
 
 /* The Ethereum JSON-RPC methods (eth_api.c), appended to the table. */
 size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
+
+/* Token metadata and the SWR/AIC supply (tokens.c): svm_getToken, appended to the table;
+ * node_token_info reads a token object at the head (SVM_ENOTFOUND for an unknown token);
+ * node_token_supply fills [SWR, AIC] (0 for one that cannot be read). */
+size_t svm_node_token_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
+int node_token_info(svm_node_t *n, const svm_id_t *token, svm_token_info_t *out);
+void node_token_supply(svm_node_t *n, uint64_t supply[NODE_SUPPLY_TOKENS]);
 
 /* Recent committed transactions per second (over the last ~10 s of blocks). */
 double svm_node_tx_rate(svm_node_t *n);

@@ -31,6 +31,15 @@ void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns
 	m->left_out_limit += left_limit;
 }
 
+void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS])
+{
+	for (size_t i = 0; i < NODE_SUPPLY_TOKENS; i++) {
+		if (m->supply_known && supply[i] < m->supply[i]) m->burned[i] += m->supply[i] - supply[i];
+		m->supply[i] = supply[i];
+	}
+	m->supply_known = true;
+}
+
 static int histogram(svm_buf_t *out, const char *name, const char *help, const node_histogram_t *h)
 {
 	int rc = svm_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
@@ -111,6 +120,22 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 				    "supervm_faucet_requests_total{result=\"granted\"} %llu\n"
 				    "supervm_faucet_requests_total{result=\"refused\"} %llu\n",
 				    (unsigned long long)granted, (unsigned long long)refused);
+	for (size_t i = 0; rc == 0 && m.supply_known && i < NODE_SUPPLY_TOKENS; i++) {
+		const char *tok = i == 0 ? "SWR" : "AIC";
+		if (i == 0)
+			rc = svm_buf_printf(out, "# HELP supervm_token_supply Supply of a ledger token after the last block, in "
+						 "base units (10^-9 SWR or AIC).\n# TYPE supervm_token_supply gauge\n");
+		if (rc == 0) rc = svm_buf_printf(out, "supervm_token_supply{token=\"%s\"} %llu\n", tok, (unsigned long long)m.supply[i]);
+	}
+	for (size_t i = 0; rc == 0 && m.supply_known && i < NODE_SUPPLY_TOKENS; i++) {
+		const char *tok = i == 0 ? "SWR" : "AIC";
+		if (i == 0)
+			rc = svm_buf_printf(out, "# HELP supervm_token_burned_total Base units of a ledger token burned in the "
+						 "blocks this node committed (SWR: metered fees, burns, slashing; AIC: compute "
+						 "credits spent and burns).\n# TYPE supervm_token_burned_total counter\n");
+		if (rc == 0)
+			rc = svm_buf_printf(out, "supervm_token_burned_total{token=\"%s\"} %llu\n", tok, (unsigned long long)m.burned[i]);
+	}
 	if (rc == 0) rc = metric(out, "supervm_ws_connections", "gauge", "Open WebSocket connections.", (double)ws_conns);
 	if (rc == 0)
 		rc = metric(out, "supervm_ws_dropped_total", "counter",

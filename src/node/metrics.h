@@ -4,11 +4,13 @@
 #ifndef SUPERVM_NODE_METRICS_H
 #define SUPERVM_NODE_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "supervm/base.h"
 
-#define NODE_METRICS_BUCKETS 13 /* block time histograms: 1 ms .. 10 s, then +Inf */
+#define NODE_METRICS_BUCKETS 13
+#define NODE_SUPPLY_TOKENS 2 /* SWR, AIC */ /* block time histograms: 1 ms .. 10 s, then +Inf */
 
 typedef struct {
 	uint64_t bucket[NODE_METRICS_BUCKETS]; /* non-cumulative counts per upper bound */
@@ -22,6 +24,11 @@ typedef struct {
 	uint64_t last_commit_ns;
 	uint64_t left_out_limit;   /* candidates left for the next block (block limits) */
 	uint64_t left_out_invalid; /* candidates the builder refused */
+	/* SWR and AIC supply after the last block, and what this node saw burned since it started:
+	 * the sum of the supply's decreases between its blocks (fees, burns, slashing, AIC spent) */
+	uint64_t supply[NODE_SUPPLY_TOKENS];
+	uint64_t burned[NODE_SUPPLY_TOKENS];
+	bool supply_known;
 } node_metrics_t;
 
 typedef struct svm_node svm_node_t;
@@ -29,6 +36,9 @@ typedef struct svm_node svm_node_t;
 /* Records one committed block (call with the node's mu held). */
 void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns, uint64_t left_invalid,
 			uint64_t left_limit);
+/* Records the SWR and AIC supply after a committed block (call with the node's mu held): a
+ * decrease since the previous block is added to burned. */
+void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS]);
 /* The GET handler of the RPC server: /metrics in the Prometheus text format; 404 elsewhere. */
 int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type);
 /* The block explorer's static files under /explorer (explorer.c): the HTTP status (200, or 404

@@ -84,6 +84,8 @@ static int produce_one(svm_node_t *n)
 		atomic_store(&n->head_height, h);
 		node_subs_block(n, h);
 		svm_mempool_update(n->mempool, &b, res, h);
+		uint64_t supply[NODE_SUPPLY_TOKENS];
+		node_token_supply(n, supply);
 		uint32_t included = 0, limit = 0;
 		for (size_t i = 0; i < b.n; i++) {
 			if (res[i].status == 0) included++;
@@ -95,6 +97,7 @@ static int produce_one(svm_node_t *n)
 		n->txs_committed += included;
 		n->build_ns_last = t1 - t0;
 		node_metrics_block(&n->metrics, t1, t1 - t0, b.n - included - limit, limit);
+		node_metrics_supply(&n->metrics, supply);
 		pthread_mutex_unlock(&n->mu);
 		if (included > 0 || b.n > 0)
 			svm_log_info("block %llu: %u txs (%zu left out, %u for limits) in %.1f ms",

@@ -45,6 +45,13 @@ export function tokenObjectId(tok: Uint8Array): Uint8Array {
   return tagged("svm/tok", tok);
 }
 
+/** A user token's id: SHA-256("svm/token/new" ‖ creator ‖ u64be nonce of the creating transaction). */
+export function newTokenId(creator: Uint8Array, nonce: number | bigint): Uint8Array {
+  const be = new Uint8Array(8);
+  new DataView(be.buffer).setBigUint64(0, u64(nonce, "nonce"), false);
+  return tagged("svm/token/new", creator, be);
+}
+
 /** A WebAssembly contract's id: SHA-256("svm/contract" ‖ deployer ‖ u64be nonce of the deploy). */
 export function contractId(deployer: Uint8Array, nonce: number | bigint): Uint8Array {
   const be = new Uint8Array(8);

@@ -1,11 +1,12 @@
 // Payloads of the native ledger program and of WebAssembly contracts, with the access lists the
 // CLI declares for them (src/vm/native/ledger_program.c svm_native_access, src/cli/cmd_contract.c).
 import { compareBytes, concat, toHex, U64, utf8, varint } from "./bytes.js";
-import { balanceId, token as tokenOf } from "./ids.js";
+import { balanceId, newTokenId, token as tokenOf, tokenObjectId } from "./ids.js";
 import { AccessMode, VM_NATIVE, VM_WASM } from "./tx.js";
 
 export const PROGRAM_LEDGER = 1;
 export const LEDGER_TRANSFER = 1;
+export const LEDGER_CREATE_TOKEN = 2;
 export const CONTRACT_OP_DEPLOY = 1;
 export const CONTRACT_OP_CALL = 2;
 export const CONTRACT_METHOD_MAX = 64;
@@ -33,6 +34,17 @@ export function transfer(sender: Uint8Array, to: Uint8Array, amount: U64, token:
     vm: VM_NATIVE, payload, accessMode: "strict", reads: [],
     writes: sortedUnique([balanceId(tok, sender), balanceId(tok, to)]),
   };
+}
+
+/** Creates a user token (symbol 1–16 bytes, decimals, supply minted to the sender): strict,
+ * writing the token object and the sender's balance of it. Its id is newTokenId(sender, nonce). */
+export function createToken(sender: Uint8Array, nonce: U64, symbol: string, decimals: number, supply: U64): Action {
+  const sym = utf8(symbol);
+  if (sym.length === 0 || sym.length > 16) throw new RangeError("symbol: 1 to 16 bytes");
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 255) throw new RangeError("decimals: 0 to 255");
+  const tok = newTokenId(sender, nonce);
+  const payload = concat(varint(PROGRAM_LEDGER), varint(LEDGER_CREATE_TOKEN), varint(sym.length), sym, varint(decimals), varint(supply));
+  return { vm: VM_NATIVE, payload, accessMode: "strict", reads: [], writes: sortedUnique([tokenObjectId(tok), balanceId(tok, sender)]) };
 }
 
 /** Deploys a WebAssembly module (dynamic access). The receipt's return data is the contract id. */

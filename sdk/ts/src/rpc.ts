@@ -51,6 +51,7 @@ export interface FeeEstimate {
   fee: Int; fee_limit_suggested: Int; steps: Int; tx_bytes: Int; mem_bytes: Int; status: number;
   params: { a: Int; b: Int; c: Int; d: Int };
 }
+export interface TokenInfo { token: Hex; symbol: string; decimals: number; supply: Int; height: Int }
 export interface FaucetGrant { tx_hash: Hex; recipient: Hex; token: string; token_id: Hex; amount: Int; nonce: Int }
 
 export class RpcError extends Error {
@@ -124,6 +125,7 @@ export class Client {
     if (amount !== undefined) p.push(BigInt(amount), token);
     return this.call("svm_requestFaucet", p);
   }
+  getToken(token: string): Promise<TokenInfo> { return this.call("svm_getToken", [token]); }
   getParams(): Promise<{ height: Int; params: Record<string, Int> }> { return this.call("svm_getParams"); }
   getPool(tokenX: string, tokenY: string, feeBps: number): Promise<Record<string, Json>> {
     return this.call("svm_getPool", [tokenX, tokenY, feeBps]);
@@ -193,6 +195,15 @@ export class Client {
     const id = await this.sendRawTransaction(s.raw);
     if (id !== s.idHex) throw new Error(`the node named the transaction ${id}, not ${s.idHex}`);
     return s;
+  }
+
+  /** Creates a user token; resolves to its id (hex) once committed. */
+  async createToken(key: Keypair, symbol: string, decimals: number, supply: U64, o?: SendOptions & WaitOptions): Promise<Hex> {
+    const nonce = o?.nonce ?? (await this.getAccount(key.id)).pending_nonce;
+    const s = await this.send(key, payload.createToken(key.id, nonce, symbol, decimals, supply), { ...o, nonce });
+    const r = await this.waitForReceipt(s.idHex, o);
+    if (r.status !== 0) throw new RpcError(`create token failed: ${r.status_name}`, -32000 - r.status);
+    return r.return_data.slice(2);
   }
 
   transfer(key: Keypair, to: Uint8Array | Hex, amount: U64, token: string = "SWR", o?: SendOptions): Promise<SignedTx> {

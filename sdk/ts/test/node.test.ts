@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
-  accountId, balanceId, Client, contractId, stateProofError, SWR, decodeTx, fromHex, Keypair, payload, RpcError, signTx, Subscriber,
+  accountId, balanceId, Client, contractId, newTokenId, stateProofError, SWR, decodeTx, fromHex, Keypair, payload, RpcError, signTx, Subscriber,
   toHex, u64le, utf8,
 } from "../src/index.js";
 import { Devnet, REPO, startDevnet, SUPERVM } from "./devnet.js";
@@ -174,4 +174,56 @@ test("state proofs checked in the client: inclusion of a balance, exclusion of a
   const other = obj.slice(0, -1) + (obj.endsWith("0") ? "1" : "0");
   assert.notEqual(stateProofError({ ...inc, object: other }), null, "another value must not verify");
   assert.notEqual(stateProofError(inc, "00".repeat(32)), null, "another root must not verify");
+});
+
+test("a user token: created from the SDK, its metadata from svm_getToken, its decimals in the CLI", async () => {
+  const nonce = BigInt((await rpc.getAccount(alice.id)).pending_nonce);
+  const tok = await rpc.createToken(alice, "GOLD", 4, 1234567n);
+  assert.equal(tok, toHex(newTokenId(alice.id, nonce)));
+  const info = await rpc.getToken(tok);
+  assert.deepEqual([info.symbol, info.decimals, info.supply], ["GOLD", 4, 1234567]);
+  const swr = await rpc.getToken("SWR");
+  assert.equal(swr.symbol, "SWR");
+  assert.equal(swr.decimals, 9);
+  await assert.rejects(rpc.getToken("00".repeat(32)), (e: RpcError) => e.code === -32005);
+  await assert.rejects(rpc.getToken("GOLD"), (e: RpcError) => e.code === -32602);
+  assert.equal(cli("balance", alice.idHex, "--token", tok).trim(), "123.4567 GOLD");
+  const s = await rpc.transfer(alice, bob.id, 5, tok);
+  assert.equal((await rpc.waitForReceipt(s.idHex)).status, 0);
+  assert.equal(cli("balance", bob.idHex, "--token", tok).trim(), "0.0005 GOLD");
+  assert.match(cli("balance", bob.idHex, "--token", tok, "--json"), /"amount": 5/);
+});
+
+test("metrics: token supply and burned fees follow the chain", async () => {
+  const scrape = async () => {
+    const text = await (await fetch(`${net.url}/metrics`)).text();
+    const get = (name: string) => BigInt(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1] ?? "-1");
+    return { supply: get('supervm_token_supply\\{token="SWR"\\}'), burned: get('supervm_token_burned_total\\{token="SWR"\\}') };
+  };
+  const a = await scrape();
+  assert.ok(a.supply > 0n && a.burned > 0n, "fees were burned by the earlier tests");
+  const r = await rpc.waitForReceipt((await rpc.transfer(alice, bob.id, 1)).idHex);
+  const end = Date.now() + 10000;
+  let b = await scrape();
+  while (b.burned < a.burned + BigInt(r.fee_charged) && Date.now() < end) b = await scrape();
+  assert.ok(b.burned >= a.burned + BigInt(r.fee_charged), "the transfer's fee is counted as burned");
+  assert.equal(a.supply - b.supply, b.burned - a.burned, "burned = the supply's decrease");
+});
+
+test("ops/grafana-dashboard.json queries only metrics this node exports", async () => {
+  const text = await (await fetch(`${net.url}/metrics`)).text();
+  const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+  const dash = JSON.parse(readFileSync(join(REPO, "ops/grafana-dashboard.json"), "utf8")) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+  };
+  assert.ok(dash.panels.length >= 10);
+  let n = 0;
+  for (const p of dash.panels)
+    for (const t of p.targets)
+      for (const m of t.expr.matchAll(/\bsupervm_[a-z_]+/g)) {
+        const base = m[0].replace(/_(bucket|sum|count)$/, "");
+        assert.ok(exported.has(base), `panel "${p.title}" uses ${m[0]}, which /metrics does not export`);
+        n++;
+      }
+  assert.ok(n >= 15, `only ${n} metric references`);
 });
