@@ -16,7 +16,7 @@ npm-deps:
 	@bash scripts/npm-deps.sh
 
 sdk-ts: $(B)/supervm $(TXVECTORS_BIN) $(CONTRACT_WASM) npm-deps
-	@cd sdk/ts && npx --no-install tsc -p .
+	@if command -v node >/dev/null; then cd sdk/ts && npx --no-install tsc -p .; fi
 	@$(TXVECTORS_BIN) 200 > $(B)/sdk/txvectors.json
 	@SVM_TX_VECTORS=$(abspath $(B)/sdk/txvectors.json) SUPERVM_BIN=$(abspath $(B)/supervm) \
 	  timeout 300 bash scripts/node-test-log.sh sdk-ts $(B)/sdk-ts.log -- sdk/ts/dist/test/
@@ -27,7 +27,7 @@ TEST_STEPS += sdk-ts
 # asc (sdk/as/build.sh) and deploys and drives them on a real devnet through the TypeScript SDK.
 .PHONY: sdk-as
 sdk-as: $(B)/supervm $(CONTRACT_WASM) npm-deps
-	@cd sdk/ts && npx --no-install tsc -p .
+	@if command -v node >/dev/null; then cd sdk/ts && npx --no-install tsc -p .; fi
 	@SUPERVM_BIN=$(abspath $(B)/supervm) \
 	  timeout 300 bash scripts/node-test-log.sh sdk-as $(B)/sdk-as.log -- sdk/as/test/
 

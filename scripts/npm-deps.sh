@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v npm >/dev/null; then
   echo "npm-deps: npm is not installed (scripts/install-deps.sh installs Node.js and npm)" >&2
-  exit 1
+  # The JavaScript steps then report themselves skipped (a failure under CI).
+  [ "${CI:-}" = "true" ] && exit 1
+  exit 0
 fi
 for d in sdk/ts sdk/as explorer/test; do
   [ -f "$d/package-lock.json" ] || continue
