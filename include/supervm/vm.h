@@ -55,6 +55,10 @@ typedef struct {
 	uint64_t supply;
 } svm_token_info_t;
 
+/* Decodes a token object's payload into info (symbol NUL-terminated). SVM_EDECODE if it is
+ * malformed: a symbol over SVM_TOKEN_SYMBOL_MAX bytes, decimals over 255, trailing bytes. */
+int svm_token_info_decode(const uint8_t *payload, size_t len, svm_token_info_t *info);
+
 /* --------------------------------------------------- transaction context */
 
 /* Steps charged by the host for each operation (version 1 of the host cost table). */

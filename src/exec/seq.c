@@ -259,6 +259,7 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 		v->rollback(v, mark);
 		c->events_len = 0;
 		/* A failed transaction returns nothing, except an aborted contract's message. */
+		SVM_ASSERT(c->abort_message_len <= SVM_ABORT_MESSAGE_MAX);
 		bool msg = status == SVM_EABORT && c->abort_message_len;
 		c->return_data = msg ? c->abort_message : NULL;
 		c->return_data_len = msg ? c->abort_message_len : 0;

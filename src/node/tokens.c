@@ -7,21 +7,6 @@
 #include "supervm/chain.h"
 #include "supervm/vm.h"
 
-/* Token object payload: varint symbol length ‖ symbol ‖ varint decimals ‖ varint supply. */
-static int token_decode(const uint8_t *p, size_t len, svm_token_info_t *out)
-{
-	svm_reader_t r = svm_reader(p, len);
-	uint64_t slen, dec;
-	const uint8_t *sym;
-	memset(out, 0, sizeof *out);
-	if (svm_varint_read(&r, &slen) || slen == 0 || slen > SVM_TOKEN_SYMBOL_MAX) return SVM_EIO;
-	if (svm_reader_bytes(&r, (size_t)slen, &sym) || svm_varint_read(&r, &dec) || dec > 255) return SVM_EIO;
-	if (svm_varint_read(&r, &out->supply) || svm_reader_left(&r) != 0) return SVM_EIO;
-	memcpy(out->symbol, sym, (size_t)slen);
-	out->decimals = (uint8_t)dec;
-	return 0;
-}
-
 int node_token_info(svm_node_t *n, const svm_id_t *token, svm_token_info_t *out)
 {
 	svm_id_t oid;
@@ -31,7 +16,7 @@ int node_token_info(svm_node_t *n, const svm_id_t *token, svm_token_info_t *out)
 	int rc = svm_chain_object(n->chain, &oid, &buf);
 	if (rc == 0 && svm_object_decode(buf.data, buf.len, &o, NULL)) rc = SVM_EIO;
 	if (rc == 0 && o.type != SVM_OBJ_TOKEN) rc = SVM_EIO;
-	if (rc == 0) rc = token_decode(o.payload, o.payload_len, out);
+	if (rc == 0 && svm_token_info_decode(o.payload, o.payload_len, out)) rc = SVM_EIO;
 	svm_buf_free(&buf);
 	return rc;
 }

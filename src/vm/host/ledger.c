@@ -186,14 +186,19 @@ static int read_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *i
 	size_t len;
 	int rc = svm_host_read_(c, &id, &o, &len);
 	if (rc) return rc;
-	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	if (o.type != SVM_OBJ_TOKEN || svm_token_info_decode(o.payload, o.payload_len, info)) return SVM_EIO;
+	return 0;
+}
+
+int svm_token_info_decode(const uint8_t *payload, size_t len, svm_token_info_t *info)
+{
+	svm_reader_t r = svm_reader(payload, len);
 	uint64_t sym_len, dec;
 	const uint8_t *sym;
-	if (o.type != SVM_OBJ_TOKEN || svm_varint_read(&r, &sym_len) ||
-	    sym_len > SVM_TOKEN_SYMBOL_MAX || svm_reader_bytes(&r, sym_len, &sym) ||
-	    svm_varint_read(&r, &dec) || dec > 255 || svm_varint_read(&r, &info->supply) ||
-	    svm_reader_left(&r))
-		return SVM_EIO;
+	if (svm_varint_read(&r, &sym_len) || sym_len > SVM_TOKEN_SYMBOL_MAX ||
+	    svm_reader_bytes(&r, sym_len, &sym) || svm_varint_read(&r, &dec) || dec > 255 ||
+	    svm_varint_read(&r, &info->supply) || svm_reader_left(&r))
+		return SVM_EDECODE;
 	memcpy(info->symbol, sym, sym_len);
 	info->symbol[sym_len] = 0;
 	info->decimals = (uint8_t)dec;
