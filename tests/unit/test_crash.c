@@ -90,7 +90,7 @@ static void check_consistent(const char *dir, unsigned kill_no)
 	svm_chain_close(c);
 }
 
-Test(crash, sigkill_while_committing_reopens_at_the_last_committed_block, .timeout = 120)
+Test(crash, sigkill_while_committing_reopens_at_the_last_committed_block)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
 	char dir[64];

@@ -447,7 +447,7 @@ static int tt_files(const char *dir, char names[][256], int max)
 	return n;
 }
 
-Test(evm_tx, transaction_tests_cancun_accept_valid_and_reject_invalid, .timeout = 120)
+Test(evm_tx, transaction_tests_cancun_accept_valid_and_reject_invalid)
 {
 	static char files[400][256];
 	int nf = tt_files(ETH_TESTS "/TransactionTests", files, 400), valid = 0, invalid = 0;

@@ -265,7 +265,7 @@ Test(evm_node, deploy_call_revert_and_value_move_the_ledger, .init = setup)
 
 /* Random blocks of calls, value transfers, reverts and native transfers to EVM identities:
  * every thread count gives the reference's receipts and writes. */
-Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup, .timeout = 120)
+Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1);
 	unsigned seed = ct_seed();

@@ -133,7 +133,7 @@ static void run_signed_seed(unsigned seed, size_t *blocks, size_t *txs)
 }
 
 Test(exec, signed_blocks_checked_beside_execution_are_identical_to_prepare_and_reference,
-     .init = setup, .timeout = 300)
+     .init = setup)
 {
 	unsigned base = ct_seed();
 	const char *replay = getenv("SVM_TEST_SEED");
@@ -153,33 +153,33 @@ static void diff_suite(int workload, size_t accounts_max)
 		    base, blocks, txs);
 }
 
-Test(exec, differential_uniform_blocks_are_identical_to_the_reference, .init = setup, .timeout = 300)
+Test(exec, differential_uniform_blocks_are_identical_to_the_reference, .init = setup)
 {
 	diff_suite(EG_UNIFORM, 1000);
 }
 
-Test(exec, differential_zipf_hot_spot_blocks_are_identical, .init = setup, .timeout = 300)
+Test(exec, differential_zipf_hot_spot_blocks_are_identical, .init = setup)
 {
 	diff_suite(EG_ZIPF, 1000);
 }
 
-Test(exec, differential_all_to_one_credit_blocks_are_identical, .init = setup, .timeout = 300)
+Test(exec, differential_all_to_one_credit_blocks_are_identical, .init = setup)
 {
 	diff_suite(EG_ALL_TO_ONE, 1000);
 }
 
-Test(exec, differential_shared_object_blocks_are_identical, .init = setup, .timeout = 300)
+Test(exec, differential_shared_object_blocks_are_identical, .init = setup)
 {
 	diff_suite(EG_SHARED, 100);
 }
 
-Test(exec, differential_mixed_garbage_blocks_are_identical, .init = setup, .timeout = 300)
+Test(exec, differential_mixed_garbage_blocks_are_identical, .init = setup)
 {
 	diff_suite(EG_MIXED, 1000);
 }
 
 /* Large account sets: few blocks, big ones. */
-Test(exec, differential_100k_accounts_blocks_are_identical, .init = setup, .timeout = 300)
+Test(exec, differential_100k_accounts_blocks_are_identical, .init = setup)
 {
 	unsigned seed = ct_seed();
 	eg_rng_t r = {.s = seed};
@@ -336,7 +336,7 @@ static void open_chain(char dir[64], svm_chain_t **c, svm_genesis_t *g, unsigned
 	cr_assert_eq(svm_chain_open(c, dir, g, &cfg, &err), 0, "open: %s", err.msg);
 }
 
-Test(exec, chains_with_1_2_and_4_threads_commit_identical_roots, .init = setup, .timeout = 300)
+Test(exec, chains_with_1_2_and_4_threads_commit_identical_roots, .init = setup)
 {
 	unsigned seed = ct_seed();
 	srand(seed);

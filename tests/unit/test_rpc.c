@@ -67,7 +67,7 @@ static int error_code(json_t *reply)
 	return (int)json_integer_value(json_object_get(json_object_get(reply, "error"), "code"));
 }
 
-TestSuite(rpc, .init = setup, .fini = teardown, .timeout = 20);
+TestSuite(rpc, .init = setup, .fini = teardown);
 
 Test(rpc, call_returns_result_and_keeps_connection)
 {

@@ -112,7 +112,7 @@ static json_t *wait_receipt(const char *id)
 	return NULL;
 }
 
-TestSuite(node_rpc, .init = up, .fini = down, .timeout = 60);
+TestSuite(node_rpc, .init = up, .fini = down);
 
 Test(node_rpc, transfer_is_admitted_committed_and_proven)
 {

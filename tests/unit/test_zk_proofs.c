@@ -68,7 +68,7 @@ Test(zk_proofs, proof_size_is_2_log2_64m_plus_9_times_32)
 	cr_assert_eq(svm_zk_range_proof_bytes(32), (2 * 11 + 9) * 32);
 }
 
-Test(zk_proofs, honest_range_proofs_verify_for_m_1_to_32, .timeout = 120)
+Test(zk_proofs, honest_range_proofs_verify_for_m_1_to_32)
 {
 	uint64_t seed = test_seed(), s = seed;
 	static rp_t p;
@@ -86,7 +86,7 @@ Test(zk_proofs, honest_range_proofs_verify_for_m_1_to_32, .timeout = 120)
 	}
 }
 
-Test(zk_proofs, every_single_bit_change_of_a_proof_is_rejected, .timeout = 120)
+Test(zk_proofs, every_single_bit_change_of_a_proof_is_rejected)
 {
 	uint64_t seed = test_seed() ^ 1, s = seed;
 	static rp_t p;
