@@ -20,6 +20,17 @@
 #define SVM_NODE_RPC_PORT_DEFAULT 8545
 #define SVM_NODE_DEVNET_CHAIN_ID 1337
 #define SVM_NODE_CONFIG_BYTES_MAX (1u << 20)
+#define SVM_NODE_PEERS_MAX 64          /* configured peers (the transport's SVM_NET_ADDRS_MAX) */
+#define SVM_NODE_TESTNET_MAX 16        /* validators `supervm testnet` sets up */
+#define SVM_NODE_TESTNET_CHAIN_ID 1338
+
+/* A configured peer: "ID@HOST:PORT" (ID the 64-hex identity it must prove) or "HOST:PORT". */
+typedef struct {
+	char host[64];
+	uint16_t port;
+	bool has_id;
+	svm_id_t id;
+} svm_node_peer_t;
 
 typedef struct {
 	char data_dir[SVM_NODE_PATH_MAX];      /* chain database lives in data_dir/chain */
@@ -42,6 +53,11 @@ typedef struct {
 	bool ws_enabled;           /* WebSocket subscriptions (docs/ecosystem.md); off by default */
 	char ws_host[64];          /* numeric address; default 127.0.0.1 */
 	uint16_t ws_port;          /* 0 = any free port */
+	char p2p_host[64];         /* peer transport address (numeric) */
+	uint16_t p2p_port;         /* 0 with no peers = no transport (a lone validator) */
+	size_t n_peers;
+	svm_node_peer_t peers[SVM_NODE_PEERS_MAX];
+	uint64_t round_timeout_ms; /* consensus base round timeout; 0 = 3 × block_ms + 1 s */
 } svm_node_config_t;
 
 /* WebSocket subscription bounds (docs/ecosystem.md). */
@@ -85,6 +101,13 @@ extern const char *const svm_node_devnet_eth_keys[SVM_NODE_DEVNET_ETH_KEYS];
 /* The Ethereum address of dev key i as "0x" + 40 hex digits (out[43]). */
 void svm_node_devnet_eth_address(unsigned i, char out[43]);
 
+/* Prepares a local testnet in dir: a shared genesis (chain id 1338, n validators staked, a
+ * faucet), dir/faucet.json, and for validator i dir/vI/{keys/validator.json, config.json} with
+ * RPC port rpc_base + i, p2p port p2p_base + i and every other validator as a peer.
+ * Idempotent: an existing testnet directory is reused as it is. */
+int svm_node_testnet_init(const char *dir, unsigned n, uint16_t rpc_base, uint16_t p2p_base,
+			  uint64_t block_ms, svm_error_t *err);
+
 typedef struct svm_node svm_node_t;
 
 /* Opens (or creates) the chain, starts the RPC server and the producer. On success the node
@@ -94,6 +117,8 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 uint16_t svm_node_rpc_port(const svm_node_t *n);
 /* The WebSocket port actually bound; 0 when subscriptions are off. */
 uint16_t svm_node_ws_port(const svm_node_t *n);
+/* The p2p port actually bound (0 without a transport). */
+uint16_t svm_node_p2p_port(svm_node_t *n);
 /* Stops producing (after the block in progress), stops the RPC server, closes the chain and
  * frees n. NULL is a no-op. */
 void svm_node_stop(svm_node_t *n);

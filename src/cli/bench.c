@@ -99,13 +99,32 @@ typedef struct {
 	unsigned idx;
 } worker_arg_t;
 
+/* Client idx's node: with --spread URL,URL,… the idx-th (round-robin), else --rpc. */
+static void client_url(const bench_t *b, unsigned idx, char *out, size_t cap)
+{
+	const char *s = cli_opt(b->a, "spread");
+	snprintf(out, cap, "%s", b->url);
+	if (s == NULL || !*s) return;
+	size_t n = 1;
+	for (const char *p = s; *p; p++) n += *p == ',';
+	size_t want = idx % n;
+	for (size_t k = 0; k < want; k++) s = strchr(s, ',') + 1;
+	size_t len = strcspn(s, ",");
+	if (len < cap) {
+		memcpy(out, s, len);
+		out[len] = 0;
+	}
+}
+
 static void *sender_main(void *arg)
 {
 	worker_arg_t *w = arg;
 	bench_t *b = w->b;
 	svm_rpc_client_t *c = NULL;
 	svm_buf_t body = {0}, resp = {0};
-	if (svm_rpc_client_new(&c, b->url, 60000, NULL) == 0) {
+	char url[256];
+	client_url(b, w->idx, url, sizeof url);
+	if (svm_rpc_client_new(&c, url, 60000, NULL) == 0) {
 		size_t start = b->client_start[w->idx], len = b->client_len[w->idx];
 		for (size_t off = 0; off < len; off += b->batch) {
 			size_t n = len - off < b->batch ? len - off : b->batch;

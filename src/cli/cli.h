@@ -146,6 +146,13 @@ int cli_cmd_tx(cli_args_t *a);
 int cli_cmd_receipt(cli_args_t *a);
 int cli_cmd_block(cli_args_t *a);
 int cli_cmd_status(cli_args_t *a);
+int cli_cmd_testnet(cli_args_t *a);
+/* Checks that a quorum of the node's validator set certified block `height` (qc.c): fetches the
+ * block's QC and header, checks the header hashes to the QC's block id and the signatures;
+ * *h is the header (pointing into hbytes) whose roots the caller checks its proof against.
+ * why receives a one-line account (the signers, or what failed). 0 or an SVM_E… code. */
+int cli_verify_certified(cli_args_t *a, svm_rpc_client_t *c, uint64_t height, svm_header_t *h,
+			 svm_buf_t *hbytes, char *why, size_t why_len);
 int cli_cmd_proof(cli_args_t *a);
 int cli_cmd_bench_load(cli_args_t *a);
 int cli_cmd_attest_verify(cli_args_t *a); /* cmd_attest.c */

@@ -113,6 +113,28 @@ int cli_cmd_tx(cli_args_t *a)
 	return rc;
 }
 
+/* Checks that a quorum certified block `height` and that its header holds root (the receipts
+ * root, or the state root when receipts is false). */
+static int certified(cli_args_t *a, uint64_t height, const char *root_hex, bool receipts, char *why,
+		     size_t why_len)
+{
+	svm_rpc_client_t *c = NULL;
+	svm_buf_t hb = {0};
+	svm_header_t h;
+	svm_hash_t root;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_verify_certified(a, c, height, &h, &hb, why, why_len);
+	if (rc == 0 && (svm_hash_from_hex(&root, root_hex) != 0 ||
+			!svm_hash_eq(&root, receipts ? &h.receipts_root : &h.state_root))) {
+		rc = SVM_EPROOF;
+		snprintf(why, why_len, "the node's %s root is not the certified header's",
+			 receipts ? "receipts" : "state");
+	}
+	svm_buf_free(&hb);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
 /* Checks a receipt's RFC 6962 proof against the receipts root in the same reply. */
 static int verify_receipt(json_t *r)
 {
@@ -146,7 +168,12 @@ int cli_cmd_receipt(cli_args_t *a)
 		return cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s (unknown or still pending)", a->pos[0]);
 	}
 	int v = verify_receipt(r);
+	char why[160] = "";
+	int q = certified(a, u(r, "block_height"), s(json_object_get(r, "proof"), "receipts_root"), true, why,
+			  sizeof why);
 	if (a->json) {
+		json_object_set_new(r, "quorum_verified", json_boolean(q == 0));
+		json_object_set_new(r, "quorum", json_string(why));
 		json_object_set_new(r, "proof_verified", json_boolean(v == 0));
 		cli_print_json(r);
 	} else {
@@ -157,11 +184,12 @@ int cli_cmd_receipt(cli_args_t *a)
 		       u(r, "block_height"), s(r, "block_hash"), s(p, "receipts_root"), u(p, "leaf_index"),
 		       u(p, "leaf_count"), json_array_size(json_object_get(p, "path")),
 		       v == 0 ? "verified" : "DOES NOT VERIFY");
-		const char *why = json_string_value(json_object_get(r, "abort_message"));
-		if (why) printf("abort message: %s\n", why);
+		const char *abort_msg = json_string_value(json_object_get(r, "abort_message"));
+		if (abort_msg) printf("abort message: %s\n", abort_msg);
+		printf("quorum:        %s%s\n", q == 0 ? "" : "NOT VERIFIED: ", why);
 	}
 	json_decref(r);
-	return v == 0 ? 0 : CLI_EXIT_FAIL;
+	return v == 0 && q == 0 ? 0 : CLI_EXIT_FAIL;
 }
 
 int cli_cmd_block(cli_args_t *a)
@@ -212,6 +240,20 @@ int cli_cmd_status(cli_args_t *a)
 		       s(r, "block_hash"), s(r, "state_root"), u(m, "count"), u(m, "bytes"),
 		       json_real_value(json_object_get(r, "tx_per_s")));
 		if (json_object_get(r, "faucet")) printf("faucet:     %s\n", s(r, "faucet"));
+		json_t *c = json_object_get(r, "consensus");
+		if (json_is_object(c)) {
+			json_t *q = json_object_get(c, "highest_qc"), *peers = json_object_get(c, "peers");
+			printf("round:      %llu (leader %.16s…, %llu validators%s)\nhighest QC: round %llu, block %.16s…\n"
+			       "committed:  height %llu\npeers:      %zu connected\n",
+			       u(c, "round"), s(c, "leader"), u(c, "validators"),
+			       json_is_true(json_object_get(c, "validator")) ? ", this node is one" : "", u(q, "round"),
+			       s(q, "block"), u(c, "committed_height"), json_array_size(peers));
+			for (size_t i = 0; i < json_array_size(peers); i++) {
+				json_t *p = json_array_get(peers, i);
+				printf("            %.16s… %s%s\n", s(p, "id"), json_is_true(json_object_get(p, "outbound")) ? "out" : "in",
+				       json_is_true(json_object_get(p, "validator")) ? ", validator" : "");
+			}
+		}
 	}
 	json_decref(r);
 	return 0;
@@ -246,16 +288,21 @@ int cli_cmd_proof(cli_args_t *a)
 	if (v == 0 && exists) v = svm_hex_decode_buf(&bytes, s(r, "object"), SVM_STATE_OBJECT_BYTES_MAX);
 	if (exists) svm_state_value_hash(bytes.data, bytes.len, &vh);
 	if (v == 0) v = svm_state_proof_verify(&root, &obj, exists ? &vh : NULL, proof.data, proof.len);
+	char why[160] = "";
+	int q = certified(a, u(r, "height"), s(r, "state_root"), false, why, sizeof why);
 	if (a->json) {
+		json_object_set_new(r, "quorum_verified", json_boolean(q == 0));
+		json_object_set_new(r, "quorum", json_string(why));
 		json_object_set_new(r, "verified", json_boolean(v == 0));
 		cli_print_json(r);
 	} else {
 		printf("%s: %s\n%s at height %llu, state root %s\nproof: %zu bytes, %s\n", what, hex,
 		       exists ? "present" : "absent", u(r, "height"), s(r, "state_root"), proof.len,
 		       v == 0 ? (exists ? "inclusion verified" : "exclusion verified") : "DOES NOT VERIFY");
+		printf("quorum: %s%s\n", q == 0 ? "" : "NOT VERIFIED: ", why);
 	}
 	svm_buf_free(&proof);
 	svm_buf_free(&bytes);
 	json_decref(r);
-	return v == 0 ? 0 : CLI_EXIT_FAIL;
+	return v == 0 && q == 0 ? 0 : CLI_EXIT_FAIL;
 }

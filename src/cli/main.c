@@ -11,6 +11,7 @@
 static const char *const o_none[] = {NULL};
 static const char *const o_devnet[] = {"data", "listen", "ws", "block-ms", "rpc-threads", "exec-threads", "log", NULL};
 static const char *const o_node[] = {"config", "log", NULL};
+static const char *const o_testnet[] = {"validators", "dir", "rpc-port", "p2p-port", "block-ms", "log", "init!", NULL};
 static const char *const o_out[] = {"out", NULL};
 static const char *const o_xfer[] = {"from", "to", "amount", "token", "tip", "fee-limit", "nonce",
 				     "expiry-blocks", "wait!", "timeout-ms", NULL};
@@ -22,7 +23,7 @@ static const char *const o_contract[] = {"from", "fee-limit", "tip", "nonce", "w
 					 "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
-static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", NULL};
+static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", NULL};
 
 static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
 static const char *const o_provider[] = {"from", "bond", NULL};
@@ -69,6 +70,18 @@ static const cli_cmd_t commands[] = {
 	 "  --config FILE     node configuration (docs/node.md lists the keys)\n"
 	 "  --log LEVEL       debug, info, warn or error (default info)\n",
 	 o_node, 0, 0, cli_cmd_node, NULL},
+	{"testnet", "run a local network of validators, each its own process (creates it on first use)",
+	 "testnet [--validators N] [--dir DIR] [--rpc-port P] [--p2p-port P] [--block-ms N]",
+	 "  --validators N    validators (default 4, at most 16)\n"
+	 "  --dir DIR         network directory (default ~/.supervm/testnet): genesis.json,\n"
+	 "                    faucet.json, and vI/{config.json,keys,data,node.log} per validator\n"
+	 "  --rpc-port P      JSON-RPC of validator I on 127.0.0.1:P+I (default 8645)\n"
+	 "  --p2p-port P      peer transport of validator I on 127.0.0.1:P+I (default 26656)\n"
+	 "  --block-ms N      slot length in milliseconds (default 200)\n"
+	 "  --init            create the directory and exit (start nodes with supervm node --config)\n"
+	 "  --log LEVEL       the validators' log level\n"
+	 "Ctrl-C stops every validator; started again it resumes the same network.\n",
+	 o_testnet, 0, 0, cli_cmd_testnet, NULL},
 	{"keys new", "create a new Ed25519 key file (mode 0600)", "keys new --out FILE",
 	 "  --out FILE        where to write the key (refuses to overwrite)\n", o_out, 0, 0,
 	 cli_cmd_keys_new, NULL},
@@ -116,7 +129,7 @@ static const cli_cmd_t commands[] = {
 	{"block", "a block by height", "block N|latest [--full]",
 	 "  --full            include whole transactions, not only their ids\n", o_block, 1, 1,
 	 cli_cmd_block, NULL},
-	{"status", "height, state root, mempool size, recent tx/s", "status", "", o_none, 0, 0,
+	{"status", "height, state root, mempool size, recent tx/s, consensus round, QC, peers, leader", "status", "", o_none, 0, 0,
 	 cli_cmd_status, NULL},
 	{"proof", "state proof of a balance (or any object), verified here against the state root",
 	 "proof ID [--token T] | proof --object OBJECT_ID",
@@ -183,6 +196,7 @@ static const cli_cmd_t commands[] = {
 	 "  --clients N       concurrent connections (default 4)\n"
 	 "  --batch N         transactions per JSON-RPC batch (default 100)\n"
 	 "  --rate N          offer N tx/s in total (default 0: as fast as the node acknowledges)\n"
+	 "  --spread URLS     comma-separated node URLs: client i sends to the i-th (round-robin)\n"
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
 	 o_bench, 0, 0, cli_cmd_bench_load, NULL},

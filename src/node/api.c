@@ -152,6 +152,7 @@ static json_t *m_send_raw(void *ctx, json_t *params, svm_rpc_error_t *e)
 		svm_hash_t id;
 		svm_error_t err = {0};
 		int rc = svm_mempool_add(n->mempool, tx.data, tx.len, atomic_load(&n->head_height), &id, &err);
+		if (rc == 0) node_vc_gossip(n, tx.data, tx.len);
 		res = rc == 0 ? jhash(&id) : svm_rpc_fail_svm(e, &err);
 		if (rc == 0) node_subs_pending(n, &id);
 	}
@@ -395,6 +396,59 @@ static json_t *m_status(void *ctx, json_t *params, svm_rpc_error_t *e)
 		"last_build_ms", (double)(build_ns / 100000) / 10, "block_ms", ju64(n->cfg.block_ms), "devnet",
 		n->cfg.devnet, "proposer", jhash(&n->proposer));
 	if (res != NULL && !svm_hash_is_zero(&n->faucet)) json_object_set_new(res, "faucet", jhash(&n->faucet));
+	if (res != NULL) json_object_set_new(res, "consensus", node_vc_status_json(n));
+	return res;
+}
+
+static json_t *m_evidence(void *ctx, json_t *params, svm_rpc_error_t *e) { return node_vc_evidence_json(ctx); }
+static json_t *m_validators(void *ctx, json_t *params, svm_rpc_error_t *e) { return node_vc_validators_json(ctx); }
+
+/* Test hook, devnet/testnet chains only: [ms] cuts this node off from every peer for ms. */
+static json_t *m_test_isolate(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	json_t *ms = svm_rpc_param(params, 0, "ms");
+	if (!n->cfg.devnet) return svm_rpc_fail(e, SVM_RPC_METHOD_NOT_FOUND, "svm_testIsolate exists on devnets only");
+	if (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 600000)
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "want milliseconds in 1..600000");
+	if (node_vc_isolate(n, (uint64_t)json_integer_value(ms)) != 0)
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "this node has no peers");
+	return json_true();
+}
+
+/* The QC stored with a committed block: [height] -> {height, qc, header} or null. */
+static json_t *m_block_qc(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	json_t *h = svm_rpc_param(params, 0, "height");
+	if (!json_is_integer(h) || json_integer_value(h) < 0)
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "want a block height");
+	svm_buf_t qc = {0};
+	int rc = node_vc_block_qc(n, (uint64_t)json_integer_value(h), &qc);
+	json_t *res = json_null();
+	svm_buf_t blk = {0}, hdr = {0};
+	svm_header_t hd;
+	if (rc == 0) rc = svm_chain_block(n->chain, (uint64_t)json_integer_value(h), &blk);
+	if (rc == 0 && (node_block_header(blk.data, blk.len, &hd, NULL) != 0 ||
+			svm_header_encode(&hd, &hdr) != 0))
+		rc = SVM_EIO;
+	if (rc == 0) {
+		char *hex = svm_malloc(2 * qc.len + 3), *hhex = svm_malloc(2 * hdr.len + 3);
+		if (hex != NULL && hhex != NULL) {
+			hex[0] = '0', hex[1] = 'x';
+			svm_hex_encode(hex + 2, qc.data, qc.len);
+			hhex[0] = '0', hhex[1] = 'x';
+			svm_hex_encode(hhex + 2, hdr.data, hdr.len);
+			res = json_pack("{s:I, s:s, s:s}", "height", json_integer_value(h), "qc", hex, "header", hhex);
+		}
+		svm_free(hex);
+		svm_free(hhex);
+	} else if (rc != SVM_ENOTFOUND) {
+		res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "storage: %s", svm_strerror(rc));
+	}
+	svm_buf_free(&qc);
+	svm_buf_free(&blk);
+	svm_buf_free(&hdr);
 	return res;
 }
 
@@ -469,6 +523,10 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_simulateTransaction", m_simulate, n},
 		{"svm_estimateFee", m_estimate, n},
 		{"svm_requestFaucet", node_faucet_rpc, n},
+		{"svm_getEvidence", m_evidence, n},
+		{"svm_getValidatorSet", m_validators, n},
+		{"svm_getBlockQC", m_block_qc, n},
+		{"svm_testIsolate", m_test_isolate, n},
 	};
 	size_t k = sizeof table / sizeof table[0];
 	if (k > max) k = max;

@@ -28,6 +28,51 @@ void svm_node_config_default(svm_node_config_t *c)
 	c->mempool_bytes_max = SVM_MEMPOOL_BYTES_MAX_DEFAULT;
 	c->mempool_count_max = SVM_MEMPOOL_COUNT_MAX_DEFAULT;
 	c->mempool_per_sender_max = SVM_MEMPOOL_PER_SENDER_MAX_DEFAULT;
+	strcpy(c->p2p_host, "127.0.0.1");
+}
+
+/* "HOST:PORT" (numeric host, or localhost) into host[64] and port. */
+static int parse_hostport(const char *s, char host[64], uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	if (colon == NULL || colon == s || (size_t)(colon - s) >= 64) return SVM_EINVAL;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != 0 || p == 0 || p > 65535) return SVM_EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int set_peers(svm_node_config_t *c, json_t *v, svm_error_t *err)
+{
+	if (!json_is_array(v) || json_array_size(v) > SVM_NODE_PEERS_MAX)
+		return svm_error_set(err, SVM_EINVAL, "config: \"peers\" must be an array of at most %u \"ID@HOST:PORT\"",
+				     SVM_NODE_PEERS_MAX);
+	c->n_peers = 0;
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		const char *s = json_is_string(e) ? json_string_value(e) : "";
+		svm_node_peer_t *p = &c->peers[c->n_peers];
+		memset(p, 0, sizeof *p);
+		const char *at = strchr(s, '@');
+		if (at != NULL) {
+			char hex[65];
+			if (at - s != 64) return svm_error_set(err, SVM_EINVAL, "config: peer '%s': the id must be 64 hex digits", s);
+			memcpy(hex, s, 64);
+			hex[64] = 0;
+			if (svm_hash_from_hex(&p->id, hex) != 0)
+				return svm_error_set(err, SVM_EINVAL, "config: peer '%s': the id is not hex", s);
+			p->has_id = true;
+			s = at + 1;
+		}
+		if (parse_hostport(s, p->host, &p->port) != 0)
+			return svm_error_set(err, SVM_EINVAL, "config: peer '%s': want ID@HOST:PORT", s);
+		c->n_peers++;
+	}
+	return 0;
 }
 
 /* Joins a config-relative path: absolute paths stay, relative ones hang off base_dir. */
@@ -96,6 +141,12 @@ static int apply_key(svm_node_config_t *c, const char *dir, const char *key, jso
 		if (!json_is_string(v)) return svm_error_set(err, SVM_EINVAL, "config: \"ws\" must be \"HOST:PORT\"");
 		return svm_node_parse_ws_addr(c, json_string_value(v), err);
 	}
+	if (strcmp(key, "p2p") == 0) {
+		if (!json_is_string(v) || parse_hostport(json_string_value(v), c->p2p_host, &c->p2p_port) != 0)
+			return svm_error_set(err, SVM_EINVAL, "config: \"p2p\" must be \"HOST:PORT\"");
+		return 0;
+	}
+	if (strcmp(key, "peers") == 0) return set_peers(c, v, err);
 	if (strcmp(key, "devnet") == 0) {
 		if (!json_is_boolean(v)) return svm_error_set(err, SVM_EINVAL, "config: \"devnet\" must be a boolean");
 		c->devnet = json_is_true(v);
@@ -118,6 +169,7 @@ static int apply_key(svm_node_config_t *c, const char *dir, const char *key, jso
 	SIZE("mempool_count_max", mempool_count_max, 1, 10000000)
 	SIZE("mempool_per_sender_max", mempool_per_sender_max, 1, 65536)
 	SIZE("exec_threads", exec_threads, 0, SVM_POOL_THREADS_MAX)
+	SIZE("round_timeout_ms", round_timeout_ms, 10, 600000)
 #undef SIZE
 	return svm_error_set(err, SVM_EINVAL, "config: unknown key \"%s\"", key);
 }

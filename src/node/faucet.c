@@ -194,6 +194,7 @@ json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e)
 	uint64_t nonce = svm_mempool_pending_nonce(n->mempool, &f->kp.id, chain_next);
 	if (rc == 0) rc = sign_transfer(n, f, &token, &to, amount, nonce, &tx, &id);
 	if (rc == 0) rc = svm_mempool_add(n->mempool, tx.data, tx.len, atomic_load(&n->head_height), &id, &err);
+	if (rc == 0) node_vc_gossip(n, tx.data, tx.len); /* every validator may include it */
 	if (rc != 0) {
 		if (err.code == 0) svm_error_set(&err, rc, "faucet transfer: %s", svm_strerror(rc));
 		svm_rpc_fail_svm(e, &err);

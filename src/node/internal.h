@@ -49,9 +49,8 @@ struct svm_node {
 	_Atomic uint64_t head_height; /* last committed height (what admission checks against) */
 	uint64_t last_ts_ms;          /* producer only: the head block's timestamp */
 
-	pthread_t producer;
-	bool producer_started;
-	pthread_mutex_t mu; /* guards stop, rate */
+	struct node_vc *vc; /* the consensus side (validator.c) */
+	pthread_mutex_t mu; /* guards stop, rate, and the consensus side's shared fields */
 	pthread_cond_t cv;
 	bool stop;
 	node_rate_t rate[NODE_RATE_BLOCKS];
@@ -143,5 +142,26 @@ static inline bool phash(json_t *params, size_t i, const char *name, svm_hash_t 
 	}
 	return true;
 }
+
+/* validator.c: the consensus thread, the transport, block sync. start after the chain, the
+ * mempool and the RPC server; stop after setting stop and waking cv. */
+int node_vc_start(svm_node_t *n, svm_error_t *err);
+void node_vc_stop(svm_node_t *n);
+uint16_t node_vc_p2p_port(svm_node_t *n);
+/* Queues an admitted transaction for gossip to every peer (batched; any thread). */
+void node_vc_gossip(svm_node_t *n, const uint8_t *tx, size_t len);
+void node_vc_flush_gossip(svm_node_t *n);
+/* JSON for RPC: consensus status (round, highest QC, committed height, leader, peers),
+ * evidence held (hex encodings), the validator set. */
+json_t *node_vc_status_json(svm_node_t *n);
+json_t *node_vc_evidence_json(svm_node_t *n);
+json_t *node_vc_validators_json(svm_node_t *n);
+/* The header (and hash, if id is not NULL) of an encoded block; byte fields point into block. */
+int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_hash_t *id);
+/* The QC certifying committed block height: the one stored with it, else the parent QC in
+ * the next block's header. SVM_ENOTFOUND when neither exists yet. */
+int node_vc_block_qc(svm_node_t *n, uint64_t height, svm_buf_t *out);
+/* Cuts the node off from every peer for ms (partition tests; devnet/testnet only). */
+int node_vc_isolate(svm_node_t *n, uint64_t ms);
 
 #endif

@@ -1,7 +1,7 @@
-/* The node's lifecycle and its block producer. One producer thread owns the chain's writer
- * side: every block_ms it takes ready transactions from the mempool, builds, executes and
- * commits the next block (empty when there is nothing to include), then prunes the mempool.
- * Queries and admission run on the RPC threads concurrently. docs/node.md says why. */
+/* The node's lifecycle. One consensus thread (validator.c) owns the chain's writer side: it
+ * runs the consensus core, builds and executes blocks and commits what the core commits — one
+ * block per block_ms slot, empty when there is nothing to include. Queries and admission run
+ * on the RPC threads concurrently. docs/node.md says why. */
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -45,97 +45,6 @@ double svm_node_tx_rate(svm_node_t *n)
 	/* Over the window (or since the first block in it, plus one slot). */
 	double span_s = (double)(now - oldest) / 1e9 + (double)n->cfg.block_ms / 1000.0;
 	return txs == 0 ? 0.0 : (double)txs / span_s;
-}
-
-/* Builds one block from the mempool. Returns the build's error (storage failures only). */
-static int produce_one(svm_node_t *n)
-{
-	svm_mempool_batch_t b = {0};
-	int rc = svm_mempool_select(n->mempool, n->cfg.block_txs_max, n->cfg.block_bytes_max, &b);
-	if (rc != 0) {
-		svm_log_error("producer: mempool selection failed: %s", svm_strerror(rc));
-		return rc;
-	}
-	svm_build_result_t *res = svm_calloc(b.n ? b.n : 1, sizeof *res);
-	/* Every pooled transaction passed svm_tx_verify at admission: the builder need not check
-	 * its signature again (the largest per-transaction cost). */
-	bool *verified = svm_malloc(b.n ? b.n : 1);
-	if (verified) memset(verified, 1, b.n);
-	svm_error_t err = {0};
-	uint64_t t0 = svm_clock_ns();
-	rc = res == NULL || verified == NULL
-		     ? SVM_ENOMEM
-		     : svm_chain_build_verified(n->chain, b.txs, b.lens, b.n, verified, svm_clock_wall_ms(),
-						&n->proposer, res, &err);
-	svm_free(verified);
-	uint64_t t1 = svm_clock_ns();
-	if (rc == SVM_EUNSUPPORTED) {
-		/* a governed upgrade plan names another version from this height: stop cleanly (the
-		 * command's signal wait then shuts the node down) */
-		svm_log_error("producer: %s", err.msg);
-		pthread_mutex_lock(&n->mu);
-		n->stop = true;
-		pthread_mutex_unlock(&n->mu);
-		kill(getpid(), SIGTERM);
-	} else if (rc != 0) {
-		svm_log_error("producer: block build failed: %s", err.msg[0] ? err.msg : svm_strerror(rc));
-	} else {
-		uint64_t h = svm_chain_height(n->chain);
-		atomic_store(&n->head_height, h);
-		node_subs_block(n, h);
-		svm_mempool_update(n->mempool, &b, res, h);
-		uint64_t supply[NODE_SUPPLY_TOKENS];
-		node_token_supply(n, supply);
-		uint32_t included = 0, limit = 0;
-		for (size_t i = 0; i < b.n; i++) {
-			if (res[i].status == 0) included++;
-			else if (res[i].status == SVM_ELIMIT) limit++;
-		}
-		pthread_mutex_lock(&n->mu);
-		n->rate[n->rate_next++ % NODE_RATE_BLOCKS] = (node_rate_t){t1, included};
-		n->blocks_produced++;
-		n->txs_committed += included;
-		n->build_ns_last = t1 - t0;
-		node_metrics_block(&n->metrics, t1, t1 - t0, b.n - included - limit, limit);
-		node_metrics_supply(&n->metrics, supply);
-		pthread_mutex_unlock(&n->mu);
-		if (included > 0 || b.n > 0)
-			svm_log_info("block %llu: %u txs (%zu left out, %u for limits) in %.1f ms",
-				     (unsigned long long)h, included, b.n - included, limit,
-				     (double)(t1 - t0) / 1e6);
-		else
-			svm_log_debug("block %llu: empty", (unsigned long long)h);
-	}
-	svm_free(res);
-	svm_mempool_batch_free(&b);
-	return rc;
-}
-
-static void *producer_main(void *arg)
-{
-	svm_node_t *n = arg;
-	uint64_t period_ns = n->cfg.block_ms * 1000000ull;
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&n->mu);
-	while (!n->stop) {
-		uint64_t ns = (uint64_t)next.tv_nsec + period_ns % 1000000000ull;
-		next.tv_sec += (time_t)(period_ns / 1000000000ull + ns / 1000000000ull);
-		next.tv_nsec = (long)(ns % 1000000000ull);
-		while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &next) != ETIMEDOUT) {
-		}
-		if (n->stop) break;
-		pthread_mutex_unlock(&n->mu);
-		produce_one(n);
-		/* A slot overrun starts the next slot now rather than bursting to catch up. */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
-			next = now;
-		pthread_mutex_lock(&n->mu);
-	}
-	pthread_mutex_unlock(&n->mu);
-	return NULL;
 }
 
 static int load_keys(svm_node_t *n, svm_error_t *err)
@@ -229,9 +138,8 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	}
 	if (rc == 0) rc = node_subs_start(n, err);
 	if (rc == 0) {
-		if (pthread_create(&n->producer, NULL, producer_main, n) != 0)
-			rc = svm_error_set(err, SVM_EIO, "cannot start the producer thread");
-		else n->producer_started = true;
+		if (n->cfg.round_timeout_ms == 0) n->cfg.round_timeout_ms = 3 * n->cfg.block_ms + 1000;
+		rc = node_vc_start(n, err);
 	}
 	if (rc != 0) {
 		svm_node_stop(n);
@@ -248,15 +156,17 @@ uint16_t svm_node_rpc_port(const svm_node_t *n) { return svm_rpc_server_port(n->
 
 uint16_t svm_node_ws_port(const svm_node_t *n) { return node_subs_port(n); }
 
+uint16_t svm_node_p2p_port(svm_node_t *n) { return node_vc_p2p_port(n); }
+
 void svm_node_stop(svm_node_t *n)
 {
 	if (n == NULL) return;
-	/* Producer first: the block in progress commits; then no writer is left. */
+	/* Consensus first: the block in progress commits; then no writer is left. */
 	pthread_mutex_lock(&n->mu);
 	n->stop = true;
 	pthread_cond_broadcast(&n->cv);
 	pthread_mutex_unlock(&n->mu);
-	if (n->producer_started) pthread_join(n->producer, NULL);
+	node_vc_stop(n);
 	node_subs_stop(n);
 	svm_rpc_server_free(n->rpc);
 	node_faucet_free(n);

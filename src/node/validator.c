@@ -1,0 +1,1304 @@
+/* The node as a consensus participant: one consensus thread runs the consensus core
+ * (src/consensus, a deterministic state machine) over the peer transport (src/net). It is the
+ * chain's only writer: it builds proposals and executes received ones speculatively (the chain's
+ * spec API) before the core votes, commits each block the core commits exactly once, and
+ * catches up through block sync, verifying every QC against the validator set. A one-validator
+ * devnet runs the same code with no peers. docs/node.md describes it. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "supervm/consensus.h"
+#include "supervm/net.h"
+#include "supervm/store.h"
+
+#define INBOX_MSGS_MAX 8192            /* consensus messages waiting for the consensus thread */
+#define INBOX_BYTES_MAX (256u << 20)
+#define STEP_MSGS_MAX 256              /* handled per wake-up before timers are looked at */
+#define STATUS_PERIOD_MS 500           /* status (height, head) sent to every peer */
+#define SYNC_LAG_MIN 3                 /* a peer this many blocks ahead triggers block sync */
+#define SYNC_TIMEOUT_MS 4000           /* an unanswered sync request is retried elsewhere */
+#define GOSSIP_TXS_MAX 512             /* transactions per gossip message */
+#define GOSSIP_FLUSH_MS 5
+#define EVIDENCE_MAX 1024              /* evidence records kept for RPC (all are persisted) */
+#define PEER_HEIGHTS_MAX SVM_NET_PEERS_MAX
+#define KEPT_MAX 1024                  /* proposals kept on disk until their height commits */
+#define KEPT_PRUNE_EVERY 64            /* committed blocks between prunes of kept proposals */
+#define ASK_EVERY_MS 200               /* how often a missing parent block is asked for */
+#define PARKED_MAX 8                   /* proposals held until their parent arrives */
+#define PARKED_MS 1000                 /* then they go to the core anyway */
+
+typedef struct inmsg {
+	struct inmsg *next;
+	svm_id_t from;
+	uint8_t type;
+	size_t len;
+	uint8_t data[];
+} inmsg_t;
+
+typedef struct {
+	svm_id_t id;
+	uint64_t height;
+	bool used;
+} peer_height_t;
+
+struct node_vc {
+	svm_node_t *n;
+	svm_keypair_t key;
+	bool validator;                 /* our key is in the set */
+	svm_cons_valset_t vals;         /* epoch 0 (genesis) */
+	svm_hash_t genesis_id;
+	svm_net_t *net;
+	svm_cons_t *cons;
+	svm_cons_out_t out;
+	pthread_t thread;
+	bool started;
+	/* guarded by n->mu, signalled on n->cv */
+	inmsg_t *in_head, *in_tail;
+	size_t in_n, in_bytes;
+	peer_height_t heights[PEER_HEIGHTS_MAX];
+	svm_cons_status_t st;           /* snapshot after each step */
+	svm_buf_t evidence[EVIDENCE_MAX];
+	size_t n_evidence, evidence_total;
+	uint64_t sync_applied;
+	/* gossip batch, its own lock (RPC threads append) */
+	pthread_mutex_t gmu;
+	svm_buf_t gossip;
+	size_t gossip_n;
+	/* consensus thread only */
+	svm_map_t specs;                /* block id -> svm_chain_spec_t * */
+	struct {
+		svm_hash_t id;
+		uint64_t height;
+	} kept[KEPT_MAX];               /* proposals on disk: meta "pb" ‖ u64be(height) ‖ id */
+	size_t n_kept;
+	uint64_t commits_since_prune;
+	svm_hash_t asked;
+	uint64_t asked_ms;
+	inmsg_t *parked[PARKED_MAX];    /* proposals that arrived before their parent */
+	uint64_t parked_ms[PARKED_MAX];
+	uint64_t next_status_ms, sync_until_ms;
+};
+
+static uint64_t now_ms(void) { return svm_clock_ns() / 1000000u; }
+
+int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_hash_t *id)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_block_t b;
+	svm_hash_t tmp;
+	int rc = svm_block_decode(block, len, &a, &b, id != NULL ? id : &tmp, NULL);
+	if (rc == 0) *h = b.header; /* its byte fields point into block, not the arena */
+	svm_arena_reset(&a);
+	return rc;
+}
+
+/* ------------------------------------------------------------ validators */
+
+/* The validator set object written at genesis: varint count ‖ (pubkey ‖ varint stake)*. */
+static int read_valset(svm_node_t *n, uint64_t epoch, svm_cons_valset_t *out)
+{
+	svm_id_t oid;
+	svm_sha256_tagged("svm/validators", NULL, 0, &oid);
+	svm_buf_t raw = {0};
+	int rc = svm_chain_object(n->chain, &oid, &raw);
+	svm_object_t o;
+	if (rc == 0) rc = svm_object_decode(raw.data, raw.len, &o, NULL);
+	svm_cons_validator_t *v = NULL;
+	uint64_t count = 0;
+	svm_reader_t r = svm_reader(rc == 0 ? o.payload : NULL, rc == 0 ? o.payload_len : 0);
+	if (rc == 0) rc = svm_varint_read(&r, &count);
+	if (rc == 0 && (count == 0 || count > SVM_CONS_VALIDATORS_MAX)) rc = SVM_ELIMIT;
+	if (rc == 0 && (v = svm_calloc(count, sizeof *v)) == NULL) rc = SVM_ENOMEM;
+	for (uint64_t i = 0; rc == 0 && i < count; i++) {
+		rc = svm_reader_copy(&r, v[i].pubkey, 32);
+		if (rc == 0) rc = svm_varint_read(&r, &v[i].stake);
+		if (rc == 0) rc = svm_identity_derive(SVM_SCHEME_ED25519, v[i].pubkey, 32, &v[i].id);
+	}
+	svm_error_t err = {0};
+	if (rc == 0) rc = svm_cons_valset_build(out, epoch, v, count, &err);
+	if (rc != 0) svm_log_error("validators: cannot read the set: %s", err.msg[0] ? err.msg : svm_strerror(rc));
+	svm_free(v);
+	svm_buf_free(&raw);
+	return rc;
+}
+
+static int host_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
+{
+	struct node_vc *v = ctx;
+	*out = v->vals; /* one set until staking changes it at epoch boundaries */
+	out->epoch = epoch;
+	return 0;
+}
+
+static bool is_validator(struct node_vc *v, const svm_id_t *id)
+{
+	return svm_cons_valset_index(&v->vals, id) >= 0;
+}
+
+/* ------------------------------------------------------------- specs */
+
+static svm_chain_spec_t *spec_get(struct node_vc *v, const svm_hash_t *id)
+{
+	return svm_map_get(&v->specs, id->b, 32);
+}
+
+static void spec_put(struct node_vc *v, svm_chain_spec_t *s)
+{
+	bool created;
+	void **slot = svm_map_put(&v->specs, svm_chain_spec_id(s)->b, 32, &created);
+	if (slot == NULL) {
+		svm_chain_spec_free(s);
+		return;
+	}
+	if (!created) svm_chain_spec_free(*slot);
+	*slot = s;
+}
+
+/* Frees every spec at or below the committed height (committed, or on a dead fork). */
+static void spec_prune(struct node_vc *v, uint64_t committed)
+{
+	svm_map_slot_t **sorted;
+	size_t k;
+	if (svm_map_sorted(&v->specs, &sorted, &k) != 0) return;
+	for (size_t i = 0; i < k; i++) {
+		svm_chain_spec_t *s = sorted[i]->value;
+		if (svm_chain_spec_header(s)->height > committed) continue;
+		svm_hash_t id = *svm_chain_spec_id(s);
+		svm_map_del(&v->specs, id.b, 32);
+		svm_chain_spec_free(s);
+	}
+	svm_free(sorted);
+}
+
+static void spec_clear(struct node_vc *v)
+{
+	size_t i = 0;
+	svm_map_slot_t *slot;
+	while ((slot = svm_map_next(&v->specs, &i)) != NULL) svm_chain_spec_free(slot->value);
+	svm_map_free(&v->specs);
+	svm_map_init(&v->specs);
+}
+
+#define SPEC_CHAIN_MAX 64 /* uncommitted ancestors executed on demand */
+
+/* Asks every validator for a block this node lacks (the core answers with its proposal). */
+static void ask_block(struct node_vc *v, const svm_hash_t *id)
+{
+	uint64_t now = now_ms();
+	if (v->net == NULL || (svm_hash_eq(&v->asked, id) && now < v->asked_ms + ASK_EVERY_MS)) return;
+	v->asked = *id;
+	v->asked_ms = now;
+	uint8_t m[1 + SVM_HASH_SIZE];
+	m[0] = SVM_CONS_TAG_SYNC_REQ;
+	memcpy(m + 1, id->b, SVM_HASH_SIZE);
+	svm_net_broadcast(v->net, NULL, SVM_NET_MSG_CONSENSUS, m, sizeof m);
+}
+
+/* The spec a block builds on: the parent's, or NULL when the parent is the head. A certified
+ * ancestor this node never voted for (it was behind, or restarted) is executed now from the
+ * proposal the core holds, oldest first. SVM_ENOTFOUND if the core does not hold it. */
+static int parent_spec(struct node_vc *v, const svm_hash_t *parent, svm_chain_spec_t **out)
+{
+	svm_hash_t head, missing[SPEC_CHAIN_MAX], cur = *parent;
+	svm_chain_head(v->n->chain, &head, NULL);
+	*out = NULL;
+	size_t k = 0;
+	svm_chain_spec_t *base = NULL;
+	while (!svm_hash_eq(&cur, &head) && (base = spec_get(v, &cur)) == NULL) {
+		const svm_buf_t *msg = svm_cons_block_message(v->cons, &cur);
+		if (msg == NULL) ask_block(v, &cur);
+		if (msg == NULL || k == SPEC_CHAIN_MAX) return SVM_ENOTFOUND;
+		svm_header_t h;
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_cons_proposal_t *p = svm_malloc(sizeof *p);
+		int rc = p == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(msg->data, msg->len, &a, p, NULL);
+		if (rc == 0) h = p->block.header;
+		svm_free(p);
+		svm_arena_reset(&a);
+		if (rc != 0) return rc;
+		missing[k++] = cur;
+		cur = h.parent;
+	}
+	for (size_t i = k; i-- > 0;) {
+		const svm_buf_t *msg = svm_cons_block_message(v->cons, &missing[i]);
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_cons_proposal_t *p = svm_malloc(sizeof *p);
+		int rc = p == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(msg->data, msg->len, &a, p, NULL);
+		svm_chain_spec_t *s = NULL;
+		svm_error_t err = {0};
+		if (rc == 0) rc = svm_chain_spec_execute(v->n->chain, base, p->block_bytes.p, p->block_bytes.len, &s, &err);
+		svm_free(p);
+		svm_arena_reset(&a);
+		if (rc != 0) {
+			svm_log_warn("execute: a certified ancestor is refused: %s", err.msg[0] ? err.msg : svm_strerror(rc));
+			return rc;
+		}
+		spec_put(v, s);
+		base = s;
+	}
+	*out = base;
+	return 0;
+}
+
+/* What a vote carries besides the block id: this validator's own execution result. */
+static void exec_root_of(const svm_header_t *h, svm_hash_t *out)
+{
+	svm_slice_t parts[3] = {{h->tx_root.b, 32}, {h->receipts_root.b, 32}, {h->state_root.b, 32}};
+	svm_sha256_tagged("svm/cons/exec", parts, 3, out);
+}
+
+/* ----------------------------------------------------------------- host */
+
+static void kept_prune(struct node_vc *v, bool all);
+
+/* A governed upgrade plan names another software version from this height (the chain refuses
+ * to build or apply it with SVM_EUNSUPPORTED): stop cleanly, as the command's signal wait then
+ * shuts the node down. Returns rc. */
+static int upgrade_stop(svm_node_t *n, int rc, const svm_error_t *err)
+{
+	if (rc != SVM_EUNSUPPORTED) return rc;
+	svm_log_error("consensus: %s", err->msg);
+	pthread_mutex_lock(&n->mu);
+	bool first = !n->stop;
+	n->stop = true;
+	pthread_cond_broadcast(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	if (first) kill(getpid(), SIGTERM);
+	return rc;
+}
+
+/* Not before the parent is block_ms old (one block per slot, empty or not, as the devnet
+ * always did): until then SVM_EBUSY, and the core asks again (every few ms). Then builds on
+ * the parent from the mempool. */
+static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_out)
+{
+	struct node_vc *v = ctx;
+	svm_node_t *n = v->n;
+	svm_chain_spec_t *parent;
+	int rc = parent_spec(v, &tmpl->parent, &parent);
+	if (rc == SVM_ENOTFOUND) return SVM_EBUSY; /* asked for it; the core tries again */
+	if (rc != 0) {
+		svm_log_warn("propose: round %llu: the parent block is refused (%s)",
+			     (unsigned long long)tmpl->round, svm_strerror(rc));
+		return rc;
+	}
+	uint64_t parent_ts = 0;
+	if (parent != NULL) {
+		parent_ts = svm_chain_spec_header(parent)->timestamp_ms;
+	} else {
+		svm_buf_t b = {0};
+		svm_header_t h;
+		if (svm_chain_block(n->chain, tmpl->height - 1, &b) == 0 &&
+		    node_block_header(b.data, b.len, &h, NULL) == 0)
+			parent_ts = h.timestamp_ms;
+		svm_buf_free(&b);
+	}
+	uint64_t due = parent_ts + n->cfg.block_ms, wall = svm_clock_wall_ms();
+	if (wall < due && due - wall <= n->cfg.block_ms) return SVM_EBUSY;
+	svm_mempool_batch_t b = {0};
+	/* Twice the block's worth: transactions an uncommitted ancestor already includes are
+	 * still pending (they leave at commit) and the builder skips them. */
+	rc = svm_mempool_select(n->mempool, 2 * n->cfg.block_txs_max, 2 * n->cfg.block_bytes_max, &b);
+	if (rc != 0) return rc;
+	bool *verified = svm_malloc(b.n ? b.n : 1);
+	svm_build_result_t *res = svm_calloc(b.n ? b.n : 1, sizeof *res);
+	svm_header_t h = *tmpl;
+	h.timestamp_ms = svm_clock_wall_ms();
+	svm_chain_spec_t *s = NULL;
+	svm_error_t err = {0};
+	uint64_t t0 = svm_clock_ns();
+	if (verified == NULL || res == NULL) rc = SVM_ENOMEM;
+	if (rc == 0) {
+		memset(verified, 1, b.n);
+		size_t take = b.n < n->cfg.block_txs_max * 2 ? b.n : n->cfg.block_txs_max * 2;
+		rc = svm_chain_spec_build(n->chain, parent, &h, b.txs, b.lens, take, verified, res, &s, &err);
+		upgrade_stop(n, rc, &err);
+	}
+	if (rc != 0) {
+		svm_log_error("propose: %s", err.msg[0] ? err.msg : svm_strerror(rc));
+	} else {
+		size_t len;
+		const uint8_t *blk = svm_chain_spec_block(s, &len);
+		rc = svm_buf_append(block_out, blk, len);
+		svm_log_debug("proposed height %llu round %llu: %u txs in %.1f ms",
+			      (unsigned long long)h.height, (unsigned long long)h.round,
+			      svm_chain_spec_header(s)->tx_count, (double)(svm_clock_ns() - t0) / 1e6);
+		if (rc == 0) spec_put(v, s);
+		else svm_chain_spec_free(s);
+	}
+	svm_free(verified);
+	svm_free(res);
+	svm_mempool_batch_free(&b);
+	return rc;
+}
+
+static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+			svm_hash_t *exec_root)
+{
+	struct node_vc *v = ctx;
+	svm_chain_spec_t *s = spec_get(v, block_id);
+	if (s == NULL) {
+		svm_header_t h;
+		if (node_block_header(block, len, &h, NULL) != 0) return SVM_EDECODE;
+		svm_chain_spec_t *parent;
+		int rc = parent_spec(v, &h.parent, &parent);
+		if (rc != 0) {
+			svm_log_warn("execute: block %llu round %llu: its parent is not available (%s)",
+				     (unsigned long long)h.height, (unsigned long long)h.round, svm_strerror(rc));
+			return rc;
+		}
+		svm_error_t err = {0};
+		rc = svm_chain_spec_execute(v->n->chain, parent, block, len, &s, &err);
+		if (rc != 0) {
+			upgrade_stop(v->n, rc, &err);
+			svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
+			return rc;
+		}
+		if (!svm_hash_eq(svm_chain_spec_id(s), block_id)) {
+			svm_chain_spec_free(s);
+			return SVM_EVALIDATE;
+		}
+		spec_put(v, s);
+	}
+	exec_root_of(svm_chain_spec_header(s), exec_root);
+	return 0;
+}
+
+/* The committed block's transactions leave the mempool (and their senders' nonces advance). */
+static void mempool_committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block, size_t len)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_block_t blk;
+	svm_mempool_batch_t b = {0};
+	size_t k = 0;
+	if (svm_block_decode(block, len, &a, &blk, NULL, NULL) == 0 && blk.txs_len > 0) {
+		b.txs = svm_calloc(blk.txs_len, sizeof *b.txs);
+		b.lens = svm_calloc(blk.txs_len, sizeof *b.lens);
+		b.ids = svm_calloc(blk.txs_len, sizeof *b.ids);
+		b.senders = svm_calloc(blk.txs_len, sizeof *b.senders);
+		b.nonces = svm_calloc(blk.txs_len, sizeof *b.nonces);
+		if (b.txs && b.lens && b.ids && b.senders && b.nonces) {
+			for (uint32_t i = 0; i < blk.txs_len; i++) {
+				svm_tx_t tx;
+				if (svm_tx_decode(blk.txs[i].p, blk.txs[i].len, &a, &tx, &b.ids[k], NULL) != 0)
+					continue;
+				b.txs[k] = blk.txs[i].p;
+				b.lens[k] = blk.txs[i].len;
+				b.senders[k] = tx.sender;
+				b.nonces[k] = tx.nonce;
+				k++;
+			}
+		}
+	}
+	b.n = k;
+	svm_build_result_t *res = svm_calloc(k ? k : 1, sizeof *res);
+	if (res != NULL) svm_mempool_update(n->mempool, &b, res, h->height);
+	svm_free(res);
+	b.bytes = (svm_buf_t){0};
+	svm_free(b.txs), svm_free(b.lens), svm_free(b.ids), svm_free(b.senders), svm_free(b.nonces);
+	svm_arena_reset(&a);
+}
+
+/* Bookkeeping after a block is stored: head height, rate, mempool. */
+static void committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block, size_t len)
+{
+	atomic_store(&n->head_height, h->height);
+	node_subs_block(n, h->height);
+	mempool_committed(n, h, block, len);
+	uint64_t supply[NODE_SUPPLY_TOKENS];
+	node_token_supply(n, supply);
+	uint64_t now = svm_clock_ns();
+	pthread_mutex_lock(&n->mu);
+	n->rate[n->rate_next++ % NODE_RATE_BLOCKS] = (node_rate_t){now, h->tx_count};
+	n->blocks_produced++;
+	n->txs_committed += h->tx_count;
+	node_metrics_block(&n->metrics, now, n->build_ns_last, 0, 0);
+	node_metrics_supply(&n->metrics, supply);
+	pthread_mutex_unlock(&n->mu);
+	if (h->tx_count > 0)
+		svm_log_info("block %llu (round %llu): %u txs committed", (unsigned long long)h->height,
+			     (unsigned long long)h->round, h->tx_count);
+}
+
+static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+		       uint64_t height, const svm_cons_qc_t *qc)
+{
+	struct node_vc *v = ctx;
+	svm_node_t *n = v->n;
+	svm_error_t err = {0};
+	svm_chain_spec_t *s = spec_get(v, block_id);
+	int rc = 0;
+	if (s == NULL) { /* committed through QCs without our executing it (restart, observer) */
+		rc = svm_chain_spec_execute(n->chain, NULL, block, len, &s, &err);
+		if (rc == 0) spec_put(v, s);
+	}
+	svm_buf_t qcb = {0};
+	if (rc == 0 && qc != NULL) rc = svm_cons_qc_encode(qc, &qcb);
+	uint64_t t0 = svm_clock_ns();
+	if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, qcb.data, qcb.len, &err);
+	svm_buf_free(&qcb);
+	if (rc != 0) {
+		upgrade_stop(n, rc, &err);
+		svm_log_error("commit of block %llu failed: %s", (unsigned long long)height,
+			      err.msg[0] ? err.msg : svm_strerror(rc));
+		return rc;
+	}
+	pthread_mutex_lock(&n->mu);
+	n->build_ns_last = svm_clock_ns() - t0;
+	pthread_mutex_unlock(&n->mu);
+	committed(n, svm_chain_spec_header(s), block, len);
+	spec_prune(v, height);
+	if (++v->commits_since_prune >= KEPT_PRUNE_EVERY || v->n_kept > KEPT_MAX / 2) {
+		kept_prune(v, false);
+		v->commits_since_prune = 0;
+	}
+	return 0;
+}
+
+static void kept_key(uint8_t key[42], uint64_t height, const svm_hash_t *id)
+{
+	key[0] = 'p', key[1] = 'b';
+	svm_put_u64be(key + 2, height);
+	memcpy(key + 10, id->b, 32);
+}
+
+/* Valid proposals go to disk so certified blocks that are not committed yet survive a
+ * restart of every validator (the core reloads them before asking peers). */
+static int host_store_block(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg, size_t len)
+{
+	struct node_vc *v = ctx;
+	if (v->n_kept == KEPT_MAX) return SVM_ELIMIT;
+	uint8_t key[42];
+	kept_key(key, height, id);
+	svm_store_txn_t *w;
+	int rc = svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL);
+	if (rc != 0) return rc;
+	rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, msg, len, 0);
+	if (rc == 0) rc = svm_store_commit(w, NULL);
+	else svm_store_abort(w);
+	if (rc == 0) {
+		v->kept[v->n_kept].id = *id;
+		v->kept[v->n_kept].height = height;
+		v->n_kept++;
+	}
+	return rc;
+}
+
+static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
+{
+	struct node_vc *v = ctx;
+	for (size_t i = 0; i < v->n_kept; i++) {
+		if (!svm_hash_eq(&v->kept[i].id, id)) continue;
+		uint8_t key[42];
+		kept_key(key, v->kept[i].height, id);
+		svm_store_txn_t *r;
+		int rc = svm_store_read_begin(svm_chain_store(v->n->chain), &r, NULL);
+		const uint8_t *p;
+		size_t n;
+		if (rc == 0) rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &n);
+		if (rc == 0) rc = svm_buf_append(out, p, n);
+		svm_store_abort(r);
+		return rc;
+	}
+	return SVM_ENOTFOUND;
+}
+
+/* Reads the kept proposals' keys (all == true: at start) and deletes those at or below the
+ * committed height. */
+static void kept_prune(struct node_vc *v, bool all)
+{
+	uint64_t committed = svm_chain_height(v->n->chain);
+	svm_store_txn_t *w;
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	svm_store_cursor_t *cur = NULL;
+	svm_store_val_t k;
+	size_t keep = 0;
+	if (all) {
+		v->n_kept = 0;
+		int rc = svm_store_cursor_open(w, SVM_TABLE_META, &cur);
+		if (rc == 0) rc = svm_store_cursor_seek(cur, "pb", 2, &k, NULL);
+		while (rc == 0 && k.len == 42 && k.p[0] == 'p' && k.p[1] == 'b') {
+			uint64_t h = svm_get_u64be(k.p + 2);
+			if (h <= committed || v->n_kept == KEPT_MAX) {
+				rc = svm_store_cursor_del(cur);
+				if (rc == 0) rc = svm_store_cursor_seek(cur, "pb", 2, &k, NULL);
+				continue;
+			}
+			memcpy(v->kept[v->n_kept].id.b, k.p + 10, 32);
+			v->kept[v->n_kept++].height = h;
+			rc = svm_store_cursor_next(cur, &k, NULL);
+		}
+		svm_store_cursor_close(cur);
+	} else {
+		for (size_t i = 0; i < v->n_kept; i++) {
+			if (v->kept[i].height > committed) {
+				v->kept[keep++] = v->kept[i];
+				continue;
+			}
+			uint8_t key[42];
+			kept_key(key, v->kept[i].height, &v->kept[i].id);
+			svm_store_del(w, SVM_TABLE_META, key, sizeof key);
+		}
+		v->n_kept = keep;
+	}
+	svm_store_commit(w, NULL);
+}
+
+static int host_persist(void *ctx, const uint8_t *rec, size_t len)
+{
+	struct node_vc *v = ctx;
+	svm_error_t err = {0};
+	int rc = svm_cons_safety_save(svm_chain_store(v->n->chain), rec, len, &err);
+	if (rc != 0) svm_log_error("safety record not stored (nothing will be signed): %s", err.msg);
+	return rc;
+}
+
+/* Evidence is persisted under meta key "ev" ‖ u64be(sequence), kept for RPC and gossiped. */
+static void host_evidence(void *ctx, const svm_cons_evidence_t *e)
+{
+	struct node_vc *v = ctx;
+	svm_node_t *n = v->n;
+	svm_buf_t enc = {0};
+	if (svm_cons_evidence_encode(e, &enc) != 0) return;
+	pthread_mutex_lock(&n->mu);
+	bool dup = false;
+	for (size_t i = 0; i < v->n_evidence && !dup; i++)
+		dup = v->evidence[i].len == enc.len && memcmp(v->evidence[i].data, enc.data, enc.len) == 0;
+	uint64_t seq = v->evidence_total;
+	if (!dup) {
+		if (v->n_evidence == EVIDENCE_MAX) svm_buf_free(&v->evidence[seq % EVIDENCE_MAX]);
+		else v->n_evidence++;
+		svm_buf_append(&v->evidence[seq % EVIDENCE_MAX], enc.data, enc.len);
+		v->evidence_total++;
+	}
+	pthread_mutex_unlock(&n->mu);
+	if (!dup) {
+		uint8_t key[10] = {'e', 'v'};
+		svm_put_u64be(key + 2, seq);
+		svm_store_txn_t *w;
+		if (svm_store_write_begin(svm_chain_store(n->chain), &w, NULL) == 0) {
+			if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, enc.data, enc.len, 0) == 0)
+				svm_store_commit(w, NULL);
+			else
+				svm_store_abort(w);
+		}
+		char hex[65];
+		svm_hash_hex(&e->validator, hex);
+		svm_log_warn("evidence: validator %.16s signed two conflicting %s in round %llu", hex,
+			     e->kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? "votes" : "proposals",
+			     (unsigned long long)e->round);
+		if (v->net != NULL) svm_net_broadcast(v->net, NULL, SVM_NET_MSG_EVIDENCE, enc.data, enc.len);
+	}
+	svm_buf_free(&enc);
+}
+
+/* Gossiped evidence is checked here as the core found it: two messages signed by one validator
+ * for one round that conflict. Fills e (its a, b are the caller's to free). */
+static int evidence_check(struct node_vc *v, const uint8_t *p, size_t len, svm_cons_evidence_t *e)
+{
+	memset(e, 0, sizeof *e);
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t tag = 0, kind = 0;
+	uint64_t la = 0, lb = 0;
+	const uint8_t *a = NULL, *b = NULL;
+	int rc = svm_reader_u8(&r, &tag);
+	if (rc == 0) rc = svm_reader_u8(&r, &kind);
+	if (rc == 0) rc = svm_varint_read(&r, &la);
+	if (rc == 0) rc = la <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)la, &a) : SVM_EDECODE;
+	if (rc == 0) rc = svm_varint_read(&r, &lb);
+	if (rc == 0) rc = lb <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)lb, &b) : SVM_EDECODE;
+	if (rc == 0 && (tag != SVM_CONS_TAG_EVIDENCE || svm_reader_left(&r) != 0)) rc = SVM_EDECODE;
+	if (rc != 0) return rc;
+	e->kind = kind;
+	svm_hash_t d;
+	if (kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE) {
+		svm_cons_vote_t x, y;
+		rc = svm_cons_vote_decode(a, (size_t)la, &x, NULL);
+		if (rc == 0) rc = svm_cons_vote_decode(b, (size_t)lb, &y, NULL);
+		if (rc == 0 && (x.voter != y.voter || x.voter >= v->vals.n || x.epoch != y.epoch ||
+				x.data.round != y.data.round || memcmp(&x.data, &y.data, sizeof x.data) == 0))
+			rc = SVM_EINVAL;
+		for (int k = 0; rc == 0 && k < 2; k++) {
+			const svm_cons_vote_t *m = k == 0 ? &x : &y;
+			svm_cons_vote_digest(v->n->chain_id, m->epoch, &m->data, &d);
+			rc = svm_ed25519_verify(m->sig, d.b, 32, v->vals.v[m->voter].pubkey);
+		}
+		if (rc == 0) e->epoch = x.epoch, e->round = x.data.round, e->validator = v->vals.v[x.voter].id;
+	} else if (kind == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL) {
+		svm_arena_t ar;
+		svm_arena_init(&ar, 0);
+		svm_cons_proposal_t *x = svm_malloc(sizeof *x), *y = svm_malloc(sizeof *y);
+		rc = x == NULL || y == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(a, (size_t)la, &ar, x, NULL);
+		if (rc == 0) rc = svm_cons_proposal_decode(b, (size_t)lb, &ar, y, NULL);
+		int who = rc == 0 ? svm_cons_valset_index(&v->vals, &x->block.header.proposer) : -1;
+		if (rc == 0 && (who < 0 || !svm_hash_eq(&x->block.header.proposer, &y->block.header.proposer) ||
+				x->block.header.round != y->block.header.round || svm_hash_eq(&x->block_id, &y->block_id)))
+			rc = SVM_EINVAL;
+		for (int k = 0; rc == 0 && k < 2; k++) {
+			const svm_cons_proposal_t *m = k == 0 ? x : y;
+			svm_cons_proposal_digest(v->n->chain_id, v->vals.epoch, &m->block_id, &d);
+			rc = svm_ed25519_verify(m->sig, d.b, 32, v->vals.v[who].pubkey);
+		}
+		if (rc == 0) e->epoch = v->vals.epoch, e->round = x->block.header.round, e->validator = x->block.header.proposer;
+		svm_free(x);
+		svm_free(y);
+		svm_arena_reset(&ar);
+	} else {
+		rc = SVM_EDECODE;
+	}
+	if (rc == 0) rc = svm_buf_append(&e->a, a, (size_t)la);
+	if (rc == 0) rc = svm_buf_append(&e->b, b, (size_t)lb);
+	return rc;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+static uint8_t net_type_of(const uint8_t *msg, size_t len)
+{
+	switch (len > 0 ? msg[0] : 0) {
+	case SVM_CONS_TAG_PROPOSAL: return SVM_NET_MSG_PROPOSAL;
+	case SVM_CONS_TAG_VOTE: return SVM_NET_MSG_VOTE;
+	case SVM_CONS_TAG_TIMEOUT: return SVM_NET_MSG_TIMEOUT;
+	case SVM_CONS_TAG_EVIDENCE: return SVM_NET_MSG_EVIDENCE;
+	default: return SVM_NET_MSG_CONSENSUS;
+	}
+}
+
+static void dispatch(struct node_vc *v)
+{
+	svm_cons_out_t *o = &v->out;
+	for (size_t i = 0; v->net != NULL && i < o->n_actions; i++) {
+		const svm_cons_action_t *a = &o->actions[i];
+		const uint8_t *msg = o->bytes.data + a->off;
+		uint8_t type = net_type_of(msg, a->len);
+		if (a->kind == SVM_CONS_BROADCAST) {
+			svm_net_broadcast(v->net, NULL, type, msg, a->len);
+		} else if (a->to < v->vals.n) {
+			svm_net_send(v->net, &v->vals.v[a->to].id, type, msg, a->len);
+		}
+	}
+	svm_cons_out_reset(o);
+}
+
+static void snapshot(struct node_vc *v)
+{
+	svm_cons_status_t st;
+	svm_cons_status(v->cons, &st);
+	pthread_mutex_lock(&v->n->mu);
+	v->st = st;
+	pthread_mutex_unlock(&v->n->mu);
+}
+
+/* (Re)creates the core at the chain's head with the persisted safety record and starts it. */
+static int core_open(struct node_vc *v, svm_error_t *err)
+{
+	svm_node_t *n = v->n;
+	svm_cons_free(v->cons);
+	v->cons = NULL;
+	spec_clear(v);
+	svm_buf_t safety = {0}, head = {0};
+	int rc = svm_cons_safety_load(svm_chain_store(n->chain), &safety, err);
+	if (rc == SVM_ENOTFOUND) rc = 0, safety.len = 0;
+	uint64_t h = svm_chain_height(n->chain);
+	svm_header_t hh;
+	svm_hash_t head_id;
+	if (rc == 0) rc = svm_chain_block(n->chain, h, &head);
+	if (rc == 0) rc = node_block_header(head.data, head.len, &hh, &head_id);
+	if (rc == 0) {
+		svm_cons_config_t cc = {
+			.chain_id = n->chain_id, .epoch = 0, .epoch_seed = v->genesis_id,
+			.genesis_id = v->genesis_id, .committed_id = head_id, .committed_height = h,
+			.committed_round = hh.round, .key = v->validator ? &v->key : NULL,
+			.round_timeout_ms = n->cfg.round_timeout_ms, .vrf = true, .reputation = true,
+			.safety = safety.len ? safety.data : NULL, .safety_len = safety.len};
+		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
+					.execute = host_execute, .commit = host_commit,
+					.persist = host_persist, .evidence = host_evidence,
+					.store_block = host_store_block, .load_block = host_load_block};
+		rc = svm_cons_new(&v->cons, &cc, &host, err);
+	}
+	svm_buf_free(&safety);
+	svm_buf_free(&head);
+	if (rc == 0) rc = svm_cons_start(v->cons, now_ms(), &v->out);
+	if (rc == 0) {
+		dispatch(v);
+		snapshot(v);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ block sync */
+
+static void send_status(struct node_vc *v)
+{
+	svm_net_status_t s = {.height = svm_chain_height(v->n->chain)};
+	svm_chain_head(v->n->chain, &s.head, NULL);
+	svm_buf_t b = {0};
+	if (svm_net_status_encode(&s, &b) == 0) svm_net_broadcast(v->net, NULL, SVM_NET_MSG_STATUS, b.data, b.len);
+	svm_buf_free(&b);
+}
+
+/* Asks the most advanced peer for the next blocks when it is SYNC_LAG_MIN or more ahead. */
+static void maybe_sync(struct node_vc *v, uint64_t now)
+{
+	if (now < v->sync_until_ms) return;
+	uint64_t h = svm_chain_height(v->n->chain), best = 0;
+	svm_id_t who = {{0}};
+	pthread_mutex_lock(&v->n->mu);
+	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
+		if (v->heights[i].used && v->heights[i].height > best) {
+			best = v->heights[i].height;
+			who = v->heights[i].id;
+		}
+	}
+	pthread_mutex_unlock(&v->n->mu);
+	if (best < h + SYNC_LAG_MIN) return;
+	svm_net_sync_req_t q = {.from_height = h + 1,
+				.count = best - h > SVM_NET_SYNC_BLOCKS_MAX ? SVM_NET_SYNC_BLOCKS_MAX : (uint32_t)(best - h)};
+	svm_buf_t b = {0};
+	if (svm_net_sync_req_encode(&q, &b) == 0 &&
+	    svm_net_send(v->net, &who, SVM_NET_MSG_SYNC_REQ, b.data, b.len) == 0)
+		v->sync_until_ms = now + SYNC_TIMEOUT_MS;
+	svm_buf_free(&b);
+}
+
+/* Checks a synced block's QC: it certifies exactly this block at this height, with a quorum of
+ * valid signatures of the validator set. */
+static int check_qc(struct node_vc *v, const svm_slice_t *qcb, const svm_hash_t *id, uint64_t height,
+		    svm_cons_qc_t *qc)
+{
+	svm_error_t err = {0};
+	int rc = svm_cons_qc_decode(qcb->p, qcb->len, qc, &err);
+	if (rc == 0 && (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height)) rc = SVM_EVALIDATE;
+	if (rc == 0) rc = svm_cons_qc_verify(qc, &v->vals, v->n->chain_id, &v->genesis_id, NULL);
+	return rc;
+}
+
+/* Applies the committed prefix of a sync answer. A block counts as committed when a later
+ * block of the answer descends from it and carries a QC whose parent is in the round just
+ * before its own (the 2-chain rule) — so one peer cannot hand us a certified block that the
+ * network abandoned. Returns blocks applied, or a negative error (the peer misbehaved). */
+static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
+{
+	svm_node_t *n = v->n;
+	svm_net_sync_resp_t *r = svm_malloc(sizeof *r);
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	int rc = r == NULL || qc == NULL ? SVM_ENOMEM : svm_net_sync_resp_decode(body, len, r);
+	uint64_t h = svm_chain_height(n->chain);
+	svm_hash_t prev;
+	svm_chain_head(n->chain, &prev, NULL);
+	size_t commit_to = 0; /* blocks [0, commit_to) are committed */
+	svm_hash_t ids[SVM_NET_SYNC_BLOCKS_MAX];
+	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+		svm_header_t hd;
+		rc = node_block_header(r->blocks[i].p, r->blocks[i].len, &hd, &ids[i]);
+		if (rc == 0 && (hd.height != h + 1 + i || !svm_hash_eq(&hd.parent, &prev))) rc = SVM_EVALIDATE;
+		if (rc == 0) rc = check_qc(v, &r->qcs[i], &ids[i], hd.height, qc);
+		if (rc == 0 && i > 0 && qc->data.parent_round + 1 == qc->data.round &&
+		    svm_hash_eq(&qc->data.parent_id, &ids[i - 1]))
+			commit_to = i;
+		prev = ids[i];
+	}
+	int applied = 0;
+	for (size_t i = 0; rc == 0 && i < commit_to; i++) {
+		svm_chain_spec_t *s = NULL;
+		svm_error_t err = {0};
+		rc = svm_chain_spec_execute(n->chain, NULL, r->blocks[i].p, r->blocks[i].len, &s, &err);
+		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, r->qcs[i].p, r->qcs[i].len, &err);
+		if (rc == 0) {
+			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
+			applied++;
+		} else {
+			upgrade_stop(n, rc, &err);
+			svm_log_warn("sync: block %llu refused: %s", (unsigned long long)(h + 1 + i), err.msg);
+		}
+		svm_chain_spec_free(s);
+	}
+	svm_free(r);
+	svm_free(qc);
+	return rc != 0 ? rc : applied;
+}
+
+int node_vc_block_qc(svm_node_t *n, uint64_t height, svm_buf_t *out)
+{
+	int rc = svm_chain_block_qc(n->chain, height, out);
+	if (rc != SVM_ENOTFOUND) return rc;
+	svm_buf_t b = {0};
+	svm_header_t h;
+	rc = svm_chain_block(n->chain, height + 1, &b);
+	if (rc == 0 && node_block_header(b.data, b.len, &h, NULL) != 0) rc = SVM_EIO;
+	if (rc == 0) rc = h.parent_qc_len > 0 ? svm_buf_append(out, h.parent_qc, h.parent_qc_len) : SVM_ENOTFOUND;
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* Serves a sync request from the store (on the transport's thread: reads only). */
+static int serve_sync(struct node_vc *v, const svm_id_t *peer, const uint8_t *body, size_t len)
+{
+	svm_net_sync_req_t q;
+	int rc = svm_net_sync_req_decode(body, len, &q);
+	if (rc != 0) return rc;
+	svm_buf_t out = {0}, blk = {0}, qc = {0};
+	uint64_t top = svm_chain_height(v->n->chain);
+	uint32_t k = 0;
+	svm_buf_t items = {0};
+	for (uint64_t h = q.from_height; h <= top && k < q.count; h++) {
+		svm_buf_reset(&blk);
+		svm_buf_reset(&qc);
+		if (svm_chain_block(v->n->chain, h, &blk) != 0) break;
+		if (node_vc_block_qc(v->n, h, &qc) != 0) break;
+		if (items.len + blk.len + qc.len + 32 > SVM_NET_FRAME_BYTES_MAX - 64) break;
+		svm_net_sync_resp_add(&items, blk.data, blk.len, qc.data, qc.len);
+		k++;
+	}
+	svm_varint_append(&out, k);
+	svm_buf_append(&out, items.data, items.len);
+	svm_net_send(v->net, peer, SVM_NET_MSG_SYNC_RESP, out.data, out.len);
+	svm_buf_free(&out), svm_buf_free(&blk), svm_buf_free(&qc), svm_buf_free(&items);
+	return 0;
+}
+
+/* ------------------------------------------------------------- network */
+
+static void note_height(struct node_vc *v, const svm_id_t *peer, uint64_t height, bool drop)
+{
+	pthread_mutex_lock(&v->n->mu);
+	peer_height_t *free_slot = NULL, *slot = NULL;
+	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
+		peer_height_t *p = &v->heights[i];
+		if (p->used && svm_hash_eq(&p->id, peer)) slot = p;
+		else if (!p->used && free_slot == NULL) free_slot = p;
+	}
+	if (drop) {
+		if (slot != NULL) slot->used = false;
+	} else {
+		if (slot == NULL) slot = free_slot;
+		if (slot != NULL) *slot = (peer_height_t){*peer, height, true};
+	}
+	pthread_mutex_unlock(&v->n->mu);
+}
+
+static int enqueue(struct node_vc *v, const svm_id_t *peer, uint8_t type, const uint8_t *body, size_t len)
+{
+	svm_node_t *n = v->n;
+	inmsg_t *m = svm_malloc(sizeof *m + len);
+	if (m == NULL) return SVM_EBUSY;
+	m->next = NULL;
+	m->from = *peer;
+	m->type = type;
+	m->len = len;
+	memcpy(m->data, body, len);
+	pthread_mutex_lock(&n->mu);
+	bool full = v->in_n >= INBOX_MSGS_MAX || v->in_bytes + len > INBOX_BYTES_MAX;
+	if (!full) {
+		if (v->in_tail != NULL) v->in_tail->next = m;
+		else v->in_head = m;
+		v->in_tail = m;
+		v->in_n++;
+		v->in_bytes += len;
+		pthread_cond_broadcast(&n->cv);
+	}
+	pthread_mutex_unlock(&n->mu);
+	if (full) svm_free(m);
+	return full ? SVM_EBUSY : 0;
+}
+
+/* Transport thread: cheap checks here, consensus work on the consensus thread. */
+static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8_t *body, size_t len)
+{
+	struct node_vc *v = ctx;
+	svm_node_t *n = v->n;
+	switch (type) {
+	case SVM_NET_MSG_STATUS: {
+		svm_net_status_t s;
+		int rc = svm_net_status_decode(body, len, &s);
+		if (rc == 0) note_height(v, peer, s.height, false);
+		return rc;
+	}
+	case SVM_NET_MSG_TXS: {
+		svm_net_txs_t *t = svm_malloc(sizeof *t);
+		if (t == NULL) return SVM_EBUSY;
+		int rc = svm_net_txs_decode(body, len, t);
+		for (size_t i = 0; rc == 0 && i < t->n; i++) {
+			svm_error_t err = {0};
+			int a = svm_mempool_add(n->mempool, t->items[i].p, t->items[i].len,
+						atomic_load(&n->head_height), NULL, &err);
+			/* Stateless faults are the sender's: it must have checked them. State-dependent
+			 * refusals (nonce, funds, full pool) are not. */
+			if (a == SVM_EDECODE || a == SVM_ESIG || a == SVM_ECHAIN) rc = a;
+		}
+		svm_free(t);
+		return rc;
+	}
+	case SVM_NET_MSG_SYNC_REQ:
+		return serve_sync(v, peer, body, len);
+	case SVM_NET_MSG_SYNC_RESP:
+		return enqueue(v, peer, type, body, len);
+	case SVM_NET_MSG_EVIDENCE: {
+		svm_cons_evidence_t e;
+		int rc = evidence_check(v, body, len, &e);
+		if (rc == 0) host_evidence(v, &e); /* stored, kept for RPC and passed on once */
+		svm_cons_evidence_free(&e);
+		return rc == SVM_ENOMEM ? SVM_EBUSY : rc;
+	}
+	default:
+		/* Consensus messages come from validators only: nothing is relayed. */
+		if (!is_validator(v, peer)) return SVM_EPERM;
+		return enqueue(v, peer, type, body, len);
+	}
+}
+
+static void on_net_peer(void *ctx, const svm_id_t *peer, bool up)
+{
+	struct node_vc *v = ctx;
+	if (!up) {
+		note_height(v, peer, 0, true);
+		return;
+	}
+	svm_net_status_t s = {.height = svm_chain_height(v->n->chain)};
+	svm_chain_head(v->n->chain, &s.head, NULL);
+	svm_buf_t b = {0};
+	if (svm_net_status_encode(&s, &b) == 0) svm_net_send(v->net, peer, SVM_NET_MSG_STATUS, b.data, b.len);
+	svm_buf_free(&b);
+}
+
+void node_vc_gossip(svm_node_t *n, const uint8_t *tx, size_t len)
+{
+	struct node_vc *v = n->vc;
+	if (v == NULL || v->net == NULL) return;
+	pthread_mutex_lock(&v->gmu);
+	if (v->gossip_n == 0) svm_buf_reset(&v->gossip);
+	if (v->gossip.len + len + SVM_VARINT_MAX < SVM_NET_TXS_BYTES_MAX - 16) {
+		svm_varint_append(&v->gossip, len);
+		svm_buf_append(&v->gossip, tx, len);
+		v->gossip_n++;
+	}
+	bool flush = v->gossip_n >= GOSSIP_TXS_MAX;
+	pthread_mutex_unlock(&v->gmu);
+	if (flush) node_vc_flush_gossip(n);
+}
+
+void node_vc_flush_gossip(svm_node_t *n)
+{
+	struct node_vc *v = n->vc;
+	pthread_mutex_lock(&v->gmu);
+	if (v->gossip_n > 0) {
+		svm_buf_t msg = {0};
+		svm_varint_append(&msg, v->gossip_n);
+		svm_buf_append(&msg, v->gossip.data, v->gossip.len);
+		v->gossip_n = 0;
+		svm_buf_reset(&v->gossip);
+		pthread_mutex_unlock(&v->gmu);
+		svm_net_broadcast(v->net, NULL, SVM_NET_MSG_TXS, msg.data, msg.len);
+		svm_buf_free(&msg);
+		return;
+	}
+	pthread_mutex_unlock(&v->gmu);
+}
+
+/* ------------------------------------------------------ consensus thread */
+
+/* The parent of a proposal message when neither the chain, the executed blocks nor the core
+ * hold it (it arrived before its parent: another leader's connection was slower). */
+static bool parent_missing(struct node_vc *v, const inmsg_t *m, svm_hash_t *parent)
+{
+	if (m->type != SVM_NET_MSG_PROPOSAL) return false;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_cons_proposal_t *p = svm_malloc(sizeof *p);
+	bool missing = false;
+	if (p != NULL && svm_cons_proposal_decode(m->data, m->len, &a, p, NULL) == 0) {
+		svm_hash_t head;
+		svm_chain_head(v->n->chain, &head, NULL);
+		*parent = p->block.header.parent;
+		missing = !svm_hash_eq(parent, &head) && spec_get(v, parent) == NULL &&
+			  svm_cons_block_message(v->cons, parent) == NULL &&
+			  p->block.header.height > svm_chain_height(v->n->chain) + 1;
+	}
+	svm_free(p);
+	svm_arena_reset(&a);
+	return missing;
+}
+
+static void handle_now(struct node_vc *v, inmsg_t *m);
+
+/* Hands m to the core, or holds it (taking ownership: returns true) until its parent arrives.
+ * Held proposals whose parent is now known, or that waited PARKED_MS, go to the core after. */
+static bool handle(struct node_vc *v, inmsg_t *m)
+{
+	svm_hash_t parent;
+	uint64_t now = now_ms();
+	bool kept = false;
+	if (parent_missing(v, m, &parent)) {
+		for (size_t i = 0; i < PARKED_MAX && !kept; i++) {
+			if (v->parked[i] != NULL) continue;
+			v->parked[i] = m;
+			v->parked_ms[i] = now;
+			kept = true;
+		}
+		ask_block(v, &parent);
+		if (kept) return true;
+	}
+	handle_now(v, m);
+	for (size_t i = 0; i < PARKED_MAX; i++) {
+		inmsg_t *q = v->parked[i];
+		if (q == NULL || (parent_missing(v, q, &parent) && now < v->parked_ms[i] + PARKED_MS)) continue;
+		v->parked[i] = NULL;
+		handle_now(v, q);
+		svm_free(q);
+	}
+	return false;
+}
+
+static void handle_now(struct node_vc *v, inmsg_t *m)
+{
+	if (m->type == SVM_NET_MSG_SYNC_RESP) {
+		int applied = apply_sync(v, m->data, m->len);
+		v->sync_until_ms = 0; /* answered: the next request may go at once */
+		if (applied < 0) {
+			svm_net_drop(v->net, &m->from, true);
+			return;
+		}
+		if (applied > 0) {
+			pthread_mutex_lock(&v->n->mu);
+			v->sync_applied += (uint64_t)applied;
+			pthread_mutex_unlock(&v->n->mu);
+			svm_buf_t b = {0};
+			svm_header_t h;
+			svm_hash_t id;
+			uint64_t height = svm_chain_height(v->n->chain);
+			if (svm_chain_block(v->n->chain, height, &b) == 0 &&
+			    node_block_header(b.data, b.len, &h, &id) == 0)
+				svm_cons_sync_committed(v->cons, &id, height, h.round);
+			svm_buf_free(&b);
+			spec_prune(v, height);
+		}
+		return;
+	}
+	int idx = svm_cons_valset_index(&v->vals, &m->from);
+	uint32_t from = idx >= 0 ? (uint32_t)idx : SVM_CONS_FROM_UNKNOWN;
+	int rc = svm_cons_on_message(v->cons, from, m->data, m->len, now_ms(), &v->out);
+	dispatch(v);
+	if (rc == SVM_ESIG || rc == SVM_EDECODE) {
+		char hex[65];
+		svm_hash_hex(&m->from, hex);
+		svm_log_warn("consensus: %s %s from %.16s: dropped and banned", svm_net_msg_name(m->type),
+			     svm_strerror(rc), hex);
+		svm_net_drop(v->net, &m->from, true);
+	}
+}
+
+static void *cons_main(void *arg)
+{
+	struct node_vc *v = arg;
+	svm_node_t *n = v->n;
+	pthread_mutex_lock(&n->mu);
+	while (!n->stop) {
+		uint64_t now = now_ms();
+		uint64_t wake = v->out.deadline_ms;
+		if (v->net != NULL) {
+			if (v->next_status_ms < wake) wake = v->next_status_ms;
+			if (now + GOSSIP_FLUSH_MS < wake) wake = now + GOSSIP_FLUSH_MS;
+		}
+		if (v->in_head == NULL && wake > now) {
+			uint64_t ns = svm_clock_ns() + (wake - now) * 1000000ull;
+			struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+			continue;
+		}
+		inmsg_t *batch = v->in_head;
+		size_t k = 0;
+		inmsg_t *last = NULL;
+		for (inmsg_t *m = batch; m != NULL && k < STEP_MSGS_MAX; m = m->next, k++) {
+			last = m;
+			v->in_n--;
+			v->in_bytes -= m->len;
+		}
+		if (last != NULL) {
+			v->in_head = last->next;
+			if (v->in_head == NULL) v->in_tail = NULL;
+			last->next = NULL;
+		}
+		pthread_mutex_unlock(&n->mu);
+		for (inmsg_t *m = batch, *next; last != NULL && m != NULL; m = next) {
+			next = m->next;
+			if (!handle(v, m)) svm_free(m);
+		}
+		now = now_ms();
+		if (now >= v->out.deadline_ms) {
+			svm_cons_tick(v->cons, now, &v->out);
+			dispatch(v);
+		}
+		if (v->net != NULL) {
+			node_vc_flush_gossip(n);
+			if (now >= v->next_status_ms) {
+				send_status(v);
+				v->next_status_ms = now + STATUS_PERIOD_MS;
+			}
+			maybe_sync(v, now);
+		}
+		snapshot(v);
+		pthread_mutex_lock(&n->mu);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return NULL;
+}
+
+/* Validator key, set, genesis id, transport (when there are peers or a p2p address), core. */
+int node_vc_start(svm_node_t *n, svm_error_t *err)
+{
+	struct node_vc *v = svm_calloc(1, sizeof *v);
+	if (v == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
+	n->vc = v;
+	v->n = n;
+	pthread_mutex_init(&v->gmu, NULL);
+	svm_map_init(&v->specs);
+	svm_cons_out_init(&v->out);
+	int rc = svm_keyfile_read(n->cfg.validator_key, &v->key, err);
+	if (rc == 0) rc = read_valset(n, 0, &v->vals);
+	if (rc != 0 && err->msg[0] == 0) svm_error_set(err, rc, "cannot read the validator set");
+	if (rc == 0) {
+		v->validator = is_validator(v, &v->key.id);
+		svm_buf_t g = {0};
+		svm_header_t gh;
+		rc = svm_chain_block(n->chain, 0, &g);
+		if (rc == 0) rc = node_block_header(g.data, g.len, &gh, &v->genesis_id);
+		svm_buf_free(&g);
+		if (rc != 0 && err->msg[0] == 0) svm_error_set(err, rc, "cannot read the genesis block");
+	}
+	if (rc == 0 && (n->cfg.p2p_port != 0 || n->cfg.n_peers > 0)) {
+		svm_net_config_t nc = {.chain_id = n->chain_id, .key = &v->key,
+				       .listen_host = n->cfg.p2p_host, .listen_port = n->cfg.p2p_port,
+				       .on_msg = on_net_msg, .on_peer = on_net_peer, .ctx = v};
+		rc = svm_net_start(&v->net, &nc, err);
+		for (size_t i = 0; rc == 0 && i < n->cfg.n_peers; i++) {
+			const svm_node_peer_t *p = &n->cfg.peers[i];
+			rc = svm_net_add_peer(v->net, p->host, p->port, p->has_id ? &p->id : NULL);
+			if (rc != 0) svm_error_set(err, rc, "peer %s:%u cannot be added", p->host, p->port);
+		}
+	}
+	if (rc == 0) kept_prune(v, true);
+	if (rc == 0) rc = core_open(v, err);
+	if (rc == 0) {
+		if (pthread_create(&v->thread, NULL, cons_main, v) != 0)
+			rc = svm_error_set(err, SVM_EIO, "cannot start the consensus thread");
+		else v->started = true;
+	}
+	return rc;
+}
+
+uint16_t node_vc_p2p_port(svm_node_t *n) { return n->vc != NULL && n->vc->net != NULL ? svm_net_port(n->vc->net) : 0; }
+
+/* Called with n->stop set and n->cv broadcast: joins the thread, closes the transport. */
+void node_vc_stop(svm_node_t *n)
+{
+	struct node_vc *v = n->vc;
+	if (v == NULL) return;
+	if (v->started) pthread_join(v->thread, NULL);
+	svm_net_stop(v->net);
+	svm_cons_free(v->cons);
+	spec_clear(v);
+	svm_map_free(&v->specs);
+	svm_cons_out_free(&v->out);
+	for (inmsg_t *m = v->in_head, *next; m != NULL; m = next) {
+		next = m->next;
+		svm_free(m);
+	}
+	for (size_t i = 0; i < PARKED_MAX; i++) svm_free(v->parked[i]);
+	for (size_t i = 0; i < EVIDENCE_MAX; i++) svm_buf_free(&v->evidence[i]);
+	svm_buf_free(&v->gossip);
+	pthread_mutex_destroy(&v->gmu);
+	svm_keypair_wipe(&v->key);
+	svm_free(v);
+	n->vc = NULL;
+}
+
+/* ------------------------------------------------------------------ RPC */
+
+static json_t *hexj(const svm_hash_t *h)
+{
+	char hex[65];
+	svm_hash_hex(h, hex);
+	return json_string(hex);
+}
+
+json_t *node_vc_status_json(svm_node_t *n)
+{
+	struct node_vc *v = n->vc;
+	if (v == NULL) return json_null();
+	pthread_mutex_lock(&n->mu);
+	svm_cons_status_t st = v->st;
+	uint64_t synced = v->sync_applied, ev = v->evidence_total;
+	pthread_mutex_unlock(&n->mu);
+	json_t *peers = json_array();
+	if (v->net != NULL) {
+		svm_net_peer_info_t info[SVM_NET_PEERS_MAX];
+		size_t k = svm_net_peers(v->net, info, SVM_NET_PEERS_MAX);
+		for (size_t i = 0; i < k && i < SVM_NET_PEERS_MAX; i++)
+			json_array_append_new(peers, json_pack("{s:o, s:b, s:b, s:I, s:I}", "id", hexj(&info[i].id),
+							       "validator", is_validator(v, &info[i].id),
+							       "outbound", info[i].outbound,
+							       "msgs_in", (json_int_t)info[i].msgs_in,
+							       "msgs_out", (json_int_t)info[i].msgs_out));
+	}
+	const svm_id_t *leader = st.leader < v->vals.n ? &v->vals.v[st.leader].id : &v->vals.v[0].id;
+	return json_pack("{s:I, s:I, s:{s:I, s:o}, s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:o, s:I, s:I, s:I}",
+			 "epoch", (json_int_t)st.epoch, "round", (json_int_t)st.round,
+			 "highest_qc", "round", (json_int_t)st.hqc_round, "block", hexj(&st.hqc_block),
+			 "highest_tc_round", (json_int_t)st.htc_round,
+			 "committed_height", (json_int_t)st.committed_height,
+			 "leader", hexj(leader), "validators", (json_int_t)v->vals.n,
+			 "validator", v->validator, "last_voted_round", (json_int_t)st.last_voted_round,
+			 "locked_round", (json_int_t)st.locked_round, "peers", peers,
+			 "p2p_port", (json_int_t)node_vc_p2p_port(n), "synced_blocks", (json_int_t)synced,
+			 "evidence", (json_int_t)ev);
+}
+
+json_t *node_vc_evidence_json(svm_node_t *n)
+{
+	struct node_vc *v = n->vc;
+	json_t *arr = json_array();
+	if (v == NULL) return arr;
+	pthread_mutex_lock(&n->mu);
+	size_t k = v->n_evidence, total = v->evidence_total;
+	for (size_t i = 0; i < k; i++) {
+		const svm_buf_t *b = &v->evidence[(total - k + i) % EVIDENCE_MAX];
+		char *hex = svm_malloc(2 * b->len + 3);
+		if (hex == NULL) break;
+		hex[0] = '0', hex[1] = 'x';
+		svm_hex_encode(hex + 2, b->data, b->len);
+		json_array_append_new(arr, json_string(hex));
+		svm_free(hex);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return arr;
+}
+
+json_t *node_vc_validators_json(svm_node_t *n)
+{
+	struct node_vc *v = n->vc;
+	json_t *arr = json_array();
+	for (uint32_t i = 0; v != NULL && i < v->vals.n; i++) {
+		char pk[65];
+		svm_hex_encode(pk, v->vals.v[i].pubkey, 32);
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "id", hexj(&v->vals.v[i].id), "pubkey",
+						     pk, "stake", (json_int_t)v->vals.v[i].stake));
+	}
+	return arr;
+}
+
+int node_vc_isolate(svm_node_t *n, uint64_t ms)
+{
+	struct node_vc *v = n->vc;
+	if (v == NULL || v->net == NULL) return SVM_ENOTFOUND;
+	svm_net_isolate(v->net, ms);
+	return 0;
+}

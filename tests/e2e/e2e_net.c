@@ -1,0 +1,486 @@
+/* End-to-end tests of a real multi-validator network: `supervm testnet --init` sets up four
+ * validators on free loopback ports, and this harness runs each as its own `supervm node`
+ * process. Under a steady load of transfers it SIGKILLs validators and restarts them, and cuts
+ * one off from the others (its transport refuses every peer for a while) and lets it rejoin.
+ * Afterwards every node must hold the same block hash at every height, and every transaction
+ * the client saw committed must still be there, with its receipt, on every node.
+ * Usage: e2e_net PATH/TO/supervm [--kills N]. Ends with "e2e-net: N passed, N failed". Every
+ * wait is for an event (a height, a receipt) with a generous bound. */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/chaintest.h"
+#include "supervm/net.h"
+#include "supervm/rpc.h"
+#include "supervm/vm.h"
+
+#define N 4
+#define SENDERS 12
+#define BLOCK_MS "100"
+#define WAIT_MS_MAX 60000
+#define TX_RETRY_MS 3000
+
+static const char *supervm;
+static char dir[64];
+static uint16_t rpc_base, p2p_base;
+static pid_t pids[N];
+static svm_rpc_client_t *cl[N];   /* the main thread's clients */
+static svm_rpc_client_t *lcl[N];  /* the load thread's (a client is not shared between threads) */
+static __thread svm_rpc_client_t **my = cl;
+static __thread unsigned tseed;
+static int passed, failed;
+static unsigned seed, seed0; /* seed0: the run's seed, printed (rand_r advances seed) */
+
+#define CHECK(cond, ...)                                                            \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "  check failed at %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                               \
+			fprintf(stderr, " (seed %u)\n", seed0);                      \
+			return 1;                                                   \
+		}                                                                   \
+	} while (0)
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t now_ms(void) { return svm_clock_ns() / 1000000u; }
+
+/* A base port with `count` free consecutive ports after it. */
+static uint16_t free_range(unsigned count)
+{
+	for (int attempt = 0; attempt < 200; attempt++) {
+		uint16_t base = (uint16_t)(20000 + rand_r(&seed) % 40000);
+		bool ok = true;
+		for (unsigned i = 0; i < count && ok; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + i)),
+						.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+			ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+			close(fd);
+		}
+		if (ok) return base;
+	}
+	return 0;
+}
+
+static void start(int i)
+{
+	char cfg[128], log[128];
+	snprintf(cfg, sizeof cfg, "%s/v%d/config.json", dir, i);
+	snprintf(log, sizeof log, "%s/v%d/node.log", dir, i);
+	fflush(stdout);
+	fflush(stderr);
+	pids[i] = fork();
+	if (pids[i] == 0) {
+		if (freopen(log, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL) _exit(127);
+		execl(supervm, supervm, "node", "--config", cfg, "--log", "warn", (char *)NULL);
+		_exit(127);
+	}
+}
+
+static void kill9(int i)
+{
+	if (pids[i] <= 0) return;
+	kill(pids[i], SIGKILL);
+	waitpid(pids[i], NULL, 0);
+	pids[i] = 0;
+}
+
+static json_t *call(int i, const char *method, json_t *params, int *code)
+{
+	json_t *r = NULL;
+	int c = 0;
+	int rc = svm_rpc_call(my[i], method, params, &r, &c, NULL);
+	if (code) *code = rc == 0 ? 0 : (c ? c : -1);
+	if (rc != 0) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+static uint64_t ju(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* Height of node i, or UINT64_MAX when it does not answer. */
+static uint64_t height(int i)
+{
+	if (pids[i] <= 0) return UINT64_MAX;
+	json_t *r = call(i, "svm_getStateRoot", NULL, NULL);
+	uint64_t h = r != NULL ? ju(r, "height") : UINT64_MAX;
+	json_decref(r);
+	return h;
+}
+
+/* Waits until every running node (or node i only, when i >= 0) is at height >= h. */
+static int wait_height(int only, uint64_t h)
+{
+	uint64_t t0 = now_ms();
+	for (;;) {
+		bool all = true;
+		for (int i = 0; i < N; i++) {
+			if ((only >= 0 && i != only) || pids[i] <= 0) continue;
+			uint64_t x = height(i);
+			if (x == UINT64_MAX || x < h) all = false;
+		}
+		if (all) return 0;
+		if (now_ms() - t0 > WAIT_MS_MAX) return 1;
+		sleep_ms(50);
+	}
+}
+
+static uint64_t max_height(void)
+{
+	uint64_t m = 0;
+	for (int i = 0; i < N; i++) {
+		uint64_t h = height(i);
+		if (h != UINT64_MAX && h > m) m = h;
+	}
+	return m;
+}
+
+/* ------------------------------------------------------------ the load */
+
+typedef struct {
+	svm_keypair_t kp;
+	uint64_t nonce;
+	bool inflight;
+	svm_hash_t id;
+	svm_buf_t raw;
+	uint64_t sent_ms;
+} sender_t;
+
+static sender_t senders[SENDERS];
+static svm_hash_t committed[100000];
+static size_t n_committed;
+static volatile int load_stop;
+static uint64_t chain_id = 1338;
+
+static int live_node(void)
+{
+	for (int k = 0; k < 2 * N; k++) {
+		int i = rand_r(&tseed) % N;
+		if (pids[i] > 0) return i;
+	}
+	for (int i = 0; i < N; i++)
+		if (pids[i] > 0) return i;
+	return 0;
+}
+
+static void send_raw(sender_t *s)
+{
+	char *hex = malloc(2 * s->raw.len + 1);
+	svm_hex_encode(hex, s->raw.data, s->raw.len);
+	int i = live_node();
+	json_t *r = call(i, "svm_sendRawTransaction", json_pack("[s]", hex), NULL);
+	json_decref(r);
+	free(hex);
+	s->sent_ms = now_ms();
+}
+
+static void sign_next(sender_t *s, const svm_id_t *to, uint64_t amount)
+{
+	svm_id_t swr;
+	svm_token_id("SWR", &swr);
+	ct_txopt_t o = {.chain_id = chain_id, .nonce = s->nonce, .fee_limit = 1000000};
+	svm_buf_reset(&s->raw);
+	ct_transfer(&s->raw, &s->kp, &swr, to, amount, &o, &s->id);
+	s->inflight = true;
+	send_raw(s);
+}
+
+/* One pass over the senders: a sender with a committed transaction signs the next one; one
+ * whose transaction is not committed after TX_RETRY_MS sends the same bytes to another node (a
+ * killed node may have taken it to its grave). */
+static void load_step(const svm_id_t *sink)
+{
+	for (int k = 0; k < SENDERS; k++) {
+		sender_t *s = &senders[k];
+		if (!s->inflight) {
+			sign_next(s, sink, 1 + (uint64_t)k);
+			continue;
+		}
+		char h[65];
+		svm_hash_hex(&s->id, h);
+		json_t *r = call(live_node(), "svm_getTransactionReceipt", json_pack("[s]", h), NULL);
+		bool done = r != NULL && json_is_object(r);
+		json_decref(r);
+		if (done) {
+			if (n_committed < sizeof committed / sizeof committed[0]) committed[n_committed++] = s->id;
+			s->nonce++;
+			s->inflight = false;
+		} else if (now_ms() - s->sent_ms > TX_RETRY_MS) {
+			send_raw(s);
+		}
+	}
+}
+
+static void *load_main(void *arg)
+{
+	svm_id_t sink = *(svm_id_t *)arg;
+	my = lcl;
+	tseed = seed + 1;
+	while (!load_stop) {
+		load_step(&sink);
+		sleep_ms(20);
+	}
+	return NULL;
+}
+
+/* Funds the senders from the faucet (one transfer each, waiting for all to commit). */
+static int fund(void)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/faucet.json", dir);
+	svm_keypair_t faucet;
+	CHECK(svm_keyfile_read(path, &faucet, NULL) == 0, "faucet key");
+	sender_t f = {.kp = faucet};
+	for (int k = 0; k < SENDERS; k++) {
+		ct_key(1000 + (uint64_t)k, &senders[k].kp);
+		f.nonce = (uint64_t)k;
+		sign_next(&f, &senders[k].kp.id, 1000000000000ull);
+	}
+	/* The last one commits after the others (same sender, increasing nonces). */
+	char h[65];
+	svm_hash_hex(&f.id, h);
+	uint64_t t0 = now_ms();
+	for (;;) {
+		json_t *r = call(0, "svm_getTransactionReceipt", json_pack("[s]", h), NULL);
+		bool done = r != NULL && json_is_object(r);
+		json_decref(r);
+		if (done) break;
+		CHECK(now_ms() - t0 < WAIT_MS_MAX, "funding did not commit");
+		if (now_ms() - f.sent_ms > TX_RETRY_MS) send_raw(&f);
+		sleep_ms(50);
+	}
+	svm_buf_free(&f.raw);
+	return 0;
+}
+
+/* ----------------------------------------------------------- the checks */
+
+static int block_hash(int i, uint64_t h, char out[65])
+{
+	json_t *r = call(i, "svm_getBlockByNumber", json_pack("[I]", (json_int_t)h), NULL);
+	const char *s = r ? json_string_value(json_object_get(r, "hash")) : NULL;
+	int rc = s != NULL && strlen(s) == 64 ? 0 : 1;
+	if (rc == 0) memcpy(out, s, 65);
+	json_decref(r);
+	return rc;
+}
+
+static int same_chain_everywhere(void)
+{
+	uint64_t top = max_height();
+	CHECK(wait_height(-1, top) == 0, "not every node reached height %llu", (unsigned long long)top);
+	for (uint64_t h = 1; h <= top; h++) {
+		char ref[65], x[65];
+		CHECK(block_hash(0, h, ref) == 0, "node 0 has no block %llu", (unsigned long long)h);
+		for (int i = 1; i < N; i++) {
+			CHECK(block_hash(i, h, x) == 0, "node %d has no block %llu", i, (unsigned long long)h);
+			CHECK(strcmp(ref, x) == 0, "nodes 0 and %d differ at height %llu", i, (unsigned long long)h);
+		}
+	}
+	printf("  %d nodes agree on %llu blocks\n", N, (unsigned long long)top);
+	return 0;
+}
+
+static int committed_still_there(void)
+{
+	for (size_t k = 0; k < n_committed; k++) {
+		char h[65];
+		svm_hash_hex(&committed[k], h);
+		for (int i = 0; i < N; i++) {
+			json_t *r = call(i, "svm_getTransactionReceipt", json_pack("[s]", h), NULL);
+			bool ok = r != NULL && json_is_object(r) && json_object_get(r, "status") != NULL;
+			json_decref(r);
+			CHECK(ok, "node %d lost committed transaction %s", i, h);
+		}
+	}
+	printf("  %zu committed transactions present with receipts on every node\n", n_committed);
+	return 0;
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+static int up(void)
+{
+	ct_tmpdir(dir);
+	rpc_base = free_range(N);
+	p2p_base = free_range(N);
+	CHECK(rpc_base && p2p_base, "no free ports");
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "%s testnet --init --validators %d --dir %s/net --rpc-port %u --p2p-port %u "
+		 "--block-ms %s >/dev/null", supervm, N, dir, rpc_base, p2p_base, BLOCK_MS);
+	CHECK(system(cmd) == 0, "testnet --init failed: %s", cmd);
+	strncat(dir, "/net", sizeof dir - strlen(dir) - 1);
+	for (int i = 0; i < N; i++) {
+		char url[64];
+		snprintf(url, sizeof url, "http://127.0.0.1:%u", rpc_base + i);
+		CHECK(svm_rpc_client_new(&cl[i], url, 5000, NULL) == 0, "client");
+		CHECK(svm_rpc_client_new(&lcl[i], url, 5000, NULL) == 0, "client");
+		start(i);
+	}
+	CHECK(wait_height(-1, 3) == 0, "the network did not reach height 3");
+	return 0;
+}
+
+static void down(void)
+{
+	for (int i = 0; i < N; i++) {
+		if (pids[i] > 0) kill(pids[i], SIGTERM);
+	}
+	for (int i = 0; i < N; i++) {
+		if (pids[i] > 0) waitpid(pids[i], NULL, 0);
+		pids[i] = 0;
+		svm_rpc_client_free(cl[i]);
+		svm_rpc_client_free(lcl[i]);
+		cl[i] = lcl[i] = NULL;
+	}
+}
+
+static int kill_restart(int kills)
+{
+	for (int k = 0; k < kills; k++) {
+		int v = rand_r(&seed) % N;
+		sleep_ms((unsigned)(rand_r(&seed) % 700)); /* a random moment */
+		kill9(v);
+		uint64_t h = max_height();
+		CHECK(wait_height(-1, h + 3) == 0, "3 of 4 validators made no progress after killing v%d", v);
+		start(v);
+		uint64_t target = max_height();
+		CHECK(wait_height(v, target) == 0, "v%d did not catch up to %llu after restart", v,
+		      (unsigned long long)target);
+		printf("  kill %d: v%d killed, the others went on, restarted and caught up to %llu\n", k + 1, v,
+		       (unsigned long long)target);
+	}
+	return 0;
+}
+
+static int partition(void)
+{
+	int v = rand_r(&seed) % N;
+	int code = 0;
+	json_t *r = call(v, "svm_testIsolate", json_pack("[i]", 3000), &code);
+	json_decref(r);
+	CHECK(code == 0, "svm_testIsolate refused (%d)", code);
+	uint64_t h = max_height();
+	CHECK(wait_height(-1, h + 3) == 0, "the majority made no progress while v%d was cut off", v);
+	uint64_t target = max_height();
+	CHECK(wait_height(v, target + 2) == 0, "v%d did not rejoin", v);
+	printf("  partition: v%d cut off for 3 s, the others went on, it rejoined at %llu\n", v,
+	       (unsigned long long)target);
+	return 0;
+}
+
+/* A peer that is not a validator completes the handshake (anyone may: full nodes do) and sends
+ * a consensus vote: the node closes the session, and keeps committing. */
+static int outsider(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p2p_base),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect to v0's p2p port");
+	struct timeval tv = {10, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	svm_net_hs_t hs;
+	uint8_t hello[SVM_NET_HELLO_SIZE], peer[SVM_NET_HELLO_SIZE];
+	svm_net_hs_start(&hs, chain_id, hello);
+	CHECK(send(fd, hello, sizeof hello, MSG_NOSIGNAL) == sizeof hello, "send hello");
+	CHECK(recv(fd, peer, sizeof peer, MSG_WAITALL) == sizeof peer, "no hello from v0");
+	CHECK(svm_net_hs_peer_hello(&hs, peer, NULL) == 0, "v0's hello");
+	svm_net_cipher_t tx = {{0}, 0};
+	memcpy(tx.key, hs.key_send, 32);
+	svm_keypair_t kp;
+	ct_key(4242, &kp);
+	uint8_t auth[SVM_NET_AUTH_SIZE];
+	svm_net_hs_auth(&hs, &kp, auth);
+	svm_buf_t f = {0};
+	svm_net_seal(&tx, auth, sizeof auth, &f);
+	uint8_t vote[100] = {SVM_NET_MSG_VOTE, 0x11};
+	svm_net_seal(&tx, vote, sizeof vote, &f);
+	CHECK(send(fd, f.data, f.len, MSG_NOSIGNAL) == (ssize_t)f.len, "send");
+	svm_buf_free(&f);
+	uint8_t buf[4096];
+	ssize_t r;
+	uint64_t t0 = now_ms();
+	while ((r = recv(fd, buf, sizeof buf, 0)) > 0 && now_ms() - t0 < 10000) {
+	}
+	close(fd);
+	CHECK(r == 0 || r < 0, "v0 did not close the session");
+	CHECK(now_ms() - t0 < 10000, "v0 kept the session open");
+	uint64_t h = height(0);
+	CHECK(wait_height(0, h + 2) == 0, "v0 stopped committing");
+	printf("  a non-validator's vote: session closed, v0 went on\n");
+	return 0;
+}
+
+static int run(const char *name, int (*fn)(int), int arg)
+{
+	int rc = fn(arg);
+	printf("%s %s\n", rc == 0 ? "ok  " : "FAIL", name);
+	if (rc == 0) passed++;
+	else failed++;
+	return rc;
+}
+
+static int scen_kill(int kills) { return kill_restart(kills); }
+static int scen_partition(int unused) { return partition(); }
+static int scen_agree(int unused) { return same_chain_everywhere(); }
+static int scen_receipts(int unused) { return committed_still_there(); }
+static int scen_outsider(int unused) { return outsider(); }
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: e2e_net PATH/TO/supervm [--kills N]\n");
+		return 2;
+	}
+	supervm = argv[1];
+	int kills = 3;
+	if (argc >= 4 && strcmp(argv[2], "--kills") == 0) kills = atoi(argv[3]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	seed = seed0 = ct_seed();
+	tseed = seed;
+	signal(SIGPIPE, SIG_IGN);
+	svm_crypto_init();
+	int rc = up();
+	if (rc == 0) rc = fund();
+	printf("%s testnet of %d validators up and funded\n", rc == 0 ? "ok  " : "FAIL", N);
+	rc == 0 ? passed++ : failed++;
+	pthread_t load;
+	svm_keypair_t sink;
+	ct_key(99, &sink);
+	if (rc == 0) {
+		pthread_create(&load, NULL, load_main, &sink.id);
+		run("kill -9 and restart under load", scen_kill, kills);
+		run("partition and rejoin under load", scen_partition, 0);
+		run("a non-validator's consensus message closes its session", scen_outsider, 0);
+		load_stop = 1;
+		pthread_join(load, NULL);
+		run("identical block hashes at every height", scen_agree, 0);
+		run("every committed transaction kept with its receipt", scen_receipts, 0);
+	}
+	down();
+	if (failed == 0) ct_rmdir(dir);
+	else fprintf(stderr, "logs kept in %s/vN/node.log\n", dir);
+	printf("e2e-net: %d passed, %d failed\n", passed, failed);
+	return failed == 0 ? 0 : 1;
+}
