@@ -224,6 +224,16 @@ typedef struct {
  * re-derived from a and b by whoever checks it). */
 int svm_cons_evidence_encode(const svm_cons_evidence_t *e, svm_buf_t *out);
 void svm_cons_evidence_free(svm_cons_evidence_t *e);
+/* Decodes and checks an evidence message against vs (its epoch's set), as anyone holding the
+ * set can — the staking program slashes with what passes: a < b bytewise; for double votes,
+ * two votes of one voter, the set's epoch, one round, different vote data; for double
+ * proposals, two proposals of one proposer (a member of vs) for one round and different
+ * blocks; both messages signed (signer NULL = Ed25519). Fills *out (kind, epoch, round,
+ * validator id, copies of a and b; svm_cons_evidence_free) on success. SVM_EDECODE (form),
+ * SVM_EINVAL (not a conflict of one validator in one round), SVM_ESIG, SVM_ENOMEM. */
+int svm_cons_evidence_verify(const uint8_t *p, size_t len, const svm_cons_valset_t *vs,
+			     uint64_t chain_id, const svm_cons_signer_t *signer,
+			     svm_cons_evidence_t *out);
 
 /* --------------------------------------------------------- safety state */
 
@@ -356,7 +366,9 @@ void svm_cons_out_free(svm_cons_out_t *o);
  * validator leads it. */
 int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
 /* Handles one message from validator `from` (SVM_CONS_FROM_UNKNOWN if not a validator): a
- * proposal, vote, timeout, QC, TC or sync request (answered with the block's proposal message).
+ * proposal, vote, timeout, QC, TC, sync request (answered with the block's proposal message)
+ * or evidence (checked with svm_cons_evidence_verify; new evidence is kept and handed to the
+ * host's evidence callback, as evidence the core finds itself).
  * Returns 0 if it was accepted or harmlessly ignored (old, duplicate), or the error that got it
  * rejected (SVM_EDECODE, SVM_ESIG, SVM_EINVAL, …): the host may penalize the peer. The state
  * never changes on a rejected message. */

@@ -169,7 +169,8 @@ typedef struct {
 	void *ctx;
 } svm_net_config_t;
 
-/* Starts listening (unless no_listen) and the event-loop thread. *out is the caller's.
+/* Starts listening (unless no_listen) and the event-loop thread. *out is the caller's; it is
+ * set before the thread starts, so on_msg/on_peer may already read it (NULL on failure).
  * The process must ignore SIGPIPE (the supervm command does): a write to a peer that just
  * closed its socket would otherwise kill it. */
 int svm_net_start(svm_net_t **out, const svm_net_config_t *cfg, svm_error_t *err);

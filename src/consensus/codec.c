@@ -494,3 +494,99 @@ void svm_cons_evidence_free(svm_cons_evidence_t *e)
 	svm_buf_free(&e->a);
 	svm_buf_free(&e->b);
 }
+
+/* Reads TAG_EVIDENCE ‖ kind ‖ a_len ‖ a ‖ b_len ‖ b into kind and the two slices. */
+static int evidence_split(const uint8_t *p, size_t len, uint8_t *kind, svm_slice_t *a, svm_slice_t *b)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t tag = 0;
+	uint64_t la = 0, lb = 0;
+	int rc = svm_reader_u8(&r, &tag);
+	if (rc == 0) rc = tag == SVM_CONS_TAG_EVIDENCE ? svm_reader_u8(&r, kind) : SVM_EDECODE;
+	if (rc == 0) rc = svm_varint_read(&r, &la);
+	if (rc == 0) rc = la <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)la, &a->p) : SVM_EDECODE;
+	if (rc == 0) rc = svm_varint_read(&r, &lb);
+	if (rc == 0) rc = lb <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)lb, &b->p) : SVM_EDECODE;
+	if (rc == 0 && svm_reader_left(&r) != 0) rc = SVM_EDECODE;
+	if (rc != 0) return SVM_EDECODE;
+	a->len = (size_t)la;
+	b->len = (size_t)lb;
+	/* canonical: a < b bytewise (the order svm_cons_evidence_encode's producers use) */
+	size_t m = a->len < b->len ? a->len : b->len;
+	int cmp = memcmp(a->p, b->p, m);
+	if (cmp > 0 || (cmp == 0 && a->len >= b->len)) return SVM_EDECODE;
+	return 0;
+}
+
+static int evidence_votes(const svm_slice_t *a, const svm_slice_t *b, const svm_cons_valset_t *vs,
+			  uint64_t chain_id, const svm_cons_signer_t *signer, svm_cons_evidence_t *e)
+{
+	svm_cons_vote_t x, y;
+	int rc = svm_cons_vote_decode(a->p, a->len, &x, NULL);
+	if (rc == 0) rc = svm_cons_vote_decode(b->p, b->len, &y, NULL);
+	if (rc != 0) return SVM_EDECODE;
+	if (x.voter != y.voter || x.voter >= vs->n || x.epoch != vs->epoch || y.epoch != vs->epoch ||
+	    x.data.round != y.data.round || memcmp(&x.data, &y.data, sizeof x.data) == 0)
+		return SVM_EINVAL;
+	for (int k = 0; k < 2; k++) {
+		const svm_cons_vote_t *m = k == 0 ? &x : &y;
+		svm_hash_t d;
+		svm_cons_vote_digest(chain_id, m->epoch, &m->data, &d);
+		rc = cons_verify(signer, vs->v[m->voter].pubkey, &d, m->sig);
+		if (rc != 0) return rc;
+	}
+	e->epoch = x.epoch;
+	e->round = x.data.round;
+	e->validator = vs->v[x.voter].id;
+	return 0;
+}
+
+static int evidence_proposals(const svm_slice_t *a, const svm_slice_t *b, const svm_cons_valset_t *vs,
+			      uint64_t chain_id, const svm_cons_signer_t *signer, svm_cons_evidence_t *e)
+{
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *x = svm_malloc(sizeof *x), *y = svm_malloc(sizeof *y);
+	int rc = x == NULL || y == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(a->p, a->len, &ar, x, NULL);
+	if (rc == 0) rc = svm_cons_proposal_decode(b->p, b->len, &ar, y, NULL);
+	if (rc != 0 && rc != SVM_ENOMEM) rc = SVM_EDECODE;
+	int who = rc == 0 ? svm_cons_valset_index(vs, &x->block.header.proposer) : -1;
+	if (rc == 0 && (who < 0 || !svm_hash_eq(&x->block.header.proposer, &y->block.header.proposer) ||
+			x->block.header.round != y->block.header.round || svm_hash_eq(&x->block_id, &y->block_id)))
+		rc = SVM_EINVAL;
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		const svm_cons_proposal_t *m = k == 0 ? x : y;
+		svm_hash_t d;
+		svm_cons_proposal_digest(chain_id, vs->epoch, &m->block_id, &d);
+		rc = cons_verify(signer, vs->v[who].pubkey, &d, m->sig);
+	}
+	if (rc == 0) {
+		e->epoch = vs->epoch;
+		e->round = x->block.header.round;
+		e->validator = x->block.header.proposer;
+	}
+	svm_free(x);
+	svm_free(y);
+	svm_arena_reset(&ar);
+	return rc;
+}
+
+int svm_cons_evidence_verify(const uint8_t *p, size_t len, const svm_cons_valset_t *vs, uint64_t chain_id,
+			     const svm_cons_signer_t *signer, svm_cons_evidence_t *out)
+{
+	memset(out, 0, sizeof *out);
+	uint8_t kind = 0;
+	svm_slice_t a, b;
+	int rc = evidence_split(p, len, &kind, &a, &b);
+	if (rc != 0) return rc;
+	if (kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE) rc = evidence_votes(&a, &b, vs, chain_id, signer, out);
+	else if (kind == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL) rc = evidence_proposals(&a, &b, vs, chain_id, signer, out);
+	else rc = SVM_EDECODE;
+	if (rc == 0) {
+		out->kind = kind;
+		rc = svm_buf_append(&out->a, a.p, a.len);
+		if (rc == 0) rc = svm_buf_append(&out->b, b.p, b.len);
+	}
+	if (rc != 0) svm_cons_evidence_free(out);
+	return rc;
+}

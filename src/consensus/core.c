@@ -19,12 +19,19 @@
 #define REPUTATION_GAP_MAX 16 /* failed rounds counted per gap */
 #define LEADER_CACHE_MAX 16  /* (round, parent) -> leader results kept */
 #define ORPHANS_MAX 4        /* proposals kept while their parent is fetched */
+#define CERTIFIED_MAX 64     /* block ids recently proven certified (by a verified QC) */
 
 typedef struct {
 	uint64_t round;
 	svm_hash_t parent;
 	uint32_t leader;
 } leader_cache_t;
+
+/* What the voting rule needs of a proposal's TC. */
+typedef struct {
+	bool has;
+	uint64_t round, hqc_round;
+} tc_ref_t;
 
 typedef struct {
 	bool used;
@@ -116,8 +123,13 @@ struct svm_cons {
 	bool leader_missing;          /* the last leader_for lacked an ancestor: which one */
 	svm_hash_t leader_missing_id;
 	bool inserted;                /* a block joined the tree during this step */
+	bool vote_wait;               /* the host could not execute this round's proposal yet */
+	svm_hash_t vote_wait_id;      /* (an ancestor was missing): retried every step */
+	tc_ref_t vote_wait_tc;
 	orphan_t orphans[ORPHANS_MAX]; /* proposals waiting for their parent (reputation) */
 	uint32_t lcache_next;
+	svm_hash_t certified[CERTIFIED_MAX]; /* ring: blocks (and their parents) a QC certifies */
+	uint32_t certified_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
 	bool asked_host[SYNC_ASKED_MAX]; /* found in the host's store (not asked of a peer) */
@@ -170,12 +182,6 @@ static void self_send(svm_cons_t *c, const uint8_t *p, size_t len)
 	if (svm_buf_append(b, p, len) == 0) c->selfq_n++;
 }
 
-/* Sends to validator `to`, or to oneself through the queue. */
-static void send_to(svm_cons_t *c, uint32_t to, const uint8_t *p, size_t len)
-{
-	if ((int)to == c->self) self_send(c, p, len);
-	else emit(c, SVM_CONS_SEND, to, p, len);
-}
 
 /* ---------------------------------------------------------- leaders */
 
@@ -189,20 +195,29 @@ static uint32_t base_leader(const svm_cons_t *c, uint64_t round)
 
 static block_t *block_find(svm_cons_t *c, const svm_hash_t *id);
 
-/* Marks the base leaders of the rounds in (from, to) — rounds that produced no certified block
- * on this chain — as having failed. At most REPUTATION_GAP_MAX rounds per gap. */
-static void mark_failed(const svm_cons_t *c, uint64_t from, uint64_t to, uint8_t *failed)
+/* The base leaders of the rounds in (from, to) — rounds that produced no certified block on
+ * this chain — newest first, have failed: each one not yet seen proposing a newer block and not
+ * yet listed joins order[] (most recent failure first). At most REPUTATION_GAP_MAX per gap. */
+static void mark_failed(const svm_cons_t *c, uint64_t from, uint64_t to, const uint8_t *proposed,
+			uint8_t *failed, uint32_t *order, uint32_t *n_order)
 {
 	uint64_t n = 0;
-	for (uint64_t r = from + 1; r < to && n < REPUTATION_GAP_MAX; r++, n++)
-		cons_bit_set(failed, base_leader(c, r));
+	for (uint64_t r = to; r-- > from + 1 && n < REPUTATION_GAP_MAX; n++) {
+		uint32_t x = base_leader(c, r);
+		if (cons_bit(proposed, x) || cons_bit(failed, x)) continue;
+		cons_bit_set(failed, x);
+		SVM_ASSERT(*n_order < c->vs.n);
+		order[(*n_order)++] = x;
+	}
 }
 
 /* The leader of `round` for a block extending `parent`. With reputation (DiemBFT v4's idea,
- * simplified): walking back up to REPUTATION_WINDOW certified ancestors from parent, the base
- * leaders of rounds that left a gap in the chain have failed; those of them that proposed none
- * of the ancestors are excluded from the pick (unless the excluded stake would reach a third,
- * then nobody is). Everything comes from the hash-linked chain, so every validator holding
+ * simplified): walking back up to REPUTATION_WINDOW certified ancestors from parent, newest
+ * first, the base leaders of rounds that left a gap in the chain have failed; a validator whose
+ * latest failure is newer than its latest proposal in the window is excluded from the pick —
+ * the most recent failures first, as long as the excluded stake stays under a third. A crashed
+ * validator is thus excluded from its first failed round on, not only once its old blocks have
+ * left the window. Everything comes from the hash-linked chain, so every validator holding
  * those blocks computes the same leader. */
 static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *parent)
 {
@@ -212,6 +227,7 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 		if (c->lcache[i].round == round && svm_hash_eq(&c->lcache[i].parent, parent))
 			return c->lcache[i].leader;
 	uint8_t failed[SVM_CONS_BITMAP_BYTES] = {0}, proposed[SVM_CONS_BITMAP_BYTES] = {0};
+	uint32_t order[SVM_CONS_VALIDATORS_MAX], n_order = 0;
 	uint64_t next_round = round;
 	svm_hash_t cur = *parent;
 	bool complete = false;
@@ -228,22 +244,25 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 			}
 			break;
 		}
-		mark_failed(c, b->round, next_round, failed);
+		mark_failed(c, b->round, next_round, proposed, failed, order, &n_order);
 		cons_bit_set(proposed, b->proposer);
 		next_round = b->round;
 		cur = b->parent;
 		complete = k + 1 == REPUTATION_WINDOW;
 	}
 	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
+	memset(eligible, 0xff, sizeof eligible);
 	uint64_t excluded = 0;
-	for (uint32_t i = 0; i < c->vs.n; i++)
-		if (cons_bit(failed, i) && !cons_bit(proposed, i)) excluded += c->vs.v[i].stake;
-	for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++)
-		eligible[i] = (uint8_t)~(failed[i] & (uint8_t)~proposed[i]);
+	for (uint32_t k = 0; k < n_order; k++) {
+		uint64_t st = c->vs.v[order[k]].stake;
+		if (3 * (excluded + st) >= c->vs.total_stake) break;
+		excluded += st;
+		eligible[order[k] / 8] &= (uint8_t)~(1u << (order[k] % 8));
+	}
 	uint32_t leader;
 	svm_hash_t seed;
 	cons_leader_seed(&c->cfg.epoch_seed, round, &seed);
-	if (excluded == 0 || 3 * excluded >= c->vs.total_stake) leader = svm_cons_pick(&c->vs, &seed, NULL);
+	if (excluded == 0) leader = svm_cons_pick(&c->vs, &seed, NULL);
 	else leader = svm_cons_pick(&c->vs, &seed, eligible);
 	if (complete) {
 		c->lcache[c->lcache_next] = (leader_cache_t){round, *parent, leader};
@@ -329,9 +348,25 @@ static void request_block(svm_cons_t *c, const svm_hash_t *id)
 
 /* ----------------------------------------------------------- evidence */
 
+static bool evidence_held(const svm_cons_t *c, const uint8_t *a, size_t al, const uint8_t *b,
+			  size_t bl)
+{
+	for (uint32_t i = 0; i < c->ev_n; i++) {
+		const svm_cons_evidence_t *e = &c->ev[(c->ev_head + i) % SVM_CONS_EVIDENCE_MAX];
+		if (e->a.len == al && e->b.len == bl && memcmp(e->a.data, a, al) == 0 &&
+		    memcmp(e->b.data, b, bl) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void add_evidence(svm_cons_t *c, uint8_t kind, uint64_t round, uint32_t who,
 			 const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
+	size_t m0 = al < bl ? al : bl;
+	int cmp0 = memcmp(a, b, m0);
+	if (cmp0 > 0 || (cmp0 == 0 && al > bl) ? evidence_held(c, b, bl, a, al) : evidence_held(c, a, al, b, bl))
+		return; /* already held (found again, or received) */
 	if (c->ev_n == SVM_CONS_EVIDENCE_MAX) { /* drop the oldest */
 		svm_cons_evidence_free(&c->ev[c->ev_head]);
 		c->ev_head = (c->ev_head + 1) % SVM_CONS_EVIDENCE_MAX;
@@ -386,6 +421,26 @@ static int persist(svm_cons_t *c)
 
 /* ---------------------------------------------------------- certificates */
 
+static bool is_certified(const svm_cons_t *c, const svm_hash_t *id)
+{
+	for (uint32_t i = 0; i < CERTIFIED_MAX; i++)
+		if (svm_hash_eq(&c->certified[i], id)) return true;
+	return false;
+}
+
+/* A verified QC certifies its block and, through the parent QC its honest voters checked, the
+ * block's parent: such a block is valid whoever proposed it (see proposal_valid). */
+static void certify(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	if (cons_qc_is_genesis(qc)) return;
+	const svm_hash_t *ids[2] = {&qc->data.block_id, &qc->data.parent_id};
+	for (int k = 0; k < 2; k++) {
+		if (is_certified(c, ids[k])) continue;
+		c->certified[c->certified_next] = *ids[k];
+		c->certified_next = (c->certified_next + 1) % CERTIFIED_MAX;
+	}
+}
+
 static bool qc_cached(svm_cons_t *c, const svm_hash_t *h)
 {
 	for (uint32_t i = 0; i < QC_CACHE_MAX; i++)
@@ -406,6 +461,7 @@ static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	if (qc_cached(c, &h)) return 0;
 	rc = svm_cons_qc_verify(qc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
 	if (rc == 0) {
+		certify(c, qc);
 		c->qc_cache[c->qc_cache_next] = h;
 		c->qc_cache_next = (c->qc_cache_next + 1) % QC_CACHE_MAX;
 	}
@@ -430,6 +486,8 @@ static void advance_round(svm_cons_t *c, uint64_t r)
 	c->proposed = false;
 	c->propose_retry = false;
 	c->deadline = c->now + round_timeout_ms(c);
+	svm_log_debug("consensus: round %llu (hqc %llu, timeout %llu ms)", (unsigned long long)r,
+		      (unsigned long long)c->hqc.data.round, (unsigned long long)round_timeout_ms(c));
 	SVM_ASSERT(c->round > c->hqc.data.round);
 	maybe_propose(c);
 }
@@ -437,6 +495,7 @@ static void advance_round(svm_cons_t *c, uint64_t r)
 static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	const svm_cons_vote_data_t *d = &qc->data;
+	certify(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
 		c->hqc = *qc;
@@ -537,15 +596,21 @@ static void commit_walk(svm_cons_t *c)
 
 /* Jolteon's voting rule: a new round, and the block extends the QC of the round before, or a TC
  * of the round before whose every signer's high QC is at most the block's parent QC. */
-static bool safe_to_vote(const svm_cons_t *c, uint64_t round, uint64_t qc_round,
-			 const svm_cons_tc_t *tc)
+static bool safe_to_vote(const svm_cons_t *c, uint64_t round, uint64_t qc_round, tc_ref_t tc)
 {
 	if (round <= c->last_voted_round) return false;
 	if (round == qc_round + 1) return true;
-	return tc != NULL && round == tc->round + 1 && qc_round >= tc->hqc.data.round;
+	return tc.has && round == tc.round + 1 && qc_round >= tc.hqc_round;
 }
 
-static void vote_for(svm_cons_t *c, const block_t *b, const svm_cons_tc_t *tc)
+/* Votes for b if the rules allow and the host executes it. A host that lacks an ancestor
+ * (SVM_ENOTFOUND, or SVM_EBUSY: "not yet") leaves the vote pending: vote_retry tries again at
+ * every step of the round, so a proposal that arrived before its parent is voted for once the
+ * parent is there (with one validator down, every vote of the rest is needed). Every vote is
+ * broadcast and every validator aggregates (Jolteon sends it to the next leader only): a QC
+ * then forms wherever a quorum arrives, so a crashed next leader costs its own round, not the
+ * round before it too. */
+static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 {
 	if (c->self < 0 || b->round != c->round || !safe_to_vote(c, b->round, b->parent_round, tc))
 		return;
@@ -556,9 +621,19 @@ static void vote_for(svm_cons_t *c, const block_t *b, const svm_cons_tc_t *tc)
 	v.data.height = b->height;
 	v.data.parent_id = b->parent;
 	v.data.parent_round = b->parent_round;
-	if (c->host.execute(c->host.ctx, &b->id, b->msg.data + b->blk_off, b->blk_len,
-			    &v.data.exec_root) != 0)
-		return; /* an invalid block, or one this node cannot execute: no vote */
+	int xrc = c->host.execute(c->host.ctx, &b->id, b->msg.data + b->blk_off, b->blk_len,
+				  &v.data.exec_root);
+	if (xrc != 0) {
+		svm_log_debug("consensus: no vote in round %llu yet: execute failed (%s)",
+			      (unsigned long long)b->round, svm_strerror(xrc));
+		if (xrc == SVM_ENOTFOUND || xrc == SVM_EBUSY) {
+			c->vote_wait = true;
+			c->vote_wait_id = b->id;
+			c->vote_wait_tc = tc;
+		}
+		return; /* an invalid block, or one this node cannot execute (yet): no vote */
+	}
+	if (c->vote_wait && svm_hash_eq(&c->vote_wait_id, &b->id)) c->vote_wait = false;
 	uint64_t saved = c->last_voted_round;
 	SVM_VERIFY(b->round > saved); /* one vote per round, ever */
 	c->last_voted_round = b->round;
@@ -574,14 +649,21 @@ static void vote_for(svm_cons_t *c, const block_t *b, const svm_cons_tc_t *tc)
 	uint8_t m[VOTE_MSG_MAX];
 	svm_buf_t mb = {m, 0, sizeof m, sizeof m};
 	if (svm_cons_vote_encode(&v, &mb) != 0) return;
-	uint32_t next = leader_for(c, b->round + 1, &b->id);
-	if (c->leader_missing) { /* we cannot tell the next leader for sure: everyone collects */
-		emit(c, SVM_CONS_BROADCAST, 0, mb.data, mb.len);
-		self_send(c, mb.data, mb.len);
-		request_block(c, &c->leader_missing_id);
-		return;
-	}
-	send_to(c, next, mb.data, mb.len);
+	svm_log_debug("consensus: voted in round %llu", (unsigned long long)b->round);
+	emit(c, SVM_CONS_BROADCAST, 0, mb.data, mb.len);
+	self_send(c, mb.data, mb.len);
+	(void)leader_for(c, b->round + 1, &b->id);
+	if (c->leader_missing) request_block(c, &c->leader_missing_id); /* to judge the next proposal */
+}
+
+/* The pending vote of this round (see vote_for), if its block is still there. */
+static void vote_retry(svm_cons_t *c)
+{
+	if (!c->vote_wait) return;
+	c->vote_wait = false;
+	const block_t *b = block_find(c, &c->vote_wait_id);
+	if (b != NULL && b->round == c->round && b->round > c->last_voted_round)
+		vote_for(c, b, c->vote_wait_tc);
 }
 
 /* ---------------------------------------------------------- proposals */
@@ -648,15 +730,19 @@ done:
 	svm_buf_free(&msg);
 }
 
-/* Checks everything about a decoded proposal that does not depend on our round. */
+/* Checks everything about a decoded proposal that does not depend on our round. The leader
+ * check comes last and is skipped for a block a verified QC certifies (a quorum, so at least
+ * one honest validator, checked it): a validator that restarted with an empty tree accepts the
+ * certified ancestors it fetches without first holding their own 20 ancestors (which reach
+ * below what it keeps). */
 static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_t *m,
 			  svm_cons_qc_t *qc, int *proposer)
 {
 	const svm_header_t *h = &m->block.header;
+	c->leader_missing = false;
 	if (h->chain_id != c->cfg.chain_id) return SVM_ECHAIN;
 	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
 	if (*proposer < 0) return SVM_EPERM;
-	if (leader_for(c, h->round, &h->parent) != (uint32_t)*proposer) return SVM_EPERM;
 	if ((int)from != c->self) {
 		svm_hash_t d;
 		svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &m->block_id, &d);
@@ -680,11 +766,16 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	if (need_tc != m->has_tc) return SVM_EINVAL;
 	if (m->has_tc && (m->tc.round + 1 != h->round || qc->data.round < m->tc.hqc.data.round))
 		return SVM_EINVAL;
-	if ((int)from == c->self) return 0;
-	rc = check_qc(c, qc);
-	if (rc == 0 && m->has_tc)
-		rc = svm_cons_tc_verify(&m->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
-	return rc;
+	if ((int)from != c->self) {
+		rc = check_qc(c, qc);
+		if (rc == 0 && m->has_tc)
+			rc = svm_cons_tc_verify(&m->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id,
+						c->sig);
+		if (rc != 0) return rc;
+	}
+	if (!is_certified(c, &m->block_id) && leader_for(c, h->round, &h->parent) != (uint32_t)*proposer)
+		return SVM_EPERM;
+	return 0;
 }
 
 static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
@@ -794,12 +885,18 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 		rc = 0;
 		goto done;
 	}
-	if (rc != 0) goto done;
+	if (rc != 0) {
+		svm_log_debug("consensus: a proposal from %u refused (%s)", from, svm_strerror(rc));
+		goto done;
+	}
+	svm_log_debug("consensus: proposal of round %llu height %llu from %u", (unsigned long long)m->block.header.round,
+		      (unsigned long long)m->block.header.height, from);
 	process_qc(c, qc);
 	if (m->has_tc) process_tc(c, &m->tc);
 	block_t *b = insert_block(c, msg, len, m, qc, (uint32_t)who);
 	if (b != NULL) {
-		vote_for(c, b, m->has_tc ? &m->tc : NULL);
+		tc_ref_t tr = {m->has_tc, m->has_tc ? m->tc.round : 0, m->has_tc ? m->tc.hqc.data.round : 0};
+		vote_for(c, b, tr);
 		commit_walk(c);    /* it may have been the missing link */
 		maybe_propose(c); /* or the ancestor that makes us this round's leader */
 	}
@@ -906,6 +1003,7 @@ static void local_timeout(svm_cons_t *c)
 		return;
 	}
 	SVM_VERIFY(c->hqc.data.round == c->locked_round && c->hqc.data.round < c->round);
+	svm_log_debug("consensus: timeout in round %llu", (unsigned long long)c->round);
 	svm_cons_timeout_t *t = svm_malloc(sizeof *t);
 	if (t == NULL) return;
 	memset(t, 0, sizeof *t);
@@ -1073,6 +1171,19 @@ static int on_sync_req(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 	return 0;
 }
 
+/* Evidence from a peer: checked like any other signed message, then kept as found here. */
+static int on_evidence(svm_cons_t *c, const uint8_t *msg, size_t len)
+{
+	svm_cons_evidence_t e;
+	int rc = svm_cons_evidence_verify(msg, len, &c->vs, c->cfg.chain_id, c->sig, &e);
+	if (rc != 0) return rc;
+	int who = svm_cons_valset_index(&c->vs, &e.validator);
+	SVM_ASSERT(who >= 0);
+	add_evidence(c, e.kind, e.round, (uint32_t)who, e.a.data, e.a.len, e.b.data, e.b.len);
+	svm_cons_evidence_free(&e);
+	return 0;
+}
+
 /* ------------------------------------------------------------ entry */
 
 static int handle(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
@@ -1087,6 +1198,7 @@ static int handle(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	case SVM_CONS_TAG_QC: return on_qc_msg(c, from, msg, len);
 	case SVM_CONS_TAG_TC: return on_tc_msg(c, msg, len);
 	case SVM_CONS_TAG_SYNC_REQ: return on_sync_req(c, from, msg, len);
+	case SVM_CONS_TAG_EVIDENCE: return on_evidence(c, msg, len);
 	default: return SVM_EDECODE;
 	}
 }
@@ -1105,9 +1217,10 @@ static void finish(svm_cons_t *c)
 	}
 	if (c->inserted) orphans_retry(c);
 	c->inserted = false;
+	vote_retry(c);
 	commit_walk(c);
 	uint64_t d = c->deadline;
-	if (c->propose_retry) {
+	if (c->propose_retry || c->vote_wait) {
 		uint64_t r = c->now + PROPOSE_RETRY_MS_DEFAULT;
 		if (r < d) d = r;
 	}

@@ -749,16 +749,19 @@ int svm_net_start(svm_net_t **out, const svm_net_config_t *cfg, svm_error_t *err
 	if (rc == 0) n->wake = event_new(n->base, -1, 0, wake_cb, n);
 	if (rc == 0 && n->wake == NULL) rc = svm_error_set(err, SVM_ENOMEM, "net: out of memory");
 	if (rc == 0 && !c->no_listen) rc = listen_on(n, err);
+	/* *out is set before the loop runs: its callbacks may use it at once (a peer can connect
+	 * before this function returns). */
+	if (rc == 0) *out = n;
 	if (rc == 0) {
 		if (pthread_create(&n->thread, NULL, loop_main, n) != 0)
 			rc = svm_error_set(err, SVM_EIO, "net: cannot start the event-loop thread");
 		else n->started = true;
 	}
 	if (rc != 0) {
+		*out = NULL;
 		svm_net_stop(n);
 		return rc;
 	}
-	*out = n;
 	return 0;
 }
 

@@ -600,65 +600,6 @@ static void host_evidence(void *ctx, const svm_cons_evidence_t *e)
 	svm_buf_free(&enc);
 }
 
-/* Gossiped evidence is checked here as the core found it: two messages signed by one validator
- * for one round that conflict. Fills e (its a, b are the caller's to free). */
-static int evidence_check(struct node_vc *v, const uint8_t *p, size_t len, svm_cons_evidence_t *e)
-{
-	memset(e, 0, sizeof *e);
-	svm_reader_t r = svm_reader(p, len);
-	uint8_t tag = 0, kind = 0;
-	uint64_t la = 0, lb = 0;
-	const uint8_t *a = NULL, *b = NULL;
-	int rc = svm_reader_u8(&r, &tag);
-	if (rc == 0) rc = svm_reader_u8(&r, &kind);
-	if (rc == 0) rc = svm_varint_read(&r, &la);
-	if (rc == 0) rc = la <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)la, &a) : SVM_EDECODE;
-	if (rc == 0) rc = svm_varint_read(&r, &lb);
-	if (rc == 0) rc = lb <= svm_reader_left(&r) ? svm_reader_bytes(&r, (size_t)lb, &b) : SVM_EDECODE;
-	if (rc == 0 && (tag != SVM_CONS_TAG_EVIDENCE || svm_reader_left(&r) != 0)) rc = SVM_EDECODE;
-	if (rc != 0) return rc;
-	e->kind = kind;
-	svm_hash_t d;
-	if (kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE) {
-		svm_cons_vote_t x, y;
-		rc = svm_cons_vote_decode(a, (size_t)la, &x, NULL);
-		if (rc == 0) rc = svm_cons_vote_decode(b, (size_t)lb, &y, NULL);
-		if (rc == 0 && (x.voter != y.voter || x.voter >= v->vals.n || x.epoch != y.epoch ||
-				x.data.round != y.data.round || memcmp(&x.data, &y.data, sizeof x.data) == 0))
-			rc = SVM_EINVAL;
-		for (int k = 0; rc == 0 && k < 2; k++) {
-			const svm_cons_vote_t *m = k == 0 ? &x : &y;
-			svm_cons_vote_digest(v->n->chain_id, m->epoch, &m->data, &d);
-			rc = svm_ed25519_verify(m->sig, d.b, 32, v->vals.v[m->voter].pubkey);
-		}
-		if (rc == 0) e->epoch = x.epoch, e->round = x.data.round, e->validator = v->vals.v[x.voter].id;
-	} else if (kind == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL) {
-		svm_arena_t ar;
-		svm_arena_init(&ar, 0);
-		svm_cons_proposal_t *x = svm_malloc(sizeof *x), *y = svm_malloc(sizeof *y);
-		rc = x == NULL || y == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(a, (size_t)la, &ar, x, NULL);
-		if (rc == 0) rc = svm_cons_proposal_decode(b, (size_t)lb, &ar, y, NULL);
-		int who = rc == 0 ? svm_cons_valset_index(&v->vals, &x->block.header.proposer) : -1;
-		if (rc == 0 && (who < 0 || !svm_hash_eq(&x->block.header.proposer, &y->block.header.proposer) ||
-				x->block.header.round != y->block.header.round || svm_hash_eq(&x->block_id, &y->block_id)))
-			rc = SVM_EINVAL;
-		for (int k = 0; rc == 0 && k < 2; k++) {
-			const svm_cons_proposal_t *m = k == 0 ? x : y;
-			svm_cons_proposal_digest(v->n->chain_id, v->vals.epoch, &m->block_id, &d);
-			rc = svm_ed25519_verify(m->sig, d.b, 32, v->vals.v[who].pubkey);
-		}
-		if (rc == 0) e->epoch = v->vals.epoch, e->round = x->block.header.round, e->validator = x->block.header.proposer;
-		svm_free(x);
-		svm_free(y);
-		svm_arena_reset(&ar);
-	} else {
-		rc = SVM_EDECODE;
-	}
-	if (rc == 0) rc = svm_buf_append(&e->a, a, (size_t)la);
-	if (rc == 0) rc = svm_buf_append(&e->b, b, (size_t)lb);
-	return rc;
-}
-
 /* ------------------------------------------------------------- dispatch */
 
 static uint8_t net_type_of(const uint8_t *msg, size_t len)
@@ -943,10 +884,11 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 	case SVM_NET_MSG_SYNC_RESP:
 		return enqueue(v, peer, type, body, len);
 	case SVM_NET_MSG_EVIDENCE: {
+		/* checked as the core checks it (the staking program's rule too) */
 		svm_cons_evidence_t e;
-		int rc = evidence_check(v, body, len, &e);
+		int rc = svm_cons_evidence_verify(body, len, &v->vals, n->chain_id, NULL, &e);
 		if (rc == 0) host_evidence(v, &e); /* stored, kept for RPC and passed on once */
-		svm_cons_evidence_free(&e);
+		if (rc == 0) svm_cons_evidence_free(&e);
 		return rc == SVM_ENOMEM ? SVM_EBUSY : rc;
 	}
 	default:

@@ -23,6 +23,8 @@
 #define PROPOSE_GAP_MS 5      /* the simulated hosts' block pacing */
 #define STORED_BLOCKS_MAX 4096 /* proposals a simulated host stores */
 #define CATCH_UP_BLOCKS 32    /* lag at which a simulated host syncs committed blocks */
+#define EXECUTED_MAX 256      /* block ids a simulated host remembers having executed */
+#define EXEC_WALK_MAX 64      /* uncommitted ancestors a host executes on demand (as the node) */
 
 /* ------------------------------------------------------------ rng */
 
@@ -94,6 +96,12 @@ typedef struct {
 	svm_hash_t *block_id;
 	size_t n_blocks;
 	bool has_proposed;
+	/* Execution as the node does it: a block executes only on an executed (or committed)
+	 * parent; ancestors the core holds are executed on demand; the rest is "not found". */
+	svm_hash_t executed[EXECUTED_MAX]; /* ring; lost in a crash */
+	uint32_t n_executed, next_executed;
+	uint64_t miss_round;      /* a proposal of this round could not be executed yet */
+	svm_hash_t miss_id, miss_parent;
 } inst_t;
 
 typedef struct {
@@ -233,9 +241,82 @@ static int h_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
 	return svm_block_encode(&b, out);
 }
 
+static bool executed(const inst_t *in, const svm_hash_t *id)
+{
+	if (svm_hash_eq(id, &in->sim->genesis)) return true;
+	for (uint64_t k = 0; k < in->log_n && k < EXEC_WALK_MAX; k++)
+		if (svm_hash_eq(&in->log[in->log_n - 1 - k], id)) return true;
+	for (uint32_t i = 0; i < in->n_executed; i++)
+		if (svm_hash_eq(&in->executed[i], id)) return true;
+	return false;
+}
+
+static void executed_add(inst_t *in, const svm_hash_t *id)
+{
+	if (executed(in, id)) return;
+	in->executed[in->next_executed] = *id;
+	in->next_executed = (in->next_executed + 1) % EXECUTED_MAX;
+	if (in->n_executed < EXECUTED_MAX) in->n_executed++;
+}
+
+/* The parent of a block (its encoding) or of a proposal message (tag 0x10). */
+static int parent_of(const uint8_t *p, size_t len, bool proposal, svm_hash_t *parent)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	int rc;
+	if (proposal) {
+		svm_cons_proposal_t *m = malloc(sizeof *m);
+		rc = m == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(p, len, &a, m, NULL);
+		if (rc == 0) *parent = m->block.header.parent;
+		free(m);
+	} else {
+		svm_block_t b;
+		rc = svm_block_decode(p, len, &a, &b, NULL, NULL);
+		if (rc == 0) *parent = b.header.parent;
+	}
+	svm_arena_reset(&a);
+	return rc;
+}
+
+/* Whether the chain from parent back to an executed block is available (the core holds every
+ * missing link); with mark, executes (remembers) those links. */
+static int exec_walk(inst_t *in, const svm_hash_t *parent, bool mark)
+{
+	svm_hash_t path[EXEC_WALK_MAX], cur = *parent;
+	uint32_t n = 0;
+	while (!executed(in, &cur)) {
+		const svm_buf_t *m = in->core != NULL ? svm_cons_block_message(in->core, &cur) : NULL;
+		if (m == NULL || n == EXEC_WALK_MAX) return SVM_ENOTFOUND;
+		path[n++] = cur;
+		if (parent_of(m->data, m->len, true, &cur) != 0) return SVM_EDECODE;
+	}
+	while (mark && n > 0) executed_add(in, &path[--n]);
+	return 0;
+}
+
 static int h_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
 		     svm_hash_t *root)
 {
+	inst_t *in = ctx;
+	svm_hash_t parent;
+	svm_block_t b;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	int rc = svm_block_decode(blk, len, &a, &b, NULL, NULL);
+	uint64_t round = rc == 0 ? b.header.round : 0;
+	if (rc == 0) parent = b.header.parent;
+	svm_arena_reset(&a);
+	if (rc != 0) return rc;
+	rc = exec_walk(in, &parent, true);
+	if (rc != 0) {
+		/* remembered for the vote check: once the ancestors are there, it must vote */
+		in->miss_round = round;
+		in->miss_id = *id;
+		in->miss_parent = parent;
+		return rc;
+	}
+	executed_add(in, id);
 	svm_slice_t parts[] = {{id->b, 32}};
 	svm_sha256_tagged("exec", parts, 1, root);
 	return 0;
@@ -409,6 +490,16 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 	if (st.conflicts != 0)
 		violation(s, "%s: an honest core saw a QC commit off its chain (round %llu)", "safety",
 			  st.round);
+	/* Vote completeness: a proposal of the current round that could not be executed for a
+	 * missing ancestor must be voted for once the ancestors are there (within the round). */
+	if (in->miss_round != 0) {
+		if (st.round != in->miss_round || st.last_voted_round >= in->miss_round ||
+		    svm_cons_block_message(in->core, &in->miss_id) == NULL)
+			in->miss_round = 0;
+		else if (exec_walk(in, &in->miss_parent, false) == 0)
+			violation(s, "%s: round %llu: the proposal's ancestors arrived, and no vote", "vote",
+				  in->miss_round);
+	}
 }
 
 /* ------------------------------------------------------------ scenario */
@@ -544,6 +635,9 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		inst_t *in = &s->inst[m.to_inst];
 		if (in->up) {
 			catch_up(s, in);
+			if (s->o.trace)
+				printf("t=%llu inst %u <- ident %u: tag 0x%02x (%zu bytes)\n",
+				       (unsigned long long)s->now, in->idx, m.from_ident, m.p[0], m.len);
 			svm_cons_on_message(in->core, m.from_ident, m.p, m.len, s->now, out);
 			deliver_out(s, in, out);
 		}
@@ -555,6 +649,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 	inst_t *in = &s->inst[who];
 	if (!in->up) {
 		if (inst_start(s, in) != 0) return false;
+		if (s->o.trace) printf("t=%llu inst %u: restart\n", (unsigned long long)s->now, in->idx);
 		s->res->restarts++;
 		svm_cons_start(in->core, s->now, out);
 		deliver_out(s, in, out);
@@ -565,10 +660,14 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		svm_cons_free(in->core);
 		in->core = NULL;
 		in->up = false;
+		in->n_executed = in->next_executed = 0;
+		in->miss_round = 0;
+		if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
 		in->down_until = s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms);
 		return true;
 	}
 	catch_up(s, in);
+	if (s->o.trace) printf("t=%llu inst %u: tick\n", (unsigned long long)s->now, in->idx);
 	svm_cons_tick(in->core, s->now, out);
 	deliver_out(s, in, out);
 	return true;

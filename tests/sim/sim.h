@@ -17,6 +17,7 @@ typedef struct {
 	bool real_crypto;          /* Ed25519 signatures and VRF proofs (slow) instead of the stand-in */
 	int32_t dead;              /* an identity that never starts (-1: none) */
 	uint64_t run_ms;           /* with dead >= 0: stop at this simulated time */
+	bool trace;                /* print every delivery, tick, crash and restart (and debug logs) */
 } sim_opts_t;
 
 typedef struct {

@@ -69,6 +69,7 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
 		if (expect) twins_opts(&o);
 		else mixed_opts(seed, &o);
 		o.verbose = verbose;
+		o.trace = verbose && getenv("SIM_TRACE") != NULL;
 		if (sim_run(&o, seed, &r) != 0) return failed + 1;
 		*steps += r.steps;
 		if (verbose)
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
 	}
 	if (jobs < 1 || jobs > JOBS_MAX) jobs = 1;
 	if (svm_crypto_init() != 0) return 1;
-	svm_log_set_level(SVM_LOG_ERROR);
+	svm_log_set_level(getenv("SIM_TRACE") != NULL ? SVM_LOG_DEBUG : SVM_LOG_ERROR);
+	if (getenv("SIM_TRACE") != NULL) setvbuf(stdout, NULL, _IONBF, 0);
 	double t0 = now_s();
 	uint64_t steps = 0, failed = 0;
 	bool verbose = seed_given && n == 1;

@@ -452,3 +452,100 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 		cr_assert_eq(system(cmd), 0);
 	}
 }
+
+/* ---------------------------------------------------------------- evidence */
+
+static int ev_seen;
+static void ev_host_evidence(void *ctx, const svm_cons_evidence_t *e) { ev_seen++; }
+static int ev_persist(void *ctx, const uint8_t *rec, size_t len) { return 0; }
+
+/* A signed vote of set index voter for round 3, block picked by tag. */
+static void signed_vote(svm_buf_t *out, uint32_t voter, uint64_t epoch, uint64_t tag)
+{
+	svm_cons_vote_t v;
+	memset(&v, 0, sizeof v);
+	svm_sha256(&tag, 8, &v.data.block_id);
+	v.data.round = 3;
+	v.data.height = 3;
+	v.data.parent_round = 2;
+	v.epoch = epoch;
+	v.voter = voter;
+	svm_hash_t d;
+	svm_cons_vote_digest(chain, epoch, &v.data, &d);
+	svm_ed25519_sign(v.sig, d.b, 32, key_of(voter)->secret_key);
+	cr_assert_eq(svm_cons_vote_encode(&v, out), 0);
+}
+
+static void make_evidence(svm_buf_t *out, const svm_buf_t *x, const svm_buf_t *y, bool ordered)
+{
+	svm_cons_evidence_t e = {.kind = SVM_CONS_EVIDENCE_DOUBLE_VOTE};
+	size_t m = x->len < y->len ? x->len : y->len;
+	bool x_first = memcmp(x->data, y->data, m) < 0 || (memcmp(x->data, y->data, m) == 0 && x->len < y->len);
+	if (!ordered) x_first = !x_first;
+	const svm_buf_t *a = x_first ? x : y, *b = x_first ? y : x;
+	svm_buf_append(&e.a, a->data, a->len);
+	svm_buf_append(&e.b, b->data, b->len);
+	cr_assert_eq(svm_cons_evidence_encode(&e, out), 0);
+	svm_cons_evidence_free(&e);
+}
+
+Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
+{
+	setup_set(4, NULL);
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = ch_validators, .propose = ch_propose, .execute = ch_execute,
+				.commit = ch_commit, .persist = ev_persist, .evidence = ev_host_evidence};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_buf_t v1 = {0}, v2 = {0}, v3 = {0}, ev = {0}, bad = {0};
+	signed_vote(&v1, 2, 0, 1);
+	signed_vote(&v2, 2, 0, 2);
+	signed_vote(&v3, 3, 0, 2); /* another voter */
+	ev_seen = 0;
+
+	/* a real double vote: accepted, kept, reported once even when received twice */
+	make_evidence(&ev, &v1, &v2, true);
+	cr_assert_eq(svm_cons_on_message(c, 1, ev.data, ev.len, 1, &out), 0);
+	cr_assert_eq(svm_cons_on_message(c, 1, ev.data, ev.len, 2, &out), 0);
+	cr_assert_eq(ev_seen, 1);
+	const svm_cons_evidence_t *e = svm_cons_evidence(c, 0);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->kind, SVM_CONS_EVIDENCE_DOUBLE_VOTE);
+	cr_assert_eq(e->round, 3);
+	cr_assert(svm_hash_eq(&e->validator, &vs.v[2].id));
+	cr_assert_null(svm_cons_evidence(c, 1));
+	svm_cons_evidence_t chk;
+	cr_assert_eq(svm_cons_evidence_verify(ev.data, ev.len, &vs, chain, NULL, &chk), 0);
+	svm_cons_evidence_free(&chk);
+
+	/* not canonical (b < a), two voters, one vote twice, a forged signature, truncated, a
+	 * trailing byte, another chain: refused, nothing kept */
+	make_evidence(&bad, &v1, &v2, false);
+	cr_assert_eq(svm_cons_on_message(c, 1, bad.data, bad.len, 3, &out), SVM_EDECODE);
+	svm_buf_reset(&bad);
+	make_evidence(&bad, &v1, &v3, true);
+	cr_assert_eq(svm_cons_on_message(c, 1, bad.data, bad.len, 3, &out), SVM_EINVAL);
+	svm_buf_reset(&bad);
+	make_evidence(&bad, &v1, &v1, true);
+	cr_assert_eq(svm_cons_on_message(c, 1, bad.data, bad.len, 3, &out), SVM_EDECODE);
+	svm_buf_reset(&bad);
+	svm_buf_append(&bad, ev.data, ev.len);
+	bad.data[bad.len - 1] ^= 1; /* inside b's signature */
+	cr_assert_eq(svm_cons_on_message(c, 1, bad.data, bad.len, 3, &out), SVM_ESIG);
+	for (size_t cut = 0; cut < ev.len; cut++)
+		cr_assert_neq(svm_cons_on_message(c, 1, ev.data, cut, 3, &out), 0, "truncated at %zu", cut);
+	svm_buf_reset(&bad);
+	svm_buf_append(&bad, ev.data, ev.len);
+	svm_buf_push(&bad, 0);
+	cr_assert_eq(svm_cons_on_message(c, 1, bad.data, bad.len, 3, &out), SVM_EDECODE);
+	cr_assert_eq(svm_cons_evidence_verify(ev.data, ev.len, &vs, chain + 1, NULL, &chk), SVM_ESIG);
+	cr_assert_eq(ev_seen, 1);
+	cr_assert_null(svm_cons_evidence(c, 1));
+
+	svm_buf_free(&v1), svm_buf_free(&v2), svm_buf_free(&v3), svm_buf_free(&ev), svm_buf_free(&bad);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
