@@ -3,7 +3,9 @@
 # spread over every validator. Prints finality latency at a light load, committed tx/s at
 # saturation as a ratio to this box's bound (the 2-core Ed25519 verify rate measured in this
 # run, divided by the validators, since each checks every signature), the same with one
-# validator stopped, and the catch-up speed of a restarted validator (block sync).
+# validator stopped, and the catch-up speed of a restarted validator (block sync); then the same
+# light and saturation loads on a one-validator devnet (same consensus code, no peers) in the
+# same run, for the ratio.
 # Usage: bench_net.sh PATH/TO/supervm. BLOCK_MS, LIGHT_RATE, SAT_TXS override the defaults.
 set -u
 S=$(realpath "$1")
@@ -13,7 +15,7 @@ SAT_TXS=${SAT_TXS:-30000}
 dir=$(mktemp -d /tmp/svmbench.XXXXXX)
 rpc=$((20000 + RANDOM % 20000)); p2p=$((rpc + 100))
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$dir"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; [ -n "${dev:-}" ] && kill "$dev" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 start() { "$S" node --config "$dir/net/v$1/config.json" --log warn >> "$dir/net/v$1/node.log" 2>&1 & pids[$1]=$!; }
 height() { "$S" status --json --rpc "http://127.0.0.1:$(($rpc + $1))" 2>/dev/null | sed -n 's/^ *"height": \([0-9]*\).*/\1/p' | head -n 1; }
@@ -45,3 +47,16 @@ run "3 of 4 validators (v3 stopped), saturation" 0 1 2 -- --txs "$SAT_TXS" --sen
 echo "== catch-up of v3 (stopped at height $stopped_at)"
 target=$(height 0); t0=$(date +%s.%N); start 3; wait_height 3 "$target" 600; t1=$(date +%s.%N)
 awk -v a="$stopped_at" -v b="$target" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "caught up %d blocks in %.2f s (start-up included): %.0f blocks/s\n", b-a, t1-t0, (b-a)/(t1-t0)}'
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=()
+
+echo "== one-validator devnet (same binary, same run, block-ms $BLOCK_MS)"
+drpc=$((rpc + 50))
+"$S" devnet --data "$dir/dev" --listen "127.0.0.1:$drpc" --block-ms "$BLOCK_MS" --log warn > "$dir/dev.log" 2>&1 & dev=$!
+t=0; until "$S" status --json --rpc "http://127.0.0.1:$drpc" >/dev/null 2>&1; do sleep 0.2; t=$((t + 1)); [ $t -gt 300 ] && { echo "devnet did not start"; exit 1; }; done
+drun() { echo "== devnet: $1"; shift
+  "$S" bench load --rpc "http://127.0.0.1:$drpc" --data "$dir/dev" "$@" 2>/dev/null | tee "$dir/out"
+  local tps; tps=$(sed -n 's/^committed: \([0-9]*\) tx\/s.*/\1/p' "$dir/out")
+  [ -n "$tps" ] && [ -n "$vr" ] && awk -v t="$tps" -v v="$vr" 'BEGIN{printf "ratio to the one-validator bound (verify rate): %.2f\n", t/v}'
+}
+drun "light load ($LIGHT_RATE tx/s)" --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 4 --batch 10
+drun "saturation" --txs "$SAT_TXS" --senders 300 --clients 4 --batch 200
