@@ -33,6 +33,7 @@
 #include "supervm/base.h"
 #include "supervm/core.h"
 #include "supervm/crypto.h"
+#include "supervm/econ.h"
 #include "supervm/store.h"
 
 /* --------------------------------------------------------------- limits */
@@ -139,6 +140,16 @@ void svm_cons_timeout_digest(uint64_t chain_id, uint64_t epoch, uint64_t round,
 			     uint64_t hqc_round, svm_hash_t *out);
 void svm_cons_proposal_digest(uint64_t chain_id, uint64_t epoch, const svm_hash_t *block_id,
 			      svm_hash_t *out);
+/* What a vote or a proposal signature covers: the staking program's double-sign message
+ * (econ.h svm_vote_message: "svm/vote" ‖ u64be height ‖ u64be round ‖ kind ‖ hash) with kind 0
+ * and the vote digest for a vote, kind 1 and the proposal digest for a proposal — so two
+ * conflicting consensus signatures are directly slashable evidence (svm_cons_evidence_stake).
+ * Timeouts sign their digest (32 bytes). */
+#define SVM_CONS_SIGNED_BYTES SVM_VOTE_MESSAGE_SIZE
+void svm_cons_vote_message(uint64_t chain_id, uint64_t epoch, const svm_cons_vote_data_t *d,
+			   uint8_t out[SVM_CONS_SIGNED_BYTES]);
+void svm_cons_proposal_message(uint64_t chain_id, uint64_t epoch, uint64_t height, uint64_t round,
+			       const svm_hash_t *block_id, uint8_t out[SVM_CONS_SIGNED_BYTES]);
 
 /* Signature scheme the core uses. NULL in svm_cons_config_t = Ed25519 (svm_ed25519_sign /
  * svm_ed25519_verify), the only choice for a real node. The simulator injects a cheap keyed
@@ -234,6 +245,14 @@ void svm_cons_evidence_free(svm_cons_evidence_t *e);
 int svm_cons_evidence_verify(const uint8_t *p, size_t len, const svm_cons_valset_t *vs,
 			     uint64_t chain_id, const svm_cons_signer_t *signer,
 			     svm_cons_evidence_t *out);
+/* The same offence in the staking program's form (econ.h svm_evidence_t, slashed by
+ * SVM_STAKE_EVIDENCE): key = the validator's consensus key, height and round of the two
+ * messages, kind 0 (votes) or 1 (proposals), their two digests ascending with their Ed25519
+ * signatures. e must have passed svm_cons_evidence_verify against vs (Ed25519 signatures).
+ * SVM_EINVAL when the two votes are for different heights (the staking form has one height:
+ * such a double vote stays consensus evidence only), SVM_EDECODE. */
+int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_t *vs,
+			    uint64_t chain_id, svm_evidence_t *out);
 
 /* --------------------------------------------------------- safety state */
 
@@ -316,7 +335,9 @@ typedef struct {
 	uint64_t chain_id;
 	uint64_t epoch;             /* current epoch (0 at genesis) */
 	svm_hash_t epoch_seed;      /* leader seed of the epoch: genesis block id for epoch 0 */
-	svm_hash_t genesis_id;      /* header hash of the genesis block (height 0, round 0) */
+	svm_hash_t genesis_id;      /* the epoch's start block: genesis (height 0) in epoch 0, then
+				       the committed block that changed the validator set */
+	uint64_t genesis_height;    /* its height */
 	/* The last block the host has applied (genesis: height 0, round 0, genesis_id). */
 	svm_hash_t committed_id;
 	uint64_t committed_height;
@@ -406,6 +427,11 @@ typedef struct {
 void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st);
 const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c);
 const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c);
+/* The QC whose 2-chain set the latest commit target: it certifies a block whose parent (its
+ * parent_id, of round parent_round = round − 1) is thereby committed — the proof a host keeps
+ * for the last block of an epoch, whose certified child is never committed (all zero before any
+ * commit). */
+const svm_cons_qc_t *svm_cons_commit_qc(const svm_cons_t *c);
 /* Evidence i (0 = oldest held) or NULL past the end; owned by the core. */
 const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i);
 /* The proposal message (as received) of a block in the tree, for block sync; NULL if absent. */

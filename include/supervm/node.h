@@ -58,6 +58,9 @@ typedef struct {
 	size_t n_peers;
 	svm_node_peer_t peers[SVM_NODE_PEERS_MAX];
 	uint64_t round_timeout_ms; /* consensus base round timeout; 0 = 3 × block_ms + 1 s */
+	bool fixed_validators;     /* keep the starting validator set (a lone devnet: a validator a
+				      test registers must not halt it); false = follow the staking
+				      program's set at epoch boundaries (docs/net.md) */
 } svm_node_config_t;
 
 /* WebSocket subscription bounds (docs/ecosystem.md). */

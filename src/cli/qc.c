@@ -14,10 +14,10 @@ static const char *str(json_t *o, const char *k)
 }
 
 /* The validator set the node reports, rebuilt and checked here (ids from the keys). */
-static int valset(cli_args_t *a, svm_rpc_client_t *c, svm_cons_valset_t *vs)
+static int valset(cli_args_t *a, svm_rpc_client_t *c, uint64_t epoch, svm_cons_valset_t *vs)
 {
 	json_t *r = NULL;
-	int rc = cli_call(a, c, "svm_getValidatorSet", NULL, &r);
+	int rc = cli_call(a, c, "svm_getValidatorSet", json_pack("[I]", (json_int_t)epoch), &r);
 	if (rc != 0) return rc;
 	size_t n = json_array_size(r);
 	svm_cons_validator_t *v = svm_calloc(n ? n : 1, sizeof *v);
@@ -28,7 +28,7 @@ static int valset(cli_args_t *a, svm_rpc_client_t *c, svm_cons_valset_t *vs)
 		v[i].stake = cli_ju64(json_object_get(e, "stake"));
 		if (rc == 0) rc = svm_identity_derive(SVM_SCHEME_ED25519, v[i].pubkey, 32, &v[i].id);
 	}
-	if (rc == 0) rc = svm_cons_valset_build(vs, 0, v, n, NULL);
+	if (rc == 0) rc = svm_cons_valset_build(vs, epoch, v, n, NULL);
 	svm_free(v);
 	json_decref(r);
 	return rc;
@@ -43,10 +43,6 @@ int cli_verify_certified(cli_args_t *a, svm_rpc_client_t *c, uint64_t height, sv
 	svm_buf_t qcb = {0};
 	svm_hash_t id, gid;
 	int rc = vs == NULL || qc == NULL ? SVM_ENOMEM : 0;
-	if (rc == 0 && valset(a, c, vs) != 0) {
-		rc = SVM_EINVAL;
-		snprintf(why, why_len, "the node's validator set is not valid");
-	}
 	if (rc == 0) rc = cli_call(a, c, "svm_getBlockQC", json_pack("[I]", (json_int_t)height), &r);
 	if (rc == 0 && json_is_null(r)) {
 		rc = SVM_ENOTFOUND;
@@ -61,6 +57,10 @@ int cli_verify_certified(cli_args_t *a, svm_rpc_client_t *c, uint64_t height, sv
 			svm_header_decode(hbytes->data, hbytes->len, h, NULL) != 0 || svm_header_hash(h, &id) != 0)) {
 		rc = SVM_EDECODE;
 		snprintf(why, why_len, "the node's certificate or header does not decode");
+	}
+	if (rc == 0 && valset(a, c, qc->epoch, vs) != 0) {
+		rc = SVM_EINVAL;
+		snprintf(why, why_len, "the node's validator set of epoch %llu is not valid", (unsigned long long)qc->epoch);
 	}
 	if (rc == 0 && (h->height != height || !svm_hash_eq(&qc->data.block_id, &id) || qc->data.height != height)) {
 		rc = SVM_EVALIDATE;

@@ -104,7 +104,48 @@ void svm_cons_proposal_digest(uint64_t chain_id, uint64_t epoch, const svm_hash_
 	svm_sha256_tagged("svm/cons/proposal", parts, 3, out);
 }
 
+void svm_cons_vote_message(uint64_t chain_id, uint64_t epoch, const svm_cons_vote_data_t *d,
+			   uint8_t out[SVM_CONS_SIGNED_BYTES])
+{
+	svm_hash_t h;
+	svm_cons_vote_digest(chain_id, epoch, d, &h);
+	svm_vote_message(d->height, d->round, 0, &h, out);
+}
+
+void svm_cons_proposal_message(uint64_t chain_id, uint64_t epoch, uint64_t height, uint64_t round,
+			       const svm_hash_t *block_id, uint8_t out[SVM_CONS_SIGNED_BYTES])
+{
+	svm_hash_t h;
+	svm_cons_proposal_digest(chain_id, epoch, block_id, &h);
+	svm_vote_message(height, round, 1, &h, out);
+}
+
 /* ------------------------------------------------------------- signers */
+
+/* A signed message of SVM_CONS_SIGNED_BYTES (votes, proposals): Ed25519 over the bytes; a test
+ * signer signs their SHA-256. */
+void cons_sign_msg(const svm_cons_signer_t *s, const svm_keypair_t *kp, const uint8_t *msg,
+		   uint8_t sig[64])
+{
+	if (s != NULL) {
+		svm_hash_t h;
+		svm_sha256(msg, SVM_CONS_SIGNED_BYTES, &h);
+		s->sign(s->ctx, &h, sig);
+		return;
+	}
+	svm_ed25519_sign(sig, msg, SVM_CONS_SIGNED_BYTES, kp->secret_key);
+}
+
+int cons_verify_msg(const svm_cons_signer_t *s, const uint8_t pk[32], const uint8_t *msg,
+		    const uint8_t sig[64])
+{
+	if (s != NULL) {
+		svm_hash_t h;
+		svm_sha256(msg, SVM_CONS_SIGNED_BYTES, &h);
+		return s->verify(s->ctx, pk, &h, sig) == 0 ? 0 : SVM_ESIG;
+	}
+	return svm_ed25519_verify(sig, msg, SVM_CONS_SIGNED_BYTES, pk);
+}
 
 void cons_sign(const svm_cons_signer_t *s, const svm_keypair_t *kp, const svm_hash_t *digest,
 	       uint8_t sig[64])
@@ -228,10 +269,11 @@ bool cons_qc_is_genesis(const svm_cons_qc_t *qc)
 	return qc->data.round == 0 && qc->n_sigs == 0;
 }
 
-void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id)
+void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id, uint64_t height)
 {
 	memset(qc, 0, sizeof *qc);
 	qc->data.block_id = *genesis_id;
+	qc->data.height = height;
 	qc->epoch = epoch;
 }
 
@@ -252,7 +294,8 @@ int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uin
 		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer)
 {
 	if (cons_qc_is_genesis(qc)) {
-		if (qc->data.height != 0 || !svm_hash_eq(&qc->data.block_id, genesis_id) ||
+		/* the epoch's start block (its id binds its height) */
+		if (qc->epoch != vs->epoch || !svm_hash_eq(&qc->data.block_id, genesis_id) ||
 		    !svm_hash_is_zero(&qc->data.parent_id) || qc->data.parent_round != 0 ||
 		    !svm_hash_is_zero(&qc->data.exec_root))
 			return SVM_EINVAL;
@@ -263,12 +306,12 @@ int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uin
 	TRY(bitmap_stake(qc->bitmap, vs, &stake));
 	if (qc->n_sigs != cons_popcount(qc->bitmap, SVM_CONS_BITMAP_BYTES)) return SVM_EINVAL;
 	if (!svm_cons_quorum(vs, stake)) return SVM_EINVAL;
-	svm_hash_t d;
-	svm_cons_vote_digest(chain_id, qc->epoch, &qc->data, &d);
+	uint8_t msg[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain_id, qc->epoch, &qc->data, msg);
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (!(qc->bitmap[i / 8] & (1u << (i % 8)))) continue;
-		TRY(cons_verify(signer, vs->v[i].pubkey, &d, qc->sigs[k]));
+		TRY(cons_verify_msg(signer, vs->v[i].pubkey, msg, qc->sigs[k]));
 		k++;
 	}
 	SVM_ASSERT(k == qc->n_sigs);
@@ -530,9 +573,9 @@ static int evidence_votes(const svm_slice_t *a, const svm_slice_t *b, const svm_
 		return SVM_EINVAL;
 	for (int k = 0; k < 2; k++) {
 		const svm_cons_vote_t *m = k == 0 ? &x : &y;
-		svm_hash_t d;
-		svm_cons_vote_digest(chain_id, m->epoch, &m->data, &d);
-		rc = cons_verify(signer, vs->v[m->voter].pubkey, &d, m->sig);
+		uint8_t msg[SVM_CONS_SIGNED_BYTES];
+		svm_cons_vote_message(chain_id, m->epoch, &m->data, msg);
+		rc = cons_verify_msg(signer, vs->v[m->voter].pubkey, msg, m->sig);
 		if (rc != 0) return rc;
 	}
 	e->epoch = x.epoch;
@@ -556,9 +599,10 @@ static int evidence_proposals(const svm_slice_t *a, const svm_slice_t *b, const 
 		rc = SVM_EINVAL;
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		const svm_cons_proposal_t *m = k == 0 ? x : y;
-		svm_hash_t d;
-		svm_cons_proposal_digest(chain_id, vs->epoch, &m->block_id, &d);
-		rc = cons_verify(signer, vs->v[who].pubkey, &d, m->sig);
+		uint8_t msg[SVM_CONS_SIGNED_BYTES];
+		svm_cons_proposal_message(chain_id, vs->epoch, m->block.header.height, m->block.header.round,
+					  &m->block_id, msg);
+		rc = cons_verify_msg(signer, vs->v[who].pubkey, msg, m->sig);
 	}
 	if (rc == 0) {
 		e->epoch = vs->epoch;
@@ -589,4 +633,57 @@ int svm_cons_evidence_verify(const uint8_t *p, size_t len, const svm_cons_valset
 	}
 	if (rc != 0) svm_cons_evidence_free(out);
 	return rc;
+}
+
+int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_t *vs,
+			    uint64_t chain_id, svm_evidence_t *out)
+{
+	memset(out, 0, sizeof *out);
+	const svm_buf_t *msgs[2] = {&e->a, &e->b};
+	svm_hash_t h[2];
+	uint8_t sig[2][SVM_ED25519_SIG_SIZE];
+	uint64_t height[2] = {0, 0}, round = 0;
+	int who = -1, rc = 0;
+	if (e->kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE) {
+		for (int k = 0; k < 2 && rc == 0; k++) {
+			svm_cons_vote_t v;
+			rc = svm_cons_vote_decode(msgs[k]->data, msgs[k]->len, &v, NULL);
+			if (rc != 0 || v.voter >= vs->n) return SVM_EDECODE;
+			svm_cons_vote_digest(chain_id, v.epoch, &v.data, &h[k]);
+			memcpy(sig[k], v.sig, sizeof sig[k]);
+			height[k] = v.data.height;
+			round = v.data.round;
+			who = (int)v.voter;
+		}
+	} else if (e->kind == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL) {
+		svm_arena_t ar;
+		svm_arena_init(&ar, 0);
+		svm_cons_proposal_t *m = svm_malloc(sizeof *m);
+		for (int k = 0; k < 2 && rc == 0; k++) {
+			rc = m == NULL ? SVM_ENOMEM : svm_cons_proposal_decode(msgs[k]->data, msgs[k]->len, &ar, m, NULL);
+			if (rc != 0) break;
+			svm_cons_proposal_digest(chain_id, vs->epoch, &m->block_id, &h[k]);
+			memcpy(sig[k], m->sig, sizeof sig[k]);
+			height[k] = m->block.header.height;
+			round = m->block.header.round;
+			who = svm_cons_valset_index(vs, &m->block.header.proposer);
+		}
+		svm_free(m);
+		svm_arena_reset(&ar);
+		if (rc != 0) return rc == SVM_ENOMEM ? rc : SVM_EDECODE;
+	} else {
+		return SVM_EDECODE;
+	}
+	if (who < 0) return SVM_EDECODE;
+	if (height[0] != height[1] || svm_hash_eq(&h[0], &h[1])) return SVM_EINVAL;
+	int lo = memcmp(h[0].b, h[1].b, SVM_HASH_SIZE) < 0 ? 0 : 1;
+	memcpy(out->key, vs->v[who].pubkey, 32);
+	out->height = height[0];
+	out->round = round;
+	out->kind = e->kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? 0 : 1;
+	for (int k = 0; k < 2; k++) {
+		out->hash[k] = h[k ^ lo];
+		memcpy(out->sig[k], sig[k ^ lo], SVM_ED25519_SIG_SIZE);
+	}
+	return 0;
 }

@@ -100,6 +100,7 @@ struct svm_cons {
 	svm_hash_t committed_id;
 	uint64_t committed_height, committed_round;
 	bool commit_pending;
+	svm_cons_qc_t commit_qc;  /* the QC whose 2-chain set the latest commit target */
 	svm_hash_t commit_target;
 	uint64_t commit_target_height;
 	uint64_t conflicts;
@@ -506,6 +507,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	    d->height - 1 > c->committed_height &&
 	    (!c->commit_pending || d->height - 1 > c->commit_target_height)) {
 		c->commit_pending = true;
+		c->commit_qc = *qc;
 		c->commit_target = d->parent_id;
 		c->commit_target_height = d->height - 1;
 		commit_walk(c);
@@ -643,9 +645,9 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 	}
 	v.epoch = c->vs.epoch;
 	v.voter = (uint32_t)c->self;
-	svm_hash_t d;
-	svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
-	cons_sign(c->sig, &c->key, &d, v.sig);
+	uint8_t sm[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(c->cfg.chain_id, v.epoch, &v.data, sm);
+	cons_sign_msg(c->sig, &c->key, sm, v.sig);
 	uint8_t m[VOTE_MSG_MAX];
 	svm_buf_t mb = {m, 0, sizeof m, sizeof m};
 	if (svm_cons_vote_encode(&v, &mb) != 0) return;
@@ -717,10 +719,9 @@ static void maybe_propose(svm_cons_t *c)
 		svm_log_error("consensus: the host's block does not match the proposal template");
 		goto done;
 	}
-	svm_hash_t d;
-	uint8_t sig[64];
-	svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &id, &d);
-	cons_sign(c->sig, &c->key, &d, sig);
+	uint8_t sm[SVM_CONS_SIGNED_BYTES], sig[64];
+	svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, t.height, t.round, &id, sm);
+	cons_sign_msg(c->sig, &c->key, sm, sig);
 	if (cons_proposal_write(&msg, blk.data, blk.len, tc, sig) != 0) goto done;
 	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len);
 	self_send(c, msg.data, msg.len);
@@ -744,9 +745,9 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
 	if (*proposer < 0) return SVM_EPERM;
 	if ((int)from != c->self) {
-		svm_hash_t d;
-		svm_cons_proposal_digest(c->cfg.chain_id, c->vs.epoch, &m->block_id, &d);
-		int rc = cons_verify(c->sig, c->vs.v[*proposer].pubkey, &d, m->sig);
+		uint8_t sm[SVM_CONS_SIGNED_BYTES];
+		svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, h->height, h->round, &m->block_id, sm);
+		int rc = cons_verify_msg(c->sig, c->vs.v[*proposer].pubkey, sm, m->sig);
 		if (rc != 0) return rc;
 	}
 	if (h->vrf_proof_len != (c->cfg.vrf ? SVM_VRF_PROOF_SIZE : 0)) return SVM_EPROOF;
@@ -762,6 +763,8 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	if (!svm_hash_eq(&qc->data.block_id, &h->parent) || h->height != qc->data.height + 1 ||
 	    h->round <= qc->data.round)
 		return SVM_EINVAL;
+	/* even for our own (or our store's) messages: another epoch's block is not of this one */
+	if (qc->epoch != c->vs.epoch) return SVM_EINVAL;
 	bool need_tc = h->round != qc->data.round + 1;
 	if (need_tc != m->has_tc) return SVM_EINVAL;
 	if (m->has_tc && (m->tc.round + 1 != h->round || qc->data.round < m->tc.hqc.data.round))
@@ -889,8 +892,8 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 		svm_log_debug("consensus: a proposal from %u refused (%s)", from, svm_strerror(rc));
 		goto done;
 	}
-	svm_log_debug("consensus: proposal of round %llu height %llu from %u", (unsigned long long)m->block.header.round,
-		      (unsigned long long)m->block.header.height, from);
+	svm_log_debug("consensus: proposal of round %llu height %llu from %u (qc epoch %llu, ours %llu)", (unsigned long long)m->block.header.round,
+		      (unsigned long long)m->block.header.height, from, (unsigned long long)qc->epoch, (unsigned long long)c->vs.epoch);
 	process_qc(c, qc);
 	if (m->has_tc) process_tc(c, &m->tc);
 	block_t *b = insert_block(c, msg, len, m, qc, (uint32_t)who);
@@ -930,9 +933,9 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	if (cons_bit(vc->voted, v.voter)) {
 		const target_t *t = &vc->t[vc->target_of[v.voter]];
 		if (memcmp(&t->data, &v.data, sizeof v.data) == 0) return 0; /* a duplicate */
-		svm_hash_t d;
-		svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
-		rc = cons_verify(c->sig, c->vs.v[v.voter].pubkey, &d, v.sig);
+		uint8_t sm[SVM_CONS_SIGNED_BYTES];
+		svm_cons_vote_message(c->cfg.chain_id, v.epoch, &v.data, sm);
+		rc = cons_verify_msg(c->sig, c->vs.v[v.voter].pubkey, sm, v.sig);
 		if (rc != 0) return rc;
 		add_evidence(c, SVM_CONS_EVIDENCE_DOUBLE_VOTE, r, v.voter, vc->msg[v.voter],
 			     vc->msg_len[v.voter], msg, len);
@@ -940,9 +943,9 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	}
 	if (len > VOTE_MSG_MAX) return SVM_ELIMIT;
 	if ((int)from != c->self) {
-		svm_hash_t d;
-		svm_cons_vote_digest(c->cfg.chain_id, v.epoch, &v.data, &d);
-		rc = cons_verify(c->sig, c->vs.v[v.voter].pubkey, &d, v.sig);
+		uint8_t sm[SVM_CONS_SIGNED_BYTES];
+		svm_cons_vote_message(c->cfg.chain_id, v.epoch, &v.data, sm);
+		rc = cons_verify_msg(c->sig, c->vs.v[v.voter].pubkey, sm, v.sig);
 		if (rc != 0) return rc;
 	}
 	uint32_t ti = 0;
@@ -1278,25 +1281,32 @@ void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t heigh
 
 static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t *err)
 {
-	cons_genesis_qc(&c->hqc, cfg->epoch, &cfg->genesis_id);
+	cons_genesis_qc(&c->hqc, cfg->epoch, &cfg->genesis_id, cfg->genesis_height);
 	if (cfg->safety == NULL) return 0;
 	svm_cons_safety_t *s = svm_malloc(sizeof *s);
 	if (s == NULL) return SVM_ENOMEM;
 	int rc = svm_cons_safety_decode(cfg->safety, cfg->safety_len, s, err);
-	if (rc == 0 && s->epoch == cfg->epoch) {
+	/* Signatures are bound to their epoch (every digest carries it) and rounds start again at
+	 * 1 in each epoch: a record of an earlier epoch constrains nothing in this one; one of a
+	 * later epoch means the host lost track of its epoch (never sign then). */
+	if (rc == 0 && s->epoch > cfg->epoch)
+		rc = svm_error_set(err, SVM_ESTATE, "safety record of epoch %llu, ahead of epoch %llu",
+				   (unsigned long long)s->epoch, (unsigned long long)cfg->epoch);
+	if (rc == 0 && s->epoch < cfg->epoch) {
+		svm_free(s);
+		return 0;
+	}
+	if (rc == 0) {
 		rc = check_qc(c, &s->hqc);
 		if (rc != 0) svm_error_set(err, rc, "safety record: its QC does not verify");
 	}
 	if (rc == 0) {
 		c->last_voted_round = s->last_voted_round;
 		c->last_timeout_round = s->last_timeout_round;
-		if (s->epoch == cfg->epoch) {
-			c->locked_round = s->locked_round;
-			c->hqc = s->hqc;
-			if (s->timeout_len > 0 &&
-			    svm_buf_append(&c->my_timeout, s->timeout, s->timeout_len) == 0)
-				c->my_timeout_round = s->last_timeout_round;
-		}
+		c->locked_round = s->locked_round;
+		c->hqc = s->hqc;
+		if (s->timeout_len > 0 && svm_buf_append(&c->my_timeout, s->timeout, s->timeout_len) == 0)
+			c->my_timeout_round = s->last_timeout_round;
 	}
 	svm_free(s);
 	return rc;
@@ -1382,6 +1392,7 @@ void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st)
 
 const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c) { return &c->vs; }
 const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c) { return &c->hqc; }
+const svm_cons_qc_t *svm_cons_commit_qc(const svm_cons_t *c) { return &c->commit_qc; }
 
 const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i)
 {

@@ -12,11 +12,15 @@
 
 void cons_sign(const svm_cons_signer_t *s, const svm_keypair_t *kp, const svm_hash_t *digest,
 	       uint8_t sig[64]);
+void cons_sign_msg(const svm_cons_signer_t *s, const svm_keypair_t *kp, const uint8_t *msg,
+		   uint8_t sig[64]);
+int cons_verify_msg(const svm_cons_signer_t *s, const uint8_t pk[32], const uint8_t *msg,
+		    const uint8_t sig[64]);
 int cons_verify(const svm_cons_signer_t *s, const uint8_t pk[32], const svm_hash_t *digest,
 		const uint8_t sig[64]);
 unsigned cons_popcount(const uint8_t *bm, size_t len);
 bool cons_qc_is_genesis(const svm_cons_qc_t *qc);
-void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id);
+void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id, uint64_t height);
 void cons_leader_seed(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *out);
 int cons_proposal_write(svm_buf_t *out, const uint8_t *block, size_t block_len,
 			const svm_cons_tc_t *tc, const uint8_t sig[64]);

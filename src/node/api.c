@@ -401,7 +401,20 @@ static json_t *m_status(void *ctx, json_t *params, svm_rpc_error_t *e)
 }
 
 static json_t *m_evidence(void *ctx, json_t *params, svm_rpc_error_t *e) { return node_vc_evidence_json(ctx); }
-static json_t *m_validators(void *ctx, json_t *params, svm_rpc_error_t *e) { return node_vc_validators_json(ctx); }
+/* svm_getValidatorSet [epoch?]: the consensus set of an epoch (default: the current one). */
+static json_t *m_validators(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	json_t *p = svm_rpc_param(params, 0, "epoch");
+	uint64_t epoch = UINT64_MAX;
+	if (p != NULL && !json_is_null(p)) {
+		if (!json_is_integer(p) || json_integer_value(p) < 0)
+			return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (epoch) must be a non-negative integer");
+		epoch = (uint64_t)json_integer_value(p);
+	}
+	json_t *r = node_vc_validators_json(ctx, epoch);
+	if (r == NULL) return svm_rpc_fail(e, SVM_RPC_APP_BASE + SVM_ENOTFOUND, "no validator set of epoch %llu here", (unsigned long long)epoch);
+	return r;
+}
 
 /* Test hook, devnet/testnet chains only: [ms] cuts this node off from every peer for ms. */
 static json_t *m_test_isolate(void *ctx, json_t *params, svm_rpc_error_t *e)

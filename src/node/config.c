@@ -147,6 +147,11 @@ static int apply_key(svm_node_config_t *c, const char *dir, const char *key, jso
 		return 0;
 	}
 	if (strcmp(key, "peers") == 0) return set_peers(c, v, err);
+	if (strcmp(key, "fixed_validators") == 0) {
+		if (!json_is_boolean(v)) return svm_error_set(err, SVM_EINVAL, "config: \"fixed_validators\" must be a boolean");
+		c->fixed_validators = json_is_true(v);
+		return 0;
+	}
 	if (strcmp(key, "devnet") == 0) {
 		if (!json_is_boolean(v)) return svm_error_set(err, SVM_EINVAL, "config: \"devnet\" must be a boolean");
 		c->devnet = json_is_true(v);
@@ -267,6 +272,7 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 	snprintf(cfg->validator_key, SVM_NODE_PATH_MAX, "%s/validator.json", keys);
 	snprintf(cfg->faucet_key, SVM_NODE_PATH_MAX, "%s/faucet.json", keys);
 	cfg->devnet = true;
+	cfg->fixed_validators = true;
 	int rc = svm_crypto_init();
 	if (rc == 0) rc = mkdir_p(dir, 0755, err);
 	if (rc == 0) rc = mkdir_p(keys, 0700, err);

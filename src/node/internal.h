@@ -155,7 +155,7 @@ void node_vc_flush_gossip(svm_node_t *n);
  * evidence held (hex encodings), the validator set. */
 json_t *node_vc_status_json(svm_node_t *n);
 json_t *node_vc_evidence_json(svm_node_t *n);
-json_t *node_vc_validators_json(svm_node_t *n);
+json_t *node_vc_validators_json(svm_node_t *n, uint64_t epoch);
 /* The header (and hash, if id is not NULL) of an encoded block; byte fields point into block. */
 int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_hash_t *id);
 /* The QC certifying committed block height: the one stored with it, else the parent QC in

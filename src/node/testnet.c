@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "supervm/econ.h"
 #include "supervm/vm.h"
 
 #define TESTNET_FAUCET 1000000000000000000ull /* 10^9 SWR and AIC */
 #define TESTNET_VALIDATOR_SWR 1000000000000000ull
 #define TESTNET_STAKE 1000000ull
+#define TESTNET_EPOCH_BLOCKS 20 /* staking epochs (blocks) */
 
 static int mkdir1(const char *d, mode_t mode, svm_error_t *err)
 {
@@ -83,6 +85,12 @@ int svm_node_testnet_init(const char *dir, unsigned n, uint16_t rpc_base, uint16
 	svm_genesis_t g = {.chain_id = SVM_NODE_TESTNET_CHAIN_ID, .timestamp_ms = svm_clock_wall_ms(),
 			   .fees = {.a = 1000, .b = 10, .c = 1, .d = 1}, .devnet = true,
 			   .n_balances = 2 + n, .balances = bal, .n_validators = n, .validators = vals};
+	/* Staking as the testnet's validators are staked: their genesis stake is enough to stay
+	 * active, and epochs are short enough to watch a set change (docs/net.md). */
+	g.params_set = true;
+	svm_params_default(&g.params);
+	g.params.stake_min = TESTNET_STAKE;
+	g.params.epoch_blocks = TESTNET_EPOCH_BLOCKS;
 	snprintf(path, sizeof path, "%s/genesis.json", dir);
 	if (rc == 0) rc = svm_genesis_save(&g, path, err); /* last: its presence means complete */
 	for (unsigned i = 0; i < n; i++) svm_keypair_wipe(&keys[i]);

@@ -12,8 +12,10 @@
 
 #include "internal.h"
 #include "supervm/consensus.h"
+#include "supervm/econ.h"
 #include "supervm/net.h"
 #include "supervm/store.h"
+#include "supervm/vrf.h"
 
 #define INBOX_MSGS_MAX 8192            /* consensus messages waiting for the consensus thread */
 #define INBOX_BYTES_MAX (256u << 20)
@@ -30,6 +32,10 @@
 #define ASK_EVERY_MS 200               /* how often a missing parent block is asked for */
 #define PARKED_MAX 8                   /* proposals held until their parent arrives */
 #define PARKED_MS 1000                 /* then they go to the core anyway */
+#define UPGRADE_WAIT_MS 30000          /* an upgrade stop waits this long at most for commits */
+#define EPOCH_SEED_BLOCKS_MAX 256      /* last blocks of an epoch whose VRF outputs seed the next */
+#define EPOCH_KEY "cons.epoch"         /* meta: the current epoch's record */
+#define EPOCH_SETS_KEY "cons.vs"       /* meta: ‖ u64be(epoch) → that epoch's record (RPC, QC checks) */
 
 typedef struct inmsg {
 	struct inmsg *next;
@@ -49,7 +55,14 @@ struct node_vc {
 	svm_node_t *n;
 	svm_keypair_t key;
 	bool validator;                 /* our key is in the set */
-	svm_cons_valset_t vals;         /* epoch 0 (genesis) */
+	svm_cons_valset_t vals;         /* the current epoch's set (written under n->mu) */
+	svm_hash_t epoch_start;         /* the block the epoch started on (genesis in epoch 0) */
+	uint64_t epoch_height;
+	svm_hash_t epoch_seed;
+	bool epoch_pending;             /* a committed block changed the set: no commit until switched */
+	uint64_t upgrade_height;        /* lowest height refused for an upgrade plan (0: none) */
+	uint64_t upgrade_ms;
+	svm_error_t upgrade_err;
 	svm_hash_t genesis_id;
 	svm_net_t *net;
 	svm_cons_t *cons;
@@ -99,45 +112,218 @@ int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_has
 
 /* ------------------------------------------------------------ validators */
 
-/* The validator set object written at genesis: varint count ‖ (pubkey ‖ varint stake)*. */
+/* A set's encoding, as the staking program writes it: varint n ‖ (pubkey ‖ varint stake)*. */
+static int valset_parse(const uint8_t *p, size_t len, uint64_t epoch, svm_cons_valset_t *out)
+{
+	svm_validator_entry_t *e = svm_malloc(SVM_CONS_VALIDATORS_MAX * sizeof *e);
+	svm_cons_validator_t *v = svm_calloc(SVM_CONS_VALIDATORS_MAX, sizeof *v);
+	size_t count = 0;
+	int rc = e == NULL || v == NULL ? SVM_ENOMEM
+					: svm_staking_validator_set(p, len, e, SVM_CONS_VALIDATORS_MAX, &count);
+	if (rc == 0 && count == 0) rc = SVM_ELIMIT;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		memcpy(v[i].pubkey, e[i].key, 32);
+		v[i].stake = e[i].stake;
+		rc = svm_identity_derive(SVM_SCHEME_ED25519, v[i].pubkey, 32, &v[i].id);
+	}
+	svm_error_t err = {0};
+	if (rc == 0) rc = svm_cons_valset_build(out, epoch, v, count, &err);
+	svm_free(e);
+	svm_free(v);
+	return rc;
+}
+
+static void valset_encode(const svm_cons_valset_t *vs, svm_buf_t *out)
+{
+	svm_varint_append(out, vs->n);
+	for (uint32_t i = 0; i < vs->n; i++) {
+		svm_buf_append(out, vs->v[i].pubkey, 32);
+		svm_varint_append(out, vs->v[i].stake);
+	}
+}
+
+/* THE function the validator set comes through: the staking program's validator-set object
+ * (econ.h svm_validator_set_id; genesis writes it, each staking epoch rewrites it) in the
+ * committed state, as the set of `epoch`. The node reads it at start and after every
+ * committed block; a change starts the next consensus epoch on that block. */
 static int read_valset(svm_node_t *n, uint64_t epoch, svm_cons_valset_t *out)
 {
 	svm_id_t oid;
-	svm_sha256_tagged("svm/validators", NULL, 0, &oid);
+	svm_validator_set_id(&oid);
 	svm_buf_t raw = {0};
 	int rc = svm_chain_object(n->chain, &oid, &raw);
 	svm_object_t o;
 	if (rc == 0) rc = svm_object_decode(raw.data, raw.len, &o, NULL);
-	svm_cons_validator_t *v = NULL;
-	uint64_t count = 0;
-	svm_reader_t r = svm_reader(rc == 0 ? o.payload : NULL, rc == 0 ? o.payload_len : 0);
-	if (rc == 0) rc = svm_varint_read(&r, &count);
-	if (rc == 0 && (count == 0 || count > SVM_CONS_VALIDATORS_MAX)) rc = SVM_ELIMIT;
-	if (rc == 0 && (v = svm_calloc(count, sizeof *v)) == NULL) rc = SVM_ENOMEM;
-	for (uint64_t i = 0; rc == 0 && i < count; i++) {
-		rc = svm_reader_copy(&r, v[i].pubkey, 32);
-		if (rc == 0) rc = svm_varint_read(&r, &v[i].stake);
-		if (rc == 0) rc = svm_identity_derive(SVM_SCHEME_ED25519, v[i].pubkey, 32, &v[i].id);
-	}
-	svm_error_t err = {0};
-	if (rc == 0) rc = svm_cons_valset_build(out, epoch, v, count, &err);
-	if (rc != 0) svm_log_error("validators: cannot read the set: %s", err.msg[0] ? err.msg : svm_strerror(rc));
-	svm_free(v);
+	if (rc == 0) rc = valset_parse(o.payload, o.payload_len, epoch, out);
+	if (rc != 0) svm_log_error("validators: cannot read the set (%s)", svm_strerror(rc));
 	svm_buf_free(&raw);
 	return rc;
+}
+
+static bool valset_same(const svm_cons_valset_t *a, const svm_cons_valset_t *b)
+{
+	if (a->n != b->n) return false;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (!svm_hash_eq(&a->v[i].id, &b->v[i].id) || a->v[i].stake != b->v[i].stake) return false;
+	return true;
 }
 
 static int host_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
 {
 	struct node_vc *v = ctx;
-	*out = v->vals; /* one set until staking changes it at epoch boundaries */
-	out->epoch = epoch;
+	if (epoch != v->vals.epoch) return SVM_ENOTFOUND;
+	*out = v->vals;
 	return 0;
 }
 
+/* Any thread. */
 static bool is_validator(struct node_vc *v, const svm_id_t *id)
 {
-	return svm_cons_valset_index(&v->vals, id) >= 0;
+	pthread_mutex_lock(&v->n->mu);
+	bool yes = svm_cons_valset_index(&v->vals, id) >= 0;
+	pthread_mutex_unlock(&v->n->mu);
+	return yes;
+}
+
+/* ---------------------------------------------------------------- epochs */
+
+/* Record: varint epoch ‖ start id ‖ varint start height ‖ seed ‖ set encoding. */
+static int epoch_store(struct node_vc *v)
+{
+	svm_buf_t rec = {0};
+	svm_varint_append(&rec, v->vals.epoch);
+	svm_buf_append(&rec, v->epoch_start.b, 32);
+	svm_varint_append(&rec, v->epoch_height);
+	svm_buf_append(&rec, v->epoch_seed.b, 32);
+	valset_encode(&v->vals, &rec);
+	uint8_t key[sizeof EPOCH_SETS_KEY - 1 + 8];
+	memcpy(key, EPOCH_SETS_KEY, sizeof EPOCH_SETS_KEY - 1);
+	svm_put_u64be(key + sizeof EPOCH_SETS_KEY - 1, v->vals.epoch);
+	svm_store_txn_t *w;
+	int rc = svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL);
+	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, EPOCH_KEY, sizeof EPOCH_KEY - 1, rec.data, rec.len, 0);
+	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, rec.data, rec.len, 0);
+	if (rc == 0) rc = svm_store_commit(w, NULL);
+	else if (w != NULL) svm_store_abort(w);
+	svm_buf_free(&rec);
+	return rc;
+}
+
+/* Reads an epoch record (EPOCH_KEY, or the archived one of `epoch` when by_epoch). */
+static int epoch_load(struct node_vc *v, bool by_epoch, uint64_t epoch, svm_cons_valset_t *vs,
+		      svm_hash_t *start, uint64_t *height, svm_hash_t *seed)
+{
+	uint8_t key[sizeof EPOCH_SETS_KEY - 1 + 8];
+	memcpy(key, EPOCH_SETS_KEY, sizeof EPOCH_SETS_KEY - 1);
+	svm_put_u64be(key + sizeof EPOCH_SETS_KEY - 1, epoch);
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(svm_chain_store(v->n->chain), &r, NULL);
+	if (rc != 0) return rc;
+	const uint8_t *p;
+	size_t len;
+	rc = by_epoch ? svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &len)
+		      : svm_store_get(r, SVM_TABLE_META, EPOCH_KEY, sizeof EPOCH_KEY - 1, &p, &len);
+	svm_reader_t rd = svm_reader(rc == 0 ? p : NULL, rc == 0 ? len : 0);
+	uint64_t e = 0;
+	if (rc == 0) rc = svm_varint_read(&rd, &e);
+	if (rc == 0) rc = svm_reader_copy(&rd, start->b, 32);
+	if (rc == 0) rc = svm_varint_read(&rd, height);
+	if (rc == 0) rc = svm_reader_copy(&rd, seed->b, 32);
+	if (rc == 0) rc = valset_parse(rd.p + rd.pos, svm_reader_left(&rd), e, vs);
+	svm_store_abort(r);
+	return rc;
+}
+
+/* The next epoch's leader seed: svm_cons_epoch_seed over the VRF outputs of the epoch's last
+ * (up to EPOCH_SEED_BLOCKS_MAX) committed blocks, in height order — no validator picks it. */
+static void next_seed(struct node_vc *v, uint64_t to_height, svm_hash_t *out)
+{
+	uint64_t from = v->epoch_height + 1;
+	if (to_height >= EPOCH_SEED_BLOCKS_MAX && from < to_height + 1 - EPOCH_SEED_BLOCKS_MAX)
+		from = to_height + 1 - EPOCH_SEED_BLOCKS_MAX;
+	uint8_t(*outs)[64] = svm_malloc(EPOCH_SEED_BLOCKS_MAX * 64);
+	size_t k = 0;
+	svm_buf_t b = {0};
+	for (uint64_t h = from; outs != NULL && h <= to_height && k < EPOCH_SEED_BLOCKS_MAX; h++) {
+		svm_header_t hd;
+		svm_buf_reset(&b);
+		if (svm_chain_block(v->n->chain, h, &b) != 0 || node_block_header(b.data, b.len, &hd, NULL) != 0)
+			continue;
+		if (hd.vrf_proof_len == SVM_VRF_PROOF_SIZE && svm_vrf_proof_to_hash(outs[k], hd.vrf_proof) == 0) k++;
+	}
+	svm_buf_free(&b);
+	svm_cons_epoch_seed(&v->epoch_seed, (const uint8_t(*)[64])outs, k, out);
+	svm_free(outs);
+}
+
+/* After a committed block: has the set object changed? Then no further commit until the
+ * consensus thread starts the next epoch on this block (epoch_switch). */
+static void epoch_check(struct node_vc *v)
+{
+	if (v->n->cfg.fixed_validators) return;
+	svm_cons_valset_t *s = svm_malloc(sizeof *s);
+	if (s != NULL && read_valset(v->n, v->vals.epoch + 1, s) == 0 && !valset_same(s, &v->vals))
+		v->epoch_pending = true;
+	svm_free(s);
+}
+
+static int core_open(struct node_vc *v, svm_error_t *err);
+static void kept_clear(struct node_vc *v);
+
+/* The commit proof of an epoch's last block (meta "cons.eproof" ‖ u64be(height)): a QC of its
+ * child in the next round. Block sync serves it in place of the block's own QC, so a node
+ * behind the boundary can apply that block (apply_sync). */
+static void eproof_key(uint8_t key[19], uint64_t height)
+{
+	memcpy(key, "cons.eproof", 11);
+	svm_put_u64be(key + 11, height);
+}
+
+static void eproof_store(struct node_vc *v, uint64_t height, const svm_cons_qc_t *qc)
+{
+	svm_buf_t b = {0};
+	uint8_t key[19];
+	eproof_key(key, height);
+	svm_store_txn_t *w;
+	if (svm_cons_qc_encode(qc, &b) == 0 && svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
+		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, b.data, b.len, 0) == 0) svm_store_commit(w, NULL);
+		else svm_store_abort(w);
+	}
+	svm_buf_free(&b);
+}
+
+/* Starts the next epoch on the head block (the one that changed the set): new set, start,
+ * seed, recorded on disk, and a new core (the old epoch's uncommitted blocks are dropped). */
+static int epoch_switch(struct node_vc *v)
+{
+	svm_node_t *n = v->n;
+	svm_cons_valset_t *s = svm_malloc(sizeof *s);
+	uint64_t h = svm_chain_height(n->chain);
+	int rc = s == NULL ? SVM_ENOMEM : read_valset(n, v->vals.epoch + 1, s);
+	if (rc != 0) {
+		svm_free(s);
+		return rc;
+	}
+	svm_hash_t head, seed;
+	svm_chain_head(n->chain, &head, NULL);
+	next_seed(v, h, &seed);
+	pthread_mutex_lock(&n->mu);
+	v->vals = *s;
+	v->validator = svm_cons_valset_index(&v->vals, &v->key.id) >= 0;
+	pthread_mutex_unlock(&n->mu);
+	svm_free(s);
+	v->epoch_start = head;
+	v->epoch_height = h;
+	v->epoch_seed = seed;
+	v->epoch_pending = false;
+	rc = epoch_store(v);
+	kept_clear(v); /* every kept proposal is of the old epoch */
+	svm_log_info("epoch %llu from height %llu: %u validators%s", (unsigned long long)v->vals.epoch,
+		     (unsigned long long)h, v->vals.n, v->validator ? " (this node among them)" : "");
+	svm_error_t err = {0};
+	if (rc == 0) rc = core_open(v, &err);
+	if (rc != 0) svm_log_error("epoch switch failed: %s", err.msg[0] ? err.msg : svm_strerror(rc));
+	return rc;
 }
 
 /* ------------------------------------------------------------- specs */
@@ -258,9 +444,24 @@ static void exec_root_of(const svm_header_t *h, svm_hash_t *out)
 
 static void kept_prune(struct node_vc *v, bool all);
 
-/* A governed upgrade plan names another software version from this height (the chain refuses
- * to build or apply it with SVM_EUNSUPPORTED): stop cleanly, as the command's signal wait then
- * shuts the node down. Returns rc. */
+/* A governed upgrade plan names another software version from a height (the chain refuses to
+ * build or apply a block there with SVM_EUNSUPPORTED): stop cleanly, as the command's signal
+ * wait then shuts the node down. Returns rc. */
+static int upgrade_stop(svm_node_t *n, int rc, const svm_error_t *err);
+
+/* A speculative block at `height` is refused for the upgrade plan: the blocks below it that are
+ * certified still commit (the 2-chain commits up to height − 2), so the node stops once its
+ * committed height is there (or after UPGRADE_WAIT_MS without commits: cons_main). */
+static void upgrade_note(struct node_vc *v, uint64_t height, int rc, const svm_error_t *err)
+{
+	if (rc != SVM_EUNSUPPORTED || (v->upgrade_height != 0 && v->upgrade_height <= height)) return;
+	v->upgrade_height = height;
+	v->upgrade_ms = now_ms();
+	v->upgrade_err = *err;
+	svm_log_warn("consensus: no block at height %llu and above (%s); stopping once the blocks below "
+		     "commit", (unsigned long long)height, err->msg);
+}
+
 static int upgrade_stop(svm_node_t *n, int rc, const svm_error_t *err)
 {
 	if (rc != SVM_EUNSUPPORTED) return rc;
@@ -319,7 +520,7 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 		memset(verified, 1, b.n);
 		size_t take = b.n < n->cfg.block_txs_max * 2 ? b.n : n->cfg.block_txs_max * 2;
 		rc = svm_chain_spec_build(n->chain, parent, &h, b.txs, b.lens, take, verified, res, &s, &err);
-		upgrade_stop(n, rc, &err);
+		upgrade_note(v, h.height, rc, &err);
 	}
 	if (rc != 0) {
 		svm_log_error("propose: %s", err.msg[0] ? err.msg : svm_strerror(rc));
@@ -357,7 +558,7 @@ static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *bl
 		svm_error_t err = {0};
 		rc = svm_chain_spec_execute(v->n->chain, parent, block, len, &s, &err);
 		if (rc != 0) {
-			upgrade_stop(v->n, rc, &err);
+			upgrade_note(v, h.height, rc, &err);
 			svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
 			return rc;
 		}
@@ -434,6 +635,7 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	struct node_vc *v = ctx;
 	svm_node_t *n = v->n;
 	svm_error_t err = {0};
+	if (v->epoch_pending) return SVM_ESTATE; /* the epoch ended below this block */
 	svm_chain_spec_t *s = spec_get(v, block_id);
 	int rc = 0;
 	if (s == NULL) { /* committed through QCs without our executing it (restart, observer) */
@@ -456,6 +658,11 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	pthread_mutex_unlock(&n->mu);
 	committed(n, svm_chain_spec_header(s), block, len);
 	spec_prune(v, height);
+	epoch_check(v);
+	if (v->epoch_pending) { /* the proof that this block committed: its child is never stored */
+		const svm_cons_qc_t *cq = svm_cons_commit_qc(v->cons);
+		if (svm_hash_eq(&cq->data.parent_id, block_id)) eproof_store(v, height, cq);
+	}
 	if (++v->commits_since_prune >= KEPT_PRUNE_EVERY || v->n_kept > KEPT_MAX / 2) {
 		kept_prune(v, false);
 		v->commits_since_prune = 0;
@@ -513,6 +720,24 @@ static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 
 /* Reads the kept proposals' keys (all == true: at start) and deletes those at or below the
  * committed height. */
+/* Deletes every kept proposal (an epoch ended: they are all of the old one). */
+static void kept_clear(struct node_vc *v)
+{
+	svm_store_txn_t *w;
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	svm_store_cursor_t *cur = NULL;
+	svm_store_val_t k;
+	int rc = svm_store_cursor_open(w, SVM_TABLE_META, &cur);
+	if (rc == 0) rc = svm_store_cursor_seek(cur, "pb", 2, &k, NULL);
+	for (size_t i = 0; rc == 0 && i <= KEPT_MAX && k.len == 42 && k.p[0] == 'p' && k.p[1] == 'b'; i++) {
+		rc = svm_store_cursor_del(cur);
+		if (rc == 0) rc = svm_store_cursor_seek(cur, "pb", 2, &k, NULL);
+	}
+	svm_store_cursor_close(cur);
+	svm_store_commit(w, NULL);
+	v->n_kept = 0;
+}
+
 static void kept_prune(struct node_vc *v, bool all)
 {
 	uint64_t committed = svm_chain_height(v->n->chain);
@@ -655,8 +880,9 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 	if (rc == 0) rc = node_block_header(head.data, head.len, &hh, &head_id);
 	if (rc == 0) {
 		svm_cons_config_t cc = {
-			.chain_id = n->chain_id, .epoch = 0, .epoch_seed = v->genesis_id,
-			.genesis_id = v->genesis_id, .committed_id = head_id, .committed_height = h,
+			.chain_id = n->chain_id, .epoch = v->vals.epoch, .epoch_seed = v->epoch_seed,
+			.genesis_id = v->epoch_start, .genesis_height = v->epoch_height,
+			.committed_id = head_id, .committed_height = h,
 			.committed_round = hh.round, .key = v->validator ? &v->key : NULL,
 			.round_timeout_ms = n->cfg.round_timeout_ms, .vrf = true, .reputation = true,
 			.safety = safety.len ? safety.data : NULL, .safety_len = safety.len};
@@ -718,8 +944,11 @@ static int check_qc(struct node_vc *v, const svm_slice_t *qcb, const svm_hash_t 
 {
 	svm_error_t err = {0};
 	int rc = svm_cons_qc_decode(qcb->p, qcb->len, qc, &err);
-	if (rc == 0 && (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height)) rc = SVM_EVALIDATE;
-	if (rc == 0) rc = svm_cons_qc_verify(qc, &v->vals, v->n->chain_id, &v->genesis_id, NULL);
+	bool proof = rc == 0 && svm_hash_eq(&qc->data.parent_id, id) && qc->data.height == height + 1 &&
+		     qc->data.parent_round + 1 == qc->data.round; /* an epoch's last block: its commit proof */
+	if (rc == 0 && !proof && (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height)) rc = SVM_EVALIDATE;
+	if (rc == 0 && qc->epoch != v->vals.epoch) return SVM_EBUSY; /* another epoch's: not now */
+	if (rc == 0) rc = svm_cons_qc_verify(qc, &v->vals, v->n->chain_id, &v->epoch_start, NULL);
 	return rc;
 }
 
@@ -737,15 +966,26 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 	svm_hash_t prev;
 	svm_chain_head(n->chain, &prev, NULL);
 	size_t commit_to = 0; /* blocks [0, commit_to) are committed */
+	size_t proof_at = SIZE_MAX;
+	svm_cons_qc_t proof_qc;
 	svm_hash_t ids[SVM_NET_SYNC_BLOCKS_MAX];
 	for (size_t i = 0; rc == 0 && i < r->n; i++) {
 		svm_header_t hd;
 		rc = node_block_header(r->blocks[i].p, r->blocks[i].len, &hd, &ids[i]);
 		if (rc == 0 && (hd.height != h + 1 + i || !svm_hash_eq(&hd.parent, &prev))) rc = SVM_EVALIDATE;
 		if (rc == 0) rc = check_qc(v, &r->qcs[i], &ids[i], hd.height, qc);
+		if (rc == SVM_EBUSY) { /* a later epoch's certificate: the rest after this epoch ends */
+			rc = 0;
+			break;
+		}
 		if (rc == 0 && i > 0 && qc->data.parent_round + 1 == qc->data.round &&
 		    svm_hash_eq(&qc->data.parent_id, &ids[i - 1]))
 			commit_to = i;
+		if (rc == 0 && svm_hash_eq(&qc->data.parent_id, &ids[i]) && qc->data.parent_round == hd.round) {
+			commit_to = i + 1; /* a commit proof: block i itself is committed */
+			proof_at = i;
+			proof_qc = *qc;
+		}
 		prev = ids[i];
 	}
 	int applied = 0;
@@ -757,6 +997,11 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		if (rc == 0) {
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
 			applied++;
+			epoch_check(v);
+			if (v->epoch_pending) { /* the set changed: the epoch ends here */
+				commit_to = i + 1;
+				if (proof_at == i) eproof_store(v, h + 1 + i, &proof_qc);
+			}
 		} else {
 			upgrade_stop(n, rc, &err);
 			svm_log_warn("sync: block %llu refused: %s", (unsigned long long)(h + 1 + i), err.msg);
@@ -795,7 +1040,18 @@ static int serve_sync(struct node_vc *v, const svm_id_t *peer, const uint8_t *bo
 		svm_buf_reset(&blk);
 		svm_buf_reset(&qc);
 		if (svm_chain_block(v->n->chain, h, &blk) != 0) break;
-		if (node_vc_block_qc(v->n, h, &qc) != 0) break;
+		uint8_t key[19];
+		eproof_key(key, h);
+		svm_store_txn_t *r;
+		const uint8_t *pp;
+		size_t pl;
+		bool proof = false;
+		if (svm_store_read_begin(svm_chain_store(v->n->chain), &r, NULL) == 0) {
+			proof = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &pp, &pl) == 0 &&
+				svm_buf_append(&qc, pp, pl) == 0;
+			svm_store_abort(r);
+		}
+		if (!proof && node_vc_block_qc(v->n, h, &qc) != 0) break;
 		if (items.len + blk.len + qc.len + 32 > SVM_NET_FRAME_BYTES_MAX - 64) break;
 		svm_net_sync_resp_add(&items, blk.data, blk.len, qc.data, qc.len);
 		k++;
@@ -886,9 +1142,16 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 	case SVM_NET_MSG_EVIDENCE: {
 		/* checked as the core checks it (the staking program's rule too) */
 		svm_cons_evidence_t e;
-		int rc = svm_cons_evidence_verify(body, len, &v->vals, n->chain_id, NULL, &e);
+		svm_cons_valset_t *vs = svm_malloc(sizeof *vs);
+		if (vs == NULL) return SVM_EBUSY;
+		pthread_mutex_lock(&n->mu);
+		*vs = v->vals;
+		pthread_mutex_unlock(&n->mu);
+		int rc = svm_cons_evidence_verify(body, len, vs, n->chain_id, NULL, &e);
+		svm_free(vs);
 		if (rc == 0) host_evidence(v, &e); /* stored, kept for RPC and passed on once */
 		if (rc == 0) svm_cons_evidence_free(&e);
+		if (rc == SVM_EINVAL || rc == SVM_ESIG) rc = 0; /* maybe another epoch's: ignored */
 		return rc == SVM_ENOMEM ? SVM_EBUSY : rc;
 	}
 	default:
@@ -1075,6 +1338,12 @@ static void *cons_main(void *arg)
 			if (!handle(v, m)) svm_free(m);
 		}
 		now = now_ms();
+		if (v->epoch_pending) epoch_switch(v);
+		if (v->upgrade_height != 0 &&
+		    (svm_chain_height(n->chain) + 2 >= v->upgrade_height || now > v->upgrade_ms + UPGRADE_WAIT_MS)) {
+			upgrade_stop(n, SVM_EUNSUPPORTED, &v->upgrade_err);
+			v->upgrade_height = 0;
+		}
 		if (now >= v->out.deadline_ms) {
 			svm_cons_tick(v->cons, now, &v->out);
 			dispatch(v);
@@ -1105,16 +1374,30 @@ int node_vc_start(svm_node_t *n, svm_error_t *err)
 	svm_map_init(&v->specs);
 	svm_cons_out_init(&v->out);
 	int rc = svm_keyfile_read(n->cfg.validator_key, &v->key, err);
-	if (rc == 0) rc = read_valset(n, 0, &v->vals);
-	if (rc != 0 && err->msg[0] == 0) svm_error_set(err, rc, "cannot read the validator set");
 	if (rc == 0) {
-		v->validator = is_validator(v, &v->key.id);
 		svm_buf_t g = {0};
 		svm_header_t gh;
 		rc = svm_chain_block(n->chain, 0, &g);
 		if (rc == 0) rc = node_block_header(g.data, g.len, &gh, &v->genesis_id);
 		svm_buf_free(&g);
 		if (rc != 0 && err->msg[0] == 0) svm_error_set(err, rc, "cannot read the genesis block");
+	}
+	if (rc == 0) { /* the epoch recorded at its last switch, else epoch 0 from the state */
+		rc = epoch_load(v, false, 0, &v->vals, &v->epoch_start, &v->epoch_height, &v->epoch_seed);
+		if (rc == SVM_ENOTFOUND) {
+			v->epoch_start = v->genesis_id;
+			v->epoch_seed = v->genesis_id;
+			v->epoch_height = 0;
+			rc = read_valset(n, 0, &v->vals);
+			if (rc == 0) rc = epoch_store(v);
+		}
+		if (rc != 0 && err->msg[0] == 0) svm_error_set(err, rc, "cannot read the validator set");
+	}
+	if (rc == 0) {
+		v->validator = is_validator(v, &v->key.id);
+		/* stopped between the block that changed the set and the switch: switch now */
+		epoch_check(v);
+		if (v->epoch_pending) rc = epoch_switch(v) == 0 ? 0 : svm_error_set(err, SVM_EIO, "epoch switch failed");
 	}
 	if (rc == 0 && (n->cfg.p2p_port != 0 || n->cfg.n_peers > 0)) {
 		svm_net_config_t nc = {.chain_id = n->chain_id, .key = &v->key,
@@ -1128,7 +1411,7 @@ int node_vc_start(svm_node_t *n, svm_error_t *err)
 		}
 	}
 	if (rc == 0) kept_prune(v, true);
-	if (rc == 0) rc = core_open(v, err);
+	if (rc == 0 && v->cons == NULL) rc = core_open(v, err);
 	if (rc == 0) {
 		if (pthread_create(&v->thread, NULL, cons_main, v) != 0)
 			rc = svm_error_set(err, SVM_EIO, "cannot start the consensus thread");
@@ -1191,17 +1474,52 @@ json_t *node_vc_status_json(svm_node_t *n)
 							       "msgs_in", (json_int_t)info[i].msgs_in,
 							       "msgs_out", (json_int_t)info[i].msgs_out));
 	}
-	const svm_id_t *leader = st.leader < v->vals.n ? &v->vals.v[st.leader].id : &v->vals.v[0].id;
+	pthread_mutex_lock(&n->mu);
+	svm_id_t leader = st.leader < v->vals.n ? v->vals.v[st.leader].id : v->vals.v[0].id;
+	uint32_t n_vals = v->vals.n;
+	bool validator = v->validator;
+	pthread_mutex_unlock(&n->mu);
 	return json_pack("{s:I, s:I, s:{s:I, s:o}, s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:o, s:I, s:I, s:I}",
 			 "epoch", (json_int_t)st.epoch, "round", (json_int_t)st.round,
 			 "highest_qc", "round", (json_int_t)st.hqc_round, "block", hexj(&st.hqc_block),
 			 "highest_tc_round", (json_int_t)st.htc_round,
 			 "committed_height", (json_int_t)st.committed_height,
-			 "leader", hexj(leader), "validators", (json_int_t)v->vals.n,
-			 "validator", v->validator, "last_voted_round", (json_int_t)st.last_voted_round,
+			 "leader", hexj(&leader), "validators", (json_int_t)n_vals,
+			 "validator", validator, "last_voted_round", (json_int_t)st.last_voted_round,
 			 "locked_round", (json_int_t)st.locked_round, "peers", peers,
 			 "p2p_port", (json_int_t)node_vc_p2p_port(n), "synced_blocks", (json_int_t)synced,
 			 "evidence", (json_int_t)ev);
+}
+
+/* One evidence record for RPC: the consensus encoding, what it names, and the same offence in
+ * the staking program's form (svm_evidence_t, for `supervm validator evidence`) when it has one. */
+static json_t *evidence_json(struct node_vc *v, const svm_buf_t *b)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "evidence", jhex(b->data, b->len));
+	svm_cons_evidence_t e;
+	if (svm_cons_evidence_verify(b->data, b->len, &v->vals, v->n->chain_id, NULL, &e) != 0) return o;
+	json_object_set_new(o, "kind", json_string(e.kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? "vote" : "proposal"));
+	json_object_set_new(o, "validator", jhash(&e.validator));
+	json_object_set_new(o, "epoch", ju64(e.epoch));
+	json_object_set_new(o, "round", ju64(e.round));
+	svm_evidence_t se;
+	svm_buf_t enc = {0}, raw = {0};
+	if (svm_cons_evidence_stake(&e, &v->vals, v->n->chain_id, &se) == 0 && svm_evidence_encode(&se, &enc) == 0) {
+		json_object_set_new(o, "staking", jhex(enc.data, enc.len));
+		svm_id_t kid;
+		svm_object_t ko;
+		svm_staking_key_id(se.key, &kid);
+		if (svm_chain_object(v->n->chain, &kid, &raw) == 0 &&
+		    svm_object_decode(raw.data, raw.len, &ko, NULL) == 0 && ko.payload_len == 32)
+			json_object_set_new(o, "operator", jhex(ko.payload, 32));
+	} else {
+		json_object_set_new(o, "staking", json_null());
+	}
+	svm_buf_free(&enc);
+	svm_buf_free(&raw);
+	svm_cons_evidence_free(&e);
+	return o;
 }
 
 json_t *node_vc_evidence_json(svm_node_t *n)
@@ -1209,31 +1527,50 @@ json_t *node_vc_evidence_json(svm_node_t *n)
 	struct node_vc *v = n->vc;
 	json_t *arr = json_array();
 	if (v == NULL) return arr;
+	svm_buf_t *copy = svm_calloc(EVIDENCE_MAX, sizeof *copy);
+	if (copy == NULL) return arr;
 	pthread_mutex_lock(&n->mu);
 	size_t k = v->n_evidence, total = v->evidence_total;
 	for (size_t i = 0; i < k; i++) {
 		const svm_buf_t *b = &v->evidence[(total - k + i) % EVIDENCE_MAX];
-		char *hex = svm_malloc(2 * b->len + 3);
-		if (hex == NULL) break;
-		hex[0] = '0', hex[1] = 'x';
-		svm_hex_encode(hex + 2, b->data, b->len);
-		json_array_append_new(arr, json_string(hex));
-		svm_free(hex);
+		svm_buf_append(&copy[i], b->data, b->len);
 	}
 	pthread_mutex_unlock(&n->mu);
+	for (size_t i = 0; i < k; i++) {
+		json_array_append_new(arr, evidence_json(v, &copy[i]));
+		svm_buf_free(&copy[i]);
+	}
+	svm_free(copy);
 	return arr;
 }
 
-json_t *node_vc_validators_json(svm_node_t *n)
+/* The set of `epoch` (the current one when epoch is UINT64_MAX): [{id, pubkey, stake}] sorted by
+ * id (index = bit in QC bitmaps); NULL when this node holds no record of that epoch. */
+json_t *node_vc_validators_json(svm_node_t *n, uint64_t epoch)
 {
 	struct node_vc *v = n->vc;
-	json_t *arr = json_array();
-	for (uint32_t i = 0; v != NULL && i < v->vals.n; i++) {
-		char pk[65];
-		svm_hex_encode(pk, v->vals.v[i].pubkey, 32);
-		json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "id", hexj(&v->vals.v[i].id), "pubkey",
-						     pk, "stake", (json_int_t)v->vals.v[i].stake));
+	if (v == NULL) return NULL;
+	svm_cons_valset_t *vs = svm_malloc(sizeof *vs);
+	if (vs == NULL) return NULL;
+	pthread_mutex_lock(&n->mu);
+	*vs = v->vals;
+	pthread_mutex_unlock(&n->mu);
+	if (epoch != UINT64_MAX && epoch != vs->epoch) {
+		svm_hash_t start, seed;
+		uint64_t height;
+		if (epoch_load(v, true, epoch, vs, &start, &height, &seed) != 0) {
+			svm_free(vs);
+			return NULL;
+		}
 	}
+	json_t *arr = json_array();
+	for (uint32_t i = 0; i < vs->n; i++) {
+		char pk[65];
+		svm_hex_encode(pk, vs->v[i].pubkey, 32);
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "id", hexj(&vs->v[i].id), "pubkey", pk,
+						     "stake", (json_int_t)vs->v[i].stake));
+	}
+	svm_free(vs);
 	return arr;
 }
 

@@ -105,7 +105,7 @@ FEE=$(jget fee_charged < "$D/out.json")
 check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$FEE" ] && [ "$FEE" -gt 7000 ]'
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
-H=$(( $(height) + 30 ))
+H=$(( $(height) + 60 )) # 25 voting blocks, the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop
 send gov submit --kind upgrade --height $H --version supervm-9 --deposit 1000 --from "$D/keys/bob.json"
 UP=$(ret_of)
 send gov vote "$UP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"

@@ -390,6 +390,54 @@ static int partition(void)
 	return 0;
 }
 
+static int status_epoch(int i, uint64_t *epoch, uint64_t *validators)
+{
+	json_t *r = call(i, "svm_status", NULL, NULL);
+	json_t *c = r != NULL ? json_object_get(r, "consensus") : NULL;
+	*epoch = c != NULL ? ju(c, "epoch") : 0;
+	*validators = c != NULL ? ju(c, "validators") : 0;
+	json_decref(r);
+	return c != NULL ? 0 : 1;
+}
+
+/* The staking program changes the set: a fifth validator (never started, a fifth of the stake)
+ * registers and the staking epoch makes it active. Every node must start consensus epoch 1 with
+ * five validators (the set read through the node's one function, on the same block) and the
+ * four keep committing (4 of 5 is a quorum). */
+static int set_change(void)
+{
+	char cmd[1024], faucet[128], pk[65];
+	snprintf(faucet, sizeof faucet, "%s/faucet.json", dir);
+	svm_keypair_t kp;
+	ct_key(5555, &kp);
+	svm_hex_encode(pk, kp.public_key, 32);
+	int v = live_node();
+	snprintf(cmd, sizeof cmd, "SUPERVM_RPC=http://127.0.0.1:%u %s validator register --consensus-key %s "
+		 "--vrf-key %s --bond 1000000 --commission 0 --from %s --wait >/dev/null 2>&1",
+		 rpc_base + v, supervm, pk, pk, faucet);
+	CHECK(system(cmd) == 0, "validator register failed: %s", cmd);
+	uint64_t h = max_height();
+	CHECK(wait_height(-1, (h / 20 + 1) * 20) == 0, "no staking epoch boundary");
+	snprintf(cmd, sizeof cmd, "SUPERVM_RPC=http://127.0.0.1:%u %s stake epoch --from %s --wait >/dev/null 2>&1",
+		 rpc_base + v, supervm, faucet);
+	CHECK(system(cmd) == 0, "stake epoch failed: %s", cmd);
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < N; i++) {
+		uint64_t e = 0, n = 0;
+		while ((status_epoch(i, &e, &n) != 0 || e < 1) && now_ms() - t0 < WAIT_MS_MAX) sleep_ms(50);
+		CHECK(e >= 1 && n == 5, "v%d: consensus epoch %llu with %llu validators", i, (unsigned long long)e,
+		      (unsigned long long)n);
+	}
+	h = max_height();
+	CHECK(wait_height(-1, h + 3) == 0, "four of five validators made no progress in epoch 1");
+	json_t *r = call(0, "svm_getValidatorSet", json_pack("[i]", 1), NULL);
+	CHECK(json_array_size(r) == 5, "svm_getValidatorSet [1] has %zu entries", json_array_size(r));
+	json_decref(r);
+	printf("  set change: a fifth validator entered at the staking epoch; all nodes in consensus epoch 1, "
+	       "went on to %llu\n", (unsigned long long)(h + 3));
+	return 0;
+}
+
 /* A peer that is not a validator completes the handshake (anyone may: full nodes do) and sends
  * a consensus vote: the node closes the session, and keeps committing. */
 static int outsider(void)
@@ -446,6 +494,7 @@ static int scen_partition(int unused) { return partition(); }
 static int scen_agree(int unused) { return same_chain_everywhere(); }
 static int scen_receipts(int unused) { return committed_still_there(); }
 static int scen_outsider(int unused) { return outsider(); }
+static int scen_set_change(int unused) { return set_change(); }
 
 int main(int argc, char **argv)
 {
@@ -473,6 +522,7 @@ int main(int argc, char **argv)
 		run("kill -9 and restart under load", scen_kill, kills);
 		run("partition and rejoin under load", scen_partition, 0);
 		run("a non-validator's consensus message closes its session", scen_outsider, 0);
+		run("a validator set change from staking starts the next epoch everywhere", scen_set_change, 0);
 		load_stop = 1;
 		pthread_join(load, NULL);
 		run("identical block hashes at every height", scen_agree, 0);

@@ -1,6 +1,7 @@
 /* libFuzzer target for every consensus decoder (QC, TC, vote, timeout, proposal, safety
- * record): any input must decode or fail without crashing, and whatever decodes must re-encode
- * to exactly the input (the encodings are canonical). The first byte picks the decoder the
+ * record, evidence): any input must decode or fail without crashing, and whatever decodes must
+ * re-encode to exactly the input (the encodings are canonical); evidence that verifies against
+ * a fixed set must re-encode too and convert to the staking form. The first byte picks the decoder the
  * rest goes to as well, so one corpus reaches all of them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)svm_cons_proposal_decode(data, size, &arena, &pr, NULL);
 	svm_arena_reset(&arena);
+	/* evidence against a 4-validator set (seeds 1..4); a verified one re-encodes exactly */
+	static svm_cons_valset_t vs;
+	static bool vs_ready;
+	if (!vs_ready) {
+		svm_cons_validator_t val[4];
+		for (int i = 0; i < 4; i++) {
+			uint8_t seed[32] = {(uint8_t)(i + 1)};
+			svm_keypair_t kp;
+			svm_keypair_from_seed(&kp, seed);
+			val[i].id = kp.id;
+			memcpy(val[i].pubkey, kp.public_key, 32);
+			val[i].stake = 1;
+		}
+		if (svm_cons_valset_build(&vs, 0, val, 4, NULL) != 0) abort();
+		vs_ready = true;
+	}
+	svm_cons_evidence_t ev;
+	svm_buf_reset(&out);
+	if (svm_cons_evidence_verify(data, size, &vs, 42, NULL, &ev) == 0) {
+		if (svm_cons_evidence_encode(&ev, &out) != 0) abort();
+		same(&out, data, size, "evidence");
+		svm_evidence_t se;
+		(void)svm_cons_evidence_stake(&ev, &vs, 42, &se);
+		svm_cons_evidence_free(&ev);
+	}
 	svm_buf_free(&out);
 	return 0;
 }

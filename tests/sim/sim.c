@@ -25,6 +25,7 @@
 #define CATCH_UP_BLOCKS 32    /* lag at which a simulated host syncs committed blocks */
 #define EXECUTED_MAX 256      /* block ids a simulated host remembers having executed */
 #define EXEC_WALK_MAX 64      /* uncommitted ancestors a host executes on demand (as the node) */
+#define EPOCHS_MAX 256        /* epochs a scenario may reach */
 
 /* ------------------------------------------------------------ rng */
 
@@ -102,6 +103,10 @@ typedef struct {
 	uint32_t n_executed, next_executed;
 	uint64_t miss_round;      /* a proposal of this round could not be executed yet */
 	svm_hash_t miss_id, miss_parent;
+	/* the epoch (kept across crashes: the node persists it) */
+	uint64_t epoch, epoch_height;
+	svm_hash_t epoch_start, epoch_seed;
+	bool epoch_pending;       /* committed the set-changing block: start the next epoch */
 } inst_t;
 
 typedef struct {
@@ -114,6 +119,11 @@ struct sim {
 	rng_t rng;
 	uint32_t n_ident, n_inst;
 	svm_cons_valset_t vs;
+	svm_cons_valset_t *sets;  /* by epoch (sets[0] = vs), built on first use */
+	bool *set_built;
+	svm_hash_t epoch_start[EPOCHS_MAX]; /* the block each epoch started on (all honest agree) */
+	bool epoch_known[EPOCHS_MAX];
+	uint64_t base_stake[INST_MAX];
 	svm_keypair_t keys[INST_MAX];
 	inst_t inst[INST_MAX];
 	svm_hash_t genesis;
@@ -215,10 +225,31 @@ static void net_send(sim_t *s, uint32_t from_inst, uint32_t to_ident, const uint
 
 /* -------------------------------------------------------------- host */
 
+/* The validator set of epoch e: epoch 0 is the genesis set; later, the stakes rotate and, with
+ * five or more identities, the last one is out in odd epochs. */
+static const svm_cons_valset_t *set_for(sim_t *s, uint64_t e)
+{
+	if (e == 0 || e >= EPOCHS_MAX) return &s->vs;
+	if (!s->set_built[e]) {
+		svm_cons_validator_t v[INST_MAX];
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < s->n_ident; i++) {
+			if (s->n_ident >= 5 && e % 2 == 1 && i == s->n_ident - 1) continue;
+			v[n].id = s->keys[i].id;
+			memcpy(v[n].pubkey, s->keys[i].public_key, 32);
+			v[n].stake = s->o.equal_stake ? 1 : 1 + (s->base_stake[i] + e + i) % 3;
+			n++;
+		}
+		svm_cons_valset_build(&s->sets[e], e, v, n, NULL);
+		s->set_built[e] = true;
+	}
+	return &s->sets[e];
+}
+
 static int h_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
 {
 	inst_t *in = ctx;
-	*out = in->sim->vs;
+	*out = *set_for(in->sim, epoch);
 	return 0;
 }
 
@@ -327,6 +358,7 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 {
 	inst_t *in = ctx;
 	sim_t *s = in->sim;
+	if (in->epoch_pending) return SVM_ESTATE; /* nothing above the set change in this epoch */
 	if (height != in->log_n + 1) {
 		violation(s, "%s: block applied out of order at height %llu", "commit", height);
 		return SVM_EINVAL;
@@ -334,6 +366,8 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 	if (height > HEIGHTS_MAX) return SVM_ELIMIT;
 	in->log[in->log_n++] = *id;
 	s->res->commits++;
+	if (s->o.epoch_blocks > 0 && height % s->o.epoch_blocks == 0 && in->epoch + 1 < EPOCHS_MAX)
+		in->epoch_pending = true;
 	if (!in->honest) return 0;
 	if (height > s->canon_n) {
 		s->canon[s->canon_n++] = *id;
@@ -378,6 +412,21 @@ static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 
 /* ------------------------------------------------------------ checks */
 
+/* Verifies a QC or TC against the set and start block of its own epoch. */
+static int sim_qc_verify(sim_t *s, const svm_cons_qc_t *qc, const svm_cons_signer_t *ver)
+{
+	uint64_t e = qc->epoch < EPOCHS_MAX ? qc->epoch : 0;
+	const svm_hash_t *g = e == 0 ? &s->genesis : &s->epoch_start[e];
+	return svm_cons_qc_verify(qc, set_for(s, e), s->o.chain_id, g, ver);
+}
+
+static int sim_tc_verify(sim_t *s, const svm_cons_tc_t *tc, const svm_cons_signer_t *ver)
+{
+	uint64_t e = tc->epoch < EPOCHS_MAX ? tc->epoch : 0;
+	const svm_hash_t *g = e == 0 ? &s->genesis : &s->epoch_start[e];
+	return svm_cons_tc_verify(tc, set_for(s, e), s->o.chain_id, g, ver);
+}
+
 /* Inspects what an honest instance is about to send. */
 static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 {
@@ -405,7 +454,7 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 		} else {
 			svm_hash_t d;
 			svm_cons_timeout_digest(s->o.chain_id, t->epoch, t->round, t->hqc.data.round, &d);
-			if (svm_cons_qc_verify(&t->hqc, &s->vs, s->o.chain_id, &s->genesis, ver) != 0)
+			if (sim_qc_verify(s, &t->hqc, ver) != 0)
 				violation(s, "%s: a timeout carries an invalid QC (round %llu)", "quorum",
 					  t->round);
 			if (t->round < ROUNDS_TRACKED) {
@@ -425,9 +474,7 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 			    svm_cons_qc_decode(m->block.header.parent_qc, m->block.header.parent_qc_len, qc,
 					       NULL) != 0)
 				violation(s, "%s: an honest proposal does not decode%llu", "encode", 0);
-			else if (svm_cons_qc_verify(qc, &s->vs, s->o.chain_id, &s->genesis, ver) != 0 ||
-				 (m->has_tc && svm_cons_tc_verify(&m->tc, &s->vs, s->o.chain_id,
-								  &s->genesis, ver) != 0))
+			else if (sim_qc_verify(s, qc, ver) != 0 || (m->has_tc && sim_tc_verify(s, &m->tc, ver) != 0))
 				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
 					  m->block.header.round);
 		}
@@ -443,8 +490,10 @@ static int inst_start(sim_t *s, inst_t *in)
 	svm_cons_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.chain_id = s->o.chain_id;
-	cfg.epoch_seed = s->genesis;
-	cfg.genesis_id = s->genesis;
+	cfg.epoch = in->epoch;
+	cfg.epoch_seed = in->epoch_seed;
+	cfg.genesis_id = in->epoch_start;
+	cfg.genesis_height = in->epoch_height;
 	cfg.committed_height = in->log_n;
 	cfg.committed_id = in->log_n ? in->log[in->log_n - 1] : s->genesis;
 	cfg.key = &in->key;
@@ -475,7 +524,10 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 		check_outgoing(s, in, p, a->len);
 		if (a->len > 0 && p[0] >= 0x10 && p[0] < 0x18) s->res->by_tag[p[0] - 0x10]++;
 		if (a->kind == SVM_CONS_SEND) {
-			net_send(s, in->idx, a->to, p, a->len);
+			/* `to` is an index in the sender's epoch set: the identity it names */
+			const svm_cons_valset_t *vs = set_for(s, in->epoch);
+			for (uint32_t j = 0; a->to < vs->n && j < s->n_ident; j++)
+				if (svm_hash_eq(&s->keys[j].id, &vs->v[a->to].id)) net_send(s, in->idx, j, p, a->len);
 		} else {
 			for (uint32_t j = 0; j < s->n_ident; j++)
 				if (j != in->ident) net_send(s, in->idx, j, p, a->len);
@@ -500,6 +552,45 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 			violation(s, "%s: round %llu: the proposal's ancestors arrived, and no vote", "vote",
 				  in->miss_round);
 	}
+}
+
+/* The instance committed the block that changes the set: it starts the next epoch on it with a
+ * new core (the old epoch's uncommitted blocks are dropped; its safety record, of an earlier
+ * epoch, no longer binds), as the node does. All honest instances must start it on the same
+ * block. */
+static int epoch_switch(sim_t *s, inst_t *in, svm_cons_out_t *out)
+{
+	in->epoch_pending = false;
+	in->epoch++;
+	in->epoch_start = in->log[in->log_n - 1];
+	in->epoch_height = in->log_n;
+	svm_slice_t parts[] = {{in->epoch_seed.b, 32}, {in->epoch_start.b, 32}};
+	svm_sha256_tagged("sim/epoch", parts, 2, &in->epoch_seed);
+	in->miss_round = 0;
+	for (size_t k = 0; k < in->n_blocks; k++) free(in->blocks[k]); /* the old epoch's proposals */
+	in->n_blocks = 0;
+	if (in->honest) {
+		uint64_t e = in->epoch;
+		if (!s->epoch_known[e]) {
+			s->epoch_known[e] = true;
+			s->epoch_start[e] = in->epoch_start;
+		} else if (!svm_hash_eq(&s->epoch_start[e], &in->epoch_start)) {
+			violation(s, "%s: two honest validators started epoch %llu on different blocks", "epoch", e);
+		}
+		/* signatures of the new epoch are new messages (rounds start again at 1) */
+		memset(s->votes[in->ident], 0, sizeof s->votes[in->ident]);
+		memset(s->tmos[in->ident], 0, sizeof s->tmos[in->ident]);
+		if (e > s->res->epochs) s->res->epochs = e;
+	}
+	if (s->o.trace) printf("t=%llu inst %u: epoch %llu from height %llu\n", (unsigned long long)s->now, in->idx,
+			       (unsigned long long)in->epoch, (unsigned long long)in->epoch_height);
+	svm_cons_free(in->core);
+	in->core = NULL;
+	in->up = false;
+	if (inst_start(s, in) != 0) return -1;
+	svm_cons_start(in->core, s->now, out);
+	deliver_out(s, in, out);
+	return 0;
 }
 
 /* ------------------------------------------------------------ scenario */
@@ -544,6 +635,7 @@ static void setup(sim_t *s)
 		v[i].id = s->keys[i].id;
 		memcpy(v[i].pubkey, s->keys[i].public_key, 32);
 		v[i].stake = s->o.equal_stake ? 1 : 1 + below(&s->rng, 3);
+		s->base_stake[i] = v[i].stake - 1;
 	}
 	svm_cons_valset_build(&s->vs, 0, v, s->n_ident, NULL);
 	svm_sha256(&s->o.chain_id, 8, &s->genesis);
@@ -562,6 +654,8 @@ static void setup(sim_t *s)
 		in->blocks = calloc(STORED_BLOCKS_MAX, sizeof *in->blocks);
 		in->block_len = calloc(STORED_BLOCKS_MAX, sizeof *in->block_len);
 		in->block_id = calloc(STORED_BLOCKS_MAX, sizeof *in->block_id);
+		in->epoch_start = s->genesis;
+		in->epoch_seed = s->genesis;
 	}
 }
 
@@ -598,7 +692,10 @@ static void catch_up(sim_t *s, inst_t *in)
 	for (uint32_t j = 0; j < s->n_inst; j++) {
 		inst_t *p = &s->inst[j];
 		if (p == in || !p->up || !connected(s, in->idx, j)) continue;
-		if (p->log_n > in->log_n + CATCH_UP_BLOCKS && (best == NULL || p->log_n > best->log_n))
+		/* far behind, or behind a peer already in a later epoch (its new-epoch messages are
+		 * not ours to judge: the node's block sync brings the set-changing block) */
+		bool behind = p->log_n > in->log_n + CATCH_UP_BLOCKS || (p->epoch > in->epoch && p->log_n > in->log_n);
+		if (behind && (best == NULL || p->log_n > best->log_n))
 			best = p;
 	}
 	if (best == NULL) return;
@@ -638,8 +735,15 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 			if (s->o.trace)
 				printf("t=%llu inst %u <- ident %u: tag 0x%02x (%zu bytes)\n",
 				       (unsigned long long)s->now, in->idx, m.from_ident, m.p[0], m.len);
-			svm_cons_on_message(in->core, m.from_ident, m.p, m.len, s->now, out);
+			/* as the node does: the sender's index in the receiver's current set */
+			int from = svm_cons_valset_index(set_for(s, in->epoch), &s->keys[m.from_ident].id);
+			svm_cons_on_message(in->core, from >= 0 ? (uint32_t)from : SVM_CONS_FROM_UNKNOWN, m.p, m.len,
+					    s->now, out);
 			deliver_out(s, in, out);
+			if (in->epoch_pending && epoch_switch(s, in, out) != 0) {
+				free(m.p);
+				return false;
+			}
 		}
 		free(m.p);
 		return true;
@@ -670,6 +774,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 	if (s->o.trace) printf("t=%llu inst %u: tick\n", (unsigned long long)s->now, in->idx);
 	svm_cons_tick(in->core, s->now, out);
 	deliver_out(s, in, out);
+	if (in->epoch_pending && epoch_switch(s, in, out) != 0) return false;
 	return true;
 }
 
@@ -682,6 +787,11 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	s->res = res;
 	s->rng.s = seed ^ 0x5eed5eed5eedull;
 	s->q = malloc(MSGS_MAX * sizeof *s->q);
+	if (o->epoch_blocks > 0) {
+		s->sets = calloc(EPOCHS_MAX, sizeof *s->sets);
+		s->set_built = calloc(EPOCHS_MAX, sizeof *s->set_built);
+		if (s->sets == NULL || s->set_built == NULL) s->o.epoch_blocks = 0;
+	}
 	gen(s);
 	setup(s);
 	svm_cons_out_t out;
@@ -728,9 +838,9 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 				continue;
 			}
 			svm_cons_status(in->core, &st);
-			printf("  inst %u ident %u%s: round %llu hqc %llu htc %llu committed %llu (log %llu, at heal %llu) "
+			printf("  inst %u ident %u%s: epoch %llu round %llu hqc %llu htc %llu committed %llu (log %llu, at heal %llu) "
 			       "voted %llu locked %llu leader %u blocks %u deadline %llu\n",
-			       i, in->ident, in->honest ? "" : " (twin)", (unsigned long long)st.round,
+			       i, in->ident, in->honest ? "" : " (twin)", (unsigned long long)st.epoch, (unsigned long long)st.round,
 			       (unsigned long long)st.hqc_round, (unsigned long long)st.htc_round,
 			       (unsigned long long)st.committed_height, (unsigned long long)in->log_n,
 			       (unsigned long long)in->heal_height,
@@ -750,6 +860,8 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	res->height = s->canon_n;
 	svm_cons_out_free(&out);
 	teardown(s);
+	free(s->sets);
+	free(s->set_built);
 	free(s->q);
 	free(s);
 	return 0;

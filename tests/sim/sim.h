@@ -18,6 +18,10 @@ typedef struct {
 	int32_t dead;              /* an identity that never starts (-1: none) */
 	uint64_t run_ms;           /* with dead >= 0: stop at this simulated time */
 	bool trace;                /* print every delivery, tick, crash and restart (and debug logs) */
+	uint64_t epoch_blocks;     /* > 0: the validator set changes at every committed height that
+				      is a multiple of it (stakes rotate; with n >= 5 the last
+				      identity leaves in odd epochs) and each instance starts the
+				      next epoch on that block, as the node does */
 } sim_opts_t;
 
 typedef struct {
@@ -26,6 +30,7 @@ typedef struct {
 	uint64_t steps, messages, commits, restarts, syncs, sim_ms, height;
 	uint64_t by_tag[8]; /* messages sent by tag - 0x10 */
 	uint64_t rounds, tcs; /* highest round reached by an honest instance; TCs formed */
+	uint64_t epochs;      /* highest epoch an honest instance reached */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -44,6 +44,7 @@ static void mixed_opts(uint64_t seed, sim_opts_t *o)
 	o->reputation = (z >> 20) % 2 == 0;
 	o->real_crypto = (z >> 24) % 64 == 0;
 	o->dead = -1;
+	o->epoch_blocks = (z >> 32) % 2 == 0 ? 0 : 5 + (z >> 33) % 20; /* set changes in half */
 }
 
 static void twins_opts(sim_opts_t *o)

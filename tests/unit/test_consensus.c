@@ -51,12 +51,12 @@ static void make_qc(svm_cons_qc_t *qc, uint64_t round, uint32_t signers_mask)
 	qc->data.parent_round = round - 1;
 	svm_sha256("p", 1, &qc->data.parent_id);
 	svm_sha256("x", 1, &qc->data.exec_root);
-	svm_hash_t d;
-	svm_cons_vote_digest(chain, 0, &qc->data, &d);
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, 0, &qc->data, m);
 	for (uint32_t i = 0; i < vs.n; i++) {
 		if (!(signers_mask & (1u << i))) continue;
 		qc->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-		svm_ed25519_sign(qc->sigs[qc->n_sigs++], d.b, 32, key_of(i)->secret_key);
+		svm_ed25519_sign(qc->sigs[qc->n_sigs++], m, sizeof m, key_of(i)->secret_key);
 	}
 }
 
@@ -304,11 +304,11 @@ static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t ta
 	b.header.parent_qc = qcb.data;
 	b.header.parent_qc_len = qcb.len;
 	cr_assert_eq(svm_block_encode(&b, &blk), 0);
-	svm_hash_t id, d;
+	svm_hash_t id;
 	cr_assert_eq(svm_header_hash(&b.header, &id), 0);
-	svm_cons_proposal_digest(chain, 0, &id, &d);
-	uint8_t sig[64];
-	svm_ed25519_sign(sig, d.b, 32, leader->secret_key);
+	uint8_t m[SVM_CONS_SIGNED_BYTES], sig[64];
+	svm_cons_proposal_message(chain, 0, 1, 1, &id, m);
+	svm_ed25519_sign(sig, m, sizeof m, leader->secret_key);
 	svm_buf_push(out, SVM_CONS_TAG_PROPOSAL);
 	svm_varint_append(out, blk.len);
 	svm_buf_append(out, blk.data, blk.len);
@@ -470,9 +470,9 @@ static void signed_vote(svm_buf_t *out, uint32_t voter, uint64_t epoch, uint64_t
 	v.data.parent_round = 2;
 	v.epoch = epoch;
 	v.voter = voter;
-	svm_hash_t d;
-	svm_cons_vote_digest(chain, epoch, &v.data, &d);
-	svm_ed25519_sign(v.sig, d.b, 32, key_of(voter)->secret_key);
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, epoch, &v.data, m);
+	svm_ed25519_sign(v.sig, m, sizeof m, key_of(voter)->secret_key);
 	cr_assert_eq(svm_cons_vote_encode(&v, out), 0);
 }
 
@@ -519,6 +519,29 @@ Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
 	cr_assert_null(svm_cons_evidence(c, 1));
 	svm_cons_evidence_t chk;
 	cr_assert_eq(svm_cons_evidence_verify(ev.data, ev.len, &vs, chain, NULL, &chk), 0);
+	/* the staking program's form: its rule (two signatures of the key over svm_vote_message
+	 * at one height/round/kind, hash1 < hash2) holds, and it encodes canonically */
+	svm_evidence_t se;
+	cr_assert_eq(svm_cons_evidence_stake(&chk, &vs, chain, &se), 0);
+	cr_assert_eq(memcmp(se.key, vs.v[2].pubkey, 32), 0);
+	cr_assert_eq(se.height, 3);
+	cr_assert_eq(se.round, 3);
+	cr_assert_eq(se.kind, 0);
+	cr_assert_lt(memcmp(se.hash[0].b, se.hash[1].b, 32), 0);
+	for (int k = 0; k < 2; k++) {
+		uint8_t msg[SVM_VOTE_MESSAGE_SIZE];
+		svm_vote_message(se.height, se.round, se.kind, &se.hash[k], msg);
+		cr_assert_eq(svm_ed25519_verify(se.sig[k], msg, sizeof msg, se.key), 0);
+	}
+	svm_buf_t senc = {0};
+	cr_assert_eq(svm_evidence_encode(&se, &senc), 0);
+	svm_reader_t rd = svm_reader(senc.data, senc.len);
+	svm_evidence_t back;
+	cr_assert_eq(svm_evidence_decode(&rd, &back), 0);
+	cr_assert(memcmp(back.key, se.key, 32) == 0 && back.height == se.height && back.round == se.round &&
+		  back.kind == se.kind && memcmp(back.hash, se.hash, sizeof se.hash) == 0 &&
+		  memcmp(back.sig, se.sig, sizeof se.sig) == 0);
+	svm_buf_free(&senc);
 	svm_cons_evidence_free(&chk);
 
 	/* not canonical (b < a), two voters, one vote twice, a forged signature, truncated, a
