@@ -125,8 +125,10 @@ typedef struct {
  * environment variable SVM_EXEC_SHORTCUT=0 turns that choice off, for tests of the engines).
  * Same contract and results, byte for byte, as svm_exec_sequential for every thread count.
  * base->get is called with worker indexes below threads, concurrently. metrics may be NULL.
- * Thread-safe: it uses no global state; the arena is used from the calling thread's calls
- * only under an internal lock. */
+ * Thread-safe: any number of threads may call it at once; the arena is used from the calling
+ * thread's calls only under an internal lock. Process-wide state it uses: per-thread buffers
+ * kept between blocks (freed at thread exit), svm_par_run's shared helper threads (base.h),
+ * and the SVM_EXEC_SHORTCUT variable. */
 int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
 		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,

@@ -243,6 +243,11 @@ void svm_contract_slot_id(const svm_id_t *contract, const uint8_t *key, size_t k
 
 /* Payload builders (append to out). A zero token/amount attaches nothing. */
 int svm_contract_deploy_payload(svm_buf_t *out, const uint8_t *code, size_t len);
+/* Whether code can be deployed: it decodes and validates under the contract limits, no memory
+ * or table minimum exceeds them, and every import is one of the "env" host functions with its
+ * type. 0, or SVM_ELIMIT / SVM_EVALIDATE / SVM_EDECODE… with err saying why (a deploy of such
+ * code fails with SVM_ELIMIT or SVM_EVALIDATE). For tools, before they submit a deploy. */
+int svm_contract_check_code(const uint8_t *code, size_t len, svm_error_t *err);
 int svm_contract_call_payload(svm_buf_t *out, const svm_id_t *contract, const char *method,
 			      const uint8_t *input, size_t input_len, const svm_id_t *token,
 			      uint64_t amount);

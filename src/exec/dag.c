@@ -593,7 +593,7 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 	d.queue = exec_buf(EXEC_BUF_QUEUE, d.m * sizeof(*d.queue));
 	d.seen = exec_buf(EXEC_BUF_SEEN, d.m * sizeof(*d.seen));
 	if (d.seen) memset(d.seen, 0, d.m * sizeof(*d.seen));
-	d.finished = aligned_alloc(64, b->threads * sizeof(*d.finished));
+	d.finished = svm_big_alloc(b->threads * sizeof(*d.finished)); /* 64-byte aligned, hooked */
 	int rc = d.t && d.chunk_done && d.queue && d.seen && d.finished ? 0 : SVM_ENOMEM;
 	for (unsigned w = 0; d.finished && w < b->threads; w++) atomic_init(&d.finished[w].n, 0);
 	for (size_t c = 0; rc == 0 && c < d.chunks; c++) atomic_init(&d.chunk_done[c], false);
@@ -617,6 +617,6 @@ int exec_dag_run(exec_block_t *b, size_t from, size_t *seg_end)
 	pthread_mutex_destroy(&d.qmu);
 	pthread_mutex_destroy(&d.park_mu);
 	pthread_cond_destroy(&d.park_cv);
-	svm_free(d.finished);
+	svm_big_free(d.finished, b->threads * sizeof(*d.finished));
 	return rc;
 }

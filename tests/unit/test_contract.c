@@ -464,3 +464,48 @@ Test(contract, out_of_gas_at_every_step_limit_writes_only_the_fee)
 	svm_buf_free(&tx);
 	mb_free(&m);
 }
+
+/* Code that could never run is refused at deploy (issue 16), not accepted and then failed on
+ * every call: a memory whose minimum is above the contract limit (SVM_ELIMIT) and an import the
+ * host does not provide (SVM_EVALIDATE). Each is a failed receipt that writes no code object,
+ * and svm_contract_check_code says why. */
+Test(contract, deploy_refuses_code_that_could_never_run)
+{
+	fx_t f;
+	fx_open(&f);
+	svm_receipt_t r;
+	svm_buf_t rb = {0};
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	/* (memory 257): one page above SVM_CONTRACT_MEMORY_PAGES_MAX */
+	const uint8_t big[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 0, 0x81, 0x02};
+	_Static_assert(SVM_CONTRACT_MEMORY_PAGES_MAX == 256, "the module asks for 257 pages");
+	/* imports env.nope, a function the host does not define */
+	const uint8_t imp[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0,
+			       2, 12, 1, 3, 'e', 'n', 'v', 4, 'n', 'o', 'p', 'e', 0, 0};
+	svm_error_t err = {0};
+	cr_assert_eq(svm_contract_check_code(big, sizeof big, &err), SVM_ELIMIT);
+	cr_assert(strstr(err.msg, "257 pages exceeds the limit of 256"), "message: %s", err.msg);
+	cr_assert_eq(svm_contract_check_code(imp, sizeof imp, &err), SVM_EVALIDATE);
+	cr_assert(strstr(err.msg, "env.nope"), "message: %s", err.msg);
+	const struct {
+		const uint8_t *code;
+		size_t len;
+		int want;
+	} cases[] = {{big, sizeof big, SVM_ELIMIT}, {imp, sizeof imp, SVM_EVALIDATE}};
+	for (size_t i = 0; i < 2; i++) {
+		svm_buf_t p = {0};
+		cr_assert_eq(svm_contract_deploy_payload(&p, cases[i].code, cases[i].len), 0);
+		cr_assert_eq(send(&f, 1, &p, FEE_LIMIT, &r, &rb, &a), 0);
+		cr_assert_eq(r.status, svm_receipt_status(cases[i].want), "case %zu: status %u", i, r.status);
+		svm_id_t code_id;
+		svm_contract_code_id(cases[i].code, cases[i].len, &code_id);
+		svm_buf_t ob = {0};
+		cr_assert_eq(svm_chain_object(f.c, &code_id, &ob), SVM_ENOTFOUND, "case %zu: code stored", i);
+		svm_buf_free(&ob);
+		svm_buf_free(&rb);
+		svm_buf_free(&p);
+	}
+	svm_arena_reset(&a);
+	fx_close(&f);
+}

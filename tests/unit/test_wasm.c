@@ -344,3 +344,21 @@ Test(wasm_host, host_function_returns_charges_and_aborts_with_a_message)
 	svm_wasm_store_free(s);
 	svm_wasm_module_free(m);
 }
+
+/* A memory minimum above the configured limit can never be instantiated: the module is refused
+ * at creation with SVM_ELIMIT and a message naming both numbers (issue 16). */
+Test(wasm_limits, a_memory_minimum_above_the_limit_is_refused_at_module_creation)
+{
+	const uint8_t m11[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 0, 11};
+	svm_wasm_config_t cfg;
+	svm_wasm_config_default(&cfg);
+	cfg.limits.memory_pages_max = 10;
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, m11, sizeof m11, &cfg, &err), SVM_ELIMIT);
+	cr_assert_null(m);
+	cr_assert(strstr(err.msg, "11 pages exceeds the limit of 10"), "message: %s", err.msg);
+	cfg.limits.memory_pages_max = 11;
+	cr_assert_eq(svm_wasm_module_new(&m, m11, sizeof m11, &cfg, &err), 0, "%s", err.msg);
+	svm_wasm_module_free(m);
+}

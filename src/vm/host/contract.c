@@ -381,17 +381,60 @@ static void contract_config(svm_wasm_config_t *cfg)
 	cfg->gas_version = SVM_WASM_GAS_V1;
 }
 
+/* Whether import p is one of the host functions define_env provides, with its type. */
+static bool host_import_ok(const svm_wasm_port_t *p)
+{
+	if (p->kind != SVM_WASM_EXTERN_FUNC || p->module_len != 3 || memcmp(p->module, "env", 3) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof HOST / sizeof HOST[0]; i++) {
+		if (strlen(HOST[i].name) != p->name_len || memcmp(HOST[i].name, p->name, p->name_len))
+			continue;
+		uint8_t pt[8], rt[8];
+		types_of(HOST[i].params, pt);
+		types_of(HOST[i].results, rt);
+		svm_wasm_functype_t ft = {(uint32_t)strlen(HOST[i].params),
+					  (uint32_t)strlen(HOST[i].results), pt, rt};
+		const svm_wasm_functype_t *t = &p->func_type;
+		return t->param_count == ft.param_count && t->result_count == ft.result_count &&
+		       memcmp(t->params, ft.params, ft.param_count) == 0 &&
+		       memcmp(t->results, ft.results, ft.result_count) == 0;
+	}
+	return false;
+}
+
+int svm_contract_check_code(const uint8_t *code, size_t len, svm_error_t *err)
+{
+	if (len > SVM_OBJECT_PAYLOAD_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "contract code of %zu bytes exceeds the limit of %u",
+				     len, SVM_OBJECT_PAYLOAD_MAX);
+	svm_wasm_config_t cfg;
+	contract_config(&cfg);
+	svm_wasm_module_t *m;
+	int rc = svm_wasm_module_new(&m, code, len, &cfg, err);
+	if (rc) return rc;
+	for (uint32_t i = 0; rc == 0 && i < svm_wasm_module_import_count(m); i++) {
+		svm_wasm_port_t p;
+		rc = svm_wasm_module_import(m, i, &p);
+		if (rc == 0 && !host_import_ok(&p))
+			rc = svm_error_set(err, SVM_EVALIDATE,
+					   "import %u (%.*s.%.*s) is not a host function of \"env\" with "
+					   "that type (docs/contracts.md): the contract could never be "
+					   "instantiated",
+					   i, (int)p.module_len, p.module, (int)p.name_len, p.name);
+	}
+	svm_wasm_module_free(m);
+	return rc;
+}
+
+/* Everything that could never run is refused here, with a failed receipt (SVM_ELIMIT for a
+ * limit, SVM_EVALIDATE otherwise), instead of failing every later call. */
 static int deploy(svm_txctx_t *c, const uint8_t *code, size_t len)
 {
 	if (len > SVM_OBJECT_PAYLOAD_MAX) return SVM_ELIMIT;
 	int rc = svm_host_charge(c, SVM_STEPS_DEPLOY_BASE + (uint64_t)len * SVM_STEPS_DEPLOY_PER_BYTE);
 	if (rc) return rc;
-	svm_wasm_config_t cfg;
-	contract_config(&cfg);
-	svm_wasm_module_t *m;
-	rc = svm_wasm_module_new(&m, code, len, &cfg, NULL);
-	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EVALIDATE;
-	svm_wasm_module_free(m);
+	rc = svm_contract_check_code(code, len, NULL);
+	if (rc) return rc == SVM_ENOMEM || rc == SVM_ELIMIT ? rc : SVM_EVALIDATE;
 	svm_object_t code_obj = {.owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE,
 				 .payload = code, .payload_len = len};
 	svm_contract_code_id(code, len, &code_obj.id);

@@ -69,6 +69,26 @@ static int setup(svm_wasm_module_t *m, const uint8_t *bytes, size_t len, const s
 	return 0;
 }
 
+/* A module these limits can never instantiate is refused now, not at every instantiation: a
+ * memory (defined, or imported: only a memory at least that large satisfies the import) whose
+ * minimum is past memory_pages_max, a table whose minimum is past table_elems_max. */
+static int check_minimums(const svm_wasm_module_t *m, svm_error_t *err)
+{
+	for (uint32_t i = 0; i < m->nmems; i++)
+		if (m->mems[i].min > m->cfg.limits.memory_pages_max)
+			return svm_error_set(err, SVM_ELIMIT,
+					     "memory %u: its minimum of %u pages exceeds the limit of %u "
+					     "pages (64 KiB each): it could never be instantiated",
+					     i, m->mems[i].min, m->cfg.limits.memory_pages_max);
+	for (uint32_t i = 0; i < m->ntables; i++)
+		if (m->tables[i].lim.min > m->cfg.limits.table_elems_max)
+			return svm_error_set(err, SVM_ELIMIT,
+					     "table %u: its minimum of %u entries exceeds the limit of %u: "
+					     "it could never be instantiated",
+					     i, m->tables[i].lim.min, m->cfg.limits.table_elems_max);
+	return 0;
+}
+
 int svm_wasm_module_new(svm_wasm_module_t **out, const uint8_t *bytes, size_t len,
 			const svm_wasm_config_t *cfg, svm_error_t *err)
 {
@@ -77,6 +97,7 @@ int svm_wasm_module_new(svm_wasm_module_t **out, const uint8_t *bytes, size_t le
 	if (!m) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	int rc = setup(m, bytes, len, cfg, err);
 	if (rc == 0) rc = wasm_decode(m, err);
+	if (rc == 0) rc = check_minimums(m, err);
 	for (uint32_t i = 0; rc == 0 && i < m->nfuncs - m->nfuncs_imported; i++) {
 		rc = wasm_compile_func(m, i, err);
 		if (rc && err) {
