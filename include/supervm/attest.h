@@ -206,4 +206,34 @@ int svm_tdx_verify_quote(const uint8_t *quote, size_t quote_len, int64_t now_uni
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (strict, UTC) into unix seconds. SVM_EDECODE otherwise. */
 int svm_attest_parse_time(const char *s, size_t len, int64_t *out);
 
+/* ------------------------------------------------------------ for chain state */
+
+/* The product ("Milan", "Genoa", "Turin") a VCEK/VLEK certificate names and whether it is a
+ * VLEK (no hwID): what a chain looks up the ASK/ASVK chain by. */
+int svm_snp_key_info(const uint8_t *key_der, size_t key_der_len, char product[16], bool *vlek,
+		     svm_error_t *err);
+/* Verifies an AMD CA chain alone (PEM: ASK or ASVK, then ARK) as of now_unix: RSA-PSS links,
+ * names SEV-<P> / SEV-VLEK-<P> under ARK-<P>, both current, the ARK pinned. Writes the
+ * intermediate's CN ("SEV-Milan") and the earlier of the two not-after times. */
+int svm_snp_verify_ca(const uint8_t *chain_pem, size_t chain_pem_len, int64_t now_unix,
+		      const svm_attest_pins_t *pins, char ask_cn[32], int64_t *not_after,
+		      svm_error_t *err);
+
+/* What a TDX collateral set is, once verified without a quote. */
+typedef struct {
+	uint8_t fmspc[6];      /* the platform the TCB info is for */
+	uint64_t tcb_eval;     /* tcbEvaluationDataNumber: higher is newer */
+	int64_t issued;        /* the TCB info's issueDate */
+	int64_t expiry;        /* the earliest next-update / not-after of everything in it */
+} svm_tdx_collateral_info_t;
+
+/* Verifies TDX collateral by itself as of now_unix (what a chain checks before storing it): the
+ * TCB signing chain and the PCK CRL's issuer chain (required here) to a pinned root, the root CA
+ * CRL (signed by the root; neither issuer revoked), the PCK CRL signed by its issuer, TCB info
+ * and QE identity signed by the TCB signing key and current. Quote-specific checks (the PCK
+ * not revoked, FMSPC, TCB levels, QE identity match) stay in svm_tdx_verify. */
+int svm_tdx_collateral_check(const svm_tdx_collateral_t *col, int64_t now_unix,
+			     const svm_attest_pins_t *pins, svm_tdx_collateral_info_t *info,
+			     svm_error_t *err);
+
 #endif

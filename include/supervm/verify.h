@@ -8,6 +8,8 @@
 #define SUPERVM_VERIFY_H
 
 #include "supervm/attest.h"
+#include "supervm/trace.h"
+#include "supervm/vm.h"
 
 typedef enum {
 	SVM_VERIFY_STANDARD = 0,   /* replicas agree, or small jobs re-executed on chain */
@@ -60,5 +62,143 @@ void svm_vcr_binding_hash(const svm_vcr_binding_t *b, svm_hash_t *out);
 int svm_vcr_accept_tee(const uint8_t report_data[64], const uint8_t measurement[48], bool debuggable,
 		       const svm_vcr_binding_t *b, const uint8_t (*allowed)[48], size_t n_allowed,
 		       svm_error_t *err);
+
+/* ============================================================ attestation collateral on chain */
+
+/* Native program 18 (payload: varint 18 ‖ varint method ‖ arguments, dynamic access). Objects
+ * (shared storage):
+ *   updater   SHA-256("svm/attest/updater"): updater id (32) ‖ varint epoch
+ *   snp chain SHA-256("svm/attest/snp" ‖ intermediate CN, e.g. "SEV-Milan"): varint not_after ‖
+ *             the ASK/ASVK ‖ ARK PEM
+ *   tdx       SHA-256("svm/attest/tdx" ‖ FMSPC): varint tcbEvaluationDataNumber ‖ varint expiry ‖
+ *             the collateral encoding (svm_attest_tdx_encode)
+ * Every check takes "now" from the block's timestamp. docs/verification.md. */
+enum { SVM_PROGRAM_ATTEST = 18 };
+enum {
+	SVM_ATTEST_SET_UPDATER = 1,   /* updater (32) ‖ u8 via (0: by the updater, 1: governance) ‖
+					 (via 1) proposal id (32) */
+	SVM_ATTEST_PUT_SNP_CHAIN = 2, /* varint len ‖ PEM (ASK or ASVK, then ARK) */
+	SVM_ATTEST_PUT_TDX = 3,       /* the collateral encoding */
+};
+#define SVM_ATTEST_STEPS_SNP_CHAIN 100000u       /* two RSA-4096 verifications */
+#define SVM_ATTEST_STEPS_TDX_COLLATERAL 300000u  /* six P-256 verifications, two CRLs, JSON */
+#define SVM_ATTEST_STEPS_SNP_EVIDENCE 200000u    /* three RSA-4096 + one P-384 */
+#define SVM_ATTEST_STEPS_TDX_EVIDENCE 600000u    /* the quote twice (its FMSPC first), collateral */
+/* The worst TCB status a chain accepts for TDX evidence. */
+#define SVM_ATTEST_TCB_ACCEPTED SVM_TCB_SW_HARDENING_NEEDED
+
+void svm_attest_updater_id(svm_id_t *out);
+void svm_attest_snp_chain_id(const char *ask_cn, svm_id_t *out);
+void svm_attest_tdx_id(const uint8_t fmspc[6], svm_id_t *out);
+/* The 32-byte body of a governance text proposal that installs `updater` at `epoch` (the
+ * updater object's epoch, 0 while there is none): SHA-256("svm/attest/updater" ‖ id ‖ u64be). */
+void svm_attest_updater_hash(const svm_id_t *updater, uint64_t epoch, svm_hash_t *out);
+
+/* The collateral encoding: 8 × (varint len ‖ bytes) — tcb info, its signature (64), QE
+ * identity, its signature (64), TCB signing chain PEM, root CA CRL, PCK CRL, PCK CRL chain PEM
+ * (each ≤ SVM_ATTEST_EVIDENCE_MAX). decode borrows p and rejects trailing bytes. */
+int svm_attest_tdx_encode(const svm_tdx_collateral_t *col, svm_buf_t *out);
+int svm_attest_tdx_decode(const uint8_t *p, size_t len, svm_tdx_collateral_t *col);
+
+/* Payload builders (append to out). proposal NULL: the sender is the current updater. */
+int svm_attest_set_updater_payload(svm_buf_t *out, const svm_id_t *updater,
+				   const svm_id_t *proposal);
+int svm_attest_put_snp_payload(svm_buf_t *out, const uint8_t *chain_pem, size_t len);
+int svm_attest_put_tdx_payload(svm_buf_t *out, const svm_tdx_collateral_t *col);
+
+/* Runs program 18: set_updater (SVM_EPERM unless the sender is the updater or the proposal is
+ * an executed text proposal for this updater and epoch), put_snp_chain / put_tdx (SVM_EPERM
+ * unless from the updater; the attest errors when the content does not verify at the block
+ * time; SVM_ESTATE when it is not newer than the stored one). */
+int svm_attest_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+/* The current updater (SVM_ENOTFOUND before there is one). */
+int svm_attest_updater_get(svm_txctx_t *c, svm_id_t *updater, uint64_t *epoch);
+
+/* What verified TEE evidence states. */
+typedef struct {
+	uint8_t report_data[64];
+	uint8_t measurement[48]; /* SNP MEASUREMENT or TDX MRTD */
+	bool debuggable;
+} svm_tee_claim_t;
+
+/* Verifies a VCR's TEE evidence (u8 kind ‖ body, ai.h) against the chain-state collateral as of
+ * the block time, charging its steps: SVM_ENOTFOUND when the chain holds no chain/collateral
+ * for it, the attest errors otherwise. Acceptance for a job is svm_vcr_accept_tee on *out. */
+int svm_attest_evidence_verify(svm_txctx_t *c, const uint8_t *tee, size_t len,
+			       svm_tee_claim_t *out, svm_error_t *err);
+
+/* ============================================================ disputes by bisection */
+
+/* Native program 19 (dynamic access): a claim about a WebAssembly computation — a module stored
+ * with the model registry's put_code (code_hash), an export, its i32/i64 arguments and gas — and
+ * its trace commitment (root over the state hashes every K steps, S, the final state hash),
+ * disputed by bisection down to one step that the chain executes (supervm/trace.h). Claim
+ * object SHA-256("svm/dispute/claim" ‖ claimant ‖ u64be nonce) (svm_dispute_t); bonds in SWR
+ * held by SHA-256("svm/program/disputes"). docs/bisection.md. */
+enum { SVM_PROGRAM_DISPUTES = 19 };
+enum {
+	SVM_DISPUTE_CLAIM = 1,     /* see svm_dispute_claim_payload; returns the claim id */
+	SVM_DISPUTE_CHALLENGE = 2, /* claim (32): bonds as much as the claimant, starts the game */
+	SVM_DISPUTE_REVEAL = 3,    /* claim ‖ u8 n ‖ u8 with_proofs ‖ n hashes ‖ (n × u8 len ‖ path) */
+	SVM_DISPUTE_PICK = 4,      /* claim ‖ u8 j */
+	SVM_DISPUTE_PROVE = 5,     /* claim ‖ varint len ‖ one-step proof */
+	SVM_DISPUTE_TIMEOUT = 6,   /* claim: a late mover loses; an unchallenged claim is released */
+};
+enum { SVM_DISPUTE_OPEN = 0, SVM_DISPUTE_DISPUTED = 1, SVM_DISPUTE_CLOSED = 2 };
+#define SVM_DISPUTE_ENTRY_MAX 32
+#define SVM_DISPUTE_ARGS_MAX 8
+#define SVM_DISPUTE_STEPS_MAX (1ull << 40)       /* S of one claim */
+#define SVM_DISPUTE_ARITY 16u                    /* k of the game */
+#define SVM_DISPUTE_MOVE_BLOCKS 20u              /* blocks per move */
+#define SVM_DISPUTE_CHALLENGE_BLOCKS 140u        /* the auditable window (7 × 20) */
+#define SVM_DISPUTE_BOND_MIN 1000000000ull       /* 1 SWR */
+#define SVM_DISPUTE_STEPS_STATE 200000u          /* the initial state hash at a claim */
+#define SVM_DISPUTE_STEPS_PROVE 100000u          /* one step and its state hashes */
+
+typedef struct {
+	svm_hash_t code_hash;
+	const char *entry;
+	uint32_t nargs;
+	uint64_t args[SVM_DISPUTE_ARGS_MAX];
+	uint64_t gas;
+	svm_hash_t root;
+	uint64_t k, steps;
+	svm_hash_t final_state;
+	svm_merkle_proof_t init_proof, final_proof; /* checkpoints 0 and ceil(S/K) under root */
+	uint64_t bond;
+} svm_dispute_claim_t;
+
+/* A claim as stored: who, what ran, the state and the game (svm_bisect_t). */
+typedef struct {
+	svm_id_t claimant, challenger;
+	svm_hash_t code_hash;
+	char entry[SVM_DISPUTE_ENTRY_MAX + 1];
+	uint32_t entry_len;
+	uint8_t nargs;
+	uint64_t args[SVM_DISPUTE_ARGS_MAX];
+	uint64_t gas, claim_height;
+	uint8_t state;
+	svm_hash_t final_state;
+	svm_bisect_t game;
+} svm_dispute_t;
+
+void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *out);
+void svm_dispute_account(svm_id_t *out);
+int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out);
+int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d);
+/* Payload builders (append to out). */
+int svm_dispute_claim_payload(svm_buf_t *out, const svm_dispute_claim_t *c);
+int svm_dispute_payload(svm_buf_t *out, uint64_t method, const svm_id_t *claim); /* challenge, timeout */
+int svm_dispute_reveal_payload(svm_buf_t *out, const svm_id_t *claim, const svm_hash_t *hashes,
+			       const svm_merkle_proof_t *proofs, uint32_t n);
+int svm_dispute_pick_payload(svm_buf_t *out, const svm_id_t *claim, uint32_t j);
+int svm_dispute_prove_payload(svm_buf_t *out, const svm_id_t *claim, const uint8_t *proof,
+			      size_t len);
+/* Runs program 19. Errors: SVM_EDECODE malformed; SVM_ENOTFOUND no such claim or module;
+ * SVM_EUNSUPPORTED a module outside the stepper's subset; SVM_EPROOF checkpoint 0 is not the
+ * chain's initial state, the final state or a revealed checkpoint is not under the root, or the
+ * one-step proof does not match the agreed pre-state; SVM_EPERM a move by the wrong party;
+ * SVM_ESTATE out of turn; SVM_EEXPIRED past a deadline or the challenge window; SVM_EFUNDS. */
+int svm_dispute_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 
 #endif

@@ -254,6 +254,8 @@ int svm_snp_verify_chain(const uint8_t *key_der, size_t key_der_len, const uint8
 			 size_t chain_pem_len, int64_t now_unix, const svm_attest_pins_t *pins,
 			 svm_snp_result_t *res, svm_error_t *err)
 {
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
 	if (!pins) pins = svm_attest_pins_default();
 	key_ext_t ext;
 	/* A VLEK is recognised by its missing hwID. */
@@ -271,6 +273,8 @@ int svm_snp_verify(const uint8_t *report, size_t report_len, const uint8_t *key_
 		   size_t key_der_len, const uint8_t *chain_pem, size_t chain_pem_len, int64_t now_unix,
 		   const svm_attest_pins_t *pins, svm_snp_result_t *res, svm_error_t *err)
 {
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
 	if (!pins) pins = svm_attest_pins_default();
 	svm_snp_result_t local;
 	if (!res) res = &local;
@@ -312,5 +316,71 @@ int svm_snp_verify(const uint8_t *report, size_t report_len, const uint8_t *key_
 out:
 	ERR_clear_error();
 	X509_free(key);
+	return rc;
+}
+
+/* ------------------------------------------------------------ for chain state */
+
+int svm_snp_key_info(const uint8_t *key_der, size_t key_der_len, char product[16], bool *vlek,
+		     svm_error_t *err)
+{
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
+	X509 *c = att_cert_der(key_der, key_der_len, "key certificate", err);
+	if (!c) return err ? err->code : SVM_EDECODE;
+	const uint8_t *v;
+	size_t n;
+	*vlek = ext_get(c, AMD_OID("4"), &v, &n) == SVM_ENOTFOUND;
+	key_ext_t k;
+	int rc = key_extensions(c, !*vlek, &k, err);
+	if (rc == 0) snprintf(product, 16, "%s", k.product);
+	X509_free(c);
+	ERR_clear_error();
+	return rc;
+}
+
+int svm_snp_verify_ca(const uint8_t *chain_pem, size_t chain_pem_len, int64_t now_unix,
+		      const svm_attest_pins_t *pins, char ask_cn[32], int64_t *not_after,
+		      svm_error_t *err)
+{
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
+	if (!pins) pins = svm_attest_pins_default();
+	X509 *ca[2] = {0};
+	size_t n = 0;
+	char cn[64], ark[64], want[64];
+	int64_t na0 = 0, na1 = 0;
+	int rc = att_chain_pem(chain_pem, chain_pem_len, ca, 2, &n, "AMD chain", err);
+	if (rc == 0 && n != 2)
+		rc = svm_error_set(err, SVM_EDECODE, "AMD chain: %zu certificates, expected ASK and ARK",
+				   n);
+	if (rc == 0 && ((rc = need_pss(ca[0], "ASK", err)) != 0 || (rc = need_pss(ca[1], "ARK", err)) != 0))
+		goto out;
+	if (rc == 0 && (att_cert_cn(ca[0], cn, sizeof cn) != 0 || att_cert_cn(ca[1], ark, sizeof ark) != 0 ||
+			strlen(cn) >= 32 || strncmp(cn, "SEV-", 4) != 0))
+		rc = svm_error_set(err, SVM_EDECODE, "AMD chain: the intermediate is not SEV-<product>");
+	if (rc == 0) {
+		const char *p = strrchr(cn, '-') + 1; /* "SEV-Milan", "SEV-VLEK-Milan" */
+		snprintf(want, sizeof want, "ARK-%s", p);
+		if (strcmp(ark, want) != 0)
+			rc = svm_error_set(err, SVM_EPROOF, "AMD chain: the root is not %s", want);
+	}
+	if (rc == 0 && ((rc = att_cert_signed_by(ca[0], ca[1], "ASK", err)) != 0 ||
+			(rc = att_cert_signed_by(ca[1], ca[1], "ARK (self-signed)", err)) != 0 ||
+			(rc = att_cert_current(ca[0], now_unix, "ASK", &na0, err)) != 0 ||
+			(rc = att_cert_current(ca[1], now_unix, "ARK", &na1, err)) != 0))
+		goto out;
+	svm_hash_t h;
+	if (rc == 0 && att_cert_sha256(ca[1], &h) != 0)
+		rc = svm_error_set(err, SVM_EDECODE, "ARK: cannot encode");
+	if (rc == 0 && !pinned(pins, &h))
+		rc = svm_error_set(err, SVM_EPERM, "ARK: not one of the pinned roots");
+	if (rc == 0) {
+		snprintf(ask_cn, 32, "%s", cn);
+		*not_after = na0 < na1 ? na0 : na1;
+	}
+out:
+	att_chain_free(ca, n);
+	ERR_clear_error();
 	return rc;
 }

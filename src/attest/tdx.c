@@ -677,6 +677,8 @@ static int check_quote(const svm_tdx_quote_t *q, tdx_ctx_t *c, int64_t now,
 int svm_tdx_verify_quote(const uint8_t *quote, size_t quote_len, int64_t now_unix,
 			 const svm_attest_pins_t *pins, svm_tdx_result_t *res, svm_error_t *err)
 {
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
 	if (!pins) pins = svm_attest_pins_default();
 	svm_tdx_result_t local;
 	if (!res) res = &local;
@@ -697,6 +699,8 @@ int svm_tdx_verify(const uint8_t *quote, size_t quote_len, const svm_tdx_collate
 		   int64_t now_unix, const svm_attest_pins_t *pins, svm_tcb_status_t max_status,
 		   svm_tdx_result_t *res, svm_error_t *err)
 {
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
 	if (!pins) pins = svm_attest_pins_default();
 	svm_tdx_result_t local;
 	if (!res) res = &local;
@@ -823,5 +827,84 @@ int att_tdx_eval_collateral(svm_slice_t tcb_info, svm_slice_t qe_identity, const
 	res->collateral_expiry = INT64_MAX;
 	int rc = check_tcb_info(tcb_info, &pck, &res->quote, now, res, err);
 	if (rc == 0) rc = check_qe_identity(qe_identity, qe_report, now, res, err);
+	return rc;
+}
+
+/* ------------------------------------------------------------ for chain state */
+
+int svm_tdx_collateral_check(const svm_tdx_collateral_t *col, int64_t now_unix,
+			     const svm_attest_pins_t *pins, svm_tdx_collateral_info_t *info,
+			     svm_error_t *err)
+{
+	svm_error_t local_err = {0}; /* helpers report their code through err */
+	if (err == NULL) err = &local_err;
+	if (!pins) pins = svm_attest_pins_default();
+	memset(info, 0, sizeof *info);
+	info->expiry = INT64_MAX;
+	tdx_ctx_t c = {0};
+	json_t *ti = NULL, *qi = NULL;
+	int64_t nu;
+	int rc;
+	if (col->pck_crl_chain_pem.len == 0) {
+		rc = svm_error_set(err, SVM_EDECODE, "collateral: the PCK CRL's issuer chain is required");
+		goto out;
+	}
+	if ((rc = att_chain_pem(col->signing_chain_pem.p, col->signing_chain_pem.len, c.sign,
+				SVM_TDX_PCK_CHAIN_MAX, &c.n_sign, "tcb signing chain", err)) != 0 ||
+	    (rc = check_intel_chain(c.sign, c.n_sign, 2, now_unix, pins, "tcb signing chain",
+				    &info->expiry, err)) != 0 ||
+	    (rc = att_chain_pem(col->pck_crl_chain_pem.p, col->pck_crl_chain_pem.len, c.crlc,
+				SVM_TDX_PCK_CHAIN_MAX, &c.n_crlc, "PCK CRL chain", err)) != 0 ||
+	    (rc = check_intel_chain(c.crlc, c.n_crlc, 2, now_unix, pins, "PCK CRL chain",
+				    &info->expiry, err)) != 0)
+		goto out;
+	c.root_crl = att_crl_der(col->root_crl_der.p, col->root_crl_der.len, c.sign[1], now_unix,
+				 "root CA CRL", &nu, err);
+	if (!c.root_crl) {
+		rc = err ? err->code : SVM_EDECODE;
+		goto out;
+	}
+	if (nu < info->expiry) info->expiry = nu;
+	if ((rc = att_crl_check(c.root_crl, c.sign[0], "TCB signing certificate", err)) != 0 ||
+	    (rc = att_crl_check(c.root_crl, c.crlc[0], "PCK CRL issuer", err)) != 0)
+		goto out;
+	c.pck_crl = att_crl_der(col->pck_crl_der.p, col->pck_crl_der.len, c.crlc[0], now_unix,
+				"PCK CRL", &nu, err);
+	if (!c.pck_crl) {
+		rc = err ? err->code : SVM_EDECODE;
+		goto out;
+	}
+	if (nu < info->expiry) info->expiry = nu;
+	EVP_PKEY *sk = X509_get0_pubkey(c.sign[0]);
+	if ((rc = att_ecdsa_verify(sk, EVP_sha256(), col->tcb_info.p, col->tcb_info.len,
+				   col->tcb_info_sig, col->tcb_info_sig + 32, 32, "tcb info", err)) != 0 ||
+	    (rc = att_ecdsa_verify(sk, EVP_sha256(), col->qe_identity.p, col->qe_identity.len,
+				   col->qe_identity_sig, col->qe_identity_sig + 32, 32, "qe identity",
+				   err)) != 0)
+		goto out;
+	ti = signed_json(col->tcb_info, "TDX", 3, now_unix, &nu, "tcb info", err);
+	if (!ti) {
+		rc = err ? err->code : SVM_EDECODE;
+		goto out;
+	}
+	if (nu < info->expiry) info->expiry = nu;
+	qi = signed_json(col->qe_identity, "TD_QE", 2, now_unix, &nu, "qe identity", err);
+	if (!qi) {
+		rc = err ? err->code : SVM_EDECODE;
+		goto out;
+	}
+	if (nu < info->expiry) info->expiry = nu;
+	json_t *num = json_object_get(ti, "tcbEvaluationDataNumber");
+	if (json_hex(ti, "fmspc", info->fmspc, 6) != 0 || json_time(ti, "issueDate", &info->issued) != 0 ||
+	    !json_is_integer(num) || json_integer_value(num) < 0) {
+		rc = svm_error_set(err, SVM_EDECODE, "tcb info: bad fmspc/issueDate/tcbEvaluationDataNumber");
+		goto out;
+	}
+	info->tcb_eval = (uint64_t)json_integer_value(num);
+out:
+	json_decref(ti);
+	json_decref(qi);
+	ctx_free(&c);
+	ERR_clear_error();
 	return rc;
 }

@@ -580,6 +580,25 @@ static int vcr_of(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, con
 	return 0;
 }
 
+/* TEE evidence in a receipt: it verifies against the chain-state collateral as of the block
+ * time, its report data binds (job, input, weights, code, seed, output) and its measurement is
+ * one the model's manifest allows, on a guest that is not debuggable (docs/verification.md). */
+static int tee_accept(svm_txctx_t *c, const svm_ai_vcr_t *v, const uint8_t *tee, size_t tlen)
+{
+	svm_tee_claim_t claim;
+	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
+	if (m == NULL) return SVM_ENOMEM;
+	int rc = svm_ai_manifest_load_(c, &v->model, m); /* its allowed measurements */
+	if (!rc) rc = svm_attest_evidence_verify(c, tee, tlen, &claim, NULL);
+	if (rc) return rc;
+	svm_vcr_binding_t b = {.job_id = v->job, .input_hash = v->input_hash,
+			       .model_hash = v->weights_hash, .code_hash = v->code_hash,
+			       .seed = v->seed, .output_hash = v->output_hash};
+	return svm_vcr_accept_tee(claim.report_data, claim.measurement, claim.debuggable, &b,
+				  (const uint8_t(*)[48])m->tee_measurements, m->tee_measurements_len,
+				  NULL);
+}
+
 static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j,
 		  const svm_params_t *prm)
 {
@@ -604,7 +623,6 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	if (!all_committed(j) && c->height <= j->commit_deadline) return SVM_ESTATE; /* too early */
 	if (c->height > sat_add(j->commit_deadline, prm->ai_reveal_window_blocks)) return SVM_EEXPIRED;
 	if (level < j->level) return SVM_EPERM; /* the receipt does not meet the job's level */
-	if (tlen) return SVM_EUNSUPPORTED; /* TEE evidence: verified against chain-state collateral */
 	svm_hash_t cm, oh;
 	svm_ai_commitment(id, who, out, olen, salt, &cm);
 	if (!svm_hash_eq(&cm, &s->commitment)) return SVM_EPROOF; /* does not match */
@@ -613,6 +631,7 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	svm_ai_vcr_t v;
 	int rc = vcr_of(c, id, j, who, &oh, &v);
 	if (rc) return rc;
+	if (tlen && (rc = tee_accept(c, &v, tee, tlen)) != 0) return rc;
 	if (c->tx->scheme != SVM_SCHEME_ED25519 || c->tx->public_key_len != 32) return SVM_EUNSUPPORTED;
 	v.level = level;
 	v.tee = tee;

@@ -7,6 +7,7 @@
 
 #include "supervm/ai.h"
 #include "supervm/econ.h"
+#include "supervm/verify.h"
 #include "supervm/vm.h"
 
 static svm_id_t ledger_id;
@@ -133,6 +134,8 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	if (svm_varint_read(&pr, &program) == 0) {
 		if (program == SVM_PROGRAM_MODELS) return svm_ai_models_execute(c, payload, len);
 		if (program == SVM_PROGRAM_JOBS) return svm_ai_jobs_execute(c, payload, len);
+		if (program == SVM_PROGRAM_ATTEST) return svm_attest_execute(c, payload, len);
+		if (program == SVM_PROGRAM_DISPUTES) return svm_dispute_execute(c, payload, len);
 	}
 	call_t call;
 	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);

@@ -1,0 +1,439 @@
+/* Disputes by bisection (native program 19): a claimant commits to the trace of a WebAssembly
+ * computation (a module stored with the model registry's put_code, an export, its arguments and
+ * gas) and bonds SWR; within the challenge window anyone may dispute it with an equal bond; the
+ * two then bisect by transactions with deadlines (svm_bisect_*: the claimant reveals interior
+ * state hashes, proven under its commitment while they are checkpoints; the challenger picks the
+ * sub-interval it disputes) down to one step, which the chain executes itself from the agreed
+ * pre-state with the claimant's one-step proof (svm_step_verify). The loser's bond is slashed:
+ * half to the winner, half burned; a party that misses its deadline loses. docs/bisection.md. */
+#include <string.h>
+
+#include "supervm/trace.h"
+#include "supervm/verify.h"
+#include "vm/native/ai_internal.h"
+
+/* ----------------------------------------------------------------- ids */
+
+void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *out)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, nonce);
+	svm_slice_t parts[2] = {{claimant->b, 32}, {be, 8}};
+	svm_sha256_tagged("svm/dispute/claim", parts, 2, out);
+}
+
+void svm_dispute_account(svm_id_t *out) { svm_sha256_tagged("svm/program/disputes", NULL, 0, out); }
+
+/* ----------------------------------------------------------- encodings */
+
+static int u64s_append(svm_buf_t *b, const uint64_t *v, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) rc = svm_varint_append(b, v[i]);
+	return rc;
+}
+
+static int u64s_read(svm_reader_t *r, uint64_t *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (svm_varint_read(r, v[i])) return SVM_EDECODE;
+	return 0;
+}
+
+int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
+{
+	const svm_bisect_t *g = &d->game;
+	int rc = svm_buf_push(out, 1);
+	if (!rc) rc = svm_buf_append(out, d->claimant.b, 32);
+	if (!rc) rc = svm_buf_append(out, d->challenger.b, 32);
+	if (!rc) rc = svm_buf_append(out, d->code_hash.b, 32);
+	if (!rc) rc = svm_varint_append(out, d->entry_len);
+	if (!rc) rc = svm_buf_append(out, d->entry, d->entry_len);
+	if (!rc) rc = svm_buf_push(out, d->nargs);
+	if (!rc) rc = u64s_append(out, d->args, d->nargs);
+	uint64_t v[] = {d->gas, d->claim_height, d->state, g->p.arity, g->p.move_blocks,
+			g->p.claimant_bond, g->p.challenger_bond, g->k, g->steps, g->lo, g->hi,
+			g->nmid, g->phase, g->deadline, g->rounds, g->proof_bytes};
+	if (!rc) rc = u64s_append(out, v, sizeof v / sizeof v[0]);
+	const svm_hash_t *h[] = {&d->final_state, &g->root, &g->lo_hash, &g->hi_hash};
+	for (size_t i = 0; !rc && i < 4; i++) rc = svm_buf_append(out, h[i]->b, 32);
+	if (!rc) rc = u64s_append(out, g->mid_step, g->nmid);
+	for (uint32_t i = 0; !rc && i < g->nmid; i++) rc = svm_buf_append(out, g->mid_hash[i].b, 32);
+	return rc;
+}
+
+int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
+{
+	svm_reader_t r = svm_reader(p, len);
+	svm_bisect_t *g = &d->game;
+	uint8_t ver;
+	uint64_t n, arity, nmid, phase;
+	memset(d, 0, sizeof *d);
+	if (svm_reader_u8(&r, &ver) || ver != 1 || svm_reader_copy(&r, d->claimant.b, 32) ||
+	    svm_reader_copy(&r, d->challenger.b, 32) || svm_reader_copy(&r, d->code_hash.b, 32) ||
+	    svm_varint_read(&r, &n) || n == 0 || n > SVM_DISPUTE_ENTRY_MAX ||
+	    svm_reader_copy(&r, d->entry, n) || memchr(d->entry, 0, n) ||
+	    svm_reader_u8(&r, &d->nargs) || d->nargs > SVM_DISPUTE_ARGS_MAX)
+		return SVM_EDECODE;
+	d->entry_len = (uint32_t)n;
+	for (uint32_t i = 0; i < d->nargs; i++)
+		if (svm_varint_read(&r, &d->args[i])) return SVM_EDECODE;
+	uint64_t *v[] = {&d->gas, &d->claim_height, &n, &arity, &g->p.move_blocks,
+			 &g->p.claimant_bond, &g->p.challenger_bond, &g->k, &g->steps, &g->lo, &g->hi,
+			 &nmid, &phase, &g->deadline, &n, &g->proof_bytes};
+	/* state and rounds go through n (checked below, one at a time) */
+	if (u64s_read(&r, v, 3)) return SVM_EDECODE;
+	if (n > SVM_DISPUTE_CLOSED) return SVM_EDECODE;
+	d->state = (uint8_t)n;
+	if (u64s_read(&r, v + 3, 11)) return SVM_EDECODE;
+	if (arity < 2 || arity > SVM_BISECT_ARITY_MAX || nmid >= arity || phase > SVM_BISECT_CHALLENGER_WON)
+		return SVM_EDECODE;
+	if (u64s_read(&r, v + 14, 1) || n > SVM_BISECT_ROUNDS_MAX) return SVM_EDECODE;
+	g->rounds = (uint32_t)n;
+	if (u64s_read(&r, v + 15, 1)) return SVM_EDECODE;
+	g->p.arity = (uint32_t)arity;
+	g->nmid = (uint32_t)nmid;
+	g->phase = (svm_bisect_phase_t)phase;
+	svm_hash_t *h[] = {&d->final_state, &g->root, &g->lo_hash, &g->hi_hash};
+	for (size_t i = 0; i < 4; i++)
+		if (svm_reader_copy(&r, h[i]->b, 32)) return SVM_EDECODE;
+	for (uint32_t i = 0; i < g->nmid; i++)
+		if (svm_varint_read(&r, &g->mid_step[i])) return SVM_EDECODE;
+	for (uint32_t i = 0; i < g->nmid; i++)
+		if (svm_reader_copy(&r, g->mid_hash[i].b, 32)) return SVM_EDECODE;
+	if (g->k == 0 || g->steps == 0) return SVM_EDECODE;
+	g->n = (g->steps + g->k - 1) / g->k + 1;
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+/* ------------------------------------------------------------ payloads */
+
+static int header(svm_buf_t *out, uint64_t method)
+{
+	int rc = svm_varint_append(out, SVM_PROGRAM_DISPUTES);
+	return rc ? rc : svm_varint_append(out, method);
+}
+
+static int proof_append(svm_buf_t *out, const svm_merkle_proof_t *p)
+{
+	int rc = svm_buf_push(out, (uint8_t)p->len);
+	for (uint32_t i = 0; !rc && i < p->len; i++) rc = svm_buf_append(out, p->path[i].b, 32);
+	return rc;
+}
+
+int svm_dispute_claim_payload(svm_buf_t *out, const svm_dispute_claim_t *c)
+{
+	size_t elen = strlen(c->entry);
+	if (elen == 0 || elen > SVM_DISPUTE_ENTRY_MAX || c->nargs > SVM_DISPUTE_ARGS_MAX ||
+	    c->init_proof.len > SVM_MERKLE_PROOF_MAX || c->final_proof.len > SVM_MERKLE_PROOF_MAX)
+		return SVM_EINVAL;
+	int rc = header(out, SVM_DISPUTE_CLAIM);
+	if (!rc) rc = svm_buf_append(out, c->code_hash.b, 32);
+	if (!rc) rc = svm_varint_append(out, elen);
+	if (!rc) rc = svm_buf_append(out, c->entry, elen);
+	if (!rc) rc = svm_buf_push(out, (uint8_t)c->nargs);
+	if (!rc) rc = u64s_append(out, c->args, c->nargs);
+	if (!rc) rc = svm_varint_append(out, c->gas);
+	if (!rc) rc = svm_buf_append(out, c->root.b, 32);
+	if (!rc) rc = svm_varint_append(out, c->k);
+	if (!rc) rc = svm_varint_append(out, c->steps);
+	if (!rc) rc = svm_buf_append(out, c->final_state.b, 32);
+	if (!rc) rc = proof_append(out, &c->init_proof);
+	if (!rc) rc = proof_append(out, &c->final_proof);
+	if (!rc) rc = svm_varint_append(out, c->bond);
+	return rc;
+}
+
+int svm_dispute_payload(svm_buf_t *out, uint64_t method, const svm_id_t *claim)
+{
+	int rc = header(out, method);
+	return rc ? rc : svm_buf_append(out, claim->b, 32);
+}
+
+int svm_dispute_reveal_payload(svm_buf_t *out, const svm_id_t *claim, const svm_hash_t *hashes,
+			       const svm_merkle_proof_t *proofs, uint32_t n)
+{
+	if (n >= SVM_BISECT_ARITY_MAX) return SVM_EINVAL;
+	int rc = svm_dispute_payload(out, SVM_DISPUTE_REVEAL, claim);
+	if (!rc) rc = svm_buf_push(out, (uint8_t)n);
+	if (!rc) rc = svm_buf_push(out, proofs ? 1 : 0);
+	for (uint32_t i = 0; !rc && i < n; i++) rc = svm_buf_append(out, hashes[i].b, 32);
+	for (uint32_t i = 0; !rc && proofs && i < n; i++) rc = proof_append(out, &proofs[i]);
+	return rc;
+}
+
+int svm_dispute_pick_payload(svm_buf_t *out, const svm_id_t *claim, uint32_t j)
+{
+	int rc = svm_dispute_payload(out, SVM_DISPUTE_PICK, claim);
+	return rc ? rc : svm_buf_push(out, (uint8_t)j);
+}
+
+int svm_dispute_prove_payload(svm_buf_t *out, const svm_id_t *claim, const uint8_t *proof,
+			      size_t len)
+{
+	if (len > SVM_STEP_PROOF_MAX) return SVM_EINVAL;
+	int rc = svm_dispute_payload(out, SVM_DISPUTE_PROVE, claim);
+	if (!rc) rc = svm_varint_append(out, len);
+	return rc ? rc : svm_buf_append(out, proof, len);
+}
+
+/* ------------------------------------------------------------ records */
+
+static void swr(svm_id_t *out) { svm_token_id("SWR", out); }
+
+static int load(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+{
+	svm_object_t o;
+	int rc = svm_host_get(c, id, &o);
+	if (rc) return rc; /* SVM_ENOTFOUND: no such claim */
+	return svm_dispute_decode(o.payload, o.payload_len, d) ? SVM_EIO : 0;
+}
+
+static int store(svm_txctx_t *c, const svm_id_t *id, const svm_dispute_t *d)
+{
+	svm_buf_t b = {0};
+	int rc = svm_dispute_encode(d, &b);
+	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE, .payload = b.data, .payload_len = b.len};
+	if (rc == 0) rc = svm_host_put(c, &o);
+	svm_buf_free(&b);
+	return rc;
+}
+
+static int emit(svm_txctx_t *c, const char *topic, const svm_id_t *claim)
+{
+	svm_id_t emitter;
+	svm_dispute_account(&emitter);
+	return svm_host_emit(c, &emitter, topic, strlen(topic), claim->b, 32);
+}
+
+/* The claim's module from the model registry's code store, decoded (freed by the caller). */
+static int module_of(svm_txctx_t *c, const svm_hash_t *code_hash, svm_wasm_module_t **m)
+{
+	const uint8_t *code;
+	size_t len;
+	int rc = svm_ai_load_code_(c, code_hash, &code, &len);
+	if (rc) return rc; /* SVM_ENOTFOUND: put_code it first */
+	rc = svm_host_charge(c, SVM_STEPS_DEPLOY_BASE + len * SVM_STEPS_DEPLOY_PER_BYTE);
+	if (rc) return rc;
+	svm_wasm_config_t cfg;
+	svm_ai_vm_config(&cfg);
+	return svm_wasm_module_new(m, code, len, &cfg, NULL) ? SVM_EIO : 0;
+}
+
+/* ------------------------------------------------------------- methods */
+
+static int read_proof(svm_reader_t *r, uint64_t index, uint64_t size, svm_merkle_proof_t *p)
+{
+	uint8_t n;
+	if (svm_reader_u8(r, &n) || n > SVM_MERKLE_PROOF_MAX) return SVM_EDECODE;
+	p->index = index;
+	p->size = size;
+	p->len = n;
+	for (uint32_t i = 0; i < n; i++)
+		if (svm_reader_copy(r, p->path[i].b, 32)) return SVM_EDECODE;
+	return 0;
+}
+
+/* A claim: the chain derives the initial state hash from (module, export, args, gas) and the
+ * game checks that checkpoint 0 is that state and the final state is under the root; the bond
+ * moves to the program. The game waits, unstarted, for a challenger. */
+static int claim(svm_txctx_t *c, svm_reader_t *r)
+{
+	svm_dispute_t *d = svm_arena_alloc(c->arena, sizeof *d);
+	svm_merkle_proof_t *ip = svm_arena_alloc(c->arena, sizeof *ip);
+	svm_merkle_proof_t *fp = svm_arena_alloc(c->arena, sizeof *fp);
+	if (!d || !ip || !fp) return SVM_ENOMEM;
+	memset(d, 0, sizeof *d);
+	uint64_t n, k, steps, bond;
+	svm_hash_t root;
+	if (svm_reader_copy(r, d->code_hash.b, 32) || svm_varint_read(r, &n) || n == 0 ||
+	    n > SVM_DISPUTE_ENTRY_MAX || svm_reader_copy(r, d->entry, n) || memchr(d->entry, 0, n) ||
+	    svm_reader_u8(r, &d->nargs) || d->nargs > SVM_DISPUTE_ARGS_MAX)
+		return SVM_EDECODE;
+	d->entry_len = (uint32_t)n;
+	for (uint32_t i = 0; i < d->nargs; i++)
+		if (svm_varint_read(r, &d->args[i])) return SVM_EDECODE;
+	if (svm_varint_read(r, &d->gas) || svm_reader_copy(r, root.b, 32) || svm_varint_read(r, &k) ||
+	    svm_varint_read(r, &steps) || svm_reader_copy(r, d->final_state.b, 32) || k == 0 ||
+	    steps == 0 || steps > SVM_DISPUTE_STEPS_MAX)
+		return SVM_EDECODE;
+	uint64_t cks = (steps + k - 1) / k + 1;
+	if (read_proof(r, 0, cks, ip) || read_proof(r, cks - 1, cks, fp) ||
+	    svm_varint_read(r, &bond) || svm_reader_left(r))
+		return SVM_EDECODE;
+	if (bond < SVM_DISPUTE_BOND_MIN) return SVM_EFUNDS;
+	int rc = svm_host_charge(c, SVM_DISPUTE_STEPS_STATE);
+	if (rc) return rc;
+	svm_wasm_module_t *m = NULL;
+	svm_step_t *s = NULL;
+	svm_hash_t init;
+	rc = module_of(c, &d->code_hash, &m);
+	if (!rc) rc = svm_step_new(&s, m, d->entry, d->args, d->nargs, d->gas, NULL);
+	if (!rc) svm_step_hash(s, &init);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+	if (rc) return rc; /* SVM_EUNSUPPORTED: outside the stepper's subset; SVM_ENOTFOUND */
+	svm_bisect_params_t p = {.arity = SVM_DISPUTE_ARITY, .move_blocks = SVM_DISPUTE_MOVE_BLOCKS, .claimant_bond = bond, .challenger_bond = bond};
+	rc = svm_bisect_open(&d->game, &p, &root, k, steps, &init, ip, &d->final_state, fp, c->height,
+			     NULL);
+	if (rc) return rc; /* SVM_EPROOF: checkpoint 0 or the final state not under the root */
+	d->claimant = c->tx->sender;
+	d->claim_height = c->height;
+	d->state = SVM_DISPUTE_OPEN;
+	svm_id_t id, acct, t;
+	svm_dispute_claim_id(&d->claimant, c->tx->nonce, &id);
+	svm_dispute_account(&acct);
+	swr(&t);
+	rc = svm_ledger_transfer(c, &t, &d->claimant, &acct, bond);
+	if (!rc) rc = store(c, &id, d);
+	if (!rc) rc = emit(c, "claim", &id);
+	if (rc) return rc;
+	c->return_data = svm_arena_dup(c->arena, id.b, 32);
+	c->return_data_len = c->return_data ? 32 : 0;
+	return c->return_data ? 0 : SVM_ENOMEM;
+}
+
+static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+{
+	if (d->state != SVM_DISPUTE_OPEN) return SVM_ESTATE;
+	if (c->height > d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS) return SVM_EEXPIRED;
+	if (svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
+	svm_id_t acct, t;
+	svm_dispute_account(&acct);
+	swr(&t);
+	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, d->game.p.challenger_bond);
+	if (rc) return rc;
+	d->challenger = c->tx->sender;
+	d->state = SVM_DISPUTE_DISPUTED;
+	d->game.deadline = c->height + d->game.p.move_blocks; /* the claimant's first move */
+	rc = store(c, id, d);
+	return rc ? rc : emit(c, "challenged", id);
+}
+
+/* Pays out a decided game: the winner's bond back plus half the loser's, the rest burned. */
+static int payout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+{
+	svm_bisect_payout_t po;
+	int rc = svm_bisect_settle(&d->game, &po);
+	if (rc) return rc;
+	svm_id_t acct, t;
+	svm_dispute_account(&acct);
+	swr(&t);
+	if (po.to_claimant) rc = svm_ledger_transfer(c, &t, &acct, &d->claimant, po.to_claimant);
+	if (!rc && po.to_challenger)
+		rc = svm_ledger_transfer(c, &t, &acct, &d->challenger, po.to_challenger);
+	if (!rc && po.burned) rc = svm_ledger_burn(c, &t, &acct, po.burned);
+	d->state = SVM_DISPUTE_CLOSED;
+	if (!rc) rc = store(c, id, d);
+	return rc ? rc : emit(c, d->game.phase == SVM_BISECT_CLAIMANT_WON ? "claimant_won" : "challenger_won", id);
+}
+
+static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute_t *d)
+{
+	uint8_t n, with;
+	svm_hash_t *h = svm_arena_alloc(c->arena, SVM_BISECT_ARITY_MAX * sizeof *h);
+	svm_merkle_proof_t *pr = svm_arena_alloc(c->arena, SVM_BISECT_ARITY_MAX * sizeof *pr);
+	if (!h || !pr) return SVM_ENOMEM;
+	if (svm_reader_u8(r, &n) || n >= SVM_BISECT_ARITY_MAX || svm_reader_u8(r, &with) || with > 1)
+		return SVM_EDECODE;
+	for (uint32_t i = 0; i < n; i++)
+		if (svm_reader_copy(r, h[i].b, 32)) return SVM_EDECODE;
+	for (uint32_t i = 0; with && i < n; i++)
+		if (read_proof(r, 0, d->game.n, &pr[i])) return SVM_EDECODE;
+	if (svm_reader_left(r)) return SVM_EDECODE;
+	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
+	if (!svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
+	if (n != d->game.nmid) return SVM_EINVAL; /* exactly the planned points */
+	if (with != (svm_bisect_needs_proofs(&d->game) ? 1 : 0)) return SVM_EPROOF;
+	/* each proof's index is the checkpoint the planned point is */
+	for (uint32_t i = 0; with && i < n; i++) pr[i].index = d->game.mid_step[i] == d->game.steps
+								       ? d->game.n - 1
+								       : d->game.mid_step[i] / d->game.k;
+	int rc = svm_bisect_reveal(&d->game, h, with ? pr : NULL, c->height, NULL);
+	if (rc) return rc;
+	rc = store(c, id, d);
+	return rc ? rc : emit(c, "revealed", id);
+}
+
+static int pick(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute_t *d)
+{
+	uint8_t j;
+	if (svm_reader_u8(r, &j) || svm_reader_left(r)) return SVM_EDECODE;
+	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
+	if (!svm_hash_eq(&c->tx->sender, &d->challenger)) return SVM_EPERM;
+	int rc = svm_bisect_pick(&d->game, j, c->height, NULL);
+	if (rc) return rc;
+	rc = store(c, id, d);
+	return rc ? rc : emit(c, "picked", id);
+}
+
+/* The one disputed step, executed by the chain from the agreed pre-state. */
+static int prove(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute_t *d)
+{
+	uint64_t n;
+	const uint8_t *proof;
+	if (svm_varint_read(r, &n) || n > SVM_STEP_PROOF_MAX || svm_reader_bytes(r, n, &proof) ||
+	    svm_reader_left(r))
+		return SVM_EDECODE;
+	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
+	if (!svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
+	int rc = svm_host_charge(c, SVM_DISPUTE_STEPS_PROVE + n / 8);
+	if (rc) return rc;
+	svm_wasm_module_t *m = NULL;
+	rc = module_of(c, &d->code_hash, &m);
+	if (!rc) rc = svm_bisect_prove(&d->game, m, proof, n, c->height, NULL);
+	svm_wasm_module_free(m);
+	if (rc) return rc; /* a malformed or non-matching proof changes nothing */
+	return payout(c, id, d);
+}
+
+/* Anyone: a party that missed its deadline loses; an unchallenged claim past its window gets
+ * its bond back. */
+static int timeout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+{
+	if (d->state == SVM_DISPUTE_OPEN) {
+		if (c->height <= d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS) return SVM_ESTATE;
+		svm_id_t acct, t;
+		svm_dispute_account(&acct);
+		swr(&t);
+		int rc = svm_ledger_transfer(c, &t, &acct, &d->claimant, d->game.p.claimant_bond);
+		d->state = SVM_DISPUTE_CLOSED;
+		if (!rc) rc = store(c, id, d);
+		return rc ? rc : emit(c, "released", id);
+	}
+	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
+	if (!svm_bisect_timeout(&d->game, c->height)) return SVM_ESTATE; /* not late */
+	return payout(c, id, d);
+}
+
+int svm_dispute_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
+{
+	int rc = svm_host_charge(c, SVM_STEPS_NATIVE_CALL);
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(payload, len);
+	uint64_t program, method;
+	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_DISPUTES ||
+	    svm_varint_read(&r, &method))
+		return SVM_EDECODE;
+	if (method == SVM_DISPUTE_CLAIM) return claim(c, &r);
+	if (method < SVM_DISPUTE_CHALLENGE || method > SVM_DISPUTE_TIMEOUT) return SVM_EDECODE;
+	svm_id_t id;
+	svm_dispute_t *d = svm_arena_alloc(c->arena, sizeof *d);
+	if (d == NULL) return SVM_ENOMEM;
+	if (svm_reader_copy(&r, id.b, 32)) return SVM_EDECODE;
+	if ((method == SVM_DISPUTE_CHALLENGE || method == SVM_DISPUTE_TIMEOUT) && svm_reader_left(&r))
+		return SVM_EDECODE;
+	rc = load(c, &id, d);
+	if (rc) return rc;
+	switch (method) {
+	case SVM_DISPUTE_CHALLENGE:
+		return challenge(c, &id, d);
+	case SVM_DISPUTE_REVEAL:
+		return reveal(c, &r, &id, d);
+	case SVM_DISPUTE_PICK:
+		return pick(c, &r, &id, d);
+	case SVM_DISPUTE_PROVE:
+		return prove(c, &r, &id, d);
+	}
+	return timeout(c, &id, d);
+}

@@ -1,0 +1,37 @@
+/* libFuzzer target for the verification programs' decoders: the first byte picks a dispute
+ * record (program 19) or a stored TDX collateral set (program 18). Anything must decode or be
+ * rejected without crashing, and what decodes must re-encode to exactly the input (the
+ * encodings are canonical). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/verify.h"
+
+static svm_dispute_t dispute;
+
+static void same(const svm_buf_t *b, const uint8_t *p, size_t n, const char *what)
+{
+	if (b->len != n || memcmp(b->data, p, n) != 0) {
+		fprintf(stderr, "%s re-encodes to different bytes\n", what);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0) return 0;
+	const uint8_t *p = data + 1;
+	size_t n = size - 1;
+	svm_buf_t b = {0};
+	if (data[0] % 2 == 0) {
+		if (svm_dispute_decode(p, n, &dispute) == 0 && svm_dispute_encode(&dispute, &b) == 0)
+			same(&b, p, n, "dispute");
+	} else {
+		svm_tdx_collateral_t col;
+		if (svm_attest_tdx_decode(p, n, &col) == 0 && svm_attest_tdx_encode(&col, &b) == 0)
+			same(&b, p, n, "tdx collateral");
+	}
+	svm_buf_free(&b);
+	return 0;
+}

@@ -1,0 +1,439 @@
+/* Attestation collateral as chain state (program 18) and TEE evidence in a VCR, through a real
+ * chain whose block times are set inside and outside the pinned vectors' validity windows: the
+ * updater installed by governance and by its predecessor (a proposal cannot be replayed), TDX
+ * collateral and AMD chains stored only when they verify at the block time and are newer,
+ * bit flips refused; then a high-value job whose provider reveals the real SNP report and TDX
+ * quote: the evidence verifies against chain state as of the block time, and is refused because
+ * its report data does not bind the job — or because the collateral is missing or past its
+ * next-update. Data: ../shared/attestation-vectors (SVM_ATTEST_VECTORS). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "supervm/ai.h"
+#include "supervm/econ.h"
+#include "supervm/verify.h"
+
+#define KEYS 4
+#define SWR0 100000000000000ull /* 100 000 SWR */
+#define AIC0 1000000ull
+#define ST(e) svm_receipt_status(e)
+#define T_SNP 1735689600ull  /* 2025-01-01T00:00:00Z: the SNP vectors' windows */
+#define T_TDX 1751328000ull  /* 2025-07-01T00:00:00Z: dcap-qvl's collateral window */
+#define T_LATE 1753056000ull /* 2025-07-21T00:00:00Z: past its next-update (07-19) */
+
+static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
+
+typedef struct {
+	char dir[64];
+	svm_chain_t *c;
+	svm_keypair_t k[KEYS];
+	uint64_t nonce[KEYS];
+	uint64_t now; /* block time, seconds */
+	svm_id_t model;
+} fx_t;
+
+static uint8_t *slurp_opt(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = malloc((size_t)n + 1);
+	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	p[n] = 0;
+	*len = (size_t)n;
+	return p;
+}
+
+static const char *vdir(void)
+{
+	const char *d = getenv("SVM_ATTEST_VECTORS");
+	return d ? d : "../shared/attestation-vectors";
+}
+
+static uint8_t *vec(const char *rel, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", vdir(), rel);
+	uint8_t *p = slurp_opt(path, len);
+	if (!p && getenv("CI")) cr_assert_fail("missing %s", path);
+	if (!p) cr_skip_test("attestation vectors not found at %s", vdir());
+	return p;
+}
+
+static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
+{
+	svm_buf_t tx = {0}, rb = {0};
+	svm_hash_t id;
+	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = 1000};
+	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
+			   &id),
+		     0);
+	const uint8_t *p = tx.data;
+	size_t len = tx.len;
+	svm_build_result_t res;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, f->now * 1000, &f->k[0].id, &res, &err), 0,
+		     "%s", err.msg);
+	svm_buf_free(&tx);
+	cr_assert_eq(res.status, 0, "transaction left out");
+	f->nonce[who]++;
+	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_receipt_t r;
+	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
+	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
+	int st = r.status;
+	svm_arena_reset(&a);
+	svm_buf_free(&rb);
+	return st;
+}
+
+static int send(fx_t *f, int who, svm_buf_t *payload)
+{
+	int st = send_ret(f, who, payload, NULL);
+	svm_buf_free(payload);
+	return st;
+}
+
+static void blocks(fx_t *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, f->now * 1000, &f->k[0].id, NULL, NULL), 0);
+}
+
+/* Key 0 is the only validator (it passes any proposal alone); key 1 becomes the updater. */
+static void fx_open(fx_t *f, uint64_t t0)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	memset(f, 0, sizeof *f);
+	ct_tmpdir(f->dir);
+	svm_genesis_t g;
+	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
+	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
+	g.timestamp_ms = t0 * 1000;
+	g.validators = calloc(1, sizeof *g.validators);
+	g.n_validators = 1;
+	g.validators[0].id = f->k[0].id;
+	memcpy(g.validators[0].pubkey, f->k[0].public_key, 32);
+	g.validators[0].stake = 1000000000000ull;
+	g.params_set = true;
+	svm_params_default(&g.params);
+	g.params.gov_voting_blocks = 1;
+	g.params.gov_deposit_min = 1;
+	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	svm_genesis_free(&g);
+	f->now = t0;
+}
+
+static void fx_close(fx_t *f)
+{
+	svm_chain_close(f->c);
+	ct_rmdir(f->dir);
+}
+
+/* A governance text proposal carrying `body`, passed by key 0 and executed; its id. */
+static void pass_text(fx_t *f, const svm_hash_t *body, svm_id_t *prop)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_gov_submit_payload(&p, SVM_PROPOSAL_TEXT, 1, body->b, 32), 0);
+	svm_gov_proposal_id(&f->k[0].id, f->nonce[0], prop);
+	cr_assert_eq(send(f, 0, &p), 0, "submit");
+	cr_assert_eq(svm_gov_payload(&p, SVM_GOV_VOTE, prop, &f->k[0].id, SVM_VOTE_YES), 0);
+	cr_assert_eq(send(f, 0, &p), 0, "vote");
+	blocks(f, 2);
+	cr_assert_eq(svm_gov_payload(&p, SVM_GOV_EXECUTE, prop, NULL, 0), 0);
+	cr_assert_eq(send(f, 0, &p), 0, "execute");
+}
+
+static int set_updater(fx_t *f, int who, int next, const svm_id_t *prop)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_attest_set_updater_payload(&p, &f->k[next].id, prop), 0);
+	return send(f, who, &p);
+}
+
+/* Installs key 1 as the updater through governance. */
+static void install_updater(fx_t *f)
+{
+	svm_hash_t h;
+	svm_id_t prop;
+	svm_attest_updater_hash(&f->k[1].id, 0, &h);
+	pass_text(f, &h, &prop);
+	cr_assert_eq(set_updater(f, 3, 1, &prop), 0);
+}
+
+typedef struct {
+	uint8_t *json;
+	size_t json_len;
+	svm_buf_t store;
+	svm_tdx_collateral_t col;
+} tdxcol_t;
+
+static void tdx_collateral(tdxcol_t *t)
+{
+	memset(t, 0, sizeof *t);
+	t->json = vec("tdx/dcap-qvl/tdx_quote_collateral.json", &t->json_len);
+	svm_error_t err = {0};
+	cr_assert_eq(svm_tdx_collateral_from_json(t->json, t->json_len, &t->store, &t->col, &err), 0,
+		     "%s", err.msg);
+}
+
+static void tdxcol_free(tdxcol_t *t)
+{
+	free(t->json);
+	svm_buf_free(&t->store);
+}
+
+static int put_tdx(fx_t *f, int who, const svm_tdx_collateral_t *col)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_attest_put_tdx_payload(&p, col), 0);
+	return send(f, who, &p);
+}
+
+static int put_snp(fx_t *f, int who, const char *rel)
+{
+	size_t n;
+	uint8_t *pem = vec(rel, &n);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_attest_put_snp_payload(&p, pem, n), 0);
+	free(pem);
+	return send(f, who, &p);
+}
+
+Test(collateral, updater_is_installed_by_governance_or_its_predecessor_and_a_proposal_is_not_replayed)
+{
+	fx_t f;
+	fx_open(&f, T_TDX);
+	cr_assert_eq(set_updater(&f, 1, 1, NULL), ST(SVM_EPERM), "nobody is the updater yet");
+	svm_hash_t h;
+	svm_id_t prop, wrong;
+	svm_attest_updater_hash(&f.k[2].id, 0, &h);
+	pass_text(&f, &h, &wrong); /* a passed proposal for key 2 does not install key 1 */
+	cr_assert_eq(set_updater(&f, 3, 1, &wrong), ST(SVM_EPERM));
+	svm_attest_updater_hash(&f.k[1].id, 0, &h);
+	pass_text(&f, &h, &prop);
+	cr_assert_eq(set_updater(&f, 3, 1, &prop), 0, "installed by the proposal");
+	cr_assert_eq(set_updater(&f, 3, 1, &prop), ST(SVM_EPERM), "replay: the epoch moved on");
+	cr_assert_eq(set_updater(&f, 2, 2, NULL), ST(SVM_EPERM), "only the updater names its successor");
+	cr_assert_eq(set_updater(&f, 1, 3, NULL), 0);
+	cr_assert_eq(set_updater(&f, 1, 1, NULL), ST(SVM_EPERM), "key 1 is no longer the updater");
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_attest_set_updater_payload(&p, &f.k[1].id, NULL), 0);
+	cr_assert_eq(svm_buf_push(&p, 0), 0);
+	cr_assert_eq(send(&f, 3, &p), ST(SVM_EDECODE), "trailing byte");
+	fx_close(&f);
+}
+
+Test(collateral, tdx_collateral_is_stored_only_when_it_verifies_at_the_block_time_and_is_newer)
+{
+	fx_t f;
+	tdxcol_t t;
+	tdx_collateral(&t);
+	fx_open(&f, T_TDX - 30 * 86400); /* 2025-06-01: before the TCB info's issueDate */
+	install_updater(&f);
+	cr_assert_eq(put_tdx(&f, 2, &t.col), ST(SVM_EPERM), "not the updater");
+	int st = put_tdx(&f, 1, &t.col);
+	cr_assert_eq(st, ST(SVM_EEXPIRED), "not yet current at the block time (status %d)", st);
+	f.now = T_TDX;
+	/* one flipped bit in the signed TCB info, in its signature, in the PCK CRL: refused */
+	uint8_t *ti = (uint8_t *)t.col.tcb_info.p;
+	ti[40] ^= 4;
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_ESIG));
+	ti[40] ^= 4;
+	t.col.tcb_info_sig[5] ^= 1;
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_ESIG));
+	t.col.tcb_info_sig[5] ^= 1;
+	uint8_t *crl = (uint8_t *)t.col.pck_crl_der.p;
+	crl[t.col.pck_crl_der.len / 2] ^= 0x10;
+	cr_assert_neq(put_tdx(&f, 1, &t.col), 0);
+	crl[t.col.pck_crl_der.len / 2] ^= 0x10;
+	cr_assert_eq(put_tdx(&f, 1, &t.col), 0, "stored");
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_ESTATE), "the same set is not newer");
+	f.now = T_LATE;
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_EEXPIRED), "past its next-update");
+	tdxcol_free(&t);
+	fx_close(&f);
+}
+
+Test(collateral, amd_chains_are_stored_only_when_they_verify_to_a_pinned_ark_at_the_block_time)
+{
+	fx_t f;
+	fx_open(&f, T_SNP);
+	install_updater(&f);
+	cr_assert_eq(put_snp(&f, 2, "sev-snp/go-sev-guest/ask_ark_milan.pem"), ST(SVM_EPERM));
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_milan.pem"), 0);
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/virtee-sev/cert_chain_milan"), ST(SVM_ESTATE),
+		     "the same chain again is not newer");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_genoa.pem"), 0);
+	f.now = 2524608000ull; /* 2050: past every AMD certificate */
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_turin_vcek.pem"), ST(SVM_EEXPIRED));
+	fx_close(&f);
+}
+
+/* ------------------------------------------------------------ a high-value job */
+
+static void register_model(fx_t *f, const uint8_t (*meas)[48], uint32_t n_meas, uint8_t **w,
+			   size_t *wlen, uint8_t **code, size_t *clen)
+{
+	*w = slurp_opt("models/fmnist/fmnist-mlp.svq8", wlen);
+	*code = slurp_opt("build/ai/infer.wasm", clen);
+	cr_assert(*w && *code, "model or build/ai/infer.wasm missing");
+	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41, .tee_measurements_len = n_meas};
+	memcpy(m.tee_measurements, meas, (size_t)n_meas * 48);
+	strcpy(m.name, "fmnist-mlp");
+	svm_sha256(*w, *wlen, &m.weights_hash);
+	svm_sha256(*code, *clen, &m.code_hash);
+	for (size_t off = 0; off < *wlen; off += SVM_AI_CHUNK_MAX) {
+		size_t n = *wlen - off < SVM_AI_CHUNK_MAX ? *wlen - off : SVM_AI_CHUNK_MAX;
+		svm_buf_t p = {0};
+		cr_assert_eq(svm_ai_put_chunk_payload(&p, *w + off, n), 0);
+		cr_assert_eq(send(f, 0, &p), 0);
+		svm_ai_chunk_id(*w + off, n, &m.chunks[m.chunks_len++]);
+	}
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_ai_put_code_payload(&p, *code, *clen), 0);
+	cr_assert_eq(send(f, 0, &p), 0);
+	cr_assert_eq(svm_ai_register_payload(&p, &m), 0);
+	cr_assert_eq(send(f, 0, &p), 0);
+	svm_ai_model_id(&f->k[0].id, "fmnist-mlp", 1, &f->model);
+}
+
+typedef struct {
+	svm_id_t job;
+	uint8_t out[SVM_AI_OUTPUT_MAX], salt[32], input[784];
+	size_t out_len;
+	svm_hash_t weights_hash, code_hash;
+} hv_t;
+
+/* A high-value job (k = 1) accepted and committed by key 2. */
+static void hv_job(fx_t *f, hv_t *h, const uint8_t *w, size_t wlen, const uint8_t *code,
+		   size_t clen)
+{
+	memset(h, 0, sizeof *h);
+	for (int i = 0; i < 784; i++) h->input[i] = (uint8_t)(i * 7);
+	svm_sha256(w, wlen, &h->weights_hash);
+	svm_sha256(code, clen, &h->code_hash);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_ai_provider_register_payload(&p, 10000000000ull), 0);
+	cr_assert_eq(send(f, 2, &p), 0);
+	svm_ai_post_t post = {.model = f->model, .input = h->input, .input_len = 784, .units = 1, .max_price = 1000, .replicas = 1, .sla_blocks = 5, .level = 2, .commit_deadline = svm_chain_height(f->c) + 10};
+	svm_sha256(h->input, 784, &post.input_hash);
+	cr_assert_eq(svm_ai_post_payload(&p, &post), 0);
+	cr_assert_eq(send_ret(f, 0, &p, h->job.b), 0, "post");
+	svm_buf_free(&p);
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_ACCEPT, &h->job), 0);
+	cr_assert_eq(send(f, 2, &p), 0, "accept (a 4 SWR bond at high value)");
+	uint64_t gas;
+	cr_assert_eq(svm_ai_run(code, clen, "infer", w, wlen, h->input, 784, 1ull << 30, h->out,
+				&h->out_len, &gas, NULL),
+		     0);
+	memset(h->salt, 9, 32);
+	svm_hash_t cm;
+	svm_ai_commitment(&h->job, &f->k[2].id, h->out, h->out_len, h->salt, &cm);
+	cr_assert_eq(svm_ai_commit_payload(&p, &h->job, &cm), 0);
+	cr_assert_eq(send(f, 2, &p), 0, "commit");
+}
+
+static int hv_reveal(fx_t *f, hv_t *h, uint8_t kind, const uint8_t *ev, size_t ev_len,
+		     const uint8_t *ev2, size_t ev2_len)
+{
+	uint8_t *tee = malloc(1 + ev_len + ev2_len);
+	tee[0] = kind;
+	memcpy(tee + 1, ev, ev_len);
+	if (ev2_len) memcpy(tee + 1 + ev_len, ev2, ev2_len);
+	size_t tee_len = 1 + ev_len + ev2_len;
+	svm_ai_trace_t t = {.present = true, .k = 4096, .steps = 1000000};
+	memset(t.root.b, 1, 32);
+	svm_ai_vcr_t v = {.job = h->job, .provider = f->k[2].id, .model = f->model, .weights_hash = h->weights_hash, .code_hash = h->code_hash, .seed = svm_get_u64be(h->job.b), .level = 2, .tee = tee, .tee_len = tee_len, .trace = t};
+	svm_sha256(h->input, 784, &v.input_hash);
+	svm_sha256(h->out, h->out_len, &v.output_hash);
+	svm_buf_t msg = {0}, p = {0};
+	cr_assert_eq(svm_buf_append(&msg, "svm/ai/vcr", 10), 0);
+	cr_assert_eq(svm_ai_vcr_encode(&v, true, &msg), 0);
+	uint8_t sig[64];
+	svm_ed25519_sign(sig, msg.data, msg.len, f->k[2].secret_key);
+	svm_buf_free(&msg);
+	cr_assert_eq(svm_ai_reveal_payload(&p, &h->job, h->out, h->out_len, h->salt, 2, tee, tee_len,
+					   &t, sig),
+		     0);
+	free(tee);
+	return send(f, 2, &p);
+}
+
+Test(collateral, a_real_tdx_quote_verifies_against_chain_state_and_is_refused_for_not_binding_the_job)
+{
+	fx_t f;
+	tdxcol_t t;
+	tdx_collateral(&t);
+	size_t qlen, qsize;
+	uint8_t *q = vec("tdx/dcap-qvl/tdx_quote", &qlen);
+	cr_assert_eq(svm_tdx_quote_size(q, qlen, &qsize), 0);
+	svm_tdx_quote_t parsed;
+	cr_assert_eq(svm_tdx_quote_parse(q, qsize, &parsed, NULL), 0);
+	fx_open(&f, T_TDX);
+	install_updater(&f);
+	uint8_t *w, *code;
+	size_t wlen, clen;
+	register_model(&f, (const uint8_t(*)[48])parsed.mrtd, 1, &w, &wlen, &code, &clen);
+	hv_t h;
+	hv_job(&f, &h, w, wlen, code, clen);
+	blocks(&f, 1);
+	/* no collateral in chain state yet */
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_TDX, q, qsize, NULL, 0), ST(SVM_ENOTFOUND));
+	cr_assert_eq(put_tdx(&f, 1, &t.col), 0);
+	/* a byte of the quote's signed body flipped: the signature fails */
+	q[100] ^= 1;
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_TDX, q, qsize, NULL, 0), ST(SVM_ESIG));
+	q[100] ^= 1;
+	/* genuine, current, UpToDate, MRTD allowed — but its report data is not this job's binding */
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_TDX, q, qsize, NULL, 0), ST(SVM_EPROOF));
+	/* the same evidence once the collateral is past its next-update (block time, not the clock) */
+	f.now = T_LATE;
+	int st = hv_reveal(&f, &h, SVM_AI_TEE_TDX, q, qsize, NULL, 0);
+	cr_assert_eq(st, ST(SVM_EEXPIRED), "status %d", st);
+	free(q);
+	free(w);
+	free(code);
+	tdxcol_free(&t);
+	fx_close(&f);
+}
+
+Test(collateral, a_real_snp_report_verifies_against_the_chain_state_ark_and_is_refused_for_not_binding_the_job)
+{
+	fx_t f;
+	size_t rlen, klen;
+	uint8_t *r = vec("sev-snp/go-sev-guest/attestation.bin", &rlen);
+	uint8_t *k = vec("sev-snp/go-sev-guest/vcek.testcer", &klen);
+	svm_snp_report_t rep;
+	cr_assert_eq(svm_snp_report_parse(r, rlen, &rep, NULL), 0);
+	fx_open(&f, T_SNP);
+	install_updater(&f);
+	uint8_t *w, *code;
+	size_t wlen, clen;
+	register_model(&f, (const uint8_t(*)[48])rep.measurement, 1, &w, &wlen, &code, &clen);
+	hv_t h;
+	hv_job(&f, &h, w, wlen, code, clen);
+	blocks(&f, 1);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_ENOTFOUND),
+		     "no Milan chain in chain state");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_milan.pem"), 0);
+	r[0x50] ^= 1; /* report data: the signature fails */
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_ESIG));
+	r[0x50] ^= 1;
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_EPROOF));
+	free(r);
+	free(k);
+	free(w);
+	free(code);
+	fx_close(&f);
+}

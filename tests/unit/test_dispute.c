@@ -1,0 +1,390 @@
+/* Disputes by bisection through a real chain (program 19): a claimant commits to the trace of
+ * mix(n) (tests/vectors/trace/mix.wat, stored with put_code), a challenger disputes it, and the
+ * two play the game by transactions in blocks until the chain executes the one disputed step.
+ * A provider whose worker corrupts one step deep in the run is caught at exactly that step and
+ * slashed; an honest claimant beats a lying challenger; a party that stops answering loses at its
+ * deadline; moves by the wrong party, out of turn or with a forged checkpoint change nothing; the
+ * bonds move as the formula says and SWR is conserved. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "supervm/ai.h"
+#include "supervm/trace.h"
+#include "supervm/verify.h"
+
+#define KEYS 4
+#define SWR0 100000000000ull /* 100 SWR */
+#define BOND 5000000000ull   /* 5 SWR */
+#define FEE 1000ull
+#define ST(e) svm_receipt_status(e)
+#define MIX_HEX "tests/vectors/trace/mix.hex"
+#define ARG 300 /* mix(300): ~13 000 steps */
+#define K 64
+
+static const svm_fee_params_t FEES = {.a = FEE, .b = 0, .c = 0, .d = 0};
+
+typedef struct {
+	char dir[64];
+	svm_chain_t *c;
+	svm_keypair_t k[KEYS];
+	uint64_t nonce[KEYS];
+	uint64_t fees[KEYS];
+	uint8_t code[8192];
+	size_t code_len;
+	svm_hash_t code_hash;
+	svm_wasm_module_t *m;
+	svm_id_t swr;
+} fx_t;
+
+/* A party: the step after which its machine adds 1 to the top value (0: honest). */
+typedef struct {
+	const fx_t *f;
+	uint64_t corrupt_at;
+} party_t;
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+	while (n < cap && sscanf(s + 2 * n, "%2x", &v) == 1) out[n++] = (uint8_t)v;
+	return n;
+}
+
+static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
+{
+	svm_buf_t tx = {0}, rb = {0};
+	svm_hash_t id;
+	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = FEE};
+	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
+			   &id),
+		     0);
+	const uint8_t *p = tx.data;
+	size_t len = tx.len;
+	svm_build_result_t res;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, 1, &f->k[0].id, &res, &err), 0, "%s", err.msg);
+	svm_buf_free(&tx);
+	cr_assert_eq(res.status, 0, "left out");
+	f->nonce[who]++;
+	f->fees[who] += FEE;
+	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_receipt_t r;
+	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
+	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
+	int st = r.status;
+	svm_arena_reset(&a);
+	svm_buf_free(&rb);
+	return st;
+}
+
+static int send(fx_t *f, int who, svm_buf_t *payload)
+{
+	int st = send_ret(f, who, payload, NULL);
+	svm_buf_free(payload);
+	return st;
+}
+
+static void blocks(fx_t *f, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, 1, &f->k[0].id, NULL, NULL), 0);
+}
+
+static uint64_t swr_of(fx_t *f, const svm_id_t *who)
+{
+	uint64_t v = 0;
+	cr_assert_eq(svm_chain_balance(f->c, &f->swr, who, &v), 0);
+	return v;
+}
+
+static void fx_open(fx_t *f)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	memset(f, 0, sizeof *f);
+	ct_tmpdir(f->dir);
+	svm_genesis_t g;
+	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, 0, &FEES), 0);
+	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	svm_genesis_free(&g);
+	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
+	svm_token_id("SWR", &f->swr);
+	FILE *h = fopen(MIX_HEX, "r");
+	cr_assert(h, MIX_HEX " missing");
+	static char line[16384];
+	cr_assert(fgets(line, sizeof line, h));
+	fclose(h);
+	f->code_len = unhex(line, f->code, sizeof f->code);
+	svm_sha256(f->code, f->code_len, &f->code_hash);
+	svm_wasm_config_t wc;
+	svm_ai_vm_config(&wc);
+	cr_assert_eq(svm_wasm_module_new(&f->m, f->code, f->code_len, &wc, &err), 0, "%s", err.msg);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_ai_put_code_payload(&p, f->code, f->code_len), 0);
+	cr_assert_eq(send(f, 0, &p), 0, "put_code");
+}
+
+static void fx_close(fx_t *f)
+{
+	svm_wasm_module_free(f->m);
+	svm_chain_close(f->c);
+	ct_rmdir(f->dir);
+}
+
+static svm_step_t *machine(const party_t *p)
+{
+	svm_step_t *s = NULL;
+	uint64_t arg = ARG;
+	cr_assert_eq(svm_step_new(&s, p->f->m, "mix", &arg, 1, 1u << 24, NULL), 0);
+	return s;
+}
+
+static void step(const party_t *p, svm_step_t *s)
+{
+	svm_step_one(s);
+	if (p->corrupt_at && svm_step_count(s) == p->corrupt_at) svm_step_corrupt(s, 1);
+}
+
+static svm_step_t *state_at(const party_t *p, uint64_t x)
+{
+	svm_step_t *s = machine(p);
+	for (uint64_t i = 0; i < x && svm_step_status(s) == SVM_STEP_RUNNING; i++) step(p, s);
+	return s;
+}
+
+static void hash_at(const party_t *p, uint64_t x, svm_hash_t *out)
+{
+	svm_step_t *s = state_at(p, x);
+	svm_step_hash(s, out);
+	svm_step_free(s);
+}
+
+static void trace_of(const party_t *p, svm_trace_t *t)
+{
+	svm_step_t *s = machine(p);
+	memset(t, 0, sizeof *t);
+	t->k = K;
+	size_t cap = 64;
+	t->hashes = malloc(cap * sizeof *t->hashes);
+	svm_step_hash(s, &t->hashes[t->n++]);
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		for (uint64_t i = 0; i < K && svm_step_status(s) == SVM_STEP_RUNNING; i++) step(p, s);
+		if (t->n == cap) t->hashes = realloc(t->hashes, (cap *= 2) * sizeof *t->hashes);
+		svm_step_hash(s, &t->hashes[t->n++]);
+	}
+	t->steps = svm_step_count(s);
+	cr_assert_eq(svm_merkle_root(t->hashes, t->n, &t->root), 0);
+	svm_step_free(s);
+}
+
+/* Key `who` claims its trace; returns the claim id. */
+static svm_id_t make_claim(fx_t *f, int who, const svm_trace_t *t)
+{
+	svm_dispute_claim_t c = {.code_hash = f->code_hash, .entry = "mix", .nargs = 1, .args = {ARG}, .gas = 1u << 24, .root = t->root, .k = K, .steps = t->steps, .final_state = t->hashes[t->n - 1], .bond = BOND};
+	cr_assert_eq(svm_merkle_prove(t->hashes, t->n, 0, &c.init_proof), 0);
+	cr_assert_eq(svm_merkle_prove(t->hashes, t->n, t->n - 1, &c.final_proof), 0);
+	svm_buf_t p = {0};
+	svm_id_t id;
+	cr_assert_eq(svm_dispute_claim_payload(&p, &c), 0);
+	cr_assert_eq(send_ret(f, who, &p, id.b), 0, "claim");
+	svm_buf_free(&p);
+	return id;
+}
+
+static void get(fx_t *f, const svm_id_t *id, svm_dispute_t *d)
+{
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f->c, id, &b), 0);
+	svm_object_t o;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_dispute_decode(o.payload, o.payload_len, d), 0);
+	svm_buf_free(&b);
+}
+
+static int call(fx_t *f, int who, uint64_t method, const svm_id_t *id)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_dispute_payload(&p, method, id), 0);
+	return send(f, who, &p);
+}
+
+/* Plays the game by transactions: claimant key cl with trace t (party pc), challenger key ch
+ * (party pd). silent: 1 the claimant stops at round `at`, 2 the challenger. Returns the phase. */
+static svm_bisect_phase_t play(fx_t *f, const svm_id_t *id, int cl, const party_t *pc,
+			       const svm_trace_t *t, int ch, const party_t *pd, int silent,
+			       uint32_t at, svm_dispute_t *d)
+{
+	svm_hash_t mids[SVM_BISECT_ARITY_MAX];
+	svm_merkle_proof_t proofs[SVM_BISECT_ARITY_MAX];
+	for (uint32_t round = 0;; round++) {
+		get(f, id, d);
+		if (d->state == SVM_DISPUTE_CLOSED) return d->game.phase;
+		cr_assert_leq(round, 2 * SVM_BISECT_ROUNDS_MAX + 2);
+		svm_bisect_t *g = &d->game;
+		svm_buf_t p = {0};
+		if ((silent == 1 && g->phase != SVM_BISECT_CHALLENGER_MOVES && round >= at) ||
+		    (silent == 2 && g->phase == SVM_BISECT_CHALLENGER_MOVES && round >= at)) {
+			int mover = silent == 1 ? cl : ch;
+			cr_assert_eq(call(f, ch == mover ? cl : ch, SVM_DISPUTE_TIMEOUT, id), ST(SVM_ESTATE),
+				     "not late yet");
+			blocks(f, g->deadline - svm_chain_height(f->c));
+			cr_assert_eq(call(f, 3, SVM_DISPUTE_TIMEOUT, id), 0, "timeout");
+			continue;
+		}
+		if (g->phase == SVM_BISECT_CLAIMANT_MOVES) {
+			bool need = svm_bisect_needs_proofs(g);
+			for (uint32_t i = 0; i < g->nmid; i++) {
+				hash_at(pc, g->mid_step[i], &mids[i]);
+				uint64_t ci = g->mid_step[i] == t->steps ? t->n - 1 : g->mid_step[i] / K;
+				if (need) cr_assert_eq(svm_merkle_prove(t->hashes, t->n, ci, &proofs[i]), 0);
+			}
+			if (need && g->nmid > 0) { /* a forged checkpoint is refused and changes nothing */
+				mids[0].b[0] ^= 1;
+				cr_assert_eq(svm_dispute_reveal_payload(&p, id, mids, proofs, g->nmid), 0);
+				cr_assert_eq(send(f, cl, &p), ST(SVM_EPROOF));
+				mids[0].b[0] ^= 1;
+			}
+			cr_assert_eq(svm_dispute_reveal_payload(&p, id, mids, need ? proofs : NULL, g->nmid), 0);
+			cr_assert_eq(send(f, ch, &p), ST(SVM_EPERM), "only the claimant reveals");
+			cr_assert_eq(svm_dispute_reveal_payload(&p, id, mids, need ? proofs : NULL, g->nmid), 0);
+			cr_assert_eq(send(f, cl, &p), 0, "reveal");
+		} else if (g->phase == SVM_BISECT_CHALLENGER_MOVES) {
+			uint32_t j = g->nmid;
+			for (uint32_t i = 0; i < g->nmid; i++) {
+				svm_hash_t mine;
+				hash_at(pd, g->mid_step[i], &mine);
+				if (!svm_hash_eq(&mine, &g->mid_hash[i])) {
+					j = i;
+					break;
+				}
+			}
+			cr_assert_eq(svm_dispute_pick_payload(&p, id, j), 0);
+			cr_assert_eq(send(f, cl, &p), ST(SVM_EPERM), "only the challenger picks");
+			cr_assert_eq(svm_dispute_pick_payload(&p, id, j), 0);
+			cr_assert_eq(send(f, ch, &p), 0, "pick");
+		} else {
+			cr_assert_eq(g->phase, SVM_BISECT_ONE_STEP);
+			cr_assert_eq(g->hi, g->lo + 1);
+			svm_step_t *s = state_at(pc, g->lo);
+			svm_buf_t proof = {0};
+			cr_assert_eq(svm_step_prove(s, &proof), 0);
+			svm_step_free(s);
+			proof.data[proof.len - 1] ^= 1; /* a damaged proof changes nothing */
+			cr_assert_eq(svm_dispute_prove_payload(&p, id, proof.data, proof.len), 0);
+			cr_assert_neq(send(f, cl, &p), 0);
+			proof.data[proof.len - 1] ^= 1;
+			cr_assert_eq(svm_dispute_prove_payload(&p, id, proof.data, proof.len), 0);
+			cr_assert_eq(send(f, cl, &p), 0, "prove");
+			svm_buf_free(&proof);
+		}
+	}
+}
+
+Test(dispute, a_provider_corrupting_one_step_deep_in_the_run_is_caught_at_that_step_and_slashed)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = {&f, 0}, liar = {&f, 0};
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	liar.corrupt_at = ht.steps * 3 / 4 + 17; /* deep in the run, inside a checkpoint interval */
+	svm_trace_t lt;
+	trace_of(&liar, &lt);
+	cr_assert(!svm_hash_eq(&lt.hashes[lt.n - 1], &ht.hashes[ht.n - 1]), "the lie reaches the end");
+	svm_id_t acct;
+	svm_dispute_account(&acct);
+	uint64_t s1 = swr_of(&f, &f.k[1].id), s2 = swr_of(&f, &f.k[2].id), sa = swr_of(&f, &acct);
+	svm_id_t id = make_claim(&f, 1, &lt);
+	cr_assert_eq(call(&f, 1, SVM_DISPUTE_CHALLENGE, &id), ST(SVM_EPERM), "not one's own claim");
+	cr_assert_eq(call(&f, 2, SVM_DISPUTE_CHALLENGE, &id), 0);
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_CHALLENGE, &id), ST(SVM_ESTATE), "challenged once");
+	svm_dispute_t d;
+	cr_assert_eq(play(&f, &id, 1, &liar, &lt, 2, &honest, 0, 0, &d), SVM_BISECT_CHALLENGER_WON);
+	/* the chain executed the one step the liar corrupted */
+	cr_assert_eq(d.game.hi, liar.corrupt_at, "decided at step %llu, the lie is at %llu",
+		     (unsigned long long)d.game.hi, (unsigned long long)liar.corrupt_at);
+	cr_assert_leq(d.game.rounds, 6u);
+	cr_assert_eq(swr_of(&f, &f.k[1].id), s1 - f.fees[1] - BOND, "the liar's bond is slashed");
+	cr_assert_eq(swr_of(&f, &f.k[2].id), s2 - f.fees[2] + BOND / 2, "half of it to the challenger");
+	cr_assert_eq(swr_of(&f, &acct), sa, "nothing left in escrow; the other half burned");
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &id), ST(SVM_ESTATE), "closed");
+	free(ht.hashes);
+	free(lt.hashes);
+	fx_close(&f);
+}
+
+Test(dispute, an_honest_claimant_beats_a_lying_challenger)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = {&f, 0}, liar = {&f, 0};
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	liar.corrupt_at = ht.steps / 3;
+	uint64_t s1 = swr_of(&f, &f.k[1].id), s2 = swr_of(&f, &f.k[2].id);
+	svm_id_t id = make_claim(&f, 1, &ht);
+	cr_assert_eq(call(&f, 2, SVM_DISPUTE_CHALLENGE, &id), 0);
+	svm_dispute_t d;
+	cr_assert_eq(play(&f, &id, 1, &honest, &ht, 2, &liar, 0, 0, &d), SVM_BISECT_CLAIMANT_WON);
+	cr_assert_eq(swr_of(&f, &f.k[1].id), s1 - f.fees[1] + BOND / 2);
+	cr_assert_eq(swr_of(&f, &f.k[2].id), s2 - f.fees[2] - BOND);
+	free(ht.hashes);
+	fx_close(&f);
+}
+
+Test(dispute, a_party_that_stops_answering_loses_at_its_deadline)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = {&f, 0}, liar = {&f, 0};
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	liar.corrupt_at = ht.steps / 2;
+	svm_dispute_t d;
+	/* an honest claimant whose challenger (right or not) goes silent after a round */
+	svm_id_t id = make_claim(&f, 1, &ht);
+	cr_assert_eq(call(&f, 2, SVM_DISPUTE_CHALLENGE, &id), 0);
+	cr_assert_eq(play(&f, &id, 1, &honest, &ht, 2, &liar, 2, 1, &d), SVM_BISECT_CLAIMANT_WON);
+	/* a claimant that stops answering loses even with the true trace */
+	id = make_claim(&f, 1, &ht);
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_CHALLENGE, &id), 0);
+	cr_assert_eq(play(&f, &id, 1, &honest, &ht, 3, &liar, 1, 2, &d), SVM_BISECT_CHALLENGER_WON);
+	/* an unchallenged claim gets its bond back after the window, not before */
+	uint64_t s1 = swr_of(&f, &f.k[1].id);
+	id = make_claim(&f, 1, &ht);
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &id), ST(SVM_ESTATE));
+	blocks(&f, SVM_DISPUTE_CHALLENGE_BLOCKS);
+	cr_assert_eq(call(&f, 2, SVM_DISPUTE_CHALLENGE, &id), ST(SVM_EEXPIRED));
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &id), 0);
+	cr_assert_eq(swr_of(&f, &f.k[1].id), s1 - FEE, "bond back");
+	free(ht.hashes);
+	fx_close(&f);
+}
+
+Test(dispute, a_claim_whose_checkpoint_zero_is_not_the_chains_initial_state_is_refused)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = {&f, 0};
+	svm_trace_t t;
+	trace_of(&honest, &t);
+	t.hashes[0].b[3] ^= 1; /* a trace that starts elsewhere */
+	cr_assert_eq(svm_merkle_root(t.hashes, t.n, &t.root), 0);
+	svm_dispute_claim_t c = {.code_hash = f.code_hash, .entry = "mix", .nargs = 1, .args = {ARG}, .gas = 1u << 24, .root = t.root, .k = K, .steps = t.steps, .final_state = t.hashes[t.n - 1], .bond = BOND};
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, 0, &c.init_proof), 0);
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, t.n - 1, &c.final_proof), 0);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_dispute_claim_payload(&p, &c), 0);
+	cr_assert_eq(send(&f, 1, &p), ST(SVM_EPROOF));
+	c.code_hash.b[0] ^= 1;
+	cr_assert_eq(svm_dispute_claim_payload(&p, &c), 0);
+	cr_assert_eq(send(&f, 1, &p), ST(SVM_ENOTFOUND), "no such module");
+	free(t.hashes);
+	fx_close(&f);
+}
