@@ -202,6 +202,9 @@ void svm_ai_code_id(const svm_hash_t *code_hash, svm_id_t *out);
 #define SVM_AI_JOB_OUTPUT_MAX 1024u    /* output bytes revealed and kept on chain */
 #define SVM_AI_TEE_EVIDENCE_MAX 8192u  /* a VCR's TEE evidence: kind byte + report/quote + key cert */
 #define SVM_AI_WORKER_GAS_MAX 10000000000ull /* a worker's own gas limit for one inference */
+/* The fee tier of the SWR/AIC pool (the AMM, econ.h) a devnet's genesis seeds and the CLI buys
+ * AIC from (`supervm job post --buy-aic`). */
+#define SVM_AI_POOL_FEE_BPS 30u
 
 /* post arguments. input_mode 0: input inline (≤ SVM_AI_INPUT_INLINE_MAX); 1: input is the chunk
  * input_chunk (stored with put_chunk). input_hash = SHA-256(input) either way. level: the

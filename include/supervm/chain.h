@@ -32,6 +32,16 @@ typedef struct {
 	uint64_t stake;
 } svm_genesis_validator_t;
 
+/* A constant-product pool (econ.h, the AMM) created at genesis from its owner's genesis
+ * balances, the owner receiving its liquidity shares: a devnet's SWR/AIC pool, through which
+ * AIC reaches users (docs/ai-market.md). Tokens are SWR and AIC, in either order. */
+#define SVM_GENESIS_POOLS_MAX 16
+typedef struct {
+	svm_id_t owner;
+	svm_id_t x, y;
+	uint64_t fee_bps, amount_x, amount_y;
+} svm_genesis_pool_t;
+
 typedef struct {
 	uint64_t chain_id;
 	uint64_t timestamp_ms;
@@ -45,6 +55,8 @@ typedef struct {
 	 * false the defaults are used. Either way the fee fields come from `fees`. */
 	bool params_set;
 	svm_params_t params;
+	size_t n_pools;
+	svm_genesis_pool_t *pools; /* malloc'd like balances */
 } svm_genesis_t;
 
 /* Parses a genesis JSON file (format in docs/genesis.md). Fills *g (caller frees with

@@ -191,6 +191,28 @@ static int write_params(svm_txctx_t *ctx, const svm_genesis_t *g)
 	return svm_params_put(ctx, &p);
 }
 
+/* The genesis pools: the AMM's own create, run as if their owner had sent it (a failure, e.g.
+ * an owner without the genesis balance, fails the genesis with the AMM's error). */
+static int write_pools(svm_txctx_t *ctx, const svm_genesis_t *g)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < g->n_pools; i++) {
+		const svm_genesis_pool_t *p = &g->pools[i];
+		bool xy = memcmp(p->x.b, p->y.b, 32) < 0; /* create takes the tokens ascending */
+		svm_buf_t b = {0};
+		rc = svm_amm_payload(&b, SVM_AMM_CREATE, xy ? &p->x : &p->y, xy ? &p->y : &p->x,
+				     p->fee_bps, xy ? p->amount_x : p->amount_y,
+				     xy ? p->amount_y : p->amount_x, 0);
+		svm_tx_t tx = {.sender = p->owner};
+		const svm_tx_t *saved = ctx->tx;
+		ctx->tx = &tx;
+		if (rc == 0) rc = svm_amm_execute(ctx, b.data, b.len);
+		ctx->tx = saved;
+		svm_buf_free(&b);
+	}
+	return rc;
+}
+
 static int genesis_fn(svm_txctx_t *ctx, void *ud)
 {
 	const svm_genesis_t *g = ud;
@@ -214,6 +236,7 @@ static int genesis_fn(svm_txctx_t *ctx, void *ud)
 		if (g->validators[i].stake) /* a zero stake bonds nothing: consensus only */
 			rc = svm_staking_genesis_validator(ctx, &g->validators[i].id, g->validators[i].pubkey,
 						   g->validators[i].stake);
+	if (rc == 0) rc = write_pools(ctx, g);
 	return rc ? rc : svm_staking_genesis_finish(ctx);
 }
 

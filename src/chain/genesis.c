@@ -102,6 +102,39 @@ static int parse_validators(svm_genesis_t *g, const json_t *arr, svm_error_t *er
 	return 0;
 }
 
+/* "pools": [{"owner", "x", "y", "fee_bps", "amount_x", "amount_y"}], created after the balances
+ * (the owner's genesis balances pay for them). */
+static int parse_pools(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
+{
+	if (arr == NULL) return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > SVM_GENESIS_POOLS_MAX)
+		return svm_error_set(err, SVM_EDECODE, "genesis: \"pools\" must be an array of at most %d",
+				     SVM_GENESIS_POOLS_MAX);
+	g->n_pools = json_array_size(arr);
+	g->pools = svm_calloc(g->n_pools ? g->n_pools : 1, sizeof(*g->pools));
+	if (g->pools == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < g->n_pools; i++) {
+		const json_t *e = json_array_get(arr, i);
+		svm_genesis_pool_t *p = &g->pools[i];
+		const char *owner = json_string_value(json_object_get(e, "owner"));
+		const char *x = json_string_value(json_object_get(e, "x"));
+		const char *y = json_string_value(json_object_get(e, "y"));
+		if (owner == NULL || svm_hash_from_hex(&p->owner, owner))
+			return svm_error_set(err, SVM_EDECODE, "genesis: pools[%zu].owner is not a 64-digit hex id", i);
+		if (x == NULL || y == NULL || (strcmp(x, "SWR") && strcmp(x, "AIC")) ||
+		    (strcmp(y, "SWR") && strcmp(y, "AIC")) || strcmp(x, y) == 0)
+			return svm_error_set(err, SVM_EDECODE, "genesis: pools[%zu]: x and y are SWR and AIC", i);
+		svm_token_id(x, &p->x);
+		svm_token_id(y, &p->y);
+		if (parse_u64(json_object_get(e, "fee_bps"), &p->fee_bps) ||
+		    parse_u64(json_object_get(e, "amount_x"), &p->amount_x) ||
+		    parse_u64(json_object_get(e, "amount_y"), &p->amount_y))
+			return svm_error_set(err, SVM_EDECODE,
+					     "genesis: pools[%zu]: fee_bps, amount_x and amount_y are u64s", i);
+	}
+	return 0;
+}
+
 /* "params": any governed parameter by name except the fee coefficients (those are "fees"). */
 static int parse_params(svm_genesis_t *g, const json_t *obj, svm_error_t *err)
 {
@@ -154,6 +187,7 @@ int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_
 	if (!rc) rc = parse_params(g, json_object_get(root, "params"), err);
 	if (!rc) rc = parse_balances(g, json_object_get(root, "balances"), err);
 	if (!rc) rc = parse_validators(g, json_object_get(root, "validators"), err);
+	if (!rc) rc = parse_pools(g, json_object_get(root, "pools"), err);
 	json_decref(root);
 	if (rc) svm_genesis_free(g);
 	return rc;
@@ -229,6 +263,21 @@ static json_t *genesis_json(const svm_genesis_t *g)
 	}
 	json_object_set_new(root, "balances", bal);
 	json_object_set_new(root, "validators", val);
+	if (g->n_pools) {
+		json_t *pools = json_array();
+		for (size_t i = 0; i < g->n_pools; i++) {
+			const svm_genesis_pool_t *p = &g->pools[i];
+			json_t *e = json_object();
+			json_object_set_new(e, "owner", json_string(svm_hash_hex(&p->owner, hex)));
+			json_object_set_new(e, "x", json_string(svm_hash_eq(&p->x, &swr) ? "SWR" : "AIC"));
+			json_object_set_new(e, "y", json_string(svm_hash_eq(&p->y, &swr) ? "SWR" : "AIC"));
+			json_object_set_new(e, "fee_bps", u64_json(p->fee_bps));
+			json_object_set_new(e, "amount_x", u64_json(p->amount_x));
+			json_object_set_new(e, "amount_y", u64_json(p->amount_y));
+			json_array_append_new(pools, e);
+		}
+		json_object_set_new(root, "pools", pools);
+	}
 	return root;
 }
 
@@ -257,7 +306,10 @@ void svm_genesis_free(svm_genesis_t *g)
 {
 	svm_free(g->balances);
 	svm_free(g->validators);
+	svm_free(g->pools);
 	g->balances = NULL;
 	g->validators = NULL;
+	g->pools = NULL;
+	g->n_pools = 0;
 	g->n_balances = g->n_validators = 0;
 }

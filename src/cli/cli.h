@@ -161,6 +161,8 @@ int cli_cmd_model_register(cli_args_t *a);
 int cli_cmd_model_show(cli_args_t *a);
 int cli_cmd_provider_register(cli_args_t *a);
 int cli_cmd_provider_show(cli_args_t *a);
+int cli_cmd_provider_unbond(cli_args_t *a);
+int cli_cmd_provider_withdraw(cli_args_t *a);
 int cli_cmd_job_post(cli_args_t *a);
 int cli_cmd_job_status(cli_args_t *a);
 int cli_cmd_job_settle(cli_args_t *a);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "supervm/ai.h"
+#include "supervm/econ.h"
 #include "supervm/verify.h"
 
 #define AI_FEE_LIMIT 100000000ull /* steps are not priced on the devnet; the fee is a + b·bytes */
@@ -219,7 +220,46 @@ int cli_cmd_provider_register(cli_args_t *a)
 	return rc;
 }
 
+/* `provider unbond --amount N` and `provider withdraw`. */
+static int provider_tx(cli_args_t *a, uint64_t method)
+{
+	svm_keypair_t kp;
+	uint64_t amount = 0;
+	const char *v = cli_opt(a, "amount");
+	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
+	if (method == SVM_JOBS_UNBOND && (v == NULL || cli_u64(a, "--amount", v, &amount) || amount == 0))
+		return cli_fail(a, CLI_EXIT_USAGE, "--amount N (SWR base units, > 0) is required");
+	svm_rpc_client_t *c = NULL;
+	svm_buf_t p = {0};
+	int rc = cli_client(a, &c);
+	if (rc == 0 && (method == SVM_JOBS_UNBOND ? svm_ai_unbond_payload(&p, amount)
+						  : svm_ai_withdraw_payload(&p)))
+		rc = CLI_EXIT_FAIL;
+	const char *what = method == SVM_JOBS_UNBOND ? "provider unbond" : "provider withdraw";
+	if (rc == 0) rc = step(a, c, &kp, &p, what, NULL);
+	if (rc == 0 && !a->json) printf("%s: ok\n", what);
+	svm_rpc_client_free(c);
+	svm_keypair_wipe(&kp);
+	return rc;
+}
+
+int cli_cmd_provider_unbond(cli_args_t *a) { return provider_tx(a, SVM_JOBS_UNBOND); }
+int cli_cmd_provider_withdraw(cli_args_t *a) { return provider_tx(a, SVM_JOBS_WITHDRAW); }
+
 /* ------------------------------------------------------------------- job */
+
+/* --buy-aic MAX: buys exactly `escrow` AIC with at most MAX SWR from the SWR/AIC pool. */
+static int buy_aic(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, uint64_t escrow,
+		   uint64_t max_swr)
+{
+	svm_id_t swr, aic;
+	svm_token_id("SWR", &swr);
+	svm_token_id("AIC", &aic);
+	svm_buf_t p = {0};
+	if (svm_amm_payload(&p, SVM_AMM_SWAP_OUT, &swr, &aic, SVM_AI_POOL_FEE_BPS, escrow, max_swr, 0))
+		return CLI_EXIT_FAIL;
+	return step(a, c, kp, &p, "buy AIC on the SWR/AIC pool", NULL);
+}
 
 int cli_cmd_job_post(cli_args_t *a)
 {
@@ -245,6 +285,14 @@ int cli_cmd_job_post(cli_args_t *a)
 	if (rc == 0 && (v = cli_opt(a, "level")) && svm_verify_level_parse(v, &level))
 		rc = cli_fail(a, CLI_EXIT_USAGE, "--level is standard, auditable or high-value");
 	p.level = (uint8_t)level;
+	/* --buy-aic: the escrow the post will take, units·price scaled by the level, times k */
+	uint64_t max_swr = 0, escrow = 0, bond;
+	if (rc == 0 && (v = cli_opt(a, "buy-aic")) && cli_u64(a, "--buy-aic", v, &max_swr))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0 && max_swr &&
+	    (!svm_mul_u64(p.units, p.max_price, &escrow) ||
+	     svm_verify_scale(level, escrow, 0, &escrow, &bond) || !svm_mul_u64(escrow, k, &escrow)))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "the escrow units·price·replicas overflows a u64");
 	svm_buf_t input = {0}, pay = {0};
 	if (rc == 0) rc = read_all(a, in, SVM_AI_INPUT_INLINE_MAX, &input);
 	svm_rpc_client_t *c = NULL;
@@ -260,6 +308,7 @@ int cli_cmd_job_post(cli_args_t *a)
 		p.commit_deadline = cli_ju64(json_object_get(root, "height")) + deadline;
 		if (svm_ai_post_payload(&pay, &p)) rc = CLI_EXIT_FAIL;
 	}
+	if (rc == 0 && max_swr) rc = buy_aic(a, c, &kp, escrow, max_swr);
 	if (rc == 0) rc = step(a, c, &kp, &pay, "post", id);
 	if (rc == 0) print_id(a, "job", id);
 	json_decref(root);
@@ -286,7 +335,6 @@ static int job_method(cli_args_t *a, uint64_t method, const char *what)
 	return rc;
 }
 
-int cli_cmd_job_challenge(cli_args_t *a) { return job_method(a, SVM_JOBS_CHALLENGE, "challenge"); }
 int cli_cmd_job_settle(cli_args_t *a) { return job_method(a, SVM_JOBS_SETTLE, "settle"); }
 int cli_cmd_job_claim(cli_args_t *a) { return job_method(a, SVM_JOBS_CLAIM, "claim"); }
 
@@ -594,6 +642,74 @@ int cli_cmd_worker(cli_args_t *a)
 	}
 	svm_rpc_client_free(w->c);
 	svm_keypair_wipe(&w->kp);
+	free(j);
+	free(w);
+	return rc;
+}
+
+/* `job challenge ID`: re-executes the job here with the runner the chain uses and sends the
+ * challenge only when the output differs from the settled result (or with --force); then
+ * reports the chain's own verdict. */
+int cli_cmd_job_challenge(cli_args_t *a)
+{
+	worker_t *w = calloc(1, sizeof *w);
+	svm_ai_job_t *j = malloc(sizeof *j);
+	svm_id_t job;
+	int rc = w && j ? 0 : CLI_EXIT_FAIL;
+	if (rc == 0) {
+		w->a = a;
+		rc = load_key(a, "from", &w->kp) ? CLI_EXIT_USAGE : 0;
+	}
+	if (rc == 0 && cli_hash(a, "JOB", a->pos[0], &job)) rc = CLI_EXIT_USAGE;
+	if (rc == 0) rc = cli_client(a, &w->c);
+	svm_buf_t raw = {0}, p = {0};
+	if (rc == 0 && (fetch_object(w, &job, &raw) || svm_ai_job_decode(raw.data, raw.len, j)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "no job %s", a->pos[0]);
+	svm_hash_t zero = {{0}}, mine;
+	if (rc == 0 && (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
+			svm_hash_eq(&j->result_hash, &zero)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is not settled with an unchallenged result", a->pos[0]);
+	wmodel_t *m = NULL;
+	if (rc == 0 && (m = model_get(w, &j->model)) == NULL)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot load the job's model and inference module");
+	uint8_t out[SVM_AI_OUTPUT_MAX];
+	size_t out_len = 0;
+	int irc = rc == 0 ? infer(w, j, m, out, &out_len) : 0;
+	if (irc) rc = cli_fail(a, CLI_EXIT_FAIL, "local re-execution failed: %s", svm_strerror(irc));
+	bool agrees = false;
+	if (rc == 0) {
+		svm_sha256(out, out_len, &mine);
+		agrees = svm_hash_eq(&mine, &j->result_hash);
+		if (!a->json)
+			printf("re-executed here: the output %s the settled result\n",
+			       agrees ? "matches" : "differs from");
+	}
+	if (rc == 0 && agrees && !cli_flag(a, "force"))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "the result is right: a challenge would lose its bond; not "
+						"sent (--force sends it anyway)");
+	if (rc == 0 && svm_ai_job_payload(&p, SVM_JOBS_CHALLENGE, &job)) rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = step(a, w->c, &w->kp, &p, "challenge", NULL);
+	raw.len = 0;
+	if (rc == 0 && (fetch_object(w, &job, &raw) || svm_ai_job_decode(raw.data, raw.len, j)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot read job %s back", a->pos[0]);
+	if (rc == 0) {
+		bool won = j->challenge == SVM_AI_CHALLENGE_WON;
+		if (a->json)
+			printf("{\"challenge\":\"%s\",\"local\":\"%s\"}\n", won ? "won" : "lost",
+			       agrees ? "matches" : "differs");
+		else
+			printf("challenge %s\n", won ? "won: the chain's re-execution overturned the result"
+						     : "lost: the result stands, the bond is burned");
+	}
+	svm_buf_free(&raw);
+	for (size_t i = 0; w && i < w->models_len; i++) {
+		svm_free(w->models[i].weights);
+		svm_free(w->models[i].code);
+	}
+	if (w) {
+		svm_rpc_client_free(w->c);
+		svm_keypair_wipe(&w->kp);
+	}
 	free(j);
 	free(w);
 	return rc;

@@ -27,8 +27,10 @@ static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batc
 
 static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
 static const char *const o_provider[] = {"from", "bond", NULL};
+static const char *const o_unbond[] = {"from", "amount", NULL};
+static const char *const o_challenge[] = {"from", "force!", NULL};
 static const char *const o_post[] = {"from", "model", "input", "price", "units", "replicas",
-				     "sla-blocks", "deadline-blocks", "min-jobs", "level", NULL};
+				     "sla-blocks", "deadline-blocks", "min-jobs", "level", "buy-aic", NULL};
 static const char *const o_from[] = {"from", NULL};
 static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
 /* The economy's commands (cmd_econ.c): signing options, then each command's own. */
@@ -165,6 +167,13 @@ static const cli_cmd_t commands[] = {
 	 o_provider, 0, 0, cli_cmd_provider_register, NULL},
 	{"provider show", "a provider's bond and reputation", "provider show ID", "", o_none, 1, 1,
 	 cli_cmd_provider_show, NULL},
+	{"provider unbond", "start withdrawing bonded SWR (only with no job open)",
+	 "provider unbond --from KEYFILE --amount N",
+	 "  --amount N        SWR base units of the bond; withdrawable after ai_unbond_blocks and\n"
+	 "                    slashable until then\n",
+	 o_unbond, 0, 0, cli_cmd_provider_unbond, NULL},
+	{"provider withdraw", "take back unbonded SWR once its delay is over",
+	 "provider withdraw --from KEYFILE", "", o_from, 0, 0, cli_cmd_provider_withdraw, NULL},
 	{"job post", "post an inference job, escrowing units·price·replicas AIC; prints the job id",
 	 "job post --from KEYFILE --model ID --input FILE --price N [--units N] [--replicas K]",
 	 "  --input FILE      the input bytes (≤ 4096; the model's input length)\n"
@@ -172,14 +181,20 @@ static const cli_cmd_t commands[] = {
 	 "  --replicas K      providers that must agree (default 3)\n"
 	 "  --deadline-blocks N  commit deadline from now (default 20)\n"
 	 "  --sla-blocks N    expected latency (default 10); --min-jobs N reputation required\n"
-	 "  --level L         standard (default), auditable or high-value (docs/verification.md)\n",
+	 "  --level L         standard (default), auditable or high-value (docs/verification.md)\n"
+	 "  --buy-aic MAX     first buy the escrow's AIC with at most MAX SWR (base units) from\n"
+	 "                    the SWR/AIC pool (fee tier 30 bps, seeded by the devnet)\n",
 	 o_post, 0, 0, cli_cmd_job_post, NULL},
 	{"job status", "a job: state, replicas, result and answer", "job status ID", "", o_none, 1, 1,
 	 cli_cmd_job_status, NULL},
 	{"job settle", "settle a job (majority of k) once revealed or past its reveal window",
 	 "job settle ID --from KEYFILE", "", o_from, 1, 1, cli_cmd_job_settle, NULL},
-	{"job challenge", "have the chain re-execute a settled job (1 SWR challenge bond)",
-	 "job challenge ID --from KEYFILE", "", o_from, 1, 1, cli_cmd_job_challenge, NULL},
+	{"job challenge", "re-execute a settled job here; if its result is wrong, have the chain "
+	 "re-execute it (ai_challenge_bond SWR at stake)",
+	 "job challenge ID --from KEYFILE [--force]",
+	 "  --force           send the challenge even when the local re-execution agrees with the\n"
+	 "                    result (the chain will too, and burn the challenge bond)\n",
+	 o_challenge, 1, 1, cli_cmd_job_challenge, NULL},
 	{"job claim", "close a settled job: pay, slash, refund", "job claim ID --from KEYFILE", "",
 	 o_from, 1, 1, cli_cmd_job_claim, NULL},
 	{"worker", "serve AI jobs: accept, infer in the VM, commit, reveal, settle, claim",

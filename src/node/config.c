@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "supervm/ai.h"
 #include "supervm/evm.h"
 #include "supervm/vm.h"
 
@@ -261,6 +262,8 @@ void svm_node_devnet_eth_address(unsigned i, char out[43])
 #define DEVNET_FAUCET_AIC 1000000000000000000ull
 #define DEVNET_VALIDATOR_SWR 1000000000000000ull /* 10^6 SWR */
 #define DEVNET_VALIDATOR_STAKE 1000000ull
+#define DEVNET_POOL_SWR 1000000000000000ull /* 10^6 SWR against 10^8 AIC: 1 SWR buys ~100 AIC */
+#define DEVNET_POOL_AIC 100000000000000000ull
 
 int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *err)
 {
@@ -287,6 +290,11 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 	svm_genesis_balance_t bal[3 + SVM_NODE_DEVNET_ETH_KEYS] = {{.owner = faucet.id, .amount = DEVNET_FAUCET_SWR},
 					{.owner = faucet.id, .amount = DEVNET_FAUCET_AIC},
 					{.owner = val.id, .amount = DEVNET_VALIDATOR_SWR}};
+	/* the SWR/AIC pool AIC reaches users through (docs/ai-market.md), from the faucet's funds */
+	svm_genesis_pool_t pool = {.owner = faucet.id, .fee_bps = SVM_AI_POOL_FEE_BPS,
+				   .amount_x = DEVNET_POOL_SWR, .amount_y = DEVNET_POOL_AIC};
+	svm_token_id("SWR", &pool.x);
+	svm_token_id("AIC", &pool.y);
 	svm_token_id("SWR", &bal[0].token);
 	svm_token_id("AIC", &bal[1].token);
 	svm_token_id("SWR", &bal[2].token);
@@ -308,6 +316,8 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 		.balances = bal,
 		.n_validators = 1,
 		.validators = &v,
+		.n_pools = 1,
+		.pools = &pool,
 	};
 	rc = svm_genesis_save(&g, cfg->genesis_path, err);
 	svm_keypair_wipe(&val);

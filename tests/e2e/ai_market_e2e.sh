@@ -3,8 +3,14 @@
 # registered from the CLI, three `supervm worker` processes (one started with --lie), a k = 3 job
 # whose liar is slashed while the others are paid, AIC burned and the poster refunded exactly;
 # a worker killed mid-job and restarted that does not commit twice; a job whose workers have all
-# stopped refunding the poster after its deadline; bad input rejected by the CLI with the node
-# still serving. Prints "e2e-ai: N passed, N failed". Usage: ai_market_e2e.sh BUILD_DIR
+# stopped refunding the poster after its deadline; AIC bought with SWR on the genesis SWR/AIC
+# pool; a governance proposal lengthening the challenge window; a lying worker's result
+# challenged from the CLI (re-executed locally, then by the chain) and the liar slashed, and a
+# challenge of a right result refused locally, then forced and lost; a provider unbonding and
+# withdrawing after the delay; bad input rejected by the CLI with the node still serving.
+# The chain is a devnet from this script's genesis: flat fees (1000 per transaction, so every
+# balance is checked exactly), a 10-block voting period. Prints "e2e-ai: N passed, N failed".
+# Usage: ai_market_e2e.sh BUILD_DIR
 set -u
 B=${1:-build}
 S=$B/supervm
@@ -24,6 +30,20 @@ trap cleanup EXIT
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SUPERVM_RPC=http://127.0.0.1:$PORT
+mkdir -p "$T/chain/keys"
+for k in validator faucet; do $S keys new --out "$T/chain/keys/$k.json" > /dev/null || exit 1; done
+jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
+cat > "$T/chain/genesis.json" <<JSON
+{"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
+ "fees": {"a": 1000, "b": 0, "c": 0, "d": 0},
+ "params": {"gov_voting_blocks": 10, "gov_deposit_min": 1000, "ai_unbond_blocks": 20},
+ "balances": [{"owner": "$($S keys show "$T/chain/keys/faucet.json" --json | jget id)", "token": "SWR", "amount": "1000000000000000000"},
+              {"owner": "$($S keys show "$T/chain/keys/faucet.json" --json | jget id)", "token": "AIC", "amount": "1000000000000000000"},
+              {"owner": "$($S keys show "$T/chain/keys/validator.json" --json | jget id)", "token": "SWR", "amount": "1000000000000"}],
+ "validators": [{"public_key": "$($S keys show "$T/chain/keys/validator.json" --json | jget public_key)", "stake": 10000000000}],
+ "pools": [{"owner": "$($S keys show "$T/chain/keys/faucet.json" --json | jget id)", "x": "SWR", "y": "AIC", "fee_bps": 30,
+            "amount_x": "1000000000000000", "amount_y": "100000000000000000"}]}
+JSON
 $S devnet --data "$T/chain" --listen 127.0.0.1:$PORT --block-ms 50 > "$T/devnet.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 200); do $S status > /dev/null 2>&1 && break; sleep 0.1; done
@@ -31,13 +51,18 @@ check '$S status > /dev/null 2>&1' "devnet serves JSON-RPC"
 
 idof() { $S keys show "$1" --json | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p'; }
 FAUCET=$T/chain/keys/faucet.json
-for k in poster w1 w2 w3; do
+for k in poster w1 w2 w3 poster2 judge; do
   $S keys new --out "$T/$k.json" > /dev/null
   $S transfer --from "$FAUCET" --to "$(idof "$T/$k.json")" --amount 100000000000 --wait > /dev/null
+  case $k in poster2|judge) continue;; esac  # these two get no AIC from the faucet
   $S transfer --from "$FAUCET" --to "$(idof "$T/$k.json")" --amount 1000000 --token AIC --wait > /dev/null
 done
 P=$(idof "$T/poster.json"); W1=$(idof "$T/w1.json"); W2=$(idof "$T/w2.json"); W3=$(idof "$T/w3.json")
+P2=$(idof "$T/poster2.json"); J=$(idof "$T/judge.json")
 aic() { $S balance "$1" --token AIC --json | sed -n 's/.*"amount": *"*\([0-9]*\)"*.*/\1/p'; }
+swr() { $S balance "$1" --json | sed -n 's/.*"amount": *"*\([0-9]*\)"*.*/\1/p'; }
+height() { $S status --json | jget height; }
+wait_height() { for i in $(seq 1 600); do [ "$(height)" -ge "$1" ] 2> /dev/null && return 0; sleep 0.1; done; return 1; }
 check '[ "$(aic $P)" = 1000000 ]' "poster funded with AIC"
 
 MODEL=$($S model register --from "$T/poster.json" --name fmnist-mlp --weights models/fmnist/fmnist-mlp.svq8 \
@@ -98,6 +123,68 @@ for i in $(seq 1 300); do $S job settle "$JOB3" --from "$T/poster.json" > /dev/n
 check 'wait_state $JOB3 settled 5' "job 3 settled without reveals after its deadline"
 for i in $(seq 1 300); do $S job claim "$JOB3" --from "$T/poster.json" > /dev/null 2>&1 && break; sleep 0.1; done
 check '[ "$(aic $P)" = $AIC_P1 ]' "poster refunded in full"
+
+# AIC for SWR on the genesis SWR/AIC pool: poster2 holds no AIC and buys its job's escrow
+check '$S pool show SWR AIC --fee 30 --json | grep -q 100000000000000000' "the genesis SWR/AIC pool exists"
+check '[ "$(aic $P2)" = 0 ]' "poster2 holds no AIC"
+SWR_P2=$(swr $P2)
+Q=$($S pool quote SWR AIC --fee 30 --amount 1000 --exact-out --json | jget amount_in)
+
+# governance: the challenge window 20 → 200 blocks (the workers read it from svm_getParams)
+$S gov submit --kind params --set ai_challenge_window_blocks=200 --deposit 1000 --from "$T/poster.json" \
+  --wait --json > "$T/gov.json" 2>&1
+PROP=$(sed -n 's/.*"return_data": "0x\([0-9a-f]*\)".*/\1/p' "$T/gov.json" | head -n 1)
+check '[ ${#PROP} -eq 64 ]' "parameter proposal submitted"
+$S gov vote "$PROP" --validator "$(idof "$T/chain/keys/validator.json")" --option yes \
+  --from "$T/chain/keys/validator.json" --wait > "$T/vote.out" 2>&1
+END=$($S gov show "$PROP" --json | jget end_height)
+wait_height $((END + 1))
+$S gov execute "$PROP" --from "$T/poster.json" --wait > "$T/exec.out" 2>&1
+check '[ "$($S params --json | jget ai_challenge_window_blocks)" = 200 ]' "governance set ai_challenge_window_blocks = 200"
+[ "$($S params --json | jget ai_challenge_window_blocks)" = 200 ] || { cat "$T/gov.json" "$T/vote.out" "$T/exec.out"; $S gov show "$PROP"; $S params --json | grep ai_; }
+
+# a lying worker alone takes a k = 1 job; the judge re-executes it and challenges from the CLI
+start_worker w3 --lie
+img 3
+JOB4=$($S job post --from "$T/poster2.json" --model "$MODEL" --input "$T/img3" --price 1000 --replicas 1 \
+  --deadline-blocks 100 --buy-aic 1000000000)
+check '[ ${#JOB4} -eq 64 ]' "job 4 posted with AIC bought on the pool"
+check '[ "$(aic $P2)" = 0 ] && [ "$(swr $P2)" = $((SWR_P2 - Q - 2000)) ]' "poster2 paid exactly the quote ($Q SWR base units) for the 1000 AIC escrowed"
+check 'wait_state $JOB4 settled 120' "the liar's result settled"
+SWR_J=$(swr $J)
+B3=$($S provider show $W3 | jget bond)
+$S job challenge "$JOB4" --from "$T/judge.json" > "$T/ch4.out" 2>&1
+check 'grep -q "output differs" "$T/ch4.out" && grep -q "challenge won" "$T/ch4.out"' "challenge from the CLI: re-executed here, then by the chain, won"
+check 'wait_state $JOB4 closed 60' "job 4 closed after the won challenge"
+check '[ "$($S provider show $W3 | jget bond)" = $((B3 - B3 / 2)) ]' "the liar loses 50% of its bond ($B3)"
+check '[ "$(swr $J)" = $((SWR_J - 1000 + B3 / 2)) ]' "the judge gets its bond back and the liar's slash, less one fee"
+check '[ "$(aic $P2)" = 1000 ]' "poster2 refunded in full"
+kill $PID_w3; wait $PID_w3 2> /dev/null
+
+# a right result: refused locally, then forced, and lost
+start_worker w2
+img 4
+JOB5=$($S job post --from "$T/poster.json" --model "$MODEL" --input "$T/img4" --price 1000 --replicas 1 \
+  --deadline-blocks 100)
+check 'wait_state $JOB5 settled 120' "job 5 settled by an honest worker"
+SWR_J=$(swr $J)
+check '! $S job challenge "$JOB5" --from "$T/judge.json" > "$T/ch5.out" 2>&1' "a challenge of a right result is refused locally"
+check 'grep -q "result is right" "$T/ch5.out" && [ "$(swr $J)" = $SWR_J ]' "with a clear message, nothing sent"
+$S job challenge "$JOB5" --from "$T/judge.json" --force > "$T/ch5.out" 2>&1
+check 'grep -q "challenge lost" "$T/ch5.out"' "the forced challenge is lost"
+check '[ "$(swr $J)" = $((SWR_J - 1000 - 1000000000)) ]' "and costs the judge its 1 SWR bond and the fee"
+check '$S job status $JOB5 | grep -q "\"challenge\": \"lost\""' "job 5 records the lost challenge"
+kill $PID_w2; wait $PID_w2 2> /dev/null
+
+# provider 1 (no job open) unbonds all of its bond and withdraws it after ai_unbond_blocks
+SWR_W1=$(swr $W1)
+check '$S provider unbond --from "$T/w1.json" --amount 10000000000 > /dev/null' "provider unbond"
+check '$S provider show $W1 | grep -q "\"unbonding\": 10000000000"' "the bond is unbonding"
+check '! $S provider withdraw --from "$T/w1.json" 2> "$T/wd.err"' "withdraw before the delay refused"
+REL=$($S provider show $W1 | jget release_height)
+wait_height "$REL"
+check '$S provider withdraw --from "$T/w1.json" > /dev/null' "withdraw after the delay"
+check '[ "$(swr $W1)" = $((SWR_W1 - 3000 + 10000000000)) ]' "the unbonded 10 SWR are back"
 
 # bad input: a clear error, the node keeps serving
 check '! $S job post --from "$T/poster.json" --model 00$(printf "%062d" 0) --input "$T/img0" --price 1 2> "$T/bad.err"' "unknown model refused"

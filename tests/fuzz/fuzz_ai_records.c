@@ -1,6 +1,7 @@
 /* libFuzzer target for the AI market's decoders: the first byte picks the VCR, the job record,
- * the provider record or the manifest. Anything must decode or be rejected without crashing, and
- * what decodes must re-encode to exactly the input (the encodings are canonical). */
+ * the provider record, the manifest or a program 16/17 payload's access sets (svm_ai_access).
+ * Anything must decode or be rejected without crashing, and what decodes must re-encode to
+ * exactly the input (the encodings are canonical); access sets are bounded and sorted reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
 	svm_buf_t b = {0};
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: {
 		svm_ai_vcr_t v;
 		if (svm_ai_vcr_decode(p, n, &v) == 0 && svm_ai_vcr_encode(&v, false, &b) == 0)
@@ -37,7 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2: {
 		svm_ai_provider_t r;
-		(void)svm_ai_provider_decode(p, n, &r);
+		if (svm_ai_provider_decode(p, n, &r) == 0 && n > 90) abort(); /* 9 varints ≤ 90 bytes */
+		break;
+	}
+	case 4: {
+		svm_id_t sender = {{1}}, w[16], r[8];
+		size_t nw = 0, nr = 0;
+		bool complete = false;
+		if (svm_ai_access(&sender, 7, p, n, w, 16, &nw, r, 8, &nr, &complete) == 0) {
+			if (nw > 16 || nr > 8) abort();
+			for (size_t i = 1; i < nr; i++)
+				if (memcmp(r[i - 1].b, r[i].b, 32) >= 0) abort(); /* strictly ascending */
+		}
 		break;
 	}
 	default:

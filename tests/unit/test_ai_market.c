@@ -137,6 +137,10 @@ static void conserved(fx_t *f, uint64_t swr_burned, uint64_t aic_burned)
 	}
 	cr_assert_eq(svm_chain_balance(f->c, &f->aic, &acct, &v), 0);
 	a += v;
+	for (size_t i = 0; i < f->holders_len; i++) {
+		cr_assert_eq(svm_chain_balance(f->c, &f->aic, &f->holders[i], &v), 0);
+		a += v;
+	}
 	cr_assert_eq(s, supply(f, &f->swr), "SWR: supply = Σ balances");
 	cr_assert_eq(a, supply(f, &f->aic), "AIC: supply = Σ balances");
 }
@@ -184,9 +188,13 @@ static void register_model(fx_t *f)
 
 #define STAKE 10000000000ull /* the governance fixture's one validator (key 0) */
 
+#define POOL_SWR 10000000000ull /* the pool fixture's genesis SWR/AIC pool, from key 0 */
+#define POOL_AIC 500000ull
+
 /* gov: key 0 is also the chain's one validator (all the stake), with a 2-block voting period
- * and a 1000 deposit, so a test can pass a parameter change in a few blocks. */
-static void fx_open_with(fx_t *f, bool gov)
+ * and a 1000 deposit, so a test can pass a parameter change in a few blocks. pool: key 0's
+ * genesis balances seed a SWR/AIC pool (fee SVM_AI_POOL_FEE_BPS), as a devnet's genesis does. */
+static void fx_open_with(fx_t *f, bool gov, bool pool)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
@@ -208,9 +216,22 @@ static void fx_open_with(fx_t *f, bool gov)
 		f->swr_minted = STAKE;
 		svm_staking_validator_id(&f->k[0].id, &f->holders[f->holders_len++]);
 	}
+	svm_genesis_pool_t gp = {.owner = f->k[0].id, .fee_bps = SVM_AI_POOL_FEE_BPS,
+				 .amount_x = POOL_AIC, .amount_y = POOL_SWR};
+	if (pool) {
+		svm_token_id("AIC", &gp.x); /* either order: genesis sorts them */
+		svm_token_id("SWR", &gp.y);
+		g.pools = &gp;
+		g.n_pools = 1;
+		bool xy = memcmp(gp.x.b, gp.y.b, 32) < 0;
+		svm_amm_pool_id(xy ? &gp.x : &gp.y, xy ? &gp.y : &gp.x, SVM_AI_POOL_FEE_BPS,
+				&f->holders[f->holders_len++]);
+	}
 	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
 	svm_error_t err = {0};
 	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	g.pools = NULL; /* on the stack */
+	g.n_pools = 0;
 	svm_genesis_free(&g);
 	svm_token_id("SWR", &f->swr);
 	svm_token_id("AIC", &f->aic);
@@ -228,7 +249,7 @@ static void fx_open_with(fx_t *f, bool gov)
 	conserved(f, 0, 0);
 }
 
-static void fx_open(fx_t *f) { fx_open_with(f, false); }
+static void fx_open(fx_t *f) { fx_open_with(f, false, false); }
 
 static void fx_close(fx_t *f)
 {
@@ -676,7 +697,7 @@ static int provider_call(fx_t *f, int who, uint64_t method, uint64_t amount)
 Test(ai_market, a_governance_proposal_changes_the_market_constants_from_the_next_block)
 {
 	fx_t f;
-	fx_open_with(&f, true);
+	fx_open_with(&f, true, false);
 	cr_assert_eq(f.prm.ai_burn_bps, 2000, "the defaults before the change");
 	const char *names[] = {"ai_burn_bps", "ai_slash_bps", "ai_challenge_window_blocks",
 			       "ai_bond_min", "ai_replicas_max"};
@@ -1029,4 +1050,53 @@ Test(ai_market, a_market_workload_runs_in_parallel_byte_for_byte_as_sequentially
 	free(p->images);
 	et_free(&p->e);
 	free(p);
+}
+
+/* ------------------------------------------------- the SWR/AIC pool */
+
+Test(ai_market, aic_is_bought_with_swr_on_the_genesis_pool_and_pays_for_a_job)
+{
+	fx_t f;
+	fx_open_with(&f, false, true);
+	svm_id_t pool, lp;
+	svm_amm_pool_id(memcmp(f.swr.b, f.aic.b, 32) < 0 ? &f.swr : &f.aic,
+			memcmp(f.swr.b, f.aic.b, 32) < 0 ? &f.aic : &f.swr, SVM_AI_POOL_FEE_BPS, &pool);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f.c, &pool, &b), 0, "the genesis pool exists");
+	svm_object_t o;
+	svm_amm_pool_t p;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_amm_pool_decode(o.payload, o.payload_len, &p), 0);
+	bool swr_a = svm_hash_eq(&p.a, &f.swr);
+	uint64_t r_swr = swr_a ? p.ra : p.rb, r_aic = swr_a ? p.rb : p.ra;
+	cr_assert_eq(r_swr, POOL_SWR);
+	cr_assert_eq(r_aic, POOL_AIC);
+	uint64_t shares;
+	cr_assert_eq(svm_amm_quote_create(POOL_SWR, POOL_AIC, &shares), 0);
+	svm_amm_lp_token(&pool, &lp);
+	cr_assert_eq(balance(&f, &lp, 0), shares - SVM_AMM_LOCKED_SHARES, "the owner holds the shares");
+	/* key 5 spends its AIC, then buys exactly a k = 3 job's escrow with SWR */
+	svm_buf_free(&b);
+	cr_assert_eq(svm_native_burn_payload(&b, &f.aic, AIC0), 0);
+	cr_assert_eq(send(&f, 5, &b), 0);
+	uint64_t need = 3 * PRICE, cost;
+	cr_assert_eq(svm_amm_quote_out(r_swr, r_aic, SVM_AI_POOL_FEE_BPS, need, &cost), 0);
+	uint64_t swr5 = balance(&f, &f.swr, 5);
+	cr_assert_eq(svm_amm_payload(&b, SVM_AMM_SWAP_OUT, &f.swr, &f.aic, SVM_AI_POOL_FEE_BPS, need,
+				     cost - 1, 0), 0);
+	cr_assert_eq(send(&f, 5, &b), svm_receipt_status(SVM_ELIMIT), "a bound under the quote");
+	cr_assert_eq(svm_amm_payload(&b, SVM_AMM_SWAP_OUT, &f.swr, &f.aic, SVM_AI_POOL_FEE_BPS, need,
+				     cost, 0), 0);
+	cr_assert_eq(send(&f, 5, &b), 0);
+	cr_assert_eq(balance(&f, &f.aic, 5), need);
+	cr_assert_eq(balance(&f, &f.swr, 5), swr5 - 2 * FEE - cost, "paid exactly the quote");
+	svm_ai_post_t q = {.model = f.model, .input = image(&f, 9), .input_len = 784, .units = 1,
+			   .max_price = PRICE, .replicas = 3, .sla_blocks = 5,
+			   .commit_deadline = svm_chain_height(f.c) + 10};
+	svm_sha256(q.input, 784, &q.input_hash);
+	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
+	cr_assert_eq(send(&f, 5, &b), 0, "the bought AIC pays the escrow");
+	cr_assert_eq(balance(&f, &f.aic, 5), 0);
+	conserved(&f, 0, AIC0);
+	fx_close(&f);
 }
