@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "supervm/base.h"
+#include "supervm/groth16.h"
 #include "supervm/privacy.h"
 #include "zk/internal.h"
 
@@ -148,6 +149,74 @@ static void bench_balance(int reps)
 	       median(tp, reps), median(tv, reps));
 }
 
+static void bench_clsag(int reps)
+{
+	enum { N = 11 };
+	uint8_t p[N][32], z[N][32], P[N][32], C[N][32], I[32], sig[(N + 2) * 32], seed[32] = {2};
+	for (int i = 0; i < N; i++) {
+		uint8_t w[64];
+		randombytes_buf(w, 64);
+		crypto_core_ristretto255_scalar_reduce(p[i], w);
+		randombytes_buf(w, 64);
+		crypto_core_ristretto255_scalar_reduce(z[i], w);
+		if (crypto_scalarmult_ristretto255_base(P[i], p[i]) ||
+		    crypto_scalarmult_ristretto255_base(C[i], z[i]))
+			abort();
+	}
+	double ts[16], tv[16];
+	for (int it = 0; it < reps; it++) {
+		double t0 = now_us();
+		if (svm_zk_clsag_sign(sig, I, (const uint8_t(*)[32])P, (const uint8_t(*)[32])C, N, 5, p[5],
+				      z[5], (const uint8_t *)"m", 1, seed))
+			abort();
+		double t1 = now_us();
+		if (svm_zk_clsag_verify(sig, sizeof sig, I, (const uint8_t(*)[32])P,
+					(const uint8_t(*)[32])C, N, (const uint8_t *)"m", 1))
+			abort();
+		double t2 = now_us();
+		ts[it] = t1 - t0, tv[it] = t2 - t1;
+	}
+	printf("CLSAG, ring of %d (%zu bytes): sign %.0f µs, verify %.0f µs\n", N,
+	       svm_zk_clsag_bytes(N), median(ts, reps), median(tv, reps));
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	static char buf[3][65536];
+	static int k;
+	char *b = buf[k++ % 3];
+	size_t n = fread(b, 1, sizeof buf[0] - 1, f);
+	b[n] = 0;
+	fclose(f);
+	return b;
+}
+
+static void bench_groth16(int reps)
+{
+	static uint8_t vk[SVM_GROTH16_VK_BYTES_MAX], proof[SVM_GROTH16_PROOF_BYTES];
+	static uint8_t pub[SVM_GROTH16_PUBLIC_MAX][32];
+	size_t vk_len, n;
+	const char *v = slurp("tests/vectors/groth16/mul/vk.json");
+	const char *p = slurp("tests/vectors/groth16/mul/proof.json");
+	const char *u = slurp("tests/vectors/groth16/mul/public.json");
+	if (!v || !p || !u ||
+	    svm_groth16_from_snarkjs(v, p, u, vk, &vk_len, proof, pub, &n)) {
+		printf("Groth16: tests/vectors/groth16/mul not found (run from the repository root)\n");
+		return;
+	}
+	double t[16];
+	for (int it = 0; it < reps; it++) {
+		double t0 = now_us();
+		if (svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof, sizeof proof))
+			abort();
+		t[it] = now_us() - t0;
+	}
+	printf("Groth16 verify (BN254, snarkjs proof, %zu public inputs): %.2f ms\n", n,
+	       median(t, reps) / 1e3);
+}
+
 int main(int argc, char **argv)
 {
 	if (sodium_init() < 0) return 1;
@@ -159,5 +228,7 @@ int main(int argc, char **argv)
 	bench_msm(reps);
 	bench_range(reps);
 	bench_balance(reps);
+	bench_clsag(reps);
+	bench_groth16(reps);
 	return 0;
 }

@@ -5,3 +5,9 @@
 .PHONY: bench-zk
 bench-zk: $(B)/bench/bench_zk
 	@nice $(B)/bench/bench_zk
+
+# Regenerates the Groth16 vectors with circom2 and snarkjs from npm (tools/groth16, locked by its
+# package-lock.json); the unit tests read the checked-in tests/vectors/groth16 only.
+.PHONY: groth16-vectors
+groth16-vectors:
+	@bash scripts/groth16-vectors.sh

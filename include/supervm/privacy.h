@@ -107,4 +107,35 @@ int svm_zk_balance_prove(uint8_t proof[SVM_ZK_BALANCE_PROOF_BYTES], const uint8_
 int svm_zk_balance_verify(const uint8_t proof[SVM_ZK_BALANCE_PROOF_BYTES], const uint8_t (*P)[32],
 			  size_t n, const uint8_t *ctx, size_t ctx_len);
 
+/* ------------------------------------------------------ combinations */
+
+/* out = sum plus[i] - sum minus[j] (+ s·B when s is not NULL), every point decoded strictly:
+ * SVM_EDECODE for an invalid point or a non-canonical s. */
+int svm_zk_point_combine(uint8_t out[32], const uint8_t (*plus)[32], size_t n_plus,
+			 const uint8_t (*minus)[32], size_t n_minus, const uint8_t s[32]);
+/* Scalars mod l: r = a + b, r = -a (inputs canonical). */
+void svm_zk_scalar_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]);
+void svm_zk_scalar_negate(uint8_t r[32], const uint8_t a[32]);
+
+/* ---------------------------------------------------- ring signatures */
+
+/* CLSAG over ristretto255 (docs/privacy.md): a ring of n members (P_i, C_i); the signer knows
+ * p and z with P_pi = p·B and C_pi = z·B. The key image I = p·Hp(P_pi) links every signature
+ * by one key; the ring hides which member signed. Signature (n + 2)·32 bytes:
+ * c_0 ‖ s_0 … s_{n-1} ‖ D. 1 <= n <= SVM_ZK_RING_MAX. */
+#define SVM_ZK_RING_MAX 64
+size_t svm_zk_clsag_bytes(size_t n);
+/* The key image of secret key p (SVM_EINVAL for a non-canonical p). */
+int svm_zk_clsag_key_image(uint8_t I[32], const uint8_t p[32]);
+/* Signs msg; writes the signature and the key image. SVM_EINVAL when p, z do not open member
+ * pi or an argument is out of range; SVM_ENOMEM. */
+int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const uint8_t (*C)[32],
+		      size_t n, size_t pi, const uint8_t p[32], const uint8_t z[32],
+		      const uint8_t *msg, size_t msg_len, const uint8_t seed[32]);
+/* 0 if sig is a CLSAG on msg by some member of the ring with key image I. SVM_EDECODE for a
+ * bad length, point or scalar, SVM_EPROOF when it does not verify (or I is the identity). */
+int svm_zk_clsag_verify(const uint8_t *sig, size_t sig_len, const uint8_t I[32],
+			const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n, const uint8_t *msg,
+			size_t msg_len);
+
 #endif

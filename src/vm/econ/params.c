@@ -7,6 +7,7 @@
 
 #include "supervm/ai.h"
 #include "supervm/econ.h"
+#include "supervm/groth16.h"
 
 const svm_params_field_t svm_params_fields[] = {
 #define FIELD_(name, def, lo, hi) {#name, offsetof(svm_params_t, name), def, lo, hi},
@@ -135,6 +136,7 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 	if (svm_varint_read(&r, &program) || svm_varint_read(&r, &method)) return SVM_EDECODE;
 	if (program == SVM_PROGRAM_MODELS || program == SVM_PROGRAM_JOBS) /* the AI market */
 		return svm_ai_access(NULL, 0, payload, len, NULL, SIZE_MAX, NULL, reads, max, n, NULL);
+	if (program == SVM_PROGRAM_GROTH16) return svm_groth16_reads(payload, len, reads, max, n);
 	bool params = program == SVM_PROGRAM_STAKING || program == SVM_PROGRAM_GOV ||
 		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "supervm/ai.h"
+#include "supervm/confidential.h"
+#include "supervm/groth16.h"
 #include "supervm/econ.h"
 #include "supervm/verify.h"
 #include "supervm/vm.h"
@@ -143,6 +145,8 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	if (program_of(payload, len) == SVM_PROGRAM_AMM) return svm_amm_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_STAKING) return svm_staking_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_GOV) return svm_gov_execute(c, payload, len);
+	if (program_of(payload, len) == SVM_PROGRAM_CONFIDENTIAL) return svm_conf_execute(c, payload, len);
+	if (program_of(payload, len) == SVM_PROGRAM_GROTH16) return svm_groth16_execute(c, payload, len);
 	if (parse(payload, len, &call)) return SVM_EDECODE;
 	const svm_id_t *sender = &c->tx->sender;
 	svm_id_t token;
@@ -191,6 +195,16 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 	case SVM_PROGRAM_MODELS:
 	case SVM_PROGRAM_JOBS:
 		rc = svm_ai_access(sender, nonce, payload, len, ids, 16, &k, NULL, SIZE_MAX, NULL, NULL);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	case SVM_PROGRAM_CONFIDENTIAL:
+		rc = svm_conf_access(sender, nonce, payload, len, ids, 16, &k);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	case SVM_PROGRAM_GROTH16:
+		rc = svm_groth16_access(payload, len, ids, 16, &k);
 		if (rc) return rc;
 		call.method = 0;
 		break;

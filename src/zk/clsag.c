@@ -1,0 +1,207 @@
+/* CLSAG ring signatures over ristretto255 (Goodell, Noether, RandomRun 2019), the two-key form
+ * RingCT uses: each ring member is a pair (P_i, C_i) — an output key and a commitment offset —
+ * and the signer at a hidden index knows p with P = p·G and z with C = z·G. The key image
+ * I = p·Hp(P) is the same for every signature by that key, whatever the ring, so a chain that
+ * records used key images refuses a second spend without learning which member signed.
+ *
+ *   Hp(X) = map(SHA-512("svm/zk/clsag/Hp" ‖ X))          (RFC 9496 one-way map)
+ *   D = z·Hp(P_pi); mu_P, mu_C = transcript challenges over (ring, I, D) labelled "agg0", "agg1"
+ *   c_{i+1} = challenge over (ring, I, D, m, L_i, R_i) with
+ *   L_i = s_i·G + c_i·(mu_P·P_i + mu_C·C_i),  R_i = s_i·Hp(P_i) + c_i·(mu_P·I + mu_C·D)
+ * Signature: c_0 ‖ s_0 … s_{n-1} ‖ D ((n + 2)·32 bytes); the key image travels beside it. */
+#include <sodium.h>
+#include <string.h>
+
+#include "supervm/base.h"
+#include "zk/internal.h"
+
+static int hash_point(ge_t *out, const uint8_t P[32])
+{
+	crypto_hash_sha512_state st;
+	uint8_t h[64], enc[32];
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, (const uint8_t *)"svm/zk/clsag/Hp", 15);
+	crypto_hash_sha512_update(&st, P, 32);
+	crypto_hash_sha512_final(&st, h);
+	crypto_core_ristretto255_from_hash(enc, h);
+	return ge_decode(out, enc);
+}
+
+/* The transcript every challenge of one signature starts from. */
+static void base_transcript(svm_zk_transcript_t *t, const uint8_t (*P)[32], const uint8_t (*C)[32],
+			    size_t n, const uint8_t I[32], const uint8_t D[32], const uint8_t *msg,
+			    size_t msg_len)
+{
+	svm_zk_transcript_init(t, "svm/zk/clsag");
+	svm_zk_transcript_append_u64(t, "n", n);
+	for (size_t i = 0; i < n; i++) {
+		svm_zk_transcript_append(t, "P", P[i], 32);
+		svm_zk_transcript_append(t, "C", C[i], 32);
+	}
+	svm_zk_transcript_append(t, "I", I, 32);
+	svm_zk_transcript_append(t, "D", D, 32);
+	svm_zk_transcript_append(t, "m", msg, msg_len);
+}
+
+static void round_challenge(const svm_zk_transcript_t *base, const ge_t *L, const ge_t *R,
+			    uint8_t c[32])
+{
+	svm_zk_transcript_t t = *base;
+	uint8_t l[32], r[32];
+	ge_encode(l, L);
+	ge_encode(r, R);
+	svm_zk_transcript_append(&t, "L", l, 32);
+	svm_zk_transcript_append(&t, "R", r, 32);
+	svm_zk_transcript_challenge(&t, "c", c);
+}
+
+/* L = s·G + cP·P + cC·C and R = s·Hp + cP·I + cC·D, each one small multiscalar product. */
+static int ring_step(ge_t *L, ge_t *R, const uint8_t s[32], const uint8_t c[32],
+		     const uint8_t muP[32], const uint8_t muC[32], const ge_t *P, const ge_t *C,
+		     const ge_t *Hp, const ge_t *I, const ge_t *D)
+{
+	uint8_t k[3][32];
+	ge_t pts[3];
+	memcpy(k[0], s, 32);
+	sc_mul(k[1], c, muP);
+	sc_mul(k[2], c, muC);
+	ge_base(&pts[0]);
+	pts[1] = *P, pts[2] = *C;
+	int rc = zk_msm(L, (const uint8_t(*)[32])k, pts, 3);
+	if (rc) return rc;
+	pts[0] = *Hp, pts[1] = *I, pts[2] = *D;
+	return zk_msm(R, (const uint8_t(*)[32])k, pts, 3);
+}
+
+typedef struct {
+	ge_t P, C, Hp;
+} member_t;
+
+static int load_ring(member_t *m, const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ge_decode(&m[i].P, P[i]) || ge_decode(&m[i].C, C[i]) || hash_point(&m[i].Hp, P[i]))
+			return SVM_EDECODE;
+	return 0;
+}
+
+size_t svm_zk_clsag_bytes(size_t n) { return (n + 2) * 32; }
+
+int svm_zk_clsag_key_image(uint8_t I[32], const uint8_t p[32])
+{
+	if (svm_zk_scalar_check(p)) return SVM_EINVAL;
+	ge_t G, P, H, r;
+	ge_base(&G);
+	ge_scalarmult(&P, p, &G);
+	uint8_t Pb[32];
+	ge_encode(Pb, &P);
+	if (hash_point(&H, Pb)) return SVM_EINVAL;
+	ge_scalarmult(&r, p, &H);
+	ge_encode(I, &r);
+	return 0;
+}
+
+int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const uint8_t (*C)[32],
+		      size_t n, size_t pi, const uint8_t p[32], const uint8_t z[32],
+		      const uint8_t *msg, size_t msg_len, const uint8_t seed[32])
+{
+	if (n == 0 || n > SVM_ZK_RING_MAX || pi >= n) return SVM_EINVAL;
+	if (svm_zk_scalar_check(p) || svm_zk_scalar_check(z)) return SVM_EINVAL;
+	member_t *m = svm_malloc(n * sizeof *m);
+	if (!m) return SVM_ENOMEM;
+	int rc = SVM_EINVAL;
+	if (load_ring(m, P, C, n)) goto out;
+	ge_t G, chk, Ig, Dg;
+	ge_base(&G);
+	ge_scalarmult(&chk, p, &G);
+	if (!ge_equal(&chk, &m[pi].P)) goto out; /* p is not the key at pi */
+	ge_scalarmult(&chk, z, &G);
+	if (!ge_equal(&chk, &m[pi].C)) goto out;
+	ge_scalarmult(&Ig, p, &m[pi].Hp);
+	ge_scalarmult(&Dg, z, &m[pi].Hp);
+	uint8_t D[32], muP[32], muC[32], alpha[32], c[32], c0[32];
+	ge_encode(I, &Ig);
+	ge_encode(D, &Dg);
+	svm_zk_transcript_t base, agg;
+	base_transcript(&base, P, C, n, I, D, msg, msg_len);
+	agg = base;
+	svm_zk_transcript_challenge(&agg, "agg0", muP);
+	svm_zk_transcript_challenge(&agg, "agg1", muC);
+	/* randomness bound to the seed, the statement and the secrets */
+	uint8_t rseed[64];
+	crypto_hash_sha512_state st;
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, (const uint8_t *)"svm/zk/clsag/rng", 16);
+	crypto_hash_sha512_update(&st, seed, 32);
+	crypto_hash_sha512_update(&st, base.state, 64);
+	crypto_hash_sha512_update(&st, p, 32);
+	crypto_hash_sha512_update(&st, z, 32);
+	crypto_hash_sha512_final(&st, rseed);
+	sc_from_seed(alpha, rseed, "alpha", 0);
+	ge_t L, R;
+	ge_scalarmult(&L, alpha, &G);
+	ge_scalarmult(&R, alpha, &m[pi].Hp);
+	round_challenge(&base, &L, &R, c); /* c_{pi+1} */
+	uint8_t *s = sig + 32;
+	for (size_t k = 1; k < n; k++) {
+		size_t i = (pi + k) % n;
+		if (i == 0) memcpy(c0, c, 32);
+		sc_from_seed(s + 32 * i, rseed, "s", i);
+		if ((rc = ring_step(&L, &R, s + 32 * i, c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp, &Ig,
+				    &Dg)))
+			goto out;
+		round_challenge(&base, &L, &R, c);
+	}
+	if (pi == 0) memcpy(c0, c, 32);
+	/* s_pi = alpha - c_pi (mu_P p + mu_C z) */
+	uint8_t t[32], u[32];
+	sc_mul(t, muP, p);
+	sc_mul(u, muC, z);
+	sc_add(t, t, u);
+	sc_mul(t, t, c);
+	sc_sub(s + 32 * pi, alpha, t);
+	memcpy(sig, c0, 32);
+	memcpy(sig + 32 * (n + 1), D, 32);
+	sodium_memzero(alpha, 32);
+	sodium_memzero(rseed, sizeof rseed);
+	rc = 0;
+out:
+	svm_free(m);
+	return rc;
+}
+
+int svm_zk_clsag_verify(const uint8_t *sig, size_t sig_len, const uint8_t I[32],
+			const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n, const uint8_t *msg,
+			size_t msg_len)
+{
+	if (n == 0 || n > SVM_ZK_RING_MAX) return SVM_EINVAL;
+	if (sig_len != svm_zk_clsag_bytes(n)) return SVM_EDECODE;
+	for (size_t i = 0; i <= n; i++)
+		if (svm_zk_scalar_check(sig + 32 * i)) return SVM_EDECODE;
+	const uint8_t *D = sig + 32 * (n + 1);
+	ge_t Ig, Dg;
+	if (ge_decode(&Ig, I) || ge_decode(&Dg, D)) return SVM_EDECODE;
+	if (ge_is_identity(&Ig)) return SVM_EPROOF; /* the identity is no one's key image */
+	member_t *m = svm_malloc(n * sizeof *m);
+	if (!m) return SVM_ENOMEM;
+	int rc = load_ring(m, P, C, n);
+	if (rc) goto out;
+	svm_zk_transcript_t base, agg;
+	uint8_t muP[32], muC[32], c[32];
+	base_transcript(&base, P, C, n, I, D, msg, msg_len);
+	agg = base;
+	svm_zk_transcript_challenge(&agg, "agg0", muP);
+	svm_zk_transcript_challenge(&agg, "agg1", muC);
+	memcpy(c, sig, 32);
+	for (size_t i = 0; i < n; i++) {
+		ge_t L, R;
+		if ((rc = ring_step(&L, &R, sig + 32 * (i + 1), c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp,
+				    &Ig, &Dg)))
+			goto out;
+		round_challenge(&base, &L, &R, c);
+	}
+	rc = memcmp(c, sig, 32) == 0 ? 0 : SVM_EPROOF;
+out:
+	svm_free(m);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* libFuzzer target for the confidential program's decoders: any bytes as an output object's
+ * payload must decode or be rejected without reading outside them (ASan), and any bytes as a
+ * transact payload must yield an access set or a decode error, never more writes than the
+ * program's limits allow. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/confidential.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	svm_id_t creator, sender = {{1}}, w[16];
+	uint64_t nonce;
+	uint16_t index;
+	uint8_t Q[32], F[32];
+	const uint8_t *enc;
+	size_t enc_len, n;
+	if (svm_conf_output_decode(data, size, &creator, &nonce, &index, Q, F, &enc, &enc_len) == 0) {
+		if (enc_len > SVM_CONF_ENC_MAX || enc + enc_len != data + size) abort();
+	}
+	int rc = svm_conf_access(&sender, 3, data, size, w, 16, &n);
+	if (rc == 0 && n > SVM_CONF_OUTPUTS_MAX + 2) abort();
+	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
+	return 0;
+}

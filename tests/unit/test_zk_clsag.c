@@ -1,0 +1,127 @@
+/* Tests of CLSAG ring signatures (src/zk/clsag.c): signatures by every ring position verify;
+ * the key image is the same for two signatures by one key over different rings and messages
+ * (so a registry of used images refuses the second spend) and differs between keys; another
+ * message, another ring, another key image, every single-bit change of a signature, a wrong
+ * commitment secret and non-canonical encodings are rejected. Seeded; the seed prints. */
+#include <criterion/criterion.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervm/base.h"
+#include "supervm/privacy.h"
+
+static uint64_t rng(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+static void rand_scalar(uint8_t out[32], uint64_t *s)
+{
+	uint8_t w[64];
+	for (int i = 0; i < 64; i++) w[i] = (uint8_t)rng(s);
+	crypto_core_ristretto255_scalar_reduce(out, w);
+}
+
+#define N 11
+typedef struct {
+	uint8_t p[N][32], z[N][32], P[N][32], C[N][32];
+} ring_t;
+
+static void make_ring(ring_t *r, uint64_t *s)
+{
+	for (int i = 0; i < N; i++) {
+		rand_scalar(r->p[i], s);
+		rand_scalar(r->z[i], s);
+		cr_assert_eq(crypto_scalarmult_ristretto255_base(r->P[i], r->p[i]), 0);
+		cr_assert_eq(crypto_scalarmult_ristretto255_base(r->C[i], r->z[i]), 0);
+	}
+}
+
+static uint64_t seed0(void)
+{
+	const char *e = getenv("SVM_TEST_SEED");
+	return e ? strtoull(e, NULL, 0) : 0xc15a6ULL;
+}
+
+Test(zk_clsag, every_position_signs_and_verifies_and_key_images_link, .timeout = 60)
+{
+	uint64_t seed = seed0(), s = seed;
+	static ring_t r;
+	make_ring(&r, &s);
+	uint8_t sig[(N + 2) * 32], I[32], I2[32], rs[32] = {3};
+	cr_assert_eq(svm_zk_clsag_bytes(N), sizeof sig);
+	for (size_t pi = 0; pi < N; pi++) {
+		cr_assert_eq(svm_zk_clsag_sign(sig, I, (const uint8_t(*)[32])r.P, (const uint8_t(*)[32])r.C,
+					       N, pi, r.p[pi], r.z[pi], (const uint8_t *)"m", 1, rs),
+			     0);
+		cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, I, (const uint8_t(*)[32])r.P,
+						 (const uint8_t(*)[32])r.C, N, (const uint8_t *)"m", 1),
+			     0, "pi %zu seed %#llx", pi, (unsigned long long)seed);
+		cr_assert_eq(svm_zk_clsag_key_image(I2, r.p[pi]), 0);
+		cr_assert_eq(memcmp(I, I2, 32), 0, "key image of pi %zu", pi);
+		cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, I, (const uint8_t(*)[32])r.P,
+						 (const uint8_t(*)[32])r.C, N, (const uint8_t *)"n", 1),
+			     SVM_EPROOF);
+	}
+	/* the same key in another ring, another message: the same image */
+	static ring_t r2;
+	make_ring(&r2, &s);
+	memcpy(r2.p[4], r.p[0], 32);
+	memcpy(r2.P[4], r.P[0], 32);
+	uint8_t Ia[32], Ib[32];
+	cr_assert_eq(svm_zk_clsag_sign(sig, Ia, (const uint8_t(*)[32])r.P, (const uint8_t(*)[32])r.C, N,
+				       0, r.p[0], r.z[0], (const uint8_t *)"spend 1", 7, rs),
+		     0);
+	cr_assert_eq(svm_zk_clsag_sign(sig, Ib, (const uint8_t(*)[32])r2.P, (const uint8_t(*)[32])r2.C,
+				       N, 4, r2.p[4], r2.z[4], (const uint8_t *)"spend 2", 7, rs),
+		     0);
+	cr_assert_eq(memcmp(Ia, Ib, 32), 0, "one key, one image");
+	cr_assert_eq(svm_zk_clsag_key_image(Ib, r.p[1]), 0);
+	cr_assert_neq(memcmp(Ia, Ib, 32), 0, "two keys, two images");
+}
+
+Test(zk_clsag, forgeries_and_mutations_are_rejected, .timeout = 120)
+{
+	uint64_t seed = seed0() ^ 5, s = seed;
+	static ring_t r;
+	make_ring(&r, &s);
+	uint8_t sig[(N + 2) * 32], I[32], rs[32] = {4};
+	const uint8_t(*P)[32] = (const uint8_t(*)[32])r.P, (*C)[32] = (const uint8_t(*)[32])r.C;
+	cr_assert_eq(svm_zk_clsag_sign(sig, I, P, C, N, 7, r.p[7], r.z[7], (const uint8_t *)"m", 1, rs), 0);
+	for (size_t bit = 0; bit < sizeof sig * 8; bit += 3) {
+		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		int rc = svm_zk_clsag_verify(sig, sizeof sig, I, P, C, N, (const uint8_t *)"m", 1);
+		cr_assert(rc == SVM_EPROOF || rc == SVM_EDECODE, "bit %zu accepted, seed %#llx", bit,
+			  (unsigned long long)seed);
+		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	for (size_t bit = 0; bit < 256; bit++) {
+		I[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		int rc = svm_zk_clsag_verify(sig, sizeof sig, I, P, C, N, (const uint8_t *)"m", 1);
+		cr_assert(rc == SVM_EPROOF || rc == SVM_EDECODE, "image bit %zu accepted", bit);
+		I[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, I, P, C, N, (const uint8_t *)"m", 1), 0);
+	/* another ring (one member replaced) */
+	static ring_t r2;
+	memcpy(&r2, &r, sizeof r);
+	cr_assert_eq(crypto_scalarmult_ristretto255_base(r2.P[2], r.p[3]), 0);
+	cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, I, (const uint8_t(*)[32])r2.P, C, N,
+					 (const uint8_t *)"m", 1),
+		     SVM_EPROOF);
+	/* the wrong commitment secret, a key that is not the member's */
+	cr_assert_eq(svm_zk_clsag_sign(sig, I, P, C, N, 7, r.p[7], r.z[6], (const uint8_t *)"m", 1, rs),
+		     SVM_EINVAL);
+	cr_assert_eq(svm_zk_clsag_sign(sig, I, P, C, N, 7, r.p[6], r.z[7], (const uint8_t *)"m", 1, rs),
+		     SVM_EINVAL);
+	/* length and the identity as key image */
+	cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig - 1, I, P, C, N, (const uint8_t *)"m", 1),
+		     SVM_EDECODE);
+	uint8_t zero[32] = {0};
+	cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, zero, P, C, N, (const uint8_t *)"m", 1),
+		     SVM_EPROOF);
+}
