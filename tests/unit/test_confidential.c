@@ -100,7 +100,7 @@ static void sort2(svm_id_t *ids, svm_conf_opening_t *op)
 	}
 }
 
-Test(confidential, deposit_transfer_withdraw_conserve_supply, .timeout = 120)
+Test(confidential, deposit_transfer_withdraw_conserve_supply)
 {
 	world_t w;
 	setup(&w, 0xc0ffee);
@@ -171,7 +171,7 @@ static int flip_byte(svm_buf_t *p)
 	return 0;
 }
 
-Test(confidential, bad_transactions_change_nothing_but_the_fee, .timeout = 120)
+Test(confidential, bad_transactions_change_nothing_but_the_fee)
 {
 	world_t w;
 	setup(&w, 0xbad);
@@ -237,7 +237,7 @@ static int set_token(svm_buf_t *p)
 	return 0;
 }
 
-Test(confidential, unbalanced_or_wrong_flavor_deposit_is_rejected, .timeout = 120)
+Test(confidential, unbalanced_or_wrong_flavor_deposit_is_rejected)
 {
 	world_t w;
 	setup(&w, 0xf1a);
@@ -337,7 +337,7 @@ static void hand_deposit(svm_buf_t *p, const svm_id_t *sender, uint64_t nonce, c
 	svm_buf_append(p, bal, 64);
 }
 
-Test(confidential, output_worth_more_than_the_deposit_fails_the_balance_proof, .timeout = 60)
+Test(confidential, output_worth_more_than_the_deposit_fails_the_balance_proof)
 {
 	world_t w;
 	setup(&w, 0xba1);

@@ -159,7 +159,7 @@ Test(groth16, snarkjs_proofs_verify)
 	cr_assert_eq(verify(&bad), SVM_EPROOF);
 }
 
-Test(groth16, every_single_bit_change_is_rejected, .timeout = 300)
+Test(groth16, every_single_bit_change_is_rejected)
 {
 	static vec_t v, m;
 	load(&v, "cube");
@@ -179,7 +179,7 @@ Test(groth16, every_single_bit_change_is_rejected, .timeout = 300)
 	}
 }
 
-Test(groth16, program_registers_a_key_and_checks_proofs_by_transaction, .timeout = 120)
+Test(groth16, program_registers_a_key_and_checks_proofs_by_transaction)
 {
 	static vec_t v;
 	load(&v, "mul");
