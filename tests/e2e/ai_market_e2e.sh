@@ -36,7 +36,7 @@ jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head
 cat > "$T/chain/genesis.json" <<JSON
 {"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
  "fees": {"a": 1000, "b": 0, "c": 0, "d": 0},
- "params": {"gov_voting_blocks": 10, "gov_deposit_min": 1000, "ai_unbond_blocks": 20},
+ "params": {"gov_voting_blocks": 200, "gov_deposit_min": 1000, "ai_unbond_blocks": 20},
  "balances": [{"owner": "$($S keys show "$T/chain/keys/faucet.json" --json | jget id)", "token": "SWR", "amount": "1000000000000000000"},
               {"owner": "$($S keys show "$T/chain/keys/faucet.json" --json | jget id)", "token": "AIC", "amount": "1000000000000000000"},
               {"owner": "$($S keys show "$T/chain/keys/validator.json" --json | jget id)", "token": "SWR", "amount": "1000000000000"}],
