@@ -85,6 +85,11 @@ typedef struct {
 	uint64_t expiry_blocks, timeout_ms;
 } cli_txspec_t;
 
+/* The signing options every transaction command shares: --from KEYFILE into *keyfile (required
+ * when keyfile is not NULL), then --tip, --fee-limit, --expiry-blocks, --timeout-ms and --nonce
+ * into spec, each when given (spec keeps the caller's defaults otherwise). CLI_EXIT_USAGE with a
+ * message when one is missing or malformed. */
+int cli_txspec_opts(cli_args_t *a, cli_txspec_t *spec, const char **keyfile);
 /* Signs and submits spec from keyfile (nonce from the node unless spec->have_nonce); prints the
  * id, and with --wait polls for the receipt and prints it. */
 int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec);

@@ -14,22 +14,12 @@
 
 static int txopts(cli_args_t *a, cli_txspec_t *spec, const char **keyfile, bool strict)
 {
-	const char *v;
-	*keyfile = cli_opt(a, "from");
-	if (*keyfile == NULL) return cli_fail(a, CLI_EXIT_USAGE, "--from KEYFILE is required");
 	spec->vm = SVM_VM_NATIVE;
 	spec->strict_native = strict;
 	spec->fee_limit = ECON_FEE_LIMIT_DEFAULT;
 	spec->expiry_blocks = ECON_EXPIRY_BLOCKS;
 	spec->timeout_ms = ECON_WAIT_MS;
-	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &spec->fee_limit)) return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "tip")) && cli_u64(a, "--tip", v, &spec->tip)) return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "nonce"))) {
-		if (cli_u64(a, "--nonce", v, &spec->nonce)) return CLI_EXIT_USAGE;
-		spec->have_nonce = true;
-	}
-	if ((v = cli_opt(a, "timeout-ms")) && cli_u64(a, "--timeout-ms", v, &spec->timeout_ms)) return CLI_EXIT_USAGE;
-	return 0;
+	return cli_txspec_opts(a, spec, keyfile);
 }
 
 static int submit(cli_args_t *a, svm_buf_t *payload, bool strict)

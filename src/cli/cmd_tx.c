@@ -16,17 +16,33 @@
 
 typedef struct {
 	svm_id_t to, token;
-	uint64_t amount, tip, fee_limit, nonce, expiry_blocks, timeout_ms;
-	bool have_nonce;
+	uint64_t amount;
+	cli_txspec_t spec; /* the signing options (the caller sets the payload) */
 	const char *token_name;
 } xfer_opts_t;
+
+int cli_txspec_opts(cli_args_t *a, cli_txspec_t *spec, const char **keyfile)
+{
+	const char *v;
+	if (keyfile != NULL && (*keyfile = cli_opt(a, "from")) == NULL)
+		return cli_fail(a, CLI_EXIT_USAGE, "--from KEYFILE is required");
+	if ((v = cli_opt(a, "tip")) && cli_u64(a, "--tip", v, &spec->tip)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &spec->fee_limit)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "expiry-blocks")) && cli_u64(a, "--expiry-blocks", v, &spec->expiry_blocks))
+		return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "timeout-ms")) && cli_u64(a, "--timeout-ms", v, &spec->timeout_ms)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "nonce"))) {
+		if (cli_u64(a, "--nonce", v, &spec->nonce)) return CLI_EXIT_USAGE;
+		spec->have_nonce = true;
+	}
+	return 0;
+}
 
 static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 {
 	memset(o, 0, sizeof *o);
-	o->fee_limit = FEE_LIMIT_DEFAULT;
-	o->expiry_blocks = EXPIRY_BLOCKS_DEFAULT;
-	o->timeout_ms = WAIT_MS_DEFAULT;
+	o->spec = (cli_txspec_t){.vm = SVM_VM_NATIVE, .strict_native = true, .fee_limit = FEE_LIMIT_DEFAULT,
+				 .expiry_blocks = EXPIRY_BLOCKS_DEFAULT, .timeout_ms = WAIT_MS_DEFAULT};
 	const char *v;
 	if (cli_opt(a, "to") == NULL || cli_opt(a, "amount") == NULL)
 		return cli_fail(a, CLI_EXIT_USAGE, "--to ID and --amount N are required");
@@ -37,16 +53,7 @@ static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 	v = o->token_name;
 	if (svm_token_parse(&o->token, v) != 0)
 		return cli_fail(a, CLI_EXIT_USAGE, "--token must be SWR, AIC or 64 hex digits, not '%s'", v);
-	if ((v = cli_opt(a, "tip")) && cli_u64(a, "--tip", v, &o->tip)) return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &o->fee_limit)) return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "expiry-blocks")) && cli_u64(a, "--expiry-blocks", v, &o->expiry_blocks))
-		return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "timeout-ms")) && cli_u64(a, "--timeout-ms", v, &o->timeout_ms)) return CLI_EXIT_USAGE;
-	if ((v = cli_opt(a, "nonce"))) {
-		if (cli_u64(a, "--nonce", v, &o->nonce)) return CLI_EXIT_USAGE;
-		o->have_nonce = true;
-	}
-	return 0;
+	return cli_txspec_opts(a, &o->spec, NULL);
 }
 
 int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
@@ -198,11 +205,9 @@ int cli_transfer(cli_args_t *a, const char *keyfile)
 	svm_buf_t payload = {0};
 	if (svm_native_transfer_payload(&payload, &o.token, &o.to, o.amount))
 		return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
-	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload.data, .payload_len = payload.len,
-			     .strict_native = true, .fee_limit = o.fee_limit, .tip = o.tip,
-			     .nonce = o.nonce, .have_nonce = o.have_nonce,
-			     .expiry_blocks = o.expiry_blocks, .timeout_ms = o.timeout_ms};
-	int rc = cli_submit(a, keyfile, &spec);
+	o.spec.payload = payload.data;
+	o.spec.payload_len = payload.len;
+	int rc = cli_submit(a, keyfile, &o.spec);
 	svm_buf_free(&payload);
 	return rc;
 }
@@ -260,7 +265,7 @@ int cli_cmd_faucet(cli_args_t *a)
 			char idhex[65];
 			snprintf(idhex, sizeof idhex, "%s", id ? id : "");
 			if (!a->json) printf("%s\n", idhex);
-			rc = wait_receipt(a, c, idhex, o.timeout_ms);
+			rc = wait_receipt(a, c, idhex, o.spec.timeout_ms);
 		}
 	}
 	json_decref(r);

@@ -13,14 +13,14 @@ static const char *const o_devnet[] = {"data", "listen", "ws", "block-ms", "rpc-
 static const char *const o_node[] = {"config", "log", NULL};
 static const char *const o_testnet[] = {"validators", "dir", "rpc-port", "p2p-port", "block-ms", "log", "init!", NULL};
 static const char *const o_out[] = {"out", NULL};
-static const char *const o_xfer[] = {"from", "to", "amount", "token", "tip", "fee-limit", "nonce",
-				     "expiry-blocks", "wait!", "timeout-ms", NULL};
+/* The signing options of every transaction command (cli_txspec_opts). */
+#define O_TX "from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms"
+static const char *const o_xfer[] = {O_TX, "to", "amount", "token", "expiry-blocks", NULL};
 static const char *const o_faucet[] = {"data", "to", "amount", "token", "tip", "fee-limit", "nonce",
 				       "expiry-blocks", "wait!", "timeout-ms", NULL};
 static const char *const o_token[] = {"token", NULL};
 static const char *const o_block[] = {"full!", NULL};
-static const char *const o_contract[] = {"from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms",
-					 "attach", "token", NULL};
+static const char *const o_contract[] = {O_TX, "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", NULL};
@@ -34,7 +34,7 @@ static const char *const o_post[] = {"from", "model", "input", "price", "units",
 static const char *const o_from[] = {"from", NULL};
 static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
 /* The economy's commands (cmd_econ.c): signing options, then each command's own. */
-#define O_ECON_TX "from", "fee-limit", "tip", "nonce", "wait!", "timeout-ms"
+#define O_ECON_TX O_TX
 #define H_ECON_TX \
 	"  --from KEYFILE    signing key (pays the fee)\n" \
 	"  --fee-limit N     most SWR the transaction may cost (default 1000000)\n" \
