@@ -9,6 +9,7 @@
 #include "supervm/base.h"
 #include "supervm/chain.h"
 #include "supervm/rpc.h"
+#include "supervm/vm.h"
 
 #define CLI_ARGS_MAX 64
 #define CLI_EXIT_OK 0
@@ -83,6 +84,7 @@ typedef struct {
 	uint64_t nonce;
 	bool have_nonce;
 	uint64_t expiry_blocks, timeout_ms;
+	bool new_token; /* a create-token payload: also print the new token's id (svm_token_new_id) */
 } cli_txspec_t;
 
 /* The signing options every transaction command shares: --from KEYFILE into *keyfile (required
@@ -116,10 +118,21 @@ const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_ST
 /* The same with a token's own decimals and symbol (svm_getToken); decimals < 0 or > 19 prints
  * base units. */
 const char *cli_amount_str_dec(uint64_t v, int decimals, const char *symbol, char buf[CLI_AMOUNT_STR_MAX]);
-/* An amount argument: an integer is base units; a number with a decimal point or an SWR/AIC
- * suffix ("1.5SWR", "2 AIC", "0.25") is whole tokens of 10^9 units. A suffix sets *token when it
- * is NULL and must match it otherwise. CLI_EXIT_USAGE with a message when malformed. */
+/* An amount argument: an integer is base units; a number with a decimal point or a unit is whole
+ * tokens: "1.5SWR", "2 AIC", "0.25" (of SWR, AIC or *token) in 10^9 units; of a user token
+ * (*token 64 hex) its own decimals, read from the node (svm_getToken), and a unit must be its
+ * symbol ("2.5GOLD"). An SWR/AIC unit sets *token when it is NULL and must match it otherwise.
+ * CLI_EXIT_USAGE with a message when malformed (CLI_EXIT_FAIL when the node cannot say). */
 int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char **token, uint64_t *out);
+/* The digits and point p[0..len) as base units of a token with dec decimals (0 ≤ dec ≤ 255). */
+int cli_units_parse(cli_args_t *a, const char *what, const char *p, size_t len, int dec, uint64_t *out);
+/* A token's decimals and symbol: SWR and AIC here (9), a user token (64 hex) from the node's
+ * svm_getToken through c (NULL: a client of its own). 0, or an exit code with the error printed. */
+int cli_token_info(cli_args_t *a, svm_rpc_client_t *c, const char *token, int *decimals,
+		   char symbol[SVM_TOKEN_SYMBOL_MAX + 1]);
+/* Adds "token_symbol" and "token_decimals" to a decoded action (cli_describe_tx) whose token is
+ * a user token the node knows, so that cli_print_action shows its amount in its decimals. */
+void cli_action_add_token(svm_rpc_client_t *c, json_t *action);
 /* An error as text on stderr, or with --json as {"error":{"command","message","exit_code"[,
  * "rpc_code"]}} on stdout (the one shape of every --json failure). a may be NULL. */
 void cli_print_error(const cli_args_t *a, int exit_code, const char *msg);
@@ -149,6 +162,8 @@ int cli_cmd_balance(cli_args_t *a);
 int cli_cmd_account(cli_args_t *a);
 int cli_cmd_tx(cli_args_t *a);
 int cli_cmd_receipt(cli_args_t *a);
+int cli_cmd_token_create(cli_args_t *a); /* cmd_tx.c */
+int cli_cmd_token_show(cli_args_t *a);
 int cli_cmd_block(cli_args_t *a);
 int cli_cmd_status(cli_args_t *a);
 int cli_cmd_testnet(cli_args_t *a);

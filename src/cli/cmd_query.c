@@ -84,6 +84,7 @@ int cli_cmd_tx(cli_args_t *a)
 	if (rc == 0) rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", a->pos[0]), &r);
 	if (rc == 0) {
 		json_t *act = cli_describe_tx(t); /* what it does, decoded from the payload */
+		if (act != NULL) cli_action_add_token(c, act); /* a user token's decimals and symbol */
 		if (a->json) {
 			json_object_set(t, "receipt", r);
 			json_object_set_new(t, "action", act ? act : json_null());

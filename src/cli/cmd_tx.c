@@ -182,10 +182,20 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 		}
 	}
 	if (rc == 0) {
+		char tokhex[65] = {0};
+		if (spec->new_token) {
+			svm_id_t tok;
+			svm_token_new_id(&kp.id, nonce, &tok);
+			svm_hash_hex(&tok, tokhex);
+		}
 		if (!cli_flag(a, "wait") || !a->json) {
-			if (a->json) printf("{\"tx_hash\":\"%s\",\"nonce\":%llu}\n", idhex, (unsigned long long)nonce);
+			if (a->json && spec->new_token)
+				printf("{\"tx_hash\":\"%s\",\"nonce\":%llu,\"token\":\"%s\"}\n", idhex,
+				       (unsigned long long)nonce, tokhex);
+			else if (a->json) printf("{\"tx_hash\":\"%s\",\"nonce\":%llu}\n", idhex, (unsigned long long)nonce);
 			else printf("%s\n", idhex);
 		}
+		if (spec->new_token && !a->json) printf("token: %s\n", tokhex);
 		if (cli_flag(a, "wait")) rc = wait_receipt(a, c, idhex, spec->timeout_ms);
 	}
 	json_decref(cid);
@@ -267,6 +277,62 @@ int cli_cmd_faucet(cli_args_t *a)
 			if (!a->json) printf("%s\n", idhex);
 			rc = wait_receipt(a, c, idhex, o.spec.timeout_ms);
 		}
+	}
+	json_decref(r);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
+/* `token create`: a user token of the unified ledger, its whole supply to the creator. */
+int cli_cmd_token_create(cli_args_t *a)
+{
+	const char *sym = cli_opt(a, "symbol"), *dec_s = cli_opt(a, "decimals"), *sup = cli_opt(a, "supply");
+	uint64_t dec = 0, supply = 0;
+	if (sym == NULL || sup == NULL) return cli_fail(a, CLI_EXIT_USAGE, "--symbol S and --supply N are required");
+	size_t n = strlen(sym);
+	if (n == 0 || n > SVM_TOKEN_SYMBOL_MAX)
+		return cli_fail(a, CLI_EXIT_USAGE, "--symbol must be 1 to %d bytes", SVM_TOKEN_SYMBOL_MAX);
+	if (dec_s && cli_u64(a, "--decimals", dec_s, &dec)) return CLI_EXIT_USAGE;
+	if (dec > 19) return cli_fail(a, CLI_EXIT_USAGE, "--decimals must be 0 to 19 (10^decimals fits a u64)");
+	/* the supply in whole tokens with the new decimals ("1000.5"), or base units with a "u" */
+	if (n = strlen(sup), n > 1 && sup[n - 1] == 'u') {
+		if (cli_units_parse(a, "--supply", sup, n - 1, 0, &supply)) return CLI_EXIT_USAGE;
+	} else if (cli_units_parse(a, "--supply", sup, n, (int)dec, &supply)) {
+		return CLI_EXIT_USAGE;
+	}
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .strict_native = true, .fee_limit = FEE_LIMIT_DEFAULT,
+			     .expiry_blocks = EXPIRY_BLOCKS_DEFAULT, .timeout_ms = WAIT_MS_DEFAULT, .new_token = true};
+	const char *keyfile;
+	if (cli_txspec_opts(a, &spec, &keyfile)) return CLI_EXIT_USAGE;
+	svm_buf_t payload = {0};
+	if (svm_native_create_token_payload(&payload, sym, (uint8_t)dec, supply))
+		return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	spec.payload = payload.data;
+	spec.payload_len = payload.len;
+	int rc = cli_submit(a, keyfile, &spec);
+	svm_buf_free(&payload);
+	return rc;
+}
+
+/* `token show TOKEN`: symbol, decimals and supply (svm_getToken). */
+int cli_cmd_token_show(cli_args_t *a)
+{
+	svm_id_t id;
+	if (svm_token_parse(&id, a->pos[0]) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "TOKEN must be SWR, AIC or 64 hex digits, not '%s'", a->pos[0]);
+	svm_rpc_client_t *c = NULL;
+	json_t *r = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, "svm_getToken", json_pack("[s]", a->pos[0]), &r);
+	if (rc == 0 && a->json) {
+		cli_print_json(r);
+	} else if (rc == 0) {
+		char amt[CLI_AMOUNT_STR_MAX];
+		const char *sym = json_string_value(json_object_get(r, "symbol"));
+		int dec = (int)json_integer_value(json_object_get(r, "decimals"));
+		printf("token:    %s\nsymbol:   %s\ndecimals: %d\nsupply:   %s\n",
+		       json_string_value(json_object_get(r, "token")), sym ? sym : "", dec,
+		       cli_amount_str_dec(cli_ju64(json_object_get(r, "supply")), dec, sym ? sym : "", amt));
 	}
 	json_decref(r);
 	svm_rpc_client_free(c);

@@ -114,6 +114,16 @@ static const cli_cmd_t commands[] = {
 	{"balance", "balance of an identity", "balance ID [--token T]",
 	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance, NULL},
 	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account, NULL},
+	{"token create", "create a user token of the unified ledger; prints the transaction and the token id",
+	 "token create --from KEYFILE --symbol S --supply N [--decimals D] [--wait]",
+	 "  --symbol S        1 to 16 bytes (need not be unique: the token is known by its id)\n"
+	 "  --decimals D      0 to 19 (default 0); amounts of it are then shown and parsed with them\n"
+	 "  --supply N        whole tokens with up to D decimals (1000.5), or base units with a u (10005u);\n"
+	 "                    all of it goes to the creator\n"
+	 "  --wait            wait for the receipt; then print status and fee\n",
+	 (const char *const[]){O_TX, "symbol", "decimals", "supply", NULL}, 0, 0, cli_cmd_token_create, NULL},
+	{"token show", "a token's symbol, decimals and supply", "token show TOKEN", "", o_none, 1, 1,
+	 cli_cmd_token_show, NULL},
 	{"tx", "a transaction by id (pending or committed): what it does, decoded, and its receipt",
 	 "tx HASH", "", o_none, 1, 1, cli_cmd_tx, NULL},
 	{"indexer", "follow the node into PostgreSQL: blocks, transactions, receipts, events, balance changes",

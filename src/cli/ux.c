@@ -16,12 +16,43 @@
 
 /* ------------------------------------------------------------- amounts */
 
-/* Decimals of a token named "SWR"/"AIC" (9); -1 for another (a user token's decimals live in
- * its token object, which no RPC method returns yet: shown in base units). */
+/* Decimals of a token named "SWR"/"AIC" (9); -1 for another (a user token: its decimals live in
+ * its token object, read from the node by cli_token_info). */
 static int token_decimals(const char *token)
 {
 	if (token == NULL || strcmp(token, "SWR") == 0 || strcmp(token, "AIC") == 0) return CLI_TOKEN_DECIMALS;
 	return -1;
+}
+
+int cli_token_info(cli_args_t *a, svm_rpc_client_t *c, const char *token, int *decimals,
+		   char symbol[SVM_TOKEN_SYMBOL_MAX + 1])
+{
+	svm_id_t id, swr, aic;
+	if (token == NULL) token = "SWR";
+	svm_token_id("SWR", &swr);
+	svm_token_id("AIC", &aic);
+	if (svm_token_parse(&id, token) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "'%s' is not SWR, AIC or a 64-hex-digit token id", token);
+	if (svm_hash_eq(&id, &swr) || svm_hash_eq(&id, &aic)) {
+		*decimals = CLI_TOKEN_DECIMALS;
+		snprintf(symbol, SVM_TOKEN_SYMBOL_MAX + 1, "%s", svm_hash_eq(&id, &swr) ? "SWR" : "AIC");
+		return 0;
+	}
+	svm_rpc_client_t *own = NULL;
+	json_t *info = NULL;
+	int rc = c ? 0 : cli_client(a, &own);
+	if (rc == 0) rc = cli_call(a, c ? c : own, "svm_getToken", json_pack("[s]", token), &info);
+	json_t *d = json_object_get(info, "decimals");
+	const char *sym = json_string_value(json_object_get(info, "symbol"));
+	if (rc == 0 && (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 255 || sym == NULL))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "the node's svm_getToken answer for %s has no decimals or symbol", token);
+	if (rc == 0) {
+		*decimals = (int)json_integer_value(d);
+		snprintf(symbol, SVM_TOKEN_SYMBOL_MAX + 1, "%s", sym);
+	}
+	json_decref(info);
+	svm_rpc_client_free(own);
+	return rc;
 }
 
 const char *cli_amount_str_dec(uint64_t v, int dec, const char *name, char buf[CLI_AMOUNT_STR_MAX])
@@ -50,6 +81,55 @@ const char *cli_amount_str(uint64_t v, const char *token, char buf[CLI_AMOUNT_ST
 	return cli_amount_str_dec(v, token_decimals(name), name, buf);
 }
 
+int cli_units_parse(cli_args_t *a, const char *what, const char *p, size_t len, int dec, uint64_t *out)
+{
+	SVM_ASSERT(dec >= 0 && dec <= 255);
+	uint64_t whole = 0, frac = 0;
+	int frac_digits = 0;
+	bool dot = false;
+	if (len == 0 || p[0] == '.')
+		return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' must start with a digit", what, (int)len, p);
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '.') {
+			if (dot) return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' has two decimal points", what, (int)len, p);
+			dot = true;
+			continue;
+		}
+		if (p[i] < '0' || p[i] > '9')
+			return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' is not a number", what, (int)len, p);
+		unsigned d = (unsigned)(p[i] - '0');
+		if (!dot) {
+			if (whole > (UINT64_MAX - d) / 10)
+				return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' is too large", what, (int)len, p);
+			whole = whole * 10 + d;
+		} else {
+			if (++frac_digits > dec)
+				return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' has more than %d decimals", what, (int)len, p, dec);
+			frac = frac * 10 + d;
+		}
+	}
+	if (dec > 19 && whole > 0) return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' is too large", what, (int)len, p);
+	uint64_t scale = 1;
+	for (int i = 0; i < dec && i < 19; i++) scale *= 10;
+	for (int i = frac_digits; i < dec; i++) {
+		if (frac > UINT64_MAX / 10) return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' is too large", what, (int)len, p);
+		frac *= 10;
+	}
+	if (whole > (UINT64_MAX - frac) / scale)
+		return cli_fail(a, CLI_EXIT_USAGE, "%s '%.*s' is too large", what, (int)len, p);
+	*out = whole * scale + frac;
+	return 0;
+}
+
+/* Case-insensitive equality of an ASCII unit and a symbol. */
+static bool unit_is(const char *unit, const char *symbol)
+{
+	size_t i = 0;
+	for (; unit[i] && symbol[i]; i++)
+		if ((unit[i] | 0x20) != (symbol[i] | 0x20) && unit[i] != symbol[i]) return false;
+	return unit[i] == 0 && symbol[i] == 0;
+}
+
 int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char **token, uint64_t *out)
 {
 	const char *p = s ? s : "";
@@ -58,51 +138,33 @@ int cli_amount_parse(cli_args_t *a, const char *what, const char *s, const char 
 		digits_end++;
 	const char *suffix = p + digits_end;
 	while (*suffix == ' ') suffix++;
-	bool whole_units = strchr(p, '.') != NULL && strchr(p, '.') < p + digits_end;
-	if (*suffix != 0) {
-		char sym[4] = {0};
-		for (size_t i = 0; i < 3 && suffix[i]; i++) sym[i] = (char)(suffix[i] & ~0x20);
-		if (strlen(suffix) != 3 || (strcmp(sym, "SWR") != 0 && strcmp(sym, "AIC") != 0))
-			return cli_fail(a, CLI_EXIT_USAGE,
-					"%s '%s': write base units (an integer) or an amount of SWR or AIC "
-					"such as 1.5SWR",
-					what, p);
-		const char *canon = strcmp(sym, "SWR") == 0 ? "SWR" : "AIC";
+	bool whole_units = memchr(p, '.', digits_end) != NULL || *suffix != 0;
+	int dec = 0;
+	char sym[SVM_TOKEN_SYMBOL_MAX + 1] = {0};
+	if (*suffix != 0 && (unit_is(suffix, "SWR") || unit_is(suffix, "AIC"))) {
+		const char *canon = unit_is(suffix, "SWR") ? "SWR" : "AIC";
 		if (*token != NULL && strcmp(*token, canon) != 0)
 			return cli_fail(a, CLI_EXIT_USAGE, "%s is in %s but --token is %s", what, canon, *token);
 		*token = canon;
-		whole_units = true;
+	} else if (whole_units && *token != NULL && token_decimals(*token) < 0) {
+		/* a user token: its decimals (and symbol, for a unit) from the node */
+		int rc = cli_token_info(a, NULL, *token, &dec, sym);
+		if (rc != 0) return rc;
+		if (*suffix != 0 && !unit_is(suffix, sym))
+			return cli_fail(a, CLI_EXIT_USAGE, "%s '%s': the token %.16s… is %s, not %s", what, p, *token, sym,
+					suffix);
+	} else if (*suffix != 0) {
+		return cli_fail(a, CLI_EXIT_USAGE,
+				"%s '%s': write base units (an integer) or an amount of SWR or AIC such as 1.5SWR "
+				"(or of --token TOKEN_ID with its decimals or symbol: 2.5, 2.5GOLD)",
+				what, p);
 	}
-	if (digits_end == 0 || p[0] == '.' || (whole_units && token_decimals(*token) < 0))
+	if (whole_units && token_decimals(*token) >= 0) dec = token_decimals(*token);
+	if (digits_end == 0)
 		return cli_fail(a, CLI_EXIT_USAGE,
 				"%s must be base units (an integer) or SWR/AIC with decimals (1.5SWR), not '%s'",
 				what, p);
-	uint64_t whole = 0, frac = 0;
-	int frac_digits = 0, dec = whole_units ? token_decimals(*token) : 0;
-	bool dot = false;
-	for (size_t i = 0; i < digits_end; i++) {
-		if (p[i] == '.') {
-			if (dot) return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' has two decimal points", what, p);
-			dot = true;
-			continue;
-		}
-		unsigned d = (unsigned)(p[i] - '0');
-		if (!dot) {
-			if (whole > (UINT64_MAX - d) / 10)
-				return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' is too large", what, p);
-			whole = whole * 10 + d;
-		} else {
-			if (++frac_digits > dec)
-				return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' has more than %d decimals", what, p, dec);
-			frac = frac * 10 + d;
-		}
-	}
-	uint64_t scale = 1;
-	for (int i = 0; i < dec; i++) scale *= 10;
-	for (int i = frac_digits; i < dec; i++) frac *= 10;
-	if (whole > (UINT64_MAX - frac) / scale) return cli_fail(a, CLI_EXIT_USAGE, "%s '%s' is too large", what, p);
-	*out = whole * scale + frac;
-	return 0;
+	return cli_units_parse(a, what, p, digits_end, dec, out);
 }
 
 /* -------------------------------------------------------------- errors */
@@ -320,27 +382,63 @@ json_t *cli_describe_tx(json_t *tx)
 		json_decref(j);
 		j = NULL;
 	}
+	svm_id_t sender, tok;
+	const char *snd = json_string_value(json_object_get(tx, "sender"));
+	json_t *m = json_object_get(j, "method");
+	if (m != NULL && strcmp(json_string_value(m), "create_token") == 0 && snd != NULL &&
+	    svm_hash_from_hex(&sender, snd) == 0) { /* the id the new token gets */
+		char th[65];
+		svm_token_new_id(&sender, cli_ju64(json_object_get(tx, "nonce")), &tok);
+		json_object_set_new(j, "token", json_string(svm_hash_hex(&tok, th)));
+	}
 	svm_buf_free(&p);
 	return j;
+}
+
+void cli_action_add_token(svm_rpc_client_t *c, json_t *act)
+{
+	const char *tok = json_string_value(json_object_get(act, "token"));
+	if (tok == NULL || token_decimals(tok) >= 0) return;
+	json_t *info = NULL;
+	int code = 0;
+	svm_error_t err = {0};
+	/* quiet: a transfer of a token that does not exist still shows, in base units */
+	if (svm_rpc_call(c, "svm_getToken", json_pack("[s]", tok), &info, &code, &err) == 0) {
+		json_t *d = json_object_get(info, "decimals"), *sym = json_object_get(info, "symbol");
+		if (json_is_integer(d) && json_is_string(sym)) {
+			json_object_set(act, "token_symbol", sym);
+			json_object_set(act, "token_decimals", d);
+		}
+	}
+	json_decref(info);
+}
+
+/* An action's amount in its token: SWR/AIC by name, a user token with the decimals and symbol
+ * cli_action_add_token found (else base units). */
+static const char *action_amount(json_t *act, uint64_t v, char buf[CLI_AMOUNT_STR_MAX])
+{
+	json_t *d = json_object_get(act, "token_decimals");
+	const char *sym = json_string_value(json_object_get(act, "token_symbol"));
+	if (json_is_integer(d) && sym != NULL) return cli_amount_str_dec(v, (int)json_integer_value(d), sym, buf);
+	return cli_amount_str(v, json_string_value(json_object_get(act, "token")), buf);
 }
 
 void cli_print_action(json_t *act)
 {
 	const char *m = json_string_value(json_object_get(act, "method"));
-	const char *tok = json_string_value(json_object_get(act, "token"));
 	uint64_t amount = cli_ju64(json_object_get(act, "amount"));
 	char amt[CLI_AMOUNT_STR_MAX];
 	const char *prog = json_string_value(json_object_get(act, "program"));
 	if (strcmp(prog, "ledger") == 0 && strcmp(m, "transfer") == 0) {
-		printf("action:    transfer %s to %s\n", cli_amount_str(amount, tok, amt),
+		printf("action:    transfer %s to %s\n", action_amount(act, amount, amt),
 		       json_string_value(json_object_get(act, "to")));
 	} else if (strcmp(prog, "ledger") == 0 && strcmp(m, "burn") == 0) {
-		printf("action:    burn %s\n", cli_amount_str(amount, tok, amt));
+		printf("action:    burn %s\n", action_amount(act, amount, amt));
 	} else if (strcmp(prog, "ledger") == 0) {
-		printf("action:    create token %s (%llu decimals, supply %llu)\n",
-		       json_string_value(json_object_get(act, "symbol")),
-		       (unsigned long long)cli_ju64(json_object_get(act, "decimals")),
-		       (unsigned long long)cli_ju64(json_object_get(act, "supply")));
+		const char *sym = json_string_value(json_object_get(act, "symbol"));
+		uint64_t dec = cli_ju64(json_object_get(act, "decimals"));
+		printf("action:    create token %s (%llu decimals, supply %s)\n", sym, (unsigned long long)dec,
+		       cli_amount_str_dec(cli_ju64(json_object_get(act, "supply")), dec > 255 ? -1 : (int)dec, sym, amt));
 	} else if (json_object_get(act, "contract") == NULL) { /* a deploy */
 		printf("action:    deploy a %llu-byte WebAssembly module (code %s)\n",
 		       (unsigned long long)cli_ju64(json_object_get(act, "module_bytes")),
@@ -349,7 +447,7 @@ void cli_print_action(json_t *act)
 		printf("action:    call %s on contract %s, input %s", m,
 		       json_string_value(json_object_get(act, "contract")),
 		       json_string_value(json_object_get(act, "input")));
-		if (amount > 0) printf(", attaching %s", cli_amount_str(amount, tok, amt));
+		if (amount > 0) printf(", attaching %s", action_amount(act, amount, amt));
 		printf("\n");
 	}
 }

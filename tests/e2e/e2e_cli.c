@@ -389,6 +389,74 @@ static int test_tx_is_decoded(void)
 	return 0;
 }
 
+/* A user token's amounts in its own decimals: `token create`, `--amount` with a point or its
+ * symbol, `balance`, `supervm tx` and `--attach`; base units with --json and for integers. */
+static int test_user_token_amounts(void)
+{
+	devnet_t d;
+	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
+	char out[16384], err[4096], a[65], akey[128], b[65], bkey[128], tok[65], txid[65], want[256], c[65];
+	CHECK(new_key(&d, "a", akey, a) == 0 && new_key(&d, "b", bkey, b) == 0, "keys new");
+	CHECK(SV("--rpc %s faucet --to %s --amount 10SWR --wait", d.url, a) == 0, "faucet: %s", err);
+	CHECK(SV("--rpc %s token create --from %s --symbol GOLD --decimals 4 --supply 1000.5 --wait", d.url, akey) == 0,
+	      "token create: %s %s", out, err);
+	char *p = strstr(out, "token: ");
+	CHECK(p != NULL && strstr(out, "status: success"), "token create printed no token id: %s", out);
+	snprintf(tok, sizeof tok, "%.64s", p + 7);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 &&
+		      strstr(out, "action:    create token GOLD (4 decimals, supply 1000.5 GOLD)"),
+	      "create decoded: %s", out);
+	CHECK(SV("--rpc %s token show %s", d.url, tok) == 0 && strstr(out, "supply:   1000.5 GOLD") &&
+		      strstr(out, "decimals: 4"),
+	      "token show: %s %s", out, err);
+	CHECK(SV("--rpc %s balance %s --token %s", d.url, a, tok) == 0 && strcmp(out, "1000.5 GOLD") == 0,
+	      "balance in GOLD: %s %s", out, err);
+	/* a decimal point means whole tokens of its 4 decimals; the symbol works as a unit */
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 2.5 --token %s --wait", d.url, akey, b, tok) == 0,
+	      "transfer 2.5: %s %s", out, err);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	snprintf(want, sizeof want, "action:    transfer 2.5 GOLD to %s", b);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 && strstr(out, want), "tx in GOLD: %s", out);
+	CHECK(SV("--rpc %s --json tx %s", d.url, txid) == 0 && strstr(out, "\"amount\": 25000") &&
+		      strstr(out, "\"token_decimals\": 4") && strstr(out, "\"token_symbol\": \"GOLD\""),
+	      "tx --json keeps base units: %s", out);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.25gold --token %s --wait", d.url, akey, b, tok) == 0,
+	      "transfer 1.25gold: %s %s", out, err);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 7 --token %s --wait", d.url, akey, b, tok) == 0,
+	      "transfer of 7 base units: %s %s", out, err);
+	CHECK(SV("--rpc %s balance %s --token %s", d.url, b, tok) == 0 && strcmp(out, "3.7507 GOLD") == 0,
+	      "balance of b: %s %s", out, err);
+	CHECK(SV("--rpc %s --json balance %s --token %s", d.url, b, tok) == 0 && strstr(out, "37507"),
+	      "--json balance: %s", out);
+	/* refused: too many decimals, another symbol, a point of a token the node does not know */
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.00001 --token %s", d.url, akey, b, tok) == 2 &&
+		      strstr(err, "more than 4 decimals"),
+	      "5 decimals of GOLD: %s", err);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1SILVER --token %s", d.url, akey, b, tok) == 2 &&
+		      strstr(err, "is GOLD, not SILVER"),
+	      "wrong unit: %s", err);
+	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.5 --token %s", d.url, akey, b, a) == 2 &&
+		      strstr(err, "no token"),
+	      "unknown token: %s", err);
+	CHECK(SV("--rpc %s token create --from %s --symbol X --decimals 2 --supply 1.001", d.url, akey) == 2 &&
+		      strstr(err, "more than 2 decimals"),
+	      "supply past its decimals: %s", err);
+	/* --attach in the token's decimals, shown so by `supervm tx` */
+	CHECK(SV("--rpc %s contract deploy %s/counter.wasm --from %s --wait", d.url, contracts_dir, akey) == 0,
+	      "deploy: %s %s", out, err);
+	p = strstr(out, "return: 0x");
+	CHECK(p != NULL, "deploy has no contract id: %s", out);
+	snprintf(c, sizeof c, "%.64s", p + 10);
+	CHECK(SV("--rpc %s contract call %s increment 1 --from %s --attach 0.5 --token %s --wait", d.url, c, akey, tok) ==
+		      0,
+	      "call: %s %s", out, err);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 && strstr(out, "attaching 0.5 GOLD"), "attach in GOLD: %s", out);
+	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
+	return 0;
+}
+
 /* Long waits show progress (on a terminal, or with SUPERVM_PROGRESS set) and a timeout names
  * what to do; bash completion completes commands, subcommands and options. */
 static int test_progress_and_completion(void)
@@ -1147,6 +1215,7 @@ static const struct {
 	{"faucet_over_rpc_and_its_limits", test_faucet_over_rpc_and_its_limits},
 	{"three_transfers_in_a_row", test_three_transfers_in_a_row},
 	{"tx_is_decoded", test_tx_is_decoded},
+	{"user_token_amounts", test_user_token_amounts},
 	{"progress_and_completion", test_progress_and_completion},
 	{"metrics_endpoint", test_metrics_endpoint},
 	{"prometheus_scrapes_devnet", test_prometheus_scrapes_devnet},
