@@ -1,6 +1,7 @@
 // The SuperVM block explorer: a single page served by the node at /explorer that reads
 // everything from the same node's JSON-RPC (POST /). Routes live in the URL fragment:
 //   #/  latest blocks (live)   #/block/N   #/tx/HASH   #/account/ID   #/validators   #/search/Q
+//   #/proposals  #/proposal/ID   #/pools   #/jobs  #/job/ID
 // Receipt inclusion proofs and transaction signatures are checked here, in the browser
 // (WebCrypto SHA-256 and Ed25519), and shown as verified or not.
 "use strict";
@@ -102,6 +103,34 @@ async function tokenName(idHex) {
   return tokenNames[idHex] || short(idHex);
 }
 
+/** A token's symbol and decimals: SWR and AIC here, a user token from svm_getToken (cached);
+ *  decimals null when the node does not know it (amounts then in base units). */
+const tokenInfos = new Map();
+async function tokenInfo(idHex) {
+  const known = await tokenName(idHex);
+  if (known === "SWR" || known === "AIC") return { symbol: known, decimals: 9 };
+  if (!tokenInfos.has(idHex)) {
+    let info = { symbol: short(idHex), decimals: null };
+    try {
+      const t = await rpc("svm_getToken", [idHex]);
+      info = { symbol: t.symbol, decimals: Number(t.decimals) };
+    } catch (e) { /* unknown token: base units */ }
+    if (tokenInfos.size > 500) tokenInfos.clear();
+    tokenInfos.set(idHex, info);
+  }
+  return tokenInfos.get(idHex);
+}
+
+/** Base units of a token with `decimals` → "2.5 GOLD"; base units when decimals is null. */
+function amountDec(v, decimals, symbol) {
+  const x = BigInt(v);
+  if (decimals === null || decimals === undefined) return `${x} base units of ${symbol}`;
+  const scale = 10n ** BigInt(decimals);
+  const frac = decimals ? (x % scale).toString().padStart(decimals, "0").replace(/0+$/, "") : "";
+  return `${x / scale}${frac ? "." + frac : ""} ${symbol}`;
+}
+const amountOf = async (v, idHex) => { const t = await tokenInfo(idHex); return amountDec(v, t.decimals, t.symbol); };
+
 /** What a transaction does, from its vm and payload (docs/execution.md, docs/contracts.md). */
 async function describe(tx) {
   try {
@@ -110,11 +139,18 @@ async function describe(tx) {
       const program = r.varint(), method = r.varint();
       if (program === 1n && method === 1n) {
         const token = bytesToHex(r.bytes(32)), to = bytesToHex(r.bytes(32)), amt = r.varint();
-        return `transfer ${esc(amount(amt, await tokenName(token)))} to ${link("account", to)}`;
+        return `transfer ${esc(await amountOf(amt, token))} to ${link("account", to)}`;
       }
-      if (program === 1n && method === 2n) return "create token";
-      if (program === 1n && method === 3n) return "burn";
-      const names = { 2n: "AMM", 3n: "staking", 4n: "governance", 5n: "model registry", 6n: "job escrow" };
+      if (program === 1n && method === 2n) {
+        const sym = new TextDecoder().decode(r.bytes(Number(r.varint()))), dec = Number(r.varint()), supply = r.varint();
+        return `create token ${esc(sym)} (${dec} decimals, supply ${esc(amountDec(supply, dec, sym))})`;
+      }
+      if (program === 1n && method === 3n) {
+        const token = bytesToHex(r.bytes(32)), amt = r.varint();
+        return `burn ${esc(await amountOf(amt, token))}`;
+      }
+      const names = { 2n: "AMM", 3n: "staking", 4n: "governance", 16n: "model registry", 17n: "job escrow",
+        18n: "attestation collateral", 19n: "disputes", 24n: "confidential", 25n: "Groth16" };
       return `${names[program] || "program " + program} call, method ${method}`;
     }
     const op = r.u8();
@@ -126,7 +162,7 @@ async function describe(tx) {
       const token = bytesToHex(r.bytes(32)), amt = r.varint();
       let s = `call <b>${esc(method)}</b> on contract ${link("account", contract)}`;
       if (input.length) s += `, input <span class="mono">0x${bytesToHex(input)}</span>`;
-      if (amt > 0n) s += `, attaching ${esc(amount(amt, await tokenName(token)))}`;
+      if (amt > 0n) s += `, attaching ${esc(await amountOf(amt, token))}`;
       return s;
     }
   } catch (e) { /* fall through */ }
@@ -318,6 +354,11 @@ async function pageAccount(id) {
   }
   const proofOk = objOk && hdr && hdr.state_root === proof.state_root &&
     await stateProofVerify(hexToBytes(hdr.state_root), hexToBytes(balId), vh, hexToBytes(proof.proof));
+  const bals = await rpc("svm_getBalances", [id]);
+  const tokRows = await Promise.all(bals.balances.map(async (b) => {
+    const dec = b.decimals === undefined ? null : Number(b.decimals), sym = b.symbol ?? short(b.token);
+    return `<tr data-token="${esc(b.token)}"><td>${esc(sym)}</td><td class="amount">${esc(amountDec(b.amount, dec, sym))}</td><td class="hash">${esc(b.token)}</td></tr>`;
+  }));
   $("#view").innerHTML = `<h1>Account</h1>` + kv([
     ["id", `<span class="mono">${esc(a.id)}</span>`, "account-id"],
     ["SWR", esc(amount(a.balances.SWR, "SWR")), "balance-SWR"],
@@ -327,7 +368,105 @@ async function pageAccount(id) {
     ["SWR balance proof", verdict([proofOk, `${proof.exists ? "inclusion" : "exclusion"} proof of the SWR balance against block ${proof.height}'s state root, checked in this browser`]), "state-proof"],
   ]) + (BigInt(a.nonce) === 0n && BigInt(a.balances.SWR) === 0n && BigInt(a.balances.AIC) === 0n
     ? `<p class="muted" id="account-empty">No activity: this id has sent nothing and holds no SWR or AIC.</p>` : "") +
-    `<p class="muted">Balances of user tokens are not listed: the node has no method that enumerates an account's tokens.</p>`;
+    `<h2>Tokens</h2>` + (tokRows.length ? `<table id="account-tokens"><thead><tr><th>token</th><th>balance</th><th>id</th></tr></thead><tbody>${tokRows.join("")}</tbody></table>`
+      : `<p class="muted" id="account-tokens-none">No balance in any token.</p>`) +
+    (bals.complete ? "" : `<p class="bad">Not every balance shown: the scan stopped after ${bals.scanned} objects.</p>`) +
+    `<h2>Transactions</h2><div id="account-txs"></div>`;
+  await activityList("#account-txs", { kind: "account", account: id }, ["block", "hash", "role", "what", "status"], async (it) => {
+    const what = it.payload !== undefined ? await describe(it) : `${esc(it.vm)} payload of ${it.payload_bytes} bytes`;
+    return [link("block", it.height, String(it.height)), link("tx", it.tx_hash), esc(it.role), what, statusCell(it.status)];
+  });
+}
+
+const statusCell = (s) => `<span class="${s === "success" || s === "genesis" ? "ok" : "bad"}">${esc(s)}</span>`;
+
+/** A list from svm_listActivity drawn into sel: a table of rows(item) → cells, newest first, with
+ *  a button that scans the blocks below the last ones scanned. */
+async function activityList(sel, query, heads, rows) {
+  const box = $(sel), seq = routeSeq;
+  let top = null;
+  box.innerHTML = `<table class="activity"><thead><tr>${heads.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody></tbody></table>
+    <p class="muted scanned"></p><button class="more" type="button" hidden>Older blocks</button>`;
+  const more = async (before) => {
+    const r = await rpc("svm_listActivity", [before === undefined ? query : { ...query, before: Number(before) }]);
+    if (seq !== routeSeq) return;
+    const cells = await Promise.all(r.items.map(rows));
+    box.querySelector("tbody").insertAdjacentHTML("beforeend", cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join("")}</tr>`).join(""));
+    const n = box.querySelectorAll("tbody tr").length;
+    top = top ?? r.to;
+    box.querySelector(".scanned").textContent = `${n} found; blocks ${r.from}–${top} scanned` +
+      (r.next_before === null ? " (back to genesis)." : `; older blocks not scanned yet.`);
+    const btn = box.querySelector(".more");
+    btn.hidden = r.next_before === null;
+    btn.onclick = () => { btn.hidden = true; more(r.next_before).catch(showError); };
+  };
+  await more();
+}
+
+async function pageProposals() {
+  $("#view").innerHTML = `<h1>Governance proposals</h1><div id="proposals"></div>`;
+  await activityList("#proposals", { kind: "proposals" }, ["proposal", "kind", "status", "yes / no / abstain", "submitted"], async (it) => {
+    const p = await rpc("svm_getProposal", [it.id]).catch(() => null);
+    if (!p) return [link("proposal", it.id), "—", "gone", "—", link("block", it.height, String(it.height))];
+    return [link("proposal", it.id), esc(p.kind), esc(p.status) + (p.passes ? ' <span class="ok">passes</span>' : ""),
+      `${esc(amount(p.tally.yes))} / ${esc(amount(p.tally.no))} / ${esc(amount(p.tally.abstain))}`, link("block", it.height, String(it.height))];
+  });
+}
+
+async function pageProposal(id) {
+  id = id.replace(/^0x/, "").toLowerCase();
+  const p = await rpc("svm_getProposal", [id]);
+  const t = p.tally, total = BigInt(t.yes) + BigInt(t.no) + BigInt(t.abstain);
+  const pct = (x) => (total === 0n ? "0" : (Number((BigInt(x) * 10000n) / total) / 100).toFixed(2));
+  $("#view").innerHTML = `<h1>Proposal</h1>` + kv([
+    ["id", `<span class="mono">${esc(p.proposal)}</span>`, "proposal-id"],
+    ["kind", esc(p.kind), "proposal-kind"], ["status", esc(p.status), "proposal-status"],
+    ["proposer", link("account", p.proposer, p.proposer)], ["deposit", esc(amount(p.deposit))],
+    ["voting", `blocks ${p.start_height} to ${p.end_height}`],
+    ["yes", `${esc(amount(t.yes))} (${pct(t.yes)} %)`, "tally-yes"], ["no", `${esc(amount(t.no))} (${pct(t.no)} %)`, "tally-no"],
+    ["abstain", `${esc(amount(t.abstain))} (${pct(t.abstain)} %)`, "tally-abstain"],
+    ["active stake", esc(amount(p.active_stake))],
+    ["passes now", p.passes ? '<span class="ok">yes</span>' : '<span class="bad">no</span>', "proposal-passes"],
+    ["body", `<span class="mono">${esc(p.body)}</span>`],
+  ]);
+}
+
+async function pagePools() {
+  $("#view").innerHTML = `<h1>AMM pools</h1><div id="pools"></div>`;
+  await activityList("#pools", { kind: "pools" }, ["pool", "pair", "fee", "reserves", "price", "created"], async (it) => {
+    const [ta, tb] = await Promise.all([tokenInfo(it.token_a), tokenInfo(it.token_b)]);
+    const p = await rpc("svm_getPool", [it.token_a, it.token_b, Number(it.fee_bps)]).catch(() => null);
+    const created = Number(it.height) === 0 ? "genesis" : link("block", it.height, String(it.height));
+    if (!p) return [esc(short(it.id)), `${esc(ta.symbol)}/${esc(tb.symbol)}`, `${(Number(it.fee_bps) / 100).toFixed(2)} %`, "—", "—", created];
+    const ra = BigInt(p.reserve_a), rb = BigInt(p.reserve_b);
+    const scaleA = 10n ** BigInt(ta.decimals ?? 0), scaleB = 10n ** BigInt(tb.decimals ?? 0);
+    const price = ra === 0n ? "—" : `1 ${esc(ta.symbol)} = ${(Number((rb * scaleA * 1000000n) / (ra * scaleB)) / 1e6).toString()} ${esc(tb.symbol)}`;
+    return [`<span class="mono pool-id">${esc(short(it.id))}</span>`, `${esc(ta.symbol)}/${esc(tb.symbol)}`, `${(Number(it.fee_bps) / 100).toFixed(2)} %`,
+      `${esc(amountDec(p.reserve_a, ta.decimals, ta.symbol))} + ${esc(amountDec(p.reserve_b, tb.decimals, tb.symbol))}`, price, created];
+  });
+}
+
+async function pageJobs() {
+  $("#view").innerHTML = `<h1>AI jobs</h1><div id="jobs"></div>`;
+  await activityList("#jobs", { kind: "jobs" }, ["job", "state", "poster", "price", "replicas", "posted"], async (it) => {
+    const j = await rpc("svm_aiGetJob", [it.id]).catch(() => null);
+    if (!j) return [link("job", it.id), "closed", link("account", it.sender), "—", "—", link("block", it.height, String(it.height))];
+    return [link("job", it.id), esc(j.state), link("account", j.poster), esc(amount(j.price, "AIC")), String(j.replicas), link("block", it.height, String(it.height))];
+  });
+}
+
+async function pageJob(id) {
+  id = id.replace(/^0x/, "").toLowerCase();
+  const j = await rpc("svm_aiGetJob", [id]);
+  $("#view").innerHTML = `<h1>AI job</h1>` + kv([
+    ["id", `<span class="mono">${esc(j.id)}</span>`, "job-id"], ["state", esc(j.state), "job-state"],
+    ["poster", link("account", j.poster, j.poster)], ["model", `<span class="mono">${esc(j.model)}</span>`],
+    ["verification", esc(j.level)], ["price", esc(amount(j.price, "AIC"))], ["units", String(j.units)],
+    ["replicas", String(j.replicas)], ["posted at", link("block", j.posted_height, String(j.posted_height))],
+    ["challenge", esc(j.challenge)], ["answer", j.answer === null ? "—" : `<span class="mono">${esc(j.answer)}</span>`, "job-answer"],
+  ]) + `<h2>Replicas</h2>` + (j.slots.length ? `<table id="job-slots"><thead><tr><th>provider</th><th>state</th><th>output hash</th></tr></thead><tbody>${
+    j.slots.map((x) => `<tr><td>${link("account", x.provider)}</td><td>${esc(x.state)}</td><td class="hash">${esc(short(x.output_hash))}</td></tr>`).join("")}</tbody></table>`
+    : `<p class="muted">No provider has taken it yet.</p>`);
 }
 
 async function pageValidators() {
@@ -346,7 +485,10 @@ async function search(q) {
   const h = q.replace(/^0x/, "").toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(h)) throw new Error(`'${q}' is not a height, a transaction hash or an account id`);
   const t = await rpc("svm_getTransactionByHash", [h]);
-  location.hash = t ? `#/tx/${h}` : `#/account/${h}`;
+  if (t) return (location.hash = `#/tx/${h}`);
+  if (await rpc("svm_getProposal", [h]).catch(() => null)) return (location.hash = `#/proposal/${h}`);
+  if (await rpc("svm_aiGetJob", [h]).catch(() => null)) return (location.hash = `#/job/${h}`);
+  location.hash = `#/account/${h}`;
 }
 
 // ------------------------------------------------------------------ router
@@ -366,6 +508,11 @@ async function route() {
     else if (kind === "tx") await pageTx(decodeURIComponent(arg).replace(/^0x/, "").toLowerCase());
     else if (kind === "account") await pageAccount(decodeURIComponent(arg));
     else if (kind === "validators") await pageValidators();
+    else if (kind === "proposals") await pageProposals();
+    else if (kind === "proposal") await pageProposal(decodeURIComponent(arg));
+    else if (kind === "pools") await pagePools();
+    else if (kind === "jobs") await pageJobs();
+    else if (kind === "job") await pageJob(decodeURIComponent(arg));
     else if (kind === "search") await search(decodeURIComponent(arg));
     else throw new Error(`no page '${kind}'`);
   } catch (e) {

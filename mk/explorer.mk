@@ -9,7 +9,7 @@ $(B)/obj/src/node/explorer.o $(B)/asan/obj/src/node/explorer.o $(B)/fuzzobj/src/
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: explorer
-explorer: $(B)/supervm $(CONTRACT_WASM) npm-deps
+explorer: $(B)/supervm $(CONTRACT_WASM) $(AI_WASM) npm-deps
 	@if command -v node >/dev/null; then cd sdk/ts && npx --no-install tsc -p .; fi
 	@mkdir -p $(B)/explorer
 	@SUPERVM_BIN=$(abspath $(B)/supervm) CHROMIUM=$(CHROMIUM) SHOTS=$(abspath $(B)/explorer) \

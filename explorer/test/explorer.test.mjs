@@ -2,13 +2,17 @@
 // with the TypeScript SDK (transfers, a contract deploy, a call, a call that aborts), opens
 // http://NODE/explorer in Debian's headless Chromium (puppeteer-core), navigates and searches,
 // asserts what is on screen against the node's JSON-RPC, and saves screenshots (SHOTS dir).
+// With the CLI it also creates a user token, an AMM pool, a governance proposal with a vote
+// and an AI job, for the account, proposal, pool and job pages.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test as nodeTest } from "node:test";
 import puppeteer from "puppeteer-core";
 import { Keypair, u64le } from "../../sdk/ts/dist/src/index.js";
-import { REPO, startDevnet } from "../../sdk/ts/dist/test/devnet.js";
+import { REPO, SUPERVM, startDevnet } from "../../sdk/ts/dist/test/devnet.js";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.SHOTS ?? join(REPO, "build/explorer");
@@ -23,6 +27,9 @@ const consoleErrors = [];
 const alice = Keypair.generate();
 const bob = Keypair.generate();
 let transferTx, contract, callTx, failTx;
+let carol, gold, goldTx, proposal, validatorId, job;
+const cli = (...args) => execFileSync(SUPERVM, ["--rpc", net.url, ...args], { encoding: "utf8" }).trim();
+const idOf = (file) => JSON.parse(cli("keys", "show", file, "--json")).id;
 
 before(async () => {
   if (SKIP) return;
@@ -35,6 +42,25 @@ before(async () => {
   contract = (await rpc.deploy(alice, readFileSync(join(REPO, "build/contracts/counter.wasm")))).contract;
   callTx = (await rpc.callContract(alice, contract, "increment", u64le(7))).tx_hash;
   failTx = (await rpc.callContract(alice, contract, "fail")).tx_hash;
+  // With the CLI: a user token (some of it to bob), a pool of it, a proposal voted on, an AI job.
+  const key = join(net.dir, "carol.json");
+  cli("keys", "new", "--out", key);
+  carol = idOf(key);
+  await rpc.waitForReceipt((await rpc.requestFaucet(carol, 100n * 10n ** 9n)).tx_hash);
+  await rpc.waitForReceipt((await rpc.requestFaucet(carol, 100n * 10n ** 9n, "AIC")).tx_hash);
+  gold = cli("token", "create", "--from", key, "--symbol", "GOLD", "--decimals", "4", "--supply", "1000.5", "--wait").match(/token: ([0-9a-f]{64})/)[1];
+  goldTx = cli("transfer", "--from", key, "--to", bob.idHex, "--amount", "2.5", "--token", gold, "--wait").split("\n")[0];
+  cli("pool", "create", gold, "SWR", "--fee", "100", "--amount-x", "1000000", "--amount-y", "5000000000", "--from", key, "--wait");
+  const sub = JSON.parse(cli("gov", "submit", "--kind", "text", "--text", "explorer test", "--deposit", "10000000000", "--from", key, "--wait", "--json"));
+  proposal = sub.return_data.slice(2);
+  const vkey = join(net.dir, "keys/validator.json");
+  validatorId = idOf(vkey);
+  cli("gov", "vote", proposal, "--validator", validatorId, "--option", "yes", "--from", vkey, "--wait");
+  const model = cli("model", "register", "--from", key, "--name", "fmnist-mlp", "--weights", join(REPO, "models/fmnist/fmnist-mlp.svq8"),
+    "--code", join(REPO, "build/ai/infer.wasm"));
+  writeFileSync(join(net.dir, "input"), randomBytes(784));
+  job = cli("job", "post", "--from", key, "--model", model, "--input", join(net.dir, "input"), "--price", "1000", "--replicas", "1",
+    "--deadline-blocks", "100000");
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -68,11 +94,12 @@ test("the home page lists the latest blocks and follows the chain live", async (
   const s = await rpc.status();
   await page.goto(`${net.url}/explorer`, { waitUntil: "load" });
   await page.waitForSelector("#blocks tbody tr", { timeout: WAIT_MS });
-  const first = Number(await page.$eval("#blocks tbody tr", (r) => r.dataset.height));
-  assert.ok(first >= Number(s.height), `the top row is the head (${first}, the head was ${s.height} before loading)`);
+  // one read of the table (it is redrawn every second)
   const heights = await page.$$eval("#blocks tbody tr", (rs) => rs.map((r) => Number(r.dataset.height)));
+  const first = heights[0];
+  assert.ok(first >= Number(s.height), `the top row is the head (${first}, the head was ${s.height} before loading)`);
   assert.deepEqual(heights, heights.map((_, i) => first - i), "consecutive heights, newest first");
-  assert.equal(await page.$$eval("#blocks tbody tr", (rs) => rs.length), 15);
+  assert.equal(heights.length, 15);
   await waitText("#chain-id", new RegExp(`^${s.chain_id}$`));
   // Live: a later block appears at the top without reloading.
   await page.waitForFunction((h) => Number(document.querySelector("#blocks tbody tr").dataset.height) >= h + 3,
@@ -135,6 +162,90 @@ test("an account page shows its balances as the node has them; the contract is a
   await waitText("#account-id", new RegExp(nobody));
   await waitText("#state-proof", /^verified exclusion proof/);
   assert.ok(await page.$("#account-empty"), "an id with no activity says so");
+});
+
+test("an account page lists every token balance and the account's transactions", async () => {
+  await page.goto(`${net.url}/explorer#/account/${bob.idHex}`, { waitUntil: "load" });
+  await page.waitForSelector("#account-tokens tbody tr", { timeout: WAIT_MS });
+  const bals = await rpc.call("svm_getBalances", [bob.idHex]);
+  const rows = await page.$$eval("#account-tokens tbody tr", (rs) => rs.map((r) => [r.dataset.token, r.querySelector(".amount").textContent]));
+  assert.deepEqual(rows.map((r) => r[0]), bals.balances.map((b) => b.token), "every balance the node has, SWR first");
+  assert.deepEqual(rows.map((r) => r[1]), ["1.5 SWR", "2.5 GOLD"]);
+  await page.waitForSelector("#account-txs tbody tr", { timeout: WAIT_MS });
+  const txs = await page.$$eval("#account-txs tbody tr", (rs) => rs.map((r) => r.textContent));
+  assert.equal(txs.length, 2, "bob received two transfers and sent nothing");
+  assert.match(txs[0], /recipient.*transfer 2\.5 GOLD to/, "newest first, in the token's decimals");
+  assert.match(txs[1], /recipient.*transfer 1\.5 SWR to.*success/);
+  assert.ok(await page.$(`#account-txs a[href="#/tx/${goldTx}"]`), "linked to the transaction page");
+  await shot("account-tokens");
+  await page.goto(`${net.url}/explorer#/account/${alice.idHex}`, { waitUntil: "load" });
+  await page.waitForSelector("#account-txs tbody tr", { timeout: WAIT_MS });
+  const mine = await page.$$eval("#account-txs tbody tr", (rs) => rs.map((r) => r.textContent));
+  assert.equal(mine.length, 5, `faucet grant, transfer, deploy, call, failed call: ${mine.join(" | ")}`);
+  assert.match(mine[0], /sender.*call fail on contract.*aborted/);
+  assert.match(mine[4], /recipient.*transfer 20 SWR/);
+  assert.match(await textOf("#account-txs .scanned"), /back to genesis/);
+});
+
+test("governance proposals are listed with their tallies, and a proposal has its page", async () => {
+  await page.click("nav a[href='#/proposals']");
+  await page.waitForSelector("#proposals tbody tr", { timeout: WAIT_MS });
+  const p = await rpc.call("svm_getProposal", [proposal]);
+  assert.equal(BigInt(p.tally.yes) > 0n, true, "the validator's vote counted");
+  const row = await page.$eval(`#proposals a[href="#/proposal/${proposal}"]`, (a) => a.closest("tr").textContent);
+  const yes = (Number(p.tally.yes) / 1e9).toString();
+  assert.match(row, new RegExp(`text.*voting.*passes.*${yes.replace(".", "\\.")} SWR / 0 SWR / 0 SWR`));
+  await shot("proposals");
+  await page.click(`#proposals a[href="#/proposal/${proposal}"]`);
+  await waitText("#proposal-id", new RegExp(proposal));
+  assert.equal(await textOf("#proposal-kind"), "text");
+  assert.equal(await textOf("#proposal-status"), p.status);
+  assert.equal(await textOf("#tally-yes"), `${yes} SWR (100.00 %)`);
+  assert.equal(await textOf("#tally-no"), "0 SWR (0.00 %)");
+  assert.equal(await textOf("#proposal-passes"), "yes");
+  await shot("proposal");
+  await search(proposal);
+  await waitText("#proposal-id", new RegExp(proposal));
+});
+
+test("AMM pools are listed with their reserves and price, the genesis pool too", async () => {
+  await page.click("nav a[href='#/pools']");
+  await page.waitForSelector("#pools tbody tr", { timeout: WAIT_MS });
+  const rows = await page.$$eval("#pools tbody tr", (rs) => rs.map((r) => r.textContent));
+  assert.equal(rows.length, 2, rows.join(" | "));
+  const p = await rpc.call("svm_getPool", [gold, "SWR", 100]);
+  assert.equal(BigInt(p.reserve_a) + BigInt(p.reserve_b), 5001000000n);
+  assert.match(rows[0], /SWR\/GOLD|GOLD\/SWR/);
+  assert.match(rows[0], /1\.00 %/);
+  assert.match(rows[0], /5 SWR \+ 100 GOLD|100 GOLD \+ 5 SWR/, "reserves in each token's decimals");
+  assert.match(rows[0], /1 SWR = 20 GOLD|1 GOLD = 0\.05 SWR/);
+  assert.match(rows[1], /AIC\/SWR|SWR\/AIC/);
+  assert.match(rows[1], /0\.30 %.*genesis/);
+  await shot("pools");
+  // the lists' RPC refuses what it cannot answer within its bounds
+  await assert.rejects(rpc.call("svm_listActivity", [{ kind: "nope" }]), /kind must be/);
+  await assert.rejects(rpc.call("svm_listActivity", [{ kind: "pools", blocks: 5001 }]), /blocks 1\.\.5000/);
+  await assert.rejects(rpc.call("svm_listActivity", [{ kind: "account" }]), /needs "account"/);
+  await assert.rejects(rpc.call("svm_getBalances", ["xyz"]), /64 hex digits/);
+  const page1 = await rpc.call("svm_listActivity", [{ kind: "account", account: alice.idHex, limit: 2 }]);
+  assert.equal(page1.items.length, 2, "stops after the block where the limit is reached (one tx per block here)");
+  const page2 = await rpc.call("svm_listActivity", [{ kind: "account", account: alice.idHex, before: page1.next_before }]);
+  assert.equal(page1.items.length + page2.items.length, 5, "the cursor continues below, no gap and no duplicate");
+  assert.ok(Number(page2.items[0].height) < Number(page1.items[1].height));
+});
+
+test("AI jobs are listed with their state, and a job has its page", async () => {
+  await page.click("nav a[href='#/jobs']");
+  await page.waitForSelector("#jobs tbody tr", { timeout: WAIT_MS });
+  const j = await rpc.call("svm_aiGetJob", [job]);
+  const row = await page.$eval(`#jobs a[href="#/job/${job}"]`, (a) => a.closest("tr").textContent);
+  assert.match(row, new RegExp(`${j.state}.*0\\.000001 AIC`));
+  await page.click(`#jobs a[href="#/job/${job}"]`);
+  await waitText("#job-id", new RegExp(job));
+  assert.equal(await textOf("#job-state"), j.state);
+  await shot("job");
+  await search(job);
+  await waitText("#job-id", new RegExp(job));
 });
 
 test("bad searches and unknown pages say what is wrong, and the page keeps working", async () => {

@@ -72,6 +72,9 @@ size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t ma
 /* The Ethereum JSON-RPC methods (eth_api.c), appended to the table. */
 size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 
+/* The explorer's lists (explore_api.c): svm_getBalances, svm_listActivity. */
+size_t svm_node_explore_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
+
 /* Token metadata and the SWR/AIC supply (tokens.c): svm_getToken, appended to the table;
  * node_token_info reads a token object at the head (SVM_ENOTFOUND for an unknown token);
  * node_token_supply fills [SWR, AIC] (0 for one that cannot be read). */
