@@ -1,7 +1,8 @@
 /* The node's Prometheus metrics, served on GET /metrics of the RPC port in the text exposition
  * format (version 0.0.4). Names follow Prometheus conventions: the supervm_ prefix, base units
  * (seconds, bytes), _total for counters. Block figures are recorded by the producer under the
- * node's mutex; mempool and RPC figures are read from their own counters at scrape time. */
+ * node's mutex; mempool, RPC, consensus status and peer figures are read from their own
+ * counters at scrape time. */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,13 @@ void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TO
 	m->supply_known = true;
 }
 
+void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round)
+{
+	observe(&m->finality, now_wall_ms > block_ts_ms ? (now_wall_ms - block_ts_ms) * 1000000ull : 0);
+	if (m->last_round != 0 && round > m->last_round + 1) m->rounds_skipped += round - m->last_round - 1;
+	m->last_round = round;
+}
+
 static int histogram(svm_buf_t *out, const char *name, const char *help, const node_histogram_t *h)
 {
 	int rc = svm_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
@@ -58,6 +66,78 @@ static int histogram(svm_buf_t *out, const char *name, const char *help, const n
 static int metric(svm_buf_t *out, const char *name, const char *type, const char *help, double v)
 {
 	return svm_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+}
+
+/* Consensus and peer families: the core's status as of its last step, finality and skipped
+ * rounds from the commits, the transport's per-peer counters (a peer's series start at 0 when
+ * it connects: a reset to Prometheus) and its node-wide ones. */
+static int consensus_families(svm_node_t *n, const node_metrics_t *m, svm_buf_t *out)
+{
+	svm_cons_status_t st = {0};
+	svm_net_t *net = NULL;
+	bool running = node_vc_metrics_view(n, &st, &net);
+	int rc = histogram(out, "supervm_block_finality_seconds",
+			   "Time from a block's proposal (its timestamp) to its commit on this node.", &m->finality);
+	if (rc == 0)
+		rc = metric(out, "supervm_consensus_rounds_skipped_total", "counter",
+			    "Rounds between two committed blocks whose own block never committed (a timeout or an "
+			    "orphaned proposal).",
+			    (double)m->rounds_skipped);
+	if (rc == 0 && running) {
+		const struct {
+			const char *name, *help;
+			uint64_t v;
+		} g[] = {
+			{"supervm_consensus_epoch", "The consensus epoch (validator set) this node is in.", st.epoch},
+			{"supervm_consensus_round", "The round the consensus core is in.", st.round},
+			{"supervm_consensus_committed_height", "Height of the last block consensus committed.",
+			 st.committed_height},
+			{"supervm_consensus_highest_qc_round", "Round of the highest quorum certificate seen.", st.hqc_round},
+			{"supervm_consensus_highest_tc_round", "Round of the highest timeout certificate seen (0: none).",
+			 st.htc_round},
+			{"supervm_consensus_last_voted_round", "The last round this validator voted in.", st.last_voted_round},
+			{"supervm_consensus_conflicting_qcs",
+			 "QCs seen that would commit off the committed chain (non-zero: more than f validators are faulty).",
+			 st.conflicts},
+		};
+		for (size_t i = 0; rc == 0 && i < sizeof g / sizeof g[0]; i++)
+			rc = metric(out, g[i].name, "gauge", g[i].help, (double)g[i].v);
+	}
+	svm_net_peer_info_t peers[SVM_NET_PEERS_MAX];
+	size_t k = net != NULL ? svm_net_peers(net, peers, SVM_NET_PEERS_MAX) : 0;
+	if (k > SVM_NET_PEERS_MAX) k = SVM_NET_PEERS_MAX;
+	if (rc == 0) rc = metric(out, "supervm_peers", "gauge", "Peers connected to this node.", (double)k);
+	const char *fam[2] = {"supervm_peer_messages_total", "supervm_peer_bytes_total"};
+	for (int f = 0; rc == 0 && f < 2; f++) {
+		rc = svm_buf_printf(out, "# HELP %s %s exchanged with a connected peer, by direction.\n# TYPE %s counter\n",
+				    fam[f], f == 0 ? "Messages" : "Bytes", fam[f]);
+		for (size_t i = 0; rc == 0 && i < k; i++) {
+			char id[65];
+			svm_hash_hex(&peers[i].id, id);
+			rc = svm_buf_printf(out, "%s{peer=\"%s\",direction=\"in\"} %llu\n%s{peer=\"%s\",direction=\"out\"} %llu\n",
+					    fam[f], id, (unsigned long long)(f == 0 ? peers[i].msgs_in : peers[i].bytes_in),
+					    fam[f], id, (unsigned long long)(f == 0 ? peers[i].msgs_out : peers[i].bytes_out));
+		}
+	}
+	svm_net_stats_t ns = {0};
+	if (net != NULL) svm_net_stats(net, &ns);
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "# HELP supervm_net_handshakes_total Peer handshakes, by result.\n"
+				    "# TYPE supervm_net_handshakes_total counter\n"
+				    "supervm_net_handshakes_total{result=\"ok\"} %llu\n"
+				    "supervm_net_handshakes_total{result=\"failed\"} %llu\n"
+				    "# HELP supervm_net_events_total Transport events: misbehaving peers disconnected, gossip "
+				    "dropped, reads throttled, bans.\n"
+				    "# TYPE supervm_net_events_total counter\n"
+				    "supervm_net_events_total{event=\"disconnect_misbehaved\"} %llu\n"
+				    "supervm_net_events_total{event=\"gossip_dropped\"} %llu\n"
+				    "supervm_net_events_total{event=\"throttled\"} %llu\n"
+				    "supervm_net_events_total{event=\"ban\"} %llu\n",
+				    (unsigned long long)ns.handshakes_ok, (unsigned long long)ns.handshakes_failed,
+				    (unsigned long long)ns.disconnects_misbehaved, (unsigned long long)ns.dropped_gossip,
+				    (unsigned long long)ns.throttled, (unsigned long long)ns.bans);
+	return rc;
 }
 
 /* Everything but the RPC server's own families. */
@@ -136,6 +216,7 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 		if (rc == 0)
 			rc = svm_buf_printf(out, "supervm_token_burned_total{token=\"%s\"} %llu\n", tok, (unsigned long long)m.burned[i]);
 	}
+	if (rc == 0) rc = consensus_families(n, &m, out);
 	if (rc == 0) rc = metric(out, "supervm_ws_connections", "gauge", "Open WebSocket connections.", (double)ws_conns);
 	if (rc == 0)
 		rc = metric(out, "supervm_ws_dropped_total", "counter",

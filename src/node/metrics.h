@@ -29,6 +29,10 @@ typedef struct {
 	uint64_t supply[NODE_SUPPLY_TOKENS];
 	uint64_t burned[NODE_SUPPLY_TOKENS];
 	bool supply_known;
+	/* finality: a committed block's timestamp (set by its proposer) to its commit here */
+	node_histogram_t finality;
+	uint64_t last_round;     /* round of the last block committed here in this epoch (0: none) */
+	uint64_t rounds_skipped; /* rounds between two committed blocks whose own block never committed */
 } node_metrics_t;
 
 typedef struct svm_node svm_node_t;
@@ -36,6 +40,10 @@ typedef struct svm_node svm_node_t;
 /* Records one committed block (call with the node's mu held). */
 void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns, uint64_t left_invalid,
 			uint64_t left_limit);
+/* Records a block committed by consensus (call with the node's mu held): its finality latency
+ * (now_wall_ms − block_ts_ms, 0 under clock skew) and the rounds since the previous committed
+ * block that committed nothing (a round below or equal to the last one starts a new epoch). */
+void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round);
 /* Records the SWR and AIC supply after a committed block (call with the node's mu held): a
  * decrease since the previous block is added to burned. */
 void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS]);

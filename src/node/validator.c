@@ -622,6 +622,7 @@ static void committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block
 	n->blocks_produced++;
 	n->txs_committed += h->tx_count;
 	node_metrics_block(&n->metrics, now, n->build_ns_last, 0, 0);
+	node_metrics_commit(&n->metrics, svm_clock_wall_ms(), h->timestamp_ms, h->round);
 	node_metrics_supply(&n->metrics, supply);
 	pthread_mutex_unlock(&n->mu);
 	if (h->tx_count > 0)
@@ -1580,4 +1581,15 @@ int node_vc_isolate(svm_node_t *n, uint64_t ms)
 	if (v == NULL || v->net == NULL) return SVM_ENOTFOUND;
 	svm_net_isolate(v->net, ms);
 	return 0;
+}
+
+bool node_vc_metrics_view(svm_node_t *n, svm_cons_status_t *st, svm_net_t **net)
+{
+	struct node_vc *v = n->vc;
+	if (v == NULL) return false;
+	pthread_mutex_lock(&n->mu);
+	*st = v->st;
+	pthread_mutex_unlock(&n->mu);
+	*net = v->net;
+	return true;
 }

@@ -647,6 +647,12 @@ static int test_metrics_endpoint(void)
 	CHECK(sample(text, "supervm_block_build_seconds_count", &v) && v >= 2, "block builds observed: %g", v);
 	CHECK(sample(text, "supervm_block_interval_seconds_count", &v) && v >= 1, "block intervals observed: %g", v);
 	CHECK(sample(text, "supervm_mempool_transactions", &v), "no mempool gauge");
+	/* consensus runs a devnet too (one validator): commits, rounds, finality; no peers */
+	CHECK(sample(text, "supervm_block_finality_seconds_count", &v) && v >= 2, "finality observed: %g", v);
+	CHECK(sample(text, "supervm_consensus_committed_height", &v) && v >= (double)h0, "committed height %g", v);
+	CHECK(sample(text, "supervm_consensus_round", &v) && v >= 1, "round %g", v);
+	CHECK(sample(text, "supervm_consensus_rounds_skipped_total", &v) && v == 0, "a lone validator skips no round: %g", v);
+	CHECK(sample(text, "supervm_peers", &v) && v == 0, "a devnet has no peers: %g", v);
 	const char *bad = well_formed(text);
 	CHECK(bad == NULL, "%s", bad);
 	bool must_fail = false;
@@ -693,6 +699,98 @@ static int test_metrics_endpoint(void)
 
 /* Debian's prometheus scrapes a devnet; its HTTP API returns the node's height; the sample
  * configuration and alert rules in ops/ pass promtool. */
+static pid_t g_nodes[2]; /* the validators of test_testnet_metrics, if a failed check left them */
+
+/* Two bindable loopback ports in a row (the testnet gives validator I base + I). */
+static uint16_t free_pair(void)
+{
+	for (int attempt = 0; attempt < 100; attempt++) {
+		uint16_t base = free_port();
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + 1)),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		bool ok = base != 0 && base < 65535 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		close(fd);
+		if (ok) return base;
+	}
+	return 0;
+}
+
+/* A two-validator testnet: each node's /metrics shows its peer, the messages and bytes it
+ * exchanged with it, consensus commits with their finality, and passes promtool. */
+static int test_testnet_metrics(void)
+{
+	char dir[64], cmd[512], out[4096], err[4096], net[96];
+	static char body[1 << 20];
+	ct_tmpdir(dir);
+	snprintf(g_dir, sizeof g_dir, "%s", dir);
+	uint16_t rpc = free_pair(), p2p = free_pair();
+	CHECK(rpc && p2p && rpc != p2p && rpc + 1 != p2p && p2p + 1 != rpc, "no free ports");
+	snprintf(cmd, sizeof cmd, "%s testnet --init --validators 2 --dir %s/net --rpc-port %u --p2p-port %u --block-ms 100 >/dev/null",
+		 supervm, dir, rpc, p2p);
+	CHECK(system(cmd) == 0, "testnet --init failed: %s", cmd);
+	snprintf(net, sizeof net, "%s/net", dir);
+	for (int i = 0; i < 2; i++) {
+		char cfg[128], log[128];
+		snprintf(cfg, sizeof cfg, "%s/v%d/config.json", net, i);
+		snprintf(log, sizeof log, "%s/v%d/node.log", net, i);
+		fflush(stdout);
+		g_nodes[i] = fork();
+		if (g_nodes[i] == 0) {
+			if (freopen(log, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL) _exit(127);
+			execl(supervm, supervm, "node", "--config", cfg, "--log", "warn", (char *)NULL);
+			_exit(127);
+		}
+	}
+	double v, h = 0;
+	for (int i = 0; i < 600 && h < 6; i++) { /* up to 60 s for height 6 on the second node */
+		sleep_ms(100);
+		if (http_get((uint16_t)(rpc + 1), "/metrics", body, sizeof body) == 200 && strstr(body, "\r\n\r\n"))
+			sample(strstr(body, "\r\n\r\n") + 4, "supervm_consensus_committed_height", &h);
+	}
+	CHECK(h >= 6, "the testnet did not commit height 6 (at %g)", h);
+	bool must_fail = false, promtool = have_tool("promtool", &must_fail);
+	for (int i = 0; i < 2; i++) {
+		CHECK(http_get((uint16_t)(rpc + i), "/metrics", body, sizeof body) == 200, "GET /metrics of v%d", i);
+		const char *text = strstr(body, "\r\n\r\n") + 4;
+		const char *bad = well_formed(text);
+		CHECK(bad == NULL, "v%d: %s", i, bad);
+		CHECK(sample(text, "supervm_peers", &v) && v == 1, "v%d has %g peers", i, v);
+		double msgs_in = 0, msgs_out = 0, bytes_in = 0, bytes_out = 0;
+		for (const char *p = text; (p = strstr(p, "\nsupervm_peer_")) != NULL; p++) {
+			const char *sp = strchr(p + 1, ' ');
+			if (sp == NULL) break;
+			double x = strtod(sp + 1, NULL);
+			bool in = strstr(p, "direction=\"in\"") != NULL && strstr(p, "direction=\"in\"") < sp;
+			if (strncmp(p + 1, "supervm_peer_messages_total{", 28) == 0) *(in ? &msgs_in : &msgs_out) += x;
+			if (strncmp(p + 1, "supervm_peer_bytes_total{", 25) == 0) *(in ? &bytes_in : &bytes_out) += x;
+		}
+		CHECK(msgs_in > 0 && msgs_out > 0 && bytes_in > msgs_in && bytes_out > msgs_out,
+		      "v%d peer traffic: %g/%g messages, %g/%g bytes", i, msgs_in, msgs_out, bytes_in, bytes_out);
+		CHECK(sample(text, "supervm_net_handshakes_total{result=\"ok\"}", &v) && v >= 1, "v%d handshakes %g", i, v);
+		CHECK(sample(text, "supervm_block_finality_seconds_count", &v) && v >= 3, "v%d finality count %g", i, v);
+		CHECK(sample(text, "supervm_consensus_committed_height", &v) && v >= 6, "v%d committed %g", i, v);
+		CHECK(sample(text, "supervm_consensus_highest_qc_round", &v) && v >= 6, "v%d highest QC round %g", i, v);
+		if (i == 0) printf("  v0: %g messages in, %g out; %g bytes in, %g out\n", msgs_in, msgs_out, bytes_in, bytes_out);
+		if (promtool) {
+			char path[96];
+			snprintf(path, sizeof path, "%s/metrics%d.txt", dir, i);
+			FILE *f = fopen(path, "w");
+			CHECK(f != NULL, "write %s", path);
+			fputs(text, f);
+			fclose(f);
+			CHECK(run(out, sizeof out, err, sizeof err, "promtool check metrics < %s", path) == 0,
+			      "promtool check metrics (v%d): %s %s", i, out, err);
+		}
+	}
+	CHECK(!must_fail, "promtool is required under CI=true");
+	for (int i = 0; i < 2; i++) kill(g_nodes[i], SIGTERM);
+	for (int i = 0; i < 2; i++) waitpid(g_nodes[i], NULL, 0), g_nodes[i] = 0;
+	ct_rmdir(dir);
+	g_dir[0] = 0;
+	return 0;
+}
+
 static int test_prometheus_scrapes_devnet(void)
 {
 	bool must_fail = false;
@@ -1218,6 +1316,7 @@ static const struct {
 	{"user_token_amounts", test_user_token_amounts},
 	{"progress_and_completion", test_progress_and_completion},
 	{"metrics_endpoint", test_metrics_endpoint},
+	{"testnet_metrics", test_testnet_metrics},
 	{"prometheus_scrapes_devnet", test_prometheus_scrapes_devnet},
 	{"ws_subscriptions", test_ws_subscriptions},
 	{"ws_bad_input_and_slow_clients", test_ws_bad_input_and_slow_clients},
@@ -1253,6 +1352,8 @@ int main(int argc, char **argv)
 		double s = (double)(svm_clock_ns() - t0) / 1e9;
 		if (g_ix > 0) kill(g_ix, SIGKILL), waitpid(g_ix, NULL, 0), g_ix = 0;
 		if (g_load > 0) kill(g_load, SIGKILL), waitpid(g_load, NULL, 0), g_load = 0;
+		for (int k = 0; k < 2; k++)
+			if (g_nodes[k] > 0) kill(g_nodes[k], SIGKILL), waitpid(g_nodes[k], NULL, 0), g_nodes[k] = 0;
 		if (g_pg != NULL) pg_down(g_pg), g_pg = NULL;
 		if (g_pid > 0) { /* a failed check left its devnet up */
 			kill(g_pid, SIGKILL);
