@@ -50,6 +50,21 @@ static int u64opt(cli_args_t *a, const char *name, bool need, uint64_t def, uint
 	return cli_u64(a, what, v, out);
 }
 
+/* An amount option of token tok ("SWR", "AIC" or 64 hex): base units, or whole tokens with a
+ * decimal point or unit in the token's decimals (cli_amount_parse); `need` makes it required. */
+static int amtopt(cli_args_t *a, const char *name, const char *tok, bool need, uint64_t def, uint64_t *out)
+{
+	const char *v = cli_opt(a, name);
+	char what[40];
+	snprintf(what, sizeof what, "--%s", name);
+	if (v == NULL) {
+		if (need) return cli_fail(a, CLI_EXIT_USAGE, "--%s N is required", name);
+		*out = def;
+		return 0;
+	}
+	return cli_amount_parse(a, what, v, &tok, out) ? CLI_EXIT_USAGE : 0;
+}
+
 static int token(cli_args_t *a, const char *s, svm_id_t *out)
 {
 	if (svm_token_parse(out, s) == 0) return 0;
@@ -97,8 +112,8 @@ int cli_cmd_pool_create(cli_args_t *a)
 {
 	svm_id_t x, y;
 	uint64_t fee, ax, ay, min;
-	if (pool_tokens(a, &x, &y, &fee) || u64opt(a, "amount-x", true, 0, &ax) ||
-	    u64opt(a, "amount-y", true, 0, &ay) || u64opt(a, "min-shares", false, 0, &min))
+	if (pool_tokens(a, &x, &y, &fee) || amtopt(a, "amount-x", a->pos[0], true, 0, &ax) ||
+	    amtopt(a, "amount-y", a->pos[1], true, 0, &ay) || u64opt(a, "min-shares", false, 0, &min))
 		return CLI_EXIT_USAGE;
 	ordered(&x, &y, &ax, &ay);
 	svm_buf_t p = {0};
@@ -110,7 +125,8 @@ int cli_cmd_pool_add(cli_args_t *a)
 {
 	svm_id_t x, y;
 	uint64_t fee, ax, ay, min;
-	if (pool_tokens(a, &x, &y, &fee) || u64opt(a, "max-x", true, 0, &ax) || u64opt(a, "max-y", true, 0, &ay) ||
+	if (pool_tokens(a, &x, &y, &fee) || amtopt(a, "max-x", a->pos[0], true, 0, &ax) ||
+	    amtopt(a, "max-y", a->pos[1], true, 0, &ay) ||
 	    u64opt(a, "min-shares", false, 0, &min))
 		return CLI_EXIT_USAGE;
 	ordered(&x, &y, &ax, &ay);
@@ -124,7 +140,7 @@ int cli_cmd_pool_remove(cli_args_t *a)
 	svm_id_t x, y;
 	uint64_t fee, shares, mx, my;
 	if (pool_tokens(a, &x, &y, &fee) || u64opt(a, "shares", true, 0, &shares) ||
-	    u64opt(a, "min-x", false, 0, &mx) || u64opt(a, "min-y", false, 0, &my))
+	    amtopt(a, "min-x", a->pos[0], false, 0, &mx) || amtopt(a, "min-y", a->pos[1], false, 0, &my))
 		return CLI_EXIT_USAGE;
 	ordered(&x, &y, &mx, &my);
 	svm_buf_t p = {0};
@@ -142,9 +158,13 @@ int cli_cmd_pool_show(cli_args_t *a)
 int cli_cmd_pool_quote(cli_args_t *a)
 {
 	uint64_t fee, amount;
-	if (u64opt(a, "fee", true, 0, &fee) || u64opt(a, "amount", true, 0, &amount)) return CLI_EXIT_USAGE;
-	return query(a, "svm_quoteSwap", json_pack("[s, s, I, s, s]", a->pos[0], a->pos[1], (json_int_t)fee,
-						  cli_opt(a, "amount"), cli_flag(a, "exact-out") ? "out" : "in"));
+	bool exact_out = cli_flag(a, "exact-out");
+	if (u64opt(a, "fee", true, 0, &fee) || amtopt(a, "amount", a->pos[exact_out ? 1 : 0], true, 0, &amount))
+		return CLI_EXIT_USAGE;
+	char amt[24];
+	snprintf(amt, sizeof amt, "%llu", (unsigned long long)amount);
+	return query(a, "svm_quoteSwap", json_pack("[s, s, I, s, s]", a->pos[0], a->pos[1], (json_int_t)fee, amt,
+						  exact_out ? "out" : "in"));
 }
 
 int cli_cmd_swap(cli_args_t *a)
@@ -152,8 +172,9 @@ int cli_cmd_swap(cli_args_t *a)
 	svm_id_t in, out;
 	uint64_t fee, amount, limit;
 	bool exact_out = cli_flag(a, "exact-out");
-	if (pool_tokens(a, &in, &out, &fee) || u64opt(a, "amount", true, 0, &amount)) return CLI_EXIT_USAGE;
-	if (exact_out ? u64opt(a, "max-in", true, 0, &limit) : u64opt(a, "min-out", false, 0, &limit))
+	if (pool_tokens(a, &in, &out, &fee) || amtopt(a, "amount", a->pos[exact_out ? 1 : 0], true, 0, &amount))
+		return CLI_EXIT_USAGE;
+	if (exact_out ? amtopt(a, "max-in", a->pos[0], true, 0, &limit) : amtopt(a, "min-out", a->pos[1], false, 0, &limit))
 		return CLI_EXIT_USAGE;
 	svm_buf_t p = {0};
 	if (svm_amm_payload(&p, exact_out ? SVM_AMM_SWAP_OUT : SVM_AMM_SWAP_IN, &in, &out, fee, amount, limit, 0))
@@ -176,7 +197,7 @@ int cli_cmd_validator_register(cli_args_t *a)
 	uint8_t ck[32], vk[32];
 	uint64_t comm, bond;
 	if (key32(a, "consensus-key", ck) || key32(a, "vrf-key", vk) || u64opt(a, "commission", false, 0, &comm) ||
-	    u64opt(a, "bond", true, 0, &bond))
+	    amtopt(a, "bond", "SWR", true, 0, &bond))
 		return CLI_EXIT_USAGE;
 	svm_buf_t p = {0};
 	if (svm_stake_register_payload(&p, ck, vk, comm, bond)) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
@@ -189,7 +210,9 @@ static int stake_tx(cli_args_t *a, uint64_t method, const char *amount_opt, bool
 	uint64_t amount = 0;
 	if (a->n_pos >= 1 && cli_hash(a, "OPERATOR", a->pos[0], &op)) return CLI_EXIT_USAGE;
 	if (a->n_pos >= 2 && cli_hash(a, "TO", a->pos[1], &op2)) return CLI_EXIT_USAGE;
-	if (amount_opt && u64opt(a, amount_opt, true, 0, &amount)) return CLI_EXIT_USAGE;
+	if (amount_opt && (strcmp(amount_opt, "amount") == 0 ? amtopt(a, amount_opt, "SWR", true, 0, &amount)
+							      : u64opt(a, amount_opt, true, 0, &amount)))
+		return CLI_EXIT_USAGE;
 	svm_buf_t p = {0};
 	if (svm_stake_payload(&p, method, &op, &op2, amount)) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	return submit(a, &p, strict);
@@ -275,7 +298,7 @@ int cli_cmd_gov_submit(cli_args_t *a)
 	uint64_t deposit, k = 0, x;
 	svm_buf_t body = {0}, p = {0};
 	svm_id_t id;
-	if (u64opt(a, "deposit", true, 0, &deposit)) return CLI_EXIT_USAGE;
+	if (amtopt(a, "deposit", "SWR", true, 0, &deposit)) return CLI_EXIT_USAGE;
 	int rc = 0;
 	if (kind && !strcmp(kind, "params")) {
 		k = SVM_PROPOSAL_PARAMS;
@@ -289,7 +312,7 @@ int cli_cmd_gov_submit(cli_args_t *a)
 		else svm_varint_append(&body, x), svm_varint_append(&body, strlen(ver)), svm_buf_append(&body, ver, strlen(ver));
 	} else if (kind && !strcmp(kind, "treasury")) {
 		k = SVM_PROPOSAL_TREASURY;
-		if (cli_opt(a, "to") == NULL || cli_hash(a, "--to", cli_opt(a, "to"), &id) || u64opt(a, "amount", true, 0, &x))
+		if (cli_opt(a, "to") == NULL || cli_hash(a, "--to", cli_opt(a, "to"), &id) || amtopt(a, "amount", "SWR", true, 0, &x))
 			rc = cli_fail(a, CLI_EXIT_USAGE, "--to ID and --amount N are required for --kind treasury");
 		else svm_buf_append(&body, id.b, 32), svm_varint_append(&body, x);
 	} else if (kind && !strcmp(kind, "text")) {

@@ -8,6 +8,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "supervm/ai.h"
+#include "supervm/confidential.h"
+#include "supervm/econ.h"
+#include "supervm/groth16.h"
+#include "supervm/verify.h"
 #include "supervm/vm.h"
 
 #ifndef SVM_GIT_REV
@@ -308,13 +313,85 @@ static const char *token_name(const svm_id_t *t, char hex[65])
 	return svm_hash_hex(t, hex);
 }
 
+/* The economy's and the AI market's programs (econ.h, ai.h, verify.h, confidential.h): their
+ * names, their methods' names, and the arguments people look for (pool tokens and amounts,
+ * operators, proposals, jobs). The rest of a payload is left undecoded (r ends at its end). */
+static const char *const AMM_M[] = {NULL, "create", "add", "remove", "swap_in", "swap_out"};
+static const char *const STAKE_M[] = {NULL, "register", "delegate", "undelegate", "claim", "redelegate", "epoch", "evidence", "unjail"};
+static const char *const GOV_M[] = {NULL, "submit", "vote", "execute", "close"};
+static const char *const MODELS_M[] = {NULL, "put_chunk", "register", "put_code"};
+static const char *const JOBS_M[] = {NULL, "provider_register", "post", "accept", "commit", "reveal", "settle", "challenge", "claim", "unbond", "withdraw"};
+static const struct {
+	uint64_t id;
+	const char *name;
+	const char *const *methods;
+	size_t n_methods;
+} PROGRAMS[] = {
+	{SVM_PROGRAM_AMM, "amm", AMM_M, 6},         {SVM_PROGRAM_STAKING, "staking", STAKE_M, 9},
+	{SVM_PROGRAM_GOV, "governance", GOV_M, 5},  {SVM_PROGRAM_MODELS, "models", MODELS_M, 4},
+	{SVM_PROGRAM_JOBS, "jobs", JOBS_M, 11},     {SVM_PROGRAM_ATTEST, "attestation collateral", NULL, 0},
+	{SVM_PROGRAM_DISPUTES, "disputes", NULL, 0}, {SVM_PROGRAM_CONFIDENTIAL, "confidential", NULL, 0},
+	{SVM_PROGRAM_GROTH16, "groth16", NULL, 0},
+};
+
+static json_t *describe_program(svm_reader_t *r, uint64_t program, uint64_t method)
+{
+	size_t k = 0;
+	while (k < sizeof PROGRAMS / sizeof PROGRAMS[0] && PROGRAMS[k].id != program) k++;
+	if (k == sizeof PROGRAMS / sizeof PROGRAMS[0]) return NULL;
+	const char *m = method < PROGRAMS[k].n_methods ? PROGRAMS[k].methods[method] : NULL;
+	json_t *j = json_pack("{s:s}", "program", PROGRAMS[k].name);
+	if (j == NULL) return NULL;
+	json_object_set_new(j, "method", m ? json_string(m) : json_integer((json_int_t)method));
+	svm_id_t x = {{0}}, y = {{0}};
+	uint64_t v[3] = {0};
+	char h1[65], h2[65];
+	if (program == SVM_PROGRAM_AMM && method >= SVM_AMM_CREATE && method <= SVM_AMM_SWAP_OUT &&
+	    svm_reader_copy(r, x.b, 32) == 0 && svm_reader_copy(r, y.b, 32) == 0 && svm_varint_read(r, &v[0]) == 0 &&
+	    svm_varint_read(r, &v[1]) == 0 && svm_varint_read(r, &v[2]) == 0) {
+		json_object_set_new(j, method >= SVM_AMM_SWAP_IN ? "token_in" : "token_a", json_string(token_name(&x, h1)));
+		json_object_set_new(j, method >= SVM_AMM_SWAP_IN ? "token_out" : "token_b", json_string(token_name(&y, h2)));
+		json_object_set_new(j, "fee_bps", json_integer((json_int_t)v[0]));
+		static const char *const ARGS[6][2] = {{0}, {"amount_a", "amount_b"}, {"max_a", "max_b"},
+						       {"shares", "min_a"}, {"amount_in", "min_out"}, {"amount_out", "max_in"}};
+		json_object_set_new(j, ARGS[method][0], json_integer((json_int_t)v[1]));
+		json_object_set_new(j, ARGS[method][1], json_integer((json_int_t)v[2]));
+	} else if (program == SVM_PROGRAM_STAKING && method >= SVM_STAKE_DELEGATE && method <= SVM_STAKE_REDELEGATE &&
+		   svm_reader_copy(r, x.b, 32) == 0) {
+		json_object_set_new(j, "operator", json_string(svm_hash_hex(&x, h1)));
+		if (method == SVM_STAKE_REDELEGATE && svm_reader_copy(r, y.b, 32) == 0)
+			json_object_set_new(j, "to_operator", json_string(svm_hash_hex(&y, h2)));
+		if (method != SVM_STAKE_CLAIM && svm_varint_read(r, &v[0]) == 0)
+			json_object_set_new(j, method == SVM_STAKE_DELEGATE ? "amount" : "shares", json_integer((json_int_t)v[0]));
+		if (method == SVM_STAKE_DELEGATE) json_object_set_new(j, "token", json_string("SWR"));
+	} else if (program == SVM_PROGRAM_GOV && method == SVM_GOV_SUBMIT && svm_varint_read(r, &v[0]) == 0 &&
+		   svm_varint_read(r, &v[1]) == 0) {
+		static const char *const KIND[] = {"?", "params", "upgrade", "treasury", "text"};
+		json_object_set_new(j, "kind", json_string(v[0] < 5 ? KIND[v[0]] : "?"));
+		json_object_set_new(j, "deposit", json_integer((json_int_t)v[1]));
+	} else if (program == SVM_PROGRAM_GOV && method >= SVM_GOV_VOTE && svm_reader_copy(r, x.b, 32) == 0) {
+		json_object_set_new(j, "proposal", json_string(svm_hash_hex(&x, h1)));
+		if (method == SVM_GOV_VOTE && svm_reader_copy(r, y.b, 32) == 0 && svm_varint_read(r, &v[0]) == 0) {
+			static const char *const OPT[] = {"yes", "no", "abstain"};
+			json_object_set_new(j, "validator", json_string(svm_hash_hex(&y, h2)));
+			json_object_set_new(j, "option", json_string(v[0] < 3 ? OPT[v[0]] : "?"));
+		}
+	} else if (program == SVM_PROGRAM_JOBS && method >= SVM_JOBS_ACCEPT && method <= SVM_JOBS_CLAIM &&
+		   svm_reader_copy(r, x.b, 32) == 0) {
+		json_object_set_new(j, "job", json_string(svm_hash_hex(&x, h1)));
+	}
+	r->pos = r->len; /* the rest is not decoded here */
+	return j;
+}
+
 static json_t *describe_native(svm_reader_t *r)
 {
 	uint64_t program, method, amount, len, decimals;
 	svm_id_t token, to;
 	char th[65], toh[65];
 	const uint8_t *sym;
-	if (svm_varint_read(r, &program) || program != SVM_PROGRAM_LEDGER || svm_varint_read(r, &method)) return NULL;
+	if (svm_varint_read(r, &program) || svm_varint_read(r, &method)) return NULL;
+	if (program != SVM_PROGRAM_LEDGER) return describe_program(r, program, method);
 	if (method == SVM_LEDGER_TRANSFER) {
 		if (svm_reader_copy(r, token.b, 32) || svm_reader_copy(r, to.b, 32) || svm_varint_read(r, &amount))
 			return NULL;
@@ -423,6 +500,51 @@ static const char *action_amount(json_t *act, uint64_t v, char buf[CLI_AMOUNT_ST
 	return cli_amount_str(v, json_string_value(json_object_get(act, "token")), buf);
 }
 
+/* "amm swap_in 1 SWR for at least 0.3 AIC (fee tier 30 bps)", "governance vote yes on …",
+ * or the program, the method and its decoded arguments. */
+static void print_program_action(json_t *act, const char *prog)
+{
+	json_t *mj = json_object_get(act, "method");
+	char mbuf[24], a1[CLI_AMOUNT_STR_MAX], a2[CLI_AMOUNT_STR_MAX];
+	const char *m = json_is_string(mj) ? json_string_value(mj) : (snprintf(mbuf, sizeof mbuf, "method %lld", (long long)json_integer_value(mj)), mbuf);
+	const char *ti = json_string_value(json_object_get(act, "token_in")), *to = json_string_value(json_object_get(act, "token_out"));
+	const char *ta = json_string_value(json_object_get(act, "token_a")), *tb = json_string_value(json_object_get(act, "token_b"));
+	uint64_t fee = cli_ju64(json_object_get(act, "fee_bps"));
+#define AMT(k, t, buf) cli_amount_str(cli_ju64(json_object_get(act, k)), t, buf)
+	if (ti && strcmp(m, "swap_in") == 0)
+		printf("action:    amm swap %s for at least %s (fee tier %llu bps)\n", AMT("amount_in", ti, a1),
+		       AMT("min_out", to, a2), (unsigned long long)fee);
+	else if (ti)
+		printf("action:    amm swap for exactly %s paying at most %s (fee tier %llu bps)\n", AMT("amount_out", to, a1),
+		       AMT("max_in", ti, a2), (unsigned long long)fee);
+	else if (ta && strcmp(m, "create") == 0)
+		printf("action:    amm create the %s/%s pool (fee tier %llu bps) with %s and %s\n", ta, tb,
+		       (unsigned long long)fee, AMT("amount_a", ta, a1), AMT("amount_b", tb, a2));
+	else if (ta && strcmp(m, "add") == 0)
+		printf("action:    amm add at most %s and %s to the %s/%s pool (fee tier %llu bps)\n", AMT("max_a", ta, a1),
+		       AMT("max_b", tb, a2), ta, tb, (unsigned long long)fee);
+	else if (ta)
+		printf("action:    amm remove %llu shares of the %s/%s pool (fee tier %llu bps)\n",
+		       (unsigned long long)cli_ju64(json_object_get(act, "shares")), ta, tb, (unsigned long long)fee);
+	else if (json_object_get(act, "option"))
+		printf("action:    governance vote %s on proposal %s for validator %s\n",
+		       json_string_value(json_object_get(act, "option")), json_string_value(json_object_get(act, "proposal")),
+		       json_string_value(json_object_get(act, "validator")));
+	else if (json_object_get(act, "deposit"))
+		printf("action:    governance submit a %s proposal with a deposit of %s\n",
+		       json_string_value(json_object_get(act, "kind")), AMT("deposit", "SWR", a1));
+	else {
+		printf("action:    %s %s", prog, m);
+		const char *keys[] = {"proposal", "operator", "to_operator", "job"};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (json_object_get(act, keys[i])) printf(" %s %s", keys[i], json_string_value(json_object_get(act, keys[i])));
+		if (json_object_get(act, "amount")) printf(", %s", AMT("amount", "SWR", a1));
+		if (json_object_get(act, "shares")) printf(", %llu shares", (unsigned long long)cli_ju64(json_object_get(act, "shares")));
+		printf("\n");
+	}
+#undef AMT
+}
+
 void cli_print_action(json_t *act)
 {
 	const char *m = json_string_value(json_object_get(act, "method"));
@@ -439,6 +561,8 @@ void cli_print_action(json_t *act)
 		uint64_t dec = cli_ju64(json_object_get(act, "decimals"));
 		printf("action:    create token %s (%llu decimals, supply %s)\n", sym, (unsigned long long)dec,
 		       cli_amount_str_dec(cli_ju64(json_object_get(act, "supply")), dec > 255 ? -1 : (int)dec, sym, amt));
+	} else if (strcmp(prog, "wasm") != 0) { /* the economy's and the AI market's programs */
+		print_program_action(act, prog);
 	} else if (json_object_get(act, "contract") == NULL) { /* a deploy */
 		printf("action:    deploy a %llu-byte WebAssembly module (code %s)\n",
 		       (unsigned long long)cli_ju64(json_object_get(act, "module_bytes")),

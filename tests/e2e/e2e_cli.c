@@ -360,7 +360,7 @@ static int test_tx_is_decoded(void)
 	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
 	char out[16384], err[4096], a[65], akey[128], c[65];
 	CHECK(new_key(&d, "a", akey, a) == 0, "keys new");
-	CHECK(SV("--rpc %s faucet --to %s --amount 10SWR --wait", d.url, a) == 0, "faucet: %s", err);
+	CHECK(SV("--rpc %s faucet --to %s --amount 30SWR --wait", d.url, a) == 0, "faucet: %s", err);
 	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 0.25SWR --wait", d.url, akey, a) == 0, "transfer");
 	char txid[65];
 	snprintf(txid, sizeof txid, "%.64s", out);
@@ -385,6 +385,26 @@ static int test_tx_is_decoded(void)
 	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0, "tx call");
 	snprintf(want, sizeof want, "action:    call increment on contract %s, input 0x0500000000000000, attaching 0.5 SWR", c);
 	CHECK(strstr(out, want), "call decoded: %s", out);
+	/* the economy's programs, with amounts in decimals in and out: a swap on the devnet's
+	 * SWR/AIC pool, a governance submission */
+	CHECK(SV("--rpc %s swap SWR AIC --fee 30 --amount 1.5SWR --min-out 0.1AIC --from %s --wait", d.url, akey) == 0,
+	      "swap: %s %s", out, err);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 &&
+		      strstr(out, "action:    amm swap 1.5 SWR for at least 0.1 AIC (fee tier 30 bps)"),
+	      "swap decoded: %s", out);
+	CHECK(SV("--rpc %s --json tx %s", d.url, txid) == 0 && strstr(out, "\"amount_in\": 1500000000") &&
+		      strstr(out, "\"program\": \"amm\"") && strstr(out, "\"method\": \"swap_in\""),
+	      "swap --json: %s", out);
+	CHECK(SV("--rpc %s gov submit --kind text --text hello --deposit 10SWR --from %s --wait", d.url, akey) == 0,
+	      "gov submit: %s %s", out, err);
+	snprintf(txid, sizeof txid, "%.64s", out);
+	CHECK(SV("--rpc %s tx %s", d.url, txid) == 0 &&
+		      strstr(out, "action:    governance submit a text proposal with a deposit of 10 SWR"),
+	      "gov submit decoded: %s", out);
+	CHECK(SV("--rpc %s swap SWR AIC --fee 30 --amount 1.0000000001SWR --from %s", d.url, akey) == 2 &&
+		      strstr(err, "more than 9 decimals"),
+	      "swap amount past 9 decimals: %s", err);
 	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
 	return 0;
 }
