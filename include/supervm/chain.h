@@ -144,6 +144,10 @@ typedef struct {
 	uint32_t txs;
 	uint32_t writes; /* objects written (state-tree updates) */
 	uint64_t prepare_ns, execute_ns, state_ns, write_ns, commit_ns;
+	/* what its execution did (svm_exec_metrics_t; not consensus: it depends on thread timing):
+	 * transactions run by each engine, failed validations, re-executions, and 1 when (part of)
+	 * the block fell back to the sequential engine */
+	uint64_t exec_dag_txs, exec_stm_txs, exec_seq_txs, exec_aborts, exec_reexecutions, exec_fallbacks;
 } svm_block_stats_t;
 void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out);
 

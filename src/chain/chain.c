@@ -97,6 +97,17 @@ typedef struct {
 	size_t qc_len;
 } commit_t;
 
+/* A block's execution figures into its stats. */
+static void stats_exec(svm_block_stats_t *st, const svm_exec_metrics_t *m)
+{
+	st->exec_dag_txs = m->dag_txs;
+	st->exec_stm_txs = m->stm_txs;
+	st->exec_seq_txs = m->seq_txs;
+	st->exec_aborts = m->aborts;
+	st->exec_reexecutions = m->reexecutions;
+	st->exec_fallbacks = m->fallbacks;
+}
+
 /* Writes state, block, indexes and receipts of one block in one write transaction. When
  * expect_root is set the computed state root must equal it (else SVM_EVALIDATE, nothing
  * committed). On success fills hash. */
@@ -525,6 +536,7 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 	} /* else work_begin's message stands (an upgrade plan's, for one) */
 	c->stats.prepare_ns = m.decode_ns;
 	c->stats.execute_ns = svm_clock_ns() - t0 - m.decode_ns;
+	stats_exec(&c->stats, &m);
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0) {
 		commit_t b = {0};
@@ -585,6 +597,7 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		c->stats.prepare_ns = t1 - t0 + m.decode_ns;
 		c->stats.execute_ns = svm_clock_ns() - t1 - m.decode_ns;
+		stats_exec(&c->stats, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));
 	}
@@ -650,6 +663,7 @@ struct svm_chain_spec {
 	svm_state_write_t *writes;  /* sorted by id; bytes owned by the arena */
 	size_t n_writes;
 	svm_arena_t arena;
+	svm_exec_metrics_t exec; /* what its execution did (for the stats once it commits) */
 };
 
 #define SPEC_DEPTH_MAX 64 /* uncommitted ancestors a block may stand on */
@@ -867,12 +881,12 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 		bytes += tx_lens[take++] + SVM_VARINT_MAX;
 	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	svm_chain_spec_t *s = NULL;
+	svm_exec_metrics_t m = {0};
 	if (rc == 0 && (tmpl->height != wk.env.height || !svm_hash_eq(&tmpl->parent, &parent_id)))
 		rc = svm_error_set(err, SVM_EINVAL, "build: template is not for the parent's child");
 	if (rc == 0) {
 		if (tmpl->timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = tmpl->timestamp_ms;
 		wk.env.proposer = tmpl->proposer;
-		svm_exec_metrics_t m = {0};
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 		if (rc) svm_error_set(err, rc, "build: %s", svm_strerror(rc));
@@ -880,6 +894,7 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0 && (s = spec_new(parent, parent ? parent->header.height : wk.env.height - 1)) == NULL)
 		rc = svm_error_set(err, SVM_ENOMEM, "build: out of memory");
+	if (rc == 0) s->exec = m;
 	if (rc == 0) {
 		svm_header_t h = *tmpl;
 		h.timestamp_ms = wk.env.timestamp_ms;
@@ -924,6 +939,7 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 				   (unsigned long long)wk.params.block_bytes_max);
 	const uint8_t **ptrs = NULL;
 	size_t *lens = NULL, bad = 0;
+	svm_exec_metrics_t m = {0};
 	if (rc == 0) {
 		ptrs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*ptrs));
 		lens = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*lens));
@@ -937,7 +953,6 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 	if (rc == 0) {
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
-		svm_exec_metrics_t m = {0};
 		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
@@ -946,6 +961,7 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 	svm_chain_spec_t *s = NULL;
 	if (rc == 0 && (s = spec_new(parent, h->height - 1)) == NULL)
 		rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
+	if (rc == 0) s->exec = m;
 	if (rc == 0) {
 		svm_header_t hdr = *h;
 		rc = spec_finish(c, &wk, anc, n_anc, s, &hdr, h, err);
@@ -971,6 +987,7 @@ int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc
 	commit_t b = {.header = s->header, .txs = s->txs, .ids = s->ids, .qc = qc, .qc_len = qc_len};
 	svm_exec_result_t res = {.writes = s->writes, .writes_len = s->n_writes};
 	svm_hash_t hash;
+	stats_exec(&c->stats, &s->exec);
 	return commit_block(c, &b, &res, &s->renc, s->roff, &s->header.state_root, &hash, err);
 }
 

@@ -41,8 +41,15 @@ void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TO
 	m->supply_known = true;
 }
 
-void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round)
+void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round,
+			 const svm_block_stats_t *exec)
 {
+	m->exec_txs[0] += exec->exec_dag_txs;
+	m->exec_txs[1] += exec->exec_stm_txs;
+	m->exec_txs[2] += exec->exec_seq_txs;
+	m->exec_aborts += exec->exec_aborts;
+	m->exec_reexecutions += exec->exec_reexecutions;
+	m->exec_fallbacks += exec->exec_fallbacks;
 	observe(&m->finality, now_wall_ms > block_ts_ms ? (now_wall_ms - block_ts_ms) * 1000000ull : 0);
 	if (m->last_round != 0 && round > m->last_round + 1) m->rounds_skipped += round - m->last_round - 1;
 	m->last_round = round;
@@ -216,6 +223,27 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 		if (rc == 0)
 			rc = svm_buf_printf(out, "supervm_token_burned_total{token=\"%s\"} %llu\n", tok, (unsigned long long)m.burned[i]);
 	}
+	if (rc == 0)
+		rc = svm_buf_printf(out,
+				    "# HELP supervm_exec_transactions_total Transactions of committed blocks, by the engine that ran them (dag: scheduled from declared access, stm: optimistic, seq: sequential fallback or reference).\n"
+				    "# TYPE supervm_exec_transactions_total counter\n"
+				    "supervm_exec_transactions_total{engine=\"dag\"} %llu\n"
+				    "supervm_exec_transactions_total{engine=\"stm\"} %llu\n"
+				    "supervm_exec_transactions_total{engine=\"seq\"} %llu\n",
+				    (unsigned long long)m.exec_txs[0], (unsigned long long)m.exec_txs[1],
+				    (unsigned long long)m.exec_txs[2]);
+	if (rc == 0)
+		rc = metric(out, "supervm_exec_aborts_total", "counter",
+			    "Failed validations of the optimistic engine (a read another transaction changed) in committed blocks.",
+			    (double)m.exec_aborts);
+	if (rc == 0)
+		rc = metric(out, "supervm_exec_reexecutions_total", "counter",
+			    "Transaction incarnations beyond the first (aborts and dependency waits) in committed blocks.",
+			    (double)m.exec_reexecutions);
+	if (rc == 0)
+		rc = metric(out, "supervm_exec_fallbacks_total", "counter",
+			    "Committed blocks that (in part) fell back to sequential execution after the abort bound.",
+			    (double)m.exec_fallbacks);
 	if (rc == 0) rc = consensus_families(n, &m, out);
 	if (rc == 0) rc = metric(out, "supervm_ws_connections", "gauge", "Open WebSocket connections.", (double)ws_conns);
 	if (rc == 0)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "supervm/base.h"
+#include "supervm/chain.h"
 
 #define NODE_METRICS_BUCKETS 13
 #define NODE_SUPPLY_TOKENS 2 /* SWR, AIC */ /* block time histograms: 1 ms .. 10 s, then +Inf */
@@ -33,6 +34,9 @@ typedef struct {
 	node_histogram_t finality;
 	uint64_t last_round;     /* round of the last block committed here in this epoch (0: none) */
 	uint64_t rounds_skipped; /* rounds between two committed blocks whose own block never committed */
+	/* execution of the committed blocks (svm_block_stats_t): transactions by engine (DAG, STM,
+	 * sequential), failed validations, re-executions, blocks that fell back to sequential */
+	uint64_t exec_txs[3], exec_aborts, exec_reexecutions, exec_fallbacks;
 } node_metrics_t;
 
 typedef struct svm_node svm_node_t;
@@ -42,8 +46,10 @@ void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns
 			uint64_t left_limit);
 /* Records a block committed by consensus (call with the node's mu held): its finality latency
  * (now_wall_ms − block_ts_ms, 0 under clock skew) and the rounds since the previous committed
- * block that committed nothing (a round below or equal to the last one starts a new epoch). */
-void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round);
+ * block that committed nothing (a round below or equal to the last one starts a new epoch), and
+ * what its execution did (exec: the chain's stats of that block, svm_chain_last_stats). */
+void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round,
+			 const svm_block_stats_t *exec);
 /* Records the SWR and AIC supply after a committed block (call with the node's mu held): a
  * decrease since the previous block is added to burned. */
 void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS]);

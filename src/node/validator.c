@@ -616,13 +616,15 @@ static void committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block
 	mempool_committed(n, h, block, len);
 	uint64_t supply[NODE_SUPPLY_TOKENS];
 	node_token_supply(n, supply);
+	svm_block_stats_t bs;
+	svm_chain_last_stats(n->chain, &bs);
 	uint64_t now = svm_clock_ns();
 	pthread_mutex_lock(&n->mu);
 	n->rate[n->rate_next++ % NODE_RATE_BLOCKS] = (node_rate_t){now, h->tx_count};
 	n->blocks_produced++;
 	n->txs_committed += h->tx_count;
 	node_metrics_block(&n->metrics, now, n->build_ns_last, 0, 0);
-	node_metrics_commit(&n->metrics, svm_clock_wall_ms(), h->timestamp_ms, h->round);
+	node_metrics_commit(&n->metrics, svm_clock_wall_ms(), h->timestamp_ms, h->round, &bs);
 	node_metrics_supply(&n->metrics, supply);
 	pthread_mutex_unlock(&n->mu);
 	if (h->tx_count > 0)

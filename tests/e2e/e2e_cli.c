@@ -712,6 +712,16 @@ static int test_metrics_endpoint(void)
 	CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "scrape after load");
 	text = strstr(body, "\r\n\r\n") + 4;
 	CHECK(sample(text, "supervm_transactions_committed_total", &v) && v >= 3000, "committed %g after load", v);
+	double dag = 0, stm = 0, seq = 0, aborts = -1, fallbacks = -1;
+	CHECK(sample(text, "supervm_exec_transactions_total{engine=\"dag\"}", &dag) &&
+		      sample(text, "supervm_exec_transactions_total{engine=\"stm\"}", &stm) &&
+		      sample(text, "supervm_exec_transactions_total{engine=\"seq\"}", &seq) && dag + stm + seq >= v,
+	      "execution engines ran %g + %g + %g of %g committed transactions", dag, stm, seq, v);
+	CHECK(sample(text, "supervm_exec_aborts_total", &aborts) && aborts >= 0 &&
+		      sample(text, "supervm_exec_fallbacks_total", &fallbacks) && fallbacks >= 0,
+	      "no abort or fallback counter");
+	printf("  after the load: %g transactions by the DAG engine, %g STM, %g sequential; %g aborts, %g fallbacks\n",
+	       dag, stm, seq, aborts, fallbacks);
 	printf("  %d scrapes during load\n", scrapes);
 	CHECK(devnet_down(&d) == 0, "devnet did not stop cleanly");
 	return 0;
