@@ -2,8 +2,9 @@
 // everything from the same node's JSON-RPC (POST /). Routes live in the URL fragment:
 //   #/  latest blocks (live)   #/block/N   #/tx/HASH   #/account/ID   #/validators   #/search/Q
 //   #/proposals  #/proposal/ID   #/pools   #/jobs  #/job/ID
-// Receipt inclusion proofs and transaction signatures are checked here, in the browser
-// (WebCrypto SHA-256 and Ed25519), and shown as verified or not.
+// Receipt inclusion proofs, state proofs, transaction signatures and the quorum certificates
+// of the blocks they rest on are checked here, in the browser (WebCrypto SHA-256 and Ed25519),
+// and shown as verified or not.
 "use strict";
 
 const BLOCKS_SHOWN = 15;
@@ -247,6 +248,65 @@ async function signatureVerdict(tx) {
   }
 }
 
+// Is block `height` certified by a quorum of its epoch's validators? As the CLI checks it
+// (src/cli/qc.c, svm_cons_qc_verify): the QC the node stored with the block decoded here, the
+// epoch's validator set rebuilt (ids from the keys, ordered by id), signers' stake above two
+// thirds, each Ed25519 signature over the vote message ("svm/vote" ‖ u64be height ‖ u64be round
+// ‖ 0 ‖ SHA-256("svm/cons/vote" ‖ chain ‖ epoch ‖ block ‖ round ‖ height ‖ parent ‖ parent
+// round ‖ exec root)), and the header's hash as the QC's block. Returns [ok, why, roots] where
+// roots are the certified header's {receipts, state} roots (hex) for the proofs to match.
+const u64be = (v) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v)); return b; };
+const certCache = new Map();
+async function certifiedVerdict(height) {
+  const key = String(height);
+  if (!certCache.has(key)) certCache.set(key, certify(height).catch((e) => [false, `the certificate does not decode: ${e.message}`, null]));
+  return certCache.get(key);
+}
+async function certify(height) {
+  const q = await rpc("svm_getBlockQC", [Number(height)]);
+  if (!q) return [null, `not checked: this node keeps no quorum certificate for block ${height}`, null];
+  const r = new Reader(hexToBytes(q.qc));
+  if (r.u8() !== 0x13) throw new Error("not a QC");
+  const blockId = r.bytes(32), round = r.varint(), h = r.varint(), parent = r.bytes(32), parentRound = r.varint();
+  const execRoot = r.bytes(32), epoch = r.varint(), bitmap = r.bytes(Number(r.varint()));
+  let signers = 0;
+  for (const x of bitmap) for (let b = x; b; b &= b - 1) signers++;
+  const sigs = [];
+  for (let i = 0; i < signers; i++) sigs.push(r.bytes(64));
+  if (!r.end()) throw new Error("trailing bytes");
+  const hdr = hexToBytes(q.header);
+  if (!eqBytes(await sha256(hdr), blockId)) return [false, "the certified block id is not the hash of the block's header", null];
+  const hr = new Reader(hdr);
+  if (hr.u8() !== 0x03) throw new Error("not a header");
+  hr.varint(); const hh = hr.varint(); hr.varint(); hr.bytes(32); hr.varint(); hr.bytes(32); hr.varint(); hr.bytes(32);
+  const roots = { receipts: bytesToHex(hr.bytes(32)), state: bytesToHex(hr.bytes(32)) };
+  if (hh !== BigInt(height) || h !== BigInt(height)) return [false, `the certificate is not for block ${height}`, null];
+  const set = await rpc("svm_getValidatorSet", [Number(epoch)]);
+  const vals = await Promise.all(set.map(async (v) => ({ pk: hexToBytes(v.pubkey), stake: BigInt(v.stake),
+    id: await sha256(concat(utf8("svm/id"), Uint8Array.of(1), hexToBytes(v.pubkey))) })));
+  vals.sort((a, b) => { for (let i = 0; i < 32; i++) if (a.id[i] !== b.id[i]) return a.id[i] - b.id[i]; return 0; });
+  const chain = BigInt(await rpc("svm_chainId"));
+  const digest = await sha256(concat(utf8("svm/cons/vote"), u64be(chain), u64be(epoch), blockId, u64be(round), u64be(h), parent, u64be(parentRound), execRoot));
+  const msg = concat(utf8("svm/vote"), u64be(h), u64be(round), Uint8Array.of(0), digest);
+  let total = 0n, signed = 0n, k = 0;
+  for (const v of vals) total += v.stake;
+  for (let i = 0; i < bitmap.length * 8; i++) {
+    if (!(bitmap[i >> 3] & (1 << (i & 7)))) continue;
+    if (i >= vals.length) return [false, "a signer is not in the validator set", null];
+    let ok;
+    try {
+      const pub = await crypto.subtle.importKey("raw", vals[i].pk, { name: "Ed25519" }, false, ["verify"]);
+      ok = await crypto.subtle.verify({ name: "Ed25519" }, pub, sigs[k++], msg);
+    } catch (e) {
+      return [null, "not checked: this browser has no Ed25519 in WebCrypto", null];
+    }
+    if (!ok) return [false, `validator ${i}'s signature does not verify`, null];
+    signed += vals[i].stake;
+  }
+  if (3n * signed <= 2n * total) return [false, `the signers hold ${signed} of ${total} stake, not above two thirds`, null];
+  return [true, `certified by ${k} of ${vals.length} validators (stake ${signed} of ${total}) in epoch ${epoch}, checked in this browser`, roots];
+}
+
 const verdict = ([ok, why]) =>
   ok === null ? `<span class="muted">${esc(why)}</span>` : `<span class="${ok ? "ok" : "bad"}">${ok ? "verified" : "NOT verified"}</span> <span class="muted">${esc(why)}</span>`;
 
@@ -299,6 +359,8 @@ async function pageBlock(h) {
     ["transaction root", `<span class="mono">${esc(b.tx_root)}</span>`],
     ["receipts root", `<span class="mono">${esc(b.receipts_root)}</span>`],
     ["state root", `<span class="mono">${esc(b.state_root)}</span>`],
+    ["certified", verdict(await certifiedVerdict(b.height).then(([ok, why, roots]) =>
+      ok && (roots.receipts !== b.receipts_root || roots.state !== b.state_root) ? [false, "the certified header's roots are not this block's"] : [ok, why])), "block-cert"],
   ]) + `<h2>Transactions</h2>` + (rows.length ? `<table id="block-tx-list"><thead><tr><th>#</th><th>hash</th><th>sender</th><th>what</th><th>status</th></tr></thead><tbody>${rows.join("")}</tbody></table>`
     : `<p class="muted">No transactions.</p>`) + (b.transactions.length > rows.length ? `<p class="muted">First ${rows.length} shown.</p>` : "");
 }
@@ -329,6 +391,8 @@ async function pageTx(hash) {
       ["steps / bytes / memory", `${rc.steps} / ${rc.tx_bytes} / ${rc.mem_bytes}`],
       ["return data", rc.abort_message !== undefined || rc.return_data === "0x" ? `<span class="mono">${esc(rc.return_data)}</span>` : text(hexToBytes(rc.return_data))],
       ["inclusion proof", verdict([ok, `leaf ${p.leaf_index} of ${p.leaf_count}, ${p.path.length} hashes, against block ${rc.block_height}'s receipts root`]), "proof-status"],
+      ["block certified", verdict(await certifiedVerdict(rc.block_height).then(([c, why, roots]) =>
+        c && roots.receipts !== p.receipts_root ? [false, "the certified header holds another receipts root"] : [c, why])), "cert-status"],
     ]);
     html += `<h2>Events</h2>` + (rc.events.length ? `<table id="events"><thead><tr><th>emitter</th><th>topic</th><th>data</th></tr></thead><tbody>${
       rc.events.map((e) => `<tr><td>${link("account", e.emitter)}</td><td>${text(hexToBytes(e.topic))}</td><td class="hash">${esc(e.data)}</td></tr>`).join("")}</tbody></table>`
@@ -366,6 +430,8 @@ async function pageAccount(id) {
     ["nonce (next)", String(a.nonce), "account-nonce"], ["pending nonce", String(a.pending_nonce)],
     ["as of height", link("block", a.height, String(a.height))],
     ["SWR balance proof", verdict([proofOk, `${proof.exists ? "inclusion" : "exclusion"} proof of the SWR balance against block ${proof.height}'s state root, checked in this browser`]), "state-proof"],
+    ["that block certified", verdict(await certifiedVerdict(proof.height).then(([c, why, roots]) =>
+      c && roots.state !== proof.state_root ? [false, "the certified header holds another state root"] : [c, why])), "state-cert"],
   ]) + (BigInt(a.nonce) === 0n && BigInt(a.balances.SWR) === 0n && BigInt(a.balances.AIC) === 0n
     ? `<p class="muted" id="account-empty">No activity: this id has sent nothing and holds no SWR or AIC.</p>` : "") +
     `<h2>Tokens</h2>` + (tokRows.length ? `<table id="account-tokens"><thead><tr><th>token</th><th>balance</th><th>id</th></tr></thead><tbody>${tokRows.join("")}</tbody></table>`

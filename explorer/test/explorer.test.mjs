@@ -114,6 +114,8 @@ test("a block page shows the header the node has, and its transactions link to t
   const b = await rpc.getBlockByNumber(r.block_height);
   assert.equal(await textOf("#block-hash"), b.hash);
   assert.equal(await textOf("#block-txs"), String(b.tx_count));
+  await waitText("#block-cert", /verified/);
+  assert.match(await textOf("#block-cert"), /^verified certified by 1 of 1 validators/, "the devnet's validator signed it");
   await shot("block");
   await page.click(`#block-tx-list a[href="#/tx/${transferTx}"]`);
   await waitText("#tx-hash", new RegExp(transferTx));
@@ -128,6 +130,7 @@ test("a transfer's page: what it does, its receipt, the proof and the signature 
   assert.equal(await textOf("#receipt-status"), "success");
   assert.match(await textOf("#proof-status"), /^verified/);
   assert.match(await textOf("#sig-status"), /^verified/);
+  assert.match(await textOf("#cert-status"), /^verified certified by 1 of 1 validators \(stake \d+ of \d+\) in epoch \d+, checked in this browser/);
   assert.ok(await page.$("#events tbody tr"), "the transfer event is listed");
   await shot("transaction");
 });
@@ -153,6 +156,7 @@ test("an account page shows its balances as the node has them; the contract is a
   assert.equal(await textOf("#balance-SWR"), "1.5 SWR");
   assert.equal(await textOf("#balance-AIC"), "0 AIC");
   assert.match(await textOf("#state-proof"), /^verified inclusion proof/);
+  assert.match(await textOf("#state-cert"), /^verified certified by 1 of 1 validators/);
   await shot("account");
   await search("0x" + alice.idHex.toUpperCase());
   await waitText("#account-id", new RegExp(alice.idHex));
@@ -262,25 +266,27 @@ test("bad searches and unknown pages say what is wrong, and the page keeps worki
   await page.waitForSelector("#blocks tbody tr", { timeout: WAIT_MS });
 });
 
-test("a tampered receipt or state proof from the node is shown as NOT verified", async () => {
+test("a tampered receipt, state proof or quorum certificate from the node is shown as NOT verified", async () => {
   // A second tab whose JSON-RPC answers pass through the test, which flips one hex digit of
-  // the receipt's raw bytes and of the state proof: the page must notice both.
+  // the receipt's raw bytes, of the state proof and of the block's QC: the page must notice each.
   const tab = await browser.newPage();
   await tab.setRequestInterception(true);
   const flip = (h) => h.slice(0, -1) + (h.endsWith("0") ? "1" : "0");
   tab.on("request", async (req) => {
     const body = req.postData() ?? "";
-    if (req.method() !== "POST" || !/svm_getTransactionReceipt|svm_getProof/.test(body)) return req.continue();
+    if (req.method() !== "POST" || !/svm_getTransactionReceipt|svm_getProof|svm_getBlockQC/.test(body)) return req.continue();
     const res = await fetch(net.url, { method: "POST", headers: { "content-type": "application/json" }, body });
     const j = await res.json();
     if (j.result?.raw) j.result.raw = flip(j.result.raw);
     if (j.result?.proof && typeof j.result.proof === "string") j.result.proof = flip(j.result.proof);
+    if (j.result?.qc) j.result.qc = flip(j.result.qc); // a bit of the last signature
     await req.respond({ status: 200, contentType: "application/json", body: JSON.stringify(j) });
   });
   try {
     await tab.goto(`${net.url}/explorer#/tx/${transferTx}`, { waitUntil: "load" });
     await tab.waitForSelector("#proof-status", { timeout: WAIT_MS });
     assert.match(await tab.$eval("#proof-status", (e) => e.textContent), /^NOT verified/);
+    assert.match(await tab.$eval("#cert-status", (e) => e.textContent), /^NOT verified .*signature does not verify/);
     await tab.goto(`${net.url}/explorer#/account/${bob.idHex}`, { waitUntil: "load" });
     await tab.waitForSelector("#state-proof", { timeout: WAIT_MS });
     assert.match(await tab.$eval("#state-proof", (e) => e.textContent), /^NOT verified/);
