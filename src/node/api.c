@@ -544,9 +544,9 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	size_t k = sizeof table / sizeof table[0];
 	if (k > max) k = max;
 	memcpy(m, table, k * sizeof *m);
+	k += svm_node_explore_methods(n, m + k, max - k); /* explore_api.c */
 	k += svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
 	k += svm_node_eth_methods(n, m + k, max - k); /* eth_api.c */
 	k += svm_node_econ_methods(n, m + k, max - k);
-	k += svm_node_explore_methods(n, m + k, max - k); /* explore_api.c */
 	return k + svm_node_token_methods(n, m + k, max - k); /* tokens.c */
 }
