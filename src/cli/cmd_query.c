@@ -56,9 +56,17 @@ int cli_cmd_account(cli_args_t *a)
 {
 	svm_id_t id;
 	if (cli_hash(a, "ID", a->pos[0], &id)) return CLI_EXIT_USAGE;
-	json_t *r = NULL;
+	json_t *r = NULL, *all = NULL;
 	if (simple(a, "svm_getAccount", json_pack("[s]", a->pos[0]), &r)) return CLI_EXIT_FAIL;
+	/* every token it holds (svm_getBalances); quietly none from a node without the method */
+	svm_rpc_client_t *c = NULL;
+	if (cli_client(a, &c) == 0 &&
+	    svm_rpc_call(c, "svm_getBalances", json_pack("[s]", a->pos[0]), &all, NULL, NULL) != 0)
+		all = NULL;
+	svm_rpc_client_free(c);
+	json_t *tokens = json_object_get(all, "balances");
 	if (a->json) {
+		if (tokens != NULL) json_object_set(r, "tokens", tokens);
 		cli_print_json(r);
 	} else {
 		json_t *b = json_object_get(r, "balances");
@@ -67,7 +75,20 @@ int cli_cmd_account(cli_args_t *a)
 		       cli_amount_str(u(b, "SWR"), "SWR", swr), cli_amount_str(u(b, "AIC"), "AIC", aic), u(r, "height"));
 		if (json_object_get(r, "pending_nonce") && u(r, "pending_nonce") != u(r, "nonce"))
 			printf("pending: %llu transactions in the mempool\n", u(r, "pending_nonce") - u(r, "nonce"));
+		for (size_t i = 0; i < json_array_size(tokens); i++) { /* the user tokens, in their decimals */
+			json_t *t = json_array_get(tokens, i);
+			const char *sym = s(t, "symbol");
+			if (!strcmp(sym, "SWR") || !strcmp(sym, "AIC")) continue;
+			json_t *d = json_object_get(t, "decimals");
+			char amt[CLI_AMOUNT_STR_MAX];
+			printf("token %s: %s\n", s(t, "token"),
+			       cli_amount_str_dec(u(t, "amount"), json_is_integer(d) ? (int)json_integer_value(d) : -1,
+						  sym[0] ? sym : s(t, "token"), amt));
+		}
+		if (all != NULL && !json_is_true(json_object_get(all, "complete")))
+			printf("(not every token balance listed: the node's scan stopped at its bound)\n");
 	}
+	json_decref(all);
 	json_decref(r);
 	return 0;
 }

@@ -449,6 +449,10 @@ static int test_user_token_amounts(void)
 	      "balance of b: %s %s", out, err);
 	CHECK(SV("--rpc %s --json balance %s --token %s", d.url, b, tok) == 0 && strstr(out, "37507"),
 	      "--json balance: %s", out);
+	snprintf(want, sizeof want, "token %s: 3.7507 GOLD", tok);
+	CHECK(SV("--rpc %s account %s", d.url, b) == 0 && strstr(out, want), "account lists GOLD: %s", out);
+	CHECK(SV("--rpc %s --json account %s", d.url, b) == 0 && strstr(out, "\"tokens\"") && strstr(out, "\"symbol\": \"GOLD\""),
+	      "account --json lists its tokens: %s", out);
 	/* refused: too many decimals, another symbol, a point of a token the node does not know */
 	CHECK(SV("--rpc %s transfer --from %s --to %s --amount 1.00001 --token %s", d.url, akey, b, tok) == 2 &&
 		      strstr(err, "more than 4 decimals"),
