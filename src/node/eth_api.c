@@ -155,6 +155,14 @@ static bool block_v(svm_node_t *n, json_t *v, uint64_t *h)
 	return qty_v(v, h);
 }
 
+/* Parameter i (or name) as a block tag or number (block_v); false with e filled when malformed. */
+static bool pblock(svm_node_t *n, json_t *params, size_t i, const char *name, uint64_t *h, svm_rpc_error_t *e)
+{
+	if (block_v(n, svm_rpc_param(params, i, name), h)) return true;
+	svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (%s) must be a block tag or number", i, name);
+	return false;
+}
+
 static json_t *fail_msg(svm_rpc_error_t *e, int rc, const char *fmt, const char *detail)
 {
 	if (rc == SVM_EIO || rc == SVM_ENOMEM) return svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, fmt, detail);
@@ -874,8 +882,7 @@ static json_t *m_block_by_number(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
 	uint64_t h;
-	if (!block_v(n, svm_rpc_param(params, 0, "block"), &h))
-		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (block) must be a block tag or number");
+	if (!pblock(n, params, 0, "block", &h, e)) return NULL;
 	if (h > svm_chain_height(n->chain)) return json_null();
 	blk_t b;
 	int rc = blk_load(n, h, &b);
@@ -910,8 +917,7 @@ static json_t *m_fee_history(void *ctx, json_t *params, svm_rpc_error_t *e)
 	uint64_t count, newest;
 	if (!qty_v(svm_rpc_param(params, 0, "blockCount"), &count) || count == 0)
 		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (blockCount) must be a positive quantity");
-	if (!block_v(n, svm_rpc_param(params, 1, "newestBlock"), &newest))
-		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 1 (newestBlock) must be a block tag or number");
+	if (!pblock(n, params, 1, "newestBlock", &newest, e)) return NULL;
 	if (count > ETH_FEE_HISTORY_MAX) count = ETH_FEE_HISTORY_MAX;
 	if (count > newest + 1) count = newest + 1;
 	json_t *pct = svm_rpc_param(params, 2, "rewardPercentiles");
@@ -1102,8 +1108,5 @@ size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"eth_getBlockByHash", m_block_by_hash, n},
 		{"eth_getLogs", m_get_logs, n},
 	};
-	size_t k = sizeof table / sizeof table[0];
-	if (k > max) k = max;
-	memcpy(m, table, k * sizeof *m);
-	return k;
+	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "metrics.h"
 #include "supervm/consensus.h"
@@ -146,6 +147,14 @@ static inline bool phash(json_t *params, size_t i, const char *name, svm_hash_t 
 		return false;
 	}
 	return true;
+}
+
+/* Copies a method file's table t[count] into m[max]; returns the count copied (at most max). */
+static inline size_t node_methods_put(svm_rpc_method_t *m, size_t max, const svm_rpc_method_t *t, size_t count)
+{
+	size_t k = count < max ? count : max;
+	memcpy(m, t, k * sizeof *m);
+	return k;
 }
 
 /* validator.c: the consensus thread, the transport, block sync. start after the chain, the

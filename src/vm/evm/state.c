@@ -446,69 +446,98 @@ static int put_u256(svm_buf_t *b, const u256 *v)
 	return svm_rlp_put_bytes(b, be + i, 32 - i);
 }
 
+/* A secure trie being filled: each entry's key is keccak(key), its value the RLP appended to
+ * vals between fill_begin and fill_end. cap bounds the entries (the map's count). */
+typedef struct {
+	svm_mpt_kv_t *kv;
+	uint8_t (*keys)[32];
+	size_t *voff;
+	svm_buf_t vals;
+	size_t k, cap;
+} trie_fill_t;
+
+static int fill_init(trie_fill_t *f, size_t cap)
+{
+	*f = (trie_fill_t){.cap = cap};
+	f->kv = svm_calloc(cap ? cap : 1, sizeof *f->kv);
+	f->keys = svm_calloc(cap ? cap : 1, 32);
+	f->voff = svm_calloc(cap ? cap : 1, sizeof *f->voff);
+	return f->kv && f->keys && f->voff ? 0 : SVM_ENOMEM;
+}
+
+static void fill_begin(trie_fill_t *f, const uint8_t *key, size_t key_len)
+{
+	SVM_ASSERT(f->k < f->cap);
+	svm_keccak256(key, key_len, f->keys[f->k]);
+	f->voff[f->k] = f->vals.len;
+}
+
+static void fill_end(trie_fill_t *f)
+{
+	svm_mpt_kv_t *e = &f->kv[f->k];
+	e->key = f->keys[f->k];
+	e->key_len = 32;
+	e->val_len = f->vals.len - f->voff[f->k];
+	f->k++;
+}
+
+/* The root over the entries filled (values point into vals only now: it no longer moves). */
+static int fill_root(trie_fill_t *f, uint8_t root[32])
+{
+	for (size_t j = 0; j < f->k; j++) f->kv[j].val = f->vals.data + f->voff[j];
+	return svm_mpt_root(f->kv, f->k, root);
+}
+
+static void fill_free(trie_fill_t *f)
+{
+	svm_free(f->kv);
+	svm_free(f->keys);
+	svm_free(f->voff);
+	svm_buf_free(&f->vals);
+}
+
 static int storage_root(const acct_t *a, uint8_t root[32])
 {
-	size_t n = a->storage.count, k = 0, i = 0;
-	svm_mpt_kv_t *kv = svm_calloc(n ? n : 1, sizeof *kv);
-	uint8_t(*keys)[32] = svm_calloc(n ? n : 1, 32);
-	svm_buf_t vals = {0};
-	size_t *voff = svm_calloc(n ? n : 1, sizeof *voff);
-	int rc = SVM_ENOMEM;
-	if (!kv || !keys || !voff) goto out;
+	size_t i = 0;
+	trie_fill_t f;
+	int rc = fill_init(&f, a->storage.count);
+	if (rc) goto out;
 	svm_map_slot_t *e;
 	while ((e = svm_map_next(&a->storage, &i))) {
 		const slot_t *sl = e->value;
 		if (u256_is_zero(&sl->cur)) continue;
-		svm_keccak256(e->key, 32, keys[k]);
-		voff[k] = vals.len;
-		if ((rc = put_u256(&vals, &sl->cur))) goto out;
-		kv[k].key = keys[k];
-		kv[k].key_len = 32;
-		kv[k].val_len = vals.len - voff[k];
-		k++;
+		fill_begin(&f, e->key, 32);
+		if ((rc = put_u256(&f.vals, &sl->cur))) goto out;
+		fill_end(&f);
 	}
-	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
-	rc = svm_mpt_root(kv, k, root);
+	rc = fill_root(&f, root);
 out:
-	svm_free(kv);
-	svm_free(keys);
-	svm_free(voff);
-	svm_buf_free(&vals);
+	fill_free(&f);
 	return rc;
 }
 
 int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE])
 {
-	size_t n = s->accounts.count, k = 0, i = 0;
-	svm_mpt_kv_t *kv = svm_calloc(n ? n : 1, sizeof *kv);
-	uint8_t(*keys)[32] = svm_calloc(n ? n : 1, 32);
-	size_t *voff = svm_calloc(n ? n : 1, sizeof *voff);
-	svm_buf_t vals = {0};
-	int rc = SVM_ENOMEM;
-	if (!kv || !keys || !voff) goto out;
+	size_t i = 0;
+	trie_fill_t f;
+	int rc = fill_init(&f, s->accounts.count);
+	if (rc) goto out;
 	svm_map_slot_t *e;
 	while ((e = svm_map_next(&s->accounts, &i))) {
 		const acct_t *a = e->value;
 		if (!a->exists) continue;
 		uint8_t sr[32];
 		if ((rc = storage_root(a, sr))) goto out;
-		svm_keccak256(a->addr.b, 20, keys[k]);
-		voff[k] = vals.len;
-		if ((rc = svm_rlp_put_uint(&vals, a->nonce)) || (rc = put_u256(&vals, &a->balance)) ||
-		    (rc = svm_rlp_put_bytes(&vals, sr, 32)) || (rc = svm_rlp_put_bytes(&vals, a->code_hash, 32)) ||
-		    (rc = svm_rlp_wrap_list(&vals, voff[k])))
+		fill_begin(&f, a->addr.b, 20);
+		size_t at = f.vals.len;
+		if ((rc = svm_rlp_put_uint(&f.vals, a->nonce)) || (rc = put_u256(&f.vals, &a->balance)) ||
+		    (rc = svm_rlp_put_bytes(&f.vals, sr, 32)) || (rc = svm_rlp_put_bytes(&f.vals, a->code_hash, 32)) ||
+		    (rc = svm_rlp_wrap_list(&f.vals, at)))
 			goto out;
-		kv[k].key = keys[k];
-		kv[k].key_len = 32;
-		kv[k].val_len = vals.len - voff[k];
-		k++;
+		fill_end(&f);
 	}
-	for (size_t j = 0; j < k; j++) kv[j].val = vals.data + voff[j];
-	rc = svm_mpt_root(kv, k, root);
+	rc = fill_root(&f, root);
 out:
-	svm_free(kv);
-	svm_free(keys);
-	svm_free(voff);
-	svm_buf_free(&vals);
+	fill_free(&f);
 	return rc;
 }
