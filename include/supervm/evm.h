@@ -269,6 +269,13 @@ int svm_tx_verify_any(const svm_tx_t *tx, const svm_hash_t *id);
 /* The block an EVM transaction sees at height / time from the chain's parameters. */
 void svm_evm_block_env(uint64_t chain_id, uint64_t height, uint64_t timestamp_ms, const svm_id_t *proposer,
 		       uint64_t fee_c, svm_evm_block_t *out);
+/* BLOCKHASH and PREVRANDAO from the chain (c->recent_hashes, borrowed while blk is used):
+ * BLOCKHASH(n) is block n's SuperVM hash (SHA-256 of its header) for the 256 blocks before
+ * c->height when the chain supplied them, else 0; PREVRANDAO is
+ * SHA-256("svm/evm/prevrandao" ‖ parent block hash), 0 without a parent hash. */
+void svm_evm_block_recent(const svm_txctx_t *c, svm_evm_block_t *blk);
+/* A block's PREVRANDAO (and its mixHash over JSON-RPC): SHA-256("svm/evm/prevrandao" ‖ parent). */
+void svm_evm_prevrandao(const svm_hash_t *parent, uint8_t out[32]);
 
 /* Runs an Ethereum transaction's payload (vm tag SVM_VM_EVM) inside the executor: the state is
  * the host's objects and ledger, writes go back through the host only if the EVM succeeded,

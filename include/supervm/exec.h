@@ -22,6 +22,9 @@ typedef struct {
  * them: (fee_limit − a − b·tx_bytes) / c, capped by this too). */
 #define SVM_TX_STEPS_MAX 100000000ull
 
+/* Block hashes a block's transactions may read (the EVM's BLOCKHASH window). */
+#define SVM_RECENT_HASHES_MAX 256
+
 /* What the block gives every transaction. */
 typedef struct {
 	uint64_t chain_id;
@@ -30,6 +33,11 @@ typedef struct {
 	svm_id_t proposer;
 	svm_fee_params_t fees;
 	svm_id_t fee_token; /* SWR */
+	/* the hashes of the blocks before this one, parent first: recent_hashes[i] is block
+	 * height − 1 − i's, recent_len ≤ SVM_RECENT_HASHES_MAX (borrowed; NULL/0 when the caller
+	 * has none: the EVM's BLOCKHASH then gives 0). The chain fills it. */
+	const svm_hash_t *recent_hashes;
+	uint32_t recent_len;
 } svm_block_env_t;
 
 /* One transaction prepared for execution: decoded and checked statelessly (signature, chain

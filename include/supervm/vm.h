@@ -84,6 +84,9 @@ typedef struct svm_txctx {
 	uint64_t height;
 	uint64_t timestamp_ms;
 	svm_id_t proposer;
+	/* the block env's recent hashes (svm_block_env_t: [i] is block height − 1 − i's) */
+	const svm_hash_t *recent_hashes;
+	uint32_t recent_len;
 	/* metering */
 	uint64_t steps;
 	uint64_t steps_limit;

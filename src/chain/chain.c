@@ -20,6 +20,8 @@ struct svm_chain {
 	uint64_t height;
 	svm_hash_t head_hash, head_root;
 	uint64_t head_time_ms;
+	/* the last SVM_RECENT_HASHES_MAX block hashes, block h's at [h % MAX] (the EVM's BLOCKHASH) */
+	svm_hash_t recent[SVM_RECENT_HASHES_MAX];
 	svm_block_stats_t stats; /* of the block being built/applied; published under mu */
 	svm_block_stats_t last;
 };
@@ -166,6 +168,7 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	c->last = c->stats;
 	c->height = b->header.height;
 	c->head_hash = *hash;
+	c->recent[b->header.height % SVM_RECENT_HASHES_MAX] = *hash;
 	c->head_root = root;
 	c->head_time_ms = b->header.timestamp_ms;
 	pthread_mutex_unlock(&c->mu);
@@ -304,6 +307,12 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 	size_t n;
 	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n);
 	if (rc == 0 && n == SVM_HASH_SIZE) memcpy(c->head_hash.b, p, SVM_HASH_SIZE);
+	for (uint64_t i = 0; rc == 0 && i < SVM_RECENT_HASHES_MAX && i <= c->height; i++) {
+		svm_put_u64be(key, c->height - i);
+		svm_hash_t *slot = &c->recent[(c->height - i) % SVM_RECENT_HASHES_MAX];
+		if (svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n) == 0 && n == SVM_HASH_SIZE)
+			memcpy(slot->b, p, SVM_HASH_SIZE);
+	}
 	if (rc == 0) rc = svm_state_root(c->state, r, c->height, &c->head_root);
 	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_BLOCKS, c->head_hash.b, SVM_HASH_SIZE, &p, &n);
 	if (rc == 0) {
@@ -400,6 +409,8 @@ typedef struct {
 	svm_exec_result_t res;
 	svm_buf_t renc;
 	svm_params_t params;
+	svm_hash_t recent[SVM_RECENT_HASHES_MAX]; /* env.recent_hashes: parent first */
+	uint64_t recent_top;                      /* the height of recent[0] */
 } work_t;
 
 /* The parameter object in the base state; the defaults with the stored fees when absent. */
@@ -463,7 +474,12 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 	wk->env = (svm_block_env_t){.chain_id = c->chain_id, .height = c->height + 1,
 				    .fees = c->fees, .fee_token = c->fee_token};
 	wk->env.timestamp_ms = c->head_time_ms;
+	wk->recent_top = c->height;
+	uint32_t nr = c->height < SVM_RECENT_HASHES_MAX ? (uint32_t)c->height + 1 : SVM_RECENT_HASHES_MAX;
+	for (uint32_t i = 0; i < nr; i++) wk->recent[i] = c->recent[(c->height - i) % SVM_RECENT_HASHES_MAX];
 	pthread_mutex_unlock(&c->mu);
+	wk->env.recent_hashes = wk->recent;
+	wk->env.recent_len = nr;
 	return work_params(c, wk, err);
 }
 
@@ -854,6 +870,15 @@ static int spec_begin(svm_chain_t *c, svm_chain_spec_t *parent, work_t *wk, size
 		wk->env.height = p->header.height + 1;
 		wk->env.timestamp_ms = p->header.timestamp_ms;
 		*parent_id = p->id;
+		/* the uncommitted ancestors' hashes go before the committed ones, newest first */
+		for (size_t i = 0; i < *n_anc; i++) {
+			if (anc[i]->header.height <= wk->recent_top) continue; /* committed meanwhile */
+			SVM_ASSERT(anc[i]->header.height == wk->recent_top + 1);
+			memmove(wk->recent + 1, wk->recent, (SVM_RECENT_HASHES_MAX - 1) * sizeof wk->recent[0]);
+			wk->recent[0] = anc[i]->id;
+			wk->recent_top++;
+			if (wk->env.recent_len < SVM_RECENT_HASHES_MAX) wk->env.recent_len++;
+		}
 	} else {
 		svm_chain_head(c, parent_id, NULL);
 	}

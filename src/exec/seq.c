@@ -162,6 +162,8 @@ static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	c->height = env->height;
 	c->timestamp_ms = env->timestamp_ms;
 	c->proposer = env->proposer;
+	c->recent_hashes = env->recent_hashes;
+	c->recent_len = env->recent_len;
 	c->steps_limit = UINT64_MAX; /* the fee stage is not metered */
 	c->strict = t->tx.access_mode == SVM_ACCESS_STRICT;
 	c->implicit_owner = &t->tx.sender;

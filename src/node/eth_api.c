@@ -579,6 +579,7 @@ static int call_once(svm_txctx_t *c, callq_t *q, uint64_t gas, svm_evm_result_t 
 {
 	svm_evm_block_t blk;
 	svm_evm_block_env(q->chain_id, c->height, c->timestamp_ms, &c->proposer, q->c, &blk);
+	svm_evm_block_recent(c, &blk);
 	return svm_evm_call(c, &blk, &q->from, q->has_to ? &q->to : NULL, &q->value, q->data.data, q->data.len, gas,
 			    res, &q->err);
 }
@@ -850,7 +851,7 @@ static json_t *block_obj(svm_node_t *n, const blk_t *b, bool full)
 	const svm_header_t *h = &b->b.header;
 	blkacc_t a = {.n = n, .full = full, .txs = json_array()};
 	walk_block(n, b, block_tx, &a);
-	uint8_t miner[SVM_EVM_ADDRESS_SIZE], zero8[8] = {0}, zero32[32] = {0};
+	uint8_t miner[SVM_EVM_ADDRESS_SIZE], zero8[8] = {0};
 	svm_identity_evm_address(&h->proposer, miner);
 	svm_u256_t bf = base_fee(n);
 	json_t *o = json_object();
@@ -858,7 +859,9 @@ static json_t *block_obj(svm_node_t *n, const blk_t *b, bool full)
 	json_object_set_new(o, "hash", jhex(b->hash.b, 32));
 	json_object_set_new(o, "parentHash", jhex(h->parent.b, 32));
 	json_object_set_new(o, "nonce", jhex(zero8, 8));
-	json_object_set_new(o, "mixHash", jhex(zero32, 32));
+	uint8_t mix[32] = {0};
+	if (h->height > 0) svm_evm_prevrandao(&h->parent, mix);
+	json_object_set_new(o, "mixHash", jhex(mix, 32));
 	json_object_set_new(o, "sha3Uncles", jhex(empty_uncles, 32));
 	json_object_set_new(o, "logsBloom", jhex(a.bloom, 256));
 	json_object_set_new(o, "transactionsRoot", jhex(h->tx_root.b, 32));

@@ -370,3 +370,113 @@ Test(evm_node, envelope_decoding_refuses_bad_input, .init = setup)
 	svm_buf_free(&g);
 	svm_arena_reset(&a);
 }
+
+/* BLOCKHASH answers the block env's recent hashes (the 256 before the block, else 0) and
+ * PREVRANDAO is SHA-256("svm/evm/prevrandao" ‖ parent hash), the same on the reference and AOEM. */
+Test(evm_node, blockhash_and_prevrandao_come_from_the_chain, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	eg_world_t w;
+	fund_t f;
+	world(&w, &f);
+	svm_hash_t recent[SVM_RECENT_HASHES_MAX];
+	for (uint32_t i = 0; i < SVM_RECENT_HASHES_MAX; i++) {
+		uint8_t b[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		svm_sha256(b, sizeof b, &recent[i]);
+	}
+	w.env.height = 299; /* run_block executes height 300 */
+	w.env.recent_hashes = recent;
+	w.env.recent_len = SVM_RECENT_HASHES_MAX;
+	/* sstore(0, blockhash(n-1)); sstore(1, blockhash(n-256)); sstore(2, blockhash(n-257));
+	 * sstore(3, blockhash(n)); sstore(4, prevrandao); stop */
+	const uint8_t init[] = {0x43, 0x60, 0x01, 0x90, 0x03, 0x40, 0x60, 0x00, 0x55,       /* */
+				0x43, 0x61, 0x01, 0x00, 0x90, 0x03, 0x40, 0x60, 0x01, 0x55, /* */
+				0x43, 0x61, 0x01, 0x01, 0x90, 0x03, 0x40, 0x60, 0x02, 0x55, /* */
+				0x43, 0x40, 0x60, 0x03, 0x55, 0x44, 0x60, 0x04, 0x55, 0x00};
+	svm_buf_t tx = {0};
+	eth_tx_t t = tx_of(0, NULL, init, sizeof init);
+	cr_assert_eq(eth_sign(&f.keys[0], &t, false, &tx), 0);
+	svm_evm_addr_t contract;
+	create_address(&f.keys[0].addr, 0, &contract);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t r;
+	run_block(&w, &tx, 1, 2, &a, &r, "blockhash block");
+	cr_assert_eq(r.receipts[0].status, 0, "status %d", r.receipts[0].status);
+	uint8_t want[5][32] = {{0}};
+	memcpy(want[0], recent[0].b, 32);
+	memcpy(want[1], recent[255].b, 32);
+	svm_evm_prevrandao(&recent[0], want[4]);
+	for (uint8_t k = 0; k < 5; k++) {
+		uint8_t key[32] = {0};
+		key[31] = k;
+		svm_id_t sid;
+		svm_evm_slot_id(&contract, key, &sid);
+		svm_object_t o;
+		bool is_zero = k == 2 || k == 3;
+		cr_assert_eq(object(&w, &sid, &o), !is_zero, "slot %u", k);
+		if (!is_zero) cr_assert_eq(memcmp(o.payload, want[k], 32), 0, "slot %u", k);
+	}
+	/* without the chain's hashes both are 0 (what an env without them gives) */
+	cr_assert_neq(memcmp(want[4], want[2], 32), 0);
+	svm_buf_free(&tx);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
+/* Through the chain: BLOCKHASH(n − 1) is the committed parent's hash, also after the chain is
+ * closed and reopened (the window is read back from the store), and PREVRANDAO derives from it. */
+Test(evm_node, blockhash_through_the_chain_survives_a_reopen, .init = setup)
+{
+	eth_key_t k;
+	eth_key(&k, 1);
+	svm_genesis_t g;
+	svm_fee_params_t fees = {0, 0, 1, 0};
+	cr_assert_eq(ct_genesis(&g, 1, FUND_UNITS, 0, &fees), 0);
+	g.balances[0].owner = k.id;
+	char dir[64];
+	ct_tmpdir(dir);
+	svm_chain_t *c;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_open(&c, dir, &g, NULL, &err), 0, "%s", err.msg);
+	svm_id_t proposer = {{1}};
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(svm_chain_build(c, NULL, NULL, 0, 1700000000000ull + 1000u * (unsigned)i, &proposer, NULL, &err),
+			     0, "%s", err.msg);
+	svm_chain_close(c);
+	cr_assert_eq(svm_chain_open(&c, dir, NULL, NULL, &err), 0, "%s", err.msg);
+	svm_hash_t parent;
+	svm_chain_head(c, &parent, NULL);
+	const uint8_t init[] = {0x43, 0x60, 0x01, 0x90, 0x03, 0x40, 0x60, 0x00, 0x55, /* sstore(0, blockhash(n-1)) */
+				0x44, 0x60, 0x04, 0x55, 0x00};                        /* sstore(4, prevrandao) */
+	svm_buf_t tx = {0};
+	eth_tx_t t = {.chain_id = 7, .gas = 200000, .max_fee = eth_gwei(2), .data = init, .data_len = sizeof init};
+	cr_assert_eq(eth_sign(&k, &t, false, &tx), 0);
+	const uint8_t *p = tx.data;
+	size_t len = tx.len;
+	svm_build_result_t res[1];
+	cr_assert_eq(svm_chain_build(c, &p, &len, 1, 1700000009000ull, &proposer, res, &err), 0, "%s", err.msg);
+	cr_assert_eq(res[0].status, 0);
+	svm_evm_addr_t contract;
+	create_address(&k.addr, 0, &contract);
+	uint8_t want[2][32];
+	memcpy(want[0], parent.b, 32);
+	svm_evm_prevrandao(&parent, want[1]);
+	for (int s = 0; s < 2; s++) {
+		uint8_t key[32] = {0};
+		key[31] = (uint8_t)(s * 4);
+		svm_id_t sid;
+		svm_evm_slot_id(&contract, key, &sid);
+		svm_buf_t ob = {0};
+		svm_object_t o;
+		cr_assert_eq(svm_chain_object(c, &sid, &ob), 0, "slot %d", s * 4);
+		cr_assert_eq(svm_object_decode(ob.data, ob.len, &o, NULL), 0);
+		cr_assert_eq(o.payload_len, 32);
+		cr_assert_eq(memcmp(o.payload, want[s], 32), 0, "slot %d", s * 4);
+		svm_buf_free(&ob);
+	}
+	svm_buf_free(&tx);
+	svm_chain_close(c);
+	svm_genesis_free(&g);
+	ct_rmdir(dir);
+}

@@ -128,6 +128,34 @@ void svm_evm_block_env(uint64_t chain_id, uint64_t height, uint64_t timestamp_ms
 	out->blob_base_fee = u256_u64(1);
 }
 
+static void recent_hash(void *ctx, uint64_t number, uint8_t out[32])
+{
+	const svm_txctx_t *c = ctx;
+	memset(out, 0, 32);
+	if (number >= c->height) return;
+	uint64_t i = c->height - 1 - number;
+	if (i < c->recent_len) memcpy(out, c->recent_hashes[i].b, 32);
+}
+
+void svm_evm_block_recent(const svm_txctx_t *c, svm_evm_block_t *blk)
+{
+	blk->block_hash = recent_hash;
+	blk->block_hash_ctx = (void *)c;
+	blk->prev_randao = u256_u64(0);
+	if (c->recent_len == 0 || c->recent_hashes == NULL) return;
+	uint8_t r[32];
+	svm_evm_prevrandao(&c->recent_hashes[0], r);
+	svm_u256_from_be(&blk->prev_randao, r, 32);
+}
+
+void svm_evm_prevrandao(const svm_hash_t *parent, uint8_t out[32])
+{
+	svm_slice_t part = {parent->b, SVM_HASH_SIZE};
+	svm_hash_t r;
+	svm_sha256_tagged("svm/evm/prevrandao", &part, 1, &r);
+	memcpy(out, r.b, 32);
+}
+
 /* -------------------------------------------------------------- backend */
 
 typedef struct {
@@ -497,6 +525,7 @@ int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	memcpy(st.tx.from.b, c->tx->public_key, SVM_EVM_ADDR_SIZE);
 	svm_evm_block_t blk;
 	svm_evm_block_env(c->tx->chain_id, c->height, c->timestamp_ms, &c->proposer, 0, &blk);
+	svm_evm_block_recent(c, &blk);
 	host_t h;
 	evm_backend_t be;
 	svm_evm_result_t res;

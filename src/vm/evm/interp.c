@@ -643,13 +643,15 @@ static int op_create(run_t *r, frame_t *f, uint8_t op)
 	return 0;
 }
 
+/* out may alias n (the opcode replaces its operand): n is read before out is written. */
 static void block_hash(const txctx_t *c, const u256 *n, u256 *out)
 {
+	uint64_t cur = c->blk->number, want = n->w[0];
+	bool in_window = u256_fits64(n) && want < cur && cur - want <= 256 && c->blk->block_hash;
 	*out = u256_zero();
-	uint64_t cur = c->blk->number;
-	if (!u256_fits64(n) || n->w[0] >= cur || cur - n->w[0] > 256 || !c->blk->block_hash) return;
+	if (!in_window) return;
 	uint8_t h[32];
-	c->blk->block_hash(c->blk->block_hash_ctx, n->w[0], h);
+	c->blk->block_hash(c->blk->block_hash_ctx, want, h);
 	svm_u256_from_be(out, h, 32);
 }
 
