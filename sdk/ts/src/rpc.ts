@@ -16,7 +16,8 @@ export type Hex = string;
 export interface TransactionInfo {
   hash: Hex; chain_id: Int; sender: Hex; nonce: Int; expiry_height: Int; fee_limit: Int; tip: Int;
   access_mode: "strict" | "dynamic"; inputs: { id: Hex; version: Int }[]; reads: Hex[]; writes: Hex[];
-  vm: "native" | "wasm"; payload: Hex; public_key: Hex; raw: Hex;
+  /** "evm": an Ethereum transaction (raw starts with 0x06; decodeTx refuses it, see isEthTx). */
+  vm: "native" | "wasm" | "evm"; payload: Hex; public_key: Hex; raw: Hex;
   status: "pending" | "committed"; block_height?: Int; index?: number;
 }
 

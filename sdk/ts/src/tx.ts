@@ -10,11 +10,24 @@ import { Keypair, verifyEd25519 } from "./keys.js";
 import { identity } from "./ids.js";
 
 export const TAG_TX = 0x01;
+/** An Ethereum transaction in a SuperVM block: 0x06 ‖ its network encoding (docs/evm.md). */
+export const TAG_ETH_TX = 0x06;
 export const TX_BYTES_MAX = 65536;
 export const TX_OBJECTS_MAX = 64;
 export const TX_PAYLOAD_MAX = 60000;
 export const VM_NATIVE = 0;
 export const VM_WASM = 1;
+/** The EVM's tag. Its transactions are Ethereum's (secp256k1, RLP), never this SDK's encoding. */
+export const VM_EVM = 2;
+const EVM_REFUSAL =
+  "EVM transactions are Ethereum transactions (secp256k1-signed, RLP-encoded, tag 0x06 in blocks), " +
+  "which this SDK neither builds, signs nor decodes: use an Ethereum library (ethers.js) with the " +
+  "node's eth_sendRawTransaction / eth_getTransactionByHash (docs/evm.md)";
+
+/** True when raw is an Ethereum transaction envelope (tag 0x06), which decodeTx refuses. */
+export function isEthTx(raw: Uint8Array): boolean {
+  return raw.length > 0 && raw[0] === TAG_ETH_TX;
+}
 export type AccessMode = "strict" | "dynamic";
 
 export interface TxInput {
@@ -57,6 +70,7 @@ function ascending(ids: Uint8Array[]): boolean {
 /** Throws TypeError/RangeError for a transaction the node's encoder would refuse. */
 export function checkTx(tx: Tx): void {
   if (tx.accessMode !== "strict" && tx.accessMode !== "dynamic") throw new TypeError("accessMode: strict or dynamic");
+  if (tx.vm === VM_EVM) throw new TypeError(`vm ${VM_EVM} (EVM): ${EVM_REFUSAL}`);
   if (tx.vm !== VM_NATIVE && tx.vm !== VM_WASM) throw new TypeError(`vm: unknown ${tx.vm}`);
   if (tx.scheme !== SCHEME_ED25519) throw new TypeError(`scheme: unknown ${tx.scheme}`);
   if (tx.publicKey.length !== 32) throw new TypeError("publicKey: 32 bytes for Ed25519");
@@ -132,6 +146,7 @@ export function signTx(tx: Tx, key: Keypair): SignedTx {
 /** Decodes a signed transaction, rejecting what the node's decoder rejects. */
 export function decodeTx(raw: Uint8Array): SignedTx {
   if (raw.length > TX_BYTES_MAX) throw new DecodeError(`transaction: over ${TX_BYTES_MAX} bytes`);
+  if (isEthTx(raw)) throw new DecodeError(`tx.tag: 0x06, an Ethereum transaction: ${EVM_REFUSAL}`);
   const r = new Reader(raw);
   if (r.u8("tx.tag") !== TAG_TX) throw new DecodeError("tx.tag: not a transaction");
   const chainId = r.varint("tx.chain_id");
