@@ -287,6 +287,9 @@ int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s,
  * load: SVM_ENOTFOUND when no record exists yet (a fresh validator). */
 #define SVM_CONS_SAFETY_KEY "cons.safety"
 int svm_cons_safety_save(svm_store_t *st, const uint8_t *rec, size_t len, svm_error_t *err);
+/* The record's put inside a write transaction of the caller's (who commits it synchronously
+ * before the vote leaves): the node writes the proposals it keeps in the same transaction. */
+int svm_cons_safety_put(svm_store_txn_t *t, const uint8_t *rec, size_t len, svm_error_t *err);
 int svm_cons_safety_load(svm_store_t *st, svm_buf_t *rec_out, svm_error_t *err);
 
 /* ---------------------------------------------------------------- host */
@@ -310,8 +313,10 @@ typedef struct {
 		       svm_hash_t *exec_root);
 	/* Apply a committed block. Called exactly once per block, in height order, starting just
 	 * above svm_cons_config_t.committed_height; qc is the QC certifying the block when the core
-	 * holds it (from a child's header), else NULL. A failure stops commits until a later step
-	 * retries the same block. */
+	 * holds it (from a child's header), else NULL. Commits run at the start of the step after
+	 * the one that found them (that step's deadline is now), so the vote or proposal of the
+	 * step leaves before the host stores blocks. A failure stops commits until a later QC or
+	 * block retries the same block. */
 	int (*commit)(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 		      uint64_t height, const svm_cons_qc_t *qc);
 	/* Store the safety record durably (svm_cons_safety_save for the node). Called before any

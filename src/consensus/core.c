@@ -100,6 +100,7 @@ struct svm_cons {
 	svm_hash_t committed_id;
 	uint64_t committed_height, committed_round;
 	bool commit_pending;
+	bool commit_due;          /* commit_walk at the start of the next step (see finish) */
 	svm_cons_qc_t commit_qc;  /* the QC whose 2-chain set the latest commit target */
 	svm_hash_t commit_target;
 	uint64_t commit_target_height;
@@ -510,7 +511,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 		c->commit_qc = *qc;
 		c->commit_target = d->parent_id;
 		c->commit_target_height = d->height - 1;
-		commit_walk(c);
+		c->commit_due = true; /* after this step's messages leave (finish) */
 	}
 	advance_round(c, d->round + 1);
 }
@@ -900,8 +901,7 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 	if (b != NULL) {
 		tc_ref_t tr = {m->has_tc, m->has_tc ? m->tc.round : 0, m->has_tc ? m->tc.hqc.data.round : 0};
 		vote_for(c, b, tr);
-		commit_walk(c);    /* it may have been the missing link */
-		maybe_propose(c); /* or the ancestor that makes us this round's leader */
+		maybe_propose(c); /* it may be the ancestor that makes us this round's leader */
 	}
 done:
 	svm_free(m);
@@ -1206,6 +1206,14 @@ static int handle(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	}
 }
 
+/* The commits a previous step found due (a QC formed, or a missing link arrived). */
+static void commit_step(svm_cons_t *c)
+{
+	if (!c->commit_due) return;
+	c->commit_due = false;
+	commit_walk(c);
+}
+
 /* Handles own messages queued during the step, then sets the next deadline. */
 static void finish(svm_cons_t *c)
 {
@@ -1219,10 +1227,13 @@ static void finish(svm_cons_t *c)
 		svm_buf_free(&b);
 	}
 	if (c->inserted) orphans_retry(c);
+	if (c->inserted && c->commit_pending) c->commit_due = true; /* it may be the missing link */
 	c->inserted = false;
 	vote_retry(c);
-	commit_walk(c);
 	uint64_t d = c->deadline;
+	/* Commits wait for the next step (the host is asked at once: deadline now), so the
+	 * proposal or vote this step produced leaves before the host stores blocks. */
+	if (c->commit_due) d = c->now;
 	if (c->propose_retry || c->vote_wait) {
 		uint64_t r = c->now + PROPOSE_RETRY_MS_DEFAULT;
 		if (r < d) d = r;
@@ -1237,6 +1248,7 @@ int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t
 {
 	if (now_ms > c->now) c->now = now_ms;
 	c->out = out;
+	commit_step(c);
 	int rc = handle(c, from, msg, len);
 	finish(c);
 	return rc;
@@ -1247,6 +1259,7 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	if (now_ms > c->now) c->now = now_ms;
 	c->out = out;
 	c->peer = SVM_CONS_FROM_UNKNOWN;
+	commit_step(c);
 	if (c->propose_retry && !c->proposed) maybe_propose(c);
 	if (c->now >= c->deadline && c->round > 0) {
 		local_timeout(c);

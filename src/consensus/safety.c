@@ -4,16 +4,22 @@
 
 #include "consensus/internal.h"
 
+int svm_cons_safety_put(svm_store_txn_t *t, const uint8_t *rec, size_t len, svm_error_t *err)
+{
+	int rc = svm_store_put(t, SVM_TABLE_META, SVM_CONS_SAFETY_KEY, strlen(SVM_CONS_SAFETY_KEY), rec,
+			       len, 0);
+	return rc != 0 ? svm_error_set(err, rc, "safety record: put failed") : 0;
+}
+
 int svm_cons_safety_save(svm_store_t *st, const uint8_t *rec, size_t len, svm_error_t *err)
 {
 	svm_store_txn_t *t;
 	int rc = svm_store_write_begin(st, &t, err);
 	if (rc != 0) return rc;
-	rc = svm_store_put(t, SVM_TABLE_META, SVM_CONS_SAFETY_KEY, strlen(SVM_CONS_SAFETY_KEY), rec,
-			   len, 0);
+	rc = svm_cons_safety_put(t, rec, len, err);
 	if (rc != 0) {
 		svm_store_abort(t);
-		return svm_error_set(err, rc, "safety record: put failed");
+		return rc;
 	}
 	return svm_store_commit(t, err);
 }

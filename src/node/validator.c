@@ -29,6 +29,7 @@
 #define PEER_HEIGHTS_MAX SVM_NET_PEERS_MAX
 #define KEPT_MAX 1024                  /* proposals kept on disk until their height commits */
 #define KEPT_PRUNE_EVERY 64            /* committed blocks between prunes of kept proposals */
+#define KEPT_FLUSH_MS 20               /* a kept proposal no safety record carried is written then */
 #define ASK_EVERY_MS 200               /* how often a missing parent block is asked for */
 #define PARKED_MAX 8                   /* proposals held until their parent arrives */
 #define PARKED_MS 1000                 /* then they go to the core anyway */
@@ -86,8 +87,10 @@ struct node_vc {
 	struct {
 		svm_hash_t id;
 		uint64_t height;
+		svm_buf_t msg;          /* not written yet (the next safety record's transaction) */
 	} kept[KEPT_MAX];               /* proposals on disk: meta "pb" ‖ u64be(height) ‖ id */
-	size_t n_kept;
+	size_t n_kept, n_unwritten;
+	uint64_t unwritten_ms;          /* when the oldest unwritten one was kept */
 	uint64_t commits_since_prune;
 	svm_hash_t asked;
 	uint64_t asked_ms;
@@ -475,9 +478,25 @@ static int upgrade_stop(svm_node_t *n, int rc, const svm_error_t *err)
 	return rc;
 }
 
-/* Not before the parent is block_ms old (one block per slot, empty or not, as the devnet
- * always did): until then SVM_EBUSY, and the core asks again (every few ms). Then builds on
- * the parent from the mempool. */
+/* Transactions waiting for a commit: some uncommitted ancestor from spec up carries any. Such a
+ * block commits only once two more rounds are certified above it, so the next block must not
+ * wait for its slot. */
+static bool txs_in_flight(struct node_vc *v, svm_chain_spec_t *spec)
+{
+	for (size_t k = 0; spec != NULL && k < SPEC_CHAIN_MAX; k++) {
+		const svm_header_t *h = svm_chain_spec_header(spec);
+		if (h->tx_count > 0) return true;
+		spec = spec_get(v, &h->parent);
+	}
+	return false;
+}
+
+/* Pacing: an idle network makes one block per slot (not before the parent is block_ms old,
+ * empty or not, as the devnet always did: until then SVM_EBUSY and the core asks again every
+ * few ms). A block with work is proposed as soon as the parent's QC is here: when the mempool
+ * gives the builder a transaction no ancestor holds, or an uncommitted ancestor carries
+ * transactions (the 2-chain needs the next two rounds certified to commit them). Builds on the
+ * parent from the mempool. */
 static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_out)
 {
 	struct node_vc *v = ctx;
@@ -502,7 +521,13 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 		svm_buf_free(&b);
 	}
 	uint64_t due = parent_ts + n->cfg.block_ms, wall = svm_clock_wall_ms();
-	if (wall < due && due - wall <= n->cfg.block_ms) return SVM_EBUSY;
+	bool early = wall < due && due - wall <= n->cfg.block_ms; /* (a parent far ahead: no wait) */
+	bool in_flight = early && txs_in_flight(v, parent);
+	if (early && !in_flight) {
+		svm_mempool_stats_t st;
+		svm_mempool_stats(n->mempool, &st);
+		if (st.count == 0) return SVM_EBUSY;
+	}
 	svm_mempool_batch_t b = {0};
 	/* Twice the block's worth: transactions an uncommitted ancestor already includes are
 	 * still pending (they leave at commit) and the builder skips them. */
@@ -522,7 +547,10 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 		rc = svm_chain_spec_build(n->chain, parent, &h, b.txs, b.lens, take, verified, res, &s, &err);
 		upgrade_note(v, h.height, rc, &err);
 	}
-	if (rc != 0) {
+	if (rc == 0 && early && !in_flight && svm_chain_spec_header(s)->tx_count == 0) {
+		svm_chain_spec_free(s); /* nothing new to include: wait for the slot */
+		rc = SVM_EBUSY;
+	} else if (rc != 0) {
 		svm_log_error("propose: %s", err.msg[0] ? err.msg : svm_strerror(rc));
 	} else {
 		size_t len;
@@ -556,7 +584,10 @@ static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *bl
 			return rc;
 		}
 		svm_error_t err = {0};
+		uint64_t t0 = svm_clock_ns();
 		rc = svm_chain_spec_execute(v->n->chain, parent, block, len, &s, &err);
+		svm_log_debug("executed height %llu round %llu: %u txs in %.1f ms", (unsigned long long)h.height,
+			      (unsigned long long)h.round, h.tx_count, (double)(svm_clock_ns() - t0) / 1e6);
 		if (rc != 0) {
 			upgrade_note(v, h.height, rc, &err);
 			svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
@@ -659,6 +690,7 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	pthread_mutex_lock(&n->mu);
 	n->build_ns_last = svm_clock_ns() - t0;
 	pthread_mutex_unlock(&n->mu);
+	svm_log_debug("committed height %llu in %.1f ms", (unsigned long long)height, (double)n->build_ns_last / 1e6);
 	committed(n, svm_chain_spec_header(s), block, len);
 	spec_prune(v, height);
 	epoch_check(v);
@@ -681,25 +713,62 @@ static void kept_key(uint8_t key[42], uint64_t height, const svm_hash_t *id)
 }
 
 /* Valid proposals go to disk so certified blocks that are not committed yet survive a
- * restart of every validator (the core reloads them before asking peers). */
+ * restart of every validator (the core reloads them before asking peers). They are written in
+ * the transaction of the next safety record (host_persist), which is on disk before the vote
+ * for them leaves — so every validator whose vote a QC counts holds the block — with one
+ * synchronous commit instead of two; one that no vote follows is written within
+ * KEPT_FLUSH_MS (kept_flush). */
 static int host_store_block(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg, size_t len)
 {
 	struct node_vc *v = ctx;
 	if (v->n_kept == KEPT_MAX) return SVM_ELIMIT;
-	uint8_t key[42];
-	kept_key(key, height, id);
-	svm_store_txn_t *w;
-	int rc = svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL);
-	if (rc != 0) return rc;
-	rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, msg, len, 0);
-	if (rc == 0) rc = svm_store_commit(w, NULL);
-	else svm_store_abort(w);
-	if (rc == 0) {
-		v->kept[v->n_kept].id = *id;
-		v->kept[v->n_kept].height = height;
-		v->n_kept++;
+	svm_buf_t *b = &v->kept[v->n_kept].msg;
+	*b = (svm_buf_t){0};
+	int rc = svm_buf_append(b, msg, len);
+	if (rc != 0) {
+		svm_buf_free(b);
+		return rc;
+	}
+	v->kept[v->n_kept].id = *id;
+	v->kept[v->n_kept].height = height;
+	v->n_kept++;
+	if (v->n_unwritten++ == 0) v->unwritten_ms = now_ms();
+	return 0;
+}
+
+/* Puts every kept proposal not written yet into w. */
+static int kept_put(struct node_vc *v, svm_store_txn_t *w)
+{
+	int rc = 0;
+	for (size_t i = 0; i < v->n_kept && rc == 0; i++) {
+		if (v->kept[i].msg.len == 0) continue;
+		uint8_t key[42];
+		kept_key(key, v->kept[i].height, &v->kept[i].id);
+		rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, v->kept[i].msg.data, v->kept[i].msg.len, 0);
 	}
 	return rc;
+}
+
+/* After the transaction of kept_put committed: they are on disk. */
+static void kept_written(struct node_vc *v)
+{
+	for (size_t i = 0; i < v->n_kept; i++) svm_buf_free(&v->kept[i].msg);
+	v->n_unwritten = 0;
+}
+
+/* Writes the kept proposals no safety record carried (at stop: all = true). */
+static void kept_flush(struct node_vc *v, bool all)
+{
+	if (v->n_unwritten == 0 || (!all && now_ms() < v->unwritten_ms + KEPT_FLUSH_MS)) return;
+	svm_store_txn_t *w;
+	uint64_t t0 = svm_clock_ns();
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	if (kept_put(v, w) != 0) {
+		svm_store_abort(w);
+		return;
+	}
+	if (svm_store_commit(w, NULL) == 0) kept_written(v);
+	svm_log_debug("kept proposals written in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
 }
 
 static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
@@ -707,6 +776,7 @@ static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 	struct node_vc *v = ctx;
 	for (size_t i = 0; i < v->n_kept; i++) {
 		if (!svm_hash_eq(&v->kept[i].id, id)) continue;
+		if (v->kept[i].msg.len > 0) return svm_buf_append(out, v->kept[i].msg.data, v->kept[i].msg.len);
 		uint8_t key[42];
 		kept_key(key, v->kept[i].height, id);
 		svm_store_txn_t *r;
@@ -738,6 +808,7 @@ static void kept_clear(struct node_vc *v)
 	}
 	svm_store_cursor_close(cur);
 	svm_store_commit(w, NULL);
+	kept_written(v); /* (the unwritten ones are of the old epoch too) */
 	v->n_kept = 0;
 }
 
@@ -771,6 +842,11 @@ static void kept_prune(struct node_vc *v, bool all)
 				v->kept[keep++] = v->kept[i];
 				continue;
 			}
+			if (v->kept[i].msg.len > 0) { /* never written: nothing to delete */
+				svm_buf_free(&v->kept[i].msg);
+				v->n_unwritten--;
+				continue;
+			}
 			uint8_t key[42];
 			kept_key(key, v->kept[i].height, &v->kept[i].id);
 			svm_store_del(w, SVM_TABLE_META, key, sizeof key);
@@ -784,7 +860,16 @@ static int host_persist(void *ctx, const uint8_t *rec, size_t len)
 {
 	struct node_vc *v = ctx;
 	svm_error_t err = {0};
-	int rc = svm_cons_safety_save(svm_chain_store(v->n->chain), rec, len, &err);
+	uint64_t t0 = svm_clock_ns();
+	svm_store_txn_t *w = NULL;
+	int rc = svm_store_write_begin(svm_chain_store(v->n->chain), &w, &err);
+	if (rc == 0) rc = kept_put(v, w);
+	if (rc == 0) rc = svm_cons_safety_put(w, rec, len, &err);
+	if (rc == 0) rc = svm_store_commit(w, &err);
+	else if (w != NULL) svm_store_abort(w);
+	if (rc == 0) kept_written(v);
+	if (rc != 0) svm_error_set(&err, rc, "%s", err.msg[0] ? err.msg : svm_strerror(rc));
+	svm_log_debug("safety record stored in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
 	if (rc != 0) svm_log_error("safety record not stored (nothing will be signed): %s", err.msg);
 	return rc;
 }
@@ -1312,6 +1397,7 @@ static void *cons_main(void *arg)
 	while (!n->stop) {
 		uint64_t now = now_ms();
 		uint64_t wake = v->out.deadline_ms;
+		if (v->n_unwritten > 0 && v->unwritten_ms + KEPT_FLUSH_MS < wake) wake = v->unwritten_ms + KEPT_FLUSH_MS;
 		if (v->net != NULL) {
 			if (v->next_status_ms < wake) wake = v->next_status_ms;
 			if (now + GOSSIP_FLUSH_MS < wake) wake = now + GOSSIP_FLUSH_MS;
@@ -1351,6 +1437,7 @@ static void *cons_main(void *arg)
 			svm_cons_tick(v->cons, now, &v->out);
 			dispatch(v);
 		}
+		kept_flush(v, false);
 		if (v->net != NULL) {
 			node_vc_flush_gossip(n);
 			if (now >= v->next_status_ms) {
@@ -1431,6 +1518,8 @@ void node_vc_stop(svm_node_t *n)
 	struct node_vc *v = n->vc;
 	if (v == NULL) return;
 	if (v->started) pthread_join(v->thread, NULL);
+	kept_flush(v, true);
+	for (size_t i = 0; i < v->n_kept; i++) svm_buf_free(&v->kept[i].msg);
 	svm_net_stop(v->net);
 	svm_cons_free(v->cons);
 	spec_clear(v);
