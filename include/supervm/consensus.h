@@ -59,6 +59,7 @@
 #define SVM_CONS_TAG_SYNC_REQ 0x15 /* "send me the proposal of block id X" */
 #define SVM_CONS_TAG_EVIDENCE 0x16
 #define SVM_CONS_TAG_SAFETY 0x17 /* the persisted safety record (never on the wire) */
+#define SVM_CONS_TAG_COMMIT_PROOF 0x18 /* an epoch's last block is final (block sync) */
 
 #define SVM_CONS_FROM_UNKNOWN UINT32_MAX /* `from` when the sender is not a validator */
 
@@ -170,6 +171,33 @@ int svm_cons_qc_verify(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uin
  * maximum of hqc_rounds. */
 int svm_cons_tc_verify(const svm_cons_tc_t *tc, const svm_cons_valset_t *vs, uint64_t chain_id,
 		       const svm_hash_t *genesis_id, const svm_cons_signer_t *signer);
+
+/* A commit proof: that a block is final although the QC of its 2-chain is not stored with any
+ * committed block — the last block E of an epoch (its certified child is never committed in
+ * the old epoch). headers = the headers of E's descendants up to the block T the QC's 2-chain
+ * commits (none when T = E), lowest first; qc certifies a child of T in round(T) + 1, so T and
+ * its ancestors, E among them, are committed. Layout: TAG_COMMIT_PROOF ‖ varint n (0..
+ * SVM_CONS_PROOF_HEADERS_MAX) ‖ (varint len ‖ header encoding)* ‖ QC; at most
+ * SVM_CONS_COMMIT_PROOF_BYTES_MAX in all (it travels in block sync's QC slot). */
+#define SVM_CONS_PROOF_HEADERS_MAX 16
+#define SVM_CONS_COMMIT_PROOF_BYTES_MAX (2u * SVM_HEADER_QC_MAX)
+typedef struct {
+	uint32_t n;
+	svm_slice_t headers[SVM_CONS_PROOF_HEADERS_MAX]; /* into the decoded bytes */
+	svm_cons_qc_t qc;
+} svm_cons_commit_proof_t;
+int svm_cons_commit_proof_encode(const svm_slice_t *headers, uint32_t n, const svm_cons_qc_t *qc,
+				 svm_buf_t *out);
+/* Form only: every header decodes, the QC decodes, nothing trails. */
+int svm_cons_commit_proof_decode(const uint8_t *p, size_t len, svm_cons_commit_proof_t *out,
+				 svm_error_t *err);
+/* 0 iff p proves that block_id at height is committed: each header's parent is the block before
+ * (block_id first) at the next height, the QC's parent is the last one (round + 1 = the QC's
+ * round) and the QC verifies against vs (svm_cons_qc_verify). SVM_EDECODE / SVM_ELIMIT for bad
+ * form, SVM_EINVAL for a proof of something else, SVM_ESIG for a bad signature. */
+int svm_cons_commit_proof_verify(const uint8_t *p, size_t len, const svm_hash_t *block_id,
+				 uint64_t height, const svm_cons_valset_t *vs, uint64_t chain_id,
+				 const svm_hash_t *genesis_id, const svm_cons_signer_t *signer);
 
 /* ----------------------------------------------------------- messages */
 
@@ -437,6 +465,11 @@ const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c);
  * for the last block of an epoch, whose certified child is never committed (all zero before any
  * commit). */
 const svm_cons_qc_t *svm_cons_commit_qc(const svm_cons_t *c);
+/* Appends the commit proof of block_id (committed, or being committed by the host's commit
+ * call) from the latest commit QC and the block tree: the headers from block_id's child up to
+ * the QC's parent. SVM_ENOTFOUND if block_id is not that block or an ancestor the tree holds
+ * (within SVM_CONS_PROOF_HEADERS_MAX), SVM_ELIMIT if the proof would be too large. */
+int svm_cons_commit_proof(const svm_cons_t *c, const svm_hash_t *block_id, svm_buf_t *out);
 /* Evidence i (0 = oldest held) or NULL past the end; owned by the core. */
 const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i);
 /* The proposal message (as received) of a block in the tree, for block sync; NULL if absent. */

@@ -687,3 +687,70 @@ int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_
 	}
 	return 0;
 }
+
+/* -------------------------------------------------------- commit proof */
+
+int svm_cons_commit_proof_encode(const svm_slice_t *headers, uint32_t n, const svm_cons_qc_t *qc,
+				 svm_buf_t *out)
+{
+	if (n > SVM_CONS_PROOF_HEADERS_MAX) return SVM_ELIMIT;
+	size_t start = out->len;
+	int rc = svm_buf_push(out, SVM_CONS_TAG_COMMIT_PROOF);
+	if (rc == 0) rc = svm_varint_append(out, n);
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		rc = chk_bytes(headers[i].p, headers[i].len, SVM_CONS_COMMIT_PROOF_BYTES_MAX);
+		if (rc == 0) rc = wr_bytes(out, headers[i].p, headers[i].len);
+	}
+	if (rc == 0) rc = qc_write(qc, out);
+	if (rc == 0 && out->len - start > SVM_CONS_COMMIT_PROOF_BYTES_MAX) rc = SVM_ELIMIT;
+	if (rc != 0) out->len = start;
+	return rc;
+}
+
+int svm_cons_commit_proof_decode(const uint8_t *p, size_t len, svm_cons_commit_proof_t *out,
+				 svm_error_t *err)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t n;
+	if (len > SVM_CONS_COMMIT_PROOF_BYTES_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "commit proof: %zu bytes exceed %u", len,
+				     (unsigned)SVM_CONS_COMMIT_PROOF_BYTES_MAX);
+	TRY(rd_tag(&r, SVM_CONS_TAG_COMMIT_PROOF, "commit proof", err));
+	TRY(rd_len(&r, SVM_CONS_PROOF_HEADERS_MAX, &n, "commit proof.count", err));
+	out->n = (uint32_t)n;
+	for (uint32_t i = 0; i < out->n; i++) {
+		svm_header_t h;
+		TRY(rd_bytes(&r, SVM_CONS_COMMIT_PROOF_BYTES_MAX, &out->headers[i].p, &out->headers[i].len,
+			     "commit proof.header", err));
+		TRY(svm_header_decode(out->headers[i].p, out->headers[i].len, &h, err));
+	}
+	TRY(qc_read(&r, &out->qc, err));
+	return rd_end(&r, "commit proof", err);
+}
+
+int svm_cons_commit_proof_verify(const uint8_t *p, size_t len, const svm_hash_t *block_id,
+				 uint64_t height, const svm_cons_valset_t *vs, uint64_t chain_id,
+				 const svm_hash_t *genesis_id, const svm_cons_signer_t *signer)
+{
+	svm_cons_commit_proof_t *pf = svm_malloc(sizeof *pf);
+	if (pf == NULL) return SVM_ENOMEM;
+	int rc = svm_cons_commit_proof_decode(p, len, pf, NULL);
+	/* the hash chain from the block up to the last header: each one's parent is the one before */
+	svm_hash_t cur = *block_id;
+	uint64_t h = height;
+	for (uint32_t i = 0; i < pf->n && rc == 0; i++) {
+		svm_header_t hd;
+		rc = svm_header_decode(pf->headers[i].p, pf->headers[i].len, &hd, NULL);
+		if (rc == 0 && (!svm_hash_eq(&hd.parent, &cur) || hd.height != h + 1)) rc = SVM_EINVAL;
+		if (rc == 0) rc = svm_header_hash(&hd, &cur);
+		h++;
+	}
+	/* the 2-chain: the QC certifies a child, in the very next round, of the chain's top */
+	const svm_cons_vote_data_t *d = &pf->qc.data;
+	if (rc == 0 && (!svm_hash_eq(&d->parent_id, &cur) || d->height != h + 1 ||
+			d->parent_round + 1 != d->round || pf->qc.epoch != vs->epoch))
+		rc = SVM_EINVAL;
+	if (rc == 0) rc = svm_cons_qc_verify(&pf->qc, vs, chain_id, genesis_id, signer);
+	svm_free(pf);
+	return rc;
+}

@@ -1407,6 +1407,42 @@ const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c) { return &c->v
 const svm_cons_qc_t *svm_cons_highest_qc(const svm_cons_t *c) { return &c->hqc; }
 const svm_cons_qc_t *svm_cons_commit_qc(const svm_cons_t *c) { return &c->commit_qc; }
 
+int svm_cons_commit_proof(const svm_cons_t *c, const svm_hash_t *block_id, svm_buf_t *out)
+{
+	const svm_cons_qc_t *q = &c->commit_qc;
+	if (q->data.round == 0) return SVM_ENOTFOUND;
+	const block_t *up[SVM_CONS_PROOF_HEADERS_MAX]; /* from the QC's parent down, above block_id */
+	uint32_t n = 0;
+	svm_hash_t cur = q->data.parent_id;
+	while (!svm_hash_eq(&cur, block_id)) {
+		const block_t *b = NULL;
+		for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX && b == NULL; i++)
+			if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, &cur)) b = &c->blocks[i];
+		if (b == NULL || n == SVM_CONS_PROOF_HEADERS_MAX) return SVM_ENOTFOUND;
+		up[n++] = b;
+		cur = b->parent;
+	}
+	svm_buf_t enc = {0};
+	size_t off[SVM_CONS_PROOF_HEADERS_MAX + 1];
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	int rc = 0;
+	for (uint32_t k = 0; k < n && rc == 0; k++) { /* lowest first */
+		const block_t *b = up[n - 1 - k];
+		svm_block_t blk;
+		off[k] = enc.len;
+		rc = svm_block_decode(b->msg.data + b->blk_off, b->blk_len, &a, &blk, NULL, NULL);
+		if (rc == 0) rc = svm_header_encode(&blk.header, &enc);
+		svm_arena_reset(&a);
+	}
+	off[n] = enc.len;
+	svm_slice_t hs[SVM_CONS_PROOF_HEADERS_MAX];
+	for (uint32_t k = 0; k < n; k++) hs[k] = (svm_slice_t){enc.data + off[k], off[k + 1] - off[k]};
+	if (rc == 0) rc = svm_cons_commit_proof_encode(hs, n, q, out);
+	svm_buf_free(&enc);
+	return rc;
+}
+
 const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i)
 {
 	if (i >= c->ev_n) return NULL;

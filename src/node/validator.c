@@ -282,17 +282,17 @@ static void eproof_key(uint8_t key[19], uint64_t height)
 	svm_put_u64be(key + 11, height);
 }
 
-static void eproof_store(struct node_vc *v, uint64_t height, const svm_cons_qc_t *qc)
+/* The proof that an epoch's last block committed (a commit proof, docs/consensus.md; older data
+ * directories hold the plain QC of its child), served by block sync in place of its QC. */
+static void eproof_store(struct node_vc *v, uint64_t height, const uint8_t *proof, size_t len)
 {
-	svm_buf_t b = {0};
 	uint8_t key[19];
 	eproof_key(key, height);
 	svm_store_txn_t *w;
-	if (svm_cons_qc_encode(qc, &b) == 0 && svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
-		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, b.data, b.len, 0) == 0) svm_store_commit(w, NULL);
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
+		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, proof, len, 0) == 0) svm_store_commit(w, NULL);
 		else svm_store_abort(w);
 	}
-	svm_buf_free(&b);
 }
 
 /* Starts the next epoch on the head block (the one that changed the set): new set, start,
@@ -695,8 +695,12 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	spec_prune(v, height);
 	epoch_check(v);
 	if (v->epoch_pending) { /* the proof that this block committed: its child is never stored */
-		const svm_cons_qc_t *cq = svm_cons_commit_qc(v->cons);
-		if (svm_hash_eq(&cq->data.parent_id, block_id)) eproof_store(v, height, cq);
+		svm_buf_t pf = {0};
+		int prc = svm_cons_commit_proof(v->cons, block_id, &pf);
+		if (prc == 0) eproof_store(v, height, pf.data, pf.len);
+		else svm_log_warn("epoch end at %llu: no commit proof (%s); block sync cannot bring a node across it from here",
+				  (unsigned long long)height, svm_strerror(prc));
+		svm_buf_free(&pf);
 	}
 	if (++v->commits_since_prune >= KEPT_PRUNE_EVERY || v->n_kept > KEPT_MAX / 2) {
 		kept_prune(v, false);
@@ -1025,19 +1029,55 @@ static void maybe_sync(struct node_vc *v, uint64_t now)
 	svm_buf_free(&b);
 }
 
-/* Checks a synced block's QC: it certifies exactly this block at this height, with a quorum of
- * valid signatures of the validator set. */
+/* Checks a synced block's certificate against the current epoch's set: a QC that certifies
+ * exactly this block at this height, or a proof that it is committed (*proof set): a commit
+ * proof (an epoch's last block, committed with or below its 2-chain's block), or the plain QC of
+ * its child in the next round (data directories written before commit proofs). SVM_EBUSY for
+ * another epoch's certificate (not now). */
 static int check_qc(struct node_vc *v, const svm_slice_t *qcb, const svm_hash_t *id, uint64_t height,
-		    svm_cons_qc_t *qc)
+		    svm_cons_qc_t *qc, bool *proof)
 {
 	svm_error_t err = {0};
+	*proof = false;
+	if (qcb->len > 0 && qcb->p[0] == SVM_CONS_TAG_COMMIT_PROOF) {
+		svm_cons_commit_proof_t *pf = svm_malloc(sizeof *pf);
+		int rc = pf == NULL ? SVM_ENOMEM : svm_cons_commit_proof_decode(qcb->p, qcb->len, pf, &err);
+		if (rc == 0) *qc = pf->qc;
+		svm_free(pf);
+		if (rc == 0 && qc->epoch != v->vals.epoch) return SVM_EBUSY;
+		if (rc == 0)
+			rc = svm_cons_commit_proof_verify(qcb->p, qcb->len, id, height, &v->vals, v->n->chain_id,
+							  &v->epoch_start, NULL);
+		*proof = rc == 0;
+		return rc;
+	}
 	int rc = svm_cons_qc_decode(qcb->p, qcb->len, qc, &err);
-	bool proof = rc == 0 && svm_hash_eq(&qc->data.parent_id, id) && qc->data.height == height + 1 &&
-		     qc->data.parent_round + 1 == qc->data.round; /* an epoch's last block: its commit proof */
-	if (rc == 0 && !proof && (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height)) rc = SVM_EVALIDATE;
+	*proof = rc == 0 && svm_hash_eq(&qc->data.parent_id, id) && qc->data.height == height + 1 &&
+		 qc->data.parent_round + 1 == qc->data.round;
+	if (rc == 0 && !*proof && (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height)) rc = SVM_EVALIDATE;
 	if (rc == 0 && qc->epoch != v->vals.epoch) return SVM_EBUSY; /* another epoch's: not now */
 	if (rc == 0) rc = svm_cons_qc_verify(qc, &v->vals, v->n->chain_id, &v->epoch_start, NULL);
+	if (rc != 0) *proof = false;
 	return rc;
+}
+
+/* The QC certifying block id inside its (verified) commit proof: the first header's parent QC,
+ * if it verifies; else none (the block is stored without a QC). */
+static svm_slice_t proof_cert(struct node_vc *v, const svm_slice_t *proof, const svm_hash_t *id)
+{
+	svm_slice_t none = {NULL, 0};
+	svm_cons_commit_proof_t *pf = svm_malloc(sizeof *pf);
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	svm_header_t h;
+	int rc = pf == NULL || qc == NULL ? SVM_ENOMEM : svm_cons_commit_proof_decode(proof->p, proof->len, pf, NULL);
+	if (rc == 0 && pf->n == 0) rc = SVM_ENOTFOUND;
+	if (rc == 0) rc = svm_header_decode(pf->headers[0].p, pf->headers[0].len, &h, NULL);
+	if (rc == 0) rc = svm_cons_qc_decode(h.parent_qc, h.parent_qc_len, qc, NULL);
+	if (rc == 0 && !svm_hash_eq(&qc->data.block_id, id)) rc = SVM_EINVAL;
+	if (rc == 0) rc = svm_cons_qc_verify(qc, &v->vals, v->n->chain_id, &v->epoch_start, NULL);
+	svm_free(pf);
+	svm_free(qc);
+	return rc == 0 ? (svm_slice_t){h.parent_qc, h.parent_qc_len} : none;
 }
 
 /* Applies the committed prefix of a sync answer. A block counts as committed when a later
@@ -1055,24 +1095,23 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 	svm_chain_head(n->chain, &prev, NULL);
 	size_t commit_to = 0; /* blocks [0, commit_to) are committed */
 	size_t proof_at = SIZE_MAX;
-	svm_cons_qc_t proof_qc;
 	svm_hash_t ids[SVM_NET_SYNC_BLOCKS_MAX];
 	for (size_t i = 0; rc == 0 && i < r->n; i++) {
 		svm_header_t hd;
 		rc = node_block_header(r->blocks[i].p, r->blocks[i].len, &hd, &ids[i]);
 		if (rc == 0 && (hd.height != h + 1 + i || !svm_hash_eq(&hd.parent, &prev))) rc = SVM_EVALIDATE;
-		if (rc == 0) rc = check_qc(v, &r->qcs[i], &ids[i], hd.height, qc);
+		bool proof = false;
+		if (rc == 0) rc = check_qc(v, &r->qcs[i], &ids[i], hd.height, qc, &proof);
 		if (rc == SVM_EBUSY) { /* a later epoch's certificate: the rest after this epoch ends */
 			rc = 0;
 			break;
 		}
-		if (rc == 0 && i > 0 && qc->data.parent_round + 1 == qc->data.round &&
+		if (rc == 0 && !proof && i > 0 && qc->data.parent_round + 1 == qc->data.round &&
 		    svm_hash_eq(&qc->data.parent_id, &ids[i - 1]))
 			commit_to = i;
-		if (rc == 0 && svm_hash_eq(&qc->data.parent_id, &ids[i]) && qc->data.parent_round == hd.round) {
-			commit_to = i + 1; /* a commit proof: block i itself is committed */
+		if (rc == 0 && proof && (r->qcs[i].p[0] == SVM_CONS_TAG_COMMIT_PROOF || qc->data.parent_round == hd.round)) {
+			commit_to = i + 1; /* block i itself is committed */
 			proof_at = i;
-			proof_qc = *qc;
 		}
 		prev = ids[i];
 	}
@@ -1081,14 +1120,17 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		svm_chain_spec_t *s = NULL;
 		svm_error_t err = {0};
 		rc = svm_chain_spec_execute(n->chain, NULL, r->blocks[i].p, r->blocks[i].len, &s, &err);
-		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, r->qcs[i].p, r->qcs[i].len, &err);
+		svm_slice_t cert = r->qcs[i];
+		if (rc == 0 && cert.len > 0 && cert.p[0] == SVM_CONS_TAG_COMMIT_PROOF)
+			cert = proof_cert(v, &cert, &ids[i]);
+		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, cert.p, cert.len, &err);
 		if (rc == 0) {
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
 			applied++;
 			epoch_check(v);
 			if (v->epoch_pending) { /* the set changed: the epoch ends here */
 				commit_to = i + 1;
-				if (proof_at == i) eproof_store(v, h + 1 + i, &proof_qc);
+				if (proof_at == i) eproof_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
 			}
 		} else {
 			upgrade_stop(n, rc, &err);

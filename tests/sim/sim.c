@@ -353,6 +353,27 @@ static int h_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t
 	return 0;
 }
 
+/* The epoch's last block was just committed by the core: its commit proof (what the node keeps
+ * for block sync, whose receiver has only the old epoch's set) must exist and verify — also when
+ * one QC commits it together with blocks above it (the proof then carries their headers). */
+static void eproof_check(inst_t *in, const svm_hash_t *id, uint64_t height)
+{
+	sim_t *s = in->sim;
+	svm_buf_t pf = {0};
+	svm_cons_signer_t fake = {fake_sign, fake_verify, NULL};
+	int rc = svm_cons_commit_proof(in->core, id, &pf);
+	if (rc == 0)
+		rc = svm_cons_commit_proof_verify(pf.data, pf.len, id, height, set_for(s, in->epoch), s->o.chain_id,
+						  &in->epoch_start, s->o.real_crypto ? NULL : &fake);
+	if (rc != 0) {
+		violation(s, "%s: no valid commit proof for an epoch's last block at height %llu", "eproof", height);
+	} else {
+		s->res->eproofs++;
+		if (pf.len > 1 && pf.data[1] != 0) s->res->eproofs_up++;
+	}
+	svm_buf_free(&pf);
+}
+
 static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
 		    uint64_t height, const svm_cons_qc_t *qc)
 {
@@ -366,8 +387,10 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 	if (height > HEIGHTS_MAX) return SVM_ELIMIT;
 	in->log[in->log_n++] = *id;
 	s->res->commits++;
-	if (s->o.epoch_blocks > 0 && height % s->o.epoch_blocks == 0 && in->epoch + 1 < EPOCHS_MAX)
+	if (s->o.epoch_blocks > 0 && height % s->o.epoch_blocks == 0 && in->epoch + 1 < EPOCHS_MAX) {
 		in->epoch_pending = true;
+		if (blk != NULL && in->honest) eproof_check(in, id, height);
+	}
 	if (!in->honest) return 0;
 	if (height > s->canon_n) {
 		s->canon[s->canon_n++] = *id;

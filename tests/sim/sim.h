@@ -31,6 +31,8 @@ typedef struct {
 	uint64_t by_tag[8]; /* messages sent by tag - 0x10 */
 	uint64_t rounds, tcs; /* highest round reached by an honest instance; TCs formed */
 	uint64_t epochs;      /* highest epoch an honest instance reached */
+	uint64_t eproofs;     /* commit proofs of epochs' last blocks made and verified */
+	uint64_t eproofs_up;  /* of those, for a block committed below its 2-chain's (headers > 0) */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -7,10 +7,13 @@
  *   --twins-check M                           after the mixed run, that check over M seeds too
  *                                             (one more test in the summary)
  *   --reputation-check                        and the leader reputation check (one more test)
+ *   --seconds T                               stop starting scenarios after T s of wall time
+ *                                             (the long run's bound: it reports how many ran)
  * Ends with "sim: P passed, F failed" and the rate in scenarios/s. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +23,11 @@
 #include "supervm/crypto.h"
 
 #define JOBS_MAX 8
+
+/* What each job process counts, in memory shared with the parent. */
+typedef struct {
+	uint64_t ran, eproofs, eproofs_up;
+} job_count_t;
 
 static double now_s(void)
 {
@@ -61,10 +69,11 @@ static void twins_opts(sim_opts_t *o)
 /* Runs seeds [from, to) with stride; returns failures; prints each failing seed. With expect,
  * stops at the first violation and returns 0 if one was found. */
 static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expect,
-			  uint64_t *steps, bool verbose)
+			  uint64_t *steps, bool verbose, double deadline, job_count_t *cnt)
 {
 	uint64_t failed = 0;
 	for (uint64_t seed = from; seed < to; seed += stride) {
+		if (deadline > 0 && now_s() >= deadline) break;
 		sim_opts_t o;
 		sim_result_t r;
 		if (expect) twins_opts(&o);
@@ -73,6 +82,11 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
 		o.trace = verbose && getenv("SIM_TRACE") != NULL;
 		if (sim_run(&o, seed, &r) != 0) return failed + 1;
 		*steps += r.steps;
+		if (cnt != NULL) {
+			cnt->ran++;
+			cnt->eproofs += r.eproofs;
+			cnt->eproofs_up += r.eproofs_up;
+		}
 		if (verbose)
 			printf("seed %llu: n=%u twins=%u crashes=%d: %llu steps, %llu messages, height %llu, "
 			       "%llu restarts, %llu ms simulated%s%s\n",
@@ -146,6 +160,7 @@ int main(int argc, char **argv)
 	bool expect = false, seed_given = false;
 	uint64_t twins_check = 0;
 	bool rep_check = false;
+	double seconds = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenarios") && i + 1 < argc) n = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
@@ -157,9 +172,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--reputation-check")) rep_check = true;
 		else if (!strcmp(argv[i], "--twins-check") && i + 1 < argc)
 			twins_check = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = strtod(argv[++i], NULL);
 		else {
-			fprintf(stderr, "usage: sim [--scenarios N] [--seed S] [--jobs J] "
-					"[--expect-violation]\n");
+			fprintf(stderr, "usage: sim [--scenarios N] [--seed S] [--jobs J] [--seconds T] "
+					"[--expect-violation] [--twins-check M] [--reputation-check]\n");
 			return 2;
 		}
 	}
@@ -167,19 +184,22 @@ int main(int argc, char **argv)
 	if (svm_crypto_init() != 0) return 1;
 	svm_log_set_level(getenv("SIM_TRACE") != NULL ? SVM_LOG_DEBUG : SVM_LOG_ERROR);
 	if (getenv("SIM_TRACE") != NULL) setvbuf(stdout, NULL, _IONBF, 0);
-	double t0 = now_s();
+	double t0 = now_s(), deadline = seconds > 0 ? t0 + seconds : 0;
 	uint64_t steps = 0, failed = 0;
 	bool verbose = seed_given && n == 1;
+	job_count_t *cnt = mmap(NULL, JOBS_MAX * sizeof *cnt, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (cnt == MAP_FAILED) return 1;
+	memset(cnt, 0, JOBS_MAX * sizeof *cnt);
 	if (expect || jobs == 1) {
-		failed = run_range(seed, seed + n, 1, expect, &steps, verbose);
+		failed = run_range(seed, seed + n, 1, expect, &steps, verbose, expect ? 0 : deadline, &cnt[0]);
 	} else {
 		/* jobs processes, each taking every jobs-th seed; a process's exit status is its
-		 * failure count (capped). */
+		 * failure count (capped); its counts go through the shared cnt[j]. */
 		pid_t pid[JOBS_MAX];
 		for (unsigned j = 0; j < jobs; j++) {
 			pid[j] = fork();
 			if (pid[j] == 0) {
-				uint64_t st = 0, f = run_range(seed + j, seed + n, jobs, false, &st, false);
+				uint64_t st = 0, f = run_range(seed + j, seed + n, jobs, false, &st, false, deadline, &cnt[j]);
 				fflush(stdout);
 				_exit(f > 100 ? 100 : (int)f);
 			}
@@ -191,17 +211,31 @@ int main(int argc, char **argv)
 		}
 	}
 	double dt = now_s() - t0;
+	job_count_t tot = {0, 0, 0};
+	for (unsigned j = 0; j < JOBS_MAX; j++) {
+		tot.ran += cnt[j].ran;
+		tot.eproofs += cnt[j].eproofs;
+		tot.eproofs_up += cnt[j].eproofs_up;
+	}
+	munmap(cnt, JOBS_MAX * sizeof *cnt);
 	if (expect) {
 		printf("sim: %d passed, %d failed (the harness %s a safety violation with two Twins)\n",
 		       failed == 0, failed != 0, failed == 0 ? "found" : "did NOT find");
 		return failed == 0 ? 0 : 1;
 	}
+	if (tot.ran < n)
+		printf("sim: the %.0f s bound stopped the run after %llu of %llu scenarios\n", seconds,
+		       (unsigned long long)tot.ran, (unsigned long long)n);
+	n = tot.ran;
 	printf("sim: %llu scenarios from seed %llu in %.1f s on %u process(es): %.0f scenarios/s\n",
 	       (unsigned long long)n, (unsigned long long)seed, dt, jobs, (double)n / dt);
+	printf("sim: %llu epoch ends with a verified commit proof, %llu of them committed below their "
+	       "2-chain's block (the proof carries headers)\n",
+	       (unsigned long long)tot.eproofs, (unsigned long long)tot.eproofs_up);
 	uint64_t passed = n - failed;
 	if (twins_check > 0) {
 		uint64_t st = 0;
-		if (run_range(1, 1 + twins_check, 1, true, &st, false) == 0) {
+		if (run_range(1, 1 + twins_check, 1, true, &st, false, 0, NULL) == 0) {
 			passed++;
 		} else {
 			failed++;
