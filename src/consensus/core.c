@@ -1218,6 +1218,9 @@ static void commit_step(svm_cons_t *c)
 static void finish(svm_cons_t *c)
 {
 	for (uint32_t i = 0; i < SELFQ_DRAIN_MAX && c->selfq_n > 0; i++) {
+		/* Due commits go first, but our own proposal is handled before the step ends: our
+		 * vote for it is stored before the proposal leaves (a restart never proposes twice). */
+		if (c->commit_due && c->selfq[c->selfq_head].data[0] != SVM_CONS_TAG_PROPOSAL) break;
 		svm_buf_t b = c->selfq[c->selfq_head];
 		c->selfq[c->selfq_head] = (svm_buf_t){0};
 		c->selfq_head = (c->selfq_head + 1) % SELFQ_MAX;

@@ -478,15 +478,19 @@ static int upgrade_stop(svm_node_t *n, int rc, const svm_error_t *err)
 	return rc;
 }
 
-/* Transactions waiting for a commit: some uncommitted ancestor from spec up carries any. Such a
- * block commits only once two more rounds are certified above it, so the next block must not
- * wait for its slot. */
+/* Transactions waiting for a commit that the next block helps: the parent (certified: the
+ * block extends its QC) or an ancestor its 2-chain does not commit yet carries any. A
+ * certified block in the round just after its parent's commits that parent and everything
+ * below, so the walk stops there. Such a block commits only once the next rounds are
+ * certified, so the next block must not wait for its slot. */
 static bool txs_in_flight(struct node_vc *v, svm_chain_spec_t *spec)
 {
 	for (size_t k = 0; spec != NULL && k < SPEC_CHAIN_MAX; k++) {
 		const svm_header_t *h = svm_chain_spec_header(spec);
 		if (h->tx_count > 0) return true;
-		spec = spec_get(v, &h->parent);
+		svm_chain_spec_t *up = spec_get(v, &h->parent);
+		if (up == NULL || h->round == svm_chain_spec_header(up)->round + 1) return false;
+		spec = up;
 	}
 	return false;
 }

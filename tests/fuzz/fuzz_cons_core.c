@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/constest.h"
 #include "supervm/consensus.h"
 
 static svm_keypair_t keys[4];
@@ -13,46 +14,13 @@ static svm_cons_valset_t vs;
 static svm_hash_t genesis;
 static uint64_t voted_round;
 
-static int h_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
-{
-	*out = vs;
-	return 0;
-}
-static int h_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
-{
-	svm_block_t b;
-	memset(&b, 0, sizeof b);
-	b.header = *t;
-	return svm_block_encode(&b, out);
-}
-static int h_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
-		     svm_hash_t *root)
-{
-	*root = *id;
-	return 0;
-}
-static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
-		    uint64_t height, const svm_cons_qc_t *qc)
-{
-	return 0;
-}
 static int h_persist(void *ctx, const uint8_t *rec, size_t len) { return 0; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (genesis.b[0] == 0) {
-		svm_crypto_init();
+		if (constest_set(keys, 4, NULL, &vs, &genesis) != 0) abort();
 		svm_log_set_level(SVM_LOG_ERROR);
-		svm_cons_validator_t v[4];
-		for (int i = 0; i < 4; i++) {
-			uint8_t seed[32] = {(uint8_t)(i + 1)};
-			svm_keypair_from_seed(&keys[i], seed);
-			v[i].id = keys[i].id;
-			memcpy(v[i].pubkey, keys[i].public_key, 32);
-			v[i].stake = 1;
-		}
-		svm_cons_valset_build(&vs, 0, v, 4, NULL);
-		svm_sha256("genesis", 7, &genesis);
 	}
 	svm_cons_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
@@ -62,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.committed_id = genesis;
 	cfg.key = &keys[0];
 	cfg.round_timeout_ms = 100;
-	svm_cons_host_t host = {NULL, h_validators, h_propose, h_execute, h_commit, h_persist,
+	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute, constest_commit, h_persist,
 				NULL, NULL, NULL};
 	svm_cons_t *c;
 	if (svm_cons_new(&c, &cfg, &host, NULL) != 0) abort();

@@ -1,5 +1,5 @@
 /* libFuzzer target for every consensus decoder (QC, TC, vote, timeout, proposal, safety
- * record, evidence): any input must decode or fail without crashing, and whatever decodes must
+ * record, evidence, commit proof): any input must decode or fail without crashing, and whatever decodes must
  * re-encode to exactly the input (the encodings are canonical); evidence that verifies against
  * a fixed set must re-encode too and convert to the staking form. The first byte picks the decoder the
  * rest goes to as well, so one corpus reaches all of them. */
@@ -54,6 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)svm_cons_proposal_decode(data, size, &arena, &pr, NULL);
 	svm_arena_reset(&arena);
+	/* a commit proof re-encodes exactly; verify (against the set below) must not crash */
+	static svm_cons_commit_proof_t cp;
+	svm_buf_reset(&out);
+	bool cp_ok = svm_cons_commit_proof_decode(data, size, &cp, NULL) == 0;
+	if (cp_ok) {
+		if (svm_cons_commit_proof_encode(cp.headers, cp.n, &cp.qc, &out) != 0) abort();
+		same(&out, data, size, "commit proof");
+	}
 	/* evidence against a 4-validator set (seeds 1..4); a verified one re-encodes exactly */
 	static svm_cons_valset_t vs;
 	static bool vs_ready;
@@ -69,6 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (svm_cons_valset_build(&vs, 0, val, 4, NULL) != 0) abort();
 		vs_ready = true;
+	}
+	if (cp_ok) {
+		svm_hash_t id = {{0}};
+		(void)svm_cons_commit_proof_verify(data, size, &id, 1, &vs, 42, &id, NULL);
 	}
 	svm_cons_evidence_t ev;
 	svm_buf_reset(&out);

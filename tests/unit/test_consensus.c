@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <errno.h>
 
+#include "lib/constest.h"
 #include "supervm/consensus.h"
 
 static svm_keypair_t keys[8];
@@ -19,18 +20,7 @@ static svm_hash_t genesis;
 
 static void setup_set(size_t n, const uint64_t *stakes)
 {
-	cr_assert_eq(svm_crypto_init(), 0);
-	svm_cons_validator_t v[8];
-	for (size_t i = 0; i < n; i++) {
-		uint8_t seed[32] = {0};
-		seed[0] = (uint8_t)(i + 1);
-		svm_keypair_from_seed(&keys[i], seed);
-		v[i].id = keys[i].id;
-		memcpy(v[i].pubkey, keys[i].public_key, 32);
-		v[i].stake = stakes ? stakes[i] : 1;
-	}
-	cr_assert_eq(svm_cons_valset_build(&vs, 0, v, n, NULL), 0);
-	svm_sha256("genesis", 7, &genesis);
+	cr_assert_eq(constest_set(keys, n, stakes, &vs, &genesis), 0);
 }
 
 /* The key of set index i. */
@@ -226,6 +216,116 @@ Test(consensus, leader_pick_is_stake_weighted)
 	}
 }
 
+/* A header at height h, round r on parent (its other fields fixed). */
+static void header_at(svm_header_t *h, uint64_t height, uint64_t round, const svm_hash_t *parent)
+{
+	memset(h, 0, sizeof *h);
+	h->chain_id = chain;
+	h->height = height;
+	h->round = round;
+	h->parent = *parent;
+	h->timestamp_ms = 1000 + round;
+}
+
+/* A QC over a child of (parent, parent_round) at height, round, signed by mask's validators. */
+static void qc_over(svm_cons_qc_t *qc, uint64_t height, uint64_t round, const svm_hash_t *parent,
+		    uint64_t parent_round, uint32_t mask)
+{
+	memset(qc, 0, sizeof *qc);
+	svm_sha256(&round, 8, &qc->data.block_id);
+	qc->data.round = round;
+	qc->data.height = height;
+	qc->data.parent_id = *parent;
+	qc->data.parent_round = parent_round;
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, 0, &qc->data, m);
+	for (uint32_t i = 0; i < vs.n; i++) {
+		if (!(mask & (1u << i))) continue;
+		qc->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+		svm_ed25519_sign(qc->sigs[qc->n_sigs++], m, sizeof m, key_of(i)->secret_key);
+	}
+}
+
+/* The last block E of an epoch committed by a QC two blocks up (after a timeout, E's child came
+ * in a later round, so QC(E+1) did not commit E; the QC over E+2 commits E+1 and E with it): the
+ * proof carries E+1's header and that QC. Every other claim fails. */
+Test(consensus, commit_proof_of_an_ancestor)
+{
+	setup_set(4, NULL);
+	svm_hash_t e_id, p_id, e1_id;
+	svm_sha256("E's parent", 10, &p_id);
+	svm_header_t e, e1;
+	header_at(&e, 5, 5, &p_id);
+	cr_assert_eq(svm_header_hash(&e, &e_id), 0);
+	header_at(&e1, 6, 7, &e_id); /* round 6 timed out */
+	cr_assert_eq(svm_header_hash(&e1, &e1_id), 0);
+	svm_buf_t h1 = {0}, pf = {0};
+	cr_assert_eq(svm_header_encode(&e1, &h1), 0);
+	svm_slice_t hs[1] = {{h1.data, h1.len}};
+	svm_cons_qc_t q;
+	qc_over(&q, 7, 8, &e1_id, 7, 0x7);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs, 1, &q, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &vs, chain, &genesis, NULL), 0);
+	/* it proves E, not another block, not at another height; E+1 is proven by the same QC
+	 * with no header */
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &p_id, 5, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 4, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	svm_buf_t p0 = {0};
+	cr_assert_eq(svm_cons_commit_proof_encode(NULL, 0, &q, &p0), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(p0.data, p0.len, &e1_id, 6, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(p0.data, p0.len, &e_id, 5, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	/* decode: round trip, every truncation, a trailing byte */
+	svm_cons_commit_proof_t *d = malloc(sizeof *d);
+	cr_assert_eq(svm_cons_commit_proof_decode(pf.data, pf.len, d, NULL), 0);
+	cr_assert_eq(d->n, 1);
+	cr_assert_eq(d->headers[0].len, h1.len);
+	for (size_t cut = 0; cut < pf.len; cut++)
+		cr_assert_neq(svm_cons_commit_proof_decode(pf.data, cut, d, NULL), 0, "cut %zu", cut);
+	svm_buf_t tr = {0};
+	svm_buf_append(&tr, pf.data, pf.len);
+	svm_buf_push(&tr, 0);
+	cr_assert_eq(svm_cons_commit_proof_decode(tr.data, tr.len, d, NULL), SVM_EDECODE);
+	/* a QC whose parent is not from the round just before: no 2-chain, nothing committed */
+	svm_cons_qc_t gap;
+	qc_over(&gap, 7, 9, &e1_id, 7, 0x7);
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs, 1, &gap, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	/* no quorum; a forged signature; another epoch's set */
+	svm_cons_qc_t few = q, forged = q;
+	qc_over(&few, 7, 8, &e1_id, 7, 0x3);
+	forged.sigs[1][3] ^= 1;
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs, 1, &few, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs, 1, &forged, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &vs, chain, &genesis, NULL), SVM_ESIG);
+	svm_cons_valset_t later = vs;
+	later.epoch = 1;
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs, 1, &q, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &later, chain, &genesis, NULL), SVM_EINVAL);
+	/* a header that is not E's child (another parent) breaks the chain */
+	svm_header_t other;
+	header_at(&other, 6, 7, &p_id);
+	svm_buf_t ho = {0};
+	cr_assert_eq(svm_header_encode(&other, &ho), 0);
+	svm_slice_t hs2[1] = {{ho.data, ho.len}};
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(hs2, 1, &q, &pf), 0);
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &e_id, 5, &vs, chain, &genesis, NULL), SVM_EINVAL);
+	/* counts past the limit are refused by the encoder and the decoder */
+	svm_slice_t many[SVM_CONS_PROOF_HEADERS_MAX + 1];
+	for (size_t i = 0; i <= SVM_CONS_PROOF_HEADERS_MAX; i++) many[i] = hs[0];
+	svm_buf_reset(&pf);
+	cr_assert_eq(svm_cons_commit_proof_encode(many, SVM_CONS_PROOF_HEADERS_MAX + 1, &q, &pf), SVM_ELIMIT);
+	uint8_t big[3] = {SVM_CONS_TAG_COMMIT_PROOF, SVM_CONS_PROOF_HEADERS_MAX + 1, 0};
+	cr_assert_eq(svm_cons_commit_proof_decode(big, sizeof big, d, NULL), SVM_ELIMIT);
+	free(d);
+	svm_buf_free(&h1), svm_buf_free(&ho), svm_buf_free(&pf), svm_buf_free(&p0), svm_buf_free(&tr);
+}
+
 Test(consensus, safety_record_survives_reopen)
 {
 	char dir[] = "/tmp/svm-cons-XXXXXX";
@@ -255,29 +355,6 @@ typedef struct {
 	int persists;
 } crash_host_t;
 
-static int ch_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
-{
-	*out = vs;
-	return 0;
-}
-static int ch_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
-{
-	svm_block_t b;
-	memset(&b, 0, sizeof b);
-	b.header = *t;
-	return svm_block_encode(&b, out);
-}
-static int ch_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
-		      svm_hash_t *root)
-{
-	*root = *id;
-	return 0;
-}
-static int ch_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
-		     uint64_t height, const svm_cons_qc_t *qc)
-{
-	return 0;
-}
 static int ch_persist(void *ctx, const uint8_t *rec, size_t len)
 {
 	crash_host_t *h = ctx;
@@ -365,7 +442,7 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 		svm_store_t *st;
 		cr_assert_eq(svm_store_open(&st, dir, NULL, NULL), 0);
 		crash_host_t h = {st, 0};
-		svm_cons_host_t host = {&h, ch_validators, ch_propose, ch_execute, ch_commit, ch_persist,
+		svm_cons_host_t host = {&h, constest_validators, constest_propose, constest_execute, constest_commit, ch_persist,
 					NULL, NULL, NULL};
 		svm_cons_config_t cfg;
 		memset(&cfg, 0, sizeof cfg);
@@ -494,8 +571,8 @@ Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
 	setup_set(4, NULL);
 	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
 				 .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
-	svm_cons_host_t host = {.validators = ch_validators, .propose = ch_propose, .execute = ch_execute,
-				.commit = ch_commit, .persist = ev_persist, .evidence = ev_host_evidence};
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute,
+				.commit = constest_commit, .persist = ev_persist, .evidence = ev_host_evidence};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
