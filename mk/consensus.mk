@@ -2,11 +2,13 @@
 # voting and locking rules (tests/spin). `make test` runs SIM_SCENARIOS mixed scenarios, the
 # check that the harness finds a safety violation with two Twins and the leader reputation check
 # (step test-sim, log build/test-sim.log), and the spin checks (step test-spin, build/test-spin.log).
-# `make sim` runs SIM_LONG scenarios and prints scenarios/s. Replay one scenario:
+# `make sim` runs SIM_LONG scenarios, niced, for at most SIM_SECONDS of wall time (it then
+# stops starting scenarios and says how many ran), and prints scenarios/s. Replay one scenario:
 # build/sim --seed S --scenarios 1.
 
 SIM_SCENARIOS ?= 10000
 SIM_LONG      ?= 1000000
+SIM_SECONDS   ?= 1800
 SIM_JOBS      ?= 2
 
 .PHONY: test-sim test-spin sim
@@ -23,6 +25,7 @@ test-spin:
 	@bash tests/spin/run.sh $(B) 2>&1 | tee $(B)/test-spin.log; grep -q ' 0 failed$$' $(B)/test-spin.log
 
 sim: $(B)/sim
-	@nice $(B)/sim --scenarios $(SIM_LONG) --jobs $(SIM_JOBS)
+	@nice $(B)/sim --scenarios $(SIM_LONG) --jobs $(SIM_JOBS) --seconds $(SIM_SECONDS) 2>&1 | tee $(B)/sim.log; \
+	  grep -q ' 0 failed$$' $(B)/sim.log
 
 TEST_STEPS += test-sim test-spin

@@ -10,7 +10,7 @@ $(E2E_NET_BIN): tests/e2e/e2e_net.c $(TESTLIB) $(B)/libsupervm.a
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ $< $(TESTLIB) $(B)/libsupervm.a $(LIBS)
 
 .PHONY: e2e-net bench-net
-e2e-net: $(B)/supervm $(E2E_NET_BIN)
+e2e-net: $(B)/supervm $(E2E_NET_BIN) $(B)/contracts/counter.wasm
 	@tmp=$$(mktemp $(B)/e2e-net.log.XXXXXX); \
 	  timeout 420 $(E2E_NET_BIN) $(B)/supervm --kills $(E2E_NET_KILLS) > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-net: ' $$tmp || printf 'e2e-net: 0 passed, 1 failed\n' | tee -a $$tmp; \

@@ -25,7 +25,7 @@ wait_height() { # node, height, bound in s
 "$S" testnet --init --validators 4 --dir "$dir/net" --rpc-port $rpc --p2p-port $p2p --block-ms "$BLOCK_MS" >/dev/null || exit 1
 mkdir -p "$dir/fa/keys" && cp "$dir/net/faucet.json" "$dir/fa/keys/faucet.json"
 for i in 0 1 2 3; do start $i; done
-wait_height 0 3 60
+for i in 0 1 2 3; do wait_height $i 3 60; done # every validator up (a port taken meanwhile: stop here)
 urls() { local u=""; for i in "$@"; do u="$u${u:+,}http://127.0.0.1:$(($rpc + i))"; done; echo "$u"; }
 
 echo "== Ed25519 verify rate, 2 threads (the bound's numerator)"

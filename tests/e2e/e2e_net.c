@@ -8,9 +8,11 @@
  * wait is for an event (a height, a receipt) with a generous bound. */
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #define TX_RETRY_MS 3000
 
 static const char *supervm;
+static char counter_wasm[512]; /* build/contracts/counter.wasm, beside the supervm binary */
 static char dir[64];
 static uint16_t rpc_base, p2p_base;
 static pid_t pids[N];
@@ -480,6 +483,106 @@ static int outsider(void)
 	return 0;
 }
 
+/* Runs a shell command, its stdout into out (NUL-terminated); returns its exit status. */
+static int sh(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	FILE *f = popen(cmd, "r");
+	if (f == NULL) return -1;
+	size_t n = fread(out, 1, cap - 1, f);
+	out[n] = 0;
+	int st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Waits for transaction tx's receipt on node i; its JSON (the caller's) or NULL after the bound. */
+static json_t *receipt_on(int i, const char *tx)
+{
+	uint64_t t0 = now_ms();
+	for (;;) {
+		json_t *r = call(i, "svm_getTransactionReceipt", json_pack("[s]", tx), NULL);
+		if (r != NULL && json_is_object(r)) return r;
+		json_decref(r);
+		if (now_ms() - t0 > WAIT_MS_MAX) return NULL;
+		sleep_ms(50);
+	}
+}
+
+/* The block header field `key` (hex) at height on node i, into out. */
+static int header_field(int i, uint64_t h, const char *key, char out[65])
+{
+	json_t *r = call(i, "svm_getBlockByNumber", json_pack("[I]", (json_int_t)h), NULL);
+	const char *v = r ? json_string_value(json_object_get(r, key)) : NULL;
+	int rc = v != NULL && strlen(v) == 64 ? 0 : 1;
+	if (rc == 0) memcpy(out, v, 65);
+	json_decref(r);
+	return rc;
+}
+
+/* A WebAssembly contract on the testnet: deployed through one validator, called through
+ * others (increment twice, then get), each with `--wait`. Every node must hold the same receipt
+ * (its canonical encoding) for each call, the same state root in the header of each call's
+ * block, and `supervm receipt` (the receipt's Merkle proof against the block's receipts root,
+ * and the block's QC against the validator set) must verify on every node; get returns what
+ * the second increment returned. */
+static int contract_calls(void)
+{
+	char out[8192], faucet[128], c[65], tx[3][65];
+	snprintf(faucet, sizeof faucet, "%s/faucet.json", dir);
+	int v = live_node();
+	CHECK(sh(out, sizeof out, "%s --rpc http://127.0.0.1:%u contract deploy %s --from %s --wait 2>&1", supervm,
+		 rpc_base + v, counter_wasm, faucet) == 0,
+	      "deploy through v%d: %s", v, out);
+	char *p = strstr(out, "return: 0x");
+	CHECK(p != NULL && strlen(p) >= 74, "deploy has no contract id: %s", out);
+	snprintf(c, sizeof c, "%.64s", p + 10);
+	const char *method[3] = {"increment 5", "increment 7", "get"};
+	for (int k = 0; k < 3; k++) {
+		v = live_node();
+		CHECK(sh(out, sizeof out, "%s --rpc http://127.0.0.1:%u contract call %s %s --from %s --wait 2>&1",
+			 supervm, rpc_base + v, c, method[k], faucet) == 0,
+		      "call %s through v%d: %s", method[k], v, out);
+		snprintf(tx[k], sizeof tx[k], "%.64s", out);
+	}
+	char ret[3][64];
+	for (int k = 0; k < 3; k++) {
+		char ref_raw[1024] = "", ref_root[65] = "";
+		for (int i = 0; i < N; i++) {
+			json_t *r = receipt_on(i, tx[k]);
+			CHECK(r != NULL, "v%d has no receipt for %s", i, method[k]);
+			const char *raw = json_string_value(json_object_get(r, "raw"));
+			const char *rd = json_string_value(json_object_get(r, "return_data"));
+			uint64_t bh = ju(r, "block_height"), st = ju(r, "status");
+			char root[65];
+			CHECK(raw != NULL && strlen(raw) < sizeof ref_raw && rd != NULL && strlen(rd) < sizeof ret[k],
+			      "v%d: receipt of %s: no raw encoding or return data", i, method[k]);
+			CHECK(st == 0, "v%d: %s failed with status %llu", i, method[k], (unsigned long long)st);
+			CHECK(header_field(i, bh, "state_root", root) == 0, "v%d: no block %llu", i, (unsigned long long)bh);
+			if (i == 0) {
+				snprintf(ref_raw, sizeof ref_raw, "%s", raw);
+				snprintf(ref_root, sizeof ref_root, "%s", root);
+				snprintf(ret[k], sizeof ret[k], "%s", rd);
+			}
+			CHECK(strcmp(raw, ref_raw) == 0, "v0 and v%d hold different receipts for %s", i, method[k]);
+			CHECK(strcmp(root, ref_root) == 0, "v0 and v%d differ in the state root of block %llu", i,
+			      (unsigned long long)bh);
+			json_decref(r);
+			CHECK(sh(out, sizeof out, "%s --rpc http://127.0.0.1:%u receipt %s 2>&1", supervm, rpc_base + i,
+				 tx[k]) == 0,
+			      "supervm receipt %s on v%d does not verify: %s", method[k], i, out);
+		}
+	}
+	CHECK(strcmp(ret[2], ret[1]) == 0 && strcmp(ret[1], ret[0]) != 0,
+	      "get returned %s after increments returning %s, %s", ret[2], ret[0], ret[1]);
+	printf("  contract %.16s…: deployed, increment 5, increment 7, get = %s; the same receipts and "
+	       "state roots on all %d nodes, each receipt's proof and QC verified on each\n", c, ret[2], N);
+	return 0;
+}
+
 static int run(const char *name, int (*fn)(int), int arg)
 {
 	int rc = fn(arg);
@@ -495,6 +598,7 @@ static int scen_agree(int unused) { return same_chain_everywhere(); }
 static int scen_receipts(int unused) { return committed_still_there(); }
 static int scen_outsider(int unused) { return outsider(); }
 static int scen_set_change(int unused) { return set_change(); }
+static int scen_contract(int unused) { return contract_calls(); }
 
 int main(int argc, char **argv)
 {
@@ -503,6 +607,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	supervm = argv[1];
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, "%s", supervm);
+	snprintf(counter_wasm, sizeof counter_wasm, "%s/contracts/counter.wasm", dirname(tmp));
 	int kills = 3;
 	if (argc >= 4 && strcmp(argv[2], "--kills") == 0) kills = atoi(argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -522,6 +629,8 @@ int main(int argc, char **argv)
 		run("kill -9 and restart under load", scen_kill, kills);
 		run("partition and rejoin under load", scen_partition, 0);
 		run("a non-validator's consensus message closes its session", scen_outsider, 0);
+		run("a WebAssembly contract deployed and called: the same receipts and state roots everywhere",
+		    scen_contract, 0);
 		run("a validator set change from staking starts the next epoch everywhere", scen_set_change, 0);
 		load_stop = 1;
 		pthread_join(load, NULL);
