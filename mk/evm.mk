@@ -68,3 +68,23 @@ e2e-eth: $(B)/supervm
 	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-eth.log; exit $$rc
 
 TEST_STEPS += e2e-eth
+
+# make bench-evm-aoem: ERC-20 transfer blocks executed by AOEM at 1 and 2 threads in one run,
+# distinct senders/recipients and one hot recipient; results checked against the reference.
+# BENCH_EVM_AOEM_TXS transactions per block (default 2000). It reuses the tests' signer and
+# in-memory world (tests/lib), hence -Itests.
+BENCH_EVM_AOEM_TXS ?= 2000
+$(B)/bench/bench_evm_aoem: bench/bench_evm_aoem.c tests/lib/ethsign.c tests/lib/execgen.c $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Ibench -Itests -o $@ $< $(B)/libsupervm.a $(LIBS)
+
+.PHONY: bench-evm-aoem
+bench-evm-aoem: $(B)/bench/bench_evm_aoem
+	@$(B)/bench/bench_evm_aoem $(BENCH_EVM_AOEM_TXS)
+
+# make evm-dispatch: the interpreter's dispatch designs compared by callgrind instruction counts
+# (bench/evm/dispatch.sh: the source's switch and a computed-goto rewrite of run_frame). Needs
+# valgrind; prints a table, never a test.
+.PHONY: evm-dispatch
+evm-dispatch: $(B)/libsupervm.a
+	@bash bench/evm/dispatch.sh $(B) "$(CFLAGS_BASE) $(CFLAGS)" "$(LIBS)"

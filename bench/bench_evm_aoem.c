@@ -1,0 +1,215 @@
+/* ERC-20 transfers executed by AOEM (make bench-evm-aoem): the ERC-20 of
+ * bench/evm/contracts.json installed over the object store, a block of signed EIP-1559
+ * `transfer` transactions from distinct senders, executed by svm_exec_block at 1 and at 2 threads
+ * in the same run, for two workloads: "distinct" (sender i pays fresh recipient i: no two
+ * transactions touch the same slot) and "hot" (every sender pays one recipient: its balance slot
+ * is written by all). Transactions are decoded and their senders recovered once, before timing
+ * (svm_exec_prepare), so the figures are execution. Each run's receipts and write set must equal
+ * the reference executor's byte for byte, else the benchmark fails. Best of REPS.
+ * Usage: bench_evm_aoem [TXS]. Printed, never a test. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tests/lib/ethsign.c"
+#include "../tests/lib/execgen.c"
+
+#define CHAIN 7
+#define REPS 3
+#define CONTRACTS "bench/evm/contracts.json"
+#define FUND_UNITS 1000000000000ull
+#define TOKEN_BALANCE 1000000u
+
+typedef struct {
+	eth_key_t *keys;
+	size_t n;
+	svm_evm_addr_t contract;
+	const uint8_t *code;
+	size_t code_len;
+} setup_t;
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "bench_evm_aoem: %s: %s\n", what, svm_strerror(rc));
+	exit(1);
+}
+
+static uint8_t *code_of(const char *name, size_t *n)
+{
+	json_error_t je;
+	json_t *j = json_load_file(CONTRACTS, 0, &je);
+	if (!j) {
+		fprintf(stderr, "%s: %s (run from the repository root)\n", CONTRACTS, je.text);
+		exit(1);
+	}
+	const char *hex = json_string_value(json_object_get(json_object_get(j, name), "code"));
+	size_t l = strlen(hex) / 2;
+	uint8_t *b = malloc(l);
+	for (size_t i = 0; i < l; i++) sscanf(hex + 2 * i, "%2hhx", &b[i]);
+	json_decref(j);
+	*n = l;
+	return b;
+}
+
+/* The token's balance slot of holder a: keccak(a ‖ 0), Solidity's layout for mapping slot 0. */
+static void balance_slot(const svm_evm_addr_t *a, uint8_t slot[32])
+{
+	uint8_t pre[64] = {0};
+	memcpy(pre + 12, a->b, 20);
+	svm_keccak256(pre, 64, slot);
+}
+
+/* Genesis: SWR for every key's fees, the contract's code object and every key's token balance. */
+static int setup_fn(svm_txctx_t *c, void *ud)
+{
+	setup_t *s = ud;
+	svm_id_t owner, cid;
+	svm_evm_identity(&s->contract, &owner);
+	svm_evm_code_id(&s->contract, &cid);
+	svm_object_t code = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = s->code, .payload_len = s->code_len};
+	int rc = svm_host_put(c, &code);
+	uint8_t value[32] = {0};
+	svm_put_u64be(value + 24, TOKEN_BALANCE);
+	for (size_t i = 0; rc == 0 && i < s->n; i++) {
+		rc = svm_ledger_mint(c, c->implicit_token, &s->keys[i].id, FUND_UNITS);
+		uint8_t key[32];
+		balance_slot(&s->keys[i].addr, key);
+		svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = owner, .type = SVM_OBJ_STORAGE, .payload = value, .payload_len = 32};
+		svm_evm_slot_id(&s->contract, key, &o.id);
+		if (rc == 0) rc = svm_host_put(c, &o);
+	}
+	return rc;
+}
+
+/* n signed transfers of 1 token unit: sender i to fresh recipient i, or all to one (hot). */
+static svm_buf_t *make_txs(const setup_t *s, bool hot)
+{
+	svm_buf_t *txs = calloc(s->n, sizeof *txs);
+	uint8_t data[68] = {0xa9, 0x05, 0x9c, 0xbb};
+	for (size_t i = 0; i < s->n; i++) {
+		svm_evm_addr_t to = {{0xb0}};
+		uint32_t r = hot ? 0 : (uint32_t)i;
+		to.b[16] = (uint8_t)(r >> 24), to.b[17] = (uint8_t)(r >> 16), to.b[18] = (uint8_t)(r >> 8);
+		to.b[19] = (uint8_t)r;
+		memset(data + 4, 0, 64);
+		memcpy(data + 16, to.b, 20);
+		data[67] = 1;
+		eth_tx_t t = {.chain_id = CHAIN, .nonce = 0, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract, .data = data, .data_len = sizeof data};
+		int rc = eth_sign(&s->keys[i], &t, false, &txs[i]);
+		if (rc) die("sign", rc);
+	}
+	return txs;
+}
+
+typedef struct {
+	double ms;
+	svm_exec_metrics_t m;
+} run_t;
+
+/* Best of REPS at `threads`; every run compared with ref. */
+static run_t run(eg_world_t *w, const svm_exec_tx_t *prep, size_t n, unsigned threads, const svm_exec_result_t *ref,
+		 const char *what)
+{
+	run_t best = {.ms = 1e30};
+	svm_exec_base_t base = eg_base(w);
+	for (int rep = 0; rep < REPS; rep++) {
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_exec_result_t res;
+		svm_exec_metrics_t m = {0};
+		uint64_t t0 = svm_clock_ns();
+		int rc = svm_exec_block(&w->env, prep, n, SVM_EXEC_BUILD, &base, threads, &a, &res, NULL, &m);
+		double ms = (double)(svm_clock_ns() - t0) / 1e6;
+		if (rc) die("svm_exec_block", rc);
+		char why[256] = "";
+		if (eg_compare(ref, &res, why, sizeof why)) {
+			fprintf(stderr, "bench_evm_aoem: %s at %u threads differs from the reference: %s\n", what, threads, why);
+			exit(1);
+		}
+		if (res.included != n || res.receipts[0].status != 0) {
+			fprintf(stderr, "bench_evm_aoem: %s: %zu of %zu included, first status %u\n", what, res.included, n,
+				res.receipts[0].status);
+			exit(1);
+		}
+		if (ms < best.ms) best = (run_t){ms, m};
+		svm_arena_reset(&a);
+	}
+	return best;
+}
+
+static void workload(eg_world_t *w, const setup_t *s, bool hot)
+{
+	const char *what = hot ? "hot" : "distinct";
+	svm_buf_t *txs = make_txs(s, hot);
+	const uint8_t **p = calloc(s->n, sizeof *p);
+	size_t *lens = calloc(s->n, sizeof *lens);
+	for (size_t i = 0; i < s->n; i++) p[i] = txs[i].data, lens[i] = txs[i].len;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_tx_t *prep = svm_arena_alloc(&a, s->n * sizeof *prep);
+	int rc = prep ? svm_exec_prepare(CHAIN, p, lens, s->n, NULL, 2, &a, prep) : SVM_ENOMEM;
+	if (rc) die("prepare", rc);
+	svm_exec_result_t ref;
+	svm_exec_base_t base = eg_base(w);
+	uint64_t t0 = svm_clock_ns();
+	rc = svm_exec_sequential(&w->env, prep, s->n, SVM_EXEC_BUILD, &base, &a, &ref, NULL);
+	double ref_ms = (double)(svm_clock_ns() - t0) / 1e6;
+	if (rc) die("reference", rc);
+	run_t one = run(w, prep, s->n, 1, &ref, what), two = run(w, prep, s->n, 2, &ref, what);
+	printf("%-9s %6zu txs  reference %8.1f ms  aoem-1 %8.1f ms %8.0f tx/s  aoem-2 %8.1f ms %8.0f tx/s  "
+	       "2/1 %.2fx  re-executions %llu  (receipts and writes = reference)\n",
+	       what, s->n, ref_ms, one.ms, (double)s->n / one.ms * 1e3, two.ms, (double)s->n / two.ms * 1e3,
+	       one.ms / two.ms, (unsigned long long)two.m.reexecutions);
+	svm_arena_reset(&a);
+	for (size_t i = 0; i < s->n; i++) svm_buf_free(&txs[i]);
+	free(txs);
+	free(p);
+	free(lens);
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000;
+	if (n == 0 || n > 20000) {
+		fprintf(stderr, "usage: bench_evm_aoem [TXS 1..20000]\n");
+		return 2;
+	}
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	if (svm_crypto_init()) die("crypto", SVM_EIO);
+	setup_t s = {.n = n};
+	s.code = code_of("erc20", &s.code_len);
+	s.contract.b[0] = 0xcc, s.contract.b[19] = 1;
+	s.keys = calloc(n, sizeof *s.keys);
+	for (size_t i = 0; i < n; i++) eth_key(&s.keys[i], (uint64_t)i + 1);
+	eg_world_t w;
+	eg_rng_t r = {.s = 1};
+	eg_config_t cfg = {.accounts = 2, .transfers_only = true};
+	int rc = eg_world_init(&w, &r, &cfg);
+	if (rc) die("world", rc);
+	w.env.chain_id = CHAIN;
+	w.env.fees = (svm_fee_params_t){1000, 2, 1, 0};
+	svm_exec_base_t base = eg_base(&w);
+	svm_exec_result_t res;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	if ((rc = svm_exec_system(&w.env, &base, setup_fn, &s, &a, &res)) || (rc = eg_apply(&w, &res))) die("setup", rc);
+	svm_arena_reset(&a);
+	w.env.height++;
+	char load[64] = "?";
+	FILE *lf = fopen("/proc/loadavg", "r");
+	if (lf) {
+		if (!fgets(load, sizeof load, lf)) strcpy(load, "?");
+		fclose(lf);
+		load[strcspn(load, " ")] = 0;
+	}
+	printf("AOEM, ERC-20 transfer blocks (bench/evm/contracts.json's erc20), best of %d, %u cores online, "
+	       "load average %s\n",
+	       REPS, svm_cpu_count(), load);
+	workload(&w, &s, false);
+	workload(&w, &s, true);
+	eg_world_free(&w);
+	free(s.keys);
+	free((void *)s.code);
+	return 0;
+}
