@@ -29,7 +29,7 @@ static inline int svm_rpc_app_code(int svm_err) { return SVM_RPC_APP_BASE + svm_
 
 #define SVM_RPC_BODY_BYTES_MAX_DEFAULT (4u << 20) /* request body (HTTP 413 past it) */
 #define SVM_RPC_BATCH_MAX_DEFAULT 1000            /* requests in one batch */
-#define SVM_RPC_METHODS_MAX 64                    /* entries in one server's method table */
+#define SVM_RPC_METHODS_MAX 128                   /* entries in one server's method table */
 #define SVM_RPC_THREADS_MAX 16                    /* server event-loop threads */
 #define SVM_RPC_RESPONSE_BYTES_MAX (64u << 20)    /* a response the client accepts */
 

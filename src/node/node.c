@@ -127,8 +127,10 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	}
 	if (rc == 0) rc = node_faucet_open(n, err);
 	if (rc == 0) {
-		svm_rpc_method_t methods[SVM_RPC_METHODS_MAX];
-		size_t nm = svm_node_api_methods(n, methods, SVM_RPC_METHODS_MAX);
+		/* one slot more than the server takes: a table that outgrew the bound is then refused
+		 * by svm_rpc_server_start (SVM_ELIMIT, named) instead of losing its last methods */
+		svm_rpc_method_t methods[SVM_RPC_METHODS_MAX + 1];
+		size_t nm = svm_node_api_methods(n, methods, SVM_RPC_METHODS_MAX + 1);
 		svm_rpc_config_t rcfg = {.host = cfg->rpc_host, .port = cfg->rpc_port,
 					 .threads = cfg->rpc_threads,
 					 .body_bytes_max = cfg->rpc_body_bytes_max,

@@ -217,3 +217,17 @@ Test(rpc, connection_refused_is_eio)
 	cr_assert_eq(svm_rpc_call(c, "x", NULL, &res, NULL, &err), SVM_EIO);
 	svm_rpc_client_free(c);
 }
+
+Test(rpc, a_method_table_past_the_bound_is_refused)
+{
+	static svm_rpc_method_t many[SVM_RPC_METHODS_MAX + 1];
+	for (size_t i = 0; i < SVM_RPC_METHODS_MAX + 1; i++) many[i] = (svm_rpc_method_t){"m", m_fail, NULL};
+	svm_rpc_server_t *s = NULL;
+	svm_rpc_config_t cfg = {0};
+	svm_error_t err = {0};
+	cr_assert_eq(svm_rpc_server_start(&s, &cfg, many, SVM_RPC_METHODS_MAX + 1, &err), SVM_ELIMIT);
+	cr_assert(strstr(err.msg, "methods") != NULL, "%s", err.msg);
+	cr_assert_null(s);
+	cr_assert_eq(svm_rpc_server_start(&s, &cfg, many, SVM_RPC_METHODS_MAX, &err), 0, "%s", err.msg);
+	svm_rpc_server_free(s);
+}
