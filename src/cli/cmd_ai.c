@@ -55,10 +55,10 @@ static int ai_send(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
 	}
 	if (rc == 0) {
-		char *hex = malloc(2 * tx.len + 1);
+		char *hex = svm_malloc(2 * tx.len + 1);
 		svm_hex_encode(hex, tx.data, tx.len);
 		rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-		free(hex);
+		svm_free(hex);
 		svm_hash_hex(&id, idhex);
 	}
 	uint64_t t_end = svm_clock_ns() + AI_WAIT_MS * 1000000ull;
@@ -136,7 +136,7 @@ int cli_cmd_model_register(cli_args_t *a)
 	if (load_key(a, "from", &kp)) return CLI_EXIT_USAGE;
 	const char *name = cli_opt(a, "name"), *wpath = cli_opt(a, "weights"), *cpath = cli_opt(a, "code");
 	const char *v = cli_opt(a, "version");
-	svm_ai_manifest_t *m = calloc(1, sizeof *m);
+	svm_ai_manifest_t *m = svm_calloc(1, sizeof *m);
 	if (m == NULL) return CLI_EXIT_FAIL;
 	m->version = 1;
 	int rc = 0;
@@ -177,7 +177,7 @@ int cli_cmd_model_register(cli_args_t *a)
 	svm_buf_free(&code);
 	svm_rpc_client_free(c);
 	svm_keypair_wipe(&kp);
-	free(m);
+	svm_free(m);
 	return rc;
 }
 
@@ -397,7 +397,7 @@ static wmodel_t *model_get(worker_t *w, const svm_id_t *id)
 		if (svm_hash_eq(&w->models[i].id, id)) return &w->models[i];
 	if (w->models_len == WORKER_MODELS_MAX) return NULL;
 	svm_buf_t man = {0}, weights = {0}, code = {0};
-	svm_ai_manifest_t *m = calloc(1, sizeof *m);
+	svm_ai_manifest_t *m = svm_calloc(1, sizeof *m);
 	wmodel_t *wm = &w->models[w->models_len];
 	int rc = m ? fetch_object(w, id, &man) : SVM_ENOMEM;
 	if (rc == 0) rc = svm_ai_manifest_decode(man.data, man.len, true, m);
@@ -435,7 +435,7 @@ static wmodel_t *model_get(worker_t *w, const svm_id_t *id)
 		fwrite(weights.data, 1, weights.len, f);
 		fclose(f);
 	}
-	free(m);
+	svm_free(m);
 	svm_buf_free(&man);
 	if (rc) {
 		svm_buf_free(&weights);
@@ -609,8 +609,8 @@ static int poll_new_jobs(worker_t *w, uint64_t *head)
 
 int cli_cmd_worker(cli_args_t *a)
 {
-	worker_t *w = calloc(1, sizeof *w);
-	svm_ai_job_t *j = malloc(sizeof *j);
+	worker_t *w = svm_calloc(1, sizeof *w);
+	svm_ai_job_t *j = svm_malloc(sizeof *j);
 	if (w == NULL || j == NULL) return CLI_EXIT_FAIL;
 	w->a = a;
 	w->lie = cli_flag(a, "lie");
@@ -642,8 +642,8 @@ int cli_cmd_worker(cli_args_t *a)
 	}
 	svm_rpc_client_free(w->c);
 	svm_keypair_wipe(&w->kp);
-	free(j);
-	free(w);
+	svm_free(j);
+	svm_free(w);
 	return rc;
 }
 
@@ -652,8 +652,8 @@ int cli_cmd_worker(cli_args_t *a)
  * reports the chain's own verdict. */
 int cli_cmd_job_challenge(cli_args_t *a)
 {
-	worker_t *w = calloc(1, sizeof *w);
-	svm_ai_job_t *j = malloc(sizeof *j);
+	worker_t *w = svm_calloc(1, sizeof *w);
+	svm_ai_job_t *j = svm_malloc(sizeof *j);
 	svm_id_t job;
 	int rc = w && j ? 0 : CLI_EXIT_FAIL;
 	if (rc == 0) {
@@ -710,7 +710,7 @@ int cli_cmd_job_challenge(cli_args_t *a)
 		svm_rpc_client_free(w->c);
 		svm_keypair_wipe(&w->kp);
 	}
-	free(j);
-	free(w);
+	svm_free(j);
+	svm_free(w);
 	return rc;
 }

@@ -260,7 +260,7 @@ static int params_body(cli_args_t *a, svm_buf_t *body)
 {
 	const char *v = cli_opt(a, "set");
 	if (v == NULL) return cli_fail(a, CLI_EXIT_USAGE, "--set NAME=VALUE[,NAME=VALUE…] is required for --kind params");
-	char *copy = strdup(v), *save = NULL;
+	char *copy = svm_strdup(v), *save = NULL;
 	uint64_t n = 0;
 	svm_buf_t items = {0};
 	int rc = copy ? 0 : CLI_EXIT_FAIL;
@@ -284,7 +284,7 @@ static int params_body(cli_args_t *a, svm_buf_t *body)
 			n++;
 		}
 	}
-	free(copy);
+	svm_free(copy);
 	if (rc == 0 && (n == 0 || n > SVM_GOV_CHANGES_MAX))
 		rc = cli_fail(a, CLI_EXIT_USAGE, "--set: 1 to %d changes", SVM_GOV_CHANGES_MAX);
 	if (rc == 0) svm_varint_append(body, n), svm_buf_append(body, items.data, items.len);

@@ -45,7 +45,7 @@ static json_t *m_model(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!phash(params, 0, "model", &id, e)) return NULL;
 	svm_buf_t b = {0};
 	svm_object_t o;
-	svm_ai_manifest_t *m = malloc(sizeof *m);
+	svm_ai_manifest_t *m = svm_malloc(sizeof *m);
 	int rc = m ? payload_of(ctx, &id, &b, &o) : SVM_ENOMEM;
 	if (rc == 0 && svm_ai_manifest_decode(o.payload, o.payload_len, true, m)) rc = SVM_ENOTFOUND;
 	json_t *res = NULL;
@@ -63,7 +63,7 @@ static json_t *m_model(void *ctx, json_t *params, svm_rpc_error_t *e)
 				jhash(&m->weights_hash), "chunks", chunks, "code_hash", jhash(&m->code_hash),
 				"code_object", jhash(&code), "owner", jhash(&m->owner));
 	}
-	free(m);
+	svm_free(m);
 	svm_buf_free(&b);
 	return res;
 }
@@ -85,7 +85,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!phash(params, 0, "job", &id, e)) return NULL;
 	svm_buf_t b = {0};
 	svm_object_t o;
-	svm_ai_job_t *j = malloc(sizeof *j);
+	svm_ai_job_t *j = svm_malloc(sizeof *j);
 	int rc = j ? payload_of(ctx, &id, &b, &o) : SVM_ENOMEM;
 	if (rc == 0 && svm_ai_job_decode(o.payload, o.payload_len, j)) rc = SVM_ENOTFOUND;
 	json_t *res = NULL;
@@ -126,7 +126,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				jhex(o.payload, o.payload_len), "level",
 				svm_verify_level_name((svm_verify_level_t)j->level));
 	}
-	free(j);
+	svm_free(j);
 	svm_buf_free(&b);
 	return res;
 }
