@@ -123,8 +123,10 @@ clean:
 -include $(wildcard mk/*.mk)
 
 # `make test` runs every step (later ones too when one fails) and ends with one summary line.
+# The steps' logs are removed first: a step that fails before writing its log must not be
+# summed from an earlier run's.
 test:
-	@rc=0; for t in $(TEST_STEPS); do $(MAKE) --no-print-directory $$t || rc=1; done; \
+	@rm -f $(TEST_STEPS:%=$(B)/%.log); rc=0; for t in $(TEST_STEPS); do $(MAKE) --no-print-directory $$t || rc=1; done; \
 	  bash tests/summary.sh $(TEST_STEPS:%=$(B)/%.log); s=$$?; [ $$rc -eq 0 ] && exit $$s || exit 1
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -36,3 +36,11 @@ density:
 density-report:
 	@echo "assertion density (docs/testing.md):"; bash tests/assert_density.sh
 lint: density-report
+
+# The guards against a vacuous pass (tests/ci_guards.sh): summary.sh and run_unit.sh fed
+# made-up logs and binaries (a missing log, no result line, zero cases, all skipped under CI, a
+# binary with no test); under a second.
+.PHONY: ci-guards
+ci-guards:
+	@mkdir -p $(B); bash tests/ci_guards.sh > $(B)/ci-guards.log 2>&1; rc=$$?; cat $(B)/ci-guards.log; exit $$rc
+TEST_STEPS += ci-guards

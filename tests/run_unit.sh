@@ -4,6 +4,7 @@
 # counts as one failure. Usage: run_unit.sh DIR NAME...
 set -u
 dir=$1; shift
+[ $# -gt 0 ] || { echo "run_unit: no test binaries named"; echo "${LABEL:-unit}: 0 passed, 1 failed"; exit 1; }
 pass=0; fail=0
 for t in "$@"; do
   # A hung test must fail, not stall CI: each binary gets UNIT_TIMEOUT seconds (default 600).
@@ -19,6 +20,10 @@ $t: timed out after ${UNIT_TIMEOUT:-600}s"
   f=$(printf '%s' "$syn" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
   c=$(printf '%s' "$syn" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
   pass=$((pass + p)); fail=$((fail + f + c))
+  # a binary that ran no test proves nothing (a filter or a registration gone wrong)
+  if [ "$(printf '%s' "$syn" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')" = 0 ]; then
+    echo "$t: ran no test"; fail=$((fail + 1))
+  fi
   if [ $((f + c)) -ne 0 ] || [ $rc -ne 0 ]; then
     printf '%s\n' "$out" | grep -a -E '\[(FAIL|----)\]|Assertion|failed|ERROR|Sanitizer|seed' | head -n 60
     [ $((f + c)) -eq 0 ] && fail=$((fail + 1))
