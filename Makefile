@@ -45,7 +45,18 @@ $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
-$(B)/libsupervm.a: $(OBJ)
+# The library's exported surface is the svm_ API only: its objects are linked into one (ld -r)
+# and every other global symbol made local (objcopy), so internal helpers (wop_*, exec_*, ge_*,
+# …) can neither clash with nor be called by a user's code (the `exports` step checks it).
+# White-box unit tests and benches link libsupervm-internal.a: the same objects, nothing hidden.
+$(B)/libsupervm.a: $(OBJ) Makefile
+	@mkdir -p $(@D)
+	@rm -f $@ $(B)/supervm-api.o
+	ld -r -o $(B)/supervm-api.o $(OBJ)
+	objcopy --wildcard --keep-global-symbol='svm_*' $(B)/supervm-api.o
+	ar rcs $@ $(B)/supervm-api.o
+
+$(B)/libsupervm-internal.a: $(OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
@@ -62,9 +73,9 @@ $(B)/fuzz/libsupervm.a: $(FUZZ_OBJ)
 $(B)/supervm: $(CLI_SRC:%.c=$(B)/obj/%.o) $(B)/libsupervm.a
 	$(CC) $(CFLAGS) -pthread -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(TESTLIB) $(B)/libsupervm.a
+$(B)/tests/%: tests/unit/%.c $(TESTLIB) $(B)/libsupervm-internal.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ $< $(TESTLIB) $(B)/libsupervm.a -lcriterion $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ $< $(TESTLIB) $(B)/libsupervm-internal.a -lcriterion $(LIBS)
 
 $(B)/asan/tests/%: tests/unit/%.c $(TESTLIB) $(B)/asan/libsupervm.a
 	@mkdir -p $(@D)
@@ -74,9 +85,9 @@ $(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libsupervm.a
 	@mkdir -p $(@D)
 	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer,address,undefined -Itests -o $@ $< $(B)/fuzz/libsupervm.a $(LIBS)
 
-$(B)/bench/%: bench/%.c $(B)/libsupervm.a
+$(B)/bench/%: bench/%.c $(B)/libsupervm-internal.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Ibench -o $@ $< $(B)/libsupervm.a $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Ibench -o $@ $< $(B)/libsupervm-internal.a $(LIBS)
 
 # Unit tests, plain and under ASan+UBSan. Each runner prints "N passed, N failed" per suite;
 # tests/summary.sh adds up every suite's line into the one closing line.

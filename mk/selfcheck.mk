@@ -44,3 +44,10 @@ lint: density-report
 ci-guards:
 	@mkdir -p $(B); bash tests/ci_guards.sh > $(B)/ci-guards.log 2>&1; rc=$$?; cat $(B)/ci-guards.log; exit $$rc
 TEST_STEPS += ci-guards
+
+# The library's exported surface (tests/exports.sh): only svm_ symbols are global in
+# build/libsupervm.a; a new unprefixed export fails this step.
+.PHONY: exports
+exports: $(B)/libsupervm.a
+	@bash tests/exports.sh $(B)/libsupervm.a > $(B)/exports.log 2>&1; rc=$$?; cat $(B)/exports.log; exit $$rc
+TEST_STEPS += exports

@@ -47,7 +47,7 @@ fi
 if [ -d build/obj ]; then
   mkdir -p "$tree/build"
   cp -a build/obj "$tree/build/"
-  [ -f build/libsupervm.a ] && cp -a build/libsupervm.a "$tree/build/"
+  cp -a build/libsupervm*.a "$tree/build/" 2>/dev/null || true
 fi
 ln -sfn "$root/../shared" "$tree/../shared" 2>/dev/null || true
 log=build/mutate/mutate.log

@@ -119,6 +119,7 @@ static void remove_at(svm_mempool_t *mp, sender_t *s, size_t k)
 	memmove(&s->txs[k], &s->txs[k + 1], (s->n - k - 1) * sizeof *s->txs);
 	s->n--;
 	svm_free(e);
+	SVM_ASSERT(s->n == 0 || sender_ok(s)); /* a removal keeps the list ascending */
 	if (s->n == 0) {
 		svm_map_del(&mp->by_sender, s->id.b, sizeof s->id.b);
 		svm_free(s->txs);
@@ -146,6 +147,7 @@ static sender_t *eviction_victim(svm_mempool_t *mp, const sender_t *exclude)
 		SVM_ASSERT(e->seq != b->seq); /* arrival numbers are unique: the tie-break is total */
 		if (e->tip < b->tip || (e->tip == b->tip && e->seq > b->seq)) best = s;
 	}
+	SVM_ASSERT(best == NULL || (best != exclude && best->n > 0));
 	return best;
 }
 
@@ -212,6 +214,7 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 		return svm_error_set(err, SVM_ENONCE, "nonce %llu is too far ahead (next is %llu, window %zu)",
 				     (unsigned long long)tx->nonce, (unsigned long long)next,
 				     mp->cfg.per_sender_max);
+	SVM_ASSERT(next >= next_nonce && tx->nonce >= next && tx->nonce - next < mp->cfg.per_sender_max);
 	size_t k = s != NULL ? lower_bound(s, tx->nonce) : 0;
 	bool replace = s != NULL && k < s->n && s->txs[k]->nonce == tx->nonce;
 	if (replace && tx->tip <= s->txs[k]->tip)
@@ -231,6 +234,9 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 		remove_at(mp, v, v->n - 1);
 		mp->stats.evicted++;
 	}
+	/* room made: the new entry fits both bounds (the replaced one's bytes are given back) */
+	SVM_ASSERT(mp->count + (replace ? 0 : 1) <= mp->cfg.count_max);
+	SVM_ASSERT(mp->bytes >= freed && mp->bytes - freed + len <= mp->cfg.bytes_max);
 	entry_t *e = svm_malloc(sizeof *e + len);
 	if (e == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (s == NULL && (s = sender_get(mp, &tx->sender, next)) == NULL) {
@@ -254,6 +260,7 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 	s->next_nonce = next;
 	if (replace) {
 		entry_t *old = s->txs[k];
+		SVM_ASSERT(old->sender == s && old->nonce == e->nonce && old->tip < e->tip);
 		svm_map_del(&mp->by_id, old->id.b, sizeof old->id.b);
 		mp->bytes -= old->len;
 		svm_free(old);
@@ -269,6 +276,7 @@ static int insert_locked(svm_mempool_t *mp, const svm_tx_t *tx, const svm_hash_t
 			s->txs = grown;
 			s->cap *= 2;
 		}
+		SVM_ASSERT(k <= s->n && s->n < s->cap);
 		memmove(&s->txs[k + 1], &s->txs[k], (s->n - k) * sizeof *s->txs);
 		s->txs[k] = e;
 		s->n++;
@@ -371,8 +379,17 @@ static bool before(const cursor_t *a, const cursor_t *b)
 	return x->tip != y->tip ? x->tip > y->tip : x->seq < y->seq;
 }
 
+/* Every cursor after its parent in the heap. Walks the heap: debug builds only. */
+static bool heap_ok(const cursor_t *h, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		if (before(&h[k], &h[(k - 1) / 2])) return false;
+	return true;
+}
+
 static void heap_down(cursor_t *h, size_t n, size_t i)
 {
+	SVM_ASSERT(n == 0 || i < n);
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 		if (l < n && before(&h[l], &h[m])) m = l;
@@ -412,6 +429,7 @@ int svm_mempool_select(svm_mempool_t *mp, size_t count_max, size_t bytes_max,
 		if (s->txs[0]->nonce == s->next_nonce) heap[hn++] = (cursor_t){s, 0};
 	}
 	for (size_t k = hn; k-- > 0;) heap_down(heap, hn, k);
+	SVM_ASSERT(heap_ok(heap, hn));
 	while (rc == 0 && hn > 0 && b->n < want) {
 		cursor_t c = heap[0];
 		SVM_ASSERT(c.k < c.s->n);
@@ -432,7 +450,9 @@ int svm_mempool_select(svm_mempool_t *mp, size_t count_max, size_t bytes_max,
 			heap[0] = heap[--hn];
 		}
 		heap_down(heap, hn, 0);
+		SVM_ASSERT(heap_ok(heap, hn));
 	}
+	SVM_ASSERT(rc != 0 || (b->n <= want && total <= bytes_max));
 	pthread_mutex_unlock(&mp->mu);
 	for (size_t k = 0; rc == 0 && k < b->n; k++) b->txs[k] = b->bytes.data + offs[k];
 	svm_free(heap);
@@ -466,6 +486,7 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 		entry_t *e = svm_map_get(&mp->by_id, b->ids[i].b, sizeof b->ids[i].b);
 		if (e == NULL) continue; /* replaced meanwhile */
 		size_t k = lower_bound(e->sender, e->nonce);
+		SVM_ASSERT(k < e->sender->n && e->sender->txs[k] == e); /* found by its nonce */
 		remove_at(mp, e->sender, k);
 		if (st == 0) mp->stats.included++;
 		else mp->stats.pruned++;
@@ -484,7 +505,9 @@ void svm_mempool_update(svm_mempool_t *mp, const svm_mempool_batch_t *b,
 				s->txs[keep++] = e;
 				continue;
 			}
-			svm_map_del(&mp->by_id, e->id.b, sizeof e->id.b);
+			bool had = svm_map_del(&mp->by_id, e->id.b, sizeof e->id.b);
+			SVM_ASSERT(had && mp->count > 0 && mp->bytes >= e->len);
+			(void)had;
 			mp->count--;
 			mp->bytes -= e->len;
 			mp->stats.pruned++;

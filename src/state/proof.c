@@ -4,6 +4,21 @@
 
 #include "state/internal.h"
 
+/* Whether a leaf met at `depth` on key's path sits under the path's first depth nibbles. */
+static bool leaf_on_path(const ref_t *leaf, const svm_hash_t *key, unsigned depth)
+{
+	for (unsigned i = 0; i < depth; i++)
+		if (nibble_at(&leaf->key, i) != nibble_at(key, i)) return false;
+	return true;
+}
+
+/* Whether a proof the prover wrote is one the decoder accepts. Debug builds only. */
+static bool proof_decodes(const uint8_t *p, size_t len)
+{
+	svm_state_proof_t d;
+	return svm_state_proof_decode(p, len, &d) == 0;
+}
+
 int svm_state_prove(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, const svm_hash_t *key,
 		    svm_buf_t *proof, bool *present, svm_hash_t *value_hash)
 {
@@ -17,8 +32,12 @@ int svm_state_prove(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, cons
 	unsigned depth = 0;
 	node_t node;
 	while (ref.kind == REF_NODE) {
-		if (depth >= SVM_STATE_PROOF_LEVELS_MAX) return SVM_EIO; /* corrupt tree */
+		if (depth >= SVM_STATE_PROOF_LEVELS_MAX) { /* corrupt tree */
+			rc = SVM_EIO;
+			goto fail;
+		}
 		if ((rc = state_node_load(txn, ref.version, depth, key, &node))) goto fail;
+		SVM_ASSERT(state_node_ok(&node)); /* the loader refuses a node that breaks it */
 		unsigned nib = nibble_at(key, depth);
 		uint16_t sib = node.bitmap & (uint16_t) ~(1u << nib);
 		uint8_t bm[2] = {(uint8_t)(sib >> 8), (uint8_t)sib};
@@ -31,11 +50,13 @@ int svm_state_prove(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, cons
 	}
 	proof->data[start + 1] = (uint8_t)depth;
 	bool leaf = ref.kind == REF_LEAF;
+	SVM_ASSERT(ref.kind == REF_EMPTY || (leaf && leaf_on_path(&ref, key, depth)));
 	if ((rc = svm_buf_push(proof, leaf ? SVM_STATE_PROOF_TERM_LEAF : SVM_STATE_PROOF_TERM_EMPTY)))
 		goto fail;
 	if (leaf && ((rc = svm_buf_append(proof, ref.key.b, 32)) ||
 		     (rc = svm_buf_append(proof, ref.value.b, 32))))
 		goto fail;
+	SVM_ASSERT(proof_decodes(proof->data + start, proof->len - start));
 	bool in = leaf && memcmp(ref.key.b, key->b, 32) == 0;
 	if (present) *present = in;
 	if (value_hash) {
@@ -83,6 +104,7 @@ static void fold(const svm_state_proof_level_t *lv, unsigned nib, const svm_hash
 		 bool cur_present, svm_hash_t *out)
 {
 	const svm_hash_t *hashes[16];
+	SVM_ASSERT(nib < 16 && !(lv->bitmap & (1u << nib))); /* the verifier refused it */
 	uint16_t full = lv->bitmap | (uint16_t)(cur_present ? 1u << nib : 0);
 	unsigned n = 0, s = 0;
 	for (unsigned i = 0; i < 16; i++) {
@@ -90,6 +112,7 @@ static void fold(const svm_state_proof_level_t *lv, unsigned nib, const svm_hash
 		if (i == nib && cur_present) hashes[n++] = cur;
 		else hashes[n++] = (const svm_hash_t *)(lv->siblings + 32u * s++);
 	}
+	SVM_ASSERT(s == (unsigned)__builtin_popcount(lv->bitmap) && n >= 1); /* every sibling used */
 	state_node_hash(full, hashes, out);
 }
 

@@ -107,6 +107,8 @@ int svm_state_get_at(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
 	if (rc) return rc;
 	if (kv.len != HIST_KEY_LEN || memcmp(kv.p, id->b, 32) != 0 || vv.len < 1)
 		return SVM_ENOTFOUND;
+	/* seek_le's post-condition: the newest version at or below the height asked for */
+	SVM_ASSERT(svm_get_u64be(kv.p + 32) <= height);
 	if (vv.p[0] != HIST_TAG_VALUE) return SVM_ENOTFOUND;
 	*bytes = vv.p + 1;
 	*len = vv.len - 1;
@@ -207,6 +209,8 @@ static int stale_add(svm_buf_t *list, uint8_t kind, const uint8_t *key, size_t l
 
 static int stale_put(svm_store_txn_t *txn, uint64_t from, uint64_t height, const svm_buf_t *list)
 {
+	/* a list becomes prunable when its height leaves the window, or (tombstones) one later */
+	SVM_ASSERT(from == height || (height < UINT64_MAX && from == height + 1));
 	if (list->len == 0) return 0;
 	uint8_t k[16];
 	svm_put_u64be(k, from);
@@ -266,6 +270,8 @@ static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
 	uint8_t hk[HIST_KEY_LEN];
 	int rc;
 	for (size_t i = 0; i < n; i++) {
+		/* checked at entry (check_writes): history keys of one height go in ascending */
+		SVM_ASSERT(i == 0 || memcmp(w[i - 1].id.b, w[i].id.b, 32) < 0);
 		memcpy(hk, w[i].id.b, 32);
 		svm_put_u64be(hk + 32, cx->height);
 		uint8_t *dst;
@@ -382,6 +388,7 @@ static int write_meta(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, bo
 	if (first) return svm_store_meta_put_u64(txn, META_HEIGHT_MIN, height);
 	if (!st->retain_heights || height + 1 <= st->retain_heights) return 0;
 	uint64_t keep_from = height + 1 - st->retain_heights, lo;
+	SVM_ASSERT(keep_from > 0 && keep_from <= height); /* the window keeps height itself */
 	if ((rc = svm_store_meta_get_u64(txn, META_HEIGHT_MIN, &lo))) return rc;
 	if (keep_from <= lo) return 0;
 	if ((rc = prune(txn, keep_from))) return rc;

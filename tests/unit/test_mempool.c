@@ -254,6 +254,39 @@ Test(mempool, selection_orders_by_tip_then_nonce_and_skips_gaps)
 	svm_mempool_free(mp);
 }
 
+/* A selection that runs out of memory at any of its allocations answers SVM_ENOMEM with the
+ * batch empty (nothing half-filled for the caller to build a block from) and the pool as it
+ * was; a later selection returns the whole order. Killed the mutant that dropped the batch's
+ * release on failure (docs/testing.md). */
+Test(mempool, a_selection_that_runs_out_of_memory_leaves_the_batch_empty)
+{
+	svm_mempool_t *mp = new_pool(0, 0, 0);
+	for (int k = 0; k < 4; k++)
+		for (uint64_t n = 0; n < 3; n++) add_ok(mp, k, n, 1 + (uint64_t)k);
+	bool succeeded = false;
+	unsigned failures = 0;
+	for (uint64_t nth = 1; nth <= 64 && !succeeded; nth++) {
+		svm_mempool_batch_t b = {0};
+		svm_fault_arm(SVM_FAULT_ALLOC, nth, 0, false);
+		int rc = svm_mempool_select(mp, 100, 1 << 20, &b);
+		svm_fault_disarm(SVM_FAULT_ALLOC);
+		if (rc == 0) {
+			succeeded = true;
+			cr_assert_eq(b.n, 12, "nth %llu", (unsigned long long)nth);
+		} else {
+			failures++;
+			cr_assert_eq(rc, SVM_ENOMEM, "nth %llu", (unsigned long long)nth);
+			cr_assert(b.n == 0 && b.txs == NULL && b.ids == NULL && b.bytes.data == NULL &&
+					  b.bytes.len == 0,
+				  "nth %llu: a failed selection left a batch of %zu", (unsigned long long)nth, b.n);
+		}
+		cr_assert_eq(count(mp), 12, "the pool changed");
+		svm_mempool_batch_free(&b);
+	}
+	cr_assert(succeeded && failures >= 6, "%u allocation points failed", failures);
+	svm_mempool_free(mp);
+}
+
 Test(mempool, update_prunes_included_invalid_and_expired_keeps_limit)
 {
 	svm_mempool_t *mp = new_pool(0, 0, 0);
