@@ -30,6 +30,7 @@ typedef struct {
 
 static void prep_one(prep_t *p, svm_arena_t *scratch, size_t i)
 {
+	SVM_ASSERT(i < p->n);
 	svm_exec_tx_t *t = &p->out[i];
 	memset(t, 0, sizeof(*t));
 	t->bytes = p->txs[i];
@@ -65,6 +66,8 @@ static int prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *l
 	if (threads > SVM_POOL_THREADS_MAX) threads = SVM_POOL_THREADS_MAX;
 	if ((size_t)threads * PREP_CHUNK > n) threads = (unsigned)((n + PREP_CHUNK - 1) / PREP_CHUNK);
 	if (threads == 0) return 0;
+	/* every worker has a chunk to take */
+	SVM_ASSERT(threads <= SVM_POOL_THREADS_MAX && (size_t)(threads - 1) * PREP_CHUNK < n);
 	svm_arena_t scratch[SVM_POOL_THREADS_MAX];
 	for (unsigned w = 0; w < threads; w++) svm_arena_init(&scratch[w], PREP_SCRATCH_MAX);
 	prep_t p = {.chain_id = chain_id, .txs = txs, .lens = lens, .sig_verified = sig_verified,
@@ -73,6 +76,7 @@ static int prepare(uint64_t chain_id, const uint8_t *const *txs, const size_t *l
 	atomic_init(&p.rc, 0);
 	int rc = svm_par_run(threads, prep_worker, &p);
 	if (rc == 0) rc = atomic_load(&p.rc);
+	SVM_ASSERT(rc != 0 || atomic_load(&p.next) >= n); /* the chunks claimed covered the block */
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (out[i].precheck == SVM_EDECODE) /* nothing of a failed decode is used */
 			memset(&out[i].tx, 0, sizeof(out[i].tx));
@@ -119,6 +123,9 @@ bool exec_verify_step(exec_block_t *b)
 	size_t v = atomic_fetch_add_explicit(&b->vnext, 1, memory_order_relaxed);
 	if (v >= b->vbatches) return false;
 	size_t end = (v + 1) * VERIFY_BATCH < b->n ? (v + 1) * VERIFY_BATCH : b->n;
+	SVM_ASSERT(v * VERIFY_BATCH < end && end <= b->n);
+	/* a batch is claimed once (fetch_add), so done only once */
+	SVM_ASSERT(!atomic_load_explicit(&b->vdone[v], memory_order_relaxed));
 	for (size_t i = v * VERIFY_BATCH; i < end; i++)
 		if (b->vpending[i]) b->vtx[i].precheck = svm_tx_verify_any(&b->vtx[i].tx, &b->vtx[i].id);
 	atomic_store_explicit(&b->vdone[v], true, memory_order_release);
@@ -128,6 +135,7 @@ bool exec_verify_step(exec_block_t *b)
 bool exec_verified(const exec_block_t *b, size_t from, size_t to)
 {
 	if (b->vtx == NULL || from >= to) return true;
+	SVM_ASSERT(to <= b->n);
 	for (size_t v = from / VERIFY_BATCH; v <= (to - 1) / VERIFY_BATCH; v++)
 		if (!atomic_load_explicit(&b->vdone[v], memory_order_acquire)) return false;
 	return true;
@@ -143,7 +151,9 @@ int exec_verify_all(exec_block_t *b)
 {
 	if (!exec_verify_left(b)) return 0;
 	/* a batch claimed by an earlier call was finished before that call's workers returned */
-	return svm_par_run(b->threads, verify_worker, b);
+	int rc = svm_par_run(b->threads, verify_worker, b);
+	SVM_ASSERT(rc != 0 || !exec_verify_left(b)); /* every batch claimed */
+	return rc;
 }
 
 int svm_exec_block_signed(const svm_block_env_t *env, const uint8_t *const *txs,

@@ -19,6 +19,10 @@
 #define SHAPE_PAR_DAG 4    /* transactions in flight per thread the DAG needs to gain */
 #define SHAPE_PAR_STM 16   /* the same for the optimistic engine (a mostly dynamic sample) */
 
+_Static_assert((SHAPE_SLOTS & (SHAPE_SLOTS - 1)) == 0, "the key table's mask needs a power of two");
+_Static_assert(10 * SHAPE_SAMPLE * (SHAPE_KEYS_TX + 2) < 6 * SHAPE_SLOTS,
+	       "the key table stays under 0.6 full, so a probe always ends");
+
 enum { S_R = 1, S_C = 2, S_W = 3 };
 
 /* Per key: the depth of its last writer, and the deepest reader and crediter since. Keys are
@@ -89,8 +93,10 @@ static bool accesses(const svm_block_env_t *env, const svm_exec_tx_t *et, sacc_t
 		if (tx->vm != SVM_VM_NATIVE ||
 		    svm_native_access(&tx->sender, tx->nonce, tx->payload, tx->payload_len, w, 4, &nw))
 			return false;
+		SVM_ASSERT(nw <= 4);
 		for (size_t i = 0; i < nw; i++)
 			add(acc, n, &w[i], has_credit && svm_hash_eq(&w[i], &credit) ? S_C : S_W);
+		SVM_ASSERT(*n == 1 + nw); /* no access dropped */
 		return true;
 	}
 	if (tx->inputs_len + tx->reads_len + tx->writes_len > SHAPE_KEYS_TX) return false;
@@ -98,12 +104,15 @@ static bool accesses(const svm_block_env_t *env, const svm_exec_tx_t *et, sacc_t
 	for (uint32_t i = 0; i < tx->reads_len; i++) add(acc, n, &tx->reads[i], S_R);
 	for (uint32_t i = 0; i < tx->writes_len; i++)
 		add(acc, n, &tx->writes[i], has_credit && svm_hash_eq(&tx->writes[i], &credit) ? S_C : S_W);
+	SVM_ASSERT(*n == 1 + tx->inputs_len + tx->reads_len + tx->writes_len); /* no access dropped */
 	return true;
 }
 
 static skey_t *slot(skey_t *t, uint64_t h)
 {
+	size_t probes = 0;
 	for (size_t i = h & (SHAPE_SLOTS - 1);; i = (i + 1) & (SHAPE_SLOTS - 1)) {
+		SVM_ASSERT(probes++ < SHAPE_SLOTS); /* the table never fills (the load bound above) */
 		if (!t[i].used) {
 			t[i] = (skey_t){.h = h, .used = true};
 			return &t[i];
@@ -158,6 +167,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 			if (after > d) d = after;
 		}
 		d++; /* j runs one step after its deepest predecessor */
+		SVM_ASSERT(!known || (d >= 1 && d <= j + 1)); /* at most one step per earlier tx */
 		for (uint32_t i = 0; known && i < na; i++) {
 			if (acc[i].cls == S_W) *k[i] = (skey_t){.h = k[i]->h, .used = true, .last_w = d};
 			else if (acc[i].cls == S_R && d > k[i]->max_r) k[i]->max_r = d;
@@ -166,6 +176,7 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 		if (d > depth_max) depth_max = d;
 	}
 	svm_free(t);
+	SVM_ASSERT(optimistic <= m && depth_max <= m);
 	/* parallelism m / depth under SHAPE_PAR_DAG per thread: the workers would spend their
 	 * time handing transactions to each other (two accounts paying each other: 1; ten: about
 	 * 3; nine senders paying one: about 7; a hundred accounts: about 14). Measured on 2

@@ -392,3 +392,86 @@ Test(store_damage, a_damaged_page_is_reported_as_corruption, .init = mkdir_tmp, 
 	}
 	cr_assert_eq(rc, SVM_ECORRUPT, "rc %d (%s): %s", rc, svm_strerror(rc), err.msg);
 }
+
+/* The reference executor under an allocation failure at every point in turn: each run returns
+ * SVM_ENOMEM with nothing to apply, or exactly the unfaulted result; never another answer, a
+ * crash or a success that lost a write. Kills the mutants that dropped the overlay's
+ * out-of-memory check and the refund's error check in seq.c (docs/testing.md). */
+Test(exec_regression, reference_under_every_allocation_fault_fails_cleanly_or_matches)
+{
+	eg_rng_t r = {.s = 77};
+	eg_world_t w;
+	eg_config_t cfg = {.accounts = 12, .workload = EG_MIXED, .strict_pct = 50, .bad_pct = 10};
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, 16), 0);
+	svm_exec_base_t base = eg_base(&w);
+	svm_arena_t ra;
+	svm_arena_init(&ra, 0);
+	svm_exec_result_t ref;
+	size_t bad = (size_t)-1;
+	svm_fault_arm(SVM_FAULT_ALLOC, 0, 0, false); /* count the run's allocations */
+	cr_assert_eq(svm_exec_sequential(&w.env, w.txs, w.n, SVM_EXEC_BUILD, &base, &ra, &ref, &bad), 0);
+	uint64_t calls = svm_fault_disarm(SVM_FAULT_ALLOC);
+	cr_assert(calls >= 4 && calls < 100000, "%llu allocations", (unsigned long long)calls);
+	unsigned failed = 0;
+	for (uint64_t nth = 1; nth <= calls; nth++) {
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_exec_result_t res;
+		svm_fault_arm(SVM_FAULT_ALLOC, nth, 0, false);
+		int rc = svm_exec_sequential(&w.env, w.txs, w.n, SVM_EXEC_BUILD, &base, &a, &res, &bad);
+		bool fired = svm_fault_fired(SVM_FAULT_ALLOC) > 0;
+		svm_fault_disarm(SVM_FAULT_ALLOC);
+		char why[256] = "";
+		if (rc == 0) {
+			cr_assert_eq(eg_compare(&ref, &res, why, sizeof why), 0, "nth %llu: %s",
+				     (unsigned long long)nth, why);
+		} else {
+			cr_assert_eq(rc, SVM_ENOMEM, "nth %llu: %s", (unsigned long long)nth, svm_strerror(rc));
+			cr_assert(fired, "nth %llu: ENOMEM without a failed allocation", (unsigned long long)nth);
+			failed++;
+		}
+		svm_arena_reset(&a);
+	}
+	cr_assert(failed > 0, "no allocation point failed the run");
+	svm_arena_reset(&ra);
+	eg_world_free(&w);
+}
+
+static int no_base(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)
+{
+	return SVM_ENOTFOUND;
+}
+
+static int create_sym(svm_txctx_t *c, void *ud)
+{
+	svm_id_t tok;
+	svm_token_id((const char *)ud, &tok);
+	return svm_ledger_token_create(c, &tok, (const char *)ud, 6);
+}
+
+/* A token symbol may be exactly SVM_TOKEN_SYMBOL_MAX bytes, not one more, and not empty. Kills
+ * the off-by-one mutant of the ledger's length check (docs/testing.md). */
+Test(ledger_regression, token_symbols_up_to_the_maximum_length_and_no_longer)
+{
+	svm_block_env_t env = {.chain_id = 7, .height = 1};
+	svm_exec_base_t base = {no_base, NULL};
+	char sym[SVM_TOKEN_SYMBOL_MAX + 2];
+	memset(sym, 'A', sizeof sym);
+	sym[SVM_TOKEN_SYMBOL_MAX] = 0;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t res;
+	cr_assert_eq(svm_exec_system(&env, &base, create_sym, sym, &a, &res), 0, "%d bytes refused",
+		     SVM_TOKEN_SYMBOL_MAX);
+	cr_assert_eq(res.writes_len, 1, "the token object");
+	svm_arena_reset(&a);
+	sym[SVM_TOKEN_SYMBOL_MAX] = 'A';
+	sym[SVM_TOKEN_SYMBOL_MAX + 1] = 0;
+	svm_arena_init(&a, 0);
+	cr_assert_eq(svm_exec_system(&env, &base, create_sym, sym, &a, &res), SVM_EINVAL);
+	svm_arena_reset(&a);
+	svm_arena_init(&a, 0);
+	cr_assert_eq(svm_exec_system(&env, &base, create_sym, "", &a, &res), SVM_EINVAL);
+	svm_arena_reset(&a);
+}

@@ -727,3 +727,47 @@ Test(state, proof_decoder_rejects_every_truncation_and_trailing_bytes)
 	const uint8_t bad_term[] = {1, 0, 2};
 	cr_assert_eq(svm_state_proof_decode(bad_term, sizeof bad_term, &d), SVM_EDECODE);
 }
+
+static uint64_t node_records(void)
+{
+	svm_store_txn_t *r;
+	uint64_t n = 0;
+	cr_assert_eq(svm_store_read_begin(store, &r, NULL), 0);
+	cr_assert_eq(svm_store_count(r, SVM_TABLE_NODES, &n), 0);
+	svm_store_abort(r);
+	return n;
+}
+
+/* A height whose writes change nothing in the tree (deleting keys that are not there, whose
+ * paths run through internal nodes) rewrites no node: the root is the same and the height adds
+ * only its root record. Kills the mutants that rehash and rewrite an unchanged subtree
+ * (tree.c's `changed` flag; docs/testing.md). */
+Test(state, a_height_that_changes_nothing_writes_only_its_root_record)
+{
+	svm_state_write_t w[64];
+	uint8_t vals[64][16];
+	for (size_t i = 0; i < 64; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "k%zu", i);
+		key_of(name, &w[i].id);
+		vals[i][0] = (uint8_t)i;
+		w[i].bytes = vals[i];
+		w[i].len = 1;
+	}
+	svm_hash_t r1, r2;
+	apply(1, w, 64, &r1);
+	uint64_t before = node_records();
+	cr_assert_gt(before, 2, "a tree of internal nodes");
+	svm_state_write_t del[8];
+	for (size_t i = 0; i < 8; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "absent%zu", i);
+		key_of(name, &del[i].id);
+		del[i].bytes = NULL;
+		del[i].len = 0;
+	}
+	apply(2, del, 8, &r2);
+	cr_assert(hash_eq(&r1, &r2), "deleting absent keys changed the root");
+	cr_assert_eq(node_records(), before + 1, "%llu node records after the height, %llu before",
+		     (unsigned long long)node_records(), (unsigned long long)before);
+}

@@ -188,6 +188,7 @@ static int op_else(cc_t *c)
 	c->vn = f->height;
 	f->unreachable = false;
 	for (uint32_t i = 0; i < f->bt.param_count; i++) CC_TRY(cc_push(c, f->bt.params[i]));
+	SVM_ASSERT(c->vn == f->height + f->bt.param_count); /* the else arm starts from the params */
 	cc_gas_open(c);
 	return 0;
 }
@@ -217,9 +218,12 @@ static int op_end(cc_t *c)
 	SVM_ASSERT(f->fix == -1 && c->vn >= f->height); /* every branch to its end patched */
 	c->vn = f->height;
 	svm_wasm_functype_t bt = f->bt;
+	uint32_t height = f->height;
 	c->cn--;
 	if (c->cn == 0) return 0;
+	SVM_ASSERT(height >= cc_top(c)->height); /* a block's frame sits inside its parent's */
 	for (uint32_t i = 0; i < bt.result_count; i++) CC_TRY(cc_push(c, bt.results[i]));
+	SVM_ASSERT(c->vn == height + bt.result_count); /* the block leaves exactly its results */
 	cc_gas_open(c);
 	return 0;
 }
@@ -278,12 +282,14 @@ static int op_br_if(cc_t *c)
 			c->vn = f->height;
 			for (uint32_t i = 0; i < n; i++) CC_TRY(cc_push(c, t[i]));
 		}
+		SVM_ASSERT(c->vn >= f->height + n);
 		return 0;
 	}
 	uint32_t pc, cell;
 	uint8_t wide;
 	/* values move only on the taken path, so they must not be deferred (materializing
 	 * inside the conditional code would leave the fallthrough path without them) */
+	SVM_ASSERT(c->vn >= f->height + n); /* peek_types found them above the frame */
 	for (uint32_t i = c->vn - n; i < c->vn; i++)
 		if (c->vs[i].kind != K_SLOT) CC_TRY(cc_materialize(c, i));
 	if (in_place(c, l, n)) {
@@ -326,6 +332,8 @@ static int op_br_table(cc_t *c)
 		c->vn--;
 		cell_t *p = cc_emit(c, 2 + count + 1, wop_br_table);
 		uint32_t pc = pc_of(c, p);
+		SVM_ASSERT(c->oom || pc + 2 + count + 1 == c->pc); /* one target cell per depth */
+		SVM_ASSERT(c->vn >= arity);
 		p[1].r.a = s;
 		p[1].r.k = count;
 		for (uint32_t i = 0; i <= count && rc == 0; i++) {
@@ -355,6 +363,8 @@ static int op_return(cc_t *c)
 static int call_common(cc_t *c, const svm_wasm_functype_t *t, uint16_t *base)
 {
 	CC_TRY(cc_pop_types(c, t->params, t->param_count));
+	/* the arguments were just popped: their entries (the callee's frame start) are still held */
+	SVM_ASSERT(c->vn + t->param_count <= c->vmax);
 	if (cc_live(c))
 		for (uint32_t i = c->vn; i < c->vn + t->param_count; i++) CC_TRY(cc_materialize(c, i));
 	*base = cc_home(c, c->vn);
@@ -373,6 +383,7 @@ static int op_call(cc_t *c)
 	uint16_t base;
 	CC_TRY(wr_u32(&c->r, &f));
 	if (f >= c->m->nfuncs) return cc_invalid(c, "unknown function");
+	SVM_ASSERT(c->m->func_types[f] < c->m->ntypes); /* the function section was validated */
 	const svm_wasm_functype_t *t = &c->m->types[c->m->func_types[f]];
 	CC_TRY(call_common(c, t, &base));
 	if (cc_live(c)) {
@@ -537,7 +548,9 @@ static bool const_addr(const vent_t *e, uint32_t off, uint32_t *ea)
 /* Emits a load of entry c->vn's address (just popped) into its home. */
 static int emit_load(cc_t *c, uint8_t op, uint32_t off)
 {
+	SVM_ASSERT(op >= 0x28 && op <= 0x35 && c->vn < c->vmax); /* a load; its address popped */
 	vent_t *e = &c->vs[c->vn];
+	SVM_ASSERT(e->type == SVM_WASM_I32 || e->type == T_UNKNOWN);
 	uint16_t dst = cc_home(c, c->vn);
 	uint32_t ea;
 	if (e->kind == K_LOCAL && c->tee_pc >= 0 && c->tee_local == e->local && !c->oom) {
@@ -558,6 +571,8 @@ static int emit_load(cc_t *c, uint8_t op, uint32_t off)
 		return 0;
 	}
 	if (e->kind == K_ADDK) {
+		/* a deferred add's base is a local or the entry's own home (add_const) */
+		SVM_ASSERT(e->local < c->nl || e->local == cc_home(c, c->vn));
 		cell_t *p = emit_value(c, 3, LOAD_AI[op - 0x28], op, false);
 		p[1].r.a = dst;
 		p[1].r.b = e->local;
@@ -586,7 +601,9 @@ static int emit_load(cc_t *c, uint8_t op, uint32_t off)
  * address folds a deferred add of a constant or a constant; the value may be an immediate. */
 static int emit_store(cc_t *c, uint8_t op, uint32_t off)
 {
+	SVM_ASSERT(op >= 0x36 && op <= 0x3e && c->vn + 1 < c->vmax); /* a store; both popped */
 	vent_t *ea = &c->vs[c->vn], *ev = &c->vs[c->vn + 1];
+	SVM_ASSERT(ea->type == SVM_WASM_I32 || ea->type == T_UNKNOWN);
 	const op_fn *forms = STORE_FORMS[MEMOPS[op - 0x28].log2];
 	bool imm = ev->kind == K_CONST && (MEMOPS[op - 0x28].log2 < 3 || fits_imm(SVM_WASM_I64, ev->k));
 	uint16_t v = 0, a = 0;
@@ -597,6 +614,7 @@ static int emit_store(cc_t *c, uint8_t op, uint32_t off)
 		c->vn -= 2;
 	}
 	if (ea->kind == K_ADDK) {
+		SVM_ASSERT(ea->local < c->nl || ea->local == cc_home(c, c->vn));
 		cell_t *p = cc_emit(c, 3, forms[2 + imm]);
 		p[1].r.a = ea->local;
 		p[1].r.b = v;
@@ -742,6 +760,8 @@ static int add_const(cc_t *c, uint8_t op, const vent_t *ea, const vent_t *eb, ui
 	}
 	e.k = k;
 	if (k == 0) e.kind = e.local < c->nl ? K_LOCAL : K_SLOT;
+	/* the result lands at entry i: its base is a local or that entry's own home */
+	SVM_ASSERT(c->vn == i && (e.local < c->nl || e.local == cc_home(c, i)));
 	*pushed = true;
 	return cc_push_ent(c, e);
 }

@@ -118,6 +118,16 @@ static void write_ent(cc_t *c, uint16_t dst, const vent_t *e)
 	}
 }
 
+/* Whether no entry on the stack still reads local `local` (directly or as a deferred add's
+ * base): what must hold before the local is written. Walks the stack: debug builds only. */
+static bool no_reader(const cc_t *c, uint16_t local)
+{
+	for (uint32_t i = 0; i < c->vn; i++)
+		if ((c->vs[i].kind == K_LOCAL || c->vs[i].kind == K_ADDK) && c->vs[i].local == local)
+			return false;
+	return true;
+}
+
 /* Entries are addressed by index, popped ones too (an instruction pops its operands, then
  * reads them): any index below the stack's high-water mark is one the array holds. */
 int cc_write_ent(cc_t *c, uint16_t dst, uint32_t i)
@@ -133,6 +143,7 @@ int cc_materialize(cc_t *c, uint32_t i)
 {
 	SVM_ASSERT(i < c->vmax);
 	vent_t *e = &c->vs[i];
+	SVM_ASSERT(e->kind <= K_ADDK);
 	write_ent(c, cc_home(c, i), e);
 	e->kind = K_SLOT;
 	return 0;
@@ -144,6 +155,7 @@ int cc_slot(cc_t *c, uint32_t i, uint16_t *out)
 	SVM_ASSERT(i < c->vmax);
 	vent_t *e = &c->vs[i];
 	if (e->kind == K_LOCAL) {
+		SVM_ASSERT(e->local < c->nl); /* a local's slot, below the operand stack's homes */
 		*out = e->local;
 		return 0;
 	}
@@ -168,6 +180,7 @@ int cc_materialize_local(cc_t *c, uint16_t local)
 	for (uint32_t i = 0; i < c->vn; i++)
 		if ((c->vs[i].kind == K_LOCAL || c->vs[i].kind == K_ADDK) && c->vs[i].local == local)
 			CC_TRY(cc_materialize(c, i));
+	SVM_ASSERT(no_reader(c, local));
 	return 0;
 }
 
@@ -195,6 +208,7 @@ int cc_materialize_local_keep_last(cc_t *c, uint16_t local)
 	if (c->oom) return 0;
 	memcpy(p, save, n * sizeof(cell_t));
 	cc_produced(c, (uint32_t)(p - c->code), op, imm);
+	SVM_ASSERT(no_reader(c, local) && c->last_pc >= 0 && (uint32_t)c->last_pc + n == c->pc);
 	return 0;
 }
 
