@@ -12,8 +12,8 @@ dirs=("$@")
 [ ${#dirs[@]} -eq 0 ] && dirs=(src/base src/exec src/state src/store src/mempool wasm-translator
   src/vm/wasm src/core src/chain src/node src/consensus)
 # Floors (per 1,000 lines) for the folders issue 16 brought to the anchors' range.
-declare -A FLOORS=([src/base]=40 [src/exec]=40 [src/state]=30 [src/store]=40 [src/mempool]=40
-  [wasm-translator]=25)
+declare -A FLOORS=([src/base]=40 [src/exec]=45 [src/state]=40 [src/store]=40 [src/mempool]=60
+  [wasm-translator]=35)
 files_of() {
   if [ "$1" = wasm-translator ]; then
     echo src/vm/wasm/compile.c src/vm/wasm/compile.h src/vm/wasm/emit.c src/vm/wasm/validate.c
@@ -27,11 +27,18 @@ for d in "${dirs[@]}"; do
   f=$(files_of "$d")
   l=$(cat $f | wc -l)
   a=$(cat $f | grep -o -E '\b(SVM_ASSERT|SVM_VERIFY|_Static_assert)\(' | wc -l)
+  # code lines: neither blank nor comment (the anchors' ~58 per 1,000 count these)
+  cl=$(cat $f | awk '{ line = $0; out = "";
+    while (length(line)) {
+      if (c) { i = index(line, "*/"); if (!i) { line = "" } else { line = substr(line, i + 2); c = 0 } }
+      else { i = index(line, "/*"); if (!i) { out = out line; line = "" } else { out = out substr(line, 1, i - 1); line = substr(line, i + 2); c = 1 } }
+    }
+    if (out ~ /[^ \t]/ && out !~ /^[ \t]*\/\//) n++ } END { print n + 0 }')
   [ "$d" = wasm-translator ] || { tl=$((tl + l)); ta=$((ta + a)); }
   floor=${FLOORS[$d]:-}
-  awk -v d="$d" -v l="$l" -v a="$a" -v fl="$floor" 'BEGIN {
-    printf "  %-16s %6d lines %5d assertions %6.1f per 1,000%s\n", d, l, a, l ? 1000 * a / l : 0,
-      fl == "" ? "" : sprintf("  (floor %d)", fl) }'
+  awk -v d="$d" -v l="$l" -v a="$a" -v fl="$floor" -v cl="$cl" 'BEGIN {
+    printf "  %-16s %6d lines %5d assertions %6.1f per 1,000 (%5.1f per 1,000 code lines)%s\n", d, l, a,
+      l ? 1000 * a / l : 0, cl ? 1000 * a / cl : 0, fl == "" ? "" : sprintf("  (floor %d)", fl) }'
   if [ -n "$floor" ] && [ $((1000 * a)) -lt $((floor * l)) ]; then
     echo "  $d: below its floor of $floor per 1,000 lines"; bad=1
   fi
