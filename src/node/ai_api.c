@@ -237,8 +237,5 @@ size_t svm_node_ai_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_aiGetJob", m_job, n},           {"svm_aiGetProvider", m_provider, n},
 		{"svm_aiGetVcr", m_vcr, n},           {"svm_aiJobsSince", m_jobs_since, n},
 	};
-	size_t k = sizeof table / sizeof table[0];
-	if (k > max) k = max;
-	memcpy(m, table, k * sizeof *m);
-	return k;
+	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

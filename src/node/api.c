@@ -541,9 +541,7 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_getBlockQC", m_block_qc, n},
 		{"svm_testIsolate", m_test_isolate, n},
 	};
-	size_t k = sizeof table / sizeof table[0];
-	if (k > max) k = max;
-	memcpy(m, table, k * sizeof *m);
+	size_t k = node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 	k += svm_node_explore_methods(n, m + k, max - k); /* explore_api.c */
 	k += svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
 	k += svm_node_eth_methods(n, m + k, max - k); /* eth_api.c */

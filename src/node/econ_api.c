@@ -298,8 +298,5 @@ size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_getValidator", m_validator, n}, {"svm_getDelegation", m_delegation, n},
 		{"svm_getProposal", m_proposal, n},
 	};
-	size_t k = sizeof table / sizeof table[0];
-	if (k > max) k = max;
-	memcpy(m, table, k * sizeof *m);
-	return k;
+	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }
