@@ -320,9 +320,8 @@ static json_t *m_account(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_node_t *n = ctx;
 	svm_id_t owner;
 	if (!phash(params, 0, "owner", &owner, e)) return NULL;
-	uint64_t nonce = 0, swr = 0, aic = 0;
-	int rc = svm_chain_nonce(n->chain, &owner, &nonce);
-	if (rc == SVM_ENOTFOUND) nonce = 0, rc = 0;
+	uint64_t nonce = 0, pending = 0, swr = 0, aic = 0;
+	int rc = node_pending_nonce(n, &owner, &nonce, &pending);
 	if (rc == 0) rc = svm_chain_balance(n->chain, &n->swr, &owner, &swr);
 	if (rc == SVM_ENOTFOUND) swr = 0, rc = 0;
 	if (rc == 0) rc = svm_chain_balance(n->chain, &n->aic, &owner, &aic);
@@ -330,7 +329,7 @@ static json_t *m_account(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (rc != 0) return fail_rc(e, rc, "account lookup");
 	/* pending_nonce: the nonce for the sender's next transaction counting the mempool's. */
 	return json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "id", jhash(&owner), "nonce", ju64(nonce),
-			 "pending_nonce", ju64(svm_mempool_pending_nonce(n->mempool, &owner, nonce)),
+			 "pending_nonce", ju64(pending),
 			 "balances", "SWR", ju64(swr), "AIC", ju64(aic), "height",
 			 ju64(svm_chain_height(n->chain)));
 }

@@ -506,12 +506,11 @@ static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
 	svm_id_t id;
 	svm_evm_identity(&a, &id);
-	uint64_t nonce = 0;
-	int rc = svm_chain_nonce(n->chain, &id, &nonce);
+	uint64_t nonce = 0, pending = 0;
+	int rc = node_pending_nonce(n, &id, &nonce, &pending);
 	if (rc) return fail_msg(e, rc, "nonce: %s", svm_strerror(rc));
 	json_t *tag = svm_rpc_param(params, 1, "block");
-	if (json_is_string(tag) && strcmp(json_string_value(tag), "pending") == 0)
-		nonce = svm_mempool_pending_nonce(n->mempool, &id, nonce);
+	if (json_is_string(tag) && strcmp(json_string_value(tag), "pending") == 0) nonce = pending;
 	return qty(nonce);
 }
 

@@ -188,10 +188,8 @@ json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e)
 		f->refused++;
 		goto done;
 	}
-	uint64_t chain_next = 0;
-	int rc = svm_chain_nonce(n->chain, &f->kp.id, &chain_next);
-	if (rc == SVM_ENOTFOUND) rc = 0;
-	uint64_t nonce = svm_mempool_pending_nonce(n->mempool, &f->kp.id, chain_next);
+	uint64_t chain_next = 0, nonce = 0;
+	int rc = node_pending_nonce(n, &f->kp.id, &chain_next, &nonce);
 	if (rc == 0) rc = sign_transfer(n, f, &token, &to, amount, nonce, &tx, &id);
 	if (rc == 0) rc = svm_mempool_add(n->mempool, tx.data, tx.len, atomic_load(&n->head_height), &id, &err);
 	if (rc == 0) node_vc_gossip(n, tx.data, tx.len); /* every validator may include it */

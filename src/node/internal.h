@@ -88,6 +88,12 @@ void node_token_supply(svm_node_t *n, uint64_t supply[NODE_SUPPLY_TOKENS]);
 /* Recent committed transactions per second (over the last ~10 s of blocks). */
 double svm_node_tx_rate(svm_node_t *n);
 
+/* The sender's next nonce at the head (*next, 0 for an unknown account) and counting its
+ * mempool transactions (*pending), read consistently with a block committing meanwhile: the
+ * producer commits the block before it drops the block's transactions from the pool, so the
+ * head is read again after the pool and the pool asked again when the head moved. */
+int node_pending_nonce(svm_node_t *n, const svm_id_t *sender, uint64_t *next, uint64_t *pending);
+
 /* The RPC faucet (faucet.c): open after the chain and mempool (a no-op unless devnet with a
  * faucet key), free before them; the method; grants and refusals so far. */
 int node_faucet_open(svm_node_t *n, svm_error_t *err);

@@ -47,6 +47,27 @@ double svm_node_tx_rate(svm_node_t *n)
 	return txs == 0 ? 0.0 : (double)txs / span_s;
 }
 
+enum { NODE_NONCE_TRIES = 8 }; /* commits racing one read; past it the last read stands */
+
+int node_pending_nonce(svm_node_t *n, const svm_id_t *sender, uint64_t *next, uint64_t *pending)
+{
+	uint64_t head = 0;
+	int rc = svm_chain_nonce(n->chain, sender, &head);
+	if (rc == SVM_ENOTFOUND) head = 0, rc = 0;
+	for (int i = 0; rc == 0 && i < NODE_NONCE_TRIES; i++) {
+		*pending = svm_mempool_pending_nonce(n->mempool, sender, head);
+		uint64_t again = 0;
+		rc = svm_chain_nonce(n->chain, sender, &again);
+		if (rc == SVM_ENOTFOUND) again = 0, rc = 0;
+		if (rc != 0 || again == head) break;
+		SVM_ASSERT(again > head); /* nonces only grow */
+		head = again;
+	}
+	if (rc == 0 && *pending < head) *pending = head;
+	*next = head;
+	return rc;
+}
+
 static int load_keys(svm_node_t *n, svm_error_t *err)
 {
 	svm_keypair_t kp;

@@ -61,7 +61,9 @@ function compile() {
 }
 
 async function main() {
-  const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 100 });
+  // cacheTimeout -1: ethers shares identical requests made within 250 ms, so with 100 ms blocks a
+  // deploy can commit inside that window and the next send reuses the nonce read before it.
+  const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
   const [w0, w1, w2] = KEYS.map((k) => new ethers.Wallet(k, provider));
   const net = await provider.getNetwork();
   check('eth_chainId through ethers', net.chainId === 1337n, String(net.chainId));
