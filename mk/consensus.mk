@@ -18,7 +18,7 @@ $(B)/sim: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h $(B)/libsupervm.a
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ tests/sim/sim.c tests/sim/sim_main.c $(B)/libsupervm.a $(LIBS)
 
 test-sim: $(B)/sim
-	@$(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check 2>&1 \
+	@$(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check --regression 2>&1 \
 	  | tee $(B)/test-sim.log | tail -n 20; grep -q ' 0 failed$$' $(B)/test-sim.log
 
 test-spin:

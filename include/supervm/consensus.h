@@ -47,7 +47,7 @@
 #define SVM_CONS_VOTE_TARGETS_MAX 4   /* distinct vote targets collected per round */
 #define SVM_CONS_EVIDENCE_MAX 64      /* evidence records kept in memory (oldest dropped) */
 #define SVM_CONS_COMMIT_BATCH_MAX 256 /* blocks one QC may commit at once */
-#define SVM_CONS_SAFETY_BYTES_MAX (2 * SVM_HEADER_QC_MAX + 256)
+#define SVM_CONS_SAFETY_BYTES_MAX (3 * SVM_HEADER_QC_MAX + 512) /* QC, timeout and TC */
 #define SVM_CONS_TIMEOUT_SHIFT_MAX 6  /* round timeout = base << min(failed rounds, this) */
 
 /* Message tags (first byte of every consensus message; core.h uses 0x01..0x05). */
@@ -58,8 +58,9 @@
 #define SVM_CONS_TAG_TC 0x14
 #define SVM_CONS_TAG_SYNC_REQ 0x15 /* "send me the proposal of block id X" */
 #define SVM_CONS_TAG_EVIDENCE 0x16
-#define SVM_CONS_TAG_SAFETY 0x17 /* the persisted safety record (never on the wire) */
+#define SVM_CONS_TAG_SAFETY 0x17 /* the persisted safety record, version 1 (never on the wire) */
 #define SVM_CONS_TAG_COMMIT_PROOF 0x18 /* an epoch's last block is final (block sync) */
+#define SVM_CONS_TAG_SAFETY_V2 0x19 /* the safety record, version 2: with the highest TC */
 
 #define SVM_CONS_FROM_UNKNOWN UINT32_MAX /* `from` when the sender is not a validator */
 
@@ -293,9 +294,22 @@ int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_
  *  timeout            — the timeout message signed for last_timeout_round (empty if none), so
  *                       a restarted validator re-sends the very same message instead of being
  *                       unable to time out in that round
- * Encoding: TAG_SAFETY ‖ epoch ‖ last_voted_round ‖ locked_round ‖ last_timeout_round ‖ QC ‖
- * timeout_len ‖ timeout. */
+ *  tc (version 2)     — the highest TC it holds (has_tc), so a restarted validator resumes in
+ *                       the round it signed in (max(hqc, tc) + 1) and can hand that TC to the
+ *                       validators still behind: without it, one that formed a TC, timed out in
+ *                       the next round and crashed came back a round behind its own timeout and
+ *                       the TC's round could never complete again (docs/consensus.md)
+ * The tag byte is the format version; the decoder takes both and fills `version`:
+ *  1: TAG_SAFETY (0x17) ‖ epoch ‖ last_voted_round ‖ locked_round ‖ last_timeout_round ‖ QC ‖
+ *     timeout_len ‖ timeout                                  (written before 5 Dec 2026; read)
+ *  2: TAG_SAFETY_V2 (0x19) ‖ the same fields ‖ has_tc (0 or 1) ‖ [TC]  (what the core writes)
+ * Checks: hqc round = locked_round, last_timeout_round ≤ last_voted_round; a TC of the record's
+ * epoch whose high QC is not above the record's; at most SVM_CONS_SAFETY_BYTES_MAX bytes; any
+ * other tag is refused (SVM_EDECODE naming it). The encoder writes `version` (a version-1
+ * record has no TC). */
+#define SVM_CONS_SAFETY_VERSION 2 /* the version the core writes */
 typedef struct {
+	uint8_t version; /* 1 or 2 */
 	uint64_t epoch;
 	uint64_t last_voted_round;
 	uint64_t locked_round;
@@ -303,6 +317,8 @@ typedef struct {
 	svm_cons_qc_t hqc;
 	const uint8_t *timeout; /* borrowed (points into the decoded bytes) */
 	size_t timeout_len;
+	bool has_tc; /* version 2 only */
+	svm_cons_tc_t tc;
 } svm_cons_safety_t;
 
 int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out);

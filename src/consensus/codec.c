@@ -488,10 +488,15 @@ int svm_cons_proposal_decode(const uint8_t *p, size_t len, svm_arena_t *arena,
 
 /* -------------------------------------------------------------- safety */
 
+/* Versions: the tag byte (consensus.h). A version-1 record is re-encoded as version 1, so a
+ * decoded record of either version round-trips byte for byte. */
 int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out)
 {
 	size_t start = out->len;
-	int rc = svm_buf_push(out, SVM_CONS_TAG_SAFETY);
+	int rc = 0;
+	if (s->version == 1) rc = s->has_tc ? SVM_EINVAL : svm_buf_push(out, SVM_CONS_TAG_SAFETY);
+	else if (s->version == 2) rc = svm_buf_push(out, SVM_CONS_TAG_SAFETY_V2);
+	else rc = SVM_EINVAL;
 	if (rc == 0) rc = svm_varint_append(out, s->epoch);
 	if (rc == 0) rc = svm_varint_append(out, s->last_voted_round);
 	if (rc == 0) rc = svm_varint_append(out, s->locked_round);
@@ -499,14 +504,29 @@ int svm_cons_safety_encode(const svm_cons_safety_t *s, svm_buf_t *out)
 	if (rc == 0) rc = qc_write(&s->hqc, out);
 	if (rc == 0) rc = chk_bytes(s->timeout, s->timeout_len, SVM_HEADER_QC_MAX + 256);
 	if (rc == 0) rc = wr_bytes(out, s->timeout, s->timeout_len);
+	if (rc == 0 && s->version == 2) {
+		rc = svm_buf_push(out, s->has_tc ? 1 : 0);
+		if (rc == 0 && s->has_tc) rc = tc_write(&s->tc, out);
+	}
+	if (rc == 0 && out->len - start > SVM_CONS_SAFETY_BYTES_MAX) rc = SVM_ELIMIT;
 	if (rc != 0) out->len = start;
 	return rc;
 }
 
 int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s, svm_error_t *err)
 {
+	if (len > SVM_CONS_SAFETY_BYTES_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "safety: %zu bytes exceed %d", len,
+				     SVM_CONS_SAFETY_BYTES_MAX);
 	svm_reader_t r = svm_reader(p, len);
-	TRY(rd_tag(&r, SVM_CONS_TAG_SAFETY, "safety", err));
+	uint8_t tag;
+	TRY(rd_u8(&r, &tag, "safety", err));
+	if (tag == SVM_CONS_TAG_SAFETY) s->version = 1;
+	else if (tag == SVM_CONS_TAG_SAFETY_V2) s->version = 2;
+	else
+		return svm_error_set(err, SVM_EDECODE,
+				     "safety: unknown record version (tag 0x%02x; known 0x%02x, 0x%02x)",
+				     tag, SVM_CONS_TAG_SAFETY, SVM_CONS_TAG_SAFETY_V2);
 	TRY(rd_u64(&r, &s->epoch, "safety.epoch", err));
 	TRY(rd_u64(&r, &s->last_voted_round, "safety.last_voted_round", err));
 	TRY(rd_u64(&r, &s->locked_round, "safety.locked_round", err));
@@ -516,6 +536,25 @@ int svm_cons_safety_decode(const uint8_t *p, size_t len, svm_cons_safety_t *s, s
 		     err));
 	if (s->hqc.data.round != s->locked_round || s->last_timeout_round > s->last_voted_round)
 		return svm_error_set(err, SVM_EDECODE, "safety: inconsistent rounds");
+	s->has_tc = false;
+	if (s->version == 2) {
+		uint8_t has_tc;
+		TRY(rd_u8(&r, &has_tc, "safety.has_tc", err));
+		if (has_tc > 1)
+			return svm_error_set(err, SVM_EDECODE, "safety.has_tc: %u is not 0 or 1",
+					     has_tc);
+		s->has_tc = has_tc == 1;
+		if (s->has_tc) {
+			TRY(tc_read(&r, &s->tc, err));
+			if (s->tc.epoch != s->epoch)
+				return svm_error_set(err, SVM_EDECODE, "safety: TC of epoch %llu in a record of epoch %llu",
+						     (unsigned long long)s->tc.epoch,
+						     (unsigned long long)s->epoch);
+			if (s->tc.hqc.data.round > s->locked_round)
+				return svm_error_set(err, SVM_EDECODE,
+						     "safety: the TC's high QC is above the record's");
+		}
+	}
 	return rd_end(&r, "safety", err);
 }
 

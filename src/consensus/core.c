@@ -401,6 +401,7 @@ static int persist(svm_cons_t *c)
 {
 	svm_cons_safety_t *s = svm_malloc(sizeof *s);
 	if (s == NULL) return SVM_ENOMEM;
+	s->version = SVM_CONS_SAFETY_VERSION;
 	s->epoch = c->vs.epoch;
 	s->last_voted_round = c->last_voted_round;
 	s->locked_round = c->locked_round;
@@ -412,7 +413,12 @@ static int persist(svm_cons_t *c)
 		s->timeout = c->my_timeout.data;
 		s->timeout_len = c->my_timeout.len;
 	}
+	/* The highest TC goes with every record: the vote or timeout being stored may be in the
+	 * round that TC opened, and a restart must come back in that round (load_safety). */
+	s->has_tc = c->has_htc;
+	if (c->has_htc) s->tc = c->htc;
 	SVM_VERIFY(c->hqc.data.round == c->locked_round);
+	SVM_ASSERT(c->last_voted_round <= c->round);
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_safety_encode(s, &c->tmp);
 	svm_free(s);
@@ -1316,11 +1322,19 @@ static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t 
 		rc = check_qc(c, &s->hqc);
 		if (rc != 0) svm_error_set(err, rc, "safety record: its QC does not verify");
 	}
+	if (rc == 0 && s->has_tc) {
+		rc = svm_cons_tc_verify(&s->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+		if (rc != 0) svm_error_set(err, rc, "safety record: its TC does not verify");
+	}
 	if (rc == 0) {
 		c->last_voted_round = s->last_voted_round;
 		c->last_timeout_round = s->last_timeout_round;
 		c->locked_round = s->locked_round;
 		c->hqc = s->hqc;
+		if (s->has_tc) { /* svm_cons_start resumes in round max(hqc, tc) + 1 */
+			c->htc = s->tc;
+			c->has_htc = true;
+		}
 		if (s->timeout_len > 0 && svm_buf_append(&c->my_timeout, s->timeout, s->timeout_len) == 0)
 			c->my_timeout_round = s->last_timeout_round;
 	}

@@ -550,7 +550,7 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 			/* `to` is an index in the sender's epoch set: the identity it names */
 			const svm_cons_valset_t *vs = set_for(s, in->epoch);
 			for (uint32_t j = 0; a->to < vs->n && j < s->n_ident; j++)
-				if (svm_hash_eq(&s->keys[j].id, &vs->v[a->to].id)) net_send(s, in->idx, j, p, a->len);
+				if (svm_hash_eq(&s->vs.v[j].id, &vs->v[a->to].id)) net_send(s, in->idx, j, p, a->len);
 		} else {
 			for (uint32_t j = 0; j < s->n_ident; j++)
 				if (j != in->ident) net_send(s, in->idx, j, p, a->len);
@@ -759,7 +759,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 				printf("t=%llu inst %u <- ident %u: tag 0x%02x (%zu bytes)\n",
 				       (unsigned long long)s->now, in->idx, m.from_ident, m.p[0], m.len);
 			/* as the node does: the sender's index in the receiver's current set */
-			int from = svm_cons_valset_index(set_for(s, in->epoch), &s->keys[m.from_ident].id);
+			int from = svm_cons_valset_index(set_for(s, in->epoch), &s->vs.v[m.from_ident].id);
 			svm_cons_on_message(in->core, from >= 0 ? (uint32_t)from : SVM_CONS_FROM_UNKNOWN, m.p, m.len,
 					    s->now, out);
 			deliver_out(s, in, out);
@@ -862,13 +862,13 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 			}
 			svm_cons_status(in->core, &st);
 			printf("  inst %u ident %u%s: epoch %llu round %llu hqc %llu htc %llu committed %llu (log %llu, at heal %llu) "
-			       "voted %llu locked %llu leader %u blocks %u deadline %llu\n",
+			       "voted %llu locked %llu leader %u self %d blocks %u deadline %llu\n",
 			       i, in->ident, in->honest ? "" : " (twin)", (unsigned long long)st.epoch, (unsigned long long)st.round,
 			       (unsigned long long)st.hqc_round, (unsigned long long)st.htc_round,
 			       (unsigned long long)st.committed_height, (unsigned long long)in->log_n,
 			       (unsigned long long)in->heal_height,
 			       (unsigned long long)st.last_voted_round, (unsigned long long)st.locked_round,
-			       st.leader, st.blocks, (unsigned long long)in->deadline);
+			       st.leader, (int)st.self, st.blocks, (unsigned long long)in->deadline);
 		}
 	for (uint32_t i = 0; i < s->n_inst; i++) {
 		if (!s->inst[i].up || !s->inst[i].honest) continue;

@@ -176,7 +176,9 @@ Test(consensus, vote_timeout_safety_roundtrip)
 	cr_assert_eq(t2.round, 4);
 	cr_assert_eq(t2.hqc.n_sigs, 3);
 	for (size_t cut = 0; cut < b.len; cut++) cr_assert_neq(svm_cons_timeout_decode(b.data, cut, &t2, NULL), 0);
-	svm_cons_safety_t s = {0}, s2;
+	static svm_cons_safety_t s, s2;
+	memset(&s, 0, sizeof s);
+	s.version = SVM_CONS_SAFETY_VERSION;
 	s.last_voted_round = 9;
 	s.last_timeout_round = 8;
 	s.locked_round = 3;
@@ -528,6 +530,249 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 		cr_assert_eq(system(cmd), 0);
 	}
+}
+
+/* ------------------------------------------- safety record versions */
+
+/* A TC of round `round` signed by the set indexes of mask, each reporting the genesis QC. */
+static void make_tc(svm_cons_tc_t *tc, uint64_t round, uint32_t mask)
+{
+	memset(tc, 0, sizeof *tc);
+	tc->round = round;
+	tc->hqc.data.block_id = genesis;
+	for (uint32_t i = 0; i < vs.n; i++) {
+		if (!(mask & (1u << i))) continue;
+		svm_hash_t d;
+		tc->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+		svm_cons_timeout_digest(chain, 0, round, 0, &d);
+		svm_ed25519_sign(tc->sigs[tc->n_sigs++], d.b, 32, key_of(i)->secret_key);
+	}
+}
+
+/* Version 2 (the highest TC) round-trips and refuses every truncation, a trailing byte, a
+ * has_tc flag other than 0/1, a TC of another epoch or above the record's QC; version 1 (the
+ * layout written before, pinned byte for byte here) still decodes and re-encodes as itself;
+ * any other tag is refused with an error naming it. */
+Test(consensus, safety_record_versions)
+{
+	setup_set(4, NULL);
+	static svm_cons_safety_t s, s2;
+	memset(&s, 0, sizeof s);
+	s.version = 2;
+	s.last_voted_round = 2;
+	s.last_timeout_round = 2;
+	s.hqc.data.block_id = genesis;
+	uint8_t tmo[3] = {1, 2, 3};
+	s.timeout = tmo;
+	s.timeout_len = 3;
+	s.has_tc = true;
+	make_tc(&s.tc, 1, 0x7);
+	cr_assert_eq(svm_cons_tc_verify(&s.tc, &vs, chain, &genesis, NULL), 0);
+	svm_buf_t b = {0}, b2 = {0};
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), 0);
+	cr_assert_eq(b.data[0], SVM_CONS_TAG_SAFETY_V2);
+	svm_error_t err = {0};
+	cr_assert_eq(svm_cons_safety_decode(b.data, b.len, &s2, &err), 0, "%s", err.msg);
+	cr_assert_eq(s2.version, 2);
+	cr_assert(s2.has_tc);
+	cr_assert_eq(s2.tc.round, 1);
+	cr_assert_eq(s2.tc.n_sigs, 3);
+	cr_assert_eq(svm_cons_tc_verify(&s2.tc, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(svm_cons_safety_encode(&s2, &b2), 0);
+	cr_assert(b2.len == b.len && memcmp(b2.data, b.data, b.len) == 0);
+	for (size_t cut = 0; cut < b.len; cut++)
+		cr_assert_neq(svm_cons_safety_decode(b.data, cut, &s2, NULL), 0, "cut %zu", cut);
+	uint8_t *x = malloc(b.len + 1);
+	memcpy(x, b.data, b.len);
+	x[b.len] = 0;
+	cr_assert_eq(svm_cons_safety_decode(x, b.len + 1, &s2, NULL), SVM_EDECODE); /* trailing */
+	/* has_tc = 2 (the flag byte sits just before the TC's tag) */
+	size_t tc_at = b.len;
+	svm_buf_t tcb = {0};
+	cr_assert_eq(svm_cons_tc_encode(&s.tc, &tcb), 0);
+	tc_at = b.len - tcb.len;
+	cr_assert_eq(b.data[tc_at - 1], 1);
+	memcpy(x, b.data, b.len);
+	x[tc_at - 1] = 2;
+	err.msg[0] = 0;
+	cr_assert_eq(svm_cons_safety_decode(x, b.len, &s2, &err), SVM_EDECODE);
+	cr_assert(strstr(err.msg, "has_tc") != NULL, "%s", err.msg);
+	/* unknown versions */
+	for (int tag = 0; tag < 256; tag++) {
+		if (tag == SVM_CONS_TAG_SAFETY || tag == SVM_CONS_TAG_SAFETY_V2) continue;
+		memcpy(x, b.data, b.len);
+		x[0] = (uint8_t)tag;
+		err.msg[0] = 0;
+		cr_assert_eq(svm_cons_safety_decode(x, b.len, &s2, &err), SVM_EDECODE);
+		cr_assert(strstr(err.msg, "unknown record version") != NULL, "%s", err.msg);
+	}
+	free(x);
+	/* a TC of another epoch, or with a high QC above the record's */
+	s.tc.epoch = 1;
+	svm_buf_reset(&b);
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), 0);
+	cr_assert_eq(svm_cons_safety_decode(b.data, b.len, &s2, NULL), SVM_EDECODE);
+	s.tc.epoch = 0;
+	make_qc(&s.tc.hqc, 3, 0x7);
+	svm_buf_reset(&b);
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), 0);
+	cr_assert_eq(svm_cons_safety_decode(b.data, b.len, &s2, NULL), SVM_EDECODE);
+	/* version 1: no TC; a TC cannot be written in it; an unknown version is not written */
+	s.version = 1;
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), SVM_EINVAL);
+	s.has_tc = false;
+	svm_buf_reset(&b);
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), 0);
+	svm_buf_t qcb = {0}, v1 = {0};
+	cr_assert_eq(svm_cons_qc_encode(&s.hqc, &qcb), 0);
+	const uint8_t head[] = {0x17, 0, 2, 0, 2}; /* tag, epoch, last voted, locked, last timeout */
+	svm_buf_append(&v1, head, sizeof head);
+	svm_buf_append(&v1, qcb.data, qcb.len);
+	const uint8_t tail[] = {3, 1, 2, 3}; /* timeout_len, timeout */
+	svm_buf_append(&v1, tail, sizeof tail);
+	cr_assert(b.len == v1.len && memcmp(b.data, v1.data, v1.len) == 0, "version 1 layout changed");
+	cr_assert_eq(svm_cons_safety_decode(v1.data, v1.len, &s2, NULL), 0);
+	cr_assert_eq(s2.version, 1);
+	cr_assert(!s2.has_tc);
+	cr_assert_eq(s2.last_voted_round, 2);
+	cr_assert_eq(s2.timeout_len, 3);
+	svm_buf_reset(&b2);
+	cr_assert_eq(svm_cons_safety_encode(&s2, &b2), 0);
+	cr_assert(b2.len == v1.len && memcmp(b2.data, v1.data, v1.len) == 0);
+	s.version = 3;
+	cr_assert_eq(svm_cons_safety_encode(&s, &b), SVM_EINVAL);
+	/* a record over the bound */
+	cr_assert_eq(svm_cons_safety_decode(v1.data, SVM_CONS_SAFETY_BYTES_MAX + 1, &s2, NULL), SVM_ELIMIT);
+	svm_buf_free(&b), svm_buf_free(&b2), svm_buf_free(&tcb), svm_buf_free(&qcb), svm_buf_free(&v1);
+}
+
+/* A signed timeout of set index voter for round, reporting the genesis QC. */
+static void signed_timeout(svm_buf_t *out, uint32_t voter, uint64_t round)
+{
+	svm_cons_timeout_t *t = calloc(1, sizeof *t);
+	t->round = round;
+	t->voter = voter;
+	t->hqc.data.block_id = genesis;
+	svm_hash_t d;
+	svm_cons_timeout_digest(chain, 0, round, 0, &d);
+	svm_ed25519_sign(t->sig, d.b, 32, key_of(voter)->secret_key);
+	cr_assert_eq(svm_cons_timeout_encode(t, out), 0);
+	free(t);
+}
+
+static svm_buf_t mem_record;
+static int mem_persist(void *ctx, const uint8_t *rec, size_t len)
+{
+	svm_buf_reset(&mem_record);
+	return svm_buf_append(&mem_record, rec, len);
+}
+
+/* The TC carried by a SEND to `to` in out, or false. */
+static bool sent_tc(const svm_cons_out_t *out, uint32_t to, uint64_t *round)
+{
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const svm_cons_action_t *a = &out->actions[i];
+		if (a->kind != SVM_CONS_SEND || a->to != to || out->bytes.data[a->off] != SVM_CONS_TAG_TC)
+			continue;
+		static svm_cons_tc_t tc;
+		cr_assert_eq(svm_cons_tc_decode(out->bytes.data + a->off, a->len, &tc, NULL), 0);
+		cr_assert_eq(svm_cons_tc_verify(&tc, &vs, chain, &genesis, NULL), 0);
+		*round = tc.round;
+		return true;
+	}
+	return false;
+}
+
+/* The liveness failure of sim seed 15375, at the unit level: a validator forms the TC of round
+ * 1 (nobody else gets it), times out in round 2 and crashes. Restarted from its record it must
+ * be back in round 2 holding that TC, and answer a validator still in round 1 with it; from a
+ * record without the TC (version 1) it is back in round 1, unable to time out there again
+ * (its round-1 timeout is gone) and has no TC to give: round 1 can never end. */
+Test(consensus, restart_resumes_in_the_round_its_tc_opened)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	svm_cons_t *c;
+	cfg.key = &keys[0];
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
+	while (me == l1 || me == l2) me++;
+	svm_cons_free(c);
+	uint32_t others[3], k = 0;
+	for (uint32_t i = 0; i < 4; i++)
+		if (i != me) others[k++] = i;
+	cfg.key = key_of(me);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 1500, &out); /* no proposal: time out in round 1 */
+	svm_buf_t t1 = {0}, t2 = {0};
+	signed_timeout(&t1, others[0], 1);
+	signed_timeout(&t2, others[1], 1);
+	svm_cons_out_reset(&out);
+	svm_cons_on_message(c, others[0], t1.data, t1.len, 1600, &out);
+	svm_cons_on_message(c, others[1], t2.data, t2.len, 1610, &out);
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 2, "the TC of round 1 formed here");
+	cr_assert_eq(st.htc_round, 1);
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 9000, &out); /* no proposal in round 2 either: time out, then crash */
+	static svm_cons_safety_t rec;
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.version, SVM_CONS_SAFETY_VERSION);
+	cr_assert_eq(rec.last_timeout_round, 2);
+	cr_assert(rec.has_tc && rec.tc.round == 1, "the round-2 timeout's record carries the TC");
+	svm_cons_free(c);
+	/* Restart from the record. */
+	svm_buf_t disk = {0};
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 10000, &out);
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 2, "restarted in round %llu", (unsigned long long)st.round);
+	cr_assert_eq(st.htc_round, 1);
+	svm_buf_t t3 = {0};
+	signed_timeout(&t3, others[2], 1); /* a validator still in round 1 */
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c, others[2], t3.data, t3.len, 10010, &out), 0);
+	uint64_t r = 0;
+	cr_assert(sent_tc(&out, others[2], &r) && r == 1, "the TC of round 1 goes to the one behind");
+	svm_cons_free(c);
+	/* The same record without its TC (what version 1 stored): stuck a round behind. */
+	rec.version = 1;
+	rec.has_tc = false;
+	svm_buf_t old = {0};
+	cr_assert_eq(svm_cons_safety_encode(&rec, &old), 0);
+	cfg.safety = old.data;
+	cfg.safety_len = old.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 10000, &out);
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 1);
+	svm_cons_out_reset(&out);
+	svm_cons_on_message(c, others[2], t3.data, t3.len, 10010, &out);
+	cr_assert(!sent_tc(&out, others[2], &r));
+	svm_cons_free(c);
+	svm_cons_out_free(&out);
+	svm_buf_free(&t1), svm_buf_free(&t2), svm_buf_free(&t3), svm_buf_free(&disk), svm_buf_free(&old);
+	svm_buf_free(&mem_record);
 }
 
 /* ---------------------------------------------------------------- evidence */
