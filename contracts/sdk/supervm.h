@@ -48,6 +48,17 @@ SVM_IMPORT(ed25519_verify) i32 svm_ed25519_verify(const u8 sig[64], const void *
  * exactly the gas of the same loop written in WebAssembly (docs/ai-market.md). */
 SVM_IMPORT(i8_matvec) void svm_i8_matvec(const signed char *w, const signed char *x, i32 *acc,
 					 u32 rows, u32 cols);
+/* Cross-VM call (docs/evm.md, "Cross-VM calls"): calls the EVM contract at address `to` with
+ * calldata (msg.sender is this contract's derived EVM address, last 20 bytes of
+ * SHA-256("svm/evm" ‖ self)); gas 0 gives it all the meter allows but 1/64, as EVM calls do.
+ * Returns the output's length when the call succeeded, or -1 - the revert data's length when
+ * the EVM callee failed — its writes are then undone, and this contract may go on or abort
+ * (which undoes everything, the callee's writes included). min(length, out_cap) bytes of the
+ * output or revert data are copied to out. The EVM's gas is charged as steps. The other way,
+ * EVM code calls a WebAssembly method at address 0x…ca11 with calldata = contract id (32) ‖
+ * u8 method length ‖ method ‖ input. */
+SVM_IMPORT(evm_call) i32 svm_evm_call(const u8 to[20], const void *data, u32 len, void *out,
+				      u32 out_cap, u64 gas);
 /* Aborts the transaction with a message: every state change is undone, the fee is paid. */
 SVM_IMPORT(abort) __attribute__((noreturn)) void svm_abort(const char *msg, u32 len);
 

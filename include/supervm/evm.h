@@ -294,4 +294,28 @@ int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_
 		 const svm_u256_t *value, const uint8_t *data, size_t data_len, uint64_t gas, svm_evm_result_t *res,
 		 svm_error_t *err);
 
+/* ------------------------------------------------ cross-VM calls (backend.c) */
+/* docs/evm.md ("Cross-VM calls"). EVM -> WebAssembly: a CALL (no value, not static, not a
+ * DELEGATECALL/CALLCODE) to SVM_EVM_XVM_ADDRESS with calldata = contract id (32) ‖ u8 method
+ * length (1..SVM_CONTRACT_METHOD_MAX) ‖ method ‖ input runs that WebAssembly method with the
+ * calling contract's identity as its caller; the return data is what the method set (on an
+ * abort: the abort message, as revert data). Gas: SVM_EVM_XVM_GAS_BASE, then one gas per
+ * WebAssembly step. WebAssembly -> EVM: the host function evm_call (contracts/sdk/supervm.h,
+ * svm_evm_xcall below). Either way the callee's writes are undone when it fails, and the
+ * caller's failure undoes the callee's: the EVM's journal and the executor's view checkpoint
+ * nest (svm_host_mark), and the EVM's state is synchronised with the view at each crossing. */
+#define SVM_EVM_XVM_ADDRESS_BYTES {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xca, 0x11}
+#define SVM_EVM_XVM_GAS_BASE 2600 /* a call into WebAssembly, besides its steps */
+
+/* A WebAssembly contract's call of EVM address to (c is the transaction; caller the calling
+ * contract's identity, seen by the EVM as msg.sender = svm_identity_evm_address(caller)): data is
+ * the calldata, gas the most it may use (0: all the meter allows but 1/64). Runs the message in
+ * the transaction's EVM state if an EVM execution is suspended under this call, else in a new
+ * one written back when the message succeeds. *status 1 success, 0 the callee failed (its
+ * writes undone); *out (in c's arena) the output or revert data; *gas_used what it cost.
+ * Returns 0, or SVM_EGAS when the caller cannot pay the call's base, SVM_ENOMEM / SVM_EIO /
+ * a view error that ends the transaction. */
+int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *to, const uint8_t *data,
+		  size_t len, uint64_t gas, int *status, const uint8_t **out, size_t *out_len, uint64_t *gas_used);
+
 #endif

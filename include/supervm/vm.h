@@ -30,6 +30,12 @@ typedef struct {
 	 * Called after the access check, like put. */
 	int (*credit)(svm_view_t *v, const svm_id_t *id, const svm_id_t *token,
 		      const svm_id_t *owner, uint64_t amount);
+	/* Optional nested checkpoints (NULL: cross-VM calls are refused with SVM_EUNSUPPORTED).
+	 * mark returns a position in the view's undo journal; rollback(m) undoes every put and
+	 * credit made after mark m, newest first (marks nest: a rollback to m invalidates only the
+	 * marks taken after m). Every executor's view keeps such a journal for a failed program. */
+	size_t (*mark)(svm_view_t *v);
+	void (*rollback)(svm_view_t *v, size_t mark);
 } svm_view_ops_t;
 struct svm_view {
 	const svm_view_ops_t *ops;
@@ -109,7 +115,28 @@ typedef struct svm_txctx {
 	/* optional access report for optimistic executors (may be NULL) */
 	void (*on_access)(void *ud, const svm_id_t *id, bool write);
 	void *on_access_ud;
+	/* cross-VM calls (docs/evm.md, "Cross-VM calls"): the hops in progress (≤
+	 * SVM_XVM_DEPTH_MAX, shared by every VM) and the EVM state of this transaction while an
+	 * EVM execution is suspended under another VM's call (backend.c; NULL otherwise) */
+	uint32_t xvm_depth;
+	void *xvm;
 } svm_txctx_t;
+
+/* Cross-VM calls: at most SVM_XVM_DEPTH_MAX calls from one VM into another may be nested in
+ * a transaction (WebAssembly -> EVM -> WebAssembly ... counts each arrow); the call past it
+ * fails (the caller sees a failed call, as at the EVM's 1024 depth). */
+#define SVM_XVM_DEPTH_MAX 8
+
+/* A nested checkpoint of the transaction's writes and events (the view's mark and the event
+ * count). svm_host_mark: SVM_EUNSUPPORTED when the view has no checkpoints. */
+typedef struct {
+	size_t view_mark;
+	uint32_t events_len;
+} svm_host_mark_t;
+int svm_host_mark(svm_txctx_t *c, svm_host_mark_t *m);
+/* Undoes every write, credit and event after m (which must be a mark of this transaction not
+ * yet rolled back past). */
+void svm_host_rollback(svm_txctx_t *c, const svm_host_mark_t *m);
 
 /* Charges steps; SVM_EGAS (leaving steps at the limit) when the limit would be passed. */
 int svm_host_charge(svm_txctx_t *c, uint64_t steps);
@@ -236,6 +263,17 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 #define SVM_STEPS_CALL_PER_CODE_BYTE 1 /* loading the module for a call */
 
 int svm_contract_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+
+/* Runs `method` of WebAssembly contract `contract` for another VM (a cross-VM call, evm.h):
+ * caller is the calling contract's identity (what the method's `caller` host function gives),
+ * input its input. Metered on c->steps within c->steps_limit (the calling VM sets them to the
+ * callee's budget). Returns 0 with *out / *out_len (in c's arena) the return data, or the
+ * failure: SVM_EABORT with *out the abort message, SVM_EGAS, SVM_ETRAP, SVM_ENOTFOUND (no such
+ * contract or method), SVM_EINVAL… Writes are not undone here: the caller holds a checkpoint
+ * (svm_host_mark). c's own return data and abort message are left as they were. */
+int svm_contract_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_id_t *contract,
+		       const char *method, const uint8_t *input, size_t input_len,
+		       const uint8_t **out, size_t *out_len);
 
 /* Contract id of a deploy by (sender, nonce); code id of a module. */
 void svm_contract_id(const svm_id_t *sender, uint64_t nonce, svm_id_t *out);

@@ -222,8 +222,10 @@ static void tv_rollback(exec_view_t *ev, size_t mark)
 
 static int tv_error(exec_view_t *ev) { return ((txview_t *)ev)->error; }
 
-static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit};
-static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL};
+static size_t tv_vmark(svm_view_t *v) { return tv_mark((exec_view_t *)v); }
+static void tv_vrollback(svm_view_t *v, size_t m) { tv_rollback((exec_view_t *)v, m); }
+static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit, tv_vmark, tv_vrollback};
+static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback};
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
 {

@@ -294,8 +294,12 @@ static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], u256 *val
 	return 0;
 }
 
+static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
+		      size_t *out_len, bool *reverted);
+static void xrollback(void *ud, uint64_t view_mark, uint64_t events_len);
+
 static const evm_backend_t host_backend = {load_account, load_slot, token_at, token_info, token_balance,
-					   load_allowance, NULL};
+					   load_allowance, NULL, xcall_wasm, xrollback};
 
 /* ---------------------------------------------------------- write-back */
 
@@ -322,59 +326,91 @@ static int write_balance(host_t *h, const acct_t *a, const svm_id_t *id, const u
 	return 0;
 }
 
-static int write_storage(host_t *h, const acct_t *a, const svm_id_t *owner)
+/* The target value of slot sl: zero for a gone account, else the current one. */
+static const u256 *slot_want(const slot_t *sl, bool gone)
+{
+	static const u256 zero;
+	return gone ? &zero : &sl->cur;
+}
+
+/* Writes the account's slots whose target differs from what the node holds (base), in key
+ * order; sync: a cross-VM sync, which journals the new bases (evm_revert restores them). */
+static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_t *owner, bool gone, bool sync)
 {
 	size_t n = 0, i = 0, k = 0;
 	svm_map_slot_t *e;
 	while ((e = svm_map_next(&a->storage, &i))) {
 		const slot_t *sl = e->value;
-		if (!u256_eq(&sl->cur, &sl->orig)) n++;
+		if (!u256_eq(slot_want(sl, gone), &sl->base)) n++;
 	}
 	if (n == 0) return 0;
 	svm_map_slot_t **v = svm_malloc(n * sizeof *v);
 	if (!v) return SVM_ENOMEM;
 	for (i = 0; (e = svm_map_next(&a->storage, &i));) {
 		const slot_t *sl = e->value;
-		if (!u256_eq(&sl->cur, &sl->orig)) v[k++] = e;
+		if (!u256_eq(slot_want(sl, gone), &sl->base)) v[k++] = e;
 	}
 	SVM_ASSERT(k == n);
 	qsort(v, n, sizeof *v, cmp_slot);
 	int rc = 0;
 	for (size_t j = 0; j < n && !rc; j++) {
-		const slot_t *sl = v[j]->value;
+		slot_t *sl = v[j]->value;
+		const u256 *want = slot_want(sl, gone);
 		svm_id_t id;
 		svm_evm_slot_id(&a->addr, v[j]->key, &id);
-		if (u256_is_zero(&sl->cur)) {
+		if (u256_is_zero(want)) {
 			rc = svm_host_del(h->c, &id);
 			if (rc == SVM_ENOTFOUND) rc = 0;
-			continue;
+		} else {
+			uint8_t be[32];
+			svm_u256_to_be(want, be);
+			svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
+			rc = svm_host_put(h->c, &o);
 		}
-		uint8_t be[32];
-		svm_u256_to_be(&sl->cur, be);
-		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
-		rc = svm_host_put(h->c, &o);
+		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_SLOT, a, sl, &sl->base, 0)) == 0) sl->base = sl->cur;
 	}
 	svm_free(v);
 	return rc;
 }
 
-static int write_account(host_t *h, const acct_t *a)
+/* Writes the account's differences from what the node holds. At the end of the transaction
+ * (!sync) a destructed, touched-empty or absent account is removed (its balance and nonce to
+ * zero, code and slots a cross-VM sync had written deleted); a sync (a cross-VM call, the
+ * transaction continues) writes the current values and journals the new bases. */
+static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 {
 	svm_id_t id;
 	svm_evm_identity(&a->addr, &id);
-	bool gone = a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists;
+	bool gone = !sync && (a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists);
 	u256 zero = u256_zero();
-	int rc = write_balance(h, a, &id, gone ? &zero : &a->balance);
+	const u256 *bal = gone ? &zero : &a->balance;
+	int rc = 0;
+	if (!u256_eq(bal, &a->base_balance)) {
+		rc = write_balance(h, a, &id, bal);
+		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_BAL, a, NULL, &a->base_balance, 0)) == 0)
+			a->base_balance = a->balance;
+	}
 	uint64_t nonce = gone ? 0 : a->nonce;
-	if (rc == 0 && nonce != a->base_nonce) rc = svm_account_set_nonce(h->c, &id, nonce);
-	if (rc || gone) return rc;
-	if (a->code_new && a->code_len) {
-		svm_id_t cid;
-		svm_evm_code_id(&a->addr, &cid);
+	if (rc == 0 && nonce != a->base_nonce) {
+		rc = svm_account_set_nonce(h->c, &id, nonce);
+		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_NONCE, a, NULL, NULL, a->base_nonce)) == 0)
+			a->base_nonce = a->nonce;
+	}
+	if (rc) return rc;
+	svm_id_t cid;
+	svm_evm_code_id(&a->addr, &cid);
+	if (gone && a->code_flushed) {
+		rc = svm_host_del(h->c, &cid);
+		if (rc && rc != SVM_ENOTFOUND) return rc;
+	} else if (!gone && a->code_new && !a->code_flushed && a->code_len) {
 		svm_object_t o = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = a->code, .payload_len = a->code_len};
 		if ((rc = svm_host_put(h->c, &o))) return rc;
+		if (sync) {
+			if ((rc = evm_journal(s, J_CODE_FLUSHED, a, NULL, NULL, 0))) return rc;
+			a->code_flushed = true;
+		}
 	}
-	return write_storage(h, a, &id);
+	return write_storage(h, s, a, &id, gone, sync);
 }
 
 static int cmp_key(const void *x, const void *y, size_t n)
@@ -401,14 +437,15 @@ static int sorted(const svm_map_t *m, int (*cmp)(const void *, const void *), sv
 	return 0;
 }
 
-/* The ERC-20 views' effects: ledger balances of tokens other than SWR, allowances, registry. */
-static int write_tokens(host_t *h, svm_evm_state_t *s)
+/* The ERC-20 views' effects: ledger balances of tokens other than SWR, allowances, registry
+ * (sync: journaling the new bases, as write_account). */
+static int write_tokens(host_t *h, svm_evm_state_t *s, bool sync)
 {
 	svm_map_slot_t **v;
 	size_t n;
 	int rc = sorted(&s->tokbal, cmp52, &v, &n);
 	for (size_t i = 0; i < n && !rc; i++) {
-		const tokbal_t *t = v[i]->value;
+		tokbal_t *t = v[i]->value;
 		if (t->cur == t->base) continue;
 		svm_id_t token, id;
 		svm_evm_addr_t a;
@@ -417,11 +454,12 @@ static int write_tokens(host_t *h, svm_evm_state_t *s)
 		svm_evm_identity(&a, &id);
 		rc = t->cur > t->base ? svm_ledger_credit(h->c, &token, &id, t->cur - t->base)
 				      : svm_ledger_debit(h->c, &token, &id, t->base - t->cur);
+		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_TOK, NULL, t, NULL, t->base)) == 0) t->base = t->cur;
 	}
 	svm_free(v);
 	if (rc || (rc = sorted(&s->allow, cmp72, &v, &n))) return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
-		const allow_t *t = v[i]->value;
+		allow_t *t = v[i]->value;
 		if (u256_eq(&t->cur, &t->base)) continue;
 		svm_evm_addr_t owner, spender;
 		svm_id_t id, oid;
@@ -431,13 +469,14 @@ static int write_tokens(host_t *h, svm_evm_state_t *s)
 		if (u256_is_zero(&t->cur)) {
 			rc = svm_host_del(h->c, &id);
 			if (rc == SVM_ENOTFOUND) rc = 0;
-			continue;
+		} else {
+			uint8_t be[32];
+			svm_u256_to_be(&t->cur, be);
+			svm_evm_identity(&owner, &oid);
+			svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = oid, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
+			rc = svm_host_put(h->c, &o);
 		}
-		uint8_t be[32];
-		svm_u256_to_be(&t->cur, be);
-		svm_evm_identity(&owner, &oid);
-		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = oid, .type = SVM_OBJ_STORAGE, .payload = be, .payload_len = 32};
-		rc = svm_host_put(h->c, &o);
+		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_ALLOW, NULL, t, &t->base, 0)) == 0) t->base = t->cur;
 	}
 	svm_free(v);
 	for (size_t i = 0; i < s->n_regs && !rc; i++) {
@@ -449,21 +488,36 @@ static int write_tokens(host_t *h, svm_evm_state_t *s)
 	return rc;
 }
 
-/* Writes every account's differences from what was loaded, in address order. */
-static int write_back(host_t *h, svm_evm_state_t *s)
+/* The state's accounts in address order: *out (svm_malloc'd, NULL when none) and *n. */
+static int accounts_sorted(svm_evm_state_t *s, acct_t ***out, size_t *n)
 {
-	size_t n = s->accounts.count, k = 0, i = 0;
-	if (n == 0) return 0;
-	acct_t **v = svm_malloc(n * sizeof *v);
+	*out = NULL;
+	*n = 0;
+	if (s->accounts.count == 0) return 0;
+	acct_t **v = svm_malloc(s->accounts.count * sizeof *v);
 	if (!v) return SVM_ENOMEM;
+	size_t i = 0, k = 0;
 	svm_map_slot_t *e;
 	while ((e = svm_map_next(&s->accounts, &i))) v[k++] = e->value;
 	qsort(v, k, sizeof *v, cmp_acct);
-	int rc = 0;
-	for (size_t j = 0; j < k && !rc; j++) rc = write_account(h, v[j]);
-	svm_free(v);
-	return rc ? rc : write_tokens(h, s);
+	*out = v;
+	*n = k;
+	return 0;
 }
+
+/* Writes every account's differences from what the node holds, in address order, then the
+ * ERC-20 views' (sync: a cross-VM sync, see write_account). */
+static int write_back_(host_t *h, svm_evm_state_t *s, bool sync)
+{
+	acct_t **v;
+	size_t k;
+	int rc = accounts_sorted(s, &v, &k);
+	for (size_t j = 0; j < k && !rc; j++) rc = write_account(h, s, v[j], sync);
+	svm_free(v);
+	return rc ? rc : write_tokens(h, s, sync);
+}
+
+static int write_back(host_t *h, svm_evm_state_t *s) { return write_back_(h, s, false); }
 
 /* The logs as events: data = address ‖ u8 topic count ‖ topics ‖ log data. */
 static int emit_logs(host_t *h, const svm_evm_result_t *res)
@@ -564,6 +618,8 @@ int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_
 	memset(res, 0, sizeof *res);
 	host_t h;
 	evm_backend_t be;
+	svm_host_mark_t mk;
+	bool marked = svm_host_mark(c, &mk) == 0; /* a cross-VM call writes the view: undone below */
 	svm_evm_state_t *s = host_state(&h, c, &be);
 	if (!s) return SVM_ENOMEM;
 	svm_evm_tx_t tx;
@@ -585,5 +641,248 @@ int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_
 	if (s->backend_rc) rc = s->backend_rc;
 	if (rc && err && err->code == 0) svm_error_set(err, rc, "%s", svm_strerror(rc));
 	svm_evm_state_free(s);
+	if (marked) svm_host_rollback(c, &mk);
 	return rc;
+}
+
+/* ------------------------------------------------------- cross-VM calls */
+/* The EVM runs over its own journaled state; the other VMs over the executor's view. At every
+ * crossing the two are made to agree: before control leaves the EVM, its differences from the
+ * view are written (sync_out), after control comes back, ledger balances another VM changed
+ * are read back (sync_in; no other VM can change EVM code, slots, nonces or allowances: those
+ * are written only through an EVM state, the transaction's one). Both journal what they change
+ * in the EVM state — sync_out first a J_XVM entry holding the view's checkpoint — so a revert
+ * of any EVM frame undoes the other VMs' writes made under it and the bases with them. */
+
+/* The EVM execution suspended under a call into another VM (c->xvm). */
+typedef struct {
+	svm_evm_state_t *s;
+	host_t *h;
+	int depth_next; /* the EVM depth a call back into the EVM enters at */
+} xvm_t;
+
+static void xrollback(void *ud, uint64_t view_mark, uint64_t events_len)
+{
+	host_t *h = ud;
+	svm_host_mark_t m = {(size_t)view_mark, (uint32_t)events_len};
+	svm_host_rollback(h->c, &m);
+}
+
+static int sync_out(host_t *h, svm_evm_state_t *s)
+{
+	svm_host_mark_t m;
+	int rc = svm_host_mark(h->c, &m);
+	if (rc) return rc;
+	u256 ev = u256_u64(m.events_len);
+	if ((rc = evm_journal(s, J_XVM, NULL, NULL, &ev, m.view_mark))) return rc;
+	return write_back_(h, s, true);
+}
+
+/* balance += now − base, base = now (journaled); SVM_EIO if the balance would go negative. */
+static int rebase_balance(svm_evm_state_t *s, acct_t *a, const u256 *now)
+{
+	u256 nb, d;
+	if (u256_cmp(now, &a->base_balance) >= 0) {
+		u256_sub(&d, now, &a->base_balance);
+		u256_add(&nb, &a->balance, &d);
+	} else {
+		u256_sub(&d, &a->base_balance, now);
+		if (u256_cmp(&a->balance, &d) < 0) return SVM_EIO;
+		u256_sub(&nb, &a->balance, &d);
+	}
+	int rc = evm_journal(s, J_BALANCE, a, NULL, &a->balance, 0);
+	if (rc || (rc = evm_journal(s, J_BASE_BAL, a, NULL, &a->base_balance, 0))) return rc;
+	a->balance = nb;
+	a->base_balance = *now;
+	if (!a->exists && !u256_is_zero(&nb)) {
+		if ((rc = evm_journal(s, J_EXISTS, a, NULL, NULL, 0))) return rc;
+		a->exists = true;
+	}
+	return 0;
+}
+
+static int sync_in(host_t *h, svm_evm_state_t *s)
+{
+	acct_t **v;
+	size_t n;
+	int rc = accounts_sorted(s, &v, &n);
+	for (size_t i = 0; i < n && !rc; i++) {
+		svm_id_t id;
+		uint64_t units;
+		svm_evm_identity(&v[i]->addr, &id);
+		rc = svm_ledger_balance(h->c, &h->token, &id, &units);
+		u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT), wei;
+		u256_mul(&wei, &u, &unit);
+		if (rc == 0 && !u256_eq(&wei, &v[i]->base_balance)) rc = rebase_balance(s, v[i], &wei);
+	}
+	svm_free(v);
+	svm_map_slot_t **t;
+	if (rc || (rc = sorted(&s->tokbal, cmp52, &t, &n))) return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		tokbal_t *b = t[i]->value;
+		svm_id_t token, id;
+		svm_evm_addr_t a;
+		uint64_t units;
+		memcpy(token.b, t[i]->key, 32);
+		memcpy(a.b, t[i]->key + 32, 20);
+		svm_evm_identity(&a, &id);
+		rc = svm_ledger_balance(h->c, &token, &id, &units);
+		if (rc || units == b->base) continue;
+		uint64_t nb = b->cur + (units - b->base); /* wraps back when units < base */
+		if ((units > b->base && nb < b->cur) || (units < b->base && b->base - units > b->cur)) rc = SVM_EIO;
+		if (rc == 0) rc = evm_journal(s, J_TOKBAL, NULL, b, NULL, b->cur);
+		if (rc == 0) rc = evm_journal(s, J_BASE_TOK, NULL, b, NULL, b->base);
+		if (rc == 0) {
+			b->cur = nb;
+			b->base = units;
+		}
+	}
+	svm_free(t);
+	return rc;
+}
+
+static bool fatal(int rc) { return rc == SVM_ENOMEM || rc == SVM_EIO || rc == SVM_EBUSY; }
+
+/* EVM -> WebAssembly: a message to SVM_EVM_XVM_ADDRESS (interp.c's enter). */
+static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
+		      size_t *out_len, bool *reverted)
+{
+	host_t *h = ud;
+	svm_txctx_t *c = h->c;
+	size_t mlen = m->input_len > 32 ? m->input[32] : 0;
+	bool ok = m->kind == 0xf1 && !m->is_static && u256_is_zero(&m->value) && mlen >= 1 &&
+		  mlen <= SVM_CONTRACT_METHOD_MAX && m->input_len >= 33 + mlen && !memchr(m->input + 33, 0, mlen);
+	if (!ok || *gas < SVM_EVM_XVM_GAS_BASE) {
+		*gas = 0; /* malformed: an exceptional halt */
+		return 0;
+	}
+	*gas -= SVM_EVM_XVM_GAS_BASE;
+	/* past the depth bound, or no checkpoints in this view: the call fails and the rest of the
+	 * gas is returned (as at the EVM's own depth limit), with no revert data */
+	*reverted = true;
+	if (c->xvm_depth >= SVM_XVM_DEPTH_MAX) return 0;
+	int rc = sync_out(h, s);
+	if (rc == SVM_EUNSUPPORTED) return 0;
+	*reverted = false;
+	if (rc) return rc;
+	char method[SVM_CONTRACT_METHOD_MAX + 1];
+	memcpy(method, m->input + 33, mlen);
+	method[mlen] = 0;
+	svm_id_t contract, caller;
+	memcpy(contract.b, m->input, 32);
+	svm_evm_identity(&m->caller, &caller);
+	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
+	void *x0 = c->xvm;
+	xvm_t x = {s, h, d + 1};
+	c->xvm = &x;
+	c->xvm_depth++;
+	c->steps = 0;
+	c->steps_limit = (uint64_t)*gas;
+	const uint8_t *ret;
+	size_t ret_len;
+	rc = svm_contract_xcall(c, &caller, &contract, method, m->input + 33 + mlen, m->input_len - 33 - mlen, &ret,
+				&ret_len);
+	uint64_t used = c->steps;
+	SVM_ASSERT(used <= (uint64_t)*gas); /* the meter stops at its limit */
+	c->steps = steps0;
+	c->steps_limit = limit0;
+	c->xvm = x0;
+	c->xvm_depth--;
+	if (fatal(rc)) return rc;
+	*gas -= (int64_t)used;
+	if (rc == 0 && (rc = sync_in(h, s)) != 0) return rc;
+	if (rc && rc != SVM_EABORT) {
+		*gas = 0; /* a trap or out of steps: like an exceptional halt */
+		return 0;
+	}
+	if (ret_len) {
+		if (!(*out = svm_malloc(ret_len))) return SVM_ENOMEM;
+		memcpy(*out, ret, ret_len);
+		*out_len = ret_len;
+	}
+	*reverted = rc == SVM_EABORT;
+	return rc == 0;
+}
+
+int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *to, const uint8_t *data,
+		  size_t len, uint64_t gas, int *status, const uint8_t **out, size_t *out_len, uint64_t *gas_used)
+{
+	*status = 0;
+	*out = NULL;
+	*out_len = 0;
+	*gas_used = 0;
+	int rc = svm_host_charge(c, SVM_EVM_XVM_GAS_BASE);
+	if (rc) return rc;
+	uint64_t avail = c->steps_limit - c->steps;
+	avail -= avail / 64; /* as EIP-150 keeps for the caller */
+	if (gas == 0 || gas > avail) gas = avail;
+	if (gas > SVM_EVM_BLOCK_GAS_MAX) gas = SVM_EVM_BLOCK_GAS_MAX;
+	svm_host_mark_t mk;
+	if (c->xvm_depth >= SVM_XVM_DEPTH_MAX) return 0;
+	if ((rc = svm_host_mark(c, &mk))) return rc == SVM_EUNSUPPORTED ? 0 : rc;
+	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
+	c->steps_limit = UINT64_MAX; /* the EVM meters in gas: its host reads are not steps */
+	xvm_t *x = c->xvm;
+	host_t h = {0};
+	evm_backend_t be = {0};
+	svm_evm_block_t blk = {0};
+	svm_evm_tx_t tx = {0};
+	txctx_t ctx = {0};
+	svm_evm_state_t *s = x ? x->s : host_state(&h, c, &be);
+	const txctx_t *cx = x ? x->s->ctx : &ctx;
+	int d = x ? x->depth_next : 0;
+	msg_t m;
+	memset(&m, 0, sizeof m);
+	m.kind = 0xf1;
+	m.transfer = true;
+	uint8_t from[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(caller, from);
+	memcpy(m.caller.b, from, SVM_EVM_ADDR_SIZE);
+	m.to = *to;
+	m.code_addr = *to;
+	m.input = data;
+	m.input_len = len;
+	m.gas = (int64_t)gas;
+	if (!s) {
+		rc = SVM_ENOMEM;
+	} else if (x) {
+		rc = sync_in(x->h, s);
+	} else {
+		svm_evm_block_env(c->tx->chain_id, c->height, c->timestamp_ms, &c->proposer, 0, &blk);
+		svm_evm_block_recent(c, &blk);
+		memset(&tx, 0, sizeof tx);
+		svm_identity_evm_address(&c->tx->sender, from);
+		memcpy(tx.from.b, from, SVM_EVM_ADDR_SIZE);
+		ctx = (txctx_t){&blk, &tx, blk.base_fee, tx.from};
+	}
+	svm_evm_result_t res;
+	memset(&res, 0, sizeof res);
+	int64_t left = 0;
+	c->xvm_depth++;
+	if (rc == 0) rc = evm_execute_at(s, cx, &m, d, &res, &left);
+	if (s && s->backend_rc) rc = s->backend_rc;
+	c->xvm_depth--;
+	if (rc == 0 && res.status) {
+		if (x) {
+			rc = sync_out(x->h, s); /* the caller sees what the EVM did */
+		} else {
+			svm_evm_result_t logs = {.logs = s->logs, .n_logs = s->n_logs};
+			rc = write_back(&h, s);
+			if (rc == 0) rc = emit_logs(&h, &logs);
+		}
+	}
+	if (rc == 0) {
+		size_t n = res.output_len < SVM_RETURN_DATA_MAX ? res.output_len : SVM_RETURN_DATA_MAX;
+		*out = n ? svm_arena_dup(c->arena, res.output, n) : NULL;
+		*out_len = *out ? n : 0;
+		if (n && !*out) rc = SVM_ENOMEM;
+		*status = res.status;
+		*gas_used = gas - (uint64_t)left;
+	}
+	if (rc == 0 && !res.status) svm_host_rollback(c, &mk); /* the EVM reverted its own: events too */
+	svm_evm_result_free(&res);
+	if (!x) svm_evm_state_free(s);
+	c->steps = steps0;
+	c->steps_limit = limit0;
+	return rc ? rc : svm_host_charge(c, *gas_used);
 }

@@ -7,9 +7,11 @@
 #include "vm/evm/u256.h"
 
 typedef svm_evm_addr_t addr_t;
+struct evm_msg;
 
 typedef struct {
 	u256 cur, orig; /* orig: the value at the start of the transaction (EIP-2200) */
+	u256 base;      /* the value the node's state holds (loaded, or written by a cross-VM sync) */
 	bool warm;
 } slot_t;
 
@@ -27,6 +29,7 @@ typedef struct acct {
 	struct svm_evm_state *st; /* the state, for loading slots on first sight */
 	bool loaded_code;        /* the backend gave code: its storage may hold slots */
 	bool code_new;           /* evm_set_code ran (a contract created here) */
+	bool code_flushed;       /* that code is already in the node's state (cross-VM sync) */
 	u256 base_balance;
 	uint64_t base_nonce;
 } acct_t;
@@ -44,6 +47,14 @@ typedef struct {
 	int (*token_balance)(void *ud, const uint8_t token[32], const addr_t *owner, uint64_t *units);
 	int (*allowance)(void *ud, const uint8_t token[32], const addr_t *owner, const addr_t *spender, u256 *v);
 	void *ud;
+	/* Cross-VM calls (backend.c; NULL: the address is an ordinary empty account). xcall runs a
+	 * message sent to SVM_EVM_XVM_ADDRESS at depth d: *gas in/out, *out (malloc'd) the
+	 * WebAssembly result or abort message. Returns 1 success, 0 failure (*reverted: an abort,
+	 * gas left returned), or a negative SVM_E… that ends the transaction. xrollback undoes the
+	 * node state's writes back to a J_XVM entry's mark (evm_revert). */
+	int (*xcall)(void *ud, struct svm_evm_state *s, const struct evm_msg *m, int d, int64_t *gas,
+		     uint8_t **out, size_t *out_len, bool *reverted);
+	void (*xrollback)(void *ud, uint64_t view_mark, uint64_t events_len);
 } evm_backend_t;
 
 /* A ledger token balance or an allowance seen through an ERC-20 view: the value loaded and the
@@ -74,6 +85,14 @@ enum {
 	J_TOKBAL, /* slot: tokbal_t, prev_u64 */
 	J_ALLOW,  /* slot: allow_t, prev */
 	J_REG,    /* a token address registered (erc20.c) */
+	/* cross-VM syncs (backend.c): what the node's state holds changed with a sync */
+	J_XVM,       /* prev_u64: the view's mark before a sync, prev.w[0]: the event count */
+	J_BASE_BAL,  /* prev: base_balance */
+	J_BASE_NONCE,
+	J_BASE_SLOT, /* slot: slot_t */
+	J_BASE_TOK,  /* slot: tokbal_t */
+	J_BASE_ALLOW,
+	J_CODE_FLUSHED,
 };
 
 typedef struct {
@@ -102,6 +121,7 @@ struct svm_evm_state {
 	tokreg_t *regs;               /* token addresses registered in this transaction */
 	size_t n_regs, regs_cap;
 	struct evm_vm *vm; /* the interpreter's reusable frames (interp.c) */
+	const struct evm_txctx *ctx; /* the running transaction's context (cross-VM re-entry) */
 };
 void evm_vm_free(struct evm_vm *vm);
 
@@ -136,6 +156,9 @@ void evm_logs_clear(svm_evm_state_t *s);
 
 extern const uint8_t evm_empty_code_hash[32];
 
+/* The cross-VM call address (SVM_EVM_XVM_ADDRESS_BYTES). */
+bool evm_is_xvm(const addr_t *a);
+
 /* Precompiles (0x01..0x0a). Returns true when addr is one. */
 bool evm_is_precompile(const addr_t *a);
 /* Runs precompile a: *gas is the gas given and receives what is left (0 on failure).
@@ -144,7 +167,7 @@ int evm_precompile_run(svm_evm_state_t *s, const addr_t *a, const uint8_t *in, s
 		       int64_t *gas, uint8_t **out, size_t *out_len);
 
 /* The interpreter: executes one message (a call or a create) to completion. */
-typedef struct {
+typedef struct evm_msg {
 	uint8_t kind;   /* the opcode: CALL 0xf1, CALLCODE 0xf2, DELEGATECALL 0xf4, STATICCALL 0xfa,
 			   CREATE 0xf0, CREATE2 0xf5 */
 	bool is_static; /* inherited or STATICCALL */
@@ -157,7 +180,7 @@ typedef struct {
 	u256 salt; /* CREATE2 */
 } msg_t;
 
-typedef struct {
+typedef struct evm_txctx {
 	const svm_evm_block_t *blk;
 	const svm_evm_tx_t *tx;
 	u256 gas_price; /* effective */
@@ -189,5 +212,9 @@ int evm_run_nofee(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_
 
 int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,
 		int64_t *gas_left);
+/* evm_execute of a message entered at depth d, while the frames below d are suspended (a
+ * cross-VM call back into the EVM): frames d.. are used and the depth limit is shared. */
+int evm_execute_at(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, int d, svm_evm_result_t *res,
+		   int64_t *gas_left);
 
 #endif

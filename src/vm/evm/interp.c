@@ -239,16 +239,29 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	}
 	snap_t snap = evm_snapshot(s);
 	bool pre = !create && evm_is_precompile(&m->code_addr);
+	bool xvm = !create && s->backend && s->backend->xcall && evm_is_xvm(&m->code_addr);
 	if (create) {
 		if ((rc = evm_touch(s, self))) return rc;
 		if ((rc = evm_journal(s, J_CREATED, self, NULL, NULL, 0))) return rc;
 		self->created_tx = true;
 		if ((rc = evm_set_nonce(s, self, 1))) return rc;
-	} else if (!self->exists && !pre && u256_is_zero(&m->value) && m->transfer) {
+	} else if (!self->exists && !pre && !xvm && u256_is_zero(&m->value) && m->transfer) {
 		done->status = 1; /* a call with no value to nothing: nothing happens */
 		return 0;
 	}
 	if (m->transfer && (rc = transfer(s, caller, self, &m->value))) return rc;
+	if (xvm) {
+		/* a call into WebAssembly (backend.c, docs/evm.md "Cross-VM calls") */
+		int64_t g = m->gas;
+		bool rev = false;
+		rc = s->backend->xcall(s->backend->ud, s, m, d, &g, &done->out, &done->out_len, &rev);
+		if (rc < 0) return rc;
+		done->status = rc;
+		done->reverted = rev;
+		done->gas_left = rc || rev ? g : 0;
+		if (!rc) evm_revert(s, snap);
+		return 0;
+	}
 	if (pre) {
 		int64_t g = m->gas;
 		rc = evm_precompile_run(s, &m->code_addr, m->input, m->input_len, &g, &done->out, &done->out_len);
@@ -1107,17 +1120,11 @@ fail:
 	return 0;
 }
 
-int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,
-		int64_t *gas_left)
+/* The loop of evm_execute_at: runs frames until the one entered at depth base completes. */
+static int run_from(run_t *rr, done_t *dd, int base, int rc, svm_evm_result_t *res)
 {
-	init_ops();
-	if (!s->vm) {
-		s->vm = svm_calloc(1, sizeof *s->vm);
-		if (!s->vm) return SVM_ENOMEM;
-	}
-	run_t r = {s, s->vm, ctx};
-	done_t d;
-	int rc = enter(s, r.vm, m, 0, &d);
+	run_t r = *rr;
+	done_t d = *dd;
 	if (rc < 0) return rc;
 	if (rc == 0 && !d.status && d.reverted) snprintf(res->error, sizeof res->error, "reverted");
 	while (rc == 1) {
@@ -1125,8 +1132,8 @@ int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_
 		rc = run_frame(&r, f);
 		if (rc < 0) return rc;
 		if (rc == 1) continue; /* a child was pushed */
-		if ((rc = leave(s, f, &d))) return rc;
-		if (r.vm->depth == 0) {
+		if ((rc = leave(r.s, f, &d))) return rc;
+		if (r.vm->depth == base) {
 			if (!d.status && f->why) snprintf(res->error, sizeof res->error, "%s", f->why);
 			break;
 		}
@@ -1136,6 +1143,41 @@ int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_
 		svm_free(d.out);
 		rc = 1;
 	}
+	*dd = d;
+	return 0;
+}
+
+bool evm_is_xvm(const addr_t *a)
+{
+	static const uint8_t x[20] = SVM_EVM_XVM_ADDRESS_BYTES;
+	return memcmp(a->b, x, 20) == 0;
+}
+
+int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,
+		int64_t *gas_left)
+{
+	return evm_execute_at(s, ctx, m, 0, res, gas_left);
+}
+
+int evm_execute_at(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, int base, svm_evm_result_t *res,
+		   int64_t *gas_left)
+{
+	init_ops();
+	if (!s->vm) {
+		s->vm = svm_calloc(1, sizeof *s->vm);
+		if (!s->vm) return SVM_ENOMEM;
+	}
+	SVM_ASSERT(base >= 0 && base <= SVM_EVM_DEPTH_MAX + 1);
+	int depth0 = s->vm->depth; /* the suspended frames' depth, restored when this message ends */
+	const txctx_t *ctx0 = s->ctx;
+	s->ctx = ctx;
+	run_t r = {s, s->vm, ctx};
+	done_t d;
+	int rc = enter(s, r.vm, m, base, &d);
+	if (rc >= 0) rc = run_from(&r, &d, base, rc, res);
+	s->vm->depth = depth0;
+	s->ctx = ctx0;
+	if (rc < 0) return rc;
 	res->status = d.status;
 	res->output = d.out;
 	res->output_len = d.out_len;

@@ -121,6 +121,7 @@ slot_t *evm_slot(acct_t *a, const u256 *key)
 			int rc = s->backend->storage(s->backend->ud, a, k, &sl->cur);
 			if (rc) s->backend_rc = rc;
 			sl->orig = sl->cur;
+			sl->base = sl->cur;
 		}
 		if (!sl || (s && s->backend_rc)) {
 			svm_free(sl);
@@ -332,6 +333,16 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_TOKBAL: ((tokbal_t *)e->slot)->cur = e->prev_u64; break;
 		case J_ALLOW: ((allow_t *)e->slot)->cur = e->prev; break;
 		case J_REG: s->n_regs--; break;
+		case J_XVM:
+			if (s->backend && s->backend->xrollback)
+				s->backend->xrollback(s->backend->ud, e->prev_u64, e->prev.w[0]);
+			break;
+		case J_BASE_BAL: a->base_balance = e->prev; break;
+		case J_BASE_NONCE: a->base_nonce = e->prev_u64; break;
+		case J_BASE_SLOT: ((slot_t *)e->slot)->base = e->prev; break;
+		case J_BASE_TOK: ((tokbal_t *)e->slot)->base = e->prev_u64; break;
+		case J_BASE_ALLOW: ((allow_t *)e->slot)->base = e->prev; break;
+		case J_CODE_FLUSHED: a->code_flushed = false; break;
 		}
 	}
 	while (s->n_logs > snap.n_logs) svm_free(s->logs[--s->n_logs].data);

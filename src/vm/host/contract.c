@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "supervm/ai.h"
+#include "supervm/evm.h"
 #include "supervm/wasm.h"
 #include "vm/host/internal.h"
 
@@ -86,6 +87,7 @@ typedef struct {
 	svm_wasm_store_t *store;
 	uint64_t steps0; /* the transaction's steps when the call began */
 	svm_id_t self;
+	svm_id_t caller; /* the transaction's sender, or the calling contract of a cross-VM call */
 	const uint8_t *input;
 	size_t input_len;
 } env_t;
@@ -221,7 +223,7 @@ static int h_storage_remove(svm_wasm_instance_t *inst, void *u, const uint64_t *
 static int h_caller(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
 {
 	env_t *e = u;
-	return leave(e, inst, enter(e), mem_out(inst, A32(0), e->c->tx->sender.b, SVM_HASH_SIZE));
+	return leave(e, inst, enter(e), mem_out(inst, A32(0), e->caller.b, SVM_HASH_SIZE));
 }
 
 static int h_self(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
@@ -323,6 +325,33 @@ static int h_abort(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uin
 	return svm_wasm_trap(inst, SVM_EABORT, "contract aborted: %.*s", (int)n, msg);
 }
 
+/* evm_call(to20, data, data_len, out, out_cap, gas i64) -> i32: calls EVM address `to` with
+ * the calldata (gas 0: all the meter allows but 1/64). Success: the output's length (min(length,
+ * out_cap) bytes copied to out); the callee failed (its writes undone): -1 - the revert data's
+ * length (copied likewise). The gas the EVM used is charged as steps; a caller that cannot pay
+ * the base traps out of gas. */
+static int h_evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
+{
+	env_t *e = u;
+	uint64_t t = enter(e);
+	svm_evm_addr_t to;
+	const uint8_t *data, *out = NULL;
+	size_t out_len = 0;
+	int status = 0;
+	uint64_t used = 0;
+	int rc = mem_in(inst, A32(0), to.b, SVM_EVM_ADDR_SIZE);
+	if (rc == 0 && A32(2) > SVM_TX_BYTES_MAX) rc = SVM_ELIMIT;
+	if (rc == 0) rc = mem_view(inst, A32(1), A32(2), &data);
+	if (rc == 0) rc = svm_evm_xcall(e->c, &e->self, &to, data, A32(2), args[5], &status, &out, &out_len, &used);
+	if (rc == 0) {
+		size_t n = out_len < A32(4) ? out_len : A32(4);
+		rc = mem_out(inst, A32(3), out, n);
+		/* out_len ≤ SVM_RETURN_DATA_MAX: it fits an i32 */
+		res[0] = (uint32_t)(status ? (int32_t)out_len : -1 - (int32_t)out_len);
+	}
+	return leave(e, inst, t, rc);
+}
+
 typedef struct {
 	const char *name;
 	const char *params, *results; /* 'i' = i32, 'I' = i64 */
@@ -347,6 +376,7 @@ static const host_def_t HOST[] = {
 	{"ed25519_verify", "iiii", "i", h_ed25519_verify},
 	{"abort", "ii", "", h_abort},
 	{"i8_matvec", "iiiii", "", svm_ai_host_matvec}, /* docs/ai-market.md */
+	{"evm_call", "iiiiiI", "i", h_evm_call},       /* docs/evm.md, "Cross-VM calls" */
 };
 
 static void types_of(const char *s, uint8_t *out)
@@ -470,14 +500,16 @@ static int load_code(svm_txctx_t *c, const svm_id_t *contract, svm_object_t *cod
 	return code->type == SVM_OBJ_CODE ? 0 : SVM_EIO;
 }
 
-static int run_method(svm_txctx_t *c, const call_t *call, const svm_object_t *code)
+static int run_method(svm_txctx_t *c, const call_t *call, const svm_id_t *caller,
+		      const svm_object_t *code)
 {
 	svm_wasm_config_t cfg;
 	contract_config(&cfg);
 	svm_wasm_module_t *m = NULL;
 	svm_wasm_store_t *s = NULL;
 	svm_wasm_instance_t *inst = NULL;
-	env_t e = {.c = c, .self = call->contract, .input = call->input, .input_len = call->input_len};
+	env_t e = {.c = c, .self = call->contract, .caller = *caller, .input = call->input,
+		   .input_len = call->input_len};
 	int rc = svm_wasm_module_new(&m, code->payload, code->payload_len, &cfg, NULL);
 	if (rc == 0) rc = svm_wasm_store_new(&s, &cfg.limits);
 	if (rc == 0) {
@@ -497,7 +529,8 @@ static int run_method(svm_txctx_t *c, const call_t *call, const svm_object_t *co
 	if (s) {
 		c->steps = e.steps0 + svm_wasm_gas_used(s);
 		svm_wasm_memory_t *mem = inst ? svm_wasm_caller_memory(inst) : NULL;
-		if (mem) c->mem_bytes = svm_wasm_memory_size(mem);
+		if (mem && svm_wasm_memory_size(mem) > c->mem_bytes)
+			c->mem_bytes = svm_wasm_memory_size(mem); /* the largest instance's */
 	}
 	svm_wasm_store_free(s);
 	svm_wasm_module_free(m);
@@ -513,7 +546,37 @@ static int call(svm_txctx_t *c, const uint8_t *p, size_t len)
 	if (rc == 0) rc = svm_host_charge(c, code.payload_len * SVM_STEPS_CALL_PER_CODE_BYTE);
 	if (rc == 0 && call.amount)
 		rc = svm_ledger_transfer(c, &call.token, &c->tx->sender, &call.contract, call.amount);
-	return rc ? rc : run_method(c, &call, &code);
+	return rc ? rc : run_method(c, &call, &c->tx->sender, &code);
+}
+
+int svm_contract_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_id_t *contract,
+		       const char *method, const uint8_t *input, size_t input_len,
+		       const uint8_t **out, size_t *out_len)
+{
+	call_t call = {.contract = *contract, .input = input, .input_len = input_len};
+	size_t mlen = strlen(method);
+	*out = NULL;
+	*out_len = 0;
+	if (mlen == 0 || mlen > SVM_CONTRACT_METHOD_MAX) return SVM_EINVAL;
+	memcpy(call.method, method, mlen + 1);
+	const uint8_t *ret0 = c->return_data, *abort0 = c->abort_message;
+	size_t ret0_len = c->return_data_len, abort0_len = c->abort_message_len;
+	c->return_data = NULL;
+	c->return_data_len = 0;
+	c->abort_message = NULL;
+	c->abort_message_len = 0;
+	svm_object_t code;
+	int rc = load_code(c, contract, &code);
+	if (rc == 0) rc = svm_host_charge(c, code.payload_len * SVM_STEPS_CALL_PER_CODE_BYTE);
+	if (rc == 0) rc = run_method(c, &call, caller, &code);
+	*out = rc == 0 ? c->return_data : rc == SVM_EABORT ? c->abort_message : NULL;
+	*out_len = rc == 0 ? c->return_data_len : rc == SVM_EABORT ? c->abort_message_len : 0;
+	if (*out == NULL) *out_len = 0;
+	c->return_data = ret0;
+	c->return_data_len = ret0_len;
+	c->abort_message = abort0;
+	c->abort_message_len = abort0_len;
+	return rc;
 }
 
 int svm_contract_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)

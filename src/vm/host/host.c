@@ -15,6 +15,22 @@ int svm_host_charge(svm_txctx_t *c, uint64_t steps)
 	return 0;
 }
 
+int svm_host_mark(svm_txctx_t *c, svm_host_mark_t *m)
+{
+	const svm_view_ops_t *ops = c->view->ops;
+	if (ops->mark == NULL || ops->rollback == NULL) return SVM_EUNSUPPORTED;
+	m->view_mark = ops->mark(c->view);
+	m->events_len = c->events_len;
+	return 0;
+}
+
+void svm_host_rollback(svm_txctx_t *c, const svm_host_mark_t *m)
+{
+	SVM_ASSERT(m->events_len <= c->events_len); /* a mark not yet rolled back past */
+	c->view->ops->rollback(c->view, m->view_mark);
+	c->events_len = m->events_len;
+}
+
 static bool in_inputs(const svm_tx_input_t *in, uint32_t n, const svm_id_t *id)
 {
 	size_t lo = 0, hi = n;

@@ -1,0 +1,414 @@
+/* Cross-VM calls (docs/evm.md, "Cross-VM calls"): a WebAssembly contract (contracts/examples/
+ * xvm.c) and an EVM contract (tests/evm/xvm_asm.py) calling each other inside one transaction,
+ * all or nothing. Every block runs on the sequential reference and on AOEM, whose receipts and
+ * write sets must be byte-identical; then the state is checked: a callee's failure undoes the
+ * callee's writes only when the caller catches it, everything when it propagates; the depth
+ * bound shared by both VMs; running out of gas across the boundary. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "lib/ethsign.h"
+#include "lib/execgen.h"
+#include "supervm/evm.h"
+#include "supervm/exec.h"
+
+#define CHAIN 7
+#define FUND_UNITS 1000000000000ull /* 1000 SWR each */
+#define SENDERS 3
+
+/* tests/evm/xvm_asm.py: calldata[0] selects 1 set slot 1, 2 set slot 1 then revert, 3 call
+ * WebAssembly (0x03 ‖ mode ‖ u32 gas ‖ contract id ‖ u8 len ‖ method ‖ input: slot 2 = 0xaa,
+ * slot 3 = success + 1, slot 4 = the first output word; mode 1 reverts when the call failed,
+ * mode 2 always), 4 loop forever, 5 bounce (slot 0 += 1, calls the WebAssembly contract in
+ * calldata[1:33] "bounce" with this address). */
+static const char E_RUNTIME[] =
+	"5f3560f81c806001146100305780600214610038578060031461004757806004146100425780600514610098"
+	"575f5ffd5b600135600155005b6001356001555f5ffd5b610042565b60aa600255600636038060065f3760"
+	"20611000825f5f61ca1160023560e01c80155a0201f1806001016003556110005160045560013560f81c80"
+	"6002146100945760011490151661009457005b5f5ffd5b5f546001015f556001355f526606626f756e6365"
+	"60c81b6020523060601b6027525f5f603b5f5f61ca115af15000";
+
+typedef struct {
+	eth_key_t eth[SENDERS];
+	svm_keypair_t ed[SENDERS];
+} keys_t;
+
+typedef struct {
+	eg_world_t w;
+	keys_t k;
+	uint64_t eth_nonce[SENDERS], ed_nonce[SENDERS];
+	svm_id_t wasm;      /* the WebAssembly contract */
+	svm_evm_addr_t evm; /* the EVM contract */
+	svm_arena_t arena;
+	svm_exec_result_t res;
+} fx_t;
+
+static int fund_fn(svm_txctx_t *c, void *ud)
+{
+	keys_t *k = ud;
+	for (int i = 0; i < SENDERS; i++) {
+		int rc = svm_ledger_mint(c, c->implicit_token, &k->eth[i].id, FUND_UNITS);
+		if (rc == 0) rc = svm_ledger_mint(c, c->implicit_token, &k->ed[i].id, FUND_UNITS);
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+/* Runs the block on the reference and on AOEM at 2 threads, requires identical results,
+ * applies the reference's writes; the reference's result stays in f->res. */
+static void run_block(fx_t *f, svm_buf_t *txs, size_t n, const char *what)
+{
+	const uint8_t **p = calloc(n, sizeof *p);
+	size_t *lens = calloc(n, sizeof *lens);
+	for (size_t i = 0; i < n; i++) {
+		p[i] = txs[i].data;
+		lens[i] = txs[i].len;
+	}
+	svm_arena_reset(&f->arena);
+	f->w.env.height++;
+	svm_exec_base_t base = eg_base(&f->w);
+	svm_exec_tx_t *prep = svm_arena_alloc(&f->arena, n * sizeof *prep);
+	cr_assert_eq(svm_exec_prepare(CHAIN, p, lens, n, NULL, 1, &f->arena, prep), 0);
+	cr_assert_eq(svm_exec_sequential(&f->w.env, prep, n, SVM_EXEC_BUILD, &base, &f->arena, &f->res, NULL), 0);
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		svm_arena_t a2;
+		svm_arena_init(&a2, 0);
+		svm_exec_tx_t *prep2 = svm_arena_alloc(&a2, n * sizeof *prep2);
+		svm_exec_result_t par;
+		cr_assert_eq(svm_exec_block_signed(&f->w.env, p, lens, n, NULL, SVM_EXEC_BUILD, &base, threads, &a2,
+						   prep2, &par, NULL, NULL),
+			     0);
+		char why[256] = "";
+		cr_assert_eq(eg_compare(&f->res, &par, why, sizeof why), 0,
+			     "%s: AOEM at %u threads differs from the reference: %s", what, threads, why);
+		svm_arena_reset(&a2);
+	}
+	cr_assert_eq(f->res.included, n, "%s: every transaction is included", what);
+	cr_assert_eq(eg_apply(&f->w, &f->res), 0);
+	free(p);
+	free(lens);
+}
+
+static bool object(fx_t *f, const svm_id_t *id, svm_object_t *o)
+{
+	svm_exec_base_t base = eg_base(&f->w);
+	const uint8_t *p;
+	size_t n;
+	if (base.get(base.ud, 0, id, &p, &n) == SVM_ENOTFOUND) return false;
+	cr_assert_eq(svm_object_decode(p, n, o, NULL), 0);
+	return true;
+}
+
+/* The WebAssembly contract's value under key (length, or -1 when absent; copied to out). */
+static int wslot(fx_t *f, const char *key, uint8_t *out, size_t cap)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_contract_slot_id(&f->wasm, (const uint8_t *)key, strlen(key), &id);
+	if (!object(f, &id, &o)) return -1;
+	memcpy(out, o.payload, o.payload_len < cap ? o.payload_len : cap);
+	return (int)o.payload_len;
+}
+
+static bool wslot_is(fx_t *f, const char *key, const void *want, size_t len)
+{
+	uint8_t v[256];
+	int n = wslot(f, key, v, sizeof v);
+	return n == (int)len && memcmp(v, want, len) == 0;
+}
+
+/* The EVM contract's slot k (its low 8 bytes; 0 when absent). */
+static uint64_t eslot(fx_t *f, uint8_t k)
+{
+	uint8_t key[32] = {0};
+	key[31] = k;
+	svm_id_t id;
+	svm_object_t o;
+	svm_evm_slot_id(&f->evm, key, &id);
+	if (!object(f, &id, &o)) return 0;
+	cr_assert_eq(o.payload_len, 32);
+	uint64_t v = 0;
+	for (int i = 24; i < 32; i++) v = v << 8 | o.payload[i];
+	return v;
+}
+
+static void wasm_tx(fx_t *f, int who, const char *method, const uint8_t *in, size_t len, uint64_t fee_limit,
+		    svm_buf_t *out)
+{
+	svm_buf_t payload = {0};
+	cr_assert_eq(svm_contract_call_payload(&payload, &f->wasm, method, in, len, NULL, 0), 0);
+	ct_txopt_t opt = {.chain_id = CHAIN, .nonce = f->ed_nonce[who]++, .fee_limit = fee_limit};
+	svm_hash_t id;
+	cr_assert_eq(ct_tx(out, &f->k.ed[who], SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, &id), 0);
+	svm_buf_free(&payload);
+}
+
+static void eth_tx(fx_t *f, int who, const svm_evm_addr_t *to, const uint8_t *data, size_t len, uint64_t gas,
+		   svm_buf_t *out)
+{
+	eth_tx_t t = {.chain_id = CHAIN, .nonce = f->eth_nonce[who]++, .gas = gas, .max_fee = eth_gwei(2), .max_prio = eth_gwei(0), .to = to, .data = data, .data_len = len};
+	cr_assert_eq(eth_sign(&f->k.eth[who], &t, false, out), 0);
+}
+
+/* call_evm's input: to ‖ u64 gas (LE) ‖ mode ‖ calldata. */
+static size_t call_evm_input(fx_t *f, uint64_t gas, uint8_t mode, const uint8_t *cd, size_t cd_len, uint8_t *out)
+{
+	memcpy(out, f->evm.b, 20);
+	for (int i = 0; i < 8; i++) out[20 + i] = (uint8_t)(gas >> (8 * i));
+	out[28] = mode;
+	memcpy(out + 29, cd, cd_len);
+	return 29 + cd_len;
+}
+
+/* The EVM contract's op 3: 0x03 ‖ mode ‖ u32 gas ‖ wasm id ‖ u8 len ‖ method ‖ input. */
+static size_t call_wasm_data(fx_t *f, uint8_t mode, uint32_t gas, const char *method, const char *in, uint8_t *out)
+{
+	size_t m = strlen(method), n = strlen(in);
+	out[0] = 3;
+	out[1] = mode;
+	for (int i = 0; i < 4; i++) out[2 + i] = (uint8_t)(gas >> (24 - 8 * i));
+	memcpy(out + 6, f->wasm.b, 32);
+	out[38] = (uint8_t)m;
+	memcpy(out + 39, method, m);
+	memcpy(out + 39 + m, in, n);
+	return 39 + m + n;
+}
+
+static void read_file(const char *path, svm_buf_t *out)
+{
+	FILE *fp = fopen(path, "rb");
+	cr_assert_not_null(fp, "%s missing: build it with `make contracts`", path);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) cr_assert_eq(svm_buf_append(out, chunk, n), 0);
+	fclose(fp);
+}
+
+static void setup_fx(fx_t *f)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	memset(f, 0, sizeof *f);
+	eg_rng_t r = {.s = 1};
+	eg_config_t cfg = {.accounts = 2, .transfers_only = true};
+	cr_assert_eq(eg_world_init(&f->w, &r, &cfg), 0);
+	f->w.env.chain_id = CHAIN;
+	f->w.env.fees = (svm_fee_params_t){1000, 2, 1, 0};
+	for (int i = 0; i < SENDERS; i++) {
+		eth_key(&f->k.eth[i], (uint64_t)i + 1);
+		ct_key((uint64_t)i + 1, &f->k.ed[i]);
+	}
+	svm_arena_init(&f->arena, 0);
+	svm_exec_base_t base = eg_base(&f->w);
+	cr_assert_eq(svm_exec_system(&f->w.env, &base, fund_fn, &f->k, &f->arena, &f->res), 0);
+	cr_assert_eq(eg_apply(&f->w, &f->res), 0);
+	/* deploy both contracts in one block */
+	svm_buf_t code = {0}, payload = {0}, txs[2] = {{0}};
+	read_file("build/contracts/xvm.wasm", &code);
+	cr_assert_eq(svm_contract_deploy_payload(&payload, code.data, code.len), 0);
+	svm_contract_id(&f->k.ed[0].id, f->ed_nonce[0], &f->wasm);
+	ct_txopt_t opt = {.chain_id = CHAIN, .nonce = f->ed_nonce[0]++, .fee_limit = 100000000};
+	svm_hash_t id;
+	cr_assert_eq(ct_tx(&txs[0], &f->k.ed[0], SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, &id), 0);
+	uint8_t runtime[512], init[600];
+	size_t rl = strlen(E_RUNTIME) / 2;
+	cr_assert_eq(svm_hex_decode(runtime, rl, E_RUNTIME), 0);
+	const uint8_t head[] = {0x61, (uint8_t)(rl >> 8), (uint8_t)rl, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
+	memcpy(init, head, sizeof head);
+	memcpy(init + sizeof head, runtime, rl);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_rlp_put_bytes(&b, f->k.eth[0].addr.b, 20), 0);
+	cr_assert_eq(svm_rlp_put_uint(&b, f->eth_nonce[0]), 0);
+	cr_assert_eq(svm_rlp_wrap_list(&b, 0), 0);
+	uint8_t h[32];
+	svm_keccak256(b.data, b.len, h);
+	memcpy(f->evm.b, h + 12, 20);
+	svm_buf_free(&b);
+	eth_tx(f, 0, NULL, init, sizeof head + rl, 1000000, &txs[1]);
+	run_block(f, txs, 2, "deploys");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(f->res.receipts[i].status, 0, "deploy %d", i);
+		svm_buf_free(&txs[i]);
+	}
+	svm_buf_free(&code);
+	svm_buf_free(&payload);
+}
+
+static void teardown_fx(fx_t *f)
+{
+	svm_arena_reset(&f->arena);
+	eg_world_free(&f->w);
+}
+
+/* One transaction in its own block; returns its receipt's status. */
+static unsigned run1(fx_t *f, svm_buf_t *tx, const char *what)
+{
+	run_block(f, tx, 1, what);
+	svm_buf_free(tx);
+	cr_log_info("xvm: %-28s status %3u  steps %8llu", what, f->res.receipts[0].status,
+		    (unsigned long long)f->res.receipts[0].steps);
+	return f->res.receipts[0].status;
+}
+
+Test(xvm, wasm_calls_evm_and_evm_calls_wasm_all_or_nothing)
+{
+	fx_t f;
+	setup_fx(&f);
+	uint8_t in[256], cd[160];
+	svm_buf_t tx = {0};
+
+	/* 1. wasm -> evm, success: both VMs' writes stay */
+	uint8_t set42[33] = {1};
+	set42[32] = 0x42;
+	wasm_tx(&f, 1, "call_evm", in, call_evm_input(&f, 0, 0, set42, 33, in), 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm"), 0);
+	cr_assert_eq(eslot(&f, 1), 0x42, "the EVM callee's write");
+	cr_assert(wslot_is(&f, "w", set42, 33), "the WebAssembly caller's write");
+	cr_assert(wslot_is(&f, "r", "\0\0\0\0", 4), "success, no output");
+
+	/* 2. evm -> wasm, success: the callee's output reaches the caller */
+	eth_tx(&f, 1, &f.evm, cd, call_wasm_data(&f, 0, 0, "put", "hello", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm"), 0);
+	cr_assert(wslot_is(&f, "v", "hello", 5));
+	cr_assert_eq(eslot(&f, 2), 0xaa);
+	cr_assert_eq(eslot(&f, 3), 2, "the call succeeded");
+	cr_assert_eq(eslot(&f, 4), 0, "output \"ok\" is in the high bytes of the word");
+	uint8_t key[32] = {0}, want[32] = {'o', 'k'};
+	key[31] = 4;
+	svm_id_t sid;
+	svm_object_t o;
+	svm_evm_slot_id(&f.evm, key, &sid);
+	cr_assert(object(&f, &sid, &o) && o.payload_len == 32 && memcmp(o.payload, want, 32) == 0,
+		  "the WebAssembly return data as the EVM's return data");
+
+	/* 3. evm -> wasm, the callee aborts and the caller catches it: only the callee's write goes */
+	eth_tx(&f, 1, &f.evm, cd, call_wasm_data(&f, 0, 0, "put_abort", "caught", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm caught"), 0);
+	cr_assert(wslot_is(&f, "v", "hello", 5), "the aborted callee's write is undone");
+	cr_assert_eq(eslot(&f, 3), 1, "the caller saw the failure");
+	uint8_t no[32] = {'n', 'o'};
+	cr_assert(object(&f, &sid, &o) && memcmp(o.payload, no, 32) == 0, "the abort message as revert data");
+
+	/* 4. evm -> wasm, the failure propagates: everything is undone */
+	eth_tx(&f, 1, &f.evm, cd, call_wasm_data(&f, 1, 0, "put_abort", "gone", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm propagated"), svm_receipt_status(SVM_EABORT));
+	cr_assert(wslot_is(&f, "v", "hello", 5));
+	cr_assert_eq(eslot(&f, 3), 1, "the EVM caller's writes are undone too");
+	/* ... and a caller that reverts after the callee succeeded undoes the callee's writes */
+	eth_tx(&f, 1, &f.evm, cd, call_wasm_data(&f, 2, 0, "put", "later", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm reverts after wasm"), svm_receipt_status(SVM_EABORT));
+	cr_assert(wslot_is(&f, "v", "hello", 5), "the succeeded callee's write is undone");
+
+	/* 5. wasm -> evm, the EVM callee reverts and the caller catches it */
+	uint8_t setrev[33] = {2};
+	setrev[32] = 0x99;
+	wasm_tx(&f, 1, "call_evm", in, call_evm_input(&f, 0, 0, setrev, 33, in), 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm caught"), 0);
+	cr_assert_eq(eslot(&f, 1), 0x42, "the reverted EVM write is undone");
+	cr_assert(wslot_is(&f, "w", setrev, 33), "the caller's own write stays");
+	cr_assert(wslot_is(&f, "r", "\xff\xff\xff\xff", 4), "-1: failed, no revert data");
+
+	/* 6. wasm -> evm, the caller aborts after the EVM succeeded: the EVM's write is undone */
+	uint8_t set55[33] = {1};
+	set55[32] = 0x55;
+	wasm_tx(&f, 1, "call_evm", in, call_evm_input(&f, 0, 2, set55, 33, in), 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm aborts after evm"), svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(eslot(&f, 1), 0x42);
+	cr_assert(wslot_is(&f, "w", setrev, 33));
+	teardown_fx(&f);
+}
+
+Test(xvm, the_depth_bound_is_shared_by_both_vms)
+{
+	fx_t f;
+	setup_fx(&f);
+	svm_buf_t tx = {0};
+	wasm_tx(&f, 0, "bounce", f.evm.b, 20, 100000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "bounce"), 0);
+	uint8_t n[8];
+	cr_assert_eq(wslot(&f, "n", n, 8), 8);
+	/* WebAssembly at cross-VM depths 0, 2, 4, 6, 8; the EVM at 1, 3, 5, 7; the call to depth 9
+	 * fails and every level before it keeps its write */
+	cr_assert_eq(svm_get_u64le(n), (SVM_XVM_DEPTH_MAX / 2) + 1);
+	cr_assert_eq(eslot(&f, 0), SVM_XVM_DEPTH_MAX / 2);
+	/* from the EVM side: the EVM at 0, 2, …, 8 */
+	uint8_t cd[33] = {5};
+	memcpy(cd + 1, f.wasm.b, 32);
+	eth_tx(&f, 0, &f.evm, cd, sizeof cd, 5000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "bounce from the EVM"), 0);
+	cr_assert_lt(f.res.receipts[0].steps, 1000000, "the refused call returns its gas");
+	cr_assert_eq(wslot(&f, "n", n, 8), 8);
+	cr_assert_eq(svm_get_u64le(n), (SVM_XVM_DEPTH_MAX / 2) + 1 + SVM_XVM_DEPTH_MAX / 2);
+	cr_assert_eq(eslot(&f, 0), SVM_XVM_DEPTH_MAX / 2 + SVM_XVM_DEPTH_MAX / 2 + 1);
+	teardown_fx(&f);
+}
+
+Test(xvm, out_of_gas_across_the_boundary)
+{
+	fx_t f;
+	setup_fx(&f);
+	uint8_t in[256], cd[160];
+	svm_buf_t tx = {0};
+	/* the EVM callee loops: its 50,000 gas are spent, the WebAssembly caller goes on */
+	uint8_t loop[1] = {4};
+	wasm_tx(&f, 0, "call_evm", in, call_evm_input(&f, 50000, 0, loop, 1, in), 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm callee out of gas"), 0);
+	cr_assert(wslot_is(&f, "r", "\xff\xff\xff\xff", 4));
+	cr_assert_geq(f.res.receipts[0].steps, 50000 + SVM_EVM_XVM_GAS_BASE, "the callee's gas is the caller's steps");
+	/* the WebAssembly callee spins: its 100,000 steps are spent, the EVM caller goes on */
+	eth_tx(&f, 0, &f.evm, cd, call_wasm_data(&f, 0, 100000, "spin", "", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm callee out of steps"), 0);
+	cr_assert_eq(eslot(&f, 3), 1, "the call failed");
+	cr_assert_geq(f.res.receipts[0].steps, 100000 + SVM_EVM_XVM_GAS_BASE, "the callee's steps are gas");
+	/* a method that does not exist: the call fails like a trap */
+	eth_tx(&f, 0, &f.evm, cd, call_wasm_data(&f, 0, 100000, "put_then", "", cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "no such method"), 0);
+	cr_assert_eq(eslot(&f, 3), 1);
+	/* the spinning callee gets all but 1/64 of the caller's gas, which then cannot finish: the
+	 * transaction is out of gas and nothing stays */
+	uint8_t v_before[256];
+	int v_len = wslot(&f, "v", v_before, sizeof v_before);
+	eth_tx(&f, 0, &f.evm, cd, call_wasm_data(&f, 0, 100000, "spin", "", cd), 90000, &tx);
+	cr_assert_eq(run1(&f, &tx, "caller out of gas"), svm_receipt_status(SVM_EGAS));
+	cr_assert_eq(f.res.receipts[0].steps, 90000, "every gas unit is spent");
+	cr_assert_eq(eslot(&f, 3), 1);
+	cr_assert_eq(wslot(&f, "v", in, sizeof in), v_len);
+	teardown_fx(&f);
+}
+
+Test(xvm, mixed_blocks_parallel_equals_sequential)
+{
+	fx_t f;
+	setup_fx(&f);
+	unsigned seed = ct_seed();
+	eg_rng_t r = {.s = seed};
+	for (int blk = 0; blk < 3; blk++) {
+		size_t n = 12;
+		svm_buf_t txs[12] = {{0}};
+		static const char *methods[] = {"put", "put_abort", "spin"};
+		for (size_t i = 0; i < n; i++) {
+			int who = (int)eg_below(&r, SENDERS);
+			uint8_t in[256], cd[160], d[33] = {(uint8_t)(1 + eg_below(&r, 2))};
+			d[32] = (uint8_t)eg_below(&r, 256);
+			char val[8];
+			snprintf(val, sizeof val, "%u", (unsigned)eg_below(&r, 1000));
+			if (eg_below(&r, 2))
+				wasm_tx(&f, who, "call_evm", in,
+					call_evm_input(&f, eg_below(&r, 2) ? 0 : 30000, (uint8_t)eg_below(&r, 3), d, 33, in),
+					10000000, &txs[i]);
+			else
+				eth_tx(&f, who, &f.evm, cd,
+				       call_wasm_data(&f, (uint8_t)eg_below(&r, 3), eg_below(&r, 2) ? 0 : 40000,
+						      methods[eg_below(&r, 3)], val, cd),
+				       1000000, &txs[i]);
+		}
+		char what[64];
+		snprintf(what, sizeof what, "seed %u block %d", seed, blk);
+		run_block(&f, txs, n, what);
+		for (size_t i = 0; i < n; i++) svm_buf_free(&txs[i]);
+	}
+	teardown_fx(&f);
+}
