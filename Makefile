@@ -91,12 +91,14 @@ $(B)/bench/%: bench/%.c $(B)/libsupervm-internal.a
 
 # Unit tests, plain and under ASan+UBSan. Each runner prints "N passed, N failed" per suite;
 # tests/summary.sh adds up every suite's line into the one closing line.
+# The runner's status goes through tee with pipefail (bash: make's sh has none), so a failed case
+# fails the step itself, not only the summary (tests/ci_guards.sh checks both).
 test-unit: $(TESTS:%=$(B)/tests/%)
-	@bash tests/run_unit.sh $(B)/tests $(TESTS) | tee $(B)/test-unit.log
+	@bash -o pipefail -c 'bash tests/run_unit.sh $(B)/tests $(TESTS) | tee $(B)/test-unit.log'
 
 test-asan: $(TESTS:%=$(B)/asan/tests/%)
 	@LABEL=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  bash tests/run_unit.sh $(B)/asan/tests $(TESTS) | tee $(B)/test-asan.log
+	  bash -o pipefail -c 'bash tests/run_unit.sh $(B)/asan/tests $(TESTS) | tee $(B)/test-asan.log'
 
 # Other areas append to TEST_STEPS (each a make target that writes $(B)/<name>.log with a
 # "N passed, N failed" line) from their mk/*.mk.

@@ -15,4 +15,6 @@ rc=$?
 printf '%s\n' "$out" | grep -v -E '^\s' | sort -u
 n=$(printf '%s\n' "$out" | grep -c -E '^[^ ].*: (error|warning|portability|style|performance): ')
 echo "lint: cppcheck $(cppcheck --version | sed 's/Cppcheck //'), $n findings"
-[ $rc -eq 0 ] && [ "$n" -eq 0 ]
+# every allocation through base's hook (scripts/alloc_check.sh)
+bash scripts/alloc_check.sh; arc=$?
+[ $rc -eq 0 ] && [ "$n" -eq 0 ] && [ $arc -eq 0 ]

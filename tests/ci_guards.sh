@@ -39,5 +39,26 @@ expect 0 "a binary that passed" bash tests/run_unit.sh "$d/bin" good
 expect 1 "a binary that ran no test" bash tests/run_unit.sh "$d/bin" good empty
 expect 1 "a binary that died before its synthesis" bash tests/run_unit.sh "$d/bin" good dies
 expect 1 "no binary named" bash tests/run_unit.sh "$d/bin"
+# the unit steps' recipes: a failing binary fails `make test-unit` / `make test-asan` (their
+# output goes through tee, which must not mask the runner's status) and the log keeps the count
+printf '#!/bin/sh\necho "[====] Synthesis: Tested: 2 | Passing: 1 | Failing: 1 | Crashing: 0"\n' > "$d/bin/red"
+chmod +x "$d/bin/red"
+mkdir -p "$d/b/tests" "$d/b/asan/tests"
+cp "$d/bin/red" "$d/bin/good" "$d/b/tests/"; cp "$d/bin/red" "$d/bin/good" "$d/b/asan/tests/"
+for step in test-unit test-asan; do
+  expect 0 "make $step with a passing binary" make -s --no-print-directory "$step" B="$d/b" TESTS=good
+  expect 1 "make $step with a failing binary" make -s --no-print-directory "$step" B="$d/b" TESTS="good red"
+  expect 1 "make $step's log counts the failure" env CI=true bash tests/summary.sh "$d/b/$step.log"
+done
+# the allocation check (part of make lint): a planted plain calloc or free fails it
+mkdir -p "$d/src/ok" "$d/src/bad" "$d/src/badfree"
+printf 'void *f(void) { return svm_calloc(1, 8); }\nvoid g(void *p) { svm_free(p); }\n/* malloc(n) in a comment */\n' > "$d/src/ok/a.c"
+printf 'char *t = json_dumps(j, 0);\nfree(t); /* alloc-check: foreign (jansson) */\nvoid h(s_t *s) { s->free(s); }\n' >> "$d/src/ok/a.c"
+printf '#include <stdlib.h>\nvoid *f(void) { return calloc(1, 8); }\n' > "$d/src/bad/b.c"
+printf 'void g(void *p) { if (p) free(p); }\n' > "$d/src/badfree/c.h"
+expect 0 "alloc-check: calls through the hook, a marked foreign free" bash scripts/alloc_check.sh "$d/src/ok"
+expect 1 "alloc-check: a planted plain calloc" bash scripts/alloc_check.sh "$d/src/ok" "$d/src/bad"
+expect 1 "alloc-check: a planted plain free in a header" bash scripts/alloc_check.sh "$d/src/badfree"
+expect 0 "alloc-check: the tree's src/" bash scripts/alloc_check.sh
 echo "ci-guards: $pass passed, $fail failed"
 [ $fail -eq 0 ]

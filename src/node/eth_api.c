@@ -1030,7 +1030,7 @@ static json_t *m_get_logs(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_node_t *n = ctx;
 	json_t *o = svm_rpc_param(params, 0, "filter");
 	if (!json_is_object(o)) return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (filter) must be an object");
-	filter_t *f = calloc(1, sizeof *f);
+	filter_t *f = svm_calloc(1, sizeof *f);
 	if (!f) return svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "out of memory");
 	json_t *res = NULL;
 	uint64_t from, to, head = svm_chain_height(n->chain);
@@ -1081,7 +1081,7 @@ static json_t *m_get_logs(void *ctx, json_t *params, svm_rpc_error_t *e)
 	}
 	res = f->out;
 out:
-	free(f);
+	svm_free(f);
 	return res;
 }
 

@@ -98,7 +98,7 @@ static bool send_json(session_t *s, json_t *j)
 	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	bool ok = t != NULL && enqueue(s, t, strlen(t));
-	free(t);
+	free(t); /* alloc-check: foreign (jansson's json_dumps) */
 	return ok;
 }
 
@@ -133,7 +133,7 @@ static json_t *local_call(node_subs_t *w, const char *method, json_t *params)
 	json_decref(req);
 	json_t *resp = NULL;
 	if (body != NULL) svm_rpc_dispatch(w->node->rpc, body, strlen(body), &resp);
-	free(body);
+	free(body); /* alloc-check: foreign (jansson's json_dumps) */
 	json_t *r = json_incref(json_object_get(resp, "result"));
 	json_decref(resp);
 	return r;
