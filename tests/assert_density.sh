@@ -2,7 +2,8 @@
 # Assertion density: SVM_ASSERT / SVM_VERIFY / _Static_assert per 1,000 lines (all lines of
 # the .c and .h files, comments included) per folder of src/, and for the WebAssembly
 # translator (compile.c, compile.h, emit.c, validate.c) on its own. `make lint` prints it;
-# `make density` also fails when a folder listed in FLOORS drops below its floor.
+# `make density` also fails when a folder listed in FLOORS drops below its floor (per 1,000 code
+# lines: neither blank nor comment).
 # Usage: tests/assert_density.sh [--check] [FOLDER...]
 set -u
 cd "$(dirname "$0")/.."
@@ -11,9 +12,10 @@ check=0
 dirs=("$@")
 [ ${#dirs[@]} -eq 0 ] && dirs=(src/base src/exec src/state src/store src/mempool wasm-translator
   src/vm/wasm src/core src/chain src/node src/consensus)
-# Floors (per 1,000 lines) for the folders issue 16 brought to the anchors' range.
-declare -A FLOORS=([src/base]=40 [src/exec]=45 [src/state]=40 [src/store]=40 [src/mempool]=60
-  [wasm-translator]=35)
+# Floors, per 1,000 code lines (the anchors' measure, ~58), for the folders issue 16 brought to
+# the anchors' range.
+declare -A FLOORS=([src/base]=58 [src/exec]=55 [src/state]=58 [src/store]=58 [src/mempool]=70
+  [wasm-translator]=58)
 files_of() {
   if [ "$1" = wasm-translator ]; then
     echo src/vm/wasm/compile.c src/vm/wasm/compile.h src/vm/wasm/emit.c src/vm/wasm/validate.c
@@ -39,8 +41,8 @@ for d in "${dirs[@]}"; do
   awk -v d="$d" -v l="$l" -v a="$a" -v fl="$floor" -v cl="$cl" 'BEGIN {
     printf "  %-16s %6d lines %5d assertions %6.1f per 1,000 (%5.1f per 1,000 code lines)%s\n", d, l, a,
       l ? 1000 * a / l : 0, cl ? 1000 * a / cl : 0, fl == "" ? "" : sprintf("  (floor %d)", fl) }'
-  if [ -n "$floor" ] && [ $((1000 * a)) -lt $((floor * l)) ]; then
-    echo "  $d: below its floor of $floor per 1,000 lines"; bad=1
+  if [ -n "$floor" ] && [ $((1000 * a)) -lt $((floor * cl)) ]; then
+    echo "  $d: below its floor of $floor per 1,000 code lines"; bad=1
   fi
 done
 awk -v l="$tl" -v a="$ta" 'BEGIN { printf "  %-16s %6d lines %5d assertions %6.1f per 1,000\n", "total", l, a, l ? 1000 * a / l : 0 }'

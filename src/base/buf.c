@@ -59,14 +59,21 @@ int svm_buf_printf(svm_buf_t *b, const char *fmt, ...)
 	int rc = svm_buf_reserve(b, (size_t)n + 1);
 	if (rc) return rc;
 	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	int m = vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
+	/* the same text both times: an argument pointing into b->data moved with the reserve */
+	SVM_ASSERT(m == n);
+	(void)m;
 	b->len += (size_t)n;
 	SVM_ASSERT(b->len < b->cap && b->data[b->len] == 0); /* terminated, within the buffer */
 	return 0;
 }
 
-void svm_buf_reset(svm_buf_t *b) { b->len = 0; }
+void svm_buf_reset(svm_buf_t *b)
+{
+	SVM_ASSERT(buf_ok(b));
+	b->len = 0;
+}
 
 void svm_buf_free(svm_buf_t *b)
 {

@@ -44,6 +44,8 @@ const char *svm_strerror(int err)
 
 int svm_error_set(svm_error_t *err, int code, const char *fmt, ...)
 {
+	/* one of ours (0 or a negative SVM_E*), never an errno or another library's positive code */
+	SVM_ASSERT(code <= 0 && code >= SVM_E_LAST);
 	if (err == NULL) return code;
 	err->code = code;
 	va_list ap;

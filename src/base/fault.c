@@ -48,6 +48,7 @@ uint64_t svm_fault_fired(svm_fault_kind_t kind)
 
 int svm_fault_check(svm_fault_kind_t kind)
 {
+	SVM_ASSERT((unsigned)kind < SVM_FAULT_KINDS);
 	fault_t *f = &faults[kind];
 	if (__builtin_expect(!atomic_load_explicit(&f->armed, memory_order_relaxed), 1)) return 0;
 	uint64_t n = atomic_fetch_add(&f->calls, 1) + 1;

@@ -59,5 +59,6 @@ int svm_hex_decode_buf(svm_buf_t *buf, const char *in, size_t max_bytes)
 		}
 		buf->data[buf->len++] = (uint8_t)(hi << 4 | lo);
 	}
+	SVM_ASSERT(buf->len == start + len / 2 && buf->len <= buf->cap); /* every pair, one byte */
 	return 0;
 }

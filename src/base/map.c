@@ -26,10 +26,18 @@ static uint32_t hash_bytes(const void *key, size_t n)
 
 void svm_map_init(svm_map_t *m) { memset(m, 0, sizeof(*m)); }
 
+static bool map_ok(const svm_map_t *m);
+
 void svm_map_free(svm_map_t *m)
 {
+	SVM_ASSERT(map_ok(m));
+	size_t freed = 0;
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->slots[i].key && m->slots[i].key != TOMB) svm_free(m->slots[i].key);
+		if (m->slots[i].key && m->slots[i].key != TOMB) {
+			svm_free(m->slots[i].key);
+			freed++;
+		}
+	SVM_ASSERT(freed == m->count); /* the count is the live keys: none lost, none leaked */
 	svm_free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
@@ -185,6 +193,8 @@ int svm_map_sorted(const svm_map_t *m, svm_map_slot_t ***out, size_t *n)
 	}
 	SVM_ASSERT(k == m->count);
 	qsort(v, k, sizeof(*v), cmp_slots);
+	for (size_t j = 1; SVM_ASSERT_ON && j < k; j++) /* keys are distinct: strictly ascending */
+		SVM_ASSERT(cmp_slots(&v[j - 1], &v[j]) < 0);
 	*out = v;
 	*n = k;
 	return 0;

@@ -100,6 +100,8 @@ void svm_pool_free(svm_pool_t *p)
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < p->threads; i++) pthread_join(p->tid[i], NULL);
+	/* the workers drain the queue before they stop: no job is dropped */
+	SVM_ASSERT(p->threads == 0 || (p->head == NULL && p->pending == 0));
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->idle);
@@ -257,6 +259,7 @@ int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 	SVM_ASSERT(n_used + n_tid < threads); /* worker 0 is this thread; the rest at most once */
 	fn(arg, 0);
 	for (unsigned i = 0; i < n_used; i++) {
+		SVM_ASSERT(atomic_load(&used[i]->claimed)); /* ours until released below */
 		wait_state(used[i], H_DONE);
 		atomic_store_explicit(&used[i]->state, H_IDLE, memory_order_relaxed);
 		atomic_store_explicit(&used[i]->claimed, false, memory_order_release);

@@ -31,6 +31,7 @@ int svm_varint_read_slow(svm_reader_t *r, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t pos = r->pos;
+	SVM_ASSERT(pos <= r->len); /* a reader never moves past its end */
 	for (unsigned i = 0; i < SVM_VARINT_MAX; i++) {
 		if (pos >= r->len) return SVM_EDECODE;
 		uint8_t byte = r->p[pos++];

@@ -77,6 +77,7 @@ size_t state_node_encode(const node_t *n, uint8_t *out)
 	uint16_t leafmap = 0;
 	for (unsigned i = 0; i < 16; i++)
 		if (n->child[i].kind == REF_LEAF) leafmap |= (uint16_t)(1u << i);
+	SVM_ASSERT((leafmap & ~n->bitmap) == 0); /* leaves are children: the decoder refuses others */
 	out[0] = (uint8_t)(n->bitmap >> 8);
 	out[1] = (uint8_t)n->bitmap;
 	out[2] = (uint8_t)(leafmap >> 8);

@@ -41,13 +41,17 @@ int svm_state_prove(svm_state_t *st, svm_store_txn_t *txn, uint64_t height, cons
 		unsigned nib = nibble_at(key, depth);
 		uint16_t sib = node.bitmap & (uint16_t) ~(1u << nib);
 		uint8_t bm[2] = {(uint8_t)(sib >> 8), (uint8_t)sib};
+		size_t level_at = proof->len;
 		if ((rc = svm_buf_append(proof, bm, 2))) goto fail;
 		for (unsigned i = 0; i < 16; i++)
 			if ((sib & (1u << i)) && (rc = svm_buf_append(proof, node.child[i].hash.b, 32)))
 				goto fail;
+		/* one hash per sibling in the bitmap: what the decoder reads back */
+		SVM_ASSERT(proof->len == level_at + 2 + 32u * (size_t)__builtin_popcount(sib));
 		ref = node.child[nib];
 		depth++;
 	}
+	SVM_ASSERT(depth <= SVM_STATE_PROOF_LEVELS_MAX && depth <= UINT8_MAX); /* the level byte */
 	proof->data[start + 1] = (uint8_t)depth;
 	bool leaf = ref.kind == REF_LEAF;
 	SVM_ASSERT(ref.kind == REF_EMPTY || (leaf && leaf_on_path(&ref, key, depth)));

@@ -24,6 +24,8 @@ int svm_state_open(svm_state_t **out, svm_store_t *store, const svm_state_config
 	st->store = store;
 	st->retain_heights = cfg->retain_heights;
 	st->cache_depth = cfg->cache_depth ? cfg->cache_depth : SVM_STATE_CACHE_DEPTH_DEFAULT;
+	/* cache keys (depth, path nibbles) fit state_cache_key's 33 bytes */
+	SVM_ASSERT(st->cache_depth >= 1 && st->cache_depth <= SVM_STATE_CACHE_DEPTH_MAX);
 	svm_map_init(&st->cache);
 	svm_store_txn_t *t;
 	int rc = svm_store_read_begin(store, &t, err);
@@ -248,6 +250,7 @@ static int write_nodes(tree_ctx_t *cx, const ref_t *root, bool first, pending_t 
 	if ((rc = svm_store_put(txn, SVM_TABLE_NODES, k, kl, v, vl, SVM_STORE_APPEND))) return rc;
 	const stale_node_t *sn = (const stale_node_t *)cx->stale_nodes.data;
 	for (size_t i = 0; i < cx->stale_nodes.len / sizeof *sn; i++) {
+		SVM_ASSERT(sn[i].version < cx->height); /* a node replaced now was written before */
 		if (sn[i].depth < cx->st->cache_depth &&
 		    (rc = svm_buf_append(&pend->remove, &sn[i], sizeof sn[i])))
 			return rc;
@@ -272,6 +275,8 @@ static int write_objects(tree_ctx_t *cx, const svm_state_write_t *w, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		/* checked at entry (check_writes): history keys of one height go in ascending */
 		SVM_ASSERT(i == 0 || memcmp(w[i - 1].id.b, w[i].id.b, 32) < 0);
+		/* and bounded there too: the reserve below takes len + 1 */
+		SVM_ASSERT(!w[i].bytes || w[i].len <= SVM_STATE_OBJECT_BYTES_MAX);
 		memcpy(hk, w[i].id.b, 32);
 		svm_put_u64be(hk + 32, cx->height);
 		uint8_t *dst;
@@ -429,6 +434,9 @@ int svm_state_apply(svm_state_t *st, svm_store_txn_t *txn, uint64_t height,
 	SVM_ASSERT(new_root.kind <= REF_NODE);
 	SVM_ASSERT(n > 0 || memcmp(&new_root.hash, &old_root.hash, sizeof new_root.hash) == 0);
 	SVM_ASSERT(cx.stale_nodes.len == 0 || !first); /* a first tree replaces no node */
+	/* nodes were written at this height exactly when the new root is one of them (a new node
+	 * below makes every node above it new; the old root is from an earlier height) */
+	SVM_ASSERT((cx.new_nodes.len != 0) == (new_root.kind == REF_NODE && new_root.version == height));
 	if ((rc = write_nodes(&cx, &new_root, first, pend)) || (rc = write_objects(&cx, writes, n)) ||
 	    (rc = write_meta(st, txn, height, first))) {
 		svm_error_set(err, rc, "state_apply: writing height %llu: %s",

@@ -56,6 +56,7 @@ static int load_node(tree_ctx_t *cx, uint64_t version, unsigned depth, const svm
 	}
 	int rc = state_node_load(cx->txn, version, depth, path, out);
 	if (rc) return rc;
+	SVM_ASSERT(state_node_ok(out)); /* the loader refuses a broken node: the cache takes it */
 	cx->cache_misses++;
 	/* Only committed nodes enter the cache: an uncommitted one could vanish in an abort. */
 	if (ckl && st->committed_any && version <= st->committed_height) {
@@ -100,6 +101,7 @@ static int emit_node(tree_ctx_t *cx, unsigned depth, const svm_hash_t *path, con
 static int note_stale_node(tree_ctx_t *cx, uint64_t version, unsigned depth,
 			   const svm_hash_t *path)
 {
+	SVM_ASSERT(version < cx->height && depth < 64); /* replaced: written at an earlier height */
 	stale_node_t rec;
 	rec.version = version;
 	rec.depth = (uint8_t)depth;
@@ -116,6 +118,7 @@ static int note_old_leaf(tree_ctx_t *cx, const ref_t *leaf)
 
 static void make_leaf(ref_t *out, const item_t *it, uint64_t height)
 {
+	SVM_ASSERT(!it->del); /* a deletion never makes a leaf */
 	out->kind = REF_LEAF;
 	out->key = it->key;
 	out->value = it->value;
@@ -230,5 +233,9 @@ int state_tree_update(tree_ctx_t *cx, const ref_t *old_root, const item_t *items
 		*new_root = *old_root;
 		return 0;
 	}
-	return update(cx, 0, old_root, items, n, new_root);
+	int rc = update(cx, 0, old_root, items, n, new_root);
+	/* the new root: a known kind, written at or before this height */
+	SVM_ASSERT(rc != 0 || (new_root->kind <= REF_NODE &&
+			       (new_root->kind == REF_EMPTY || new_root->version <= cx->height)));
+	return rc;
 }

@@ -203,6 +203,7 @@ int svm_store_commit(svm_store_txn_t *t, svm_error_t *err)
 	if (t->writable && t->failed)
 		svm_error_set(err, SVM_EIO, "store_commit: an earlier write of this transaction failed");
 	if (t->writable && (t->failed || io_fault(t, err, "store_commit"))) {
+		SVM_ASSERT(t->failed); /* an injected commit failure marks it too */
 		mdb_txn_abort(t->txn);
 		run_hooks(t, false);
 		svm_free(t);
@@ -249,6 +250,7 @@ int svm_store_get(svm_store_txn_t *t, svm_table_t table, const void *key, size_t
 
 static unsigned put_flags(unsigned flags)
 {
+	SVM_ASSERT((flags & ~(unsigned)(SVM_STORE_NOOVERWRITE | SVM_STORE_APPEND)) == 0); /* known */
 	return ((flags & SVM_STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0) |
 	       ((flags & SVM_STORE_APPEND) ? MDB_APPEND : 0);
 }
@@ -339,7 +341,12 @@ int svm_store_cursor_seek(svm_store_cursor_t *c, const void *key, size_t key_len
 	MDB_val mk = {key_len, (void *)key}, mv = {0, NULL};
 	if (!key) return cursor_get(c, &mk, &mv, MDB_FIRST, k, v);
 	if (key_len == 0 || key_len > SVM_STORE_KEY_MAX) return SVM_EINVAL;
-	return cursor_get(c, &mk, &mv, MDB_SET_RANGE, k, v);
+	int rc = cursor_get(c, &mk, &mv, MDB_SET_RANGE, k, v);
+	/* the key found is at or above the target (LMDB's order: bytes, then length) */
+	SVM_ASSERT(rc != 0 || memcmp(mk.mv_data, key, mk.mv_size < key_len ? mk.mv_size : key_len) > 0 ||
+		   (memcmp(mk.mv_data, key, mk.mv_size < key_len ? mk.mv_size : key_len) == 0 &&
+		    mk.mv_size >= key_len));
+	return rc;
 }
 
 int svm_store_cursor_seek_le(svm_store_cursor_t *c, const void *key, size_t key_len,
@@ -375,6 +382,7 @@ int svm_store_cursor_prev(svm_store_cursor_t *c, svm_store_val_t *k, svm_store_v
 int svm_store_cursor_del(svm_store_cursor_t *c)
 {
 	if (!c->txn->writable) return SVM_EINVAL;
+	SVM_ASSERT(c->cur != NULL && c->txn->txn != NULL); /* an open cursor of a live transaction */
 	if (io_fault(c->txn, NULL, "store_cursor_del")) return SVM_EIO;
 	int rc = mdb_cursor_del(c->cur, 0);
 	return rc ? map_err(rc, NULL, "store_cursor_del") : 0;

@@ -114,6 +114,7 @@ static int cond_branch(cc_t *c, bool when_true, uint32_t *pc, uint32_t *cell, ui
 		uint32_t k = p[1].r.k;
 		cc_emit(c, 1, wop_unreachable); /* becomes the offset cell */
 		if (c->oom) return 0;
+		SVM_ASSERT(*pc + 3 == c->pc); /* the compare (two cells) was last: this is its third */
 		p = &c->code[*pc];
 		p[0].fn = wasm_brcmp_imm[op];
 		p[1].r.a = a;
@@ -162,6 +163,7 @@ static int op_block(cc_t *c, uint8_t op)
 	}
 	CC_TRY(cc_ctl_push(c, op, &bt));
 	ctl_t *f = cc_top(c);
+	SVM_ASSERT(!has_else || !f->dead); /* a branch to the else arm was emitted: live code */
 	f->loop_pc = c->pc;
 	if (has_else) {
 		f->else_pc = (int32_t)else_pc;
@@ -213,6 +215,7 @@ static int op_end(cc_t *c)
 		}
 	}
 	CC_TRY(cc_gas_close(c));
+	SVM_ASSERT(f->else_pc < 0 || f->op == 0x04); /* only an if without else has it pending */
 	if (f->else_pc >= 0) cc_patch(c, (uint32_t)f->else_pc, f->else_cell, f->else_wide, c->pc);
 	cc_bind(c, f);
 	SVM_ASSERT(f->fix == -1 && c->vn >= f->height); /* every branch to its end patched */
@@ -367,6 +370,8 @@ static int call_common(cc_t *c, const svm_wasm_functype_t *t, uint16_t *base)
 	SVM_ASSERT(c->vn + t->param_count <= c->vmax);
 	if (cc_live(c))
 		for (uint32_t i = c->vn; i < c->vn + t->param_count; i++) CC_TRY(cc_materialize(c, i));
+	for (uint32_t i = c->vn; SVM_ASSERT_ON && cc_live(c) && i < c->vn + t->param_count; i++)
+		SVM_ASSERT(c->vs[i].kind == K_SLOT); /* the callee's frame starts with the arguments */
 	*base = cc_home(c, c->vn);
 	return 0;
 }
@@ -429,6 +434,7 @@ static int op_local(cc_t *c, uint8_t op)
 	uint32_t x;
 	CC_TRY(wr_u32(&c->r, &x));
 	if (x >= c->nl) return cc_invalid(c, "unknown local");
+	SVM_ASSERT(x < WASM_FRAME_SLOTS_MAX); /* nl is bounded before the body: a 16-bit slot */
 	uint8_t t = c->ltypes[x];
 	if (op == 0x20) {
 		vent_t e = {t, K_LOCAL, (uint16_t)x, 0};
@@ -511,6 +517,7 @@ static const struct {
 	[0x3c - 0x28] = {0x7e, 0, wop_st8},    [0x3d - 0x28] = {0x7e, 1, wop_st16},
 	[0x3e - 0x28] = {0x7e, 2, wop_st32},
 };
+_Static_assert(sizeof MEMOPS / sizeof MEMOPS[0] == 0x3e - 0x28 + 1, "every load and store has its entry");
 
 static const op_fn LOAD_AI[14] = {
 	wop_ld32_ai, wop_ld64_ai, wop_ld32_ai, wop_ld64_ai, wop_ld8s32_ai, wop_ld8u_ai, wop_ld16s32_ai,
@@ -528,6 +535,9 @@ static const op_fn LOAD_RIT[14] = {
 	wop_ld32_rit, wop_ld64_rit, wop_ld32_rit, wop_ld64_rit, wop_ld8s32_rit, wop_ld8u_rit, wop_ld16s32_rit,
 	wop_ld16u_rit, wop_ld8s64_rit, wop_ld8u_rit, wop_ld16s64_rit, wop_ld16u_rit, wop_ld32s64_rit, wop_ld32_rit,
 };
+_Static_assert(sizeof LOAD_AI == sizeof LOAD_K && sizeof LOAD_K == sizeof LOAD_RRT &&
+		       sizeof LOAD_RRT == sizeof LOAD_RIT && sizeof LOAD_AI / sizeof LOAD_AI[0] == 0x35 - 0x28 + 1,
+	       "every load (0x28..0x35) has each of its forms");
 /* Stores by log2 of their width, in the forms plain, _i, _ai, _ai_i, _k, _k_i (see interp.c). */
 static const op_fn STORE_FORMS[4][6] = {
 	{wop_st8, wop_st8_i, wop_st8_ai, wop_st8_ai_i, wop_st8_k, wop_st8_k_i},
@@ -557,8 +567,11 @@ static int emit_load(cc_t *c, uint8_t op, uint32_t off)
 		uint32_t at = (uint32_t)c->tee_pc;
 		cell_t add = c->code[at + 1];
 		bool imm = c->code[at].fn == wasm_numop_imm[0x6a];
+		SVM_ASSERT(imm || c->code[at].fn == wasm_numop[0x6a]); /* tee_pc names an i32.add */
 		cc_emit(c, 1, wop_unreachable); /* the third cell */
 		if (c->oom) return 0;
+		/* the add is the last instruction: its cell follows it (no gas block opened between) */
+		SVM_ASSERT(at + 3 == c->pc);
 		cell_t *p = &c->code[at];
 		p[0].fn = imm ? LOAD_RIT[op - 0x28] : LOAD_RRT[op - 0x28];
 		p[1].s.a = dst;
@@ -604,6 +617,7 @@ static int emit_store(cc_t *c, uint8_t op, uint32_t off)
 	SVM_ASSERT(op >= 0x36 && op <= 0x3e && c->vn + 1 < c->vmax); /* a store; both popped */
 	vent_t *ea = &c->vs[c->vn], *ev = &c->vs[c->vn + 1];
 	SVM_ASSERT(ea->type == SVM_WASM_I32 || ea->type == T_UNKNOWN);
+	SVM_ASSERT(MEMOPS[op - 0x28].log2 <= 3); /* a row of STORE_FORMS */
 	const op_fn *forms = STORE_FORMS[MEMOPS[op - 0x28].log2];
 	bool imm = ev->kind == K_CONST && (MEMOPS[op - 0x28].log2 < 3 || fits_imm(SVM_WASM_I64, ev->k));
 	uint16_t v = 0, a = 0;
@@ -954,6 +968,8 @@ static int op_const(cc_t *c, uint8_t op)
 	case 0x43: { uint32_t f; CC_TRY(wr_f32(&c->r, &f)); e.type = 0x7d; e.k = f; break; }
 	default: CC_TRY(wr_f64(&c->r, &e.k)); e.type = 0x7c; break;
 	}
+	/* 32-bit constants carry 32 bits: cc_write_const emits them in one cell */
+	SVM_ASSERT((e.type != 0x7f && e.type != 0x7d) || e.k <= UINT32_MAX);
 	if (!cc_live(c)) e.kind = K_SLOT;
 	return cc_push_ent(c, e);
 }
@@ -1036,6 +1052,7 @@ static int op_ref(cc_t *c, uint8_t op)
 /* Pops n operands of the given types and returns their slots (n <= 3). */
 static int operands(cc_t *c, const uint8_t *types, uint32_t n, uint16_t *slots)
 {
+	SVM_ASSERT(n >= 1 && n <= 3);
 	for (uint32_t i = n; i-- > 0;) CC_TRY(cc_pop(c, types[i], NULL));
 	if (!cc_live(c)) return 0;
 	uint32_t base = c->vn;
@@ -1267,6 +1284,7 @@ static int read_locals(cc_t *c)
 			at += n;
 		}
 		SVM_ASSERT(pass == 0 || at == total);
+		SVM_ASSERT(pass == 0 || c->nl >= c->ft->param_count); /* nlocals = nl - params */
 		if (pass == 0) {
 			if (total > c->m->cfg.limits.locals_max)
 				return svm_error_set(c->err, SVM_ELIMIT, "%llu locals exceed the limit",

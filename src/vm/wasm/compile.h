@@ -18,6 +18,7 @@
  * i32 add of a constant to a base slot (a local or the entry's own home) not yet computed,
  * so that loads and stores can fold it into their address. */
 enum { K_SLOT, K_LOCAL, K_CONST, K_ADDK };
+_Static_assert(K_SLOT == 0 && K_ADDK == 3, "a zeroed entry is in its home; kinds end at K_ADDK");
 #define T_UNKNOWN 0 /* the bottom type of unreachable code */
 
 typedef struct {
@@ -102,6 +103,7 @@ int cc_check_end(cc_t *c);
 void cc_set_unreachable(cc_t *c);
 static inline bool cc_live(cc_t *c)
 {
+	SVM_ASSERT(c->cn >= 1); /* inside the function's frame */
 	return !c->cs[c->cn - 1].unreachable && !c->cs[c->cn - 1].dead;
 }
 static inline uint16_t cc_home(cc_t *c, uint32_t i)

@@ -30,6 +30,7 @@ static int reserve(cc_t *c, uint32_t n)
 	}
 	c->code = q;
 	c->cap = (uint32_t)ncap;
+	SVM_ASSERT(c->cap <= c->cap_max && c->pc + n <= c->cap);
 	return 0;
 }
 
@@ -71,6 +72,8 @@ cell_t *cc_emit(cc_t *c, uint32_t ncells, op_fn fn)
 void cc_produced(cc_t *c, uint32_t pc, uint8_t wasm_op, bool imm)
 {
 	SVM_ASSERT(c->oom || pc < c->pc); /* an instruction already emitted */
+	/* its first cell is a handler */
+	SVM_ASSERT(c->oom || c->code[pc].fn != NULL);
 	c->last_pc = (int32_t)pc;
 	c->last_op = wasm_op;
 	c->last_imm = imm;
@@ -78,6 +81,9 @@ void cc_produced(cc_t *c, uint32_t pc, uint8_t wasm_op, bool imm)
 
 int cc_write_const(cc_t *c, uint16_t dst, uint8_t type, uint64_t k)
 {
+	SVM_ASSERT(dst <= c->nl + c->vmax); /* a frame slot */
+	/* a 32-bit type's bits fit one cell (op_const stores them zero-extended) */
+	SVM_ASSERT((type != SVM_WASM_I32 && type != SVM_WASM_F32) || k <= UINT32_MAX);
 	if (k <= UINT32_MAX || type == SVM_WASM_I32 || type == SVM_WASM_F32) {
 		cell_t *p = cc_emit(c, 2, wop_const32);
 		p[1].r.a = dst;
@@ -218,6 +224,8 @@ int cc_materialize_local_keep_last(cc_t *c, uint16_t local)
 int cc_move_top(cc_t *c, uint32_t n, uint16_t dst_base)
 {
 	SVM_ASSERT(n <= c->vn || !cc_live(c));
+	/* the copies go downward or in place: none overwrites an entry not yet copied */
+	SVM_ASSERT(!cc_live(c) || n == 0 || dst_base <= cc_home(c, c->vn - n));
 	for (uint32_t k = 0; k < n; k++) CC_TRY(cc_write_ent(c, (uint16_t)(dst_base + k), c->vn - n + k));
 	return 0;
 }
@@ -276,6 +284,7 @@ int cc_branch(cc_t *c, ctl_t *l)
 	uint32_t pc = c->pc;
 	cc_emit(c, 2, wop_br);
 	pc = c->pc - 2;
+	SVM_ASSERT(c->oom || c->code[pc].fn == wop_br); /* after any gas instruction cc_emit added */
 	return cc_fixup(c, l, pc, pc + 1, 1);
 }
 
@@ -302,6 +311,7 @@ void cc_gas_add(cc_t *c, uint64_t cost)
 
 void cc_gas_open(cc_t *c)
 {
+	SVM_ASSERT(!c->gas_pending && c->gas_pc < 0); /* the previous block was closed: its cost written */
 	c->blk_cost = 0;
 	c->gas_pc = -1;
 	c->gas_pending = c->metering;
@@ -314,6 +324,7 @@ int cc_gas_close(cc_t *c)
 	if (!c->metering) return 0;
 	if (c->gas_pc >= 0) {
 		SVM_ASSERT(c->oom || c->code[c->gas_pc].fn == wop_gas);
+		SVM_ASSERT(c->oom || (uint32_t)c->gas_pc + 2 <= c->pc); /* its cost cell was emitted */
 		if (!c->oom) c->code[c->gas_pc + 1].u64 = c->blk_cost;
 	} else if (c->gas_pending && c->blk_cost > 0 && cc_live(c)) {
 		cell_t *p = raw(c, 2, wop_gas);
@@ -336,6 +347,10 @@ int cc_emit_return(cc_t *c)
 		if ((e->kind == K_LOCAL || e->kind == K_ADDK) && e->local < n)
 			CC_TRY(cc_materialize(c, c->vn - n + k));
 	}
+	/* no result still reads a local among slots 0..n-1, which the move below overwrites */
+	for (uint32_t k = 0; SVM_ASSERT_ON && cc_live(c) && k < n; k++)
+		SVM_ASSERT(!((c->vs[c->vn - n + k].kind == K_LOCAL || c->vs[c->vn - n + k].kind == K_ADDK) &&
+			     c->vs[c->vn - n + k].local < n));
 	if (n == 1) {
 		uint16_t s;
 		CC_TRY(cc_slot(c, c->vn - 1, &s));

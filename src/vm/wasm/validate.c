@@ -55,6 +55,7 @@ int cc_pop(cc_t *c, uint8_t want, vent_t *out)
 	}
 	if (want != T_UNKNOWN && e.type != T_UNKNOWN && e.type != want) return cc_invalid(c, "type mismatch");
 	if (e.type == T_UNKNOWN) e.type = want;
+	SVM_ASSERT(c->vn >= f->height); /* popped within the frame */
 	if (out) *out = e;
 	return 0;
 }
@@ -127,6 +128,7 @@ void cc_label_types(const ctl_t *l, const uint8_t **t, uint32_t *n)
 		*t = l->bt.results;
 		*n = l->bt.result_count;
 	}
+	SVM_ASSERT(*n == 0 || *t != NULL); /* block_type gave the label its type lists */
 }
 
 /* At else/end: the block's results are exactly what is left above its height. */
@@ -138,6 +140,7 @@ int cc_check_end(cc_t *c)
 	if (c->vn - f->height > n) return cc_invalid(c, "type mismatch");
 	CC_TRY(cc_peek_types(c, f->bt.results, n));
 	if (c->vn - f->height < n && !f->unreachable) return cc_invalid(c, "type mismatch");
+	SVM_ASSERT(c->vn - f->height == n || f->unreachable); /* exactly the results, when reachable */
 	return 0;
 }
 
