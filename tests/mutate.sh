@@ -27,12 +27,12 @@ specs=("$@")
 exec_fast='test_exec=exec/!(signed_blocks*|differential_uniform*|differential_zipf*|differential_all*|differential_shared*)'
 [ ${#specs[@]} -eq 0 ] && specs=(
   "src/mempool/mempool.c:test_mempool,test_selfcheck"
-  "src/exec/seq.c:test_chain,$exec_fast"
-  "src/vm/host/ledger.c:test_chain,$exec_fast"
+  "src/exec/seq.c:test_chain,$exec_fast,test_selfcheck=exec_regression/*"
+  "src/vm/host/ledger.c:test_chain,$exec_fast,test_selfcheck=ledger_regression/*"
   "src/state/tree.c:test_state"
   "src/core/tx.c:test_core"
-  "src/core/block.c:test_core"
-  "src/base/varint.c:test_base,test_core"
+  "src/core/block.c:test_core,test_selfcheck=codec_bounds/*"
+  "src/base/varint.c:test_base,test_core,test_selfcheck=codec_bounds/*"
 )
 tree=build/mutate/tree
 orig=build/mutate/orig

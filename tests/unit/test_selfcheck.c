@@ -475,3 +475,129 @@ Test(ledger_regression, token_symbols_up_to_the_maximum_length_and_no_longer)
 	cr_assert_eq(svm_exec_system(&env, &base, create_sym, "", &a, &res), SVM_EINVAL);
 	svm_arena_reset(&a);
 }
+
+/* A base holding one object x whose fail_at-th read fails with SVM_EIO (0: never). */
+typedef struct {
+	svm_id_t x;
+	uint64_t calls, fail_at;
+} flaky_t;
+
+static int flaky_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **b, size_t *n)
+{
+	static const uint8_t one[1] = {1};
+	flaky_t *f = ud;
+	if (memcmp(id->b, f->x.b, sizeof f->x.b) != 0) return SVM_ENOTFOUND;
+	if (++f->calls == f->fail_at) return SVM_EIO;
+	*b = one;
+	*n = sizeof one;
+	return 0;
+}
+
+static int del_x(svm_txctx_t *c, void *ud) { return svm_host_del(c, (const svm_id_t *)ud); }
+
+/* Deleting an object the base holds: every read of it may fail, the last one too (the reference
+ * executor's check, when it builds the write set, that the base had the object): each failure
+ * fails the run with the base's error, never a write set built without it. Kills the mutant that
+ * dropped that read's error check in seq.c (docs/testing.md). */
+Test(exec_regression, a_base_read_failing_while_the_write_set_resolves_a_deletion_fails_the_run)
+{
+	svm_block_env_t env = {.chain_id = 7, .height = 1};
+	flaky_t f = {.fail_at = 0};
+	memset(f.x.b, 0x5a, sizeof f.x.b);
+	svm_exec_base_t base = {flaky_get, &f};
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t res;
+	cr_assert_eq(svm_exec_system(&env, &base, del_x, &f.x, &a, &res), 0);
+	cr_assert_eq(res.writes_len, 1, "the deletion of an object the base holds");
+	cr_assert(res.writes[0].bytes == NULL && memcmp(res.writes[0].id.b, f.x.b, 32) == 0);
+	svm_arena_reset(&a);
+	uint64_t reads = f.calls;
+	cr_assert(reads >= 1 && reads < 100, "%llu reads of the object", (unsigned long long)reads);
+	for (uint64_t nth = 1; nth <= reads; nth++) {
+		f.calls = 0;
+		f.fail_at = nth;
+		svm_arena_init(&a, 0);
+		cr_assert_eq(svm_exec_system(&env, &base, del_x, &f.x, &a, &res), SVM_EIO,
+			     "read %llu of %llu failed, the run did not", (unsigned long long)nth,
+			     (unsigned long long)reads);
+		svm_arena_reset(&a);
+	}
+}
+
+/* ---------------------------------------------------------- codec bounds */
+/* Mutation killers for the block encoder and the varint codec (docs/testing.md). */
+
+Test(codec_bounds, a_header_of_the_maximum_transaction_count_encodes_and_one_more_does_not)
+{
+	svm_header_t h;
+	memset(&h, 0, sizeof h);
+	h.chain_id = 1;
+	h.tx_count = SVM_BLOCK_TXS_MAX;
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_header_encode(&h, &b), 0);
+	svm_header_t d;
+	cr_assert_eq(svm_header_decode(b.data, b.len, &d, NULL), 0);
+	cr_assert_eq(d.tx_count, SVM_BLOCK_TXS_MAX);
+	b.len = 0;
+	h.tx_count = SVM_BLOCK_TXS_MAX + 1;
+	cr_assert_eq(svm_header_encode(&h, &b), SVM_ELIMIT);
+	cr_assert_eq(b.len, 0, "nothing written");
+	svm_buf_free(&b);
+}
+
+Test(codec_bounds, a_block_counting_transactions_without_their_array_is_refused)
+{
+	svm_block_t blk;
+	memset(&blk, 0, sizeof blk);
+	blk.header.tx_count = 1;
+	blk.txs_len = 1;
+	blk.txs = NULL;
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_block_encode(&blk, &b), SVM_EINVAL);
+	cr_assert_eq(b.len, 0);
+	svm_buf_free(&b);
+}
+
+/* A block encoding of exactly SVM_BLOCK_BYTES_MAX bytes is one the encoder writes and the decoder
+ * reads; one byte more is refused by both. */
+Test(codec_bounds, a_block_of_exactly_the_maximum_size_round_trips_and_one_byte_more_does_not)
+{
+	enum { N = 128 };
+	static uint8_t tx[SVM_TX_BYTES_MAX];
+	memset(tx, 0xab, sizeof tx);
+	svm_slice_t txs[N];
+	for (size_t i = 0; i < N; i++) txs[i] = (svm_slice_t){tx, SVM_TX_BYTES_MAX};
+	svm_block_t blk;
+	memset(&blk, 0, sizeof blk);
+	blk.header.chain_id = 1;
+	blk.header.tx_count = N;
+	blk.txs = txs;
+	blk.txs_len = N;
+	/* with a 1-byte last transaction, then that one grown to fill the block (its length's
+	 * varint takes 3 bytes from 16,384 on) */
+	txs[N - 1].len = 1;
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_block_encode(&blk, &b), 0);
+	size_t grow = SVM_BLOCK_BYTES_MAX - b.len;
+	txs[N - 1].len = 1 + grow - 2;
+	cr_assert(txs[N - 1].len >= 16384 && txs[N - 1].len <= SVM_TX_BYTES_MAX, "%zu", txs[N - 1].len);
+	b.len = 0;
+	cr_assert_eq(svm_block_encode(&blk, &b), 0);
+	cr_assert_eq(b.len, SVM_BLOCK_BYTES_MAX);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_block_t d;
+	cr_assert_eq(svm_block_decode(b.data, b.len, &a, &d, NULL, NULL), 0);
+	cr_assert_eq(d.txs_len, N);
+	cr_assert_eq(d.txs[N - 1].len, txs[N - 1].len);
+	svm_arena_reset(&a);
+	cr_assert_eq(svm_buf_push(&b, 0), 0);
+	cr_assert_eq(svm_block_decode(b.data, b.len, &a, &d, NULL, NULL), SVM_ELIMIT);
+	svm_arena_reset(&a);
+	txs[N - 1].len++;
+	b.len = 0;
+	cr_assert_eq(svm_block_encode(&blk, &b), SVM_ELIMIT);
+	cr_assert_eq(b.len, 0, "nothing left written");
+	svm_buf_free(&b);
+}
