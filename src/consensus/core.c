@@ -418,7 +418,6 @@ static int persist(svm_cons_t *c)
 	s->has_tc = c->has_htc;
 	if (c->has_htc) s->tc = c->htc;
 	SVM_VERIFY(c->hqc.data.round == c->locked_round);
-	SVM_ASSERT(c->last_voted_round <= c->round);
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_safety_encode(s, &c->tmp);
 	svm_free(s);
