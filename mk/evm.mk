@@ -61,7 +61,7 @@ evm-diff: $(B)/evm/evm_diff
 # under build/e2e-eth by tests/eth/install.sh) against a devnet of the real binary. Its log
 # build/e2e-eth.log ends with "e2e-eth: N passed, N failed" (or a skip when npm is unavailable).
 .PHONY: e2e-eth
-e2e-eth: $(B)/supervm
+e2e-eth: $(B)/supervm $(B)/contracts/xvm.wasm
 	@tmp=$$(mktemp $(B)/e2e-eth.log.XXXXXX); \
 	  timeout 900 bash tests/e2e/e2e_eth.sh $(B)/supervm $(B)/e2e-eth > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-eth: [0-9]' $$tmp || printf 'e2e-eth: 0 passed, 1 failed\n' | tee -a $$tmp; \

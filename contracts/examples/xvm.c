@@ -1,6 +1,7 @@
 /* Cross-VM test contract (tests/unit/test_xvm.c, tests/eth/e2e.mjs): WebAssembly calling the EVM
  * and called by it.
  *   put(bytes)        stores the input under "v", returns "ok"
+ *   get(key)          returns the value stored under key (nothing when absent)
  *   put_abort(bytes)  stores the input under "v", then aborts with "no"
  *   spin()            loops until the meter stops it
  *   call_evm(to20 ‖ u64 gas ‖ u8 mode ‖ calldata)  stores the calldata under "w", calls the EVM
@@ -26,6 +27,16 @@ SVM_EXPORT(put)
 	u32 n = read_input(in);
 	svm_storage_write("v", 1, in, n);
 	svm_set_return("ok", 2);
+}
+
+SVM_EXPORT(get)
+{
+	u8 key[64], v[IN_MAX];
+	u32 n = svm_input_size();
+	SVM_REQUIRE(n >= 1 && n <= sizeof key, "get: a key of 1..64 bytes");
+	svm_input(key);
+	i32 len = svm_storage_read(key, n, v, sizeof v);
+	if (len > 0) svm_set_return(v, (u32)len < sizeof v ? (u32)len : sizeof v);
 }
 
 SVM_EXPORT(put_abort)

@@ -203,6 +203,13 @@ int svm_chain_tx(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *tx_out, uin
 int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receipt_out,
 		      svm_buf_t *proof_out, uint64_t *height, uint32_t *index, uint32_t *count);
 int svm_chain_object(svm_chain_t *c, const svm_id_t *id, svm_buf_t *object_out);
+/* The identity whose derived EVM address (svm_identity_evm_address) is addr, from the node's
+ * index: every identity that signed a native transaction and every WebAssembly contract
+ * deployed, written when their block commits (meta key SVM_CHAIN_EVM_INDEX_TAG ‖ addr).
+ * SVM_ENOTFOUND when none is indexed (an Ethereum address's identity needs no index: it is
+ * svm_evm_identity(addr)). Safe from any thread. */
+#define SVM_CHAIN_EVM_INDEX_TAG "evm/addr"
+int svm_chain_evm_identity(svm_chain_t *c, const uint8_t addr[SVM_EVM_ADDRESS_SIZE], svm_id_t *id);
 /* Balance of (token, owner); 0 when the owner has none. */
 int svm_chain_balance(svm_chain_t *c, const svm_id_t *token, const svm_id_t *owner,
 		      uint64_t *amount);

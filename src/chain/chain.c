@@ -110,6 +110,42 @@ static void stats_exec(svm_block_stats_t *st, const svm_exec_metrics_t *m)
 	st->exec_fallbacks = m->fallbacks;
 }
 
+/* The node's index of derived EVM addresses (docs/evm.md, "One identity"): meta key
+ * SVM_CHAIN_EVM_INDEX_TAG ‖ address (20) -> identity (32). */
+static int evm_index_put(svm_store_txn_t *w, const svm_id_t *id)
+{
+	uint8_t key[sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE];
+	memcpy(key, SVM_CHAIN_EVM_INDEX_TAG, sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
+	svm_identity_evm_address(id, key + sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
+	return svm_store_put(w, SVM_TABLE_META, key, sizeof key, id->b, SVM_HASH_SIZE, 0);
+}
+
+/* Indexes the derived EVM address of every identity that signed one of the block's native
+ * transactions and of the contract id of every WebAssembly deploy among them (the id is
+ * fixed by sender and nonce; a failed deploy's id is indexed too, which keeps the index a
+ * function of the block's bytes whatever path commits it). Ethereum transactions are skipped:
+ * their sender is the identity of its own address, a pure function. */
+static int evm_index_block(svm_store_txn_t *w, const commit_t *b)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < b->header.tx_count; i++) {
+		const svm_slice_t *t = &b->txs[i];
+		svm_tx_t tx;
+		if (t->len == 0 || t->p[0] == SVM_TAG_ETH_TX || svm_tx_decode(t->p, t->len, &a, &tx, NULL, NULL))
+			continue;
+		rc = evm_index_put(w, &tx.sender);
+		if (rc == 0 && tx.vm == SVM_VM_WASM && tx.payload_len > 0 && tx.payload[0] == SVM_CONTRACT_OP_DEPLOY) {
+			svm_id_t id;
+			svm_contract_id(&tx.sender, tx.nonce, &id);
+			rc = evm_index_put(w, &id);
+		}
+	}
+	svm_arena_reset(&a);
+	return rc;
+}
+
 /* Writes state, block, indexes and receipts of one block in one write transaction. When
  * expect_root is set the computed state root must equal it (else SVM_EVALIDATE, nothing
  * committed). On success fills hash. */
@@ -143,6 +179,7 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 			rc = svm_store_put(w, SVM_TABLE_RECEIPTS, b->ids[i].b, SVM_HASH_SIZE,
 					   renc->data + roff[i], roff[i + 1] - roff[i], 0);
 	}
+	if (rc == 0) rc = evm_index_block(w, b);
 	if (rc == 0) rc = svm_store_meta_put_u64(w, "chain.height", b->header.height);
 	if (rc == 0 && b->qc_len > 0) { /* meta "qc" ‖ u64be(height) */
 		uint8_t key[10] = {'q', 'c'};

@@ -147,6 +147,23 @@ static int object_payload(svm_chain_t *c, const svm_id_t *id, uint16_t type, svm
 	return 0;
 }
 
+int svm_chain_evm_identity(svm_chain_t *c, const uint8_t addr[SVM_EVM_ADDRESS_SIZE], svm_id_t *id)
+{
+	uint8_t key[sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE];
+	memcpy(key, SVM_CHAIN_EVM_INDEX_TAG, sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
+	memcpy(key + sizeof SVM_CHAIN_EVM_INDEX_TAG - 1, addr, SVM_EVM_ADDRESS_SIZE);
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(svm_chain_store_(c), &r, NULL);
+	if (rc) return rc;
+	const uint8_t *p;
+	size_t n;
+	rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &n);
+	if (rc == 0 && n != SVM_HASH_SIZE) rc = SVM_EIO;
+	if (rc == 0) memcpy(id->b, p, SVM_HASH_SIZE);
+	svm_store_abort(r);
+	return rc;
+}
+
 int svm_chain_balance(svm_chain_t *c, const svm_id_t *token, const svm_id_t *owner, uint64_t *amount)
 {
 	svm_id_t id;

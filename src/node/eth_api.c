@@ -499,6 +499,26 @@ static json_t *m_get_balance(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return qty256(&w);
 }
 
+/* svm_getEvmAddressIdentity [address]: the identity an EVM address stands for — from the
+ * derived-address index when an Ed25519 identity or a WebAssembly contract derived it
+ * ("indexed": true), else the Ethereum address's own identity, SHA-256("svm/id" ‖ 0x02 ‖ address). */
+static json_t *m_evm_identity(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_evm_addr_t a;
+	if (!paddr(params, 0, "address", &a, e)) return NULL;
+	svm_id_t id;
+	bool indexed = true;
+	int rc = svm_chain_evm_identity(n->chain, a.b, &id);
+	if (rc == SVM_ENOTFOUND) {
+		svm_evm_identity(&a, &id);
+		indexed = false;
+		rc = 0;
+	}
+	if (rc) return fail_msg(e, rc, "index: %s", svm_strerror(rc));
+	return json_pack("{s:o, s:o, s:b}", "address", jaddr(&a), "identity", jhash(&id), "indexed", indexed);
+}
+
 static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
@@ -1109,6 +1129,7 @@ size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"eth_getBlockByNumber", m_block_by_number, n},
 		{"eth_getBlockByHash", m_block_by_hash, n},
 		{"eth_getLogs", m_get_logs, n},
+		{"svm_getEvmAddressIdentity", m_evm_identity, n},
 	};
 	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

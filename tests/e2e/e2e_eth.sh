@@ -2,8 +2,9 @@
 # End-to-end test with Ethereum's tools against the real binary (docs/evm.md): a devnet whose
 # genesis funds three well-known Ethereum development keys (their identities, SHA-256("svm/id" ‖
 # 0x02 ‖ address)), then tests/eth/e2e.mjs — ethers.js v6 and solc-js from npm, unchanged —
-# deploys a Solidity ERC-20, transfers, reads events with eth_getLogs, sees revert reasons and
-# the bad-input errors. Prints "e2e-eth: N passed, N failed" last (or "1 skipped" when npm or
+# deploys a Solidity ERC-20 and an AMM, transfers, swaps, reads events with eth_getLogs, sees
+# revert reasons and the bad-input errors, and makes a WebAssembly contract (deployed here with the
+# CLI) and a Solidity one call each other. Prints "e2e-eth: N passed, N failed" last (or "1 skipped" when npm or
 # the registry is unavailable, with the reason).
 # Usage: e2e_eth.sh path/to/supervm build/e2e-eth
 set -u
@@ -55,6 +56,10 @@ JSON
 "$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 100 > "$D/node.log" 2>&1 &
 NODE=$!
 for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
+# the WebAssembly side of the cross-VM checks (contracts/examples/xvm.c), deployed by the faucet
+XVM_WASM=$("$S" contract deploy "$(dirname "$S")/contracts/xvm.wasm" --from "$D/keys/faucet.json" --wait \
+  2>> "$D/node.log" | sed -n 's/^return: 0x//p')
+export XVM_WASM
 (cd "$J" && timeout 240 node e2e.mjs run "$SUPERVM_RPC")
 rc=$?
 [ $rc -eq 0 ] || tail -n 20 "$D/node.log"

@@ -51,13 +51,14 @@ async function rpc(method, params) {
 }
 
 function compile() {
-  const input = { language: 'Solidity', sources: { 'Token.sol': { content: readFileSync(new URL('./Token.sol', import.meta.url), 'utf8') } },
+  const src = (f) => ({ content: readFileSync(new URL('./' + f, import.meta.url), 'utf8') });
+  const input = { language: 'Solidity', sources: { 'Token.sol': src('Token.sol'), 'Amm.sol': src('Amm.sol') },
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun',
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
   const out = JSON.parse(solc.compile(JSON.stringify(input)));
   for (const e of out.errors || []) if (e.severity === 'error') throw new Error(e.formattedMessage);
-  const pick = (n) => ({ abi: out.contracts['Token.sol'][n].abi, bytecode: '0x' + out.contracts['Token.sol'][n].evm.bytecode.object });
-  return { ...pick('Token'), vault: pick('Vault') };
+  const pick = (n, f = 'Token.sol') => ({ abi: out.contracts[f][n].abi, bytecode: '0x' + out.contracts[f][n].evm.bytecode.object });
+  return { ...pick('Token'), vault: pick('Vault'), amm: pick('Amm', 'Amm.sol'), bridge: pick('Bridge', 'Amm.sol') };
 }
 
 async function main() {
@@ -74,7 +75,7 @@ async function main() {
     JSON.stringify(svm));
 
   // deploy the ERC-20
-  const { abi, bytecode, vault } = compile();
+  const { abi, bytecode, vault, amm, bridge } = compile();
   check('solc-js compiled Token.sol', bytecode.length > 100);
   const factory = new ethers.ContractFactory(abi, bytecode, w0);
   const supply = 1000000n * 10n ** 18n;
@@ -195,6 +196,84 @@ async function main() {
     (await aic.allowance(w0.address, vaddr)) === 200n);
   await (await v.withdrawAll(aic.target)).wait();
   check('withdraw through the view', (await aic.balanceOf(vaddr)) === 0n && (await aic.balanceOf(w0.address)) === before2 + 300n);
+
+  await ammChecks(w0, w1, abi, bytecode, amm);
+  await bridgeChecks(w0, provider, bridge);
+}
+
+// An AMM-style Solidity contract: two ERC-20s, a constant-product pool, liquidity, swaps, events.
+async function ammChecks(w0, w1, tokAbi, tokCode, amm) {
+  const tf = new ethers.ContractFactory(tokAbi, tokCode, w0);
+  const ta = await tf.deploy('Apple', 'APL', 10n ** 24n);
+  const tb = await tf.deploy('Banana', 'BAN', 10n ** 24n);
+  await ta.waitForDeployment();
+  await tb.waitForDeployment();
+  const pool = await new ethers.ContractFactory(amm.abi, amm.bytecode, w0).deploy(ta.target, tb.target);
+  await pool.waitForDeployment();
+  await (await ta.approve(pool.target, ethers.MaxUint256)).wait();
+  await (await tb.approve(pool.target, ethers.MaxUint256)).wait();
+  const A = 1000n * 10n ** 18n, B = 4000n * 10n ** 18n;
+  const lrc = await (await pool.addLiquidity(A, B)).wait();
+  const add = lrc.logs.map((l) => { try { return pool.interface.parseLog(l); } catch { return null; } }).find((x) => x && x.name === 'AddLiquidity');
+  check('AMM: addLiquidity mints sqrt(a·b) shares, with its event', add && add.args.shares === 2000n * 10n ** 18n &&
+    (await pool.shares(w0.address)) === 2000n * 10n ** 18n && (await pool.reserveA()) === A && (await pool.reserveB()) === B);
+  check('AMM: the pool holds the tokens', (await ta.balanceOf(pool.target)) === A && (await tb.balanceOf(pool.target)) === B);
+  const dx = 10n * 10n ** 18n;
+  const want = (dx * 997n * B) / (A * 1000n + dx * 997n);
+  check('AMM: quote = dx·997·y / (x·1000 + dx·997)', (await pool.quote(dx, true)) === want, String(want));
+  const b0 = await tb.balanceOf(w0.address);
+  const src = await (await pool.swap(dx, true, want)).wait();
+  check('AMM: swap pays the quote', (await tb.balanceOf(w0.address)) === b0 + want);
+  const ra = await pool.reserveA(), rb = await pool.reserveB();
+  check('AMM: reserves move and x·y does not fall', ra === A + dx && rb === B - want && ra * rb >= A * B);
+  const swaps = await pool.queryFilter(pool.filters.Swap(w0.address), 0, 'latest');
+  check('AMM: the Swap event through eth_getLogs', swaps.length === 1 && swaps[0].transactionHash === src.hash &&
+    swaps[0].args.amountOut === want);
+  await rejects('AMM: slippage bound refused with its reason', pool.swap(dx, false, 10n ** 30n), /slippage/);
+  // a second provider: shares in proportion, the other way round
+  await (await ta.transfer(w1.address, 100n * 10n ** 18n)).wait();
+  await (await tb.transfer(w1.address, 100n * 10n ** 18n)).wait();
+  const back = await pool.quote(10n ** 18n, false);
+  await (await tb.connect(w1).approve(pool.target, ethers.MaxUint256)).wait();
+  await (await pool.connect(w1).swap(10n ** 18n, false, back)).wait();
+  check('AMM: a second trader swaps B for A', (await ta.balanceOf(w1.address)) === 100n * 10n ** 18n + back);
+}
+
+// A WebAssembly contract (contracts/examples/xvm.c, deployed by e2e_eth.sh) and a Solidity one
+// calling each other in one transaction; a revert rolls both back.
+async function bridgeChecks(w0, provider, bridge) {
+  const wasm = process.env.XVM_WASM;
+  check('the WebAssembly contract was deployed for the cross-VM checks', /^[0-9a-f]{64}$/.test(wasm || ''), String(wasm));
+  if (!wasm) return;
+  const W = '0x' + wasm;
+  const br = await new ethers.ContractFactory(bridge.abi, bridge.bytecode, w0).deploy();
+  await br.waitForDeployment();
+  const hex = (s) => ethers.hexlify(ethers.toUtf8Bytes(s));
+  await (await br.callWasm(W, 'put', hex('hello'))).wait();
+  check('EVM -> WebAssembly: put stored, get returns it',
+    ethers.toUtf8String(await br.callWasm.staticCall(W, 'get', hex('v'))) === 'hello');
+  check('EVM -> WebAssembly: the return data reaches Solidity',
+    ethers.toUtf8String(await br.callWasm.staticCall(W, 'put', hex('x'))) === 'ok');
+  const rt = await (await br.roundTrip(W, 5n, false)).wait();
+  check('EVM -> WebAssembly -> EVM in one transaction', (await br.hits()) === 5n && rt.status === 1);
+  const hit = rt.logs.map((l) => { try { return br.interface.parseLog(l); } catch { return null; } }).find((x) => x && x.name === 'Hit');
+  const caller = await br.lastCaller();
+  check('the EVM callee saw the WebAssembly contract\'s derived address as msg.sender', hit && hit.args.from === caller &&
+    caller === ethers.getAddress('0x' + createHash('sha256').update(Buffer.concat([Buffer.from('svm/evm'), Buffer.from(wasm, 'hex')])).digest('hex').slice(24)));
+  const wBefore = await br.callWasm.staticCall(W, 'get', hex('w'));
+  await rejects('a revert after the round trip: reason', br.roundTrip.staticCall(W, 7n, true), /rolled back/);
+  const bad = await br.roundTrip(W, 7n, true, { gasLimit: 1000000 });
+  await rejects('a revert after the round trip is mined with status 0', bad.wait(), /CALL_EXCEPTION|reverted|status/i);
+  check('the revert rolled both VMs back', (await br.hits()) === 5n &&
+    (await br.callWasm.staticCall(W, 'get', hex('w'))) === wBefore);
+  await rejects('a WebAssembly abort propagates as a revert', br.callWasm(W, 'put_abort', hex('zz')), /wasm call failed/);
+  check('... and changes nothing', ethers.toUtf8String(await br.callWasm.staticCall(W, 'get', hex('v'))) === 'hello');
+  const idx = await rpc('svm_getEvmAddressIdentity', [caller]);
+  check('the derived address -> identity index finds the WebAssembly contract', idx.result && idx.result.identity === wasm &&
+    idx.result.indexed === true, JSON.stringify(idx));
+  const plain = await rpc('svm_getEvmAddressIdentity', [w0.address]);
+  check('an Ethereum address -> its identity', plain.result && plain.result.identity === identity(w0.address) &&
+    plain.result.indexed === false, JSON.stringify(plain));
 }
 
 try { await main(); } catch (e) { fail++; console.log('  FAIL uncaught:', e.stack || e); }

@@ -7,7 +7,7 @@ set -uo pipefail
 dir=$1
 src=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir"
-cp "$src/package.json" "$src/package-lock.json" "$src/e2e.mjs" "$src/Token.sol" "$dir/"
+cp "$src/package.json" "$src/package-lock.json" "$src/e2e.mjs" "$src/Token.sol" "$src/Amm.sol" "$dir/"
 command -v npm > /dev/null || { echo "e2e-eth: npm is not installed (make deps)"; exit 2; }
 if [ ! -f "$dir/node_modules/.svm-installed" ] || [ "$src/package-lock.json" -nt "$dir/node_modules/.svm-installed" ]; then
   (cd "$dir" && timeout 600 npm ci --no-audit --no-fund --loglevel=error) || { echo "e2e-eth: npm ci failed"; exit 2; }

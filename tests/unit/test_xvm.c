@@ -412,3 +412,56 @@ Test(xvm, mixed_blocks_parallel_equals_sequential)
 	}
 	teardown_fx(&f);
 }
+
+/* The node's derived-address index (svm_chain_evm_identity): a native sender's and a deployed
+ * WebAssembly contract's derived EVM addresses lead back to them once their block commits; an
+ * address nobody derived is not found; a restart keeps the index. */
+Test(xvm, derived_addresses_are_indexed_by_the_chain)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	char dir[64];
+	ct_tmpdir(dir);
+	svm_genesis_t g;
+	const svm_fee_params_t fees = {.a = 1000, .b = 2, .c = 1, .d = 0};
+	cr_assert_eq(ct_genesis(&g, 2, 1000000000, 5000, &fees), 0);
+	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
+	svm_error_t err = {0};
+	svm_chain_t *c;
+	cr_assert_eq(svm_chain_open(&c, dir, &g, &cfg, &err), 0, "%s", err.msg);
+	svm_keypair_t k[2];
+	for (int i = 0; i < 2; i++) ct_key((uint64_t)i, &k[i]);
+	uint8_t a0[SVM_EVM_ADDRESS_SIZE], a1[SVM_EVM_ADDRESS_SIZE], aw[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(&k[0].id, a0);
+	svm_identity_evm_address(&k[1].id, a1);
+	svm_id_t got;
+	cr_assert_eq(svm_chain_evm_identity(c, a0, &got), SVM_ENOTFOUND, "nothing signed yet");
+	/* key 0 deploys the contract */
+	svm_buf_t code = {0}, payload = {0}, tx = {0};
+	read_file("build/contracts/xvm.wasm", &code);
+	cr_assert_eq(svm_contract_deploy_payload(&payload, code.data, code.len), 0);
+	ct_txopt_t opt = {.chain_id = 7, .nonce = 0, .fee_limit = 100000000};
+	svm_hash_t id;
+	cr_assert_eq(ct_tx(&tx, &k[0], SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, &id), 0);
+	const uint8_t *p = tx.data;
+	size_t len = tx.len;
+	svm_build_result_t res;
+	cr_assert_eq(svm_chain_build(c, &p, &len, 1, 1, &k[0].id, &res, &err), 0, "%s", err.msg);
+	svm_id_t contract;
+	svm_contract_id(&k[0].id, 0, &contract);
+	svm_identity_evm_address(&contract, aw);
+	cr_assert_eq(svm_chain_evm_identity(c, a0, &got), 0);
+	cr_assert(svm_hash_eq(&got, &k[0].id), "the sender's derived address");
+	cr_assert_eq(svm_chain_evm_identity(c, aw, &got), 0);
+	cr_assert(svm_hash_eq(&got, &contract), "the deployed contract's derived address");
+	cr_assert_eq(svm_chain_evm_identity(c, a1, &got), SVM_ENOTFOUND, "key 1 never signed");
+	svm_chain_close(c);
+	cr_assert_eq(svm_chain_open(&c, dir, &g, &cfg, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_evm_identity(c, aw, &got), 0);
+	cr_assert(svm_hash_eq(&got, &contract), "after a restart");
+	svm_chain_close(c);
+	svm_genesis_free(&g);
+	ct_rmdir(dir);
+	svm_buf_free(&code);
+	svm_buf_free(&payload);
+	svm_buf_free(&tx);
+}
