@@ -38,6 +38,9 @@ typedef struct {
 	 * has none: the EVM's BLOCKHASH then gives 0). The chain fills it. */
 	const svm_hash_t *recent_hashes;
 	uint32_t recent_len;
+	/* share of the block's metered fees credited to the treasury (svm_treasury_id), in basis
+	 * points (the governed treasury_bps); the rest is burned. 0: all burned. */
+	uint64_t treasury_bps;
 } svm_block_env_t;
 
 /* One transaction prepared for execution: decoded and checked statelessly (signature, chain

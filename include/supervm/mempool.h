@@ -30,9 +30,16 @@
 typedef int (*svm_mempool_account_fn)(void *ctx, const svm_id_t *sender, uint64_t *next_nonce,
 				      uint64_t *swr_balance);
 
+/* The fee schedule in force at the head (the governed parameters: a passed proposal changes
+ * it without a restart), for the intrinsic fee check. Called at each admission, outside the
+ * mempool's lock; an error fails that admission. */
+typedef int (*svm_mempool_fees_fn)(void *ctx, svm_fee_params_t *fees);
+
 typedef struct {
 	uint64_t chain_id;
-	svm_fee_params_t fees;  /* for the intrinsic fee check */
+	svm_fee_params_t fees;  /* for the intrinsic fee check when fees_fn is NULL */
+	svm_mempool_fees_fn fees_fn; /* NULL: cfg.fees, fixed */
+	void *fees_ctx;
 	size_t bytes_max;       /* 0 = SVM_MEMPOOL_BYTES_MAX_DEFAULT */
 	size_t count_max;       /* 0 = SVM_MEMPOOL_COUNT_MAX_DEFAULT */
 	size_t per_sender_max;  /* 0 = SVM_MEMPOOL_PER_SENDER_MAX_DEFAULT */

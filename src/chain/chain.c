@@ -476,6 +476,7 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	if (rc) return svm_error_set(err, rc, "block: the parameter object is unreadable");
 	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
 					  wk->params.fee_d};
+	wk->env.treasury_bps = wk->params.treasury_bps;
 	/* a passed upgrade plan stops a node of another version at its height, before any block */
 	svm_id_t uid;
 	const uint8_t *ub;

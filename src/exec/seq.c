@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "exec/internal.h"
+#include "supervm/econ.h"
 #include "supervm/evm.h"
 
 /* An overlay value: the object's bytes, or a deletion (bytes == NULL). */
@@ -325,7 +326,13 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	memset(&none, 0, sizeof none);
 	ctx_init(env, v, arena, &c, &none, NULL);
 	c.strict = false;
-	int rc = svm_ledger_retire(&c, &env->fee_token, burned);
+	/* the treasury's share of the metered fees, floored; the rest leaves the supply */
+	SVM_ASSERT(env->treasury_bps <= 10000);
+	uint64_t share = (uint64_t)((unsigned __int128)burned * env->treasury_bps / 10000);
+	svm_id_t treasury;
+	svm_treasury_id(&treasury);
+	int rc = svm_ledger_retire(&c, &env->fee_token, burned - share);
+	if (rc == 0 && share) rc = svm_ledger_credit(&c, &env->fee_token, &treasury, share);
 	if (rc == 0) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
 	if (rc == 0) rc = v->error(v);

@@ -168,9 +168,13 @@ static int check_stateless(svm_mempool_t *mp, const uint8_t *p, size_t len, uint
 		return svm_error_set(err, SVM_EEXPIRED, "expiry height %llu, next block is %llu",
 				     (unsigned long long)tx->expiry_height,
 				     (unsigned long long)head_height + 1);
+	svm_fee_params_t fees = mp->cfg.fees;
+	if (mp->cfg.fees_fn != NULL && (rc = mp->cfg.fees_fn(mp->cfg.fees_ctx, &fees)) != 0)
+		return svm_error_set(err, rc, "the fee schedule at the head is unreadable: %s",
+				     svm_strerror(rc));
 	uint64_t intrinsic = UINT64_MAX, bytes_fee;
-	if (!svm_mul_u64(mp->cfg.fees.b, len, &bytes_fee) ||
-	    !svm_add_u64(mp->cfg.fees.a, bytes_fee, &intrinsic) || tx->fee_limit < intrinsic)
+	if (!svm_mul_u64(fees.b, len, &bytes_fee) ||
+	    !svm_add_u64(fees.a, bytes_fee, &intrinsic) || tx->fee_limit < intrinsic)
 		return svm_error_set(err, SVM_EFEE, "fee limit %llu < intrinsic fee %llu",
 				     (unsigned long long)tx->fee_limit, (unsigned long long)intrinsic);
 	return 0;

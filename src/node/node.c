@@ -31,6 +31,17 @@ static int account_state(void *ctx, const svm_id_t *sender, uint64_t *nonce, uin
 	return rc;
 }
 
+/* The governed fee schedule at the head, read at each admission (never a copy taken at start:
+ * a passed fee proposal governs the next block, and admission must follow it). */
+static int head_fees(void *ctx, svm_fee_params_t *fees)
+{
+	svm_node_t *n = ctx;
+	svm_params_t p;
+	int rc = svm_chain_params(n->chain, &p);
+	if (rc == 0) *fees = (svm_fee_params_t){p.fee_a, p.fee_b, p.fee_c, p.fee_d};
+	return rc;
+}
+
 double svm_node_tx_rate(svm_node_t *n)
 {
 	uint64_t now = svm_clock_ns(), txs = 0, oldest = now;
@@ -142,7 +153,8 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 					     .bytes_max = cfg->mempool_bytes_max,
 					     .count_max = cfg->mempool_count_max,
 					     .per_sender_max = cfg->mempool_per_sender_max,
-					     .account = account_state, .account_ctx = n};
+					     .account = account_state, .account_ctx = n,
+					     .fees_fn = head_fees, .fees_ctx = n};
 		rc = svm_mempool_new(&n->mempool, &mcfg);
 		if (rc != 0) svm_error_set(err, rc, "mempool: %s", svm_strerror(rc));
 	}

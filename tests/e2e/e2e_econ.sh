@@ -103,6 +103,9 @@ check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
 send transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1
 FEE=$(jget fee_charged < "$D/out.json")
 check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$FEE" ] && [ "$FEE" -gt 7000 ]'
+# admission follows the governed schedule too: 6000 covers the genesis a + b·bytes, not the new one
+"$S" transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1 --fee-limit 6000 --json > "$D/out.json" 2>&1
+check "admission refuses a fee limit under the governed intrinsic fee" 'grep -q "intrinsic fee" "$D/out.json"'
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
 H=$(( $(height) + 60 )) # 25 voting blocks, the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop

@@ -146,7 +146,11 @@ Test(chain, transfer_moves_value_and_pays_fee_and_tip, .init = setup)
 	cr_assert_eq(balance(f.c, &aic, &b.id), 5000 + 1234);
 	cr_assert_eq(balance(f.c, &swr, &a.id), 1000000000 - fee - 7);
 	cr_assert_eq(balance(f.c, &swr, &p.id), 1000000000 + 7);
-	cr_assert_eq(supply(f.c, &swr), 3000000000ull - fee);
+	/* the treasury's share (treasury_bps, 10% by default) stays in the supply; the rest burns */
+	svm_id_t treasury;
+	svm_treasury_id(&treasury);
+	cr_assert_eq(balance(f.c, &swr, &treasury), fee / 10);
+	cr_assert_eq(supply(f.c, &swr), 3000000000ull - fee + fee / 10);
 	uint64_t nonce;
 	cr_assert_eq(svm_chain_nonce(f.c, &a.id, &nonce), 0);
 	cr_assert_eq(nonce, 1);
@@ -307,7 +311,13 @@ Test(chain, property_supply_is_conserved_except_burned_fees_and_no_balance_goes_
 	}
 	cr_assert(sum_swr + burned == 12000000000ull, "seed %u: SWR not conserved", seed);
 	cr_assert(sum_aic == 60000, "seed %u: AIC not conserved", seed);
-	cr_assert(supply(f.c, &swr) == sum_swr, "seed %u: supply != sum of balances", seed);
+	/* the treasury holds its share of each block's fees (floored per block), the rest burned */
+	svm_id_t treasury;
+	svm_treasury_id(&treasury);
+	uint64_t t = balance(f.c, &swr, &treasury);
+	cr_assert(t <= burned / 10 && t + 6 >= burned / 10, "seed %u: treasury %llu of fees %llu", seed,
+		  (unsigned long long)t, (unsigned long long)burned);
+	cr_assert(supply(f.c, &swr) == sum_swr + t, "seed %u: supply != sum of balances", seed);
 	cr_assert_gt(burned, 0);
 	close_chain(&f);
 }

@@ -372,3 +372,47 @@ Test(mempool, concurrent_admission_keeps_every_transaction)
 	svm_mempool_batch_free(&b);
 	svm_mempool_free(mp);
 }
+
+/* The intrinsic fee check follows the schedule the fees function reports at each admission (a
+ * governed fee change reaches admission without a restart): the same transaction is refused
+ * once the head's a rises past its fee limit, and admitted again when it falls back. */
+static svm_fee_params_t head_fees;
+static int head_fees_rc;
+static int fees_now(void *ctx, svm_fee_params_t *f)
+{
+	(void)ctx;
+	*f = head_fees;
+	return head_fees_rc;
+}
+
+Test(mempool, intrinsic_fee_follows_the_schedule_at_the_head)
+{
+	svm_mempool_t *mp = new_pool(0, 0, 0);
+	svm_mempool_free(mp);
+	svm_mempool_config_t cfg = {.chain_id = CHAIN, .fees = {100, 1, 1, 0}, .account = account,
+				    .fees_fn = fees_now};
+	cr_assert_eq(svm_mempool_new(&mp, &cfg), 0);
+	svm_buf_t b = {0};
+	svm_error_t err = {0};
+	tx(&b, 0, 0, 1, NULL); /* fee limit 10,000 */
+	head_fees = (svm_fee_params_t){10000, 1, 1, 0}; /* a + b·bytes > 10,000 */
+	head_fees_rc = 0;
+	cr_assert_eq(svm_mempool_add(mp, b.data, b.len, 0, NULL, &err), SVM_EFEE, "%s", err.msg);
+	cr_assert_eq(count(mp), 0);
+	head_fees_rc = SVM_EIO; /* an unreadable schedule refuses, changing nothing */
+	head_fees = (svm_fee_params_t){100, 1, 1, 0};
+	cr_assert_eq(svm_mempool_add(mp, b.data, b.len, 0, NULL, &err), SVM_EIO);
+	cr_assert_eq(count(mp), 0);
+	head_fees_rc = 0;
+	cr_assert_eq(svm_mempool_add(mp, b.data, b.len, 0, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(count(mp), 1);
+	/* the next sender's transaction meets the raised schedule's check with 1 to spare */
+	head_fees = (svm_fee_params_t){10000 - b.len, 1, 0, 0};
+	tx(&b, 1, 0, 1, NULL);
+	cr_assert_eq(svm_mempool_add(mp, b.data, b.len, 0, NULL, &err), 0, "%s", err.msg);
+	head_fees.a++;
+	tx(&b, 2, 0, 1, NULL);
+	cr_assert_eq(svm_mempool_add(mp, b.data, b.len, 0, NULL, &err), SVM_EFEE);
+	svm_buf_free(&b);
+	svm_mempool_free(mp);
+}
