@@ -84,6 +84,14 @@ typedef struct {
  * stake > 0, no duplicate, n in 1..SVM_CONS_VALIDATORS_MAX, total fits. SVM_EINVAL/ELIMIT. */
 int svm_cons_valset_build(svm_cons_valset_t *out, uint64_t epoch, const svm_cons_validator_t *v,
 			  size_t n, svm_error_t *err);
+/* The set the staking program chose (docs/economics.md): payload is the payload of the object
+ * SHA-256("svm/validators") in the committed state (varint n ‖ (Ed25519 key ‖ varint stake)*,
+ * n ≤ SVM_CONS_VALIDATORS_MAX), each id derived from its key; when the total stake would pass
+ * UINT64_MAX / 3 every stake is halved (at least 1) until it fits. The node's `validators`
+ * callback reads the object at the epoch's first block and calls this.
+ * SVM_EDECODE, or svm_cons_valset_build's errors. */
+int svm_cons_valset_from_staking(const uint8_t *payload, size_t len, uint64_t epoch,
+				 svm_cons_valset_t *out, svm_error_t *err);
 /* Index of id in the set, or -1. */
 int svm_cons_valset_index(const svm_cons_valset_t *vs, const svm_id_t *id);
 /* The quorum rule, integers only: 3 · signed_stake > 2 · total_stake. */

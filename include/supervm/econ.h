@@ -25,7 +25,7 @@
 	X(slot_ms, 1000, 1, 3600000)               /* target block interval */                 \
 	X(epoch_blocks, 100, 1, 100000000)         /* blocks per epoch */                      \
 	X(unbonding_epochs, 7, 0, 10000)           /* unbond → claimable delay */              \
-	X(active_set_max, 100, 1, 1000)            /* validators in the active set (top N) */   \
+	X(active_set_max, 100, 1, 128)             /* active set (top N) ≤ SVM_STAKE_ACTIVE_MAX */ \
 	X(stake_min, 1000000000, 0, UINT64_MAX)    /* minimum total stake to be active */       \
 	X(commission_bps_max, 10000, 0, 10000)                                                  \
 	X(slash_double_bps, 500, 0, 10000)         /* double vote / double proposal */         \
@@ -110,6 +110,40 @@ int svm_params_from_object(const uint8_t *bytes, size_t len, svm_params_t *p);
 int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t max, size_t *n);
 /* The fee schedule the parameters set. */
 void svm_params_fees(const svm_params_t *p, uint64_t fee[4]);
+
+/* ------------------------------------------------------- local fee markets */
+
+/* Per-object congestion pricing (docs/economics.md). The table object SHA-256("svm/congestion")
+ * (shared, storage): varint n ‖ (object id (32) ‖ varint multiplier_bps)*, ids ascending, every
+ * multiplier in (SVM_CONGESTION_ONE, congestion_max_bps], n ≤ SVM_CONGESTION_OBJECTS_MAX. The
+ * fee settlement at the end of each block rewrites it from the block's writes; the next block
+ * prices with it: a transaction's fee is ⌊fee · m / 10^4⌋, m = svm_congestion_tx. */
+#define SVM_CONGESTION_ONE 10000          /* 1× */
+#define SVM_CONGESTION_OBJECTS_MAX 1024   /* hot objects tracked (the hottest kept) */
+typedef struct {
+	svm_id_t id;
+	uint64_t bps; /* > SVM_CONGESTION_ONE */
+} svm_congestion_entry_t;
+
+void svm_congestion_id(svm_id_t *out);
+int svm_congestion_encode(const svm_congestion_entry_t *e, size_t n, svm_buf_t *out);
+/* SVM_EDECODE unless canonical (ascending ids, multipliers > 1×, ≤ max entries, no trailing). */
+int svm_congestion_decode(const uint8_t *p, size_t len, svm_congestion_entry_t *out, size_t max,
+			  size_t *n);
+/* An object's multiplier (SVM_CONGESTION_ONE when not in the table t[n]). */
+uint64_t svm_congestion_of(const svm_congestion_entry_t *t, size_t n, const svm_id_t *id);
+/* A transaction's multiplier: strict — the highest over its declared writes and inputs;
+ * dynamic — the highest in the table (its writes are not known before it runs: declaring them
+ * is how a transaction that avoids hot objects pays 1×). */
+uint64_t svm_congestion_tx(const svm_congestion_entry_t *t, size_t n, const svm_tx_t *tx);
+/* The next block's table: for every object in old[n_old] or written more than
+ * congestion_target_txs times in written[n_written] (one id per transaction that declared the
+ * write; sorted here in place), m' = min(max, ⌊m·(10^4+step)/10^4⌋) above the target, else
+ * max(10^4, ⌊m·10^4/(10^4+step)⌋); entries at 1× are dropped; past SVM_CONGESTION_OBJECTS_MAX
+ * the hottest stay (ties: lower id). out must hold SVM_CONGESTION_OBJECTS_MAX. SVM_ENOMEM. */
+int svm_congestion_next(const svm_congestion_entry_t *old, size_t n_old, svm_id_t *written,
+			size_t n_written, const svm_params_t *p, svm_congestion_entry_t *out,
+			size_t *n_out);
 
 /* -------------------------------------------------------------------- AMM */
 
@@ -204,8 +238,8 @@ int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, s
  *              varint start height ‖ varint release epoch)*, in creation order, ≤ QUEUE_MAX
  *   epoch      SHA-256("svm/stake/epoch"): varint last processed epoch ‖ varint n ‖ operator*
  *              (the active set chosen then, in set order)
- *   evidence   SHA-256("svm/stake/evid" ‖ key ‖ u64be height ‖ u64be round ‖ u8 kind): the
- *              height it was used at (each piece of evidence slashes once)
+ *   evidence   SHA-256("svm/stake/evid" ‖ operator ‖ u64be epoch ‖ u64be round ‖ u8 kind):
+ *              the height it was used at (each offence slashes once)
  *   validator set SHA-256("svm/validators"): varint n ‖ (consensus key ‖ varint stake)* — the
  *              object consensus reads (svm_staking_validator_set), rewritten at each epoch. */
 enum { SVM_PROGRAM_STAKING = 3 };
@@ -216,10 +250,11 @@ enum {
 	SVM_STAKE_CLAIM = 4,      /* operator (32) */
 	SVM_STAKE_REDELEGATE = 5, /* from operator (32) ‖ to operator (32) ‖ varint shares */
 	SVM_STAKE_EPOCH = 6,      /* (nothing) — runs in dynamic mode: it reads every validator */
-	SVM_STAKE_EVIDENCE = 7,   /* operator (32) ‖ evidence (svm_evidence_t encoding) */
+	SVM_STAKE_EVIDENCE = 7,   /* operator (32) ‖ varint epoch ‖ varint len ‖ consensus evidence */
 	SVM_STAKE_UNJAIL = 8,     /* (nothing): the sender's own validator */
 };
 #define SVM_STAKE_VALIDATORS_MAX 1000 /* registered validators */
+#define SVM_STAKE_ACTIVE_MAX 128      /* the active set: consensus's SVM_CONS_VALIDATORS_MAX */
 #define SVM_STAKE_QUEUE_MAX 256       /* pending unbondings per validator */
 #define SVM_STEPS_SIG_VERIFY 30000    /* an Ed25519 verification inside a native program */
 
@@ -235,22 +270,43 @@ typedef struct {
 	uint64_t slashed; /* SWR burned from it so far */
 } svm_validator_t;
 
-/* Double-sign evidence: two signatures by one consensus key over two different block hashes at
- * one (height, round, kind). Signed message: "svm/vote" ‖ u64be height ‖ u64be round ‖ u8 kind ‖
- * hash (svm_vote_message). kind 0 = vote, 1 = proposal. Encoding: key ‖ varint height ‖ varint
- * round ‖ u8 kind ‖ hash1 ‖ sig1 ‖ hash2 ‖ sig2, hash1 < hash2 (one encoding per offence). */
+/* Double-sign evidence exactly as consensus encodes it (consensus.h, docs/consensus.md):
+ * TAG_EVIDENCE ‖ kind ‖ varint a_len ‖ a ‖ varint b_len ‖ b, a < b bytewise, where a and b are
+ * two full signed messages of one validator in one round of one epoch: two votes with different
+ * vote data (kind 1), or two proposals of different blocks (kind 2). This layer cannot include
+ * consensus.h (it sits below), so the few byte layouts it needs are read here; the tags and the
+ * signed digests must stay consensus's — test_staking checks them against consensus's own
+ * encoders and digest functions. What each signature signs:
+ *   vote      SHA-256-tagged("svm/cons/vote", u64be chain ‖ u64be epoch ‖ block id ‖ u64be round
+ *             ‖ u64be height ‖ parent id ‖ u64be parent round ‖ exec root)
+ *   proposal  SHA-256-tagged("svm/cons/proposal", u64be chain ‖ u64be epoch ‖ block id), the
+ *             block id being the hash of the proposal's block header (whose round, height and
+ *             proposer the evidence uses; a proposal's TC is not read: it does not bear on the
+ *             offence). A proposal message carries no epoch, so the transaction names it. */
+#define SVM_EVIDENCE_TAG 0x16          /* consensus.h SVM_CONS_TAG_EVIDENCE */
+#define SVM_EVIDENCE_TAG_PROPOSAL 0x10 /* SVM_CONS_TAG_PROPOSAL */
+#define SVM_EVIDENCE_TAG_VOTE 0x11     /* SVM_CONS_TAG_VOTE */
+enum { SVM_EVIDENCE_DOUBLE_VOTE = 1, SVM_EVIDENCE_DOUBLE_PROPOSAL = 2 }; /* = consensus's kinds */
+#define SVM_EVIDENCE_BYTES_MAX 49152 /* what fits a transaction payload with room to spare */
+
 typedef struct {
-	uint8_t key[32];
-	uint64_t height, round;
-	uint8_t kind;
-	svm_hash_t hash[2];
+	uint8_t kind;          /* SVM_EVIDENCE_DOUBLE_VOTE or _DOUBLE_PROPOSAL */
+	uint64_t epoch, round, height;
+	uint32_t voter;        /* votes: the index both carry (not signed; informative) */
+	svm_id_t proposer;     /* proposals: the headers' proposer, the signer's identity */
+	svm_hash_t digest[2];  /* what each signature signs */
 	uint8_t sig[2][SVM_ED25519_SIG_SIZE];
 } svm_evidence_t;
-#define SVM_VOTE_MESSAGE_SIZE (8 + 8 + 8 + 1 + 32)
-void svm_vote_message(uint64_t height, uint64_t round, uint8_t kind, const svm_hash_t *hash,
-		      uint8_t out[SVM_VOTE_MESSAGE_SIZE]);
-int svm_evidence_encode(const svm_evidence_t *e, svm_buf_t *out);
-int svm_evidence_decode(svm_reader_t *r, svm_evidence_t *e); /* reads one; trailing is the caller's */
+
+/* Parses consensus's evidence encoding p[len] for chain_id and epoch (the epoch the two messages
+ * were signed in: votes carry it and must match; proposals take it from here), checking
+ * everything but the signatures: the tag and kind, canonical varints, no trailing bytes, a < b,
+ * both messages of one round (votes: one epoch and voter, different vote data; proposals: one
+ * proposer, different block ids), round > 0. SVM_EDECODE malformed, SVM_EINVAL not an offence. */
+int svm_evidence_parse(uint64_t chain_id, uint64_t epoch, const uint8_t *p, size_t len,
+		       svm_evidence_t *e);
+/* Both signatures under consensus_key: 0 or SVM_ESIG. */
+int svm_evidence_verify(const svm_evidence_t *e, const uint8_t consensus_key[32]);
 
 /* The validator set consensus uses (the active set of the current epoch), from the payload of
  * the object SHA-256("svm/validators"): fills keys/stakes (≤ max entries). SVM_EDECODE. */
@@ -277,7 +333,10 @@ int svm_stake_register_payload(svm_buf_t *out, const uint8_t consensus_key[32],
 			       const uint8_t vrf_key[32], uint64_t commission_bps, uint64_t self_bond);
 int svm_stake_payload(svm_buf_t *out, uint64_t method, const svm_id_t *op, const svm_id_t *op2,
 		      uint64_t amount); /* delegate/undelegate/claim/redelegate/epoch/unjail */
-int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, const svm_evidence_t *e);
+/* Method 7: evidence (consensus's encoding, ≤ SVM_EVIDENCE_BYTES_MAX) against operator op's
+ * validator, signed in epoch. */
+int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, uint64_t epoch,
+			       const uint8_t *evidence, size_t len);
 
 /* Registers a validator with its stake minted into it (genesis only: a system context). */
 int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint8_t key[32],

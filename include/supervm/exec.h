@@ -12,6 +12,7 @@
 #include "supervm/core.h"
 #include "supervm/state.h"
 #include "supervm/vm.h"
+#include "supervm/econ.h"
 
 /* The fee schedule: fee = a + b·tx_bytes + c·steps + d·mem_bytes, in SWR base units. */
 typedef struct {
@@ -41,6 +42,12 @@ typedef struct {
 	/* share of the block's metered fees credited to the treasury (svm_treasury_id), in basis
 	 * points (the governed treasury_bps); the rest is burned. 0: all burned. */
 	uint64_t treasury_bps;
+	/* local fee markets (econ.h): the parent's congestion table (sorted; may be empty), which
+	 * prices this block's transactions, and the governed rule the settlement applies to write
+	 * the next one. congestion_target_txs 0: no table is written (the pricing still applies). */
+	const svm_congestion_entry_t *congestion;
+	size_t congestion_len;
+	uint64_t congestion_target_txs, congestion_step_bps, congestion_max_bps;
 } svm_block_env_t;
 
 /* One transaction prepared for execution: decoded and checked statelessly (signature, chain

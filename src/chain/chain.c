@@ -467,6 +467,28 @@ static int head_params(const svm_exec_base_t *base, const svm_chain_t *c, svm_pa
 	return svm_params_from_object(b, n, p) ? SVM_EIO : 0;
 }
 
+/* The congestion table in the base state (none: empty), into arena, for env. */
+static int head_congestion(const svm_exec_base_t *base, svm_arena_t *arena, svm_block_env_t *env)
+{
+	svm_id_t id;
+	svm_congestion_id(&id);
+	const uint8_t *b;
+	size_t n;
+	env->congestion = NULL;
+	env->congestion_len = 0;
+	int rc = base->get(base->ud, 0, &id, &b, &n);
+	if (rc == SVM_ENOTFOUND) return 0;
+	svm_object_t o;
+	if (rc == 0) rc = svm_object_decode(b, n, &o, NULL) ? SVM_EIO : 0;
+	if (rc) return rc;
+	svm_congestion_entry_t *t = svm_arena_alloc(arena, SVM_CONGESTION_OBJECTS_MAX * sizeof *t);
+	if (t == NULL) return SVM_ENOMEM;
+	if (svm_congestion_decode(o.payload, o.payload_len, t, SVM_CONGESTION_OBJECTS_MAX, &env->congestion_len))
+		return SVM_EIO;
+	env->congestion = t;
+	return 0;
+}
+
 /* The governed parameters as the parent state (wk->base) holds them — a change takes effect in
  * the block after the one that made it — and the upgrade plan's verdict for wk->env.height. */
 static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
@@ -477,6 +499,11 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	wk->env.fees = (svm_fee_params_t){wk->params.fee_a, wk->params.fee_b, wk->params.fee_c,
 					  wk->params.fee_d};
 	wk->env.treasury_bps = wk->params.treasury_bps;
+	wk->env.congestion_target_txs = wk->params.congestion_target_txs;
+	wk->env.congestion_step_bps = wk->params.congestion_step_bps;
+	wk->env.congestion_max_bps = wk->params.congestion_max_bps;
+	rc = head_congestion(&wk->base, &wk->arena, &wk->env);
+	if (rc) return svm_error_set(err, rc, "block: the congestion table is unreadable");
 	/* a passed upgrade plan stops a node of another version at its height, before any block */
 	svm_id_t uid;
 	const uint8_t *ub;

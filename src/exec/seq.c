@@ -181,13 +181,29 @@ static void ctx_init(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 }
 
 /* State-dependent inclusion checks; nothing is written. Returns 0 or the reason to exclude. */
+/* The fee at congestion multiplier m (bps): ⌊fee · m / 10^4⌋. */
+static int congested_fee(const svm_fee_params_t *p, uint64_t m, uint64_t tx_bytes, uint64_t steps,
+			 uint64_t mem_bytes, uint64_t *fee)
+{
+	uint64_t base;
+	int rc = svm_exec_fee(p, tx_bytes, steps, mem_bytes, &base);
+	if (rc || m == SVM_CONGESTION_ONE) {
+		*fee = base;
+		return rc;
+	}
+	unsigned __int128 f = (unsigned __int128)base * m / SVM_CONGESTION_ONE;
+	if (f > UINT64_MAX) return SVM_EOVERFLOW;
+	*fee = (uint64_t)f;
+	return 0;
+}
+
 static int check_includable(const svm_block_env_t *env, svm_txctx_t *c, const svm_exec_tx_t *t,
-			    uint64_t *intrinsic)
+			    uint64_t m, uint64_t *intrinsic)
 {
 	const svm_tx_t *tx = &t->tx;
 	if (t->precheck) return t->precheck;
 	if (env->height > tx->expiry_height) return SVM_EEXPIRED;
-	if (svm_exec_fee(&env->fees, t->len, 0, 0, intrinsic)) return SVM_EFEE;
+	if (congested_fee(&env->fees, m, t->len, 0, 0, intrinsic)) return SVM_EFEE;
 	if (tx->fee_limit < *intrinsic) return SVM_EFEE;
 	uint64_t nonce, balance, need;
 	int rc = svm_account_nonce(c, &tx->sender, &nonce);
@@ -227,18 +243,22 @@ static int run_program(svm_txctx_t *c)
 	}
 }
 
-static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t fee_limit, uint64_t intrinsic)
+/* Steps the fee limit pays for at multiplier m: the uncongested budget ⌊fee_limit·10^4/m⌋
+ * less the intrinsic a + b·bytes, over c. */
+static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t m, uint64_t fee_limit, uint64_t tx_bytes)
 {
 	SVM_ASSERT(intrinsic <= fee_limit); /* check_includable excluded the rest */
 	if (p->c == 0) return SVM_TX_STEPS_MAX;
-	uint64_t s = (fee_limit - intrinsic) / p->c;
+	uint64_t budget = (uint64_t)((unsigned __int128)fee_limit * SVM_CONGESTION_ONE / m), base;
+	if (svm_exec_fee(p, tx_bytes, 0, 0, &base) || base >= budget) return 0;
+	uint64_t s = (budget - base) / p->c;
 	return s < SVM_TX_STEPS_MAX ? s : SVM_TX_STEPS_MAX;
 }
 
 /* Executes one includable transaction: fee stage, program, fee settlement. Fills out.
  * Returns 0, or a block-level error (SVM_ENOMEM/SVM_EIO) that aborts the block. */
 static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c,
-		      const svm_exec_tx_t *t, uint64_t intrinsic, exec_outcome_t *out)
+		      const svm_exec_tx_t *t, uint64_t m, exec_outcome_t *out)
 {
 	const svm_tx_t *tx = &t->tx;
 	const svm_id_t *fee_token = &env->fee_token;
@@ -251,12 +271,12 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 	size_t mark = v->mark(v);
 
 	c->steps = 0;
-	c->steps_limit = steps_limit(&env->fees, tx->fee_limit, intrinsic);
+	c->steps_limit = steps_limit(&env->fees, m, tx->fee_limit, t->len);
 	int status = run_program(c);
 	if (v->error(v)) return v->error(v);
 	if (status == SVM_EIO || status == SVM_ENOMEM) return status;
 	uint64_t fee;
-	if (svm_exec_fee(&env->fees, t->len, c->steps, c->mem_bytes, &fee) || fee > tx->fee_limit) {
+	if (congested_fee(&env->fees, m, t->len, c->steps, c->mem_bytes, &fee) || fee > tx->fee_limit) {
 		fee = tx->fee_limit;
 		if (status == 0) status = SVM_EFEE;
 	}
@@ -308,17 +328,56 @@ int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	memset(out, 0, sizeof(*out));
 	ctx_init(env, v, arena, &c, t, implicit);
 	c.strict = false; /* the inclusion checks read only the implicit objects */
-	int why = check_includable(env, &c, t, &intrinsic);
+	uint64_t m = env->congestion_len ? svm_congestion_tx(env->congestion, env->congestion_len, &t->tx)
+					 : SVM_CONGESTION_ONE;
+	int why = check_includable(env, &c, t, m, &intrinsic);
 	if (v->error(v)) return v->error(v);
 	if (why == SVM_EIO || why == SVM_ENOMEM) return why;
 	SVM_ASSERT(why <= 0); /* 0 or an SVM_E… code */
 	out->why = why;
 	if (why) return 0;
 	c.strict = t->tx.access_mode == SVM_ACCESS_STRICT;
-	return execute_tx(env, v, &c, t, intrinsic, out);
+	return execute_tx(env, v, &c, t, m, out);
+}
+
+/* The next congestion table from the included transactions' declared writes and inputs (one id
+ * per transaction and object), written when either table is non-empty. */
+static int settle_congestion(const svm_block_env_t *env, svm_txctx_t *c, const svm_exec_tx_t *txs,
+			     const size_t *index, size_t included)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < included; k++) n += txs[index[k]].tx.writes_len + txs[index[k]].tx.inputs_len;
+	svm_id_t *w = svm_malloc((n ? n : 1) * sizeof *w);
+	svm_congestion_entry_t *next = svm_malloc(SVM_CONGESTION_OBJECTS_MAX * sizeof *next);
+	int rc = w && next ? 0 : SVM_ENOMEM;
+	n = 0;
+	for (size_t k = 0; !rc && k < included; k++) {
+		const svm_tx_t *tx = &txs[index[k]].tx;
+		for (uint32_t i = 0; i < tx->writes_len; i++) w[n++] = tx->writes[i];
+		for (uint32_t i = 0; i < tx->inputs_len; i++) w[n++] = tx->inputs[i].id;
+	}
+	svm_params_t p = {.congestion_target_txs = env->congestion_target_txs,
+			  .congestion_step_bps = env->congestion_step_bps,
+			  .congestion_max_bps = env->congestion_max_bps};
+	size_t m = 0;
+	if (!rc) rc = svm_congestion_next(env->congestion, env->congestion_len, w, n, &p, next, &m);
+	if (!rc && (m || env->congestion_len)) {
+		svm_buf_t b = {0};
+		svm_id_t id;
+		svm_congestion_id(&id);
+		rc = svm_congestion_encode(next, m, &b);
+		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE,
+				  .payload = b.data, .payload_len = b.len};
+		if (!rc) rc = svm_host_put(c, &o);
+		svm_buf_free(&b);
+	}
+	svm_free(w);
+	svm_free(next);
+	return rc;
 }
 
 int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
+		     const svm_exec_tx_t *txs, const size_t *index, size_t included,
 		     uint64_t burned, uint64_t tips)
 {
 	svm_txctx_t c;
@@ -334,6 +393,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	int rc = svm_ledger_retire(&c, &env->fee_token, burned - share);
 	if (rc == 0 && share) rc = svm_ledger_credit(&c, &env->fee_token, &treasury, share);
 	if (rc == 0) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
+	if (rc == 0 && env->congestion_target_txs) rc = settle_congestion(env, &c, txs, index, included);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
 	if (rc == 0) rc = v->error(v);
 	return rc;
@@ -376,7 +436,7 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 			tips += o.tip;
 		}
 	}
-	if (rc == 0) rc = svm_exec_settle_(env, &ov.ev, arena, burned, tips);
+	if (rc == 0) rc = svm_exec_settle_(env, &ov.ev, arena, txs, out->index, out->included, burned, tips);
 	if (rc == 0) rc = overlay_writes(&ov, out);
 	out->burned = burned;
 	out->tips = tips;

@@ -504,12 +504,18 @@ static json_t *m_estimate(void *ctx, json_t *params, svm_rpc_error_t *e)
 			svm_params_t gp;
 			svm_fee_params_t fp = n->fees;
 			if (svm_chain_params(n->chain, &gp) == 0) fp = (svm_fee_params_t){gp.fee_a, gp.fee_b, gp.fee_c, gp.fee_d};
-			/* Headroom for state-dependent steps: the fee plus half again. */
-			res = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:{s:o, s:o, s:o, s:o}}", "fee",
+			/* Headroom for state-dependent steps: the fee plus half again. The fee already
+			 * carries the congestion multiplier of the objects the transaction writes. */
+			svm_buf_t tx = {0};
+			svm_rpc_error_t e2 = {0};
+			uint64_t cong = SVM_CONGESTION_ONE;
+			if (pbytes(params, 0, "tx", SVM_TX_BYTES_MAX, &tx, &e2)) cong = node_tx_congestion(n, tx.data, tx.len);
+			svm_buf_free(&tx);
+			res = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:{s:o, s:o, s:o, s:o}, s:o}", "fee",
 					ju64(fee), "fee_limit_suggested", ju64(fee + fee / 2), "steps",
 					ju64(rc.steps), "tx_bytes", ju64(rc.tx_bytes), "mem_bytes",
 					ju64(rc.mem_bytes), "status", rc.status, "params", "a", ju64(fp.a),
-					"b", ju64(fp.b), "c", ju64(fp.c), "d", ju64(fp.d));
+					"b", ju64(fp.b), "c", ju64(fp.c), "d", ju64(fp.d), "congestion_bps", ju64(cong));
 		} else {
 			res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "simulation produced a bad receipt");
 		}

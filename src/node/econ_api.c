@@ -290,13 +290,74 @@ static json_t *m_proposal(void *ctx, json_t *params, svm_rpc_error_t *e)
 			 svm_proposal_passes(&p, &prm, total), "body", hexj(p.body, p.body_len));
 }
 
+/* The congestion table at the head into t (SVM_CONGESTION_OBJECTS_MAX entries). */
+static int congestion(svm_node_t *n, svm_congestion_entry_t *t, size_t *len)
+{
+	svm_id_t id;
+	svm_buf_t b = {0};
+	svm_object_t o;
+	svm_congestion_id(&id);
+	*len = 0;
+	int rc = object(n, &id, &b, &o);
+	if (rc == 0 && svm_congestion_decode(o.payload, o.payload_len, t, SVM_CONGESTION_OBJECTS_MAX, len))
+		rc = SVM_EIO;
+	svm_buf_free(&b);
+	return rc == SVM_ENOTFOUND ? 0 : rc;
+}
+
+/* svm_getCongestion [] → the hot objects and their fee multipliers (bps, 10000 = 1×) at the
+ * head; [id] → that object's multiplier. */
+static json_t *m_congestion(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_congestion_entry_t *t = svm_malloc(SVM_CONGESTION_OBJECTS_MAX * sizeof *t);
+	size_t len = 0;
+	svm_id_t id;
+	bool one = json_array_size(params) > 0;
+	if (t == NULL) return fail(e, SVM_ENOMEM, "congestion");
+	if (one && !pid(params, 0, "object", &id, e)) {
+		svm_free(t);
+		return NULL;
+	}
+	int rc = congestion(n, t, &len);
+	json_t *res = NULL;
+	if (rc) res = fail(e, rc, "congestion");
+	else if (one)
+		res = json_pack("{s:o, s:o, s:o}", "height", ju64(svm_chain_height(n->chain)), "object", jhash(&id),
+				"multiplier_bps", ju64(svm_congestion_of(t, len, &id)));
+	else {
+		json_t *a = json_array();
+		for (size_t i = 0; i < len; i++)
+			json_array_append_new(a, json_pack("{s:o, s:o}", "object", jhash(&t[i].id), "multiplier_bps",
+							   ju64(t[i].bps)));
+		res = json_pack("{s:o, s:o}", "height", ju64(svm_chain_height(n->chain)), "objects", a);
+	}
+	svm_free(t);
+	return res;
+}
+
+uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len)
+{
+	svm_congestion_entry_t *t = svm_malloc(SVM_CONGESTION_OBJECTS_MAX * sizeof *t);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_tx_t d;
+	size_t k = 0;
+	uint64_t m = SVM_CONGESTION_ONE;
+	if (t != NULL && congestion(n, t, &k) == 0 && svm_tx_decode(tx, len, &a, &d, NULL, NULL) == 0)
+		m = svm_congestion_tx(t, k, &d);
+	svm_arena_reset(&a);
+	svm_free(t);
+	return m;
+}
+
 size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 {
 	const svm_rpc_method_t table[] = {
 		{"svm_getParams", m_params, n},       {"svm_getPool", m_pool, n},
 		{"svm_quoteSwap", m_quote, n},        {"svm_getValidators", m_validators, n},
 		{"svm_getValidator", m_validator, n}, {"svm_getDelegation", m_delegation, n},
-		{"svm_getProposal", m_proposal, n},
+		{"svm_getProposal", m_proposal, n},   {"svm_getCongestion", m_congestion, n},
 	};
 	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

@@ -107,6 +107,11 @@ check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$
 "$S" transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1 --fee-limit 6000 --json > "$D/out.json" 2>&1
 check "admission refuses a fee limit under the governed intrinsic fee" 'grep -q "intrinsic fee" "$D/out.json"'
 
+# --- local fee markets: the congestion table over JSON-RPC (a quiet devnet has no hot object)
+rpc() { curl -s -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$SUPERVM_RPC"; }
+check "svm_getCongestion: no hot object" 'rpc svm_getCongestion "[]" | grep -q "\"objects\": *\[\]"'
+check "svm_getCongestion [id]: 1x" 'rpc svm_getCongestion "[\"$ALICE\"]" | grep -q "\"multiplier_bps\": *10000"'
+
 # --- upgrade plan: nodes not running supervm-9 stop at its height
 H=$(( $(height) + 60 )) # 25 voting blocks, the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop
 send gov submit --kind upgrade --height $H --version supervm-9 --deposit 1000 --from "$D/keys/bob.json"

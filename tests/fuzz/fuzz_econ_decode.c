@@ -1,5 +1,6 @@
-/* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object and
- * AMM payloads. Any input must decode without crashing; what decodes must re-encode to exactly
+/* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object, AMM
+ * and staking payloads, consensus evidence as the slashing transaction parses it, and the
+ * congestion table. Any input must decode without crashing; what decodes must re-encode to exactly
  * itself (canonical); a payload's access set must be computable exactly when it parses. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0;
 	(void)svm_amm_access(&sender, data, size, ids, 16, &n);
 	if (n > 9) abort();
+	n = 0;
+	(void)svm_staking_access(&sender, data, size, ids, 16, &n);
+	if (n > 10) abort();
+	svm_evidence_t e;
+	if (svm_evidence_parse(7, 0, data, size, &e) == 0) {
+		/* what parses is an offence: one round, two different signed digests */
+		if (e.round == 0 || svm_hash_eq(&e.digest[0], &e.digest[1])) abort();
+		if (e.kind != SVM_EVIDENCE_DOUBLE_VOTE && e.kind != SVM_EVIDENCE_DOUBLE_PROPOSAL) abort();
+	}
+	static svm_congestion_entry_t t[SVM_CONGESTION_OBJECTS_MAX];
+	size_t nt;
+	if (svm_congestion_decode(data, size, t, SVM_CONGESTION_OBJECTS_MAX, &nt) == 0) {
+		out.len = 0;
+		if (svm_congestion_encode(t, nt, &out)) abort();
+		same(&out, data, size, "congestion table");
+	}
 	svm_buf_free(&out);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "lib/chaintest.h"
 #include "lib/econtest.h"
+#include "supervm/consensus.h"
 
 typedef unsigned __int128 u128;
 
@@ -164,30 +165,89 @@ static void check_conservation(st_t *s, unsigned seed, const char *when)
 		  (unsigned long long)sum, (unsigned long long)et_supply(&s->e, &s->swr));
 }
 
-static void sign_vote(const svm_keypair_t *k, uint64_t h, uint64_t round, uint8_t kind,
-		      const svm_hash_t *hash, uint8_t sig[64])
+#define CHAIN 7    /* the test world's chain id */
+#define EV_EPOCH 3 /* the consensus epoch of the test offences */
+
+/* The two messages as consensus's evidence encoding (a < b), what svm_getEvidence lists. */
+static void cons_evidence(uint8_t kind, svm_buf_t m[2], svm_buf_t *out)
 {
-	uint8_t msg[SVM_VOTE_MESSAGE_SIZE];
-	svm_vote_message(h, round, kind, hash, msg);
-	svm_ed25519_sign(sig, msg, sizeof msg, k->secret_key);
+	svm_cons_evidence_t ev = {.kind = kind};
+	size_t k = m[0].len < m[1].len ? m[0].len : m[1].len;
+	int cmp = memcmp(m[0].data, m[1].data, k);
+	bool swap = cmp > 0 || (cmp == 0 && m[0].len > m[1].len);
+	ev.a = m[swap ? 1 : 0];
+	ev.b = m[swap ? 0 : 1];
+	svm_buf_reset(out);
+	cr_assert_eq(svm_cons_evidence_encode(&ev, out), 0);
+	svm_buf_free(&m[0]);
+	svm_buf_free(&m[1]);
 }
 
-static void evidence(st_t *s, int v, uint64_t h, svm_evidence_t *e)
+/* Validator v's vote at height h, round h + 1 for block `b` in epoch, as consensus encodes and
+ * signs it (svm_cons_vote_encode over svm_cons_vote_digest). */
+static void cons_vote(st_t *s, int v, uint64_t epoch, uint64_t h, uint8_t b, svm_buf_t *out)
 {
-	memset(e, 0, sizeof *e);
-	memcpy(e->key, s->key[v].public_key, 32);
-	e->height = h;
-	e->round = 1;
-	memset(e->hash[0].b, 0x11, 32);
-	memset(e->hash[1].b, 0x22, 32);
-	sign_vote(&s->key[v], h, 1, 0, &e->hash[0], e->sig[0]);
-	sign_vote(&s->key[v], h, 1, 0, &e->hash[1], e->sig[1]);
+	svm_cons_vote_t vote = {.data = {.round = h + 1, .height = h}, .epoch = epoch, .voter = (uint32_t)v};
+	memset(vote.data.block_id.b, b, 32);
+	memset(vote.data.exec_root.b, 0x5a, 32);
+	svm_hash_t d;
+	svm_cons_vote_digest(CHAIN, epoch, &vote.data, &d);
+	svm_ed25519_sign(vote.sig, d.b, 32, s->key[v].secret_key);
+	cr_assert_eq(svm_cons_vote_encode(&vote, out), 0);
 }
 
-static uint8_t submit_evidence(st_t *s, int u, int v, const svm_evidence_t *e)
+/* A double vote of validator v at height h (round h + 1) in EV_EPOCH. */
+static void evidence(st_t *s, int v, uint64_t h, svm_buf_t *out)
+{
+	svm_buf_t m[2] = {{0}, {0}};
+	cons_vote(s, v, EV_EPOCH, h, 0x11, &m[0]);
+	cons_vote(s, v, EV_EPOCH, h, 0x22, &m[1]);
+	cons_evidence(SVM_CONS_EVIDENCE_DOUBLE_VOTE, m, out);
+}
+
+/* Validator v's proposal of an empty block at (h, round) with timestamp t, as consensus's
+ * proposal message: TAG ‖ block_len ‖ block ‖ has_tc 0 ‖ sig over svm_cons_proposal_digest. */
+static void cons_proposal(st_t *s, int v, uint64_t epoch, uint64_t h, uint64_t round, uint64_t t,
+			  svm_buf_t *out)
+{
+	svm_block_t b = {.header = {.chain_id = CHAIN, .height = h, .round = round, .timestamp_ms = t}};
+	cr_assert_eq(svm_identity_derive(SVM_SCHEME_ED25519, s->key[v].public_key, 32, &b.header.proposer), 0);
+	svm_buf_t blk = {0};
+	cr_assert_eq(svm_block_encode(&b, &blk), 0);
+	svm_hash_t id, d;
+	cr_assert_eq(svm_header_hash(&b.header, &id), 0);
+	svm_cons_proposal_digest(CHAIN, epoch, &id, &d);
+	uint8_t sig[64];
+	svm_ed25519_sign(sig, d.b, 32, s->key[v].secret_key);
+	svm_buf_reset(out);
+	cr_assert_eq(svm_buf_push(out, SVM_CONS_TAG_PROPOSAL), 0);
+	cr_assert_eq(svm_varint_append(out, blk.len), 0);
+	cr_assert_eq(svm_buf_append(out, blk.data, blk.len), 0);
+	cr_assert_eq(svm_buf_push(out, 0), 0);
+	cr_assert_eq(svm_buf_append(out, sig, 64), 0);
+	svm_buf_free(&blk);
+	/* it is consensus's own format: its decoder takes it and finds the same block id */
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_cons_proposal_t m;
+	cr_assert_eq(svm_cons_proposal_decode(out->data, out->len, &a, &m, NULL), 0);
+	cr_assert(svm_hash_eq(&m.block_id, &id));
+	svm_arena_reset(&a);
+}
+
+static uint8_t submit_evidence_at(st_t *s, int u, int v, uint64_t epoch, const svm_buf_t *e)
 {
 	svm_buf_t p = {0};
-	cr_assert_eq(svm_stake_evidence_payload(&p, user(s, v), e), 0);
+	cr_assert_eq(svm_stake_evidence_payload(&p, user(s, v), epoch, e->data, e->len), 0);
+	uint8_t st = run1(s, u, &p, true);
+	svm_buf_free(&p);
+	return st;
+}
+
+static uint8_t submit_evidence(st_t *s, int u, int v, const svm_buf_t *e)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_stake_evidence_payload(&p, user(s, v), EV_EPOCH, e->data, e->len), 0);
 	uint8_t st = run1(s, u, &p, true);
 	svm_buf_free(&p);
 	return st;
@@ -270,12 +330,12 @@ Test(staking, a_validators_life_register_delegate_activate_unbond_slash_jail_unj
 	cr_assert(val(s, 3, &before));
 	uint64_t q_before = queued(s, 3, 0, &nq);
 	supply0 = et_supply(&s->e, &s->swr);
-	svm_evidence_t ev, forged;
+	svm_buf_t ev = {0}, forged = {0};
 	evidence(s, 3, offence, &ev);
-	forged = ev;
-	forged.sig[1][5] ^= 1;
+	cr_assert_eq(svm_buf_append(&forged, ev.data, ev.len), 0);
+	forged.data[forged.len - 5] ^= 1; /* in b's signature */
 	cr_assert_eq(submit_evidence(s, 7, 3, &forged), ST(SVM_ESIG), "forged evidence");
-	cr_assert_eq(submit_evidence(s, 7, 2, &ev), ST(SVM_EINVAL), "evidence against another validator");
+	cr_assert_eq(submit_evidence(s, 7, 2, &ev), ST(SVM_ESIG), "evidence against another validator");
 	supply0 = et_supply(&s->e, &s->swr);
 	cr_assert_eq(submit_evidence(s, 7, 3, &ev), OK);
 	cr_assert(val(s, 3, &after));
@@ -285,12 +345,15 @@ Test(staking, a_validators_life_register_delegate_activate_unbond_slash_jail_unj
 	cr_assert_eq(after.jailed, 1);
 	cr_assert_eq(et_supply(&s->e, &s->swr), supply0 - s->e.res.burned - cut_t - cut_q, "slash burned exactly");
 	cr_assert_eq(submit_evidence(s, 7, 3, &ev), ST(SVM_EEXIST), "evidence used twice");
+	svm_buf_free(&ev);
+	svm_buf_free(&forged);
 	check_conservation(s, 1, "after the slash");
 	/* an offence older than the unbonding window cannot be punished any more */
-	svm_evidence_t old;
+	svm_buf_t old = {0};
 	evidence(s, 0, 0, &old);
 	while (s->e.w.env.height < (s->p.unbonding_epochs + 1) * s->p.epoch_blocks + 1) empty_blocks_to_epoch_start(s), run1(s, 7, &(svm_buf_t){0}, false);
 	cr_assert_eq(submit_evidence(s, 7, 0, &old), ST(SVM_ESTATE), "expired evidence");
+	svm_buf_free(&old);
 
 	/* next epoch: the jailed validator leaves the set, 2 enters; unjail only after the delay */
 	cr_assert_eq(stake_op(s, 3, SVM_STAKE_UNJAIL, -1, -1, 0), ST(SVM_ESTATE), "unjail before the delay");
@@ -434,9 +497,10 @@ static void random_run(uint64_t issuance)
 			case 6:
 				if (x % 4) continue;
 				{
-					svm_evidence_t e;
+					svm_buf_t e = {0};
 					evidence(s, v, s->e.w.env.height - x % 3, &e);
-					svm_stake_evidence_payload(&p, user(s, v), &e);
+					svm_stake_evidence_payload(&p, user(s, v), EV_EPOCH, e.data, e.len);
+					svm_buf_free(&e);
 				}
 				break;
 			case 7:
@@ -494,4 +558,125 @@ Test(staking, random_sequences_conserve_swr_and_aoem_matches_reference, .init = 
 Test(staking, without_issuance_nobody_withdraws_more_than_they_put_in, .init = setup)
 {
 	random_run(0);
+}
+
+/* Consensus's own evidence, as its encoders and digest functions make it, is what the slashing
+ * transaction takes: the digests the program computes are consensus's; a double proposal slashes
+ * like a double vote; malformed or non-conflicting pairs fail with their code; and the validator
+ * set consensus reads (svm_cons_valset_from_staking) is the active set staking chose. */
+Test(staking, consensus_evidence_slashes_and_the_active_set_is_consensus_set, .init = setup)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, 7, 0);
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, 100000 + 1000 * (uint64_t)v), OK);
+	empty_blocks_to_epoch_start(s);
+	cr_assert_eq(stake_op(s, 6, SVM_STAKE_EPOCH, -1, -1, 0), OK);
+
+	/* the active set in consensus's format: top 3 by stake, ids from keys, sorted by id */
+	svm_id_t sid;
+	svm_object_t o;
+	svm_validator_set_id(&sid);
+	cr_assert(et_object(&s->e, &sid, &o));
+	svm_cons_valset_t *vs = calloc(1, sizeof *vs);
+	svm_error_t err = {0};
+	cr_assert_eq(svm_cons_valset_from_staking(o.payload, o.payload_len, 5, vs, &err), 0, "%s", err.msg);
+	cr_assert_eq(vs->n, 3);
+	cr_assert_eq(vs->epoch, 5);
+	cr_assert_eq(vs->total_stake, 101000 + 102000 + 103000);
+	for (int v = 1; v < VALS; v++) {
+		svm_id_t id;
+		svm_identity_derive(SVM_SCHEME_ED25519, s->key[v].public_key, 32, &id);
+		int i = svm_cons_valset_index(vs, &id);
+		cr_assert(i >= 0, "validator %d in the consensus set", v);
+		cr_assert_eq(vs->v[i].stake, 100000 + 1000 * (uint64_t)v);
+	}
+	for (uint32_t i = 1; i < vs->n; i++) cr_assert_lt(svm_hash_cmp(&vs->v[i - 1].id, &vs->v[i].id), 0);
+	/* stakes too large for consensus's 3·total are halved together until they fit */
+	svm_buf_t big = {0};
+	svm_varint_append(&big, 2);
+	for (int v = 0; v < 2; v++) {
+		svm_buf_append(&big, s->key[v].public_key, 32);
+		svm_varint_append(&big, UINT64_MAX - (uint64_t)v);
+	}
+	cr_assert_eq(svm_cons_valset_from_staking(big.data, big.len, 0, vs, &err), 0, "%s", err.msg);
+	cr_assert_leq(vs->total_stake, UINT64_MAX / 3);
+	cr_assert_eq(vs->v[0].stake, UINT64_MAX >> 3); /* the fewest halvings: 3 */
+	cr_assert_eq(vs->v[1].stake, UINT64_MAX >> 3);
+	big.data[big.len - 1] ^= 0x80; /* a varint cut short */
+	cr_assert_eq(svm_cons_valset_from_staking(big.data, big.len, 0, vs, &err), SVM_EDECODE);
+	svm_buf_free(&big);
+
+	/* the digests the program checks are consensus's */
+	svm_buf_t m[2] = {{0}, {0}}, ev = {0};
+	uint64_t h = s->e.w.env.height - 1;
+	evidence(s, 1, h, &ev);
+	svm_evidence_t e;
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, ev.data, ev.len, &e), 0);
+	cr_assert_eq(e.kind, SVM_CONS_EVIDENCE_DOUBLE_VOTE);
+	cr_assert_eq(e.round, h + 1);
+	cr_assert_eq(e.height, h);
+	svm_cons_vote_data_t vd = {.round = h + 1, .height = h};
+	memset(vd.block_id.b, 0x11, 32);
+	memset(vd.exec_root.b, 0x5a, 32);
+	svm_hash_t d;
+	svm_cons_vote_digest(CHAIN, EV_EPOCH, &vd, &d);
+	cr_assert(svm_hash_eq(&d, &e.digest[0]) || svm_hash_eq(&d, &e.digest[1]));
+	cr_assert_eq(svm_evidence_verify(&e, s->key[1].public_key), 0);
+	cr_assert_eq(svm_evidence_verify(&e, s->key[2].public_key), SVM_ESIG);
+	/* not an offence, or not one encoding of it: refused before any signature is checked */
+	cons_vote(s, 1, EV_EPOCH, h, 0x11, &m[0]);
+	cons_vote(s, 1, EV_EPOCH, h + 1, 0x22, &m[1]); /* another round */
+	svm_buf_t bad = {0};
+	cons_evidence(SVM_CONS_EVIDENCE_DOUBLE_VOTE, m, &bad);
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, bad.data, bad.len, &e), SVM_EINVAL, "two rounds");
+	cr_assert_eq(submit_evidence(s, 7, 1, &bad), ST(SVM_EINVAL));
+	cons_vote(s, 1, EV_EPOCH, h, 0x11, &m[0]);
+	cons_vote(s, 1, EV_EPOCH, h, 0x11, &m[1]); /* the same vote twice */
+	svm_buf_t one = {0};
+	cr_assert_eq(svm_buf_push(&one, SVM_CONS_TAG_EVIDENCE), 0);
+	svm_buf_push(&one, SVM_CONS_EVIDENCE_DOUBLE_VOTE);
+	for (int i = 0; i < 2; i++) svm_varint_append(&one, m[i].len), svm_buf_append(&one, m[i].data, m[i].len);
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, one.data, one.len, &e), SVM_EDECODE, "a == b");
+	svm_buf_free(&m[0]);
+	svm_buf_free(&m[1]);
+	svm_buf_reset(&bad);
+	svm_buf_append(&bad, ev.data, ev.len);
+	svm_buf_push(&bad, 0);
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, bad.data, bad.len, &e), SVM_EDECODE, "trailing byte");
+	bad.len--;
+	bad.data[1] = 3;
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, bad.data, bad.len, &e), SVM_EDECODE, "unknown kind");
+	bad.data[1] = SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL;
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH, bad.data, bad.len, &e), SVM_EDECODE, "votes as proposals");
+	cr_assert_eq(svm_evidence_parse(CHAIN, EV_EPOCH + 1, ev.data, ev.len, &e), SVM_EINVAL, "another epoch");
+	for (size_t cut = 1; cut < ev.len; cut += 7)
+		cr_assert_neq(svm_evidence_parse(CHAIN, EV_EPOCH, ev.data, cut, &e), 0, "cut at %zu", cut);
+
+	/* a double proposal: two blocks of validator 2 for one round */
+	svm_validator_t before, after;
+	cr_assert(val(s, 2, &before));
+	cons_proposal(s, 2, EV_EPOCH, h, h + 1, 1, &m[0]);
+	cons_proposal(s, 2, EV_EPOCH, h, h + 1, 2, &m[1]);
+	svm_buf_t dp = {0};
+	cons_evidence(SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL, m, &dp);
+	cr_assert_eq(submit_evidence(s, 7, 1, &dp), ST(SVM_EINVAL), "proposals name their proposer");
+	cr_assert_eq(submit_evidence_at(s, 7, 2, EV_EPOCH + 1, &dp), ST(SVM_ESIG), "signed in another epoch");
+	uint64_t supply0 = et_supply(&s->e, &s->swr);
+	cr_assert_eq(submit_evidence(s, 7, 2, &dp), OK);
+	cr_assert(val(s, 2, &after));
+	cr_assert_eq(after.tokens, before.tokens - before.tokens * 500 / 10000);
+	cr_assert_eq(after.jailed, 1);
+	cr_assert_eq(et_supply(&s->e, &s->swr), supply0 - s->e.res.burned - before.tokens * 500 / 10000);
+	cr_assert_eq(submit_evidence(s, 7, 2, &dp), ST(SVM_EEXIST), "the same offence twice");
+	/* and the double vote of validator 1 */
+	cr_assert_eq(submit_evidence(s, 7, 1, &ev), OK);
+	cr_assert(val(s, 1, &after) && after.jailed == 1);
+	check_conservation(s, 1, "after the slashes");
+	svm_buf_free(&dp);
+	svm_buf_free(&ev);
+	svm_buf_free(&bad);
+	svm_buf_free(&one);
+	free(vs);
+	et_free(&s->e);
+	free(s);
 }
