@@ -344,6 +344,13 @@ int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint
 /* Writes the epoch object naming the genesis validators as the first active set. */
 int svm_staking_genesis_finish(svm_txctx_t *c);
 
+/* Block end (the fee settlement's system context calls it for chains, svm_block_env_t's
+ * staking_epochs): in the last block of an epoch (height + 1 a multiple of epoch_blocks) it
+ * processes the next epoch as method 6 would — rewards, issuance, and the active set written to
+ * the validator-set object — so the state committed at the end of epoch e − 1 holds the set
+ * consensus runs epoch e with. Nothing otherwise, or when a transaction processed it already. */
+int svm_staking_block_end(svm_txctx_t *c);
+
 int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
 		       size_t max, size_t *n);

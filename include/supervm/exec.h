@@ -48,6 +48,9 @@ typedef struct {
 	const svm_congestion_entry_t *congestion;
 	size_t congestion_len;
 	uint64_t congestion_target_txs, congestion_step_bps, congestion_max_bps;
+	/* the settlement of each epoch's last block processes the next epoch's staking
+	 * (svm_staking_block_end): set by the chain, off in bare execution tests */
+	bool staking_epochs;
 } svm_block_env_t;
 
 /* One transaction prepared for execution: decoded and checked statelessly (signature, chain

@@ -502,6 +502,7 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	wk->env.congestion_target_txs = wk->params.congestion_target_txs;
 	wk->env.congestion_step_bps = wk->params.congestion_step_bps;
 	wk->env.congestion_max_bps = wk->params.congestion_max_bps;
+	wk->env.staking_epochs = true;
 	rc = head_congestion(&wk->base, &wk->arena, &wk->env);
 	if (rc) return svm_error_set(err, rc, "block: the congestion table is unreadable");
 	/* a passed upgrade plan stops a node of another version at its height, before any block */

@@ -17,9 +17,14 @@
 #define BX_FEE_LIMIT 100000
 #define BX_VERIFIES 4000
 
-enum { W_UNIFORM, W_ZIPF, W_ALL_TO_ONE, W_SHARED, W_MIXED, W_AMM_POOLS, W_AMM_HOT, W_COUNT };
+enum { W_UNIFORM, W_ZIPF, W_ALL_TO_ONE, W_SHARED, W_MIXED, W_AMM_POOLS, W_AMM_HOT, W_STAKE,
+       W_GOV_VOTE, W_COUNT };
 static const char *const WORKLOADS[] = {"uniform", "zipf", "all-to-one", "shared", "mixed",
-					"amm-pools", "amm-hot"};
+					"amm-pools", "amm-hot", "stake", "gov-vote"};
+/* stake: delegations of 1000 SWR spread over BX_VALIDATORS validators; gov-vote: delegators'
+ * votes spread over BX_PROPOSALS open proposals (each voter delegated at genesis) */
+#define BX_VALIDATORS 100
+#define BX_PROPOSALS 100
 #define BX_AMM_POOLS 100 /* amm-pools: swaps spread over this many pools; amm-hot: all on one */
 #define BX_AMM_FEE_BPS 30
 
@@ -157,6 +162,69 @@ static int amm_genesis(svm_txctx_t *c, const svm_id_t *swr)
 }
 
 static bool amm_workload(int w) { return w == W_AMM_POOLS || w == W_AMM_HOT; }
+static bool econ_workload(int w) { return w == W_STAKE || w == W_GOV_VOTE; }
+
+static void bench_id(const char *tag, size_t i, svm_id_t *out)
+{
+	uint8_t be[8];
+	svm_put_u64be(be, i);
+	svm_slice_t part = {be, 8};
+	svm_sha256_tagged(tag, &part, 1, out);
+}
+
+/* Runs a native payload in the system context as if `sender` (nonce 0) had sent it. */
+static int run_as(svm_txctx_t *c, const svm_id_t *sender, const svm_buf_t *p)
+{
+	const svm_tx_t *saved = c->tx;
+	svm_tx_t tx = *saved;
+	tx.sender = *sender;
+	tx.nonce = 0;
+	c->tx = &tx;
+	int rc = svm_native_execute(c, p->data, p->len);
+	c->tx = saved;
+	c->events_len = 0;
+	return rc;
+}
+
+/* The staking workloads' state: BX_VALIDATORS validators; for gov-vote also BX_PROPOSALS text
+ * proposals open from height 0 and, for every account a transaction sends from, a delegation
+ * to validator (account % BX_VALIDATORS), which gives its votes weight. */
+static int econ_genesis(bx_t *x, svm_txctx_t *c, const svm_id_t *swr)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < BX_VALIDATORS; i++) {
+		svm_id_t op, key;
+		bench_id("bench/op", i, &op);
+		bench_id("bench/key", i, &key);
+		rc = svm_staking_genesis_validator(c, &op, key.b, 1ull << 36);
+	}
+	if (rc || x->o.workload != W_GOV_VOTE) return rc;
+	svm_params_t p;
+	svm_params_default(&p);
+	for (size_t i = 0; rc == 0 && i < BX_PROPOSALS; i++) {
+		svm_id_t who, text;
+		bench_id("bench/proposer", i, &who);
+		bench_id("bench/text", i, &text);
+		svm_buf_t b = {0};
+		rc = svm_ledger_mint(c, swr, &who, p.gov_deposit_min);
+		if (rc == 0) rc = svm_gov_submit_payload(&b, SVM_PROPOSAL_TEXT, p.gov_deposit_min, text.b, 32);
+		if (rc == 0) rc = run_as(c, &who, &b);
+		svm_buf_free(&b);
+	}
+	for (size_t i = 0; rc == 0 && i < x->o.txs; i++) {
+		if (i > 0 && x->from[i] == x->from[i - 1]) continue;
+		svm_id_t who = account_id(x, x->from[i]), op;
+		bench_id("bench/op", x->from[i] % BX_VALIDATORS, &op);
+		svm_buf_t b = {0};
+		rc = svm_stake_payload(&b, SVM_STAKE_DELEGATE, &op, NULL, 1000000);
+		if (rc == 0) {
+			rc = run_as(c, &who, &b);
+			if (rc == SVM_EINVAL) rc = 0; /* delegated already */
+		}
+		svm_buf_free(&b);
+	}
+	return rc;
+}
 
 static int genesis_fn(svm_txctx_t *c, void *ud)
 {
@@ -172,6 +240,7 @@ static int genesis_fn(svm_txctx_t *c, void *ud)
 		if (rc == 0 && x->o.workload == W_SHARED) rc = svm_ledger_mint(c, &aic, &id, 1ull << 30);
 	}
 	if (rc == 0 && amm_workload(x->o.workload)) rc = amm_genesis(c, &swr);
+	if (rc == 0 && econ_workload(x->o.workload)) rc = econ_genesis(x, c, &swr);
 	return rc;
 }
 
@@ -211,7 +280,7 @@ static int make_state(bx_t *x)
 static int sign_tx(bx_t *x, size_t i, uint64_t nonce, bool strict, svm_buf_t *out)
 {
 	const svm_keypair_t *kp = &x->keys[x->used[x->from[i]] - 1];
-	svm_id_t to = account_id(x, x->to[i]), tok, writes[16];
+	svm_id_t to = account_id(x, x->to[i]), tok, writes[16], reads[2];
 	uint8_t pbuf[160];
 	svm_buf_t p = {.data = pbuf, .cap = sizeof pbuf, .cap_max = sizeof pbuf};
 	svm_token_id(x->o.workload == W_SHARED ? "AIC" : "SWR", &tok);
@@ -220,16 +289,28 @@ static int sign_tx(bx_t *x, size_t i, uint64_t nonce, bool strict, svm_buf_t *ou
 		svm_id_t t;
 		amm_token(x->o.workload == W_AMM_HOT ? 0 : x->to[i] % BX_AMM_POOLS, &t);
 		rc = svm_amm_payload(&p, SVM_AMM_SWAP_IN, &tok, &t, BX_AMM_FEE_BPS, 1000, 1, 0);
+	} else if (x->o.workload == W_STAKE) { /* delegate 1000 SWR to validator `to` mod 100 */
+		svm_id_t op;
+		bench_id("bench/op", x->to[i] % BX_VALIDATORS, &op);
+		rc = svm_stake_payload(&p, SVM_STAKE_DELEGATE, &op, NULL, 1000);
+	} else if (x->o.workload == W_GOV_VOTE) { /* yes on proposal i mod 100 via its validator */
+		svm_id_t who, prop, op;
+		bench_id("bench/proposer", i % BX_PROPOSALS, &who);
+		svm_gov_proposal_id(&who, 0, &prop);
+		bench_id("bench/op", x->from[i] % BX_VALIDATORS, &op);
+		rc = svm_gov_payload(&p, SVM_GOV_VOTE, &prop, &op, SVM_VOTE_YES);
 	} else {
 		rc = x->o.workload == W_SHARED ? svm_native_burn_payload(&p, &tok, 1)
 					       : svm_native_transfer_payload(&p, &tok, &to, 1);
 	}
-	size_t nw = 0;
+	size_t nw = 0, nr = 0;
 	if (rc == 0 && strict) rc = svm_native_access(&kp->id, nonce, p.data, p.len, writes, 16, &nw);
+	if (rc == 0 && strict) rc = svm_native_reads(p.data, p.len, reads, 2, &nr);
 	svm_tx_t tx = {.chain_id = 1, .sender = kp->id, .nonce = nonce, .expiry_height = 1000000,
 		       .fee_limit = BX_FEE_LIMIT,
 		       .access_mode = strict ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,
-		       .writes = writes, .writes_len = (uint32_t)nw, .vm = SVM_VM_NATIVE,
+		       .writes = writes, .writes_len = (uint32_t)nw, .reads = reads,
+		       .reads_len = (uint32_t)nr, .vm = SVM_VM_NATIVE,
 		       .payload = p.data, .payload_len = p.len, .scheme = SVM_SCHEME_ED25519,
 		       .public_key = kp->public_key, .public_key_len = SVM_ED25519_PUBKEY_SIZE};
 	uint8_t sig[SVM_ED25519_SIG_SIZE];
@@ -330,6 +411,11 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, decode %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.decode_ns / 1e6, m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
 	if (rc) return rc;
 	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
+	size_t failed = 0;
+	for (size_t i = 0; i < res->included; i++) failed += res->receipts[i].status != 0;
+	if (failed && rep == 0 && threads == 1) /* built to succeed: say when some did not, once */
+		fprintf(stderr, "bench exec: %zu of %zu transactions failed (a receipt status is not 0)\n",
+			failed, res->included);
 	s->m.aborts += m.aborts;
 	s->m.reexecutions += m.reexecutions;
 	s->m.fallbacks += m.fallbacks;
@@ -669,6 +755,7 @@ static int standard_table(void)
 		{W_ZIPF, 10000, true},    {W_ZIPF, 10000, false},    {W_ALL_TO_ONE, 10000, true},
 		{W_ALL_TO_ONE, 10000, false}, {W_SHARED, 10000, true}, {W_SHARED, 10000, false},
 		{W_MIXED, 10000, true},    {W_AMM_POOLS, 10000, true}, {W_AMM_HOT, 10000, true},
+		{W_STAKE, 10000, true},    {W_GOV_VOTE, 10000, true},
 	};
 	int rc = 0;
 	header();
@@ -690,7 +777,7 @@ int svm_cli_bench_exec(int argc, char **argv)
 	if (argc <= 1) return standard_table();
 	bx_opts_t o;
 	if (parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot] "
+		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot|stake|gov-vote] "
 				"[--accounts N] [--txs T] [--threads K] [--blocks B] [--mode strict|dynamic] "
 				"[--sigs] [--cold] [--json] [--seed S]\n");
 		return 2;

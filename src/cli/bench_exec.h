@@ -7,8 +7,10 @@
 #define SUPERVM_CLI_BENCH_EXEC_H
 
 /* argv[0] is the command's name; options follow:
- *   --workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot   (default uniform;
- *              amm-pools: swaps spread over 100 constant-product pools, amm-hot: all on one)
+ *   --workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot|stake|gov-vote
+ *              (default uniform; amm-pools: swaps spread over 100 constant-product pools,
+ *              amm-hot: all on one; stake: delegations spread over 100 validators; gov-vote:
+ *              delegators' votes spread over 100 open proposals)
  *   --accounts N (10000)  --txs T (10000)  --threads K (cores)  --blocks B (repetitions, 10)
  *   --mode strict|dynamic (strict; mixed is half and half)  --sigs  --json  --seed S
  * With no options at all it prints the standard table (every workload row of docs/aoem.md).

@@ -680,3 +680,31 @@ Test(staking, consensus_evidence_slashes_and_the_active_set_is_consensus_set, .i
 	et_free(&s->e);
 	free(s);
 }
+
+/* With the chain's setting (staking_epochs), the settlement of an epoch's last block processes
+ * the next epoch: no transaction is needed, the set consensus reads for epoch e is in the state
+ * committed at height e·epoch_blocks − 1 (and not a block earlier), and a late epoch
+ * transaction finds the epoch processed. Reference and AOEM agree on every block (et_block). */
+Test(staking, the_last_block_of_an_epoch_processes_the_next_one, .init = setup)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, 11, 0);
+	s->e.w.env.staking_epochs = true;
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, 100000 + 1000 * (uint64_t)v), OK);
+	cr_assert(!in_set(s, 3), "registered, not active yet");
+	char why[256];
+	bool seen = false;
+	for (uint64_t i = 0; i < 3 * s->p.epoch_blocks && !seen; i++) {
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+		seen = in_set(s, 3);
+		if (seen)
+			cr_assert_eq((s->e.w.env.height + 1) % s->p.epoch_blocks, 0,
+				     "processed by block %llu, not an epoch's last", (unsigned long long)s->e.w.env.height);
+	}
+	cr_assert(seen, "the set changed without a transaction");
+	cr_assert(in_set(s, 1) && in_set(s, 2) && !in_set(s, 0), "the top 3 by stake");
+	cr_assert_eq(stake_op(s, 6, SVM_STAKE_EPOCH, -1, -1, 0), ST(SVM_ESTATE), "processed already");
+	check_conservation(s, 11, "after automatic epochs");
+	et_free(&s->e);
+	free(s);
+}

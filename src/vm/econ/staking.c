@@ -815,13 +815,13 @@ static int choose_set(svm_txctx_t *c, const svm_params_t *p, oplist_t *ep, uint6
 	return rc;
 }
 
-static int do_epoch(svm_txctx_t *c, const svm_params_t *p)
+/* Processes every epoch up to `now` (rewards of the elapsed ones, the set for `now`). */
+static int epoch_to(svm_txctx_t *c, const svm_params_t *p, uint64_t now)
 {
 	svm_id_t eid;
 	svm_staking_epoch_id(&eid);
 	oplist_t *ep = svm_malloc(sizeof *ep);
 	if (ep == NULL) return SVM_ENOMEM;
-	uint64_t now = epoch_of(p, c->height);
 	int rc = oplist_get(c, &eid, true, ep);
 	if (!rc && now <= ep->epoch) rc = SVM_ESTATE; /* this epoch is processed already */
 	if (!rc) rc = rewards(c, p, ep, now - ep->epoch);
@@ -834,6 +834,17 @@ static int do_epoch(svm_txctx_t *c, const svm_params_t *p)
 	}
 	svm_free(ep);
 	return rc;
+}
+
+static int do_epoch(svm_txctx_t *c, const svm_params_t *p) { return epoch_to(c, p, epoch_of(p, c->height)); }
+
+int svm_staking_block_end(svm_txctx_t *c)
+{
+	svm_params_t p;
+	int rc = svm_params_get(c, &p);
+	if (rc || (c->height + 1) % p.epoch_blocks != 0) return rc;
+	rc = epoch_to(c, &p, (c->height + 1) / p.epoch_blocks);
+	return rc == SVM_ESTATE ? 0 : rc; /* a transaction processed it already */
 }
 
 /* ------------------------------------------------------------- slashing */
