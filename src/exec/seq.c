@@ -247,7 +247,7 @@ static int run_program(svm_txctx_t *c)
  * less the intrinsic a + b·bytes, over c. */
 static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t m, uint64_t fee_limit, uint64_t tx_bytes)
 {
-	SVM_ASSERT(intrinsic <= fee_limit); /* check_includable excluded the rest */
+	SVM_ASSERT(m >= SVM_CONGESTION_ONE); /* a multiplier never discounts */
 	if (p->c == 0) return SVM_TX_STEPS_MAX;
 	uint64_t budget = (uint64_t)((unsigned __int128)fee_limit * SVM_CONGESTION_ONE / m), base;
 	if (svm_exec_fee(p, tx_bytes, 0, 0, &base) || base >= budget) return 0;
