@@ -71,11 +71,16 @@ B3=$("$S" balance $BOB --token AIC --json | jget amount)
 check "exact-out swap delivers exactly 1000" '[ $((B3 - B2)) -eq 1000 ]'
 
 # --- staking: alice registers with more stake than the genesis validator, bob delegates
+H_REG=$(height)
 send validator register --consensus-key "$(pk alice)" --vrf-key "$(pk alice)" --bond 20000000000 --commission 500 --from "$D/keys/alice.json"
 check "validator register" 'grep -q "\"status\": 0" "$D/out.json"'
 send stake delegate "$ALICE" --amount 5000000000 --from "$D/keys/bob.json"
 check "delegate" 'grep -q "\"status\": 0" "$D/out.json"'
-check "not active before the epoch" '! "$S" validators --json | sed -n "/active_set/,\$p" | grep -q "$(pk alice)"'
+# (the last block of an epoch processes the next: checked only while still in the same epoch)
+SET=$("$S" validators --json | sed -n "/active_set/,\$p"); h1=$(height)
+if [ $(( (H_REG + 1) / 8 )) -eq $(( (h1 + 1) / 8 )) ]; then # no epoch's last block since registering
+  check "not active before the epoch" '! echo "$SET" | grep -q "$(pk alice)"'
+fi
 h=$(height); wait_height $(( (h / 8 + 1) * 8 ))
 # the last block of each epoch processes the next one (no transaction needed): the set is there
 check "active at the next epoch" '"$S" validators --json | sed -n "/active_set/,\$p" | grep -q "$(pk alice)"'
