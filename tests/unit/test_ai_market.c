@@ -222,6 +222,7 @@ static void fx_open_with(fx_t *f, bool gov, bool pool)
 		g.params_set = true;
 		g.params.gov_voting_blocks = 2;
 		g.params.gov_deposit_min = 1000;
+		g.params.issuance_ppb_epoch = 0; /* epochs process at block end: no issuance in the supply checks */
 		f->swr_minted = STAKE;
 		svm_staking_validator_id(&f->k[0].id, &f->holders[f->holders_len++]);
 	}
