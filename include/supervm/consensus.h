@@ -151,7 +151,8 @@ void svm_cons_timeout_digest(uint64_t chain_id, uint64_t epoch, uint64_t round,
 void svm_cons_proposal_digest(uint64_t chain_id, uint64_t epoch, const svm_hash_t *block_id,
 			      svm_hash_t *out);
 /* What a vote or a proposal signature covers: the staking program's double-sign message
- * (econ.h svm_vote_message: "svm/vote" ‖ u64be height ‖ u64be round ‖ kind ‖ hash) with kind 0
+ * (econ.h svm_vote_message: "svm/vote" ‖ u64be chain ‖ u64be epoch ‖ u64be height ‖ u64be round
+ * ‖ kind ‖ hash) with kind 0
  * and the vote digest for a vote, kind 1 and the proposal digest for a proposal — so two
  * conflicting consensus signatures are directly slashable evidence (svm_cons_evidence_stake).
  * Timeouts sign their digest (32 bytes). */
@@ -283,7 +284,7 @@ int svm_cons_evidence_verify(const uint8_t *p, size_t len, const svm_cons_valset
 			     uint64_t chain_id, const svm_cons_signer_t *signer,
 			     svm_cons_evidence_t *out);
 /* The same offence in the staking program's form (econ.h svm_evidence_t, slashed by
- * SVM_STAKE_EVIDENCE): key = the validator's consensus key, height and round of the two
+ * SVM_STAKE_EVIDENCE): key = the validator's consensus key, epoch, height and round of the two
  * messages, kind 0 (votes) or 1 (proposals), their two digests ascending with their Ed25519
  * signatures. e must have passed svm_cons_evidence_verify against vs (Ed25519 signatures).
  * SVM_EINVAL when the two votes are for different heights (the staking form has one height:

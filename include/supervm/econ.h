@@ -238,8 +238,8 @@ int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, s
  *              varint start height ‖ varint release epoch)*, in creation order, ≤ QUEUE_MAX
  *   epoch      SHA-256("svm/stake/epoch"): varint last processed epoch ‖ varint n ‖ operator*
  *              (the active set chosen then, in set order)
- *   evidence   SHA-256("svm/stake/evid" ‖ operator ‖ u64be epoch ‖ u64be round ‖ u8 kind):
- *              the height it was used at (each offence slashes once)
+ *   evidence   SHA-256("svm/stake/evid" ‖ key ‖ u64be epoch ‖ u64be height ‖ u64be round ‖
+ *              u8 kind): the height it was used at (each offence slashes once)
  *   validator set SHA-256("svm/validators"): varint n ‖ (consensus key ‖ varint stake)* — the
  *              object consensus reads (svm_staking_validator_set), rewritten at each epoch. */
 enum { SVM_PROGRAM_STAKING = 3 };
@@ -250,7 +250,7 @@ enum {
 	SVM_STAKE_CLAIM = 4,      /* operator (32) */
 	SVM_STAKE_REDELEGATE = 5, /* from operator (32) ‖ to operator (32) ‖ varint shares */
 	SVM_STAKE_EPOCH = 6,      /* (nothing) — runs in dynamic mode: it reads every validator */
-	SVM_STAKE_EVIDENCE = 7,   /* operator (32) ‖ varint epoch ‖ varint len ‖ consensus evidence */
+	SVM_STAKE_EVIDENCE = 7,   /* operator (32) ‖ evidence (svm_evidence_t encoding) */
 	SVM_STAKE_UNJAIL = 8,     /* (nothing): the sender's own validator */
 };
 #define SVM_STAKE_VALIDATORS_MAX 1000 /* registered validators */
@@ -270,43 +270,31 @@ typedef struct {
 	uint64_t slashed; /* SWR burned from it so far */
 } svm_validator_t;
 
-/* Double-sign evidence exactly as consensus encodes it (consensus.h, docs/consensus.md):
- * TAG_EVIDENCE ‖ kind ‖ varint a_len ‖ a ‖ varint b_len ‖ b, a < b bytewise, where a and b are
- * two full signed messages of one validator in one round of one epoch: two votes with different
- * vote data (kind 1), or two proposals of different blocks (kind 2). This layer cannot include
- * consensus.h (it sits below), so the few byte layouts it needs are read here; the tags and the
- * signed digests must stay consensus's — test_staking checks them against consensus's own
- * encoders and digest functions. What each signature signs:
- *   vote      SHA-256-tagged("svm/cons/vote", u64be chain ‖ u64be epoch ‖ block id ‖ u64be round
- *             ‖ u64be height ‖ parent id ‖ u64be parent round ‖ exec root)
- *   proposal  SHA-256-tagged("svm/cons/proposal", u64be chain ‖ u64be epoch ‖ block id), the
- *             block id being the hash of the proposal's block header (whose round, height and
- *             proposer the evidence uses; a proposal's TC is not read: it does not bear on the
- *             offence). A proposal message carries no epoch, so the transaction names it. */
-#define SVM_EVIDENCE_TAG 0x16          /* consensus.h SVM_CONS_TAG_EVIDENCE */
-#define SVM_EVIDENCE_TAG_PROPOSAL 0x10 /* SVM_CONS_TAG_PROPOSAL */
-#define SVM_EVIDENCE_TAG_VOTE 0x11     /* SVM_CONS_TAG_VOTE */
-enum { SVM_EVIDENCE_DOUBLE_VOTE = 1, SVM_EVIDENCE_DOUBLE_PROPOSAL = 2 }; /* = consensus's kinds */
-#define SVM_EVIDENCE_BYTES_MAX 49152 /* what fits a transaction payload with room to spare */
-
+/* Double-sign evidence: two signatures by one consensus key over two different hashes at one
+ * (chain, epoch, height, round, kind). What consensus's votes and proposals sign (consensus.h
+ * SVM_CONS_SIGNED_BYTES) is exactly this message, so two conflicting consensus signatures are
+ * this evidence (consensus.h svm_cons_evidence_stake converts them):
+ *   "svm/vote" ‖ u64be chain id ‖ u64be epoch ‖ u64be height ‖ u64be round ‖ u8 kind ‖ hash
+ * (svm_vote_message), kind 0 = vote (hash: consensus's vote digest), 1 = proposal (hash: the
+ * proposal digest). The chain id and epoch are in the clear so the staking program can refuse
+ * another chain's signatures and never pairs messages of two epochs (rounds restart at 1 in each
+ * epoch and heights continue: an honest validator may sign one (height, round) in two epochs).
+ * Encoding: key ‖ varint epoch ‖ varint height ‖ varint round ‖ u8 kind ‖ hash1 ‖ sig1 ‖ hash2 ‖
+ * sig2, hash1 < hash2 (one encoding per offence); the chain id is the verifier's own. */
 typedef struct {
-	uint8_t kind;          /* SVM_EVIDENCE_DOUBLE_VOTE or _DOUBLE_PROPOSAL */
-	uint64_t epoch, round, height;
-	uint32_t voter;        /* votes: the index both carry (not signed; informative) */
-	svm_id_t proposer;     /* proposals: the headers' proposer, the signer's identity */
-	svm_hash_t digest[2];  /* what each signature signs */
+	uint8_t key[32];
+	uint64_t epoch, height, round;
+	uint8_t kind;
+	svm_hash_t hash[2];
 	uint8_t sig[2][SVM_ED25519_SIG_SIZE];
 } svm_evidence_t;
-
-/* Parses consensus's evidence encoding p[len] for chain_id and epoch (the epoch the two messages
- * were signed in: votes carry it and must match; proposals take it from here), checking
- * everything but the signatures: the tag and kind, canonical varints, no trailing bytes, a < b,
- * both messages of one round (votes: one epoch and voter, different vote data; proposals: one
- * proposer, different block ids), round > 0. SVM_EDECODE malformed, SVM_EINVAL not an offence. */
-int svm_evidence_parse(uint64_t chain_id, uint64_t epoch, const uint8_t *p, size_t len,
-		       svm_evidence_t *e);
-/* Both signatures under consensus_key: 0 or SVM_ESIG. */
-int svm_evidence_verify(const svm_evidence_t *e, const uint8_t consensus_key[32]);
+#define SVM_VOTE_MESSAGE_SIZE (8 + 8 + 8 + 8 + 8 + 1 + 32)
+void svm_vote_message(uint64_t chain_id, uint64_t epoch, uint64_t height, uint64_t round,
+		      uint8_t kind, const svm_hash_t *hash, uint8_t out[SVM_VOTE_MESSAGE_SIZE]);
+int svm_evidence_encode(const svm_evidence_t *e, svm_buf_t *out);
+int svm_evidence_decode(svm_reader_t *r, svm_evidence_t *e); /* reads one; trailing is the caller's */
+/* Both signatures of e by e->key over svm_vote_message on chain_id: 0 or SVM_ESIG. */
+int svm_evidence_verify(const svm_evidence_t *e, uint64_t chain_id);
 
 /* The validator set consensus uses (the active set of the current epoch), from the payload of
  * the object SHA-256("svm/validators"): fills keys/stakes (≤ max entries). SVM_EDECODE. */
@@ -333,10 +321,7 @@ int svm_stake_register_payload(svm_buf_t *out, const uint8_t consensus_key[32],
 			       const uint8_t vrf_key[32], uint64_t commission_bps, uint64_t self_bond);
 int svm_stake_payload(svm_buf_t *out, uint64_t method, const svm_id_t *op, const svm_id_t *op2,
 		      uint64_t amount); /* delegate/undelegate/claim/redelegate/epoch/unjail */
-/* Method 7: evidence (consensus's encoding, ≤ SVM_EVIDENCE_BYTES_MAX) against operator op's
- * validator, signed in epoch. */
-int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, uint64_t epoch,
-			       const uint8_t *evidence, size_t len);
+int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, const svm_evidence_t *e);
 
 /* Registers a validator with its stake minted into it (genesis only: a system context). */
 int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint8_t key[32],

@@ -233,27 +233,25 @@ int cli_cmd_stake_show(cli_args_t *a)
 int cli_cmd_validator_show(cli_args_t *a) { return query(a, "svm_getValidator", json_pack("[s]", a->pos[0])); }
 int cli_cmd_validators(cli_args_t *a) { return query(a, "svm_getValidators", json_array()); }
 
-/* `validator evidence OPERATOR --evidence HEX [--epoch N]` (consensus's evidence encoding). */
+/* `validator evidence OPERATOR --evidence HEX` (the svm_evidence_t encoding: what
+ * svm_getEvidence lists as "staking"). */
 int cli_cmd_validator_evidence(cli_args_t *a)
 {
 	svm_id_t op;
 	svm_buf_t ev = {0}, p = {0};
-	uint64_t epoch = 0;
-	const char *v = cli_opt(a, "evidence"), *ep = cli_opt(a, "epoch");
+	const char *v = cli_opt(a, "evidence");
 	if (cli_hash(a, "OPERATOR", a->pos[0], &op)) return CLI_EXIT_USAGE;
-	if (ep != NULL && cli_u64(a, "--epoch", ep, &epoch)) return CLI_EXIT_USAGE;
-	if (v == NULL || svm_hex_decode_buf(&ev, v, SVM_EVIDENCE_BYTES_MAX) != 0)
-		return cli_fail(a, CLI_EXIT_USAGE, "--evidence HEX (consensus's evidence encoding) is required");
+	if (v == NULL || svm_hex_decode_buf(&ev, v, 4096) != 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--evidence HEX (the double-sign evidence encoding) is required");
 	svm_evidence_t e;
-	/* the chain id only changes the digests, not the form: checked here for a clear message */
-	int rc = svm_evidence_parse(0, epoch, ev.data, ev.len, &e)
-			 ? cli_fail(a, CLI_EXIT_USAGE, "--evidence is not two conflicting signed messages of epoch %llu "
-						       "(docs/economics.md)", (unsigned long long)epoch)
+	svm_reader_t r = svm_reader(ev.data, ev.len);
+	int rc = svm_evidence_decode(&r, &e) || svm_reader_left(&r)
+			 ? cli_fail(a, CLI_EXIT_USAGE, "--evidence does not decode (docs/economics.md has the format)")
 			 : 0;
-	if (rc == 0 && svm_stake_evidence_payload(&p, &op, epoch, ev.data, ev.len))
-		rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	svm_buf_free(&ev);
-	return rc ? rc : submit(a, &p, true);
+	if (rc) return rc;
+	if (svm_stake_evidence_payload(&p, &op, &e)) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	return submit(a, &p, true);
 }
 
 /* -------------------------------------------------------------- governance */

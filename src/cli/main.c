@@ -47,7 +47,7 @@ static const char *const o_quote[] = {"fee", "amount", "exact-out!", NULL};
 static const char *const o_swap[] = {O_ECON_TX, "fee", "amount", "min-out", "max-in", "exact-out!", NULL};
 static const char *const o_vreg[] = {O_ECON_TX, "consensus-key", "vrf-key", "commission", "bond", NULL};
 static const char *const o_econ_tx[] = {O_ECON_TX, NULL};
-static const char *const o_evidence[] = {O_ECON_TX, "evidence", "epoch", NULL};
+static const char *const o_evidence[] = {O_ECON_TX, "evidence", NULL};
 static const char *const o_amount[] = {O_ECON_TX, "amount", NULL};
 static const char *const o_shares[] = {O_ECON_TX, "shares", NULL};
 static const char *const o_gov_submit[] = {O_ECON_TX, "kind", "deposit", "set", "height", "version", "to",
@@ -290,10 +290,9 @@ static const cli_cmd_t commands[] = {
 	{"validator unjail", "unjail the signing key's validator after its jail delay",
 	 "validator unjail --from KEYFILE", H_ECON_TX, o_econ_tx, 0, 0, cli_cmd_validator_unjail, NULL},
 	{"validator evidence", "submit double-sign evidence against a validator",
-	 "validator evidence OPERATOR --evidence HEX [--epoch N] --from KEYFILE",
-	 "  --evidence HEX    consensus's evidence encoding, as svm_getEvidence lists it (two conflicting\n"
-	 "                    signed votes or proposals; docs/consensus.md, docs/economics.md)\n"
-	 "  --epoch N         the epoch they were signed in (default 0)\n" H_ECON_TX,
+	 "validator evidence OPERATOR --evidence HEX --from KEYFILE",
+	 "  --evidence HEX    key ‖ epoch ‖ height ‖ round ‖ kind ‖ hash1 ‖ sig1 ‖ hash2 ‖ sig2, as\n"
+	 "                    svm_getEvidence lists it under \"staking\" (docs/economics.md)\n" H_ECON_TX,
 	 o_evidence, 1, 1, cli_cmd_validator_evidence, NULL},
 	{"validators", "registered validators and the active set", "validators", "", o_none, 0, 0,
 	 cli_cmd_validators, NULL},

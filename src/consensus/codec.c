@@ -109,7 +109,7 @@ void svm_cons_vote_message(uint64_t chain_id, uint64_t epoch, const svm_cons_vot
 {
 	svm_hash_t h;
 	svm_cons_vote_digest(chain_id, epoch, d, &h);
-	svm_vote_message(d->height, d->round, 0, &h, out);
+	svm_vote_message(chain_id, epoch, d->height, d->round, 0, &h, out);
 }
 
 void svm_cons_proposal_message(uint64_t chain_id, uint64_t epoch, uint64_t height, uint64_t round,
@@ -117,7 +117,7 @@ void svm_cons_proposal_message(uint64_t chain_id, uint64_t epoch, uint64_t heigh
 {
 	svm_hash_t h;
 	svm_cons_proposal_digest(chain_id, epoch, block_id, &h);
-	svm_vote_message(height, round, 1, &h, out);
+	svm_vote_message(chain_id, epoch, height, round, 1, &h, out);
 }
 
 /* ------------------------------------------------------------- signers */
@@ -687,7 +687,7 @@ int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_
 		for (int k = 0; k < 2 && rc == 0; k++) {
 			svm_cons_vote_t v;
 			rc = svm_cons_vote_decode(msgs[k]->data, msgs[k]->len, &v, NULL);
-			if (rc != 0 || v.voter >= vs->n) return SVM_EDECODE;
+			if (rc != 0 || v.voter >= vs->n || v.epoch != vs->epoch) return SVM_EDECODE;
 			svm_cons_vote_digest(chain_id, v.epoch, &v.data, &h[k]);
 			memcpy(sig[k], v.sig, sizeof sig[k]);
 			height[k] = v.data.height;
@@ -717,6 +717,7 @@ int svm_cons_evidence_stake(const svm_cons_evidence_t *e, const svm_cons_valset_
 	if (height[0] != height[1] || svm_hash_eq(&h[0], &h[1])) return SVM_EINVAL;
 	int lo = memcmp(h[0].b, h[1].b, SVM_HASH_SIZE) < 0 ? 0 : 1;
 	memcpy(out->key, vs->v[who].pubkey, 32);
+	out->epoch = vs->epoch; /* svm_cons_evidence_verify: both votes of the set's epoch */
 	out->height = height[0];
 	out->round = round;
 	out->kind = e->kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? 0 : 1;

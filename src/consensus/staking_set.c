@@ -9,13 +9,6 @@
 
 _Static_assert(SVM_STAKE_ACTIVE_MAX == SVM_CONS_VALIDATORS_MAX,
 	       "staking's active set is consensus's validator set");
-_Static_assert(SVM_EVIDENCE_TAG == SVM_CONS_TAG_EVIDENCE && SVM_EVIDENCE_TAG_VOTE == SVM_CONS_TAG_VOTE &&
-		       SVM_EVIDENCE_TAG_PROPOSAL == SVM_CONS_TAG_PROPOSAL,
-	       "the staking program reads consensus's evidence tags");
-_Static_assert(SVM_EVIDENCE_DOUBLE_VOTE == SVM_CONS_EVIDENCE_DOUBLE_VOTE &&
-		       SVM_EVIDENCE_DOUBLE_PROPOSAL == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL,
-	       "the staking program reads consensus's evidence kinds");
-
 int svm_cons_valset_from_staking(const uint8_t *payload, size_t len, uint64_t epoch,
 				 svm_cons_valset_t *out, svm_error_t *err)
 {

@@ -115,25 +115,12 @@ int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_has
 
 /* ------------------------------------------------------------ validators */
 
-/* A set's encoding, as the staking program writes it: varint n ‖ (pubkey ‖ varint stake)*. */
+/* A set's encoding, as the staking program writes it: varint n ‖ (pubkey ‖ varint stake)*
+ * (consensus.h svm_cons_valset_from_staking, the one conversion between the two layers). */
 static int valset_parse(const uint8_t *p, size_t len, uint64_t epoch, svm_cons_valset_t *out)
 {
-	svm_validator_entry_t *e = svm_malloc(SVM_CONS_VALIDATORS_MAX * sizeof *e);
-	svm_cons_validator_t *v = svm_calloc(SVM_CONS_VALIDATORS_MAX, sizeof *v);
-	size_t count = 0;
-	int rc = e == NULL || v == NULL ? SVM_ENOMEM
-					: svm_staking_validator_set(p, len, e, SVM_CONS_VALIDATORS_MAX, &count);
-	if (rc == 0 && count == 0) rc = SVM_ELIMIT;
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		memcpy(v[i].pubkey, e[i].key, 32);
-		v[i].stake = e[i].stake;
-		rc = svm_identity_derive(SVM_SCHEME_ED25519, v[i].pubkey, 32, &v[i].id);
-	}
 	svm_error_t err = {0};
-	if (rc == 0) rc = svm_cons_valset_build(out, epoch, v, count, &err);
-	svm_free(e);
-	svm_free(v);
-	return rc;
+	return svm_cons_valset_from_staking(p, len, epoch, out, &err);
 }
 
 static void valset_encode(const svm_cons_valset_t *vs, svm_buf_t *out)

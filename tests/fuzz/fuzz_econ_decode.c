@@ -1,5 +1,5 @@
 /* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object, AMM
- * and staking payloads, consensus evidence as the slashing transaction parses it, and the
+ * and staking payloads, the slashing evidence, and the
  * congestion table. Any input must decode without crashing; what decodes must re-encode to exactly
  * itself (canonical); a payload's access set must be computable exactly when it parses. */
 #include <stdio.h>
@@ -38,10 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)svm_staking_access(&sender, data, size, ids, 16, &n);
 	if (n > 10) abort();
 	svm_evidence_t e;
-	if (svm_evidence_parse(7, 0, data, size, &e) == 0) {
-		/* what parses is an offence: one round, two different signed digests */
-		if (e.round == 0 || svm_hash_eq(&e.digest[0], &e.digest[1])) abort();
-		if (e.kind != SVM_EVIDENCE_DOUBLE_VOTE && e.kind != SVM_EVIDENCE_DOUBLE_PROPOSAL) abort();
+	svm_reader_t r = svm_reader(data, size);
+	if (svm_evidence_decode(&r, &e) == 0 && svm_reader_left(&r) == 0) {
+		/* what decodes is one offence: two different hashes, ascending */
+		if (e.kind > 1 || memcmp(e.hash[0].b, e.hash[1].b, 32) >= 0) abort();
+		out.len = 0;
+		if (svm_evidence_encode(&e, &out)) abort();
+		same(&out, data, size, "evidence");
 	}
 	static svm_congestion_entry_t t[SVM_CONGESTION_OBJECTS_MAX];
 	size_t nt;

@@ -842,25 +842,29 @@ Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
 	svm_cons_evidence_t chk;
 	cr_assert_eq(svm_cons_evidence_verify(ev.data, ev.len, &vs, chain, NULL, &chk), 0);
 	/* the staking program's form: its rule (two signatures of the key over svm_vote_message
-	 * at one height/round/kind, hash1 < hash2) holds, and it encodes canonically */
+	 * at one chain/epoch/height/round/kind, hash1 < hash2) holds, and it encodes canonically */
 	svm_evidence_t se;
 	cr_assert_eq(svm_cons_evidence_stake(&chk, &vs, chain, &se), 0);
 	cr_assert_eq(memcmp(se.key, vs.v[2].pubkey, 32), 0);
+	cr_assert_eq(se.epoch, vs.epoch);
 	cr_assert_eq(se.height, 3);
 	cr_assert_eq(se.round, 3);
 	cr_assert_eq(se.kind, 0);
 	cr_assert_lt(memcmp(se.hash[0].b, se.hash[1].b, 32), 0);
 	for (int k = 0; k < 2; k++) {
 		uint8_t msg[SVM_VOTE_MESSAGE_SIZE];
-		svm_vote_message(se.height, se.round, se.kind, &se.hash[k], msg);
+		svm_vote_message(chain, se.epoch, se.height, se.round, se.kind, &se.hash[k], msg);
 		cr_assert_eq(svm_ed25519_verify(se.sig[k], msg, sizeof msg, se.key), 0);
 	}
+	cr_assert_eq(svm_evidence_verify(&se, chain), 0);
+	cr_assert_eq(svm_evidence_verify(&se, chain + 1), SVM_ESIG, "another chain");
 	svm_buf_t senc = {0};
 	cr_assert_eq(svm_evidence_encode(&se, &senc), 0);
 	svm_reader_t rd = svm_reader(senc.data, senc.len);
 	svm_evidence_t back;
 	cr_assert_eq(svm_evidence_decode(&rd, &back), 0);
-	cr_assert(memcmp(back.key, se.key, 32) == 0 && back.height == se.height && back.round == se.round &&
+	cr_assert(memcmp(back.key, se.key, 32) == 0 && back.epoch == se.epoch && back.height == se.height &&
+		  back.round == se.round &&
 		  back.kind == se.kind && memcmp(back.hash, se.hash, sizeof se.hash) == 0 &&
 		  memcmp(back.sig, se.sig, sizeof se.sig) == 0);
 	svm_buf_free(&senc);

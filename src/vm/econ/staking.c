@@ -30,15 +30,15 @@ void svm_staking_key_id(const uint8_t key[32], svm_id_t *out) { tagged("svm/stak
 void svm_treasury_id(svm_id_t *out) { tagged("svm/treasury", NULL, 0, NULL, 0, out); }
 void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
 
-/* One record per offence: (validator, epoch, round, kind) — whichever two messages prove it. */
-static void evidence_id(const svm_id_t *op, uint64_t epoch, uint64_t round, uint8_t kind,
-			svm_id_t *out)
+/* One record per offence: (key, epoch, height, round, kind) — whichever two hashes prove it. */
+static void evidence_id(const svm_evidence_t *e, svm_id_t *out)
 {
-	uint8_t tail[17];
-	svm_put_u64be(tail, epoch);
-	svm_put_u64be(tail + 8, round);
-	tail[16] = kind;
-	tagged("svm/stake/evid", op->b, 32, tail, sizeof tail, out);
+	uint8_t tail[25];
+	svm_put_u64be(tail, e->epoch);
+	svm_put_u64be(tail + 8, e->height);
+	svm_put_u64be(tail + 16, e->round);
+	tail[24] = e->kind;
+	tagged("svm/stake/evid", e->key, 32, tail, sizeof tail, out);
 }
 
 
@@ -70,146 +70,52 @@ int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v)
 
 /* ------------------------------------------------------------- evidence */
 
-/* The digests consensus's validators sign (consensus/codec.c: svm_cons_vote_digest and
- * svm_cons_proposal_digest; test_staking compares them). */
-static void vote_digest(uint64_t chain, uint64_t epoch, const svm_hash_t *block, uint64_t round,
-			uint64_t height, const svm_hash_t *parent, uint64_t parent_round,
-			const svm_hash_t *exec_root, svm_hash_t *out)
+void svm_vote_message(uint64_t chain_id, uint64_t epoch, uint64_t height, uint64_t round,
+		      uint8_t kind, const svm_hash_t *hash, uint8_t out[SVM_VOTE_MESSAGE_SIZE])
 {
-	uint8_t c[8], e[8], r[8], h[8], pr[8];
-	svm_put_u64be(c, chain);
-	svm_put_u64be(e, epoch);
-	svm_put_u64be(r, round);
-	svm_put_u64be(h, height);
-	svm_put_u64be(pr, parent_round);
-	svm_slice_t parts[] = {{c, 8}, {e, 8}, {block->b, 32}, {r, 8}, {h, 8}, {parent->b, 32}, {pr, 8}, {exec_root->b, 32}};
-	svm_sha256_tagged("svm/cons/vote", parts, 8, out);
+	memcpy(out, "svm/vote", 8);
+	svm_put_u64be(out + 8, chain_id);
+	svm_put_u64be(out + 16, epoch);
+	svm_put_u64be(out + 24, height);
+	svm_put_u64be(out + 32, round);
+	out[40] = kind;
+	memcpy(out + 41, hash->b, 32);
 }
 
-static void proposal_digest(uint64_t chain, uint64_t epoch, const svm_hash_t *block, svm_hash_t *out)
+int svm_evidence_encode(const svm_evidence_t *e, svm_buf_t *out)
 {
-	uint8_t c[8], e[8];
-	svm_put_u64be(c, chain);
-	svm_put_u64be(e, epoch);
-	svm_slice_t parts[] = {{c, 8}, {e, 8}, {block->b, 32}};
-	svm_sha256_tagged("svm/cons/proposal", parts, 3, out);
-}
-
-typedef struct {
-	uint64_t epoch, round, height, voter;
-	svm_id_t proposer;
-	svm_hash_t data;  /* votes: hash of the vote data bytes; proposals: the block id */
-	svm_hash_t digest;
-	uint8_t sig[SVM_ED25519_SIG_SIZE];
-} signed_msg_t;
-
-/* A vote: TAG_VOTE ‖ block id ‖ round ‖ height ‖ parent id ‖ parent round ‖ exec root ‖ epoch ‖
- * voter ‖ sig (consensus.h). */
-static int parse_vote(uint64_t chain, const uint8_t *p, size_t len, signed_msg_t *m)
-{
-	svm_reader_t r = svm_reader(p, len);
-	uint8_t tag;
-	svm_hash_t block, parent, exec_root;
-	uint64_t parent_round;
-	if (svm_reader_u8(&r, &tag) || tag != SVM_EVIDENCE_TAG_VOTE || svm_reader_copy(&r, block.b, 32) ||
-	    svm_varint_read(&r, &m->round) || svm_varint_read(&r, &m->height) ||
-	    svm_reader_copy(&r, parent.b, 32) || svm_varint_read(&r, &parent_round) ||
-	    svm_reader_copy(&r, exec_root.b, 32) || svm_varint_read(&r, &m->epoch) ||
-	    svm_varint_read(&r, &m->voter) || svm_reader_copy(&r, m->sig, SVM_ED25519_SIG_SIZE) ||
-	    svm_reader_left(&r) || m->round == 0 || m->voter >= SVM_STAKE_ACTIVE_MAX)
-		return SVM_EDECODE;
-	svm_slice_t data = {p + 1, len - 1 - SVM_ED25519_SIG_SIZE}; /* vote data, epoch, voter */
-	svm_sha256_tagged("svm/stake/evvote", &data, 1, &m->data);
-	vote_digest(chain, m->epoch, &block, m->round, m->height, &parent, parent_round, &exec_root,
-		    &m->digest);
-	return 0;
-}
-
-/* A proposal: TAG_PROPOSAL ‖ varint block_len ‖ block ‖ has_tc ‖ [TC] ‖ sig. Only the block's
- * header is read (round, height, proposer, and its hash, the block id); the TC between has_tc
- * and the last 64 bytes is not (the signature does not cover it). */
-static int parse_proposal(uint64_t chain, uint64_t epoch, const uint8_t *p, size_t len,
-			  signed_msg_t *m)
-{
-	svm_reader_t r = svm_reader(p, len);
-	uint8_t tag, has_tc;
-	uint64_t bl;
-	const uint8_t *block;
-	if (svm_reader_u8(&r, &tag) || tag != SVM_EVIDENCE_TAG_PROPOSAL || svm_varint_read(&r, &bl) ||
-	    bl > svm_reader_left(&r) || svm_reader_bytes(&r, (size_t)bl, &block))
-		return SVM_EDECODE;
-	if (svm_reader_u8(&r, &has_tc) || has_tc > 1 || svm_reader_left(&r) < SVM_ED25519_SIG_SIZE ||
-	    (has_tc == 0 && svm_reader_left(&r) != SVM_ED25519_SIG_SIZE))
-		return SVM_EDECODE;
-	memcpy(m->sig, p + len - SVM_ED25519_SIG_SIZE, SVM_ED25519_SIG_SIZE);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_block_t b;
-	int rc = svm_block_decode(block, (size_t)bl, &a, &b, &m->data, NULL) ? SVM_EDECODE : 0;
-	if (!rc) {
-		m->round = b.header.round;
-		m->height = b.header.height;
-		m->proposer = b.header.proposer;
-		m->epoch = epoch;
-		if (m->round == 0) rc = SVM_EDECODE;
+	int rc = svm_buf_append(out, e->key, 32);
+	if (!rc) rc = svm_varint_append(out, e->epoch);
+	if (!rc) rc = svm_varint_append(out, e->height);
+	if (!rc) rc = svm_varint_append(out, e->round);
+	if (!rc) rc = svm_buf_append(out, &e->kind, 1);
+	for (int i = 0; !rc && i < 2; i++) {
+		rc = svm_buf_append(out, e->hash[i].b, 32);
+		if (!rc) rc = svm_buf_append(out, e->sig[i], SVM_ED25519_SIG_SIZE);
 	}
-	svm_arena_reset(&a);
-	if (!rc) proposal_digest(chain, epoch, &m->data, &m->digest);
 	return rc;
 }
 
-int svm_evidence_parse(uint64_t chain_id, uint64_t epoch, const uint8_t *p, size_t len,
-		       svm_evidence_t *e)
+int svm_evidence_decode(svm_reader_t *r, svm_evidence_t *e)
 {
-	svm_reader_t r = svm_reader(p, len);
-	uint8_t tag, kind;
-	uint64_t l[2];
-	const uint8_t *m[2];
-	memset(e, 0, sizeof *e);
-	if (len > SVM_EVIDENCE_BYTES_MAX || svm_reader_u8(&r, &tag) || tag != SVM_EVIDENCE_TAG ||
-	    svm_reader_u8(&r, &kind) ||
-	    (kind != SVM_EVIDENCE_DOUBLE_VOTE && kind != SVM_EVIDENCE_DOUBLE_PROPOSAL))
+	if (svm_reader_copy(r, e->key, 32) || svm_varint_read(r, &e->epoch) ||
+	    svm_varint_read(r, &e->height) || svm_varint_read(r, &e->round) ||
+	    svm_reader_u8(r, &e->kind) || e->kind > 1)
 		return SVM_EDECODE;
-	for (int i = 0; i < 2; i++) {
-		if (svm_varint_read(&r, &l[i]) || l[i] == 0 || l[i] > svm_reader_left(&r) ||
-		    svm_reader_bytes(&r, (size_t)l[i], &m[i]))
+	for (int i = 0; i < 2; i++)
+		if (svm_reader_copy(r, e->hash[i].b, 32) || svm_reader_copy(r, e->sig[i], SVM_ED25519_SIG_SIZE))
 			return SVM_EDECODE;
-	}
-	if (svm_reader_left(&r)) return SVM_EDECODE;
-	/* one encoding per pair: a < b bytewise (consensus orders them so) */
-	int cmp = memcmp(m[0], m[1], l[0] < l[1] ? (size_t)l[0] : (size_t)l[1]);
-	if (cmp > 0 || (cmp == 0 && l[0] >= l[1])) return SVM_EDECODE;
-	signed_msg_t s[2];
-	memset(s, 0, sizeof s);
-	for (int i = 0; i < 2; i++) {
-		int rc = kind == SVM_EVIDENCE_DOUBLE_VOTE ? parse_vote(chain_id, m[i], (size_t)l[i], &s[i])
-							  : parse_proposal(chain_id, epoch, m[i], (size_t)l[i], &s[i]);
-		if (rc) return rc;
-	}
-	/* the same slot, different content: an equivocation */
-	if (s[0].epoch != epoch || s[1].epoch != epoch || s[0].round != s[1].round ||
-	    s[0].voter != s[1].voter || !svm_hash_eq(&s[0].proposer, &s[1].proposer) ||
-	    svm_hash_eq(&s[0].data, &s[1].data))
-		return SVM_EINVAL;
-	if (kind == SVM_EVIDENCE_DOUBLE_PROPOSAL && s[0].height != s[1].height) return SVM_EINVAL;
-	e->kind = kind;
-	e->epoch = epoch;
-	e->round = s[0].round;
-	e->height = s[0].height < s[1].height ? s[0].height : s[1].height;
-	e->voter = (uint32_t)s[0].voter;
-	e->proposer = s[0].proposer;
-	for (int i = 0; i < 2; i++) {
-		e->digest[i] = s[i].digest;
-		memcpy(e->sig[i], s[i].sig, SVM_ED25519_SIG_SIZE);
-	}
-	return 0;
+	/* one encoding per offence: the two hashes in ascending order (hence different) */
+	return memcmp(e->hash[0].b, e->hash[1].b, 32) < 0 ? 0 : SVM_EDECODE;
 }
 
-int svm_evidence_verify(const svm_evidence_t *e, const uint8_t consensus_key[32])
+int svm_evidence_verify(const svm_evidence_t *e, uint64_t chain_id)
 {
-	for (int i = 0; i < 2; i++)
-		if (svm_ed25519_verify(e->sig[i], e->digest[i].b, SVM_HASH_SIZE, consensus_key))
-			return SVM_ESIG;
+	for (int i = 0; i < 2; i++) {
+		uint8_t msg[SVM_VOTE_MESSAGE_SIZE];
+		svm_vote_message(chain_id, e->epoch, e->height, e->round, e->kind, &e->hash[i], msg);
+		if (svm_ed25519_verify(e->sig[i], msg, sizeof msg, e->key)) return SVM_ESIG;
+	}
 	return 0;
 }
 
@@ -434,15 +340,11 @@ int svm_stake_payload(svm_buf_t *out, uint64_t method, const svm_id_t *op, const
 	}
 }
 
-int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, uint64_t epoch,
-			       const uint8_t *evidence, size_t len)
+int svm_stake_evidence_payload(svm_buf_t *out, const svm_id_t *op, const svm_evidence_t *e)
 {
-	if (len == 0 || len > SVM_EVIDENCE_BYTES_MAX) return SVM_EINVAL;
 	int rc = header(out, SVM_STAKE_EVIDENCE);
 	if (!rc) rc = svm_buf_append(out, op->b, 32);
-	if (!rc) rc = svm_varint_append(out, epoch);
-	if (!rc) rc = svm_varint_append(out, len);
-	return rc ? rc : svm_buf_append(out, evidence, len);
+	return rc ? rc : svm_evidence_encode(e, out);
 }
 
 typedef struct {
@@ -450,9 +352,7 @@ typedef struct {
 	svm_id_t op, op2;
 	uint8_t key[32], vrf[32];
 	uint64_t amount, commission;
-	uint64_t ev_epoch;
-	const uint8_t *ev; /* the evidence bytes (into the payload) */
-	size_t ev_len;
+	svm_evidence_t ev;
 } call_t;
 
 static int parse(const uint8_t *p, size_t len, call_t *c)
@@ -482,14 +382,9 @@ static int parse(const uint8_t *p, size_t len, call_t *c)
 	case SVM_STAKE_EPOCH:
 	case SVM_STAKE_UNJAIL:
 		break;
-	case SVM_STAKE_EVIDENCE: {
-		uint64_t l = 0;
-		bad = svm_reader_copy(&r, c->op.b, 32) || svm_varint_read(&r, &c->ev_epoch) ||
-		      svm_varint_read(&r, &l) || l == 0 || l > SVM_EVIDENCE_BYTES_MAX || l != svm_reader_left(&r);
-		if (!bad) bad = svm_reader_bytes(&r, (size_t)l, &c->ev);
-		c->ev_len = (size_t)l;
+	case SVM_STAKE_EVIDENCE:
+		bad = svm_reader_copy(&r, c->op.b, 32) || svm_evidence_decode(&r, &c->ev);
 		break;
-	}
 	default:
 		return SVM_EDECODE;
 	}
@@ -536,18 +431,13 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		svm_staking_delegation_id(&k.op2, sender, &ids[m++]);
 		break;
 	}
-	case SVM_STAKE_EVIDENCE: {
-		/* the record's id needs the offence's round and kind: read from the evidence (the
-		 * chain id does not change them; a malformed one declares no record and fails) */
-		svm_evidence_t e;
+	case SVM_STAKE_EVIDENCE:
 		ids[m++] = vid;
 		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
 		svm_staking_queue_id(op, &ids[m++]);
+		evidence_id(&k.ev, &ids[m++]);
 		svm_token_object_id(svm_econ_swr(), &ids[m++]);
-		if (svm_evidence_parse(0, k.ev_epoch, k.ev, k.ev_len, &e) == 0)
-			evidence_id(op, e.epoch, e.round, e.kind, &ids[m++]);
 		break;
-	}
 	case SVM_STAKE_UNJAIL:
 		ids[m++] = vid;
 		break;
@@ -853,28 +743,20 @@ static uint64_t cut(uint64_t amount, uint64_t bps) { return (uint64_t)((u128)amo
 
 static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 {
-	svm_evidence_t ev, *e = &ev;
+	const svm_evidence_t *e = &k->ev;
 	svm_validator_t v;
-	int rc = svm_host_charge(c, k->ev_len); /* a step per byte parsed and hashed */
-	if (!rc) rc = svm_evidence_parse(c->tx->chain_id, k->ev_epoch, k->ev, k->ev_len, e);
-	if (!rc) rc = val_get(c, &k->op, &v);
+	int rc = val_get(c, &k->op, &v);
 	if (rc) return rc;
-	svm_id_t signer;
-	rc = svm_identity_derive(SVM_SCHEME_ED25519, v.consensus_key, 32, &signer);
-	if (rc) return rc;
-	/* proposals name their signer; votes only an index into the epoch's set, so the named
-	 * validator's key is what must verify both */
-	if (e->kind == SVM_EVIDENCE_DOUBLE_PROPOSAL && !svm_hash_eq(&e->proposer, &signer))
-		return SVM_EINVAL;
+	if (memcmp(v.consensus_key, e->key, 32)) return SVM_EINVAL; /* not this validator's key */
 	rc = svm_host_charge(c, 2 * SVM_STEPS_SIG_VERIFY);
-	if (!rc) rc = svm_evidence_verify(e, v.consensus_key);
+	if (!rc) rc = svm_evidence_verify(e, c->tx->chain_id); /* this chain's signatures only */
 	if (rc) return rc;
 	if (e->height > c->height) return SVM_EINVAL; /* an offence in the future */
 	u128 window = (u128)(p->unbonding_epochs + 1) * p->epoch_blocks;
 	if (c->height - e->height > window) return SVM_ESTATE; /* older than any bonded stake */
 	svm_id_t evid;
 	svm_object_t o;
-	evidence_id(&k->op, e->epoch, e->round, e->kind, &evid);
+	evidence_id(e, &evid);
 	rc = get_storage(c, &evid, &o);
 	if (rc == 0) return SVM_EEXIST; /* each piece of evidence slashes once */
 	if (rc != SVM_ENOTFOUND) return rc;
