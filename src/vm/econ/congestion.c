@@ -87,7 +87,7 @@ int svm_congestion_next(const svm_congestion_entry_t *old, size_t n_old, svm_id_
 			size_t n_written, const svm_params_t *p, svm_congestion_entry_t *out,
 			size_t *n_out)
 {
-	qsort(written, n_written, sizeof *written, cmp_id);
+	if (n_written > 1) qsort(written, n_written, sizeof *written, cmp_id); /* written may be NULL at 0 */
 	/* candidates: every old entry and every object written more than the target */
 	size_t cap = n_old + n_written / (p->congestion_target_txs + 1) + 1;
 	svm_congestion_entry_t *c = svm_malloc(cap * sizeof *c);
