@@ -313,6 +313,9 @@ void svm_staking_registry_id(svm_id_t *out);
 void svm_staking_epoch_id(svm_id_t *out);
 void svm_staking_key_id(const uint8_t key[32], svm_id_t *out);
 void svm_treasury_id(svm_id_t *out); /* the treasury account: SHA-256("svm/treasury") */
+/* The tips pool: SHA-256("svm/stake/tips"), the SWR account a chain's blocks pay their tips into
+ * (svm_block_env_t.staking_epochs); each processed epoch pays it out with the issuance. */
+void svm_staking_tips_id(svm_id_t *out);
 int svm_validator_encode(const svm_validator_t *v, svm_buf_t *out);
 int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v);
 

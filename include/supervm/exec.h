@@ -49,7 +49,9 @@ typedef struct {
 	size_t congestion_len;
 	uint64_t congestion_target_txs, congestion_step_bps, congestion_max_bps;
 	/* the settlement of each epoch's last block processes the next epoch's staking
-	 * (svm_staking_block_end): set by the chain, off in bare execution tests */
+	 * (svm_staking_block_end), and every block's tips go to the tips pool
+	 * (svm_staking_tips_id, paid to the validators by stake at the epoch) instead of to the
+	 * proposer: set by the chain, off in bare execution tests */
 	bool staking_epochs;
 } svm_block_env_t;
 
@@ -94,7 +96,7 @@ typedef struct {
 	svm_state_write_t *writes; /* sorted by id, strictly ascending; bytes NULL = delete */
 	size_t writes_len;
 	uint64_t burned;       /* metered fees burned this block */
-	uint64_t tips;         /* tips paid to the proposer */
+	uint64_t tips;         /* tips paid (to the proposer, or the tips pool: staking_epochs) */
 } svm_exec_result_t;
 
 /* The sequential reference executor. Returns 0, or (APPLY mode) the reason of the first

@@ -34,7 +34,7 @@ int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 		     const svm_exec_tx_t *t, const svm_id_t implicit[2], exec_outcome_t *out);
 
 /* Block end on v: the burned fees leave the fee token's supply (but the treasury's share), the
- * tips go to the proposer, and the congestion table for the next block is written from the
+ * tips go to the proposer (to the tips pool with env->staking_epochs), and the congestion table for the next block is written from the
  * included transactions (txs[index[k]], k < included). */
 int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
 		     const svm_exec_tx_t *txs, const size_t *index, size_t included,

@@ -392,7 +392,11 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	svm_treasury_id(&treasury);
 	int rc = svm_ledger_retire(&c, &env->fee_token, burned - share);
 	if (rc == 0 && share) rc = svm_ledger_credit(&c, &env->fee_token, &treasury, share);
-	if (rc == 0) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
+	/* tips: the proposer's, or on a chain the epoch's validators' (paid by stake at the epoch) */
+	svm_id_t pool;
+	svm_staking_tips_id(&pool);
+	if (rc == 0 && !env->staking_epochs) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
+	else if (rc == 0 && tips) rc = svm_ledger_credit(&c, &env->fee_token, &pool, tips);
 	if (rc == 0 && env->congestion_target_txs) rc = settle_congestion(env, &c, txs, index, included);
 	if (rc == 0 && env->staking_epochs) rc = svm_staking_block_end(&c);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;

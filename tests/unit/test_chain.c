@@ -145,7 +145,11 @@ Test(chain, transfer_moves_value_and_pays_fee_and_tip, .init = setup)
 	cr_assert_eq(balance(f.c, &aic, &a.id), 5000 - 1234);
 	cr_assert_eq(balance(f.c, &aic, &b.id), 5000 + 1234);
 	cr_assert_eq(balance(f.c, &swr, &a.id), 1000000000 - fee - 7);
-	cr_assert_eq(balance(f.c, &swr, &p.id), 1000000000 + 7);
+	/* the tip goes to the tips pool (paid to the validators at the epoch), not the proposer */
+	cr_assert_eq(balance(f.c, &swr, &p.id), 1000000000);
+	svm_id_t pool;
+	svm_staking_tips_id(&pool);
+	cr_assert_eq(balance(f.c, &swr, &pool), 7);
 	/* the treasury's share (treasury_bps, 10% by default) stays in the supply; the rest burns */
 	svm_id_t treasury;
 	svm_treasury_id(&treasury);
@@ -309,6 +313,9 @@ Test(chain, property_supply_is_conserved_except_burned_fees_and_no_balance_goes_
 		sum_swr += s;
 		sum_aic += a;
 	}
+	svm_id_t pool; /* the tips (paid out to the validators at the epoch) */
+	svm_staking_tips_id(&pool);
+	sum_swr += balance(f.c, &swr, &pool);
 	cr_assert(sum_swr + burned == 12000000000ull, "seed %u: SWR not conserved", seed);
 	cr_assert(sum_aic == 60000, "seed %u: AIC not conserved", seed);
 	/* the treasury holds its share of each block's fees (floored per block), the rest burned */

@@ -145,6 +145,8 @@ static void check_conservation(st_t *s, unsigned seed, const char *when)
 	for (int u = 0; u < USERS; u++) sum += et_balance(&s->e, &s->swr, user(s, u));
 	sum += et_balance(&s->e, &s->swr, &zero); /* the block proposer (tips) */
 	sum += et_balance(&s->e, &s->swr, &tid);
+	svm_staking_tips_id(&tid);
+	sum += et_balance(&s->e, &s->swr, &tid); /* the tips pool (staking_epochs) */
 	for (int v = 0; v < VALS; v++) {
 		svm_validator_t x;
 		svm_id_t vid;
@@ -747,4 +749,83 @@ Test(staking, the_last_block_of_an_epoch_processes_the_next_one, .init = setup)
 	check_conservation(s, 11, "after automatic epochs");
 	et_free(&s->e);
 	free(s);
+}
+
+/* On a chain (staking_epochs) every block's tips go to the tips pool, not the proposer, and the
+ * epoch's processing pays the pool out with the issuance: by stake over the previous active
+ * set's unjailed validators, the commission to the operator and the rest to the stake, the
+ * rounding dust to the treasury — computed here independently, to the unit, with issuance both
+ * off (tips alone) and on. The supply moves by exactly the issuance; AOEM and the reference
+ * agree on every block. */
+static void tips_run(uint64_t issuance)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, 13, issuance);
+	s->e.w.env.staking_epochs = true;
+	const uint64_t comm[VALS] = {0, 1000, 2500, 5000};
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, comm[v], 100000 + 7919 * (uint64_t)v), OK);
+	char why[256];
+	while (!in_set(s, 3)) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	svm_id_t pool, tid;
+	svm_staking_tips_id(&pool);
+	svm_treasury_id(&tid);
+	for (int round = 0; round < 2; round++) {
+		/* a few tipped transactions, none in an epoch's last block */
+		uint64_t tipped = 0;
+		uint64_t pool0 = et_balance(&s->e, &s->swr, &pool);
+		for (int k = 0; k < 3; k++) {
+			if ((s->e.w.env.height + 2) % s->p.epoch_blocks == 0) break;
+			svm_exec_tx_t tx[2];
+			svm_buf_t p = {0};
+			for (int i = 0; i < 2; i++) {
+				cr_assert_eq(et_tx(&s->e, &tx[i], (size_t)(4 + i), &p, false), 0);
+				tx[i].tx.tip = 1000 + 337 * (uint64_t)(k + i + round);
+				tipped += tx[i].tx.tip;
+			}
+			uint64_t prop = et_balance(&s->e, &s->swr, &s->e.w.env.proposer);
+			cr_assert_eq(et_block(&s->e, tx, 2, why, sizeof why), 0, "%s", why);
+			cr_assert_eq(s->e.res.included, 2);
+			cr_assert_eq(et_balance(&s->e, &s->swr, &s->e.w.env.proposer), prop, "not the proposer's");
+		}
+		cr_assert_eq(et_balance(&s->e, &s->swr, &pool), pool0 + tipped, "every tip in the pool");
+		/* up to the epoch's last block, empty */
+		while ((s->e.w.env.height + 2) % s->p.epoch_blocks != 0)
+			cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+		uint64_t T = et_balance(&s->e, &s->swr, &pool), supply = et_supply(&s->e, &s->swr);
+		uint64_t tre = et_balance(&s->e, &s->swr, &tid), tok[VALS], opb[VALS];
+		svm_validator_t x;
+		bool active[VALS];
+		u128 stake = 0;
+		for (int v = 0; v < VALS; v++) {
+			cr_assert(val(s, v, &x));
+			tok[v] = x.tokens;
+			opb[v] = et_balance(&s->e, &s->swr, user(s, v));
+			active[v] = in_set(s, v) && !x.jailed;
+			if (active[v]) stake += x.tokens;
+		}
+		cr_assert_gt(T, 0);
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why); /* the epoch */
+		uint64_t I = (uint64_t)((u128)supply * issuance / 1000000000u);
+		uint64_t to_tre = I * s->p.treasury_bps / 10000, R = I - to_tre + T, paid = 0;
+		for (int v = 0; v < VALS; v++) {
+			cr_assert(val(s, v, &x));
+			uint64_t r = active[v] ? (uint64_t)((u128)R * tok[v] / stake) : 0;
+			uint64_t c = (uint64_t)((u128)r * comm[v] / 10000);
+			paid += r;
+			cr_assert_eq(x.tokens, tok[v] + r - c, "round %d validator %d's stake", round, v);
+			cr_assert_eq(et_balance(&s->e, &s->swr, user(s, v)), opb[v] + c, "validator %d's commission", v);
+		}
+		cr_assert_eq(et_balance(&s->e, &s->swr, &pool), 0, "the pool is paid out");
+		cr_assert_eq(et_balance(&s->e, &s->swr, &tid), tre + to_tre + (R - paid), "the treasury: its share and the dust");
+		cr_assert_eq(et_supply(&s->e, &s->swr), supply + I, "the supply moves by the issuance only");
+		check_conservation(s, 13, "after a tipped epoch");
+	}
+	et_free(&s->e);
+	free(s);
+}
+
+Test(staking, tips_are_paid_at_the_epoch_by_stake_and_commission, .init = setup)
+{
+	tips_run(0);
+	tips_run(20000);
 }

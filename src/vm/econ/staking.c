@@ -28,6 +28,7 @@ void svm_staking_registry_id(svm_id_t *out) { tagged("svm/stake/registry", NULL,
 void svm_staking_epoch_id(svm_id_t *out) { tagged("svm/stake/epoch", NULL, 0, NULL, 0, out); }
 void svm_staking_key_id(const uint8_t key[32], svm_id_t *out) { tagged("svm/stake/key", key, 32, NULL, 0, out); }
 void svm_treasury_id(svm_id_t *out) { tagged("svm/treasury", NULL, 0, NULL, 0, out); }
+void svm_staking_tips_id(svm_id_t *out) { tagged("svm/stake/tips", NULL, 0, NULL, 0, out); }
 void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
 
 /* One record per offence: (key, epoch, height, round, kind) — whichever two hashes prove it. */
@@ -638,7 +639,17 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 	u128 issue = (u128)info.supply * p->issuance_ppb_epoch * epochs / 1000000000u;
 	if (issue > UINT64_MAX - info.supply) issue = UINT64_MAX - info.supply; /* supply caps it */
 	uint64_t total = (uint64_t)issue, treasury = (uint64_t)((u128)total * p->treasury_bps / 10000);
-	uint64_t pool = total - treasury, paid = 0;
+	/* the tips the blocks paid into the pool since the last epoch join the issuance's share:
+	 * taken out of the pool (burned) and paid below (minted) — the supply moves by exactly
+	 * the issuance */
+	svm_id_t tips_id;
+	svm_staking_tips_id(&tips_id);
+	uint64_t tips = 0;
+	rc = svm_ledger_balance(c, svm_econ_swr(), &tips_id, &tips);
+	if (rc == SVM_ENOTFOUND) rc = 0, tips = 0;
+	if (!rc && tips) rc = svm_ledger_burn(c, svm_econ_swr(), &tips_id, tips);
+	if (rc) return rc;
+	uint64_t pool = total - treasury + tips, paid = 0; /* ≤ supply: no overflow */
 	u128 stake = 0;
 	svm_validator_t v;
 	for (size_t i = 0; !rc && i < active->n; i++) {
