@@ -78,6 +78,10 @@ typedef struct {
 	size_t map_bytes;        /* LMDB map size; 0 = default (16 GiB, sparse) */
 	unsigned exec_threads;   /* 0 = number of cores */
 	uint64_t retain_heights; /* state history kept for reads at old heights; 0 = all */
+	/* consensus runs a fixed validator set, not the staking program's (a devnet): the signers
+	 * of a block's parent QC cannot be attributed to staking's validators, so missed votes are
+	 * not counted (docs/economics.md, "Downtime"). Every node of a chain must agree on it. */
+	bool fixed_set;
 } svm_chain_config_t;
 
 /* Opens (or creates, from genesis g, when dir holds no chain yet) the chain in dir. g may be

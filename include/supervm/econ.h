@@ -333,11 +333,33 @@ int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint
 int svm_staking_genesis_finish(svm_txctx_t *c);
 
 /* Block end (the fee settlement's system context calls it for chains, svm_block_env_t's
- * staking_epochs): in the last block of an epoch (height + 1 a multiple of epoch_blocks) it
- * processes the next epoch as method 6 would — rewards, issuance, and the active set written to
- * the validator-set object — so the state committed at the end of epoch e − 1 holds the set
- * consensus runs epoch e with. Nothing otherwise, or when a transaction processed it already. */
-int svm_staking_block_end(svm_txctx_t *c);
+ * staking_epochs): first downtime — parent_qc[qc_len] is the block header's QC of its parent
+ * (consensus's encoding; empty on a devnet built without consensus), whose signer bitmap
+ * indexes the set in the validator-set object sorted by identity; each active, unjailed
+ * validator absent from it counts a missed vote in the current window of
+ * downtime_window_blocks, and one that passes downtime_missed_max is leaked slash_downtime_bps of
+ * its bonded stake and jailed (docs/economics.md, "Downtime"; count_downtime false skips it).
+ * Then, in the last block of an epoch (height + 1 a multiple of epoch_blocks), it processes the
+ * next epoch as method 6 would — rewards, issuance, and the active set written to the
+ * validator-set object — so the state committed at the end of epoch e − 1 holds the set
+ * consensus runs epoch e with; nothing when a transaction processed it already. */
+int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_len,
+			  bool count_downtime);
+
+/* Downtime record SHA-256("svm/stake/down"): varint window ‖ varint n ‖ (operator (32) ‖
+ * varint missed)*, operators ascending, missed > 0, n ≤ SVM_STAKE_ACTIVE_MAX; window = height /
+ * downtime_window_blocks of the counts (an older window's counts are void). */
+void svm_staking_downtime_id(svm_id_t *out);
+#define SVM_QC_TAG 0x13 /* consensus.h SVM_CONS_TAG_QC */
+#define SVM_QC_BITMAP_BYTES (SVM_STAKE_ACTIVE_MAX / 8)
+/* The signers of a QC in consensus's encoding (consensus.h svm_cons_qc_encode: tag ‖ block id ‖
+ * varint round ‖ varint height ‖ parent id ‖ varint parent round ‖ exec root ‖ varint epoch ‖
+ * varint bitmap_len ‖ bitmap ‖ 64-byte signature per set bit), read without consensus (the vm
+ * layer sits above it; test_staking checks it against consensus's encoder): the certified
+ * block's height, the bitmap (zero-padded) and its popcount. SVM_EDECODE unless exactly that
+ * form (bitmap ≤ SVM_QC_BITMAP_BYTES with no trailing zero byte, no bytes after the signatures). */
+int svm_qc_signers(const uint8_t *p, size_t len, uint64_t *height,
+		   uint8_t bitmap[SVM_QC_BITMAP_BYTES], uint32_t *n_signers);
 
 int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
@@ -407,5 +429,49 @@ int svm_upgrade_check(const uint8_t *payload, size_t len, uint64_t height, const
 int svm_gov_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 int svm_gov_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
 		   svm_id_t *ids, size_t max, size_t *n);
+
+/* ------------------------------------------------------------------- rent */
+
+/* State rent (docs/economics.md, "Rent"), native program 5, over contract storage slots (the
+ * object svm_contract_slot_id(contract, key) a WASM contract writes: STORAGE, owned by the
+ * contract); everything else is exempt. A slot's rent for an epoch is rent_rho · size, size the
+ * length of its object encoding. Objects:
+ *   record    SHA-256("svm/rent" ‖ slot): varint paid_until (epoch) ‖ u8 exempt — absent: paid
+ *             until the epoch of the slot's last write
+ *   tombstone SHA-256("svm/rent/tomb" ‖ slot): SHA-256 of the evicted object's encoding ‖
+ *             varint size ‖ varint epoch evicted
+ * Every method: contract (32) ‖ varint key_len ‖ key (1..SVM_CONTRACT_KEY_MAX), then: */
+enum { SVM_PROGRAM_RENT = 5 };
+enum {
+	SVM_RENT_PAY = 1,     /* ‖ varint amount: whole epochs of rent from max(paid_until, now), to
+			       * the treasury; exempt once paid ≥ rent_horizon_epochs ahead */
+	SVM_RENT_EVICT = 2,   /* anyone, once now > paid_until + rent_grace_epochs (not exempt):
+			       * deletes the slot, writes its tombstone, rewards the sender */
+	SVM_RENT_RESTORE = 3, /* ‖ varint len ‖ the evicted object's encoding ‖ varint amount:
+			       * its hash must be the tombstone's; recreated, rent prepaid as by pay */
+};
+#define SVM_RENT_OBJECT_MAX (SVM_CONTRACT_VALUE_MAX + 256) /* a slot object's encoding */
+typedef struct {
+	uint64_t paid_until;
+	uint8_t exempt;
+} svm_rent_record_t;
+typedef struct {
+	svm_hash_t hash;
+	uint64_t size, evicted_epoch;
+} svm_rent_tomb_t;
+void svm_rent_record_id(const svm_id_t *slot, svm_id_t *out);
+void svm_rent_tomb_id(const svm_id_t *slot, svm_id_t *out);
+int svm_rent_record_decode(const uint8_t *p, size_t len, svm_rent_record_t *r); /* SVM_EDECODE */
+int svm_rent_tomb_decode(const uint8_t *p, size_t len, svm_rent_tomb_t *t);     /* SVM_EDECODE */
+int svm_rent_pay_payload(svm_buf_t *out, const svm_id_t *contract, const uint8_t *key,
+			 size_t key_len, uint64_t amount);
+int svm_rent_evict_payload(svm_buf_t *out, const svm_id_t *contract, const uint8_t *key,
+			   size_t key_len);
+int svm_rent_restore_payload(svm_buf_t *out, const svm_id_t *contract, const uint8_t *key,
+			     size_t key_len, const uint8_t *object, size_t object_len, uint64_t amount);
+/* Strict access: the slot, its record and tombstone, the treasury's and the sender's SWR. */
+int svm_rent_access(const svm_id_t *sender, const uint8_t *payload, size_t len, svm_id_t *ids,
+		    size_t max, size_t *n);
+int svm_rent_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 
 #endif

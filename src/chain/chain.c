@@ -16,6 +16,7 @@ struct svm_chain {
 	svm_fee_params_t fees;
 	svm_id_t fee_token;
 	unsigned threads;
+	bool fixed_set; /* svm_chain_config_t.fixed_set: no downtime counting */
 	pthread_mutex_t mu; /* guards the head below (the writer updates, queries read) */
 	uint64_t height;
 	svm_hash_t head_hash, head_root;
@@ -379,6 +380,7 @@ int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 	pthread_mutex_init(&c->mu, NULL);
 	svm_token_id("SWR", &c->fee_token);
 	c->threads = cfg->exec_threads ? cfg->exec_threads : svm_cpu_count();
+	c->fixed_set = cfg->fixed_set;
 	svm_store_config_t scfg = {.map_size_bytes = cfg->map_bytes};
 	svm_state_config_t stcfg = {.retain_heights = cfg->retain_heights};
 	rc = svm_store_open(&c->store, dir, &scfg, err);
@@ -503,6 +505,7 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	wk->env.congestion_step_bps = wk->params.congestion_step_bps;
 	wk->env.congestion_max_bps = wk->params.congestion_max_bps;
 	wk->env.staking_epochs = true;
+	wk->env.count_downtime = !c->fixed_set; /* parent_qc: set from the header being run */
 	rc = head_congestion(&wk->base, &wk->arena, &wk->env);
 	if (rc) return svm_error_set(err, rc, "block: the congestion table is unreadable");
 	/* a passed upgrade plan stops a node of another version at its height, before any block */
@@ -672,6 +675,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		wk.txs = etxs;
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
+		wk.env.parent_qc = h->parent_qc;
+		wk.env.parent_qc_len = h->parent_qc_len;
 		/* signature checks run beside execution */
 		svm_exec_metrics_t m = {0};
 		uint64_t t1 = svm_clock_ns();
@@ -978,6 +983,8 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 	if (rc == 0) {
 		if (tmpl->timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = tmpl->timestamp_ms;
 		wk.env.proposer = tmpl->proposer;
+		wk.env.parent_qc = tmpl->parent_qc;
+		wk.env.parent_qc_len = tmpl->parent_qc_len;
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 		if (rc) svm_error_set(err, rc, "build: %s", svm_strerror(rc));
@@ -1044,6 +1051,8 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 	if (rc == 0) {
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
+		wk.env.parent_qc = h->parent_qc;
+		wk.env.parent_qc_len = h->parent_qc_len;
 		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,

@@ -254,6 +254,134 @@ int cli_cmd_validator_evidence(cli_args_t *a)
 	return submit(a, &p, true);
 }
 
+/* `validator report --from KEYFILE`: the slashing transaction for every piece of evidence the
+ * node holds (svm_getEvidence) that has the staking form and names a registered operator, one
+ * after the other (each waits for its receipt with --wait). Evidence without a staking form (two
+ * votes of different heights) or operator is counted as skipped. Exit 0 when every submission
+ * succeeded (none at all included); a refusal (the offence punished already: EEXIST; too old:
+ * ESTATE) fails that one, is counted, and the rest still go. */
+int cli_cmd_validator_report(cli_args_t *a)
+{
+	svm_rpc_client_t *c = NULL;
+	json_t *r = NULL;
+	int rc = cli_client(a, &c);
+	if (rc == 0) rc = cli_call(a, c, "svm_getEvidence", json_array(), &r);
+	svm_rpc_client_free(c);
+	if (rc) {
+		json_decref(r);
+		return rc;
+	}
+	size_t sent = 0, failed = 0, skipped = 0, i;
+	json_t *it;
+	json_array_foreach(r, i, it) {
+		const char *st = json_string_value(json_object_get(it, "staking"));
+		const char *ops = json_string_value(json_object_get(it, "operator"));
+		svm_buf_t ev = {0}, opb = {0}, p = {0};
+		svm_evidence_t e;
+		svm_id_t op;
+		svm_reader_t rd;
+		bool ok = st != NULL && ops != NULL && svm_hex_decode_buf(&ev, st, 4096) == 0 &&
+			  svm_hex_decode_buf(&opb, ops, 32) == 0 && opb.len == 32;
+		if (ok) {
+			memcpy(op.b, opb.data, 32);
+			rd = svm_reader(ev.data, ev.len);
+			ok = svm_evidence_decode(&rd, &e) == 0 && svm_reader_left(&rd) == 0 &&
+			     svm_stake_evidence_payload(&p, &op, &e) == 0;
+		}
+		svm_buf_free(&ev);
+		svm_buf_free(&opb);
+		if (!ok) {
+			svm_buf_free(&p);
+			skipped++;
+			continue;
+		}
+		if (submit(a, &p, true) == 0) sent++;
+		else failed++;
+	}
+	json_decref(r);
+	fprintf(stderr, "validator report: %zu submitted, %zu failed, %zu without a staking form or operator\n",
+		sent, failed, skipped);
+	return failed ? CLI_EXIT_FAIL : 0;
+}
+
+/* -------------------------------------------------------------------- rent */
+
+/* CONTRACT KEY: the storage key as text, or 0x… for its bytes in hex. */
+static int rent_slot(cli_args_t *a, svm_id_t *contract, svm_buf_t *key)
+{
+	if (cli_hash(a, "CONTRACT", a->pos[0], contract)) return CLI_EXIT_USAGE;
+	const char *k = a->pos[1];
+	int rc = strncmp(k, "0x", 2) == 0 ? svm_hex_decode_buf(key, k, SVM_CONTRACT_KEY_MAX)
+					  : svm_buf_append(key, k, strlen(k));
+	if (rc || key->len == 0 || key->len > SVM_CONTRACT_KEY_MAX) {
+		svm_buf_free(key);
+		return cli_fail(a, CLI_EXIT_USAGE, "KEY must be 1..%d bytes (text, or 0x… hex)", SVM_CONTRACT_KEY_MAX);
+	}
+	return 0;
+}
+
+int cli_cmd_rent_pay(cli_args_t *a)
+{
+	svm_id_t contract;
+	svm_buf_t key = {0}, p = {0};
+	uint64_t amount;
+	int rc = rent_slot(a, &contract, &key);
+	if (rc) return rc;
+	rc = u64opt(a, "amount", true, 0, &amount);
+	if (rc == 0 && svm_rent_pay_payload(&p, &contract, key.data, key.len, amount)) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	svm_buf_free(&key);
+	return rc ? rc : submit(a, &p, true);
+}
+
+int cli_cmd_rent_evict(cli_args_t *a)
+{
+	svm_id_t contract;
+	svm_buf_t key = {0}, p = {0};
+	int rc = rent_slot(a, &contract, &key);
+	if (rc) return rc;
+	if (svm_rent_evict_payload(&p, &contract, key.data, key.len)) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	svm_buf_free(&key);
+	return rc ? rc : submit(a, &p, true);
+}
+
+int cli_cmd_rent_restore(cli_args_t *a)
+{
+	svm_id_t contract;
+	svm_buf_t key = {0}, obj = {0}, p = {0};
+	uint64_t amount;
+	const char *ob = cli_opt(a, "object");
+	int rc = rent_slot(a, &contract, &key);
+	if (rc) return rc;
+	rc = u64opt(a, "amount", true, 0, &amount);
+	if (rc == 0 && (ob == NULL || svm_hex_decode_buf(&obj, ob, SVM_RENT_OBJECT_MAX) || obj.len == 0))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--object HEX (the evicted object's bytes, as svm_getProof gave them "
+						 "before the eviction) is required");
+	if (rc == 0 && svm_rent_restore_payload(&p, &contract, key.data, key.len, obj.data, obj.len, amount))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	svm_buf_free(&key);
+	svm_buf_free(&obj);
+	return rc ? rc : submit(a, &p, true);
+}
+
+int cli_cmd_rent_show(cli_args_t *a)
+{
+	svm_id_t contract;
+	svm_buf_t key = {0};
+	int rc = rent_slot(a, &contract, &key);
+	if (rc) return rc;
+	char *hex = svm_malloc(2 * key.len + 3);
+	if (hex == NULL) {
+		svm_buf_free(&key);
+		return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	}
+	hex[0] = '0', hex[1] = 'x';
+	svm_hex_encode(hex + 2, key.data, key.len);
+	json_t *params = json_pack("[s, s]", a->pos[0], hex);
+	svm_free(hex);
+	svm_buf_free(&key);
+	return query(a, "svm_getRent", params);
+}
+
 /* -------------------------------------------------------------- governance */
 
 /* --set name=value[,name=value…] into a params body. */

@@ -49,6 +49,7 @@ static const char *const o_vreg[] = {O_ECON_TX, "consensus-key", "vrf-key", "com
 static const char *const o_econ_tx[] = {O_ECON_TX, NULL};
 static const char *const o_evidence[] = {O_ECON_TX, "evidence", NULL};
 static const char *const o_amount[] = {O_ECON_TX, "amount", NULL};
+static const char *const o_restore[] = {O_ECON_TX, "object", "amount", NULL};
 static const char *const o_shares[] = {O_ECON_TX, "shares", NULL};
 static const char *const o_gov_submit[] = {O_ECON_TX, "kind", "deposit", "set", "height", "version", "to",
 					   "amount", "text", NULL};
@@ -294,6 +295,27 @@ static const cli_cmd_t commands[] = {
 	 "  --evidence HEX    key ‖ epoch ‖ height ‖ round ‖ kind ‖ hash1 ‖ sig1 ‖ hash2 ‖ sig2, as\n"
 	 "                    svm_getEvidence lists it under \"staking\" (docs/economics.md)\n" H_ECON_TX,
 	 o_evidence, 1, 1, cli_cmd_validator_evidence, NULL},
+	{"validator report", "submit the slashing transaction for every double-sign the node holds",
+	 "validator report --from KEYFILE",
+	 "  what svm_getEvidence lists (found by the node's consensus or received from peers), each\n"
+	 "  in its staking form against its operator; prints a summary on stderr\n" H_ECON_TX,
+	 o_econ_tx, 0, 0, cli_cmd_validator_report, NULL},
+	{"rent pay", "prepay a contract storage slot's rent (whole epochs, to the treasury)",
+	 "rent pay CONTRACT KEY --amount N --from KEYFILE",
+	 "  KEY               the storage key: text, or 0x… hex\n"
+	 "  --amount N        SWR base units; whole epochs of rent_rho·size are taken, and a payment\n"
+	 "                    covering rent_horizon_epochs ahead exempts the slot\n" H_ECON_TX,
+	 o_amount, 2, 2, cli_cmd_rent_pay, NULL},
+	{"rent evict", "evict a slot unpaid past the grace period (rewarded from the treasury)",
+	 "rent evict CONTRACT KEY --from KEYFILE", H_ECON_TX, o_econ_tx, 2, 2, cli_cmd_rent_evict, NULL},
+	{"rent restore", "restore an evicted slot from its bytes, paying its rent again",
+	 "rent restore CONTRACT KEY --object HEX --amount N --from KEYFILE",
+	 "  --object HEX      the object's bytes before the eviction (svm_getProof's \"object\"); their\n"
+	 "                    SHA-256 must be the tombstone's\n"
+	 "  --amount N        rent to prepay (at least one epoch's)\n" H_ECON_TX,
+	 o_restore, 2, 2, cli_cmd_rent_restore, NULL},
+	{"rent show", "a slot's rent: size, per epoch, paid until, exempt, evictable from, tombstone",
+	 "rent show CONTRACT KEY", "", o_none, 2, 2, cli_cmd_rent_show, NULL},
 	{"validators", "registered validators and the active set", "validators", "", o_none, 0, 0,
 	 cli_cmd_validators, NULL},
 	{"stake delegate", "bond SWR to a validator", "stake delegate OPERATOR --amount N --from KEYFILE",

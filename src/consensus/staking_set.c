@@ -9,6 +9,8 @@
 
 _Static_assert(SVM_STAKE_ACTIVE_MAX == SVM_CONS_VALIDATORS_MAX,
 	       "staking's active set is consensus's validator set");
+_Static_assert(SVM_QC_TAG == SVM_CONS_TAG_QC && SVM_QC_BITMAP_BYTES == SVM_CONS_BITMAP_BYTES,
+	       "the staking program reads the signers of consensus's QCs (svm_qc_signers)");
 int svm_cons_valset_from_staking(const uint8_t *payload, size_t len, uint64_t epoch,
 				 svm_cons_valset_t *out, svm_error_t *err)
 {

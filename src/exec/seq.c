@@ -398,7 +398,8 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	if (rc == 0 && !env->staking_epochs) rc = svm_ledger_credit(&c, &env->fee_token, &env->proposer, tips);
 	else if (rc == 0 && tips) rc = svm_ledger_credit(&c, &env->fee_token, &pool, tips);
 	if (rc == 0 && env->congestion_target_txs) rc = settle_congestion(env, &c, txs, index, included);
-	if (rc == 0 && env->staking_epochs) rc = svm_staking_block_end(&c);
+	if (rc == 0 && env->staking_epochs)
+		rc = svm_staking_block_end(&c, env->parent_qc, env->parent_qc_len, env->count_downtime);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
 	if (rc == 0) rc = v->error(v);
 	return rc;

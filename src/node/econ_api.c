@@ -336,6 +336,60 @@ static json_t *m_congestion(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return res;
 }
 
+/* svm_getRent [contract, key hex] → the slot's rent (docs/economics.md, "Rent"): its object
+ * size and rent per epoch, paid_until (its record, else the epoch of its last write), exempt,
+ * the first epoch it can be evicted, or — evicted — its tombstone. */
+static json_t *m_rent(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	svm_id_t contract, slot, id;
+	const char *kh = json_string_value(json_array_get(params, 1));
+	svm_buf_t key = {0}, b = {0}, enc = {0};
+	if (!pid(params, 0, "contract", &contract, e)) return NULL;
+	if (kh == NULL || svm_hex_decode_buf(&key, kh, SVM_CONTRACT_KEY_MAX) || key.len == 0) {
+		svm_buf_free(&key);
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 1 (key) must be the storage key as hex (1..%d bytes)",
+				    SVM_CONTRACT_KEY_MAX);
+	}
+	svm_contract_slot_id(&contract, key.data, key.len, &slot);
+	svm_buf_free(&key);
+	svm_params_t p;
+	int rc = svm_chain_params(n->chain, &p);
+	if (rc) return fail(e, rc, "params");
+	uint64_t now = (svm_chain_height(n->chain) + 1) / p.epoch_blocks;
+	json_t *res = json_pack("{s:o, s:o}", "slot", jhash(&slot), "epoch", ju64(now));
+	svm_object_t o, ro;
+	if (object(n, &slot, &b, &o) == 0 && svm_object_encode(&o, &enc) == 0) {
+		svm_rent_record_t r = {.paid_until = o.version / p.epoch_blocks};
+		svm_buf_t rb = {0};
+		svm_rent_record_id(&slot, &id);
+		if (object(n, &id, &rb, &ro) == 0 && svm_rent_record_decode(ro.payload, ro.payload_len, &r) == 0 &&
+		    r.paid_until < o.version / p.epoch_blocks)
+			r.paid_until = o.version / p.epoch_blocks;
+		svm_buf_free(&rb);
+		unsigned __int128 pe = (unsigned __int128)p.rent_rho * enc.len;
+		json_object_set_new(res, "exists", json_true());
+		json_object_set_new(res, "size", ju64(enc.len));
+		json_object_set_new(res, "rent_per_epoch", ju64(pe > UINT64_MAX ? UINT64_MAX : (uint64_t)pe));
+		json_object_set_new(res, "paid_until", ju64(r.paid_until));
+		json_object_set_new(res, "exempt", json_boolean(r.exempt));
+		json_object_set_new(res, "evictable_from",
+				    r.exempt || pe == 0 ? json_null() : ju64(r.paid_until + p.rent_grace_epochs + 1));
+	} else {
+		json_object_set_new(res, "exists", json_false());
+	}
+	svm_buf_free(&enc);
+	svm_rent_tomb_id(&slot, &id);
+	svm_rent_tomb_t t;
+	if (object(n, &id, &b, &o) == 0 && svm_rent_tomb_decode(o.payload, o.payload_len, &t) == 0)
+		json_object_set_new(res, "tombstone", json_pack("{s:o, s:o, s:o}", "hash", jhash(&t.hash), "size",
+								ju64(t.size), "evicted_epoch", ju64(t.evicted_epoch)));
+	else
+		json_object_set_new(res, "tombstone", json_null());
+	svm_buf_free(&b);
+	return res;
+}
+
 uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len)
 {
 	svm_congestion_entry_t *t = svm_malloc(SVM_CONGESTION_OBJECTS_MAX * sizeof *t);
@@ -358,6 +412,7 @@ size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_quoteSwap", m_quote, n},        {"svm_getValidators", m_validators, n},
 		{"svm_getValidator", m_validator, n}, {"svm_getDelegation", m_delegation, n},
 		{"svm_getProposal", m_proposal, n},   {"svm_getCongestion", m_congestion, n},
+		{"svm_getRent", m_rent, n},
 	};
 	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

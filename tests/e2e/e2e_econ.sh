@@ -89,6 +89,35 @@ check "epoch already processed by the chain" 'grep -q "\"status_name\": \"ESTATE
 "$S" stake show "$ALICE" "$BOB" --json > "$D/del.json"
 check "delegation shows its shares" 'grep -q "\"shares\": 5000000000" "$D/del.json"'
 
+# --- double-sign slashing: bob runs a validator and votes twice at one (epoch, height, round);
+# the evidence (what consensus signs, crafted by forge_evidence) is submitted by the faucet
+send validator register --consensus-key "$(pk bob)" --vrf-key "$(pk bob)" --bond 2000000000 --commission 0 --from "$D/keys/bob.json"
+check "bob registers a validator" 'grep -q "\"status\": 0" "$D/out.json"'
+OFF=$(( $(height) - 1 ))
+EV=$("$FORGE_EVIDENCE" "$D/keys/bob.json" 1337 0 $OFF 3)
+BAD=$("$FORGE_EVIDENCE" "$D/keys/bob.json" 1337 0 $OFF 3 bad)
+OTHER=$("$FORGE_EVIDENCE" "$D/keys/bob.json" 1338 0 $OFF 3)
+send validator evidence "$BOB" --evidence "$BAD" --from "$D/keys/faucet.json"
+check "forged evidence refused (ESIG)" 'grep -q "\"status\": 8," "$D/out.json"'
+send validator evidence "$BOB" --evidence "$OTHER" --from "$D/keys/faucet.json"
+check "another chain's signatures refused (ESIG)" 'grep -q "\"status\": 8," "$D/out.json"'
+send validator evidence "$ALICE" --evidence "$EV" --from "$D/keys/faucet.json"
+check "evidence against another validator refused (EINVAL)" 'grep -q "\"status\": 2," "$D/out.json"'
+"$S" validator show "$BOB" --json > "$D/v0.json"
+send validator evidence "$BOB" --evidence "$EV" --from "$D/keys/faucet.json"
+check "the double vote slashes" 'grep -q "\"status\": 0" "$D/out.json"'
+SH=$(jget block_height < "$D/out.json")
+"$S" validator show "$BOB" --json > "$D/v1.json"
+check "bob jailed" '[ "$(jget jailed < "$D/v1.json")" = true ] || [ "$(jget jailed < "$D/v1.json")" = 1 ]'
+check "5% of bob's stake burned ($(jget tokens < "$D/v0.json") → $(jget tokens < "$D/v1.json"))" \
+  '[ "$(jget tokens < "$D/v1.json")" = 1900000000 ] && [ "$(jget slashed < "$D/v1.json")" = 100000000 ]'
+send validator evidence "$BOB" --evidence "$EV" --from "$D/keys/faucet.json"
+check "the same evidence twice refused (EEXIST)" 'grep -q "\"status\": 6," "$D/out.json"'
+check "jailed until epoch now + jail_epochs + 1" '[ "$(jget unjail_epoch < "$D/v1.json")" = $(( SH / 8 + 2 )) ]'
+"$S" validator report --from "$D/keys/faucet.json" --wait --json > "$D/out.json" 2> "$D/report.err"; rrc=$?
+check "validator report: nothing held by a one-validator devnet, nothing sent" \
+  '[ $rrc -eq 0 ] && grep -q "0 submitted, 0 failed" "$D/report.err"'
+
 # --- governance: fee_a := 5000; the genesis validator and alice (now holding most stake) vote
 send gov submit --kind params --set fee_a=5000,fee_b=20 --deposit 1000 --from "$D/keys/bob.json"
 PROP=$(ret_of)

@@ -1,5 +1,5 @@
 /* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object, AMM
- * and staking payloads, the slashing evidence, and the
+ * and staking payloads, the slashing evidence, the signers of a parent QC (downtime), rent payloads and records, and the
  * congestion table. Any input must decode without crashing; what decodes must re-encode to exactly
  * itself (canonical); a payload's access set must be computable exactly when it parses. */
 #include <stdio.h>
@@ -46,6 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (svm_evidence_encode(&e, &out)) abort();
 		same(&out, data, size, "evidence");
 	}
+	uint64_t qh;
+	uint8_t bm[SVM_QC_BITMAP_BYTES];
+	uint32_t ns;
+	if (svm_qc_signers(data, size, &qh, bm, &ns) == 0) {
+		/* what parses holds one signature per signer, and the signers are the bitmap's bits */
+		uint32_t pc = 0;
+		for (size_t i = 0; i < sizeof bm; i++) pc += (uint32_t)__builtin_popcount(bm[i]);
+		if (pc != ns || size < (size_t)ns * 64) abort();
+	}
+	n = 0;
+	(void)svm_rent_access(&sender, data, size, ids, 16, &n);
+	if (n > 5) abort();
+	svm_rent_record_t rr;
+	svm_rent_tomb_t rt;
+	if (svm_rent_record_decode(data, size, &rr) == 0 && rr.exempt > 1) abort();
+	if (svm_rent_tomb_decode(data, size, &rt) == 0 && (rt.size == 0 || rt.size > SVM_RENT_OBJECT_MAX)) abort();
 	static svm_congestion_entry_t t[SVM_CONGESTION_OBJECTS_MAX];
 	size_t nt;
 	if (svm_congestion_decode(data, size, t, SVM_CONGESTION_OBJECTS_MAX, &nt) == 0) {

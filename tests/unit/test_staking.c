@@ -761,11 +761,15 @@ static void tips_run(uint64_t issuance)
 {
 	st_t *s = calloc(1, sizeof *s);
 	st_init(s, 13, issuance);
+	s->p.active_set_max = 4; /* all of them: issuance would keep the first ones ahead */
+	cr_assert_eq(et_set_params(&s->e, &s->p), 0);
 	s->e.w.env.staking_epochs = true;
 	const uint64_t comm[VALS] = {0, 1000, 2500, 5000};
 	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, comm[v], 100000 + 7919 * (uint64_t)v), OK);
 	char why[256];
-	while (!in_set(s, 3)) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	for (int i = 0; i < 3 * 4 && !in_set(s, 3); i++)
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	cr_assert(in_set(s, 3), "active within three epochs");
 	svm_id_t pool, tid;
 	svm_staking_tips_id(&pool);
 	svm_treasury_id(&tid);
@@ -777,11 +781,13 @@ static void tips_run(uint64_t issuance)
 			if ((s->e.w.env.height + 2) % s->p.epoch_blocks == 0) break;
 			svm_exec_tx_t tx[2];
 			svm_buf_t p = {0};
+			cr_assert_eq(svm_native_transfer_payload(&p, &s->swr, user(s, 6), 1), 0);
 			for (int i = 0; i < 2; i++) {
 				cr_assert_eq(et_tx(&s->e, &tx[i], (size_t)(4 + i), &p, false), 0);
 				tx[i].tx.tip = 1000 + 337 * (uint64_t)(k + i + round);
 				tipped += tx[i].tx.tip;
 			}
+			svm_buf_free(&p);
 			uint64_t prop = et_balance(&s->e, &s->swr, &s->e.w.env.proposer);
 			cr_assert_eq(et_block(&s->e, tx, 2, why, sizeof why), 0, "%s", why);
 			cr_assert_eq(s->e.res.included, 2);
@@ -828,4 +834,181 @@ Test(staking, tips_are_paid_at_the_epoch_by_stake_and_commission, .init = setup)
 {
 	tips_run(0);
 	tips_run(20000);
+}
+
+/* ------------------------------------------------------------- downtime */
+
+/* The next block, carrying a parent QC (as consensus encodes it) signed by every member of the
+ * current staking set (through svm_cons_valset_from_staking, as the node builds consensus's
+ * set) but the validators in `absent` (a bit per validator index); `only` >= 0 signs alone. */
+static void qc_block(st_t *s, unsigned absent, int only)
+{
+	svm_id_t sid;
+	svm_object_t o;
+	svm_validator_set_id(&sid);
+	cr_assert(et_object(&s->e, &sid, &o));
+	svm_cons_valset_t *vs = calloc(1, sizeof *vs);
+	svm_error_t err = {0};
+	cr_assert_eq(svm_cons_valset_from_staking(o.payload, o.payload_len, 9, vs, &err), 0, "%s", err.msg);
+	svm_cons_qc_t *qc = calloc(1, sizeof *qc);
+	qc->data.height = s->e.w.env.height; /* the parent of the block about to run */
+	qc->data.round = s->e.w.env.height + 1;
+	qc->epoch = 9;
+	for (uint32_t i = 0; i < vs->n; i++) {
+		int who = -1;
+		for (int v = 0; v < VALS; v++)
+			if (!memcmp(vs->v[i].pubkey, s->key[v].public_key, 32)) who = v;
+		bool signs = only >= 0 ? who == only : !(who >= 0 && (absent >> who) & 1);
+		if (!signs) continue;
+		qc->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+		memset(qc->sigs[qc->n_sigs++], 0x40 + (int)i, 64); /* consensus checked them already */
+	}
+	svm_buf_t enc = {0};
+	cr_assert_eq(svm_cons_qc_encode(qc, &enc), 0);
+	s->e.w.env.parent_qc = enc.data;
+	s->e.w.env.parent_qc_len = enc.len;
+	char why[256];
+	cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	s->e.w.env.parent_qc = NULL;
+	s->e.w.env.parent_qc_len = 0;
+	svm_buf_free(&enc);
+	free(qc);
+	free(vs);
+}
+
+/* The missed votes counted for validator v in the current record (0 when absent). */
+static uint64_t missed(st_t *s, int v, uint64_t *window)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_downtime_id(&id);
+	*window = UINT64_MAX;
+	if (!et_object(&s->e, &id, &o)) return 0;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	uint64_t n, m = 0, c;
+	cr_assert_eq(svm_varint_read(&r, window), 0);
+	cr_assert_eq(svm_varint_read(&r, &n), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t op[32];
+		cr_assert_eq(svm_reader_copy(&r, op, 32), 0);
+		cr_assert_eq(svm_varint_read(&r, &c), 0);
+		if (!memcmp(op, user(s, v)->b, 32)) m = c;
+	}
+	cr_assert_eq(svm_reader_left(&r), 0);
+	return m;
+}
+
+/* svm_qc_signers reads consensus's QC encoding: the same height, bitmap and count as
+ * svm_cons_qc_encode wrote; malformed forms refused. */
+Test(staking, qc_signers_read_consensus_qcs, .init = setup)
+{
+	svm_cons_qc_t *qc = calloc(1, sizeof *qc);
+	qc->data.height = 300;
+	qc->data.round = 301;
+	qc->data.parent_round = 299;
+	qc->epoch = 1u << 20;
+	uint32_t bits[] = {0, 7, 8, 64, 127};
+	for (size_t k = 0; k < 5; k++) {
+		qc->bitmap[bits[k] / 8] |= (uint8_t)(1u << (bits[k] % 8));
+		memset(qc->sigs[qc->n_sigs++], (int)k + 1, 64);
+	}
+	svm_buf_t enc = {0};
+	cr_assert_eq(svm_cons_qc_encode(qc, &enc), 0);
+	uint64_t h;
+	uint8_t bm[SVM_QC_BITMAP_BYTES];
+	uint32_t n;
+	cr_assert_eq(svm_qc_signers(enc.data, enc.len, &h, bm, &n), 0);
+	cr_assert_eq(h, 300);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(memcmp(bm, qc->bitmap, sizeof bm), 0);
+	for (size_t cut = 0; cut < enc.len; cut++)
+		cr_assert_eq(svm_qc_signers(enc.data, cut, &h, bm, &n), SVM_EDECODE, "cut at %zu", cut);
+	cr_assert_eq(svm_buf_push(&enc, 0), 0);
+	cr_assert_eq(svm_qc_signers(enc.data, enc.len, &h, bm, &n), SVM_EDECODE, "trailing byte");
+	enc.data[0] = SVM_CONS_TAG_VOTE;
+	cr_assert_eq(svm_qc_signers(enc.data, enc.len - 1, &h, bm, &n), SVM_EDECODE, "another tag");
+	/* the genesis QC: no signers */
+	memset(qc, 0, sizeof *qc);
+	enc.len = 0;
+	cr_assert_eq(svm_cons_qc_encode(qc, &enc), 0);
+	cr_assert_eq(svm_qc_signers(enc.data, enc.len, &h, bm, &n), 0);
+	cr_assert_eq(n, 0);
+	svm_buf_free(&enc);
+	free(qc);
+}
+
+/* A validator absent from its parent QCs counts a missed vote per block in the window; past
+ * downtime_missed_max it leaks slash_downtime_bps of its bonded stake (burned, to the unit) and
+ * is jailed, and the next epoch's set leaves it out. A window's counts end with it. Blocks whose
+ * QC is empty (a devnet), is the genesis QC, is no quorum of the set, or runs with
+ * count_downtime off count nothing. AOEM and the reference agree on every block. */
+Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .init = setup)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, 17, 0);
+	s->p.downtime_window_blocks = 40;
+	s->p.downtime_missed_max = 5;
+	s->p.slash_downtime_bps = 100;
+	s->p.epoch_blocks = 8;
+	s->p.active_set_max = 4; /* one absent of four still leaves a quorum (3 of 3 is needed) */
+	cr_assert_eq(et_set_params(&s->e, &s->p), 0);
+	s->e.w.env.staking_epochs = true;
+	s->e.w.env.count_downtime = true;
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, 100000 + 1000 * (uint64_t)v), OK);
+	char why[256];
+	for (int i = 0; i < 3 * 8 && !in_set(s, 3); i++)
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	cr_assert(in_set(s, 3), "active within three epochs");
+	/* start at a window's first block, with room for the test in it */
+	while (s->e.w.env.height % 40 != 39) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	uint64_t w;
+	/* nothing counted: an empty QC, no quorum (one signer of three), counting off */
+	for (int i = 0; i < 3; i++) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	qc_block(s, 0, 1);
+	s->e.w.env.count_downtime = false;
+	qc_block(s, 1u << 3, -1);
+	s->e.w.env.count_downtime = true;
+	cr_assert_eq(missed(s, 3, &w), 0);
+	/* 3 absent 5 times: counted, not yet jailed */
+	svm_validator_t before, after;
+	for (int i = 0; i < 5; i++) qc_block(s, 1u << 3, -1);
+	cr_assert_eq(missed(s, 3, &w), 5);
+	cr_assert_eq(w, s->e.w.env.height / 40);
+	cr_assert_eq(missed(s, 2, &w), 0);
+	cr_assert(val(s, 3, &before) && !before.jailed);
+	/* two of four absent is no quorum: nothing counted */
+	qc_block(s, (1u << 3) | (1u << 2), -1);
+	cr_assert_eq(missed(s, 3, &w), 5);
+	cr_assert_eq(missed(s, 2, &w), 0);
+	/* 3 absent a sixth time passes the limit; 2 absent twice */
+	uint64_t supply = et_supply(&s->e, &s->swr);
+	qc_block(s, 1u << 3, -1);
+	qc_block(s, 1u << 2, -1);
+	qc_block(s, 1u << 2, -1);
+	cr_assert(val(s, 3, &after));
+	cr_assert_eq(after.jailed, 1);
+	uint64_t leak = before.tokens / 100;
+	cr_assert_eq(after.tokens, before.tokens - leak);
+	cr_assert_eq(after.slashed, before.slashed + leak);
+	cr_assert_eq(et_supply(&s->e, &s->swr), supply - leak, "the leak is burned, nothing else");
+	cr_assert_eq(missed(s, 3, &w), 0, "its count ends with the jail");
+	cr_assert_eq(missed(s, 2, &w), 2);
+	check_conservation(s, 17, "after the downtime jail");
+	/* jailed, it is not counted again (still in this epoch's set) and leaves the next one */
+	qc_block(s, 1u << 3, -1);
+	cr_assert_eq(missed(s, 3, &w), 0);
+	while ((s->e.w.env.height + 1) % s->p.epoch_blocks != 0) qc_block(s, 0, -1);
+	qc_block(s, 0, -1);
+	cr_assert(!in_set(s, 3) && in_set(s, 0) && in_set(s, 2), "jailed: out of the next set");
+	cr_assert(val(s, 3, &after) && after.tokens == before.tokens - leak, "leaked once");
+	/* the window ends: 2's count is dropped */
+	cr_assert_eq(missed(s, 2, &w), 2);
+	while (s->e.w.env.height % 40 != 39) qc_block(s, 0, -1);
+	qc_block(s, 1u << 0, -1); /* of the three left, the smallest stake: still a quorum */
+	cr_assert_eq(missed(s, 2, &w), 0, "a new window");
+	cr_assert_eq(missed(s, 0, &w), 1);
+	cr_assert_eq(w, s->e.w.env.height / 40);
+	check_conservation(s, 17, "after the window");
+	et_free(&s->e);
+	free(s);
 }

@@ -29,6 +29,7 @@ void svm_staking_epoch_id(svm_id_t *out) { tagged("svm/stake/epoch", NULL, 0, NU
 void svm_staking_key_id(const uint8_t key[32], svm_id_t *out) { tagged("svm/stake/key", key, 32, NULL, 0, out); }
 void svm_treasury_id(svm_id_t *out) { tagged("svm/treasury", NULL, 0, NULL, 0, out); }
 void svm_staking_tips_id(svm_id_t *out) { tagged("svm/stake/tips", NULL, 0, NULL, 0, out); }
+void svm_staking_downtime_id(svm_id_t *out) { tagged("svm/stake/down", NULL, 0, NULL, 0, out); }
 void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
 
 /* One record per offence: (key, epoch, height, round, kind) — whichever two hashes prove it. */
@@ -739,14 +740,6 @@ static int epoch_to(svm_txctx_t *c, const svm_params_t *p, uint64_t now)
 
 static int do_epoch(svm_txctx_t *c, const svm_params_t *p) { return epoch_to(c, p, epoch_of(p, c->height)); }
 
-int svm_staking_block_end(svm_txctx_t *c)
-{
-	svm_params_t p;
-	int rc = svm_params_get(c, &p);
-	if (rc || (c->height + 1) % p.epoch_blocks != 0) return rc;
-	rc = epoch_to(c, &p, (c->height + 1) / p.epoch_blocks);
-	return rc == SVM_ESTATE ? 0 : rc; /* a transaction processed it already */
-}
 
 /* ------------------------------------------------------------- slashing */
 
@@ -802,6 +795,219 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 		rc = svm_host_emit(c, &vid, "stake/slash", 11, d, sizeof d);
 	}
 	return rc;
+}
+
+/* ------------------------------------------------------------- downtime */
+
+int svm_qc_signers(const uint8_t *p, size_t len, uint64_t *height,
+		   uint8_t bitmap[SVM_QC_BITMAP_BYTES], uint32_t *n_signers)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t tag, skip[32];
+	uint64_t round, parent_round, epoch, bl;
+	const uint8_t *bm;
+	memset(bitmap, 0, SVM_QC_BITMAP_BYTES);
+	if (svm_reader_u8(&r, &tag) || tag != SVM_QC_TAG || svm_reader_copy(&r, skip, 32) ||
+	    svm_varint_read(&r, &round) || svm_varint_read(&r, height) || svm_reader_copy(&r, skip, 32) ||
+	    svm_varint_read(&r, &parent_round) || svm_reader_copy(&r, skip, 32) ||
+	    svm_varint_read(&r, &epoch) || svm_varint_read(&r, &bl) || bl > SVM_QC_BITMAP_BYTES ||
+	    svm_reader_bytes(&r, (size_t)bl, &bm) || (bl > 0 && bm[bl - 1] == 0))
+		return SVM_EDECODE;
+	uint32_t n = 0;
+	for (size_t i = 0; i < bl; i++) {
+		bitmap[i] = bm[i];
+		n += (uint32_t)__builtin_popcount(bm[i]);
+	}
+	/* one signature per signer and nothing after them */
+	if (svm_reader_left(&r) != (size_t)n * SVM_ED25519_SIG_SIZE) return SVM_EDECODE;
+	*n_signers = n;
+	return 0;
+}
+
+typedef struct {
+	svm_id_t op;
+	uint64_t missed;
+} down_t;
+
+typedef struct {
+	uint64_t window;
+	size_t n;
+	down_t e[SVM_STAKE_ACTIVE_MAX];
+} downlist_t;
+
+static int down_get(svm_txctx_t *c, downlist_t *d)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_downtime_id(&id);
+	d->window = 0;
+	d->n = 0;
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	uint64_t n;
+	if (svm_varint_read(&r, &d->window) || svm_varint_read(&r, &n) || n > SVM_STAKE_ACTIVE_MAX)
+		return SVM_EIO;
+	for (uint64_t i = 0; i < n; i++)
+		if (svm_reader_copy(&r, d->e[i].op.b, 32) || svm_varint_read(&r, &d->e[i].missed) ||
+		    d->e[i].missed == 0 || (i > 0 && memcmp(d->e[i - 1].op.b, d->e[i].op.b, 32) >= 0))
+			return SVM_EIO;
+	d->n = (size_t)n;
+	return svm_reader_left(&r) ? SVM_EIO : 0;
+}
+
+static int down_put(svm_txctx_t *c, const downlist_t *d)
+{
+	svm_id_t id;
+	svm_staking_downtime_id(&id);
+	svm_buf_t b = {0};
+	int rc = svm_varint_append(&b, d->window);
+	if (!rc) rc = svm_varint_append(&b, d->n);
+	for (size_t i = 0; !rc && i < d->n; i++) {
+		rc = svm_buf_append(&b, d->e[i].op.b, 32);
+		if (!rc) rc = svm_varint_append(&b, d->e[i].missed);
+	}
+	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* The missed-vote counter of op in d (inserted at 0, in order, when absent). */
+static down_t *down_find(downlist_t *d, const svm_id_t *op)
+{
+	size_t i = 0;
+	while (i < d->n && memcmp(d->e[i].op.b, op->b, 32) < 0) i++;
+	if (i < d->n && svm_hash_eq(&d->e[i].op, op)) return &d->e[i];
+	if (d->n >= SVM_STAKE_ACTIVE_MAX) return NULL; /* cannot happen: ≤ the active set */
+	memmove(&d->e[i + 1], &d->e[i], (d->n - i) * sizeof d->e[0]);
+	d->n++;
+	d->e[i] = (down_t){.op = *op, .missed = 0};
+	return &d->e[i];
+}
+
+/* Leaks slash_downtime_bps of v's bonded stake (burned) and jails it. */
+static int downtime_jail(svm_txctx_t *c, const svm_params_t *p, svm_validator_t *v, uint64_t missed)
+{
+	svm_id_t vid;
+	svm_staking_validator_id(&v->operator_id, &vid);
+	uint64_t burn = cut(v->tokens, p->slash_downtime_bps);
+	v->tokens -= burn;
+	v->slashed += burn;
+	v->jailed = 1;
+	v->unjail_epoch = epoch_of(p, c->height) + p->jail_epochs + 1;
+	int rc = burn ? svm_ledger_burn(c, svm_econ_swr(), &vid, burn) : 0;
+	if (!rc) rc = val_put(c, v);
+	if (!rc) {
+		uint8_t d[48];
+		memcpy(d, v->operator_id.b, 32);
+		svm_put_u64be(d + 32, burn);
+		svm_put_u64be(d + 40, missed);
+		rc = svm_host_emit(c, &vid, "stake/downtime", 14, d, sizeof d);
+	}
+	return rc;
+}
+
+typedef struct {
+	svm_id_t id; /* the consensus identity: consensus's set is sorted by it */
+	size_t at;   /* index in the validator-set object */
+} ident_t;
+
+static int cmp_ident(const void *a, const void *b)
+{
+	return memcmp(((const ident_t *)a)->id.b, ((const ident_t *)b)->id.b, 32);
+}
+
+/* The downtime step of a block (svm_staking_block_end). A QC that does not decode, has no
+ * signer (the genesis QC an epoch starts from), does not certify the parent, names a signer
+ * outside the set, or whose signers are not a quorum of it counts nothing: the bitmap then
+ * cannot be attributed to this set. */
+static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, size_t qc_len)
+{
+	uint64_t h;
+	uint8_t bm[SVM_QC_BITMAP_BYTES];
+	uint32_t signers;
+	if (qc_len == 0 || svm_qc_signers(qc, qc_len, &h, bm, &signers) || signers == 0 || h + 1 != c->height)
+		return 0;
+	svm_id_t sid;
+	svm_object_t o;
+	svm_validator_set_id(&sid);
+	int rc = get_storage(c, &sid, &o);
+	if (rc) return rc == SVM_ENOTFOUND ? 0 : rc;
+	svm_validator_entry_t *set = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *set);
+	ident_t *ids = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *ids);
+	downlist_t *d = svm_malloc(sizeof *d);
+	size_t n = 0;
+	rc = set && ids && d ? 0 : SVM_ENOMEM;
+	if (!rc && svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, &n)) rc = SVM_EIO;
+	u128 total = 0, signed_stake = 0;
+	bool count = !rc && n > 0;
+	for (size_t i = 0; count && i < n; i++) {
+		rc = svm_identity_derive(SVM_SCHEME_ED25519, set[i].key, 32, &ids[i].id);
+		ids[i].at = i;
+		if (rc) count = false;
+	}
+	if (count) qsort(ids, n, sizeof *ids, cmp_ident);
+	for (size_t i = n; count && i < SVM_STAKE_ACTIVE_MAX; i++)
+		if (bm[i / 8] & (1u << (i % 8))) count = false; /* a signer outside this set */
+	for (size_t i = 0; count && i < n; i++) {
+		total += set[ids[i].at].stake;
+		if (bm[i / 8] & (1u << (i % 8))) signed_stake += set[ids[i].at].stake;
+	}
+	if (count && !(3 * signed_stake > 2 * total)) count = false; /* not this set's quorum */
+	if (count) rc = down_get(c, d);
+	uint64_t window = c->height / p->downtime_window_blocks;
+	bool changed = false;
+	if (count && !rc && d->window != window) {
+		changed = d->n > 0; /* the old window's counts are dropped */
+		d->window = window;
+		d->n = 0;
+	}
+	for (size_t i = 0; count && !rc && i < n; i++) {
+		if (bm[i / 8] & (1u << (i % 8))) continue;
+		svm_id_t kid, op;
+		svm_object_t ko;
+		svm_validator_t v;
+		svm_staking_key_id(set[ids[i].at].key, &kid);
+		rc = get_storage(c, &kid, &ko);
+		if (!rc && ko.payload_len != 32) rc = SVM_EIO;
+		if (!rc) memcpy(op.b, ko.payload, 32);
+		if (!rc) rc = val_get(c, &op, &v);
+		if (rc == SVM_ENOTFOUND) { /* a set member with no validator record: nobody to jail */
+			rc = 0;
+			continue;
+		}
+		if (rc || v.jailed) continue;
+		down_t *e = down_find(d, &op);
+		if (e == NULL) {
+			rc = SVM_EIO;
+			break;
+		}
+		e->missed++;
+		changed = true;
+		if (e->missed <= p->downtime_missed_max) continue;
+		rc = downtime_jail(c, p, &v, e->missed);
+		/* counted afresh if it comes back in this window */
+		size_t at = (size_t)(e - d->e);
+		memmove(&d->e[at], &d->e[at + 1], (d->n - at - 1) * sizeof d->e[0]);
+		d->n--;
+	}
+	if (count && !rc && changed) rc = down_put(c, d);
+	svm_free(set);
+	svm_free(ids);
+	svm_free(d);
+	return rc;
+}
+
+int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_len,
+			  bool count_downtime)
+{
+	svm_params_t p;
+	int rc = svm_params_get(c, &p);
+	if (!rc && count_downtime) rc = downtime(c, &p, parent_qc, qc_len);
+	if (rc || (c->height + 1) % p.epoch_blocks != 0) return rc;
+	rc = epoch_to(c, &p, (c->height + 1) / p.epoch_blocks);
+	return rc == SVM_ESTATE ? 0 : rc; /* a transaction processed it already */
 }
 
 static int do_unjail(svm_txctx_t *c, const svm_params_t *p)

@@ -145,6 +145,7 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	if (program_of(payload, len) == SVM_PROGRAM_AMM) return svm_amm_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_STAKING) return svm_staking_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_GOV) return svm_gov_execute(c, payload, len);
+	if (program_of(payload, len) == SVM_PROGRAM_RENT) return svm_rent_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_CONFIDENTIAL) return svm_conf_execute(c, payload, len);
 	if (program_of(payload, len) == SVM_PROGRAM_GROTH16) return svm_groth16_execute(c, payload, len);
 	if (parse(payload, len, &call)) return SVM_EDECODE;
@@ -189,6 +190,11 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 		break;
 	case SVM_PROGRAM_GOV:
 		rc = svm_gov_access(sender, nonce, payload, len, ids, 16, &k);
+		if (rc) return rc;
+		call.method = 0;
+		break;
+	case SVM_PROGRAM_RENT:
+		rc = svm_rent_access(sender, payload, len, ids, 16, &k);
 		if (rc) return rc;
 		call.method = 0;
 		break;

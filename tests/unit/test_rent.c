@@ -1,0 +1,315 @@
+/* State rent (native program 5): prepaying a contract storage slot's rent, the exemption a
+ * payment covering the horizon buys, eviction by anyone once unpaid past the grace period (the
+ * reward from the treasury), restoring with the evicted bytes (the tombstone's hash is the
+ * proof), and the bad inputs — each a clear error that changes nothing but the fee. Every
+ * block runs on the reference executor and on AOEM and must agree (et_block); SWR moves only
+ * between accounts (the supply is unchanged but for the burned fees). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "lib/econtest.h"
+
+#define USERS 4
+#define ST(e) svm_receipt_status(e)
+#define OK 0
+
+static void setup(void) { cr_assert_eq(svm_crypto_init(), 0); }
+
+typedef struct {
+	et_world_t e;
+	svm_params_t p;
+	svm_id_t swr, contract, treasury;
+} rt_t;
+
+static void rt_init(rt_t *r, unsigned seed)
+{
+	memset(r, 0, sizeof *r);
+	cr_assert_eq(et_init(&r->e, seed, USERS, 1000000), 0);
+	svm_params_default(&r->p);
+	r->p.epoch_blocks = 4;
+	r->p.rent_rho = 3;
+	r->p.rent_horizon_epochs = 40;
+	r->p.rent_grace_epochs = 2;
+	r->p.rent_evict_reward_bps = 2500;
+	cr_assert_eq(et_set_params(&r->e, &r->p), 0);
+	r->swr = r->e.w.tokens[0];
+	memset(r->contract.b, 0xc7, 32);
+	svm_treasury_id(&r->treasury);
+}
+
+typedef struct {
+	const svm_id_t *owner;
+	const char *key;
+	size_t len;
+	uint8_t fill;
+} slot_w_t;
+
+/* What a contract's storage_write(key, value) leaves: the slot object, owned by the contract. */
+static int write_slot(svm_txctx_t *c, void *ud)
+{
+	const slot_w_t *w = ud;
+	static uint8_t v[SVM_CONTRACT_VALUE_MAX];
+	memset(v, w->fill, w->len);
+	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = *w->owner, .type = SVM_OBJ_STORAGE, .payload = v, .payload_len = w->len};
+	svm_id_t contract = *w->owner;
+	svm_contract_slot_id(&contract, (const uint8_t *)w->key, strlen(w->key), &o.id);
+	return svm_host_put(c, &o);
+}
+
+static svm_id_t slot_of(rt_t *r, const char *key)
+{
+	svm_id_t id;
+	svm_contract_slot_id(&r->contract, (const uint8_t *)key, strlen(key), &id);
+	return id;
+}
+
+static uint8_t run1(rt_t *r, int u, const svm_buf_t *p, bool strict)
+{
+	svm_exec_tx_t tx;
+	char why[256];
+	cr_assert_eq(et_tx(&r->e, &tx, (size_t)u, p, strict), 0);
+	cr_assert_eq(et_block(&r->e, &tx, 1, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(r->e.res.included, 1);
+	return r->e.res.receipts[0].status;
+}
+
+static uint8_t pay(rt_t *r, int u, const char *key, uint64_t amount)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_rent_pay_payload(&p, &r->contract, (const uint8_t *)key, strlen(key), amount), 0);
+	uint8_t st = run1(r, u, &p, true);
+	svm_buf_free(&p);
+	return st;
+}
+
+static uint8_t evict(rt_t *r, int u, const char *key)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, (const uint8_t *)key, strlen(key)), 0);
+	uint8_t st = run1(r, u, &p, true);
+	svm_buf_free(&p);
+	return st;
+}
+
+static uint8_t restore(rt_t *r, int u, const char *key, const svm_buf_t *obj, uint64_t amount)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_rent_restore_payload(&p, &r->contract, (const uint8_t *)key, strlen(key), obj->data,
+					      obj->len, amount),
+		     0);
+	uint8_t st = run1(r, u, &p, true);
+	svm_buf_free(&p);
+	return st;
+}
+
+static void to_epoch(rt_t *r, uint64_t epoch)
+{
+	char why[256];
+	while (r->e.w.env.height / r->p.epoch_blocks < epoch)
+		cr_assert_eq(et_block(&r->e, NULL, 0, why, sizeof why), 0, "%s", why);
+}
+
+static uint64_t now(rt_t *r) { return (r->e.w.env.height + 1) / r->p.epoch_blocks; } /* the next block's */
+
+static bool record(rt_t *r, const char *key, svm_rent_record_t *out)
+{
+	svm_id_t s = slot_of(r, key), id;
+	svm_object_t o;
+	svm_rent_record_id(&s, &id);
+	if (!et_object(&r->e, &id, &o)) return false;
+	cr_assert_eq(svm_rent_record_decode(o.payload, o.payload_len, out), 0);
+	return true;
+}
+
+/* Σ SWR balances of the world's users, the treasury and the proposer = supply. */
+static void conserved(rt_t *r, const char *when)
+{
+	unsigned __int128 sum = 0;
+	svm_id_t zero = {{0}};
+	for (int u = 0; u < USERS; u++) sum += et_balance(&r->e, &r->swr, &r->e.w.owners[u]);
+	sum += et_balance(&r->e, &r->swr, &r->treasury);
+	sum += et_balance(&r->e, &r->swr, &zero);
+	cr_assert(sum == et_supply(&r->e, &r->swr), "%s: SWR balances != supply", when);
+}
+
+Test(rent, a_slot_pays_is_evicted_past_its_grace_and_is_restored_with_its_bytes, .init = setup)
+{
+	rt_t *r = calloc(1, sizeof *r);
+	rt_init(r, 3);
+	slot_w_t w = {&r->contract, "k1", 100, 0x5a};
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	svm_id_t s = slot_of(r, "k1");
+	svm_object_t o;
+	cr_assert(et_object(&r->e, &s, &o));
+	svm_buf_t enc = {0};
+	cr_assert_eq(svm_object_encode(&o, &enc), 0); /* the bytes a restorer presents */
+	uint64_t pe = r->p.rent_rho * enc.len, written = o.version / r->p.epoch_blocks;
+
+	/* in its grace period: not evictable; less than an epoch's rent is refused */
+	cr_assert_eq(evict(r, 1, "k1"), ST(SVM_ESTATE), "within the grace period");
+	cr_assert_eq(pay(r, 0, "k1", pe - 1), ST(SVM_EINVAL), "less than one epoch");
+	/* five epochs and a remainder: five epochs taken, to the treasury */
+	uint64_t u0 = et_balance(&r->e, &r->swr, &r->e.w.owners[0]), t0 = et_balance(&r->e, &r->swr, &r->treasury);
+	uint64_t base = now(r) > written ? now(r) : written;
+	cr_assert_eq(pay(r, 0, "k1", 5 * pe + pe / 2), OK);
+	svm_rent_record_t rec;
+	cr_assert(record(r, "k1", &rec));
+	cr_assert_eq(rec.paid_until, base + 5);
+	cr_assert_eq(rec.exempt, 0);
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->treasury), t0 + 5 * pe);
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->e.w.owners[0]), u0 - 5 * pe - r->e.res.receipts[0].fee_charged);
+	conserved(r, "after pay");
+
+	/* paid, then the grace period: still not evictable at paid_until + grace */
+	to_epoch(r, rec.paid_until + r->p.rent_grace_epochs - 1);
+	while (now(r) <= rec.paid_until + r->p.rent_grace_epochs) {
+		cr_assert_eq(evict(r, 1, "k1"), ST(SVM_ESTATE), "epoch %llu", (unsigned long long)now(r));
+	}
+	/* then anyone evicts it and is rewarded from the treasury */
+	uint64_t t1 = et_balance(&r->e, &r->swr, &r->treasury), e1 = et_balance(&r->e, &r->swr, &r->e.w.owners[1]);
+	uint64_t reward = pe * r->p.rent_grace_epochs * r->p.rent_evict_reward_bps / 10000;
+	cr_assert_eq(evict(r, 1, "k1"), OK);
+	cr_assert(!et_object(&r->e, &s, &o), "the slot is gone");
+	cr_assert(!record(r, "k1", &rec), "and its record");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->treasury), t1 - reward);
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->e.w.owners[1]), e1 + reward - r->e.res.receipts[0].fee_charged);
+	svm_id_t tid;
+	svm_rent_tomb_id(&s, &tid);
+	svm_object_t to;
+	cr_assert(et_object(&r->e, &tid, &to));
+	svm_rent_tomb_t tomb;
+	cr_assert_eq(svm_rent_tomb_decode(to.payload, to.payload_len, &tomb), 0);
+	svm_hash_t h;
+	svm_sha256(enc.data, enc.len, &h);
+	cr_assert(svm_hash_eq(&h, &tomb.hash));
+	cr_assert_eq(tomb.size, enc.len);
+	cr_assert_eq(evict(r, 1, "k1"), ST(SVM_ENOTFOUND), "evicted once");
+	conserved(r, "after evict");
+
+	/* restore: other bytes are no proof; the exact ones bring the slot back with rent paid */
+	svm_buf_t bad = {0};
+	cr_assert_eq(svm_buf_append(&bad, enc.data, enc.len), 0);
+	bad.data[bad.len - 1] ^= 1;
+	cr_assert_eq(restore(r, 2, "k1", &bad, 3 * pe), ST(SVM_EINVAL), "other bytes");
+	cr_assert_eq(restore(r, 2, "k1", &enc, pe - 1), ST(SVM_EINVAL), "no rent with it");
+	cr_assert_eq(restore(r, 2, "k2", &enc, 3 * pe), ST(SVM_ENOTFOUND), "never evicted");
+	cr_assert_eq(restore(r, 2, "k1", &enc, 3 * pe), OK);
+	cr_assert(et_object(&r->e, &s, &o));
+	cr_assert_eq(o.payload_len, 100);
+	cr_assert_eq(o.payload[0], 0x5a);
+	cr_assert(svm_hash_eq(&o.owner, &r->contract));
+	cr_assert(!et_object(&r->e, &tid, &to), "the tombstone is gone");
+	cr_assert(record(r, "k1", &rec));
+	cr_assert_eq(rec.paid_until, r->e.w.env.height / r->p.epoch_blocks + 3);
+	cr_assert_eq(restore(r, 2, "k1", &enc, 3 * pe), ST(SVM_ENOTFOUND), "restored once");
+	conserved(r, "after restore");
+	svm_buf_free(&bad);
+	svm_buf_free(&enc);
+	et_free(&r->e);
+	free(r);
+}
+
+/* A payment covering rent_horizon_epochs ahead exempts the slot for good (never evictable,
+ * nothing more to pay); the program's records and other objects are not slots; rent_rho = 0
+ * turns rent off; malformed payloads fail to decode. */
+Test(rent, the_horizon_exempts_and_only_contract_slots_pay, .init = setup)
+{
+	rt_t *r = calloc(1, sizeof *r);
+	rt_init(r, 5);
+	slot_w_t w = {&r->contract, "big", 40, 1};
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	svm_id_t s = slot_of(r, "big");
+	svm_object_t o;
+	cr_assert(et_object(&r->e, &s, &o));
+	svm_buf_t enc = {0};
+	cr_assert_eq(svm_object_encode(&o, &enc), 0);
+	uint64_t pe = r->p.rent_rho * enc.len;
+	cr_assert_eq(pay(r, 0, "big", r->p.rent_horizon_epochs * pe), OK);
+	svm_rent_record_t rec;
+	cr_assert(record(r, "big", &rec) && rec.exempt == 1);
+	cr_assert_eq(pay(r, 0, "big", pe), ST(SVM_ESTATE), "exempt: nothing owed");
+	to_epoch(r, rec.paid_until + r->p.rent_grace_epochs + 2);
+	cr_assert_eq(evict(r, 1, "big"), ST(SVM_ESTATE), "exempt: never evicted");
+
+	/* another contract's object at a slot id is no slot of this contract */
+	svm_id_t other;
+	memset(other.b, 0x99, 32);
+	slot_w_t w2 = {&other, "x", 10, 2};
+	cr_assert_eq(et_system(&r->e, write_slot, &w2), 0);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, (const uint8_t *)"x", 1), 0);
+	cr_assert_eq(run1(r, 1, &p, true), ST(SVM_ENOTFOUND), "the contract has no such slot");
+	svm_buf_free(&p);
+	cr_assert_eq(svm_rent_evict_payload(&p, &other, (const uint8_t *)"x", 1), 0);
+	cr_assert_eq(run1(r, 1, &p, true), ST(SVM_ESTATE), "its own slot, in its grace");
+	svm_buf_free(&p);
+
+	/* malformed: no key, a key too long, trailing bytes, unknown method */
+	uint8_t key[SVM_CONTRACT_KEY_MAX + 1] = {0};
+	cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, key, 0), SVM_EINVAL);
+	cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, key, sizeof key), SVM_EINVAL);
+	cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, key, 3), 0);
+	cr_assert_eq(svm_buf_push(&p, 0), 0);
+	cr_assert_eq(run1(r, 1, &p, false), ST(SVM_EDECODE), "trailing byte");
+	p.len = 0;
+	cr_assert_eq(svm_rent_pay_payload(&p, &r->contract, key, 3, 5), 0);
+	p.data[1] = 9;
+	cr_assert_eq(run1(r, 1, &p, false), ST(SVM_EDECODE), "unknown method");
+	svm_buf_free(&p);
+
+	/* rent off: nothing to pay, nothing evictable */
+	r->p.rent_rho = 0;
+	cr_assert_eq(et_set_params(&r->e, &r->p), 0);
+	to_epoch(r, now(r) + r->p.rent_grace_epochs + 3);
+	cr_assert_eq(pay(r, 0, "x", 100), ST(SVM_ENOTFOUND), "not this contract's");
+	slot_w_t w3 = {&r->contract, "y", 10, 3};
+	cr_assert_eq(et_system(&r->e, write_slot, &w3), 0);
+	to_epoch(r, now(r) + r->p.rent_grace_epochs + 3);
+	cr_assert_eq(pay(r, 0, "y", 100), ST(SVM_ESTATE), "rent off");
+	cr_assert_eq(evict(r, 1, "y"), ST(SVM_ESTATE), "rent off");
+	conserved(r, "end");
+	svm_buf_free(&enc);
+	et_free(&r->e);
+	free(r);
+}
+
+/* Many evictions in one block, each its own slot: AOEM runs them on its parallel engines and
+ * agrees with the reference (et_block); every slot is gone and every evictor rewarded. */
+Test(rent, evictions_of_many_slots_in_one_block_match_the_reference, .init = setup)
+{
+	rt_t *r = calloc(1, sizeof *r);
+	rt_init(r, 9);
+	char keys[USERS][8];
+	for (int u = 0; u < USERS; u++) {
+		snprintf(keys[u], sizeof keys[u], "s%d", u);
+		slot_w_t w = {&r->contract, keys[u], 30 + 10 * (size_t)u, (uint8_t)u};
+		cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	}
+	cr_assert_eq(pay(r, 0, keys[0], 3000), OK); /* some epochs (not the horizon): the treasury can reward */
+	svm_rent_record_t rec;
+	cr_assert(record(r, keys[0], &rec));
+	to_epoch(r, rec.paid_until + r->p.rent_grace_epochs + 1);
+	svm_exec_tx_t tx[USERS];
+	svm_buf_t p = {0};
+	for (int u = 0; u < USERS; u++) {
+		p.len = 0;
+		cr_assert_eq(svm_rent_evict_payload(&p, &r->contract, (const uint8_t *)keys[u], strlen(keys[u])), 0);
+		cr_assert_eq(et_tx(&r->e, &tx[u], (size_t)u, &p, true), 0);
+	}
+	svm_buf_free(&p);
+	char why[256];
+	r->e.threads = 2;
+	cr_assert_eq(et_block(&r->e, tx, USERS, why, sizeof why), 0, "%s", why);
+	for (int u = 0; u < USERS; u++) {
+		cr_assert_eq(r->e.res.receipts[u].status, OK, "eviction %d", u);
+		svm_id_t s = slot_of(r, keys[u]);
+		svm_object_t o;
+		cr_assert(!et_object(&r->e, &s, &o));
+	}
+	conserved(r, "after the evictions");
+	et_free(&r->e);
+	free(r);
+}
