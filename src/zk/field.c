@@ -97,19 +97,11 @@ void fe_neg(fe_t h, const fe_t f)
 	fe_sub(h, zero, f);
 }
 
-void fe_mul(fe_t h, const fe_t f, const fe_t g)
+/* The carry chain shared by fe_mul and fe_sq: the five 128-bit column sums reduced to limbs
+ * below 2^51, except limb 1, which may exceed it by the small final carry (2^255 = 19 mod p
+ * folds the top carry into limb 0). */
+static inline void fe_reduce_wide(fe_t h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
 {
-	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
-	uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
-	uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
-	u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
-		  (u128)f4 * g1_19;
-	u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
-		  (u128)f4 * g2_19;
-	u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
-		  (u128)f4 * g3_19;
-	u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
-	u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
 	r1 += r0 >> 51;
 	r2 += r1 >> 51;
 	r3 += r2 >> 51;
@@ -123,6 +115,22 @@ void fe_mul(fe_t h, const fe_t f, const fe_t g)
 	h[4] = (uint64_t)r4 & MASK51;
 }
 
+void fe_mul(fe_t h, const fe_t f, const fe_t g)
+{
+	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+	uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
+	uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
+	u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
+		  (u128)f4 * g1_19;
+	u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
+		  (u128)f4 * g2_19;
+	u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
+		  (u128)f4 * g3_19;
+	u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
+	u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
+	fe_reduce_wide(h, r0, r1, r2, r3, r4);
+}
+
 void fe_sq(fe_t h, const fe_t f)
 {
 	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
@@ -133,17 +141,7 @@ void fe_sq(fe_t h, const fe_t f)
 	u128 r2 = (u128)f0_2 * f2 + (u128)f1 * f1 + (u128)f3_38 * f4;
 	u128 r3 = (u128)f0_2 * f3 + (u128)f1_2 * f2 + (u128)f4_19 * f4;
 	u128 r4 = (u128)f0_2 * f4 + (u128)f1_2 * f3 + (u128)f2 * f2;
-	r1 += r0 >> 51;
-	r2 += r1 >> 51;
-	r3 += r2 >> 51;
-	r4 += r3 >> 51;
-	u128 c = r4 >> 51;
-	u128 h0 = (r0 & MASK51) + c * 19;
-	h[0] = (uint64_t)h0 & MASK51;
-	h[1] = ((uint64_t)r1 & MASK51) + (uint64_t)(h0 >> 51);
-	h[2] = (uint64_t)r2 & MASK51;
-	h[3] = (uint64_t)r3 & MASK51;
-	h[4] = (uint64_t)r4 & MASK51;
+	fe_reduce_wide(h, r0, r1, r2, r3, r4);
 }
 
 static void fe_sqn(fe_t h, const fe_t f, int n)
