@@ -21,7 +21,8 @@
 #include "supervm/vm.h"
 
 enum { SVM_PROGRAM_CONFIDENTIAL = 24 };
-enum { SVM_CONF_TRANSACT = 1 };
+enum { SVM_CONF_TRANSACT = 1,
+       SVM_CONF_RING = 2 };
 
 #define SVM_CONF_INPUTS_MAX 16
 #define SVM_CONF_OUTPUTS_MAX 8 /* 0, 1, 2, 4 or 8 outputs (one aggregated range proof) */
@@ -32,6 +33,12 @@ enum { SVM_CONF_TRANSACT = 1 };
 #define SVM_STEPS_CONF_PER_IO 10000
 #define SVM_STEPS_CONF_RANGE_BASE 300000
 #define SVM_STEPS_CONF_RANGE_PER_OUTPUT 150000
+#define SVM_STEPS_CONF_RING_BASE 50000       /* per ring input */
+#define SVM_STEPS_CONF_RING_PER_MEMBER 60000 /* per ring member: decode, offsets, two MSMs */
+/* Ring spends (method SVM_CONF_RING): inputs per transaction and members per ring. The reads a
+ * ring spend declares (every member) stay within SVM_TX_OBJECTS_MAX. */
+#define SVM_CONF_RING_INPUTS_MAX 4
+#define SVM_CONF_RING_MAX 16
 
 /* The transact payload:
  *   varint 24 ‖ varint 1 ‖ token (32, zero for a transfer) ‖ varint deposit ‖ varint withdraw ‖
@@ -46,8 +53,23 @@ enum { SVM_CONF_TRANSACT = 1 };
  *   F - flavor(token)·B (deposit/withdraw) or F - F_first (transfer: F_first the first input's),
  * all bound to the context "svm/zk/tx" ‖ chain id (u64be) ‖ sender ‖ nonce (u64be). */
 
+/* The ring-spend payload (method 2): as transact, but
+ *   varint n_in (≤ SVM_CONF_RING_INPUTS_MAX) ‖ per input: varint ring_n (1..SVM_CONF_RING_MAX) ‖
+ *     ring_n member ids (strictly ascending) ‖ Q' ‖ F' ‖ key image I ‖ CLSAG ((ring_n + 2)·32)
+ *   and each output's owner replaced by its one-time key P (a ristretto255 point; the owner's
+ *   secret p has P = p·B_blinding).
+ * Members are ring outputs (payload version 2, immutable objects, never deleted, so a spend
+ * does not reveal which member it spent); Q', F' commit to the spent member's value and flavor
+ * under fresh blinds. Each input's CLSAG (base B_blinding, message the context) is over the
+ * members (P_j, C_j) with C_j = (Q_j + h·F_j) − (Q' + h·F'), h a transcript challenge over the
+ * context, the input's index, Q', F' and every member's Q, F. The key image registry: spending
+ * writes the immutable object svm_conf_key_image_id(I); an I already there fails the
+ * transaction with SVM_EEXIST (a double spend), and so does one I twice in one transaction.
+ * The balance proof takes Q', F' as its inputs. Reads: every member (svm_conf_reads); writes:
+ * the outputs, the key-image objects and, for a deposit/withdraw, the two balances. */
+
 typedef struct {
-	svm_id_t owner;
+	svm_id_t owner; /* for a ring output (method 2): its one-time key P */
 	uint8_t Q[32], F[32];
 	const uint8_t *enc;
 	size_t enc_len;
@@ -68,6 +90,14 @@ int svm_conf_output_decode(const uint8_t *p, size_t len, svm_id_t *creator, uint
 			   uint16_t *index, uint8_t Q[32], uint8_t F[32], const uint8_t **enc,
 			   size_t *enc_len);
 
+/* Decodes a ring output's payload (version 2: creator ‖ u64be nonce ‖ u16be index ‖ P ‖ Q ‖
+ * F ‖ varint enc_len ‖ enc). SVM_EDECODE. */
+int svm_conf_ring_output_decode(const uint8_t *p, size_t len, svm_id_t *creator, uint64_t *nonce,
+				uint16_t *index, uint8_t P[32], uint8_t Q[32], uint8_t F[32],
+				const uint8_t **enc, size_t *enc_len);
+/* The registry object of a used key image: SHA-256("svm/zk/keyimage" ‖ I). */
+void svm_conf_key_image_id(const uint8_t I[32], svm_id_t *out);
+
 /* Wallet side: builds a transact payload (appended to out) from the openings of the inputs
  * (in[i] with ids in_ids[i], strictly ascending) and of the outputs (out_open[j] for owners
  * owner[j], enc[j] their ciphertexts), proving the range of the outputs and the balance.
@@ -81,12 +111,37 @@ int svm_conf_build(svm_buf_t *out, uint64_t chain_id, const svm_id_t *sender, ui
 		   const uint8_t *const *enc, const size_t *enc_len, size_t n_out,
 		   const uint8_t seed[32]);
 
+/* One ring input for svm_conf_ring_build: the ring's members as they are on chain (ids
+ * strictly ascending, their one-time keys and commitments, all borrowed), the position pi of
+ * the spent one, its secret p (P[pi] = p·B_blinding) and its opening. */
+typedef struct {
+	size_t ring_n, pi;
+	const svm_id_t *ids;
+	const uint8_t (*P)[32], (*Q)[32], (*F)[32];
+	uint8_t p[32];
+	svm_conf_opening_t open;
+} svm_conf_ring_input_t;
+
+/* Wallet side: builds a ring-spend payload (method 2) spending in[0..n_in) into outputs with
+ * one-time keys keys[j] and openings out_open[j] (a deposit has n_in = 0). The pseudo
+ * commitments' blinds derive from seed. SVM_EINVAL for a statement that does not balance,
+ * mixes flavors, or a secret that does not open its member; SVM_ENOMEM. */
+int svm_conf_ring_build(svm_buf_t *out, uint64_t chain_id, const svm_id_t *sender,
+			uint64_t nonce, const svm_id_t *token, uint64_t deposit, uint64_t withdraw,
+			const svm_conf_ring_input_t *in, size_t n_in, const uint8_t (*keys)[32],
+			const svm_conf_opening_t *out_open, const uint8_t *const *enc,
+			const size_t *enc_len, size_t n_out, const uint8_t seed[32]);
+
 /* Executes a transact payload (svm_native_execute dispatches here). 0 or the SVM_E… code that
  * fails the transaction: SVM_EDECODE malformed, SVM_EINVAL a rule broken, SVM_EPERM an input
  * not the sender's, SVM_EPROOF a proof that does not verify, SVM_EFUNDS, SVM_EGAS. */
 int svm_conf_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
-/* The objects it writes besides its inputs (outputs, the vault's and the sender's balance). */
+/* The objects it writes besides its inputs (outputs, key images, the vault's and the sender's
+ * balance). */
 int svm_conf_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
 		    svm_id_t *writes, size_t max, size_t *n);
+/* The objects a ring spend reads (every ring member, sorted, deduplicated); none for method 1.
+ * SVM_EDECODE, SVM_ELIMIT past max. */
+int svm_conf_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t max, size_t *n);
 
 #endif

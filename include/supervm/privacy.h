@@ -116,6 +116,7 @@ int svm_zk_point_combine(uint8_t out[32], const uint8_t (*plus)[32], size_t n_pl
 /* Scalars mod l: r = a + b, r = -a (inputs canonical). */
 void svm_zk_scalar_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]);
 void svm_zk_scalar_negate(uint8_t r[32], const uint8_t a[32]);
+void svm_zk_scalar_mul(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]); /* r = a·b */
 
 /* ---------------------------------------------------- ring signatures */
 
@@ -137,5 +138,21 @@ int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const
 int svm_zk_clsag_verify(const uint8_t *sig, size_t sig_len, const uint8_t I[32],
 			const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n, const uint8_t *msg,
 			size_t msg_len);
+
+/* The same over another generator G: SVM_ZK_BASE_B (the functions above) or
+ * SVM_ZK_BASE_BLINDING, where P = p·B_blinding and C = z·B_blinding — the form a ring of
+ * confidential outputs takes, since a commitment to zero (Q − Q') is a multiple of B_blinding.
+ * The transcript of the B_blinding form starts with the label "G" and that generator, so a
+ * signature of one form never verifies in the other. SVM_EINVAL for another base. */
+enum { SVM_ZK_BASE_B = 0,
+       SVM_ZK_BASE_BLINDING = 1 };
+int svm_zk_clsag_key_image_base(uint8_t I[32], int gen, const uint8_t p[32]);
+int svm_zk_clsag_sign_base(uint8_t *sig, uint8_t I[32], int gen, const uint8_t (*P)[32],
+			   const uint8_t (*C)[32], size_t n, size_t pi, const uint8_t p[32],
+			   const uint8_t z[32], const uint8_t *msg, size_t msg_len,
+			   const uint8_t seed[32]);
+int svm_zk_clsag_verify_base(const uint8_t *sig, size_t sig_len, const uint8_t I[32], int gen,
+			     const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n,
+			     const uint8_t *msg, size_t msg_len);
 
 #endif

@@ -28,11 +28,16 @@ static int hash_point(ge_t *out, const uint8_t P[32])
 }
 
 /* The transcript every challenge of one signature starts from. */
-static void base_transcript(svm_zk_transcript_t *t, const uint8_t (*P)[32], const uint8_t (*C)[32],
-			    size_t n, const uint8_t I[32], const uint8_t D[32], const uint8_t *msg,
-			    size_t msg_len)
+static void base_transcript(svm_zk_transcript_t *t, int base, const uint8_t (*P)[32],
+			    const uint8_t (*C)[32], size_t n, const uint8_t I[32], const uint8_t D[32],
+			    const uint8_t *msg, size_t msg_len)
 {
 	svm_zk_transcript_init(t, "svm/zk/clsag");
+	if (base == SVM_ZK_BASE_BLINDING) { /* B keeps the original transcript */
+		uint8_t g[32];
+		svm_zk_generator_blinding(g);
+		svm_zk_transcript_append(t, "G", g, 32);
+	}
 	svm_zk_transcript_append_u64(t, "n", n);
 	for (size_t i = 0; i < n; i++) {
 		svm_zk_transcript_append(t, "P", P[i], 32);
@@ -56,7 +61,7 @@ static void round_challenge(const svm_zk_transcript_t *base, const ge_t *L, cons
 }
 
 /* L = s·G + cP·P + cC·C and R = s·Hp + cP·I + cC·D, each one small multiscalar product. */
-static int ring_step(ge_t *L, ge_t *R, const uint8_t s[32], const uint8_t c[32],
+static int ring_step(ge_t *L, ge_t *R, const ge_t *G, const uint8_t s[32], const uint8_t c[32],
 		     const uint8_t muP[32], const uint8_t muC[32], const ge_t *P, const ge_t *C,
 		     const ge_t *Hp, const ge_t *I, const ge_t *D)
 {
@@ -65,8 +70,7 @@ static int ring_step(ge_t *L, ge_t *R, const uint8_t s[32], const uint8_t c[32],
 	memcpy(k[0], s, 32);
 	sc_mul(k[1], c, muP);
 	sc_mul(k[2], c, muC);
-	ge_base(&pts[0]);
-	pts[1] = *P, pts[2] = *C;
+	pts[0] = *G, pts[1] = *P, pts[2] = *C;
 	int rc = zk_msm(L, (const uint8_t(*)[32])k, pts, 3);
 	if (rc) return rc;
 	pts[0] = *Hp, pts[1] = *I, pts[2] = *D;
@@ -87,11 +91,24 @@ static int load_ring(member_t *m, const uint8_t (*P)[32], const uint8_t (*C)[32]
 
 size_t svm_zk_clsag_bytes(size_t n) { return (n + 2) * 32; }
 
+/* G, the generator the ring's keys are multiples of. */
+static int base_point(ge_t *G, int base)
+{
+	if (base == SVM_ZK_BASE_B) ge_base(G);
+	else if (base == SVM_ZK_BASE_BLINDING) *G = *zk_gen_blinding();
+	else return SVM_EINVAL;
+	return 0;
+}
+
 int svm_zk_clsag_key_image(uint8_t I[32], const uint8_t p[32])
 {
-	if (svm_zk_scalar_check(p)) return SVM_EINVAL;
+	return svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_B, p);
+}
+
+int svm_zk_clsag_key_image_base(uint8_t I[32], int gen, const uint8_t p[32])
+{
 	ge_t G, P, H, r;
-	ge_base(&G);
+	if (svm_zk_scalar_check(p) || base_point(&G, gen)) return SVM_EINVAL;
 	ge_scalarmult(&P, p, &G);
 	uint8_t Pb[32];
 	ge_encode(Pb, &P);
@@ -105,14 +122,22 @@ int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const
 		      size_t n, size_t pi, const uint8_t p[32], const uint8_t z[32],
 		      const uint8_t *msg, size_t msg_len, const uint8_t seed[32])
 {
-	if (n == 0 || n > SVM_ZK_RING_MAX || pi >= n) return SVM_EINVAL;
+	return svm_zk_clsag_sign_base(sig, I, SVM_ZK_BASE_B, P, C, n, pi, p, z, msg, msg_len, seed);
+}
+
+int svm_zk_clsag_sign_base(uint8_t *sig, uint8_t I[32], int gen, const uint8_t (*P)[32],
+			   const uint8_t (*C)[32], size_t n, size_t pi, const uint8_t p[32],
+			   const uint8_t z[32], const uint8_t *msg, size_t msg_len,
+			   const uint8_t seed[32])
+{
+	ge_t G;
+	if (n == 0 || n > SVM_ZK_RING_MAX || pi >= n || base_point(&G, gen)) return SVM_EINVAL;
 	if (svm_zk_scalar_check(p) || svm_zk_scalar_check(z)) return SVM_EINVAL;
 	member_t *m = svm_malloc(n * sizeof *m);
 	if (!m) return SVM_ENOMEM;
 	int rc = SVM_EINVAL;
 	if (load_ring(m, P, C, n)) goto out;
-	ge_t G, chk, Ig, Dg;
-	ge_base(&G);
+	ge_t chk, Ig, Dg;
 	ge_scalarmult(&chk, p, &G);
 	if (!ge_equal(&chk, &m[pi].P)) goto out; /* p is not the key at pi */
 	ge_scalarmult(&chk, z, &G);
@@ -123,7 +148,7 @@ int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const
 	ge_encode(I, &Ig);
 	ge_encode(D, &Dg);
 	svm_zk_transcript_t base, agg;
-	base_transcript(&base, P, C, n, I, D, msg, msg_len);
+	base_transcript(&base, gen, P, C, n, I, D, msg, msg_len);
 	agg = base;
 	svm_zk_transcript_challenge(&agg, "agg0", muP);
 	svm_zk_transcript_challenge(&agg, "agg1", muC);
@@ -147,8 +172,8 @@ int svm_zk_clsag_sign(uint8_t *sig, uint8_t I[32], const uint8_t (*P)[32], const
 		size_t i = (pi + k) % n;
 		if (i == 0) memcpy(c0, c, 32);
 		sc_from_seed(s + 32 * i, rseed, "s", i);
-		if ((rc = ring_step(&L, &R, s + 32 * i, c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp, &Ig,
-				    &Dg)))
+		if ((rc = ring_step(&L, &R, &G, s + 32 * i, c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp,
+				    &Ig, &Dg)))
 			goto out;
 		round_challenge(&base, &L, &R, c);
 	}
@@ -174,7 +199,15 @@ int svm_zk_clsag_verify(const uint8_t *sig, size_t sig_len, const uint8_t I[32],
 			const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n, const uint8_t *msg,
 			size_t msg_len)
 {
-	if (n == 0 || n > SVM_ZK_RING_MAX) return SVM_EINVAL;
+	return svm_zk_clsag_verify_base(sig, sig_len, I, SVM_ZK_BASE_B, P, C, n, msg, msg_len);
+}
+
+int svm_zk_clsag_verify_base(const uint8_t *sig, size_t sig_len, const uint8_t I[32], int gen,
+			     const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n,
+			     const uint8_t *msg, size_t msg_len)
+{
+	ge_t G;
+	if (n == 0 || n > SVM_ZK_RING_MAX || base_point(&G, gen)) return SVM_EINVAL;
 	if (sig_len != svm_zk_clsag_bytes(n)) return SVM_EDECODE;
 	for (size_t i = 0; i <= n; i++)
 		if (svm_zk_scalar_check(sig + 32 * i)) return SVM_EDECODE;
@@ -188,15 +221,15 @@ int svm_zk_clsag_verify(const uint8_t *sig, size_t sig_len, const uint8_t I[32],
 	if (rc) goto out;
 	svm_zk_transcript_t base, agg;
 	uint8_t muP[32], muC[32], c[32];
-	base_transcript(&base, P, C, n, I, D, msg, msg_len);
+	base_transcript(&base, gen, P, C, n, I, D, msg, msg_len);
 	agg = base;
 	svm_zk_transcript_challenge(&agg, "agg0", muP);
 	svm_zk_transcript_challenge(&agg, "agg1", muC);
 	memcpy(c, sig, 32);
 	for (size_t i = 0; i < n; i++) {
 		ge_t L, R;
-		if ((rc = ring_step(&L, &R, sig + 32 * (i + 1), c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp,
-				    &Ig, &Dg)))
+		if ((rc = ring_step(&L, &R, &G, sig + 32 * (i + 1), c, muP, muC, &m[i].P, &m[i].C,
+				    &m[i].Hp, &Ig, &Dg)))
 			goto out;
 		round_challenge(&base, &L, &R, c);
 	}

@@ -42,10 +42,47 @@ static void recode(int16_t *d, const uint8_t k[32], unsigned c, unsigned windows
 	SVM_ASSERT(carry == 0);
 }
 
+/* Straus's method for a few points (the ring signatures' 3-point products, the ring offsets'
+ * 4-point ones): shared doublings, a table of 1..8 times each point, signed radix-16 digits.
+ * About 260 doublings and 61 additions per point, where Pippenger at n = 4 spends about 250
+ * doublings and 1,100 additions on its buckets. */
+#define STRAUS_MAX 8
+#define STRAUS_WINDOWS 65 /* ceil(253 / 4) + 1 for the final carry */
+static void straus(ge_t *out, const uint8_t (*scalars)[32], const ge_t *points, size_t n)
+{
+	ge_cached_t table[STRAUS_MAX][8];
+	int16_t digits[STRAUS_MAX][STRAUS_WINDOWS];
+	SVM_ASSERT(n <= STRAUS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		ge_t m = points[i];
+		ge_to_cached(&table[i][0], &m);
+		for (int k = 1; k < 8; k++) {
+			ge_add_cached(&m, &m, &table[i][0]);
+			ge_to_cached(&table[i][k], &m);
+		}
+		recode(digits[i], scalars[i], 4, STRAUS_WINDOWS);
+	}
+	ge_t acc;
+	ge_identity(&acc);
+	for (unsigned w = STRAUS_WINDOWS; w-- > 0;) {
+		for (int j = 0; j < 4; j++) ge_dbl(&acc, &acc);
+		for (size_t i = 0; i < n; i++) {
+			int d = digits[i][w];
+			if (d > 0) ge_add_cached(&acc, &acc, &table[i][d - 1]);
+			else if (d < 0) ge_sub_cached(&acc, &acc, &table[i][-d - 1]);
+		}
+	}
+	*out = acc;
+}
+
 int zk_msm(ge_t *out, const uint8_t (*scalars)[32], const ge_t *points, size_t n)
 {
 	ge_identity(out);
 	if (n == 0) return 0;
+	if (n <= STRAUS_MAX) {
+		straus(out, scalars, points, n);
+		return 0;
+	}
 	unsigned c = pick_window(n);
 	unsigned windows = (SCALAR_BITS + c - 1) / c + 1;
 	size_t nb = (size_t)1 << (c - 1);

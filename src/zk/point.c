@@ -35,3 +35,5 @@ int svm_zk_point_combine(uint8_t out[32], const uint8_t (*plus)[32], size_t n_pl
 void svm_zk_scalar_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) { sc_add(r, a, b); }
 
 void svm_zk_scalar_negate(uint8_t r[32], const uint8_t a[32]) { sc_neg(r, a); }
+
+void svm_zk_scalar_mul(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) { sc_mul(r, a, b); }

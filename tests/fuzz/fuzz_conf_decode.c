@@ -1,7 +1,7 @@
 /* libFuzzer target for the confidential program's decoders: any bytes as an output object's
- * payload must decode or be rejected without reading outside them (ASan), and any bytes as a
- * transact payload must yield an access set or a decode error, never more writes than the
- * program's limits allow. */
+ * payload (version 1, or a ring output's version 2) must decode or be rejected without reading
+ * outside them (ASan), and any bytes as a transact or ring-spend payload must yield an access
+ * set and a read set or a decode error, never more than the program's limits allow. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +18,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (svm_conf_output_decode(data, size, &creator, &nonce, &index, Q, F, &enc, &enc_len) == 0) {
 		if (enc_len > SVM_CONF_ENC_MAX || enc + enc_len != data + size) abort();
 	}
+	uint8_t P[32];
+	if (svm_conf_ring_output_decode(data, size, &creator, &nonce, &index, P, Q, F, &enc,
+					&enc_len) == 0) {
+		if (enc_len > SVM_CONF_ENC_MAX || enc + enc_len != data + size) abort();
+	}
 	int rc = svm_conf_access(&sender, 3, data, size, w, 16, &n);
-	if (rc == 0 && n > SVM_CONF_OUTPUTS_MAX + 2) abort();
+	if (rc == 0 && n > SVM_CONF_OUTPUTS_MAX + 2 + SVM_CONF_RING_INPUTS_MAX) abort();
+	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
+	svm_id_t r[SVM_TX_OBJECTS_MAX];
+	rc = svm_conf_reads(data, size, r, SVM_TX_OBJECTS_MAX, &n);
+	if (rc == 0 && n > SVM_CONF_RING_INPUTS_MAX * SVM_CONF_RING_MAX) abort();
+	for (size_t i = 1; rc == 0 && i < n; i++) /* sorted, no duplicates */
+		if (memcmp(r[i - 1].b, r[i].b, 32) >= 0) abort();
 	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
 	return 0;
 }

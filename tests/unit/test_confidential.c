@@ -264,7 +264,7 @@ Test(confidential, malformed_payloads_are_rejected_as_decode_errors)
 	world_t w;
 	setup(&w, 0xdec);
 	static const uint8_t cases[][8] = {
-		{24, 2},    /* unknown method */
+		{24, 3},    /* unknown method */
 		{24, 1, 0}, /* truncated token */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -175,7 +175,7 @@ Test(zk, point_arithmetic_matches_libsodium_on_random_points)
 Test(zk, msm_equals_libsodium_sum_of_products_for_every_size)
 {
 	uint64_t seed = test_seed() ^ 0x77, s = seed;
-	static const size_t sizes[] = {0, 1, 2, 3, 7, 16, 33, 100, 300};
+	static const size_t sizes[] = {0, 1, 2, 3, 4, 7, 8, 9, 16, 33, 100, 300}; /* Straus to 8 */
 	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
 		size_t n = sizes[si];
 		uint8_t(*k)[32] = malloc((n + 1) * 32), (*p)[32] = malloc((n + 1) * 32);

@@ -125,3 +125,41 @@ Test(zk_clsag, forgeries_and_mutations_are_rejected)
 	cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, zero, P, C, N, (const uint8_t *)"m", 1),
 		     SVM_EPROOF);
 }
+
+/* The B_blinding form (ring spends of confidential outputs): keys and commitment offsets are
+ * multiples of B_blinding; its signatures verify there and nowhere else (the transcript
+ * names the generator), its key image differs from the B form's for the same secret, and a
+ * B-form key does not sign in it. */
+Test(zk_clsag, the_blinding_base_form_verifies_only_as_itself)
+{
+	uint64_t seed = seed0() ^ 9, s = seed;
+	static ring_t r;
+	uint8_t zero[32] = {0};
+	for (int i = 0; i < N; i++) {
+		rand_scalar(r.p[i], &s);
+		rand_scalar(r.z[i], &s);
+		cr_assert_eq(svm_zk_commit_scalar(r.P[i], zero, r.p[i]), 0);
+		cr_assert_eq(svm_zk_commit_scalar(r.C[i], zero, r.z[i]), 0);
+	}
+	const uint8_t(*P)[32] = (const uint8_t(*)[32])r.P, (*C)[32] = (const uint8_t(*)[32])r.C;
+	uint8_t sig[(N + 2) * 32], I[32], I2[32], rs[32] = {6};
+	for (size_t pi = 0; pi < N; pi += 5) {
+		cr_assert_eq(svm_zk_clsag_sign_base(sig, I, SVM_ZK_BASE_BLINDING, P, C, N, pi, r.p[pi],
+						    r.z[pi], (const uint8_t *)"m", 1, rs),
+			     0, "seed %#llx", (unsigned long long)seed);
+		cr_assert_eq(svm_zk_clsag_verify_base(sig, sizeof sig, I, SVM_ZK_BASE_BLINDING, P, C, N,
+						      (const uint8_t *)"m", 1),
+			     0);
+		cr_assert_eq(svm_zk_clsag_verify(sig, sizeof sig, I, P, C, N, (const uint8_t *)"m", 1),
+			     SVM_EPROOF);
+		cr_assert_eq(svm_zk_clsag_key_image_base(I2, SVM_ZK_BASE_BLINDING, r.p[pi]), 0);
+		cr_assert_eq(memcmp(I, I2, 32), 0);
+		cr_assert_eq(svm_zk_clsag_key_image(I2, r.p[pi]), 0);
+		cr_assert_neq(memcmp(I, I2, 32), 0);
+	}
+	cr_assert_eq(svm_zk_clsag_sign(sig, I, P, C, N, 0, r.p[0], r.z[0], (const uint8_t *)"m", 1, rs),
+		     SVM_EINVAL, "p·B is not the member's key in the B form");
+	cr_assert_eq(svm_zk_clsag_sign_base(sig, I, 7, P, C, N, 0, r.p[0], r.z[0], (const uint8_t *)"m",
+					    1, rs),
+		     SVM_EINVAL);
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "supervm/ai.h"
+#include "supervm/confidential.h"
 #include "supervm/econ.h"
 #include "supervm/groth16.h"
 
@@ -137,6 +138,7 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 	if (program == SVM_PROGRAM_MODELS || program == SVM_PROGRAM_JOBS) /* the AI market */
 		return svm_ai_access(NULL, 0, payload, len, NULL, SIZE_MAX, NULL, reads, max, n, NULL);
 	if (program == SVM_PROGRAM_GROTH16) return svm_groth16_reads(payload, len, reads, max, n);
+	if (program == SVM_PROGRAM_CONFIDENTIAL) return svm_conf_reads(payload, len, reads, max, n);
 	bool params = program == SVM_PROGRAM_STAKING || program == SVM_PROGRAM_GOV || program == SVM_PROGRAM_RENT ||
 		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;
