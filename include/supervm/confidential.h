@@ -132,6 +132,27 @@ int svm_conf_ring_build(svm_buf_t *out, uint64_t chain_id, const svm_id_t *sende
 			const svm_conf_opening_t *out_open, const uint8_t *const *enc,
 			const size_t *enc_len, size_t n_out, const uint8_t seed[32]);
 
+/* ------------------------------------------------ wallet notes (conf_wallet.c) */
+
+/* A wallet's key: secret s = SHA-512("svm/conf/wallet" ‖ seed) mod l and address
+ * A = s·B_blinding (the seed: the wallet's Ed25519 key seed). */
+void svm_conf_wallet_key(uint8_t s[32], uint8_t A[32], const uint8_t seed[32]);
+
+/* The note of a ring output for address A: R ‖ XChaCha20-Poly1305(value u64le ‖ blind ‖
+ * flavor_blind ‖ token) with P as associated data, 152 bytes. R = r·B_blinding with r from
+ * rseed; the shared point S = r·A = s·R gives the AEAD key SHA-512("svm/conf/note" ‖ S ‖ R)[0,32)
+ * and the one-time key P = x·B_blinding + A, x = SHA-512("svm/conf/notx" ‖ S ‖ R) mod l, so the
+ * recipient's secret for P is p = x + s, which the sender does not know. */
+#define SVM_CONF_NOTE_BYTES (32 + 104 + 16)
+/* Makes P and the note. SVM_EINVAL for an invalid address or opening. */
+int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES], const uint8_t A[32],
+		       const svm_conf_opening_t *open, const uint8_t rseed[32]);
+/* Opens a note with wallet secret s: the opening and p (P = p·B_blinding), checked against Q
+ * and F. SVM_EPROOF when the note is not for this wallet or does not open the output. */
+int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32], const uint8_t s[32],
+		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
+		       const uint8_t *note, size_t note_len);
+
 /* Executes a transact payload (svm_native_execute dispatches here). 0 or the SVM_E… code that
  * fails the transaction: SVM_EDECODE malformed, SVM_EINVAL a rule broken, SVM_EPERM an input
  * not the sender's, SVM_EPROOF a proof that does not verify, SVM_EFUNDS, SVM_EGAS. */

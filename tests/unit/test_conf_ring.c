@@ -419,3 +419,46 @@ skip_order:;
 	conserve(&w, &T, supply, 2045);
 	et_free(&w.e);
 }
+
+/* Wallet notes: the recipient opens its note (value, blinds, token, and the one-time secret p
+ * with P = p·B_blinding), another wallet cannot, and any flipped byte of the note, or a note
+ * moved onto another output, fails to open. */
+Test(conf_ring, notes_open_for_their_recipient_only)
+{
+	uint64_t seed = test_seed(0x407e), s = seed;
+	uint8_t seed_a[32], seed_b[32], sa[32], A[32], sb[32], Bk[32];
+	for (int i = 0; i < 32; i++) seed_a[i] = (uint8_t)rng(&s), seed_b[i] = (uint8_t)rng(&s);
+	svm_conf_wallet_key(sa, A, seed_a);
+	svm_conf_wallet_key(sb, Bk, seed_b);
+	svm_conf_opening_t o = {.value = 123456789}, got;
+	rand_scalar(o.blind, &s);
+	rand_scalar(o.flavor_blind, &s);
+	memset(o.token.b, 0x5a, 32);
+	uint8_t P[32], Q[32], F[32], note[SVM_CONF_NOTE_BYTES], rs[32] = {7}, p[32], chk[32];
+	uint8_t zero[32] = {0};
+	cr_assert_eq(svm_conf_note_seal(P, note, A, &o, rs), 0);
+	cr_assert_eq(svm_zk_commit(Q, o.value, o.blind), 0);
+	cr_assert_eq(svm_zk_commit_flavor(F, o.token.b, o.flavor_blind), 0);
+	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note), 0,
+		     "seed %#llx", (unsigned long long)seed);
+	cr_assert_eq(got.value, o.value);
+	cr_assert_eq(memcmp(&got.token, &o.token, 32), 0);
+	cr_assert_eq(svm_zk_commit_scalar(chk, zero, p), 0);
+	cr_assert_eq(memcmp(chk, P, 32), 0, "p is P's secret");
+	cr_assert_eq(svm_conf_note_open(&got, p, sb, P, Q, F, note, sizeof note), SVM_EPROOF);
+	for (size_t i = 0; i < sizeof note; i += 7) {
+		note[i] ^= 0x20;
+		cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note), SVM_EPROOF,
+			     "flip at %zu", i);
+		note[i] ^= 0x20;
+	}
+	uint8_t Q2[32];
+	cr_assert_eq(svm_zk_commit(Q2, o.value + 1, o.blind), 0);
+	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q2, F, note, sizeof note), SVM_EPROOF);
+	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note - 1), SVM_EPROOF);
+	/* two notes to one address have unlinkable one-time keys */
+	uint8_t P2[32], note2[SVM_CONF_NOTE_BYTES], rs2[32] = {8};
+	cr_assert_eq(svm_conf_note_seal(P2, note2, A, &o, rs2), 0);
+	cr_assert_neq(memcmp(P, P2, 32), 0);
+	cr_assert_neq(memcmp(P, A, 32), 0);
+}

@@ -1,0 +1,116 @@
+/* The wallet side of ring outputs (confidential.h): a wallet key derived from a seed, and the
+ * note that makes an output spendable by its recipient alone — a one-time key from a
+ * Diffie–Hellman secret with the recipient's address, and the output's opening sealed to it
+ * (XChaCha20-Poly1305, libsodium). Not consensus code: the chain never opens a note. */
+#include <sodium.h>
+#include <string.h>
+
+#include "supervm/confidential.h"
+
+static const uint8_t ZERO[32];
+
+/* x·B_blinding (+ A when A is not NULL), through the privacy layer's own arithmetic. */
+static int mul_blinding(uint8_t out[32], const uint8_t x[32], const uint8_t *A)
+{
+	if (svm_zk_commit_scalar(out, ZERO, x)) return SVM_EINVAL;
+	if (!A) return 0;
+	uint8_t pts[2][32];
+	memcpy(pts[0], out, 32);
+	memcpy(pts[1], A, 32);
+	return svm_zk_point_combine(out, (const uint8_t(*)[32])pts, 2, NULL, 0, NULL);
+}
+
+void svm_conf_wallet_key(uint8_t s[32], uint8_t A[32], const uint8_t seed[32])
+{
+	uint8_t d[15 + 32];
+	memcpy(d, "svm/conf/wallet", 15);
+	memcpy(d + 15, seed, 32);
+	svm_zk_scalar_hash(s, d, sizeof d);
+	sodium_memzero(d, sizeof d);
+	if (mul_blinding(A, s, NULL)) memset(A, 0, 32); /* s is canonical: cannot fail */
+}
+
+/* From the shared point S and R: the AEAD key and the one-time key offset x. */
+static void note_keys(uint8_t key[32], uint8_t x[32], const uint8_t S[32], const uint8_t R[32])
+{
+	uint8_t d[13 + 64], h[64];
+	memcpy(d, "svm/conf/note", 13);
+	memcpy(d + 13, S, 32);
+	memcpy(d + 45, R, 32);
+	crypto_hash_sha512(h, d, sizeof d);
+	memcpy(key, h, 32);
+	d[12] = 'x'; /* "svm/conf/notx": the one-time key's domain */
+	svm_zk_scalar_hash(x, d, sizeof d);
+	sodium_memzero(d, sizeof d);
+	sodium_memzero(h, sizeof h);
+}
+
+static void pack_opening(uint8_t m[104], const svm_conf_opening_t *o)
+{
+	for (int i = 0; i < 8; i++) m[i] = (uint8_t)(o->value >> (8 * i));
+	memcpy(m + 8, o->blind, 32);
+	memcpy(m + 40, o->flavor_blind, 32);
+	memcpy(m + 72, o->token.b, 32);
+}
+
+int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES], const uint8_t A[32],
+		       const svm_conf_opening_t *open, const uint8_t rseed[32])
+{
+	uint8_t r[32], S[32], key[32], x[32], m[104], nonce[24] = {0};
+	int rc = svm_zk_point_check(A) ? SVM_EINVAL : 0;
+	if (!rc && (svm_zk_scalar_check(open->blind) || svm_zk_scalar_check(open->flavor_blind)))
+		rc = SVM_EINVAL;
+	if (!rc) {
+		uint8_t d[14 + 32];
+		memcpy(d, "svm/conf/ephem", 14);
+		memcpy(d + 14, rseed, 32);
+		svm_zk_scalar_hash(r, d, sizeof d);
+		rc = mul_blinding(note, r, NULL); /* R = r·B_blinding */
+	}
+	if (!rc) rc = svm_zk_msm(S, (const uint8_t(*)[32])r, (const uint8_t(*)[32])A, 1);
+	if (!rc) {
+		note_keys(key, x, S, note);
+		rc = mul_blinding(P, x, A); /* P = x·B_blinding + A */
+	}
+	if (!rc) {
+		pack_opening(m, open);
+		/* the key is used once (R is fresh), so a zero nonce is safe; P is bound as data */
+		crypto_aead_xchacha20poly1305_ietf_encrypt(note + 32, NULL, m, sizeof m, P, 32, NULL,
+							   nonce, key);
+	}
+	sodium_memzero(r, sizeof r);
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(m, sizeof m);
+	return rc;
+}
+
+int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32], const uint8_t s[32],
+		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
+		       const uint8_t *note, size_t note_len)
+{
+	uint8_t S[32], key[32], x[32], m[104], nonce[24] = {0}, chk[32];
+	if (note_len != SVM_CONF_NOTE_BYTES || svm_zk_point_check(note)) return SVM_EPROOF;
+	if (svm_zk_msm(S, (const uint8_t(*)[32])s, (const uint8_t(*)[32])note, 1)) return SVM_EPROOF;
+	note_keys(key, x, S, note);
+	int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, note + 32, note_len - 32, P,
+							    32, nonce, key)
+			 ? SVM_EPROOF
+			 : 0;
+	if (!rc) {
+		open->value = 0;
+		for (int i = 7; i >= 0; i--) open->value = (open->value << 8) | m[i];
+		memcpy(open->blind, m + 8, 32);
+		memcpy(open->flavor_blind, m + 40, 32);
+		memcpy(open->token.b, m + 72, 32);
+		svm_zk_scalar_add(p, x, s);
+		/* a sender could seal anything: the opening must open Q and F, and p must be P's */
+		if (mul_blinding(chk, p, NULL) || memcmp(chk, P, 32) ||
+		    svm_zk_commit(chk, open->value, open->blind) || memcmp(chk, Q, 32) ||
+		    svm_zk_commit_flavor(chk, open->token.b, open->flavor_blind) || memcmp(chk, F, 32))
+			rc = SVM_EPROOF;
+	}
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(m, sizeof m);
+	if (rc) sodium_memzero(p, 32);
+	return rc;
+}
