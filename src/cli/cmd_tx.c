@@ -59,13 +59,13 @@ static int parse_xfer(cli_args_t *a, xfer_opts_t *o)
 int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		const cli_txspec_t *spec, svm_buf_t *out, svm_hash_t *id)
 {
-	svm_id_t writes[16], reads[4];
+	svm_id_t writes[16], reads[SVM_TX_OBJECTS_MAX]; /* a ring spend reads every member */
 	size_t nw = 0, nr = 0;
 	int rc = 0;
 	if (spec->strict_native)
 		rc = svm_native_access(&kp->id, nonce, spec->payload, spec->payload_len, writes, 16, &nw);
 	/* the economy's programs also read the parameter object (econ.h) */
-	if (rc == 0 && spec->strict_native) rc = svm_native_reads(spec->payload, spec->payload_len, reads, 4, &nr);
+	if (rc == 0 && spec->strict_native) rc = svm_native_reads(spec->payload, spec->payload_len, reads, SVM_TX_OBJECTS_MAX, &nr);
 	svm_tx_t tx = {.chain_id = chain_id, .sender = kp->id, .nonce = nonce, .expiry_height = expiry,
 		       .fee_limit = spec->fee_limit, .tip = spec->tip,
 		       .access_mode = spec->strict_native ? SVM_ACCESS_STRICT : SVM_ACCESS_DYNAMIC,

@@ -54,6 +54,17 @@ static const char *const o_shares[] = {O_ECON_TX, "shares", NULL};
 static const char *const o_gov_submit[] = {O_ECON_TX, "kind", "deposit", "set", "height", "version", "to",
 					   "amount", "text", NULL};
 static const char *const o_gov_vote[] = {O_ECON_TX, "validator", "option", NULL};
+/* The confidential wallet (cmd_conf.c, docs/privacy.md). */
+#define O_CONF_TX "from", "fee-limit", "wait!", "timeout-ms", "token", "amount"
+#define H_CONF_TX \
+	"  --from KEYFILE    signing key (pays the fee; its seed is the wallet's key)\n" \
+	"  --amount N        base units, or 1.5SWR style whole tokens\n" \
+	"  --token T         SWR (default), AIC or a 64-hex token id\n" \
+	"  --wait            wait for the receipt and print its status and fee\n"
+static const char *const o_conf_key[] = {"key", NULL};
+static const char *const o_conf_deposit[] = {O_CONF_TX, "to", NULL};
+static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", NULL};
+static const char *const o_conf_withdraw[] = {O_CONF_TX, "ring", "input", NULL};
 
 static const cli_cmd_t commands[] = {
 	{"devnet", "run a one-validator development chain (creates it on first use)",
@@ -252,6 +263,27 @@ static const cli_cmd_t commands[] = {
 	 "  --seed S          workload seed\n"
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
+	{"conf address", "the confidential wallet's address of a key file (docs/privacy.md)",
+	 "conf address --key KEYFILE", "", o_conf_key, 0, 0, cli_cmd_conf_address, NULL},
+	{"conf list", "scan the chain for the wallet's confidential outputs; list them with their openings",
+	 "conf list --key KEYFILE",
+	 "  the cache KEYFILE.conf.json (scanned height, outputs, decoys) is rebuilt if deleted\n",
+	 o_conf_key, 0, 0, cli_cmd_conf_list, NULL},
+	{"conf deposit", "move a public balance into a confidential output (to yourself or --to ADDRESS)",
+	 "conf deposit --from KEYFILE --amount N [--token T] [--to ADDRESS]",
+	 "  --to ADDRESS      a confidential address (default: the key's own)\n" H_CONF_TX,
+	 o_conf_deposit, 0, 0, cli_cmd_conf_deposit, NULL},
+	{"conf send", "send confidentially: inputs hidden in rings of outputs, amount and token hidden",
+	 "conf send --from KEYFILE --to ADDRESS --amount N [--token T] [--ring K]",
+	 "  --to ADDRESS      the recipient's confidential address\n"
+	 "  --ring K          members per ring, the spent output among K - 1 decoys (default 11, ≤ 16)\n"
+	 "  --input ID        spend this output first (even one already spent: the chain refuses it)\n" H_CONF_TX,
+	 o_conf_send, 0, 0, cli_cmd_conf_send, NULL},
+	{"conf withdraw", "move confidential outputs back to the public balance (the amount is revealed)",
+	 "conf withdraw --from KEYFILE --amount N [--token T] [--ring K]",
+	 "  --ring K          members per ring (default 11, ≤ 16)\n"
+	 "  --input ID        spend this output first\n" H_CONF_TX,
+	 o_conf_withdraw, 0, 0, cli_cmd_conf_withdraw, NULL},
 	{"params", "the governed parameters at the head (docs/economics.md)", "params", "", o_none, 0, 0,
 	 cli_cmd_params, NULL},
 	{"pool create", "create a constant-product pool and deposit its first liquidity",

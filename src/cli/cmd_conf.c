@@ -1,0 +1,634 @@
+/* The confidential wallet (docs/privacy.md): `supervm conf address|deposit|list|send|withdraw`.
+ * The wallet's key derives from the Ed25519 key file's seed (svm_conf_wallet_key); its cache —
+ * the height scanned through, its own outputs with their openings, and the ring outputs it has
+ * seen (the decoys) — is KEYFILE.conf.json beside the key file (mode 0600), and can always be
+ * rebuilt by scanning again from genesis. Spends are ring spends (method 2): each input hidden
+ * in a ring of outputs from the chain, its key image checked against the registry before it
+ * is sent. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "supervm/confidential.h"
+#include "supervm/crypto.h"
+
+#define CONF_FEE_LIMIT_DEFAULT 100000000
+#define CONF_EXPIRY_BLOCKS 1000
+#define CONF_WAIT_MS 60000
+#define CONF_RING_DEFAULT 11
+#define CONF_POOL_MAX 4096 /* ring outputs kept as decoys (the newest) */
+#define CONF_OWN_MAX 1024  /* own outputs the cache holds */
+#define CONF_PATH_MAX 1024
+#define CONF_OUTPUT_TOPIC "conf/output"
+
+typedef struct {
+	svm_id_t id;
+	uint8_t P[32], Q[32], F[32];
+} member_t;
+
+typedef struct {
+	member_t m;
+	svm_conf_opening_t open;
+	uint8_t p[32];
+	uint64_t height;
+	bool spent;
+} own_t;
+
+typedef struct {
+	char path[CONF_PATH_MAX + 16];
+	svm_keypair_t kp;
+	uint8_t s[32], A[32];
+	uint64_t height; /* scanned through */
+	member_t *pool;
+	size_t n_pool;
+	own_t *own;
+	size_t n_own;
+} wallet_t;
+
+/* ------------------------------------------------------------- cache */
+
+static void hex32(char out[65], const uint8_t b[32]) { svm_hex_encode(out, b, 32); }
+
+static int jhex32(json_t *o, const char *k, uint8_t out[32])
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s && svm_hex_decode(out, 32, s) == 0 ? 0 : -1;
+}
+
+static void wallet_free(wallet_t *w)
+{
+	svm_keypair_wipe(&w->kp);
+	sodium_memzero(w->s, sizeof w->s);
+	if (w->own) sodium_memzero(w->own, CONF_OWN_MAX * sizeof *w->own);
+	free(w->own);
+	free(w->pool);
+}
+
+static int member_from_json(json_t *o, member_t *m)
+{
+	return jhex32(o, "id", m->id.b) || jhex32(o, "P", m->P) || jhex32(o, "Q", m->Q) ||
+			       jhex32(o, "F", m->F)
+		       ? -1
+		       : 0;
+}
+
+static json_t *member_json(const member_t *m)
+{
+	char id[65], P[65], Q[65], F[65];
+	hex32(id, m->id.b), hex32(P, m->P), hex32(Q, m->Q), hex32(F, m->F);
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "P", P, "Q", Q, "F", F);
+}
+
+static int load_cache(cli_args_t *a, wallet_t *w)
+{
+	json_error_t je;
+	json_t *j = json_load_file(w->path, 0, &je);
+	if (!j && access(w->path, F_OK) != 0) return 0; /* no cache yet: scan from genesis */
+	if (!j) return cli_fail(a, CLI_EXIT_FAIL, "%s: %s (delete it to rescan)", w->path, je.text);
+	uint8_t A[32];
+	int bad = jhex32(j, "address", A) || memcmp(A, w->A, 32) != 0;
+	json_t *pool = json_object_get(j, "pool"), *own = json_object_get(j, "outputs");
+	if (!bad && (!json_is_array(pool) || !json_is_array(own))) bad = 1;
+	w->height = cli_ju64(json_object_get(j, "height"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(pool, i, v)
+	{
+		if (bad || w->n_pool == CONF_POOL_MAX) break;
+		if (member_from_json(v, &w->pool[w->n_pool++])) bad = 1;
+	}
+	json_array_foreach(own, i, v)
+	{
+		if (bad || w->n_own == CONF_OWN_MAX) break;
+		own_t *o = &w->own[w->n_own++];
+		if (member_from_json(v, &o->m) || jhex32(v, "blind", o->open.blind) ||
+		    jhex32(v, "flavor_blind", o->open.flavor_blind) || jhex32(v, "token", o->open.token.b) ||
+		    jhex32(v, "p", o->p))
+			bad = 1;
+		o->open.value = cli_ju64(json_object_get(v, "value"));
+		o->height = cli_ju64(json_object_get(v, "height"));
+		o->spent = json_is_true(json_object_get(v, "spent"));
+	}
+	json_decref(j);
+	if (bad)
+		return cli_fail(a, CLI_EXIT_FAIL, "%s is not this key's wallet cache (delete it to rescan)",
+				w->path);
+	return 0;
+}
+
+static int save_cache(cli_args_t *a, const wallet_t *w)
+{
+	char A[65], tmp[CONF_PATH_MAX + 32];
+	hex32(A, w->A);
+	json_t *pool = json_array(), *own = json_array();
+	for (size_t i = 0; i < w->n_pool; i++) json_array_append_new(pool, member_json(&w->pool[i]));
+	for (size_t i = 0; i < w->n_own; i++) {
+		const own_t *o = &w->own[i];
+		char b[65], fb[65], t[65], p[65];
+		hex32(b, o->open.blind), hex32(fb, o->open.flavor_blind), hex32(t, o->open.token.b);
+		hex32(p, o->p);
+		json_t *e = member_json(&o->m);
+		json_object_update_new(e, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:b}", "value",
+						    (json_int_t)o->open.value, "blind", b, "flavor_blind", fb,
+						    "token", t, "p", p, "height", (json_int_t)o->height, "spent",
+						    o->spent));
+		json_array_append_new(own, e);
+		sodium_memzero(p, sizeof p);
+	}
+	json_t *j = json_pack("{s:i, s:s, s:I, s:o, s:o}", "version", 1, "address", A, "height",
+			      (json_int_t)w->height, "outputs", own, "pool", pool);
+	snprintf(tmp, sizeof tmp, "%s.tmp", w->path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int rc = fd < 0 || json_dumpfd(j, fd, JSON_COMPACT) != 0;
+	if (fd >= 0) rc |= close(fd) != 0;
+	if (!rc) rc = rename(tmp, w->path) != 0;
+	json_decref(j);
+	return rc ? cli_fail(a, CLI_EXIT_FAIL, "cannot write %s: %s", w->path, strerror(errno)) : 0;
+}
+
+static int wallet_open(cli_args_t *a, const char *keyfile, wallet_t *w)
+{
+	memset(w, 0, sizeof *w);
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	if (strlen(keyfile) > CONF_PATH_MAX) return cli_fail(a, CLI_EXIT_USAGE, "key file path too long");
+	svm_error_t err = {0};
+	if (svm_keyfile_read(keyfile, &w->kp, &err) != 0)
+		return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
+	svm_conf_wallet_key(w->s, w->A, w->kp.secret_key); /* the Ed25519 seed: its first 32 bytes */
+	snprintf(w->path, sizeof w->path, "%s.conf.json", keyfile);
+	w->pool = calloc(CONF_POOL_MAX, sizeof *w->pool);
+	w->own = calloc(CONF_OWN_MAX, sizeof *w->own);
+	if (!w->pool || !w->own) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	return load_cache(a, w);
+}
+
+/* -------------------------------------------------------------- scan */
+
+static void add_pool(wallet_t *w, const member_t *m)
+{
+	if (w->n_pool == CONF_POOL_MAX) { /* keep the newest */
+		memmove(w->pool, w->pool + 1, (CONF_POOL_MAX - 1) * sizeof *w->pool);
+		w->n_pool--;
+	}
+	w->pool[w->n_pool++] = *m;
+}
+
+/* One "conf/output" event of a committed transaction: a ring output goes to the pool, and to
+ * the wallet's own outputs when its note opens. */
+static void take_event(wallet_t *w, const uint8_t *d, size_t n, uint64_t height)
+{
+	member_t m;
+	svm_id_t creator;
+	uint64_t nonce;
+	uint16_t index;
+	const uint8_t *enc;
+	size_t enc_len;
+	if (n < 32) return;
+	memcpy(m.id.b, d, 32);
+	if (svm_conf_ring_output_decode(d + 32, n - 32, &creator, &nonce, &index, m.P, m.Q, m.F, &enc,
+					&enc_len))
+		return; /* a method-1 output: not ring-spendable */
+	add_pool(w, &m);
+	own_t o = {.m = m, .height = height};
+	if (w->n_own < CONF_OWN_MAX &&
+	    svm_conf_note_open(&o.open, o.p, w->s, m.P, m.Q, m.F, enc, enc_len) == 0)
+		w->own[w->n_own++] = o;
+	sodium_memzero(&o, sizeof o);
+}
+
+static int scan_tx(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w, json_t *tx, uint64_t height)
+{
+	const char *pl = json_string_value(json_object_get(tx, "payload"));
+	const char *hash = json_string_value(json_object_get(tx, "hash"));
+	if (!pl || !hash || strncmp(pl, "0x1802", 6) != 0) return 0; /* program 24, method 2 */
+	json_t *r = NULL;
+	int rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", hash), &r);
+	if (rc == 0 && json_integer_value(json_object_get(r, "status")) == 0) {
+		char topic[2 * sizeof CONF_OUTPUT_TOPIC + 3] = "0x";
+		svm_hex_encode(topic + 2, CONF_OUTPUT_TOPIC, strlen(CONF_OUTPUT_TOPIC));
+		size_t i;
+		json_t *ev;
+		json_array_foreach(json_object_get(r, "events"), i, ev)
+		{
+			const char *t = json_string_value(json_object_get(ev, "topic"));
+			const char *d = json_string_value(json_object_get(ev, "data"));
+			svm_buf_t b = {0};
+			if (t && d && strcmp(t, topic) == 0 && svm_hex_decode_buf(&b, d, 4096) == 0)
+				take_event(w, b.data, b.len, height);
+			svm_buf_free(&b);
+		}
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* Scans every block after the cache's height through the head, then asks the registry which
+ * of the wallet's outputs are spent (their key images registered). */
+static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
+{
+	json_t *root = NULL;
+	int rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
+	uint64_t head = rc == 0 ? cli_ju64(json_object_get(root, "height")) : 0;
+	json_decref(root);
+	for (uint64_t h = w->height + 1; rc == 0 && h <= head; h++) {
+		json_t *blk = NULL;
+		rc = cli_call(a, c, "svm_getBlockByNumber", json_pack("[I, b]", (json_int_t)h, 1), &blk);
+		size_t i;
+		json_t *tx;
+		json_array_foreach(json_object_get(blk, "transactions"), i, tx)
+		{
+			if (rc == 0) rc = scan_tx(a, c, w, tx, h);
+		}
+		json_decref(blk);
+		if (rc == 0) w->height = h;
+		if (rc == 0 && h % 100 == 0) cli_progress(a, "scanned block %llu of %llu", (unsigned long long)h, (unsigned long long)head);
+	}
+	cli_progress_end(a);
+	for (size_t i = 0; rc == 0 && i < w->n_own; i++) {
+		own_t *o = &w->own[i];
+		if (o->spent) continue;
+		uint8_t I[32];
+		svm_id_t kid;
+		char hex[65];
+		if (svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_BLINDING, o->p)) continue;
+		svm_conf_key_image_id(I, &kid);
+		json_t *r = NULL;
+		svm_error_t err = {0};
+		int code = 0;
+		int q = svm_rpc_call(c, "svm_aiGetObject", json_pack("[s]", svm_hash_hex(&kid, hex)), &r,
+				     &code, &err);
+		json_decref(r);
+		if (q == 0) o->spent = true; /* the registry holds its key image */
+		else if (q == SVM_EIO) rc = cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	}
+	int s = rc == 0 ? save_cache(a, w) : rc;
+	return s;
+}
+
+/* -------------------------------------------------------------- util */
+
+static const char *token_name(const svm_id_t *t, char buf[65])
+{
+	svm_id_t x;
+	svm_token_id("SWR", &x);
+	if (memcmp(x.b, t->b, 32) == 0) return "SWR";
+	svm_token_id("AIC", &x);
+	if (memcmp(x.b, t->b, 32) == 0) return "AIC";
+	hex32(buf, t->b);
+	return buf;
+}
+
+static void random_scalar(uint8_t out[32])
+{
+	uint8_t w[64];
+	randombytes_buf(w, sizeof w);
+	crypto_core_ristretto255_scalar_reduce(out, w);
+}
+
+static void new_opening(svm_conf_opening_t *o, uint64_t v, const svm_id_t *token)
+{
+	o->value = v;
+	o->token = *token;
+	random_scalar(o->blind);
+	random_scalar(o->flavor_blind);
+}
+
+static int parse_token(cli_args_t *a, svm_id_t *t)
+{
+	const char *s = cli_opt(a, "token");
+	if (!s) s = "SWR";
+	if (svm_token_parse(t, s) == 0) return 0;
+	return cli_fail(a, CLI_EXIT_USAGE, "--token: '%s' is not SWR, AIC or a 64-hex-digit token id", s);
+}
+
+static int parse_amount(cli_args_t *a, uint64_t *v)
+{
+	const char *s = cli_opt(a, "amount");
+	if (!s) return cli_fail(a, CLI_EXIT_USAGE, "--amount N is required");
+	const char *tok = NULL;
+	int rc = cli_amount_parse(a, "--amount", s, &tok, v);
+	if (rc == 0 && *v == 0) return cli_fail(a, CLI_EXIT_USAGE, "--amount must be above 0");
+	return rc;
+}
+
+/* Chain id and the sender's next nonce (the payload's proofs are bound to both). */
+static int chain_and_nonce(cli_args_t *a, svm_rpc_client_t *c, const svm_id_t *me, uint64_t *cid,
+			   uint64_t *nonce)
+{
+	json_t *j = NULL, *acct = NULL;
+	char hex[65];
+	int rc = cli_call(a, c, "svm_chainId", NULL, &j);
+	if (rc == 0) *cid = cli_ju64(j);
+	if (rc == 0) rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(me, hex)), &acct);
+	json_t *pn = json_object_get(acct, "pending_nonce");
+	if (rc == 0) *nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
+	json_decref(j);
+	json_decref(acct);
+	return rc;
+}
+
+static int submit(cli_args_t *a, const char *keyfile, const svm_buf_t *payload, uint64_t nonce)
+{
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len, .strict_native = true, .fee_limit = CONF_FEE_LIMIT_DEFAULT, .nonce = nonce, .have_nonce = true, .expiry_blocks = CONF_EXPIRY_BLOCKS, .timeout_ms = CONF_WAIT_MS};
+	const char *v;
+	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &spec.fee_limit)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "timeout-ms")) && cli_u64(a, "--timeout-ms", v, &spec.timeout_ms)) return CLI_EXIT_USAGE;
+	return cli_submit(a, keyfile, &spec);
+}
+
+static int parse_address(cli_args_t *a, const char *s, uint8_t A[32])
+{
+	if (s && svm_hex_decode(A, 32, s) == 0 && svm_zk_point_check(A) == 0) return 0;
+	return cli_fail(a, CLI_EXIT_USAGE,
+			"--to: '%s' is not a confidential address (64 hex digits; 'supervm conf address --key "
+			"KEYFILE' prints one)",
+			s ? s : "");
+}
+
+/* ---------------------------------------------------------- commands */
+
+int cli_cmd_conf_address(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key");
+	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE is required");
+	wallet_t w;
+	int rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) {
+		char A[65];
+		hex32(A, w.A);
+		if (a->json) {
+			json_t *j = json_pack("{s:s}", "address", A);
+			cli_print_json(j);
+			json_decref(j);
+		} else {
+			printf("%s\n", A);
+		}
+	}
+	wallet_free(&w);
+	return rc;
+}
+
+int cli_cmd_conf_list(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key");
+	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE is required");
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	if (rc == 0) {
+		json_t *outs = json_array(), *bal = json_object();
+		char A[65], id[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
+		hex32(A, w.A);
+		if (!a->json) printf("address %s, scanned through block %llu\n", A, (unsigned long long)w.height);
+		for (size_t i = 0; i < w.n_own; i++) {
+			const own_t *o = &w.own[i];
+			const char *tn = token_name(&o->open.token, tb);
+			hex32(id, o->m.id.b);
+			json_array_append_new(outs, json_pack("{s:s, s:I, s:s, s:I, s:b}", "id", id, "value",
+							      (json_int_t)o->open.value, "token", tn,
+							      "height", (json_int_t)o->height, "spent",
+							      o->spent));
+			if (!o->spent) {
+				json_t *cur = json_object_get(bal, tn);
+				json_object_set_new(bal, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
+			}
+			if (!a->json)
+				printf("%s  %s  block %llu%s\n", id, cli_amount_str(o->open.value, tn, amt),
+				       (unsigned long long)o->height, o->spent ? "  (spent)" : "");
+		}
+		if (a->json) {
+			json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "address", A, "height",
+					      (json_int_t)w.height, "outputs", outs, "balance", bal);
+			cli_print_json(j);
+			json_decref(j);
+		} else {
+			const char *k;
+			json_t *v;
+			json_object_foreach(bal, k, v)
+				printf("unspent: %s\n", cli_amount_str((uint64_t)json_integer_value(v), k, amt));
+			json_decref(outs);
+			json_decref(bal);
+		}
+	}
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+int cli_cmd_conf_deposit(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "from");
+	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--from KEYFILE is required");
+	svm_id_t token;
+	uint64_t amount;
+	int rc = parse_token(a, &token);
+	if (rc == 0) rc = parse_amount(a, &amount);
+	if (rc) return rc;
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	uint8_t to[32];
+	rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) memcpy(to, w.A, 32);
+	if (rc == 0 && cli_opt(a, "to")) rc = parse_address(a, cli_opt(a, "to"), to);
+	if (rc == 0) rc = cli_client(a, &c);
+	uint64_t cid = 0, nonce = 0;
+	if (rc == 0) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	svm_buf_t p = {0};
+	if (rc == 0) {
+		svm_conf_opening_t o;
+		uint8_t P[1][32], note[SVM_CONF_NOTE_BYTES], rs[32], seed[32];
+		randombytes_buf(rs, sizeof rs);
+		randombytes_buf(seed, sizeof seed);
+		new_opening(&o, amount, &token);
+		const uint8_t *enc[1] = {note};
+		size_t enc_len[1] = {sizeof note};
+		if (svm_conf_note_seal(P[0], note, to, &o, rs) ||
+		    svm_conf_ring_build(&p, cid, &w.kp.id, nonce, &token, amount, 0, NULL, 0,
+					(const uint8_t(*)[32])P, &o, enc, enc_len, 1, seed))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the deposit");
+		sodium_memzero(&o, sizeof o);
+	}
+	if (rc == 0) rc = submit(a, keyfile, &p, nonce);
+	svm_buf_free(&p);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+static int cmp_member(const void *x, const void *y)
+{
+	return memcmp(((const member_t *)x)->id.b, ((const member_t *)y)->id.b, 32);
+}
+
+/* The ring of input i: the spent output and ring_n - 1 distinct decoys drawn at random from
+ * the pool, in id order. */
+typedef struct {
+	svm_id_t ids[SVM_CONF_RING_MAX];
+	uint8_t P[SVM_CONF_RING_MAX][32], Q[SVM_CONF_RING_MAX][32], F[SVM_CONF_RING_MAX][32];
+} ring_t;
+
+static void make_ring(const wallet_t *w, const own_t *o, size_t ring_n, ring_t *r,
+		      svm_conf_ring_input_t *in)
+{
+	member_t pick[SVM_CONF_RING_MAX];
+	size_t k = 0;
+	pick[k++] = o->m;
+	while (k < ring_n) {
+		const member_t *m = &w->pool[randombytes_uniform((uint32_t)w->n_pool)];
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++) dup = memcmp(pick[j].id.b, m->id.b, 32) == 0;
+		if (!dup) pick[k++] = *m;
+	}
+	qsort(pick, ring_n, sizeof pick[0], cmp_member);
+	memset(in, 0, sizeof *in);
+	for (size_t j = 0; j < ring_n; j++) {
+		r->ids[j] = pick[j].id;
+		memcpy(r->P[j], pick[j].P, 32);
+		memcpy(r->Q[j], pick[j].Q, 32);
+		memcpy(r->F[j], pick[j].F, 32);
+		if (memcmp(pick[j].id.b, o->m.id.b, 32) == 0) in->pi = j;
+	}
+	in->ring_n = ring_n;
+	in->ids = r->ids;
+	in->P = (const uint8_t(*)[32])r->P;
+	in->Q = (const uint8_t(*)[32])r->Q;
+	in->F = (const uint8_t(*)[32])r->F;
+	memcpy(in->p, o->p, 32);
+	in->open = o->open;
+}
+
+/* send (to != NULL: amount to that address, change back) or withdraw (amount to the sender's
+ * public balance, change back). */
+static int spend(cli_args_t *a, bool withdraw)
+{
+	const char *keyfile = cli_opt(a, "from");
+	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--from KEYFILE is required");
+	svm_id_t token;
+	uint64_t amount, ring_n = CONF_RING_DEFAULT;
+	const char *v;
+	int rc = parse_token(a, &token);
+	if (rc == 0) rc = parse_amount(a, &amount);
+	if (rc == 0 && (v = cli_opt(a, "ring")) && cli_u64(a, "--ring", v, &ring_n)) rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (ring_n == 0 || ring_n > SVM_CONF_RING_MAX))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--ring must be 1..%d", SVM_CONF_RING_MAX);
+	if (rc) return rc;
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	uint8_t to[32];
+	rc = wallet_open(a, keyfile, &w);
+	if (rc == 0 && !withdraw) {
+		v = cli_opt(a, "to");
+		rc = v ? parse_address(a, v, to) : cli_fail(a, CLI_EXIT_USAGE, "--to ADDRESS is required");
+	}
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	/* inputs: --input ID first (even one the wallet knows is spent: the chain then refuses
+	 * it), then the largest unspent outputs of the token, at most SVM_CONF_RING_INPUTS_MAX */
+	const own_t *sel[SVM_CONF_RING_INPUTS_MAX];
+	size_t n_in = 0;
+	unsigned __int128 have = 0;
+	bool taken[CONF_OWN_MAX] = {false};
+	if (rc == 0 && (v = cli_opt(a, "input"))) {
+		svm_hash_t want;
+		size_t i = 0;
+		rc = cli_hash(a, "--input", v, &want);
+		while (rc == 0 && i < w.n_own && memcmp(w.own[i].m.id.b, want.b, 32)) i++;
+		if (rc == 0 && i == w.n_own)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "--input %s is not one of this wallet's outputs", v);
+		else if (rc == 0 && memcmp(w.own[i].open.token.b, token.b, 32))
+			rc = cli_fail(a, CLI_EXIT_USAGE, "--input %s holds another token than --token", v);
+		if (rc == 0) {
+			if (w.own[i].spent)
+				fprintf(stderr, "supervm %s: output %s is already spent; sending as --input asks\n",
+					a->cmd, v);
+			taken[i] = true;
+			sel[n_in++] = &w.own[i];
+			have += w.own[i].open.value;
+		}
+	}
+	while (rc == 0 && have < amount && n_in < SVM_CONF_RING_INPUTS_MAX) {
+		size_t best = SIZE_MAX;
+		for (size_t i = 0; i < w.n_own; i++) {
+			const own_t *o = &w.own[i];
+			if (o->spent || taken[i] || memcmp(o->open.token.b, token.b, 32)) continue;
+			if (best == SIZE_MAX || o->open.value > w.own[best].open.value) best = i;
+		}
+		if (best == SIZE_MAX) break;
+		taken[best] = true;
+		sel[n_in++] = &w.own[best];
+		have += w.own[best].open.value;
+	}
+	char amt[CLI_AMOUNT_STR_MAX], tb[65];
+	if (rc == 0 && have < amount)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "not enough unspent confidential %s: %s in at most %d outputs",
+			      token_name(&token, tb), cli_amount_str((uint64_t)have, token_name(&token, tb), amt),
+			      SVM_CONF_RING_INPUTS_MAX);
+	if (rc == 0 && w.n_pool < ring_n)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "only %zu ring outputs on chain for a ring of %llu (use --ring %zu)",
+			      w.n_pool, (unsigned long long)ring_n, w.n_pool);
+	uint64_t cid = 0, nonce = 0;
+	if (rc == 0) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	svm_buf_t p = {0};
+	if (rc == 0) {
+		static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
+		svm_conf_ring_input_t in[SVM_CONF_RING_INPUTS_MAX];
+		for (size_t i = 0; i < n_in; i++) make_ring(&w, sel[i], (size_t)ring_n, &rings[i], &in[i]);
+		uint64_t change = (uint64_t)(have - amount);
+		svm_conf_opening_t op[2];
+		uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];
+		const uint8_t *enc[2] = {notes[0], notes[1]};
+		size_t enc_len[2] = {SVM_CONF_NOTE_BYTES, SVM_CONF_NOTE_BYTES}, n_out = 0;
+		if (!withdraw) {
+			new_opening(&op[n_out], amount, &token);
+			randombytes_buf(rs, sizeof rs);
+			if (svm_conf_note_seal(keys[n_out], notes[n_out], to, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
+			n_out++;
+		}
+		if (change) {
+			new_opening(&op[n_out], change, &token);
+			randombytes_buf(rs, sizeof rs);
+			if (svm_conf_note_seal(keys[n_out], notes[n_out], w.A, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
+			n_out++;
+		}
+		static const svm_id_t zero;
+		randombytes_buf(seed, sizeof seed);
+		if (rc == 0 &&
+		    svm_conf_ring_build(&p, cid, &w.kp.id, nonce, withdraw ? &token : &zero, 0,
+					withdraw ? amount : 0, in, n_in, (const uint8_t(*)[32])keys, op,
+					enc, enc_len, n_out, seed))
+			rc = CLI_EXIT_FAIL;
+		if (rc) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the ring spend");
+		sodium_memzero(in, sizeof in);
+		sodium_memzero(op, sizeof op);
+	}
+	if (rc == 0) rc = submit(a, keyfile, &p, nonce);
+	/* a failed receipt: say so when it was a double spend (an input's key image registered) */
+	for (size_t i = 0; rc != 0 && p.len && cli_flag(a, "wait") && i < n_in; i++) {
+		own_t *o = (own_t *)sel[i];
+		o->spent = false;
+		if (wallet_sync(a, c, &w) == 0 && o->spent) {
+			char id[65], msg[200];
+			hex32(id, o->m.id.b);
+			snprintf(msg, sizeof msg,
+				 "refused as a double spend: output %s was already spent (its key image is "
+				 "registered)",
+				 id);
+			cli_print_error(a, CLI_EXIT_FAIL, msg);
+			break;
+		}
+	}
+	svm_buf_free(&p);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+int cli_cmd_conf_send(cli_args_t *a) { return spend(a, false); }
+int cli_cmd_conf_withdraw(cli_args_t *a) { return spend(a, true); }

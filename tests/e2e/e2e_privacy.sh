@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End-to-end test of the privacy path against the real binary (docs/privacy.md): a devnet;
+# the CLI wallet (`supervm conf …`) deposits public SWR into confidential outputs for two
+# users and some decoys, lists them by scanning the chain and opening their notes, sends
+# confidentially with each input hidden in a ring of 11, withdraws back to the public balance
+# (supply conserved: every deposited unit is either in a wallet or withdrawn), and a double
+# spend of an output already spent is refused by the chain's key-image registry with a clear
+# error, changing nothing but the fee. Bad input gets clear errors. Prints
+# "e2e-privacy: N passed, N failed" last.
+# Usage: e2e_privacy.sh path/to/supervm
+set -u
+S=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+D=$(mktemp -d /tmp/svm-e2e-privacy.XXXXXX)
+pass=0; fail=0; NODE=
+ok() { pass=$((pass + 1)); echo "  ok   $1"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+cleanup() { [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+       echo $((20000 + RANDOM % 20000)))
+export SUPERVM_RPC=http://127.0.0.1:$port
+
+mkdir -p "$D/keys"
+for k in validator faucet alice bob carol; do "$S" keys new --out "$D/keys/$k.json" > /dev/null || exit 1; done
+id() { "$S" keys show "$D/keys/$1.json" --json | jget id; }
+pk() { "$S" keys show "$D/keys/$1.json" --json | jget public_key; }
+FAUCET=$(id faucet); ALICE=$(id alice); BOB=$(id bob); CAROL=$(id carol)
+cat > "$D/genesis.json" <<JSON
+{"chain_id": 1339, "timestamp_ms": 1700000000000, "devnet": true,
+ "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
+ "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
+              {"owner": "$ALICE", "token": "SWR", "amount": "100000000000"},
+              {"owner": "$BOB", "token": "SWR", "amount": "100000000000"},
+              {"owner": "$CAROL", "token": "SWR", "amount": "100000000000"}],
+ "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
+JSON
+"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 100 > "$D/node.log" 2>&1 &
+NODE=$!
+for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
+
+bal() { "$S" balance "$1" --json | jget amount; }
+send() { "$S" "$@" --wait --json > "$D/out.json" 2> "$D/err.txt"; }
+ok_status() { grep -q '"status": 0' "$D/out.json"; }
+fee_of() { jget fee_charged < "$D/out.json"; }
+unspent() { "$S" conf list --key "$D/keys/$1.json" --json 2> /dev/null | python3 -c \
+  'import json,sys; j=json.load(sys.stdin); print(j["balance"].get("SWR", 0))'; }
+n_outputs() { "$S" conf list --key "$D/keys/$1.json" --json 2> /dev/null | python3 -c \
+  'import json,sys; j=json.load(sys.stdin); print(len(j["outputs"]))'; }
+
+A_ADDR=$("$S" conf address --key "$D/keys/alice.json")
+B_ADDR=$("$S" conf address --key "$D/keys/bob.json")
+check "addresses are 32-byte points, one per key" '[ ${#A_ADDR} -eq 64 ] && [ ${#B_ADDR} -eq 64 ] && [ "$A_ADDR" != "$B_ADDR" ]'
+check "the address is stable (derived from the key file)" '[ "$("$S" conf address --key "$D/keys/alice.json" --json | jget address)" = "$A_ADDR" ]'
+
+# --- deposits: alice 5000, 3000, 2000; bob 1000; carol 8 decoys of 1..8 to herself
+A0=$(bal $ALICE)
+fees=0
+for v in 5000 3000 2000; do
+  send conf deposit --from "$D/keys/alice.json" --amount $v
+  ok_status && fees=$((fees + $(fee_of)))
+done
+check "alice's three deposits committed" '[ $fees -gt 0 ] && [ "$(bal $ALICE)" -eq $((A0 - 10000 - fees)) ]'
+send conf deposit --from "$D/keys/bob.json" --amount 1000
+check "bob's deposit committed" 'ok_status'
+for v in 1 2 3 4 5 6 7 8; do send conf deposit --from "$D/keys/carol.json" --amount $v; done
+check "carol's decoy deposits committed" 'ok_status'
+check "alice lists her 3 outputs, 10000 unspent (notes opened)" '[ "$(n_outputs alice)" -eq 3 ] && [ "$(unspent alice)" -eq 10000 ]'
+check "bob lists his own only" '[ "$(n_outputs bob)" -eq 1 ] && [ "$(unspent bob)" -eq 1000 ]'
+"$S" conf list --key "$D/keys/alice.json" > "$D/list.txt" 2>&1
+check "text listing shows the amounts" 'grep -q "0.000005 SWR" "$D/list.txt" && grep -q "unspent: 0.00001 SWR" "$D/list.txt"'
+
+# --- a confidential send: 6000 from alice to bob, each input in a ring of 11
+SPENT=$("$S" conf list --key "$D/keys/alice.json" --json | python3 -c \
+  'import json,sys; j=json.load(sys.stdin); print([o["id"] for o in j["outputs"] if o["value"]==5000][0])')
+send conf send --from "$D/keys/alice.json" --to "$B_ADDR" --amount 6000 --ring 11
+check "send committed" 'ok_status'
+TX=$(jget tx_hash < "$D/out.json")
+"$S" tx "$TX" --json > "$D/tx.json" 2>&1
+check "the ring spend declares 11+ ring members as reads (the spent output hidden among them)" \
+  'python3 -c "import json,sys; j=json.load(open(\"$D/tx.json\")); t=j.get(\"transaction\", j); sys.exit(0 if len(t[\"reads\"]) >= 11 else 1)"'
+check "bob now holds 1000 + 6000 confidentially" '[ "$(unspent bob)" -eq 7000 ] && [ "$(n_outputs bob)" -eq 2 ]'
+check "alice holds her change (10000 − 6000)" '[ "$(unspent alice)" -eq 4000 ]'
+check "the spent output is listed as spent" '"$S" conf list --key "$D/keys/alice.json" --json | grep -q "\"spent\": true"'
+rpc() { python3 -c "import json,sys,urllib.request as u; r=u.urlopen(u.Request('$SUPERVM_RPC', json.dumps({'jsonrpc':'2.0','id':1,'method':sys.argv[1],'params':sys.argv[2:]}).encode(), {'Content-Type':'application/json'})); print(json.dumps(json.load(r)))" "$@"; }
+check "the spent output still exists on chain (ring outputs are never deleted)" 'rpc svm_aiGetObject "$SPENT" | grep -q "\"payload\""'
+
+# --- withdraw: bob takes 6500 back to his public balance
+B0=$(bal $BOB)
+send conf withdraw --from "$D/keys/bob.json" --amount 6500 --ring 11
+check "withdraw committed" 'ok_status'
+check "bob's public balance grew by 6500 − fee" '[ "$(bal $BOB)" -eq $((B0 + 6500 - $(fee_of))) ]'
+check "bob keeps 500 of change" '[ "$(unspent bob)" -eq 500 ]'
+# conservation: 10000 + 1000 + 36 deposited = 6500 withdrawn + what the wallets hold
+C=$("$S" conf list --key "$D/keys/carol.json" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["balance"].get("SWR",0))')
+check "supply conserved: deposits = withdrawals + confidential holdings" \
+  '[ $((10000 + 1000 + 36)) -eq $((6500 + $(unspent alice) + $(unspent bob) + C)) ]'
+
+# --- double spend: alice spends her (already spent) 5000 output again
+A1=$(bal $ALICE)
+"$S" conf withdraw --from "$D/keys/alice.json" --amount 100 --input "$SPENT" --ring 11 --wait --json > "$D/out.json" 2> "$D/err.txt"
+rc=$?
+check "a second spend of one output fails (exit $rc)" '[ $rc -ne 0 ]'
+check "the chain refused it as a registered key image (status: already exists)" 'grep -q "already exists" "$D/out.json"'
+check "with a clear error naming the double spend" 'grep -q "double spend" "$D/out.json" "$D/err.txt"'
+F=$(sed -n 's/.*"fee_charged": \([0-9]*\).*/\1/p' "$D/out.json" | head -n 1)
+check "it changed nothing but the fee" '[ -n "$F" ] && [ "$(bal $ALICE)" -eq $((A1 - F)) ] && [ "$(unspent alice)" -eq 4000 ]'
+
+# --- bad input
+"$S" conf send --from "$D/keys/alice.json" --to 00ff --amount 1 > /dev/null 2> "$D/err.txt"; rc=$?
+check "a malformed address is a usage error (exit $rc)" '[ $rc -eq 2 ] && grep -q "confidential address" "$D/err.txt"'
+"$S" conf send --from "$D/keys/alice.json" --to "$B_ADDR" --amount 999999 > /dev/null 2> "$D/err.txt"; rc=$?
+check "more than the wallet holds is refused before sending (exit $rc)" '[ $rc -eq 1 ] && grep -q "not enough unspent" "$D/err.txt"'
+"$S" conf send --from "$D/keys/alice.json" --to "$B_ADDR" --amount 1 --ring 17 > /dev/null 2> "$D/err.txt"; rc=$?
+check "a ring past the limit is a usage error" '[ $rc -eq 2 ] && grep -q "ring must be" "$D/err.txt"'
+"$S" conf deposit --from "$D/keys/alice.json" --amount 0 > /dev/null 2> "$D/err.txt"; rc=$?
+check "a zero deposit is a usage error" '[ $rc -eq 2 ]'
+echo "garbage" > "$D/keys/alice.json.conf.json"
+"$S" conf list --key "$D/keys/alice.json" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a corrupt wallet cache is reported, not trusted" '[ $rc -eq 1 ] && grep -q "conf.json" "$D/err.txt"'
+rm -f "$D/keys/alice.json.conf.json"
+check "a deleted cache is rebuilt by rescanning (4000 unspent)" '[ "$(unspent alice)" -eq 4000 ]'
+grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"
+echo "e2e-privacy: $pass passed, $fail failed"
+[ $fail -eq 0 ]
