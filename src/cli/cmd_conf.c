@@ -97,13 +97,13 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 	w->height = cli_ju64(json_object_get(j, "height"));
 	size_t i;
 	json_t *v;
-	json_array_foreach(pool, i, v)
-	{
+	for (i = 0; i < json_array_size(pool); i++) {
+		v = json_array_get(pool, i);
 		if (bad || w->n_pool == CONF_POOL_MAX) break;
 		if (member_from_json(v, &w->pool[w->n_pool++])) bad = 1;
 	}
-	json_array_foreach(own, i, v)
-	{
+	for (i = 0; i < json_array_size(own); i++) {
+		v = json_array_get(own, i);
 		if (bad || w->n_own == CONF_OWN_MAX) break;
 		own_t *o = &w->own[w->n_own++];
 		if (member_from_json(v, &o->m) || jhex32(v, "blind", o->open.blind) ||
@@ -213,8 +213,9 @@ static int scan_tx(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w, json_t *tx, 
 		svm_hex_encode(topic + 2, CONF_OUTPUT_TOPIC, strlen(CONF_OUTPUT_TOPIC));
 		size_t i;
 		json_t *ev;
-		json_array_foreach(json_object_get(r, "events"), i, ev)
-		{
+		json_t *evs = json_object_get(r, "events");
+		for (i = 0; i < json_array_size(evs); i++) {
+			ev = json_array_get(evs, i);
 			const char *t = json_string_value(json_object_get(ev, "topic"));
 			const char *d = json_string_value(json_object_get(ev, "data"));
 			svm_buf_t b = {0};
@@ -240,9 +241,10 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		rc = cli_call(a, c, "svm_getBlockByNumber", json_pack("[I, b]", (json_int_t)h, 1), &blk);
 		size_t i;
 		json_t *tx;
-		json_array_foreach(json_object_get(blk, "transactions"), i, tx)
-		{
-			if (rc == 0) rc = scan_tx(a, c, w, tx, h);
+		json_t *txs = json_object_get(blk, "transactions");
+		for (i = 0; rc == 0 && i < json_array_size(txs); i++) {
+			tx = json_array_get(txs, i);
+			rc = scan_tx(a, c, w, tx, h);
 		}
 		json_decref(blk);
 		if (rc == 0) w->height = h;
@@ -409,10 +411,10 @@ int cli_cmd_conf_list(cli_args_t *a)
 			cli_print_json(j);
 			json_decref(j);
 		} else {
-			const char *k;
-			json_t *v;
-			json_object_foreach(bal, k, v)
-				printf("unspent: %s\n", cli_amount_str((uint64_t)json_integer_value(v), k, amt));
+			for (void *it = json_object_iter(bal); it; it = json_object_iter_next(bal, it))
+				printf("unspent: %s\n",
+				       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
+						      json_object_iter_key(it), amt));
 			json_decref(outs);
 			json_decref(bal);
 		}

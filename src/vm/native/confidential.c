@@ -492,7 +492,7 @@ int svm_conf_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t m
 	call_t call;
 	*n = 0;
 	if (parse(payload, len, &call)) return SVM_EDECODE;
-	svm_id_t ids[SVM_CONF_RING_INPUTS_MAX * SVM_CONF_RING_MAX];
+	svm_id_t ids[SVM_CONF_RING_INPUTS_MAX * SVM_CONF_RING_MAX] = {{{0}}};
 	size_t k = 0;
 	for (size_t i = 0; i < call.n_in && call.ring; i++)
 		for (size_t j = 0; j < call.rin[i].ring_n; j++)
