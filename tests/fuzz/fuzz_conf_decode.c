@@ -1,7 +1,8 @@
 /* libFuzzer target for the confidential program's decoders: any bytes as an output object's
  * payload (version 1, or a ring output's version 2) must decode or be rejected without reading
  * outside them (ASan), and any bytes as a transact or ring-spend payload must yield an access
- * set and a read set or a decode error, never more than the program's limits allow. */
+ * set and a read set or a decode error, never more than the program's limits allow; and any
+ * bytes as a wallet note (which a wallet reads from the chain) open or are refused. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,5 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; rc == 0 && i < n; i++) /* sorted, no duplicates */
 		if (memcmp(r[i - 1].b, r[i].b, 32) >= 0) abort();
 	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
+	static const uint8_t s[32] = {7};
+	svm_conf_opening_t open;
+	uint8_t p[32];
+	if (size >= 96) { /* P, Q, F from the input too (any bytes: the opener must cope) */
+		rc = svm_conf_note_open(&open, p, s, data, data + 32, data + 64, data + 96, size - 96);
+		if (rc != 0 && rc != SVM_EPROOF) abort();
+	}
 	return 0;
 }
