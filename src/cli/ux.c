@@ -462,7 +462,7 @@ json_t *cli_describe_tx(json_t *tx)
 	svm_id_t sender, tok;
 	const char *snd = json_string_value(json_object_get(tx, "sender"));
 	json_t *m = json_object_get(j, "method");
-	if (m != NULL && strcmp(json_string_value(m), "create_token") == 0 && snd != NULL &&
+	if (json_is_string(m) && strcmp(json_string_value(m), "create_token") == 0 && snd != NULL &&
 	    svm_hash_from_hex(&sender, snd) == 0) { /* the id the new token gets */
 		char th[65];
 		svm_token_new_id(&sender, cli_ju64(json_object_get(tx, "nonce")), &tok);
