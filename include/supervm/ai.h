@@ -171,8 +171,14 @@ void svm_ai_model_id(const svm_id_t *owner, const char *name, uint64_t version, 
 void svm_ai_job_id(const svm_id_t *poster, uint64_t nonce, svm_id_t *out);
 void svm_ai_provider_id(const svm_id_t *provider, svm_id_t *out);
 void svm_ai_vcr_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out);
-/* The escrow program's account (holds escrowed AIC and bonded SWR): SHA-256("svm/program/jobs"). */
+/* The escrow program's name as an event emitter: SHA-256("svm/program/jobs"). It holds no
+ * balances: each job's escrowed AIC and challenge bond are held by the job's own account
+ * SHA-256("svm/ai/escrow" ‖ job), each provider's bonded SWR by its bond account
+ * SHA-256("svm/ai/bond" ‖ provider), so posts, bonds and claims of different jobs and providers
+ * write disjoint balances and run in parallel (docs/ai-market.md). */
 void svm_ai_jobs_account(svm_id_t *out);
+void svm_ai_job_account(const svm_id_t *job, svm_id_t *out);
+void svm_ai_bond_account(const svm_id_t *provider, svm_id_t *out);
 /* The commitment a provider commits: SHA-256("svm/ai/commit" ‖ job ‖ provider ‖ output ‖ salt). */
 void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint8_t *output,
 		       size_t output_len, const uint8_t salt[32], svm_hash_t *out);

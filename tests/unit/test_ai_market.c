@@ -35,6 +35,8 @@ typedef struct {
 	uint64_t swr_minted;  /* SWR minted at genesis beyond the keys' (a validator's stake) */
 	svm_id_t holders[2];  /* other SWR holders counted by conserved() */
 	size_t holders_len;
+	svm_id_t escrows[64]; /* the job escrow accounts of the jobs posted (conserved()) */
+	size_t escrows_len;
 } fx_t;
 
 static uint8_t *slurp(const char *path, size_t *len)
@@ -99,6 +101,15 @@ static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 	svm_receipt_t r;
 	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
 	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
+	svm_reader_t pr = svm_reader(payload->data, payload->len);
+	uint64_t prog, method;
+	if (r.status == 0 && svm_varint_read(&pr, &prog) == 0 && prog == SVM_PROGRAM_JOBS &&
+	    svm_varint_read(&pr, &method) == 0 && method == SVM_JOBS_POST) {
+		svm_id_t job; /* its escrow account holds the job's AIC (and a challenge's bond) */
+		svm_ai_job_id(&f->k[who].id, f->nonce[who] - 1, &job);
+		cr_assert_lt(f->escrows_len, sizeof f->escrows / sizeof f->escrows[0]);
+		svm_ai_job_account(&job, &f->escrows[f->escrows_len++]);
+	}
 	int st = r.status;
 	svm_arena_reset(&a);
 	svm_buf_free(&rb);
@@ -126,19 +137,34 @@ static void conserved(fx_t *f, uint64_t swr_burned, uint64_t aic_burned)
 		     KEYS * SWR0 + f->swr_minted - f->fees_paid + f->fees_paid / 10 - swr_burned,
 		     "SWR supply");
 	cr_assert_eq(supply(f, &f->aic), KEYS * AIC0 - aic_burned, "AIC supply");
-	/* supply = Σ balances: the keys plus the escrow account */
+	/* supply = Σ balances: the keys, their bond accounts and the jobs' escrow accounts; the
+	 * program's own account holds nothing */
 	svm_id_t acct;
 	svm_ai_jobs_account(&acct);
 	uint64_t s = 0, a = 0, v;
-	for (int i = 0; i < KEYS; i++) s += balance(f, &f->swr, i), a += balance(f, &f->aic, i);
+	for (int i = 0; i < KEYS; i++) {
+		s += balance(f, &f->swr, i), a += balance(f, &f->aic, i);
+		svm_ai_bond_account(&f->k[i].id, &acct);
+		cr_assert_eq(svm_chain_balance(f->c, &f->swr, &acct, &v), 0);
+		s += v;
+		cr_assert_eq(svm_chain_balance(f->c, &f->aic, &acct, &v), 0);
+		cr_assert_eq(v, 0, "a bond account holds only SWR");
+	}
+	for (size_t i = 0; i < f->escrows_len; i++) {
+		cr_assert_eq(svm_chain_balance(f->c, &f->swr, &f->escrows[i], &v), 0);
+		s += v;
+		cr_assert_eq(svm_chain_balance(f->c, &f->aic, &f->escrows[i], &v), 0);
+		a += v;
+	}
+	svm_ai_jobs_account(&acct);
 	cr_assert_eq(svm_chain_balance(f->c, &f->swr, &acct, &v), 0);
-	s += v;
+	cr_assert_eq(v, 0, "the program's account holds nothing");
 	for (size_t i = 0; i < f->holders_len; i++) {
 		cr_assert_eq(svm_chain_balance(f->c, &f->swr, &f->holders[i], &v), 0);
 		s += v;
 	}
 	cr_assert_eq(svm_chain_balance(f->c, &f->aic, &acct, &v), 0);
-	a += v;
+	cr_assert_eq(v, 0, "the program's account holds nothing");
 	for (size_t i = 0; i < f->holders_len; i++) {
 		cr_assert_eq(svm_chain_balance(f->c, &f->aic, &f->holders[i], &v), 0);
 		a += v;
@@ -966,6 +992,7 @@ Test(ai_market, a_market_workload_runs_in_parallel_byte_for_byte_as_sequentially
 		cr_assert_eq(svm_ai_run(p->code, p->code_len, "infer", p->weights, p->weights_len, q.input,
 					784, 1ull << 30, out[j].out, &out[j].out_len, &gas, NULL), 0);
 	}
+	ptime(p, "posts");
 	pblock(p, "posts", 0);
 #define PROV(j, s) (1 + ((3 * (j) + (s)) % MP)) /* the s-th provider of job j */
 	for (size_t j = 0; j < mj; j++)
@@ -1042,12 +1069,18 @@ Test(ai_market, a_market_workload_runs_in_parallel_byte_for_byte_as_sequentially
 		ptx(p, 1 + i, &b, true);
 	}
 	pblock(p, "withdrawals", 0);
-	/* the books: the escrow account is empty, AIC supply lower by the burns, SWR by fees,
-	 * the liar's slash and the lost challenge bond */
+	/* the books: every job's escrow account and every provider's bond account is empty, AIC
+	 * supply lower by the burns, SWR by fees, the liar's slash and the lost challenge bond */
 	svm_id_t acct;
-	svm_ai_jobs_account(&acct);
-	cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[0], &acct), 0);
-	cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[1], &acct), 0);
+	for (size_t j = 0; j < mj; j++) {
+		svm_ai_job_account(&jobs[j], &acct);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[0], &acct), 0);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[1], &acct), 0);
+	}
+	for (size_t i = 0; i < MP; i++) {
+		svm_ai_bond_account(&own[1 + i], &acct);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[0], &acct), 0);
+	}
 	uint64_t burn = PRICE * prm.ai_burn_bps / 10000;
 	uint64_t paid = (3 * mj - 1) * (PRICE - burn);
 	uint64_t aic_sum = 0;

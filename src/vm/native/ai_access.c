@@ -25,15 +25,15 @@ static int add(svm_id_t *arr, size_t max, size_t *n, const svm_id_t *id)
 static int wr(acc_t *a, const svm_id_t *id) { return add(a->w, a->wmax, &a->nw, id); }
 static int rd(acc_t *a, const svm_id_t *id) { return add(a->r, a->rmax, &a->nr, id); }
 
-/* The balance objects of `token` for the sender and the program's account. */
-static int balances(acc_t *a, const char *symbol, const svm_id_t *sender)
+/* The balance objects of `token` for the sender and the account holding the funds (the job's
+ * escrow account or the provider's bond account). */
+static int balances(acc_t *a, const char *symbol, const svm_id_t *sender, const svm_id_t *acct)
 {
-	svm_id_t t, acct, b;
+	svm_id_t t, b;
 	svm_token_id(symbol, &t);
-	svm_ai_jobs_account(&acct);
 	svm_balance_id(&t, sender, &b);
 	int rc = wr(a, &b);
-	svm_balance_id(&t, &acct, &b);
+	svm_balance_id(&t, acct, &b);
 	return rc ? rc : wr(a, &b);
 }
 
@@ -76,9 +76,10 @@ static int models_access(const svm_id_t *sender, svm_reader_t *r, uint64_t metho
 static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, uint64_t method,
 		       acc_t *a, bool *complete)
 {
-	svm_id_t id, job;
+	svm_id_t id, job, bond, escrow;
 	uint64_t n;
 	int rc = 0;
+	svm_ai_bond_account(sender, &bond);
 	if (method != SVM_JOBS_PROVIDER_REGISTER) {
 		svm_params_id(&id);
 		rc = rd(a, &id);
@@ -88,14 +89,14 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 	case SVM_JOBS_PROVIDER_REGISTER:
 		if (svm_varint_read(r, &n) || svm_reader_left(r)) return SVM_EDECODE;
 		if (!rc) rc = wr(a, &id);
-		return rc ? rc : balances(a, "SWR", sender);
+		return rc ? rc : balances(a, "SWR", sender, &bond);
 	case SVM_JOBS_UNBOND:
 		if (svm_varint_read(r, &n) || svm_reader_left(r)) return SVM_EDECODE;
 		return rc ? rc : wr(a, &id);
 	case SVM_JOBS_WITHDRAW:
 		if (svm_reader_left(r)) return SVM_EDECODE;
 		if (!rc) rc = wr(a, &id);
-		return rc ? rc : balances(a, "SWR", sender);
+		return rc ? rc : balances(a, "SWR", sender, &bond);
 	case SVM_JOBS_POST: {
 		svm_id_t model, chunk;
 		const uint8_t *input_hash;
@@ -110,7 +111,8 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 			if (svm_reader_copy(r, chunk.b, 32)) return SVM_EDECODE;
 			rc = rd(a, &chunk);
 		}
-		return rc ? rc : balances(a, "AIC", sender);
+		svm_ai_job_account(&job, &escrow);
+		return rc ? rc : balances(a, "AIC", sender, &escrow);
 	}
 	}
 	if (method < SVM_JOBS_ACCEPT || method > SVM_JOBS_CLAIM || svm_reader_copy(r, job.b, 32))
@@ -126,7 +128,8 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 		svm_token_id("SWR", &swr);
 		svm_token_object_id(&swr, &id); /* a lost challenge burns its bond */
 		rc = wr(a, &id);
-		if (!rc) rc = balances(a, "SWR", sender);
+		svm_ai_job_account(&job, &escrow);
+		if (!rc) rc = balances(a, "SWR", sender, &escrow);
 	}
 	*complete = method != SVM_JOBS_CHALLENGE && method != SVM_JOBS_CLAIM;
 	return rc;

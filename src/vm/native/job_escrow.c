@@ -38,6 +38,18 @@ void svm_ai_vcr_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out)
 
 void svm_ai_jobs_account(svm_id_t *out) { svm_sha256_tagged("svm/program/jobs", NULL, 0, out); }
 
+void svm_ai_job_account(const svm_id_t *job, svm_id_t *out)
+{
+	svm_slice_t part = {job->b, 32};
+	svm_sha256_tagged("svm/ai/escrow", &part, 1, out);
+}
+
+void svm_ai_bond_account(const svm_id_t *provider, svm_id_t *out)
+{
+	svm_slice_t part = {provider->b, 32};
+	svm_sha256_tagged("svm/ai/bond", &part, 1, out);
+}
+
 void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint8_t *output,
 		       size_t output_len, const uint8_t salt[32], svm_hash_t *out)
 {
@@ -444,7 +456,7 @@ static int provider_register(svm_txctx_t *c, svm_reader_t *r)
 	if (rc && rc != SVM_ENOTFOUND) return rc;
 	if (!svm_add_u64(p.bond, amount, &p.bond)) return SVM_EOVERFLOW;
 	svm_id_t acct, t;
-	svm_ai_jobs_account(&acct);
+	svm_ai_bond_account(&c->tx->sender, &acct);
 	swr(&t);
 	rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, amount);
 	return rc ? rc : provider_store(c, &c->tx->sender, &p);
@@ -500,7 +512,7 @@ static int post(svm_txctx_t *c, svm_reader_t *r, const svm_params_t *prm)
 	j->state = SVM_AI_JOB_OPEN;
 	svm_id_t id, acct, t;
 	svm_ai_job_id(&j->poster, c->tx->nonce, &id);
-	svm_ai_jobs_account(&acct);
+	svm_ai_job_account(&id, &acct);
 	aic(&t);
 	rc = svm_ledger_transfer(c, &t, &j->poster, &acct, escrow);
 	if (!rc) rc = job_store(c, &id, j);
@@ -734,7 +746,7 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
 		return SVM_EEXPIRED;
 	svm_id_t acct, t;
-	svm_ai_jobs_account(&acct);
+	svm_ai_job_account(id, &acct);
 	swr(&t);
 	uint64_t bond = level_bond(j, prm->ai_challenge_bond);
 	int rc = bond ? svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond) : 0;
@@ -757,12 +769,14 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 }
 
 /* Pays, slashes, refunds and updates reputation for one slot. */
-static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t *s,
-		      const svm_params_t *prm, uint64_t *paid, uint64_t *to_challenger)
+static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
+		      const svm_ai_slot_t *s, const svm_params_t *prm, uint64_t *paid,
+		      uint64_t *to_challenger)
 {
 	svm_hash_t zero = {{0}};
-	svm_id_t acct, ta, ts;
-	svm_ai_jobs_account(&acct);
+	svm_id_t acct, bacct, ta, ts;
+	svm_ai_job_account(id, &acct);
+	svm_ai_bond_account(&s->provider, &bacct);
 	aic(&ta);
 	swr(&ts);
 	svm_ai_provider_t p;
@@ -786,11 +800,15 @@ static int close_slot(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t
 		p.late += latency > j->sla_blocks;
 	} else if (revealed && j->challenge == SVM_AI_CHALLENGE_WON &&
 		   svm_hash_eq(&s->output_hash, &j->wrong_hash)) {
-		*to_challenger += slash(&p, prm->ai_challenge_slash_bps);
+		/* the slash moves from the provider's bond account to the job's, which pays the
+		 * challenger */
+		uint64_t pen = slash(&p, prm->ai_challenge_slash_bps);
+		if (pen) rc = svm_ledger_transfer(c, &ts, &bacct, &acct, pen);
+		*to_challenger += pen;
 		p.disputes_lost++;
 	} else if (!revealed || has_result) {
 		uint64_t pen = slash(&p, prm->ai_slash_bps);
-		if (pen) rc = svm_ledger_burn(c, &ts, &acct, pen);
+		if (pen) rc = svm_ledger_burn(c, &ts, &bacct, pen);
 		if (revealed) p.disputes_lost++;
 		else p.missed_deadlines++;
 	}
@@ -806,10 +824,10 @@ static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
 	for (int i = 0; !rc && i < j->slots_len; i++)
-		rc = close_slot(c, j, &j->slots[i], prm, &paid, &to_challenger);
+		rc = close_slot(c, id, j, &j->slots[i], prm, &paid, &to_challenger);
 	if (rc) return rc;
 	svm_id_t acct, ta, ts;
-	svm_ai_jobs_account(&acct);
+	svm_ai_job_account(id, &acct);
 	aic(&ta);
 	swr(&ts);
 	uint64_t gross, escrow;
@@ -852,7 +870,7 @@ static int withdraw(svm_txctx_t *c, svm_reader_t *r)
 	if (p.unbonding == 0 || c->height < p.release_height) return SVM_ESTATE; /* none, or not yet */
 	if (p.open_jobs) return SVM_EBUSY;
 	svm_id_t acct, t;
-	svm_ai_jobs_account(&acct);
+	svm_ai_bond_account(&c->tx->sender, &acct);
 	swr(&t);
 	rc = svm_ledger_transfer(c, &t, &acct, &c->tx->sender, p.unbonding);
 	p.unbonding = 0;
