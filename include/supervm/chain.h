@@ -7,6 +7,7 @@
 #ifndef SUPERVM_CHAIN_H
 #define SUPERVM_CHAIN_H
 
+#include "supervm/attest.h"
 #include "supervm/base.h"
 #include "supervm/core.h"
 #include "supervm/crypto.h"
@@ -57,6 +58,10 @@ typedef struct {
 	svm_params_t params;
 	size_t n_pools;
 	svm_genesis_pool_t *pools; /* malloc'd like balances */
+	/* "attest_pins": the TEE roots this chain pins (verify.h's pins object); when unset the
+	 * chain holds none and uses svm_attest_pins_default. */
+	bool attest_pins_set;
+	svm_attest_pins_t attest_pins;
 } svm_genesis_t;
 
 /* Parses a genesis JSON file (format in docs/genesis.md). Fills *g (caller frees with

@@ -114,6 +114,19 @@ int svm_attest_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 /* The current updater (SVM_ENOTFOUND before there is one). */
 int svm_attest_updater_get(svm_txctx_t *c, svm_id_t *updater, uint64_t *epoch);
 
+/* The chain's pinned roots (attest.h's svm_attest_pins_t) as chain state: the object
+ * SHA-256("svm/attest/pins"), written once at genesis from its "attest_pins" (docs/genesis.md):
+ * u8 n ‖ n × SHA-256 of an AMD ARK's DER ‖ u8 m ‖ m × SHA-256 of an Intel root CA's DER
+ * (n, m ≤ SVM_ATTEST_PINS_MAX). A chain whose genesis pinned none uses svm_attest_pins_default.
+ * Every check of program 18 and of a VCR's evidence takes its roots from here. */
+void svm_attest_pins_id(svm_id_t *out);
+int svm_attest_pins_encode(const svm_attest_pins_t *p, svm_buf_t *out);
+int svm_attest_pins_decode(const uint8_t *p, size_t len, svm_attest_pins_t *out);
+/* Genesis: stores the pins object. */
+int svm_attest_pins_put(svm_txctx_t *c, const svm_attest_pins_t *pins);
+/* The pins the chain holds (a copy of the defaults when it holds none). */
+int svm_attest_pins_get(svm_txctx_t *c, svm_attest_pins_t *out);
+
 /* What verified TEE evidence states. */
 typedef struct {
 	uint8_t report_data[64];

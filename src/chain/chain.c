@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "chain/internal.h"
+#include "supervm/verify.h"
 
 #define BLOCK_ARENA_MAX (1024u << 20) /* per-block working memory bound */
 
@@ -289,6 +290,7 @@ static int genesis_fn(svm_txctx_t *ctx, void *ud)
 			rc = svm_staking_genesis_validator(ctx, &g->validators[i].id, g->validators[i].pubkey,
 						   g->validators[i].stake);
 	if (rc == 0) rc = write_pools(ctx, g);
+	if (rc == 0 && g->attest_pins_set) rc = svm_attest_pins_put(ctx, &g->attest_pins);
 	return rc ? rc : svm_staking_genesis_finish(ctx);
 }
 

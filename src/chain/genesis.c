@@ -160,6 +160,43 @@ static int parse_params(svm_genesis_t *g, const json_t *obj, svm_error_t *err)
 	return 0;
 }
 
+/* "attest_pins": {"amd_ark": [hex SHA-256 of an ARK's DER, …], "intel_root": [hex, …]}: the
+ * TEE roots this chain pins (docs/attestation.md); each list at most SVM_ATTEST_PINS_MAX, and an
+ * absent list pins nothing of that vendor. */
+static int parse_pin_list(const json_t *obj, const char *name, svm_hash_t *out, size_t *n,
+			  svm_error_t *err)
+{
+	const json_t *arr = json_object_get(obj, name);
+	*n = 0;
+	if (arr == NULL) return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > SVM_ATTEST_PINS_MAX)
+		return svm_error_set(err, SVM_EDECODE, "genesis: attest_pins.%s must be an array of at most %d",
+				     name, SVM_ATTEST_PINS_MAX);
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *v = json_array_get(arr, i);
+		if (!json_is_string(v) || svm_hash_from_hex(&out[i], json_string_value(v)))
+			return svm_error_set(err, SVM_EDECODE,
+					     "genesis: attest_pins.%s[%zu] is not a 64-digit hex SHA-256", name, i);
+	}
+	*n = json_array_size(arr);
+	return 0;
+}
+
+static int parse_pins(svm_genesis_t *g, const json_t *obj, svm_error_t *err)
+{
+	if (obj == NULL) return 0;
+	const char *key;
+	const json_t *v;
+	if (!json_is_object(obj)) return svm_error_set(err, SVM_EDECODE, "genesis: \"attest_pins\" is not an object");
+	json_object_foreach((json_t *)obj, key, v) {
+		if (strcmp(key, "amd_ark") && strcmp(key, "intel_root"))
+			return svm_error_set(err, SVM_EDECODE, "genesis: attest_pins.%s is not a pin list", key);
+	}
+	g->attest_pins_set = true;
+	int rc = parse_pin_list(obj, "amd_ark", g->attest_pins.amd_ark, &g->attest_pins.n_amd_ark, err);
+	return rc ? rc : parse_pin_list(obj, "intel_root", g->attest_pins.intel_root, &g->attest_pins.n_intel_root, err);
+}
+
 int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_t *err)
 {
 	memset(g, 0, sizeof(*g));
@@ -188,6 +225,7 @@ int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_
 	if (!rc) rc = parse_balances(g, json_object_get(root, "balances"), err);
 	if (!rc) rc = parse_validators(g, json_object_get(root, "validators"), err);
 	if (!rc) rc = parse_pools(g, json_object_get(root, "pools"), err);
+	if (!rc) rc = parse_pins(g, json_object_get(root, "attest_pins"), err);
 	json_decref(root);
 	if (rc) svm_genesis_free(g);
 	return rc;
@@ -277,6 +315,16 @@ static json_t *genesis_json(const svm_genesis_t *g)
 			json_array_append_new(pools, e);
 		}
 		json_object_set_new(root, "pools", pools);
+	}
+	if (g->attest_pins_set) {
+		json_t *pins = json_object(), *amd = json_array(), *intel = json_array();
+		for (size_t i = 0; i < g->attest_pins.n_amd_ark; i++)
+			json_array_append_new(amd, json_string(svm_hash_hex(&g->attest_pins.amd_ark[i], hex)));
+		for (size_t i = 0; i < g->attest_pins.n_intel_root; i++)
+			json_array_append_new(intel, json_string(svm_hash_hex(&g->attest_pins.intel_root[i], hex)));
+		json_object_set_new(pins, "amd_ark", amd);
+		json_object_set_new(pins, "intel_root", intel);
+		json_object_set_new(root, "attest_pins", pins);
 	}
 	return root;
 }

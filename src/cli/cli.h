@@ -176,6 +176,17 @@ int cli_verify_certified(cli_args_t *a, svm_rpc_client_t *c, uint64_t height, sv
 int cli_cmd_proof(cli_args_t *a);
 int cli_cmd_bench_load(cli_args_t *a);
 int cli_cmd_attest_verify(cli_args_t *a); /* cmd_attest.c */
+/* Disputes by bisection and attestation collateral (cmd_verify.c, docs/bisection.md). */
+int cli_cmd_dispute_claim(cli_args_t *a);
+int cli_cmd_dispute_challenge(cli_args_t *a);
+int cli_cmd_dispute_play(cli_args_t *a);
+int cli_cmd_dispute_timeout(cli_args_t *a);
+int cli_cmd_dispute_show(cli_args_t *a);
+int cli_cmd_attest_collateral_show(cli_args_t *a);
+int cli_cmd_attest_updater(cli_args_t *a);
+int cli_cmd_attest_propose_updater(cli_args_t *a);
+int cli_cmd_attest_put_snp(cli_args_t *a);
+int cli_cmd_attest_put_tdx(cli_args_t *a);
 /* AI market (cmd_ai.c, docs/ai-market.md). */
 int cli_cmd_model_register(cli_args_t *a);
 int cli_cmd_model_show(cli_args_t *a);

@@ -22,6 +22,13 @@ static const char *const o_token[] = {"token", NULL};
 static const char *const o_block[] = {"full!", NULL};
 static const char *const o_contract[] = {O_TX, "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
+static const char *const o_dclaim[] = {"from", "module", "export", "args", "gas", "k", "bond",
+				       "corrupt-step", NULL};
+static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!", "poll-ms",
+				      "timeout-ms", NULL};
+static const char *const o_fmspc[] = {"fmspc", NULL};
+static const char *const o_updater[] = {"from", "proposal", NULL};
+static const char *const o_propose[] = {"from", "deposit", NULL};
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", NULL};
 
@@ -248,6 +255,48 @@ static const cli_cmd_t commands[] = {
 	 "Exit: 0 verified, 1 rejected, 2 usage, 3 outside a validity window, 4 genuine but not\n"
 	 "accepted (TCB status, revoked, unpinned root), 5 TDX quote verified without collateral.\n",
 	 o_attest, 1, 1, cli_cmd_attest_verify, NULL},
+	{"attest collateral", "the attestation collateral the chain holds (docs/verification.md)",
+	 "attest collateral [--fmspc HEX]",
+	 "  --fmspc HEX       also the TDX collateral of this platform (12 hex digits)\n",
+	 o_fmspc, 0, 0, cli_cmd_attest_collateral_show, NULL},
+	{"attest updater", "install the collateral updater (by the updater, or a passed proposal)",
+	 "attest updater ID --from KEYFILE [--proposal ID]",
+	 "  --proposal ID     an executed governance text proposal whose body is\n"
+	 "                    SHA-256(\"svm/attest/updater\" ‖ ID ‖ u64be epoch)\n",
+	 o_updater, 1, 1, cli_cmd_attest_updater, NULL},
+	{"attest propose-updater", "submit the governance text proposal that installs an updater",
+	 "attest propose-updater ID --deposit N --from KEYFILE", "", o_propose, 1, 1,
+	 cli_cmd_attest_propose_updater, NULL},
+	{"attest put-snp", "store an AMD ASK/ARK chain as chain state (from the updater)",
+	 "attest put-snp PEM --from KEYFILE", "", o_from, 1, 1, cli_cmd_attest_put_snp, NULL},
+	{"attest put-tdx", "store TDX collateral as chain state (from the updater)",
+	 "attest put-tdx JSON --from KEYFILE",
+	 "  JSON              TCB info, QE identity, CRLs and chains (dcap-qvl's JSON form)\n",
+	 o_from, 1, 1, cli_cmd_attest_put_tdx, NULL},
+	{"dispute claim", "commit to a WebAssembly run's trace and bond SWR; prints the claim id",
+	 "dispute claim --from KEYFILE --module WASM --export NAME [--args A,B] [--gas N] [--k K] "
+	 "[--bond AMOUNT]",
+	 "  --module WASM     the module (stored with put_code first when the chain lacks it)\n"
+	 "  --export NAME     the function run; --args its i32/i64 arguments (decimal)\n"
+	 "  --gas N           gas of the run (default 2^30)\n"
+	 "  --k K             steps between checkpoints (default 4096)\n"
+	 "  --bond AMOUNT     SWR bonded (default and minimum 1 SWR)\n"
+	 "  --corrupt-step N  add 1 to the top of the stack after step N (tests: a cheat)\n",
+	 o_dclaim, 0, 0, cli_cmd_dispute_claim, NULL},
+	{"dispute challenge", "dispute a claim, bonding as much as the claimant",
+	 "dispute challenge CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_challenge, NULL},
+	{"dispute play", "play this key's side of a dispute to its end (or one move with --once)",
+	 "dispute play CLAIM --from KEYFILE --module WASM [--once]",
+	 "  --module WASM     this party's copy of the module (its hash must be the claim's)\n"
+	 "  --once            make at most one move (or timeout) and return\n"
+	 "  --poll-ms N       poll interval while the other party moves (default 100)\n"
+	 "  --timeout-ms N    give up after N ms (default 600000)\n"
+	 "  --corrupt-step N  this party's machine adds 1 to the top after step N (tests)\n",
+	 o_dplay, 1, 1, cli_cmd_dispute_play, NULL},
+	{"dispute timeout", "decide a dispute whose mover missed its deadline (anyone)",
+	 "dispute timeout CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_timeout, NULL},
+	{"dispute show", "a dispute: state, whose move, the interval, deadlines", "dispute show CLAIM",
+	 "", o_none, 1, 1, cli_cmd_dispute_show, NULL},
 	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
 	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
 	 "  --workload W      uniform, zipf, all-to-one, shared or mixed (default uniform)\n"

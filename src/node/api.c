@@ -551,5 +551,6 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	k += svm_node_ai_methods(n, m + k, max - k); /* ai_api.c */
 	k += svm_node_eth_methods(n, m + k, max - k); /* eth_api.c */
 	k += svm_node_econ_methods(n, m + k, max - k);
+	k += svm_node_verify_methods(n, m + k, max - k); /* verify_api.c */
 	return k + svm_node_token_methods(n, m + k, max - k); /* tokens.c */
 }

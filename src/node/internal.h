@@ -73,6 +73,8 @@ size_t svm_node_ai_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max)
 size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 /* The congestion multiplier (bps) the next block would price signed transaction tx with. */
 uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len);
+/* Disputes and attestation collateral (verify_api.c). */
+size_t svm_node_verify_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 
 /* The Ethereum JSON-RPC methods (eth_api.c), appended to the table. */
 size_t svm_node_eth_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);

@@ -1,5 +1,5 @@
 /* libFuzzer target for the verification programs' decoders: the first byte picks a dispute
- * record (program 19) or a stored TDX collateral set (program 18). Anything must decode or be
+ * record (program 19), a stored TDX collateral set or the pins object (program 18). Anything must decode or be
  * rejected without crashing, and what decodes must re-encode to exactly the input (the
  * encodings are canonical). */
 #include <stdio.h>
@@ -24,9 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
 	svm_buf_t b = {0};
-	if (data[0] % 2 == 0) {
+	if (data[0] % 3 == 0) {
 		if (svm_dispute_decode(p, n, &dispute) == 0 && svm_dispute_encode(&dispute, &b) == 0)
 			same(&b, p, n, "dispute");
+	} else if (data[0] % 3 == 2) {
+		svm_attest_pins_t pins;
+		if (svm_attest_pins_decode(p, n, &pins) == 0 && svm_attest_pins_encode(&pins, &b) == 0)
+			same(&b, p, n, "attest pins");
 	} else {
 		svm_tdx_collateral_t col;
 		if (svm_attest_tdx_decode(p, n, &col) == 0 && svm_attest_tdx_encode(&col, &b) == 0)

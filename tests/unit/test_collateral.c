@@ -108,8 +108,9 @@ static void blocks(fx_t *f, int n)
 		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, f->now * 1000, &f->k[0].id, NULL, NULL), 0);
 }
 
-/* Key 0 is the only validator (it passes any proposal alone); key 1 becomes the updater. */
-static void fx_open(fx_t *f, uint64_t t0)
+/* Key 0 is the only validator (it passes any proposal alone); key 1 becomes the updater.
+ * pins: the genesis's "attest_pins" (NULL: none, the built-in defaults apply). */
+static void fx_open_pins(fx_t *f, uint64_t t0, const svm_attest_pins_t *pins)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
@@ -127,12 +128,18 @@ static void fx_open(fx_t *f, uint64_t t0)
 	svm_params_default(&g.params);
 	g.params.gov_voting_blocks = 1;
 	g.params.gov_deposit_min = 1;
+	if (pins) {
+		g.attest_pins_set = true;
+		g.attest_pins = *pins;
+	}
 	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
 	svm_error_t err = {0};
 	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
 	svm_genesis_free(&g);
 	f->now = t0;
 }
+
+static void fx_open(fx_t *f, uint64_t t0) { fx_open_pins(f, t0, NULL); }
 
 static void fx_close(fx_t *f)
 {
@@ -278,6 +285,100 @@ Test(collateral, amd_chains_are_stored_only_when_they_verify_to_a_pinned_ark_at_
 	f.now = 2524608000ull; /* 2050: past every AMD certificate */
 	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_turin_vcek.pem"), ST(SVM_EEXPIRED));
 	fx_close(&f);
+}
+
+/* The pinned roots are the genesis's: a chain that pins only Genoa's ARK refuses Milan's chain,
+ * and one that pins another Intel root refuses genuine, current TDX collateral; pinning the
+ * real root (SHA-256 of dcap-qvl's TrustedRootCA.der) in genesis accepts it. */
+Test(collateral, the_pinned_roots_are_the_genesis_attest_pins)
+{
+	fx_t f;
+	tdxcol_t t;
+	tdx_collateral(&t);
+	const svm_attest_pins_t *def = svm_attest_pins_default();
+	svm_attest_pins_t pins = {.n_amd_ark = 1, .n_intel_root = 1};
+	pins.amd_ark[0] = def->amd_ark[1]; /* ARK-Genoa */
+	memset(pins.intel_root[0].b, 0x5a, 32);
+	fx_open_pins(&f, T_TDX, &pins);
+	install_updater(&f);
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_milan.pem"), ST(SVM_EPERM),
+		     "Milan's ARK is not pinned by this genesis");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_genoa.pem"), 0, "Genoa's is");
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_EPERM), "Intel's root is not pinned");
+	svm_buf_t b = {0};
+	svm_object_t o;
+	svm_id_t id;
+	svm_attest_pins_id(&id);
+	cr_assert_eq(svm_chain_object(f.c, &id, &b), 0, "genesis wrote the pins object");
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	svm_attest_pins_t back;
+	cr_assert_eq(svm_attest_pins_decode(o.payload, o.payload_len, &back), 0);
+	cr_assert_eq(memcmp(&back, &pins, sizeof pins), 0, "round trip");
+	uint8_t *bad = malloc(o.payload_len + 1);
+	memcpy(bad, o.payload, o.payload_len);
+	bad[o.payload_len] = 0;
+	cr_assert_eq(svm_attest_pins_decode(bad, o.payload_len + 1, &back), SVM_EDECODE, "trailing byte");
+	bad[0] = SVM_ATTEST_PINS_MAX + 1;
+	cr_assert_eq(svm_attest_pins_decode(bad, o.payload_len, &back), SVM_EDECODE, "too many pins");
+	free(bad);
+	svm_buf_free(&b);
+	fx_close(&f);
+
+	size_t rn;
+	uint8_t *root = vec("tdx/dcap-qvl/TrustedRootCA.der", &rn);
+	memset(&pins, 0, sizeof pins);
+	pins.n_intel_root = 1;
+	svm_sha256(root, rn, &pins.intel_root[0]);
+	free(root);
+	fx_open_pins(&f, T_TDX, &pins);
+	install_updater(&f);
+	cr_assert_eq(put_tdx(&f, 1, &t.col), 0, "the real Intel root pinned in genesis");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_genoa.pem"), ST(SVM_EPERM),
+		     "no AMD ARK pinned at all");
+	tdxcol_free(&t);
+	fx_close(&f);
+}
+
+Test(collateral, genesis_attest_pins_parse_save_and_reject_bad_input)
+{
+	const char *head = "{\"chain_id\":1,\"fees\":{\"a\":1,\"b\":0,\"c\":0,\"d\":0},\"attest_pins\":";
+	char h1[65], h2[65];
+	memset(h1, 'a', 64), h1[64] = 0;
+	memset(h2, '0', 64), h2[64] = 0;
+	char text[1024];
+	snprintf(text, sizeof text, "%s{\"amd_ark\":[\"%s\",\"%s\"],\"intel_root\":[]}}", head, h1, h2);
+	svm_genesis_t g;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_genesis_parse(&g, text, strlen(text), &err), 0, "%s", err.msg);
+	cr_assert(g.attest_pins_set);
+	cr_assert_eq(g.attest_pins.n_amd_ark, 2);
+	cr_assert_eq(g.attest_pins.n_intel_root, 0);
+	cr_assert_eq(g.attest_pins.amd_ark[0].b[0], 0xaa);
+	char dir[64], path[96];
+	ct_tmpdir(dir);
+	snprintf(path, sizeof path, "%s/genesis.json", dir);
+	cr_assert_eq(svm_genesis_save(&g, path, NULL), 0);
+	svm_genesis_t back;
+	cr_assert_eq(svm_genesis_load(&back, path, NULL), 0);
+	cr_assert(back.attest_pins_set);
+	cr_assert_eq(memcmp(&back.attest_pins, &g.attest_pins, sizeof g.attest_pins), 0, "saved and loaded");
+	svm_genesis_free(&back);
+	svm_genesis_free(&g);
+	ct_rmdir(dir);
+	snprintf(text, sizeof text, "%s{}}", head);
+	cr_assert_eq(svm_genesis_parse(&g, text, strlen(text), NULL), 0);
+	cr_assert(g.attest_pins_set, "an empty object pins nothing");
+	cr_assert_eq(g.attest_pins.n_amd_ark + g.attest_pins.n_intel_root, 0);
+	svm_genesis_free(&g);
+	const char *bad[] = {"[]", "{\"amd\":[]}", "{\"amd_ark\":\"x\"}", "{\"amd_ark\":[\"12\"]}",
+			     "{\"intel_root\":[1]}",
+			     "{\"intel_root\":[\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "%s%s}", head, bad[i]);
+		memset(&err, 0, sizeof err);
+		cr_assert_eq(svm_genesis_parse(&g, text, strlen(text), &err), SVM_EDECODE, "case %zu", i);
+		cr_assert(strstr(err.msg, "attest_pins"), "case %zu names the field: %s", i, err.msg);
+	}
 }
 
 /* ------------------------------------------------------------ a high-value job */

@@ -89,6 +89,63 @@ int svm_attest_tdx_decode(const uint8_t *p, size_t len, svm_tdx_collateral_t *co
 	return 0;
 }
 
+/* ---------------------------------------------------------------- pins */
+
+void svm_attest_pins_id(svm_id_t *out) { svm_sha256_tagged("svm/attest/pins", NULL, 0, out); }
+
+int svm_attest_pins_encode(const svm_attest_pins_t *p, svm_buf_t *out)
+{
+	if (p->n_amd_ark > SVM_ATTEST_PINS_MAX || p->n_intel_root > SVM_ATTEST_PINS_MAX)
+		return SVM_EINVAL;
+	int rc = svm_buf_push(out, (uint8_t)p->n_amd_ark);
+	for (size_t i = 0; !rc && i < p->n_amd_ark; i++) rc = svm_buf_append(out, p->amd_ark[i].b, 32);
+	if (!rc) rc = svm_buf_push(out, (uint8_t)p->n_intel_root);
+	for (size_t i = 0; !rc && i < p->n_intel_root; i++)
+		rc = svm_buf_append(out, p->intel_root[i].b, 32);
+	return rc;
+}
+
+int svm_attest_pins_decode(const uint8_t *p, size_t len, svm_attest_pins_t *out)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint8_t n;
+	memset(out, 0, sizeof *out);
+	if (svm_reader_u8(&r, &n) || n > SVM_ATTEST_PINS_MAX) return SVM_EDECODE;
+	out->n_amd_ark = n;
+	for (size_t i = 0; i < n; i++)
+		if (svm_reader_copy(&r, out->amd_ark[i].b, 32)) return SVM_EDECODE;
+	if (svm_reader_u8(&r, &n) || n > SVM_ATTEST_PINS_MAX) return SVM_EDECODE;
+	out->n_intel_root = n;
+	for (size_t i = 0; i < n; i++)
+		if (svm_reader_copy(&r, out->intel_root[i].b, 32)) return SVM_EDECODE;
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+int svm_attest_pins_put(svm_txctx_t *c, const svm_attest_pins_t *pins)
+{
+	uint8_t buf[2 + 2 * SVM_ATTEST_PINS_MAX * 32];
+	svm_buf_t b = {.data = buf, .cap = sizeof buf, .cap_max = sizeof buf};
+	int rc = svm_attest_pins_encode(pins, &b);
+	if (rc) return rc;
+	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE, .payload = b.data, .payload_len = b.len};
+	svm_attest_pins_id(&o.id);
+	return svm_host_put(c, &o);
+}
+
+int svm_attest_pins_get(svm_txctx_t *c, svm_attest_pins_t *out)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_attest_pins_id(&id);
+	int rc = svm_host_get(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) {
+		*out = *svm_attest_pins_default();
+		return 0;
+	}
+	if (rc) return rc;
+	return svm_attest_pins_decode(o.payload, o.payload_len, out) ? SVM_EIO : 0;
+}
+
 /* ------------------------------------------------------------ payloads */
 
 static int header(svm_buf_t *out, uint64_t method)
@@ -210,13 +267,15 @@ static int put_snp(svm_txctx_t *c, svm_reader_t *r)
 	if (svm_varint_read(r, &n) || n == 0 || n > SVM_ATTEST_EVIDENCE_MAX ||
 	    svm_reader_bytes(r, n, &pem) || svm_reader_left(r))
 		return SVM_EDECODE;
+	svm_attest_pins_t pins;
 	int rc = need_updater(c);
 	if (!rc) rc = svm_host_charge(c, SVM_ATTEST_STEPS_SNP_CHAIN);
+	if (!rc) rc = svm_attest_pins_get(c, &pins);
 	if (rc) return rc;
 	char cn[32];
 	int64_t not_after;
 	svm_error_t e = {0}; /* the attest functions report their code through it */
-	rc = svm_snp_verify_ca(pem, n, now_of(c), NULL, cn, &not_after, &e);
+	rc = svm_snp_verify_ca(pem, n, now_of(c), &pins, cn, &not_after, &e);
 	if (rc) return rc;
 	svm_id_t id;
 	svm_object_t o;
@@ -255,12 +314,14 @@ static int put_tdx(svm_txctx_t *c, svm_reader_t *r)
 	size_t len = svm_reader_left(r);
 	svm_tdx_collateral_t col;
 	if (svm_attest_tdx_decode(start, len, &col)) return SVM_EDECODE;
+	svm_attest_pins_t pins;
 	int rc = need_updater(c);
 	if (!rc) rc = svm_host_charge(c, SVM_ATTEST_STEPS_TDX_COLLATERAL);
+	if (!rc) rc = svm_attest_pins_get(c, &pins);
 	if (rc) return rc;
 	svm_tdx_collateral_info_t info;
 	svm_error_t e = {0};
-	rc = svm_tdx_collateral_check(&col, now_of(c), NULL, &info, &e);
+	rc = svm_tdx_collateral_check(&col, now_of(c), &pins, &info, &e);
 	if (rc) return rc;
 	svm_id_t id;
 	svm_object_t o;
@@ -329,9 +390,12 @@ static int snp_evidence(svm_txctx_t *c, const uint8_t *p, size_t len, svm_tee_cl
 	uint64_t not_after;
 	if (svm_varint_read(&r, &not_after)) return SVM_EIO;
 	svm_snp_result_t *res = svm_arena_alloc(c->arena, sizeof *res);
-	if (res == NULL) return SVM_ENOMEM;
+	svm_attest_pins_t *pins = svm_arena_alloc(c->arena, sizeof *pins);
+	if (res == NULL || pins == NULL) return SVM_ENOMEM;
+	rc = svm_attest_pins_get(c, pins);
+	if (rc) return rc;
 	rc = svm_snp_verify(p, SVM_SNP_REPORT_SIZE, key, key_len, o.payload + r.pos,
-			    svm_reader_left(&r), now_of(c), NULL, res, err);
+			    svm_reader_left(&r), now_of(c), pins, res, err);
 	if (rc) return rc;
 	memcpy(out->report_data, res->report.report_data, 64);
 	memcpy(out->measurement, res->report.measurement, 48);
@@ -343,9 +407,12 @@ static int tdx_evidence(svm_txctx_t *c, const uint8_t *p, size_t len, svm_tee_cl
 			svm_error_t *err)
 {
 	svm_tdx_result_t *res = svm_arena_alloc(c->arena, sizeof *res);
-	if (res == NULL) return SVM_ENOMEM;
+	svm_attest_pins_t *pins = svm_arena_alloc(c->arena, sizeof *pins);
+	if (res == NULL || pins == NULL) return SVM_ENOMEM;
+	int rc = svm_attest_pins_get(c, pins);
+	if (rc) return rc;
 	/* the quote alone names its platform (FMSPC), whose collateral is then looked up */
-	int rc = svm_tdx_verify_quote(p, len, now_of(c), NULL, res, err);
+	rc = svm_tdx_verify_quote(p, len, now_of(c), pins, res, err);
 	if (rc) return rc;
 	svm_id_t id;
 	svm_object_t o;
@@ -361,7 +428,7 @@ static int tdx_evidence(svm_txctx_t *c, const uint8_t *p, size_t len, svm_tee_cl
 	if (tdx_record(&o, &eval, &expiry, &rest) ||
 	    svm_attest_tdx_decode(o.payload + rest.pos, svm_reader_left(&rest), &col))
 		return SVM_EIO;
-	rc = svm_tdx_verify(p, len, &col, now_of(c), NULL, SVM_ATTEST_TCB_ACCEPTED, res, err);
+	rc = svm_tdx_verify(p, len, &col, now_of(c), pins, SVM_ATTEST_TCB_ACCEPTED, res, err);
 	if (rc) return rc;
 	memcpy(out->report_data, res->quote.report_data, 64);
 	memcpy(out->measurement, res->quote.mrtd, 48);
