@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "supervm/ai.h"
 #include "supervm/trace.h"
 #include "supervm/wasm.h"
 
@@ -163,6 +164,116 @@ static void dispute(uint64_t S, uint64_t k, uint32_t arity)
 	free(ck);
 }
 
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = n > 0 ? malloc((size_t)n) : NULL;
+	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) free(p), p = NULL;
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* The int8 Fashion-MNIST model's inference module in the stepper (AI host environment): steps,
+ * time without hashing against the fast interpreter, the checkpoint overhead at each K, and the
+ * one-step proofs of its steps (host steps reveal whole memory ranges). */
+static void inference(void)
+{
+	size_t clen, wlen, ilen;
+	uint8_t *code = slurp("build/ai/infer.wasm", &clen), *w = slurp("models/fmnist/fmnist-mlp.svq8", &wlen);
+	uint8_t *img = slurp("build/ai/t10k-images-idx3-ubyte", &ilen);
+	svm_wasm_module_t *m = NULL;
+	svm_wasm_config_t cfg;
+	svm_ai_vm_config(&cfg);
+	if (!code || !w || !img || ilen < 16 + 784 || svm_wasm_module_new(&m, code, clen, &cfg, NULL)) {
+		printf("\n(inference rows skipped: make ai builds build/ai/infer.wasm and the test set)\n");
+		goto out;
+	}
+	svm_step_env_t env = {w, wlen, img + 16, 784};
+	const char *fns[2] = {"infer", "infer_ref"};
+	printf("\nthe int8 Fashion-MNIST inference in the stepper (one image; CPU ms, best of 3):\n");
+	printf("| entry | steps | VM (fast interpreter) ms | stepper ms | K | checkpoints | stepper + state hash every K ms | overhead |\n|---|---|---|---|---|---|---|---|\n");
+	for (int k = 0; k < 2; k++) {
+		uint8_t out[SVM_AI_OUTPUT_MAX];
+		size_t ol;
+		uint64_t gas, steps = 0;
+		double vm = 1e18, plain = 1e18;
+		for (int rep = 0; rep < 3; rep++) {
+			uint64_t t0 = cpu_ns();
+			svm_ai_run(code, clen, fns[k], w, wlen, env.input, 784, 1ull << 32, out, &ol, &gas, NULL);
+			double t = (cpu_ns() - t0) / 1e6;
+			if (t < vm) vm = t;
+			svm_step_t *s = NULL;
+			if (svm_step_new_env(&s, m, fns[k], NULL, 0, 1ull << 32, &env, NULL)) goto out;
+			t0 = cpu_ns();
+			svm_step_run(s, UINT64_MAX);
+			t = (cpu_ns() - t0) / 1e6;
+			if (t < plain) plain = t;
+			steps = svm_step_count(s);
+			svm_step_free(s);
+		}
+		const uint64_t ks[] = {1024, 4096, 16384};
+		for (size_t i = 0; i < 3; i++) {
+			double best = 1e18;
+			uint64_t n = 0;
+			for (int rep = 0; rep < 3; rep++) {
+				svm_step_t *s = NULL;
+				if (svm_step_new_env(&s, m, fns[k], NULL, 0, 1ull << 32, &env, NULL)) goto out;
+				svm_hash_t h;
+				n = 1;
+				uint64_t t0 = cpu_ns();
+				svm_step_hash(s, &h);
+				while (svm_step_status(s) == SVM_STEP_RUNNING) {
+					svm_step_run(s, ks[i]);
+					svm_step_hash(s, &h);
+					n++;
+				}
+				double t = (cpu_ns() - t0) / 1e6;
+				if (t < best) best = t;
+				svm_step_free(s);
+			}
+			printf("| %s | %llu | %.2f | %.2f | %llu | %llu | %.2f | %+.1f %% |\n", fns[k],
+			       (unsigned long long)steps, vm, plain, (unsigned long long)ks[i],
+			       (unsigned long long)n, best, 100.0 * (best - plain) / plain);
+		}
+	}
+	/* one-step proofs over every step of infer */
+	svm_step_t *s = NULL;
+	if (svm_step_new_env(&s, m, "infer", NULL, 0, 1ull << 32, &env, NULL)) goto out;
+	uint64_t n = 0, bytes = 0, bmax = 0, vmax_ns = 0, over_tx = 0;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_buf_t proof = {0};
+		svm_hash_t pre, post;
+		svm_step_hash(s, &pre);
+		if (svm_step_prove(s, &proof) == 0) {
+			uint64_t t0 = cpu_ns();
+			svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, NULL);
+			uint64_t t = cpu_ns() - t0;
+			if (t > vmax_ns) vmax_ns = t;
+			n++;
+			bytes += proof.len;
+			if (proof.len > bmax) bmax = proof.len;
+			over_tx += proof.len > 60000;
+		}
+		svm_buf_free(&proof);
+		svm_step_one(s);
+	}
+	svm_step_free(s);
+	printf("\none-step proofs over every step of infer (%llu steps):\n", (unsigned long long)n);
+	printf("| proof bytes mean | proof bytes max | steps whose proof exceeds a transaction (60 000 B) | verify ms max |\n|---|---|---|---|\n");
+	printf("| %.0f | %llu | %llu | %.2f |\n", (double)bytes / (double)(n ? n : 1),
+	       (unsigned long long)bmax, (unsigned long long)over_tx, vmax_ns / 1e6);
+out:
+	svm_wasm_module_free(m);
+	free(code);
+	free(w);
+	free(img);
+}
+
 int main(void)
 {
 	svm_wasm_module_t *m = mix_module();
@@ -180,6 +291,7 @@ int main(void)
 	dispute(1ull << 32, 1ull << 16, 16);
 	dispute(1ull << 32, 1ull << 16, 64);
 	dispute(1ull << 32, 1ull << 12, 16);
+	inference();
 	svm_wasm_module_free(m);
 	return 0;
 }

@@ -12,7 +12,7 @@ test-attest-flips: $(B)/tests/test_attest
 	@SVM_ATTEST_FLIPS=all SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/tests/test_attest -j2 \
 	  --filter='*/every_flipped*'
 
-bench-verify: $(B)/bench/bench_attest $(B)/bench/bench_trace
+bench-verify: $(B)/bench/bench_attest $(B)/bench/bench_trace $(AI_WASM) $(AI_TESTSET)
 	@SVM_ATTEST_VECTORS=$(ATTEST_VECTORS) $(B)/bench/bench_attest
 	@echo
 	@$(B)/bench/bench_trace
@@ -41,3 +41,6 @@ e2e-verify: $(B)/supervm
 	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-verify.log; exit $$rc
 
 TEST_STEPS += e2e-verify
+
+# test_trace runs the Fashion-MNIST inference module in the stepper (mk/ai.mk builds it).
+$(B)/tests/test_trace $(B)/asan/tests/test_trace: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)

@@ -23,8 +23,10 @@
 #define SVM_STEP_LOCALS_MAX 1024  /* params + locals of the function */
 #define SVM_STEP_GLOBALS_MAX 256
 #define SVM_STEP_PAGES_MAX 256    /* 16 MiB of linear memory */
+#define SVM_STEP_FRAMES_MAX 64    /* calls in progress */
 #define SVM_STEP_LEAF_SIZE 64     /* bytes per memory Merkle leaf */
-#define SVM_STEP_PROOF_MAX (64u * 1024) /* bytes of one one-step proof */
+#define SVM_STEP_RANGE_LEAVES_MAX 4096 /* leaves of one memory range in a proof (256 KiB) */
+#define SVM_STEP_PROOF_MAX (1024u * 1024) /* bytes of one one-step proof (a host step's ranges) */
 
 /* Run status. A terminal state steps to itself (so a trace can be padded past its end). */
 enum { SVM_STEP_RUNNING = 0, SVM_STEP_DONE = 1, SVM_STEP_TRAPPED = 2, SVM_STEP_OUT_OF_GAS = 3 };
@@ -37,6 +39,23 @@ typedef struct svm_step svm_step_t;
  * SVM_EUNSUPPORTED when the module or function is outside the stepper's subset. */
 int svm_step_new(svm_step_t **out, const svm_wasm_module_t *m, const char *fn, const uint64_t *args,
 		 size_t nargs, uint64_t gas, svm_error_t *err);
+
+/* The AI host environment (src/vm/ai/runtime.c): a module may import the "env" functions
+ * input_size, input, model_size, model, set_return, abort and i8_matvec, each executed as one
+ * step with the runner's prices. The bytes are borrowed and must outlive the machine; the
+ * chain knows them from the job (input) and the model's weights. */
+typedef struct {
+	const uint8_t *model;
+	size_t model_len;
+	const uint8_t *input;
+	size_t input_len;
+} svm_step_env_t;
+
+int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *fn,
+		     const uint64_t *args, size_t nargs, uint64_t gas, const svm_step_env_t *env,
+		     svm_error_t *err);
+/* The output set_return gave, once DONE (machines with an environment). */
+int svm_step_output(const svm_step_t *s, const uint8_t **out, size_t *len);
 void svm_step_free(svm_step_t *s);
 /* A deep copy (for parties that keep snapshots). */
 int svm_step_clone(const svm_step_t *s, svm_step_t **out);
@@ -71,6 +90,10 @@ int svm_step_prove(svm_step_t *s, svm_buf_t *out);
  * does not match pre or lacks what the instruction touches, SVM_EDECODE when malformed. */
 int svm_step_verify(const svm_wasm_module_t *m, const svm_hash_t *pre, const uint8_t *proof,
 		    size_t proof_len, svm_hash_t *post, svm_error_t *err);
+/* The same for a module run with the AI host environment (the same bytes the worker had). */
+int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
+			const svm_hash_t *pre, const uint8_t *proof, size_t proof_len,
+			svm_hash_t *post, svm_error_t *err);
 
 /* ------------------------------------------------------------ trace commitment */
 
@@ -155,6 +178,9 @@ int svm_bisect_pick(svm_bisect_t *g, uint32_t j, uint64_t now, svm_error_t *err)
  * claimant wins iff the result is hi_hash. */
 int svm_bisect_prove(svm_bisect_t *g, const svm_wasm_module_t *m, const uint8_t *proof,
 		     size_t proof_len, uint64_t now, svm_error_t *err);
+/* The same for a run with the AI host environment (svm_step_verify_env). */
+int svm_bisect_prove_env(svm_bisect_t *g, const svm_wasm_module_t *m, const svm_step_env_t *env,
+			 const uint8_t *proof, size_t proof_len, uint64_t now, svm_error_t *err);
 /* At height now, if the party to move has missed its deadline, it loses (returns 1), else 0. */
 int svm_bisect_timeout(svm_bisect_t *g, uint64_t now);
 

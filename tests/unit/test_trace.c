@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "supervm/ai.h"
 #include "supervm/trace.h"
 #include "supervm/wasm.h"
 
@@ -249,9 +250,18 @@ Test(trace_step, every_flipped_byte_of_a_one_step_proof_is_rejected)
 typedef struct {
 	const svm_wasm_module_t *m;
 	uint64_t arg, gas, corrupt_at;
+	const char *fn;             /* NULL: mix(arg) */
+	const svm_step_env_t *env;  /* the AI host environment of an inference run */
 } party_t;
 
-static svm_step_t *party_machine(const party_t *p) { return machine(p->m, "mix", p->arg, p->gas); }
+static svm_step_t *party_machine(const party_t *p)
+{
+	if (p->fn == NULL) return machine(p->m, "mix", p->arg, p->gas);
+	svm_step_t *s = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_step_new_env(&s, p->m, p->fn, NULL, 0, p->gas, p->env, &err), 0, "%s", err.msg);
+	return s;
+}
 
 static void party_step(const party_t *p, svm_step_t *s)
 {
@@ -298,6 +308,7 @@ static void party_trace(const party_t *p, uint64_t k, svm_trace_t *t)
 
 typedef struct {
 	svm_bisect_phase_t outcome;
+	uint64_t lo, hi; /* the interval the game ended on */
 	uint32_t rounds;
 	uint64_t bytes;
 	bool disputed;
@@ -382,14 +393,17 @@ static game_result_t play(const party_t *claimant, const party_t *challenger, ui
 			cr_assert(svm_hash_eq(&h, &g.lo_hash));
 			svm_buf_t proof = {0};
 			cr_assert_eq(svm_step_prove(s, &proof), 0);
-			cr_assert_eq(svm_bisect_prove(&g, claimant->m, proof.data, proof.len, now, &err), 0,
-				     "%s", err.msg);
+			cr_assert_eq(svm_bisect_prove_env(&g, claimant->m, claimant->env, proof.data, proof.len,
+							  now, &err),
+				     0, "%s", err.msg);
 			svm_buf_free(&proof);
 			svm_step_free(s);
 		}
 	}
 	res.outcome = g.phase;
 	res.rounds = g.rounds;
+	res.lo = g.lo;
+	res.hi = g.hi;
 	res.bytes = g.proof_bytes;
 	svm_bisect_payout_t pay;
 	cr_assert_eq(svm_bisect_settle(&g, &pay), 0);
@@ -417,7 +431,7 @@ Test(trace_bisect, the_honest_party_wins_at_every_divergence_point)
 {
 	seed_init();
 	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
-	party_t honest = {m, 40, 1u << 20, 0};
+	party_t honest = {m, 40, 1u << 20, 0, NULL, NULL};
 	svm_step_t *s = party_machine(&honest);
 	svm_step_run(s, UINT64_MAX);
 	uint64_t total = svm_step_count(s);
@@ -430,7 +444,7 @@ Test(trace_bisect, the_honest_party_wins_at_every_divergence_point)
 		uint32_t arity = arities[rnd() % 3];
 		uint64_t k = ks[rnd() % 3];
 		bool cheat_claims = rnd() & 1;
-		party_t cheat = {m, 40, 1u << 20, d};
+		party_t cheat = {m, 40, 1u << 20, d, NULL, NULL};
 		game_result_t r = cheat_claims ? play(&cheat, &honest, k, arity, 0, 0)
 					       : play(&honest, &cheat, k, arity, 0, 0);
 		if (!r.disputed) continue; /* the corruption washed out before the end */
@@ -450,7 +464,7 @@ Test(trace_bisect, the_honest_party_wins_at_every_divergence_point)
 Test(trace_bisect, a_party_that_stops_answering_loses)
 {
 	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
-	party_t honest = {m, 20, 1u << 20, 0}, cheat = {m, 20, 1u << 20, 100};
+	party_t honest = {m, 20, 1u << 20, 0, NULL, NULL}, cheat = {m, 20, 1u << 20, 100, NULL, NULL};
 	/* an honest claimant that stops answering loses to a dishonest challenger */
 	game_result_t r = play(&honest, &cheat, 8, 4, 1, 1);
 	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
@@ -466,7 +480,7 @@ Test(trace_bisect, a_party_that_stops_answering_loses)
 Test(trace_bisect, moves_out_of_turn_late_or_unproven_change_nothing)
 {
 	svm_wasm_module_t *m = load_module(MIX_HEX, NULL);
-	party_t honest = {m, 20, 1u << 20, 0};
+	party_t honest = {m, 20, 1u << 20, 0, NULL, NULL};
 	svm_trace_t t;
 	party_trace(&honest, 4, &t);
 	svm_merkle_proof_t p0, pn;
@@ -501,4 +515,132 @@ Test(trace_bisect, moves_out_of_turn_late_or_unproven_change_nothing)
 	cr_assert_eq(svm_bisect_pick(&g, g.nmid + 1, 2, NULL), SVM_EINVAL);
 	free(t.hashes);
 	svm_wasm_module_free(m);
+}
+
+/* ------------------------------------------------------------ a real inference */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s (built by mk/ai.mk)", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = malloc((size_t)n);
+	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* The Fashion-MNIST inference module (contracts/ai/infer.c: calls, call_indirect through the
+ * table to the i8_matvec import, the model/input/set_return host functions) run by the stepper
+ * with the AI host environment gives the fast interpreter's output bytes and gas on both paths;
+ * its host steps prove and verify (their memory ranges under the root); and a worker that
+ * corrupts one step deep in the run is bisected down to exactly that step, which the verifier
+ * executes from the agreed state: the honest challenger wins. */
+Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisected_to)
+{
+	size_t clen, wlen, ilen;
+	uint8_t *code = slurp("build/ai/infer.wasm", &clen);
+	uint8_t *w = slurp("models/fmnist/fmnist-mlp.svq8", &wlen);
+	uint8_t *images = slurp("build/ai/t10k-images-idx3-ubyte", &ilen);
+	cr_assert_geq(ilen, 16 + 2 * 784);
+	svm_wasm_config_t cfg;
+	svm_ai_vm_config(&cfg);
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, code, clen, &cfg, &err), 0, "%s", err.msg);
+	svm_step_env_t env = {w, wlen, images + 16 + 784, 784};
+	const char *fns[2] = {"infer", "infer_ref"};
+	uint64_t steps_host = 0;
+	for (int k = 0; k < 2; k++) {
+		uint8_t out[SVM_AI_OUTPUT_MAX], *sout;
+		size_t out_len, slen;
+		uint64_t gas = 0;
+		cr_assert_eq(svm_ai_run(code, clen, fns[k], w, wlen, env.input, 784, 1ull << 32, out,
+					&out_len, &gas, &err),
+			     0, "%s", err.msg);
+		svm_step_t *s = NULL;
+		cr_assert_eq(svm_step_new_env(&s, m, fns[k], NULL, 0, 1ull << 32, &env, &err), 0, "%s",
+			     err.msg);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE, "%s", fns[k]);
+		cr_assert_eq(svm_step_gas_used(s), gas, "%s: stepper gas %llu, VM gas %llu", fns[k],
+			     (unsigned long long)svm_step_gas_used(s), (unsigned long long)gas);
+		cr_assert_eq(svm_step_output(s, (const uint8_t **)&sout, &slen), 0);
+		cr_assert_eq(slen, out_len);
+		cr_assert_eq(memcmp(sout, out, slen), 0, "%s: the same output bytes", fns[k]);
+		if (k == 0) steps_host = svm_step_count(s);
+		svm_step_free(s);
+		/* out of gas one unit short, in both */
+		uint64_t short_gas;
+		cr_assert_neq(svm_ai_run(code, clen, fns[k], w, wlen, env.input, 784, gas - 1, out,
+					 &out_len, &short_gas, NULL),
+			      0);
+		cr_assert_eq(svm_step_new_env(&s, m, fns[k], NULL, 0, gas - 1, &env, NULL), 0);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_OUT_OF_GAS);
+		svm_step_free(s);
+	}
+	/* every host call step (and every 97th step) proves and verifies; a flipped byte in the
+	 * revealed weights of the first i8_matvec fails */
+	svm_step_t *s = NULL;
+	cr_assert_eq(svm_step_new_env(&s, m, "infer", NULL, 0, 1ull << 32, &env, NULL), 0);
+	unsigned proved = 0, big = 0, flipped = 0;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		uint32_t leaves = svm_step_leaves(s);
+		if (leaves > 2 || svm_step_count(s) % 97 == 0) {
+			svm_hash_t pre, post, want;
+			svm_buf_t proof = {0};
+			svm_step_hash(s, &pre);
+			cr_assert_eq(svm_step_prove(s, &proof), 0);
+			svm_step_t *c = NULL;
+			cr_assert_eq(svm_step_clone(s, &c), 0);
+			svm_step_one(c);
+			svm_step_hash(c, &want);
+			svm_step_free(c);
+			cr_assert_eq(svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, &err), 0,
+				     "step %llu: %s", (unsigned long long)svm_step_count(s), err.msg);
+			cr_assert(svm_hash_eq(&post, &want), "step %llu", (unsigned long long)svm_step_count(s));
+			if (leaves > 1000 && !flipped) {
+				proof.data[proof.len / 2] ^= 1;
+				cr_assert_neq(svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, NULL), 0);
+				flipped = 1;
+			}
+			big += leaves > 2;
+			proved++;
+			svm_buf_free(&proof);
+		}
+		svm_step_one(s);
+	}
+	cr_assert_geq(big, 4, "model, input, the i8_matvec calls and set_return were proven");
+	cr_assert(flipped);
+	svm_step_free(s);
+	/* bisection: the worker corrupts a step three quarters into the run */
+	party_t honest = {.m = m, .gas = 1ull << 32, .fn = "infer", .env = &env};
+	party_t liar = honest;
+	svm_hash_t hf, lf;
+	hash_at(&honest, steps_host, &hf);
+	/* the first step from three quarters in whose corruption survives to the end (adding 1 to
+	 * a value that is then compared or masked away can leave every later state unchanged) */
+	for (liar.corrupt_at = steps_host * 3 / 4;; liar.corrupt_at++) {
+		cr_assert_lt(liar.corrupt_at, steps_host);
+		hash_at(&liar, steps_host, &lf);
+		if (!svm_hash_eq(&hf, &lf)) break;
+	}
+	game_result_t r = play(&liar, &honest, 256, 16, 0, 0);
+	cr_assert(r.disputed, "the corruption reaches the final state");
+	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
+	cr_assert_eq(r.hi, liar.corrupt_at, "decided at step %llu, the corrupted one is %llu",
+		     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
+	r = play(&honest, &liar, 256, 16, 0, 0);
+	cr_assert(r.disputed);
+	cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "an honest worker beats a lying challenger");
+	printf("trace_ai: infer = %llu steps, %u proofs checked (%u host steps)\n",
+	       (unsigned long long)steps_host, proved, big);
+	svm_wasm_module_free(m);
+	free(code);
+	free(w);
+	free(images);
 }

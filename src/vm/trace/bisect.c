@@ -177,11 +177,17 @@ int svm_bisect_pick(svm_bisect_t *g, uint32_t j, uint64_t now, svm_error_t *err)
 int svm_bisect_prove(svm_bisect_t *g, const svm_wasm_module_t *m, const uint8_t *proof,
 		     size_t proof_len, uint64_t now, svm_error_t *err)
 {
+	return svm_bisect_prove_env(g, m, NULL, proof, proof_len, now, err);
+}
+
+int svm_bisect_prove_env(svm_bisect_t *g, const svm_wasm_module_t *m, const svm_step_env_t *env,
+			 const uint8_t *proof, size_t proof_len, uint64_t now, svm_error_t *err)
+{
 	if (g->phase != SVM_BISECT_ONE_STEP)
 		return svm_error_set(err, SVM_ESTATE, "bisect: not at one step");
 	if (now > g->deadline) return svm_error_set(err, SVM_EEXPIRED, "bisect: past the deadline");
 	svm_hash_t post;
-	int rc = svm_step_verify(m, &g->lo_hash, proof, proof_len, &post, err);
+	int rc = svm_step_verify_env(m, env, &g->lo_hash, proof, proof_len, &post, err);
 	if (rc != 0) return rc; /* a bad proof changes nothing: the claimant may retry until the deadline */
 	g->proof_bytes += proof_len;
 	g->phase = svm_hash_eq(&post, &g->hi_hash) ? SVM_BISECT_CLAIMANT_WON : SVM_BISECT_CHALLENGER_WON;

@@ -4,6 +4,7 @@
  * proofs and the one-step verifier. docs/bisection.md defines every encoding here. */
 #include <string.h>
 
+#include "supervm/ai.h"
 #include "supervm/trace.h"
 #include "vm/wasm/module.h"
 
@@ -16,12 +17,41 @@ typedef struct {
 
 #define LEAF SVM_STEP_LEAF_SIZE
 #define PAGE 65536u
+#define RANGES_MAX 3 /* memory ranges one step touches (i8_matvec: w, x, acc) */
+
+/* The code tables of one defined function (scan()). */
+typedef struct {
+	uint32_t *match, *match2, *blk_cost;
+	uint32_t expr; /* offset of the expression (after the locals declarations) */
+	uint32_t nparams, nlocals; /* params + declared locals */
+} ftab_t;
+
+/* A caller's frame: where it resumes and where its locals start. */
+typedef struct {
+	uint32_t func, ret_pc, lbase;
+} frame_t;
+
+/* The AI host functions ("env" imports, src/vm/ai/runtime.c), executed as one step each. */
+enum { H_NONE = 0, H_INPUT_SIZE, H_INPUT, H_MODEL_SIZE, H_MODEL, H_SET_RETURN, H_ABORT, H_MATVEC };
+
+/* A memory range a step touches: leaves [first, first + count). */
+typedef struct {
+	uint64_t first;
+	uint32_t count;
+	bool write;
+} range_t;
 
 struct svm_step {
 	const svm_wasm_module_t *m;
 	const wasm_gas_t *gas;
 	svm_hash_t module_hash;
-	uint32_t func;          /* defined-function index */
+	ftab_t *ft;             /* per defined function */
+	uint8_t *host;          /* per imported function: H_* */
+	uint32_t *table;        /* table 0: function index + 1 per element, 0 = null */
+	uint32_t table_n;
+	svm_step_env_t env;
+	bool has_env;
+	uint32_t func;          /* function index (imports first) of the current frame */
 	uint32_t nparams;
 	const uint8_t *body;    /* the function body (locals + expression) */
 	uint32_t body_len, pc;  /* pc: offset of the next opcode in body */
@@ -31,10 +61,15 @@ struct svm_step {
 	uint8_t status, nresults;
 	uint64_t gas_left, gas_used, steps;
 	uint32_t nvals, nlabels, nlocals, nglobals;
+	uint32_t lbase, nframes; /* the current frame's first local; callers below it */
+	frame_t frames[SVM_STEP_FRAMES_MAX];
 	uint64_t vals[SVM_STEP_VALUES_MAX];
 	label_t labels[SVM_STEP_LABELS_MAX];
 	uint64_t locals[SVM_STEP_LOCALS_MAX];
 	uint64_t globals[SVM_STEP_GLOBALS_MAX];
+	uint32_t out_len;       /* set_return: the output's length and hash (and bytes, a worker) */
+	svm_hash_t out_hash;
+	uint8_t *out;
 	uint32_t pages;
 	/* full memory (a worker) … */
 	uint8_t *mem;
@@ -43,10 +78,10 @@ struct svm_step {
 	uint32_t depth;
 	uint8_t *dirty;
 	bool any_dirty;
-	/* … or a window of revealed leaves (the verifier) */
-	uint64_t win_first;
-	uint32_t win_n;
-	uint8_t win[2 * LEAF];
+	/* … or windows of revealed leaves (the verifier) */
+	uint32_t nwin;
+	range_t win_r[RANGES_MAX];
+	uint8_t *win[RANGES_MAX];
 	bool win_bad;
 	svm_hash_t mem_root;
 	bool unsupported;
@@ -94,8 +129,9 @@ static bool is_store(uint8_t op) { return op >= 0x36 && op <= 0x3e; }
 static bool is_supported_mem(uint8_t op)
 {
 	switch (op) {
-	case 0x28: case 0x29: case 0x2c: case 0x2d: case 0x2e: case 0x2f: case 0x35:
-	case 0x36: case 0x37: case 0x3a: case 0x3b: case 0x3e: return true;
+	case 0x28: case 0x29: case 0x2c: case 0x2d: case 0x2e: case 0x2f: case 0x30: case 0x31:
+	case 0x32: case 0x33: case 0x34: case 0x35:
+	case 0x36: case 0x37: case 0x3a: case 0x3b: case 0x3c: case 0x3d: case 0x3e: return true;
 	default: return false;
 	}
 }
@@ -120,8 +156,10 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 		else if (u == 0x7f || u == 0x7e) *arity = 1;
 		else return false; /* floats, references and type-index block types: outside */
 		return true;
-	case 0x0c: case 0x0d: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+	case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
 		return rd_u32(p, len, pos, &u);
+	case 0x11: /* call_indirect type table (table 0 only) */
+		return rd_u32(p, len, pos, &u) && rd_u32(p, len, pos, &u) && u == 0;
 	case 0x3f:
 		return *pos < len && p[(*pos)++] == 0;
 	case 0x41: return rd_s64(p, len, pos, &s, 32);
@@ -132,30 +170,31 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 	}
 }
 
-/* Matches every block/loop/if with its end (and else), once per function. */
-static int scan(svm_step_t *s, uint32_t expr, svm_error_t *err)
+/* Matches every block/loop/if with its end (and else), once per function, into t. */
+static int scan(const wasm_gas_t *g, const uint8_t *body, uint32_t body_len, ftab_t *t,
+		svm_error_t *err)
 {
-	uint32_t stack[SVM_STEP_LABELS_MAX], n = 0, pos = expr, blk = expr;
-	uint64_t cost = (uint64_t)s->gas->local * (s->nlocals - s->nparams);
-	s->match = svm_calloc(s->body_len, sizeof *s->match);
-	s->match2 = svm_calloc(s->body_len, sizeof *s->match2);
-	s->blk_cost = svm_calloc(s->body_len + 1, sizeof *s->blk_cost);
-	if (!s->match || !s->match2 || !s->blk_cost)
+	uint32_t stack[SVM_STEP_LABELS_MAX], n = 0, pos = t->expr, blk = t->expr;
+	uint64_t cost = (uint64_t)g->local * (t->nlocals - t->nparams);
+	t->match = svm_calloc(body_len, sizeof *t->match);
+	t->match2 = svm_calloc(body_len, sizeof *t->match2);
+	t->blk_cost = svm_calloc(body_len + 1, sizeof *t->blk_cost);
+	if (!t->match || !t->match2 || !t->blk_cost)
 		return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
-	while (pos < s->body_len) {
+	while (pos < body_len) {
 		uint32_t at = pos;
-		uint8_t op = s->body[pos++], ar = 0;
-		if (!skip_imm(s->body, s->body_len, op, &pos, &ar))
+		uint8_t op = body[pos++], ar = 0;
+		if (!skip_imm(body, body_len, op, &pos, &ar))
 			return svm_error_set(err, SVM_EUNSUPPORTED,
 					     "step: opcode 0x%02x at body offset %u is outside the stepper's subset",
 					     op, at);
 		/* Gas blocks as the translator defines them (vm/wasm/emit.c): one starts at entry and
 		 * after every loop, if, else and end, and costs its instructions (dead ones too, and
 		 * the one that ends it) — so gas matches the fast interpreter at every point. */
-		cost += s->gas->op[op];
+		cost += g->op[op];
 		if (op == 0x03 || op == 0x04 || op == 0x05 || op == 0x0b) {
 			if (cost >= UINT32_MAX) return svm_error_set(err, SVM_ELIMIT, "step: gas block too costly");
-			s->blk_cost[blk] = (uint32_t)cost + 1;
+			t->blk_cost[blk] = (uint32_t)cost + 1;
 			blk = pos;
 			cost = 0;
 		}
@@ -165,14 +204,14 @@ static int scan(svm_step_t *s, uint32_t expr, svm_error_t *err)
 			stack[n++] = at;
 		} else if (op == 0x05) {
 			if (n == 0) return svm_error_set(err, SVM_EDECODE, "step: else outside if");
-			s->match2[stack[n - 1]] = at;
+			t->match2[stack[n - 1]] = at;
 		} else if (op == 0x0b) {
 			if (n == 0) {
-				if (pos != s->body_len)
+				if (pos != body_len)
 					return svm_error_set(err, SVM_EDECODE, "step: code after the end");
 				return 0;
 			}
-			s->match[stack[--n]] = at;
+			t->match[stack[--n]] = at;
 		}
 	}
 	return svm_error_set(err, SVM_EDECODE, "step: body without end");
@@ -248,56 +287,47 @@ static void tree_update(svm_step_t *s)
 	s->mem_root = s->tree[1];
 }
 
-/* The root over leaves [a, a+cnt) (cnt 1 or 2, adjacent) with their hashes h and the siblings
- * in canonical order (bottom-up; per level: one sibling for a single node, none when the two
- * nodes are siblings, left-then-right otherwise). *used: siblings consumed; false if short. */
-static bool multi_root(uint32_t depth, uint64_t a, uint32_t cnt, const svm_hash_t h[2],
+/* The root over leaves [a, a+cnt) with their hashes h (clobbered) and the siblings in canonical
+ * order: bottom-up, per level the left neighbour of the range (when its first node is a right
+ * child) then the right neighbour (when its last node is a left child) — one sibling for a
+ * single node, none for two siblings. *used: siblings consumed; false if short. */
+static bool range_root(uint32_t depth, uint64_t a, uint32_t cnt, svm_hash_t *h,
 		       const svm_hash_t *sib, size_t nsib, size_t *used, svm_hash_t *root)
 {
-	svm_hash_t x = h[0], y = h[cnt - 1], t;
 	uint64_t ia = a, ib = a + cnt - 1;
+	uint32_t n = cnt;
 	size_t u = 0;
+	svm_hash_t left, right, t;
 	for (uint32_t l = 0; l < depth; l++) {
-		if (ia == ib) {
-			if (u >= nsib) return false;
-			if (ia & 1) svm_merkle_node_hash(&sib[u], &x, &t);
-			else svm_merkle_node_hash(&x, &sib[u], &t);
-			u++;
-			x = t;
-		} else if (!(ia & 1)) {
-			svm_merkle_node_hash(&x, &y, &t);
-			x = t;
-			ib = ia;
-		} else {
-			if (u + 2 > nsib) return false;
-			svm_merkle_node_hash(&sib[u], &x, &t);
-			x = t;
-			svm_merkle_node_hash(&y, &sib[u + 1], &t);
-			y = t;
-			u += 2;
+		uint32_t hl = ia & 1, hr = !(ib & 1);
+		if (u + hl + hr > nsib) return false;
+		if (hl) left = sib[u++];
+		if (hr) right = sib[u++];
+		uint32_t total = n + hl + hr, k = 0;
+		for (uint32_t i = 0; i < total; i += 2) {
+			const svm_hash_t *x = hl && i == 0 ? &left : &h[i - hl];
+			const svm_hash_t *y = hr && i + 1 == total - 1 ? &right : &h[i + 1 - hl];
+			svm_merkle_node_hash(x, y, &t);
+			h[k++] = t;
 		}
-		ia >>= 1;
-		ib >>= 1;
-		if (ia == ib) y = x;
+		ia = (ia - hl) >> 1;
+		n = k;
+		ib = ia + n - 1;
 	}
 	*used = u;
-	*root = x;
+	*root = h[0];
 	return true;
 }
 
-/* The siblings multi_root needs, from the full tree. */
-static size_t multi_siblings(const svm_step_t *s, uint64_t a, uint32_t cnt, svm_hash_t *out)
+/* The siblings range_root needs, from the full tree. */
+static size_t range_siblings(const svm_step_t *s, uint64_t a, uint32_t cnt, svm_hash_t *out)
 {
 	uint64_t ia = a, ib = a + cnt - 1;
 	size_t u = 0;
 	for (uint32_t l = 0; l < s->depth; l++) {
 		uint64_t base = s->npad >> l;
-		if (ia == ib) {
-			out[u++] = s->tree[base + (ia ^ 1)];
-		} else if (ia & 1) {
-			out[u++] = s->tree[base + ia - 1];
-			out[u++] = s->tree[base + ib + 1];
-		}
+		if (ia & 1) out[u++] = s->tree[base + ia - 1];
+		if (!(ib & 1)) out[u++] = s->tree[base + ib + 1];
 		ia >>= 1;
 		ib >>= 1;
 	}
@@ -311,35 +341,40 @@ static bool mem_range(const svm_step_t *s, uint64_t ea, uint32_t n)
 	return ea + n <= (uint64_t)s->pages * PAGE;
 }
 
+/* Where [ea, ea + n) lives: the worker's memory, or a revealed window that holds all of it
+ * (NULL, and the proof marked bad, when none does). n > 0. */
+static uint8_t *mem_ptr(svm_step_t *s, uint64_t ea, uint64_t n)
+{
+	if (s->mem) return s->mem + ea;
+	for (uint32_t i = 0; i < s->nwin; i++) {
+		uint64_t base = s->win_r[i].first * LEAF;
+		if (ea >= base && ea + n <= base + (uint64_t)s->win_r[i].count * LEAF)
+			return s->win[i] + (ea - base);
+	}
+	s->win_bad = true;
+	return NULL;
+}
+
+static void mark_dirty(svm_step_t *s, uint64_t ea, uint64_t n)
+{
+	if (!s->mem || n == 0) return;
+	for (uint64_t l = ea / LEAF; l <= (ea + n - 1) / LEAF; l++) s->dirty[l / 8] |= (uint8_t)(1u << (l % 8));
+	s->any_dirty = true;
+}
+
 static void mem_read(svm_step_t *s, uint64_t ea, uint8_t *dst, uint32_t n)
 {
-	if (s->mem) {
-		memcpy(dst, s->mem + ea, n);
-		return;
-	}
-	uint64_t base = s->win_first * LEAF;
-	if (ea < base || ea + n > base + (uint64_t)s->win_n * LEAF) {
-		s->win_bad = true;
-		memset(dst, 0, n);
-		return;
-	}
-	memcpy(dst, s->win + (ea - base), n);
+	const uint8_t *p = mem_ptr(s, ea, n);
+	if (p) memcpy(dst, p, n);
+	else memset(dst, 0, n);
 }
 
 static void mem_write(svm_step_t *s, uint64_t ea, const uint8_t *src, uint32_t n)
 {
-	if (s->mem) {
-		memcpy(s->mem + ea, src, n);
-		for (uint64_t l = ea / LEAF; l <= (ea + n - 1) / LEAF; l++) s->dirty[l / 8] |= (uint8_t)(1u << (l % 8));
-		s->any_dirty = true;
-		return;
-	}
-	uint64_t base = s->win_first * LEAF;
-	if (ea < base || ea + n > base + (uint64_t)s->win_n * LEAF) {
-		s->win_bad = true;
-		return;
-	}
-	memcpy(s->win + (ea - base), src, n);
+	uint8_t *p = mem_ptr(s, ea, n);
+	if (!p) return;
+	memcpy(p, src, n);
+	mark_dirty(s, ea, n);
 }
 
 /* ------------------------------------------------------------ execution */
@@ -347,10 +382,10 @@ static void mem_write(svm_step_t *s, uint64_t ea, const uint8_t *src, uint32_t n
 static uint32_t width_of(uint8_t op)
 {
 	switch (op) {
-	case 0x28: case 0x36: case 0x35: case 0x3e: return 4;
+	case 0x28: case 0x36: case 0x34: case 0x35: case 0x3e: return 4;
 	case 0x29: case 0x37: return 8;
-	case 0x2c: case 0x2d: case 0x3a: return 1;
-	default: return 2; /* 0x2e 0x2f 0x3b */
+	case 0x2c: case 0x2d: case 0x30: case 0x31: case 0x3a: case 0x3c: return 1;
+	default: return 2; /* 0x2e 0x2f 0x32 0x33 0x3b 0x3d */
 	}
 }
 
@@ -364,7 +399,7 @@ static uint32_t pops(uint8_t op)
 	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
-	if (op == 0x04 || op == 0x0d || op == 0x1a || op == 0x21 || op == 0x22 || op == 0x24 ||
+	if (op == 0x04 || op == 0x0d || op == 0x11 || op == 0x1a || op == 0x21 || op == 0x22 || op == 0x24 ||
 	    op == 0x45 || op == 0x50 || (op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b) ||
 	    op == 0xa7 || op == 0xac || op == 0xad || is_load(op))
 		return 1;
@@ -373,6 +408,75 @@ static uint32_t pops(uint8_t op)
 
 #define PUSH(v) (s->vals[s->nvals++] = (v))
 #define POP() (s->vals[--s->nvals])
+
+static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args);
+
+/* Makes defined function f the current one (its code and tables). */
+static void enter(svm_step_t *s, uint32_t f)
+{
+	const wcode_t *c = &s->m->codes[f - s->m->nfuncs_imported];
+	const ftab_t *t = &s->ft[f - s->m->nfuncs_imported];
+	s->func = f;
+	s->body = c->body;
+	s->body_len = c->body_len;
+	s->match = t->match;
+	s->match2 = t->match2;
+	s->blk_cost = t->blk_cost;
+	s->nparams = t->nparams;
+}
+
+/* The current function returns (its results are in place): to its caller, or the run is done. */
+static void func_return(svm_step_t *s)
+{
+	if (s->nframes == 0) {
+		s->status = SVM_STEP_DONE;
+		return;
+	}
+	frame_t f = s->frames[--s->nframes];
+	s->nlocals = s->lbase;
+	s->lbase = f.lbase;
+	enter(s, f.func);
+	s->pc = f.ret_pc;
+}
+
+/* A call of function f (its arguments on the stack), continuing at ret_pc. */
+static void call(svm_step_t *s, uint32_t f, uint32_t ret_pc)
+{
+	const svm_wasm_functype_t *t = &s->m->types[s->m->func_types[f]];
+	if (s->nvals < t->param_count) {
+		s->unsupported = true;
+		return;
+	}
+	if (f < s->m->nfuncs_imported) {
+		uint64_t args[5] = {0};
+		uint8_t kind = s->host ? s->host[f] : H_NONE;
+		if (kind == H_NONE || t->param_count > 5) {
+			s->unsupported = true;
+			return;
+		}
+		for (uint32_t i = 0; i < t->param_count; i++) args[i] = s->vals[s->nvals - t->param_count + i];
+		s->nvals -= t->param_count;
+		host_exec(s, kind, args);
+		if (s->status == SVM_STEP_RUNNING) s->pc = ret_pc;
+		return;
+	}
+	const ftab_t *ft = &s->ft[f - s->m->nfuncs_imported];
+	/* the stepper's own bounds (the interpreter's differ): refused rather than run differently */
+	if (s->nframes == SVM_STEP_FRAMES_MAX || s->nlabels == SVM_STEP_LABELS_MAX ||
+	    s->nlocals + ft->nlocals > SVM_STEP_LOCALS_MAX) {
+		s->unsupported = true;
+		return;
+	}
+	s->frames[s->nframes++] = (frame_t){s->func, ret_pc, s->lbase};
+	s->lbase = s->nlocals;
+	for (uint32_t i = 0; i < ft->nlocals; i++)
+		s->locals[s->lbase + i] = i < t->param_count ? s->vals[s->nvals - t->param_count + i] : 0;
+	s->nvals -= t->param_count;
+	s->nlocals += ft->nlocals;
+	enter(s, f);
+	s->labels[s->nlabels++] = (label_t){L_FUNC, (uint8_t)t->result_count, s->nvals, 0, s->body_len - 1};
+	s->pc = ft->expr;
+}
 
 /* Branch to label depth l. */
 static void branch(svm_step_t *s, uint32_t l)
@@ -399,7 +503,7 @@ static void branch(svm_step_t *s, uint32_t l)
 	for (uint32_t i = 0; i < L->arity; i++) PUSH(keep[i]);
 	s->nlabels = li;
 	s->pc = L->end + 1;
-	if (L->kind == L_FUNC) s->status = SVM_STEP_DONE;
+	if (L->kind == L_FUNC) func_return(s);
 }
 
 static uint64_t i32(uint64_t v) { return v & 0xffffffffu; }
@@ -516,6 +620,9 @@ static void exec_mem(svm_step_t *s, uint8_t op, uint32_t offset)
 		uint64_t v = svm_get_u64le(buf);
 		if (op == 0x2c) v = i32((uint64_t)(int64_t)(int8_t)v);
 		if (op == 0x2e) v = i32((uint64_t)(int64_t)(int16_t)v);
+		if (op == 0x30) v = (uint64_t)(int64_t)(int8_t)v;
+		if (op == 0x32) v = (uint64_t)(int64_t)(int16_t)v;
+		if (op == 0x34) v = (uint64_t)(int64_t)(int32_t)v;
 		PUSH(v);
 		return;
 	}
@@ -525,11 +632,106 @@ static void exec_mem(svm_step_t *s, uint8_t op, uint32_t offset)
 	mem_write(s, ea, buf, w);
 }
 
-/* The memory leaves the instruction at the current state touches: first and count (0..2). */
-static uint32_t touched(const svm_step_t *s, uint64_t *first)
+/* The function a call (0x10) or call_indirect (0x11) at the current pc reaches, or UINT32_MAX
+ * when it traps (an index outside the table, a null element, another signature). */
+static uint32_t call_target(const svm_step_t *s, uint8_t op)
 {
-	if (s->status != SVM_STEP_RUNNING) return 0;
+	uint32_t pos = s->pc + 1, u;
+	if (!rd_u32(s->body, s->body_len, &pos, &u)) return UINT32_MAX;
+	if (op == 0x10) return u < s->m->nfuncs ? u : UINT32_MAX;
+	if (s->nvals < 1 || u >= s->m->ntypes) return UINT32_MAX;
+	uint32_t i = (uint32_t)s->vals[s->nvals - 1];
+	if (i >= s->table_n || s->table[i] == 0) return UINT32_MAX;
+	uint32_t f = s->table[i] - 1;
+	if (!wasm_functype_eq(&s->m->types[s->m->func_types[f]], &s->m->types[u])) return UINT32_MAX;
+	return f;
+}
+
+static uint64_t mem_bytes(const svm_step_t *s) { return (uint64_t)s->pages * PAGE; }
+
+static range_t range_of(uint64_t ea, uint64_t n, bool write)
+{
+	return (range_t){ea / LEAF, (uint32_t)((ea + n - 1) / LEAF - ea / LEAF + 1), write};
+}
+
+/* What the host function `kind` does with its arguments, as src/vm/ai/runtime.c does it, after
+ * the interpreter's host_call price: 0 when it goes on to its memory access, else the terminal
+ * status it reaches first (a trap, or out of gas for its own price). *own: its own price charged
+ * before that outcome. The ranges it then reads and writes (at most one written) go to r. */
+static int host_plan(const svm_step_t *s, uint8_t kind, const uint64_t *args, range_t *r,
+		     uint32_t *nr, uint64_t *own)
+{
+	uint64_t size = mem_bytes(s), gas = s->gas_left - s->gas->host_call; /* affordable: checked */
+	uint32_t a0 = (uint32_t)args[0], a1 = (uint32_t)args[1];
+	*nr = 0;
+	*own = 0;
+	switch (kind) {
+	case H_INPUT_SIZE: case H_MODEL_SIZE: return 0;
+	case H_INPUT: case H_MODEL: {
+		uint64_t n = kind == H_INPUT ? s->env.input_len : s->env.model_len;
+		if (gas < n / 8) return SVM_STEP_OUT_OF_GAS;
+		*own = n / 8;
+		if (a0 + n > size) return SVM_STEP_TRAPPED;
+		if (n) r[(*nr)++] = range_of(a0, n, true);
+		return 0;
+	}
+	case H_SET_RETURN:
+		if (a1 > SVM_AI_OUTPUT_MAX) return SVM_STEP_TRAPPED;
+		if (gas < a1 / 8) return SVM_STEP_OUT_OF_GAS;
+		*own = a1 / 8;
+		if ((uint64_t)a0 + a1 > size) return SVM_STEP_TRAPPED;
+		if (a1) r[(*nr)++] = range_of(a0, a1, false);
+		return 0;
+	case H_MATVEC: {
+		uint32_t w = a0, x = a1, acc = (uint32_t)args[2], rows = (uint32_t)args[3],
+			 cols = (uint32_t)args[4];
+		if (rows == 0 || cols == 0 || cols > SVM_AI_DIM_MAX) return SVM_STEP_TRAPPED;
+		uint64_t price = svm_ai_matvec_gas(rows, cols);
+		if (gas < price) return SVM_STEP_OUT_OF_GAS;
+		*own = price;
+		if ((uint64_t)w + (uint64_t)rows * cols > size || (uint64_t)x + cols > size ||
+		    (uint64_t)acc + 4ull * rows > size)
+			return SVM_STEP_TRAPPED;
+		r[0] = range_of(w, (uint64_t)rows * cols, false);
+		r[1] = range_of(x, cols, false);
+		r[2] = range_of(acc, 4ull * rows, true);
+		*nr = 3;
+		return 0;
+	}
+	}
+	return SVM_STEP_TRAPPED; /* abort */
+}
+
+/* The host function a call at the current state reaches (H_NONE for none), with its arguments. */
+static uint8_t host_at(const svm_step_t *s, uint64_t *args)
+{
+	if (s->status != SVM_STEP_RUNNING || s->pc >= s->body_len) return H_NONE;
 	uint8_t op = s->body[s->pc];
+	if (op != 0x10 && op != 0x11) return H_NONE;
+	uint32_t f = call_target(s, op);
+	if (f >= s->m->nfuncs_imported || !s->host) return H_NONE;
+	const svm_wasm_functype_t *t = &s->m->types[s->m->func_types[f]];
+	uint32_t skip = op == 0x11 ? 1 : 0;
+	if (s->nvals < t->param_count + skip || t->param_count > 5) return H_NONE;
+	memset(args, 0, 5 * sizeof *args);
+	for (uint32_t i = 0; i < t->param_count; i++)
+		args[i] = s->vals[s->nvals - skip - t->param_count + i];
+	return s->host[f];
+}
+
+/* The memory ranges the instruction at the current state touches (0..3); what its proof carries. */
+static uint32_t touched(const svm_step_t *s, range_t *r)
+{
+	if (s->status != SVM_STEP_RUNNING || s->pc >= s->body_len) return 0;
+	uint8_t op = s->body[s->pc];
+	uint64_t args[5];
+	uint8_t kind = host_at(s, args);
+	if (kind != H_NONE) {
+		uint32_t nr = 0;
+		uint64_t own;
+		if (s->gas_left < s->gas->host_call) return 0;
+		return host_plan(s, kind, args, r, &nr, &own) == 0 ? nr : 0;
+	}
 	if (!is_supported_mem(op)) return 0;
 	uint32_t pos = s->pc + 1, align, off;
 	if (!rd_u32(s->body, s->body_len, &pos, &align) || !rd_u32(s->body, s->body_len, &pos, &off))
@@ -538,8 +740,79 @@ static uint32_t touched(const svm_step_t *s, uint64_t *first)
 	if (s->nvals < need) return 0;
 	uint64_t ea = i32(s->vals[s->nvals - need]) + (uint64_t)off, w = width_of(op);
 	if (!mem_range(s, ea, (uint32_t)w)) return 0; /* it traps without reading */
-	*first = ea / LEAF;
-	return (uint32_t)((ea + w - 1) / LEAF - ea / LEAF + 1);
+	r[0] = range_of(ea, w, is_store(op));
+	return 1;
+}
+
+static bool overlap(const range_t *a, const range_t *b)
+{
+	return a->first < b->first + b->count && b->first < a->first + a->count;
+}
+
+static void charge(svm_step_t *s, uint64_t cost);
+
+/* One host function call as one step: the interpreter's host_call price, the function's own
+ * price, then what it does (src/vm/ai/runtime.c). Arguments already popped into args. */
+static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args)
+{
+	range_t r[RANGES_MAX];
+	uint32_t nr = 0;
+	uint64_t own;
+	if (s->gas_left < s->gas->host_call) {
+		s->status = SVM_STEP_OUT_OF_GAS;
+		return;
+	}
+	int st = host_plan(s, kind, args, r, &nr, &own);
+	if (nr == 3 && (overlap(&r[2], &r[0]) || overlap(&r[2], &r[1]))) {
+		s->unsupported = true; /* an accumulator aliasing its operands: refused, never run differently */
+		return;
+	}
+	charge(s, s->gas->host_call);
+	if (st == SVM_STEP_OUT_OF_GAS) {
+		s->status = SVM_STEP_OUT_OF_GAS;
+		return;
+	}
+	charge(s, own);
+	if (st) {
+		s->status = (uint8_t)st;
+		return;
+	}
+	uint32_t a0 = (uint32_t)args[0], a1 = (uint32_t)args[1];
+	switch (kind) {
+	case H_INPUT_SIZE: s->vals[s->nvals++] = i32(s->env.input_len); break;
+	case H_MODEL_SIZE: s->vals[s->nvals++] = i32(s->env.model_len); break;
+	case H_INPUT: case H_MODEL: {
+		const uint8_t *src = kind == H_INPUT ? s->env.input : s->env.model;
+		size_t n = kind == H_INPUT ? s->env.input_len : s->env.model_len;
+		if (n == 0) break;
+		uint8_t *dst = mem_ptr(s, a0, n);
+		if (dst) memcpy(dst, src, n), mark_dirty(s, a0, n);
+		break;
+	}
+	case H_SET_RETURN: {
+		const uint8_t *p = a1 ? mem_ptr(s, a0, a1) : NULL;
+		if (a1 && !p) break;
+		svm_sha256(p ? p : (const uint8_t *)"", a1, &s->out_hash);
+		s->out_len = a1;
+		if (s->out && a1) memcpy(s->out, p, a1);
+		break;
+	}
+	case H_MATVEC: {
+		uint32_t rows = (uint32_t)args[3], cols = (uint32_t)args[4];
+		const int8_t *w = (const int8_t *)mem_ptr(s, a0, (uint64_t)rows * cols);
+		const int8_t *x = (const int8_t *)mem_ptr(s, a1, cols);
+		uint8_t *acc = mem_ptr(s, (uint32_t)args[2], 4ull * rows);
+		if (!w || !x || !acc) break;
+		for (uint32_t i = 0; i < rows; i++) { /* exact integer semantics, row by row */
+			int32_t v;
+			memcpy(&v, acc + 4 * i, 4);
+			svm_ai_i8_matvec(w + (size_t)i * cols, x, &v, 1, cols);
+			memcpy(acc + 4 * i, &v, 4);
+		}
+		mark_dirty(s, (uint32_t)args[2], 4ull * rows);
+		break;
+	}
+	}
 }
 
 static int exec_one(svm_step_t *s, uint8_t op);
@@ -601,8 +874,22 @@ static int exec_one(svm_step_t *s, uint8_t op)
 	case 0x05: branch(s, 0); return 0; /* the end of a then-branch: leave the if */
 	case 0x0b:
 		L = &s->labels[--s->nlabels]; /* nlabels > 0 checked above */
-		if (L->kind == L_FUNC) s->status = SVM_STEP_DONE;
+		if (L->kind == L_FUNC) {
+			func_return(s);
+			if (s->status == SVM_STEP_RUNNING) return 0; /* back in the caller */
+		}
 		break;
+	case 0x10: case 0x11: {
+		uint32_t f = call_target(s, op);
+		rd_u32(s->body, s->body_len, &pos, &u);
+		if (op == 0x11) {
+			rd_u32(s->body, s->body_len, &pos, &u);
+			s->nvals--; /* the table index */
+		}
+		if (f == UINT32_MAX) return trap(s), 0;
+		call(s, f, pos);
+		return s->unsupported ? SVM_EUNSUPPORTED : 0;
+	}
 	case 0x0c: rd_u32(s->body, s->body_len, &pos, &u); branch(s, u); return 0;
 	case 0x0d:
 		rd_u32(s->body, s->body_len, &pos, &u);
@@ -611,7 +898,12 @@ static int exec_one(svm_step_t *s, uint8_t op)
 			return 0;
 		}
 		break;
-	case 0x0f: branch(s, s->nlabels - 1); return 0;
+	case 0x0f: { /* to the current function's label: the innermost L_FUNC */
+		uint32_t li = s->nlabels - 1;
+		while (li > 0 && s->labels[li].kind != L_FUNC) li--;
+		branch(s, s->nlabels - 1 - li);
+		return 0;
+	}
 	case 0x1a: s->nvals--; break;
 	case 0x1b: {
 		uint32_t c = (uint32_t)POP();
@@ -621,13 +913,13 @@ static int exec_one(svm_step_t *s, uint8_t op)
 	}
 	case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
 		rd_u32(s->body, s->body_len, &pos, &u);
-		if (u >= (op <= 0x22 ? s->nlocals : s->nglobals)) {
+		if (u >= (op <= 0x22 ? s->nlocals - s->lbase : s->nglobals)) {
 			s->unsupported = true;
 			return SVM_EUNSUPPORTED;
 		}
-		if (op == 0x20) PUSH(s->locals[u]);
-		else if (op == 0x21) s->locals[u] = POP();
-		else if (op == 0x22) s->locals[u] = s->vals[s->nvals - 1];
+		if (op == 0x20) PUSH(s->locals[s->lbase + u]);
+		else if (op == 0x21) s->locals[s->lbase + u] = POP();
+		else if (op == 0x22) s->locals[s->lbase + u] = s->vals[s->nvals - 1];
 		else if (op == 0x23) PUSH(s->globals[u]);
 		else s->globals[u] = POP();
 		break;
@@ -670,8 +962,10 @@ int svm_step_status(const svm_step_t *s) { return s->status; }
 
 uint32_t svm_step_leaves(const svm_step_t *s)
 {
-	uint64_t first;
-	return touched(s, &first);
+	range_t r[RANGES_MAX];
+	uint32_t n = touched(s, r), total = 0;
+	for (uint32_t i = 0; i < n; i++) total += r[i].count;
+	return total;
 }
 uint64_t svm_step_count(const svm_step_t *s) { return s->steps; }
 uint64_t svm_step_gas_used(const svm_step_t *s) { return s->gas_used; }
@@ -706,7 +1000,7 @@ static void put64(svm_buf_t *b, uint64_t v)
 /* The state's core encoding (everything but the module hash and the memory's contents). */
 static int core_put(const svm_step_t *s, svm_buf_t *b)
 {
-	size_t need = 64 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels;
+	size_t need = 112 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels + 12 * s->nframes;
 	if (svm_buf_reserve(b, need) != 0) return SVM_ENOMEM;
 	svm_buf_push(b, s->status);
 	svm_buf_push(b, s->nresults);
@@ -730,6 +1024,15 @@ static int core_put(const svm_step_t *s, svm_buf_t *b)
 	for (uint32_t i = 0; i < s->nlocals; i++) put64(b, s->locals[i]);
 	put32(b, s->nglobals);
 	for (uint32_t i = 0; i < s->nglobals; i++) put64(b, s->globals[i]);
+	put32(b, s->lbase);
+	put32(b, s->nframes);
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		put32(b, s->frames[i].func);
+		put32(b, s->frames[i].ret_pc);
+		put32(b, s->frames[i].lbase);
+	}
+	put32(b, s->out_len);
+	svm_buf_append(b, s->out_hash.b, 32);
 	put32(b, s->pages);
 	return svm_buf_append(b, s->mem_root.b, 32);
 }
@@ -778,67 +1081,147 @@ static uint64_t get(rd_t *r, int n)
 
 /* ------------------------------------------------------------ construction */
 
-static int bind_function(svm_step_t *s, const svm_wasm_module_t *m, uint32_t fidx, svm_error_t *err)
+/* The AI host functions the stepper runs ("env" imports; all parameters and results i32). */
+static const struct {
+	const char *name;
+	uint8_t kind, params, results;
+} HOSTS[] = {
+	{"input_size", H_INPUT_SIZE, 0, 1}, {"input", H_INPUT, 1, 0},
+	{"model_size", H_MODEL_SIZE, 0, 1}, {"model", H_MODEL, 1, 0},
+	{"set_return", H_SET_RETURN, 2, 0}, {"abort", H_ABORT, 2, 0},
+	{"i8_matvec", H_MATVEC, 5, 0},
+};
+
+static uint8_t host_kind(const svm_wasm_module_t *m, const wimport_t *im)
 {
-	if (fidx < m->nfuncs_imported || fidx >= m->nfuncs)
-		return svm_error_set(err, SVM_EUNSUPPORTED, "step: function %u is not defined here", fidx);
-	const wcode_t *c = &m->codes[fidx - m->nfuncs_imported];
-	const svm_wasm_functype_t *t = &m->types[m->func_types[fidx]];
-	s->m = m;
-	s->gas = m->gas;
-	s->func = fidx;
-	s->body = c->body;
-	s->body_len = c->body_len;
-	if (t->result_count > 2 || c->nparams + c->nlocals > SVM_STEP_LOCALS_MAX)
-		return svm_error_set(err, SVM_EUNSUPPORTED, "step: function shape outside the subset");
-	s->nresults = (uint8_t)t->result_count;
-	/* the expression starts after the locals declarations */
-	uint32_t pos = 0, groups, cnt;
-	if (!rd_u32(s->body, s->body_len, &pos, &groups))
-		return svm_error_set(err, SVM_EDECODE, "step: bad locals");
-	for (uint32_t i = 0; i < groups; i++) {
-		if (!rd_u32(s->body, s->body_len, &pos, &cnt) || pos >= s->body_len)
-			return svm_error_set(err, SVM_EDECODE, "step: bad locals");
-		uint8_t ty = s->body[pos++];
-		if (ty != 0x7f && ty != 0x7e && ty != 0x7d && ty != 0x7c) /* float locals hold bits */
-			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a local of type 0x%02x", ty);
+	if (im->kind != 0 || im->module.n != 3 || memcmp(im->module.p, "env", 3) != 0) return H_NONE;
+	const svm_wasm_functype_t *t = &m->types[im->u.type];
+	for (size_t i = 0; i < sizeof HOSTS / sizeof HOSTS[0]; i++) {
+		if (strlen(HOSTS[i].name) != im->name.n || memcmp(HOSTS[i].name, im->name.p, im->name.n))
+			continue;
+		if (t->param_count != HOSTS[i].params || t->result_count != HOSTS[i].results) return H_NONE;
+		for (uint32_t k = 0; k < t->param_count; k++)
+			if (t->params[k] != SVM_WASM_I32) return H_NONE;
+		for (uint32_t k = 0; k < t->result_count; k++)
+			if (t->results[k] != SVM_WASM_I32) return H_NONE;
+		return HOSTS[i].kind;
 	}
-	for (uint32_t i = 0; i < t->param_count; i++)
-		if (t->params[i] != SVM_WASM_I32 && t->params[i] != SVM_WASM_I64)
-			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a float or reference parameter");
-	s->nlocals = c->nparams + c->nlocals;
-	s->nparams = c->nparams;
-	int rc = scan(s, pos, err);
-	if (rc == 0) s->pc = pos;
-	return rc;
+	return H_NONE;
 }
 
-static void module_hash(const svm_wasm_module_t *m, svm_hash_t *out) { svm_sha256(m->bytes, m->len, out); }
+/* Everything the stepper derives from the module alone: the host function of each import, every
+ * defined function's code tables, table 0 from the active element segments, the module hash.
+ * Shared by a worker's machine and the verifier. SVM_EUNSUPPORTED outside the subset. */
+static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step_env_t *env,
+		       svm_error_t *err)
+{
+	s->m = m;
+	s->gas = m->gas;
+	svm_sha256(m->bytes, m->len, &s->module_hash);
+	if (m->nglobals > SVM_STEP_GLOBALS_MAX || m->nmems > 1 || m->nmems_imported ||
+	    m->ntables > 1 || m->ntables_imported || m->nglobals_imported)
+		return svm_error_set(err, SVM_EUNSUPPORTED,
+				     "step: >1 memory or table, imported memory/table/globals, or too many globals");
+	if (m->nimports && env == NULL)
+		return svm_error_set(err, SVM_EUNSUPPORTED, "step: imports need the AI host environment");
+	if (env) s->env = *env, s->has_env = true;
+	uint32_t nimp = m->nfuncs_imported, ndef = m->nfuncs - nimp;
+	s->host = svm_calloc(nimp + 1, 1);
+	s->ft = svm_calloc(ndef + 1, sizeof *s->ft);
+	if (!s->host || !s->ft) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
+	for (uint32_t i = 0, f = 0; i < m->nimports; i++) {
+		if (m->imports[i].kind != 0) continue;
+		if ((s->host[f++] = host_kind(m, &m->imports[i])) == H_NONE)
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: import %.*s.%.*s is not an AI host function",
+					     (int)m->imports[i].module.n, m->imports[i].module.p,
+					     (int)m->imports[i].name.n, m->imports[i].name.p);
+	}
+	for (uint32_t i = 0; i < ndef; i++) {
+		const wcode_t *c = &m->codes[i];
+		const svm_wasm_functype_t *t = &m->types[m->func_types[nimp + i]];
+		ftab_t *ft = &s->ft[i];
+		if (t->result_count > 2 || c->nparams + c->nlocals > SVM_STEP_LOCALS_MAX)
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: function %u's shape is outside the subset", nimp + i);
+		for (uint32_t k = 0; k < t->param_count; k++)
+			if (t->params[k] != SVM_WASM_I32 && t->params[k] != SVM_WASM_I64)
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a float or reference parameter");
+		uint32_t pos = 0, groups, cnt;
+		if (!rd_u32(c->body, c->body_len, &pos, &groups))
+			return svm_error_set(err, SVM_EDECODE, "step: bad locals");
+		for (uint32_t g = 0; g < groups; g++) {
+			if (!rd_u32(c->body, c->body_len, &pos, &cnt) || pos >= c->body_len)
+				return svm_error_set(err, SVM_EDECODE, "step: bad locals");
+			uint8_t ty = c->body[pos++];
+			if (ty != 0x7f && ty != 0x7e && ty != 0x7d && ty != 0x7c) /* float locals hold bits */
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a local of type 0x%02x", ty);
+		}
+		ft->expr = pos;
+		ft->nparams = c->nparams;
+		ft->nlocals = c->nparams + c->nlocals;
+		int rc = scan(m->gas, c->body, c->body_len, ft, err);
+		if (rc) return rc;
+	}
+	if (m->ntables == 1) {
+		if (m->tables[0].lim.min > 65536)
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a table of %u elements", m->tables[0].lim.min);
+		s->table_n = m->tables[0].lim.min;
+		s->table = svm_calloc(s->table_n + 1, sizeof *s->table);
+		if (!s->table) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
+		for (uint32_t i = 0; i < m->nelems; i++) {
+			const welem_t *e = &m->elems[i];
+			if (e->mode != SEG_ACTIVE) continue;
+			uint64_t at = e->offset.v & 0xffffffffu;
+			if (e->offset.kind != CE_CONST || e->table != 0 || at + e->count > s->table_n)
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
+			for (uint32_t k = 0; k < e->count; k++) {
+				if (e->items[k].kind == CE_REFNULL) s->table[at + k] = 0;
+				else if (e->items[k].kind == CE_REFFUNC) s->table[at + k] = (uint32_t)e->items[k].v + 1;
+				else return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
+			}
+		}
+	}
+	return 0;
+}
 
 int svm_step_new(svm_step_t **out, const svm_wasm_module_t *m, const char *fn, const uint64_t *args,
 		 size_t nargs, uint64_t gas, svm_error_t *err)
 {
+	return svm_step_new_env(out, m, fn, args, nargs, gas, NULL, err);
+}
+
+int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *fn,
+		     const uint64_t *args, size_t nargs, uint64_t gas, const svm_step_env_t *env,
+		     svm_error_t *err)
+{
 	*out = NULL;
-	if (m->nimports || m->nglobals > SVM_STEP_GLOBALS_MAX || m->nmems > 1)
-		return svm_error_set(err, SVM_EUNSUPPORTED, "step: imports, >1 memory or too many globals");
 	uint32_t fidx = UINT32_MAX;
 	for (uint32_t i = 0; i < m->nexports; i++)
 		if (m->exports[i].kind == 0 && strlen(fn) == m->exports[i].name.n &&
 		    memcmp(fn, m->exports[i].name.p, m->exports[i].name.n) == 0)
 			fidx = m->exports[i].index;
 	if (fidx == UINT32_MAX) return svm_error_set(err, SVM_ENOTFOUND, "step: no export %s", fn);
+	if (fidx < m->nfuncs_imported)
+		return svm_error_set(err, SVM_EUNSUPPORTED, "step: export %s is an import", fn);
 	svm_step_t *s = svm_calloc(1, sizeof *s);
 	if (!s) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
-	int rc = bind_function(s, m, fidx, err);
+	int rc = bind_module(s, m, env, err);
 	if (rc != 0) goto fail;
+	if (env && !(s->out = svm_malloc(SVM_AI_OUTPUT_MAX))) {
+		rc = svm_error_set(err, SVM_ENOMEM, "step: out of memory");
+		goto fail;
+	}
 	const svm_wasm_functype_t *t = &m->types[m->func_types[fidx]];
 	if (nargs != t->param_count) {
 		rc = svm_error_set(err, SVM_EINVAL, "step: %zu arguments for %u parameters", nargs, t->param_count);
 		goto fail;
 	}
+	enter(s, fidx);
+	s->nresults = (uint8_t)t->result_count;
+	s->nlocals = s->ft[fidx - m->nfuncs_imported].nlocals;
+	s->pc = s->ft[fidx - m->nfuncs_imported].expr;
 	for (size_t i = 0; i < nargs; i++)
 		s->locals[i] = t->params[i] == SVM_WASM_I32 ? i32(args[i]) : args[i];
-	module_hash(m, &s->module_hash);
+	svm_sha256((const uint8_t *)"", 0, &s->out_hash);
 	s->nglobals = m->nglobals;
 	for (uint32_t i = 0; i < m->nglobals; i++) {
 		if (m->globals[i].init.kind != CE_CONST ||
@@ -883,15 +1266,29 @@ fail:
 	return rc;
 }
 
+static void unbind(svm_step_t *s)
+{
+	uint32_t ndef = s->m ? s->m->nfuncs - s->m->nfuncs_imported : 0;
+	for (uint32_t i = 0; s->ft && i < ndef; i++) {
+		svm_free(s->ft[i].match);
+		svm_free(s->ft[i].match2);
+		svm_free(s->ft[i].blk_cost);
+	}
+	svm_free(s->ft);
+	svm_free(s->host);
+	svm_free(s->table);
+	s->ft = NULL, s->host = NULL, s->table = NULL;
+}
+
 void svm_step_free(svm_step_t *s)
 {
 	if (!s) return;
+	unbind(s);
 	svm_free(s->mem);
 	svm_free(s->tree);
 	svm_free(s->dirty);
-	svm_free(s->match);
-	svm_free(s->match2);
-	svm_free(s->blk_cost);
+	svm_free(s->out);
+	for (uint32_t i = 0; i < RANGES_MAX; i++) svm_free(s->win[i]);
 	svm_free(s);
 }
 
@@ -900,23 +1297,24 @@ int svm_step_clone(const svm_step_t *s, svm_step_t **out)
 	svm_step_t *c = svm_malloc(sizeof *c);
 	if (!c) return SVM_ENOMEM;
 	*c = *s;
-	c->mem = NULL, c->tree = NULL, c->dirty = NULL, c->match = NULL, c->match2 = NULL;
-	c->blk_cost = svm_malloc((s->body_len + 1) * sizeof *c->blk_cost);
+	c->mem = NULL, c->tree = NULL, c->dirty = NULL, c->out = NULL;
+	c->ft = NULL, c->host = NULL, c->table = NULL;
+	memset(c->win, 0, sizeof c->win);
 	size_t mb = (size_t)s->pages * PAGE, nl = (size_t)s->pages * (PAGE / LEAF);
-	c->match = svm_malloc(s->body_len * sizeof *c->match);
-	c->match2 = svm_malloc(s->body_len * sizeof *c->match2);
-	if (s->pages) {
+	int rc = bind_module(c, s->m, s->has_env ? &s->env : NULL, NULL);
+	if (rc == 0 && s->out && !(c->out = svm_malloc(SVM_AI_OUTPUT_MAX))) rc = SVM_ENOMEM;
+	if (rc == 0 && s->pages) {
 		c->mem = svm_malloc(mb);
 		c->tree = svm_malloc(2 * s->npad * sizeof *c->tree);
 		c->dirty = svm_malloc((nl + 7) / 8);
+		if (!c->mem || !c->tree || !c->dirty) rc = SVM_ENOMEM;
 	}
-	if (!c->match || !c->match2 || !c->blk_cost || (s->pages && (!c->mem || !c->tree || !c->dirty))) {
+	if (rc) {
 		svm_step_free(c);
-		return SVM_ENOMEM;
+		return rc;
 	}
-	memcpy(c->match, s->match, s->body_len * sizeof *c->match);
-	memcpy(c->match2, s->match2, s->body_len * sizeof *c->match2);
-	memcpy(c->blk_cost, s->blk_cost, (s->body_len + 1) * sizeof *c->blk_cost);
+	enter(c, s->func);
+	if (s->out) memcpy(c->out, s->out, SVM_AI_OUTPUT_MAX);
 	if (s->pages) {
 		memcpy(c->mem, s->mem, mb);
 		memcpy(c->tree, s->tree, 2 * s->npad * sizeof *c->tree);
@@ -926,23 +1324,37 @@ int svm_step_clone(const svm_step_t *s, svm_step_t **out)
 	return 0;
 }
 
+int svm_step_output(const svm_step_t *s, const uint8_t **out, size_t *len)
+{
+	if (s->status != SVM_STEP_DONE || !s->out) return SVM_ESTATE;
+	*out = s->out;
+	*len = s->out_len;
+	return 0;
+}
+
 /* ------------------------------------------------------------ one-step proofs */
 
 int svm_step_prove(svm_step_t *s, svm_buf_t *out)
 {
 	tree_update(s);
+	size_t start = out->len;
 	int rc = core_put(s, out);
 	if (rc != 0) return rc;
-	uint64_t first = 0;
-	uint32_t cnt = touched(s, &first);
-	svm_buf_push(out, (uint8_t)cnt);
-	if (!cnt) return 0;
-	put64(out, first);
-	svm_buf_append(out, s->mem + first * LEAF, (size_t)cnt * LEAF);
-	svm_hash_t sib[2 * 64];
-	size_t n = multi_siblings(s, first, cnt, sib);
-	svm_buf_push(out, (uint8_t)n);
-	return svm_buf_append(out, sib, n * sizeof sib[0]);
+	range_t r[RANGES_MAX];
+	uint32_t n = touched(s, r);
+	rc = svm_buf_push(out, (uint8_t)n);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		if (r[i].count > SVM_STEP_RANGE_LEAVES_MAX) return SVM_ELIMIT;
+		put64(out, r[i].first);
+		put32(out, r[i].count);
+		rc = svm_buf_append(out, s->mem + r[i].first * LEAF, (size_t)r[i].count * LEAF);
+		svm_hash_t sib[2 * 64];
+		size_t ns = range_siblings(s, r[i].first, r[i].count, sib);
+		if (rc == 0) rc = svm_buf_push(out, (uint8_t)ns);
+		if (rc == 0) rc = svm_buf_append(out, sib, ns * sizeof sib[0]);
+	}
+	if (rc == 0 && out->len - start > SVM_STEP_PROOF_MAX) return SVM_ELIMIT;
+	return rc;
 }
 
 /* Parses the core into v (memory absent); false when malformed or out of bounds. */
@@ -976,6 +1388,18 @@ static bool core_get(rd_t *r, svm_step_t *v)
 	v->nglobals = (uint32_t)get(r, 4);
 	if (r->bad || v->nglobals > SVM_STEP_GLOBALS_MAX) return false;
 	for (uint32_t i = 0; i < v->nglobals; i++) v->globals[i] = get(r, 8);
+	v->lbase = (uint32_t)get(r, 4);
+	v->nframes = (uint32_t)get(r, 4);
+	if (r->bad || v->lbase > v->nlocals || v->nframes > SVM_STEP_FRAMES_MAX) return false;
+	for (uint32_t i = 0; i < v->nframes; i++) {
+		v->frames[i].func = (uint32_t)get(r, 4);
+		v->frames[i].ret_pc = (uint32_t)get(r, 4);
+		v->frames[i].lbase = (uint32_t)get(r, 4);
+	}
+	v->out_len = (uint32_t)get(r, 4);
+	if (r->bad || v->out_len > SVM_AI_OUTPUT_MAX || r->len - r->pos < 32) return false;
+	memcpy(v->out_hash.b, r->p + r->pos, 32);
+	r->pos += 32;
 	v->pages = (uint32_t)get(r, 4);
 	if (r->bad || v->pages > SVM_STEP_PAGES_MAX || r->len - r->pos < 32) return false;
 	memcpy(v->mem_root.b, r->p + r->pos, 32);
@@ -983,23 +1407,44 @@ static bool core_get(rd_t *r, svm_step_t *v)
 	return true;
 }
 
+static bool defined(const svm_wasm_module_t *m, uint32_t f)
+{
+	return f >= m->nfuncs_imported && f < m->nfuncs;
+}
+
 /* What an instruction needs of the stack and the code must be there: the verifier runs only
- * on states a worker could reach, and rejects the rest instead of trusting them. */
+ * on states a worker could reach, and rejects the rest instead of trusting them. Frames: each
+ * caller's locals span exactly its function's, its return point is inside its code, and the
+ * labels split into one function label per frame, each label inside its own frame's code. */
 static bool well_formed(const svm_step_t *v)
 {
 	if (v->status != SVM_STEP_RUNNING) return true;
-	if (v->nlabels == 0 || v->pc >= v->body_len) return false;
-	if (v->nlocals != v->m->codes[v->func - v->m->nfuncs_imported].nparams +
-				  v->m->codes[v->func - v->m->nfuncs_imported].nlocals ||
-	    v->nglobals != v->m->nglobals)
-		return false;
-	/* every label must be one the code can have produced */
+	const svm_wasm_module_t *m = v->m;
+	uint32_t nimp = m->nfuncs_imported;
+	if (v->nlabels == 0 || v->pc >= v->body_len || v->nglobals != m->nglobals) return false;
+	if (v->nlocals - v->lbase != v->ft[v->func - nimp].nlocals) return false;
+	for (uint32_t i = 0; i < v->nframes; i++) {
+		const frame_t *f = &v->frames[i];
+		uint32_t next = i + 1 < v->nframes ? v->frames[i + 1].lbase : v->lbase;
+		if (!defined(m, f->func) || (i == 0 && f->lbase != 0) || next < f->lbase ||
+		    next - f->lbase != v->ft[f->func - nimp].nlocals ||
+		    f->ret_pc >= m->codes[f->func - nimp].body_len)
+			return false;
+	}
+	if (v->nframes == 0 && v->lbase != 0) return false;
+	int32_t fr = -1;
 	for (uint32_t i = 0; i < v->nlabels; i++) {
 		const label_t *L = &v->labels[i];
-		if (L->end >= v->body_len || v->body[L->end] != 0x0b || L->start > v->body_len ||
+		if (L->kind == L_FUNC) fr++;
+		else if (i == 0) return false;
+		if (fr > (int32_t)v->nframes) return false;
+		uint32_t f = fr == (int32_t)v->nframes ? v->func : v->frames[fr].func;
+		const wcode_t *c = &m->codes[f - nimp];
+		if (L->end >= c->body_len || c->body[L->end] != 0x0b || L->start > c->body_len ||
 		    L->height > v->nvals)
 			return false;
 	}
+	if (fr != (int32_t)v->nframes) return false;
 	/* validation guarantees operands; the verifier demands the deepest any instruction reads */
 	return v->nvals >= 3 || v->body[v->pc] != 0x1b;
 }
@@ -1007,74 +1452,88 @@ static bool well_formed(const svm_step_t *v)
 int svm_step_verify(const svm_wasm_module_t *m, const svm_hash_t *pre, const uint8_t *proof,
 		    size_t proof_len, svm_hash_t *post, svm_error_t *err)
 {
+	return svm_step_verify_env(m, NULL, pre, proof, proof_len, post, err);
+}
+
+int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
+			const svm_hash_t *pre, const uint8_t *proof, size_t proof_len,
+			svm_hash_t *post, svm_error_t *err)
+{
 	if (proof_len > SVM_STEP_PROOF_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "one-step proof: %zu bytes", proof_len);
 	svm_step_t *v = svm_calloc(1, sizeof *v);
 	if (!v) return svm_error_set(err, SVM_ENOMEM, "one-step proof: out of memory");
-	int rc = 0;
+	int rc = bind_module(v, m, env, err);
 	rd_t r = {proof, proof_len, 0, false};
-	svm_hash_t h;
+	svm_hash_t h, *leaves = NULL, sib[RANGES_MAX][2 * 64];
+	size_t nsib[RANGES_MAX] = {0};
 	svm_buf_t b = {0};
+	if (rc) goto out;
 	if (!core_get(&r, v)) {
 		rc = svm_error_set(err, SVM_EDECODE, "one-step proof: malformed state");
 		goto out;
 	}
-	size_t core_len = r.pos;
-	module_hash(m, &v->module_hash);
-	state_hash(&v->module_hash, proof, core_len, &h);
+	state_hash(&v->module_hash, proof, r.pos, &h);
 	if (!svm_hash_eq(&h, pre)) {
 		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: the state does not hash to the agreed pre-state");
 		goto out;
 	}
-	svm_step_t tmp = {0};
-	tmp.gas = m->gas;
-	if ((rc = bind_function(&tmp, m, v->func, err)) != 0) {
-		svm_free(tmp.match), svm_free(tmp.match2), svm_free(tmp.blk_cost);
+	if (!defined(m, v->func)) {
+		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: a state the code cannot reach");
 		goto out;
 	}
-	v->m = m, v->gas = m->gas, v->body = tmp.body, v->body_len = tmp.body_len;
-	v->match = tmp.match, v->match2 = tmp.match2, v->blk_cost = tmp.blk_cost;
-	v->nparams = tmp.nparams;
+	enter(v, v->func);
 	if (!well_formed(v)) {
 		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: a state the code cannot reach");
 		goto out;
 	}
-	/* the memory window */
-	uint64_t want_first = 0;
-	uint32_t want = touched(v, &want_first);
-	uint32_t cnt = (uint32_t)get(&r, 1);
-	if (r.bad || cnt != want) {
-		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: %u memory leaves, the step touches %u", cnt, want);
+	uint64_t nleaves = (uint64_t)v->pages * (PAGE / LEAF);
+	v->npad = 1, v->depth = 0;
+	while (v->npad < nleaves) v->npad <<= 1, v->depth++;
+	/* the memory windows: exactly the ranges the step touches, each under the memory root */
+	range_t want[RANGES_MAX];
+	uint32_t nw = touched(v, want), cnt = (uint32_t)get(&r, 1);
+	if (r.bad || cnt != nw) {
+		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: %u memory ranges, the step touches %u", cnt, nw);
 		goto out;
 	}
-	svm_hash_t leaves[2], sib[2 * 64], root;
-	size_t nsib = 0, used = 0;
-	if (cnt) {
-		v->win_first = get(&r, 8);
-		v->win_n = cnt;
-		if (r.bad || v->win_first != want_first || r.len - r.pos < (size_t)cnt * LEAF) {
+	int written = -1;
+	for (uint32_t i = 0; i < nw; i++) {
+		uint64_t first = get(&r, 8);
+		uint32_t count = (uint32_t)get(&r, 4);
+		if (r.bad || first != want[i].first || count != want[i].count ||
+		    r.len - r.pos < (size_t)count * LEAF) {
 			rc = svm_error_set(err, SVM_EPROOF, "one-step proof: wrong memory leaves");
 			goto out;
 		}
-		memcpy(v->win, r.p + r.pos, (size_t)cnt * LEAF);
-		r.pos += (size_t)cnt * LEAF;
-		nsib = (size_t)get(&r, 1);
-		if (r.bad || nsib > 2 * 64 || r.len - r.pos < nsib * 32) {
+		v->win_r[i] = want[i];
+		v->win[i] = svm_malloc((size_t)count * LEAF);
+		svm_free(leaves);
+		leaves = svm_malloc((size_t)count * sizeof *leaves);
+		if (!v->win[i] || !leaves) {
+			rc = svm_error_set(err, SVM_ENOMEM, "one-step proof: out of memory");
+			goto out;
+		}
+		memcpy(v->win[i], r.p + r.pos, (size_t)count * LEAF);
+		r.pos += (size_t)count * LEAF;
+		nsib[i] = (size_t)get(&r, 1);
+		if (r.bad || nsib[i] > 2 * 64 || r.len - r.pos < nsib[i] * 32) {
 			rc = svm_error_set(err, SVM_EDECODE, "one-step proof: malformed memory path");
 			goto out;
 		}
-		memcpy(sib, r.p + r.pos, nsib * 32);
-		r.pos += nsib * 32;
-		uint64_t nleaves = (uint64_t)v->pages * (PAGE / LEAF);
-		v->npad = 1, v->depth = 0;
-		while (v->npad < nleaves) v->npad <<= 1, v->depth++;
-		for (uint32_t i = 0; i < cnt; i++) leaf_hash(v->win + i * LEAF, &leaves[i]);
-		if (!multi_root(v->depth, v->win_first, cnt, leaves, sib, nsib, &used, &root) ||
-		    used != nsib || !svm_hash_eq(&root, &v->mem_root)) {
+		memcpy(sib[i], r.p + r.pos, nsib[i] * 32);
+		r.pos += nsib[i] * 32;
+		for (uint32_t k = 0; k < count; k++) leaf_hash(v->win[i] + (size_t)k * LEAF, &leaves[k]);
+		size_t used = 0;
+		svm_hash_t root;
+		if (!range_root(v->depth, first, count, leaves, sib[i], nsib[i], &used, &root) ||
+		    used != nsib[i] || !svm_hash_eq(&root, &v->mem_root)) {
 			rc = svm_error_set(err, SVM_EPROOF, "one-step proof: memory leaves not under the memory root");
 			goto out;
 		}
+		if (want[i].write) written = (int)i;
 	}
+	v->nwin = nw;
 	if (r.pos != r.len) {
 		rc = svm_error_set(err, SVM_EDECODE, "one-step proof: %zu trailing bytes", r.len - r.pos);
 		goto out;
@@ -1083,17 +1542,23 @@ int svm_step_verify(const svm_wasm_module_t *m, const svm_hash_t *pre, const uin
 		rc = svm_error_set(err, rc ? rc : SVM_EPROOF, "one-step proof: the step cannot be executed");
 		goto out;
 	}
-	if (cnt) {
-		for (uint32_t i = 0; i < cnt; i++) leaf_hash(v->win + i * LEAF, &leaves[i]);
-		multi_root(v->depth, v->win_first, cnt, leaves, sib, nsib, &used, &v->mem_root);
+	if (written >= 0) { /* the only range written: its siblings are untouched by the step */
+		uint32_t count = v->win_r[written].count;
+		size_t used;
+		svm_free(leaves);
+		if (!(leaves = svm_malloc((size_t)count * sizeof *leaves))) {
+			rc = svm_error_set(err, SVM_ENOMEM, "one-step proof: out of memory");
+			goto out;
+		}
+		for (uint32_t k = 0; k < count; k++) leaf_hash(v->win[written] + (size_t)k * LEAF, &leaves[k]);
+		range_root(v->depth, v->win_r[written].first, count, leaves, sib[written], nsib[written],
+			   &used, &v->mem_root);
 	}
 	if ((rc = core_put(v, &b)) != 0) goto out;
 	state_hash(&v->module_hash, b.data, b.len, post);
 out:
 	svm_buf_free(&b);
-	svm_free(v->match);
-	svm_free(v->match2);
-	svm_free(v->blk_cost);
-	svm_free(v);
+	svm_free(leaves);
+	svm_step_free(v);
 	return rc;
 }
