@@ -251,8 +251,8 @@ async function signatureVerdict(tx) {
 // Is block `height` certified by a quorum of its epoch's validators? As the CLI checks it
 // (src/cli/qc.c, svm_cons_qc_verify): the QC the node stored with the block decoded here, the
 // epoch's validator set rebuilt (ids from the keys, ordered by id), signers' stake above two
-// thirds, each Ed25519 signature over the vote message ("svm/vote" ‖ u64be height ‖ u64be round
-// ‖ 0 ‖ SHA-256("svm/cons/vote" ‖ chain ‖ epoch ‖ block ‖ round ‖ height ‖ parent ‖ parent
+// thirds, each Ed25519 signature over the vote message ("svm/vote" ‖ u64be chain ‖ u64be epoch ‖
+// u64be height ‖ u64be round ‖ 0 ‖ SHA-256("svm/cons/vote" ‖ chain ‖ epoch ‖ block ‖ round ‖ height ‖ parent ‖ parent
 // round ‖ exec root)), and the header's hash as the QC's block. Returns [ok, why, roots] where
 // roots are the certified header's {receipts, state} roots (hex) for the proofs to match.
 const u64be = (v) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v)); return b; };
@@ -287,7 +287,7 @@ async function certify(height) {
   vals.sort((a, b) => { for (let i = 0; i < 32; i++) if (a.id[i] !== b.id[i]) return a.id[i] - b.id[i]; return 0; });
   const chain = BigInt(await rpc("svm_chainId"));
   const digest = await sha256(concat(utf8("svm/cons/vote"), u64be(chain), u64be(epoch), blockId, u64be(round), u64be(h), parent, u64be(parentRound), execRoot));
-  const msg = concat(utf8("svm/vote"), u64be(h), u64be(round), Uint8Array.of(0), digest);
+  const msg = concat(utf8("svm/vote"), u64be(chain), u64be(epoch), u64be(h), u64be(round), Uint8Array.of(0), digest);
   let total = 0n, signed = 0n, k = 0;
   for (const v of vals) total += v.stake;
   for (let i = 0; i < bitmap.length * 8; i++) {
