@@ -750,10 +750,18 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	if (h->chain_id != c->cfg.chain_id) return SVM_ECHAIN;
 	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
 	if (*proposer < 0) return SVM_EPERM;
+	/* The epoch first (its parent QC's; the first block's is the epoch's genesis QC): the
+	 * signature covers the epoch, so an honest proposal of the epoch before or after ours —
+	 * one validator switches a few milliseconds before another at every boundary — would
+	 * fail it as a forgery (SVM_ESIG, and the node bans the sender). Another epoch's block is
+	 * not of this one: SVM_EINVAL, ignored, as votes, timeouts, QCs and TCs of another epoch. */
+	int rc = svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL);
+	if (rc != 0) return rc;
+	if (qc->epoch != c->vs.epoch) return SVM_EINVAL;
 	if ((int)from != c->self) {
 		uint8_t sm[SVM_CONS_SIGNED_BYTES];
 		svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, h->height, h->round, &m->block_id, sm);
-		int rc = cons_verify_msg(c->sig, c->vs.v[*proposer].pubkey, sm, m->sig);
+		rc = cons_verify_msg(c->sig, c->vs.v[*proposer].pubkey, sm, m->sig);
 		if (rc != 0) return rc;
 	}
 	if (h->vrf_proof_len != (c->cfg.vrf ? SVM_VRF_PROOF_SIZE : 0)) return SVM_EPROOF;
@@ -764,13 +772,9 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 					 SVM_HASH_SIZE);
 		if (vrc != 0) return vrc;
 	}
-	int rc = svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL);
-	if (rc != 0) return rc;
 	if (!svm_hash_eq(&qc->data.block_id, &h->parent) || h->height != qc->data.height + 1 ||
 	    h->round <= qc->data.round)
 		return SVM_EINVAL;
-	/* even for our own (or our store's) messages: another epoch's block is not of this one */
-	if (qc->epoch != c->vs.epoch) return SVM_EINVAL;
 	bool need_tc = h->round != qc->data.round + 1;
 	if (need_tc != m->has_tc) return SVM_EINVAL;
 	if (m->has_tc && (m->tc.round + 1 != h->round || qc->data.round < m->tc.hqc.data.round))

@@ -90,7 +90,10 @@ static void start(int i)
 	pids[i] = fork();
 	if (pids[i] == 0) {
 		if (freopen(log, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL) _exit(127);
-		execl(supervm, supervm, "node", "--config", cfg, "--log", "warn", (char *)NULL);
+		/* E2E_NET_LOG=info|debug: more of each node's log (kept with the directory on failure) */
+		const char *level = getenv("E2E_NET_LOG");
+		execl(supervm, supervm, "node", "--config", cfg, "--log", level != NULL && *level ? level : "warn",
+		      (char *)NULL);
 		_exit(127);
 	}
 }
@@ -641,7 +644,8 @@ int main(int argc, char **argv)
 		run("every committed transaction kept with its receipt", scen_receipts, 0);
 	}
 	down();
-	if (failed == 0) ct_rmdir(dir);
+	const char *keep = getenv("E2E_NET_KEEP"); /* E2E_NET_KEEP=1: the directory stays, passed or not */
+	if (failed == 0 && (keep == NULL || *keep == 0 || *keep == '0')) ct_rmdir(dir);
 	else fprintf(stderr, "logs kept in %s/vN/node.log\n", dir);
 	printf("e2e-net: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;

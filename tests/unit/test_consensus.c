@@ -364,11 +364,13 @@ static int ch_persist(void *ctx, const uint8_t *rec, size_t len)
 	return svm_cons_safety_save(h->st, rec, len, NULL);
 }
 
-/* A signed proposal for round 1 on genesis by the leader's key (tag picks the block). */
-static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t tag)
+/* A signed proposal of epoch `epoch` for its round 1 on genesis (the epoch's genesis QC) by the
+ * leader's key (tag picks the block). */
+static void proposal_at(svm_buf_t *out, const svm_keypair_t *leader, uint64_t epoch, uint64_t tag)
 {
 	svm_cons_qc_t g;
 	memset(&g, 0, sizeof g);
+	g.epoch = epoch;
 	g.data.block_id = genesis;
 	svm_buf_t qcb = {0}, blk = {0};
 	cr_assert_eq(svm_cons_qc_encode(&g, &qcb), 0);
@@ -386,7 +388,7 @@ static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t ta
 	svm_hash_t id;
 	cr_assert_eq(svm_header_hash(&b.header, &id), 0);
 	uint8_t m[SVM_CONS_SIGNED_BYTES], sig[64];
-	svm_cons_proposal_message(chain, 0, 1, 1, &id, m);
+	svm_cons_proposal_message(chain, epoch, 1, 1, &id, m);
 	svm_ed25519_sign(sig, m, sizeof m, leader->secret_key);
 	svm_buf_push(out, SVM_CONS_TAG_PROPOSAL);
 	svm_varint_append(out, blk.len);
@@ -395,6 +397,11 @@ static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t ta
 	svm_buf_append(out, sig, 64);
 	svm_buf_free(&qcb);
 	svm_buf_free(&blk);
+}
+
+static void proposal_r1(svm_buf_t *out, const svm_keypair_t *leader, uint64_t tag)
+{
+	proposal_at(out, leader, 0, tag);
 }
 
 /* Every vote or timeout in out must already be covered by the record on disk. */
@@ -773,6 +780,71 @@ Test(consensus, restart_resumes_in_the_round_its_tc_opened)
 	svm_cons_out_free(&out);
 	svm_buf_free(&t1), svm_buf_free(&t2), svm_buf_free(&t3), svm_buf_free(&disk), svm_buf_free(&old);
 	svm_buf_free(&mem_record);
+}
+
+/* ------------------------------------------------------- epoch boundary */
+
+static int epoch_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
+{
+	(void)ctx;
+	*out = vs;
+	out->epoch = epoch;
+	return 0;
+}
+
+static int ok_persist(void *ctx, const uint8_t *rec, size_t len) { return 0; }
+
+static size_t votes_in(const svm_cons_out_t *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_actions; i++)
+		if (out->bytes.data[out->actions[i].off] == SVM_CONS_TAG_VOTE) k++;
+	return k;
+}
+
+/* At every epoch boundary one validator starts the next epoch a few milliseconds before
+ * another, so each receives honest proposals of the epoch before or after its own. Their
+ * signatures cover their epoch and so do not verify against ours: such a proposal must be
+ * refused as another epoch's (SVM_EINVAL: the node ignores it), not as a forgery (SVM_ESIG:
+ * the node bans the sender for 30 s — at every boundary, until the testnet lost its quorum).
+ * A forged signature in our own epoch is still SVM_ESIG, and the honest one gets our vote. */
+Test(consensus, a_proposal_of_the_epoch_before_or_after_is_another_epochs_not_a_forgery)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose,
+				.execute = constest_execute, .commit = constest_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t leader = svm_cons_leader(c, 1), me = leader == 0 ? 1 : 0;
+	svm_cons_free(c);
+	cfg.key = key_of(me);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	svm_buf_t before = {0}, after = {0}, forged = {0}, ours = {0};
+	proposal_at(&before, key_of(leader), 0, 1);
+	proposal_at(&after, key_of(leader), 2, 1);
+	proposal_at(&ours, key_of(leader), 1, 1);
+	proposal_at(&forged, key_of(leader), 1, 2);
+	forged.data[forged.len - 7] ^= 1; /* in the signature */
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c, leader, after.data, after.len, 10, &out), SVM_EINVAL);
+	cr_assert_eq(svm_cons_on_message(c, leader, before.data, before.len, 11, &out), SVM_EINVAL);
+	cr_assert_eq(votes_in(&out), 0);
+	cr_assert_eq(svm_cons_on_message(c, leader, forged.data, forged.len, 12, &out), SVM_ESIG);
+	cr_assert_eq(votes_in(&out), 0);
+	cr_assert_eq(svm_cons_on_message(c, leader, ours.data, ours.len, 13, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "the proposal of our epoch gets our vote");
+	svm_buf_free(&before);
+	svm_buf_free(&after);
+	svm_buf_free(&forged);
+	svm_buf_free(&ours);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
 }
 
 /* ---------------------------------------------------------------- evidence */
