@@ -36,6 +36,7 @@ void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TO
 {
 	for (size_t i = 0; i < NODE_SUPPLY_TOKENS; i++) {
 		if (m->supply_known && supply[i] < m->supply[i]) m->burned[i] += m->supply[i] - supply[i];
+		if (m->supply_known && supply[i] > m->supply[i]) m->minted[i] += supply[i] - m->supply[i];
 		m->supply[i] = supply[i];
 	}
 	m->supply_known = true;
@@ -222,6 +223,15 @@ static int node_families(svm_node_t *n, svm_buf_t *out)
 						 "credits spent and burns).\n# TYPE supervm_token_burned_total counter\n");
 		if (rc == 0)
 			rc = svm_buf_printf(out, "supervm_token_burned_total{token=\"%s\"} %llu\n", tok, (unsigned long long)m.burned[i]);
+	}
+	for (size_t i = 0; rc == 0 && m.supply_known && i < NODE_SUPPLY_TOKENS; i++) {
+		const char *tok = i == 0 ? "SWR" : "AIC";
+		if (i == 0)
+			rc = svm_buf_printf(out, "# HELP supervm_token_minted_total Base units of a ledger token minted in the "
+						 "blocks this node committed (SWR: the staking epochs' issuance; AIC: credits "
+						 "issued).\n# TYPE supervm_token_minted_total counter\n");
+		if (rc == 0)
+			rc = svm_buf_printf(out, "supervm_token_minted_total{token=\"%s\"} %llu\n", tok, (unsigned long long)m.minted[i]);
 	}
 	if (rc == 0)
 		rc = svm_buf_printf(out,

@@ -25,10 +25,13 @@ typedef struct {
 	uint64_t last_commit_ns;
 	uint64_t left_out_limit;   /* candidates left for the next block (block limits) */
 	uint64_t left_out_invalid; /* candidates the builder refused */
-	/* SWR and AIC supply after the last block, and what this node saw burned since it started:
-	 * the sum of the supply's decreases between its blocks (fees, burns, slashing, AIC spent) */
+	/* SWR and AIC supply after the last block, and what this node saw burned and minted since it
+	 * started: the sums of the supply's decreases and increases between its blocks (burned: fees
+	 * less the treasury's share, burns, slashing, AIC spent; minted: the staking epochs' issuance,
+	 * faucet-free mints). A block that does both counts its net change. */
 	uint64_t supply[NODE_SUPPLY_TOKENS];
 	uint64_t burned[NODE_SUPPLY_TOKENS];
+	uint64_t minted[NODE_SUPPLY_TOKENS];
 	bool supply_known;
 	/* finality: a committed block's timestamp (set by its proposer) to its commit here */
 	node_histogram_t finality;
@@ -51,7 +54,7 @@ void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns
 void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round,
 			 const svm_block_stats_t *exec);
 /* Records the SWR and AIC supply after a committed block (call with the node's mu held): a
- * decrease since the previous block is added to burned. */
+ * decrease since the previous block is added to burned, an increase to minted. */
 void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS]);
 /* The GET handler of the RPC server: /metrics in the Prometheus text format; 404 elsewhere. */
 int node_metrics_get(void *ctx, const char *path, svm_buf_t *out, const char **content_type);
