@@ -65,8 +65,8 @@ static void wallet_free(wallet_t *w)
 	svm_keypair_wipe(&w->kp);
 	sodium_memzero(w->s, sizeof w->s);
 	if (w->own) sodium_memzero(w->own, CONF_OWN_MAX * sizeof *w->own);
-	free(w->own);
-	free(w->pool);
+	svm_free(w->own);
+	svm_free(w->pool);
 }
 
 static int member_from_json(json_t *o, member_t *m)
@@ -161,8 +161,8 @@ static int wallet_open(cli_args_t *a, const char *keyfile, wallet_t *w)
 		return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
 	svm_conf_wallet_key(w->s, w->A, w->kp.secret_key); /* the Ed25519 seed: its first 32 bytes */
 	snprintf(w->path, sizeof w->path, "%s.conf.json", keyfile);
-	w->pool = calloc(CONF_POOL_MAX, sizeof *w->pool);
-	w->own = calloc(CONF_OWN_MAX, sizeof *w->own);
+	w->pool = svm_calloc(CONF_POOL_MAX, sizeof *w->pool);
+	w->own = svm_calloc(CONF_OWN_MAX, sizeof *w->own);
 	if (!w->pool || !w->own) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	return load_cache(a, w);
 }

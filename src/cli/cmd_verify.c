@@ -79,12 +79,12 @@ static int send_tx(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
 	}
 	if (rc == 0) {
-		char *hex = malloc(2 * tx.len + 1);
+		char *hex = svm_malloc(2 * tx.len + 1);
 		if (hex == NULL) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 		if (rc == 0) {
 			svm_hex_encode(hex, tx.data, tx.len);
 			rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-			free(hex);
+			svm_free(hex);
 		}
 		svm_hash_hex(&id, idhex);
 	}
@@ -263,11 +263,11 @@ static int fetch_dispute(cli_args_t *a, svm_rpc_client_t *c, const svm_id_t *id,
 	const char *raw = rc ? NULL : json_string_value(json_object_get(r, "raw"));
 	if (rc == 0) {
 		size_t n = raw ? strlen(raw) : 0;
-		uint8_t *b = n > 2 ? malloc(n / 2) : NULL;
+		uint8_t *b = n > 2 ? svm_malloc(n / 2) : NULL;
 		if (b == NULL || svm_hex_decode(b, (n - 2) / 2, raw + 2) ||
 		    svm_dispute_decode(b, (n - 2) / 2, d))
 			rc = cli_fail(a, CLI_EXIT_FAIL, "the node returned a malformed dispute");
-		free(b);
+		svm_free(b);
 	}
 	json_decref(r);
 	json_decref(st);
@@ -395,8 +395,8 @@ static int reveal(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, c
 		  const svm_id_t *id, const svm_dispute_t *d)
 {
 	const svm_bisect_t *g = &d->game;
-	svm_hash_t *h = calloc(SVM_BISECT_ARITY_MAX, sizeof *h);
-	svm_merkle_proof_t *pr = calloc(SVM_BISECT_ARITY_MAX, sizeof *pr);
+	svm_hash_t *h = svm_calloc(SVM_BISECT_ARITY_MAX, sizeof *h);
+	svm_merkle_proof_t *pr = svm_calloc(SVM_BISECT_ARITY_MAX, sizeof *pr);
 	svm_trace_t t = {0};
 	bool need = svm_bisect_needs_proofs(g);
 	int rc = h && pr ? 0 : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
@@ -415,8 +415,8 @@ static int reveal(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, c
 	if (rc == 0) rc = run_tx(a, c, kp, &pl, "reveal", NULL);
 	svm_buf_free(&pl);
 	svm_free(t.hashes);
-	free(h);
-	free(pr);
+	svm_free(h);
+	svm_free(pr);
 	return rc;
 }
 
@@ -425,7 +425,7 @@ static int pick(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, con
 		const svm_id_t *id, const svm_dispute_t *d, uint32_t *j)
 {
 	const svm_bisect_t *g = &d->game;
-	svm_hash_t *mine = calloc(SVM_BISECT_ARITY_MAX, sizeof *mine);
+	svm_hash_t *mine = svm_calloc(SVM_BISECT_ARITY_MAX, sizeof *mine);
 	int rc = mine ? hashes_at(a, p, g->mid_step, g->nmid, mine) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	*j = g->nmid;
 	for (uint32_t i = 0; rc == 0 && i < g->nmid; i++)
@@ -433,7 +433,7 @@ static int pick(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, con
 			*j = i;
 			break;
 		}
-	free(mine);
+	svm_free(mine);
 	svm_buf_t pl = {0};
 	if (rc == 0 && svm_dispute_pick_payload(&pl, id, *j)) rc = CLI_EXIT_FAIL;
 	if (rc == 0) rc = run_tx(a, c, kp, &pl, "pick", NULL);
@@ -470,7 +470,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 		return CLI_EXIT_USAGE;
 	bool once = cli_flag(a, "once");
 	party_t p = {0};
-	svm_dispute_t *d = malloc(sizeof *d);
+	svm_dispute_t *d = svm_malloc(sizeof *d);
 	svm_rpc_client_t *c = NULL;
 	int rc = d ? party_module(a, &p) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	if (rc == 0) rc = cli_client(a, &c);
@@ -543,7 +543,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 			       claimant ? "claimant" : "challenger", moves, d->game.rounds,
 			       (unsigned long long)d->game.hi);
 	}
-	free(d);
+	svm_free(d);
 	party_free(&p);
 	svm_rpc_client_free(c);
 	return rc;

@@ -80,7 +80,7 @@ static json_t *m_dispute(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!phash(params, 0, "claim", &id, e)) return NULL;
 	svm_buf_t b = {0};
 	svm_object_t o;
-	svm_dispute_t *d = malloc(sizeof *d);
+	svm_dispute_t *d = svm_malloc(sizeof *d);
 	int rc = d ? payload_of(ctx, &id, &b, &o) : SVM_ENOMEM;
 	if (rc == 0 && svm_dispute_decode(o.payload, o.payload_len, d)) rc = SVM_ENOTFOUND;
 	json_t *res = NULL;
@@ -90,7 +90,7 @@ static json_t *m_dispute(void *ctx, json_t *params, svm_rpc_error_t *e)
 		res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "dispute: %s", svm_strerror(rc));
 	else
 		res = dispute_json(&id, d, &o);
-	free(d);
+	svm_free(d);
 	svm_buf_free(&b);
 	return res;
 }
