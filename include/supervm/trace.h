@@ -70,6 +70,9 @@ int svm_step_status(const svm_step_t *s);
 /* Memory leaves (0, 1 or 2) the next instruction reads or writes: what its proof carries. */
 uint32_t svm_step_leaves(const svm_step_t *s);
 uint64_t svm_step_count(const svm_step_t *s);     /* instructions executed */
+/* The instruction the next step executes: its opcode, 0xfc00 | sub-opcode for a 0xfc-prefixed
+ * one, UINT32_MAX when the machine is not running. */
+uint32_t svm_step_opcode(const svm_step_t *s);
 uint64_t svm_step_gas_used(const svm_step_t *s);  /* gas charged (the fast interpreter's schedule) */
 /* The results once DONE (top of the value stack, n of them). */
 int svm_step_results(const svm_step_t *s, uint64_t *out, size_t n);

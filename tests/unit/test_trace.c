@@ -15,6 +15,7 @@
 #include "supervm/wasm.h"
 
 #define MIX_HEX "tests/vectors/trace/mix.hex"
+#define EXT_HEX "tests/vectors/trace/ext.hex"
 #define GAS_VECTORS "tests/vectors/wasm-gas/vectors.txt"
 
 static unsigned seed;
@@ -73,7 +74,10 @@ static int fast_run(const svm_wasm_module_t *m, const char *fn, uint64_t arg, ui
 {
 	svm_wasm_store_t *st = NULL;
 	svm_wasm_instance_t *inst = NULL;
-	cr_assert_eq(svm_wasm_store_new(&st, NULL), 0);
+	svm_wasm_limits_t lim; /* the store limit the stepper models (the AI runtime's, contracts') */
+	svm_wasm_limits_default(&lim);
+	lim.memory_pages_max = SVM_STEP_PAGES_MAX;
+	cr_assert_eq(svm_wasm_store_new(&st, &lim), 0);
 	cr_assert_eq(svm_wasm_instantiate(st, m, &inst, NULL), 0);
 	svm_wasm_gas_set(st, gas);
 	int rc = svm_wasm_call_export(inst, fn, &arg, 1, result, 1, NULL);
@@ -257,6 +261,7 @@ typedef struct {
 static svm_step_t *party_machine(const party_t *p)
 {
 	if (p->fn == NULL) return machine(p->m, "mix", p->arg, p->gas);
+	if (p->env == NULL) return machine(p->m, p->fn, p->arg, p->gas);
 	svm_step_t *s = NULL;
 	svm_error_t err = {0};
 	cr_assert_eq(svm_step_new_env(&s, p->m, p->fn, NULL, 0, p->gas, p->env, &err), 0, "%s", err.msg);
@@ -643,4 +648,182 @@ Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisect
 	free(code);
 	free(w);
 	free(images);
+}
+
+/* ------------------------------------------------------------ br_table, memory.grow, bulk memory */
+
+/* ext(n) and oob(n) (tests/vectors/trace/ext.wat) against the fast interpreter: the same result,
+ * the same gas, the same trap and gas at the trap. */
+Test(trace_ext, br_table_grow_and_bulk_memory_match_the_vm)
+{
+	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
+	const uint64_t ns[] = {0, 1, 5, 17, 40, 80};
+	for (int i = 0; i < 6; i++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, "ext", ns[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "ext", ns[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "ext(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i],
+			     (unsigned long long)r, (unsigned long long)fr);
+		cr_assert_eq(svm_step_gas_used(s), fu, "ext(%llu): stepper gas %llu, VM %llu",
+			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	const uint64_t offs[] = {0, 8, 15, 16, 20, 23, 24, 100};
+	for (int i = 0; i < 8; i++) {
+		uint64_t fr = 0, fu, r = 0;
+		int frc = fast_run(m, "oob", offs[i], 1u << 30, &fr, &fu);
+		svm_step_t *s = machine(m, "oob", offs[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(frc == SVM_ETRAP, svm_step_status(s) == SVM_STEP_TRAPPED, "oob(%llu)",
+			     (unsigned long long)offs[i]);
+		cr_assert_eq(frc == SVM_ETRAP, offs[i] < 24, "oob(%llu) traps below 24", (unsigned long long)offs[i]);
+		if (frc == 0) {
+			svm_step_results(s, &r, 1);
+			cr_assert_eq(r, fr);
+		}
+		cr_assert_eq(svm_step_gas_used(s), fu, "oob(%llu): stepper gas %llu, VM %llu",
+			     (unsigned long long)offs[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_ext, out_of_gas_outcome_matches_near_every_charge)
+{
+	seed_init();
+	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
+	uint64_t fr, total;
+	cr_assert_eq(fast_run(m, "ext", 20, 1u << 30, &fr, &total), 0);
+	/* every limit at the start, every one below the end (the 300-page grow's price, then the
+	 * last blocks), and random ones between */
+	for (uint64_t j = 0; j < 1500; j++) {
+		uint64_t g = j < 600 ? j : j < 1200 ? total + 2 - (j - 600) : rnd() % total;
+		uint64_t r, u;
+		int frc = fast_run(m, "ext", 20, g, &r, &u);
+		svm_step_t *s = machine(m, "ext", 20, g);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
+		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
+			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_ext, every_step_proves_and_verifies_and_a_copy_proof_binds_every_bit)
+{
+	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
+	svm_step_t *s = machine(m, "ext", 70, 1u << 30);
+	svm_buf_t proof = {0};
+	uint64_t seen[4] = {0}, n = 0;
+	svm_buf_t copy = {0};
+	svm_hash_t copy_pre;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post, want;
+		uint32_t op = svm_step_opcode(s);
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		svm_error_t err = {0};
+		int rc = svm_step_verify(m, &pre, proof.data, proof.len, &post, &err);
+		cr_assert_eq(rc, 0, "step %llu (opcode %x): %s", (unsigned long long)n, op, err.msg);
+		if (op == 0xfc0a && svm_step_leaves(s) >= 4 && copy.len == 0) {
+			svm_buf_append(&copy, proof.data, proof.len);
+			copy_pre = pre;
+		}
+		svm_step_one(s);
+		svm_step_hash(s, &want);
+		cr_assert(svm_hash_eq(&post, &want), "step %llu (opcode %x): verifier and worker disagree",
+			  (unsigned long long)n, op);
+		seen[0] += op == 0x0e;
+		seen[1] += op == 0x40;
+		seen[2] += op == 0xfc0a;
+		seen[3] += op == 0xfc0b;
+		n++;
+	}
+	cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+	for (int i = 0; i < 4; i++) cr_assert_gt(seen[i], 0, "kind %d executed", i);
+	cr_assert_gt(copy.len, 0);
+	svm_hash_t h;
+	cr_assert_eq(svm_step_verify(m, &copy_pre, copy.data, copy.len, &h, NULL), 0);
+	for (size_t i = 0; i < copy.len; i++)
+		for (int b = 0; b < 8; b++) {
+			copy.data[i] ^= (uint8_t)(1u << b);
+			int rc = svm_step_verify(m, &copy_pre, copy.data, copy.len, &h, NULL);
+			copy.data[i] ^= (uint8_t)(1u << b);
+			cr_assert_neq(rc, 0, "flipping bit %d of byte %zu of a memory.copy proof was accepted", b, i);
+		}
+	svm_buf_free(&copy);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+/* A worker that corrupts the result of one br_table, memory.grow, memory.copy or memory.fill
+ * step is bisected down to exactly that step, which the chain executes from the agreed state. */
+Test(trace_ext, a_corrupted_step_inside_each_new_instruction_is_bisected_to)
+{
+	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
+	party_t honest = {m, 70, 1u << 30, 0, "ext", NULL};
+	svm_step_t *s = party_machine(&honest);
+	svm_step_run(s, UINT64_MAX);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	svm_hash_t hf;
+	hash_at(&honest, total, &hf);
+	const uint32_t kinds[] = {0x0e, 0x40, 0xfc0a, 0xfc0b};
+	for (int k = 0; k < 4; k++) {
+		party_t liar = honest;
+		/* the first step of this kind past a third of the run whose corruption (+1 on the top
+		 * of the stack after it) reaches the final state */
+		s = party_machine(&honest);
+		while (svm_step_count(s) < total / 3) svm_step_one(s);
+		for (;;) {
+			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
+			uint32_t op = svm_step_opcode(s);
+			svm_step_one(s);
+			if (op != kinds[k]) continue;
+			liar.corrupt_at = svm_step_count(s);
+			svm_hash_t lf;
+			hash_at(&liar, total, &lf);
+			if (!svm_hash_eq(&hf, &lf)) break;
+		}
+		svm_step_free(s);
+		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
+		cr_assert(r.disputed);
+		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
+		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
+			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
+		s = state_at(&honest, r.lo);
+		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
+		svm_step_free(s);
+		r = play(&honest, &liar, 16, 4, 0, 0);
+		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
+	}
+	svm_wasm_module_free(m);
+}
+
+/* A module with an instruction outside the subset is refused, naming it. */
+Test(trace_ext, an_unsupported_instruction_is_refused_by_name)
+{
+	static const char hex[] = "0061736d0100000001060160017f017e03020100070501016600000a12011000430000803f"
+				  "4300000040921a42000b"; /* (drop (f32.add (f32.const 1) (f32.const 2))) */
+	uint8_t bytes[64];
+	size_t n = unhex(hex, bytes, sizeof bytes);
+	svm_wasm_config_t cfg;
+	svm_wasm_config_default(&cfg);
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, bytes, n, &cfg, &err), 0, "%s", err.msg);
+	svm_step_t *s = NULL;
+	uint64_t arg = 0;
+	cr_assert_eq(svm_step_new(&s, m, "f", &arg, 1, 1000, &err), SVM_EUNSUPPORTED);
+	cr_assert(strstr(err.msg, "opcode 0x43 at body offset 1") != NULL, "%s", err.msg); /* f32.const */
+	cr_assert_null(s);
+	svm_wasm_module_free(m);
 }

@@ -83,6 +83,7 @@ struct svm_step {
 	range_t win_r[RANGES_MAX];
 	uint8_t *win[RANGES_MAX];
 	bool win_bad;
+	bool verifier; /* memory absent: a grow folds the root over zero subtrees */
 	svm_hash_t mem_root;
 	bool unsupported;
 };
@@ -160,8 +161,20 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 		return rd_u32(p, len, pos, &u);
 	case 0x11: /* call_indirect type table (table 0 only) */
 		return rd_u32(p, len, pos, &u) && rd_u32(p, len, pos, &u) && u == 0;
-	case 0x3f:
+	case 0x3f: case 0x40:
 		return *pos < len && p[(*pos)++] == 0;
+	case 0x0e: { /* br_table: count, count + 1 depths */
+		uint32_t n;
+		if (!rd_u32(p, len, pos, &n) || n > len) return false;
+		for (uint32_t i = 0; i <= n; i++)
+			if (!rd_u32(p, len, pos, &u)) return false;
+		return true;
+	}
+	case 0xfc: /* memory.copy (10: two memory indices) and memory.fill (11: one) */
+		if (!rd_u32(p, len, pos, &u) || (u != 10 && u != 11)) return false;
+		for (uint32_t i = 0; i < (u == 10 ? 2u : 1u); i++)
+			if (*pos >= len || p[(*pos)++] != 0) return false;
+		return true;
 	case 0x41: return rd_s64(p, len, pos, &s, 32);
 	case 0x42: return rd_s64(p, len, pos, &s, 64);
 	default:
@@ -182,16 +195,24 @@ static int scan(const wasm_gas_t *g, const uint8_t *body, uint32_t body_len, fta
 	if (!t->match || !t->match2 || !t->blk_cost)
 		return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
 	while (pos < body_len) {
-		uint32_t at = pos;
+		uint32_t at = pos, sub = 0, sp = pos + 1;
 		uint8_t op = body[pos++], ar = 0;
-		if (!skip_imm(body, body_len, op, &pos, &ar))
+		if (op == 0xfc && !rd_u32(body, body_len, &sp, &sub)) sub = UINT32_MAX;
+		if (!skip_imm(body, body_len, op, &pos, &ar)) {
+			if (op == 0xfc)
+				return svm_error_set(err, SVM_EUNSUPPORTED,
+						     "step: opcode 0xfc %u at body offset %u is outside the stepper's subset",
+						     sub, at);
 			return svm_error_set(err, SVM_EUNSUPPORTED,
 					     "step: opcode 0x%02x at body offset %u is outside the stepper's subset",
 					     op, at);
+		}
 		/* Gas blocks as the translator defines them (vm/wasm/emit.c): one starts at entry and
 		 * after every loop, if, else and end, and costs its instructions (dead ones too, and
-		 * the one that ends it) — so gas matches the fast interpreter at every point. */
+		 * the one that ends it) — so gas matches the fast interpreter at every point. A
+		 * 0xfc-prefixed instruction costs the prefix's price plus its own (compile.c). */
 		cost += g->op[op];
+		if (op == 0xfc) cost += g->op_fc[sub];
 		if (op == 0x03 || op == 0x04 || op == 0x05 || op == 0x0b) {
 			if (cost >= UINT32_MAX) return svm_error_set(err, SVM_ELIMIT, "step: gas block too costly");
 			t->blk_cost[blk] = (uint32_t)cost + 1;
@@ -399,7 +420,8 @@ static uint32_t pops(uint8_t op)
 	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
-	if (op == 0x04 || op == 0x0d || op == 0x11 || op == 0x1a || op == 0x21 || op == 0x22 || op == 0x24 ||
+	if (op == 0xfc) return 3; /* memory.copy, memory.fill */
+	if (op == 0x04 || op == 0x0d || op == 0x0e || op == 0x11 || op == 0x1a || op == 0x40 || op == 0x21 || op == 0x22 || op == 0x24 ||
 	    op == 0x45 || op == 0x50 || (op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b) ||
 	    op == 0xa7 || op == 0xac || op == 0xad || is_load(op))
 		return 1;
@@ -654,6 +676,17 @@ static range_t range_of(uint64_t ea, uint64_t n, bool write)
 	return (range_t){ea / LEAF, (uint32_t)((ea + n - 1) / LEAF - ea / LEAF + 1), write};
 }
 
+/* The operands of memory.copy (sub 10: dst, src, n) or memory.fill (11: dst, value, n) on top
+ * of the stack, and whether the step gets to touch memory: its price paid and in bounds. */
+static bool bulk_plan(const svm_step_t *s, uint32_t sub, uint64_t *d, uint64_t *b, uint64_t *n)
+{
+	*d = i32(s->vals[s->nvals - 3]);
+	*b = i32(s->vals[s->nvals - 2]);
+	*n = i32(s->vals[s->nvals - 1]);
+	if (s->gas_left < wasm_gas_bulk(s->gas, *n)) return false;
+	return *d + *n <= mem_bytes(s) && (sub == 11 || *b + *n <= mem_bytes(s));
+}
+
 /* What the host function `kind` does with its arguments, as src/vm/ai/runtime.c does it, after
  * the interpreter's host_call price: 0 when it goes on to its memory access, else the terminal
  * status it reaches first (a trap, or out of gas for its own price). *own: its own price charged
@@ -731,6 +764,17 @@ static uint32_t touched(const svm_step_t *s, range_t *r)
 		uint64_t own;
 		if (s->gas_left < s->gas->host_call) return 0;
 		return host_plan(s, kind, args, r, &nr, &own) == 0 ? nr : 0;
+	}
+	if (op == 0xfc) {
+		uint32_t pos = s->pc + 1, sub;
+		uint64_t d, b, n;
+		if (!rd_u32(s->body, s->body_len, &pos, &sub) || s->nvals < 3 || !bulk_plan(s, sub, &d, &b, &n) ||
+		    n == 0)
+			return 0;
+		r[0] = range_of(d, n, true);
+		if (sub == 11) return 1;
+		r[1] = range_of(b, n, false);
+		return 2;
 	}
 	if (!is_supported_mem(op)) return 0;
 	uint32_t pos = s->pc + 1, align, off;
@@ -813,6 +857,115 @@ static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args)
 		break;
 	}
 	}
+}
+
+/* The root of an all-zero memory subtree of the given depth (64-byte zero leaves). */
+static void zero_root(uint32_t depth, svm_hash_t *out)
+{
+	static const uint8_t zero[LEAF];
+	svm_hash_t t;
+	leaf_hash(zero, out);
+	for (uint32_t l = 0; l < depth; l++) {
+		svm_merkle_node_hash(out, out, &t);
+		*out = t;
+	}
+}
+
+/* memory.grow as the VM runs it (interp.c, store.c's wasm_memory_grow) under the store limit of
+ * the AI runtime and contracts (SVM_STEP_PAGES_MAX = SVM_AI_MEMORY_PAGES_MAX): the per-page
+ * price first (out of gas even for a grow that would fail), then -1 past min(that limit, the
+ * memory's declared maximum), else the old size, the new pages zero. The memory root grows by
+ * folding the old root with all-zero subtrees (the tree was already padded with zero leaves),
+ * so the verifier needs no memory. */
+static int grow(svm_step_t *s, uint32_t delta)
+{
+	uint64_t price = (uint64_t)delta * s->gas->mem_page;
+	if (s->gas_left < price) {
+		s->status = SVM_STEP_OUT_OF_GAS;
+		return 0;
+	}
+	charge(s, price);
+	uint64_t cap = SVM_STEP_PAGES_MAX, pages = (uint64_t)s->pages + delta;
+	const wlimits_t *lim = &s->m->mems[0];
+	if (lim->has_max && lim->max < cap) cap = lim->max;
+	if (pages > cap) {
+		PUSH(0xffffffffu);
+		return 0;
+	}
+	uint32_t old = s->pages;
+	PUSH(old);
+	if (delta == 0) return 0;
+	uint64_t nl_old = (uint64_t)old * (PAGE / LEAF), nl = pages * (PAGE / LEAF), npad = 1;
+	uint32_t depth = 0;
+	while (npad < nl) npad <<= 1, depth++;
+	if (s->verifier) {
+		svm_hash_t r = s->mem_root, z, t;
+		if (old == 0) zero_root(depth, &r);
+		for (uint32_t l = s->depth; old != 0 && l < depth; l++) {
+			zero_root(l, &z);
+			svm_merkle_node_hash(&r, &z, &t);
+			r = t;
+		}
+		s->mem_root = r;
+	} else {
+		tree_update(s);
+		uint8_t *mem = svm_realloc(s->mem, (size_t)pages * PAGE);
+		if (!mem) return SVM_ENOMEM;
+		s->mem = mem;
+		memset(mem + (size_t)old * PAGE, 0, (size_t)delta * PAGE);
+		svm_hash_t *tree = svm_malloc(2 * npad * sizeof *tree), z;
+		uint8_t *dirty = svm_calloc((size_t)(nl + 7) / 8, 1);
+		if (!tree || !dirty) {
+			svm_free(tree);
+			svm_free(dirty);
+			return SVM_ENOMEM;
+		}
+		zero_root(0, &z);
+		for (uint64_t i = 0; i < npad; i++) tree[npad + i] = i < nl_old ? s->tree[s->npad + i] : z;
+		for (uint64_t i = npad - 1; i >= 1; i--)
+			svm_merkle_node_hash(&tree[2 * i], &tree[2 * i + 1], &tree[i]);
+		svm_free(s->tree);
+		svm_free(s->dirty);
+		s->tree = tree;
+		s->dirty = dirty;
+		s->mem_root = tree[1];
+	}
+	s->pages = (uint32_t)pages;
+	s->npad = npad;
+	s->depth = depth;
+	return 0;
+}
+
+/* memory.copy and memory.fill as the VM runs them: the price per started 8 bytes, then the
+ * bounds (a trap, even for n = 0 past the end), then the bytes (copy as memmove). An operation
+ * over more leaves than one proof range holds is refused, never run. */
+static void bulk(svm_step_t *s, uint32_t sub)
+{
+	uint64_t d, b, n;
+	bool touches = bulk_plan(s, sub, &d, &b, &n);
+	if (touches && n &&
+	    (range_of(d, n, true).count > SVM_STEP_RANGE_LEAVES_MAX ||
+	     (sub == 10 && range_of(b, n, false).count > SVM_STEP_RANGE_LEAVES_MAX))) {
+		s->unsupported = true;
+		return;
+	}
+	s->nvals -= 3;
+	uint64_t price = wasm_gas_bulk(s->gas, n);
+	if (s->gas_left < price) {
+		s->status = SVM_STEP_OUT_OF_GAS;
+		return;
+	}
+	charge(s, price);
+	if (!touches) return trap(s);
+	if (n == 0) return;
+	uint8_t *dst = mem_ptr(s, d, n); /* the written range is the proof's first */
+	if (sub == 11) {
+		if (dst) memset(dst, (uint8_t)b, n);
+	} else {
+		const uint8_t *src = mem_ptr(s, b, n); /* read before anything is written */
+		if (dst && src) memmove(dst, src, n);
+	}
+	mark_dirty(s, d, n);
 }
 
 static int exec_one(svm_step_t *s, uint8_t op);
@@ -924,6 +1077,27 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		else s->globals[u] = POP();
 		break;
 	case 0x3f: pos++; PUSH(s->pages); break;
+	case 0x40: {
+		pos++;
+		int rc = grow(s, (uint32_t)POP());
+		if (rc) return rc;
+		break;
+	}
+	case 0x0e: { /* br_table: the index-th depth, the last (default) past the end */
+		uint32_t n = 0, d = 0, i = (uint32_t)POP();
+		rd_u32(s->body, s->body_len, &pos, &n);
+		for (uint32_t k = 0; k <= n; k++) {
+			rd_u32(s->body, s->body_len, &pos, &u);
+			if (k == (i < n ? i : n)) d = u;
+		}
+		branch(s, d);
+		return s->unsupported ? SVM_EUNSUPPORTED : 0;
+	}
+	case 0xfc:
+		rd_u32(s->body, s->body_len, &pos, &u);
+		pos += u == 10 ? 2 : 1;
+		bulk(s, u);
+		break;
 	case 0x41: rd_s64(s->body, s->body_len, &pos, &imm, 32); PUSH(i32((uint64_t)imm)); break;
 	case 0x42: rd_s64(s->body, s->body_len, &pos, &imm, 64); PUSH((uint64_t)imm); break;
 	case 0xa7: s->vals[s->nvals - 1] = i32(s->vals[s->nvals - 1]); break;
@@ -968,6 +1142,15 @@ uint32_t svm_step_leaves(const svm_step_t *s)
 	return total;
 }
 uint64_t svm_step_count(const svm_step_t *s) { return s->steps; }
+
+uint32_t svm_step_opcode(const svm_step_t *s)
+{
+	if (s->status != SVM_STEP_RUNNING || s->pc >= s->body_len) return UINT32_MAX;
+	uint8_t op = s->body[s->pc];
+	uint32_t pos = s->pc + 1, sub;
+	if (op != 0xfc) return op;
+	return rd_u32(s->body, s->body_len, &pos, &sub) && sub <= 0xff ? 0xfc00u | sub : UINT32_MAX;
+}
 uint64_t svm_step_gas_used(const svm_step_t *s) { return s->gas_used; }
 
 int svm_step_results(const svm_step_t *s, uint64_t *out, size_t n)
@@ -1463,6 +1646,7 @@ int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
 		return svm_error_set(err, SVM_ELIMIT, "one-step proof: %zu bytes", proof_len);
 	svm_step_t *v = svm_calloc(1, sizeof *v);
 	if (!v) return svm_error_set(err, SVM_ENOMEM, "one-step proof: out of memory");
+	v->verifier = true;
 	int rc = bind_module(v, m, env, err);
 	rd_t r = {proof, proof_len, 0, false};
 	svm_hash_t h, *leaves = NULL, sib[RANGES_MAX][2 * 64];
