@@ -20,9 +20,9 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static svm_wasm_module_t *mix_module(void)
+static svm_wasm_module_t *hex_module(const char *path)
 {
-	FILE *f = fopen("tests/vectors/trace/mix.hex", "r");
+	FILE *f = fopen(path, "r");
 	if (!f) return NULL;
 	static char hex[16384];
 	static uint8_t bytes[8192];
@@ -108,6 +108,92 @@ static void one_step(const svm_wasm_module_t *m)
 	printf("| proof bytes mean | proof bytes max | verify us mean | verify us max |\n|---|---|---|---|\n");
 	printf("| %.0f | %llu | %.1f | %.1f |\n", (double)bytes_sum / n, (unsigned long long)bytes_max,
 	       t_total / 1e3 / n, t_max / 1e3);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+}
+
+/* The VM's run of fn(arg) (store under the stepper's page limit): CPU ms, gas. */
+static double vm_ms(const svm_wasm_module_t *m, const char *fn, uint64_t arg, uint64_t *gas)
+{
+	svm_wasm_limits_t lim;
+	svm_wasm_limits_default(&lim);
+	lim.memory_pages_max = SVM_STEP_PAGES_MAX;
+	svm_wasm_store_t *st = NULL;
+	svm_wasm_instance_t *inst = NULL;
+	uint64_t r, t0 = cpu_ns();
+	if (svm_wasm_store_new(&st, &lim) != 0 || svm_wasm_instantiate(st, m, &inst, NULL) != 0) return -1;
+	svm_wasm_gas_set(st, UINT64_MAX / 2);
+	svm_wasm_call_export(inst, fn, &arg, 1, &r, 1, NULL);
+	double ms = (cpu_ns() - t0) / 1e6;
+	*gas = svm_wasm_gas_used(st);
+	svm_wasm_store_free(st);
+	return ms;
+}
+
+/* Steps per second of the stepper against the VM on the same runs (best of 3, CPU time), and
+ * the one-step proofs of the instructions past the integer core (ext.wat). */
+static void vs_vm(const svm_wasm_module_t *mix, const svm_wasm_module_t *ext)
+{
+	printf("\nthe stepper against the VM (fast interpreter; instantiate + run), same gas, best of 3:\n");
+	printf("| run | steps | gas | VM ms | stepper ms | stepper M steps/s | stepper / VM time |\n|---|---|---|---|---|---|---|\n");
+	const struct {
+		const svm_wasm_module_t *m;
+		const char *fn;
+		uint64_t arg;
+	} runs[] = {{mix, "mix", 200000}, {ext, "ext", 20000}};
+	for (int i = 0; i < 2; i++) {
+		double tv = 1e300, ts = 1e300;
+		uint64_t gas = 0, sgas = 0, steps = 0;
+		for (int r = 0; r < 3; r++) {
+			double x = vm_ms(runs[i].m, runs[i].fn, runs[i].arg, &gas);
+			if (x < tv) tv = x;
+			svm_step_t *s = NULL;
+			if (svm_step_new(&s, runs[i].m, runs[i].fn, &runs[i].arg, 1, UINT64_MAX / 2, NULL)) return;
+			uint64_t t0 = cpu_ns();
+			svm_step_run(s, UINT64_MAX);
+			x = (cpu_ns() - t0) / 1e6;
+			if (x < ts) ts = x;
+			steps = svm_step_count(s);
+			sgas = svm_step_gas_used(s);
+			svm_step_free(s);
+		}
+		printf("| %s(%llu) | %llu | %llu%s | %.2f | %.2f | %.1f | %.1fx |\n", runs[i].fn,
+		       (unsigned long long)runs[i].arg, (unsigned long long)steps, (unsigned long long)gas,
+		       gas == sgas ? "" : " (MISMATCH)", tv, ts, steps / ts / 1e3, ts / tv);
+	}
+	static const struct {
+		uint32_t op;
+		const char *name;
+	} kinds[] = {{0x0e, "br_table"}, {0x40, "memory.grow"}, {0xfc0b, "memory.fill"}, {0xfc0a, "memory.copy"}};
+	uint64_t n[4] = {0}, bytes[4] = {0}, bmax[4] = {0}, tmax[4] = {0};
+	uint64_t arg = 70;
+	svm_step_t *s = NULL;
+	if (svm_step_new(&s, ext, "ext", &arg, 1, UINT64_MAX / 2, NULL)) return;
+	svm_buf_t proof = {0};
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		uint32_t op = svm_step_opcode(s);
+		for (int k = 0; k < 4; k++) {
+			if (op != kinds[k].op) continue;
+			svm_hash_t pre, post;
+			svm_step_hash(s, &pre);
+			svm_buf_reset(&proof);
+			svm_step_prove(s, &proof);
+			uint64_t t0 = cpu_ns();
+			svm_step_verify(ext, &pre, proof.data, proof.len, &post, NULL);
+			uint64_t dt = cpu_ns() - t0;
+			n[k]++;
+			bytes[k] += proof.len;
+			if (proof.len > bmax[k]) bmax[k] = proof.len;
+			if (dt > tmax[k]) tmax[k] = dt;
+		}
+		svm_step_one(s);
+	}
+	printf("\none-step proofs of the instructions past the integer core, every one in ext(%llu):\n",
+	       (unsigned long long)arg);
+	printf("| instruction | steps | proof bytes mean | proof bytes max | verify us max |\n|---|---|---|---|---|\n");
+	for (int k = 0; k < 4; k++)
+		printf("| %s | %llu | %.0f | %llu | %.1f |\n", kinds[k].name, (unsigned long long)n[k],
+		       n[k] ? (double)bytes[k] / (double)n[k] : 0.0, (unsigned long long)bmax[k], tmax[k] / 1e3);
 	svm_buf_free(&proof);
 	svm_step_free(s);
 }
@@ -276,13 +362,15 @@ out:
 
 int main(void)
 {
-	svm_wasm_module_t *m = mix_module();
-	if (!m) {
-		fprintf(stderr, "bench_trace: tests/vectors/trace/mix.hex missing (run from the repository)\n");
+	svm_wasm_module_t *m = hex_module("tests/vectors/trace/mix.hex");
+	svm_wasm_module_t *ext = hex_module("tests/vectors/trace/ext.hex");
+	if (!m || !ext) {
+		fprintf(stderr, "bench_trace: tests/vectors/trace/mix.hex or ext.hex missing (run from the repository)\n");
 		return 1;
 	}
 	overhead(m);
 	one_step(m);
+	vs_vm(m, ext);
 	printf("\na dispute over 2^32 steps down to one step (the claimant lies from step S/3+12345 on;\n"
 	       "bytes: revealed hashes, their inclusion paths, the picks; the one-step proof adds the\n"
 	       "figure above):\n");
@@ -293,5 +381,6 @@ int main(void)
 	dispute(1ull << 32, 1ull << 12, 16);
 	inference();
 	svm_wasm_module_free(m);
+	svm_wasm_module_free(ext);
 	return 0;
 }
