@@ -391,11 +391,14 @@ enum {
 	SVM_PROPOSAL_UPGRADE = 2,  /* varint height ‖ varint len (1..32) ‖ version */
 	SVM_PROPOSAL_TREASURY = 3, /* to (32) ‖ varint amount */
 	SVM_PROPOSAL_TEXT = 4,     /* hash (32) of the text */
+	SVM_PROPOSAL_ATTEST_PINS = 5, /* the chain's pinned attestation roots, replaced on execution:
+				       * svm_attest_pins_encode's bytes (verify.h), at least one pin */
 };
 enum { SVM_VOTE_YES = 0, SVM_VOTE_NO = 1, SVM_VOTE_ABSTAIN = 2 };
 enum { SVM_PROP_VOTING = 0, SVM_PROP_EXECUTED = 1, SVM_PROP_CLOSED = 2 };
 #define SVM_GOV_CHANGES_MAX 8
 #define SVM_UPGRADE_VERSION_MAX 32
+#define SVM_GOV_BODY_MAX 520 /* the largest body: a pins list, 2 + 2 × 8 pins × 32 bytes */
 /* The version this build runs (an upgrade plan names the one required from its height). */
 #define SVM_NODE_VERSION "supervm-0.1"
 
@@ -405,7 +408,7 @@ typedef struct {
 	uint64_t kind, deposit, start_height, end_height, status;
 	uint64_t tally[3]; /* yes, no, abstain: stake weight */
 	size_t body_len;
-	uint8_t body[64 + 16 * SVM_GOV_CHANGES_MAX];
+	uint8_t body[SVM_GOV_BODY_MAX];
 } svm_proposal_t;
 
 void svm_gov_proposal_id(const svm_id_t *proposer, uint64_t nonce, svm_id_t *out);

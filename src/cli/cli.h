@@ -185,6 +185,7 @@ int cli_cmd_dispute_show(cli_args_t *a);
 int cli_cmd_attest_collateral_show(cli_args_t *a);
 int cli_cmd_attest_updater(cli_args_t *a);
 int cli_cmd_attest_propose_updater(cli_args_t *a);
+int cli_cmd_attest_propose_pins(cli_args_t *a);
 int cli_cmd_attest_put_snp(cli_args_t *a);
 int cli_cmd_attest_put_tdx(cli_args_t *a);
 /* AI market (cmd_ai.c, docs/ai-market.md). */

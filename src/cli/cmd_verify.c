@@ -575,6 +575,63 @@ static int updater_epoch(cli_args_t *a, svm_rpc_client_t *c, uint64_t *epoch)
 	return rc;
 }
 
+/* A comma-separated list of 64-hex-digit hashes into out (at most SVM_ATTEST_PINS_MAX). */
+static int pin_list(cli_args_t *a, const char *opt, svm_hash_t *out, size_t *n)
+{
+	const char *v = cli_opt(a, opt + 2);
+	*n = 0;
+	if (v == NULL) return 0;
+	char tok[80];
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len >= sizeof tok || *n == SVM_ATTEST_PINS_MAX)
+			return cli_fail(a, CLI_EXIT_USAGE, "%s: at most %d hashes of 64 hex digits", opt,
+					SVM_ATTEST_PINS_MAX);
+		memcpy(tok, p, len);
+		tok[len] = 0;
+		if (cli_hash(a, opt, tok, &out[(*n)++])) return CLI_EXIT_USAGE;
+		p += len;
+		if (*p == ',') p++;
+	}
+	return 0;
+}
+
+/* A governance proposal (kind attest_pins) whose execution replaces the chain's pinned roots. */
+int cli_cmd_attest_propose_pins(cli_args_t *a)
+{
+	svm_keypair_t kp;
+	svm_attest_pins_t pins;
+	const char *ds = cli_opt(a, "deposit");
+	uint64_t deposit = 0;
+	memset(&pins, 0, sizeof pins);
+	if (pin_list(a, "--amd-ark", pins.amd_ark, &pins.n_amd_ark) ||
+	    pin_list(a, "--intel-root", pins.intel_root, &pins.n_intel_root))
+		return CLI_EXIT_USAGE;
+	if (pins.n_amd_ark + pins.n_intel_root == 0)
+		return cli_fail(a, CLI_EXIT_USAGE, "--amd-ark or --intel-root: at least one pin");
+	if (ds == NULL || cli_u64(a, "--deposit", ds, &deposit))
+		return cli_fail(a, CLI_EXIT_USAGE, "--deposit N (SWR base units) is required");
+	if (load_key(a, &kp)) return CLI_EXIT_USAGE;
+	svm_rpc_client_t *c = NULL;
+	svm_buf_t body = {0}, p = {0};
+	uint8_t prop[32];
+	int rc = cli_client(a, &c);
+	if (rc == 0 && (svm_attest_pins_encode(&pins, &body) ||
+			svm_gov_submit_payload(&p, SVM_PROPOSAL_ATTEST_PINS, deposit, body.data, body.len)))
+		rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = run_tx(a, c, &kp, &p, "gov submit", prop);
+	if (rc == 0) {
+		char hex[65];
+		svm_hex_encode(hex, prop, 32);
+		if (a->json) printf("{\"proposal\":\"%s\"}\n", hex);
+		else printf("%s\n", hex);
+	}
+	svm_buf_free(&body);
+	svm_buf_free(&p);
+	svm_rpc_client_free(c);
+	return rc;
+}
+
 /* A governance text proposal whose body installs ID as the updater at the current epoch. */
 int cli_cmd_attest_propose_updater(cli_args_t *a)
 {

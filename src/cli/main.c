@@ -29,6 +29,7 @@ static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!",
 static const char *const o_fmspc[] = {"fmspc", NULL};
 static const char *const o_updater[] = {"from", "proposal", NULL};
 static const char *const o_propose[] = {"from", "deposit", NULL};
+static const char *const o_propose_pins[] = {"from", "deposit", "amd-ark", "intel-root", NULL};
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", NULL};
 
@@ -267,6 +268,12 @@ static const cli_cmd_t commands[] = {
 	{"attest propose-updater", "submit the governance text proposal that installs an updater",
 	 "attest propose-updater ID --deposit N --from KEYFILE", "", o_propose, 1, 1,
 	 cli_cmd_attest_propose_updater, NULL},
+	{"attest propose-pins", "submit a governance proposal replacing the pinned attestation roots",
+	 "attest propose-pins [--amd-ark H,H…] [--intel-root H,H…] --deposit N --from KEYFILE",
+	 "  --amd-ark LIST    SHA-256 of each AMD ARK certificate's DER (64 hex digits, at most 8)\n"
+	 "  --intel-root LIST SHA-256 of each Intel root CA's DER (at most 8); at least one pin in all\n"
+	 "Executed, the proposal replaces the chain's pins from that block on (docs/attestation.md).\n",
+	 o_propose_pins, 0, 0, cli_cmd_attest_propose_pins, NULL},
 	{"attest put-snp", "store an AMD ASK/ARK chain as chain state (from the updater)",
 	 "attest put-snp PEM --from KEYFILE", "", o_from, 1, 1, cli_cmd_attest_put_snp, NULL},
 	{"attest put-tdx", "store TDX collateral as chain state (from the updater)",

@@ -366,8 +366,8 @@ static json_t *describe_program(svm_reader_t *r, uint64_t program, uint64_t meth
 		if (method == SVM_STAKE_DELEGATE) json_object_set_new(j, "token", json_string("SWR"));
 	} else if (program == SVM_PROGRAM_GOV && method == SVM_GOV_SUBMIT && svm_varint_read(r, &v[0]) == 0 &&
 		   svm_varint_read(r, &v[1]) == 0) {
-		static const char *const KIND[] = {"?", "params", "upgrade", "treasury", "text"};
-		json_object_set_new(j, "kind", json_string(v[0] < 5 ? KIND[v[0]] : "?"));
+		static const char *const KIND[] = {"?", "params", "upgrade", "treasury", "text", "attest_pins"};
+		json_object_set_new(j, "kind", json_string(v[0] < 6 ? KIND[v[0]] : "?"));
 		json_object_set_new(j, "deposit", json_integer((json_int_t)v[1]));
 	} else if (program == SVM_PROGRAM_GOV && method >= SVM_GOV_VOTE && svm_reader_copy(r, x.b, 32) == 0) {
 		json_object_set_new(j, "proposal", json_string(svm_hash_hex(&x, h1)));

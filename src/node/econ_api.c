@@ -255,7 +255,7 @@ static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
 			 ju64(shares), "value", ju64(value), "unbonding", unb);
 }
 
-static const char *const KINDS[] = {"?", "params", "upgrade", "treasury", "text"};
+static const char *const KINDS[] = {"?", "params", "upgrade", "treasury", "text", "attest_pins"};
 static const char *const STATUS[] = {"voting", "executed", "closed"};
 
 /* svm_getProposal [id] → the proposal, its tally and whether it passes against the active set. */

@@ -129,7 +129,7 @@ static json_t *m_collateral(void *ctx, json_t *params, svm_rpc_error_t *e)
 	const char *source = "built-in";
 	svm_attest_pins_id(&id);
 	if (payload_of(n, &id, &b, &o) == 0 && svm_attest_pins_decode(o.payload, o.payload_len, &pins) == 0)
-		source = "genesis";
+		source = "state"; /* written by the genesis or an executed attest_pins proposal */
 	json_t *amd = json_array(), *intel = json_array();
 	for (size_t i = 0; i < pins.n_amd_ark; i++) json_array_append_new(amd, jhash(&pins.amd_ark[i]));
 	for (size_t i = 0; i < pins.n_intel_root; i++)

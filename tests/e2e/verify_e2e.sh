@@ -6,7 +6,8 @@
 # claimant beating a lying challenger; a challenger that never moves losing at its deadline;
 # moves refused with clear errors (own claim, wrong module, not a party); the collateral updater
 # installed by a governance proposal from the CLI, a stale TDX collateral set refused as expired
-# at the block time, and a non-updater refused. Every balance is checked exactly (flat fee 1000).
+# at the block time, and a non-updater refused; the pinned roots replaced by an executed
+# attest_pins proposal from the CLI (Milan's chain then refused). Every balance is checked exactly (flat fee 1000).
 # Blocks every 400 ms: the program's 20-block move deadline (8 s) and 140-block challenge window
 # (56 s) stay far above what one CLI move takes on a loaded machine.
 # Prints "e2e-verify: N passed, N failed".
@@ -151,6 +152,26 @@ if [ -f "$V/tdx/dcap-qvl/tdx_quote_collateral.json" ]; then
 else
   echo "  (skipped: $V missing)"
 fi
+
+# 5. the pinned roots replaced by a governance proposal (kind attest_pins) from its execution on
+GENOA=$($S attest collateral --json | jf pins.amd_ark.1)
+check '[ "$($S attest collateral --json | jf pins.source)" = built-in ] && [ ${#GENOA} -eq 64 ]' \
+  "the built-in pins before any proposal"
+PP=$($S attest propose-pins --amd-ark "$GENOA" --deposit 1000 --from "$T/alice.json" 2> "$T/pp.err")
+check '[ ${#PP} -eq 64 ]' "the pins proposal is submitted ($PP)"
+$S gov vote "$PP" --validator "$VID" --option yes --from "$T/chain/keys/validator.json" --wait > "$T/pvote.out" 2>&1
+END=$($S gov show "$PP" --json | jf end_height)
+for i in $(seq 1 600); do [ "$($S status --json | jf height)" -gt "${END:-0}" ] 2> /dev/null && break; sleep 0.1; done
+$S gov execute "$PP" --from "$T/alice.json" --wait > "$T/pexec.out" 2>&1
+P=$($S attest collateral --json)
+check '[ "$(echo "$P" | jf pins.source)" = state ] && [ "$(echo "$P" | jf pins.amd_ark.0)" = "$GENOA" ] && [ -z "$(echo "$P" | jf pins.amd_ark.1)" ] && [ -z "$(echo "$P" | jf pins.intel_root.0)" ]' \
+  "the executed proposal replaced the pins: Genoa's ARK only"
+if [ -f "$V/sev-snp/go-sev-guest/ask_ark_milan.pem" ] && [ ! -s "$T/snp.err" ]; then # current now
+  $S attest put-snp "$V/sev-snp/go-sev-guest/ask_ark_milan.pem" --from "$T/carol.json" > /dev/null 2> "$T/snp2.err"; rc=$?
+  check '[ $rc -eq 1 ] && grep -q "permission" "$T/snp2.err"' "Milan's chain is refused under the new pins ($(head -c 70 "$T/snp2.err"))"
+fi
+$S attest propose-pins --deposit 1000 --from "$T/alice.json" > /dev/null 2> "$T/pp2.err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "at least one pin" "$T/pp2.err"' "a proposal pinning nothing is refused"
 check '$S status > /dev/null' "the node still serves"
 
 echo "e2e-verify: $pass passed, $fail failed"

@@ -538,3 +538,114 @@ Test(collateral, a_real_snp_report_verifies_against_the_chain_state_ark_and_is_r
 	free(code);
 	fx_close(&f);
 }
+
+/* ------------------------------------------------------------ pins changed by governance */
+
+/* Submits (and votes yes on) an attestation-pins proposal with this body; its id, or the
+ * submission's receipt status when it is refused. */
+static int submit_pins(fx_t *f, const uint8_t *body, size_t len, svm_id_t *prop)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_gov_submit_payload(&p, SVM_PROPOSAL_ATTEST_PINS, 1, body, len), 0);
+	svm_gov_proposal_id(&f->k[0].id, f->nonce[0], prop);
+	int st = send(f, 0, &p);
+	if (st) return st;
+	cr_assert_eq(svm_gov_payload(&p, SVM_GOV_VOTE, prop, &f->k[0].id, SVM_VOTE_YES), 0);
+	cr_assert_eq(send(f, 0, &p), 0, "vote");
+	return 0;
+}
+
+static void pins_body(const svm_attest_pins_t *pins, svm_buf_t *out)
+{
+	out->len = 0;
+	cr_assert_eq(svm_attest_pins_encode(pins, out), 0);
+}
+
+static int execute(fx_t *f, const svm_id_t *prop)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_gov_payload(&p, SVM_GOV_EXECUTE, prop, NULL, 0), 0);
+	return send(f, 3, &p);
+}
+
+/* The pins are chain state that a governance proposal (kind attest_pins) replaces when it is
+ * executed: a real Milan SNP report, chained to Milan's ARK, verifies up to its (unbinding)
+ * report data under the built-in pins, is refused once a proposal pinning Genoa's ARK and
+ * another Intel root is executed — Genoa's chain is then accepted, Milan's refused, Intel's real
+ * collateral refused — and verifies again once a second proposal pins Milan's ARK; malformed
+ * pin lists are refused at submission. */
+Test(collateral, a_governance_proposal_replaces_the_pins_and_evidence_follows_them)
+{
+	fx_t f;
+	size_t rlen, klen;
+	uint8_t *r = vec("sev-snp/go-sev-guest/attestation.bin", &rlen);
+	uint8_t *k = vec("sev-snp/go-sev-guest/vcek.testcer", &klen);
+	svm_snp_report_t rep;
+	cr_assert_eq(svm_snp_report_parse(r, rlen, &rep, NULL), 0);
+	tdxcol_t t;
+	tdx_collateral(&t);
+	fx_open(&f, T_SNP); /* no genesis pins: the built-in ones (Milan, Genoa, Turin, Intel) */
+	install_updater(&f);
+	const svm_attest_pins_t *def = svm_attest_pins_default();
+	svm_buf_t body = {0};
+	svm_id_t p_genoa, p_milan, bad;
+	/* refused at submission: no pin at all, a trailing byte, more pins than allowed */
+	svm_attest_pins_t none = {0};
+	pins_body(&none, &body);
+	cr_assert_eq(submit_pins(&f, body.data, body.len, &bad), ST(SVM_EDECODE), "an empty pin list");
+	svm_attest_pins_t genoa = {.n_amd_ark = 1, .n_intel_root = 1};
+	genoa.amd_ark[0] = def->amd_ark[1];      /* ARK-Genoa */
+	memset(genoa.intel_root[0].b, 0x5a, 32); /* not Intel's root */
+	pins_body(&genoa, &body);
+	cr_assert_eq(svm_buf_push(&body, 0), 0);
+	cr_assert_eq(submit_pins(&f, body.data, body.len, &bad), ST(SVM_EDECODE), "a trailing byte");
+	body.data[0] = SVM_ATTEST_PINS_MAX + 1;
+	cr_assert_eq(submit_pins(&f, body.data, body.len, &bad), ST(SVM_EDECODE), "too many pins");
+	/* two proposals voted now, executed later */
+	pins_body(&genoa, &body);
+	cr_assert_eq(submit_pins(&f, body.data, body.len, &p_genoa), 0);
+	svm_attest_pins_t milan = {.n_amd_ark = 1};
+	milan.amd_ark[0] = def->amd_ark[0]; /* ARK-Milan */
+	pins_body(&milan, &body);
+	cr_assert_eq(submit_pins(&f, body.data, body.len, &p_milan), 0);
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_milan.pem"), 0);
+	uint8_t *w, *code;
+	size_t wlen, clen;
+	register_model(&f, (const uint8_t(*)[48])rep.measurement, 1, &w, &wlen, &code, &clen);
+	hv_t h;
+	hv_job(&f, &h, w, wlen, code, clen);
+	blocks(&f, 1);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_EPROOF),
+		     "under the built-in pins the evidence verifies (its report data does not bind the job)");
+	/* the Genoa proposal executed: from this block on, Milan's ARK is not pinned */
+	cr_assert_eq(execute(&f, &p_genoa), 0);
+	svm_id_t id;
+	svm_buf_t ob = {0};
+	svm_object_t o;
+	svm_attest_pins_t back;
+	svm_attest_pins_id(&id);
+	cr_assert_eq(svm_chain_object(f.c, &id, &ob), 0, "the pins object written by the execution");
+	cr_assert_eq(svm_object_decode(ob.data, ob.len, &o, NULL), 0);
+	cr_assert_eq(svm_attest_pins_decode(o.payload, o.payload_len, &back), 0);
+	cr_assert_eq(memcmp(&back, &genoa, sizeof genoa), 0);
+	svm_buf_free(&ob);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_EPERM),
+		     "evidence chained to the old pin is refused");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/virtee-sev/cert_chain_milan"), ST(SVM_EPERM), "Milan's chain too");
+	cr_assert_eq(put_snp(&f, 1, "sev-snp/go-sev-guest/ask_ark_genoa.pem"), 0, "the new pin accepted");
+	cr_assert_eq(execute(&f, &p_genoa), ST(SVM_ESTATE), "executed once");
+	/* the Milan proposal executed: the same evidence verifies again */
+	cr_assert_eq(execute(&f, &p_milan), 0);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, r, rlen, k, klen), ST(SVM_EPROOF),
+		     "verifies under the re-pinned ARK");
+	/* and Intel's real collateral is refused: this chain pins no Intel root any more */
+	f.now = T_TDX;
+	cr_assert_eq(put_tdx(&f, 1, &t.col), ST(SVM_EPERM));
+	svm_buf_free(&body);
+	tdxcol_free(&t);
+	free(r);
+	free(k);
+	free(w);
+	free(code);
+	fx_close(&f);
+}

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "supervm/econ.h"
+#include "supervm/verify.h"
+
+_Static_assert(SVM_GOV_BODY_MAX >= 2 + 2 * SVM_ATTEST_PINS_MAX * 32, "a pins list fits a proposal body");
+_Static_assert(SVM_GOV_BODY_MAX >= 64 + 16 * SVM_GOV_CHANGES_MAX, "a parameter change fits");
 
 typedef unsigned __int128 u128;
 
@@ -67,6 +71,12 @@ static int body_check(uint64_t kind, const uint8_t *b, size_t len)
 	case SVM_PROPOSAL_TEXT:
 		if (svm_reader_copy(&r, id, 32)) return SVM_EDECODE;
 		break;
+	case SVM_PROPOSAL_ATTEST_PINS: { /* canonical (the decoder rejects trailing bytes), not empty */
+		svm_attest_pins_t pins;
+		if (svm_attest_pins_decode(b, len, &pins) || pins.n_amd_ark + pins.n_intel_root == 0)
+			return SVM_EDECODE;
+		return 0;
+	}
 	default:
 		return SVM_EDECODE;
 	}
@@ -393,6 +403,11 @@ static int do_execute(svm_txctx_t *c, const call_t *k, svm_params_t *params, boo
 		svm_buf_t b = {.data = p.body, .len = p.body_len, .cap = p.body_len, .cap_max = p.body_len};
 		svm_upgrade_id(&uid);
 		rc = storage_put(c, &uid, &b);
+		break;
+	}
+	case SVM_PROPOSAL_ATTEST_PINS: { /* from this block on, evidence is verified under these */
+		svm_attest_pins_t pins;
+		rc = svm_attest_pins_decode(p.body, p.body_len, &pins) ? SVM_EIO : svm_attest_pins_put(c, &pins);
 		break;
 	}
 	case SVM_PROPOSAL_TREASURY: {
