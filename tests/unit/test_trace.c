@@ -16,6 +16,8 @@
 
 #define MIX_HEX "tests/vectors/trace/mix.hex"
 #define EXT_HEX "tests/vectors/trace/ext.hex"
+#define FLOAT_HEX "tests/vectors/trace/float.hex"
+#define TABLE_SIZE_HEX "0061736d0100000001060160017f017e03020100040401700001070501016600000a0a010800fc10001a42000b"
 #define GAS_VECTORS "tests/vectors/wasm-gas/vectors.txt"
 
 static unsigned seed;
@@ -811,8 +813,7 @@ Test(trace_ext, a_corrupted_step_inside_each_new_instruction_is_bisected_to)
 /* A module with an instruction outside the subset is refused, naming it. */
 Test(trace_ext, an_unsupported_instruction_is_refused_by_name)
 {
-	static const char hex[] = "0061736d0100000001060160017f017e03020100070501016600000a12011000430000803f"
-				  "4300000040921a42000b"; /* (drop (f32.add (f32.const 1) (f32.const 2))) */
+	static const char hex[] = TABLE_SIZE_HEX; /* (table 1 funcref) (drop (table.size 0)) */
 	uint8_t bytes[64];
 	size_t n = unhex(hex, bytes, sizeof bytes);
 	svm_wasm_config_t cfg;
@@ -823,7 +824,106 @@ Test(trace_ext, an_unsupported_instruction_is_refused_by_name)
 	svm_step_t *s = NULL;
 	uint64_t arg = 0;
 	cr_assert_eq(svm_step_new(&s, m, "f", &arg, 1, 1000, &err), SVM_EUNSUPPORTED);
-	cr_assert(strstr(err.msg, "opcode 0x43 at body offset 1") != NULL, "%s", err.msg); /* f32.const */
+	cr_assert(strstr(err.msg, "opcode 0xfc 16 at body offset 1") != NULL, "%s", err.msg); /* table.size */
 	cr_assert_null(s);
+	svm_wasm_module_free(m);
+}
+
+/* ------------------------------------------------------------ floats */
+
+/* fl(n) (tests/vectors/trace/float.wat: every f32/f64 operator on raw bit patterns — NaN
+ * payloads, infinities, subnormals — and ordinary values) gives the VM's hash and gas: the
+ * stepper computes every operator bit for bit as the interpreter, NaNs canonicalised alike;
+ * the trapping truncations trap where the VM's do; float-typed blocks and select. */
+Test(trace_float, every_float_operator_matches_the_vm_bit_for_bit)
+{
+	svm_wasm_module_t *m = load_module(FLOAT_HEX, NULL);
+	const uint64_t ns[] = {0, 1, 4, 50, 400};
+	for (int i = 0; i < 5; i++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, "fl", ns[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "fl", ns[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "fl(%llu): stepper %016llx, VM %016llx", (unsigned long long)ns[i],
+			     (unsigned long long)r, (unsigned long long)fr);
+		cr_assert_eq(svm_step_gas_used(s), fu, "fl(%llu): gas", (unsigned long long)ns[i]);
+		svm_step_free(s);
+	}
+	/* trapping truncations: 3.7, -1.5, 2^63 (overflow), NaN, 1e10 (overflows u32), -0.9, +inf */
+	const uint64_t xs[] = {0x400d99999999999aull, 0xbff8000000000000ull, 0x43e0000000000000ull,
+			       0x7ff8000000000001ull, 0x4202a05f20000000ull, 0xbfecccccccccccccull,
+			       0x7ff0000000000000ull};
+	for (int i = 0; i < 7; i++) {
+		uint64_t fr = 0, fu, r = 0;
+		int frc = fast_run(m, "tr", xs[i], 1u << 30, &fr, &fu);
+		svm_step_t *s = machine(m, "tr", xs[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(frc == SVM_ETRAP, svm_step_status(s) == SVM_STEP_TRAPPED, "tr(%016llx): VM rc %d",
+			     (unsigned long long)xs[i], frc);
+		if (frc == 0) {
+			svm_step_results(s, &r, 1);
+			cr_assert_eq(r, fr, "tr(%016llx)", (unsigned long long)xs[i]);
+		}
+		cr_assert_eq(svm_step_gas_used(s), fu);
+		svm_step_free(s);
+	}
+	for (uint64_t x = 0; x < 2; x++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, "blk", x, 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "blk", x, 1u << 30);
+		svm_step_run(s, UINT64_MAX);
+		cr_assert_eq(svm_step_results(s, &r, 1), 0);
+		cr_assert_eq(r, fr);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+/* Every step of fl(24) proves and verifies; a worker corrupting one float result is bisected
+ * to exactly that step. */
+Test(trace_float, float_steps_prove_and_a_corrupted_one_is_bisected_to)
+{
+	svm_wasm_module_t *m = load_module(FLOAT_HEX, NULL);
+	svm_step_t *s = machine(m, "fl", 24, 1u << 30);
+	svm_buf_t proof = {0};
+	uint64_t floats = 0;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post, want;
+		uint32_t op = svm_step_opcode(s);
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		svm_error_t err = {0};
+		cr_assert_eq(svm_step_verify(m, &pre, proof.data, proof.len, &post, &err), 0, "opcode %x: %s", op, err.msg);
+		svm_step_one(s);
+		svm_step_hash(s, &want);
+		cr_assert(svm_hash_eq(&post, &want), "opcode %x", op);
+		floats += (op >= 0x8b && op <= 0xc4) || (op >= 0x5b && op <= 0x66) || (op & 0xff00) == 0xfc00;
+	}
+	cr_assert_gt(floats, 1000);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	svm_buf_free(&proof);
+	party_t honest = {m, 24, 1u << 30, 0, "fl", NULL};
+	svm_hash_t hf, lf;
+	hash_at(&honest, total, &hf);
+	party_t liar = honest;
+	s = party_machine(&honest);
+	while (svm_step_count(s) < total / 2) svm_step_one(s);
+	for (;;) { /* the first f64.mul past half way whose corruption reaches the end */
+		cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING);
+		uint32_t op = svm_step_opcode(s);
+		svm_step_one(s);
+		if (op != 0xa2) continue;
+		liar.corrupt_at = svm_step_count(s);
+		hash_at(&liar, total, &lf);
+		if (!svm_hash_eq(&hf, &lf)) break;
+	}
+	svm_step_free(s);
+	game_result_t r = play(&liar, &honest, 32, 8, 0, 0);
+	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
+	cr_assert_eq(r.hi, liar.corrupt_at);
 	svm_wasm_module_free(m);
 }

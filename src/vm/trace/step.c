@@ -8,6 +8,8 @@
 #include "supervm/trace.h"
 #include "vm/wasm/module.h"
 
+#pragma clang fp contract(off) /* as the interpreter: no fused multiply-add */
+
 enum { L_FUNC = 0, L_BLOCK = 1, L_LOOP = 2, L_IF = 3 };
 
 typedef struct {
@@ -130,17 +132,17 @@ static bool is_store(uint8_t op) { return op >= 0x36 && op <= 0x3e; }
 static bool is_supported_mem(uint8_t op)
 {
 	switch (op) {
-	case 0x28: case 0x29: case 0x2c: case 0x2d: case 0x2e: case 0x2f: case 0x30: case 0x31:
-	case 0x32: case 0x33: case 0x34: case 0x35:
-	case 0x36: case 0x37: case 0x3a: case 0x3b: case 0x3c: case 0x3d: case 0x3e: return true;
+	case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x2f:
+	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35:
+	case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c: case 0x3d:
+	case 0x3e: return true;
 	default: return false;
 	}
 }
 static bool no_imm(uint8_t op)
 {
 	return op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a ||
-	       op == 0x1b || (op >= 0x45 && op <= 0x5a) || (op >= 0x67 && op <= 0x8a) ||
-	       op == 0xa7 || op == 0xac || op == 0xad;
+	       op == 0x1b || (op >= 0x45 && op <= 0xc4); /* every numeric operator, floats included */
 }
 
 /* Skips op's immediates at *pos (just past the opcode). false: outside the subset. */
@@ -154,8 +156,8 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 		if (*pos >= len) return false;
 		u = p[(*pos)++];
 		if (u == 0x40) *arity = 0;
-		else if (u == 0x7f || u == 0x7e) *arity = 1;
-		else return false; /* floats, references and type-index block types: outside */
+		else if (u == 0x7f || u == 0x7e || u == 0x7d || u == 0x7c) *arity = 1;
+		else return false; /* references and type-index block types: outside */
 		return true;
 	case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
 		return rd_u32(p, len, pos, &u);
@@ -170,13 +172,18 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 			if (!rd_u32(p, len, pos, &u)) return false;
 		return true;
 	}
-	case 0xfc: /* memory.copy (10: two memory indices) and memory.fill (11: one) */
-		if (!rd_u32(p, len, pos, &u) || (u != 10 && u != 11)) return false;
+	case 0xfc: /* saturating truncations (0..7), memory.copy (10: two memory indices), memory.fill (11: one) */
+		if (!rd_u32(p, len, pos, &u) || (u > 7 && u != 10 && u != 11)) return false;
+		if (u <= 7) return true;
 		for (uint32_t i = 0; i < (u == 10 ? 2u : 1u); i++)
 			if (*pos >= len || p[(*pos)++] != 0) return false;
 		return true;
 	case 0x41: return rd_s64(p, len, pos, &s, 32);
 	case 0x42: return rd_s64(p, len, pos, &s, 64);
+	case 0x43: case 0x44: /* f32.const, f64.const: the value's bytes */
+		if (len - *pos < (op == 0x43 ? 4u : 8u)) return false;
+		*pos += op == 0x43 ? 4 : 8;
+		return true;
 	default:
 		if (is_supported_mem(op)) return rd_u32(p, len, pos, &u) && rd_u32(p, len, pos, &u);
 		return false;
@@ -403,8 +410,8 @@ static void mem_write(svm_step_t *s, uint64_t ea, const uint8_t *src, uint32_t n
 static uint32_t width_of(uint8_t op)
 {
 	switch (op) {
-	case 0x28: case 0x36: case 0x34: case 0x35: case 0x3e: return 4;
-	case 0x29: case 0x37: return 8;
+	case 0x28: case 0x2a: case 0x36: case 0x38: case 0x34: case 0x35: case 0x3e: return 4;
+	case 0x29: case 0x2b: case 0x37: case 0x39: return 8;
 	case 0x2c: case 0x2d: case 0x30: case 0x31: case 0x3a: case 0x3c: return 1;
 	default: return 2; /* 0x2e 0x2f 0x32 0x33 0x3b 0x3d */
 	}
@@ -414,13 +421,20 @@ static void trap(svm_step_t *s) { s->status = SVM_STEP_TRAPPED; }
 
 /* Values the instruction pops (validation guarantees them on every reachable state; a forged
  * state that lacks them cannot be stepped). */
-static uint32_t pops(uint8_t op)
+static uint32_t pops(const svm_step_t *s, uint8_t op)
 {
 	if (op == 0x1b) return 3;
 	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
-	if (op == 0xfc) return 3; /* memory.copy, memory.fill */
+	if (op == 0xfc) { /* a saturating truncation pops one, memory.copy and memory.fill three */
+		uint32_t pos = s->pc + 1, sub = 0;
+		return rd_u32(s->body, s->body_len, &pos, &sub) && sub <= 7 ? 1 : 3;
+	}
+	if ((op >= 0x5b && op <= 0x66) || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6))
+		return 2; /* float compares and binary operators */
+	if ((op >= 0x8b && op <= 0x91) || (op >= 0x99 && op <= 0x9f) || (op >= 0xa8 && op <= 0xc4))
+		return 1; /* float unary operators and conversions */
 	if (op == 0x04 || op == 0x0d || op == 0x0e || op == 0x11 || op == 0x1a || op == 0x40 || op == 0x21 || op == 0x22 || op == 0x24 ||
 	    op == 0x45 || op == 0x50 || (op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b) ||
 	    op == 0xa7 || op == 0xac || op == 0xad || is_load(op))
@@ -631,6 +645,172 @@ static bool exec_i64(svm_step_t *s, uint8_t op)
 	return true;
 }
 
+/* ------------------------------------------------------------ floats, as src/vm/wasm/interp.c */
+
+/* Values hold a float's bits (f32 in the low 32, zero-extended). Arithmetic results that are
+ * NaN become the canonical NaN (0x7fc00000 / 0x7ff8000000000000) as in the interpreter, so a
+ * result is the same on every CPU; abs, neg, copysign, reinterpretations, loads and stores keep
+ * payloads. Every expression below is the interpreter's, in the same C types. */
+static float f32_of(uint64_t v)
+{
+	union { uint32_t u; float f; } c = {(uint32_t)v};
+	return c.f;
+}
+static double f64_of(uint64_t v)
+{
+	union { uint64_t u; double f; } c = {v};
+	return c.f;
+}
+static uint64_t bits_f32(float f)
+{
+	union { float f; uint32_t u; } c = {f};
+	return c.u;
+}
+static uint64_t bits_f64(double f)
+{
+	union { double f; uint64_t u; } c = {f};
+	return c.u;
+}
+static uint64_t cf32(float f) { return f != f ? 0x7fc00000u : bits_f32(f); }
+static uint64_t cf64(double f) { return f != f ? 0x7ff8000000000000ull : bits_f64(f); }
+
+static uint64_t fminmax32(uint64_t a, uint64_t b, bool max)
+{
+	float x = f32_of(a), y = f32_of(b);
+	if (x != x || y != y) return 0x7fc00000u;
+	if (x == y) return (uint32_t)(max ? a & b : a | b); /* min: -0 wins, max: +0 */
+	return (uint32_t)((max ? x > y : x < y) ? a : b);
+}
+static uint64_t fminmax64(uint64_t a, uint64_t b, bool max)
+{
+	double x = f64_of(a), y = f64_of(b);
+	if (x != x || y != y) return 0x7ff8000000000000ull;
+	if (x == y) return max ? a & b : a | b;
+	return (max ? x > y : x < y) ? a : b;
+}
+
+/* The trapping truncations 0xa8..0xb1 (not 0xac, 0xad): NaN or out of range traps. */
+static bool trunc_op(uint8_t op, uint64_t a, uint64_t *r)
+{
+	float f = f32_of(a);
+	double d = f64_of(a);
+	switch (op) {
+	case 0xa8: if (f != f || !(f >= -2147483648.0f) || !(f < 2147483648.0f)) return false; *r = (uint32_t)(int32_t)f; return true;
+	case 0xa9: if (f != f || !(f > -1.0f) || !(f < 4294967296.0f)) return false; *r = (uint32_t)f; return true;
+	case 0xaa: if (d != d || !(d > -2147483649.0) || !(d < 2147483648.0)) return false; *r = (uint32_t)(int32_t)d; return true;
+	case 0xab: if (d != d || !(d > -1.0) || !(d < 4294967296.0)) return false; *r = (uint32_t)d; return true;
+	case 0xae: if (f != f || !(f >= -9223372036854775808.0f) || !(f < 9223372036854775808.0f)) return false; *r = (uint64_t)(int64_t)f; return true;
+	case 0xaf: if (f != f || !(f > -1.0f) || !(f < 18446744073709551616.0f)) return false; *r = (uint64_t)f; return true;
+	case 0xb0: if (d != d || !(d >= -9223372036854775808.0) || !(d < 9223372036854775808.0)) return false; *r = (uint64_t)(int64_t)d; return true;
+	default: if (d != d || !(d > -1.0) || !(d < 18446744073709551616.0)) return false; *r = (uint64_t)d; return true; /* 0xb1 */
+	}
+}
+
+/* The saturating truncations (0xfc 0..7). */
+static uint64_t sat_op(uint32_t sub, uint64_t a)
+{
+	float f = f32_of(a);
+	double d = f64_of(a);
+	switch (sub) {
+	case 0: return f != f ? 0 : !(f > -2147483904.0f) ? (uint32_t)INT32_MIN : !(f < 2147483648.0f) ? (uint32_t)INT32_MAX : (uint32_t)(int32_t)f;
+	case 1: return f != f ? 0 : !(f > -1.0f) ? 0 : !(f < 4294967296.0f) ? 0xffffffffu : (uint32_t)f;
+	case 2: return d != d ? 0 : !(d > -2147483649.0) ? (uint32_t)INT32_MIN : !(d < 2147483648.0) ? (uint32_t)INT32_MAX : (uint32_t)(int32_t)d;
+	case 3: return d != d ? 0 : !(d > -1.0) ? 0 : !(d < 4294967296.0) ? 0xffffffffu : (uint32_t)d;
+	case 4: return f != f ? 0 : !(f > -9223373136366403584.0f) ? (uint64_t)INT64_MIN : !(f < 9223372036854775808.0f) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)f;
+	case 5: return f != f ? 0 : !(f > -1.0f) ? 0 : !(f < 18446744073709551616.0f) ? UINT64_MAX : (uint64_t)f;
+	case 6: return d != d ? 0 : !(d > -9223372036854777856.0) ? (uint64_t)INT64_MIN : !(d < 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)d;
+	default: return d != d ? 0 : !(d > -1.0) ? 0 : !(d < 18446744073709551616.0) ? UINT64_MAX : (uint64_t)d;
+	}
+}
+
+/* Float compares, arithmetic and conversions 0x5b..0x66, 0x8b..0xa6, 0xa8..0xc4 (but 0xac,
+ * 0xad); false when op is none of them. */
+static bool exec_float(svm_step_t *s, uint8_t op)
+{
+	if ((op >= 0x5b && op <= 0x66) || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6)) {
+		uint64_t b = POP(), a = POP(), r;
+		float x = f32_of(a), y = f32_of(b);
+		double u = f64_of(a), v = f64_of(b);
+		switch (op) {
+		case 0x5b: r = x == y; break;
+		case 0x5c: r = x != y; break;
+		case 0x5d: r = x < y; break;
+		case 0x5e: r = x > y; break;
+		case 0x5f: r = x <= y; break;
+		case 0x60: r = x >= y; break;
+		case 0x61: r = u == v; break;
+		case 0x62: r = u != v; break;
+		case 0x63: r = u < v; break;
+		case 0x64: r = u > v; break;
+		case 0x65: r = u <= v; break;
+		case 0x66: r = u >= v; break;
+		case 0x92: r = cf32(x + y); break;
+		case 0x93: r = cf32(x - y); break;
+		case 0x94: r = cf32(x * y); break;
+		case 0x95: r = cf32(x / y); break;
+		case 0x96: r = fminmax32(a, b, false); break;
+		case 0x97: r = fminmax32(a, b, true); break;
+		case 0x98: r = ((uint32_t)a & 0x7fffffffu) | ((uint32_t)b & 0x80000000u); break;
+		case 0xa0: r = cf64(u + v); break;
+		case 0xa1: r = cf64(u - v); break;
+		case 0xa2: r = cf64(u * v); break;
+		case 0xa3: r = cf64(u / v); break;
+		case 0xa4: r = fminmax64(a, b, false); break;
+		case 0xa5: r = fminmax64(a, b, true); break;
+		default: r = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break; /* 0xa6 */
+		}
+		PUSH(r);
+		return true;
+	}
+	if (!((op >= 0x8b && op <= 0x91) || (op >= 0x99 && op <= 0x9f) ||
+	      (op >= 0xa8 && op <= 0xc4 && op != 0xac && op != 0xad)))
+		return false;
+	uint64_t a = s->vals[s->nvals - 1], r;
+	float x = f32_of(a);
+	double u = f64_of(a);
+	switch (op) {
+	case 0x8b: r = (uint32_t)a & 0x7fffffffu; break;
+	case 0x8c: r = (uint32_t)a ^ 0x80000000u; break;
+	case 0x8d: r = cf32(__builtin_ceilf(x)); break;
+	case 0x8e: r = cf32(__builtin_floorf(x)); break;
+	case 0x8f: r = cf32(__builtin_truncf(x)); break;
+	case 0x90: r = cf32(__builtin_rintf(x)); break;
+	case 0x91: r = cf32(__builtin_sqrtf(x)); break;
+	case 0x99: r = a & 0x7fffffffffffffffull; break;
+	case 0x9a: r = a ^ 0x8000000000000000ull; break;
+	case 0x9b: r = cf64(__builtin_ceil(u)); break;
+	case 0x9c: r = cf64(__builtin_floor(u)); break;
+	case 0x9d: r = cf64(__builtin_trunc(u)); break;
+	case 0x9e: r = cf64(__builtin_rint(u)); break;
+	case 0x9f: r = cf64(__builtin_sqrt(u)); break;
+	case 0xa8: case 0xa9: case 0xaa: case 0xab: case 0xae: case 0xaf: case 0xb0: case 0xb1:
+		if (!trunc_op(op, a, &r)) {
+			trap(s);
+			return true;
+		}
+		break;
+	case 0xb2: r = bits_f32((float)(int32_t)(uint32_t)a); break;
+	case 0xb3: r = bits_f32((float)(uint32_t)a); break;
+	case 0xb4: r = bits_f32((float)(int64_t)a); break;
+	case 0xb5: r = bits_f32((float)a); break;
+	case 0xb6: r = cf32((float)u); break;
+	case 0xb7: r = bits_f64((double)(int32_t)(uint32_t)a); break;
+	case 0xb8: r = bits_f64((double)(uint32_t)a); break;
+	case 0xb9: r = bits_f64((double)(int64_t)a); break;
+	case 0xba: r = bits_f64((double)a); break;
+	case 0xbb: r = cf64((double)x); break;
+	case 0xbc: case 0xbe: r = (uint32_t)a; break; /* reinterpretations: the bits */
+	case 0xbd: case 0xbf: r = a; break;
+	case 0xc0: r = (uint32_t)(int32_t)(int8_t)a; break; /* sign extensions */
+	case 0xc1: r = (uint32_t)(int32_t)(int16_t)a; break;
+	case 0xc2: r = (uint64_t)(int64_t)(int8_t)a; break;
+	case 0xc3: r = (uint64_t)(int64_t)(int16_t)a; break;
+	default: r = (uint64_t)(int64_t)(int32_t)a; break; /* 0xc4 */
+	}
+	s->vals[s->nvals - 1] = r;
+	return true;
+}
+
 static void exec_mem(svm_step_t *s, uint8_t op, uint32_t offset)
 {
 	uint32_t w = width_of(op);
@@ -768,8 +948,8 @@ static uint32_t touched(const svm_step_t *s, range_t *r)
 	if (op == 0xfc) {
 		uint32_t pos = s->pc + 1, sub;
 		uint64_t d, b, n;
-		if (!rd_u32(s->body, s->body_len, &pos, &sub) || s->nvals < 3 || !bulk_plan(s, sub, &d, &b, &n) ||
-		    n == 0)
+		if (!rd_u32(s->body, s->body_len, &pos, &sub) || (sub != 10 && sub != 11) || s->nvals < 3 ||
+		    !bulk_plan(s, sub, &d, &b, &n) || n == 0)
 			return 0;
 		r[0] = range_of(d, n, true);
 		if (sub == 11) return 1;
@@ -986,7 +1166,7 @@ int svm_step_one(svm_step_t *s)
 	if (s->unsupported) return SVM_EUNSUPPORTED;
 	if (s->status != SVM_STEP_RUNNING) return 0;
 	uint8_t op = s->body[s->pc];
-	if (s->nvals < pops(op) || s->nvals + 2 > SVM_STEP_VALUES_MAX || s->nlabels == 0) {
+	if (s->nvals < pops(s, op) || s->nvals + 2 > SVM_STEP_VALUES_MAX || s->nlabels == 0) {
 		s->unsupported = true; /* only a forged state gets here */
 		return SVM_EUNSUPPORTED;
 	}
@@ -1095,11 +1275,21 @@ static int exec_one(svm_step_t *s, uint8_t op)
 	}
 	case 0xfc:
 		rd_u32(s->body, s->body_len, &pos, &u);
+		if (u <= 7) { /* a saturating truncation */
+			s->vals[s->nvals - 1] = sat_op(u, s->vals[s->nvals - 1]);
+			break;
+		}
 		pos += u == 10 ? 2 : 1;
 		bulk(s, u);
 		break;
 	case 0x41: rd_s64(s->body, s->body_len, &pos, &imm, 32); PUSH(i32((uint64_t)imm)); break;
 	case 0x42: rd_s64(s->body, s->body_len, &pos, &imm, 64); PUSH((uint64_t)imm); break;
+	case 0x43: /* f32.const: its 4 bytes, little-endian */
+		PUSH((uint64_t)s->body[pos] | (uint64_t)s->body[pos + 1] << 8 | (uint64_t)s->body[pos + 2] << 16 |
+		     (uint64_t)s->body[pos + 3] << 24);
+		pos += 4;
+		break;
+	case 0x44: PUSH(svm_get_u64le(s->body + pos)); pos += 8; break;
 	case 0xa7: s->vals[s->nvals - 1] = i32(s->vals[s->nvals - 1]); break;
 	case 0xac: s->vals[s->nvals - 1] = (uint64_t)(int64_t)(int32_t)s->vals[s->nvals - 1]; break;
 	case 0xad: s->vals[s->nvals - 1] = i32(s->vals[s->nvals - 1]); break;
@@ -1112,6 +1302,8 @@ static int exec_one(svm_step_t *s, uint8_t op)
 			exec_i32(s, op);
 		} else if ((op >= 0x50 && op <= 0x5a) || (op >= 0x79 && op <= 0x8a)) {
 			exec_i64(s, op);
+		} else if (exec_float(s, op)) {
+			/* done */
 		} else {
 			s->unsupported = true;
 			return SVM_EUNSUPPORTED;
@@ -1326,8 +1518,9 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 		if (t->result_count > 2 || c->nparams + c->nlocals > SVM_STEP_LOCALS_MAX)
 			return svm_error_set(err, SVM_EUNSUPPORTED, "step: function %u's shape is outside the subset", nimp + i);
 		for (uint32_t k = 0; k < t->param_count; k++)
-			if (t->params[k] != SVM_WASM_I32 && t->params[k] != SVM_WASM_I64)
-				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a float or reference parameter");
+			if (t->params[k] != SVM_WASM_I32 && t->params[k] != SVM_WASM_I64 &&
+			    t->params[k] != SVM_WASM_F32 && t->params[k] != SVM_WASM_F64)
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a reference or vector parameter");
 		uint32_t pos = 0, groups, cnt;
 		if (!rd_u32(c->body, c->body_len, &pos, &groups))
 			return svm_error_set(err, SVM_EDECODE, "step: bad locals");
@@ -1402,13 +1595,14 @@ int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *f
 	s->nresults = (uint8_t)t->result_count;
 	s->nlocals = s->ft[fidx - m->nfuncs_imported].nlocals;
 	s->pc = s->ft[fidx - m->nfuncs_imported].expr;
-	for (size_t i = 0; i < nargs; i++)
-		s->locals[i] = t->params[i] == SVM_WASM_I32 ? i32(args[i]) : args[i];
+	for (size_t i = 0; i < nargs; i++) /* i32 and f32 arguments: their low 32 bits */
+		s->locals[i] = t->params[i] == SVM_WASM_I32 || t->params[i] == SVM_WASM_F32 ? i32(args[i]) : args[i];
 	svm_sha256((const uint8_t *)"", 0, &s->out_hash);
 	s->nglobals = m->nglobals;
 	for (uint32_t i = 0; i < m->nglobals; i++) {
+		uint8_t gt = m->globals[i].type.type;
 		if (m->globals[i].init.kind != CE_CONST ||
-		    (m->globals[i].type.type != SVM_WASM_I32 && m->globals[i].type.type != SVM_WASM_I64)) {
+		    (gt != SVM_WASM_I32 && gt != SVM_WASM_I64 && gt != SVM_WASM_F32 && gt != SVM_WASM_F64)) {
 			rc = svm_error_set(err, SVM_EUNSUPPORTED, "step: global %u outside the subset", i);
 			goto fail;
 		}
