@@ -594,7 +594,8 @@ Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisect
 	 * revealed weights of the first i8_matvec fails */
 	svm_step_t *s = NULL;
 	cr_assert_eq(svm_step_new_env(&s, m, "infer", NULL, 0, 1ull << 32, &env, NULL), 0);
-	unsigned proved = 0, big = 0, flipped = 0;
+	unsigned proved = 0, big = 0, flipped = 0, rows_seen = 0, row_flips = 0;
+	size_t proof_max = 0;
 	while (svm_step_status(s) == SVM_STEP_RUNNING) {
 		uint32_t leaves = svm_step_leaves(s);
 		if (leaves > 2 || svm_step_count(s) % 97 == 0) {
@@ -610,7 +611,19 @@ Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisect
 			cr_assert_eq(svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, &err), 0,
 				     "step %llu: %s", (unsigned long long)svm_step_count(s), err.msg);
 			cr_assert(svm_hash_eq(&post, &want), "step %llu", (unsigned long long)svm_step_count(s));
-			if (leaves > 1000 && !flipped) {
+			if (proof.len > proof_max) proof_max = proof.len;
+			/* the second row of the first i8_matvec: a host call in progress (its arguments and
+			 * next row in the state); one bit of every byte of its proof flipped is rejected */
+			if (leaves > 3 && leaves < 60 && ++rows_seen == 3) {
+				for (size_t i = 0; i < proof.len; i++) {
+					proof.data[i] ^= (uint8_t)(1u << (i % 8));
+					row_flips += svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, NULL) != 0;
+					proof.data[i] ^= (uint8_t)(1u << (i % 8));
+				}
+				cr_assert_eq(row_flips, proof.len, "%u of %zu flips of a row step's proof rejected", row_flips,
+					     proof.len);
+			}
+			if (leaves > 400 && !flipped) { /* a 32 KiB chunk of the model copy */
 				proof.data[proof.len / 2] ^= 1;
 				cr_assert_neq(svm_step_verify_env(m, &env, &pre, proof.data, proof.len, &post, NULL), 0);
 				flipped = 1;
@@ -621,8 +634,10 @@ Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisect
 		}
 		svm_step_one(s);
 	}
-	cr_assert_geq(big, 4, "model, input, the i8_matvec calls and set_return were proven");
+	cr_assert_geq(big, 4 + 1 + 128, "the model's chunks, the input, every i8_matvec row were proven");
 	cr_assert(flipped);
+	cr_assert_gt(row_flips, 1000, "a row step's proof was flipped");
+	cr_assert_leq(proof_max, 60000, "every step's proof fits a transaction's payload (%zu bytes)", proof_max);
 	svm_step_free(s);
 	/* bisection: the worker corrupts a step three quarters into the run */
 	party_t honest = {.m = m, .gas = 1ull << 32, .fn = "infer", .env = &env};
@@ -644,8 +659,8 @@ Test(trace_ai, a_real_inference_runs_as_in_the_vm_and_a_corrupted_step_is_bisect
 	r = play(&honest, &liar, 256, 16, 0, 0);
 	cr_assert(r.disputed);
 	cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "an honest worker beats a lying challenger");
-	printf("trace_ai: infer = %llu steps, %u proofs checked (%u host steps)\n",
-	       (unsigned long long)steps_host, proved, big);
+	printf("trace_ai: infer = %llu steps, %u proofs checked (%u host micro-steps), largest %zu bytes\n",
+	       (unsigned long long)steps_host, proved, big, proof_max);
 	svm_wasm_module_free(m);
 	free(code);
 	free(w);

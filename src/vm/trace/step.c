@@ -20,6 +20,7 @@ typedef struct {
 #define LEAF SVM_STEP_LEAF_SIZE
 #define PAGE 65536u
 #define RANGES_MAX 3 /* memory ranges one step touches (i8_matvec: w, x, acc) */
+#define HOST_CHUNK 32768u /* bytes of an input/model copy per step: a proof well inside a transaction */
 
 /* The code tables of one defined function (scan()). */
 typedef struct {
@@ -69,6 +70,9 @@ struct svm_step {
 	label_t labels[SVM_STEP_LABELS_MAX];
 	uint64_t locals[SVM_STEP_LOCALS_MAX];
 	uint64_t globals[SVM_STEP_GLOBALS_MAX];
+	uint8_t hcall;          /* a host call in progress (micro-steps): H_INPUT, H_MODEL, H_MATVEC or 0 */
+	uint32_t hpos, hret;    /* its next unit (a chunk, a row) and where its caller resumes */
+	uint32_t hargs[5];
 	uint32_t out_len;       /* set_return: the output's length and hash (and bytes, a worker) */
 	svm_hash_t out_hash;
 	uint8_t *out;
@@ -445,7 +449,7 @@ static uint32_t pops(const svm_step_t *s, uint8_t op)
 #define PUSH(v) (s->vals[s->nvals++] = (v))
 #define POP() (s->vals[--s->nvals])
 
-static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args);
+static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args, uint32_t ret_pc);
 
 /* Makes defined function f the current one (its code and tables). */
 static void enter(svm_step_t *s, uint32_t f)
@@ -492,8 +496,7 @@ static void call(svm_step_t *s, uint32_t f, uint32_t ret_pc)
 		}
 		for (uint32_t i = 0; i < t->param_count; i++) args[i] = s->vals[s->nvals - t->param_count + i];
 		s->nvals -= t->param_count;
-		host_exec(s, kind, args);
-		if (s->status == SVM_STEP_RUNNING) s->pc = ret_pc;
+		host_exec(s, kind, args, ret_pc);
 		return;
 	}
 	const ftab_t *ft = &s->ft[f - s->m->nfuncs_imported];
@@ -915,6 +918,84 @@ static int host_plan(const svm_step_t *s, uint8_t kind, const uint64_t *args, ra
 	return SVM_STEP_TRAPPED; /* abort */
 }
 
+/* Micro-steps. The input and model copies and i8_matvec run as several steps: the call's step
+ * pays and checks everything the VM does before the work (host_plan) and does the first unit;
+ * each following step does the next unit — 32 KiB of a copy, one row of the product — so that
+ * every step's proof fits a transaction. The units of a call with arguments a: */
+static uint32_t host_units(const svm_step_t *s, uint8_t kind, const uint32_t *a)
+{
+	if (kind == H_MATVEC) return a[3];
+	uint64_t n = kind == H_INPUT ? s->env.input_len : s->env.model_len;
+	return (uint32_t)((n + HOST_CHUNK - 1) / HOST_CHUNK);
+}
+
+/* The memory unit u touches (the written range last): a chunk of the copy, or a weights row, the
+ * input vector and that row's accumulator. */
+static uint32_t unit_ranges(const svm_step_t *s, uint8_t kind, const uint32_t *a, uint32_t u, range_t *r)
+{
+	if (kind == H_MATVEC) {
+		uint32_t cols = a[4];
+		r[0] = range_of((uint64_t)a[0] + (uint64_t)u * cols, cols, false);
+		r[1] = range_of(a[1], cols, false);
+		r[2] = range_of((uint64_t)a[2] + 4ull * u, 4, true);
+		return 3;
+	}
+	uint64_t n = kind == H_INPUT ? s->env.input_len : s->env.model_len, off = (uint64_t)u * HOST_CHUNK;
+	r[0] = range_of((uint64_t)a[0] + off, n - off < HOST_CHUNK ? n - off : HOST_CHUNK, true);
+	return 1;
+}
+
+/* Whether the in-progress call of a state is one its arguments allow (the verifier's check of a
+ * forged state: the unit exists and all its memory is inside the memory). */
+static bool hcall_ok(const svm_step_t *s)
+{
+	const uint32_t *a = s->hargs;
+	uint64_t size = (uint64_t)s->pages * PAGE;
+	if (s->hcall == H_NONE) return s->hpos == 0 && s->hret == 0 && !a[0] && !a[1] && !a[2] && !a[3] && !a[4];
+	if (!s->has_env || s->hret >= s->body_len) return false;
+	if (s->hcall == H_MATVEC)
+		return a[3] && a[4] && a[4] <= SVM_AI_DIM_MAX && s->hpos < a[3] &&
+		       (uint64_t)a[0] + (uint64_t)a[3] * a[4] <= size && (uint64_t)a[1] + a[4] <= size &&
+		       (uint64_t)a[2] + 4ull * a[3] <= size;
+	if (s->hcall != H_INPUT && s->hcall != H_MODEL) return false;
+	uint64_t n = s->hcall == H_INPUT ? s->env.input_len : s->env.model_len;
+	return s->hpos < host_units(s, s->hcall, a) && (uint64_t)a[0] + n <= size;
+}
+
+/* The next unit of the call in progress; the call ends (its caller resumes) after the last. */
+static void host_unit(svm_step_t *s)
+{
+	const uint32_t *a = s->hargs;
+	uint32_t u = s->hpos;
+	if (s->hcall == H_MATVEC) {
+		uint32_t cols = a[4];
+		const int8_t *w = (const int8_t *)mem_ptr(s, (uint64_t)a[0] + (uint64_t)u * cols, cols);
+		const int8_t *x = (const int8_t *)mem_ptr(s, a[1], cols);
+		uint8_t *acc = mem_ptr(s, (uint64_t)a[2] + 4ull * u, 4);
+		if (w && x && acc) { /* exact integer semantics, the VM's row */
+			int32_t v;
+			memcpy(&v, acc, 4);
+			svm_ai_i8_matvec(w, x, &v, 1, cols);
+			memcpy(acc, &v, 4);
+			mark_dirty(s, (uint64_t)a[2] + 4ull * u, 4);
+		}
+	} else {
+		const uint8_t *src = s->hcall == H_INPUT ? s->env.input : s->env.model;
+		uint64_t n = s->hcall == H_INPUT ? s->env.input_len : s->env.model_len, off = (uint64_t)u * HOST_CHUNK;
+		uint64_t len = n - off < HOST_CHUNK ? n - off : HOST_CHUNK;
+		uint8_t *dst = mem_ptr(s, (uint64_t)a[0] + off, len);
+		if (dst) {
+			memcpy(dst, src + off, len);
+			mark_dirty(s, (uint64_t)a[0] + off, len);
+		}
+	}
+	if (++s->hpos < host_units(s, s->hcall, a)) return;
+	s->pc = s->hret;
+	s->hcall = H_NONE;
+	s->hpos = s->hret = 0;
+	memset(s->hargs, 0, sizeof s->hargs);
+}
+
 /* The host function a call at the current state reaches (H_NONE for none), with its arguments. */
 static uint8_t host_at(const svm_step_t *s, uint64_t *args)
 {
@@ -936,14 +1017,17 @@ static uint8_t host_at(const svm_step_t *s, uint64_t *args)
 static uint32_t touched(const svm_step_t *s, range_t *r)
 {
 	if (s->status != SVM_STEP_RUNNING || s->pc >= s->body_len) return 0;
+	if (s->hcall) return unit_ranges(s, s->hcall, s->hargs, s->hpos, r);
 	uint8_t op = s->body[s->pc];
 	uint64_t args[5];
 	uint8_t kind = host_at(s, args);
 	if (kind != H_NONE) {
-		uint32_t nr = 0;
+		uint32_t nr = 0, a[5];
 		uint64_t own;
-		if (s->gas_left < s->gas->host_call) return 0;
-		return host_plan(s, kind, args, r, &nr, &own) == 0 ? nr : 0;
+		if (s->gas_left < s->gas->host_call || host_plan(s, kind, args, r, &nr, &own) != 0) return 0;
+		if (kind != H_INPUT && kind != H_MODEL && kind != H_MATVEC) return nr;
+		for (int i = 0; i < 5; i++) a[i] = (uint32_t)args[i];
+		return host_units(s, kind, a) ? unit_ranges(s, kind, a, 0, r) : 0; /* the first unit */
 	}
 	if (op == 0xfc) {
 		uint32_t pos = s->pc + 1, sub;
@@ -977,7 +1061,7 @@ static void charge(svm_step_t *s, uint64_t cost);
 
 /* One host function call as one step: the interpreter's host_call price, the function's own
  * price, then what it does (src/vm/ai/runtime.c). Arguments already popped into args. */
-static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args)
+static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args, uint32_t ret_pc)
 {
 	range_t r[RANGES_MAX];
 	uint32_t nr = 0;
@@ -1002,38 +1086,31 @@ static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args)
 		return;
 	}
 	uint32_t a0 = (uint32_t)args[0], a1 = (uint32_t)args[1];
+	if (kind == H_INPUT || kind == H_MODEL || kind == H_MATVEC) { /* micro-steps, the first one now */
+		for (int i = 0; i < 5; i++) s->hargs[i] = (uint32_t)args[i];
+		s->hcall = kind;
+		s->hpos = 0;
+		s->hret = ret_pc;
+		if (host_units(s, kind, s->hargs) == 0) { /* an empty input or model: nothing to copy */
+			s->hcall = H_NONE;
+			s->hret = 0;
+			memset(s->hargs, 0, sizeof s->hargs);
+			s->pc = ret_pc;
+			return;
+		}
+		host_unit(s);
+		return;
+	}
+	s->pc = ret_pc;
 	switch (kind) {
 	case H_INPUT_SIZE: s->vals[s->nvals++] = i32(s->env.input_len); break;
 	case H_MODEL_SIZE: s->vals[s->nvals++] = i32(s->env.model_len); break;
-	case H_INPUT: case H_MODEL: {
-		const uint8_t *src = kind == H_INPUT ? s->env.input : s->env.model;
-		size_t n = kind == H_INPUT ? s->env.input_len : s->env.model_len;
-		if (n == 0) break;
-		uint8_t *dst = mem_ptr(s, a0, n);
-		if (dst) memcpy(dst, src, n), mark_dirty(s, a0, n);
-		break;
-	}
 	case H_SET_RETURN: {
 		const uint8_t *p = a1 ? mem_ptr(s, a0, a1) : NULL;
 		if (a1 && !p) break;
 		svm_sha256(p ? p : (const uint8_t *)"", a1, &s->out_hash);
 		s->out_len = a1;
 		if (s->out && a1) memcpy(s->out, p, a1);
-		break;
-	}
-	case H_MATVEC: {
-		uint32_t rows = (uint32_t)args[3], cols = (uint32_t)args[4];
-		const int8_t *w = (const int8_t *)mem_ptr(s, a0, (uint64_t)rows * cols);
-		const int8_t *x = (const int8_t *)mem_ptr(s, a1, cols);
-		uint8_t *acc = mem_ptr(s, (uint32_t)args[2], 4ull * rows);
-		if (!w || !x || !acc) break;
-		for (uint32_t i = 0; i < rows; i++) { /* exact integer semantics, row by row */
-			int32_t v;
-			memcpy(&v, acc + 4 * i, 4);
-			svm_ai_i8_matvec(w + (size_t)i * cols, x, &v, 1, cols);
-			memcpy(acc + 4 * i, &v, 4);
-		}
-		mark_dirty(s, (uint32_t)args[2], 4ull * rows);
 		break;
 	}
 	}
@@ -1165,6 +1242,11 @@ int svm_step_one(svm_step_t *s)
 {
 	if (s->unsupported) return SVM_EUNSUPPORTED;
 	if (s->status != SVM_STEP_RUNNING) return 0;
+	if (s->hcall) { /* the next unit of a host call: paid for by its first step */
+		s->steps++;
+		host_unit(s);
+		return 0;
+	}
 	uint8_t op = s->body[s->pc];
 	if (s->nvals < pops(s, op) || s->nvals + 2 > SVM_STEP_VALUES_MAX || s->nlabels == 0) {
 		s->unsupported = true; /* only a forged state gets here */
@@ -1175,8 +1257,8 @@ int svm_step_one(svm_step_t *s)
 	if (rc != 0) return rc;
 	/* Control arrived at a gas block's start — only loop/if/else/end and branches lead there,
 	 * sequential flow never does: pay the block. */
-	if (s->status == SVM_STEP_RUNNING && s->pc < s->body_len && s->blk_cost[s->pc])
-		charge(s, s->blk_cost[s->pc] - 1);
+	if (s->status == SVM_STEP_RUNNING && !s->hcall && s->pc < s->body_len && s->blk_cost[s->pc])
+		charge(s, s->blk_cost[s->pc] - 1); /* (a host call in progress stays at its call) */
 	return 0;
 }
 
@@ -1375,7 +1457,7 @@ static void put64(svm_buf_t *b, uint64_t v)
 /* The state's core encoding (everything but the module hash and the memory's contents). */
 static int core_put(const svm_step_t *s, svm_buf_t *b)
 {
-	size_t need = 112 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels + 12 * s->nframes;
+	size_t need = 144 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels + 12 * s->nframes;
 	if (svm_buf_reserve(b, need) != 0) return SVM_ENOMEM;
 	svm_buf_push(b, s->status);
 	svm_buf_push(b, s->nresults);
@@ -1406,6 +1488,10 @@ static int core_put(const svm_step_t *s, svm_buf_t *b)
 		put32(b, s->frames[i].ret_pc);
 		put32(b, s->frames[i].lbase);
 	}
+	svm_buf_push(b, s->hcall);
+	put32(b, s->hpos);
+	put32(b, s->hret);
+	for (int i = 0; i < 5; i++) put32(b, s->hargs[i]);
 	put32(b, s->out_len);
 	svm_buf_append(b, s->out_hash.b, 32);
 	put32(b, s->pages);
@@ -1773,6 +1859,10 @@ static bool core_get(rd_t *r, svm_step_t *v)
 		v->frames[i].ret_pc = (uint32_t)get(r, 4);
 		v->frames[i].lbase = (uint32_t)get(r, 4);
 	}
+	v->hcall = (uint8_t)get(r, 1);
+	v->hpos = (uint32_t)get(r, 4);
+	v->hret = (uint32_t)get(r, 4);
+	for (int i = 0; i < 5; i++) v->hargs[i] = (uint32_t)get(r, 4);
 	v->out_len = (uint32_t)get(r, 4);
 	if (r->bad || v->out_len > SVM_AI_OUTPUT_MAX || r->len - r->pos < 32) return false;
 	memcpy(v->out_hash.b, r->p + r->pos, 32);
@@ -1795,6 +1885,7 @@ static bool defined(const svm_wasm_module_t *m, uint32_t f)
  * labels split into one function label per frame, each label inside its own frame's code. */
 static bool well_formed(const svm_step_t *v)
 {
+	if (!hcall_ok(v) || (v->hcall && v->status != SVM_STEP_RUNNING)) return false;
 	if (v->status != SVM_STEP_RUNNING) return true;
 	const svm_wasm_module_t *m = v->m;
 	uint32_t nimp = m->nfuncs_imported;
