@@ -945,6 +945,8 @@ static uint32_t unit_ranges(const svm_step_t *s, uint8_t kind, const uint32_t *a
 	return 1;
 }
 
+static bool overlap(const range_t *a, const range_t *b);
+
 /* Whether the in-progress call of a state is one its arguments allow (the verifier's check of a
  * forged state: the unit exists and all its memory is inside the memory). */
 static bool hcall_ok(const svm_step_t *s)
@@ -953,10 +955,15 @@ static bool hcall_ok(const svm_step_t *s)
 	uint64_t size = (uint64_t)s->pages * PAGE;
 	if (s->hcall == H_NONE) return s->hpos == 0 && s->hret == 0 && !a[0] && !a[1] && !a[2] && !a[3] && !a[4];
 	if (!s->has_env || s->hret >= s->body_len) return false;
-	if (s->hcall == H_MATVEC)
-		return a[3] && a[4] && a[4] <= SVM_AI_DIM_MAX && s->hpos < a[3] &&
-		       (uint64_t)a[0] + (uint64_t)a[3] * a[4] <= size && (uint64_t)a[1] + a[4] <= size &&
-		       (uint64_t)a[2] + 4ull * a[3] <= size;
+	if (s->hcall == H_MATVEC) {
+		if (!a[3] || !a[4] || a[4] > SVM_AI_DIM_MAX || s->hpos >= a[3] ||
+		    (uint64_t)a[0] + (uint64_t)a[3] * a[4] > size || (uint64_t)a[1] + a[4] > size ||
+		    (uint64_t)a[2] + 4ull * a[3] > size)
+			return false;
+		range_t w = range_of(a[0], (uint64_t)a[3] * a[4], false), x = range_of(a[1], a[4], false),
+			acc = range_of(a[2], 4ull * a[3], true);
+		return !overlap(&acc, &w) && !overlap(&acc, &x); /* as the call's step refuses */
+	}
 	if (s->hcall != H_INPUT && s->hcall != H_MODEL) return false;
 	uint64_t n = s->hcall == H_INPUT ? s->env.input_len : s->env.model_len;
 	return s->hpos < host_units(s, s->hcall, a) && (uint64_t)a[0] + n <= size;
