@@ -27,8 +27,8 @@ typedef struct {
 	uint64_t left_out_invalid; /* candidates the builder refused */
 	/* SWR and AIC supply after the last block, and what this node saw burned and minted since it
 	 * started: the sums of the supply's decreases and increases between its blocks (burned: fees
-	 * less the treasury's share, burns, slashing, AIC spent; minted: the staking epochs' issuance,
-	 * faucet-free mints). A block that does both counts its net change. */
+	 * less the treasury's share, burns, slashing, AIC spent; minted: the staking epochs' issuance
+	 * and any other mint). A block that does both counts only its net change. */
 	uint64_t supply[NODE_SUPPLY_TOKENS];
 	uint64_t burned[NODE_SUPPLY_TOKENS];
 	uint64_t minted[NODE_SUPPLY_TOKENS];
