@@ -678,9 +678,18 @@ static void vote_retry(svm_cons_t *c)
 
 static void maybe_propose(svm_cons_t *c)
 {
-	if (c->self < 0 || c->proposed ||
-	    leader_for(c, c->round, &c->hqc.data.block_id) != (uint32_t)c->self)
+	if (c->self < 0 || c->proposed) return;
+	uint32_t leader = leader_for(c, c->round, &c->hqc.data.block_id);
+	if (c->leader_missing) {
+		/* The leader depends on an ancestor we do not hold (a restart empties the tree):
+		 * fetch it, and decide when it arrives (on_proposal calls us again). Neither
+		 * proposing on a partial view nor waiting for a proposal that we may be the one to
+		 * make: seed 129218's restarted validator was the leader for eight rounds without
+		 * knowing it, then proposed out of turn and voted for its own refused block. */
+		request_block(c, &c->leader_missing_id);
 		return;
+	}
+	if (leader != (uint32_t)c->self) return;
 	const svm_cons_tc_t *tc = NULL;
 	if (c->hqc.data.round + 1 != c->round) {
 		if (!c->has_htc || c->htc.round + 1 != c->round) return;
