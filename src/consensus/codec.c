@@ -636,6 +636,18 @@ static int evidence_proposals(const svm_slice_t *a, const svm_slice_t *b, const 
 	if (rc == 0 && (who < 0 || !svm_hash_eq(&x->block.header.proposer, &y->block.header.proposer) ||
 			x->block.header.round != y->block.header.round || svm_hash_eq(&x->block_id, &y->block_id)))
 		rc = SVM_EINVAL;
+	/* Each proposal's epoch (its parent QC's) before its signature, which covers the epoch: two
+	 * honest-looking proposals of a neighbouring epoch — evidence found there and passed on
+	 * across a boundary — would otherwise fail it as a forgery (SVM_ESIG, a ban) instead of
+	 * being another epoch's (SVM_EINVAL, ignored), as votes already are. */
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		const svm_header_t *h = &(k == 0 ? x : y)->block.header;
+		svm_cons_qc_t *pq = svm_malloc(sizeof *pq);
+		rc = pq == NULL ? SVM_ENOMEM : svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, pq, NULL);
+		if (rc != 0 && rc != SVM_ENOMEM) rc = SVM_EDECODE;
+		if (rc == 0 && pq->epoch != vs->epoch) rc = SVM_EINVAL;
+		svm_free(pq);
+	}
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		const svm_cons_proposal_t *m = k == 0 ? x : y;
 		uint8_t msg[SVM_CONS_SIGNED_BYTES];

@@ -970,3 +970,85 @@ Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* Two proposals of one leader for round 1 of `epoch` (different blocks), as evidence. */
+static void double_proposal(svm_buf_t *ev, const svm_keypair_t *leader, uint64_t epoch)
+{
+	svm_buf_t x = {0}, y = {0};
+	proposal_at(&x, leader, epoch, 1);
+	proposal_at(&y, leader, epoch, 2);
+	svm_cons_evidence_t e = {.kind = SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL};
+	size_t m = x.len < y.len ? x.len : y.len;
+	int cmp = memcmp(x.data, y.data, m);
+	bool x_first = cmp < 0 || (cmp == 0 && x.len < y.len);
+	svm_buf_append(&e.a, x_first ? x.data : y.data, x_first ? x.len : y.len);
+	svm_buf_append(&e.b, x_first ? y.data : x.data, x_first ? y.len : x.len);
+	cr_assert_eq(svm_cons_evidence_encode(&e, ev), 0);
+	svm_cons_evidence_free(&e);
+	svm_buf_free(&x);
+	svm_buf_free(&y);
+}
+
+/* Evidence of a double proposal (or vote) found in the epoch before or after ours — an honest
+ * validator passes on what it found, and validators switch epochs milliseconds apart — is
+ * another epoch's (SVM_EINVAL: ignored), not a forgery (SVM_ESIG: the node bans the sender).
+ * Proposals were checked with our epoch's signing message without looking at their own epoch
+ * (their parent QC's), as core.c's proposal_valid was before: an honest relay looked forged. A
+ * really forged signature in our epoch is still SVM_ESIG, and the same evidence checked against
+ * its own epoch's set passes. */
+Test(consensus, evidence_of_a_neighbouring_epoch_is_another_epochs_not_a_forgery)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose,
+				.execute = constest_execute, .commit = constest_commit, .persist = ok_persist,
+				.evidence = ev_host_evidence};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_valset_t *sets = malloc(3 * sizeof *sets);
+	for (uint64_t e = 0; e < 3; e++) {
+		sets[e] = vs;
+		sets[e].epoch = e;
+	}
+	svm_buf_t ev[3] = {{0}}, vx = {0}, vy = {0}, vev = {0}, forged = {0};
+	for (uint64_t e = 0; e < 3; e++) double_proposal(&ev[e], key_of(2), e);
+	ev_seen = 0;
+	for (uint64_t e = 0; e < 3; e += 2) {
+		svm_cons_evidence_t chk;
+		cr_assert_eq(svm_cons_evidence_verify(ev[e].data, ev[e].len, &sets[e], chain, NULL, &chk), 0,
+			     "against its own epoch's set (%llu)", (unsigned long long)e);
+		cr_assert_eq(chk.kind, SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL);
+		cr_assert_eq(chk.epoch, e);
+		svm_cons_evidence_free(&chk);
+		cr_assert_eq(svm_cons_evidence_verify(ev[e].data, ev[e].len, &sets[1], chain, NULL, &chk), SVM_EINVAL,
+			     "epoch %llu's evidence against epoch 1's set", (unsigned long long)e);
+		cr_assert_eq(svm_cons_on_message(c, 3, ev[e].data, ev[e].len, 10, &out), SVM_EINVAL,
+			     "epoch %llu's evidence received in epoch 1", (unsigned long long)e);
+	}
+	cr_assert_eq(ev_seen, 0);
+	/* double votes of another epoch: the same answer */
+	signed_vote(&vx, 2, 0, 1);
+	signed_vote(&vy, 2, 0, 2);
+	make_evidence(&vev, &vx, &vy, true);
+	cr_assert_eq(svm_cons_on_message(c, 3, vev.data, vev.len, 11, &out), SVM_EINVAL);
+	cr_assert_eq(ev_seen, 0);
+	/* our own epoch: kept; with a forged signature: SVM_ESIG */
+	svm_buf_append(&forged, ev[1].data, ev[1].len);
+	forged.data[forged.len - 5] ^= 1; /* inside b's signature */
+	cr_assert_eq(svm_cons_on_message(c, 3, forged.data, forged.len, 12, &out), SVM_ESIG);
+	cr_assert_eq(ev_seen, 0);
+	cr_assert_eq(svm_cons_on_message(c, 3, ev[1].data, ev[1].len, 13, &out), 0);
+	cr_assert_eq(ev_seen, 1);
+	const svm_cons_evidence_t *kept = svm_cons_evidence(c, 0);
+	cr_assert(kept != NULL && kept->kind == SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL && kept->epoch == 1 &&
+		  svm_hash_eq(&kept->validator, &vs.v[2].id));
+	for (int e = 0; e < 3; e++) svm_buf_free(&ev[e]);
+	svm_buf_free(&vx), svm_buf_free(&vy), svm_buf_free(&vev), svm_buf_free(&forged);
+	free(sets);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
