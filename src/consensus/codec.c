@@ -639,9 +639,11 @@ static int evidence_proposals(const svm_slice_t *a, const svm_slice_t *b, const 
 	/* Each proposal's epoch (its parent QC's) before its signature, which covers the epoch: two
 	 * honest-looking proposals of a neighbouring epoch — evidence found there and passed on
 	 * across a boundary — would otherwise fail it as a forgery (SVM_ESIG, a ban) instead of
-	 * being another epoch's (SVM_EINVAL, ignored), as votes already are. */
+	 * being another epoch's (SVM_EINVAL, ignored), as votes already are. A proposal without a
+	 * parent QC (no honest one) is judged in the set's epoch, as before. */
 	for (int k = 0; rc == 0 && k < 2; k++) {
 		const svm_header_t *h = &(k == 0 ? x : y)->block.header;
+		if (h->parent_qc_len == 0) continue;
 		svm_cons_qc_t *pq = svm_malloc(sizeof *pq);
 		rc = pq == NULL ? SVM_ENOMEM : svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, pq, NULL);
 		if (rc != 0 && rc != SVM_ENOMEM) rc = SVM_EDECODE;
