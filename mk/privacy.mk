@@ -40,3 +40,7 @@ zk-xcheck: $(B)/tools/zk_xcheck_emit
 	  chmod 644 $$tmp; mv -f $$tmp $(B)/zk-xcheck.log; exit $$rc
 
 TEST_STEPS += zk-xcheck
+
+# Groth16 from WebAssembly contracts (the groth16_verify host function): tests/unit/
+# test_groth16_wasm.c deploys contracts/examples/zkverify.c.
+$(B)/tests/test_groth16_wasm $(B)/asan/tests/test_groth16_wasm: $(B)/contracts/zkverify.wasm

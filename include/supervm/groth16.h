@@ -38,9 +38,33 @@ int svm_groth16_vk_check(const uint8_t *vk, size_t vk_len);
 enum { SVM_PROGRAM_GROTH16 = 25 };
 enum { SVM_GROTH16_REGISTER = 1,
        SVM_GROTH16_VERIFY = 2 };
-#define SVM_STEPS_GROTH16_REGISTER 200000
-#define SVM_STEPS_GROTH16_VERIFY 3000000
-#define SVM_STEPS_GROTH16_PER_INPUT 60000
+/* Prices, in steps, from `bench_zk groth16` (docs/privacy.md): against a 64-bit range proof's
+ * verification (450,000 steps, ~3.4 ns per step here) the pairing product's fixed part (the final
+ * exponentiation) measured ~2.4 M steps, each pair (a Miller loop and the G2 subgroup check)
+ * ~1.5 M, each multiscalar term (a G1 scalar multiplication and addition) ~1.05 M; priced
+ * ~20 % above. Registering checks beta, gamma and delta (three subgroup checks and final
+ * exponentiations). */
+#define SVM_STEPS_GROTH16_PAIRING_BASE 3000000
+#define SVM_STEPS_GROTH16_PAIR 1800000
+#define SVM_STEPS_GROTH16_TERM 1250000
+#define SVM_STEPS_GROTH16_REGISTER (3 * (SVM_STEPS_GROTH16_PAIRING_BASE + SVM_STEPS_GROTH16_PAIR))
+#define SVM_STEPS_GROTH16_VERIFY (SVM_STEPS_GROTH16_PAIRING_BASE + 4 * SVM_STEPS_GROTH16_PAIR)
+#define SVM_STEPS_GROTH16_PER_INPUT SVM_STEPS_GROTH16_TERM
+
+/* The host function `groth16_verify(vk, vk_len, inputs, n, proof) -> i32` of WebAssembly
+ * contracts (docs/contracts.md, docs/privacy.md): the same check as the program's verify on a
+ * key, n ≤ SVM_GROTH16_PUBLIC_MAX inputs and a 256-byte proof in the contract's memory. Returns
+ * 1 when the proof verifies, 0 when it does not, -1 when the key, an input or the proof is
+ * malformed (a point off its curve or outside its subgroup, a coordinate or input not below its
+ * modulus, n not the key's count). A vk_len above SVM_GROTH16_VK_BYTES_MAX, n above the
+ * maximum or a range outside memory traps (the transaction fails with a message). Priced before
+ * any work, whatever the outcome: svm_groth16_host_steps — the program's verify price (the
+ * four-pair product and one multiscalar term per input) plus 1 step per 8 bytes read. */
+static inline uint64_t svm_groth16_host_steps(uint64_t vk_len, uint64_t n)
+{
+	return SVM_STEPS_GROTH16_VERIFY + SVM_STEPS_GROTH16_PER_INPUT * n +
+	       (vk_len + 32 * n + SVM_GROTH16_PROOF_BYTES) / 8;
+}
 
 /* Converts snarkjs's JSON (verification_key.json, proof.json, public.json texts) into the
  * encodings above: vk (SVM_GROTH16_VK_BYTES_MAX bytes of room), proof, and n inputs into

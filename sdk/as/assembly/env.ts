@@ -24,6 +24,8 @@
 @external("env", "emit") export declare function emit(topic: usize, tlen: u32, data: usize, dlen: u32): void;
 @external("env", "sha256") export declare function sha256(ptr: usize, len: u32, out32: usize): void;
 @external("env", "ed25519_verify") export declare function ed25519_verify(sig64: usize, msg: usize, len: u32, pk32: usize): i32;
+// Groth16 on BN254 (docs/privacy.md): 1 verifies, 0 does not, -1 malformed key/input/proof.
+@external("env", "groth16_verify") export declare function groth16_verify(vk: usize, vk_len: u32, inputs: usize, n: u32, proof256: usize): i32;
 @external("env", "i8_matvec") export declare function i8_matvec(w: usize, x: usize, acc: usize, rows: u32, cols: u32): void;
 
 // Fails the transaction: every write is undone, the fee is paid, and the first 256 bytes of

@@ -170,6 +170,13 @@ export function emit(topic: string, data: Uint8Array): void {
   env.emit(ptr(t), <u32>t.length, ptr(data), <u32>data.length);
 }
 
+// Groth16 on BN254: 1 the proof verifies, 0 it does not, -1 the key, an input or the proof is
+// malformed. inputs: n × 32 bytes big-endian; proof: 256 bytes (docs/privacy.md).
+export function groth16Verify(vk: Uint8Array, inputs: Uint8Array, proof: Uint8Array): i32 {
+  require(inputs.length % 32 == 0 && proof.length == 256, "groth16: 32-byte inputs, 256-byte proof");
+  return env.groth16_verify(ptr(vk), <u32>vk.length, ptr(inputs), <u32>(inputs.length / 32), ptr(proof));
+}
+
 export function ed25519Verify(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): bool {
   require(sig.length == 64 && pk.length == 32, "ed25519: 64-byte signature, 32-byte key");
   return env.ed25519_verify(ptr(sig), ptr(msg), <u32>msg.length, ptr(pk)) == 1;

@@ -5,6 +5,7 @@
 
 #include "supervm/ai.h"
 #include "supervm/evm.h"
+#include "supervm/groth16.h"
 #include "supervm/wasm.h"
 #include "vm/host/internal.h"
 
@@ -352,6 +353,37 @@ static int h_evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, 
 	return leave(e, inst, t, rc);
 }
 
+/* groth16_verify(vk, vk_len, inputs, n, proof256) -> i32: 1 verifies, 0 does not, -1 malformed
+ * (groth16.h); lengths beyond the bounds or ranges outside memory trap with a message. */
+static int h_groth16_verify(svm_wasm_instance_t *inst, void *u, const uint64_t *args,
+			    uint64_t *res)
+{
+	env_t *e = u;
+	uint32_t vk_len = A32(1), n = A32(3);
+	if (vk_len > SVM_GROTH16_VK_BYTES_MAX || n > SVM_GROTH16_PUBLIC_MAX)
+		return svm_wasm_trap(inst, SVM_ELIMIT,
+				     "groth16_verify: vk_len %u (at most %u) or n %u (at most %u)",
+				     vk_len, (unsigned)SVM_GROTH16_VK_BYTES_MAX, n,
+				     (unsigned)SVM_GROTH16_PUBLIC_MAX);
+	uint64_t t = enter(e);
+	const uint8_t *vk, *pub, *proof;
+	int rc = svm_host_charge(e->c, svm_groth16_host_steps(vk_len, n));
+	if (rc) return leave(e, inst, t, rc);
+	if (mem_view(inst, A32(0), vk_len, &vk) || mem_view(inst, A32(2), 32ull * n, &pub) ||
+	    mem_view(inst, A32(4), SVM_GROTH16_PROOF_BYTES, &proof)) {
+		if ((rc = leave(e, inst, t, 0))) return rc;
+		return svm_wasm_trap(inst, SVM_ETRAP,
+				     "groth16_verify: key, inputs or proof outside memory");
+	}
+	rc = svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof,
+				SVM_GROTH16_PROOF_BYTES);
+	if (rc == 0 || rc == SVM_EPROOF || rc == SVM_EDECODE) {
+		res[0] = (uint32_t)(rc == 0 ? 1 : rc == SVM_EPROOF ? 0 : -1);
+		rc = 0;
+	}
+	return leave(e, inst, t, rc);
+}
+
 typedef struct {
 	const char *name;
 	const char *params, *results; /* 'i' = i32, 'I' = i64 */
@@ -377,6 +409,7 @@ static const host_def_t HOST[] = {
 	{"abort", "ii", "", h_abort},
 	{"i8_matvec", "iiiii", "", svm_ai_host_matvec}, /* docs/ai-market.md */
 	{"evm_call", "iiiiiI", "i", h_evm_call},       /* docs/evm.md, "Cross-VM calls" */
+	{"groth16_verify", "iiiii", "i", h_groth16_verify}, /* docs/privacy.md */
 };
 
 static void types_of(const char *s, uint8_t *out)
