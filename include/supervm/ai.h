@@ -136,6 +136,8 @@ enum {
 	SVM_JOBS_CLAIM = 8,     /* job (32) */
 	SVM_JOBS_UNBOND = 9,    /* varint amount: bond → unbonding (no open jobs) */
 	SVM_JOBS_WITHDRAW = 10, /* (nothing): the unbonded SWR back, after ai_unbond_blocks */
+	SVM_JOBS_DISPUTE = 11,  /* job ‖ provider ‖ model ‖ input_hash: bisect the provider's trace
+				   (an auditable or high-value job; program 19 plays the game) */
 };
 
 #define SVM_AI_CHUNK_MAX 49152u       /* bytes of one content-addressed chunk object */
@@ -234,6 +236,11 @@ int svm_ai_commit_payload(svm_buf_t *out, const svm_id_t *job, const svm_hash_t 
 int svm_ai_provider_register_payload(svm_buf_t *out, uint64_t bond);
 int svm_ai_unbond_payload(svm_buf_t *out, uint64_t amount);
 int svm_ai_withdraw_payload(svm_buf_t *out);
+/* dispute: job ‖ provider ‖ model ‖ input_hash — the challenger names the environment the
+ * provider's trace runs in; the chain checks it against the job and opens a program 19 claim
+ * (svm_dispute_job_claim_id, supervm/verify.h). */
+int svm_ai_dispute_payload(svm_buf_t *out, const svm_id_t *job, const svm_id_t *provider,
+			   const svm_id_t *model, const svm_hash_t *input_hash);
 
 /* TEE evidence in a VCR (empty, or u8 kind ‖ body): kind 1 = an SEV-SNP report (0x4A0 bytes) ‖
  * its VCEK/VLEK certificate (DER; the ASK/ARK chain comes from chain state), kind 2 = a TDX DCAP
@@ -277,7 +284,14 @@ int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *ou
 /* Job and provider records as stored (decoded views for queries and tests). */
 enum { SVM_AI_JOB_OPEN = 1, SVM_AI_JOB_PENDING = 2, SVM_AI_JOB_CLOSED = 3 };
 enum { SVM_AI_SLOT_ACCEPTED = 1, SVM_AI_SLOT_COMMITTED = 2, SVM_AI_SLOT_REVEALED = 3 };
-enum { SVM_AI_CHALLENGE_NONE = 0, SVM_AI_CHALLENGE_WON = 1, SVM_AI_CHALLENGE_LOST = 2 };
+/* challenge: none; won or lost (by re-execution, or by a decided bisection dispute); disputed: a
+ * bisection over one provider's trace is being played (program 19), claim waits for it. */
+enum {
+	SVM_AI_CHALLENGE_NONE = 0,
+	SVM_AI_CHALLENGE_WON = 1,
+	SVM_AI_CHALLENGE_LOST = 2,
+	SVM_AI_CHALLENGE_DISPUTED = 3
+};
 typedef struct {
 	svm_id_t provider;
 	uint8_t state;
@@ -302,6 +316,7 @@ typedef struct {
 	svm_hash_t wrong_hash;  /* a won challenge: the result it overturned */
 	svm_id_t challenger;
 	uint64_t challenge_bond; /* SWR the challenger put up (returned with a won challenge) */
+	uint8_t disputed; /* the slot (index + 1) whose trace a bisection dispute is about; 0: none */
 	uint8_t slots_len;
 	svm_ai_slot_t slots[SVM_AI_REPLICAS_MAX];
 } svm_ai_job_t;

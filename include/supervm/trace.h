@@ -84,6 +84,18 @@ void svm_step_corrupt(svm_step_t *s, uint64_t delta);
  * only the memory leaves written since the last call. */
 void svm_step_hash(svm_step_t *s, svm_hash_t *out);
 
+/* The state's core encoding (everything of the state but memory's contents: the bytes the state
+ * hash covers after the module hash; docs/bisection.md). Appended to out. */
+int svm_step_core(svm_step_t *s, svm_buf_t *out);
+/* Opens a committed state: core must parse exactly (no trailing byte) and hash with module_hash
+ * to state; then its status and the output set_return recorded (length and SHA-256; 0 and the
+ * hash of nothing before set_return). SVM_EDECODE malformed, SVM_EPROOF another state,
+ * SVM_ELIMIT above SVM_STEP_PROOF_MAX. What a dispute over an AI job checks the revealed output
+ * against. */
+int svm_step_core_output(const svm_hash_t *module_hash, const uint8_t *core, size_t len,
+			 const svm_hash_t *state, uint8_t *status, uint32_t *out_len,
+			 svm_hash_t *out_hash);
+
 /* A one-step proof of the instruction at the current state: everything of the state but memory,
  * plus the memory leaves the instruction touches with their Merkle paths. Appended to out. */
 int svm_step_prove(svm_step_t *s, svm_buf_t *out);

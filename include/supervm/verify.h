@@ -156,8 +156,25 @@ enum {
 	SVM_DISPUTE_PICK = 4,      /* claim ‖ u8 j */
 	SVM_DISPUTE_PROVE = 5,     /* claim ‖ varint len ‖ one-step proof */
 	SVM_DISPUTE_TIMEOUT = 6,   /* claim: a late mover loses; an unchallenged claim is released */
+	SVM_DISPUTE_OPEN_TRACE = 7, /* claim ‖ path of checkpoint 0 ‖ path of the last ‖ varint len ‖
+				       the final state's core: a job claim's first move */
 };
-enum { SVM_DISPUTE_OPEN = 0, SVM_DISPUTE_DISPUTED = 1, SVM_DISPUTE_CLOSED = 2 };
+/* A claim's state. await_open: a claim over an AI job, opened by job_escrow's dispute, waiting
+ * for the provider to open its trace (SVM_DISPUTE_OPEN_TRACE) before the game starts. */
+enum {
+	SVM_DISPUTE_OPEN = 0,
+	SVM_DISPUTE_DISPUTED = 1,
+	SVM_DISPUTE_CLOSED = 2,
+	SVM_DISPUTE_AWAIT_OPEN = 3
+};
+/* What a claim is about: a computation the claimant put forward (program 19's claim), or one
+ * provider's trace of an auditable AI job (opened by job_escrow's dispute, record version 2). */
+enum { SVM_DISPUTE_KIND_CLAIM = 0, SVM_DISPUTE_KIND_JOB = 1 };
+/* A job's trace is of the inference module's export "infer", no arguments, under this gas (the
+ * worker's own limit); the host environment is the job's model weights and input. */
+#define SVM_DISPUTE_JOB_ENTRY "infer"
+#define SVM_DISPUTE_JOB_GAS 10000000000ull /* SVM_AI_WORKER_GAS_MAX */
+#define SVM_DISPUTE_STEPS_OPEN 100000u           /* the final state's opening */
 #define SVM_DISPUTE_ENTRY_MAX 32
 #define SVM_DISPUTE_ARGS_MAX 8
 #define SVM_DISPUTE_STEPS_MAX (1ull << 40)       /* S of one claim */
@@ -183,6 +200,8 @@ typedef struct {
 
 /* A claim as stored: who, what ran, the state and the game (svm_bisect_t). */
 typedef struct {
+	uint8_t kind;   /* SVM_DISPUTE_KIND_*: version 1 (claim) or 2 (job) of the encoding */
+	svm_id_t job;   /* kind job: the job; the claimant is the provider whose trace it is */
 	svm_id_t claimant, challenger;
 	svm_hash_t code_hash;
 	char entry[SVM_DISPUTE_ENTRY_MAX + 1];
@@ -197,6 +216,8 @@ typedef struct {
 
 void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *out);
 void svm_dispute_account(svm_id_t *out);
+/* The claim over provider's trace of an AI job: SHA-256("svm/dispute/job" ‖ job ‖ provider). */
+void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out);
 int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out);
 int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d);
 /* Payload builders (append to out). */
@@ -207,6 +228,13 @@ int svm_dispute_reveal_payload(svm_buf_t *out, const svm_id_t *claim, const svm_
 int svm_dispute_pick_payload(svm_buf_t *out, const svm_id_t *claim, uint32_t j);
 int svm_dispute_prove_payload(svm_buf_t *out, const svm_id_t *claim, const uint8_t *proof,
 			      size_t len);
+/* open_trace: checkpoints 0 and last under the root, and the final state's core
+ * (svm_step_core), which must hash to the committed final state, be DONE and carry the output
+ * the provider revealed. */
+int svm_dispute_open_payload(svm_buf_t *out, const svm_id_t *claim,
+			     const svm_merkle_proof_t *init_proof,
+			     const svm_merkle_proof_t *final_proof, const uint8_t *core,
+			     size_t core_len);
 /* Runs program 19. Errors: SVM_EDECODE malformed; SVM_ENOTFOUND no such claim or module;
  * SVM_EUNSUPPORTED a module outside the stepper's subset; SVM_EPROOF checkpoint 0 is not the
  * chain's initial state, the final state or a revealed checkpoint is not under the root, or the

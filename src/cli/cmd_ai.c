@@ -570,7 +570,8 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 	}
 	/* settled: claim once the challenge window has passed (anyone may; the first slot first) */
 	uint64_t open_until = j->settle_height + w->challenge_window + (uint64_t)k;
-	if (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until) {
+	if (j->challenge != SVM_AI_CHALLENGE_DISPUTED &&
+	    (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until)) {
 		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
 		return wsend(w, &p, "claimed", id);
 	}

@@ -101,7 +101,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 							       jhex(s->output, s->output_len), "reveal_height",
 							       ju64(s->reveal_height)));
 		}
-		const char *ch[] = {"none", "won", "lost"};
+		const char *ch[] = {"none", "won", "lost", "disputed"};
 		/* the answer: the output of a replica that revealed the result */
 		json_t *answer = json_null();
 		svm_hash_t zero = {{0}};
@@ -113,7 +113,7 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				break;
 			}
 		res = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:s, s:o, "
-				"s:o, s:o, s:o, s:o, s:o, s:s}",
+				"s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
 				"id", jhash(&id), "state", job_state(j->state), "poster", jhash(&j->poster),
 				"model", jhash(&j->model), "input_hash", jhash(&j->input_hash), "units",
 				ju64(j->units), "price", ju64(j->price), "replicas", (json_int_t)j->replicas,
@@ -121,7 +121,8 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				ju64(j->commit_deadline), "posted_height", ju64(j->posted_height),
 				"settle_height", ju64(j->settle_height), "challenge", ch[j->challenge],
 				"result_hash", jhash(&j->result_hash), "answer", answer, "slots", slots,
-				"challenge_bond", ju64(j->challenge_bond),
+				"challenge_bond", ju64(j->challenge_bond), "disputed_slot",
+				j->disputed ? json_integer(j->disputed - 1) : json_null(),
 				"input", jhex(j->input, j->input_len), "raw",
 				jhex(o.payload, o.payload_len), "level",
 				svm_verify_level_name((svm_verify_level_t)j->level));

@@ -22,8 +22,10 @@ static int payload_of(svm_node_t *n, const svm_id_t *id, svm_buf_t *b, svm_objec
 
 static const char *dispute_state(uint8_t s)
 {
-	return s == SVM_DISPUTE_OPEN ? "open" : s == SVM_DISPUTE_DISPUTED ? "disputed"
-									  : "closed";
+	return s == SVM_DISPUTE_OPEN       ? "open"
+	       : s == SVM_DISPUTE_DISPUTED ? "disputed"
+	       : s == SVM_DISPUTE_AWAIT_OPEN ? "await_open"
+					   : "closed";
 }
 
 static const char *phase_name(svm_bisect_phase_t p)
@@ -38,6 +40,7 @@ static const char *phase_name(svm_bisect_phase_t p)
 static const char *to_move(const svm_dispute_t *d)
 {
 	if (d->state == SVM_DISPUTE_OPEN) return "anyone";
+	if (d->state == SVM_DISPUTE_AWAIT_OPEN) return "claimant"; /* a job's provider opens its trace */
 	if (d->state != SVM_DISPUTE_DISPUTED) return "none";
 	return d->game.phase == SVM_BISECT_CHALLENGER_MOVES ? "challenger" : "claimant";
 }
@@ -62,7 +65,9 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 		json_boolean(svm_bisect_needs_proofs(g)), "rounds", ju64(g->rounds), "proof_bytes",
 		ju64(g->proof_bytes), "deadline", ju64(g->deadline));
 	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:s, s:o}",
+			 "kind", d->kind == SVM_DISPUTE_KIND_JOB ? "job" : "claim", "job",
+			 d->kind == SVM_DISPUTE_KIND_JOB ? jhash(&d->job) : json_null(),
 			 "id", jhash(id), "state", dispute_state(d->state), "to_move", to_move(d),
 			 "claimant", jhash(&d->claimant), "challenger", challenger, "code_hash",
 			 jhash(&d->code_hash), "export", d->entry, "args", args, "gas", ju64(d->gas),

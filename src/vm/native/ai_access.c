@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "supervm/econ.h"
+#include "supervm/verify.h"
 #include "vm/native/ai_internal.h"
 
 typedef struct {
@@ -115,7 +116,8 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 		return rc ? rc : balances(a, "AIC", sender, &escrow);
 	}
 	}
-	if (method < SVM_JOBS_ACCEPT || method > SVM_JOBS_CLAIM || svm_reader_copy(r, job.b, 32))
+	/* unbond and withdraw returned above */
+	if (method < SVM_JOBS_ACCEPT || method > SVM_JOBS_DISPUTE || svm_reader_copy(r, job.b, 32))
 		return SVM_EDECODE;
 	if (!rc) rc = wr(a, &job);
 	if (!rc && method == SVM_JOBS_ACCEPT) rc = wr(a, &id); /* open_jobs */
@@ -131,7 +133,18 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 		svm_ai_job_account(&job, &escrow);
 		if (!rc) rc = balances(a, "SWR", sender, &escrow);
 	}
-	*complete = method != SVM_JOBS_CHALLENGE && method != SVM_JOBS_CLAIM;
+	if (!rc && method == SVM_JOBS_DISPUTE) {
+		svm_id_t who;
+		if (svm_reader_copy(r, who.b, 32)) return SVM_EDECODE;
+		svm_dispute_job_claim_id(&job, &who, &id); /* the claim it opens */
+		rc = wr(a, &id);
+		svm_ai_job_account(&job, &escrow);
+		if (!rc) rc = balances(a, "SWR", sender, &escrow);
+	}
+	/* challenge, claim and dispute also read the model's chunks and code (and claim writes
+	 * every slot's provider): dynamic */
+	*complete = method != SVM_JOBS_CHALLENGE && method != SVM_JOBS_CLAIM &&
+		    method != SVM_JOBS_DISPUTE;
 	return rc;
 }
 

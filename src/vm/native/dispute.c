@@ -24,6 +24,12 @@ void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *ou
 
 void svm_dispute_account(svm_id_t *out) { svm_sha256_tagged("svm/program/disputes", NULL, 0, out); }
 
+void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{job->b, 32}, {provider->b, 32}};
+	svm_sha256_tagged("svm/dispute/job", parts, 2, out);
+}
+
 /* ----------------------------------------------------------- encodings */
 
 static int u64s_append(svm_buf_t *b, const uint64_t *v, size_t n)
@@ -43,7 +49,9 @@ static int u64s_read(svm_reader_t *r, uint64_t *const *v, size_t n)
 int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
 {
 	const svm_bisect_t *g = &d->game;
-	int rc = svm_buf_push(out, 1);
+	if (d->kind > SVM_DISPUTE_KIND_JOB) return SVM_EINVAL;
+	int rc = svm_buf_push(out, (uint8_t)(1 + d->kind));
+	if (!rc && d->kind == SVM_DISPUTE_KIND_JOB) rc = svm_buf_append(out, d->job.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->claimant.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->challenger.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->code_hash.b, 32);
@@ -69,7 +77,10 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 	uint8_t ver;
 	uint64_t n, arity, nmid, phase;
 	memset(d, 0, sizeof *d);
-	if (svm_reader_u8(&r, &ver) || ver != 1 || svm_reader_copy(&r, d->claimant.b, 32) ||
+	if (svm_reader_u8(&r, &ver) || ver < 1 || ver > 2) return SVM_EDECODE;
+	d->kind = (uint8_t)(ver - 1);
+	if (d->kind == SVM_DISPUTE_KIND_JOB && svm_reader_copy(&r, d->job.b, 32)) return SVM_EDECODE;
+	if (svm_reader_copy(&r, d->claimant.b, 32) ||
 	    svm_reader_copy(&r, d->challenger.b, 32) || svm_reader_copy(&r, d->code_hash.b, 32) ||
 	    svm_varint_read(&r, &n) || n == 0 || n > SVM_DISPUTE_ENTRY_MAX ||
 	    svm_reader_copy(&r, d->entry, n) || memchr(d->entry, 0, n) ||
@@ -83,7 +94,9 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 			 &nmid, &phase, &g->deadline, &n, &g->proof_bytes};
 	/* state and rounds go through n (checked below, one at a time) */
 	if (u64s_read(&r, v, 3)) return SVM_EDECODE;
-	if (n > SVM_DISPUTE_CLOSED) return SVM_EDECODE;
+	/* only a job's claim waits for its trace to be opened */
+	if (n > SVM_DISPUTE_AWAIT_OPEN || (n == SVM_DISPUTE_AWAIT_OPEN && d->kind != SVM_DISPUTE_KIND_JOB))
+		return SVM_EDECODE;
 	d->state = (uint8_t)n;
 	if (u64s_read(&r, v + 3, 11)) return SVM_EDECODE;
 	if (arity < 2 || arity > SVM_BISECT_ARITY_MAX || nmid >= arity || phase > SVM_BISECT_CHALLENGER_WON)
@@ -177,6 +190,21 @@ int svm_dispute_prove_payload(svm_buf_t *out, const svm_id_t *claim, const uint8
 	return rc ? rc : svm_buf_append(out, proof, len);
 }
 
+int svm_dispute_open_payload(svm_buf_t *out, const svm_id_t *claim,
+			     const svm_merkle_proof_t *init_proof,
+			     const svm_merkle_proof_t *final_proof, const uint8_t *core,
+			     size_t core_len)
+{
+	if (init_proof->len > SVM_MERKLE_PROOF_MAX || final_proof->len > SVM_MERKLE_PROOF_MAX ||
+	    core_len > SVM_STEP_PROOF_MAX)
+		return SVM_EINVAL;
+	int rc = svm_dispute_payload(out, SVM_DISPUTE_OPEN_TRACE, claim);
+	if (!rc) rc = proof_append(out, init_proof);
+	if (!rc) rc = proof_append(out, final_proof);
+	if (!rc) rc = svm_varint_append(out, core_len);
+	return rc ? rc : svm_buf_append(out, core, core_len);
+}
+
 /* ------------------------------------------------------------ records */
 
 static void swr(svm_id_t *out) { svm_token_id("SWR", out); }
@@ -218,6 +246,89 @@ static int module_of(svm_txctx_t *c, const svm_hash_t *code_hash, svm_wasm_modul
 	svm_wasm_config_t cfg;
 	svm_ai_vm_config(&cfg);
 	return svm_wasm_module_new(m, code, len, &cfg, NULL) ? SVM_EIO : 0;
+}
+
+/* A job's record (program 17's object) into the arena. */
+static int job_of(svm_txctx_t *c, const svm_id_t *job, svm_ai_job_t **out)
+{
+	svm_ai_job_t *j = svm_arena_alloc(c->arena, sizeof *j);
+	if (j == NULL) return SVM_ENOMEM;
+	svm_object_t o;
+	int rc = svm_host_get(c, job, &o);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc; /* a job claim's job always exists */
+	if (svm_ai_job_decode(o.payload, o.payload_len, j)) return SVM_EIO;
+	*out = j;
+	return 0;
+}
+
+/* The host environment of a job's run, read from the chain, never from a party: the weights of
+ * the job's model (its manifest's chunks, checked against weights_hash) and the job's input
+ * (inline, or its chunk). Borrowed from the arena and the transaction's views. */
+static int job_env(svm_txctx_t *c, const svm_ai_job_t *j, svm_step_env_t *env)
+{
+	svm_ai_manifest_t *m = svm_arena_alloc(c->arena, sizeof *m);
+	if (m == NULL) return SVM_ENOMEM;
+	int rc = svm_ai_manifest_load_(c, &j->model, m);
+	if (!rc) rc = svm_ai_load_weights_(c, m, &env->model, &env->model_len);
+	if (rc) return rc;
+	env->input = j->input;
+	env->input_len = j->input_len;
+	if (j->input_mode == 1) rc = svm_ai_read_chunk_(c, &j->input_chunk, &env->input, &env->input_len);
+	/* reading the weights and input: as a contract's bytes are priced */
+	return rc ? rc : svm_host_charge(c, (env->model_len + env->input_len) / 8);
+}
+
+int svm_dispute_open_job_(svm_txctx_t *c, const svm_id_t *job, const svm_ai_job_t *j,
+			  const svm_id_t *provider, const svm_ai_trace_t *t, svm_id_t *claim)
+{
+	if (t->steps > SVM_DISPUTE_STEPS_MAX) return SVM_EINVAL; /* refused at reveal already */
+	svm_dispute_t *d = svm_arena_alloc(c->arena, sizeof *d);
+	svm_step_env_t env;
+	if (d == NULL) return SVM_ENOMEM;
+	memset(d, 0, sizeof *d);
+	svm_dispute_job_claim_id(job, provider, claim);
+	svm_object_t o;
+	int rc = svm_host_get(c, claim, &o);
+	if (rc == 0) return SVM_EEXIST;
+	if (rc != SVM_ENOTFOUND) return rc;
+	rc = svm_host_charge(c, SVM_DISPUTE_STEPS_STATE);
+	if (!rc) rc = job_env(c, j, &env);
+	if (rc) return rc;
+	/* the agreed initial state: the chain's own machine over the job's module and environment */
+	svm_wasm_module_t *m = NULL;
+	svm_step_t *s = NULL;
+	rc = module_of(c, &j->code_hash, &m);
+	if (!rc) rc = svm_step_new_env(&s, m, SVM_DISPUTE_JOB_ENTRY, NULL, 0, SVM_DISPUTE_JOB_GAS, &env, NULL);
+	if (!rc) svm_step_hash(s, &d->game.lo_hash);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+	if (rc) return rc;
+	d->kind = SVM_DISPUTE_KIND_JOB;
+	d->job = *job;
+	d->claimant = *provider;
+	d->challenger = c->tx->sender;
+	d->code_hash = j->code_hash;
+	d->entry_len = (uint32_t)strlen(SVM_DISPUTE_JOB_ENTRY);
+	memcpy(d->entry, SVM_DISPUTE_JOB_ENTRY, d->entry_len);
+	d->gas = SVM_DISPUTE_JOB_GAS;
+	d->claim_height = c->height;
+	d->state = SVM_DISPUTE_AWAIT_OPEN;
+	d->final_state = t->final_state;
+	/* the game waits for the provider's opening: no bonds here (job_escrow holds the
+	 * challenger's, the provider's is its market bond) */
+	svm_bisect_t *g = &d->game;
+	g->p = (svm_bisect_params_t){.arity = SVM_DISPUTE_ARITY, .move_blocks = SVM_DISPUTE_MOVE_BLOCKS};
+	g->root = t->root;
+	g->k = t->k;
+	g->steps = t->steps;
+	g->n = (t->steps + t->k - 1) / t->k + 1;
+	g->lo = 0;
+	g->hi = t->steps;
+	g->hi_hash = t->final_state;
+	g->phase = SVM_BISECT_CLAIMANT_MOVES;
+	g->deadline = c->height + g->p.move_blocks;
+	rc = store(c, claim, d);
+	return rc ? rc : emit(c, "job_dispute", claim);
 }
 
 /* ------------------------------------------------------------- methods */
@@ -324,6 +435,10 @@ static int payout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 		rc = svm_ledger_transfer(c, &t, &acct, &d->challenger, po.to_challenger);
 	if (!rc && po.burned) rc = svm_ledger_burn(c, &t, &acct, po.burned);
 	d->state = SVM_DISPUTE_CLOSED;
+	/* a job's dispute settles in the market: the job records the outcome, its claim pays */
+	if (!rc && d->kind == SVM_DISPUTE_KIND_JOB)
+		rc = svm_ai_dispute_decided_(c, &d->job, &d->claimant,
+					     d->game.phase == SVM_BISECT_CLAIMANT_WON);
 	if (!rc) rc = store(c, id, d);
 	return rc ? rc : emit(c, d->game.phase == SVM_BISECT_CLAIMANT_WON ? "claimant_won" : "challenger_won", id);
 }
@@ -380,11 +495,63 @@ static int prove(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_disput
 	int rc = svm_host_charge(c, SVM_DISPUTE_STEPS_PROVE + n / 8);
 	if (rc) return rc;
 	svm_wasm_module_t *m = NULL;
+	svm_ai_job_t *j = NULL;
+	svm_step_env_t env, *envp = NULL;
+	if (d->kind == SVM_DISPUTE_KIND_JOB) {
+		rc = job_of(c, &d->job, &j);
+		if (!rc) rc = job_env(c, j, &env);
+		if (rc) return rc;
+		envp = &env;
+	}
 	rc = module_of(c, &d->code_hash, &m);
-	if (!rc) rc = svm_bisect_prove(&d->game, m, proof, n, c->height, NULL);
+	if (!rc) rc = svm_bisect_prove_env(&d->game, m, envp, proof, n, c->height, NULL);
 	svm_wasm_module_free(m);
 	if (rc) return rc; /* a malformed or non-matching proof changes nothing */
 	return payout(c, id, d);
+}
+
+/* A job claim's first move, by the provider: checkpoints 0 and S under its committed root (0
+ * must be the chain's initial state, computed at the dispute), and the final state opened — it
+ * hashes to the committed final state, finished (DONE) with exactly the output the provider
+ * revealed, so a trace that does not produce the revealed output cannot be defended. Then the
+ * game starts as a claim's does. */
+static int open_trace(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute_t *d)
+{
+	svm_merkle_proof_t *ip = svm_arena_alloc(c->arena, sizeof *ip);
+	svm_merkle_proof_t *fp = svm_arena_alloc(c->arena, sizeof *fp);
+	if (!ip || !fp) return SVM_ENOMEM;
+	uint64_t n;
+	const uint8_t *core;
+	svm_bisect_t *g = &d->game;
+	if (read_proof(r, 0, g->n, ip) || read_proof(r, g->n - 1, g->n, fp) ||
+	    svm_varint_read(r, &n) || n > SVM_STEP_PROOF_MAX || svm_reader_bytes(r, n, &core) ||
+	    svm_reader_left(r))
+		return SVM_EDECODE;
+	if (d->state != SVM_DISPUTE_AWAIT_OPEN) return SVM_ESTATE;
+	if (!svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
+	if (c->height > g->deadline) return SVM_EEXPIRED;
+	int rc = svm_host_charge(c, SVM_DISPUTE_STEPS_OPEN + n / 8);
+	svm_ai_job_t *j = NULL;
+	if (!rc) rc = job_of(c, &d->job, &j);
+	if (rc) return rc;
+	if (j->disputed == 0 || j->disputed > j->slots_len) return SVM_EIO;
+	const svm_ai_slot_t *s = &j->slots[j->disputed - 1];
+	if (!svm_hash_eq(&s->provider, &d->claimant)) return SVM_EIO;
+	uint8_t status;
+	uint32_t out_len;
+	svm_hash_t out_hash;
+	rc = svm_step_core_output(&d->code_hash, core, n, &d->final_state, &status, &out_len, &out_hash);
+	if (rc) return rc == SVM_ELIMIT ? SVM_EDECODE : rc; /* SVM_EPROOF: not the final state */
+	if (status != SVM_STEP_DONE || out_len != s->output_len || !svm_hash_eq(&out_hash, &s->output_hash))
+		return SVM_EPROOF; /* the trace does not end with the revealed output */
+	svm_bisect_params_t p = g->p;
+	svm_hash_t root = g->root, init = g->lo_hash;
+	rc = svm_bisect_open(g, &p, &root, g->k, g->steps, &init, ip, &d->final_state, fp, c->height, NULL);
+	if (rc) return rc; /* SVM_EPROOF: checkpoint 0 or S not under the root; g is unchanged */
+	g->proof_bytes += n;
+	d->state = SVM_DISPUTE_DISPUTED;
+	rc = store(c, id, d);
+	return rc ? rc : emit(c, "opened", id);
 }
 
 /* Anyone: a party that missed its deadline loses; an unchallenged claim past its window gets
@@ -401,7 +568,8 @@ static int timeout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 		if (!rc) rc = store(c, id, d);
 		return rc ? rc : emit(c, "released", id);
 	}
-	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
+	/* a provider that does not open its trace loses like one that stops revealing */
+	if (d->state != SVM_DISPUTE_DISPUTED && d->state != SVM_DISPUTE_AWAIT_OPEN) return SVM_ESTATE;
 	if (!svm_bisect_timeout(&d->game, c->height)) return SVM_ESTATE; /* not late */
 	return payout(c, id, d);
 }
@@ -416,7 +584,7 @@ int svm_dispute_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	    svm_varint_read(&r, &method))
 		return SVM_EDECODE;
 	if (method == SVM_DISPUTE_CLAIM) return claim(c, &r);
-	if (method < SVM_DISPUTE_CHALLENGE || method > SVM_DISPUTE_TIMEOUT) return SVM_EDECODE;
+	if (method < SVM_DISPUTE_CHALLENGE || method > SVM_DISPUTE_OPEN_TRACE) return SVM_EDECODE;
 	svm_id_t id;
 	svm_dispute_t *d = svm_arena_alloc(c->arena, sizeof *d);
 	if (d == NULL) return SVM_ENOMEM;
@@ -434,6 +602,8 @@ int svm_dispute_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 		return pick(c, &r, &id, d);
 	case SVM_DISPUTE_PROVE:
 		return prove(c, &r, &id, d);
+	case SVM_DISPUTE_OPEN_TRACE:
+		return open_trace(c, &r, &id, d);
 	}
 	return timeout(c, &id, d);
 }

@@ -61,7 +61,7 @@ void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint
 
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 {
-	int rc = svm_buf_push(out, 2);
+	int rc = svm_buf_push(out, 3);
 	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
@@ -83,6 +83,7 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 	if (!rc) rc = svm_buf_append(out, j->wrong_hash.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->challenger.b, 32);
 	if (!rc) rc = svm_varint_append(out, j->challenge_bond);
+	if (!rc) rc = svm_buf_push(out, j->disputed);
 	if (!rc) rc = svm_buf_push(out, j->slots_len);
 	for (uint32_t i = 0; !rc && i < j->slots_len; i++) {
 		const svm_ai_slot_t *s = &j->slots[i];
@@ -104,7 +105,7 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	uint8_t ver;
 	uint64_t n;
 	memset(j, 0, sizeof *j);
-	if (svm_reader_u8(&r, &ver) || ver != 2 || svm_reader_copy(&r, j->poster.b, 32) ||
+	if (svm_reader_u8(&r, &ver) || ver != 3 || svm_reader_copy(&r, j->poster.b, 32) ||
 	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
 	    svm_reader_copy(&r, j->weights_hash.b, 32) || svm_reader_copy(&r, j->code_hash.b, 32) ||
 	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
@@ -126,10 +127,11 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	    svm_reader_u8(&r, &j->challenge) || svm_varint_read(&r, &j->settle_height) ||
 	    svm_reader_copy(&r, j->result_hash.b, 32) || svm_reader_copy(&r, j->wrong_hash.b, 32) ||
 	    svm_reader_copy(&r, j->challenger.b, 32) || svm_varint_read(&r, &j->challenge_bond) ||
-	    svm_reader_u8(&r, &j->slots_len) ||
+	    svm_reader_u8(&r, &j->disputed) || svm_reader_u8(&r, &j->slots_len) ||
 	    j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX || j->slots_len > j->replicas ||
 	    j->state < SVM_AI_JOB_OPEN || j->state > SVM_AI_JOB_CLOSED ||
-	    j->challenge > SVM_AI_CHALLENGE_LOST)
+	    j->challenge > SVM_AI_CHALLENGE_DISPUTED || j->disputed > j->slots_len ||
+	    (j->challenge == SVM_AI_CHALLENGE_DISPUTED && j->disputed == 0))
 		return SVM_EDECODE;
 	for (uint32_t i = 0; i < j->slots_len; i++) {
 		svm_ai_slot_t *s = &j->slots[i];
@@ -274,6 +276,15 @@ int svm_ai_unbond_payload(svm_buf_t *out, uint64_t amount)
 }
 
 int svm_ai_withdraw_payload(svm_buf_t *out) { return header(out, SVM_JOBS_WITHDRAW); }
+
+int svm_ai_dispute_payload(svm_buf_t *out, const svm_id_t *job, const svm_id_t *provider,
+			   const svm_id_t *model, const svm_hash_t *input_hash)
+{
+	int rc = svm_ai_job_payload(out, SVM_JOBS_DISPUTE, job);
+	if (!rc) rc = svm_buf_append(out, provider->b, 32);
+	if (!rc) rc = svm_buf_append(out, model->b, 32);
+	return rc ? rc : svm_buf_append(out, input_hash->b, 32);
+}
 
 int svm_ai_job_payload(svm_buf_t *out, uint64_t method, const svm_id_t *job)
 {
@@ -635,6 +646,7 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_jo
 	if (!all_committed(j) && c->height <= j->commit_deadline) return SVM_ESTATE; /* too early */
 	if (c->height > sat_add(j->commit_deadline, prm->ai_reveal_window_blocks)) return SVM_EEXPIRED;
 	if (level < j->level) return SVM_EPERM; /* the receipt does not meet the job's level */
+	if (trace.present && trace.steps > SVM_DISPUTE_STEPS_MAX) return SVM_EINVAL; /* undisputable */
 	svm_hash_t cm, oh;
 	svm_ai_commitment(id, who, out, olen, salt, &cm);
 	if (!svm_hash_eq(&cm, &s->commitment)) return SVM_EPROOF; /* does not match */
@@ -682,15 +694,16 @@ static bool all_revealed(const svm_ai_job_t *j)
 	return true;
 }
 
-/* The output hash revealed by more than k/2 of the k replicas, or zero. */
-static void majority(const svm_ai_job_t *j, svm_hash_t *out)
+/* The output hash revealed by more than k/2 of the k replicas, or zero; the slot `skip`
+ * (index + 1; 0 none) does not count — a provider whose trace a dispute proved wrong. */
+static void majority(const svm_ai_job_t *j, int skip, svm_hash_t *out)
 {
 	memset(out, 0, sizeof *out);
 	for (int a = 0; a < j->slots_len; a++) {
-		if (j->slots[a].state != SVM_AI_SLOT_REVEALED) continue;
+		if (j->slots[a].state != SVM_AI_SLOT_REVEALED || a + 1 == skip) continue;
 		uint32_t votes = 0;
 		for (int b = 0; b < j->slots_len; b++)
-			votes += j->slots[b].state == SVM_AI_SLOT_REVEALED &&
+			votes += j->slots[b].state == SVM_AI_SLOT_REVEALED && b + 1 != skip &&
 				 svm_hash_eq(&j->slots[a].output_hash, &j->slots[b].output_hash);
 		if (2 * votes > j->replicas) {
 			*out = j->slots[a].output_hash;
@@ -704,7 +717,7 @@ static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm
 	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE; /* settled already */
 	if (!all_revealed(j) && c->height <= sat_add(j->commit_deadline, prm->ai_reveal_window_blocks))
 		return SVM_ESTATE; /* reveals still due */
-	majority(j, &j->result_hash);
+	majority(j, 0, &j->result_hash);
 	j->state = SVM_AI_JOB_PENDING;
 	j->settle_height = c->height;
 	int rc = job_store(c, id, j);
@@ -768,11 +781,92 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 								       : "challenge_lost", id);
 }
 
-/* Pays, slashes, refunds and updates reputation for one slot. */
-static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
-		      const svm_ai_slot_t *s, const svm_params_t *prm, uint64_t *paid,
-		      uint64_t *to_challenger)
+/* A bisection dispute of one provider's trace (an auditable or high-value job): the challenger
+ * names the environment (the job's model and input hash, checked against the job), puts up the
+ * level's challenge bond and program 19 opens the claim over the trace the provider's receipt
+ * committed; the game's outcome comes back through svm_ai_dispute_decided_. */
+static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j,
+		   const svm_params_t *prm)
 {
+	svm_id_t who, model;
+	svm_hash_t input_hash, zero = {{0}};
+	if (svm_reader_copy(r, who.b, 32) || svm_reader_copy(r, model.b, 32) ||
+	    svm_reader_copy(r, input_hash.b, 32) || svm_reader_left(r))
+		return SVM_EDECODE;
+	if (j->level < SVM_VERIFY_AUDITABLE) return SVM_EUNSUPPORTED; /* no trace: re-execution */
+	if (!svm_hash_eq(&model, &j->model)) return SVM_EINVAL;            /* not the job's model */
+	if (!svm_hash_eq(&input_hash, &j->input_hash)) return SVM_EPROOF;  /* not the job's input */
+	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
+	    svm_hash_eq(&j->result_hash, &zero))
+		return SVM_ESTATE;
+	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
+		return SVM_EEXPIRED;
+	int k = slot_of(j, &who);
+	if (k < 0) return SVM_ENOTFOUND; /* not a provider of this job */
+	if (j->slots[k].state != SVM_AI_SLOT_REVEALED ||
+	    !svm_hash_eq(&j->slots[k].output_hash, &j->result_hash))
+		return SVM_EINVAL; /* only a trace behind the result is disputed */
+	if (svm_hash_eq(&who, &c->tx->sender)) return SVM_EPERM;
+	svm_id_t vid, acct, t, claim;
+	svm_object_t o;
+	svm_ai_vcr_t v;
+	svm_ai_vcr_id(id, &who, &vid);
+	int rc = svm_host_get(c, &vid, &o);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc; /* every reveal wrote one */
+	if (svm_ai_vcr_decode(o.payload, o.payload_len, &v) || !v.trace.present) return SVM_EIO;
+	svm_ai_job_account(id, &acct);
+	swr(&t);
+	uint64_t bond = level_bond(j, prm->ai_challenge_bond);
+	rc = bond ? svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond) : 0;
+	if (!rc) rc = svm_dispute_open_job_(c, id, j, &who, &v.trace, &claim);
+	if (rc) return rc;
+	j->challenge = SVM_AI_CHALLENGE_DISPUTED;
+	j->challenger = c->tx->sender;
+	j->challenge_bond = bond;
+	j->disputed = (uint8_t)(k + 1);
+	rc = job_store(c, id, j);
+	if (!rc) rc = emit(c, "job_disputed", id);
+	return rc ? rc : return_id(c, &claim);
+}
+
+int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t *provider,
+			    bool provider_won)
+{
+	svm_ai_job_t *j = svm_arena_alloc(c->arena, sizeof *j);
+	if (j == NULL) return SVM_ENOMEM;
+	int rc = job_load(c, job, j);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
+	if (j->challenge != SVM_AI_CHALLENGE_DISPUTED || j->disputed == 0 ||
+	    !svm_hash_eq(&j->slots[j->disputed - 1].provider, provider))
+		return SVM_EIO; /* the claim and the job were opened together */
+	if (provider_won) {
+		/* the trace stands: the challenger's bond is burned, as a lost challenge's */
+		svm_id_t acct, t;
+		svm_ai_job_account(job, &acct);
+		swr(&t);
+		j->challenge = SVM_AI_CHALLENGE_LOST;
+		if (j->challenge_bond) rc = svm_ledger_burn(c, &t, &acct, j->challenge_bond);
+	} else {
+		/* the provider's trace is wrong: its output no longer counts */
+		j->challenge = SVM_AI_CHALLENGE_WON;
+		j->wrong_hash = j->slots[j->disputed - 1].output_hash;
+		majority(j, j->disputed, &j->result_hash);
+	}
+	if (!rc) rc = job_store(c, job, j);
+	return rc ? rc : emit(c, provider_won ? "dispute_lost" : "dispute_won", job);
+}
+
+/* Pays, slashes, refunds and updates reputation for one slot. */
+static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, int idx,
+		      const svm_params_t *prm, uint64_t *paid, uint64_t *to_challenger)
+{
+	const svm_ai_slot_t *s = &j->slots[idx];
+	/* a won dispute proved this one slot's trace wrong; a won re-execution, every slot that
+	 * revealed the overturned result */
+	bool dwon = j->disputed && j->challenge == SVM_AI_CHALLENGE_WON;
+	bool proven_wrong = dwon ? j->disputed == idx + 1
+				 : j->challenge == SVM_AI_CHALLENGE_WON &&
+					   svm_hash_eq(&s->output_hash, &j->wrong_hash);
 	svm_hash_t zero = {{0}};
 	svm_id_t acct, bacct, ta, ts;
 	svm_ai_job_account(id, &acct);
@@ -786,7 +880,7 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 	p.open_jobs--;
 	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
 	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
-	if (revealed && has_result && svm_hash_eq(&s->output_hash, &j->result_hash)) {
+	if (revealed && has_result && !proven_wrong && svm_hash_eq(&s->output_hash, &j->result_hash)) {
 		uint64_t gross;
 		rc = level_gross(j, &gross); /* no overflow: checked at post */
 		if (rc) return rc;
@@ -798,8 +892,7 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 		p.jobs_done++;
 		p.latency_blocks_sum += latency;
 		p.late += latency > j->sla_blocks;
-	} else if (revealed && j->challenge == SVM_AI_CHALLENGE_WON &&
-		   svm_hash_eq(&s->output_hash, &j->wrong_hash)) {
+	} else if (revealed && proven_wrong) {
 		/* the slash moves from the provider's bond account to the job's, which pays the
 		 * challenger */
 		uint64_t pen = slash(&p, prm->ai_challenge_slash_bps);
@@ -818,13 +911,14 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
+	if (j->challenge == SVM_AI_CHALLENGE_DISPUTED) return SVM_ESTATE; /* a dispute is being played */
 	if (j->challenge != SVM_AI_CHALLENGE_WON &&
 	    c->height <= sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
 		return SVM_ESTATE; /* the challenge window is open */
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
 	for (int i = 0; !rc && i < j->slots_len; i++)
-		rc = close_slot(c, id, j, &j->slots[i], prm, &paid, &to_challenger);
+		rc = close_slot(c, id, j, i, prm, &paid, &to_challenger);
 	if (rc) return rc;
 	svm_id_t acct, ta, ts;
 	svm_ai_job_account(id, &acct);
@@ -887,7 +981,7 @@ int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	uint64_t program, method;
 	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_JOBS ||
 	    svm_varint_read(&r, &method) || method < SVM_JOBS_PROVIDER_REGISTER ||
-	    method > SVM_JOBS_WITHDRAW)
+	    method > SVM_JOBS_DISPUTE)
 		return SVM_EDECODE;
 	if (method == SVM_JOBS_PROVIDER_REGISTER) return provider_register(c, &r);
 	/* the market's governed constants, as they stand at this transaction */
@@ -901,7 +995,8 @@ int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	svm_ai_job_t *j;
 	rc = read_job(c, &r, &id, &j);
 	if (rc) return rc;
-	if (method != SVM_JOBS_COMMIT && method != SVM_JOBS_REVEAL && svm_reader_left(&r))
+	if (method != SVM_JOBS_COMMIT && method != SVM_JOBS_REVEAL && method != SVM_JOBS_DISPUTE &&
+	    svm_reader_left(&r))
 		return SVM_EDECODE;
 	rc = job_load(c, &id, j);
 	if (rc) return rc; /* SVM_ENOTFOUND: unknown job */
@@ -916,6 +1011,8 @@ int svm_ai_jobs_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 		return settle(c, &id, j, &prm);
 	case SVM_JOBS_CHALLENGE:
 		return challenge(c, &id, j, &prm);
+	case SVM_JOBS_DISPUTE:
+		return dispute(c, &r, &id, j, &prm);
 	}
 	return claim(c, &id, j, &prm);
 }

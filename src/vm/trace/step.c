@@ -2038,3 +2038,34 @@ out:
 	svm_step_free(v);
 	return rc;
 }
+
+/* ------------------------------------------------------------ a state's opening */
+
+int svm_step_core(svm_step_t *s, svm_buf_t *out)
+{
+	tree_update(s);
+	return core_put(s, out);
+}
+
+int svm_step_core_output(const svm_hash_t *module_hash, const uint8_t *core, size_t len,
+			 const svm_hash_t *state, uint8_t *status, uint32_t *out_len,
+			 svm_hash_t *out_hash)
+{
+	if (len > SVM_STEP_PROOF_MAX) return SVM_ELIMIT;
+	svm_step_t *v = svm_calloc(1, sizeof *v);
+	if (!v) return SVM_ENOMEM;
+	rd_t r = {core, len, 0, false};
+	int rc = core_get(&r, v) && r.pos == len ? 0 : SVM_EDECODE;
+	svm_hash_t h;
+	if (rc == 0) {
+		state_hash(module_hash, core, len, &h);
+		if (!svm_hash_eq(&h, state)) rc = SVM_EPROOF;
+	}
+	if (rc == 0) {
+		*status = v->status;
+		*out_len = v->out_len;
+		*out_hash = v->out_hash;
+	}
+	svm_free(v);
+	return rc;
+}

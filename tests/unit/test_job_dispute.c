@@ -1,0 +1,965 @@
+/* Disputes of auditable AI jobs by bisection (job_escrow's dispute, program 19's job claims): the
+ * real Fashion-MNIST inference module with its host calls, run in the stepper by the provider
+ * (its trace committed in its receipt) and by the challenger, bisected by transactions down to
+ * one step that the chain executes with the job's model and input read from state. A provider
+ * whose worker corrupts one step so that it reveals a wrong output is caught at exactly that
+ * step and slashed as docs/ai-market.md's formulas say (the challenger paid, the poster
+ * refunded); an honest provider beats a lying challenger, whose bond burns; a provider whose
+ * revealed output is not its trace's cannot open the trace and loses at its deadline; every bad
+ * input is a clear error that changes nothing but the fee; and a workload of such disputes runs
+ * on AOEM byte for byte as on the sequential reference. Uses build/ai/infer.wasm and the
+ * checked-in model. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/chaintest.h"
+#include "lib/econtest.h"
+#include "supervm/ai.h"
+#include "supervm/econ.h"
+#include "supervm/trace.h"
+#include "supervm/verify.h"
+
+static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
+#define FEE 1000ull
+#define KEYS 6
+#define SWR0 100000000000ull /* 100 SWR each */
+#define AIC0 1000000ull
+#define BOND 10000000000ull /* 10 SWR */
+#define PRICE 1000ull
+#define K 256 /* steps per checkpoint: ~82 checkpoints over an inference */
+#define ST(e) svm_receipt_status(e)
+
+/* ------------------------------------------------------------ parties */
+
+/* What a worker (or a challenger) runs: the job's module with the job's model and input,
+ * corrupting the top of the stack after step corrupt_at (0: honest). */
+typedef struct {
+	const svm_wasm_module_t *m;
+	svm_step_env_t env;
+	uint64_t corrupt_at;
+} party_t;
+
+static svm_step_t *machine(const party_t *p)
+{
+	svm_step_t *s = NULL;
+	cr_assert_eq(svm_step_new_env(&s, p->m, SVM_DISPUTE_JOB_ENTRY, NULL, 0, SVM_DISPUTE_JOB_GAS,
+				      &p->env, NULL),
+		     0);
+	return s;
+}
+
+static void advance(const party_t *p, svm_step_t *s, uint64_t to)
+{
+	while (svm_step_count(s) < to && svm_step_status(s) == SVM_STEP_RUNNING) {
+		cr_assert_eq(svm_step_one(s), 0);
+		if (p->corrupt_at && svm_step_count(s) == p->corrupt_at) svm_step_corrupt(s, 1);
+	}
+}
+
+static svm_step_t *state_at(const party_t *p, uint64_t x)
+{
+	svm_step_t *s = machine(p);
+	advance(p, s, x);
+	return s;
+}
+
+/* The hashes at ascending steps xs[n], one run. */
+static void hashes_at(const party_t *p, const uint64_t *xs, uint32_t n, svm_hash_t *out)
+{
+	svm_step_t *s = machine(p);
+	for (uint32_t i = 0; i < n; i++) {
+		advance(p, s, xs[i]);
+		svm_step_hash(s, &out[i]);
+	}
+	svm_step_free(s);
+}
+
+static void trace_of(const party_t *p, svm_trace_t *t)
+{
+	svm_step_t *s = machine(p);
+	memset(t, 0, sizeof *t);
+	t->k = K;
+	size_t cap = 128;
+	t->hashes = malloc(cap * sizeof *t->hashes);
+	cr_assert_not_null(t->hashes);
+	svm_step_hash(s, &t->hashes[t->n++]);
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		advance(p, s, svm_step_count(s) + K);
+		if (t->n == cap) t->hashes = realloc(t->hashes, (cap *= 2) * sizeof *t->hashes);
+		cr_assert_not_null(t->hashes);
+		svm_step_hash(s, &t->hashes[t->n++]);
+	}
+	cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+	t->steps = svm_step_count(s);
+	cr_assert_eq(svm_merkle_root(t->hashes, t->n, &t->root), 0);
+	svm_step_free(s);
+}
+
+/* The run's output and its final state's core. */
+static void final_of(const party_t *p, uint8_t *out, size_t *out_len, svm_buf_t *core)
+{
+	svm_step_t *s = state_at(p, UINT64_MAX);
+	const uint8_t *o;
+	cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+	cr_assert_eq(svm_step_output(s, &o, out_len), 0);
+	memcpy(out, o, *out_len);
+	if (core) cr_assert_eq(svm_step_core(s, core), 0);
+	svm_step_free(s);
+}
+
+/* The first step from `from` whose corruption changes the output and still finishes: a worker
+ * built to lie about the answer. */
+static uint64_t lying_step(party_t p, uint64_t from, const uint8_t *honest, size_t honest_len)
+{
+	for (uint64_t d = from; d < from + 4000; d++) {
+		p.corrupt_at = d;
+		svm_step_t *s = state_at(&p, UINT64_MAX);
+		const uint8_t *o;
+		size_t n;
+		bool found = svm_step_status(s) == SVM_STEP_DONE && svm_step_output(s, &o, &n) == 0 &&
+			     (n != honest_len || memcmp(o, honest, n) != 0);
+		svm_step_free(s);
+		if (found) return d;
+	}
+	cr_assert_fail("no step whose corruption changes the output");
+	return 0;
+}
+
+/* One dispute as its two players see it. */
+typedef struct {
+	svm_id_t claim;
+	int provider, challenger;  /* key indices (or users of the AOEM world) */
+	const party_t *pp, *pc;    /* their machines */
+	const svm_trace_t *t;      /* the provider's committed trace */
+	svm_buf_t core;            /* the provider's final state's core */
+	int moves;
+} game_t;
+
+/* The next move of g given the claim record d: its payload and sender. 1 when closed. */
+static int next_move(game_t *g, const svm_dispute_t *d, svm_buf_t *p, int *who)
+{
+	const svm_bisect_t *b = &d->game;
+	if (d->state == SVM_DISPUTE_CLOSED) return 1;
+	g->moves++;
+	cr_assert_leq(g->moves, 2 * SVM_BISECT_ROUNDS_MAX + 4);
+	if (d->state == SVM_DISPUTE_AWAIT_OPEN) {
+		svm_merkle_proof_t ip, fp;
+		cr_assert_eq(svm_merkle_prove(g->t->hashes, g->t->n, 0, &ip), 0);
+		cr_assert_eq(svm_merkle_prove(g->t->hashes, g->t->n, g->t->n - 1, &fp), 0);
+		cr_assert_eq(svm_dispute_open_payload(p, &g->claim, &ip, &fp, g->core.data, g->core.len), 0);
+		*who = g->provider;
+		return 0;
+	}
+	cr_assert_eq(d->state, SVM_DISPUTE_DISPUTED);
+	if (b->phase == SVM_BISECT_CLAIMANT_MOVES) {
+		svm_hash_t mids[SVM_BISECT_ARITY_MAX];
+		svm_merkle_proof_t proofs[SVM_BISECT_ARITY_MAX];
+		bool need = svm_bisect_needs_proofs(b);
+		hashes_at(g->pp, b->mid_step, b->nmid, mids);
+		for (uint32_t i = 0; need && i < b->nmid; i++) {
+			uint64_t ci = b->mid_step[i] == g->t->steps ? g->t->n - 1 : b->mid_step[i] / K;
+			cr_assert_eq(svm_merkle_prove(g->t->hashes, g->t->n, ci, &proofs[i]), 0);
+		}
+		cr_assert_eq(svm_dispute_reveal_payload(p, &g->claim, mids, need ? proofs : NULL, b->nmid), 0);
+		*who = g->provider;
+	} else if (b->phase == SVM_BISECT_CHALLENGER_MOVES) {
+		svm_hash_t mine[SVM_BISECT_ARITY_MAX];
+		hashes_at(g->pc, b->mid_step, b->nmid, mine);
+		uint32_t j = b->nmid;
+		for (uint32_t i = 0; i < b->nmid && j == b->nmid; i++)
+			if (!svm_hash_eq(&mine[i], &b->mid_hash[i])) j = i;
+		cr_assert_eq(svm_dispute_pick_payload(p, &g->claim, j), 0);
+		*who = g->challenger;
+	} else {
+		cr_assert_eq(b->phase, SVM_BISECT_ONE_STEP);
+		svm_step_t *s = state_at(g->pp, b->lo);
+		svm_buf_t proof = {0};
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		svm_step_free(s);
+		cr_assert_leq(proof.len, 60000u, "a step's proof fits a transaction");
+		cr_assert_eq(svm_dispute_prove_payload(p, &g->claim, proof.data, proof.len), 0);
+		svm_buf_free(&proof);
+		*who = g->provider;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the chain */
+
+typedef struct {
+	char dir[64];
+	svm_chain_t *c;
+	svm_keypair_t k[KEYS];
+	uint64_t nonce[KEYS];
+	uint64_t fees[KEYS];
+	svm_id_t swr, aic, model;
+	svm_hash_t code_hash;
+	uint8_t *weights, *code, *images;
+	size_t weights_len, code_len;
+	svm_wasm_module_t *m;
+	svm_params_t prm;
+} fx_t;
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s (built by mk/ai.mk)", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = malloc((size_t)n);
+	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static const uint8_t *image(const uint8_t *images, int i) { return images + 16 + (size_t)i * 784; }
+
+static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
+{
+	svm_buf_t tx = {0}, rb = {0};
+	svm_hash_t id;
+	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = FEE};
+	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
+			   &id),
+		     0);
+	const uint8_t *p = tx.data;
+	size_t len = tx.len;
+	svm_build_result_t res;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, 1, &f->k[0].id, &res, &err), 0, "%s", err.msg);
+	svm_buf_free(&tx);
+	cr_assert_eq(res.status, 0, "left out");
+	f->nonce[who]++;
+	f->fees[who] += FEE;
+	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_receipt_t r;
+	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
+	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
+	int st = r.status;
+	svm_arena_reset(&a);
+	svm_buf_free(&rb);
+	return st;
+}
+
+static int send(fx_t *f, int who, svm_buf_t *payload)
+{
+	int st = send_ret(f, who, payload, NULL);
+	svm_buf_free(payload);
+	return st;
+}
+
+static void blocks(fx_t *f, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, 1, &f->k[0].id, NULL, NULL), 0);
+}
+
+static uint64_t bal(fx_t *f, const svm_id_t *token, const svm_id_t *who)
+{
+	uint64_t v = 0;
+	cr_assert_eq(svm_chain_balance(f->c, token, who, &v), 0);
+	return v;
+}
+
+static void raw(fx_t *f, const svm_id_t *id, svm_buf_t *b)
+{
+	svm_buf_reset(b);
+	cr_assert_eq(svm_chain_object(f->c, id, b), 0);
+}
+
+static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j)
+{
+	svm_buf_t b = {0};
+	raw(f, job, &b);
+	svm_object_t o;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_ai_job_decode(o.payload, o.payload_len, j), 0);
+	svm_buf_free(&b);
+}
+
+static void claim_get(fx_t *f, const svm_id_t *id, svm_dispute_t *d)
+{
+	svm_buf_t b = {0};
+	raw(f, id, &b);
+	svm_object_t o;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_dispute_decode(o.payload, o.payload_len, d), 0);
+	svm_buf_free(&b);
+}
+
+static void fx_open(fx_t *f)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	memset(f, 0, sizeof *f);
+	ct_tmpdir(f->dir);
+	svm_genesis_t g;
+	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
+	svm_params_default(&g.params);
+	g.params_set = true;
+	g.params.issuance_ppb_epoch = 0; /* the balances below are checked to the unit */
+	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	svm_genesis_free(&g);
+	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
+	svm_token_id("SWR", &f->swr);
+	svm_token_id("AIC", &f->aic);
+	cr_assert_eq(svm_chain_params(f->c, &f->prm), 0);
+	size_t n;
+	f->weights = slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
+	f->code = slurp("build/ai/infer.wasm", &f->code_len);
+	f->images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	svm_sha256(f->code, f->code_len, &f->code_hash);
+	svm_wasm_config_t wc;
+	svm_ai_vm_config(&wc);
+	cr_assert_eq(svm_wasm_module_new(&f->m, f->code, f->code_len, &wc, &err), 0, "%s", err.msg);
+	/* the registry: chunks, code, manifest */
+	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8,
+			       .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
+	strcpy(m.name, "fmnist-mlp");
+	svm_sha256(f->weights, f->weights_len, &m.weights_hash);
+	m.code_hash = f->code_hash;
+	svm_buf_t p = {0};
+	for (size_t off = 0; off < f->weights_len; off += SVM_AI_CHUNK_MAX) {
+		size_t len = f->weights_len - off < SVM_AI_CHUNK_MAX ? f->weights_len - off : SVM_AI_CHUNK_MAX;
+		svm_ai_chunk_id(f->weights + off, len, &m.chunks[m.chunks_len++]);
+		cr_assert_eq(svm_ai_put_chunk_payload(&p, f->weights + off, len), 0);
+		cr_assert_eq(send(f, 0, &p), 0);
+	}
+	cr_assert_eq(svm_ai_put_code_payload(&p, f->code, f->code_len), 0);
+	cr_assert_eq(send(f, 0, &p), 0);
+	cr_assert_eq(svm_ai_register_payload(&p, &m), 0);
+	cr_assert_eq(send(f, 0, &p), 0);
+	svm_ai_model_id(&f->k[0].id, "fmnist-mlp", 1, &f->model);
+	for (int i = 1; i <= 2; i++) {
+		cr_assert_eq(svm_ai_provider_register_payload(&p, BOND), 0);
+		cr_assert_eq(send(f, i, &p), 0);
+	}
+}
+
+static void fx_close(fx_t *f)
+{
+	svm_wasm_module_free(f->m);
+	svm_chain_close(f->c);
+	ct_rmdir(f->dir);
+	free(f->weights);
+	free(f->code);
+	free(f->images);
+}
+
+static party_t party(const fx_t *f, int img, uint64_t corrupt_at)
+{
+	party_t p = {.m = f->m, .corrupt_at = corrupt_at};
+	p.env = (svm_step_env_t){f->weights, f->weights_len, image(f->images, img), 784};
+	return p;
+}
+
+/* Poster 0 posts an auditable job (k = 1) on image img; provider `who` accepts, runs it as party
+ * pp, commits and reveals `out` (its claimed answer) with pp's trace t. Settled. */
+static void auditable_job(fx_t *f, int img, int who, const party_t *pp, const uint8_t *out,
+			  size_t out_len, svm_trace_t *t, svm_id_t *job)
+{
+	svm_ai_post_t q = {.model = f->model, .input = image(f->images, img), .input_len = 784,
+			   .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
+			   .level = SVM_VERIFY_AUDITABLE, .commit_deadline = svm_chain_height(f->c) + 4};
+	svm_sha256(q.input, 784, &q.input_hash);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
+	cr_assert_eq(send_ret(f, 0, &b, job->b), 0, "post");
+	svm_buf_free(&b);
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_ACCEPT, job), 0);
+	cr_assert_eq(send(f, who, &b), 0, "accept");
+	trace_of(pp, t);
+	uint8_t salt[32];
+	memset(salt, who, 32);
+	svm_hash_t cm;
+	svm_ai_commitment(job, &f->k[who].id, out, out_len, salt, &cm);
+	cr_assert_eq(svm_ai_commit_payload(&b, job, &cm), 0);
+	cr_assert_eq(send(f, who, &b), 0, "commit");
+	svm_ai_trace_t tr = {.present = true, .root = t->root, .k = K, .steps = t->steps,
+			     .final_state = t->hashes[t->n - 1]};
+	svm_ai_vcr_t v = {.job = *job, .provider = f->k[who].id, .model = f->model,
+			  .input_hash = q.input_hash, .code_hash = f->code_hash,
+			  .seed = svm_get_u64be(job->b), .level = SVM_VERIFY_AUDITABLE, .trace = tr};
+	svm_sha256(f->weights, f->weights_len, &v.weights_hash);
+	svm_sha256(out, out_len, &v.output_hash);
+	svm_buf_t msg = {0};
+	cr_assert_eq(svm_buf_append(&msg, "svm/ai/vcr", 10), 0);
+	cr_assert_eq(svm_ai_vcr_encode(&v, true, &msg), 0);
+	uint8_t sig[64];
+	svm_ed25519_sign(sig, msg.data, msg.len, f->k[who].secret_key);
+	svm_buf_free(&msg);
+	cr_assert_eq(svm_ai_reveal_payload(&b, job, out, out_len, salt, SVM_VERIFY_AUDITABLE, NULL, 0,
+					   &tr, sig),
+		     0);
+	cr_assert_eq(send(f, who, &b), 0, "reveal");
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_SETTLE, job), 0);
+	cr_assert_eq(send(f, who, &b), 0, "settle");
+}
+
+static int dispute_tx(fx_t *f, int who, const svm_id_t *job, int provider, const svm_id_t *model,
+		      const svm_hash_t *input_hash, svm_id_t *claim)
+{
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_dispute_payload(&b, job, &f->k[provider].id, model, input_hash), 0);
+	int st = send_ret(f, who, &b, claim ? claim->b : NULL);
+	svm_buf_free(&b);
+	return st;
+}
+
+/* Plays g through the chain, one move per block; at the one step, a forged proof first. */
+static svm_bisect_phase_t play(fx_t *f, game_t *g, svm_dispute_t *d)
+{
+	for (;;) {
+		claim_get(f, &g->claim, d);
+		svm_buf_t p = {0};
+		int who;
+		if (next_move(g, d, &p, &who)) return d->game.phase;
+		if (d->state == SVM_DISPUTE_DISPUTED && d->game.phase == SVM_BISECT_ONE_STEP) {
+			/* a forged step proof: a byte of the revealed state changed; refused, nothing moves */
+			svm_buf_t forged = {0}, before = {0}, after = {0};
+			svm_reader_t r = svm_reader(p.data, p.len);
+			uint64_t prog, method, n;
+			cr_assert(!svm_varint_read(&r, &prog) && !svm_varint_read(&r, &method));
+			r.pos += 32;
+			cr_assert_eq(svm_varint_read(&r, &n), 0);
+			cr_assert_eq(svm_buf_append(&forged, p.data, p.len), 0);
+			forged.data[r.pos + 26] ^= 1; /* the state's step counter */
+			raw(f, &g->claim, &before);
+			int st = send(f, who, &forged);
+			cr_assert_eq(st, ST(SVM_EPROOF), "a forged step proof: status %d", st);
+			raw(f, &g->claim, &after);
+			cr_assert(before.len == after.len && !memcmp(before.data, after.data, before.len));
+			svm_buf_free(&before);
+			svm_buf_free(&after);
+		}
+		cr_assert_eq(send(f, who, &p), 0, "move %d (state %u phase %u)", g->moves, d->state,
+			     d->game.phase);
+	}
+}
+
+static svm_ai_job_t jb;
+
+/* A fee-only failure: status want; the object `what_id` (the job or the claim) unchanged and the
+ * sender's SWR lower by the fee alone, its AIC unchanged. */
+static void refused(fx_t *f, int who, svm_buf_t *payload, int want, const svm_id_t *what_id,
+		    const char *what)
+{
+	svm_buf_t before = {0}, after = {0};
+	raw(f, what_id, &before);
+	uint64_t s = bal(f, &f->swr, &f->k[who].id), a = bal(f, &f->aic, &f->k[who].id);
+	int st = send(f, who, payload);
+	cr_assert_eq(st, ST(want), "%s: status %d, want %d", what, st, ST(want));
+	raw(f, what_id, &after);
+	cr_assert(before.len == after.len && !memcmp(before.data, after.data, before.len),
+		  "%s: the object changed", what);
+	cr_assert_eq(bal(f, &f->swr, &f->k[who].id), s - FEE, "%s: more than the fee", what);
+	cr_assert_eq(bal(f, &f->aic, &f->k[who].id), a, "%s: AIC moved", what);
+	svm_buf_free(&before);
+	svm_buf_free(&after);
+}
+
+static void dispute_payload(fx_t *f, svm_buf_t *b, const svm_id_t *job, int provider,
+			    const svm_id_t *model, const svm_hash_t *input_hash)
+{
+	cr_assert_eq(svm_ai_dispute_payload(b, job, &f->k[provider].id, model, input_hash), 0);
+}
+
+Test(job_dispute, a_provider_revealing_a_wrong_output_is_bisected_to_its_corrupted_step_and_slashed)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = party(&f, 0, 0);
+	uint8_t hout[SVM_AI_OUTPUT_MAX], lout[SVM_AI_OUTPUT_MAX];
+	size_t hlen, llen;
+	final_of(&honest, hout, &hlen, NULL);
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	party_t liar = honest;
+	liar.corrupt_at = lying_step(honest, ht.steps * 3 / 4, hout, hlen);
+	svm_buf_t core = {0};
+	final_of(&liar, lout, &llen, &core);
+	svm_id_t job, claim, acct;
+	svm_trace_t lt;
+	auditable_job(&f, 0, 1, &liar, lout, llen, &lt, &job);
+	cr_assert(!svm_hash_eq(&lt.root, &ht.root));
+	svm_ai_job_account(&job, &acct);
+	uint64_t s2 = bal(&f, &f.swr, &f.k[2].id), s1 = bal(&f, &f.swr, &f.k[1].id);
+	uint64_t a0 = bal(&f, &f.aic, &f.k[0].id), esc = bal(&f, &f.aic, &acct);
+	uint64_t f2 = f.fees[2], f1 = f.fees[1];
+	svm_buf_t b = {0};
+
+	/* bad disputes: each a clear error; the job and the challenger's SWR unchanged but the fee */
+	svm_hash_t ih, bad_ih;
+	svm_sha256(image(f.images, 0), 784, &ih);
+	bad_ih = ih;
+	bad_ih.b[5] ^= 1;
+	svm_id_t bad_model = f.model;
+	bad_model.b[0] ^= 1;
+	dispute_payload(&f, &b, &job, 1, &bad_model, &ih);
+	refused(&f, 2, &b, SVM_EINVAL, &job, "wrong model id");
+	dispute_payload(&f, &b, &job, 1, &f.model, &bad_ih);
+	refused(&f, 2, &b, SVM_EPROOF, &job, "input mismatch");
+	dispute_payload(&f, &b, &job, 3, &f.model, &ih);
+	refused(&f, 2, &b, SVM_ENOTFOUND, &job, "not a provider of the job");
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 1, &b, SVM_EPERM, &job, "one's own trace");
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	cr_assert_eq(svm_buf_push(&b, 0), 0); /* a trailing byte */
+	refused(&f, 2, &b, SVM_EDECODE, &job, "a trailing byte");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s2 - (f.fees[2] - f2), "only the fees");
+
+	/* the dispute: the challenge bond (2 SWR at the auditable level) moves to the job */
+	uint64_t cbond = f.prm.ai_challenge_bond * 2;
+	cr_assert_eq(dispute_tx(&f, 2, &job, 1, &f.model, &ih, &claim), 0);
+	cr_assert_eq(bal(&f, &f.swr, &acct), cbond, "the challenge bond is held by the job");
+	svm_id_t want;
+	svm_dispute_job_claim_id(&job, &f.k[1].id, &want);
+	cr_assert(svm_hash_eq(&claim, &want), "the claim id is the job's and the provider's");
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_DISPUTED);
+	cr_assert_eq(jb.disputed, 1);
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 3, &b, SVM_ESTATE, &job, "one dispute per job");
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CHALLENGE, &job), 0);
+	refused(&f, 3, &b, SVM_ESTATE, &job, "no re-execution while disputed");
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	refused(&f, 3, &b, SVM_ESTATE, &job, "no claim while disputed");
+	svm_dispute_t d;
+	claim_get(&f, &claim, &d);
+	cr_assert_eq(d.kind, SVM_DISPUTE_KIND_JOB);
+	cr_assert_eq(d.state, SVM_DISPUTE_AWAIT_OPEN);
+	cr_assert(svm_hash_eq(&d.game.lo_hash, &ht.hashes[0]), "the chain's initial state is the worker's");
+
+	/* bad openings: by the challenger, with the honest final state, with a forged checkpoint 0 */
+	svm_merkle_proof_t ip, fp;
+	cr_assert_eq(svm_merkle_prove(lt.hashes, lt.n, 0, &ip), 0);
+	cr_assert_eq(svm_merkle_prove(lt.hashes, lt.n, lt.n - 1, &fp), 0);
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
+	refused(&f, 2, &b, SVM_EPERM, &claim, "only the provider opens");
+	svm_buf_t hcore = {0};
+	final_of(&honest, hout, &hlen, &hcore);
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, hcore.data, hcore.len), 0);
+	refused(&f, 1, &b, SVM_EPROOF, &claim, "another final state");
+	ip.path[0].b[0] ^= 1;
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
+	refused(&f, 1, &b, SVM_EPROOF, &claim, "a forged checkpoint 0");
+	core.data[core.len - 1] ^= 1;
+	ip.path[0].b[0] ^= 1;
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
+	refused(&f, 1, &b, SVM_EPROOF, &claim, "a core that is not the committed state");
+	core.data[core.len - 1] ^= 1;
+	claim_get(&f, &claim, &d);
+	cr_assert_eq(d.state, SVM_DISPUTE_AWAIT_OPEN, "nothing moved");
+	svm_buf_free(&hcore);
+
+	/* the game: the chain executes exactly the corrupted step */
+	party_t challenger = honest;
+	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &liar, .pc = &challenger,
+		    .t = &lt, .core = core};
+	cr_assert_eq(play(&f, &g, &d), SVM_BISECT_CHALLENGER_WON);
+	cr_assert_eq(d.game.hi, liar.corrupt_at, "decided at step %llu, the lie is at %llu",
+		     (unsigned long long)d.game.hi, (unsigned long long)liar.corrupt_at);
+	cr_assert_eq(d.game.lo + 1, d.game.hi);
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_WON);
+	svm_hash_t zero = {{0}}, lh;
+	svm_sha256(lout, llen, &lh);
+	cr_assert(svm_hash_eq(&jb.result_hash, &zero), "no result stands");
+	cr_assert(svm_hash_eq(&jb.wrong_hash, &lh));
+
+	/* claim at once: the poster refunded, the liar slashed to the challenger (formulas) */
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 3, &b), 0, "claim");
+	uint64_t pen = BOND * f.prm.ai_challenge_slash_bps / 10000;
+	cr_assert_eq(bal(&f, &f.aic, &f.k[0].id), a0 + esc, "the whole escrow back to the poster");
+	cr_assert_eq(bal(&f, &f.aic, &f.k[1].id), AIC0, "the liar is not paid");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s2 - (f.fees[2] - f2) + pen,
+		     "the challenger: its bond back and the slash");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[1].id), s1 - (f.fees[1] - f1), "the liar's free SWR: its fees only");
+	cr_assert_eq(bal(&f, &f.swr, &acct), 0, "the job's account is empty");
+	cr_assert_eq(bal(&f, &f.aic, &acct), 0);
+	svm_id_t bacct;
+	svm_ai_bond_account(&f.k[1].id, &bacct);
+	cr_assert_eq(bal(&f, &f.swr, &bacct), BOND - pen, "the liar's bond less the slash");
+	svm_buf_free(&b);
+	svm_buf_free(&core);
+	free(ht.hashes);
+	free(lt.hashes);
+	fx_close(&f);
+}
+
+Test(job_dispute, an_honest_provider_beats_a_lying_challenger_whose_bond_burns)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = party(&f, 1, 0);
+	uint8_t out[SVM_AI_OUTPUT_MAX];
+	size_t len;
+	svm_buf_t core = {0};
+	final_of(&honest, out, &len, &core);
+	svm_id_t job, claim, acct;
+	svm_trace_t t;
+	auditable_job(&f, 1, 1, &honest, out, len, &t, &job);
+	svm_ai_job_account(&job, &acct);
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 1), 784, &ih);
+	uint64_t s2 = bal(&f, &f.swr, &f.k[2].id), a1 = bal(&f, &f.aic, &f.k[1].id);
+	uint64_t swr_supply_acct = bal(&f, &f.swr, &acct);
+	uint64_t f2 = f.fees[2];
+	cr_assert_eq(dispute_tx(&f, 2, &job, 1, &f.model, &ih, &claim), 0);
+	/* the challenger's machine is corrupted a third of the way in: it disputes a true trace */
+	party_t liar = honest;
+	liar.corrupt_at = t.steps / 3;
+	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &honest, .pc = &liar,
+		    .t = &t, .core = core};
+	svm_dispute_t d;
+	cr_assert_eq(play(&f, &g, &d), SVM_BISECT_CLAIMANT_WON);
+	cr_assert_leq(d.game.rounds, 6u);
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_LOST);
+	svm_hash_t oh;
+	svm_sha256(out, len, &oh);
+	cr_assert(svm_hash_eq(&jb.result_hash, &oh), "the result stands");
+	uint64_t cbond = f.prm.ai_challenge_bond * 2;
+	cr_assert_eq(bal(&f, &f.swr, &acct), swr_supply_acct, "the lost bond is burned");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s2 - (f.fees[2] - f2) - cbond);
+	/* the provider is paid after the window (a lost dispute does not end it early) */
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 3, &b), ST(SVM_ESTATE), "the window is open");
+	job_get(&f, &job, &jb);
+	uint64_t until = jb.settle_height + 7 * f.prm.ai_challenge_window_blocks;
+	if (svm_chain_height(f.c) < until) blocks(&f, until - svm_chain_height(f.c));
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 3, &b), 0);
+	uint64_t gross = PRICE * 150 / 100;
+	cr_assert_eq(bal(&f, &f.aic, &f.k[1].id), a1 + gross - gross * f.prm.ai_burn_bps / 10000,
+		     "paid as the formula says");
+	svm_id_t bacct;
+	svm_ai_bond_account(&f.k[1].id, &bacct);
+	cr_assert_eq(bal(&f, &f.swr, &bacct), BOND, "its bond untouched");
+	svm_buf_free(&core);
+	free(t.hashes);
+	fx_close(&f);
+}
+
+Test(job_dispute, a_revealed_output_that_is_not_the_traces_cannot_be_defended_and_loses_at_the_deadline)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = party(&f, 2, 0);
+	uint8_t out[SVM_AI_OUTPUT_MAX];
+	size_t len;
+	svm_buf_t core = {0};
+	final_of(&honest, out, &len, &core);
+	out[len - 1] ^= 1; /* the flipped answer, with the true trace */
+	svm_id_t job, claim;
+	svm_trace_t t;
+	auditable_job(&f, 2, 1, &honest, out, len, &t, &job);
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 2), 784, &ih);
+	cr_assert_eq(dispute_tx(&f, 2, &job, 1, &f.model, &ih, &claim), 0);
+	svm_merkle_proof_t ip, fp;
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, 0, &ip), 0);
+	cr_assert_eq(svm_merkle_prove(t.hashes, t.n, t.n - 1, &fp), 0);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
+	refused(&f, 1, &b, SVM_EPROOF, &claim, "the trace ends with another output");
+	cr_assert_eq(svm_dispute_payload(&b, SVM_DISPUTE_TIMEOUT, &claim), 0);
+	refused(&f, 3, &b, SVM_ESTATE, &claim, "not late yet");
+	svm_dispute_t d;
+	claim_get(&f, &claim, &d);
+	blocks(&f, d.game.deadline - svm_chain_height(f.c));
+	cr_assert_eq(svm_dispute_payload(&b, SVM_DISPUTE_TIMEOUT, &claim), 0);
+	cr_assert_eq(send(&f, 3, &b), 0, "timeout");
+	claim_get(&f, &claim, &d);
+	cr_assert_eq(d.state, SVM_DISPUTE_CLOSED);
+	cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_WON);
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_WON);
+	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
+	refused(&f, 1, &b, SVM_ESTATE, &claim, "closed");
+	svm_buf_free(&b);
+	svm_buf_free(&core);
+	free(t.hashes);
+	fx_close(&f);
+}
+
+Test(job_dispute, standard_jobs_and_late_disputes_are_refused)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = party(&f, 3, 0);
+	uint8_t out[SVM_AI_OUTPUT_MAX];
+	size_t len;
+	final_of(&honest, out, &len, NULL);
+	svm_id_t job;
+	svm_trace_t t;
+	auditable_job(&f, 3, 1, &honest, out, len, &t, &job);
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 3), 784, &ih);
+	job_get(&f, &job, &jb);
+	uint64_t until = jb.settle_height + 7 * f.prm.ai_challenge_window_blocks;
+	blocks(&f, until - svm_chain_height(f.c));
+	svm_buf_t b = {0};
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 2, &b, SVM_EEXPIRED, &job, "past the auditable window");
+	/* a standard job has no trace: it is challenged by re-execution */
+	svm_ai_post_t q = {.model = f.model, .input = image(f.images, 3), .input_len = 784, .units = 1,
+			   .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
+			   .commit_deadline = svm_chain_height(f.c) + 4, .input_hash = ih};
+	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
+	cr_assert_eq(send_ret(&f, 0, &b, job.b), 0);
+	svm_buf_free(&b);
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 2, &b, SVM_EUNSUPPORTED, &job, "a standard job");
+	svm_id_t claim;
+	svm_dispute_job_claim_id(&job, &f.k[1].id, &claim);
+	svm_buf_t o = {0};
+	cr_assert_eq(svm_chain_object(f.c, &claim, &o), SVM_ENOTFOUND, "no claim was opened");
+	svm_buf_free(&o);
+	svm_buf_free(&b);
+	free(t.hashes);
+	fx_close(&f);
+}
+
+/* ------------------------------------------------- AOEM and the reference */
+
+/* MJ auditable jobs (k = 1) in the executor's in-memory world, each disputed: the providers of
+ * the even jobs lie (a corrupted step, a wrong answer), the challengers of the odd ones. The
+ * games are played side by side, one move of each per block, and every block runs on the
+ * sequential reference and on AOEM with 2 threads and must agree byte for byte (receipts,
+ * write sets). */
+#define MJ 8
+#define U_PROV(j) (1 + (j))
+#define U_POST(j) (1 + MJ + (j))
+#define U_CHAL(j) (1 + 2 * MJ + (j))
+
+typedef struct {
+	et_world_t e;
+	svm_exec_tx_t txs[4 * MJ];
+	size_t n;
+} aw_t;
+
+static int aw_fund(svm_txctx_t *c, void *ud)
+{
+	aw_t *p = ud;
+	int rc = 0;
+	for (size_t u = 0; rc == 0 && u < p->e.w.cfg.accounts; u++) {
+		rc = svm_ledger_mint(c, &p->e.w.tokens[0], &p->e.w.owners[u], SWR0);
+		if (rc == 0) rc = svm_ledger_mint(c, &p->e.w.tokens[1], &p->e.w.owners[u], AIC0);
+	}
+	return rc;
+}
+
+static void atx(aw_t *p, size_t u, svm_buf_t *payload, bool strict)
+{
+	cr_assert_lt(p->n, sizeof p->txs / sizeof p->txs[0]);
+	svm_exec_tx_t *t = &p->txs[p->n++];
+	cr_assert_eq(et_tx(&p->e, t, u, payload, strict), 0);
+	t->tx.fee_limit = FEE;
+	t->tx.scheme = SVM_SCHEME_ED25519;
+	t->tx.public_key = p->e.w.keys[u].public_key;
+	t->tx.public_key_len = 32;
+	svm_buf_free(payload);
+}
+
+static void ablock(aw_t *p, const char *what)
+{
+	char why[256] = {0};
+	cr_assert_eq(et_block(&p->e, p->txs, p->n, why, sizeof why), 0, "%s: %s", what, why);
+	cr_assert_eq(p->e.res.included, p->n, "%s: every transaction included", what);
+	for (size_t i = 0; i < p->e.res.included; i++)
+		cr_assert_eq(p->e.res.receipts[i].status, 0, "%s: tx %zu status %u", what,
+			     p->e.res.index[i], p->e.res.receipts[i].status);
+	p->n = 0;
+}
+
+Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_the_reference)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	aw_t *p = calloc(1, sizeof *p);
+	cr_assert_not_null(p);
+	size_t users = 1 + 3 * MJ;
+	eg_rng_t r = {.s = 15};
+	eg_config_t cfg = {.accounts = users, .signed_txs = true};
+	cr_assert_eq(eg_world_init(&p->e.w, &r, &cfg), 0);
+	p->e.w.env.fees = FEES;
+	p->e.threads = 2;
+	svm_arena_init(&p->e.a, 0);
+	cr_assert_eq(et_system(&p->e, aw_fund, p), 0);
+	size_t n, wlen, clen;
+	uint8_t *weights = slurp("models/fmnist/fmnist-mlp.svq8", &wlen);
+	uint8_t *code = slurp("build/ai/infer.wasm", &clen);
+	uint8_t *images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	const svm_id_t *own = p->e.w.owners;
+	svm_buf_t b = {0};
+	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8,
+			       .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
+	strcpy(m.name, "fmnist-mlp");
+	svm_sha256(weights, wlen, &m.weights_hash);
+	svm_sha256(code, clen, &m.code_hash);
+	for (size_t off = 0; off < wlen; off += SVM_AI_CHUNK_MAX) {
+		size_t len = wlen - off < SVM_AI_CHUNK_MAX ? wlen - off : SVM_AI_CHUNK_MAX;
+		svm_ai_chunk_id(weights + off, len, &m.chunks[m.chunks_len++]);
+		cr_assert_eq(svm_ai_put_chunk_payload(&b, weights + off, len), 0);
+		atx(p, 0, &b, true);
+	}
+	cr_assert_eq(svm_ai_put_code_payload(&b, code, clen), 0);
+	atx(p, 0, &b, true);
+	cr_assert_eq(svm_ai_register_payload(&b, &m), 0);
+	atx(p, 0, &b, true);
+	ablock(p, "registry");
+	svm_id_t model;
+	svm_ai_model_id(&own[0], "fmnist-mlp", 1, &model);
+	for (size_t j = 0; j < MJ; j++) {
+		cr_assert_eq(svm_ai_provider_register_payload(&b, BOND), 0);
+		atx(p, U_PROV(j), &b, true);
+	}
+	ablock(p, "bonds");
+	uint64_t aic_prov[MJ]; /* the world's genesis gives some AIC besides aw_fund's */
+	for (size_t j = 0; j < MJ; j++) aic_prov[j] = et_balance(&p->e, &p->e.w.tokens[1], &own[U_PROV(j)]);
+
+	svm_wasm_config_t wc;
+	svm_ai_vm_config(&wc);
+	svm_wasm_module_t *mod = NULL;
+	cr_assert_eq(svm_wasm_module_new(&mod, code, clen, &wc, NULL), 0);
+	static party_t pp[MJ], pc[MJ];
+	static svm_trace_t tr[MJ];
+	static game_t g[MJ];
+	static uint8_t outs[MJ][SVM_AI_OUTPUT_MAX];
+	size_t olen[MJ];
+	svm_id_t jobs[MJ];
+	uint64_t deadline = p->e.w.env.height + 10;
+	for (size_t j = 0; j < MJ; j++) {
+		const uint8_t *in = image(images, 20 + (int)j);
+		party_t honest = {.m = mod, .env = {weights, wlen, in, 784}};
+		uint8_t hout[SVM_AI_OUTPUT_MAX];
+		size_t hlen;
+		final_of(&honest, hout, &hlen, NULL);
+		pp[j] = pc[j] = honest;
+		svm_trace_t ht;
+		trace_of(&honest, &ht);
+		if (j % 2 == 0) pp[j].corrupt_at = lying_step(honest, ht.steps / 2 + 97 * j, hout, hlen);
+		else pc[j].corrupt_at = ht.steps / 4 + 31 * j;
+		free(ht.hashes);
+		trace_of(&pp[j], &tr[j]);
+		final_of(&pp[j], outs[j], &olen[j], &g[j].core);
+		svm_ai_post_t q = {.model = model, .input = in, .input_len = 784, .units = 1,
+				   .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
+				   .level = SVM_VERIFY_AUDITABLE, .commit_deadline = deadline};
+		svm_sha256(in, 784, &q.input_hash);
+		svm_ai_job_id(&own[U_POST(j)], p->e.w.nonce[U_POST(j)], &jobs[j]);
+		cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
+		atx(p, U_POST(j), &b, true);
+	}
+	ablock(p, "posts");
+	for (size_t j = 0; j < MJ; j++) {
+		cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_ACCEPT, &jobs[j]), 0);
+		atx(p, U_PROV(j), &b, true);
+	}
+	ablock(p, "accepts");
+	uint8_t salt[32] = {7};
+	for (size_t j = 0; j < MJ; j++) {
+		svm_hash_t cm;
+		svm_ai_commitment(&jobs[j], &own[U_PROV(j)], outs[j], olen[j], salt, &cm);
+		cr_assert_eq(svm_ai_commit_payload(&b, &jobs[j], &cm), 0);
+		atx(p, U_PROV(j), &b, true);
+	}
+	ablock(p, "commits");
+	for (size_t j = 0; j < MJ; j++) {
+		svm_ai_trace_t t = {.present = true, .root = tr[j].root, .k = K, .steps = tr[j].steps,
+				    .final_state = tr[j].hashes[tr[j].n - 1]};
+		svm_ai_vcr_t v = {.job = jobs[j], .provider = own[U_PROV(j)], .model = model,
+				  .weights_hash = m.weights_hash, .code_hash = m.code_hash,
+				  .seed = svm_get_u64be(jobs[j].b), .level = SVM_VERIFY_AUDITABLE,
+				  .trace = t};
+		svm_sha256(pp[j].env.input, 784, &v.input_hash);
+		svm_sha256(outs[j], olen[j], &v.output_hash);
+		svm_buf_t msg = {0};
+		cr_assert_eq(svm_buf_append(&msg, "svm/ai/vcr", 10), 0);
+		cr_assert_eq(svm_ai_vcr_encode(&v, true, &msg), 0);
+		uint8_t sig[64];
+		svm_ed25519_sign(sig, msg.data, msg.len, p->e.w.keys[U_PROV(j)].secret_key);
+		svm_buf_free(&msg);
+		cr_assert_eq(svm_ai_reveal_payload(&b, &jobs[j], outs[j], olen[j], salt,
+						   SVM_VERIFY_AUDITABLE, NULL, 0, &t, sig),
+			     0);
+		atx(p, U_PROV(j), &b, true);
+	}
+	ablock(p, "reveals");
+	for (size_t j = 0; j < MJ; j++) {
+		cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_SETTLE, &jobs[j]), 0);
+		atx(p, U_POST(j), &b, true);
+	}
+	ablock(p, "settles");
+	for (size_t j = 0; j < MJ; j++) {
+		svm_hash_t ih;
+		svm_sha256(pp[j].env.input, 784, &ih);
+		cr_assert_eq(svm_ai_dispute_payload(&b, &jobs[j], &own[U_PROV(j)], &model, &ih), 0);
+		atx(p, U_CHAL(j), &b, false);
+		svm_dispute_job_claim_id(&jobs[j], &own[U_PROV(j)], &g[j].claim);
+		g[j].provider = U_PROV(j);
+		g[j].challenger = U_CHAL(j);
+		g[j].pp = &pp[j];
+		g[j].pc = &pc[j];
+		g[j].t = &tr[j];
+	}
+	ablock(p, "disputes");
+	/* the games, one move of each per block */
+	static svm_dispute_t d;
+	for (int round = 0;; round++) {
+		cr_assert_lt(round, 4 * SVM_BISECT_ROUNDS_MAX);
+		for (size_t j = 0; j < MJ; j++) {
+			svm_object_t o;
+			cr_assert(et_object(&p->e, &g[j].claim, &o));
+			cr_assert_eq(svm_dispute_decode(o.payload, o.payload_len, &d), 0);
+			int who;
+			if (next_move(&g[j], &d, &b, &who) == 0) atx(p, (size_t)who, &b, false);
+			else cr_assert_eq(d.game.phase, j % 2 == 0 ? SVM_BISECT_CHALLENGER_WON : SVM_BISECT_CLAIMANT_WON);
+		}
+		if (p->n == 0) break;
+		ablock(p, "moves");
+	}
+	/* the liars' jobs close at once, the others after the auditable window */
+	for (size_t j = 0; j < MJ; j += 2) {
+		cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &jobs[j]), 0);
+		atx(p, U_POST(j), &b, false);
+	}
+	ablock(p, "claims of the lies");
+	svm_params_t prm;
+	svm_params_default(&prm);
+	for (uint64_t i = 0; i < 7 * prm.ai_challenge_window_blocks; i++) ablock(p, "wait");
+	for (size_t j = 1; j < MJ; j += 2) {
+		cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &jobs[j]), 0);
+		atx(p, U_POST(j), &b, false);
+	}
+	ablock(p, "claims");
+	uint64_t pen = BOND * prm.ai_challenge_slash_bps / 10000, gross = PRICE * 150 / 100;
+	for (size_t j = 0; j < MJ; j++) {
+		svm_id_t acct;
+		svm_ai_bond_account(&own[U_PROV(j)], &acct);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[0], &acct), j % 2 == 0 ? BOND - pen : BOND);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[1], &own[U_PROV(j)]),
+			     aic_prov[j] + (j % 2 == 0 ? 0 : gross - gross * prm.ai_burn_bps / 10000));
+		svm_ai_job_account(&jobs[j], &acct);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[0], &acct), 0);
+		cr_assert_eq(et_balance(&p->e, &p->e.w.tokens[1], &acct), 0);
+		free(tr[j].hashes);
+		svm_buf_free(&g[j].core);
+	}
+	cr_assert_gt(p->e.par_txs, 0, "the parallel engines ran");
+	svm_wasm_module_free(mod);
+	free(weights);
+	free(code);
+	free(images);
+	et_free(&p->e);
+	free(p);
+}
