@@ -44,3 +44,5 @@ TEST_STEPS += e2e-verify
 
 # test_trace runs the Fashion-MNIST inference module in the stepper (mk/ai.mk builds it).
 $(B)/tests/test_trace $(B)/asan/tests/test_trace: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)
+# test_job_dispute plays disputes over real inferences (the module, the test images, the model).
+$(B)/tests/test_job_dispute $(B)/asan/tests/test_job_dispute: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)

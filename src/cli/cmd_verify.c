@@ -487,6 +487,10 @@ int cli_cmd_dispute_play(cli_args_t *a)
 	}
 	if (rc == 0 && d->state == SVM_DISPUTE_OPEN)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "the claim is not challenged (dispute challenge first)");
+	if (rc == 0 && d->kind == SVM_DISPUTE_KIND_JOB)
+		rc = cli_fail(a, CLI_EXIT_FAIL,
+			      "a job's dispute (job_escrow's dispute): its player needs the job's model and "
+			      "input, which `dispute play` does not take yet");
 	if (rc == 0 && !claimant && !svm_hash_eq(&kp.id, &d->challenger))
 		rc = cli_fail(a, CLI_EXIT_FAIL, "this key is neither the claimant nor the challenger");
 	unsigned moves = 0, timeouts = 0;

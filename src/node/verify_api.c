@@ -22,10 +22,10 @@ static int payload_of(svm_node_t *n, const svm_id_t *id, svm_buf_t *b, svm_objec
 
 static const char *dispute_state(uint8_t s)
 {
-	return s == SVM_DISPUTE_OPEN       ? "open"
-	       : s == SVM_DISPUTE_DISPUTED ? "disputed"
+	return s == SVM_DISPUTE_OPEN         ? "open"
+	       : s == SVM_DISPUTE_DISPUTED   ? "disputed"
 	       : s == SVM_DISPUTE_AWAIT_OPEN ? "await_open"
-					   : "closed";
+					     : "closed";
 }
 
 static const char *phase_name(svm_bisect_phase_t p)

@@ -130,10 +130,10 @@ static uint64_t lying_step(party_t p, uint64_t from, const uint8_t *honest, size
 /* One dispute as its two players see it. */
 typedef struct {
 	svm_id_t claim;
-	int provider, challenger;  /* key indices (or users of the AOEM world) */
-	const party_t *pp, *pc;    /* their machines */
-	const svm_trace_t *t;      /* the provider's committed trace */
-	svm_buf_t core;            /* the provider's final state's core */
+	int provider, challenger; /* key indices (or users of the AOEM world) */
+	const party_t *pp, *pc;   /* their machines */
+	const svm_trace_t *t;     /* the provider's committed trace */
+	svm_buf_t core;           /* the provider's final state's core */
 	int moves;
 } game_t;
 
@@ -320,8 +320,7 @@ static void fx_open(fx_t *f)
 	svm_ai_vm_config(&wc);
 	cr_assert_eq(svm_wasm_module_new(&f->m, f->code, f->code_len, &wc, &err), 0, "%s", err.msg);
 	/* the registry: chunks, code, manifest */
-	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8,
-			       .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
+	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
 	strcpy(m.name, "fmnist-mlp");
 	svm_sha256(f->weights, f->weights_len, &m.weights_hash);
 	m.code_hash = f->code_hash;
@@ -365,9 +364,7 @@ static party_t party(const fx_t *f, int img, uint64_t corrupt_at)
 static void auditable_job(fx_t *f, int img, int who, const party_t *pp, const uint8_t *out,
 			  size_t out_len, svm_trace_t *t, svm_id_t *job)
 {
-	svm_ai_post_t q = {.model = f->model, .input = image(f->images, img), .input_len = 784,
-			   .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
-			   .level = SVM_VERIFY_AUDITABLE, .commit_deadline = svm_chain_height(f->c) + 4};
+	svm_ai_post_t q = {.model = f->model, .input = image(f->images, img), .input_len = 784, .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5, .level = SVM_VERIFY_AUDITABLE, .commit_deadline = svm_chain_height(f->c) + 4};
 	svm_sha256(q.input, 784, &q.input_hash);
 	svm_buf_t b = {0};
 	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
@@ -382,11 +379,8 @@ static void auditable_job(fx_t *f, int img, int who, const party_t *pp, const ui
 	svm_ai_commitment(job, &f->k[who].id, out, out_len, salt, &cm);
 	cr_assert_eq(svm_ai_commit_payload(&b, job, &cm), 0);
 	cr_assert_eq(send(f, who, &b), 0, "commit");
-	svm_ai_trace_t tr = {.present = true, .root = t->root, .k = K, .steps = t->steps,
-			     .final_state = t->hashes[t->n - 1]};
-	svm_ai_vcr_t v = {.job = *job, .provider = f->k[who].id, .model = f->model,
-			  .input_hash = q.input_hash, .code_hash = f->code_hash,
-			  .seed = svm_get_u64be(job->b), .level = SVM_VERIFY_AUDITABLE, .trace = tr};
+	svm_ai_trace_t tr = {.present = true, .root = t->root, .k = K, .steps = t->steps, .final_state = t->hashes[t->n - 1]};
+	svm_ai_vcr_t v = {.job = *job, .provider = f->k[who].id, .model = f->model, .input_hash = q.input_hash, .code_hash = f->code_hash, .seed = svm_get_u64be(job->b), .level = SVM_VERIFY_AUDITABLE, .trace = tr};
 	svm_sha256(f->weights, f->weights_len, &v.weights_hash);
 	svm_sha256(out, out_len, &v.output_hash);
 	svm_buf_t msg = {0};
@@ -561,12 +555,17 @@ Test(job_dispute, a_provider_revealing_a_wrong_output_is_bisected_to_its_corrupt
 
 	/* the game: the chain executes exactly the corrupted step */
 	party_t challenger = honest;
-	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &liar, .pc = &challenger,
-		    .t = &lt, .core = core};
+	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &liar, .pc = &challenger, .t = &lt, .core = core};
 	cr_assert_eq(play(&f, &g, &d), SVM_BISECT_CHALLENGER_WON);
 	cr_assert_eq(d.game.hi, liar.corrupt_at, "decided at step %llu, the lie is at %llu",
 		     (unsigned long long)d.game.hi, (unsigned long long)liar.corrupt_at);
 	cr_assert_eq(d.game.lo + 1, d.game.hi);
+	printf("job dispute: S = %llu steps, K = %d, %llu checkpoints, lie at step %llu; decided there "
+	       "in %u rounds, %d transactions, %llu bytes of moves\n",
+	       (unsigned long long)lt.steps, K, (unsigned long long)lt.n,
+	       (unsigned long long)liar.corrupt_at, d.game.rounds, g.moves,
+	       (unsigned long long)d.game.proof_bytes);
+	fflush(stdout);
 	job_get(&f, &job, &jb);
 	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_WON);
 	svm_hash_t zero = {{0}}, lh;
@@ -617,8 +616,7 @@ Test(job_dispute, an_honest_provider_beats_a_lying_challenger_whose_bond_burns)
 	/* the challenger's machine is corrupted a third of the way in: it disputes a true trace */
 	party_t liar = honest;
 	liar.corrupt_at = t.steps / 3;
-	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &honest, .pc = &liar,
-		    .t = &t, .core = core};
+	game_t g = {.claim = claim, .provider = 1, .challenger = 2, .pp = &honest, .pc = &liar, .t = &t, .core = core};
 	svm_dispute_t d;
 	cr_assert_eq(play(&f, &g, &d), SVM_BISECT_CLAIMANT_WON);
 	cr_assert_leq(d.game.rounds, 6u);
@@ -712,9 +710,7 @@ Test(job_dispute, standard_jobs_and_late_disputes_are_refused)
 	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
 	refused(&f, 2, &b, SVM_EEXPIRED, &job, "past the auditable window");
 	/* a standard job has no trace: it is challenged by re-execution */
-	svm_ai_post_t q = {.model = f.model, .input = image(f.images, 3), .input_len = 784, .units = 1,
-			   .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
-			   .commit_deadline = svm_chain_height(f.c) + 4, .input_hash = ih};
+	svm_ai_post_t q = {.model = f.model, .input = image(f.images, 3), .input_len = 784, .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5, .commit_deadline = svm_chain_height(f.c) + 4, .input_hash = ih};
 	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
 	cr_assert_eq(send_ret(&f, 0, &b, job.b), 0);
 	svm_buf_free(&b);
@@ -801,8 +797,7 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 	uint8_t *images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
 	const svm_id_t *own = p->e.w.owners;
 	svm_buf_t b = {0};
-	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8,
-			       .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
+	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
 	strcpy(m.name, "fmnist-mlp");
 	svm_sha256(weights, wlen, &m.weights_hash);
 	svm_sha256(code, clen, &m.code_hash);
@@ -852,9 +847,7 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 		free(ht.hashes);
 		trace_of(&pp[j], &tr[j]);
 		final_of(&pp[j], outs[j], &olen[j], &g[j].core);
-		svm_ai_post_t q = {.model = model, .input = in, .input_len = 784, .units = 1,
-				   .max_price = PRICE, .replicas = 1, .sla_blocks = 5,
-				   .level = SVM_VERIFY_AUDITABLE, .commit_deadline = deadline};
+		svm_ai_post_t q = {.model = model, .input = in, .input_len = 784, .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5, .level = SVM_VERIFY_AUDITABLE, .commit_deadline = deadline};
 		svm_sha256(in, 784, &q.input_hash);
 		svm_ai_job_id(&own[U_POST(j)], p->e.w.nonce[U_POST(j)], &jobs[j]);
 		cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
@@ -875,12 +868,8 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 	}
 	ablock(p, "commits");
 	for (size_t j = 0; j < MJ; j++) {
-		svm_ai_trace_t t = {.present = true, .root = tr[j].root, .k = K, .steps = tr[j].steps,
-				    .final_state = tr[j].hashes[tr[j].n - 1]};
-		svm_ai_vcr_t v = {.job = jobs[j], .provider = own[U_PROV(j)], .model = model,
-				  .weights_hash = m.weights_hash, .code_hash = m.code_hash,
-				  .seed = svm_get_u64be(jobs[j].b), .level = SVM_VERIFY_AUDITABLE,
-				  .trace = t};
+		svm_ai_trace_t t = {.present = true, .root = tr[j].root, .k = K, .steps = tr[j].steps, .final_state = tr[j].hashes[tr[j].n - 1]};
+		svm_ai_vcr_t v = {.job = jobs[j], .provider = own[U_PROV(j)], .model = model, .weights_hash = m.weights_hash, .code_hash = m.code_hash, .seed = svm_get_u64be(jobs[j].b), .level = SVM_VERIFY_AUDITABLE, .trace = t};
 		svm_sha256(pp[j].env.input, 784, &v.input_hash);
 		svm_sha256(outs[j], olen[j], &v.output_hash);
 		svm_buf_t msg = {0};
