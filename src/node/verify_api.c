@@ -64,8 +64,8 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 		"hi_hash", jhash(&g->hi_hash), "points", mids, "needs_proofs",
 		json_boolean(svm_bisect_needs_proofs(g)), "rounds", ju64(g->rounds), "proof_bytes",
 		ju64(g->proof_bytes), "deadline", ju64(g->deadline));
-	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:s, s:o}",
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, "
+			 "s:o, s:o, s:o, s:o, s:o}",
 			 "kind", d->kind == SVM_DISPUTE_KIND_JOB ? "job" : "claim", "job",
 			 d->kind == SVM_DISPUTE_KIND_JOB ? jhash(&d->job) : json_null(),
 			 "id", jhash(id), "state", dispute_state(d->state), "to_move", to_move(d),
