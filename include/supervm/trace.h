@@ -22,6 +22,7 @@
 #define SVM_STEP_LABELS_MAX 256   /* control stack entries */
 #define SVM_STEP_LOCALS_MAX 1024  /* params + locals of the function */
 #define SVM_STEP_GLOBALS_MAX 256
+#define SVM_STEP_DATAS_MAX 1024   /* data segments of a module (a bit each in the state) */
 #define SVM_STEP_PAGES_MAX 256    /* 16 MiB of linear memory */
 #define SVM_STEP_FRAMES_MAX 64    /* calls in progress */
 #define SVM_STEP_LEAF_SIZE 64     /* bytes per memory Merkle leaf */

@@ -17,6 +17,7 @@
 #define MIX_HEX "tests/vectors/trace/mix.hex"
 #define EXT_HEX "tests/vectors/trace/ext.hex"
 #define FLOAT_HEX "tests/vectors/trace/float.hex"
+#define DATA_HEX "tests/vectors/trace/data.hex"
 #define TABLE_SIZE_HEX "0061736d0100000001060160017f017e03020100040401700001070501016600000a0a010800fc10001a42000b"
 #define GAS_VECTORS "tests/vectors/wasm-gas/vectors.txt"
 
@@ -940,5 +941,193 @@ Test(trace_float, float_steps_prove_and_a_corrupted_one_is_bisected_to)
 	game_result_t r = play(&liar, &honest, 32, 8, 0, 0);
 	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
 	cr_assert_eq(r.hi, liar.corrupt_at);
+	svm_wasm_module_free(m);
+}
+
+/* ------------------------------------------------------------ memory.init, data.drop */
+
+/* init(n) and dropped(k) (tests/vectors/trace/data.wat) against the fast interpreter: passive
+ * segments copied into memory window by window, dropped, a zero-length init of a dropped one;
+ * the same result and gas, the same traps (a dropped segment, an active one, a source past a
+ * dropped segment's end with n = 0, a destination or a source out of bounds) with their gas. */
+Test(trace_data, memory_init_and_data_drop_match_the_vm)
+{
+	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
+	const uint64_t ns[] = {0, 1, 7, 40, 300, 1000};
+	for (int i = 0; i < 6; i++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, "init", ns[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "init", ns[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "init(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i],
+			     (unsigned long long)r, (unsigned long long)fr);
+		cr_assert_eq(svm_step_gas_used(s), fu, "init(%llu): stepper gas %llu, VM %llu",
+			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	for (uint64_t k = 0; k <= 5; k++) {
+		uint64_t fr = 0, fu, r = 0;
+		int frc = fast_run(m, "dropped", k, 1u << 30, &fr, &fu);
+		svm_step_t *s = machine(m, "dropped", k, 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(frc == SVM_ETRAP, k < 5, "dropped(%llu): the VM traps below 5", (unsigned long long)k);
+		cr_assert_eq(svm_step_status(s), frc == SVM_ETRAP ? SVM_STEP_TRAPPED : SVM_STEP_DONE,
+			     "dropped(%llu)", (unsigned long long)k);
+		if (frc == 0) {
+			svm_step_results(s, &r, 1);
+			cr_assert_eq(r, fr);
+		}
+		cr_assert_eq(svm_step_gas_used(s), fu, "dropped(%llu): stepper gas %llu, VM %llu",
+			     (unsigned long long)k, (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_data, out_of_gas_outcome_matches_near_every_charge)
+{
+	seed_init();
+	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
+	uint64_t fr, total;
+	cr_assert_eq(fast_run(m, "init", 25, 1u << 30, &fr, &total), 0);
+	for (uint64_t j = 0; j < 1200; j++) {
+		uint64_t g = j < 400 ? j : j < 800 ? total + 2 - (j - 400) : rnd() % total;
+		uint64_t r, u;
+		int frc = fast_run(m, "init", 25, g, &r, &u);
+		svm_step_t *s = machine(m, "init", 25, g);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
+		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
+			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+/* Every step of init(60) proves and verifies (memory.init writes only the revealed range; its
+ * source is the module's), data.drop's proof carries no memory, every bit of a memory.init proof
+ * over several leaves is bound, and a state claiming an active segment is still live (or a
+ * stray bit past the last segment) is refused. */
+Test(trace_data, every_step_proves_and_verifies_and_an_init_proof_binds_every_bit)
+{
+	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
+	svm_step_t *s = machine(m, "init", 60, 1u << 30);
+	svm_buf_t proof = {0}, init = {0};
+	svm_hash_t init_pre;
+	uint64_t seen[2] = {0}, n = 0;
+	size_t max[2] = {0};
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post, want;
+		uint32_t op = svm_step_opcode(s);
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		svm_error_t err = {0};
+		int rc = svm_step_verify(m, &pre, proof.data, proof.len, &post, &err);
+		cr_assert_eq(rc, 0, "step %llu (opcode %x): %s", (unsigned long long)n, op, err.msg);
+		if (op == 0xfc08 && svm_step_leaves(s) >= 2 && init.len == 0) {
+			svm_buf_append(&init, proof.data, proof.len);
+			init_pre = pre;
+		}
+		svm_step_one(s);
+		svm_step_hash(s, &want);
+		cr_assert(svm_hash_eq(&post, &want), "step %llu (opcode %x): verifier and worker disagree",
+			  (unsigned long long)n, op);
+		for (int k = 0; k < 2; k++)
+			if (op == (k ? 0xfc09u : 0xfc08u)) {
+				seen[k]++;
+				if (proof.len > max[k]) max[k] = proof.len;
+			}
+		n++;
+	}
+	cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+	cr_assert_eq(seen[0], 121, "memory.init steps");
+	cr_assert_eq(seen[1], 2, "data.drop steps");
+	printf("trace_data: init(60) = %llu steps, memory.init %llu (proof max %zu bytes), data.drop %llu "
+	       "(proof %zu bytes)\n",
+	       (unsigned long long)n, (unsigned long long)seen[0], max[0], (unsigned long long)seen[1],
+	       max[1]);
+	fflush(stdout);
+	cr_assert_gt(init.len, 0);
+	svm_hash_t h;
+	cr_assert_eq(svm_step_verify(m, &init_pre, init.data, init.len, &h, NULL), 0);
+	for (size_t i = 0; i < init.len; i++)
+		for (int b = 0; b < 8; b++) {
+			init.data[i] ^= (uint8_t)(1u << b);
+			int rc = svm_step_verify(m, &init_pre, init.data, init.len, &h, NULL);
+			init.data[i] ^= (uint8_t)(1u << b);
+			cr_assert_neq(rc, 0, "flipping bit %d of byte %zu of a memory.init proof was accepted", b, i);
+		}
+	svm_buf_free(&init);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+/* A worker that corrupts the state after one memory.init or data.drop step is bisected to
+ * exactly that step; an honest worker beats a lying challenger. */
+Test(trace_data, a_corrupted_init_or_drop_step_is_bisected_to)
+{
+	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
+	party_t honest = {m, 40, 1u << 30, 0, "init", NULL};
+	svm_step_t *s = party_machine(&honest);
+	svm_step_run(s, UINT64_MAX);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	svm_hash_t hf;
+	hash_at(&honest, total, &hf);
+	const uint32_t kinds[] = {0xfc08, 0xfc09};
+	for (int k = 0; k < 2; k++) {
+		party_t liar = honest;
+		s = party_machine(&honest);
+		while (svm_step_count(s) < total / 3) svm_step_one(s);
+		for (;;) {
+			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
+			uint32_t op = svm_step_opcode(s);
+			svm_step_one(s);
+			if (op != kinds[k]) continue;
+			liar.corrupt_at = svm_step_count(s);
+			svm_hash_t lf;
+			hash_at(&liar, total, &lf);
+			if (!svm_hash_eq(&hf, &lf)) break;
+		}
+		svm_step_free(s);
+		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
+		cr_assert(r.disputed);
+		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
+		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
+			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
+		s = state_at(&honest, r.lo);
+		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
+		svm_step_free(s);
+		r = play(&honest, &liar, 16, 4, 0, 0);
+		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
+	}
+	svm_wasm_module_free(m);
+}
+
+/* The chain's memory limit: a module whose initial memory is above SVM_STEP_PAGES_MAX (256
+ * pages, the AI runtime's and contracts' store limit) is refused with SVM_ELIMIT naming it. */
+Test(trace_data, a_memory_above_the_chains_page_limit_is_refused_with_an_error)
+{
+	/* (module (memory 257) (func (export "f") (param i32) (result i64) (i64.const 0))) */
+	static const char hex[] = "0061736d0100000001060160017f017e030201000504010081020705010166"
+				  "00000a0601040042000b";
+	uint8_t bytes[64];
+	size_t n = unhex(hex, bytes, sizeof bytes);
+	svm_wasm_config_t cfg;
+	svm_wasm_config_default(&cfg);
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, bytes, n, &cfg, &err), 0, "%s", err.msg);
+	svm_step_t *s = NULL;
+	uint64_t arg = 0;
+	cr_assert_eq(svm_step_new(&s, m, "f", &arg, 1, 1000, &err), SVM_ELIMIT);
+	cr_assert(strstr(err.msg, "257 pages (at most 256)") != NULL, "%s", err.msg);
+	cr_assert_null(s);
 	svm_wasm_module_free(m);
 }

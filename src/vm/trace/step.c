@@ -64,6 +64,8 @@ struct svm_step {
 	uint8_t status, nresults;
 	uint64_t gas_left, gas_used, steps;
 	uint32_t nvals, nlabels, nlocals, nglobals;
+	uint32_t ndatas;         /* the module's data segments; bit i of dropped: segment i is */
+	uint8_t dropped[SVM_STEP_DATAS_MAX / 8]; /* dropped (every active one, and data.drop's) */
 	uint32_t lbase, nframes; /* the current frame's first local; callers below it */
 	frame_t frames[SVM_STEP_FRAMES_MAX];
 	uint64_t vals[SVM_STEP_VALUES_MAX];
@@ -176,9 +178,15 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 			if (!rd_u32(p, len, pos, &u)) return false;
 		return true;
 	}
-	case 0xfc: /* saturating truncations (0..7), memory.copy (10: two memory indices), memory.fill (11: one) */
-		if (!rd_u32(p, len, pos, &u) || (u > 7 && u != 10 && u != 11)) return false;
+	case 0xfc: /* saturating truncations (0..7), memory.init (8: segment, memory 0), data.drop
+		    * (9: segment), memory.copy (10: two memory indices), memory.fill (11: one) */
+		if (!rd_u32(p, len, pos, &u) || u > 11) return false;
 		if (u <= 7) return true;
+		if (u == 8 || u == 9) {
+			uint32_t seg;
+			if (!rd_u32(p, len, pos, &seg)) return false;
+			return u == 9 || (*pos < len && p[(*pos)++] == 0);
+		}
 		for (uint32_t i = 0; i < (u == 10 ? 2u : 1u); i++)
 			if (*pos >= len || p[(*pos)++] != 0) return false;
 		return true;
@@ -431,9 +439,10 @@ static uint32_t pops(const svm_step_t *s, uint8_t op)
 	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
-	if (op == 0xfc) { /* a saturating truncation pops one, memory.copy and memory.fill three */
+	if (op == 0xfc) { /* a saturating truncation pops one, data.drop none, the bulk ones three */
 		uint32_t pos = s->pc + 1, sub = 0;
-		return rd_u32(s->body, s->body_len, &pos, &sub) && sub <= 7 ? 1 : 3;
+		if (!rd_u32(s->body, s->body_len, &pos, &sub)) return 3;
+		return sub <= 7 ? 1 : sub == 9 ? 0 : 3;
 	}
 	if ((op >= 0x5b && op <= 0x66) || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6))
 		return 2; /* float compares and binary operators */
@@ -859,15 +868,39 @@ static range_t range_of(uint64_t ea, uint64_t n, bool write)
 	return (range_t){ea / LEAF, (uint32_t)((ea + n - 1) / LEAF - ea / LEAF + 1), write};
 }
 
-/* The operands of memory.copy (sub 10: dst, src, n) or memory.fill (11: dst, value, n) on top
- * of the stack, and whether the step gets to touch memory: its price paid and in bounds. */
+static bool seg_dropped(const svm_step_t *s, uint32_t seg)
+{
+	return s->dropped[seg / 8] >> (seg % 8) & 1;
+}
+
+/* The data segment of the memory.init at pc (its immediate; the module validated it). */
+static uint32_t init_seg(const svm_step_t *s)
+{
+	uint32_t pos = s->pc + 1, sub = 0, seg = 0;
+	rd_u32(s->body, s->body_len, &pos, &sub);
+	rd_u32(s->body, s->body_len, &pos, &seg);
+	return seg;
+}
+
+/* The bytes memory.init can still read of segment seg: all of a passive one, none once dropped
+ * (the VM's data_len). */
+static uint64_t seg_live(const svm_step_t *s, uint32_t seg)
+{
+	return seg < s->ndatas && !seg_dropped(s, seg) ? s->m->datas[seg].len : 0;
+}
+
+/* The operands of memory.copy (sub 10: dst, src, n), memory.fill (11: dst, value, n) or
+ * memory.init (8: dst, offset in the segment, n) on top of the stack, and whether the step gets
+ * to touch memory: its price paid and in bounds. */
 static bool bulk_plan(const svm_step_t *s, uint32_t sub, uint64_t *d, uint64_t *b, uint64_t *n)
 {
 	*d = i32(s->vals[s->nvals - 3]);
 	*b = i32(s->vals[s->nvals - 2]);
 	*n = i32(s->vals[s->nvals - 1]);
 	if (s->gas_left < wasm_gas_bulk(s->gas, *n)) return false;
-	return *d + *n <= mem_bytes(s) && (sub == 11 || *b + *n <= mem_bytes(s));
+	if (*d + *n > mem_bytes(s)) return false;
+	if (sub == 8) return *b + *n <= seg_live(s, init_seg(s));
+	return sub == 11 || *b + *n <= mem_bytes(s);
 }
 
 /* What the host function `kind` does with its arguments, as src/vm/ai/runtime.c does it, after
@@ -1039,11 +1072,11 @@ static uint32_t touched(const svm_step_t *s, range_t *r)
 	if (op == 0xfc) {
 		uint32_t pos = s->pc + 1, sub;
 		uint64_t d, b, n;
-		if (!rd_u32(s->body, s->body_len, &pos, &sub) || (sub != 10 && sub != 11) || s->nvals < 3 ||
+		if (!rd_u32(s->body, s->body_len, &pos, &sub) || sub < 8 || sub == 9 || s->nvals < 3 ||
 		    !bulk_plan(s, sub, &d, &b, &n) || n == 0)
 			return 0;
 		r[0] = range_of(d, n, true);
-		if (sub == 11) return 1;
+		if (sub != 10) return 1; /* fill, and init (its source is the module's) */
 		r[1] = range_of(b, n, false);
 		return 2;
 	}
@@ -1200,9 +1233,10 @@ static int grow(svm_step_t *s, uint32_t delta)
 	return 0;
 }
 
-/* memory.copy and memory.fill as the VM runs them: the price per started 8 bytes, then the
- * bounds (a trap, even for n = 0 past the end), then the bytes (copy as memmove). An operation
- * over more leaves than one proof range holds is refused, never run. */
+/* memory.copy, memory.fill and memory.init as the VM runs them: the price per started 8 bytes,
+ * then the bounds (a trap, even for n = 0 past the end; init's source is what is left of its
+ * segment: nothing once dropped), then the bytes (copy as memmove, init from the module's
+ * segment). An operation over more leaves than one proof range holds is refused, never run. */
 static void bulk(svm_step_t *s, uint32_t sub)
 {
 	uint64_t d, b, n;
@@ -1225,6 +1259,8 @@ static void bulk(svm_step_t *s, uint32_t sub)
 	uint8_t *dst = mem_ptr(s, d, n); /* the written range is the proof's first */
 	if (sub == 11) {
 		if (dst) memset(dst, (uint8_t)b, n);
+	} else if (sub == 8) {
+		if (dst) memcpy(dst, s->m->datas[init_seg(s)].bytes + b, n);
 	} else {
 		const uint8_t *src = mem_ptr(s, b, n); /* read before anything is written */
 		if (dst && src) memmove(dst, src, n);
@@ -1368,7 +1404,20 @@ static int exec_one(svm_step_t *s, uint8_t op)
 			s->vals[s->nvals - 1] = sat_op(u, s->vals[s->nvals - 1]);
 			break;
 		}
-		pos += u == 10 ? 2 : 1;
+		if (u == 9) { /* data.drop: memory.init of it sees no bytes from now on */
+			uint32_t seg = 0;
+			rd_u32(s->body, s->body_len, &pos, &seg);
+			if (seg >= s->ndatas) return SVM_EUNSUPPORTED; /* validation rules it out */
+			s->dropped[seg / 8] |= (uint8_t)(1u << (seg % 8));
+			break;
+		}
+		if (u == 8) {
+			uint32_t seg = 0;
+			rd_u32(s->body, s->body_len, &pos, &seg);
+			pos += 1;
+		} else {
+			pos += u == 10 ? 2 : 1;
+		}
 		bulk(s, u);
 		break;
 	case 0x41: rd_s64(s->body, s->body_len, &pos, &imm, 32); PUSH(i32((uint64_t)imm)); break;
@@ -1464,7 +1513,8 @@ static void put64(svm_buf_t *b, uint64_t v)
 /* The state's core encoding (everything but the module hash and the memory's contents). */
 static int core_put(const svm_step_t *s, svm_buf_t *b)
 {
-	size_t need = 144 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels + 12 * s->nframes;
+	size_t need = 148 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels +
+		      12 * s->nframes + (s->ndatas + 7) / 8;
 	if (svm_buf_reserve(b, need) != 0) return SVM_ENOMEM;
 	svm_buf_push(b, s->status);
 	svm_buf_push(b, s->nresults);
@@ -1488,6 +1538,8 @@ static int core_put(const svm_step_t *s, svm_buf_t *b)
 	for (uint32_t i = 0; i < s->nlocals; i++) put64(b, s->locals[i]);
 	put32(b, s->nglobals);
 	for (uint32_t i = 0; i < s->nglobals; i++) put64(b, s->globals[i]);
+	put32(b, s->ndatas);
+	svm_buf_append(b, s->dropped, (s->ndatas + 7) / 8);
 	put32(b, s->lbase);
 	put32(b, s->nframes);
 	for (uint32_t i = 0; i < s->nframes; i++) {
@@ -1510,7 +1562,7 @@ static void state_hash(const svm_hash_t *module_hash, const uint8_t *core, size_
 {
 	svm_sha256_ctx_t c;
 	svm_sha256_init(&c);
-	svm_sha256_update(&c, "svm/step/v1", 11);
+	svm_sha256_update(&c, "svm/step/v2", 11);
 	svm_sha256_update(&c, module_hash->b, 32);
 	svm_sha256_update(&c, core, n);
 	svm_sha256_final(&c, out);
@@ -1590,6 +1642,9 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 	    m->ntables > 1 || m->ntables_imported || m->nglobals_imported)
 		return svm_error_set(err, SVM_EUNSUPPORTED,
 				     "step: >1 memory or table, imported memory/table/globals, or too many globals");
+	if (m->ndatas > SVM_STEP_DATAS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "step: %u data segments (at most %u)", m->ndatas,
+				     SVM_STEP_DATAS_MAX);
 	if (m->nimports && env == NULL)
 		return svm_error_set(err, SVM_EUNSUPPORTED, "step: imports need the AI host environment");
 	if (env) s->env = *env, s->has_env = true;
@@ -1711,9 +1766,11 @@ int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *f
 		rc = svm_error_set(err, SVM_ENOMEM, "step: out of memory");
 		goto fail;
 	}
+	s->ndatas = m->ndatas; /* bounded by bind_module */
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const wdata_t *d = &m->datas[i];
 		if (d->mode != SEG_ACTIVE) continue;
+		s->dropped[i / 8] |= (uint8_t)(1u << (i % 8)); /* as the VM drops it after copying */
 		uint64_t at = i32(d->offset.v);
 		if (d->offset.kind != CE_CONST || at + d->len > (uint64_t)s->pages * PAGE) {
 			rc = svm_error_set(err, SVM_EUNSUPPORTED, "step: data segment %u outside the subset", i);
@@ -1858,6 +1915,11 @@ static bool core_get(rd_t *r, svm_step_t *v)
 	v->nglobals = (uint32_t)get(r, 4);
 	if (r->bad || v->nglobals > SVM_STEP_GLOBALS_MAX) return false;
 	for (uint32_t i = 0; i < v->nglobals; i++) v->globals[i] = get(r, 8);
+	v->ndatas = (uint32_t)get(r, 4);
+	if (r->bad || v->ndatas > SVM_STEP_DATAS_MAX) return false;
+	for (uint32_t i = 0; i < (v->ndatas + 7) / 8; i++) v->dropped[i] = (uint8_t)get(r, 1);
+	/* canonical: no bit past the last segment */
+	if (v->ndatas % 8 && v->dropped[v->ndatas / 8] >> (v->ndatas % 8)) return false;
 	v->lbase = (uint32_t)get(r, 4);
 	v->nframes = (uint32_t)get(r, 4);
 	if (r->bad || v->lbase > v->nlocals || v->nframes > SVM_STEP_FRAMES_MAX) return false;
@@ -1892,6 +1954,10 @@ static bool defined(const svm_wasm_module_t *m, uint32_t f)
  * labels split into one function label per frame, each label inside its own frame's code. */
 static bool well_formed(const svm_step_t *v)
 {
+	/* the data segments are the module's, every active one dropped since instantiation */
+	if (v->ndatas != v->m->ndatas) return false;
+	for (uint32_t i = 0; i < v->ndatas; i++)
+		if (v->m->datas[i].mode == SEG_ACTIVE && !seg_dropped(v, i)) return false;
 	if (!hcall_ok(v) || (v->hcall && v->status != SVM_STEP_RUNNING)) return false;
 	if (v->status != SVM_STEP_RUNNING) return true;
 	const svm_wasm_module_t *m = v->m;
