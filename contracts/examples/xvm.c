@@ -8,7 +8,9 @@
  *                     contract `to`, stores the result (i32, little-endian) under "r" and returns
  *                     the output; mode 1: aborts if the EVM call failed, mode 2: aborts anyway
  *   bounce(to20)      adds 1 to "n" and calls `to` with 0x05 ‖ this contract's id (the EVM side
- *                     calls back: a ping-pong to the cross-VM depth limit) */
+ *                     calls back: a ping-pong to the cross-VM depth limit)
+ *   call_evm_value(to20 ‖ u64 gas ‖ u8 mode ‖ u64 amount ‖ calldata)  call_evm with `amount` SWR
+ *                     base units of this contract's attached as the call's value */
 #include "../sdk/supervm.h"
 
 #define IN_MAX 256
@@ -76,4 +78,16 @@ SVM_EXPORT(bounce)
 	call[0] = 5;
 	svm_self(call + 1);
 	svm_evm_call(in, call, sizeof call, out, 0, 0);
+}
+
+SVM_EXPORT(call_evm_value)
+{
+	u8 in[IN_MAX], out[64];
+	u32 n = read_input(in);
+	SVM_REQUIRE(n >= 37, "call_evm_value: to20 gas8 mode1 amount8 calldata");
+	i32 r = svm_evm_call_value(in, in + 37, n - 37, out, sizeof out, svm_get_u64(in + 20), svm_get_u64(in + 29));
+	u8 rb[4] = {(u8)r, (u8)(r >> 8), (u8)(r >> 16), (u8)(r >> 24)};
+	svm_storage_write("r", 1, rb, 4);
+	SVM_REQUIRE(!(in[28] == 1 && r < 0), "evm call failed");
+	SVM_REQUIRE(in[28] != 2, "abort after the call");
 }

@@ -68,6 +68,11 @@ SVM_IMPORT(evm_call) i32 svm_evm_call(const u8 to[20], const void *data, u32 len
  * four-pair pairing product and one G1 multiplication per input), whatever the outcome. */
 SVM_IMPORT(groth16_verify) i32 svm_groth16_verify(const u8 *vk, u32 vk_len, const u8 *inputs,
 						  u32 n, const u8 proof[256]);
+/* svm_evm_call with `amount` SWR base units moved from this contract to `to` as the call's value
+ * (msg.value = amount × 10^9 wei); undone with the call when it fails; a contract short of them
+ * gets -1 (a failed call with no revert data). */
+SVM_IMPORT(evm_call_value) i32 svm_evm_call_value(const u8 to[20], const void *data, u32 len, void *out,
+						  u32 out_cap, u64 gas, u64 amount);
 /* Aborts the transaction with a message: every state change is undone, the fee is paid. */
 SVM_IMPORT(abort) __attribute__((noreturn)) void svm_abort(const char *msg, u32 len);
 

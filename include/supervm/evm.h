@@ -295,27 +295,38 @@ int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_
 		 svm_error_t *err);
 
 /* ------------------------------------------------ cross-VM calls (backend.c) */
-/* docs/evm.md ("Cross-VM calls"). EVM -> WebAssembly: a CALL (no value, not static, not a
+/* docs/evm.md ("Cross-VM calls"). EVM -> WebAssembly: a CALL (not static, not a
  * DELEGATECALL/CALLCODE) to SVM_EVM_XVM_ADDRESS with calldata = contract id (32) ‖ u8 method
  * length (1..SVM_CONTRACT_METHOD_MAX) ‖ method ‖ input runs that WebAssembly method with the
- * calling contract's identity as its caller; the return data is what the method set (on an
+ * calling contract's identity as its caller, after moving the call's value (whole 10^9 wei) from
+ * the caller to the contract's SWR balance; the return data is what the method set (on an
  * abort: the abort message, as revert data). Gas: SVM_EVM_XVM_GAS_BASE, then one gas per
- * WebAssembly step. WebAssembly -> EVM: the host function evm_call (contracts/sdk/supervm.h,
- * svm_evm_xcall below). Either way the callee's writes are undone when it fails, and the
+ * WebAssembly step. EVM -> native program: a CALL (no value, not static) to
+ * SVM_EVM_NATIVE_ADDRESS with calldata = a native payload (varint program ‖ varint method ‖
+ * arguments, as a native transaction carries it) runs that method with the calling account's
+ * identity as its sender; the methods callable so are listed in docs/evm.md (ledger transfer
+ * and burn, the AMM's, staking's delegate/undelegate/claim/redelegate); a refused method or a
+ * failed one reverts with Error("native: …"). Gas: SVM_EVM_XVM_GAS_BASE, then one gas per step
+ * the program charges. WebAssembly -> EVM: the host functions evm_call and evm_call_value
+ * (contracts/sdk/supervm.h, svm_evm_xcall below). Either way the callee's writes are undone when it fails, and the
  * caller's failure undoes the callee's: the EVM's journal and the executor's view checkpoint
  * nest (svm_host_mark), and the EVM's state is synchronised with the view at each crossing. */
 #define SVM_EVM_XVM_ADDRESS_BYTES {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xca, 0x11}
-#define SVM_EVM_XVM_GAS_BASE 2600 /* a call into WebAssembly, besides its steps */
+#define SVM_EVM_NATIVE_ADDRESS_BYTES {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xca, 0x12}
+#define SVM_EVM_XVM_GAS_BASE 2600 /* a call into WebAssembly or a native program, besides its steps */
 
 /* A WebAssembly contract's call of EVM address to (c is the transaction; caller the calling
  * contract's identity, seen by the EVM as msg.sender = svm_identity_evm_address(caller)): data is
- * the calldata, gas the most it may use (0: all the meter allows but 1/64). Runs the message in
+ * the calldata, gas the most it may use (0: all the meter allows but 1/64), value_units the SWR
+ * base units moved from caller to `to` as the message's value (units × 10^9 wei; a caller short
+ * of them: the call fails with no output and costs only the base). Runs the message in
  * the transaction's EVM state if an EVM execution is suspended under this call, else in a new
  * one written back when the message succeeds. *status 1 success, 0 the callee failed (its
  * writes undone); *out (in c's arena) the output or revert data; *gas_used what it cost.
  * Returns 0, or SVM_EGAS when the caller cannot pay the call's base, SVM_ENOMEM / SVM_EIO /
  * a view error that ends the transaction. */
 int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *to, const uint8_t *data,
-		  size_t len, uint64_t gas, int *status, const uint8_t **out, size_t *out_len, uint64_t *gas_used);
+		  size_t len, uint64_t gas, uint64_t value_units, int *status, const uint8_t **out, size_t *out_len,
+		  uint64_t *gas_used);
 
 #endif

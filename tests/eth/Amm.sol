@@ -80,6 +80,26 @@ contract Amm {
 // called back by it.
 contract Bridge {
     address constant XVM = address(0xCA11);
+    address constant NATIVE = address(0xCA12);
+
+    receive() external payable {}
+
+    // EVM -> native program: payload = a native transaction's payload; the bridge is the sender.
+    // A failed program's Error(string) reason is passed on.
+    function callNative(bytes memory payload) public returns (bytes memory) {
+        (bool ok, bytes memory out) = NATIVE.call(payload);
+        if (!ok) {
+            assembly { revert(add(out, 32), mload(out)) }
+        }
+        return out;
+    }
+
+    // EVM -> WebAssembly with value: msg.value goes on to the WebAssembly contract's balance
+    function callWasmPaying(bytes32 wasm, string memory method, bytes memory input) external payable {
+        (bool ok, ) = XVM.call{value: msg.value}(abi.encodePacked(wasm, uint8(bytes(method).length), method, input));
+        require(ok, "Bridge: wasm call failed");
+    }
+
     uint256 public hits;
     address public lastCaller;
 

@@ -274,6 +274,43 @@ async function bridgeChecks(w0, provider, bridge) {
   const plain = await rpc('svm_getEvmAddressIdentity', [w0.address]);
   check('an Ethereum address -> its identity', plain.result && plain.result.identity === identity(w0.address) &&
     plain.result.indexed === false, JSON.stringify(plain));
+  await nativeChecks(provider, br, W, wasm);
+}
+
+// LEB128, the native payloads' integers
+function varint(n) {
+  const out = [];
+  let v = BigInt(n);
+  while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+const swrId = () => createHash('sha256').update('svm/tokenSWR').digest();
+async function svmBalance(id) { return BigInt((await rpc('svm_getBalance', [id, 'SWR'])).result.amount); }
+
+// EVM -> native program through 0x…ca12 (the ledger's transfer, as the Bridge contract), and
+// value carried by an EVM -> WebAssembly call.
+async function nativeChecks(provider, br, W, wasm) {
+  const addr = await br.getAddress();
+  await (await br.runner.sendTransaction({ to: addr, value: ethers.parseEther('3') })).wait();
+  const to = createHash('sha256').update('e2e-eth native recipient').digest();
+  const transfer = (units) => Buffer.concat([varint(1), varint(1), swrId(), to, varint(units)]);
+  const b0 = await provider.getBalance(addr);
+  const r = await (await br.callNative(transfer(1000000000n))).wait();
+  check('EVM -> native: a ledger transfer from a Solidity contract is mined', r.status === 1);
+  check('... credits the Ed25519-style identity on the ledger (svm_getBalance)',
+    (await svmBalance(to.toString('hex'))) === 1000000000n);
+  check('... and debits the contract (eth_getBalance)', (await provider.getBalance(addr)) === b0 - 10n ** 18n);
+  await rejects('EVM -> native: a program failure is a revert with its reason',
+    br.callNative.staticCall(transfer(10n ** 15n)), /native: /);
+  await rejects('EVM -> native: a method not callable from the EVM is refused with a reason',
+    br.callNative.staticCall(Buffer.concat([varint(1), varint(2), varint(1), Buffer.from('X'), varint(9), varint(1)])),
+    /not callable/);
+  const w0 = await svmBalance(wasm);
+  const v = await (await br.callWasmPaying(W, 'put', ethers.hexlify(ethers.toUtf8Bytes('paid')), { value: ethers.parseEther('0.5') })).wait();
+  check('EVM -> WebAssembly with value: mined', v.status === 1);
+  check('... the value is the WebAssembly contract\'s SWR (svm_getBalance)', (await svmBalance(wasm)) === w0 + 500000000n);
+  check('... passed through the Solidity contract (its balance unchanged)', (await provider.getBalance(addr)) === b0 - 10n ** 18n);
 }
 
 try { await main(); } catch (e) { fail++; console.log('  FAIL uncaught:', e.stack || e); }

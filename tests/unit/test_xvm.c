@@ -465,3 +465,328 @@ Test(xvm, derived_addresses_are_indexed_by_the_chain)
 	svm_buf_free(&payload);
 	svm_buf_free(&tx);
 }
+
+/* ------------------------------------------------ EVM -> native programs, value across VMs */
+
+/* tests/evm/xvm_asm.py proxy: calldata to (20) ‖ value (32) ‖ u8 flags ‖ data; CALLs `to`; slot
+ * 0 = success + 1, 1 = the return data's first word, 2 = its length, 3 = SELFBALANCE after the
+ * call; flags 1 reverts at the end. */
+static const char P_RUNTIME[] = "603536038060355f376020611000825f6014355f3560601c5af1806001015f55611000516001553d6002"
+				"554760035560343560f81c61003a57005b5f5ffd";
+static const uint8_t NATIVE[20] = SVM_EVM_NATIVE_ADDRESS_BYTES;
+static const uint8_t XVM[20] = SVM_EVM_XVM_ADDRESS_BYTES;
+#define WEI 1000000000ull
+
+static uint64_t bal(fx_t *f, const svm_id_t *owner)
+{
+	svm_id_t id;
+	svm_balance_id(&f->w.env.fee_token, owner, &id);
+	svm_exec_base_t base = eg_base(&f->w);
+	const uint8_t *p;
+	size_t n;
+	if (base.get(base.ud, 0, &id, &p, &n) == SVM_ENOTFOUND) return 0;
+	uint64_t v;
+	cr_assert_eq(svm_ledger_balance_decode(p, n, &v), 0);
+	return v;
+}
+
+static uint64_t supply(fx_t *f)
+{
+	svm_id_t id;
+	svm_token_object_id(&f->w.env.fee_token, &id);
+	svm_object_t o;
+	cr_assert(object(f, &id, &o));
+	svm_token_info_t info;
+	cr_assert_eq(svm_token_info_decode(o.payload, o.payload_len, &info), 0);
+	return info.supply;
+}
+
+typedef struct {
+	svm_id_t who;
+	uint64_t units;
+} mint_t;
+
+static int mint_fn(svm_txctx_t *c, void *ud)
+{
+	const mint_t *m = ud;
+	return svm_ledger_mint(c, c->implicit_token, &m->who, m->units);
+}
+
+static void mint(fx_t *f, const svm_id_t *who, uint64_t units)
+{
+	mint_t m = {*who, units};
+	svm_exec_base_t base = eg_base(&f->w);
+	cr_assert_eq(svm_exec_system(&f->w.env, &base, mint_fn, &m, &f->arena, &f->res), 0);
+	cr_assert_eq(eg_apply(&f->w, &f->res), 0);
+}
+
+/* Deploys the proxy from Ethereum key 2 and funds its identity with units. */
+static void deploy_proxy(fx_t *f, svm_evm_addr_t *out, uint64_t units)
+{
+	uint8_t runtime[256], init[300];
+	size_t rl = strlen(P_RUNTIME) / 2;
+	cr_assert_eq(svm_hex_decode(runtime, rl, P_RUNTIME), 0);
+	const uint8_t head[] = {0x61, (uint8_t)(rl >> 8), (uint8_t)rl, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
+	memcpy(init, head, sizeof head);
+	memcpy(init + sizeof head, runtime, rl);
+	svm_buf_t b = {0}, tx = {0};
+	cr_assert_eq(svm_rlp_put_bytes(&b, f->k.eth[2].addr.b, 20), 0);
+	cr_assert_eq(svm_rlp_put_uint(&b, f->eth_nonce[2]), 0);
+	cr_assert_eq(svm_rlp_wrap_list(&b, 0), 0);
+	uint8_t h[32];
+	svm_keccak256(b.data, b.len, h);
+	memcpy(out->b, h + 12, 20);
+	svm_buf_free(&b);
+	eth_tx(f, 2, NULL, init, sizeof head + rl, 1000000, &tx);
+	cr_assert_eq(run1(f, &tx, "deploy proxy"), 0);
+	svm_id_t pid;
+	svm_evm_identity(out, &pid);
+	mint(f, &pid, units);
+}
+
+/* The proxy's calldata: to ‖ value (wei, 32 bytes) ‖ flags ‖ data. */
+static size_t proxy_data(const uint8_t to[20], uint64_t value_wei_hi, uint64_t value_wei_lo, uint8_t flags,
+			 const uint8_t *data, size_t len, uint8_t *out)
+{
+	memcpy(out, to, 20);
+	memset(out + 20, 0, 32);
+	/* value = hi · 2^64 + lo */
+	for (int i = 0; i < 8; i++) {
+		out[20 + 16 + i] = (uint8_t)(value_wei_hi >> (56 - 8 * i));
+		out[20 + 24 + i] = (uint8_t)(value_wei_lo >> (56 - 8 * i));
+	}
+	out[52] = flags;
+	memcpy(out + 53, data, len);
+	return 53 + len;
+}
+
+/* The proxy's slot k as a big-endian word. */
+static void pslot(fx_t *f, const svm_evm_addr_t *proxy, uint8_t k, uint8_t out[32])
+{
+	uint8_t key[32] = {0};
+	key[31] = k;
+	svm_id_t id;
+	svm_object_t o;
+	memset(out, 0, 32);
+	svm_evm_slot_id(proxy, key, &id);
+	if (!object(f, &id, &o)) return;
+	cr_assert_eq(o.payload_len, 32);
+	memcpy(out, o.payload, 32);
+}
+
+static uint64_t pslot64(fx_t *f, const svm_evm_addr_t *proxy, uint8_t k)
+{
+	uint8_t w[32];
+	pslot(f, proxy, k, w);
+	uint64_t v = 0;
+	for (int i = 24; i < 32; i++) v = v << 8 | w[i];
+	return v;
+}
+
+static bool reverted_with_error_string(fx_t *f, const svm_evm_addr_t *proxy)
+{
+	uint8_t w[32];
+	pslot(f, proxy, 1, w);
+	return memcmp(w, "\x08\xc3\x79\xa0", 4) == 0 && pslot64(f, proxy, 2) >= 100;
+}
+
+/* EVM code calls native programs at 0x…ca12 with a native payload, as its own identity: a ledger
+ * transfer and a burn move the ledger's balances (and the EVM sees its new balance at once); a
+ * revert after the call undoes the program's writes; a failing program, a method that is not
+ * callable and value attached give a failed CALL with an Error(string) reason. */
+Test(xvm, evm_calls_native_programs)
+{
+	fx_t f;
+	setup_fx(&f);
+	svm_evm_addr_t proxy;
+	svm_id_t pid, swr = f.w.env.fee_token;
+	deploy_proxy(&f, &proxy, 1000000);
+	svm_evm_identity(&proxy, &pid);
+	const svm_id_t *to = &f.k.ed[2].id;
+	uint64_t to0 = bal(&f, to), s0 = supply(&f);
+	uint8_t cd[400];
+	svm_buf_t pay = {0}, tx = {0};
+
+	/* 1. a ledger transfer of 5000 units from the proxy to an Ed25519 identity */
+	cr_assert_eq(svm_native_transfer_payload(&pay, &swr, to, 5000), 0);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 0, pay.data, pay.len, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native transfer"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 2, "the CALL succeeded");
+	cr_assert_eq(bal(&f, &pid), 1000000 - 5000);
+	cr_assert_eq(bal(&f, to), to0 + 5000);
+	cr_assert_eq(pslot64(&f, &proxy, 3), (1000000 - 5000) * WEI, "SELFBALANCE sees the program's debit");
+	bool ev = false;
+	for (uint32_t i = 0; i < f.res.receipts[0].events_len; i++) {
+		const svm_event_t *e = &f.res.receipts[0].events[i];
+		if (e->topic_len == 8 && memcmp(e->topic, "transfer", 8) == 0 && e->data_len == 104 &&
+		    memcmp(e->data + 32, pid.b, 32) == 0 && memcmp(e->data + 64, to->b, 32) == 0)
+			ev = true;
+	}
+	cr_assert(ev, "the ledger's transfer event names the EVM contract's identity as the sender");
+	uint64_t steps_transfer = f.res.receipts[0].steps;
+
+	/* 2. the same, then the EVM caller reverts: nothing moves */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 1, pay.data, pay.len, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native, then revert"), svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(bal(&f, &pid), 1000000 - 5000);
+	cr_assert_eq(bal(&f, to), to0 + 5000);
+	svm_buf_free(&pay);
+
+	/* 3. more than the proxy holds: the program fails, the CALL fails with its reason */
+	cr_assert_eq(svm_native_transfer_payload(&pay, &swr, to, 2000000), 0);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 0, pay.data, pay.len, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native, short of funds"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1, "the CALL failed");
+	cr_assert(reverted_with_error_string(&f, &proxy), "Error(string) revert data");
+	cr_assert_eq(bal(&f, &pid), 1000000 - 5000);
+	cr_assert_eq(bal(&f, to), to0 + 5000);
+	svm_buf_free(&pay);
+
+	/* 4. a burn of 1000 units: the supply falls with the proxy's balance */
+	cr_assert_eq(svm_native_burn_payload(&pay, &swr, 1000), 0);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 0, pay.data, pay.len, cd), 1000000, &tx);
+	uint64_t s1 = supply(&f);
+	cr_assert_eq(run1(&f, &tx, "evm->native burn"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 2);
+	cr_assert_eq(bal(&f, &pid), 1000000 - 6000);
+	cr_assert_eq(supply(&f), s1 - 1000 - f.res.receipts[0].fee_charged, "burned, with the fee");
+	cr_assert_lt(s1, s0, "the earlier fees were burned");
+
+	/* 5. value attached to a native call, a method that is not callable (it would derive ids
+	 * from the transaction's nonce) and a malformed payload: refused with a reason */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 7 * WEI, 0, pay.data, pay.len, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native with value"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1);
+	cr_assert(reverted_with_error_string(&f, &proxy));
+	svm_buf_free(&pay);
+	cr_assert_eq(svm_native_create_token_payload(&pay, "EVMT", 9, 100), 0);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 0, pay.data, pay.len, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native create_token"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1);
+	cr_assert(reverted_with_error_string(&f, &proxy));
+	const uint8_t junk[1] = {0x81};
+	eth_tx(&f, 0, &proxy, cd, proxy_data(NATIVE, 0, 0, 0, junk, 1, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->native malformed"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1);
+	cr_assert_eq(bal(&f, &pid), 1000000 - 6000, "none of them moved anything");
+	svm_buf_free(&pay);
+
+	/* 6. WebAssembly -> EVM -> native: the proxy, called from WebAssembly, pays 100 units */
+	uint8_t in[256];
+	cr_assert_eq(svm_native_transfer_payload(&pay, &swr, to, 100), 0);
+	size_t n = proxy_data(NATIVE, 0, 0, 0, pay.data, pay.len, cd);
+	memcpy(in, proxy.b, 20);
+	memset(in + 20, 0, 9);
+	cr_assert_leq(29 + n, sizeof in);
+	memcpy(in + 29, cd, n);
+	wasm_tx(&f, 1, "call_evm", in, 29 + n, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm->native"), 0);
+	cr_assert_eq(bal(&f, &pid), 1000000 - 6100);
+	cr_assert_eq(bal(&f, to), to0 + 5100);
+	cr_assert_eq(pslot64(&f, &proxy, 3), (1000000 - 6100) * WEI);
+	cr_assert_gt(steps_transfer, SVM_EVM_XVM_GAS_BASE, "the program's steps are gas");
+	svm_buf_free(&pay);
+	teardown_fx(&f);
+}
+
+/* Value across a cross-VM call, on the one ledger: an EVM CALL to 0x…ca11 with value moves it
+ * to the WebAssembly contract's SWR balance before the method runs; WebAssembly's evm_call_value
+ * moves units to the EVM callee as msg.value. A revert on either side moves nothing back
+ * wrongly: the value returns with the call. */
+Test(xvm, value_crosses_between_evm_and_wasm)
+{
+	fx_t f;
+	setup_fx(&f);
+	svm_evm_addr_t proxy;
+	svm_id_t pid;
+	deploy_proxy(&f, &proxy, 1000000);
+	svm_evm_identity(&proxy, &pid);
+	uint64_t w0 = bal(&f, &f.wasm);
+	uint8_t cd[400], call[64];
+	svm_buf_t tx = {0};
+	/* the WebAssembly call: contract id ‖ 3 ‖ "put" ‖ "paid" */
+	memcpy(call, f.wasm.b, 32);
+	call[32] = 3;
+	memcpy(call + 33, "putpaid", 7);
+
+	/* 1. EVM -> WebAssembly with 7000 units of value */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(XVM, 0, 7000 * WEI, 0, call, 40, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm with value"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 2);
+	cr_assert(wslot_is(&f, "v", "paid", 4));
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000, "the contract's SWR balance");
+	cr_assert_eq(bal(&f, &pid), 1000000 - 7000);
+	cr_assert_eq(pslot64(&f, &proxy, 3), (1000000 - 7000) * WEI, "SELFBALANCE after the call");
+
+	/* 2. the same, then the EVM caller reverts: the value comes back */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(XVM, 0, 7000 * WEI, 1, call, 40, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm with value, revert"), svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000);
+	cr_assert_eq(bal(&f, &pid), 1000000 - 7000);
+
+	/* 3. the WebAssembly callee aborts: the CALL fails and the value stays with the caller */
+	call[32] = 9;
+	memcpy(call + 33, "put_abortx", 10);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(XVM, 0, 7000 * WEI, 0, call, 43, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm with value, callee aborts"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1);
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000);
+	cr_assert_eq(bal(&f, &pid), 1000000 - 7000);
+	cr_assert_eq(pslot64(&f, &proxy, 3), (1000000 - 7000) * WEI);
+
+	/* 4. a value that is not whole 10^9 wei: the CALL fails, nothing moves */
+	call[32] = 3;
+	memcpy(call + 33, "putpaid", 7);
+	eth_tx(&f, 0, &proxy, cd, proxy_data(XVM, 0, 7000 * WEI + 1, 0, call, 40, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "evm->wasm with dust"), 0);
+	cr_assert_eq(pslot64(&f, &proxy, 0), 1);
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000);
+
+	/* 5. WebAssembly -> EVM with 300 units to an Ethereum account (no code) */
+	uint8_t in[256];
+	const svm_id_t *eoa = &f.k.eth[1].id;
+	uint64_t e0 = bal(&f, eoa);
+	memcpy(in, f.k.eth[1].addr.b, 20);
+	memset(in + 20, 0, 17);
+	in[29] = 300 & 0xff;
+	in[30] = 300 >> 8;
+	wasm_tx(&f, 1, "call_evm_value", in, 37, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm with value"), 0);
+	cr_assert(wslot_is(&f, "r", "\0\0\0\0", 4), "success, no output");
+	cr_assert_eq(bal(&f, eoa), e0 + 300);
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000 - 300);
+
+	/* 6. to the EVM contract whose method 2 reverts: the value comes back to the contract */
+	memcpy(in, f.evm.b, 20);
+	in[37] = 2;
+	memset(in + 38, 0x11, 32);
+	wasm_tx(&f, 1, "call_evm_value", in, 70, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm with value, callee reverts"), 0);
+	cr_assert(wslot_is(&f, "r", "\xff\xff\xff\xff", 4), "-1: failed");
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000 - 300);
+	svm_id_t eid;
+	svm_evm_identity(&f.evm, &eid);
+	cr_assert_eq(bal(&f, &eid), 0);
+
+	/* 7. more than the contract holds: a failed call, nothing moves; with mode 1 the contract
+	 * aborts and everything is undone */
+	memcpy(in, f.k.eth[1].addr.b, 20);
+	in[29] = 0xff;
+	in[30] = 0xff;
+	in[31] = 0xff;
+	in[32] = 0xff;
+	wasm_tx(&f, 1, "call_evm_value", in, 37, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm value short"), 0);
+	cr_assert(wslot_is(&f, "r", "\xff\xff\xff\xff", 4));
+	cr_assert_eq(bal(&f, eoa), e0 + 300);
+	in[29] = 300 & 0xff;
+	in[30] = 300 >> 8;
+	in[31] = 0;
+	in[32] = 0;
+	in[28] = 2;
+	wasm_tx(&f, 1, "call_evm_value", in, 37, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "wasm->evm value, caller aborts"), svm_receipt_status(SVM_EABORT));
+	cr_assert_eq(bal(&f, eoa), e0 + 300);
+	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000 - 300);
+	teardown_fx(&f);
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervm/econ.h"
 #include "vm/evm/internal.h"
 
 /* ------------------------------------------------------------------ ids */
@@ -294,12 +295,12 @@ static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], u256 *val
 	return 0;
 }
 
-static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
-		      size_t *out_len, bool *reverted);
+static int xcall(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
+		 size_t *out_len, bool *reverted);
 static void xrollback(void *ud, uint64_t view_mark, uint64_t events_len);
 
 static const evm_backend_t host_backend = {load_account, load_slot, token_at, token_info, token_balance,
-					   load_allowance, NULL, xcall_wasm, xrollback};
+					   load_allowance, NULL, xcall, xrollback};
 
 /* ---------------------------------------------------------- write-back */
 
@@ -743,15 +744,139 @@ static int sync_in(host_t *h, svm_evm_state_t *s)
 
 static bool fatal(int rc) { return rc == SVM_ENOMEM || rc == SVM_EIO || rc == SVM_EBUSY; }
 
+/* A cross-VM call's value, after sync_out: m->value (whole units, at most the caller's balance:
+ * enter checked both) leaves the caller's EVM account and its ledger balance together, so the
+ * two still agree, and goes to `to`'s SWR balance. Journaled after the sync's J_XVM entry: a
+ * revert undoes it with the call. */
+static int value_out(host_t *h, svm_evm_state_t *s, const msg_t *m, const svm_id_t *from, const svm_id_t *to)
+{
+	acct_t *a = evm_acct(s, &m->caller);
+	if (!a) return SVM_ENOMEM;
+	SVM_ASSERT(u256_eq(&a->balance, &a->base_balance)); /* sync_out just ran */
+	SVM_ASSERT(u256_cmp(&m->value, &a->balance) <= 0);
+	u256 unit = u256_u64(SVM_EVM_WEI_PER_UNIT), q, r, nb;
+	u256_divmod(&q, &r, &m->value, &unit);
+	if (!u256_is_zero(&r) || !u256_fits64(&q)) return SVM_EIO; /* enter refused both */
+	u256_sub(&nb, &a->balance, &m->value);
+	int rc = evm_set_balance(s, a, &nb);
+	if (rc || (rc = evm_journal(s, J_BASE_BAL, a, NULL, &a->base_balance, 0))) return rc;
+	a->base_balance = nb;
+	return svm_ledger_transfer(h->c, &h->token, from, to, q.w[0]);
+}
+
+/* Why a native payload may not be run from the EVM (NULL: it may). Only methods whose only
+ * actor is the transaction's sender are callable: the others derive ids from the transaction's
+ * nonce or read its signing key, which an EVM account calling mid-transaction does not have. */
+static const char *native_refusal(const uint8_t *p, size_t len)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t prog, meth;
+	if (svm_varint_read(&r, &prog) || svm_varint_read(&r, &meth)) return "native: malformed payload";
+	switch (prog) {
+	case SVM_PROGRAM_LEDGER:
+		if (meth == SVM_LEDGER_TRANSFER || meth == SVM_LEDGER_BURN) return NULL;
+		break;
+	case SVM_PROGRAM_AMM:
+		if (meth >= SVM_AMM_CREATE && meth <= SVM_AMM_SWAP_OUT) return NULL;
+		break;
+	case SVM_PROGRAM_STAKING:
+		if (meth == SVM_STAKE_DELEGATE || meth == SVM_STAKE_UNDELEGATE || meth == SVM_STAKE_CLAIM ||
+		    meth == SVM_STAKE_REDELEGATE)
+			return NULL;
+		break;
+	default:
+		break;
+	}
+	return "native: this program method is not callable from the EVM";
+}
+
+/* EVM -> native program: a message to SVM_EVM_NATIVE_ADDRESS whose calldata is a native
+ * payload, run with the calling account's identity as the sender (interp.c's enter). */
+static int xcall_native(host_t *h, svm_evm_state_t *s, const msg_t *m, int64_t *gas, uint8_t **out,
+			size_t *out_len, bool *reverted)
+{
+	svm_txctx_t *c = h->c;
+	if (m->kind != 0xf1 || m->is_static || *gas < SVM_EVM_XVM_GAS_BASE) {
+		*gas = 0; /* STATICCALL (the program writes), DELEGATECALL, CALLCODE: an exceptional halt */
+		return 0;
+	}
+	*gas -= SVM_EVM_XVM_GAS_BASE;
+	const char *why = native_refusal(m->input, m->input_len);
+	if (!why && !u256_is_zero(&m->value)) why = "native: no value (the payload says what moves)";
+	if (why) return evm_revert_with(out, out_len, reverted, why);
+	*reverted = true;
+	if (c->xvm_depth >= SVM_XVM_DEPTH_MAX) return 0;
+	int rc = sync_out(h, s);
+	if (rc == SVM_EUNSUPPORTED) return 0;
+	*reverted = false;
+	if (rc) return rc;
+	svm_tx_t t = *c->tx; /* the program's view of "the transaction": its sender is the caller */
+	svm_evm_identity(&m->caller, &t.sender);
+	t.vm = SVM_VM_NATIVE;
+	t.payload = m->input;
+	t.payload_len = m->input_len;
+	t.scheme = SVM_EVM_SCHEME;
+	t.public_key = m->caller.b;
+	t.public_key_len = SVM_EVM_ADDR_SIZE;
+	const svm_tx_t *tx0 = c->tx;
+	const uint8_t *rd0 = c->return_data;
+	size_t rl0 = c->return_data_len;
+	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
+	c->tx = &t;
+	c->return_data = NULL;
+	c->return_data_len = 0;
+	c->steps = 0;
+	c->steps_limit = (uint64_t)*gas;
+	c->xvm_depth++;
+	rc = svm_native_execute(c, m->input, m->input_len);
+	uint64_t used = c->steps;
+	const uint8_t *ret = c->return_data;
+	size_t ret_len = c->return_data_len;
+	c->xvm_depth--;
+	c->tx = tx0;
+	c->return_data = rd0;
+	c->return_data_len = rl0;
+	c->steps = steps0;
+	c->steps_limit = limit0;
+	SVM_ASSERT(used <= (uint64_t)*gas); /* the meter stops at its limit */
+	if (fatal(rc)) return rc;
+	*gas -= (int64_t)used;
+	if (rc == SVM_EGAS) {
+		*gas = 0; /* out of steps: like an exceptional halt */
+		return 0;
+	}
+	if (rc) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "native: %s", svm_strerror(rc));
+		return evm_revert_with(out, out_len, reverted, msg);
+	}
+	if ((rc = sync_in(h, s))) return rc;
+	if (ret_len) {
+		if (!(*out = svm_malloc(ret_len))) return SVM_ENOMEM;
+		memcpy(*out, ret, ret_len);
+		*out_len = ret_len;
+	}
+	return 1;
+}
+
+static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
+		      size_t *out_len, bool *reverted);
+
+static int xcall(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out, size_t *out_len,
+		 bool *reverted)
+{
+	if (evm_is_native(&m->code_addr)) return xcall_native(ud, s, m, gas, out, out_len, reverted);
+	return xcall_wasm(ud, s, m, d, gas, out, out_len, reverted);
+}
+
 /* EVM -> WebAssembly: a message to SVM_EVM_XVM_ADDRESS (interp.c's enter). */
-static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
+static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int64_t *gas, uint8_t **out,
 		      size_t *out_len, bool *reverted)
 {
-	host_t *h = ud;
 	svm_txctx_t *c = h->c;
 	size_t mlen = m->input_len > 32 ? m->input[32] : 0;
-	bool ok = m->kind == 0xf1 && !m->is_static && u256_is_zero(&m->value) && mlen >= 1 &&
-		  mlen <= SVM_CONTRACT_METHOD_MAX && m->input_len >= 33 + mlen && !memchr(m->input + 33, 0, mlen);
+	bool ok = m->kind == 0xf1 && !m->is_static && mlen >= 1 && mlen <= SVM_CONTRACT_METHOD_MAX &&
+		  m->input_len >= 33 + mlen && !memchr(m->input + 33, 0, mlen);
 	if (!ok || *gas < SVM_EVM_XVM_GAS_BASE) {
 		*gas = 0; /* malformed: an exceptional halt */
 		return 0;
@@ -771,6 +896,7 @@ static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64
 	svm_id_t contract, caller;
 	memcpy(contract.b, m->input, 32);
 	svm_evm_identity(&m->caller, &caller);
+	if (!u256_is_zero(&m->value) && (rc = value_out(h, s, m, &caller, &contract)) != 0) return rc;
 	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
 	void *x0 = c->xvm;
 	xvm_t x = {s, h, d + 1};
@@ -805,7 +931,8 @@ static int xcall_wasm(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64
 }
 
 int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *to, const uint8_t *data,
-		  size_t len, uint64_t gas, int *status, const uint8_t **out, size_t *out_len, uint64_t *gas_used)
+		  size_t len, uint64_t gas, uint64_t value_units, int *status, const uint8_t **out, size_t *out_len,
+		  uint64_t *gas_used)
 {
 	*status = 0;
 	*out = NULL;
@@ -820,6 +947,24 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 	svm_host_mark_t mk;
 	if (c->xvm_depth >= SVM_XVM_DEPTH_MAX) return 0;
 	if ((rc = svm_host_mark(c, &mk))) return rc == SVM_EUNSUPPORTED ? 0 : rc;
+	uint8_t from[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(caller, from);
+	if (value_units) {
+		/* the value goes to the caller's derived address's balance (undone with the call when
+		 * it fails), from which the message moves it to `to` */
+		svm_evm_addr_t fa;
+		svm_id_t token, fid;
+		memcpy(fa.b, from, SVM_EVM_ADDR_SIZE);
+		svm_evm_identity(&fa, &fid);
+		if (c->implicit_token) token = *c->implicit_token;
+		else svm_token_id("SWR", &token);
+		rc = svm_ledger_transfer(c, &token, caller, &fid, value_units);
+		if (rc == SVM_EFUNDS) { /* like a CALL whose value exceeds the balance */
+			svm_host_rollback(c, &mk);
+			return 0;
+		}
+		if (rc) return rc;
+	}
 	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
 	c->steps_limit = UINT64_MAX; /* the EVM meters in gas: its host reads are not steps */
 	xvm_t *x = c->xvm;
@@ -835,8 +980,8 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 	memset(&m, 0, sizeof m);
 	m.kind = 0xf1;
 	m.transfer = true;
-	uint8_t from[SVM_EVM_ADDRESS_SIZE];
-	svm_identity_evm_address(caller, from);
+	u256 units = u256_u64(value_units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
+	u256_mul(&m.value, &units, &unit);
 	memcpy(m.caller.b, from, SVM_EVM_ADDR_SIZE);
 	m.to = *to;
 	m.code_addr = *to;

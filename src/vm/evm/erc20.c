@@ -210,7 +210,7 @@ static int set_out(uint8_t **out, size_t *out_len, const void *p, size_t n)
 }
 
 /* Error(string) revert data */
-static int revert_with(uint8_t **out, size_t *out_len, bool *reverted, const char *msg)
+int evm_revert_with(uint8_t **out, size_t *out_len, bool *reverted, const char *msg)
 {
 	size_t n = strlen(msg), padded = (n + 31) / 32 * 32;
 	uint8_t buf[4 + 64 + 96] = {0x08, 0xc3, 0x79, 0xa0};
@@ -248,13 +248,13 @@ static int log_event(svm_evm_state_t *s, const addr_t *token_addr, const char *s
 static int do_register(svm_evm_state_t *s, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
 		       bool *reverted)
 {
-	if (len != 36) return revert_with(out, out_len, reverted, "register(bytes32): bad input");
+	if (len != 36) return evm_revert_with(out, out_len, reverted, "register(bytes32): bad input");
 	const uint8_t *token = in + 4;
 	uint8_t dec;
 	uint64_t supply;
 	char sym[17];
 	int rc = s->backend->token_info(s->backend->ud, token, &dec, &supply, sym);
-	if (rc == SVM_ENOTFOUND) return revert_with(out, out_len, reverted, "register: no such ledger token");
+	if (rc == SVM_ENOTFOUND) return evm_revert_with(out, out_len, reverted, "register: no such ledger token");
 	if (rc) return rc;
 	addr_t a;
 	evm_erc20_address(token, &a);
@@ -274,7 +274,7 @@ static int do_register(svm_evm_state_t *s, const uint8_t *in, size_t len, uint8_
 		memcpy(s->regs[s->n_regs].token, token, 32);
 		s->n_regs++;
 	} else if (memcmp(have, token, 32)) {
-		return revert_with(out, out_len, reverted, "register: address taken by another token");
+		return evm_revert_with(out, out_len, reverted, "register: address taken by another token");
 	}
 	uint8_t w[32];
 	word_addr(w, &a);
@@ -288,7 +288,7 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 	*out = NULL;
 	*out_len = 0;
 	*reverted = false;
-	if (len < 4) return revert_with(out, out_len, reverted, "ERC20: no method") ? SVM_ENOMEM : 0;
+	if (len < 4) return evm_revert_with(out, out_len, reverted, "ERC20: no method") ? SVM_ENOMEM : 0;
 	uint32_t sel = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
 	bool write = sel == SEL_TRANSFER || sel == SEL_APPROVE || sel == SEL_TRANSFER_FROM || registry;
 	int64_t cost = registry ? GAS_REGISTER : sel == SEL_TRANSFER_FROM ? GAS_WRITE2
@@ -299,10 +299,10 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 		return 0;
 	}
 	*gas -= cost;
-	if (write && is_static) return revert_with(out, out_len, reverted, "ERC20: state change in a static call") ? SVM_ENOMEM : 0;
+	if (write && is_static) return evm_revert_with(out, out_len, reverted, "ERC20: state change in a static call") ? SVM_ENOMEM : 0;
 	int rc;
 	if (registry) {
-		if (sel != SEL_REGISTER) return revert_with(out, out_len, reverted, "registry: unknown method") ? SVM_ENOMEM : 0;
+		if (sel != SEL_REGISTER) return evm_revert_with(out, out_len, reverted, "registry: unknown method") ? SVM_ENOMEM : 0;
 		rc = do_register(s, in, len, out, out_len, reverted);
 		return rc < 0 ? rc : (*reverted ? 0 : 1);
 	}
@@ -346,11 +346,11 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 			i = 1;
 		}
 		if (!arg_addr(in, len, i, &b) || !arg_word(in, len, i + 1, &v)) break;
-		if (!u256_fits64(&v)) return revert_with(out, out_len, reverted, "ERC20: amount above the ledger's 64 bits") ? SVM_ENOMEM : 0;
+		if (!u256_fits64(&v)) return evm_revert_with(out, out_len, reverted, "ERC20: amount above the ledger's 64 bits") ? SVM_ENOMEM : 0;
 		if (sel == SEL_TRANSFER_FROM && memcmp(from->b, caller->b, 20)) {
 			allow_t *al = allowance(s, token, from, caller);
 			if (!al) return SVM_ENOMEM;
-			if (u256_cmp(&al->cur, &v) < 0) return revert_with(out, out_len, reverted, "ERC20: insufficient allowance") ? SVM_ENOMEM : 0;
+			if (u256_cmp(&al->cur, &v) < 0) return evm_revert_with(out, out_len, reverted, "ERC20: insufficient allowance") ? SVM_ENOMEM : 0;
 			u256 all = {{UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}};
 			if (!u256_eq(&al->cur, &all)) { /* an unlimited allowance stays unlimited */
 				if ((rc = evm_journal(s, J_ALLOW, NULL, al, &al->cur, 0))) return rc;
@@ -359,7 +359,7 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 		}
 		rc = move(s, token, from, &b, v.w[0]);
 		if (rc < 0) return rc;
-		if (rc == 0) return revert_with(out, out_len, reverted, "ERC20: transfer amount exceeds balance") ? SVM_ENOMEM : 0;
+		if (rc == 0) return evm_revert_with(out, out_len, reverted, "ERC20: transfer amount exceeds balance") ? SVM_ENOMEM : 0;
 		if ((rc = log_event(s, &self, "Transfer(address,address,uint256)", from, &b, v.w[0]))) return rc;
 		word_u64(w, 1);
 		return set_out(out, out_len, w, 32) ? SVM_ENOMEM : 1;
@@ -380,7 +380,7 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 		return set_out(out, out_len, w, 32) ? SVM_ENOMEM : 1;
 	}
 	default:
-		return revert_with(out, out_len, reverted, "ERC20: unknown method") ? SVM_ENOMEM : 0;
+		return evm_revert_with(out, out_len, reverted, "ERC20: unknown method") ? SVM_ENOMEM : 0;
 	}
-	return revert_with(out, out_len, reverted, "ERC20: bad arguments") ? SVM_ENOMEM : 0;
+	return evm_revert_with(out, out_len, reverted, "ERC20: bad arguments") ? SVM_ENOMEM : 0;
 }

@@ -156,8 +156,12 @@ void evm_logs_clear(svm_evm_state_t *s);
 
 extern const uint8_t evm_empty_code_hash[32];
 
-/* The cross-VM call address (SVM_EVM_XVM_ADDRESS_BYTES). */
+/* The cross-VM call addresses (SVM_EVM_XVM_ADDRESS_BYTES, SVM_EVM_NATIVE_ADDRESS_BYTES), and
+ * the native one alone. */
 bool evm_is_xvm(const addr_t *a);
+bool evm_is_native(const addr_t *a);
+/* Error(string) revert data (msg ≤ 96 bytes) in *out (malloc'd); sets *reverted. 0 or ENOMEM. */
+int evm_revert_with(uint8_t **out, size_t *out_len, bool *reverted, const char *msg);
 
 /* Precompiles (0x01..0x0a). Returns true when addr is one. */
 bool evm_is_precompile(const addr_t *a);

@@ -249,9 +249,11 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		done->status = 1; /* a call with no value to nothing: nothing happens */
 		return 0;
 	}
-	if (m->transfer && (rc = transfer(s, caller, self, &m->value))) return rc;
+	/* a cross-VM call's value is moved by the backend, to the callee's identity */
+	if (m->transfer && !xvm && (rc = transfer(s, caller, self, &m->value))) return rc;
 	if (xvm) {
-		/* a call into WebAssembly (backend.c, docs/evm.md "Cross-VM calls") */
+		/* a call into WebAssembly or a native program (backend.c, docs/evm.md "Cross-VM
+		 * calls") */
 		int64_t g = m->gas;
 		bool rev = false;
 		rc = s->backend->xcall(s->backend->ud, s, m, d, &g, &done->out, &done->out_len, &rev);
@@ -1150,7 +1152,14 @@ static int run_from(run_t *rr, done_t *dd, int base, int rc, svm_evm_result_t *r
 bool evm_is_xvm(const addr_t *a)
 {
 	static const uint8_t x[20] = SVM_EVM_XVM_ADDRESS_BYTES;
-	return memcmp(a->b, x, 20) == 0;
+	static const uint8_t n[20] = SVM_EVM_NATIVE_ADDRESS_BYTES;
+	return memcmp(a->b, x, 20) == 0 || memcmp(a->b, n, 20) == 0;
+}
+
+bool evm_is_native(const addr_t *a)
+{
+	static const uint8_t n[20] = SVM_EVM_NATIVE_ADDRESS_BYTES;
+	return memcmp(a->b, n, 20) == 0;
 }
 
 int evm_execute(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, svm_evm_result_t *res,

@@ -331,7 +331,7 @@ static int h_abort(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uin
  * out_cap) bytes copied to out); the callee failed (its writes undone): -1 - the revert data's
  * length (copied likewise). The gas the EVM used is charged as steps; a caller that cannot pay
  * the base traps out of gas. */
-static int h_evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
+static int evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res, bool value)
 {
 	env_t *e = u;
 	uint64_t t = enter(e);
@@ -343,7 +343,9 @@ static int h_evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, 
 	int rc = mem_in(inst, A32(0), to.b, SVM_EVM_ADDR_SIZE);
 	if (rc == 0 && A32(2) > SVM_TX_BYTES_MAX) rc = SVM_ELIMIT;
 	if (rc == 0) rc = mem_view(inst, A32(1), A32(2), &data);
-	if (rc == 0) rc = svm_evm_xcall(e->c, &e->self, &to, data, A32(2), args[5], &status, &out, &out_len, &used);
+	if (rc == 0)
+		rc = svm_evm_xcall(e->c, &e->self, &to, data, A32(2), args[5], value ? args[6] : 0, &status, &out, &out_len,
+				   &used);
 	if (rc == 0) {
 		size_t n = out_len < A32(4) ? out_len : A32(4);
 		rc = mem_out(inst, A32(3), out, n);
@@ -384,6 +386,19 @@ static int h_groth16_verify(svm_wasm_instance_t *inst, void *u, const uint64_t *
 	return leave(e, inst, t, rc);
 }
 
+static int h_evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
+{
+	return evm_call(inst, u, args, res, false);
+}
+
+/* evm_call_value(to20, data, data_len, out, out_cap, gas i64, amount i64) -> i32: evm_call with
+ * `amount` SWR base units of this contract's moved to `to` as the message's value (amount × 10^9
+ * wei); a contract short of them gets a failed call (-1), as an EVM CALL would. */
+static int h_evm_call_value(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uint64_t *res)
+{
+	return evm_call(inst, u, args, res, true);
+}
+
 typedef struct {
 	const char *name;
 	const char *params, *results; /* 'i' = i32, 'I' = i64 */
@@ -410,6 +425,7 @@ static const host_def_t HOST[] = {
 	{"i8_matvec", "iiiii", "", svm_ai_host_matvec}, /* docs/ai-market.md */
 	{"evm_call", "iiiiiI", "i", h_evm_call},       /* docs/evm.md, "Cross-VM calls" */
 	{"groth16_verify", "iiiii", "i", h_groth16_verify}, /* docs/privacy.md */
+	{"evm_call_value", "iiiiiII", "i", h_evm_call_value},
 };
 
 static void types_of(const char *s, uint8_t *out)
