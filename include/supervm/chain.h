@@ -143,6 +143,12 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
  * next block's environment and discards its writes: queries that execute code (eth_call,
  * eth_estimateGas). fn's failure is returned as is. */
 int svm_chain_query_exec(svm_chain_t *c, svm_exec_system_fn fn, void *ud, svm_error_t *err);
+/* svm_chain_query_exec over the state as it was right after block `height` (the head: the same
+ * as svm_chain_query_exec), at the environment of the block after it (its height, block
+ * `height`'s timestamp, the 256 block hashes ending with `height`'s, the parameters then):
+ * historical eth_* queries. SVM_ENOTFOUND for a height above the head; SVM_ESTATE (err names
+ * the retained window) for one below the retention window (svm_chain_config_t.retain_heights). */
+int svm_chain_query_exec_at(svm_chain_t *c, uint64_t height, svm_exec_system_fn fn, void *ud, svm_error_t *err);
 
 /* Where the last built or applied block spent its time (monotonic ns), for status and
  * benchmarks: decoding (and the block's own checks), execution with the signature checks that

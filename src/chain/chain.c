@@ -723,6 +723,80 @@ int svm_chain_query_exec(svm_chain_t *c, svm_exec_system_fn fn, void *ud, svm_er
 	return rc;
 }
 
+/* The state as of the end of one retained height: svm_state_get_at through the work's snapshot. */
+typedef struct {
+	svm_state_t *st;
+	svm_store_txn_t *txn;
+	uint64_t height;
+} at_base_t;
+
+static int base_get_at(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes, size_t *len)
+{
+	const at_base_t *a = ud;
+	(void)worker; /* one worker: queries run on the calling thread */
+	return svm_state_get_at(a->st, a->txn, a->height, id, bytes, len);
+}
+
+/* Points wk at the state and block environment right after block `height` (< the head): the
+ * block hashes ending with height's, its timestamp, the parameters then. */
+static int work_at(svm_chain_t *c, work_t *wk, at_base_t *at, uint64_t height, svm_error_t *err)
+{
+	uint64_t head = wk->env.height - 1, min = 0;
+	int rc = svm_state_height_min(c->state, wk->snap, &min);
+	if (rc) return svm_error_set(err, rc, "query: the retention window is unreadable");
+	if (height < min)
+		return svm_error_set(err, SVM_ESTATE,
+				     "state at block %llu is pruned: this node keeps the state of blocks %llu..%llu "
+				     "(retain_heights %llu)",
+				     (unsigned long long)height, (unsigned long long)min, (unsigned long long)head,
+				     (unsigned long long)(head - min + 1));
+	*at = (at_base_t){c->state, wk->snap, height};
+	wk->base = (svm_exec_base_t){base_get_at, at};
+	wk->env.height = height + 1;
+	uint32_t nr = height < SVM_RECENT_HASHES_MAX ? (uint32_t)height + 1 : SVM_RECENT_HASHES_MAX;
+	for (uint32_t i = 0; i < nr && rc == 0; i++) {
+		uint8_t key[8];
+		const uint8_t *hash;
+		size_t hlen;
+		svm_put_u64be(key, height - i);
+		rc = svm_store_get(wk->snap, SVM_TABLE_HEIGHTS, key, 8, &hash, &hlen);
+		if (rc == 0 && hlen != SVM_HASH_SIZE) rc = SVM_EIO;
+		if (rc == 0) memcpy(wk->recent[i].b, hash, SVM_HASH_SIZE);
+		if (rc == SVM_ENOTFOUND) { /* as load_head: a height without a block reads as zeros */
+			memset(wk->recent[i].b, 0, SVM_HASH_SIZE);
+			rc = 0;
+		}
+	}
+	if (rc) return svm_error_set(err, rc, "query: block %llu's hash is unreadable", (unsigned long long)height);
+	wk->env.recent_len = nr;
+	wk->recent_top = height;
+	const uint8_t *p;
+	size_t n;
+	svm_block_t b;
+	rc = svm_store_get(wk->snap, SVM_TABLE_BLOCKS, wk->recent[0].b, SVM_HASH_SIZE, &p, &n);
+	if (rc == 0) rc = svm_block_decode(p, n, &wk->arena, &b, NULL, NULL) ? SVM_EIO : 0;
+	if (rc == SVM_ENOTFOUND) rc = 0; /* genesis has no stored block: time 0 */
+	else if (rc == 0) wk->env.timestamp_ms = b.header.timestamp_ms;
+	else return svm_error_set(err, rc, "query: block %llu is unreadable", (unsigned long long)height);
+	if (height == 0) wk->env.timestamp_ms = 0;
+	return work_params(c, wk, err);
+}
+
+int svm_chain_query_exec_at(svm_chain_t *c, uint64_t height, svm_exec_system_fn fn, void *ud, svm_error_t *err)
+{
+	work_t wk;
+	at_base_t at;
+	int rc = work_begin(c, &wk, 1, err);
+	uint64_t head = wk.env.height - 1;
+	if (rc == 0 && height > head)
+		rc = svm_error_set(err, SVM_ENOTFOUND, "block %llu is not committed yet (the head is %llu)",
+				   (unsigned long long)height, (unsigned long long)head);
+	if (rc == 0 && height < head) rc = work_at(c, &wk, &at, height, err);
+	if (rc == 0) rc = svm_exec_system(&wk.env, &wk.base, fn, ud, &wk.arena, &wk.res);
+	work_end(&wk);
+	return rc;
+}
+
 void svm_chain_last_stats(svm_chain_t *c, svm_block_stats_t *out)
 {
 	pthread_mutex_lock(&c->mu);

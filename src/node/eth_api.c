@@ -308,6 +308,77 @@ static void blk_free(blk_t *b)
 	svm_arena_reset(&b->a);
 }
 
+/* The state a query reads, from param i: a block tag or number (block_v: "latest", "pending",
+ * "safe", "finalized" or none are the head, "earliest" is 0) or an EIP-1898 object
+ * {"blockNumber": n} / {"blockHash": h} (a hash among the last ETH_BLOCK_BY_HASH_SCAN blocks).
+ * *h the height whose end state is read; *head whether it is the head (the fast path). A height
+ * above the head is refused ("header not found", as Ethereum nodes answer). */
+static bool pstate(svm_node_t *n, json_t *params, size_t i, uint64_t *h, bool *head, svm_rpc_error_t *e)
+{
+	json_t *v = svm_rpc_param(params, i, "block");
+	uint64_t top = svm_chain_height(n->chain);
+	if (json_is_object(v) && json_object_get(v, "blockHash")) {
+		svm_hash_t want;
+		json_t *hv = json_object_get(v, "blockHash");
+		if (!json_is_string(hv) || svm_hex_decode(want.b, 32, json_string_value(hv) + (strncmp(json_string_value(hv), "0x", 2) ? 0 : 2)))
+			return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "blockHash must be 32 hex bytes"), false;
+		*h = UINT64_MAX;
+		for (uint64_t k = 0; k <= top && k < ETH_BLOCK_BY_HASH_SCAN && *h == UINT64_MAX; k++) {
+			blk_t b;
+			if (blk_load(n, top - k, &b) == 0 && svm_hash_eq(&b.hash, &want)) *h = top - k;
+			blk_free(&b);
+		}
+		if (*h == UINT64_MAX)
+			return svm_rpc_fail(e, svm_rpc_app_code(SVM_ENOTFOUND),
+					    "header not found: unknown block hash (searched the last %d blocks)",
+					    ETH_BLOCK_BY_HASH_SCAN),
+			       false;
+	} else {
+		if (json_is_object(v)) v = json_object_get(v, "blockNumber");
+		if (!block_v(n, v, h))
+			return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param %zu (block) must be a block tag or number", i), false;
+	}
+	if (*h > top)
+		return svm_rpc_fail(e, svm_rpc_app_code(SVM_ENOTFOUND), "header not found: block %llu is above the head %llu",
+				    (unsigned long long)*h, (unsigned long long)top),
+		       false;
+	*head = *h == top;
+	return true;
+}
+
+/* A read of the state as it was after an older block (svm_chain_query_exec_at). */
+enum { SQ_BALANCE, SQ_NONCE, SQ_OBJECT };
+typedef struct {
+	int kind;
+	svm_id_t id, token;
+	uint64_t value;
+	bool found;
+	svm_buf_t payload;
+} sq_t;
+
+static int sq_fn(svm_txctx_t *c, void *ud)
+{
+	sq_t *q = ud;
+	if (q->kind == SQ_BALANCE) return svm_ledger_balance(c, &q->token, &q->id, &q->value);
+	if (q->kind == SQ_NONCE) return svm_account_nonce(c, &q->id, &q->value);
+	svm_object_t o;
+	int rc = svm_host_get(c, &q->id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	q->found = rc == 0;
+	return rc ? rc : svm_buf_append(&q->payload, o.payload, o.payload_len);
+}
+
+/* Runs q at height h; false with e filled (the retention window named when h was pruned). */
+static bool sq_run(svm_node_t *n, uint64_t h, sq_t *q, svm_rpc_error_t *e)
+{
+	svm_error_t err = {0};
+	int rc = svm_chain_query_exec_at(n->chain, h, sq_fn, q, &err);
+	if (rc == 0) return true;
+	if (err.code == 0) svm_error_set(&err, rc, "state query: %s", svm_strerror(rc));
+	svm_rpc_fail_svm(e, &err);
+	return false;
+}
+
 /* One Ethereum log, from an event of an EVM transaction's receipt. */
 typedef struct {
 	svm_evm_addr_t address;
@@ -490,11 +561,20 @@ static json_t *m_get_balance(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_node_t *n = ctx;
 	svm_evm_addr_t a;
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
+	uint64_t h;
+	bool head;
+	if (!pstate(n, params, 1, &h, &head, e)) return NULL;
 	svm_id_t id;
 	svm_evm_identity(&a, &id);
 	uint64_t units = 0;
-	int rc = svm_chain_balance(n->chain, &n->swr, &id, &units);
-	if (rc) return fail_msg(e, rc, "balance: %s", svm_strerror(rc));
+	if (head) {
+		int rc = svm_chain_balance(n->chain, &n->swr, &id, &units);
+		if (rc) return fail_msg(e, rc, "balance: %s", svm_strerror(rc));
+	} else {
+		sq_t q = {.kind = SQ_BALANCE, .id = id, .token = n->swr};
+		if (!sq_run(n, h, &q, e)) return NULL;
+		units = q.value;
+	}
 	svm_u256_t w = units_wei(units);
 	return qty256(&w);
 }
@@ -526,6 +606,13 @@ static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
 	svm_id_t id;
 	svm_evm_identity(&a, &id);
+	uint64_t h;
+	bool head;
+	if (!pstate(n, params, 1, &h, &head, e)) return NULL;
+	if (!head) {
+		sq_t q = {.kind = SQ_NONCE, .id = id};
+		return sq_run(n, h, &q, e) ? qty(q.value) : NULL;
+	}
 	uint64_t nonce = 0, pending = 0;
 	int rc = node_pending_nonce(n, &id, &nonce, &pending);
 	if (rc) return fail_msg(e, rc, "nonce: %s", svm_strerror(rc));
@@ -534,7 +621,7 @@ static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return qty(nonce);
 }
 
-/* The payload of object id at the head (into buf); false when absent. */
+/* The payload of object id at the head (into buf); SVM_ENOTFOUND when absent. */
 static int object_payload(svm_node_t *n, const svm_id_t *id, svm_buf_t *buf, svm_object_t *o)
 {
 	int rc = svm_chain_object(n->chain, id, buf);
@@ -542,17 +629,39 @@ static int object_payload(svm_node_t *n, const svm_id_t *id, svm_buf_t *buf, svm
 	return rc;
 }
 
+/* object_payload as of height h (head: the head); 1 with e filled when the query failed. */
+static int object_payload_at(svm_node_t *n, uint64_t h, bool head, const svm_id_t *id, svm_buf_t *buf,
+			     svm_object_t *o, svm_rpc_error_t *e)
+{
+	if (head) return object_payload(n, id, buf, o);
+	sq_t q = {.kind = SQ_OBJECT, .id = *id};
+	if (!sq_run(n, h, &q, e)) {
+		svm_buf_free(&q.payload);
+		return 1;
+	}
+	*buf = q.payload; /* the caller frees it */
+	memset(o, 0, sizeof *o);
+	o->id = *id;
+	o->payload = buf->data;
+	o->payload_len = buf->len;
+	return q.found ? 0 : SVM_ENOTFOUND;
+}
+
 static json_t *m_get_code(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
 	svm_evm_addr_t a;
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
+	uint64_t h;
+	bool head;
+	if (!pstate(n, params, 1, &h, &head, e)) return NULL;
 	svm_id_t id;
 	svm_evm_code_id(&a, &id);
 	svm_buf_t b = {0};
 	svm_object_t o;
-	int rc = object_payload(n, &id, &b, &o);
-	json_t *res = rc == 0               ? jhex(o.payload, o.payload_len)
+	int rc = object_payload_at(n, h, head, &id, &b, &o, e);
+	json_t *res = rc == 1               ? NULL
+		      : rc == 0             ? jhex(o.payload, o.payload_len)
 		      : rc == SVM_ENOTFOUND ? json_string("0x")
 					    : fail_msg(e, rc, "code: %s", svm_strerror(rc));
 	svm_buf_free(&b);
@@ -567,14 +676,18 @@ static json_t *m_get_storage(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
 	if (!qty256_v(svm_rpc_param(params, 1, "slot"), &key))
 		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 1 (slot) must be a hex quantity of up to 32 bytes");
+	uint64_t h;
+	bool head;
+	if (!pstate(n, params, 2, &h, &head, e)) return NULL;
 	uint8_t k[32], zero[32] = {0};
 	svm_u256_to_be(&key, k);
 	svm_id_t id;
 	svm_evm_slot_id(&a, k, &id);
 	svm_buf_t b = {0};
 	svm_object_t o;
-	int rc = object_payload(n, &id, &b, &o);
-	json_t *res = rc == 0 && o.payload_len == 32 ? jhex(o.payload, 32)
+	int rc = object_payload_at(n, h, head, &id, &b, &o, e);
+	json_t *res = rc == 1                        ? NULL
+		      : rc == 0 && o.payload_len == 32 ? jhex(o.payload, 32)
 		      : rc == SVM_ENOTFOUND          ? jhex(zero, 32)
 						     : fail_msg(e, rc ? rc : SVM_EIO, "storage: %s", svm_strerror(rc ? rc : SVM_EIO));
 	svm_buf_free(&b);
@@ -589,6 +702,8 @@ typedef struct {
 	svm_u256_t value;
 	svm_buf_t data;
 	uint64_t gas;
+	uint64_t height; /* the state after this block (block tag), */
+	bool head;       /* which is the head */
 	svm_evm_result_t res; /* the (last successful, for estimates) run */
 	uint64_t estimate_gas;
 	svm_error_t err;
@@ -653,6 +768,7 @@ static bool callq_parse(svm_node_t *n, json_t *params, callq_t *q, svm_rpc_error
 		svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (transaction) must be a call object");
 		return false;
 	}
+	if (!pstate(n, params, 1, &q->height, &q->head, e)) return false;
 	json_t *v;
 	if ((v = json_object_get(o, "from")) && !json_is_null(v) && !paddr_v(v, &q->from))
 		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "from must be a 20-byte hex address"), false;
@@ -678,7 +794,8 @@ static bool callq_parse(svm_node_t *n, json_t *params, callq_t *q, svm_rpc_error
 /* Runs q; on a failed run fills e the way Ethereum nodes answer (code 3 with the revert data). */
 static bool callq_run(svm_node_t *n, callq_t *q, svm_rpc_error_t *e)
 {
-	int rc = svm_chain_query_exec(n->chain, call_fn, q, &q->err);
+	int rc = q->head ? svm_chain_query_exec(n->chain, call_fn, q, &q->err)
+			 : svm_chain_query_exec_at(n->chain, q->height, call_fn, q, &q->err);
 	if (rc) {
 		if (q->err.code == 0) svm_error_set(&q->err, rc, "%s", svm_strerror(rc));
 		svm_rpc_fail_svm(e, &q->err);

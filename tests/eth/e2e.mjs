@@ -139,6 +139,25 @@ async function main() {
     svm0.result.steps === 21000, JSON.stringify(svm0.result || svm0));
   await rejects('a value that is not whole 10^9 wei is refused', w0.sendTransaction({ to: w2.address, value: 1n }), /insufficient funds|whole/);
 
+  // historical state: eth_* with a block number read the state right after that block
+  const hb = vrc.blockNumber;
+  check('eth_getBalance at the block before a transfer', (await provider.getBalance(w2.address, hb - 1)) === before);
+  check('eth_getBalance at the transfer\'s block', (await provider.getBalance(w2.address, hb)) === before + 5n * 10n ** 9n);
+  check('eth_getTransactionCount at older blocks', (await provider.getTransactionCount(w0.address, hb - 1)) === vt.nonce &&
+    (await provider.getTransactionCount(w0.address, hb)) === vt.nonce + 1);
+  const dep = await provider.getTransactionReceipt(deployTx.hash);
+  check('eth_getCode before the deployment is empty, after it the runtime',
+    (await provider.getCode(addr, dep.blockNumber - 1)) === '0x' && (await provider.getCode(addr, dep.blockNumber)).length > 100);
+  check('eth_getStorageAt before and after the token transfer', BigInt(await provider.getStorage(addr, slot, rc.blockNumber - 1)) === 0n &&
+    BigInt(await provider.getStorage(addr, slot, rc.blockNumber)) === 1234n);
+  check('eth_call at older blocks (balanceOf with blockTag)', (await token.balanceOf(w1.address, { blockTag: rc.blockNumber - 1 })) === 0n &&
+    (await token.balanceOf(w1.address, { blockTag: rc.blockNumber })) === 1234n);
+  const hblk = await provider.getBlock(hb - 1);
+  check('an EIP-1898 {blockHash} names the same state', BigInt(await provider.send('eth_getBalance', [w2.address, { blockHash: hblk.hash }])) === before);
+  check('"earliest" is the genesis state', (await provider.getCode(addr, 'earliest')) === '0x' &&
+    (await provider.getBalance(w0.address, 'earliest')) === b0);
+  await rejects('a block above the head: header not found', provider.getBalance(w2.address, (await provider.getBlockNumber()) + 1000), /header not found/);
+
   // bad input: nonce too low, wrong chain, fee cap below base fee, gas above the block limit
   const n0 = await provider.getTransactionCount(w0.address);
   const fee = await provider.getFeeData();

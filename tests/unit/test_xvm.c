@@ -790,3 +790,83 @@ Test(xvm, value_crosses_between_evm_and_wasm)
 	cr_assert_eq(bal(&f, &f.wasm), w0 + 7000 - 300);
 	teardown_fx(&f);
 }
+
+/* --------------------------------------------------------------- historical state */
+
+typedef struct {
+	svm_id_t owner;
+	uint64_t units;
+} histq_t;
+
+static int hist_fn(svm_txctx_t *c, void *ud)
+{
+	histq_t *q = ud;
+	svm_id_t swr;
+	svm_token_id("SWR", &swr);
+	return svm_ledger_balance(c, &swr, &q->owner, &q->units);
+}
+
+/* svm_chain_query_exec_at (the eth_* block parameter): every retained height answers with the
+ * state right after it, a pruned one refuses with the window named, one above the head is not
+ * found; a chain keeping everything (retain_heights 0) answers for every height. */
+Test(xvm, historical_state_queries_and_the_retention_window)
+{
+	cr_assert_eq(svm_crypto_init(), 0);
+	for (int keep_all = 0; keep_all < 2; keep_all++) {
+		char dir[64];
+		ct_tmpdir(dir);
+		svm_genesis_t g;
+		const svm_fee_params_t fees = {.a = 1000, .b = 2, .c = 1, .d = 0};
+		cr_assert_eq(ct_genesis(&g, 2, 1000000000, 5000, &fees), 0);
+		svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1, .retain_heights = keep_all ? 0 : 4};
+		svm_error_t err = {0};
+		svm_chain_t *c;
+		cr_assert_eq(svm_chain_open(&c, dir, &g, &cfg, &err), 0, "%s", err.msg);
+		svm_keypair_t k[2];
+		for (int i = 0; i < 2; i++) ct_key((uint64_t)i, &k[i]);
+		svm_id_t swr;
+		svm_token_id("SWR", &swr);
+		uint64_t want[10];
+		histq_t q = {.owner = k[1].id};
+		cr_assert_eq(svm_chain_query_exec_at(c, 0, hist_fn, &q, &err), 0, "%s", err.msg);
+		want[0] = q.units;
+		for (uint64_t h = 1; h < 10; h++) { /* block h pays key 1 h units */
+			svm_buf_t tx = {0};
+			ct_txopt_t opt = {.chain_id = 7, .nonce = h - 1, .fee_limit = 100000};
+			svm_hash_t id;
+			cr_assert_eq(ct_transfer(&tx, &k[0], &swr, &k[1].id, h, &opt, &id), 0);
+			const uint8_t *p = tx.data;
+			size_t len = tx.len;
+			svm_build_result_t res;
+			cr_assert_eq(svm_chain_build(c, &p, &len, 1, 1000 * h, &k[0].id, &res, &err), 0, "%s", err.msg);
+			cr_assert_eq(res.status, 0);
+			want[h] = want[h - 1] + h;
+			svm_buf_free(&tx);
+		}
+		for (uint64_t h = 0; h < 10; h++) {
+			memset(&err, 0, sizeof err);
+			q.units = 0;
+			int rc = svm_chain_query_exec_at(c, h, hist_fn, &q, &err);
+			if (keep_all || h >= 6) {
+				cr_assert_eq(rc, 0, "height %llu: %s", (unsigned long long)h, err.msg);
+				cr_assert_eq(q.units, want[h], "the balance right after block %llu", (unsigned long long)h);
+			} else {
+				cr_assert_eq(rc, SVM_ESTATE, "height %llu is pruned", (unsigned long long)h);
+				cr_assert(strstr(err.msg, "keeps the state of blocks 6..9"), "%s", err.msg);
+			}
+		}
+		cr_assert_eq(svm_chain_query_exec_at(c, 10, hist_fn, &q, &err), SVM_ENOTFOUND, "above the head");
+		/* printed, not asserted: the cost of a query at the head and at an older height */
+		uint64_t ns[2];
+		for (int old = 0; old < 2; old++) {
+			uint64_t t0 = svm_clock_ns();
+			for (int i = 0; i < 200; i++) cr_assert_eq(svm_chain_query_exec_at(c, old ? 7 : 9, hist_fn, &q, &err), 0);
+			ns[old] = (svm_clock_ns() - t0) / 200;
+		}
+		cr_log_info("history: a balance query at the head %llu ns, at an older height %llu ns (retain %s)",
+			    (unsigned long long)ns[0], (unsigned long long)ns[1], keep_all ? "all" : "4");
+		svm_chain_close(c);
+		svm_genesis_free(&g);
+		ct_rmdir(dir);
+	}
+}
