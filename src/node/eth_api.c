@@ -347,7 +347,9 @@ static bool pstate(svm_node_t *n, json_t *params, size_t i, uint64_t *h, bool *h
 }
 
 /* A read of the state as it was after an older block (svm_chain_query_exec_at). */
-enum { SQ_BALANCE, SQ_NONCE, SQ_OBJECT };
+enum { SQ_BALANCE,
+       SQ_NONCE,
+       SQ_OBJECT };
 typedef struct {
 	int kind;
 	svm_id_t id, token;
@@ -686,10 +688,10 @@ static json_t *m_get_storage(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_buf_t b = {0};
 	svm_object_t o;
 	int rc = object_payload_at(n, h, head, &id, &b, &o, e);
-	json_t *res = rc == 1                        ? NULL
+	json_t *res = rc == 1                          ? NULL
 		      : rc == 0 && o.payload_len == 32 ? jhex(o.payload, 32)
-		      : rc == SVM_ENOTFOUND          ? jhex(zero, 32)
-						     : fail_msg(e, rc ? rc : SVM_EIO, "storage: %s", svm_strerror(rc ? rc : SVM_EIO));
+		      : rc == SVM_ENOTFOUND            ? jhex(zero, 32)
+						       : fail_msg(e, rc ? rc : SVM_EIO, "storage: %s", svm_strerror(rc ? rc : SVM_EIO));
 	svm_buf_free(&b);
 	return res;
 }
@@ -702,8 +704,8 @@ typedef struct {
 	svm_u256_t value;
 	svm_buf_t data;
 	uint64_t gas;
-	uint64_t height; /* the state after this block (block tag), */
-	bool head;       /* which is the head */
+	uint64_t height;      /* the state after this block (block tag), */
+	bool head;            /* which is the head */
 	svm_evm_result_t res; /* the (last successful, for estimates) run */
 	uint64_t estimate_gas;
 	svm_error_t err;
