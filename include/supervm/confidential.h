@@ -134,22 +134,39 @@ int svm_conf_ring_build(svm_buf_t *out, uint64_t chain_id, const svm_id_t *sende
 
 /* ------------------------------------------------ wallet notes (conf_wallet.c) */
 
-/* A wallet's key: secret s = SHA-512("svm/conf/wallet" ‖ seed) mod l and address
- * A = s·B_blinding (the seed: the wallet's Ed25519 key seed). */
-void svm_conf_wallet_key(uint8_t s[32], uint8_t A[32], const uint8_t seed[32]);
+/* A wallet's keys, from a seed (the wallet's Ed25519 key seed):
+ *   spend secret s = SHA-512("svm/conf/wallet" ‖ seed) mod l, spend key A = s·B_blinding;
+ *   view secret  v = SHA-512("svm/conf/view" ‖ s) mod l,     view key  V = v·B_blinding.
+ * The address is V ‖ A; the view key vk = v ‖ A opens every note sent to the address (values,
+ * tokens, blinds) but cannot spend: an output's one-time secret p = x + s needs s. */
+#define SVM_CONF_ADDRESS_BYTES 64
+#define SVM_CONF_VIEW_KEY_BYTES 64
+void svm_conf_wallet_keys(uint8_t s[32], uint8_t vk[SVM_CONF_VIEW_KEY_BYTES],
+			  uint8_t addr[SVM_CONF_ADDRESS_BYTES], const uint8_t seed[32]);
+/* The address V ‖ A of view key vk = v ‖ A. SVM_EINVAL when v is not a canonical nonzero scalar
+ * or A not a valid point. */
+int svm_conf_view_address(uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			  const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES]);
 
-/* The note of a ring output for address A: R ‖ XChaCha20-Poly1305(value u64le ‖ blind ‖
+/* The note of a ring output for address V ‖ A: R ‖ XChaCha20-Poly1305(value u64le ‖ blind ‖
  * flavor_blind ‖ token) with P as associated data, 152 bytes. R = r·B_blinding with r from
- * rseed; the shared point S = r·A = s·R gives the AEAD key SHA-512("svm/conf/note" ‖ S ‖ R)[0,32)
+ * rseed; the shared point S = r·V = v·R gives the AEAD key SHA-512("svm/conf/note" ‖ S ‖ R)[0,32)
  * and the one-time key P = x·B_blinding + A, x = SHA-512("svm/conf/notx" ‖ S ‖ R) mod l, so the
- * recipient's secret for P is p = x + s, which the sender does not know. */
+ * recipient's secret for P is p = x + s, which neither the sender nor a view key holder knows. */
 #define SVM_CONF_NOTE_BYTES (32 + 104 + 16)
 /* Makes P and the note. SVM_EINVAL for an invalid address or opening. */
-int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES], const uint8_t A[32],
-		       const svm_conf_opening_t *open, const uint8_t rseed[32]);
-/* Opens a note with wallet secret s: the opening and p (P = p·B_blinding), checked against Q
- * and F. SVM_EPROOF when the note is not for this wallet or does not open the output. */
-int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32], const uint8_t s[32],
+int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES],
+		       const uint8_t addr[SVM_CONF_ADDRESS_BYTES], const svm_conf_opening_t *open,
+		       const uint8_t rseed[32]);
+/* Opens a note with view key vk: the opening and x, checked against P = x·B_blinding + A, Q and
+ * F. SVM_EPROOF when the note is not for this view key or does not open the output. */
+int svm_conf_note_view(svm_conf_opening_t *open, uint8_t x[32],
+		       const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES], const uint8_t P[32],
+		       const uint8_t Q[32], const uint8_t F[32], const uint8_t *note, size_t note_len);
+/* svm_conf_note_view, then the one-time secret p = x + s (P = p·B_blinding) with spend secret s.
+ * SVM_EPROOF as above, or when s is not vk's spend secret. */
+int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
+		       const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES], const uint8_t s[32],
 		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
 		       const uint8_t *note, size_t note_len);
 

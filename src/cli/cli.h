@@ -233,6 +233,8 @@ int cli_cmd_gov_show(cli_args_t *a);
 /* The confidential wallet (cmd_conf.c, docs/privacy.md). */
 int cli_cmd_conf_address(cli_args_t *a);
 int cli_cmd_conf_list(cli_args_t *a);
+int cli_cmd_conf_view_key(cli_args_t *a);
+int cli_cmd_conf_view_import(cli_args_t *a);
 int cli_cmd_conf_deposit(cli_args_t *a);
 int cli_cmd_conf_send(cli_args_t *a);
 int cli_cmd_conf_withdraw(cli_args_t *a);

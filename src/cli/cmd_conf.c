@@ -1,5 +1,7 @@
-/* The confidential wallet (docs/privacy.md): `supervm conf address|deposit|list|send|withdraw`.
- * The wallet's key derives from the Ed25519 key file's seed (svm_conf_wallet_key); its cache —
+/* The confidential wallet (docs/privacy.md): `supervm conf address|view-key|view-import|deposit|
+ * list|send|withdraw`. The wallet's keys derive from the Ed25519 key file's seed
+ * (svm_conf_wallet_keys); a view-only wallet file holds the view key alone (it lists, never
+ * spends). Its cache —
  * the height scanned through, its own outputs with their openings, and the ring outputs it has
  * seen (the decoys) — is KEYFILE.conf.json beside the key file (mode 0600), and can always be
  * rebuilt by scanning again from genesis. Spends are ring spends (method 2): each input hidden
@@ -42,7 +44,8 @@ typedef struct {
 typedef struct {
 	char path[CONF_PATH_MAX + 16];
 	svm_keypair_t kp;
-	uint8_t s[32], A[32];
+	bool view_only; /* opened from a view-only wallet file: no spend key, kp unset */
+	uint8_t s[32], vk[SVM_CONF_VIEW_KEY_BYTES], addr[SVM_CONF_ADDRESS_BYTES];
 	uint64_t height; /* scanned through */
 	member_t *pool;
 	size_t n_pool;
@@ -53,6 +56,7 @@ typedef struct {
 /* ------------------------------------------------------------- cache */
 
 static void hex32(char out[65], const uint8_t b[32]) { svm_hex_encode(out, b, 32); }
+static void hex64(char out[129], const uint8_t b[64]) { svm_hex_encode(out, b, 64); }
 
 static int jhex32(json_t *o, const char *k, uint8_t out[32])
 {
@@ -64,6 +68,7 @@ static void wallet_free(wallet_t *w)
 {
 	svm_keypair_wipe(&w->kp);
 	sodium_memzero(w->s, sizeof w->s);
+	sodium_memzero(w->vk, sizeof w->vk);
 	if (w->own) sodium_memzero(w->own, CONF_OWN_MAX * sizeof *w->own);
 	svm_free(w->own);
 	svm_free(w->pool);
@@ -90,8 +95,10 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 	json_t *j = json_load_file(w->path, 0, &je);
 	if (!j && access(w->path, F_OK) != 0) return 0; /* no cache yet: scan from genesis */
 	if (!j) return cli_fail(a, CLI_EXIT_FAIL, "%s: %s (delete it to rescan)", w->path, je.text);
-	uint8_t A[32];
-	int bad = jhex32(j, "address", A) || memcmp(A, w->A, 32) != 0;
+	uint8_t A[SVM_CONF_ADDRESS_BYTES];
+	const char *as = json_string_value(json_object_get(j, "address"));
+	int bad = !as || svm_hex_decode(A, sizeof A, as) != 0 || memcmp(A, w->addr, sizeof A) != 0 ||
+		  json_is_true(json_object_get(j, "view_only")) != w->view_only;
 	json_t *pool = json_object_get(j, "pool"), *own = json_object_get(j, "outputs");
 	if (!bad && (!json_is_array(pool) || !json_is_array(own))) bad = 1;
 	w->height = cli_ju64(json_object_get(j, "height"));
@@ -108,7 +115,7 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 		own_t *o = &w->own[w->n_own++];
 		if (member_from_json(v, &o->m) || jhex32(v, "blind", o->open.blind) ||
 		    jhex32(v, "flavor_blind", o->open.flavor_blind) || jhex32(v, "token", o->open.token.b) ||
-		    jhex32(v, "p", o->p))
+		    (!w->view_only && jhex32(v, "p", o->p)))
 			bad = 1;
 		o->open.value = cli_ju64(json_object_get(v, "value"));
 		o->height = cli_ju64(json_object_get(v, "height"));
@@ -123,8 +130,8 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 
 static int save_cache(cli_args_t *a, const wallet_t *w)
 {
-	char A[65], tmp[CONF_PATH_MAX + 32];
-	hex32(A, w->A);
+	char A[129], tmp[CONF_PATH_MAX + 32];
+	hex64(A, w->addr);
 	json_t *pool = json_array(), *own = json_array();
 	for (size_t i = 0; i < w->n_pool; i++) json_array_append_new(pool, member_json(&w->pool[i]));
 	for (size_t i = 0; i < w->n_own; i++) {
@@ -133,15 +140,17 @@ static int save_cache(cli_args_t *a, const wallet_t *w)
 		hex32(b, o->open.blind), hex32(fb, o->open.flavor_blind), hex32(t, o->open.token.b);
 		hex32(p, o->p);
 		json_t *e = member_json(&o->m);
-		json_object_update_new(e, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:b}", "value",
+		json_object_update_new(e, json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "value",
 						    (json_int_t)o->open.value, "blind", b, "flavor_blind", fb,
-						    "token", t, "p", p, "height", (json_int_t)o->height, "spent",
+						    "token", t, "height", (json_int_t)o->height, "spent",
 						    o->spent));
+		if (!w->view_only) json_object_set_new(e, "p", json_string(p));
 		json_array_append_new(own, e);
 		sodium_memzero(p, sizeof p);
 	}
-	json_t *j = json_pack("{s:i, s:s, s:I, s:o, s:o}", "version", 1, "address", A, "height",
-			      (json_int_t)w->height, "outputs", own, "pool", pool);
+	json_t *j = json_pack("{s:i, s:s, s:b, s:I, s:o, s:o}", "version", 2, "address", A,
+			      "view_only", w->view_only, "height", (json_int_t)w->height, "outputs", own,
+			      "pool", pool);
 	snprintf(tmp, sizeof tmp, "%s.tmp", w->path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	int rc = fd < 0 || json_dumpfd(j, fd, JSON_COMPACT) != 0;
@@ -151,20 +160,59 @@ static int save_cache(cli_args_t *a, const wallet_t *w)
 	return rc ? cli_fail(a, CLI_EXIT_FAIL, "cannot write %s: %s", w->path, strerror(errno)) : 0;
 }
 
-static int wallet_open(cli_args_t *a, const char *keyfile, wallet_t *w)
+/* The view key of a view-only wallet file ({"view_key": 128 hex digits}); 0, 1 when the file is
+ * not one, or -1 when it is one but its key is invalid. */
+static int read_view_file(const char *path, uint8_t vk[SVM_CONF_VIEW_KEY_BYTES])
+{
+	json_t *j = json_load_file(path, 0, NULL);
+	const char *h = json_string_value(json_object_get(j, "view_key"));
+	uint8_t addr[SVM_CONF_ADDRESS_BYTES];
+	int rc = !h ? 1
+		 : svm_hex_decode(vk, SVM_CONF_VIEW_KEY_BYTES, h) || svm_conf_view_address(addr, vk)
+			 ? -1
+			 : 0;
+	json_decref(j);
+	return rc;
+}
+
+/* Opens the wallet of a key file (view = false) or of a view-only wallet file (view = true). */
+static int wallet_open_as(cli_args_t *a, const char *keyfile, bool view, wallet_t *w)
 {
 	memset(w, 0, sizeof *w);
 	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
 	if (strlen(keyfile) > CONF_PATH_MAX) return cli_fail(a, CLI_EXIT_USAGE, "key file path too long");
 	svm_error_t err = {0};
-	if (svm_keyfile_read(keyfile, &w->kp, &err) != 0)
-		return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
-	svm_conf_wallet_key(w->s, w->A, w->kp.secret_key); /* the Ed25519 seed: its first 32 bytes */
+	int vf = read_view_file(keyfile, w->vk);
+	if (vf < 0) return cli_fail(a, CLI_EXIT_FAIL, "%s: not a valid view key", keyfile);
+	if (vf == 0 && !view)
+		return cli_fail(a, CLI_EXIT_FAIL,
+				"%s is a view-only wallet: it lists outputs (conf list --view) but "
+				"cannot spend or sign (no spend key)",
+				keyfile);
+	if (view && vf != 0)
+		return cli_fail(a, CLI_EXIT_USAGE,
+				"--view %s: not a view-only wallet file (make one with 'supervm conf "
+				"view-import')",
+				keyfile);
+	if (view) {
+		w->view_only = true;
+		if (svm_conf_view_address(w->addr, w->vk)) return CLI_EXIT_FAIL; /* checked above */
+	} else {
+		if (svm_keyfile_read(keyfile, &w->kp, &err) != 0)
+			return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
+		/* the Ed25519 seed: the secret key's first 32 bytes */
+		svm_conf_wallet_keys(w->s, w->vk, w->addr, w->kp.secret_key);
+	}
 	snprintf(w->path, sizeof w->path, "%s.conf.json", keyfile);
 	w->pool = svm_calloc(CONF_POOL_MAX, sizeof *w->pool);
 	w->own = svm_calloc(CONF_OWN_MAX, sizeof *w->own);
 	if (!w->pool || !w->own) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	return load_cache(a, w);
+}
+
+static int wallet_open(cli_args_t *a, const char *keyfile, wallet_t *w)
+{
+	return wallet_open_as(a, keyfile, false, w);
 }
 
 /* -------------------------------------------------------------- scan */
@@ -195,9 +243,14 @@ static void take_event(wallet_t *w, const uint8_t *d, size_t n, uint64_t height)
 		return; /* a method-1 output: not ring-spendable */
 	add_pool(w, &m);
 	own_t o = {.m = m, .height = height};
-	if (w->n_own < CONF_OWN_MAX &&
-	    svm_conf_note_open(&o.open, o.p, w->s, m.P, m.Q, m.F, enc, enc_len) == 0)
-		w->own[w->n_own++] = o;
+	int rc = SVM_EPROOF;
+	if (w->n_own < CONF_OWN_MAX && w->view_only) {
+		rc = svm_conf_note_view(&o.open, o.p, w->vk, m.P, m.Q, m.F, enc, enc_len);
+		memset(o.p, 0, 32); /* x, not a spend secret: not kept */
+	} else if (w->n_own < CONF_OWN_MAX) {
+		rc = svm_conf_note_open(&o.open, o.p, w->vk, w->s, m.P, m.Q, m.F, enc, enc_len);
+	}
+	if (rc == 0) w->own[w->n_own++] = o;
 	sodium_memzero(&o, sizeof o);
 }
 
@@ -251,7 +304,8 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		if (rc == 0 && h % 100 == 0) cli_progress(a, "scanned block %llu of %llu", (unsigned long long)h, (unsigned long long)head);
 	}
 	cli_progress_end(a);
-	for (size_t i = 0; rc == 0 && i < w->n_own; i++) {
+	/* a view-only wallet cannot make key images (they need the spend key): spends unknown */
+	for (size_t i = 0; rc == 0 && !w->view_only && i < w->n_own; i++) {
 		own_t *o = &w->own[i];
 		if (o->spent) continue;
 		uint8_t I[32];
@@ -343,26 +397,37 @@ static int submit(cli_args_t *a, const char *keyfile, const svm_buf_t *payload, 
 	return cli_submit(a, keyfile, &spec);
 }
 
-static int parse_address(cli_args_t *a, const char *s, uint8_t A[32])
+static int parse_address(cli_args_t *a, const char *s, uint8_t addr[SVM_CONF_ADDRESS_BYTES])
 {
-	if (s && svm_hex_decode(A, 32, s) == 0 && svm_zk_point_check(A) == 0) return 0;
+	if (s && svm_hex_decode(addr, SVM_CONF_ADDRESS_BYTES, s) == 0 &&
+	    svm_zk_point_check(addr) == 0 && svm_zk_point_check(addr + 32) == 0)
+		return 0;
 	return cli_fail(a, CLI_EXIT_USAGE,
-			"--to: '%s' is not a confidential address (64 hex digits; 'supervm conf address --key "
-			"KEYFILE' prints one)",
+			"--to: '%s' is not a confidential address (128 hex digits: view key and spend "
+			"key; 'supervm conf address --key KEYFILE' prints one)",
 			s ? s : "");
 }
 
 /* ---------------------------------------------------------- commands */
 
+/* --key KEYFILE or --view VIEWFILE: the wallet to read. */
+static int open_key_or_view(cli_args_t *a, wallet_t *w)
+{
+	const char *keyfile = cli_opt(a, "key"), *view = cli_opt(a, "view");
+	if (!keyfile == !view) {
+		memset(w, 0, sizeof *w);
+		return cli_fail(a, CLI_EXIT_USAGE, "one of --key KEYFILE or --view VIEWFILE is required");
+	}
+	return wallet_open_as(a, keyfile ? keyfile : view, view != NULL, w);
+}
+
 int cli_cmd_conf_address(cli_args_t *a)
 {
-	const char *keyfile = cli_opt(a, "key");
-	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE is required");
 	wallet_t w;
-	int rc = wallet_open(a, keyfile, &w);
+	int rc = open_key_or_view(a, &w);
 	if (rc == 0) {
-		char A[65];
-		hex32(A, w.A);
+		char A[129];
+		hex64(A, w.addr);
 		if (a->json) {
 			json_t *j = json_pack("{s:s}", "address", A);
 			cli_print_json(j);
@@ -375,28 +440,84 @@ int cli_cmd_conf_address(cli_args_t *a)
 	return rc;
 }
 
-int cli_cmd_conf_list(cli_args_t *a)
+/* view-key: prints the key file's view key (v ‖ A), which opens every note sent to its address
+ * but cannot spend. */
+int cli_cmd_conf_view_key(cli_args_t *a)
 {
 	const char *keyfile = cli_opt(a, "key");
 	if (!keyfile) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE is required");
 	wallet_t w;
-	svm_rpc_client_t *c = NULL;
 	int rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) {
+		char vk[129], A[129];
+		hex64(vk, w.vk);
+		hex64(A, w.addr);
+		if (a->json) {
+			json_t *j = json_pack("{s:s, s:s}", "view_key", vk, "address", A);
+			cli_print_json(j);
+			json_decref(j);
+		} else {
+			printf("%s\n", vk);
+		}
+		sodium_memzero(vk, sizeof vk);
+	}
+	wallet_free(&w);
+	return rc;
+}
+
+/* view-import: writes a view-only wallet file (mode 0600, never overwriting) from a view key. */
+int cli_cmd_conf_view_import(cli_args_t *a)
+{
+	const char *hex = cli_opt(a, "view-key"), *out = cli_opt(a, "out");
+	if (!hex || !out) return cli_fail(a, CLI_EXIT_USAGE, "--view-key HEX and --out FILE are required");
+	uint8_t vk[SVM_CONF_VIEW_KEY_BYTES], addr[SVM_CONF_ADDRESS_BYTES];
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	if (strlen(hex) != 2 * sizeof vk || svm_hex_decode(vk, sizeof vk, hex) ||
+	    svm_conf_view_address(addr, vk))
+		return cli_fail(a, CLI_EXIT_USAGE,
+				"--view-key: not a view key (128 hex digits, as 'supervm conf view-key' "
+				"prints)");
+	json_t *j = json_pack("{s:s}", "view_key", hex);
+	int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	int rc = fd < 0 || json_dumpfd(j, fd, JSON_INDENT(1)) != 0;
+	if (fd >= 0) rc |= close(fd) != 0;
+	json_decref(j);
+	sodium_memzero(vk, sizeof vk);
+	if (rc) return cli_fail(a, CLI_EXIT_FAIL, "cannot create %s: %s", out, strerror(errno));
+	char A[129];
+	hex64(A, addr);
+	if (a->json) {
+		json_t *r = json_pack("{s:s, s:s}", "view_wallet", out, "address", A);
+		cli_print_json(r);
+		json_decref(r);
+	} else {
+		printf("view-only wallet %s for address %s\n", out, A);
+	}
+	return 0;
+}
+
+int cli_cmd_conf_list(cli_args_t *a)
+{
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = open_key_or_view(a, &w);
 	if (rc == 0) rc = cli_client(a, &c);
 	if (rc == 0) rc = wallet_sync(a, c, &w);
 	if (rc == 0) {
 		json_t *outs = json_array(), *bal = json_object();
-		char A[65], id[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
-		hex32(A, w.A);
-		if (!a->json) printf("address %s, scanned through block %llu\n", A, (unsigned long long)w.height);
+		char A[129], id[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
+		hex64(A, w.addr);
+		if (!a->json)
+			printf("address %s%s, scanned through block %llu\n", A,
+			       w.view_only ? " (view-only)" : "", (unsigned long long)w.height);
 		for (size_t i = 0; i < w.n_own; i++) {
 			const own_t *o = &w.own[i];
 			const char *tn = token_name(&o->open.token, tb);
 			hex32(id, o->m.id.b);
-			json_array_append_new(outs, json_pack("{s:s, s:I, s:s, s:I, s:b}", "id", id, "value",
+			json_array_append_new(outs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "id", id, "value",
 							      (json_int_t)o->open.value, "token", tn,
 							      "height", (json_int_t)o->height, "spent",
-							      o->spent));
+							      w.view_only ? json_null() : json_boolean(o->spent)));
 			if (!o->spent) {
 				json_t *cur = json_object_get(bal, tn);
 				json_object_set_new(bal, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
@@ -406,15 +527,20 @@ int cli_cmd_conf_list(cli_args_t *a)
 				       (unsigned long long)o->height, o->spent ? "  (spent)" : "");
 		}
 		if (a->json) {
-			json_t *j = json_pack("{s:s, s:I, s:o, s:o}", "address", A, "height",
-					      (json_int_t)w.height, "outputs", outs, "balance", bal);
+			/* view-only: "received" (every output; spends need the spend key to see) */
+			json_t *j = json_pack("{s:s, s:b, s:I, s:o, s:o}", "address", A, "view_only",
+					      w.view_only, "height", (json_int_t)w.height, "outputs", outs,
+					      w.view_only ? "received" : "balance", bal);
 			cli_print_json(j);
 			json_decref(j);
 		} else {
 			for (void *it = json_object_iter(bal); it; it = json_object_iter_next(bal, it))
-				printf("unspent: %s\n",
+				printf("%s: %s\n", w.view_only ? "received" : "unspent",
 				       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
 						      json_object_iter_key(it), amt));
+			if (w.view_only)
+				printf("view-only: spent outputs are not visible (their key images need the "
+				       "spend key)\n");
 			json_decref(outs);
 			json_decref(bal);
 		}
@@ -435,9 +561,9 @@ int cli_cmd_conf_deposit(cli_args_t *a)
 	if (rc) return rc;
 	wallet_t w;
 	svm_rpc_client_t *c = NULL;
-	uint8_t to[32];
+	uint8_t to[SVM_CONF_ADDRESS_BYTES];
 	rc = wallet_open(a, keyfile, &w);
-	if (rc == 0) memcpy(to, w.A, 32);
+	if (rc == 0) memcpy(to, w.addr, sizeof to);
 	if (rc == 0 && cli_opt(a, "to")) rc = parse_address(a, cli_opt(a, "to"), to);
 	if (rc == 0) rc = cli_client(a, &c);
 	uint64_t cid = 0, nonce = 0;
@@ -523,7 +649,7 @@ static int spend(cli_args_t *a, bool withdraw)
 	if (rc) return rc;
 	wallet_t w;
 	svm_rpc_client_t *c = NULL;
-	uint8_t to[32];
+	uint8_t to[SVM_CONF_ADDRESS_BYTES];
 	rc = wallet_open(a, keyfile, &w);
 	if (rc == 0 && !withdraw) {
 		v = cli_opt(a, "to");
@@ -596,7 +722,7 @@ static int spend(cli_args_t *a, bool withdraw)
 		if (change) {
 			new_opening(&op[n_out], change, &token);
 			randombytes_buf(rs, sizeof rs);
-			if (svm_conf_note_seal(keys[n_out], notes[n_out], w.A, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
+			if (svm_conf_note_seal(keys[n_out], notes[n_out], w.addr, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
 			n_out++;
 		}
 		static const svm_id_t zero;

@@ -70,6 +70,8 @@ static const char *const o_gov_vote[] = {O_ECON_TX, "validator", "option", NULL}
 	"  --token T         SWR (default), AIC or a 64-hex token id\n" \
 	"  --wait            wait for the receipt and print its status and fee\n"
 static const char *const o_conf_key[] = {"key", NULL};
+static const char *const o_conf_key_view[] = {"key", "view", NULL};
+static const char *const o_conf_view_import[] = {"view-key", "out", NULL};
 static const char *const o_conf_deposit[] = {O_CONF_TX, "to", NULL};
 static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", NULL};
 static const char *const o_conf_withdraw[] = {O_CONF_TX, "ring", "input", NULL};
@@ -320,11 +322,19 @@ static const cli_cmd_t commands[] = {
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
 	{"conf address", "the confidential wallet's address of a key file (docs/privacy.md)",
-	 "conf address --key KEYFILE", "", o_conf_key, 0, 0, cli_cmd_conf_address, NULL},
+	 "conf address --key KEYFILE | --view VIEWFILE", "", o_conf_key_view, 0, 0, cli_cmd_conf_address, NULL},
+	{"conf view-key", "export the wallet's view key: it lists incoming outputs and amounts, cannot spend",
+	 "conf view-key --key KEYFILE", "", o_conf_key, 0, 0, cli_cmd_conf_view_key, NULL},
+	{"conf view-import", "make a view-only wallet file from a view key (for conf list --view)",
+	 "conf view-import --view-key HEX --out FILE",
+	 "  --view-key HEX    128 hex digits, as 'conf view-key' prints\n"
+	 "  --out FILE        the view-only wallet file to create (mode 0600; never overwritten)\n",
+	 o_conf_view_import, 0, 0, cli_cmd_conf_view_import, NULL},
 	{"conf list", "scan the chain for the wallet's confidential outputs; list them with their openings",
-	 "conf list --key KEYFILE",
-	 "  the cache KEYFILE.conf.json (scanned height, outputs, decoys) is rebuilt if deleted\n",
-	 o_conf_key, 0, 0, cli_cmd_conf_list, NULL},
+	 "conf list --key KEYFILE | --view VIEWFILE",
+	 "  the cache KEYFILE.conf.json (scanned height, outputs, decoys) is rebuilt if deleted\n"
+	 "  --view VIEWFILE   a view-only wallet: amounts received; spends are not visible\n",
+	 o_conf_key_view, 0, 0, cli_cmd_conf_list, NULL},
 	{"conf deposit", "move a public balance into a confidential output (to yourself or --to ADDRESS)",
 	 "conf deposit --from KEYFILE --amount N [--token T] [--to ADDRESS]",
 	 "  --to ADDRESS      a confidential address (default: the key's own)\n" H_CONF_TX,

@@ -51,7 +51,7 @@ n_outputs() { "$S" conf list --key "$D/keys/$1.json" --json 2> /dev/null | pytho
 
 A_ADDR=$("$S" conf address --key "$D/keys/alice.json")
 B_ADDR=$("$S" conf address --key "$D/keys/bob.json")
-check "addresses are 32-byte points, one per key" '[ ${#A_ADDR} -eq 64 ] && [ ${#B_ADDR} -eq 64 ] && [ "$A_ADDR" != "$B_ADDR" ]'
+check "addresses are two 32-byte points (view key, spend key), one per key" '[ ${#A_ADDR} -eq 128 ] && [ ${#B_ADDR} -eq 128 ] && [ "$A_ADDR" != "$B_ADDR" ]'
 check "the address is stable (derived from the key file)" '[ "$("$S" conf address --key "$D/keys/alice.json" --json | jget address)" = "$A_ADDR" ]'
 
 # --- deposits: alice 5000, 3000, 2000; bob 1000; carol 8 decoys of 1..8 to herself
@@ -92,6 +92,31 @@ send conf withdraw --from "$D/keys/bob.json" --amount 6500 --ring 11
 check "withdraw committed" 'ok_status'
 check "bob's public balance grew by 6500 − fee" '[ "$(bal $BOB)" -eq $((B0 + 6500 - $(fee_of))) ]'
 check "bob keeps 500 of change" '[ "$(unspent bob)" -eq 500 ]'
+# --- view key: bob's view-only wallet sees every amount he received and cannot spend
+VK=$("$S" conf view-key --key "$D/keys/bob.json")
+check "the view key is 64 bytes (view secret, spend key)" '[ ${#VK} -eq 128 ]'
+"$S" conf view-import --view-key "$VK" --out "$D/bob.view" > /dev/null 2> "$D/err.txt"
+check "importing it makes a view-only wallet file (mode 0600)" '[ "$(stat -c %a "$D/bob.view")" = 600 ]'
+check "the view-only wallet has bob's address" '[ "$("$S" conf address --view "$D/bob.view")" = "$B_ADDR" ]'
+vals() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(",".join(str(v) for v in sorted(o["value"] for o in j["outputs"])))'; }
+"$S" conf list --view "$D/bob.view" --json > "$D/view.json" 2> "$D/err.txt"
+check "the view-only wallet lists bob's outputs with their amounts (1000, 6000, change 500)" \
+  '[ "$(vals < "$D/view.json")" = "500,1000,6000" ] && [ "$("$S" conf list --key "$D/keys/bob.json" --json | vals)" = "500,1000,6000" ]'
+check "it says it is view-only, received 7500, spends unknown" \
+  'python3 -c "import json,sys; j=json.load(open(\"$D/view.json\")); sys.exit(0 if j[\"view_only\"] and j[\"received\"][\"SWR\"]==7500 and all(o[\"spent\"] is None for o in j[\"outputs\"]) else 1)"'
+check "the view-only cache holds no spend secret" '! grep -q "\"p\"" "$D/bob.view.conf.json"'
+B1=$(bal $BOB)
+"$S" conf withdraw --from "$D/bob.view" --amount 100 --wait > /dev/null 2> "$D/err.txt"; rc=$?
+check "the view-only wallet cannot spend (exit $rc, clear error)" '[ $rc -eq 1 ] && grep -q "view-only wallet" "$D/err.txt" && grep -q "cannot spend" "$D/err.txt"'
+"$S" conf send --from "$D/bob.view" --to "$A_ADDR" --amount 100 > /dev/null 2> "$D/err.txt"; rc=$?
+check "nor send" '[ $rc -eq 1 ] && grep -q "cannot spend" "$D/err.txt" && [ "$(bal $BOB)" -eq "$B1" ] && [ "$(unspent bob)" -eq 500 ]'
+"$S" conf view-import --view-key "${VK%??}ff" --out "$D/bad.view" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a malformed view key is a usage error" '[ $rc -eq 2 ] && grep -q "not a view key" "$D/err.txt" && [ ! -e "$D/bad.view" ]'
+"$S" conf view-import --view-key "$VK" --out "$D/bob.view" > /dev/null 2> "$D/err.txt"; rc=$?
+check "an existing file is never overwritten" '[ $rc -eq 1 ]'
+"$S" conf list --view "$D/keys/bob.json" > /dev/null 2> "$D/err.txt"; rc=$?
+check "--view on a key file is a usage error" '[ $rc -eq 2 ] && grep -q "not a view-only wallet" "$D/err.txt"'
+
 # conservation: 10000 + 1000 + 36 deposited = 6500 withdrawn + what the wallets hold
 C=$("$S" conf list --key "$D/keys/carol.json" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["balance"].get("SWR",0))')
 check "supply conserved: deposits = withdrawals + confidential holdings" \

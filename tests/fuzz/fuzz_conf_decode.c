@@ -33,12 +33,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; rc == 0 && i < n; i++) /* sorted, no duplicates */
 		if (memcmp(r[i - 1].b, r[i].b, 32) >= 0) abort();
 	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
-	static const uint8_t s[32] = {7};
+	static uint8_t s[32], vk[SVM_CONF_VIEW_KEY_BYTES], addr[SVM_CONF_ADDRESS_BYTES];
+	if (vk[0] == 0) svm_conf_wallet_keys(s, vk, addr, (const uint8_t[32]){7});
 	svm_conf_opening_t open;
 	uint8_t p[32];
 	if (size >= 96) { /* P, Q, F from the input too (any bytes: the opener must cope) */
-		rc = svm_conf_note_open(&open, p, s, data, data + 32, data + 64, data + 96, size - 96);
+		rc = svm_conf_note_open(&open, p, vk, s, data, data + 32, data + 64, data + 96, size - 96);
 		if (rc != 0 && rc != SVM_EPROOF) abort();
+		rc = svm_conf_note_view(&open, p, vk, data, data + 32, data + 64, data + 96, size - 96);
+		if (rc != 0 && rc != SVM_EPROOF) abort();
+	}
+	if (size >= 64) { /* a view key from the input */
+		rc = svm_conf_view_address(addr, data);
+		if (rc != 0 && rc != SVM_EINVAL) abort();
 	}
 	return 0;
 }

@@ -426,10 +426,10 @@ skip_order:;
 Test(conf_ring, notes_open_for_their_recipient_only)
 {
 	uint64_t seed = test_seed(0x407e), s = seed;
-	uint8_t seed_a[32], seed_b[32], sa[32], A[32], sb[32], Bk[32];
+	uint8_t seed_a[32], seed_b[32], sa[32], va[64], A[64], sb[32], vb[64], Bk[64];
 	for (int i = 0; i < 32; i++) seed_a[i] = (uint8_t)rng(&s), seed_b[i] = (uint8_t)rng(&s);
-	svm_conf_wallet_key(sa, A, seed_a);
-	svm_conf_wallet_key(sb, Bk, seed_b);
+	svm_conf_wallet_keys(sa, va, A, seed_a);
+	svm_conf_wallet_keys(sb, vb, Bk, seed_b);
 	svm_conf_opening_t o = {.value = 123456789}, got;
 	rand_scalar(o.blind, &s);
 	rand_scalar(o.flavor_blind, &s);
@@ -439,26 +439,104 @@ Test(conf_ring, notes_open_for_their_recipient_only)
 	cr_assert_eq(svm_conf_note_seal(P, note, A, &o, rs), 0);
 	cr_assert_eq(svm_zk_commit(Q, o.value, o.blind), 0);
 	cr_assert_eq(svm_zk_commit_flavor(F, o.token.b, o.flavor_blind), 0);
-	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note), 0,
+	cr_assert_eq(svm_conf_note_open(&got, p, va, sa, P, Q, F, note, sizeof note), 0,
 		     "seed %#llx", (unsigned long long)seed);
 	cr_assert_eq(got.value, o.value);
 	cr_assert_eq(memcmp(&got.token, &o.token, 32), 0);
 	cr_assert_eq(svm_zk_commit_scalar(chk, zero, p), 0);
 	cr_assert_eq(memcmp(chk, P, 32), 0, "p is P's secret");
-	cr_assert_eq(svm_conf_note_open(&got, p, sb, P, Q, F, note, sizeof note), SVM_EPROOF);
+	cr_assert_eq(svm_conf_note_open(&got, p, vb, sb, P, Q, F, note, sizeof note), SVM_EPROOF);
 	for (size_t i = 0; i < sizeof note; i += 7) {
 		note[i] ^= 0x20;
-		cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note), SVM_EPROOF,
+		cr_assert_eq(svm_conf_note_open(&got, p, va, sa, P, Q, F, note, sizeof note), SVM_EPROOF,
 			     "flip at %zu", i);
 		note[i] ^= 0x20;
 	}
 	uint8_t Q2[32];
 	cr_assert_eq(svm_zk_commit(Q2, o.value + 1, o.blind), 0);
-	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q2, F, note, sizeof note), SVM_EPROOF);
-	cr_assert_eq(svm_conf_note_open(&got, p, sa, P, Q, F, note, sizeof note - 1), SVM_EPROOF);
+	cr_assert_eq(svm_conf_note_open(&got, p, va, sa, P, Q2, F, note, sizeof note), SVM_EPROOF);
+	cr_assert_eq(svm_conf_note_open(&got, p, va, sa, P, Q, F, note, sizeof note - 1), SVM_EPROOF);
 	/* two notes to one address have unlinkable one-time keys */
 	uint8_t P2[32], note2[SVM_CONF_NOTE_BYTES], rs2[32] = {8};
 	cr_assert_eq(svm_conf_note_seal(P2, note2, A, &o, rs2), 0);
 	cr_assert_neq(memcmp(P, P2, 32), 0);
-	cr_assert_neq(memcmp(P, A, 32), 0);
+	cr_assert_neq(memcmp(P, A + 32, 32), 0);
+}
+
+/* View keys: the view key alone opens the note (value, token, blinds) and checks P against the
+ * spend key, yet what it yields is not P's secret — and no secret it holds is: x, v and x + v
+ * all fail to be P's discrete log, and a ring spend built with them is refused by the wallet
+ * builder. The view key's address is the wallet's; another wallet's view key opens nothing;
+ * a view key with a non-canonical or zero scalar or an invalid point is refused. */
+Test(conf_ring, a_view_key_sees_amounts_and_cannot_spend)
+{
+	uint64_t seed = test_seed(0x7133), s = seed;
+	uint8_t sd[32], sd2[32], sa[32], va[64], A[64], sb[32], vb[64], Bk[64], addr[64];
+	for (int i = 0; i < 32; i++) sd[i] = (uint8_t)rng(&s), sd2[i] = (uint8_t)rng(&s);
+	svm_conf_wallet_keys(sa, va, A, sd);
+	svm_conf_wallet_keys(sb, vb, Bk, sd2);
+	cr_assert_eq(svm_conf_view_address(addr, va), 0);
+	cr_assert_eq(memcmp(addr, A, 64), 0, "the view key gives the wallet's address");
+	cr_assert_neq(memcmp(va, sa, 32), 0, "view and spend secrets differ");
+	cr_assert_eq(memcmp(va + 32, A + 32, 32), 0, "the view key carries the spend key A");
+	svm_conf_opening_t o = {.value = 987654321}, got, got2;
+	rand_scalar(o.blind, &s);
+	rand_scalar(o.flavor_blind, &s);
+	memset(o.token.b, 0x33, 32);
+	uint8_t P[32], Q[32], F[32], note[SVM_CONF_NOTE_BYTES], rs[32] = {9}, x[32], p[32], chk[32];
+	uint8_t zero[32] = {0}, cand[3][32];
+	cr_assert_eq(svm_conf_note_seal(P, note, A, &o, rs), 0);
+	cr_assert_eq(svm_zk_commit(Q, o.value, o.blind), 0);
+	cr_assert_eq(svm_zk_commit_flavor(F, o.token.b, o.flavor_blind), 0);
+	cr_assert_eq(svm_conf_note_view(&got, x, va, P, Q, F, note, sizeof note), 0, "seed %#llx",
+		     (unsigned long long)seed);
+	cr_assert_eq(got.value, o.value, "the view key sees the amount");
+	cr_assert_eq(memcmp(got.token.b, o.token.b, 32), 0, "and the token");
+	cr_assert_eq(memcmp(got.blind, o.blind, 32), 0);
+	cr_assert_eq(svm_conf_note_open(&got2, p, va, sa, P, Q, F, note, sizeof note), 0);
+	cr_assert_eq(got2.value, got.value, "the full wallet opens the same");
+	/* nothing the viewer holds is P's secret */
+	memcpy(cand[0], x, 32);
+	memcpy(cand[1], va, 32);
+	svm_zk_scalar_add(cand[2], x, va);
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(svm_zk_commit_scalar(chk, zero, cand[k]), 0);
+		cr_assert_neq(memcmp(chk, P, 32), 0, "candidate %d is not P's secret", k);
+	}
+	/* a spend key that is not the view key's is refused by the full open */
+	uint8_t p2[32];
+	cr_assert_eq(svm_conf_note_open(&got2, p2, va, sb, P, Q, F, note, sizeof note), SVM_EPROOF);
+	cr_assert_eq(svm_conf_note_open(&got2, p2, va, va, P, Q, F, note, sizeof note), SVM_EPROOF,
+		     "the view secret is not a spend secret");
+	/* a ring spend of the output signed with the viewer's best guess is refused */
+	svm_id_t id, sender, tok;
+	memset(id.b, 1, 32), memset(sender.b, 2, 32), tok = o.token;
+	svm_conf_ring_input_t in = {.ring_n = 1, .pi = 0, .ids = &id};
+	const uint8_t(*PP)[32] = (const uint8_t(*)[32])P, (*QQ)[32] = (const uint8_t(*)[32])Q,
+	      (*FF)[32] = (const uint8_t(*)[32])F;
+	in.P = PP, in.Q = QQ, in.F = FF, in.open = got;
+	uint8_t bseed[32] = {5};
+	svm_buf_t b = {0};
+	for (int k = 0; k < 3; k++) {
+		memcpy(in.p, cand[k], 32);
+		cr_assert_eq(svm_conf_ring_build(&b, 7, &sender, 0, &tok, 0, o.value, &in, 1, NULL, NULL,
+						 NULL, NULL, 0, bseed),
+			     SVM_EINVAL, "candidate %d", k);
+	}
+	memcpy(in.p, p, 32); /* the spend key's p builds */
+	cr_assert_eq(svm_conf_ring_build(&b, 7, &sender, 0, &tok, 0, o.value, &in, 1, NULL, NULL, NULL,
+					 NULL, 0, bseed),
+		     0);
+	svm_buf_free(&b);
+	/* another wallet's view key opens nothing; malformed view keys are refused */
+	cr_assert_eq(svm_conf_note_view(&got, x, vb, P, Q, F, note, sizeof note), SVM_EPROOF);
+	uint8_t bad[64];
+	memcpy(bad, va, 64);
+	memset(bad, 0xff, 32);
+	cr_assert_eq(svm_conf_view_address(addr, bad), SVM_EINVAL, "scalar not below l");
+	memset(bad, 0, 32);
+	cr_assert_eq(svm_conf_view_address(addr, bad), SVM_EINVAL, "zero view secret");
+	memcpy(bad, va, 64);
+	bad[63] ^= 0x80;
+	cr_assert_eq(svm_conf_view_address(addr, bad), SVM_EINVAL, "A not a point");
 }

@@ -1,7 +1,8 @@
-/* The wallet side of ring outputs (confidential.h): a wallet key derived from a seed, and the
- * note that makes an output spendable by its recipient alone — a one-time key from a
- * Diffie–Hellman secret with the recipient's address, and the output's opening sealed to it
- * (XChaCha20-Poly1305, libsodium). Not consensus code: the chain never opens a note. */
+/* The wallet side of ring outputs (confidential.h): a wallet's spend and view keys derived from
+ * a seed, and the note that makes an output spendable by its recipient alone — a one-time key
+ * from a Diffie–Hellman secret with the recipient's view key, and the output's opening sealed
+ * to it (XChaCha20-Poly1305, libsodium). The view key opens notes; only the spend key gives the
+ * one-time secret. Not consensus code: the chain never opens a note. */
 #include <sodium.h>
 #include <string.h>
 
@@ -20,14 +21,34 @@ static int mul_blinding(uint8_t out[32], const uint8_t x[32], const uint8_t *A)
 	return svm_zk_point_combine(out, (const uint8_t(*)[32])pts, 2, NULL, 0, NULL);
 }
 
-void svm_conf_wallet_key(uint8_t s[32], uint8_t A[32], const uint8_t seed[32])
+static void tagged_scalar(uint8_t out[32], const char *tag, size_t tag_len, const uint8_t in[32])
 {
-	uint8_t d[15 + 32];
-	memcpy(d, "svm/conf/wallet", 15);
-	memcpy(d + 15, seed, 32);
-	svm_zk_scalar_hash(s, d, sizeof d);
+	uint8_t d[32 + 32];
+	SVM_ASSERT(tag_len <= 32);
+	memcpy(d, tag, tag_len);
+	memcpy(d + tag_len, in, 32);
+	svm_zk_scalar_hash(out, d, tag_len + 32);
 	sodium_memzero(d, sizeof d);
-	if (mul_blinding(A, s, NULL)) memset(A, 0, 32); /* s is canonical: cannot fail */
+}
+
+void svm_conf_wallet_keys(uint8_t s[32], uint8_t vk[SVM_CONF_VIEW_KEY_BYTES],
+			  uint8_t addr[SVM_CONF_ADDRESS_BYTES], const uint8_t seed[32])
+{
+	tagged_scalar(s, "svm/conf/wallet", 15, seed);
+	tagged_scalar(vk, "svm/conf/view", 13, s);
+	/* s and v are canonical scalars: the multiplications cannot fail */
+	if (mul_blinding(vk + 32, s, NULL)) memset(vk + 32, 0, 32);
+	if (svm_conf_view_address(addr, vk)) memset(addr, 0, SVM_CONF_ADDRESS_BYTES);
+}
+
+int svm_conf_view_address(uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			  const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES])
+{
+	if (svm_zk_scalar_check(vk) || sodium_is_zero(vk, 32) || svm_zk_point_check(vk + 32))
+		return SVM_EINVAL;
+	if (mul_blinding(addr, vk, NULL)) return SVM_EINVAL;
+	memcpy(addr + 32, vk + 32, 32);
+	return 0;
 }
 
 /* From the shared point S and R: the AEAD key and the one-time key offset x. */
@@ -53,21 +74,20 @@ static void pack_opening(uint8_t m[104], const svm_conf_opening_t *o)
 	memcpy(m + 72, o->token.b, 32);
 }
 
-int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES], const uint8_t A[32],
-		       const svm_conf_opening_t *open, const uint8_t rseed[32])
+int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES],
+		       const uint8_t addr[SVM_CONF_ADDRESS_BYTES], const svm_conf_opening_t *open,
+		       const uint8_t rseed[32])
 {
 	uint8_t r[32], S[32], key[32], x[32], m[104], nonce[24] = {0};
-	int rc = svm_zk_point_check(A) ? SVM_EINVAL : 0;
+	const uint8_t *V = addr, *A = addr + 32;
+	int rc = svm_zk_point_check(V) || svm_zk_point_check(A) ? SVM_EINVAL : 0;
 	if (!rc && (svm_zk_scalar_check(open->blind) || svm_zk_scalar_check(open->flavor_blind)))
 		rc = SVM_EINVAL;
 	if (!rc) {
-		uint8_t d[14 + 32];
-		memcpy(d, "svm/conf/ephem", 14);
-		memcpy(d + 14, rseed, 32);
-		svm_zk_scalar_hash(r, d, sizeof d);
+		tagged_scalar(r, "svm/conf/ephem", 14, rseed);
 		rc = mul_blinding(note, r, NULL); /* R = r·B_blinding */
 	}
-	if (!rc) rc = svm_zk_msm(S, (const uint8_t(*)[32])r, (const uint8_t(*)[32])A, 1);
+	if (!rc) rc = svm_zk_msm(S, (const uint8_t(*)[32])r, (const uint8_t(*)[32])V, 1);
 	if (!rc) {
 		note_keys(key, x, S, note);
 		rc = mul_blinding(P, x, A); /* P = x·B_blinding + A */
@@ -84,13 +104,13 @@ int svm_conf_note_seal(uint8_t P[32], uint8_t note[SVM_CONF_NOTE_BYTES], const u
 	return rc;
 }
 
-int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32], const uint8_t s[32],
-		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
-		       const uint8_t *note, size_t note_len)
+int svm_conf_note_view(svm_conf_opening_t *open, uint8_t x[32],
+		       const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES], const uint8_t P[32],
+		       const uint8_t Q[32], const uint8_t F[32], const uint8_t *note, size_t note_len)
 {
-	uint8_t S[32], key[32], x[32], m[104], nonce[24] = {0}, chk[32];
+	uint8_t S[32], key[32], m[104], nonce[24] = {0}, chk[32];
 	if (note_len != SVM_CONF_NOTE_BYTES || svm_zk_point_check(note)) return SVM_EPROOF;
-	if (svm_zk_msm(S, (const uint8_t(*)[32])s, (const uint8_t(*)[32])note, 1)) return SVM_EPROOF;
+	if (svm_zk_msm(S, (const uint8_t(*)[32])vk, (const uint8_t(*)[32])note, 1)) return SVM_EPROOF;
 	note_keys(key, x, S, note);
 	int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, note + 32, note_len - 32, P,
 							    32, nonce, key)
@@ -102,15 +122,35 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32], const uint8_t s[
 		memcpy(open->blind, m + 8, 32);
 		memcpy(open->flavor_blind, m + 40, 32);
 		memcpy(open->token.b, m + 72, 32);
-		svm_zk_scalar_add(p, x, s);
-		/* a sender could seal anything: the opening must open Q and F, and p must be P's */
-		if (mul_blinding(chk, p, NULL) || memcmp(chk, P, 32) ||
+		/* a sender could seal anything: P must be x·B_blinding + A (so the spend key's owner
+		 * holds its secret), and the opening must open Q and F */
+		if (mul_blinding(chk, x, vk + 32) || memcmp(chk, P, 32) ||
 		    svm_zk_commit(chk, open->value, open->blind) || memcmp(chk, Q, 32) ||
 		    svm_zk_commit_flavor(chk, open->token.b, open->flavor_blind) || memcmp(chk, F, 32))
 			rc = SVM_EPROOF;
 	}
 	sodium_memzero(key, sizeof key);
 	sodium_memzero(m, sizeof m);
+	if (rc) {
+		sodium_memzero(x, 32);
+		sodium_memzero(open, sizeof *open);
+	}
+	return rc;
+}
+
+int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
+		       const uint8_t vk[SVM_CONF_VIEW_KEY_BYTES], const uint8_t s[32],
+		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
+		       const uint8_t *note, size_t note_len)
+{
+	uint8_t x[32], chk[32];
+	int rc = svm_conf_note_view(open, x, vk, P, Q, F, note, note_len);
+	if (!rc) {
+		svm_zk_scalar_add(p, x, s);
+		/* p is P's secret only when s is the spend key of vk's A */
+		if (mul_blinding(chk, p, NULL) || memcmp(chk, P, 32)) rc = SVM_EPROOF;
+	}
+	sodium_memzero(x, sizeof x);
 	if (rc) sodium_memzero(p, 32);
 	return rc;
 }
