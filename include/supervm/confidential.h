@@ -170,6 +170,18 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
 		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
 		       const uint8_t *note, size_t note_len);
 
+/* Decoys for a ring spend (docs/privacy.md, "Decoys"): k distinct indices into a pool of n ring
+ * outputs whose heights are ascending and ≤ head, none equal to real (the spent output's index,
+ * or SIZE_MAX when it is not in the pool), weighted toward recent outputs as real spends are:
+ * each pick draws an age a = floor((A + 1)^U) − 1 with U uniform in [0, 1) and A = head −
+ * heights[0] (log-uniform: P(age ≤ a) = log(a + 1) / log(A + 1)), takes the newest height at
+ * least that old and one of its outputs at random; after 48·k draws without enough distinct
+ * picks, uniform draws, then the first unused indices. Draws come from a SHA-512 counter stream
+ * of seed: one seed, one selection. SVM_EINVAL when the pool holds fewer than k candidates, k
+ * exceeds SVM_CONF_RING_MAX or the heights are out of order. */
+int svm_conf_decoys(size_t *pick, size_t k, const uint64_t *heights, size_t n, size_t real,
+		    uint64_t head, const uint8_t seed[32]);
+
 /* Executes a transact payload (svm_native_execute dispatches here). 0 or the SVM_E… code that
  * fails the transaction: SVM_EDECODE malformed, SVM_EINVAL a rule broken, SVM_EPERM an input
  * not the sender's, SVM_EPROOF a proof that does not verify, SVM_EFUNDS, SVM_EGAS. */

@@ -27,10 +27,12 @@
 #define CONF_OWN_MAX 1024  /* own outputs the cache holds */
 #define CONF_PATH_MAX 1024
 #define CONF_OUTPUT_TOPIC "conf/output"
+#define CONF_CACHE_VERSION 3 /* 3: view keys and pool heights; others are rescanned */
 
 typedef struct {
 	svm_id_t id;
 	uint8_t P[32], Q[32], F[32];
+	uint64_t height; /* the block that created it (decoy ages) */
 } member_t;
 
 typedef struct {
@@ -76,8 +78,9 @@ static void wallet_free(wallet_t *w)
 
 static int member_from_json(json_t *o, member_t *m)
 {
+	m->height = cli_ju64(json_object_get(o, "height"));
 	return jhex32(o, "id", m->id.b) || jhex32(o, "P", m->P) || jhex32(o, "Q", m->Q) ||
-			       jhex32(o, "F", m->F)
+			       jhex32(o, "F", m->F) || !json_is_integer(json_object_get(o, "height"))
 		       ? -1
 		       : 0;
 }
@@ -86,7 +89,8 @@ static json_t *member_json(const member_t *m)
 {
 	char id[65], P[65], Q[65], F[65];
 	hex32(id, m->id.b), hex32(P, m->P), hex32(Q, m->Q), hex32(F, m->F);
-	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "P", P, "Q", Q, "F", F);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "P", P, "Q", Q, "F", F, "height",
+			 (json_int_t)m->height);
 }
 
 static int load_cache(cli_args_t *a, wallet_t *w)
@@ -95,6 +99,10 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 	json_t *j = json_load_file(w->path, 0, &je);
 	if (!j && access(w->path, F_OK) != 0) return 0; /* no cache yet: scan from genesis */
 	if (!j) return cli_fail(a, CLI_EXIT_FAIL, "%s: %s (delete it to rescan)", w->path, je.text);
+	if (json_integer_value(json_object_get(j, "version")) != CONF_CACHE_VERSION) {
+		json_decref(j); /* an older wallet's cache: scan again from genesis */
+		return 0;
+	}
 	uint8_t A[SVM_CONF_ADDRESS_BYTES];
 	const char *as = json_string_value(json_object_get(j, "address"));
 	int bad = !as || svm_hex_decode(A, sizeof A, as) != 0 || memcmp(A, w->addr, sizeof A) != 0 ||
@@ -148,7 +156,7 @@ static int save_cache(cli_args_t *a, const wallet_t *w)
 		json_array_append_new(own, e);
 		sodium_memzero(p, sizeof p);
 	}
-	json_t *j = json_pack("{s:i, s:s, s:b, s:I, s:o, s:o}", "version", 2, "address", A,
+	json_t *j = json_pack("{s:i, s:s, s:b, s:I, s:o, s:o}", "version", CONF_CACHE_VERSION, "address", A,
 			      "view_only", w->view_only, "height", (json_int_t)w->height, "outputs", own,
 			      "pool", pool);
 	snprintf(tmp, sizeof tmp, "%s.tmp", w->path);
@@ -238,6 +246,7 @@ static void take_event(wallet_t *w, const uint8_t *d, size_t n, uint64_t height)
 	size_t enc_len;
 	if (n < 32) return;
 	memcpy(m.id.b, d, 32);
+	m.height = height;
 	if (svm_conf_ring_output_decode(d + 32, n - 32, &creator, &nonce, &index, m.P, m.Q, m.F, &enc,
 					&enc_len))
 		return; /* a method-1 output: not ring-spendable */
@@ -595,25 +604,36 @@ static int cmp_member(const void *x, const void *y)
 	return memcmp(((const member_t *)x)->id.b, ((const member_t *)y)->id.b, 32);
 }
 
-/* The ring of input i: the spent output and ring_n - 1 distinct decoys drawn at random from
- * the pool, in id order. */
+/* The ring of input i: the spent output and ring_n - 1 distinct decoys from the pool, chosen
+ * by age (svm_conf_decoys) from a seed of the wallet's spend secret, the nonce and i, in id
+ * order (which the chain requires, and which places the spent output uniformly). */
 typedef struct {
 	svm_id_t ids[SVM_CONF_RING_MAX];
 	uint8_t P[SVM_CONF_RING_MAX][32], Q[SVM_CONF_RING_MAX][32], F[SVM_CONF_RING_MAX][32];
 } ring_t;
 
-static void make_ring(const wallet_t *w, const own_t *o, size_t ring_n, ring_t *r,
-		      svm_conf_ring_input_t *in)
+static int make_ring(const wallet_t *w, const own_t *o, size_t ring_n, uint64_t nonce, size_t i,
+		     ring_t *r, svm_conf_ring_input_t *in)
 {
+	static uint64_t heights[CONF_POOL_MAX];
 	member_t pick[SVM_CONF_RING_MAX];
-	size_t k = 0;
-	pick[k++] = o->m;
-	while (k < ring_n) {
-		const member_t *m = &w->pool[randombytes_uniform((uint32_t)w->n_pool)];
-		bool dup = false;
-		for (size_t j = 0; j < k && !dup; j++) dup = memcmp(pick[j].id.b, m->id.b, 32) == 0;
-		if (!dup) pick[k++] = *m;
+	size_t idx[SVM_CONF_RING_MAX], real = SIZE_MAX, k = 0;
+	for (size_t j = 0; j < w->n_pool; j++) {
+		heights[j] = w->pool[j].height;
+		if (memcmp(w->pool[j].id.b, o->m.id.b, 32) == 0) real = j;
 	}
+	uint8_t d[15 + 32 + 16], seed[64];
+	memcpy(d, "svm/conf/rings/", 15);
+	memcpy(d + 15, w->s, 32);
+	svm_put_u64be(d + 47, nonce);
+	svm_put_u64be(d + 55, i);
+	crypto_hash_sha512(seed, d, sizeof d);
+	sodium_memzero(d, sizeof d);
+	int rc = svm_conf_decoys(idx, ring_n - 1, heights, w->n_pool, real, w->height, seed);
+	sodium_memzero(seed, sizeof seed);
+	if (rc) return rc;
+	pick[k++] = o->m;
+	for (size_t j = 0; j + 1 < ring_n; j++) pick[k++] = w->pool[idx[j]];
 	qsort(pick, ring_n, sizeof pick[0], cmp_member);
 	memset(in, 0, sizeof *in);
 	for (size_t j = 0; j < ring_n; j++) {
@@ -630,6 +650,7 @@ static void make_ring(const wallet_t *w, const own_t *o, size_t ring_n, ring_t *
 	in->F = (const uint8_t(*)[32])r->F;
 	memcpy(in->p, o->p, 32);
 	in->open = o->open;
+	return 0;
 }
 
 /* send (to != NULL: amount to that address, change back) or withdraw (amount to the sender's
@@ -707,7 +728,9 @@ static int spend(cli_args_t *a, bool withdraw)
 	if (rc == 0) {
 		static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
 		svm_conf_ring_input_t in[SVM_CONF_RING_INPUTS_MAX];
-		for (size_t i = 0; i < n_in; i++) make_ring(&w, sel[i], (size_t)ring_n, &rings[i], &in[i]);
+		for (size_t i = 0; i < n_in && rc == 0; i++)
+			if (make_ring(&w, sel[i], (size_t)ring_n, nonce, i, &rings[i], &in[i]))
+				rc = CLI_EXIT_FAIL; /* reported below */
 		uint64_t change = (uint64_t)(have - amount);
 		svm_conf_opening_t op[2];
 		uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];

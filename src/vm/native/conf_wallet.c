@@ -3,6 +3,7 @@
  * from a Diffie–Hellman secret with the recipient's view key, and the output's opening sealed
  * to it (XChaCha20-Poly1305, libsodium). The view key opens notes; only the spend key gives the
  * one-time secret. Not consensus code: the chain never opens a note. */
+#include <math.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -153,4 +154,91 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
 	sodium_memzero(x, sizeof x);
 	if (rc) sodium_memzero(p, 32);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ decoys */
+
+/* A SHA-512 counter stream of the seed: 64-bit draws. */
+typedef struct {
+	uint8_t seed[32];
+	uint64_t ctr;
+	uint8_t buf[64];
+	unsigned used;
+} stream_t;
+
+static uint64_t draw(stream_t *st)
+{
+	if (st->used == 0 || st->used >= 64) {
+		uint8_t d[16 + 32 + 8];
+		memcpy(d, "svm/conf/decoys/", 16);
+		memcpy(d + 16, st->seed, 32);
+		svm_put_u64be(d + 48, st->ctr++);
+		crypto_hash_sha512(st->buf, d, sizeof d);
+		st->used = 0;
+	}
+	uint64_t v = svm_get_u64le(st->buf + st->used);
+	st->used += 8;
+	return v;
+}
+
+static uint64_t below(stream_t *st, uint64_t n) /* uniform in [0, n), n > 0, no modulo bias */
+{
+	uint64_t lim = UINT64_MAX - UINT64_MAX % n, v;
+	do v = draw(st);
+	while (v >= lim);
+	return v % n;
+}
+
+/* The newest index whose height is ≤ h (heights ascending), or SIZE_MAX when none is. */
+static size_t newest_at_most(const uint64_t *heights, size_t n, uint64_t h)
+{
+	size_t lo = 0, hi = n; /* first index with height > h */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (heights[mid] <= h) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo == 0 ? SIZE_MAX : lo - 1;
+}
+
+int svm_conf_decoys(size_t *pick, size_t k, const uint64_t *heights, size_t n, size_t real,
+		    uint64_t head, const uint8_t seed[32])
+{
+	size_t avail = n - (real < n ? 1 : 0);
+	if (k > avail || k > SVM_CONF_RING_MAX) return SVM_EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (heights[i] < heights[i - 1] || heights[i] > head) return SVM_EINVAL;
+	if (k == 0) return 0;
+	stream_t st = {.ctr = 0, .used = 0};
+	memcpy(st.seed, seed, 32);
+	double span = log((double)(head - heights[0]) + 1.0); /* log(A + 1), A the oldest age */
+	size_t got = 0;
+	for (size_t tries = 0; got < k && tries < 64 * k; tries++) {
+		size_t i;
+		if (tries < 48 * k) {
+			/* a log-uniform age a in [0, A]: P(age ≤ a) = log(a + 1) / log(A + 1) */
+			double u = (double)(draw(&st) >> 11) / 9007199254740992.0; /* [0, 1) */
+			uint64_t age = (uint64_t)floor(exp(u * span)) - 1;
+			if (age > head - heights[0]) age = head - heights[0];
+			size_t last = newest_at_most(heights, n, head - age);
+			if (last == SIZE_MAX) continue;
+			size_t first = last; /* the outputs of that height: one at random */
+			while (first > 0 && heights[first - 1] == heights[last]) first--;
+			i = first + (size_t)below(&st, last - first + 1);
+		} else {
+			i = (size_t)below(&st, n); /* a long run of collisions: uniform */
+		}
+		bool dup = i == real;
+		for (size_t j = 0; j < got && !dup; j++) dup = pick[j] == i;
+		if (!dup) pick[got++] = i;
+	}
+	/* still short (a tiny pool and unlucky draws): the first unused indices, in order */
+	for (size_t i = 0; got < k && i < n; i++) {
+		bool dup = i == real;
+		for (size_t j = 0; j < got && !dup; j++) dup = pick[j] == i;
+		if (!dup) pick[got++] = i;
+	}
+	sodium_memzero(&st, sizeof st);
+	SVM_ASSERT(got == k);
+	return 0;
 }
