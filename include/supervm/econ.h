@@ -312,6 +312,9 @@ void svm_staking_queue_id(const svm_id_t *op, svm_id_t *out);
 void svm_staking_registry_id(svm_id_t *out);
 void svm_staking_epoch_id(svm_id_t *out);
 void svm_staking_key_id(const uint8_t key[32], svm_id_t *out);
+/* The record SHA-256("svm/stake/evid" ‖ key ‖ u64be epoch ‖ u64be height ‖ u64be round ‖ u8 kind)
+ * the program writes when it punishes the offence e proves (each offence is punished once). */
+void svm_staking_evidence_id(const svm_evidence_t *e, svm_id_t *out);
 void svm_treasury_id(svm_id_t *out); /* the treasury account: SHA-256("svm/treasury") */
 /* The tips pool: SHA-256("svm/stake/tips"), the SWR account a chain's blocks pay their tips into
  * (svm_block_env_t.staking_epochs); each processed epoch pays it out with the issuance. */
@@ -452,7 +455,18 @@ enum {
 			       * deletes the slot, writes its tombstone, rewards the sender */
 	SVM_RENT_RESTORE = 3, /* ‖ varint len ‖ the evicted object's encoding ‖ varint amount:
 			       * its hash must be the tombstone's; recreated, rent prepaid as by pay */
+	/* The same three on an EVM storage slot, svm_evm_slot_id(address, key) (an SSTORE's object:
+	 * STORAGE, owned by svm_evm_identity(address)): "contract" is 12 zero bytes ‖ the 20-byte
+	 * address and the key exactly 32 bytes (SVM_EDECODE otherwise). */
+	SVM_RENT_EVM_PAY = 4,
+	SVM_RENT_EVM_EVICT = 5,
+	SVM_RENT_EVM_RESTORE = 6,
 };
+#define SVM_RENT_EVM_OFFSET 3 /* SVM_RENT_EVM_x = SVM_RENT_x + 3 */
+/* The "contract" field naming the EVM account at address a (12 zero bytes ‖ a). */
+void svm_rent_evm_contract(const uint8_t address[20], svm_id_t *out);
+/* The slot a rent payload names (its method's kind of slot); SVM_EDECODE for a malformed one. */
+int svm_rent_payload_slot(const uint8_t *payload, size_t len, svm_id_t *slot);
 #define SVM_RENT_OBJECT_MAX (SVM_CONTRACT_VALUE_MAX + 256) /* a slot object's encoding */
 typedef struct {
 	uint64_t paid_until;

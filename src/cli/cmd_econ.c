@@ -307,8 +307,21 @@ int cli_cmd_validator_report(cli_args_t *a)
 /* -------------------------------------------------------------------- rent */
 
 /* CONTRACT KEY: the storage key as text, or 0x… for its bytes in hex. */
+/* CONTRACT: a WebAssembly contract id (64 hex), or an EVM account's 20-byte address (0x + 40
+ * hex), whose KEY is then a 32-byte storage slot (0x + 64 hex): the rent program's EVM form. */
 static int rent_slot(cli_args_t *a, svm_id_t *contract, svm_buf_t *key)
 {
+	const char *ct = a->pos[0];
+	if (strlen(ct) == 42 && strncmp(ct, "0x", 2) == 0) {
+		uint8_t addr[20];
+		if (svm_hex_decode(addr, 20, ct) != 0) return cli_fail(a, CLI_EXIT_USAGE, "CONTRACT: bad EVM address");
+		svm_rent_evm_contract(addr, contract);
+		if (strncmp(a->pos[1], "0x", 2) != 0 || svm_hex_decode_buf(key, a->pos[1], 32) || key->len != 32) {
+			svm_buf_free(key);
+			return cli_fail(a, CLI_EXIT_USAGE, "an EVM account's KEY is its 32-byte slot (0x + 64 hex)");
+		}
+		return 0;
+	}
 	if (cli_hash(a, "CONTRACT", a->pos[0], contract)) return CLI_EXIT_USAGE;
 	const char *k = a->pos[1];
 	int rc = strncmp(k, "0x", 2) == 0 ? svm_hex_decode_buf(key, k, SVM_CONTRACT_KEY_MAX)

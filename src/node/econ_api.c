@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "supervm/econ.h"
+#include "supervm/evm.h"
 
 static json_t *hexj(const uint8_t *p, size_t n)
 {
@@ -345,13 +346,20 @@ static json_t *m_rent(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_id_t contract, slot, id;
 	const char *kh = json_string_value(json_array_get(params, 1));
 	svm_buf_t key = {0}, b = {0}, enc = {0};
-	if (!pid(params, 0, "contract", &contract, e)) return NULL;
-	if (kh == NULL || svm_hex_decode_buf(&key, kh, SVM_CONTRACT_KEY_MAX) || key.len == 0) {
+	const char *ch = json_string_value(json_array_get(params, 0));
+	bool evm = ch != NULL && strlen(ch) == 42 && strncmp(ch, "0x", 2) == 0; /* an EVM account's address */
+	svm_evm_addr_t addr;
+	if (evm && svm_hex_decode(addr.b, sizeof addr.b, ch) != 0)
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 0 (contract): bad EVM address");
+	if (!evm && !pid(params, 0, "contract", &contract, e)) return NULL;
+	if (kh == NULL || svm_hex_decode_buf(&key, kh, SVM_CONTRACT_KEY_MAX) || key.len == 0 || (evm && key.len != 32)) {
 		svm_buf_free(&key);
-		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "param 1 (key) must be the storage key as hex (1..%d bytes)",
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS,
+				    "param 1 (key) must be the storage key as hex (1..%d bytes; an EVM slot: 32)",
 				    SVM_CONTRACT_KEY_MAX);
 	}
-	svm_contract_slot_id(&contract, key.data, key.len, &slot);
+	if (evm) svm_evm_slot_id(&addr, key.data, &slot);
+	else svm_contract_slot_id(&contract, key.data, key.len, &slot);
 	svm_buf_free(&key);
 	svm_params_t p;
 	int rc = svm_chain_params(n->chain, &p);

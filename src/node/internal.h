@@ -115,6 +115,27 @@ void node_subs_pending(svm_node_t *n, const svm_hash_t *id);
 uint16_t node_subs_port(const svm_node_t *n);
 void node_subs_counts(const svm_node_t *n, uint64_t *connections, uint64_t *dropped);
 
+/* Double-sign evidence reported to the staking program by the node itself (report.c): a bounded
+ * queue, one entry per offence, walked after each committed block by the consensus thread.
+ * node_report_add queues the staking form of a new piece of evidence (designated: this node is
+ * the offence's designated reporter, node_report_designated, and submits at once; otherwise it
+ * waits NODE_REPORT_FALLBACK_BLOCKS); SVM_ENOTFOUND when the key is no registered validator's,
+ * SVM_ELIMIT when the queue is full. node_report_step drops what the chain punished and submits
+ * what is due with key. Both are thread-safe. */
+#define NODE_REPORT_MAX 64
+#define NODE_REPORT_TRIES 3
+#define NODE_REPORT_RETRY_BLOCKS 16
+#define NODE_REPORT_FALLBACK_BLOCKS 8
+#define NODE_REPORT_FEE_LIMIT 10000000ull /* 0.01 SWR: two signature checks and the slash */
+#define NODE_REPORT_EXPIRY_BLOCKS 64
+typedef struct node_report node_report_t;
+int node_report_open(node_report_t **out);
+void node_report_free(node_report_t *r);
+uint64_t node_report_designated(const svm_id_t *record, uint32_t n_validators);
+int node_report_add(svm_node_t *n, node_report_t *r, const svm_evidence_t *ev, bool designated);
+void node_report_step(svm_node_t *n, node_report_t *r, const svm_keypair_t *key);
+json_t *node_report_json(node_report_t *r);
+
 /* JSON helpers shared by the RPC method files (api.c, ai_api.c, econ_api.c). */
 
 /* v as a JSON integer, or as a decimal string above INT64_MAX (JSON readers lose precision). */

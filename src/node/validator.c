@@ -22,6 +22,7 @@
 #define STEP_MSGS_MAX 256              /* handled per wake-up before timers are looked at */
 #define STATUS_PERIOD_MS 500           /* status (height, head) sent to every peer */
 #define SYNC_LAG_MIN 3                 /* a peer this many blocks ahead triggers block sync */
+#define SYNC_STALL_MS 2000             /* or any peer ahead while our height stood still this long */
 #define SYNC_TIMEOUT_MS 4000           /* an unanswered sync request is retried elsewhere */
 #define GOSSIP_TXS_MAX 512             /* transactions per gossip message */
 #define GOSSIP_FLUSH_MS 5
@@ -57,6 +58,7 @@ struct node_vc {
 	svm_keypair_t key;
 	bool validator;                 /* our key is in the set */
 	svm_cons_valset_t vals;         /* the current epoch's set (written under n->mu) */
+	svm_cons_valset_t prev_vals;    /* the epoch before's, since the last switch (n = 0: none) */
 	svm_hash_t epoch_start;         /* the block the epoch started on (genesis in epoch 0) */
 	uint64_t epoch_height;
 	svm_hash_t epoch_seed;
@@ -77,6 +79,7 @@ struct node_vc {
 	svm_cons_status_t st;           /* snapshot after each step */
 	svm_buf_t evidence[EVIDENCE_MAX];
 	size_t n_evidence, evidence_total;
+	node_report_t *report;          /* evidence this node submits to the staking program (report.c) */
 	uint64_t sync_applied;
 	/* gossip batch, its own lock (RPC threads append) */
 	pthread_mutex_t gmu;
@@ -97,6 +100,7 @@ struct node_vc {
 	inmsg_t *parked[PARKED_MAX];    /* proposals that arrived before their parent */
 	uint64_t parked_ms[PARKED_MAX];
 	uint64_t next_status_ms, sync_until_ms;
+	uint64_t stall_height, stall_since_ms; /* the height last seen changing, and since when */
 };
 
 static uint64_t now_ms(void) { return svm_clock_ns() / 1000000u; }
@@ -171,6 +175,18 @@ static bool is_validator(struct node_vc *v, const svm_id_t *id)
 {
 	pthread_mutex_lock(&v->n->mu);
 	bool yes = svm_cons_valset_index(&v->vals, id) >= 0;
+	pthread_mutex_unlock(&v->n->mu);
+	return yes;
+}
+
+/* A member of the epoch before the current one but not of this one: a validator the last set
+ * change removed (jailed, outstaked), which keeps sending that epoch's messages until it has
+ * synced across the switch (it was behind, or stopped and restarted). */
+static bool was_validator(struct node_vc *v, const svm_id_t *id)
+{
+	pthread_mutex_lock(&v->n->mu);
+	bool yes = v->prev_vals.n > 0 && svm_cons_valset_index(&v->prev_vals, id) >= 0 &&
+		   svm_cons_valset_index(&v->vals, id) < 0;
 	pthread_mutex_unlock(&v->n->mu);
 	return yes;
 }
@@ -298,6 +314,7 @@ static int epoch_switch(struct node_vc *v)
 	svm_chain_head(n->chain, &head, NULL);
 	next_seed(v, h, &seed);
 	pthread_mutex_lock(&n->mu);
+	v->prev_vals = v->vals;
 	v->vals = *s;
 	v->validator = svm_cons_valset_index(&v->vals, &v->key.id) >= 0;
 	pthread_mutex_unlock(&n->mu);
@@ -366,7 +383,10 @@ static void spec_clear(struct node_vc *v)
 static void ask_block(struct node_vc *v, const svm_hash_t *id)
 {
 	uint64_t now = now_ms();
-	if (v->net == NULL || (svm_hash_eq(&v->asked, id) && now < v->asked_ms + ASK_EVERY_MS)) return;
+	/* only validators may send consensus messages (a peer closes the session of anyone else):
+	 * a node outside the set is brought up by block sync */
+	if (v->net == NULL || !v->validator) return;
+	if (svm_hash_eq(&v->asked, id) && now < v->asked_ms + ASK_EVERY_MS) return;
 	v->asked = *id;
 	v->asked_ms = now;
 	uint8_t m[1 + SVM_HASH_SIZE];
@@ -685,6 +705,7 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	committed(n, svm_chain_spec_header(s), block, len);
 	spec_prune(v, height);
 	epoch_check(v);
+	if (v->report != NULL) node_report_step(n, v->report, &v->key);
 	if (v->epoch_pending) { /* the proof that this block committed: its child is never stored */
 		svm_buf_t pf = {0};
 		int prc = svm_cons_commit_proof(v->cons, block_id, &pf);
@@ -869,6 +890,27 @@ static int host_persist(void *ctx, const uint8_t *rec, size_t len)
 	return rc;
 }
 
+/* New evidence with a staking form (e verified against the current set) is queued for the
+ * node's own slashing transaction (report.c); the designated reporter submits at once. */
+static void report_evidence(struct node_vc *v, const svm_cons_evidence_t *e)
+{
+	svm_node_t *n = v->n;
+	if (v->report == NULL || n->cfg.fixed_validators) return; /* a fixed set: nothing staked to slash */
+	svm_cons_valset_t *vs = svm_malloc(sizeof *vs);
+	if (vs == NULL) return;
+	pthread_mutex_lock(&n->mu);
+	*vs = v->vals;
+	pthread_mutex_unlock(&n->mu);
+	svm_evidence_t se;
+	if (vs->n > 0 && vs->epoch == e->epoch && svm_cons_evidence_stake(e, vs, n->chain_id, &se) == 0) {
+		svm_id_t record;
+		svm_staking_evidence_id(&se, &record);
+		bool designated = svm_hash_eq(&vs->v[node_report_designated(&record, vs->n)].id, &v->key.id);
+		node_report_add(n, v->report, &se, designated);
+	}
+	svm_free(vs);
+}
+
 /* Evidence is persisted under meta key "ev" ‖ u64be(sequence), kept for RPC and gossiped. */
 static void host_evidence(void *ctx, const svm_cons_evidence_t *e)
 {
@@ -904,6 +946,7 @@ static void host_evidence(void *ctx, const svm_cons_evidence_t *e)
 			     e->kind == SVM_CONS_EVIDENCE_DOUBLE_VOTE ? "votes" : "proposals",
 			     (unsigned long long)e->round);
 		if (v->net != NULL) svm_net_broadcast(v->net, NULL, SVM_NET_MSG_EVIDENCE, enc.data, enc.len);
+		report_evidence(v, e);
 	}
 	svm_buf_free(&enc);
 }
@@ -928,6 +971,9 @@ static void dispatch(struct node_vc *v)
 		const svm_cons_action_t *a = &o->actions[i];
 		const uint8_t *msg = o->bytes.data + a->off;
 		uint8_t type = net_type_of(msg, a->len);
+		/* outside the set only evidence leaves: peers close the session of a non-validator's
+		 * consensus message, which would cut this node off from block sync */
+		if (!v->validator && type != SVM_NET_MSG_EVIDENCE) continue;
 		if (a->kind == SVM_CONS_BROADCAST) {
 			svm_net_broadcast(v->net, NULL, type, msg, a->len);
 		} else if (a->to < v->vals.n) {
@@ -996,11 +1042,19 @@ static void send_status(struct node_vc *v)
 	svm_buf_free(&b);
 }
 
-/* Asks the most advanced peer for the next blocks when it is SYNC_LAG_MIN or more ahead. */
+/* Asks the most advanced peer for the next blocks when it is SYNC_LAG_MIN or more ahead, or
+ * ahead at all while our height has not moved for SYNC_STALL_MS: a validator one or two blocks
+ * behind an epoch switch cannot commit those blocks through consensus (the others have moved to
+ * the next epoch and ignore its messages), and the others may need its vote in the new epoch
+ * (seen in e2e-net: a validator restarted at 17, another killed, the other two switched at 19). */
 static void maybe_sync(struct node_vc *v, uint64_t now)
 {
-	if (now < v->sync_until_ms) return;
 	uint64_t h = svm_chain_height(v->n->chain), best = 0;
+	if (h != v->stall_height || v->stall_since_ms == 0) {
+		v->stall_height = h;
+		v->stall_since_ms = now;
+	}
+	if (now < v->sync_until_ms) return;
 	svm_id_t who = {{0}};
 	pthread_mutex_lock(&v->n->mu);
 	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
@@ -1010,7 +1064,8 @@ static void maybe_sync(struct node_vc *v, uint64_t now)
 		}
 	}
 	pthread_mutex_unlock(&v->n->mu);
-	if (best < h + SYNC_LAG_MIN) return;
+	uint64_t lag_min = now - v->stall_since_ms >= SYNC_STALL_MS ? 1 : SYNC_LAG_MIN;
+	if (best < h + lag_min) return;
 	svm_net_sync_req_t q = {.from_height = h + 1,
 				.count = best - h > SVM_NET_SYNC_BLOCKS_MAX ? SVM_NET_SYNC_BLOCKS_MAX : (uint32_t)(best - h)};
 	svm_buf_t b = {0};
@@ -1276,8 +1331,10 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 		return rc == SVM_ENOMEM ? SVM_EBUSY : rc;
 	}
 	default:
-		/* Consensus messages come from validators only: nothing is relayed. */
-		if (!is_validator(v, peer)) return SVM_EPERM;
+		/* Consensus messages come from validators only: nothing is relayed. A validator the
+		 * last set change removed is ignored instead (its old epoch's messages until it
+		 * syncs across the switch): closing its session would stop it from syncing. */
+		if (!is_validator(v, peer)) return was_validator(v, peer) ? 0 : SVM_EPERM;
 		return enqueue(v, peer, type, body, len);
 	}
 }
@@ -1497,6 +1554,7 @@ int node_vc_start(svm_node_t *n, svm_error_t *err)
 	svm_map_init(&v->specs);
 	svm_cons_out_init(&v->out);
 	int rc = svm_keyfile_read(n->cfg.validator_key, &v->key, err);
+	if (rc == 0 && node_report_open(&v->report) != 0) rc = svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (rc == 0) {
 		svm_buf_t g = {0};
 		svm_header_t gh;
@@ -1554,6 +1612,7 @@ void node_vc_stop(svm_node_t *n)
 	kept_flush(v, true);
 	for (size_t i = 0; i < v->n_kept; i++) svm_buf_free(&v->kept[i].msg);
 	svm_net_stop(v->net);
+	node_report_free(v->report);
 	svm_cons_free(v->cons);
 	spec_clear(v);
 	svm_map_free(&v->specs);
@@ -1604,7 +1663,7 @@ json_t *node_vc_status_json(svm_node_t *n)
 	uint32_t n_vals = v->vals.n;
 	bool validator = v->validator;
 	pthread_mutex_unlock(&n->mu);
-	return json_pack("{s:I, s:I, s:{s:I, s:o}, s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:o, s:I, s:I, s:I}",
+	json_t *res = json_pack("{s:I, s:I, s:{s:I, s:o}, s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:o, s:I, s:I, s:I}",
 			 "epoch", (json_int_t)st.epoch, "round", (json_int_t)st.round,
 			 "highest_qc", "round", (json_int_t)st.hqc_round, "block", hexj(&st.hqc_block),
 			 "highest_tc_round", (json_int_t)st.htc_round,
@@ -1614,6 +1673,8 @@ json_t *node_vc_status_json(svm_node_t *n)
 			 "locked_round", (json_int_t)st.locked_round, "peers", peers,
 			 "p2p_port", (json_int_t)node_vc_p2p_port(n), "synced_blocks", (json_int_t)synced,
 			 "evidence", (json_int_t)ev);
+	if (res != NULL) json_object_set_new(res, "evidence_reports", node_report_json(v->report));
+	return res;
 }
 
 /* One evidence record for RPC: the consensus encoding, what it names, and the same offence in

@@ -8,6 +8,7 @@
 # Usage: e2e_econ.sh path/to/supervm
 set -u
 S=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+COUNTER_WASM=${COUNTER_WASM:-$(dirname "$S")/contracts/counter.wasm}
 D=$(mktemp -d /tmp/svm-e2e-econ.XXXXXX)
 pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
@@ -19,6 +20,7 @@ jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
        echo $((20000 + RANDOM % 20000)))
 export SUPERVM_RPC=http://127.0.0.1:$port
+rpc() { curl -s -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$SUPERVM_RPC"; }
 
 mkdir -p "$D/keys"
 for k in validator faucet alice bob; do "$S" keys new --out "$D/keys/$k.json" > /dev/null || exit 1; done
@@ -29,7 +31,7 @@ cat > "$D/genesis.json" <<JSON
 {"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
  "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
  "params": {"gov_voting_blocks": 25, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
-            "issuance_ppb_epoch": 0},
+            "issuance_ppb_epoch": 0, "rent_grace_epochs": 3},
  "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
               {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
  "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
@@ -143,9 +145,55 @@ check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$
 check "admission refuses a fee limit under the governed intrinsic fee" 'grep -q "intrinsic fee" "$D/out.json"'
 
 # --- local fee markets: the congestion table over JSON-RPC (a quiet devnet has no hot object)
-rpc() { curl -s -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$SUPERVM_RPC"; }
 check "svm_getCongestion: no hot object" 'rpc svm_getCongestion "[]" | grep -q "\"objects\": *\[\]"'
 check "svm_getCongestion [id]: 1x" 'rpc svm_getCongestion "[\"$ALICE\"]" | grep -q "\"multiplier_bps\": *10000"'
+
+# --- rent: a counter contract's slot "count" falls due, is evicted by bob (rewarded from the
+# treasury), refused back with other bytes, restored with the bytes svm_getProof gave before
+if [ -f "$COUNTER_WASM" ]; then
+  send contract deploy "$COUNTER_WASM" --from "$D/keys/alice.json"
+  C=$(ret_of)
+  send contract call "$C" increment --from "$D/keys/alice.json"
+  send contract call "$C" increment --from "$D/keys/alice.json"
+  check "counter deployed and incremented twice" '[ ${#C} -eq 64 ] && [ "$(ret_of)" = 0200000000000000 ]'
+  "$S" rent show "$C" count --json > "$D/rent.json"
+  SIZE=$(jget size < "$D/rent.json"); PAID=$(jget paid_until < "$D/rent.json"); EV=$(jget evictable_from < "$D/rent.json")
+  SLOT=$(jget slot < "$D/rent.json")
+  check "rent show: the slot, rho·size per epoch, paid until its write's epoch, evictable after grace" \
+    '[ "$(jget exists < "$D/rent.json")" = true ] && [ "$(jget rent_per_epoch < "$D/rent.json")" = "$SIZE" ] &&
+     [ "$EV" = $((PAID + 4)) ]'
+  OBJ=$(rpc svm_getProof "[\"$SLOT\"]" | sed -n 's/.*"object": *"0x\([0-9a-f]*\)".*/\1/p')
+  # (only with two epochs to spare: a refused eviction must not land once it is allowed)
+  if [ $(( $(height) / 8 + 2 )) -lt "$EV" ]; then
+    "$S" rent evict "$C" count --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+    bh=$(jget block_height < "$D/out.json")
+    [ -n "$bh" ] && [ $((bh / 8)) -lt "$EV" ] && check "evict before the grace period ends refused" '! grep -q "\"status\": 0," "$D/out.json"'
+  fi
+  wait_height $((EV * 8))
+  B0=$("$S" balance "$BOB" --json | jget amount)
+  send rent evict "$C" count --from "$D/keys/bob.json"
+  FEE=$(jget fee_charged < "$D/out.json")
+  B1=$("$S" balance "$BOB" --json | jget amount)
+  check "evicted by bob, rewarded ⌊rho·size·grace·10%⌋ = $((SIZE * 3 / 10)) from the treasury (balance $B0 → $B1, fee $FEE)" \
+    'grep -q "\"status\": 0," "$D/out.json" && [ $((B1 - B0 + FEE)) -eq $((SIZE * 3 / 10)) ]'
+  "$S" rent show "$C" count --json > "$D/rent.json"
+  check "the slot is gone, its tombstone holds its size" \
+    '[ "$(jget exists < "$D/rent.json")" = false ] && grep -q "\"size\": $SIZE" "$D/rent.json"'
+  send contract call "$C" get --from "$D/keys/alice.json"
+  check "the contract reads nothing there now" '[ "$(ret_of)" = 0000000000000000 ]'
+  BAD=$(printf '%s' "$OBJ" | sed 's/.$/0/;t'); [ "$BAD" = "$OBJ" ] && BAD=${OBJ%?}1
+  "$S" rent restore "$C" count --object "0x$BAD" --amount $((SIZE * 3)) --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+  check "restore with other bytes refused" '[ -n "$OBJ" ] && ! grep -q "\"status\": 0," "$D/out.json"'
+  send rent restore "$C" count --object "0x$OBJ" --amount $((SIZE * 3)) --from "$D/keys/bob.json"
+  RH=$(jget block_height < "$D/out.json")
+  check "restored from the bytes svm_getProof returned before" 'grep -q "\"status\": 0," "$D/out.json"'
+  "$S" rent show "$C" count --json > "$D/rent.json"
+  check "rent prepaid 3 epochs from the restore" '[ "$(jget paid_until < "$D/rent.json")" = $((RH / 8 + 3)) ]'
+  send contract call "$C" get --from "$D/keys/alice.json"
+  check "the contract reads its counter (2) again" '[ "$(ret_of)" = 0200000000000000 ]'
+else
+  bad "no counter contract at $COUNTER_WASM"
+fi
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
 H=$(( $(height) + 60 )) # 25 voting blocks, the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop

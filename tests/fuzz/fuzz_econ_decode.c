@@ -56,8 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pc != ns || size < (size_t)ns * 64) abort();
 	}
 	n = 0;
-	(void)svm_rent_access(&sender, data, size, ids, 16, &n);
+	int arc = svm_rent_access(&sender, data, size, ids, 16, &n);
 	if (n > 5) abort();
+	svm_id_t rslot; /* the slot a payload names (either form) is the first object it declares */
+	if (svm_rent_payload_slot(data, size, &rslot) == 0 && (arc != 0 || !svm_hash_eq(&rslot, &ids[0]))) abort();
 	svm_rent_record_t rr;
 	svm_rent_tomb_t rt;
 	if (svm_rent_record_decode(data, size, &rr) == 0 && rr.exempt > 1) abort();

@@ -11,6 +11,7 @@
 
 #include "lib/chaintest.h"
 #include "lib/econtest.h"
+#include "supervm/evm.h"
 
 #define USERS 4
 #define ST(e) svm_receipt_status(e)
@@ -310,6 +311,111 @@ Test(rent, evictions_of_many_slots_in_one_block_match_the_reference, .init = set
 		cr_assert(!et_object(&r->e, &s, &o));
 	}
 	conserved(r, "after the evictions");
+	et_free(&r->e);
+	free(r);
+}
+
+/* An EVM storage slot — what an SSTORE leaves (backend.c: svm_evm_slot_id(address, key),
+ * STORAGE, owned by the account's identity, the 32-byte big-endian value) — pays rent like a
+ * WebAssembly slot through the program's EVM methods: paid, evicted past its grace (rewarded),
+ * restored from its bytes; the WebAssembly form naming the same (address, key) is another slot;
+ * a malformed EVM form (non-zero padding, a key not 32 bytes) fails to decode. Every block on the
+ * reference and AOEM (et_block). */
+typedef struct {
+	svm_evm_addr_t a;
+	uint8_t key[32], value[32];
+} evm_w_t;
+
+static int write_evm_slot(svm_txctx_t *c, void *ud)
+{
+	const evm_w_t *w = ud;
+	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .type = SVM_OBJ_STORAGE, .payload = w->value, .payload_len = 32};
+	svm_evm_slot_id(&w->a, w->key, &o.id);
+	svm_evm_identity(&w->a, &o.owner);
+	return svm_host_put(c, &o);
+}
+
+static uint8_t evm_rent(rt_t *r, int u, uint64_t method, const evm_w_t *w, const svm_buf_t *obj, uint64_t amount)
+{
+	svm_id_t ct;
+	svm_rent_evm_contract(w->a.b, &ct);
+	svm_buf_t p = {0};
+	int rc = method == SVM_RENT_PAY     ? svm_rent_pay_payload(&p, &ct, w->key, 32, amount)
+		 : method == SVM_RENT_EVICT ? svm_rent_evict_payload(&p, &ct, w->key, 32)
+					    : svm_rent_restore_payload(&p, &ct, w->key, 32, obj->data, obj->len, amount);
+	cr_assert_eq(rc, 0);
+	cr_assert_geq(p.data[1], SVM_RENT_EVM_PAY, "the builders take the EVM form for an EVM account");
+	uint8_t st = run1(r, u, &p, true);
+	svm_buf_free(&p);
+	return st;
+}
+
+Test(rent, evm_storage_slots_pay_rent_like_contract_slots, .init = setup)
+{
+	rt_t *r = calloc(1, sizeof *r);
+	rt_init(r, 11);
+	evm_w_t w;
+	memset(&w, 0, sizeof w);
+	memset(w.a.b, 0xe7, sizeof w.a.b);
+	w.key[31] = 1;
+	w.value[31] = 42;
+	cr_assert_eq(et_system(&r->e, write_evm_slot, &w), 0);
+	svm_id_t s, ct;
+	svm_evm_slot_id(&w.a, w.key, &s);
+	svm_object_t o;
+	cr_assert(et_object(&r->e, &s, &o));
+	svm_buf_t enc = {0};
+	cr_assert_eq(svm_object_encode(&o, &enc), 0);
+	uint64_t pe = r->p.rent_rho * enc.len;
+	svm_buf_t p = {0};
+	svm_rent_evm_contract(w.a.b, &ct);
+	cr_assert_eq(svm_rent_evict_payload(&p, &ct, w.key, 32), 0);
+	cr_assert_eq(svm_rent_payload_slot(p.data, p.len, &o.id), 0);
+	cr_assert(svm_hash_eq(&o.id, &s), "the EVM form names the SSTORE's slot");
+
+	cr_assert_eq(evm_rent(r, 1, SVM_RENT_EVICT, &w, NULL, 0), ST(SVM_ESTATE), "within the grace period");
+	cr_assert_eq(evm_rent(r, 0, SVM_RENT_PAY, &w, NULL, 2 * pe), OK);
+	svm_rent_record_t rec;
+	svm_id_t rid;
+	svm_object_t ro;
+	svm_rent_record_id(&s, &rid);
+	cr_assert(et_object(&r->e, &rid, &ro));
+	cr_assert_eq(svm_rent_record_decode(ro.payload, ro.payload_len, &rec), 0);
+	to_epoch(r, rec.paid_until + r->p.rent_grace_epochs + 1);
+	uint64_t t1 = et_balance(&r->e, &r->swr, &r->treasury);
+	uint64_t reward = pe * r->p.rent_grace_epochs * r->p.rent_evict_reward_bps / 10000;
+	cr_assert_eq(evm_rent(r, 1, SVM_RENT_EVICT, &w, NULL, 0), OK);
+	cr_assert(!et_object(&r->e, &s, &o), "the EVM slot is gone (an SLOAD reads 0)");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->treasury), t1 - reward);
+	cr_assert_eq(evm_rent(r, 1, SVM_RENT_EVICT, &w, NULL, 0), ST(SVM_ENOTFOUND), "evicted once");
+	svm_buf_t bad = {0};
+	cr_assert_eq(svm_buf_append(&bad, enc.data, enc.len), 0);
+	bad.data[bad.len - 1] ^= 1;
+	cr_assert_eq(evm_rent(r, 2, SVM_RENT_RESTORE, &w, &bad, 3 * pe), ST(SVM_EINVAL), "other bytes");
+	cr_assert_eq(evm_rent(r, 2, SVM_RENT_RESTORE, &w, &enc, 3 * pe), OK);
+	cr_assert(et_object(&r->e, &s, &o));
+	cr_assert_eq(o.payload_len, 32);
+	cr_assert_eq(o.payload[31], 42);
+	conserved(r, "after the EVM slot's life");
+
+	/* the WebAssembly form with the same 32 bytes as contract id is another (absent) slot */
+	p.len = 0;
+	cr_assert_eq(svm_rent_evict_payload(&p, &ct, w.key, 31), 0); /* not 32: the WebAssembly form */
+	cr_assert_eq(p.data[1], SVM_RENT_EVICT);
+	cr_assert_eq(run1(r, 1, &p, true), ST(SVM_ENOTFOUND));
+	/* malformed EVM forms: padding not zero, a key of 31 bytes */
+	p.len = 0;
+	cr_assert_eq(svm_rent_evict_payload(&p, &ct, w.key, 32), 0);
+	p.data[2] = 1; /* the contract field's first byte: no longer 12 zero bytes */
+	cr_assert_eq(svm_rent_payload_slot(p.data, p.len, &o.id), SVM_EDECODE);
+	cr_assert_eq(run1(r, 1, &p, false), ST(SVM_EDECODE), "non-zero padding");
+	p.len = 0;
+	cr_assert_eq(svm_rent_evict_payload(&p, &ct, w.key, 31), 0);
+	p.data[1] = SVM_RENT_EVM_EVICT;
+	cr_assert_eq(run1(r, 1, &p, false), ST(SVM_EDECODE), "an EVM key of 31 bytes");
+	svm_buf_free(&p);
+	svm_buf_free(&bad);
+	svm_buf_free(&enc);
 	et_free(&r->e);
 	free(r);
 }

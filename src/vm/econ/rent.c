@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "supervm/econ.h"
+#include "supervm/evm.h"
 
 typedef unsigned __int128 u128;
 
@@ -19,12 +20,27 @@ static void tagged(const char *tag, const svm_id_t *slot, svm_id_t *out)
 void svm_rent_record_id(const svm_id_t *slot, svm_id_t *out) { tagged("svm/rent", slot, out); }
 void svm_rent_tomb_id(const svm_id_t *slot, svm_id_t *out) { tagged("svm/rent/tomb", slot, out); }
 
+void svm_rent_evm_contract(const uint8_t address[20], svm_id_t *out)
+{
+	memset(out->b, 0, 12);
+	memcpy(out->b + 12, address, 20);
+}
+
 /* ------------------------------------------------------------- payloads */
 
+static bool evm_contract(const svm_id_t *contract)
+{
+	static const uint8_t zero[12];
+	return memcmp(contract->b, zero, 12) == 0;
+}
+
+/* An EVM slot's methods are taken when the contract field is an EVM account's (12 zero bytes:
+ * never a WebAssembly contract id in practice, a SHA-256 output) with a 32-byte key. */
 static int header(svm_buf_t *out, uint64_t method, const svm_id_t *contract, const uint8_t *key,
 		  size_t key_len)
 {
 	if (key_len == 0 || key_len > SVM_CONTRACT_KEY_MAX) return SVM_EINVAL;
+	if (evm_contract(contract) && key_len == 32) method += SVM_RENT_EVM_OFFSET;
 	int rc = svm_varint_append(out, SVM_PROGRAM_RENT);
 	if (!rc) rc = svm_varint_append(out, method);
 	if (!rc) rc = svm_buf_append(out, contract->b, 32);
@@ -69,16 +85,34 @@ static int parse(const uint8_t *p, size_t len, call_t *c)
 	const uint8_t *key;
 	memset(c, 0, sizeof *c);
 	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_RENT || svm_varint_read(&r, &c->method) ||
-	    c->method < SVM_RENT_PAY || c->method > SVM_RENT_RESTORE || svm_reader_copy(&r, c->contract.b, 32) ||
+	    c->method < SVM_RENT_PAY || c->method > SVM_RENT_EVM_RESTORE || svm_reader_copy(&r, c->contract.b, 32) ||
 	    svm_varint_read(&r, &kl) || kl == 0 || kl > SVM_CONTRACT_KEY_MAX || svm_reader_bytes(&r, (size_t)kl, &key))
 		return SVM_EDECODE;
+	bool evm = c->method >= SVM_RENT_EVM_PAY;
+	if (evm && (!evm_contract(&c->contract) || kl != 32)) return SVM_EDECODE;
+	if (evm) c->method -= SVM_RENT_EVM_OFFSET;
 	if (c->method == SVM_RENT_RESTORE &&
 	    (svm_varint_read(&r, &ol) || ol == 0 || ol > SVM_RENT_OBJECT_MAX || svm_reader_bytes(&r, (size_t)ol, &c->object)))
 		return SVM_EDECODE;
 	c->object_len = (size_t)ol;
 	if (c->method != SVM_RENT_EVICT && svm_varint_read(&r, &c->amount)) return SVM_EDECODE;
 	if (svm_reader_left(&r)) return SVM_EDECODE;
-	svm_contract_slot_id(&c->contract, key, (size_t)kl, &c->slot);
+	if (evm) { /* the slot an SSTORE writes, owned by the account's identity */
+		svm_evm_addr_t a;
+		memcpy(a.b, c->contract.b + 12, SVM_EVM_ADDR_SIZE);
+		svm_evm_slot_id(&a, key, &c->slot);
+		svm_evm_identity(&a, &c->contract);
+	} else {
+		svm_contract_slot_id(&c->contract, key, (size_t)kl, &c->slot);
+	}
+	return 0;
+}
+
+int svm_rent_payload_slot(const uint8_t *payload, size_t len, svm_id_t *slot)
+{
+	call_t k;
+	if (parse(payload, len, &k)) return SVM_EDECODE;
+	*slot = k.slot;
 	return 0;
 }
 

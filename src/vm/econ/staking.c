@@ -33,7 +33,7 @@ void svm_staking_downtime_id(svm_id_t *out) { tagged("svm/stake/down", NULL, 0, 
 void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
 
 /* One record per offence: (key, epoch, height, round, kind) — whichever two hashes prove it. */
-static void evidence_id(const svm_evidence_t *e, svm_id_t *out)
+void svm_staking_evidence_id(const svm_evidence_t *e, svm_id_t *out)
 {
 	uint8_t tail[25];
 	svm_put_u64be(tail, e->epoch);
@@ -437,7 +437,7 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		ids[m++] = vid;
 		svm_balance_id(svm_econ_swr(), &vid, &ids[m++]);
 		svm_staking_queue_id(op, &ids[m++]);
-		evidence_id(&k.ev, &ids[m++]);
+		svm_staking_evidence_id(&k.ev, &ids[m++]);
 		svm_token_object_id(svm_econ_swr(), &ids[m++]);
 		break;
 	case SVM_STAKE_UNJAIL:
@@ -760,7 +760,7 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	if (c->height - e->height > window) return SVM_ESTATE; /* older than any bonded stake */
 	svm_id_t evid;
 	svm_object_t o;
-	evidence_id(e, &evid);
+	svm_staking_evidence_id(e, &evid);
 	rc = get_storage(c, &evid, &o);
 	if (rc == 0) return SVM_EEXIST; /* each piece of evidence slashes once */
 	if (rc != SVM_ENOTFOUND) return rc;

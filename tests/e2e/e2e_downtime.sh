@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# End-to-end test of downtime jailing on real node processes (docs/economics.md, "Downtime"): four
+# validators, each its own `supervm node` on loopback, whose consensus set is the staking
+# program's active set (no fixed_validators), from a genesis with short windows. One validator is
+# stopped; the other three keep finalizing; the stopped one is jailed for downtime — exactly
+# slash_downtime_bps of its bonded stake burned, the unbonding untouched — and is out of the next
+# epoch's set (consensus runs three). It is restarted, catches up as a full node, its unjail is
+# refused before the delay and accepted after it; the next epoch's set has four again, it is a
+# voting validator, and a whole downtime window later it has not been counted absent enough to be
+# jailed again (its votes are in the QCs). Then v2 votes twice in one round (its key, gossiped as
+# consensus evidence): the nodes submit the slashing transaction themselves, v2 is slashed once
+# and jailed. Asserted through JSON-RPC and the CLI. FORGE_EVIDENCE: tests/e2e/forge_evidence.
+# Prints "e2e-downtime: N passed, N failed" last. Usage: e2e_downtime.sh path/to/supervm
+# Every wait is for an event (a height, a record) with a generous bound.
+set -u
+FORGE_EVIDENCE=${FORGE_EVIDENCE:-$(dirname "$1")/e2e/forge_evidence}
+S=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+D=$(mktemp -d /tmp/svm-e2e-down.XXXXXX)
+pass=0; fail=0
+PIDS=(0 0 0 0)
+T_START=$(date +%s)
+ok() { pass=$((pass + 1)); echo "  ok   $1 [$(( $(date +%s) - T_START )) s]"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $1 [$(( $(date +%s) - T_START )) s]"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+stop() { [ "${PIDS[$1]}" -gt 0 ] && kill "${PIDS[$1]}" 2>/dev/null && wait "${PIDS[$1]}" 2>/dev/null; PIDS[$1]=0; }
+cleanup() {
+  for i in 0 1 2 3; do stop $i; done
+  if [ $fail -eq 0 ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$D"; else echo "logs kept in $D/vN/node.log"; fi
+}
+trap cleanup EXIT
+# jq-like field access without jq: python3 (Debian's, installed with python3-numpy)
+jf() { python3 -c 'import json,sys
+try: o=json.load(sys.stdin)
+except Exception: sys.exit(0)
+for k in sys.argv[1].split("."):
+    o = o.get(k) if isinstance(o, dict) else None
+if o is not None: print(str(o).lower() if isinstance(o, bool) else o)' "$1"; }
+ports=$(python3 -c 'import socket
+ss=[socket.socket() for _ in range(8)]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))') || exit 1
+read -r -a P <<< "$ports"
+rpc_of() { echo "http://127.0.0.1:${P[$1]}"; }
+
+# windows: staking epochs of 10 blocks; a validator absent from more than 38 of a 40-block
+# window's parent QCs is jailed. With four equal stakes a QC holds the leader's own vote and the
+# first two others to arrive, so a live validator whose votes are always the last to arrive (the
+# node this script queries most, on a loaded machine) is left out of about 3/4 of them: 39 of 40
+# is out of its reach (p < 2e-4 a window), while a stopped one reaches it within two windows.
+EPOCH=10; WINDOW=40; MISSED=38; STAKE=1000000; LEAK_BPS=10
+mkdir -p "$D/keys"
+"$S" keys new --out "$D/faucet.json" > /dev/null || exit 1
+for i in 0 1 2 3; do
+  mkdir -p "$D/v$i/keys"
+  "$S" keys new --out "$D/v$i/keys/validator.json" > /dev/null || exit 1
+  ID[$i]=$("$S" keys show "$D/v$i/keys/validator.json" --json | jf id)
+  PK[$i]=$("$S" keys show "$D/v$i/keys/validator.json" --json | jf public_key)
+done
+FAUCET=$("$S" keys show "$D/faucet.json" --json | jf id)
+{
+  echo '{"chain_id": 1340, "timestamp_ms": 1700000000000, "devnet": true,'
+  echo ' "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},'
+  echo " \"params\": {\"epoch_blocks\": $EPOCH, \"downtime_window_blocks\": $WINDOW, \"downtime_missed_max\": $MISSED,"
+  echo "            \"slash_downtime_bps\": $LEAK_BPS, \"jail_epochs\": 1, \"stake_min\": 1000, \"issuance_ppb_epoch\": 0},"
+  echo " \"balances\": [{\"owner\": \"$FAUCET\", \"token\": \"SWR\", \"amount\": \"1000000000000000000\"}"
+  for i in 0 1 2 3; do echo "   , {\"owner\": \"${ID[$i]}\", \"token\": \"SWR\", \"amount\": \"1000000000000000\"}"; done
+  echo ' ],'
+  echo ' "validators": ['
+  for i in 0 1 2 3; do echo "   $([ $i -gt 0 ] && echo ,){\"public_key\": \"${PK[$i]}\", \"stake\": $STAKE}"; done
+  echo ' ]}'
+} > "$D/genesis.json"
+for i in 0 1 2 3; do
+  peers=""
+  for j in 0 1 2 3; do
+    [ $j -eq $i ] && continue
+    peers="$peers${peers:+, }\"${ID[$j]}@127.0.0.1:${P[$((4 + j))]}\""
+  done
+  cat > "$D/v$i/config.json" <<JSON
+{"data_dir": "data", "genesis": "../genesis.json", "validator_key": "keys/validator.json",
+ "rpc": "127.0.0.1:${P[$i]}", "rpc_threads": 1, "p2p": "127.0.0.1:${P[$((4 + i))]}",
+ "block_ms": 100, "round_timeout_ms": 600, "exec_threads": 1, "devnet": true, "peers": [$peers]}
+JSON
+done
+# JSON-RPC to node $1 (curl: polling through the CLI costs a process per call)
+rpc() {
+  curl -s -m 10 -H 'Content-Type: application/json' \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":${3:-[]}}" "$(rpc_of "$1")"
+}
+start() { "$S" node --config "$D/v$1/config.json" --log "${E2E_LOG:-warn}" >> "$D/v$1/node.log" 2>&1 & PIDS[$1]=$!; }
+height() { rpc "$1" svm_getStateRoot | jf result.height; }
+# wait_height NODE H [tenths of a second]: node NODE reaches height H
+wait_height() {
+  for _ in $(seq 1 "${3:-900}"); do [ "$(height "$1")" -ge "$2" ] 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+vshow() { SUPERVM_RPC=$(rpc_of "$1") "$S" validator show "$2" --json 2>/dev/null; }
+cons() { rpc "$1" svm_status | jf "result.consensus.$2"; }
+jailed_now() { rpc "$1" svm_getValidator "[\"$2\"]" | jf result.jailed; }
+# wait_cons NODE FIELD VALUE: node NODE's consensus status field reaches VALUE (90 s)
+wait_cons() { for _ in $(seq 1 900); do [ "$(cons "$1" "$2")" = "$3" ] && return 0; sleep 0.1; done; return 1; }
+
+for i in 0 1 2 3; do start $i; done
+check "four validators from staking commit blocks" 'wait_height 0 3 && wait_height 3 3'
+check "consensus runs the staking set of four (not a fixed set)" '[ "$(cons 0 validators)" = 4 ] && [ "$(cons 3 validator)" = true ]'
+
+# --- v3 stops; the others go on, and v3 is jailed for downtime
+T0=$(vshow 0 "${ID[3]}" | jf tokens)
+stop 3
+H0=$(height 0)
+check "three of four keep finalizing with v3 stopped" 'wait_height 0 $((H0 + 5)) && wait_height 2 $((H0 + 5))'
+jailed=
+for _ in $(seq 1 1200); do
+  [ "$(jailed_now 0 "${ID[3]}")" = true ] && { jailed=1; break; }
+  sleep 0.1
+done
+vshow 0 "${ID[3]}" > "$D/v3-jailed.json"
+HJ=$(height 0)
+check "v3 jailed for downtime (by height $HJ, stopped at $H0)" '[ -n "$jailed" ]'
+LEAK=$((T0 * LEAK_BPS / 10000))
+check "exactly ${LEAK_BPS} bps of v3's bonded stake leaked ($T0 → $(jf tokens < "$D/v3-jailed.json"))" \
+  '[ "$(jf tokens < "$D/v3-jailed.json")" = $((T0 - LEAK)) ] && [ "$(jf slashed < "$D/v3-jailed.json")" = $LEAK ]'
+UNJAIL=$(jf unjail_epoch < "$D/v3-jailed.json")
+check "jailed until epoch now + jail_epochs + 1 ($UNJAIL)" '[ "$UNJAIL" -ge $((H0 / EPOCH + 2)) ] && [ "$UNJAIL" -le $((HJ / EPOCH + 2)) ]'
+for i in 0 1 2; do
+  vshow 0 "${ID[$i]}" > "$D/v$i.json"
+  check "v$i (live) not jailed, nothing leaked" '[ "$(jf jailed < "$D/v$i.json")" = false ] && [ "$(jf slashed < "$D/v$i.json")" = 0 ]'
+done
+check "the next epoch's consensus set is the three others" 'wait_cons 0 validators 3 && wait_cons 1 validators 3'
+check "svm_getValidators: v3 out of the active set" \
+  '! SUPERVM_RPC=$(rpc_of 0) "$S" validators --json | sed -n "/active_set/,\$p" | grep -q "${PK[3]}"'
+H1=$(height 0)
+check "the three finalize in the new epoch" 'wait_height 0 $((H1 + 5)) && wait_height 1 $((H1 + 5)) && wait_height 2 $((H1 + 5))'
+
+# --- v3 comes back as a full node, unjails after the delay, rejoins the set
+start 3
+check "v3 restarted and caught up" 'wait_height 3 $(height 0)'
+check "v3 is not in the set it runs with" '[ "$(cons 3 validator)" = false ]'
+if [ $(( $(height 0) / EPOCH )) -lt "$UNJAIL" ]; then
+  SUPERVM_RPC=$(rpc_of 0) "$S" validator unjail --from "$D/v3/keys/validator.json" --wait --json > "$D/out.json" 2>&1
+  st=$(jf status < "$D/out.json"); bh=$(jf block_height < "$D/out.json")
+  # the epoch of the block that ran it is what counts (height/EPOCH < UNJAIL there: ESTATE)
+  if [ -n "$bh" ] && [ $((bh / EPOCH)) -lt "$UNJAIL" ]; then
+    check "unjail before epoch $UNJAIL refused (block $bh, status $st)" '[ -n "$st" ] && [ "$st" != 0 ]'
+  fi
+fi
+wait_height 0 $((UNJAIL * EPOCH)) 1200
+SUPERVM_RPC=$(rpc_of 3) "$S" validator unjail --from "$D/v3/keys/validator.json" --wait --json > "$D/out.json" 2>&1
+check "unjail at epoch $UNJAIL accepted (sent through v3)" '[ "$(jf status < "$D/out.json")" = 0 ]'
+check "v3 free again, its leak kept" \
+  '[ "$(vshow 0 "${ID[3]}" | jf jailed)" = false ] && [ "$(vshow 0 "${ID[3]}" | jf tokens)" = $((T0 - LEAK)) ]'
+check "the next epoch's set has four again, on every node" \
+  'wait_cons 0 validators 4 && wait_cons 1 validators 4 && wait_cons 2 validators 4 && wait_cons 3 validators 4'
+check "v3 votes as a validator again" '[ "$(cons 3 validator)" = true ]'
+check "svm_getValidators: v3 in the active set" \
+  'SUPERVM_RPC=$(rpc_of 0) "$S" validators --json | sed -n "/active_set/,\$p" | grep -q "${PK[3]}"'
+H2=$(height 0)
+# a window and a half later: had v3 not been signing, it would have been jailed again
+check "all four go on for a window and a half" \
+  'wait_height 0 $((H2 + WINDOW * 3 / 2)) && wait_height 3 $((H2 + WINDOW * 3 / 2))'
+vshow 0 "${ID[3]}" > "$D/v3-end.json"
+check "v3 counted present: not jailed again, nothing more leaked" \
+  '[ "$(jf jailed < "$D/v3-end.json")" = false ] && [ "$(jf slashed < "$D/v3-end.json")" = $LEAK ]'
+bhash() { rpc "$1" svm_getBlockByNumber "[$2]" | jf result.hash; }
+same_block() {
+  local h; h=$(bhash 0 "$1"); [ -n "$h" ] || return 1
+  for i in 1 2 3; do [ "$(bhash $i "$1")" = "$h" ] || return 1; done
+}
+check "every node holds the same blocks at heights $H0, $HJ and $H2" 'same_block $H0 && same_block $HJ && same_block $H2'
+
+# --- v2 votes twice in one round (its key signs two votes, gossiped to v0 as a peer would): every
+# node keeps the evidence and the nodes submit the staking program's evidence transaction
+# themselves (no CLI): v2 is slashed slash_double_bps once and jailed, out of the next set
+T2=$(vshow 0 "${ID[2]}" | jf tokens)
+VOTER=$(printf '%s\n' "${ID[@]}" | LC_ALL=C sort | grep -n "${ID[2]}" | cut -d: -f1); VOTER=$((VOTER - 1))
+E=$(cons 0 epoch); HE=$(( $(height 0) - 2 ))
+gossip() { "$FORGE_EVIDENCE" gossip "${P[4]}" "$D/v2/keys/validator.json" 1340 "$E" "$HE" 1000000 "$VOTER"; }
+check "a double vote of v2 gossiped to v0" 'gossip'
+ev_seen() { for _ in $(seq 1 300); do [ "$(cons "$1" evidence)" -ge 1 ] 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+check "every node holds the evidence (v0 checked it and passed it on)" 'ev_seen 0 && ev_seen 1 && ev_seen 3'
+jailed=
+for _ in $(seq 1 600); do
+  [ "$(jailed_now 0 "${ID[2]}")" = true ] && { jailed=1; break; }
+  sleep 0.1
+done
+vshow 0 "${ID[2]}" > "$D/v2-slashed.json"
+SLASH=$((T2 * 500 / 10000))
+check "v2 slashed by the nodes' own evidence transaction: jailed, exactly 5% burned ($T2 → $(jf tokens < "$D/v2-slashed.json"))" \
+  '[ -n "$jailed" ] && [ "$(jf tokens < "$D/v2-slashed.json")" = $((T2 - SLASH)) ] && [ "$(jf slashed < "$D/v2-slashed.json")" = $SLASH ]'
+reports() { local t=0 x; for i in 0 1 2 3; do x=$(cons $i "evidence_reports.$1"); t=$((t + ${x:-0})); done; echo $t; }
+punished_everywhere() {
+  for _ in $(seq 1 300); do [ "$(reports punished)" -ge 3 ] && return 0; sleep 0.1; done; return 1
+}
+check "the offence left every reporting node's queue as punished" 'punished_everywhere'
+SUB=$(reports submitted)
+check "submitted by the designated node alone ($SUB submission(s) in all)" '[ "$SUB" -ge 1 ] && [ "$SUB" -le 4 ]'
+Q=$(reports queued)
+gossip > /dev/null 2>&1
+HQ=$(height 0); wait_height 0 $((HQ + 10))
+check "the same evidence again: not queued again, not slashed again" \
+  '[ "$(reports queued)" = "$Q" ] && [ "$(vshow 0 "${ID[2]}" | jf slashed)" = $SLASH ]'
+check "the next epoch's set is the three others" 'wait_cons 0 validators 3 && wait_cons 3 validators 3'
+echo "e2e-downtime: $pass passed, $fail failed"
+[ $fail -eq 0 ]
