@@ -408,6 +408,10 @@ typedef struct {
 	const svm_cons_signer_t *signer; /* NULL = Ed25519 (tests may inject) */
 	const uint8_t *safety;      /* the persisted safety record, or NULL for a fresh start */
 	size_t safety_len;
+	/* Reputation across an epoch boundary: bit i set = validator i of this epoch's set was
+	 * inactive (svm_cons_inactive_carry) at the end of the previous epoch. All zero (no one)
+	 * in epoch 0. Every validator must pass the same bits: compute them from committed blocks. */
+	uint8_t carry_inactive[SVM_CONS_BITMAP_BYTES];
 } svm_cons_config_t;
 
 typedef struct svm_cons svm_cons_t;
@@ -505,10 +509,17 @@ const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *b
 /* The leader of `round` for a block extending our highest QC's block: a stake-weighted,
  * integer-only pick (svm_cons_pick) with seed SHA-256("svm/cons/leader" ‖ epoch_seed ‖
  * u64be(round)). With reputation, base leaders of rounds that left a gap among the last 20
- * certified ancestors, and that proposed none of them, are excluded (unless that is a third of
- * the stake or more) — computed from the hash-linked chain, so the same for every validator
- * holding those blocks. Proposals are checked against the leader for their own parent. */
+ * certified ancestors, and that proposed none of them, are excluded, then validators that
+ * neither proposed nor signed a parent QC in those blocks (unless that is a third of the stake
+ * or more) — computed from the hash-linked chain, so the same for every validator holding
+ * those blocks. Proposals are checked against the leader for their own parent. */
 uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round);
+/* The carry of reputation into the next epoch: out (a bitmap over next) gets the members of
+ * next that were in prev and neither proposed nor signed the parent QC (of prev's epoch) of any
+ * of headers — the previous epoch's last (up to 20) committed blocks. A header whose parent QC
+ * does not decode or is of another epoch counts only by its proposer. No headers: all zero. */
+void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_cons_valset_t *next,
+			     const svm_header_t *headers, size_t n, uint8_t out[SVM_CONS_BITMAP_BYTES]);
 /* The stateless pick: index of the validator owning point SHA-256(seed) mod total in the
  * cumulative stake line of the validators whose eligible bit is set (all if eligible NULL). */
 uint32_t svm_cons_pick(const svm_cons_valset_t *vs, const svm_hash_t *seed,

@@ -46,6 +46,7 @@ typedef struct {
 	svm_hash_t id, parent;
 	uint64_t round, height, parent_round;
 	uint32_t proposer;
+	uint8_t signers[SVM_CONS_BITMAP_BYTES]; /* of its parent QC, when that is of this epoch */
 	svm_buf_t msg;             /* the proposal message as received */
 	size_t pqc_off, pqc_len;   /* header.parent_qc inside msg */
 	size_t blk_off, blk_len;   /* the block encoding inside msg */
@@ -217,9 +218,9 @@ static void mark_failed(const svm_cons_t *c, uint64_t from, uint64_t to, const u
  * simplified): walking back up to REPUTATION_WINDOW certified ancestors from parent, newest
  * first, the base leaders of rounds that left a gap in the chain have failed; a validator whose
  * latest failure is newer than its latest proposal in the window is excluded from the pick —
- * the most recent failures first, as long as the excluded stake stays under a third. A crashed
- * validator is thus excluded from its first failed round on, not only once its old blocks have
- * left the window. Everything comes from the hash-linked chain, so every validator holding
+ * the most recent failures first, then the inactive (no proposal and no signature in any of the
+ * window's parent QCs), as long as the excluded stake stays under a third. A crashed validator
+ * is thus excluded from its first failed round on, and stays excluded while it signs nothing. Everything comes from the hash-linked chain, so every validator holding
  * those blocks computes the same leader. */
 static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *parent)
 {
@@ -229,17 +230,18 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 		if (c->lcache[i].round == round && svm_hash_eq(&c->lcache[i].parent, parent))
 			return c->lcache[i].leader;
 	uint8_t failed[SVM_CONS_BITMAP_BYTES] = {0}, proposed[SVM_CONS_BITMAP_BYTES] = {0};
+	uint8_t active[SVM_CONS_BITMAP_BYTES] = {0};
 	uint32_t order[SVM_CONS_VALIDATORS_MAX], n_order = 0;
 	uint64_t next_round = round;
 	svm_hash_t cur = *parent;
-	bool complete = false;
+	bool complete = false, at_base = false;
 	for (uint32_t k = 0; k < REPUTATION_WINDOW; k++) {
 		const block_t *b = block_find(c, &cur);
 		if (b == NULL) {
 			/* The genesis block, or an ancestor we do not hold — committed or not: every
 			 * validator must walk the same blocks (then the result is not cached, and the
 			 * caller fetches the block). */
-			complete = svm_hash_eq(&cur, &c->cfg.genesis_id);
+			complete = at_base = svm_hash_eq(&cur, &c->cfg.genesis_id);
 			if (!complete) {
 				c->leader_missing = true;
 				c->leader_missing_id = cur;
@@ -248,10 +250,24 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 		}
 		mark_failed(c, b->round, next_round, proposed, failed, order, &n_order);
 		cons_bit_set(proposed, b->proposer);
+		cons_bit_set(active, b->proposer);
+		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active[i] |= b->signers[i];
 		next_round = b->round;
 		cur = b->parent;
 		complete = k + 1 == REPUTATION_WINDOW;
 	}
+	/* Then the inactive — neither proposed nor signed a QC in a full window, or (the window
+	 * reaching the epoch's start) in what this epoch has and the previous one's last window
+	 * (cfg.carry_inactive) — so a crashed validator is not given a round again each time its
+	 * one failure leaves the window or a new epoch starts. */
+	if (complete)
+		for (uint32_t x = 0; x < c->vs.n; x++)
+			if (!cons_bit(active, x) && !cons_bit(failed, x) &&
+			    (!at_base || cons_bit(c->cfg.carry_inactive, x))) {
+				cons_bit_set(failed, x);
+				SVM_ASSERT(n_order < c->vs.n);
+				order[n_order++] = x;
+			}
 	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
 	memset(eligible, 0xff, sizeof eligible);
 	uint64_t excluded = 0;
@@ -834,6 +850,8 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 	b->height = h->height;
 	b->parent_round = qc->data.round;
 	b->proposer = who;
+	memset(b->signers, 0, sizeof b->signers);
+	if (qc->epoch == c->cfg.epoch) memcpy(b->signers, qc->bitmap, sizeof b->signers);
 	b->blk_off = (size_t)(m->block_bytes.p - msg);
 	b->blk_len = m->block_bytes.len;
 	b->pqc_off = (size_t)(h->parent_qc - msg);
@@ -1283,6 +1301,8 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	commit_step(c);
 	if (c->propose_retry && !c->proposed) maybe_propose(c);
 	if (c->now >= c->deadline && c->round > 0) {
+		svm_log_debug("consensus: round %llu timed out (epoch %llu, leader %u)", (unsigned long long)c->round,
+			      (unsigned long long)c->cfg.epoch, svm_cons_leader(c, c->round));
 		local_timeout(c);
 		c->deadline = c->now + round_timeout_ms(c);
 	}

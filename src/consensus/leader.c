@@ -61,3 +61,25 @@ void svm_cons_epoch_seed(const svm_hash_t *prev_seed, const uint8_t (*vrf_output
 	for (size_t i = 0; i < n; i++) svm_sha256_update(&c, vrf_outputs[i], 64);
 	svm_sha256_final(&c, out);
 }
+
+void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_cons_valset_t *next,
+			     const svm_header_t *headers, size_t n, uint8_t out[SVM_CONS_BITMAP_BYTES])
+{
+	memset(out, 0, SVM_CONS_BITMAP_BYTES);
+	if (n == 0) return;
+	uint8_t active[SVM_CONS_BITMAP_BYTES] = {0};
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	for (size_t k = 0; k < n; k++) {
+		int p = svm_cons_valset_index(prev, &headers[k].proposer);
+		if (p >= 0) cons_bit_set(active, (uint32_t)p);
+		if (qc != NULL && svm_cons_qc_decode(headers[k].parent_qc, headers[k].parent_qc_len, qc, NULL) == 0 &&
+		    qc->epoch == prev->epoch)
+			for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active[i] |= qc->bitmap[i];
+	}
+	for (uint32_t j = 0; j < next->n; j++) {
+		int i = svm_cons_valset_index(prev, &next->v[j].id);
+		if (i >= 0 && !cons_bit(active, (uint32_t)i)) cons_bit_set(out, j);
+	}
+	if (qc == NULL) memset(out, 0, SVM_CONS_BITMAP_BYTES); /* no memory: no one is carried */
+	svm_free(qc);
+}

@@ -38,6 +38,7 @@
 #define EPOCH_SEED_BLOCKS_MAX 256      /* last blocks of an epoch whose VRF outputs seed the next */
 #define EPOCH_KEY "cons.epoch"         /* meta: the current epoch's record */
 #define EPOCH_SETS_KEY "cons.vs"       /* meta: ‖ u64be(epoch) → that epoch's record (RPC, QC checks) */
+#define CARRY_BLOCKS 20               /* the previous epoch's last blocks its reputation carries */
 
 typedef struct inmsg {
 	struct inmsg *next;
@@ -993,6 +994,40 @@ static void snapshot(struct node_vc *v)
 }
 
 /* (Re)creates the core at the chain's head with the persisted safety record and starts it. */
+/* Reputation carried into this epoch (svm_cons_inactive_carry): from the previous epoch's set
+ * and its last (up to CARRY_BLOCKS) committed blocks — below the epoch's start, the same on
+ * every validator, so every core picks the same leaders. Zero when anything is unreadable. */
+static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES])
+{
+	memset(out, 0, SVM_CONS_BITMAP_BYTES);
+	if (v->vals.epoch == 0) return;
+	svm_cons_valset_t *prev = svm_malloc(sizeof *prev);
+	svm_header_t *hd = svm_malloc(CARRY_BLOCKS * sizeof *hd);
+	svm_buf_t *qcs = svm_calloc(CARRY_BLOCKS, sizeof *qcs);
+	svm_buf_t b = {0};
+	svm_hash_t start, seed;
+	uint64_t prev_height = 0;
+	size_t k = 0;
+	if (prev != NULL && hd != NULL && qcs != NULL &&
+	    epoch_load(v, true, v->vals.epoch - 1, prev, &start, &prev_height, &seed) == 0) {
+		for (uint64_t h = v->epoch_height; h > prev_height && k < CARRY_BLOCKS; h--) {
+			svm_buf_reset(&b);
+			if (svm_chain_block(v->n->chain, h, &b) != 0 || node_block_header(b.data, b.len, &hd[k], NULL) != 0 ||
+			    svm_buf_append(&qcs[k], hd[k].parent_qc, hd[k].parent_qc_len) != 0)
+				break;
+			hd[k].parent_qc = qcs[k].data;
+			hd[k].vrf_proof = NULL, hd[k].vrf_proof_len = 0;
+			k++;
+		}
+		svm_cons_inactive_carry(prev, &v->vals, hd, k, out);
+	}
+	for (size_t i = 0; qcs != NULL && i < CARRY_BLOCKS; i++) svm_buf_free(&qcs[i]);
+	svm_buf_free(&b);
+	svm_free(qcs);
+	svm_free(hd);
+	svm_free(prev);
+}
+
 static int core_open(struct node_vc *v, svm_error_t *err)
 {
 	svm_node_t *n = v->n;
@@ -1015,6 +1050,7 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 			.committed_round = hh.round, .key = v->validator ? &v->key : NULL,
 			.round_timeout_ms = n->cfg.round_timeout_ms, .vrf = true, .reputation = true,
 			.safety = safety.len ? safety.data : NULL, .safety_len = safety.len};
+		carry_inactive(v, cc.carry_inactive);
 		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
 					.execute = host_execute, .commit = host_commit,
 					.persist = host_persist, .evidence = host_evidence,

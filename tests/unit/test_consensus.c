@@ -32,6 +32,8 @@ static const svm_keypair_t *key_of(uint32_t i)
 	return NULL;
 }
 
+static bool cons_test_bit(const uint8_t *bm, uint32_t i) { return (bm[i / 8] >> (i % 8)) & 1u; }
+
 static void make_qc(svm_cons_qc_t *qc, uint64_t round, uint32_t signers_mask)
 {
 	memset(qc, 0, sizeof *qc);
@@ -1051,4 +1053,55 @@ Test(consensus, evidence_of_a_neighbouring_epoch_is_another_epochs_not_a_forgery
 	free(sets);
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
+/* A header of a block of the epoch `epoch` proposed by set index `proposer`, whose parent QC
+ * (of that epoch) is signed by the validators of signers_mask; qc_buf holds the encoding. */
+static void carry_header(svm_header_t *h, svm_buf_t *qc_buf, uint64_t epoch, uint32_t proposer,
+			 uint32_t signers_mask)
+{
+	svm_cons_qc_t qc;
+	make_qc(&qc, 5, signers_mask);
+	qc.epoch = epoch;
+	svm_buf_reset(qc_buf);
+	cr_assert_eq(svm_cons_qc_encode(&qc, qc_buf), 0);
+	memset(h, 0, sizeof *h);
+	h->proposer = vs.v[proposer].id;
+	h->parent_qc = qc_buf->data;
+	h->parent_qc_len = qc_buf->len;
+}
+
+Test(consensus, reputation_carries_the_inactive_into_the_next_epoch)
+{
+	setup_set(4, NULL);
+	svm_cons_valset_t next = vs;
+	next.epoch = 1;
+	svm_header_t h[3];
+	svm_buf_t q[3] = {{0}};
+	uint8_t out[SVM_CONS_BITMAP_BYTES];
+	/* v3 neither proposed nor signed: carried; nobody else is. */
+	carry_header(&h[0], &q[0], 0, 0, 0x7);
+	carry_header(&h[1], &q[1], 0, 1, 0x7);
+	carry_header(&h[2], &q[2], 0, 2, 0x3);
+	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert_eq(cons_test_bit(out, i), i == 3, "validator %u", i);
+	/* One signature of v3's in the window is enough to be active. */
+	carry_header(&h[2], &q[2], 0, 2, 0xb);
+	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
+	/* So is a proposal; a QC of another epoch counts for nothing. */
+	carry_header(&h[2], &q[2], 7, 3, 0xf);
+	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
+	carry_header(&h[2], &q[2], 7, 2, 0xf);
+	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	cr_assert(cons_test_bit(out, 3));
+	/* No headers: no information, no one carried. */
+	svm_cons_inactive_carry(&vs, &next, h, 0, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
+	/* A member of the next set that was not in the previous one is not carried. */
+	svm_cons_valset_t prev3 = vs;
+	prev3.n = 3; /* v3 was not a validator */
+	carry_header(&h[2], &q[2], 0, 2, 0x3);
+	svm_cons_inactive_carry(&prev3, &next, h, 3, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
+	for (int i = 0; i < 3; i++) svm_buf_free(&q[i]);
 }
