@@ -1053,6 +1053,8 @@ Test(consensus, evidence_of_a_neighbouring_epoch_is_another_epochs_not_a_forgery
 	free(sets);
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
+}
+
 /* A header of a block of the epoch `epoch` proposed by set index `proposer`, whose parent QC
  * (of that epoch) is signed by the validators of signers_mask; qc_buf holds the encoding. */
 static void carry_header(svm_header_t *h, svm_buf_t *qc_buf, uint64_t epoch, uint32_t proposer,
