@@ -95,6 +95,13 @@ int cli_txspec_opts(cli_args_t *a, cli_txspec_t *spec, const char **keyfile);
 /* Signs and submits spec from keyfile (nonce from the node unless spec->have_nonce); prints the
  * id, and with --wait polls for the receipt and prints it. */
 int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec);
+/* Called with the nonce the transaction will carry, before signing (may set strict_native). */
+typedef void (*cli_txspec_prepare_fn)(cli_txspec_t *spec, const svm_keypair_t *kp, uint64_t nonce);
+/* Signs spec with kp (nonce: the node's pending nonce; expiry: head + spec->expiry_blocks),
+ * submits it and waits up to spec->timeout_ms for its receipt, printing nothing but errors:
+ * *status the receipt's status, ret32 (if not NULL) its 32-byte return data. */
+int cli_send_and_wait(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
+		      cli_txspec_t *spec, cli_txspec_prepare_fn prepare, int *status, uint8_t *ret32);
 /* Appends the signed encoding of spec to out. */
 int cli_sign_tx(const svm_keypair_t *kp, uint64_t chain_id, uint64_t nonce, uint64_t expiry,
 		const cli_txspec_t *spec, svm_buf_t *out, svm_hash_t *id);

@@ -26,63 +26,24 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Signs payload (native, dynamic access) with kp, submits it and waits for its receipt.
- * *status: the receipt status; ret32 (if not NULL) the 32-byte return data. */
+/* Declares the access of an AI payload when it names all it touches (not challenge or claim),
+ * so AOEM schedules it from the declaration. */
+static void ai_prepare(cli_txspec_t *spec, const svm_keypair_t *kp, uint64_t nonce)
+{
+	size_t nw = 0, nr = 0;
+	bool complete = false;
+	spec->strict_native = svm_ai_access(&kp->id, nonce, spec->payload, spec->payload_len, NULL, 16, &nw,
+					    NULL, 4, &nr, &complete) == 0 &&
+			      complete;
+}
+
+/* Signs payload with kp, submits it and waits for its receipt (cli_send_and_wait). */
 static int ai_send(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 		   const svm_buf_t *payload, int *status, uint8_t *ret32)
 {
-	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL, *r = NULL;
-	char me[65], idhex[65];
-	svm_buf_t tx = {0};
-	svm_hash_t id;
-	int rc = cli_call(a, c, "svm_chainId", NULL, &cid);
-	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
-	if (rc == 0) rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp->id, me)), &acct);
-	if (rc == 0) {
-		json_t *pn = json_object_get(acct, "pending_nonce");
-		uint64_t nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
-		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data,
-				     .payload_len = payload->len, .fee_limit = AI_FEE_LIMIT};
-		/* strict when the payload names all it touches (not challenge or claim), so AOEM
-		 * schedules it from the declaration */
-		size_t nw = 0, nr = 0;
-		bool complete = false;
-		spec.strict_native = svm_ai_access(&kp->id, nonce, payload->data, payload->len, NULL,
-						   16, &nw, NULL, 4, &nr, &complete) == 0 &&
-				     complete;
-		uint64_t h = cli_ju64(json_object_get(root, "height"));
-		if (cli_sign_tx(kp, cli_ju64(cid), nonce, h + AI_EXPIRY_BLOCKS, &spec, &tx, &id))
-			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
-	}
-	if (rc == 0) {
-		char *hex = svm_malloc(2 * tx.len + 1);
-		svm_hex_encode(hex, tx.data, tx.len);
-		rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-		svm_free(hex);
-		svm_hash_hex(&id, idhex);
-	}
-	uint64_t t_end = svm_clock_ns() + AI_WAIT_MS * 1000000ull;
-	while (rc == 0) {
-		rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", idhex), &r);
-		if (rc == 0 && !json_is_null(r)) {
-			*status = (int)json_integer_value(json_object_get(r, "status"));
-			const char *ret = json_string_value(json_object_get(r, "return_data"));
-			if (ret32 && ret && strlen(ret) == 66) svm_hex_decode(ret32, 32, ret + 2);
-			break;
-		}
-		json_decref(r);
-		r = NULL;
-		if (rc == 0 && svm_clock_ns() > t_end)
-			rc = cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %u ms", idhex, AI_WAIT_MS);
-		if (rc == 0) sleep_ms(50);
-	}
-	json_decref(cid);
-	json_decref(root);
-	json_decref(acct);
-	json_decref(sent);
-	json_decref(r);
-	svm_buf_free(&tx);
-	return rc;
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len,
+			     .fee_limit = AI_FEE_LIMIT, .expiry_blocks = AI_EXPIRY_BLOCKS, .timeout_ms = AI_WAIT_MS};
+	return cli_send_and_wait(a, c, kp, &spec, ai_prepare, status, ret32);
 }
 
 static int load_key(cli_args_t *a, const char *opt, svm_keypair_t *kp)

@@ -142,6 +142,63 @@ static int wait_receipt(cli_args_t *a, svm_rpc_client_t *c, const char *hex_id, 
 	}
 }
 
+/* Submits the signed encoding tx (svm_sendRawTransaction). */
+static int send_raw(cli_args_t *a, svm_rpc_client_t *c, const svm_buf_t *tx)
+{
+	char *hex = svm_malloc(2 * tx->len + 1);
+	if (hex == NULL) return cli_fail(a, CLI_EXIT_FAIL, "out of memory (%zu-byte transaction)", tx->len);
+	svm_hex_encode(hex, tx->data, tx->len);
+	json_t *sent = NULL;
+	int rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
+	json_decref(sent);
+	svm_free(hex);
+	return rc;
+}
+
+int cli_send_and_wait(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
+		      cli_txspec_t *spec, cli_txspec_prepare_fn prepare, int *status, uint8_t *ret32)
+{
+	json_t *cid = NULL, *root = NULL, *acct = NULL, *r = NULL;
+	char me[65], idhex[65];
+	svm_buf_t tx = {0};
+	svm_hash_t id;
+	int rc = cli_call(a, c, "svm_chainId", NULL, &cid);
+	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
+	if (rc == 0) rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp->id, me)), &acct);
+	if (rc == 0) {
+		json_t *pn = json_object_get(acct, "pending_nonce");
+		uint64_t nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
+		if (prepare != NULL) prepare(spec, kp, nonce);
+		uint64_t h = cli_ju64(json_object_get(root, "height"));
+		if (cli_sign_tx(kp, cli_ju64(cid), nonce, h + spec->expiry_blocks, spec, &tx, &id))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
+	}
+	if (rc == 0) rc = send_raw(a, c, &tx);
+	if (rc == 0) svm_hash_hex(&id, idhex);
+	uint64_t t_end = svm_clock_ns() + spec->timeout_ms * 1000000ull;
+	while (rc == 0) {
+		rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", idhex), &r);
+		if (rc == 0 && !json_is_null(r)) {
+			*status = (int)json_integer_value(json_object_get(r, "status"));
+			const char *ret = json_string_value(json_object_get(r, "return_data"));
+			if (ret32 && ret && strlen(ret) == 66) svm_hex_decode(ret32, 32, ret + 2);
+			break;
+		}
+		json_decref(r);
+		r = NULL;
+		if (rc == 0 && svm_clock_ns() > t_end)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %llu ms (check with 'supervm tx %s')",
+				      idhex, (unsigned long long)spec->timeout_ms, idhex);
+		if (rc == 0) sleep_ms(50);
+	}
+	json_decref(cid);
+	json_decref(root);
+	json_decref(acct);
+	json_decref(r);
+	svm_buf_free(&tx);
+	return rc;
+}
+
 /* Signs tx (nonce and expiry filled here from the node unless --nonce was given) and submits
  * it; prints the id and, with --wait, the receipt. build() appends the payload and may set the
  * access declaration. */
@@ -153,7 +210,7 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 	if (svm_keyfile_read(keyfile, &kp, &err) != 0)
 		return cli_fail(a, CLI_EXIT_FAIL, "%s (create a key with 'supervm keys new --out FILE')", err.msg);
 	svm_rpc_client_t *c = NULL;
-	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL;
+	json_t *cid = NULL, *root = NULL, *acct = NULL;
 	svm_buf_t tx = {0};
 	uint64_t nonce = spec->nonce;
 	int rc = cli_client(a, &c);
@@ -174,10 +231,7 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 		if (cli_sign_tx(&kp, cli_ju64(cid), nonce, height + spec->expiry_blocks, spec, &tx, &id) != 0) {
 			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
 		} else {
-			char *hex = svm_malloc(2 * tx.len + 1);
-			svm_hex_encode(hex, tx.data, tx.len);
-			rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-			svm_free(hex);
+			rc = send_raw(a, c, &tx);
 			svm_hash_hex(&id, idhex);
 		}
 	}
@@ -201,7 +255,6 @@ int cli_submit(cli_args_t *a, const char *keyfile, const cli_txspec_t *spec)
 	json_decref(cid);
 	json_decref(root);
 	json_decref(acct);
-	json_decref(sent);
 	svm_buf_free(&tx);
 	svm_rpc_client_free(c);
 	svm_keypair_wipe(&kp);

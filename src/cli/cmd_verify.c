@@ -57,59 +57,14 @@ static int read_all(cli_args_t *a, const char *path, size_t max, svm_buf_t *out)
 	return rc ? cli_fail(a, CLI_EXIT_FAIL, "%s is larger than %zu bytes", path, max) : 0;
 }
 
-/* Signs payload (native, dynamic access), submits it and waits for its receipt: *status is
- * the receipt's status (0 or an SVM_E code's magnitude), ret32 its 32-byte return data. */
+/* Signs payload (native, dynamic access), submits it and waits for its receipt
+ * (cli_send_and_wait). */
 static int send_tx(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 		   const svm_buf_t *payload, int *status, uint8_t *ret32)
 {
-	json_t *cid = NULL, *root = NULL, *acct = NULL, *sent = NULL, *r = NULL;
-	char me[65], idhex[65];
-	svm_buf_t tx = {0};
-	svm_hash_t id;
-	int rc = cli_call(a, c, "svm_chainId", NULL, &cid);
-	if (rc == 0) rc = cli_call(a, c, "svm_getStateRoot", NULL, &root);
-	if (rc == 0)
-		rc = cli_call(a, c, "svm_getAccount", json_pack("[s]", svm_hash_hex(&kp->id, me)), &acct);
-	if (rc == 0) {
-		json_t *pn = json_object_get(acct, "pending_nonce");
-		uint64_t nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
-		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len, .fee_limit = V_FEE_LIMIT};
-		uint64_t h = cli_ju64(json_object_get(root, "height"));
-		if (cli_sign_tx(kp, cli_ju64(cid), nonce, h + V_EXPIRY_BLOCKS, &spec, &tx, &id))
-			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the transaction");
-	}
-	if (rc == 0) {
-		char *hex = svm_malloc(2 * tx.len + 1);
-		if (hex == NULL) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
-		if (rc == 0) {
-			svm_hex_encode(hex, tx.data, tx.len);
-			rc = cli_call(a, c, "svm_sendRawTransaction", json_pack("[s]", hex), &sent);
-			svm_free(hex);
-		}
-		svm_hash_hex(&id, idhex);
-	}
-	uint64_t t_end = svm_clock_ns() + V_WAIT_MS * 1000000ull;
-	while (rc == 0) {
-		rc = cli_call(a, c, "svm_getTransactionReceipt", json_pack("[s]", idhex), &r);
-		if (rc == 0 && !json_is_null(r)) {
-			*status = (int)json_integer_value(json_object_get(r, "status"));
-			const char *ret = json_string_value(json_object_get(r, "return_data"));
-			if (ret32 && ret && strlen(ret) == 66) svm_hex_decode(ret32, 32, ret + 2);
-			break;
-		}
-		json_decref(r);
-		r = NULL;
-		if (rc == 0 && svm_clock_ns() > t_end)
-			rc = cli_fail(a, CLI_EXIT_FAIL, "no receipt for %s after %u ms", idhex, V_WAIT_MS);
-		if (rc == 0) sleep_ms(50);
-	}
-	json_decref(cid);
-	json_decref(root);
-	json_decref(acct);
-	json_decref(sent);
-	json_decref(r);
-	svm_buf_free(&tx);
-	return rc;
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len,
+			     .fee_limit = V_FEE_LIMIT, .expiry_blocks = V_EXPIRY_BLOCKS, .timeout_ms = V_WAIT_MS};
+	return cli_send_and_wait(a, c, kp, &spec, NULL, status, ret32);
 }
 
 /* Runs one transaction; 0 only when it succeeded (the payload is consumed). */
