@@ -62,8 +62,7 @@ static int read_all(cli_args_t *a, const char *path, size_t max, svm_buf_t *out)
 static int send_tx(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp,
 		   const svm_buf_t *payload, int *status, uint8_t *ret32)
 {
-	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len,
-			     .fee_limit = V_FEE_LIMIT, .expiry_blocks = V_EXPIRY_BLOCKS, .timeout_ms = V_WAIT_MS};
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = payload->data, .payload_len = payload->len, .fee_limit = V_FEE_LIMIT, .expiry_blocks = V_EXPIRY_BLOCKS, .timeout_ms = V_WAIT_MS};
 	return cli_send_and_wait(a, c, kp, &spec, NULL, status, ret32);
 }
 
