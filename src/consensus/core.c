@@ -20,6 +20,7 @@
 #define LEADER_CACHE_MAX 16  /* (round, parent) -> leader results kept */
 #define ORPHANS_MAX 4        /* proposals kept while their parent is fetched */
 #define CERTIFIED_MAX 64     /* block ids recently proven certified (by a verified QC) */
+#define HQC_KEPT 8           /* the latest highest QCs kept in full (cert_of, for commits) */
 
 typedef struct {
 	uint64_t round;
@@ -133,6 +134,8 @@ struct svm_cons {
 	uint32_t lcache_next;
 	svm_hash_t certified[CERTIFIED_MAX]; /* ring: blocks (and their parents) a QC certifies */
 	uint32_t certified_next;
+	svm_cons_qc_t hqc_kept[HQC_KEPT]; /* ring: the last highest QCs (hqc included) */
+	uint32_t hqc_kept_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
 	bool asked_host[SYNC_ASKED_MAX]; /* found in the host's store (not asked of a peer) */
@@ -515,6 +518,14 @@ static void advance_round(svm_cons_t *c, uint64_t r)
 	maybe_propose(c);
 }
 
+/* Remembers a new highest QC (verified) in full: when its block commits, a child certifying it
+ * may not be in the tree, and the host should still get the block's QC (cert_of). */
+static void keep_hqc(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	c->hqc_kept[c->hqc_kept_next] = *qc;
+	c->hqc_kept_next = (c->hqc_kept_next + 1) % HQC_KEPT;
+}
+
 static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	const svm_cons_vote_data_t *d = &qc->data;
@@ -523,6 +534,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
 		c->hqc = *qc;
 		c->locked_round = d->round;
+		keep_hqc(c, qc);
 	}
 	/* 2-chain rule: a certified block whose parent is from the round just before commits it. */
 	if (d->round > 0 && d->height >= 1 && d->parent_round + 1 == d->round &&
@@ -549,7 +561,10 @@ static void process_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
 
 /* -------------------------------------------------------------- commit */
 
-/* The QC certifying block b, from the header of a child in the tree (NULL if none held). */
+/* The QC certifying block b: from the header of a child in the tree, else one of the last
+ * highest QCs (the newest committed block's child may not be held — its QC formed from votes
+ * or came in a timeout — while the QC of the block itself was our highest a round before).
+ * NULL if neither. */
 static const svm_cons_qc_t *cert_of(svm_cons_t *c, const block_t *b, svm_cons_qc_t *buf)
 {
 	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
@@ -558,6 +573,9 @@ static const svm_cons_qc_t *cert_of(svm_cons_t *c, const block_t *b, svm_cons_qc
 		if (svm_cons_qc_decode(ch->msg.data + ch->pqc_off, ch->pqc_len, buf, NULL) == 0)
 			return buf;
 	}
+	for (uint32_t i = 0; i < HQC_KEPT; i++)
+		if (c->hqc_kept[i].data.round > 0 && svm_hash_eq(&c->hqc_kept[i].data.block_id, &b->id))
+			return &c->hqc_kept[i];
 	return NULL;
 }
 
@@ -1363,6 +1381,7 @@ static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t 
 		c->last_timeout_round = s->last_timeout_round;
 		c->locked_round = s->locked_round;
 		c->hqc = s->hqc;
+		keep_hqc(c, &s->hqc);
 		if (s->has_tc) { /* svm_cons_start resumes in round max(hqc, tc) + 1 */
 			c->htc = s->tc;
 			c->has_htc = true;

@@ -374,6 +374,8 @@ static void eproof_check(inst_t *in, const svm_hash_t *id, uint64_t height)
 	svm_buf_free(&pf);
 }
 
+static int sim_qc_verify(sim_t *s, const svm_cons_qc_t *qc, const svm_cons_signer_t *ver);
+
 static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len,
 		    uint64_t height, const svm_cons_qc_t *qc)
 {
@@ -392,6 +394,17 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 		if (blk != NULL && in->honest) eproof_check(in, id, height);
 	}
 	if (!in->honest) return 0;
+	if (blk != NULL) { /* the core's commit: a QC handed over must certify the block */
+		s->res->core_commits++;
+		if (qc != NULL) {
+			svm_cons_signer_t fake = {fake_sign, fake_verify, NULL};
+			if (!svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height ||
+			    sim_qc_verify(s, qc, s->o.real_crypto ? NULL : &fake) != 0)
+				violation(s, "%s: commit was handed a QC that does not certify the block at height %llu",
+					  "commit", height);
+			s->res->commit_qcs++;
+		}
+	}
 	if (height > s->canon_n) {
 		s->canon[s->canon_n++] = *id;
 	} else if (!svm_hash_eq(&s->canon[height - 1], id)) {

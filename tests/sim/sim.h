@@ -33,6 +33,8 @@ typedef struct {
 	uint64_t epochs;      /* highest epoch an honest instance reached */
 	uint64_t eproofs;     /* commit proofs of epochs' last blocks made and verified */
 	uint64_t eproofs_up;  /* of those, for a block committed below its 2-chain's (headers > 0) */
+	uint64_t core_commits; /* blocks honest cores committed (not the hosts' block sync) */
+	uint64_t commit_qcs;   /* of those, handed the QC that certifies them (checked valid) */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

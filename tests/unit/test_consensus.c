@@ -1107,3 +1107,101 @@ Test(consensus, reputation_carries_the_inactive_into_the_next_epoch)
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	for (int i = 0; i < 3; i++) svm_buf_free(&q[i]);
 }
+
+/* ------------------------------------------------ the QC of a committed block */
+
+static uint64_t qc_commit_height;
+static bool qc_commit_had_qc;
+static svm_cons_qc_t qc_commit_qc;
+static int qc_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len, uint64_t height,
+		     const svm_cons_qc_t *qc)
+{
+	(void)ctx, (void)blk, (void)len;
+	qc_commit_height = height;
+	qc_commit_had_qc = qc != NULL;
+	if (qc != NULL) {
+		cr_assert(svm_hash_eq(&qc->data.block_id, id), "the QC handed over certifies the block");
+		qc_commit_qc = *qc;
+	}
+	return 0;
+}
+
+/* Vote of set index voter for d (epoch 0). */
+static void vote_on(svm_buf_t *out, uint32_t voter, const svm_cons_vote_data_t *d)
+{
+	svm_cons_vote_t v = {.data = *d, .epoch = 0, .voter = voter};
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, 0, d, m);
+	svm_ed25519_sign(v.sig, m, sizeof m, key_of(voter)->secret_key);
+	svm_buf_reset(out);
+	cr_assert_eq(svm_cons_vote_encode(&v, out), 0);
+}
+
+/* svm_getBlockQC serves the QC the core hands to commit. Under the 2-chain rule block P commits
+ * when a QC for its child B (of round(P) + 1) forms; the QC certifying P is then in B's header —
+ * but a validator that never received B's proposal (the QC formed from the others' votes, or
+ * came with a timeout) does not hold B. It did hold P's QC a round earlier, as its highest QC:
+ * that one is handed over. Before, commit got NULL and the node had no QC for its newest block
+ * until the next one committed. */
+Test(consensus, a_committed_block_gets_its_qc_when_its_child_was_never_received)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose,
+				.execute = constest_execute, .commit = qc_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
+	while (me == l1 || me == l2) me++;
+	svm_cons_free(c);
+	uint32_t others[3], k = 0;
+	for (uint32_t i = 0; i < 4; i++)
+		if (i != me) others[k++] = i;
+	cfg.key = key_of(me);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	/* round 1: P, our vote and two more: QC(P) forms here */
+	svm_buf_t p = {0}, v = {0};
+	proposal_r1(&p, key_of(l1), 7);
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *pm = malloc(sizeof *pm);
+	cr_assert_eq(svm_cons_proposal_decode(p.data, p.len, &ar, pm, NULL), 0);
+	svm_cons_vote_data_t dp = {.block_id = pm->block_id, .round = 1, .height = 1, .parent_id = genesis,
+				   .parent_round = 0, .exec_root = pm->block_id};
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c, l1, p.data, p.len, 10, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "we vote for P");
+	for (int i = 0; i < 2; i++) {
+		vote_on(&v, others[i], &dp);
+		cr_assert_eq(svm_cons_on_message(c, others[i], v.data, v.len, 11, &out), 0);
+	}
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.hqc_round, 1);
+	cr_assert_eq(st.round, 2);
+	/* round 2: B's proposal never reaches us; the three others' votes for it do */
+	svm_cons_vote_data_t db = {.round = 2, .height = 2, .parent_id = pm->block_id, .parent_round = 1};
+	svm_sha256("B", 1, &db.block_id);
+	db.exec_root = db.block_id;
+	qc_commit_height = 0;
+	for (int i = 0; i < 3; i++) {
+		vote_on(&v, others[i], &db);
+		cr_assert_eq(svm_cons_on_message(c, others[i], v.data, v.len, 20 + (uint64_t)i, &out), 0);
+	}
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 30, &out); /* commits run at the start of the next step */
+	cr_assert_eq(qc_commit_height, 1, "QC(B) commits P");
+	cr_assert(qc_commit_had_qc, "P's QC is handed to commit although B was never received");
+	cr_assert_eq(qc_commit_qc.data.round, 1);
+	cr_assert_eq(svm_cons_qc_verify(&qc_commit_qc, &vs, chain, &genesis, NULL), 0);
+	svm_arena_reset(&ar);
+	free(pm);
+	svm_buf_free(&p), svm_buf_free(&v);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
