@@ -130,6 +130,7 @@ struct exec_block {
 	bool hot_done;
 	_Atomic uint64_t aborts, reexecutions, validations, waits;
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
+	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
 };
 
 /* Reasons to run the whole block on the reference instead (each is rare or impossible on a

@@ -45,6 +45,9 @@ typedef struct {
 	_Atomic long active;
 	atomic_bool done, stop;
 	uint64_t abort_budget;
+	/* incarnations run, and those that met an estimate or failed validation (conflict rate) */
+	_Alignas(64) _Atomic uint64_t incs;
+	_Atomic uint64_t conflicts;
 } stm_t;
 
 typedef struct {
@@ -230,6 +233,20 @@ static task_t finish_validation(stm_t *s, size_t j, bool aborted)
 
 /* -------------------------------------------------------------- executor */
 
+/* A conflict (an incarnation met an estimate or failed validation). Once the segment has run
+ * SVM_EXEC_CONFLICT_WINDOW incarnations, a conflict rate above SVM_EXEC_CONFLICT_PCT stops the
+ * engine: on a hot block (every transaction writes one object) the workers would mostly wait
+ * for each other and re-execute, so the committed prefix stays and the rest runs sequentially,
+ * at about the reference's cost. Judged at conflicts only: a rate that is not rising needs no
+ * look. */
+static void conflict(stm_t *s)
+{
+	uint64_t c = atomic_fetch_add_explicit(&s->conflicts, 1, memory_order_relaxed) + 1;
+	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
+	if (n >= SVM_EXEC_CONFLICT_WINDOW && c * 100 > n * SVM_EXEC_CONFLICT_PCT)
+		atomic_store(&s->stop, true);
+}
+
 static bool same_read(const read_t *r, const mv_read_t *now)
 {
 	switch (r->kind) {
@@ -313,10 +330,12 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 		size_t tx = s->from + j;
 		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
 		int rc = exec_run_one(s->b, v, tx, NULL);
+		atomic_fetch_add_explicit(&s->incs, 1, memory_order_relaxed);
 		if (v->wait_on >= 0) {
 			SVM_ASSERT(v->local_len > 0); /* the read that met the estimate is the last one */
 			SVM_ASSERT((size_t)v->wait_on >= s->from && (size_t)v->wait_on < tx);
 			atomic_fetch_add(&s->b->waits, 1);
+			conflict(s);
 			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);
 			if (add_dependency(s, &s->b->w[v->worker], j, (size_t)v->wait_on - s->from))
 				return NONE;
@@ -341,6 +360,7 @@ static task_t needs_reexecution(stm_t *s, unsigned worker, size_t j, uint32_t in
 			exec_mv_estimate(io->w[i].k, (uint32_t)(s->from + j));
 		if (atomic_fetch_add(&s->b->aborts, 1) + 1 > s->abort_budget)
 			atomic_store(&s->stop, true);
+		conflict(s);
 	}
 	return finish_validation(s, j, aborted);
 }
@@ -418,13 +438,17 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.active, 0);
 	atomic_init(&s.done, false);
 	atomic_init(&s.stop, false);
+	atomic_init(&s.incs, 0);
+	atomic_init(&s.conflicts, 0);
 	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
 	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
 	SVM_ASSERT(done <= s.m);
+	uint64_t t0 = svm_clock_ns();
 	if (rc == 0) rc = flush(b, from + done);
+	b->phase_ns[SVM_EXEC_PH_COMMIT] += svm_clock_ns() - t0;
 	*stop_at = from + done;
 	SVM_ASSERT(*stop_at >= from && *stop_at <= to);
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
