@@ -13,6 +13,7 @@
 #include "exec/aoem.h"
 
 enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
+#define FLUSH_PAR_KEYS 1024 /* touched keys from which the commit runs on every worker */
 enum { T_NONE = 0, T_EXEC, T_VALID };
 
 typedef struct dep {
@@ -395,16 +396,42 @@ static size_t committed_prefix(stm_t *s)
 	return s->m;
 }
 
+/* The commit, on every worker: each key is in exactly one worker's touched list (exec_key_touch
+ * marks it once per segment), and the lists are claimed whole, so a key is folded by one
+ * worker, with that worker's scratch memory. */
+typedef struct {
+	exec_block_t *b;
+	uint32_t limit;
+	_Atomic unsigned next;
+	atomic_int rc;
+} flush_t;
+
+static void flush_worker(void *arg, unsigned w)
+{
+	flush_t *f = arg;
+	exec_block_t *b = f->b;
+	for (unsigned l; (l = atomic_fetch_add(&f->next, 1)) < b->threads;) {
+		exec_worker_t *wk = &b->w[l];
+		for (size_t i = 0; i < wk->touched_len && atomic_load(&f->rc) == 0; i++) {
+			int rc = exec_mv_flush(b, w, wk->touched[i], f->limit);
+			if (rc) atomic_store(&f->rc, rc);
+		}
+	}
+}
+
 static int flush(exec_block_t *b, size_t limit)
 {
-	SVM_ASSERT(limit <= b->n);
-	int rc = 0;
-	for (unsigned w = 0; w < b->threads && rc == 0; w++) {
-		exec_worker_t *wk = &b->w[w];
-		for (size_t i = 0; i < wk->touched_len && rc == 0; i++)
-			rc = exec_mv_flush(b, w, wk->touched[i], (uint32_t)limit);
-		wk->touched_len = 0;
-	}
+	SVM_ASSERT(limit <= b->n && limit <= UINT32_MAX);
+	flush_t f = {.b = b, .limit = (uint32_t)limit};
+	atomic_init(&f.next, 0);
+	atomic_init(&f.rc, 0);
+	size_t keys = 0;
+	for (unsigned w = 0; w < b->threads; w++) keys += b->w[w].touched_len;
+	/* a few keys are not worth waking the helpers for */
+	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run(b->threads, flush_worker, &f) : 0;
+	if (keys < FLUSH_PAR_KEYS) flush_worker(&f, 0);
+	if (rc == 0) rc = atomic_load(&f.rc);
+	for (unsigned w = 0; w < b->threads; w++) b->w[w].touched_len = 0;
 	return rc;
 }
 
