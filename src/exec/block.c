@@ -108,7 +108,10 @@ static int run_segments(exec_block_t *b)
 			size_t stop = end;
 			if (rc == 0) rc = exec_stm_run(b, i, end, &stop);
 			b->stm_txs += stop - i;
-			if (rc == 0 && stop < end) { /* the bound was hit: the rest runs sequentially */
+			if (rc == 0 && stop < end && b->stm_hot && i == 0 && 2 * stop < b->n) {
+				/* hot from the start: the reference runs the whole block instead */
+				exec_fall_all(b, FALL_HOT);
+			} else if (rc == 0 && stop < end) { /* the bound was hit: the rest runs sequentially */
 				b->fallbacks++;
 				b->seg++;
 				rc = exec_seq_run(b, stop, b->n);

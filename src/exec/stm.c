@@ -49,6 +49,7 @@ typedef struct {
 	/* incarnations run, and those that met an estimate or failed validation (conflict rate) */
 	_Alignas(64) _Atomic uint64_t incs;
 	_Atomic uint64_t conflicts;
+	atomic_bool hot; /* stopped on the conflict rate */
 } stm_t;
 
 typedef struct {
@@ -244,8 +245,10 @@ static void conflict(stm_t *s)
 {
 	uint64_t c = atomic_fetch_add_explicit(&s->conflicts, 1, memory_order_relaxed) + 1;
 	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
-	if (n >= SVM_EXEC_CONFLICT_WINDOW && c * 100 > n * SVM_EXEC_CONFLICT_PCT)
+	if (n >= SVM_EXEC_CONFLICT_WINDOW && c * 100 > n * SVM_EXEC_CONFLICT_PCT) {
+		atomic_store(&s->hot, true);
 		atomic_store(&s->stop, true);
+	}
 }
 
 static bool same_read(const read_t *r, const mv_read_t *now)
@@ -467,10 +470,12 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.stop, false);
 	atomic_init(&s.incs, 0);
 	atomic_init(&s.conflicts, 0);
+	atomic_init(&s.hot, false);
 	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
+	b->stm_hot = !atomic_load(&s.done) && atomic_load(&s.hot);
 	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
 	SVM_ASSERT(done <= s.m);
 	uint64_t t0 = svm_clock_ns();

@@ -3,7 +3,8 @@
  *  - a hot block on the optimistic engine stops early (conflict rate past
  *    SVM_EXEC_CONFLICT_PCT after SVM_EXEC_CONFLICT_WINDOW incarnations) instead of
  *    re-executing until the abort budget runs out: its re-executions stay under a bound the
- *    old rule broke (2,558 for 2,000 hot ERC-20 transfers on two threads);
+ *    old rule broke (2,558 for 2,000 hot ERC-20 transfers on two threads), and when that
+ *    happens early in the block the reference runs the whole block (FALL_HOT);
  *  - an EVM transaction reads no object of the precompiles' accounts (they are warm without
  *    being loaded), so the optimistic engine's read sets hold no key every transaction shares;
  *  - the per-phase timings are filled on the parallel path and empty on the reference's. */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/aoem.h" /* FALL_HOT */
 #include "lib/ethsign.h"
 #include "lib/execgen.h"
 
@@ -46,8 +48,11 @@ Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = se
 		char why[256] = "";
 		cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m), 0,
 			     "%u threads: %s", threads, why);
-		cr_assert_eq(m.fallback_reason, 0);
-		cr_assert_eq(m.stm_txs + m.seq_txs, w.n, "every transaction on the engine or after it");
+		/* stopped early in its first segment: the reference ran the whole block */
+		cr_assert(m.fallback_reason == 0 || m.fallback_reason == FALL_HOT, "reason %d",
+			  m.fallback_reason);
+		if (m.fallback_reason == FALL_HOT) cr_assert_eq(m.seq_txs, w.n);
+		cr_assert_geq(m.stm_txs + m.seq_txs, w.n, "every transaction on the engine or after it");
 		cr_assert_leq(m.aborts + m.waits, conflict_bound(w.n, threads),
 			      "%u threads: %llu aborts and %llu waits on %zu transactions", threads,
 			      (unsigned long long)m.aborts, (unsigned long long)m.waits, w.n);
