@@ -6,7 +6,8 @@
  * is written by all). Transactions are decoded and their senders recovered once, before timing
  * (svm_exec_prepare), so the figures are execution. Each run's receipts and write set must equal
  * the reference executor's byte for byte, else the benchmark fails. Best of REPS.
- * Usage: bench_evm_aoem [TXS]. Printed, never a test. */
+ * Usage: bench_evm_aoem [TXS [distinct|hot [THREADS]]]: with THREADS, one run of that workload at
+ * that thread count only (for callgrind or perf). Printed, never a test. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,15 +106,19 @@ static svm_buf_t *make_txs(const setup_t *s, bool hot)
 typedef struct {
 	double ms;
 	svm_exec_metrics_t m;
+	size_t writes;
 } run_t;
 
 /* Best of REPS at `threads`; every run compared with ref. */
+static int reps = REPS;
+static unsigned only_threads; /* 0: 1 and 2 */
+
 static run_t run(eg_world_t *w, const svm_exec_tx_t *prep, size_t n, unsigned threads, const svm_exec_result_t *ref,
 		 const char *what)
 {
 	run_t best = {.ms = 1e30};
 	svm_exec_base_t base = eg_base(w);
-	for (int rep = 0; rep < REPS; rep++) {
+	for (int rep = 0; rep < reps; rep++) {
 		svm_arena_t a;
 		svm_arena_init(&a, 0);
 		svm_exec_result_t res;
@@ -132,7 +137,7 @@ static run_t run(eg_world_t *w, const svm_exec_tx_t *prep, size_t n, unsigned th
 				res.receipts[0].status);
 			exit(1);
 		}
-		if (ms < best.ms) best = (run_t){ms, m};
+		if (ms < best.ms) best = (run_t){ms, m, res.writes_len};
 		svm_arena_reset(&a);
 	}
 	return best;
@@ -156,11 +161,26 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 	rc = svm_exec_sequential(&w->env, prep, s->n, SVM_EXEC_BUILD, &base, &a, &ref, NULL);
 	double ref_ms = (double)(svm_clock_ns() - t0) / 1e6;
 	if (rc) die("reference", rc);
+	if (only_threads) {
+		run_t r1 = run(w, prep, s->n, only_threads, &ref, what);
+		printf("%-9s %6zu txs  reference %8.1f ms  aoem-%u %8.1f ms\n", what, s->n, ref_ms, only_threads, r1.ms);
+		svm_arena_reset(&a);
+		for (size_t i = 0; i < s->n; i++) svm_buf_free(&txs[i]);
+		free(txs);
+		free(p);
+		free(lens);
+		return;
+	}
 	run_t one = run(w, prep, s->n, 1, &ref, what), two = run(w, prep, s->n, 2, &ref, what);
 	printf("%-9s %6zu txs  reference %8.1f ms  aoem-1 %8.1f ms %8.0f tx/s  aoem-2 %8.1f ms %8.0f tx/s  "
 	       "2/1 %.2fx  re-executions %llu  (receipts and writes = reference)\n",
 	       what, s->n, ref_ms, one.ms, (double)s->n / one.ms * 1e3, two.ms, (double)s->n / two.ms * 1e3,
 	       one.ms / two.ms, (unsigned long long)two.m.reexecutions);
+	static const char *ph[SVM_EXEC_PHASES] = {"init", "run", "commit", "receipts", "settle", "writes", "free"};
+	printf("  aoem-2 phases (ms):");
+	for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)two.m.phase_ns[i] / 1e6);
+	printf("  (stm %llu, seq %llu, fallbacks %llu, %zu writes)\n", (unsigned long long)two.m.stm_txs,
+	       (unsigned long long)two.m.seq_txs, (unsigned long long)two.m.fallbacks, two.writes);
 	svm_arena_reset(&a);
 	for (size_t i = 0; i < s->n; i++) svm_buf_free(&txs[i]);
 	free(txs);
@@ -175,6 +195,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_evm_aoem [TXS 1..20000]\n");
 		return 2;
 	}
+	const char *only = argc > 2 ? argv[2] : NULL;
+	if (argc > 3) {
+		only_threads = (unsigned)strtoul(argv[3], NULL, 0);
+		reps = 1;
+	}
+	const char *er = getenv("BENCH_REPS"); /* more runs for a steadier best on a shared machine */
+	if (er && atoi(er) > 0 && atoi(er) <= 100) reps = atoi(er);
 	setenv("SVM_EXEC_SHORTCUT", "0", 1);
 	if (svm_crypto_init()) die("crypto", SVM_EIO);
 	setup_t s = {.n = n};
@@ -205,9 +232,9 @@ int main(int argc, char **argv)
 	}
 	printf("AOEM, ERC-20 transfer blocks (bench/evm/contracts.json's erc20), best of %d, %u cores online, "
 	       "load average %s\n",
-	       REPS, svm_cpu_count(), load);
-	workload(&w, &s, false);
-	workload(&w, &s, true);
+	       reps, svm_cpu_count(), load);
+	if (!only || strcmp(only, "distinct") == 0) workload(&w, &s, false);
+	if (!only || strcmp(only, "hot") == 0) workload(&w, &s, true);
 	eg_world_free(&w);
 	free(s.keys);
 	free((void *)s.code);

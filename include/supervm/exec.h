@@ -124,7 +124,16 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 #define SVM_EXEC_INCARNATIONS_MAX 16    /* re-executions of one tx before the sequential fallback */
 #define SVM_EXEC_ABORTS_MIN 256         /* a segment's abort budget: MIN + txs / DIV, past it the */
 #define SVM_EXEC_ABORTS_DIV 2           /* rest of the block runs sequentially */
+#define SVM_EXEC_CONFLICT_WINDOW 64     /* incarnations an optimistic segment runs before its */
+#define SVM_EXEC_CONFLICT_PCT 25        /* conflict rate is judged: past this share of aborted or
+					   waiting incarnations the rest runs sequentially */
 #define SVM_EXEC_HOT_KEYS 8
+
+/* phase_ns[]: engine setup (key table, slots), the engines' runs, the optimistic engine's
+ * commit (versions folded into committed values), receipts, block-end settlement, the write
+ * set, teardown (metrics, freeing). */
+enum { SVM_EXEC_PH_INIT, SVM_EXEC_PH_RUN, SVM_EXEC_PH_COMMIT, SVM_EXEC_PH_RECEIPTS,
+       SVM_EXEC_PH_SETTLE, SVM_EXEC_PH_WRITES, SVM_EXEC_PH_FREE, SVM_EXEC_PHASES };
 
 /* What one block's execution did (not consensus: it depends on thread timing). */
 typedef struct {
@@ -148,6 +157,9 @@ typedef struct {
 	uint64_t exec_ns;
 	uint64_t decode_ns; /* svm_exec_block_signed: decoding before execution (the signature
 			       checks are inside exec_ns) */
+	/* Where the parallel path's wall-clock time went (ns; zero for a phase that did not run,
+	 * all zero when the reference ran the block): SVM_EXEC_PH_*. */
+	uint64_t phase_ns[SVM_EXEC_PHASES];
 } svm_exec_metrics_t;
 
 /* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference, and

@@ -130,11 +130,16 @@ struct exec_block {
 	bool hot_done;
 	_Atomic uint64_t aborts, reexecutions, validations, waits;
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
+	bool stm_hot; /* the last optimistic segment stopped on its conflict rate */
+	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
 };
 
-/* Reasons to run the whole block on the reference instead (each is rare or impossible on a
- * consistent state; the result is then exact by definition). */
-enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4 };
+/* Reasons to run the whole block on the reference instead (each but FALL_HOT is rare or
+ * impossible on a consistent state; the result is then exact by definition). FALL_HOT: the
+ * optimistic engine stopped on its conflict rate early in the block's first segment, so the
+ * reference runs the block (cheaper than the rest on the sequential runner plus the parallel
+ * block end). */
+enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4, FALL_HOT = 5 };
 void exec_fall_all(exec_block_t *b, int why);
 
 /* -------------------------------------------- deferred signatures (prepare.c) */

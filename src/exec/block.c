@@ -108,7 +108,10 @@ static int run_segments(exec_block_t *b)
 			size_t stop = end;
 			if (rc == 0) rc = exec_stm_run(b, i, end, &stop);
 			b->stm_txs += stop - i;
-			if (rc == 0 && stop < end) { /* the bound was hit: the rest runs sequentially */
+			if (rc == 0 && stop < end && b->stm_hot && i == 0 && 2 * stop < b->n) {
+				/* hot from the start: the reference runs the whole block instead */
+				exec_fall_all(b, FALL_HOT);
+			} else if (rc == 0 && stop < end) { /* the bound was hit: the rest runs sequentially */
 				b->fallbacks++;
 				b->seg++;
 				rc = exec_seq_run(b, stop, b->n);
@@ -611,12 +614,19 @@ static void block_free(exec_block_t *b)
 
 static int run_parallel(exec_block_t *b, svm_exec_result_t *out, size_t *bad_index)
 {
-	uint64_t burned = 0, tips = 0;
+	uint64_t burned = 0, tips = 0, t0 = svm_clock_ns(), t1;
 	int rc = run_segments(b);
+	t1 = svm_clock_ns();
+	b->phase_ns[SVM_EXEC_PH_RUN] = t1 - t0 - b->phase_ns[SVM_EXEC_PH_COMMIT];
 	if (rc == 0 && !atomic_load(&b->fallback_all))
 		rc = build_receipts(b, out, bad_index, &burned, &tips);
+	t0 = svm_clock_ns();
+	b->phase_ns[SVM_EXEC_PH_RECEIPTS] = t0 - t1;
 	if (rc == 0 && !atomic_load(&b->fallback_all)) rc = settle(b, out, burned, tips);
+	t1 = svm_clock_ns();
+	b->phase_ns[SVM_EXEC_PH_SETTLE] = t1 - t0;
 	if (rc == 0 && !atomic_load(&b->fallback_all)) rc = build_writes(b, out);
+	b->phase_ns[SVM_EXEC_PH_WRITES] = svm_clock_ns() - t1;
 	out->burned = burned;
 	out->tips = tips;
 	return rc;
@@ -653,11 +663,18 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
 		}
 	} else if (rc == 0) {
 		memset(out, 0, sizeof(*out));
+		uint64_t t1 = svm_clock_ns();
 		rc = block_init(&b, threads);
+		b.phase_ns[SVM_EXEC_PH_INIT] = svm_clock_ns() - t1;
 		if (rc == 0) rc = run_parallel(&b, out, bad_index);
 		fell = atomic_load(&b.fallback_all);
+		t1 = svm_clock_ns();
 		if (metrics && b.w) fill_metrics(&b, metrics);
 		block_free(&b);
+		if (metrics) {
+			b.phase_ns[SVM_EXEC_PH_FREE] = svm_clock_ns() - t1;
+			memcpy(metrics->phase_ns, b.phase_ns, sizeof(metrics->phase_ns));
+		}
 		if (fell) { /* exact by definition: the reference executes the whole block */
 			rc = exec_verify_all(&b);
 			if (rc == 0) rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);

@@ -13,6 +13,7 @@
 #include "exec/aoem.h"
 
 enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
+#define FLUSH_PAR_KEYS 1024 /* touched keys from which the commit runs on every worker */
 enum { T_NONE = 0, T_EXEC, T_VALID };
 
 typedef struct dep {
@@ -45,6 +46,10 @@ typedef struct {
 	_Atomic long active;
 	atomic_bool done, stop;
 	uint64_t abort_budget;
+	/* incarnations run, and those that met an estimate or failed validation (conflict rate) */
+	_Alignas(64) _Atomic uint64_t incs;
+	_Atomic uint64_t conflicts;
+	atomic_bool hot; /* stopped on the conflict rate */
 } stm_t;
 
 typedef struct {
@@ -230,6 +235,22 @@ static task_t finish_validation(stm_t *s, size_t j, bool aborted)
 
 /* -------------------------------------------------------------- executor */
 
+/* A conflict (an incarnation met an estimate or failed validation). Once the segment has run
+ * SVM_EXEC_CONFLICT_WINDOW incarnations, a conflict rate above SVM_EXEC_CONFLICT_PCT stops the
+ * engine: on a hot block (every transaction writes one object) the workers would mostly wait
+ * for each other and re-execute, so the committed prefix stays and the rest runs sequentially,
+ * at about the reference's cost. Judged at conflicts only: a rate that is not rising needs no
+ * look. */
+static void conflict(stm_t *s)
+{
+	uint64_t c = atomic_fetch_add_explicit(&s->conflicts, 1, memory_order_relaxed) + 1;
+	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
+	if (n >= SVM_EXEC_CONFLICT_WINDOW && c * 100 > n * SVM_EXEC_CONFLICT_PCT) {
+		atomic_store(&s->hot, true);
+		atomic_store(&s->stop, true);
+	}
+}
+
 static bool same_read(const read_t *r, const mv_read_t *now)
 {
 	switch (r->kind) {
@@ -313,10 +334,12 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 		size_t tx = s->from + j;
 		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
 		int rc = exec_run_one(s->b, v, tx, NULL);
+		atomic_fetch_add_explicit(&s->incs, 1, memory_order_relaxed);
 		if (v->wait_on >= 0) {
 			SVM_ASSERT(v->local_len > 0); /* the read that met the estimate is the last one */
 			SVM_ASSERT((size_t)v->wait_on >= s->from && (size_t)v->wait_on < tx);
 			atomic_fetch_add(&s->b->waits, 1);
+			conflict(s);
 			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);
 			if (add_dependency(s, &s->b->w[v->worker], j, (size_t)v->wait_on - s->from))
 				return NONE;
@@ -341,6 +364,7 @@ static task_t needs_reexecution(stm_t *s, unsigned worker, size_t j, uint32_t in
 			exec_mv_estimate(io->w[i].k, (uint32_t)(s->from + j));
 		if (atomic_fetch_add(&s->b->aborts, 1) + 1 > s->abort_budget)
 			atomic_store(&s->stop, true);
+		conflict(s);
 	}
 	return finish_validation(s, j, aborted);
 }
@@ -375,16 +399,42 @@ static size_t committed_prefix(stm_t *s)
 	return s->m;
 }
 
+/* The commit, on every worker: each key is in exactly one worker's touched list (exec_key_touch
+ * marks it once per segment), and the lists are claimed whole, so a key is folded by one
+ * worker, with that worker's scratch memory. */
+typedef struct {
+	exec_block_t *b;
+	uint32_t limit;
+	_Atomic unsigned next;
+	atomic_int rc;
+} flush_t;
+
+static void flush_worker(void *arg, unsigned w)
+{
+	flush_t *f = arg;
+	exec_block_t *b = f->b;
+	for (unsigned l; (l = atomic_fetch_add(&f->next, 1)) < b->threads;) {
+		exec_worker_t *wk = &b->w[l];
+		for (size_t i = 0; i < wk->touched_len && atomic_load(&f->rc) == 0; i++) {
+			int rc = exec_mv_flush(b, w, wk->touched[i], f->limit);
+			if (rc) atomic_store(&f->rc, rc);
+		}
+	}
+}
+
 static int flush(exec_block_t *b, size_t limit)
 {
-	SVM_ASSERT(limit <= b->n);
-	int rc = 0;
-	for (unsigned w = 0; w < b->threads && rc == 0; w++) {
-		exec_worker_t *wk = &b->w[w];
-		for (size_t i = 0; i < wk->touched_len && rc == 0; i++)
-			rc = exec_mv_flush(b, w, wk->touched[i], (uint32_t)limit);
-		wk->touched_len = 0;
-	}
+	SVM_ASSERT(limit <= b->n && limit <= UINT32_MAX);
+	flush_t f = {.b = b, .limit = (uint32_t)limit};
+	atomic_init(&f.next, 0);
+	atomic_init(&f.rc, 0);
+	size_t keys = 0;
+	for (unsigned w = 0; w < b->threads; w++) keys += b->w[w].touched_len;
+	/* a few keys are not worth waking the helpers for */
+	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run(b->threads, flush_worker, &f) : 0;
+	if (keys < FLUSH_PAR_KEYS) flush_worker(&f, 0);
+	if (rc == 0) rc = atomic_load(&f.rc);
+	for (unsigned w = 0; w < b->threads; w++) b->w[w].touched_len = 0;
 	return rc;
 }
 
@@ -418,13 +468,19 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.active, 0);
 	atomic_init(&s.done, false);
 	atomic_init(&s.stop, false);
+	atomic_init(&s.incs, 0);
+	atomic_init(&s.conflicts, 0);
+	atomic_init(&s.hot, false);
 	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
+	b->stm_hot = !atomic_load(&s.done) && atomic_load(&s.hot);
 	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
 	SVM_ASSERT(done <= s.m);
+	uint64_t t0 = svm_clock_ns();
 	if (rc == 0) rc = flush(b, from + done);
+	b->phase_ns[SVM_EXEC_PH_COMMIT] += svm_clock_ns() - t0;
 	*stop_at = from + done;
 	SVM_ASSERT(*stop_at >= from && *stop_at <= to);
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);

@@ -256,9 +256,20 @@ int evm_tstore(svm_evm_state_t *s, const addr_t *a, const u256 *key, const u256 
 	return 0;
 }
 
+/* The precompiles' addresses (0x01-0x0a) are warm in every transaction (EIP-2929): they are
+ * answered here instead of being loaded and marked at the start of each one (ten accounts'
+ * objects read from the node's state per transaction, shared by all of a block's
+ * transactions: a parallel executor's validation re-read them all). */
+static bool always_warm(const addr_t *a)
+{
+	for (int i = 0; i < 19; i++)
+		if (a->b[i]) return false;
+	return a->b[19] >= 1 && a->b[19] <= 10;
+}
+
 int evm_warm_acct(svm_evm_state_t *s, acct_t *a)
 {
-	if (a->warm) return 0;
+	if (a->warm || always_warm(&a->addr)) return 0;
 	int rc = evm_journal(s, J_WARM_ACCT, a, NULL, NULL, 0);
 	if (rc) return rc;
 	a->warm = true;

@@ -92,13 +92,8 @@ static int validate(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_ev
 
 static int warm_all(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_tx_t *tx)
 {
-	int rc;
 	acct_t *a;
-	for (int i = 1; i <= 10; i++) {
-		addr_t p = {{0}};
-		p.b[19] = (uint8_t)i;
-		if (!(a = evm_acct(s, &p)) || (rc = evm_warm_acct(s, a)) < 0) return SVM_ENOMEM;
-	}
+	/* the precompiles (0x01-0x0a) are warm without being loaded: evm_warm_acct knows them */
 	if (!(a = evm_acct(s, &tx->from)) || evm_warm_acct(s, a) < 0) return SVM_ENOMEM;
 	if (!tx->create && (!(a = evm_acct(s, &tx->to)) || evm_warm_acct(s, a) < 0)) return SVM_ENOMEM;
 	if (!(a = evm_acct(s, &blk->coinbase)) || evm_warm_acct(s, a) < 0) return SVM_ENOMEM;

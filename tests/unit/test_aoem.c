@@ -1,0 +1,230 @@
+/* AOEM's cost rules (docs/aoem.md, "Where the time goes on two threads"), each checked with
+ * the results still equal to the reference byte for byte:
+ *  - a hot block on the optimistic engine stops early (conflict rate past
+ *    SVM_EXEC_CONFLICT_PCT after SVM_EXEC_CONFLICT_WINDOW incarnations) instead of
+ *    re-executing until the abort budget runs out: its re-executions stay under a bound the
+ *    old rule broke (2,558 for 2,000 hot ERC-20 transfers on two threads), and when that
+ *    happens early in the block the reference runs the whole block (FALL_HOT);
+ *  - an EVM transaction reads no object of the precompiles' accounts (they are warm without
+ *    being loaded), so the optimistic engine's read sets hold no key every transaction shares;
+ *  - the per-phase timings are filled on the parallel path and empty on the reference's. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/aoem.h" /* FALL_HOT */
+#include "lib/ethsign.h"
+#include "lib/execgen.h"
+
+static void setup(void) { cr_assert_eq(svm_crypto_init(), 0); }
+
+/* Conflicts the rule allows: under the window anything (at most the window), past it at most
+ * SVM_EXEC_CONFLICT_PCT of the incarnations run, plus the one that trips it and one in flight
+ * per worker. With incarnations ≤ n + conflicts and PCT = 25: c ≤ (n + 4 + 4t) / 3. */
+static uint64_t conflict_bound(size_t n, unsigned threads)
+{
+	_Static_assert(SVM_EXEC_CONFLICT_PCT == 25, "the bound below assumes a quarter");
+	uint64_t past = (n + 4 + 4 * (uint64_t)threads) / 3;
+	return past > SVM_EXEC_CONFLICT_WINDOW ? past : SVM_EXEC_CONFLICT_WINDOW;
+}
+
+/* Every dynamic transaction burns AIC: one token object read and written by all of them. */
+Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1); /* keep the hot block on the engines */
+	for (unsigned threads = 2; threads <= 4; threads += 2) {
+		eg_rng_t r = {.s = 77 + threads};
+		eg_config_t cfg = {.accounts = 3000, .workload = EG_SHARED, .strict_pct = 0};
+		eg_world_t w;
+		cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+		cr_assert_eq(eg_block(&w, &r, 2000), 0);
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_exec_result_t ref;
+		svm_exec_metrics_t m;
+		char why[256] = "";
+		cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m), 0,
+			     "%u threads: %s", threads, why);
+		/* stopped early in its first segment: the reference ran the whole block */
+		cr_assert(m.fallback_reason == 0 || m.fallback_reason == FALL_HOT, "reason %d",
+			  m.fallback_reason);
+		if (m.fallback_reason == FALL_HOT) cr_assert_eq(m.seq_txs, w.n);
+		cr_assert_geq(m.stm_txs + m.seq_txs, w.n, "every transaction on the engine or after it");
+		cr_assert_leq(m.aborts + m.waits, conflict_bound(w.n, threads),
+			      "%u threads: %llu aborts and %llu waits on %zu transactions", threads,
+			      (unsigned long long)m.aborts, (unsigned long long)m.waits, w.n);
+		cr_assert_leq(m.reexecutions, m.aborts + m.waits);
+		/* a stop leaves the rest of the block to the sequential runner */
+		cr_assert_eq(m.seq_txs > 0, m.fallbacks == 1);
+		cr_assert_gt(m.phase_ns[SVM_EXEC_PH_RUN], 0);
+		svm_arena_reset(&a);
+		eg_world_free(&w);
+	}
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+}
+
+/* A block the reference runs (one thread) reports no phases. */
+Test(aoem, phases_are_empty_on_the_reference, .init = setup)
+{
+	eg_rng_t r = {.s = 5};
+	eg_config_t cfg = {.accounts = 100, .workload = EG_UNIFORM, .strict_pct = 100};
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, 200), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t ref;
+	svm_exec_metrics_t m;
+	char why[256] = "";
+	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 1, &a, &ref, why, sizeof why, &m), 0, "%s", why);
+	for (int i = 0; i < SVM_EXEC_PHASES; i++) cr_assert_eq(m.phase_ns[i], 0, "phase %d", i);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
+/* ------------------------------------------------ EVM: precompiles are not loaded */
+
+#define CHAIN 7
+#define KEYS 64
+
+typedef struct {
+	eth_key_t keys[KEYS];
+	svm_evm_addr_t contract;
+	uint8_t *code;
+	size_t code_len;
+} evm_setup_t;
+
+static uint8_t *erc20_code(size_t *n)
+{
+	json_error_t je;
+	json_t *j = json_load_file("bench/evm/contracts.json", 0, &je);
+	cr_assert_not_null(j, "bench/evm/contracts.json: %s", je.text);
+	const char *hex = json_string_value(json_object_get(json_object_get(j, "erc20"), "code"));
+	cr_assert_not_null(hex);
+	size_t l = strlen(hex) / 2;
+	uint8_t *b = malloc(l);
+	cr_assert_not_null(b);
+	for (size_t i = 0; i < l; i++) cr_assert_eq(sscanf(hex + 2 * i, "%2hhx", &b[i]), 1);
+	json_decref(j);
+	*n = l;
+	return b;
+}
+
+/* The token's balance slot of holder a: keccak(a ‖ 0) (Solidity's mapping at slot 0). */
+static void balance_slot(const svm_evm_addr_t *a, uint8_t slot[32])
+{
+	uint8_t pre[64] = {0};
+	memcpy(pre + 12, a->b, 20);
+	svm_keccak256(pre, 64, slot);
+}
+
+static int evm_genesis(svm_txctx_t *c, void *ud)
+{
+	evm_setup_t *s = ud;
+	svm_id_t owner, cid;
+	svm_evm_identity(&s->contract, &owner);
+	svm_evm_code_id(&s->contract, &cid);
+	svm_object_t code = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = s->code, .payload_len = s->code_len};
+	int rc = svm_host_put(c, &code);
+	uint8_t value[32] = {0};
+	value[31] = 100;
+	for (size_t i = 0; rc == 0 && i < KEYS; i++) {
+		rc = svm_ledger_mint(c, c->implicit_token, &s->keys[i].id, 1000000000000ull);
+		uint8_t key[32];
+		balance_slot(&s->keys[i].addr, key);
+		svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = owner, .type = SVM_OBJ_STORAGE, .payload = value, .payload_len = 32};
+		svm_evm_slot_id(&s->contract, key, &o.id);
+		if (rc == 0) rc = svm_host_put(c, &o);
+	}
+	return rc;
+}
+
+/* The world's base reader, counting reads of the precompiles' objects. */
+typedef struct {
+	eg_world_t *w;
+	svm_id_t pre[30]; /* account, SWR balance and code of 0x01..0x0a */
+	_Atomic unsigned hits;
+} counting_t;
+
+static int counting_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes,
+			size_t *len)
+{
+	counting_t *c = ud;
+	for (int i = 0; i < 30; i++)
+		if (svm_hash_eq(&c->pre[i], id)) atomic_fetch_add(&c->hits, 1);
+	svm_exec_base_t b = eg_base(c->w);
+	return b.get(b.ud, worker, id, bytes, len);
+}
+
+Test(aoem, evm_transactions_read_no_precompile_account, .init = setup)
+{
+	evm_setup_t *s = calloc(1, sizeof *s);
+	cr_assert_not_null(s);
+	s->code = erc20_code(&s->code_len);
+	s->contract.b[0] = 0xcc, s->contract.b[19] = 1;
+	for (size_t i = 0; i < KEYS; i++) eth_key(&s->keys[i], i + 1);
+	eg_world_t w;
+	eg_rng_t r = {.s = 1};
+	eg_config_t cfg = {.accounts = 2, .transfers_only = true};
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	w.env.chain_id = CHAIN;
+	w.env.fees = (svm_fee_params_t){1000, 2, 1, 0};
+	svm_exec_base_t base = eg_base(&w);
+	svm_exec_result_t res;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	cr_assert_eq(svm_exec_system(&w.env, &base, evm_genesis, s, &a, &res), 0);
+	cr_assert_eq(eg_apply(&w, &res), 0);
+	svm_arena_reset(&a);
+	w.env.height++;
+	/* KEYS transfers of one unit to fresh recipients, signed and prepared */
+	svm_buf_t txs[KEYS];
+	const uint8_t *p[KEYS];
+	size_t lens[KEYS];
+	for (size_t i = 0; i < KEYS; i++) {
+		uint8_t data[68] = {0xa9, 0x05, 0x9c, 0xbb};
+		data[16] = 0xb0;
+		data[35] = (uint8_t)i;
+		data[67] = 1;
+		eth_tx_t t = {.chain_id = CHAIN, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract, .data = data, .data_len = sizeof data};
+		memset(&txs[i], 0, sizeof txs[i]);
+		cr_assert_eq(eth_sign(&s->keys[i], &t, false, &txs[i]), 0);
+		p[i] = txs[i].data;
+		lens[i] = txs[i].len;
+	}
+	svm_exec_tx_t *prep = svm_arena_alloc(&a, KEYS * sizeof *prep);
+	cr_assert_not_null(prep);
+	cr_assert_eq(svm_exec_prepare(CHAIN, p, lens, KEYS, NULL, 2, &a, prep), 0);
+	counting_t c = {.w = &w};
+	for (int i = 1; i <= 10; i++) {
+		svm_evm_addr_t pa = {{0}};
+		svm_id_t who;
+		pa.b[19] = (uint8_t)i;
+		svm_evm_identity(&pa, &who);
+		svm_account_id(&who, &c.pre[3 * (i - 1)]);
+		svm_balance_id(&w.env.fee_token, &who, &c.pre[3 * (i - 1) + 1]);
+		svm_evm_code_id(&pa, &c.pre[3 * (i - 1) + 2]);
+	}
+	atomic_init(&c.hits, 0);
+	svm_exec_base_t cb = {counting_get, &c};
+	svm_exec_result_t ref, par;
+	cr_assert_eq(svm_exec_sequential(&w.env, prep, KEYS, SVM_EXEC_BUILD, &cb, &a, &ref, NULL), 0);
+	cr_assert_eq(ref.included, KEYS);
+	for (size_t i = 0; i < KEYS; i++) cr_assert_eq(ref.receipts[i].status, 0, "tx %zu", i);
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	svm_exec_metrics_t m;
+	cr_assert_eq(svm_exec_block(&w.env, prep, KEYS, SVM_EXEC_BUILD, &cb, 2, &a, &par, NULL, &m), 0);
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	char why[256] = "";
+	cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(atomic_load(&c.hits), 0, "the precompiles' objects were read %u times",
+		     atomic_load(&c.hits));
+	svm_arena_reset(&a);
+	for (size_t i = 0; i < KEYS; i++) svm_buf_free(&txs[i]);
+	eg_world_free(&w);
+	free(s->code);
+	free(s);
+}
