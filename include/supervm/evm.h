@@ -248,6 +248,10 @@ void svm_evm_token_address(const svm_id_t *token, svm_evm_addr_t *out);
 
 /* The identity of an EVM address, and the objects holding its code and storage slots. */
 void svm_evm_identity(const svm_evm_addr_t *a, svm_id_t *out);
+/* The identity whose SWR balance and nonce the EVM shows at address a, read through c: the
+ * identity a link names when a is a linked derived address (svm_evm_alias_id), else
+ * svm_evm_identity(a). 0 or the read's error. */
+int svm_evm_account_identity(svm_txctx_t *c, const svm_evm_addr_t *a, svm_id_t *out);
 void svm_evm_code_id(const svm_evm_addr_t *a, svm_id_t *out);
 void svm_evm_slot_id(const svm_evm_addr_t *a, const uint8_t key[32], svm_id_t *out);
 

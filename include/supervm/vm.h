@@ -212,7 +212,18 @@ enum {
 	SVM_LEDGER_TRANSFER = 1,     /* token (32) ‖ to (32) ‖ varint amount */
 	SVM_LEDGER_CREATE_TOKEN = 2, /* varint symbol len ‖ symbol ‖ varint decimals ‖ varint supply */
 	SVM_LEDGER_BURN = 3,         /* token (32) ‖ varint amount */
+	SVM_LEDGER_LINK_EVM = 4,     /* identity (32): see svm_evm_alias_id */
 };
+
+/* Linking an identity's derived EVM address (docs/evm.md, "One identity"): the object
+ * SHA-256("svm/evm/alias" ‖ address) holds the identity (32 bytes, immutable) whose derived
+ * address (svm_identity_evm_address) `address` is. Once it exists, the EVM sees that address's
+ * balance and nonce as the identity's, and value sent to the address credits the identity.
+ * SVM_LEDGER_LINK_EVM writes it for any identity (anyone may send it: the derivation is a public
+ * function), idempotently, and moves the SWR and AIC that the address's own (unlinked) identity
+ * received before the link to the identity. */
+void svm_evm_alias_id(const uint8_t addr[SVM_EVM_ADDRESS_SIZE], svm_id_t *out);
+int svm_native_link_evm_payload(svm_buf_t *out, const svm_id_t *identity);
 
 /* The ledger program's id, the emitter of its events: SHA-256("svm/program/ledger"). */
 void svm_program_ledger_id(svm_id_t *out);

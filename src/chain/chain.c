@@ -123,7 +123,8 @@ static int evm_index_put(svm_store_txn_t *w, const svm_id_t *id)
 }
 
 /* Indexes the derived EVM address of every identity that signed one of the block's native
- * transactions and of the contract id of every WebAssembly deploy among them (the id is
+ * transactions, received a ledger transfer in one or was named by a link
+ * (SVM_LEDGER_LINK_EVM), and of the contract id of every WebAssembly deploy among them (the id is
  * fixed by sender and nonce; a failed deploy's id is indexed too, which keeps the index a
  * function of the block's bytes whatever path commits it). Ethereum transactions are skipped:
  * their sender is the identity of its own address, a pure function. */
@@ -141,6 +142,20 @@ static int evm_index_block(svm_store_txn_t *w, const commit_t *b)
 		if (rc == 0 && tx.vm == SVM_VM_WASM && tx.payload_len > 0 && tx.payload[0] == SVM_CONTRACT_OP_DEPLOY) {
 			svm_id_t id;
 			svm_contract_id(&tx.sender, tx.nonce, &id);
+			rc = evm_index_put(w, &id);
+		}
+		/* the recipient of a ledger transfer (a receive-only identity is indexed once paid)
+		 * and the identity a link names */
+		svm_reader_t r = svm_reader(tx.payload, tx.payload_len);
+		uint64_t prog, meth;
+		const uint8_t *who = NULL;
+		if (rc == 0 && tx.vm == SVM_VM_NATIVE && svm_varint_read(&r, &prog) == 0 &&
+		    prog == SVM_PROGRAM_LEDGER && svm_varint_read(&r, &meth) == 0 &&
+		    (meth == SVM_LEDGER_TRANSFER || meth == SVM_LEDGER_LINK_EVM) &&
+		    (meth == SVM_LEDGER_LINK_EVM || svm_reader_bytes(&r, SVM_HASH_SIZE, &who) == 0) &&
+		    svm_reader_bytes(&r, SVM_HASH_SIZE, &who) == 0) {
+			svm_id_t id;
+			memcpy(id.b, who, SVM_HASH_SIZE);
 			rc = evm_index_put(w, &id);
 		}
 	}
@@ -325,6 +340,9 @@ static int write_genesis(svm_chain_t *c, const svm_genesis_t *g, svm_error_t *er
 	rc = svm_store_write_begin(c->store, &w, err);
 	if (rc == 0) {
 		rc = params_put(w, g->chain_id, &g->fees);
+		/* the derived addresses of the genesis accounts and validators (docs/evm.md) */
+		for (size_t i = 0; rc == 0 && i < g->n_balances; i++) rc = evm_index_put(w, &g->balances[i].owner);
+		for (size_t i = 0; rc == 0 && i < g->n_validators; i++) rc = evm_index_put(w, &g->validators[i].id);
 		rc = rc ? (svm_store_abort(w), rc) : svm_store_commit(w, err);
 	}
 	if (rc == 0) rc = commit_block(c, &b, &res, &renc, roff, NULL, &hash, err);

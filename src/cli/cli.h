@@ -167,6 +167,8 @@ int cli_cmd_faucet(cli_args_t *a);
 int cli_cmd_transfer(cli_args_t *a);
 int cli_cmd_balance(cli_args_t *a);
 int cli_cmd_account(cli_args_t *a);
+int cli_cmd_address(cli_args_t *a);
+int cli_cmd_address_link(cli_args_t *a);
 int cli_cmd_tx(cli_args_t *a);
 int cli_cmd_receipt(cli_args_t *a);
 int cli_cmd_token_create(cli_args_t *a); /* cmd_tx.c */

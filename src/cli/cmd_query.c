@@ -52,6 +52,43 @@ int cli_cmd_balance(cli_args_t *a)
 	return 0;
 }
 
+/* `address ID`: the derived EVM address (svm_identity_evm_address, computed here); `address
+ * 0xADDRESS`: the identity the node says it stands for (svm_getEvmAddressIdentity). */
+int cli_cmd_address(cli_args_t *a)
+{
+	const char *arg = a->pos[0];
+	if (strlen(arg) == 2 + 2 * SVM_EVM_ADDRESS_SIZE && arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) {
+		uint8_t raw[SVM_EVM_ADDRESS_SIZE];
+		if (svm_hex_decode(raw, sizeof raw, arg + 2))
+			return cli_fail(a, CLI_EXIT_USAGE, "ADDRESS must be 0x and 40 hex digits, not '%s'", arg);
+		json_t *r = NULL;
+		if (simple(a, "svm_getEvmAddressIdentity", json_pack("[s]", arg), &r)) return CLI_EXIT_FAIL;
+		json_t *linked = json_object_get(r, "linked");
+		if (a->json) cli_print_json(r);
+		else
+			printf("%s  %s\n", s(r, "identity"),
+			       json_is_true(linked)				? "linked"
+			       : json_is_true(json_object_get(r, "indexed")) ? "indexed (the node's index; not linked)"
+									: "the address's own identity");
+		json_decref(r);
+		return 0;
+	}
+	svm_id_t id;
+	if (cli_hash(a, "ID", arg, &id)) return CLI_EXIT_USAGE;
+	uint8_t addr[SVM_EVM_ADDRESS_SIZE];
+	char hex[2 * SVM_EVM_ADDRESS_SIZE + 1];
+	svm_identity_evm_address(&id, addr);
+	svm_hex_encode(hex, addr, sizeof addr);
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s++}", "identity", arg, "address", "0x", hex);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("0x%s\n", hex);
+	}
+	return 0;
+}
+
 int cli_cmd_account(cli_args_t *a)
 {
 	svm_id_t id;

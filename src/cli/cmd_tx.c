@@ -367,6 +367,25 @@ int cli_cmd_token_create(cli_args_t *a)
 	return rc;
 }
 
+/* `address link ID`: SVM_LEDGER_LINK_EVM for identity ID (docs/evm.md, "Linked derived
+ * addresses"), signed by --from (anyone may link anyone). */
+int cli_cmd_address_link(cli_args_t *a)
+{
+	svm_id_t id;
+	if (cli_hash(a, "ID", a->pos[0], &id)) return CLI_EXIT_USAGE;
+	cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .strict_native = true, .fee_limit = FEE_LIMIT_DEFAULT,
+			     .expiry_blocks = EXPIRY_BLOCKS_DEFAULT, .timeout_ms = WAIT_MS_DEFAULT};
+	const char *keyfile;
+	if (cli_txspec_opts(a, &spec, &keyfile)) return CLI_EXIT_USAGE;
+	svm_buf_t payload = {0};
+	if (svm_native_link_evm_payload(&payload, &id)) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	spec.payload = payload.data;
+	spec.payload_len = payload.len;
+	int rc = cli_submit(a, keyfile, &spec);
+	svm_buf_free(&payload);
+	return rc;
+}
+
 /* `token show TOKEN`: symbol, decimals and supply (svm_getToken). */
 int cli_cmd_token_show(cli_args_t *a)
 {

@@ -136,6 +136,17 @@ static const cli_cmd_t commands[] = {
 	{"balance", "balance of an identity", "balance ID [--token T]",
 	 "  --token T         SWR (default), AIC or a 64-hex token id\n", o_token, 1, 1, cli_cmd_balance, NULL},
 	{"account", "nonce and balances of an identity", "account ID", "", o_none, 1, 1, cli_cmd_account, NULL},
+	{"address link", "link an identity's derived EVM address to it (anyone may; docs/evm.md)",
+	 "address link ID --from KEYFILE [--wait]",
+	 "  ID                the identity (64 hex) whose derived address EVM code then sees as its account\n"
+	 "  --wait            wait for the receipt; then print status and fee\n",
+	 (const char *const[]){O_TX, NULL}, 1, 1, cli_cmd_address_link, NULL},
+	{"address", "an identity's derived EVM address, or the identity an EVM address stands for",
+	 "address ID | address 0xADDRESS",
+	 "  ID                64 hex: prints its derived EVM address (computed here)\n"
+	 "  0xADDRESS         40 hex: asks the node (svm_getEvmAddressIdentity) and prints the identity\n"
+	 "                    and how it is known: linked, indexed, or the address's own\n",
+	 o_none, 1, 1, cli_cmd_address, NULL},
 	{"token create", "create a user token of the unified ledger; prints the transaction and the token id",
 	 "token create --from KEYFILE --symbol S --supply N [--decimals D] [--wait]",
 	 "  --symbol S        1 to 16 bytes (need not be unique: the token is known by its id)\n"

@@ -346,12 +346,34 @@ static bool pstate(svm_node_t *n, json_t *params, size_t i, uint64_t *h, bool *h
 	return true;
 }
 
-/* A read of the state as it was after an older block (svm_chain_query_exec_at). */
+/* The identity whose balance and nonce address a shows at the head: the identity a link names
+ * for a linked derived address (svm_evm_alias_id), else the address's own. */
+static int head_identity(svm_node_t *n, const svm_evm_addr_t *a, svm_id_t *id)
+{
+	svm_id_t aid;
+	svm_evm_alias_id(a->b, &aid);
+	svm_buf_t b = {0};
+	svm_object_t o;
+	int rc = svm_chain_object(n->chain, &aid, &b);
+	if (rc == 0) rc = svm_object_decode(b.data, b.len, &o, NULL);
+	if (rc == 0 && o.payload_len == SVM_HASH_SIZE) memcpy(id->b, o.payload, SVM_HASH_SIZE);
+	else if (rc == 0) rc = SVM_EIO;
+	if (rc == SVM_ENOTFOUND) {
+		svm_evm_identity(a, id);
+		rc = 0;
+	}
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* A read of the state as it was after an older block (svm_chain_query_exec_at); a balance or a
+ * nonce is the identity address `addr` stands for then. */
 enum { SQ_BALANCE,
        SQ_NONCE,
        SQ_OBJECT };
 typedef struct {
 	int kind;
+	svm_evm_addr_t addr;
 	svm_id_t id, token;
 	uint64_t value;
 	bool found;
@@ -361,10 +383,12 @@ typedef struct {
 static int sq_fn(svm_txctx_t *c, void *ud)
 {
 	sq_t *q = ud;
+	int rc = q->kind == SQ_OBJECT ? 0 : svm_evm_account_identity(c, &q->addr, &q->id);
+	if (rc) return rc;
 	if (q->kind == SQ_BALANCE) return svm_ledger_balance(c, &q->token, &q->id, &q->value);
 	if (q->kind == SQ_NONCE) return svm_account_nonce(c, &q->id, &q->value);
 	svm_object_t o;
-	int rc = svm_host_get(c, &q->id, &o);
+	rc = svm_host_get(c, &q->id, &o);
 	if (rc == SVM_ENOTFOUND) return 0;
 	q->found = rc == 0;
 	return rc ? rc : svm_buf_append(&q->payload, o.payload, o.payload_len);
@@ -567,13 +591,13 @@ static json_t *m_get_balance(void *ctx, json_t *params, svm_rpc_error_t *e)
 	bool head;
 	if (!pstate(n, params, 1, &h, &head, e)) return NULL;
 	svm_id_t id;
-	svm_evm_identity(&a, &id);
 	uint64_t units = 0;
 	if (head) {
-		int rc = svm_chain_balance(n->chain, &n->swr, &id, &units);
+		int rc = head_identity(n, &a, &id);
+		if (rc == 0) rc = svm_chain_balance(n->chain, &n->swr, &id, &units);
 		if (rc) return fail_msg(e, rc, "balance: %s", svm_strerror(rc));
 	} else {
-		sq_t q = {.kind = SQ_BALANCE, .id = id, .token = n->swr};
+		sq_t q = {.kind = SQ_BALANCE, .addr = a, .token = n->swr};
 		if (!sq_run(n, h, &q, e)) return NULL;
 		units = q.value;
 	}
@@ -581,15 +605,15 @@ static json_t *m_get_balance(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return qty256(&w);
 }
 
-/* svm_getEvmAddressIdentity [address]: the identity an EVM address stands for — from the
- * derived-address index when an Ed25519 identity or a WebAssembly contract derived it
- * ("indexed": true), else the Ethereum address's own identity, SHA-256("svm/id" ‖ 0x02 ‖ address). */
+/* svm_getEvmAddressIdentity [address]: the identity an EVM address stands for — the linked
+ * identity ("linked": true, consensus state: SVM_LEDGER_LINK_EVM), else the derived-address
+ * index's ("indexed": true), else the Ethereum address's own, SHA-256("svm/id" ‖ 0x02 ‖ address). */
 static json_t *m_evm_identity(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
 	svm_evm_addr_t a;
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
-	svm_id_t id;
+	svm_id_t id, own, linked;
 	bool indexed = true;
 	int rc = svm_chain_evm_identity(n->chain, a.b, &id);
 	if (rc == SVM_ENOTFOUND) {
@@ -597,8 +621,13 @@ static json_t *m_evm_identity(void *ctx, json_t *params, svm_rpc_error_t *e)
 		indexed = false;
 		rc = 0;
 	}
+	if (rc == 0) rc = head_identity(n, &a, &linked);
 	if (rc) return fail_msg(e, rc, "index: %s", svm_strerror(rc));
-	return json_pack("{s:o, s:o, s:b}", "address", jaddr(&a), "identity", jhash(&id), "indexed", indexed);
+	svm_evm_identity(&a, &own);
+	bool is_linked = !svm_hash_eq(&linked, &own);
+	if (is_linked) id = linked; /* consensus state says so: it wins over the node's index */
+	return json_pack("{s:o, s:o, s:b, s:b}", "address", jaddr(&a), "identity", jhash(&id), "indexed", indexed || is_linked,
+			 "linked", is_linked);
 }
 
 static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
@@ -607,16 +636,16 @@ static json_t *m_get_tx_count(void *ctx, json_t *params, svm_rpc_error_t *e)
 	svm_evm_addr_t a;
 	if (!paddr(params, 0, "address", &a, e)) return NULL;
 	svm_id_t id;
-	svm_evm_identity(&a, &id);
 	uint64_t h;
 	bool head;
 	if (!pstate(n, params, 1, &h, &head, e)) return NULL;
 	if (!head) {
-		sq_t q = {.kind = SQ_NONCE, .id = id};
+		sq_t q = {.kind = SQ_NONCE, .addr = a};
 		return sq_run(n, h, &q, e) ? qty(q.value) : NULL;
 	}
 	uint64_t nonce = 0, pending = 0;
-	int rc = node_pending_nonce(n, &id, &nonce, &pending);
+	int rc = head_identity(n, &a, &id);
+	if (rc == 0) rc = node_pending_nonce(n, &id, &nonce, &pending);
 	if (rc) return fail_msg(e, rc, "nonce: %s", svm_strerror(rc));
 	json_t *tag = svm_rpc_param(params, 1, "block");
 	if (json_is_string(tag) && strcmp(json_string_value(tag), "pending") == 0) nonce = pending;

@@ -60,6 +60,15 @@ for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
 XVM_WASM=$("$S" contract deploy "$(dirname "$S")/contracts/xvm.wasm" --from "$D/keys/faucet.json" --wait \
   2>> "$D/node.log" | sed -n 's/^return: 0x//p')
 export XVM_WASM
+# the address index from the CLI (supervm address): the contract's derived address and back, the
+# genesis faucet's (indexed at genesis), then a link of the faucet's derived address
+CLI_WASM_ADDR=$("$S" address "$XVM_WASM" 2>> "$D/node.log")
+CLI_WASM_BACK=$("$S" address "$CLI_WASM_ADDR" 2>> "$D/node.log")
+FAUCET_ADDR=$("$S" address "$FAUCET" 2>> "$D/node.log")
+CLI_FAUCET_BACK=$("$S" address "$FAUCET_ADDR" 2>> "$D/node.log")
+"$S" address link "$FAUCET" --from "$D/keys/faucet.json" --wait > "$D/link.out" 2>> "$D/node.log"
+CLI_FAUCET_LINKED=$("$S" address "$FAUCET_ADDR" 2>> "$D/node.log")
+export CLI_WASM_ADDR CLI_WASM_BACK FAUCET FAUCET_ADDR CLI_FAUCET_BACK CLI_FAUCET_LINKED
 (cd "$J" && timeout 240 node e2e.mjs run "$SUPERVM_RPC")
 rc=$?
 [ $rc -eq 0 ] || tail -n 20 "$D/node.log"

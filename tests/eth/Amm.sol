@@ -84,6 +84,11 @@ contract Bridge {
 
     receive() external payable {}
 
+    // BALANCE of any address, as EVM code sees it
+    function balanceAt(address a) external view returns (uint256) {
+        return a.balance;
+    }
+
     // EVM -> native program: payload = a native transaction's payload; the bridge is the sender.
     // A failed program's Error(string) reason is passed on.
     function callNative(bytes memory payload) public returns (bytes memory) {

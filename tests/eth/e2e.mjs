@@ -305,7 +305,12 @@ function varint(n) {
   return Buffer.from(out);
 }
 const swrId = () => createHash('sha256').update('svm/tokenSWR').digest();
-async function svmBalance(id) { return BigInt((await rpc('svm_getBalance', [id, 'SWR'])).result.amount); }
+// exact: the amount is read from the JSON text (above 2^53 a JavaScript number would round it)
+async function svmBalance(id) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'svm_getBalance', params: [id, 'SWR'] }) });
+  return BigInt(/"amount":\s*(\d+)/.exec(await r.text())[1]);
+}
 
 // EVM -> native program through 0x…ca12 (the ledger's transfer, as the Bridge contract), and
 // value carried by an EVM -> WebAssembly call.
@@ -330,6 +335,27 @@ async function nativeChecks(provider, br, W, wasm) {
   check('EVM -> WebAssembly with value: mined', v.status === 1);
   check('... the value is the WebAssembly contract\'s SWR (svm_getBalance)', (await svmBalance(wasm)) === w0 + 500000000n);
   check('... passed through the Solidity contract (its balance unchanged)', (await provider.getBalance(addr)) === b0 - 10n ** 18n);
+  await linkChecks(provider, br, wasm);
+}
+
+// supervm address (the CLI) and a linked Ed25519 identity: its derived address is its account
+async function linkChecks(provider, br, wasm) {
+  const derived = (id) => '0x' + createHash('sha256').update(Buffer.concat([Buffer.from('svm/evm'), Buffer.from(id, 'hex')])).digest('hex').slice(24);
+  const env = process.env;
+  check('supervm address ID prints the derived EVM address', env.CLI_WASM_ADDR === derived(wasm), env.CLI_WASM_ADDR);
+  check('supervm address 0xADDRESS finds the WebAssembly contract (indexed)',
+    /^([0-9a-f]{64})  indexed/.test(env.CLI_WASM_BACK || '') && env.CLI_WASM_BACK.startsWith(wasm), env.CLI_WASM_BACK);
+  check('a genesis account is indexed from the start', (env.CLI_FAUCET_BACK || '').startsWith(env.FAUCET + '  indexed'), env.CLI_FAUCET_BACK);
+  check('after supervm address link: linked', (env.CLI_FAUCET_LINKED || '').startsWith(env.FAUCET + '  linked'), env.CLI_FAUCET_LINKED);
+  const fa = ethers.getAddress(env.FAUCET_ADDR);
+  const units = await svmBalance(env.FAUCET);
+  const eb = await provider.getBalance(fa);
+  check('eth_getBalance of the linked address = the Ed25519 identity\'s SWR balance', eb === units * 10n ** 9n, `${eb} vs ${units}`);
+  const bb = await br.balanceAt(fa);
+  check('BALANCE in Solidity sees it too', bb === units * 10n ** 9n, String(bb));
+  const r = await (await br.runner.sendTransaction({ to: fa, value: 7n * 10n ** 9n })).wait();
+  const u2 = await svmBalance(env.FAUCET);
+  check('a transfer to the linked address credits the identity', r.status === 1 && u2 === units + 7n, `${r.status} ${u2}`);
 }
 
 try { await main(); } catch (e) { fail++; console.log('  FAIL uncaught:', e.stack || e); }

@@ -413,9 +413,10 @@ Test(xvm, mixed_blocks_parallel_equals_sequential)
 	teardown_fx(&f);
 }
 
-/* The node's derived-address index (svm_chain_evm_identity): a native sender's and a deployed
- * WebAssembly contract's derived EVM addresses lead back to them once their block commits; an
- * address nobody derived is not found; a restart keeps the index. */
+/* The node's derived-address index (svm_chain_evm_identity): the genesis accounts', a native
+ * sender's, a ledger transfer's recipient's and a deployed WebAssembly contract's derived EVM
+ * addresses lead back to them once their block commits; an address nobody derived is not found;
+ * a restart keeps the index. */
 Test(xvm, derived_addresses_are_indexed_by_the_chain)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
@@ -434,7 +435,16 @@ Test(xvm, derived_addresses_are_indexed_by_the_chain)
 	svm_identity_evm_address(&k[0].id, a0);
 	svm_identity_evm_address(&k[1].id, a1);
 	svm_id_t got;
-	cr_assert_eq(svm_chain_evm_identity(c, a0, &got), SVM_ENOTFOUND, "nothing signed yet");
+	/* the genesis accounts are indexed from the start (they had to sign to be found before) */
+	cr_assert_eq(svm_chain_evm_identity(c, a0, &got), 0, "a genesis account");
+	cr_assert(svm_hash_eq(&got, &k[0].id));
+	svm_keypair_t fresh, never;
+	ct_key(100, &fresh);
+	ct_key(101, &never);
+	uint8_t af[SVM_EVM_ADDRESS_SIZE], an[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(&fresh.id, af);
+	svm_identity_evm_address(&never.id, an);
+	cr_assert_eq(svm_chain_evm_identity(c, af, &got), SVM_ENOTFOUND, "not known yet");
 	/* key 0 deploys the contract */
 	svm_buf_t code = {0}, payload = {0}, tx = {0};
 	read_file("build/contracts/xvm.wasm", &code);
@@ -442,10 +452,20 @@ Test(xvm, derived_addresses_are_indexed_by_the_chain)
 	ct_txopt_t opt = {.chain_id = 7, .nonce = 0, .fee_limit = 100000000};
 	svm_hash_t id;
 	cr_assert_eq(ct_tx(&tx, &k[0], SVM_VM_WASM, payload.data, payload.len, NULL, 0, &opt, &id), 0);
-	const uint8_t *p = tx.data;
-	size_t len = tx.len;
-	svm_build_result_t res;
-	cr_assert_eq(svm_chain_build(c, &p, &len, 1, 1, &k[0].id, &res, &err), 0, "%s", err.msg);
+	/* ... and key 1 pays the fresh identity, which never signs (a receive-only identity) */
+	svm_buf_t pay = {0};
+	svm_id_t swr;
+	svm_token_id("SWR", &swr);
+	ct_txopt_t opt1 = {.chain_id = 7, .nonce = 0, .fee_limit = 100000};
+	cr_assert_eq(ct_transfer(&pay, &k[1], &swr, &fresh.id, 5, &opt1, &id), 0);
+	const uint8_t *ps[2] = {tx.data, pay.data};
+	size_t lens[2] = {tx.len, pay.len};
+	svm_build_result_t rs[2];
+	cr_assert_eq(svm_chain_build(c, ps, lens, 2, 1, &k[0].id, rs, &err), 0, "%s", err.msg);
+	cr_assert(rs[0].status == 0 && rs[1].status == 0);
+	svm_buf_free(&pay);
+	cr_assert_eq(svm_chain_evm_identity(c, af, &got), 0, "the recipient of a ledger transfer");
+	cr_assert(svm_hash_eq(&got, &fresh.id));
 	svm_id_t contract;
 	svm_contract_id(&k[0].id, 0, &contract);
 	svm_identity_evm_address(&contract, aw);
@@ -453,7 +473,8 @@ Test(xvm, derived_addresses_are_indexed_by_the_chain)
 	cr_assert(svm_hash_eq(&got, &k[0].id), "the sender's derived address");
 	cr_assert_eq(svm_chain_evm_identity(c, aw, &got), 0);
 	cr_assert(svm_hash_eq(&got, &contract), "the deployed contract's derived address");
-	cr_assert_eq(svm_chain_evm_identity(c, a1, &got), SVM_ENOTFOUND, "key 1 never signed");
+	cr_assert_eq(svm_chain_evm_identity(c, a1, &got), 0, "key 1: genesis, and it signed");
+	cr_assert_eq(svm_chain_evm_identity(c, an, &got), SVM_ENOTFOUND, "an identity never seen");
 	svm_chain_close(c);
 	cr_assert_eq(svm_chain_open(&c, dir, &g, &cfg, &err), 0, "%s", err.msg);
 	cr_assert_eq(svm_chain_evm_identity(c, aw, &got), 0);
@@ -556,7 +577,7 @@ static size_t proxy_data(const uint8_t to[20], uint64_t value_wei_hi, uint64_t v
 		out[20 + 24 + i] = (uint8_t)(value_wei_lo >> (56 - 8 * i));
 	}
 	out[52] = flags;
-	memcpy(out + 53, data, len);
+	if (len) memcpy(out + 53, data, len);
 	return 53 + len;
 }
 
@@ -869,4 +890,120 @@ Test(xvm, historical_state_queries_and_the_retention_window)
 		svm_genesis_free(&g);
 		ct_rmdir(dir);
 	}
+}
+
+/* ------------------------------------------------------------ linked derived addresses */
+
+typedef struct {
+	svm_evm_addr_t from, to;
+	uint64_t units;
+	int status;
+} evmq_t;
+
+/* An eth_call-style message from q->from with q->units of value: it succeeds only if the EVM sees
+ * at least that much at q->from. */
+static int evmq_fn(svm_txctx_t *c, void *ud)
+{
+	evmq_t *q = ud;
+	svm_evm_block_t blk;
+	svm_evm_block_env(CHAIN, c->height, c->timestamp_ms, &c->proposer, 0, &blk);
+	svm_evm_block_recent(c, &blk);
+	unsigned __int128 wei = (unsigned __int128)q->units * WEI;
+	svm_u256_t v = {{(uint64_t)wei, (uint64_t)(wei >> 64), 0, 0}};
+	svm_evm_result_t res;
+	svm_error_t err = {0};
+	int rc = svm_evm_call(c, &blk, &q->from, &q->to, &v, NULL, 0, 100000, &res, &err);
+	q->status = res.status;
+	svm_evm_result_free(&res);
+	return rc;
+}
+
+static int evm_sees(fx_t *f, const svm_evm_addr_t *from, uint64_t units)
+{
+	evmq_t q = {.from = *from, .units = units};
+	memcpy(q.to.b, f->k.eth[0].addr.b, 20);
+	svm_exec_base_t base = eg_base(&f->w);
+	cr_assert_eq(svm_exec_system(&f->w.env, &base, evmq_fn, &q, &f->arena, &f->res), 0);
+	return q.status;
+}
+
+static void link_tx(fx_t *f, int who, const svm_id_t *id, svm_buf_t *out)
+{
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_native_link_evm_payload(&p, id), 0);
+	ct_txopt_t opt = {.chain_id = CHAIN, .nonce = f->ed_nonce[who]++, .fee_limit = 10000000};
+	svm_hash_t h;
+	cr_assert_eq(ct_tx(out, &f->k.ed[who], SVM_VM_NATIVE, p.data, p.len, NULL, 0, &opt, &h), 0);
+	svm_buf_free(&p);
+}
+
+/* One identity, one ledger (SVM_LEDGER_LINK_EVM): before a link, value sent to an Ed25519
+ * identity's derived address waits at the address's own identity; the link (sent by anyone)
+ * moves it to the identity; after it, value sent there credits the identity, and the EVM sees
+ * the identity's balance at the address (a message with exactly that value succeeds, one unit
+ * more fails). A second link changes nothing; a linked WebAssembly contract's evm_call_value
+ * moves value straight from its balance. */
+Test(xvm, a_linked_derived_address_is_the_identitys_account)
+{
+	fx_t f;
+	setup_fx(&f);
+	svm_evm_addr_t proxy, d, dw;
+	deploy_proxy(&f, &proxy, 1000000);
+	const svm_id_t *ed = &f.k.ed[2].id;
+	svm_id_t shadow, aid;
+	svm_identity_evm_address(ed, d.b);
+	svm_evm_identity(&d, &shadow);
+	svm_evm_alias_id(d.b, &aid);
+	uint64_t e0 = bal(&f, ed);
+	uint8_t cd[200];
+	svm_buf_t tx = {0};
+
+	/* 1. before the link: the address is an account of its own */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(d.b, 0, 100 * WEI, 0, cd, 0, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "value to an unlinked derived address"), 0);
+	cr_assert_eq(bal(&f, &shadow), 100);
+	cr_assert_eq(bal(&f, ed), e0);
+	cr_assert_eq(evm_sees(&f, &d, 100), 1);
+	cr_assert_eq(evm_sees(&f, &d, 101), 0);
+
+	/* 2. the link, sent by another identity: the alias, and the 100 units move to the identity */
+	link_tx(&f, 0, ed, &tx);
+	cr_assert_eq(run1(&f, &tx, "link"), 0);
+	svm_object_t o;
+	cr_assert(object(&f, &aid, &o) && o.payload_len == 32 && memcmp(o.payload, ed->b, 32) == 0);
+	cr_assert_eq(bal(&f, &shadow), 0);
+	cr_assert_eq(bal(&f, ed), e0 + 100);
+
+	/* 3. EVM -> identity: value sent to the address credits the identity */
+	eth_tx(&f, 0, &proxy, cd, proxy_data(d.b, 0, 200 * WEI, 0, cd, 0, cd), 1000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "value to a linked derived address"), 0);
+	cr_assert_eq(bal(&f, ed), e0 + 300);
+	cr_assert_eq(bal(&f, &shadow), 0);
+
+	/* 4. identity -> EVM: the EVM sees the identity's whole balance at the address */
+	cr_assert_eq(evm_sees(&f, &d, e0 + 300), 1, "the identity's balance, as the EVM sees it");
+	cr_assert_eq(evm_sees(&f, &d, e0 + 301), 0);
+
+	/* 5. a second link changes nothing but the fee */
+	link_tx(&f, 1, ed, &tx);
+	cr_assert_eq(run1(&f, &tx, "link again"), 0);
+	cr_assert_eq(bal(&f, ed), e0 + 300);
+
+	/* 6. a linked WebAssembly contract pays from its own balance, with no hop */
+	mint(&f, &f.wasm, 5000);
+	link_tx(&f, 0, &f.wasm, &tx);
+	cr_assert_eq(run1(&f, &tx, "link the contract"), 0);
+	svm_identity_evm_address(&f.wasm, dw.b);
+	cr_assert_eq(evm_sees(&f, &dw, 5000), 1, "the contract's balance at its derived address");
+	uint8_t in[64];
+	memcpy(in, f.k.eth[1].addr.b, 20);
+	memset(in + 20, 0, 17);
+	in[29] = 300 & 0xff;
+	in[30] = 300 >> 8;
+	uint64_t x0 = bal(&f, &f.k.eth[1].id);
+	wasm_tx(&f, 1, "call_evm_value", in, 37, 10000000, &tx);
+	cr_assert_eq(run1(&f, &tx, "linked wasm->evm with value"), 0);
+	cr_assert_eq(bal(&f, &f.wasm), 5000 - 300);
+	cr_assert_eq(bal(&f, &f.k.eth[1].id), x0 + 300);
+	teardown_fx(&f);
 }

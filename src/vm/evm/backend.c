@@ -216,13 +216,39 @@ static int token_info(void *ud, const uint8_t token[32], uint8_t *decimals, uint
 	return 0;
 }
 
+/* The identity whose balance and nonce address a stands for: the identity a link names
+ * (SVM_LEDGER_LINK_EVM: a linked derived address), else the address's own. */
+static int address_identity(svm_txctx_t *c, const addr_t *a, svm_id_t *out)
+{
+	svm_id_t aid;
+	svm_object_t o;
+	svm_evm_alias_id(a->b, &aid);
+	int rc = svm_host_get(c, &aid, &o);
+	if (rc == SVM_ENOTFOUND) {
+		svm_evm_identity(a, out);
+		return 0;
+	}
+	if (rc) return rc;
+	if (o.payload_len != SVM_HASH_SIZE) return SVM_EIO;
+	memcpy(out->b, o.payload, SVM_HASH_SIZE);
+	return 0;
+}
+
+int svm_evm_account_identity(svm_txctx_t *c, const svm_evm_addr_t *a, svm_id_t *out)
+{
+	return address_identity(c, a, out);
+}
+
+/* The identity of an account the state has loaded (load_account resolved it). */
+static void acct_id(const acct_t *a, svm_id_t *out) { memcpy(out->b, a->ident, 32); }
+
 static int token_balance(void *ud, const uint8_t token[32], const addr_t *owner, uint64_t *units)
 {
 	host_t *h = ud;
 	svm_id_t t, id;
 	memcpy(t.b, token, 32);
-	svm_evm_identity(owner, &id);
-	return svm_ledger_balance(h->c, &t, &id, units);
+	int rc = address_identity(h->c, owner, &id);
+	return rc ? rc : svm_ledger_balance(h->c, &t, &id, units);
 }
 
 static int load_allowance(void *ud, const uint8_t token[32], const addr_t *owner, const addr_t *spender, u256 *v)
@@ -244,9 +270,11 @@ static int load_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
 	svm_id_t id;
-	svm_evm_identity(&a->addr, &id);
+	int rc = address_identity(h->c, &a->addr, &id);
+	if (rc) return rc;
+	memcpy(a->ident, id.b, 32);
 	uint64_t units = 0, nonce = 0;
-	int rc = svm_ledger_balance(h->c, &h->token, &id, &units);
+	rc = svm_ledger_balance(h->c, &h->token, &id, &units);
 	if (rc == 0) rc = svm_account_nonce(h->c, &id, &nonce);
 	if (rc) return rc;
 	svm_id_t cid;
@@ -380,8 +408,9 @@ static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_
  * transaction continues) writes the current values and journals the new bases. */
 static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 {
-	svm_id_t id;
-	svm_evm_identity(&a->addr, &id);
+	svm_id_t id, own;
+	acct_id(a, &id);
+	svm_evm_identity(&a->addr, &own); /* the owner of its code and slots */
 	bool gone = !sync && (a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists);
 	u256 zero = u256_zero();
 	const u256 *bal = gone ? &zero : &a->balance;
@@ -411,7 +440,7 @@ static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 			a->code_flushed = true;
 		}
 	}
-	return write_storage(h, s, a, &id, gone, sync);
+	return write_storage(h, s, a, &own, gone, sync);
 }
 
 static int cmp_key(const void *x, const void *y, size_t n)
@@ -452,7 +481,8 @@ static int write_tokens(host_t *h, svm_evm_state_t *s, bool sync)
 		svm_evm_addr_t a;
 		memcpy(token.b, v[i]->key, 32);
 		memcpy(a.b, v[i]->key + 32, 20);
-		svm_evm_identity(&a, &id);
+		rc = address_identity(h->c, &a, &id);
+		if (rc) break;
 		rc = t->cur > t->base ? svm_ledger_credit(h->c, &token, &id, t->cur - t->base)
 				      : svm_ledger_debit(h->c, &token, &id, t->base - t->cur);
 		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_TOK, NULL, t, NULL, t->base)) == 0) t->base = t->cur;
@@ -710,7 +740,7 @@ static int sync_in(host_t *h, svm_evm_state_t *s)
 	for (size_t i = 0; i < n && !rc; i++) {
 		svm_id_t id;
 		uint64_t units;
-		svm_evm_identity(&v[i]->addr, &id);
+		acct_id(v[i], &id);
 		rc = svm_ledger_balance(h->c, &h->token, &id, &units);
 		u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT), wei;
 		u256_mul(&wei, &u, &unit);
@@ -726,8 +756,8 @@ static int sync_in(host_t *h, svm_evm_state_t *s)
 		uint64_t units;
 		memcpy(token.b, t[i]->key, 32);
 		memcpy(a.b, t[i]->key + 32, 20);
-		svm_evm_identity(&a, &id);
-		rc = svm_ledger_balance(h->c, &token, &id, &units);
+		rc = address_identity(h->c, &a, &id);
+		if (rc == 0) rc = svm_ledger_balance(h->c, &token, &id, &units);
 		if (rc || units == b->base) continue;
 		uint64_t nb = b->cur + (units - b->base); /* wraps back when units < base */
 		if ((units > b->base && nb < b->cur) || (units < b->base && b->base - units > b->cur)) rc = SVM_EIO;
@@ -811,7 +841,9 @@ static int xcall_native(host_t *h, svm_evm_state_t *s, const msg_t *m, int64_t *
 	*reverted = false;
 	if (rc) return rc;
 	svm_tx_t t = *c->tx; /* the program's view of "the transaction": its sender is the caller */
-	svm_evm_identity(&m->caller, &t.sender);
+	acct_t *ca = evm_acct(s, &m->caller);
+	if (!ca) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
+	acct_id(ca, &t.sender);
 	t.vm = SVM_VM_NATIVE;
 	t.payload = m->input;
 	t.payload_len = m->input_len;
@@ -895,7 +927,9 @@ static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int6
 	method[mlen] = 0;
 	svm_id_t contract, caller;
 	memcpy(contract.b, m->input, 32);
-	svm_evm_identity(&m->caller, &caller);
+	acct_t *ca = evm_acct(s, &m->caller);
+	if (!ca) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
+	acct_id(ca, &caller);
 	if (!u256_is_zero(&m->value) && (rc = value_out(h, s, m, &caller, &contract)) != 0) return rc;
 	uint64_t steps0 = c->steps, limit0 = c->steps_limit;
 	void *x0 = c->xvm;
@@ -955,7 +989,7 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 		svm_evm_addr_t fa;
 		svm_id_t token, fid;
 		memcpy(fa.b, from, SVM_EVM_ADDR_SIZE);
-		svm_evm_identity(&fa, &fid);
+		if ((rc = address_identity(c, &fa, &fid))) return rc; /* the contract itself once linked */
 		if (c->implicit_token) token = *c->implicit_token;
 		else svm_token_id("SWR", &token);
 		rc = svm_ledger_transfer(c, &token, caller, &fid, value_units);

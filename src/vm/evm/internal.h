@@ -32,6 +32,8 @@ typedef struct acct {
 	bool code_flushed;       /* that code is already in the node's state (cross-VM sync) */
 	u256 base_balance;
 	uint64_t base_nonce;
+	uint8_t ident[32]; /* the identity whose balance and nonce these are (a linked derived
+			      address's identity, or the address's own: backend.c) */
 } acct_t;
 
 /* Fills accounts and slots on first sight from the node's state (backend.c). Loaders return 0

@@ -9,6 +9,7 @@
 #include "supervm/confidential.h"
 #include "supervm/groth16.h"
 #include "supervm/econ.h"
+#include "supervm/evm.h"
 #include "supervm/verify.h"
 #include "supervm/vm.h"
 
@@ -68,6 +69,61 @@ int svm_native_burn_payload(svm_buf_t *out, const svm_id_t *token, uint64_t amou
 	return rc;
 }
 
+int svm_native_link_evm_payload(svm_buf_t *out, const svm_id_t *identity)
+{
+	int rc = header(out, SVM_LEDGER_LINK_EVM);
+	return rc ? rc : svm_buf_append(out, identity->b, SVM_HASH_SIZE);
+}
+
+void svm_evm_alias_id(const uint8_t addr[SVM_EVM_ADDRESS_SIZE], svm_id_t *out)
+{
+	svm_slice_t part = {addr, SVM_EVM_ADDRESS_SIZE};
+	svm_sha256_tagged("svm/evm/alias", &part, 1, out);
+}
+
+static int emit_transfer(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from,
+			 const svm_id_t *to, uint64_t amount);
+
+/* The ids a link touches: the alias object and, for SWR and AIC, the balance of the address's
+ * own identity and of the identity (ids[5]). */
+static void link_ids(const svm_id_t *identity, svm_id_t ids[6], svm_id_t *shadow)
+{
+	svm_evm_addr_t a;
+	svm_identity_evm_address(identity, a.b);
+	svm_evm_alias_id(a.b, &ids[0]);
+	svm_evm_identity(&a, shadow);
+	for (int t = 0; t < 2; t++) {
+		svm_id_t token;
+		svm_token_id(t ? "AIC" : "SWR", &token);
+		svm_balance_id(&token, shadow, &ids[1 + 2 * t]);
+		svm_balance_id(&token, identity, &ids[2 + 2 * t]);
+	}
+}
+
+/* SVM_LEDGER_LINK_EVM: writes the alias (once; a second link of the same identity changes
+ * nothing, an alias of another identity at the same address is SVM_EEXIST) and moves what the
+ * address's own identity holds of SWR and AIC to the identity. */
+static int link_evm(svm_txctx_t *c, const svm_id_t *identity)
+{
+	svm_id_t ids[6], shadow;
+	link_ids(identity, ids, &shadow);
+	svm_object_t o;
+	int rc = svm_host_get(c, &ids[0], &o);
+	if (rc == 0) return o.payload_len == SVM_HASH_SIZE && memcmp(o.payload, identity->b, SVM_HASH_SIZE) == 0 ? 0 : SVM_EEXIST;
+	if (rc != SVM_ENOTFOUND) return rc;
+	svm_object_t alias = {.id = ids[0], .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_STORAGE, .payload = identity->b, .payload_len = SVM_HASH_SIZE};
+	if ((rc = svm_host_put(c, &alias))) return rc;
+	for (int t = 0; t < 2 && rc == 0; t++) {
+		svm_id_t token;
+		uint64_t held = 0;
+		svm_token_id(t ? "AIC" : "SWR", &token);
+		rc = svm_ledger_balance(c, &token, &shadow, &held);
+		if (rc == 0 && held) rc = svm_ledger_transfer(c, &token, &shadow, identity, held);
+		if (rc == 0 && held) rc = emit_transfer(c, &token, &shadow, identity, held);
+	}
+	return rc;
+}
+
 /* A parsed ledger call. */
 typedef struct {
 	uint64_t method;
@@ -100,6 +156,9 @@ static int parse(const uint8_t *p, size_t len, call_t *c)
 		break;
 	case SVM_LEDGER_BURN:
 		if (read_id(&r, &c->token) || svm_varint_read(&r, &c->amount)) return SVM_EDECODE;
+		break;
+	case SVM_LEDGER_LINK_EVM:
+		if (read_id(&r, &c->to)) return SVM_EDECODE;
 		break;
 	default:
 		return SVM_EDECODE;
@@ -164,6 +223,8 @@ int svm_native_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 		return rc;
 	case SVM_LEDGER_BURN:
 		return svm_ledger_burn(c, &call.token, sender, call.amount);
+	case SVM_LEDGER_LINK_EVM:
+		return link_evm(c, &call.to);
 	}
 	return SVM_EDECODE;
 }
@@ -231,6 +292,12 @@ int svm_native_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *pay
 		svm_token_object_id(&call.token, &ids[k++]);
 		svm_balance_id(&call.token, sender, &ids[k++]);
 		break;
+	case SVM_LEDGER_LINK_EVM: {
+		svm_id_t shadow;
+		link_ids(&call.to, ids, &shadow);
+		k = 6;
+		break;
+	}
 	}
 	qsort(ids, k, sizeof ids[0], cmp_id);
 	size_t u = 0;
