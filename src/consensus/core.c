@@ -1321,8 +1321,8 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	commit_step(c);
 	if (c->propose_retry && !c->proposed) maybe_propose(c);
 	if (c->now >= c->deadline && c->round > 0) {
-		svm_log_debug("consensus: round %llu timed out (epoch %llu, leader %u)", (unsigned long long)c->round,
-			      (unsigned long long)c->cfg.epoch, svm_cons_leader(c, c->round));
+		svm_log_debug("consensus: round %llu timed out (epoch %llu)", (unsigned long long)c->round,
+			      (unsigned long long)c->cfg.epoch);
 		local_timeout(c);
 		c->deadline = c->now + round_timeout_ms(c);
 	}
