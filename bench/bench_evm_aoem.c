@@ -179,8 +179,9 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 	static const char *ph[SVM_EXEC_PHASES] = {"init", "run", "commit", "receipts", "settle", "writes", "free"};
 	printf("  aoem-2 phases (ms):");
 	for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)two.m.phase_ns[i] / 1e6);
-	printf("  (stm %llu, seq %llu, fallbacks %llu, %zu writes)\n", (unsigned long long)two.m.stm_txs,
-	       (unsigned long long)two.m.seq_txs, (unsigned long long)two.m.fallbacks, two.writes);
+	printf("  (stm %llu, seq %llu, fallbacks %llu (reason %d), aborts %llu, waits %llu, %zu writes)\n",
+	       (unsigned long long)two.m.stm_txs, (unsigned long long)two.m.seq_txs, (unsigned long long)two.m.fallbacks,
+	       two.m.fallback_reason, (unsigned long long)two.m.aborts, (unsigned long long)two.m.waits, two.writes);
 	svm_arena_reset(&a);
 	for (size_t i = 0; i < s->n; i++) svm_buf_free(&txs[i]);
 	free(txs);

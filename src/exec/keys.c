@@ -9,6 +9,8 @@
 
 #define SLAB_BYTES (256u << 10)
 #define KEYS_PER_TX 8    /* table capacity per transaction (keys the native programs touch: ≤ 5) */
+#define KEYS_PER_VM_TX 32 /* per contract call (WebAssembly, EVM: an ERC-20 transfer touches ~7) */
+#define KEYS_SAMPLE 64    /* transactions sampled, evenly spaced, for the share of contract calls */
 #define KEYS_MIN 4096
 #define KEYS_LOAD_NUM 7 /* the table is full at 7/10 */
 #define KEYS_LOAD_DEN 10
@@ -20,10 +22,29 @@ void exec_fall_all(exec_block_t *b, int why)
 	atomic_compare_exchange_strong(&b->fallback_all, &none, why);
 }
 
+/* Slots the block's table needs: KEYS_PER_TX per native transaction, KEYS_PER_VM_TX per
+ * contract call, the share of contract calls taken from an evenly spaced sample (a pass over
+ * every transaction would read megabytes of cold structs). A wrong guess costs time only: a
+ * full table sends the block to the reference (FALL_KEYS). */
+static size_t keys_wanted(const exec_block_t *b)
+{
+	size_t n = b->n, s = n < KEYS_SAMPLE ? n : KEYS_SAMPLE, vm = 0;
+	for (size_t i = 0; i < s; i++) {
+		size_t j = i * n / s;
+		SVM_ASSERT(j < n);
+		vm += b->txs[j].precheck == 0 && b->txs[j].tx.vm != SVM_VM_NATIVE;
+	}
+	SVM_ASSERT(vm <= s);
+	if (s == 0) return 0;
+	size_t vm_txs = (vm * n + s - 1) / s; /* rounded up: one sampled call sizes for its share */
+	SVM_ASSERT(vm_txs <= n);
+	return KEYS_PER_TX * (n - vm_txs) + KEYS_PER_VM_TX * vm_txs;
+}
+
 int exec_keys_init(exec_block_t *b)
 {
-	size_t cap = KEYS_MIN;
-	while (cap < KEYS_PER_TX * b->n) cap *= 2;
+	size_t cap = KEYS_MIN, want = keys_wanted(b);
+	while (cap < want) cap *= 2;
 	b->ktab = exec_buf(EXEC_BUF_KTAB, cap * sizeof(*b->ktab));
 	if (b->ktab == NULL) return SVM_ENOMEM;
 	memset(b->ktab, 0, cap * sizeof(*b->ktab)); /* NULL slots */
@@ -33,7 +54,7 @@ int exec_keys_init(exec_block_t *b)
 	atomic_init(&b->ktab_len, 0);
 	SVM_ASSERT((cap & (cap - 1)) == 0 && cap >= KEYS_MIN); /* the probe mask needs a power of 2 */
 	SVM_ASSERT(((size_t)1 << (64 - b->ktab_shift)) == cap); /* home slots cover the table */
-	SVM_ASSERT(cap >= KEYS_PER_TX * b->n);
+	SVM_ASSERT(cap >= KEYS_PER_TX * b->n && cap >= want);
 	return 0;
 }
 
