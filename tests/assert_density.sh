@@ -14,7 +14,7 @@ dirs=("$@")
   src/vm/wasm src/core src/chain src/node src/consensus)
 # Floors, per 1,000 code lines (the anchors' measure, ~58), for the folders issue 16 brought to
 # the anchors' range.
-declare -A FLOORS=([src/base]=58 [src/exec]=55 [src/state]=58 [src/store]=58 [src/mempool]=70
+declare -A FLOORS=([src/base]=58 [src/exec]=58 [src/state]=58 [src/store]=58 [src/mempool]=70
   [wasm-translator]=58)
 files_of() {
   if [ "$1" = wasm-translator ]; then

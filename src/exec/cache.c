@@ -42,6 +42,7 @@ void *exec_buf(int which, size_t bytes)
 		if (cache == NULL) return NULL;
 		pthread_setspecific(cache_key, cache); /* frees it at thread exit */
 	}
+	SVM_ASSERT(which >= 0 && which < EXEC_BUF_COUNT);
 	cbuf_t *b = &cache->buf[which];
 	if (bytes == 0) bytes = 1;
 	if (bytes > b->cap) {
@@ -53,5 +54,7 @@ void *exec_buf(int which, size_t bytes)
 		b->p = p;
 		b->cap = cap;
 	}
+	/* capacities are doubled from 4 KiB: a power of two that holds the request */
+	SVM_ASSERT(b->cap >= bytes && (b->cap & (b->cap - 1)) == 0);
 	return b->p;
 }

@@ -42,6 +42,7 @@ static void prep_one(prep_t *p, svm_arena_t *scratch, size_t i)
 	}
 	if (rc) t->precheck = SVM_EDECODE;
 	else if (t->tx.chain_id != p->chain_id) t->precheck = SVM_ECHAIN;
+	SVM_ASSERT(t->precheck <= 0); /* 0 or an SVM_E… code */
 	bool check = t->precheck == 0 && !(p->sig_verified && p->sig_verified[i]);
 	if (p->pending) p->pending[i] = check;
 	else if (check) t->precheck = svm_tx_verify_any(&t->tx, &t->id);
@@ -101,6 +102,9 @@ int exec_verify_init(exec_block_t *b, svm_exec_tx_t *txs, const uint8_t *pending
 	b->vtx = txs;
 	b->vpending = pending;
 	b->vbatches = (b->n + VERIFY_BATCH - 1) / VERIFY_BATCH;
+	/* the batches cover the block, and none is empty */
+	SVM_ASSERT(b->vbatches * VERIFY_BATCH >= b->n &&
+		   (b->vbatches == 0 || (b->vbatches - 1) * VERIFY_BATCH < b->n));
 	b->vdone = svm_calloc(b->vbatches ? b->vbatches : 1, sizeof(*b->vdone));
 	atomic_init(&b->vnext, 0);
 	return b->vdone ? 0 : SVM_ENOMEM;

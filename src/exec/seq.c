@@ -136,6 +136,7 @@ static int overlay_writes(overlay_t *o, svm_exec_result_t *out)
 		k++;
 	}
 	svm_free(sorted);
+	SVM_ASSERT(k <= n); /* at most one write per overlay key */
 	out->writes_len = k;
 	return rc;
 }
@@ -191,7 +192,9 @@ static int congested_fee(const svm_fee_params_t *p, uint64_t m, uint64_t tx_byte
 		*fee = base;
 		return rc;
 	}
+	SVM_ASSERT(m > SVM_CONGESTION_ONE); /* a multiplier never discounts */
 	unsigned __int128 f = (unsigned __int128)base * m / SVM_CONGESTION_ONE;
+	SVM_ASSERT(f >= base);
 	if (f > UINT64_MAX) return SVM_EOVERFLOW;
 	*fee = (uint64_t)f;
 	return 0;
@@ -212,6 +215,7 @@ static int check_includable(const svm_block_env_t *env, svm_txctx_t *c, const sv
 	if (!svm_add_u64(tx->fee_limit, tx->tip, &need)) return SVM_EFUNDS;
 	rc = svm_ledger_balance(c, &env->fee_token, &tx->sender, &balance);
 	if (rc) return rc;
+	SVM_ASSERT(*intrinsic <= tx->fee_limit && need >= tx->fee_limit);
 	return balance < need ? SVM_EFUNDS : 0;
 }
 
@@ -252,6 +256,7 @@ static uint64_t steps_limit(const svm_fee_params_t *p, uint64_t m, uint64_t fee_
 	uint64_t budget = (uint64_t)((unsigned __int128)fee_limit * SVM_CONGESTION_ONE / m), base;
 	if (svm_exec_fee(p, tx_bytes, 0, 0, &base) || base >= budget) return 0;
 	uint64_t s = (budget - base) / p->c;
+	SVM_ASSERT(s <= budget); /* c ≥ 1: the steps never exceed the budget they come from */
 	return s < SVM_TX_STEPS_MAX ? s : SVM_TX_STEPS_MAX;
 }
 
@@ -282,6 +287,7 @@ static int execute_tx(const svm_block_env_t *env, exec_view_t *v, svm_txctx_t *c
 	}
 	if (status) {
 		v->rollback(v, mark);
+		SVM_ASSERT(v->mark(v) == mark); /* the program's writes are gone, the fee stage's stay */
 		c->events_len = 0;
 		/* A failed transaction returns nothing, except an aborted contract's message. */
 		SVM_ASSERT(c->abort_message_len <= SVM_ABORT_MESSAGE_MAX);
@@ -337,7 +343,10 @@ int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	out->why = why;
 	if (why) return 0;
 	c.strict = t->tx.access_mode == SVM_ACCESS_STRICT;
-	return execute_tx(env, v, &c, t, m, out);
+	int rc = execute_tx(env, v, &c, t, m, out);
+	/* an included transaction is charged within its limit, at least the intrinsic fee */
+	SVM_ASSERT(rc != 0 || (out->fee <= t->tx.fee_limit && out->fee >= intrinsic));
+	return rc;
 }
 
 /* The next congestion table from the included transactions' declared writes and inputs (one id
@@ -347,6 +356,7 @@ static int settle_congestion(const svm_block_env_t *env, svm_txctx_t *c, const s
 {
 	size_t n = 0;
 	for (size_t k = 0; k < included; k++) n += txs[index[k]].tx.writes_len + txs[index[k]].tx.inputs_len;
+	size_t total = n;
 	svm_id_t *w = svm_malloc((n ? n : 1) * sizeof *w);
 	svm_congestion_entry_t *next = svm_malloc(SVM_CONGESTION_OBJECTS_MAX * sizeof *next);
 	int rc = w && next ? 0 : SVM_ENOMEM;
@@ -356,11 +366,13 @@ static int settle_congestion(const svm_block_env_t *env, svm_txctx_t *c, const s
 		for (uint32_t i = 0; i < tx->writes_len; i++) w[n++] = tx->writes[i];
 		for (uint32_t i = 0; i < tx->inputs_len; i++) w[n++] = tx->inputs[i].id;
 	}
+	SVM_ASSERT(rc != 0 || n == total); /* every declared write and input counted once */
 	svm_params_t p = {.congestion_target_txs = env->congestion_target_txs,
 			  .congestion_step_bps = env->congestion_step_bps,
 			  .congestion_max_bps = env->congestion_max_bps};
 	size_t m = 0;
 	if (!rc) rc = svm_congestion_next(env->congestion, env->congestion_len, w, n, &p, next, &m);
+	SVM_ASSERT(rc != 0 || m <= SVM_CONGESTION_OBJECTS_MAX);
 	if (!rc && (m || env->congestion_len)) {
 		svm_buf_t b = {0};
 		svm_id_t id;
@@ -388,6 +400,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	/* the treasury's share of the metered fees, floored; the rest leaves the supply */
 	SVM_ASSERT(env->treasury_bps <= 10000);
 	uint64_t share = (uint64_t)((unsigned __int128)burned * env->treasury_bps / 10000);
+	SVM_ASSERT(share <= burned); /* the retired part below cannot wrap */
 	svm_id_t treasury;
 	svm_treasury_id(&treasury);
 	int rc = svm_ledger_retire(&c, &env->fee_token, burned - share);
@@ -435,6 +448,8 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 			out->status[i] = o.why;
 		} else {
 			SVM_ASSERT(out->included <= i);
+			/* the index is in block order: strictly increasing */
+			SVM_ASSERT(out->included == 0 || out->index[out->included - 1] < i);
 			SVM_ASSERT(o.receipt.fee_charged == o.fee && o.receipt.tip_paid == o.tip);
 			out->receipts[out->included] = o.receipt;
 			out->index[out->included++] = i;

@@ -12,6 +12,7 @@ static txview_t *tv(svm_view_t *v) { return (txview_t *)v; }
 
 static int fail(txview_t *v, int rc)
 {
+	SVM_ASSERT(rc < 0); /* only errors are sticky */
 	if (v->error == 0) v->error = rc;
 	return v->error;
 }
@@ -20,6 +21,7 @@ static local_t *find_local(txview_t *v, const svm_id_t *id)
 {
 	uint64_t h;
 	memcpy(&h, id->b, 8);
+	SVM_ASSERT(v->local_len <= v->local_cap && v->local_cap <= TXVIEW_LOCAL_MAX);
 	for (size_t i = 0; i < v->local_len; i++)
 		if (v->local[i].h == h && svm_hash_eq(&v->local[i].k->id, id)) return &v->local[i];
 	return NULL;
@@ -69,6 +71,7 @@ static local_t *add_local(txview_t *v, const svm_id_t *id)
 
 int exec_txview_seed(txview_t *v, akey_t *k)
 {
+	SVM_ASSERT(k != NULL);
 	for (size_t i = 0; i < v->local_len; i++)
 		if (v->local[i].k == k) return 0;
 	if (!grow_local(v)) return v->error;
