@@ -1363,7 +1363,10 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 		svm_free(vs);
 		if (rc == 0) host_evidence(v, &e); /* stored, kept for RPC and passed on once */
 		if (rc == 0) svm_cons_evidence_free(&e);
-		if (rc == SVM_EINVAL || rc == SVM_ESIG) rc = 0; /* maybe another epoch's: ignored */
+		/* Another epoch's (an honest relay across a boundary) or no conflict: ignored. A bad
+		 * signature is a forgery now that another epoch's proposals are SVM_EINVAL too
+		 * (docs/consensus.md, Epochs): the peer is dropped and banned. */
+		if (rc == SVM_EINVAL) rc = 0;
 		return rc == SVM_ENOMEM ? SVM_EBUSY : rc;
 	}
 	default:

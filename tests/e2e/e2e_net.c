@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/chaintest.h"
+#include "supervm/consensus.h"
 #include "supervm/net.h"
 #include "supervm/rpc.h"
 #include "supervm/vm.h"
@@ -447,45 +448,101 @@ static int set_change(void)
 	return 0;
 }
 
-/* A peer that is not a validator completes the handshake (anyone may: full nodes do) and sends
- * a consensus vote: the node closes the session, and keeps committing. */
-static int outsider(void)
+/* A session with v0 authenticated by the key of ct_key(key): its socket (10 s receive timeout)
+ * and the sending cipher; -1 on failure. */
+static int outsider_connect(uint64_t key, svm_net_cipher_t *tx, svm_buf_t *f)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p2p_base),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect to v0's p2p port");
 	struct timeval tv = {10, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	svm_net_hs_t hs;
 	uint8_t hello[SVM_NET_HELLO_SIZE], peer[SVM_NET_HELLO_SIZE];
 	svm_net_hs_start(&hs, chain_id, hello);
-	CHECK(send(fd, hello, sizeof hello, MSG_NOSIGNAL) == sizeof hello, "send hello");
-	CHECK(recv(fd, peer, sizeof peer, MSG_WAITALL) == sizeof peer, "no hello from v0");
-	CHECK(svm_net_hs_peer_hello(&hs, peer, NULL) == 0, "v0's hello");
-	svm_net_cipher_t tx = {{0}, 0};
-	memcpy(tx.key, hs.key_send, 32);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    send(fd, hello, sizeof hello, MSG_NOSIGNAL) != sizeof hello ||
+	    recv(fd, peer, sizeof peer, MSG_WAITALL) != sizeof peer || svm_net_hs_peer_hello(&hs, peer, NULL) != 0) {
+		close(fd);
+		return -1;
+	}
+	*tx = (svm_net_cipher_t){{0}, 0};
+	memcpy(tx->key, hs.key_send, 32);
 	svm_keypair_t kp;
-	ct_key(4242, &kp);
+	ct_key(key, &kp);
 	uint8_t auth[SVM_NET_AUTH_SIZE];
 	svm_net_hs_auth(&hs, &kp, auth);
-	svm_buf_t f = {0};
-	svm_net_seal(&tx, auth, sizeof auth, &f);
-	uint8_t vote[100] = {SVM_NET_MSG_VOTE, 0x11};
-	svm_net_seal(&tx, vote, sizeof vote, &f);
-	CHECK(send(fd, f.data, f.len, MSG_NOSIGNAL) == (ssize_t)f.len, "send");
-	svm_buf_free(&f);
+	svm_net_seal(tx, auth, sizeof auth, f);
+	return fd;
+}
+
+/* Whether v0 closes the session within 10 s (it keeps sending status messages otherwise). */
+static bool closed_by_v0(int fd)
+{
 	uint8_t buf[4096];
 	ssize_t r;
 	uint64_t t0 = now_ms();
 	while ((r = recv(fd, buf, sizeof buf, 0)) > 0 && now_ms() - t0 < 10000) {
 	}
+	return r <= 0 && now_ms() - t0 < 10000;
+}
+
+/* A peer that is not a validator completes the handshake (anyone may: full nodes do) and sends
+ * a consensus vote: the node closes the session, and keeps committing. */
+static int outsider(void)
+{
+	svm_net_cipher_t tx;
+	svm_buf_t f = {0};
+	int fd = outsider_connect(4242, &tx, &f);
+	CHECK(fd >= 0, "handshake with v0");
+	uint8_t vote[100] = {SVM_NET_MSG_VOTE, 0x11};
+	svm_net_seal(&tx, vote, sizeof vote, &f);
+	CHECK(send(fd, f.data, f.len, MSG_NOSIGNAL) == (ssize_t)f.len, "send");
+	svm_buf_free(&f);
+	bool closed = closed_by_v0(fd);
 	close(fd);
-	CHECK(r == 0 || r < 0, "v0 did not close the session");
-	CHECK(now_ms() - t0 < 10000, "v0 kept the session open");
+	CHECK(closed, "v0 kept the session of a non-validator that sent a vote");
 	uint64_t h = height(0);
 	CHECK(wait_height(0, h + 2) == 0, "v0 stopped committing");
 	printf("  a non-validator's vote: session closed, v0 went on\n");
+	return 0;
+}
+
+/* Evidence whose signatures are forged — two votes of validator 0 in the current epoch, same
+ * round, different blocks, signatures of zeros — sent by a peer that is not a validator (anyone
+ * may pass evidence on): v0 must close the session (an invalid message) and keep committing.
+ * It was ignored before, since a bad signature could also mean evidence of another epoch; that
+ * is SVM_EINVAL now (docs/consensus.md, Epochs). An epoch boundary between reading the epoch
+ * and v0 checking the evidence makes it another epoch's (ignored): tried up to 3 times. */
+static int forged_evidence(void)
+{
+	bool closed = false;
+	for (int attempt = 0; attempt < 3 && !closed; attempt++) {
+		uint64_t epoch = 0, nv = 0;
+		CHECK(status_epoch(0, &epoch, &nv) == 0, "v0's status");
+		svm_buf_t a = {0}, b = {0}, ev = {0}, f = {0};
+		svm_cons_vote_t v = {.data = {.round = 5, .height = 5, .parent_round = 4}, .epoch = epoch, .voter = 0};
+		memset(v.data.block_id.b, 1, 32);
+		svm_cons_vote_encode(&v, &a);
+		memset(v.data.block_id.b, 2, 32);
+		svm_cons_vote_encode(&v, &b);
+		svm_cons_evidence_t e = {.kind = SVM_CONS_EVIDENCE_DOUBLE_VOTE, .a = a, .b = b};
+		svm_buf_push(&ev, SVM_NET_MSG_EVIDENCE);
+		svm_cons_evidence_encode(&e, &ev); /* a < b: block ids 0x01… < 0x02… */
+		svm_net_cipher_t tx;
+		int fd = outsider_connect(4343 + (uint64_t)attempt, &tx, &f);
+		CHECK(fd >= 0, "handshake with v0");
+		svm_net_seal(&tx, ev.data, ev.len, &f);
+		bool sent = send(fd, f.data, f.len, MSG_NOSIGNAL) == (ssize_t)f.len;
+		closed = sent && closed_by_v0(fd);
+		close(fd);
+		svm_buf_free(&a), svm_buf_free(&b), svm_buf_free(&ev), svm_buf_free(&f);
+		CHECK(sent, "send the evidence");
+	}
+	CHECK(closed, "v0 kept the session of a peer that sent forged evidence");
+	uint64_t h = height(0);
+	CHECK(wait_height(0, h + 2) == 0, "v0 stopped committing");
+	printf("  forged evidence: session closed, v0 went on\n");
 	return 0;
 }
 
@@ -603,6 +660,7 @@ static int scen_partition(int unused) { return partition(); }
 static int scen_agree(int unused) { return same_chain_everywhere(); }
 static int scen_receipts(int unused) { return committed_still_there(); }
 static int scen_outsider(int unused) { return outsider(); }
+static int scen_forged_evidence(int unused) { return forged_evidence(); }
 static int scen_set_change(int unused) { return set_change(); }
 static int scen_contract(int unused) { return contract_calls(); }
 
@@ -635,6 +693,7 @@ int main(int argc, char **argv)
 		run("kill -9 and restart under load", scen_kill, kills);
 		run("partition and rejoin under load", scen_partition, 0);
 		run("a non-validator's consensus message closes its session", scen_outsider, 0);
+		run("forged evidence closes its session", scen_forged_evidence, 0);
 		run("a WebAssembly contract deployed and called: the same receipts and state roots everywhere",
 		    scen_contract, 0);
 		run("a validator set change from staking starts the next epoch everywhere", scen_set_change, 0);
