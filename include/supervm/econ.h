@@ -241,7 +241,16 @@ int svm_amm_access(const svm_id_t *sender, const uint8_t *payload, size_t len, s
  *   evidence   SHA-256("svm/stake/evid" ‖ key ‖ u64be epoch ‖ u64be height ‖ u64be round ‖
  *              u8 kind): the height it was used at (each offence slashes once)
  *   validator set SHA-256("svm/validators"): varint n ‖ (consensus key ‖ varint stake)* — the
- *              object consensus reads (svm_staking_validator_set), rewritten at each epoch. */
+ *              object consensus reads (svm_staking_validator_set), rewritten at each epoch.
+ *   redelegations SHA-256("svm/stake/red" ‖ from operator): varint n ‖ (delegator (32) ‖ to (32) ‖
+ *              varint amount ‖ varint start height ‖ varint release epoch)*, in creation order,
+ *              1 ≤ n ≤ REDEL_MAX, released entries dropped at each rewrite (svm_staking_redel_decode)
+ *   incoming   SHA-256("svm/stake/redin" ‖ to operator ‖ delegator): varint release epoch of the
+ *              delegator's last redelegation into `to` (owned by the delegator): until then its
+ *              stake there cannot be redelegated again (the slash could not follow it)
+ *   redslash   SHA-256("svm/stake/redslash"): varint n ‖ (operator (32) ‖ varint offence height ‖
+ *              varint bps)*, 1 ≤ n ≤ REDSLASH_MAX: offences whose redelegated stake the block's
+ *              settlement slashes (written by evidence, emptied by svm_staking_block_end) */
 enum { SVM_PROGRAM_STAKING = 3 };
 enum {
 	SVM_STAKE_REGISTER = 1,   /* consensus key (32) ‖ vrf key (32) ‖ varint commission ‖ varint self_bond */
@@ -256,6 +265,8 @@ enum {
 #define SVM_STAKE_VALIDATORS_MAX 1000 /* registered validators */
 #define SVM_STAKE_ACTIVE_MAX 128      /* the active set: consensus's SVM_CONS_VALIDATORS_MAX */
 #define SVM_STAKE_QUEUE_MAX 256       /* pending unbondings per validator */
+#define SVM_STAKE_REDEL_MAX 256       /* unreleased redelegations out of one validator */
+#define SVM_STAKE_REDSLASH_MAX 64     /* offences with redelegations to slash in one block */
 #define SVM_STEPS_SIG_VERIFY 30000    /* an Ed25519 verification inside a native program */
 
 typedef struct {
@@ -321,6 +332,24 @@ void svm_treasury_id(svm_id_t *out); /* the treasury account: SHA-256("svm/treas
 void svm_staking_tips_id(svm_id_t *out);
 int svm_validator_encode(const svm_validator_t *v, svm_buf_t *out);
 int svm_validator_decode(const uint8_t *payload, size_t len, svm_validator_t *v);
+
+/* Redelegations out of a validator (the object SHA-256("svm/stake/red" ‖ from)) and the offences
+ * whose redelegations a block's settlement slashes (SHA-256("svm/stake/redslash")); decoders of
+ * their payloads (≤ max entries; SVM_EDECODE unless canonical). */
+typedef struct {
+	svm_id_t delegator, to;
+	uint64_t amount, start_height, release_epoch;
+} svm_stake_redel_t;
+typedef struct {
+	svm_id_t op;
+	uint64_t height, bps;
+} svm_stake_redslash_t;
+void svm_staking_redel_id(const svm_id_t *from, svm_id_t *out);
+void svm_staking_redin_id(const svm_id_t *to, const svm_id_t *delegator, svm_id_t *out);
+void svm_staking_redslash_id(svm_id_t *out);
+int svm_staking_redel_decode(const uint8_t *p, size_t len, svm_stake_redel_t *out, size_t max, size_t *n);
+int svm_staking_redslash_decode(const uint8_t *p, size_t len, svm_stake_redslash_t *out, size_t max,
+				size_t *n);
 
 /* Payload builders (append to out). */
 int svm_stake_register_payload(svm_buf_t *out, const uint8_t consensus_key[32],

@@ -1,5 +1,5 @@
 /* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object, AMM
- * and staking payloads, the slashing evidence, the signers of a parent QC (downtime), rent payloads and records, and the
+ * and staking payloads, the slashing evidence, the redelegation records and queued offences, the signers of a parent QC (downtime), rent payloads and records, and the
  * congestion table. Any input must decode without crashing; what decodes must re-encode to exactly
  * itself (canonical); a payload's access set must be computable exactly when it parses. */
 #include <stdio.h>
@@ -45,6 +45,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out.len = 0;
 		if (svm_evidence_encode(&e, &out)) abort();
 		same(&out, data, size, "evidence");
+	}
+	/* the redelegation records and the offences queued for the settlement: canonical */
+	static svm_stake_redel_t red[SVM_STAKE_REDEL_MAX];
+	size_t nr;
+	if (svm_staking_redel_decode(data, size, red, SVM_STAKE_REDEL_MAX, &nr) == 0) {
+		out.len = 0;
+		if (nr == 0 || svm_varint_append(&out, nr)) abort();
+		for (size_t i = 0; i < nr; i++)
+			if (red[i].amount == 0 || svm_buf_append(&out, red[i].delegator.b, 32) ||
+			    svm_buf_append(&out, red[i].to.b, 32) || svm_varint_append(&out, red[i].amount) ||
+			    svm_varint_append(&out, red[i].start_height) || svm_varint_append(&out, red[i].release_epoch))
+				abort();
+		same(&out, data, size, "redelegations");
+	}
+	static svm_stake_redslash_t rs[SVM_STAKE_REDSLASH_MAX];
+	if (svm_staking_redslash_decode(data, size, rs, SVM_STAKE_REDSLASH_MAX, &nr) == 0) {
+		out.len = 0;
+		if (nr == 0 || svm_varint_append(&out, nr)) abort();
+		for (size_t i = 0; i < nr; i++)
+			if (rs[i].bps > 10000 || svm_buf_append(&out, rs[i].op.b, 32) ||
+			    svm_varint_append(&out, rs[i].height) || svm_varint_append(&out, rs[i].bps))
+				abort();
+		same(&out, data, size, "queued offences");
 	}
 	uint64_t qh;
 	uint8_t bm[SVM_QC_BITMAP_BYTES];

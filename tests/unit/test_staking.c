@@ -467,6 +467,8 @@ static void random_run(uint64_t issuance)
 	st_t *s = calloc(1, sizeof *s);
 	cr_assert(s);
 	st_init(s, seed, issuance);
+	/* the chain's settlement: epochs at their last block, redelegations slashed after evidence */
+	s->e.w.env.staking_epochs = true;
 	uint64_t start[USERS], fees[USERS] = {0};
 	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, (uint64_t)v * 1000, 1000000000ull + (uint64_t)v), OK);
 	for (int u = 0; u < USERS; u++) start[u] = et_balance(&s->e, &s->swr, user(s, u));
@@ -533,7 +535,7 @@ static void random_run(uint64_t issuance)
 			svm_buf_free(&p);
 		}
 		cr_assert_eq(et_block(&s->e, txs, n, why, sizeof why), 0, "seed %u block %d: %s", seed, blk, why);
-		bool epoch_ok = false;
+		bool epoch_ok = (s->e.w.env.height + 1) % s->p.epoch_blocks == 0; /* the settlement's */
 		for (size_t i = 0; i < s->e.res.included; i++) {
 			size_t t = s->e.res.index[i];
 			fees[sender[t]] += s->e.res.receipts[i].fee_charged;
@@ -1009,6 +1011,113 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	cr_assert_eq(missed(s, 0, &w), 1);
 	cr_assert_eq(w, s->e.w.env.height / 40);
 	check_conservation(s, 17, "after the window");
+	et_free(&s->e);
+	free(s);
+}
+
+/* The redelegations out of validator v, in creation order. */
+static size_t redelegations(st_t *s, int v, svm_stake_redel_t *out)
+{
+	svm_id_t id;
+	svm_object_t o;
+	size_t n = 0;
+	svm_staking_redel_id(user(s, v), &id);
+	if (!et_object(&s->e, &id, &o)) return 0;
+	cr_assert_eq(svm_staking_redel_decode(o.payload, o.payload_len, out, SVM_STAKE_REDEL_MAX, &n), 0);
+	return n;
+}
+
+static bool exists(st_t *s, const svm_id_t *id)
+{
+	svm_object_t o;
+	return et_object(&s->e, id, &o);
+}
+
+/* Stake redelegated away from a validator after its offence is slashed like stake still bonded
+ * to it (and unlike stake redelegated before): the evidence queues the offence, the block's
+ * settlement takes slash_double_bps of each such redelegation's amount from the delegator's
+ * shares in the destination (rounded against the delegator) or, when it unbonded them, from its
+ * unbonding there; the stake cannot be redelegated on while that is possible. Exact amounts,
+ * the supply lower by exactly the burns, AOEM and the reference agree on every block. */
+Test(staking, redelegated_stake_is_slashed_for_an_offence_before_it, .init = setup)
+{
+	st_t *s = calloc(1, sizeof *s);
+	cr_assert(s);
+	st_init(s, 12, 1000);
+	s->e.w.env.staking_epochs = true;
+	const uint64_t bond[VALS] = {1000000000ull, 3000000007ull, 2000000003ull, 1000000001ull};
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, bond[v]), OK);
+	for (int u = 4; u <= 6; u++) cr_assert_eq(stake_op(s, u, SVM_STAKE_DELEGATE, 0, -1, 2000000000ull + (uint64_t)u), OK);
+	/* two epochs of rewards for the set (0, 1, 2): a share is worth more than one SWR there */
+	char why[128];
+	for (int i = 0; i < 2; i++) {
+		empty_blocks_to_epoch_start(s);
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	}
+	svm_validator_t v0, v1, v2, v3, a0, a1, a2, a3;
+	cr_assert(val(s, 1, &v1) && v1.tokens > v1.shares, "rewards compounded");
+	/* user 6 redelegates half to validator 3 at the offence's height: bonded elsewhere then */
+	cr_assert_eq(stake_op(s, 6, SVM_STAKE_REDELEGATE, 0, 3, shares_of(s, 0, 6) / 2), OK);
+	uint64_t offence = s->e.w.env.height;
+	/* after it: user 5 moves 3/4 to validator 1; user 4 moves everything to 2 and unbonds it */
+	cr_assert_eq(stake_op(s, 5, SVM_STAKE_REDELEGATE, 0, 1, shares_of(s, 0, 5) * 3 / 4), OK);
+	cr_assert_eq(stake_op(s, 4, SVM_STAKE_REDELEGATE, 0, 2, shares_of(s, 0, 4)), OK);
+	cr_assert_eq(shares_of(s, 0, 4), 0);
+	cr_assert_eq(stake_op(s, 4, SVM_STAKE_UNDELEGATE, 2, -1, shares_of(s, 2, 4)), OK);
+	/* the stake cannot move on while an offence of validator 0 could still reach it */
+	cr_assert_eq(stake_op(s, 5, SVM_STAKE_REDELEGATE, 1, 2, 1000), ST(SVM_ESTATE), "a second hop");
+	svm_stake_redel_t red[SVM_STAKE_REDEL_MAX];
+	cr_assert_eq(redelegations(s, 0, red), 3);
+	cr_assert(svm_hash_eq(&red[0].delegator, user(s, 6)) && svm_hash_eq(&red[0].to, user(s, 3)));
+	cr_assert(svm_hash_eq(&red[1].delegator, user(s, 5)) && svm_hash_eq(&red[1].to, user(s, 1)));
+	cr_assert(svm_hash_eq(&red[2].delegator, user(s, 4)) && svm_hash_eq(&red[2].to, user(s, 2)));
+	cr_assert_eq(red[0].start_height, offence);
+	cr_assert_gt(red[1].start_height, offence);
+	cr_assert_eq(red[1].release_epoch, red[1].start_height / s->p.epoch_blocks + s->p.unbonding_epochs + 1);
+
+	if ((s->e.w.env.height + 2) % s->p.epoch_blocks == 0) /* not the epoch's last block */
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	cr_assert(val(s, 0, &v0) && val(s, 1, &v1) && val(s, 2, &v2) && val(s, 3, &v3));
+	uint64_t sh5 = shares_of(s, 1, 5), sh6 = shares_of(s, 3, 6), n, q4 = queued(s, 2, 0, &n);
+	cr_assert_gt(q4, red[2].amount * 500 / 10000, "user 4 unbonds what it moved (with the rewards since)");
+	uint64_t supply0 = et_supply(&s->e, &s->swr);
+	svm_evidence_t ev;
+	evidence(s, 0, offence, &ev);
+	cr_assert_eq(submit_evidence(s, 7, 0, &ev), OK);
+	svm_id_t pid;
+	svm_staking_redslash_id(&pid);
+	cr_assert(!exists(s, &pid), "the settlement emptied the queue of offences");
+
+	uint64_t own = v0.tokens * 500 / 10000;
+	uint64_t x5 = red[1].amount * 500 / 10000, x4 = red[2].amount * 500 / 10000;
+	uint64_t need5 = (uint64_t)(((u128)x5 * v1.shares + v1.tokens - 1) / v1.tokens);
+	uint64_t got5 = (uint64_t)((u128)need5 * v1.tokens / v1.shares);
+	cr_assert_geq(got5, x5);
+	cr_assert(val(s, 0, &a0) && val(s, 1, &a1) && val(s, 2, &a2) && val(s, 3, &a3));
+	cr_assert_eq(a0.tokens, v0.tokens - own, "the offender's bonded stake");
+	cr_assert_eq(a1.tokens, v1.tokens - got5, "user 5's redelegated stake, slashed at validator 1");
+	cr_assert_eq(a1.shares, v1.shares - need5);
+	cr_assert_eq(shares_of(s, 1, 5), sh5 - need5);
+	cr_assert_eq(queued(s, 2, 0, &n), q4 - x4, "user 4's unbonding at validator 2");
+	cr_assert_eq(a2.tokens, v2.tokens);
+	cr_assert_eq(a3.tokens, v3.tokens, "redelegated at the offence: not slashed");
+	cr_assert_eq(shares_of(s, 3, 6), sh6);
+	cr_assert_eq(a0.slashed, own + got5 + x4, "every burn counts against the offender");
+	cr_assert_eq(a1.slashed + a2.slashed + a3.slashed, 0);
+	cr_assert_eq(et_supply(&s->e, &s->swr), supply0 - s->e.res.burned - own - got5 - x4, "burned exactly");
+	check_conservation(s, 12, "after the redelegation slash");
+	cr_assert_eq(submit_evidence(s, 7, 0, &ev), ST(SVM_EEXIST), "used once");
+	cr_assert_eq(shares_of(s, 1, 5), sh5 - need5, "and slashed once");
+
+	/* released: the stake moves on, the marker of the first hop is gone */
+	svm_id_t in1;
+	svm_staking_redin_id(user(s, 1), user(s, 5), &in1);
+	cr_assert(exists(s, &in1));
+	while (epoch_now(s) < red[1].release_epoch) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(stake_op(s, 5, SVM_STAKE_REDELEGATE, 1, 2, 1000), OK);
+	cr_assert(!exists(s, &in1), "a released marker is deleted");
+	cr_assert_eq(redelegations(s, 1, red), 1);
+	check_conservation(s, 12, "at the end");
 	et_free(&s->e);
 	free(s);
 }

@@ -31,6 +31,12 @@ void svm_treasury_id(svm_id_t *out) { tagged("svm/treasury", NULL, 0, NULL, 0, o
 void svm_staking_tips_id(svm_id_t *out) { tagged("svm/stake/tips", NULL, 0, NULL, 0, out); }
 void svm_staking_downtime_id(svm_id_t *out) { tagged("svm/stake/down", NULL, 0, NULL, 0, out); }
 void svm_validator_set_id(svm_id_t *out) { tagged("svm/validators", NULL, 0, NULL, 0, out); }
+void svm_staking_redel_id(const svm_id_t *from, svm_id_t *out) { tagged("svm/stake/red", from->b, 32, NULL, 0, out); }
+void svm_staking_redin_id(const svm_id_t *to, const svm_id_t *d, svm_id_t *out)
+{
+	tagged("svm/stake/redin", to->b, 32, d->b, 32, out);
+}
+void svm_staking_redslash_id(svm_id_t *out) { tagged("svm/stake/redslash", NULL, 0, NULL, 0, out); }
 
 /* One record per offence: (key, epoch, height, round, kind) — whichever two hashes prove it. */
 void svm_staking_evidence_id(const svm_evidence_t *e, svm_id_t *out)
@@ -261,6 +267,122 @@ static int queue_put(svm_txctx_t *c, const svm_id_t *op, const queue_t *q)
 	return rc;
 }
 
+/* The redelegations out of a validator, each slashable for an offence of that validator
+ * committed before it (start_height > the offence's height) until its release epoch. */
+typedef svm_stake_redel_t red_t;
+
+typedef struct {
+	size_t n;
+	red_t e[SVM_STAKE_REDEL_MAX];
+} redlist_t;
+
+int svm_staking_redel_decode(const uint8_t *p, size_t len, svm_stake_redel_t *out, size_t max, size_t *n)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t cnt;
+	if (svm_varint_read(&r, &cnt) || cnt == 0 || cnt > SVM_STAKE_REDEL_MAX || cnt > max) return SVM_EDECODE;
+	for (uint64_t i = 0; i < cnt; i++) {
+		svm_stake_redel_t *u = &out[i];
+		if (svm_reader_copy(&r, u->delegator.b, 32) || svm_reader_copy(&r, u->to.b, 32) ||
+		    svm_varint_read(&r, &u->amount) || svm_varint_read(&r, &u->start_height) ||
+		    svm_varint_read(&r, &u->release_epoch) || u->amount == 0)
+			return SVM_EDECODE;
+	}
+	if (svm_reader_left(&r)) return SVM_EDECODE;
+	*n = (size_t)cnt;
+	return 0;
+}
+
+static int redlist_get(svm_txctx_t *c, const svm_id_t *op, redlist_t *l)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_redel_id(op, &id);
+	l->n = 0;
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	return svm_staking_redel_decode(o.payload, o.payload_len, l->e, SVM_STAKE_REDEL_MAX, &l->n) ? SVM_EIO : 0;
+}
+
+static int redlist_put(svm_txctx_t *c, const svm_id_t *op, const redlist_t *l)
+{
+	svm_id_t id;
+	svm_staking_redel_id(op, &id);
+	if (l->n == 0) {
+		int rc = svm_host_del(c, &id);
+		return rc == SVM_ENOTFOUND ? 0 : rc;
+	}
+	svm_buf_t b = {0};
+	int rc = svm_varint_append(&b, l->n);
+	for (size_t i = 0; !rc && i < l->n; i++) {
+		const red_t *u = &l->e[i];
+		rc = svm_buf_append(&b, u->delegator.b, 32);
+		if (!rc) rc = svm_buf_append(&b, u->to.b, 32);
+		if (!rc) rc = svm_varint_append(&b, u->amount);
+		if (!rc) rc = svm_varint_append(&b, u->start_height);
+		if (!rc) rc = svm_varint_append(&b, u->release_epoch);
+	}
+	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
+/* Offences whose redelegated stake the block's settlement slashes (svm_staking_block_end): the
+ * evidence transaction names only the offender's objects, the destinations are in state. */
+typedef struct {
+	size_t n;
+	svm_stake_redslash_t e[SVM_STAKE_REDSLASH_MAX];
+} pending_t;
+
+int svm_staking_redslash_decode(const uint8_t *p, size_t len, svm_stake_redslash_t *out, size_t max,
+				size_t *n)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t cnt;
+	if (svm_varint_read(&r, &cnt) || cnt == 0 || cnt > SVM_STAKE_REDSLASH_MAX || cnt > max) return SVM_EDECODE;
+	for (uint64_t i = 0; i < cnt; i++)
+		if (svm_reader_copy(&r, out[i].op.b, 32) || svm_varint_read(&r, &out[i].height) ||
+		    svm_varint_read(&r, &out[i].bps) || out[i].bps > 10000)
+			return SVM_EDECODE;
+	if (svm_reader_left(&r)) return SVM_EDECODE;
+	*n = (size_t)cnt;
+	return 0;
+}
+
+static int pending_get(svm_txctx_t *c, pending_t *l)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_redslash_id(&id);
+	l->n = 0;
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	return svm_staking_redslash_decode(o.payload, o.payload_len, l->e, SVM_STAKE_REDSLASH_MAX, &l->n) ? SVM_EIO
+														: 0;
+}
+
+static int pending_put(svm_txctx_t *c, const pending_t *l)
+{
+	svm_id_t id;
+	svm_staking_redslash_id(&id);
+	if (l->n == 0) {
+		int rc = svm_host_del(c, &id);
+		return rc == SVM_ENOTFOUND ? 0 : rc;
+	}
+	svm_buf_t b = {0};
+	int rc = svm_varint_append(&b, l->n);
+	for (size_t i = 0; !rc && i < l->n; i++) {
+		rc = svm_buf_append(&b, l->e[i].op.b, 32);
+		if (!rc) rc = svm_varint_append(&b, l->e[i].height);
+		if (!rc) rc = svm_varint_append(&b, l->e[i].bps);
+	}
+	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
+	svm_buf_free(&b);
+	return rc;
+}
+
 /* A list of operator ids (the registry, the epoch's active set). */
 typedef struct {
 	uint64_t epoch; /* the epoch object only */
@@ -398,7 +520,7 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 {
 	call_t k;
 	if (parse(payload, len, &k)) return SVM_EDECODE;
-	if (max < 10) return SVM_ELIMIT;
+	if (max < 12) return SVM_ELIMIT;
 	size_t m = 0;
 	svm_id_t vid;
 	const svm_id_t *op = k.method == SVM_STAKE_REGISTER || k.method == SVM_STAKE_UNJAIL ? sender : &k.op;
@@ -431,6 +553,9 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		svm_balance_id(svm_econ_swr(), &v2, &ids[m++]);
 		svm_staking_delegation_id(op, sender, &ids[m++]);
 		svm_staking_delegation_id(&k.op2, sender, &ids[m++]);
+		svm_staking_redel_id(op, &ids[m++]);
+		svm_staking_redin_id(op, sender, &ids[m++]);
+		svm_staking_redin_id(&k.op2, sender, &ids[m++]);
 		break;
 	}
 	case SVM_STAKE_EVIDENCE:
@@ -439,6 +564,8 @@ int svm_staking_access(const svm_id_t *sender, const uint8_t *payload, size_t le
 		svm_staking_queue_id(op, &ids[m++]);
 		svm_staking_evidence_id(&k.ev, &ids[m++]);
 		svm_token_object_id(svm_econ_swr(), &ids[m++]);
+		svm_staking_redel_id(op, &ids[m++]);
+		svm_staking_redslash_id(&ids[m++]);
 		break;
 	case SVM_STAKE_UNJAIL:
 		ids[m++] = vid;
@@ -597,24 +724,71 @@ static int do_claim(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	return rc;
 }
 
-static int do_redelegate(svm_txctx_t *c, const call_t *k)
+/* Until the release epoch of the delegator's last redelegation into validator `to` (0: none);
+ * a released marker is deleted when `drop`. */
+static int redin_get(svm_txctx_t *c, const svm_id_t *to, const svm_id_t *d, uint64_t now, bool drop,
+		     uint64_t *until)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_redin_id(to, d, &id);
+	*until = 0;
+	int rc = get_storage(c, &id, &o);
+	if (rc == SVM_ENOTFOUND) return 0;
+	if (rc) return rc;
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	if (svm_varint_read(&r, until) || svm_reader_left(&r)) return SVM_EIO;
+	if (drop && *until <= now) return svm_host_del(c, &id);
+	return 0;
+}
+
+static int do_redelegate(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 {
 	const svm_id_t *me = &c->tx->sender;
 	svm_validator_t from, to;
-	uint64_t amount;
+	uint64_t amount, until, now = epoch_of(p, c->height);
 	svm_id_t fid, tid;
 	if (svm_hash_eq(&k->op, &k->op2)) return SVM_EINVAL;
 	int rc = val_get(c, &k->op, &from);
 	if (!rc) rc = val_get(c, &k->op2, &to);
 	if (rc) return rc;
 	if (from.jailed) return SVM_EPERM; /* a jailed validator's stake must unbond (slashable) */
+	/* stake redelegated into `from` is slashable through the first redelegation's record only
+	 * while it stays there: it moves on once that record is released */
+	rc = redin_get(c, &k->op, me, now, true, &until);
+	if (rc) return rc;
+	if (until > now) return SVM_ESTATE;
 	rc = unbond(c, &from, me, k->amount, &amount);
 	if (!rc && amount == 0) rc = SVM_EINVAL;
 	if (rc) return rc;
 	svm_staking_validator_id(&k->op, &fid);
 	svm_staking_validator_id(&k->op2, &tid);
 	rc = svm_ledger_transfer(c, svm_econ_swr(), &fid, &tid, amount);
-	return rc ? rc : bond(c, &to, NULL, me, amount, false);
+	if (!rc) rc = bond(c, &to, NULL, me, amount, false);
+	if (rc) return rc;
+	/* the record an offence of `from` committed before now slashes (block end) */
+	redlist_t *l = svm_malloc(sizeof *l);
+	if (l == NULL) return SVM_ENOMEM;
+	uint64_t release = now + p->unbonding_epochs + 1;
+	rc = redlist_get(c, &k->op, l);
+	size_t keep = 0;
+	for (size_t i = 0; !rc && i < l->n; i++)
+		if (l->e[i].release_epoch > now) l->e[keep++] = l->e[i];
+	l->n = keep;
+	if (!rc && l->n >= SVM_STAKE_REDEL_MAX) rc = SVM_ELIMIT;
+	if (!rc) {
+		l->e[l->n++] = (red_t){*me, k->op2, amount, c->height, release};
+		rc = redlist_put(c, &k->op, l);
+	}
+	svm_free(l);
+	if (rc) return rc;
+	svm_id_t rid;
+	uint8_t buf[SVM_VARINT_MAX];
+	svm_buf_t b = {.data = buf, .cap = sizeof buf, .cap_max = sizeof buf};
+	svm_staking_redin_id(&k->op2, me, &rid);
+	rc = redin_get(c, &k->op2, me, now, false, &until);
+	if (!rc) rc = svm_varint_append(&b, until > release ? until : release);
+	return rc ? rc : put_storage(c, &rid, &b, true, me);
 }
 
 /* ---------------------------------------------------------------- epoch */
@@ -775,6 +949,25 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 		q->e[i].amount -= x;
 		burn += x; /* ≤ the validator's balance: no overflow */
 	}
+	/* stake redelegated away after the offence: slashed by the block's settlement, which can
+	 * reach the destinations this transaction does not name */
+	redlist_t *l = rc ? NULL : svm_malloc(sizeof *l);
+	if (!rc && l == NULL) rc = SVM_ENOMEM;
+	if (!rc) rc = redlist_get(c, &k->op, l);
+	bool reach = false;
+	for (size_t i = 0; !rc && i < l->n; i++)
+		reach |= l->e[i].start_height > e->height && l->e[i].release_epoch > epoch_of(p, c->height);
+	svm_free(l);
+	if (!rc && reach && p->slash_double_bps) {
+		pending_t *pd = svm_malloc(sizeof *pd);
+		rc = pd ? pending_get(c, pd) : SVM_ENOMEM;
+		if (!rc && pd->n >= SVM_STAKE_REDSLASH_MAX) rc = SVM_ELIMIT; /* next block */
+		if (!rc) {
+			pd->e[pd->n++] = (svm_stake_redslash_t){k->op, e->height, p->slash_double_bps};
+			rc = pending_put(c, pd);
+		}
+		svm_free(pd);
+	}
 	svm_id_t vid;
 	svm_staking_validator_id(&k->op, &vid);
 	v.slashed += burn;
@@ -794,6 +987,100 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 		svm_put_u64be(d + 32, burn);
 		rc = svm_host_emit(c, &vid, "stake/slash", 11, d, sizeof d);
 	}
+	return rc;
+}
+
+/* Slashes x SWR of the stake r moved: first the delegator's shares in the destination (those
+ * worth at least x, rounded against the delegator, at most all it holds there), then what it has
+ * unbonding from the destination since the redelegation. *burned: what was burned (≥ x unless
+ * the delegator holds less there now). */
+static int slash_moved(svm_txctx_t *c, const red_t *r, uint64_t x, uint64_t *burned)
+{
+	svm_validator_t v;
+	uint64_t held, got = 0;
+	*burned = 0;
+	int rc = val_get(c, &r->to, &v);
+	if (!rc) rc = del_get(c, &r->to, &r->delegator, &held);
+	if (rc) return rc;
+	if (held && v.shares && v.tokens) {
+		u128 need = ((u128)x * v.shares + v.tokens - 1) / v.tokens;
+		uint64_t sh = need < held ? (uint64_t)need : held;
+		SVM_ASSERT(sh <= v.shares); /* Σ delegations = S */
+		got = (uint64_t)((u128)sh * v.tokens / v.shares);
+		v.tokens -= got;
+		v.shares -= sh;
+		rc = del_put(c, &r->to, &r->delegator, held - sh);
+		if (!rc) rc = val_put(c, &v);
+	}
+	if (!rc && got < x) {
+		queue_t *q = svm_malloc(sizeof *q);
+		rc = q ? queue_get(c, &r->to, q) : SVM_ENOMEM;
+		size_t keep = 0;
+		bool changed = false;
+		for (size_t i = 0; !rc && i < q->n; i++) {
+			unb_t *u = &q->e[i];
+			if (got < x && svm_hash_eq(&u->delegator, &r->delegator) && u->start_height >= r->start_height) {
+				uint64_t take = u->amount < x - got ? u->amount : x - got;
+				u->amount -= take;
+				got += take;
+				changed = true;
+			}
+			if (u->amount) q->e[keep++] = *u;
+		}
+		if (!rc) q->n = keep;
+		if (!rc && changed) rc = queue_put(c, &r->to, q);
+		svm_free(q);
+	}
+	svm_id_t tid;
+	svm_staking_validator_id(&r->to, &tid);
+	if (!rc && got) rc = svm_ledger_burn(c, svm_econ_swr(), &tid, got);
+	*burned = got;
+	return rc;
+}
+
+/* The settlement's first step: every offence the block's evidence queued slashes, at its rate,
+ * each redelegation out of the offender made after the offence and not yet released. The burn
+ * counts in the offender's `slashed`; one event "stake/redslash" (emitter: the queue's id) lists
+ * operator ‖ u64be offence height ‖ u64be burned per offence. */
+static int redelegation_slashes(svm_txctx_t *c, const svm_params_t *p)
+{
+	pending_t *pd = svm_malloc(sizeof *pd);
+	redlist_t *l = svm_malloc(sizeof *l);
+	int rc = pd && l ? pending_get(c, pd) : SVM_ENOMEM;
+	uint64_t now = epoch_of(p, c->height);
+	uint8_t ev[SVM_STAKE_REDSLASH_MAX * 48];
+	_Static_assert(sizeof ev <= SVM_EVENT_DATA_MAX, "one event");
+	for (size_t i = 0; !rc && i < pd->n; i++) {
+		const svm_stake_redslash_t *o = &pd->e[i];
+		uint64_t total = 0;
+		rc = redlist_get(c, &o->op, l);
+		for (size_t j = 0; !rc && j < l->n; j++) {
+			const red_t *r = &l->e[j];
+			if (r->start_height <= o->height || r->release_epoch <= now) continue;
+			uint64_t x = cut(r->amount, o->bps), got = 0;
+			if (x) rc = slash_moved(c, r, x, &got);
+			total += got; /* burned SWR: ≤ the supply */
+		}
+		svm_validator_t v;
+		if (!rc) rc = val_get(c, &o->op, &v);
+		if (!rc && total) {
+			v.slashed += total;
+			rc = val_put(c, &v);
+		}
+		memcpy(ev + 48 * i, o->op.b, 32);
+		svm_put_u64be(ev + 48 * i + 32, o->height);
+		svm_put_u64be(ev + 48 * i + 40, total);
+	}
+	if (!rc && pd->n) {
+		svm_id_t id;
+		svm_staking_redslash_id(&id);
+		size_t n = pd->n;
+		pd->n = 0;
+		rc = pending_put(c, pd);
+		if (!rc) rc = svm_host_emit(c, &id, "stake/redslash", 14, ev, 48 * n);
+	}
+	svm_free(pd);
+	svm_free(l);
 	return rc;
 }
 
@@ -1004,6 +1291,7 @@ int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_le
 {
 	svm_params_t p;
 	int rc = svm_params_get(c, &p);
+	if (!rc) rc = redelegation_slashes(c, &p);
 	if (!rc && count_downtime) rc = downtime(c, &p, parent_qc, qc_len);
 	if (rc || (c->height + 1) % p.epoch_blocks != 0) return rc;
 	rc = epoch_to(c, &p, (c->height + 1) / p.epoch_blocks);
@@ -1039,7 +1327,7 @@ int svm_staking_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	case SVM_STAKE_CLAIM:
 		return do_claim(c, &k, &p);
 	case SVM_STAKE_REDELEGATE:
-		return do_redelegate(c, &k);
+		return do_redelegate(c, &k, &p);
 	case SVM_STAKE_EPOCH:
 		return do_epoch(c, &p);
 	case SVM_STAKE_EVIDENCE:
