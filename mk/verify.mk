@@ -31,10 +31,11 @@ attest-fuzz-seeds:
 fuzz: attest-fuzz-seeds
 
 # Disputes and attestation collateral through the real binary (tests/e2e/verify_e2e.sh): a devnet,
-# `supervm dispute claim|challenge|play|timeout|show`, `supervm attest collateral|propose-updater|
+# `supervm dispute claim|challenge|play|timeout|show`, an auditable AI job through `supervm worker`
+# processes disputed with `supervm job dispute` and `dispute play`, `supervm attest collateral|propose-updater|
 # updater|put-tdx|put-snp`. A `make test` step; the log is renamed into place.
 .PHONY: e2e-verify
-e2e-verify: $(B)/supervm
+e2e-verify: $(B)/supervm $(AI_WASM) $(AI_TESTSET)
 	@tmp=$$(mktemp $(B)/e2e-verify.log.XXXXXX); \
 	  timeout 300 bash tests/e2e/verify_e2e.sh $(B) $(ATTEST_VECTORS) > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-verify: ' $$tmp || echo 'e2e-verify: 0 passed, 1 failed' | tee -a $$tmp; \

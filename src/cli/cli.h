@@ -209,6 +209,7 @@ int cli_cmd_job_status(cli_args_t *a);
 int cli_cmd_job_settle(cli_args_t *a);
 int cli_cmd_job_challenge(cli_args_t *a);
 int cli_cmd_job_claim(cli_args_t *a);
+int cli_cmd_job_dispute(cli_args_t *a);
 int cli_cmd_worker(cli_args_t *a);
 /* The economy (cmd_econ.c). */
 int cli_cmd_params(cli_args_t *a);

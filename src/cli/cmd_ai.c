@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "party.h"
 #include "supervm/ai.h"
 #include "supervm/econ.h"
 #include "supervm/verify.h"
@@ -316,6 +317,7 @@ typedef struct {
 	svm_rpc_client_t *c;
 	svm_keypair_t kp;
 	bool lie;
+	uint64_t trace_k; /* steps between the checkpoints of an auditable job's trace */
 	const char *models_dir;
 	wmodel_t models[WORKER_MODELS_MAX];
 	size_t models_len;
@@ -422,12 +424,57 @@ static int job_input(worker_t *w, const svm_ai_job_t *j, svm_buf_t *out)
 	return fetch_object(w, &j->input_chunk, out);
 }
 
-/* Runs the job; the liar flips the last output byte. */
+/* An auditable job's run in the canonical stepper with the job's model and input. The liar
+ * corrupts the first step past three quarters of the run whose corruption still finishes with
+ * another answer: its trace is then consistent with its wrong output, and only a bisection down
+ * to that step shows the lie. */
+static int job_party(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, cli_party_t *p)
+{
+	svm_buf_t honest = {0};
+	int rc = job_input(w, j, &p->input);
+	if (rc == 0) rc = svm_buf_append(&p->code, m->code, m->code_len);
+	if (rc == 0) rc = svm_buf_append(&p->weights, m->weights, m->weights_len);
+	if (rc == 0) rc = cli_party_decode(w->a, p, "the inference module");
+	if (rc) return rc;
+	cli_party_as_job(p);
+	if (!w->lie) return 0;
+	svm_step_t *s = NULL;
+	rc = cli_party_machine(w->a, p, &s);
+	if (rc == 0 && cli_party_run_to(p, s, UINT64_MAX)) rc = SVM_EUNSUPPORTED;
+	const uint8_t *o;
+	size_t n;
+	if (rc == 0 && svm_step_output(s, &o, &n)) rc = SVM_ESTATE;
+	if (rc == 0) rc = svm_buf_append(&honest, o, n);
+	uint64_t steps = s ? svm_step_count(s) : 0;
+	svm_step_free(s);
+	if (rc == 0) p->corrupt_at = cli_party_lying_step(w->a, p, steps / 4 * 3, &honest);
+	if (rc == 0 && p->corrupt_at == 0) rc = SVM_ENOTFOUND;
+	svm_buf_free(&honest);
+	return rc;
+}
+
+/* Runs the job: a standard one in the VM (the liar flips the last output byte), an auditable
+ * one in the stepper (the liar corrupts one step, job_party). */
 static int infer(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, uint8_t *out, size_t *out_len)
 {
 	svm_buf_t in = {0};
 	uint64_t gas;
-	int rc = job_input(w, j, &in);
+	int rc = 0;
+	if (j->level == SVM_VERIFY_AUDITABLE) {
+		cli_party_t p = {0};
+		svm_buf_t o = {0};
+		rc = job_party(w, j, m, &p);
+		if (rc == 0) rc = cli_party_final(w->a, &p, &o, NULL);
+		if (rc == 0 && o.len > SVM_AI_OUTPUT_MAX) rc = SVM_ELIMIT;
+		if (rc == 0) {
+			memcpy(out, o.data, o.len);
+			*out_len = o.len;
+		}
+		svm_buf_free(&o);
+		cli_party_free(&p);
+		return rc;
+	}
+	rc = job_input(w, j, &in);
 	if (rc == 0)
 		rc = svm_ai_run(m->code, m->code_len, "infer", m->weights, m->weights_len, in.data,
 				in.len, SVM_AI_WORKER_GAS_MAX, out, out_len, &gas, NULL);
@@ -462,14 +509,59 @@ static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wm
 	svm_ai_vcr_t v = {.job = *id, .provider = w->kp.id, .model = j->model,
 			  .input_hash = j->input_hash, .weights_hash = m->weights_hash,
 			  .code_hash = m->code_hash, .seed = svm_get_u64be(id->b)};
+	if (j->level == SVM_VERIFY_AUDITABLE) { /* the trace commitment the receipt carries */
+		cli_party_t p = {0};
+		svm_trace_t t = {0};
+		rc = job_party(w, j, m, &p);
+		if (rc == 0) rc = cli_party_trace(w->a, &p, w->trace_k, &t);
+		if (rc == 0) {
+			v.level = SVM_VERIFY_AUDITABLE;
+			v.trace = (svm_ai_trace_t){.present = true, .root = t.root, .k = t.k, .steps = t.steps,
+						   .final_state = t.hashes[t.n - 1]};
+			char line[96];
+			snprintf(line, sizeof line, "traced (%llu steps, K %llu, lie at step %llu)",
+				 (unsigned long long)t.steps, (unsigned long long)t.k, (unsigned long long)p.corrupt_at);
+			wlog(w, line, id, 0);
+		}
+		svm_free(t.hashes);
+		cli_party_free(&p);
+		if (rc) return rc;
+	}
 	svm_sha256(out, out_len, &v.output_hash);
 	svm_buf_t msg = {0}, p = {0};
 	rc = svm_buf_append(&msg, "svm/ai/vcr", 10);
 	if (rc == 0) rc = svm_ai_vcr_encode(&v, true, &msg);
 	if (rc == 0) svm_ed25519_sign(sig, msg.data, msg.len, w->kp.secret_key);
 	svm_buf_free(&msg);
-	if (rc == 0) rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, 0, NULL, 0, NULL, sig);
+	if (rc == 0)
+		rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, v.level, NULL, 0,
+					   v.trace.present ? &v.trace : NULL, sig);
 	return rc ? rc : wsend(w, &p, "revealed", id);
+}
+
+/* This worker's side of a bisection dispute over its trace of job id: at most one move (open
+ * the trace, reveal, prove the step) or the timeout of a late challenger. */
+static int defend(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wmodel_t *m)
+{
+	cli_party_t p = {0};
+	svm_dispute_t *d = svm_malloc(sizeof *d);
+	svm_id_t claim;
+	svm_dispute_job_claim_id(id, &w->kp.id, &claim);
+	uint64_t head = 0;
+	int did = CLI_MOVE_NONE;
+	int rc = d ? cli_dispute_fetch(w->a, w->c, &claim, d, &head) : SVM_ENOMEM;
+	if (rc == 0 && (d->state == SVM_DISPUTE_AWAIT_OPEN || d->state == SVM_DISPUTE_DISPUTED))
+		rc = job_party(w, j, m, &p);
+	if (rc == 0) rc = cli_dispute_move(w->a, w->c, &w->kp, &p, &claim, d, head, &did);
+	if (did != CLI_MOVE_NONE) {
+		char line[96];
+		snprintf(line, sizeof line, "%s (dispute round %u)",
+			 did == CLI_MOVE_TIMEOUT ? "dispute timeout sent" : "dispute move", d->game.rounds);
+		wlog(w, line, id, rc > 0 ? SVM_EIO : rc);
+	}
+	cli_party_free(&p);
+	svm_free(d);
+	return rc;
 }
 
 /* One look at one job: at most one transaction, chosen from its on-chain state. */
@@ -489,9 +581,9 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		w->done[idx] = true;
 		return 0;
 	}
-	/* an auditable or high-value job needs a trace of the inference module, which the canonical
-	 * stepper cannot run yet (calls and host functions: docs/bisection.md), and TEE evidence */
-	wmodel_t *m = j->level == SVM_VERIFY_STANDARD ? model_get(w, &j->model) : NULL;
+	/* a standard job runs in the VM, an auditable one in the stepper with its trace committed; a
+	 * high-value one needs TEE evidence, which this worker cannot produce */
+	wmodel_t *m = j->level <= SVM_VERIFY_AUDITABLE ? model_get(w, &j->model) : NULL;
 	if (m == NULL) {
 		w->done[idx] = true; /* a model this worker cannot serve */
 		return 0;
@@ -529,8 +621,15 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		}
 		return 0;
 	}
-	/* settled: claim once the challenge window has passed (anyone may; the first slot first) */
-	uint64_t open_until = j->settle_height + w->challenge_window + (uint64_t)k;
+	/* settled: defend this worker's trace while it is disputed */
+	if (j->challenge == SVM_AI_CHALLENGE_DISPUTED && j->disputed == k + 1) return defend(w, id, j, m);
+	/* claim once the level's challenge window has passed (anyone may; the first slot first) */
+	svm_verify_rules_t lr, sr;
+	uint64_t mult = svm_verify_rules((svm_verify_level_t)j->level, &lr) == 0 &&
+				svm_verify_rules(SVM_VERIFY_STANDARD, &sr) == 0
+			? lr.challenge_blocks / sr.challenge_blocks
+			: 1;
+	uint64_t open_until = j->settle_height + w->challenge_window * mult + (uint64_t)k;
 	if (j->challenge != SVM_AI_CHALLENGE_DISPUTED &&
 	    (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until)) {
 		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
@@ -578,12 +677,15 @@ int cli_cmd_worker(cli_args_t *a)
 	w->lie = cli_flag(a, "lie");
 	w->models_dir = cli_opt(a, "models");
 	w->cursor = 1;
+	w->trace_k = 4096;
 	uint64_t poll_ms = 100;
 	const char *v;
 	int rc = load_key(a, "key", &w->kp);
 	if (rc == 0 && (v = cli_opt(a, "poll-ms")) && cli_u64(a, "--poll-ms", v, &poll_ms)) rc = CLI_EXIT_USAGE;
 	if (rc == 0 && (v = cli_opt(a, "from-height")) && cli_u64(a, "--from-height", v, &w->cursor))
 		rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "trace-k")) && (cli_u64(a, "--trace-k", v, &w->trace_k) || w->trace_k == 0))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--trace-k must be ≥ 1");
 	if (rc == 0) rc = cli_client(a, &w->c);
 	if (rc == 0) {
 		signal(SIGINT, on_signal);
@@ -668,6 +770,82 @@ int cli_cmd_job_challenge(cli_args_t *a)
 		svm_free(w->models[i].weights);
 		svm_free(w->models[i].code);
 	}
+	if (w) {
+		svm_rpc_client_free(w->c);
+		svm_keypair_wipe(&w->kp);
+	}
+	svm_free(j);
+	svm_free(w);
+	return rc;
+}
+
+/* `job dispute ID`: runs the job here in the canonical stepper with its model and input from the
+ * chain and, when a provider revealed another output (or with --force), opens a bisection
+ * dispute over that provider's trace (job_escrow's dispute: the level's challenge bond); prints
+ * the claim id, which `dispute play CLAIM` then plays. */
+int cli_cmd_job_dispute(cli_args_t *a)
+{
+	worker_t *w = svm_calloc(1, sizeof *w);
+	svm_ai_job_t *j = svm_malloc(sizeof *j);
+	cli_party_t p = {0};
+	svm_id_t job, prov;
+	const char *ps = cli_opt(a, "provider");
+	int rc = w && j ? 0 : CLI_EXIT_FAIL;
+	if (rc == 0) {
+		w->a = a;
+		rc = load_key(a, "from", &w->kp) ? CLI_EXIT_USAGE : 0;
+	}
+	if (rc == 0 && (cli_hash(a, "JOB", a->pos[0], &job) || (ps && cli_hash(a, "--provider", ps, &prov))))
+		rc = CLI_EXIT_USAGE;
+	if (rc == 0) rc = cli_client(a, &w->c);
+	svm_buf_t raw = {0}, out = {0}, pl = {0};
+	if (rc == 0 && (fetch_object(w, &job, &raw) || svm_ai_job_decode(raw.data, raw.len, j)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "no job %s", a->pos[0]);
+	if (rc == 0 && j->level < SVM_VERIFY_AUDITABLE)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is standard: it has no trace to bisect (job challenge "
+						"re-executes it)", a->pos[0]);
+	if (rc == 0 && (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is not settled with an undisputed result", a->pos[0]);
+	if (rc == 0) rc = cli_party_from_job(a, w->c, j, &p);
+	if (rc == 0) rc = cli_party_final(a, &p, &out, NULL);
+	svm_hash_t mine;
+	svm_sha256(out.data, out.len, &mine);
+	int k = -1;
+	for (int i = 0; rc == 0 && i < j->slots_len && k < 0; i++) {
+		const svm_ai_slot_t *s = &j->slots[i];
+		bool pick = ps ? svm_hash_eq(&s->provider, &prov) : !svm_hash_eq(&s->output_hash, &mine);
+		if (s->state == SVM_AI_SLOT_REVEALED && pick) k = i;
+	}
+	if (rc == 0 && k < 0 && ps) rc = cli_fail(a, CLI_EXIT_FAIL, "%s revealed no result for this job", ps);
+	if (rc == 0 && k < 0) {
+		for (int i = 0; i < j->slots_len && k < 0; i++)
+			if (j->slots[i].state == SVM_AI_SLOT_REVEALED) k = i;
+		if (k < 0) rc = cli_fail(a, CLI_EXIT_FAIL, "no provider revealed a result");
+	}
+	bool agrees = rc == 0 && svm_hash_eq(&j->slots[k].output_hash, &mine);
+	if (rc == 0 && !a->json)
+		printf("run here in the stepper: the output %s the provider's\n", agrees ? "matches" : "differs from");
+	if (rc == 0 && agrees && !cli_flag(a, "force"))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "the provider's output is right: a dispute would lose its bond; "
+						"not sent (--force sends it anyway)");
+	uint8_t claim[32];
+	if (rc == 0 && svm_ai_dispute_payload(&pl, &job, &j->slots[k].provider, &j->model, &j->input_hash))
+		rc = CLI_EXIT_FAIL;
+	if (rc == 0) rc = cli_party_tx(a, w->c, &w->kp, &pl, "dispute", claim);
+	if (rc == 0) {
+		char hex[65], ph[65];
+		svm_hex_encode(hex, claim, 32);
+		svm_hash_hex(&j->slots[k].provider, ph);
+		if (a->json)
+			printf("{\"claim\":\"%s\",\"provider\":\"%s\",\"local\":\"%s\"}\n", hex, ph,
+			       agrees ? "matches" : "differs");
+		else
+			printf("%s\n", hex);
+	}
+	svm_buf_free(&pl);
+	svm_buf_free(&raw);
+	svm_buf_free(&out);
+	cli_party_free(&p);
 	if (w) {
 		svm_rpc_client_free(w->c);
 		svm_keypair_wipe(&w->kp);

@@ -40,7 +40,8 @@ static const char *const o_challenge[] = {"from", "force!", NULL};
 static const char *const o_post[] = {"from", "model", "input", "price", "units", "replicas",
 				     "sla-blocks", "deadline-blocks", "min-jobs", "level", "buy-aic", NULL};
 static const char *const o_from[] = {"from", NULL};
-static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", NULL};
+static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", "trace-k", NULL};
+static const char *const o_jdispute[] = {"from", "provider", "force!", NULL};
 /* The economy's commands (cmd_econ.c): signing options, then each command's own. */
 #define O_ECON_TX O_TX
 #define H_ECON_TX \
@@ -240,11 +241,20 @@ static const cli_cmd_t commands[] = {
 	 o_challenge, 1, 1, cli_cmd_job_challenge, NULL},
 	{"job claim", "close a settled job: pay, slash, refund", "job claim ID --from KEYFILE", "",
 	 o_from, 1, 1, cli_cmd_job_claim, NULL},
+	{"job dispute", "run an auditable job here in the stepper; if a provider's output differs, "
+	 "dispute its trace by bisection (prints the claim id for `dispute play`)",
+	 "job dispute ID --from KEYFILE [--provider ID] [--force]",
+	 "  --provider ID     the provider whose trace is disputed (default: the first whose output\n"
+	 "                    differs from the local run)\n"
+	 "  --force           dispute even when the local run agrees (the bond will be lost)\n",
+	 o_jdispute, 1, 1, cli_cmd_job_dispute, NULL},
 	{"worker", "serve AI jobs: accept, infer in the VM, commit, reveal, settle, claim",
 	 "worker --key KEYFILE [--models DIR] [--lie]",
 	 "  --key KEYFILE     the provider's key (bond it first: provider register)\n"
 	 "  --models DIR      local cache of model weights by hash\n"
-	 "  --lie             flip the last output byte (for tests)\n"
+	 "  --lie             lie (tests): flip the last output byte of a standard job; corrupt one\n"
+	 "                    step of an auditable job's run (its trace then bisects to that step)\n"
+	 "  --trace-k K       steps between an auditable job's checkpoints (default 4096)\n"
 	 "  --poll-ms N       poll interval (default 100)\n",
 	 o_worker, 0, 0, cli_cmd_worker, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
@@ -306,8 +316,9 @@ static const cli_cmd_t commands[] = {
 	{"dispute challenge", "dispute a claim, bonding as much as the claimant",
 	 "dispute challenge CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_challenge, NULL},
 	{"dispute play", "play this key's side of a dispute to its end (or one move with --once)",
-	 "dispute play CLAIM --from KEYFILE --module WASM [--once]",
-	 "  --module WASM     this party's copy of the module (its hash must be the claim's)\n"
+	 "dispute play CLAIM --from KEYFILE [--module WASM] [--once]",
+	 "  --module WASM     this party's copy of the module (its hash must be the claim's); a\n"
+	 "                    job's dispute reads the job's module, model and input from the chain\n"
 	 "  --once            make at most one move (or timeout) and return\n"
 	 "  --poll-ms N       poll interval while the other party moves (default 100)\n"
 	 "  --timeout-ms N    give up after N ms (default 600000)\n"

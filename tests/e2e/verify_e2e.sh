@@ -4,7 +4,11 @@
 # (`dispute claim --corrupt-step`) challenged from the CLI, both sides played by `dispute play`
 # processes until the chain executes the one corrupted step and slashes the liar; an honest
 # claimant beating a lying challenger; a challenger that never moves losing at its deadline;
-# moves refused with clear errors (own claim, wrong module, not a party); the collateral updater
+# moves refused with clear errors (own claim, wrong module, not a party); an auditable AI job
+# served by a `supervm worker` process that commits its trace, whose lie (one corrupted step, a
+# wrong answer) is disputed from the CLI (`job dispute`, `dispute play`) while the worker defends
+# its trace itself, until the chain executes the corrupted step and the liar is slashed — and an
+# honest worker beating a lying challenger, whose bond burns; the collateral updater
 # installed by a governance proposal from the CLI, a stale TDX collateral set refused as expired
 # at the block time, and a non-updater refused; the pinned roots replaced by an executed
 # attest_pins proposal from the CLI (Milan's chain then refused). Every balance is checked exactly (flat fee 1000).
@@ -26,7 +30,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$T"
+  [ -n "${KEEP_E2E:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -42,6 +46,7 @@ cat > "$T/chain/genesis.json" <<JSON
  "fees": {"a": 1000, "b": 0, "c": 0, "d": 0},
  "params": {"gov_voting_blocks": 40, "gov_deposit_min": 1000},
  "balances": [{"owner": "$FID", "token": "SWR", "amount": "1000000000000000000"},
+              {"owner": "$FID", "token": "AIC", "amount": "1000000000000000000"},
               {"owner": "$VID", "token": "SWR", "amount": "1000000000000"}],
  "validators": [{"public_key": "$($S keys show "$T/chain/keys/validator.json" --json | jf public_key)", "stake": 10000000000}]}
 JSON
@@ -123,7 +128,76 @@ check '[ $rc -eq 1 ] && grep -q "state" "$T/to.err"' "a closed dispute cannot be
 $S dispute show 00000000000000000000000000000000000000000000000000000000000000aa --json > "$T/nf.json" 2>&1; rc=$?
 check '[ $rc -eq 1 ] && grep -q "not found" "$T/nf.json"' "an unknown claim: not found"
 
-# 4. attestation collateral: the updater by governance, content checked at the block time
+# 4. an auditable AI job disputed end to end: a worker process commits its trace, a challenger
+#    bisects it from the CLI, the worker defends itself, the chain executes the one step
+AIB=$B/ai
+# alice posts, bob challenges, carol serves (its worker lying first, then restarted honest)
+$S transfer --from "$FAUCET" --to "$A" --amount 1000000 --token AIC --wait > /dev/null
+PO=$A; W=$C; J=$Bo
+# a field of flat or pretty-printed JSON without a python start-up (seconds on a loaded machine)
+jv() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
+swr() { $S balance "$1" --json | jv amount; }
+nonce() { $S account "$1" --json | jv nonce; }
+aic() { $S balance "$1" --token AIC --json | jv amount; }
+MODEL=$($S model register --from "$T/alice.json" --name fmnist-mlp --weights models/fmnist/fmnist-mlp.svq8 \
+  --code $AIB/infer.wasm 2> "$T/register.err")
+check '[ ${#MODEL} -eq 64 ]' "the model is registered ($(head -c 80 "$T/register.err"))"
+$S provider register --from "$T/carol.json" --bond 10000000000 > /dev/null
+img() { dd if=$AIB/t10k-images-idx3-ubyte of="$T/img$1" bs=1 skip=$((16 + $1 * 784)) count=784 2> /dev/null; }
+wait_job() { # job field value timeout_s
+  for i in $(seq 1 $(($4 * 10))); do
+    [ "$($S job status "$1" 2> /dev/null | jv "$2")" = "$3" ] && return 0; sleep 0.1
+  done; return 1
+}
+img 0; img 1
+$S worker --key "$T/carol.json" --poll-ms 50 --lie > "$T/w1.log" 2>&1 &
+PW1=$!; PIDS+=($PW1)
+aic0=$(aic $PO)
+JOB1=$($S job post --from "$T/alice.json" --model "$MODEL" --input "$T/img0" --price 1000 --replicas 1 \
+  --deadline-blocks 20 --level auditable)
+check 'wait_job $JOB1 state settled 60' "a lying worker serves an auditable job: settled with its trace"
+LIE=$(sed -n 's/.*traced (\([0-9]*\) steps, K 4096, lie at step \([0-9]*\)).*/\2/p' "$T/w1.log" | head -n 1)
+check '[ -n "$LIE" ] && [ "$LIE" -gt 0 ]' "the worker committed to a trace corrupted at step $LIE ($(grep traced "$T/w1.log" | head -n 1 | cut -c1-120))"
+j0=$(swr $J); jn0=$(nonce $J); b1=$($S provider show $W | jv bond); h0=$($S status --json | jv height); t0=$(date +%s%N)
+$S job dispute "$JOB1" --from "$T/bob.json" --json > "$T/jd1.json" 2> "$T/jd1.err"
+JC1=$(jv claim < "$T/jd1.json")
+check '[ ${#JC1} -eq 64 ] && [ "$(jv local < "$T/jd1.json")" = differs ]' "job dispute: the stepper's output differs here, the dispute is opened ($(cat "$T/jd1.err" | head -c 120))"
+check '[ "$($S job status $JOB1 | jv challenge)" = disputed ]' "the job is disputed"
+$S dispute play "$JC1" --from "$T/bob.json" --json > "$T/jp1.json" 2> "$T/jp1.err"
+echo "  (the dispute, from job dispute to the chain's decision: $(( ($(date +%s%N) - t0) / 1000000 )) ms, $(( $($S status --json | jv height) - h0 )) blocks; load average $(cut -d' ' -f1 /proc/loadavg))"
+check '[ "$(jv result < "$T/jp1.json")" = challenger_won ] && [ "$(jv won < "$T/jp1.json")" = true ]' \
+  "the challenger's player wins against the worker's defence ($(cat "$T/jp1.json" "$T/jp1.err" | head -c 300))"
+check '[ "$($S dispute show $JC1 --json | jf game.hi)" = "$LIE" ]' "the chain executed exactly the worker's corrupted step ($LIE)"
+check 'grep -q "dispute move" "$T/w1.log"' "the worker process played its side ($(grep -c "dispute move" "$T/w1.log") moves)"
+check 'wait_job $JOB1 state closed 30' "the job is closed (claimed at once after the won dispute)"
+jn1=$(nonce $J); CB=$(( $($S params --json | jv ai_challenge_bond) * 2 ))
+check '[ "$($S provider show $W | jv bond)" = $((b1 - b1 / 2)) ]' "the liar loses 50% of its bond ($b1)"
+check '[ "$(swr $J)" = $((j0 + b1 / 2 - FEE * (jn1 - jn0))) ]' "the challenger gets its $CB bond back and the slash, less $((jn1 - jn0)) fees"
+check '[ "$(aic $PO)" = "$aic0" ]' "the poster is refunded in full"
+kill $PW1; wait $PW1 2> /dev/null
+
+$S worker --key "$T/carol.json" --poll-ms 50 > "$T/w2.log" 2>&1 &
+PW2=$!; PIDS+=($PW2)
+JOB2=$($S job post --from "$T/alice.json" --model "$MODEL" --input "$T/img1" --price 1000 --replicas 1 \
+  --deadline-blocks 20 --level auditable)
+check 'wait_job $JOB2 state settled 60' "an honest worker serves an auditable job"
+j0=$(swr $J); jn0=$(nonce $J)
+$S job dispute "$JOB2" --from "$T/bob.json" > /dev/null 2> "$T/jd2.err"; rc=$?
+check '[ $rc -eq 1 ] && grep -q "output is right" "$T/jd2.err" && [ "$(swr $J)" = $j0 ]' \
+  "a dispute of a right result is refused locally, nothing sent ($(head -c 90 "$T/jd2.err"))"
+JC2=$($S job dispute "$JOB2" --from "$T/bob.json" --force 2> "$T/jd2.err" | tail -n 1)
+$S dispute play "$JC2" --from "$T/bob.json" --corrupt-step 5000 --json > "$T/jp2.json" 2> "$T/jp2.err"
+check '[ "$(jv result < "$T/jp2.json")" = claimant_won ] && [ "$(jv won < "$T/jp2.json")" = false ]' \
+  "the honest worker beats a lying challenger ($(cat "$T/jp2.json" "$T/jp2.err" | head -c 300))"
+jn1=$(nonce $J)
+check '[ "$($S job status $JOB2 | jv challenge)" = lost ] && [ "$(swr $J)" = $((j0 - CB - FEE * (jn1 - jn0))) ]' \
+  "the lying challenger's $CB bond burns"
+kill $PW2; wait $PW2 2> /dev/null
+
+swr() { $S balance "$1" --json | jf amount; }
+nonce() { $S account "$1" --json | jf nonce; }
+
+# 5. attestation collateral: the updater by governance, content checked at the block time
 check '[ "$($S attest collateral --json | jf updater)" = None ]' "no collateral updater at genesis"
 $S attest updater "$C" --from "$T/carol.json" > /dev/null 2> "$T/up.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "permission" "$T/up.err"' "nobody installs itself as the updater"
@@ -153,7 +227,7 @@ else
   echo "  (skipped: $V missing)"
 fi
 
-# 5. the pinned roots replaced by a governance proposal (kind attest_pins) from its execution on
+# 6. the pinned roots replaced by a governance proposal (kind attest_pins) from its execution on
 GENOA=$($S attest collateral --json | jf pins.amd_ark.1)
 check '[ "$($S attest collateral --json | jf pins.source)" = built-in ] && [ ${#GENOA} -eq 64 ]' \
   "the built-in pins before any proposal"
