@@ -47,3 +47,22 @@ TEST_STEPS += e2e-verify
 $(B)/tests/test_trace $(B)/asan/tests/test_trace: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)
 # test_job_dispute plays disputes over real inferences (the module, the test images, the model).
 $(B)/tests/test_job_dispute $(B)/asan/tests/test_job_dispute: $(AI_WASM) $(AI_TESTSET) $(AI_MODEL)
+
+# The canonical stepper against the VM over the spec suite's invocations (tests/spec/step_diff.c,
+# docs/bisection.md): same outcome, gas and results, every step of short runs proven and
+# verified. Uses the JSON that `make spec` converts. A `make test` step.
+STEP_DIFF := $(B)/spec/step_diff
+SPEC_SUITE ?= ../shared/wasm-testsuite
+# (mk/wasm.mk is read after this file: its SPEC_JSON is not set yet here)
+STEP_DIFF_JSON := $(patsubst $(SPEC_SUITE)/%.wast,$(B)/spec/%.json,$(sort $(filter-out $(SPEC_SUITE)/simd_%,$(wildcard $(SPEC_SUITE)/*.wast))))
+$(STEP_DIFF): tests/spec/step_diff.c include/supervm/trace.h include/supervm/wasm.h $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ $< $(B)/libsupervm.a $(LIBS)
+
+.PHONY: step-diff
+step-diff: $(STEP_DIFF) $(STEP_DIFF_JSON)
+	@bash tests/need_data.sh step-diff $(SPEC_SUITE) '*.wast' $(B)/step-diff.log; d=$$?; \
+	  if [ $$d -ne 0 ]; then [ $$d -eq 1 ]; exit $$?; fi; \
+	  $(STEP_DIFF) $(STEP_DIFF_JSON) > $(B)/step-diff.log; rc=$$?; cat $(B)/step-diff.log; exit $$rc
+
+TEST_STEPS += step-diff

@@ -431,6 +431,15 @@ static uint32_t width_of(uint8_t op)
 
 static void trap(svm_step_t *s) { s->status = SVM_STEP_TRAPPED; }
 
+/* Out of gas is terminal and, as in the VM, consumes what was left: the gas used at the end of
+ * such a run is the whole limit. */
+static void out_of_gas(svm_step_t *s)
+{
+	s->status = SVM_STEP_OUT_OF_GAS;
+	s->gas_used += s->gas_left;
+	s->gas_left = 0;
+}
+
 /* Values the instruction pops (validation guarantees them on every reachable state; a forged
  * state that lacks them cannot be stepped). */
 static uint32_t pops(const svm_step_t *s, uint8_t op)
@@ -1107,7 +1116,7 @@ static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args, uint32_
 	uint32_t nr = 0;
 	uint64_t own;
 	if (s->gas_left < s->gas->host_call) {
-		s->status = SVM_STEP_OUT_OF_GAS;
+		out_of_gas(s);
 		return;
 	}
 	int st = host_plan(s, kind, args, r, &nr, &own);
@@ -1117,7 +1126,7 @@ static void host_exec(svm_step_t *s, uint8_t kind, const uint64_t *args, uint32_
 	}
 	charge(s, s->gas->host_call);
 	if (st == SVM_STEP_OUT_OF_GAS) {
-		s->status = SVM_STEP_OUT_OF_GAS;
+		out_of_gas(s);
 		return;
 	}
 	charge(s, own);
@@ -1178,7 +1187,7 @@ static int grow(svm_step_t *s, uint32_t delta)
 {
 	uint64_t price = (uint64_t)delta * s->gas->mem_page;
 	if (s->gas_left < price) {
-		s->status = SVM_STEP_OUT_OF_GAS;
+		out_of_gas(s);
 		return 0;
 	}
 	charge(s, price);
@@ -1250,7 +1259,7 @@ static void bulk(svm_step_t *s, uint32_t sub)
 	s->nvals -= 3;
 	uint64_t price = wasm_gas_bulk(s->gas, n);
 	if (s->gas_left < price) {
-		s->status = SVM_STEP_OUT_OF_GAS;
+		out_of_gas(s);
 		return;
 	}
 	charge(s, price);
@@ -1274,7 +1283,7 @@ static int exec_one(svm_step_t *s, uint8_t op);
 static void charge(svm_step_t *s, uint64_t cost)
 {
 	if (s->gas_left < cost) {
-		s->status = SVM_STEP_OUT_OF_GAS;
+		out_of_gas(s);
 		return;
 	}
 	s->gas_left -= cost;
@@ -1642,6 +1651,8 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 	    m->ntables > 1 || m->ntables_imported || m->nglobals_imported)
 		return svm_error_set(err, SVM_EUNSUPPORTED,
 				     "step: >1 memory or table, imported memory/table/globals, or too many globals");
+	if (m->has_start) /* the VM runs it at instantiation; a run from the export alone would differ */
+		return svm_error_set(err, SVM_EUNSUPPORTED, "step: a start function");
 	if (m->ndatas > SVM_STEP_DATAS_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "step: %u data segments (at most %u)", m->ndatas,
 				     SVM_STEP_DATAS_MAX);
