@@ -454,7 +454,9 @@ int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
  * host's evidence callback, as evidence the core finds itself).
  * Returns 0 if it was accepted or harmlessly ignored (old, duplicate), or the error that got it
  * rejected (SVM_EDECODE, SVM_ESIG, SVM_EINVAL, …): the host may penalize the peer. The state
- * never changes on a rejected message. */
+ * never changes on a rejected message. SVM_EBUSY: a proposal, vote or timeout of the next epoch
+ * (unchecked: this core cannot check it) — validators switch epochs milliseconds apart, so the
+ * host may hold it and hand it to the next epoch's core. */
 int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len,
 			uint64_t now_ms, svm_cons_out_t *out);
 /* Advances time: on the round deadline the validator times out (and re-broadcasts its timeout

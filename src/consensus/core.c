@@ -793,16 +793,17 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	const svm_header_t *h = &m->block.header;
 	c->leader_missing = false;
 	if (h->chain_id != c->cfg.chain_id) return SVM_ECHAIN;
-	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
-	if (*proposer < 0) return SVM_EPERM;
 	/* The epoch first (its parent QC's; the first block's is the epoch's genesis QC): the
 	 * signature covers the epoch, so an honest proposal of the epoch before or after ours —
 	 * one validator switches a few milliseconds before another at every boundary — would
 	 * fail it as a forgery (SVM_ESIG, and the node bans the sender). Another epoch's block is
-	 * not of this one: SVM_EINVAL, ignored, as votes, timeouts, QCs and TCs of another epoch. */
+	 * not of this one: SVM_EINVAL, ignored, as QCs and TCs of another epoch; the next epoch's
+	 * is SVM_EBUSY (svm_cons_on_message), before the proposer is looked up in our set. */
 	int rc = svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL);
 	if (rc != 0) return rc;
-	if (qc->epoch != c->vs.epoch) return SVM_EINVAL;
+	if (qc->epoch != c->vs.epoch) return qc->epoch == c->vs.epoch + 1 ? SVM_EBUSY : SVM_EINVAL;
+	*proposer = svm_cons_valset_index(&c->vs, &h->proposer);
+	if (*proposer < 0) return SVM_EPERM;
 	if ((int)from != c->self) {
 		uint8_t sm[SVM_CONS_SIGNED_BYTES];
 		svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, h->height, h->round, &m->block_id, sm);
@@ -972,6 +973,7 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	svm_cons_vote_t v;
 	int rc = svm_cons_vote_decode(msg, len, &v, NULL);
 	if (rc != 0) return rc;
+	if (v.epoch == c->vs.epoch + 1) return SVM_EBUSY; /* the next epoch's: the host may hold it */
 	if (v.epoch != c->vs.epoch || v.voter >= c->vs.n) return SVM_EINVAL;
 	uint64_t r = v.data.round;
 	/* Collected whether or not we lead round r + 1 by our current view: with reputation the
@@ -1162,6 +1164,7 @@ static int on_timeout(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t l
 	svm_cons_timeout_t *t = svm_malloc(sizeof *t);
 	if (t == NULL) return SVM_ENOMEM;
 	int rc = svm_cons_timeout_decode(msg, len, t, NULL);
+	if (rc == 0 && t->epoch == c->vs.epoch + 1) rc = SVM_EBUSY; /* the next epoch's */
 	if (rc == 0 && (t->epoch != c->vs.epoch || t->voter >= c->vs.n)) rc = SVM_EINVAL;
 	if (rc == 0 && (int)from != c->self) {
 		svm_hash_t d;

@@ -42,7 +42,8 @@ run() { # label, validators..., then bench args after --
 run "4 validators, light load ($LIGHT_RATE tx/s)" 0 1 2 3 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 4 --batch 10
 run "4 validators, saturation" 0 1 2 3 -- --txs "$SAT_TXS" --senders 300 --clients 4 --batch 200
 kill "${pids[3]}"; wait "${pids[3]}" 2>/dev/null; stopped_at=$(height 0)
-run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
+run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), just after the stop (its first round times out)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
+run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), settled (the next 10 s)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
 run "3 of 4 validators (v3 stopped), saturation" 0 1 2 -- --txs "$SAT_TXS" --senders 300 --clients 3 --batch 200
 echo "== catch-up of v3 (stopped at height $stopped_at)"
 target=$(height 0); t0=$(date +%s.%N); start 3; wait_height 3 "$target" 600; t1=$(date +%s.%N)

@@ -508,6 +508,38 @@ static int outsider(void)
 	return 0;
 }
 
+/* The same from a peer whose status says it is at height 1 — a validator stopped while the set
+ * changed (jailed, say), restarted epochs later and still speaking as its old epoch's member:
+ * v0 ignores its vote and keeps the session, so it can sync (with the old rule every peer
+ * banned it at its first timeout and it never caught up: docs/net.md, Epoch boundaries). */
+static int behind_peer(void)
+{
+	svm_net_cipher_t tx;
+	svm_buf_t f = {0}, b = {0};
+	int fd = outsider_connect(4244, &tx, &f);
+	CHECK(fd >= 0, "handshake with v0");
+	svm_net_status_t st = {.height = 1};
+	svm_buf_push(&b, SVM_NET_MSG_STATUS);
+	svm_net_status_encode(&st, &b);
+	svm_net_seal(&tx, b.data, b.len, &f);
+	svm_buf_free(&b);
+	uint8_t vote[100] = {SVM_NET_MSG_VOTE, 0x11};
+	svm_net_seal(&tx, vote, sizeof vote, &f);
+	CHECK(send(fd, f.data, f.len, MSG_NOSIGNAL) == (ssize_t)f.len, "send");
+	svm_buf_free(&f);
+	uint8_t buf[4096];
+	ssize_t r = 1;
+	uint64_t t0 = now_ms(); /* v0 sends its status every second: recv returns until it closes */
+	while (now_ms() - t0 < 3000 && (r = recv(fd, buf, sizeof buf, 0)) > 0) {
+	}
+	close(fd);
+	CHECK(r > 0, "v0 closed the session of a peer behind it");
+	uint64_t h = height(0);
+	CHECK(wait_height(0, h + 2) == 0, "v0 stopped committing");
+	printf("  a vote from a non-validator behind us: ignored, session open for 3 s, v0 went on\n");
+	return 0;
+}
+
 /* Evidence whose signatures are forged — two votes of validator 0 in the current epoch, same
  * round, different blocks, signatures of zeros — sent by a peer that is not a validator (anyone
  * may pass evidence on): v0 must close the session (an invalid message) and keep committing.
@@ -660,6 +692,7 @@ static int scen_partition(int unused) { return partition(); }
 static int scen_agree(int unused) { return same_chain_everywhere(); }
 static int scen_receipts(int unused) { return committed_still_there(); }
 static int scen_outsider(int unused) { return outsider(); }
+static int scen_behind(int unused) { return behind_peer(); }
 static int scen_forged_evidence(int unused) { return forged_evidence(); }
 static int scen_set_change(int unused) { return set_change(); }
 static int scen_contract(int unused) { return contract_calls(); }
@@ -693,6 +726,8 @@ int main(int argc, char **argv)
 		run("kill -9 and restart under load", scen_kill, kills);
 		run("partition and rejoin under load", scen_partition, 0);
 		run("a non-validator's consensus message closes its session", scen_outsider, 0);
+		run("a non-validator behind us (a validator restarted after a set change) keeps its session",
+		    scen_behind, 0);
 		run("forged evidence closes its session", scen_forged_evidence, 0);
 		run("a WebAssembly contract deployed and called: the same receipts and state roots everywhere",
 		    scen_contract, 0);

@@ -26,6 +26,8 @@
 #define EXECUTED_MAX 256      /* block ids a simulated host remembers having executed */
 #define EXEC_WALK_MAX 64      /* uncommitted ancestors a host executes on demand (as the node) */
 #define EPOCHS_MAX 256        /* epochs a scenario may reach */
+#define HELD_MAX 32           /* next-epoch messages an instance holds until its switch (node) */
+#define HELD_PEER_MAX 4       /* of them from one sender (the node's bounds) */
 
 /* ------------------------------------------------------------ rng */
 
@@ -107,6 +109,8 @@ typedef struct {
 	uint64_t epoch, epoch_height;
 	svm_hash_t epoch_start, epoch_seed;
 	bool epoch_pending;       /* committed the set-changing block: start the next epoch */
+	msg_t held[HELD_MAX];     /* the next epoch's messages, arrived before the switch (memory) */
+	uint32_t n_held;
 } inst_t;
 
 typedef struct {
@@ -590,6 +594,41 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 	}
 }
 
+static void held_free(inst_t *in)
+{
+	for (uint32_t k = 0; k < in->n_held; k++) free(in->held[k].p);
+	in->n_held = 0;
+}
+
+/* A message of the next epoch (the core's SVM_EBUSY), held as the node holds it until the
+ * switch, within the node's bounds; takes m's bytes (m->p = NULL) when held. */
+static void held_keep(inst_t *in, msg_t *m)
+{
+	uint32_t mine = 0;
+	for (uint32_t k = 0; k < in->n_held; k++) mine += in->held[k].from_ident == m->from_ident;
+	if (in->n_held == HELD_MAX || mine == HELD_PEER_MAX) return;
+	in->held[in->n_held++] = *m;
+	m->p = NULL;
+}
+
+/* After the switch: the held messages go to the new core in arrival order (a later epoch's are
+ * held again). */
+static void held_replay(sim_t *s, inst_t *in, svm_cons_out_t *out)
+{
+	msg_t q[HELD_MAX];
+	uint32_t n = in->n_held;
+	memcpy(q, in->held, n * sizeof *q);
+	in->n_held = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		int from = svm_cons_valset_index(set_for(s, in->epoch), &s->vs.v[q[k].from_ident].id);
+		int rc = svm_cons_on_message(in->core, from >= 0 ? (uint32_t)from : SVM_CONS_FROM_UNKNOWN,
+					     q[k].p, q[k].len, s->now, out);
+		deliver_out(s, in, out);
+		if (rc == SVM_EBUSY) held_keep(in, &q[k]);
+		free(q[k].p);
+	}
+}
+
 /* The instance committed the block that changes the set: it starts the next epoch on it with a
  * new core (the old epoch's uncommitted blocks are dropped; its safety record, of an earlier
  * epoch, no longer binds), as the node does. All honest instances must start it on the same
@@ -626,6 +665,7 @@ static int epoch_switch(sim_t *s, inst_t *in, svm_cons_out_t *out)
 	if (inst_start(s, in) != 0) return -1;
 	svm_cons_start(in->core, s->now, out);
 	deliver_out(s, in, out);
+	held_replay(s, in, out);
 	return 0;
 }
 
@@ -701,6 +741,7 @@ static void teardown(sim_t *s)
 		inst_t *in = &s->inst[i];
 		svm_cons_free(in->core);
 		free(in->log);
+		held_free(in);
 		for (size_t k = 0; k < in->n_blocks; k++) free(in->blocks[k]);
 		free(in->blocks);
 		free(in->block_len);
@@ -773,9 +814,10 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 				       (unsigned long long)s->now, in->idx, m.from_ident, m.p[0], m.len);
 			/* as the node does: the sender's index in the receiver's current set */
 			int from = svm_cons_valset_index(set_for(s, in->epoch), &s->vs.v[m.from_ident].id);
-			svm_cons_on_message(in->core, from >= 0 ? (uint32_t)from : SVM_CONS_FROM_UNKNOWN, m.p, m.len,
-					    s->now, out);
+			int rc = svm_cons_on_message(in->core, from >= 0 ? (uint32_t)from : SVM_CONS_FROM_UNKNOWN,
+						     m.p, m.len, s->now, out);
 			deliver_out(s, in, out);
+			if (rc == SVM_EBUSY) held_keep(in, &m);
 			if (in->epoch_pending && epoch_switch(s, in, out) != 0) {
 				free(m.p);
 				return false;
@@ -800,6 +842,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		svm_cons_free(in->core);
 		in->core = NULL;
 		in->up = false;
+		held_free(in); /* memory */
 		in->n_executed = in->next_executed = 0;
 		in->miss_round = 0;
 		if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);

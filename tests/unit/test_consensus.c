@@ -804,12 +804,16 @@ static size_t votes_in(const svm_cons_out_t *out)
 	return k;
 }
 
+static void signed_vote(svm_buf_t *out, uint32_t voter, uint64_t epoch, uint64_t tag);
+
 /* At every epoch boundary one validator starts the next epoch a few milliseconds before
  * another, so each receives honest proposals of the epoch before or after its own. Their
  * signatures cover their epoch and so do not verify against ours: such a proposal must be
  * refused as another epoch's (SVM_EINVAL: the node ignores it), not as a forgery (SVM_ESIG:
  * the node bans the sender for 30 s — at every boundary, until the testnet lost its quorum).
- * A forged signature in our own epoch is still SVM_ESIG, and the honest one gets our vote. */
+ * The next epoch's is SVM_EBUSY: the node holds it for its own switch (dropped, the epoch's
+ * first round timed out), and the next epoch's core takes it and votes. A forged signature in
+ * our own epoch is still SVM_ESIG, and the honest one gets our vote. */
 Test(consensus, a_proposal_of_the_epoch_before_or_after_is_another_epochs_not_a_forgery)
 {
 	setup_set(4, NULL);
@@ -827,20 +831,39 @@ Test(consensus, a_proposal_of_the_epoch_before_or_after_is_another_epochs_not_a_
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	svm_cons_start(c, 0, &out);
-	svm_buf_t before = {0}, after = {0}, forged = {0}, ours = {0};
+	svm_buf_t before = {0}, after = {0}, forged = {0}, ours = {0}, far = {0}, vote = {0}, tmo = {0};
 	proposal_at(&before, key_of(leader), 0, 1);
 	proposal_at(&after, key_of(leader), 2, 1);
+	proposal_at(&far, key_of(leader), 3, 1);
+	signed_vote(&vote, leader, 2, 1);
+	signed_timeout(&tmo, leader, 1);
+	tmo.data[1] = 2; /* the epoch (a one-byte varint after the tag): the next one */
 	proposal_at(&ours, key_of(leader), 1, 1);
 	proposal_at(&forged, key_of(leader), 1, 2);
 	forged.data[forged.len - 7] ^= 1; /* in the signature */
 	svm_cons_out_reset(&out);
-	cr_assert_eq(svm_cons_on_message(c, leader, after.data, after.len, 10, &out), SVM_EINVAL);
+	cr_assert_eq(svm_cons_on_message(c, leader, after.data, after.len, 10, &out), SVM_EBUSY);
+	cr_assert_eq(svm_cons_on_message(c, leader, vote.data, vote.len, 10, &out), SVM_EBUSY);
+	cr_assert_eq(svm_cons_on_message(c, leader, tmo.data, tmo.len, 10, &out), SVM_EBUSY);
+	cr_assert_eq(svm_cons_on_message(c, leader, far.data, far.len, 10, &out), SVM_EINVAL);
 	cr_assert_eq(svm_cons_on_message(c, leader, before.data, before.len, 11, &out), SVM_EINVAL);
 	cr_assert_eq(votes_in(&out), 0);
 	cr_assert_eq(svm_cons_on_message(c, leader, forged.data, forged.len, 12, &out), SVM_ESIG);
 	cr_assert_eq(votes_in(&out), 0);
 	cr_assert_eq(svm_cons_on_message(c, leader, ours.data, ours.len, 13, &out), 0);
 	cr_assert_eq(votes_in(&out), 1, "the proposal of our epoch gets our vote");
+	/* the held one, handed to the next epoch's core (same set and seed: same leader) */
+	svm_cons_free(c);
+	cfg.epoch = 2;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 20, &out);
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c, leader, after.data, after.len, 21, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "the next epoch's core votes for the held proposal");
+	svm_buf_free(&far);
+	svm_buf_free(&vote);
+	svm_buf_free(&tmo);
 	svm_buf_free(&before);
 	svm_buf_free(&after);
 	svm_buf_free(&forged);
