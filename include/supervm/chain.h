@@ -218,6 +218,13 @@ int svm_chain_tx(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *tx_out, uin
 int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receipt_out,
 		      svm_buf_t *proof_out, uint64_t *height, uint32_t *index, uint32_t *count);
 int svm_chain_object(svm_chain_t *c, const svm_id_t *id, svm_buf_t *object_out);
+/* The settlement receipt of block `height`: what the block's settlement (after its last
+ * transaction) did, as a receipt whose tx_id is svm_chain_settlement_id(height), fee_charged the
+ * block's burned fees, tip_paid its tips, events the settlement's (staking rewards, downtime
+ * jails, redelegation slashes: docs/economics.md). Kept only when there were events:
+ * SVM_ENOTFOUND otherwise. Not under the receipts root (the state root commits to its effects). */
+int svm_chain_settlement(svm_chain_t *c, uint64_t height, svm_buf_t *receipt_out);
+void svm_chain_settlement_id(uint64_t height, svm_hash_t *out); /* SHA-256("svm/settle" ‖ u64be h) */
 /* The identity whose derived EVM address (svm_identity_evm_address) is addr, from the node's
  * index: every identity that signed a native transaction and every WebAssembly contract
  * deployed, written when their block commits (meta key SVM_CHAIN_EVM_INDEX_TAG ‖ addr).

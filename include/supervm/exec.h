@@ -104,6 +104,11 @@ typedef struct {
 	size_t writes_len;
 	uint64_t burned;       /* metered fees burned this block */
 	uint64_t tips;         /* tips paid (to the proposer, or the tips pool: staking_epochs) */
+	/* the events of the block's settlement (fees, congestion, staking's block end: rewards,
+	 * downtime, redelegation slashes), ≤ SVM_RECEIPT_EVENTS_MAX, in the result's arena; the
+	 * chain keeps them as the block's settlement receipt (svm_chain_settlement) */
+	const svm_event_t *settle_events;
+	uint32_t settle_events_len;
 } svm_exec_result_t;
 
 /* The sequential reference executor. Returns 0, or (APPLY mode) the reason of the first

@@ -77,9 +77,19 @@ static int put_u64_key(svm_store_txn_t *w, svm_table_t t, uint64_t k, const void
 	return svm_store_put(w, t, key, 8, v, n, 0);
 }
 
+void svm_chain_settlement_id(uint64_t height, svm_hash_t *out)
+{
+	uint8_t h[8];
+	svm_put_u64be(h, height);
+	svm_slice_t part = {h, sizeof h};
+	svm_sha256_tagged("svm/settle", &part, 1, out);
+}
+
 /* The receipts root over the receipt encodings; each encoding is appended to enc (offsets in
- * off[i]..off[i+1]). */
-static int encode_receipts(const svm_exec_result_t *res, svm_buf_t *enc, size_t *off,
+ * off[i]..off[i+1]). Then the block's settlement receipt (not under the root: it is what the
+ * state transition already commits to), when the settlement emitted events, in
+ * off[included]..off[included + 1] (an empty range otherwise). */
+static int encode_receipts(const svm_exec_result_t *res, uint64_t height, svm_buf_t *enc, size_t *off,
 			   svm_hash_t *leaves, svm_hash_t *root)
 {
 	for (size_t i = 0; i < res->included; i++) {
@@ -90,7 +100,15 @@ static int encode_receipts(const svm_exec_result_t *res, svm_buf_t *enc, size_t 
 	off[res->included] = enc->len;
 	for (size_t i = 0; i < res->included; i++)
 		svm_merkle_leaf_hash(enc->data + off[i], off[i + 1] - off[i], &leaves[i]);
-	return svm_merkle_root(leaves, res->included, root);
+	int rc = svm_merkle_root(leaves, res->included, root);
+	if (rc == 0 && res->settle_events_len) {
+		svm_receipt_t r = {.fee_charged = res->burned, .tip_paid = res->tips,
+				   .events = res->settle_events, .events_len = res->settle_events_len};
+		svm_chain_settlement_id(height, &r.tx_id);
+		rc = svm_receipt_encode(&r, enc);
+	}
+	off[res->included + 1] = enc->len;
+	return rc;
 }
 
 typedef struct {
@@ -195,6 +213,13 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 		if (rc == 0)
 			rc = svm_store_put(w, SVM_TABLE_RECEIPTS, b->ids[i].b, SVM_HASH_SIZE,
 					   renc->data + roff[i], roff[i + 1] - roff[i], 0);
+	}
+	size_t k = b->header.tx_count;
+	if (rc == 0 && roff[k + 1] > roff[k]) { /* the settlement receipt */
+		svm_hash_t sid;
+		svm_chain_settlement_id(b->header.height, &sid);
+		rc = svm_store_put(w, SVM_TABLE_RECEIPTS, sid.b, SVM_HASH_SIZE, renc->data + roff[k],
+				   roff[k + 1] - roff[k], 0);
 	}
 	if (rc == 0) rc = evm_index_block(w, b);
 	if (rc == 0) rc = svm_store_meta_put_u64(w, "chain.height", b->header.height);
@@ -333,7 +358,7 @@ static int write_genesis(svm_chain_t *c, const svm_genesis_t *g, svm_error_t *er
 	svm_merkle_root(NULL, 0, &b.header.tx_root);
 	svm_merkle_root(NULL, 0, &b.header.receipts_root);
 	svm_buf_t renc = {0};
-	size_t roff[1] = {0};
+	size_t roff[2] = {0, 0};
 	svm_hash_t hash;
 	/* The params go in with the genesis block: one transaction, all or nothing. */
 	svm_store_txn_t *w;
@@ -589,7 +614,7 @@ static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_heade
 	b->txs = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_slice_t));
 	svm_hash_t *ids = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
 	svm_hash_t *leaves = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
-	size_t *roff = svm_arena_alloc(&wk->arena, (k + 1) * sizeof(size_t));
+	size_t *roff = svm_arena_alloc(&wk->arena, (k + 2) * sizeof(size_t));
 	if (!b->txs || !ids || !leaves || !roff) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
 	for (size_t i = 0; i < k; i++) {
 		const svm_exec_tx_t *t = &wk->txs[res->index[i]];
@@ -599,7 +624,7 @@ static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_heade
 	b->ids = ids;
 	b->header.tx_count = (uint32_t)k;
 	int rc = svm_block_tx_root(b->txs, k, &b->header.tx_root);
-	if (rc == 0) rc = encode_receipts(res, &wk->renc, roff, leaves, &b->header.receipts_root);
+	if (rc == 0) rc = encode_receipts(res, b->header.height, &wk->renc, roff, leaves, &b->header.receipts_root);
 	if (rc) return svm_error_set(err, rc, "block: %s", svm_strerror(rc));
 	if (expect && !svm_hash_eq(&expect->tx_root, &b->header.tx_root))
 		return svm_error_set(err, SVM_EVALIDATE, "block: transaction root mismatch");
@@ -839,7 +864,7 @@ struct svm_chain_spec {
 	size_t block_len;
 	svm_slice_t *txs;           /* into block */
 	svm_hash_t *ids;
-	svm_buf_t renc;             /* receipt encodings, offsets roff[0..n] */
+	svm_buf_t renc;             /* receipt encodings, offsets roff[0..n] (+ the settlement's: n + 1) */
 	size_t *roff;
 	svm_state_write_t *writes;  /* sorted by id; bytes owned by the arena */
 	size_t n_writes;
@@ -948,7 +973,7 @@ static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_
 	s->txs = svm_arena_alloc(&s->arena, (k ? k : 1) * sizeof(svm_slice_t));
 	s->ids = svm_arena_alloc(&s->arena, (k ? k : 1) * sizeof(svm_hash_t));
 	svm_hash_t *leaves = svm_arena_alloc(&wk->arena, (k ? k : 1) * sizeof(svm_hash_t));
-	s->roff = svm_arena_alloc(&s->arena, (k + 1) * sizeof(size_t));
+	s->roff = svm_arena_alloc(&s->arena, (k + 2) * sizeof(size_t));
 	s->writes = svm_arena_alloc(&s->arena, (res->writes_len ? res->writes_len : 1) * sizeof(svm_state_write_t));
 	if (!s->txs || !s->ids || !leaves || !s->roff || !s->writes)
 		return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
@@ -967,7 +992,7 @@ static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_
 	s->n_writes = res->writes_len;
 	hdr->tx_count = (uint32_t)k;
 	int rc = svm_block_tx_root(s->txs, k, &hdr->tx_root);
-	if (rc == 0) rc = encode_receipts(res, &s->renc, s->roff, leaves, &hdr->receipts_root);
+	if (rc == 0) rc = encode_receipts(res, hdr->height, &s->renc, s->roff, leaves, &hdr->receipts_root);
 	if (rc) return svm_error_set(err, rc, "block: %s", svm_strerror(rc));
 	if (expect && !svm_hash_eq(&expect->tx_root, &hdr->tx_root))
 		return svm_error_set(err, SVM_EVALIDATE, "block: transaction root mismatch");

@@ -121,6 +121,21 @@ int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receip
 	return rc;
 }
 
+int svm_chain_settlement(svm_chain_t *c, uint64_t height, svm_buf_t *receipt_out)
+{
+	svm_store_txn_t *r;
+	int rc = svm_store_read_begin(svm_chain_store_(c), &r, NULL);
+	if (rc) return rc;
+	svm_hash_t sid;
+	const uint8_t *p;
+	size_t n;
+	svm_chain_settlement_id(height, &sid);
+	rc = svm_store_get(r, SVM_TABLE_RECEIPTS, sid.b, SVM_HASH_SIZE, &p, &n);
+	if (rc == 0) rc = svm_buf_append(receipt_out, p, n);
+	svm_store_abort(r);
+	return rc;
+}
+
 int svm_chain_object(svm_chain_t *c, const svm_id_t *id, svm_buf_t *out)
 {
 	svm_store_txn_t *r;

@@ -234,13 +234,13 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	return rc;
 }
 
-static int settle(exec_block_t *b, const svm_exec_result_t *out, uint64_t burned, uint64_t tips)
+static int settle(exec_block_t *b, svm_exec_result_t *out, uint64_t burned, uint64_t tips)
 {
 	txview_t v;
 	exec_txview_init(&v, b, 0, SRC_COMMITTED);
 	exec_txview_begin(&v, (uint32_t)b->n, 0, NULL);
 	int rc = svm_exec_settle_(b->env, &v.ev, &b->w[0].scratch, b->txs, out->index, out->included,
-				  burned, tips);
+				  burned, tips, b->out_arena, out);
 	if (rc == 0) rc = exec_txview_apply(&v);
 	exec_txview_free(&v);
 	return rc;

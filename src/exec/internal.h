@@ -35,9 +35,10 @@ int svm_exec_tx_run_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 
 /* Block end on v: the burned fees leave the fee token's supply (but the treasury's share), the
  * tips go to the proposer (to the tips pool with env->staking_epochs), and the congestion table for the next block is written from the
- * included transactions (txs[index[k]], k < included). */
+ * included transactions (txs[index[k]], k < included). The events it emits are copied into
+ * out->settle_events (from out_arena). */
 int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
 		     const svm_exec_tx_t *txs, const size_t *index, size_t included,
-		     uint64_t burned, uint64_t tips);
+		     uint64_t burned, uint64_t tips, svm_arena_t *out_arena, svm_exec_result_t *out);
 
 #endif

@@ -388,9 +388,30 @@ static int settle_congestion(const svm_block_env_t *env, svm_txctx_t *c, const s
 	return rc;
 }
 
+/* The settlement's events, copied into the result (they are read after the engine's scratch
+ * arenas are gone). */
+static int keep_settle_events(const svm_txctx_t *c, svm_arena_t *arena, svm_exec_result_t *out)
+{
+	SVM_ASSERT(c->events_len <= SVM_RECEIPT_EVENTS_MAX);
+	out->settle_events = NULL;
+	out->settle_events_len = 0;
+	if (c->events_len == 0) return 0;
+	svm_event_t *e = svm_arena_alloc(arena, c->events_len * sizeof *e);
+	if (e == NULL) return SVM_ENOMEM;
+	for (uint32_t i = 0; i < c->events_len; i++) {
+		e[i] = c->events[i];
+		e[i].topic = svm_arena_dup(arena, c->events[i].topic, c->events[i].topic_len);
+		e[i].data = svm_arena_dup(arena, c->events[i].data, c->events[i].data_len);
+		if (e[i].topic == NULL || e[i].data == NULL) return SVM_ENOMEM;
+	}
+	out->settle_events = e;
+	out->settle_events_len = c->events_len;
+	return 0;
+}
+
 int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *arena,
 		     const svm_exec_tx_t *txs, const size_t *index, size_t included,
-		     uint64_t burned, uint64_t tips)
+		     uint64_t burned, uint64_t tips, svm_arena_t *out_arena, svm_exec_result_t *out)
 {
 	svm_txctx_t c;
 	svm_exec_tx_t none;
@@ -413,6 +434,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	if (rc == 0 && env->congestion_target_txs) rc = settle_congestion(env, &c, txs, index, included);
 	if (rc == 0 && env->staking_epochs)
 		rc = svm_staking_block_end(&c, env->parent_qc, env->parent_qc_len, env->count_downtime);
+	if (rc == 0) rc = keep_settle_events(&c, out_arena, out);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
 	if (rc == 0) rc = v->error(v);
 	return rc;
@@ -457,7 +479,8 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 			tips += o.tip;
 		}
 	}
-	if (rc == 0) rc = svm_exec_settle_(env, &ov.ev, arena, txs, out->index, out->included, burned, tips);
+	if (rc == 0)
+		rc = svm_exec_settle_(env, &ov.ev, arena, txs, out->index, out->included, burned, tips, arena, out);
 	if (rc == 0) rc = overlay_writes(&ov, out);
 	out->burned = burned;
 	out->tips = tips;

@@ -413,6 +413,105 @@ uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len)
 	return m;
 }
 
+/* One settlement event as JSON: emitter, topic (text), data (hex), and for the staking topics
+ * their fields ("entries" for the per-validator lists). */
+static json_t *settle_event_json(const svm_event_t *ev)
+{
+	char topic[SVM_EVENT_TOPIC_MAX + 1];
+	for (size_t i = 0; i < ev->topic_len; i++) /* the settlement's topics are ASCII */
+		topic[i] = ev->topic[i] >= 0x20 && ev->topic[i] < 0x7f ? (char)ev->topic[i] : '?';
+	topic[ev->topic_len] = 0;
+	json_t *j = json_pack("{s:o, s:s, s:o}", "emitter", jhash(&ev->emitter), "topic", topic, "data",
+			      jhex(ev->data, ev->data_len));
+	if (j == NULL) return json_null();
+	const uint8_t *d = ev->data;
+	size_t n = ev->data_len;
+	bool is = false;
+#define TOPIC(t) (ev->topic_len == strlen(t) && memcmp(ev->topic, t, ev->topic_len) == 0)
+	if (TOPIC("stake/epoch") && n == 40) {
+		json_object_set_new(j, "epoch", ju64(svm_get_u64be(d)));
+		json_object_set_new(j, "active", ju64(svm_get_u64be(d + 8)));
+		json_object_set_new(j, "issued", ju64(svm_get_u64be(d + 16)));
+		json_object_set_new(j, "tips", ju64(svm_get_u64be(d + 24)));
+		json_object_set_new(j, "treasury", ju64(svm_get_u64be(d + 32)));
+		return j;
+	}
+	const char *a = NULL, *b = NULL;
+	if (TOPIC("stake/reward")) is = true, a = "reward", b = "commission";
+	if (TOPIC("stake/downtime")) is = true, a = "burned", b = "missed";
+	if (TOPIC("stake/redslash")) is = true, a = "offence_height", b = "burned";
+#undef TOPIC
+	if (!is || n % 48 != 0) return j;
+	json_t *list = json_array();
+	for (size_t off = 0; off < n; off += 48) {
+		svm_hash_t op;
+		memcpy(op.b, d + off, 32);
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o}", "operator", jhash(&op), a,
+						      ju64(svm_get_u64be(d + off + 32)), b, ju64(svm_get_u64be(d + off + 40))));
+	}
+	json_object_set_new(j, "entries", list);
+	return j;
+}
+
+/* The settlement of block h as JSON, or NULL when it has none (rc in *rc). */
+static json_t *settlement_json(svm_node_t *n, uint64_t h, int *rc)
+{
+	svm_buf_t b = {0};
+	*rc = svm_chain_settlement(n->chain, h, &b);
+	json_t *j = NULL;
+	svm_arena_t a;
+	svm_arena_init(&a, 1 << 20);
+	svm_receipt_t r;
+	if (*rc == 0 && svm_receipt_decode(b.data, b.len, &a, &r, NULL) != 0) *rc = SVM_EIO;
+	if (*rc == 0) {
+		json_t *events = json_array();
+		for (uint32_t i = 0; i < r.events_len; i++) json_array_append_new(events, settle_event_json(&r.events[i]));
+		j = json_pack("{s:o, s:o, s:o, s:o, s:o}", "height", ju64(h), "id", jhash(&r.tx_id), "fees_burned",
+			      ju64(r.fee_charged), "tips", ju64(r.tip_paid), "events", events);
+	}
+	svm_arena_reset(&a);
+	svm_buf_free(&b);
+	return j;
+}
+
+/* svm_getSettlement [height] → what the block's settlement did (staking rewards, downtime jails,
+ * redelegation slashes, as events), or null when it emitted nothing or there is no such block. */
+static json_t *m_settlement(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	uint64_t h;
+	int rc;
+	if (!pu64(params, 0, "height", &h, e)) return NULL;
+	json_t *j = settlement_json(n, h, &rc);
+	if (rc == SVM_ENOTFOUND) return json_null();
+	return rc ? fail(e, rc, "settlement") : j;
+}
+
+#define SETTLEMENTS_SPAN_MAX 1024 /* heights one svm_getSettlements call scans */
+
+/* svm_getSettlements [from, to] → the settlements with events of heights from..to (inclusive,
+ * at most SETTLEMENTS_SPAN_MAX heights), ascending. */
+static json_t *m_settlements(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	svm_node_t *n = ctx;
+	uint64_t from, to;
+	if (!pu64(params, 0, "from", &from, e) || !pu64(params, 1, "to", &to, e)) return NULL;
+	if (to < from || to - from >= SETTLEMENTS_SPAN_MAX)
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "from ≤ to, at most %d heights", SETTLEMENTS_SPAN_MAX);
+	json_t *list = json_array();
+	for (uint64_t h = from; h <= to; h++) {
+		int rc;
+		json_t *j = settlement_json(n, h, &rc);
+		if (rc == SVM_ENOTFOUND) continue;
+		if (rc) {
+			json_decref(list);
+			return fail(e, rc, "settlement");
+		}
+		json_array_append_new(list, j);
+	}
+	return list;
+}
+
 size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 {
 	const svm_rpc_method_t table[] = {
@@ -420,7 +519,8 @@ size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 		{"svm_quoteSwap", m_quote, n},        {"svm_getValidators", m_validators, n},
 		{"svm_getValidator", m_validator, n}, {"svm_getDelegation", m_delegation, n},
 		{"svm_getProposal", m_proposal, n},   {"svm_getCongestion", m_congestion, n},
-		{"svm_getRent", m_rent, n},
+		{"svm_getRent", m_rent, n},           {"svm_getSettlement", m_settlement, n},
+		{"svm_getSettlements", m_settlements, n},
 	};
 	return node_methods_put(m, max, table, sizeof table / sizeof table[0]);
 }

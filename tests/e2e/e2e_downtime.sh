@@ -119,6 +119,15 @@ check "v3 jailed for downtime (by height $HJ, stopped at $H0)" '[ -n "$jailed" ]
 LEAK=$((T0 * LEAK_BPS / 10000))
 check "exactly ${LEAK_BPS} bps of v3's bonded stake leaked ($T0 → $(jf tokens < "$D/v3-jailed.json"))" \
   '[ "$(jf tokens < "$D/v3-jailed.json")" = $((T0 - LEAK)) ] && [ "$(jf slashed < "$D/v3-jailed.json")" = $LEAK ]'
+# the jail is in the settlement receipt of the block that jailed it (svm_getSettlements)
+rpc 0 svm_getSettlements "[$H0, $HJ]" > "$D/settlements.json"
+down_event() { python3 -c '
+import json, sys
+hits = [(r["height"], x) for r in json.load(open(sys.argv[1]))["result"] for e in r["events"]
+        if e["topic"] == "stake/downtime" for x in e["entries"] if x["operator"] == sys.argv[2]]
+sys.exit(0 if len(hits) == 1 and hits[0][1]["burned"] == int(sys.argv[3]) and hits[0][1]["missed"] == int(sys.argv[4]) + 1 else 1)
+' "$D/settlements.json" "${ID[3]}" "$LEAK" "$MISSED"; }
+check "svm_getSettlements: one stake/downtime event names v3, its leak ($LEAK) and its $((MISSED + 1)) missed votes" 'down_event'
 UNJAIL=$(jf unjail_epoch < "$D/v3-jailed.json")
 check "jailed until epoch now + jail_epochs + 1 ($UNJAIL)" '[ "$UNJAIL" -ge $((H0 / EPOCH + 2)) ] && [ "$UNJAIL" -le $((HJ / EPOCH + 2)) ]'
 for i in 0 1 2; do

@@ -86,6 +86,22 @@ fi
 h=$(height); wait_height $(( (h / 8 + 1) * 8 ))
 # the last block of each epoch processes the next one (no transaction needed): the set is there
 check "active at the next epoch" '"$S" validators --json | sed -n "/active_set/,\$p" | grep -q "$(pk alice)"'
+# the epoch's last block has a settlement receipt saying what its settlement did
+EH=$(( (h / 8 + 1) * 8 - 1 ))
+rpc svm_getSettlement "[$EH]" > "$D/settle.json"
+settle_ok() { python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["result"]
+ep = [e for e in r["events"] if e["topic"] == "stake/epoch"][0]
+rw = [e for e in r["events"] if e["topic"] == "stake/reward"][0]
+ok = (r["height"] == int(sys.argv[2]) and ep["epoch"] == int(sys.argv[2]) // 8 + 1 and ep["active"] == 2
+      and ep["issued"] == 0 and sys.argv[3] in [x["operator"] for x in rw["entries"]])
+sys.exit(0 if ok else 1)' "$D/settle.json" "$EH" "$VAL"; }
+check "svm_getSettlement [$EH]: epoch $(( EH / 8 + 1 )) processed (2 active, nothing issued), the genesis validator's reward listed" 'settle_ok'
+check "svm_getSettlement of a block whose settlement emitted nothing: null" \
+  'rpc svm_getSettlement "[$((EH - 1))]" | grep -q "\"result\": *null"'
+check "svm_getSettlements [$((EH - 7)), $EH] lists it" \
+  'rpc svm_getSettlements "[$((EH - 7)), $EH]" | python3 -c "import json,sys; sys.exit(0 if [r[\"height\"] for r in json.load(sys.stdin)[\"result\"]] == [$EH] else 1)"'
 send stake epoch --from "$D/keys/bob.json"
 check "epoch already processed by the chain" 'grep -q "\"status_name\": \"ESTATE\"\|status.*22" "$D/out.json"'
 "$S" stake show "$ALICE" "$BOB" --json > "$D/del.json"

@@ -382,6 +382,15 @@ int eg_compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why
 	if (diff) return 1;
 	if (a->burned != b->burned || a->tips != b->tips)
 		return snprintf(why, len, "totals differ"), 1;
+	if (a->settle_events_len != b->settle_events_len)
+		return snprintf(why, len, "settlement events %u vs %u", a->settle_events_len, b->settle_events_len), 1;
+	for (uint32_t i = 0; i < a->settle_events_len; i++) {
+		const svm_event_t *p = &a->settle_events[i], *q = &b->settle_events[i];
+		if (!svm_hash_eq(&p->emitter, &q->emitter) || p->topic_len != q->topic_len ||
+		    p->data_len != q->data_len || memcmp(p->topic, q->topic, p->topic_len) ||
+		    memcmp(p->data, q->data, p->data_len))
+			return snprintf(why, len, "settlement event %u differs", i), 1;
+	}
 	if (a->writes_len != b->writes_len)
 		return snprintf(why, len, "write set %zu vs %zu", a->writes_len, b->writes_len), 1;
 	for (size_t i = 0; i < a->writes_len; i++) {

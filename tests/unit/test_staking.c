@@ -289,6 +289,25 @@ static bool in_set(st_t *s, int v)
 	return false;
 }
 
+/* The n-th event with topic of the last block's settlement (its receipt's events), or NULL. */
+static const svm_event_t *settle_event(st_t *s, const char *topic, int nth)
+{
+	for (uint32_t i = 0; i < s->e.res.settle_events_len; i++) {
+		const svm_event_t *e = &s->e.res.settle_events[i];
+		if (e->topic_len == strlen(topic) && !memcmp(e->topic, topic, e->topic_len) && nth-- == 0) return e;
+	}
+	return NULL;
+}
+
+/* Entry k (operator ‖ u64be a ‖ u64be b) of a settlement event's list. */
+static void ev_entry(const svm_event_t *e, size_t k, svm_id_t *op, uint64_t *a, uint64_t *b)
+{
+	cr_assert(e && e->data_len % 48 == 0 && k < e->data_len / 48);
+	memcpy(op->b, e->data + 48 * k, 32);
+	*a = svm_get_u64be(e->data + 48 * k + 32);
+	*b = svm_get_u64be(e->data + 48 * k + 40);
+}
+
 #define OK 0
 #define ST(e) svm_receipt_status(e)
 
@@ -815,16 +834,35 @@ static void tips_run(uint64_t issuance)
 		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why); /* the epoch */
 		uint64_t I = (uint64_t)((u128)supply * issuance / 1000000000u);
 		uint64_t to_tre = I * s->p.treasury_bps / 10000, R = I - to_tre + T, paid = 0;
+		/* the settlement's events say it: the epoch's totals, each validator's reward */
+		const svm_event_t *ee = settle_event(s, "stake/epoch", 0), *er = settle_event(s, "stake/reward", 0);
+		cr_assert(ee && ee->data_len == 40 && er, "the epoch's settlement events");
+		cr_assert_eq(svm_get_u64be(ee->data), (s->e.w.env.height + 1) / s->p.epoch_blocks);
+		cr_assert_eq(svm_get_u64be(ee->data + 16), I, "issued");
+		cr_assert_eq(svm_get_u64be(ee->data + 24), T, "tips");
+		size_t nr = 0;
 		for (int v = 0; v < VALS; v++) {
 			cr_assert(val(s, v, &x));
 			uint64_t r = active[v] ? (uint64_t)((u128)R * tok[v] / stake) : 0;
 			uint64_t c = (uint64_t)((u128)r * comm[v] / 10000);
+			if (active[v]) {
+				svm_id_t op;
+				uint64_t ra, ca;
+				for (nr = 0; nr < er->data_len / 48; nr++) {
+					ev_entry(er, nr, &op, &ra, &ca);
+					if (svm_hash_eq(&op, user(s, v))) break;
+				}
+				cr_assert_lt(nr, er->data_len / 48, "validator %d has its reward entry", v);
+				cr_assert_eq(ra, r - c, "validator %d's reward in the event", v);
+				cr_assert_eq(ca, c, "validator %d's commission in the event", v);
+			}
 			paid += r;
 			cr_assert_eq(x.tokens, tok[v] + r - c, "round %d validator %d's stake", round, v);
 			cr_assert_eq(et_balance(&s->e, &s->swr, user(s, v)), opb[v] + c, "validator %d's commission", v);
 		}
 		cr_assert_eq(et_balance(&s->e, &s->swr, &pool), 0, "the pool is paid out");
 		cr_assert_eq(et_balance(&s->e, &s->swr, &tid), tre + to_tre + (R - paid), "the treasury: its share and the dust");
+		cr_assert_eq(svm_get_u64be(ee->data + 32), to_tre + (R - paid), "the treasury in the event");
 		cr_assert_eq(et_supply(&s->e, &s->swr), supply + I, "the supply moves by the issuance only");
 		check_conservation(s, 13, "after a tipped epoch");
 	}
@@ -985,6 +1023,16 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	/* 3 absent a sixth time passes the limit; 2 absent twice */
 	uint64_t supply = et_supply(&s->e, &s->swr);
 	qc_block(s, 1u << 3, -1);
+	{ /* the settlement's receipt says who was jailed, what was burned, after how many misses */
+		const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+		svm_id_t op;
+		uint64_t burned, misses;
+		cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
+		ev_entry(ev, 0, &op, &burned, &misses);
+		cr_assert(svm_hash_eq(&op, user(s, 3)));
+		cr_assert_eq(burned, before.tokens / 100);
+		cr_assert_eq(misses, s->p.downtime_missed_max + 1);
+	}
 	qc_block(s, 1u << 2, -1);
 	qc_block(s, 1u << 2, -1);
 	cr_assert(val(s, 3, &after));
@@ -1084,6 +1132,11 @@ Test(staking, redelegated_stake_is_slashed_for_an_offence_before_it, .init = set
 	svm_evidence_t ev;
 	evidence(s, 0, offence, &ev);
 	cr_assert_eq(submit_evidence(s, 7, 0, &ev), OK);
+	const svm_event_t *rs = settle_event(s, "stake/redslash", 0);
+	svm_id_t rs_op;
+	uint64_t rs_h, rs_burned;
+	ev_entry(rs, 0, &rs_op, &rs_h, &rs_burned);
+	cr_assert(rs->data_len == 48 && svm_hash_eq(&rs_op, user(s, 0)) && rs_h == offence, "the settlement's event");
 	svm_id_t pid;
 	svm_staking_redslash_id(&pid);
 	cr_assert(!exists(s, &pid), "the settlement emptied the queue of offences");
@@ -1103,6 +1156,7 @@ Test(staking, redelegated_stake_is_slashed_for_an_offence_before_it, .init = set
 	cr_assert_eq(a3.tokens, v3.tokens, "redelegated at the offence: not slashed");
 	cr_assert_eq(shares_of(s, 3, 6), sh6);
 	cr_assert_eq(a0.slashed, own + got5 + x4, "every burn counts against the offender");
+	cr_assert_eq(rs_burned, got5 + x4, "the event's burn");
 	cr_assert_eq(a1.slashed + a2.slashed + a3.slashed, 0);
 	cr_assert_eq(et_supply(&s->e, &s->swr), supply0 - s->e.res.burned - own - got5 - x4, "burned exactly");
 	check_conservation(s, 12, "after the redelegation slash");

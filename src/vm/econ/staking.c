@@ -806,7 +806,40 @@ static int cmp_cand(const void *a, const void *b)
 
 /* Mints the epoch's issuance: treasury share, then rewards to last epoch's active set by stake,
  * commission to each operator, the rest compounded into the validator's tokens. */
-static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active, uint64_t epochs)
+/* Entries of the events a settlement lists per validator: at most this many in one event (its
+ * data ≤ SVM_EVENT_DATA_MAX), so the active set's fit in two. */
+#define EV_ENTRY 48 /* operator (32) ‖ u64be ‖ u64be */
+#define EV_PER (SVM_EVENT_DATA_MAX / EV_ENTRY)
+_Static_assert(2 * EV_PER >= SVM_STAKE_ACTIVE_MAX, "two events hold the active set");
+
+/* Emits n entries of EV_ENTRY bytes under topic, EV_PER per event. */
+static int emit_entries(svm_txctx_t *c, const svm_id_t *emitter, const char *topic, const uint8_t *e,
+			size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i += EV_PER)
+		rc = svm_host_emit(c, emitter, topic, strlen(topic), e + i * EV_ENTRY,
+				   (n - i < EV_PER ? n - i : EV_PER) * EV_ENTRY);
+	return rc;
+}
+
+static void entry(uint8_t *at, const svm_id_t *op, uint64_t a, uint64_t b)
+{
+	memcpy(at, op->b, 32);
+	svm_put_u64be(at + 32, a);
+	svm_put_u64be(at + 40, b);
+}
+
+/* What an epoch's processing paid: issuance minted, tips taken from the pool, the treasury's
+ * share (with the dust), and per validator its reward to the stake and its commission. */
+typedef struct {
+	uint64_t issued, tips, treasury;
+	size_t n;
+	uint8_t e[SVM_STAKE_ACTIVE_MAX * EV_ENTRY];
+} paid_t;
+
+static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active, uint64_t epochs,
+		   paid_t *out)
 {
 	svm_token_info_t info;
 	int rc = svm_ledger_token(c, svm_econ_swr(), &info);
@@ -838,6 +871,7 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 		uint64_t comm = (uint64_t)((u128)r * v.commission_bps / 10000);
 		svm_id_t vid;
 		svm_staking_validator_id(&v.operator_id, &vid);
+		if (out->n < SVM_STAKE_ACTIVE_MAX) entry(out->e + EV_ENTRY * out->n++, &v.operator_id, r - comm, comm);
 		if (comm) rc = svm_ledger_mint(c, svm_econ_swr(), &v.operator_id, comm);
 		if (!rc && r - comm) {
 			rc = svm_ledger_mint(c, svm_econ_swr(), &vid, r - comm);
@@ -850,6 +884,9 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 	svm_id_t tid;
 	svm_treasury_id(&tid);
 	if (!rc && treasury) rc = svm_ledger_mint(c, svm_econ_swr(), &tid, treasury);
+	out->issued = total;
+	out->tips = tips;
+	out->treasury = treasury;
 	return rc;
 }
 
@@ -898,16 +935,23 @@ static int epoch_to(svm_txctx_t *c, const svm_params_t *p, uint64_t now)
 	svm_staking_epoch_id(&eid);
 	oplist_t *ep = svm_malloc(sizeof *ep);
 	if (ep == NULL) return SVM_ENOMEM;
-	int rc = oplist_get(c, &eid, true, ep);
+	paid_t *paid = svm_malloc(sizeof *paid);
+	int rc = paid ? oplist_get(c, &eid, true, ep) : SVM_ENOMEM;
+	if (!rc) paid->n = 0;
 	if (!rc && now <= ep->epoch) rc = SVM_ESTATE; /* this epoch is processed already */
-	if (!rc) rc = rewards(c, p, ep, now - ep->epoch);
+	if (!rc) rc = rewards(c, p, ep, now - ep->epoch, paid);
 	if (!rc) rc = choose_set(c, p, ep, now);
 	if (!rc) {
-		uint8_t d[16];
+		uint8_t d[40];
 		svm_put_u64be(d, now);
 		svm_put_u64be(d + 8, ep->n);
+		svm_put_u64be(d + 16, paid->issued);
+		svm_put_u64be(d + 24, paid->tips);
+		svm_put_u64be(d + 32, paid->treasury);
 		rc = svm_host_emit(c, &eid, "stake/epoch", 11, d, sizeof d);
 	}
+	if (!rc && paid->n) rc = emit_entries(c, &eid, "stake/reward", paid->e, paid->n);
+	svm_free(paid);
 	svm_free(ep);
 	return rc;
 }
@@ -1173,8 +1217,10 @@ static down_t *down_find(downlist_t *d, const svm_id_t *op)
 	return &d->e[i];
 }
 
-/* Leaks slash_downtime_bps of v's bonded stake (burned) and jails it. */
-static int downtime_jail(svm_txctx_t *c, const svm_params_t *p, svm_validator_t *v, uint64_t missed)
+/* Leaks slash_downtime_bps of v's bonded stake (burned) and jails it; its event entry
+ * (operator ‖ u64be burned ‖ u64be missed) at ev. */
+static int downtime_jail(svm_txctx_t *c, const svm_params_t *p, svm_validator_t *v, uint64_t missed,
+			 uint8_t *ev)
 {
 	svm_id_t vid;
 	svm_staking_validator_id(&v->operator_id, &vid);
@@ -1185,13 +1231,7 @@ static int downtime_jail(svm_txctx_t *c, const svm_params_t *p, svm_validator_t 
 	v->unjail_epoch = epoch_of(p, c->height) + p->jail_epochs + 1;
 	int rc = burn ? svm_ledger_burn(c, svm_econ_swr(), &vid, burn) : 0;
 	if (!rc) rc = val_put(c, v);
-	if (!rc) {
-		uint8_t d[48];
-		memcpy(d, v->operator_id.b, 32);
-		svm_put_u64be(d + 32, burn);
-		svm_put_u64be(d + 40, missed);
-		rc = svm_host_emit(c, &vid, "stake/downtime", 14, d, sizeof d);
-	}
+	entry(ev, &v->operator_id, burn, missed);
 	return rc;
 }
 
@@ -1224,8 +1264,9 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 	svm_validator_entry_t *set = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *set);
 	ident_t *ids = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *ids);
 	downlist_t *d = svm_malloc(sizeof *d);
-	size_t n = 0;
-	rc = set && ids && d ? 0 : SVM_ENOMEM;
+	uint8_t *ev = svm_malloc(SVM_STAKE_ACTIVE_MAX * EV_ENTRY);
+	size_t n = 0, jailed = 0;
+	rc = set && ids && d && ev ? 0 : SVM_ENOMEM;
 	if (!rc && svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, &n)) rc = SVM_EIO;
 	u128 total = 0, signed_stake = 0;
 	bool count = !rc && n > 0;
@@ -1273,13 +1314,18 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 		e->missed++;
 		changed = true;
 		if (e->missed <= p->downtime_missed_max) continue;
-		rc = downtime_jail(c, p, &v, e->missed);
+		SVM_ASSERT(jailed < SVM_STAKE_ACTIVE_MAX); /* each member at most once */
+		rc = downtime_jail(c, p, &v, e->missed, ev + EV_ENTRY * jailed++);
 		/* counted afresh if it comes back in this window */
 		size_t at = (size_t)(e - d->e);
 		memmove(&d->e[at], &d->e[at + 1], (d->n - at - 1) * sizeof d->e[0]);
 		d->n--;
 	}
 	if (count && !rc && changed) rc = down_put(c, d);
+	svm_id_t did;
+	svm_staking_downtime_id(&did);
+	if (!rc && jailed) rc = emit_entries(c, &did, "stake/downtime", ev, jailed);
+	svm_free(ev);
 	svm_free(set);
 	svm_free(ids);
 	svm_free(d);
