@@ -170,6 +170,20 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
 		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
 		       const uint8_t *note, size_t note_len);
 
+/* Key-image export (view-only wallets, docs/privacy.md): the spend-key holder gives, for its
+ * output id with one-time secret p, the key image I = p·Hp(P) the chain registers when the
+ * output is spent, with a proof (SVM_ZK_KEY_IMAGE_PROOF_BYTES) that I is P's key image bound to
+ * the wallet's address and the output's id. SVM_EINVAL for an invalid p. */
+int svm_conf_key_image_export(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t I[32],
+			      const uint8_t p[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			      const svm_id_t *id, const uint8_t seed[32]);
+/* The view-only wallet's check of an exported key image against the output's one-time key P:
+ * 0, SVM_EDECODE for a malformed proof or point, SVM_EPROOF when it is not P's key image for
+ * that address and id. */
+int svm_conf_key_image_check(const uint8_t *proof, size_t proof_len, const uint8_t I[32],
+			     const uint8_t P[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			     const svm_id_t *id);
+
 /* Decoys for a ring spend (docs/privacy.md, "Decoys"): k distinct indices into a pool of n ring
  * outputs whose heights are ascending and ≤ head, none equal to real (the spent output's index,
  * or SIZE_MAX when it is not in the pool), weighted toward recent outputs as real spends are:

@@ -41,6 +41,8 @@ typedef struct {
 	uint8_t p[32];
 	uint64_t height;
 	bool spent;
+	bool has_ki;    /* view-only: its key image was imported (conf import-key-images) */
+	uint8_t ki[32]; /* that key image */
 } own_t;
 
 typedef struct {
@@ -128,6 +130,10 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 		o->open.value = cli_ju64(json_object_get(v, "value"));
 		o->height = cli_ju64(json_object_get(v, "height"));
 		o->spent = json_is_true(json_object_get(v, "spent"));
+		if (w->view_only && json_object_get(v, "key_image")) {
+			if (jhex32(v, "key_image", o->ki)) bad = 1;
+			o->has_ki = true;
+		}
 	}
 	json_decref(j);
 	if (bad)
@@ -153,6 +159,11 @@ static int save_cache(cli_args_t *a, const wallet_t *w)
 						    "token", t, "height", (json_int_t)o->height, "spent",
 						    o->spent));
 		if (!w->view_only) json_object_set_new(e, "p", json_string(p));
+		if (w->view_only && o->has_ki) {
+			char ki[65];
+			hex32(ki, o->ki);
+			json_object_set_new(e, "key_image", json_string(ki));
+		}
 		json_array_append_new(own, e);
 		sodium_memzero(p, sizeof p);
 	}
@@ -290,6 +301,8 @@ static int scan_tx(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w, json_t *tx, 
 	return rc;
 }
 
+static int refresh_spent(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w);
+
 /* Scans every block after the cache's height through the head, then asks the registry which
  * of the wallet's outputs are spent (their key images registered). */
 static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
@@ -313,14 +326,26 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		if (rc == 0 && h % 100 == 0) cli_progress(a, "scanned block %llu of %llu", (unsigned long long)h, (unsigned long long)head);
 	}
 	cli_progress_end(a);
-	/* a view-only wallet cannot make key images (they need the spend key): spends unknown */
-	for (size_t i = 0; rc == 0 && !w->view_only && i < w->n_own; i++) {
+	if (rc == 0) rc = refresh_spent(a, c, w);
+	int s = rc == 0 ? save_cache(a, w) : rc;
+	return s;
+}
+
+/* Asks the registry which outputs are spent. A full wallet makes each key image from its
+ * secret; a view-only wallet cannot (it needs the spend key) and uses the key images imported
+ * from the full wallet — the others' spends stay unknown. */
+static int refresh_spent(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < w->n_own; i++) {
 		own_t *o = &w->own[i];
 		if (o->spent) continue;
 		uint8_t I[32];
 		svm_id_t kid;
 		char hex[65];
-		if (svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_BLINDING, o->p)) continue;
+		if (w->view_only && !o->has_ki) continue;
+		if (w->view_only) memcpy(I, o->ki, 32);
+		else if (svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_BLINDING, o->p)) continue;
 		svm_conf_key_image_id(I, &kid);
 		json_t *r = NULL;
 		svm_error_t err = {0};
@@ -331,8 +356,7 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		if (q == 0) o->spent = true; /* the registry holds its key image */
 		else if (q == SVM_EIO) rc = cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
 	}
-	int s = rc == 0 ? save_cache(a, w) : rc;
-	return s;
+	return rc;
 }
 
 /* -------------------------------------------------------------- util */
@@ -513,7 +537,8 @@ int cli_cmd_conf_list(cli_args_t *a)
 	if (rc == 0) rc = cli_client(a, &c);
 	if (rc == 0) rc = wallet_sync(a, c, &w);
 	if (rc == 0) {
-		json_t *outs = json_array(), *bal = json_object();
+		json_t *outs = json_array(), *bal = json_object(), *recv = json_object();
+		size_t unknown = 0;
 		char A[129], id[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
 		hex64(A, w.addr);
 		if (!a->json)
@@ -522,36 +547,58 @@ int cli_cmd_conf_list(cli_args_t *a)
 		for (size_t i = 0; i < w.n_own; i++) {
 			const own_t *o = &w.own[i];
 			const char *tn = token_name(&o->open.token, tb);
+			bool known = !w.view_only || o->has_ki; /* spent status known */
 			hex32(id, o->m.id.b);
 			json_array_append_new(outs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "id", id, "value",
 							      (json_int_t)o->open.value, "token", tn,
 							      "height", (json_int_t)o->height, "spent",
-							      w.view_only ? json_null() : json_boolean(o->spent)));
-			if (!o->spent) {
-				json_t *cur = json_object_get(bal, tn);
+							      known ? json_boolean(o->spent) : json_null()));
+			json_t *cur = json_object_get(recv, tn);
+			json_object_set_new(recv, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
+			if (!known) unknown++;
+			if (known && !o->spent) {
+				cur = json_object_get(bal, tn);
 				json_object_set_new(bal, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
 			}
 			if (!a->json)
 				printf("%s  %s  block %llu%s\n", id, cli_amount_str(o->open.value, tn, amt),
-				       (unsigned long long)o->height, o->spent ? "  (spent)" : "");
+				       (unsigned long long)o->height,
+				       o->spent ? "  (spent)" : known ? ""
+								      : "  (spend unknown)");
 		}
 		if (a->json) {
-			/* view-only: "received" (every output; spends need the spend key to see) */
-			json_t *j = json_pack("{s:s, s:b, s:I, s:o, s:o}", "address", A, "view_only",
-					      w.view_only, "height", (json_int_t)w.height, "outputs", outs,
-					      w.view_only ? "received" : "balance", bal);
+			/* view-only: "received" (every output), "unspent" (of the outputs whose key
+			 * images were imported) and how many outputs' spends are unknown */
+			json_t *j = json_pack("{s:s, s:b, s:I, s:o}", "address", A, "view_only", w.view_only,
+					      "height", (json_int_t)w.height, "outputs", outs);
+			if (w.view_only) {
+				json_object_set_new(j, "received", recv);
+				json_object_set_new(j, "unspent", bal);
+				json_object_set_new(j, "spend_unknown", json_integer((json_int_t)unknown));
+			} else {
+				json_object_set_new(j, "balance", bal);
+				json_decref(recv);
+			}
 			cli_print_json(j);
 			json_decref(j);
 		} else {
+			if (w.view_only)
+				for (void *it = json_object_iter(recv); it; it = json_object_iter_next(recv, it))
+					printf("received: %s\n",
+					       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
+							      json_object_iter_key(it), amt));
 			for (void *it = json_object_iter(bal); it; it = json_object_iter_next(bal, it))
-				printf("%s: %s\n", w.view_only ? "received" : "unspent",
+				printf("unspent: %s\n",
 				       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
 						      json_object_iter_key(it), amt));
-			if (w.view_only)
-				printf("view-only: spent outputs are not visible (their key images need the "
-				       "spend key)\n");
+			if (unknown)
+				printf("view-only: %zu outputs' spends are not visible (their key images need "
+				       "the spend key: 'conf export-key-images' on the full wallet, then "
+				       "'conf import-key-images' here)\n",
+				       unknown);
 			json_decref(outs);
 			json_decref(bal);
+			json_decref(recv);
 		}
 	}
 	svm_rpc_client_free(c);
@@ -783,3 +830,150 @@ static int spend(cli_args_t *a, bool withdraw)
 
 int cli_cmd_conf_send(cli_args_t *a) { return spend(a, false); }
 int cli_cmd_conf_withdraw(cli_args_t *a) { return spend(a, true); }
+
+/* ------------------------------------------------ key images for view-only wallets */
+
+#define CONF_KI_VERSION 1
+
+/* export-key-images: for every output of the (scanned) wallet, its key image with a proof that
+ * it is that output's (svm_conf_key_image_export), to FILE (mode 0600, never overwritten). A
+ * view-only wallet importing it can tell which outputs are spent. */
+int cli_cmd_conf_export_key_images(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key"), *out = cli_opt(a, "out");
+	if (!keyfile || !out) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE and --out FILE are required");
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	json_t *arr = json_array();
+	for (size_t i = 0; rc == 0 && i < w.n_own; i++) {
+		const own_t *o = &w.own[i];
+		uint8_t pf[SVM_ZK_KEY_IMAGE_PROOF_BYTES], I[32], seed[32];
+		char id[65], ki[65], ph[2 * sizeof pf + 1];
+		randombytes_buf(seed, sizeof seed);
+		if (svm_conf_key_image_export(pf, I, o->p, w.addr, &o->m.id, seed)) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot make the key image of an output (corrupt cache?)");
+			break;
+		}
+		hex32(id, o->m.id.b), hex32(ki, I);
+		svm_hex_encode(ph, pf, sizeof pf);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "id", id, "key_image", ki, "proof", ph));
+	}
+	if (rc == 0) {
+		char A[129];
+		hex64(A, w.addr);
+		json_t *j = json_pack("{s:i, s:s, s:I, s:O}", "version", CONF_KI_VERSION, "address", A, "height",
+				      (json_int_t)w.height, "key_images", arr);
+		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		int bad = fd < 0 || json_dumpfd(j, fd, JSON_INDENT(1)) != 0;
+		if (fd >= 0) bad |= close(fd) != 0;
+		json_decref(j);
+		if (bad) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot create %s: %s", out, strerror(errno));
+		} else if (a->json) {
+			json_t *r = json_pack("{s:s, s:I, s:I}", "file", out, "key_images",
+					      (json_int_t)json_array_size(arr), "height", (json_int_t)w.height);
+			cli_print_json(r);
+			json_decref(r);
+		} else {
+			printf("%zu key images (outputs through block %llu) written to %s: whoever holds "
+			       "them sees which of these outputs are spent\n",
+			       json_array_size(arr), (unsigned long long)w.height, out);
+		}
+	}
+	json_decref(arr);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+/* import-key-images: checks every key image of FILE against the view-only wallet's own output
+ * (its address, the output's id and one-time key) and, only when all of them check, stores them
+ * in the wallet's cache and asks the registry which are spent. */
+int cli_cmd_conf_import_key_images(cli_args_t *a)
+{
+	const char *view = cli_opt(a, "view"), *in = cli_opt(a, "in");
+	if (!view || !in) return cli_fail(a, CLI_EXIT_USAGE, "--view VIEWFILE and --in FILE are required");
+	json_error_t je;
+	json_t *j = json_load_file(in, 0, &je);
+	if (!j) return cli_fail(a, CLI_EXIT_FAIL, "%s: %s", in, je.text);
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = wallet_open_as(a, view, true, &w);
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	json_t *arr = json_object_get(j, "key_images");
+	uint8_t A[SVM_CONF_ADDRESS_BYTES];
+	const char *as = json_string_value(json_object_get(j, "address"));
+	if (rc == 0 && (json_integer_value(json_object_get(j, "version")) != CONF_KI_VERSION ||
+			!json_is_array(arr) || !as))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s is not a key-image file (make one with 'supervm conf "
+						"export-key-images')",
+			      in);
+	if (rc == 0 && (svm_hex_decode(A, sizeof A, as) || memcmp(A, w.addr, sizeof A)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s holds the key images of another address than %s's", in, view);
+	if (rc == 0 && json_array_size(arr) > CONF_OWN_MAX)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s: more than %d key images", in, CONF_OWN_MAX);
+	/* check all, then apply: a file with one bad entry changes nothing */
+	size_t n = rc == 0 ? json_array_size(arr) : 0, *which = svm_calloc(n ? n : 1, sizeof *which);
+	uint8_t(*imgs)[32] = svm_calloc(n ? n : 1, 32);
+	if (rc == 0 && (!which || !imgs)) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		json_t *e = json_array_get(arr, k);
+		svm_id_t id;
+		uint8_t pf[SVM_ZK_KEY_IMAGE_PROOF_BYTES];
+		const char *ph = json_string_value(json_object_get(e, "proof"));
+		if (jhex32(e, "id", id.b) || jhex32(e, "key_image", imgs[k]) || !ph ||
+		    svm_hex_decode(pf, sizeof pf, ph)) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu is malformed (id, key_image: 64 hex digits; "
+							"proof: 128)",
+				      in, k);
+			break;
+		}
+		size_t i = 0;
+		while (i < w.n_own && memcmp(w.own[i].m.id.b, id.b, 32)) i++;
+		char idh[65];
+		hex32(idh, id.b);
+		if (i == w.n_own)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu names output %s, which is not one of this "
+							"wallet's",
+				      in, k, idh);
+		else if (svm_conf_key_image_check(pf, sizeof pf, imgs[k], w.own[i].m.P, w.addr, &id))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu: the key image of output %s does not "
+							"verify (not that output's)",
+				      in, k, idh);
+		which[k] = i;
+	}
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		own_t *o = &w.own[which[k]];
+		memcpy(o->ki, imgs[k], 32);
+		o->has_ki = true;
+		o->spent = false; /* asked again below */
+	}
+	if (rc == 0) rc = refresh_spent(a, c, &w);
+	if (rc == 0) rc = save_cache(a, &w);
+	if (rc == 0) {
+		size_t spent = 0, unknown = 0;
+		for (size_t i = 0; i < w.n_own; i++) {
+			spent += w.own[i].spent;
+			unknown += !w.own[i].has_ki;
+		}
+		if (a->json) {
+			json_t *r = json_pack("{s:I, s:I, s:I}", "imported", (json_int_t)n, "spent",
+					      (json_int_t)spent, "spend_unknown", (json_int_t)unknown);
+			cli_print_json(r);
+			json_decref(r);
+		} else {
+			printf("imported %zu key images: %zu outputs spent, %zu with spends unknown\n", n, spent,
+			       unknown);
+		}
+	}
+	svm_free(which);
+	svm_free(imgs);
+	json_decref(j);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}

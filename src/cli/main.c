@@ -73,6 +73,8 @@ static const char *const o_gov_vote[] = {O_ECON_TX, "validator", "option", NULL}
 static const char *const o_conf_key[] = {"key", NULL};
 static const char *const o_conf_key_view[] = {"key", "view", NULL};
 static const char *const o_conf_view_import[] = {"view-key", "out", NULL};
+static const char *const o_conf_ki_export[] = {"key", "out", NULL};
+static const char *const o_conf_ki_import[] = {"view", "in", NULL};
 static const char *const o_conf_deposit[] = {O_CONF_TX, "to", NULL};
 static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", NULL};
 static const char *const o_conf_withdraw[] = {O_CONF_TX, "ring", "input", NULL};
@@ -352,10 +354,20 @@ static const cli_cmd_t commands[] = {
 	 "  --view-key HEX    128 hex digits, as 'conf view-key' prints\n"
 	 "  --out FILE        the view-only wallet file to create (mode 0600; never overwritten)\n",
 	 o_conf_view_import, 0, 0, cli_cmd_conf_view_import, NULL},
+	{"conf export-key-images", "export the key images of the wallet's outputs, for its view-only wallet",
+	 "conf export-key-images --key KEYFILE --out FILE",
+	 "  --out FILE        the key-image file to create (mode 0600; never overwritten)\n"
+	 "  whoever holds it sees which of these outputs are spent (and in which transaction)\n",
+	 o_conf_ki_export, 0, 0, cli_cmd_conf_export_key_images, NULL},
+	{"conf import-key-images", "give a view-only wallet the key images to tell spent outputs",
+	 "conf import-key-images --view VIEWFILE --in FILE",
+	 "  --in FILE         as 'conf export-key-images' writes; every image is checked against\n"
+	 "                    the wallet's own output (all or nothing)\n",
+	 o_conf_ki_import, 0, 0, cli_cmd_conf_import_key_images, NULL},
 	{"conf list", "scan the chain for the wallet's confidential outputs; list them with their openings",
 	 "conf list --key KEYFILE | --view VIEWFILE",
 	 "  the cache KEYFILE.conf.json (scanned height, outputs, decoys) is rebuilt if deleted\n"
-	 "  --view VIEWFILE   a view-only wallet: amounts received; spends are not visible\n",
+	 "  --view VIEWFILE   a view-only wallet: amounts received; spends only with imported key images\n",
 	 o_conf_key_view, 0, 0, cli_cmd_conf_list, NULL},
 	{"conf deposit", "move a public balance into a confidential output (to yourself or --to ADDRESS)",
 	 "conf deposit --from KEYFILE --amount N [--token T] [--to ADDRESS]",
