@@ -200,6 +200,14 @@ int svm_conf_decoys(size_t *pick, size_t k, const uint64_t *heights, size_t n, s
  * fails the transaction: SVM_EDECODE malformed, SVM_EINVAL a rule broken, SVM_EPERM an input
  * not the sender's, SVM_EPROOF a proof that does not verify, SVM_EFUNDS, SVM_EGAS. */
 int svm_conf_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+/* A relayer's check of a payload it is asked to submit as its own transaction (docs/privacy.md,
+ * "Relayer"): a well-formed ring spend (method 2) with inputs, no deposit, and a public withdraw
+ * of token — which the program pays to the transaction's sender, the relayer — of at least
+ * min_fee (*fee: the withdraw). SVM_EDECODE malformed, SVM_EINVAL another kind of payload or
+ * another token, SVM_EFUNDS a withdraw below min_fee. The proofs are not checked here (the
+ * relayer has the node simulate the signed transaction). */
+int svm_conf_relay_check(const uint8_t *payload, size_t len, const svm_id_t *token, uint64_t min_fee,
+			 uint64_t *fee);
 /* The objects it writes besides its inputs (outputs, key images, the vault's and the sender's
  * balance). */
 int svm_conf_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,

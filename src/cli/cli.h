@@ -250,5 +250,6 @@ int cli_cmd_conf_send(cli_args_t *a);
 int cli_cmd_conf_withdraw(cli_args_t *a);
 int cli_cmd_conf_export_key_images(cli_args_t *a);
 int cli_cmd_conf_import_key_images(cli_args_t *a);
+int cli_cmd_conf_relay(cli_args_t *a);
 
 #endif

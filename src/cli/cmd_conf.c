@@ -9,10 +9,13 @@
  * is sent. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -700,8 +703,62 @@ static int make_ring(const wallet_t *w, const own_t *o, size_t ring_n, uint64_t 
 	return 0;
 }
 
+/* What a relay (conf relay) said it takes: the payload is built for its identity and nonce and
+ * pays it a withdraw of fee in token. */
+typedef struct {
+	svm_rpc_client_t *c;
+	svm_id_t id, token;
+	uint64_t nonce, fee, chain_id;
+} relay_quote_t;
+
+static int relay_quote(cli_args_t *a, relay_quote_t *q)
+{
+	json_t *j = NULL;
+	svm_error_t err = {0};
+	int code = 0;
+	if (svm_rpc_call(q->c, "relay_info", NULL, &j, &code, &err))
+		return cli_fail(a, CLI_EXIT_FAIL, "relay: %s", err.msg);
+	int bad = jhex32(j, "relayer", q->id.b) || jhex32(j, "token", q->token.b) ||
+		  !json_is_integer(json_object_get(j, "nonce")) || !json_is_integer(json_object_get(j, "fee"));
+	q->nonce = cli_ju64(json_object_get(j, "nonce"));
+	q->fee = cli_ju64(json_object_get(j, "fee"));
+	q->chain_id = cli_ju64(json_object_get(j, "chain_id"));
+	json_decref(j);
+	return bad ? cli_fail(a, CLI_EXIT_FAIL, "relay: relay_info answered something else than a relay's quote") : 0;
+}
+
+/* Hands the payload to the relay, which checks, simulates, submits and waits for the receipt;
+ * prints what it answered. */
+static int relay_submit_payload(cli_args_t *a, relay_quote_t *q, const svm_buf_t *p)
+{
+	char *hex = svm_malloc(2 * p->len + 1);
+	if (!hex) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	svm_hex_encode(hex, p->data, p->len);
+	json_t *r = NULL;
+	svm_error_t err = {0};
+	int code = 0;
+	int rc = svm_rpc_call(q->c, "relay_submit", json_pack("[s, I]", hex, (json_int_t)q->nonce), &r, &code, &err);
+	svm_free(hex);
+	if (rc) return cli_fail(a, CLI_EXIT_FAIL, "the relay refused it: %s", err.msg);
+	int st = (int)json_integer_value(json_object_get(r, "status"));
+	if (a->json) {
+		cli_print_json(r);
+	} else {
+		char amt[CLI_AMOUNT_STR_MAX], tb[65];
+		printf("%s\nstatus: %s (relayed; the relay's fee %s)\n", json_string_value(json_object_get(r, "tx_hash")),
+		       json_is_null(json_object_get(r, "status")) ? "pending" : json_string_value(json_object_get(r, "status_name")),
+		       cli_amount_str(cli_ju64(json_object_get(r, "relay_fee")), token_name(&q->token, tb), amt));
+	}
+	rc = json_is_null(json_object_get(r, "status")) ? cli_fail(a, CLI_EXIT_FAIL, "the relay has no receipt yet")
+	     : st == 0                                  ? 0
+							: CLI_EXIT_FAIL;
+	json_decref(r);
+	return rc;
+}
+
 /* send (to != NULL: amount to that address, change back) or withdraw (amount to the sender's
- * public balance, change back). */
+ * public balance, change back). With --relay URL (send only), the relay is the transaction's
+ * sender: the spend pays it its fee from the inputs and it submits it. */
 static int spend(cli_args_t *a, bool withdraw)
 {
 	const char *keyfile = cli_opt(a, "from");
@@ -718,7 +775,19 @@ static int spend(cli_args_t *a, bool withdraw)
 	wallet_t w;
 	svm_rpc_client_t *c = NULL;
 	uint8_t to[SVM_CONF_ADDRESS_BYTES];
+	relay_quote_t rq = {0};
+	const char *relay = withdraw ? NULL : cli_opt(a, "relay");
 	rc = wallet_open(a, keyfile, &w);
+	if (rc == 0 && relay) {
+		svm_error_t err = {0};
+		if (svm_rpc_client_new(&rq.c, relay, 2 * CONF_WAIT_MS, &err))
+			rc = cli_fail(a, CLI_EXIT_USAGE, "--relay: %s", err.msg);
+		if (rc == 0) rc = relay_quote(a, &rq);
+		char tb[65], tb2[65];
+		if (rc == 0 && memcmp(rq.token.b, token.b, 32))
+			rc = cli_fail(a, CLI_EXIT_USAGE, "the relay takes its fee in %s, the same token as the transfer: use --token %s (not %s)",
+				      token_name(&rq.token, tb), token_name(&rq.token, tb), token_name(&token, tb2));
+	}
 	if (rc == 0 && !withdraw) {
 		v = cli_opt(a, "to");
 		rc = v ? parse_address(a, v, to) : cli_fail(a, CLI_EXIT_USAGE, "--to ADDRESS is required");
@@ -749,7 +818,10 @@ static int spend(cli_args_t *a, bool withdraw)
 			have += w.own[i].open.value;
 		}
 	}
-	while (rc == 0 && have < amount && n_in < SVM_CONF_RING_INPUTS_MAX) {
+	uint64_t need = amount;
+	if (rq.c && __builtin_add_overflow(amount, rq.fee, &need))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--amount plus the relay's fee overflows");
+	while (rc == 0 && have < need && n_in < SVM_CONF_RING_INPUTS_MAX) {
 		size_t best = SIZE_MAX;
 		for (size_t i = 0; i < w.n_own; i++) {
 			const own_t *o = &w.own[i];
@@ -762,7 +834,7 @@ static int spend(cli_args_t *a, bool withdraw)
 		have += w.own[best].open.value;
 	}
 	char amt[CLI_AMOUNT_STR_MAX], tb[65];
-	if (rc == 0 && have < amount)
+	if (rc == 0 && have < need)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "not enough unspent confidential %s: %s in at most %d outputs",
 			      token_name(&token, tb), cli_amount_str((uint64_t)have, token_name(&token, tb), amt),
 			      SVM_CONF_RING_INPUTS_MAX);
@@ -770,7 +842,18 @@ static int spend(cli_args_t *a, bool withdraw)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "only %zu ring outputs on chain for a ring of %llu (use --ring %zu)",
 			      w.n_pool, (unsigned long long)ring_n, w.n_pool);
 	uint64_t cid = 0, nonce = 0;
-	if (rc == 0) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	svm_id_t sender = w.kp.id;
+	if (rc == 0 && !rq.c) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	if (rc == 0 && rq.c) {
+		json_t *j = NULL;
+		rc = cli_call(a, c, "svm_chainId", NULL, &j);
+		if (rc == 0) cid = cli_ju64(j);
+		json_decref(j);
+		if (rc == 0 && cid != rq.chain_id)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "the relay serves chain %llu, the node is chain %llu",
+				      (unsigned long long)rq.chain_id, (unsigned long long)cid);
+		sender = rq.id, nonce = rq.nonce;
+	}
 	svm_buf_t p = {0};
 	if (rc == 0) {
 		static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
@@ -778,7 +861,7 @@ static int spend(cli_args_t *a, bool withdraw)
 		for (size_t i = 0; i < n_in && rc == 0; i++)
 			if (make_ring(&w, sel[i], (size_t)ring_n, nonce, i, &rings[i], &in[i]))
 				rc = CLI_EXIT_FAIL; /* reported below */
-		uint64_t change = (uint64_t)(have - amount);
+		uint64_t change = (uint64_t)(have - need);
 		svm_conf_opening_t op[2];
 		uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];
 		const uint8_t *enc[2] = {notes[0], notes[1]};
@@ -798,17 +881,18 @@ static int spend(cli_args_t *a, bool withdraw)
 		static const svm_id_t zero;
 		randombytes_buf(seed, sizeof seed);
 		if (rc == 0 &&
-		    svm_conf_ring_build(&p, cid, &w.kp.id, nonce, withdraw ? &token : &zero, 0,
-					withdraw ? amount : 0, in, n_in, (const uint8_t(*)[32])keys, op,
+		    svm_conf_ring_build(&p, cid, &sender, nonce, withdraw || rq.c ? &token : &zero, 0,
+					withdraw ? amount : rq.fee, in, n_in, (const uint8_t(*)[32])keys, op,
 					enc, enc_len, n_out, seed))
 			rc = CLI_EXIT_FAIL;
 		if (rc) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the ring spend");
 		sodium_memzero(in, sizeof in);
 		sodium_memzero(op, sizeof op);
 	}
-	if (rc == 0) rc = submit(a, keyfile, &p, nonce);
+	if (rc == 0 && !rq.c) rc = submit(a, keyfile, &p, nonce);
+	if (rc == 0 && rq.c) rc = relay_submit_payload(a, &rq, &p);
 	/* a failed receipt: say so when it was a double spend (an input's key image registered) */
-	for (size_t i = 0; rc != 0 && p.len && cli_flag(a, "wait") && i < n_in; i++) {
+	for (size_t i = 0; rc != 0 && p.len && (cli_flag(a, "wait") || rq.c) && i < n_in; i++) {
 		own_t *o = (own_t *)sel[i];
 		o->spent = false;
 		if (wallet_sync(a, c, &w) == 0 && o->spent) {
@@ -824,6 +908,7 @@ static int spend(cli_args_t *a, bool withdraw)
 	}
 	svm_buf_free(&p);
 	svm_rpc_client_free(c);
+	svm_rpc_client_free(rq.c);
 	wallet_free(&w);
 	return rc;
 }
@@ -975,5 +1060,212 @@ int cli_cmd_conf_import_key_images(cli_args_t *a)
 	json_decref(j);
 	svm_rpc_client_free(c);
 	wallet_free(&w);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- relayer */
+
+/* `conf relay`: a relayer submits other wallets' ring spends as its own transactions, so their
+ * senders' public accounts never appear (docs/privacy.md, "Relayer"). A payload it accepts is a
+ * ring spend built for the relayer's identity and nonce whose public withdraw — paid by the
+ * confidential inputs to the transaction's sender, the relayer — is at least its fee in its
+ * token. Before signing it checks that (svm_conf_relay_check), signs, has the node simulate the
+ * transaction against the head (the proofs, the key images, the fee it would be charged), and
+ * submits only a transaction that succeeds and pays more than it costs. One server thread:
+ * requests are served one at a time, each waits for its receipt, so the nonce it quotes is the
+ * one the next transaction carries. */
+typedef struct {
+	svm_keypair_t kp;
+	svm_rpc_client_t *node;
+	svm_id_t token;
+	uint64_t fee, fee_limit, timeout_ms;
+} relay_t;
+
+#define CONF_RELAY_PAYLOAD_MAX SVM_TX_BYTES_MAX
+
+/* A node call on the relayer's client; on failure e holds the node's code and message. */
+static int relay_call(relay_t *r, const char *method, json_t *params, json_t **res, svm_rpc_error_t *e)
+{
+	svm_error_t err = {0};
+	int code = 0;
+	*res = NULL;
+	if (svm_rpc_call(r->node, method, params, res, &code, &err) == 0) return 0;
+	svm_rpc_fail(e, code ? code : SVM_RPC_INTERNAL_ERROR, "node (%s): %s", method, err.msg);
+	return -1;
+}
+
+static int relay_nonce(relay_t *r, uint64_t *nonce, svm_rpc_error_t *e)
+{
+	char me[65];
+	json_t *acct = NULL;
+	if (relay_call(r, "svm_getAccount", json_pack("[s]", svm_hash_hex(&r->kp.id, me)), &acct, e)) return -1;
+	json_t *pn = json_object_get(acct, "pending_nonce");
+	*nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
+	json_decref(acct);
+	return 0;
+}
+
+/* relay_info: who the relayer is and what it takes — the identity and nonce a payload must be
+ * built for, the chain, the token and the least it must be paid. */
+static json_t *relay_info(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	relay_t *r = ctx;
+	json_t *cid = NULL;
+	uint64_t nonce = 0;
+	char me[65], tok[65];
+	if (relay_nonce(r, &nonce, e) || relay_call(r, "svm_chainId", NULL, &cid, e)) return NULL;
+	json_t *res = json_pack("{s:s, s:I, s:I, s:s, s:I}", "relayer", svm_hash_hex(&r->kp.id, me), "chain_id",
+				(json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
+				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee);
+	json_decref(cid);
+	return res;
+}
+
+/* relay_submit [payload hex, nonce]: checks, signs, simulates, submits, waits for the receipt. */
+static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	relay_t *r = ctx;
+	const char *ph = json_string_value(svm_rpc_param(params, 0, "payload"));
+	json_t *jn = svm_rpc_param(params, 1, "nonce");
+	if (!ph || !json_is_integer(jn))
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "params: [payload (hex), nonce (the one relay_info gave)]");
+	svm_buf_t p = {0}, tx = {0};
+	json_t *res = NULL, *root = NULL, *cid = NULL, *sim = NULL, *sent = NULL;
+	char *hex = NULL, idhex[65], tb[65];
+	uint64_t pay = 0, nonce = 0;
+	if (svm_hex_decode_buf(&p, ph, CONF_RELAY_PAYLOAD_MAX))
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "payload: not hex, or over %u bytes", CONF_RELAY_PAYLOAD_MAX);
+	int rc = svm_conf_relay_check(p.data, p.len, &r->token, r->fee, &pay);
+	if (rc == SVM_EDECODE) {
+		svm_rpc_fail(e, svm_rpc_app_code(rc), "refused: not a confidential payload");
+	} else if (rc == SVM_EINVAL) {
+		svm_rpc_fail(e, svm_rpc_app_code(rc),
+			     "refused: not a ring spend paying the relay a withdraw of token %s", token_name(&r->token, tb));
+	} else if (rc) {
+		svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS), "refused: it pays the relay %llu, the relay's fee is %llu",
+			     (unsigned long long)pay, (unsigned long long)r->fee);
+	} else if (relay_nonce(r, &nonce, e) != 0) {
+		/* e says why */
+	} else if (nonce != (uint64_t)json_integer_value(jn)) {
+		svm_rpc_fail(e, svm_rpc_app_code(SVM_ENONCE),
+			     "refused: built for nonce %lld, the relay's next is %llu (ask relay_info again)",
+			     (long long)json_integer_value(jn), (unsigned long long)nonce);
+	} else if (relay_call(r, "svm_chainId", NULL, &cid, e) == 0 &&
+		   relay_call(r, "svm_getStateRoot", NULL, &root, e) == 0) {
+		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = p.data, .payload_len = p.len, .strict_native = true, .fee_limit = r->fee_limit};
+		svm_hash_t id;
+		uint64_t h = cli_ju64(json_object_get(root, "height"));
+		if (cli_sign_tx(&r->kp, cli_ju64(cid), nonce, h + CONF_EXPIRY_BLOCKS, &spec, &tx, &id) ||
+		    !(hex = svm_malloc(2 * tx.len + 1))) {
+			svm_rpc_fail(e, svm_rpc_app_code(SVM_EDECODE), "refused: cannot sign it (bad access lists)");
+		} else {
+			svm_hex_encode(hex, tx.data, tx.len);
+			svm_hash_hex(&id, idhex);
+		}
+	}
+	/* the node runs it against the head: proofs, key images, the fee it would be charged */
+	if (hex && relay_call(r, "svm_simulateTransaction", json_pack("[s]", hex), &sim, e) == 0) {
+		int st = (int)json_integer_value(json_object_get(sim, "status"));
+		uint64_t cost = cli_ju64(json_object_get(sim, "fee_charged"));
+		if (st != 0)
+			svm_rpc_fail(e, svm_rpc_app_code(-st), "refused: the transaction would fail (%s); not submitted",
+				     json_string_value(json_object_get(sim, "status_name")));
+		else if (cost > pay)
+			svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS),
+				     "refused: it would cost the relay %llu in fees and pays %llu", (unsigned long long)cost,
+				     (unsigned long long)pay);
+		else if (relay_call(r, "svm_sendRawTransaction", json_pack("[s]", hex), &sent, e) == 0) {
+			uint64_t t_end = svm_clock_ns() + r->timeout_ms * 1000000ull;
+			json_t *rc_j = NULL;
+			int polled = 0; /* 0, or -1 when the node failed to answer (e says why) */
+			for (;;) {
+				polled = relay_call(r, "svm_getTransactionReceipt", json_pack("[s]", idhex), &rc_j, e);
+				if (polled || !json_is_null(rc_j) || svm_clock_ns() >= t_end) break;
+				json_decref(rc_j);
+				rc_j = NULL;
+				struct timespec ts = {0, 100 * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+			if (rc_j && !json_is_null(rc_j)) {
+				res = json_pack("{s:s, s:I, s:O, s:O, s:I, s:O}", "tx_hash", idhex, "nonce", (json_int_t)nonce,
+						"status", json_object_get(rc_j, "status"), "status_name",
+						json_object_get(rc_j, "status_name"), "relay_fee", (json_int_t)pay,
+						"fee_charged", json_object_get(rc_j, "fee_charged"));
+			} else if (polled == 0) {
+				res = json_pack("{s:s, s:I, s:n, s:I}", "tx_hash", idhex, "nonce", (json_int_t)nonce, "status",
+						"relay_fee", (json_int_t)pay); /* submitted, no receipt yet */
+			}
+			json_decref(rc_j);
+		}
+	}
+	svm_log_info("relay: %s %s", res ? "submitted" : "refused", res ? idhex : e->msg);
+	svm_free(hex);
+	svm_buf_free(&p);
+	svm_buf_free(&tx);
+	json_decref(root);
+	json_decref(cid);
+	json_decref(sim);
+	json_decref(sent);
+	return res;
+}
+
+int cli_cmd_conf_relay(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key"), *listen = cli_opt(a, "listen"), *v;
+	if (!keyfile || !listen) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE and --listen HOST:PORT are required");
+	static relay_t r;
+	memset(&r, 0, sizeof r);
+	r.fee_limit = CONF_FEE_LIMIT_DEFAULT;
+	r.timeout_ms = CONF_WAIT_MS;
+	int rc = parse_token(a, &r.token);
+	if (rc) return rc;
+	v = cli_opt(a, "fee");
+	if (!v) return cli_fail(a, CLI_EXIT_USAGE, "--fee N (what a relayed spend must pay the relay) is required");
+	const char *tok = NULL;
+	if (cli_amount_parse(a, "--fee", v, &tok, &r.fee)) return CLI_EXIT_USAGE;
+	if (r.fee == 0) return cli_fail(a, CLI_EXIT_USAGE, "--fee must be above 0 (the relay pays each transaction's fee)");
+	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &r.fee_limit)) return CLI_EXIT_USAGE;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	uint64_t port = 0;
+	if (!colon || (size_t)(colon - listen) >= sizeof host || colon == listen ||
+	    cli_u64(a, "--listen port", colon + 1, &port) || port > 65535)
+		return cli_fail(a, CLI_EXIT_USAGE, "--listen: '%s' is not HOST:PORT (e.g. 127.0.0.1:9000)", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = 0;
+	svm_error_t err = {0};
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	if (svm_keyfile_read(keyfile, &r.kp, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	rc = cli_client(a, &r.node);
+	json_t *probe = NULL;
+	if (rc == 0) rc = cli_call(a, r.node, "svm_chainId", NULL, &probe); /* the node answers */
+	json_decref(probe);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	svm_rpc_server_t *srv = NULL;
+	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
+	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = 1};
+	if (rc == 0 && svm_rpc_server_start(&srv, &cfg, methods, 2, &err) != 0)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot listen on %s: %s", listen, err.msg);
+	if (rc == 0) {
+		char me[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
+		svm_hash_hex(&r.kp.id, me);
+		if (a->json)
+			printf("{\"relay\":\"http://%s:%u\",\"relayer\":\"%s\",\"fee\":%llu}\n", host,
+			       svm_rpc_server_port(srv), me, (unsigned long long)r.fee);
+		else
+			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each\n", a->cmd, host,
+			       svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt));
+		fflush(stdout);
+		int sig = 0;
+		sigwait(&set, &sig);
+	}
+	svm_rpc_server_free(srv);
+	svm_rpc_client_free(r.node);
+	svm_keypair_wipe(&r.kp);
 	return rc;
 }

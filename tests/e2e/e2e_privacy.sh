@@ -15,7 +15,11 @@ pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
 bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-cleanup() { [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"; }
+RELAY=
+cleanup() {
+  [ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
+  [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"
+}
 trap cleanup EXIT
 jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
@@ -189,6 +193,46 @@ check "after a new export and import: nothing unknown, 800 unspent" \
 "$S" conf list --view "$D/bob.view" > "$D/list.txt" 2>&1
 check "the text listing marks spent outputs and gives received and unspent" \
   'grep -q "(spent)" "$D/list.txt" && grep -q "received: 0.0000078 SWR" "$D/list.txt" && grep -q "unspent: 0.0000008 SWR" "$D/list.txt"'
+# --- a relayer: carol sends to bob through it; the relay is the transaction's sender and is paid
+# its fee from carol's confidential inputs, so carol's public account appears nowhere
+"$S" keys new --out "$D/keys/relayer.json" > /dev/null || exit 1
+RELAYER=$(id relayer)
+send transfer --from "$D/keys/faucet.json" --to "$RELAYER" --amount 1000000000
+check "the relayer's account is funded (it pays the transactions' fees)" 'ok_status'
+RFEE=50000000
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RELAY_URL=http://127.0.0.1:$rport
+"$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$rport --fee $RFEE > "$D/relay.log" 2>&1 &
+RELAY=$!
+rrpc() { python3 -c "import json,sys,urllib.request as u; r=u.urlopen(u.Request('$RELAY_URL', json.dumps({'jsonrpc':'2.0','id':1,'method':sys.argv[1],'params':json.loads(sys.argv[2])}).encode(), {'Content-Type':'application/json'})); print(json.dumps(json.load(r)))" "$@"; }
+for _ in $(seq 1 100); do rrpc relay_info '[]' > /dev/null 2>&1 && break; sleep 0.1; done
+check "the relay quotes its identity, nonce and fee" 'rrpc relay_info "[]" | grep -q "\"relayer\": \"$RELAYER\".*\"fee\": $RFEE\|\"fee\": $RFEE.*\"relayer\": \"$RELAYER\""'
+send conf deposit --from "$D/keys/carol.json" --amount 200000000
+check "carol deposits 200000000 confidentially" 'ok_status'
+C0=$(bal $CAROL); R0=$(bal $RELAYER); BU0=$(unspent bob); CU0=$(unspent carol)
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 5000 --relay "$RELAY_URL" --json > "$D/out.json" 2> "$D/err.txt"; rc=$?
+check "a relayed send commits (exit $rc)" '[ $rc -eq 0 ] && ok_status'
+TX=$(jget tx_hash < "$D/out.json"); RF=$(jget fee_charged < "$D/out.json")
+"$S" tx "$TX" --json > "$D/tx.json" 2>&1
+check "its sender is the relayer, not carol" 'grep -q "\"sender\": \"$RELAYER\"" "$D/tx.json" && ! grep -q "$CAROL" "$D/tx.json"'
+check "carol's public balance did not move (not even a fee)" '[ "$(bal $CAROL)" -eq "$C0" ]'
+check "the relayer got its fee less the transaction's fee" '[ -n "$RF" ] && [ "$(bal $RELAYER)" -eq $((R0 + RFEE - RF)) ] && [ "$(bal $RELAYER)" -gt "$R0" ]'
+check "bob received 5000; carol paid 5000 + the relay's fee confidentially" \
+  '[ "$(unspent bob)" -eq $((BU0 + 5000)) ] && [ "$(unspent carol)" -eq $((CU0 - 5000 - RFEE)) ]'
+R1=$(bal $RELAYER)
+rrpc relay_submit '["00", 0]' > "$D/out.json" 2>&1
+check "the relay refuses what is not a confidential payload" 'grep -q "not a confidential payload" "$D/out.json"'
+CSPENT=$("$S" conf list --key "$D/keys/carol.json" --json | python3 -c \
+  'import json,sys; j=json.load(sys.stdin); print([o["id"] for o in j["outputs"] if o["spent"]][0])')
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 100 --input "$CSPENT" --relay "$RELAY_URL" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a relayed double spend is refused by the relay's simulation, never submitted (exit $rc)" \
+  '[ $rc -eq 1 ] && grep -q "relay refused it" "$D/err.txt" && grep -q "already exists" "$D/err.txt" && grep -q "double spend" "$D/err.txt"'
+check "and costs the relayer nothing" '[ "$(bal $RELAYER)" -eq "$R1" ]'
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 100 --token AIC --relay "$RELAY_URL" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a relayed send in another token than the relay's fee is a usage error" '[ $rc -eq 2 ] && grep -q "takes its fee in SWR" "$D/err.txt"'
+"$S" conf relay --key "$D/keys/relayer.json" --listen nonsense --fee 1 > /dev/null 2> "$D/err.txt"; rc=$?
+check "conf relay with a bad --listen is a usage error" '[ $rc -eq 2 ] && grep -q "HOST:PORT" "$D/err.txt"'
+kill "$RELAY" 2> /dev/null; wait "$RELAY" 2> /dev/null; RELAY=
 grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"
 echo "e2e-privacy: $pass passed, $fail failed"
 [ $fail -eq 0 ]

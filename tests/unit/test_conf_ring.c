@@ -606,3 +606,55 @@ Test(conf_ring, exported_key_images_are_the_ones_a_spend_registers)
 	svm_buf_free(&b);
 	(void)sb;
 }
+
+/* A relayed spend: user 0's output spent by a transaction whose sender is user 3 (the relayer),
+ * paying it a public withdraw of 25 from the confidential input — the relayer's check accepts
+ * exactly that (its token, at least its fee), the chain runs it and credits the relayer, user
+ * 0's public balance does not move, supply is conserved. The check refuses a fee below the
+ * relay's, another token, a transfer without a withdraw, a deposit, and truncated bytes. */
+Test(conf_ring, a_relayed_spend_pays_the_relayer_from_the_inputs)
+{
+	world_t w;
+	setup(&w, 0x4e1a);
+	svm_id_t T = w.e.tok[1], zero = {{0}};
+	uint64_t supply = et_supply(&w.e, &T);
+	seed_outputs(&w, &T);
+	uint64_t a0 = et_balance(&w.e, &T, &w.e.w.owners[0]), r0 = et_balance(&w.e, &T, &w.e.w.owners[3]);
+	ring_t r;
+	svm_conf_ring_input_t in;
+	make_ring(&w, &r, &in, 3, 11); /* user 0's 400 */
+	rout_t outs[2];
+	new_out(&w, &outs[0], 300, &T, 1); /* to user 1 */
+	new_out(&w, &outs[1], 75, &T, 0);  /* change */
+	svm_buf_t p = {0};
+	uint64_t fee = 0;
+	build(&w, &p, 3, &T, 0, 25, &in, 1, outs, 2); /* sender: the relayer, user 3 */
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 25, &fee), 0);
+	cr_assert_eq(fee, 25);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 26, &fee), SVM_EFUNDS, "below the fee");
+	cr_assert_eq(fee, 25);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &w.e.tok[0], 1, &fee), SVM_EINVAL, "other token");
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len - 1, &T, 1, &fee), SVM_EDECODE);
+	svm_exec_tx_t tx;
+	uint64_t nonce = w.e.w.nonce[3];
+	make_tx(&w, &tx, 3, &p);
+	cr_assert_eq(block_of(&w, &tx, 1), 0, "seed %#llx", (unsigned long long)w.seed);
+	svm_buf_free(&p);
+	record(&w, 3, nonce, outs, 2);
+	cr_assert_eq(et_balance(&w.e, &T, &w.e.w.owners[3]), r0 + 25,
+		     "the relayer is paid from the confidential side");
+	cr_assert_eq(et_balance(&w.e, &T, &w.e.w.owners[0]), a0, "the spender's public balance is untouched");
+	conserve(&w, &T, supply, 2040 - 25);
+	/* what a relayer refuses: a transfer paying nothing, a deposit */
+	make_ring(&w, &r, &in, 0, 5); /* user 0's 100 */
+	new_out(&w, &outs[0], 100, &T, 2);
+	build(&w, &p, 3, &zero, 0, 0, &in, 1, outs, 1);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 1, &fee), SVM_EINVAL, "no withdraw");
+	cr_assert_eq(fee, 0);
+	svm_buf_free(&p);
+	new_out(&w, &outs[0], 50, &T, 0);
+	build(&w, &p, 0, &T, 50, 0, NULL, 0, outs, 1);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 1, &fee), SVM_EINVAL, "a deposit");
+	svm_buf_free(&p);
+	et_free(&w.e);
+}
