@@ -917,12 +917,11 @@ int svm_bn254_mul_affine_ref(const uint8_t *in, size_t len, uint8_t **out, size_
 
 int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref)
 {
-	g2_t p;
+	g2_t p = {.inf = false};
 	static const uint8_t zero[128];
 	if (!memcmp(b, zero, 128)) return 1;
 	if (!fp_from_be(&p.x.b, b) || !fp_from_be(&p.x.a, b + 32) || !fp_from_be(&p.y.b, b + 64) ||
 	    !fp_from_be(&p.y.a, b + 96) || !g2_on_curve(&p))
 		return -1;
-	p.inf = false;
 	return (affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p)) ? 1 : 0;
 }
