@@ -170,6 +170,20 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
 		       const uint8_t P[32], const uint8_t Q[32], const uint8_t F[32],
 		       const uint8_t *note, size_t note_len);
 
+/* Key-image export (view-only wallets, docs/privacy.md): the spend-key holder gives, for its
+ * output id with one-time secret p, the key image I = p·Hp(P) the chain registers when the
+ * output is spent, with a proof (SVM_ZK_KEY_IMAGE_PROOF_BYTES) that I is P's key image bound to
+ * the wallet's address and the output's id. SVM_EINVAL for an invalid p. */
+int svm_conf_key_image_export(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t I[32],
+			      const uint8_t p[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			      const svm_id_t *id, const uint8_t seed[32]);
+/* The view-only wallet's check of an exported key image against the output's one-time key P:
+ * 0, SVM_EDECODE for a malformed proof or point, SVM_EPROOF when it is not P's key image for
+ * that address and id. */
+int svm_conf_key_image_check(const uint8_t *proof, size_t proof_len, const uint8_t I[32],
+			     const uint8_t P[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			     const svm_id_t *id);
+
 /* Decoys for a ring spend (docs/privacy.md, "Decoys"): k distinct indices into a pool of n ring
  * outputs whose heights are ascending and ≤ head, none equal to real (the spent output's index,
  * or SIZE_MAX when it is not in the pool), weighted toward recent outputs as real spends are:
@@ -186,6 +200,14 @@ int svm_conf_decoys(size_t *pick, size_t k, const uint64_t *heights, size_t n, s
  * fails the transaction: SVM_EDECODE malformed, SVM_EINVAL a rule broken, SVM_EPERM an input
  * not the sender's, SVM_EPROOF a proof that does not verify, SVM_EFUNDS, SVM_EGAS. */
 int svm_conf_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
+/* A relayer's check of a payload it is asked to submit as its own transaction (docs/privacy.md,
+ * "Relayer"): a well-formed ring spend (method 2) with inputs, no deposit, and a public withdraw
+ * of token — which the program pays to the transaction's sender, the relayer — of at least
+ * min_fee (*fee: the withdraw). SVM_EDECODE malformed, SVM_EINVAL another kind of payload or
+ * another token, SVM_EFUNDS a withdraw below min_fee. The proofs are not checked here (the
+ * relayer has the node simulate the signed transaction). */
+int svm_conf_relay_check(const uint8_t *payload, size_t len, const svm_id_t *token, uint64_t min_fee,
+			 uint64_t *fee);
 /* The objects it writes besides its inputs (outputs, key images, the vault's and the sender's
  * balance). */
 int svm_conf_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,

@@ -155,4 +155,17 @@ int svm_zk_clsag_verify_base(const uint8_t *sig, size_t sig_len, const uint8_t I
 			     const uint8_t (*P)[32], const uint8_t (*C)[32], size_t n,
 			     const uint8_t *msg, size_t msg_len);
 
+/* Key-image proofs (view-only wallets, docs/privacy.md): the key image I = p·Hp(P) of
+ * P = p·G (G by SVM_ZK_BASE_*) with a Chaum–Pedersen proof (c ‖ s, 64 bytes) that log_G(P) =
+ * log_Hp(P)(I), bound to msg. Whoever holds (P, I, proof) can check that I is P's key image —
+ * so a view-only wallet can look it up in the chain's registry — without learning p. */
+#define SVM_ZK_KEY_IMAGE_PROOF_BYTES 64
+/* Writes the proof and I. SVM_EINVAL for a non-canonical or zero p or another base. */
+int svm_zk_key_image_prove(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t I[32], int gen,
+			   const uint8_t p[32], const uint8_t *msg, size_t msg_len, const uint8_t seed[32]);
+/* 0 if the proof shows I is the key image of P on msg. SVM_EDECODE for a bad length, point or
+ * scalar, SVM_EPROOF when it does not verify (or I or P is the identity). */
+int svm_zk_key_image_verify(const uint8_t *proof, size_t proof_len, const uint8_t I[32], int gen,
+			    const uint8_t P[32], const uint8_t *msg, size_t msg_len);
+
 #endif

@@ -248,5 +248,8 @@ int cli_cmd_conf_view_import(cli_args_t *a);
 int cli_cmd_conf_deposit(cli_args_t *a);
 int cli_cmd_conf_send(cli_args_t *a);
 int cli_cmd_conf_withdraw(cli_args_t *a);
+int cli_cmd_conf_export_key_images(cli_args_t *a);
+int cli_cmd_conf_import_key_images(cli_args_t *a);
+int cli_cmd_conf_relay(cli_args_t *a);
 
 #endif

@@ -9,10 +9,13 @@
  * is sent. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -41,6 +44,8 @@ typedef struct {
 	uint8_t p[32];
 	uint64_t height;
 	bool spent;
+	bool has_ki;    /* view-only: its key image was imported (conf import-key-images) */
+	uint8_t ki[32]; /* that key image */
 } own_t;
 
 typedef struct {
@@ -128,6 +133,10 @@ static int load_cache(cli_args_t *a, wallet_t *w)
 		o->open.value = cli_ju64(json_object_get(v, "value"));
 		o->height = cli_ju64(json_object_get(v, "height"));
 		o->spent = json_is_true(json_object_get(v, "spent"));
+		if (w->view_only && json_object_get(v, "key_image")) {
+			if (jhex32(v, "key_image", o->ki)) bad = 1;
+			o->has_ki = true;
+		}
 	}
 	json_decref(j);
 	if (bad)
@@ -153,6 +162,11 @@ static int save_cache(cli_args_t *a, const wallet_t *w)
 						    "token", t, "height", (json_int_t)o->height, "spent",
 						    o->spent));
 		if (!w->view_only) json_object_set_new(e, "p", json_string(p));
+		if (w->view_only && o->has_ki) {
+			char ki[65];
+			hex32(ki, o->ki);
+			json_object_set_new(e, "key_image", json_string(ki));
+		}
 		json_array_append_new(own, e);
 		sodium_memzero(p, sizeof p);
 	}
@@ -290,6 +304,8 @@ static int scan_tx(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w, json_t *tx, 
 	return rc;
 }
 
+static int refresh_spent(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w);
+
 /* Scans every block after the cache's height through the head, then asks the registry which
  * of the wallet's outputs are spent (their key images registered). */
 static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
@@ -313,14 +329,26 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		if (rc == 0 && h % 100 == 0) cli_progress(a, "scanned block %llu of %llu", (unsigned long long)h, (unsigned long long)head);
 	}
 	cli_progress_end(a);
-	/* a view-only wallet cannot make key images (they need the spend key): spends unknown */
-	for (size_t i = 0; rc == 0 && !w->view_only && i < w->n_own; i++) {
+	if (rc == 0) rc = refresh_spent(a, c, w);
+	int s = rc == 0 ? save_cache(a, w) : rc;
+	return s;
+}
+
+/* Asks the registry which outputs are spent. A full wallet makes each key image from its
+ * secret; a view-only wallet cannot (it needs the spend key) and uses the key images imported
+ * from the full wallet — the others' spends stay unknown. */
+static int refresh_spent(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < w->n_own; i++) {
 		own_t *o = &w->own[i];
 		if (o->spent) continue;
 		uint8_t I[32];
 		svm_id_t kid;
 		char hex[65];
-		if (svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_BLINDING, o->p)) continue;
+		if (w->view_only && !o->has_ki) continue;
+		if (w->view_only) memcpy(I, o->ki, 32);
+		else if (svm_zk_clsag_key_image_base(I, SVM_ZK_BASE_BLINDING, o->p)) continue;
 		svm_conf_key_image_id(I, &kid);
 		json_t *r = NULL;
 		svm_error_t err = {0};
@@ -331,8 +359,7 @@ static int wallet_sync(cli_args_t *a, svm_rpc_client_t *c, wallet_t *w)
 		if (q == 0) o->spent = true; /* the registry holds its key image */
 		else if (q == SVM_EIO) rc = cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
 	}
-	int s = rc == 0 ? save_cache(a, w) : rc;
-	return s;
+	return rc;
 }
 
 /* -------------------------------------------------------------- util */
@@ -513,7 +540,8 @@ int cli_cmd_conf_list(cli_args_t *a)
 	if (rc == 0) rc = cli_client(a, &c);
 	if (rc == 0) rc = wallet_sync(a, c, &w);
 	if (rc == 0) {
-		json_t *outs = json_array(), *bal = json_object();
+		json_t *outs = json_array(), *bal = json_object(), *recv = json_object();
+		size_t unknown = 0;
 		char A[129], id[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
 		hex64(A, w.addr);
 		if (!a->json)
@@ -522,36 +550,58 @@ int cli_cmd_conf_list(cli_args_t *a)
 		for (size_t i = 0; i < w.n_own; i++) {
 			const own_t *o = &w.own[i];
 			const char *tn = token_name(&o->open.token, tb);
+			bool known = !w.view_only || o->has_ki; /* spent status known */
 			hex32(id, o->m.id.b);
 			json_array_append_new(outs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "id", id, "value",
 							      (json_int_t)o->open.value, "token", tn,
 							      "height", (json_int_t)o->height, "spent",
-							      w.view_only ? json_null() : json_boolean(o->spent)));
-			if (!o->spent) {
-				json_t *cur = json_object_get(bal, tn);
+							      known ? json_boolean(o->spent) : json_null()));
+			json_t *cur = json_object_get(recv, tn);
+			json_object_set_new(recv, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
+			if (!known) unknown++;
+			if (known && !o->spent) {
+				cur = json_object_get(bal, tn);
 				json_object_set_new(bal, tn, json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)o->open.value));
 			}
 			if (!a->json)
 				printf("%s  %s  block %llu%s\n", id, cli_amount_str(o->open.value, tn, amt),
-				       (unsigned long long)o->height, o->spent ? "  (spent)" : "");
+				       (unsigned long long)o->height,
+				       o->spent ? "  (spent)" : known ? ""
+								      : "  (spend unknown)");
 		}
 		if (a->json) {
-			/* view-only: "received" (every output; spends need the spend key to see) */
-			json_t *j = json_pack("{s:s, s:b, s:I, s:o, s:o}", "address", A, "view_only",
-					      w.view_only, "height", (json_int_t)w.height, "outputs", outs,
-					      w.view_only ? "received" : "balance", bal);
+			/* view-only: "received" (every output), "unspent" (of the outputs whose key
+			 * images were imported) and how many outputs' spends are unknown */
+			json_t *j = json_pack("{s:s, s:b, s:I, s:o}", "address", A, "view_only", w.view_only,
+					      "height", (json_int_t)w.height, "outputs", outs);
+			if (w.view_only) {
+				json_object_set_new(j, "received", recv);
+				json_object_set_new(j, "unspent", bal);
+				json_object_set_new(j, "spend_unknown", json_integer((json_int_t)unknown));
+			} else {
+				json_object_set_new(j, "balance", bal);
+				json_decref(recv);
+			}
 			cli_print_json(j);
 			json_decref(j);
 		} else {
+			if (w.view_only)
+				for (void *it = json_object_iter(recv); it; it = json_object_iter_next(recv, it))
+					printf("received: %s\n",
+					       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
+							      json_object_iter_key(it), amt));
 			for (void *it = json_object_iter(bal); it; it = json_object_iter_next(bal, it))
-				printf("%s: %s\n", w.view_only ? "received" : "unspent",
+				printf("unspent: %s\n",
 				       cli_amount_str((uint64_t)json_integer_value(json_object_iter_value(it)),
 						      json_object_iter_key(it), amt));
-			if (w.view_only)
-				printf("view-only: spent outputs are not visible (their key images need the "
-				       "spend key)\n");
+			if (unknown)
+				printf("view-only: %zu outputs' spends are not visible (their key images need "
+				       "the spend key: 'conf export-key-images' on the full wallet, then "
+				       "'conf import-key-images' here)\n",
+				       unknown);
 			json_decref(outs);
 			json_decref(bal);
+			json_decref(recv);
 		}
 	}
 	svm_rpc_client_free(c);
@@ -653,8 +703,62 @@ static int make_ring(const wallet_t *w, const own_t *o, size_t ring_n, uint64_t 
 	return 0;
 }
 
+/* What a relay (conf relay) said it takes: the payload is built for its identity and nonce and
+ * pays it a withdraw of fee in token. */
+typedef struct {
+	svm_rpc_client_t *c;
+	svm_id_t id, token;
+	uint64_t nonce, fee, chain_id;
+} relay_quote_t;
+
+static int relay_quote(cli_args_t *a, relay_quote_t *q)
+{
+	json_t *j = NULL;
+	svm_error_t err = {0};
+	int code = 0;
+	if (svm_rpc_call(q->c, "relay_info", NULL, &j, &code, &err))
+		return cli_fail(a, CLI_EXIT_FAIL, "relay: %s", err.msg);
+	int bad = jhex32(j, "relayer", q->id.b) || jhex32(j, "token", q->token.b) ||
+		  !json_is_integer(json_object_get(j, "nonce")) || !json_is_integer(json_object_get(j, "fee"));
+	q->nonce = cli_ju64(json_object_get(j, "nonce"));
+	q->fee = cli_ju64(json_object_get(j, "fee"));
+	q->chain_id = cli_ju64(json_object_get(j, "chain_id"));
+	json_decref(j);
+	return bad ? cli_fail(a, CLI_EXIT_FAIL, "relay: relay_info answered something else than a relay's quote") : 0;
+}
+
+/* Hands the payload to the relay, which checks, simulates, submits and waits for the receipt;
+ * prints what it answered. */
+static int relay_submit_payload(cli_args_t *a, relay_quote_t *q, const svm_buf_t *p)
+{
+	char *hex = svm_malloc(2 * p->len + 1);
+	if (!hex) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	svm_hex_encode(hex, p->data, p->len);
+	json_t *r = NULL;
+	svm_error_t err = {0};
+	int code = 0;
+	int rc = svm_rpc_call(q->c, "relay_submit", json_pack("[s, I]", hex, (json_int_t)q->nonce), &r, &code, &err);
+	svm_free(hex);
+	if (rc) return cli_fail(a, CLI_EXIT_FAIL, "the relay refused it: %s", err.msg);
+	int st = (int)json_integer_value(json_object_get(r, "status"));
+	if (a->json) {
+		cli_print_json(r);
+	} else {
+		char amt[CLI_AMOUNT_STR_MAX], tb[65];
+		printf("%s\nstatus: %s (relayed; the relay's fee %s)\n", json_string_value(json_object_get(r, "tx_hash")),
+		       json_is_null(json_object_get(r, "status")) ? "pending" : json_string_value(json_object_get(r, "status_name")),
+		       cli_amount_str(cli_ju64(json_object_get(r, "relay_fee")), token_name(&q->token, tb), amt));
+	}
+	rc = json_is_null(json_object_get(r, "status")) ? cli_fail(a, CLI_EXIT_FAIL, "the relay has no receipt yet")
+	     : st == 0                                  ? 0
+							: CLI_EXIT_FAIL;
+	json_decref(r);
+	return rc;
+}
+
 /* send (to != NULL: amount to that address, change back) or withdraw (amount to the sender's
- * public balance, change back). */
+ * public balance, change back). With --relay URL (send only), the relay is the transaction's
+ * sender: the spend pays it its fee from the inputs and it submits it. */
 static int spend(cli_args_t *a, bool withdraw)
 {
 	const char *keyfile = cli_opt(a, "from");
@@ -671,7 +775,19 @@ static int spend(cli_args_t *a, bool withdraw)
 	wallet_t w;
 	svm_rpc_client_t *c = NULL;
 	uint8_t to[SVM_CONF_ADDRESS_BYTES];
+	relay_quote_t rq = {0};
+	const char *relay = withdraw ? NULL : cli_opt(a, "relay");
 	rc = wallet_open(a, keyfile, &w);
+	if (rc == 0 && relay) {
+		svm_error_t err = {0};
+		if (svm_rpc_client_new(&rq.c, relay, 2 * CONF_WAIT_MS, &err))
+			rc = cli_fail(a, CLI_EXIT_USAGE, "--relay: %s", err.msg);
+		if (rc == 0) rc = relay_quote(a, &rq);
+		char tb[65], tb2[65];
+		if (rc == 0 && memcmp(rq.token.b, token.b, 32))
+			rc = cli_fail(a, CLI_EXIT_USAGE, "the relay takes its fee in %s, the same token as the transfer: use --token %s (not %s)",
+				      token_name(&rq.token, tb), token_name(&rq.token, tb), token_name(&token, tb2));
+	}
 	if (rc == 0 && !withdraw) {
 		v = cli_opt(a, "to");
 		rc = v ? parse_address(a, v, to) : cli_fail(a, CLI_EXIT_USAGE, "--to ADDRESS is required");
@@ -702,7 +818,10 @@ static int spend(cli_args_t *a, bool withdraw)
 			have += w.own[i].open.value;
 		}
 	}
-	while (rc == 0 && have < amount && n_in < SVM_CONF_RING_INPUTS_MAX) {
+	uint64_t need = amount;
+	if (rq.c && __builtin_add_overflow(amount, rq.fee, &need))
+		rc = cli_fail(a, CLI_EXIT_USAGE, "--amount plus the relay's fee overflows");
+	while (rc == 0 && have < need && n_in < SVM_CONF_RING_INPUTS_MAX) {
 		size_t best = SIZE_MAX;
 		for (size_t i = 0; i < w.n_own; i++) {
 			const own_t *o = &w.own[i];
@@ -715,7 +834,7 @@ static int spend(cli_args_t *a, bool withdraw)
 		have += w.own[best].open.value;
 	}
 	char amt[CLI_AMOUNT_STR_MAX], tb[65];
-	if (rc == 0 && have < amount)
+	if (rc == 0 && have < need)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "not enough unspent confidential %s: %s in at most %d outputs",
 			      token_name(&token, tb), cli_amount_str((uint64_t)have, token_name(&token, tb), amt),
 			      SVM_CONF_RING_INPUTS_MAX);
@@ -723,7 +842,18 @@ static int spend(cli_args_t *a, bool withdraw)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "only %zu ring outputs on chain for a ring of %llu (use --ring %zu)",
 			      w.n_pool, (unsigned long long)ring_n, w.n_pool);
 	uint64_t cid = 0, nonce = 0;
-	if (rc == 0) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	svm_id_t sender = w.kp.id;
+	if (rc == 0 && !rq.c) rc = chain_and_nonce(a, c, &w.kp.id, &cid, &nonce);
+	if (rc == 0 && rq.c) {
+		json_t *j = NULL;
+		rc = cli_call(a, c, "svm_chainId", NULL, &j);
+		if (rc == 0) cid = cli_ju64(j);
+		json_decref(j);
+		if (rc == 0 && cid != rq.chain_id)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "the relay serves chain %llu, the node is chain %llu",
+				      (unsigned long long)rq.chain_id, (unsigned long long)cid);
+		sender = rq.id, nonce = rq.nonce;
+	}
 	svm_buf_t p = {0};
 	if (rc == 0) {
 		static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
@@ -731,7 +861,7 @@ static int spend(cli_args_t *a, bool withdraw)
 		for (size_t i = 0; i < n_in && rc == 0; i++)
 			if (make_ring(&w, sel[i], (size_t)ring_n, nonce, i, &rings[i], &in[i]))
 				rc = CLI_EXIT_FAIL; /* reported below */
-		uint64_t change = (uint64_t)(have - amount);
+		uint64_t change = (uint64_t)(have - need);
 		svm_conf_opening_t op[2];
 		uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];
 		const uint8_t *enc[2] = {notes[0], notes[1]};
@@ -751,17 +881,18 @@ static int spend(cli_args_t *a, bool withdraw)
 		static const svm_id_t zero;
 		randombytes_buf(seed, sizeof seed);
 		if (rc == 0 &&
-		    svm_conf_ring_build(&p, cid, &w.kp.id, nonce, withdraw ? &token : &zero, 0,
-					withdraw ? amount : 0, in, n_in, (const uint8_t(*)[32])keys, op,
+		    svm_conf_ring_build(&p, cid, &sender, nonce, withdraw || rq.c ? &token : &zero, 0,
+					withdraw ? amount : rq.fee, in, n_in, (const uint8_t(*)[32])keys, op,
 					enc, enc_len, n_out, seed))
 			rc = CLI_EXIT_FAIL;
 		if (rc) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the ring spend");
 		sodium_memzero(in, sizeof in);
 		sodium_memzero(op, sizeof op);
 	}
-	if (rc == 0) rc = submit(a, keyfile, &p, nonce);
+	if (rc == 0 && !rq.c) rc = submit(a, keyfile, &p, nonce);
+	if (rc == 0 && rq.c) rc = relay_submit_payload(a, &rq, &p);
 	/* a failed receipt: say so when it was a double spend (an input's key image registered) */
-	for (size_t i = 0; rc != 0 && p.len && cli_flag(a, "wait") && i < n_in; i++) {
+	for (size_t i = 0; rc != 0 && p.len && (cli_flag(a, "wait") || rq.c) && i < n_in; i++) {
 		own_t *o = (own_t *)sel[i];
 		o->spent = false;
 		if (wallet_sync(a, c, &w) == 0 && o->spent) {
@@ -777,9 +908,364 @@ static int spend(cli_args_t *a, bool withdraw)
 	}
 	svm_buf_free(&p);
 	svm_rpc_client_free(c);
+	svm_rpc_client_free(rq.c);
 	wallet_free(&w);
 	return rc;
 }
 
 int cli_cmd_conf_send(cli_args_t *a) { return spend(a, false); }
 int cli_cmd_conf_withdraw(cli_args_t *a) { return spend(a, true); }
+
+/* ------------------------------------------------ key images for view-only wallets */
+
+#define CONF_KI_VERSION 1
+
+/* export-key-images: for every output of the (scanned) wallet, its key image with a proof that
+ * it is that output's (svm_conf_key_image_export), to FILE (mode 0600, never overwritten). A
+ * view-only wallet importing it can tell which outputs are spent. */
+int cli_cmd_conf_export_key_images(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key"), *out = cli_opt(a, "out");
+	if (!keyfile || !out) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE and --out FILE are required");
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = wallet_open(a, keyfile, &w);
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	json_t *arr = json_array();
+	for (size_t i = 0; rc == 0 && i < w.n_own; i++) {
+		const own_t *o = &w.own[i];
+		uint8_t pf[SVM_ZK_KEY_IMAGE_PROOF_BYTES], I[32], seed[32];
+		char id[65], ki[65], ph[2 * sizeof pf + 1];
+		randombytes_buf(seed, sizeof seed);
+		if (svm_conf_key_image_export(pf, I, o->p, w.addr, &o->m.id, seed)) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot make the key image of an output (corrupt cache?)");
+			break;
+		}
+		hex32(id, o->m.id.b), hex32(ki, I);
+		svm_hex_encode(ph, pf, sizeof pf);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "id", id, "key_image", ki, "proof", ph));
+	}
+	if (rc == 0) {
+		char A[129];
+		hex64(A, w.addr);
+		json_t *j = json_pack("{s:i, s:s, s:I, s:O}", "version", CONF_KI_VERSION, "address", A, "height",
+				      (json_int_t)w.height, "key_images", arr);
+		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		int bad = fd < 0 || json_dumpfd(j, fd, JSON_INDENT(1)) != 0;
+		if (fd >= 0) bad |= close(fd) != 0;
+		json_decref(j);
+		if (bad) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "cannot create %s: %s", out, strerror(errno));
+		} else if (a->json) {
+			json_t *r = json_pack("{s:s, s:I, s:I}", "file", out, "key_images",
+					      (json_int_t)json_array_size(arr), "height", (json_int_t)w.height);
+			cli_print_json(r);
+			json_decref(r);
+		} else {
+			printf("%zu key images (outputs through block %llu) written to %s: whoever holds "
+			       "them sees which of these outputs are spent\n",
+			       json_array_size(arr), (unsigned long long)w.height, out);
+		}
+	}
+	json_decref(arr);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+/* import-key-images: checks every key image of FILE against the view-only wallet's own output
+ * (its address, the output's id and one-time key) and, only when all of them check, stores them
+ * in the wallet's cache and asks the registry which are spent. */
+int cli_cmd_conf_import_key_images(cli_args_t *a)
+{
+	const char *view = cli_opt(a, "view"), *in = cli_opt(a, "in");
+	if (!view || !in) return cli_fail(a, CLI_EXIT_USAGE, "--view VIEWFILE and --in FILE are required");
+	json_error_t je;
+	json_t *j = json_load_file(in, 0, &je);
+	if (!j) return cli_fail(a, CLI_EXIT_FAIL, "%s: %s", in, je.text);
+	wallet_t w;
+	svm_rpc_client_t *c = NULL;
+	int rc = wallet_open_as(a, view, true, &w);
+	if (rc == 0) rc = cli_client(a, &c);
+	if (rc == 0) rc = wallet_sync(a, c, &w);
+	json_t *arr = json_object_get(j, "key_images");
+	uint8_t A[SVM_CONF_ADDRESS_BYTES];
+	const char *as = json_string_value(json_object_get(j, "address"));
+	if (rc == 0 && (json_integer_value(json_object_get(j, "version")) != CONF_KI_VERSION ||
+			!json_is_array(arr) || !as))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s is not a key-image file (make one with 'supervm conf "
+						"export-key-images')",
+			      in);
+	if (rc == 0 && (svm_hex_decode(A, sizeof A, as) || memcmp(A, w.addr, sizeof A)))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s holds the key images of another address than %s's", in, view);
+	if (rc == 0 && json_array_size(arr) > CONF_OWN_MAX)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "%s: more than %d key images", in, CONF_OWN_MAX);
+	/* check all, then apply: a file with one bad entry changes nothing */
+	size_t n = rc == 0 ? json_array_size(arr) : 0, *which = svm_calloc(n ? n : 1, sizeof *which);
+	uint8_t(*imgs)[32] = svm_calloc(n ? n : 1, 32);
+	if (rc == 0 && (!which || !imgs)) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		json_t *e = json_array_get(arr, k);
+		svm_id_t id;
+		uint8_t pf[SVM_ZK_KEY_IMAGE_PROOF_BYTES];
+		const char *ph = json_string_value(json_object_get(e, "proof"));
+		if (jhex32(e, "id", id.b) || jhex32(e, "key_image", imgs[k]) || !ph ||
+		    svm_hex_decode(pf, sizeof pf, ph)) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu is malformed (id, key_image: 64 hex digits; "
+							"proof: 128)",
+				      in, k);
+			break;
+		}
+		size_t i = 0;
+		while (i < w.n_own && memcmp(w.own[i].m.id.b, id.b, 32)) i++;
+		char idh[65];
+		hex32(idh, id.b);
+		if (i == w.n_own)
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu names output %s, which is not one of this "
+							"wallet's",
+				      in, k, idh);
+		else if (svm_conf_key_image_check(pf, sizeof pf, imgs[k], w.own[i].m.P, w.addr, &id))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "%s: entry %zu: the key image of output %s does not "
+							"verify (not that output's)",
+				      in, k, idh);
+		which[k] = i;
+	}
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		own_t *o = &w.own[which[k]];
+		memcpy(o->ki, imgs[k], 32);
+		o->has_ki = true;
+		o->spent = false; /* asked again below */
+	}
+	if (rc == 0) rc = refresh_spent(a, c, &w);
+	if (rc == 0) rc = save_cache(a, &w);
+	if (rc == 0) {
+		size_t spent = 0, unknown = 0;
+		for (size_t i = 0; i < w.n_own; i++) {
+			spent += w.own[i].spent;
+			unknown += !w.own[i].has_ki;
+		}
+		if (a->json) {
+			json_t *r = json_pack("{s:I, s:I, s:I}", "imported", (json_int_t)n, "spent",
+					      (json_int_t)spent, "spend_unknown", (json_int_t)unknown);
+			cli_print_json(r);
+			json_decref(r);
+		} else {
+			printf("imported %zu key images: %zu outputs spent, %zu with spends unknown\n", n, spent,
+			       unknown);
+		}
+	}
+	svm_free(which);
+	svm_free(imgs);
+	json_decref(j);
+	svm_rpc_client_free(c);
+	wallet_free(&w);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- relayer */
+
+/* `conf relay`: a relayer submits other wallets' ring spends as its own transactions, so their
+ * senders' public accounts never appear (docs/privacy.md, "Relayer"). A payload it accepts is a
+ * ring spend built for the relayer's identity and nonce whose public withdraw — paid by the
+ * confidential inputs to the transaction's sender, the relayer — is at least its fee in its
+ * token. Before signing it checks that (svm_conf_relay_check), signs, has the node simulate the
+ * transaction against the head (the proofs, the key images, the fee it would be charged), and
+ * submits only a transaction that succeeds and pays more than it costs. One server thread:
+ * requests are served one at a time, each waits for its receipt, so the nonce it quotes is the
+ * one the next transaction carries. */
+typedef struct {
+	svm_keypair_t kp;
+	svm_rpc_client_t *node;
+	svm_id_t token;
+	uint64_t fee, fee_limit, timeout_ms;
+} relay_t;
+
+#define CONF_RELAY_PAYLOAD_MAX SVM_TX_BYTES_MAX
+
+/* A node call on the relayer's client; on failure e holds the node's code and message. */
+static int relay_call(relay_t *r, const char *method, json_t *params, json_t **res, svm_rpc_error_t *e)
+{
+	svm_error_t err = {0};
+	int code = 0;
+	*res = NULL;
+	if (svm_rpc_call(r->node, method, params, res, &code, &err) == 0) return 0;
+	svm_rpc_fail(e, code ? code : SVM_RPC_INTERNAL_ERROR, "node (%s): %s", method, err.msg);
+	return -1;
+}
+
+static int relay_nonce(relay_t *r, uint64_t *nonce, svm_rpc_error_t *e)
+{
+	char me[65];
+	json_t *acct = NULL;
+	if (relay_call(r, "svm_getAccount", json_pack("[s]", svm_hash_hex(&r->kp.id, me)), &acct, e)) return -1;
+	json_t *pn = json_object_get(acct, "pending_nonce");
+	*nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
+	json_decref(acct);
+	return 0;
+}
+
+/* relay_info: who the relayer is and what it takes — the identity and nonce a payload must be
+ * built for, the chain, the token and the least it must be paid. */
+static json_t *relay_info(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	relay_t *r = ctx;
+	json_t *cid = NULL;
+	uint64_t nonce = 0;
+	char me[65], tok[65];
+	if (relay_nonce(r, &nonce, e) || relay_call(r, "svm_chainId", NULL, &cid, e)) return NULL;
+	json_t *res = json_pack("{s:s, s:I, s:I, s:s, s:I}", "relayer", svm_hash_hex(&r->kp.id, me), "chain_id",
+				(json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
+				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee);
+	json_decref(cid);
+	return res;
+}
+
+/* relay_submit [payload hex, nonce]: checks, signs, simulates, submits, waits for the receipt. */
+static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
+{
+	relay_t *r = ctx;
+	const char *ph = json_string_value(svm_rpc_param(params, 0, "payload"));
+	json_t *jn = svm_rpc_param(params, 1, "nonce");
+	if (!ph || !json_is_integer(jn))
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "params: [payload (hex), nonce (the one relay_info gave)]");
+	svm_buf_t p = {0}, tx = {0};
+	json_t *res = NULL, *root = NULL, *cid = NULL, *sim = NULL, *sent = NULL;
+	char *hex = NULL, idhex[65], tb[65];
+	uint64_t pay = 0, nonce = 0;
+	if (svm_hex_decode_buf(&p, ph, CONF_RELAY_PAYLOAD_MAX))
+		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "payload: not hex, or over %u bytes", CONF_RELAY_PAYLOAD_MAX);
+	int rc = svm_conf_relay_check(p.data, p.len, &r->token, r->fee, &pay);
+	if (rc == SVM_EDECODE) {
+		svm_rpc_fail(e, svm_rpc_app_code(rc), "refused: not a confidential payload");
+	} else if (rc == SVM_EINVAL) {
+		svm_rpc_fail(e, svm_rpc_app_code(rc),
+			     "refused: not a ring spend paying the relay a withdraw of token %s", token_name(&r->token, tb));
+	} else if (rc) {
+		svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS), "refused: it pays the relay %llu, the relay's fee is %llu",
+			     (unsigned long long)pay, (unsigned long long)r->fee);
+	} else if (relay_nonce(r, &nonce, e) != 0) {
+		/* e says why */
+	} else if (nonce != (uint64_t)json_integer_value(jn)) {
+		svm_rpc_fail(e, svm_rpc_app_code(SVM_ENONCE),
+			     "refused: built for nonce %lld, the relay's next is %llu (ask relay_info again)",
+			     (long long)json_integer_value(jn), (unsigned long long)nonce);
+	} else if (relay_call(r, "svm_chainId", NULL, &cid, e) == 0 &&
+		   relay_call(r, "svm_getStateRoot", NULL, &root, e) == 0) {
+		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = p.data, .payload_len = p.len, .strict_native = true, .fee_limit = r->fee_limit};
+		svm_hash_t id;
+		uint64_t h = cli_ju64(json_object_get(root, "height"));
+		if (cli_sign_tx(&r->kp, cli_ju64(cid), nonce, h + CONF_EXPIRY_BLOCKS, &spec, &tx, &id) ||
+		    !(hex = svm_malloc(2 * tx.len + 1))) {
+			svm_rpc_fail(e, svm_rpc_app_code(SVM_EDECODE), "refused: cannot sign it (bad access lists)");
+		} else {
+			svm_hex_encode(hex, tx.data, tx.len);
+			svm_hash_hex(&id, idhex);
+		}
+	}
+	/* the node runs it against the head: proofs, key images, the fee it would be charged */
+	if (hex && relay_call(r, "svm_simulateTransaction", json_pack("[s]", hex), &sim, e) == 0) {
+		int st = (int)json_integer_value(json_object_get(sim, "status"));
+		uint64_t cost = cli_ju64(json_object_get(sim, "fee_charged"));
+		if (st != 0)
+			svm_rpc_fail(e, svm_rpc_app_code(-st), "refused: the transaction would fail (%s); not submitted",
+				     json_string_value(json_object_get(sim, "status_name")));
+		else if (cost > pay)
+			svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS),
+				     "refused: it would cost the relay %llu in fees and pays %llu", (unsigned long long)cost,
+				     (unsigned long long)pay);
+		else if (relay_call(r, "svm_sendRawTransaction", json_pack("[s]", hex), &sent, e) == 0) {
+			uint64_t t_end = svm_clock_ns() + r->timeout_ms * 1000000ull;
+			json_t *rc_j = NULL;
+			int polled = 0; /* 0, or -1 when the node failed to answer (e says why) */
+			for (;;) {
+				polled = relay_call(r, "svm_getTransactionReceipt", json_pack("[s]", idhex), &rc_j, e);
+				if (polled || !json_is_null(rc_j) || svm_clock_ns() >= t_end) break;
+				json_decref(rc_j);
+				rc_j = NULL;
+				struct timespec ts = {0, 100 * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+			if (rc_j && !json_is_null(rc_j)) {
+				res = json_pack("{s:s, s:I, s:O, s:O, s:I, s:O}", "tx_hash", idhex, "nonce", (json_int_t)nonce,
+						"status", json_object_get(rc_j, "status"), "status_name",
+						json_object_get(rc_j, "status_name"), "relay_fee", (json_int_t)pay,
+						"fee_charged", json_object_get(rc_j, "fee_charged"));
+			} else if (polled == 0) {
+				res = json_pack("{s:s, s:I, s:n, s:I}", "tx_hash", idhex, "nonce", (json_int_t)nonce, "status",
+						"relay_fee", (json_int_t)pay); /* submitted, no receipt yet */
+			}
+			json_decref(rc_j);
+		}
+	}
+	svm_log_info("relay: %s %s", res ? "submitted" : "refused", res ? idhex : e->msg);
+	svm_free(hex);
+	svm_buf_free(&p);
+	svm_buf_free(&tx);
+	json_decref(root);
+	json_decref(cid);
+	json_decref(sim);
+	json_decref(sent);
+	return res;
+}
+
+int cli_cmd_conf_relay(cli_args_t *a)
+{
+	const char *keyfile = cli_opt(a, "key"), *listen = cli_opt(a, "listen"), *v;
+	if (!keyfile || !listen) return cli_fail(a, CLI_EXIT_USAGE, "--key KEYFILE and --listen HOST:PORT are required");
+	static relay_t r;
+	memset(&r, 0, sizeof r);
+	r.fee_limit = CONF_FEE_LIMIT_DEFAULT;
+	r.timeout_ms = CONF_WAIT_MS;
+	int rc = parse_token(a, &r.token);
+	if (rc) return rc;
+	v = cli_opt(a, "fee");
+	if (!v) return cli_fail(a, CLI_EXIT_USAGE, "--fee N (what a relayed spend must pay the relay) is required");
+	const char *tok = NULL;
+	if (cli_amount_parse(a, "--fee", v, &tok, &r.fee)) return CLI_EXIT_USAGE;
+	if (r.fee == 0) return cli_fail(a, CLI_EXIT_USAGE, "--fee must be above 0 (the relay pays each transaction's fee)");
+	if ((v = cli_opt(a, "fee-limit")) && cli_u64(a, "--fee-limit", v, &r.fee_limit)) return CLI_EXIT_USAGE;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	uint64_t port = 0;
+	if (!colon || (size_t)(colon - listen) >= sizeof host || colon == listen ||
+	    cli_u64(a, "--listen port", colon + 1, &port) || port > 65535)
+		return cli_fail(a, CLI_EXIT_USAGE, "--listen: '%s' is not HOST:PORT (e.g. 127.0.0.1:9000)", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = 0;
+	svm_error_t err = {0};
+	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
+	if (svm_keyfile_read(keyfile, &r.kp, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
+	rc = cli_client(a, &r.node);
+	json_t *probe = NULL;
+	if (rc == 0) rc = cli_call(a, r.node, "svm_chainId", NULL, &probe); /* the node answers */
+	json_decref(probe);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	svm_rpc_server_t *srv = NULL;
+	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
+	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = 1};
+	if (rc == 0 && svm_rpc_server_start(&srv, &cfg, methods, 2, &err) != 0)
+		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot listen on %s: %s", listen, err.msg);
+	if (rc == 0) {
+		char me[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
+		svm_hash_hex(&r.kp.id, me);
+		if (a->json)
+			printf("{\"relay\":\"http://%s:%u\",\"relayer\":\"%s\",\"fee\":%llu}\n", host,
+			       svm_rpc_server_port(srv), me, (unsigned long long)r.fee);
+		else
+			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each\n", a->cmd, host,
+			       svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt));
+		fflush(stdout);
+		int sig = 0;
+		sigwait(&set, &sig);
+	}
+	svm_rpc_server_free(srv);
+	svm_rpc_client_free(r.node);
+	svm_keypair_wipe(&r.kp);
+	return rc;
+}

@@ -73,8 +73,11 @@ static const char *const o_gov_vote[] = {O_ECON_TX, "validator", "option", NULL}
 static const char *const o_conf_key[] = {"key", NULL};
 static const char *const o_conf_key_view[] = {"key", "view", NULL};
 static const char *const o_conf_view_import[] = {"view-key", "out", NULL};
+static const char *const o_conf_ki_export[] = {"key", "out", NULL};
+static const char *const o_conf_ki_import[] = {"view", "in", NULL};
 static const char *const o_conf_deposit[] = {O_CONF_TX, "to", NULL};
-static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", NULL};
+static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", "relay", NULL};
+static const char *const o_conf_relay[] = {"key", "listen", "fee", "token", "fee-limit", NULL};
 static const char *const o_conf_withdraw[] = {O_CONF_TX, "ring", "input", NULL};
 
 static const cli_cmd_t commands[] = {
@@ -352,10 +355,20 @@ static const cli_cmd_t commands[] = {
 	 "  --view-key HEX    128 hex digits, as 'conf view-key' prints\n"
 	 "  --out FILE        the view-only wallet file to create (mode 0600; never overwritten)\n",
 	 o_conf_view_import, 0, 0, cli_cmd_conf_view_import, NULL},
+	{"conf export-key-images", "export the key images of the wallet's outputs, for its view-only wallet",
+	 "conf export-key-images --key KEYFILE --out FILE",
+	 "  --out FILE        the key-image file to create (mode 0600; never overwritten)\n"
+	 "  whoever holds it sees which of these outputs are spent (and in which transaction)\n",
+	 o_conf_ki_export, 0, 0, cli_cmd_conf_export_key_images, NULL},
+	{"conf import-key-images", "give a view-only wallet the key images to tell spent outputs",
+	 "conf import-key-images --view VIEWFILE --in FILE",
+	 "  --in FILE         as 'conf export-key-images' writes; every image is checked against\n"
+	 "                    the wallet's own output (all or nothing)\n",
+	 o_conf_ki_import, 0, 0, cli_cmd_conf_import_key_images, NULL},
 	{"conf list", "scan the chain for the wallet's confidential outputs; list them with their openings",
 	 "conf list --key KEYFILE | --view VIEWFILE",
 	 "  the cache KEYFILE.conf.json (scanned height, outputs, decoys) is rebuilt if deleted\n"
-	 "  --view VIEWFILE   a view-only wallet: amounts received; spends are not visible\n",
+	 "  --view VIEWFILE   a view-only wallet: amounts received; spends only with imported key images\n",
 	 o_conf_key_view, 0, 0, cli_cmd_conf_list, NULL},
 	{"conf deposit", "move a public balance into a confidential output (to yourself or --to ADDRESS)",
 	 "conf deposit --from KEYFILE --amount N [--token T] [--to ADDRESS]",
@@ -365,8 +378,19 @@ static const cli_cmd_t commands[] = {
 	 "conf send --from KEYFILE --to ADDRESS --amount N [--token T] [--ring K]",
 	 "  --to ADDRESS      the recipient's confidential address\n"
 	 "  --ring K          members per ring, the spent output among K - 1 decoys (default 11, ≤ 16)\n"
-	 "  --input ID        spend this output first (even one already spent: the chain refuses it)\n" H_CONF_TX,
+	 "  --input ID        spend this output first (even one already spent: the chain refuses it)\n"
+	 "  --relay URL       have a relay (conf relay) submit it: the relay is the sender and is paid its\n"
+	 "                    fee from the inputs (in --token, revealed); --from signs nothing, pays nothing\n" H_CONF_TX,
 	 o_conf_send, 0, 0, cli_cmd_conf_send, NULL},
+	{"conf relay", "submit others' ring spends as this key's transactions, paid a fee from their inputs",
+	 "conf relay --key KEYFILE --listen HOST:PORT --fee N [--token T]",
+	 "  --key KEYFILE     the relayer's key (its public account pays each transaction's fee)\n"
+	 "  --listen H:P      where to serve relay_info and relay_submit (JSON-RPC)\n"
+	 "  --fee N           what a relayed spend must pay the relay (a public withdraw to it)\n"
+	 "  --token T         the token of that fee (SWR default); relayed sends are in that token\n"
+	 "  --fee-limit N     each transaction's fee limit\n"
+	 "  runs until SIGINT/SIGTERM; checks, signs, simulates on the node, submits only what succeeds\n",
+	 o_conf_relay, 0, 0, cli_cmd_conf_relay, NULL},
 	{"conf withdraw", "move confidential outputs back to the public balance (the amount is revealed)",
 	 "conf withdraw --from KEYFILE --amount N [--token T] [--ring K]",
 	 "  --ring K          members per ring (default 11, ≤ 16)\n"

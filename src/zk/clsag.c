@@ -238,3 +238,90 @@ out:
 	svm_free(m);
 	return rc;
 }
+
+/* ------------------------------------------------------------ key-image proofs */
+
+/* A key image with a Chaum–Pedersen proof that it is the key image of P (docs/privacy.md,
+ * "View-only wallets and spends"): log_G(P) = log_Hp(P)(I), shown without revealing p.
+ *   k from the seed, p and the statement; R1 = k·G, R2 = k·Hp(P)
+ *   c = challenge over ("G" for B_blinding), P, I, msg, R1, R2;  s = k − c·p
+ * Proof c ‖ s; the verifier recomputes R1 = s·G + c·P, R2 = s·Hp(P) + c·I and c. */
+static void kip_transcript(svm_zk_transcript_t *t, int gen, const uint8_t P[32], const uint8_t I[32],
+			   const uint8_t *msg, size_t msg_len)
+{
+	svm_zk_transcript_init(t, "svm/zk/keyimage");
+	uint8_t g[32];
+	if (gen == SVM_ZK_BASE_BLINDING) svm_zk_generator_blinding(g);
+	else svm_zk_generator_B(g);
+	svm_zk_transcript_append(t, "G", g, 32);
+	svm_zk_transcript_append(t, "P", P, 32);
+	svm_zk_transcript_append(t, "I", I, 32);
+	svm_zk_transcript_append(t, "m", msg, msg_len);
+}
+
+static void kip_challenge(const svm_zk_transcript_t *base, const ge_t *R1, const ge_t *R2, uint8_t c[32])
+{
+	svm_zk_transcript_t t = *base;
+	uint8_t r[32];
+	ge_encode(r, R1);
+	svm_zk_transcript_append(&t, "R1", r, 32);
+	ge_encode(r, R2);
+	svm_zk_transcript_append(&t, "R2", r, 32);
+	svm_zk_transcript_challenge(&t, "c", c);
+}
+
+int svm_zk_key_image_prove(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t I[32], int gen,
+			   const uint8_t p[32], const uint8_t *msg, size_t msg_len, const uint8_t seed[32])
+{
+	ge_t G, Pg, H, Ig, R1, R2;
+	if (svm_zk_scalar_check(p) || sc_is_zero(p) || base_point(&G, gen)) return SVM_EINVAL;
+	uint8_t P[32], k[32], rseed[64], t[32];
+	ge_scalarmult(&Pg, p, &G);
+	ge_encode(P, &Pg);
+	if (hash_point(&H, P)) return SVM_EINVAL;
+	ge_scalarmult(&Ig, p, &H);
+	ge_encode(I, &Ig);
+	svm_zk_transcript_t base;
+	kip_transcript(&base, gen, P, I, msg, msg_len);
+	crypto_hash_sha512_state st;
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, (const uint8_t *)"svm/zk/keyimage/rng", 19);
+	crypto_hash_sha512_update(&st, seed, 32);
+	crypto_hash_sha512_update(&st, base.state, 64);
+	crypto_hash_sha512_update(&st, p, 32);
+	crypto_hash_sha512_final(&st, rseed);
+	sc_from_seed(k, rseed, "k", 0);
+	ge_scalarmult(&R1, k, &G);
+	ge_scalarmult(&R2, k, &H);
+	kip_challenge(&base, &R1, &R2, proof);
+	sc_mul(t, proof, p);
+	sc_sub(proof + 32, k, t);
+	sodium_memzero(k, sizeof k);
+	sodium_memzero(t, sizeof t);
+	sodium_memzero(rseed, sizeof rseed);
+	return 0;
+}
+
+int svm_zk_key_image_verify(const uint8_t *proof, size_t proof_len, const uint8_t I[32], int gen,
+			    const uint8_t P[32], const uint8_t *msg, size_t msg_len)
+{
+	ge_t G, Pg, H, Ig;
+	if (base_point(&G, gen)) return SVM_EINVAL;
+	if (proof_len != SVM_ZK_KEY_IMAGE_PROOF_BYTES) return SVM_EDECODE;
+	if (svm_zk_scalar_check(proof) || svm_zk_scalar_check(proof + 32)) return SVM_EDECODE;
+	if (ge_decode(&Pg, P) || ge_decode(&Ig, I) || hash_point(&H, P)) return SVM_EDECODE;
+	if (ge_is_identity(&Ig) || ge_is_identity(&Pg)) return SVM_EPROOF;
+	uint8_t k[2][32], c[32];
+	ge_t pts[2], R1, R2;
+	memcpy(k[0], proof + 32, 32);
+	memcpy(k[1], proof, 32);
+	pts[0] = G, pts[1] = Pg;
+	int rc = zk_msm(&R1, (const uint8_t(*)[32])k, pts, 2);
+	pts[0] = H, pts[1] = Ig;
+	if (!rc) rc = zk_msm(&R2, (const uint8_t(*)[32])k, pts, 2);
+	if (rc) return rc;
+	svm_zk_transcript_t base;
+	kip_transcript(&base, gen, P, I, msg, msg_len);
+	kip_challenge(&base, &R1, &R2, c);
+	return sodium_memcmp(c, proof, 32) == 0 ? 0 : SVM_EPROOF;
+}

@@ -15,7 +15,11 @@ pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
 bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-cleanup() { [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"; }
+RELAY=
+cleanup() {
+  [ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
+  [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"
+}
 trap cleanup EXIT
 jget() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
@@ -105,6 +109,37 @@ check "the view-only wallet lists bob's outputs with their amounts (1000, 6000, 
 check "it says it is view-only, received 7500, spends unknown" \
   'python3 -c "import json,sys; j=json.load(open(\"$D/view.json\")); sys.exit(0 if j[\"view_only\"] and j[\"received\"][\"SWR\"]==7500 and all(o[\"spent\"] is None for o in j[\"outputs\"]) else 1)"'
 check "the view-only cache holds no spend secret" '! grep -q "\"p\"" "$D/bob.view.conf.json"'
+# --- key images: bob's full wallet exports them; the view-only wallet checks and imports them
+# and then sees which outputs are spent (the 1000 and 6000 went into the withdraw)
+vjson() { "$S" conf list --view "$D/bob.view" --json 2> /dev/null | python3 -c "import json,sys; j=json.load(sys.stdin); $1"; }
+"$S" conf export-key-images --key "$D/keys/bob.json" --out "$D/bob.ki" --json > "$D/out.json" 2> "$D/err.txt"
+check "bob exports 3 key images (mode 0600)" 'grep -q "\"key_images\": 3" "$D/out.json" && [ "$(stat -c %a "$D/bob.ki")" = 600 ]'
+"$S" conf export-key-images --key "$D/keys/bob.json" --out "$D/bob.ki" > /dev/null 2> "$D/err.txt"; rc=$?
+check "an existing key-image file is never overwritten" '[ $rc -eq 1 ] && grep -q "cannot create" "$D/err.txt"'
+"$S" conf export-key-images --key "$D/keys/alice.json" --out "$D/alice.ki" > /dev/null 2>&1
+"$S" conf import-key-images --view "$D/bob.view" --in "$D/alice.ki" > /dev/null 2> "$D/err.txt"; rc=$?
+check "alice's key images are refused by bob's view-only wallet" '[ $rc -eq 1 ] && grep -q "another address" "$D/err.txt"'
+python3 - "$D/bob.ki" "$D/bob-bad.ki" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+e = j["key_images"][1]; e["key_image"], j["key_images"][0]["key_image"] = j["key_images"][0]["key_image"], e["key_image"]
+json.dump(j, open(sys.argv[2], "w"))
+PY
+"$S" conf import-key-images --view "$D/bob.view" --in "$D/bob-bad.ki" > /dev/null 2> "$D/err.txt"; rc=$?
+check "swapped key images fail their proofs, and nothing is imported" \
+  '[ $rc -eq 1 ] && grep -q "does not verify" "$D/err.txt" && [ "$(vjson "print(j[\"spend_unknown\"])")" = 3 ]'
+echo '{"version": 1}' > "$D/junk.ki"
+"$S" conf import-key-images --view "$D/bob.view" --in "$D/junk.ki" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a file that is not a key-image file is refused" '[ $rc -eq 1 ] && grep -q "not a key-image file" "$D/err.txt"'
+"$S" conf import-key-images --key "$D/keys/bob.json" --in "$D/bob.ki" > /dev/null 2> "$D/err.txt"; rc=$?
+check "importing needs --view (usage error)" '[ $rc -eq 2 ]'
+"$S" conf import-key-images --view "$D/bob.view" --in "$D/bob.ki" --json > "$D/out.json" 2> "$D/err.txt"
+check "the view-only wallet imports bob's key images: 2 outputs spent, none unknown" \
+  'grep -q "\"spent\": 2" "$D/out.json" && grep -q "\"spend_unknown\": 0" "$D/out.json"'
+check "it now lists which are spent (1000, 6000) and which not (500), as the full wallet does" \
+  '[ "$(vjson "print(sorted((o[\"value\"], o[\"spent\"]) for o in j[\"outputs\"]))")" = "[(500, False), (1000, True), (6000, True)]" ]'
+check "its unspent balance is the full wallet's (500)" '[ "$(vjson "print(j[\"unspent\"][\"SWR\"])")" = "$(unspent bob)" ] && [ "$(unspent bob)" -eq 500 ]'
+check "the view-only cache still holds no spend secret" '! grep -q "\"p\"" "$D/bob.view.conf.json" && grep -q "key_image" "$D/bob.view.conf.json"'
 B1=$(bal $BOB)
 "$S" conf withdraw --from "$D/bob.view" --amount 100 --wait > /dev/null 2> "$D/err.txt"; rc=$?
 check "the view-only wallet cannot spend (exit $rc, clear error)" '[ $rc -eq 1 ] && grep -q "view-only wallet" "$D/err.txt" && grep -q "cannot spend" "$D/err.txt"'
@@ -146,6 +181,58 @@ echo "garbage" > "$D/keys/alice.json.conf.json"
 check "a corrupt wallet cache is reported, not trusted" '[ $rc -eq 1 ] && grep -q "conf.json" "$D/err.txt"'
 rm -f "$D/keys/alice.json.conf.json"
 check "a deleted cache is rebuilt by rescanning (4000 unspent)" '[ "$(unspent alice)" -eq 4000 ]'
+# --- an output received after the export: unknown until bob exports again
+send conf send --from "$D/keys/alice.json" --to "$B_ADDR" --amount 300 --ring 11
+check "alice sends bob 300 more" 'ok_status'
+check "bob's view-only wallet sees it, its spend unknown" \
+  '[ "$(vjson "print(len(j[\"outputs\"]), j[\"spend_unknown\"], j[\"received\"][\"SWR\"])")" = "4 1 7800" ]'
+"$S" conf export-key-images --key "$D/keys/bob.json" --out "$D/bob2.ki" > /dev/null 2> "$D/err.txt"
+"$S" conf import-key-images --view "$D/bob.view" --in "$D/bob2.ki" > "$D/out.txt" 2> "$D/err.txt"
+check "after a new export and import: nothing unknown, 800 unspent" \
+  'grep -q "2 outputs spent, 0 with spends unknown" "$D/out.txt" && [ "$(vjson "print(j[\"unspent\"][\"SWR\"])")" = 800 ]'
+"$S" conf list --view "$D/bob.view" > "$D/list.txt" 2>&1
+check "the text listing marks spent outputs and gives received and unspent" \
+  'grep -q "(spent)" "$D/list.txt" && grep -q "received: 0.0000078 SWR" "$D/list.txt" && grep -q "unspent: 0.0000008 SWR" "$D/list.txt"'
+# --- a relayer: carol sends to bob through it; the relay is the transaction's sender and is paid
+# its fee from carol's confidential inputs, so carol's public account appears nowhere
+"$S" keys new --out "$D/keys/relayer.json" > /dev/null || exit 1
+RELAYER=$(id relayer)
+send transfer --from "$D/keys/faucet.json" --to "$RELAYER" --amount 1000000000
+check "the relayer's account is funded (it pays the transactions' fees)" 'ok_status'
+RFEE=50000000
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RELAY_URL=http://127.0.0.1:$rport
+"$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$rport --fee $RFEE > "$D/relay.log" 2>&1 &
+RELAY=$!
+rrpc() { python3 -c "import json,sys,urllib.request as u; r=u.urlopen(u.Request('$RELAY_URL', json.dumps({'jsonrpc':'2.0','id':1,'method':sys.argv[1],'params':json.loads(sys.argv[2])}).encode(), {'Content-Type':'application/json'})); print(json.dumps(json.load(r)))" "$@"; }
+for _ in $(seq 1 100); do rrpc relay_info '[]' > /dev/null 2>&1 && break; sleep 0.1; done
+check "the relay quotes its identity, nonce and fee" 'rrpc relay_info "[]" | grep -q "\"relayer\": \"$RELAYER\".*\"fee\": $RFEE\|\"fee\": $RFEE.*\"relayer\": \"$RELAYER\""'
+send conf deposit --from "$D/keys/carol.json" --amount 200000000
+check "carol deposits 200000000 confidentially" 'ok_status'
+C0=$(bal $CAROL); R0=$(bal $RELAYER); BU0=$(unspent bob); CU0=$(unspent carol)
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 5000 --relay "$RELAY_URL" --json > "$D/out.json" 2> "$D/err.txt"; rc=$?
+check "a relayed send commits (exit $rc)" '[ $rc -eq 0 ] && ok_status'
+TX=$(jget tx_hash < "$D/out.json"); RF=$(jget fee_charged < "$D/out.json")
+"$S" tx "$TX" --json > "$D/tx.json" 2>&1
+check "its sender is the relayer, not carol" 'grep -q "\"sender\": \"$RELAYER\"" "$D/tx.json" && ! grep -q "$CAROL" "$D/tx.json"'
+check "carol's public balance did not move (not even a fee)" '[ "$(bal $CAROL)" -eq "$C0" ]'
+check "the relayer got its fee less the transaction's fee" '[ -n "$RF" ] && [ "$(bal $RELAYER)" -eq $((R0 + RFEE - RF)) ] && [ "$(bal $RELAYER)" -gt "$R0" ]'
+check "bob received 5000; carol paid 5000 + the relay's fee confidentially" \
+  '[ "$(unspent bob)" -eq $((BU0 + 5000)) ] && [ "$(unspent carol)" -eq $((CU0 - 5000 - RFEE)) ]'
+R1=$(bal $RELAYER)
+rrpc relay_submit '["00", 0]' > "$D/out.json" 2>&1
+check "the relay refuses what is not a confidential payload" 'grep -q "not a confidential payload" "$D/out.json"'
+CSPENT=$("$S" conf list --key "$D/keys/carol.json" --json | python3 -c \
+  'import json,sys; j=json.load(sys.stdin); print([o["id"] for o in j["outputs"] if o["spent"]][0])')
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 100 --input "$CSPENT" --relay "$RELAY_URL" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a relayed double spend is refused by the relay's simulation, never submitted (exit $rc)" \
+  '[ $rc -eq 1 ] && grep -q "relay refused it" "$D/err.txt" && grep -q "already exists" "$D/err.txt" && grep -q "double spend" "$D/err.txt"'
+check "and costs the relayer nothing" '[ "$(bal $RELAYER)" -eq "$R1" ]'
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 100 --token AIC --relay "$RELAY_URL" > /dev/null 2> "$D/err.txt"; rc=$?
+check "a relayed send in another token than the relay's fee is a usage error" '[ $rc -eq 2 ] && grep -q "takes its fee in SWR" "$D/err.txt"'
+"$S" conf relay --key "$D/keys/relayer.json" --listen nonsense --fee 1 > /dev/null 2> "$D/err.txt"; rc=$?
+check "conf relay with a bad --listen is a usage error" '[ $rc -eq 2 ] && grep -q "HOST:PORT" "$D/err.txt"'
+kill "$RELAY" 2> /dev/null; wait "$RELAY" 2> /dev/null; RELAY=
 grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"
 echo "e2e-privacy: $pass passed, $fail failed"
 [ $fail -eq 0 ]

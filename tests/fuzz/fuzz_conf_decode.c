@@ -2,7 +2,8 @@
  * payload (version 1, or a ring output's version 2) must decode or be rejected without reading
  * outside them (ASan), and any bytes as a transact or ring-spend payload must yield an access
  * set and a read set or a decode error, never more than the program's limits allow; and any
- * bytes as a wallet note (which a wallet reads from the chain) open or are refused. */
+ * bytes as a wallet note (which a wallet reads from the chain) open or are refused; and a
+ * relayer's check of any bytes accepts or refuses them consistently with the fee it reports. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; rc == 0 && i < n; i++) /* sorted, no duplicates */
 		if (memcmp(r[i - 1].b, r[i].b, 32) >= 0) abort();
 	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_ELIMIT) abort();
+	/* a relayer's check: any bytes are a ring spend paying the relay, or refused */
+	svm_id_t swr;
+	uint64_t fee = 7;
+	svm_token_id("SWR", &swr);
+	rc = svm_conf_relay_check(data, size, &swr, 1000, &fee);
+	if (rc != 0 && rc != SVM_EDECODE && rc != SVM_EINVAL && rc != SVM_EFUNDS) abort();
+	if ((rc == 0 && fee < 1000) || (rc == SVM_EFUNDS && fee >= 1000) || ((rc == SVM_EDECODE || rc == SVM_EINVAL) && fee))
+		abort();
 	static uint8_t s[32], vk[SVM_CONF_VIEW_KEY_BYTES], addr[SVM_CONF_ADDRESS_BYTES];
 	if (vk[0] == 0) svm_conf_wallet_keys(s, vk, addr, (const uint8_t[32]){7});
 	svm_conf_opening_t open;

@@ -540,3 +540,121 @@ Test(conf_ring, a_view_key_sees_amounts_and_cannot_spend)
 	bad[63] ^= 0x80;
 	cr_assert_eq(svm_conf_view_address(addr, bad), SVM_EINVAL, "A not a point");
 }
+
+/* Key-image export (view-only wallets see spends): the spend-key holder exports each output's
+ * key image with a proof; the view-only wallet checks it against the output's one-time key with
+ * nothing but its address, and the image is the one a ring spend of that output registers (its
+ * registry id is among the spend's writes). A proof for another address, another output id,
+ * another output's key, or an image of another output is refused. */
+Test(conf_ring, exported_key_images_are_the_ones_a_spend_registers)
+{
+	uint64_t seed = test_seed(0x4b1e), s = seed;
+	uint8_t sd[32], sd2[32], sa[32], va[64], A[64], sb[32], vb[64], Bk[64];
+	for (int i = 0; i < 32; i++) sd[i] = (uint8_t)rng(&s), sd2[i] = (uint8_t)rng(&s);
+	svm_conf_wallet_keys(sa, va, A, sd);
+	svm_conf_wallet_keys(sb, vb, Bk, sd2);
+	svm_conf_opening_t o = {.value = 4242}, got;
+	rand_scalar(o.blind, &s);
+	rand_scalar(o.flavor_blind, &s);
+	memset(o.token.b, 0x21, 32);
+	uint8_t P[2][32], Q[32], F[32], note[2][SVM_CONF_NOTE_BYTES], rs[32] = {1}, p[2][32];
+	cr_assert_eq(svm_zk_commit(Q, o.value, o.blind), 0);
+	cr_assert_eq(svm_zk_commit_flavor(F, o.token.b, o.flavor_blind), 0);
+	for (int k = 0; k < 2; k++) {
+		rs[1] = (uint8_t)k;
+		cr_assert_eq(svm_conf_note_seal(P[k], note[k], A, &o, rs), 0);
+		cr_assert_eq(svm_conf_note_open(&got, p[k], va, sa, P[k], Q, F, note[k], SVM_CONF_NOTE_BYTES), 0);
+	}
+	svm_id_t id, id2, sender;
+	memset(id.b, 0x11, 32), memset(id2.b, 0x12, 32), memset(sender.b, 2, 32);
+	uint8_t pf[SVM_ZK_KEY_IMAGE_PROOF_BYTES], pf2[SVM_ZK_KEY_IMAGE_PROOF_BYTES], I[32], I2[32],
+		kseed[32] = {3};
+	cr_assert_eq(svm_conf_key_image_export(pf, I, p[0], A, &id, kseed), 0);
+	cr_assert_eq(svm_conf_key_image_export(pf2, I2, p[1], A, &id2, kseed), 0);
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf, I, P[0], A, &id), 0, "seed %#llx",
+		     (unsigned long long)seed);
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf, I, P[0], Bk, &id), SVM_EPROOF, "another address");
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf, I, P[0], A, &id2), SVM_EPROOF, "another id");
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf, I, P[1], A, &id), SVM_EPROOF, "another key");
+	cr_assert_eq(svm_conf_key_image_check(pf2, sizeof pf2, I2, P[0], A, &id2), SVM_EPROOF,
+		     "another output's true image, claimed for this one");
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf - 1, I, P[0], A, &id), SVM_EDECODE);
+	uint8_t bad[32];
+	memcpy(bad, I, 32);
+	bad[31] |= 0x80;
+	cr_assert_eq(svm_conf_key_image_check(pf, sizeof pf, bad, P[0], A, &id), SVM_EDECODE,
+		     "a non-canonical image");
+	/* a ring spend of output 0 registers exactly I */
+	svm_conf_ring_input_t in = {.ring_n = 1, .pi = 0, .ids = &id};
+	in.P = (const uint8_t(*)[32])P[0], in.Q = (const uint8_t(*)[32])Q, in.F = (const uint8_t(*)[32])F;
+	in.open = o;
+	memcpy(in.p, p[0], 32);
+	svm_buf_t b = {0};
+	uint8_t bseed[32] = {5};
+	cr_assert_eq(svm_conf_ring_build(&b, 7, &sender, 0, &o.token, 0, o.value, &in, 1, NULL, NULL, NULL,
+					 NULL, 0, bseed),
+		     0);
+	svm_id_t writes[8], kid;
+	size_t n = 0;
+	cr_assert_eq(svm_conf_access(&sender, 0, b.data, b.len, writes, 8, &n), 0);
+	svm_conf_key_image_id(I, &kid);
+	bool found = false;
+	for (size_t i = 0; i < n; i++) found |= memcmp(writes[i].b, kid.b, 32) == 0;
+	cr_assert(found, "the spend registers the exported key image");
+	svm_conf_key_image_id(I2, &kid);
+	for (size_t i = 0; i < n; i++) cr_assert_neq(memcmp(writes[i].b, kid.b, 32), 0);
+	svm_buf_free(&b);
+	(void)sb;
+}
+
+/* A relayed spend: user 0's output spent by a transaction whose sender is user 3 (the relayer),
+ * paying it a public withdraw of 25 from the confidential input — the relayer's check accepts
+ * exactly that (its token, at least its fee), the chain runs it and credits the relayer, user
+ * 0's public balance does not move, supply is conserved. The check refuses a fee below the
+ * relay's, another token, a transfer without a withdraw, a deposit, and truncated bytes. */
+Test(conf_ring, a_relayed_spend_pays_the_relayer_from_the_inputs)
+{
+	world_t w;
+	setup(&w, 0x4e1a);
+	svm_id_t T = w.e.tok[1], zero = {{0}};
+	uint64_t supply = et_supply(&w.e, &T);
+	seed_outputs(&w, &T);
+	uint64_t a0 = et_balance(&w.e, &T, &w.e.w.owners[0]), r0 = et_balance(&w.e, &T, &w.e.w.owners[3]);
+	ring_t r;
+	svm_conf_ring_input_t in;
+	make_ring(&w, &r, &in, 3, 11); /* user 0's 400 */
+	rout_t outs[2];
+	new_out(&w, &outs[0], 300, &T, 1); /* to user 1 */
+	new_out(&w, &outs[1], 75, &T, 0);  /* change */
+	svm_buf_t p = {0};
+	uint64_t fee = 0;
+	build(&w, &p, 3, &T, 0, 25, &in, 1, outs, 2); /* sender: the relayer, user 3 */
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 25, &fee), 0);
+	cr_assert_eq(fee, 25);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 26, &fee), SVM_EFUNDS, "below the fee");
+	cr_assert_eq(fee, 25);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &w.e.tok[0], 1, &fee), SVM_EINVAL, "other token");
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len - 1, &T, 1, &fee), SVM_EDECODE);
+	svm_exec_tx_t tx;
+	uint64_t nonce = w.e.w.nonce[3];
+	make_tx(&w, &tx, 3, &p);
+	cr_assert_eq(block_of(&w, &tx, 1), 0, "seed %#llx", (unsigned long long)w.seed);
+	svm_buf_free(&p);
+	record(&w, 3, nonce, outs, 2);
+	cr_assert_eq(et_balance(&w.e, &T, &w.e.w.owners[3]), r0 + 25,
+		     "the relayer is paid from the confidential side");
+	cr_assert_eq(et_balance(&w.e, &T, &w.e.w.owners[0]), a0, "the spender's public balance is untouched");
+	conserve(&w, &T, supply, 2040 - 25);
+	/* what a relayer refuses: a transfer paying nothing, a deposit */
+	make_ring(&w, &r, &in, 0, 5); /* user 0's 100 */
+	new_out(&w, &outs[0], 100, &T, 2);
+	build(&w, &p, 3, &zero, 0, 0, &in, 1, outs, 1);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 1, &fee), SVM_EINVAL, "no withdraw");
+	cr_assert_eq(fee, 0);
+	svm_buf_free(&p);
+	new_out(&w, &outs[0], 50, &T, 0);
+	build(&w, &p, 0, &T, 50, 0, NULL, 0, outs, 1);
+	cr_assert_eq(svm_conf_relay_check(p.data, p.len, &T, 1, &fee), SVM_EINVAL, "a deposit");
+	svm_buf_free(&p);
+	et_free(&w.e);
+}

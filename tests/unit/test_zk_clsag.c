@@ -163,3 +163,63 @@ Test(zk_clsag, the_blinding_base_form_verifies_only_as_itself)
 					    1, rs),
 		     SVM_EINVAL);
 }
+
+/* Key-image proofs (view-only wallets): the proof verifies for P = p·G and its key image, which
+ * is the one CLSAG signing produces; another key's image, another P, another message, the other
+ * base, the identity, every single-bit change of the proof and of I, and bad lengths are
+ * rejected. */
+Test(zk_clsag, key_image_proofs_show_the_image_and_nothing_else)
+{
+	uint64_t seed = seed0() ^ 0x4b1, s = seed;
+	uint8_t p[32], p2[32], I[32], I2[32], Ic[32], P[32], P2[32], pf[64], pf2[64], rs[32] = {7}, z[32];
+	rand_scalar(p, &s);
+	rand_scalar(p2, &s);
+	rand_scalar(z, &s);
+	const uint8_t *m = (const uint8_t *)"bound";
+	for (int gen = SVM_ZK_BASE_B; gen <= SVM_ZK_BASE_BLINDING; gen++) {
+		uint8_t zero[32] = {0};
+		if (gen == SVM_ZK_BASE_B) {
+			cr_assert_eq(crypto_scalarmult_ristretto255_base(P, p), 0);
+			cr_assert_eq(crypto_scalarmult_ristretto255_base(P2, p2), 0);
+		} else {
+			cr_assert_eq(svm_zk_commit_scalar(P, zero, p), 0);
+			cr_assert_eq(svm_zk_commit_scalar(P2, zero, p2), 0);
+		}
+		cr_assert_eq(svm_zk_key_image_prove(pf, I, gen, p, m, 5, rs), 0);
+		cr_assert_eq(svm_zk_clsag_key_image_base(Ic, gen, p), 0);
+		cr_assert_eq(memcmp(I, Ic, 32), 0, "the proven image is the one a spend registers");
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I, gen, P, m, 5), 0, "seed %#llx gen %d",
+			     (unsigned long long)seed, gen);
+		cr_assert_eq(svm_zk_key_image_prove(pf2, I2, gen, p2, m, 5, rs), 0);
+		cr_assert_neq(memcmp(I, I2, 32), 0);
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I2, gen, P, m, 5), SVM_EPROOF, "another image");
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I, gen, P2, m, 5), SVM_EPROOF, "another key");
+		cr_assert_eq(svm_zk_key_image_verify(pf2, 64, I2, gen, P, m, 5), SVM_EPROOF,
+			     "a true image of another key, claimed for P");
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I, gen, P, (const uint8_t *)"bounD", 5),
+			     SVM_EPROOF, "another message");
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I, 1 - gen, P, m, 5), SVM_EPROOF, "other base");
+		cr_assert_eq(svm_zk_key_image_verify(pf, 63, I, gen, P, m, 5), SVM_EDECODE);
+		cr_assert_eq(svm_zk_key_image_verify(pf, 64, I, 7, P, m, 5), SVM_EINVAL);
+		uint8_t idn[32] = {0};
+		cr_assert_neq(svm_zk_key_image_verify(pf, 64, idn, gen, P, m, 5), 0, "the identity");
+		uint8_t bad[64];
+		memcpy(bad, pf, 64);
+		memset(bad + 32, 0xff, 32);
+		cr_assert_eq(svm_zk_key_image_verify(bad, 64, I, gen, P, m, 5), SVM_EDECODE, "s not below l");
+		for (int bit = 0; bit < 64 * 8; bit++) {
+			memcpy(bad, pf, 64);
+			bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			cr_assert_neq(svm_zk_key_image_verify(bad, 64, I, gen, P, m, 5), 0, "proof bit %d", bit);
+		}
+		for (int bit = 0; bit < 32 * 8; bit++) {
+			uint8_t Ib[32];
+			memcpy(Ib, I, 32);
+			Ib[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			cr_assert_neq(svm_zk_key_image_verify(pf, 64, Ib, gen, P, m, 5), 0, "image bit %d", bit);
+		}
+	}
+	uint8_t zero[32] = {0};
+	cr_assert_eq(svm_zk_key_image_prove(pf, I, SVM_ZK_BASE_B, zero, m, 5, rs), SVM_EINVAL);
+	(void)z;
+}

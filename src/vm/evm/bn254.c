@@ -134,6 +134,7 @@ static void fp_mul(fp *r, const fp *a, const fp *b)
 
 static bool fp_is_zero(const fp *a) { return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0; }
 static bool fp_eq(const fp *a, const fp *b) { return memcmp(a, b, sizeof *a) == 0; }
+static void fp_one(fp *r) { *r = ONE; }
 
 /* a^(p-2) */
 static void fp_inv(fp *r, const fp *a)
@@ -227,6 +228,11 @@ static void f2_mul_xi(fp2 *r, const fp2 *x)
 	r->a = t;
 }
 static bool f2_is_zero(const fp2 *x) { return fp_is_zero(&x->a) && fp_is_zero(&x->b); }
+static void f2_one(fp2 *r)
+{
+	r->a = ONE;
+	memset(&r->b, 0, sizeof r->b);
+}
 static bool f2_eq(const fp2 *x, const fp2 *y) { return fp_eq(&x->a, &y->a) && fp_eq(&x->b, &y->b); }
 
 /* --------------------------------------------------------------------- Fp6 */
@@ -437,7 +443,126 @@ static void g1_add(g1_t *r, const g1_t *p, const g1_t *q)
 	*r = o;
 }
 
-static void g1_mul(g1_t *r, const g1_t *p, const uint8_t *k32)
+/* Jacobian coordinates (X, Y, Z) ~ (X/Z², Y/Z³) for scalar multiplication: a doubling and a
+ * mixed addition cost a handful of multiplications and no inversion, where the affine formulas
+ * above need a Fermat inversion (~250 multiplications) per step; one inversion at the end. */
+typedef struct {
+	fp x, y, z;
+	bool inf;
+} g1j_t;
+
+/* dbl-2009-l (a = 0) */
+static void g1_jdbl(g1j_t *r, const g1j_t *p)
+{
+	if (p->inf || fp_is_zero(&p->y)) {
+		r->inf = true;
+		return;
+	}
+	fp a, b, c, d, e, f, t;
+	fp_mul(&a, &p->x, &p->x);
+	fp_mul(&b, &p->y, &p->y);
+	fp_mul(&c, &b, &b);
+	fp_add(&t, &p->x, &b);
+	fp_mul(&d, &t, &t);
+	fp_sub(&d, &d, &a);
+	fp_sub(&d, &d, &c);
+	fp_add(&d, &d, &d);
+	fp_add(&e, &a, &a);
+	fp_add(&e, &e, &a);
+	fp_mul(&f, &e, &e);
+	g1j_t o;
+	o.inf = false;
+	fp_mul(&o.z, &p->y, &p->z);
+	fp_add(&o.z, &o.z, &o.z);
+	fp_sub(&o.x, &f, &d);
+	fp_sub(&o.x, &o.x, &d);
+	fp_sub(&t, &d, &o.x);
+	fp_mul(&o.y, &e, &t);
+	fp_add(&c, &c, &c);
+	fp_add(&c, &c, &c);
+	fp_add(&c, &c, &c);
+	fp_sub(&o.y, &o.y, &c);
+	*r = o;
+}
+
+/* madd-2007-bl: r = p + q with q affine */
+static void g1_jadd_aff(g1j_t *r, const g1j_t *p, const g1_t *q)
+{
+	if (q->inf) {
+		*r = *p;
+		return;
+	}
+	if (p->inf) {
+		r->x = q->x, r->y = q->y, r->inf = false;
+		fp_one(&r->z);
+		return;
+	}
+	fp z1z1, u2, s2, h, hh, i, j, rr, v, t;
+	fp_mul(&z1z1, &p->z, &p->z);
+	fp_mul(&u2, &q->x, &z1z1);
+	fp_mul(&s2, &q->y, &p->z);
+	fp_mul(&s2, &s2, &z1z1);
+	fp_sub(&h, &u2, &p->x);
+	fp_sub(&rr, &s2, &p->y);
+	if (fp_is_zero(&h)) {
+		if (fp_is_zero(&rr)) g1_jdbl(r, p);
+		else r->inf = true;
+		return;
+	}
+	fp_add(&rr, &rr, &rr);
+	fp_mul(&hh, &h, &h);
+	fp_add(&i, &hh, &hh);
+	fp_add(&i, &i, &i);
+	fp_mul(&j, &h, &i);
+	fp_mul(&v, &p->x, &i);
+	g1j_t o;
+	o.inf = false;
+	fp_mul(&o.x, &rr, &rr);
+	fp_sub(&o.x, &o.x, &j);
+	fp_sub(&o.x, &o.x, &v);
+	fp_sub(&o.x, &o.x, &v);
+	fp_sub(&t, &v, &o.x);
+	fp_mul(&o.y, &rr, &t);
+	fp_mul(&t, &p->y, &j);
+	fp_add(&t, &t, &t);
+	fp_sub(&o.y, &o.y, &t);
+	fp_add(&t, &p->z, &h);
+	fp_mul(&o.z, &t, &t);
+	fp_sub(&o.z, &o.z, &z1z1);
+	fp_sub(&o.z, &o.z, &hh);
+	*r = o;
+}
+
+/* k·p, k big-endian (nbytes), in Jacobian coordinates */
+static void g1_jmul(g1j_t *r, const g1_t *p, const uint8_t *k, size_t nbytes)
+{
+	g1j_t acc = {.inf = true};
+	for (size_t i = 0; i < 8 * nbytes; i++) {
+		g1_jdbl(&acc, &acc);
+		if ((k[i / 8] >> (7 - i % 8)) & 1) g1_jadd_aff(&acc, &acc, p);
+	}
+	*r = acc;
+}
+
+static void g1_to_affine(g1_t *r, const g1j_t *p)
+{
+	if (p->inf || fp_is_zero(&p->z)) {
+		memset(r, 0, sizeof *r);
+		r->inf = true;
+		return;
+	}
+	fp zi, zi2;
+	fp_inv(&zi, &p->z);
+	fp_mul(&zi2, &zi, &zi);
+	fp_mul(&r->x, &p->x, &zi2);
+	fp_mul(&zi2, &zi2, &zi);
+	fp_mul(&r->y, &p->y, &zi2);
+	r->inf = false;
+}
+
+/* The affine double-and-add the Jacobian code replaced (one inversion per step): kept as the
+ * reference the tests compare against and the bench measures (svm_bn254_mul_affine_ref). */
+static void g1_mul_affine(g1_t *r, const g1_t *p, const uint8_t *k32)
 {
 	g1_t acc = {.inf = true};
 	for (int i = 0; i < 256; i++) {
@@ -445,6 +570,13 @@ static void g1_mul(g1_t *r, const g1_t *p, const uint8_t *k32)
 		if ((k32[i / 8] >> (7 - i % 8)) & 1) g1_add(&acc, &acc, p);
 	}
 	*r = acc;
+}
+
+static void g1_mul(g1_t *r, const g1_t *p, const uint8_t *k32)
+{
+	g1j_t acc;
+	g1_jmul(&acc, p, k32, 32);
+	g1_to_affine(r, &acc);
 }
 
 /* ------------------------------------------------------------- G2 (twist) */
@@ -516,8 +648,107 @@ static bool g2_on_curve(const g2_t *p)
 	return f2_eq(&l, &r);
 }
 
-/* n·p == O: the point is in the order-n subgroup */
-static bool g2_in_subgroup(const g2_t *p)
+/* The same in Jacobian coordinates over Fp2 (the subgroup check's multiplication). */
+typedef struct {
+	fp2 x, y, z;
+	bool inf;
+} g2j_t;
+
+/* dbl-2009-l (a = 0) */
+static void g2_jdbl(g2j_t *r, const g2j_t *p)
+{
+	if (p->inf || f2_is_zero(&p->y)) {
+		r->inf = true;
+		return;
+	}
+	fp2 a, b, c, d, e, f, t;
+	f2_mul(&a, &p->x, &p->x);
+	f2_mul(&b, &p->y, &p->y);
+	f2_mul(&c, &b, &b);
+	f2_add(&t, &p->x, &b);
+	f2_mul(&d, &t, &t);
+	f2_sub(&d, &d, &a);
+	f2_sub(&d, &d, &c);
+	f2_add(&d, &d, &d);
+	f2_add(&e, &a, &a);
+	f2_add(&e, &e, &a);
+	f2_mul(&f, &e, &e);
+	g2j_t o;
+	o.inf = false;
+	f2_mul(&o.z, &p->y, &p->z);
+	f2_add(&o.z, &o.z, &o.z);
+	f2_sub(&o.x, &f, &d);
+	f2_sub(&o.x, &o.x, &d);
+	f2_sub(&t, &d, &o.x);
+	f2_mul(&o.y, &e, &t);
+	f2_add(&c, &c, &c);
+	f2_add(&c, &c, &c);
+	f2_add(&c, &c, &c);
+	f2_sub(&o.y, &o.y, &c);
+	*r = o;
+}
+
+/* madd-2007-bl: r = p + q with q affine */
+static void g2_jadd_aff(g2j_t *r, const g2j_t *p, const g2_t *q)
+{
+	if (q->inf) {
+		*r = *p;
+		return;
+	}
+	if (p->inf) {
+		r->x = q->x, r->y = q->y, r->inf = false;
+		f2_one(&r->z);
+		return;
+	}
+	fp2 z1z1, u2, s2, h, hh, i, j, rr, v, t;
+	f2_mul(&z1z1, &p->z, &p->z);
+	f2_mul(&u2, &q->x, &z1z1);
+	f2_mul(&s2, &q->y, &p->z);
+	f2_mul(&s2, &s2, &z1z1);
+	f2_sub(&h, &u2, &p->x);
+	f2_sub(&rr, &s2, &p->y);
+	if (f2_is_zero(&h)) {
+		if (f2_is_zero(&rr)) g2_jdbl(r, p);
+		else r->inf = true;
+		return;
+	}
+	f2_add(&rr, &rr, &rr);
+	f2_mul(&hh, &h, &h);
+	f2_add(&i, &hh, &hh);
+	f2_add(&i, &i, &i);
+	f2_mul(&j, &h, &i);
+	f2_mul(&v, &p->x, &i);
+	g2j_t o;
+	o.inf = false;
+	f2_mul(&o.x, &rr, &rr);
+	f2_sub(&o.x, &o.x, &j);
+	f2_sub(&o.x, &o.x, &v);
+	f2_sub(&o.x, &o.x, &v);
+	f2_sub(&t, &v, &o.x);
+	f2_mul(&o.y, &rr, &t);
+	f2_mul(&t, &p->y, &j);
+	f2_add(&t, &t, &t);
+	f2_sub(&o.y, &o.y, &t);
+	f2_add(&t, &p->z, &h);
+	f2_mul(&o.z, &t, &t);
+	f2_sub(&o.z, &o.z, &z1z1);
+	f2_sub(&o.z, &o.z, &hh);
+	*r = o;
+}
+
+/* k·p, k big-endian (nbytes), in Jacobian coordinates */
+static void g2_jmul(g2j_t *r, const g2_t *p, const uint8_t *k, size_t nbytes)
+{
+	g2j_t acc = {.inf = true};
+	for (size_t i = 0; i < 8 * nbytes; i++) {
+		g2_jdbl(&acc, &acc);
+		if ((k[i / 8] >> (7 - i % 8)) & 1) g2_jadd_aff(&acc, &acc, p);
+	}
+	*r = acc;
+}
+
+/* The affine reference of the subgroup check (svm_bn254_g2_check_ref). */
+static bool g2_in_subgroup_affine(const g2_t *p)
 {
 	g2_t acc = {.inf = true};
 	for (int i = 0; i < 256; i++) {
@@ -525,6 +756,14 @@ static bool g2_in_subgroup(const g2_t *p)
 		if ((ORDER_N[i / 8] >> (7 - i % 8)) & 1) g2_add(&acc, &acc, p);
 	}
 	return acc.inf;
+}
+
+/* n·p == O: the point is in the order-n subgroup */
+static bool g2_in_subgroup(const g2_t *p)
+{
+	g2j_t acc;
+	g2_jmul(&acc, p, ORDER_N, 32);
+	return acc.inf || f2_is_zero(&acc.z);
 }
 
 /* EIP-197 order: x = x_im·u + x_re encoded (x_im, x_re, y_im, y_re) */
@@ -664,4 +903,25 @@ int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
 	(*out)[31] = f12_is_one(&f);
 	*out_len = 32;
 	return 1;
+}
+
+int svm_bn254_mul_affine_ref(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
+{
+	uint8_t b[96];
+	pad(b, sizeof b, in, len);
+	g1_t p, r;
+	if (!g1_read(&p, b)) return 0;
+	g1_mul_affine(&r, &p, b + 64);
+	return out64(&r, out, out_len);
+}
+
+int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref)
+{
+	g2_t p = {.inf = false};
+	static const uint8_t zero[128];
+	if (!memcmp(b, zero, 128)) return 1;
+	if (!fp_from_be(&p.x.b, b) || !fp_from_be(&p.x.a, b + 32) || !fp_from_be(&p.y.b, b + 64) ||
+	    !fp_from_be(&p.y.a, b + 96) || !g2_on_curve(&p))
+		return -1;
+	return (affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p)) ? 1 : 0;
 }

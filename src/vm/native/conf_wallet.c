@@ -156,6 +156,35 @@ int svm_conf_note_open(svm_conf_opening_t *open, uint8_t p[32],
 	return rc;
 }
 
+/* ------------------------------------------------------------ key-image export */
+
+/* What an exported key image is bound to: the wallet's address and the output's id. */
+static void kie_msg(uint8_t m[17 + SVM_CONF_ADDRESS_BYTES + 32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+		    const svm_id_t *id)
+{
+	memcpy(m, "svm/conf/keyimage", 17);
+	memcpy(m + 17, addr, SVM_CONF_ADDRESS_BYTES);
+	memcpy(m + 17 + SVM_CONF_ADDRESS_BYTES, id->b, 32);
+}
+
+int svm_conf_key_image_export(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t I[32],
+			      const uint8_t p[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			      const svm_id_t *id, const uint8_t seed[32])
+{
+	uint8_t m[17 + SVM_CONF_ADDRESS_BYTES + 32];
+	kie_msg(m, addr, id);
+	return svm_zk_key_image_prove(proof, I, SVM_ZK_BASE_BLINDING, p, m, sizeof m, seed);
+}
+
+int svm_conf_key_image_check(const uint8_t *proof, size_t proof_len, const uint8_t I[32],
+			     const uint8_t P[32], const uint8_t addr[SVM_CONF_ADDRESS_BYTES],
+			     const svm_id_t *id)
+{
+	uint8_t m[17 + SVM_CONF_ADDRESS_BYTES + 32];
+	kie_msg(m, addr, id);
+	return svm_zk_key_image_verify(proof, proof_len, I, SVM_ZK_BASE_BLINDING, P, m, sizeof m);
+}
+
 /* ------------------------------------------------------------------ decoys */
 
 /* A SHA-512 counter stream of the seed: 64-bit draws. */

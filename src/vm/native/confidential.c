@@ -465,6 +465,19 @@ int svm_conf_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	return 0;
 }
 
+int svm_conf_relay_check(const uint8_t *payload, size_t len, const svm_id_t *token, uint64_t min_fee,
+			 uint64_t *fee)
+{
+	call_t call;
+	*fee = 0;
+	if (parse(payload, len, &call)) return SVM_EDECODE;
+	if (!call.ring || call.n_in == 0 || call.deposit != 0 || call.withdraw == 0 || check_rules(&call) ||
+	    memcmp(call.token.b, token->b, 32) != 0)
+		return SVM_EINVAL;
+	*fee = call.withdraw;
+	return call.withdraw < min_fee ? SVM_EFUNDS : 0;
+}
+
 int svm_conf_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
 		    svm_id_t *writes, size_t max, size_t *n)
 {
