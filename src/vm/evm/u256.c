@@ -206,6 +206,7 @@ bool u256_mul_overflows(u256 *r, const u256 *a, const u256 *b)
 	for (int i = 0; i < 4; i++) r->w[i] = u[i];
 	bool over = (u[4] | u[5] | u[6] | u[7]) != 0;
 	/* no overflow when either factor is 0 or 1 */
-	SVM_ASSERT(!over || (u256_cmp(a, &(u256){{1, 0, 0, 0}}) > 0 && u256_cmp(b, &(u256){{1, 0, 0, 0}}) > 0));
+	const u256 one = u256_u64(1);
+	SVM_ASSERT(!over || (u256_cmp(a, &one) > 0 && u256_cmp(b, &one) > 0));
 	return over;
 }
