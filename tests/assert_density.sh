@@ -13,11 +13,11 @@ check=0
 [ "${1:-}" = --check ] && { check=1; shift; }
 dirs=("$@")
 [ ${#dirs[@]} -eq 0 ] && dirs=(src/base src/exec src/state src/store src/mempool wasm-translator
-  src/vm/wasm src/attest evm-core src/vm/evm src/core src/chain src/node src/consensus)
+  src/vm/wasm src/attest evm-core src/vm/evm src/crypto src/core src/chain src/node src/consensus)
 # Floors, per 1,000 code lines (the anchors' measure, ~58), for the folders issue 16 brought to
 # the anchors' range.
 declare -A FLOORS=([src/base]=58 [src/exec]=58 [src/state]=58 [src/store]=58 [src/mempool]=70
-  [wasm-translator]=58 [src/attest]=57 [evm-core]=46)
+  [wasm-translator]=58 [src/attest]=57 [evm-core]=46 [src/crypto]=60 [src/core]=55 [src/chain]=30)
 files_of() {
   if [ "$1" = wasm-translator ]; then
     echo src/vm/wasm/compile.c src/vm/wasm/compile.h src/vm/wasm/emit.c src/vm/wasm/validate.c

@@ -423,7 +423,7 @@ void evm_finalize(svm_evm_state_t *s)
 		jent_t *e = &s->journal[i];
 		if (e->kind == J_STORAGE || e->kind == J_WARM_SLOT) {
 			slot_t *sl = e->slot;
-			SVM_ASSERT(sl != NULL && e->a != NULL);
+			SVM_ASSERT(jent_ok(e->kind, e->a, sl));
 			sl->orig = sl->cur;
 			sl->warm = false;
 		}
