@@ -408,7 +408,8 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 		c->head_time_ms = h.timestamp_ms;
 		svm_arena_reset(&a);
 		/* the ring holds the head's hash at its height's slot (the EVM's BLOCKHASH reads it) */
-		SVM_ASSERT(rc != 0 || svm_hash_eq(&c->recent[c->height % SVM_RECENT_HASHES_MAX], &c->head_hash));
+		SVM_ASSERT(rc != 0 ||
+			   svm_hash_eq(&c->recent[c->height % SVM_RECENT_HASHES_MAX], &c->head_hash));
 	}
 	svm_store_abort(r);
 	if (rc == SVM_ENOTFOUND) return rc;
