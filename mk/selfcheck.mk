@@ -29,7 +29,7 @@ mutate:
 	@bash tests/mutate.sh $(MUTATE_ARGS)
 
 # Assertion density per folder (tests/assert_density.sh): `make lint` runs `make density`, which
-# fails when base, exec, state, store, mempool or the wasm translator drops below its floor.
+# fails when a folder listed in tests/assert_density.sh's FLOORS drops below its floor.
 .PHONY: density density-report
 density:
 	@bash tests/assert_density.sh --check

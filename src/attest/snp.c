@@ -14,6 +14,12 @@
 #define SNP_VERSION_MAX 5
 #define SNP_SIG_OFF 0x2A0
 #define SNP_SIG_COMPONENT 72 /* r and s each occupy 72 little-endian bytes; P-384 uses 48 */
+/* The fixed fields end before the signed size ends, the signature starts where it ends, and r,
+ * s and the reserved tail fit the report (the padding lengths below are unsigned). */
+_Static_assert(0x1F0 + 8 <= SVM_SNP_SIGNED_SIZE, "fields inside the signed part");
+_Static_assert(SNP_SIG_OFF == SVM_SNP_SIGNED_SIZE, "the signature follows the signed part");
+_Static_assert(SNP_SIG_OFF + 2 * SNP_SIG_COMPONENT <= SVM_SNP_REPORT_SIZE, "signature fits");
+_Static_assert(SNP_SIG_COMPONENT >= 48, "a P-384 component fits its slot");
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -91,6 +97,8 @@ static int ext_get(X509 *c, const char *oid, const uint8_t **v, size_t *n)
 	if (i < 0) return SVM_ENOTFOUND;
 	if (dup >= 0) return SVM_EDECODE;
 	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(c, i));
+	/* a parsed extension always has its OCTET STRING; its length goes to a size_t */
+	SVM_ASSERT(os != NULL && ASN1_STRING_length(os) >= 0);
 	*v = ASN1_STRING_get0_data(os);
 	*n = (size_t)ASN1_STRING_length(os);
 	return 0;
@@ -135,6 +143,8 @@ static int key_extensions(X509 *c, bool vcek, key_ext_t *k, svm_error_t *err)
 		return svm_error_set(err, SVM_EDECODE, "key certificate: productName malformed");
 	size_t pl = 0;
 	while (pl < sn && s[pl] != '-') pl++; /* "Milan-B0" names the product Milan */
+	/* the product stays NUL-terminated (k was zeroed): snprintf and strcmp read it */
+	SVM_ASSERT(pl <= sn && pl < sizeof k->product);
 	memcpy(k->product, s, pl);
 	int rc;
 	if ((rc = ext_spl(c, AMD_OID("3.1"), &k->bl, err)) != 0 ||
@@ -150,6 +160,7 @@ static int key_extensions(X509 *c, bool vcek, key_ext_t *k, svm_error_t *err)
 	/* The chip id, raw: 64 bytes on Milan and Genoa, 8 on Turin (the rest of the report's
 	 * chip id is then zero). */
 	if (n != 64 && n != 8) return svm_error_set(err, SVM_EDECODE, "VCEK: hwID of %zu bytes", n);
+	SVM_ASSERT(n <= sizeof k->hwid);
 	memcpy(k->hwid, v, n);
 	k->hwid_len = n;
 	return 0;
@@ -196,13 +207,20 @@ static int check_chain(X509 *key, X509 *const ca[2], bool vlek, const char *prod
 	int rc;
 	char cn[64], want[64];
 	const char *kname = vlek ? "VLEK" : "VCEK";
+	/* the chain's depth: key, ASK/ASVK, ARK (the caller counted exactly two CAs) */
+	SVM_ASSERT(key != NULL && ca[0] != NULL && ca[1] != NULL && ca[0] != ca[1]);
+	/* "SEV-VLEK-" and a product name of at most 15 characters: the names are never cut */
+	SVM_ASSERT(strlen(product) < 16);
+	_Static_assert(sizeof want >= sizeof "SEV-VLEK-" + 15, "CA names fit");
 	if ((rc = need_pss(key, kname, err)) != 0 || (rc = need_pss(ca[0], "ASK", err)) != 0 ||
 	    (rc = need_pss(ca[1], "ARK", err)) != 0)
 		return rc;
-	snprintf(want, sizeof want, vlek ? "SEV-VLEK-%s" : "SEV-%s", product);
+	int wl = snprintf(want, sizeof want, vlek ? "SEV-VLEK-%s" : "SEV-%s", product);
+	SVM_ASSERT(wl > 0 && (size_t)wl < sizeof want);
 	if (att_cert_cn(ca[0], cn, sizeof cn) != 0 || strcmp(cn, want) != 0)
 		return svm_error_set(err, SVM_EPROOF, "%s: the intermediate is not %s", kname, want);
-	snprintf(want, sizeof want, "ARK-%s", product);
+	wl = snprintf(want, sizeof want, "ARK-%s", product);
+	SVM_ASSERT(wl > 0 && (size_t)wl < sizeof want);
 	if (att_cert_cn(ca[1], cn, sizeof cn) != 0 || strcmp(cn, want) != 0)
 		return svm_error_set(err, SVM_EPROOF, "%s: the root is not %s", kname, want);
 	if ((rc = att_cert_signed_by(key, ca[0], kname, err)) != 0 ||
@@ -220,6 +238,7 @@ static int check_chain(X509 *key, X509 *const ca[2], bool vlek, const char *prod
 		return svm_error_set(err, SVM_EPERM, "ARK: not one of the pinned roots");
 	if (res) {
 		res->ark_sha256 = h;
+		SVM_ASSERT(strlen(product) < sizeof res->product);
 		snprintf(res->product, sizeof res->product, "%s", product);
 		res->signing_key = vlek ? SVM_SNP_KEY_VLEK : SVM_SNP_KEY_VCEK;
 	}
@@ -236,10 +255,13 @@ static int load_and_check(const uint8_t *key_der, size_t key_len, const uint8_t 
 	X509 *key = att_cert_der(key_der, key_len, vlek ? "VLEK" : "VCEK", err);
 	if (!key) return err ? err->code : SVM_EDECODE;
 	int rc = att_chain_pem(chain_pem, chain_len, ca, 2, &n, "AMD chain", err);
+	SVM_ASSERT(n <= 2 && (rc == 0 || n == 0)); /* ca's bound; a failed read freed its part */
 	if (rc == 0 && n != 2)
 		rc = svm_error_set(err, SVM_EDECODE, "AMD chain: %zu certificates, expected ASK and ARK",
 				   n);
 	if (rc == 0) rc = key_extensions(key, !vlek, ext, err);
+	/* a VCEK carries the chip's hwID (64 bytes, or 8 on Turin), a VLEK none */
+	SVM_ASSERT(rc != 0 || (vlek ? ext->hwid_len == 0 : ext->hwid_len == 64 || ext->hwid_len == 8));
 	if (rc == 0) rc = check_chain(key, ca, vlek, ext->product, now, pins, res, err);
 	att_chain_free(ca, n);
 	if (rc != 0 || !key_out) {
@@ -293,6 +315,9 @@ int svm_snp_verify(const uint8_t *report, size_t report_len, const uint8_t *key_
 			    &ext, res, err);
 	if (rc != 0) return rc;
 	SVM_ASSERT(key != NULL && res->product[0] != 0);
+	SVM_ASSERT(res->signing_key == (int)signing && strcmp(res->product, ext.product) == 0);
+	/* the chip id's unmatched tail below is 64 - hwid_len bytes: never negative */
+	SVM_ASSERT(ext.hwid_len <= sizeof r->chip_id);
 	uint64_t tcb;
 	if ((rc = tcb_of(&ext, &tcb, err)) != 0) goto out;
 	if (tcb != r->reported_tcb) {
@@ -311,6 +336,7 @@ int svm_snp_verify(const uint8_t *report, size_t report_len, const uint8_t *key_
 		rc = svm_error_set(err, SVM_EDECODE, "%s: not a P-384 key", vlek ? "VLEK" : "VCEK");
 		goto out;
 	}
+	SVM_ASSERT(report_len == SVM_SNP_REPORT_SIZE && sizeof r->sig_r == 48);
 	rc = att_ecdsa_verify(pk, EVP_sha384(), report, SVM_SNP_SIGNED_SIZE, r->sig_r, r->sig_s, 48,
 			      "snp report", err);
 out:
@@ -333,6 +359,7 @@ int svm_snp_key_info(const uint8_t *key_der, size_t key_der_len, char product[16
 	*vlek = ext_get(c, AMD_OID("4"), &v, &n) == SVM_ENOTFOUND;
 	key_ext_t k;
 	int rc = key_extensions(c, !*vlek, &k, err);
+	SVM_ASSERT(rc != 0 || (k.product[0] != 0 && strlen(k.product) < 16));
 	if (rc == 0) snprintf(product, 16, "%s", k.product);
 	X509_free(c);
 	ERR_clear_error();
@@ -351,6 +378,7 @@ int svm_snp_verify_ca(const uint8_t *chain_pem, size_t chain_pem_len, int64_t no
 	char cn[64], ark[64], want[64];
 	int64_t na0 = 0, na1 = 0;
 	int rc = att_chain_pem(chain_pem, chain_pem_len, ca, 2, &n, "AMD chain", err);
+	SVM_ASSERT(n <= 2 && (rc == 0 || n == 0));
 	if (rc == 0 && n != 2)
 		rc = svm_error_set(err, SVM_EDECODE, "AMD chain: %zu certificates, expected ASK and ARK",
 				   n);
@@ -360,6 +388,7 @@ int svm_snp_verify_ca(const uint8_t *chain_pem, size_t chain_pem_len, int64_t no
 			strlen(cn) >= 32 || strncmp(cn, "SEV-", 4) != 0))
 		rc = svm_error_set(err, SVM_EDECODE, "AMD chain: the intermediate is not SEV-<product>");
 	if (rc == 0) {
+		SVM_ASSERT(n == 2 && strrchr(cn, '-') != NULL); /* cn starts with "SEV-" */
 		const char *p = strrchr(cn, '-') + 1; /* "SEV-Milan", "SEV-VLEK-Milan" */
 		snprintf(want, sizeof want, "ARK-%s", p);
 		if (strcmp(ark, want) != 0)
@@ -376,8 +405,11 @@ int svm_snp_verify_ca(const uint8_t *chain_pem, size_t chain_pem_len, int64_t no
 	if (rc == 0 && !pinned(pins, &h))
 		rc = svm_error_set(err, SVM_EPERM, "ARK: not one of the pinned roots");
 	if (rc == 0) {
+		SVM_ASSERT(strlen(cn) < 32);
 		snprintf(ask_cn, 32, "%s", cn);
 		*not_after = na0 < na1 ? na0 : na1;
+		/* both certificates are current: the earlier expiry is still ahead */
+		SVM_ASSERT(*not_after >= now_unix);
 	}
 out:
 	att_chain_free(ca, n);

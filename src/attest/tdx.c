@@ -19,6 +19,14 @@
 static const uint8_t intel_qe_vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
 					    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
+/* The TD report body's fields (td_body's offsets) fill each body exactly; the QE report's
+ * fields read below (report data at 320..384, isvsvn at 258) lie inside it. */
+_Static_assert(520 + 64 == SVM_TDX_TD10_SIZE, "TD 1.0 body ends with report_data");
+_Static_assert(600 + 48 == SVM_TDX_TD15_SIZE, "TD 1.5 body ends with MRSERVICETD");
+_Static_assert(352 + 32 <= SVM_TDX_QE_REPORT_SIZE && 258 + 2 <= 352, "QE report fields");
+_Static_assert(SVM_TDX_HEADER_SIZE == 28 + 20, "the header ends with user data");
+_Static_assert(SVM_TDX_PCK_CHAIN_MAX >= 3, "the PCK chain is leaf, platform CA, root");
+
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t le32(const uint8_t *p)
 {
@@ -29,6 +37,8 @@ static uint32_t le32(const uint8_t *p)
 
 static void td_body(svm_tdx_quote_t *q, const uint8_t *b)
 {
+	/* only the two known bodies: b holds SVM_TDX_TD10_SIZE or SVM_TDX_TD15_SIZE bytes */
+	SVM_ASSERT(q->body_type == BODY_TD10 || q->body_type == BODY_TD15);
 	memcpy(q->tee_tcb_svn, b, 16);
 	memcpy(q->mrseam, b + 16, 48);
 	memcpy(q->mrsignerseam, b + 64, 48);
@@ -86,14 +96,19 @@ static int quote_parse(const uint8_t *p, size_t len, svm_tdx_quote_t *q, svm_err
 					     "tdx quote: body type %u of %zu bytes", q->body_type,
 					     body_len);
 	}
+	/* the body's length is the one its type reads (td_body reads 648 bytes of a TD 1.5) */
+	SVM_ASSERT(body_len == (q->body_type == BODY_TD15 ? SVM_TDX_TD15_SIZE : SVM_TDX_TD10_SIZE));
 	if (svm_reader_bytes(&r, body_len, &b) != 0)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: truncated TD report body");
 	td_body(q, b);
 	q->signed_p = p;
 	q->signed_len = r.pos;
+	/* the signed part is the header, v5's body descriptor and the body */
+	SVM_ASSERT(q->signed_len == SVM_TDX_HEADER_SIZE + (q->version == 5 ? 6u : 0u) + body_len);
 	if (svm_reader_bytes(&r, 4, &x) != 0)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: no signature data");
 	size_t sig_len = le32(x), sig_start = r.pos;
+	SVM_ASSERT(r.pos <= r.len);
 	if (sig_len > svm_reader_left(&r))
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: signature data past the end");
 	if (svm_reader_copy(&r, q->sig, 64) != 0 || svm_reader_copy(&r, q->att_key, 64) != 0 ||
@@ -108,6 +123,7 @@ static int quote_parse(const uint8_t *p, size_t len, svm_tdx_quote_t *q, svm_err
 	    svm_reader_bytes(&r, le16(x), &q->qe_auth) != 0)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: truncated QE report data");
 	q->qe_auth_len = le16(x);
+	SVM_ASSERT(q->qe_auth + q->qe_auth_len <= p + r.pos);
 	if (svm_reader_bytes(&r, 6, &x) != 0)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: truncated PCK data");
 	if (le16(x) != CERT_DATA_PCK_CHAIN)
@@ -135,6 +151,7 @@ int svm_tdx_quote_size(const uint8_t *p, size_t len, size_t *out)
 int svm_tdx_quote_parse(const uint8_t *p, size_t len, svm_tdx_quote_t *q, svm_error_t *err)
 {
 	int rc = quote_parse(p, len, q, err);
+	SVM_ASSERT(rc != 0 || q->quote_len <= len); /* the trailing count below cannot wrap */
 	if (rc == 0 && q->quote_len != len)
 		return svm_error_set(err, SVM_EDECODE, "tdx quote: %zu trailing bytes",
 				     len - q->quote_len);
@@ -157,7 +174,11 @@ static int der_any(att_der_t *d, uint8_t *tag, const uint8_t **v, size_t *n)
 {
 	if (d->pos >= d->len) return SVM_EDECODE;
 	*tag = d->p[d->pos];
-	return att_der_next(d, *tag, v, n);
+	size_t before = d->pos;
+	int rc = att_der_next(d, *tag, v, n);
+	/* a TLV read consumes its tag, length and contents; a failed one nothing */
+	SVM_ASSERT(rc != 0 ? d->pos == before : d->pos >= before + 2 + *n && d->pos <= d->len);
+	return rc;
 }
 
 /* The arc after 1.2.840.113741.1.13.1 (and a second one for TCB components), or -1. */
@@ -167,6 +188,8 @@ static int sgx_arc(const uint8_t *oid, size_t n, int *sub)
 	if (n < base + 1 || n > base + 2 || memcmp(oid, sgx_ext_oid, base) != 0) return -1;
 	if (oid[base] & 0x80 || (n == base + 2 && oid[base + 1] & 0x80)) return -1;
 	*sub = n == base + 2 ? oid[base + 1] : 0;
+	/* single-byte arcs only: both below 128, so a caller's table index is bounded */
+	SVM_ASSERT(oid[base] < 0x80 && *sub >= 0 && *sub < 0x80);
 	return oid[base];
 }
 
@@ -190,6 +213,7 @@ static int pck_tcb(const uint8_t *v, size_t n, pck_ext_t *e)
 			if (tag != 0x02 || att_der_uint(val, vl, &x) != 0) return SVM_EDECODE;
 			if (sub <= 16) {
 				if (x > 255) return SVM_EDECODE;
+				SVM_ASSERT(sub >= 1 && (size_t)(sub - 1) < sizeof e->comp);
 				e->comp[sub - 1] = (uint8_t)x;
 			} else {
 				e->pcesvn = x;
@@ -198,6 +222,7 @@ static int pck_tcb(const uint8_t *v, size_t n, pck_ext_t *e)
 			return SVM_EDECODE;
 		}
 	}
+	SVM_ASSERT(d.pos == n); /* the reader ends exactly at the end, never past it */
 	for (int i = 1; i <= 18; i++)
 		if (!seen[i]) return SVM_EDECODE;
 	e->have_tcb = true;
@@ -213,6 +238,7 @@ static int pck_extensions(X509 *c, pck_ext_t *e, svm_error_t *err)
 	ERR_clear_error();
 	if (i < 0) return svm_error_set(err, SVM_EDECODE, "PCK certificate: no SGX extension");
 	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(c, i));
+	SVM_ASSERT(os != NULL && ASN1_STRING_length(os) >= 0);
 	att_der_t top = {ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), 0};
 	const uint8_t *seq;
 	size_t sl;
@@ -245,6 +271,7 @@ static int pck_extensions(X509 *c, pck_ext_t *e, svm_error_t *err)
 		default: break; /* PPID, SGX type, platform fields: not used here */
 		}
 	}
+	SVM_ASSERT(d.pos == sl);
 	if (!e->have_tcb || !e->have_pceid || !e->have_fmspc) goto bad;
 	return 0;
 bad:
@@ -258,6 +285,8 @@ static const char *const status_names[] = {
 	"ConfigurationAndSWHardeningNeeded",         "OutOfDate",
 	"OutOfDateConfigurationNeeded",              "Revoked",
 	"Unrecognized"};
+_Static_assert(sizeof status_names / sizeof *status_names == SVM_TCB_UNRECOGNIZED + 1,
+	       "one name per status");
 
 const char *svm_tcb_status_name(svm_tcb_status_t s)
 {
@@ -275,7 +304,7 @@ int svm_tcb_status_parse(const char *s, svm_tcb_status_t *out)
 }
 
 /* Intel's convergence of the platform status with the QE's or the TDX module's. */
-static svm_tcb_status_t converge(svm_tcb_status_t platform, svm_tcb_status_t other)
+static svm_tcb_status_t converge_raw(svm_tcb_status_t platform, svm_tcb_status_t other)
 {
 	if (other == SVM_TCB_REVOKED || platform == SVM_TCB_REVOKED) return SVM_TCB_REVOKED;
 	if (other == SVM_TCB_UNRECOGNIZED || platform == SVM_TCB_UNRECOGNIZED)
@@ -288,6 +317,17 @@ static svm_tcb_status_t converge(svm_tcb_status_t platform, svm_tcb_status_t oth
 			return SVM_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
 	}
 	return platform;
+}
+
+static svm_tcb_status_t converge(svm_tcb_status_t platform, svm_tcb_status_t other)
+{
+	SVM_ASSERT((unsigned)platform <= SVM_TCB_UNRECOGNIZED && (unsigned)other <= SVM_TCB_UNRECOGNIZED);
+	svm_tcb_status_t s = converge_raw(platform, other);
+	/* convergence never improves the platform's status, and a revoked or unrecognized
+	 * component always shows */
+	SVM_ASSERT(s >= platform && s <= SVM_TCB_UNRECOGNIZED);
+	SVM_ASSERT(other < SVM_TCB_REVOKED || s >= SVM_TCB_REVOKED);
+	return s;
 }
 
 /* ------------------------------------------------------------ collateral JSON */
@@ -318,6 +358,7 @@ static int json_hex(json_t *o, const char *key, uint8_t *out, size_t n)
 
 static int json_u8(json_t *o, const char *key, uint64_t max, uint64_t *out)
 {
+	SVM_ASSERT(max <= 65535); /* callers store the value in 8 or 16 bits */
 	json_t *v = json_object_get(o, key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > max)
@@ -335,7 +376,10 @@ static int json_time(json_t *o, const char *key, int64_t *out)
 static int json_status(json_t *level, svm_tcb_status_t *out)
 {
 	const char *s = json_string_value(json_object_get(level, "tcbStatus"));
-	return s ? svm_tcb_status_parse(s, out) : SVM_EDECODE;
+	int rc = s ? svm_tcb_status_parse(s, out) : SVM_EDECODE;
+	/* collateral never names "Unrecognized": that is only the verifier's own verdict */
+	SVM_ASSERT(rc != 0 || *out < SVM_TCB_UNRECOGNIZED);
+	return rc;
 }
 
 /* Parses a signed body (exact bytes), checks id, version and the time window. */
@@ -365,6 +409,7 @@ static json_t *signed_json(svm_slice_t body, const char *id, int version, int64_
 			      (long long)issued, (long long)next, (long long)now);
 		goto fail;
 	}
+	SVM_ASSERT(issued <= next);
 	*next_update = next;
 	return j;
 fail:
@@ -395,7 +440,8 @@ static int module_status(json_t *ti, const svm_tdx_quote_t *q, svm_tcb_status_t 
 	json_t *levels = NULL;
 	if (q->tee_tcb_svn[1] != 0) {
 		char want[8];
-		snprintf(want, sizeof want, "TDX_%02X", q->tee_tcb_svn[1]);
+		int wl = snprintf(want, sizeof want, "TDX_%02X", q->tee_tcb_svn[1]);
+		SVM_ASSERT(wl == 6); /* the whole name, never cut */
 		json_t *ids = json_object_get(ti, "tdxModuleIdentities");
 		id = NULL;
 		for (size_t i = 0; i < json_array_size(ids) && i < SVM_ATTEST_TCB_LEVELS_MAX; i++) {
@@ -445,6 +491,7 @@ static int platform_status(json_t *ti, const pck_ext_t *pck, const svm_tdx_quote
 		return svm_error_set(err, SVM_EDECODE, "tcb info: %zu TCB levels", n);
 	size_t start = q->tee_tcb_svn[1] != 0 ? 2 : 0;
 	*out = SVM_TCB_UNRECOGNIZED;
+	SVM_ASSERT(n >= 1 && n <= SVM_ATTEST_TCB_LEVELS_MAX && start < sizeof q->tee_tcb_svn);
 	for (size_t i = 0; i < n; i++) {
 		json_t *l = json_array_get(levels, i), *tcb = json_object_get(l, "tcb");
 		uint8_t sgx[16], tdx[16];
@@ -483,6 +530,9 @@ static int check_tcb_info(svm_slice_t body, const pck_ext_t *pck, const svm_tdx_
 	}
 	if ((rc = module_status(ti, q, &res->module_status, err)) != 0) goto out;
 	if ((rc = platform_status(ti, pck, q, &res->platform_status, err)) != 0) goto out;
+	SVM_ASSERT(res->module_status <= SVM_TCB_UNRECOGNIZED &&
+		   res->platform_status <= SVM_TCB_UNRECOGNIZED);
+	SVM_ASSERT(next >= now); /* signed_json's window: the expiry kept is still ahead */
 	if (next < res->collateral_expiry) res->collateral_expiry = next;
 out:
 	json_decref(ti);
@@ -531,6 +581,7 @@ static int check_qe_identity(svm_slice_t body, const uint8_t *qe, int64_t now,
 			break;
 		}
 	}
+	SVM_ASSERT(res->qe_status <= SVM_TCB_UNRECOGNIZED && next >= now);
 	if (next < res->collateral_expiry) res->collateral_expiry = next;
 out:
 	json_decref(qi);
@@ -552,6 +603,8 @@ typedef struct {
 
 static void ctx_free(tdx_ctx_t *c)
 {
+	SVM_ASSERT(c->n_pck <= SVM_TDX_PCK_CHAIN_MAX && c->n_sign <= SVM_TDX_PCK_CHAIN_MAX &&
+		   c->n_crlc <= SVM_TDX_PCK_CHAIN_MAX);
 	att_chain_free(c->pck, c->n_pck);
 	att_chain_free(c->sign, c->n_sign);
 	att_chain_free(c->crlc, c->n_crlc);
@@ -565,6 +618,8 @@ static int check_intel_chain(X509 **c, size_t n, size_t want, int64_t now,
 			     const svm_attest_pins_t *pins, const char *what, int64_t *expiry,
 			     svm_error_t *err)
 {
+	/* the certificate chain's depth: 2 (signing, root) or 3 (PCK, platform CA, root) */
+	SVM_ASSERT(want >= 2 && want <= SVM_TDX_PCK_CHAIN_MAX && n <= SVM_TDX_PCK_CHAIN_MAX);
 	if (n != want)
 		return svm_error_set(err, SVM_EDECODE, "%s: %zu certificates, expected %zu", what, n,
 				     want);
@@ -580,17 +635,23 @@ static int check_intel_chain(X509 **c, size_t n, size_t want, int64_t now,
 		int64_t na;
 		char name[64];
 		snprintf(name, sizeof name, "%s certificate %zu", what, i);
+		SVM_ASSERT(c[i] != NULL);
 		if ((rc = att_cert_signed_by(c[i], c[i + 1 < n ? i + 1 : i], name, err)) != 0 ||
 		    (rc = att_cert_current(c[i], now, name, &na, err)) != 0)
 			return rc;
+		SVM_ASSERT(na >= now);
 		if (na < *expiry) *expiry = na;
 	}
+	SVM_ASSERT(*expiry >= now);
 	return 0;
 }
 
 static int check_quote_crypto(const svm_tdx_quote_t *q, tdx_ctx_t *c, svm_error_t *err)
 {
 	/* The QE report binds the attestation key: report_data = SHA-256(key ‖ QE auth data) ‖ 0^32. */
+	/* the PCK chain was checked first: its leaf's key verifies the QE report */
+	SVM_ASSERT(c->n_pck == 3 && c->pck[0] != NULL && c->att == NULL);
+	SVM_ASSERT(q->qe_auth != NULL || q->qe_auth_len == 0);
 	svm_sha256_ctx_t h;
 	svm_hash_t d;
 	svm_sha256_init(&h);
@@ -617,15 +678,19 @@ static int check_collateral(const svm_tdx_collateral_t *col, tdx_ctx_t *c, int64
 {
 	int rc;
 	int64_t nu;
+	/* the quote's PCK chain (leaf, platform CA, root) was checked before the collateral */
+	SVM_ASSERT(c->n_pck == 3 && c->n_sign == 0 && c->n_crlc == 0 && !c->root_crl && !c->pck_crl);
 	X509 *root = c->pck[c->n_pck - 1];
 	if ((rc = att_chain_pem(col->signing_chain_pem.p, col->signing_chain_pem.len, c->sign,
 				SVM_TDX_PCK_CHAIN_MAX, &c->n_sign, "tcb signing chain", err)) != 0 ||
 	    (rc = check_intel_chain(c->sign, c->n_sign, 2, now, pins, "tcb signing chain",
 				    &res->collateral_expiry, err)) != 0)
 		return rc;
+	SVM_ASSERT(c->n_sign == 2); /* c->sign[0] below */
 	c->root_crl = att_crl_der(col->root_crl_der.p, col->root_crl_der.len, root, now,
 				  "root CA CRL", &nu, err);
 	if (!c->root_crl) return err ? err->code : SVM_EDECODE;
+	SVM_ASSERT(nu >= now);
 	if (nu < res->collateral_expiry) res->collateral_expiry = nu;
 	if ((rc = att_crl_check(c->root_crl, c->pck[1], "PCK CA certificate", err)) != 0 ||
 	    (rc = att_crl_check(c->root_crl, c->sign[0], "TCB signing certificate", err)) != 0)
@@ -637,13 +702,17 @@ static int check_collateral(const svm_tdx_collateral_t *col, tdx_ctx_t *c, int64
 		    (rc = check_intel_chain(c->crlc, c->n_crlc, 2, now, pins, "PCK CRL chain",
 					    &res->collateral_expiry, err)) != 0)
 			return rc;
+		SVM_ASSERT(c->n_crlc == 2);
 		if ((rc = att_crl_check(c->root_crl, c->crlc[0], "PCK CRL issuer", err)) != 0) return rc;
 		pck_ca = c->crlc[0];
 	}
 	c->pck_crl = att_crl_der(col->pck_crl_der.p, col->pck_crl_der.len, pck_ca, now, "PCK CRL",
 				 &nu, err);
 	if (!c->pck_crl) return err ? err->code : SVM_EDECODE;
+	SVM_ASSERT(nu >= now);
 	if (nu < res->collateral_expiry) res->collateral_expiry = nu;
+	/* every expiry folded in so far was current at now */
+	SVM_ASSERT(res->collateral_expiry >= now);
 	if (X509_NAME_cmp(X509_get_issuer_name(c->pck[0]), X509_get_subject_name(pck_ca)) != 0)
 		return svm_error_set(err, SVM_EPROOF, "PCK CRL: not issued by the PCK's CA");
 	if ((rc = att_crl_check(c->pck_crl, c->pck[0], "PCK certificate", err)) != 0) return rc;
@@ -670,6 +739,7 @@ static int check_quote(const svm_tdx_quote_t *q, tdx_ctx_t *c, int64_t now,
 	    (rc = pck_extensions(c->pck[0], pck, err)) != 0 ||
 	    (rc = check_quote_crypto(q, c, err)) != 0)
 		return rc;
+	SVM_ASSERT(c->att != NULL && pck->have_tcb && pck->have_pceid && pck->have_fmspc);
 	memcpy(res->fmspc, pck->fmspc, 6);
 	return 0;
 }
@@ -719,6 +789,7 @@ int svm_tdx_verify(const uint8_t *quote, size_t quote_len, const svm_tdx_collate
 	    (rc = check_qe_identity(col->qe_identity, q->qe_report, now_unix, res, err)) != 0)
 		goto out;
 	res->status = converge(converge(res->platform_status, res->module_status), res->qe_status);
+	SVM_ASSERT(res->collateral_expiry >= now_unix && res->collateral_expiry < INT64_MAX);
 	if (res->status == SVM_TCB_UNRECOGNIZED)
 		rc = svm_error_set(err, SVM_EPERM, "tdx quote: no TCB level matches the platform");
 	else if (res->status > max_status)
@@ -752,6 +823,7 @@ int svm_tdx_pcs_split(const uint8_t *resp, size_t len, const char *key, svm_slic
 	    memcmp(resp + end - tail, mid, ml) != 0)
 		return svm_error_set(err, SVM_EDECODE, "pcs response: not {\"%s\":…,\"signature\":…}",
 				     key);
+	SVM_ASSERT(end <= len && len - end <= 1); /* at most the final newline dropped */
 	char hex[129];
 	memcpy(hex, resp + end - 2 - 128, 128);
 	hex[128] = 0;
@@ -759,6 +831,8 @@ int svm_tdx_pcs_split(const uint8_t *resp, size_t len, const char *key, svm_slic
 		return svm_error_set(err, SVM_EDECODE, "pcs response: signature is not 128 hex digits");
 	body->p = resp + hl;
 	body->len = end - tail - (size_t)hl;
+	/* head, body, ",\"signature\":\"", 128 digits and "\"}" tile the response */
+	SVM_ASSERT((size_t)hl + body->len + tail == end);
 	return 0;
 }
 
@@ -772,11 +846,14 @@ static int put_field(json_t *j, const char *key, bool hex, svm_buf_t *store, siz
 	*off = store->len;
 	if (!hex) {
 		*len = n;
-		return svm_buf_append(store, s, n);
+		int rc = svm_buf_append(store, s, n);
+		SVM_ASSERT(rc != 0 || *off + n == store->len);
+		return rc;
 	}
 	if (n % 2) return SVM_EDECODE;
 	int rc = svm_buf_reserve(store, n / 2);
 	if (rc != 0) return rc;
+	SVM_ASSERT(store->cap - store->len >= n / 2); /* the decode writes n / 2 bytes there */
 	if (hex_exact(s, store->data + store->len, n / 2) != 0) return SVM_EDECODE;
 	store->len += n / 2;
 	*len = n / 2;
@@ -814,7 +891,11 @@ int svm_tdx_collateral_from_json(const uint8_t *json, size_t len, svm_buf_t *sto
 	if (rc != 0) return rc;
 	svm_slice_t *dst[N] = {&col->tcb_info,     &col->qe_identity, &col->signing_chain_pem,
 			       &col->root_crl_der, &col->pck_crl_der, &col->pck_crl_chain_pem};
-	for (int i = 0; i < N; i++) *dst[i] = (svm_slice_t){store->data + off[i], ln[i]};
+	for (int i = 0; i < N; i++) {
+		/* each field was appended to store: its slice lies inside it */
+		SVM_ASSERT(off[i] <= store->len && ln[i] <= store->len - off[i]);
+		*dst[i] = (svm_slice_t){store->data + off[i], ln[i]};
+	}
 	return 0;
 }
 
@@ -858,6 +939,8 @@ int svm_tdx_collateral_check(const svm_tdx_collateral_t *col, int64_t now_unix,
 	    (rc = check_intel_chain(c.crlc, c.n_crlc, 2, now_unix, pins, "PCK CRL chain",
 				    &info->expiry, err)) != 0)
 		goto out;
+	/* both chains checked at their depth of two: c.sign[1] is the root, c.crlc[0] the CA */
+	SVM_ASSERT(c.n_sign == 2 && c.n_crlc == 2);
 	c.root_crl = att_crl_der(col->root_crl_der.p, col->root_crl_der.len, c.sign[1], now_unix,
 				 "root CA CRL", &nu, err);
 	if (!c.root_crl) {
@@ -901,6 +984,7 @@ int svm_tdx_collateral_check(const svm_tdx_collateral_t *col, int64_t now_unix,
 		goto out;
 	}
 	info->tcb_eval = (uint64_t)json_integer_value(num);
+	SVM_ASSERT(info->expiry >= now_unix && info->issued <= now_unix);
 out:
 	json_decref(ti);
 	json_decref(qi);

@@ -6,11 +6,16 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <limits.h>
 #include <openssl/pem.h>
 #include <string.h>
 #include <time.h>
 
 #include "attest/internal.h"
+
+/* d2i_* take a long length and BIO_new_mem_buf an int: every length bounded by the evidence
+ * maximum fits both. */
+_Static_assert(SVM_ATTEST_EVIDENCE_MAX <= INT_MAX, "evidence lengths are passed as int");
 
 X509 *att_cert_der(const uint8_t *p, size_t len, const char *what, svm_error_t *err)
 {
@@ -26,6 +31,7 @@ X509 *att_cert_der(const uint8_t *p, size_t len, const char *what, svm_error_t *
 		svm_error_set(err, SVM_EDECODE, "%s: not one DER certificate", what);
 		return NULL;
 	}
+	SVM_ASSERT(q == p + len); /* the parser stopped exactly at the end, never past it */
 	return c;
 }
 
@@ -39,10 +45,14 @@ void att_chain_free(X509 **c, size_t n)
 static bool pem_eq(const char *w, size_t wn, const uint8_t *p, size_t len, size_t *pos)
 {
 	size_t i = *pos;
+	SVM_ASSERT(i <= len);
 	for (size_t k = 0; k < wn; k++, i++) {
 		if (w[k] == '\n' && i + 1 < len && p[i] == '\r' && p[i + 1] == '\n') i++;
 		if (i >= len || p[i] != (uint8_t)w[k]) return false;
+		/* one input byte per PEM byte, two for a CRLF: never more than 2 * (k + 1) */
+		SVM_ASSERT(i - *pos >= k && i - *pos <= 2 * k + 1);
 	}
+	SVM_ASSERT(i <= len && i - *pos >= wn);
 	*pos = i;
 	return true;
 }
@@ -54,10 +64,13 @@ static int pem_same(X509 *c, const uint8_t *p, size_t len, size_t *pos)
 	if (!b) return SVM_ENOMEM;
 	int rc = SVM_EDECODE;
 	char *w = NULL;
+	size_t start = *pos;
 	if (PEM_write_bio_X509(b, c) == 1) {
 		long wn = BIO_get_mem_data(b, &w);
 		if (wn > 0 && pem_eq(w, (size_t)wn, p, len, pos)) rc = 0;
 	}
+	/* a match consumes input (the chain reader's loop relies on it to end); a miss none */
+	SVM_ASSERT(rc == 0 ? *pos > start && *pos <= len : *pos == start);
 	BIO_free(b);
 	return rc;
 }
@@ -66,6 +79,7 @@ int att_chain_pem(const uint8_t *p, size_t len, X509 **out, size_t max, size_t *
 		  const char *what, svm_error_t *err)
 {
 	*n = 0;
+	SVM_ASSERT(max > 0);
 	if (len == 0 || len > SVM_ATTEST_EVIDENCE_MAX)
 		return svm_error_set(err, SVM_EDECODE, "%s: chain length %zu out of range", what, len);
 	size_t body = len;
@@ -85,6 +99,7 @@ int att_chain_pem(const uint8_t *p, size_t len, X509 **out, size_t max, size_t *
 			rc = svm_error_set(err, SVM_EDECODE, "%s: certificate %zu is not PEM", what, *n);
 			break;
 		}
+		SVM_ASSERT(*n < max); /* the bound above, before the write */
 		out[(*n)++] = c;
 		if (pem_same(c, p, body, &pos) != 0) {
 			rc = svm_error_set(err, SVM_EDECODE,
@@ -93,6 +108,9 @@ int att_chain_pem(const uint8_t *p, size_t len, X509 **out, size_t max, size_t *
 		}
 	}
 	BIO_free(b);
+	/* accepted: the canonical re-encodings cover the input exactly */
+	SVM_ASSERT(rc != 0 || pos == body);
+	SVM_ASSERT(*n <= max);
 	if (rc == 0 && *n == 0) rc = svm_error_set(err, SVM_EDECODE, "%s: no certificate", what);
 	if (rc != 0) {
 		att_chain_free(out, *n);
@@ -121,6 +139,7 @@ int att_cert_current(X509 *c, int64_t now, const char *what, int64_t *not_after,
 	if (now > na)
 		return svm_error_set(err, SVM_EEXPIRED, "%s: expired at %lld (now %lld)", what,
 				     (long long)na, (long long)now);
+	SVM_ASSERT(nb <= now && now <= na); /* callers take na as an expiry not yet passed */
 	if (not_after) *not_after = na;
 	return 0;
 }
@@ -141,6 +160,7 @@ int att_cert_sha256(X509 *c, svm_hash_t *out)
 	unsigned char *der = NULL;
 	int n = i2d_X509(c, &der);
 	if (n <= 0) return SVM_EDECODE;
+	SVM_ASSERT(der != NULL);
 	svm_sha256(der, (size_t)n, out);
 	OPENSSL_free(der);
 	return 0;
@@ -148,9 +168,12 @@ int att_cert_sha256(X509 *c, svm_hash_t *out)
 
 int att_cert_cn(X509 *c, char *out, size_t cap)
 {
+	SVM_ASSERT(cap >= 2 && cap <= INT_MAX); /* cap - 1 below must not wrap */
 	int n = X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, out, (int)cap);
 	ERR_clear_error();
 	if (n <= 0 || (size_t)n >= cap - 1) return SVM_EDECODE;
+	/* the callers compare it as a C string: terminated, of the length reported */
+	SVM_ASSERT(strnlen(out, cap) == (size_t)n);
 	return 0;
 }
 
@@ -208,6 +231,8 @@ int att_crl_check(X509_CRL *crl, X509 *c, const char *what, svm_error_t *err)
 int att_ecdsa_verify(EVP_PKEY *pk, const EVP_MD *md, const uint8_t *msg, size_t msg_len,
 		     const uint8_t *r, const uint8_t *s, size_t n, const char *what, svm_error_t *err)
 {
+	/* r and s of a P-256 or P-384 signature; BN_bin2bn takes an int length */
+	SVM_ASSERT(n == 32 || n == 48);
 	int rc = SVM_ESIG;
 	unsigned char *der = NULL;
 	EVP_MD_CTX *ctx = NULL;
@@ -276,6 +301,8 @@ out:
 
 int att_der_next(att_der_t *d, uint8_t tag, const uint8_t **val, size_t *val_len)
 {
+	/* the subtractions below rely on the position never passing the end */
+	SVM_ASSERT(d->pos <= d->len);
 	if (d->len - d->pos < 2 || d->p[d->pos] != tag) return SVM_EDECODE;
 	size_t i = d->pos + 1, n = d->p[i++];
 	if (n & 0x80) {
@@ -284,7 +311,9 @@ int att_der_next(att_der_t *d, uint8_t tag, const uint8_t **val, size_t *val_len
 		n = 0;
 		for (size_t j = 0; j < k; j++) n = (n << 8) | d->p[i++];
 		if (n < 0x80) return SVM_EDECODE; /* not minimal */
+		SVM_ASSERT(n < (size_t)1 << 24 && i == d->pos + 2 + k);
 	}
+	SVM_ASSERT(i <= d->len);
 	if (d->len - i < n) return SVM_EDECODE;
 	*val = d->p + i;
 	*val_len = n;
@@ -301,6 +330,8 @@ int att_der_uint(const uint8_t *v, size_t n, uint64_t *out)
 		v++;
 		n--;
 	}
+	/* minimal: after the sign byte, no leading zero (the value 0 is the sign byte alone) */
+	SVM_ASSERT(n == 0 || v[0] != 0);
 	if (n > 8) return SVM_EDECODE;
 	uint64_t x = 0;
 	for (size_t i = 0; i < n; i++) x = (x << 8) | v[i];

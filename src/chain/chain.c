@@ -9,6 +9,7 @@
 #include "supervm/verify.h"
 
 #define BLOCK_ARENA_MAX (1024u << 20) /* per-block working memory bound */
+#define EXEC_SNAPSHOTS_MAX 16         /* execution workers with their own read snapshot */
 
 struct svm_chain {
 	svm_store_t *store;
@@ -65,6 +66,8 @@ static int base_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t
 		    size_t *len)
 {
 	void **p = ud;
+	/* every worker the executor runs reads through a snapshot work_begin opened */
+	SVM_ASSERT(worker < EXEC_SNAPSHOTS_MAX && p[1 + worker] != NULL);
 	return svm_state_get(p[0], p[1 + worker], id, bytes, len);
 }
 
@@ -98,8 +101,11 @@ static int encode_receipts(const svm_exec_result_t *res, uint64_t height, svm_bu
 		if (rc) return rc;
 	}
 	off[res->included] = enc->len;
-	for (size_t i = 0; i < res->included; i++)
+	for (size_t i = 0; i < res->included; i++) {
+		/* one non-empty encoding per receipt, back to back */
+		SVM_ASSERT(off[i] < off[i + 1] && off[i + 1] <= enc->len);
 		svm_merkle_leaf_hash(enc->data + off[i], off[i + 1] - off[i], &leaves[i]);
+	}
 	int rc = svm_merkle_root(leaves, res->included, root);
 	if (rc == 0 && res->settle_events_len) {
 		svm_receipt_t r = {.fee_charged = res->burned, .tip_paid = res->tips,
@@ -132,6 +138,9 @@ static void stats_exec(svm_block_stats_t *st, const svm_exec_metrics_t *m)
 
 /* The node's index of derived EVM addresses (docs/evm.md, "One identity"): meta key
  * SVM_CHAIN_EVM_INDEX_TAG ‖ address (20) -> identity (32). */
+/* LMDB keys are at most 511 bytes: the index's and the QC's keys fit */
+_Static_assert(sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE <= 511, "index key");
+
 static int evm_index_put(svm_store_txn_t *w, const svm_id_t *id)
 {
 	uint8_t key[sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE];
@@ -151,6 +160,7 @@ static int evm_index_block(svm_store_txn_t *w, const commit_t *b)
 	svm_arena_t a;
 	svm_arena_init(&a, 0);
 	int rc = 0;
+	SVM_ASSERT(b->header.tx_count == 0 || b->txs != NULL);
 	for (uint32_t i = 0; rc == 0 && i < b->header.tx_count; i++) {
 		const svm_slice_t *t = &b->txs[i];
 		svm_tx_t tx;
@@ -188,6 +198,11 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 			const svm_buf_t *renc, const size_t *roff, const svm_hash_t *expect_root,
 			svm_hash_t *hash, svm_error_t *err)
 {
+	/* heights advance by one (genesis is height 0 on an empty chain), each block on the head */
+	SVM_ASSERT(b->header.height == c->height + 1 || (b->header.height == 0 && c->height == 0));
+	SVM_ASSERT(b->header.height == 0 || svm_hash_eq(&b->header.parent, &c->head_hash));
+	SVM_ASSERT(b->header.tx_count == 0 || (b->txs != NULL && b->ids != NULL && roff != NULL));
+	SVM_ASSERT(b->qc_len == 0 || b->qc != NULL);
 	svm_store_txn_t *w;
 	int rc = svm_store_write_begin(c->store, &w, err);
 	if (rc) return rc;
@@ -206,6 +221,7 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_BLOCKS, hash->b, SVM_HASH_SIZE, blk.data, blk.len, 0);
 	if (rc == 0) rc = put_u64_key(w, SVM_TABLE_HEIGHTS, b->header.height, hash->b, SVM_HASH_SIZE);
 	for (uint32_t i = 0; rc == 0 && i < b->header.tx_count; i++) {
+		SVM_ASSERT(roff[i] < roff[i + 1] && roff[i + 1] <= renc->len); /* receipt i's bytes */
 		uint8_t loc[12];
 		svm_put_u64be(loc, b->header.height);
 		loc[8] = (uint8_t)(i >> 24), loc[9] = (uint8_t)(i >> 16), loc[10] = (uint8_t)(i >> 8), loc[11] = (uint8_t)i;
@@ -234,6 +250,8 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 		if (err && err->code != rc) svm_error_set(err, rc, "commit: %s", svm_strerror(rc));
 		return rc;
 	}
+	/* committed only when the root is the one expected (a replica's, a voted block's) */
+	SVM_ASSERT(!expect_root || svm_hash_eq(expect_root, &root));
 	uint64_t t2 = svm_clock_ns();
 	rc = svm_store_commit(w, err);
 	if (rc) return rc;
@@ -242,6 +260,7 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	c->stats.commit_ns = svm_clock_ns() - t2;
 	c->stats.height = b->header.height;
 	c->stats.txs = b->header.tx_count;
+	SVM_ASSERT(res->writes_len <= UINT32_MAX);
 	c->stats.writes = (uint32_t)res->writes_len;
 	pthread_mutex_lock(&c->mu);
 	c->last = c->stats;
@@ -262,6 +281,8 @@ static int write_validators(svm_txctx_t *ctx, const svm_genesis_t *g)
 {
 	svm_buf_t p = {0};
 	int rc = svm_varint_append(&p, g->n_validators);
+	SVM_ASSERT(g->n_validators <= SVM_GENESIS_VALIDATORS_MAX); /* svm_genesis_parse's bound */
+	_Static_assert(sizeof(((svm_genesis_validator_t *)0)->pubkey) == 32, "an Ed25519 key");
 	for (size_t i = 0; rc == 0 && i < g->n_validators; i++) {
 		rc = svm_buf_append(&p, g->validators[i].pubkey, 32);
 		if (rc == 0) rc = svm_varint_append(&p, g->validators[i].stake);
@@ -292,6 +313,7 @@ static int write_pools(svm_txctx_t *ctx, const svm_genesis_t *g)
 	for (size_t i = 0; rc == 0 && i < g->n_pools; i++) {
 		const svm_genesis_pool_t *p = &g->pools[i];
 		bool xy = memcmp(p->x.b, p->y.b, 32) < 0; /* create takes the tokens ascending */
+		SVM_ASSERT(!svm_hash_eq(&p->x, &p->y)); /* two distinct tokens (parse_pools) */
 		svm_buf_t b = {0};
 		rc = svm_amm_payload(&b, SVM_AMM_CREATE, xy ? &p->x : &p->y, xy ? &p->y : &p->x,
 				     p->fee_bps, xy ? p->amount_x : p->amount_y,
@@ -360,6 +382,8 @@ static int write_genesis(svm_chain_t *c, const svm_genesis_t *g, svm_error_t *er
 	svm_buf_t renc = {0};
 	size_t roff[2] = {0, 0};
 	svm_hash_t hash;
+	/* the genesis block carries no transaction: roff's one entry is all commit_block reads */
+	SVM_ASSERT(res.included == 0 && b.header.tx_count == 0 && c->height == 0);
 	/* The params go in with the genesis block: one transaction, all or nothing. */
 	svm_store_txn_t *w;
 	rc = svm_store_write_begin(c->store, &w, err);
@@ -391,6 +415,7 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n);
 	if (rc == 0 && n == SVM_HASH_SIZE) memcpy(c->head_hash.b, p, SVM_HASH_SIZE);
 	for (uint64_t i = 0; rc == 0 && i < SVM_RECENT_HASHES_MAX && i <= c->height; i++) {
+		SVM_ASSERT(i <= c->height); /* c->height - i cannot wrap */
 		svm_put_u64be(key, c->height - i);
 		svm_hash_t *slot = &c->recent[(c->height - i) % SVM_RECENT_HASHES_MAX];
 		if (svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n) == 0 && n == SVM_HASH_SIZE)
@@ -407,6 +432,9 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 		h = blk.header;
 		c->head_time_ms = h.timestamp_ms;
 		svm_arena_reset(&a);
+		/* the ring holds the head's hash at its height's slot (the EVM's BLOCKHASH reads it) */
+		SVM_ASSERT(rc != 0 ||
+			   svm_hash_eq(&c->recent[c->height % SVM_RECENT_HASHES_MAX], &c->head_hash));
 	}
 	svm_store_abort(r);
 	if (rc == SVM_ENOTFOUND) return rc;
@@ -425,6 +453,7 @@ int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 	pthread_mutex_init(&c->mu, NULL);
 	svm_token_id("SWR", &c->fee_token);
 	c->threads = cfg->exec_threads ? cfg->exec_threads : svm_cpu_count();
+	SVM_ASSERT(c->threads >= 1); /* work_begin opens at least one snapshot */
 	c->fixed_set = cfg->fixed_set;
 	svm_store_config_t scfg = {.map_size_bytes = cfg->map_bytes};
 	svm_state_config_t stcfg = {.retain_heights = cfg->retain_heights};
@@ -479,8 +508,6 @@ void svm_chain_head(svm_chain_t *c, svm_hash_t *block_hash, svm_hash_t *state_ro
 
 /* ---------------------------------------------------------- build/apply */
 
-#define EXEC_SNAPSHOTS_MAX 16 /* execution workers with their own read snapshot */
-
 typedef struct {
 	svm_arena_t arena;
 	svm_store_txn_t *snap;
@@ -532,6 +559,7 @@ static int head_congestion(const svm_exec_base_t *base, svm_arena_t *arena, svm_
 	if (t == NULL) return SVM_ENOMEM;
 	if (svm_congestion_decode(o.payload, o.payload_len, t, SVM_CONGESTION_OBJECTS_MAX, &env->congestion_len))
 		return SVM_EIO;
+	SVM_ASSERT(env->congestion_len <= SVM_CONGESTION_OBJECTS_MAX); /* within t */
 	env->congestion = t;
 	return 0;
 }
@@ -581,6 +609,7 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 		if (rc) break; /* out of reader slots: run on fewer threads */
 		wk->base_ud[1 + wk->threads] = wk->wsnap[wk->threads];
 	}
+	SVM_ASSERT(wk->threads >= 1 && wk->threads <= EXEC_SNAPSHOTS_MAX);
 	wk->base = (svm_exec_base_t){base_get, wk->base_ud};
 	wk->txs = svm_arena_alloc(&wk->arena, (n ? n : 1) * sizeof(*wk->txs));
 	if (wk->txs == NULL) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
@@ -590,7 +619,10 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 	wk->env.timestamp_ms = c->head_time_ms;
 	wk->recent_top = c->height;
 	uint32_t nr = c->height < SVM_RECENT_HASHES_MAX ? (uint32_t)c->height + 1 : SVM_RECENT_HASHES_MAX;
+	SVM_ASSERT(nr >= 1 && nr <= SVM_RECENT_HASHES_MAX && nr <= c->height + 1);
 	for (uint32_t i = 0; i < nr; i++) wk->recent[i] = c->recent[(c->height - i) % SVM_RECENT_HASHES_MAX];
+	/* parent first: the newest hash is the head's */
+	SVM_ASSERT(svm_hash_eq(&wk->recent[0], &c->head_hash));
 	pthread_mutex_unlock(&c->mu);
 	wk->env.recent_hashes = wk->recent;
 	wk->env.recent_len = nr;
@@ -599,6 +631,7 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 
 static void work_end(work_t *wk)
 {
+	SVM_ASSERT(wk->threads <= EXEC_SNAPSHOTS_MAX); /* wsnap[1..threads) were opened */
 	for (unsigned i = 1; i < wk->threads; i++) svm_store_abort(wk->wsnap[i]);
 	svm_store_abort(wk->snap);
 	svm_buf_free(&wk->renc);
@@ -617,11 +650,15 @@ static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_heade
 	size_t *roff = svm_arena_alloc(&wk->arena, (k + 2) * sizeof(size_t));
 	if (!b->txs || !ids || !leaves || !roff) return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
 	for (size_t i = 0; i < k; i++) {
+		/* the included transactions in block order, each once */
+		SVM_ASSERT(i == 0 || res->index[i] > res->index[i - 1]);
 		const svm_exec_tx_t *t = &wk->txs[res->index[i]];
+		SVM_ASSERT(t->bytes != NULL && t->len > 0);
 		b->txs[i] = (svm_slice_t){t->bytes, t->len};
 		ids[i] = t->id;
 	}
 	b->ids = ids;
+	SVM_ASSERT(k <= SVM_BLOCK_TXS_MAX); /* fits the header's u32 count */
 	b->header.tx_count = (uint32_t)k;
 	int rc = svm_block_tx_root(b->txs, k, &b->header.tx_root);
 	if (rc == 0) rc = encode_receipts(res, b->header.height, &wk->renc, roff, leaves, &b->header.receipts_root);
@@ -655,6 +692,9 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 	while (rc == 0 && take < n && take < wk.params.block_txs_max &&
 	       bytes + tx_lens[take] + SVM_VARINT_MAX <= wk.params.block_bytes_max)
 		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	/* the candidates taken fit the governed limits */
+	SVM_ASSERT(take <= n && (rc != 0 || take == 0 || (take <= wk.params.block_txs_max &&
+							  bytes <= wk.params.block_bytes_max)));
 	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	if (rc == 0) {
 		if (timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = timestamp_ms;
@@ -663,6 +703,7 @@ int svm_chain_build_verified(svm_chain_t *c, const uint8_t *const *txs, const si
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 		if (rc) rc = svm_error_set(err, rc, "build: %s", svm_strerror(rc));
+		SVM_ASSERT(rc != 0 || wk.res.included <= take); /* a subset of the candidates run */
 	} /* else work_begin's message stands (an upgrade plan's, for one) */
 	c->stats.prepare_ns = m.decode_ns;
 	c->stats.execute_ns = svm_clock_ns() - t0 - m.decode_ns;
@@ -707,6 +748,7 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 	size_t *lens = NULL, bad = 0;
 	svm_exec_tx_t *etxs = NULL;
 	if (rc == 0) {
+		SVM_ASSERT(blk.txs_len == h->tx_count && (blk.txs_len == 0 || blk.txs != NULL));
 		ptrs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*ptrs));
 		lens = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*lens));
 		etxs = svm_arena_alloc(&wk.arena, (blk.txs_len + 1) * sizeof(*etxs));
@@ -727,6 +769,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		uint64_t t1 = svm_clock_ns();
 		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
+		/* applying a block includes every transaction or fails */
+		SVM_ASSERT(rc != 0 || wk.res.included == blk.txs_len);
 		c->stats.prepare_ns = t1 - t0 + m.decode_ns;
 		c->stats.execute_ns = svm_clock_ns() - t1 - m.decode_ns;
 		stats_exec(&c->stats, &m);
@@ -749,6 +793,7 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 	if (rc == 0) rc = svm_exec_prepare(c->chain_id, &tx, &len, 1, NULL, 1, &wk.arena, wk.txs);
 	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, 1, SVM_EXEC_BUILD, &wk.base, &wk.arena,
 					      &wk.res, NULL);
+	SVM_ASSERT(rc != 0 || wk.res.included <= 1);
 	if (rc == 0 && wk.res.status[0])
 		rc = svm_error_set(err, wk.res.status[0], "transaction cannot be included: %s",
 				   svm_strerror(wk.res.status[0]));
@@ -785,6 +830,7 @@ static int base_get_at(void *ud, unsigned worker, const svm_id_t *id, const uint
 static int work_at(svm_chain_t *c, work_t *wk, at_base_t *at, uint64_t height, svm_error_t *err)
 {
 	uint64_t head = wk->env.height - 1, min = 0;
+	SVM_ASSERT(height < head); /* the head's own state is wk's already */
 	int rc = svm_state_height_min(c->state, wk->snap, &min);
 	if (rc) return svm_error_set(err, rc, "query: the retention window is unreadable");
 	if (height < min)
@@ -797,6 +843,7 @@ static int work_at(svm_chain_t *c, work_t *wk, at_base_t *at, uint64_t height, s
 	wk->base = (svm_exec_base_t){base_get_at, at};
 	wk->env.height = height + 1;
 	uint32_t nr = height < SVM_RECENT_HASHES_MAX ? (uint32_t)height + 1 : SVM_RECENT_HASHES_MAX;
+	SVM_ASSERT(nr >= 1 && nr <= SVM_RECENT_HASHES_MAX && height >= min);
 	for (uint32_t i = 0; i < nr && rc == 0; i++) {
 		uint8_t key[8];
 		const uint8_t *hash;
@@ -896,6 +943,9 @@ static int spec_ancestors(svm_chain_t *c, svm_chain_spec_t *parent, svm_chain_sp
 	}
 	while (p != NULL) {
 		if (k == SPEC_DEPTH_MAX) return svm_error_set(err, SVM_ELIMIT, "too many uncommitted ancestors");
+		/* each step goes one height down */
+		SVM_ASSERT(k == 0 || p->header.height + 1 == out[k - 1]->header.height);
+		SVM_ASSERT(p->parent_height + 1 == p->header.height);
 		out[k++] = p;
 		if (p->parent_height <= head_h) {
 			if (p->parent_height != head_h || !svm_hash_eq(&p->header.parent, &head))
@@ -909,6 +959,9 @@ static int spec_ancestors(svm_chain_t *c, svm_chain_spec_t *parent, svm_chain_sp
 		out[i] = out[k - 1 - i];
 		out[k - 1 - i] = t;
 	}
+	/* oldest first, heights one apart, the oldest standing on the committed head */
+	for (size_t i = 1; i < k; i++) SVM_ASSERT(out[i]->header.height == out[i - 1]->header.height + 1);
+	SVM_ASSERT(k == 0 || out[0]->parent_height == head_h);
 	*n = k;
 	return 0;
 }
@@ -924,6 +977,7 @@ static const svm_state_write_t *spec_find(const svm_chain_spec_t *s, const svm_i
 	size_t lo = 0, hi = s->n_writes;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		SVM_ASSERT(mid < s->n_writes);
 		int cmp = svm_hash_cmp(&s->writes[mid].id, id);
 		if (cmp == 0) return &s->writes[mid];
 		if (cmp < 0) lo = mid + 1;
@@ -935,6 +989,7 @@ static const svm_state_write_t *spec_find(const svm_chain_spec_t *s, const svm_i
 static int spec_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t **bytes, size_t *len)
 {
 	spec_view_t *v = ud;
+	SVM_ASSERT(v->n_anc <= SPEC_DEPTH_MAX && (v->n_anc == 0 || v->anc != NULL));
 	for (size_t i = v->n_anc; i-- > 0;) {
 		const svm_state_write_t *w = spec_find(v->anc[i], id);
 		if (w == NULL) continue;
@@ -952,6 +1007,8 @@ static int spec_state_root(svm_chain_t *c, svm_chain_spec_t **anc, size_t n_anc,
 			   const svm_state_write_t *writes, size_t n_writes, uint64_t h,
 			   svm_hash_t *root, svm_error_t *err)
 {
+	/* the ancestors replayed oldest first, the new block right after the last */
+	SVM_ASSERT(n_anc == 0 || h == anc[n_anc - 1]->header.height + 1);
 	svm_store_txn_t *w;
 	int rc = svm_store_write_begin(c->store, &w, err);
 	if (rc) return rc;
@@ -978,11 +1035,14 @@ static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_
 	if (!s->txs || !s->ids || !leaves || !s->roff || !s->writes)
 		return svm_error_set(err, SVM_ENOMEM, "block: out of memory");
 	for (size_t i = 0; i < k; i++) {
+		SVM_ASSERT(i == 0 || res->index[i] > res->index[i - 1]);
 		const svm_exec_tx_t *t = &wk->txs[res->index[i]];
 		s->txs[i] = (svm_slice_t){t->bytes, t->len};
 		s->ids[i] = t->id;
 	}
 	for (size_t i = 0; i < res->writes_len; i++) {
+		/* sorted by id, each id once: spec_find's binary search relies on it */
+		SVM_ASSERT(i == 0 || svm_hash_cmp(&res->writes[i - 1].id, &res->writes[i].id) < 0);
 		s->writes[i] = res->writes[i];
 		if (res->writes[i].bytes != NULL) {
 			s->writes[i].bytes = svm_arena_dup(&s->arena, res->writes[i].bytes, res->writes[i].len);
@@ -1021,8 +1081,15 @@ static int spec_own_block(svm_chain_spec_t *s, const svm_header_t *hdr, svm_erro
 	svm_block_t dec;
 	if (rc == 0) rc = svm_block_decode(s->block, s->block_len, &s->arena, &dec, &s->id, err);
 	if (rc == 0) {
+		/* our own encoding decodes to the header and transactions it was made of */
+		SVM_ASSERT(dec.txs_len == hdr->tx_count && dec.header.height == hdr->height &&
+			   svm_hash_eq(&dec.header.state_root, &hdr->state_root) &&
+			   svm_hash_eq(&dec.header.tx_root, &hdr->tx_root));
 		s->header = dec.header;
-		for (size_t i = 0; i < dec.txs_len; i++) s->txs[i] = dec.txs[i];
+		for (size_t i = 0; i < dec.txs_len; i++) {
+			SVM_ASSERT(dec.txs[i].len == s->txs[i].len);
+			s->txs[i] = dec.txs[i];
+		}
 	}
 	return rc ? svm_error_set(err, rc, "block: cannot encode: %s", svm_strerror(rc)) : 0;
 }
@@ -1055,6 +1122,7 @@ static int spec_begin(svm_chain_t *c, svm_chain_spec_t *parent, work_t *wk, size
 	int rc = spec_ancestors(c, parent, anc, n_anc, err);
 	if (rc == 0) rc = work_begin(c, wk, n, err);
 	if (rc) return rc;
+	SVM_ASSERT(*n_anc <= SPEC_DEPTH_MAX);
 	if (*n_anc > 0) {
 		svm_chain_spec_t *p = anc[*n_anc - 1];
 		wk->env.height = p->header.height + 1;
@@ -1072,6 +1140,8 @@ static int spec_begin(svm_chain_t *c, svm_chain_spec_t *parent, work_t *wk, size
 	} else {
 		svm_chain_head(c, parent_id, NULL);
 	}
+	/* the block goes right after its parent, committed or not */
+	SVM_ASSERT(wk->env.height == (*n_anc ? anc[*n_anc - 1]->header.height + 1 : wk->recent_top + 1));
 	*view = (spec_view_t){wk->base_ud, anc, *n_anc};
 	wk->base = (svm_exec_base_t){spec_get, view};
 	return work_params(c, wk, err); /* as the uncommitted ancestors left them */
@@ -1176,6 +1246,7 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));
+		SVM_ASSERT(rc != 0 || wk.res.included == blk.txs_len);
 	}
 	svm_chain_spec_t *s = NULL;
 	if (rc == 0 && (s = spec_new(parent, h->height - 1)) == NULL)
@@ -1203,6 +1274,7 @@ int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc
 	if (s->header.height != svm_chain_height(c) + 1 || !svm_hash_eq(&s->header.parent, &head))
 		return svm_error_set(err, SVM_ESTATE, "commit: block %llu does not extend the head",
 				     (unsigned long long)s->header.height);
+	SVM_ASSERT(s->block != NULL && s->roff != NULL && (s->n_writes == 0 || s->writes != NULL));
 	commit_t b = {.header = s->header, .txs = s->txs, .ids = s->ids, .qc = qc, .qc_len = qc_len};
 	svm_exec_result_t res = {.writes = s->writes, .writes_len = s->n_writes};
 	svm_hash_t hash;

@@ -95,7 +95,8 @@ static int parse_validators(svm_genesis_t *g, const json_t *arr, svm_error_t *er
 		const char *pk = json_string_value(json_object_get(e, "public_key"));
 		if (pk == NULL || svm_hex_decode(v->pubkey, sizeof v->pubkey, pk))
 			return svm_error_set(err, SVM_EDECODE, "genesis: validators[%zu].public_key is not 64 hex digits", i);
-		svm_identity_derive(SVM_SCHEME_ED25519, v->pubkey, sizeof v->pubkey, &v->id);
+		int drc = svm_identity_derive(SVM_SCHEME_ED25519, v->pubkey, sizeof v->pubkey, &v->id);
+		SVM_ASSERT(drc == 0); /* an Ed25519 key of its size: the id is always written */
 		if (parse_u64(json_object_get(e, "stake"), &v->stake))
 			return svm_error_set(err, SVM_EDECODE, "genesis: validators[%zu].stake is not a u64", i);
 	}
@@ -173,6 +174,7 @@ static int parse_pin_list(const json_t *obj, const char *name, svm_hash_t *out, 
 		return svm_error_set(err, SVM_EDECODE, "genesis: attest_pins.%s must be an array of at most %d",
 				     name, SVM_ATTEST_PINS_MAX);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
+		SVM_ASSERT(i < SVM_ATTEST_PINS_MAX); /* out has room for the list checked above */
 		const json_t *v = json_array_get(arr, i);
 		if (!json_is_string(v) || svm_hash_from_hex(&out[i], json_string_value(v)))
 			return svm_error_set(err, SVM_EDECODE,
@@ -254,7 +256,8 @@ static json_t *u64_json(uint64_t v)
 {
 	if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
 	char s[24];
-	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	int n = snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	SVM_ASSERT(n == 19 || n == 20); /* past 2^63: 19 or 20 digits, never cut */
 	return json_string(s);
 }
 

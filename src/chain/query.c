@@ -72,6 +72,7 @@ static int receipt_leaves(svm_store_txn_t *r, const svm_block_t *blk, svm_arena_
 {
 	svm_hash_t *leaves = svm_arena_alloc(a, (blk->txs_len ? blk->txs_len : 1) * sizeof(*leaves));
 	if (leaves == NULL) return SVM_ENOMEM;
+	SVM_ASSERT(blk->txs_len == 0 || blk->txs != NULL);
 	for (uint32_t i = 0; i < blk->txs_len; i++) {
 		svm_hash_t id;
 		svm_tx_t tx;
@@ -84,6 +85,13 @@ static int receipt_leaves(svm_store_txn_t *r, const svm_block_t *blk, svm_arena_
 	}
 	*out = leaves;
 	return 0;
+}
+
+/* The proof verifies leaf i against the root of the leaves (assertions only). */
+static bool proof_ok(const svm_hash_t *leaves, size_t n, uint64_t i, const svm_merkle_proof_t *proof)
+{
+	svm_hash_t root;
+	return svm_merkle_root(leaves, n, &root) == 0 && svm_merkle_verify(&root, &leaves[i], proof) == 0;
 }
 
 int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receipt_out,
@@ -112,6 +120,8 @@ int svm_chain_receipt(svm_chain_t *c, const svm_hash_t *tx_id, svm_buf_t *receip
 		svm_merkle_proof_t proof;
 		rc = receipt_leaves(r, &blk, &a, &leaves);
 		if (rc == 0) rc = svm_merkle_prove(leaves, blk.txs_len, i, &proof);
+		/* the proof handed out verifies against the root of the leaves it was cut from */
+		SVM_ASSERT(rc != 0 || proof_ok(leaves, blk.txs_len, i, &proof));
 		if (rc == 0) rc = svm_buf_append(proof_out, proof.path, proof.len * sizeof(svm_hash_t));
 	}
 	if (rc == 0 && height) *height = h;

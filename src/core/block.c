@@ -11,6 +11,7 @@ static int header_check(const svm_header_t *h)
 
 static int header_write(const svm_header_t *h, svm_buf_t *out)
 {
+	SVM_ASSERT(header_check(h) == 0); /* only a checked header is written */
 	TRY(svm_buf_push(out, SVM_TAG_HEADER));
 	TRY(svm_varint_append(out, h->chain_id));
 	TRY(svm_varint_append(out, h->height));
@@ -32,6 +33,8 @@ int svm_header_encode(const svm_header_t *h, svm_buf_t *out)
 	size_t start = out->len;
 	int rc = header_write(h, out);
 	if (rc != 0) out->len = start;
+	/* at least the tag, five hashes and seven varints; nothing left behind on failure */
+	SVM_ASSERT(rc != 0 ? out->len == start : out->len - start >= 1 + 5 * SVM_HASH_SIZE + 7);
 	return rc;
 }
 
@@ -48,6 +51,7 @@ static int header_read(svm_reader_t *r, svm_header_t *h, svm_error_t *err)
 	TRY(rd_u64(r, &h->timestamp_ms, "header.timestamp_ms", err));
 	TRY(rd_hash(r, &h->proposer, "header.proposer", err));
 	TRY(rd_len(r, SVM_BLOCK_TXS_MAX, &n, "header.tx_count", err));
+	_Static_assert(SVM_BLOCK_TXS_MAX <= UINT32_MAX, "tx_count is a u32");
 	h->tx_count = (uint32_t)n;
 	TRY(rd_hash(r, &h->tx_root, "header.tx_root", err));
 	TRY(rd_hash(r, &h->receipts_root, "header.receipts_root", err));
@@ -62,7 +66,10 @@ int svm_header_decode(const uint8_t *p, size_t len, svm_header_t *h, svm_error_t
 {
 	svm_reader_t r = svm_reader(p, len);
 	TRY(header_read(&r, h, err));
-	return rd_end(&r, "header", err);
+	int rc = rd_end(&r, "header", err);
+	/* a decoded header is one the encoder accepts */
+	SVM_ASSERT(rc != 0 || header_check(h) == 0);
+	return rc;
 }
 
 int svm_header_hash(const svm_header_t *h, svm_hash_t *out)
@@ -70,6 +77,7 @@ int svm_header_hash(const svm_header_t *h, svm_hash_t *out)
 	uint8_t stack[512];
 	svm_buf_t b = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
 	int rc = svm_header_encode(h, &b);
+	SVM_ASSERT(b.data == stack && b.len <= sizeof stack); /* never reallocated */
 	if (rc == 0) {
 		svm_sha256(b.data, b.len, out);
 		return 0;
@@ -87,6 +95,7 @@ static int block_write(const svm_block_t *b, svm_buf_t *out)
 	TRY(svm_buf_push(out, SVM_TAG_BLOCK));
 	TRY(header_write(&b->header, out));
 	TRY(svm_varint_append(out, b->txs_len));
+	SVM_ASSERT(b->txs_len == b->header.tx_count); /* svm_block_encode checked it */
 	for (uint32_t i = 0; i < b->txs_len; i++) TRY(wr_bytes(out, b->txs[i].p, b->txs[i].len));
 	return 0;
 }
@@ -104,6 +113,9 @@ int svm_block_encode(const svm_block_t *b, svm_buf_t *out)
 	int rc = block_write(b, out);
 	if (rc == 0 && out->len - start > SVM_BLOCK_BYTES_MAX) rc = SVM_ELIMIT;
 	if (rc != 0) out->len = start;
+	/* the header follows the block's tag verbatim: a block's hash is read from its bytes */
+	SVM_ASSERT(rc != 0 ? out->len == start
+			   : out->data[start] == SVM_TAG_BLOCK && out->data[start + 1] == SVM_TAG_HEADER);
 	return rc;
 }
 
@@ -121,6 +133,8 @@ static int rd_txs(svm_reader_t *r, svm_arena_t *arena, svm_block_t *b, svm_error
 		TRY(rd_bytes(r, SVM_TX_BYTES_MAX, &txs[i].p, &txs[i].len, "block.tx", err));
 		if (txs[i].len == 0)
 			return svm_error_set(err, SVM_EDECODE, "block.tx %zu: empty", i);
+		/* transactions are borrowed in order, each after the previous one */
+		SVM_ASSERT(i == 0 || txs[i].p >= txs[i - 1].p + txs[i - 1].len);
 	}
 	b->txs = txs;
 	b->txs_len = (uint32_t)n;
@@ -139,8 +153,12 @@ int svm_block_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_block
 	size_t header_at = r.pos;
 	TRY(header_read(&r, &b->header, err));
 	size_t header_len = r.pos - header_at;
+	/* the embedded header starts with its own tag: its hash is the header's */
+	SVM_ASSERT(header_at == 1 && p[header_at] == SVM_TAG_HEADER);
+	SVM_ASSERT(header_len >= 1 + 5 * SVM_HASH_SIZE + 7); /* tag, five hashes, seven varints */
 	TRY(rd_txs(&r, arena, b, err));
 	TRY(rd_end(&r, "block", err));
+	SVM_ASSERT(b->txs_len == b->header.tx_count && (b->txs_len == 0 || b->txs != NULL));
 	if (hash) svm_sha256(p + header_at, header_len, hash);
 	return 0;
 }

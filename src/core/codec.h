@@ -15,6 +15,7 @@
 
 static inline int rd_tag(svm_reader_t *r, uint8_t want, const char *what, svm_error_t *err)
 {
+	SVM_ASSERT(r->pos <= r->len); /* svm_reader_left's subtraction cannot wrap */
 	uint8_t t;
 	if (svm_reader_u8(r, &t) != 0) return svm_error_set(err, SVM_EDECODE, "%s: empty", what);
 	if (t != want)
@@ -55,6 +56,8 @@ static inline int rd_len(svm_reader_t *r, uint64_t max, uint64_t *n, const char 
 	if (*n > max)
 		return svm_error_set(err, SVM_ELIMIT, "%s: %llu at offset %zu exceeds %llu", what,
 				     (unsigned long long)*n, at, (unsigned long long)max);
+	/* a varint of 1..10 bytes was consumed */
+	SVM_ASSERT(r->pos > at && r->pos - at <= SVM_VARINT_MAX && r->pos <= r->len);
 	return 0;
 }
 
@@ -69,11 +72,14 @@ static inline int rd_bytes(svm_reader_t *r, uint64_t max, const uint8_t **p, siz
 				     (unsigned long long)n, r->pos);
 	*len = (size_t)n;
 	if (n == 0) *p = NULL;
+	/* a borrowed string inside the input, ending where the reader now stands */
+	SVM_ASSERT(n == 0 || (*p >= r->p && *p + n == r->p + r->pos && r->pos <= r->len));
 	return 0;
 }
 
 static inline int rd_end(const svm_reader_t *r, const char *what, svm_error_t *err)
 {
+	SVM_ASSERT(r->pos <= r->len);
 	if (svm_reader_left(r) != 0)
 		return svm_error_set(err, SVM_EDECODE, "%s: %zu trailing bytes at offset %zu", what,
 				     svm_reader_left(r), r->pos);
@@ -86,6 +92,8 @@ static inline int arena_array(svm_arena_t *a, size_t n, size_t size, void **out,
 {
 	*out = NULL;
 	if (n == 0) return 0;
+	/* counts are bounded by their maxima before this: n · size cannot wrap */
+	SVM_ASSERT(size > 0 && n <= SIZE_MAX / size);
 	if (a == NULL) return svm_error_set(err, SVM_EINVAL, "%s: no arena to decode into", what);
 	*out = svm_arena_alloc(a, n * size);
 	if (*out == NULL) return svm_error_set(err, SVM_ENOMEM, "%s: arena exhausted", what);

@@ -4,6 +4,9 @@
 
 #include "supervm/core.h"
 
+/* the address is the hash's last 20 bytes */
+_Static_assert(SVM_EVM_ADDRESS_SIZE <= SVM_HASH_SIZE, "an address is a hash suffix");
+
 void svm_identity_evm_address(const svm_id_t *id, uint8_t out[SVM_EVM_ADDRESS_SIZE])
 {
 	svm_slice_t part = {id->b, SVM_HASH_SIZE};

@@ -11,6 +11,7 @@ static int object_check(const svm_object_t *o)
 
 static int object_write(const svm_object_t *o, svm_buf_t *out)
 {
+	SVM_ASSERT(object_check(o) == 0); /* only a checked object is written */
 	TRY(svm_buf_push(out, SVM_TAG_OBJECT));
 	TRY(svm_buf_append(out, o->id.b, SVM_HASH_SIZE));
 	TRY(svm_varint_append(out, o->version));
@@ -26,6 +27,7 @@ int svm_object_encode(const svm_object_t *o, svm_buf_t *out)
 	size_t start = out->len;
 	int rc = object_write(o, out);
 	if (rc != 0) out->len = start;
+	SVM_ASSERT(rc != 0 ? out->len == start : out->data[start] == SVM_TAG_OBJECT);
 	return rc;
 }
 
@@ -45,8 +47,12 @@ int svm_object_decode(const uint8_t *p, size_t len, svm_object_t *o, svm_error_t
 	if (type == 0 || type > SVM_OBJ_TYPE_MAX)
 		return svm_error_set(err, SVM_EDECODE, "object.type: unknown %llu",
 				     (unsigned long long)type);
+	_Static_assert(SVM_OBJ_TYPE_MAX <= UINT16_MAX, "an object type fits its u16");
 	o->type = (uint16_t)type;
 	TRY(rd_bytes(&r, SVM_OBJECT_PAYLOAD_MAX, &o->payload, &o->payload_len, "object.payload",
 		     err));
-	return rd_end(&r, "object", err);
+	TRY(rd_end(&r, "object", err));
+	/* a decoded object is one the encoder accepts (an owner only when owned by an address) */
+	SVM_ASSERT(object_check(o) == 0);
+	return 0;
 }

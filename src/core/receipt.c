@@ -15,6 +15,7 @@ static int receipt_check(const svm_receipt_t *r)
 
 static int receipt_write(const svm_receipt_t *r, svm_buf_t *out)
 {
+	SVM_ASSERT(receipt_check(r) == 0); /* only a checked receipt is written */
 	TRY(svm_buf_push(out, SVM_TAG_RECEIPT));
 	TRY(svm_buf_append(out, r->tx_id.b, SVM_HASH_SIZE));
 	TRY(svm_buf_push(out, r->status));
@@ -39,6 +40,7 @@ int svm_receipt_encode(const svm_receipt_t *r, svm_buf_t *out)
 	size_t start = out->len;
 	int rc = receipt_write(r, out);
 	if (rc != 0) out->len = start;
+	SVM_ASSERT(rc != 0 ? out->len == start : out->data[start] == SVM_TAG_RECEIPT);
 	return rc;
 }
 
@@ -49,6 +51,7 @@ static int rd_events(svm_reader_t *rd, svm_arena_t *arena, svm_receipt_t *r, svm
 	TRY(rd_len(rd, SVM_RECEIPT_EVENTS_MAX, &n, "receipt.events", err));
 	TRY(arena_array(arena, (size_t)n, sizeof(svm_event_t), &p, "receipt.events", err));
 	svm_event_t *ev = p;
+	SVM_ASSERT(n == 0 || ev != NULL);
 	for (size_t i = 0; i < n; i++) {
 		TRY(rd_hash(rd, &ev[i].emitter, "event.emitter", err));
 		TRY(rd_bytes(rd, SVM_EVENT_TOPIC_MAX, &ev[i].topic, &ev[i].topic_len, "event.topic",
@@ -78,5 +81,8 @@ int svm_receipt_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_rec
 	TRY(rd_events(&rd, arena, r, err));
 	TRY(rd_bytes(&rd, SVM_RETURN_DATA_MAX, &r->return_data, &r->return_data_len,
 		     "receipt.return_data", err));
-	return rd_end(&rd, "receipt", err);
+	TRY(rd_end(&rd, "receipt", err));
+	/* a decoded receipt is one the encoder accepts */
+	SVM_ASSERT(receipt_check(r) == 0);
+	return 0;
 }

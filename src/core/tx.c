@@ -19,6 +19,8 @@ static bool ascending(const void *base, size_t stride, size_t n)
 
 static bool disjoint(const void *a, size_t sa, size_t na, const void *b, size_t sb, size_t nb)
 {
+	/* the merge walk below finds a common id only in ascending lists (checked first) */
+	SVM_ASSERT(ascending(a, sa, na) && ascending(b, sb, nb));
 	size_t i = 0, j = 0;
 	while (i < na && j < nb) {
 		int c = svm_hash_cmp(id_at(a, sa, i), id_at(b, sb, j));
@@ -56,6 +58,7 @@ static int tx_check(const svm_tx_t *tx, bool with_sig)
 	size_t pk = svm_scheme_pubkey_size(tx->scheme);
 	if (pk == 0) return SVM_EUNSUPPORTED;
 	if (tx->public_key_len != pk || tx->public_key == NULL) return SVM_EINVAL;
+	SVM_ASSERT(svm_scheme_sig_size(tx->scheme) > 0); /* a scheme with a key signs */
 	if (with_sig && (tx->signature_len != svm_scheme_sig_size(tx->scheme) || !tx->signature))
 		return SVM_EINVAL;
 	return 0;
@@ -95,6 +98,10 @@ static int tx_encode(const svm_tx_t *tx, svm_buf_t *out, bool with_sig)
 	if (rc == 0 && with_sig) rc = svm_buf_append(out, tx->signature, tx->signature_len);
 	if (rc == 0 && out->len - start > SVM_TX_BYTES_MAX) rc = SVM_ELIMIT;
 	if (rc != 0) out->len = start;
+	/* success: one tagged transaction within its bound; failure: the buffer as it was */
+	SVM_ASSERT(rc != 0 ? out->len == start
+			   : out->len > start && out->data[start] == SVM_TAG_TX &&
+				     out->len - start <= SVM_TX_BYTES_MAX);
 	return rc;
 }
 
@@ -115,7 +122,10 @@ static int rd_list(svm_reader_t *r, svm_arena_t *arena, bool inputs, void **out,
 {
 	uint64_t n;
 	TRY(rd_len(r, SVM_TX_OBJECTS_MAX, &n, what, err));
+	_Static_assert(SVM_TX_OBJECTS_MAX <= UINT32_MAX, "a list's count fits its u32");
 	size_t stride = inputs ? sizeof(svm_tx_input_t) : sizeof(svm_id_t);
+	/* the id is each element's first field: id_at and the cast below rely on it */
+	_Static_assert(offsetof(svm_tx_input_t, id) == 0, "input starts with its id");
 	TRY(arena_array(arena, (size_t)n, stride, out, what, err));
 	for (size_t i = 0; i < n; i++) {
 		svm_id_t *id = (svm_id_t *)(void *)((uint8_t *)*out + i * stride);
@@ -126,6 +136,7 @@ static int rd_list(svm_reader_t *r, svm_arena_t *arena, bool inputs, void **out,
 					     i, r->pos - SVM_HASH_SIZE);
 		if (inputs) TRY(rd_u64(r, &((svm_tx_input_t *)id)->version, what, err));
 	}
+	SVM_ASSERT(n == 0 || ascending(*out, stride, (size_t)n));
 	*n_out = (uint32_t)n;
 	return 0;
 }
@@ -152,6 +163,7 @@ static int rd_key(svm_reader_t *r, svm_tx_t *tx, size_t *unsigned_len, svm_error
 	TRY(rd_u8(r, &tx->scheme, "tx.scheme", err));
 	size_t pk = svm_scheme_pubkey_size(tx->scheme), sig = svm_scheme_sig_size(tx->scheme);
 	if (pk == 0) return svm_error_set(err, SVM_EDECODE, "tx.scheme: unknown %u", tx->scheme);
+	SVM_ASSERT(sig > 0); /* a known scheme signs: a zero-length signature would verify nothing */
 	if (svm_reader_bytes(r, pk, &tx->public_key) != 0)
 		return svm_error_set(err, SVM_EDECODE, "tx.public_key: truncated");
 	tx->public_key_len = pk;
@@ -183,6 +195,10 @@ int svm_tx_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx
 	size_t unsigned_len;
 	TRY(rd_key(&r, tx, &unsigned_len, err));
 	TRY(rd_end(&r, "tx", err));
+	/* the id covers everything but the signature, which ends the input */
+	SVM_ASSERT(unsigned_len + tx->signature_len == len && tx->signature == p + unsigned_len);
+	/* a decoded transaction is one the encoder accepts (the two agree on validity) */
+	SVM_ASSERT(tx_check(tx, true) == 0);
 	if (id) svm_sha256(p, unsigned_len, id);
 	return 0;
 }
@@ -194,6 +210,8 @@ int svm_tx_id(const svm_tx_t *tx, svm_hash_t *id)
 	uint8_t stack[4096];
 	svm_buf_t b = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
 	int rc = svm_tx_encode_unsigned(tx, &b);
+	/* cap_max kept the buffer on the stack: it is never reallocated (nor freed) */
+	SVM_ASSERT(b.data == stack && b.len <= sizeof stack);
 	if (rc == 0) {
 		svm_sha256(b.data, b.len, id);
 		return 0;
@@ -224,6 +242,8 @@ int svm_tx_sign(svm_tx_t *tx, const uint8_t sk[SVM_ED25519_SECRET_SIZE],
 	uint8_t msg[sizeof SVM_TX_SIGN_TAG - 1 + SVM_HASH_SIZE];
 	sign_message(&h, msg);
 	svm_ed25519_sign(sig, msg, sizeof msg, sk);
+	/* the key matched the transaction's: the signature verifies under it (debug-only verify) */
+	SVM_ASSERT(svm_ed25519_verify(sig, msg, sizeof msg, tx->public_key) == 0);
 	tx->signature = sig;
 	tx->signature_len = SVM_ED25519_SIG_SIZE;
 	if (id) *id = h;

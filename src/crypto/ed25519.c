@@ -9,6 +9,11 @@ _Static_assert(crypto_sign_PUBLICKEYBYTES == SVM_ED25519_PUBKEY_SIZE, "pk size")
 _Static_assert(crypto_sign_SECRETKEYBYTES == SVM_ED25519_SECRET_SIZE, "sk size");
 _Static_assert(crypto_sign_SEEDBYTES == SVM_ED25519_SEED_SIZE, "seed size");
 _Static_assert(crypto_sign_BYTES == SVM_ED25519_SIG_SIZE, "sig size");
+/* a key pair's arrays are the sizes the libsodium calls write (secret = seed ‖ public key) */
+_Static_assert(sizeof(((svm_keypair_t *)0)->public_key) == SVM_ED25519_PUBKEY_SIZE, "kp pk");
+_Static_assert(sizeof(((svm_keypair_t *)0)->secret_key) ==
+		       SVM_ED25519_SEED_SIZE + SVM_ED25519_PUBKEY_SIZE,
+	       "kp sk");
 
 int svm_crypto_init(void)
 {
@@ -42,7 +47,8 @@ void svm_ed25519_keypair_random(uint8_t pk[SVM_ED25519_PUBKEY_SIZE],
 void svm_ed25519_sign(uint8_t sig[SVM_ED25519_SIG_SIZE], const void *msg, size_t len,
 		      const uint8_t sk[SVM_ED25519_SECRET_SIZE])
 {
-	crypto_sign_detached(sig, NULL, msg, len, sk);
+	int rc = crypto_sign_detached(sig, NULL, msg, len, sk);
+	SVM_ASSERT(rc == 0); /* never fails: a failure would leave sig unwritten */
 }
 
 int svm_ed25519_verify(const uint8_t sig[SVM_ED25519_SIG_SIZE], const void *msg, size_t len,
@@ -65,7 +71,10 @@ void svm_keypair_from_seed(svm_keypair_t *kp, const uint8_t seed[SVM_ED25519_SEE
 {
 	kp->scheme = SVM_SCHEME_ED25519;
 	crypto_sign_seed_keypair(kp->public_key, kp->secret_key, seed);
-	svm_identity_derive(kp->scheme, kp->public_key, sizeof kp->public_key, &kp->id);
+	int rc = svm_identity_derive(kp->scheme, kp->public_key, sizeof kp->public_key, &kp->id);
+	SVM_ASSERT(rc == 0); /* the scheme and key size match: the id is always written */
+	/* the secret key carries the seed it came from */
+	SVM_ASSERT(memcmp(kp->secret_key, seed, SVM_ED25519_SEED_SIZE) == 0);
 }
 
 void svm_keypair_random(svm_keypair_t *kp)

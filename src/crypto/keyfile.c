@@ -11,12 +11,18 @@
 
 #include "supervm/crypto.h"
 
+/* a key file this code writes (text[320]) is one it reads back (read_bounded fails at its cap) */
+_Static_assert(320 < SVM_KEYFILE_BYTES_MAX, "written key files read back");
+/* the secret key starts with the seed the file stores */
+_Static_assert(SVM_ED25519_SEED_SIZE <= SVM_ED25519_SECRET_SIZE, "seed prefix");
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR) continue;
 		if (w <= 0) return -1;
+		SVM_ASSERT((size_t)w <= n);
 		p += w;
 		n -= (size_t)w;
 	}
@@ -36,6 +42,8 @@ int svm_keyfile_write(const char *path, const svm_keypair_t *kp, svm_error_t *er
 			 "\"secret_seed\":\"%s\"}\n",
 			 id, pk, seed);
 	sodium_memzero(seed, sizeof seed);
+	/* the whole JSON, never cut: a cut file would be a key that never loads */
+	SVM_ASSERT(n > 0 && (size_t)n < sizeof text);
 	int rc = 0;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -65,6 +73,7 @@ static int read_bounded(const char *path, char *buf, size_t cap, size_t *len, sv
 	if (fd < 0) return svm_error_set(err, SVM_EIO, "%s: %s", path, strerror(errno));
 	size_t n = 0;
 	for (;;) {
+		SVM_ASSERT(n < cap); /* the read below has room */
 		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR) continue;
 		if (r < 0) {
@@ -124,6 +133,7 @@ static int parse_keyfile(json_t *root, svm_keypair_t *kp, svm_error_t *err)
 	if ((rc = hex_field(root, "public_key", pk, sizeof pk, err)) != 0) goto out;
 	if ((rc = hex_field(root, "id", id.b, sizeof id.b, err)) != 0) goto out;
 	svm_keypair_from_seed(kp, seed);
+	SVM_ASSERT(kp->scheme == SVM_SCHEME_ED25519);
 	if (memcmp(pk, kp->public_key, sizeof pk) != 0) {
 		rc = svm_error_set(err, SVM_EINVAL, "key file: public_key does not match secret_seed");
 		goto out;

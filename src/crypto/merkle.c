@@ -7,6 +7,10 @@
 #include "supervm/crypto.h"
 
 #define STACK_MAX 64
+/* one pending root per bit of a leaf count up to SVM_MERKLE_LEAVES_MAX, plus the one pushed
+ * before merging; a proof has one hash per level of that tree */
+_Static_assert(SVM_MERKLE_LEAVES_MAX <= (1ull << (STACK_MAX - 2)), "fold stack");
+_Static_assert(SVM_MERKLE_LEAVES_MAX <= (1ull << SVM_MERKLE_PROOF_MAX), "proof path");
 
 void svm_merkle_leaf_hash(const void *data, size_t len, svm_hash_t *out)
 {
@@ -35,6 +39,7 @@ typedef struct {
 
 static void leaf_at(const leaves_t *l, uint64_t i, svm_hash_t *out)
 {
+	SVM_ASSERT((l->hashes != NULL) != (l->data != NULL)); /* exactly one source */
 	if (l->hashes)
 		*out = l->hashes[i];
 	else
@@ -51,13 +56,17 @@ static void subtree_root(const leaves_t *l, uint64_t lo, uint64_t hi, svm_hash_t
 		return;
 	}
 	for (uint64_t i = lo; i < hi; i++) {
+		SVM_ASSERT(top < STACK_MAX);
 		leaf_at(l, i, &stack[top++]);
 		/* After c leaves, one pending root per set bit of c: merge for each trailing zero. */
 		for (uint64_t c = i - lo + 1; (c & 1) == 0; c >>= 1) {
+			SVM_ASSERT(top >= 2);
 			svm_merkle_node_hash(&stack[top - 2], &stack[top - 1], &stack[top - 2]);
 			top--;
 		}
+		SVM_ASSERT(top == (unsigned)__builtin_popcountll(i - lo + 1));
 	}
+	SVM_ASSERT(top >= 1 && top == (unsigned)__builtin_popcountll(hi - lo));
 	/* Fold the pending roots right to left: the smaller right subtrees hang off the larger. */
 	svm_hash_t r = stack[top - 1];
 	for (unsigned j = top - 1; j-- > 0;) svm_merkle_node_hash(&stack[j], &r, &r);
@@ -90,8 +99,10 @@ int svm_merkle_root_data(const svm_slice_t *leaves, size_t n, svm_hash_t *root)
 /* Largest power of two strictly smaller than n (n ≥ 2). */
 static uint64_t split_point(uint64_t n)
 {
+	SVM_ASSERT(n >= 2 && n <= SVM_MERKLE_LEAVES_MAX);
 	uint64_t k = 1;
 	while (k << 1 < n) k <<= 1;
+	SVM_ASSERT(k < n && 2 * k >= n && (k & (k - 1)) == 0);
 	return k;
 }
 
@@ -106,6 +117,8 @@ int svm_merkle_prove(const svm_hash_t *leaf_hashes, size_t n, uint64_t index,
 	uint64_t lo = 0, hi = n;
 	/* Descend from the root; each level contributes the sibling subtree's root. */
 	while (hi - lo > 1) {
+		/* the leaf stays inside the subtree descended into; one hash per level */
+		SVM_ASSERT(lo <= index && index < hi && len < SVM_MERKLE_PROOF_MAX);
 		uint64_t k = split_point(hi - lo);
 		if (index - lo < k) {
 			subtree_root(&l, lo + k, hi, &top_down[len++]);
@@ -115,6 +128,7 @@ int svm_merkle_prove(const svm_hash_t *leaf_hashes, size_t n, uint64_t index,
 			lo += k;
 		}
 	}
+	SVM_ASSERT(lo == index && hi == index + 1);
 	proof->index = index;
 	proof->size = n;
 	proof->len = len;
@@ -131,6 +145,7 @@ int svm_merkle_verify(const svm_hash_t *root, const svm_hash_t *leaf_hash,
 	svm_hash_t r = *leaf_hash;
 	for (uint32_t i = 0; i < proof->len; i++) {
 		const svm_hash_t *p = &proof->path[i];
+		SVM_ASSERT(fn <= sn); /* the leaf's position never passes the last one's */
 		if (sn == 0) return SVM_EPROOF;
 		if ((fn & 1) || fn == sn) {
 			svm_merkle_node_hash(p, &r, &r);

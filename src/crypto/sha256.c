@@ -40,6 +40,7 @@ void svm_sha256_final(svm_sha256_ctx_t *c, svm_hash_t *out)
 void svm_sha256_tagged(const char *tag, const svm_slice_t *parts, size_t n_parts,
 		       svm_hash_t *out)
 {
+	SVM_ASSERT(n_parts == 0 || parts != NULL);
 	SHA256_CTX c;
 	SHA256_Init(&c);
 	if (tag) SHA256_Update(&c, tag, strlen(tag));
@@ -50,13 +51,19 @@ void svm_sha256_tagged(const char *tag, const svm_slice_t *parts, size_t n_parts
 
 bool svm_hash_in_sorted(const svm_hash_t *sorted, size_t n, const svm_hash_t *h)
 {
-	for (size_t lo = 0, hi = n; lo < hi;) {
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		SVM_ASSERT(lo <= mid && mid < hi && hi <= n);
 		int c = svm_hash_cmp(&sorted[mid], h);
 		if (c == 0) return true;
 		if (c < 0) lo = mid + 1;
 		else hi = mid;
 	}
+	/* not found: h sorts between its neighbours at lo (an unsorted array would break this
+	 * locally, where the search went) */
+	SVM_ASSERT(lo == hi && (lo == n || svm_hash_cmp(&sorted[lo], h) > 0) &&
+		   (lo == 0 || svm_hash_cmp(&sorted[lo - 1], h) < 0));
 	return false;
 }
 

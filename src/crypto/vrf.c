@@ -9,6 +9,9 @@
 #define SUITE 0x03
 #define CLEN 16
 #define TAI_TRIES_MAX 256 /* ctr is one byte: the RFC's loop ends by ctr 255 in practice */
+_Static_assert(TAI_TRIES_MAX <= 256, "the counter is one byte");
+/* pi = Γ (32) ‖ c (16) ‖ s (32); beta is a SHA-512 digest */
+_Static_assert(SVM_VRF_PROOF_SIZE == 32 + CLEN + 32 && SVM_VRF_OUTPUT_SIZE == 64, "sizes");
 
 /* string_to_point (RFC 8032 decoding): canonical y (< p), a point on the curve. libsodium's
  * add checks on-curve; canonicity is checked here (y's 255 bits below 2^255 - 19). */
@@ -103,6 +106,8 @@ int svm_vrf_prove(uint8_t pi[SVM_VRF_PROOF_SIZE], const uint8_t seed[SVM_ED25519
 	memcpy(pi, gamma, 32);
 	memcpy(pi + 32, c, CLEN);
 	memcpy(pi + 48, s, 32);
+	/* the proof written is one the verifier accepts for this key (a debug-only verify) */
+	SVM_ASSERT(svm_vrf_verify(NULL, y, pi, alpha, len) == 0);
 	rc = 0;
 done:
 	sodium_memzero(az, sizeof az);

@@ -328,6 +328,56 @@ Test(evm_node, random_blocks_parallel_equals_sequential, .init = setup)
 	eg_world_free(&w);
 }
 
+/* The ERC-20 views' logs carry the standard topics: keccak256 of the event signature. The
+ * Approval topic hashed 34 bytes (the signature's NUL included) until a static assertion on its
+ * length caught it: wallets and indexers filtering on the standard topic saw no approvals. */
+Test(evm_node, erc20_view_logs_carry_the_standard_event_topics, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	eg_world_t w;
+	fund_t f;
+	world(&w, &f);
+	svm_evm_addr_t view;
+	svm_evm_token_address(&w.env.fee_token, &view);
+	uint8_t transfer[4 + 64] = {0xa9, 0x05, 0x9c, 0xbb}, approve[4 + 64] = {0x09, 0x5e, 0xa7, 0xb3};
+	memcpy(transfer + 4 + 12, f.keys[4].addr.b, 20);
+	transfer[4 + 63] = 5;
+	memcpy(approve + 4 + 12, f.keys[5].addr.b, 20);
+	approve[4 + 63] = 9;
+	svm_buf_t txs[2] = {{0}};
+	eth_tx_t t = tx_of(0, &view, transfer, sizeof transfer);
+	cr_assert_eq(eth_sign(&f.keys[2], &t, false, &txs[0]), 0);
+	t = tx_of(1, &view, approve, sizeof approve);
+	cr_assert_eq(eth_sign(&f.keys[2], &t, false, &txs[1]), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t r;
+	run_block(&w, txs, 2, 2, &a, &r, "view logs");
+	cr_assert_eq(r.included, 2);
+	static const uint8_t topic0[2][32] = {
+		/* Transfer(address,address,uint256) */
+		{0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
+		 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef},
+		/* Approval(address,address,uint256) */
+		{0x8c, 0x5b, 0xe1, 0xe5, 0xeb, 0xec, 0x7d, 0x5b, 0xd1, 0x4f, 0x71, 0x42, 0x7d, 0x1e, 0x84, 0xf3,
+		 0xdd, 0x03, 0x14, 0xc0, 0xf7, 0xb2, 0x29, 0x1e, 0x5b, 0x20, 0x0a, 0xc8, 0xc7, 0xc3, 0xb9, 0x25},
+	};
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(r.receipts[i].status, 0, "tx %d status %d", i, r.receipts[i].status);
+		cr_assert_eq(r.receipts[i].events_len, 1);
+		const svm_event_t *e = &r.receipts[i].events[0];
+		/* address ‖ topic count ‖ topics ‖ data */
+		cr_assert_eq(e->data_len, 20 + 1 + 3 * 32 + 32);
+		cr_assert_eq(memcmp(e->data, view.b, 20), 0);
+		cr_assert_eq(e->data[20], 3);
+		cr_assert_eq(memcmp(e->data + 21, topic0[i], 32), 0, "tx %d: topic0 is not the standard one", i);
+		cr_assert_eq(e->data[21 + 96 + 31], i ? 9 : 5);
+	}
+	for (int i = 0; i < 2; i++) svm_buf_free(&txs[i]);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
 Test(evm_node, envelope_decoding_refuses_bad_input, .init = setup)
 {
 	eth_key_t k;

@@ -11,6 +11,14 @@
 #include "supervm/econ.h"
 #include "vm/evm/internal.h"
 
+/* An EVM address is 20 bytes under both of its names, and a wei amount of the ledger's unit is
+ * what interp.c and erc20.c divide by (1000000000 there); a token symbol fits token_info's
+ * 17-byte buffer. */
+_Static_assert(SVM_EVM_ADDR_SIZE == SVM_EVM_ADDRESS_SIZE, "one address size");
+_Static_assert(sizeof(((svm_evm_addr_t *)0)->b) == SVM_EVM_ADDR_SIZE, "address bytes");
+_Static_assert(SVM_EVM_WEI_PER_UNIT == 1000000000u, "the ledger unit is a gwei");
+_Static_assert(SVM_TOKEN_SYMBOL_MAX + 1 == 17, "token_info's symbol buffer");
+
 /* ------------------------------------------------------------------ ids */
 
 void svm_evm_identity(const svm_evm_addr_t *a, svm_id_t *out)
@@ -54,6 +62,8 @@ static uint64_t fee_units(uint64_t gas, const u256 *price)
 	u256 g = u256_u64(gas), cost, q, unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
 	if (u256_mul_overflows(&cost, &g, price)) return UINT64_MAX;
 	u256_divmod(&q, NULL, &cost, &unit);
+	/* the fee never exceeds gas × price itself (a unit is at least one wei) */
+	SVM_ASSERT(u256_cmp(&q, &cost) <= 0);
 	return u256_fits64(&q) ? q.w[0] : UINT64_MAX;
 }
 
@@ -135,6 +145,7 @@ static void recent_hash(void *ctx, uint64_t number, uint8_t out[32])
 	memset(out, 0, 32);
 	if (number >= c->height) return;
 	uint64_t i = c->height - 1 - number;
+	SVM_ASSERT(c->recent_len == 0 || c->recent_hashes != NULL);
 	if (i < c->recent_len) memcpy(out, c->recent_hashes[i].b, 32);
 }
 
@@ -212,6 +223,7 @@ static int token_info(void *ud, const uint8_t token[32], uint8_t *decimals, uint
 	if (rc) return rc;
 	*decimals = info.decimals;
 	*supply = info.supply;
+	SVM_ASSERT(strnlen(info.symbol, sizeof info.symbol) <= SVM_TOKEN_SYMBOL_MAX); /* never cut */
 	snprintf(symbol, 17, "%s", info.symbol);
 	return 0;
 }
@@ -270,6 +282,8 @@ static int load_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
 	svm_id_t id;
+	/* a fresh account (evm_acct): nothing loaded yet, nothing to free */
+	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists);
 	int rc = address_identity(h->c, &a->addr, &id);
 	if (rc) return rc;
 	memcpy(a->ident, id.b, 32);
@@ -291,6 +305,7 @@ static int load_account(void *ud, acct_t *a)
 	}
 	u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
 	u256_mul(&a->balance, &u, &unit);
+	SVM_ASSERT(a->balance.w[2] == 0 && a->balance.w[3] == 0); /* 2^64 units · 10^9 < 2^128 */
 	a->nonce = nonce;
 	/* a token's ERC-20 view and the registry show one byte of code (INVALID), so contracts that
 	 * check EXTCODESIZE before calling see a contract; a CALL never runs it (erc20.c) */
@@ -344,9 +359,11 @@ static int cmp_slot(const void *x, const void *y)
 
 static int write_balance(host_t *h, const acct_t *a, const svm_id_t *id, const u256 *wei)
 {
-	u256 unit = u256_u64(SVM_EVM_WEI_PER_UNIT), q, r, bq;
+	u256 unit = u256_u64(SVM_EVM_WEI_PER_UNIT), q, r, bq, br;
 	u256_divmod(&q, &r, wei, &unit);
-	u256_divmod(&bq, NULL, &a->base_balance, &unit);
+	u256_divmod(&bq, &br, &a->base_balance, &unit);
+	/* the base is what the node holds: whole units that fit the ledger's u64 */
+	SVM_ASSERT(u256_is_zero(&br) && u256_fits64(&bq));
 	/* every value moved is whole units (value_gwei), so balances stay whole and below 2^64 */
 	if (!u256_is_zero(&r) || !u256_fits64(&q)) return SVM_EIO;
 	uint64_t now = q.w[0], was = bq.w[0];
@@ -379,8 +396,10 @@ static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_
 		const slot_t *sl = e->value;
 		if (!u256_eq(slot_want(sl, gone), &sl->base)) v[k++] = e;
 	}
-	SVM_ASSERT(k == n);
+	SVM_ASSERT(k == n && n <= a->storage.count);
 	qsort(v, n, sizeof *v, cmp_slot);
+	/* written in strictly ascending key order (map keys are distinct): deterministic writes */
+	for (size_t j = 1; j < n; j++) SVM_ASSERT(cmp_slot(&v[j - 1], &v[j]) < 0);
 	int rc = 0;
 	for (size_t j = 0; j < n && !rc; j++) {
 		slot_t *sl = v[j]->value;
@@ -409,9 +428,12 @@ static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_
 static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 {
 	svm_id_t id, own;
+	SVM_ASSERT(a->st == s);
 	acct_id(a, &id);
 	svm_evm_identity(&a->addr, &own); /* the owner of its code and slots */
 	bool gone = !sync && (a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists);
+	/* a cross-VM sync writes current values: an account is only removed at the end */
+	SVM_ASSERT(!gone || !sync);
 	u256 zero = u256_zero();
 	const u256 *bal = gone ? &zero : &a->balance;
 	int rc = 0;
@@ -421,6 +443,8 @@ static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 			a->base_balance = a->balance;
 	}
 	uint64_t nonce = gone ? 0 : a->nonce;
+	/* nonces only grow within a transaction; only a removal takes one back to zero */
+	SVM_ASSERT(rc != 0 || gone || nonce >= a->base_nonce);
 	if (rc == 0 && nonce != a->base_nonce) {
 		rc = svm_account_set_nonce(h->c, &id, nonce);
 		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_NONCE, a, NULL, NULL, a->base_nonce)) == 0)
@@ -433,6 +457,8 @@ static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 		rc = svm_host_del(h->c, &cid);
 		if (rc && rc != SVM_ENOTFOUND) return rc;
 	} else if (!gone && a->code_new && !a->code_flushed && a->code_len) {
+		/* a deposit (leave() bounded it), never the loaded code of an existing contract */
+		SVM_ASSERT(a->code_len <= SVM_EVM_CODE_BYTES_MAX && !a->loaded_code);
 		svm_object_t o = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = a->code, .payload_len = a->code_len};
 		if ((rc = svm_host_put(h->c, &o))) return rc;
 		if (sync) {
@@ -460,8 +486,13 @@ static int sorted(const svm_map_t *m, int (*cmp)(const void *, const void *), sv
 	if (!v) return SVM_ENOMEM;
 	size_t i = 0, k = 0;
 	svm_map_slot_t *e;
-	while ((e = svm_map_next(m, &i))) v[k++] = e;
+	while ((e = svm_map_next(m, &i))) {
+		SVM_ASSERT(k < m->count); /* the map yields count entries, no more */
+		v[k++] = e;
+	}
+	SVM_ASSERT(k == m->count);
 	qsort(v, k, sizeof *v, cmp);
+	for (size_t j = 1; j < k; j++) SVM_ASSERT(cmp(&v[j - 1], &v[j]) < 0);
 	*out = v;
 	*n = k;
 	return 0;
@@ -510,6 +541,7 @@ static int write_tokens(host_t *h, svm_evm_state_t *s, bool sync)
 		if (rc == 0 && sync && (rc = evm_journal(s, J_BASE_ALLOW, NULL, t, &t->base, 0)) == 0) t->base = t->cur;
 	}
 	svm_free(v);
+	SVM_ASSERT(s->n_regs <= s->regs_cap);
 	for (size_t i = 0; i < s->n_regs && !rc; i++) {
 		svm_id_t id;
 		registry_id(&s->regs[i].addr, &id);
@@ -529,8 +561,14 @@ static int accounts_sorted(svm_evm_state_t *s, acct_t ***out, size_t *n)
 	if (!v) return SVM_ENOMEM;
 	size_t i = 0, k = 0;
 	svm_map_slot_t *e;
-	while ((e = svm_map_next(&s->accounts, &i))) v[k++] = e->value;
+	while ((e = svm_map_next(&s->accounts, &i))) {
+		SVM_ASSERT(k < s->accounts.count);
+		v[k++] = e->value;
+	}
+	SVM_ASSERT(k == s->accounts.count);
 	qsort(v, k, sizeof *v, cmp_acct);
+	/* address order, each address once: every node writes the same objects in the same order */
+	for (size_t j = 1; j < k; j++) SVM_ASSERT(cmp_acct(&v[j - 1], &v[j]) < 0);
 	*out = v;
 	*n = k;
 	return 0;
@@ -556,6 +594,9 @@ static int emit_logs(host_t *h, const svm_evm_result_t *res)
 	if (res->n_logs > SVM_EVM_LOGS_MAX) return SVM_ELIMIT;
 	for (size_t i = 0; i < res->n_logs; i++) {
 		const svm_evm_log_t *l = &res->logs[i];
+		/* LOG0..LOG4: the copy of 32 · n_topics bytes below stays inside l->topics */
+		SVM_ASSERT(l->n_topics <= 4 && 32u * l->n_topics <= sizeof l->topics);
+		SVM_ASSERT(l->data_len == 0 || l->data != NULL);
 		size_t len = SVM_EVM_ADDR_SIZE + 1 + 32u * l->n_topics + l->data_len;
 		if (len > SVM_EVENT_DATA_MAX) return SVM_ELIMIT;
 		uint8_t *d = svm_arena_alloc(h->c->arena, len);
@@ -623,6 +664,7 @@ int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 	if (s && s->backend_rc) rc = s->backend_rc;
 	int status = rc;
 	if (rc == 0) {
+		SVM_ASSERT(res.gas_used <= st.tx.gas_limit); /* the refund only lowers it */
 		status = status_of(&res);
 		if (status == 0) status = write_back(&h, s);
 		if (status == 0) status = emit_logs(&h, &res);
@@ -709,6 +751,15 @@ static int sync_out(host_t *h, svm_evm_state_t *s)
 	return write_back_(h, s, true);
 }
 
+/* x − bx == y − by (mod 2^256): a rebase keeps the EVM's own change (assertions only). */
+static bool same_change(const u256 *x, const u256 *bx, const u256 *y, const u256 *by)
+{
+	u256 dx, dy;
+	u256_sub(&dx, x, bx);
+	u256_sub(&dy, y, by);
+	return u256_eq(&dx, &dy);
+}
+
 /* balance += now − base, base = now (journaled); SVM_EIO if the balance would go negative. */
 static int rebase_balance(svm_evm_state_t *s, acct_t *a, const u256 *now)
 {
@@ -723,6 +774,8 @@ static int rebase_balance(svm_evm_state_t *s, acct_t *a, const u256 *now)
 	}
 	int rc = evm_journal(s, J_BALANCE, a, NULL, &a->balance, 0);
 	if (rc || (rc = evm_journal(s, J_BASE_BAL, a, NULL, &a->base_balance, 0))) return rc;
+	/* the EVM's own change (balance − base) is kept: nb − now == balance − base */
+	SVM_ASSERT(same_change(&nb, now, &a->balance, &a->base_balance));
 	a->balance = nb;
 	a->base_balance = *now;
 	if (!a->exists && !u256_is_zero(&nb)) {
@@ -761,6 +814,8 @@ static int sync_in(host_t *h, svm_evm_state_t *s)
 		if (rc || units == b->base) continue;
 		uint64_t nb = b->cur + (units - b->base); /* wraps back when units < base */
 		if ((units > b->base && nb < b->cur) || (units < b->base && b->base - units > b->cur)) rc = SVM_EIO;
+		/* no wrap past the checks: the EVM's own change cur − base is kept exactly */
+		SVM_ASSERT(rc != 0 || (__int128)nb - units == (__int128)b->cur - b->base);
 		if (rc == 0) rc = evm_journal(s, J_TOKBAL, NULL, b, NULL, b->cur);
 		if (rc == 0) rc = evm_journal(s, J_BASE_TOK, NULL, b, NULL, b->base);
 		if (rc == 0) {
@@ -791,6 +846,7 @@ static int value_out(host_t *h, svm_evm_state_t *s, const msg_t *m, const svm_id
 	int rc = evm_set_balance(s, a, &nb);
 	if (rc || (rc = evm_journal(s, J_BASE_BAL, a, NULL, &a->base_balance, 0))) return rc;
 	a->base_balance = nb;
+	SVM_ASSERT(u256_eq(&a->balance, &a->base_balance)); /* the account and the ledger agree */
 	return svm_ledger_transfer(h->c, &h->token, from, to, q.w[0]);
 }
 
@@ -826,6 +882,7 @@ static int xcall_native(host_t *h, svm_evm_state_t *s, const msg_t *m, int64_t *
 			size_t *out_len, bool *reverted)
 {
 	svm_txctx_t *c = h->c;
+	SVM_ASSERT(*gas >= 0 && c->xvm_depth <= SVM_XVM_DEPTH_MAX);
 	if (m->kind != 0xf1 || m->is_static || *gas < SVM_EVM_XVM_GAS_BASE) {
 		*gas = 0; /* STATICCALL (the program writes), DELEGATECALL, CALLCODE: an exceptional halt */
 		return 0;
@@ -865,6 +922,8 @@ static int xcall_native(host_t *h, svm_evm_state_t *s, const msg_t *m, int64_t *
 	const uint8_t *ret = c->return_data;
 	size_t ret_len = c->return_data_len;
 	c->xvm_depth--;
+	/* the program ran on its own copy of the transaction and returned the context as it got it */
+	SVM_ASSERT(c->tx == &t && c->steps_limit == (uint64_t)*gas && (ret_len == 0 || ret != NULL));
 	c->tx = tx0;
 	c->return_data = rd0;
 	c->return_data_len = rl0;
@@ -906,6 +965,7 @@ static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int6
 		      size_t *out_len, bool *reverted)
 {
 	svm_txctx_t *c = h->c;
+	SVM_ASSERT(*gas >= 0 && c->xvm_depth <= SVM_XVM_DEPTH_MAX && d >= 0);
 	size_t mlen = m->input_len > 32 ? m->input[32] : 0;
 	bool ok = m->kind == 0xf1 && !m->is_static && mlen >= 1 && mlen <= SVM_CONTRACT_METHOD_MAX &&
 		  m->input_len >= 33 + mlen && !memchr(m->input + 33, 0, mlen);
@@ -923,6 +983,7 @@ static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int6
 	*reverted = false;
 	if (rc) return rc;
 	char method[SVM_CONTRACT_METHOD_MAX + 1];
+	SVM_ASSERT(mlen >= 1 && mlen < sizeof method && m->input_len >= 33 + mlen);
 	memcpy(method, m->input + 33, mlen);
 	method[mlen] = 0;
 	svm_id_t contract, caller;
@@ -950,6 +1011,7 @@ static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int6
 	c->xvm_depth--;
 	if (fatal(rc)) return rc;
 	*gas -= (int64_t)used;
+	SVM_ASSERT(*gas >= 0);
 	if (rc == 0 && (rc = sync_in(h, s)) != 0) return rc;
 	if (rc && rc != SVM_EABORT) {
 		*gas = 0; /* a trap or out of steps: like an exceptional halt */
@@ -974,10 +1036,12 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 	*gas_used = 0;
 	int rc = svm_host_charge(c, SVM_EVM_XVM_GAS_BASE);
 	if (rc) return rc;
+	SVM_ASSERT(c->steps <= c->steps_limit); /* the charge succeeded: the difference cannot wrap */
 	uint64_t avail = c->steps_limit - c->steps;
 	avail -= avail / 64; /* as EIP-150 keeps for the caller */
 	if (gas == 0 || gas > avail) gas = avail;
 	if (gas > SVM_EVM_BLOCK_GAS_MAX) gas = SVM_EVM_BLOCK_GAS_MAX;
+	SVM_ASSERT(gas <= avail && gas <= INT64_MAX); /* m.gas below is an int64_t */
 	svm_host_mark_t mk;
 	if (c->xvm_depth >= SVM_XVM_DEPTH_MAX) return 0;
 	if ((rc = svm_host_mark(c, &mk))) return rc == SVM_EUNSUPPORTED ? 0 : rc;
@@ -1037,10 +1101,15 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 	svm_evm_result_t res;
 	memset(&res, 0, sizeof res);
 	int64_t left = 0;
+	uint32_t xd0 = c->xvm_depth;
+	SVM_ASSERT(d >= 0 && d <= SVM_EVM_DEPTH_MAX + 1);
 	c->xvm_depth++;
 	if (rc == 0) rc = evm_execute_at(s, cx, &m, d, &res, &left);
 	if (s && s->backend_rc) rc = s->backend_rc;
 	c->xvm_depth--;
+	SVM_ASSERT(c->xvm_depth == xd0);
+	/* gas_used below is gas − left: the message returns at most what it was given */
+	SVM_ASSERT(rc != 0 || (left >= 0 && (uint64_t)left <= gas));
 	if (rc == 0 && res.status) {
 		if (x) {
 			rc = sync_out(x->h, s); /* the caller sees what the EVM did */

@@ -59,6 +59,7 @@ void evm_erc20_free(svm_evm_state_t *s)
 int evm_erc20_token_at(svm_evm_state_t *s, const addr_t *a, uint8_t token[32])
 {
 	if (!evm_erc20_is_candidate(a) || !s->backend || !s->backend->token_at) return 0;
+	SVM_ASSERT(s->n_regs <= s->regs_cap && (s->n_regs == 0 || s->regs != NULL));
 	for (size_t i = 0; i < s->n_regs; i++)
 		if (!memcmp(s->regs[i].addr.b, a->b, 20)) {
 			memcpy(token, s->regs[i].token, 32);
@@ -150,7 +151,9 @@ static int move(svm_evm_state_t *s, const uint8_t *token, const addr_t *from, co
 		if (!f || !t) return SVM_ENOMEM;
 		u256 w = u256_u64(amount), unit = u256_u64(1000000000u), fb, tb;
 		u256_mul(&w, &w, &unit);
-		u256_sub(&fb, &f->balance, &w);
+		/* have ≥ amount: the balance covers amount · 10^9 wei */
+		bool borrow = u256_sub(&fb, &f->balance, &w);
+		SVM_ASSERT(!borrow && f != t);
 		if (u256_add(&tb, &t->balance, &w)) return 0;
 		if ((rc = evm_set_balance(s, f, &fb)) || (rc = evm_set_balance(s, t, &tb))) return rc;
 		return 1;
@@ -158,10 +161,14 @@ static int move(svm_evm_state_t *s, const uint8_t *token, const addr_t *from, co
 	tokbal_t *f = tokbal(s, token, from), *t = tokbal(s, token, to);
 	if (!f || !t) return SVM_ENOMEM;
 	if (t->cur > UINT64_MAX - amount) return 0;
+	/* two distinct balances, the sender's covering the amount (balance_of read it) */
+	SVM_ASSERT(f != t && f->cur >= amount);
+	uint64_t total = f->cur + t->cur;
 	if ((rc = evm_journal(s, J_TOKBAL, NULL, f, NULL, f->cur))) return rc;
 	f->cur -= amount;
 	if ((rc = evm_journal(s, J_TOKBAL, NULL, t, NULL, t->cur))) return rc;
 	t->cur += amount;
+	SVM_ASSERT(f->cur + t->cur == total); /* a transfer conserves the token */
 	return 1;
 }
 
@@ -182,6 +189,7 @@ static void word_addr(uint8_t w[32], const addr_t *a)
 /* Argument i as an address (its upper 12 bytes zero) or a word. */
 static bool arg_addr(const uint8_t *in, size_t len, int i, addr_t *a)
 {
+	SVM_ASSERT(i >= 0 && i <= 2); /* the methods take at most three arguments */
 	const uint8_t *w = in + 4 + 32 * i;
 	if (len < 4 + 32u * (i + 1)) return false;
 	for (int k = 0; k < 12; k++)
@@ -192,6 +200,7 @@ static bool arg_addr(const uint8_t *in, size_t len, int i, addr_t *a)
 
 static bool arg_word(const uint8_t *in, size_t len, int i, u256 *v)
 {
+	SVM_ASSERT(i >= 0 && i <= 2);
 	if (len < 4 + 32u * (i + 1)) return false;
 	svm_u256_from_be(v, in + 4 + 32 * i, 32);
 	return true;
@@ -202,6 +211,7 @@ static int set_out(uint8_t **out, size_t *out_len, const void *p, size_t n)
 	*out = NULL;
 	*out_len = 0;
 	if (!n) return 0;
+	SVM_ASSERT(p != NULL && n <= 4 + 64 + 96); /* one ABI word, string or revert reason */
 	*out = svm_malloc(n);
 	if (!*out) return SVM_ENOMEM;
 	memcpy(*out, p, n);
@@ -270,6 +280,7 @@ static int do_register(svm_evm_state_t *s, const uint8_t *in, size_t len, uint8_
 			s->regs_cap = nc;
 		}
 		if ((rc = evm_journal(s, J_REG, NULL, NULL, NULL, 0))) return rc;
+		SVM_ASSERT(s->n_regs < s->regs_cap);
 		s->regs[s->n_regs].addr = a;
 		memcpy(s->regs[s->n_regs].token, token, 32);
 		s->n_regs++;
@@ -288,6 +299,7 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 	*out = NULL;
 	*out_len = 0;
 	*reverted = false;
+	SVM_ASSERT(*gas >= 0 && (registry || token != NULL));
 	if (len < 4) return evm_revert_with(out, out_len, reverted, "ERC20: no method") ? SVM_ENOMEM : 0;
 	uint32_t sel = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
 	bool write = sel == SEL_TRANSFER || sel == SEL_APPROVE || sel == SEL_TRANSFER_FROM || registry;
@@ -304,6 +316,7 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 	if (registry) {
 		if (sel != SEL_REGISTER) return evm_revert_with(out, out_len, reverted, "registry: unknown method") ? SVM_ENOMEM : 0;
 		rc = do_register(s, in, len, out, out_len, reverted);
+		SVM_ASSERT(rc < 0 || rc == (*reverted ? 0 : 1)); /* registered, or a reason */
 		return rc < 0 ? rc : (*reverted ? 0 : 1);
 	}
 	addr_t self, a, b;
@@ -354,7 +367,8 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 			u256 all = {{UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}};
 			if (!u256_eq(&al->cur, &all)) { /* an unlimited allowance stays unlimited */
 				if ((rc = evm_journal(s, J_ALLOW, NULL, al, &al->cur, 0))) return rc;
-				u256_sub(&al->cur, &al->cur, &v);
+				bool borrow = u256_sub(&al->cur, &al->cur, &v);
+				SVM_ASSERT(!borrow); /* the allowance covered v */
 			}
 		}
 		rc = move(s, token, from, &b, v.w[0]);
@@ -371,7 +385,9 @@ int evm_erc20_run(svm_evm_state_t *s, const uint8_t *token, bool registry, const
 		if ((rc = evm_journal(s, J_ALLOW, NULL, al, &al->cur, 0))) return rc;
 		al->cur = v;
 		uint8_t topics[3][32], data[32];
-		svm_keccak256("Approval(address,address,uint256)", 34, topics[0]);
+		static const char approval[] = "Approval(address,address,uint256)";
+		/* the signature's 33 characters, not its NUL (hashing 34 gave a non-standard topic) */
+		svm_keccak256(approval, sizeof approval - 1, topics[0]);
 		word_addr(topics[1], caller);
 		word_addr(topics[2], &b);
 		svm_u256_to_be(&v, data);

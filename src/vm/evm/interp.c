@@ -78,7 +78,11 @@ static inline bool is_jumpdest(const frame_t *f, const u256 *d)
 {
 	if (!u256_fits64(d) || d->w[0] >= f->code_len) return false;
 	size_t i = (size_t)d->w[0];
-	return (f->jd[i / 8] >> (i % 8)) & 1;
+	bool ok = (f->jd[i / 8] >> (i % 8)) & 1;
+	/* the bitmap marks JUMPDEST bytes only: a stale map (code changed, another account's
+	 * analysis) would let a jump land on data */
+	SVM_ASSERT(!ok || f->code[i] == 0x5b);
+	return ok;
 }
 
 static inline uint64_t mem_cost(uint64_t words) { return 3 * words + words * words / 512; }
@@ -88,6 +92,8 @@ static bool mem_expand(frame_t *f, const u256 *off, const u256 *len, uint64_t *o
 {
 	*o = 0;
 	*l = 0;
+	/* memory grows by whole words, within its allocation; gas is never negative */
+	SVM_ASSERT(f->mem_len % 32 == 0 && f->mem_len <= f->mem_cap && f->gas >= 0);
 	if (u256_is_zero(len)) return true;
 	if (!u256_fits64(off) || !u256_fits64(len)) return false;
 	uint64_t end = off->w[0] + len->w[0];
@@ -96,13 +102,17 @@ static bool mem_expand(frame_t *f, const u256 *off, const u256 *len, uint64_t *o
 	*l = len->w[0];
 	if (end <= f->mem_len) return true;
 	uint64_t words = (end + 31) / 32, cur = f->mem_len / 32;
+	/* growth only: the cost difference cannot wrap (mem_cost is increasing) */
+	SVM_ASSERT(words > cur && mem_cost(words) > mem_cost(cur));
 	uint64_t cost = mem_cost(words) - mem_cost(cur);
 	if ((uint64_t)f->gas < cost) return false;
 	f->gas -= (int64_t)cost;
 	size_t nb = words * 32;
+	SVM_ASSERT(nb >= end && nb <= SVM_EVM_MEMORY_BYTES_MAX + 31);
 	if (nb > f->mem_cap) {
 		size_t nc = f->mem_cap ? f->mem_cap : 1024;
 		while (nc < nb) nc *= 2;
+		SVM_ASSERT(nc >= nb && nc / 2 < nb + 1024); /* at most one doubling past need */
 		uint8_t *m = svm_realloc(f->mem, nc);
 		if (!m) return false;
 		f->mem = m;
@@ -110,6 +120,7 @@ static bool mem_expand(frame_t *f, const u256 *off, const u256 *len, uint64_t *o
 	}
 	memset(f->mem + f->mem_len, 0, nb - f->mem_len);
 	f->mem_len = nb;
+	SVM_ASSERT(*o + *l <= f->mem_len && f->mem_len <= f->mem_cap && f->gas >= 0);
 	return true;
 }
 
@@ -126,6 +137,9 @@ static inline void u256_from_addr(u256 *v, const addr_t *a) { svm_u256_from_be(v
 static void copy_padded(uint8_t *dst, const uint8_t *src, size_t srclen, const u256 *off, uint64_t len)
 {
 	uint64_t o = u256_fits64(off) ? off->w[0] : UINT64_MAX;
+	/* dst is the frame's memory, src the input or code: never the same bytes */
+	SVM_ASSERT(len == 0 || !src || (uintptr_t)dst + len <= (uintptr_t)src ||
+		   (uintptr_t)src + srclen <= (uintptr_t)dst);
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t j = o + i;
 		dst[i] = (o <= srclen && j >= o && j < srclen) ? src[j] : 0;
@@ -146,6 +160,9 @@ static void create_address(const addr_t *sender, uint64_t nonce, addr_t *out)
 	svm_rlp_put_bytes(&b, sender->b, 20);
 	svm_rlp_put_uint(&b, nonce);
 	svm_rlp_wrap_list(&b, 0);
+	/* their results are not checked: the list (header, 21-byte address, nonce of at most 9)
+	 * always fits the stack buffer, which is never replaced */
+	SVM_ASSERT(b.data == tmp && b.len >= 1 + 21 + 1 && b.len <= 1 + 21 + 9);
 	svm_keccak256(b.data, b.len, h);
 	memcpy(out->b, h + 12, 20);
 }
@@ -196,7 +213,8 @@ static int frame_alloc(frame_t *f)
 static int transfer(svm_evm_state_t *s, acct_t *from, acct_t *to, const u256 *v)
 {
 	u256 fb, tb;
-	u256_sub(&fb, &from->balance, v);
+	bool borrow = u256_sub(&fb, &from->balance, v);
+	SVM_ASSERT(!borrow); /* enter checked the balance covers the value */
 	int rc = evm_set_balance(s, from, &fb);
 	if (rc) return rc;
 	u256_add(&tb, &to->balance, v);
@@ -209,6 +227,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 {
 	memset(done, 0, sizeof *done);
 	done->gas_left = m->gas;
+	SVM_ASSERT(d >= 0 && m->gas >= 0 && vm->hi >= 0 && vm->hi <= SVM_EVM_DEPTH_MAX + 1);
 	if (d > SVM_EVM_DEPTH_MAX) return 0;
 	acct_t *caller = evm_acct(s, &m->caller);
 	if (!caller) return SVM_ENOMEM;
@@ -263,6 +282,8 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		bool rev = false;
 		rc = s->backend->xcall(s->backend->ud, s, m, d, &g, &done->out, &done->out_len, &rev);
 		if (rc < 0) return rc;
+		/* the callee never hands back more gas than it was given */
+		SVM_ASSERT(rc <= 1 && g >= 0 && g <= m->gas);
 		done->status = rc;
 		done->reverted = rev;
 		done->gas_left = rc || rev ? g : 0;
@@ -273,6 +294,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		int64_t g = m->gas;
 		rc = evm_precompile_run(s, &m->code_addr, m->input, m->input_len, &g, &done->out, &done->out_len);
 		if (rc < 0) return rc;
+		SVM_ASSERT(rc <= 1 && g >= 0 && g <= m->gas);
 		done->status = rc;
 		done->gas_left = g;
 		if (!rc) evm_revert(s, snap);
@@ -294,6 +316,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 				rc = evm_erc20_run(s, reg ? NULL : tok, reg, &m->caller, m->input, m->input_len,
 						   m->is_static, &g, &done->out, &done->out_len, &rev);
 				if (rc < 0) return rc;
+				SVM_ASSERT(rc <= 1 && g >= 0 && g <= m->gas && !(rc && rev));
 			}
 			done->status = rc;
 			done->gas_left = rc || rev ? g : 0;
@@ -312,6 +335,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	}
 	SVM_ASSERT(d >= 0 && d <= SVM_EVM_DEPTH_MAX);
 	for (; vm->hi <= d; vm->hi++) memset(&vm->frames[vm->hi], 0, sizeof vm->frames[0]);
+	SVM_ASSERT(vm->hi > d && vm->hi <= SVM_EVM_DEPTH_MAX + 1);
 	frame_t *f = &vm->frames[d];
 	if ((rc = frame_alloc(f))) return rc;
 	f->m = *m;
@@ -332,6 +356,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 			f->jd_own = j;
 			f->jd_cap = need;
 		}
+		SVM_ASSERT(f->jd_cap >= need);
 		f->jd = analyze(f->code, f->code_len, f->jd_own);
 	} else {
 		acct_t *ca = (acct_t *)code_acct;
@@ -344,6 +369,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		f->code_len = ca->code_len;
 		f->jd = ca->jumpdests;
 	}
+	SVM_ASSERT(f->code != NULL && f->code_len > 0 && f->sp == 0 && f->halt == HALT_NONE);
 	vm->depth = d;
 	return 1;
 }
@@ -354,6 +380,8 @@ static int leave(svm_evm_state_t *s, frame_t *f, done_t *done)
 	memset(done, 0, sizeof *done);
 	bool create = f->m.kind == 0xf0 || f->m.kind == 0xf5;
 	int rc;
+	/* only a halted frame leaves, with no more gas than it was given */
+	SVM_ASSERT(f->halt != HALT_NONE && f->gas >= 0 && f->gas <= f->m.gas);
 	if (f->halt == HALT_OK && create) {
 		if (f->out_len > SVM_EVM_CODE_BYTES_MAX) {
 			f->halt = HALT_ERROR;
@@ -384,6 +412,8 @@ static int leave(svm_evm_state_t *s, frame_t *f, done_t *done)
 		f->out = NULL;
 		f->out_len = 0;
 	}
+	SVM_ASSERT(done->gas_left >= 0 && done->gas_left <= f->m.gas);
+	SVM_ASSERT(done->out_len == 0 || done->out != NULL);
 	return 0;
 }
 
@@ -391,13 +421,17 @@ static int leave(svm_evm_state_t *s, frame_t *f, done_t *done)
 static void deliver(frame_t *f, done_t *d)
 {
 	SVM_ASSERT(f->sp < SVM_EVM_STACK_MAX && d->gas_left >= 0);
+	/* the parent is suspended on the CALL or CREATE that started the child */
+	SVM_ASSERT(f->halt == HALT_NONE && f->pc < f->code_len && d->status <= 1);
 	f->gas += d->gas_left;
+	SVM_ASSERT(f->gas <= f->m.gas); /* the child returns at most what the parent gave */
 	svm_free(f->ret);
 	f->ret = d->out;
 	f->ret_len = d->out_len;
 	d->out = NULL;
 	u256 *top = &f->stack[f->sp++];
 	uint8_t op = f->code[f->pc];
+	SVM_ASSERT(op == 0xf0 || op == 0xf1 || op == 0xf2 || op == 0xf4 || op == 0xf5 || op == 0xfa);
 	if (op == 0xf0 || op == 0xf5) {
 		if (d->status) u256_from_addr(top, &d->created);
 		else *top = u256_zero();
@@ -409,6 +443,8 @@ static void deliver(frame_t *f, done_t *d)
 	} else {
 		*top = u256_u64((uint64_t)d->status);
 		size_t n = f->ret_len < f->ret_size ? f->ret_len : (size_t)f->ret_size;
+		/* the call expanded memory over its return area before the child ran */
+		SVM_ASSERT(n == 0 || f->ret_off + f->ret_size <= f->mem_len);
 		if (n) memcpy(f->mem + f->ret_off, f->ret, n);
 	}
 	f->pc++;
@@ -498,6 +534,10 @@ static void init_ops(void)
 	set_op(0xfa, 6, 1, 0);
 	set_op(0xfd, 2, 0, 0);
 	set_op(0xff, 1, 0, 5000);
+	/* no instruction grows the stack by more than one (the overflow check's bound), and
+	 * DUPn/SWAPn reach at most 17 deep */
+	for (int o = 0; o < 256; o++)
+		SVM_ASSERT(!ops[o].valid || (ops[o].out <= ops[o].in + 1 && ops[o].in <= 17));
 	done = true;
 }
 
@@ -538,6 +578,7 @@ static int access_cost(run_t *r, acct_t *a, uint64_t *cost)
 static int op_call(run_t *r, frame_t *f, uint8_t op)
 {
 	u256 *st = f->stack;
+	SVM_ASSERT(f->sp >= (op == 0xf1 || op == 0xf2 ? 7 : 6)); /* the loop checked ops[op].in */
 	u256 gas_req = *POP(), target = *POP(), value = u256_zero();
 	if (op == 0xf1 || op == 0xf2) value = *POP();
 	u256 ao = *POP(), al = *POP(), ro = *POP(), rl = *POP();
@@ -567,7 +608,10 @@ static int op_call(run_t *r, frame_t *f, uint8_t op)
 	f->gas -= (int64_t)cost;
 	int64_t avail = f->gas - f->gas / 64;
 	int64_t g = (u256_fits64(&gas_req) && gas_req.w[0] < (uint64_t)avail) ? (int64_t)gas_req.w[0] : avail;
+	/* EIP-150: the child gets at most all but one 64th of what is left */
+	SVM_ASSERT(g >= 0 && g <= avail && avail <= f->gas);
 	f->gas -= g;
+	SVM_ASSERT(f->gas >= 0);
 	if (has_value) g += 2300;
 	msg_t m;
 	memset(&m, 0, sizeof m);
@@ -604,9 +648,12 @@ static int op_call(run_t *r, frame_t *f, uint8_t op)
 	/* CALLCODE "transfers" to itself: its balance check is the caller's, nothing moves */
 	f->ret_off = r_off;
 	f->ret_size = r_len;
+	SVM_ASSERT(a_off + a_len <= f->mem_len || a_len == 0);
 	done_t d;
-	rc = enter(r->s, r->vm, &m, r->vm->depth + 1, &d);
+	int depth = r->vm->depth;
+	rc = enter(r->s, r->vm, &m, depth + 1, &d);
 	if (rc < 0) return rc;
+	SVM_ASSERT(rc == 1 ? r->vm->depth == depth + 1 : r->vm->depth == depth && d.gas_left <= m.gas);
 	if (rc == 1) return 1;
 	deliver(f, &d);
 	f->pc--; /* the loop advances past the instruction */
@@ -617,6 +664,7 @@ static int op_call(run_t *r, frame_t *f, uint8_t op)
 static int op_create(run_t *r, frame_t *f, uint8_t op)
 {
 	u256 *st = f->stack;
+	SVM_ASSERT(f->sp >= (op == 0xf5 ? 4 : 3));
 	u256 value = *POP(), off = *POP(), len = *POP(), salt = u256_zero();
 	if (op == 0xf5) salt = *POP();
 	if (f->m.is_static) {
@@ -636,6 +684,7 @@ static int op_create(run_t *r, frame_t *f, uint8_t op)
 		f->why = "out of gas";
 		return 2;
 	}
+	SVM_ASSERT(l <= SVM_EVM_INITCODE_BYTES_MAX && (l == 0 || o + l <= f->mem_len));
 	uint64_t cost = 2 * words(l) + (op == 0xf5 ? 6 * words(l) : 0);
 	if ((uint64_t)f->gas < cost) {
 		f->why = "out of gas";
@@ -644,6 +693,7 @@ static int op_create(run_t *r, frame_t *f, uint8_t op)
 	f->gas -= (int64_t)cost;
 	int64_t g = f->gas - f->gas / 64;
 	f->gas -= g;
+	SVM_ASSERT(g >= 0 && f->gas >= 0 && f->gas <= g / 63 + 1);
 	msg_t m;
 	memset(&m, 0, sizeof m);
 	m.kind = op;
@@ -655,8 +705,10 @@ static int op_create(run_t *r, frame_t *f, uint8_t op)
 	m.input_len = l;
 	m.salt = salt;
 	done_t d;
-	int rc = enter(r->s, r->vm, &m, r->vm->depth + 1, &d);
+	int depth = r->vm->depth;
+	int rc = enter(r->s, r->vm, &m, depth + 1, &d);
 	if (rc < 0) return rc;
+	SVM_ASSERT(rc == 1 ? r->vm->depth == depth + 1 : r->vm->depth == depth && d.gas_left <= m.gas);
 	if (rc == 1) return 1;
 	deliver(f, &d);
 	f->pc--;
@@ -711,6 +763,8 @@ static int op_sstore(run_t *r, frame_t *f, const u256 *key, const u256 *val)
 		}
 		if (u256_eq(&orig, val)) *refund += u256_is_zero(&orig) ? 19900 : 2800;
 	}
+	/* EIP-2929/2200: a warm no-op 100 at least, a cold fresh slot 2100 + 20000 at most */
+	SVM_ASSERT(cost >= 100 && cost <= 2100 + 20000);
 	if ((uint64_t)f->gas < cost) {
 		f->why = "out of gas";
 		return 2;
@@ -735,6 +789,7 @@ static int op_selfdestruct(run_t *r, frame_t *f, const u256 *target)
 	uint64_t cost = rc ? 2600 : 0;
 	acct_t *self = f->self;
 	if (!u256_is_zero(&self->balance) && (!b->exists || evm_acct_empty(b))) cost += 25000;
+	SVM_ASSERT(cost <= 2600 + 25000);
 	if ((uint64_t)f->gas < cost) {
 		f->why = "out of gas";
 		return 2;
@@ -745,6 +800,7 @@ static int op_selfdestruct(run_t *r, frame_t *f, const u256 *target)
 		u256 nb;
 		u256_add(&nb, &b->balance, &bal);
 		if ((rc = evm_set_balance(r->s, self, &zero)) || (rc = evm_set_balance(r->s, b, &nb))) return rc;
+		SVM_ASSERT(u256_is_zero(&self->balance)); /* the balance moved, not copied */
 	} else if ((rc = evm_touch(r->s, b))) {
 		return rc;
 	}
@@ -761,6 +817,7 @@ static int op_selfdestruct(run_t *r, frame_t *f, const u256 *target)
 static int op_log(run_t *r, frame_t *f, int n)
 {
 	u256 *st = f->stack;
+	SVM_ASSERT(n >= 0 && n <= 4 && f->sp >= 2 + n); /* topics[4] and the operands */
 	u256 off = *POP(), len = *POP();
 	uint8_t topics[4][32];
 	for (int i = 0; i < n; i++) svm_u256_to_be(POP(), topics[i]);
@@ -796,6 +853,9 @@ static int run_frame(run_t *r, frame_t *f)
 		if (f->sp - oi->in + oi->out > SVM_EVM_STACK_MAX) ERR("stack overflow");
 		CHARGE(oi->gas);
 		SVM_ASSERT(f->sp >= 0 && f->sp <= SVM_EVM_STACK_MAX && f->pc < f->code_len);
+		/* gas never negative nor above what the frame was given (children return at most
+		 * what they got) */
+		SVM_ASSERT(f->gas >= 0 && f->gas <= f->m.gas);
 		switch (op) {
 		case 0x00: f->halt = HALT_OK; return 0;
 		case 0x01: { u256 *a = POP(), *b = TOP(); u256_add(b, a, b); break; }
@@ -917,6 +977,7 @@ static int run_frame(run_t *r, frame_t *f)
 			uint64_t o, l;
 			if (!mem_expand(f, &off, len, &o, &l)) ERR("out of gas");
 			CHARGE(6 * words(l));
+			SVM_ASSERT(l == 0 || o + l <= f->mem_len);
 			uint8_t h[32];
 			svm_keccak256(l ? f->mem + o : NULL, l, h);
 			svm_u256_from_be(len, h, 32);
@@ -960,6 +1021,9 @@ static int run_frame(run_t *r, frame_t *f)
 			if (!mem_expand(f, &mo, &len, &o, &l)) ERR("out of gas");
 			CHARGE(3 * words(l));
 			if (!l) break;
+			SVM_ASSERT(o + l <= f->mem_len);
+			/* RETURNDATACOPY's source range was checked against the return data */
+			SVM_ASSERT(op != 0x3e || (u256_fits64(&so) && so.w[0] + l <= f->ret_len));
 			if (op == 0x37) copy_padded(f->mem + o, f->m.input, f->m.input_len, &so, l);
 			else if (op == 0x39) copy_padded(f->mem + o, code, f->code_len, &so, l);
 			else memcpy(f->mem + o, f->ret + so.w[0], l);
@@ -978,6 +1042,7 @@ static int run_frame(run_t *r, frame_t *f)
 			CHARGE(cost);
 			if (!mem_expand(f, &mo, &len, &o, &l)) ERR("out of gas");
 			CHARGE(3 * words(l));
+			SVM_ASSERT(l == 0 || o + l <= f->mem_len);
 			if (l) copy_padded(f->mem + o, ac->code, ac->code_len, &so, l);
 			break;
 		}
@@ -993,6 +1058,7 @@ static int run_frame(run_t *r, frame_t *f)
 		case 0x48: *PUSH() = ctx->blk->base_fee; break;
 		case 0x49: {
 			u256 *x = TOP();
+			SVM_ASSERT(ctx->tx->n_blob_hashes == 0 || ctx->tx->blob_hashes != NULL);
 			if (u256_fits64(x) && x->w[0] < ctx->tx->n_blob_hashes) *x = ctx->tx->blob_hashes[x->w[0]];
 			else *x = u256_zero();
 			break;
@@ -1003,6 +1069,7 @@ static int run_frame(run_t *r, frame_t *f)
 			u256 *x = TOP(), len = u256_u64(32);
 			uint64_t o, l;
 			if (!mem_expand(f, x, &len, &o, &l)) ERR("out of gas");
+			SVM_ASSERT(l == 32 && o + 32 <= f->mem_len);
 			svm_u256_from_be(x, f->mem + o, 32);
 			break;
 		}
@@ -1010,6 +1077,7 @@ static int run_frame(run_t *r, frame_t *f)
 			u256 off = *POP(), v = *POP(), len = u256_u64(op == 0x52 ? 32 : 1);
 			uint64_t o, l;
 			if (!mem_expand(f, &off, &len, &o, &l)) ERR("out of gas");
+			SVM_ASSERT(l == len.w[0] && o + l <= f->mem_len);
 			if (op == 0x52) svm_u256_to_be(&v, f->mem + o);
 			else f->mem[o] = (uint8_t)v.w[0];
 			break;
@@ -1060,6 +1128,8 @@ static int run_frame(run_t *r, frame_t *f)
 			uint64_t o1, l1, o2, l2;
 			if (!mem_expand(f, &s, &len, &o2, &l2) || !mem_expand(f, &d, &len, &o1, &l1)) ERR("out of gas");
 			CHARGE(3 * words(l1));
+			/* the same length, both ranges inside memory (the second expansion kept the first) */
+			SVM_ASSERT(l1 == l2 && (l1 == 0 || (o1 + l1 <= f->mem_len && o2 + l2 <= f->mem_len)));
 			if (l1) memmove(f->mem + o1, f->mem + o2, l1);
 			break;
 		}
@@ -1082,6 +1152,7 @@ static int run_frame(run_t *r, frame_t *f)
 			u256 off = *POP(), len = *POP();
 			uint64_t o, l;
 			if (!mem_expand(f, &off, &len, &o, &l)) ERR("out of gas");
+			SVM_ASSERT(f->out == NULL && (l == 0 || o + l <= f->mem_len));
 			if (l) {
 				f->out = svm_malloc(l);
 				if (!f->out) return SVM_ENOMEM;
@@ -1109,9 +1180,11 @@ static int run_frame(run_t *r, frame_t *f)
 				svm_u256_from_be(x, b, n);
 				f->pc += n;
 			} else if (op >= 0x80 && op <= 0x8f) {
+				SVM_ASSERT(f->sp - 1 - (op - 0x80) >= 0 && f->sp < SVM_EVM_STACK_MAX);
 				st[f->sp] = st[f->sp - 1 - (op - 0x80)];
 				f->sp++;
 			} else if (op >= 0x90 && op <= 0x9f) {
+				SVM_ASSERT(f->sp - 2 - (op - 0x90) >= 0);
 				u256 t = st[f->sp - 1];
 				st[f->sp - 1] = st[f->sp - 2 - (op - 0x90)];
 				st[f->sp - 2 - (op - 0x90)] = t;
@@ -1120,6 +1193,7 @@ static int run_frame(run_t *r, frame_t *f)
 			}
 			break;
 		}
+		SVM_ASSERT(f->sp >= 0 && f->sp <= SVM_EVM_STACK_MAX && f->gas >= 0);
 		f->pc++;
 	}
 fail:
@@ -1136,6 +1210,8 @@ static int run_from(run_t *rr, done_t *dd, int base, int rc, svm_evm_result_t *r
 	if (rc < 0) return rc;
 	if (rc == 0 && !d.status && d.reverted) snprintf(res->error, sizeof res->error, "reverted");
 	while (rc == 1) {
+		/* the running frame is the one entered at base or one of its descendants */
+		SVM_ASSERT(r.vm->depth >= base && r.vm->depth < r.vm->hi);
 		frame_t *f = &r.vm->frames[r.vm->depth];
 		rc = run_frame(&r, f);
 		if (rc < 0) return rc;
@@ -1145,6 +1221,7 @@ static int run_from(run_t *rr, done_t *dd, int base, int rc, svm_evm_result_t *r
 			if (!d.status && f->why) snprintf(res->error, sizeof res->error, "%s", f->why);
 			break;
 		}
+		SVM_ASSERT(r.vm->depth > base);
 		r.vm->depth--;
 		frame_t *p = &r.vm->frames[r.vm->depth];
 		deliver(p, &d);
@@ -1194,6 +1271,8 @@ int evm_execute_at(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, int b
 	s->vm->depth = depth0;
 	s->ctx = ctx0;
 	if (rc < 0) return rc;
+	SVM_ASSERT(d.status <= 1 && d.gas_left >= 0 && d.gas_left <= m->gas);
+	SVM_ASSERT(d.out_len == 0 || d.out != NULL);
 	res->status = d.status;
 	res->output = d.out;
 	res->output_len = d.out_len;

@@ -7,6 +7,9 @@
 
 #define KECCAK_RATE 136
 #define KECCAK_ROUNDS 24
+/* the rate is whole lanes of the 25, and the digest is the first four lanes */
+_Static_assert(KECCAK_RATE % 8 == 0 && KECCAK_RATE / 8 < 25, "rate in lanes");
+_Static_assert(SVM_KECCAK_SIZE == 4 * 8, "digest of four lanes");
 
 static const uint64_t round_consts[KECCAK_ROUNDS] = {
 	0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
@@ -23,7 +26,11 @@ static const unsigned rho[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  14,
 static const unsigned pi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4,
 				15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
 
-static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+static inline uint64_t rotl(uint64_t x, unsigned n)
+{
+	SVM_ASSERT(n > 0 && n < 64); /* x >> 64 is undefined */
+	return (x << n) | (x >> (64 - n));
+}
 
 static void keccak_f(uint64_t st[25])
 {
@@ -37,6 +44,7 @@ static void keccak_f(uint64_t st[25])
 		t = st[1];
 		for (int i = 0; i < 24; i++) {
 			unsigned j = pi[i];
+			SVM_ASSERT(j >= 1 && j < 25); /* lane 0 stays in place */
 			uint64_t u = st[j];
 			st[j] = rotl(t, rho[i]);
 			t = u;
@@ -74,6 +82,9 @@ void svm_keccak256_ds(const void *data, size_t len, uint8_t ds, uint8_t out[SVM_
 		len -= KECCAK_RATE;
 	}
 	uint8_t last[KECCAK_RATE] = {0};
+	/* under one block is left, so the domain byte lands inside it; the two known domains leave
+	 * the final pad bit (0x80) to the last byte */
+	SVM_ASSERT(len < KECCAK_RATE && (ds == 0x01 || ds == 0x06));
 	if (len) memcpy(last, p, len);
 	last[len] ^= ds;
 	last[KECCAK_RATE - 1] ^= 0x80;

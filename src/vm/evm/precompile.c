@@ -26,6 +26,8 @@ static inline uint64_t words(uint64_t n) { return (n + 31) / 32; }
 /* Input byte i, zero past the end (precompiles read their input as if zero-padded). */
 static void padded(uint8_t *dst, const uint8_t *in, size_t len, uint64_t off, size_t n)
 {
+	SVM_ASSERT(len == 0 || in != NULL);
+	SVM_ASSERT(off + n >= off); /* the callers' offsets are bounded (modexp's sizes by 2^32) */
 	for (size_t i = 0; i < n; i++) dst[i] = off + i < len ? in[off + i] : 0;
 }
 
@@ -52,11 +54,14 @@ static int ecrecover(const uint8_t *in, size_t len, uint8_t **out, size_t *out_l
 	secp256k1_ecdsa_recoverable_signature sig;
 	secp256k1_pubkey pk;
 	const secp256k1_context *ctx = secp256k1_context_static;
+	SVM_ASSERT(buf[63] - 27 == 0 || buf[63] - 27 == 1); /* the recovery id */
 	if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, buf + 64, buf[63] - 27)) return 1;
 	if (!secp256k1_ecdsa_recover(ctx, &pk, &sig, buf)) return 1;
 	uint8_t ser[65], h[32];
 	size_t sl = sizeof ser;
 	secp256k1_ec_pubkey_serialize(ctx, ser, &sl, &pk, SECP256K1_EC_UNCOMPRESSED);
+	/* an uncompressed point: 0x04 ‖ x ‖ y, the address hashes x ‖ y */
+	SVM_ASSERT(sl == 65 && ser[0] == 0x04);
 	svm_keccak256(ser + 1, 64, h);
 	if (out_alloc(out, out_len, 32)) return SVM_ENOMEM;
 	memcpy(*out + 12, h + 12, 20);
@@ -89,6 +94,7 @@ static uint64_t modexp_gas(uint64_t bl, uint64_t el, uint64_t ml, const uint8_t 
 			bits = (unsigned)(8 * (31 - i) + 32 - __builtin_clz(head[i]));
 			break;
 		}
+	SVM_ASSERT(bits <= 8 * hl && w >= 1 && w <= (1ull << 29) + 1); /* mult below fits 2^59 */
 	uint64_t iter;
 	if (el <= 32) iter = bits ? bits - 1 : 0;
 	else iter = 8 * (el - 32) + (bits ? bits - 1 : 0);
@@ -103,6 +109,9 @@ static int modexp(const uint8_t *in, size_t len, uint64_t bl, uint64_t el, uint6
 {
 	if (out_alloc(out, out_len, (size_t)ml)) return SVM_ENOMEM;
 	if (ml == 0) return 1;
+	/* charged: modexp_gas prices any length past 2^32 out of reach (UINT64_MAX), so the sums
+	 * below cannot wrap */
+	SVM_ASSERT(bl <= (1ull << 32) && el <= (1ull << 32) && ml <= (1ull << 32));
 	uint8_t *b = svm_calloc(1, bl + 1), *e = svm_calloc(1, el + 1), *m = svm_calloc(1, ml + 1);
 	BIGNUM *B = BN_new(), *E = BN_new(), *M = BN_new(), *R = BN_new();
 	BN_CTX *ctx = BN_CTX_new();
@@ -117,7 +126,8 @@ static int modexp(const uint8_t *in, size_t len, uint64_t bl, uint64_t el, uint6
 		goto out;
 	}
 	if (!BN_mod_exp(R, B, E, M, ctx)) goto out;
-	BN_bn2binpad(R, *out, (int)ml);
+	int wn = BN_bn2binpad(R, *out, (int)ml);
+	SVM_ASSERT(wn == (int)ml); /* R < M, and M fits ml bytes: never cut */
 	rc = 1;
 out:
 	svm_free(b);
@@ -148,7 +158,15 @@ static const uint8_t sigma[10][16] = {
 	{6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
 };
 
-static inline uint64_t rotr(uint64_t x, unsigned n) { return (x >> n) | (x << (64 - n)); }
+/* the input's layout: rounds, h, m, t, the final flag (EIP-152) */
+_Static_assert(4 + 8 * 8 == 68 && 68 + 16 * 8 == 196 && 196 + 2 * 8 == 212, "BLAKE2 F input");
+_Static_assert(sizeof sigma / sizeof sigma[0] == 10, "ten message schedules");
+
+static inline uint64_t rotr(uint64_t x, unsigned n)
+{
+	SVM_ASSERT(n > 0 && n < 64); /* x << 64 is undefined */
+	return (x >> n) | (x << (64 - n));
+}
 
 #define G(a, b, c, d, x, y)                                                                        \
 	do {                                                                                       \
@@ -192,6 +210,7 @@ static int blake2f(const uint8_t *in, size_t len, int64_t *gas, uint8_t **out, s
 	uint32_t rounds = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
 	if ((uint64_t)*gas < rounds) return 0;
 	*gas -= rounds;
+	SVM_ASSERT(*gas >= 0);
 	uint64_t h[8], m[16], t[2];
 	for (int i = 0; i < 8; i++) h[i] = svm_get_u64le(in + 4 + 8 * i);
 	for (int i = 0; i < 16; i++) m[i] = svm_get_u64le(in + 68 + 8 * i);
@@ -228,6 +247,7 @@ static int kzg_checks(const uint8_t *in, size_t len)
 
 static bool charge(int64_t *gas, uint64_t cost)
 {
+	SVM_ASSERT(*gas >= 0); /* the cast below compares magnitudes */
 	if ((uint64_t)*gas < cost) return false;
 	*gas -= (int64_t)cost;
 	return true;
@@ -255,6 +275,7 @@ int evm_precompile_run(svm_evm_state_t *s, const addr_t *a, const uint8_t *in, s
 			if (out_alloc(out, out_len, 32)) return SVM_ENOMEM;
 			unsigned dl = 20;
 			rc = EVP_Digest(in, len, *out + 12, &dl, EVP_ripemd160(), NULL) == 1 ? 1 : SVM_EUNSUPPORTED;
+			SVM_ASSERT(rc != 1 || dl == 20); /* filled the last 20 of the 32 bytes */
 		}
 		break;
 	case 4:
@@ -297,5 +318,8 @@ int evm_precompile_run(svm_evm_state_t *s, const addr_t *a, const uint8_t *in, s
 		*out_len = 0;
 		if (rc == 0) *gas = 0;
 	}
+	/* 1 with its output, 0 with none, or a fatal code; never negative gas */
+	SVM_ASSERT(rc <= 1 && *gas >= 0 && (*out_len == 0 || *out != NULL));
+	SVM_ASSERT(rc != 1 || a->b[19] != 4 || *out_len == len); /* identity copies its input */
 	return rc;
 }

@@ -14,6 +14,25 @@ const uint8_t evm_empty_code_hash[32] = {
 	0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,
 	0xe5, 0x00, 0xb6, 0x53, 0xca, 0x82, 0x27, 0x3b, 0x7b, 0xfa, 0xd8, 0x04, 0x5d, 0x85, 0xa4, 0x70};
 
+/* A journal entry names what its undo writes: an account for the account fields, a slot (a
+ * storage slot, a transient word, a token balance or allowance) for those (assertions only). */
+static bool jent_ok(uint8_t kind, const acct_t *a, const void *slot)
+{
+	switch (kind) {
+	case J_BALANCE: case J_NONCE: case J_CODE: case J_EXISTS: case J_DESTRUCT: case J_CREATED:
+	case J_WARM_ACCT: case J_TOUCH: case J_BASE_BAL: case J_BASE_NONCE: case J_CODE_FLUSHED:
+		return a != NULL;
+	case J_STORAGE: case J_WARM_SLOT: case J_BASE_SLOT:
+		return a != NULL && slot != NULL;
+	case J_TSTORAGE: case J_TOKBAL: case J_ALLOW: case J_BASE_TOK: case J_BASE_ALLOW:
+		return slot != NULL;
+	case J_REG: case J_XVM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 svm_evm_state_t *svm_evm_state_new(void)
 {
 	svm_evm_state_t *s = svm_calloc(1, sizeof *s);
@@ -98,6 +117,8 @@ acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
 		}
 		*v = n;
 	}
+	/* the map's value is the account of that address, attached to this state */
+	SVM_ASSERT(memcmp(((acct_t *)*v)->addr.b, a->b, 20) == 0 && ((acct_t *)*v)->st == s);
 	return *v;
 }
 
@@ -140,6 +161,7 @@ bool evm_acct_empty(const acct_t *a)
 
 int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u256 *prev, uint64_t prev_u64)
 {
+	SVM_ASSERT(jent_ok(kind, a, slot));
 	if (s->j_len == s->j_cap) {
 		if (s->j_cap >= JOURNAL_ENTRIES_MAX) return SVM_ELIMIT;
 		size_t nc = s->j_cap ? s->j_cap * 2 : 256;
@@ -148,6 +170,7 @@ int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u
 		s->journal = j;
 		s->j_cap = nc;
 	}
+	SVM_ASSERT(s->j_len < s->j_cap && s->j_cap <= 2 * (size_t)JOURNAL_ENTRIES_MAX);
 	jent_t *e = &s->journal[s->j_len++];
 	e->kind = kind;
 	e->a = a;
@@ -163,6 +186,7 @@ static int ensure_exists(svm_evm_state_t *s, acct_t *a)
 	int rc = evm_journal(s, J_EXISTS, a, NULL, NULL, 0);
 	if (rc) return rc;
 	a->exists = true;
+	SVM_ASSERT(s->journal[s->j_len - 1].a == a); /* the undo names this account */
 	return 0;
 }
 
@@ -185,6 +209,8 @@ int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v)
 
 int evm_set_nonce(svm_evm_state_t *s, acct_t *a, uint64_t n)
 {
+	/* a nonce only steps by one: a sender's transaction, a creator's CREATE, a new contract */
+	SVM_ASSERT(a->nonce < UINT64_MAX && n == a->nonce + 1);
 	int rc = ensure_exists(s, a);
 	if (rc || (rc = evm_journal(s, J_NONCE, a, NULL, NULL, a->nonce))) return rc;
 	a->nonce = n;
@@ -273,6 +299,7 @@ int evm_warm_acct(svm_evm_state_t *s, acct_t *a)
 	int rc = evm_journal(s, J_WARM_ACCT, a, NULL, NULL, 0);
 	if (rc) return rc;
 	a->warm = true;
+	SVM_ASSERT(a->st == s);
 	return 1;
 }
 
@@ -288,6 +315,8 @@ int evm_warm_slot(svm_evm_state_t *s, acct_t *a, slot_t *sl)
 int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], int n_topics,
 	    const uint8_t *data, size_t len)
 {
+	SVM_ASSERT(n_topics >= 0 && n_topics <= 4 && (len == 0 || data != NULL));
+	SVM_ASSERT(s->n_logs <= s->logs_cap);
 	if (s->n_logs == s->logs_cap) {
 		size_t nc = s->logs_cap ? s->logs_cap * 2 : 16;
 		svm_evm_log_t *l = svm_realloc(s->logs, nc * sizeof *l);
@@ -295,6 +324,7 @@ int evm_log(svm_evm_state_t *s, const addr_t *a, const uint8_t (*topics)[32], in
 		s->logs = l;
 		s->logs_cap = nc;
 	}
+	SVM_ASSERT(s->n_logs < s->logs_cap);
 	svm_evm_log_t *l = &s->logs[s->n_logs];
 	memset(l, 0, sizeof *l);
 	l->address = *a;
@@ -321,6 +351,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 	while (s->j_len > snap.j_len) {
 		jent_t *e = &s->journal[--s->j_len];
 		acct_t *a = e->a;
+		SVM_ASSERT(jent_ok(e->kind, a, e->slot));
 		switch (e->kind) {
 		case J_BALANCE: a->balance = e->prev; break;
 		case J_NONCE: a->nonce = e->prev_u64; break;
@@ -343,7 +374,10 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_TOUCH: a->touched = false; break;
 		case J_TOKBAL: ((tokbal_t *)e->slot)->cur = e->prev_u64; break;
 		case J_ALLOW: ((allow_t *)e->slot)->cur = e->prev; break;
-		case J_REG: s->n_regs--; break;
+		case J_REG:
+			SVM_ASSERT(s->n_regs > 0); /* each J_REG undoes one registration */
+			s->n_regs--;
+			break;
 		case J_XVM:
 			if (s->backend && s->backend->xrollback)
 				s->backend->xrollback(s->backend->ud, e->prev_u64, e->prev.w[0]);
@@ -358,6 +392,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 	}
 	while (s->n_logs > snap.n_logs) svm_free(s->logs[--s->n_logs].data);
 	s->refund = snap.refund;
+	SVM_ASSERT(s->j_len == snap.j_len && s->n_logs == snap.n_logs);
 }
 
 static void acct_wipe(acct_t *a)
@@ -383,10 +418,12 @@ static void acct_wipe(acct_t *a)
  * own, not the state's size. Slots first: wiping an account frees its slots. */
 void evm_finalize(svm_evm_state_t *s)
 {
+	SVM_ASSERT(s->j_len <= s->j_cap);
 	for (size_t i = 0; i < s->j_len; i++) {
 		jent_t *e = &s->journal[i];
 		if (e->kind == J_STORAGE || e->kind == J_WARM_SLOT) {
 			slot_t *sl = e->slot;
+			SVM_ASSERT(jent_ok(e->kind, e->a, sl));
 			sl->orig = sl->cur;
 			sl->warm = false;
 		}
@@ -489,13 +526,15 @@ static int fill_init(trie_fill_t *f, size_t cap)
 
 static void fill_begin(trie_fill_t *f, const uint8_t *key, size_t key_len)
 {
-	SVM_ASSERT(f->k < f->cap);
+	SVM_ASSERT(f->k < f->cap && f->kv != NULL && f->keys != NULL && f->voff != NULL);
 	svm_keccak256(key, key_len, f->keys[f->k]);
 	f->voff[f->k] = f->vals.len;
 }
 
 static void fill_end(trie_fill_t *f)
 {
+	/* a value was appended since fill_begin (the trie refuses empty values) */
+	SVM_ASSERT(f->k < f->cap && f->vals.len > f->voff[f->k]);
 	svm_mpt_kv_t *e = &f->kv[f->k];
 	e->key = f->keys[f->k];
 	e->key_len = 32;
@@ -506,7 +545,12 @@ static void fill_end(trie_fill_t *f)
 /* The root over the entries filled (values point into vals only now: it no longer moves). */
 static int fill_root(trie_fill_t *f, uint8_t root[32])
 {
-	for (size_t j = 0; j < f->k; j++) f->kv[j].val = f->vals.data + f->voff[j];
+	SVM_ASSERT(f->k <= f->cap);
+	for (size_t j = 0; j < f->k; j++) {
+		/* values were appended in order: offsets ascend, each inside vals */
+		SVM_ASSERT(f->voff[j] < f->vals.len && (j == 0 || f->voff[j] > f->voff[j - 1]));
+		f->kv[j].val = f->vals.data + f->voff[j];
+	}
 	return svm_mpt_root(f->kv, f->k, root);
 }
 

@@ -9,6 +9,7 @@
 
 static inline unsigned nib(const svm_mpt_kv_t *kv, size_t i)
 {
+	SVM_ASSERT(i / 2 < kv->key_len);
 	uint8_t b = kv->key[i / 2];
 	return (i & 1) ? (b & 15u) : (b >> 4);
 }
@@ -26,6 +27,8 @@ static int kv_cmp(const void *a, const void *b)
 static int put_hp(svm_buf_t *out, const svm_mpt_kv_t *kv, size_t from, size_t to, bool leaf)
 {
 	uint8_t tmp[SVM_MPT_KEY_BYTES_MAX + 1];
+	/* a nibble range of one key: the flag byte and the packed nibbles fit tmp */
+	SVM_ASSERT(from <= to && to <= 2 * kv->key_len && kv->key_len <= SVM_MPT_KEY_BYTES_MAX);
 	size_t n = to - from, k = 0;
 	uint8_t flag = (uint8_t)(leaf ? 2 : 0);
 	if (n & 1) {
@@ -34,7 +37,9 @@ static int put_hp(svm_buf_t *out, const svm_mpt_kv_t *kv, size_t from, size_t to
 	} else {
 		tmp[k++] = (uint8_t)(flag << 4);
 	}
+	SVM_ASSERT((to - from) % 2 == 0); /* the odd nibble went into the flag byte */
 	for (size_t i = from; i < to; i += 2) tmp[k++] = (uint8_t)((nib(kv, i) << 4) | nib(kv, i + 1));
+	SVM_ASSERT(k == n / 2 + 1 && k <= sizeof tmp);
 	return svm_rlp_put_bytes(out, tmp, k);
 }
 
@@ -47,6 +52,7 @@ static int put_ref(const svm_mpt_kv_t *kv, size_t n, size_t d, svm_buf_t *out)
 	svm_buf_t node = {0};
 	int rc = build(kv, n, d, &node);
 	if (rc == 0) {
+		SVM_ASSERT(node.len > 0); /* a node is at least its list header */
 		if (node.len < 32) {
 			rc = svm_buf_append(out, node.data, node.len);
 		} else {
@@ -63,7 +69,14 @@ static int build(const svm_mpt_kv_t *kv, size_t n, size_t d, svm_buf_t *out)
 {
 	size_t start = out->len;
 	int rc;
+	/* the recursion's bound: one level per nibble, plus the root */
+	SVM_ASSERT(n >= 1 && d <= 2 * SVM_MPT_KEY_BYTES_MAX);
+	/* keys strictly ascending (the root sorted and deduplicated them), all longer than the
+	 * d nibbles this node consumes (its parent's prefix) except possibly the first */
+	for (size_t i = 1; i < n; i++)
+		SVM_ASSERT(kv_cmp(&kv[i - 1], &kv[i]) < 0 && kv[i].key_len * 2 > d);
 	size_t nibs0 = kv[0].key_len * 2;
+	SVM_ASSERT(nibs0 >= d);
 	if (n == 1) {
 		if ((rc = put_hp(out, &kv[0], d, nibs0, true))) return rc;
 		if ((rc = svm_rlp_put_bytes(out, kv[0].val, kv[0].val_len))) return rc;
@@ -72,6 +85,8 @@ static int build(const svm_mpt_kv_t *kv, size_t n, size_t d, svm_buf_t *out)
 	/* common prefix of the first and last key (sorted: it is everyone's) */
 	size_t nibsl = kv[n - 1].key_len * 2, p = d;
 	while (p < nibs0 && p < nibsl && nib(&kv[0], p) == nib(&kv[n - 1], p)) p++;
+	/* two distinct keys: an extension never swallows a whole key (it would recurse forever) */
+	SVM_ASSERT(p <= nibs0 && p <= nibsl && (p < nibs0 || p < nibsl));
 	if (p > d) {
 		if ((rc = put_hp(out, &kv[0], d, p, false))) return rc;
 		if ((rc = put_ref(kv, n, p, out))) return rc;
@@ -89,6 +104,8 @@ static int build(const svm_mpt_kv_t *kv, size_t n, size_t d, svm_buf_t *out)
 		if ((rc = put_ref(kv + i, j - i, d + 1, out))) return rc;
 		i = j;
 	}
+	/* every key went under exactly one child: the run per nibble requires the keys sorted */
+	SVM_ASSERT(i == n);
 	if (value) rc = svm_rlp_put_bytes(out, value->val, value->val_len);
 	else rc = svm_buf_push(out, 0x80);
 	if (rc) return rc;
