@@ -77,7 +77,7 @@ static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 
 static void heap_keep_init(void)
 {
-	mallopt(M_TOP_PAD, HEAP_KEEP_PAD);       /* advice: a failure changes speed only */
+	mallopt(M_TOP_PAD, HEAP_KEEP_PAD); /* advice: a failure changes speed only */
 	mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_MIN);
 }
 
