@@ -645,6 +645,7 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
 		   svm_exec_metrics_t *metrics)
 {
 	uint64_t t0 = svm_clock_ns();
+	exec_heap_keep();
 	if (metrics) memset(metrics, 0, sizeof(*metrics));
 	if (threads == 0) threads = svm_cpu_count();
 	if (threads > SVM_POOL_THREADS_MAX) threads = SVM_POOL_THREADS_MAX;

@@ -41,4 +41,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 		     const svm_exec_tx_t *txs, const size_t *index, size_t included,
 		     uint64_t burned, uint64_t tips, svm_arena_t *out_arena, svm_exec_result_t *out);
 
+/* Once per process: the heap keeps the memory a block freed for the next (cache.c). */
+void exec_heap_keep(void);
+
 #endif

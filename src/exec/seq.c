@@ -450,6 +450,7 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 			svm_exec_mode_t mode, const svm_exec_base_t *base, svm_arena_t *arena,
 			svm_exec_result_t *out, size_t *bad_index)
 {
+	exec_heap_keep();
 	overlay_t ov;
 	overlay_init(&ov, base, arena);
 	uint64_t burned = 0, tips = 0;
