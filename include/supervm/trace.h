@@ -25,6 +25,7 @@
 #define SVM_STEP_DATAS_MAX 1024   /* data segments of a module (a bit each in the state) */
 #define SVM_STEP_PAGES_MAX 256    /* 16 MiB of linear memory */
 #define SVM_STEP_FRAMES_MAX 64    /* calls in progress */
+#define SVM_STEP_TABLES_MAX 16    /* tables of a module (each as its element segments fill it) */
 #define SVM_STEP_LEAF_SIZE 64     /* bytes per memory Merkle leaf */
 #define SVM_STEP_RANGE_LEAVES_MAX 4096 /* leaves of one memory range in a proof (256 KiB) */
 #define SVM_STEP_PROOF_MAX (1024u * 1024) /* bytes of one one-step proof (a host step's ranges) */

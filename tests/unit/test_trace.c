@@ -18,7 +18,8 @@
 #define EXT_HEX "tests/vectors/trace/ext.hex"
 #define FLOAT_HEX "tests/vectors/trace/float.hex"
 #define DATA_HEX "tests/vectors/trace/data.hex"
-#define TABLE_SIZE_HEX "0061736d0100000001060160017f017e03020100040401700001070501016600000a0a010800fc10001a42000b"
+#define MV_HEX "tests/vectors/trace/mv.hex"
+#define TABLE_SET_HEX "0061736d0100000001050160017f0003020100040401700001070501016600000a0a0108004100d07026000b"
 #define GAS_VECTORS "tests/vectors/wasm-gas/vectors.txt"
 
 static unsigned seed;
@@ -829,7 +830,7 @@ Test(trace_ext, a_corrupted_step_inside_each_new_instruction_is_bisected_to)
 /* A module with an instruction outside the subset is refused, naming it. */
 Test(trace_ext, an_unsupported_instruction_is_refused_by_name)
 {
-	static const char hex[] = TABLE_SIZE_HEX; /* (table 1 funcref) (drop (table.size 0)) */
+	static const char hex[] = TABLE_SET_HEX; /* (table 1 funcref) (table.set 0 (i32.const 0) (ref.null func)) */
 	uint8_t bytes[64];
 	size_t n = unhex(hex, bytes, sizeof bytes);
 	svm_wasm_config_t cfg;
@@ -840,7 +841,7 @@ Test(trace_ext, an_unsupported_instruction_is_refused_by_name)
 	svm_step_t *s = NULL;
 	uint64_t arg = 0;
 	cr_assert_eq(svm_step_new(&s, m, "f", &arg, 1, 1000, &err), SVM_EUNSUPPORTED);
-	cr_assert(strstr(err.msg, "opcode 0xfc 16 at body offset 1") != NULL, "%s", err.msg); /* table.size */
+	cr_assert(strstr(err.msg, "opcode 0x26 at body offset 5") != NULL, "%s", err.msg); /* table.set */
 	cr_assert_null(s);
 	svm_wasm_module_free(m);
 }
@@ -1129,5 +1130,120 @@ Test(trace_data, a_memory_above_the_chains_page_limit_is_refused_with_an_error)
 	cr_assert_eq(svm_step_new(&s, m, "f", &arg, 1, 1000, &err), SVM_ELIMIT);
 	cr_assert(strstr(err.msg, "257 pages (at most 256)") != NULL, "%s", err.msg);
 	cr_assert_null(s);
+	svm_wasm_module_free(m);
+}
+
+/* ------------------------------------------------------------ multi-value and references */
+
+/* mv(n) (tests/vectors/trace/mv.wat: a two-result function called directly and through table 1,
+ * blocks/ifs/loops with parameters and several results, branches out of them with values below,
+ * typed select, ref.func/ref.null/ref.is_null, table.get/table.size on a funcref and an
+ * externref table, a funcref global) gives the VM's result and gas; oob(i) traps in table.get
+ * where the VM does. */
+Test(trace_mv, multi_value_blocks_calls_and_references_match_the_vm)
+{
+	svm_wasm_module_t *m = load_module(MV_HEX, NULL);
+	const uint64_t ns[] = {0, 1, 2, 5, 40, 300};
+	for (int i = 0; i < 6; i++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, "mv", ns[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, "mv", ns[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "mv(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i], (unsigned long long)r,
+			     (unsigned long long)fr);
+		cr_assert_eq(svm_step_gas_used(s), fu, "mv(%llu): stepper gas %llu, VM %llu", (unsigned long long)ns[i],
+			     (unsigned long long)svm_step_gas_used(s), (unsigned long long)fu);
+		svm_step_free(s);
+	}
+	for (uint64_t i = 0; i < 6; i++) {
+		uint64_t fr = 0, fu, r = 0;
+		int frc = fast_run(m, "oob", i, 1u << 30, &fr, &fu);
+		svm_step_t *s = machine(m, "oob", i, 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(frc == SVM_ETRAP, svm_step_status(s) == SVM_STEP_TRAPPED, "oob(%llu)", (unsigned long long)i);
+		cr_assert_eq(frc == SVM_ETRAP, i >= 4, "oob(%llu) traps past table 1's 4 elements", (unsigned long long)i);
+		if (frc == 0) {
+			svm_step_results(s, &r, 1);
+			cr_assert_eq(r, fr);
+		}
+		cr_assert_eq(svm_step_gas_used(s), fu);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+Test(trace_mv, every_step_proves_and_verifies)
+{
+	svm_wasm_module_t *m = load_module(MV_HEX, NULL);
+	svm_step_t *s = machine(m, "mv", 12, 1u << 30);
+	svm_buf_t proof = {0};
+	uint64_t n = 0;
+	bool seen_select = false, seen_get = false;
+	while (svm_step_status(s) == SVM_STEP_RUNNING) {
+		svm_hash_t pre, post, want;
+		uint32_t op = svm_step_opcode(s);
+		seen_select |= op == 0x1c;
+		seen_get |= op == 0x25;
+		svm_step_hash(s, &pre);
+		svm_buf_reset(&proof);
+		cr_assert_eq(svm_step_prove(s, &proof), 0);
+		svm_error_t err = {0};
+		cr_assert_eq(svm_step_verify(m, &pre, proof.data, proof.len, &post, &err), 0, "step %llu (opcode %x): %s",
+			     (unsigned long long)n, op, err.msg);
+		svm_step_one(s);
+		svm_step_hash(s, &want);
+		cr_assert(svm_hash_eq(&post, &want), "step %llu (opcode %x): verifier and worker disagree",
+			  (unsigned long long)n, op);
+		n++;
+	}
+	cr_assert(seen_select && seen_get);
+	cr_assert_gt(n, 500);
+	svm_buf_free(&proof);
+	svm_step_free(s);
+	svm_wasm_module_free(m);
+}
+
+/* A worker corrupting the state after one br_if (out of a multi-value block or back to a loop
+ * with a parameter), typed select, table.get or multi-value if is bisected to exactly that step,
+ * which the verifier executes; an honest worker beats that liar as challenger. */
+Test(trace_mv, a_corrupted_multi_value_or_reference_step_is_bisected_to)
+{
+	svm_wasm_module_t *m = load_module(MV_HEX, NULL);
+	party_t honest = {m, 40, 1u << 30, 0, "mv", NULL};
+	svm_step_t *s = party_machine(&honest);
+	svm_step_run(s, UINT64_MAX);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	svm_hash_t hf;
+	hash_at(&honest, total, &hf);
+	const uint32_t kinds[] = {0x0d, 0x1c, 0x25, 0x04};
+	for (int k = 0; k < 4; k++) {
+		party_t liar = honest;
+		s = party_machine(&honest);
+		while (svm_step_count(s) < total / 3) svm_step_one(s);
+		for (;;) {
+			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
+			uint32_t op = svm_step_opcode(s);
+			svm_step_one(s);
+			if (op != kinds[k]) continue;
+			liar.corrupt_at = svm_step_count(s);
+			svm_hash_t lf;
+			hash_at(&liar, total, &lf);
+			if (!svm_hash_eq(&hf, &lf)) break;
+		}
+		svm_step_free(s);
+		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
+		cr_assert(r.disputed);
+		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
+		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
+			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
+		s = state_at(&honest, r.lo);
+		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
+		svm_step_free(s);
+		r = play(&honest, &liar, 16, 4, 0, 0);
+		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
+	}
 	svm_wasm_module_free(m);
 }

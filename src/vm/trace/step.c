@@ -50,8 +50,10 @@ struct svm_step {
 	svm_hash_t module_hash;
 	ftab_t *ft;             /* per defined function */
 	uint8_t *host;          /* per imported function: H_* */
-	uint32_t *table;        /* table 0: function index + 1 per element, 0 = null */
-	uint32_t table_n;
+	uint64_t *tables[SVM_STEP_TABLES_MAX]; /* per table: function index + 1 per element, 0 = null
+					       * (an externref table holds nulls) — fixed: no
+					       * instruction that changes a table is in the subset */
+	uint32_t table_n[SVM_STEP_TABLES_MAX];
 	svm_step_env_t env;
 	bool has_env;
 	uint32_t func;          /* function index (imports first) of the current frame */
@@ -147,28 +149,61 @@ static bool is_supported_mem(uint8_t op)
 }
 static bool no_imm(uint8_t op)
 {
-	return op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a ||
+	return op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0xd1 ||
 	       op == 0x1b || (op >= 0x45 && op <= 0xc4); /* every numeric operator, floats included */
 }
 
+static bool is_valtype(uint8_t t)
+{
+	return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x70 || t == 0x6f;
+}
+
+/* A block type at *pos: empty, one value type, or a type index (multi-value: its parameters and
+ * results). *arity is what a branch to the label carries (a loop's parameters, a block's or an
+ * if's results), *nparams what the block takes from the stack. */
+static bool block_type(const svm_wasm_module_t *m, const uint8_t *p, uint32_t len, uint8_t op,
+		       uint32_t *pos, uint8_t *arity, uint8_t *nparams)
+{
+	if (*pos >= len) return false;
+	uint8_t b = p[*pos];
+	uint32_t np = 0, nr = 0;
+	if (b == 0x40 || is_valtype(b)) {
+		(*pos)++;
+		nr = b != 0x40;
+	} else {
+		int64_t x;
+		if (!rd_s64(p, len, pos, &x, 33) || x < 0 || (uint64_t)x >= m->ntypes) return false;
+		np = m->types[x].param_count;
+		nr = m->types[x].result_count;
+		if (np > 255 || nr > 255) return false; /* the label's arity is a byte */
+	}
+	*arity = (uint8_t)(op == 0x03 ? np : nr);
+	*nparams = (uint8_t)np;
+	return true;
+}
+
 /* Skips op's immediates at *pos (just past the opcode). false: outside the subset. */
-static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, uint8_t *arity)
+static bool skip_imm(const svm_wasm_module_t *m, const uint8_t *p, uint32_t len, uint8_t op,
+		     uint32_t *pos, uint8_t *arity, uint8_t *nparams)
 {
 	uint32_t u;
 	int64_t s;
 	if (no_imm(op)) return true;
 	switch (op) {
 	case 0x02: case 0x03: case 0x04:
-		if (*pos >= len) return false;
-		u = p[(*pos)++];
-		if (u == 0x40) *arity = 0;
-		else if (u == 0x7f || u == 0x7e || u == 0x7d || u == 0x7c) *arity = 1;
-		else return false; /* references and type-index block types: outside */
-		return true;
+		return block_type(m, p, len, op, pos, arity, nparams);
+	case 0x1c: /* select with its one value type */
+		return rd_u32(p, len, pos, &u) && u == 1 && *pos < len && is_valtype(p[(*pos)++]);
+	case 0xd0: /* ref.null t */
+		return *pos < len && (p[*pos] == 0x70 || p[*pos] == 0x6f) && ++*pos;
+	case 0xd2: /* ref.func f */
+		return rd_u32(p, len, pos, &u) && u < m->nfuncs;
+	case 0x25: /* table.get x */
+		return rd_u32(p, len, pos, &u) && u < m->ntables;
 	case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
 		return rd_u32(p, len, pos, &u);
-	case 0x11: /* call_indirect type table (table 0 only) */
-		return rd_u32(p, len, pos, &u) && rd_u32(p, len, pos, &u) && u == 0;
+	case 0x11: /* call_indirect type table */
+		return rd_u32(p, len, pos, &u) && rd_u32(p, len, pos, &u) && u < m->ntables;
 	case 0x3f: case 0x40:
 		return *pos < len && p[(*pos)++] == 0;
 	case 0x0e: { /* br_table: count, count + 1 depths */
@@ -180,8 +215,9 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 	}
 	case 0xfc: /* saturating truncations (0..7), memory.init (8: segment, memory 0), data.drop
 		    * (9: segment), memory.copy (10: two memory indices), memory.fill (11: one) */
-		if (!rd_u32(p, len, pos, &u) || u > 11) return false;
+		if (!rd_u32(p, len, pos, &u) || (u > 11 && u != 16)) return false;
 		if (u <= 7) return true;
+		if (u == 16) return rd_u32(p, len, pos, &u) && u < m->ntables; /* table.size x */
 		if (u == 8 || u == 9) {
 			uint32_t seg;
 			if (!rd_u32(p, len, pos, &seg)) return false;
@@ -203,9 +239,10 @@ static bool skip_imm(const uint8_t *p, uint32_t len, uint8_t op, uint32_t *pos, 
 }
 
 /* Matches every block/loop/if with its end (and else), once per function, into t. */
-static int scan(const wasm_gas_t *g, const uint8_t *body, uint32_t body_len, ftab_t *t,
+static int scan(const svm_wasm_module_t *m, const uint8_t *body, uint32_t body_len, ftab_t *t,
 		svm_error_t *err)
 {
+	const wasm_gas_t *g = m->gas;
 	uint32_t stack[SVM_STEP_LABELS_MAX], n = 0, pos = t->expr, blk = t->expr;
 	uint64_t cost = (uint64_t)g->local * (t->nlocals - t->nparams);
 	t->match = svm_calloc(body_len, sizeof *t->match);
@@ -215,9 +252,9 @@ static int scan(const wasm_gas_t *g, const uint8_t *body, uint32_t body_len, fta
 		return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
 	while (pos < body_len) {
 		uint32_t at = pos, sub = 0, sp = pos + 1;
-		uint8_t op = body[pos++], ar = 0;
+		uint8_t op = body[pos++], ar = 0, np = 0;
 		if (op == 0xfc && !rd_u32(body, body_len, &sp, &sub)) sub = UINT32_MAX;
-		if (!skip_imm(body, body_len, op, &pos, &ar)) {
+		if (!skip_imm(m, body, body_len, op, &pos, &ar, &np)) {
 			if (op == 0xfc)
 				return svm_error_set(err, SVM_EUNSUPPORTED,
 						     "step: opcode 0xfc %u at body offset %u is outside the stepper's subset",
@@ -444,20 +481,21 @@ static void out_of_gas(svm_step_t *s)
  * state that lacks them cannot be stepped). */
 static uint32_t pops(const svm_step_t *s, uint8_t op)
 {
-	if (op == 0x1b) return 3;
+	if (op == 0x1b || op == 0x1c) return 3;
 	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
 	if (op == 0xfc) { /* a saturating truncation pops one, data.drop none, the bulk ones three */
 		uint32_t pos = s->pc + 1, sub = 0;
 		if (!rd_u32(s->body, s->body_len, &pos, &sub)) return 3;
-		return sub <= 7 ? 1 : sub == 9 ? 0 : 3;
+		return sub <= 7 ? 1 : sub == 9 || sub == 16 ? 0 : 3;
 	}
 	if ((op >= 0x5b && op <= 0x66) || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6))
 		return 2; /* float compares and binary operators */
 	if ((op >= 0x8b && op <= 0x91) || (op >= 0x99 && op <= 0x9f) || (op >= 0xa8 && op <= 0xc4))
 		return 1; /* float unary operators and conversions */
 	if (op == 0x04 || op == 0x0d || op == 0x0e || op == 0x11 || op == 0x1a || op == 0x40 || op == 0x21 || op == 0x22 || op == 0x24 ||
+	    op == 0xd1 || op == 0x25 ||
 	    op == 0x45 || op == 0x50 || (op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b) ||
 	    op == 0xa7 || op == 0xac || op == 0xad || is_load(op))
 		return 1;
@@ -548,16 +586,14 @@ static void branch(svm_step_t *s, uint32_t l)
 		s->unsupported = true;
 		return;
 	}
+	/* the label's values (a loop's parameters, a block's results) move down to its height */
+	memmove(&s->vals[L->height], &s->vals[s->nvals - L->arity], (size_t)L->arity * sizeof s->vals[0]);
+	s->nvals = L->height + L->arity;
 	if (L->kind == L_LOOP) {
-		s->nvals = L->height;
 		s->nlabels = li + 1;
 		s->pc = L->start;
 		return;
 	}
-	uint64_t keep[2] = {0, 0};
-	for (uint32_t i = 0; i < L->arity; i++) keep[i] = s->vals[s->nvals - L->arity + i];
-	s->nvals = L->height;
-	for (uint32_t i = 0; i < L->arity; i++) PUSH(keep[i]);
 	s->nlabels = li;
 	s->pc = L->end + 1;
 	if (L->kind == L_FUNC) func_return(s);
@@ -862,10 +898,12 @@ static uint32_t call_target(const svm_step_t *s, uint8_t op)
 	uint32_t pos = s->pc + 1, u;
 	if (!rd_u32(s->body, s->body_len, &pos, &u)) return UINT32_MAX;
 	if (op == 0x10) return u < s->m->nfuncs ? u : UINT32_MAX;
-	if (s->nvals < 1 || u >= s->m->ntypes) return UINT32_MAX;
+	uint32_t x;
+	if (s->nvals < 1 || u >= s->m->ntypes || !rd_u32(s->body, s->body_len, &pos, &x) || x >= s->m->ntables)
+		return UINT32_MAX;
 	uint32_t i = (uint32_t)s->vals[s->nvals - 1];
-	if (i >= s->table_n || s->table[i] == 0) return UINT32_MAX;
-	uint32_t f = s->table[i] - 1;
+	if (i >= s->table_n[x] || s->tables[x][i] == 0 || s->tables[x][i] > s->m->nfuncs) return UINT32_MAX;
+	uint32_t f = (uint32_t)(s->tables[x][i] - 1);
 	if (!wasm_functype_eq(&s->m->types[s->m->func_types[f]], &s->m->types[u])) return UINT32_MAX;
 	return f;
 }
@@ -1081,7 +1119,7 @@ static uint32_t touched(const svm_step_t *s, range_t *r)
 	if (op == 0xfc) {
 		uint32_t pos = s->pc + 1, sub;
 		uint64_t d, b, n;
-		if (!rd_u32(s->body, s->body_len, &pos, &sub) || sub < 8 || sub == 9 || s->nvals < 3 ||
+		if (!rd_u32(s->body, s->body_len, &pos, &sub) || sub < 8 || sub == 9 || sub > 11 || s->nvals < 3 ||
 		    !bulk_plan(s, sub, &d, &b, &n) || n == 0)
 			return 0;
 		r[0] = range_of(d, n, true);
@@ -1318,13 +1356,17 @@ static int exec_one(svm_step_t *s, uint8_t op)
 {
 	uint32_t pos = s->pc + 1, u, off;
 	int64_t imm;
-	uint8_t ar = 0;
+	uint8_t ar = 0, np = 0;
 	label_t *L;
 	switch (op) {
 	case 0x00: trap(s); return 0;
 	case 0x01: break;
 	case 0x02: case 0x03: case 0x04:
-		skip_imm(s->body, s->body_len, op, &pos, &ar);
+		skip_imm(s->m, s->body, s->body_len, op, &pos, &ar, &np);
+		if (np > s->nvals - (op == 0x04)) { /* validation guarantees the parameters */
+			s->unsupported = true;
+			return SVM_EUNSUPPORTED;
+		}
 		if (op == 0x04 && (uint32_t)POP() == 0) {
 			uint32_t e = s->match2[s->pc];
 			if (!e) {
@@ -1335,7 +1377,7 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		}
 		if (s->nlabels == SVM_STEP_LABELS_MAX) return trap(s), 0; /* the named nesting limit */
 		L = &s->labels[s->nlabels++];
-		*L = (label_t){op == 0x02 ? L_BLOCK : op == 0x03 ? L_LOOP : L_IF, ar, s->nvals, pos,
+		*L = (label_t){op == 0x02 ? L_BLOCK : op == 0x03 ? L_LOOP : L_IF, ar, s->nvals - np, pos,
 			       s->match[s->pc]};
 		break;
 	case 0x05: branch(s, 0); return 0; /* the end of a then-branch: leave the if */
@@ -1372,7 +1414,8 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		return 0;
 	}
 	case 0x1a: s->nvals--; break;
-	case 0x1b: {
+	case 0x1b: case 0x1c: { /* 0x1c: select with its value type (checked by scan()) */
+		if (op == 0x1c) skip_imm(s->m, s->body, s->body_len, op, &pos, &ar, &np);
 		uint32_t c = (uint32_t)POP();
 		uint64_t b = POP(), a = POP();
 		PUSH(c ? a : b);
@@ -1391,6 +1434,17 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		else s->globals[u] = POP();
 		break;
 	case 0x3f: pos++; PUSH(s->pages); break;
+	case 0xd0: pos++; PUSH(0); break; /* ref.null: 0 */
+	case 0xd1: s->vals[s->nvals - 1] = s->vals[s->nvals - 1] == 0; break;
+	case 0xd2: rd_u32(s->body, s->body_len, &pos, &u); PUSH((uint64_t)u + 1); break; /* index + 1 */
+	case 0x25: { /* table.get x */
+		uint32_t i = (uint32_t)POP();
+		rd_u32(s->body, s->body_len, &pos, &u);
+		if (u >= s->m->ntables) return SVM_EUNSUPPORTED; /* validation rules it out */
+		if (i >= s->table_n[u]) return trap(s), 0;
+		PUSH(s->tables[u][i]);
+		break;
+	}
 	case 0x40: {
 		pos++;
 		int rc = grow(s, (uint32_t)POP());
@@ -1411,6 +1465,13 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		rd_u32(s->body, s->body_len, &pos, &u);
 		if (u <= 7) { /* a saturating truncation */
 			s->vals[s->nvals - 1] = sat_op(u, s->vals[s->nvals - 1]);
+			break;
+		}
+		if (u == 16) { /* table.size x */
+			uint32_t x = 0;
+			rd_u32(s->body, s->body_len, &pos, &x);
+			if (x >= s->m->ntables) return SVM_EUNSUPPORTED;
+			PUSH(s->table_n[x]);
 			break;
 		}
 		if (u == 9) { /* data.drop: memory.init of it sees no bytes from now on */
@@ -1648,9 +1709,10 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 	s->gas = m->gas;
 	svm_sha256(m->bytes, m->len, &s->module_hash);
 	if (m->nglobals > SVM_STEP_GLOBALS_MAX || m->nmems > 1 || m->nmems_imported ||
-	    m->ntables > 1 || m->ntables_imported || m->nglobals_imported)
+	    m->ntables > SVM_STEP_TABLES_MAX || m->ntables_imported || m->nglobals_imported)
 		return svm_error_set(err, SVM_EUNSUPPORTED,
-				     "step: >1 memory or table, imported memory/table/globals, or too many globals");
+				     "step: >1 memory, >%u tables, imported memory/table/globals, or too many globals",
+				     SVM_STEP_TABLES_MAX);
 	if (m->has_start) /* the VM runs it at instantiation; a run from the export alone would differ */
 		return svm_error_set(err, SVM_EUNSUPPORTED, "step: a start function");
 	if (m->ndatas > SVM_STEP_DATAS_MAX)
@@ -1674,12 +1736,11 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 		const wcode_t *c = &m->codes[i];
 		const svm_wasm_functype_t *t = &m->types[m->func_types[nimp + i]];
 		ftab_t *ft = &s->ft[i];
-		if (t->result_count > 2 || c->nparams + c->nlocals > SVM_STEP_LOCALS_MAX)
+		if (t->result_count > 255 || c->nparams + c->nlocals > SVM_STEP_LOCALS_MAX)
 			return svm_error_set(err, SVM_EUNSUPPORTED, "step: function %u's shape is outside the subset", nimp + i);
 		for (uint32_t k = 0; k < t->param_count; k++)
-			if (t->params[k] != SVM_WASM_I32 && t->params[k] != SVM_WASM_I64 &&
-			    t->params[k] != SVM_WASM_F32 && t->params[k] != SVM_WASM_F64)
-				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a reference or vector parameter");
+			if (!is_valtype(t->params[k]))
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a vector parameter");
 		uint32_t pos = 0, groups, cnt;
 		if (!rd_u32(c->body, c->body_len, &pos, &groups))
 			return svm_error_set(err, SVM_EDECODE, "step: bad locals");
@@ -1687,32 +1748,33 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 			if (!rd_u32(c->body, c->body_len, &pos, &cnt) || pos >= c->body_len)
 				return svm_error_set(err, SVM_EDECODE, "step: bad locals");
 			uint8_t ty = c->body[pos++];
-			if (ty != 0x7f && ty != 0x7e && ty != 0x7d && ty != 0x7c) /* float locals hold bits */
+			if (!is_valtype(ty)) /* float locals hold bits, references index + 1 (0: null) */
 				return svm_error_set(err, SVM_EUNSUPPORTED, "step: a local of type 0x%02x", ty);
 		}
 		ft->expr = pos;
 		ft->nparams = c->nparams;
 		ft->nlocals = c->nparams + c->nlocals;
-		int rc = scan(m->gas, c->body, c->body_len, ft, err);
+		int rc = scan(m, c->body, c->body_len, ft, err);
 		if (rc) return rc;
 	}
-	if (m->ntables == 1) {
-		if (m->tables[0].lim.min > 65536)
-			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a table of %u elements", m->tables[0].lim.min);
-		s->table_n = m->tables[0].lim.min;
-		s->table = svm_calloc(s->table_n + 1, sizeof *s->table);
-		if (!s->table) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
-		for (uint32_t i = 0; i < m->nelems; i++) {
-			const welem_t *e = &m->elems[i];
-			if (e->mode != SEG_ACTIVE) continue;
-			uint64_t at = e->offset.v & 0xffffffffu;
-			if (e->offset.kind != CE_CONST || e->table != 0 || at + e->count > s->table_n)
-				return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
-			for (uint32_t k = 0; k < e->count; k++) {
-				if (e->items[k].kind == CE_REFNULL) s->table[at + k] = 0;
-				else if (e->items[k].kind == CE_REFFUNC) s->table[at + k] = (uint32_t)e->items[k].v + 1;
-				else return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
-			}
+	for (uint32_t x = 0; x < m->ntables; x++) {
+		if (m->tables[x].lim.min > 65536)
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a table of %u elements", m->tables[x].lim.min);
+		s->table_n[x] = m->tables[x].lim.min;
+		s->tables[x] = svm_calloc(s->table_n[x] + 1, sizeof *s->tables[x]);
+		if (!s->tables[x]) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
+	}
+	for (uint32_t i = 0; i < m->nelems; i++) {
+		const welem_t *e = &m->elems[i];
+		if (e->mode != SEG_ACTIVE) continue;
+		uint64_t at = e->offset.v & 0xffffffffu;
+		if (e->offset.kind != CE_CONST || e->table >= m->ntables || at + e->count > s->table_n[e->table])
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
+		for (uint32_t k = 0; k < e->count; k++) {
+			uint64_t *slot = &s->tables[e->table][at + k];
+			if (e->items[k].kind == CE_REFNULL) *slot = 0;
+			else if (e->items[k].kind == CE_REFFUNC) *slot = (uint32_t)e->items[k].v + 1ull;
+			else return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
 		}
 	}
 	return 0;
@@ -1759,13 +1821,12 @@ int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *f
 	svm_sha256((const uint8_t *)"", 0, &s->out_hash);
 	s->nglobals = m->nglobals;
 	for (uint32_t i = 0; i < m->nglobals; i++) {
-		uint8_t gt = m->globals[i].type.type;
-		if (m->globals[i].init.kind != CE_CONST ||
-		    (gt != SVM_WASM_I32 && gt != SVM_WASM_I64 && gt != SVM_WASM_F32 && gt != SVM_WASM_F64)) {
+		uint8_t gt = m->globals[i].type.type, k = m->globals[i].init.kind;
+		if ((k != CE_CONST && k != CE_REFNULL && k != CE_REFFUNC) || !is_valtype(gt)) {
 			rc = svm_error_set(err, SVM_EUNSUPPORTED, "step: global %u outside the subset", i);
 			goto fail;
 		}
-		s->globals[i] = m->globals[i].init.v;
+		s->globals[i] = k == CE_REFNULL ? 0 : k == CE_REFFUNC ? m->globals[i].init.v + 1 : m->globals[i].init.v;
 	}
 	s->pages = m->nmems ? m->mems[0].min : 0;
 	if (s->pages > SVM_STEP_PAGES_MAX) {
@@ -1814,8 +1875,8 @@ static void unbind(svm_step_t *s)
 	}
 	svm_free(s->ft);
 	svm_free(s->host);
-	svm_free(s->table);
-	s->ft = NULL, s->host = NULL, s->table = NULL;
+	for (uint32_t x = 0; x < SVM_STEP_TABLES_MAX; x++) svm_free(s->tables[x]), s->tables[x] = NULL;
+	s->ft = NULL, s->host = NULL;
 }
 
 void svm_step_free(svm_step_t *s)
@@ -1836,7 +1897,8 @@ int svm_step_clone(const svm_step_t *s, svm_step_t **out)
 	if (!c) return SVM_ENOMEM;
 	*c = *s;
 	c->mem = NULL, c->tree = NULL, c->dirty = NULL, c->out = NULL;
-	c->ft = NULL, c->host = NULL, c->table = NULL;
+	c->ft = NULL, c->host = NULL;
+	memset(c->tables, 0, sizeof c->tables);
 	memset(c->win, 0, sizeof c->win);
 	size_t mb = (size_t)s->pages * PAGE, nl = (size_t)s->pages * (PAGE / LEAF);
 	int rc = bind_module(c, s->m, s->has_env ? &s->env : NULL, NULL);
@@ -1917,7 +1979,7 @@ static bool core_get(rd_t *r, svm_step_t *v)
 		L->height = (uint32_t)get(r, 4);
 		L->start = (uint32_t)get(r, 4);
 		L->end = (uint32_t)get(r, 4);
-		if (L->kind > L_IF || L->arity > 2 || L->height > v->nvals + 2u) return false;
+		if (L->kind > L_IF || L->height > v->nvals + 2u) return false;
 	}
 	uint32_t nl = (uint32_t)get(r, 4);
 	if (r->bad || nl > SVM_STEP_LOCALS_MAX) return false;
@@ -1998,7 +2060,7 @@ static bool well_formed(const svm_step_t *v)
 	}
 	if (fr != (int32_t)v->nframes) return false;
 	/* validation guarantees operands; the verifier demands the deepest any instruction reads */
-	return v->nvals >= 3 || v->body[v->pc] != 0x1b;
+	return v->nvals >= 3 || (v->body[v->pc] != 0x1b && v->body[v->pc] != 0x1c);
 }
 
 int svm_step_verify(const svm_wasm_module_t *m, const svm_hash_t *pre, const uint8_t *proof,
