@@ -833,7 +833,7 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	for (uint32_t i = 0; i < s->n_inst && !s->violated; i++) {
-		if (o->dead >= 0 && s->inst[i].ident == (uint32_t)o->dead) {
+		if (o->dead >= 0 && (s->inst[i].ident + o->n - (uint32_t)o->dead) % o->n <= o->dead_extra) {
 			s->inst[i].down_until = UINT64_MAX; /* crashed for good */
 			s->inst[i].honest = false;          /* not expected to commit */
 			continue;

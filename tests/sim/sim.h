@@ -16,6 +16,7 @@ typedef struct {
 	bool reputation;           /* leader reputation on */
 	bool real_crypto;          /* Ed25519 signatures and VRF proofs (slow) instead of the stand-in */
 	int32_t dead;              /* an identity that never starts (-1: none) */
+	uint32_t dead_extra;       /* with dead >= 0: so do the next dead_extra identities (mod n) */
 	uint64_t run_ms;           /* with dead >= 0: stop at this simulated time */
 	bool trace;                /* print every delivery, tick, crash and restart (and debug logs) */
 	uint64_t epoch_blocks;     /* > 0: the validator set changes at every committed height that

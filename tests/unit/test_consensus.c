@@ -12,6 +12,7 @@
 
 #include "lib/constest.h"
 #include "supervm/consensus.h"
+#include "consensus/internal.h"
 
 static svm_keypair_t keys[8];
 static svm_cons_valset_t vs;
@@ -1106,6 +1107,66 @@ Test(consensus, reputation_carries_the_inactive_into_the_next_epoch)
 	svm_cons_inactive_carry(&prev3, &next, h, 3, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	for (int i = 0; i < 3; i++) svm_buf_free(&q[i]);
+}
+
+/* ------------------------------------------------ reputation: who failed a round */
+
+/* The pick of `round` with the validators of `excl` (in that order, most recent failure first)
+ * excluded under the one-third cap — what cons_reputation_leader computes, written out. */
+static uint32_t pick_excluding(const svm_hash_t *seed, uint64_t round, const uint32_t *excl, uint32_t n_excl)
+{
+	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
+	memset(eligible, 0xff, sizeof eligible);
+	uint64_t excluded = 0;
+	for (uint32_t k = 0; k < n_excl; k++) {
+		if (3 * (excluded + vs.v[excl[k]].stake) >= vs.total_stake) break;
+		excluded += vs.v[excl[k]].stake;
+		eligible[excl[k] / 8] &= (uint8_t)~(1u << (excl[k] % 8));
+	}
+	svm_hash_t s;
+	cons_leader_seed(seed, round, &s);
+	return svm_cons_pick(&vs, &s, excluded == 0 ? NULL : eligible);
+}
+
+/* A failed round is blamed on the leader it actually had. Seven validators, all signing; block
+ * A in round 1, a failed round 2, block B in round 3, a failed round 4, and the leader of round
+ * 5 asked. X is the base leader of rounds 2 and 4: round 2 fails, so X is excluded in round 4,
+ * which Z leads in its place — and fails. The old rule blamed round 4's base leader (X again),
+ * so Z stayed eligible and could be handed round 5; now Z is blamed: round 5 is picked with
+ * both excluded (2 of 7 < a third). The epoch seed is searched so that round 5 tells the two
+ * rules apart; the leader of round 4 by the window then (B, A) must be the one blamed. */
+Test(consensus, reputation_blames_the_leader_a_failed_round_actually_had)
+{
+	setup_set(7, NULL);
+	uint8_t carry[SVM_CONS_BITMAP_BYTES] = {0};
+	bool found = false;
+	for (uint32_t s = 0; s < 10000 && !found; s++) {
+		svm_hash_t seed;
+		svm_sha256(&s, sizeof s, &seed);
+		uint32_t x = pick_excluding(&seed, 2, NULL, 0);
+		if (pick_excluding(&seed, 4, NULL, 0) != x) continue;
+		uint32_t z = pick_excluding(&seed, 4, &x, 1);
+		uint32_t both[2] = {z, x};
+		uint32_t now = pick_excluding(&seed, 5, both, 2), old = pick_excluding(&seed, 5, &x, 1);
+		if (now == old) continue;
+		found = true;
+		uint32_t p = 0;
+		while (p == x || p == z) p++;
+		cons_rep_block_t win[2] = {{.round = 3, .proposer = p}, {.round = 1, .proposer = p}};
+		memset(win[0].signers, 0xff, 1), memset(win[1].signers, 0xff, 1);
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 4, win, 2, true, true, carry), z,
+			     "seed %u: round 4's leader is the replacement", s);
+		uint32_t got = cons_reputation_leader(&vs, &seed, 5, win, 2, true, true, carry);
+		cr_assert_eq(got, now, "seed %u: round 5 led by %u, want %u (the old rule's %u)", s, got, now, old);
+		cr_assert_neq(got, z);
+		cr_assert_neq(got, x);
+		/* A proposal of Z's newer than its failure (a block of round 4 by Z) lifts it: only X
+		 * (round 2) has failed then. */
+		cons_rep_block_t win2[3] = {{.round = 4, .proposer = z}, {.round = 3, .proposer = p}, {.round = 1, .proposer = p}};
+		for (int k = 0; k < 3; k++) memset(win2[k].signers, 0xff, 1);
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 5, win2, 3, true, true, carry), pick_excluding(&seed, 5, &x, 1));
+	}
+	cr_assert(found, "no seed told the two rules apart");
 }
 
 /* ------------------------------------------------ the QC of a committed block */
