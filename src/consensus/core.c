@@ -134,6 +134,12 @@ struct svm_cons {
 	svm_hash_t certified[CERTIFIED_MAX]; /* ring: blocks (and their parents) a QC certifies */
 	uint32_t certified_next;
 	svm_cons_qc_t hqc_kept[HQC_KEPT]; /* ring: the last highest QCs (hqc included) */
+	struct {
+		bool used;
+		svm_hash_t id;
+		uint64_t height;
+	} owed[SVM_CONS_QC_OWED_MAX]; /* ring: committed without their QC (host.certified) */
+	uint32_t owed_next;
 	uint32_t hqc_kept_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
@@ -485,10 +491,23 @@ static void keep_hqc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	c->hqc_kept_next = (c->hqc_kept_next + 1) % HQC_KEPT;
 }
 
+/* A verified QC of a block committed without one goes to the host (host.certified), once. */
+static void settle_owed(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	if (c->host.certified == NULL || qc->epoch != c->vs.epoch || qc->data.round == 0) return;
+	for (uint32_t i = 0; i < SVM_CONS_QC_OWED_MAX; i++) {
+		if (!c->owed[i].used || !svm_hash_eq(&c->owed[i].id, &qc->data.block_id)) continue;
+		if (qc->data.height != c->owed[i].height) continue;
+		c->owed[i].used = false;
+		c->host.certified(c->host.ctx, &qc->data.block_id, qc->data.height, qc);
+	}
+}
+
 static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	const svm_cons_vote_data_t *d = &qc->data;
 	certify(c, qc);
+	settle_owed(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
 		c->hqc = *qc;
@@ -583,6 +602,12 @@ static void commit_walk(svm_cons_t *c)
 			svm_log_warn("consensus: commit of height %llu failed (%s); will retry",
 				     (unsigned long long)b->height, svm_strerror(rc));
 			break;
+		}
+		if (q == NULL) { /* its QC is owed: handed over when it arrives (settle_owed) */
+			c->owed[c->owed_next].used = true;
+			c->owed[c->owed_next].id = b->id;
+			c->owed[c->owed_next].height = b->height;
+			c->owed_next = (c->owed_next + 1) % SVM_CONS_QC_OWED_MAX;
 		}
 		c->committed_id = b->id;
 		c->committed_height = b->height;

@@ -299,6 +299,27 @@ static void eproof_store(struct node_vc *v, uint64_t height, const uint8_t *proo
 	}
 }
 
+/* A committed block's certificate when the chain stored none with it (meta "cons.bqc" ‖
+ * u64be(height)): the commit proof made while committing it (its child's proposal had not
+ * reached us: the QC of that child, which commits it, and the headers between), replaced by
+ * the block's own QC once the core gets it (host_certified). node_vc_block_qc serves it. */
+static void bqc_key(uint8_t key[16], uint64_t height)
+{
+	memcpy(key, "cons.bqc", 8);
+	svm_put_u64be(key + 8, height);
+}
+
+static void bqc_store(struct node_vc *v, uint64_t height, const uint8_t *cert, size_t len)
+{
+	uint8_t key[16];
+	bqc_key(key, height);
+	svm_store_txn_t *w;
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
+		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, cert, len, 0) == 0) svm_store_commit(w, NULL);
+		else svm_store_abort(w);
+	}
+}
+
 /* Starts the next epoch on the head block (the one that changed the set): new set, start,
  * seed, recorded on disk, and a new core (the old epoch's uncommitted blocks are dropped). */
 static int epoch_switch(struct node_vc *v)
@@ -704,6 +725,11 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	pthread_mutex_unlock(&n->mu);
 	svm_log_debug("committed height %llu in %.1f ms", (unsigned long long)height, (double)n->build_ns_last / 1e6);
 	committed(n, svm_chain_spec_header(s), block, len);
+	if (qc == NULL) { /* no QC yet: keep the proof that it committed (bqc_store) */
+		svm_buf_t pf = {0};
+		if (svm_cons_commit_proof(v->cons, block_id, &pf) == 0) bqc_store(v, height, pf.data, pf.len);
+		svm_buf_free(&pf);
+	}
 	spec_prune(v, height);
 	epoch_check(v);
 	if (v->report != NULL) node_report_step(n, v->report, &v->key);
@@ -786,6 +812,18 @@ static void kept_flush(struct node_vc *v, bool all)
 	}
 	if (svm_store_commit(w, NULL) == 0) kept_written(v);
 	svm_log_debug("kept proposals written in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
+}
+
+/* The QC of a block committed without one, arrived since: it replaces the commit proof. */
+static int host_certified(void *ctx, const svm_hash_t *block_id, uint64_t height, const svm_cons_qc_t *qc)
+{
+	struct node_vc *v = ctx;
+	svm_buf_t b = {0};
+	int rc = svm_cons_qc_encode(qc, &b);
+	if (rc == 0 && height <= svm_chain_height(v->n->chain)) bqc_store(v, height, b.data, b.len);
+	svm_buf_free(&b);
+	(void)block_id;
+	return rc;
 }
 
 static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
@@ -1054,7 +1092,8 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
 					.execute = host_execute, .commit = host_commit,
 					.persist = host_persist, .evidence = host_evidence,
-					.store_block = host_store_block, .load_block = host_load_block};
+					.store_block = host_store_block, .load_block = host_load_block,
+					.certified = host_certified};
 		rc = svm_cons_new(&v->cons, &cc, &host, err);
 	}
 	svm_buf_free(&safety);
@@ -1208,6 +1247,8 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, cert.p, cert.len, &err);
 		if (rc == 0) {
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
+			if (cert.len == 0 && r->qcs[i].len > 0) /* a commit proof without the block's QC */
+				bqc_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
 			applied++;
 			epoch_check(v);
 			if (v->epoch_pending) { /* the set changed: the epoch ends here */
@@ -1235,6 +1276,17 @@ int node_vc_block_qc(svm_node_t *n, uint64_t height, svm_buf_t *out)
 	if (rc == 0 && node_block_header(b.data, b.len, &h, NULL) != 0) rc = SVM_EIO;
 	if (rc == 0) rc = h.parent_qc_len > 0 ? svm_buf_append(out, h.parent_qc, h.parent_qc_len) : SVM_ENOTFOUND;
 	svm_buf_free(&b);
+	if (rc != SVM_ENOTFOUND || height > svm_chain_height(n->chain)) return rc;
+	/* The head, committed without its QC: the QC that arrived since, else the commit proof. */
+	uint8_t key[16];
+	bqc_key(key, height);
+	svm_store_txn_t *r;
+	const uint8_t *p;
+	size_t len;
+	if (svm_store_read_begin(svm_chain_store(n->chain), &r, NULL) != 0) return SVM_EIO;
+	rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &len);
+	if (rc == 0) rc = svm_buf_append(out, p, len);
+	svm_store_abort(r);
 	return rc;
 }
 

@@ -36,6 +36,8 @@ typedef struct {
 	uint64_t eproofs_up;  /* of those, for a block committed below its 2-chain's (headers > 0) */
 	uint64_t core_commits; /* blocks honest cores committed (not the hosts' block sync) */
 	uint64_t commit_qcs;   /* of those, handed the QC that certifies them (checked valid) */
+	uint64_t commit_proofs; /* of the others, with a commit proof made at commit (checked valid) */
+	uint64_t late_qcs;     /* QCs handed over later (host.certified) for blocks committed without */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -28,7 +28,7 @@
 
 /* What each job process counts, in memory shared with the parent. */
 typedef struct {
-	uint64_t ran, eproofs, eproofs_up, core_commits, commit_qcs;
+	uint64_t ran, eproofs, eproofs_up, core_commits, commit_qcs, commit_proofs, late_qcs;
 } job_count_t;
 
 static double now_s(void)
@@ -90,6 +90,8 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
 			cnt->eproofs_up += r.eproofs_up;
 			cnt->core_commits += r.core_commits;
 			cnt->commit_qcs += r.commit_qcs;
+			cnt->commit_proofs += r.commit_proofs;
+			cnt->late_qcs += r.late_qcs;
 		}
 		if (verbose)
 			printf("seed %llu: n=%u twins=%u crashes=%d: %llu steps, %llu messages, height %llu, "
@@ -242,13 +244,15 @@ int main(int argc, char **argv)
 		}
 	}
 	double dt = now_s() - t0;
-	job_count_t tot = {0, 0, 0, 0, 0};
+	job_count_t tot = {0};
 	for (unsigned j = 0; j < JOBS_MAX; j++) {
 		tot.ran += cnt[j].ran;
 		tot.eproofs += cnt[j].eproofs;
 		tot.eproofs_up += cnt[j].eproofs_up;
 		tot.core_commits += cnt[j].core_commits;
 		tot.commit_qcs += cnt[j].commit_qcs;
+		tot.commit_proofs += cnt[j].commit_proofs;
+		tot.late_qcs += cnt[j].late_qcs;
 	}
 	munmap(cnt, JOBS_MAX * sizeof *cnt);
 	if (expect) {
@@ -268,6 +272,9 @@ int main(int argc, char **argv)
 	printf("sim: %llu of %llu blocks honest cores committed were handed the QC that certifies them "
 	       "(the one the node stores for svm_getBlockQC)\n",
 	       (unsigned long long)tot.commit_qcs, (unsigned long long)tot.core_commits);
+	printf("sim: the other %llu with a verified commit proof (what the node serves until the QC comes); "
+	       "%llu QCs handed over later (host.certified)\n",
+	       (unsigned long long)tot.commit_proofs, (unsigned long long)tot.late_qcs);
 	uint64_t passed = n - failed;
 	if (twins_check > 0) {
 		uint64_t st = 0;

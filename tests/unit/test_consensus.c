@@ -455,7 +455,7 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 		cr_assert_eq(svm_store_open(&st, dir, NULL, NULL), 0);
 		crash_host_t h = {st, 0};
 		svm_cons_host_t host = {&h, constest_validators, constest_propose, constest_execute, constest_commit, ch_persist,
-					NULL, NULL, NULL};
+					NULL, NULL, NULL, NULL};
 		svm_cons_config_t cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.chain_id = chain;
@@ -703,7 +703,7 @@ Test(consensus, restart_resumes_in_the_round_its_tc_opened)
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
 	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
-				constest_commit, mem_persist, NULL, NULL, NULL};
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.chain_id = chain;
@@ -1263,6 +1263,122 @@ Test(consensus, a_committed_block_gets_its_qc_when_its_child_was_never_received)
 	svm_arena_reset(&ar);
 	free(pm);
 	svm_buf_free(&p), svm_buf_free(&v);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
+
+static int certified_calls;
+static uint64_t certified_height;
+static svm_cons_qc_t certified_qc;
+static int qc_certified(void *ctx, const svm_hash_t *id, uint64_t height, const svm_cons_qc_t *qc)
+{
+	(void)ctx;
+	cr_assert(svm_hash_eq(&qc->data.block_id, id), "the late QC certifies the block named");
+	certified_calls++;
+	certified_height = height;
+	certified_qc = *qc;
+	return 0;
+}
+
+/* A validator that never held P's QC at all (its own vote for P went out, the others' did not
+ * reach it) commits P when the votes for P's child B form QC(B): the QC certifying P is in B's
+ * header, and B's proposal has not arrived. commit gets NULL — the node then keeps the commit
+ * proof (QC(B)), which must verify — and when B's proposal does arrive, the core hands P's QC
+ * over (host.certified), once. Before, the node had nothing better than the proof until the
+ * next block committed. */
+Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose,
+				.execute = constest_execute, .commit = qc_commit, .persist = ok_persist,
+				.certified = qc_certified};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
+	while (me == l1 || me == l2) me++;
+	svm_cons_free(c);
+	uint32_t others[3], k = 0;
+	for (uint32_t i = 0; i < 4; i++)
+		if (i != me) others[k++] = i;
+	cfg.key = key_of(me);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	/* round 1: P arrives and we vote; no other vote for P reaches us */
+	svm_buf_t p = {0}, v = {0}, qcb = {0}, blk = {0}, bp = {0};
+	proposal_r1(&p, key_of(l1), 9);
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *pm = malloc(sizeof *pm);
+	cr_assert_eq(svm_cons_proposal_decode(p.data, p.len, &ar, pm, NULL), 0);
+	svm_hash_t pid = pm->block_id;
+	cr_assert_eq(svm_cons_on_message(c, l1, p.data, p.len, 10, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "we vote for P");
+	/* QC(P) as the others made it, in B's header (B: round 2 by l2) */
+	svm_cons_qc_t *qp = calloc(1, sizeof *qp);
+	qp->data = (svm_cons_vote_data_t){.block_id = pid, .round = 1, .height = 1, .parent_id = genesis,
+					  .parent_round = 0, .exec_root = pid};
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, 0, &qp->data, m);
+	for (int i = 0; i < 3; i++) {
+		qp->bitmap[others[i] / 8] |= (uint8_t)(1u << (others[i] % 8));
+	}
+	for (uint32_t i = 0; i < 4; i++)
+		if (cons_test_bit(qp->bitmap, i)) svm_ed25519_sign(qp->sigs[qp->n_sigs++], m, sizeof m, key_of(i)->secret_key);
+	cr_assert_eq(svm_cons_qc_encode(qp, &qcb), 0);
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header.chain_id = chain;
+	b.header.height = 2;
+	b.header.round = 2;
+	b.header.parent = pid;
+	b.header.proposer = key_of(l2)->id;
+	b.header.parent_qc = qcb.data;
+	b.header.parent_qc_len = qcb.len;
+	cr_assert_eq(svm_block_encode(&b, &blk), 0);
+	svm_hash_t bid;
+	cr_assert_eq(svm_header_hash(&b.header, &bid), 0);
+	uint8_t sm[SVM_CONS_SIGNED_BYTES], sig[64];
+	svm_cons_proposal_message(chain, 0, 2, 2, &bid, sm);
+	svm_ed25519_sign(sig, sm, sizeof sm, key_of(l2)->secret_key);
+	svm_buf_push(&bp, SVM_CONS_TAG_PROPOSAL);
+	svm_varint_append(&bp, blk.len);
+	svm_buf_append(&bp, blk.data, blk.len);
+	svm_buf_push(&bp, 0);
+	svm_buf_append(&bp, sig, 64);
+	/* round 2: the three others' votes for B reach us, B itself does not: QC(B) commits P */
+	svm_cons_vote_data_t db = {.block_id = bid, .round = 2, .height = 2, .parent_id = pid, .parent_round = 1,
+				   .exec_root = bid};
+	qc_commit_height = 0;
+	certified_calls = 0;
+	for (int i = 0; i < 3; i++) {
+		vote_on(&v, others[i], &db);
+		cr_assert_eq(svm_cons_on_message(c, others[i], v.data, v.len, 20 + (uint64_t)i, &out), 0);
+	}
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 30, &out);
+	cr_assert_eq(qc_commit_height, 1, "QC(B) commits P");
+	cr_assert(!qc_commit_had_qc, "P's QC was never held: commit gets none");
+	svm_buf_t pf = {0};
+	cr_assert_eq(svm_cons_commit_proof(c, &pid, &pf), 0, "the commit proof the node keeps instead");
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &pid, 1, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(certified_calls, 0);
+	/* B's proposal arrives: P's QC is handed over, once */
+	cr_assert_eq(svm_cons_on_message(c, l2, bp.data, bp.len, 40, &out), 0);
+	cr_assert_eq(certified_calls, 1, "P's QC handed over when B arrived");
+	cr_assert_eq(certified_height, 1);
+	cr_assert(svm_hash_eq(&certified_qc.data.block_id, &pid));
+	cr_assert_eq(svm_cons_qc_verify(&certified_qc, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(svm_cons_on_message(c, l2, bp.data, bp.len, 41, &out), 0);
+	cr_assert_eq(certified_calls, 1, "not twice");
+	svm_arena_reset(&ar);
+	free(pm);
+	free(qp);
+	svm_buf_free(&p), svm_buf_free(&v), svm_buf_free(&qcb), svm_buf_free(&blk), svm_buf_free(&bp), svm_buf_free(&pf);
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
