@@ -696,7 +696,10 @@ static void vote_retry(svm_cons_t *c)
 
 static void maybe_propose(svm_cons_t *c)
 {
-	if (c->self < 0 || c->proposed) return;
+	/* Never in a round already voted or timed out in: after a restart `proposed` is gone, but
+	 * the record says the round's proposal (voted for before it left) or timeout went out —
+	 * a second, different block would be a double proposal (slashable evidence). */
+	if (c->self < 0 || c->proposed || c->round <= c->last_voted_round) return;
 	uint32_t leader = leader_for(c, c->round, &c->hqc.data.block_id);
 	if (c->leader_missing) {
 		/* The leader depends on an ancestor we do not hold (a restart empties the tree):

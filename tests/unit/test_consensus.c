@@ -1382,3 +1382,78 @@ Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* A host whose blocks differ at every call (the timestamp counts calls), as a node's do (time,
+ * transactions). */
+static uint64_t varying_calls;
+static int varying_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
+{
+	(void)ctx;
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header = *t;
+	b.header.timestamp_ms = ++varying_calls;
+	return svm_block_encode(&b, out);
+}
+
+static size_t proposals_in(const svm_cons_out_t *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_actions; i++)
+		if (out->bytes.data[out->actions[i].off] == SVM_CONS_TAG_PROPOSAL) k++;
+	return k;
+}
+
+/* The leader of round 1 proposes (its vote for the proposal stored first) and crashes; restarted
+ * from its record it is in round 1 again and still the leader. It must not propose a second,
+ * different block for round 1: that is a double proposal, evidence the staking program
+ * slashes. Before, nothing but the in-memory `proposed` flag stopped it — e2e-net's kill -9 at
+ * an epoch's first round got an honest validator slashed and jailed (seed 1796495901). */
+Test(consensus, a_restarted_leader_never_proposes_twice_in_a_round)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(proposals_in(&out), 1, "the leader of round 1 proposes");
+	static svm_cons_safety_t rec;
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.last_voted_round, 1, "its vote for its proposal is on disk");
+	svm_cons_free(c);
+	svm_buf_t disk = {0};
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 10, &out);
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 1);
+	cr_assert_eq(svm_cons_leader(c, 1), l1, "still the leader of round 1");
+	cr_assert_eq(proposals_in(&out), 0, "restarted in round 1, it proposed again");
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 20, &out);
+	cr_assert_eq(proposals_in(&out), 0);
+	svm_buf_free(&disk);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
