@@ -265,6 +265,7 @@ async function certifiedVerdict(height) {
 async function certify(height) {
   const q = await rpc("svm_getBlockQC", [Number(height)]);
   if (!q) return [null, `not checked: this node keeps no quorum certificate for block ${height}`, null];
+  if (!q.qc) return [null, `not checked: this node holds only the commit proof of block ${height} so far (its QC follows)`, null];
   const r = new Reader(hexToBytes(q.qc));
   if (r.u8() !== 0x13) throw new Error("not a QC");
   const blockId = r.bytes(32), round = r.varint(), h = r.varint(), parent = r.bytes(32), parentRound = r.varint();

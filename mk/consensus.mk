@@ -11,7 +11,7 @@ SIM_LONG      ?= 1000000
 SIM_SECONDS   ?= 1800
 SIM_JOBS      ?= 2
 
-.PHONY: test-sim test-spin sim
+.PHONY: test-sim test-spin sim sim-million
 
 $(B)/sim: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h $(B)/libsupervm.a
 	@mkdir -p $(@D)
@@ -27,5 +27,12 @@ test-spin:
 sim: $(B)/sim
 	@nice $(B)/sim --scenarios $(SIM_LONG) --jobs $(SIM_JOBS) --seconds $(SIM_SECONDS) 2>&1 | tee $(B)/sim.log; \
 	  grep -q ' 0 failed$$' $(B)/sim.log
+
+# `make sim-million`: the SIM_LONG run in resumable chunks of SIM_CHUNK seeds (tests/sim/sim_million.sh):
+# each invocation goes on from the seed the last one reached (build/sim-million.state) for at most
+# SIM_SECONDS, so the million completes over several runs; SIM_RESET=1 starts again from seed 1.
+SIM_CHUNK ?= 20000
+sim-million: $(B)/sim
+	@bash tests/sim/sim_million.sh $(B) $(SIM_LONG) $(SIM_CHUNK) $(SIM_SECONDS) $(SIM_JOBS)
 
 TEST_STEPS += test-sim test-spin

@@ -190,6 +190,12 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
  * svm_chain_apply checks (its parent must be parent's hash); commits nothing. */
 int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
 			   size_t len, svm_chain_spec_t **out, svm_error_t *err);
+/* The same, skipping the signature check of transaction i when sig_verified[i] (one entry per
+ * transaction of the block, or NULL for none): the caller already verified those exact bytes
+ * (a node's mempool admitted them), as svm_chain_spec_build's sig_verified. */
+int svm_chain_spec_execute_verified(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
+				    size_t len, const bool *sig_verified, svm_chain_spec_t **out,
+				    svm_error_t *err);
 /* Commits s (its parent must be the head now) with the quorum certificate that certifies it
  * (qc may be empty), in one write transaction: state, block, indexes, receipts, QC. */
 int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc, size_t qc_len,

@@ -385,7 +385,14 @@ typedef struct {
 	int (*store_block)(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg,
 			   size_t len);
 	int (*load_block)(void *ctx, const svm_hash_t *id, svm_buf_t *out);
+	/* Optional (may be NULL): the QC certifying a block that commit was handed without one
+	 * (its child's proposal had not reached this validator), as soon as it arrives — in that
+	 * child's proposal (fetched or late) or in any verified QC. Called at most once per such
+	 * block, for the last SVM_CONS_QC_OWED_MAX of them, never after a restart. */
+	int (*certified)(void *ctx, const svm_hash_t *block_id, uint64_t height, const svm_cons_qc_t *qc);
 } svm_cons_host_t;
+
+#define SVM_CONS_QC_OWED_MAX 16 /* blocks committed without their QC, still awaited */
 
 /* ------------------------------------------------------------- the core */
 

@@ -1200,6 +1200,13 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
 			   size_t len, svm_chain_spec_t **out, svm_error_t *err)
 {
+	return svm_chain_spec_execute_verified(c, parent, block, len, NULL, out, err);
+}
+
+int svm_chain_spec_execute_verified(svm_chain_t *c, svm_chain_spec_t *parent, const uint8_t *block,
+				    size_t len, const bool *sig_verified, svm_chain_spec_t **out,
+				    svm_error_t *err)
+{
 	*out = NULL;
 	svm_chain_spec_t *anc[SPEC_DEPTH_MAX];
 	size_t n_anc = 0;
@@ -1242,7 +1249,7 @@ int svm_chain_spec_execute(svm_chain_t *c, svm_chain_spec_t *parent, const uint8
 		wk.env.proposer = h->proposer;
 		wk.env.parent_qc = h->parent_qc;
 		wk.env.parent_qc_len = h->parent_qc_len;
-		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, NULL, SVM_EXEC_APPLY,
+		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, sig_verified, SVM_EXEC_APPLY,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,
 					   svm_strerror(rc));

@@ -15,8 +15,7 @@
 #define SCRATCH_BYTES_MAX (8u << 20) /* proposal decode arena */
 #define PROPOSE_RETRY_MS_DEFAULT 10
 #define SYNC_ASKED_MAX 8     /* recently requested block ids */
-#define REPUTATION_WINDOW 20 /* certified ancestors whose gaps count against their leaders */
-#define REPUTATION_GAP_MAX 16 /* failed rounds counted per gap */
+#define REPUTATION_WINDOW CONS_REPUTATION_WINDOW /* certified ancestors read (leader.c) */
 #define LEADER_CACHE_MAX 16  /* (round, parent) -> leader results kept */
 #define ORPHANS_MAX 4        /* proposals kept while their parent is fetched */
 #define CERTIFIED_MAX 64     /* block ids recently proven certified (by a verified QC) */
@@ -135,6 +134,12 @@ struct svm_cons {
 	svm_hash_t certified[CERTIFIED_MAX]; /* ring: blocks (and their parents) a QC certifies */
 	uint32_t certified_next;
 	svm_cons_qc_t hqc_kept[HQC_KEPT]; /* ring: the last highest QCs (hqc included) */
+	struct {
+		bool used;
+		svm_hash_t id;
+		uint64_t height;
+	} owed[SVM_CONS_QC_OWED_MAX]; /* ring: committed without their QC (host.certified) */
+	uint32_t owed_next;
 	uint32_t hqc_kept_next;
 	svm_hash_t asked[SYNC_ASKED_MAX]; /* blocks recently requested, and when */
 	uint64_t asked_at[SYNC_ASKED_MAX];
@@ -201,30 +206,15 @@ static uint32_t base_leader(const svm_cons_t *c, uint64_t round)
 
 static block_t *block_find(svm_cons_t *c, const svm_hash_t *id);
 
-/* The base leaders of the rounds in (from, to) — rounds that produced no certified block on
- * this chain — newest first, have failed: each one not yet seen proposing a newer block and not
- * yet listed joins order[] (most recent failure first). At most REPUTATION_GAP_MAX per gap. */
-static void mark_failed(const svm_cons_t *c, uint64_t from, uint64_t to, const uint8_t *proposed,
-			uint8_t *failed, uint32_t *order, uint32_t *n_order)
-{
-	uint64_t n = 0;
-	for (uint64_t r = to; r-- > from + 1 && n < REPUTATION_GAP_MAX; n++) {
-		uint32_t x = base_leader(c, r);
-		if (cons_bit(proposed, x) || cons_bit(failed, x)) continue;
-		cons_bit_set(failed, x);
-		SVM_ASSERT(*n_order < c->vs.n);
-		order[(*n_order)++] = x;
-	}
-}
-
 /* The leader of `round` for a block extending `parent`. With reputation (DiemBFT v4's idea,
- * simplified): walking back up to REPUTATION_WINDOW certified ancestors from parent, newest
- * first, the base leaders of rounds that left a gap in the chain have failed; a validator whose
- * latest failure is newer than its latest proposal in the window is excluded from the pick —
- * the most recent failures first, then the inactive (no proposal and no signature in any of the
- * window's parent QCs), as long as the excluded stake stays under a third. A crashed validator
- * is thus excluded from its first failed round on, and stays excluded while it signs nothing. Everything comes from the hash-linked chain, so every validator holding
- * those blocks computes the same leader. */
+ * simplified; cons_reputation_leader in leader.c): over up to REPUTATION_WINDOW certified
+ * ancestors from parent, the leader each round that left a gap in the chain actually had has
+ * failed; a validator whose latest failure is newer than its latest proposal in the window is
+ * excluded from the pick — the most recent failures first, then the inactive (no proposal and
+ * no signature in any of the window's parent QCs), as long as the excluded stake stays under a
+ * third. A crashed validator is thus excluded from its first failed round on, and stays
+ * excluded while it signs nothing. Everything comes from the hash-linked chain, so every
+ * validator holding those blocks computes the same leader. */
 static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *parent)
 {
 	c->leader_missing = false;
@@ -234,13 +224,11 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 	for (uint32_t i = 0; i < LEADER_CACHE_MAX; i++)
 		if (c->lcache[i].round == round && svm_hash_eq(&c->lcache[i].parent, parent))
 			return c->lcache[i].leader;
-	uint8_t failed[SVM_CONS_BITMAP_BYTES] = {0}, proposed[SVM_CONS_BITMAP_BYTES] = {0};
-	uint8_t active[SVM_CONS_BITMAP_BYTES] = {0};
-	uint32_t order[SVM_CONS_VALIDATORS_MAX], n_order = 0;
-	uint64_t next_round = round;
+	cons_rep_block_t win[REPUTATION_WINDOW];
+	uint32_t n = 0;
 	svm_hash_t cur = *parent;
 	bool complete = false, at_base = false;
-	for (uint32_t k = 0; k < REPUTATION_WINDOW; k++) {
+	while (n < REPUTATION_WINDOW) {
 		const block_t *b = block_find(c, &cur);
 		if (b == NULL) {
 			/* The genesis block, or an ancestor we do not hold — committed or not: every
@@ -253,40 +241,15 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 			}
 			break;
 		}
-		mark_failed(c, b->round, next_round, proposed, failed, order, &n_order);
-		cons_bit_set(proposed, b->proposer);
-		cons_bit_set(active, b->proposer);
-		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active[i] |= b->signers[i];
-		next_round = b->round;
+		win[n].round = b->round;
+		win[n].proposer = b->proposer;
+		memcpy(win[n].signers, b->signers, SVM_CONS_BITMAP_BYTES);
+		n++;
 		cur = b->parent;
-		complete = k + 1 == REPUTATION_WINDOW;
+		complete = n == REPUTATION_WINDOW;
 	}
-	/* Then the inactive — neither proposed nor signed a QC in a full window, or (the window
-	 * reaching the epoch's start) in what this epoch has and the previous one's last window
-	 * (cfg.carry_inactive) — so a crashed validator is not given a round again each time its
-	 * one failure leaves the window or a new epoch starts. */
-	if (complete)
-		for (uint32_t x = 0; x < c->vs.n; x++)
-			if (!cons_bit(active, x) && !cons_bit(failed, x) &&
-			    (!at_base || cons_bit(c->cfg.carry_inactive, x))) {
-				cons_bit_set(failed, x);
-				SVM_ASSERT(n_order < c->vs.n);
-				order[n_order++] = x;
-			}
-	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
-	memset(eligible, 0xff, sizeof eligible);
-	uint64_t excluded = 0;
-	for (uint32_t k = 0; k < n_order; k++) {
-		uint64_t st = c->vs.v[order[k]].stake;
-		if (3 * (excluded + st) >= c->vs.total_stake) break;
-		excluded += st;
-		eligible[order[k] / 8] &= (uint8_t)~(1u << (order[k] % 8));
-	}
-	uint32_t leader;
-	svm_hash_t seed;
-	cons_leader_seed(&c->cfg.epoch_seed, round, &seed);
-	if (excluded == 0) leader = svm_cons_pick(&c->vs, &seed, NULL);
-	else leader = svm_cons_pick(&c->vs, &seed, eligible);
+	uint32_t leader = cons_reputation_leader(&c->vs, &c->cfg.epoch_seed, round, win, n, complete, at_base,
+						 c->cfg.carry_inactive);
 	if (complete) {
 		c->lcache[c->lcache_next] = (leader_cache_t){round, *parent, leader};
 		c->lcache_next = (c->lcache_next + 1) % LEADER_CACHE_MAX;
@@ -528,10 +491,23 @@ static void keep_hqc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	c->hqc_kept_next = (c->hqc_kept_next + 1) % HQC_KEPT;
 }
 
+/* A verified QC of a block committed without one goes to the host (host.certified), once. */
+static void settle_owed(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	if (c->host.certified == NULL || qc->epoch != c->vs.epoch || qc->data.round == 0) return;
+	for (uint32_t i = 0; i < SVM_CONS_QC_OWED_MAX; i++) {
+		if (!c->owed[i].used || !svm_hash_eq(&c->owed[i].id, &qc->data.block_id)) continue;
+		if (qc->data.height != c->owed[i].height) continue;
+		c->owed[i].used = false;
+		c->host.certified(c->host.ctx, &qc->data.block_id, qc->data.height, qc);
+	}
+}
+
 static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	const svm_cons_vote_data_t *d = &qc->data;
 	certify(c, qc);
+	settle_owed(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
 		c->hqc = *qc;
@@ -627,6 +603,12 @@ static void commit_walk(svm_cons_t *c)
 				     (unsigned long long)b->height, svm_strerror(rc));
 			break;
 		}
+		if (q == NULL) { /* its QC is owed: handed over when it arrives (settle_owed) */
+			c->owed[c->owed_next].used = true;
+			c->owed[c->owed_next].id = b->id;
+			c->owed[c->owed_next].height = b->height;
+			c->owed_next = (c->owed_next + 1) % SVM_CONS_QC_OWED_MAX;
+		}
 		c->committed_id = b->id;
 		c->committed_height = b->height;
 		c->committed_round = b->round;
@@ -714,7 +696,10 @@ static void vote_retry(svm_cons_t *c)
 
 static void maybe_propose(svm_cons_t *c)
 {
-	if (c->self < 0 || c->proposed) return;
+	/* Never in a round already voted or timed out in: after a restart `proposed` is gone, but
+	 * the record says the round's proposal (voted for before it left) or timeout went out —
+	 * a second, different block would be a double proposal (slashable evidence). */
+	if (c->self < 0 || c->proposed || c->round <= c->last_voted_round) return;
 	uint32_t leader = leader_for(c, c->round, &c->hqc.data.block_id);
 	if (c->leader_missing) {
 		/* The leader depends on an ancestor we do not hold (a restart empties the tree):

@@ -22,6 +22,25 @@ unsigned cons_popcount(const uint8_t *bm, size_t len);
 bool cons_qc_is_genesis(const svm_cons_qc_t *qc);
 void cons_genesis_qc(svm_cons_qc_t *qc, uint64_t epoch, const svm_hash_t *genesis_id, uint64_t height);
 void cons_leader_seed(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *out);
+/* One certified block of a reputation window: its round, proposer and the signers of its
+ * parent QC (when that QC is of this epoch). */
+typedef struct {
+	uint64_t round;
+	uint32_t proposer;
+	uint8_t signers[SVM_CONS_BITMAP_BYTES];
+} cons_rep_block_t;
+
+#define CONS_REPUTATION_WINDOW 20 /* certified ancestors whose gaps count against their leaders */
+#define CONS_REPUTATION_GAP_MAX 16 /* failed rounds counted per gap (the newest of each) */
+
+/* The leader of `round` with reputation, from win[0..n) = the certified ancestors of the block
+ * it extends, newest first (win[0] is that block; n <= CONS_REPUTATION_WINDOW). `complete`: the
+ * window is full or reaches the epoch's start (`at_base`, where carry_inactive stands in for
+ * the missing blocks). A pure function of its arguments, so every validator holding the same
+ * blocks computes the same leader (core.c, leader_for). */
+uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed,
+				uint64_t round, const cons_rep_block_t *win, uint32_t n, bool complete,
+				bool at_base, const uint8_t *carry_inactive);
 int cons_proposal_write(svm_buf_t *out, const uint8_t *block, size_t block_len,
 			const svm_cons_tc_t *tc, const uint8_t sig[64]);
 

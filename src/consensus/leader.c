@@ -43,6 +43,110 @@ void cons_leader_seed(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *
 	svm_sha256_tagged("svm/cons/leader", parts, 2, out);
 }
 
+/* Reputation state while a window is replayed oldest first. A validator has *failed* when its
+ * latest failed round in the window is newer than its latest proposal; recent[] holds the
+ * validators that ever failed, most recent failure first. */
+typedef struct {
+	uint64_t last_fail[SVM_CONS_VALIDATORS_MAX]; /* round + 1 of its latest failure, 0: none */
+	uint64_t last_prop[SVM_CONS_VALIDATORS_MAX]; /* round + 1 of its latest proposal, 0: none */
+	uint32_t recent[SVM_CONS_VALIDATORS_MAX], n_recent;
+	uint8_t active[SVM_CONS_BITMAP_BYTES]; /* proposed or signed a parent QC so far */
+} rep_state_t;
+
+static bool rep_failed(const rep_state_t *st, uint32_t x) { return st->last_fail[x] > st->last_prop[x]; }
+
+static void rep_blame(rep_state_t *st, uint32_t x, uint64_t round)
+{
+	st->last_fail[x] = round + 1;
+	uint32_t k = 0;
+	while (k < st->n_recent && st->recent[k] != x) k++;
+	if (k == st->n_recent) {
+		SVM_ASSERT(st->n_recent < SVM_CONS_VALIDATORS_MAX);
+		st->n_recent++;
+	}
+	memmove(st->recent + 1, st->recent, k * sizeof st->recent[0]); /* x to the front */
+	st->recent[0] = x;
+}
+
+/* The pick of `round` from the state: the failed excluded, most recent failure first, then the
+ * inactive (`inactive` bits), as long as the excluded stake stays under a third. */
+static uint32_t rep_pick(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed, uint64_t round,
+			 const rep_state_t *st, const uint8_t *inactive)
+{
+	uint32_t order[SVM_CONS_VALIDATORS_MAX], n_order = 0;
+	for (uint32_t k = 0; k < st->n_recent; k++)
+		if (rep_failed(st, st->recent[k])) order[n_order++] = st->recent[k];
+	if (inactive != NULL)
+		for (uint32_t x = 0; x < vs->n; x++)
+			if (cons_bit(inactive, x) && !rep_failed(st, x)) order[n_order++] = x;
+	SVM_ASSERT(n_order <= vs->n);
+	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
+	memset(eligible, 0xff, sizeof eligible);
+	uint64_t excluded = 0;
+	for (uint32_t k = 0; k < n_order; k++) {
+		uint64_t stake = vs->v[order[k]].stake;
+		if (3 * (excluded + stake) >= vs->total_stake) break;
+		excluded += stake;
+		eligible[order[k] / 8] &= (uint8_t)~(1u << (order[k] % 8));
+	}
+	svm_hash_t seed;
+	cons_leader_seed(epoch_seed, round, &seed);
+	return svm_cons_pick(vs, &seed, excluded == 0 ? NULL : eligible);
+}
+
+/* The inactive as the pick of a round after the first `done` blocks (oldest first) sees them:
+ * only with a complete window; at the epoch's start those not active so far and carried, else
+ * those not active in the whole window. */
+static const uint8_t *rep_inactive(const svm_cons_valset_t *vs, const rep_state_t *st, bool complete,
+				   bool at_base, const uint8_t *carry, const uint8_t *active_all,
+				   uint8_t out[SVM_CONS_BITMAP_BYTES])
+{
+	if (!complete) return NULL;
+	memset(out, 0, SVM_CONS_BITMAP_BYTES);
+	for (uint32_t x = 0; x < vs->n; x++)
+		if (at_base ? !cons_bit(st->active, x) && carry != NULL && cons_bit(carry, x) : !cons_bit(active_all, x))
+			cons_bit_set(out, x);
+	return out;
+}
+
+/* The window is replayed oldest first. Each round of a gap (no certified block on this chain)
+ * blames the leader that round actually had — the pick from what the window shows up to that
+ * round, with the failures before it excluded — not the round's base leader, who may have been
+ * excluded and replaced (the replacement is the one that failed). For the newest gap (the rounds
+ * between win[0] and `round`) that pick is exactly the one every validator made then; for older
+ * gaps it is the pick from the part of the window below them (the blocks further back, outside
+ * the window, are not consulted: the rule stays a bounded function of the window). */
+uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed,
+				uint64_t round, const cons_rep_block_t *win, uint32_t n, bool complete,
+				bool at_base, const uint8_t *carry_inactive)
+{
+	SVM_ASSERT(n <= CONS_REPUTATION_WINDOW);
+	rep_state_t state, *st = &state; /* ~2.6 KiB: no allocation, so no answer depends on memory */
+	memset(st, 0, sizeof *st);
+	uint8_t active_all[SVM_CONS_BITMAP_BYTES] = {0}, inactive[SVM_CONS_BITMAP_BYTES];
+	for (uint32_t k = 0; k < n; k++) {
+		cons_bit_set(active_all, win[k].proposer);
+		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active_all[i] |= win[k].signers[i];
+	}
+	for (uint32_t k = n; k-- > 0;) {
+		const cons_rep_block_t *b = &win[k];
+		SVM_ASSERT(b->proposer < vs->n);
+		st->last_prop[b->proposer] = b->round + 1;
+		cons_bit_set(st->active, b->proposer);
+		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) st->active[i] |= b->signers[i];
+		/* The gap is (b->round, to); none when a (malformed) round does not grow. */
+		uint64_t to = k == 0 ? round : win[k - 1].round;
+		uint64_t from = b->round + 1;
+		if (to > from && to - from > CONS_REPUTATION_GAP_MAX) from = to - CONS_REPUTATION_GAP_MAX;
+		for (uint64_t r = from; r < to; r++) {
+			const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
+			rep_blame(st, rep_pick(vs, epoch_seed, r, st, in), r);
+		}
+	}
+	const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
+	return rep_pick(vs, epoch_seed, round, st, in);
+}
+
 void svm_cons_vrf_alpha(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *alpha)
 {
 	uint8_t r[8];

@@ -428,7 +428,9 @@ static json_t *m_test_isolate(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return json_true();
 }
 
-/* The QC stored with a committed block: [height] -> {height, qc, header} or null. */
+/* The certificate of a committed block: [height] -> {height, qc, header} with the QC that
+ * certifies it, or {height, commit_proof, header} while this node holds only the proof that
+ * it committed (docs/consensus.md, Host interface), or null. */
 static json_t *m_block_qc(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
@@ -451,7 +453,9 @@ static json_t *m_block_qc(void *ctx, json_t *params, svm_rpc_error_t *e)
 			svm_hex_encode(hex + 2, qc.data, qc.len);
 			hhex[0] = '0', hhex[1] = 'x';
 			svm_hex_encode(hhex + 2, hdr.data, hdr.len);
-			res = json_pack("{s:I, s:s, s:s}", "height", json_integer_value(h), "qc", hex, "header", hhex);
+			bool proof = qc.len > 0 && qc.data[0] == SVM_CONS_TAG_COMMIT_PROOF;
+			res = json_pack("{s:I, s:s, s:s}", "height", json_integer_value(h), proof ? "commit_proof" : "qc",
+					hex, "header", hhex);
 		}
 		svm_free(hex);
 		svm_free(hhex);

@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "supervm/consensus.h"
 #include "supervm/econ.h"
+#include "supervm/evm.h"
 #include "supervm/net.h"
 #include "supervm/store.h"
 #include "supervm/vrf.h"
@@ -305,6 +306,27 @@ static void eproof_store(struct node_vc *v, uint64_t height, const uint8_t *proo
 	}
 }
 
+/* A committed block's certificate when the chain stored none with it (meta "cons.bqc" ‖
+ * u64be(height)): the commit proof made while committing it (its child's proposal had not
+ * reached us: the QC of that child, which commits it, and the headers between), replaced by
+ * the block's own QC once the core gets it (host_certified). node_vc_block_qc serves it. */
+static void bqc_key(uint8_t key[16], uint64_t height)
+{
+	memcpy(key, "cons.bqc", 8);
+	svm_put_u64be(key + 8, height);
+}
+
+static void bqc_store(struct node_vc *v, uint64_t height, const uint8_t *cert, size_t len)
+{
+	uint8_t key[16];
+	bqc_key(key, height);
+	svm_store_txn_t *w;
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
+		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, cert, len, 0) == 0) svm_store_commit(w, NULL);
+		else svm_store_abort(w);
+	}
+}
+
 /* Starts the next epoch on the head block (the one that changed the set): new set, start,
  * seed, recorded on disk, and a new core (the old epoch's uncommitted blocks are dropped). */
 static int epoch_switch(struct node_vc *v)
@@ -592,6 +614,35 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 	return rc;
 }
 
+/* Which of a proposal's transactions this node's mempool holds byte for byte: their signatures
+ * were verified when it admitted them (svm_mempool_add), so executing the proposal skips those
+ * checks — each validator verifies a signature once, not at admission and again before its
+ * vote. The bytes are compared in full (an id names the unsigned transaction: the same one
+ * with another signature is checked). NULL (check all) for no transactions or no memory. */
+static bool *mempool_verified(svm_node_t *n, const uint8_t *block, size_t len, uint32_t *hits)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_block_t blk;
+	bool *out = NULL;
+	*hits = 0;
+	if (svm_block_decode(block, len, &a, &blk, NULL, NULL) == 0 && blk.txs_len > 0)
+		out = svm_calloc(blk.txs_len, sizeof *out);
+	svm_buf_t mine = {0};
+	for (uint32_t i = 0; out != NULL && i < blk.txs_len; i++) {
+		svm_tx_t tx;
+		svm_hash_t id;
+		if (svm_tx_decode_any(blk.txs[i].p, blk.txs[i].len, &a, &tx, &id, NULL) != 0) continue;
+		svm_buf_reset(&mine);
+		out[i] = svm_mempool_get(n->mempool, &id, &mine) == 0 && mine.len == blk.txs[i].len &&
+			 memcmp(mine.data, blk.txs[i].p, mine.len) == 0;
+		*hits += out[i];
+	}
+	svm_buf_free(&mine);
+	svm_arena_reset(&a);
+	return out;
+}
+
 static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 			svm_hash_t *exec_root)
 {
@@ -609,9 +660,15 @@ static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *bl
 		}
 		svm_error_t err = {0};
 		uint64_t t0 = svm_clock_ns();
-		rc = svm_chain_spec_execute(v->n->chain, parent, block, len, &s, &err);
-		svm_log_debug("executed height %llu round %llu: %u txs in %.1f ms", (unsigned long long)h.height,
-			      (unsigned long long)h.round, h.tx_count, (double)(svm_clock_ns() - t0) / 1e6);
+		uint32_t known = 0;
+		bool *verified = mempool_verified(v->n, block, len, &known);
+		uint64_t t1 = svm_clock_ns();
+		rc = svm_chain_spec_execute_verified(v->n->chain, parent, block, len, verified, &s, &err);
+		svm_free(verified);
+		svm_log_debug("executed height %llu round %llu: %u txs (%u signatures verified at admission, "
+			      "looked up in %.1f ms) in %.1f ms", (unsigned long long)h.height,
+			      (unsigned long long)h.round, h.tx_count, known, (double)(t1 - t0) / 1e6,
+			      (double)(svm_clock_ns() - t0) / 1e6);
 		if (rc != 0) {
 			upgrade_note(v, h.height, rc, &err);
 			svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
@@ -716,6 +773,11 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	pthread_mutex_unlock(&n->mu);
 	svm_log_debug("committed height %llu in %.1f ms", (unsigned long long)height, (double)n->build_ns_last / 1e6);
 	committed(n, svm_chain_spec_header(s), block, len);
+	if (qc == NULL) { /* no QC yet: keep the proof that it committed (bqc_store) */
+		svm_buf_t pf = {0};
+		if (svm_cons_commit_proof(v->cons, block_id, &pf) == 0) bqc_store(v, height, pf.data, pf.len);
+		svm_buf_free(&pf);
+	}
 	spec_prune(v, height);
 	epoch_check(v);
 	if (v->report != NULL) node_report_step(n, v->report, &v->key);
@@ -798,6 +860,18 @@ static void kept_flush(struct node_vc *v, bool all)
 	}
 	if (svm_store_commit(w, NULL) == 0) kept_written(v);
 	svm_log_debug("kept proposals written in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
+}
+
+/* The QC of a block committed without one, arrived since: it replaces the commit proof. */
+static int host_certified(void *ctx, const svm_hash_t *block_id, uint64_t height, const svm_cons_qc_t *qc)
+{
+	struct node_vc *v = ctx;
+	svm_buf_t b = {0};
+	int rc = svm_cons_qc_encode(qc, &b);
+	if (rc == 0 && height <= svm_chain_height(v->n->chain)) bqc_store(v, height, b.data, b.len);
+	svm_buf_free(&b);
+	(void)block_id;
+	return rc;
 }
 
 static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
@@ -1066,7 +1140,8 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
 					.execute = host_execute, .commit = host_commit,
 					.persist = host_persist, .evidence = host_evidence,
-					.store_block = host_store_block, .load_block = host_load_block};
+					.store_block = host_store_block, .load_block = host_load_block,
+					.certified = host_certified};
 		rc = svm_cons_new(&v->cons, &cc, &host, err);
 	}
 	svm_buf_free(&safety);
@@ -1220,6 +1295,8 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, cert.p, cert.len, &err);
 		if (rc == 0) {
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
+			if (cert.len == 0 && r->qcs[i].len > 0) /* a commit proof without the block's QC */
+				bqc_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
 			applied++;
 			epoch_check(v);
 			if (v->epoch_pending) { /* the set changed: the epoch ends here */
@@ -1247,6 +1324,17 @@ int node_vc_block_qc(svm_node_t *n, uint64_t height, svm_buf_t *out)
 	if (rc == 0 && node_block_header(b.data, b.len, &h, NULL) != 0) rc = SVM_EIO;
 	if (rc == 0) rc = h.parent_qc_len > 0 ? svm_buf_append(out, h.parent_qc, h.parent_qc_len) : SVM_ENOTFOUND;
 	svm_buf_free(&b);
+	if (rc != SVM_ENOTFOUND || height > svm_chain_height(n->chain)) return rc;
+	/* The head, committed without its QC: the QC that arrived since, else the commit proof. */
+	uint8_t key[16];
+	bqc_key(key, height);
+	svm_store_txn_t *r;
+	const uint8_t *p;
+	size_t len;
+	if (svm_store_read_begin(svm_chain_store(n->chain), &r, NULL) != 0) return SVM_EIO;
+	rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &len);
+	if (rc == 0) rc = svm_buf_append(out, p, len);
+	svm_store_abort(r);
 	return rc;
 }
 

@@ -6,7 +6,8 @@
 # validator stopped, and the catch-up speed of a restarted validator (block sync); then the same
 # light and saturation loads on a one-validator devnet (same consensus code, no peers) in the
 # same run, for the ratio.
-# Usage: bench_net.sh PATH/TO/supervm. BLOCK_MS, LIGHT_RATE, SAT_TXS override the defaults.
+# Usage: bench_net.sh PATH/TO/supervm. BLOCK_MS, LIGHT_RATE, SAT_TXS override the defaults;
+# SAT_ONLY=1 runs only the verify rate and the 4-validator saturation (for before/after pairs).
 set -u
 S=$(realpath "$1")
 BLOCK_MS=${BLOCK_MS:-50}
@@ -39,8 +40,10 @@ run() { # label, validators..., then bench args after --
   local tps; tps=$(sed -n 's/^committed: \([0-9]*\) tx\/s.*/\1/p' "$dir/out")
   [ -n "$tps" ] && [ -n "$vr" ] && awk -v t="$tps" -v v="$vr" -v n="${#nodes[@]}" 'BEGIN{printf "ratio to the bound (verify rate / 4): %.2f\n", t/(v/4)}'
 }
-run "4 validators, light load ($LIGHT_RATE tx/s)" 0 1 2 3 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 4 --batch 10
+[ "${SAT_ONLY:-0}" = 1 ] ||
+  run "4 validators, light load ($LIGHT_RATE tx/s)" 0 1 2 3 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 4 --batch 10
 run "4 validators, saturation" 0 1 2 3 -- --txs "$SAT_TXS" --senders 300 --clients 4 --batch 200
+[ "${SAT_ONLY:-0}" = 1 ] && exit 0
 kill "${pids[3]}"; wait "${pids[3]}" 2>/dev/null; stopped_at=$(height 0)
 run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), just after the stop (its first round times out)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
 run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), settled (the next 10 s)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10

@@ -179,7 +179,7 @@ static svm_cons_t *boot(const uint8_t *rec, size_t len)
 	cfg.safety = len > 0 ? rec : NULL;
 	cfg.safety_len = len;
 	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute, h_commit, h_persist,
-				NULL, NULL, NULL};
+				NULL, NULL, NULL, NULL};
 	svm_cons_t *c = NULL;
 	if (svm_cons_new(&c, &cfg, &host, NULL) != 0) return NULL;
 	return c;

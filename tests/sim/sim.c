@@ -407,6 +407,20 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 				violation(s, "%s: commit was handed a QC that does not certify the block at height %llu",
 					  "commit", height);
 			s->res->commit_qcs++;
+		} else { /* the node stores the commit proof then: it must exist and verify */
+			svm_buf_t pf = {0};
+			svm_cons_signer_t fake = {fake_sign, fake_verify, NULL};
+			int rc = svm_cons_commit_proof(in->core, id, &pf);
+			if (rc == 0)
+				rc = svm_cons_commit_proof_verify(pf.data, pf.len, id, height, set_for(s, in->epoch),
+								  s->o.chain_id, &in->epoch_start,
+								  s->o.real_crypto ? NULL : &fake);
+			if (rc != 0)
+				violation(s, "%s: a block committed without its QC has no valid commit proof at height %llu",
+					  "commit", height);
+			else
+				s->res->commit_proofs++;
+			svm_buf_free(&pf);
 		}
 	}
 	if (height > s->canon_n) {
@@ -415,6 +429,20 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 		violation(s, "%s: two honest validators committed different blocks at height %llu",
 			  "safety", height);
 	}
+	return 0;
+}
+
+/* The QC of a block committed without one, arrived later: it must certify that block. */
+static int h_certified(void *ctx, const svm_hash_t *id, uint64_t height, const svm_cons_qc_t *qc)
+{
+	inst_t *in = ctx;
+	sim_t *s = in->sim;
+	svm_cons_signer_t fake = {fake_sign, fake_verify, NULL};
+	if (height == 0 || height > in->log_n || !svm_hash_eq(&in->log[height - 1], id) ||
+	    !svm_hash_eq(&qc->data.block_id, id) || qc->data.height != height ||
+	    sim_qc_verify(s, qc, s->o.real_crypto ? NULL : &fake) != 0)
+		violation(s, "%s: a late QC does not certify the committed block at height %llu", "certified", height);
+	if (in->honest) s->res->late_qcs++;
 	return 0;
 }
 
@@ -545,7 +573,7 @@ static int inst_start(sim_t *s, inst_t *in)
 	cfg.safety = in->disk_len ? in->disk : NULL;
 	cfg.safety_len = in->disk_len;
 	svm_cons_host_t host = {in,	   h_validators, h_propose,     h_execute,   h_commit,
-				h_persist, NULL,	 h_store_block, h_load_block};
+				h_persist, NULL,	 h_store_block, h_load_block, h_certified};
 	svm_error_t err;
 	int rc = svm_cons_new(&in->core, &cfg, &host, &err);
 	if (rc != 0) {
@@ -876,7 +904,7 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	for (uint32_t i = 0; i < s->n_inst && !s->violated; i++) {
-		if (o->dead >= 0 && s->inst[i].ident == (uint32_t)o->dead) {
+		if (o->dead >= 0 && (s->inst[i].ident + o->n - (uint32_t)o->dead) % o->n <= o->dead_extra) {
 			s->inst[i].down_until = UINT64_MAX; /* crashed for good */
 			s->inst[i].honest = false;          /* not expected to commit */
 			continue;

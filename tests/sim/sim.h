@@ -16,6 +16,7 @@ typedef struct {
 	bool reputation;           /* leader reputation on */
 	bool real_crypto;          /* Ed25519 signatures and VRF proofs (slow) instead of the stand-in */
 	int32_t dead;              /* an identity that never starts (-1: none) */
+	uint32_t dead_extra;       /* with dead >= 0: so do the next dead_extra identities (mod n) */
 	uint64_t run_ms;           /* with dead >= 0: stop at this simulated time */
 	bool trace;                /* print every delivery, tick, crash and restart (and debug logs) */
 	uint64_t epoch_blocks;     /* > 0: the validator set changes at every committed height that
@@ -35,6 +36,8 @@ typedef struct {
 	uint64_t eproofs_up;  /* of those, for a block committed below its 2-chain's (headers > 0) */
 	uint64_t core_commits; /* blocks honest cores committed (not the hosts' block sync) */
 	uint64_t commit_qcs;   /* of those, handed the QC that certifies them (checked valid) */
+	uint64_t commit_proofs; /* of the others, with a commit proof made at commit (checked valid) */
+	uint64_t late_qcs;     /* QCs handed over later (host.certified) for blocks committed without */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

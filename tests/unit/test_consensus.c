@@ -12,6 +12,7 @@
 
 #include "lib/constest.h"
 #include "supervm/consensus.h"
+#include "consensus/internal.h"
 
 static svm_keypair_t keys[8];
 static svm_cons_valset_t vs;
@@ -454,7 +455,7 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 		cr_assert_eq(svm_store_open(&st, dir, NULL, NULL), 0);
 		crash_host_t h = {st, 0};
 		svm_cons_host_t host = {&h, constest_validators, constest_propose, constest_execute, constest_commit, ch_persist,
-					NULL, NULL, NULL};
+					NULL, NULL, NULL, NULL};
 		svm_cons_config_t cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.chain_id = chain;
@@ -702,7 +703,7 @@ Test(consensus, restart_resumes_in_the_round_its_tc_opened)
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
 	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
-				constest_commit, mem_persist, NULL, NULL, NULL};
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.chain_id = chain;
@@ -1131,6 +1132,66 @@ Test(consensus, reputation_carries_the_inactive_into_the_next_epoch)
 	for (int i = 0; i < 3; i++) svm_buf_free(&q[i]);
 }
 
+/* ------------------------------------------------ reputation: who failed a round */
+
+/* The pick of `round` with the validators of `excl` (in that order, most recent failure first)
+ * excluded under the one-third cap — what cons_reputation_leader computes, written out. */
+static uint32_t pick_excluding(const svm_hash_t *seed, uint64_t round, const uint32_t *excl, uint32_t n_excl)
+{
+	uint8_t eligible[SVM_CONS_BITMAP_BYTES];
+	memset(eligible, 0xff, sizeof eligible);
+	uint64_t excluded = 0;
+	for (uint32_t k = 0; k < n_excl; k++) {
+		if (3 * (excluded + vs.v[excl[k]].stake) >= vs.total_stake) break;
+		excluded += vs.v[excl[k]].stake;
+		eligible[excl[k] / 8] &= (uint8_t)~(1u << (excl[k] % 8));
+	}
+	svm_hash_t s;
+	cons_leader_seed(seed, round, &s);
+	return svm_cons_pick(&vs, &s, excluded == 0 ? NULL : eligible);
+}
+
+/* A failed round is blamed on the leader it actually had. Seven validators, all signing; block
+ * A in round 1, a failed round 2, block B in round 3, a failed round 4, and the leader of round
+ * 5 asked. X is the base leader of rounds 2 and 4: round 2 fails, so X is excluded in round 4,
+ * which Z leads in its place — and fails. The old rule blamed round 4's base leader (X again),
+ * so Z stayed eligible and could be handed round 5; now Z is blamed: round 5 is picked with
+ * both excluded (2 of 7 < a third). The epoch seed is searched so that round 5 tells the two
+ * rules apart; the leader of round 4 by the window then (B, A) must be the one blamed. */
+Test(consensus, reputation_blames_the_leader_a_failed_round_actually_had)
+{
+	setup_set(7, NULL);
+	uint8_t carry[SVM_CONS_BITMAP_BYTES] = {0};
+	bool found = false;
+	for (uint32_t s = 0; s < 10000 && !found; s++) {
+		svm_hash_t seed;
+		svm_sha256(&s, sizeof s, &seed);
+		uint32_t x = pick_excluding(&seed, 2, NULL, 0);
+		if (pick_excluding(&seed, 4, NULL, 0) != x) continue;
+		uint32_t z = pick_excluding(&seed, 4, &x, 1);
+		uint32_t both[2] = {z, x};
+		uint32_t now = pick_excluding(&seed, 5, both, 2), old = pick_excluding(&seed, 5, &x, 1);
+		if (now == old) continue;
+		found = true;
+		uint32_t p = 0;
+		while (p == x || p == z) p++;
+		cons_rep_block_t win[2] = {{.round = 3, .proposer = p}, {.round = 1, .proposer = p}};
+		memset(win[0].signers, 0xff, 1), memset(win[1].signers, 0xff, 1);
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 4, win, 2, true, true, carry), z,
+			     "seed %u: round 4's leader is the replacement", s);
+		uint32_t got = cons_reputation_leader(&vs, &seed, 5, win, 2, true, true, carry);
+		cr_assert_eq(got, now, "seed %u: round 5 led by %u, want %u (the old rule's %u)", s, got, now, old);
+		cr_assert_neq(got, z);
+		cr_assert_neq(got, x);
+		/* A proposal of Z's newer than its failure (a block of round 4 by Z) lifts it: only X
+		 * (round 2) has failed then. */
+		cons_rep_block_t win2[3] = {{.round = 4, .proposer = z}, {.round = 3, .proposer = p}, {.round = 1, .proposer = p}};
+		for (int k = 0; k < 3; k++) memset(win2[k].signers, 0xff, 1);
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 5, win2, 3, true, true, carry), pick_excluding(&seed, 5, &x, 1));
+	}
+	cr_assert(found, "no seed told the two rules apart");
+}
+
 /* ------------------------------------------------ the QC of a committed block */
 
 static uint64_t qc_commit_height;
@@ -1225,6 +1286,197 @@ Test(consensus, a_committed_block_gets_its_qc_when_its_child_was_never_received)
 	svm_arena_reset(&ar);
 	free(pm);
 	svm_buf_free(&p), svm_buf_free(&v);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
+
+static int certified_calls;
+static uint64_t certified_height;
+static svm_cons_qc_t certified_qc;
+static int qc_certified(void *ctx, const svm_hash_t *id, uint64_t height, const svm_cons_qc_t *qc)
+{
+	(void)ctx;
+	cr_assert(svm_hash_eq(&qc->data.block_id, id), "the late QC certifies the block named");
+	certified_calls++;
+	certified_height = height;
+	certified_qc = *qc;
+	return 0;
+}
+
+/* A validator that never held P's QC at all (its own vote for P went out, the others' did not
+ * reach it) commits P when the votes for P's child B form QC(B): the QC certifying P is in B's
+ * header, and B's proposal has not arrived. commit gets NULL — the node then keeps the commit
+ * proof (QC(B)), which must verify — and when B's proposal does arrive, the core hands P's QC
+ * over (host.certified), once. Before, the node had nothing better than the proof until the
+ * next block committed. */
+Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose,
+				.execute = constest_execute, .commit = qc_commit, .persist = ok_persist,
+				.certified = qc_certified};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
+				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
+	while (me == l1 || me == l2) me++;
+	svm_cons_free(c);
+	uint32_t others[3], k = 0;
+	for (uint32_t i = 0; i < 4; i++)
+		if (i != me) others[k++] = i;
+	cfg.key = key_of(me);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	/* round 1: P arrives and we vote; no other vote for P reaches us */
+	svm_buf_t p = {0}, v = {0}, qcb = {0}, blk = {0}, bp = {0};
+	proposal_r1(&p, key_of(l1), 9);
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *pm = malloc(sizeof *pm);
+	cr_assert_eq(svm_cons_proposal_decode(p.data, p.len, &ar, pm, NULL), 0);
+	svm_hash_t pid = pm->block_id;
+	cr_assert_eq(svm_cons_on_message(c, l1, p.data, p.len, 10, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "we vote for P");
+	/* QC(P) as the others made it, in B's header (B: round 2 by l2) */
+	svm_cons_qc_t *qp = calloc(1, sizeof *qp);
+	qp->data = (svm_cons_vote_data_t){.block_id = pid, .round = 1, .height = 1, .parent_id = genesis,
+					  .parent_round = 0, .exec_root = pid};
+	uint8_t m[SVM_CONS_SIGNED_BYTES];
+	svm_cons_vote_message(chain, 0, &qp->data, m);
+	for (int i = 0; i < 3; i++) {
+		qp->bitmap[others[i] / 8] |= (uint8_t)(1u << (others[i] % 8));
+	}
+	for (uint32_t i = 0; i < 4; i++)
+		if (cons_test_bit(qp->bitmap, i)) svm_ed25519_sign(qp->sigs[qp->n_sigs++], m, sizeof m, key_of(i)->secret_key);
+	cr_assert_eq(svm_cons_qc_encode(qp, &qcb), 0);
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header.chain_id = chain;
+	b.header.height = 2;
+	b.header.round = 2;
+	b.header.parent = pid;
+	b.header.proposer = key_of(l2)->id;
+	b.header.parent_qc = qcb.data;
+	b.header.parent_qc_len = qcb.len;
+	cr_assert_eq(svm_block_encode(&b, &blk), 0);
+	svm_hash_t bid;
+	cr_assert_eq(svm_header_hash(&b.header, &bid), 0);
+	uint8_t sm[SVM_CONS_SIGNED_BYTES], sig[64];
+	svm_cons_proposal_message(chain, 0, 2, 2, &bid, sm);
+	svm_ed25519_sign(sig, sm, sizeof sm, key_of(l2)->secret_key);
+	svm_buf_push(&bp, SVM_CONS_TAG_PROPOSAL);
+	svm_varint_append(&bp, blk.len);
+	svm_buf_append(&bp, blk.data, blk.len);
+	svm_buf_push(&bp, 0);
+	svm_buf_append(&bp, sig, 64);
+	/* round 2: the three others' votes for B reach us, B itself does not: QC(B) commits P */
+	svm_cons_vote_data_t db = {.block_id = bid, .round = 2, .height = 2, .parent_id = pid, .parent_round = 1,
+				   .exec_root = bid};
+	qc_commit_height = 0;
+	certified_calls = 0;
+	for (int i = 0; i < 3; i++) {
+		vote_on(&v, others[i], &db);
+		cr_assert_eq(svm_cons_on_message(c, others[i], v.data, v.len, 20 + (uint64_t)i, &out), 0);
+	}
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 30, &out);
+	cr_assert_eq(qc_commit_height, 1, "QC(B) commits P");
+	cr_assert(!qc_commit_had_qc, "P's QC was never held: commit gets none");
+	svm_buf_t pf = {0};
+	cr_assert_eq(svm_cons_commit_proof(c, &pid, &pf), 0, "the commit proof the node keeps instead");
+	cr_assert_eq(svm_cons_commit_proof_verify(pf.data, pf.len, &pid, 1, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(certified_calls, 0);
+	/* B's proposal arrives: P's QC is handed over, once */
+	cr_assert_eq(svm_cons_on_message(c, l2, bp.data, bp.len, 40, &out), 0);
+	cr_assert_eq(certified_calls, 1, "P's QC handed over when B arrived");
+	cr_assert_eq(certified_height, 1);
+	cr_assert(svm_hash_eq(&certified_qc.data.block_id, &pid));
+	cr_assert_eq(svm_cons_qc_verify(&certified_qc, &vs, chain, &genesis, NULL), 0);
+	cr_assert_eq(svm_cons_on_message(c, l2, bp.data, bp.len, 41, &out), 0);
+	cr_assert_eq(certified_calls, 1, "not twice");
+	svm_arena_reset(&ar);
+	free(pm);
+	free(qp);
+	svm_buf_free(&p), svm_buf_free(&v), svm_buf_free(&qcb), svm_buf_free(&blk), svm_buf_free(&bp), svm_buf_free(&pf);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
+
+/* A host whose blocks differ at every call (the timestamp counts calls), as a node's do (time,
+ * transactions). */
+static uint64_t varying_calls;
+static int varying_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
+{
+	(void)ctx;
+	svm_block_t b;
+	memset(&b, 0, sizeof b);
+	b.header = *t;
+	b.header.timestamp_ms = ++varying_calls;
+	return svm_block_encode(&b, out);
+}
+
+static size_t proposals_in(const svm_cons_out_t *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_actions; i++)
+		if (out->bytes.data[out->actions[i].off] == SVM_CONS_TAG_PROPOSAL) k++;
+	return k;
+}
+
+/* The leader of round 1 proposes (its vote for the proposal stored first) and crashes; restarted
+ * from its record it is in round 1 again and still the leader. It must not propose a second,
+ * different block for round 1: that is a double proposal, evidence the staking program
+ * slashes. Before, nothing but the in-memory `proposed` flag stopped it — e2e-net's kill -9 at
+ * an epoch's first round got an honest validator slashed and jailed (seed 1796495901). */
+Test(consensus, a_restarted_leader_never_proposes_twice_in_a_round)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(proposals_in(&out), 1, "the leader of round 1 proposes");
+	static svm_cons_safety_t rec;
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.last_voted_round, 1, "its vote for its proposal is on disk");
+	svm_cons_free(c);
+	svm_buf_t disk = {0};
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 10, &out);
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 1);
+	cr_assert_eq(svm_cons_leader(c, 1), l1, "still the leader of round 1");
+	cr_assert_eq(proposals_in(&out), 0, "restarted in round 1, it proposed again");
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 20, &out);
+	cr_assert_eq(proposals_in(&out), 0);
+	svm_buf_free(&disk);
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }

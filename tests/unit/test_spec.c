@@ -159,3 +159,36 @@ Test(chain_spec, a_block_with_a_wrong_root_or_a_repeated_nonce_is_refused)
 	close_fx(&p);
 	close_fx(&q);
 }
+
+/* svm_chain_spec_execute_verified skips the signature check of exactly the transactions marked
+ * (a node marks those its mempool verified byte for byte): a block whose second transaction has
+ * a forged signature (built with its check skipped) is refused unless that one is marked. */
+Test(chain_spec, execute_verified_skips_only_the_marked_signature_checks)
+{
+	fx_t p, q;
+	open_fx(&p);
+	open_fx(&q);
+	svm_buf_t bufs[2];
+	const uint8_t *ptr[2];
+	size_t len[2];
+	svm_error_t err = {0};
+	txs(bufs, ptr, len, 0, 2);
+	bufs[1].data[bufs[1].len - 1] ^= 1; /* the last signature byte */
+	bool all[2] = {true, true}, first[2] = {true, false};
+	svm_chain_spec_t *b1, *x = NULL;
+	svm_header_t t1 = tmpl_for(p.c, NULL, 1);
+	cr_assert_eq(svm_chain_spec_build(p.c, NULL, &t1, ptr, len, 2, all, NULL, &b1, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_spec_header(b1)->tx_count, 2);
+	size_t l1;
+	const uint8_t *e1 = svm_chain_spec_block(b1, &l1);
+	cr_assert_neq(svm_chain_spec_execute(q.c, NULL, e1, l1, &x, &err), 0, "a forged signature is checked");
+	cr_assert_neq(svm_chain_spec_execute_verified(q.c, NULL, e1, l1, NULL, &x, &err), 0);
+	cr_assert_neq(svm_chain_spec_execute_verified(q.c, NULL, e1, l1, first, &x, &err), 0,
+		      "only the first was marked: the second is checked");
+	cr_assert_eq(svm_chain_spec_execute_verified(q.c, NULL, e1, l1, all, &x, &err), 0, "%s", err.msg);
+	cr_assert(svm_hash_eq(svm_chain_spec_id(x), svm_chain_spec_id(b1)));
+	svm_chain_spec_free(b1), svm_chain_spec_free(x);
+	for (int i = 0; i < 2; i++) svm_buf_free(&bufs[i]);
+	close_fx(&p);
+	close_fx(&q);
+}
