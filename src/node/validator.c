@@ -68,6 +68,7 @@ struct node_vc {
 	svm_hash_t epoch_seed;
 	bool epoch_pending;             /* a committed block changed the set: no commit until switched */
 	uint64_t pending_ns;            /* since when (the switch's debug line says how long after) */
+	bool switch_failed;             /* then it is retried at each wake-up, not in a busy loop */
 	uint64_t upgrade_height;        /* lowest height refused for an upgrade plan (0: none) */
 	uint64_t upgrade_ms;
 	svm_error_t upgrade_err;
@@ -1688,7 +1689,7 @@ static void *cons_main(void *arg)
 		}
 		/* A commit in the tick below may end the epoch: switch at once, not after the next
 		 * message or deadline (up to a round timeout: bench-net saw 0.2–0.45 s at most epochs). */
-		if (v->in_head == NULL && wake > now && !v->epoch_pending) {
+		if (v->in_head == NULL && wake > now && !(v->epoch_pending && !v->switch_failed)) {
 			uint64_t ns = svm_clock_ns() + (wake - now) * 1000000ull;
 			struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
 			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
@@ -1713,7 +1714,10 @@ static void *cons_main(void *arg)
 			if (!handle(v, m)) svm_free(m);
 		}
 		now = now_ms();
-		if (v->epoch_pending && epoch_switch(v) == 0) held_replay(v);
+		if (v->epoch_pending) {
+			v->switch_failed = epoch_switch(v) != 0;
+			if (!v->switch_failed) held_replay(v);
+		}
 		if (v->upgrade_height != 0 &&
 		    (svm_chain_height(n->chain) + 2 >= v->upgrade_height || now > v->upgrade_ms + UPGRADE_WAIT_MS)) {
 			upgrade_stop(n, SVM_EUNSUPPORTED, &v->upgrade_err);
