@@ -4,6 +4,7 @@
 #define SUPERVM_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "supervm/base.h"
@@ -147,6 +148,10 @@ void cli_print_error(const cli_args_t *a, int exit_code, const char *msg);
  * SUPERVM_PROGRESS is set, none when it is 0 or stderr is not a terminal). */
 void cli_progress(const cli_args_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_end(const cli_args_t *a);
+/* For a command that serves until stopped: blocks SIGINT and SIGTERM in the calling thread (the
+ * threads it starts after inherit the mask) and ignores SIGPIPE; the caller waits for a stop with
+ * sigwait(set, &sig). set is filled here. */
+void cli_block_stop_signals(sigset_t *set);
 int cli_print_version(bool json);
 int cli_cmd_completion(cli_args_t *a);
 /* indexer.c: follow a node into PostgreSQL. */

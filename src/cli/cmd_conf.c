@@ -1241,11 +1241,7 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	if (rc == 0) rc = cli_call(a, r.node, "svm_chainId", NULL, &probe); /* the node answers */
 	json_decref(probe);
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_block_stop_signals(&set);
 	svm_rpc_server_t *srv = NULL;
 	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
 	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = 1};

@@ -23,11 +23,7 @@ static int set_log(cli_args_t *a)
 static int run(cli_args_t *a, const svm_node_config_t *cfg, const char *banner_dir)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_block_stop_signals(&set);
 	svm_node_t *n = NULL;
 	svm_error_t err = {0};
 	if (svm_node_start(&n, cfg, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);

@@ -2,6 +2,8 @@
  * amounts in their token's decimals, --json errors of one shape, progress lines on long
  * commands, --version, bash completion generated from the command table, and `supervm tx`
  * saying what a transaction does by decoding its payload. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,4 +576,13 @@ void cli_print_action(json_t *act)
 		if (amount > 0) printf(", attaching %s", action_amount(act, amount, amt));
 		printf("\n");
 	}
+}
+
+void cli_block_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }

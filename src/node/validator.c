@@ -285,6 +285,16 @@ static void epoch_check(struct node_vc *v)
 static int core_open(struct node_vc *v, svm_error_t *err);
 static void kept_clear(struct node_vc *v);
 
+/* Writes one meta record in a transaction of its own; a failure leaves the store as it was (the
+ * record is a cache of what peers can serve again). */
+static void meta_put(struct node_vc *v, const uint8_t *key, size_t klen, const uint8_t *val, size_t len)
+{
+	svm_store_txn_t *w;
+	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	if (svm_store_put(w, SVM_TABLE_META, key, klen, val, len, 0) == 0) svm_store_commit(w, NULL);
+	else svm_store_abort(w);
+}
+
 /* The commit proof of an epoch's last block (meta "cons.eproof" ‖ u64be(height)): a QC of its
  * child in the next round. Block sync serves it in place of the block's own QC, so a node
  * behind the boundary can apply that block (apply_sync). */
@@ -300,11 +310,7 @@ static void eproof_store(struct node_vc *v, uint64_t height, const uint8_t *proo
 {
 	uint8_t key[19];
 	eproof_key(key, height);
-	svm_store_txn_t *w;
-	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
-		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, proof, len, 0) == 0) svm_store_commit(w, NULL);
-		else svm_store_abort(w);
-	}
+	meta_put(v, key, sizeof key, proof, len);
 }
 
 /* A committed block's certificate when the chain stored none with it (meta "cons.bqc" ‖
@@ -321,11 +327,7 @@ static void bqc_store(struct node_vc *v, uint64_t height, const uint8_t *cert, s
 {
 	uint8_t key[16];
 	bqc_key(key, height);
-	svm_store_txn_t *w;
-	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) == 0) {
-		if (svm_store_put(w, SVM_TABLE_META, key, sizeof key, cert, len, 0) == 0) svm_store_commit(w, NULL);
-		else svm_store_abort(w);
-	}
+	meta_put(v, key, sizeof key, cert, len);
 }
 
 /* Starts the next epoch on the head block (the one that changed the set): new set, start,
