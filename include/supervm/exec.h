@@ -126,6 +126,8 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
  * re-execution); balance credits and the block's fee and tip totals are commutative deltas. */
 #define SVM_EXEC_STRICT_RUN_MIN 32     /* shorter runs of strict txs join the optimistic engine */
 #define SVM_EXEC_PAR_TXS_MIN 8          /* smaller blocks run on the reference */
+#define SVM_EXEC_PAR_WORK_MIN_US 5000   /* so do blocks of less estimated work (µs on the
+					   reference): the engines' fixed cost is of that order */
 #define SVM_EXEC_INCARNATIONS_MAX 16    /* re-executions of one tx before the sequential fallback */
 #define SVM_EXEC_ABORTS_MIN 256         /* a segment's abort budget: MIN + txs / DIV, past it the */
 #define SVM_EXEC_ABORTS_DIV 2           /* rest of the block runs sequentially */
@@ -152,6 +154,8 @@ typedef struct {
 	uint64_t fallbacks;    /* 1 if (part of) the block ran sequentially after the bound */
 	bool chain;            /* the block looked like one dependency chain (parallelism under 4
 				  per thread): the reference ran it */
+	bool small;            /* its estimated work was under the threshold: the reference ran it */
+	uint64_t work_us;      /* that estimate (µs on the reference; 0 when not estimated) */
 	int fallback_reason;   /* 0, or why the whole block went to the reference (internal) */
 	struct {
 		svm_id_t id;
@@ -168,14 +172,16 @@ typedef struct {
 } svm_exec_metrics_t;
 
 /* Executes the block on up to `threads` threads (0 = cores); threads = 1 is the reference, and
- * so is a block whose first transactions form one dependency chain (metrics->chain; the
- * environment variable SVM_EXEC_SHORTCUT=0 turns that choice off, for tests of the engines).
+ * so is a block whose estimated work is under SVM_EXEC_PAR_WORK_MIN_US (metrics->small; the
+ * environment variable SVM_EXEC_WORK_MIN_US=N sets another threshold, 0 turns it off) or whose
+ * first transactions form one dependency chain (metrics->chain; SVM_EXEC_SHORTCUT=0 turns
+ * off both choices, for tests of the engines).
  * Same contract and results, byte for byte, as svm_exec_sequential for every thread count.
  * base->get is called with worker indexes below threads, concurrently. metrics may be NULL.
  * Thread-safe: any number of threads may call it at once; the arena is used from the calling
  * thread's calls only under an internal lock. Process-wide state it uses: per-thread buffers
  * kept between blocks (freed at thread exit), svm_par_run's shared helper threads (base.h),
- * and the SVM_EXEC_SHORTCUT variable. */
+ * and the SVM_EXEC_SHORTCUT and SVM_EXEC_WORK_MIN_US variables. */
 int svm_exec_block(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 		   svm_exec_mode_t mode, const svm_exec_base_t *base, unsigned threads,
 		   svm_arena_t *arena, svm_exec_result_t *out, size_t *bad_index,

@@ -36,6 +36,14 @@ typedef struct {
 	 * marks taken after m). Every executor's view keeps such a journal for a failed program. */
 	size_t (*mark)(svm_view_t *v);
 	void (*rollback)(svm_view_t *v, size_t mark);
+	/* Optional (NULL, or SVM_EUNSUPPORTED for this call: the ledger reads, subtracts and
+	 * writes the supply itself). Lowers the supply held by token object id by amount > 0 as a
+	 * commutative delta, without reading it, so that burns of one token by different
+	 * transactions need not be ordered. The view must end with exactly the bytes
+	 * read-subtract-write gives (svm_ledger_supply_sub at the block height); a delta the
+	 * supply cannot cover, or one on an object that is not a token, is the view's to resolve
+	 * as the sequential order does. Called after the access check, like put. */
+	int (*retire)(svm_view_t *v, const svm_id_t *id, uint64_t amount);
 } svm_view_ops_t;
 struct svm_view {
 	const svm_view_ops_t *ops;
@@ -193,6 +201,13 @@ int svm_ledger_balance_add(const svm_id_t *id, const uint8_t *bytes, size_t len,
 			   uint64_t height, svm_buf_t *out);
 /* The amount held by balance object bytes; SVM_EIO if they are not a balance object. */
 int svm_ledger_balance_decode(const uint8_t *bytes, size_t len, uint64_t *amount);
+/* The bytes of token object id (bytes: its current encoding) with its supply lowered by
+ * delta, written at height — the ledger's own read-subtract-write of a burn. SVM_EIO if bytes
+ * are not a token object, SVM_EOVERFLOW if the supply is under delta. */
+int svm_ledger_supply_sub(const svm_id_t *id, const uint8_t *bytes, size_t len, uint64_t delta,
+			  uint64_t height, svm_buf_t *out);
+/* The supply held by token object bytes; SVM_EIO if they are not a token object. */
+int svm_ledger_supply_decode(const uint8_t *bytes, size_t len, uint64_t *supply);
 /* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */
 int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info);
 /* Creates a token object (supply 0). SVM_EEXIST if it exists. */

@@ -21,14 +21,19 @@ typedef struct {
 	svm_id_t token, owner;
 } bal_ref_t;
 
-/* One multi-version entry: what transaction tx (incarnation inc) wrote to a key. */
+/* One multi-version entry: what transaction tx (incarnation inc) wrote to a key. A delta is
+ * a balance credit (DELTA_CREDIT: adds, ref names the balance) or a token supply decrease
+ * (DELTA_RETIRE: a burn, no ref); one key only ever takes one kind (two kinds do not commute:
+ * meeting both sends the block to the reference). */
 enum { MV_VALUE = 1, MV_DELTA = 2, MV_ESTIMATE = 3 };
+enum { DELTA_CREDIT = 0, DELTA_RETIRE = 1 };
 typedef struct {
 	uint32_t tx, inc;
 	uint8_t kind;
+	uint8_t op;           /* MV_DELTA: DELTA_CREDIT or DELTA_RETIRE */
 	val_t v;              /* MV_VALUE */
-	uint64_t delta;       /* MV_DELTA: amount credited */
-	const bal_ref_t *ref; /* MV_DELTA */
+	uint64_t delta;       /* MV_DELTA: amount credited or retired */
+	const bal_ref_t *ref; /* MV_DELTA, DELTA_CREDIT */
 } mv_entry_t;
 
 /* Credits pending on a hot key in the DAG engine, one slot per worker, each on its own cache
@@ -192,6 +197,12 @@ int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
  * SVM_EOVERFLOW past u64, SVM_EIO if v is not a balance. */
 int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
 		     uint64_t delta, const bal_ref_t *ref, bool result, val_t *out);
+/* v with a delta of kind op applied (exec_balance_add for DELTA_CREDIT; for DELTA_RETIRE v's
+ * token supply lowered by delta: SVM_EOVERFLOW under zero, SVM_EIO if v is not a token). */
+int exec_delta_apply(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
+		     uint8_t op, uint64_t delta, const bal_ref_t *ref, bool result, val_t *out);
+/* The amount a resolved value holds: a balance's amount (0 when absent) or a token's supply. */
+int exec_delta_amount(uint8_t op, const val_t *v, uint64_t *amount);
 /* Memory for a value: the result's (final: no copy into the write set later) or scratch. */
 void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result);
 /* Remember k in worker's touched list (once per segment); mark it written (in the write set). */
@@ -227,6 +238,7 @@ typedef struct {
 typedef struct {
 	akey_t *k;
 	uint8_t kind; /* MV_VALUE or MV_DELTA */
+	uint8_t op;   /* MV_DELTA: DELTA_CREDIT or DELTA_RETIRE */
 	val_t v;
 	uint64_t delta;
 	const bal_ref_t *ref;
@@ -306,6 +318,10 @@ bool exec_transfer_credit(const svm_tx_t *tx, svm_id_t *out);
  * under 4 per thread by their declared or implied accesses — so the reference is faster. */
 bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, size_t n,
 			 unsigned threads);
+/* The reference's estimated time for the whole block (µs), from an evenly spaced sample of its
+ * transactions: what each runs (native program and method, contract call) and, with pending
+ * (NULL: none), the signatures left to the executor. */
+uint64_t exec_block_work_us(const svm_exec_tx_t *txs, const uint8_t *pending, size_t n);
 
 /* --------------------------------------------------------- engines */
 

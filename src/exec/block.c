@@ -632,11 +632,22 @@ static int run_parallel(exec_block_t *b, svm_exec_result_t *out, size_t *bad_ind
 	return rc;
 }
 
-/* SVM_EXEC_SHORTCUT=0 keeps chain-like blocks on the parallel engines (tests). */
+/* SVM_EXEC_SHORTCUT=0 keeps chain-like and small blocks on the parallel engines (tests). */
 static bool shortcut_enabled(void)
 {
 	const char *e = getenv("SVM_EXEC_SHORTCUT");
 	return e == NULL || strcmp(e, "0") != 0;
+}
+
+/* The small-block threshold: SVM_EXEC_WORK_MIN_US if set (a decimal ≤ 10^9; 0 turns the rule
+ * off), else SVM_EXEC_PAR_WORK_MIN_US. */
+static uint64_t work_min_us(void)
+{
+	const char *e = getenv("SVM_EXEC_WORK_MIN_US");
+	if (e == NULL || *e == 0) return SVM_EXEC_PAR_WORK_MIN_US;
+	char *end;
+	unsigned long long v = strtoull(e, &end, 10);
+	return *end == 0 && v <= 1000000000ull ? (uint64_t)v : SVM_EXEC_PAR_WORK_MIN_US;
 }
 
 int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t *pending,
@@ -652,15 +663,22 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
 	exec_block_t b = {.env = env, .txs = txs, .n = n, .mode = mode, .base = base,
 			  .out_arena = arena, .threads = threads};
 	int rc = pending ? exec_verify_init(&b, txs, pending) : 0, fell = 0;
-	bool chain = false;
-	if (threads > 1 && n >= SVM_EXEC_PAR_TXS_MIN && shortcut_enabled())
-		chain = exec_block_is_chain(env, txs, n, threads);
-	if (rc == 0 && (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain)) {
+	bool chain = false, small = false;
+	uint64_t work_us = 0;
+	if (threads > 1 && n >= SVM_EXEC_PAR_TXS_MIN && shortcut_enabled()) {
+		/* the cheaper look first: a small block needs no chain check */
+		work_us = exec_block_work_us(txs, pending, n);
+		small = work_us < work_min_us();
+		chain = !small && exec_block_is_chain(env, txs, n, threads);
+	}
+	if (rc == 0 && (threads <= 1 || n < SVM_EXEC_PAR_TXS_MIN || chain || small)) {
 		rc = exec_verify_all(&b);
 		if (rc == 0) rc = svm_exec_sequential(env, txs, n, mode, base, arena, out, bad_index);
 		if (metrics) {
 			metrics->seq_txs = metrics->txs = n;
 			metrics->chain = chain;
+			metrics->small = small;
+			metrics->work_us = work_us;
 		}
 	} else if (rc == 0) {
 		memset(out, 0, sizeof(*out));
@@ -671,6 +689,7 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
 		fell = atomic_load(&b.fallback_all);
 		t1 = svm_clock_ns();
 		if (metrics && b.w) fill_metrics(&b, metrics);
+		if (metrics) metrics->work_us = work_us;
 		block_free(&b);
 		if (metrics) {
 			b.phase_ns[SVM_EXEC_PH_FREE] = svm_clock_ns() - t1;

@@ -236,6 +236,37 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const va
 	return 0;
 }
 
+int exec_delta_apply(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
+		     uint8_t op, uint64_t delta, const bal_ref_t *ref, bool result, val_t *out)
+{
+	SVM_ASSERT(op == DELTA_CREDIT || op == DELTA_RETIRE);
+	if (op == DELTA_CREDIT) return exec_balance_add(b, worker, k, v, delta, ref, result, out);
+	if (v->bytes == NULL) return SVM_EIO; /* a burn of a token that does not exist */
+	if (delta == 0) {
+		*out = *v;
+		return 0;
+	}
+	uint8_t stack[160];
+	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
+	int rc = svm_ledger_supply_sub(&k->id, v->bytes, v->len, delta, b->env->height, &buf);
+	if (rc) return rc;
+	SVM_ASSERT(buf.data == stack && buf.len > 0 && buf.len <= sizeof stack);
+	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);
+	if (p == NULL) return SVM_ENOMEM;
+	memcpy(p, buf.data, buf.len);
+	*out = (val_t){p, buf.len};
+	return 0;
+}
+
+int exec_delta_amount(uint8_t op, const val_t *v, uint64_t *amount)
+{
+	SVM_ASSERT(op == DELTA_CREDIT || op == DELTA_RETIRE);
+	*amount = 0;
+	if (v->bytes == NULL) return op == DELTA_CREDIT ? 0 : SVM_EIO;
+	return op == DELTA_CREDIT ? svm_ledger_balance_decode(v->bytes, v->len, amount)
+				  : svm_ledger_supply_decode(v->bytes, v->len, amount);
+}
+
 int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k)
 {
 	if (*len == *cap) {

@@ -16,7 +16,8 @@ static bool mv_sorted(const akey_t *k)
 	for (uint32_t i = 0; i < k->mv_len; i++) {
 		const mv_entry_t *e = &k->mv[i];
 		if (e->kind != MV_VALUE && e->kind != MV_DELTA && e->kind != MV_ESTIMATE) return false;
-		if (e->kind == MV_DELTA && e->ref == NULL) return false;
+		if (e->kind == MV_DELTA && e->op != DELTA_CREDIT && e->op != DELTA_RETIRE) return false;
+		if (e->kind == MV_DELTA && e->op == DELTA_CREDIT && e->ref == NULL) return false;
 		if (i > 0 && k->mv[i - 1].tx >= e->tx) return false;
 	}
 	return true;
@@ -39,20 +40,25 @@ static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 	return lo;
 }
 
-/* Resolves the deltas at entries [.., top] over the value beneath them (k locked). */
+/* Resolves the deltas at entries [.., top] over the value beneath them (k locked). The run
+ * must be of one kind: credits and supply decreases on one key would not commute (an
+ * executor bug, or a program using both on one object), so meeting both is an error and the
+ * block goes to the reference. */
 static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, const val_t *storage,
 		   mv_read_t *out)
 {
 	SVM_ASSERT(top < k->mv_len);
 	SVM_ASSERT(k->mv[top].kind == MV_DELTA);
 	uint64_t sum = 0;
+	uint8_t op = k->mv[top].op;
 	const bal_ref_t *ref = NULL;
 	int64_t j = top;
 	for (; j >= 0 && k->mv[j].kind == MV_DELTA; j--) {
+		if (k->mv[j].op != op) return out->err = SVM_EIO; /* not commutative */
 		if (!svm_add_u64(sum, k->mv[j].delta, &sum)) return out->err = SVM_EOVERFLOW;
 		ref = k->mv[j].ref;
 	}
-	SVM_ASSERT(ref != NULL); /* at least the entry at top was a delta */
+	SVM_ASSERT(ref != NULL || op == DELTA_RETIRE); /* a credit names its balance */
 	SVM_ASSERT(j < (int64_t)top);
 	SVM_ASSERT(j < 0 || k->mv[j].kind == MV_VALUE || k->mv[j].kind == MV_ESTIMATE);
 	if (j >= 0 && k->mv[j].kind == MV_ESTIMATE) {
@@ -62,11 +68,12 @@ static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, co
 	}
 	val_t under = j >= 0 ? k->mv[j].v : *storage;
 	uint64_t have = 0;
-	if (under.bytes && svm_ledger_balance_decode(under.bytes, under.len, &have))
-		return out->err = SVM_EIO;
+	if (exec_delta_amount(op, &under, &have)) return out->err = SVM_EIO;
 	out->kind = MVR_RESOLVED;
-	if (!svm_add_u64(have, sum, &out->amount)) return out->err = SVM_EOVERFLOW;
-	int rc = exec_balance_add(b, worker, k, &under, sum, ref, false, &out->v);
+	if (op == DELTA_CREDIT ? !svm_add_u64(have, sum, &out->amount) : have < sum)
+		return out->err = SVM_EOVERFLOW;
+	if (op == DELTA_RETIRE) out->amount = have - sum;
+	int rc = exec_delta_apply(b, worker, k, &under, op, sum, ref, false, &out->v);
 	return rc ? (out->err = rc) : 0;
 }
 
@@ -108,7 +115,7 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 {
 	SVM_ASSERT(e->kind == MV_VALUE || e->kind == MV_DELTA); /* estimates come from exec_mv_estimate */
-	SVM_ASSERT(e->kind != MV_DELTA || e->ref != NULL);
+	SVM_ASSERT(e->kind != MV_DELTA || e->ref != NULL || e->op == DELTA_RETIRE);
 	exec_key_lock(k);
 	uint32_t i = lower_bound(k, e->tx);
 	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);

@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "exec/aoem.h"
+#include "supervm/ai.h"
+#include "supervm/confidential.h"
+#include "supervm/groth16.h"
+#include "supervm/verify.h"
 
 #define SHAPE_SAMPLE 128   /* transactions looked at (the block's first) */
 #define SHAPE_KEYS_TX 16   /* a transaction with more accesses than this is not estimated */
@@ -184,4 +188,89 @@ bool exec_block_is_chain(const svm_block_env_t *env, const svm_exec_tx_t *txs, s
 	 * declarations over a hundred accounts) and gains at 64 (uniform or all-to-one over 10k). */
 	size_t par = 2 * optimistic > m ? SHAPE_PAR_STM : SHAPE_PAR_DAG;
 	return known && m > 0 && par * threads * depth_max > m;
+}
+
+/* ------------------------------------------------------------ work estimate */
+
+/* The reference's time for one transaction, in µs on the 2-core build machine (idle), by
+ * what it runs. Only the order of magnitude matters: the estimate decides whether a block is
+ * worth the parallel engines' fixed cost (a wake-up of every worker, the key table, the
+ * receipts and write set passes: 1-3 ms a block there, far more when other load takes the
+ * cores), and a wrong guess costs time, never a different byte. Measured: a ledger transfer
+ * ~2-3 µs; the AI market's post ~6, commit ~2-4, claim ~10, reveal ~70-80 (a VCR signature);
+ * a challenge re-runs the model (~0.7-1.8 ms); an ERC-20 transfer ~18; an Ed25519 check
+ * (a signature left to the executor) ~45. Programs not listed count as WORK_NATIVE_OTHER_US,
+ * on the heavy side: under-estimating costs a parallel speed-up, over-estimating only the
+ * fixed cost. */
+#define WORK_SAMPLE 128          /* evenly spaced transactions looked at */
+#define WORK_LEDGER_US 3         /* native ledger: transfer, burn, create, link */
+#define WORK_LIGHT_US 8          /* AMM, staking, governance, rent; a market post or claim */
+#define WORK_TINY_US 4           /* a market accept, commit, settle, unbond, withdraw */
+#define WORK_REVEAL_US 80        /* a reveal: the VCR's Ed25519 check, maybe TEE evidence */
+#define WORK_HEAVY_US 1000       /* re-execution, module validation, zk and certificate checks */
+#define WORK_NATIVE_OTHER_US 50  /* a native program not listed */
+#define WORK_CONTRACT_US 20      /* a WebAssembly or EVM call */
+#define WORK_SIG_US 45           /* a signature the executor still has to check */
+
+static uint32_t jobs_work_us(uint64_t method)
+{
+	switch (method) {
+	case SVM_JOBS_REVEAL:
+	case SVM_JOBS_DISPUTE:
+		return WORK_REVEAL_US;
+	case SVM_JOBS_CHALLENGE:
+		return WORK_HEAVY_US;
+	case SVM_JOBS_POST:
+	case SVM_JOBS_CLAIM:
+		return WORK_LIGHT_US;
+	default:
+		return WORK_TINY_US;
+	}
+}
+
+static uint32_t native_work_us(const svm_tx_t *tx)
+{
+	svm_reader_t r = svm_reader(tx->payload, tx->payload_len);
+	uint64_t program, method;
+	if (svm_varint_read(&r, &program) || svm_varint_read(&r, &method))
+		return WORK_LEDGER_US; /* fails at decoding */
+	switch (program) {
+	case SVM_PROGRAM_LEDGER:
+		return WORK_LEDGER_US;
+	case SVM_PROGRAM_AMM:
+	case SVM_PROGRAM_STAKING:
+	case SVM_PROGRAM_GOV:
+	case SVM_PROGRAM_RENT:
+		return WORK_LIGHT_US;
+	case SVM_PROGRAM_JOBS:
+		return jobs_work_us(method);
+	case SVM_PROGRAM_MODELS:  /* chunks hashed, modules validated */
+	case SVM_PROGRAM_ATTEST:  /* certificate chains */
+	case SVM_PROGRAM_DISPUTES: /* bisection steps re-run */
+	case SVM_PROGRAM_CONFIDENTIAL:
+	case SVM_PROGRAM_GROTH16:
+		return WORK_HEAVY_US;
+	default:
+		return WORK_NATIVE_OTHER_US;
+	}
+}
+
+static uint32_t tx_work_us(const svm_exec_tx_t *t, bool sig_pending)
+{
+	uint32_t sig = sig_pending ? WORK_SIG_US : 0;
+	if (t->precheck) return sig; /* excluded before it runs */
+	return sig + (t->tx.vm == SVM_VM_NATIVE ? native_work_us(&t->tx) : WORK_CONTRACT_US);
+}
+
+uint64_t exec_block_work_us(const svm_exec_tx_t *txs, const uint8_t *pending, size_t n)
+{
+	size_t s = n < WORK_SAMPLE ? n : WORK_SAMPLE;
+	uint64_t sum = 0;
+	for (size_t i = 0; i < s; i++) {
+		size_t j = i * n / s;
+		SVM_ASSERT(j < n);
+		sum += tx_work_us(&txs[j], pending && pending[j]);
+	}
+	SVM_ASSERT(sum <= (uint64_t)s * (WORK_HEAVY_US + WORK_SIG_US));
+	return s ? sum * n / s : 0; /* < 2^11 · 2^7 · n: no overflow for any block */
 }

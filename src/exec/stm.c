@@ -308,7 +308,7 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 		SVM_ASSERT(l->w.kind == MV_VALUE || l->w.kind == MV_DELTA);
 		SVM_ASSERT(l->k != NULL);
 		io->w[io->nw++] = l->w;
-		mv_entry_t e = {.tx = tx, .inc = inc, .kind = l->w.kind, .v = l->w.v,
+		mv_entry_t e = {.tx = tx, .inc = inc, .kind = l->w.kind, .op = l->w.op, .v = l->w.v,
 				.delta = l->w.delta, .ref = l->w.ref};
 		bool created;
 		int rc = exec_mv_write(l->k, &e, &created);

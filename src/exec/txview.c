@@ -127,12 +127,12 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 	const val_t *val;
 	if (l->w.kind == MV_VALUE) {
 		val = &l->w.v;
-	} else if (l->w.kind == MV_DELTA) { /* own credits over what the source holds */
+	} else if (l->w.kind == MV_DELTA) { /* own deltas over what the source holds */
 		int rc = read_through(v, l);
 		val_t sum;
 		if (rc == 0)
-			rc = exec_balance_add(v->b, v->worker, l->k, &l->read, l->w.delta, l->w.ref,
-					      v->src != SRC_MV, &sum);
+			rc = exec_delta_apply(v->b, v->worker, l->k, &l->read, l->w.op, l->w.delta,
+					      l->w.ref, v->src != SRC_MV, &sum);
 		if (rc) {
 			exec_fall_all(v->b, FALL_DELTA);
 			return fail(v, SVM_EIO);
@@ -190,6 +190,10 @@ static int tv_credit(svm_view_t *view, const svm_id_t *id, const svm_id_t *token
 	if (l->w.kind == MV_VALUE) return credit_rmw(v, l, &l->w.v, &ref, amount);
 	if (l->w.kind == MV_DELTA) {
 		SVM_ASSERT(v->src == SRC_MV || l->k == v->dkey); /* deltas only where they commute */
+		if (l->w.op != DELTA_CREDIT) { /* a credit over a supply delta: not commutative */
+			exec_fall_all(v->b, FALL_DELTA);
+			return fail(v, SVM_EIO);
+		}
 		if (journal(v, l)) return v->error;
 		if (!svm_add_u64(l->w.delta, amount, &l->w.delta)) {
 			exec_fall_all(v->b, FALL_DELTA);
@@ -210,6 +214,34 @@ static int tv_credit(svm_view_t *view, const svm_id_t *id, const svm_id_t *token
 	return 0;
 }
 
+/* A burn's supply decrease, as a delta on the optimistic engine only: there every reader of
+ * the token resolves the deltas below it, while the DAG orders the key's writers anyway (a
+ * declared write is exclusive) and the committed source is the reference's order. A token
+ * this transaction has already seen gets the ledger's own read-subtract-write (exact,
+ * errors included). */
+static int tv_retire(svm_view_t *view, const svm_id_t *id, uint64_t amount)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	if (v->src != SRC_MV) return SVM_EUNSUPPORTED;
+	local_t *l = get_local(v, id);
+	if (l == NULL) return v->error;
+	if (l->w.kind == MV_DELTA) {
+		if (journal(v, l)) return v->error;
+		/* a retire over a credit does not commute; a u64 of burns no supply covers */
+		if (l->w.op != DELTA_RETIRE || !svm_add_u64(l->w.delta, amount, &l->w.delta)) {
+			exec_fall_all(v->b, FALL_DELTA);
+			return fail(v, SVM_EIO);
+		}
+		return 0;
+	}
+	if (l->w.kind == MV_VALUE || l->has_read) return SVM_EUNSUPPORTED;
+	SVM_ASSERT(l->w.kind == 0 && amount > 0);
+	if (journal(v, l)) return v->error;
+	l->w = (write_t){.k = l->k, .kind = MV_DELTA, .op = DELTA_RETIRE, .delta = amount};
+	return 0;
+}
+
 static size_t tv_mark(exec_view_t *ev) { return ((txview_t *)ev)->undo_len; }
 
 static void tv_rollback(exec_view_t *ev, size_t mark)
@@ -227,8 +259,9 @@ static int tv_error(exec_view_t *ev) { return ((txview_t *)ev)->error; }
 
 static size_t tv_vmark(svm_view_t *v) { return tv_mark((exec_view_t *)v); }
 static void tv_vrollback(svm_view_t *v, size_t m) { tv_rollback((exec_view_t *)v, m); }
-static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit, tv_vmark, tv_vrollback};
-static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback};
+static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit, tv_vmark, tv_vrollback,
+					 tv_retire};
+static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback, NULL};
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
 {
@@ -330,6 +363,7 @@ int exec_txview_apply(txview_t *v)
 		akey_t *k = l->k;
 		if (l->w.kind == 0) continue;
 		SVM_ASSERT(l->w.kind == MV_VALUE || (l->w.kind == MV_DELTA && k == v->dkey));
+		SVM_ASSERT(l->w.kind != MV_DELTA || l->w.op == DELTA_CREDIT); /* retires: SRC_MV only */
 		exec_key_written(k);
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;

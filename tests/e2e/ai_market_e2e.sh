@@ -62,6 +62,7 @@ P2=$(idof "$T/poster2.json"); J=$(idof "$T/judge.json")
 aic() { $S balance "$1" --token AIC --json | sed -n 's/.*"amount": *"*\([0-9]*\)"*.*/\1/p'; }
 swr() { $S balance "$1" --json | sed -n 's/.*"amount": *"*\([0-9]*\)"*.*/\1/p'; }
 height() { $S status --json | jget height; }
+supply() { $S token show "$1" --json | sed -n 's/.*"supply": *"*\([0-9]*\)"*.*/\1/p'; }
 wait_height() { for i in $(seq 1 600); do [ "$(height)" -ge "$1" ] 2> /dev/null && return 0; sleep 0.1; done; return 1; }
 check '[ "$(aic $P)" = 1000000 ]' "poster funded with AIC"
 
@@ -86,6 +87,7 @@ wait_state() { # job state timeout_s
 }
 img 0; img 1; img 2
 AIC_P0=$(aic $P)
+AIC_S0=$(supply AIC)
 JOB1=$($S job post --from "$T/poster.json" --model "$MODEL" --input "$T/img0" --price 1000 --replicas 3 \
   --deadline-blocks 100)
 check '[ ${#JOB1} -eq 64 ]' "job posted from the CLI"
@@ -112,6 +114,10 @@ check 'grep -q "committed ${JOB2:0:16}" "$T/w1.log"' "worker 1 had committed job
 # (its reveal may already have been on its way when it was killed: either way it is revealed once)
 check '[ "$(aic $W1)" = 1001600 ]' "worker 1's commitment was revealed and paid for job 2"
 check '! grep -q "committed ${JOB2:0:16}" "$T/w1.after"' "the restarted worker did not commit again"
+# conservation: AIC leaves the supply only by the claims' burns (docs/ai-market.md,
+# "Formulas"): 20 % of 1000 for each of the 2 + 2 honest replicas paid for jobs 1 and 2
+# (worker 3 lies in both)
+check '[ "$(supply AIC)" = $((AIC_S0 - 4 * 200)) ]' "AIC supply lower by exactly the burns of jobs 1 and 2 ($AIC_S0 before)"
 
 # all workers gone: the poster gets everything back after the deadline
 kill $PID_w1 $PID_w2 $PID_w3; wait $PID_w1 $PID_w2 $PID_w3 2> /dev/null
@@ -123,6 +129,7 @@ for i in $(seq 1 300); do $S job settle "$JOB3" --from "$T/poster.json" > /dev/n
 check 'wait_state $JOB3 settled 5' "job 3 settled without reveals after its deadline"
 for i in $(seq 1 300); do $S job claim "$JOB3" --from "$T/poster.json" > /dev/null 2>&1 && break; sleep 0.1; done
 check '[ "$(aic $P)" = $AIC_P1 ]' "poster refunded in full"
+check '[ "$(supply AIC)" = $((AIC_S0 - 800)) ]' "a job refunded in full burns no AIC"
 
 # AIC for SWR on the genesis SWR/AIC pool: poster2 holds no AIC and buys its job's escrow
 check '$S pool show SWR AIC --fee 30 --json | grep -q 100000000000000000' "the genesis SWR/AIC pool exists"
@@ -159,6 +166,7 @@ check 'wait_state $JOB4 closed 60' "job 4 closed after the won challenge"
 check '[ "$($S provider show $W3 | jget bond)" = $((B3 - B3 / 2)) ]' "the liar loses 50% of its bond ($B3)"
 check '[ "$(swr $J)" = $((SWR_J - 1000 + B3 / 2)) ]' "the judge gets its bond back and the liar's slash, less one fee"
 check '[ "$(aic $P2)" = 1000 ]' "poster2 refunded in full"
+check '[ "$(supply AIC)" = $((AIC_S0 - 800)) ]' "a job overturned by a challenge pays and burns no AIC"
 kill $PID_w3; wait $PID_w3 2> /dev/null
 
 # a right result: refused locally, then forced, and lost

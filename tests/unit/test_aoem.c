@@ -35,13 +35,15 @@ static uint64_t conflict_bound(size_t n, unsigned threads)
 	return past > SVM_EXEC_CONFLICT_WINDOW ? past : SVM_EXEC_CONFLICT_WINDOW;
 }
 
-/* Every dynamic transaction burns AIC: one token object read and written by all of them. */
+/* Two accounts paying each other, dynamically: every transaction reads and writes what the
+ * one before it wrote (balances, nonces). (Until burns became supply deltas, the hot block
+ * here was every transaction burning AIC; those now commute, test_burns.c.) */
 Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1); /* keep the hot block on the engines */
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
 		eg_rng_t r = {.s = 77 + threads};
-		eg_config_t cfg = {.accounts = 3000, .workload = EG_SHARED, .strict_pct = 0};
+		eg_config_t cfg = {.accounts = 2, .workload = EG_UNIFORM, .strict_pct = 0, .transfers_only = true};
 		eg_world_t w;
 		cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
 		cr_assert_eq(eg_block(&w, &r, 2000), 0);
@@ -294,4 +296,57 @@ Test(aoem, distinct_evm_transfers_run_on_the_engine_to_the_end, .init = setup)
 	}
 	svm_arena_reset(&a);
 	evm_world_free(s, &w);
+}
+
+/* ------------------------------------------------ small blocks go to the reference */
+
+/* One block of n transactions over 10k accounts on 2 threads, checked against the reference. */
+static void small_block(size_t n, bool signed_txs, svm_exec_metrics_t *m)
+{
+	eg_rng_t r = {.s = 600 + n + signed_txs};
+	eg_config_t cfg = {.accounts = 10000, .workload = EG_UNIFORM, .strict_pct = 100, .transfers_only = true, .signed_txs = signed_txs};
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, n), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t ref;
+	char why[256] = "";
+	int d = signed_txs ? eg_check_signed(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, m)
+			   : eg_check(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, m);
+	cr_assert_eq(d, 0, "%zu txs%s: %s", n, signed_txs ? " (signed)" : "", why);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
+/* A block whose estimated work is under SVM_EXEC_PAR_WORK_MIN_US (600 transfers: ~1.8 ms on
+ * the reference) runs on the reference, whose time is less than the engines' fixed cost; a
+ * larger one (3,000 transfers), or the same 600 with their signatures left to the executor
+ * (~45 µs each), runs on the engines; SVM_EXEC_WORK_MIN_US=0 and SVM_EXEC_SHORTCUT=0 turn the
+ * rule off. Results equal the reference's every time. */
+Test(aoem, small_blocks_run_on_the_reference_and_large_ones_on_the_engines, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	unsetenv("SVM_EXEC_WORK_MIN_US");
+	svm_exec_metrics_t m;
+	small_block(600, false, &m);
+	cr_assert(m.small, "600 transfers: estimated %llu µs", (unsigned long long)m.work_us);
+	cr_assert_eq(m.seq_txs, 600);
+	cr_assert_eq(m.dag_txs + m.stm_txs, 0);
+	cr_assert(m.work_us > 600 && m.work_us < SVM_EXEC_PAR_WORK_MIN_US, "%llu µs",
+		  (unsigned long long)m.work_us);
+	small_block(3000, false, &m);
+	cr_assert(!m.small, "3000 transfers: estimated %llu µs", (unsigned long long)m.work_us);
+	cr_assert_eq(m.dag_txs, 3000);
+	small_block(600, true, &m);
+	cr_assert(!m.small, "600 signed transfers: estimated %llu µs", (unsigned long long)m.work_us);
+	cr_assert_gt(m.dag_txs, 0);
+	setenv("SVM_EXEC_WORK_MIN_US", "0", 1);
+	small_block(600, false, &m);
+	cr_assert(!m.small && m.dag_txs == 600, "SVM_EXEC_WORK_MIN_US=0: small %d", m.small);
+	unsetenv("SVM_EXEC_WORK_MIN_US");
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	small_block(600, false, &m);
+	cr_assert(!m.small && m.dag_txs == 600, "SVM_EXEC_SHORTCUT=0: small %d", m.small);
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }

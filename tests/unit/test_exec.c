@@ -206,6 +206,7 @@ Test(exec, differential_100k_accounts_blocks_are_identical, .init = setup)
 Test(exec, routing_sends_strict_runs_to_the_dag_and_dynamic_to_block_stm, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	setenv("SVM_EXEC_WORK_MIN_US", "0", 1); /* the small-block rule is test_aoem's */
 	eg_rng_t r = {.s = 42};
 	for (unsigned strict = 0; strict <= 100; strict += 100) {
 		eg_config_t cfg = {.accounts = 1000, .workload = EG_UNIFORM, .strict_pct = strict};
@@ -250,6 +251,7 @@ static void check_block(eg_config_t cfg, unsigned seed, size_t n, unsigned threa
 Test(exec, chain_like_blocks_run_on_the_reference_and_others_do_not, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	setenv("SVM_EXEC_WORK_MIN_US", "0", 1); /* these blocks are small too: test_aoem */
 	for (unsigned strict = 0; strict <= 100; strict += 100) {
 		svm_exec_metrics_t m;
 		check_block((eg_config_t){.accounts = 2, .workload = EG_UNIFORM, .strict_pct = strict},

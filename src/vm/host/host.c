@@ -138,6 +138,14 @@ int svm_host_credit_(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
 	return c->view->ops->credit(c->view, id, token, owner, amount);
 }
 
+int svm_host_retire_(svm_txctx_t *c, const svm_id_t *id, uint64_t amount)
+{
+	SVM_ASSERT(amount > 0 && c->view->ops->retire != NULL);
+	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
+	if (c->on_access) c->on_access(c->on_access_ud, id, true);
+	return c->view->ops->retire(c->view, id, amount);
+}
+
 int svm_host_del(svm_txctx_t *c, const svm_id_t *id)
 {
 	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;

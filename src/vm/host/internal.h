@@ -14,5 +14,9 @@ int svm_host_remove_(svm_txctx_t *c, const svm_id_t *id);
  * write and reported as one. */
 int svm_host_credit_(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
 		     const svm_id_t *owner, uint64_t amount);
+/* A supply decrease through the view's retire op (which must be set): access-checked as a
+ * write and reported as one. SVM_EUNSUPPORTED when the view takes no delta here (the caller
+ * then reads, subtracts and writes). */
+int svm_host_retire_(svm_txctx_t *c, const svm_id_t *id, uint64_t amount);
 
 #endif

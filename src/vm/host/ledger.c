@@ -205,20 +205,62 @@ int svm_token_info_decode(const uint8_t *payload, size_t len, svm_token_info_t *
 	return 0;
 }
 
-static int write_token(svm_txctx_t *c, const svm_id_t *token, const svm_token_info_t *info)
+/* The token object id holding info; payload is its storage. One function for the ledger's
+ * own writes and the executors' supply deltas, so both give the same bytes. */
+static void token_object(const svm_id_t *id, const svm_token_info_t *info,
+			 uint8_t payload[3 * SVM_VARINT_MAX + SVM_TOKEN_SYMBOL_MAX], svm_object_t *o)
 {
-	uint8_t payload[3 * SVM_VARINT_MAX + SVM_TOKEN_SYMBOL_MAX];
 	size_t sym_len = strlen(info->symbol), n = 0;
+	SVM_ASSERT(sym_len <= SVM_TOKEN_SYMBOL_MAX);
 	n += svm_varint_put(payload + n, sym_len);
 	memcpy(payload + n, info->symbol, sym_len);
 	n += sym_len;
 	n += svm_varint_put(payload + n, info->decimals);
 	n += svm_varint_put(payload + n, info->supply);
-	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_TOKEN,
-			  .payload = payload, .payload_len = n};
-	svm_token_object_id(token, &o.id);
+	*o = (svm_object_t){.id = *id, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_TOKEN,
+			    .payload = payload, .payload_len = n};
+}
+
+static int write_token(svm_txctx_t *c, const svm_id_t *token, const svm_token_info_t *info)
+{
+	uint8_t payload[3 * SVM_VARINT_MAX + SVM_TOKEN_SYMBOL_MAX];
+	svm_id_t id;
+	svm_token_object_id(token, &id);
+	svm_object_t o;
+	token_object(&id, info, payload, &o);
 	size_t len;
 	return svm_host_write_(c, &o, &len);
+}
+
+static int decode_token_object(const uint8_t *bytes, size_t len, svm_token_info_t *info)
+{
+	svm_object_t o;
+	if (svm_object_decode(bytes, len, &o, NULL) || o.type != SVM_OBJ_TOKEN ||
+	    svm_token_info_decode(o.payload, o.payload_len, info))
+		return SVM_EIO;
+	return 0;
+}
+
+int svm_ledger_supply_decode(const uint8_t *bytes, size_t len, uint64_t *supply)
+{
+	svm_token_info_t info;
+	int rc = decode_token_object(bytes, len, &info);
+	if (rc == 0) *supply = info.supply;
+	return rc;
+}
+
+int svm_ledger_supply_sub(const svm_id_t *id, const uint8_t *bytes, size_t len, uint64_t delta,
+			  uint64_t height, svm_buf_t *out)
+{
+	svm_token_info_t info;
+	if (decode_token_object(bytes, len, &info)) return SVM_EIO;
+	if (info.supply < delta) return SVM_EOVERFLOW; /* burn_'s SVM_EIO: corrupt state */
+	info.supply -= delta;
+	uint8_t payload[3 * SVM_VARINT_MAX + SVM_TOKEN_SYMBOL_MAX];
+	svm_object_t o;
+	token_object(id, &info, payload, &o);
+	o.version = height; /* as svm_host_write_ sets it */
+	return svm_object_encode(&o, out) == 0 ? 0 : SVM_EIO;
 }
 
 static int token_(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info)
@@ -252,8 +294,45 @@ static int mint_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint
 	return rc ? rc : credit_(c, token, to, amount);
 }
 
+/* The supply's read-subtract-write: SVM_ENOTFOUND for an unknown token, SVM_EIO when the
+ * supply is under amount (corrupt state: supply ≥ every balance; it aborts the block). */
+static int supply_sub_(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
+{
+	svm_token_info_t info;
+	int rc = read_token(c, token, &info);
+	if (rc) return rc;
+	if (info.supply < amount) return SVM_EIO;
+	info.supply -= amount;
+	return write_token(c, token, &info);
+}
+
+/* A burn as a supply delta (the view's retire op): the balance is debited as always, the
+ * supply lowered without being read, so burns of one token by different transactions commute
+ * (docs/aoem.md, "Commutative deltas"). Results are the read-first order's: a failed debit
+ * reports the token's own error first (an unknown token is SVM_ENOTFOUND, not SVM_EFUNDS), and
+ * an unknown token or a supply under amount after a successful debit (corrupt state) is the
+ * view's to resolve exactly. */
+static int burn_delta_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *tid,
+		       const svm_id_t *from, uint64_t amount)
+{
+	int rc = debit_(c, token, from, amount);
+	if (rc) {
+		svm_token_info_t info;
+		int trc = read_token(c, token, &info);
+		return trc ? trc : rc;
+	}
+	rc = svm_host_retire_(c, tid, amount);
+	return rc == SVM_EUNSUPPORTED ? supply_sub_(c, token, amount) : rc;
+}
+
 static int burn_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, uint64_t amount)
 {
+	svm_id_t tid;
+	svm_token_object_id(token, &tid);
+	/* Writable: a strict declaration that only reads the token fails where the reference's
+	 * write does, so that case keeps the reference's order. */
+	if (amount > 0 && c->view->ops->retire && svm_txctx_may_write(c, &tid))
+		return burn_delta_(c, token, &tid, from, amount);
 	svm_token_info_t info;
 	int rc = read_token(c, token, &info);
 	if (rc) return rc;
@@ -270,13 +349,7 @@ static int burn_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from, ui
 
 static int retire_(svm_txctx_t *c, const svm_id_t *token, uint64_t amount)
 {
-	if (amount == 0) return 0;
-	svm_token_info_t info;
-	int rc = read_token(c, token, &info);
-	if (rc) return rc;
-	if (info.supply < amount) return SVM_EIO;
-	info.supply -= amount;
-	return write_token(c, token, &info);
+	return amount == 0 ? 0 : supply_sub_(c, token, amount);
 }
 
 /* ---------------------------------------------------------- accounts */
