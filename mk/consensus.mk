@@ -10,6 +10,7 @@ SIM_SCENARIOS ?= 10000
 SIM_LONG      ?= 1000000
 SIM_SECONDS   ?= 1800
 SIM_JOBS      ?= 2
+SIM_REPROPOSE ?= 2000
 
 .PHONY: test-sim test-spin sim sim-million
 
@@ -17,9 +18,23 @@ $(B)/sim: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h $(B)/libsupervm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ tests/sim/sim.c tests/sim/sim_main.c $(B)/libsupervm.a $(LIBS)
 
-test-sim: $(B)/sim
-	@$(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check --regression 2>&1 \
-	  | tee $(B)/test-sim.log | tail -n 20; grep -q ' 0 failed$$' $(B)/test-sim.log
+# The simulator over a core whose proposal rule is deliberately broken (SVM_CONS_TEST_REPROPOSE:
+# a restarted leader may propose again in the round it proposed in): test-sim asserts that the
+# double-proposal check catches it, prints the seed and replays it. Never part of libsupervm.
+$(B)/sim-repropose: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h src/consensus/core.c $(OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -DSVM_CONS_TEST_REPROPOSE -c src/consensus/core.c -o $(B)/sim-repropose-core.o
+	@rm -f $(B)/sim-repropose-rest.a
+	ar rcs $(B)/sim-repropose-rest.a $(filter-out $(B)/obj/src/consensus/core.o,$(OBJ))
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ tests/sim/sim.c tests/sim/sim_main.c $(B)/sim-repropose-core.o \
+	  $(B)/sim-repropose-rest.a $(LIBS)
+
+test-sim: $(B)/sim $(B)/sim-repropose
+	@{ $(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check --regression; \
+	   $(B)/sim-repropose --catch-repropose $(SIM_REPROPOSE); } 2>&1 \
+	  | tee $(B)/test-sim.log | tail -n 22; \
+	  grep -q 'caught the broken rule at seed .* ends in the same violation' $(B)/test-sim.log && \
+	  ! grep -E '^sim: [0-9]+ passed, [0-9]+ failed$$' $(B)/test-sim.log | grep -vq ' 0 failed$$'
 
 test-spin:
 	@bash tests/spin/run.sh $(B) 2>&1 | tee $(B)/test-spin.log; grep -q ' 0 failed$$' $(B)/test-spin.log

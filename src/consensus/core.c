@@ -97,6 +97,11 @@ struct svm_cons {
 	bool proposed, propose_retry;
 	svm_buf_t my_timeout;
 	uint64_t my_timeout_round;
+	/* Our proposal of this round, held until our vote for it is stored (vote_for sends both):
+	 * a proposal never leaves without a record on disk that stops a second one after a crash. */
+	svm_buf_t my_proposal;
+	svm_hash_t my_proposal_id;
+	uint64_t my_proposal_round;
 	/* commits */
 	svm_hash_t committed_id;
 	uint64_t committed_height, committed_round;
@@ -476,6 +481,7 @@ static void advance_round(svm_cons_t *c, uint64_t r)
 	c->round = r;
 	c->proposed = false;
 	c->propose_retry = false;
+	svm_buf_reset(&c->my_proposal); /* a held proposal of an earlier round never leaves */
 	c->deadline = c->now + round_timeout_ms(c);
 	svm_log_debug("consensus: round %llu (hqc %llu, timeout %llu ms)", (unsigned long long)r,
 		      (unsigned long long)c->hqc.data.round, (unsigned long long)round_timeout_ms(c));
@@ -667,6 +673,12 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 		c->last_voted_round = saved;
 		return;
 	}
+	if (c->my_proposal.len > 0 && c->my_proposal_round == b->round && svm_hash_eq(&c->my_proposal_id, &b->id)) {
+		/* our own proposal leaves now, its vote on disk: a restart cannot propose again */
+		SVM_ASSERT(c->last_voted_round >= c->my_proposal_round);
+		emit(c, SVM_CONS_BROADCAST, 0, c->my_proposal.data, c->my_proposal.len);
+		svm_buf_reset(&c->my_proposal);
+	}
 	v.epoch = c->vs.epoch;
 	v.voter = (uint32_t)c->self;
 	uint8_t sm[SVM_CONS_SIGNED_BYTES];
@@ -699,7 +711,14 @@ static void maybe_propose(svm_cons_t *c)
 	/* Never in a round already voted or timed out in: after a restart `proposed` is gone, but
 	 * the record says the round's proposal (voted for before it left) or timeout went out —
 	 * a second, different block would be a double proposal (slashable evidence). */
+#ifndef SVM_CONS_TEST_REPROPOSE
 	if (c->self < 0 || c->proposed || c->round <= c->last_voted_round) return;
+#else
+	/* The deliberately broken rule, in build/sim-repropose only (mk/consensus.mk): no record
+	 * check here, and the proposal leaves at once, before its vote is stored (below). The
+	 * simulator must catch the restarted leader proposing again (make test-sim). */
+	if (c->self < 0 || c->proposed) return;
+#endif
 	uint32_t leader = leader_for(c, c->round, &c->hqc.data.block_id);
 	if (c->leader_missing) {
 		/* The leader depends on an ancestor we do not hold (a restart empties the tree):
@@ -759,7 +778,18 @@ static void maybe_propose(svm_cons_t *c)
 	svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, t.height, t.round, &id, sm);
 	cons_sign_msg(c->sig, &c->key, sm, sig);
 	if (cons_proposal_write(&msg, blk.data, blk.len, tc, sig) != 0) goto done;
-	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len);
+	/* Held, not sent: it leaves with our vote for it, once that is stored (vote_for). A
+	 * leader that cannot execute its own block yet (a parent it lacks) or whose store fails
+	 * votes later or not at all, and a proposal sent before its vote was on disk let a
+	 * restarted leader propose a second block for the round (simulator, seed 66). */
+#ifndef SVM_CONS_TEST_REPROPOSE
+	svm_buf_reset(&c->my_proposal);
+	if (svm_buf_append(&c->my_proposal, msg.data, msg.len) != 0) goto done;
+	c->my_proposal_id = id;
+	c->my_proposal_round = t.round;
+#else
+	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len); /* the broken rule: sent at once */
+#endif
 	self_send(c, msg.data, msg.len);
 done:
 	svm_buf_free(&qcb);
@@ -1262,8 +1292,8 @@ static void commit_step(svm_cons_t *c)
 static void finish(svm_cons_t *c)
 {
 	for (uint32_t i = 0; i < SELFQ_DRAIN_MAX && c->selfq_n > 0; i++) {
-		/* Due commits go first, but our own proposal is handled before the step ends: our
-		 * vote for it is stored before the proposal leaves (a restart never proposes twice). */
+		/* Due commits go first, but our own proposal is handled before the step ends: it
+		 * leaves in this step with our vote for it, stored first (vote_for), if we can vote. */
 		if (c->commit_due && c->selfq[c->selfq_head].data[0] != SVM_CONS_TAG_PROPOSAL) break;
 		svm_buf_t b = c->selfq[c->selfq_head];
 		c->selfq[c->selfq_head] = (svm_buf_t){0};
@@ -1433,6 +1463,7 @@ void svm_cons_free(svm_cons_t *c)
 	for (uint32_t i = 0; i < ORPHANS_MAX; i++) svm_buf_free(&c->orphans[i].msg);
 	for (uint32_t i = 0; i < SVM_CONS_EVIDENCE_MAX; i++) svm_cons_evidence_free(&c->ev[i]);
 	svm_buf_free(&c->my_timeout);
+	svm_buf_free(&c->my_proposal);
 	svm_buf_free(&c->tmp);
 	svm_arena_reset(&c->scratch);
 	svm_keypair_wipe(&c->key);

@@ -144,6 +144,11 @@ struct sim {
 	uint64_t canon_n;
 	uint64_t votes[INST_MAX][ROUNDS_TRACKED]; /* first 8 digest bytes of the honest vote, 0 if none */
 	uint64_t tmos[INST_MAX][ROUNDS_TRACKED];
+	/* an honest identity's proposals: the block id (first 8 bytes | 1) and the epoch+1 of the
+	 * first one seen for each round, from what any honest instance sends (its own or relayed) */
+	uint64_t props[INST_MAX][ROUNDS_TRACKED];
+	uint64_t props_epoch[INST_MAX][ROUNDS_TRACKED];
+	bool ident_honest[INST_MAX];
 	char why[256];
 	bool violated;
 	sim_result_t *res;
@@ -495,6 +500,28 @@ static int sim_tc_verify(sim_t *s, const svm_cons_tc_t *tc, const svm_cons_signe
 	return svm_cons_tc_verify(tc, set_for(s, e), s->o.chain_id, g, ver);
 }
 
+/* An honest leader never sends two different proposals for one round (of one epoch) — not
+ * across a crash either: a restarted leader once proposed a second block for the round it had
+ * proposed in (docs/consensus.md). Every proposal an honest instance sends is checked, its own
+ * and those it relays (sync answers), against the first block seen for its proposer's round. */
+static void check_proposal(sim_t *s, uint64_t epoch, const svm_hash_t *proposer, uint64_t round,
+			   const svm_hash_t *id)
+{
+	int who = svm_cons_valset_index(&s->vs, proposer);
+	if (who < 0 || !s->ident_honest[who] || round >= ROUNDS_TRACKED) return;
+	uint64_t *slot = &s->props[who][round], *ep = &s->props_epoch[who][round];
+	uint64_t dd = svm_get_u64le(id->b) | 1;
+	if (s->o.trace)
+		printf("t=%llu proposal sent: ident %d epoch %llu round %llu block %016llx\n", (unsigned long long)s->now, who,
+		       (unsigned long long)epoch, (unsigned long long)round, (unsigned long long)dd);
+	if (*slot == 0 || *ep < epoch + 1) { /* first seen, or a later epoch's round (rounds restart) */
+		*slot = dd;
+		*ep = epoch + 1;
+	} else if (*ep == epoch + 1 && *slot != dd) {
+		violation(s, "%s: an honest leader sent two different proposals for round %llu", "safety", round);
+	}
+}
+
 /* Inspects what an honest instance is about to send. */
 static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 {
@@ -545,6 +572,9 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 			else if (sim_qc_verify(s, qc, ver) != 0 || (m->has_tc && sim_tc_verify(s, &m->tc, ver) != 0))
 				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
 					  m->block.header.round);
+			else
+				check_proposal(s, qc->epoch, &m->block.header.proposer, m->block.header.round,
+					       &m->block_id);
 		}
 		free(m);
 		free(qc);
@@ -754,6 +784,7 @@ static void setup(sim_t *s)
 		in->key = s->keys[key_no];
 		in->ident = (uint32_t)svm_cons_valset_index(&s->vs, &in->key.id);
 		in->honest = key_no >= s->o.twins;
+		s->ident_honest[in->ident] = in->honest && key_no == i;
 		in->log = calloc(HEIGHTS_MAX, sizeof *in->log);
 		in->blocks = calloc(STORED_BLOCKS_MAX, sizeof *in->blocks);
 		in->block_len = calloc(STORED_BLOCKS_MAX, sizeof *in->block_len);
