@@ -444,11 +444,27 @@ static bool qc_cached(svm_cons_t *c, const svm_hash_t *h)
 	return false;
 }
 
-/* Verifies a QC, remembering the exact encodings already verified. */
+/* Whether two QCs are the same certificate (hence the same encoding): vote data, epoch, signers
+ * and each signature. */
+static bool qc_same(const svm_cons_qc_t *a, const svm_cons_qc_t *b)
+{
+	if (a->n_sigs != b->n_sigs || a->n_sigs > SVM_CONS_VALIDATORS_MAX || a->epoch != b->epoch) return false;
+	return memcmp(&a->data, &b->data, sizeof a->data) == 0 && memcmp(a->bitmap, b->bitmap, sizeof a->bitmap) == 0 &&
+	       memcmp(a->sigs, b->sigs, (size_t)a->n_sigs * SVM_ED25519_SIG_SIZE) == 0;
+}
+
+/* Verifies a QC, remembering the exact encodings already verified. A QC identical to one we
+ * hold as verified — our highest QC or one of the last highest (keep_hqc: each was verified,
+ * formed from verified votes, or loaded and verified) — is not verified again: every proposal
+ * carries its parent's QC, usually our highest, and every timeout carries its signer's; encoding
+ * and hashing it for the cache was a tenth of a simulated run's instructions. */
 static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	if (cons_qc_is_genesis(qc))
 		return svm_cons_qc_verify(qc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (qc->data.round > 0 && qc_same(qc, &c->hqc)) return 0;
+	for (uint32_t i = 0; i < HQC_KEPT; i++)
+		if (c->hqc_kept[i].data.round > 0 && qc_same(qc, &c->hqc_kept[i])) return 0;
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_qc_encode(qc, &c->tmp);
 	if (rc != 0) return rc;
@@ -462,6 +478,18 @@ static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 		c->qc_cache_next = (c->qc_cache_next + 1) % QC_CACHE_MAX;
 	}
 	return rc;
+}
+
+/* Verifies a TC; one identical to our highest TC (verified or formed from verified timeouts
+ * when it became ours) is not verified again — TCs are broadcast and re-sent to every laggard. */
+static int check_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
+{
+	if (c->has_htc && tc->round == c->htc.round && tc->epoch == c->htc.epoch && tc->n_sigs == c->htc.n_sigs &&
+	    tc->n_sigs <= SVM_CONS_VALIDATORS_MAX && memcmp(tc->bitmap, c->htc.bitmap, sizeof tc->bitmap) == 0 &&
+	    memcmp(tc->hqc_rounds, c->htc.hqc_rounds, tc->n_sigs * sizeof tc->hqc_rounds[0]) == 0 &&
+	    memcmp(tc->sigs, c->htc.sigs, (size_t)tc->n_sigs * SVM_ED25519_SIG_SIZE) == 0 && qc_same(&tc->hqc, &c->htc.hqc))
+		return 0;
+	return svm_cons_tc_verify(tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
 }
 
 static uint64_t round_timeout_ms(const svm_cons_t *c)
@@ -842,9 +870,7 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 		return SVM_EINVAL;
 	if ((int)from != c->self) {
 		rc = check_qc(c, qc);
-		if (rc == 0 && m->has_tc)
-			rc = svm_cons_tc_verify(&m->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id,
-						c->sig);
+		if (rc == 0 && m->has_tc) rc = check_tc(c, &m->tc);
 		if (rc != 0) return rc;
 	}
 	if (!is_certified(c, &m->block_id) && leader_for(c, h->round, &h->parent) != (uint32_t)*proposer)
@@ -1230,8 +1256,7 @@ static int on_tc_msg(svm_cons_t *c, const uint8_t *msg, size_t len)
 	svm_cons_tc_t *tc = svm_malloc(sizeof *tc);
 	if (tc == NULL) return SVM_ENOMEM;
 	int rc = svm_cons_tc_decode(msg, len, tc, NULL);
-	if (rc == 0)
-		rc = svm_cons_tc_verify(tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (rc == 0) rc = check_tc(c, tc);
 	if (rc == 0) process_tc(c, tc);
 	svm_free(tc);
 	return rc;
