@@ -386,6 +386,32 @@ static void add_evidence(svm_cons_t *c, uint8_t kind, uint64_t round, uint32_t w
 
 /* ------------------------------------------------------------ safety */
 
+/* Copies the part of a QC that is read: the signatures past n_sigs never are (encoders, verify
+ * and qc_same stop at n_sigs), and a whole QC is 8 KiB for a few hundred bytes used — its full
+ * copies in persist and process_qc were a tenth of a simulated run's instructions. */
+static void qc_copy(svm_cons_qc_t *dst, const svm_cons_qc_t *src)
+{
+	SVM_ASSERT(src->n_sigs <= SVM_CONS_VALIDATORS_MAX);
+	dst->data = src->data;
+	dst->epoch = src->epoch;
+	memcpy(dst->bitmap, src->bitmap, sizeof dst->bitmap);
+	dst->n_sigs = src->n_sigs;
+	memcpy(dst->sigs, src->sigs, (size_t)src->n_sigs * SVM_ED25519_SIG_SIZE);
+}
+
+/* The same for a TC (26 KiB whole): its signers' rounds and signatures up to n_sigs, its QC. */
+static void tc_copy(svm_cons_tc_t *dst, const svm_cons_tc_t *src)
+{
+	SVM_ASSERT(src->n_sigs <= SVM_CONS_VALIDATORS_MAX);
+	dst->epoch = src->epoch;
+	dst->round = src->round;
+	memcpy(dst->bitmap, src->bitmap, sizeof dst->bitmap);
+	dst->n_sigs = src->n_sigs;
+	memcpy(dst->hqc_rounds, src->hqc_rounds, src->n_sigs * sizeof dst->hqc_rounds[0]);
+	memcpy(dst->sigs, src->sigs, (size_t)src->n_sigs * SVM_ED25519_SIG_SIZE);
+	qc_copy(&dst->hqc, &src->hqc);
+}
+
 static int persist(svm_cons_t *c)
 {
 	svm_cons_safety_t *s = svm_malloc(sizeof *s);
@@ -395,7 +421,7 @@ static int persist(svm_cons_t *c)
 	s->last_voted_round = c->last_voted_round;
 	s->locked_round = c->locked_round;
 	s->last_timeout_round = c->last_timeout_round;
-	s->hqc = c->hqc;
+	qc_copy(&s->hqc, &c->hqc);
 	s->timeout = NULL;
 	s->timeout_len = 0;
 	if (c->my_timeout_round == c->last_timeout_round && c->my_timeout.len > 0) {
@@ -405,7 +431,7 @@ static int persist(svm_cons_t *c)
 	/* The highest TC goes with every record: the vote or timeout being stored may be in the
 	 * round that TC opened, and a restart must come back in that round (load_safety). */
 	s->has_tc = c->has_htc;
-	if (c->has_htc) s->tc = c->htc;
+	if (c->has_htc) tc_copy(&s->tc, &c->htc);
 	SVM_VERIFY(c->hqc.data.round == c->locked_round);
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_safety_encode(s, &c->tmp);
@@ -521,7 +547,7 @@ static void advance_round(svm_cons_t *c, uint64_t r)
  * may not be in the tree, and the host should still get the block's QC (cert_of). */
 static void keep_hqc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
-	c->hqc_kept[c->hqc_kept_next] = *qc;
+	qc_copy(&c->hqc_kept[c->hqc_kept_next], qc);
 	c->hqc_kept_next = (c->hqc_kept_next + 1) % HQC_KEPT;
 }
 
@@ -544,7 +570,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	settle_owed(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
-		c->hqc = *qc;
+		qc_copy(&c->hqc, qc);
 		c->locked_round = d->round;
 		keep_hqc(c, qc);
 	}
@@ -553,7 +579,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	    d->height - 1 > c->committed_height &&
 	    (!c->commit_pending || d->height - 1 > c->commit_target_height)) {
 		c->commit_pending = true;
-		c->commit_qc = *qc;
+		qc_copy(&c->commit_qc, qc);
 		c->commit_target = d->parent_id;
 		c->commit_target_height = d->height - 1;
 		c->commit_due = true; /* after this step's messages leave (finish) */
@@ -564,7 +590,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 static void process_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
 {
 	if (!c->has_htc || tc->round > c->htc.round) {
-		c->htc = *tc;
+		tc_copy(&c->htc, tc);
 		c->has_htc = true;
 	}
 	process_qc(c, &tc->hqc);

@@ -28,7 +28,7 @@ static uint8_t disk[SVM_CONS_SAFETY_BYTES_MAX];
 static size_t disk_len;
 static bool persist_fails;
 static svm_hash_t voted[ROUNDS_TRACKED], timed_out[ROUNDS_TRACKED]; /* zero: none */
-static svm_hash_t proposed[ROUNDS_TRACKED]; /* the block the core proposed in a round */
+static svm_hash_t proposed[ROUNDS_TRACKED];                         /* the block the core proposed in a round */
 static svm_cons_vote_data_t last_vote;
 static bool has_last_vote;
 static svm_buf_t last_sent; /* the last message the core sent (replayed by op 7) */
