@@ -97,6 +97,11 @@ struct svm_cons {
 	bool proposed, propose_retry;
 	svm_buf_t my_timeout;
 	uint64_t my_timeout_round;
+	/* Our proposal of this round, held until our vote for it is stored (vote_for sends both):
+	 * a proposal never leaves without a record on disk that stops a second one after a crash. */
+	svm_buf_t my_proposal;
+	svm_hash_t my_proposal_id;
+	uint64_t my_proposal_round;
 	/* commits */
 	svm_hash_t committed_id;
 	uint64_t committed_height, committed_round;
@@ -381,6 +386,32 @@ static void add_evidence(svm_cons_t *c, uint8_t kind, uint64_t round, uint32_t w
 
 /* ------------------------------------------------------------ safety */
 
+/* Copies the part of a QC that is read: the signatures past n_sigs never are (encoders, verify
+ * and qc_same stop at n_sigs), and a whole QC is 8 KiB for a few hundred bytes used — its full
+ * copies in persist and process_qc were a tenth of a simulated run's instructions. */
+static void qc_copy(svm_cons_qc_t *dst, const svm_cons_qc_t *src)
+{
+	SVM_ASSERT(src->n_sigs <= SVM_CONS_VALIDATORS_MAX);
+	dst->data = src->data;
+	dst->epoch = src->epoch;
+	memcpy(dst->bitmap, src->bitmap, sizeof dst->bitmap);
+	dst->n_sigs = src->n_sigs;
+	memcpy(dst->sigs, src->sigs, (size_t)src->n_sigs * SVM_ED25519_SIG_SIZE);
+}
+
+/* The same for a TC (26 KiB whole): its signers' rounds and signatures up to n_sigs, its QC. */
+static void tc_copy(svm_cons_tc_t *dst, const svm_cons_tc_t *src)
+{
+	SVM_ASSERT(src->n_sigs <= SVM_CONS_VALIDATORS_MAX);
+	dst->epoch = src->epoch;
+	dst->round = src->round;
+	memcpy(dst->bitmap, src->bitmap, sizeof dst->bitmap);
+	dst->n_sigs = src->n_sigs;
+	memcpy(dst->hqc_rounds, src->hqc_rounds, src->n_sigs * sizeof dst->hqc_rounds[0]);
+	memcpy(dst->sigs, src->sigs, (size_t)src->n_sigs * SVM_ED25519_SIG_SIZE);
+	qc_copy(&dst->hqc, &src->hqc);
+}
+
 static int persist(svm_cons_t *c)
 {
 	svm_cons_safety_t *s = svm_malloc(sizeof *s);
@@ -390,7 +421,7 @@ static int persist(svm_cons_t *c)
 	s->last_voted_round = c->last_voted_round;
 	s->locked_round = c->locked_round;
 	s->last_timeout_round = c->last_timeout_round;
-	s->hqc = c->hqc;
+	qc_copy(&s->hqc, &c->hqc);
 	s->timeout = NULL;
 	s->timeout_len = 0;
 	if (c->my_timeout_round == c->last_timeout_round && c->my_timeout.len > 0) {
@@ -400,7 +431,7 @@ static int persist(svm_cons_t *c)
 	/* The highest TC goes with every record: the vote or timeout being stored may be in the
 	 * round that TC opened, and a restart must come back in that round (load_safety). */
 	s->has_tc = c->has_htc;
-	if (c->has_htc) s->tc = c->htc;
+	if (c->has_htc) tc_copy(&s->tc, &c->htc);
 	SVM_VERIFY(c->hqc.data.round == c->locked_round);
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_safety_encode(s, &c->tmp);
@@ -439,11 +470,27 @@ static bool qc_cached(svm_cons_t *c, const svm_hash_t *h)
 	return false;
 }
 
-/* Verifies a QC, remembering the exact encodings already verified. */
+/* Whether two QCs are the same certificate (hence the same encoding): vote data, epoch, signers
+ * and each signature. */
+static bool qc_same(const svm_cons_qc_t *a, const svm_cons_qc_t *b)
+{
+	if (a->n_sigs != b->n_sigs || a->n_sigs > SVM_CONS_VALIDATORS_MAX || a->epoch != b->epoch) return false;
+	return memcmp(&a->data, &b->data, sizeof a->data) == 0 && memcmp(a->bitmap, b->bitmap, sizeof a->bitmap) == 0 &&
+	       memcmp(a->sigs, b->sigs, (size_t)a->n_sigs * SVM_ED25519_SIG_SIZE) == 0;
+}
+
+/* Verifies a QC, remembering the exact encodings already verified. A QC identical to one we
+ * hold as verified — our highest QC or one of the last highest (keep_hqc: each was verified,
+ * formed from verified votes, or loaded and verified) — is not verified again: every proposal
+ * carries its parent's QC, usually our highest, and every timeout carries its signer's; encoding
+ * and hashing it for the cache was a tenth of a simulated run's instructions. */
 static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	if (cons_qc_is_genesis(qc))
 		return svm_cons_qc_verify(qc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (qc->data.round > 0 && qc_same(qc, &c->hqc)) return 0;
+	for (uint32_t i = 0; i < HQC_KEPT; i++)
+		if (c->hqc_kept[i].data.round > 0 && qc_same(qc, &c->hqc_kept[i])) return 0;
 	svm_buf_reset(&c->tmp);
 	int rc = svm_cons_qc_encode(qc, &c->tmp);
 	if (rc != 0) return rc;
@@ -457,6 +504,18 @@ static int check_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 		c->qc_cache_next = (c->qc_cache_next + 1) % QC_CACHE_MAX;
 	}
 	return rc;
+}
+
+/* Verifies a TC; one identical to our highest TC (verified or formed from verified timeouts
+ * when it became ours) is not verified again — TCs are broadcast and re-sent to every laggard. */
+static int check_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
+{
+	if (c->has_htc && tc->round == c->htc.round && tc->epoch == c->htc.epoch && tc->n_sigs == c->htc.n_sigs &&
+	    tc->n_sigs <= SVM_CONS_VALIDATORS_MAX && memcmp(tc->bitmap, c->htc.bitmap, sizeof tc->bitmap) == 0 &&
+	    memcmp(tc->hqc_rounds, c->htc.hqc_rounds, tc->n_sigs * sizeof tc->hqc_rounds[0]) == 0 &&
+	    memcmp(tc->sigs, c->htc.sigs, (size_t)tc->n_sigs * SVM_ED25519_SIG_SIZE) == 0 && qc_same(&tc->hqc, &c->htc.hqc))
+		return 0;
+	return svm_cons_tc_verify(tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
 }
 
 static uint64_t round_timeout_ms(const svm_cons_t *c)
@@ -476,6 +535,7 @@ static void advance_round(svm_cons_t *c, uint64_t r)
 	c->round = r;
 	c->proposed = false;
 	c->propose_retry = false;
+	svm_buf_reset(&c->my_proposal); /* a held proposal of an earlier round never leaves */
 	c->deadline = c->now + round_timeout_ms(c);
 	svm_log_debug("consensus: round %llu (hqc %llu, timeout %llu ms)", (unsigned long long)r,
 		      (unsigned long long)c->hqc.data.round, (unsigned long long)round_timeout_ms(c));
@@ -487,7 +547,7 @@ static void advance_round(svm_cons_t *c, uint64_t r)
  * may not be in the tree, and the host should still get the block's QC (cert_of). */
 static void keep_hqc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
-	c->hqc_kept[c->hqc_kept_next] = *qc;
+	qc_copy(&c->hqc_kept[c->hqc_kept_next], qc);
 	c->hqc_kept_next = (c->hqc_kept_next + 1) % HQC_KEPT;
 }
 
@@ -510,7 +570,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	settle_owed(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
-		c->hqc = *qc;
+		qc_copy(&c->hqc, qc);
 		c->locked_round = d->round;
 		keep_hqc(c, qc);
 	}
@@ -519,7 +579,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 	    d->height - 1 > c->committed_height &&
 	    (!c->commit_pending || d->height - 1 > c->commit_target_height)) {
 		c->commit_pending = true;
-		c->commit_qc = *qc;
+		qc_copy(&c->commit_qc, qc);
 		c->commit_target = d->parent_id;
 		c->commit_target_height = d->height - 1;
 		c->commit_due = true; /* after this step's messages leave (finish) */
@@ -530,7 +590,7 @@ static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 static void process_tc(svm_cons_t *c, const svm_cons_tc_t *tc)
 {
 	if (!c->has_htc || tc->round > c->htc.round) {
-		c->htc = *tc;
+		tc_copy(&c->htc, tc);
 		c->has_htc = true;
 	}
 	process_qc(c, &tc->hqc);
@@ -667,6 +727,12 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 		c->last_voted_round = saved;
 		return;
 	}
+	if (c->my_proposal.len > 0 && c->my_proposal_round == b->round && svm_hash_eq(&c->my_proposal_id, &b->id)) {
+		/* our own proposal leaves now, its vote on disk: a restart cannot propose again */
+		SVM_ASSERT(c->last_voted_round >= c->my_proposal_round);
+		emit(c, SVM_CONS_BROADCAST, 0, c->my_proposal.data, c->my_proposal.len);
+		svm_buf_reset(&c->my_proposal);
+	}
 	v.epoch = c->vs.epoch;
 	v.voter = (uint32_t)c->self;
 	uint8_t sm[SVM_CONS_SIGNED_BYTES];
@@ -699,7 +765,14 @@ static void maybe_propose(svm_cons_t *c)
 	/* Never in a round already voted or timed out in: after a restart `proposed` is gone, but
 	 * the record says the round's proposal (voted for before it left) or timeout went out —
 	 * a second, different block would be a double proposal (slashable evidence). */
+#ifndef SVM_CONS_TEST_REPROPOSE
 	if (c->self < 0 || c->proposed || c->round <= c->last_voted_round) return;
+#else
+	/* The deliberately broken rule, in build/sim-repropose only (mk/consensus.mk): no record
+	 * check here, and the proposal leaves at once, before its vote is stored (below). The
+	 * simulator must catch the restarted leader proposing again (make test-sim). */
+	if (c->self < 0 || c->proposed) return;
+#endif
 	uint32_t leader = leader_for(c, c->round, &c->hqc.data.block_id);
 	if (c->leader_missing) {
 		/* The leader depends on an ancestor we do not hold (a restart empties the tree):
@@ -759,7 +832,18 @@ static void maybe_propose(svm_cons_t *c)
 	svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, t.height, t.round, &id, sm);
 	cons_sign_msg(c->sig, &c->key, sm, sig);
 	if (cons_proposal_write(&msg, blk.data, blk.len, tc, sig) != 0) goto done;
-	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len);
+	/* Held, not sent: it leaves with our vote for it, once that is stored (vote_for). A
+	 * leader that cannot execute its own block yet (a parent it lacks) or whose store fails
+	 * votes later or not at all, and a proposal sent before its vote was on disk let a
+	 * restarted leader propose a second block for the round (simulator, seed 66). */
+#ifndef SVM_CONS_TEST_REPROPOSE
+	svm_buf_reset(&c->my_proposal);
+	if (svm_buf_append(&c->my_proposal, msg.data, msg.len) != 0) goto done;
+	c->my_proposal_id = id;
+	c->my_proposal_round = t.round;
+#else
+	emit(c, SVM_CONS_BROADCAST, 0, msg.data, msg.len); /* the broken rule: sent at once */
+#endif
 	self_send(c, msg.data, msg.len);
 done:
 	svm_buf_free(&qcb);
@@ -812,9 +896,7 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 		return SVM_EINVAL;
 	if ((int)from != c->self) {
 		rc = check_qc(c, qc);
-		if (rc == 0 && m->has_tc)
-			rc = svm_cons_tc_verify(&m->tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id,
-						c->sig);
+		if (rc == 0 && m->has_tc) rc = check_tc(c, &m->tc);
 		if (rc != 0) return rc;
 	}
 	if (!is_certified(c, &m->block_id) && leader_for(c, h->round, &h->parent) != (uint32_t)*proposer)
@@ -1200,8 +1282,7 @@ static int on_tc_msg(svm_cons_t *c, const uint8_t *msg, size_t len)
 	svm_cons_tc_t *tc = svm_malloc(sizeof *tc);
 	if (tc == NULL) return SVM_ENOMEM;
 	int rc = svm_cons_tc_decode(msg, len, tc, NULL);
-	if (rc == 0)
-		rc = svm_cons_tc_verify(tc, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig);
+	if (rc == 0) rc = check_tc(c, tc);
 	if (rc == 0) process_tc(c, tc);
 	svm_free(tc);
 	return rc;
@@ -1262,8 +1343,8 @@ static void commit_step(svm_cons_t *c)
 static void finish(svm_cons_t *c)
 {
 	for (uint32_t i = 0; i < SELFQ_DRAIN_MAX && c->selfq_n > 0; i++) {
-		/* Due commits go first, but our own proposal is handled before the step ends: our
-		 * vote for it is stored before the proposal leaves (a restart never proposes twice). */
+		/* Due commits go first, but our own proposal is handled before the step ends: it
+		 * leaves in this step with our vote for it, stored first (vote_for), if we can vote. */
 		if (c->commit_due && c->selfq[c->selfq_head].data[0] != SVM_CONS_TAG_PROPOSAL) break;
 		svm_buf_t b = c->selfq[c->selfq_head];
 		c->selfq[c->selfq_head] = (svm_buf_t){0};
@@ -1433,6 +1514,7 @@ void svm_cons_free(svm_cons_t *c)
 	for (uint32_t i = 0; i < ORPHANS_MAX; i++) svm_buf_free(&c->orphans[i].msg);
 	for (uint32_t i = 0; i < SVM_CONS_EVIDENCE_MAX; i++) svm_cons_evidence_free(&c->ev[i]);
 	svm_buf_free(&c->my_timeout);
+	svm_buf_free(&c->my_proposal);
 	svm_buf_free(&c->tmp);
 	svm_arena_reset(&c->scratch);
 	svm_keypair_wipe(&c->key);

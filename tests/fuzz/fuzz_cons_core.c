@@ -7,7 +7,8 @@
  * safety record (also from a damaged copy of it, which must be refused or loaded without harm).
  * The core must never crash or leak, and across every restart it must never sign two different
  * votes or two different timeouts for one round, never send a vote or timeout its record on
- * disk does not cover, and never commit a block off its chain. */
+ * disk does not cover, never propose two different blocks for one round, and never commit a
+ * block off its chain. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static uint8_t disk[SVM_CONS_SAFETY_BYTES_MAX];
 static size_t disk_len;
 static bool persist_fails;
 static svm_hash_t voted[ROUNDS_TRACKED], timed_out[ROUNDS_TRACKED]; /* zero: none */
+static svm_hash_t proposed[ROUNDS_TRACKED];                         /* the block the core proposed in a round */
 static svm_cons_vote_data_t last_vote;
 static bool has_last_vote;
 static svm_buf_t last_sent; /* the last message the core sent (replayed by op 7) */
@@ -88,6 +90,19 @@ static void check_signed(const uint8_t *p, size_t len)
 	else if (!svm_hash_eq(slot, &h)) abort(); /* two different votes or timeouts in one round */
 }
 
+/* A proposal the core sent: if it is its own (validator 0's), the first block it proposed in
+ * that round — across restarts — must be the only one (a restarted leader once re-proposed). */
+static void check_proposal(const uint8_t *p, size_t len)
+{
+	static svm_cons_proposal_t m;
+	if (svm_cons_proposal_decode(p, len, NULL, &m, NULL) != 0) abort();
+	uint64_t round = m.block.header.round;
+	if (!svm_hash_eq(&m.block.header.proposer, &keys[0].id) || round >= ROUNDS_TRACKED) return;
+	static const svm_hash_t zero;
+	if (svm_hash_eq(&proposed[round], &zero)) proposed[round] = m.block_id;
+	else if (!svm_hash_eq(&proposed[round], &m.block_id)) abort(); /* a double proposal */
+}
+
 static void check_out(svm_cons_t *c, const svm_cons_out_t *out)
 {
 	for (size_t i = 0; i < out->n_actions; i++) {
@@ -95,6 +110,7 @@ static void check_out(svm_cons_t *c, const svm_cons_out_t *out)
 		size_t len = out->actions[i].len;
 		if (len == 0) abort();
 		if (p[0] == SVM_CONS_TAG_VOTE || p[0] == SVM_CONS_TAG_TIMEOUT) check_signed(p, len);
+		if (p[0] == SVM_CONS_TAG_PROPOSAL) check_proposal(p, len);
 		svm_buf_reset(&last_sent);
 		svm_buf_append(&last_sent, p, len);
 	}
@@ -204,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	persist_fails = false;
 	memset(voted, 0, sizeof voted);
 	memset(timed_out, 0, sizeof timed_out);
+	memset(proposed, 0, sizeof proposed);
 	has_last_vote = false;
 	committed_height = 0;
 	svm_cons_t *c = boot(NULL, 0);

@@ -28,6 +28,7 @@
 #define EPOCHS_MAX 256        /* epochs a scenario may reach */
 #define HELD_MAX 32           /* next-epoch messages an instance holds until its switch (node) */
 #define HELD_PEER_MAX 4       /* of them from one sender (the node's bounds) */
+#define VERIFIED_QCS 8        /* QCs the checks verified, not verified again when identical */
 
 /* ------------------------------------------------------------ rng */
 
@@ -46,15 +47,28 @@ static uint64_t below(rng_t *r, uint64_t n) { return n ? rnd(r) % n : 0; }
 
 /* ----------------------------------------------------- fake signatures */
 
-/* A keyed hash standing in for Ed25519 so millions of scenarios fit in minutes: sig =
- * SHA-256(pk ‖ digest) ‖ zeros. Forgeable by design — the simulated faulty validators are
- * Twins (they sign with their own identity only) and never forge. */
+/* A keyed mix standing in for Ed25519 so millions of scenarios fit in minutes: 32 bytes that
+ * depend on every byte of the public key and of the digest (each 64-bit lane is a SplitMix64
+ * finalization of a key word, a digest word and the previous lane), then zeros. Forgeable by
+ * design — the simulated faulty validators are Twins (they sign with their own identity only)
+ * and never forge; what the checks need is that a signature by another key or over another
+ * digest does not verify, which holds except by a 2^-64-scale accident. It was SHA-256(pk ‖
+ * digest): 15 % of all instructions of a mixed run (callgrind, docs/consensus.md). */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
 static void fake_sign_pk(const uint8_t pk[32], const svm_hash_t *d, uint8_t sig[64])
 {
-	svm_slice_t parts[] = {{pk, 32}, {d->b, 32}};
-	svm_hash_t h;
-	svm_sha256_tagged(NULL, parts, 2, &h);
-	memcpy(sig, h.b, 32);
+	uint64_t acc = 0x5160a1ull, lane[4];
+	for (int r = 0; r < 2; r++) /* two passes: every lane depends on all eight words */
+		for (int i = 0; i < 4; i++) {
+			acc = mix64(acc ^ svm_get_u64le(pk + 8 * i) ^ mix64(svm_get_u64le(d->b + 8 * i) + (uint64_t)i));
+			lane[i] = acc;
+		}
+	for (int i = 0; i < 4; i++) svm_put_u64le(sig + 8 * i, lane[i]);
 	memset(sig + 32, 0, 32);
 }
 static void fake_sign(void *ctx, const svm_hash_t *d, uint8_t sig[64])
@@ -86,8 +100,8 @@ typedef struct {
 	svm_cons_t *core;
 	svm_keypair_t key;
 	svm_cons_signer_t signer;
-	uint8_t disk[SVM_CONS_SAFETY_BYTES_MAX]; /* the persisted safety record */
-	size_t disk_len;
+	uint8_t *disk; /* the persisted safety record (grown to the largest written) */
+	size_t disk_len, disk_cap;
 	svm_hash_t *log; /* committed block ids by height-1 (the host's applied chain) */
 	uint64_t log_n;
 	uint64_t deadline;
@@ -123,8 +137,7 @@ struct sim {
 	rng_t rng;
 	uint32_t n_ident, n_inst;
 	svm_cons_valset_t vs;
-	svm_cons_valset_t *sets;  /* by epoch (sets[0] = vs), built on first use */
-	bool *set_built;
+	svm_cons_valset_t **sets; /* by epoch (sets[0] = vs), each allocated and built on first use */
 	svm_hash_t epoch_start[EPOCHS_MAX]; /* the block each epoch started on (all honest agree) */
 	bool epoch_known[EPOCHS_MAX];
 	uint64_t base_stake[INST_MAX];
@@ -132,6 +145,8 @@ struct sim {
 	inst_t inst[INST_MAX];
 	svm_hash_t genesis;
 	uint64_t now, seq;
+	svm_cons_qc_t verified[VERIFIED_QCS]; /* ring: QCs the checks verified (sim_qc_verify) */
+	uint32_t verified_next;
 	msg_t *q; /* binary heap by (at, seq) */
 	size_t q_n;
 	window_t win[WINDOWS_MAX];
@@ -144,6 +159,11 @@ struct sim {
 	uint64_t canon_n;
 	uint64_t votes[INST_MAX][ROUNDS_TRACKED]; /* first 8 digest bytes of the honest vote, 0 if none */
 	uint64_t tmos[INST_MAX][ROUNDS_TRACKED];
+	/* an honest identity's proposals: the block id (first 8 bytes | 1) and the epoch+1 of the
+	 * first one seen for each round, from what any honest instance sends (its own or relayed) */
+	uint64_t props[INST_MAX][ROUNDS_TRACKED];
+	uint64_t props_epoch[INST_MAX][ROUNDS_TRACKED];
+	bool ident_honest[INST_MAX];
 	char why[256];
 	bool violated;
 	sim_result_t *res;
@@ -234,7 +254,13 @@ static void net_send(sim_t *s, uint32_t from_inst, uint32_t to_ident, const uint
 static const svm_cons_valset_t *set_for(sim_t *s, uint64_t e)
 {
 	if (e == 0 || e >= EPOCHS_MAX) return &s->vs;
-	if (!s->set_built[e]) {
+	if (s->sets[e] == NULL) {
+		/* a set is ~9 KiB (128 slots): 256 of them zeroed per scenario were 3 % of a run */
+		svm_cons_valset_t *set = malloc(sizeof *set);
+		if (set == NULL) {
+			violation(s, "%s: out of memory for the set of epoch %llu", "sim", e);
+			return &s->vs;
+		}
 		svm_cons_validator_t v[INST_MAX];
 		uint32_t n = 0;
 		for (uint32_t i = 0; i < s->n_ident; i++) {
@@ -244,10 +270,10 @@ static const svm_cons_valset_t *set_for(sim_t *s, uint64_t e)
 			v[n].stake = s->o.equal_stake ? 1 : 1 + (s->base_stake[i] + e + i) % 3;
 			n++;
 		}
-		svm_cons_valset_build(&s->sets[e], e, v, n, NULL);
-		s->set_built[e] = true;
+		svm_cons_valset_build(set, e, v, n, NULL);
+		s->sets[e] = set;
 	}
-	return &s->sets[e];
+	return s->sets[e];
 }
 
 static int h_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
@@ -314,6 +340,33 @@ static int parent_of(const uint8_t *p, size_t len, bool proposal, svm_hash_t *pa
 	return rc;
 }
 
+/* A process-wide cache of block id -> parent id. A block's id is the hash of its header, which
+ * names its parent, so an entry is a fact about the id, true in every scenario: the cache needs
+ * no clearing and changes no result. It spares exec_walk a full proposal decode (which hashes
+ * the block) per link: 8 % of a mixed run's instructions (callgrind, docs/consensus.md). */
+#define PARENT_SLOTS 16384
+typedef struct {
+	svm_hash_t id, parent;
+	bool used;
+} parent_slot_t;
+static parent_slot_t parent_slots[PARENT_SLOTS];
+
+static bool parent_cached(const svm_hash_t *id, svm_hash_t *parent)
+{
+	const parent_slot_t *e = &parent_slots[svm_get_u64le(id->b) % PARENT_SLOTS];
+	if (!e->used || !svm_hash_eq(&e->id, id)) return false;
+	*parent = e->parent;
+	return true;
+}
+
+static void parent_remember(const svm_hash_t *id, const svm_hash_t *parent)
+{
+	parent_slot_t *e = &parent_slots[svm_get_u64le(id->b) % PARENT_SLOTS];
+	e->id = *id;
+	e->parent = *parent;
+	e->used = true;
+}
+
 /* Whether the chain from parent back to an executed block is available (the core holds every
  * missing link); with mark, executes (remembers) those links. */
 static int exec_walk(inst_t *in, const svm_hash_t *parent, bool mark)
@@ -324,7 +377,12 @@ static int exec_walk(inst_t *in, const svm_hash_t *parent, bool mark)
 		const svm_buf_t *m = in->core != NULL ? svm_cons_block_message(in->core, &cur) : NULL;
 		if (m == NULL || n == EXEC_WALK_MAX) return SVM_ENOTFOUND;
 		path[n++] = cur;
-		if (parent_of(m->data, m->len, true, &cur) != 0) return SVM_EDECODE;
+		svm_hash_t up;
+		if (!parent_cached(&cur, &up)) {
+			if (parent_of(m->data, m->len, true, &up) != 0) return SVM_EDECODE;
+			parent_remember(&cur, &up);
+		}
+		cur = up;
 	}
 	while (mark && n > 0) executed_add(in, &path[--n]);
 	return 0;
@@ -343,6 +401,7 @@ static int h_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t
 	if (rc == 0) parent = b.header.parent;
 	svm_arena_reset(&a);
 	if (rc != 0) return rc;
+	parent_remember(id, &parent);
 	rc = exec_walk(in, &parent, true);
 	if (rc != 0) {
 		/* remembered for the vote check: once the ancestors are there, it must vote */
@@ -472,7 +531,13 @@ static int h_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 {
 	inst_t *in = ctx;
-	if (len > sizeof in->disk) return SVM_ELIMIT;
+	if (len > SVM_CONS_SAFETY_BYTES_MAX) return SVM_ELIMIT;
+	if (len > in->disk_cap) {
+		uint8_t *d = realloc(in->disk, len);
+		if (d == NULL) return SVM_ENOMEM;
+		in->disk = d;
+		in->disk_cap = len;
+	}
 	memcpy(in->disk, rec, len);
 	in->disk_len = len;
 	return 0;
@@ -480,12 +545,29 @@ static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 
 /* ------------------------------------------------------------ checks */
 
-/* Verifies a QC or TC against the set and start block of its own epoch. */
+static bool sim_qc_same(const svm_cons_qc_t *a, const svm_cons_qc_t *b)
+{
+	return a->n_sigs == b->n_sigs && a->n_sigs <= SVM_CONS_VALIDATORS_MAX && a->epoch == b->epoch &&
+	       memcmp(&a->data, &b->data, sizeof a->data) == 0 && memcmp(a->bitmap, b->bitmap, sizeof a->bitmap) == 0 &&
+	       memcmp(a->sigs, b->sigs, (size_t)a->n_sigs * 64) == 0;
+}
+
+/* Verifies a QC or TC against the set and start block of its own epoch. The last QCs that
+ * verified are remembered (VERIFIED_QCS): an identical one — the same parent QC in every
+ * re-sent proposal, the same high QC in every timeout — verifies the same way (same epoch, so
+ * the same set and start block), and is not verified again. */
 static int sim_qc_verify(sim_t *s, const svm_cons_qc_t *qc, const svm_cons_signer_t *ver)
 {
+	for (uint32_t i = 0; i < VERIFIED_QCS; i++)
+		if (s->verified[i].data.round > 0 && sim_qc_same(qc, &s->verified[i])) return 0;
 	uint64_t e = qc->epoch < EPOCHS_MAX ? qc->epoch : 0;
 	const svm_hash_t *g = e == 0 ? &s->genesis : &s->epoch_start[e];
-	return svm_cons_qc_verify(qc, set_for(s, e), s->o.chain_id, g, ver);
+	int rc = svm_cons_qc_verify(qc, set_for(s, e), s->o.chain_id, g, ver);
+	if (rc == 0 && qc->data.round > 0) {
+		s->verified[s->verified_next] = *qc;
+		s->verified_next = (s->verified_next + 1) % VERIFIED_QCS;
+	}
+	return rc;
 }
 
 static int sim_tc_verify(sim_t *s, const svm_cons_tc_t *tc, const svm_cons_signer_t *ver)
@@ -493,6 +575,28 @@ static int sim_tc_verify(sim_t *s, const svm_cons_tc_t *tc, const svm_cons_signe
 	uint64_t e = tc->epoch < EPOCHS_MAX ? tc->epoch : 0;
 	const svm_hash_t *g = e == 0 ? &s->genesis : &s->epoch_start[e];
 	return svm_cons_tc_verify(tc, set_for(s, e), s->o.chain_id, g, ver);
+}
+
+/* An honest leader never sends two different proposals for one round (of one epoch) — not
+ * across a crash either: a restarted leader once proposed a second block for the round it had
+ * proposed in (docs/consensus.md). Every proposal an honest instance sends is checked, its own
+ * and those it relays (sync answers), against the first block seen for its proposer's round. */
+static void check_proposal(sim_t *s, uint64_t epoch, const svm_hash_t *proposer, uint64_t round,
+			   const svm_hash_t *id)
+{
+	int who = svm_cons_valset_index(&s->vs, proposer);
+	if (who < 0 || !s->ident_honest[who] || round >= ROUNDS_TRACKED) return;
+	uint64_t *slot = &s->props[who][round], *ep = &s->props_epoch[who][round];
+	uint64_t dd = svm_get_u64le(id->b) | 1;
+	if (s->o.trace)
+		printf("t=%llu proposal sent: ident %d epoch %llu round %llu block %016llx\n", (unsigned long long)s->now, who,
+		       (unsigned long long)epoch, (unsigned long long)round, (unsigned long long)dd);
+	if (*slot == 0 || *ep < epoch + 1) { /* first seen, or a later epoch's round (rounds restart) */
+		*slot = dd;
+		*ep = epoch + 1;
+	} else if (*ep == epoch + 1 && *slot != dd) {
+		violation(s, "%s: an honest leader sent two different proposals for round %llu", "safety", round);
+	}
 }
 
 /* Inspects what an honest instance is about to send. */
@@ -545,6 +649,9 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 			else if (sim_qc_verify(s, qc, ver) != 0 || (m->has_tc && sim_tc_verify(s, &m->tc, ver) != 0))
 				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
 					  m->block.header.round);
+			else
+				check_proposal(s, qc->epoch, &m->block.header.proposer, m->block.header.round,
+					       &m->block_id);
 		}
 		free(m);
 		free(qc);
@@ -754,10 +861,12 @@ static void setup(sim_t *s)
 		in->key = s->keys[key_no];
 		in->ident = (uint32_t)svm_cons_valset_index(&s->vs, &in->key.id);
 		in->honest = key_no >= s->o.twins;
-		in->log = calloc(HEIGHTS_MAX, sizeof *in->log);
-		in->blocks = calloc(STORED_BLOCKS_MAX, sizeof *in->blocks);
-		in->block_len = calloc(STORED_BLOCKS_MAX, sizeof *in->block_len);
-		in->block_id = calloc(STORED_BLOCKS_MAX, sizeof *in->block_id);
+		s->ident_honest[in->ident] = in->honest && key_no == i;
+		/* read only below log_n / n_blocks: not zeroed (calloc of these was 8 % of a run) */
+		in->log = malloc(HEIGHTS_MAX * sizeof *in->log);
+		in->blocks = malloc(STORED_BLOCKS_MAX * sizeof *in->blocks);
+		in->block_len = malloc(STORED_BLOCKS_MAX * sizeof *in->block_len);
+		in->block_id = malloc(STORED_BLOCKS_MAX * sizeof *in->block_id);
 		in->epoch_start = s->genesis;
 		in->epoch_seed = s->genesis;
 	}
@@ -769,6 +878,7 @@ static void teardown(sim_t *s)
 		inst_t *in = &s->inst[i];
 		svm_cons_free(in->core);
 		free(in->log);
+		free(in->disk);
 		held_free(in);
 		for (size_t k = 0; k < in->n_blocks; k++) free(in->blocks[k]);
 		free(in->blocks);
@@ -896,8 +1006,7 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	s->q = malloc(MSGS_MAX * sizeof *s->q);
 	if (o->epoch_blocks > 0) {
 		s->sets = calloc(EPOCHS_MAX, sizeof *s->sets);
-		s->set_built = calloc(EPOCHS_MAX, sizeof *s->set_built);
-		if (s->sets == NULL || s->set_built == NULL) s->o.epoch_blocks = 0;
+		if (s->sets == NULL) s->o.epoch_blocks = 0;
 	}
 	gen(s);
 	setup(s);
@@ -967,8 +1076,8 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 	res->height = s->canon_n;
 	svm_cons_out_free(&out);
 	teardown(s);
+	for (uint32_t e = 0; s->sets != NULL && e < EPOCHS_MAX; e++) free(s->sets[e]);
 	free(s->sets);
-	free(s->set_built);
 	free(s->q);
 	free(s);
 	return 0;

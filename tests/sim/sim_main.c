@@ -9,6 +9,11 @@
  *   --reputation-check                        and the leader reputation check (one more test)
  *   --regression                              and the regression seeds (one test each): mixed
  *                                             scenarios a long run once failed (docs/consensus.md)
+ *   --catch-repropose M                       passes only if a mixed scenario of seeds 1..M finds
+ *                                             an honest leader's double proposal, prints its seed
+ *                                             and replays it to the same violation (run by
+ *                                             build/sim-repropose, whose core lets a restarted
+ *                                             leader propose again: the check can fail)
  *   --seconds T                               stop starting scenarios after T s of wall time
  *                                             (the long run's bound: it reports how many ran)
  * Ends with "sim: P passed, F failed" and the rate in scenarios/s. */
@@ -128,10 +133,13 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
  * timeout looked like a non-validator's and was never answered with the TC it lacked).
  * 129218 and 330801 (the 1,440 s run of 5 Dec 2026, 562,091 scenarios) need a validator that
  * cannot compute a round's leader (it restarted and lacks the ancestors the reputation walk
- * reads) to fetch them and decide then, instead of leading or not on a partial view. */
-static const uint64_t regression_seeds[] = {15375, 27294, 31129, 31172, 37300, 44892, 56707,
-					    69287, 73518, 85289, 87076, 87762, 94790, 129218,
-					    330801};
+ * reads) to fetch them and decide then, instead of leading or not on a partial view.
+ * 66, 198, 808, 870 and 1228 (the double-proposal check, 5 Dec 2026, fourth session) need a
+ * leader to hold its proposal until its own vote for it is stored: a leader that could not yet
+ * execute its block sent it unvoted, crashed, and proposed a second block for the round. */
+static const uint64_t regression_seeds[] = {66,    198,   808,   870,   1228,  15375,  27294,
+					    31129, 31172, 37300, 44892, 56707, 69287,  73518,
+					    85289, 87076, 87762, 94790, 129218, 330801};
 #define REGRESSION_SEEDS (sizeof regression_seeds / sizeof regression_seeds[0])
 
 /* Leader reputation with validators crashed for good: the share of rounds that fail (rounds
@@ -177,6 +185,31 @@ static int reputation_share(uint32_t n, uint32_t down, double *share)
 	return 0;
 }
 
+/* The double-proposal check catches a broken rule: the first mixed scenario in 1..m whose
+ * violation is a double proposal is printed as a failing seed, then replayed: the replay must
+ * end in the same violation (a scenario is a function of its seed). 0 iff found and replayed. */
+static int catch_repropose(uint64_t m)
+{
+	static const char want[] = "two different proposals";
+	for (uint64_t seed = 1; seed <= m; seed++) {
+		sim_opts_t o;
+		sim_result_t r, again;
+		mixed_opts(seed, &o);
+		if (sim_run(&o, seed, &r) != 0) return 1;
+		if (!r.violated || strstr(r.why, want) == NULL) continue;
+		printf("sim: FAILED seed %llu (replay: sim --seed %llu --scenarios 1): %s\n", (unsigned long long)seed,
+		       (unsigned long long)seed, r.why);
+		if (sim_run(&o, seed, &again) != 0) return 1;
+		bool same = again.violated && strcmp(again.why, r.why) == 0 && again.steps == r.steps;
+		printf("sim: the double-proposal check caught the broken rule at seed %llu of %llu; the replay %s\n",
+		       (unsigned long long)seed, (unsigned long long)m,
+		       same ? "ends in the same violation at the same step" : "DIFFERS");
+		return same ? 0 : 1;
+	}
+	printf("sim: no double proposal in seeds 1..%llu\n", (unsigned long long)m);
+	return 1;
+}
+
 static int reputation_check(void)
 {
 	double one[2], two[2];
@@ -189,7 +222,7 @@ int main(int argc, char **argv)
 	uint64_t n = 1000, seed = 1;
 	unsigned jobs = 1;
 	bool expect = false, seed_given = false;
-	uint64_t twins_check = 0;
+	uint64_t twins_check = 0, repropose = 0;
 	bool rep_check = false, regression = false;
 	double seconds = 0;
 	for (int i = 1; i < argc; i++) {
@@ -204,12 +237,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--regression")) regression = true;
 		else if (!strcmp(argv[i], "--twins-check") && i + 1 < argc)
 			twins_check = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--catch-repropose") && i + 1 < argc)
+			repropose = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			seconds = strtod(argv[++i], NULL);
 		else {
 			fprintf(stderr, "usage: sim [--scenarios N] [--seed S] [--jobs J] [--seconds T] "
 					"[--expect-violation] [--twins-check M] [--reputation-check] "
-					"[--regression]\n");
+					"[--regression] [--catch-repropose M]\n");
 			return 2;
 		}
 	}
@@ -217,6 +252,11 @@ int main(int argc, char **argv)
 	if (svm_crypto_init() != 0) return 1;
 	svm_log_set_level(getenv("SIM_TRACE") != NULL ? SVM_LOG_DEBUG : SVM_LOG_ERROR);
 	if (getenv("SIM_TRACE") != NULL) setvbuf(stdout, NULL, _IONBF, 0);
+	if (repropose > 0) {
+		int bad = catch_repropose(repropose);
+		printf("sim: %d passed, %d failed\n", !bad, bad);
+		return bad;
+	}
 	double t0 = now_s(), deadline = seconds > 0 ? t0 + seconds : 0;
 	uint64_t steps = 0, failed = 0;
 	bool verbose = seed_given && n == 1;

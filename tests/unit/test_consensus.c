@@ -1480,3 +1480,90 @@ Test(consensus, a_restarted_leader_never_proposes_twice_in_a_round)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* A host that cannot execute yet (SVM_EBUSY: a parent it lacks, in the node) while busy_exec is
+ * set, and whose store fails while busy_store is set. */
+static bool busy_exec, busy_store;
+static int busy_execute(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len, svm_hash_t *root)
+{
+	if (busy_exec) return SVM_EBUSY;
+	return constest_execute(ctx, id, blk, len, root);
+}
+static int busy_persist(void *ctx, const uint8_t *rec, size_t len)
+{
+	if (busy_store) return SVM_EIO;
+	return mem_persist(ctx, rec, len);
+}
+
+/* A leader's proposal leaves only with its own vote for it, stored first. The leader of round 1
+ * cannot execute its block yet (or cannot store its vote): nothing leaves and its record stays
+ * at round 0, so after a crash it may propose round 1 again — nobody saw the first block. Once
+ * it can execute, proposal and vote leave together and the record says round 1; restarted then,
+ * it stays silent. Before, the proposal left unvoted: restarted, the leader sent a second block
+ * for the round (simulator seed 66, found by the double-proposal check). */
+Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
+{
+	setup_set(4, NULL);
+	svm_log_set_level((svm_log_level_t)(SVM_LOG_ERROR + 1));
+	svm_cons_host_t host = {NULL, constest_validators, varying_propose, busy_execute,
+				constest_commit, busy_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	static svm_cons_safety_t rec;
+	/* 1: it cannot execute its block: no proposal leaves, no vote is stored */
+	busy_exec = true;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(proposals_in(&out), 0, "a proposal left before its vote was stored");
+	cr_assert_eq(mem_record.len, 0);
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 10, &out);
+	cr_assert_eq(proposals_in(&out), 0);
+	/* 2: its store fails: still nothing */
+	busy_exec = false;
+	busy_store = true;
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 20, &out);
+	cr_assert_eq(proposals_in(&out), 0, "a proposal left though its vote was not stored");
+	cr_assert_eq(mem_record.len, 0);
+	/* crash: restarted with no record, round 1 again; the first block never left */
+	svm_cons_free(c);
+	busy_store = false;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 30, &out);
+	cr_assert_eq(proposals_in(&out), 1, "now the proposal leaves, with its vote");
+	size_t votes = 0;
+	for (size_t i = 0; i < out.n_actions; i++) votes += out.bytes.data[out.actions[i].off] == SVM_CONS_TAG_VOTE;
+	cr_assert_eq(votes, 1);
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.last_voted_round, 1);
+	/* crash again: restarted from that record it stays silent in round 1 */
+	svm_cons_free(c);
+	svm_buf_t disk = {0};
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 40, &out);
+	svm_cons_tick(c, 50, &out);
+	cr_assert_eq(proposals_in(&out), 0);
+	svm_buf_free(&disk);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
