@@ -448,7 +448,8 @@ static const cli_cmd_t commands[] = {
 	 "rent pay CONTRACT KEY --amount N --from KEYFILE",
 	 "  KEY               the storage key: text, or 0x… hex\n"
 	 "  --amount N        SWR base units; whole epochs of rent_rho·size are taken, and a payment\n"
-	 "                    covering rent_horizon_epochs ahead exempts the slot\n" H_ECON_TX,
+	 "                    covering rent_horizon_epochs ahead exempts the slot at its value's\n"
+	 "                    length; an exempt slot pays for the bytes it grew past it only\n" H_ECON_TX,
 	 o_amount, 2, 2, cli_cmd_rent_pay, NULL},
 	{"rent evict", "evict a slot unpaid past the grace period (rewarded from the treasury)",
 	 "rent evict CONTRACT KEY --from KEYFILE", H_ECON_TX, o_econ_tx, 2, 2, cli_cmd_rent_evict, NULL},
@@ -458,7 +459,7 @@ static const cli_cmd_t commands[] = {
 	 "                    SHA-256 must be the tombstone's\n"
 	 "  --amount N        rent to prepay (at least one epoch's)\n" H_ECON_TX,
 	 o_restore, 2, 2, cli_cmd_rent_restore, NULL},
-	{"rent show", "a slot's rent: size, per epoch, paid until, exempt, evictable from, tombstone",
+	{"rent show", "a slot's rent: size, billed bytes, per epoch, paid until, exempt, evictable from, tombstone",
 	 "rent show CONTRACT KEY", "", o_none, 2, 2, cli_cmd_rent_show, NULL},
 	{"validators", "registered validators and the active set", "validators", "", o_none, 0, 0,
 	 cli_cmd_validators, NULL},
