@@ -333,7 +333,8 @@ static const cli_cmd_t commands[] = {
 	 "", o_none, 1, 1, cli_cmd_dispute_show, NULL},
 	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
 	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
-	 "  --workload W      uniform, zipf, all-to-one, shared or mixed (default uniform)\n"
+	 "  --workload W      uniform, zipf, all-to-one, shared, mixed, amm-pools, amm-hot, stake\n"
+	 "                    or gov-vote (default uniform)\n"
 	 "  --accounts N      accounts in the genesis state (default 10000)\n"
 	 "  --txs T           transactions in the block (default 10000)\n"
 	 "  --threads K       worker threads (default: cores)\n"
@@ -344,6 +345,9 @@ static const cli_cmd_t commands[] = {
 	 "                    (default: after an unmeasured warm-up block on the same one)\n"
 	 "  --json            one JSON object per row on its last line\n"
 	 "  --seed S          workload seed\n"
+	 "  --econ            the economy's rows (amm-pools, amm-hot, stake, gov-vote, uniform) and\n"
+	 "                    a summary against the issue's targets, with gas per transaction\n"
+	 "                    (docs/economics.md)\n"
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
 	{"conf address", "the confidential wallet's address of a key file (docs/privacy.md)",

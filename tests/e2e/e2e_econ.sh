@@ -31,7 +31,7 @@ VAL=$(id validator); FAUCET=$(id faucet); ALICE=$(id alice); BOB=$(id bob)
 cat > "$D/genesis.json" <<JSON
 {"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
  "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
- "params": {"gov_voting_blocks": 25, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
+ "params": {"gov_voting_blocks": 50, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
             "issuance_ppb_epoch": 0, "rent_grace_epochs": 3},
  "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
               {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
@@ -147,12 +147,19 @@ send gov vote "$PROP" --validator "$VAL" --option yes --from "$D/keys/validator.
 check "the genesis validator votes" 'grep -q "\"status\": 0" "$D/out.json"'
 "$S" gov vote "$PROP" --validator "$ALICE" --option no --from "$D/keys/alice.json" --wait --json > "$D/out.json" 2>&1
 check "vote twice refused" '[ $? -ne 0 ] || ! grep -q "\"status\": 0" "$D/out.json"'
-"$S" gov execute "$PROP" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
-check "execute during the vote refused" '! grep -q "\"status\": 0" "$D/out.json"'
 END=$("$S" gov show "$PROP" --json | jget end_height)
-wait_height $((END + 1))
-send gov execute "$PROP" --from "$D/keys/bob.json"
-check "passed proposal executed" 'grep -q "\"status\": 0" "$D/out.json"'
+"$S" gov execute "$PROP" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+XH=$(jget block_height < "$D/out.json")
+# (on a loaded machine the period may be over when this lands: then it executes, and must
+# have landed after the period; the refusal itself is checked in the unit tests either way)
+if grep -q "\"status\": 0," "$D/out.json"; then
+  check "execute landed after the period ($XH > $END), so it executed" '[ -n "$XH" ] && [ "$XH" -gt "$END" ]'
+else
+  check "execute during the vote refused (block $XH ≤ $END)" '[ -z "$XH" ] || [ "$XH" -le "$END" ]'
+  wait_height $((END + 1))
+  send gov execute "$PROP" --from "$D/keys/bob.json"
+  check "passed proposal executed" 'grep -q "\"status\": 0," "$D/out.json"'
+fi
 check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
 send transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1
 FEE=$(jget fee_charged < "$D/out.json")
@@ -247,7 +254,7 @@ else
 fi
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
-H=$(( $(height) + 60 )) # 25 voting blocks, the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop
+H=$(( $(height) + 90 )) # 50 voting blocks (5 s: room for the votes on a loaded machine), the execute transaction commits (below H − 1: 2-chain) and its receipt is read before the stop
 send gov submit --kind upgrade --height $H --version supervm-9 --deposit 1000 --from "$D/keys/bob.json"
 UP=$(ret_of)
 send gov vote "$UP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"
