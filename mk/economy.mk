@@ -9,7 +9,7 @@ $(FORGE_EVIDENCE): tests/e2e/forge_evidence.c $(B)/libsupervm.a
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ $< $(B)/libsupervm.a $(LIBS)
 
 .PHONY: e2e-econ
-e2e-econ: $(B)/supervm $(FORGE_EVIDENCE) $(B)/contracts/counter.wasm
+e2e-econ: $(B)/supervm $(FORGE_EVIDENCE) $(B)/contracts/counter.wasm $(B)/contracts/xvm.wasm
 	@tmp=$$(mktemp $(B)/e2e-econ.log.XXXXXX); \
 	  FORGE_EVIDENCE=$(FORGE_EVIDENCE) timeout 300 bash tests/e2e/e2e_econ.sh $(B)/supervm > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-econ: ' $$tmp || printf 'e2e-econ: 0 passed, 1 failed\n' | tee -a $$tmp; \

@@ -470,18 +470,23 @@ int svm_gov_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payloa
 /* State rent (docs/economics.md, "Rent"), native program 5, over contract storage slots (the
  * object svm_contract_slot_id(contract, key) a WASM contract writes: STORAGE, owned by the
  * contract); everything else is exempt. A slot's rent for an epoch is rent_rho · size, size the
- * length of its object encoding. Objects:
- *   record    SHA-256("svm/rent" ‖ slot): varint paid_until (epoch) ‖ u8 exempt — absent: paid
- *             until the epoch of the slot's last write
+ * length of its object encoding; an exempt slot's, rent_rho · the bytes its value grew past the
+ * length its exemption covered (svm_rent_billed). Objects:
+ *   record    SHA-256("svm/rent" ‖ slot): varint paid_until (epoch) ‖ u8 exempt ‖ (exempt = 1:
+ *             varint exempt_len, the value length the exemption covers, ≤ SVM_CONTRACT_VALUE_MAX)
+ *             — absent: paid until the epoch of the slot's last write; an exempt slot's
+ *             paid_until is how far its growth is paid (the exempting epoch, then payments)
  *   tombstone SHA-256("svm/rent/tomb" ‖ slot): SHA-256 of the evicted object's encoding ‖
  *             varint size ‖ varint epoch evicted
  * Every method: contract (32) ‖ varint key_len ‖ key (1..SVM_CONTRACT_KEY_MAX), then: */
 enum { SVM_PROGRAM_RENT = 5 };
 enum {
 	SVM_RENT_PAY = 1,     /* ‖ varint amount: whole epochs of rent from max(paid_until, now), to
-			       * the treasury; exempt once paid ≥ rent_horizon_epochs ahead */
-	SVM_RENT_EVICT = 2,   /* anyone, once now > paid_until + rent_grace_epochs (not exempt):
-			       * deletes the slot, writes its tombstone, rewards the sender */
+			       * the treasury; exempt once paid ≥ rent_horizon_epochs ahead (an
+			       * exempt slot pays for its growth only, SVM_ESTATE when none) */
+	SVM_RENT_EVICT = 2,   /* anyone, once now > paid_until + rent_grace_epochs (not exempt, or
+			       * exempt with unpaid growth): deletes the slot, writes its tombstone,
+			       * rewards the sender */
 	SVM_RENT_RESTORE = 3, /* ‖ varint len ‖ the evicted object's encoding ‖ varint amount:
 			       * its hash must be the tombstone's; recreated, rent prepaid as by pay */
 	/* The same three on an EVM storage slot, svm_evm_slot_id(address, key) (an SSTORE's object:
@@ -500,6 +505,7 @@ int svm_rent_payload_slot(const uint8_t *payload, size_t len, svm_id_t *slot);
 typedef struct {
 	uint64_t paid_until;
 	uint8_t exempt;
+	uint64_t exempt_len; /* exempt: the value length the exemption covers (else 0) */
 } svm_rent_record_t;
 typedef struct {
 	svm_hash_t hash;
@@ -508,6 +514,9 @@ typedef struct {
 void svm_rent_record_id(const svm_id_t *slot, svm_id_t *out);
 void svm_rent_tomb_id(const svm_id_t *slot, svm_id_t *out);
 int svm_rent_record_decode(const uint8_t *p, size_t len, svm_rent_record_t *r); /* SVM_EDECODE */
+/* The bytes a slot pays rent for, given its record, its encoding's size and its value's length:
+ * size when not exempt; exempt, max(0, value_len − exempt_len) (0: nothing is owed). */
+uint64_t svm_rent_billed(const svm_rent_record_t *r, uint64_t size, uint64_t value_len);
 int svm_rent_tomb_decode(const uint8_t *p, size_t len, svm_rent_tomb_t *t);     /* SVM_EDECODE */
 int svm_rent_pay_payload(svm_buf_t *out, const svm_id_t *contract, const uint8_t *key,
 			 size_t key_len, uint64_t amount);

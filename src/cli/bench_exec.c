@@ -32,9 +32,17 @@ typedef struct {
 	int workload;
 	size_t accounts, txs, blocks;
 	unsigned threads;
-	bool strict, sigs, json, cold;
+	bool strict, sigs, json, cold, econ;
 	uint64_t seed;
 } bx_opts_t;
+
+/* What one row measured, for the --econ summary: the medians and the block's mean resources
+ * per transaction (from its receipts: the same on every run and thread count). */
+typedef struct {
+	double p50_1, p50, mach;
+	double bytes, steps, mem, fee, fee_default; /* per transaction */
+	size_t failed;
+} bx_row_t;
 
 typedef struct {
 	bx_opts_t o;
@@ -569,8 +577,34 @@ static int make_vsigs(bx_t *x)
 	return 0;
 }
 
+/* The block's mean resources per transaction, from its receipts, and the mean fee it would
+ * pay under the default parameter object's schedule (a + b·bytes + c·steps + d·mem, 1×). */
+static void per_tx(const svm_exec_result_t *res, bx_row_t *row)
+{
+	svm_params_t p;
+	svm_params_default(&p);
+	unsigned __int128 bytes = 0, steps = 0, mem = 0, fee = 0, fee_default = 0;
+	size_t n = res->included;
+	for (size_t i = 0; i < n; i++) {
+		const svm_receipt_t *r = &res->receipts[i];
+		bytes += r->tx_bytes;
+		steps += r->steps;
+		mem += r->mem_bytes;
+		fee += r->fee_charged;
+		fee_default += (unsigned __int128)p.fee_a + (unsigned __int128)p.fee_b * r->tx_bytes +
+			       (unsigned __int128)p.fee_c * r->steps + (unsigned __int128)p.fee_d * r->mem_bytes;
+		row->failed += r->status != 0;
+	}
+	double d = n ? (double)n : 1;
+	row->bytes = (double)bytes / d;
+	row->steps = (double)steps / d;
+	row->mem = (double)mem / d;
+	row->fee = (double)fee / d;
+	row->fee_default = (double)fee_default / d;
+}
+
 static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_hash_t *root,
-		   const double vrate[VR_KINDS], const double *mpar)
+		   const double vrate[VR_KINDS], const double *mpar, const bx_row_t *g)
 {
 	size_t n = x->o.blocks;
 	double p50_1 = pct(one->ms, n, 50), p50 = pct(k->ms, n, 50), p99 = pct(k->ms, n, 99);
@@ -595,19 +629,24 @@ static void report(const bx_t *x, bx_series_t *one, bx_series_t *k, const svm_ha
 	if (one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest))
 		printf("  RESULTS DIFFER between runs or thread counts\n");
 	printf("  state root %s\n", rhex);
+	printf("  per tx: %.1f bytes, %.1f steps, %.1f mem bytes; fee %.1f at this run's schedule "
+	       "(a %llu, b %llu, c %llu, d %llu), %.1f at the default parameters'\n",
+	       g->bytes, g->steps, g->mem, g->fee, (unsigned long long)x->env.fees.a, (unsigned long long)x->env.fees.b,
+	       (unsigned long long)x->env.fees.c, (unsigned long long)x->env.fees.d, g->fee_default);
 	if (x->o.json)
 		printf("{\"workload\":\"%s\",\"mode\":\"%s\",\"accounts\":%zu,\"txs\":%zu,\"threads\":%u,"
 		       "\"blocks\":%zu,\"sigs\":%s,\"warm\":%s,\"tps\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
 		       "\"p50_ms_1\":%.3f,\"speedup\":%.3f,\"aborts\":%llu,\"fallbacks\":%llu,"
 		       "\"tx_p50_us\":%.2f,\"tx_p99_us\":%.2f,\"verify_rate\":%.0f,"
 		       "\"verify_rate_distinct\":%.0f,\"verify_rate_one_sig\":%.0f,\"identical\":%s,"
-		       "\"cpu_ratio\":%.3f,\"machine_parallelism\":%.3f,\"state_root\":\"%s\"}\n",
+		       "\"cpu_ratio\":%.3f,\"machine_parallelism\":%.3f,\"state_root\":\"%s\","
+		       "\"tx_bytes\":%.1f,\"tx_steps\":%.1f,\"tx_mem\":%.1f,\"tx_fee\":%.1f,\"tx_fee_default\":%.1f}\n",
 		       WORKLOADS[x->o.workload], mode, x->o.accounts, x->o.txs, x->o.threads, n,
 		       x->o.sigs ? "true" : "false", x->o.cold ? "false" : "true", tps, p50, p99, p50_1, speedup,
 		       (unsigned long long)k->m.aborts, (unsigned long long)k->m.fallbacks,
 		       k->m.tx_p50_ns / 1e3 / n, k->m.tx_p99_ns / 1e3 / n, vrate[VR_BLOCK], vrate[VR_DISTINCT], vrate[VR_ONE],
 		       one->differs || k->differs || !svm_hash_eq(&one->digest, &k->digest) ? "false" : "true",
-		       cpu, par, rhex);
+		       cpu, par, rhex, g->bytes, g->steps, g->mem, g->fee, g->fee_default);
 	fflush(stdout);
 }
 
@@ -641,8 +680,9 @@ static void bx_free(bx_t *x)
 }
 
 /* One row: 1 thread and K threads, interleaved block by block (which goes first alternates),
- * with the machine's parallel capacity measured after each pair. */
-static int bench_row(const bx_opts_t *o)
+ * with the machine's parallel capacity measured after each pair. `row`, if not NULL, receives
+ * what it measured. */
+static int bench_row(const bx_opts_t *o, bx_row_t *row)
 {
 	bx_t x = {.o = *o};
 	bx_series_t one = {0}, k = {0};
@@ -689,8 +729,17 @@ static int bench_row(const bx_opts_t *o)
 	double vrate[VR_KINDS] = {0};
 	for (int kind = 0; rc == 0 && o->sigs && kind < VR_KINDS; kind++)
 		vrate[kind] = pct(vrates + kind * o->blocks, o->blocks, 50);
-	if (rc == 0) report(&x, &one, &k, &root, vrate, mpar);
-	else fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
+	bx_row_t r = {0};
+	if (rc == 0) {
+		per_tx(&res, &r);
+		report(&x, &one, &k, &root, vrate, mpar, &r);
+		r.p50_1 = pct(one.ms, o->blocks, 50);
+		r.p50 = pct(k.ms, o->blocks, 50);
+		r.mach = pct(mpar, o->blocks, 50);
+		if (row) *row = r;
+	} else {
+		fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
+	}
 	bool differs = one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest) ||
 		       warm.differs || (warm.digest_set && !svm_hash_eq(&warm.digest, &k.digest));
 	if (rc == 0 && differs && !(one.differs || k.differs || !svm_hash_eq(&one.digest, &k.digest)))
@@ -714,9 +763,10 @@ static int parse(int argc, char **argv, bx_opts_t *o)
 			 .threads = svm_cpu_count(), .strict = true, .seed = 42};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = strcmp(a, "--sigs") && strcmp(a, "--json") && strcmp(a, "--cold");
+		bool takes = strcmp(a, "--sigs") && strcmp(a, "--json") && strcmp(a, "--cold") && strcmp(a, "--econ");
 		if (takes && v == NULL) return -1;
 		if (!strcmp(a, "--sigs")) o->sigs = true;
+		else if (!strcmp(a, "--econ")) o->econ = true;
 		else if (!strcmp(a, "--json")) o->json = true;
 		else if (!strcmp(a, "--cold")) o->cold = true;
 		else if (!strcmp(a, "--accounts")) o->accounts = strtoull(v, NULL, 10);
@@ -766,8 +816,51 @@ static int standard_table(void)
 		o.accounts = rows[i].accounts;
 		o.strict = rows[i].strict;
 		o.blocks = 5;
-		rc |= bench_row(&o);
+		rc |= bench_row(&o, NULL);
 	}
+	return rc;
+}
+
+/* --econ: the economy's workloads (docs/economics.md, "Benchmark") one row after another in
+ * this process, each 1 thread against K interleaved, then a summary: the issue's targets at K
+ * against 1 (≥ 1.8× over 100 pools, ≥ 1.0× on the hot pool), the machine's parallel capacity
+ * during each row (a target above it cannot be shown), and the gas of a transaction of each. */
+static int econ_table(const bx_opts_t *base)
+{
+	static const struct {
+		int w;
+		double target; /* 0: none */
+	} rows[] = {{W_AMM_POOLS, 1.8}, {W_AMM_HOT, 1.0}, {W_STAKE, 0}, {W_GOV_VOTE, 0}, {W_UNIFORM, 0}};
+	enum { N = sizeof rows / sizeof rows[0] };
+	bx_row_t r[N];
+	int rc = 0;
+	header();
+	for (size_t i = 0; i < N; i++) {
+		bx_opts_t o = *base;
+		o.workload = rows[i].w;
+		memset(&r[i], 0, sizeof r[i]);
+		rc |= bench_row(&o, &r[i]);
+	}
+	printf("\neconomy workloads, %u threads against 1 (each row interleaved in this process):\n", base->threads);
+	printf("%-10s %8s %8s %8s %6s %9s %9s %9s %10s %6s\n", "workload", "speedup", "target", "met", "mach",
+	       "steps/tx", "bytes/tx", "fee/tx", "us/tx(1t)", "failed");
+	for (size_t i = 0; i < N; i++) {
+		double sp = r[i].p50 > 0 ? r[i].p50_1 / r[i].p50 : 0;
+		char target[16] = "-";
+		const char *met = "-";
+		if (rows[i].target > 0) {
+			snprintf(target, sizeof target, ">=%.1fx", rows[i].target);
+			met = sp >= rows[i].target ? "yes" : r[i].mach < rows[i].target ? "no(mach)" : "no";
+		}
+		printf("%-10s %7.2fx %8s %8s %6.2f %9.1f %9.1f %9.1f %10.1f %6zu\n", WORKLOADS[rows[i].w], sp, target,
+		       met, r[i].mach, r[i].steps, r[i].bytes, r[i].fee_default, 1e3 * r[i].p50_1 / (double)base->txs,
+		       r[i].failed);
+	}
+	if (r[0].p50 > 0 && r[1].p50 > 0)
+		printf("swaps/s over %d pools against one hot pool: %.2fx at %u threads, %.2fx at 1 (consecutive rows)\n",
+		       BX_AMM_POOLS, r[1].p50 / r[0].p50, base->threads, r[1].p50_1 / r[0].p50_1);
+	printf("fee/tx: a + b*bytes + c*steps + d*mem at the default parameters; no(mach): the machine offered "
+	       "less parallel capacity than the target during the row\n");
 	return rc;
 }
 
@@ -779,9 +872,10 @@ int svm_cli_bench_exec(int argc, char **argv)
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: bench exec [--workload uniform|zipf|all-to-one|shared|mixed|amm-pools|amm-hot|stake|gov-vote] "
 				"[--accounts N] [--txs T] [--threads K] [--blocks B] [--mode strict|dynamic] "
-				"[--sigs] [--cold] [--json] [--seed S]\n");
+				"[--sigs] [--cold] [--json] [--seed S] [--econ]\n");
 		return 2;
 	}
+	if (o.econ) return econ_table(&o);
 	header();
-	return bench_row(&o);
+	return bench_row(&o, NULL);
 }

@@ -333,7 +333,8 @@ static const cli_cmd_t commands[] = {
 	 "", o_none, 1, 1, cli_cmd_dispute_show, NULL},
 	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
 	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
-	 "  --workload W      uniform, zipf, all-to-one, shared or mixed (default uniform)\n"
+	 "  --workload W      uniform, zipf, all-to-one, shared, mixed, amm-pools, amm-hot, stake\n"
+	 "                    or gov-vote (default uniform)\n"
 	 "  --accounts N      accounts in the genesis state (default 10000)\n"
 	 "  --txs T           transactions in the block (default 10000)\n"
 	 "  --threads K       worker threads (default: cores)\n"
@@ -344,6 +345,9 @@ static const cli_cmd_t commands[] = {
 	 "                    (default: after an unmeasured warm-up block on the same one)\n"
 	 "  --json            one JSON object per row on its last line\n"
 	 "  --seed S          workload seed\n"
+	 "  --econ            the economy's rows (amm-pools, amm-hot, stake, gov-vote, uniform) and\n"
+	 "                    a summary against the issue's targets, with gas per transaction\n"
+	 "                    (docs/economics.md)\n"
 	 "With no options it prints the standard table of docs/aoem.md.\n",
 	 o_none, 0, 0, NULL, svm_cli_bench_exec},
 	{"conf address", "the confidential wallet's address of a key file (docs/privacy.md)",
@@ -448,7 +452,8 @@ static const cli_cmd_t commands[] = {
 	 "rent pay CONTRACT KEY --amount N --from KEYFILE",
 	 "  KEY               the storage key: text, or 0x… hex\n"
 	 "  --amount N        SWR base units; whole epochs of rent_rho·size are taken, and a payment\n"
-	 "                    covering rent_horizon_epochs ahead exempts the slot\n" H_ECON_TX,
+	 "                    covering rent_horizon_epochs ahead exempts the slot at its value's\n"
+	 "                    length; an exempt slot pays for the bytes it grew past it only\n" H_ECON_TX,
 	 o_amount, 2, 2, cli_cmd_rent_pay, NULL},
 	{"rent evict", "evict a slot unpaid past the grace period (rewarded from the treasury)",
 	 "rent evict CONTRACT KEY --from KEYFILE", H_ECON_TX, o_econ_tx, 2, 2, cli_cmd_rent_evict, NULL},
@@ -458,7 +463,7 @@ static const cli_cmd_t commands[] = {
 	 "                    SHA-256 must be the tombstone's\n"
 	 "  --amount N        rent to prepay (at least one epoch's)\n" H_ECON_TX,
 	 o_restore, 2, 2, cli_cmd_rent_restore, NULL},
-	{"rent show", "a slot's rent: size, per epoch, paid until, exempt, evictable from, tombstone",
+	{"rent show", "a slot's rent: size, billed bytes, per epoch, paid until, exempt, evictable from, tombstone",
 	 "rent show CONTRACT KEY", "", o_none, 2, 2, cli_cmd_rent_show, NULL},
 	{"validators", "registered validators and the active set", "validators", "", o_none, 0, 0,
 	 cli_cmd_validators, NULL},

@@ -338,8 +338,9 @@ static json_t *m_congestion(void *ctx, json_t *params, svm_rpc_error_t *e)
 }
 
 /* svm_getRent [contract, key hex] → the slot's rent (docs/economics.md, "Rent"): its object
- * size and rent per epoch, paid_until (its record, else the epoch of its last write), exempt,
- * the first epoch it can be evicted, or — evicted — its tombstone. */
+ * size, value length, the bytes it pays for (billed_bytes: all of it, or an exempt slot's growth
+ * past exempt_len) and their rent per epoch, paid_until (its record, else the epoch of its last
+ * write), exempt, the first epoch it can be evicted, or — evicted — its tombstone. */
 static json_t *m_rent(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
@@ -375,14 +376,18 @@ static json_t *m_rent(void *ctx, json_t *params, svm_rpc_error_t *e)
 		    r.paid_until < o.version / p.epoch_blocks)
 			r.paid_until = o.version / p.epoch_blocks;
 		svm_buf_free(&rb);
-		unsigned __int128 pe = (unsigned __int128)p.rent_rho * enc.len;
+		uint64_t billed = svm_rent_billed(&r, enc.len, o.payload_len);
+		unsigned __int128 pe = (unsigned __int128)p.rent_rho * billed;
 		json_object_set_new(res, "exists", json_true());
 		json_object_set_new(res, "size", ju64(enc.len));
+		json_object_set_new(res, "value_len", ju64(o.payload_len));
+		json_object_set_new(res, "billed_bytes", ju64(billed));
 		json_object_set_new(res, "rent_per_epoch", ju64(pe > UINT64_MAX ? UINT64_MAX : (uint64_t)pe));
 		json_object_set_new(res, "paid_until", ju64(r.paid_until));
 		json_object_set_new(res, "exempt", json_boolean(r.exempt));
+		json_object_set_new(res, "exempt_len", r.exempt ? ju64(r.exempt_len) : json_null());
 		json_object_set_new(res, "evictable_from",
-				    r.exempt || pe == 0 ? json_null() : ju64(r.paid_until + p.rent_grace_epochs + 1));
+				    pe == 0 ? json_null() : ju64(r.paid_until + p.rent_grace_epochs + 1));
 	} else {
 		json_object_set_new(res, "exists", json_false());
 	}

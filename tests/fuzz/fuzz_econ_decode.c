@@ -85,7 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (svm_rent_payload_slot(data, size, &rslot) == 0 && (arc != 0 || !svm_hash_eq(&rslot, &ids[0]))) abort();
 	svm_rent_record_t rr;
 	svm_rent_tomb_t rt;
-	if (svm_rent_record_decode(data, size, &rr) == 0 && rr.exempt > 1) abort();
+	if (svm_rent_record_decode(data, size, &rr) == 0) {
+		/* an exempt record carries the value length it covers (bounded), another none; what it
+		 * bills is at most the growth past that length */
+		if (rr.exempt > 1 || (!rr.exempt && rr.exempt_len != 0) || rr.exempt_len > SVM_CONTRACT_VALUE_MAX) abort();
+		if (rr.exempt && svm_rent_billed(&rr, 1000, rr.exempt_len) != 0) abort();
+		if (rr.exempt && svm_rent_billed(&rr, 1000, rr.exempt_len + 7) != 7) abort();
+		if (!rr.exempt && svm_rent_billed(&rr, 1000, 7) != 1000) abort();
+	}
 	if (svm_rent_tomb_decode(data, size, &rt) == 0 && (rt.size == 0 || rt.size > SVM_RENT_OBJECT_MAX)) abort();
 	static svm_congestion_entry_t t[SVM_CONGESTION_OBJECTS_MAX];
 	size_t nt;

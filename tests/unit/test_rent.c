@@ -419,3 +419,133 @@ Test(rent, evm_storage_slots_pay_rent_like_contract_slots, .init = setup)
 	et_free(&r->e);
 	free(r);
 }
+
+/* The size of the slot's object encoding and the length of its value. */
+static void slot_size(rt_t *r, const char *key, uint64_t *size, uint64_t *value_len)
+{
+	svm_id_t s = slot_of(r, key);
+	svm_object_t o;
+	svm_buf_t enc = {0};
+	cr_assert(et_object(&r->e, &s, &o), "slot %s", key);
+	cr_assert_eq(svm_object_encode(&o, &enc), 0);
+	*size = enc.len;
+	*value_len = o.payload_len;
+	svm_buf_free(&enc);
+}
+
+/* An exemption covers the value length it was paid for: rewritten at that length or shorter
+ * (even at a height whose version varint makes the encoding longer) nothing is owed; grown past
+ * it, the growth pays rho per byte per epoch from the write that grew it — prepaid by anyone, to
+ * the treasury — and, unpaid past the grace period, makes the slot evictable (the reward on the
+ * growth's rent); a payment covering the horizon for the growth extends the exemption to the
+ * new length. Exact amounts; every block on the reference and AOEM. */
+Test(rent, an_exempt_slot_pays_for_its_growth_and_is_evictable_if_it_does_not, .init = setup)
+{
+	rt_t *r = calloc(1, sizeof *r);
+	rt_init(r, 13);
+	slot_w_t w = {&r->contract, "g", 40, 7};
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	uint64_t size, vlen;
+	slot_size(r, "g", &size, &vlen);
+	cr_assert_eq(vlen, 40);
+	cr_assert_eq(pay(r, 0, "g", r->p.rent_horizon_epochs * r->p.rent_rho * size), OK);
+	svm_rent_record_t rec;
+	uint64_t exempted = r->e.w.env.height / r->p.epoch_blocks;
+	cr_assert(record(r, "g", &rec));
+	cr_assert(rec.exempt == 1 && rec.exempt_len == 40, "exempt for 40 value bytes (%u, %llu)", rec.exempt,
+		  (unsigned long long)rec.exempt_len);
+	cr_assert_eq(rec.paid_until, exempted, "its growth paid until the exempting epoch");
+
+	/* rewritten at the same length past height 128 (the version's varint one byte longer), then
+	 * shorter: nothing owed, never evictable */
+	to_epoch(r, 128 / r->p.epoch_blocks + 1);
+	cr_assert_geq(r->e.w.env.height, 128);
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	uint64_t size2;
+	slot_size(r, "g", &size2, &vlen);
+	cr_assert_eq(size2, size + 1, "the encoding grew with the version");
+	cr_assert_eq(pay(r, 0, "g", 1000000), ST(SVM_ESTATE), "nothing owed at the exempt length");
+	w.len = 20;
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	to_epoch(r, now(r) + r->p.rent_grace_epochs + 2);
+	cr_assert_eq(evict(r, 1, "g"), ST(SVM_ESTATE), "shorter: still exempt");
+
+	/* grown to 64: 24 bytes pay from the growing write's epoch */
+	w.len = 64;
+	cr_assert_eq(et_system(&r->e, write_slot, &w), 0);
+	svm_id_t gs = slot_of(r, "g");
+	svm_object_t go;
+	cr_assert(et_object(&r->e, &gs, &go));
+	uint64_t grown = go.version / r->p.epoch_blocks, pe = r->p.rent_rho * 24;
+	cr_assert_eq(pay(r, 0, "g", pe - 1), ST(SVM_EINVAL), "less than one epoch of the growth's rent");
+	uint64_t t0 = et_balance(&r->e, &r->swr, &r->treasury), u0 = et_balance(&r->e, &r->swr, &r->e.w.owners[0]);
+	uint64_t base = now(r) > grown ? now(r) : grown;
+	cr_assert_eq(pay(r, 0, "g", 2 * pe + pe / 2), OK);
+	cr_assert(record(r, "g", &rec));
+	cr_assert_eq(rec.paid_until, base + 2, "two epochs of the growth");
+	cr_assert(rec.exempt == 1 && rec.exempt_len == 40, "the exemption still covers 40 bytes");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->treasury), t0 + 2 * pe, "exactly rho · 24 · 2 taken");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->e.w.owners[0]), u0 - 2 * pe - r->e.res.receipts[0].fee_charged);
+
+	/* unpaid past the grace period: evictable, and not before */
+	to_epoch(r, rec.paid_until + r->p.rent_grace_epochs - 1);
+	while (now(r) <= rec.paid_until + r->p.rent_grace_epochs)
+		cr_assert_eq(evict(r, 1, "g"), ST(SVM_ESTATE), "epoch %llu", (unsigned long long)now(r));
+	uint64_t t1 = et_balance(&r->e, &r->swr, &r->treasury), e1 = et_balance(&r->e, &r->swr, &r->e.w.owners[1]);
+	uint64_t reward = pe * r->p.rent_grace_epochs * r->p.rent_evict_reward_bps / 10000;
+	cr_assert_eq(evict(r, 1, "g"), OK, "the unpaid growth makes the slot evictable");
+	svm_id_t s = slot_of(r, "g");
+	svm_object_t o;
+	cr_assert(!et_object(&r->e, &s, &o), "the slot is gone");
+	cr_assert(!record(r, "g", &rec), "and its record");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->treasury), t1 - reward, "the reward is on the growth's rent");
+	cr_assert_eq(et_balance(&r->e, &r->swr, &r->e.w.owners[1]), e1 + reward - r->e.res.receipts[0].fee_charged);
+	conserved(r, "after the growth's eviction");
+
+	/* a horizon's payment for the growth extends the exemption to the new length */
+	slot_w_t h = {&r->contract, "h", 30, 9};
+	cr_assert_eq(et_system(&r->e, write_slot, &h), 0);
+	slot_size(r, "h", &size, &vlen);
+	cr_assert_eq(pay(r, 2, "h", r->p.rent_horizon_epochs * r->p.rent_rho * size), OK);
+	h.len = 50;
+	cr_assert_eq(et_system(&r->e, write_slot, &h), 0);
+	cr_assert_eq(pay(r, 2, "h", (r->p.rent_horizon_epochs - 1) * r->p.rent_rho * 20), OK, "short of the horizon");
+	cr_assert(record(r, "h", &rec));
+	cr_assert(rec.exempt == 1 && rec.exempt_len == 30);
+	cr_assert_eq(pay(r, 2, "h", r->p.rent_rho * 20), OK, "the horizon reached");
+	cr_assert(record(r, "h", &rec));
+	cr_assert(rec.exempt == 1 && rec.exempt_len == 50, "exempt for 50 bytes now (%llu)", (unsigned long long)rec.exempt_len);
+	cr_assert_eq(rec.paid_until, r->e.w.env.height / r->p.epoch_blocks);
+	cr_assert_eq(pay(r, 2, "h", r->p.rent_rho * 20), ST(SVM_ESTATE), "nothing owed any more");
+	to_epoch(r, now(r) + r->p.rent_grace_epochs + 2);
+	cr_assert_eq(evict(r, 1, "h"), ST(SVM_ESTATE), "exempt at 50");
+	conserved(r, "end");
+	et_free(&r->e);
+	free(r);
+}
+
+/* The record's encoding: an exempt record carries the covered value length, another none; one
+ * encoding per record (trailing bytes, a missing length, a length past the value bound, a flag
+ * other than 0/1 refused); svm_rent_billed bills the whole slot or the growth only. */
+Test(rent, the_record_encoding_is_canonical_and_bills_growth_only, .init = setup)
+{
+	svm_rent_record_t r;
+	const uint8_t plain[] = {5, 0}, exempt[] = {5, 1, 40}, no_len[] = {5, 1}, trailing[] = {5, 0, 40},
+		      flag[] = {5, 2, 40}, nonmin[] = {5, 1, 0x80, 0x00};
+	cr_assert_eq(svm_rent_record_decode(plain, sizeof plain, &r), 0);
+	cr_assert(r.paid_until == 5 && !r.exempt && r.exempt_len == 0);
+	cr_assert_eq(svm_rent_billed(&r, 77, 40), 77, "not exempt: the whole encoding");
+	cr_assert_eq(svm_rent_record_decode(exempt, sizeof exempt, &r), 0);
+	cr_assert(r.exempt && r.exempt_len == 40);
+	cr_assert_eq(svm_rent_billed(&r, 77, 40), 0);
+	cr_assert_eq(svm_rent_billed(&r, 77, 12), 0, "shorter");
+	cr_assert_eq(svm_rent_billed(&r, 99, 64), 24, "the growth");
+	cr_assert_eq(svm_rent_record_decode(no_len, sizeof no_len, &r), SVM_EDECODE);
+	cr_assert_eq(svm_rent_record_decode(trailing, sizeof trailing, &r), SVM_EDECODE);
+	cr_assert_eq(svm_rent_record_decode(flag, sizeof flag, &r), SVM_EDECODE);
+	cr_assert_eq(svm_rent_record_decode(nonmin, sizeof nonmin, &r), SVM_EDECODE);
+	uint8_t big[12] = {5, 1};
+	svm_buf_t b = {.data = big + 2, .cap = 10, .cap_max = 10};
+	cr_assert_eq(svm_varint_append(&b, SVM_CONTRACT_VALUE_MAX + 1), 0);
+	cr_assert_eq(svm_rent_record_decode(big, 2 + b.len, &r), SVM_EDECODE, "past the value bound");
+}

@@ -1,6 +1,7 @@
 /* State rent (native program 5, docs/economics.md "Rent"): contract storage slots pay rent_rho
  * SWR per byte per epoch — prepaid by anyone, to the treasury — or are exempt once a payment
- * covers rent_horizon_epochs ahead; a slot unpaid for more than rent_grace_epochs is evicted by
+ * covers rent_horizon_epochs ahead (for the value length it had then: a value grown since pays
+ * rent on its growth); a slot unpaid for more than rent_grace_epochs is evicted by
  * anyone (rewarded from the treasury), leaving a tombstone with the hash of its encoding, and is
  * restored by anyone who presents those exact bytes and pays its rent again. Everything else
  * (accounts, balances, tokens, code, the native programs' own records) is exempt. */
@@ -140,10 +141,17 @@ int svm_rent_record_decode(const uint8_t *p, size_t len, svm_rent_record_t *r)
 {
 	svm_reader_t rd = svm_reader(p, len);
 	memset(r, 0, sizeof *r);
-	if (svm_varint_read(&rd, &r->paid_until) || svm_reader_u8(&rd, &r->exempt) || r->exempt > 1 ||
-	    svm_reader_left(&rd))
+	if (svm_varint_read(&rd, &r->paid_until) || svm_reader_u8(&rd, &r->exempt) || r->exempt > 1)
 		return SVM_EDECODE;
-	return 0;
+	if (r->exempt && (svm_varint_read(&rd, &r->exempt_len) || r->exempt_len > SVM_CONTRACT_VALUE_MAX))
+		return SVM_EDECODE;
+	return svm_reader_left(&rd) ? SVM_EDECODE : 0;
+}
+
+uint64_t svm_rent_billed(const svm_rent_record_t *r, uint64_t size, uint64_t value_len)
+{
+	if (!r->exempt) return size;
+	return value_len > r->exempt_len ? value_len - r->exempt_len : 0;
 }
 
 int svm_rent_tomb_decode(const uint8_t *p, size_t len, svm_rent_tomb_t *t)
@@ -167,10 +175,13 @@ static int record_put(svm_txctx_t *c, const svm_id_t *slot, const svm_rent_recor
 {
 	svm_id_t id;
 	svm_rent_record_id(slot, &id);
-	uint8_t raw[SVM_VARINT_MAX + 1];
+	SVM_ASSERT(r->exempt <= 1 && r->exempt_len <= SVM_CONTRACT_VALUE_MAX);
+	SVM_ASSERT(r->exempt || r->exempt_len == 0);
+	uint8_t raw[2 * SVM_VARINT_MAX + 1];
 	svm_buf_t b = {.data = raw, .cap = sizeof raw, .cap_max = sizeof raw};
 	int rc = svm_varint_append(&b, r->paid_until);
 	if (!rc) rc = svm_buf_push(&b, r->exempt);
+	if (!rc && r->exempt) rc = svm_varint_append(&b, r->exempt_len);
 	return rc ? rc : put_storage(c, &id, &b);
 }
 
@@ -187,7 +198,9 @@ static int slot_get(svm_txctx_t *c, const call_t *k, svm_object_t *o)
 }
 
 /* The slot's record: its own, else paid up to the epoch of its last write (a slot's rent clock
- * starts when it is written; docs/economics.md says why). */
+ * starts when it is written; docs/economics.md says why). For an exempt slot paid_until is how
+ * far its growth is paid: set to the exempting epoch, so the growth's clock starts at the write
+ * that grew it. */
 static int record_get(svm_txctx_t *c, const svm_id_t *slot, uint64_t written_epoch, svm_rent_record_t *r)
 {
 	svm_id_t id;
@@ -204,29 +217,37 @@ static int record_get(svm_txctx_t *c, const svm_id_t *slot, uint64_t written_epo
 	return 0;
 }
 
-/* rho · size, SVM_ELIMIT past a u64. */
-static int per_epoch(const svm_params_t *p, uint64_t size, uint64_t *out)
+/* rho · bytes, SVM_ELIMIT past a u64. */
+static int per_epoch(const svm_params_t *p, uint64_t bytes, uint64_t *out)
 {
-	u128 x = (u128)p->rent_rho * size;
+	u128 x = (u128)p->rent_rho * bytes;
 	if (x > UINT64_MAX) return SVM_ELIMIT;
 	*out = (uint64_t)x;
 	return 0;
 }
 
-/* Prepays amount: whole epochs of rent from max(paid_until, now), the rest not taken; the price
- * goes from the sender to the treasury; exempt once paid rent_horizon_epochs ahead. */
-static int prepay(svm_txctx_t *c, const svm_params_t *p, uint64_t now, uint64_t size, uint64_t amount,
-		  svm_rent_record_t *r)
+/* Prepays amount for `billed` bytes (the whole slot, or an exempt slot's growth): whole epochs
+ * of rent from max(paid_until, now), the rest not taken; the price goes from the sender to the
+ * treasury. Paid rent_horizon_epochs ahead, the slot becomes exempt for its value's length now
+ * (value_len), its growth paid until now (a later growth pays from the write that grew it). */
+static int prepay(svm_txctx_t *c, const svm_params_t *p, uint64_t now, uint64_t billed, uint64_t value_len,
+		  uint64_t amount, svm_rent_record_t *r)
 {
 	uint64_t pe;
-	int rc = per_epoch(p, size, &pe);
+	int rc = per_epoch(p, billed, &pe);
 	if (rc) return rc;
 	if (pe == 0) return SVM_ESTATE; /* rent is off (rho = 0): nothing to pay */
 	uint64_t epochs = amount / pe, from = r->paid_until > now ? r->paid_until : now;
 	if (epochs == 0) return SVM_EINVAL; /* less than one epoch's rent */
 	if (epochs > UINT64_MAX - from) return SVM_EOVERFLOW;
 	r->paid_until = from + epochs;
-	if (r->paid_until - now >= p->rent_horizon_epochs) r->exempt = 1;
+	if (r->paid_until - now >= p->rent_horizon_epochs) {
+		SVM_ASSERT(value_len <= SVM_CONTRACT_VALUE_MAX);
+		SVM_ASSERT(!r->exempt || value_len > r->exempt_len); /* an exempt slot pays only for growth */
+		r->exempt = 1;
+		r->exempt_len = value_len;
+		r->paid_until = now;
+	}
 	svm_id_t treasury;
 	svm_treasury_id(&treasury);
 	return svm_ledger_transfer(c, svm_econ_swr(), &c->tx->sender, &treasury, epochs * pe);
@@ -255,9 +276,11 @@ static int do_pay(svm_txctx_t *c, const call_t *k, const svm_params_t *p, uint64
 	svm_hash_t h;
 	int rc = slot_get(c, k, &o);
 	if (!rc) rc = record_get(c, &k->slot, o.version / p->epoch_blocks, &r);
-	if (!rc && r.exempt) rc = SVM_ESTATE; /* exempt: nothing is owed */
 	if (!rc) rc = encoded(&o, &b, &h);
-	if (!rc) rc = prepay(c, p, now, b.len, k->amount, &r);
+	/* exempt and not grown past what the exemption covered: nothing is owed */
+	uint64_t billed = rc ? 0 : svm_rent_billed(&r, b.len, o.payload_len);
+	if (!rc && billed == 0) rc = SVM_ESTATE;
+	if (!rc) rc = prepay(c, p, now, billed, o.payload_len, k->amount, &r);
 	if (!rc) rc = record_put(c, &k->slot, &r);
 	if (!rc) rc = emit(c, &k->slot, "rent/paid", r.paid_until, r.exempt);
 	svm_buf_free(&b);
@@ -274,9 +297,10 @@ static int do_evict(svm_txctx_t *c, const call_t *k, const svm_params_t *p, uint
 	int rc = slot_get(c, k, &o);
 	if (!rc) rc = record_get(c, &k->slot, o.version / p->epoch_blocks, &r);
 	if (!rc) rc = encoded(&o, &b, &h);
-	if (!rc) rc = per_epoch(p, b.len, &pe);
-	/* exempt, rent off, or paid (or within the grace period): not evictable */
-	if (!rc && (r.exempt || pe == 0 || now <= r.paid_until || now - r.paid_until <= p->rent_grace_epochs))
+	if (!rc) rc = per_epoch(p, svm_rent_billed(&r, b.len, o.payload_len), &pe);
+	/* exempt and not grown, rent off, or paid (or within the grace period): not evictable; an
+	 * exempt slot whose growth went unpaid past the grace period is evicted whole */
+	if (!rc && (pe == 0 || now <= r.paid_until || now - r.paid_until <= p->rent_grace_epochs))
 		rc = SVM_ESTATE;
 	svm_id_t rid, tid, treasury;
 	svm_rent_record_id(&k->slot, &rid);
@@ -329,8 +353,8 @@ static int do_restore(svm_txctx_t *c, const call_t *k, const svm_params_t *p, ui
 	if (!svm_hash_eq(&o.id, &k->slot) || o.type != SVM_OBJ_STORAGE || o.owner_kind != SVM_OWNER_ADDRESS ||
 	    !svm_hash_eq(&o.owner, &k->contract))
 		return SVM_EINVAL;
-	svm_rent_record_t r = {.paid_until = now};
-	rc = prepay(c, p, now, tomb.size, k->amount, &r);
+	svm_rent_record_t r = {.paid_until = now}; /* the exemption, if any, went with the eviction */
+	rc = prepay(c, p, now, tomb.size, o.payload_len, k->amount, &r);
 	if (!rc) rc = svm_host_put(c, &o); /* its version becomes this block's height */
 	if (!rc) rc = svm_host_del(c, &tid);
 	if (!rc) rc = record_put(c, &k->slot, &r);
