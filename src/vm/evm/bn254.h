@@ -17,5 +17,13 @@ int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
  * by the Jacobian multiplication the chain uses or, with affine_ref, the affine one. */
 int svm_bn254_mul_affine_ref(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len);
 int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref);
+/* Tests and benchmarks: the pairing product of svm_bn254_pairing (the same input) as its value in
+ * GT, the 12 Fp coefficients of c0.c0.a, c0.c0.b, c0.c1.a, … c1.c2.b big-endian (384 bytes), by
+ * the chain's fast Miller loop and final exponentiation or, with reference, the affine loop and
+ * plain exponentiation they replaced; 1, or 0 on malformed input. And k·Q on the twist for
+ * in = Q (EIP-197 G2, 128 bytes) ‖ k (32 bytes big-endian) into out (EIP-197 G2, zero for the
+ * point at infinity); 1, or 0 when Q is malformed or outside the subgroup. */
+int svm_bn254_pairing_gt(const uint8_t *in, size_t len, uint8_t out[384], bool reference);
+int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128]);
 
 #endif
