@@ -794,12 +794,40 @@ static bool g2_in_subgroup_affine(const g2_t *p)
 	return acc.inf;
 }
 
-/* n·p == O: the point is in the order-n subgroup */
-static bool g2_in_subgroup(const g2_t *p)
+/* n·p == O by the Jacobian multiplication (the reference of the check below) */
+static bool g2_in_subgroup_order(const g2_t *p)
 {
 	g2j_t acc;
 	g2_jmul(&acc, p, ORDER_N, 32);
 	return acc.inf || f2_is_zero(&acc.z);
+}
+
+static void frobenius(g2_t *r, const g2_t *q);
+
+/* p (finite, on the twist) is in the order-n subgroup iff ψ(p) = [6x²]p, ψ the untwist-Frobenius-
+ * twist map (frobenius() below), a 127-bit multiplication instead of n's 254 bits. Why: ψ satisfies
+ * ψ² - tψ + p = 0 on the twist (it is the Frobenius conjugated by the twist isomorphism; t = 6x² + 1
+ * the trace of the curve over Fp), so ψ(Q) = [λ]Q with λ = 6x² = t - 1 gives
+ * [λ² - tλ + p]Q = [p - t + 1]Q = [n]Q = O; conversely on the order-n subgroup ψ is [p], and
+ * p = n + 6x². Tested against [n]Q = O (affine and Jacobian) on subgroup points and on twist
+ * points outside it (docs/privacy.md). */
+static const uint8_t SIX_X2[16] = {0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8, 0x59, 0xfb,
+				   0xf8, 0x3e, 0x96, 0x82, 0xe8, 0x7c, 0xfd, 0x46};
+static bool g2_in_subgroup(const g2_t *p)
+{
+	SVM_ASSERT(!p->inf);
+	g2j_t acc;
+	g2_jmul(&acc, p, SIX_X2, sizeof SIX_X2);
+	if (acc.inf || f2_is_zero(&acc.z)) return false; /* ψ(p) is never O */
+	g2_t s;
+	fp2 z2, t;
+	frobenius(&s, p);
+	f2_sqr(&z2, &acc.z); /* X = sx·Z², Y = sy·Z³ */
+	f2_mul(&t, &s.x, &z2);
+	if (!f2_eq(&t, &acc.x)) return false;
+	f2_mul(&z2, &z2, &acc.z);
+	f2_mul(&t, &s.y, &z2);
+	return f2_eq(&t, &acc.y);
 }
 
 /* EIP-197 order: x = x_im·u + x_re encoded (x_im, x_re, y_im, y_re) */
@@ -1374,5 +1402,7 @@ int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref)
 	if (!fp_from_be(&p.x.b, b) || !fp_from_be(&p.x.a, b + 32) || !fp_from_be(&p.y.b, b + 64) ||
 	    !fp_from_be(&p.y.a, b + 96) || !g2_on_curve(&p))
 		return -1;
-	return (affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p)) ? 1 : 0;
+	bool in = affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p);
+	SVM_ASSERT(affine_ref || in == g2_in_subgroup_order(&p));
+	return in ? 1 : 0;
 }
