@@ -182,15 +182,28 @@ static void f2_neg(fp2 *r, const fp2 *x)
 	fp_neg(&r->a, &x->a);
 	fp_neg(&r->b, &x->b);
 }
+/* Karatsuba: (a + bu)(c + du) = (ac - bd) + ((a + b)(c + d) - ac - bd)u, three products */
 static void f2_mul(fp2 *r, const fp2 *x, const fp2 *y)
 {
-	fp t0, t1, t2, t3;
+	fp t0, t1, s0, s1;
 	fp_mul(&t0, &x->a, &y->a);
 	fp_mul(&t1, &x->b, &y->b);
-	fp_mul(&t2, &x->a, &y->b);
-	fp_mul(&t3, &x->b, &y->a);
+	fp_add(&s0, &x->a, &x->b);
+	fp_add(&s1, &y->a, &y->b);
+	fp_mul(&s0, &s0, &s1);
+	fp_sub(&s0, &s0, &t0);
+	fp_sub(&r->b, &s0, &t1);
 	fp_sub(&r->a, &t0, &t1);
-	fp_add(&r->b, &t2, &t3);
+}
+/* (a + bu)² = (a + b)(a - b) + 2ab·u, two products */
+static void f2_sqr(fp2 *r, const fp2 *x)
+{
+	fp s, d, ab;
+	fp_add(&s, &x->a, &x->b);
+	fp_sub(&d, &x->a, &x->b);
+	fp_mul(&ab, &x->a, &x->b);
+	fp_mul(&r->a, &s, &d);
+	fp_add(&r->b, &ab, &ab);
 }
 static void f2_mul_fp(fp2 *r, const fp2 *x, const fp *k)
 {
@@ -255,29 +268,35 @@ static void f6_neg(fp6 *r, const fp6 *x)
 	f2_neg(&r->c1, &x->c1);
 	f2_neg(&r->c2, &x->c2);
 }
+/* Karatsuba over Fp2 (six products): v_i = x_i·y_i,
+ * c0 = v0 + ξ((x1 + x2)(y1 + y2) - v1 - v2), c1 = (x0 + x1)(y0 + y1) - v0 - v1 + ξ v2,
+ * c2 = (x0 + x2)(y0 + y2) - v0 - v2 + v1 */
 static void f6_mul(fp6 *r, const fp6 *x, const fp6 *y)
 {
-	fp2 t, u, c0, c1, c2;
-	/* c0 = x0y0 + ξ(x1y2 + x2y1) */
-	f2_mul(&t, &x->c1, &y->c2);
-	f2_mul(&u, &x->c2, &y->c1);
-	f2_add(&t, &t, &u);
-	f2_mul_xi(&t, &t);
-	f2_mul(&u, &x->c0, &y->c0);
-	f2_add(&c0, &t, &u);
-	/* c1 = x0y1 + x1y0 + ξ x2y2 */
-	f2_mul(&t, &x->c2, &y->c2);
-	f2_mul_xi(&t, &t);
-	f2_mul(&u, &x->c0, &y->c1);
-	f2_add(&t, &t, &u);
-	f2_mul(&u, &x->c1, &y->c0);
-	f2_add(&c1, &t, &u);
-	/* c2 = x0y2 + x1y1 + x2y0 */
-	f2_mul(&t, &x->c0, &y->c2);
-	f2_mul(&u, &x->c1, &y->c1);
-	f2_add(&t, &t, &u);
-	f2_mul(&u, &x->c2, &y->c0);
-	f2_add(&c2, &t, &u);
+	fp2 v0, v1, v2, s, t, c0, c1, c2;
+	f2_mul(&v0, &x->c0, &y->c0);
+	f2_mul(&v1, &x->c1, &y->c1);
+	f2_mul(&v2, &x->c2, &y->c2);
+	f2_add(&s, &x->c1, &x->c2);
+	f2_add(&t, &y->c1, &y->c2);
+	f2_mul(&s, &s, &t);
+	f2_sub(&s, &s, &v1);
+	f2_sub(&s, &s, &v2);
+	f2_mul_xi(&s, &s);
+	f2_add(&c0, &s, &v0);
+	f2_add(&s, &x->c0, &x->c1);
+	f2_add(&t, &y->c0, &y->c1);
+	f2_mul(&s, &s, &t);
+	f2_sub(&s, &s, &v0);
+	f2_sub(&s, &s, &v1);
+	f2_mul_xi(&t, &v2);
+	f2_add(&c1, &s, &t);
+	f2_add(&s, &x->c0, &x->c2);
+	f2_add(&t, &y->c0, &y->c2);
+	f2_mul(&s, &s, &t);
+	f2_sub(&s, &s, &v0);
+	f2_sub(&s, &s, &v2);
+	f2_add(&c2, &s, &v1);
 	r->c0 = c0;
 	r->c1 = c1;
 	r->c2 = c2;
@@ -330,16 +349,33 @@ static bool f12_is_one(const fp12 *x)
 	f12_one(&one);
 	return memcmp(x, &one, sizeof one) == 0;
 }
+/* Karatsuba over Fp6: c1 = (x0 + x1)(y0 + y1) - x0y0 - x1y1, c0 = x0y0 + v·x1y1 */
 static void f12_mul(fp12 *r, const fp12 *x, const fp12 *y)
 {
-	fp6 t0, t1, t2, t3;
+	fp6 t0, t1, s, t;
 	f6_mul(&t0, &x->c0, &y->c0);
 	f6_mul(&t1, &x->c1, &y->c1);
-	f6_mul(&t2, &x->c0, &y->c1);
-	f6_mul(&t3, &x->c1, &y->c0);
+	f6_add(&s, &x->c0, &x->c1);
+	f6_add(&t, &y->c0, &y->c1);
+	f6_mul(&s, &s, &t);
+	f6_sub(&s, &s, &t0);
+	f6_sub(&r->c1, &s, &t1);
 	f6_mul_v(&t1, &t1);
 	f6_add(&r->c0, &t0, &t1);
-	f6_add(&r->c1, &t2, &t3);
+}
+/* (a + bw)² = (a + b)(a + vb) - ab - v·ab + 2ab·w, two Fp6 products */
+static void f12_sqr(fp12 *r, const fp12 *x)
+{
+	fp6 ab, s, t;
+	f6_mul(&ab, &x->c0, &x->c1);
+	f6_add(&s, &x->c0, &x->c1);
+	f6_mul_v(&t, &x->c1);
+	f6_add(&t, &t, &x->c0);
+	f6_mul(&s, &s, &t);
+	f6_sub(&s, &s, &ab);
+	f6_mul_v(&t, &ab);
+	f6_sub(&r->c0, &s, &t);
+	f6_add(&r->c1, &ab, &ab);
 }
 static void f12_conj(fp12 *r, const fp12 *x)
 {
@@ -758,12 +794,40 @@ static bool g2_in_subgroup_affine(const g2_t *p)
 	return acc.inf;
 }
 
-/* n·p == O: the point is in the order-n subgroup */
-static bool g2_in_subgroup(const g2_t *p)
+/* n·p == O by the Jacobian multiplication (the reference of the check below) */
+static bool g2_in_subgroup_order(const g2_t *p)
 {
 	g2j_t acc;
 	g2_jmul(&acc, p, ORDER_N, 32);
 	return acc.inf || f2_is_zero(&acc.z);
+}
+
+static void frobenius(g2_t *r, const g2_t *q);
+
+/* p (finite, on the twist) is in the order-n subgroup iff ψ(p) = [6x²]p, ψ the untwist-Frobenius-
+ * twist map (frobenius() below), a 127-bit multiplication instead of n's 254 bits. Why: ψ satisfies
+ * ψ² - tψ + p = 0 on the twist (it is the Frobenius conjugated by the twist isomorphism; t = 6x² + 1
+ * the trace of the curve over Fp), so ψ(Q) = [λ]Q with λ = 6x² = t - 1 gives
+ * [λ² - tλ + p]Q = [p - t + 1]Q = [n]Q = O; conversely on the order-n subgroup ψ is [p], and
+ * p = n + 6x². Tested against [n]Q = O (affine and Jacobian) on subgroup points and on twist
+ * points outside it (docs/privacy.md). */
+static const uint8_t SIX_X2[16] = {0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8, 0x59, 0xfb,
+				   0xf8, 0x3e, 0x96, 0x82, 0xe8, 0x7c, 0xfd, 0x46};
+static bool g2_in_subgroup(const g2_t *p)
+{
+	SVM_ASSERT(!p->inf);
+	g2j_t acc;
+	g2_jmul(&acc, p, SIX_X2, sizeof SIX_X2);
+	if (acc.inf || f2_is_zero(&acc.z)) return false; /* ψ(p) is never O */
+	g2_t s;
+	fp2 z2, t;
+	frobenius(&s, p);
+	f2_sqr(&z2, &acc.z); /* X = sx·Z², Y = sy·Z³ */
+	f2_mul(&t, &s.x, &z2);
+	if (!f2_eq(&t, &acc.x)) return false;
+	f2_mul(&z2, &z2, &acc.z);
+	f2_mul(&t, &s.y, &z2);
+	return f2_eq(&t, &acc.y);
 }
 
 /* EIP-197 order: x = x_im·u + x_re encoded (x_im, x_re, y_im, y_re) */
@@ -847,6 +911,357 @@ static void final_exp(fp12 *r, const fp12 *f)
 	f12_pow_hex(r, &t, EXP_HARD_HEX);
 }
 
+/* ---------------------------------------------------- fast pairing (the chain's) */
+
+/* The optimal-ate Miller loop with the twist point in homogeneous projective coordinates
+ * (x = X/Z, y = Y/Z: no inversion), every line scaled by an Fp2 factor (the final exponentiation
+ * sends Fp2, indeed all of Fp6, to 1) and multiplied into f as a sparse element; the loop scalar
+ * 6x + 2 in non-adjacent form; the pairs of a product share f's squarings. Then the final
+ * exponentiation as the easy part f^((p⁶-1)(p²+1)) by a conjugate, one inversion and a
+ * Frobenius, and the hard part (p⁴-p²+1)/n = λ0 + λ1·p + λ2·p² + p³ (λ2 = 6x² + 1,
+ * λ1 = -36x³ - 18x² - 12x + 1, λ0 = -36x³ - 30x² - 18x - 2) from f^x, f^x², f^x³ (cyclotomic
+ * squarings), Frobenius maps and the addition chain of Scott et al. (2009). Derivations and the
+ * check of the chain's exponent: docs/privacy.md. The affine loop and the plain exponentiation
+ * above stay as the reference the tests compare with (svm_bn254_pairing_gt). */
+
+/* x, the BN parameter: p = 36x⁴ + 36x³ + 24x² + 6x + 1 */
+static const uint64_t BN_X = 0x44e992b44a6909f1ULL;
+/* 6x + 2 in non-adjacent form, most significant digit first (66 digits, 22 non-zero) */
+static const int8_t ATE_NAF[66] = {1,  0, -1, 0, 1,  0, 0, 0,  -1, 0, -1, 0, 0, 0, -1, 0, 1,
+				   0,  -1, 0, 0, -1, 0, 0, 0, 0,  0, 1,  0, 0, -1, 0, 1,  0,
+				   0,  -1, 0, 0, 0,  0, -1, 0, 1, 0, 0,  0, -1, 0, -1, 0, 0,
+				   1,  0, 0, 0, -1, 0, 0, -1, 0, 1, 0,  1, 0, 0,  0};
+/* ξ^(k(p-1)/6) (Fp2) and ξ^(k(p²-1)/6) (in Fp), k = 1..5: the Frobenius maps on w^k */
+static const fp2 FROB1[5] = {
+	{{{0xaf9ba69633144907ULL, 0xca6b1d7387afb78aULL, 0x11bded5ef08a2087ULL, 0x02f34d751a1f3a7cULL}},
+	 {{0xa222ae234c492d72ULL, 0xd00f02a4565de15bULL, 0xdc2ff3a253dfc926ULL, 0x10a75716b3899551ULL}}},
+	{{{0xb5773b104563ab30ULL, 0x347f91c8a9aa6454ULL, 0x7a007127242e0991ULL, 0x1956bcd8118214ecULL}},
+	 {{0x6e849f1ea0aa4757ULL, 0xaa1c7b6d89f89141ULL, 0xb6e713cdfae0ca3aULL, 0x26694fbb4e82ebc3ULL}}},
+	{{{0xe4bbdd0c2936b629ULL, 0xbb30f162e133bacbULL, 0x31a9d1b6f9645366ULL, 0x253570bea500f8ddULL}},
+	 {{0xa1d77ce45ffe77c7ULL, 0x07affd117826d1dbULL, 0x6d16bd27bb7edc6bULL, 0x2c87200285defeccULL}}},
+	{{{0x7361d77f843abe92ULL, 0xa5bb2bd3273411fbULL, 0x9c941f314b3e2399ULL, 0x15df9cddbb9fd3ecULL}},
+	 {{0x5dddfd154bd8c949ULL, 0x62cb29a5a4445b60ULL, 0x37bc870a0c7dd2b9ULL, 0x24830a9d3171f0fdULL}}},
+	{{{0xc970692f41690fe7ULL, 0xe240342127694b0bULL, 0x32bee66b83c459e8ULL, 0x12aabced0ab08841ULL}},
+	 {{0x0d485d2340aebfa9ULL, 0x05193418ab2fcc57ULL, 0xd3b0a40b8a4910f5ULL, 0x2f21ebb535d2925aULL}}},
+};
+static const fp FROB2[5] = {
+	{{0xca8d800500fa1bf2ULL, 0xf0c5d61468b39769ULL, 0x0e201271ad0d4418ULL, 0x04290f65bad856e6ULL}},
+	{{0x3350c88e13e80b9cULL, 0x7dce557cdb5e56b9ULL, 0x6001b4b8b615564aULL, 0x2682e617020217e0ULL}},
+	{{0x68c3488912edefaaULL, 0x8d087f6872aabf4fULL, 0x51e1a24709081231ULL, 0x2259d6b14729c0faULL}},
+	{{0x71930c11d782e155ULL, 0xa6bb947cffbe3323ULL, 0xaa303344d4741444ULL, 0x2c3b3f0d26594943ULL}},
+	{{0x08cfc388c494f1abULL, 0x19b315148d1373d4ULL, 0x584e90fdcb6c0213ULL, 0x09e1685bdf2f8849ULL}},
+};
+
+/* a/2: add p when odd (p < 2^254, so no carry out of 256 bits), then shift */
+static void fp_half(fp *r, const fp *a)
+{
+	uint64_t t[4];
+	u128 c = 0;
+	uint64_t odd = a->w[0] & 1;
+	for (int i = 0; i < 4; i++) {
+		c += (u128)a->w[i] + (odd ? P.w[i] : 0);
+		t[i] = (uint64_t)c;
+		c >>= 64;
+	}
+	SVM_ASSERT(c == 0);
+	for (int i = 0; i < 4; i++) r->w[i] = (t[i] >> 1) | (i < 3 ? t[i + 1] << 63 : 0);
+}
+static void f2_half(fp2 *r, const fp2 *x)
+{
+	fp_half(&r->a, &x->a);
+	fp_half(&r->b, &x->b);
+}
+static void f2_triple(fp2 *r, const fp2 *x)
+{
+	fp2 t;
+	f2_add(&t, x, x);
+	f2_add(r, &t, x);
+}
+
+/* The element g_k·w^k of Fp12 sits at (k even) c0.c(k/2) or (k odd) c1.c((k-1)/2). */
+static fp2 *f12_at(fp12 *x, int k)
+{
+	fp6 *h = k & 1 ? &x->c1 : &x->c0;
+	int j = k >> 1;
+	return j == 0 ? &h->c0 : j == 1 ? &h->c1 : &h->c2;
+}
+
+/* x^p: (g·w^k)^p = conj(g)·ξ^(k(p-1)/6)·w^k */
+static void f12_frob1(fp12 *r, const fp12 *x)
+{
+	fp12 t = *x;
+	f2_conj(f12_at(&t, 0), f12_at(&t, 0));
+	for (int k = 1; k < 6; k++) {
+		fp2 *g = f12_at(&t, k);
+		f2_conj(g, g);
+		f2_mul(g, g, &FROB1[k - 1]);
+	}
+	*r = t;
+}
+
+/* x^(p²): (g·w^k)^(p²) = g·ξ^(k(p²-1)/6)·w^k */
+static void f12_frob2(fp12 *r, const fp12 *x)
+{
+	fp12 t = *x;
+	for (int k = 1; k < 6; k++) {
+		fp2 *g = f12_at(&t, k);
+		f2_mul_fp(g, g, &FROB2[k - 1]);
+	}
+	*r = t;
+}
+
+/* Fp6 times the sparse b + c·v */
+static void f6_mul_01(fp6 *r, const fp6 *x, const fp2 *b, const fp2 *c)
+{
+	fp2 v0, v1, s, t, c0, c1, c2;
+	f2_mul(&v0, &x->c0, b);
+	f2_mul(&v1, &x->c1, c);
+	f2_add(&s, &x->c0, &x->c1); /* c1 = x0c + x1b */
+	f2_add(&t, b, c);
+	f2_mul(&s, &s, &t);
+	f2_sub(&s, &s, &v0);
+	f2_sub(&c1, &s, &v1);
+	f2_mul(&s, &x->c2, c); /* c0 = x0b + ξ x2c */
+	f2_mul_xi(&s, &s);
+	f2_add(&c0, &s, &v0);
+	f2_mul(&s, &x->c2, b); /* c2 = x1c + x2b */
+	f2_add(&c2, &s, &v1);
+	r->c0 = c0;
+	r->c1 = c1;
+	r->c2 = c2;
+}
+
+/* f *= a + b·w + c·w³ (a line: a, b, c in Fp2), 15 Fp2 products instead of a full product's 54 */
+static void f12_mul_line(fp12 *f, const fp2 *a, const fp2 *b, const fp2 *c)
+{
+	fp6 t0, t1, s;
+	fp2 ab;
+	f2_mul(&t0.c0, &f->c0.c0, a); /* t0 = f0·a */
+	f2_mul(&t0.c1, &f->c0.c1, a);
+	f2_mul(&t0.c2, &f->c0.c2, a);
+	f6_mul_01(&t1, &f->c1, b, c); /* t1 = f1·(b + cv) */
+	f6_add(&s, &f->c0, &f->c1);   /* c1 = (f0 + f1)((a + b) + cv) - t0 - t1 */
+	f2_add(&ab, a, b);
+	f6_mul_01(&s, &s, &ab, c);
+	f6_sub(&s, &s, &t0);
+	f6_sub(&f->c1, &s, &t1);
+	f6_mul_v(&t1, &t1); /* c0 = t0 + v·t1 */
+	f6_add(&f->c0, &t0, &t1);
+}
+
+typedef struct {
+	fp2 x, y, z;
+} g2p_t;
+
+/* One pair of a product: the twist point's running multiple R, the point Q and -Q, P's
+ * coordinates as the lines need them (xP, -yP). */
+typedef struct {
+	g2p_t r;
+	g2_t q, nq;
+	fp xp, nyp;
+} mpair_t;
+
+/* R <- 2R, f *= the tangent at R evaluated at P, scaled by 2YZ·Z... (an Fp2 factor):
+ * A = XY/2, B = Y², C = Z², E = 3b'C, F = 3E, G = (B + F)/2, H = (Y + Z)² - B - C = 2YZ;
+ * X' = A(B - F), Y' = G² - 3E², Z' = BH; line -H·yP + 3X²·xP·w + (E - B)·w³ */
+static void dbl_step(fp12 *f, mpair_t *m, const fp2 *b3)
+{
+	g2p_t *R = &m->r;
+	fp2 A, B, C, E, F, G, H, t, la, lb, lc;
+	f2_mul(&A, &R->x, &R->y);
+	f2_half(&A, &A);
+	f2_sqr(&B, &R->y);
+	f2_sqr(&C, &R->z);
+	f2_mul(&E, &C, b3);
+	f2_triple(&F, &E);
+	f2_add(&G, &B, &F);
+	f2_half(&G, &G);
+	f2_add(&H, &R->y, &R->z);
+	f2_sqr(&H, &H);
+	f2_sub(&H, &H, &B);
+	f2_sub(&H, &H, &C);
+	f2_mul_fp(&la, &H, &m->nyp);
+	f2_sqr(&t, &R->x);
+	f2_triple(&t, &t);
+	f2_mul_fp(&lb, &t, &m->xp);
+	f2_sub(&lc, &E, &B);
+	f2_sub(&t, &B, &F);
+	f2_mul(&R->x, &A, &t);
+	f2_sqr(&t, &E);
+	f2_triple(&t, &t);
+	f2_sqr(&G, &G);
+	f2_sub(&R->y, &G, &t);
+	f2_mul(&R->z, &B, &H);
+	SVM_ASSERT(!f2_is_zero(&R->z)); /* R = kQ with 0 < k < n: never the point at infinity */
+	f12_mul_line(f, &la, &lb, &lc);
+}
+
+/* R <- R + Q (Q affine), f *= the line through them at P, scaled by λ:
+ * θ = Y - yQ·Z, λ = X - xQ·Z, C = θ², D = λ², E = λD, F = ZC, G = XD, H = E + F - 2G;
+ * X' = λH, Y' = θ(G - H) - YE, Z' = ZE; line -λ·yP + θ·xP·w + (λ·yQ - θ·xQ)·w³ */
+static void add_step(fp12 *f, g2p_t *R, const g2_t *q, const fp *xp, const fp *nyp)
+{
+	fp2 th, la, C, D, E, F, G, H, t, u, l0, l1, l3;
+	f2_mul(&t, &q->y, &R->z);
+	f2_sub(&th, &R->y, &t);
+	f2_mul(&t, &q->x, &R->z);
+	f2_sub(&la, &R->x, &t);
+	SVM_ASSERT(!f2_is_zero(&la)); /* R ≠ ±Q: R = kQ with 1 < k < n - 1 */
+	f2_mul_fp(&l0, &la, nyp);
+	f2_mul_fp(&l1, &th, xp);
+	f2_mul(&t, &la, &q->y);
+	f2_mul(&u, &th, &q->x);
+	f2_sub(&l3, &t, &u);
+	f2_sqr(&C, &th);
+	f2_sqr(&D, &la);
+	f2_mul(&E, &la, &D);
+	f2_mul(&F, &R->z, &C);
+	f2_mul(&G, &R->x, &D);
+	f2_add(&t, &G, &G);
+	f2_add(&H, &E, &F);
+	f2_sub(&H, &H, &t);
+	f2_mul(&R->x, &la, &H);
+	f2_sub(&t, &G, &H);
+	f2_mul(&t, &th, &t);
+	f2_mul(&u, &R->y, &E);
+	f2_sub(&R->y, &t, &u);
+	f2_mul(&R->z, &R->z, &E);
+	f12_mul_line(f, &l0, &l1, &l3);
+}
+
+/* The Miller loop of up to MILLER_CHUNK pairs at once (their lines into one f, one squaring of f
+ * per step for all). P and Q are finite, Q in the order-n subgroup (g2_read checked it). */
+enum { MILLER_CHUNK = 8 };
+static void miller_multi(fp12 *f, mpair_t *m, size_t k)
+{
+	SVM_ASSERT(k >= 1 && k <= MILLER_CHUNK);
+	fp2 b3;
+	f2_triple(&b3, &B2);
+	for (size_t j = 0; j < k; j++) {
+		m[j].r.x = m[j].q.x;
+		m[j].r.y = m[j].q.y;
+		f2_one(&m[j].r.z);
+		m[j].nq = m[j].q;
+		f2_neg(&m[j].nq.y, &m[j].q.y);
+	}
+	f12_one(f);
+	for (size_t i = 1; i < sizeof ATE_NAF; i++) {
+		if (i > 1) f12_sqr(f, f);
+		for (size_t j = 0; j < k; j++) {
+			dbl_step(f, &m[j], &b3);
+			if (ATE_NAF[i]) add_step(f, &m[j].r, ATE_NAF[i] > 0 ? &m[j].q : &m[j].nq, &m[j].xp, &m[j].nyp);
+		}
+	}
+	for (size_t j = 0; j < k; j++) { /* R + π(Q) - π²(Q) */
+		g2_t q1, q2;
+		frobenius(&q1, &m[j].q);
+		frobenius(&q2, &q1);
+		f2_neg(&q2.y, &q2.y);
+		add_step(f, &m[j].r, &q1, &m[j].xp, &m[j].nyp);
+		add_step(f, &m[j].r, &q2, &m[j].xp, &m[j].nyp);
+	}
+}
+
+/* Squaring in the cyclotomic subgroup (Granger–Scott 2010): with Fp12 = Fp4[w]/(w³ - s),
+ * Fp4 = Fp2[s]/(s² - ξ), s = w³ and x = A0 + A1·w + A2·w², A0 = g0 + g3·s, A1 = g1 + g4·s,
+ * A2 = g2 + g5·s: x² = (3A0² - 2·conj A0) + (3s·A2² + 2·conj A1)·w + (3A1² - 2·conj A2)·w²
+ * (conj: s -> -s). Nine Fp2 squarings instead of a square's twelve products. Only for x with
+ * x^(p⁴-p²+1) = 1 (after the easy part). */
+static void fp4_sqr(fp2 *r0, fp2 *r1, const fp2 *a, const fp2 *b)
+{
+	fp2 t0, t1, s;
+	f2_sqr(&t0, a);
+	f2_sqr(&t1, b);
+	f2_add(&s, a, b);
+	f2_sqr(&s, &s);
+	f2_sub(&s, &s, &t0);
+	f2_sub(r1, &s, &t1); /* 2ab */
+	f2_mul_xi(&t1, &t1);
+	f2_add(r0, &t0, &t1); /* a² + ξb² */
+}
+/* r = 3t - 2g (sign < 0) or 3t + 2g */
+static void gs_comb(fp2 *r, const fp2 *t, const fp2 *g, int sign)
+{
+	fp2 u, d;
+	f2_triple(&u, t);
+	f2_add(&d, g, g);
+	if (sign < 0) f2_sub(r, &u, &d);
+	else f2_add(r, &u, &d);
+}
+static void f12_cyc_sqr(fp12 *r, const fp12 *x)
+{
+	fp2 *g0 = &r->c0.c0, *g1 = &r->c1.c0, *g2 = &r->c0.c1, *g3 = &r->c1.c1, *g4 = &r->c0.c2,
+	    *g5 = &r->c1.c2;
+	fp2 a0, a1, b0, b1, c0, c1, t;
+	fp4_sqr(&a0, &a1, &x->c0.c0, &x->c1.c1); /* A0² */
+	fp4_sqr(&b0, &b1, &x->c1.c0, &x->c0.c2); /* A1² */
+	fp4_sqr(&c0, &c1, &x->c0.c1, &x->c1.c2); /* A2² */
+	if (r != x) *r = *x;
+	gs_comb(g0, &a0, g0, -1);
+	gs_comb(g3, &a1, g3, 1);
+	f2_mul_xi(&t, &c1); /* s·A2² = ξ·c1 + c0·s */
+	gs_comb(g1, &t, g1, 1);
+	gs_comb(g4, &c0, g4, -1);
+	gs_comb(g2, &b0, g2, -1);
+	gs_comb(g5, &b1, g5, 1);
+}
+
+/* x^BN_X in the cyclotomic subgroup */
+static void f12_cyc_pow_x(fp12 *r, const fp12 *x)
+{
+	fp12 acc = *x;
+	for (int i = 61; i >= 0; i--) {
+		f12_cyc_sqr(&acc, &acc);
+		if ((BN_X >> i) & 1) f12_mul(&acc, &acc, x);
+	}
+	*r = acc;
+}
+
+static void final_exp_fast(fp12 *r, const fp12 *f)
+{
+	fp12 a, t, fx, fx2, fx3, y0, y1, y2, y3, y4, y5, y6, t0, t1;
+	/* easy part: a = f^((p⁶-1)(p²+1)) */
+	f12_conj(&t, f);
+	f12_inv(&a, f);
+	f12_mul(&a, &t, &a);
+	f12_frob2(&t, &a);
+	f12_mul(&a, &t, &a);
+	/* hard part */
+	f12_cyc_pow_x(&fx, &a);
+	f12_cyc_pow_x(&fx2, &fx);
+	f12_cyc_pow_x(&fx3, &fx2);
+	f12_frob1(&y0, &a); /* y0 = a^p · a^p² · a^p³ */
+	f12_frob2(&t, &a);
+	f12_mul(&y0, &y0, &t);
+	f12_frob1(&t, &t);
+	f12_mul(&y0, &y0, &t);
+	f12_conj(&y1, &a);
+	f12_frob2(&y2, &fx2);
+	f12_frob1(&y3, &fx);
+	f12_conj(&y3, &y3);
+	f12_frob1(&t, &fx2);
+	f12_mul(&y4, &fx, &t);
+	f12_conj(&y4, &y4);
+	f12_conj(&y5, &fx2);
+	f12_frob1(&t, &fx3);
+	f12_mul(&y6, &fx3, &t);
+	f12_conj(&y6, &y6);
+	/* y0 · y1² · y2⁶ · y3¹² · y4¹⁸ · y5³⁰ · y6³⁶ */
+	f12_cyc_sqr(&t0, &y6);
+	f12_mul(&t0, &t0, &y4);
+	f12_mul(&t0, &t0, &y5);
+	f12_mul(&t1, &y3, &y5);
+	f12_mul(&t1, &t1, &t0);
+	f12_mul(&t0, &t0, &y2);
+	f12_cyc_sqr(&t1, &t1);
+	f12_mul(&t1, &t1, &t0);
+	f12_cyc_sqr(&t1, &t1);
+	f12_mul(&t0, &t1, &y1);
+	f12_mul(&t1, &t1, &y0);
+	f12_cyc_sqr(&t0, &t0);
+	f12_mul(r, &t1, &t0);
+}
+
 /* ------------------------------------------------------------ precompiles */
 
 static int out64(const g1_t *p, uint8_t **out, size_t *out_len)
@@ -861,7 +1276,7 @@ static int out64(const g1_t *p, uint8_t **out, size_t *out_len)
 static void pad(uint8_t *dst, size_t n, const uint8_t *in, size_t len)
 {
 	memset(dst, 0, n);
-	memcpy(dst, in, len < n ? len : n);
+	if (len) memcpy(dst, in, len < n ? len : n); /* in may be NULL when len is 0 */
 }
 
 int svm_bn254_add(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
@@ -884,24 +1299,88 @@ int svm_bn254_mul(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 	return out64(&r, out, out_len);
 }
 
-int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
+/* The pairing product of the 192-byte (G1, G2) pairs in `in` into out: 1, or 0 when an input
+ * is malformed. Pairs with a point at infinity contribute 1. reference: the affine Miller loop
+ * and the plain final exponentiation instead of the fast forms (tests and the bench). */
+static int pairing_product(const uint8_t *in, size_t len, fp12 *out, bool reference)
 {
 	if (len % 192) return 0;
 	fp12 acc, f;
+	mpair_t m[MILLER_CHUNK];
+	size_t k = 0;
 	f12_one(&acc);
 	for (size_t i = 0; i < len; i += 192) {
 		g1_t p;
 		g2_t q;
 		if (!g1_read(&p, in + i) || !g2_read(&q, in + i + 64)) return 0;
 		if (p.inf || q.inf) continue;
-		miller(&f, &q, &p);
+		if (reference) {
+			miller(&f, &q, &p);
+			f12_mul(&acc, &acc, &f);
+			continue;
+		}
+		m[k].q = q;
+		m[k].xp = p.x;
+		fp_neg(&m[k].nyp, &p.y);
+		if (++k == MILLER_CHUNK) {
+			miller_multi(&f, m, k);
+			f12_mul(&acc, &acc, &f);
+			k = 0;
+		}
+	}
+	if (k) {
+		miller_multi(&f, m, k);
 		f12_mul(&acc, &acc, &f);
 	}
-	final_exp(&f, &acc);
+	if (reference) final_exp(out, &acc);
+	else final_exp_fast(out, &acc);
+	return 1;
+}
+
+int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
+{
+	fp12 f;
+	if (!pairing_product(in, len, &f, false)) return 0;
 	*out = svm_calloc(1, 32);
 	if (!*out) return SVM_ENOMEM;
 	(*out)[31] = f12_is_one(&f);
 	*out_len = 32;
+	return 1;
+}
+
+int svm_bn254_pairing_gt(const uint8_t *in, size_t len, uint8_t out[384], bool reference)
+{
+	fp12 f;
+	if (!pairing_product(in, len, &f, reference)) return 0;
+	const fp6 *h[2] = {&f.c0, &f.c1};
+	for (int i = 0; i < 2; i++) {
+		const fp2 *c[3] = {&h[i]->c0, &h[i]->c1, &h[i]->c2};
+		for (int j = 0; j < 3; j++) {
+			fp_to_be(&c[j]->a, out + 192 * i + 64 * j);
+			fp_to_be(&c[j]->b, out + 192 * i + 64 * j + 32);
+		}
+	}
+	return 1;
+}
+
+int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128])
+{
+	g2_t q;
+	if (!g2_read(&q, in)) return 0;
+	g2j_t acc;
+	g2_jmul(&acc, &q, in + 128, 32);
+	memset(out, 0, 128);
+	if (q.inf || acc.inf || f2_is_zero(&acc.z)) return 1;
+	fp2 zi, zi2, x, y;
+	f2_inv(&zi, &acc.z);
+	f2_sqr(&zi2, &zi);
+	f2_mul(&x, &acc.x, &zi2);
+	f2_mul(&zi2, &zi2, &zi);
+	f2_mul(&y, &acc.y, &zi2);
+	fp_to_be(&x.b, out);
+	fp_to_be(&x.a, out + 32);
+	fp_to_be(&y.b, out + 64);
+	fp_to_be(&y.a, out + 96);
 	return 1;
 }
 
@@ -923,5 +1402,7 @@ int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref)
 	if (!fp_from_be(&p.x.b, b) || !fp_from_be(&p.x.a, b + 32) || !fp_from_be(&p.y.b, b + 64) ||
 	    !fp_from_be(&p.y.a, b + 96) || !g2_on_curve(&p))
 		return -1;
-	return (affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p)) ? 1 : 0;
+	bool in = affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p);
+	SVM_ASSERT(affine_ref || in == g2_in_subgroup_order(&p));
+	return in ? 1 : 0;
 }

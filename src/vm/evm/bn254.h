@@ -14,8 +14,17 @@ int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
 /* Tests and benchmarks: svm_bn254_mul by the affine double-and-add it replaced (a Fermat
  * inversion per step), and the G2 subgroup check of an EIP-197 G2 encoding (1 in the subgroup or
  * the point at infinity, 0 on the twist but outside it, -1 not on the twist or a coordinate ≥ p)
- * by the Jacobian multiplication the chain uses or, with affine_ref, the affine one. */
+ * by the check the chain uses (ψ(Q) = [6x²]Q, Jacobian) or, with affine_ref, [n]Q = O in affine
+ * coordinates. */
 int svm_bn254_mul_affine_ref(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len);
 int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref);
+/* Tests and benchmarks: the pairing product of svm_bn254_pairing (the same input) as its value in
+ * GT, the 12 Fp coefficients of c0.c0.a, c0.c0.b, c0.c1.a, … c1.c2.b big-endian (384 bytes), by
+ * the chain's fast Miller loop and final exponentiation or, with reference, the affine loop and
+ * plain exponentiation they replaced; 1, or 0 on malformed input. And k·Q on the twist for
+ * in = Q (EIP-197 G2, 128 bytes) ‖ k (32 bytes big-endian) into out (EIP-197 G2, zero for the
+ * point at infinity); 1, or 0 when Q is malformed or outside the subgroup. */
+int svm_bn254_pairing_gt(const uint8_t *in, size_t len, uint8_t out[384], bool reference);
+int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128]);
 
 #endif
