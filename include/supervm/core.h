@@ -128,6 +128,10 @@ typedef struct {
 	size_t public_key_len; /* svm_scheme_pubkey_size(scheme) */
 	const uint8_t *signature;
 	size_t signature_len; /* svm_scheme_sig_size(scheme); ignored by the unsigned encoding */
+	/* The payload as its VM's decoder left it (an Ethereum envelope: the svm_evm_tx_t that
+	 * svm_evm_envelope_decode put in its arena), so execution does not parse it again; NULL:
+	 * the VM parses payload. Never encoded: a function of payload, same lifetime. */
+	const void *decoded;
 } svm_tx_t;
 
 /* The unsigned encoding: every field through the public key (the part the id and signature

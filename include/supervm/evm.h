@@ -204,8 +204,8 @@ int svm_evm_tx_decode(const uint8_t *raw, size_t len, uint64_t wanted_chain_id, 
 /* The same without the chain id check (out->chain_id says which; has_chain_id false for a
  * pre-EIP-155 legacy transaction). */
 int svm_evm_tx_decode_any_chain(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err);
-/* The same checks without recovering the sender (tx.from is zero): for a transaction whose
- * sender is already known. */
+/* The same checks without recovering the sender (tx.from is zero) nor hashing the encoding
+ * (hash is zero): for a transaction whose sender and id are already known. */
 int svm_evm_tx_parse(const uint8_t *raw, size_t len, svm_evm_signed_tx_t *out, svm_error_t *err);
 void svm_evm_signed_tx_free(svm_evm_signed_tx_t *t);
 /* The intrinsic gas of a transaction (21000, +32000 and 2 per initcode word for a create,

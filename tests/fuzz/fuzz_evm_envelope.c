@@ -4,7 +4,8 @@
  * or refused with an error message; an accepted Ethereum one is an EVM transaction whose id is
  * the Keccak-256 of its encoding, whose sender is the identity of the recovered address (so
  * svm_tx_verify_any accepts it), with a chain id, a gas limit within the block's, not a blob
- * transaction, and whose payload the executor parses again to the same fields. */
+ * transaction, and whose payload the executor parses again to the same fields — those of the
+ * decoded transaction the envelope carries (svm_tx_t.decoded), which execution uses instead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,27 @@ static void check_accepted(const uint8_t *p, size_t len, const svm_tx_t *tx, con
 	if (!st.has_chain_id || st.chain_id != tx->chain_id || st.tx.type == 3 ||
 	    st.tx.gas_limit > SVM_EVM_BLOCK_GAS_MAX || st.tx.nonce != tx->nonce)
 		fail("accepted envelope breaks a rule of the node");
+	/* the decoded transaction execution takes instead of parsing again: the parse's fields,
+	 * the recovered sender, the access list copied whole */
+	const svm_evm_tx_t *d = tx->decoded;
+	if (d == NULL) fail("accepted envelope without its decoded transaction");
+	if (memcmp(d->from.b, tx->public_key, SVM_EVM_ADDR_SIZE)) fail("decoded sender is not the public key");
+	svm_evm_tx_t want = st.tx;
+	want.from = d->from;
+	if (d->type != want.type || d->create != want.create || memcmp(d->to.b, want.to.b, 20) ||
+	    d->nonce != want.nonce || d->gas_limit != want.gas_limit ||
+	    memcmp(&d->value, &want.value, sizeof d->value) || memcmp(&d->gas_price, &want.gas_price, sizeof d->gas_price) ||
+	    memcmp(&d->max_fee, &want.max_fee, sizeof d->max_fee) ||
+	    memcmp(&d->max_priority_fee, &want.max_priority_fee, sizeof d->max_priority_fee) ||
+	    d->data != want.data || d->data_len != want.data_len || d->n_access != want.n_access ||
+	    d->n_blob_hashes != 0)
+		fail("decoded transaction differs from the executor's parse");
+	for (size_t i = 0; i < d->n_access; i++) {
+		const svm_evm_access_t *x = &d->access[i], *y = &want.access[i];
+		if (memcmp(x->address.b, y->address.b, 20) || x->n_keys != y->n_keys ||
+		    (x->n_keys && memcmp(x->keys, y->keys, x->n_keys * sizeof *x->keys)))
+			fail("decoded access list differs from the executor's parse");
+	}
 	svm_evm_signed_tx_free(&st);
 }
 

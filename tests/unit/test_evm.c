@@ -430,6 +430,35 @@ Test(evm_interp, recursion_stops_at_depth_1024_without_crashing)
 	svm_evm_state_free(s);
 }
 
+Test(evm_interp, modexp_with_a_length_past_int_max_fails_cleanly)
+{
+	/* modexp's lengths went to OpenSSL through (int) casts: base length 2^31 was cut to a
+	 * negative int (the call ended the transaction with SVM_ENOMEM after a 2 GiB calloc).
+	 * Now such a call fails like one out of gas; the transaction itself runs. The gas limit is
+	 * absurd on purpose: modexp_gas prices this call at 2^56 / 3. Code: mem[0..32) = 2^31
+	 * (base length), mem[64..96) = 1 (modulus length), r = CALL(gas, 0x05, 0, 0, 96, 0, 0),
+	 * slot 0 = r + 1 (1: the call returned failure). */
+	const uint8_t c[] = {0x63, 0x80, 0x00, 0x00, 0x00, 0x60, 0x00, 0x52, 0x60, 0x01, 0x60, 0x40, 0x52,
+			     0x60, 0x00, 0x60, 0x00, 0x60, 0x60, 0x60, 0x00, 0x60, 0x00, 0x60, 0x05, 0x5a, 0xf1,
+			     0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x00};
+	svm_evm_state_t *s = svm_evm_state_new();
+	svm_u256_t zero = u256_zero();
+	svm_evm_addr_t from = addr(1), to = addr(2);
+	cr_assert_eq(svm_evm_state_set_account(s, &from, &zero, 0, NULL, 0), 0);
+	cr_assert_eq(svm_evm_state_set_account(s, &to, &zero, 0, c, sizeof c), 0);
+	svm_evm_block_t blk = {.number = 1, .gas_limit = 1ull << 62, .chain_id = 1};
+	svm_evm_tx_t tx = {.from = from, .to = to, .gas_limit = 1ull << 60};
+	svm_evm_result_t r;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_evm_apply_tx(s, &blk, &tx, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(r.status, 1);
+	svm_u256_t k = u256_zero(), v;
+	svm_evm_state_storage(s, &to, &k, &v);
+	cr_assert_eq(v.w[0], 1, "the modexp call did not fail: slot 0 = %llu", (unsigned long long)v.w[0]);
+	svm_evm_result_free(&r);
+	svm_evm_state_free(s);
+}
+
 /* ---------------------------------------------------------- transactions */
 
 static int tt_files(const char *dir, char names[][256], int max)

@@ -67,6 +67,32 @@ static uint64_t fee_units(uint64_t gas, const u256 *price)
 	return u256_fits64(&q) ? q.w[0] : UINT64_MAX;
 }
 
+/* The decoded transaction copied into arena for execution (svm_tx_t.decoded): its data still
+ * points into the encoding, its access list is copied. NULL on ENOMEM. */
+static svm_evm_tx_t *decoded_copy(const svm_evm_tx_t *t, svm_arena_t *arena)
+{
+	SVM_ASSERT(t->n_blob_hashes == 0 && t->n_access <= SVM_EVM_ACCESS_LIST_MAX); /* no type 3 */
+	svm_evm_tx_t *d = svm_arena_alloc(arena, sizeof *d);
+	if (!d) return NULL;
+	*d = *t;
+	d->blob_hashes = NULL;
+	if (t->n_access == 0) {
+		d->access = NULL;
+		return d;
+	}
+	svm_evm_access_t *acc = svm_arena_alloc(arena, t->n_access * sizeof *acc);
+	if (!acc) return NULL;
+	for (size_t i = 0; i < t->n_access; i++) {
+		acc[i] = t->access[i];
+		if (t->access[i].n_keys == 0) continue;
+		svm_u256_t *k = svm_arena_dup(arena, t->access[i].keys, t->access[i].n_keys * sizeof *k);
+		if (!k) return NULL;
+		acc[i].keys = k;
+	}
+	d->access = acc;
+	return d;
+}
+
 int svm_evm_envelope_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_tx_t *tx, svm_hash_t *id,
 			    svm_error_t *err)
 {
@@ -81,7 +107,8 @@ int svm_evm_envelope_decode(const uint8_t *p, size_t len, svm_arena_t *arena, sv
 		rc = svm_error_set(err, SVM_ELIMIT, "gas limit %llu above the block gas limit %llu",
 				   (unsigned long long)st.tx.gas_limit, (unsigned long long)SVM_EVM_BLOCK_GAS_MAX);
 	uint8_t *addr = rc ? NULL : svm_arena_dup(arena, st.tx.from.b, SVM_EVM_ADDR_SIZE);
-	if (!rc && !addr) rc = svm_error_set(err, SVM_ENOMEM, "out of memory");
+	const svm_evm_tx_t *dec = rc ? NULL : decoded_copy(&st.tx, arena);
+	if (!rc && (!addr || !dec)) rc = svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (!rc) {
 		memset(tx, 0, sizeof *tx);
 		tx->chain_id = st.chain_id;
@@ -99,6 +126,7 @@ int svm_evm_envelope_decode(const uint8_t *p, size_t len, svm_arena_t *arena, sv
 		tx->public_key_len = SVM_EVM_ADDR_SIZE;
 		tx->signature = NULL;
 		tx->signature_len = 0;
+		tx->decoded = dec; /* execution takes it instead of parsing p again */
 		if (id) memcpy(id->b, st.hash, 32);
 	}
 	svm_evm_signed_tx_free(&st);
@@ -127,9 +155,19 @@ void svm_evm_block_env(uint64_t chain_id, uint64_t height, uint64_t timestamp_ms
 		       uint64_t fee_c, svm_evm_block_t *out)
 {
 	memset(out, 0, sizeof *out);
-	uint8_t cb[SVM_EVM_ADDRESS_SIZE];
-	svm_identity_evm_address(proposer, cb);
-	memcpy(out->coinbase.b, cb, SVM_EVM_ADDR_SIZE);
+	/* every transaction of a block asks for the same proposer's address: the last one is kept
+	 * per thread (a pure function of the identity, so the cache cannot change a result) */
+	static _Thread_local struct {
+		bool ok;
+		svm_id_t proposer;
+		uint8_t cb[SVM_EVM_ADDRESS_SIZE];
+	} memo;
+	if (!memo.ok || !svm_hash_eq(&memo.proposer, proposer)) {
+		svm_identity_evm_address(proposer, memo.cb);
+		memo.proposer = *proposer;
+		memo.ok = true;
+	}
+	memcpy(out->coinbase.b, memo.cb, SVM_EVM_ADDR_SIZE);
 	out->number = height;
 	out->timestamp = timestamp_ms / 1000;
 	out->gas_limit = SVM_EVM_BLOCK_GAS_MAX;
@@ -155,9 +193,18 @@ void svm_evm_block_recent(const svm_txctx_t *c, svm_evm_block_t *blk)
 	blk->block_hash_ctx = (void *)c;
 	blk->prev_randao = u256_u64(0);
 	if (c->recent_len == 0 || c->recent_hashes == NULL) return;
-	uint8_t r[32];
-	svm_evm_prevrandao(&c->recent_hashes[0], r);
-	svm_u256_from_be(&blk->prev_randao, r, 32);
+	/* the same parent for a whole block: the last one is kept per thread, as the coinbase */
+	static _Thread_local struct {
+		bool ok;
+		svm_hash_t parent;
+		uint8_t r[32];
+	} memo;
+	if (!memo.ok || !svm_hash_eq(&memo.parent, &c->recent_hashes[0])) {
+		svm_evm_prevrandao(&c->recent_hashes[0], memo.r);
+		memo.parent = c->recent_hashes[0];
+		memo.ok = true;
+	}
+	svm_u256_from_be(&blk->prev_randao, memo.r, 32);
 }
 
 void svm_evm_prevrandao(const svm_hash_t *parent, uint8_t out[32])
@@ -246,6 +293,24 @@ static int address_identity(svm_txctx_t *c, const addr_t *a, svm_id_t *out)
 	return 0;
 }
 
+/* The address's own identity, SHA-256("svm/id" ‖ 2 ‖ a): the transaction's sender when a is its
+ * signer's address (the envelope's decoding derived it: no second hash). */
+static void own_identity(const svm_txctx_t *c, const addr_t *a, svm_id_t *out)
+{
+	const svm_tx_t *tx = c->tx;
+	if (tx && tx->vm == SVM_VM_EVM && tx->public_key_len == SVM_EVM_ADDR_SIZE &&
+	    memcmp(tx->public_key, a->b, SVM_EVM_ADDR_SIZE) == 0) {
+		*out = tx->sender;
+#if SVM_ASSERT_ON
+		svm_id_t want;
+		svm_evm_identity(a, &want);
+		SVM_ASSERT(svm_hash_eq(&want, out)); /* svm_evm_envelope_decode set it so */
+#endif
+		return;
+	}
+	svm_evm_identity(a, out);
+}
+
 int svm_evm_account_identity(svm_txctx_t *c, const svm_evm_addr_t *a, svm_id_t *out)
 {
 	return address_identity(c, a, out);
@@ -281,19 +346,28 @@ static int load_allowance(void *ud, const uint8_t token[32], const addr_t *owner
 static int load_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
-	svm_id_t id;
+	svm_id_t id, own, aid;
 	/* a fresh account (evm_acct): nothing loaded yet, nothing to free */
-	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists);
-	int rc = address_identity(h->c, &a->addr, &id);
-	if (rc) return rc;
+	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists && !a->has_ids);
+	/* the ids hashed here are kept in the account for the write-back (each id once) */
+	own_identity(h->c, &a->addr, &own);
+	svm_object_t o;
+	svm_evm_alias_id(a->addr.b, &aid);
+	int rc = svm_host_get(h->c, &aid, &o); /* address_identity, with the own identity known */
+	if (rc == SVM_ENOTFOUND) id = own;
+	else if (rc) return rc;
+	else if (o.payload_len != SVM_HASH_SIZE) return SVM_EIO;
+	else memcpy(id.b, o.payload, SVM_HASH_SIZE);
 	memcpy(a->ident, id.b, 32);
+	memcpy(a->own_id, own.b, 32);
 	uint64_t units = 0, nonce = 0;
 	rc = svm_ledger_balance(h->c, &h->token, &id, &units);
 	if (rc == 0) rc = svm_account_nonce(h->c, &id, &nonce);
 	if (rc) return rc;
 	svm_id_t cid;
-	svm_object_t o;
 	svm_evm_code_id(&a->addr, &cid);
+	memcpy(a->code_id, cid.b, 32);
+	a->has_ids = true;
 	rc = svm_host_get(h->c, &cid, &o);
 	if (rc == 0 && o.payload_len) {
 		a->code = svm_malloc(o.payload_len);
@@ -323,12 +397,15 @@ static int load_account(void *ud, acct_t *a)
 	return 0;
 }
 
-static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], u256 *val)
+static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], slot_t *sl)
 {
 	host_t *h = ud;
 	svm_id_t id;
 	svm_object_t o;
 	svm_evm_slot_id(&a->addr, key, &id);
+	memcpy(sl->id, id.b, 32); /* kept for the write-back */
+	sl->has_id = true;
+	u256 *val = &sl->cur;
 	int rc = svm_host_get(h->c, &id, &o);
 	*val = u256_zero();
 	if (rc == SVM_ENOTFOUND) return 0;
@@ -405,7 +482,8 @@ static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_
 		slot_t *sl = v[j]->value;
 		const u256 *want = slot_want(sl, gone);
 		svm_id_t id;
-		svm_evm_slot_id(&a->addr, v[j]->key, &id);
+		if (sl->has_id) memcpy(id.b, sl->id, 32); /* hashed when it was loaded */
+		else svm_evm_slot_id(&a->addr, v[j]->key, &id);
 		if (u256_is_zero(want)) {
 			rc = svm_host_del(h->c, &id);
 			if (rc == SVM_ENOTFOUND) rc = 0;
@@ -428,9 +506,9 @@ static int write_storage(host_t *h, svm_evm_state_t *s, acct_t *a, const svm_id_
 static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 {
 	svm_id_t id, own;
-	SVM_ASSERT(a->st == s);
+	SVM_ASSERT(a->st == s && a->has_ids); /* every account of a backed state was loaded */
 	acct_id(a, &id);
-	svm_evm_identity(&a->addr, &own); /* the owner of its code and slots */
+	memcpy(own.b, a->own_id, 32); /* the owner of its code and slots */
 	bool gone = !sync && (a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists);
 	/* a cross-VM sync writes current values: an account is only removed at the end */
 	SVM_ASSERT(!gone || !sync);
@@ -452,7 +530,7 @@ static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 	}
 	if (rc) return rc;
 	svm_id_t cid;
-	svm_evm_code_id(&a->addr, &cid);
+	memcpy(cid.b, a->code_id, 32);
 	if (gone && a->code_flushed) {
 		rc = svm_host_del(h->c, &cid);
 		if (rc && rc != SVM_ENOTFOUND) return rc;
@@ -589,7 +667,7 @@ static int write_back_(host_t *h, svm_evm_state_t *s, bool sync)
 static int write_back(host_t *h, svm_evm_state_t *s) { return write_back_(h, s, false); }
 
 /* The logs as events: data = address ‖ u8 topic count ‖ topics ‖ log data. */
-static int emit_logs(host_t *h, const svm_evm_result_t *res)
+static int emit_logs(host_t *h, const svm_evm_state_t *s, const svm_evm_result_t *res)
 {
 	if (res->n_logs > SVM_EVM_LOGS_MAX) return SVM_ELIMIT;
 	for (size_t i = 0; i < res->n_logs; i++) {
@@ -606,7 +684,9 @@ static int emit_logs(host_t *h, const svm_evm_result_t *res)
 		memcpy(d + SVM_EVM_ADDR_SIZE + 1, l->topics, 32u * l->n_topics);
 		if (l->data_len) memcpy(d + SVM_EVM_ADDR_SIZE + 1 + 32u * l->n_topics, l->data, l->data_len);
 		svm_id_t emitter;
-		svm_evm_identity(&l->address, &emitter);
+		const acct_t *ea = svm_map_get(&s->accounts, l->address.b, SVM_EVM_ADDR_SIZE);
+		if (ea && ea->has_ids) memcpy(emitter.b, ea->own_id, 32); /* the code that ran: loaded */
+		else svm_evm_identity(&l->address, &emitter);
 		int rc = svm_host_emit(h->c, &emitter, SVM_EVM_LOG_TOPIC, strlen(SVM_EVM_LOG_TOPIC), d, len);
 		if (rc) return rc;
 	}
@@ -641,12 +721,17 @@ static svm_evm_state_t *host_state(host_t *h, svm_txctx_t *c, evm_backend_t *be)
 int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 {
 	svm_evm_signed_tx_t st;
+	memset(&st, 0, sizeof st);
 	svm_error_t err = {0};
-	int rc = svm_evm_tx_parse(payload, len, &st, &err);
-	if (rc) return rc == SVM_ENOMEM ? rc : SVM_EDECODE;
-	if (c->tx->public_key_len != SVM_EVM_ADDR_SIZE) {
-		svm_evm_signed_tx_free(&st);
-		return SVM_EINVAL;
+	int rc = 0;
+	if (c->tx->public_key_len != SVM_EVM_ADDR_SIZE) return SVM_EINVAL;
+	if (c->tx->decoded && c->tx->payload == payload && c->tx->payload_len == len) {
+		/* decoded once, when the envelope was (svm_evm_envelope_decode): the same fields a
+		 * parse gives, the sender its public key */
+		st.tx = *(const svm_evm_tx_t *)c->tx->decoded;
+		SVM_ASSERT(memcmp(st.tx.from.b, c->tx->public_key, SVM_EVM_ADDR_SIZE) == 0);
+	} else if ((rc = svm_evm_tx_parse(payload, len, &st, &err))) {
+		return rc == SVM_ENOMEM ? rc : SVM_EDECODE;
 	}
 	memcpy(st.tx.from.b, c->tx->public_key, SVM_EVM_ADDR_SIZE);
 	svm_evm_block_t blk;
@@ -667,7 +752,7 @@ int svm_evm_execute(svm_txctx_t *c, const uint8_t *payload, size_t len)
 		SVM_ASSERT(res.gas_used <= st.tx.gas_limit); /* the refund only lowers it */
 		status = status_of(&res);
 		if (status == 0) status = write_back(&h, s);
-		if (status == 0) status = emit_logs(&h, &res);
+		if (status == 0) status = emit_logs(&h, s, &res);
 		const uint8_t *out = res.output;
 		size_t out_len = res.output_len < SVM_RETURN_DATA_MAX ? res.output_len : SVM_RETURN_DATA_MAX;
 		c->return_data = out_len ? svm_arena_dup(c->arena, out, out_len) : NULL;
@@ -1116,7 +1201,7 @@ int svm_evm_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_evm_addr_t *
 		} else {
 			svm_evm_result_t logs = {.logs = s->logs, .n_logs = s->n_logs};
 			rc = write_back(&h, s);
-			if (rc == 0) rc = emit_logs(&h, &logs);
+			if (rc == 0) rc = emit_logs(&h, s, &logs);
 		}
 	}
 	if (rc == 0) {

@@ -13,6 +13,8 @@ typedef struct {
 	u256 cur, orig; /* orig: the value at the start of the transaction (EIP-2200) */
 	u256 base;      /* the value the node's state holds (loaded, or written by a cross-VM sync) */
 	bool warm;
+	bool has_id;    /* id holds the slot's object id (backend.c: hashed once, at load) */
+	uint8_t id[32];
 } slot_t;
 
 typedef struct acct {
@@ -21,7 +23,8 @@ typedef struct acct {
 	uint64_t nonce;
 	uint8_t *code; /* owned, NULL when empty */
 	size_t code_len;
-	uint8_t code_hash[32];
+	uint8_t code_hash[32]; /* valid unless code_hash_lazy (evm_code_hash) */
+	bool code_hash_lazy;   /* loaded code not hashed yet: only EXTCODEHASH and roots need it */
 	uint8_t *jumpdests; /* lazily computed bitmap of code, owned */
 	bool exists, warm, touched, destructed, created_tx;
 	svm_map_t storage; /* 32-byte big-endian key -> slot_t * */
@@ -34,6 +37,10 @@ typedef struct acct {
 	uint64_t base_nonce;
 	uint8_t ident[32]; /* the identity whose balance and nonce these are (a linked derived
 			      address's identity, or the address's own: backend.c) */
+	/* ids the backend hashed when it loaded the account, kept for the write-back (backend.c):
+	 * the address's own identity (owner of its code and slots), its code object */
+	uint8_t own_id[32], code_id[32];
+	bool has_ids;
 } acct_t;
 
 /* Fills accounts and slots on first sight from the node's state (backend.c). Loaders return 0
@@ -41,7 +48,8 @@ typedef struct acct {
  * memory would, ending the transaction, whose caller then reports backend_rc. */
 typedef struct {
 	int (*account)(void *ud, acct_t *a); /* sets exists, balance, nonce, code (svm_malloc'd) */
-	int (*storage)(void *ud, const acct_t *a, const uint8_t key[32], u256 *val);
+	/* sets sl->cur; may keep the slot's object id in sl->id (has_id) */
+	int (*storage)(void *ud, const acct_t *a, const uint8_t key[32], slot_t *sl);
 	/* The ERC-20 views of ledger tokens (erc20.c): the token at an address (1 found, 0 not),
 	 * its metadata, a balance in base units, an allowance. */
 	int (*token_at)(void *ud, const addr_t *a, uint8_t token[32]);
@@ -122,6 +130,10 @@ struct svm_evm_state {
 	svm_map_t allow;              /* token ‖ owner ‖ spender -> allow_t * */
 	tokreg_t *regs;               /* token addresses registered in this transaction */
 	size_t n_regs, regs_cap;
+	/* the block's coinbase, warm for the running transaction (EIP-3651) without being loaded:
+	 * evm_warm_acct answers it like the precompiles (tx.c sets it, evm_finalize clears it) */
+	addr_t warm_coinbase;
+	bool has_warm_coinbase;
 	struct evm_vm *vm; /* the interpreter's reusable frames (interp.c) */
 	const struct evm_txctx *ctx; /* the running transaction's context (cross-VM re-entry) */
 };
@@ -131,6 +143,8 @@ void evm_vm_free(struct evm_vm *vm);
 acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a);
 slot_t *evm_slot(acct_t *a, const u256 *key); /* creates a zero slot; NULL on ENOMEM */
 bool evm_acct_empty(const acct_t *a); /* nonce 0, balance 0, no code (EIP-161) */
+/* The Keccak-256 of a's code (hashed on first use when the backend loaded it). */
+const uint8_t *evm_code_hash(acct_t *a);
 
 int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u256 *prev, uint64_t prev_u64);
 int evm_touch(svm_evm_state_t *s, acct_t *a); /* exists + touched, journaled */

@@ -4,6 +4,7 @@
  * schedule: EIP-150 (all but one 64th), EIP-2929/2930 warm and cold access, EIP-2200/3529
  * SSTORE with refunds, EIP-3860 initcode, EIP-1153 transient storage, EIP-5656 MCOPY,
  * EIP-6780 SELFDESTRUCT. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,10 +466,10 @@ static void set_op(int op, int in, int out, int gas)
 	ops[op] = (opinfo_t){(uint8_t)in, (uint8_t)out, (uint16_t)gas, true};
 }
 
-static void init_ops(void)
+/* Fills the table once per process (init_ops_once, through pthread_once: the first two
+ * transactions may start on two threads at once, and a plain flag was a data race). */
+static void init_ops_once(void)
 {
-	static bool done;
-	if (done) return;
 	set_op(0x00, 0, 0, 0);
 	set_op(0x01, 2, 1, 3);
 	set_op(0x02, 2, 1, 5);
@@ -538,7 +539,13 @@ static void init_ops(void)
 	 * DUPn/SWAPn reach at most 17 deep */
 	for (int o = 0; o < 256; o++)
 		SVM_ASSERT(!ops[o].valid || (ops[o].out <= ops[o].in + 1 && ops[o].in <= 17));
-	done = true;
+}
+
+static void init_ops(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int rc = pthread_once(&once, init_ops_once);
+	SVM_VERIFY(rc == 0); /* fails only on a bad once control */
 }
 
 /* ----------------------------------------------------------- the loop */
@@ -996,7 +1003,7 @@ static int run_frame(run_t *r, frame_t *f)
 			if (op == 0x31) *x = ac->balance;
 			else if (op == 0x3b) *x = u256_u64(ac->code_len);
 			else if (!ac->exists || evm_acct_empty(ac)) *x = u256_zero();
-			else svm_u256_from_be(x, ac->code_hash, 32);
+			else svm_u256_from_be(x, evm_code_hash(ac), 32);
 			break;
 		}
 		case 0x32: u256_from_addr(PUSH(), &ctx->origin); break;

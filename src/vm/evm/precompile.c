@@ -3,6 +3,7 @@
  * bignum), BN254 add/mul/pairing (bn254.c), BLAKE2 F (EIP-152, written here). KZG point
  * evaluation (0x0a) needs BLS12-381, which no Debian package provides: it fails and marks the
  * transaction as having used an unsupported precompile (counted as a skip by the state tests). */
+#include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <secp256k1.h>
@@ -108,7 +109,12 @@ static int modexp(const uint8_t *in, size_t len, uint64_t bl, uint64_t el, uint6
 		  size_t *out_len)
 {
 	if (out_alloc(out, out_len, (size_t)ml)) return SVM_ENOMEM;
-	if (ml == 0) return 1;
+	if (ml == 0) return 1; /* an empty result, whatever the lengths (the state tests have this) */
+	/* OpenSSL takes int lengths, so a length past INT_MAX bytes would be cut by the casts below:
+	 * such a call fails, as one out of gas does. With a modulus, modexp_gas prices it above
+	 * 5 · 10^9 gas (a long exponent) or 2^56 / 3 (a long base or modulus), which no block pays
+	 * (the node's: 30 M), so only a test with an absurd gas limit gets here. */
+	if (bl > INT_MAX || el > INT_MAX || ml > INT_MAX) return 0;
 	/* charged: modexp_gas prices any length past 2^32 out of reach (UINT64_MAX), so the sums
 	 * below cannot wrap */
 	SVM_ASSERT(bl <= (1ull << 32) && el <= (1ull << 32) && ml <= (1ull << 32));

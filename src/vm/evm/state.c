@@ -104,7 +104,7 @@ acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
 		svm_map_init(&n->storage);
 		if (s->backend && !s->backend_rc) {
 			int rc = s->backend->account(s->backend->ud, n);
-			if (rc == 0 && n->code_len) svm_keccak256(n->code, n->code_len, n->code_hash);
+			n->code_hash_lazy = rc == 0 && n->code_len; /* hashed if EXTCODEHASH asks */
 			n->loaded_code = n->code_len != 0;
 			n->base_balance = n->balance;
 			n->base_nonce = n->nonce;
@@ -139,7 +139,7 @@ slot_t *evm_slot(acct_t *a, const u256 *key)
 		slot_t *sl = svm_calloc(1, sizeof(slot_t));
 		svm_evm_state_t *s = a->st;
 		if (sl && a->loaded_code && s && s->backend && !s->backend_rc) {
-			int rc = s->backend->storage(s->backend->ud, a, k, &sl->cur);
+			int rc = s->backend->storage(s->backend->ud, a, k, sl);
 			if (rc) s->backend_rc = rc;
 			sl->orig = sl->cur;
 			sl->base = sl->cur;
@@ -152,6 +152,16 @@ slot_t *evm_slot(acct_t *a, const u256 *key)
 		*v = sl;
 	}
 	return *v;
+}
+
+const uint8_t *evm_code_hash(acct_t *a)
+{
+	if (a->code_hash_lazy) {
+		SVM_ASSERT(a->code_len > 0 && a->code != NULL); /* only loaded code is hashed late */
+		svm_keccak256(a->code, a->code_len, a->code_hash);
+		a->code_hash_lazy = false;
+	}
+	return a->code_hash;
 }
 
 bool evm_acct_empty(const acct_t *a)
@@ -243,6 +253,7 @@ int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len)
 	a->code = c;
 	a->code_len = len;
 	a->code_new = true;
+	a->code_hash_lazy = false;
 	svm_keccak256(c, len, a->code_hash);
 	return 0;
 }
@@ -296,6 +307,7 @@ static bool always_warm(const addr_t *a)
 int evm_warm_acct(svm_evm_state_t *s, acct_t *a)
 {
 	if (a->warm || always_warm(&a->addr)) return 0;
+	if (s->has_warm_coinbase && memcmp(a->addr.b, s->warm_coinbase.b, 20) == 0) return 0;
 	int rc = evm_journal(s, J_WARM_ACCT, a, NULL, NULL, 0);
 	if (rc) return rc;
 	a->warm = true;
@@ -364,6 +376,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 			a->code = NULL;
 			a->jumpdests = NULL;
 			a->code_len = 0;
+			a->code_hash_lazy = false;
 			memcpy(a->code_hash, evm_empty_code_hash, 32);
 			break;
 		case J_EXISTS: a->exists = false; break;
@@ -407,6 +420,7 @@ static void acct_wipe(acct_t *a)
 	a->code = NULL;
 	a->jumpdests = NULL;
 	a->code_len = 0;
+	a->code_hash_lazy = false;
 	memcpy(a->code_hash, evm_empty_code_hash, 32);
 	a->balance = u256_zero();
 	a->nonce = 0;
@@ -437,6 +451,7 @@ void evm_finalize(svm_evm_state_t *s)
 	transient_clear(s);
 	s->j_len = 0;
 	s->refund = 0;
+	s->has_warm_coinbase = false;
 }
 
 /* ------------------------------------------------------------ public API */
@@ -592,12 +607,14 @@ int svm_evm_state_root(const svm_evm_state_t *s, uint8_t root[SVM_KECCAK_SIZE])
 	while ((e = svm_map_next(&s->accounts, &i))) {
 		const acct_t *a = e->value;
 		if (!a->exists) continue;
-		uint8_t sr[32];
+		uint8_t sr[32], ch[32];
 		if ((rc = storage_root(a, sr))) goto out;
+		if (a->code_hash_lazy) svm_keccak256(a->code, a->code_len, ch); /* s is const here */
+		else memcpy(ch, a->code_hash, 32);
 		fill_begin(&f, a->addr.b, 20);
 		size_t at = f.vals.len;
 		if ((rc = svm_rlp_put_uint(&f.vals, a->nonce)) || (rc = put_u256(&f.vals, &a->balance)) ||
-		    (rc = svm_rlp_put_bytes(&f.vals, sr, 32)) || (rc = svm_rlp_put_bytes(&f.vals, a->code_hash, 32)) ||
+		    (rc = svm_rlp_put_bytes(&f.vals, sr, 32)) || (rc = svm_rlp_put_bytes(&f.vals, ch, 32)) ||
 		    (rc = svm_rlp_wrap_list(&f.vals, at)))
 			goto out;
 		fill_end(&f);

@@ -96,7 +96,10 @@ static int warm_all(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_ev
 	/* the precompiles (0x01-0x0a) are warm without being loaded: evm_warm_acct knows them */
 	if (!(a = evm_acct(s, &tx->from)) || evm_warm_acct(s, a) < 0) return SVM_ENOMEM;
 	if (!tx->create && (!(a = evm_acct(s, &tx->to)) || evm_warm_acct(s, a) < 0)) return SVM_ENOMEM;
-	if (!(a = evm_acct(s, &blk->coinbase)) || evm_warm_acct(s, a) < 0) return SVM_ENOMEM;
+	/* the coinbase is warm (EIP-3651) but not loaded: most transactions never touch it, and in
+	 * the node every transaction of a block would read its objects (state.c) */
+	s->warm_coinbase = blk->coinbase;
+	s->has_warm_coinbase = true;
 	for (size_t i = 0; i < tx->n_access; i++) {
 		if (!(a = evm_acct(s, &tx->access[i].address)) || evm_warm_acct(s, a) < 0) return SVM_ENOMEM;
 		for (size_t k = 0; k < tx->access[i].n_keys; k++) {

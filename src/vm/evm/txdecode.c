@@ -289,7 +289,7 @@ static int decode(const uint8_t *raw, size_t len, bool rec, bool any_chain, uint
 		svm_evm_signed_tx_free(out);
 		return rc;
 	}
-	svm_keccak256(raw, len, out->hash);
+	if (rec) svm_keccak256(raw, len, out->hash); /* a parse's caller has the id already */
 	return 0;
 }
 
