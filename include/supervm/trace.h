@@ -4,9 +4,10 @@
  * root, a k-ary bisection game between a claimant and a challenger down to one step, and the
  * one-step verifier the chain runs. docs/bisection.md gives formats, bounds and measurements.
  *
- * The stepper covers the integer subset of WebAssembly a job kernel needs (docs/bisection.md
- * lists it): one function of a module without imports, i32/i64 arithmetic, locals, globals,
- * structured control, loads/stores. Anything else stops the run with SVM_EUNSUPPORTED.
+ * The stepper runs every instruction the VM runs (docs/bisection.md lists them: numbers, floats,
+ * multi-value control, calls, references, memory and table instructions, bulk operations) in a
+ * module whose imports are none or the AI host functions; tables are committed like memory (a
+ * Merkle tree of 8-element leaves). Anything else is refused with SVM_EUNSUPPORTED.
  * Every function is deterministic and allocates only through svm_malloc/free. Not thread-safe
  * per object; distinct objects may be used from distinct threads. */
 #ifndef SUPERVM_TRACE_H
@@ -25,7 +26,9 @@
 #define SVM_STEP_DATAS_MAX 1024   /* data segments of a module (a bit each in the state) */
 #define SVM_STEP_PAGES_MAX 256    /* 16 MiB of linear memory */
 #define SVM_STEP_FRAMES_MAX 64    /* calls in progress */
-#define SVM_STEP_TABLES_MAX 16    /* tables of a module (each as its element segments fill it) */
+#define SVM_STEP_TABLES_MAX 16    /* tables of a module */
+#define SVM_STEP_TABLE_ELEMS_MAX 65536 /* elements of one table (a grow past it is refused) */
+#define SVM_STEP_ELEMS_MAX 1024   /* element segments of a module (a bit each in the state) */
 #define SVM_STEP_LEAF_SIZE 64     /* bytes per memory Merkle leaf */
 #define SVM_STEP_RANGE_LEAVES_MAX 4096 /* leaves of one memory range in a proof (256 KiB) */
 #define SVM_STEP_PROOF_MAX (1024u * 1024) /* bytes of one one-step proof (a host step's ranges) */

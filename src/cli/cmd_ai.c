@@ -582,8 +582,16 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		return 0;
 	}
 	/* a standard job runs in the VM, an auditable one in the stepper with its trace committed; a
-	 * high-value one needs TEE evidence, which this worker cannot produce */
-	wmodel_t *m = j->level <= SVM_VERIFY_AUDITABLE ? model_get(w, &j->model) : NULL;
+	 * high-value one needs TEE evidence bound to the job's output, which only a worker running
+	 * inside an SEV-SNP or TDX guest could produce: refused, said once, never accepted */
+	if (j->level > SVM_VERIFY_AUDITABLE) {
+		if (k < 0)
+			wlog(w, "not served: a high-value job needs TEE evidence binding its output (an SEV-SNP"
+				" report or TDX quote) and this worker runs outside an enclave:", id, SVM_EUNSUPPORTED);
+		w->done[idx] = true;
+		return 0;
+	}
+	wmodel_t *m = model_get(w, &j->model);
 	if (m == NULL) {
 		w->done[idx] = true; /* a model this worker cannot serve */
 		return 0;

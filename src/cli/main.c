@@ -258,7 +258,9 @@ static const cli_cmd_t commands[] = {
 	 "  --lie             lie (tests): flip the last output byte of a standard job; corrupt one\n"
 	 "                    step of an auditable job's run (its trace then bisects to that step)\n"
 	 "  --trace-k K       steps between an auditable job's checkpoints (default 4096)\n"
-	 "  --poll-ms N       poll interval (default 100)\n",
+	 "  --poll-ms N       poll interval (default 100)\n"
+	 "high-value jobs are not served: they need TEE evidence, and the worker has no enclave\n"
+	 "(docs/verification.md)\n",
 	 o_worker, 0, 0, cli_cmd_worker, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
 	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",

@@ -192,6 +192,11 @@ check '[ "$(jv result < "$T/jp2.json")" = claimant_won ] && [ "$(jv won < "$T/jp
 jn1=$(nonce $J)
 check '[ "$($S job status $JOB2 | jv challenge)" = lost ] && [ "$(swr $J)" = $((j0 - CB - FEE * (jn1 - jn0))) ]' \
   "the lying challenger's $CB bond burns"
+JOB3=$($S job post --from "$T/alice.json" --model "$MODEL" --input "$T/img1" --price 1000 --replicas 1 \
+  --deadline-blocks 20 --level high-value)
+for i in $(seq 1 300); do grep -q "not served.*${JOB3:0:16}" "$T/w2.log" && break; sleep 0.1; done
+check 'grep -q "not served: a high-value job needs TEE evidence.*${JOB3:0:16} -> " "$T/w2.log" && ! grep -q "accepted ${JOB3:0:16}" "$T/w2.log" && [ "$($S job status $JOB3 | jv state)" = open ]' \
+  "the worker refuses a high-value job with a clear reason and does not accept it ($(grep "not served" "$T/w2.log" | head -n 1 | cut -c1-170))"
 kill $PW2; wait $PW2 2> /dev/null
 
 swr() { $S balance "$1" --json | jf amount; }

@@ -44,6 +44,16 @@ typedef struct {
 	bool write;
 } range_t;
 
+#define TLEAF_ELEMS (SVM_STEP_LEAF_SIZE / 8) /* table elements per table Merkle leaf */
+#define TRANGES_MAX 2 /* table ranges one step touches (table.copy: destination, source) */
+
+/* A table range a step touches: leaves [first, first + count) of table x's tree at depth
+ * `depth` (the table's, or for a grow the grown table's). */
+typedef struct {
+	uint32_t x, first, count, depth;
+	bool write;
+} trange_t;
+
 struct svm_step {
 	const svm_wasm_module_t *m;
 	const wasm_gas_t *gas;
@@ -51,9 +61,17 @@ struct svm_step {
 	ftab_t *ft;             /* per defined function */
 	uint8_t *host;          /* per imported function: H_* */
 	uint64_t *tables[SVM_STEP_TABLES_MAX]; /* per table: function index + 1 per element, 0 = null
-					       * (an externref table holds nulls) — fixed: no
-					       * instruction that changes a table is in the subset */
-	uint32_t table_n[SVM_STEP_TABLES_MAX];
+					       * (an externref as given); a worker's, never the
+					       * verifier's (it has the revealed windows) */
+	uint32_t table_n[SVM_STEP_TABLES_MAX];   /* each table's size */
+	svm_hash_t troot[SVM_STEP_TABLES_MAX];  /* each table's Merkle root (8 elements a leaf) */
+	bool tdirty[SVM_STEP_TABLES_MAX];       /* a worker's root is stale */
+	uint32_t nelems;                        /* element segments; bit i of edropped: segment i */
+	uint8_t edropped[SVM_STEP_ELEMS_MAX / 8]; /* is dropped (active, declarative, elem.drop's) */
+	uint32_t ntabs;                         /* the module's tables (a count in the state) */
+	uint32_t ntwin;                         /* the verifier's revealed table leaves */
+	trange_t twin_r[TRANGES_MAX];
+	uint64_t *twin[TRANGES_MAX];
 	svm_step_env_t env;
 	bool has_env;
 	uint32_t func;          /* function index (imports first) of the current frame */
@@ -198,7 +216,7 @@ static bool skip_imm(const svm_wasm_module_t *m, const uint8_t *p, uint32_t len,
 		return *pos < len && (p[*pos] == 0x70 || p[*pos] == 0x6f) && ++*pos;
 	case 0xd2: /* ref.func f */
 		return rd_u32(p, len, pos, &u) && u < m->nfuncs;
-	case 0x25: /* table.get x */
+	case 0x25: case 0x26: /* table.get x, table.set x */
 		return rd_u32(p, len, pos, &u) && u < m->ntables;
 	case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
 		return rd_u32(p, len, pos, &u);
@@ -214,10 +232,18 @@ static bool skip_imm(const svm_wasm_module_t *m, const uint8_t *p, uint32_t len,
 		return true;
 	}
 	case 0xfc: /* saturating truncations (0..7), memory.init (8: segment, memory 0), data.drop
-		    * (9: segment), memory.copy (10: two memory indices), memory.fill (11: one) */
-		if (!rd_u32(p, len, pos, &u) || (u > 11 && u != 16)) return false;
+		    * (9: segment), memory.copy (10: two memory indices), memory.fill (11: one),
+		    * table.init (12: segment, table), elem.drop (13: segment), table.copy (14: two
+		    * tables), table.grow, table.size, table.fill (15, 16, 17: a table) */
+		if (!rd_u32(p, len, pos, &u) || u > 17) return false;
 		if (u <= 7) return true;
-		if (u == 16) return rd_u32(p, len, pos, &u) && u < m->ntables; /* table.size x */
+		if (u >= 12) {
+			uint32_t a = 0, b = 0;
+			if (!rd_u32(p, len, pos, &a)) return false;
+			if (u == 13) return a < m->nelems;
+			if (u == 15 || u == 16 || u == 17) return a < m->ntables;
+			return rd_u32(p, len, pos, &b) && b < m->ntables && (u == 12 ? a < m->nelems : a < m->ntables);
+		}
 		if (u == 8 || u == 9) {
 			uint32_t seg;
 			if (!rd_u32(p, len, pos, &seg)) return false;
@@ -253,12 +279,12 @@ static int scan(const svm_wasm_module_t *m, const uint8_t *body, uint32_t body_l
 	while (pos < body_len) {
 		uint32_t at = pos, sub = 0, sp = pos + 1;
 		uint8_t op = body[pos++], ar = 0, np = 0;
-		if (op == 0xfc && !rd_u32(body, body_len, &sp, &sub)) sub = UINT32_MAX;
+		if ((op == 0xfc || op == 0xfd) && !rd_u32(body, body_len, &sp, &sub)) sub = UINT32_MAX;
 		if (!skip_imm(m, body, body_len, op, &pos, &ar, &np)) {
-			if (op == 0xfc)
+			if (op == 0xfc || op == 0xfd) /* a prefixed one (0xfd: SIMD) named with its sub-opcode */
 				return svm_error_set(err, SVM_EUNSUPPORTED,
-						     "step: opcode 0xfc %u at body offset %u is outside the stepper's subset",
-						     sub, at);
+						     "step: opcode 0x%02x %u at body offset %u is outside the stepper's subset",
+						     op, sub, at);
 			return svm_error_set(err, SVM_EUNSUPPORTED,
 					     "step: opcode 0x%02x at body offset %u is outside the stepper's subset",
 					     op, at);
@@ -396,19 +422,238 @@ static bool range_root(uint32_t depth, uint64_t a, uint32_t cnt, svm_hash_t *h,
 	return true;
 }
 
-/* The siblings range_root needs, from the full tree. */
-static size_t range_siblings(const svm_step_t *s, uint64_t a, uint32_t cnt, svm_hash_t *out)
+/* The siblings range_root needs, from a full heap-ordered tree of 2^depth leaves. */
+static size_t tree_siblings(const svm_hash_t *tree, uint32_t depth, uint64_t a, uint32_t cnt,
+			    svm_hash_t *out)
 {
-	uint64_t ia = a, ib = a + cnt - 1;
+	uint64_t ia = a, ib = a + cnt - 1, npad = 1ull << depth;
 	size_t u = 0;
-	for (uint32_t l = 0; l < s->depth; l++) {
-		uint64_t base = s->npad >> l;
-		if (ia & 1) out[u++] = s->tree[base + ia - 1];
-		if (!(ib & 1)) out[u++] = s->tree[base + ib + 1];
+	for (uint32_t l = 0; l < depth; l++) {
+		uint64_t base = npad >> l;
+		if (ia & 1) out[u++] = tree[base + ia - 1];
+		if (!(ib & 1)) out[u++] = tree[base + ib + 1];
 		ia >>= 1;
 		ib >>= 1;
 	}
 	return u;
+}
+
+static size_t range_siblings(const svm_step_t *s, uint64_t a, uint32_t cnt, svm_hash_t *out)
+{
+	SVM_ASSERT(s->npad == 1ull << s->depth);
+	return tree_siblings(s->tree, s->depth, a, cnt, out);
+}
+
+/* ------------------------------------------------------------ table trees */
+
+static uint64_t i32(uint64_t v);
+
+/* A table is committed as a Merkle tree like memory's: leaves of 8 elements (u64 little-endian,
+ * zero past the table's end), max(1, ceil(n / 8)) of them padded with zero leaves to a power of
+ * two. Its depth: */
+static uint32_t tdepth(uint64_t n)
+{
+	uint64_t leaves = n ? (n + TLEAF_ELEMS - 1) / TLEAF_ELEMS : 1, npad = 1;
+	uint32_t d = 0;
+	while (npad < leaves) npad <<= 1, d++;
+	return d;
+}
+
+/* Leaf `leaf` of the elements e[0..n). */
+static void tleaf(const uint64_t *e, uint64_t n, uint64_t leaf, uint8_t out[LEAF])
+{
+	for (uint64_t k = 0; k < TLEAF_ELEMS; k++) {
+		uint64_t i = leaf * TLEAF_ELEMS + k;
+		svm_put_u64le(out + 8 * k, i < n ? e[i] : 0);
+	}
+}
+
+/* The heap-ordered tree (node 1 the root, leaf i at 2^depth + i) over e[0..n); NULL when out of
+ * memory. depth >= tdepth(n). */
+static svm_hash_t *ttree(const uint64_t *e, uint64_t n, uint32_t depth)
+{
+	SVM_ASSERT(depth >= tdepth(n) && depth < 32);
+	uint64_t npad = 1ull << depth;
+	svm_hash_t *t = svm_malloc(2 * npad * sizeof *t), zero;
+	if (!t) return NULL;
+	uint8_t buf[LEAF];
+	tleaf(e, 0, 0, buf);
+	leaf_hash(buf, &zero);
+	for (uint64_t i = 0; i < npad; i++) {
+		if (i * TLEAF_ELEMS >= n) {
+			t[npad + i] = zero;
+			continue;
+		}
+		tleaf(e, n, i, buf);
+		leaf_hash(buf, &t[npad + i]);
+	}
+	for (uint64_t i = npad - 1; i >= 1; i--) svm_merkle_node_hash(&t[2 * i], &t[2 * i + 1], &t[i]);
+	return t;
+}
+
+static void zero_root(uint32_t depth, svm_hash_t *out);
+
+/* A root of a tree of depth `from` as the root of the same leaves padded to depth `to`: folded
+ * with all-zero subtrees, as a grown table's (or memory's) tree is. */
+static void tfold(svm_hash_t *r, uint32_t from, uint32_t to)
+{
+	svm_hash_t z, t;
+	for (uint32_t l = from; l < to; l++) {
+		zero_root(l, &z);
+		svm_merkle_node_hash(r, &z, &t);
+		*r = t;
+	}
+}
+
+/* A worker's table roots, recomputed for the tables changed since the last call. */
+static int tables_update(svm_step_t *s)
+{
+	for (uint32_t x = 0; x < s->ntabs && !s->verifier; x++) {
+		if (!s->tdirty[x]) continue;
+		svm_hash_t *t = ttree(s->tables[x], s->table_n[x], tdepth(s->table_n[x]));
+		if (!t) return SVM_ENOMEM;
+		s->troot[x] = t[1];
+		s->tdirty[x] = false;
+		svm_free(t);
+	}
+	return 0;
+}
+
+static trange_t trange(uint32_t x, uint64_t i, uint64_t n, uint32_t depth, bool write)
+{
+	uint64_t first = i / TLEAF_ELEMS, last = (i + n - 1) / TLEAF_ELEMS;
+	return (trange_t){x, (uint32_t)first, (uint32_t)(last - first + 1), depth, write};
+}
+
+/* Elements [i, i + n) of table x: a worker's table, or the verifier's revealed window that holds
+ * them (the written one for `write`; NULL, and the proof marked bad, when none does). n > 0. */
+static uint64_t *tab_ptr(svm_step_t *s, uint32_t x, uint64_t i, uint64_t n, bool write)
+{
+	if (!s->verifier) return s->tables[x] + i;
+	for (uint32_t k = 0; k < s->ntwin; k++) {
+		const trange_t *w = &s->twin_r[k];
+		uint64_t base = (uint64_t)w->first * TLEAF_ELEMS;
+		if (w->x == x && w->write == write && i >= base && i + n <= base + (uint64_t)w->count * TLEAF_ELEMS)
+			return s->twin[k] + (i - base);
+	}
+	s->win_bad = true;
+	return NULL;
+}
+
+/* Element i < table_n[x] of table x for a read that cannot fail the proof (call_indirect's
+ * target while computing what a step touches): 0 (null) when the verifier lacks it. */
+static uint64_t tab_peek(const svm_step_t *s, uint32_t x, uint32_t i)
+{
+	if (!s->verifier) return s->tables[x][i];
+	for (uint32_t k = 0; k < s->ntwin; k++) {
+		const trange_t *w = &s->twin_r[k];
+		uint64_t base = (uint64_t)w->first * TLEAF_ELEMS;
+		if (w->x == x && i >= base && i < base + (uint64_t)w->count * TLEAF_ELEMS) return s->twin[k][i - base];
+	}
+	return 0;
+}
+
+static void tmark(svm_step_t *s, uint32_t x)
+{
+	if (!s->verifier) s->tdirty[x] = true;
+}
+
+static bool elem_dropped(const svm_step_t *s, uint32_t seg)
+{
+	return s->edropped[seg / 8] >> (seg % 8) & 1;
+}
+
+/* The elements table.init can still copy from segment seg: all of a passive one, none once
+ * dropped (the VM's elem_len: active and declarative segments are dropped at instantiation). */
+static uint64_t elem_live(const svm_step_t *s, uint32_t seg)
+{
+	return seg < s->nelems && !elem_dropped(s, seg) ? s->m->elems[seg].count : 0;
+}
+
+/* Item k of element segment seg as a table holds it (bind_module admits ref.func and ref.null). */
+static uint64_t elem_item(const svm_step_t *s, uint32_t seg, uint64_t k)
+{
+	const wconst_t *c = &s->m->elems[seg].items[k];
+	return c->kind == CE_REFFUNC ? (uint64_t)(uint32_t)c->v + 1 : 0;
+}
+
+/* A table operation at pc (0xfc 12 init, 14 copy, 15 grow, 17 fill) with its operands, as the VM
+ * runs it (interp.c): the per-element price first (out of gas before anything), then the bounds
+ * (a trap, also for n = 0 past the end) — a grow past its cap pushes -1 instead — then the
+ * elements. */
+typedef struct {
+	uint32_t sub, x, y, seg; /* y: table.copy's source table; seg: table.init's segment */
+	uint64_t d, b, n, price; /* destination (a grow: the old size), source / value, count */
+	bool oog, trap, fail, big; /* out of gas; out of bounds; a grow past its cap; past ours */
+} tplan_t;
+
+static bool table_plan(const svm_step_t *s, tplan_t *p)
+{
+	uint32_t pos = s->pc + 1, a = 0, b = 0;
+	memset(p, 0, sizeof *p);
+	if (s->pc >= s->body_len || s->body[s->pc] != 0xfc || !rd_u32(s->body, s->body_len, &pos, &p->sub) ||
+	    p->sub < 12 || p->sub == 13 || p->sub == 16 || p->sub > 17 || !rd_u32(s->body, s->body_len, &pos, &a))
+		return false;
+	if ((p->sub == 12 || p->sub == 14) && !rd_u32(s->body, s->body_len, &pos, &b)) return false;
+	p->x = p->sub == 12 ? b : a;
+	p->y = p->sub == 14 ? b : p->x;
+	p->seg = p->sub == 12 ? a : 0;
+	if (p->x >= s->ntabs || p->y >= s->ntabs || s->nvals < (p->sub == 15 ? 2u : 3u)) return false;
+	const uint64_t *v = &s->vals[s->nvals];
+	if (p->sub == 15) {
+		p->d = s->table_n[p->x];
+		p->b = v[-2];
+		p->n = i32(v[-1]);
+	} else {
+		p->d = i32(v[-3]);
+		p->b = p->sub == 17 ? v[-2] : i32(v[-2]);
+		p->n = i32(v[-1]);
+	}
+	p->price = p->n * s->gas->table_elem;
+	p->oog = s->gas_left < p->price;
+	if (p->sub == 15) { /* the VM's wasm_table_grow under the default store limit (the AI runtime's) */
+		uint64_t cap = SVM_WASM_TABLE_ELEMS_MAX_DEFAULT, size = p->d + p->n;
+		const wtable_t *t = &s->m->tables[p->x];
+		if (t->lim.has_max && t->lim.max < cap) cap = t->lim.max;
+		p->fail = size > cap;
+		p->big = !p->fail && size > SVM_STEP_TABLE_ELEMS_MAX;
+		return true;
+	}
+	p->trap = p->d + p->n > s->table_n[p->x] ||
+		  (p->sub == 12 && p->b + p->n > elem_live(s, p->seg)) ||
+		  (p->sub == 14 && p->b + p->n > s->table_n[p->y]);
+	return true;
+}
+
+/* The table ranges the operation writes (first) and reads: none when it does not get to the
+ * elements, or grows with null (the new elements are the tree's zero padding already). */
+static uint32_t table_ranges(const svm_step_t *s, const tplan_t *p, trange_t *r)
+{
+	if (p->oog || p->trap || p->fail || p->big || p->n == 0 || (p->sub == 15 && p->b == 0)) return 0;
+	r[0] = trange(p->x, p->d, p->n, tdepth(p->sub == 15 ? p->d + p->n : s->table_n[p->x]), true);
+	if (p->sub != 14) return 1;
+	r[1] = trange(p->y, p->b, p->n, tdepth(s->table_n[p->y]), false);
+	return 2;
+}
+
+/* The table leaves the instruction at the current state touches (0..2): what its proof carries
+ * before the memory ranges. */
+static uint32_t ttouched(const svm_step_t *s, trange_t *r)
+{
+	if (s->status != SVM_STEP_RUNNING || s->hcall || s->pc >= s->body_len) return 0;
+	uint8_t op = s->body[s->pc];
+	uint32_t pos = s->pc + 1, x = 0, u = 0;
+	if (op == 0x11 || op == 0x25 || op == 0x26) {
+		if (op == 0x11 && !rd_u32(s->body, s->body_len, &pos, &u)) return 0;
+		uint32_t need = op == 0x26 ? 2 : 1;
+		if (!rd_u32(s->body, s->body_len, &pos, &x) || x >= s->ntabs || s->nvals < need) return 0;
+		uint64_t i = i32(s->vals[s->nvals - need]);
+		if (i >= s->table_n[x]) return 0; /* it traps without reading */
+		r[0] = trange(x, i, 1, tdepth(s->table_n[x]), op == 0x26);
+		return 1;
+	}
+	tplan_t p;
+	return table_plan(s, &p) ? table_ranges(s, &p, r) : 0;
 }
 
 /* ------------------------------------------------------------ memory access */
@@ -482,13 +727,13 @@ static void out_of_gas(svm_step_t *s)
 static uint32_t pops(const svm_step_t *s, uint8_t op)
 {
 	if (op == 0x1b || op == 0x1c) return 3;
-	if (is_store(op) || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
+	if (is_store(op) || op == 0x26 || (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) ||
 	    (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a))
 		return 2;
 	if (op == 0xfc) { /* a saturating truncation pops one, data.drop none, the bulk ones three */
 		uint32_t pos = s->pc + 1, sub = 0;
 		if (!rd_u32(s->body, s->body_len, &pos, &sub)) return 3;
-		return sub <= 7 ? 1 : sub == 9 || sub == 16 ? 0 : 3;
+		return sub <= 7 ? 1 : sub == 9 || sub == 13 || sub == 16 ? 0 : sub == 15 ? 2 : 3;
 	}
 	if ((op >= 0x5b && op <= 0x66) || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6))
 		return 2; /* float compares and binary operators */
@@ -902,8 +1147,9 @@ static uint32_t call_target(const svm_step_t *s, uint8_t op)
 	if (s->nvals < 1 || u >= s->m->ntypes || !rd_u32(s->body, s->body_len, &pos, &x) || x >= s->m->ntables)
 		return UINT32_MAX;
 	uint32_t i = (uint32_t)s->vals[s->nvals - 1];
-	if (i >= s->table_n[x] || s->tables[x][i] == 0 || s->tables[x][i] > s->m->nfuncs) return UINT32_MAX;
-	uint32_t f = (uint32_t)(s->tables[x][i] - 1);
+	uint64_t e = i < s->table_n[x] ? tab_peek(s, x, i) : 0;
+	if (e == 0 || e > s->m->nfuncs) return UINT32_MAX;
+	uint32_t f = (uint32_t)(e - 1);
 	if (!wasm_functype_eq(&s->m->types[s->m->func_types[f]], &s->m->types[u])) return UINT32_MAX;
 	return f;
 }
@@ -1315,6 +1561,67 @@ static void bulk(svm_step_t *s, uint32_t sub)
 	mark_dirty(s, d, n);
 }
 
+/* table.init, table.copy, table.grow and table.fill (table_plan): an operation over more leaves
+ * than one proof range holds, or a grow past the stepper's table limit, is refused, never run. */
+static int table_op(svm_step_t *s)
+{
+	tplan_t p;
+	trange_t r[TRANGES_MAX];
+	if (!table_plan(s, &p)) {
+		s->unsupported = true; /* only a forged state gets here */
+		return 0;
+	}
+	uint32_t nr = table_ranges(s, &p, r);
+	bool wide = false;
+	for (uint32_t i = 0; i < nr; i++) wide |= r[i].count > SVM_STEP_RANGE_LEAVES_MAX;
+	if (!p.oog && (p.big || wide)) {
+		s->unsupported = true;
+		return 0;
+	}
+	s->nvals -= p.sub == 15 ? 2 : 3;
+	if (p.oog) {
+		out_of_gas(s);
+		return 0;
+	}
+	charge(s, p.price);
+	if (p.sub == 15) {
+		if (p.fail) {
+			PUSH(0xffffffffu);
+			return 0;
+		}
+		PUSH(p.d); /* the old size */
+		uint64_t size = p.d + p.n;
+		if (!s->verifier) {
+			uint64_t *e = svm_realloc(s->tables[p.x], (size_t)(size + 1) * sizeof *e);
+			if (!e) return SVM_ENOMEM;
+			for (uint64_t i = p.d; i < size; i++) e[i] = p.b;
+			s->tables[p.x] = e;
+		} else if (nr) {
+			uint64_t *e = tab_ptr(s, p.x, p.d, p.n, true);
+			for (uint64_t i = 0; e && i < p.n; i++) e[i] = p.b;
+		}
+		s->table_n[p.x] = (uint32_t)size;
+		tmark(s, p.x);
+		return 0;
+	}
+	if (p.trap) {
+		trap(s);
+		return 0;
+	}
+	if (p.n == 0) return 0;
+	uint64_t *dst = tab_ptr(s, p.x, p.d, p.n, true);
+	if (p.sub == 17) {
+		for (uint64_t i = 0; dst && i < p.n; i++) dst[i] = p.b;
+	} else if (p.sub == 12) {
+		for (uint64_t i = 0; dst && i < p.n; i++) dst[i] = elem_item(s, p.seg, p.b + i);
+	} else {
+		const uint64_t *src = tab_ptr(s, p.y, p.b, p.n, false); /* the pre-state's */
+		if (dst && src) memmove(dst, src, (size_t)p.n * sizeof *dst);
+	}
+	tmark(s, p.x);
+	return 0;
+}
+
 static int exec_one(svm_step_t *s, uint8_t op);
 
 /* Pays a gas block; out of gas is terminal (the interpreter abandons the call). */
@@ -1389,6 +1696,14 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		}
 		break;
 	case 0x10: case 0x11: {
+		if (op == 0x11 && s->verifier) { /* the element it reads must be revealed */
+			uint32_t x = 0, i = (uint32_t)s->vals[s->nvals - 1];
+			rd_u32(s->body, s->body_len, &pos, &u);
+			if (rd_u32(s->body, s->body_len, &pos, &x) && x < s->ntabs && i < s->table_n[x] &&
+			    !tab_ptr(s, x, i, 1, false))
+				return 0;
+			pos = s->pc + 1;
+		}
 		uint32_t f = call_target(s, op);
 		rd_u32(s->body, s->body_len, &pos, &u);
 		if (op == 0x11) {
@@ -1440,9 +1755,21 @@ static int exec_one(svm_step_t *s, uint8_t op)
 	case 0x25: { /* table.get x */
 		uint32_t i = (uint32_t)POP();
 		rd_u32(s->body, s->body_len, &pos, &u);
-		if (u >= s->m->ntables) return SVM_EUNSUPPORTED; /* validation rules it out */
+		if (u >= s->ntabs) return SVM_EUNSUPPORTED; /* validation rules it out */
 		if (i >= s->table_n[u]) return trap(s), 0;
-		PUSH(s->tables[u][i]);
+		const uint64_t *e = tab_ptr(s, u, i, 1, false);
+		PUSH(e ? *e : 0);
+		break;
+	}
+	case 0x26: { /* table.set x */
+		uint64_t v = POP();
+		uint32_t i = (uint32_t)POP();
+		rd_u32(s->body, s->body_len, &pos, &u);
+		if (u >= s->ntabs) return SVM_EUNSUPPORTED;
+		if (i >= s->table_n[u]) return trap(s), 0;
+		uint64_t *e = tab_ptr(s, u, i, 1, true);
+		if (e) *e = v;
+		tmark(s, u);
 		break;
 	}
 	case 0x40: {
@@ -1470,8 +1797,23 @@ static int exec_one(svm_step_t *s, uint8_t op)
 		if (u == 16) { /* table.size x */
 			uint32_t x = 0;
 			rd_u32(s->body, s->body_len, &pos, &x);
-			if (x >= s->m->ntables) return SVM_EUNSUPPORTED;
+			if (x >= s->ntabs) return SVM_EUNSUPPORTED;
 			PUSH(s->table_n[x]);
+			break;
+		}
+		if (u == 13) { /* elem.drop: table.init of it sees no elements from now on */
+			uint32_t seg = 0;
+			rd_u32(s->body, s->body_len, &pos, &seg);
+			if (seg >= s->nelems) return SVM_EUNSUPPORTED; /* validation rules it out */
+			s->edropped[seg / 8] |= (uint8_t)(1u << (seg % 8));
+			break;
+		}
+		if (u >= 12) { /* table.init, copy, grow, fill */
+			uint32_t imm = 0;
+			rd_u32(s->body, s->body_len, &pos, &imm);
+			if (u == 12 || u == 14) rd_u32(s->body, s->body_len, &pos, &imm);
+			int rc = table_op(s);
+			if (rc) return rc;
 			break;
 		}
 		if (u == 9) { /* data.drop: memory.init of it sees no bytes from now on */
@@ -1583,8 +1925,8 @@ static void put64(svm_buf_t *b, uint64_t v)
 /* The state's core encoding (everything but the module hash and the memory's contents). */
 static int core_put(const svm_step_t *s, svm_buf_t *b)
 {
-	size_t need = 148 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels +
-		      12 * s->nframes + (s->ndatas + 7) / 8;
+	size_t need = 156 + 8 * (s->nvals + s->nlocals + s->nglobals) + 14 * s->nlabels +
+		      12 * s->nframes + (s->ndatas + 7) / 8 + 36 * s->ntabs + (s->nelems + 7) / 8;
 	if (svm_buf_reserve(b, need) != 0) return SVM_ENOMEM;
 	svm_buf_push(b, s->status);
 	svm_buf_push(b, s->nresults);
@@ -1610,6 +1952,13 @@ static int core_put(const svm_step_t *s, svm_buf_t *b)
 	for (uint32_t i = 0; i < s->nglobals; i++) put64(b, s->globals[i]);
 	put32(b, s->ndatas);
 	svm_buf_append(b, s->dropped, (s->ndatas + 7) / 8);
+	put32(b, s->ntabs);
+	for (uint32_t x = 0; x < s->ntabs; x++) {
+		put32(b, s->table_n[x]);
+		svm_buf_append(b, s->troot[x].b, 32);
+	}
+	put32(b, s->nelems);
+	svm_buf_append(b, s->edropped, (s->nelems + 7) / 8);
 	put32(b, s->lbase);
 	put32(b, s->nframes);
 	for (uint32_t i = 0; i < s->nframes; i++) {
@@ -1632,7 +1981,7 @@ static void state_hash(const svm_hash_t *module_hash, const uint8_t *core, size_
 {
 	svm_sha256_ctx_t c;
 	svm_sha256_init(&c);
-	svm_sha256_update(&c, "svm/step/v2", 11);
+	svm_sha256_update(&c, "svm/step/v3", 11);
 	svm_sha256_update(&c, module_hash->b, 32);
 	svm_sha256_update(&c, core, n);
 	svm_sha256_final(&c, out);
@@ -1642,7 +1991,7 @@ void svm_step_hash(svm_step_t *s, svm_hash_t *out)
 {
 	tree_update(s);
 	svm_buf_t b = {0};
-	if (core_put(s, &b) != 0) {
+	if (tables_update(s) != 0 || core_put(s, &b) != 0) {
 		memset(out, 0, sizeof *out); /* out of memory: a hash nobody can match */
 		svm_buf_free(&b);
 		return;
@@ -1757,15 +2106,24 @@ static int bind_module(svm_step_t *s, const svm_wasm_module_t *m, const svm_step
 		int rc = scan(m, c->body, c->body_len, ft, err);
 		if (rc) return rc;
 	}
+	if (m->nelems > SVM_STEP_ELEMS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "step: %u element segments (at most %u)", m->nelems,
+				     SVM_STEP_ELEMS_MAX);
+	s->ntabs = m->ntables;
 	for (uint32_t x = 0; x < m->ntables; x++) {
-		if (m->tables[x].lim.min > 65536)
-			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a table of %u elements", m->tables[x].lim.min);
+		if (m->tables[x].lim.min > SVM_STEP_TABLE_ELEMS_MAX)
+			return svm_error_set(err, SVM_EUNSUPPORTED, "step: a table of %u elements (at most %u)",
+					     m->tables[x].lim.min, SVM_STEP_TABLE_ELEMS_MAX);
 		s->table_n[x] = m->tables[x].lim.min;
 		s->tables[x] = svm_calloc(s->table_n[x] + 1, sizeof *s->tables[x]);
 		if (!s->tables[x]) return svm_error_set(err, SVM_ENOMEM, "step: out of memory");
+		s->tdirty[x] = true;
 	}
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const welem_t *e = &m->elems[i];
+		for (uint32_t k = 0; e->mode != SEG_DECLARATIVE && k < e->count; k++)
+			if (e->items[k].kind != CE_REFNULL && e->items[k].kind != CE_REFFUNC)
+				return svm_error_set(err, SVM_EUNSUPPORTED, "step: element segment %u outside the subset", i);
 		if (e->mode != SEG_ACTIVE) continue;
 		uint64_t at = e->offset.v & 0xffffffffu;
 		if (e->offset.kind != CE_CONST || e->table >= m->ntables || at + e->count > s->table_n[e->table])
@@ -1838,6 +2196,9 @@ int svm_step_new_env(svm_step_t **out, const svm_wasm_module_t *m, const char *f
 		rc = svm_error_set(err, SVM_ENOMEM, "step: out of memory");
 		goto fail;
 	}
+	s->nelems = m->nelems; /* bounded by bind_module; active and declarative ones dropped */
+	for (uint32_t i = 0; i < m->nelems; i++)
+		if (m->elems[i].mode != SEG_PASSIVE) s->edropped[i / 8] |= (uint8_t)(1u << (i % 8));
 	s->ndatas = m->ndatas; /* bounded by bind_module */
 	for (uint32_t i = 0; i < m->ndatas; i++) {
 		const wdata_t *d = &m->datas[i];
@@ -1888,6 +2249,7 @@ void svm_step_free(svm_step_t *s)
 	svm_free(s->dirty);
 	svm_free(s->out);
 	for (uint32_t i = 0; i < RANGES_MAX; i++) svm_free(s->win[i]);
+	for (uint32_t i = 0; i < TRANGES_MAX; i++) svm_free(s->twin[i]);
 	svm_free(s);
 }
 
@@ -1900,9 +2262,23 @@ int svm_step_clone(const svm_step_t *s, svm_step_t **out)
 	c->ft = NULL, c->host = NULL;
 	memset(c->tables, 0, sizeof c->tables);
 	memset(c->win, 0, sizeof c->win);
+	memset(c->twin, 0, sizeof c->twin);
+	c->ntwin = 0;
 	size_t mb = (size_t)s->pages * PAGE, nl = (size_t)s->pages * (PAGE / LEAF);
 	int rc = bind_module(c, s->m, s->has_env ? &s->env : NULL, NULL);
 	if (rc == 0 && s->out && !(c->out = svm_malloc(SVM_AI_OUTPUT_MAX))) rc = SVM_ENOMEM;
+	for (uint32_t x = 0; rc == 0 && x < s->ntabs; x++) { /* the tables as they are now */
+		uint64_t *e = svm_realloc(c->tables[x], ((size_t)s->table_n[x] + 1) * sizeof *e);
+		if (!e) {
+			rc = SVM_ENOMEM;
+			break;
+		}
+		c->tables[x] = e;
+		memcpy(e, s->tables[x], (size_t)s->table_n[x] * sizeof *e);
+		c->table_n[x] = s->table_n[x];
+		c->troot[x] = s->troot[x];
+		c->tdirty[x] = s->tdirty[x];
+	}
 	if (rc == 0 && s->pages) {
 		c->mem = svm_malloc(mb);
 		c->tree = svm_malloc(2 * s->npad * sizeof *c->tree);
@@ -1934,11 +2310,40 @@ int svm_step_output(const svm_step_t *s, const uint8_t **out, size_t *len)
 
 /* ------------------------------------------------------------ one-step proofs */
 
+/* The table part of a proof: u8 count, then per range u8 table ‖ u32 first leaf ‖ u32 count ‖
+ * the leaves ‖ u8 s ‖ s siblings, in the table's tree at the range's depth. */
+static int prove_tables(svm_step_t *s, svm_buf_t *out)
+{
+	trange_t tr[TRANGES_MAX];
+	uint32_t nt = ttouched(s, tr);
+	int rc = svm_buf_push(out, (uint8_t)nt);
+	for (uint32_t i = 0; rc == 0 && i < nt; i++) {
+		if (tr[i].count > SVM_STEP_RANGE_LEAVES_MAX) return SVM_ELIMIT;
+		svm_hash_t *t = ttree(s->tables[tr[i].x], s->table_n[tr[i].x], tr[i].depth), sib[2 * 32];
+		if (!t) return SVM_ENOMEM;
+		uint8_t leaf[LEAF];
+		svm_buf_push(out, (uint8_t)tr[i].x);
+		put32(out, tr[i].first);
+		put32(out, tr[i].count);
+		for (uint32_t k = 0; rc == 0 && k < tr[i].count; k++) {
+			tleaf(s->tables[tr[i].x], s->table_n[tr[i].x], (uint64_t)tr[i].first + k, leaf);
+			rc = svm_buf_append(out, leaf, LEAF);
+		}
+		size_t ns = tree_siblings(t, tr[i].depth, tr[i].first, tr[i].count, sib);
+		svm_free(t);
+		if (rc == 0) rc = svm_buf_push(out, (uint8_t)ns);
+		if (rc == 0) rc = svm_buf_append(out, sib, ns * sizeof sib[0]);
+	}
+	return rc;
+}
+
 int svm_step_prove(svm_step_t *s, svm_buf_t *out)
 {
 	tree_update(s);
 	size_t start = out->len;
-	int rc = core_put(s, out);
+	int rc = tables_update(s);
+	if (rc == 0) rc = core_put(s, out);
+	if (rc == 0) rc = prove_tables(s, out);
 	if (rc != 0) return rc;
 	range_t r[RANGES_MAX];
 	uint32_t n = touched(s, r);
@@ -1993,6 +2398,18 @@ static bool core_get(rd_t *r, svm_step_t *v)
 	for (uint32_t i = 0; i < (v->ndatas + 7) / 8; i++) v->dropped[i] = (uint8_t)get(r, 1);
 	/* canonical: no bit past the last segment */
 	if (v->ndatas % 8 && v->dropped[v->ndatas / 8] >> (v->ndatas % 8)) return false;
+	v->ntabs = (uint32_t)get(r, 4);
+	if (r->bad || v->ntabs > SVM_STEP_TABLES_MAX) return false;
+	for (uint32_t x = 0; x < v->ntabs; x++) {
+		v->table_n[x] = (uint32_t)get(r, 4);
+		if (r->bad || v->table_n[x] > SVM_STEP_TABLE_ELEMS_MAX || r->len - r->pos < 32) return false;
+		memcpy(v->troot[x].b, r->p + r->pos, 32);
+		r->pos += 32;
+	}
+	v->nelems = (uint32_t)get(r, 4);
+	if (r->bad || v->nelems > SVM_STEP_ELEMS_MAX) return false;
+	for (uint32_t i = 0; i < (v->nelems + 7) / 8; i++) v->edropped[i] = (uint8_t)get(r, 1);
+	if (v->nelems % 8 && v->edropped[v->nelems / 8] >> (v->nelems % 8)) return false;
 	v->lbase = (uint32_t)get(r, 4);
 	v->nframes = (uint32_t)get(r, 4);
 	if (r->bad || v->lbase > v->nlocals || v->nframes > SVM_STEP_FRAMES_MAX) return false;
@@ -2031,6 +2448,15 @@ static bool well_formed(const svm_step_t *v)
 	if (v->ndatas != v->m->ndatas) return false;
 	for (uint32_t i = 0; i < v->ndatas; i++)
 		if (v->m->datas[i].mode == SEG_ACTIVE && !seg_dropped(v, i)) return false;
+	/* the tables are the module's, each within its limits; every element segment but a passive
+	 * one dropped since instantiation */
+	if (v->ntabs != v->m->ntables || v->nelems != v->m->nelems) return false;
+	for (uint32_t x = 0; x < v->ntabs; x++) {
+		const wlimits_t *l = &v->m->tables[x].lim;
+		if (v->table_n[x] < l->min || (l->has_max && v->table_n[x] > l->max)) return false;
+	}
+	for (uint32_t i = 0; i < v->nelems; i++)
+		if (v->m->elems[i].mode != SEG_PASSIVE && !elem_dropped(v, i)) return false;
 	if (!hcall_ok(v) || (v->hcall && v->status != SVM_STEP_RUNNING)) return false;
 	if (v->status != SVM_STEP_RUNNING) return true;
 	const svm_wasm_module_t *m = v->m;
@@ -2063,6 +2489,85 @@ static bool well_formed(const svm_step_t *v)
 	return v->nvals >= 3 || (v->body[v->pc] != 0x1b && v->body[v->pc] != 0x1c);
 }
 
+/* Hashes n table leaves (u64 elements) into h. */
+static void tleaves_hash(const uint64_t *e, uint32_t count, svm_hash_t *h)
+{
+	uint8_t leaf[LEAF];
+	for (uint32_t k = 0; k < count; k++) {
+		for (uint32_t j = 0; j < TLEAF_ELEMS; j++) svm_put_u64le(leaf + 8 * j, e[(size_t)k * TLEAF_ELEMS + j]);
+		leaf_hash(leaf, &h[k]);
+	}
+}
+
+/* The verifier's table windows: exactly the ranges the step touches, each under its table's root
+ * (folded to the range's depth: a grow's range is in the grown tree), with zero past the
+ * table's end. */
+static int verify_tables(svm_step_t *v, rd_t *r, svm_hash_t (*sib)[2 * 32], size_t *nsib, svm_error_t *err)
+{
+	trange_t want[TRANGES_MAX];
+	uint32_t nw = ttouched(v, want), cnt = (uint32_t)get(r, 1);
+	if (r->bad || cnt != nw)
+		return svm_error_set(err, SVM_EPROOF, "one-step proof: %u table ranges, the step touches %u", cnt, nw);
+	for (uint32_t i = 0; i < nw; i++) {
+		uint32_t x = (uint32_t)get(r, 1), first = (uint32_t)get(r, 4), count = (uint32_t)get(r, 4);
+		if (r->bad || x != want[i].x || first != want[i].first || count != want[i].count ||
+		    count > SVM_STEP_RANGE_LEAVES_MAX || r->len - r->pos < (size_t)count * LEAF)
+			return svm_error_set(err, SVM_EPROOF, "one-step proof: wrong table leaves");
+		size_t ne = (size_t)count * TLEAF_ELEMS;
+		uint64_t *e = v->twin[i] = svm_malloc(ne * sizeof *e);
+		svm_hash_t *h = svm_malloc((size_t)count * sizeof *h), root, want_root = v->troot[x];
+		v->twin_r[i] = want[i];
+		v->ntwin = i + 1;
+		if (!e || !h) {
+			svm_free(h);
+			return svm_error_set(err, SVM_ENOMEM, "one-step proof: out of memory");
+		}
+		bool zero_tail = true;
+		for (size_t k = 0; k < ne; k++) {
+			e[k] = svm_get_u64le(r->p + r->pos + 8 * k);
+			zero_tail &= (uint64_t)first * TLEAF_ELEMS + k < v->table_n[x] || e[k] == 0;
+		}
+		r->pos += ne * 8;
+		nsib[i] = (size_t)get(r, 1);
+		if (r->bad || nsib[i] > 2 * 32 || r->len - r->pos < nsib[i] * 32) {
+			svm_free(h);
+			return svm_error_set(err, SVM_EDECODE, "one-step proof: malformed table path");
+		}
+		memcpy(sib[i], r->p + r->pos, nsib[i] * 32);
+		r->pos += nsib[i] * 32;
+		tleaves_hash(e, count, h);
+		size_t used = 0;
+		tfold(&want_root, tdepth(v->table_n[x]), want[i].depth);
+		bool ok = range_root(want[i].depth, first, count, h, sib[i], nsib[i], &used, &root) &&
+			  used == nsib[i] && svm_hash_eq(&root, &want_root) && zero_tail;
+		svm_free(h);
+		if (!ok) return svm_error_set(err, SVM_EPROOF, "one-step proof: table leaves not under the table's root");
+	}
+	return 0;
+}
+
+/* The verifier's table roots after the step: a written range's from its new leaves and the same
+ * siblings (the step changes nothing else of that table); a table grown without a written range
+ * (with null) folds its root to the grown depth. */
+static int tables_post(svm_step_t *v, const uint32_t *pre_n, svm_hash_t (*sib)[2 * 32], const size_t *nsib)
+{
+	bool written[SVM_STEP_TABLES_MAX] = {false};
+	for (uint32_t i = 0; i < v->ntwin; i++) {
+		const trange_t *w = &v->twin_r[i];
+		if (!w->write) continue;
+		svm_hash_t *h = svm_malloc((size_t)w->count * sizeof *h);
+		size_t used;
+		if (!h) return SVM_ENOMEM;
+		tleaves_hash(v->twin[i], w->count, h);
+		range_root(w->depth, w->first, w->count, h, sib[i], nsib[i], &used, &v->troot[w->x]);
+		svm_free(h);
+		written[w->x] = true;
+	}
+	for (uint32_t x = 0; x < v->ntabs; x++)
+		if (!written[x] && v->table_n[x] != pre_n[x]) tfold(&v->troot[x], tdepth(pre_n[x]), tdepth(v->table_n[x]));
+	return 0;
+}
+
 int svm_step_verify(const svm_wasm_module_t *m, const svm_hash_t *pre, const uint8_t *proof,
 		    size_t proof_len, svm_hash_t *post, svm_error_t *err)
 {
@@ -2080,8 +2585,8 @@ int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
 	v->verifier = true;
 	int rc = bind_module(v, m, env, err);
 	rd_t r = {proof, proof_len, 0, false};
-	svm_hash_t h, *leaves = NULL, sib[RANGES_MAX][2 * 64];
-	size_t nsib[RANGES_MAX] = {0};
+	svm_hash_t h, *leaves = NULL, sib[RANGES_MAX][2 * 64], tsib[TRANGES_MAX][2 * 32];
+	size_t nsib[RANGES_MAX] = {0}, tnsib[TRANGES_MAX] = {0};
 	svm_buf_t b = {0};
 	if (rc) goto out;
 	if (!core_get(&r, v)) {
@@ -2102,6 +2607,9 @@ int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
 		rc = svm_error_set(err, SVM_EPROOF, "one-step proof: a state the code cannot reach");
 		goto out;
 	}
+	uint32_t pre_n[SVM_STEP_TABLES_MAX];
+	memcpy(pre_n, v->table_n, sizeof pre_n);
+	if ((rc = verify_tables(v, &r, tsib, tnsib, err)) != 0) goto out;
 	uint64_t nleaves = (uint64_t)v->pages * (PAGE / LEAF);
 	v->npad = 1, v->depth = 0;
 	while (v->npad < nleaves) v->npad <<= 1, v->depth++;
@@ -2169,6 +2677,10 @@ int svm_step_verify_env(const svm_wasm_module_t *m, const svm_step_env_t *env,
 		range_root(v->depth, v->win_r[written].first, count, leaves, sib[written], nsib[written],
 			   &used, &v->mem_root);
 	}
+	if ((rc = tables_post(v, pre_n, tsib, tnsib)) != 0) {
+		rc = svm_error_set(err, rc, "one-step proof: out of memory");
+		goto out;
+	}
 	if ((rc = core_put(v, &b)) != 0) goto out;
 	state_hash(&v->module_hash, b.data, b.len, post);
 out:
@@ -2183,7 +2695,8 @@ out:
 int svm_step_core(svm_step_t *s, svm_buf_t *out)
 {
 	tree_update(s);
-	return core_put(s, out);
+	int rc = tables_update(s);
+	return rc ? rc : core_put(s, out);
 }
 
 int svm_step_core_output(const svm_hash_t *module_hash, const uint8_t *core, size_t len,
