@@ -114,6 +114,11 @@ struct svm_cons {
 	/* storage */
 	block_t blocks[SVM_CONS_BLOCKS_MAX];
 	uint32_t n_blocks;
+	/* A compact index of the tree for its scans (a block_t is ~200 bytes, the tree 100 KiB):
+	 * bkey[i] = the first 8 bytes of blocks[i].id | 1 while used, 0 when free; bround[i] its
+	 * round. Looking a block up was a third of the core's own time in the simulator. */
+	uint64_t bkey[SVM_CONS_BLOCKS_MAX];
+	uint64_t bround[SVM_CONS_BLOCKS_MAX];
 	votes_t votes;
 	tmo_t tmo[TMO_SLOTS];
 	svm_hash_t qc_cache[QC_CACHE_MAX];
@@ -269,11 +274,24 @@ uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round)
 
 /* ----------------------------------------------------------- block tree */
 
+static uint64_t block_key(const svm_hash_t *id) { return svm_get_u64le(id->b) | 1; }
+
+/* The slot of the block with this id, or -1. */
+static int block_index(const svm_cons_t *c, const svm_hash_t *id)
+{
+	uint64_t k = block_key(id);
+	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
+		if (c->bkey[i] != k || !svm_hash_eq(&c->blocks[i].id, id)) continue;
+		SVM_ASSERT(c->blocks[i].used);
+		return (int)i;
+	}
+	return -1;
+}
+
 static block_t *block_find(svm_cons_t *c, const svm_hash_t *id)
 {
-	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++)
-		if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, id)) return &c->blocks[i];
-	return NULL;
+	int i = block_index(c, id);
+	return i < 0 ? NULL : &c->blocks[i];
 }
 
 /* A free slot, evicting the lowest block at or below the committed height if the tree is full
@@ -292,6 +310,7 @@ static block_t *block_slot(svm_cons_t *c)
 	if (victim != NULL) {
 		svm_buf_free(&victim->msg);
 		memset(victim, 0, sizeof *victim);
+		c->bkey[victim - c->blocks] = 0;
 		c->n_blocks--;
 	}
 	return victim;
@@ -912,6 +931,7 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 	const svm_header_t *h = &m->block.header;
 	/* Equivocation: another block of this proposer for this round. */
 	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++) {
+		if (c->bkey[i] == 0 || c->bround[i] != h->round) continue;
 		block_t *o = &c->blocks[i];
 		if (o->used && o->round == h->round && o->proposer == who) {
 			add_evidence(c, SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL, h->round, who, o->msg.data,
@@ -933,6 +953,8 @@ static block_t *insert_block(svm_cons_t *c, const uint8_t *msg, size_t len,
 	c->inserted = true;
 	c->n_blocks++;
 	b->id = m->block_id;
+	c->bkey[b - c->blocks] = block_key(&m->block_id);
+	c->bround[b - c->blocks] = h->round;
 	b->parent = h->parent;
 	b->round = h->round;
 	b->height = h->height;
@@ -1555,9 +1577,8 @@ int svm_cons_commit_proof(const svm_cons_t *c, const svm_hash_t *block_id, svm_b
 	uint32_t n = 0;
 	svm_hash_t cur = q->data.parent_id;
 	while (!svm_hash_eq(&cur, block_id)) {
-		const block_t *b = NULL;
-		for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX && b == NULL; i++)
-			if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, &cur)) b = &c->blocks[i];
+		int i = block_index(c, &cur);
+		const block_t *b = i < 0 ? NULL : &c->blocks[i];
 		if (b == NULL || n == SVM_CONS_PROOF_HEADERS_MAX) return SVM_ENOTFOUND;
 		up[n++] = b;
 		cur = b->parent;
@@ -1591,7 +1612,6 @@ const svm_cons_evidence_t *svm_cons_evidence(const svm_cons_t *c, size_t i)
 
 const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *id)
 {
-	for (uint32_t i = 0; i < SVM_CONS_BLOCKS_MAX; i++)
-		if (c->blocks[i].used && svm_hash_eq(&c->blocks[i].id, id)) return &c->blocks[i].msg;
-	return NULL;
+	int i = block_index(c, id);
+	return i < 0 ? NULL : &c->blocks[i].msg;
 }
