@@ -32,12 +32,13 @@ cat > "$D/genesis.json" <<JSON
 {"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
  "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
  "params": {"gov_voting_blocks": 50, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
-            "issuance_ppb_epoch": 0, "rent_grace_epochs": 3},
+            "issuance_ppb_epoch": 0, "rent_grace_epochs": 3, "slot_ms": 100},
  "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
               {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
  "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
 JSON
-"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 100 > "$D/node.log" 2>&1 &
+# --block-ms 0: the node paces blocks by the governed slot_ms (100 ms at genesis)
+"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 0 > "$D/node.log" 2>&1 &
 NODE=$!
 for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
 height() { "$S" status --json | jget height; }
@@ -137,8 +138,9 @@ check "jailed until epoch now + jail_epochs + 1" '[ "$(jget unjail_epoch < "$D/v
 check "validator report: nothing held by a one-validator devnet, nothing sent" \
   '[ $rrc -eq 0 ] && grep -q "0 submitted, 0 failed" "$D/report.err"'
 
-# --- governance: fee_a := 5000; the genesis validator and alice (now holding most stake) vote
-send gov submit --kind params --set fee_a=5000,fee_b=20 --deposit 1000 --from "$D/keys/bob.json"
+# --- governance: fee_a := 5000, fee_b := 20, slot_ms := 150; the genesis validator and alice
+# (now holding most stake) vote
+send gov submit --kind params --set fee_a=5000,fee_b=20,slot_ms=150 --deposit 1000 --from "$D/keys/bob.json"
 PROP=$(ret_of)
 check "proposal submitted" '[ ${#PROP} -eq 64 ]'
 send gov vote "$PROP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"
@@ -159,8 +161,30 @@ else
   wait_height $((END + 1))
   send gov execute "$PROP" --from "$D/keys/bob.json"
   check "passed proposal executed" 'grep -q "\"status\": 0," "$D/out.json"'
+  XH=$(jget block_height < "$D/out.json")
 fi
 check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
+check "params show slot_ms 150" '[ "$("$S" params --json | jget slot_ms)" = 150 ]'
+# the governed slot paces the node from the next proposal on, without a restart: an empty block
+# whose three ancestors are empty too (nothing in flight, so it waited for the slot) comes at
+# least 150 ms after its parent
+wait_height $((XH + 14))
+slot_gaps() { python3 - "$SUPERVM_RPC" "$XH" <<'PY'
+import json, sys, urllib.request
+url, xh = sys.argv[1], int(sys.argv[2])
+def blk(h):
+    q = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "svm_getBlockByNumber", "params": [h]}).encode()
+    r = json.load(urllib.request.urlopen(urllib.request.Request(url, q, {"Content-Type": "application/json"})))["result"]
+    return r.get("header", r)
+b = {h: blk(h) for h in range(xh + 1, xh + 15)}
+gaps = [b[h]["timestamp_ms"] - b[h - 1]["timestamp_ms"] for h in range(xh + 4, xh + 15)
+        if all(b[k]["tx_count"] == 0 for k in range(h - 3, h + 1))]
+print("gaps", gaps, file=sys.stderr)
+sys.exit(0 if len(gaps) >= 5 and min(gaps) >= 150 else 1)
+PY
+}
+check "empty blocks after the change come ≥ 150 ms after their parent" 'slot_gaps 2> "$D/gaps.txt"'
+cat "$D/gaps.txt"
 send transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1
 FEE=$(jget fee_charged < "$D/out.json")
 check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$FEE" ] && [ "$FEE" -gt 7000 ]'
