@@ -108,6 +108,29 @@ send stake epoch --from "$D/keys/bob.json"
 check "epoch already processed by the chain" 'grep -q "\"status_name\": \"ESTATE\"\|status.*22" "$D/out.json"'
 "$S" stake show "$ALICE" "$BOB" --json > "$D/del.json"
 check "delegation shows its shares" 'grep -q "\"shares\": 5000000000" "$D/del.json"'
+# bob unbonds a fifth: svm_getDelegation lists it, released unbonding_epochs (7) + 1 epochs on,
+# nothing claimable yet (the claim is checked after the rent section, once it is due)
+send stake undelegate "$ALICE" --shares 1000000000 --from "$D/keys/bob.json"
+UH=$(jget block_height < "$D/out.json")
+rpc svm_getDelegation "[\"$ALICE\", \"$BOB\"]" > "$D/dg.json"
+UAMT=$(python3 -c 'import json,sys; u=json.load(open(sys.argv[1]))["result"]["unbonding"]; print(u[0]["amount"] if len(u)==1 else "")' "$D/dg.json")
+UREL=$(python3 -c 'import json,sys; u=json.load(open(sys.argv[1]))["result"]["unbonding"]; print(u[0]["release_epoch"] if len(u)==1 else "")' "$D/dg.json")
+claimable() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["claimable"])' "$D/dg.json"; }
+# what claimable must be at the epoch the query answered for: nothing before the release
+due_at() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(sys.argv[3] if r["epoch"] >= int(sys.argv[2]) else 0)' "$D/dg.json" "$UREL" "$UAMT"; }
+check "undelegated: one unbonding of $UAMT released at epoch $((UH / 8 + 8)), nothing claimable before" \
+  '[ -n "$UAMT" ] && [ "$UAMT" -gt 0 ] && [ "$UREL" = $((UH / 8 + 8)) ] && [ "$(claimable)" = "$(due_at)" ]'
+CB0=$("$S" balance "$BOB" --json | jget amount)
+"$S" stake claim "$ALICE" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+CH=$(jget block_height < "$D/out.json"); CLAIMED=
+# (judged by the block it landed in: on a loaded machine it may land after the release)
+if [ -n "$CH" ] && [ $((CH / 8)) -ge "$UREL" ]; then
+  CFEE=$(jget fee_charged < "$D/out.json"); CB1=$("$S" balance "$BOB" --json | jget amount); CLAIMED=1
+  check "claim landed at epoch $((CH / 8)) ≥ $UREL: pays exactly $UAMT" \
+    'grep -q "\"status\": 0," "$D/out.json" && [ $((CB1 - CB0 + CFEE)) -eq "$UAMT" ]'
+else
+  check "claim before the release refused (ESTATE, block $CH)" 'grep -q "\"status\": 22," "$D/out.json"'
+fi
 
 # --- double-sign slashing: bob runs a validator and votes twice at one (epoch, height, round);
 # the evidence (what consensus signs, crafted by forge_evidence) is submitted by the faucet
@@ -275,6 +298,19 @@ if [ -f "$XVM_WASM" ]; then
     'grep -q "\"status\": 0," "$D/out.json" && [ $((B1 - B0 + FEE)) -eq 9 ]'
 else
   bad "no xvm contract at $XVM_WASM"
+fi
+
+# --- the unbonding is due: svm_getDelegation says what a claim pays, the claim pays exactly that
+if [ -z "$CLAIMED" ]; then
+  wait_height $((UREL * 8))
+  rpc svm_getDelegation "[\"$ALICE\", \"$BOB\"]" > "$D/dg.json"
+  check "svm_getDelegation: claimable $UAMT at epoch $UREL" '[ "$(claimable)" = "$UAMT" ]'
+  B0=$("$S" balance "$BOB" --json | jget amount)
+  send stake claim "$ALICE" --from "$D/keys/bob.json"
+  FEE=$(jget fee_charged < "$D/out.json")
+  B1=$("$S" balance "$BOB" --json | jget amount)
+  check "the claim pays exactly the unbonded $UAMT (balance $B0 → $B1, fee $FEE)" \
+    'grep -q "\"status\": 0," "$D/out.json" && [ $((B1 - B0 + FEE)) -eq "$UAMT" ]'
 fi
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
