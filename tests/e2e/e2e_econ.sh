@@ -59,6 +59,42 @@ send pool create SWR AIC --fee 30 --amount-x 1000000000000 --amount-y 2000000000
 check "pool create" '[ "$(status_of)" = ok ] || grep -q "\"status\": 0" "$D/out.json"'
 "$S" pool show SWR AIC --fee 30 --json > "$D/pool.json"
 check "pool show: reserves" 'grep -q "1000000000000" "$D/pool.json" && grep -q "2000000000000" "$D/pool.json"'
+# swaps against a reference model: the constant-product formulas of docs/economics.md computed
+# here in Python from the reserves `pool show` gives before each swap (B = 10^4, f = 30 bps)
+"$S" pool show SWR AIC --fee 30 --json > "$D/p0.json"
+SWR_IS_A=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(1 if j.get("result", j)["reserve_a"] == 10**12 else 0)' "$D/p0.json")
+amm_model() { # MODE(in|out) IN_TOKEN(SWR|AIC) AMOUNT → the output (in) or the input (out)
+  "$S" pool show SWR AIC --fee 30 --json | python3 -c '
+import json, sys
+mode, tok, amt, swr_a = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+j = json.load(sys.stdin); r = j.get("result", j); B, f = 10**4, 30
+ra, rb = r["reserve_a"], r["reserve_b"]
+r_in, r_out = (ra, rb) if (tok == "SWR") == swr_a else (rb, ra)
+if mode == "in":
+    print(r_out * amt * (B - f) // (r_in * B + amt * (B - f)))
+else:
+    base = -(-r_in * amt // (r_out - amt))
+    print(-(-base * B // (B - f)))' "$1" "$2" "$3" "$SWR_IS_A"; }
+bal() { "$S" balance "$ALICE" --token "$1" --json | jget amount; }
+model_ok=1; model_log=
+for step in "in SWR AIC 1000000000" "in SWR AIC 123456789" "in AIC SWR 55555555" "out SWR AIC 987654"; do
+  set -- $step
+  want=$(amm_model "$1" "$2" "$4"); s0=$(bal SWR); a0=$(bal AIC)
+  if [ "$1" = in ]; then
+    send swap "$2" "$3" --fee 30 --amount "$4" --min-out 1 --from "$D/keys/alice.json"
+  else
+    send swap "$2" "$3" --fee 30 --amount "$4" --exact-out --max-in 100000000000 --from "$D/keys/alice.json"
+  fi
+  fee=$(jget fee_charged < "$D/out.json"); s1=$(bal SWR); a1=$(bal AIC)
+  case "$1 $2" in
+    "in SWR") got=$((a1 - a0)) ;;
+    "in AIC") got=$((s1 - s0 + fee)) ;;
+    "out SWR") got=$((s0 - s1 - fee)) ;;
+  esac
+  model_log="$model_log $1:$4→$got/$want"
+  { grep -q "\"status\": 0," "$D/out.json" && [ -n "$want" ] && [ "$got" = "$want" ]; } || model_ok=0
+done
+check "four swaps (exact-in both ways, exact-out) match the reference model exactly:$model_log" '[ $model_ok = 1 ]'
 Q=$("$S" pool quote SWR AIC --fee 30 --amount 1000000000 --json | jget amount_out)
 B0=$("$S" balance $BOB --token AIC --json | jget amount)
 send swap SWR AIC --fee 30 --amount 1000000000 --min-out "$Q" --from "$D/keys/bob.json"
