@@ -42,7 +42,8 @@ typedef struct {
 	unsigned rpc_threads;                  /* event-loop threads (1..SVM_RPC_THREADS_MAX) */
 	size_t rpc_body_bytes_max;
 	size_t rpc_batch_max;
-	uint64_t block_ms;         /* slot length */
+	uint64_t block_ms;         /* slot length; 0 = the chain's governed slot_ms (econ.h
+				      parameters, read at the head before each proposal) */
 	size_t block_txs_max;      /* transactions taken from the mempool per block */
 	size_t block_bytes_max;    /* their encoded bytes */
 	size_t mempool_bytes_max;

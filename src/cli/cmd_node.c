@@ -81,9 +81,9 @@ int cli_cmd_devnet(cli_args_t *a)
 		return cli_fail(a, CLI_EXIT_USAGE, "--ws: %s", err.msg);
 	if ((v = cli_opt(a, "block-ms"))) {
 		if (cli_u64(a, "--block-ms", v, &x)) return CLI_EXIT_USAGE;
-		if (x < SVM_NODE_BLOCK_MS_MIN || x > SVM_NODE_BLOCK_MS_MAX)
-			return cli_fail(a, CLI_EXIT_USAGE, "--block-ms must be in %d..%d", SVM_NODE_BLOCK_MS_MIN,
-					SVM_NODE_BLOCK_MS_MAX);
+		if (x != 0 && (x < SVM_NODE_BLOCK_MS_MIN || x > SVM_NODE_BLOCK_MS_MAX))
+			return cli_fail(a, CLI_EXIT_USAGE, "--block-ms must be 0 (the chain's governed slot_ms) or %d..%d",
+					SVM_NODE_BLOCK_MS_MIN, SVM_NODE_BLOCK_MS_MAX);
 		cfg.block_ms = x;
 	}
 	if ((v = cli_opt(a, "rpc-threads"))) {

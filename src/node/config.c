@@ -168,7 +168,14 @@ static int apply_key(svm_node_config_t *c, const char *dir, const char *key, jso
 	SIZE("rpc_threads", rpc_threads, 1, SVM_RPC_THREADS_MAX)
 	SIZE("rpc_body_bytes_max", rpc_body_bytes_max, 1024, 256u << 20)
 	SIZE("rpc_batch_max", rpc_batch_max, 1, 100000)
-	SIZE("block_ms", block_ms, SVM_NODE_BLOCK_MS_MIN, SVM_NODE_BLOCK_MS_MAX)
+	if (strcmp(key, "block_ms") == 0) { /* 0: the chain's governed slot_ms */
+		if ((rc = get_size(v, key, 0, SVM_NODE_BLOCK_MS_MAX, &x, err)) != 0) return rc;
+		if (x != 0 && x < SVM_NODE_BLOCK_MS_MIN)
+			return svm_error_set(err, SVM_EINVAL, "config: block_ms must be 0 (the chain's slot_ms) or %d..%d",
+					     SVM_NODE_BLOCK_MS_MIN, SVM_NODE_BLOCK_MS_MAX);
+		c->block_ms = x;
+		return 0;
+	}
 	SIZE("block_txs_max", block_txs_max, 1, SVM_BLOCK_TXS_MAX)
 	SIZE("block_bytes_max", block_bytes_max, 1024, SVM_BLOCK_BYTES_MAX)
 	SIZE("mempool_bytes_max", mempool_bytes_max, 1024, 1ull << 34)

@@ -211,8 +211,9 @@ static json_t *m_validator(void *ctx, json_t *params, svm_rpc_error_t *e)
 	return validator_json(ctx, &op, e);
 }
 
-/* svm_getDelegation [operator, delegator] → shares, their SWR value, and the delegator's
- * pending unbondings from that validator. */
+/* svm_getDelegation [operator, delegator] → shares, their SWR value (rewards compound into it),
+ * the delegator's pending unbondings from that validator, and `claimable`: what a claim in the
+ * next block pays (the unbondings whose release epoch has come). */
 static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	svm_node_t *n = ctx;
@@ -235,6 +236,13 @@ static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
 		if (svm_varint_read(&r, &shares)) shares = 0;
 	}
 	uint64_t value = v.shares ? (uint64_t)((unsigned __int128)shares * v.tokens / v.shares) : 0;
+	svm_params_t p;
+	rc = svm_chain_params(n->chain, &p);
+	if (rc) {
+		svm_buf_free(&b);
+		return fail(e, rc, "params");
+	}
+	uint64_t now = (svm_chain_height(n->chain) + 1) / p.epoch_blocks, claimable = 0;
 	json_t *unb = json_array();
 	svm_staking_queue_id(&op, &id);
 	if (object(n, &id, &b, &o) == 0) {
@@ -246,14 +254,16 @@ static json_t *m_delegation(void *ctx, json_t *params, svm_rpc_error_t *e)
 			if (svm_reader_copy(&r, who.b, 32) || svm_varint_read(&r, &amount) ||
 			    svm_varint_read(&r, &start) || svm_varint_read(&r, &rel))
 				break;
-			if (svm_hash_eq(&who, &d))
-				json_array_append_new(unb, json_pack("{s:o, s:o, s:o}", "amount", ju64(amount),
-								     "start_height", ju64(start), "release_epoch", ju64(rel)));
+			if (!svm_hash_eq(&who, &d)) continue;
+			json_array_append_new(unb, json_pack("{s:o, s:o, s:o}", "amount", ju64(amount), "start_height",
+							     ju64(start), "release_epoch", ju64(rel)));
+			if (rel <= now && claimable <= UINT64_MAX - amount) claimable += amount;
 		}
 	}
 	svm_buf_free(&b);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "operator", jhash(&op), "delegator", jhash(&d), "shares",
-			 ju64(shares), "value", ju64(value), "unbonding", unb);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "operator", jhash(&op), "delegator", jhash(&d),
+			 "shares", ju64(shares), "value", ju64(value), "unbonding", unb, "claimable", ju64(claimable),
+			 "epoch", ju64(now));
 }
 
 static const char *const KINDS[] = {"?", "params", "upgrade", "treasury", "text", "attest_pins"};

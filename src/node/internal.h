@@ -73,6 +73,9 @@ size_t svm_node_ai_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max)
 size_t svm_node_econ_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 /* The congestion multiplier (bps) the next block would price signed transaction tx with. */
 uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len);
+/* The slot the node paces blocks by: its configured block_ms, or — block_ms 0 — the governed
+ * slot_ms at the head (a passed proposal changes it from the next proposal on). */
+uint64_t node_slot_ms(svm_node_t *n);
 /* Disputes and attestation collateral (verify_api.c). */
 size_t svm_node_verify_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 

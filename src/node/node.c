@@ -176,7 +176,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	}
 	if (rc == 0) rc = node_subs_start(n, err);
 	if (rc == 0) {
-		if (n->cfg.round_timeout_ms == 0) n->cfg.round_timeout_ms = 3 * n->cfg.block_ms + 1000;
+		if (n->cfg.round_timeout_ms == 0) n->cfg.round_timeout_ms = 3 * node_slot_ms(n) + 1000;
 		SVM_ASSERT(n->cfg.round_timeout_ms > 0 && n->chain != NULL && n->mempool != NULL);
 		rc = node_vc_start(n, err);
 	}
@@ -192,6 +192,15 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 }
 
 uint16_t svm_node_rpc_port(const svm_node_t *n) { return svm_rpc_server_port(n->rpc); }
+
+uint64_t node_slot_ms(svm_node_t *n)
+{
+	if (n->cfg.block_ms) return n->cfg.block_ms;
+	svm_params_t p;
+	if (svm_chain_params(n->chain, &p) != 0) return SVM_NODE_BLOCK_MS_DEFAULT; /* (unreadable: the default) */
+	SVM_ASSERT(p.slot_ms >= 1);
+	return p.slot_ms;
+}
 
 uint16_t svm_node_ws_port(const svm_node_t *n) { return node_subs_port(n); }
 

@@ -583,8 +583,8 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 			parent_ts = h.timestamp_ms;
 		svm_buf_free(&b);
 	}
-	uint64_t due = parent_ts + n->cfg.block_ms, wall = svm_clock_wall_ms();
-	bool early = wall < due && due - wall <= n->cfg.block_ms; /* (a parent far ahead: no wait) */
+	uint64_t slot = node_slot_ms(n), due = parent_ts + slot, wall = svm_clock_wall_ms();
+	bool early = wall < due && due - wall <= slot; /* (a parent far ahead: no wait) */
 	bool in_flight = early && txs_in_flight(v, parent);
 	if (early && !in_flight) {
 		svm_mempool_stats_t st;

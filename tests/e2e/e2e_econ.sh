@@ -32,12 +32,13 @@ cat > "$D/genesis.json" <<JSON
 {"chain_id": 1337, "timestamp_ms": 1700000000000, "devnet": true,
  "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},
  "params": {"gov_voting_blocks": 50, "gov_deposit_min": 1000, "epoch_blocks": 8, "stake_min": 1000,
-            "issuance_ppb_epoch": 0, "rent_grace_epochs": 3},
+            "issuance_ppb_epoch": 0, "rent_grace_epochs": 3, "slot_ms": 100},
  "balances": [{"owner": "$FAUCET", "token": "SWR", "amount": "1000000000000000000"},
               {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
  "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
 JSON
-"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 100 > "$D/node.log" 2>&1 &
+# --block-ms 0: the node paces blocks by the governed slot_ms (100 ms at genesis)
+"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 0 > "$D/node.log" 2>&1 &
 NODE=$!
 for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
 height() { "$S" status --json | jget height; }
@@ -58,6 +59,42 @@ send pool create SWR AIC --fee 30 --amount-x 1000000000000 --amount-y 2000000000
 check "pool create" '[ "$(status_of)" = ok ] || grep -q "\"status\": 0" "$D/out.json"'
 "$S" pool show SWR AIC --fee 30 --json > "$D/pool.json"
 check "pool show: reserves" 'grep -q "1000000000000" "$D/pool.json" && grep -q "2000000000000" "$D/pool.json"'
+# swaps against a reference model: the constant-product formulas of docs/economics.md computed
+# here in Python from the reserves `pool show` gives before each swap (B = 10^4, f = 30 bps)
+"$S" pool show SWR AIC --fee 30 --json > "$D/p0.json"
+SWR_IS_A=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(1 if j.get("result", j)["reserve_a"] == 10**12 else 0)' "$D/p0.json")
+amm_model() { # MODE(in|out) IN_TOKEN(SWR|AIC) AMOUNT → the output (in) or the input (out)
+  "$S" pool show SWR AIC --fee 30 --json | python3 -c '
+import json, sys
+mode, tok, amt, swr_a = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+j = json.load(sys.stdin); r = j.get("result", j); B, f = 10**4, 30
+ra, rb = r["reserve_a"], r["reserve_b"]
+r_in, r_out = (ra, rb) if (tok == "SWR") == swr_a else (rb, ra)
+if mode == "in":
+    print(r_out * amt * (B - f) // (r_in * B + amt * (B - f)))
+else:
+    base = -(-r_in * amt // (r_out - amt))
+    print(-(-base * B // (B - f)))' "$1" "$2" "$3" "$SWR_IS_A"; }
+bal() { "$S" balance "$ALICE" --token "$1" --json | jget amount; }
+model_ok=1; model_log=
+for step in "in SWR AIC 1000000000" "in SWR AIC 123456789" "in AIC SWR 55555555" "out SWR AIC 987654"; do
+  set -- $step
+  want=$(amm_model "$1" "$2" "$4"); s0=$(bal SWR); a0=$(bal AIC)
+  if [ "$1" = in ]; then
+    send swap "$2" "$3" --fee 30 --amount "$4" --min-out 1 --from "$D/keys/alice.json"
+  else
+    send swap "$2" "$3" --fee 30 --amount "$4" --exact-out --max-in 100000000000 --from "$D/keys/alice.json"
+  fi
+  fee=$(jget fee_charged < "$D/out.json"); s1=$(bal SWR); a1=$(bal AIC)
+  case "$1 $2" in
+    "in SWR") got=$((a1 - a0)) ;;
+    "in AIC") got=$((s1 - s0 + fee)) ;;
+    "out SWR") got=$((s0 - s1 - fee)) ;;
+  esac
+  model_log="$model_log $1:$4→$got/$want"
+  { grep -q "\"status\": 0," "$D/out.json" && [ -n "$want" ] && [ "$got" = "$want" ]; } || model_ok=0
+done
+check "four swaps (exact-in both ways, exact-out) match the reference model exactly:$model_log" '[ $model_ok = 1 ]'
 Q=$("$S" pool quote SWR AIC --fee 30 --amount 1000000000 --json | jget amount_out)
 B0=$("$S" balance $BOB --token AIC --json | jget amount)
 send swap SWR AIC --fee 30 --amount 1000000000 --min-out "$Q" --from "$D/keys/bob.json"
@@ -107,6 +144,29 @@ send stake epoch --from "$D/keys/bob.json"
 check "epoch already processed by the chain" 'grep -q "\"status_name\": \"ESTATE\"\|status.*22" "$D/out.json"'
 "$S" stake show "$ALICE" "$BOB" --json > "$D/del.json"
 check "delegation shows its shares" 'grep -q "\"shares\": 5000000000" "$D/del.json"'
+# bob unbonds a fifth: svm_getDelegation lists it, released unbonding_epochs (7) + 1 epochs on,
+# nothing claimable yet (the claim is checked after the rent section, once it is due)
+send stake undelegate "$ALICE" --shares 1000000000 --from "$D/keys/bob.json"
+UH=$(jget block_height < "$D/out.json")
+rpc svm_getDelegation "[\"$ALICE\", \"$BOB\"]" > "$D/dg.json"
+UAMT=$(python3 -c 'import json,sys; u=json.load(open(sys.argv[1]))["result"]["unbonding"]; print(u[0]["amount"] if len(u)==1 else "")' "$D/dg.json")
+UREL=$(python3 -c 'import json,sys; u=json.load(open(sys.argv[1]))["result"]["unbonding"]; print(u[0]["release_epoch"] if len(u)==1 else "")' "$D/dg.json")
+claimable() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["claimable"])' "$D/dg.json"; }
+# what claimable must be at the epoch the query answered for: nothing before the release
+due_at() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(sys.argv[3] if r["epoch"] >= int(sys.argv[2]) else 0)' "$D/dg.json" "$UREL" "$UAMT"; }
+check "undelegated: one unbonding of $UAMT released at epoch $((UH / 8 + 8)), nothing claimable before" \
+  '[ -n "$UAMT" ] && [ "$UAMT" -gt 0 ] && [ "$UREL" = $((UH / 8 + 8)) ] && [ "$(claimable)" = "$(due_at)" ]'
+CB0=$("$S" balance "$BOB" --json | jget amount)
+"$S" stake claim "$ALICE" --from "$D/keys/bob.json" --wait --json > "$D/out.json" 2>&1
+CH=$(jget block_height < "$D/out.json"); CLAIMED=
+# (judged by the block it landed in: on a loaded machine it may land after the release)
+if [ -n "$CH" ] && [ $((CH / 8)) -ge "$UREL" ]; then
+  CFEE=$(jget fee_charged < "$D/out.json"); CB1=$("$S" balance "$BOB" --json | jget amount); CLAIMED=1
+  check "claim landed at epoch $((CH / 8)) ≥ $UREL: pays exactly $UAMT" \
+    'grep -q "\"status\": 0," "$D/out.json" && [ $((CB1 - CB0 + CFEE)) -eq "$UAMT" ]'
+else
+  check "claim before the release refused (ESTATE, block $CH)" 'grep -q "\"status\": 22," "$D/out.json"'
+fi
 
 # --- double-sign slashing: bob runs a validator and votes twice at one (epoch, height, round);
 # the evidence (what consensus signs, crafted by forge_evidence) is submitted by the faucet
@@ -137,8 +197,9 @@ check "jailed until epoch now + jail_epochs + 1" '[ "$(jget unjail_epoch < "$D/v
 check "validator report: nothing held by a one-validator devnet, nothing sent" \
   '[ $rrc -eq 0 ] && grep -q "0 submitted, 0 failed" "$D/report.err"'
 
-# --- governance: fee_a := 5000; the genesis validator and alice (now holding most stake) vote
-send gov submit --kind params --set fee_a=5000,fee_b=20 --deposit 1000 --from "$D/keys/bob.json"
+# --- governance: fee_a := 5000, fee_b := 20, slot_ms := 150; the genesis validator and alice
+# (now holding most stake) vote
+send gov submit --kind params --set fee_a=5000,fee_b=20,slot_ms=150 --deposit 1000 --from "$D/keys/bob.json"
 PROP=$(ret_of)
 check "proposal submitted" '[ ${#PROP} -eq 64 ]'
 send gov vote "$PROP" --validator "$ALICE" --option yes --from "$D/keys/alice.json"
@@ -159,8 +220,30 @@ else
   wait_height $((END + 1))
   send gov execute "$PROP" --from "$D/keys/bob.json"
   check "passed proposal executed" 'grep -q "\"status\": 0," "$D/out.json"'
+  XH=$(jget block_height < "$D/out.json")
 fi
 check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
+check "params show slot_ms 150" '[ "$("$S" params --json | jget slot_ms)" = 150 ]'
+# the governed slot paces the node from the next proposal on, without a restart: an empty block
+# whose three ancestors are empty too (nothing in flight, so it waited for the slot) comes at
+# least 150 ms after its parent
+wait_height $((XH + 14))
+slot_gaps() { python3 - "$SUPERVM_RPC" "$XH" <<'PY'
+import json, sys, urllib.request
+url, xh = sys.argv[1], int(sys.argv[2])
+def blk(h):
+    q = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "svm_getBlockByNumber", "params": [h]}).encode()
+    r = json.load(urllib.request.urlopen(urllib.request.Request(url, q, {"Content-Type": "application/json"})))["result"]
+    return r.get("header", r)
+b = {h: blk(h) for h in range(xh + 1, xh + 15)}
+gaps = [b[h]["timestamp_ms"] - b[h - 1]["timestamp_ms"] for h in range(xh + 4, xh + 15)
+        if all(b[k]["tx_count"] == 0 for k in range(h - 3, h + 1))]
+print("gaps", gaps, file=sys.stderr)
+sys.exit(0 if len(gaps) >= 5 and min(gaps) >= 150 else 1)
+PY
+}
+check "empty blocks after the change come ≥ 150 ms after their parent" 'slot_gaps 2> "$D/gaps.txt"'
+cat "$D/gaps.txt"
 send transfer --from "$D/keys/bob.json" --to "$ALICE" --amount 1
 FEE=$(jget fee_charged < "$D/out.json")
 check "the next block charges the new fees ($FEE ≥ 5000 + 20·bytes)" '[ -n "$FEE" ] && [ "$FEE" -gt 7000 ]'
@@ -251,6 +334,19 @@ if [ -f "$XVM_WASM" ]; then
     'grep -q "\"status\": 0," "$D/out.json" && [ $((B1 - B0 + FEE)) -eq 9 ]'
 else
   bad "no xvm contract at $XVM_WASM"
+fi
+
+# --- the unbonding is due: svm_getDelegation says what a claim pays, the claim pays exactly that
+if [ -z "$CLAIMED" ]; then
+  wait_height $((UREL * 8))
+  rpc svm_getDelegation "[\"$ALICE\", \"$BOB\"]" > "$D/dg.json"
+  check "svm_getDelegation: claimable $UAMT at epoch $UREL" '[ "$(claimable)" = "$UAMT" ]'
+  B0=$("$S" balance "$BOB" --json | jget amount)
+  send stake claim "$ALICE" --from "$D/keys/bob.json"
+  FEE=$(jget fee_charged < "$D/out.json")
+  B1=$("$S" balance "$BOB" --json | jget amount)
+  check "the claim pays exactly the unbonded $UAMT (balance $B0 → $B1, fee $FEE)" \
+    'grep -q "\"status\": 0," "$D/out.json" && [ $((B1 - B0 + FEE)) -eq "$UAMT" ]'
 fi
 
 # --- upgrade plan: nodes not running supervm-9 stop at its height
