@@ -114,9 +114,15 @@ void svm_pool_free(svm_pool_t *p)
  * the next. A caller claims idle helpers; when all PAR_HELPERS_MAX are claimed (concurrent or
  * nested calls) the rest of its workers get threads of their own, as before. A helper that
  * finished spins for a short while before it sleeps, because the next call usually follows
- * within microseconds. After fork() the child forgets the helpers (they were not copied). */
+ * within microseconds (the executor's fork-join steps of one block), and so does a caller
+ * waiting for its helpers. The spin is bounded in time, not in polls: 20,000 `pause` polls
+ * were ~0.4 ms on this machine's CPU (and ~1 ms when descheduled), burnt after every block's
+ * last step by every helper, on a core another process could use. After fork() the child
+ * forgets the helpers (they were not copied). */
 #define PAR_HELPERS_MAX 64
-#define PAR_SPIN_MAX 20000 /* polls before sleeping: a few tens of microseconds */
+#define PAR_SPIN_NS 50000u  /* spin at most this long before sleeping */
+#define PAR_SPIN_MAX 20000  /* and at most this many polls, whatever the clock says */
+#define PAR_SPIN_CLOCK 64   /* polls between two readings of the clock (~1-2 µs) */
 
 enum { H_IDLE, H_JOB, H_DONE };
 
@@ -154,12 +160,18 @@ static void par_init(void)
 	pthread_atfork(NULL, NULL, par_forget);
 }
 
-/* Waits until h's state is `want`: polls first, then sleeps on the helper's condition. */
+/* Waits until h's state is `want`: polls first (for PAR_SPIN_NS), then sleeps on the helper's
+ * condition. */
 static void wait_state(helper_t *h, int want)
 {
-	for (int i = 0; i < PAR_SPIN_MAX; i++) {
+	uint64_t t0 = 0;
+	for (int i = 1; i <= PAR_SPIN_MAX; i++) {
 		if (atomic_load_explicit(&h->state, memory_order_acquire) == want) return;
 		svm_cpu_relax();
+		if (i % PAR_SPIN_CLOCK) continue;
+		uint64_t t = svm_clock_ns();
+		if (t0 == 0) t0 = t;
+		else if (t - t0 >= PAR_SPIN_NS) break;
 	}
 	pthread_mutex_lock(&h->mu);
 	while (atomic_load_explicit(&h->state, memory_order_acquire) != want)
