@@ -38,6 +38,7 @@ static int params_put(svm_store_txn_t *w, uint64_t chain_id, const svm_fee_param
 	int rc = svm_varint_append(&b, chain_id);
 	const uint64_t v[4] = {f->a, f->b, f->c, f->d};
 	for (int i = 0; rc == 0 && i < 4; i++) rc = svm_varint_append(&b, v[i]);
+	SVM_ASSERT(rc != 0 || (b.len >= 5 && b.len <= 5 * SVM_VARINT_MAX)); /* five varints */
 	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, "chain.params", 12, b.data, b.len, 0);
 	svm_buf_free(&b);
 	return rc;
@@ -114,6 +115,9 @@ static int encode_receipts(const svm_exec_result_t *res, uint64_t height, svm_bu
 		rc = svm_receipt_encode(&r, enc);
 	}
 	off[res->included + 1] = enc->len;
+	/* the settlement's range follows the last receipt's, empty when it emitted nothing */
+	SVM_ASSERT(off[res->included + 1] >= off[res->included]);
+	SVM_ASSERT(rc != 0 || res->settle_events_len > 0 || off[res->included + 1] == off[res->included]);
 	return rc;
 }
 
@@ -144,6 +148,7 @@ _Static_assert(sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE <= 511,
 static int evm_index_put(svm_store_txn_t *w, const svm_id_t *id)
 {
 	uint8_t key[sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + SVM_EVM_ADDRESS_SIZE];
+	_Static_assert(sizeof key == sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + 20, "tag ‖ a 20-byte address");
 	memcpy(key, SVM_CHAIN_EVM_INDEX_TAG, sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
 	svm_identity_evm_address(id, key + sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
 	return svm_store_put(w, SVM_TABLE_META, key, sizeof key, id->b, SVM_HASH_SIZE, 0);
@@ -263,6 +268,8 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	SVM_ASSERT(res->writes_len <= UINT32_MAX);
 	c->stats.writes = (uint32_t)res->writes_len;
 	pthread_mutex_lock(&c->mu);
+	/* the head only moves forward, by one block (genesis: from the empty chain to 0) */
+	SVM_ASSERT(b->header.height == c->height + 1 || b->header.height == 0);
 	c->last = c->stats;
 	c->height = b->header.height;
 	c->head_hash = *hash;
@@ -302,6 +309,7 @@ static int write_params(svm_txctx_t *ctx, const svm_genesis_t *g)
 	if (g->params_set) p = g->params;
 	else svm_params_default(&p);
 	p.fee_a = g->fees.a, p.fee_b = g->fees.b, p.fee_c = g->fees.c, p.fee_d = g->fees.d;
+	SVM_ASSERT(p.block_txs_max <= SVM_BLOCK_TXS_MAX && p.block_bytes_max <= SVM_BLOCK_BYTES_MAX);
 	return svm_params_put(ctx, &p);
 }
 
@@ -323,6 +331,7 @@ static int write_pools(svm_txctx_t *ctx, const svm_genesis_t *g)
 		ctx->tx = &tx;
 		if (rc == 0) rc = svm_amm_execute(ctx, b.data, b.len);
 		ctx->tx = saved;
+		SVM_ASSERT(ctx->tx == saved);
 		svm_buf_free(&b);
 	}
 	return rc;
@@ -395,6 +404,7 @@ static int write_genesis(svm_chain_t *c, const svm_genesis_t *g, svm_error_t *er
 		rc = rc ? (svm_store_abort(w), rc) : svm_store_commit(w, err);
 	}
 	if (rc == 0) rc = commit_block(c, &b, &res, &renc, roff, NULL, &hash, err);
+	SVM_ASSERT(rc != 0 || (c->height == 0 && svm_hash_eq(&c->head_hash, &hash)));
 	svm_arena_reset(&arena);
 	return rc;
 }
@@ -413,7 +423,8 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 	const uint8_t *p;
 	size_t n;
 	if (rc == 0) rc = svm_store_get(r, SVM_TABLE_HEIGHTS, key, 8, &p, &n);
-	if (rc == 0 && n == SVM_HASH_SIZE) memcpy(c->head_hash.b, p, SVM_HASH_SIZE);
+	if (rc == 0 && n != SVM_HASH_SIZE) rc = SVM_EIO; /* a height maps to a block hash */
+	if (rc == 0) memcpy(c->head_hash.b, p, SVM_HASH_SIZE);
 	for (uint64_t i = 0; rc == 0 && i < SVM_RECENT_HASHES_MAX && i <= c->height; i++) {
 		SVM_ASSERT(i <= c->height); /* c->height - i cannot wrap */
 		svm_put_u64be(key, c->height - i);
@@ -429,6 +440,8 @@ static int load_head(svm_chain_t *c, svm_error_t *err)
 		svm_arena_init(&a, 0);
 		svm_block_t blk;
 		rc = svm_block_decode(p, n, &a, &blk, NULL, NULL);
+		/* the head block is the one its height names (genesis is stored like any block) */
+		SVM_ASSERT(rc != 0 || blk.header.height == c->height);
 		h = blk.header;
 		c->head_time_ms = h.timestamp_ms;
 		svm_arena_reset(&a);
@@ -474,6 +487,7 @@ int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 		svm_chain_close(c);
 		return rc;
 	}
+	SVM_ASSERT(g == NULL || g->chain_id == c->chain_id);
 	*out = c;
 	return 0;
 }
@@ -538,7 +552,10 @@ static int head_params(const svm_exec_base_t *base, const svm_chain_t *c, svm_pa
 		return 0;
 	}
 	if (rc) return rc;
-	return svm_params_from_object(b, n, p) ? SVM_EIO : 0;
+	rc = svm_params_from_object(b, n, p) ? SVM_EIO : 0;
+	/* a stored parameter object passed svm_params_check: the limits never exceed the encoding's */
+	SVM_ASSERT(rc != 0 || (p->block_txs_max <= SVM_BLOCK_TXS_MAX && p->block_bytes_max <= SVM_BLOCK_BYTES_MAX));
+	return rc;
 }
 
 /* The congestion table in the base state (none: empty), into arena, for env. */
@@ -581,6 +598,7 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	wk->env.count_downtime = !c->fixed_set; /* parent_qc: set from the header being run */
 	rc = head_congestion(&wk->base, &wk->arena, &wk->env);
 	if (rc) return svm_error_set(err, rc, "block: the congestion table is unreadable");
+	SVM_ASSERT(wk->env.fees.a == wk->params.fee_a && wk->env.fees.d == wk->params.fee_d);
 	/* a passed upgrade plan stops a node of another version at its height, before any block */
 	svm_id_t uid;
 	const uint8_t *ub;
@@ -626,6 +644,7 @@ static int work_begin(svm_chain_t *c, work_t *wk, size_t n, svm_error_t *err)
 	pthread_mutex_unlock(&c->mu);
 	wk->env.recent_hashes = wk->recent;
 	wk->env.recent_len = nr;
+	SVM_ASSERT(wk->env.height == wk->recent_top + 1);
 	return work_params(c, wk, err);
 }
 
@@ -659,6 +678,7 @@ static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_heade
 	}
 	b->ids = ids;
 	SVM_ASSERT(k <= SVM_BLOCK_TXS_MAX); /* fits the header's u32 count */
+	SVM_ASSERT(b->header.height == wk->env.height && b->header.chain_id == c->chain_id);
 	b->header.tx_count = (uint32_t)k;
 	int rc = svm_block_tx_root(b->txs, k, &b->header.tx_root);
 	if (rc == 0) rc = encode_receipts(res, b->header.height, &wk->renc, roff, leaves, &b->header.receipts_root);
@@ -667,6 +687,7 @@ static int finish_block(svm_chain_t *c, work_t *wk, commit_t *b, const svm_heade
 		return svm_error_set(err, SVM_EVALIDATE, "block: transaction root mismatch");
 	if (expect && !svm_hash_eq(&expect->receipts_root, &b->header.receipts_root))
 		return svm_error_set(err, SVM_EVALIDATE, "block: receipts root mismatch");
+	SVM_ASSERT(roff[0] == 0 && roff[k] <= roff[k + 1] && roff[k + 1] == wk->renc.len);
 	svm_hash_t hash;
 	return commit_block(c, b, res, &wk->renc, roff, expect ? &expect->state_root : NULL, &hash, err);
 }
@@ -755,6 +776,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		if (!ptrs || !lens || !etxs) rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
 	}
 	for (uint32_t i = 0; rc == 0 && i < blk.txs_len; i++) {
+		/* the decoder's transactions lie inside the block's bytes */
+		SVM_ASSERT(blk.txs[i].p > block && blk.txs[i].p + blk.txs[i].len <= block + len);
 		ptrs[i] = blk.txs[i].p;
 		lens[i] = blk.txs[i].len;
 	}
@@ -794,6 +817,8 @@ int svm_chain_simulate(svm_chain_t *c, const uint8_t *tx, size_t len, svm_buf_t 
 	if (rc == 0) rc = svm_exec_sequential(&wk.env, wk.txs, 1, SVM_EXEC_BUILD, &wk.base, &wk.arena,
 					      &wk.res, NULL);
 	SVM_ASSERT(rc != 0 || wk.res.included <= 1);
+	/* one candidate: included exactly when its status is 0 */
+	SVM_ASSERT(rc != 0 || (wk.res.included == 1) == (wk.res.status[0] == 0));
 	if (rc == 0 && wk.res.status[0])
 		rc = svm_error_set(err, wk.res.status[0], "transaction cannot be included: %s",
 				   svm_strerror(wk.res.status[0]));
@@ -822,6 +847,7 @@ static int base_get_at(void *ud, unsigned worker, const svm_id_t *id, const uint
 {
 	const at_base_t *a = ud;
 	(void)worker; /* one worker: queries run on the calling thread */
+	SVM_ASSERT(worker == 0);
 	return svm_state_get_at(a->st, a->txn, a->height, id, bytes, len);
 }
 
@@ -858,6 +884,7 @@ static int work_at(svm_chain_t *c, work_t *wk, at_base_t *at, uint64_t height, s
 		}
 	}
 	if (rc) return svm_error_set(err, rc, "query: block %llu's hash is unreadable", (unsigned long long)height);
+	SVM_ASSERT(wk->env.recent_hashes == wk->recent && wk->env.height == height + 1);
 	wk->env.recent_len = nr;
 	wk->recent_top = height;
 	const uint8_t *p;
@@ -882,6 +909,7 @@ int svm_chain_query_exec_at(svm_chain_t *c, uint64_t height, svm_exec_system_fn 
 		rc = svm_error_set(err, SVM_ENOTFOUND, "block %llu is not committed yet (the head is %llu)",
 				   (unsigned long long)height, (unsigned long long)head);
 	if (rc == 0 && height < head) rc = work_at(c, &wk, &at, height, err);
+	SVM_ASSERT(rc != 0 || wk.env.height == height + 1); /* runs as the block after height */
 	if (rc == 0) rc = svm_exec_system(&wk.env, &wk.base, fn, ud, &wk.arena, &wk.res);
 	work_end(&wk);
 	return rc;
@@ -1050,6 +1078,7 @@ static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_
 		}
 	}
 	s->n_writes = res->writes_len;
+	SVM_ASSERT(k <= SVM_BLOCK_TXS_MAX && hdr->height == wk->env.height);
 	hdr->tx_count = (uint32_t)k;
 	int rc = svm_block_tx_root(s->txs, k, &hdr->tx_root);
 	if (rc == 0) rc = encode_receipts(res, hdr->height, &s->renc, s->roff, leaves, &hdr->receipts_root);
@@ -1063,6 +1092,7 @@ static int spec_finish(svm_chain_t *c, work_t *wk, svm_chain_spec_t **anc, size_
 	if (expect && !svm_hash_eq(&expect->state_root, &hdr->state_root))
 		return svm_error_set(err, SVM_EVALIDATE, "block %llu: state root mismatch",
 				     (unsigned long long)hdr->height);
+	SVM_ASSERT(s->roff[0] == 0 && s->roff[k + 1] == s->renc.len);
 	return 0;
 }
 
@@ -1096,6 +1126,8 @@ static int spec_own_block(svm_chain_spec_t *s, const svm_header_t *hdr, svm_erro
 
 static svm_chain_spec_t *spec_new(svm_chain_spec_t *parent, uint64_t parent_height)
 {
+	/* a child of an uncommitted parent stands one height above it */
+	SVM_ASSERT(parent == NULL || parent->header.height == parent_height);
 	svm_chain_spec_t *s = svm_calloc(1, sizeof *s);
 	if (s == NULL) return NULL;
 	svm_arena_init(&s->arena, BLOCK_ARENA_MAX);
@@ -1164,6 +1196,7 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 	while (rc == 0 && take < n && take < wk.params.block_txs_max &&
 	       bytes + tx_lens[take] + SVM_VARINT_MAX <= wk.params.block_bytes_max)
 		bytes += tx_lens[take++] + SVM_VARINT_MAX;
+	SVM_ASSERT(take <= n && (take == 0 || bytes <= wk.params.block_bytes_max));
 	for (size_t i = take; results && i < n; i++) results[i].status = SVM_ELIMIT;
 	svm_chain_spec_t *s = NULL;
 	svm_exec_metrics_t m = {0};
@@ -1177,6 +1210,7 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 		if (rc) svm_error_set(err, rc, "build: %s", svm_strerror(rc));
+		SVM_ASSERT(rc != 0 || wk.res.included <= take);
 	}
 	for (size_t i = 0; rc == 0 && results && i < take; i++) results[i].status = wk.res.status[i];
 	if (rc == 0 && (s = spec_new(parent, parent ? parent->header.height : wk.env.height - 1)) == NULL)
@@ -1241,6 +1275,7 @@ int svm_chain_spec_execute_verified(svm_chain_t *c, svm_chain_spec_t *parent, co
 		if (!ptrs || !lens || !wk.txs) rc = svm_error_set(err, SVM_ENOMEM, "block: out of memory");
 	}
 	for (uint32_t i = 0; rc == 0 && i < blk.txs_len; i++) {
+		SVM_ASSERT(blk.txs[i].p > block && blk.txs[i].p + blk.txs[i].len <= block + len);
 		ptrs[i] = blk.txs[i].p;
 		lens[i] = blk.txs[i].len;
 	}
@@ -1286,6 +1321,8 @@ int svm_chain_spec_commit(svm_chain_t *c, svm_chain_spec_t *s, const uint8_t *qc
 	svm_exec_result_t res = {.writes = s->writes, .writes_len = s->n_writes};
 	svm_hash_t hash;
 	stats_exec(&c->stats, &s->exec);
+	/* a block is committed only with the root it was executed to */
+	SVM_ASSERT(s->header.tx_count == 0 || (s->txs != NULL && s->ids != NULL));
 	return commit_block(c, &b, &res, &s->renc, s->roff, &s->header.state_root, &hash, err);
 }
 
@@ -1307,6 +1344,7 @@ int svm_chain_block_qc(svm_chain_t *c, uint64_t height, svm_buf_t *out)
 	const uint8_t *p;
 	size_t n;
 	rc = svm_store_get(r, SVM_TABLE_META, key, sizeof key, &p, &n);
+	SVM_ASSERT(rc != 0 || n > 0); /* commit_block stores only a QC of qc_len > 0 */
 	if (rc == 0) rc = svm_buf_append(out, p, n);
 	svm_store_abort(r);
 	return rc;

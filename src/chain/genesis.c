@@ -37,6 +37,7 @@ static int parse_u64(const json_t *v, uint64_t *out)
 		if (!svm_mul_u64(x, 10, &x) || !svm_add_u64(x, (uint64_t)(s[i] - '0'), &x))
 			return SVM_EDECODE;
 	}
+	SVM_ASSERT(n < 20 || x >= 10000000000000000000ull); /* 20 digits that fit are past 10^19 */
 	*out = x;
 	return 0;
 }
@@ -61,6 +62,7 @@ static int parse_balances(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
 		return svm_error_set(err, SVM_EDECODE, "genesis: \"balances\" must be an array of at most %d",
 				     SVM_GENESIS_BALANCES_MAX);
 	g->n_balances = json_array_size(arr);
+	SVM_ASSERT(g->n_balances <= SVM_GENESIS_BALANCES_MAX);
 	g->balances = svm_calloc(g->n_balances ? g->n_balances : 1, sizeof(*g->balances));
 	if (g->balances == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < g->n_balances; i++) {
@@ -76,6 +78,7 @@ static int parse_balances(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
 			return svm_error_set(err, SVM_EDECODE, "genesis: balances[%zu].token: only SWR and AIC exist at genesis", i);
 		if (parse_u64(json_object_get(e, "amount"), &b->amount))
 			return svm_error_set(err, SVM_EDECODE, "genesis: balances[%zu].amount is not a u64", i);
+		SVM_ASSERT(token != NULL && (strcmp(token, "SWR") == 0 || strcmp(token, "AIC") == 0));
 	}
 	return 0;
 }
@@ -87,6 +90,7 @@ static int parse_validators(svm_genesis_t *g, const json_t *arr, svm_error_t *er
 		return svm_error_set(err, SVM_EDECODE, "genesis: \"validators\" must be an array of at most %d",
 				     SVM_GENESIS_VALIDATORS_MAX);
 	g->n_validators = json_array_size(arr);
+	SVM_ASSERT(g->n_validators <= SVM_GENESIS_VALIDATORS_MAX);
 	g->validators = svm_calloc(g->n_validators ? g->n_validators : 1, sizeof(*g->validators));
 	if (g->validators == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < g->n_validators; i++) {
@@ -112,6 +116,7 @@ static int parse_pools(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
 		return svm_error_set(err, SVM_EDECODE, "genesis: \"pools\" must be an array of at most %d",
 				     SVM_GENESIS_POOLS_MAX);
 	g->n_pools = json_array_size(arr);
+	SVM_ASSERT(g->n_pools <= SVM_GENESIS_POOLS_MAX);
 	g->pools = svm_calloc(g->n_pools ? g->n_pools : 1, sizeof(*g->pools));
 	if (g->pools == NULL) return SVM_ENOMEM;
 	for (size_t i = 0; i < g->n_pools; i++) {
@@ -127,6 +132,7 @@ static int parse_pools(svm_genesis_t *g, const json_t *arr, svm_error_t *err)
 			return svm_error_set(err, SVM_EDECODE, "genesis: pools[%zu]: x and y are SWR and AIC", i);
 		svm_token_id(x, &p->x);
 		svm_token_id(y, &p->y);
+		SVM_ASSERT(!svm_hash_eq(&p->x, &p->y)); /* two distinct tokens, as checked above */
 		if (parse_u64(json_object_get(e, "fee_bps"), &p->fee_bps) ||
 		    parse_u64(json_object_get(e, "amount_x"), &p->amount_x) ||
 		    parse_u64(json_object_get(e, "amount_y"), &p->amount_y))
@@ -152,6 +158,7 @@ static int parse_params(svm_genesis_t *g, const json_t *obj, svm_error_t *err)
 		if (f == NULL || !strncmp(key, "fee_", 4))
 			return svm_error_set(err, SVM_EDECODE, "genesis: params.%s is not a parameter%s", key,
 					     f ? " (fees are set in \"fees\")" : "");
+		SVM_ASSERT(svm_params_at(&g->params, f) != NULL);
 		if (parse_u64(v, svm_params_at(&g->params, f)))
 			return svm_error_set(err, SVM_EDECODE, "genesis: params.%s is not a u64", key);
 	}
@@ -181,6 +188,7 @@ static int parse_pin_list(const json_t *obj, const char *name, svm_hash_t *out, 
 					     "genesis: attest_pins.%s[%zu] is not a 64-digit hex SHA-256", name, i);
 	}
 	*n = json_array_size(arr);
+	SVM_ASSERT(*n <= SVM_ATTEST_PINS_MAX);
 	return 0;
 }
 
@@ -228,6 +236,7 @@ int svm_genesis_parse(svm_genesis_t *g, const char *text, size_t len, svm_error_
 	if (!rc) rc = parse_validators(g, json_object_get(root, "validators"), err);
 	if (!rc) rc = parse_pools(g, json_object_get(root, "pools"), err);
 	if (!rc) rc = parse_pins(g, json_object_get(root, "attest_pins"), err);
+	SVM_ASSERT(rc != 0 || (g->params_set && g->params.fee_a == g->fees.a && g->params.fee_d == g->fees.d));
 	json_decref(root);
 	if (rc) svm_genesis_free(g);
 	return rc;
@@ -308,6 +317,9 @@ static json_t *genesis_json(const svm_genesis_t *g)
 		json_t *pools = json_array();
 		for (size_t i = 0; i < g->n_pools; i++) {
 			const svm_genesis_pool_t *p = &g->pools[i];
+			/* the file names pools' tokens SWR or AIC: nothing else may be saved as one */
+			SVM_ASSERT((svm_hash_eq(&p->x, &swr) || svm_hash_eq(&p->x, &aic)) &&
+				   (svm_hash_eq(&p->y, &swr) || svm_hash_eq(&p->y, &aic)));
 			json_t *e = json_object();
 			json_object_set_new(e, "owner", json_string(svm_hash_hex(&p->owner, hex)));
 			json_object_set_new(e, "x", json_string(svm_hash_eq(&p->x, &swr) ? "SWR" : "AIC"));
@@ -345,6 +357,7 @@ int svm_genesis_save(const svm_genesis_t *g, const char *path, svm_error_t *err)
 				   path, strerror(errno));
 	} else {
 		size_t len = strlen(text);
+		SVM_ASSERT(len > 0 && text[0] == '{');
 		if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd))
 			rc = svm_error_set(err, SVM_EIO, "genesis: cannot write %s", path);
 		close(fd);

@@ -95,6 +95,7 @@ static json_t *abort_text(const uint8_t *p, size_t n)
 	json_t *j = plain ? json_stringn((const char *)p, n) : NULL;
 	if (j) return j;
 	if (n > SVM_ABORT_MESSAGE_MAX) n = SVM_ABORT_MESSAGE_MAX;
+	SVM_ASSERT(n < sizeof s);
 	for (size_t i = 0; i < n; i++) s[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	return json_stringn(s, n);
 }
@@ -219,6 +220,8 @@ static json_t *m_get_receipt(void *ctx, json_t *params, svm_rpc_error_t *e)
 		goto done;
 	}
 	res = receipt_json(r.data, r.len);
+	/* the receipt is one of its block's, the proof one hash per level */
+	SVM_ASSERT(count == b.header.tx_count && proof.len % 32 == 0);
 	if (res != NULL) {
 		json_t *path = json_array();
 		for (size_t off = 0; off + 32 <= proof.len; off += 32) json_array_append_new(path, jhex(proof.data + off, 32));
@@ -269,6 +272,7 @@ static json_t *m_get_block(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (svm_block_decode(blk.data, blk.len, &a, &b, &bhash, NULL) != 0) {
 		res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "stored block does not decode");
 	} else {
+		SVM_ASSERT(b.header.height == height); /* the height index names this block */
 		res = header_json(&b.header, &bhash);
 		json_t *txs = json_array();
 		for (uint32_t i = 0; i < b.txs_len; i++) {
@@ -448,6 +452,7 @@ static json_t *m_block_qc(void *ctx, json_t *params, svm_rpc_error_t *e)
 		rc = SVM_EIO;
 	if (rc == 0) {
 		char *hex = svm_malloc(2 * qc.len + 3), *hhex = svm_malloc(2 * hdr.len + 3);
+		SVM_ASSERT(hdr.len > 0); /* an encoded header is never empty */
 		if (hex != NULL && hhex != NULL) {
 			hex[0] = '0', hex[1] = 'x';
 			svm_hex_encode(hex + 2, qc.data, qc.len);
@@ -505,6 +510,7 @@ static json_t *m_estimate(void *ctx, json_t *params, svm_rpc_error_t *e)
 		svm_receipt_t rc;
 		if (svm_receipt_decode(r.data, r.len, &a, &rc, NULL) == 0) {
 			uint64_t fee = rc.fee_charged;
+			SVM_ASSERT(rc.status == 0); /* svm_chain_simulate fails a transaction it would not include */
 			svm_params_t gp;
 			svm_fee_params_t fp = n->fees;
 			if (svm_chain_params(n->chain, &gp) == 0) fp = (svm_fee_params_t){gp.fee_a, gp.fee_b, gp.fee_c, gp.fee_d};
@@ -556,5 +562,6 @@ size_t svm_node_api_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	k += svm_node_eth_methods(n, m + k, max - k); /* eth_api.c */
 	k += svm_node_econ_methods(n, m + k, max - k);
 	k += svm_node_verify_methods(n, m + k, max - k); /* verify_api.c */
+	SVM_ASSERT(k <= max); /* each table is cut to what is left, so max - k never wraps */
 	return k + svm_node_token_methods(n, m + k, max - k); /* tokens.c */
 }

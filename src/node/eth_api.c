@@ -40,6 +40,7 @@ static json_t *qty256(const svm_u256_t *v)
 			s[k++] = "0123456789abcdef"[d];
 		}
 	if (k == 2) s[k++] = '0';
+	SVM_ASSERT(k <= 2 + 64 && k < sizeof s); /* at most 64 digits after 0x, no leading zero */
 	s[k] = 0;
 	return json_string(s);
 }
@@ -49,6 +50,7 @@ static json_t *jaddr(const svm_evm_addr_t *a) { return jhex(a->b, SVM_EVM_ADDR_S
 static svm_u256_t units_wei(uint64_t units)
 {
 	unsigned __int128 w = (unsigned __int128)units * SVM_EVM_WEI_PER_UNIT;
+	SVM_ASSERT(w / SVM_EVM_WEI_PER_UNIT == units); /* a u64 of units times 10^9 fits 128 bits */
 	return (svm_u256_t){{(uint64_t)w, (uint64_t)(w >> 64), 0, 0}};
 }
 
@@ -424,6 +426,7 @@ static bool elog_of(const svm_event_t *ev, elog_t *l)
 	l->topics = ev->data + 21;
 	l->data = l->topics + 32u * l->n_topics;
 	l->data_len = ev->data_len - 21 - 32u * l->n_topics;
+	SVM_ASSERT(l->data + l->data_len == ev->data + ev->data_len); /* the log tiles its event */
 	return true;
 }
 
@@ -433,6 +436,7 @@ static void bloom_add(uint8_t bloom[256], const uint8_t *p, size_t n)
 	svm_keccak256(p, n, h);
 	for (int i = 0; i < 6; i += 2) {
 		unsigned bit = ((unsigned)h[i] << 8 | h[i + 1]) & 2047;
+		SVM_ASSERT(bit / 8 < 256);
 		bloom[255 - bit / 8] |= (uint8_t)(1u << (bit % 8));
 	}
 }
@@ -471,6 +475,7 @@ static int walk_block(svm_node_t *n, const blk_t *b, walk_fn fn, void *ud)
 		rc = svm_chain_receipt(n->chain, &id, &rb, NULL, NULL, NULL, NULL);
 		if (rc == 0) rc = svm_receipt_decode(rb.data, rb.len, &a, &x.r, NULL);
 		if (rc == 0) {
+			SVM_ASSERT(cum + x.r.steps >= cum); /* the block's gas cannot wrap u64 */
 			cum += x.r.steps;
 			x.cum_gas = cum;
 			x.log_base = logs;
@@ -784,6 +789,7 @@ static bool revert_reason(const uint8_t *p, size_t n, char *out, size_t max)
 	if (len.w[1] | len.w[2] | len.w[3] || len.w[0] > n - 68) return false;
 	size_t k = 0;
 	for (size_t i = 0; i < len.w[0] && k + 1 < max; i++) out[k++] = (p[68 + i] >= 32 && p[68 + i] < 127) ? (char)p[68 + i] : '?';
+	SVM_ASSERT(k < max && 68 + len.w[0] <= n); /* the message lies inside the data, NUL fits */
 	out[k] = 0;
 	return true;
 }
@@ -1090,6 +1096,7 @@ static json_t *m_fee_history(void *ctx, json_t *params, svm_rpc_error_t *e)
 	if (!pblock(n, params, 1, "newestBlock", &newest, e)) return NULL;
 	if (count > ETH_FEE_HISTORY_MAX) count = ETH_FEE_HISTORY_MAX;
 	if (count > newest + 1) count = newest + 1;
+	SVM_ASSERT(count >= 1 && count <= ETH_FEE_HISTORY_MAX && count <= newest + 1); /* oldest ≥ 0 */
 	json_t *pct = svm_rpc_param(params, 2, "rewardPercentiles");
 	svm_u256_t bf = base_fee(n);
 	json_t *fees = json_array(), *ratio = json_array(), *reward = json_array();
@@ -1147,6 +1154,7 @@ static int filter_tx(void *ud, const erc_t *x)
 			f->over = true;
 			return 1;
 		}
+		SVM_ASSERT(json_array_size(f->out) < ETH_LOGS_MAX);
 		json_array_append_new(f->out, log_obj(x, &l, idx));
 	}
 	return 0;
@@ -1183,6 +1191,7 @@ static bool filter_parse(json_t *o, filter_t *f, svm_rpc_error_t *e)
 				f->n_alt[p] = 1;
 				continue;
 			}
+			SVM_ASSERT(p < 4 && f->n_alt[p] == 0);
 			if (!json_is_array(v) || json_array_size(v) > 8)
 				return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "topic %zu: null, a topic or at most 8 alternatives", p), false;
 			for (size_t k = 0; k < json_array_size(v); k++)

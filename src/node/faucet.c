@@ -62,6 +62,7 @@ static faucet_slot_t *slot_get(faucet_slot_t *table, const uint8_t key[32], uint
 		bool expired = !s->used || now - s->window_start_ns >= NODE_FAUCET_WINDOW_NS;
 		if (s->used && memcmp(s->key, key, 32) == 0) {
 			if (expired) s->window_start_ns = now, s->count = 0;
+			SVM_ASSERT(s->window_start_ns <= now); /* a live window started in the past */
 			return s;
 		}
 		if (expired && free_slot == NULL) free_slot = s;
@@ -77,6 +78,8 @@ static faucet_slot_t *slot_get(faucet_slot_t *table, const uint8_t key[32], uint
 
 static unsigned wait_s(const faucet_slot_t *s, uint64_t now)
 {
+	/* only a live window refuses: its end is still ahead, so the subtraction cannot wrap */
+	SVM_ASSERT(s->used && now - s->window_start_ns < NODE_FAUCET_WINDOW_NS);
 	return (unsigned)((s->window_start_ns + NODE_FAUCET_WINDOW_NS - now) / 1000000000ull + 1);
 }
 
@@ -120,6 +123,7 @@ static int sign_transfer(svm_node_t *n, node_faucet_t *f, const svm_id_t *token,
 	size_t nw = 0;
 	int rc = svm_native_transfer_payload(&payload, token, to, amount);
 	if (rc == 0) rc = svm_native_access(&f->kp.id, nonce, payload.data, payload.len, writes, 8, &nw);
+	SVM_ASSERT(rc != 0 || nw <= 8);
 	svm_tx_t tx = {.chain_id = n->chain_id, .sender = f->kp.id, .nonce = nonce,
 		       .expiry_height = atomic_load(&n->head_height) + NODE_FAUCET_EXPIRY_BLOCKS,
 		       .fee_limit = NODE_FAUCET_FEE_LIMIT, .access_mode = SVM_ACCESS_STRICT,
@@ -200,6 +204,7 @@ json_t *node_faucet_rpc(void *ctx, json_t *params, svm_rpc_error_t *e)
 		goto done;
 	}
 	f->granted++;
+	SVM_ASSERT(amount > 0 && amount <= NODE_FAUCET_AMOUNT_MAX); /* param_amount's bounds */
 	node_subs_pending(n, &id);
 	char h[65], t[65];
 	res = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "tx_hash", svm_hash_hex(&id, h), "recipient",

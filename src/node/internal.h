@@ -185,6 +185,7 @@ static inline size_t node_methods_put(svm_rpc_method_t *m, size_t max, const svm
 {
 	size_t k = count < max ? count : max;
 	memcpy(m, t, k * sizeof *m);
+	SVM_ASSERT(k <= max && k <= count);
 	return k;
 }
 

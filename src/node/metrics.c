@@ -11,8 +11,12 @@
 static const double bucket_s[NODE_METRICS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 						      0.25,  0.5,    1,     2.5,  5,     10};
 
+_Static_assert(sizeof bucket_s / sizeof bucket_s[0] == NODE_METRICS_BUCKETS, "one bound per bucket");
+
 static void observe(node_histogram_t *h, uint64_t ns)
 {
+	for (size_t b = 1; SVM_ASSERT_ON && b < NODE_METRICS_BUCKETS; b++)
+		SVM_ASSERT(bucket_s[b - 1] < bucket_s[b]); /* the first bucket that holds ns is its le */
 	h->count++;
 	h->sum_ns += ns;
 	for (size_t b = 0; b < NODE_METRICS_BUCKETS; b++)
@@ -30,6 +34,7 @@ void node_metrics_block(node_metrics_t *m, uint64_t commit_ns, uint64_t build_ns
 	m->last_commit_ns = commit_ns;
 	m->left_out_invalid += left_invalid;
 	m->left_out_limit += left_limit;
+	SVM_ASSERT(m->interval.count < m->build.count || m->build.count == 0); /* intervals between blocks */
 }
 
 void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TOKENS])
@@ -40,6 +45,7 @@ void node_metrics_supply(node_metrics_t *m, const uint64_t supply[NODE_SUPPLY_TO
 		m->supply[i] = supply[i];
 	}
 	m->supply_known = true;
+	_Static_assert(NODE_SUPPLY_TOKENS == 2, "the supply families name SWR (0) and AIC (1)");
 }
 
 void node_metrics_commit(node_metrics_t *m, uint64_t now_wall_ms, uint64_t block_ts_ms, uint64_t round,
@@ -64,6 +70,8 @@ static int histogram(svm_buf_t *out, const char *name, const char *help, const n
 		cum += h->bucket[b];
 		rc = svm_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, bucket_s[b], (unsigned long long)cum);
 	}
+	/* cumulative buckets end at most at the count (+Inf holds the rest) */
+	SVM_ASSERT(rc != 0 || cum <= h->count);
 	if (rc == 0)
 		rc = svm_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
 				    (unsigned long long)h->count, name, (double)h->sum_ns / 1e9, name,

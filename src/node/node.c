@@ -53,6 +53,7 @@ double svm_node_tx_rate(svm_node_t *n)
 		if (r->t_ns < oldest) oldest = r->t_ns;
 	}
 	pthread_mutex_unlock(&n->mu);
+	SVM_ASSERT(oldest <= now); /* every counted block is inside the window, in the past */
 	/* Over the window (or since the first block in it, plus one slot). */
 	double span_s = (double)(now - oldest) / 1e9 + (double)n->cfg.block_ms / 1000.0;
 	return txs == 0 ? 0.0 : (double)txs / span_s;
@@ -75,6 +76,7 @@ int node_pending_nonce(svm_node_t *n, const svm_id_t *sender, uint64_t *next, ui
 		head = again;
 	}
 	if (rc == 0 && *pending < head) *pending = head;
+	SVM_ASSERT(rc != 0 || *pending >= head); /* a pending nonce is never below the chain's */
 	*next = head;
 	return rc;
 }
@@ -164,6 +166,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 		 * by svm_rpc_server_start (SVM_ELIMIT, named) instead of losing its last methods */
 		svm_rpc_method_t methods[SVM_RPC_METHODS_MAX + 1];
 		size_t nm = svm_node_api_methods(n, methods, SVM_RPC_METHODS_MAX + 1);
+		SVM_ASSERT(nm <= SVM_RPC_METHODS_MAX + 1); /* within the table it was given */
 		svm_rpc_config_t rcfg = {.host = cfg->rpc_host, .port = cfg->rpc_port,
 					 .threads = cfg->rpc_threads,
 					 .body_bytes_max = cfg->rpc_body_bytes_max,
@@ -174,6 +177,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	if (rc == 0) rc = node_subs_start(n, err);
 	if (rc == 0) {
 		if (n->cfg.round_timeout_ms == 0) n->cfg.round_timeout_ms = 3 * n->cfg.block_ms + 1000;
+		SVM_ASSERT(n->cfg.round_timeout_ms > 0 && n->chain != NULL && n->mempool != NULL);
 		rc = node_vc_start(n, err);
 	}
 	if (rc != 0) {

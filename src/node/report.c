@@ -95,9 +95,11 @@ int node_report_add(svm_node_t *n, node_report_t *r, const svm_evidence_t *ev, b
 		r->dropped++;
 		rc = SVM_ELIMIT;
 	} else if (!dup) {
+		SVM_ASSERT(r->n < NODE_REPORT_MAX);
 		r->q[r->n++] = e;
 		r->queued++;
 	}
+	SVM_ASSERT(r->n <= NODE_REPORT_MAX && r->n <= r->queued); /* each queued once */
 	pthread_mutex_unlock(&r->mu);
 	if (rc == SVM_ELIMIT)
 		svm_log_warn("evidence report queue full (%d): this offence is left to `supervm validator report`",
@@ -116,6 +118,7 @@ static int submit(svm_node_t *n, const svm_keypair_t *key, report_t *e, svm_erro
 	if (rc == 0) rc = node_pending_nonce(n, &key->id, &next, &nonce);
 	if (rc == 0) rc = svm_native_access(&key->id, nonce, payload.data, payload.len, writes, 16, &nw);
 	if (rc == 0) rc = svm_native_reads(payload.data, payload.len, reads, 4, &nr);
+	SVM_ASSERT(rc != 0 || (nw <= 16 && nr <= 4)); /* within the arrays given */
 	svm_tx_t tx = {.chain_id = n->chain_id, .sender = key->id, .nonce = nonce, .expiry_height = atomic_load(&n->head_height) + NODE_REPORT_EXPIRY_BLOCKS, .fee_limit = NODE_REPORT_FEE_LIMIT, .access_mode = SVM_ACCESS_STRICT, .writes = writes, .writes_len = (uint32_t)nw, .reads = reads, .reads_len = (uint32_t)nr, .vm = SVM_VM_NATIVE, .payload = payload.data, .payload_len = payload.len, .scheme = SVM_SCHEME_ED25519, .public_key = key->public_key, .public_key_len = SVM_ED25519_PUBKEY_SIZE};
 	uint8_t sig[SVM_ED25519_SIG_SIZE];
 	if (rc == 0) rc = svm_tx_sign(&tx, key->secret_key, sig, &e->tx);
@@ -147,6 +150,7 @@ void node_report_step(svm_node_t *n, node_report_t *r, const svm_keypair_t *key)
 		} else if (h >= e->due) {
 			svm_error_t err = {0};
 			int rc = submit(n, key, e, &err);
+			SVM_ASSERT(e->tries < NODE_REPORT_TRIES); /* the branch above drops it at the bound */
 			e->tries++;
 			e->due = h + NODE_REPORT_RETRY_BLOCKS;
 			if (rc == 0) {
@@ -160,7 +164,9 @@ void node_report_step(svm_node_t *n, node_report_t *r, const svm_keypair_t *key)
 		}
 		if (done) r->q[i] = r->q[--r->n]; /* order does not matter: each is independent */
 		else i++;
+		SVM_ASSERT(i <= r->n);
 	}
+	SVM_ASSERT(r->n <= NODE_REPORT_MAX);
 	pthread_mutex_unlock(&r->mu);
 }
 

@@ -83,6 +83,7 @@ static bool enqueue(session_t *s, const char *text, size_t len)
 	s->tail = m;
 	s->q_count++;
 	s->q_bytes += len;
+	SVM_ASSERT(s->head != NULL && s->tail == m && m->next == NULL && s->q_bytes >= len);
 	lws_callback_on_writable(s->wsi);
 	return true;
 }
@@ -107,6 +108,7 @@ static bool send_json(session_t *s, json_t *j)
 static void drop(node_subs_t *w, session_t *s, const char *why)
 {
 	if (s->closing) return;
+	SVM_ASSERT(why != NULL && why[0] != 0); /* the client is told why */
 	s->closing = true;
 	snprintf(s->close_why, sizeof s->close_why, "%s", why);
 	atomic_fetch_add(&w->dropped, 1);
@@ -197,13 +199,16 @@ static void feed_sub(node_subs_t *w, session_t *s, sub_t *sub, uint64_t head)
 				if (sub->live) drop(w, s, "client too slow: its notification queue is full");
 				return;
 			}
+			uint64_t sent = sub->next_height;
 			if (!feed_block(w, s, sub, sub->next_height)) return;
+			SVM_ASSERT(sub->next_height == sent); /* each height once, in order: no gap */
 			sub->next_height++;
 		}
 		sub->live = true;
 	} else if (sub->kind == SUB_PENDING) {
 		pthread_mutex_lock(&w->ring_mu);
 		uint64_t seq = w->ring_seq;
+		SVM_ASSERT(sub->pending_seq <= seq); /* never ahead of the ring */
 		if (seq - sub->pending_seq > SVM_WS_PENDING_RING) {
 			pthread_mutex_unlock(&w->ring_mu);
 			drop(w, s, "client too slow: pending transactions were lost from its window");
@@ -211,6 +216,7 @@ static void feed_sub(node_subs_t *w, session_t *s, sub_t *sub, uint64_t head)
 		}
 		for (; sub->pending_seq < seq && !queue_full(s); sub->pending_seq++) {
 			char h[65];
+			SVM_ASSERT(seq - sub->pending_seq <= SVM_WS_PENDING_RING); /* still in the ring */
 			svm_hash_hex(&w->ring[sub->pending_seq % SVM_WS_PENDING_RING], h);
 			send_json(s, notification(sub, json_string(h)));
 		}
@@ -230,10 +236,12 @@ static void feed_sub(node_subs_t *w, session_t *s, sub_t *sub, uint64_t head)
 static void feed_session(node_subs_t *w, session_t *s)
 {
 	uint64_t head = atomic_load(&w->head);
+	SVM_ASSERT(s->n_subs <= SVM_WS_SUBS_MAX);
 	for (size_t i = 0; i < s->n_subs && !s->closing; i++) feed_sub(w, s, &s->subs[i], head);
 	size_t k = 0; /* drop finished receipt subscriptions */
 	for (size_t i = 0; i < s->n_subs; i++)
 		if (s->subs[i].id != 0) s->subs[k++] = s->subs[i];
+	SVM_ASSERT(k <= s->n_subs);
 	s->n_subs = k;
 }
 
@@ -289,6 +297,8 @@ static json_t *subscribe(node_subs_t *w, session_t *s, json_t *id, json_t *param
 		return reply_error(id, SVM_RPC_INVALID_PARAMS,
 				   "kind must be newHeads, events, pendingTransactions or receipt");
 	}
+	SVM_ASSERT(s->n_subs < SVM_WS_SUBS_MAX && sub.kind >= SUB_HEADS && sub.kind <= SUB_RECEIPT);
+	SVM_ASSERT(sub.topic_len <= sizeof sub.topic);
 	s->subs[s->n_subs++] = sub;
 	char sid[24];
 	snprintf(sid, sizeof sid, "0x%llx", (unsigned long long)sub.id);
@@ -302,6 +312,7 @@ static json_t *unsubscribe(session_t *s, json_t *id, json_t *params)
 	bool found = false;
 	for (size_t i = 0; i < s->n_subs && want != 0; i++)
 		if (s->subs[i].id == want) {
+			SVM_ASSERT(s->n_subs > 0);
 			s->subs[i] = s->subs[--s->n_subs];
 			found = true;
 			break;
@@ -337,6 +348,7 @@ static void session_free(node_subs_t *w, session_t *s)
 			*pp = s->next;
 			break;
 		}
+	SVM_ASSERT(w->n_sessions > 0);
 	w->n_sessions--;
 	atomic_store(&w->n_conns, w->n_sessions);
 	while (s->head) {
@@ -360,8 +372,10 @@ static int on_writable(session_t *s)
 	if (lws_write(s->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len) return -1;
 	s->head = m->next;
 	if (s->head == NULL) s->tail = NULL;
+	SVM_ASSERT(s->q_count > 0 && s->q_bytes >= m->len); /* what enqueue counted */
 	s->q_count--;
 	s->q_bytes -= m->len;
+	SVM_ASSERT((s->q_count == 0) == (s->head == NULL));
 	svm_free(m);
 	if (s->head) lws_callback_on_writable(s->wsi);
 	return 0;
@@ -380,6 +394,7 @@ static int on_receive(node_subs_t *w, session_t *s, const void *in, size_t len)
 		return -1;
 	}
 	if (svm_buf_append(&s->rx, in, len) != 0) return -1;
+	SVM_ASSERT(s->rx.len <= SVM_WS_MESSAGE_BYTES_MAX);
 	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0) return 0;
 	on_message(w, s, (const char *)s->rx.data, s->rx.len);
 	svm_buf_reset(&s->rx);
@@ -399,6 +414,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		s->next = w->sessions;
 		w->sessions = s;
 		w->n_sessions++;
+		SVM_ASSERT(w->n_sessions <= SVM_WS_CONNECTIONS_MAX);
 		atomic_store(&w->n_conns, w->n_sessions);
 		*ps = s;
 		{ /* bound what the kernel buffers for this client: past it, our queue's bound applies */
@@ -500,6 +516,7 @@ void node_subs_pending(svm_node_t *n, const svm_hash_t *id)
 {
 	node_subs_t *w = n->subs;
 	if (w == NULL) return;
+	_Static_assert(SVM_WS_PENDING_RING > 0, "a ring of at least one id");
 	pthread_mutex_lock(&w->ring_mu);
 	w->ring[w->ring_seq % SVM_WS_PENDING_RING] = *id;
 	w->ring_seq++;

@@ -17,12 +17,14 @@ int node_token_info(svm_node_t *n, const svm_id_t *token, svm_token_info_t *out)
 	if (rc == 0 && svm_object_decode(buf.data, buf.len, &o, NULL)) rc = SVM_EIO;
 	if (rc == 0 && o.type != SVM_OBJ_TOKEN) rc = SVM_EIO;
 	if (rc == 0 && svm_token_info_decode(o.payload, o.payload_len, out)) rc = SVM_EIO;
+	SVM_ASSERT(rc != 0 || strlen(out->symbol) <= SVM_TOKEN_SYMBOL_MAX); /* NUL-terminated in its array */
 	svm_buf_free(&buf);
 	return rc;
 }
 
 void node_token_supply(svm_node_t *n, uint64_t supply[NODE_SUPPLY_TOKENS])
 {
+	_Static_assert(NODE_SUPPLY_TOKENS == 2, "SWR and AIC, in that order (metrics.c names them)");
 	const svm_id_t *tokens[NODE_SUPPLY_TOKENS] = {&n->swr, &n->aic};
 	for (size_t i = 0; i < NODE_SUPPLY_TOKENS; i++) {
 		svm_token_info_t info;
@@ -52,5 +54,6 @@ size_t svm_node_token_methods(svm_node_t *n, svm_rpc_method_t *m, size_t max)
 	const svm_rpc_method_t table[] = {{"svm_getToken", m_token, n}};
 	size_t k = 0;
 	for (; k < sizeof table / sizeof table[0] && k < max; k++) m[k] = table[k];
+	SVM_ASSERT(k <= max);
 	return k;
 }

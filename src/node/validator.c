@@ -136,6 +136,7 @@ static int valset_parse(const uint8_t *p, size_t len, uint64_t epoch, svm_cons_v
 
 static void valset_encode(const svm_cons_valset_t *vs, svm_buf_t *out)
 {
+	SVM_ASSERT(vs->n <= SVM_CONS_VALIDATORS_MAX);
 	svm_varint_append(out, vs->n);
 	for (uint32_t i = 0; i < vs->n; i++) {
 		svm_buf_append(out, vs->v[i].pubkey, 32);
@@ -173,6 +174,7 @@ static int host_validators(void *ctx, uint64_t epoch, svm_cons_valset_t *out)
 {
 	struct node_vc *v = ctx;
 	if (epoch != v->vals.epoch) return SVM_ENOTFOUND;
+	SVM_ASSERT(v->vals.n > 0 && v->vals.n <= SVM_CONS_VALIDATORS_MAX); /* a core runs on a set */
 	*out = v->vals;
 	return 0;
 }
@@ -265,6 +267,9 @@ static void next_seed(struct node_vc *v, uint64_t to_height, svm_hash_t *out)
 		if (hd.vrf_proof_len == SVM_VRF_PROOF_SIZE && svm_vrf_proof_to_hash(outs[k], hd.vrf_proof) == 0) k++;
 	}
 	svm_buf_free(&b);
+	/* the seed covers at most the epoch's last EPOCH_SEED_BLOCKS_MAX blocks, none before it */
+	SVM_ASSERT(k <= EPOCH_SEED_BLOCKS_MAX && from > v->epoch_height);
+	SVM_ASSERT(to_height < from || to_height + 1 - from <= EPOCH_SEED_BLOCKS_MAX);
 	svm_cons_epoch_seed(&v->epoch_seed, (const uint8_t(*)[64])outs, k, out);
 	svm_free(outs);
 }
@@ -347,6 +352,7 @@ static int epoch_switch(struct node_vc *v)
 	uint64_t t0 = svm_clock_ns();
 	next_seed(v, h, &seed);
 	uint64_t t1 = svm_clock_ns();
+	SVM_ASSERT(s->epoch == v->vals.epoch + 1 && h >= v->epoch_height); /* epochs advance by one */
 	pthread_mutex_lock(&n->mu);
 	v->prev_vals = v->vals;
 	v->vals = *s;
@@ -388,6 +394,7 @@ static void spec_put(struct node_vc *v, svm_chain_spec_t *s)
 	}
 	if (!created) svm_chain_spec_free(*slot);
 	*slot = s;
+	SVM_ASSERT(spec_get(v, svm_chain_spec_id(s)) == s); /* keyed by its own id */
 }
 
 /* Frees every spec at or below the committed height (committed, or on a dead fork). */
@@ -404,6 +411,9 @@ static void spec_prune(struct node_vc *v, uint64_t committed)
 		svm_chain_spec_free(s);
 	}
 	svm_free(sorted);
+	size_t i = 0;
+	for (svm_map_slot_t *sl; SVM_ASSERT_ON && (sl = svm_map_next(&v->specs, &i)) != NULL;)
+		SVM_ASSERT(svm_chain_spec_header(sl->value)->height > committed); /* none left below */
 }
 
 static void spec_clear(struct node_vc *v)
@@ -459,8 +469,10 @@ static int parent_spec(struct node_vc *v, const svm_hash_t *parent, svm_chain_sp
 		missing[k++] = cur;
 		cur = h.parent;
 	}
+	SVM_ASSERT(k <= SPEC_CHAIN_MAX);
 	for (size_t i = k; i-- > 0;) {
 		const svm_buf_t *msg = svm_cons_block_message(v->cons, &missing[i]);
+		SVM_ASSERT(msg != NULL); /* the core held it in the walk above (this thread) */
 		svm_arena_t a;
 		svm_arena_init(&a, 0);
 		svm_cons_proposal_t *p = svm_malloc(sizeof *p);
@@ -474,6 +486,8 @@ static int parent_spec(struct node_vc *v, const svm_hash_t *parent, svm_chain_sp
 			svm_log_warn("execute: a certified ancestor is refused: %s", err.msg[0] ? err.msg : svm_strerror(rc));
 			return rc;
 		}
+		/* each ancestor one height above the one it was executed on */
+		SVM_ASSERT(base == NULL || svm_chain_spec_header(s)->height == svm_chain_spec_header(base)->height + 1);
 		spec_put(v, s);
 		base = s;
 	}
@@ -593,8 +607,10 @@ static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_ou
 	if (rc == 0) {
 		memset(verified, 1, b.n);
 		size_t take = b.n < n->cfg.block_txs_max * 2 ? b.n : n->cfg.block_txs_max * 2;
+		SVM_ASSERT(take <= b.n);
 		rc = svm_chain_spec_build(n->chain, parent, &h, b.txs, b.lens, take, verified, res, &s, &err);
 		upgrade_note(v, h.height, rc, &err);
+		SVM_ASSERT(rc != 0 || svm_chain_spec_header(s)->height == tmpl->height); /* the template's */
 	}
 	if (rc == 0 && early && !in_flight && svm_chain_spec_header(s)->tx_count == 0) {
 		svm_chain_spec_free(s); /* nothing new to include: wait for the slot */
@@ -641,6 +657,7 @@ static bool *mempool_verified(svm_node_t *n, const uint8_t *block, size_t len, u
 			 memcmp(mine.data, blk.txs[i].p, mine.len) == 0;
 		*hits += out[i];
 	}
+	SVM_ASSERT(out == NULL || *hits <= blk.txs_len);
 	svm_buf_free(&mine);
 	svm_arena_reset(&a);
 	return out;
@@ -715,6 +732,7 @@ static void mempool_committed(svm_node_t *n, const svm_header_t *h, const uint8_
 		}
 	}
 	b.n = k;
+	SVM_ASSERT(k == 0 || k <= blk.txs_len); /* the block's own transactions, each once */
 	svm_build_result_t *res = svm_calloc(k ? k : 1, sizeof *res);
 	if (res != NULL) svm_mempool_update(n->mempool, &b, res, h->height);
 	svm_free(res);
@@ -734,6 +752,7 @@ static void committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block
 	svm_block_stats_t bs;
 	svm_chain_last_stats(n->chain, &bs);
 	uint64_t now = svm_clock_ns();
+	_Static_assert(NODE_RATE_BLOCKS > 0, "a rate window of at least one block");
 	pthread_mutex_lock(&n->mu);
 	n->rate[n->rate_next++ % NODE_RATE_BLOCKS] = (node_rate_t){now, h->tx_count};
 	n->blocks_produced++;
@@ -771,6 +790,8 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 			      err.msg[0] ? err.msg : svm_strerror(rc));
 		return rc;
 	}
+	/* the chain's head is now this block: the one the core committed */
+	SVM_ASSERT(s != NULL && svm_chain_spec_header(s)->height == height && svm_chain_height(n->chain) == height);
 	pthread_mutex_lock(&n->mu);
 	n->build_ns_last = svm_clock_ns() - t0;
 	pthread_mutex_unlock(&n->mu);
@@ -816,6 +837,7 @@ static int host_store_block(void *ctx, const svm_hash_t *id, uint64_t height, co
 {
 	struct node_vc *v = ctx;
 	if (v->n_kept == KEPT_MAX) return SVM_ELIMIT;
+	SVM_ASSERT(v->n_kept < KEPT_MAX && v->n_unwritten <= v->n_kept);
 	svm_buf_t *b = &v->kept[v->n_kept].msg;
 	*b = (svm_buf_t){0};
 	int rc = svm_buf_append(b, msg, len);
@@ -827,6 +849,7 @@ static int host_store_block(void *ctx, const svm_hash_t *id, uint64_t height, co
 	v->kept[v->n_kept].height = height;
 	v->n_kept++;
 	if (v->n_unwritten++ == 0) v->unwritten_ms = now_ms();
+	SVM_ASSERT(v->n_unwritten <= v->n_kept && len > 0); /* an unwritten one has its bytes */
 	return 0;
 }
 
@@ -846,6 +869,7 @@ static int kept_put(struct node_vc *v, svm_store_txn_t *w)
 /* After the transaction of kept_put committed: they are on disk. */
 static void kept_written(struct node_vc *v)
 {
+	SVM_ASSERT(v->n_kept <= KEPT_MAX && v->n_unwritten <= v->n_kept);
 	for (size_t i = 0; i < v->n_kept; i++) svm_buf_free(&v->kept[i].msg);
 	v->n_unwritten = 0;
 }
@@ -942,6 +966,7 @@ static void kept_prune(struct node_vc *v, bool all)
 			rc = svm_store_cursor_next(cur, &k, NULL);
 		}
 		svm_store_cursor_close(cur);
+		SVM_ASSERT(v->n_kept <= KEPT_MAX && v->n_unwritten == 0); /* at start: all on disk */
 	} else {
 		for (size_t i = 0; i < v->n_kept; i++) {
 			if (v->kept[i].height > committed) {
@@ -957,6 +982,7 @@ static void kept_prune(struct node_vc *v, bool all)
 			kept_key(key, v->kept[i].height, &v->kept[i].id);
 			svm_store_del(w, SVM_TABLE_META, key, sizeof key);
 		}
+		SVM_ASSERT(keep <= v->n_kept && v->n_unwritten <= keep); /* the kept ones only move down */
 		v->n_kept = keep;
 	}
 	svm_store_commit(w, NULL);
@@ -1019,6 +1045,7 @@ static void host_evidence(void *ctx, const svm_cons_evidence_t *e)
 		svm_buf_append(&v->evidence[seq % EVIDENCE_MAX], enc.data, enc.len);
 		v->evidence_total++;
 	}
+	SVM_ASSERT(v->n_evidence <= EVIDENCE_MAX && v->n_evidence <= v->evidence_total);
 	pthread_mutex_unlock(&n->mu);
 	if (!dup) {
 		uint8_t key[10] = {'e', 'v'};
@@ -1060,6 +1087,7 @@ static void dispatch(struct node_vc *v)
 	for (size_t i = 0; v->net != NULL && i < o->n_actions; i++) {
 		const svm_cons_action_t *a = &o->actions[i];
 		const uint8_t *msg = o->bytes.data + a->off;
+		SVM_ASSERT(a->off + a->len <= o->bytes.len); /* the action's bytes lie in the output */
 		uint8_t type = net_type_of(msg, a->len);
 		/* outside the set only evidence leaves: peers close the session of a non-validator's
 		 * consensus message, which would cut this node off from block sync */
@@ -1099,6 +1127,7 @@ static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES]
 	size_t k = 0;
 	if (prev != NULL && hd != NULL && qcs != NULL &&
 	    epoch_load(v, true, v->vals.epoch - 1, prev, &start, &prev_height, &seed) == 0) {
+		SVM_ASSERT(prev_height <= v->epoch_height); /* the previous epoch started below this one */
 		for (uint64_t h = v->epoch_height; h > prev_height && k < CARRY_BLOCKS; h--) {
 			svm_buf_reset(&b);
 			if (svm_chain_block(v->n->chain, h, &b) != 0 || node_block_header(b.data, b.len, &hd[k], NULL) != 0 ||
@@ -1190,10 +1219,12 @@ static void maybe_sync(struct node_vc *v, uint64_t now)
 		}
 	}
 	pthread_mutex_unlock(&v->n->mu);
+	SVM_ASSERT(now >= v->stall_since_ms); /* a monotonic clock */
 	uint64_t lag_min = now - v->stall_since_ms >= SYNC_STALL_MS ? 1 : SYNC_LAG_MIN;
 	if (best < h + lag_min) return;
 	svm_net_sync_req_t q = {.from_height = h + 1,
 				.count = best - h > SVM_NET_SYNC_BLOCKS_MAX ? SVM_NET_SYNC_BLOCKS_MAX : (uint32_t)(best - h)};
+	SVM_ASSERT(q.count >= 1 && q.count <= SVM_NET_SYNC_BLOCKS_MAX);
 	svm_buf_t b = {0};
 	if (svm_net_sync_req_encode(&q, &b) == 0 &&
 	    svm_net_send(v->net, &who, SVM_NET_MSG_SYNC_REQ, b.data, b.len) == 0)
@@ -1287,6 +1318,9 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		}
 		prev = ids[i];
 	}
+	/* only blocks the answer carried, the proven one among them */
+	SVM_ASSERT(rc != 0 || (commit_to <= r->n && r->n <= SVM_NET_SYNC_BLOCKS_MAX));
+	SVM_ASSERT(proof_at == SIZE_MAX || proof_at < commit_to);
 	int applied = 0;
 	for (size_t i = 0; rc == 0 && i < commit_to; i++) {
 		svm_chain_spec_t *s = NULL;
@@ -1297,6 +1331,7 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 			cert = proof_cert(v, &cert, &ids[i]);
 		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, cert.p, cert.len, &err);
 		if (rc == 0) {
+			SVM_ASSERT(svm_chain_height(n->chain) == h + 1 + i); /* applied in height order */
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
 			if (cert.len == 0 && r->qcs[i].len > 0) /* a commit proof without the block's QC */
 				bqc_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
@@ -1371,6 +1406,7 @@ static int serve_sync(struct node_vc *v, const svm_id_t *peer, const uint8_t *bo
 		svm_net_sync_resp_add(&items, blk.data, blk.len, qc.data, qc.len);
 		k++;
 	}
+	SVM_ASSERT(k <= q.count && items.len <= SVM_NET_FRAME_BYTES_MAX); /* what was asked, in a frame */
 	svm_varint_append(&out, k);
 	svm_buf_append(&out, items.data, items.len);
 	svm_net_send(v->net, peer, SVM_NET_MSG_SYNC_RESP, out.data, out.len);
@@ -1389,6 +1425,7 @@ static void note_height(struct node_vc *v, const svm_id_t *peer, uint64_t height
 		if (p->used && svm_hash_eq(&p->id, peer)) slot = p;
 		else if (!p->used && free_slot == NULL) free_slot = p;
 	}
+	SVM_ASSERT(slot == NULL || slot->used);
 	if (drop) {
 		if (slot != NULL) slot->used = false;
 	} else {
@@ -1429,6 +1466,7 @@ static int enqueue(struct node_vc *v, const svm_id_t *peer, uint8_t type, const 
 		v->in_tail = m;
 		v->in_n++;
 		v->in_bytes += len;
+		SVM_ASSERT(v->in_n <= INBOX_MSGS_MAX && v->in_bytes <= INBOX_BYTES_MAX);
 		pthread_cond_broadcast(&n->cv);
 	}
 	pthread_mutex_unlock(&n->mu);
@@ -1524,6 +1562,7 @@ void node_vc_gossip(svm_node_t *n, const uint8_t *tx, size_t len)
 		v->gossip_n++;
 	}
 	bool flush = v->gossip_n >= GOSSIP_TXS_MAX;
+	SVM_ASSERT(v->gossip_n <= GOSSIP_TXS_MAX && v->gossip.len < SVM_NET_TXS_BYTES_MAX);
 	pthread_mutex_unlock(&v->gmu);
 	if (flush) node_vc_flush_gossip(n);
 }
@@ -1590,6 +1629,7 @@ static void held_keep(struct node_vc *v, const inmsg_t *m)
 	}
 	SVM_ASSERT(mine <= HELD_PEER_MAX);
 	if (mine == HELD_PEER_MAX || free_at == HELD_MAX) return; /* dropped, as before */
+	SVM_ASSERT(free_at < HELD_MAX && v->held[free_at] == NULL);
 	inmsg_t *q = svm_malloc(sizeof *q + m->len);
 	if (q == NULL) return;
 	memcpy(q, m, sizeof *q + m->len);
@@ -1631,6 +1671,7 @@ static bool handle(struct node_vc *v, inmsg_t *m)
 		inmsg_t *q = v->parked[i];
 		if (q == NULL || (parent_missing(v, q, &parent) && now < v->parked_ms[i] + PARKED_MS)) continue;
 		v->parked[i] = NULL;
+		SVM_ASSERT(q != m); /* m was handled above, not parked */
 		handle_now(v, q);
 		svm_free(q);
 	}
@@ -1663,6 +1704,7 @@ static void handle_now(struct node_vc *v, inmsg_t *m)
 		return;
 	}
 	int idx = svm_cons_valset_index(&v->vals, &m->from);
+	SVM_ASSERT(idx < (int)v->vals.n);
 	uint32_t from = idx >= 0 ? (uint32_t)idx : SVM_CONS_FROM_UNKNOWN;
 	int rc = svm_cons_on_message(v->cons, from, m->data, m->len, now_ms(), &v->out);
 	dispatch(v);
@@ -1702,12 +1744,14 @@ static void *cons_main(void *arg)
 		inmsg_t *last = NULL;
 		for (inmsg_t *m = batch; m != NULL && k < STEP_MSGS_MAX; m = m->next, k++) {
 			last = m;
+			SVM_ASSERT(v->in_n > 0 && v->in_bytes >= m->len); /* what enqueue counted */
 			v->in_n--;
 			v->in_bytes -= m->len;
 		}
 		if (last != NULL) {
 			v->in_head = last->next;
 			if (v->in_head == NULL) v->in_tail = NULL;
+			SVM_ASSERT((v->in_head == NULL) == (v->in_n == 0));
 			last->next = NULL;
 		}
 		pthread_mutex_unlock(&n->mu);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "supervm/store.h"
+#include "supervm/wasm.h"
 
 Test(assert, verify_aborts_on_a_false_condition, .signal = SIGABRT)
 {
@@ -600,4 +601,32 @@ Test(codec_bounds, a_block_of_exactly_the_maximum_size_round_trips_and_one_byte_
 	cr_assert_eq(svm_block_encode(&blk, &b), SVM_ELIMIT);
 	cr_assert_eq(b.len, 0, "nothing left written");
 	svm_buf_free(&b);
+}
+
+/* A call in dead code after `unreachable`, with more arguments than the function ever held on
+ * its operand stack: the pops are polymorphic (WebAssembly 2.0 validation) and the module is
+ * valid. The translator's assertion that the popped arguments are still held fired on such code
+ * in the sanitizer build of the spec suite (calls whose first arguments come after `unreachable`,
+ * as in unreachable.wast's as-call-first); it holds only in live code. */
+Test(wasm_regression, a_call_in_dead_code_with_more_arguments_than_the_stack_ever_held)
+{
+	static const uint8_t mod[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x0a, 0x02, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x00, 0x00, /* types */
+		0x03, 0x03, 0x02, 0x00, 0x01,                                           /* f0: (i32 i32 i32), f1: () */
+		0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x01,                                /* export "f" = f1 */
+		0x0a, 0x0a, 0x02, 0x02, 0x00, 0x0b,                                     /* f0: end */
+		0x05, 0x00, 0x00, 0x10, 0x00, 0x0b,                                     /* f1: unreachable; call 0; end */
+	};
+	svm_wasm_module_t *m = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_wasm_module_new(&m, mod, sizeof mod, NULL, &err), 0, "%s", err.msg);
+	svm_wasm_store_t *s = NULL;
+	cr_assert_eq(svm_wasm_store_new(&s, NULL), 0);
+	svm_wasm_instance_t *in = NULL;
+	cr_assert_eq(svm_wasm_instantiate(s, m, &in, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_wasm_call_export(in, "f", NULL, 0, NULL, 0, &err), SVM_ETRAP);
+	cr_assert_str_eq(err.msg, "unreachable");
+	svm_wasm_store_free(s);
+	svm_wasm_module_free(m);
 }

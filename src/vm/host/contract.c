@@ -78,6 +78,8 @@ static int parse_call(const uint8_t *p, size_t len, call_t *c)
 	    svm_varint_read(&r, &c->amount) || svm_reader_left(&r))
 		return SVM_EDECODE;
 	c->input_len = ilen;
+	SVM_ASSERT(strlen(c->method) == mlen); /* NUL-free, NUL-terminated by the memset */
+	SVM_ASSERT(c->input >= p && c->input + ilen <= p + len); /* borrowed from the payload */
 	return 0;
 }
 
@@ -98,11 +100,14 @@ typedef struct {
 static uint64_t enter(env_t *e)
 {
 	e->c->steps = e->steps0 + svm_wasm_gas_used(e->store);
+	/* the store's gas was set to what the steps had left, so the sum stays within the limit */
+	SVM_ASSERT(e->c->steps >= e->steps0 && e->c->steps <= e->c->steps_limit);
 	return e->c->steps;
 }
 
 static int leave(env_t *e, svm_wasm_instance_t *inst, uint64_t before, int rc)
 {
+	SVM_ASSERT(e->c->steps >= before); /* host operations only charge */
 	uint64_t delta = e->c->steps - before;
 	int g = delta ? svm_wasm_gas_charge(inst, delta) : 0;
 	if (rc == 0 && g) rc = g;
@@ -129,6 +134,7 @@ static int mem_view(svm_wasm_instance_t *inst, uint64_t off, size_t n, const uin
 	if (m == NULL || off > svm_wasm_memory_size(m) || n > svm_wasm_memory_size(m) - off)
 		return SVM_ETRAP;
 	*out = svm_wasm_memory_data(m) + off;
+	SVM_ASSERT(off + n <= svm_wasm_memory_size(m)); /* the view lies inside guest memory */
 	return 0;
 }
 
@@ -157,6 +163,7 @@ static int h_return(svm_wasm_instance_t *inst, void *u, const uint64_t *args, ui
 	int rc = A32(1) > SVM_RETURN_DATA_MAX ? SVM_ELIMIT : mem_view(inst, A32(0), A32(1), &p);
 	if (rc == 0) rc = svm_host_charge(e->c, A32(1) / 8);
 	if (rc == 0) {
+		SVM_ASSERT(A32(1) <= SVM_RETURN_DATA_MAX);
 		e->c->return_data = svm_arena_dup(e->c->arena, p, A32(1));
 		e->c->return_data_len = A32(1);
 		if (e->c->return_data == NULL) rc = SVM_ENOMEM;
@@ -170,6 +177,7 @@ static int slot_of(env_t *e, svm_wasm_instance_t *inst, uint32_t key, uint32_t k
 	if (key_len == 0 || key_len > SVM_CONTRACT_KEY_MAX) return SVM_ELIMIT;
 	int rc = mem_view(inst, key, key_len, &k);
 	if (rc == 0) svm_contract_slot_id(&e->self, k, key_len, id);
+	SVM_ASSERT(rc != 0 || (key_len > 0 && key_len <= SVM_CONTRACT_KEY_MAX));
 	return rc;
 }
 
@@ -188,6 +196,7 @@ static int h_storage_read(svm_wasm_instance_t *inst, void *u, const uint64_t *ar
 		rc = 0;
 	} else if (rc == 0) {
 		size_t n = o.payload_len < A32(3) ? o.payload_len : A32(3);
+		SVM_ASSERT(n <= A32(3) && n <= o.payload_len); /* never past the guest's buffer */
 		rc = mem_out(inst, A32(2), o.payload, n);
 		res[0] = (uint32_t)o.payload_len;
 	}
@@ -204,6 +213,7 @@ static int h_storage_write(svm_wasm_instance_t *inst, void *u, const uint64_t *a
 	if (rc == 0 && A32(3) > SVM_CONTRACT_VALUE_MAX) rc = SVM_ELIMIT;
 	if (rc == 0) rc = mem_view(inst, A32(2), A32(3), &v);
 	if (rc == 0) {
+		SVM_ASSERT(A32(3) <= SVM_CONTRACT_VALUE_MAX);
 		svm_object_t o = {.id = id, .owner_kind = SVM_OWNER_ADDRESS, .owner = e->self,
 				  .type = SVM_OBJ_STORAGE, .payload = v, .payload_len = A32(3)};
 		rc = svm_host_put(e->c, &o);
@@ -318,6 +328,7 @@ static int h_abort(svm_wasm_instance_t *inst, void *u, const uint64_t *args, uin
 	char msg[SVM_ABORT_MESSAGE_MAX + 1];
 	size_t n = A32(1) < SVM_ABORT_MESSAGE_MAX ? A32(1) : SVM_ABORT_MESSAGE_MAX;
 	if (mem_in(inst, A32(0), msg, n)) n = 0;
+	SVM_ASSERT(n < sizeof msg);
 	msg[n] = 0;
 	if (n) {
 		e->c->abort_message = svm_arena_dup(e->c->arena, msg, n);
@@ -348,6 +359,7 @@ static int evm_call(svm_wasm_instance_t *inst, void *u, const uint64_t *args, ui
 				   &used);
 	if (rc == 0) {
 		size_t n = out_len < A32(4) ? out_len : A32(4);
+		SVM_ASSERT(out_len <= SVM_RETURN_DATA_MAX && (out != NULL || out_len == 0));
 		rc = mem_out(inst, A32(3), out, n);
 		/* out_len ≤ SVM_RETURN_DATA_MAX: it fits an i32 */
 		res[0] = (uint32_t)(status ? (int32_t)out_len : -1 - (int32_t)out_len);
@@ -383,6 +395,7 @@ static int h_groth16_verify(svm_wasm_instance_t *inst, void *u, const uint64_t *
 		res[0] = (uint32_t)(rc == 0 ? 1 : rc == SVM_EPROOF ? 0 : -1);
 		rc = 0;
 	}
+	SVM_ASSERT(e->c->steps <= e->c->steps_limit);
 	return leave(e, inst, t, rc);
 }
 
@@ -430,6 +443,7 @@ static const host_def_t HOST[] = {
 
 static void types_of(const char *s, uint8_t *out)
 {
+	SVM_ASSERT(strlen(s) <= 8); /* the callers' arrays */
 	for (size_t i = 0; s[i]; i++) out[i] = s[i] == 'I' ? SVM_WASM_I64 : SVM_WASM_I32;
 }
 
@@ -445,6 +459,7 @@ static int define_env(svm_wasm_store_t *s, env_t *e)
 		svm_wasm_extern_t ext = {.kind = SVM_WASM_EXTERN_FUNC, .u.func = f};
 		if (rc == 0) rc = svm_wasm_define(s, "env", 3, HOST[i].name, strlen(HOST[i].name), &ext);
 		if (rc) return rc;
+		SVM_ASSERT(f != NULL && svm_wasm_func_type(f).param_count == ft.param_count);
 	}
 	return 0;
 }
@@ -514,6 +529,7 @@ static int deploy(svm_txctx_t *c, const uint8_t *code, size_t len)
 	if (rc) return rc;
 	rc = svm_contract_check_code(code, len, NULL);
 	if (rc) return rc == SVM_ENOMEM || rc == SVM_ELIMIT ? rc : SVM_EVALIDATE;
+	SVM_ASSERT(len <= SVM_OBJECT_PAYLOAD_MAX && c->steps <= c->steps_limit);
 	svm_object_t code_obj = {.owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE,
 				 .payload = code, .payload_len = len};
 	svm_contract_code_id(code, len, &code_obj.id);
@@ -564,6 +580,7 @@ static int run_method(svm_txctx_t *c, const call_t *call, const svm_id_t *caller
 	if (rc == 0) {
 		e.store = s;
 		e.steps0 = c->steps;
+		SVM_ASSERT(c->steps <= c->steps_limit); /* charged before: the gas cannot wrap */
 		svm_wasm_gas_set(s, c->steps_limit - c->steps);
 		rc = define_env(s, &e);
 	}
@@ -577,6 +594,7 @@ static int run_method(svm_txctx_t *c, const call_t *call, const svm_id_t *caller
 	if (rc == 0) rc = svm_wasm_call(s, f, NULL, 0, NULL, 0, NULL);
 	if (s) {
 		c->steps = e.steps0 + svm_wasm_gas_used(s);
+		SVM_ASSERT(c->steps >= e.steps0 && c->steps <= c->steps_limit);
 		svm_wasm_memory_t *mem = inst ? svm_wasm_caller_memory(inst) : NULL;
 		if (mem && svm_wasm_memory_size(mem) > c->mem_bytes)
 			c->mem_bytes = svm_wasm_memory_size(mem); /* the largest instance's */
@@ -607,6 +625,7 @@ int svm_contract_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_id_t *c
 	*out = NULL;
 	*out_len = 0;
 	if (mlen == 0 || mlen > SVM_CONTRACT_METHOD_MAX) return SVM_EINVAL;
+	SVM_ASSERT(mlen < sizeof call.method);
 	memcpy(call.method, method, mlen + 1);
 	const uint8_t *ret0 = c->return_data, *abort0 = c->abort_message;
 	size_t ret0_len = c->return_data_len, abort0_len = c->abort_message_len;
@@ -621,6 +640,7 @@ int svm_contract_xcall(svm_txctx_t *c, const svm_id_t *caller, const svm_id_t *c
 	*out = rc == 0 ? c->return_data : rc == SVM_EABORT ? c->abort_message : NULL;
 	*out_len = rc == 0 ? c->return_data_len : rc == SVM_EABORT ? c->abort_message_len : 0;
 	if (*out == NULL) *out_len = 0;
+	SVM_ASSERT(*out_len <= SVM_RETURN_DATA_MAX || rc == SVM_EABORT);
 	c->return_data = ret0;
 	c->return_data_len = ret0_len;
 	c->abort_message = abort0;

@@ -12,6 +12,7 @@ int svm_host_charge(svm_txctx_t *c, uint64_t steps)
 		return SVM_EGAS;
 	}
 	c->steps = total;
+	SVM_ASSERT(c->steps <= c->steps_limit);
 	return 0;
 }
 
@@ -20,6 +21,7 @@ int svm_host_mark(svm_txctx_t *c, svm_host_mark_t *m)
 	const svm_view_ops_t *ops = c->view->ops;
 	if (ops->mark == NULL || ops->rollback == NULL) return SVM_EUNSUPPORTED;
 	m->view_mark = ops->mark(c->view);
+	SVM_ASSERT(c->events_len <= SVM_RECEIPT_EVENTS_MAX);
 	m->events_len = c->events_len;
 	return 0;
 }
@@ -36,11 +38,15 @@ static bool in_inputs(const svm_tx_input_t *in, uint32_t n, const svm_id_t *id)
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		SVM_ASSERT(mid >= lo && mid < hi && hi <= n);
 		int c = svm_hash_cmp(&in[mid].id, id);
 		if (c == 0) return true;
 		if (c < 0) lo = mid + 1;
 		else hi = mid;
 	}
+	/* not found: the neighbours bracket the id (unsorted inputs would break the search) */
+	SVM_ASSERT(lo == 0 || svm_hash_cmp(&in[lo - 1].id, id) < 0);
+	SVM_ASSERT(lo == n || svm_hash_cmp(&in[lo].id, id) > 0);
 	return false;
 }
 
@@ -57,6 +63,8 @@ bool svm_txctx_may_read(const svm_txctx_t *c, const svm_id_t *id)
 	return svm_txctx_may_write(c, id) || !c->strict ||
 	       svm_hash_in_sorted(c->tx->reads, c->tx->reads_len, id);
 }
+
+_Static_assert(SVM_STEPS_PER_BYTE_DEN > 0, "steps per byte is a fraction");
 
 static uint64_t byte_steps(size_t len)
 {
@@ -110,12 +118,14 @@ int svm_host_write_(svm_txctx_t *c, const svm_object_t *o, size_t *out_len)
 	svm_buf_t big = {0};
 	const uint8_t *bytes = stack;
 	size_t len = b.len;
+	SVM_ASSERT(b.data == stack && b.len <= sizeof stack); /* capped: never reallocated */
 	if (rc == SVM_ELIMIT) {
 		rc = svm_object_encode(&w, &big);
 		bytes = big.data;
 		len = big.len;
 	}
 	*out_len = len;
+	SVM_ASSERT(rc != 0 || (bytes && len > 0));
 	if (rc == 0 && c->on_access) c->on_access(c->on_access_ud, &o->id, true);
 	if (rc == 0) rc = c->view->ops->put(c->view, &o->id, bytes, len);
 	svm_buf_free(&big);
@@ -169,5 +179,6 @@ int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, si
 	e->topic_len = topic_len;
 	e->data_len = data_len;
 	c->events_len++;
+	SVM_ASSERT(c->events_len <= SVM_RECEIPT_EVENTS_MAX);
 	return 0;
 }

@@ -36,12 +36,22 @@ static void bal_id(const svm_txctx_t *c, const svm_id_t *token, const svm_id_t *
 		*out = c->implicit[1];
 	else
 		svm_balance_id(token, owner, out);
+	if (SVM_ASSERT_ON) { /* the cached id is the one it stands for */
+		svm_id_t want;
+		svm_balance_id(token, owner, &want);
+		SVM_ASSERT(svm_hash_eq(out, &want));
+	}
 }
 
 static void acct_id(const svm_txctx_t *c, const svm_id_t *owner, svm_id_t *out)
 {
 	if (c->implicit_owner && svm_hash_eq(owner, c->implicit_owner)) *out = c->implicit[0];
 	else svm_account_id(owner, out);
+	if (SVM_ASSERT_ON) {
+		svm_id_t want;
+		svm_account_id(owner, &want);
+		SVM_ASSERT(svm_hash_eq(out, &want));
+	}
 }
 
 /* ---------------------------------------------------------- balances */
@@ -76,6 +86,7 @@ static void balance_object(const svm_id_t *id, const svm_id_t *token, const svm_
 {
 	memcpy(payload, token->b, SVM_HASH_SIZE);
 	size_t n = SVM_HASH_SIZE + svm_varint_put(payload + SVM_HASH_SIZE, amount);
+	SVM_ASSERT(n > SVM_HASH_SIZE && n <= SVM_HASH_SIZE + SVM_VARINT_MAX);
 	*o = (svm_object_t){.id = *id, .owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
 			    .type = SVM_OBJ_BALANCE, .payload = payload, .payload_len = n};
 }
@@ -89,6 +100,7 @@ static int write_balance(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *tok
 	}
 	uint8_t payload[SVM_HASH_SIZE + SVM_VARINT_MAX];
 	svm_object_t o;
+	SVM_ASSERT(amount > 0); /* a zero balance is no object */
 	balance_object(id, token, owner, amount, payload, &o);
 	size_t len;
 	return svm_host_write_(c, &o, &len);
@@ -113,6 +125,7 @@ int svm_ledger_balance_add(const svm_id_t *id, const uint8_t *bytes, size_t len,
 	if (svm_object_decode(bytes, len, &o, NULL) || decode_balance(&o, &amount) || amount == 0)
 		return SVM_EIO;
 	if (!svm_add_u64(amount, delta, &amount)) return SVM_EOVERFLOW;
+	SVM_ASSERT(amount >= delta && amount > 0);
 	svm_id_t token;
 	memcpy(token.b, o.payload, SVM_HASH_SIZE);
 	int rc = svm_ledger_balance_encode(id, &token, &o.owner, amount, height, out);
@@ -158,6 +171,7 @@ static int debit_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *owner,
 	int rc = read_balance(c, &id, &bal);
 	if (rc) return rc;
 	if (bal < amount) return SVM_EFUNDS;
+	SVM_ASSERT(amount > 0 && bal >= amount); /* the subtraction cannot borrow */
 	return write_balance(c, &id, token, owner, bal - amount);
 }
 
@@ -172,6 +186,7 @@ static int transfer_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *from
 	/* The credit never reads anything the transaction must wait for (parallel executors apply
 	 * it as a delta), and cannot overflow: every balance is at most the token's supply. A
 	 * failed ledger operation fails the whole transaction, so no partial write survives. */
+	SVM_ASSERT(amount > 0 && !svm_hash_eq(from, to));
 	int rc = debit_(c, token, from, amount);
 	return rc ? rc : credit_(c, token, to, amount);
 }
@@ -199,6 +214,7 @@ int svm_token_info_decode(const uint8_t *payload, size_t len, svm_token_info_t *
 	    svm_reader_bytes(&r, sym_len, &sym) || svm_varint_read(&r, &dec) || dec > 255 ||
 	    svm_varint_read(&r, &info->supply) || svm_reader_left(&r))
 		return SVM_EDECODE;
+	SVM_ASSERT(sym_len < sizeof info->symbol); /* room for the NUL */
 	memcpy(info->symbol, sym, sym_len);
 	info->symbol[sym_len] = 0;
 	info->decimals = (uint8_t)dec;
@@ -278,6 +294,7 @@ static int token_create_(svm_txctx_t *c, const svm_id_t *token, const char *symb
 	if (rc == 0) return SVM_EEXIST;
 	if (rc != SVM_ENOTFOUND) return rc;
 	memset(&info, 0, sizeof info);
+	SVM_ASSERT(len < sizeof info.symbol);
 	memcpy(info.symbol, symbol, len);
 	info.decimals = decimals;
 	return write_token(c, token, &info);
@@ -289,6 +306,7 @@ static int mint_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *to, uint
 	int rc = read_token(c, token, &info);
 	if (rc) return rc;
 	if (!svm_add_u64(info.supply, amount, &info.supply)) return SVM_EOVERFLOW;
+	SVM_ASSERT(info.supply >= amount);
 	/* Every balance is ≤ the supply, so once the supply did not overflow the credit cannot. */
 	rc = write_token(c, token, &info);
 	return rc ? rc : credit_(c, token, to, amount);
@@ -378,6 +396,7 @@ static int set_nonce_(svm_txctx_t *c, const svm_id_t *owner, uint64_t nonce)
 	svm_object_t o = {.owner_kind = SVM_OWNER_ADDRESS, .owner = *owner,
 			  .type = SVM_OBJ_ACCOUNT, .payload = payload,
 			  .payload_len = svm_varint_put(payload, nonce)};
+	SVM_ASSERT(o.payload_len >= 1 && o.payload_len <= SVM_VARINT_MAX);
 	acct_id(c, owner, &o.id);
 	size_t len;
 	return svm_host_write_(c, &o, &len);

@@ -41,6 +41,7 @@ static bool utf8_valid(const uint8_t *s, uint32_t n)
 		else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
 		else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
 		else return false;
+		SVM_ASSERT(len >= 2 && len <= 4);
 		if (n - i < len) return false;
 		for (uint32_t k = 1; k < len; k++) {
 			if ((s[i + k] & 0xc0) != 0x80) return false;
@@ -49,8 +50,10 @@ static bool utf8_valid(const uint8_t *s, uint32_t n)
 		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
 			return false;
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+		SVM_ASSERT(cp >= 0x80 && cp <= 0x10ffff);
 		i += len;
 	}
+	SVM_ASSERT(i == n); /* every sequence ended inside the name */
 	return true;
 }
 
@@ -62,6 +65,7 @@ static int rd_name(dec_t *d, wname_t *out)
 	if ((size_t)(d->r.end - d->r.p) < n) return wr_fail(&d->r, "length out of bounds");
 	TRY(wr_bytes(&d->r, n, &p));
 	if (!utf8_valid(p, n)) return wr_fail(&d->r, "malformed UTF-8 encoding");
+	SVM_ASSERT(p >= d->m->bytes && p + n <= d->m->bytes + d->m->len); /* borrowed from the copy */
 	out->p = (const char *)p;
 	out->n = n;
 	return 0;
@@ -95,6 +99,7 @@ static int rd_count(dec_t *d, uint32_t min_bytes, uint32_t max, uint32_t *out)
 	if ((uint64_t)*out * min_bytes > (uint64_t)(d->r.end - d->r.p))
 		return wr_fail(&d->r, "length out of bounds");
 	if (*out > max) return LIMIT(&d->r, "vector of %u entries exceeds the limit %u", *out, max);
+	SVM_ASSERT(d->r.p <= d->r.end);
 	return 0;
 }
 
@@ -111,6 +116,7 @@ static int rd_limits(dec_t *d, wlimits_t *l, uint64_t bound, const char *what)
 		return INVALID(&d->r, "%s size must be at most %llu", what, (unsigned long long)bound);
 	if (l->has_max && l->min > l->max)
 		return INVALID(&d->r, "size minimum must not be greater than maximum");
+	SVM_ASSERT(l->min <= l->max && l->min <= bound); /* absent max is UINT32_MAX */
 	return 0;
 }
 
@@ -179,6 +185,9 @@ static int rd_const(dec_t *d, uint8_t want, wconst_t *c)
 		return INVALID(&d->r, "constant expression required");
 	}
 	if (c->type != want) return INVALID(&d->r, "type mismatch");
+	SVM_ASSERT(c->kind <= CE_REFNULL);
+	SVM_ASSERT(c->kind != CE_GLOBAL || c->v < m->nglobals_imported);
+	SVM_ASSERT(c->kind != CE_REFFUNC || (c->v < m->nfuncs && m->func_declared[c->v]));
 	return 0;
 }
 
@@ -203,6 +212,7 @@ static int sec_type(dec_t *d)
 		uint8_t *rt = alloc(d, nr + 1, 1);
 		if (!rt) return NOMEM(d);
 		for (uint32_t k = 0; k < nr; k++) TRY(rd_valtype(d, &rt[k]));
+		SVM_ASSERT(np <= SVM_WASM_PARAMS_MAX && nr <= SVM_WASM_RESULTS_MAX);
 		m->types[i] = (svm_wasm_functype_t){np, nr, t, rt};
 	}
 	return 0;
@@ -232,6 +242,9 @@ static int sec_import(dec_t *d)
 		default: return wr_fail(&d->r, "malformed import kind");
 		}
 	}
+	SVM_ASSERT((uint64_t)m->nfuncs_imported + m->ntables_imported + m->nmems_imported +
+			   m->nglobals_imported ==
+		   m->nimports);
 	return 0;
 }
 
@@ -243,6 +256,7 @@ static int sec_function(dec_t *d)
 	if ((uint64_t)d->nfunc_decl + m->nfuncs_imported > m->cfg.limits.funcs_max)
 		return LIMIT(&d->r, "too many functions");
 	m->nfuncs = m->nfuncs_imported + d->nfunc_decl;
+	SVM_ASSERT(m->nfuncs >= m->nfuncs_imported && m->nfuncs <= m->cfg.limits.funcs_max);
 	uint32_t *ft = alloc(d, m->nfuncs, sizeof(uint32_t));
 	bool *decl = alloc(d, m->nfuncs, sizeof(bool));
 	if (!ft || !decl) return NOMEM(d);
@@ -268,6 +282,7 @@ static int sec_table(dec_t *d)
 	m->tables = t;
 	m->ntables = m->ntables_imported + n;
 	for (uint32_t i = m->ntables_imported; i < m->ntables; i++) TRY(rd_tabletype(d, &t[i]));
+	SVM_ASSERT(m->ntables <= m->cfg.limits.tables_max);
 	return 0;
 }
 
@@ -283,6 +298,7 @@ static int sec_memory(dec_t *d)
 	m->nmems = m->nmems_imported + n;
 	for (uint32_t i = m->nmems_imported; i < m->nmems; i++) TRY(rd_memtype(d, &l[i]));
 	if (m->nmems > 1) return INVALID(&d->r, "multiple memories");
+	SVM_ASSERT(m->nmems >= m->nmems_imported);
 	return 0;
 }
 
@@ -300,7 +316,9 @@ static int sec_global(dec_t *d)
 	for (uint32_t i = m->nglobals_imported; i < m->nglobals; i++) {
 		TRY(rd_globaltype(d, &g[i].type));
 		TRY(rd_const(d, g[i].type.type, &g[i].init));
+		SVM_ASSERT(g[i].init.type == g[i].type.type);
 	}
+	SVM_ASSERT(m->nglobals <= m->cfg.limits.globals_max);
 	return 0;
 }
 
@@ -327,11 +345,13 @@ static int sec_export(dec_t *d)
 		default: rc = wr_fail(&d->r, "malformed export kind"); continue;
 		}
 		if (e->index >= bound) { rc = INVALID(&d->r, "unknown export index %u", e->index); break; }
+		SVM_ASSERT(e->kind <= 3 && e->index < bound);
 		if (e->kind == 0) m->func_declared[e->index] = true;
 		bool created = false;
 		if (!svm_map_put(&names, e->name.p, e->name.n, &created)) rc = NOMEM(d);
 		else if (!created) rc = INVALID(&d->r, "duplicate export name");
 	}
+	SVM_ASSERT(rc != 0 || names.count == m->nexports); /* one distinct name per export */
 	svm_map_free(&names);
 	return rc;
 }
@@ -343,6 +363,7 @@ static int sec_start(dec_t *d)
 	if (m->start >= m->nfuncs) return INVALID(&d->r, "unknown function %u", m->start);
 	const svm_wasm_functype_t *t = &m->types[m->func_types[m->start]];
 	if (t->param_count || t->result_count) return INVALID(&d->r, "start function");
+	SVM_ASSERT(m->func_types[m->start] < m->ntypes);
 	m->has_start = true;
 	return 0;
 }
@@ -365,6 +386,7 @@ static int elem_items(dec_t *d, welem_t *e, bool exprs)
 		m->func_declared[f] = true;
 		*c = (wconst_t){CE_REFFUNC, 0x70, f};
 	}
+	SVM_ASSERT(e->count <= m->cfg.limits.table_elems_max);
 	return 0;
 }
 
@@ -392,6 +414,8 @@ static int elem_one(dec_t *d, welem_t *e)
 	}
 	TRY(elem_items(d, e, exprs));
 	if (e->mode == SEG_ACTIVE && m->tables[e->table].elem != e->type) return INVALID(&d->r, "type mismatch");
+	SVM_ASSERT(e->mode <= SEG_DECLARATIVE && (e->type == 0x70 || e->type == 0x6f));
+	SVM_ASSERT(e->mode != SEG_ACTIVE || (e->table < m->ntables && e->offset.type == 0x7f));
 	return 0;
 }
 
@@ -426,9 +450,11 @@ static int sec_code(dec_t *d)
 		TRY(wr_u32(&d->r, &size));
 		if ((size_t)(d->r.end - d->r.p) < size) return wr_fail(&d->r, "unexpected end of section or function");
 		TRY(wr_bytes(&d->r, size, &body));
+		SVM_ASSERT(body + size <= d->r.end);
 		m->codes[i].body = body;
 		m->codes[i].body_len = size;
 	}
+	SVM_ASSERT(n == m->nfuncs - m->nfuncs_imported);
 	return 0;
 }
 
@@ -454,6 +480,7 @@ static int sec_data(dec_t *d)
 		TRY(wr_u32(&d->r, &s->len));
 		if ((size_t)(d->r.end - d->r.p) < s->len) return wr_fail(&d->r, "unexpected end of section or function");
 		TRY(wr_bytes(&d->r, s->len, &s->bytes));
+		SVM_ASSERT(s->mode == SEG_PASSIVE || (s->mem < m->nmems && s->offset.type == 0x7f));
 	}
 	return 0;
 }
@@ -491,6 +518,7 @@ static int size_imports(dec_t *d)
 		case 3: m->globals[g++].type = im->u.global; break;
 		}
 	}
+	SVM_ASSERT(f == m->nfuncs && t == m->ntables && me == m->nmems && g == m->nglobals);
 	if (m->nmems > 1) return INVALID(&d->r, "multiple memories");
 	if (m->ntables > m->cfg.limits.tables_max) return LIMIT(&d->r, "too many tables");
 	return 0;
@@ -500,6 +528,7 @@ static int size_imports(dec_t *d)
 static int order_of(uint8_t id)
 {
 	static const int8_t order[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+	SVM_ASSERT(id < sizeof(order));
 	return order[id];
 }
 
@@ -539,7 +568,9 @@ static int sections(dec_t *d)
 		}
 		const uint8_t *end = d->r.end;
 		d->r.end = d->r.p + size;
+		SVM_ASSERT(d->r.end <= end);
 		TRY(section(d, id));
+		SVM_ASSERT(d->r.p <= d->r.end); /* a section reads only inside its size */
 		if (d->r.p != d->r.end) return wr_fail(&d->r, "section size mismatch");
 		d->r.end = end;
 		if (id == 1 && last < 2 && d->m->func_types == NULL) {
@@ -565,6 +596,9 @@ int wasm_decode(svm_wasm_module_t *m, svm_error_t *err)
 		return wr_fail(&d.r, "function and code section have inconsistent lengths");
 	if (m->has_datacount && m->datacount != m->ndatas)
 		return wr_fail(&d.r, "data count and data section have inconsistent lengths");
+	SVM_ASSERT(d.r.p == d.r.end && d.r.end == m->bytes + m->len);
+	SVM_ASSERT(m->nfuncs == m->nfuncs_imported + d.nfunc_decl);
+	SVM_ASSERT(m->nmems <= 1 && m->nmems >= m->nmems_imported);
 	if (!m->codes) m->codes = alloc(&d, 1, sizeof(*m->codes));
 	return m->codes ? 0 : NOMEM(&d);
 }

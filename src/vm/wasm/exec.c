@@ -22,6 +22,7 @@ static int run_host(svm_wasm_store_t *s, svm_wasm_func_t *f, uint64_t *slots)
 	struct exec x = {.store = s, .gas = (int64_t)(s->gas_left > INT64_MAX ? INT64_MAX : s->gas_left)};
 	x.frames = x.frame = s->frames;
 	x.frames_end = s->frames + s->limits.call_depth_max + 1;
+	SVM_ASSERT(!s->x && !f->inst && f->host);
 	s->x = &x;
 	int rc = f->host(NULL, f->user, slots, slots);
 	s->x = NULL;
@@ -36,6 +37,7 @@ static int run(svm_wasm_store_t *s, struct exec *x, svm_wasm_func_t *f)
 		x->trap = TRAP_STACK;
 		return x->code = SVM_ETRAP;
 	}
+	SVM_ASSERT(c->nparams + c->nlocals <= c->frame_slots && c->nparams == f->type->param_count);
 	for (uint32_t i = 0; i < c->nlocals; i++) fp[c->nparams + i] = 0;
 	x->frames = x->frame = s->frames;
 	x->frames_end = s->frames + s->limits.call_depth_max + 1;
@@ -45,6 +47,7 @@ static int run(svm_wasm_store_t *s, struct exec *x, svm_wasm_func_t *f)
 	x->inst = f->inst;
 	x->stack_end = s->stack + s->limits.stack_slots_max;
 	svm_wasm_memory_t *m = f->inst->mem;
+	SVM_ASSERT(!m || m->bytes == (uint64_t)m->pages * WASM_PAGE);
 	return c->ops->fn(c->ops, fp, m ? m->data : NULL, m ? m->bytes : 0, x->gas, x);
 }
 
@@ -54,6 +57,7 @@ int wasm_invoke(svm_wasm_store_t *s, svm_wasm_func_t *f, const uint64_t *args, u
 	if (s->running) return svm_error_set(err, SVM_ESTATE, "store is running a call");
 	if (ensure_stacks(s)) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	const svm_wasm_functype_t *t = f->type;
+	SVM_ASSERT(t->param_count <= s->limits.stack_slots_max && t->result_count <= s->limits.stack_slots_max);
 	if (t->param_count) memcpy(s->stack, args, t->param_count * sizeof(uint64_t));
 	uint64_t above = s->gas_left > INT64_MAX ? s->gas_left - INT64_MAX : 0;
 	struct exec x = {.store = s, .gas = (int64_t)(s->gas_left - above)};
@@ -69,6 +73,7 @@ int wasm_invoke(svm_wasm_store_t *s, svm_wasm_func_t *f, const uint64_t *args, u
 		x.gas = (int64_t)(s->gas_left - above); /* a direct host call charges nothing */
 	}
 	s->running = false;
+	SVM_ASSERT(!s->x && x.gas >= 0 && (uint64_t)x.gas + above <= s->gas_left); /* never refunds */
 	s->gas_left = (uint64_t)x.gas + above;
 	if (rc == SVM_EGAS) s->gas_left = 0;
 	if (rc) {
@@ -112,6 +117,7 @@ int svm_wasm_gas_charge(svm_wasm_instance_t *inst, uint64_t gas)
 		return SVM_EGAS;
 	}
 	x->gas -= (int64_t)gas;
+	SVM_ASSERT(x->gas >= 0);
 	return 0;
 }
 
@@ -123,6 +129,7 @@ int svm_wasm_trap(svm_wasm_instance_t *inst, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->host_err.msg, sizeof(s->host_err.msg), fmt, ap);
 	va_end(ap);
+	SVM_ASSERT(code < 0); /* a trap carries one of our error codes */
 	s->host_err.code = code;
 	s->host_err_set = true;
 	return code;

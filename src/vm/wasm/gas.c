@@ -5,7 +5,10 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "supervm/base.h"
 #include "vm/wasm/gas.h"
+
+_Static_assert(sizeof(((wasm_gas_t *)0)->op) / sizeof(uint16_t) == 256, "one price per single-byte opcode");
 
 const wasm_gas_t wasm_gas_zero = {0};
 
@@ -14,6 +17,7 @@ static pthread_once_t v1_once = PTHREAD_ONCE_INIT;
 
 static void set_range(uint16_t *t, int lo, int hi, uint16_t c)
 {
+	SVM_ASSERT(lo >= 0 && lo <= hi && hi <= 0xff); /* op is 256 entries, op_fc fewer */
 	for (int i = lo; i <= hi; i++) t[i] = c;
 }
 
@@ -57,5 +61,6 @@ const wasm_gas_t *wasm_gas_schedule(uint32_t version)
 {
 	if (version != 1) return NULL;
 	pthread_once(&v1_once, init_v1);
+	SVM_ASSERT(v1.version == 1 && v1.op[0x10] > 0); /* built once, before any reader */
 	return &v1;
 }

@@ -22,16 +22,19 @@ static int import_one(svm_wasm_instance_t *in, const wimport_t *im, uint32_t *id
 	if (!e) return svm_error_set(err, SVM_ENOTFOUND, "unknown import %.*s.%.*s", (int)im->module.n,
 				     im->module.p, (int)im->name.n, im->name.p);
 	if (e->kind != im->kind) return LINK_ERR(err, "incompatible import type");
+	SVM_ASSERT(im->kind <= SVM_WASM_EXTERN_GLOBAL);
 	switch (im->kind) {
 	case SVM_WASM_EXTERN_FUNC:
 		if (!wasm_functype_eq(e->u.func->type, &m->types[im->u.type]))
 			return LINK_ERR(err, "incompatible import type");
+		SVM_ASSERT(idx[0] < m->nfuncs_imported);
 		in->funcs[idx[0]++] = e->u.func;
 		break;
 	case SVM_WASM_EXTERN_TABLE: {
 		svm_wasm_table_t *t = e->u.table;
 		if (t->elem != im->u.table.elem || !limits_match(t->size, t->has_max, t->max, &im->u.table.lim))
 			return LINK_ERR(err, "incompatible import type");
+		SVM_ASSERT(idx[1] < m->ntables_imported);
 		in->tables[idx[1]++] = t;
 		break;
 	}
@@ -39,6 +42,7 @@ static int import_one(svm_wasm_instance_t *in, const wimport_t *im, uint32_t *id
 		svm_wasm_memory_t *mm = e->u.memory;
 		if (!limits_match(mm->pages, mm->has_max, mm->max, &im->u.mem))
 			return LINK_ERR(err, "incompatible import type");
+		SVM_ASSERT(m->nmems_imported == 1 && !in->mem); /* one memory at most (decoder) */
 		in->mem = mm;
 		break;
 	}
@@ -46,6 +50,7 @@ static int import_one(svm_wasm_instance_t *in, const wimport_t *im, uint32_t *id
 		svm_wasm_global_t *g = e->u.global;
 		if (g->type != im->u.global.type || g->mut != im->u.global.mut)
 			return LINK_ERR(err, "incompatible import type");
+		SVM_ASSERT(idx[2] < m->nglobals_imported);
 		in->globals[idx[2]++] = g;
 	}
 	}
@@ -56,8 +61,10 @@ static uint64_t eval_const(const svm_wasm_instance_t *in, const wconst_t *c)
 {
 	switch (c->kind) {
 	case CE_CONST: return c->v;
-	case CE_GLOBAL: return in->globals[c->v]->value;
-	case CE_REFFUNC: return (uint64_t)(uintptr_t)in->funcs[c->v];
+	case CE_GLOBAL: /* an imported immutable global (the decoder's rule), already linked */
+		SVM_ASSERT(c->v < in->module->nglobals_imported && in->globals[c->v]);
+		return in->globals[c->v]->value;
+	case CE_REFFUNC: SVM_ASSERT(c->v < in->module->nfuncs && in->funcs[c->v]); return (uint64_t)(uintptr_t)in->funcs[c->v];
 	default: return 0;
 	}
 }
@@ -87,6 +94,7 @@ static int define_own(svm_wasm_instance_t *in, svm_error_t *err)
 		f->type = &m->types[m->func_types[i]];
 		f->inst = in;
 		f->code = &m->codes[i - m->nfuncs_imported];
+		SVM_ASSERT(f->code->ops && f->code->nparams == f->type->param_count); /* translated */
 		in->funcs[i] = f;
 	}
 	for (uint32_t i = m->ntables_imported; i < m->ntables; i++) {
@@ -97,6 +105,7 @@ static int define_own(svm_wasm_instance_t *in, svm_error_t *err)
 		in->tables[i]->has_max = t->lim.has_max;
 	}
 	if (m->nmems > m->nmems_imported) {
+		SVM_ASSERT(m->nmems == 1 && !in->mem);
 		const wlimits_t *l = &m->mems[0];
 		int rc = svm_wasm_memory_new(s, l->min, l->has_max ? l->max : UINT32_MAX, &in->mem);
 		if (rc) return svm_error_set(err, rc, "memory of %u pages: %s", l->min, svm_strerror(rc));
@@ -107,6 +116,7 @@ static int define_own(svm_wasm_instance_t *in, svm_error_t *err)
 		int rc = svm_wasm_global_new(s, (svm_wasm_valtype_t)g->type.type, g->type.mut,
 					     eval_const(in, &g->init), &in->globals[i]);
 		if (rc) return svm_error_set(err, rc, "out of memory");
+		SVM_ASSERT(in->globals[i]->type == g->init.type); /* the decoder's type check */
 	}
 	return 0;
 }
@@ -135,6 +145,7 @@ static int apply_segments(svm_wasm_instance_t *in, svm_error_t *err)
 		svm_wasm_table_t *t = in->tables[e->table];
 		uint64_t off = (uint32_t)eval_const(in, &e->offset);
 		if (off + e->count > t->size) return svm_error_set(err, SVM_ETRAP, "out of bounds table access");
+		SVM_ASSERT(t->elem == e->type && in->elem_len[i] == e->count);
 		memcpy(t->elems + off, in->elem_items[i], (size_t)e->count * sizeof(uint64_t));
 		in->elem_len[i] = 0;
 	}
@@ -142,6 +153,7 @@ static int apply_segments(svm_wasm_instance_t *in, svm_error_t *err)
 		const wdata_t *d = &m->datas[i];
 		if (d->mode != SEG_ACTIVE) continue;
 		uint64_t off = (uint32_t)eval_const(in, &d->offset);
+		SVM_ASSERT(in->mem && in->data_len[i] == d->len); /* an active segment names memory 0 */
 		if (off + d->len > in->mem->bytes) return svm_error_set(err, SVM_ETRAP, "out of bounds memory access");
 		if (d->len) memcpy(in->mem->data + off, d->bytes, d->len);
 		in->data_len[i] = 0;
@@ -164,9 +176,12 @@ int svm_wasm_instantiate(svm_wasm_store_t *s, const svm_wasm_module_t *m, svm_wa
 		int rc = import_one(in, &m->imports[i], idx, err);
 		if (rc) return rc;
 	}
+	SVM_ASSERT(idx[0] == m->nfuncs_imported && idx[1] == m->ntables_imported &&
+		   idx[2] == m->nglobals_imported && (in->mem != NULL) == (m->nmems_imported == 1));
 	int rc = define_own(in, err);
 	if (rc == 0) rc = resolve_segments(in, err);
 	if (rc == 0) rc = apply_segments(in, err);
+	SVM_ASSERT(rc != 0 || m->nmems == 0 || in->mem);
 	if (rc == 0 && m->has_start) rc = wasm_invoke(s, in->funcs[m->start], NULL, NULL, err);
 	if (rc) return rc;
 	in->next = s->instances;
@@ -180,10 +195,14 @@ int svm_wasm_instantiate(svm_wasm_store_t *s, const svm_wasm_module_t *m, svm_wa
 static void extern_of(const svm_wasm_instance_t *in, const wexport_t *e, svm_wasm_extern_t *out)
 {
 	out->kind = (svm_wasm_extern_kind_t)e->kind;
+	SVM_ASSERT(e->kind <= SVM_WASM_EXTERN_GLOBAL); /* the decoder's bound on index too */
 	switch (e->kind) {
 	case SVM_WASM_EXTERN_FUNC: out->u.func = in->funcs[e->index]; break;
 	case SVM_WASM_EXTERN_TABLE: out->u.table = in->tables[e->index]; break;
-	case SVM_WASM_EXTERN_MEMORY: out->u.memory = in->mem; break;
+	case SVM_WASM_EXTERN_MEMORY:
+		SVM_ASSERT(e->index == 0 && in->mem);
+		out->u.memory = in->mem;
+		break;
 	default: out->u.global = in->globals[e->index]; break;
 	}
 }

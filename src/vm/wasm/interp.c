@@ -88,6 +88,7 @@ __attribute__((noinline, cold)) static int out_of_gas(struct exec *x)
 #define RELOAD_MEM()                                             \
 	do {                                                     \
 		svm_wasm_memory_t *m_ = x->inst->mem;            \
+		SVM_ASSERT(!m_ || m_->bytes == (uint64_t)m_->pages * WASM_PAGE); \
 		mem = m_ ? m_->data : NULL;                      \
 		memsz = m_ ? m_->bytes : 0;                      \
 	} while (0)
@@ -126,6 +127,7 @@ static inline uint64_t cf64(double f)
 
 H(exit)
 {
+	SVM_ASSERT(gas >= 0); /* every charge checks before it subtracts */
 	x->gas = gas;
 	return 0;
 }
@@ -198,6 +200,7 @@ H(br_table)
 
 H(ret)
 {
+	SVM_ASSERT(x->frame >= x->frames && x->frame < x->frames_end); /* the sentinel returns last */
 	wframe_t *f = x->frame--;
 	ip = f->ip;
 	fp = f->fp;
@@ -208,6 +211,7 @@ H(ret)
 
 H(ret1)
 {
+	SVM_ASSERT(x->frame >= x->frames && x->frame < x->frames_end);
 	fp[0] = RA;
 	wframe_t *f = x->frame--;
 	ip = f->ip;
@@ -228,9 +232,10 @@ __attribute__((noinline)) static int call_host(svm_wasm_func_t *f, uint64_t *nfp
 		return x->code = SVM_ETRAP;
 	}
 	svm_wasm_instance_t *caller = x->inst;
-	x->frame++;
+	wframe_t *frame = ++x->frame;
 	x->frame->inst = caller;
 	int rc = f->host(caller, f->user, nfp, nfp);
+	SVM_ASSERT(x->frame == frame && x->gas >= 0); /* a host function keeps the frame stack */
 	x->frame--;
 	x->inst = caller;
 	if (rc) {
@@ -253,6 +258,7 @@ __attribute__((noinline)) static int call_host(svm_wasm_func_t *f, uint64_t *nfp
 			DISPATCH();                                                       \
 		}                                                                         \
 		const wcode_t *c_ = (f)->code;                                            \
+		SVM_ASSERT(c_->nparams + c_->nlocals <= c_->frame_slots);                 \
 		if (UNLIKELY(x->frame + 1 >= x->frames_end ||                             \
 			     (nfp) + c_->frame_slots > x->stack_end))                     \
 			TRAP(TRAP_STACK);                                                 \
@@ -272,6 +278,7 @@ __attribute__((noinline)) static int call_host(svm_wasm_func_t *f, uint64_t *nfp
 
 H(call)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->nfuncs); /* validated index */
 	svm_wasm_func_t *f = x->inst->funcs[ip[1].r.k];
 	uint64_t *nfp = fp + ip[1].r.a;
 	ENTER(f, nfp, ip + 2);
@@ -279,6 +286,8 @@ H(call)
 
 H(call_indirect)
 {
+	SVM_ASSERT(ip[2].w.lo >= 0 && (uint32_t)ip[2].w.lo < x->inst->module->ntables);
+	SVM_ASSERT(ip[1].r.k < x->inst->module->ntypes);
 	svm_wasm_table_t *t = x->inst->tables[ip[2].w.lo];
 	uint32_t i = (uint32_t)RB;
 	if (UNLIKELY(i >= t->size)) TRAP(TRAP_UNDEFINED);
@@ -318,18 +327,21 @@ H(select)
 
 H(global_get)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->nglobals);
 	RA = x->inst->globals[ip[1].r.k]->value;
 	NEXT(2);
 }
 
 H(global_set)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->nglobals && x->inst->globals[ip[1].r.k]->mut);
 	x->inst->globals[ip[1].r.k]->value = RA;
 	NEXT(2);
 }
 
 H(ref_func)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->nfuncs);
 	RA = (uint64_t)(uintptr_t)x->inst->funcs[ip[1].r.k];
 	NEXT(2);
 }
@@ -494,6 +506,7 @@ STORE(st64, 8, *(u64u *)(mem + ea) = v)
 
 H(memory_size)
 {
+	SVM_ASSERT(memsz % WASM_PAGE == 0 && memsz / WASM_PAGE <= 65536);
 	RA = memsz / WASM_PAGE;
 	NEXT(2);
 }
@@ -501,6 +514,7 @@ H(memory_size)
 H(memory_grow)
 {
 	uint32_t delta = (uint32_t)RB, old = 0;
+	SVM_ASSERT(x->inst->mem && memsz == x->inst->mem->bytes); /* validated: memory 0 exists */
 	CHARGE((uint64_t)delta * x->inst->module->gas->mem_page);
 	int rc = wasm_memory_grow(x->inst->mem, delta, &old);
 	if (rc == SVM_ENOMEM) {
@@ -508,6 +522,7 @@ H(memory_grow)
 		x->trap = "out of memory";
 		return x->code = SVM_ENOMEM;
 	}
+	SVM_ASSERT(rc != 0 || x->inst->mem->pages == (uint64_t)old + delta);
 	RA = rc ? 0xffffffffu : old;
 	RELOAD_MEM();
 	NEXT(2);
@@ -518,6 +533,7 @@ H(memory_fill)
 	uint64_t d = (uint32_t)SA, n = (uint32_t)SC;
 	CHARGE(wasm_gas_bulk(x->inst->module->gas, n));
 	if (UNLIKELY(d + n > memsz)) TRAP(TRAP_OOB);
+	SVM_ASSERT(mem != NULL || n == 0); /* memory 0 exists (validated), never NULL */
 	memset(mem + d, (uint8_t)SB, n);
 	NEXT(2);
 }
@@ -527,6 +543,7 @@ H(memory_copy)
 	uint64_t d = (uint32_t)SA, s = (uint32_t)SB, n = (uint32_t)SC;
 	CHARGE(wasm_gas_bulk(x->inst->module->gas, n));
 	if (UNLIKELY(d + n > memsz || s + n > memsz)) TRAP(TRAP_OOB);
+	SVM_ASSERT(mem != NULL || n == 0);
 	memmove(mem + d, mem + s, n);
 	NEXT(2);
 }
@@ -535,6 +552,8 @@ H(memory_init)
 {
 	uint32_t seg = (uint32_t)ip[2].w.lo;
 	uint64_t d = (uint32_t)SA, s = (uint32_t)SB, n = (uint32_t)SC;
+	SVM_ASSERT(seg < x->inst->module->ndatas);
+	SVM_ASSERT(x->inst->data_len[seg] == 0 || x->inst->data_len[seg] == x->inst->module->datas[seg].len);
 	CHARGE(wasm_gas_bulk(x->inst->module->gas, n));
 	if (UNLIKELY(d + n > memsz || s + n > x->inst->data_len[seg])) TRAP(TRAP_OOB);
 	memcpy(mem + d, x->inst->module->datas[seg].bytes + s, n);
@@ -543,6 +562,7 @@ H(memory_init)
 
 H(data_drop)
 {
+	SVM_ASSERT(ip[1].w.lo >= 0 && (uint32_t)ip[1].w.lo < x->inst->module->ndatas);
 	x->inst->data_len[ip[1].w.lo] = 0;
 	NEXT(2);
 }
@@ -551,15 +571,18 @@ H(data_drop)
 
 H(table_get)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->ntables);
 	svm_wasm_table_t *t = x->inst->tables[ip[1].r.k];
 	uint32_t i = (uint32_t)RB;
 	if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
+	SVM_ASSERT(t->elems != NULL);
 	RA = t->elems[i];
 	NEXT(2);
 }
 
 H(table_set)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->ntables);
 	svm_wasm_table_t *t = x->inst->tables[ip[1].r.k];
 	uint32_t i = (uint32_t)RA;
 	if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
@@ -569,6 +592,7 @@ H(table_set)
 
 H(table_size)
 {
+	SVM_ASSERT(ip[1].r.k < x->inst->module->ntables);
 	RA = x->inst->tables[ip[1].r.k]->size;
 	NEXT(2);
 }
@@ -584,6 +608,7 @@ H(table_grow)
 		x->trap = "out of memory";
 		return x->code = SVM_ENOMEM;
 	}
+	SVM_ASSERT(rc != 0 || t->size == (uint64_t)old + n);
 	SA = rc ? 0xffffffffu : old;
 	NEXT(3);
 }
@@ -594,6 +619,7 @@ H(table_fill)
 	uint64_t i = (uint32_t)SA, n = (uint32_t)SC, v = SB;
 	CHARGE(n * x->inst->module->gas->table_elem);
 	if (UNLIKELY(i + n > t->size)) TRAP(TRAP_TABLE_OOB);
+	SVM_ASSERT(i + n <= t->size && t->size <= x->store->limits.table_elems_max);
 	for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
 	NEXT(3);
 }
@@ -604,6 +630,7 @@ H(table_copy)
 	uint64_t d = (uint32_t)SA, s = (uint32_t)SB, n = (uint32_t)SC;
 	CHARGE(n * x->inst->module->gas->table_elem);
 	if (UNLIKELY(d + n > dt->size || s + n > st->size)) TRAP(TRAP_TABLE_OOB);
+	SVM_ASSERT(dt->elem == st->elem); /* validated: same reference type */
 	memmove(dt->elems + d, st->elems + s, n * sizeof(uint64_t));
 	NEXT(3);
 }
@@ -613,6 +640,7 @@ H(table_init)
 	svm_wasm_table_t *t = x->inst->tables[ip[2].w.lo];
 	uint32_t seg = (uint32_t)ip[2].w.hi;
 	uint64_t d = (uint32_t)SA, s = (uint32_t)SB, n = (uint32_t)SC;
+	SVM_ASSERT(seg < x->inst->module->nelems && x->inst->elem_len[seg] <= x->inst->module->elems[seg].count);
 	CHARGE(n * x->inst->module->gas->table_elem);
 	if (UNLIKELY(d + n > t->size || s + n > x->inst->elem_len[seg])) TRAP(TRAP_TABLE_OOB);
 	memcpy(t->elems + d, x->inst->elem_items[seg] + s, n * sizeof(uint64_t));
@@ -621,6 +649,7 @@ H(table_init)
 
 H(elem_drop)
 {
+	SVM_ASSERT(ip[1].w.lo >= 0 && (uint32_t)ip[1].w.lo < x->inst->module->nelems);
 	x->inst->elem_len[ip[1].w.lo] = 0;
 	NEXT(2);
 }
@@ -766,6 +795,7 @@ H(madd64)
 	static H(sh_##o##_##n)                                     \
 	{                                                          \
 		uint32_t v = I32(SC), k = ip[1].s.d;               \
+		SVM_ASSERT(k < 32); /* the translator fuses constant shifts only */ \
 		SA = W32(I32(SB) OP SH(v, k));                     \
 		NEXT(2);                                           \
 	}

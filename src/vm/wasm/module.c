@@ -58,6 +58,7 @@ static int setup(svm_wasm_module_t *m, const uint8_t *bytes, size_t len, const s
 	m->gas = wasm_gas_schedule(v);
 	if (!m->gas) return svm_error_set(err, SVM_EINVAL, "unknown gas schedule version %u", v);
 	if (!m->cfg.metering) m->gas = &wasm_gas_zero;
+	SVM_ASSERT(m->gas == &wasm_gas_zero || m->gas->version == v);
 	if (len > m->cfg.limits.module_bytes_max)
 		return svm_error_set(err, SVM_ELIMIT, "module of %zu bytes exceeds the limit %u", len,
 				     m->cfg.limits.module_bytes_max);
@@ -66,6 +67,7 @@ static int setup(svm_wasm_module_t *m, const uint8_t *bytes, size_t len, const s
 	if (!m->bytes) return svm_error_set(err, SVM_ENOMEM, "out of memory");
 	if (len) memcpy(m->bytes, bytes, len);
 	m->len = len;
+	SVM_ASSERT(m->len <= m->cfg.limits.module_bytes_max);
 	return 0;
 }
 
@@ -98,6 +100,7 @@ int svm_wasm_module_new(svm_wasm_module_t **out, const uint8_t *bytes, size_t le
 	int rc = setup(m, bytes, len, cfg, err);
 	if (rc == 0) rc = wasm_decode(m, err);
 	if (rc == 0) rc = check_minimums(m, err);
+	SVM_ASSERT(rc != 0 || (m->codes && m->nfuncs >= m->nfuncs_imported));
 	for (uint32_t i = 0; rc == 0 && i < m->nfuncs - m->nfuncs_imported; i++) {
 		rc = wasm_compile_func(m, i, err);
 		if (rc && err) {
@@ -110,6 +113,8 @@ int svm_wasm_module_new(svm_wasm_module_t **out, const uint8_t *bytes, size_t le
 		svm_wasm_module_free(m);
 		return rc;
 	}
+	for (uint32_t i = 0; SVM_ASSERT_ON && i < m->nfuncs - m->nfuncs_imported; i++)
+		SVM_ASSERT(m->codes[i].ops && m->codes[i].ncells > 0); /* every body translated */
 	*out = m;
 	return 0;
 }
@@ -126,6 +131,7 @@ uint32_t svm_wasm_module_export_count(const svm_wasm_module_t *m)
 
 static svm_wasm_functype_t func_type_of(const svm_wasm_module_t *m, uint32_t func)
 {
+	SVM_ASSERT(func < m->nfuncs && m->func_types[func] < m->ntypes);
 	return m->types[m->func_types[func]];
 }
 

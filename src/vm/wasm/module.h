@@ -37,6 +37,8 @@ union cell {
 	} w;
 };
 
+_Static_assert(sizeof(cell_t) == 8, "translated code is an array of 8-byte cells");
+
 /* A byte string inside the module's copy of its bytes. */
 typedef struct {
 	const char *p;

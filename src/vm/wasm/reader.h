@@ -31,7 +31,9 @@ static inline int wr_uleb(wr_t *r, unsigned bits, uint64_t *out)
 {
 	uint64_t v = 0;
 	unsigned maxlen = (bits + 6) / 7;
+	SVM_ASSERT(bits == 32 || bits == 64);
 	for (unsigned i = 0;; i++) {
+		SVM_ASSERT(i < maxlen); /* the last byte either ends the number or fails */
 		if (r->p >= r->end) return wr_fail(r, "unexpected end");
 		uint8_t b = *r->p++;
 		unsigned shift = 7 * i;
@@ -53,7 +55,9 @@ static inline int wr_sleb(wr_t *r, unsigned bits, int64_t *out)
 	uint64_t v = 0;
 	unsigned maxlen = (bits + 6) / 7, shift = 0;
 	uint8_t b;
+	SVM_ASSERT(bits == 32 || bits == 33 || bits == 64);
 	for (unsigned i = 0;; i++) {
+		SVM_ASSERT(i < maxlen);
 		if (r->p >= r->end) return wr_fail(r, "unexpected end");
 		b = *r->p++;
 		shift = 7 * i;
@@ -89,6 +93,7 @@ static inline int wr_bytes(wr_t *r, uint32_t n, const uint8_t **out)
 	if ((size_t)(r->end - r->p) < n) return wr_fail(r, "unexpected end");
 	*out = r->p;
 	r->p += n;
+	SVM_ASSERT(r->p <= r->end);
 	return 0;
 }
 

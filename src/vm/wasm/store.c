@@ -50,6 +50,7 @@ void svm_wasm_gas_set(svm_wasm_store_t *s, uint64_t limit)
 
 uint64_t svm_wasm_gas_used(const svm_wasm_store_t *s)
 {
+	SVM_ASSERT(s->gas_left <= s->gas_limit); /* a call never adds gas */
 	return s->gas_limit - s->gas_left;
 }
 
@@ -69,6 +70,7 @@ static int track(void ***arr, uint32_t *n, uint32_t *cap, void *p)
 		*arr = q;
 		*cap = ncap;
 	}
+	SVM_ASSERT(*n < *cap);
 	(*arr)[(*n)++] = p;
 	return 0;
 }
@@ -86,6 +88,7 @@ int svm_wasm_memory_new(svm_wasm_store_t *s, uint32_t min, uint32_t max, svm_was
 		svm_free(m->data);
 		return SVM_ENOMEM;
 	}
+	SVM_ASSERT(bytes <= (uint64_t)65536 * WASM_PAGE);
 	m->bytes = bytes;
 	m->pages = min;
 	m->has_max = max != UINT32_MAX;
@@ -102,6 +105,7 @@ int wasm_memory_grow(svm_wasm_memory_t *m, uint32_t delta, uint32_t *old)
 	if (cap > 65536) cap = 65536;
 	if (m->has_max && m->max < cap) cap = m->max;
 	if (pages > cap) return SVM_ELIMIT;
+	SVM_ASSERT(m->bytes == (uint64_t)m->pages * WASM_PAGE && pages <= 65536);
 	*old = m->pages;
 	if (delta == 0) return 0;
 	uint64_t bytes = pages * WASM_PAGE;
@@ -111,6 +115,7 @@ int wasm_memory_grow(svm_wasm_memory_t *m, uint32_t delta, uint32_t *old)
 	m->data = d;
 	m->bytes = bytes;
 	m->pages = (uint32_t)pages;
+	SVM_ASSERT(!m->has_max || m->pages <= m->max);
 	return 0;
 }
 
@@ -162,6 +167,7 @@ int svm_wasm_table_new(svm_wasm_store_t *s, svm_wasm_valtype_t elem, uint32_t mi
 		svm_free(t->elems);
 		return SVM_ENOMEM;
 	}
+	SVM_ASSERT(min <= s->limits.table_elems_max);
 	t->size = min;
 	t->has_max = max != UINT32_MAX;
 	t->max = max;
@@ -177,6 +183,7 @@ int wasm_table_grow(svm_wasm_table_t *t, uint32_t delta, uint64_t init, uint32_t
 	uint64_t cap = t->store->limits.table_elems_max;
 	if (t->has_max && t->max < cap) cap = t->max;
 	if (size > cap) return SVM_ELIMIT;
+	SVM_ASSERT(size <= UINT32_MAX && size >= t->size);
 	*old = t->size;
 	if (delta == 0) return 0;
 	uint64_t *e = svm_realloc(t->elems, size * sizeof(uint64_t));
@@ -184,6 +191,7 @@ int wasm_table_grow(svm_wasm_table_t *t, uint32_t delta, uint64_t init, uint32_t
 	for (uint64_t i = t->size; i < size; i++) e[i] = init;
 	t->elems = e;
 	t->size = (uint32_t)size;
+	SVM_ASSERT(!t->has_max || t->size <= t->max);
 	return 0;
 }
 
@@ -274,6 +282,7 @@ static uint8_t *reg_key(const char *mod, size_t ml, const char *name, size_t nl,
 	memcpy(k, &l, 4);
 	memcpy(k + 4, mod, ml);
 	memcpy(k + 4 + ml, name, nl);
+	SVM_ASSERT(*klen >= 4 + ml); /* the name length is what follows the module */
 	return k;
 }
 
