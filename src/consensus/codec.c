@@ -41,6 +41,9 @@ int svm_cons_valset_build(svm_cons_valset_t *out, uint64_t epoch, const svm_cons
 	out->epoch = epoch;
 	out->n = (uint32_t)n;
 	out->total_stake = total;
+	/* ascending by id (svm_cons_valset_index's binary search), quorum arithmetic fits */
+	for (size_t i = 1; SVM_ASSERT_ON && i < n; i++) SVM_ASSERT(svm_hash_cmp(&out->v[i - 1].id, &out->v[i].id) < 0);
+	SVM_ASSERT(total > 0 && total <= UINT64_MAX / 3);
 	return 0;
 }
 
@@ -54,6 +57,8 @@ int svm_cons_valset_index(const svm_cons_valset_t *vs, const svm_id_t *id)
 		if (c < 0) lo = mid + 1;
 		else hi = mid;
 	}
+	SVM_ASSERT(lo == 0 || svm_hash_cmp(&vs->v[lo - 1].id, id) < 0); /* absent: bracketed */
+	SVM_ASSERT(lo == vs->n || svm_hash_cmp(&vs->v[lo].id, id) > 0);
 	return -1;
 }
 
@@ -208,6 +213,7 @@ static size_t bitmap_len_min(const uint8_t *bm)
 {
 	size_t len = SVM_CONS_BITMAP_BYTES;
 	while (len > 0 && bm[len - 1] == 0) len--; /* bounded by SVM_CONS_BITMAP_BYTES */
+	SVM_ASSERT(len == 0 || bm[len - 1] != 0); /* canonical: no trailing zero byte */
 	return len;
 }
 
@@ -228,6 +234,7 @@ int svm_cons_qc_encode(const svm_cons_qc_t *qc, svm_buf_t *out)
 	size_t start = out->len;
 	int rc = qc_write(qc, out);
 	if (rc != 0) out->len = start;
+	SVM_ASSERT(rc != 0 || out->len > start + 1 + 32); /* a tag and the vote data at least */
 	return rc;
 }
 
@@ -242,6 +249,7 @@ static int bitmap_read(svm_reader_t *r, uint8_t bm[SVM_CONS_BITMAP_BYTES], uint3
 		return svm_error_set(err, SVM_EDECODE, "%s: trailing zero byte", what);
 	if (len > 0) memcpy(bm, p, len);
 	*n_set = cons_popcount(bm, SVM_CONS_BITMAP_BYTES);
+	SVM_ASSERT(*n_set <= SVM_CONS_VALIDATORS_MAX && len <= SVM_CONS_BITMAP_BYTES); /* sigs[] holds them */
 	return 0;
 }
 
@@ -286,6 +294,7 @@ static int bitmap_stake(const uint8_t *bm, const svm_cons_valset_t *vs, uint64_t
 		if (i >= vs->n) return SVM_EINVAL;
 		s += vs->v[i].stake; /* ≤ total ≤ UINT64_MAX / 3 */
 	}
+	SVM_ASSERT(s <= vs->total_stake); /* distinct signers of the set */
 	*stake = s;
 	return 0;
 }

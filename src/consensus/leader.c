@@ -10,7 +10,9 @@
 static uint64_t seed_mod(const svm_hash_t *seed, uint64_t m)
 {
 	unsigned __int128 r = 0;
+	SVM_ASSERT(m > 0);
 	for (int i = 0; i < SVM_HASH_SIZE; i += 8) r = ((r << 64) | svm_get_u64be(seed->b + i)) % m;
+	SVM_ASSERT(r < m);
 	return (uint64_t)r;
 }
 
@@ -24,11 +26,12 @@ uint32_t svm_cons_pick(const svm_cons_valset_t *vs, const svm_hash_t *seed,
 		eligible = NULL;
 		total = vs->total_stake;
 	}
-	SVM_ASSERT(total > 0);
+	SVM_ASSERT(total > 0 && total <= vs->total_stake); /* eligible stake is part of the set's */
 	uint64_t point = seed_mod(seed, total), acc = 0;
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (eligible != NULL && !cons_bit(eligible, i)) continue;
 		acc += vs->v[i].stake;
+		SVM_ASSERT(acc <= total);
 		if (point < acc) return i;
 	}
 	SVM_ASSERT(false); /* point < total = the final acc */
@@ -57,6 +60,7 @@ static bool rep_failed(const rep_state_t *st, uint32_t x) { return st->last_fail
 
 static void rep_blame(rep_state_t *st, uint32_t x, uint64_t round)
 {
+	SVM_ASSERT(x < SVM_CONS_VALIDATORS_MAX);
 	st->last_fail[x] = round + 1;
 	uint32_t k = 0;
 	while (k < st->n_recent && st->recent[k] != x) k++;
@@ -66,6 +70,7 @@ static void rep_blame(rep_state_t *st, uint32_t x, uint64_t round)
 	}
 	memmove(st->recent + 1, st->recent, k * sizeof st->recent[0]); /* x to the front */
 	st->recent[0] = x;
+	SVM_ASSERT(k < st->n_recent && st->n_recent <= SVM_CONS_VALIDATORS_MAX);
 }
 
 /* The pick of `round` from the state: the failed excluded, most recent failure first, then the
@@ -89,6 +94,8 @@ static uint32_t rep_pick(const svm_cons_valset_t *vs, const svm_hash_t *epoch_se
 		excluded += stake;
 		eligible[order[k] / 8] &= (uint8_t)~(1u << (order[k] % 8));
 	}
+	/* under a third excluded: more than two thirds still eligible, so a pick always exists */
+	SVM_ASSERT(excluded == 0 || 3 * excluded < vs->total_stake);
 	svm_hash_t seed;
 	cons_leader_seed(epoch_seed, round, &seed);
 	return svm_cons_pick(vs, &seed, excluded == 0 ? NULL : eligible);
@@ -144,7 +151,9 @@ uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *e
 		}
 	}
 	const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
-	return rep_pick(vs, epoch_seed, round, st, in);
+	uint32_t leader = rep_pick(vs, epoch_seed, round, st, in);
+	SVM_ASSERT(leader < vs->n);
+	return leader;
 }
 
 void svm_cons_vrf_alpha(const svm_hash_t *epoch_seed, uint64_t round, svm_hash_t *alpha)

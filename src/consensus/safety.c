@@ -37,6 +37,7 @@ int svm_cons_safety_load(svm_store_t *st, svm_buf_t *rec_out, svm_error_t *err)
 		if (vl > SVM_CONS_SAFETY_BYTES_MAX) rc = SVM_ELIMIT;
 		else rc = svm_buf_append(rec_out, v, vl);
 	}
+	SVM_ASSERT(rc != 0 || rec_out->len >= vl); /* the record was appended whole */
 	svm_store_abort(t);
 	if (rc == SVM_ENOTFOUND) return rc;
 	if (rc != 0) return svm_error_set(err, rc, "safety record: read failed");

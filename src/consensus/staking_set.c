@@ -33,6 +33,7 @@ int svm_cons_valset_from_staking(const uint8_t *payload, size_t len, uint64_t ep
 		}
 		if (total <= UINT64_MAX / 3) break;
 	}
+	SVM_ASSERT(rc != 0 || n <= SVM_CONS_VALIDATORS_MAX);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		SVM_ASSERT(shift < 64);
 		memcpy(v[i].pubkey, e[i].key, 32);

@@ -17,6 +17,7 @@ static void weights(svm_zk_transcript_t *t, uint8_t (*w)[32], const uint8_t (*P)
 	svm_zk_transcript_append_u64(t, "n", n);
 	svm_zk_transcript_append(t, "ctx", ctx, ctx_len);
 	for (size_t k = 0; k < n; k++) svm_zk_transcript_append(t, "P", P[k], 32);
+	SVM_ASSERT(n >= 1 && n <= SVM_ZK_BALANCE_TERMS_MAX); /* w holds n weights */
 	memset(w[0], 0, 32);
 	w[0][0] = 1;
 	for (size_t k = 1; k < n; k++) svm_zk_transcript_challenge(t, "w", w[k]);
@@ -68,6 +69,7 @@ int svm_zk_balance_verify(const uint8_t proof[SVM_ZK_BALANCE_PROOF_BYTES], const
 		if (ge_decode(&pts[k], P[k])) return SVM_EDECODE;
 	if (ge_decode(&pts[n], proof)) return SVM_EDECODE;
 	pts[n + 1] = *zk_gen_blinding();
+	SVM_ASSERT(n + 2 <= SVM_ZK_BALANCE_TERMS_MAX + 2);
 	svm_zk_transcript_t t;
 	weights(&t, w, P, n, ctx, ctx_len);
 	svm_zk_transcript_append(&t, "R", proof, 32);

@@ -170,6 +170,7 @@ int svm_zk_clsag_sign_base(uint8_t *sig, uint8_t I[32], int gen, const uint8_t (
 	uint8_t *s = sig + 32;
 	for (size_t k = 1; k < n; k++) {
 		size_t i = (pi + k) % n;
+		SVM_ASSERT(i != pi && i < n); /* every other member once */
 		if (i == 0) memcpy(c0, c, 32);
 		sc_from_seed(s + 32 * i, rseed, "s", i);
 		if ((rc = ring_step(&L, &R, &G, s + 32 * i, c, muP, muC, &m[i].P, &m[i].C, &m[i].Hp,
@@ -189,6 +190,8 @@ int svm_zk_clsag_sign_base(uint8_t *sig, uint8_t I[32], int gen, const uint8_t (
 	memcpy(sig + 32 * (n + 1), D, 32);
 	sodium_memzero(alpha, 32);
 	sodium_memzero(rseed, sizeof rseed);
+	/* the signature closes the ring: one the verifier accepts (a debug-only verify) */
+	SVM_ASSERT(svm_zk_clsag_verify_base(sig, svm_zk_clsag_bytes(n), I, gen, P, C, n, msg, msg_len) == 0);
 	rc = 0;
 out:
 	svm_free(m);
@@ -226,6 +229,7 @@ int svm_zk_clsag_verify_base(const uint8_t *sig, size_t sig_len, const uint8_t I
 	svm_zk_transcript_challenge(&agg, "agg0", muP);
 	svm_zk_transcript_challenge(&agg, "agg1", muC);
 	memcpy(c, sig, 32);
+	SVM_ASSERT(n >= 1 && n <= SVM_ZK_RING_MAX);
 	for (size_t i = 0; i < n; i++) {
 		ge_t L, R;
 		if ((rc = ring_step(&L, &R, &G, sig + 32 * (i + 1), c, muP, muC, &m[i].P, &m[i].C,
@@ -299,6 +303,7 @@ int svm_zk_key_image_prove(uint8_t proof[SVM_ZK_KEY_IMAGE_PROOF_BYTES], uint8_t 
 	sodium_memzero(k, sizeof k);
 	sodium_memzero(t, sizeof t);
 	sodium_memzero(rseed, sizeof rseed);
+	SVM_ASSERT(svm_zk_key_image_verify(proof, SVM_ZK_KEY_IMAGE_PROOF_BYTES, I, gen, P, msg, msg_len) == 0);
 	return 0;
 }
 

@@ -9,6 +9,14 @@
 typedef unsigned __int128 u128;
 #define MASK51 ((UINT64_C(1) << 51) - 1)
 
+/* Every limb below 2^bits (assertions only: the bounds the arithmetic relies on). */
+static inline bool fe_bounded(const fe_t f, unsigned bits)
+{
+	for (int i = 0; i < 5; i++)
+		if (f[i] >> bits) return false;
+	return true;
+}
+
 static const fe_t FE_ONE = {1, 0, 0, 0, 0};
 static const fe_t FE_D = {0x34dca135978a3ULL, 0x1a8283b156ebdULL, 0x5e7a26001c029ULL,
 			  0x739c663a03cbbULL, 0x52036cee2b6ffULL};
@@ -50,6 +58,8 @@ static void fe_carry(fe_t h)
 	c = h[2] >> 51, h[2] &= MASK51, h[3] += c;
 	c = h[3] >> 51, h[3] &= MASK51, h[4] += c;
 	c = h[4] >> 51, h[4] &= MASK51, h[0] += 19 * c;
+	SVM_ASSERT(h[0] < (UINT64_C(1) << 51) + (UINT64_C(1) << 18) && fe_bounded(h, 52));
+	SVM_ASSERT(h[1] <= MASK51 && h[2] <= MASK51 && h[3] <= MASK51 && h[4] <= MASK51);
 }
 
 void fe_tobytes(uint8_t s[32], const fe_t f)
@@ -64,6 +74,7 @@ void fe_tobytes(uint8_t s[32], const fe_t f)
 	q = (h[2] + q) >> 51;
 	q = (h[3] + q) >> 51;
 	q = (h[4] + q) >> 51;
+	SVM_ASSERT(q <= 1); /* h < 2p: at most one p to subtract */
 	h[0] += 19 * q;
 	uint64_t c;
 	c = h[0] >> 51, h[0] &= MASK51, h[1] += c;
@@ -71,6 +82,7 @@ void fe_tobytes(uint8_t s[32], const fe_t f)
 	c = h[2] >> 51, h[2] &= MASK51, h[3] += c;
 	c = h[3] >> 51, h[3] &= MASK51, h[4] += c;
 	h[4] &= MASK51;
+	SVM_ASSERT(fe_bounded(h, 51)); /* fully reduced: five 51-bit limbs, below p */
 	store64(s, h[0] | (h[1] << 51));
 	store64(s + 8, (h[1] >> 13) | (h[2] << 38));
 	store64(s + 16, (h[2] >> 26) | (h[3] << 25));
@@ -79,6 +91,7 @@ void fe_tobytes(uint8_t s[32], const fe_t f)
 
 void fe_add(fe_t h, const fe_t f, const fe_t g)
 {
+	SVM_ASSERT(fe_bounded(f, 54) && fe_bounded(g, 54)); /* the sum's limbs fit 64 bits */
 	for (int i = 0; i < 5; i++) h[i] = f[i] + g[i];
 	fe_carry(h);
 }
@@ -86,6 +99,7 @@ void fe_add(fe_t h, const fe_t f, const fe_t g)
 /* f + 4p - g: limbs of g stay below 2^53 - 76, so nothing underflows. */
 void fe_sub(fe_t h, const fe_t f, const fe_t g)
 {
+	SVM_ASSERT(g[0] <= 0x1fffffffffffb4ULL && fe_bounded(g, 53) && fe_bounded(f, 54)); /* no underflow */
 	h[0] = f[0] + 0x1fffffffffffb4ULL - g[0];
 	for (int i = 1; i < 5; i++) h[i] = f[i] + 0x1ffffffffffffcULL - g[i];
 	fe_carry(h);
@@ -113,10 +127,13 @@ static inline void fe_reduce_wide(fe_t h, u128 r0, u128 r1, u128 r2, u128 r3, u1
 	h[2] = (uint64_t)r2 & MASK51;
 	h[3] = (uint64_t)r3 & MASK51;
 	h[4] = (uint64_t)r4 & MASK51;
+	SVM_ASSERT(fe_bounded(h, 52) && h[0] <= MASK51 && h[2] <= MASK51); /* limb 1 may exceed 2^51 */
 }
 
 void fe_mul(fe_t h, const fe_t f, const fe_t g)
 {
+	/* limbs below 2^54: 19·g fits 64 bits and the five column products fit 128 */
+	SVM_ASSERT(fe_bounded(f, 54) && fe_bounded(g, 54));
 	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
 	uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
 	uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
@@ -134,6 +151,7 @@ void fe_mul(fe_t h, const fe_t f, const fe_t g)
 void fe_sq(fe_t h, const fe_t f)
 {
 	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+	SVM_ASSERT(fe_bounded(f, 54));
 	uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2, f3_38 = 38 * f3,
 		 f3_19 = 19 * f3, f4_19 = 19 * f4;
 	u128 r0 = (u128)f0 * f0 + (u128)f1_38 * f4 + (u128)f2_38 * f3;
@@ -146,6 +164,7 @@ void fe_sq(fe_t h, const fe_t f)
 
 static void fe_sqn(fe_t h, const fe_t f, int n)
 {
+	SVM_ASSERT(n >= 1);
 	fe_sq(h, f);
 	for (int i = 1; i < n; i++) fe_sq(h, h);
 }
@@ -242,6 +261,7 @@ static int fe_sqrt_ratio_m1(fe_t r, const fe_t u, const fe_t v)
 	int flipped_i = fe_equal(check, neg_u_i);
 	if (flipped || flipped_i) fe_mul(r, r, FE_SQRTM1);
 	fe_abs(r, r);
+	SVM_ASSERT(!fe_is_negative(r)); /* RFC 9496: the non-negative root */
 	return correct || flipped;
 }
 
@@ -369,6 +389,11 @@ int ge_decode(ge_t *p, const uint8_t s_bytes[32])
 	memcpy(p->Z, FE_ONE, sizeof(fe_t));
 	fe_mul(p->T, p->X, p->Y);
 	if (!was_square || fe_is_negative(p->T) || fe_is_zero(p->Y)) return SVM_EDECODE;
+	if (SVM_ASSERT_ON) { /* the encoding is canonical: the point encodes back to it */
+		uint8_t again[32];
+		ge_encode(again, p);
+		SVM_ASSERT(memcmp(again, s_bytes, 32) == 0);
+	}
 	return 0;
 }
 
@@ -406,6 +431,7 @@ void ge_encode(uint8_t out[32], const ge_t *p)
 	fe_mul(s, den_inv, t);
 	fe_abs(s, s);
 	fe_tobytes(out, s);
+	SVM_ASSERT((out[0] & 1) == 0 && (out[31] & 0x80) == 0); /* non-negative, below p */
 }
 
 void ge_base(ge_t *p)
@@ -438,6 +464,7 @@ void ge_scalarmult(ge_t *r, const uint8_t k[32], const ge_t *p)
 		int v = ((k[i / 2] >> (4 * (i & 1))) & 15) + carry;
 		carry = (v + 8) >> 4;
 		d[i] = (int8_t)(v - (carry << 4));
+		SVM_ASSERT(d[i] >= -8 && d[i] < 8 && carry <= 1); /* indexes tbl[0..7] */
 	}
 	d[64] = (int8_t)carry;
 	ge_identity(&acc);

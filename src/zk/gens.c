@@ -28,6 +28,8 @@ static void hash_to_group(ge_t *p, const char *label, const uint8_t *suffix, siz
 	SVM_VERIFY(rc == 0);
 }
 
+_Static_assert(SVM_ZK_GENS_MAX == SVM_ZK_RANGE_BITS * SVM_ZK_AGG_MAX, "one G_i and H_i per proven bit");
+
 static void build(void)
 {
 	SVM_VERIFY(sodium_init() >= 0);
@@ -61,6 +63,7 @@ size_t svm_zk_range_proof_bytes(size_t m)
 {
 	size_t lg = 0;
 	while (((size_t)SVM_ZK_RANGE_BITS * m) >> (lg + 1)) lg++;
+	SVM_ASSERT(m == 0 || ((size_t)SVM_ZK_RANGE_BITS * m) >> lg == 1); /* lg = floor(log2(64 m)) */
 	return (2 * lg + 9) * SVM_ZK_POINT_BYTES;
 }
 

@@ -21,6 +21,7 @@ static unsigned pick_window(size_t n)
 		uint64_t cost = windows * ((uint64_t)n + (UINT64_C(1) << c)) + SCALAR_BITS;
 		if (cost < best_cost) best_cost = cost, best = c;
 	}
+	SVM_ASSERT(best >= 2 && best <= 12); /* digits fit int16_t, buckets stay few */
 	return best;
 }
 
@@ -28,6 +29,7 @@ static unsigned pick_window(size_t n)
 static void recode(int16_t *d, const uint8_t k[32], unsigned c, unsigned windows)
 {
 	uint64_t limb[5] = {0};
+	SVM_ASSERT(k[31] < 0x20 && c >= 2 && (size_t)windows * c > SCALAR_BITS); /* k < 2^253 */
 	for (int i = 0; i < 32; i++) limb[i / 8] |= (uint64_t)k[i] << (8 * (i % 8));
 	int carry = 0;
 	const int half = 1 << (c - 1), full = 1 << c;
@@ -38,6 +40,7 @@ static void recode(int16_t *d, const uint8_t k[32], unsigned c, unsigned windows
 		int digit = (int)(v & (uint64_t)(full - 1)) + carry;
 		carry = digit >= half;
 		d[w] = (int16_t)(digit - (carry ? full : 0));
+		SVM_ASSERT(d[w] >= -half && d[w] < half); /* signed digit: bucket |d| - 1 < 2^(c-1) */
 	}
 	SVM_ASSERT(carry == 0);
 }
@@ -68,6 +71,7 @@ static void straus(ge_t *out, const uint8_t (*scalars)[32], const ge_t *points, 
 		for (int j = 0; j < 4; j++) ge_dbl(&acc, &acc);
 		for (size_t i = 0; i < n; i++) {
 			int d = digits[i][w];
+			SVM_ASSERT(d >= -8 && d <= 8); /* the table holds 1..8 times the point */
 			if (d > 0) ge_add_cached(&acc, &acc, &table[i][d - 1]);
 			else if (d < 0) ge_sub_cached(&acc, &acc, &table[i][-d - 1]);
 		}
@@ -86,6 +90,7 @@ int zk_msm(ge_t *out, const uint8_t (*scalars)[32], const ge_t *points, size_t n
 	unsigned c = pick_window(n);
 	unsigned windows = (SCALAR_BITS + c - 1) / c + 1;
 	size_t nb = (size_t)1 << (c - 1);
+	SVM_ASSERT(n > STRAUS_MAX && nb >= 2 && windows >= 2);
 	int rc = SVM_ENOMEM;
 	ge_cached_t *cached = svm_malloc(n * sizeof *cached);
 	int16_t *digits = svm_malloc(n * windows * sizeof *digits);

@@ -29,6 +29,7 @@ int svm_zk_point_combine(uint8_t out[32], const uint8_t (*plus)[32], size_t n_pl
 		ge_add(&acc, &acc, &p);
 	}
 	ge_encode(out, &acc);
+	SVM_ASSERT(svm_zk_point_check(out) == 0); /* a sum of points is a point */
 	return 0;
 }
 

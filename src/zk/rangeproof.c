@@ -16,6 +16,10 @@
 
 typedef uint8_t sc_t[32];
 
+/* k = log2(64 m) ≤ 16: the verifier's u[16] and inv[17] hold every round's challenge */
+_Static_assert(SVM_ZK_GENS_MAX <= 65536, "at most 16 rounds (N = 64 m ≤ SVM_ZK_GENS_MAX)");
+_Static_assert(SVM_ZK_RANGE_BITS == 64, "k = log2(m) + 6");
+
 static int log2_exact(size_t v, size_t *lg)
 {
 	size_t l = 0;
@@ -30,6 +34,7 @@ static int check_m(size_t m, size_t *k)
 	size_t lgm;
 	if (m == 0 || m > SVM_ZK_AGG_MAX || log2_exact(m, &lgm)) return SVM_EINVAL;
 	*k = lgm + 6;
+	SVM_ASSERT(*k >= 6 && *k <= 16 && ((size_t)1 << lgm) == m);
 	return 0;
 }
 
@@ -65,6 +70,7 @@ static void prover_free(prover_t *p)
 static int prover_alloc(prover_t *p, size_t N)
 {
 	memset(p, 0, sizeof *p);
+	SVM_ASSERT(N >= SVM_ZK_RANGE_BITS && N <= SVM_ZK_GENS_MAX && (N & (N - 1)) == 0);
 	p->N = N;
 	size_t sb = N * sizeof(sc_t);
 	p->aL = svm_malloc(sb), p->aR = svm_malloc(sb), p->sL = svm_malloc(sb);
@@ -95,6 +101,8 @@ static void inner(uint8_t out[32], const sc_t *a, const sc_t *b, size_t n)
 static int ipp_point(prover_t *p, uint8_t out[32], const sc_t *a, size_t gofs, const sc_t *b,
 		     size_t hofs, size_t half, const uint8_t c[32], const ge_t *Q, int first)
 {
+	/* scal and pts hold 2N + 1; the generator halves lie inside Gp and Hp */
+	SVM_ASSERT(2 * half + 1 <= 2 * p->N + 1 && gofs + half <= p->N && hofs + half <= p->N);
 	for (size_t i = 0; i < half; i++) {
 		memcpy(p->scal[i], a[i], 32);
 		p->pts[i] = p->Gp[gofs + i];
@@ -127,8 +135,10 @@ static int ipp_prove(prover_t *p, svm_zk_transcript_t *t, const ge_t *Q, uint8_t
 	sc_t *a = p->l, *b = p->r;
 	size_t n = p->N;
 	int first = 1, rc = 0;
+	const uint8_t *out0 = out;
 	while (n > 1) {
 		size_t half = n / 2;
+		SVM_ASSERT((n & (n - 1)) == 0); /* halves stay whole */
 		uint8_t cL[32], cR[32], u[32], ui[32];
 		inner(cL, a, b + half, half);
 		inner(cR, a + half, b, half);
@@ -165,6 +175,7 @@ static int ipp_prove(prover_t *p, svm_zk_transcript_t *t, const ge_t *Q, uint8_t
 		first = 0;
 		n = half;
 	}
+	SVM_ASSERT(out == out0 + 64 * p->k); /* one L ‖ R per round: the proof's layout */
 	memcpy(out, a[0], 32);
 	memcpy(out + 32, b[0], 32);
 	return 0;
@@ -330,6 +341,9 @@ int svm_zk_range_prove(uint8_t *proof, uint8_t (*commitments)[32], const uint64_
 	p.k = k;
 	rc = range_prove(&p, proof, v, r, m, &t, pseed);
 	prover_free(&p);
+	/* the proof written is one the verifier accepts (completeness; a debug-only verify) */
+	SVM_ASSERT(rc != 0 || svm_zk_range_verify(proof, svm_zk_range_proof_bytes(m),
+						  (const uint8_t(*)[32])commitments, m, ctx, ctx_len) == 0);
 	sodium_memzero(pseed, sizeof pseed);
 	return rc;
 }
@@ -352,6 +366,7 @@ int svm_zk_range_verify(const uint8_t *proof, size_t proof_len, const uint8_t (*
 	/* Points of the one multiscalar multiplication, in this order:
 	 * G_0..G_{N-1}, H_0..H_{N-1}, B, B_blinding, A, S, T1, T2, V_0..V_{m-1}, L_j, R_j. */
 	const size_t np = 2 * N + 6 + m + 2 * k;
+	SVM_ASSERT(k <= 16 && N <= SVM_ZK_GENS_MAX); /* u[16], inv[17]; the generator tables */
 	ge_t *pts = svm_malloc(np * sizeof *pts);
 	sc_t *sc = svm_malloc(np * sizeof *sc);
 	sc_t *s = svm_malloc(N * sizeof *s);
@@ -418,6 +433,7 @@ int svm_zk_range_verify(const uint8_t *proof, size_t proof_len, const uint8_t (*
 	for (size_t i = 1; i < N; i++) {
 		size_t pbit = 0;
 		while ((i >> (pbit + 1)) != 0) pbit++;
+		SVM_ASSERT(pbit < k); /* i < N = 2^k */
 		uint8_t u2[32];
 		sc_mul(u2, u[k - 1 - pbit], u[k - 1 - pbit]);
 		sc_mul(s[i], s[i - ((size_t)1 << pbit)], u2);

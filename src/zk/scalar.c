@@ -26,6 +26,7 @@ void svm_zk_scalar_hash(uint8_t out[32], const uint8_t *data, size_t len)
 	uint8_t h[64];
 	crypto_hash_sha512(h, data, len);
 	crypto_core_ristretto255_scalar_reduce(out, h);
+	SVM_ASSERT(svm_zk_scalar_check(out) == 0); /* reduced: canonical */
 }
 
 void sc_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32])
@@ -54,6 +55,7 @@ void sc_from_u64(uint8_t r[32], uint64_t v)
 {
 	memset(r, 0, 32);
 	for (int i = 0; i < 8; i++) r[i] = (uint8_t)(v >> (8 * i));
+	SVM_ASSERT(svm_zk_scalar_check(r) == 0); /* 2^64 < l */
 }
 
 int sc_is_zero(const uint8_t a[32])
@@ -75,4 +77,5 @@ void sc_from_seed(uint8_t r[32], const uint8_t seed[32], const char *label, uint
 	crypto_hash_sha512_update(&st, c, 8);
 	crypto_hash_sha512_final(&st, h);
 	crypto_core_ristretto255_scalar_reduce(r, h);
+	SVM_ASSERT(svm_zk_scalar_check(r) == 0);
 }

@@ -83,6 +83,10 @@ int svm_amm_quote_out(uint64_t r_in, uint64_t r_out, uint64_t fee_bps, uint64_t 
 	int rc = to_u64(gross, amount_in);
 	uint64_t sum;
 	if (rc == 0 && !svm_add_u64(r_in, *amount_in, &sum)) rc = SVM_EOVERFLOW;
+	if (SVM_ASSERT_ON && rc == 0) { /* rounded up: paying it buys at least what was asked */
+		uint64_t got = 0;
+		SVM_ASSERT(svm_amm_quote_in(r_in, r_out, fee_bps, *amount_in, &got) == 0 && got >= amount_out);
+	}
 	return rc;
 }
 
@@ -96,6 +100,7 @@ int svm_amm_quote_add(uint64_t ra, uint64_t rb, uint64_t supply, uint64_t max_a,
 	if (s > UINT64_MAX - supply) return SVM_EOVERFLOW; /* the share supply */
 	u128 ta = (s * ra + supply - 1) / supply, tb = (s * rb + supply - 1) / supply;
 	/* ta ≤ max_a and tb ≤ max_b: s ≤ max·S/r, so s·r/S ≤ max and its ceiling too */
+	SVM_ASSERT(ta <= max_a && tb <= max_b && ta > 0 && tb > 0);
 	uint64_t sum;
 	if (!svm_add_u64(ra, (uint64_t)ta, &sum) || !svm_add_u64(rb, (uint64_t)tb, &sum))
 		return SVM_EOVERFLOW;
@@ -128,6 +133,8 @@ static uint64_t isqrt128(u128 v)
 		if (y >= x) break;
 		x = y;
 	}
+	/* the floor of the root: x² ≤ v < (x + 1)² (v < 2^128: x < 2^64) */
+	SVM_ASSERT(x <= UINT64_MAX && x * x <= v && (x == UINT64_MAX || (x + 1) * (x + 1) > v));
 	return (uint64_t)x;
 }
 
@@ -231,6 +238,7 @@ static int pool_put(svm_txctx_t *c, const svm_id_t *id, const svm_amm_pool_t *p)
 	uint8_t buf[2 * SVM_HASH_SIZE + 3 * SVM_VARINT_MAX];
 	svm_buf_t b = {.data = buf, .cap = sizeof buf, .cap_max = sizeof buf};
 	int rc = svm_amm_pool_encode(p, &b);
+	SVM_ASSERT(rc != SVM_ELIMIT && b.data == buf); /* two ids and three varints always fit */
 	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE,
 			  .payload = b.data, .payload_len = b.len};
 	return rc ? rc : svm_host_put(c, &o);

@@ -39,6 +39,7 @@ int svm_congestion_decode(const uint8_t *p, size_t len, svm_congestion_entry_t *
 			return SVM_EDECODE;
 	}
 	if (svm_reader_left(&r)) return SVM_EDECODE;
+	SVM_ASSERT(count <= max); /* out held every entry */
 	*n = (size_t)count;
 	return 0;
 }
@@ -53,6 +54,9 @@ uint64_t svm_congestion_of(const svm_congestion_entry_t *t, size_t n, const svm_
 		if (c < 0) lo = mid + 1;
 		else hi = mid;
 	}
+	/* absent: its neighbours bracket it (an unsorted table would break the search) */
+	SVM_ASSERT(lo == 0 || svm_hash_cmp(&t[lo - 1].id, id) < 0);
+	SVM_ASSERT(lo == n || svm_hash_cmp(&t[lo].id, id) > 0);
 	return SVM_CONGESTION_ONE;
 }
 
@@ -74,6 +78,7 @@ static int cmp_entry(const void *a, const void *b)
 static uint64_t step(uint64_t m, uint64_t writes, const svm_params_t *p)
 {
 	const uint64_t one = SVM_CONGESTION_ONE;
+	SVM_ASSERT(m >= one && p->congestion_max_bps >= one); /* a multiplier never discounts */
 	u128 x;
 	if (writes > p->congestion_target_txs) {
 		x = (u128)m * (one + p->congestion_step_bps) / one;
@@ -113,6 +118,10 @@ int svm_congestion_next(const svm_congestion_entry_t *old, size_t n_old, svm_id_
 		n = SVM_CONGESTION_OBJECTS_MAX;
 		qsort(c, n, sizeof *c, cmp_entry);
 	}
+	SVM_ASSERT(n <= SVM_CONGESTION_OBJECTS_MAX);
+	for (size_t k = 0; SVM_ASSERT_ON && k < n; k++) /* what the encoder and the search rely on */
+		SVM_ASSERT(c[k].bps > SVM_CONGESTION_ONE && c[k].bps <= p->congestion_max_bps &&
+			   (k == 0 || svm_hash_cmp(&c[k - 1].id, &c[k].id) < 0));
 	memcpy(out, c, n * sizeof *c);
 	*n_out = n;
 	svm_free(c);

@@ -17,10 +17,16 @@ const svm_params_field_t svm_params_fields[] = {
 };
 const size_t svm_params_fields_len = sizeof svm_params_fields / sizeof svm_params_fields[0];
 
+/* every field a u64 (svm_params_at), and the whole object encodes into svm_params_put's buffer */
+_Static_assert(sizeof(svm_params_t) % sizeof(uint64_t) == 0, "parameters are u64 fields");
+_Static_assert((sizeof(svm_params_t) / sizeof(uint64_t) + 2) * SVM_VARINT_MAX <= 512,
+	       "the parameter object fits svm_params_put's stack buffer");
+
 void svm_params_default(svm_params_t *p)
 {
 	for (size_t i = 0; i < svm_params_fields_len; i++)
 		*svm_params_at(p, &svm_params_fields[i]) = svm_params_fields[i].def;
+	SVM_ASSERT(svm_params_check(p, NULL) == 0); /* every default inside its own bounds */
 }
 
 int svm_params_check(const svm_params_t *p, svm_error_t *err)
@@ -40,6 +46,7 @@ int svm_params_check(const svm_params_t *p, svm_error_t *err)
 
 const svm_params_field_t *svm_params_field(const char *name)
 {
+	SVM_ASSERT(svm_params_fields_len == sizeof(svm_params_t) / sizeof(uint64_t)); /* one per field */
 	for (size_t i = 0; i < svm_params_fields_len; i++)
 		if (!strcmp(svm_params_fields[i].name, name)) return &svm_params_fields[i];
 	return NULL;
@@ -108,6 +115,7 @@ int svm_params_put(svm_txctx_t *c, const svm_params_t *p)
 	svm_buf_t b = {.data = buf, .cap = sizeof buf, .cap_max = sizeof buf};
 	int rc = svm_params_encode(p, &b);
 	if (rc) return rc;
+	SVM_ASSERT(b.data == buf && b.len <= sizeof buf); /* never reallocated */
 	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE,
 			  .payload = b.data, .payload_len = b.len};
 	svm_params_id(&o.id);
@@ -143,6 +151,7 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;
 	if (max < 1) return SVM_ELIMIT;
+	SVM_ASSERT(reads != NULL);
 	svm_params_id(&reads[0]);
 	*n = 1;
 	return 0;

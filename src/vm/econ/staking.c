@@ -253,6 +253,7 @@ static int queue_put(svm_txctx_t *c, const svm_id_t *op, const queue_t *q)
 		int rc = svm_host_del(c, &id);
 		return rc == SVM_ENOTFOUND ? 0 : rc;
 	}
+	SVM_ASSERT(q->n <= SVM_STAKE_QUEUE_MAX); /* queue_get's bound: it reads back */
 	svm_buf_t b = {0};
 	int rc = svm_varint_append(&b, q->n);
 	for (size_t i = 0; !rc && i < q->n; i++) {
@@ -313,10 +314,12 @@ static int redlist_put(svm_txctx_t *c, const svm_id_t *op, const redlist_t *l)
 		int rc = svm_host_del(c, &id);
 		return rc == SVM_ENOTFOUND ? 0 : rc;
 	}
+	SVM_ASSERT(l->n <= SVM_STAKE_REDEL_MAX);
 	svm_buf_t b = {0};
 	int rc = svm_varint_append(&b, l->n);
 	for (size_t i = 0; !rc && i < l->n; i++) {
 		const red_t *u = &l->e[i];
+		SVM_ASSERT(u->amount > 0); /* the decoder refuses a zero amount */
 		rc = svm_buf_append(&b, u->delegator.b, 32);
 		if (!rc) rc = svm_buf_append(&b, u->to.b, 32);
 		if (!rc) rc = svm_varint_append(&b, u->amount);
@@ -371,9 +374,11 @@ static int pending_put(svm_txctx_t *c, const pending_t *l)
 		int rc = svm_host_del(c, &id);
 		return rc == SVM_ENOTFOUND ? 0 : rc;
 	}
+	SVM_ASSERT(l->n <= SVM_STAKE_REDSLASH_MAX);
 	svm_buf_t b = {0};
 	int rc = svm_varint_append(&b, l->n);
 	for (size_t i = 0; !rc && i < l->n; i++) {
+		SVM_ASSERT(l->e[i].bps <= 10000); /* the decoder's bound */
 		rc = svm_buf_append(&b, l->e[i].op.b, 32);
 		if (!rc) rc = svm_varint_append(&b, l->e[i].height);
 		if (!rc) rc = svm_varint_append(&b, l->e[i].bps);
@@ -411,6 +416,9 @@ static int oplist_get(svm_txctx_t *c, const svm_id_t *id, bool with_epoch, oplis
 
 static int oplist_put(svm_txctx_t *c, const svm_id_t *id, bool with_epoch, const oplist_t *l)
 {
+	SVM_ASSERT(l->n <= SVM_STAKE_VALIDATORS_MAX);
+	for (size_t i = 1; SVM_ASSERT_ON && !with_epoch && i < l->n; i++) /* the registry ascends */
+		SVM_ASSERT(memcmp(l->op[i - 1].b, l->op[i].b, 32) < 0);
 	svm_buf_t b = {0};
 	int rc = with_epoch ? svm_varint_append(&b, l->epoch) : 0;
 	if (!rc) rc = svm_varint_append(&b, l->n);
@@ -611,6 +619,7 @@ static int bond(svm_txctx_t *c, svm_validator_t *v, const svm_id_t *from, const 
 	if (transfer) rc = svm_ledger_transfer(c, svm_econ_swr(), from, &vid, amount);
 	v->tokens += amount;
 	v->shares += s;
+	SVM_ASSERT(v->tokens >= amount && v->shares >= s && s > 0); /* shares_for ruled out a wrap */
 	if (!rc) rc = del_put(c, &v->operator_id, d, held);
 	return rc ? rc : val_put(c, v);
 }
@@ -626,6 +635,7 @@ static int unbond(svm_txctx_t *c, svm_validator_t *v, const svm_id_t *d, uint64_
 	if (held < shares) return SVM_EFUNDS;
 	SVM_ASSERT(shares <= v->shares); /* Σ delegations = S */
 	*amount = (uint64_t)((u128)shares * v->tokens / v->shares); /* ≤ tokens: shares ≤ S */
+	SVM_ASSERT(*amount <= v->tokens);
 	v->tokens -= *amount;
 	v->shares -= shares;
 	rc = del_put(c, &v->operator_id, d, held - shares);
@@ -690,6 +700,7 @@ static int do_undelegate(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	if (!rc && amount == 0) rc = SVM_EINVAL; /* shares worth nothing (after a total slash) */
 	if (!rc) {
 		/* claimable from the first block of epoch (now + unbonding_epochs + 1) */
+		SVM_ASSERT(q->n < SVM_STAKE_QUEUE_MAX);
 		q->e[q->n++] = (unb_t){*me, amount, c->height, epoch_of(p, c->height) + p->unbonding_epochs + 1};
 		rc = queue_put(c, &k->op, q);
 	}
@@ -715,6 +726,7 @@ static int do_claim(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 		q->e[keep++] = q->e[i];
 	}
 	if (!rc && total == 0 && keep == q->n) rc = pending ? SVM_ESTATE : SVM_ENOTFOUND;
+	SVM_ASSERT(keep <= q->n && pending <= keep);
 	q->n = keep;
 	svm_id_t vid;
 	svm_staking_validator_id(&k->op, &vid);
@@ -777,6 +789,7 @@ static int do_redelegate(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	l->n = keep;
 	if (!rc && l->n >= SVM_STAKE_REDEL_MAX) rc = SVM_ELIMIT;
 	if (!rc) {
+		SVM_ASSERT(l->n < SVM_STAKE_REDEL_MAX && amount > 0);
 		l->e[l->n++] = (red_t){*me, k->op2, amount, c->height, release};
 		rc = redlist_put(c, &k->op, l);
 	}
@@ -869,6 +882,7 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 		if (rc || v.jailed) continue;
 		uint64_t r = (uint64_t)((u128)pool * v.tokens / stake);
 		uint64_t comm = (uint64_t)((u128)r * v.commission_bps / 10000);
+		SVM_ASSERT(comm <= r && v.commission_bps <= 10000);
 		svm_id_t vid;
 		svm_staking_validator_id(&v.operator_id, &vid);
 		if (out->n < SVM_STAKE_ACTIVE_MAX) entry(out->e + EV_ENTRY * out->n++, &v.operator_id, r - comm, comm);
@@ -880,6 +894,8 @@ static int rewards(svm_txctx_t *c, const svm_params_t *p, const oplist_t *active
 		}
 		paid += r;
 	}
+	/* shares of the pool by stake, each rounded down: they never add up past it */
+	SVM_ASSERT(rc != 0 || paid <= pool);
 	treasury += pool - paid; /* rounding dust, or no one to pay */
 	svm_id_t tid;
 	svm_treasury_id(&tid);
@@ -909,6 +925,9 @@ static int choose_set(svm_txctx_t *c, const svm_params_t *p, oplist_t *ep, uint6
 	}
 	if (!rc) qsort(cand, n, sizeof *cand, cmp_cand);
 	if (n > p->active_set_max) n = (size_t)p->active_set_max;
+	SVM_ASSERT(n <= SVM_STAKE_VALIDATORS_MAX && p->active_set_max <= SVM_STAKE_ACTIVE_MAX);
+	for (size_t i = 1; SVM_ASSERT_ON && !rc && i < n; i++) /* stake descending, then id: one order */
+		SVM_ASSERT(cmp_cand(&cand[i - 1], &cand[i]) < 0);
 	ep->epoch = now;
 	if (!rc && n) {
 		svm_buf_t b = {0};
@@ -986,10 +1005,12 @@ static int do_evidence(svm_txctx_t *c, const call_t *k, const svm_params_t *p)
 	if (q == NULL) return SVM_ENOMEM;
 	rc = queue_get(c, &k->op, q);
 	uint64_t burn = cut(v.tokens, p->slash_double_bps);
+	SVM_ASSERT(burn <= v.tokens && p->slash_double_bps <= 10000);
 	v.tokens -= burn;
 	for (size_t i = 0; !rc && i < q->n; i++) {
 		if (q->e[i].start_height <= e->height) continue; /* unbonded before the offence */
 		uint64_t x = cut(q->e[i].amount, p->slash_double_bps);
+		SVM_ASSERT(x <= q->e[i].amount);
 		q->e[i].amount -= x;
 		burn += x; /* ≤ the validator's balance: no overflow */
 	}

@@ -40,6 +40,7 @@ static int split(const svm_rlp_item_t *list, svm_rlp_item_t *f, size_t want)
 	size_t pos = 0, n = 0;
 	svm_rlp_item_t it;
 	int rc;
+	SVM_ASSERT(want <= FIELDS_MAX); /* f[] holds every field of the widest form */
 	while ((rc = svm_rlp_next(list, &pos, &it)) == 1) {
 		if (n == want) return SVM_EDECODE;
 		f[n++] = it;
@@ -83,7 +84,9 @@ static int get_access(const svm_rlp_item_t *al, svm_evm_signed_tx_t *o)
 	pos = 0;
 	size_t i = 0, ki = 0;
 	while (svm_rlp_next(al, &pos, &e) == 1) {
-		split(&e, f, 2);
+		int src = split(&e, f, 2);
+		SVM_ASSERT(src == 0 && i < n && f[0].len == 20); /* the first pass checked the shape */
+		(void)src;
 		memcpy(o->access_owned[i].address.b, f[0].p, 20);
 		o->access_owned[i].keys = &o->keys_owned[ki];
 		size_t kp = 0;
@@ -93,6 +96,7 @@ static int get_access(const svm_rlp_item_t *al, svm_evm_signed_tx_t *o)
 		}
 		i++;
 	}
+	SVM_ASSERT(i == n && ki == nk); /* the second pass found what the first counted */
 	o->tx.access = o->access_owned;
 	o->tx.n_access = n;
 	return 0;
@@ -110,7 +114,10 @@ static int get_blobs(const svm_rlp_item_t *bl, svm_evm_signed_tx_t *o)
 	o->blobs_owned = svm_calloc(n ? n : 1, sizeof *o->blobs_owned);
 	if (!o->blobs_owned) return SVM_ENOMEM;
 	pos = 0;
-	for (size_t i = 0; svm_rlp_next(bl, &pos, &e) == 1; i++) svm_u256_from_be(&o->blobs_owned[i], e.p, 32);
+	for (size_t i = 0; svm_rlp_next(bl, &pos, &e) == 1; i++) {
+		SVM_ASSERT(i < n && e.len == 32);
+		svm_u256_from_be(&o->blobs_owned[i], e.p, 32);
+	}
 	o->tx.blob_hashes = o->blobs_owned;
 	o->tx.n_blob_hashes = n;
 	return 0;

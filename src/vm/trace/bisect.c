@@ -35,6 +35,7 @@ int svm_trace_build(svm_step_t *s, uint64_t k, uint64_t steps_max, svm_trace_t *
 			out->hashes = h;
 			cap *= 2;
 		}
+		SVM_ASSERT(out->n < cap);
 		svm_step_hash(s, &out->hashes[out->n++]);
 	}
 	if (rc == 0) {
@@ -59,6 +60,7 @@ void svm_trace_free(svm_trace_t *t)
 
 static uint64_t ckpt_step(const svm_bisect_t *g, uint64_t i)
 {
+	SVM_ASSERT(i < g->n); /* a checkpoint of the commitment */
 	uint64_t x = i * g->k;
 	return x < g->steps ? x : g->steps;
 }
@@ -66,6 +68,7 @@ static uint64_t ckpt_step(const svm_bisect_t *g, uint64_t i)
 /* Checkpoint index of a step that is a checkpoint (or UINT64_MAX). */
 static uint64_t ckpt_index(const svm_bisect_t *g, uint64_t step)
 {
+	SVM_ASSERT(step <= g->steps && g->n >= 2);
 	if (step == g->steps) return g->n - 1;
 	return step % g->k == 0 ? step / g->k : UINT64_MAX;
 }
@@ -82,6 +85,7 @@ static bool in_segment(const svm_bisect_t *g)
 static void plan(svm_bisect_t *g, uint64_t now)
 {
 	g->nmid = 0;
+	SVM_ASSERT(g->lo < g->hi && g->hi <= g->steps); /* a non-empty interval of the trace */
 	if (g->hi - g->lo <= 1) {
 		g->phase = SVM_BISECT_ONE_STEP;
 		g->deadline = now + g->p.move_blocks;
@@ -92,8 +96,14 @@ static void plan(svm_bisect_t *g, uint64_t now)
 	uint64_t span = b - a, parts = span < g->p.arity ? span : g->p.arity;
 	for (uint64_t j = 1; j < parts; j++) {
 		uint64_t x = a + span * j / parts;
+		SVM_ASSERT(g->nmid + 1 < SVM_BISECT_ARITY_MAX && a < x && x < b);
 		g->mid_step[g->nmid++] = seg ? x : ckpt_step(g, x);
+		/* strictly inside (lo, hi) and ascending: every sub-interval the challenger picks is
+		 * non-empty and smaller */
+		SVM_ASSERT(g->mid_step[g->nmid - 1] > (g->nmid > 1 ? g->mid_step[g->nmid - 2] : g->lo) &&
+			   g->mid_step[g->nmid - 1] < g->hi);
 	}
+	SVM_ASSERT(g->nmid >= 1); /* span ≥ 2: at least one point to reveal */
 	g->phase = SVM_BISECT_CLAIMANT_MOVES;
 	g->deadline = now + g->p.move_blocks;
 }
@@ -121,6 +131,7 @@ int svm_bisect_open(svm_bisect_t *g, const svm_bisect_params_t *p, const svm_has
 	g->k = k;
 	g->steps = steps;
 	g->n = (steps + k - 1) / k + 1;
+	SVM_ASSERT(g->n >= 2); /* the initial and the final checkpoint */
 	if (!leaf_in(root, g->n, 0, init_hash, init_proof))
 		return svm_error_set(err, SVM_EPROOF, "bisect: checkpoint 0 is not the agreed initial state");
 	if (!leaf_in(root, g->n, g->n - 1, final_hash, final_proof))
@@ -149,6 +160,7 @@ int svm_bisect_reveal(svm_bisect_t *g, const svm_hash_t *hashes, const svm_merkl
 			return svm_error_set(err, SVM_EPROOF, "bisect: checkpoint %llu not under the commitment",
 					     (unsigned long long)ckpt_index(g, g->mid_step[i]));
 	}
+	SVM_ASSERT(g->nmid < SVM_BISECT_ARITY_MAX);
 	memcpy(g->mid_hash, hashes, g->nmid * sizeof *hashes);
 	g->proof_bytes += 32 * (g->nmid + path_hashes);
 	g->phase = SVM_BISECT_CHALLENGER_MOVES;
@@ -167,6 +179,7 @@ int svm_bisect_pick(svm_bisect_t *g, uint32_t j, uint64_t now, svm_error_t *err)
 	uint64_t lo = j == 0 ? g->lo : g->mid_step[j - 1], hi = j == g->nmid ? g->hi : g->mid_step[j];
 	svm_hash_t lh = j == 0 ? g->lo_hash : g->mid_hash[j - 1];
 	svm_hash_t hh = j == g->nmid ? g->hi_hash : g->mid_hash[j];
+	SVM_ASSERT(g->lo <= lo && lo < hi && hi <= g->hi && hi - lo < g->hi - g->lo); /* it shrinks */
 	g->lo = lo, g->hi = hi, g->lo_hash = lh, g->hi_hash = hh;
 	g->rounds++;
 	g->proof_bytes += 4;
@@ -189,6 +202,7 @@ int svm_bisect_prove_env(svm_bisect_t *g, const svm_wasm_module_t *m, const svm_
 	svm_hash_t post;
 	int rc = svm_step_verify_env(m, env, &g->lo_hash, proof, proof_len, &post, err);
 	if (rc != 0) return rc; /* a bad proof changes nothing: the claimant may retry until the deadline */
+	SVM_ASSERT(g->hi - g->lo == 1); /* one step, from lo_hash to hi_hash */
 	g->proof_bytes += proof_len;
 	g->phase = svm_hash_eq(&post, &g->hi_hash) ? SVM_BISECT_CLAIMANT_WON : SVM_BISECT_CHALLENGER_WON;
 	return 0;
@@ -199,6 +213,7 @@ int svm_bisect_timeout(svm_bisect_t *g, uint64_t now)
 	if (g->phase >= SVM_BISECT_CLAIMANT_WON || now <= g->deadline) return 0;
 	g->phase = g->phase == SVM_BISECT_CHALLENGER_MOVES ? SVM_BISECT_CLAIMANT_WON
 							   : SVM_BISECT_CHALLENGER_WON;
+	SVM_ASSERT(g->phase >= SVM_BISECT_CLAIMANT_WON); /* a timeout ends the game */
 	return 1;
 }
 
