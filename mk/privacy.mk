@@ -14,11 +14,11 @@ groth16-vectors:
 
 # The privacy path end to end (tests/e2e/e2e_privacy.sh): a devnet and the confidential wallet
 # (`supervm conf …`): deposits, listing by scanning, a ring send, a withdraw, a double spend
-# refused. Its log build/e2e-privacy.log ends with "e2e-privacy: N passed, N failed".
+# refused, the relay (concurrent clients within its bounds). Its log build/e2e-privacy.log ends with "e2e-privacy: N passed, N failed".
 .PHONY: e2e-privacy
 e2e-privacy: $(B)/supervm
 	@tmp=$$(mktemp $(B)/e2e-privacy.log.XXXXXX); \
-	  timeout 300 bash tests/e2e/e2e_privacy.sh $(B)/supervm > $$tmp 2>&1; rc=$$?; cat $$tmp; \
+	  timeout 480 bash tests/e2e/e2e_privacy.sh $(B)/supervm > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-privacy: ' $$tmp || printf 'e2e-privacy: 0 passed, 1 failed\n' | tee -a $$tmp; \
 	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-privacy.log; exit $$rc
 

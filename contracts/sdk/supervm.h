@@ -64,7 +64,7 @@ SVM_IMPORT(evm_call) i32 svm_evm_call(const u8 to[20], const void *data, u32 len
  * at most 2571 bytes), inputs n ≤ 32 public inputs of 32 bytes big-endian, proof A ‖ B ‖ C
  * (256 bytes). Returns 1 when the proof verifies, 0 when it does not, -1 when the key, an input
  * or the proof is malformed (a point off the curve, a value not below its modulus, n not the
- * key's). Larger lengths trap. Costs 10,200,000 + 1,250,000·n + 1 per 8 bytes read (a
+ * key's). Larger lengths trap. Costs 800,000 + 50,000·n + 1 per 8 bytes read (a
  * four-pair pairing product and one G1 multiplication per input), whatever the outcome. */
 SVM_IMPORT(groth16_verify) i32 svm_groth16_verify(const u8 *vk, u32 vk_len, const u8 *inputs,
 						  u32 n, const u8 proof[256]);

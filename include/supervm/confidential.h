@@ -17,6 +17,7 @@
 #ifndef SUPERVM_CONFIDENTIAL_H
 #define SUPERVM_CONFIDENTIAL_H
 
+#include <pthread.h>
 #include "supervm/privacy.h"
 #include "supervm/vm.h"
 
@@ -208,6 +209,37 @@ int svm_conf_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
  * relayer has the node simulate the signed transaction). */
 int svm_conf_relay_check(const uint8_t *payload, size_t len, const svm_id_t *token, uint64_t min_fee,
 			 uint64_t *fee);
+/* The relay's admission bounds (`conf relay`, docs/privacy.md "Relayer"): at most max_inflight
+ * submissions are being served at once (checked, waiting their turn to be signed, or waiting for
+ * their receipt), at most per_client of them from one client address. A submission past either
+ * bound is refused at once, so a client that floods the relay, or whose spends are slow to be
+ * included, holds at most per_client of the relay's slots and never the others'. Defaults below;
+ * both at most SVM_CONF_RELAY_LIMIT_CAP. Thread-safe. */
+#define SVM_CONF_RELAY_INFLIGHT_MAX 4
+#define SVM_CONF_RELAY_PER_CLIENT_MAX 1
+#define SVM_CONF_RELAY_LIMIT_CAP 64
+#define SVM_CONF_RELAY_PEER_MAX 48 /* bytes of a client address kept (an IPv6 text is ≤ 45) */
+typedef struct {
+	pthread_mutex_t mu;
+	unsigned max_inflight, per_client, inflight;
+	struct {
+		char peer[SVM_CONF_RELAY_PEER_MAX];
+		unsigned n; /* 0: a free entry */
+	} peers[SVM_CONF_RELAY_LIMIT_CAP];
+} svm_conf_relay_limits_t;
+enum { SVM_CONF_RELAY_ADMITTED = 0,
+       SVM_CONF_RELAY_BUSY = 1,       /* max_inflight submissions are being served */
+       SVM_CONF_RELAY_CLIENT_BUSY = 2 /* per_client of this client's are */
+};
+/* SVM_EINVAL unless 1 ≤ per_client ≤ max_inflight ≤ SVM_CONF_RELAY_LIMIT_CAP. */
+int svm_conf_relay_limits_init(svm_conf_relay_limits_t *l, unsigned max_inflight, unsigned per_client);
+void svm_conf_relay_limits_destroy(svm_conf_relay_limits_t *l);
+/* Admits one submission from peer (a client address; longer ones are cut) or says which bound
+ * refuses it; an admitted one must be released exactly once. */
+int svm_conf_relay_admit(svm_conf_relay_limits_t *l, const char *peer);
+void svm_conf_relay_release(svm_conf_relay_limits_t *l, const char *peer);
+/* Submissions being served now: all, and peer's. */
+unsigned svm_conf_relay_inflight(svm_conf_relay_limits_t *l, const char *peer, unsigned *of_peer);
 /* The objects it writes besides its inputs (outputs, key images, the vault's and the sender's
  * balance). */
 int svm_conf_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,

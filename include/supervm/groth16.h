@@ -38,15 +38,17 @@ int svm_groth16_vk_check(const uint8_t *vk, size_t vk_len);
 enum { SVM_PROGRAM_GROTH16 = 25 };
 enum { SVM_GROTH16_REGISTER = 1,
        SVM_GROTH16_VERIFY = 2 };
-/* Prices, in steps, from `bench_zk groth16` (docs/privacy.md): against a 64-bit range proof's
- * verification (450,000 steps, ~3.4 ns per step here) the pairing product's fixed part (the final
- * exponentiation) measured ~2.4 M steps, each pair (a Miller loop and the G2 subgroup check)
- * ~1.5 M, each multiscalar term (a G1 scalar multiplication and addition) ~1.05 M; priced
- * ~20 % above. Registering checks beta, gamma and delta (three subgroup checks and final
- * exponentiations). */
-#define SVM_STEPS_GROTH16_PAIRING_BASE 3000000
-#define SVM_STEPS_GROTH16_PAIR 1800000
-#define SVM_STEPS_GROTH16_TERM 1250000
+/* Prices, in steps (host cost table v1, revised 2026-12-05 with the fast pairing; docs/privacy.md
+ * gives the measurements and the history), from `bench_zk groth16`: against a 64-bit range
+ * proof's verification (450,000 steps, 3.21 ns per step in that run) the pairing product's fixed
+ * part (the final exponentiation and one Miller loop's overhead) measured ~226,000 steps, each
+ * pair (a Miller loop and the G2 subgroup check) ~105,000, each multiscalar term (a G1 scalar
+ * multiplication and addition) ~40,000; priced ~20 % above, rounded up. Registering checks beta,
+ * gamma and delta (three subgroup checks and final exponentiations). The first prices (affine
+ * pairing, 3,000,000 / 1,800,000 / 1,250,000) were 8-30x these. */
+#define SVM_STEPS_GROTH16_PAIRING_BASE 280000
+#define SVM_STEPS_GROTH16_PAIR 130000
+#define SVM_STEPS_GROTH16_TERM 50000
 #define SVM_STEPS_GROTH16_REGISTER (3 * (SVM_STEPS_GROTH16_PAIRING_BASE + SVM_STEPS_GROTH16_PAIR))
 #define SVM_STEPS_GROTH16_VERIFY (SVM_STEPS_GROTH16_PAIRING_BASE + 4 * SVM_STEPS_GROTH16_PAIR)
 #define SVM_STEPS_GROTH16_PER_INPUT SVM_STEPS_GROTH16_TERM

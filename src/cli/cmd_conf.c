@@ -1071,34 +1071,97 @@ int cli_cmd_conf_import_key_images(cli_args_t *a)
  * confidential inputs to the transaction's sender, the relayer — is at least its fee in its
  * token. Before signing it checks that (svm_conf_relay_check), signs, has the node simulate the
  * transaction against the head (the proofs, the key images, the fee it would be charged), and
- * submits only a transaction that succeeds and pays more than it costs. One server thread:
- * requests are served one at a time, each waits for its receipt, so the nonce it quotes is the
- * one the next transaction carries. */
+ * submits only a transaction that succeeds and pays more than it costs.
+ *
+ * Concurrency: the server runs max_in_flight + CONF_RELAY_SPARE_THREADS threads, each with its
+ * own node client (a pool), so relay_info, refusals and other clients' checks are answered
+ * while spends wait. Admission (svm_conf_relay_admit): at most max_in_flight submissions at
+ * once and per_client from one address, past which a submission is refused at once (SVM_EBUSY)
+ * rather than queued. The relayer's transactions must go out in nonce order and the node
+ * simulates against the head only, so the signing lane is one at a time: a submission that
+ * passed its checks takes the lane (waiting at most timeout_ms for it), then re-reads the nonce,
+ * signs, simulates, submits and waits for the receipt, and frees the lane. What runs
+ * concurrently is everything else: a slow or malicious client holds one admission slot (or
+ * per_client) and, if its spend is valid, the lane for one block. */
+#define CONF_RELAY_SPARE_THREADS 2 /* server threads beyond max_in_flight: info and refusals */
+#define CONF_RELAY_IN_FLIGHT_CAP (SVM_RPC_THREADS_MAX - CONF_RELAY_SPARE_THREADS)
 typedef struct {
 	svm_keypair_t kp;
-	svm_rpc_client_t *node;
+	svm_rpc_client_t *node[SVM_RPC_THREADS_MAX]; /* one per server thread */
+	bool node_busy[SVM_RPC_THREADS_MAX];
+	unsigned n_node;
+	pthread_mutex_t mu; /* node pool and the lane */
+	pthread_cond_t lane_free;
+	bool lane_busy;
+	svm_conf_relay_limits_t limits;
 	svm_id_t token;
 	uint64_t fee, fee_limit, timeout_ms;
 } relay_t;
 
+/* A node client of the pool: there are as many as server threads, so one is always free. */
+static svm_rpc_client_t *relay_node_take(relay_t *r)
+{
+	svm_rpc_client_t *c = NULL;
+	pthread_mutex_lock(&r->mu);
+	for (unsigned i = 0; i < r->n_node && !c; i++)
+		if (!r->node_busy[i]) r->node_busy[i] = true, c = r->node[i];
+	pthread_mutex_unlock(&r->mu);
+	SVM_VERIFY(c != NULL);
+	return c;
+}
+
+static void relay_node_give(relay_t *r, svm_rpc_client_t *c)
+{
+	pthread_mutex_lock(&r->mu);
+	for (unsigned i = 0; i < r->n_node; i++)
+		if (r->node[i] == c) r->node_busy[i] = false;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Takes the signing lane, waiting at most timeout_ms; false when it stayed busy. */
+static bool relay_lane_take(relay_t *r)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(r->timeout_ms / 1000);
+	until.tv_nsec += (long)(r->timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&r->mu);
+	int w = 0;
+	while (r->lane_busy && w == 0) w = pthread_cond_timedwait(&r->lane_free, &r->mu, &until);
+	bool got = !r->lane_busy;
+	if (got) r->lane_busy = true;
+	pthread_mutex_unlock(&r->mu);
+	return got;
+}
+
+static void relay_lane_give(relay_t *r)
+{
+	pthread_mutex_lock(&r->mu);
+	SVM_ASSERT(r->lane_busy);
+	r->lane_busy = false;
+	pthread_cond_broadcast(&r->lane_free);
+	pthread_mutex_unlock(&r->mu);
+}
+
 #define CONF_RELAY_PAYLOAD_MAX SVM_TX_BYTES_MAX
 
-/* A node call on the relayer's client; on failure e holds the node's code and message. */
-static int relay_call(relay_t *r, const char *method, json_t *params, json_t **res, svm_rpc_error_t *e)
+/* A node call on one of the relayer's clients; on failure e holds the node's code and message. */
+static int relay_call(svm_rpc_client_t *node, const char *method, json_t *params, json_t **res, svm_rpc_error_t *e)
 {
 	svm_error_t err = {0};
 	int code = 0;
 	*res = NULL;
-	if (svm_rpc_call(r->node, method, params, res, &code, &err) == 0) return 0;
+	if (svm_rpc_call(node, method, params, res, &code, &err) == 0) return 0;
 	svm_rpc_fail(e, code ? code : SVM_RPC_INTERNAL_ERROR, "node (%s): %s", method, err.msg);
 	return -1;
 }
 
-static int relay_nonce(relay_t *r, uint64_t *nonce, svm_rpc_error_t *e)
+static int relay_nonce(relay_t *r, svm_rpc_client_t *node, uint64_t *nonce, svm_rpc_error_t *e)
 {
 	char me[65];
 	json_t *acct = NULL;
-	if (relay_call(r, "svm_getAccount", json_pack("[s]", svm_hash_hex(&r->kp.id, me)), &acct, e)) return -1;
+	if (relay_call(node, "svm_getAccount", json_pack("[s]", svm_hash_hex(&r->kp.id, me)), &acct, e)) return -1;
 	json_t *pn = json_object_get(acct, "pending_nonce");
 	*nonce = cli_ju64(pn ? pn : json_object_get(acct, "nonce"));
 	json_decref(acct);
@@ -1106,25 +1169,56 @@ static int relay_nonce(relay_t *r, uint64_t *nonce, svm_rpc_error_t *e)
 }
 
 /* relay_info: who the relayer is and what it takes — the identity and nonce a payload must be
- * built for, the chain, the token and the least it must be paid. */
+ * built for, the chain, the token and the least it must be paid — and its bounds: submissions
+ * being served now, at most at once, at most per client. */
 static json_t *relay_info(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	relay_t *r = ctx;
-	json_t *cid = NULL;
+	json_t *cid = NULL, *res = NULL;
 	uint64_t nonce = 0;
 	char me[65], tok[65];
-	if (relay_nonce(r, &nonce, e) || relay_call(r, "svm_chainId", NULL, &cid, e)) return NULL;
-	json_t *res = json_pack("{s:s, s:I, s:I, s:s, s:I}", "relayer", svm_hash_hex(&r->kp.id, me), "chain_id",
-				(json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
-				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee);
+	svm_rpc_client_t *node = relay_node_take(r);
+	if (relay_nonce(r, node, &nonce, e) == 0 && relay_call(node, "svm_chainId", NULL, &cid, e) == 0)
+		res = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I}", "relayer", svm_hash_hex(&r->kp.id, me),
+				"chain_id", (json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
+				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee, "in_flight",
+				(json_int_t)svm_conf_relay_inflight(&r->limits, NULL, NULL), "max_in_flight",
+				(json_int_t)r->limits.max_inflight, "per_client", (json_int_t)r->limits.per_client);
 	json_decref(cid);
+	relay_node_give(r, node);
 	return res;
 }
 
-/* relay_submit [payload hex, nonce]: checks, signs, simulates, submits, waits for the receipt. */
+static json_t *relay_submit_admitted(relay_t *r, svm_rpc_client_t *node, json_t *params, svm_rpc_error_t *e);
+
+/* relay_submit [payload hex, nonce]: admission, then checks, signs, simulates, submits, waits for
+ * the receipt. */
 static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 {
 	relay_t *r = ctx;
+	char peer[SVM_CONF_RELAY_PEER_MAX];
+	snprintf(peer, sizeof peer, "%s", svm_rpc_peer());
+	int adm = svm_conf_relay_admit(&r->limits, peer);
+	if (adm == SVM_CONF_RELAY_BUSY) {
+		svm_log_info("relay: refused %s: busy", peer);
+		return svm_rpc_fail(e, svm_rpc_app_code(SVM_EBUSY), "refused: the relay is serving %u spends, its most at once; try again",
+				    r->limits.max_inflight);
+	}
+	if (adm == SVM_CONF_RELAY_CLIENT_BUSY) {
+		svm_log_info("relay: refused %s: per-client limit", peer);
+		return svm_rpc_fail(e, svm_rpc_app_code(SVM_EBUSY),
+				    "refused: %u spends from your address are being served, the most per client; try again",
+				    r->limits.per_client);
+	}
+	svm_rpc_client_t *node = relay_node_take(r);
+	json_t *res = relay_submit_admitted(r, node, params, e);
+	relay_node_give(r, node);
+	svm_conf_relay_release(&r->limits, peer);
+	return res;
+}
+
+static json_t *relay_submit_admitted(relay_t *r, svm_rpc_client_t *node, json_t *params, svm_rpc_error_t *e)
+{
 	const char *ph = json_string_value(svm_rpc_param(params, 0, "payload"));
 	json_t *jn = svm_rpc_param(params, 1, "nonce");
 	if (!ph || !json_is_integer(jn))
@@ -1133,6 +1227,7 @@ static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 	json_t *res = NULL, *root = NULL, *cid = NULL, *sim = NULL, *sent = NULL;
 	char *hex = NULL, idhex[65], tb[65];
 	uint64_t pay = 0, nonce = 0;
+	bool lane = false;
 	if (svm_hex_decode_buf(&p, ph, CONF_RELAY_PAYLOAD_MAX))
 		return svm_rpc_fail(e, SVM_RPC_INVALID_PARAMS, "payload: not hex, or over %u bytes", CONF_RELAY_PAYLOAD_MAX);
 	int rc = svm_conf_relay_check(p.data, p.len, &r->token, r->fee, &pay);
@@ -1144,14 +1239,16 @@ static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 	} else if (rc) {
 		svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS), "refused: it pays the relay %llu, the relay's fee is %llu",
 			     (unsigned long long)pay, (unsigned long long)r->fee);
-	} else if (relay_nonce(r, &nonce, e) != 0) {
+	} else if (!(lane = relay_lane_take(r))) {
+		svm_rpc_fail(e, svm_rpc_app_code(SVM_EBUSY), "refused: the relay's earlier spend is still pending; try again");
+	} else if (relay_nonce(r, node, &nonce, e) != 0) {
 		/* e says why */
 	} else if (nonce != (uint64_t)json_integer_value(jn)) {
 		svm_rpc_fail(e, svm_rpc_app_code(SVM_ENONCE),
 			     "refused: built for nonce %lld, the relay's next is %llu (ask relay_info again)",
 			     (long long)json_integer_value(jn), (unsigned long long)nonce);
-	} else if (relay_call(r, "svm_chainId", NULL, &cid, e) == 0 &&
-		   relay_call(r, "svm_getStateRoot", NULL, &root, e) == 0) {
+	} else if (relay_call(node, "svm_chainId", NULL, &cid, e) == 0 &&
+		   relay_call(node, "svm_getStateRoot", NULL, &root, e) == 0) {
 		cli_txspec_t spec = {.vm = SVM_VM_NATIVE, .payload = p.data, .payload_len = p.len, .strict_native = true, .fee_limit = r->fee_limit};
 		svm_hash_t id;
 		uint64_t h = cli_ju64(json_object_get(root, "height"));
@@ -1164,7 +1261,7 @@ static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 		}
 	}
 	/* the node runs it against the head: proofs, key images, the fee it would be charged */
-	if (hex && relay_call(r, "svm_simulateTransaction", json_pack("[s]", hex), &sim, e) == 0) {
+	if (hex && relay_call(node, "svm_simulateTransaction", json_pack("[s]", hex), &sim, e) == 0) {
 		int st = (int)json_integer_value(json_object_get(sim, "status"));
 		uint64_t cost = cli_ju64(json_object_get(sim, "fee_charged"));
 		if (st != 0)
@@ -1174,12 +1271,12 @@ static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 			svm_rpc_fail(e, svm_rpc_app_code(SVM_EFUNDS),
 				     "refused: it would cost the relay %llu in fees and pays %llu", (unsigned long long)cost,
 				     (unsigned long long)pay);
-		else if (relay_call(r, "svm_sendRawTransaction", json_pack("[s]", hex), &sent, e) == 0) {
+		else if (relay_call(node, "svm_sendRawTransaction", json_pack("[s]", hex), &sent, e) == 0) {
 			uint64_t t_end = svm_clock_ns() + r->timeout_ms * 1000000ull;
 			json_t *rc_j = NULL;
 			int polled = 0; /* 0, or -1 when the node failed to answer (e says why) */
 			for (;;) {
-				polled = relay_call(r, "svm_getTransactionReceipt", json_pack("[s]", idhex), &rc_j, e);
+				polled = relay_call(node, "svm_getTransactionReceipt", json_pack("[s]", idhex), &rc_j, e);
 				if (polled || !json_is_null(rc_j) || svm_clock_ns() >= t_end) break;
 				json_decref(rc_j);
 				rc_j = NULL;
@@ -1198,6 +1295,7 @@ static json_t *relay_submit(void *ctx, json_t *params, svm_rpc_error_t *e)
 			json_decref(rc_j);
 		}
 	}
+	if (lane) relay_lane_give(r);
 	svm_log_info("relay: %s %s", res ? "submitted" : "refused", res ? idhex : e->msg);
 	svm_free(hex);
 	svm_buf_free(&p);
@@ -1219,6 +1317,13 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	r.timeout_ms = CONF_WAIT_MS;
 	int rc = parse_token(a, &r.token);
 	if (rc) return rc;
+	uint64_t max_in = SVM_CONF_RELAY_INFLIGHT_MAX, per_client = SVM_CONF_RELAY_PER_CLIENT_MAX;
+	if ((v = cli_opt(a, "max-in-flight")) && cli_u64(a, "--max-in-flight", v, &max_in)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "per-client")) && cli_u64(a, "--per-client", v, &per_client)) return CLI_EXIT_USAGE;
+	if (max_in < 1 || max_in > CONF_RELAY_IN_FLIGHT_CAP)
+		return cli_fail(a, CLI_EXIT_USAGE, "--max-in-flight must be 1..%d", CONF_RELAY_IN_FLIGHT_CAP);
+	if (per_client < 1 || per_client > max_in)
+		return cli_fail(a, CLI_EXIT_USAGE, "--per-client must be 1..%llu (--max-in-flight)", (unsigned long long)max_in);
 	v = cli_opt(a, "fee");
 	if (!v) return cli_fail(a, CLI_EXIT_USAGE, "--fee N (what a relayed spend must pay the relay) is required");
 	const char *tok = NULL;
@@ -1236,15 +1341,24 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	svm_error_t err = {0};
 	if (svm_crypto_init() != 0) return cli_fail(a, CLI_EXIT_FAIL, "libsodium failed to initialise");
 	if (svm_keyfile_read(keyfile, &r.kp, &err) != 0) return cli_fail(a, CLI_EXIT_FAIL, "%s", err.msg);
-	rc = cli_client(a, &r.node);
+	r.n_node = (unsigned)max_in + CONF_RELAY_SPARE_THREADS;
+	for (unsigned i = 0; i < r.n_node && rc == 0; i++) rc = cli_client(a, &r.node[i]);
 	json_t *probe = NULL;
-	if (rc == 0) rc = cli_call(a, r.node, "svm_chainId", NULL, &probe); /* the node answers */
+	if (rc == 0) rc = cli_call(a, r.node[0], "svm_chainId", NULL, &probe); /* the node answers */
 	json_decref(probe);
+	bool sync_ok = rc == 0 && pthread_mutex_init(&r.mu, NULL) == 0;
+	if (sync_ok && pthread_cond_init(&r.lane_free, NULL) != 0) pthread_mutex_destroy(&r.mu), sync_ok = false;
+	if (sync_ok && svm_conf_relay_limits_init(&r.limits, (unsigned)max_in, (unsigned)per_client) != 0) {
+		pthread_cond_destroy(&r.lane_free);
+		pthread_mutex_destroy(&r.mu);
+		sync_ok = false;
+	}
+	if (rc == 0 && !sync_ok) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot set up the relay's locks");
 	sigset_t set;
 	cli_block_stop_signals(&set);
 	svm_rpc_server_t *srv = NULL;
 	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
-	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = 1};
+	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = r.n_node};
 	if (rc == 0 && svm_rpc_server_start(&srv, &cfg, methods, 2, &err) != 0)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot listen on %s: %s", listen, err.msg);
 	if (rc == 0) {
@@ -1254,14 +1368,20 @@ int cli_cmd_conf_relay(cli_args_t *a)
 			printf("{\"relay\":\"http://%s:%u\",\"relayer\":\"%s\",\"fee\":%llu}\n", host,
 			       svm_rpc_server_port(srv), me, (unsigned long long)r.fee);
 		else
-			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each\n", a->cmd, host,
-			       svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt));
+			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each (%llu at once, %llu per client)\n",
+			       a->cmd, host, svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt),
+			       (unsigned long long)max_in, (unsigned long long)per_client);
 		fflush(stdout);
 		int sig = 0;
 		sigwait(&set, &sig);
 	}
-	svm_rpc_server_free(srv);
-	svm_rpc_client_free(r.node);
+	svm_rpc_server_free(srv); /* in-flight requests finish first */
+	if (sync_ok) {
+		svm_conf_relay_limits_destroy(&r.limits);
+		pthread_cond_destroy(&r.lane_free);
+		pthread_mutex_destroy(&r.mu);
+	}
+	for (unsigned i = 0; i < r.n_node; i++) svm_rpc_client_free(r.node[i]);
 	svm_keypair_wipe(&r.kp);
 	return rc;
 }

@@ -5,7 +5,8 @@
 # confidentially with each input hidden in a ring of 11, withdraws back to the public balance
 # (supply conserved: every deposited unit is either in a wallet or withdrawn), and a double
 # spend of an output already spent is refused by the chain's key-image registry with a clear
-# error, changing nothing but the fee. Bad input gets clear errors. Prints
+# error, changing nothing but the fee; a relay submits ring spends for wallets and serves several
+# clients at once within its bounds. Bad input gets clear errors. Prints
 # "e2e-privacy: N passed, N failed" last.
 # Usage: e2e_privacy.sh path/to/supervm
 set -u
@@ -15,9 +16,12 @@ pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
 bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-RELAY=
+RELAY=; RELAY2=; FAKE=
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 cleanup() {
   [ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
+  [ -n "$RELAY2" ] && kill "$RELAY2" 2>/dev/null && wait "$RELAY2" 2>/dev/null
+  [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null
   [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"
 }
 trap cleanup EXIT
@@ -232,6 +236,67 @@ check "and costs the relayer nothing" '[ "$(bal $RELAYER)" -eq "$R1" ]'
 check "a relayed send in another token than the relay's fee is a usage error" '[ $rc -eq 2 ] && grep -q "takes its fee in SWR" "$D/err.txt"'
 "$S" conf relay --key "$D/keys/relayer.json" --listen nonsense --fee 1 > /dev/null 2> "$D/err.txt"; rc=$?
 check "conf relay with a bad --listen is a usage error" '[ $rc -eq 2 ] && grep -q "HOST:PORT" "$D/err.txt"'
+# --- the relay serves several clients at once within named bounds (--max-in-flight,
+# --per-client). A second relay runs against a stand-in node (tests/e2e/relay_fake_node.py) that
+# holds a submission at the node until the test releases it, so every step waits on an event.
+PAYLOAD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload"])' "$D/tx.json")
+fport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+r2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$D/fake"
+python3 "$E2E_DIR/relay_fake_node.py" "$fport" "$D/fake" 1339 > /dev/null 2>&1 &
+FAKE=$!
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $fport))" 2> /dev/null && break; sleep 0.1; done
+SUPERVM_RPC=http://127.0.0.1:$fport "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$r2port \
+  --fee $RFEE --max-in-flight 2 --per-client 1 > "$D/relay2.log" 2>&1 &
+RELAY2=$!
+# rsub SOURCE_ADDRESS METHOD PARAMS: one request to the second relay from that loopback address
+rsub() { python3 -c "
+import http.client, json, sys
+c = http.client.HTTPConnection('127.0.0.1', $r2port, timeout=600, source_address=(sys.argv[1], 0))
+c.request('POST', '/', json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': sys.argv[2], 'params': json.loads(sys.argv[3])}), {'Content-Type': 'application/json'})
+print(json.dumps(json.loads(c.getresponse().read())))" "$@"; }
+rinfo() { rsub 127.0.0.1 relay_info '[]' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"][sys.argv[1]])' "$1"; }
+for _ in $(seq 1 100); do rsub 127.0.0.1 relay_info '[]' > /dev/null 2>&1 && break; sleep 0.1; done
+check "the relay states its bounds" '[ "$(rinfo max_in_flight)" = 2 ] && [ "$(rinfo per_client)" = 1 ]'
+rsub 127.0.0.1 relay_submit "[\"$PAYLOAD\", 0]" > "$D/s1.json" 2>&1 &
+S1=$!
+for _ in $(seq 1 600); do [ -e "$D/fake/HELD" ] && break; sleep 0.1; done
+check "a submission passed its checks and is held at the node" '[ -e "$D/fake/HELD" ]'
+check "relay_info answers while it is in flight" '[ "$(rinfo in_flight)" = 1 ]'
+check "a second submission from the same address is refused at once (per-client bound)" \
+  'rsub 127.0.0.1 relay_submit "[\"$PAYLOAD\", 0]" | grep -q "from your address are being served"'
+rsub 127.0.0.2 relay_submit "[\"$PAYLOAD\", 0]" > "$D/s3.json" 2>&1 &
+S3=$!
+for _ in $(seq 1 600); do [ "$(rinfo in_flight)" = 2 ] && break; sleep 0.1; done
+check "another client's submission is admitted and waits for the signing lane" '[ "$(rinfo in_flight)" = 2 ]'
+check "a third client is refused at once: the relay is full (max in flight)" \
+  'rsub 127.0.0.3 relay_submit "[\"$PAYLOAD\", 0]" | grep -q "the relay is serving 2 spends"'
+python3 -c "
+import http.client, json, socket, sys
+slow = []
+for i in range(20):  # slow clients: half a request each, never finished while we ask
+    s = socket.create_connection(('127.0.0.1', $r2port))
+    s.sendall(b'POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"jsonrpc\"')
+    slow.append(s)
+junk = 0
+for i in range(30):  # a flood of junk: each refused without holding anything
+    c = http.client.HTTPConnection('127.0.0.1', $r2port, timeout=600, source_address=('127.0.0.4', 0))
+    c.request('POST', '/', json.dumps({'jsonrpc': '2.0', 'id': i, 'method': 'relay_submit', 'params': ['00', 0]}))
+    junk += 'error' in json.loads(c.getresponse().read())
+c = http.client.HTTPConnection('127.0.0.1', $r2port, timeout=600)
+c.request('POST', '/', json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'relay_info', 'params': []}))
+r = json.loads(c.getresponse().read())
+print('junk refused', junk, 'info', r['result']['in_flight'])
+" > "$D/slow.txt" 2>&1
+check "20 half-sent requests and 30 junk submissions: each refused, relay_info still answers" 'grep -q "junk refused 30 info 2" "$D/slow.txt"'
+touch "$D/fake/RELEASE"
+wait "$S1"; wait "$S3"
+check "released, the held submission gets the node's answer" 'grep -q "released by the test" "$D/s1.json"'
+check "and the waiting one then takes the lane and reaches the node" 'grep -q "released by the test" "$D/s3.json"'
+check "nothing is in flight afterwards" '[ "$(rinfo in_flight)" = 0 ]'
+"$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-in-flight 2 --per-client 3 > /dev/null 2> "$D/err.txt"; rc=$?
+check "conf relay with --per-client above --max-in-flight is a usage error" '[ $rc -eq 2 ] && grep -q "per-client must be" "$D/err.txt"'
+kill "$RELAY2" "$FAKE" 2> /dev/null; wait "$RELAY2" "$FAKE" 2> /dev/null; RELAY2=; FAKE=
 kill "$RELAY" 2> /dev/null; wait "$RELAY" 2> /dev/null; RELAY=
 grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"
 echo "e2e-privacy: $pass passed, $fail failed"

@@ -1,10 +1,12 @@
-/* BN254 (alt_bn128) for the EIP-196/197 precompiles, written here (no Debian library has it):
- * Fp in Montgomery form on four 64-bit limbs, the tower Fp2 = Fp[u]/(u²+1),
- * Fp6 = Fp2[v]/(v³-ξ), Fp12 = Fp6[w]/(w²-v) with ξ = 9+u, affine G1 and G2 (the D-type twist
- * y² = x³ + 3/ξ), and the optimal ate pairing: a Miller loop over 6x+2 with the twist point in
- * Fp2 and each line evaluated at P as a sparse Fp12 element, then the final exponentiation
- * (p¹²-1)/n as f^(p⁶-1), ^(p²+1), ^((p⁴-p²+1)/n). Constants were computed offline (docs/evm.md).
- * Not constant-time: every input here is public. */
+/* BN254 (alt_bn128) for the EIP-196/197 precompiles and Groth16, written here (no Debian library
+ * has it): Fp in Montgomery form on four 64-bit limbs, the tower Fp2 = Fp[u]/(u²+1),
+ * Fp6 = Fp2[v]/(v³-ξ), Fp12 = Fp6[w]/(w²-v) with ξ = 9+u (Karatsuba products), G1 and G2 (the
+ * D-type twist y² = x³ + 3/ξ) with Jacobian scalar multiplication, the G2 subgroup check as
+ * ψ(Q) = [6x²]Q, and the optimal ate pairing: the fast form the chain uses (projective Miller
+ * loop, sparse lines, final exponentiation with cyclotomic squarings; "fast pairing" below) and
+ * the affine loop with the plain exponentiation it replaced, kept as the tests' reference.
+ * Constants were computed offline (docs/evm.md, docs/privacy.md). Not constant-time: every
+ * input here is public. */
 #include <string.h>
 
 #include "supervm/base.h"
