@@ -731,6 +731,21 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 	if (xrc != 0) {
 		svm_log_debug("consensus: no vote in round %llu yet: execute failed (%s)",
 			      (unsigned long long)b->round, svm_strerror(xrc));
+		if ((xrc == SVM_ENOTFOUND || xrc == SVM_EBUSY) && c->my_proposal.len > 0 &&
+		    c->my_proposal_round == b->round && svm_hash_eq(&c->my_proposal_id, &b->id)) {
+			/* Our own proposal, on an ancestor we lack: the others may hold it. We give up
+			 * our vote in this round (recorded first, so a restart proposes no second block
+			 * and we never vote in it) and send the proposal unvoted: holding it until we
+			 * could vote stalled every round whose leader lacked the parent (sim seed 572920). */
+			uint64_t saved = c->last_voted_round;
+			c->last_voted_round = b->round;
+			if (persist(c) == 0) {
+				emit(c, SVM_CONS_BROADCAST, 0, c->my_proposal.data, c->my_proposal.len);
+				svm_buf_reset(&c->my_proposal);
+				return;
+			}
+			c->last_voted_round = saved; /* not stored: held, tried again at the next step */
+		}
 		if (xrc == SVM_ENOTFOUND || xrc == SVM_EBUSY) {
 			c->vote_wait = true;
 			c->vote_wait_id = b->id;

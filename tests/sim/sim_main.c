@@ -136,10 +136,13 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
  * reads) to fetch them and decide then, instead of leading or not on a partial view.
  * 66, 198, 808, 870 and 1228 (the double-proposal check, 5 Dec 2026, fourth session) need a
  * leader to hold its proposal until its own vote for it is stored: a leader that could not yet
- * execute its block sent it unvoted, crashed, and proposed a second block for the round. */
-static const uint64_t regression_seeds[] = {66,    198,   808,   870,   1228,  15375,  27294,
-					    31129, 31172, 37300, 44892, 56707, 69287,  73518,
-					    85289, 87076, 87762, 94790, 129218, 330801};
+ * execute its block sent it unvoted, crashed, and proposed a second block for the round.
+ * 572920 (the million, seed 572,920) needs such a leader to give up its vote in the round on disk
+ * and send the proposal unvoted: holding it until it could vote stalled every round whose leader
+ * lacked the parent. */
+static const uint64_t regression_seeds[] = {66, 198, 808, 870, 1228, 15375, 27294,
+					    31129, 31172, 37300, 44892, 56707, 69287, 73518,
+					    85289, 87076, 87762, 94790, 129218, 330801, 572920};
 #define REGRESSION_SEEDS (sizeof regression_seeds / sizeof regression_seeds[0])
 
 /* Leader reputation with validators crashed for good: the share of rounds that fail (rounds

@@ -525,7 +525,7 @@ Test(consensus, safety_record_survives_a_crash_at_any_instant)
 			if (p[0] == SVM_CONS_TAG_TIMEOUT && first_timeout.len > 0 &&
 			    svm_cons_timeout_decode(p, out.actions[i].len, t, NULL) == 0 && t->round == 1)
 				cr_assert(out.actions[i].len == first_timeout.len &&
-					  memcmp(p, first_timeout.data, first_timeout.len) == 0,
+						  memcmp(p, first_timeout.data, first_timeout.len) == 0,
 					  "nth %llu: a different timeout for round 1", (unsigned long long)nth);
 			svm_free(t);
 		}
@@ -819,10 +819,8 @@ Test(consensus, a_proposal_of_the_epoch_before_or_after_is_another_epochs_not_a_
 {
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
-	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose,
-				.execute = constest_execute, .commit = constest_commit, .persist = ok_persist};
-	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis,
-				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose, .execute = constest_execute, .commit = constest_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	uint32_t leader = svm_cons_leader(c, 1), me = leader == 0 ? 1 : 0;
@@ -912,10 +910,8 @@ static void make_evidence(svm_buf_t *out, const svm_buf_t *x, const svm_buf_t *y
 Test(consensus, evidence_messages_are_verified_kept_once_and_bad_ones_refused)
 {
 	setup_set(4, NULL);
-	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
-				 .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
-	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute,
-				.commit = constest_commit, .persist = ev_persist, .evidence = ev_host_evidence};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute, .commit = constest_commit, .persist = ev_persist, .evidence = ev_host_evidence};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
@@ -1026,11 +1022,8 @@ Test(consensus, evidence_of_a_neighbouring_epoch_is_another_epochs_not_a_forgery
 {
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
-	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose,
-				.execute = constest_execute, .commit = constest_commit, .persist = ok_persist,
-				.evidence = ev_host_evidence};
-	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis,
-				 .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = epoch_validators, .propose = constest_propose, .execute = constest_execute, .commit = constest_commit, .persist = ok_persist, .evidence = ev_host_evidence};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch = 1, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .key = key_of(0), .round_timeout_ms = 1000};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
@@ -1144,7 +1137,7 @@ static uint32_t pick_excluding(const svm_hash_t *seed, uint64_t round, const uin
 	for (uint32_t k = 0; k < n_excl; k++) {
 		if (3 * (excluded + vs.v[excl[k]].stake) >= vs.total_stake) break;
 		excluded += vs.v[excl[k]].stake;
-		eligible[excl[k] / 8] &= (uint8_t)~(1u << (excl[k] % 8));
+		eligible[excl[k] / 8] &= (uint8_t) ~(1u << (excl[k] % 8));
 	}
 	svm_hash_t s;
 	cons_leader_seed(seed, round, &s);
@@ -1231,10 +1224,8 @@ Test(consensus, a_committed_block_gets_its_qc_when_its_child_was_never_received)
 {
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
-	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose,
-				.execute = constest_execute, .commit = qc_commit, .persist = ok_persist};
-	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
-				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute, .commit = qc_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
@@ -1255,8 +1246,7 @@ Test(consensus, a_committed_block_gets_its_qc_when_its_child_was_never_received)
 	svm_arena_init(&ar, 0);
 	svm_cons_proposal_t *pm = malloc(sizeof *pm);
 	cr_assert_eq(svm_cons_proposal_decode(p.data, p.len, &ar, pm, NULL), 0);
-	svm_cons_vote_data_t dp = {.block_id = pm->block_id, .round = 1, .height = 1, .parent_id = genesis,
-				   .parent_round = 0, .exec_root = pm->block_id};
+	svm_cons_vote_data_t dp = {.block_id = pm->block_id, .round = 1, .height = 1, .parent_id = genesis, .parent_round = 0, .exec_root = pm->block_id};
 	svm_cons_out_reset(&out);
 	cr_assert_eq(svm_cons_on_message(c, l1, p.data, p.len, 10, &out), 0);
 	cr_assert_eq(votes_in(&out), 1, "we vote for P");
@@ -1313,11 +1303,8 @@ Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
 {
 	setup_set(4, NULL);
 	svm_log_set_level(SVM_LOG_ERROR);
-	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose,
-				.execute = constest_execute, .commit = qc_commit, .persist = ok_persist,
-				.certified = qc_certified};
-	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis,
-				 .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute, .commit = qc_commit, .persist = ok_persist, .certified = qc_certified};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .key = &keys[0], .round_timeout_ms = 1000};
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	uint32_t l1 = svm_cons_leader(c, 1), l2 = svm_cons_leader(c, 2), me = 0;
@@ -1343,8 +1330,7 @@ Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
 	cr_assert_eq(votes_in(&out), 1, "we vote for P");
 	/* QC(P) as the others made it, in B's header (B: round 2 by l2) */
 	svm_cons_qc_t *qp = calloc(1, sizeof *qp);
-	qp->data = (svm_cons_vote_data_t){.block_id = pid, .round = 1, .height = 1, .parent_id = genesis,
-					  .parent_round = 0, .exec_root = pid};
+	qp->data = (svm_cons_vote_data_t){.block_id = pid, .round = 1, .height = 1, .parent_id = genesis, .parent_round = 0, .exec_root = pid};
 	uint8_t m[SVM_CONS_SIGNED_BYTES];
 	svm_cons_vote_message(chain, 0, &qp->data, m);
 	for (int i = 0; i < 3; i++) {
@@ -1374,8 +1360,7 @@ Test(consensus, a_block_committed_without_its_qc_gets_it_when_the_child_arrives)
 	svm_buf_push(&bp, 0);
 	svm_buf_append(&bp, sig, 64);
 	/* round 2: the three others' votes for B reach us, B itself does not: QC(B) commits P */
-	svm_cons_vote_data_t db = {.block_id = bid, .round = 2, .height = 2, .parent_id = pid, .parent_round = 1,
-				   .exec_root = bid};
+	svm_cons_vote_data_t db = {.block_id = bid, .round = 2, .height = 2, .parent_id = pid, .parent_round = 1, .exec_root = bid};
 	qc_commit_height = 0;
 	certified_calls = 0;
 	for (int i = 0; i < 3; i++) {
@@ -1495,12 +1480,12 @@ static int busy_persist(void *ctx, const uint8_t *rec, size_t len)
 	return mem_persist(ctx, rec, len);
 }
 
-/* A leader's proposal leaves only with its own vote for it, stored first. The leader of round 1
- * cannot execute its block yet (or cannot store its vote): nothing leaves and its record stays
- * at round 0, so after a crash it may propose round 1 again — nobody saw the first block. Once
- * it can execute, proposal and vote leave together and the record says round 1; restarted then,
- * it stays silent. Before, the proposal left unvoted: restarted, the leader sent a second block
- * for the round (simulator seed 66, found by the double-proposal check). */
+/* A leader's proposal leaves only with a record on disk that stops a second one: its own vote
+ * for it, or, when it cannot execute its block yet (a parent it lacks), its vote in the round
+ * given up (recorded) — holding it until it could vote stalled every round whose leader lacked
+ * the parent (simulator seed 572920). While the store fails nothing leaves and the record stays
+ * at round 0; restarted from a record of round 1 it stays silent. Before, the proposal left
+ * with nothing recorded: restarted, the leader sent a second block for the round (seed 66). */
 Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
 {
 	setup_set(4, NULL);
@@ -1524,25 +1509,47 @@ Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	static svm_cons_safety_t rec;
-	/* 1: it cannot execute its block: no proposal leaves, no vote is stored */
+	/* 1: it cannot execute its block and its store fails: nothing leaves, nothing stored */
 	busy_exec = true;
+	busy_store = true;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_start(c, 0, &out);
-	cr_assert_eq(proposals_in(&out), 0, "a proposal left before its vote was stored");
+	cr_assert_eq(proposals_in(&out), 0, "a proposal left though nothing was stored");
 	cr_assert_eq(mem_record.len, 0);
 	svm_cons_out_reset(&out);
 	svm_cons_tick(c, 10, &out);
-	cr_assert_eq(proposals_in(&out), 0);
-	/* 2: its store fails: still nothing */
-	busy_exec = false;
-	busy_store = true;
+	cr_assert_eq(proposals_in(&out), 0, "a proposal left though nothing was stored");
+	cr_assert_eq(mem_record.len, 0);
+	/* 2: the store works, the block still cannot execute: the proposal leaves unvoted, the
+	 * round's vote given up on disk first; restarted from that record it stays silent */
+	busy_store = false;
 	svm_cons_out_reset(&out);
 	svm_cons_tick(c, 20, &out);
-	cr_assert_eq(proposals_in(&out), 0, "a proposal left though its vote was not stored");
-	cr_assert_eq(mem_record.len, 0);
-	/* crash: restarted with no record, round 1 again; the first block never left */
+	cr_assert_eq(proposals_in(&out), 1, "a leader lacking its parent must still send its proposal");
+	size_t votes0 = 0;
+	for (size_t i = 0; i < out.n_actions; i++) votes0 += out.bytes.data[out.actions[i].off] == SVM_CONS_TAG_VOTE;
+	cr_assert_eq(votes0, 0);
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.last_voted_round, 1);
 	svm_cons_free(c);
-	busy_store = false;
+	busy_exec = false;
+	{
+		svm_buf_t d1 = {0};
+		svm_buf_append(&d1, mem_record.data, mem_record.len);
+		cfg.safety = d1.data;
+		cfg.safety_len = d1.len;
+		cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+		svm_cons_out_reset(&out);
+		svm_cons_start(c, 25, &out);
+		svm_cons_tick(c, 27, &out);
+		cr_assert_eq(proposals_in(&out), 0, "restarted after its proposal left, it proposed again");
+		svm_cons_free(c);
+		svm_buf_free(&d1);
+		cfg.safety = NULL;
+		cfg.safety_len = 0;
+		svm_buf_reset(&mem_record);
+	}
+	/* a fresh start with no record, the block executable: proposal and vote leave together */
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_reset(&out);
 	svm_cons_start(c, 30, &out);
