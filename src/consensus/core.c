@@ -460,6 +460,19 @@ static int persist(svm_cons_t *c)
 	return rc;
 }
 
+/* Records that this node votes in round r no more (it votes now, or gives the vote up): the
+ * record is stored before anything of the round leaves. 0, or persist's error with the round
+ * left as it was. */
+static int record_voted_round(svm_cons_t *c, uint64_t r)
+{
+	uint64_t saved = c->last_voted_round;
+	SVM_VERIFY(r > saved); /* one vote per round, ever */
+	c->last_voted_round = r;
+	int rc = persist(c);
+	if (rc != 0) c->last_voted_round = saved;
+	return rc;
+}
+
 /* ---------------------------------------------------------- certificates */
 
 static bool is_certified(const svm_cons_t *c, const svm_hash_t *id)
@@ -737,14 +750,12 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 			 * our vote in this round (recorded first, so a restart proposes no second block
 			 * and we never vote in it) and send the proposal unvoted: holding it until we
 			 * could vote stalled every round whose leader lacked the parent (sim seed 572920). */
-			uint64_t saved = c->last_voted_round;
-			c->last_voted_round = b->round;
-			if (persist(c) == 0) {
+			if (record_voted_round(c, b->round) == 0) {
 				emit(c, SVM_CONS_BROADCAST, 0, c->my_proposal.data, c->my_proposal.len);
 				svm_buf_reset(&c->my_proposal);
 				return;
 			}
-			c->last_voted_round = saved; /* not stored: held, tried again at the next step */
+			/* not stored: held, tried again at the next step */
 		}
 		if (xrc == SVM_ENOTFOUND || xrc == SVM_EBUSY) {
 			c->vote_wait = true;
@@ -754,13 +765,7 @@ static void vote_for(svm_cons_t *c, const block_t *b, tc_ref_t tc)
 		return; /* an invalid block, or one this node cannot execute (yet): no vote */
 	}
 	if (c->vote_wait && svm_hash_eq(&c->vote_wait_id, &b->id)) c->vote_wait = false;
-	uint64_t saved = c->last_voted_round;
-	SVM_VERIFY(b->round > saved); /* one vote per round, ever */
-	c->last_voted_round = b->round;
-	if (persist(c) != 0) {
-		c->last_voted_round = saved;
-		return;
-	}
+	if (record_voted_round(c, b->round) != 0) return;
 	if (c->my_proposal.len > 0 && c->my_proposal_round == b->round && svm_hash_eq(&c->my_proposal_id, &b->id)) {
 		/* our own proposal leaves now, its vote on disk: a restart cannot propose again */
 		SVM_ASSERT(c->last_voted_round >= c->my_proposal_round);
