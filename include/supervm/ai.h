@@ -284,14 +284,21 @@ int svm_ai_reveal_payload(svm_buf_t *out, const svm_id_t *job, const uint8_t *ou
 /* Job and provider records as stored (decoded views for queries and tests). */
 enum { SVM_AI_JOB_OPEN = 1, SVM_AI_JOB_PENDING = 2, SVM_AI_JOB_CLOSED = 3 };
 enum { SVM_AI_SLOT_ACCEPTED = 1, SVM_AI_SLOT_COMMITTED = 2, SVM_AI_SLOT_REVEALED = 3 };
-/* challenge: none; won or lost (by re-execution, or by a decided bisection dispute); disputed: a
- * bisection over one provider's trace is being played (program 19), claim waits for it. */
+/* A job's challenge field: the re-execution challenge (none, won, lost; one per job). The
+ * summary svm_ai_job_challenge adds the disputes: disputed while a bisection dispute is being
+ * played (program 19; claim waits for every one), won when one proved a slot's trace wrong,
+ * lost when every one was lost. */
 enum {
 	SVM_AI_CHALLENGE_NONE = 0,
 	SVM_AI_CHALLENGE_WON = 1,
 	SVM_AI_CHALLENGE_LOST = 2,
 	SVM_AI_CHALLENGE_DISPUTED = 3
 };
+/* Bisection disputes open at once against one job's traces (any challengers, any slots; one per
+ * challenger and slot): each is its own program 19 game, decided on its own. The bound is what
+ * a provider colluding with sybil challengers must fill — a bond each — to keep an honest
+ * challenger out for a while (docs/bisection.md). */
+#define SVM_AI_JOB_DISPUTES_MAX 32u
 typedef struct {
 	svm_id_t provider;
 	uint8_t state;
@@ -299,7 +306,16 @@ typedef struct {
 	uint64_t accept_height, reveal_height;
 	uint32_t output_len;
 	uint8_t output[SVM_AI_JOB_OUTPUT_MAX];
+	bool proven_wrong; /* a dispute proved this slot's trace wrong: its output no longer counts */
+	svm_id_t prover;   /* the challenger of the first dispute that proved it (paid its slash) */
 } svm_ai_slot_t;
+/* An open bisection dispute of one slot's trace: its claim is
+ * svm_dispute_job_claim_id(job, the slot's provider, challenger). */
+typedef struct {
+	uint8_t slot; /* index into slots */
+	svm_id_t challenger;
+	uint64_t bond; /* SWR it put up, held by the job's account until the game is decided */
+} svm_ai_dispute_ref_t;
 typedef struct {
 	svm_id_t poster, model;
 	svm_hash_t input_hash;
@@ -313,10 +329,12 @@ typedef struct {
 	uint8_t level; /* the verification level the job pays for (supervm/verify.h) */
 	uint64_t settle_height;
 	svm_hash_t result_hash; /* zero: no majority */
-	svm_hash_t wrong_hash;  /* a won challenge: the result it overturned */
-	svm_id_t challenger;
-	uint64_t challenge_bond; /* SWR the challenger put up (returned with a won challenge) */
-	uint8_t disputed; /* the slot (index + 1) whose trace a bisection dispute is about; 0: none */
+	svm_hash_t wrong_hash;  /* a won challenge or dispute: the output it overturned */
+	svm_id_t challenger;     /* of the re-execution challenge */
+	uint64_t challenge_bond; /* SWR it put up (returned with a won challenge) */
+	uint64_t disputes_opened; /* bisection disputes ever opened (a re-execution excludes them) */
+	uint8_t disputes_len;     /* open ones */
+	svm_ai_dispute_ref_t disputes[SVM_AI_JOB_DISPUTES_MAX];
 	uint8_t slots_len;
 	svm_ai_slot_t slots[SVM_AI_REPLICAS_MAX];
 } svm_ai_job_t;
@@ -327,6 +345,15 @@ typedef struct {
 	uint64_t release_height; /* from this height `unbonding` may be withdrawn */
 } svm_ai_provider_t;
 int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j);
+/* The challenge summary (SVM_AI_CHALLENGE_*): disputed while a dispute is open, won when the
+ * re-execution or a dispute won, lost when the re-execution or every dispute lost, else none. */
+uint8_t svm_ai_job_challenge(const svm_ai_job_t *j);
+/* Whether a pending job may be claimed before its challenge window ends: no dispute open, and
+ * the re-execution challenge won or every revealed slot's trace was proven wrong (nothing is
+ * left to dispute). */
+bool svm_ai_job_claim_early(const svm_ai_job_t *j);
+/* The open dispute of challenger against slot `slot`, or -1. */
+int svm_ai_job_dispute_find(const svm_ai_job_t *j, uint32_t slot, const svm_id_t *challenger);
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out);
 int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *r);
 

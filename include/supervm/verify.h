@@ -216,8 +216,11 @@ typedef struct {
 
 void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *out);
 void svm_dispute_account(svm_id_t *out);
-/* The claim over provider's trace of an AI job: SHA-256("svm/dispute/job" ‖ job ‖ provider). */
-void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out);
+/* The claim of challenger over provider's trace of an AI job (one per challenger and provider;
+ * several may be open against one job): SHA-256("svm/dispute/job" ‖ job ‖ provider ‖
+ * challenger). */
+void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider,
+			      const svm_id_t *challenger, svm_id_t *out);
 int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out);
 int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d);
 /* Payload builders (append to out). */

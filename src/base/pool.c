@@ -1,5 +1,6 @@
 /* A fixed-size thread pool with a FIFO job queue, and svm_par_run for fork-join work. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -135,6 +136,10 @@ typedef struct {
 	svm_par_fn fn;
 	void *arg;
 	unsigned worker;
+	/* placement (helper_place): its thread, the CPUs it may use, the CPU it now avoids */
+	pthread_t tid;
+	cpu_set_t allowed;
+	int avoid_cpu;
 } helper_t;
 
 static helper_t helpers[PAR_HELPERS_MAX];
@@ -214,11 +219,14 @@ static helper_t *helper_claim(void)
 		pthread_mutex_lock(&par_mu);
 		bool ok = h->started;
 		if (!ok) {
-			pthread_t tid;
 			pthread_attr_t attr;
 			pthread_attr_init(&attr);
 			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-			ok = h->started = pthread_create(&tid, &attr, helper_main, h) == 0;
+			/* the new thread inherits this thread's CPUs: those it may be placed on */
+			CPU_ZERO(&h->allowed);
+			if (sched_getaffinity(0, sizeof h->allowed, &h->allowed)) CPU_ZERO(&h->allowed);
+			h->avoid_cpu = -1;
+			ok = h->started = pthread_create(&h->tid, &attr, helper_main, h) == 0;
 			pthread_attr_destroy(&attr);
 		}
 		pthread_mutex_unlock(&par_mu);
@@ -228,6 +236,35 @@ static helper_t *helper_claim(void)
 		return NULL;
 	}
 	return NULL;
+}
+
+/* Keeps a helper off the CPU its caller runs on (worker 0), before waking it. A helper sleeps
+ * between calls, and a scheduler that packs work onto few CPUs while the machine is lightly
+ * loaded (this build machine's guest kernel does: kernel.sched_vcpu_pack) wakes a sleeper on
+ * the waker's CPU, where the two workers then take turns instead of running side by side.
+ * The helper may use every other CPU it was allowed; the mask is only set again when the
+ * caller's CPU changed (one sched_getcpu per call, a syscall only on a move). With a single
+ * allowed CPU, or when the placement is refused, nothing is restricted. SVM_PAR_PLACE=0 turns
+ * it off (for measuring it). */
+static bool place_enabled(void)
+{
+	static _Atomic int on = -1; /* every thread that reads it first computes the same */
+	int v = atomic_load_explicit(&on, memory_order_relaxed);
+	if (v < 0) {
+		const char *e = getenv("SVM_PAR_PLACE");
+		v = !(e && e[0] == '0');
+		atomic_store_explicit(&on, v, memory_order_relaxed);
+	}
+	return v;
+}
+
+static void helper_place(helper_t *h, int cpu)
+{
+	if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == h->avoid_cpu || !CPU_ISSET(cpu, &h->allowed)) return;
+	cpu_set_t m = h->allowed;
+	CPU_CLR(cpu, &m);
+	if (CPU_COUNT(&m) == 0) return; /* the caller's CPU is the only one: nothing to avoid */
+	if (pthread_setaffinity_np(h->tid, sizeof m, &m) == 0) h->avoid_cpu = cpu;
 }
 
 typedef struct {
@@ -251,9 +288,11 @@ int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 	pthread_t tid[SVM_POOL_THREADS_MAX];
 	par_arg_t pa[SVM_POOL_THREADS_MAX];
 	unsigned n_used = 0, n_tid = 0;
+	int cpu = threads > 1 && place_enabled() ? sched_getcpu() : -1;
 	for (unsigned i = 1; i < threads; i++) {
 		helper_t *h = helper_claim();
 		if (h) {
+			helper_place(h, cpu);
 			h->fn = fn;
 			h->arg = arg;
 			h->worker = i;

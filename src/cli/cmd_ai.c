@@ -539,20 +539,23 @@ static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wm
 	return rc ? rc : wsend(w, &p, "revealed", id);
 }
 
-/* This worker's side of a bisection dispute over its trace of job id: at most one move (open
- * the trace, reveal, prove the step) or the timeout of a late challenger. */
-static int defend(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wmodel_t *m)
+/* This worker's side of challenger's bisection dispute over its trace of job id: at most one
+ * move (open the trace, reveal, prove the step) or the timeout of a late challenger; *moved
+ * says whether it sent one. */
+static int defend(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wmodel_t *m,
+		  const svm_id_t *challenger, bool *moved)
 {
 	cli_party_t p = {0};
 	svm_dispute_t *d = svm_malloc(sizeof *d);
 	svm_id_t claim;
-	svm_dispute_job_claim_id(id, &w->kp.id, &claim);
+	svm_dispute_job_claim_id(id, &w->kp.id, challenger, &claim);
 	uint64_t head = 0;
 	int did = CLI_MOVE_NONE;
 	int rc = d ? cli_dispute_fetch(w->a, w->c, &claim, d, &head) : SVM_ENOMEM;
 	if (rc == 0 && (d->state == SVM_DISPUTE_AWAIT_OPEN || d->state == SVM_DISPUTE_DISPUTED))
 		rc = job_party(w, j, m, &p);
 	if (rc == 0) rc = cli_dispute_move(w->a, w->c, &w->kp, &p, &claim, d, head, &did);
+	*moved = did != CLI_MOVE_NONE;
 	if (did != CLI_MOVE_NONE) {
 		char line[96];
 		snprintf(line, sizeof line, "%s (dispute round %u)",
@@ -629,8 +632,16 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		}
 		return 0;
 	}
-	/* settled: defend this worker's trace while it is disputed */
-	if (j->challenge == SVM_AI_CHALLENGE_DISPUTED && j->disputed == k + 1) return defend(w, id, j, m);
+	/* settled: defend this worker's trace in every open dispute of it, the first that needs a
+	 * move (one transaction per look) */
+	bool mine = false, moved = false;
+	for (uint32_t i = 0; k >= 0 && i < j->disputes_len && !moved; i++) {
+		if (j->disputes[i].slot != (uint32_t)k) continue;
+		mine = true;
+		rc = defend(w, id, j, m, &j->disputes[i].challenger, &moved);
+		if (rc) return rc;
+	}
+	if (mine || j->disputes_len) return 0; /* claim waits for every dispute */
 	/* claim once the level's challenge window has passed (anyone may; the first slot first) */
 	svm_verify_rules_t lr, sr;
 	uint64_t mult = svm_verify_rules((svm_verify_level_t)j->level, &lr) == 0 &&
@@ -638,8 +649,7 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 			? lr.challenge_blocks / sr.challenge_blocks
 			: 1;
 	uint64_t open_until = j->settle_height + w->challenge_window * mult + (uint64_t)k;
-	if (j->challenge != SVM_AI_CHALLENGE_DISPUTED &&
-	    (j->challenge == SVM_AI_CHALLENGE_WON || height > open_until)) {
+	if (svm_ai_job_claim_early(j) || height > open_until) {
 		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
 		return wsend(w, &p, "claimed", id);
 	}
@@ -813,7 +823,7 @@ int cli_cmd_job_dispute(cli_args_t *a)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is standard: it has no trace to bisect (job challenge "
 						"re-executes it)", a->pos[0]);
 	if (rc == 0 && (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE))
-		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is not settled with an undisputed result", a->pos[0]);
+		rc = cli_fail(a, CLI_EXIT_FAIL, "job %s is not settled, or closed, or was re-executed", a->pos[0]);
 	if (rc == 0) rc = cli_party_from_job(a, w->c, j, &p);
 	if (rc == 0) rc = cli_party_final(a, &p, &out, NULL);
 	svm_hash_t mine;
@@ -821,7 +831,9 @@ int cli_cmd_job_dispute(cli_args_t *a)
 	int k = -1;
 	for (int i = 0; rc == 0 && i < j->slots_len && k < 0; i++) {
 		const svm_ai_slot_t *s = &j->slots[i];
-		bool pick = ps ? svm_hash_eq(&s->provider, &prov) : !svm_hash_eq(&s->output_hash, &mine);
+		bool pick = ps ? svm_hash_eq(&s->provider, &prov)
+			       : !svm_hash_eq(&s->output_hash, &mine) && !s->proven_wrong &&
+					 svm_ai_job_dispute_find(j, (uint32_t)i, &w->kp.id) < 0;
 		if (s->state == SVM_AI_SLOT_REVEALED && pick) k = i;
 	}
 	if (rc == 0 && k < 0 && ps) rc = cli_fail(a, CLI_EXIT_FAIL, "%s revealed no result for this job", ps);

@@ -249,7 +249,8 @@ static const cli_cmd_t commands[] = {
 	 "dispute its trace by bisection (prints the claim id for `dispute play`)",
 	 "job dispute ID --from KEYFILE [--provider ID] [--force]",
 	 "  --provider ID     the provider whose trace is disputed (default: the first whose output\n"
-	 "                    differs from the local run)\n"
+	 "                    differs from the local run, not proven wrong nor disputed by this key;\n"
+	 "                    other challengers' open disputes do not stop this one)\n"
 	 "  --force           dispute even when the local run agrees (the bond will be lost)\n",
 	 o_jdispute, 1, 1, cli_cmd_job_dispute, NULL},
 	{"worker", "serve AI jobs: accept, infer in the VM, commit, reveal, settle, claim",

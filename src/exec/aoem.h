@@ -69,9 +69,11 @@ typedef struct akey {
 	int32_t last_w;
 	uint32_t readers_len, deltas_len;
 	struct dnode *readers, *deltas;
-	/* multi-version memory of the running optimistic segment */
+	/* multi-version memory of the running optimistic segment: mv is mv1 while one entry is
+	 * enough (most keys have one writer a segment: no allocation), then svm_malloc'd */
 	mv_entry_t *mv;
 	uint32_t mv_len, mv_cap;
+	mv_entry_t mv1;
 } akey_t;
 
 void exec_key_lock(akey_t *k);
@@ -303,6 +305,8 @@ typedef struct {
 int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out);
 /* Writes/replaces tx's entry; *created tells whether k had no entry of tx. */
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created);
+/* Drops k's versions (their memory, if any was allocated); no engine may be running on k. */
+void exec_mv_free(akey_t *k);
 void exec_mv_remove(akey_t *k, uint32_t tx);
 void exec_mv_estimate(akey_t *k, uint32_t tx);
 /* The committed value of k after every entry below limit (deltas folded), into k->cur. */

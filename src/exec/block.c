@@ -600,7 +600,7 @@ static void block_free(exec_block_t *b)
 {
 	for (size_t i = 0; b->ktab && atomic_load(&b->fallback_all) && i < b->ktab_cap; i++) {
 		akey_t *k = atomic_load(&b->ktab[i]);
-		if (k) svm_free(k->mv);
+		if (k) exec_mv_free(k);
 	}
 	exec_keys_free(b);
 	for (unsigned i = 0; b->w && i < b->threads; i++) {

@@ -23,6 +23,14 @@ static bool mv_sorted(const akey_t *k)
 	return true;
 }
 
+void exec_mv_free(akey_t *k)
+{
+	SVM_ASSERT(k->mv_cap != 1 || k->mv == &k->mv1); /* one entry is always the key's own */
+	if (k->mv != &k->mv1) svm_free(k->mv);
+	k->mv = NULL;
+	k->mv_len = k->mv_cap = 0;
+}
+
 /* First entry with tx >= target (k locked). */
 static uint32_t lower_bound(const akey_t *k, uint32_t tx)
 {
@@ -120,13 +128,18 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 	uint32_t i = lower_bound(k, e->tx);
 	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);
 	if (*created) {
-		if (k->mv_len == k->mv_cap) {
-			uint32_t cap = k->mv_cap ? 2 * k->mv_cap : 4;
-			mv_entry_t *mv = svm_realloc(k->mv, cap * sizeof(*mv));
+		if (k->mv_cap == 0) { /* the first writer: the entry in the key itself */
+			k->mv = &k->mv1;
+			k->mv_cap = 1;
+		} else if (k->mv_len == k->mv_cap) {
+			uint32_t cap = k->mv_cap < 4 ? 4 : 2 * k->mv_cap;
+			bool inline1 = k->mv == &k->mv1;
+			mv_entry_t *mv = svm_realloc(inline1 ? NULL : k->mv, cap * sizeof(*mv));
 			if (mv == NULL) {
 				exec_key_unlock(k);
 				return SVM_ENOMEM;
 			}
+			if (inline1) mv[0] = k->mv1;
 			k->mv = mv;
 			k->mv_cap = cap;
 		}
@@ -189,8 +202,6 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 		k->cur_out = false;
 		exec_key_written(k);
 	}
-	svm_free(k->mv);
-	k->mv = NULL;
-	k->mv_len = k->mv_cap = 0;
+	exec_mv_free(k);
 	return rc;
 }

@@ -95,11 +95,26 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 		json_t *slots = json_array();
 		for (int i = 0; i < j->slots_len; i++) {
 			const svm_ai_slot_t *s = &j->slots[i];
-			json_array_append_new(slots, json_pack("{s:o, s:s, s:o, s:o, s:o}", "provider",
+			json_array_append_new(slots, json_pack("{s:o, s:s, s:o, s:o, s:o, s:b, s:o}", "provider",
 							       jhash(&s->provider), "state", slot_state(s->state),
 							       "output_hash", jhash(&s->output_hash), "output",
 							       jhex(s->output, s->output_len), "reveal_height",
-							       ju64(s->reveal_height)));
+							       ju64(s->reveal_height), "proven_wrong",
+							       s->proven_wrong, "prover",
+							       s->proven_wrong ? jhash(&s->prover) : json_null()));
+		}
+		/* the open bisection disputes, each with its program 19 claim */
+		json_t *disputes = json_array();
+		for (uint32_t i = 0; i < j->disputes_len; i++) {
+			const svm_ai_dispute_ref_t *d = &j->disputes[i];
+			svm_id_t claim;
+			svm_dispute_job_claim_id(&id, &j->slots[d->slot].provider, &d->challenger, &claim);
+			json_array_append_new(disputes, json_pack("{s:i, s:o, s:o, s:o, s:o}", "slot",
+								  (json_int_t)d->slot, "provider",
+								  jhash(&j->slots[d->slot].provider),
+								  "challenger", jhash(&d->challenger),
+								  "bond", ju64(d->bond), "claim",
+								  jhash(&claim)));
 		}
 		const char *ch[] = {"none", "won", "lost", "disputed"};
 		/* the answer: the output of a replica that revealed the result */
@@ -113,19 +128,21 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				break;
 			}
 		res = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:s, s:o, "
-				"s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
+				"s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}",
 				"id", jhash(&id), "state", job_state(j->state), "poster", jhash(&j->poster),
 				"model", jhash(&j->model), "input_hash", jhash(&j->input_hash), "units",
 				ju64(j->units), "price", ju64(j->price), "replicas", (json_int_t)j->replicas,
 				"sla_blocks", ju64(j->sla_blocks), "commit_deadline",
 				ju64(j->commit_deadline), "posted_height", ju64(j->posted_height),
-				"settle_height", ju64(j->settle_height), "challenge", ch[j->challenge],
+				"settle_height", ju64(j->settle_height), "challenge",
+				ch[svm_ai_job_challenge(j)],
 				"result_hash", jhash(&j->result_hash), "answer", answer, "slots", slots,
 				"challenge_bond", ju64(j->challenge_bond), "disputed_slot",
-				j->disputed ? json_integer(j->disputed - 1) : json_null(),
+				j->disputes_len ? json_integer(j->disputes[0].slot) : json_null(),
 				"input", jhex(j->input, j->input_len), "raw",
 				jhex(o.payload, o.payload_len), "level",
-				svm_verify_level_name((svm_verify_level_t)j->level));
+				svm_verify_level_name((svm_verify_level_t)j->level), "disputes", disputes,
+				"disputes_opened", ju64(j->disputes_opened));
 	}
 	svm_free(j);
 	svm_buf_free(&b);

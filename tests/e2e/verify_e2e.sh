@@ -56,11 +56,11 @@ for i in $(seq 1 200); do $S status > /dev/null 2>&1 && break; sleep 0.1; done
 check '$S status > /dev/null 2>&1' "devnet serves JSON-RPC"
 
 FAUCET=$T/chain/keys/faucet.json
-for k in alice bob carol; do
+for k in alice bob carol dave; do
   $S keys new --out "$T/$k.json" > /dev/null
   $S transfer --from "$FAUCET" --to "$(idof "$T/$k.json")" --amount 100000000000 --wait > /dev/null
 done
-A=$(idof "$T/alice.json"); Bo=$(idof "$T/bob.json"); C=$(idof "$T/carol.json")
+A=$(idof "$T/alice.json"); Bo=$(idof "$T/bob.json"); C=$(idof "$T/carol.json"); D=$(idof "$T/dave.json")
 swr() { $S balance "$1" --json | jf amount; }
 nonce() { $S account "$1" --json | jf nonce; }
 python3 -c 'import sys; open(sys.argv[2],"wb").write(bytes.fromhex(open(sys.argv[1]).read().strip()))' \
@@ -163,16 +163,32 @@ $S job dispute "$JOB1" --from "$T/bob.json" --json > "$T/jd1.json" 2> "$T/jd1.er
 JC1=$(jv claim < "$T/jd1.json")
 check '[ ${#JC1} -eq 64 ] && [ "$(jv local < "$T/jd1.json")" = differs ]' "job dispute: the stepper's output differs here, the dispute is opened ($(cat "$T/jd1.err" | head -c 120))"
 check '[ "$($S job status $JOB1 | jv challenge)" = disputed ]' "the job is disputed"
+# a second dispute of the same trace: dave, the liar's sybil, opens one and never moves (hoping
+# to keep bob out, or to lose on the liar's behalf); each is its own game
+d0=$(swr $D); dn0=$(nonce $D)
+JC1D=$($S job dispute "$JOB1" --from "$T/dave.json" --provider "$W" 2> "$T/jd1d.err" | tail -n 1)
+JS=$($S job status $JOB1 --json)
+check '[ ${#JC1D} -eq 64 ] && [ "$JC1D" != "$JC1" ] && [ "$(echo "$JS" | jf disputes.1.claim)" = "$JC1D" ] && [ "$(echo "$JS" | jf disputes.0.claim)" = "$JC1" ] && [ "$(echo "$JS" | jf disputes_opened)" = 2 ]' \
+  "a second challenger disputes the same trace: two claims open on the job ($(head -c 120 "$T/jd1d.err"))"
+$S job dispute "$JOB1" --from "$T/bob.json" --provider "$W" > /dev/null 2> "$T/jd1b.err"; rc=$?
+check '[ $rc -eq 1 ] && grep -q "exists" "$T/jd1b.err"' "one dispute per challenger and trace ($(head -c 90 "$T/jd1b.err"))"
 $S dispute play "$JC1" --from "$T/bob.json" --json > "$T/jp1.json" 2> "$T/jp1.err"
 echo "  (the dispute, from job dispute to the chain's decision: $(( ($(date +%s%N) - t0) / 1000000 )) ms, $(( $($S status --json | jv height) - h0 )) blocks; load average $(cut -d' ' -f1 /proc/loadavg))"
 check '[ "$(jv result < "$T/jp1.json")" = challenger_won ] && [ "$(jv won < "$T/jp1.json")" = true ]' \
   "the challenger's player wins against the worker's defence ($(cat "$T/jp1.json" "$T/jp1.err" | head -c 300))"
 check '[ "$($S dispute show $JC1 --json | jf game.hi)" = "$LIE" ]' "the chain executed exactly the worker's corrupted step ($LIE)"
 check 'grep -q "dispute move" "$T/w1.log"' "the worker process played its side ($(grep -c "dispute move" "$T/w1.log") moves)"
-check 'wait_job $JOB1 state closed 30' "the job is closed (claimed at once after the won dispute)"
-jn1=$(nonce $J); CB=$(( $($S params --json | jv ai_challenge_bond) * 2 ))
-check '[ "$($S provider show $W | jv bond)" = $((b1 - b1 / 2)) ]' "the liar loses 50% of its bond ($b1)"
+check 'wait_job $JOB1 state closed 60' "the job is closed once the worker timed out dave's dispute (claimed at once: its one trace proven wrong)"
+TO=$(grep -n "dispute timeout sent" "$T/w1.log" | head -n 1 | cut -d: -f1); CLM=$(grep -n "claimed ${JOB1:0:16}$" "$T/w1.log" | head -n 1 | cut -d: -f1)
+check '[ -n "$TO" ] && [ -n "$CLM" ] && [ "$TO" -lt "$CLM" ]' "the claim waited for both disputes (worker log: timeout at line $TO, claim at line $CLM)"
+check '[ "$($S dispute show $JC1D --json | jf game.phase)" = claimant_won ]' \
+  "the silent sybil's dispute is lost ($($S dispute show $JC1D --json | jf state))"
+check 'grep -q "dispute timeout sent" "$T/w1.log"' "the worker sent the sybil's timeout"
+jn1=$(nonce $J); dn1=$(nonce $D); CB=$(( $($S params --json | jv ai_challenge_bond) * 2 ))
+check '[ "$($S provider show $W | jv bond)" = $((b1 - b1 / 2)) ]' "the liar loses 50% of its bond ($b1), once for two disputes"
 check '[ "$(swr $J)" = $((j0 + b1 / 2 - FEE * (jn1 - jn0))) ]' "the challenger gets its $CB bond back and the slash, less $((jn1 - jn0)) fees"
+check '[ "$(swr $D)" = $((d0 - CB - FEE * (dn1 - dn0))) ]' "the sybil's $CB bond burns (a lost game does not undo bob's won one)"
+check '[ "$($S job status $JOB1 --json | jf challenge)" = won ]' "the job's challenge: won"
 check '[ "$(aic $PO)" = "$aic0" ]' "the poster is refunded in full"
 kill $PW1; wait $PW1 2> /dev/null
 

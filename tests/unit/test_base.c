@@ -1,6 +1,7 @@
 /* Unit tests for the base layer: varints, hex, buffers, arenas, hash map, thread pool. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -209,6 +210,42 @@ Test(pool, par_run_nested_in_a_worker)
 	atomic_int ok = 0;
 	cr_assert_eq(svm_par_run(3, par_nested, &ok), 0);
 	cr_assert_eq(atomic_load(&ok), 7);
+}
+
+/* A helper never runs on the CPU its caller runs on (helper_place): with the caller held on one
+ * CPU, then on another, no helper of any call reports the caller's CPU (SVM_PAR_PLACE=0 fails
+ * this: a scheduler that packs threads onto few CPUs wakes a helper beside its caller). */
+static void par_cpu(void *arg, unsigned worker)
+{
+	int *cpus = arg;
+	cpus[worker] = sched_getcpu();
+}
+
+Test(pool, par_run_helpers_avoid_the_callers_cpu)
+{
+	cpu_set_t all, one;
+	cr_assert_eq(sched_getaffinity(0, sizeof all, &all), 0);
+	int c[2], n = 0;
+	for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &all)) c[n++] = i;
+	if (n < 2) cr_skip_test("one CPU: nothing to avoid");
+	/* the helpers start before the caller is held, so they may use every CPU (a helper keeps
+	 * the CPUs of the thread that started it: an operator's pinning is respected) */
+	int warm[3];
+	cr_assert_eq(svm_par_run(3, par_cpu, warm), 0);
+	for (int k = 0; k < 2; k++) {
+		CPU_ZERO(&one);
+		CPU_SET(c[k], &one);
+		cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+		for (int i = 0; i < 200; i++) {
+			int cpus[3] = {-1, -1, -1};
+			cr_assert_eq(svm_par_run(3, par_cpu, cpus), 0);
+			cr_assert_eq(cpus[0], c[k], "the caller is held on CPU %d", c[k]);
+			cr_assert(cpus[1] >= 0 && cpus[1] != c[k], "call %d: helper 1 on CPU %d", i, cpus[1]);
+			cr_assert(cpus[2] >= 0 && cpus[2] != c[k], "call %d: helper 2 on CPU %d", i, cpus[2]);
+		}
+	}
+	cr_assert_eq(sched_setaffinity(0, sizeof all, &all), 0);
 }
 
 Test(pool, par_run_in_a_forked_child)

@@ -530,3 +530,108 @@ Test(evm_node, blockhash_through_the_chain_survives_a_reopen, .init = setup)
 	svm_genesis_free(&g);
 	ct_rmdir(dir);
 }
+
+/* ------------------------------------------------ lazy balance and nonce of contracts */
+
+typedef struct {
+	svm_evm_addr_t from, to;
+	const svm_id_t *watch[2]; /* ids whose reads are counted */
+	unsigned reads[2];
+	uint64_t units; /* value sent, in ledger units */
+	int status;
+	uint8_t out[32];
+	size_t out_len;
+	/* install: the code of `to` and a balance for it */
+	const uint8_t *code;
+	size_t code_len;
+	uint64_t fund;
+} lazyq_t;
+
+static void lazy_access(void *ud, const svm_id_t *id, bool write)
+{
+	lazyq_t *q = ud;
+	for (int i = 0; i < 2; i++)
+		if (!write && svm_hash_eq(id, q->watch[i])) q->reads[i]++;
+}
+
+static int lazy_install_fn(svm_txctx_t *c, void *ud)
+{
+	lazyq_t *q = ud;
+	svm_id_t owner, cid;
+	svm_evm_identity(&q->to, &owner);
+	svm_evm_code_id(&q->to, &cid);
+	svm_object_t code = {.id = cid, .owner_kind = SVM_OWNER_IMMUTABLE, .type = SVM_OBJ_CODE, .payload = q->code, .payload_len = q->code_len};
+	int rc = svm_host_put(c, &code);
+	return rc || !q->fund ? rc : svm_ledger_mint(c, c->implicit_token, &owner, q->fund);
+}
+
+static int lazy_call_fn(svm_txctx_t *c, void *ud)
+{
+	lazyq_t *q = ud;
+	svm_evm_block_t blk;
+	svm_evm_block_env(CHAIN, c->height, c->timestamp_ms, &c->proposer, 0, &blk);
+	svm_u256_t v = {{q->units * 1000000000ull, 0, 0, 0}};
+	svm_evm_result_t res;
+	svm_error_t err = {0};
+	c->on_access = lazy_access;
+	c->on_access_ud = q;
+	int rc = svm_evm_call(c, &blk, &q->from, &q->to, &v, NULL, 0, 100000, &res, &err);
+	c->on_access = NULL;
+	q->status = res.status;
+	q->out_len = res.output_len < 32 ? res.output_len : 32;
+	if (q->out_len) memcpy(q->out, res.output, q->out_len);
+	svm_evm_result_free(&res);
+	return rc;
+}
+
+/* A call into a contract loads the contract's balance and nonce only when something reads them
+ * (acct_t.lazy): a call with no value to code that never asks reads neither object, and so is
+ * neither in an optimistic transaction's read set; SELFBALANCE, and a call with value, read the
+ * balance and see the ledger's. */
+Test(evm_node, a_contracts_balance_and_nonce_load_only_when_read, .init = setup)
+{
+	eg_world_t w;
+	fund_t f;
+	world(&w, &f);
+	const uint8_t stop[] = {0x00};
+	const uint8_t selfbal[] = {0x47, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3}; /* return selfbalance */
+	svm_evm_addr_t plain = {{0xc0, [19] = 1}}, rich = {{0xc0, [19] = 2}};
+	svm_exec_base_t base = eg_base(&w);
+	svm_exec_result_t res;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	lazyq_t q[2] = {{.to = plain, .code = stop, .code_len = 1}, {.to = rich, .code = selfbal, .code_len = sizeof selfbal, .fund = 77}};
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(svm_exec_system(&w.env, &base, lazy_install_fn, &q[i], &a, &res), 0);
+		cr_assert_eq(eg_apply(&w, &res), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		lazyq_t *x = &q[i == 1];
+		svm_id_t owner, bal, acct;
+		svm_evm_identity(&x->to, &owner);
+		svm_balance_id(&w.env.fee_token, &owner, &bal);
+		svm_account_id(&owner, &acct);
+		x->from = f.keys[0].addr;
+		x->watch[0] = &bal;
+		x->watch[1] = &acct;
+		x->reads[0] = x->reads[1] = 0;
+		x->units = i == 2 ? 5 : 0; /* the third: value to the plain contract */
+		base = eg_base(&w);
+		cr_assert_eq(svm_exec_system(&w.env, &base, lazy_call_fn, x, &a, &res), 0);
+		cr_assert_eq(x->status, 1, "call %d", i);
+		if (i == 0) {
+			cr_assert_eq(x->reads[0] + x->reads[1], 0, "balance read %u, account read %u", x->reads[0], x->reads[1]);
+		} else if (i == 1) {
+			cr_assert_geq(x->reads[0], 1); /* SELFBALANCE read the ledger */
+			cr_assert_eq(x->out_len, 32);
+			uint8_t want[32] = {0};
+			uint64_t wei_lo = 77ull * 1000000000ull;
+			for (int k = 0; k < 8; k++) want[31 - k] = (uint8_t)(wei_lo >> (8 * k));
+			cr_assert_eq(memcmp(x->out, want, 32), 0, "SELFBALANCE is the ledger's 77 units in wei");
+		} else {
+			cr_assert_geq(x->reads[0], 1); /* a value moved: the balance was loaded */
+		}
+	}
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}

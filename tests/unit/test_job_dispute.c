@@ -359,42 +359,60 @@ static party_t party(const fx_t *f, int img, uint64_t corrupt_at)
 	return p;
 }
 
-/* Poster 0 posts an auditable job (k = 1) on image img; provider `who` accepts, runs it as party
- * pp, commits and reveals `out` (its claimed answer) with pp's trace t. Settled. */
-static void auditable_job(fx_t *f, int img, int who, const party_t *pp, const uint8_t *out,
-			  size_t out_len, svm_trace_t *t, svm_id_t *job)
+/* Poster 0 posts an auditable job of n replicas on image img; provider who[i] accepts, runs it
+ * as party pp[i], commits and reveals outs[i] (its claimed answer) with pp[i]'s trace t[i].
+ * Settled. */
+static void auditable_job_k(fx_t *f, int img, int n, const int *who, const party_t *const *pp,
+			    uint8_t (*outs)[SVM_AI_OUTPUT_MAX], const size_t *lens, svm_trace_t *t,
+			    svm_id_t *job)
 {
-	svm_ai_post_t q = {.model = f->model, .input = image(f->images, img), .input_len = 784, .units = 1, .max_price = PRICE, .replicas = 1, .sla_blocks = 5, .level = SVM_VERIFY_AUDITABLE, .commit_deadline = svm_chain_height(f->c) + 4};
+	svm_ai_post_t q = {.model = f->model, .input = image(f->images, img), .input_len = 784, .units = 1, .max_price = PRICE, .replicas = (uint8_t)n, .sla_blocks = 5, .level = SVM_VERIFY_AUDITABLE, .commit_deadline = svm_chain_height(f->c) + 4 + 2 * (uint64_t)n};
 	svm_sha256(q.input, 784, &q.input_hash);
 	svm_buf_t b = {0};
 	cr_assert_eq(svm_ai_post_payload(&b, &q), 0);
 	cr_assert_eq(send_ret(f, 0, &b, job->b), 0, "post");
 	svm_buf_free(&b);
-	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_ACCEPT, job), 0);
-	cr_assert_eq(send(f, who, &b), 0, "accept");
-	trace_of(pp, t);
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_ACCEPT, job), 0);
+		cr_assert_eq(send(f, who[i], &b), 0, "accept");
+	}
 	uint8_t salt[32];
-	memset(salt, who, 32);
-	svm_hash_t cm;
-	svm_ai_commitment(job, &f->k[who].id, out, out_len, salt, &cm);
-	cr_assert_eq(svm_ai_commit_payload(&b, job, &cm), 0);
-	cr_assert_eq(send(f, who, &b), 0, "commit");
-	svm_ai_trace_t tr = {.present = true, .root = t->root, .k = K, .steps = t->steps, .final_state = t->hashes[t->n - 1]};
-	svm_ai_vcr_t v = {.job = *job, .provider = f->k[who].id, .model = f->model, .input_hash = q.input_hash, .code_hash = f->code_hash, .seed = svm_get_u64be(job->b), .level = SVM_VERIFY_AUDITABLE, .trace = tr};
-	svm_sha256(f->weights, f->weights_len, &v.weights_hash);
-	svm_sha256(out, out_len, &v.output_hash);
-	svm_buf_t msg = {0};
-	cr_assert_eq(svm_buf_append(&msg, "svm/ai/vcr", 10), 0);
-	cr_assert_eq(svm_ai_vcr_encode(&v, true, &msg), 0);
-	uint8_t sig[64];
-	svm_ed25519_sign(sig, msg.data, msg.len, f->k[who].secret_key);
-	svm_buf_free(&msg);
-	cr_assert_eq(svm_ai_reveal_payload(&b, job, out, out_len, salt, SVM_VERIFY_AUDITABLE, NULL, 0,
-					   &tr, sig),
-		     0);
-	cr_assert_eq(send(f, who, &b), 0, "reveal");
+	for (int i = 0; i < n; i++) {
+		trace_of(pp[i], &t[i]);
+		memset(salt, who[i], 32);
+		svm_hash_t cm;
+		svm_ai_commitment(job, &f->k[who[i]].id, outs[i], lens[i], salt, &cm);
+		cr_assert_eq(svm_ai_commit_payload(&b, job, &cm), 0);
+		cr_assert_eq(send(f, who[i], &b), 0, "commit");
+	}
+	for (int i = 0; i < n; i++) {
+		memset(salt, who[i], 32);
+		svm_ai_trace_t tr = {.present = true, .root = t[i].root, .k = K, .steps = t[i].steps, .final_state = t[i].hashes[t[i].n - 1]};
+		svm_ai_vcr_t v = {.job = *job, .provider = f->k[who[i]].id, .model = f->model, .input_hash = q.input_hash, .code_hash = f->code_hash, .seed = svm_get_u64be(job->b), .level = SVM_VERIFY_AUDITABLE, .trace = tr};
+		svm_sha256(f->weights, f->weights_len, &v.weights_hash);
+		svm_sha256(outs[i], lens[i], &v.output_hash);
+		svm_buf_t msg = {0};
+		cr_assert_eq(svm_buf_append(&msg, "svm/ai/vcr", 10), 0);
+		cr_assert_eq(svm_ai_vcr_encode(&v, true, &msg), 0);
+		uint8_t sig[64];
+		svm_ed25519_sign(sig, msg.data, msg.len, f->k[who[i]].secret_key);
+		svm_buf_free(&msg);
+		cr_assert_eq(svm_ai_reveal_payload(&b, job, outs[i], lens[i], salt, SVM_VERIFY_AUDITABLE,
+						   NULL, 0, &tr, sig),
+			     0);
+		cr_assert_eq(send(f, who[i], &b), 0, "reveal");
+	}
 	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_SETTLE, job), 0);
-	cr_assert_eq(send(f, who, &b), 0, "settle");
+	cr_assert_eq(send(f, who[0], &b), 0, "settle");
+}
+
+/* The same with one replica. */
+static void auditable_job(fx_t *f, int img, int who, const party_t *pp, const uint8_t *out,
+			  size_t out_len, svm_trace_t *t, svm_id_t *job)
+{
+	static uint8_t outs[1][SVM_AI_OUTPUT_MAX];
+	memcpy(outs[0], out, out_len);
+	auditable_job_k(f, img, 1, &who, &pp, outs, &out_len, t, job);
 }
 
 static int dispute_tx(fx_t *f, int who, const svm_id_t *job, int provider, const svm_id_t *model,
@@ -514,13 +532,18 @@ Test(job_dispute, a_provider_revealing_a_wrong_output_is_bisected_to_its_corrupt
 	cr_assert_eq(dispute_tx(&f, 2, &job, 1, &f.model, &ih, &claim), 0);
 	cr_assert_eq(bal(&f, &f.swr, &acct), cbond, "the challenge bond is held by the job");
 	svm_id_t want;
-	svm_dispute_job_claim_id(&job, &f.k[1].id, &want);
-	cr_assert(svm_hash_eq(&claim, &want), "the claim id is the job's and the provider's");
+	svm_dispute_job_claim_id(&job, &f.k[1].id, &f.k[2].id, &want);
+	cr_assert(svm_hash_eq(&claim, &want), "the claim id is the job's, the provider's and the challenger's");
 	job_get(&f, &job, &jb);
-	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_DISPUTED);
-	cr_assert_eq(jb.disputed, 1);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_DISPUTED);
+	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_NONE, "no re-execution");
+	cr_assert_eq(jb.disputes_len, 1);
+	cr_assert_eq(jb.disputes_opened, 1);
+	cr_assert_eq(jb.disputes[0].slot, 0);
+	cr_assert(svm_hash_eq(&jb.disputes[0].challenger, &f.k[2].id));
+	cr_assert_eq(jb.disputes[0].bond, cbond);
 	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
-	refused(&f, 3, &b, SVM_ESTATE, &job, "one dispute per job");
+	refused(&f, 2, &b, SVM_EEXIST, &job, "one dispute per challenger and trace");
 	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CHALLENGE, &job), 0);
 	refused(&f, 3, &b, SVM_ESTATE, &job, "no re-execution while disputed");
 	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
@@ -567,7 +590,13 @@ Test(job_dispute, a_provider_revealing_a_wrong_output_is_bisected_to_its_corrupt
 	       (unsigned long long)d.game.proof_bytes);
 	fflush(stdout);
 	job_get(&f, &job, &jb);
-	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_WON);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_WON);
+	cr_assert_eq(jb.disputes_len, 0);
+	cr_assert(jb.slots[0].proven_wrong && svm_hash_eq(&jb.slots[0].prover, &f.k[2].id));
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s2 - (f.fees[2] - f2), "the won bond is back at once");
+	cr_assert_eq(bal(&f, &f.swr, &acct), 0);
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 3, &b, SVM_ESTATE, &job, "a trace proven wrong is not disputed again");
 	svm_hash_t zero = {{0}}, lh;
 	svm_sha256(lout, llen, &lh);
 	cr_assert(svm_hash_eq(&jb.result_hash, &zero), "no result stands");
@@ -621,7 +650,8 @@ Test(job_dispute, an_honest_provider_beats_a_lying_challenger_whose_bond_burns)
 	cr_assert_eq(play(&f, &g, &d), SVM_BISECT_CLAIMANT_WON);
 	cr_assert_leq(d.game.rounds, 6u);
 	job_get(&f, &job, &jb);
-	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_LOST);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_LOST);
+	cr_assert(!jb.slots[0].proven_wrong);
 	svm_hash_t oh;
 	svm_sha256(out, len, &oh);
 	cr_assert(svm_hash_eq(&jb.result_hash, &oh), "the result stands");
@@ -681,7 +711,7 @@ Test(job_dispute, a_revealed_output_that_is_not_the_traces_cannot_be_defended_an
 	cr_assert_eq(d.state, SVM_DISPUTE_CLOSED);
 	cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_WON);
 	job_get(&f, &job, &jb);
-	cr_assert_eq(jb.challenge, SVM_AI_CHALLENGE_WON);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_WON);
 	cr_assert_eq(svm_dispute_open_payload(&b, &claim, &ip, &fp, core.data, core.len), 0);
 	refused(&f, 1, &b, SVM_ESTATE, &claim, "closed");
 	svm_buf_free(&b);
@@ -717,12 +747,247 @@ Test(job_dispute, standard_jobs_and_late_disputes_are_refused)
 	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
 	refused(&f, 2, &b, SVM_EUNSUPPORTED, &job, "a standard job");
 	svm_id_t claim;
-	svm_dispute_job_claim_id(&job, &f.k[1].id, &claim);
+	svm_dispute_job_claim_id(&job, &f.k[1].id, &f.k[2].id, &claim);
 	svm_buf_t o = {0};
 	cr_assert_eq(svm_chain_object(f.c, &claim, &o), SVM_ENOTFOUND, "no claim was opened");
 	svm_buf_free(&o);
 	svm_buf_free(&b);
 	free(t.hashes);
+	fx_close(&f);
+}
+
+/* ------------------------------------------------- several disputes of one job */
+
+/* One turn of g through the chain: its due move (none while `silent` is the challenger to move
+ * and not yet late; then the provider sends the timeout). 1 when the claim is closed, 0 after a
+ * transaction, -1 when nothing was sent. */
+static int turn(fx_t *f, game_t *g, int silent)
+{
+	static svm_dispute_t d;
+	claim_get(f, &g->claim, &d);
+	if (d.state == SVM_DISPUTE_CLOSED) return 1;
+	svm_buf_t p = {0};
+	int who;
+	if (g->challenger == silent && d.state == SVM_DISPUTE_DISPUTED &&
+	    d.game.phase == SVM_BISECT_CHALLENGER_MOVES) {
+		if (svm_chain_height(f->c) + 1 <= d.game.deadline) return -1; /* not late yet */
+		cr_assert_eq(svm_dispute_payload(&p, SVM_DISPUTE_TIMEOUT, &g->claim), 0);
+		who = g->provider;
+	} else {
+		cr_assert_eq(next_move(g, &d, &p, &who), 0);
+	}
+	cr_assert_eq(send(f, who, &p), 0, "move %d of %d's dispute", g->moves, g->challenger);
+	return 0;
+}
+
+static bool turn_closed(fx_t *f, game_t *g)
+{
+	static svm_dispute_t d;
+	claim_get(f, &g->claim, &d);
+	return d.state == SVM_DISPUTE_CLOSED;
+}
+
+/* Plays games g[n] side by side, one move of each per turn (a block per transaction), until all
+ * are closed; order[i] is the game closed i-th. */
+static void play_all(fx_t *f, game_t *g, int n, int silent, int *order)
+{
+	bool closed[8] = {0};
+	int done = 0;
+	cr_assert_leq(n, 8);
+	for (int round = 0; done < n; round++) {
+		cr_assert_lt(round, 400, "the games end");
+		bool sent = false;
+		for (int i = 0; i < n; i++) {
+			if (closed[i]) continue;
+			int r = turn(f, &g[i], silent);
+			sent |= r == 0;
+			if (r == 1 || (r == 0 && turn_closed(f, &g[i]))) {
+				closed[i] = true;
+				order[done++] = i;
+			}
+		}
+		if (!sent) blocks(f, 1);
+	}
+}
+
+Test(job_dispute, several_challengers_of_one_lying_trace_play_their_own_games_and_the_slash_is_paid_once)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = party(&f, 4, 0);
+	uint8_t hout[SVM_AI_OUTPUT_MAX], lout[SVM_AI_OUTPUT_MAX];
+	size_t hlen, llen;
+	final_of(&honest, hout, &hlen, NULL);
+	svm_trace_t ht, lt;
+	trace_of(&honest, &ht);
+	party_t liar = honest;
+	liar.corrupt_at = lying_step(honest, ht.steps * 3 / 4, hout, hlen);
+	svm_buf_t core = {0};
+	final_of(&liar, lout, &llen, &core);
+	svm_id_t job, acct, bacct;
+	auditable_job(&f, 4, 1, &liar, lout, llen, &lt, &job);
+	svm_ai_job_account(&job, &acct);
+	svm_ai_bond_account(&f.k[1].id, &bacct);
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 4), 784, &ih);
+	uint64_t cbond = f.prm.ai_challenge_bond * 2;
+	uint64_t s0[KEYS], f0[KEYS];
+	for (int i = 0; i < KEYS; i++) {
+		s0[i] = bal(&f, &f.swr, &f.k[i].id);
+		f0[i] = f.fees[i];
+	}
+#define SPENT(i) (f.fees[i] - f0[i])
+
+	/* three challengers at once: 3 is the liar's own sybil, which disputes to lose (it never
+	 * picks) and hoped to keep the others out; 2 and 4 are honest */
+	const int ch[3] = {2, 3, 4};
+	game_t g[3];
+	for (int i = 0; i < 3; i++) {
+		g[i] = (game_t){.provider = 1, .challenger = ch[i], .pp = &liar, .pc = &honest, .t = &lt, .core = core};
+		cr_assert_eq(dispute_tx(&f, ch[i], &job, 1, &f.model, &ih, &g[i].claim), 0, "dispute by %d", ch[i]);
+		svm_id_t want;
+		svm_dispute_job_claim_id(&job, &f.k[1].id, &f.k[ch[i]].id, &want);
+		cr_assert(svm_hash_eq(&g[i].claim, &want), "a claim of its own");
+	}
+	cr_assert_eq(bal(&f, &f.swr, &acct), 3 * cbond, "three bonds held by the job");
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.disputes_len, 3);
+	cr_assert_eq(jb.disputes_opened, 3);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_DISPUTED);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CHALLENGE, &job), 0);
+	refused(&f, 5, &b, SVM_ESTATE, &job, "no re-execution once disputed");
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	refused(&f, 5, &b, SVM_ESTATE, &job, "no claim while disputes are open");
+
+	int order[3];
+	play_all(&f, g, 3, 3, order);
+	svm_dispute_t d;
+	for (int i = 0; i < 3; i++) {
+		claim_get(&f, &g[i].claim, &d);
+		if (ch[i] == 3) {
+			cr_assert_eq(d.game.phase, SVM_BISECT_CLAIMANT_WON, "the silent sybil loses");
+		} else {
+			cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_WON, "%d wins", ch[i]);
+			cr_assert_eq(d.game.hi, liar.corrupt_at, "each game is decided at the corrupted step");
+			cr_assert_eq(d.game.lo + 1, d.game.hi);
+		}
+	}
+	/* the first honest game decided proved the slot; the other honest one only gets its bond */
+	int first = order[0] == 1 ? order[1] : order[0];
+	int prover = ch[first], other = ch[first == 0 ? 2 : 0];
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.disputes_len, 0);
+	cr_assert_eq(svm_ai_job_challenge(&jb), SVM_AI_CHALLENGE_WON, "a lost game does not undo a won one");
+	cr_assert(jb.slots[0].proven_wrong);
+	cr_assert(svm_hash_eq(&jb.slots[0].prover, &f.k[prover].id), "paid to the first to prove it");
+	svm_hash_t zero = {{0}};
+	cr_assert(svm_hash_eq(&jb.result_hash, &zero), "no result stands");
+	cr_assert_eq(bal(&f, &f.swr, &acct), 0, "bonds back or burned as each game was decided");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[3].id), s0[3] - SPENT(3) - cbond, "the sybil's bond burned");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s0[2] - SPENT(2), "2's bond back");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[4].id), s0[4] - SPENT(4), "4's bond back");
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 5, &b, SVM_ESTATE, &job, "a trace proven wrong is not disputed again");
+
+	/* claim at once (its one slot proven wrong): slashed once, to the prover */
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 5, &b), 0, "claim");
+	uint64_t pen = BOND * f.prm.ai_challenge_slash_bps / 10000;
+	cr_assert_eq(bal(&f, &f.swr, &bacct), BOND - pen, "the liar is slashed once");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[prover].id), s0[prover] - SPENT(prover) + pen);
+	cr_assert_eq(bal(&f, &f.swr, &f.k[other].id), s0[other] - SPENT(other));
+	cr_assert_eq(bal(&f, &f.aic, &f.k[1].id), AIC0, "the liar is not paid");
+	cr_assert_eq(bal(&f, &f.aic, &acct), 0, "the poster refunded");
+	printf("several disputes of one trace: 3 games (a silent sybil, two honest challengers) decided "
+	       "in closing order %d, %d, %d; the first honest one paid the slash\n",
+	       ch[order[0]], ch[order[1]], ch[order[2]]);
+	fflush(stdout);
+#undef SPENT
+	svm_buf_free(&b);
+	svm_buf_free(&core);
+	free(ht.hashes);
+	free(lt.hashes);
+	fx_close(&f);
+}
+
+Test(job_dispute, colluding_replicas_are_each_disputed_and_each_lose_their_own_slot)
+{
+	fx_t f;
+	fx_open(&f);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_ai_provider_register_payload(&b, BOND), 0);
+	cr_assert_eq(send(&f, 3, &b), 0, "a third provider");
+	party_t honest = party(&f, 5, 0);
+	static uint8_t outs[3][SVM_AI_OUTPUT_MAX];
+	size_t lens[3];
+	final_of(&honest, outs[2], &lens[2], NULL);
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	party_t liar = honest;
+	liar.corrupt_at = lying_step(honest, ht.steps * 3 / 4, outs[2], lens[2]);
+	svm_buf_t core = {0};
+	final_of(&liar, outs[0], &lens[0], &core);
+	memcpy(outs[1], outs[0], lens[0]);
+	lens[1] = lens[0];
+	/* providers 1 and 2 collude on the same wrong answer (a majority of 3); 3 is honest */
+	const int who[3] = {1, 2, 3};
+	const party_t *pp[3] = {&liar, &liar, &honest};
+	svm_trace_t t[3];
+	svm_id_t job, acct;
+	auditable_job_k(&f, 5, 3, who, pp, outs, lens, t, &job);
+	svm_ai_job_account(&job, &acct);
+	job_get(&f, &job, &jb);
+	svm_hash_t wrong, zero = {{0}};
+	svm_sha256(outs[0], lens[0], &wrong);
+	cr_assert(svm_hash_eq(&jb.result_hash, &wrong), "the colluders' answer is the majority");
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 5), 784, &ih);
+	uint64_t s4 = bal(&f, &f.swr, &f.k[4].id), f4 = f.fees[4], a0 = bal(&f, &f.aic, &f.k[0].id);
+	uint64_t esc = bal(&f, &f.aic, &acct), a3 = bal(&f, &f.aic, &f.k[3].id);
+
+	/* one challenger disputes both colluders' traces: two claims, two games */
+	game_t g[2];
+	for (int i = 0; i < 2; i++) {
+		g[i] = (game_t){.provider = who[i], .challenger = 4, .pp = &liar, .pc = &honest, .t = &t[i], .core = core};
+		cr_assert_eq(dispute_tx(&f, 4, &job, who[i], &f.model, &ih, &g[i].claim), 0);
+	}
+	cr_assert(!svm_hash_eq(&g[0].claim, &g[1].claim));
+	int order[2];
+	play_all(&f, g, 2, -1, order);
+	svm_dispute_t d;
+	for (int i = 0; i < 2; i++) {
+		claim_get(&f, &g[i].claim, &d);
+		cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_WON);
+		cr_assert_eq(d.game.hi, liar.corrupt_at);
+	}
+	job_get(&f, &job, &jb);
+	cr_assert(jb.slots[0].proven_wrong && jb.slots[1].proven_wrong && !jb.slots[2].proven_wrong);
+	cr_assert(svm_hash_eq(&jb.result_hash, &zero), "1 honest vote of 3 is no majority");
+	/* the honest slot can still be disputed: no claim before the window */
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 5, &b), ST(SVM_ESTATE), "the window is open and a slot is left");
+	uint64_t until = jb.settle_height + 7 * f.prm.ai_challenge_window_blocks;
+	if (svm_chain_height(f.c) < until) blocks(&f, until - svm_chain_height(f.c));
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 5, &b), 0, "claim");
+	uint64_t pen = BOND * f.prm.ai_challenge_slash_bps / 10000;
+	for (int i = 1; i <= 2; i++) {
+		svm_id_t bacct;
+		svm_ai_bond_account(&f.k[i].id, &bacct);
+		cr_assert_eq(bal(&f, &f.swr, &bacct), BOND - pen, "colluder %d slashed", i);
+	}
+	svm_id_t bacct3;
+	svm_ai_bond_account(&f.k[3].id, &bacct3);
+	cr_assert_eq(bal(&f, &f.swr, &bacct3), BOND, "the honest replica keeps its bond");
+	cr_assert_eq(bal(&f, &f.aic, &f.k[3].id), a3, "no result: nobody is paid");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[4].id), s4 - (f.fees[4] - f4) + 2 * pen,
+		     "the challenger: both bonds back and both slashes");
+	cr_assert_eq(bal(&f, &f.aic, &f.k[0].id), a0 + esc, "the poster refunded");
+	svm_buf_free(&b);
+	svm_buf_free(&core);
+	free(ht.hashes);
+	for (int i = 0; i < 3; i++) free(t[i].hashes);
 	fx_close(&f);
 }
 
@@ -894,7 +1159,7 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 		svm_sha256(pp[j].env.input, 784, &ih);
 		cr_assert_eq(svm_ai_dispute_payload(&b, &jobs[j], &own[U_PROV(j)], &model, &ih), 0);
 		atx(p, U_CHAL(j), &b, false);
-		svm_dispute_job_claim_id(&jobs[j], &own[U_PROV(j)], &g[j].claim);
+		svm_dispute_job_claim_id(&jobs[j], &own[U_PROV(j)], &own[U_CHAL(j)], &g[j].claim);
 		g[j].provider = U_PROV(j);
 		g[j].challenger = U_CHAL(j);
 		g[j].pp = &pp[j];

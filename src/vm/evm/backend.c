@@ -316,8 +316,12 @@ int svm_evm_account_identity(svm_txctx_t *c, const svm_evm_addr_t *a, svm_id_t *
 	return address_identity(c, a, out);
 }
 
-/* The identity of an account the state has loaded (load_account resolved it). */
-static void acct_id(const acct_t *a, svm_id_t *out) { memcpy(out->b, a->ident, 32); }
+/* The identity of an account the state has loaded and filled (fill_account resolved it). */
+static void acct_id(const acct_t *a, svm_id_t *out)
+{
+	SVM_ASSERT(!a->lazy);
+	memcpy(out->b, a->ident, 32);
+}
 
 static int token_balance(void *ud, const uint8_t token[32], const addr_t *owner, uint64_t *units)
 {
@@ -343,32 +347,49 @@ static int load_allowance(void *ud, const uint8_t token[32], const addr_t *owner
 	return 0;
 }
 
-static int load_account(void *ud, acct_t *a)
+/* An account's identity (ident: a linked derived address's identity, or its own), its SWR
+ * balance and its nonce: at once for an account without code (load_account), on first read
+ * for one with code (acct_t.lazy, evm_acct_fill). */
+static int fill_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
-	svm_id_t id, own, aid;
-	/* a fresh account (evm_acct): nothing loaded yet, nothing to free */
-	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists && !a->has_ids);
-	/* the ids hashed here are kept in the account for the write-back (each id once) */
-	own_identity(h->c, &a->addr, &own);
+	SVM_ASSERT(a->has_ids); /* load_account hashed its own identity */
+	svm_id_t id, aid;
 	svm_object_t o;
 	svm_evm_alias_id(a->addr.b, &aid);
 	int rc = svm_host_get(h->c, &aid, &o); /* address_identity, with the own identity known */
-	if (rc == SVM_ENOTFOUND) id = own;
+	if (rc == SVM_ENOTFOUND) memcpy(id.b, a->own_id, 32);
 	else if (rc) return rc;
 	else if (o.payload_len != SVM_HASH_SIZE) return SVM_EIO;
 	else memcpy(id.b, o.payload, SVM_HASH_SIZE);
 	memcpy(a->ident, id.b, 32);
-	memcpy(a->own_id, own.b, 32);
 	uint64_t units = 0, nonce = 0;
 	rc = svm_ledger_balance(h->c, &h->token, &id, &units);
 	if (rc == 0) rc = svm_account_nonce(h->c, &id, &nonce);
 	if (rc) return rc;
+	u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
+	u256_mul(&a->balance, &u, &unit);
+	SVM_ASSERT(a->balance.w[2] == 0 && a->balance.w[3] == 0); /* 2^64 units · 10^9 < 2^128 */
+	a->nonce = nonce;
+	a->exists = a->exists || units || nonce;
+	return 0;
+}
+
+static int load_account(void *ud, acct_t *a)
+{
+	host_t *h = ud;
+	svm_id_t own;
+	/* a fresh account (evm_acct): nothing loaded yet, nothing to free */
+	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists && !a->has_ids && !a->lazy);
+	/* the ids hashed here are kept in the account for the write-back (each id once) */
+	own_identity(h->c, &a->addr, &own);
+	memcpy(a->own_id, own.b, 32);
 	svm_id_t cid;
 	svm_evm_code_id(&a->addr, &cid);
 	memcpy(a->code_id, cid.b, 32);
 	a->has_ids = true;
-	rc = svm_host_get(h->c, &cid, &o);
+	svm_object_t o;
+	int rc = svm_host_get(h->c, &cid, &o);
 	if (rc == 0 && o.payload_len) {
 		a->code = svm_malloc(o.payload_len);
 		if (!a->code) return SVM_ENOMEM;
@@ -377,10 +398,6 @@ static int load_account(void *ud, acct_t *a)
 	} else if (rc && rc != SVM_ENOTFOUND) {
 		return rc;
 	}
-	u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT);
-	u256_mul(&a->balance, &u, &unit);
-	SVM_ASSERT(a->balance.w[2] == 0 && a->balance.w[3] == 0); /* 2^64 units · 10^9 < 2^128 */
-	a->nonce = nonce;
 	/* a token's ERC-20 view and the registry show one byte of code (INVALID), so contracts that
 	 * check EXTCODESIZE before calling see a contract; a CALL never runs it (erc20.c) */
 	uint8_t tok[32];
@@ -393,7 +410,10 @@ static int load_account(void *ud, acct_t *a)
 		a->code[0] = 0xfe;
 		a->code_len = 1;
 	}
-	a->exists = units || nonce || a->code_len;
+	if (a->code_len == 0) return fill_account(ud, a);
+	/* with code it exists whatever its balance and nonce, which wait for a read */
+	a->exists = true;
+	a->lazy = true;
 	return 0;
 }
 
@@ -419,7 +439,7 @@ static int xcall(void *ud, svm_evm_state_t *s, const msg_t *m, int d, int64_t *g
 		 size_t *out_len, bool *reverted);
 static void xrollback(void *ud, uint64_t view_mark, uint64_t events_len);
 
-static const evm_backend_t host_backend = {load_account, load_slot, token_at, token_info, token_balance,
+static const evm_backend_t host_backend = {load_account, fill_account, load_slot, token_at, token_info, token_balance,
 					   load_allowance, NULL, xcall, xrollback};
 
 /* ---------------------------------------------------------- write-back */
@@ -507,11 +527,14 @@ static int write_account(host_t *h, svm_evm_state_t *s, acct_t *a, bool sync)
 {
 	svm_id_t id, own;
 	SVM_ASSERT(a->st == s && a->has_ids); /* every account of a backed state was loaded */
-	acct_id(a, &id);
-	memcpy(own.b, a->own_id, 32); /* the owner of its code and slots */
+	memcpy(own.b, a->own_id, 32);         /* the owner of its code and slots */
 	bool gone = !sync && (a->destructed || (a->touched && a->exists && evm_acct_empty(a)) || !a->exists);
 	/* a cross-VM sync writes current values: an account is only removed at the end */
 	SVM_ASSERT(!gone || !sync);
+	/* a balance and nonce never loaded (acct_t.lazy) never changed: only code and slots */
+	SVM_ASSERT(!a->lazy || (!gone && a->exists && a->code_len > 0));
+	if (a->lazy) return write_storage(h, s, a, &own, false, sync);
+	acct_id(a, &id);
 	u256 zero = u256_zero();
 	const u256 *bal = gone ? &zero : &a->balance;
 	int rc = 0;
@@ -793,7 +816,7 @@ int svm_evm_call(svm_txctx_t *c, const svm_evm_block_t *blk, const svm_evm_addr_
 	tx.max_fee = blk->base_fee;
 	int rc = 0;
 	acct_t *a = evm_acct(s, from);
-	if (!a) rc = SVM_ENOMEM;
+	if (!a || evm_acct_fill(a)) rc = SVM_ENOMEM;
 	else tx.nonce = a->nonce;
 	if (rc == 0) rc = evm_run_nofee(s, blk, &tx, res, err);
 	if (s->backend_rc) rc = s->backend_rc;
@@ -878,6 +901,7 @@ static int sync_in(host_t *h, svm_evm_state_t *s)
 	for (size_t i = 0; i < n && !rc; i++) {
 		svm_id_t id;
 		uint64_t units;
+		if (v[i]->lazy) continue; /* loaded when first read, after the call: nothing to rebase */
 		acct_id(v[i], &id);
 		rc = svm_ledger_balance(h->c, &h->token, &id, &units);
 		u256 u = u256_u64(units), unit = u256_u64(SVM_EVM_WEI_PER_UNIT), wei;
@@ -921,7 +945,7 @@ static bool fatal(int rc) { return rc == SVM_ENOMEM || rc == SVM_EIO || rc == SV
 static int value_out(host_t *h, svm_evm_state_t *s, const msg_t *m, const svm_id_t *from, const svm_id_t *to)
 {
 	acct_t *a = evm_acct(s, &m->caller);
-	if (!a) return SVM_ENOMEM;
+	if (!a || evm_acct_fill(a)) return SVM_ENOMEM;
 	SVM_ASSERT(u256_eq(&a->balance, &a->base_balance)); /* sync_out just ran */
 	SVM_ASSERT(u256_cmp(&m->value, &a->balance) <= 0);
 	u256 unit = u256_u64(SVM_EVM_WEI_PER_UNIT), q, r, nb;
@@ -984,7 +1008,7 @@ static int xcall_native(host_t *h, svm_evm_state_t *s, const msg_t *m, int64_t *
 	if (rc) return rc;
 	svm_tx_t t = *c->tx; /* the program's view of "the transaction": its sender is the caller */
 	acct_t *ca = evm_acct(s, &m->caller);
-	if (!ca) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
+	if (!ca || evm_acct_fill(ca)) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
 	acct_id(ca, &t.sender);
 	t.vm = SVM_VM_NATIVE;
 	t.payload = m->input;
@@ -1074,7 +1098,7 @@ static int xcall_wasm(host_t *h, svm_evm_state_t *s, const msg_t *m, int d, int6
 	svm_id_t contract, caller;
 	memcpy(contract.b, m->input, 32);
 	acct_t *ca = evm_acct(s, &m->caller);
-	if (!ca) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
+	if (!ca || evm_acct_fill(ca)) return s->backend_rc ? s->backend_rc : SVM_ENOMEM;
 	acct_id(ca, &caller);
 	if (!u256_is_zero(&m->value) && (rc = value_out(h, s, m, &caller, &contract)) != 0) return rc;
 	uint64_t steps0 = c->steps, limit0 = c->steps_limit;

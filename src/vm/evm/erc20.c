@@ -126,7 +126,7 @@ static bool balance_of(svm_evm_state_t *s, const uint8_t *token, const addr_t *a
 {
 	if (is_swr(s, token)) {
 		acct_t *x = evm_acct(s, a);
-		if (!x) return false;
+		if (!x || evm_acct_fill(x)) return false;
 		u256 unit = u256_u64(1000000000u), q;
 		u256_divmod(&q, NULL, &x->balance, &unit);
 		*units = u256_fits64(&q) ? q.w[0] : UINT64_MAX;
@@ -149,6 +149,7 @@ static int move(svm_evm_state_t *s, const uint8_t *token, const addr_t *from, co
 	if (is_swr(s, token)) {
 		acct_t *f = evm_acct(s, from), *t = evm_acct(s, to);
 		if (!f || !t) return SVM_ENOMEM;
+		if ((rc = evm_acct_fill(f)) || (rc = evm_acct_fill(t))) return rc;
 		u256 w = u256_u64(amount), unit = u256_u64(1000000000u), fb, tb;
 		u256_mul(&w, &w, &unit);
 		/* have ≥ amount: the balance covers amount · 10^9 wei */

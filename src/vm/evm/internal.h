@@ -41,13 +41,20 @@ typedef struct acct {
 	 * the address's own identity (owner of its code and slots), its code object */
 	uint8_t own_id[32], code_id[32];
 	bool has_ids;
+	/* a backed account with code whose balance, nonce and identity (ident) are not loaded
+	 * yet: a call into a contract rarely reads them (an ERC-20 transfer never does), so the
+	 * backend defers them to the first read, evm_acct_fill; exists is already true */
+	bool lazy;
 } acct_t;
 
 /* Fills accounts and slots on first sight from the node's state (backend.c). Loaders return 0
  * or an SVM_E… code; a failure is kept in the state (backend_rc) and the access fails as out of
  * memory would, ending the transaction, whose caller then reports backend_rc. */
 typedef struct {
-	int (*account)(void *ud, acct_t *a); /* sets exists, balance, nonce, code (svm_malloc'd) */
+	/* sets exists, balance, nonce, code (svm_malloc'd); for an account with code it may set
+	 * lazy instead of balance, nonce and ident, which fill then loads */
+	int (*account)(void *ud, acct_t *a);
+	int (*fill)(void *ud, acct_t *a);
 	/* sets sl->cur; may keep the slot's object id in sl->id (has_id) */
 	int (*storage)(void *ud, const acct_t *a, const uint8_t key[32], slot_t *sl);
 	/* The ERC-20 views of ledger tokens (erc20.c): the token at an address (1 found, 0 not),
@@ -143,6 +150,11 @@ void evm_vm_free(struct evm_vm *vm);
 acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a);
 slot_t *evm_slot(acct_t *a, const u256 *key); /* creates a zero slot; NULL on ENOMEM */
 bool evm_acct_empty(const acct_t *a); /* nonce 0, balance 0, no code (EIP-161) */
+/* Loads a lazy account's balance, nonce and identity (acct_t.lazy); 0 at once for any other.
+ * Every read of a->balance, a->nonce or a->ident goes through it first (evm_set_balance and
+ * evm_set_nonce call it). A backend failure is kept in backend_rc and returns SVM_ENOMEM,
+ * like a failed evm_acct. */
+int evm_acct_fill(acct_t *a);
 /* The Keccak-256 of a's code (hashed on first use when the backend loaded it). */
 const uint8_t *evm_code_hash(acct_t *a);
 

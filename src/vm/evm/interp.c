@@ -214,9 +214,17 @@ static int frame_alloc(frame_t *f)
 static int transfer(svm_evm_state_t *s, acct_t *from, acct_t *to, const u256 *v)
 {
 	u256 fb, tb;
+	/* no value moves nothing but the touch (EIP-161); a call's callee keeps its balance
+	 * unloaded (acct_t.lazy) */
+	if (u256_is_zero(v)) {
+		int rc = evm_touch(s, from);
+		return rc ? rc : evm_touch(s, to);
+	}
+	int rc = evm_acct_fill(from);
+	if (rc || (rc = evm_acct_fill(to))) return rc;
 	bool borrow = u256_sub(&fb, &from->balance, v);
 	SVM_ASSERT(!borrow); /* enter checked the balance covers the value */
-	int rc = evm_set_balance(s, from, &fb);
+	rc = evm_set_balance(s, from, &fb);
 	if (rc) return rc;
 	u256_add(&tb, &to->balance, v);
 	return evm_set_balance(s, to, &tb);
@@ -232,7 +240,12 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	if (d > SVM_EVM_DEPTH_MAX) return 0;
 	acct_t *caller = evm_acct(s, &m->caller);
 	if (!caller) return SVM_ENOMEM;
-	if (m->transfer && u256_cmp(&caller->balance, &m->value) < 0) return 0;
+	/* (no value is always covered: the caller's balance is then not needed) */
+	if (m->transfer && !u256_is_zero(&m->value)) {
+		int rc = evm_acct_fill(caller);
+		if (rc) return rc;
+		if (u256_cmp(&caller->balance, &m->value) < 0) return 0;
+	}
 	if (m->transfer && s->value_gwei && !u256_is_zero(&m->value)) {
 		/* the ledger holds whole 10^-9 SWR: a value with a smaller part fails the call */
 		u256 unit = u256_u64(1000000000u), r;
@@ -243,6 +256,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	addr_t to = m->to;
 	int rc;
 	if (create) {
+		if ((rc = evm_acct_fill(caller))) return rc;
 		if (caller->nonce == UINT64_MAX) return 0;
 		if (m->kind == 0xf0) create_address(&m->caller, caller->nonce, &to);
 		else create2_address(&m->caller, &m->salt, m->input, m->input_len, &to);
@@ -251,7 +265,7 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 	acct_t *self = evm_acct(s, &to);
 	if (!self) return SVM_ENOMEM;
 	if (create) {
-		if ((rc = evm_warm_acct(s, self)) < 0) return rc;
+		if ((rc = evm_warm_acct(s, self)) < 0 || (rc = evm_acct_fill(self))) return rc;
 		bool has_storage = false;
 		size_t i = 0;
 		svm_map_slot_t *e;
@@ -795,6 +809,7 @@ static int op_selfdestruct(run_t *r, frame_t *f, const u256 *target)
 	if (rc < 0) return rc;
 	uint64_t cost = rc ? 2600 : 0;
 	acct_t *self = f->self;
+	if ((rc = evm_acct_fill(self)) || (rc = evm_acct_fill(b))) return rc;
 	if (!u256_is_zero(&self->balance) && (!b->exists || evm_acct_empty(b))) cost += 25000;
 	SVM_ASSERT(cost <= 2600 + 25000);
 	if ((uint64_t)f->gas < cost) {
@@ -1000,6 +1015,7 @@ static int run_frame(run_t *r, frame_t *f)
 			uint64_t cost;
 			if ((rc = access_cost(r, ac, &cost))) return rc;
 			CHARGE(cost);
+			if (op == 0x31 && (rc = evm_acct_fill(ac))) return rc;
 			if (op == 0x31) *x = ac->balance;
 			else if (op == 0x3b) *x = u256_u64(ac->code_len);
 			else if (!ac->exists || evm_acct_empty(ac)) *x = u256_zero();
@@ -1061,7 +1077,10 @@ static int run_frame(run_t *r, frame_t *f)
 		case 0x44: *PUSH() = ctx->blk->prev_randao; break;
 		case 0x45: *PUSH() = u256_u64(ctx->blk->gas_limit); break;
 		case 0x46: *PUSH() = u256_u64(ctx->blk->chain_id); break;
-		case 0x47: *PUSH() = f->self->balance; break;
+		case 0x47:
+			if ((rc = evm_acct_fill(f->self))) return rc;
+			*PUSH() = f->self->balance;
+			break;
 		case 0x48: *PUSH() = ctx->blk->base_fee; break;
 		case 0x49: {
 			u256 *x = TOP();

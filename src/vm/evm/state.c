@@ -166,7 +166,25 @@ const uint8_t *evm_code_hash(acct_t *a)
 
 bool evm_acct_empty(const acct_t *a)
 {
-	return a->nonce == 0 && u256_is_zero(&a->balance) && a->code_len == 0;
+	/* code first: a lazy account has code, and its balance and nonce are not loaded */
+	return a->code_len == 0 && a->nonce == 0 && u256_is_zero(&a->balance);
+}
+
+int evm_acct_fill(acct_t *a)
+{
+	if (!a->lazy) return 0;
+	svm_evm_state_t *s = a->st;
+	SVM_ASSERT(s->backend && s->backend->fill && a->code_len > 0 && a->exists); /* evm_acct set st */
+	if (s->backend_rc) return SVM_ENOMEM;
+	int rc = s->backend->fill(s->backend->ud, a);
+	if (rc) {
+		s->backend_rc = rc;
+		return SVM_ENOMEM;
+	}
+	a->lazy = false;
+	a->base_balance = a->balance;
+	a->base_nonce = a->nonce;
+	return 0;
 }
 
 int evm_journal(svm_evm_state_t *s, uint8_t kind, acct_t *a, void *slot, const u256 *prev, uint64_t prev_u64)
@@ -211,7 +229,9 @@ int evm_touch(svm_evm_state_t *s, acct_t *a)
 
 int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v)
 {
-	int rc = evm_touch(s, a);
+	SVM_ASSERT(!a->lazy); /* v was computed from the balance: the caller filled it */
+	int rc = evm_acct_fill(a);
+	if (rc == 0) rc = evm_touch(s, a);
 	if (rc || (rc = evm_journal(s, J_BALANCE, a, NULL, &a->balance, 0))) return rc;
 	a->balance = *v;
 	return 0;
@@ -219,9 +239,11 @@ int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v)
 
 int evm_set_nonce(svm_evm_state_t *s, acct_t *a, uint64_t n)
 {
+	int rc = evm_acct_fill(a);
+	if (rc) return rc;
 	/* a nonce only steps by one: a sender's transaction, a creator's CREATE, a new contract */
 	SVM_ASSERT(a->nonce < UINT64_MAX && n == a->nonce + 1);
-	int rc = ensure_exists(s, a);
+	rc = ensure_exists(s, a);
 	if (rc || (rc = evm_journal(s, J_NONCE, a, NULL, NULL, a->nonce))) return rc;
 	a->nonce = n;
 	return 0;

@@ -47,7 +47,7 @@ static int validate(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_ev
 		    u256 *blob_fee, svm_error_t *err)
 {
 	acct_t *from = evm_acct(s, &tx->from);
-	if (!from) return SVM_ENOMEM;
+	if (!from || evm_acct_fill(from)) return SVM_ENOMEM;
 	if (from->nonce != tx->nonce) return svm_error_set(err, SVM_ENONCE, "nonce %llu, account has %llu",
 							  (unsigned long long)tx->nonce, (unsigned long long)from->nonce);
 	if (tx->nonce == UINT64_MAX) return svm_error_set(err, SVM_ENONCE, "nonce at its maximum");
@@ -157,7 +157,7 @@ int svm_evm_apply_tx(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_e
 	u256 u = u256_u64(used);
 	u256_mul(&fee, &u, &tipv);
 	acct_t *cb = evm_acct(s, &blk->coinbase);
-	if (!cb) return SVM_ENOMEM;
+	if (!cb || evm_acct_fill(cb)) return SVM_ENOMEM;
 	u256_add(&bal, &cb->balance, &fee);
 	if ((rc = evm_set_balance(s, cb, &bal))) return rc;
 	/* logs move to the result */
@@ -190,7 +190,7 @@ int evm_run_nofee(svm_evm_state_t *s, const svm_evm_block_t *blk, const svm_evm_
 	if (tx->create && tx->data_len > SVM_EVM_INITCODE_BYTES_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "initcode over %u bytes", SVM_EVM_INITCODE_BYTES_MAX);
 	acct_t *from = evm_acct(s, &tx->from);
-	if (!from) return SVM_ENOMEM;
+	if (!from || evm_acct_fill(from)) return SVM_ENOMEM;
 	if (from->code_len) return svm_error_set(err, SVM_EPERM, "sender has code (EIP-3607)");
 	if (tx->nonce == UINT64_MAX) return svm_error_set(err, SVM_ENONCE, "nonce at its maximum");
 	s->unsupported = false;

@@ -136,7 +136,7 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 	if (!rc && method == SVM_JOBS_DISPUTE) {
 		svm_id_t who;
 		if (svm_reader_copy(r, who.b, 32)) return SVM_EDECODE;
-		svm_dispute_job_claim_id(&job, &who, &id); /* the claim it opens */
+		svm_dispute_job_claim_id(&job, &who, sender, &id); /* the claim it opens */
 		rc = wr(a, &id);
 		svm_ai_job_account(&job, &escrow);
 		if (!rc) rc = balances(a, "SWR", sender, &escrow);

@@ -15,13 +15,14 @@ int svm_ai_load_code_(svm_txctx_t *c, const svm_hash_t *code_hash, const uint8_t
 int svm_ai_manifest_load_(svm_txctx_t *c, const svm_id_t *model, svm_ai_manifest_t *m);
 
 /* Disputes of auditable jobs, between job_escrow (program 17) and the disputes program (19):
- * job_escrow's dispute opens the claim over provider's trace t (awaiting the provider's
- * opening; the agreed initial state computed from the job's module, weights and input) and
- * returns its id (SVM_EEXIST if that claim exists); when the game is decided, program 19 calls
- * back with the outcome, which the job records for its claim (docs/bisection.md). */
+ * job_escrow's dispute opens the claim of the sender (the challenger) over provider's trace t
+ * (awaiting the provider's opening; the agreed initial state computed from the job's module,
+ * weights and input) and returns its id (SVM_EEXIST if that claim exists: one per challenger
+ * and provider); when a game is decided, program 19 calls back with its outcome, which the job
+ * records for that challenger's dispute of that slot (docs/bisection.md). */
 int svm_dispute_open_job_(svm_txctx_t *c, const svm_id_t *job, const svm_ai_job_t *j,
 			  const svm_id_t *provider, const svm_ai_trace_t *t, svm_id_t *claim);
 int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t *provider,
-			    bool provider_won);
+			    const svm_id_t *challenger, bool provider_won);
 
 #endif

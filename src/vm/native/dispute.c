@@ -24,10 +24,11 @@ void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *ou
 
 void svm_dispute_account(svm_id_t *out) { svm_sha256_tagged("svm/program/disputes", NULL, 0, out); }
 
-void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider, svm_id_t *out)
+void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider,
+			      const svm_id_t *challenger, svm_id_t *out)
 {
-	svm_slice_t parts[2] = {{job->b, 32}, {provider->b, 32}};
-	svm_sha256_tagged("svm/dispute/job", parts, 2, out);
+	svm_slice_t parts[3] = {{job->b, 32}, {provider->b, 32}, {challenger->b, 32}};
+	svm_sha256_tagged("svm/dispute/job", parts, 3, out);
 }
 
 /* ----------------------------------------------------------- encodings */
@@ -286,7 +287,7 @@ int svm_dispute_open_job_(svm_txctx_t *c, const svm_id_t *job, const svm_ai_job_
 	svm_step_env_t env;
 	if (d == NULL) return SVM_ENOMEM;
 	memset(d, 0, sizeof *d);
-	svm_dispute_job_claim_id(job, provider, claim);
+	svm_dispute_job_claim_id(job, provider, &c->tx->sender, claim);
 	svm_object_t o;
 	int rc = svm_host_get(c, claim, &o);
 	if (rc == 0) return SVM_EEXIST;
@@ -437,7 +438,7 @@ static int payout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 	d->state = SVM_DISPUTE_CLOSED;
 	/* a job's dispute settles in the market: the job records the outcome, its claim pays */
 	if (!rc && d->kind == SVM_DISPUTE_KIND_JOB)
-		rc = svm_ai_dispute_decided_(c, &d->job, &d->claimant,
+		rc = svm_ai_dispute_decided_(c, &d->job, &d->claimant, &d->challenger,
 					     d->game.phase == SVM_BISECT_CLAIMANT_WON);
 	if (!rc) rc = store(c, id, d);
 	return rc ? rc : emit(c, d->game.phase == SVM_BISECT_CLAIMANT_WON ? "claimant_won" : "challenger_won", id);
@@ -534,9 +535,10 @@ static int open_trace(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_d
 	svm_ai_job_t *j = NULL;
 	if (!rc) rc = job_of(c, &d->job, &j);
 	if (rc) return rc;
-	if (j->disputed == 0 || j->disputed > j->slots_len) return SVM_EIO;
-	const svm_ai_slot_t *s = &j->slots[j->disputed - 1];
-	if (!svm_hash_eq(&s->provider, &d->claimant)) return SVM_EIO;
+	const svm_ai_slot_t *s = NULL;
+	for (uint32_t i = 0; i < j->slots_len && s == NULL; i++)
+		if (svm_hash_eq(&j->slots[i].provider, &d->claimant)) s = &j->slots[i];
+	if (s == NULL || s->state != SVM_AI_SLOT_REVEALED) return SVM_EIO; /* opened on a reveal */
 	uint8_t status;
 	uint32_t out_len;
 	svm_hash_t out_hash;

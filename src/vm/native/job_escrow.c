@@ -61,7 +61,7 @@ void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint
 
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 {
-	int rc = svm_buf_push(out, 3);
+	int rc = svm_buf_push(out, 4);
 	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
@@ -83,7 +83,15 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 	if (!rc) rc = svm_buf_append(out, j->wrong_hash.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->challenger.b, 32);
 	if (!rc) rc = svm_varint_append(out, j->challenge_bond);
-	if (!rc) rc = svm_buf_push(out, j->disputed);
+	if (!rc) rc = svm_varint_append(out, j->disputes_opened);
+	if (!rc && j->disputes_len > SVM_AI_JOB_DISPUTES_MAX) rc = SVM_EINVAL;
+	if (!rc) rc = svm_buf_push(out, j->disputes_len);
+	for (uint32_t i = 0; !rc && i < j->disputes_len; i++) {
+		const svm_ai_dispute_ref_t *d = &j->disputes[i];
+		rc = svm_buf_push(out, d->slot);
+		if (!rc) rc = svm_buf_append(out, d->challenger.b, 32);
+		if (!rc) rc = svm_varint_append(out, d->bond);
+	}
 	if (!rc) rc = svm_buf_push(out, j->slots_len);
 	for (uint32_t i = 0; !rc && i < j->slots_len; i++) {
 		const svm_ai_slot_t *s = &j->slots[i];
@@ -95,6 +103,8 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 		if (!rc) rc = svm_varint_append(out, s->reveal_height);
 		if (!rc) rc = svm_varint_append(out, s->output_len);
 		if (!rc) rc = svm_buf_append(out, s->output, s->output_len);
+		if (!rc) rc = svm_buf_push(out, s->proven_wrong ? 1 : 0);
+		if (!rc && s->proven_wrong) rc = svm_buf_append(out, s->prover.b, 32);
 	}
 	return rc;
 }
@@ -105,7 +115,7 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	uint8_t ver;
 	uint64_t n;
 	memset(j, 0, sizeof *j);
-	if (svm_reader_u8(&r, &ver) || ver != 3 || svm_reader_copy(&r, j->poster.b, 32) ||
+	if (svm_reader_u8(&r, &ver) || ver != 4 || svm_reader_copy(&r, j->poster.b, 32) ||
 	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
 	    svm_reader_copy(&r, j->weights_hash.b, 32) || svm_reader_copy(&r, j->code_hash.b, 32) ||
 	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
@@ -127,12 +137,22 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	    svm_reader_u8(&r, &j->challenge) || svm_varint_read(&r, &j->settle_height) ||
 	    svm_reader_copy(&r, j->result_hash.b, 32) || svm_reader_copy(&r, j->wrong_hash.b, 32) ||
 	    svm_reader_copy(&r, j->challenger.b, 32) || svm_varint_read(&r, &j->challenge_bond) ||
-	    svm_reader_u8(&r, &j->disputed) || svm_reader_u8(&r, &j->slots_len) ||
-	    j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX || j->slots_len > j->replicas ||
+	    svm_varint_read(&r, &j->disputes_opened) || svm_reader_u8(&r, &j->disputes_len) ||
+	    j->disputes_len > SVM_AI_JOB_DISPUTES_MAX || j->disputes_len > j->disputes_opened ||
+	    j->replicas == 0 || j->replicas > SVM_AI_REPLICAS_MAX ||
 	    j->state < SVM_AI_JOB_OPEN || j->state > SVM_AI_JOB_CLOSED ||
-	    j->challenge > SVM_AI_CHALLENGE_DISPUTED || j->disputed > j->slots_len ||
-	    (j->challenge == SVM_AI_CHALLENGE_DISPUTED && j->disputed == 0))
-		return SVM_EDECODE;
+	    j->challenge > SVM_AI_CHALLENGE_LOST ||
+	    (j->challenge != SVM_AI_CHALLENGE_NONE && j->disputes_opened))
+		return SVM_EDECODE; /* a re-execution challenge and disputes exclude each other */
+	for (uint32_t i = 0; i < j->disputes_len; i++) {
+		svm_ai_dispute_ref_t *d = &j->disputes[i];
+		if (svm_reader_u8(&r, &d->slot) || svm_reader_copy(&r, d->challenger.b, 32) ||
+		    svm_varint_read(&r, &d->bond))
+			return SVM_EDECODE;
+	}
+	if (svm_reader_u8(&r, &j->slots_len) || j->slots_len > j->replicas) return SVM_EDECODE;
+	for (uint32_t i = 0; i < j->disputes_len; i++)
+		if (j->disputes[i].slot >= j->slots_len) return SVM_EDECODE;
 	for (uint32_t i = 0; i < j->slots_len; i++) {
 		svm_ai_slot_t *s = &j->slots[i];
 		if (svm_reader_copy(&r, s->provider.b, 32) || svm_reader_u8(&r, &s->state) ||
@@ -144,8 +164,43 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 		    svm_reader_copy(&r, s->output, n))
 			return SVM_EDECODE;
 		s->output_len = (uint32_t)n;
+		uint8_t pw;
+		if (svm_reader_u8(&r, &pw) || pw > 1 || (pw && (s->state != SVM_AI_SLOT_REVEALED ||
+							      svm_reader_copy(&r, s->prover.b, 32))))
+			return SVM_EDECODE;
+		s->proven_wrong = pw == 1;
 	}
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
+
+uint8_t svm_ai_job_challenge(const svm_ai_job_t *j)
+{
+	if (j->disputes_len) return SVM_AI_CHALLENGE_DISPUTED;
+	if (j->challenge != SVM_AI_CHALLENGE_NONE) return j->challenge;
+	for (uint32_t i = 0; i < j->slots_len; i++)
+		if (j->slots[i].proven_wrong) return SVM_AI_CHALLENGE_WON;
+	return j->disputes_opened ? SVM_AI_CHALLENGE_LOST : SVM_AI_CHALLENGE_NONE;
+}
+
+bool svm_ai_job_claim_early(const svm_ai_job_t *j)
+{
+	if (j->disputes_len) return false;
+	if (j->challenge == SVM_AI_CHALLENGE_WON) return true;
+	uint32_t revealed = 0;
+	for (uint32_t i = 0; i < j->slots_len; i++) {
+		if (j->slots[i].state != SVM_AI_SLOT_REVEALED) continue;
+		if (!j->slots[i].proven_wrong) return false; /* still disputable */
+		revealed++;
+	}
+	return revealed > 0;
+}
+
+int svm_ai_job_dispute_find(const svm_ai_job_t *j, uint32_t slot, const svm_id_t *challenger)
+{
+	for (uint32_t i = 0; i < j->disputes_len; i++)
+		if (j->disputes[i].slot == slot && svm_hash_eq(&j->disputes[i].challenger, challenger))
+			return (int)i;
+	return -1;
 }
 
 #define PROVIDER_FIELDS 9
@@ -694,16 +749,22 @@ static bool all_revealed(const svm_ai_job_t *j)
 	return true;
 }
 
-/* The output hash revealed by more than k/2 of the k replicas, or zero; the slot `skip`
- * (index + 1; 0 none) does not count — a provider whose trace a dispute proved wrong. */
-static void majority(const svm_ai_job_t *j, int skip, svm_hash_t *out)
+/* Whether slot i's output counts: revealed, and its trace not proven wrong by a dispute. */
+static bool counts(const svm_ai_job_t *j, int i)
+{
+	return j->slots[i].state == SVM_AI_SLOT_REVEALED && !j->slots[i].proven_wrong;
+}
+
+/* The output hash revealed by more than k/2 of the k replicas, or zero; a slot whose trace a
+ * dispute proved wrong does not count. */
+static void majority(const svm_ai_job_t *j, svm_hash_t *out)
 {
 	memset(out, 0, sizeof *out);
 	for (int a = 0; a < j->slots_len; a++) {
-		if (j->slots[a].state != SVM_AI_SLOT_REVEALED || a + 1 == skip) continue;
+		if (!counts(j, a)) continue;
 		uint32_t votes = 0;
 		for (int b = 0; b < j->slots_len; b++)
-			votes += j->slots[b].state == SVM_AI_SLOT_REVEALED && b + 1 != skip &&
+			votes += counts(j, b) &&
 				 svm_hash_eq(&j->slots[a].output_hash, &j->slots[b].output_hash);
 		if (2 * votes > j->replicas) {
 			*out = j->slots[a].output_hash;
@@ -717,7 +778,7 @@ static int settle(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm
 	if (j->state != SVM_AI_JOB_OPEN) return SVM_ESTATE; /* settled already */
 	if (!all_revealed(j) && c->height <= sat_add(j->commit_deadline, prm->ai_reveal_window_blocks))
 		return SVM_ESTATE; /* reveals still due */
-	majority(j, 0, &j->result_hash);
+	majority(j, &j->result_hash);
 	j->state = SVM_AI_JOB_PENDING;
 	j->settle_height = c->height;
 	int rc = job_store(c, id, j);
@@ -754,8 +815,8 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 {
 	svm_hash_t zero = {{0}}, truth;
 	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
-	    svm_hash_eq(&j->result_hash, &zero))
-		return SVM_ESTATE;
+	    j->disputes_opened || svm_hash_eq(&j->result_hash, &zero))
+		return SVM_ESTATE; /* one re-execution per job, and none once a dispute was opened */
 	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
 		return SVM_EEXPIRED;
 	svm_id_t acct, t;
@@ -784,29 +845,30 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 /* A bisection dispute of one provider's trace (an auditable or high-value job): the challenger
  * names the environment (the job's model and input hash, checked against the job), puts up the
  * level's challenge bond and program 19 opens the claim over the trace the provider's receipt
- * committed; the game's outcome comes back through svm_ai_dispute_decided_. */
+ * committed; the game's outcome comes back through svm_ai_dispute_decided_. Several disputes
+ * may be open at once — other challengers, other slots — each its own game (one per challenger
+ * and slot, SVM_EEXIST for a second); a slot already proven wrong is not disputed again. */
 static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_job_t *j,
 		   const svm_params_t *prm)
 {
 	svm_id_t who, model;
-	svm_hash_t input_hash, zero = {{0}};
+	svm_hash_t input_hash;
 	if (svm_reader_copy(r, who.b, 32) || svm_reader_copy(r, model.b, 32) ||
 	    svm_reader_copy(r, input_hash.b, 32) || svm_reader_left(r))
 		return SVM_EDECODE;
 	if (j->level < SVM_VERIFY_AUDITABLE) return SVM_EUNSUPPORTED; /* no trace: re-execution */
 	if (!svm_hash_eq(&model, &j->model)) return SVM_EINVAL;            /* not the job's model */
 	if (!svm_hash_eq(&input_hash, &j->input_hash)) return SVM_EPROOF;  /* not the job's input */
-	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
-	    svm_hash_eq(&j->result_hash, &zero))
-		return SVM_ESTATE;
+	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE)
+		return SVM_ESTATE; /* not settled, closed, or re-executed (the truth is known) */
 	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
 		return SVM_EEXPIRED;
 	int k = slot_of(j, &who);
 	if (k < 0) return SVM_ENOTFOUND; /* not a provider of this job */
-	if (j->slots[k].state != SVM_AI_SLOT_REVEALED ||
-	    !svm_hash_eq(&j->slots[k].output_hash, &j->result_hash))
-		return SVM_EINVAL; /* only a trace behind the result is disputed */
+	if (j->slots[k].state != SVM_AI_SLOT_REVEALED) return SVM_EINVAL; /* no trace revealed */
 	if (svm_hash_eq(&who, &c->tx->sender)) return SVM_EPERM;
+	if (j->slots[k].proven_wrong) return SVM_ESTATE; /* decided already: nothing to gain */
+	if (j->disputes_len >= SVM_AI_JOB_DISPUTES_MAX) return SVM_ELIMIT;
 	svm_id_t vid, acct, t, claim;
 	svm_object_t o;
 	svm_ai_vcr_t v;
@@ -818,39 +880,50 @@ static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_j
 	swr(&t);
 	uint64_t bond = level_bond(j, prm->ai_challenge_bond);
 	rc = bond ? svm_ledger_transfer(c, &t, &c->tx->sender, &acct, bond) : 0;
+	/* SVM_EEXIST: this challenger disputed this trace before (its claim exists) */
 	if (!rc) rc = svm_dispute_open_job_(c, id, j, &who, &v.trace, &claim);
 	if (rc) return rc;
-	j->challenge = SVM_AI_CHALLENGE_DISPUTED;
-	j->challenger = c->tx->sender;
-	j->challenge_bond = bond;
-	j->disputed = (uint8_t)(k + 1);
+	j->disputes[j->disputes_len++] = (svm_ai_dispute_ref_t){
+		.slot = (uint8_t)k, .challenger = c->tx->sender, .bond = bond};
+	j->disputes_opened++;
 	rc = job_store(c, id, j);
 	if (!rc) rc = emit(c, "job_disputed", id);
 	return rc ? rc : return_id(c, &claim);
 }
 
+/* A decided dispute: the provider won — the challenger's bond burns (a lost challenge's
+ * formula); the challenger won — its bond comes back at once, and the slot's trace is proven
+ * wrong (the first such dispute's challenger is paid the slash at claim) and its output no
+ * longer counts: the result is recomputed. A slot proven wrong stays so whatever the other
+ * disputes of it decide: a won game is a proof, a lost one is not. */
 int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t *provider,
-			    bool provider_won)
+			    const svm_id_t *challenger, bool provider_won)
 {
 	svm_ai_job_t *j = svm_arena_alloc(c->arena, sizeof *j);
 	if (j == NULL) return SVM_ENOMEM;
 	int rc = job_load(c, job, j);
 	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
-	if (j->challenge != SVM_AI_CHALLENGE_DISPUTED || j->disputed == 0 ||
-	    !svm_hash_eq(&j->slots[j->disputed - 1].provider, provider))
-		return SVM_EIO; /* the claim and the job were opened together */
+	int k = slot_of(j, provider);
+	int i = k < 0 ? -1 : svm_ai_job_dispute_find(j, (uint32_t)k, challenger);
+	if (i < 0) return SVM_EIO; /* the claim and the job's entry were opened together */
+	uint64_t bond = j->disputes[i].bond;
+	memmove(&j->disputes[i], &j->disputes[i + 1],
+		(j->disputes_len - (uint32_t)i - 1) * sizeof j->disputes[0]);
+	j->disputes_len--;
+	svm_id_t acct, t;
+	svm_ai_job_account(job, &acct);
+	swr(&t);
+	svm_ai_slot_t *s = &j->slots[k];
 	if (provider_won) {
-		/* the trace stands: the challenger's bond is burned, as a lost challenge's */
-		svm_id_t acct, t;
-		svm_ai_job_account(job, &acct);
-		swr(&t);
-		j->challenge = SVM_AI_CHALLENGE_LOST;
-		if (j->challenge_bond) rc = svm_ledger_burn(c, &t, &acct, j->challenge_bond);
+		if (bond) rc = svm_ledger_burn(c, &t, &acct, bond);
 	} else {
-		/* the provider's trace is wrong: its output no longer counts */
-		j->challenge = SVM_AI_CHALLENGE_WON;
-		j->wrong_hash = j->slots[j->disputed - 1].output_hash;
-		majority(j, j->disputed, &j->result_hash);
+		if (bond) rc = svm_ledger_transfer(c, &t, &acct, challenger, bond);
+		if (!s->proven_wrong) {
+			s->proven_wrong = true;
+			s->prover = *challenger;
+			j->wrong_hash = s->output_hash;
+			majority(j, &j->result_hash);
+		}
 	}
 	if (!rc) rc = job_store(c, job, j);
 	return rc ? rc : emit(c, provider_won ? "dispute_lost" : "dispute_won", job);
@@ -861,12 +934,11 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 		      const svm_params_t *prm, uint64_t *paid, uint64_t *to_challenger)
 {
 	const svm_ai_slot_t *s = &j->slots[idx];
-	/* a won dispute proved this one slot's trace wrong; a won re-execution, every slot that
-	 * revealed the overturned result */
-	bool dwon = j->disputed && j->challenge == SVM_AI_CHALLENGE_WON;
-	bool proven_wrong = dwon ? j->disputed == idx + 1
-				 : j->challenge == SVM_AI_CHALLENGE_WON &&
-					   svm_hash_eq(&s->output_hash, &j->wrong_hash);
+	/* a won dispute proved its slot's trace wrong; a won re-execution, every slot that revealed
+	 * the overturned result (the two exclude each other) */
+	bool reexec_wrong = j->challenge == SVM_AI_CHALLENGE_WON &&
+			    svm_hash_eq(&s->output_hash, &j->wrong_hash);
+	bool proven_wrong = s->proven_wrong || reexec_wrong;
 	svm_hash_t zero = {{0}};
 	svm_id_t acct, bacct, ta, ts;
 	svm_ai_job_account(id, &acct);
@@ -893,11 +965,12 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 		p.latency_blocks_sum += latency;
 		p.late += latency > j->sla_blocks;
 	} else if (revealed && proven_wrong) {
-		/* the slash moves from the provider's bond account to the job's, which pays the
-		 * challenger */
+		/* the slash goes from the provider's bond account to the challenger who proved the
+		 * trace wrong, or, for a re-execution, to the job's, which pays its challenger */
 		uint64_t pen = slash(&p, prm->ai_challenge_slash_bps);
-		if (pen) rc = svm_ledger_transfer(c, &ts, &bacct, &acct, pen);
-		*to_challenger += pen;
+		if (pen && s->proven_wrong) rc = svm_ledger_transfer(c, &ts, &bacct, &s->prover, pen);
+		else if (pen) rc = svm_ledger_transfer(c, &ts, &bacct, &acct, pen);
+		if (!s->proven_wrong) *to_challenger += pen;
 		p.disputes_lost++;
 	} else if (!revealed || has_result) {
 		uint64_t pen = slash(&p, prm->ai_slash_bps);
@@ -911,10 +984,10 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_params_t *prm)
 {
 	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
-	if (j->challenge == SVM_AI_CHALLENGE_DISPUTED) return SVM_ESTATE; /* a dispute is being played */
-	if (j->challenge != SVM_AI_CHALLENGE_WON &&
+	if (j->disputes_len) return SVM_ESTATE; /* a dispute is being played */
+	if (!svm_ai_job_claim_early(j) &&
 	    c->height <= sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
-		return SVM_ESTATE; /* the challenge window is open */
+		return SVM_ESTATE; /* the challenge window is open, and something left to dispute */
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
 	for (int i = 0; !rc && i < j->slots_len; i++)
