@@ -1446,9 +1446,17 @@ int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	if (now_ms > c->now) c->now = now_ms;
 	c->out = out;
 	c->peer = SVM_CONS_FROM_UNKNOWN;
+	/* The block of the highest QC, certified but not committed (a record stored after its QC
+	 * formed, before it committed), is not in the empty tree of a restarted core: fetch it now,
+	 * from our own store first (load_block; else a peer), since the next proposal extends it. The reputation
+	 * walk asks for it too, but a lone validator skips that walk (leader_for): its host could
+	 * then never build on the parent, and a restarted devnet stalled for good (e2e
+	 * transfer_flow_and_restart, about one restart in six under load). */
 	uint64_t r = c->hqc.data.round + 1;
 	if (c->has_htc && c->htc.round + 1 > r) r = c->htc.round + 1;
 	advance_round(c, r);
+	if (c->self >= 0 && c->hqc.data.height > c->committed_height && block_find(c, &c->hqc.data.block_id) == NULL)
+		request_block(c, &c->hqc.data.block_id);
 	finish(c);
 	return 0;
 }

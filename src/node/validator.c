@@ -1352,16 +1352,36 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 	return rc != 0 ? rc : applied;
 }
 
+/* The next block's parent QC when it certifies the block at `height` (id): not so for an
+ * epoch's last block, whose child starts the next epoch on that epoch's genesis QC (round 0, no
+ * signers). 0, SVM_ENOTFOUND, or a storage error. */
+static int child_parent_qc(svm_node_t *n, uint64_t height, const svm_hash_t *id, svm_buf_t *out)
+{
+	svm_buf_t b = {0};
+	svm_header_t h;
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	int rc = qc == NULL ? SVM_ENOMEM : svm_chain_block(n->chain, height + 1, &b);
+	if (rc == 0 && node_block_header(b.data, b.len, &h, NULL) != 0) rc = SVM_EIO;
+	if (rc == 0 && (h.parent_qc_len == 0 || svm_cons_qc_decode(h.parent_qc, h.parent_qc_len, qc, NULL) != 0 ||
+			qc->data.round == 0 || qc->data.height != height || !svm_hash_eq(&qc->data.block_id, id)))
+		rc = SVM_ENOTFOUND;
+	if (rc == 0) rc = svm_buf_append(out, h.parent_qc, h.parent_qc_len);
+	svm_free(qc);
+	svm_buf_free(&b);
+	return rc;
+}
+
 int node_vc_block_qc(svm_node_t *n, uint64_t height, svm_buf_t *out)
 {
 	int rc = svm_chain_block_qc(n->chain, height, out);
 	if (rc != SVM_ENOTFOUND) return rc;
 	svm_buf_t b = {0};
-	svm_header_t h;
-	rc = svm_chain_block(n->chain, height + 1, &b);
-	if (rc == 0 && node_block_header(b.data, b.len, &h, NULL) != 0) rc = SVM_EIO;
-	if (rc == 0) rc = h.parent_qc_len > 0 ? svm_buf_append(out, h.parent_qc, h.parent_qc_len) : SVM_ENOTFOUND;
+	svm_header_t hd;
+	svm_hash_t id;
+	rc = svm_chain_block(n->chain, height, &b);
+	if (rc == 0 && node_block_header(b.data, b.len, &hd, &id) != 0) rc = SVM_EIO;
 	svm_buf_free(&b);
+	if (rc == 0) rc = child_parent_qc(n, height, &id, out);
 	if (rc != SVM_ENOTFOUND || height > svm_chain_height(n->chain)) return rc;
 	/* The head, committed without its QC: the QC that arrived since, else the commit proof. */
 	uint8_t key[16];

@@ -1574,3 +1574,135 @@ Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* A lone validator's host as the node's: it builds only on a parent it holds — the committed
+ * head or a block the core has in its tree (host_propose answers SVM_EBUSY otherwise) — and
+ * keeps proposals in a store that survives the crash (store_block / load_block). */
+#define LONE_BLOCKS_MAX 256
+typedef struct {
+	svm_cons_t *c;
+	svm_hash_t committed_id;
+	uint64_t committed_height, committed_round;
+	svm_hash_t ids[LONE_BLOCKS_MAX];
+	svm_buf_t msgs[LONE_BLOCKS_MAX];
+	size_t n;
+	int loads;
+} lone_host_t;
+
+static int lone_propose(void *ctx, const svm_header_t *t, svm_buf_t *out)
+{
+	lone_host_t *h = ctx;
+	if (!svm_hash_eq(&t->parent, &h->committed_id) && svm_cons_block_message(h->c, &t->parent) == NULL)
+		return SVM_EBUSY; /* the node asks for its parent and says "not yet" */
+	return varying_propose(ctx, t, out);
+}
+
+static int lone_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len, uint64_t height,
+		       const svm_cons_qc_t *qc)
+{
+	lone_host_t *h = ctx;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_block_t b;
+	cr_assert_eq(svm_block_decode(blk, len, &a, &b, NULL, NULL), 0);
+	cr_assert_eq(height, h->committed_height + 1, "blocks commit once each, in height order");
+	h->committed_id = *id;
+	h->committed_height = height;
+	h->committed_round = b.header.round;
+	svm_arena_reset(&a);
+	(void)qc;
+	return 0;
+}
+
+static int lone_store(void *ctx, const svm_hash_t *id, uint64_t height, const uint8_t *msg, size_t len)
+{
+	lone_host_t *h = ctx;
+	(void)height;
+	if (h->n == LONE_BLOCKS_MAX) return SVM_ELIMIT;
+	h->ids[h->n] = *id;
+	h->msgs[h->n] = (svm_buf_t){0};
+	return svm_buf_append(&h->msgs[h->n++], msg, len);
+}
+
+static int lone_load(void *ctx, const svm_hash_t *id, svm_buf_t *out)
+{
+	lone_host_t *h = ctx;
+	for (size_t i = 0; i < h->n; i++) {
+		if (!svm_hash_eq(&h->ids[i], id)) continue;
+		h->loads++;
+		return svm_buf_append(out, h->msgs[i].data, h->msgs[i].len);
+	}
+	return SVM_ENOTFOUND;
+}
+
+/* A one-validator network (the devnet) stopped right after the vote that stored a QC whose
+ * block had not committed yet (the commit runs a step later): its record's highest QC is above
+ * the committed height. Restarted, the core's tree is empty and the block it must extend is
+ * only in its store. It must load that block and go on committing after its first round
+ * times out. Before, nothing asked for it (the reputation walk, which fetches missing
+ * ancestors, is skipped for a set of one) and the host could never build on it: the devnet
+ * never made another block (e2e transfer_flow_and_restart, one restart in six under load). */
+Test(consensus, a_restarted_lone_validator_loads_the_certified_block_it_extends)
+{
+	setup_set(1, NULL);
+	svm_log_set_level((svm_log_level_t)(SVM_LOG_ERROR + 1));
+	static lone_host_t h;
+	memset(&h, 0, sizeof h);
+	h.committed_id = genesis;
+	svm_cons_host_t host = {&h, constest_validators, lone_propose, constest_execute, lone_commit,
+				mem_persist, NULL, lone_store, lone_load, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.reputation = true;
+	cfg.key = &keys[0];
+	svm_buf_reset(&mem_record);
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	h.c = c;
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	/* run until a step ends with the record's highest QC above the committed height */
+	static svm_cons_safety_t rec;
+	uint64_t t = 0;
+	bool ahead = false;
+	for (int i = 0; i < 50 && !ahead; i++) {
+		svm_cons_out_reset(&out);
+		svm_cons_tick(c, t += 10, &out);
+		cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+		ahead = h.committed_height >= 2 && rec.hqc.data.height > h.committed_height;
+	}
+	cr_assert(ahead, "no step ended with a certified block not committed yet");
+	uint64_t before = h.committed_height;
+	svm_cons_free(c); /* the crash: the record and the store stay */
+	svm_buf_t disk = {0};
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cfg.committed_id = h.committed_id;
+	cfg.committed_height = h.committed_height;
+	cfg.committed_round = h.committed_round;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	h.c = c;
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, t += 10, &out);
+	cr_assert_geq(h.loads, 1, "the restarted core did not load the block of its highest QC");
+	/* the first round may time out (its vote is on disk: no second proposal in it); then the
+	 * validator must propose on the certified block and commit again, within a few rounds */
+	uint64_t t_end = t + 4 * cfg.round_timeout_ms;
+	while (t < t_end && h.committed_height <= before) {
+		svm_cons_out_reset(&out);
+		svm_cons_tick(c, t += 10, &out);
+	}
+	cr_assert_gt(h.committed_height, before, "the restarted lone validator never committed again (at %llu)",
+		     (unsigned long long)h.committed_height);
+	svm_buf_free(&disk);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+	for (size_t i = 0; i < h.n; i++) svm_buf_free(&h.msgs[i]);
+}
