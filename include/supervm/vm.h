@@ -44,6 +44,15 @@ typedef struct {
 	 * supply cannot cover, or one on an object that is not a token, is the view's to resolve
 	 * as the sequential order does. Called after the access check, like put. */
 	int (*retire)(svm_view_t *v, const svm_id_t *id, uint64_t amount);
+	/* Optional (NULL, or SVM_EUNSUPPORTED for this call: svm_host_record_add reads, adds and
+	 * writes the record itself). Adds d[i] (signed) to field i of record object id — a shared
+	 * storage object whose payload is exactly n varints, n ≤ SVM_RECORD_FIELDS_MAX — as a
+	 * commutative delta, without reading it, so that counter updates of one record by
+	 * different transactions need not be ordered. d is copied. The view must end with exactly
+	 * the bytes read-add-write gives (svm_record_add at the block height); a delta on what is
+	 * not such a record, or one that takes a field below zero or past 2^64 − 1, is the view's
+	 * to resolve as the sequential order does. Called after the access check, like put. */
+	int (*record_add)(svm_view_t *v, const svm_id_t *id, const int64_t *d, size_t n);
 } svm_view_ops_t;
 struct svm_view {
 	const svm_view_ops_t *ops;
@@ -84,6 +93,12 @@ int svm_token_info_decode(const uint8_t *payload, size_t len, svm_token_info_t *
 #define SVM_STEPS_NATIVE_CALL 200
 #define SVM_STEPS_LEDGER_READ 100  /* balance, token or nonce read (flat: never state-dependent) */
 #define SVM_STEPS_LEDGER_WRITE 300 /* per balance/token/nonce update; transfer, mint, burn = 2x */
+/* svm_host_record_add: flat, a read and a write of the largest record object (256 bytes), so
+ * that its steps never depend on the record's varint widths (which keeps it commutative) */
+#define SVM_RECORD_OBJECT_MAX 256
+#define SVM_STEPS_RECORD_ADD                                                                      \
+	(SVM_STEPS_OBJECT_READ + SVM_STEPS_OBJECT_WRITE +                                         \
+	 2 * SVM_RECORD_OBJECT_MAX * SVM_STEPS_PER_BYTE_NUM / SVM_STEPS_PER_BYTE_DEN)
 
 /* Bytes of a contract's abort message kept in its receipt (the rest is cut). */
 #define SVM_ABORT_MESSAGE_MAX 256
@@ -156,6 +171,13 @@ int svm_host_get(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o);
  * SVM_EACCESS in strict mode unless declared in writes ∪ inputs ∪ implicit. */
 int svm_host_put(svm_txctx_t *c, const svm_object_t *o);
 int svm_host_del(svm_txctx_t *c, const svm_id_t *id);
+/* Adds d[i] (signed) to field i of record object id (svm_record_add's records: a shared
+ * storage object of exactly n varints), charging SVM_STEPS_RECORD_ADD whatever the record
+ * holds — through the view's record_add delta where it takes one, else read, add, write.
+ * SVM_EACCESS in strict mode unless id is declared writable; SVM_EIO when id is absent, not
+ * such a record, or a field would go below zero or past 2^64 − 1 (a corrupt record: the
+ * caller's counters were kept consistent, so the block is aborted). */
+int svm_host_record_add(svm_txctx_t *c, const svm_id_t *id, const int64_t *d, size_t n);
 /* Appends an event (copies topic and data into the arena). SVM_ELIMIT past the bounds. */
 int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, size_t topic_len,
 		  const void *data, size_t data_len);
@@ -208,6 +230,15 @@ int svm_ledger_supply_sub(const svm_id_t *id, const uint8_t *bytes, size_t len, 
 			  uint64_t height, svm_buf_t *out);
 /* The supply held by token object bytes; SVM_EIO if they are not a token object. */
 int svm_ledger_supply_decode(const uint8_t *bytes, size_t len, uint64_t *supply);
+/* Records of counters: a shared storage object whose payload is exactly n canonical varints
+ * (the AI market's provider record). svm_record_add gives the bytes of record object id
+ * (bytes: its current encoding) with d[i] added to field i, written at height — what a
+ * read-add-write through svm_host_put gives. SVM_EIO if bytes are not a shared storage
+ * object of exactly n varints (or n is 0 or over SVM_RECORD_FIELDS_MAX), SVM_EOVERFLOW if a
+ * field would go below zero or past 2^64 − 1. */
+#define SVM_RECORD_FIELDS_MAX 16
+int svm_record_add(const svm_id_t *id, const uint8_t *bytes, size_t len, const int64_t *d,
+		   size_t n, uint64_t height, svm_buf_t *out);
 /* Token metadata and supply; SVM_ENOTFOUND for an unknown token. */
 int svm_ledger_token(svm_txctx_t *c, const svm_id_t *token, svm_token_info_t *info);
 /* Creates a token object (supply 0). SVM_EEXIST if it exists. */

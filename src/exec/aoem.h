@@ -22,18 +22,20 @@ typedef struct {
 } bal_ref_t;
 
 /* One multi-version entry: what transaction tx (incarnation inc) wrote to a key. A delta is
- * a balance credit (DELTA_CREDIT: adds, ref names the balance) or a token supply decrease
- * (DELTA_RETIRE: a burn, no ref); one key only ever takes one kind (two kinds do not commute:
- * meeting both sends the block to the reference). */
+ * a balance credit (DELTA_CREDIT: adds, ref names the balance), a token supply decrease
+ * (DELTA_RETIRE: a burn, no ref) or signed additions to a record's counters (DELTA_RECORD:
+ * fd[0..delta) added to its fields, svm_record_add); one key only ever takes one kind (two
+ * kinds do not commute: meeting both sends the block to the reference). */
 enum { MV_VALUE = 1, MV_DELTA = 2, MV_ESTIMATE = 3 };
-enum { DELTA_CREDIT = 0, DELTA_RETIRE = 1 };
+enum { DELTA_CREDIT = 0, DELTA_RETIRE = 1, DELTA_RECORD = 2 };
 typedef struct {
 	uint32_t tx, inc;
 	uint8_t kind;
-	uint8_t op;           /* MV_DELTA: DELTA_CREDIT or DELTA_RETIRE */
+	uint8_t op;           /* MV_DELTA: DELTA_CREDIT, DELTA_RETIRE or DELTA_RECORD */
 	val_t v;              /* MV_VALUE */
-	uint64_t delta;       /* MV_DELTA: amount credited or retired */
+	uint64_t delta;       /* MV_DELTA: amount credited or retired; DELTA_RECORD: fields */
 	const bal_ref_t *ref; /* MV_DELTA, DELTA_CREDIT */
+	const int64_t *fd;    /* MV_DELTA, DELTA_RECORD: the fields' additions (never changed) */
 } mv_entry_t;
 
 /* Credits pending on a hot key in the DAG engine, one slot per worker, each on its own cache
@@ -200,9 +202,22 @@ int exec_key_committed(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
 int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
 		     uint64_t delta, const bal_ref_t *ref, bool result, val_t *out);
 /* v with a delta of kind op applied (exec_balance_add for DELTA_CREDIT; for DELTA_RETIRE v's
- * token supply lowered by delta: SVM_EOVERFLOW under zero, SVM_EIO if v is not a token). */
+ * token supply lowered by delta: SVM_EOVERFLOW under zero, SVM_EIO if v is not a token; for
+ * DELTA_RECORD fd[0..delta) added to v's fields, svm_record_add's errors). */
 int exec_delta_apply(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
-		     uint8_t op, uint64_t delta, const bal_ref_t *ref, bool result, val_t *out);
+		     uint8_t op, uint64_t delta, const bal_ref_t *ref, const int64_t *fd,
+		     bool result, val_t *out);
+/* A record delta's additions: a copy of d[0..n) (plus add[0..n) when add is not NULL) in
+ * worker scratch; SVM_EOVERFLOW past an int64 or with opposite signs in one field (the block
+ * then goes to the reference), SVM_ENOMEM. */
+int exec_record_sum(exec_block_t *b, unsigned worker, const int64_t *d, const int64_t *add,
+		    size_t n, const int64_t **out);
+/* *sum = a + b for one field of two record deltas; false when they have opposite signs or the
+ * sum leaves an int64. Summed deltas are applied at once, so a run of them must be one whose
+ * every prefix stays in range when the whole does: additions of one sign per field are (the
+ * market's counters: open_jobs only goes down, the others only up); mixed ones go to the
+ * reference, which applies them one at a time. */
+bool exec_record_field_add(int64_t a, int64_t b, int64_t *sum);
 /* The amount a resolved value holds: a balance's amount (0 when absent) or a token's supply. */
 int exec_delta_amount(uint8_t op, const val_t *v, uint64_t *amount);
 /* Memory for a value: the result's (final: no copy into the write set later) or scratch. */
@@ -234,16 +249,18 @@ typedef struct {
 	uint32_t tx, inc;  /* RD_VERSION */
 	uint64_t amount;   /* RD_RESOLVED */
 	bool absent;       /* RD_RESOLVED: no object under the deltas */
+	val_t rv;          /* RD_RESOLVED: the bytes resolved (validation compares them) */
 } read_t;
 
 /* A write the transaction made. */
 typedef struct {
 	akey_t *k;
 	uint8_t kind; /* MV_VALUE or MV_DELTA */
-	uint8_t op;   /* MV_DELTA: DELTA_CREDIT or DELTA_RETIRE */
+	uint8_t op;   /* MV_DELTA: DELTA_CREDIT, DELTA_RETIRE or DELTA_RECORD */
 	val_t v;
 	uint64_t delta;
 	const bal_ref_t *ref;
+	const int64_t *fd; /* DELTA_RECORD: additions to fields [0, delta) */
 } write_t;
 
 typedef struct {

@@ -236,19 +236,45 @@ int exec_balance_add(exec_block_t *b, unsigned worker, const akey_t *k, const va
 	return 0;
 }
 
-int exec_delta_apply(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
-		     uint8_t op, uint64_t delta, const bal_ref_t *ref, bool result, val_t *out)
+int exec_record_sum(exec_block_t *b, unsigned worker, const int64_t *d, const int64_t *add,
+		    size_t n, const int64_t **out)
 {
-	SVM_ASSERT(op == DELTA_CREDIT || op == DELTA_RETIRE);
+	SVM_ASSERT(n > 0 && n <= SVM_RECORD_FIELDS_MAX && d != NULL);
+	int64_t *s = exec_scratch(b, worker, n * sizeof(*s));
+	if (s == NULL) return SVM_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		s[i] = d[i];
+		if (add && !exec_record_field_add(d[i], add[i], &s[i])) return SVM_EOVERFLOW;
+	}
+	*out = s;
+	return 0;
+}
+
+bool exec_record_field_add(int64_t a, int64_t b, int64_t *sum)
+{
+	if ((a < 0 && b > 0) || (a > 0 && b < 0)) return false; /* prefixes could leave the range */
+	return !__builtin_add_overflow(a, b, sum);
+}
+
+int exec_delta_apply(exec_block_t *b, unsigned worker, const akey_t *k, const val_t *v,
+		     uint8_t op, uint64_t delta, const bal_ref_t *ref, const int64_t *fd,
+		     bool result, val_t *out)
+{
+	SVM_ASSERT(op == DELTA_CREDIT || op == DELTA_RETIRE || op == DELTA_RECORD);
 	if (op == DELTA_CREDIT) return exec_balance_add(b, worker, k, v, delta, ref, result, out);
-	if (v->bytes == NULL) return SVM_EIO; /* a burn of a token that does not exist */
-	if (delta == 0) {
+	/* a burn of a token, or counters of a record, that does not exist */
+	if (v->bytes == NULL) return SVM_EIO;
+	if (op == DELTA_RETIRE && delta == 0) {
 		*out = *v;
 		return 0;
 	}
-	uint8_t stack[160];
+	uint8_t stack[SVM_RECORD_OBJECT_MAX];
+	_Static_assert(SVM_RECORD_OBJECT_MAX >= 160, "a token object fits the buffer");
 	svm_buf_t buf = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
-	int rc = svm_ledger_supply_sub(&k->id, v->bytes, v->len, delta, b->env->height, &buf);
+	SVM_ASSERT(op == DELTA_RETIRE || (fd != NULL && delta >= 1 && delta <= SVM_RECORD_FIELDS_MAX));
+	int rc = op == DELTA_RETIRE
+			 ? svm_ledger_supply_sub(&k->id, v->bytes, v->len, delta, b->env->height, &buf)
+			 : svm_record_add(&k->id, v->bytes, v->len, fd, delta, b->env->height, &buf);
 	if (rc) return rc;
 	SVM_ASSERT(buf.data == stack && buf.len > 0 && buf.len <= sizeof stack);
 	uint8_t *p = exec_value_alloc(b, worker, buf.len, result);

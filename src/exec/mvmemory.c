@@ -16,8 +16,13 @@ static bool mv_sorted(const akey_t *k)
 	for (uint32_t i = 0; i < k->mv_len; i++) {
 		const mv_entry_t *e = &k->mv[i];
 		if (e->kind != MV_VALUE && e->kind != MV_DELTA && e->kind != MV_ESTIMATE) return false;
-		if (e->kind == MV_DELTA && e->op != DELTA_CREDIT && e->op != DELTA_RETIRE) return false;
+		if (e->kind == MV_DELTA && e->op != DELTA_CREDIT && e->op != DELTA_RETIRE &&
+		    e->op != DELTA_RECORD)
+			return false;
 		if (e->kind == MV_DELTA && e->op == DELTA_CREDIT && e->ref == NULL) return false;
+		if (e->kind == MV_DELTA && e->op == DELTA_RECORD &&
+		    (e->fd == NULL || e->delta == 0 || e->delta > SVM_RECORD_FIELDS_MAX))
+			return false;
 		if (i > 0 && k->mv[i - 1].tx >= e->tx) return false;
 	}
 	return true;
@@ -52,11 +57,40 @@ static uint32_t lower_bound(const akey_t *k, uint32_t tx)
  * must be of one kind: credits and supply decreases on one key would not commute (an
  * executor bug, or a program using both on one object), so meeting both is an error and the
  * block goes to the reference. */
+/* resolve for a run of record deltas: their additions summed (fields of one count, one sign
+ * per field: exec_record_field_add), then svm_record_add over the value beneath. out->amount
+ * is 0: validation compares the bytes. */
+static int resolve_record(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top,
+			  const val_t *storage, mv_read_t *out)
+{
+	int64_t sum[SVM_RECORD_FIELDS_MAX] = {0};
+	size_t n = (size_t)k->mv[top].delta;
+	SVM_ASSERT(n >= 1 && n <= SVM_RECORD_FIELDS_MAX);
+	int64_t j = top;
+	for (; j >= 0 && k->mv[j].kind == MV_DELTA; j--) {
+		const mv_entry_t *e = &k->mv[j];
+		if (e->op != DELTA_RECORD || e->delta != n) return out->err = SVM_EIO; /* not commutative */
+		for (size_t i = 0; i < n; i++)
+			if (!exec_record_field_add(sum[i], e->fd[i], &sum[i])) return out->err = SVM_EOVERFLOW;
+	}
+	SVM_ASSERT(j < (int64_t)top);
+	if (j >= 0 && k->mv[j].kind == MV_ESTIMATE) {
+		out->kind = MVR_DEPENDENCY;
+		out->tx = k->mv[j].tx;
+		return 0;
+	}
+	val_t under = j >= 0 ? k->mv[j].v : *storage;
+	out->kind = MVR_RESOLVED;
+	int rc = exec_delta_apply(b, worker, k, &under, DELTA_RECORD, n, NULL, sum, false, &out->v);
+	return rc ? (out->err = rc) : 0;
+}
+
 static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, const val_t *storage,
 		   mv_read_t *out)
 {
 	SVM_ASSERT(top < k->mv_len);
 	SVM_ASSERT(k->mv[top].kind == MV_DELTA);
+	if (k->mv[top].op == DELTA_RECORD) return resolve_record(b, worker, k, top, storage, out);
 	uint64_t sum = 0;
 	uint8_t op = k->mv[top].op;
 	const bal_ref_t *ref = NULL;
@@ -81,7 +115,7 @@ static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, co
 	if (op == DELTA_CREDIT ? !svm_add_u64(have, sum, &out->amount) : have < sum)
 		return out->err = SVM_EOVERFLOW;
 	if (op == DELTA_RETIRE) out->amount = have - sum;
-	int rc = exec_delta_apply(b, worker, k, &under, op, sum, ref, false, &out->v);
+	int rc = exec_delta_apply(b, worker, k, &under, op, sum, ref, NULL, false, &out->v);
 	return rc ? (out->err = rc) : 0;
 }
 
@@ -123,7 +157,8 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 {
 	SVM_ASSERT(e->kind == MV_VALUE || e->kind == MV_DELTA); /* estimates come from exec_mv_estimate */
-	SVM_ASSERT(e->kind != MV_DELTA || e->ref != NULL || e->op == DELTA_RETIRE);
+	SVM_ASSERT(e->kind != MV_DELTA || e->ref != NULL || e->op != DELTA_CREDIT);
+	SVM_ASSERT(e->kind != MV_DELTA || e->fd != NULL || e->op != DELTA_RECORD);
 	exec_key_lock(k);
 	uint32_t i = lower_bound(k, e->tx);
 	*created = !(i < k->mv_len && k->mv[i].tx == e->tx);

@@ -258,8 +258,10 @@ static bool same_read(const read_t *r, const mv_read_t *now)
 		return now->kind == MVR_STORAGE;
 	case RD_VERSION:
 		return now->kind == MVR_VERSION && now->tx == r->tx && now->inc == r->inc;
-	default:
-		return now->kind == MVR_RESOLVED && now->amount == r->amount;
+	default: /* the same bytes: a record's resolution has no amount that says it all */
+		return now->kind == MVR_RESOLVED && now->amount == r->amount &&
+		       now->v.len == r->rv.len &&
+		       (r->rv.len == 0 || memcmp(now->v.bytes, r->rv.bytes, r->rv.len) == 0);
 	}
 }
 
@@ -309,7 +311,7 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 		SVM_ASSERT(l->k != NULL);
 		io->w[io->nw++] = l->w;
 		mv_entry_t e = {.tx = tx, .inc = inc, .kind = l->w.kind, .op = l->w.op, .v = l->w.v,
-				.delta = l->w.delta, .ref = l->w.ref};
+				.delta = l->w.delta, .ref = l->w.ref, .fd = l->w.fd};
 		bool created;
 		int rc = exec_mv_write(l->k, &e, &created);
 		if (rc == 0) rc = exec_key_touch(b, v->worker, l->k);

@@ -132,7 +132,7 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 		val_t sum;
 		if (rc == 0)
 			rc = exec_delta_apply(v->b, v->worker, l->k, &l->read, l->w.op, l->w.delta,
-					      l->w.ref, v->src != SRC_MV, &sum);
+					      l->w.ref, l->w.fd, v->src != SRC_MV, &sum);
 		if (rc) {
 			exec_fall_all(v->b, FALL_DELTA);
 			return fail(v, SVM_EIO);
@@ -242,6 +242,33 @@ static int tv_retire(svm_view_t *view, const svm_id_t *id, uint64_t amount)
 	return 0;
 }
 
+/* Counter updates of a record, as a delta on the optimistic engine only (as burns: the DAG
+ * orders a declared write anyway). The additions are copied, and a second update of the key
+ * by this transaction sums into a new copy, so the undo journal's earlier entry stays as it
+ * was. A record this transaction has already seen gets the read-add-write. */
+static int tv_record(svm_view_t *view, const svm_id_t *id, const int64_t *d, size_t n)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	if (v->src != SRC_MV) return SVM_EUNSUPPORTED;
+	SVM_ASSERT(n >= 1 && n <= SVM_RECORD_FIELDS_MAX);
+	local_t *l = get_local(v, id);
+	if (l == NULL) return v->error;
+	if (l->w.kind == MV_VALUE || (l->w.kind == 0 && l->has_read)) return SVM_EUNSUPPORTED;
+	const int64_t *fd;
+	bool merge = l->w.kind == MV_DELTA;
+	if (merge && (l->w.op != DELTA_RECORD || l->w.delta != n)) { /* does not commute */
+		exec_fall_all(v->b, FALL_DELTA);
+		return fail(v, SVM_EIO);
+	}
+	int rc = exec_record_sum(v->b, v->worker, d, merge ? l->w.fd : NULL, n, &fd);
+	if (rc == SVM_EOVERFLOW) exec_fall_all(v->b, FALL_DELTA);
+	if (rc) return fail(v, rc == SVM_ENOMEM ? rc : SVM_EIO);
+	if (journal(v, l)) return v->error;
+	l->w = (write_t){.k = l->k, .kind = MV_DELTA, .op = DELTA_RECORD, .delta = n, .fd = fd};
+	return 0;
+}
+
 static size_t tv_mark(exec_view_t *ev) { return ((txview_t *)ev)->undo_len; }
 
 static void tv_rollback(exec_view_t *ev, size_t mark)
@@ -260,8 +287,9 @@ static int tv_error(exec_view_t *ev) { return ((txview_t *)ev)->error; }
 static size_t tv_vmark(svm_view_t *v) { return tv_mark((exec_view_t *)v); }
 static void tv_vrollback(svm_view_t *v, size_t m) { tv_rollback((exec_view_t *)v, m); }
 static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit, tv_vmark, tv_vrollback,
-					 tv_retire};
-static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback, NULL};
+					 tv_retire, tv_record};
+static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback, NULL,
+					 NULL};
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
 {
@@ -335,7 +363,7 @@ static int source_mv(txview_t *v, akey_t *k, val_t *out, read_t *rd)
 		*out = r.v;
 		return 0;
 	default:
-		*rd = (read_t){.kind = RD_RESOLVED, .amount = r.amount};
+		*rd = (read_t){.kind = RD_RESOLVED, .amount = r.amount, .rv = r.v};
 		*out = r.v;
 		return 0;
 	}

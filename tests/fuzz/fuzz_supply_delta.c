@@ -1,11 +1,14 @@
-/* Fuzz target for burns as supply deltas (docs/aoem.md, "Commutative deltas"). The input's
- * first byte picks one of two paths:
+/* Fuzz target for burns as supply deltas and counter records (docs/aoem.md, "Commutative
+ * deltas"). The input's first byte picks one of three paths:
  *  - codec: the rest is a token object's bytes and two amounts; svm_ledger_supply_sub must
  *    reject what is not a token (SVM_EIO) and a supply under the amount (SVM_EOVERFLOW), and
  *    otherwise give the ledger's own token object (the same symbol and decimals, the supply
  *    lowered, the version the height, a payload that re-decodes), and two deltas applied one
  *    after the other must give the bytes of their sum applied once — the property that lets
  *    the executors fold burns in any order;
+ *  - record: the same for svm_record_add (a record of 1 to 16 varints, signed additions of one
+ *    sign per field): refusals within its contract, a storage object at the height, and two
+ *    deltas giving the bytes of their sum, error for error;
  *  - engines: the rest steers a chain of 1 to 3 blocks full of burns (of AIC, SWR, tokens
  *    created in the block, unknown tokens, zero and unaffordable amounts) beside transfers and
  *    failing transactions, mostly dynamic, run by svm_exec_block on 2 to 4 threads with the
@@ -88,6 +91,44 @@ done:
 	svm_buf_free(&sum);
 }
 
+/* Record counters (svm_record_add): the same refusals and folding for the AI market's
+ * provider records and any record of n varints, n from the input. Deltas fold only when each
+ * field's additions have one sign (exec_record_field_add), so d2 takes d1's signs. */
+static void record(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data;
+	size_t n = size;
+	size_t fields = 1 + (size_t)(take_u64(&p, &n) % SVM_RECORD_FIELDS_MAX);
+	int64_t d1[SVM_RECORD_FIELDS_MAX], d2[SVM_RECORD_FIELDS_MAX], d12[SVM_RECORD_FIELDS_MAX];
+	bool fold = true;
+	for (size_t i = 0; i < fields; i++) {
+		d1[i] = (int64_t)take_u64(&p, &n) >> (take_u64(&p, &n) & 63);
+		uint64_t m = take_u64(&p, &n) >> 2;
+		d2[i] = d1[i] < 0 ? -(int64_t)m : (int64_t)m;
+		fold &= !__builtin_add_overflow(d1[i], d2[i], &d12[i]);
+	}
+	svm_id_t id;
+	svm_sha256(data, size, &id);
+	svm_buf_t once = {0}, twice = {0}, sum = {0};
+	int rc = svm_record_add(&id, p, n, d1, fields, 5, &once);
+	if (rc != 0 && rc != SVM_EIO && rc != SVM_EOVERFLOW) die("a record error outside the contract");
+	if (rc == 0) {
+		svm_object_t o;
+		if (svm_object_decode(once.data, once.len, &o, NULL) || o.version != 5 ||
+		    o.type != SVM_OBJ_STORAGE || !svm_hash_eq(&o.id, &id))
+			die("the result is not a record object");
+		int rc2 = svm_record_add(&id, once.data, once.len, d2, fields, 5, &twice);
+		int rc12 = fold ? svm_record_add(&id, p, n, d12, fields, 5, &sum) : rc2;
+		if (rc2 == SVM_EIO) die("a record's result is not a record");
+		if (rc2 != rc12) die("one record delta and two disagree on the error");
+		if (fold && rc2 == 0 && (twice.len != sum.len || memcmp(twice.data, sum.data, sum.len)))
+			die("two record deltas and their sum give different bytes");
+	}
+	svm_buf_free(&once);
+	svm_buf_free(&twice);
+	svm_buf_free(&sum);
+}
+
 static const size_t ACCOUNTS[] = {3, 10, 100, 1000};
 
 static void engines(const uint8_t *data, size_t size)
@@ -129,7 +170,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init = true;
 	}
 	if (size == 0) return 0;
-	if (data[0] & 1) codec(data + 1, size - 1);
-	else engines(data + 1, size - 1);
+	switch (data[0] % 3) {
+	case 1:
+		codec(data + 1, size - 1);
+		break;
+	case 2:
+		record(data + 1, size - 1);
+		break;
+	default:
+		engines(data + 1, size - 1);
+	}
 	return 0;
 }

@@ -112,6 +112,7 @@ int et_block(et_world_t *e, svm_exec_tx_t *txs, size_t n, char *why, size_t why_
 	int rc = eg_check(&e->w, SVM_EXEC_BUILD, e->threads, &e->a, &e->res, why, why_len, &m);
 	if (rc) return rc;
 	e->par_txs += m.dag_txs + m.stm_txs;
+	e->last = m;
 	return eg_apply(&e->w, &e->res) ? (snprintf(why, why_len, "apply failed"), 1) : 0;
 }
 

@@ -17,6 +17,7 @@ typedef struct {
 	unsigned threads;
 	uint64_t amount; /* each user's starting amount of each token */
 	uint64_t par_txs; /* transactions AOEM's parallel engines executed (not its reference) */
+	svm_exec_metrics_t last; /* AOEM's metrics of the last et_block */
 } et_world_t;
 
 /* A world of `users` accounts, each holding 10^12 SWR and `amount` of each token in tok[]. */

@@ -182,3 +182,71 @@ int svm_host_emit(svm_txctx_t *c, const svm_id_t *emitter, const void *topic, si
 	SVM_ASSERT(c->events_len <= SVM_RECEIPT_EVENTS_MAX);
 	return 0;
 }
+
+/* ------------------------------------------------------------ records */
+
+/* Field i of a record plus d, exactly: false below zero or past 2^64 − 1. */
+static bool field_add(uint64_t v, int64_t d, uint64_t *out)
+{
+	if (d >= 0) return svm_add_u64(v, (uint64_t)d, out);
+	uint64_t sub = d == INT64_MIN ? (uint64_t)INT64_MAX + 1 : (uint64_t)-d;
+	SVM_ASSERT(sub > 0 && sub <= (uint64_t)INT64_MAX + 1);
+	if (v < sub) return false;
+	*out = v - sub;
+	return true;
+}
+
+int svm_record_add(const svm_id_t *id, const uint8_t *bytes, size_t len, const int64_t *d,
+		   size_t n, uint64_t height, svm_buf_t *out)
+{
+	svm_object_t o;
+	if (n == 0 || n > SVM_RECORD_FIELDS_MAX || svm_object_decode(bytes, len, &o, NULL) ||
+	    o.type != SVM_OBJ_STORAGE || o.owner_kind != SVM_OWNER_SHARED)
+		return SVM_EIO;
+	uint64_t v[SVM_RECORD_FIELDS_MAX];
+	svm_reader_t r = svm_reader(o.payload, o.payload_len);
+	for (size_t i = 0; i < n; i++)
+		if (svm_varint_read(&r, &v[i])) return SVM_EIO;
+	if (svm_reader_left(&r)) return SVM_EIO;
+	uint8_t payload[SVM_RECORD_FIELDS_MAX * SVM_VARINT_MAX];
+	size_t plen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!field_add(v[i], d[i], &v[i])) return SVM_EOVERFLOW;
+		plen += svm_varint_put(payload + plen, v[i]);
+	}
+	SVM_ASSERT(plen >= n && plen <= sizeof payload);
+	svm_object_t w = {.id = *id, .version = height, .owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE, .payload = payload, .payload_len = plen};
+	return svm_object_encode(&w, out) ? SVM_EIO : 0;
+}
+
+/* The read-add-write of a record (every view without the record_add delta, and the cases it
+ * declines): the same codec as the delta's resolution, so both give the same bytes. */
+static int record_rmw(svm_txctx_t *c, const svm_id_t *id, const int64_t *d, size_t n)
+{
+	if (c->on_access) c->on_access(c->on_access_ud, id, false);
+	const uint8_t *bytes;
+	size_t len;
+	int rc = c->view->ops->get(c->view, id, &bytes, &len);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
+	uint8_t stack[SVM_RECORD_OBJECT_MAX];
+	svm_buf_t b = {.data = stack, .cap = sizeof stack, .cap_max = sizeof stack};
+	rc = svm_record_add(id, bytes, len, d, n, c->height, &b);
+	if (rc) return SVM_EIO; /* a corrupt record, or counters the program kept inconsistent */
+	SVM_ASSERT(b.data == stack && b.len > 0 && b.len <= sizeof stack);
+	if (c->on_access) c->on_access(c->on_access_ud, id, true);
+	return c->view->ops->put(c->view, id, b.data, b.len);
+}
+
+int svm_host_record_add(svm_txctx_t *c, const svm_id_t *id, const int64_t *d, size_t n)
+{
+	SVM_ASSERT(n > 0 && n <= SVM_RECORD_FIELDS_MAX);
+	if (!svm_txctx_may_write(c, id)) return SVM_EACCESS;
+	int rc = svm_host_charge(c, SVM_STEPS_RECORD_ADD);
+	if (rc) return rc;
+	if (c->view->ops->record_add) {
+		if (c->on_access) c->on_access(c->on_access_ud, id, true);
+		rc = c->view->ops->record_add(c->view, id, d, n);
+		if (rc != SVM_EUNSUPPORTED) return rc;
+	}
+	return record_rmw(c, id, d, n);
+}

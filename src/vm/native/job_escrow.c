@@ -929,6 +929,41 @@ int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t 
 	return rc ? rc : emit(c, provider_won ? "dispute_lost" : "dispute_won", job);
 }
 
+/* Provider record fields (provider_encode's order), for svm_host_record_add. */
+enum { PF_BOND, PF_JOBS_DONE, PF_DISPUTES_LOST, PF_MISSED, PF_LATE, PF_LATENCY_SUM, PF_OPEN_JOBS };
+
+/* A slot that revealed the result (paid) or revealed when there is none (nothing to pay):
+ * its reputation changes by counters only — the open job closed, a paid job done with its
+ * latency — so the record takes them as one svm_host_record_add, which parallel executors
+ * apply as a commutative delta: claims of jobs sharing a provider need not be ordered on its
+ * record. (A slash reads the bond, so slashed slots keep the read-modify-write.) */
+static int close_paid(svm_txctx_t *c, const svm_ai_job_t *j, const svm_ai_slot_t *s,
+		      bool has_result, const svm_id_t *acct, const svm_id_t *ta,
+		      const svm_params_t *prm, uint64_t *paid)
+{
+	int64_t d[PROVIDER_FIELDS] = {0};
+	d[PF_OPEN_JOBS] = -1; /* accept counted this slot; none left is a corrupt record */
+	int rc = 0;
+	if (has_result) {
+		uint64_t gross;
+		rc = level_gross(j, &gross); /* no overflow: checked at post */
+		if (rc) return rc;
+		uint64_t burn = bps(gross, prm->ai_burn_bps);
+		rc = svm_ledger_transfer(c, ta, acct, &s->provider, gross - burn);
+		if (!rc && burn) rc = svm_ledger_burn(c, ta, acct, burn);
+		*paid += gross;
+		/* reveal_height ≥ posted_height, and a block height is far under 2^63 */
+		uint64_t latency = s->reveal_height - j->posted_height;
+		SVM_ASSERT(latency <= (uint64_t)INT64_MAX);
+		d[PF_JOBS_DONE] = 1;
+		d[PF_LATENCY_SUM] = (int64_t)latency;
+		d[PF_LATE] = latency > j->sla_blocks;
+	}
+	svm_id_t rec;
+	svm_ai_provider_id(&s->provider, &rec);
+	return rc ? rc : svm_host_record_add(c, &rec, d, PROVIDER_FIELDS);
+}
+
 /* Pays, slashes, refunds and updates reputation for one slot. */
 static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j, int idx,
 		      const svm_params_t *prm, uint64_t *paid, uint64_t *to_challenger)
@@ -945,26 +980,17 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 	svm_ai_bond_account(&s->provider, &bacct);
 	aic(&ta);
 	swr(&ts);
+	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
+	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
+	int rc = 0;
+	if (revealed && !proven_wrong && (!has_result || svm_hash_eq(&s->output_hash, &j->result_hash)))
+		return close_paid(c, j, s, has_result, &acct, &ta, prm, paid);
 	svm_ai_provider_t p;
-	int rc = provider_load(c, &s->provider, &p);
+	rc = provider_load(c, &s->provider, &p);
 	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc;
 	if (p.open_jobs == 0) return SVM_EIO; /* accept counted this slot */
 	p.open_jobs--;
-	bool has_result = !svm_hash_eq(&j->result_hash, &zero);
-	bool revealed = s->state == SVM_AI_SLOT_REVEALED;
-	if (revealed && has_result && !proven_wrong && svm_hash_eq(&s->output_hash, &j->result_hash)) {
-		uint64_t gross;
-		rc = level_gross(j, &gross); /* no overflow: checked at post */
-		if (rc) return rc;
-		uint64_t burn = bps(gross, prm->ai_burn_bps);
-		rc = svm_ledger_transfer(c, &ta, &acct, &s->provider, gross - burn);
-		if (!rc && burn) rc = svm_ledger_burn(c, &ta, &acct, burn);
-		*paid += gross;
-		uint64_t latency = s->reveal_height - j->posted_height;
-		p.jobs_done++;
-		p.latency_blocks_sum += latency;
-		p.late += latency > j->sla_blocks;
-	} else if (revealed && proven_wrong) {
+	if (revealed && proven_wrong) {
 		/* the slash goes from the provider's bond account to the challenger who proved the
 		 * trace wrong, or, for a re-execution, to the job's, which pays its challenger */
 		uint64_t pen = slash(&p, prm->ai_challenge_slash_bps);
@@ -972,7 +998,8 @@ static int close_slot(svm_txctx_t *c, const svm_id_t *id, const svm_ai_job_t *j,
 		else if (pen) rc = svm_ledger_transfer(c, &ts, &bacct, &acct, pen);
 		if (!s->proven_wrong) *to_challenger += pen;
 		p.disputes_lost++;
-	} else if (!revealed || has_result) {
+	} else {
+		SVM_ASSERT(!revealed || has_result); /* the others were closed by close_paid */
 		uint64_t pen = slash(&p, prm->ai_slash_bps);
 		if (pen) rc = svm_ledger_burn(c, &ts, &bacct, pen);
 		if (revealed) p.disputes_lost++;
