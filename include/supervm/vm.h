@@ -53,6 +53,11 @@ typedef struct {
 	 * not such a record, or one that takes a field below zero or past 2^64 − 1, is the view's
 	 * to resolve as the sequential order does. Called after the access check, like put. */
 	int (*record_add)(svm_view_t *v, const svm_id_t *id, const int64_t *d, size_t n);
+	/* Optional (NULL: the host uses get). As get, but the bytes may be those beneath the
+	 * block's commutative supply deltas (retire) that the view has not resolved: only for
+	 * checks such deltas never change — whether the object exists, is a token, its symbol and
+	 * decimals — so that the check does not order the transaction after those burns. */
+	int (*probe)(svm_view_t *v, const svm_id_t *id, const uint8_t **bytes, size_t *len);
 } svm_view_ops_t;
 struct svm_view {
 	const svm_view_ops_t *ops;

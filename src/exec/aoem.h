@@ -250,6 +250,7 @@ typedef struct {
 	uint64_t amount;   /* RD_RESOLVED */
 	bool absent;       /* RD_RESOLVED: no object under the deltas */
 	val_t rv;          /* RD_RESOLVED: the bytes resolved (validation compares them) */
+	bool probe;        /* read beneath the supply deltas (exec_mv_probe) */
 } read_t;
 
 /* A write the transaction made. */
@@ -269,6 +270,9 @@ typedef struct {
 	bool has_read, read_absent_delta;
 	val_t read;
 	read_t rd;
+	bool has_probe; /* SRC_MV: probed (prd, probed): the value beneath the supply deltas */
+	read_t prd;
+	val_t probed;
 	write_t w; /* w.kind == 0: not written */
 } local_t;
 
@@ -320,6 +324,9 @@ typedef struct {
 
 /* The value transaction tx sees for k (highest entry below tx), deltas resolved over it. */
 int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out);
+/* As exec_mv_read, but beneath the supply deltas (DELTA_RETIRE) right below tx: the entry or
+ * committed value they apply to, unresolved (svm_view_ops_t.probe). */
+int exec_mv_probe(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out);
 /* Writes/replaces tx's entry; *created tells whether k had no entry of tx. */
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created);
 /* Drops k's versions (their memory, if any was allocated); no engine may be running on k. */

@@ -119,7 +119,8 @@ static int resolve(exec_block_t *b, unsigned worker, akey_t *k, uint32_t top, co
 	return rc ? (out->err = rc) : 0;
 }
 
-int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out)
+static int mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, bool probe,
+		   mv_read_t *out)
 {
 	memset(out, 0, sizeof(*out));
 	val_t storage;
@@ -127,6 +128,8 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 	if (rc) return rc;
 	exec_key_lock(k);
 	uint32_t i = lower_bound(k, tx);
+	while (probe && i > 0 && k->mv[i - 1].kind == MV_DELTA && k->mv[i - 1].op == DELTA_RETIRE)
+		i--; /* beneath the supply deltas */
 	if (i == 0) {
 		out->kind = MVR_STORAGE;
 	} else {
@@ -152,6 +155,18 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 		return SVM_EIO;
 	}
 	return 0;
+}
+
+int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out)
+{
+	return mv_read(b, worker, k, tx, false, out);
+}
+
+int exec_mv_probe(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out)
+{
+	int rc = mv_read(b, worker, k, tx, true, out);
+	SVM_ASSERT(rc != 0 || out->kind != MVR_RESOLVED || k->mv_len > 0); /* another kind of delta */
+	return rc;
 }
 
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)

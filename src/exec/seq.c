@@ -71,7 +71,7 @@ static size_t ov_mark(exec_view_t *v);
 static void ov_rollback(exec_view_t *v, size_t mark);
 static size_t ov_vmark(svm_view_t *v) { return ov_mark((exec_view_t *)v); }
 static void ov_vrollback(svm_view_t *v, size_t m) { ov_rollback((exec_view_t *)v, m); }
-static const svm_view_ops_t overlay_ops = {ov_get, ov_put, NULL, ov_vmark, ov_vrollback, NULL, NULL};
+static const svm_view_ops_t overlay_ops = {ov_get, ov_put, NULL, ov_vmark, ov_vrollback, NULL, NULL, NULL};
 static int ov_error(exec_view_t *v);
 
 static void overlay_init(overlay_t *o, const svm_exec_base_t *base, svm_arena_t *arena)

@@ -275,8 +275,10 @@ static bool validate(stm_t *s, unsigned worker, size_t j)
 		SVM_ASSERT(io->r[i].k != NULL);
 		SVM_ASSERT(io->r[i].kind >= RD_STORAGE && io->r[i].kind <= RD_RESOLVED);
 		mv_read_t now;
-		if (exec_mv_read(s->b, worker, io->r[i].k, (uint32_t)(s->from + j), &now) ||
-		    !same_read(&io->r[i], &now)) {
+		const read_t *r = &io->r[i];
+		int rc = r->probe ? exec_mv_probe(s->b, worker, r->k, (uint32_t)(s->from + j), &now)
+				  : exec_mv_read(s->b, worker, r->k, (uint32_t)(s->from + j), &now);
+		if (rc || !same_read(r, &now)) {
 			atomic_fetch_add(&io->r[i].k->conflicts, 1);
 			return false;
 		}
@@ -292,7 +294,7 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 	io_t *io = exec_scratch(b, v->worker, sizeof(*io));
 	size_t nr = 0, nw = 0;
 	for (size_t i = 0; i < v->local_len; i++) {
-		nr += v->local[i].has_read;
+		nr += v->local[i].has_read + v->local[i].has_probe;
 		nw += v->local[i].w.kind != 0;
 	}
 	if (io == NULL) return SVM_ENOMEM;
@@ -306,6 +308,7 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 	for (size_t i = 0; i < v->local_len; i++) {
 		local_t *l = &v->local[i];
 		if (l->has_read) io->r[io->nr++] = l->rd;
+		if (l->has_probe) io->r[io->nr++] = l->prd;
 		if (l->w.kind == 0) continue;
 		SVM_ASSERT(l->w.kind == MV_VALUE || l->w.kind == MV_DELTA);
 		SVM_ASSERT(l->k != NULL);

@@ -269,6 +269,55 @@ static int tv_record(svm_view_t *view, const svm_id_t *id, const int64_t *d, siz
 	return 0;
 }
 
+/* The value beneath the block's supply deltas, on the optimistic engine only (elsewhere, and
+ * for an object this transaction has already seen, get: exact). Recorded as a read of that
+ * entry (prd, validated by exec_mv_probe), so a failed burn's check that its token exists
+ * does not depend on the burns below it. */
+static int tv_probe(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, size_t *len)
+{
+	txview_t *v = tv(view);
+	if (v->error) return v->error;
+	if (v->src != SRC_MV) return tv_get(view, id, bytes, len);
+	local_t *l = get_local(v, id);
+	if (l == NULL) return v->error;
+	if (l->w.kind != 0 || l->has_read) return tv_get(view, id, bytes, len);
+	if (!l->has_probe) {
+		mv_read_t r;
+		int rc = exec_mv_probe(v->b, v->worker, l->k, v->tx, &r);
+		if (rc) return fail(v, rc);
+		read_t rd = {.k = l->k, .probe = true};
+		val_t val = r.v;
+		switch (r.kind) {
+		case MVR_DEPENDENCY:
+			SVM_ASSERT(r.tx < v->tx);
+			v->wait_on = r.tx;
+			return fail(v, SVM_EBUSY);
+		case MVR_STORAGE:
+			rd.kind = RD_STORAGE;
+			rc = exec_key_committed(v->b, v->worker, l->k, &val);
+			if (rc) return fail(v, rc);
+			break;
+		case MVR_VERSION:
+			rd.kind = RD_VERSION;
+			rd.tx = r.tx;
+			rd.inc = r.inc;
+			break;
+		default: /* another kind of delta beneath: resolved exactly */
+			rd.kind = RD_RESOLVED;
+			rd.amount = r.amount;
+			rd.rv = r.v;
+		}
+		l->prd = rd;
+		l->probed = val;
+		l->has_probe = true;
+	}
+	SVM_ASSERT(l->prd.probe && l->prd.k == l->k);
+	if (l->probed.bytes == NULL) return SVM_ENOTFOUND;
+	*bytes = l->probed.bytes;
+	*len = l->probed.len;
+	return 0;
+}
+
 static size_t tv_mark(exec_view_t *ev) { return ((txview_t *)ev)->undo_len; }
 
 static void tv_rollback(exec_view_t *ev, size_t mark)
@@ -287,9 +336,9 @@ static int tv_error(exec_view_t *ev) { return ((txview_t *)ev)->error; }
 static size_t tv_vmark(svm_view_t *v) { return tv_mark((exec_view_t *)v); }
 static void tv_vrollback(svm_view_t *v, size_t m) { tv_rollback((exec_view_t *)v, m); }
 static const svm_view_ops_t ops_delta = {tv_get, tv_put, tv_credit, tv_vmark, tv_vrollback,
-					 tv_retire, tv_record};
+					 tv_retire, tv_record, tv_probe};
 static const svm_view_ops_t ops_plain = {tv_get, tv_put, NULL, tv_vmark, tv_vrollback, NULL,
-					 NULL};
+					 NULL, NULL};
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src)
 {

@@ -221,7 +221,7 @@ static int pv_put(svm_view_t *view, const svm_id_t *id, const uint8_t *bytes, si
 	return 0;
 }
 
-static const svm_view_ops_t pv_ops = {pv_get, pv_put, NULL, NULL, NULL, NULL, NULL};
+static const svm_view_ops_t pv_ops = {pv_get, pv_put, NULL, NULL, NULL, NULL, NULL, NULL};
 
 Test(records, host_record_add_charges_flat_steps_and_reads_adds_writes_without_the_delta, .init = setup)
 {

@@ -83,6 +83,21 @@ int svm_host_read_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o, size_t *
 	return svm_object_decode(bytes, *len, o, NULL) ? SVM_EIO : 0;
 }
 
+int svm_host_probe_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o)
+{
+	if (c->view->ops->probe == NULL) {
+		size_t len;
+		return svm_host_read_(c, id, o, &len);
+	}
+	if (!svm_txctx_may_read(c, id)) return SVM_EACCESS;
+	if (c->on_access) c->on_access(c->on_access_ud, id, false);
+	const uint8_t *bytes;
+	size_t len;
+	int rc = c->view->ops->probe(c->view, id, &bytes, &len);
+	if (rc) return rc;
+	return svm_object_decode(bytes, len, o, NULL) ? SVM_EIO : 0;
+}
+
 int svm_host_get(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o)
 {
 	if (!svm_txctx_may_read(c, id)) return SVM_EACCESS;

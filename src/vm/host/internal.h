@@ -18,5 +18,8 @@ int svm_host_credit_(svm_txctx_t *c, const svm_id_t *id, const svm_id_t *token,
  * write and reported as one. SVM_EUNSUPPORTED when the view takes no delta here (the caller
  * then reads, subtracts and writes). */
 int svm_host_retire_(svm_txctx_t *c, const svm_id_t *id, uint64_t amount);
+/* As svm_host_read_, through the view's probe op where it has one: o may hold a token's
+ * supply before the block's unresolved burns — for existence and type checks only. */
+int svm_host_probe_(svm_txctx_t *c, const svm_id_t *id, svm_object_t *o);
 
 #endif

@@ -334,9 +334,13 @@ static int burn_delta_(svm_txctx_t *c, const svm_id_t *token, const svm_id_t *ti
 		       const svm_id_t *from, uint64_t amount)
 {
 	int rc = debit_(c, token, from, amount);
-	if (rc) {
+	if (rc) { /* the token's own error first; the supply is not needed, only the token */
+		svm_object_t o;
 		svm_token_info_t info;
-		int trc = read_token(c, token, &info);
+		int trc = svm_host_probe_(c, tid, &o);
+		if (trc == 0 && (o.type != SVM_OBJ_TOKEN ||
+				 svm_token_info_decode(o.payload, o.payload_len, &info)))
+			trc = SVM_EIO; /* read_token's verdict on the same bytes */
 		return trc ? trc : rc;
 	}
 	rc = svm_host_retire_(c, tid, amount);
