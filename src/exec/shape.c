@@ -1,6 +1,7 @@
 /* The shape of a block: how much parallelism its first transactions allow (their count over
  * the longest dependency chain among them), estimated from their declared accesses (strict)
- * or the accesses a native ledger payload implies (dynamic). A block that is essentially one
+ * or the accesses a native ledger payload implies (dynamic; a dynamic burn's token is lowered
+ * by a commutative delta there, so it counts like a credit). A block that is essentially one
  * dependency chain (two accounts paying each other, one object every transaction writes), or
  * allows under four transactions in flight per thread, gains nothing from the parallel engines
  * and only pays their bookkeeping, so svm_exec_block runs the reference on it instead. The
@@ -62,6 +63,23 @@ bool exec_transfer_credit(const svm_tx_t *tx, svm_id_t *out)
 	return true;
 }
 
+/* The token object a native ledger burn of a non-zero amount lowers (a burn of zero reads and
+ * writes it: the ledger's read-subtract-write). */
+static bool burn_token_object(const svm_tx_t *tx, svm_id_t *out)
+{
+	if (tx->vm != SVM_VM_NATIVE) return false;
+	svm_reader_t r = svm_reader(tx->payload, tx->payload_len);
+	uint64_t program, method, amount;
+	svm_id_t token;
+	if (svm_varint_read(&r, &program) || program != SVM_PROGRAM_LEDGER ||
+	    svm_varint_read(&r, &method) || method != SVM_LEDGER_BURN ||
+	    svm_reader_copy(&r, token.b, SVM_HASH_SIZE) || svm_varint_read(&r, &amount) ||
+	    svm_reader_left(&r) || amount == 0)
+		return false;
+	svm_token_object_id(&token, out);
+	return true;
+}
+
 static uint64_t prefix(const svm_id_t *id)
 {
 	uint64_t h;
@@ -92,14 +110,20 @@ static bool accesses(const svm_block_env_t *env, const svm_exec_tx_t *et, sacc_t
 	acc[(*n)++] = (sacc_t){prefix(&tx->sender) ^ 0x9e3779b97f4a7c15ull, S_W};
 	bool has_credit = exec_transfer_credit(tx, &credit);
 	if (tx->access_mode != SVM_ACCESS_STRICT) {
-		svm_id_t w[4];
+		svm_id_t w[4], burned;
 		size_t nw = 0;
 		if (tx->vm != SVM_VM_NATIVE ||
 		    svm_native_access(&tx->sender, tx->nonce, tx->payload, tx->payload_len, w, 4, &nw))
 			return false;
 		SVM_ASSERT(nw <= 4);
-		for (size_t i = 0; i < nw; i++)
-			add(acc, n, &w[i], has_credit && svm_hash_eq(&w[i], &credit) ? S_C : S_W);
+		/* a dynamic burn runs on the optimistic engine, where its supply decrease is a delta:
+		 * burns of one token commute like credits (docs/aoem.md, "Burns as supply deltas") */
+		bool burn = burn_token_object(tx, &burned);
+		for (size_t i = 0; i < nw; i++) {
+			bool c = (has_credit && svm_hash_eq(&w[i], &credit)) ||
+				 (burn && svm_hash_eq(&w[i], &burned));
+			add(acc, n, &w[i], c ? S_C : S_W);
+		}
 		SVM_ASSERT(*n == 1 + nw); /* no access dropped */
 		return true;
 	}

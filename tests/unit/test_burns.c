@@ -132,6 +132,32 @@ Test(burns, burns_of_one_token_by_different_senders_do_not_conflict, .init = set
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
 
+/* The chain rule (shape.c) counts a dynamic burn's token like a credit: burns of one token
+ * commute on the optimistic engine, so a block of them is not one dependency chain and runs
+ * there (before, it counted the token as written by every burn, and the rule gave the block to
+ * the reference). */
+Test(burns, a_block_of_burns_of_one_token_is_not_taken_for_a_chain, .init = setup)
+{
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	eg_rng_t r = {.s = 77};
+	eg_config_t cfg = {.accounts = 20000, .workload = EG_SHARED, .strict_pct = 0};
+	eg_world_t w;
+	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
+	cr_assert_eq(eg_block(&w, &r, 2000), 0);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t ref;
+	svm_exec_metrics_t m;
+	char why[256] = "";
+	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, &m), 0, "%s", why);
+	cr_assert(!m.chain, "not a chain");
+	cr_assert(!m.small, "2,000 burns are worth the engines (%llu us)", (unsigned long long)m.work_us);
+	cr_assert_eq(m.stm_txs, w.n, "every burn on the optimistic engine (%llu)",
+		     (unsigned long long)m.stm_txs);
+	svm_arena_reset(&a);
+	eg_world_free(&w);
+}
+
 /* Burns that fail their debit (a fifth of the senders hold no AIC: SVM_EFUNDS) beside burns
  * that succeed: the failed burn learns that the token exists (the reference reads it first, so
  * an unknown token is SVM_ENOTFOUND, not SVM_EFUNDS) from the object beneath the block's supply
