@@ -43,7 +43,7 @@ static int mv_put(svm_view_t *v, const svm_id_t *id, const uint8_t *bytes, size_
 	return 0;
 }
 
-static const svm_view_ops_t ops = {mv_get, mv_put, NULL};
+static const svm_view_ops_t ops = {mv_get, mv_put, NULL, NULL, NULL, NULL, NULL, NULL};
 
 static void run(uint8_t vm, const uint8_t *data, size_t size)
 {
