@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1149,6 +1150,8 @@ typedef struct {
 	svm_conf_relay_limits_t limits;
 	svm_id_t token;
 	uint64_t fee, fee_limit, timeout_ms;
+	svm_rpc_server_t *_Atomic srv; /* set once it serves: relay_info reads its connection count */
+	unsigned conns_max;
 } relay_t;
 
 /* A node client of the pool: there are as many as server threads, so one is always free. */
@@ -1231,12 +1234,19 @@ static json_t *relay_info(void *ctx, json_t *params, svm_rpc_error_t *e)
 	uint64_t nonce = 0;
 	char me[65], tok[65];
 	svm_rpc_client_t *node = relay_node_take(r);
-	if (relay_nonce(r, node, &nonce, e) == 0 && relay_call(node, "svm_chainId", NULL, &cid, e) == 0)
-		res = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I}", "relayer", svm_hash_hex(&r->kp.id, me),
-				"chain_id", (json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
-				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee, "in_flight",
-				(json_int_t)svm_conf_relay_inflight(&r->limits, NULL, NULL), "max_in_flight",
-				(json_int_t)r->limits.max_inflight, "per_client", (json_int_t)r->limits.per_client);
+	if (relay_nonce(r, node, &nonce, e) == 0 && relay_call(node, "svm_chainId", NULL, &cid, e) == 0) {
+		uint64_t refused = 0;
+		svm_rpc_server_t *srv = atomic_load(&r->srv); /* NULL until it serves */
+		unsigned open = srv ? svm_rpc_server_conns(srv, &refused) : 0;
+		res = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "relayer",
+				svm_hash_hex(&r->kp.id, me), "chain_id", (json_int_t)cli_ju64(cid), "nonce",
+				(json_int_t)nonce, "token", svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee,
+				"in_flight", (json_int_t)svm_conf_relay_inflight(&r->limits, NULL, NULL),
+				"max_in_flight", (json_int_t)r->limits.max_inflight, "per_client",
+				(json_int_t)r->limits.per_client, "connections", (json_int_t)open,
+				"max_connections", (json_int_t)r->conns_max, "connections_refused",
+				(json_int_t)refused);
+	}
 	json_decref(cid);
 	relay_node_give(r, node);
 	return res;
@@ -1371,7 +1381,12 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	int rc = parse_token(a, &r.token);
 	if (rc) return rc;
 	uint64_t max_in = SVM_CONF_RELAY_INFLIGHT_MAX, per_client = SVM_CONF_RELAY_PER_CLIENT_MAX;
+	uint64_t max_conns = SVM_CONF_RELAY_CONNS_MAX;
 	if ((v = cli_opt(a, "max-in-flight")) && cli_u64(a, "--max-in-flight", v, &max_in)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "max-connections")) && cli_u64(a, "--max-connections", v, &max_conns))
+		return CLI_EXIT_USAGE;
+	if (max_conns < 1 || max_conns > SVM_CONF_RELAY_CONNS_CAP)
+		return cli_fail(a, CLI_EXIT_USAGE, "--max-connections must be 1..%d", SVM_CONF_RELAY_CONNS_CAP);
 	if ((v = cli_opt(a, "per-client")) && cli_u64(a, "--per-client", v, &per_client)) return CLI_EXIT_USAGE;
 	if (max_in < 1 || max_in > CONF_RELAY_IN_FLIGHT_CAP)
 		return cli_fail(a, CLI_EXIT_USAGE, "--max-in-flight must be 1..%d", CONF_RELAY_IN_FLIGHT_CAP);
@@ -1411,9 +1426,11 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	cli_block_stop_signals(&set);
 	svm_rpc_server_t *srv = NULL;
 	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
-	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = r.n_node};
+	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = r.n_node, .conns_max = (unsigned)max_conns};
+	r.conns_max = (unsigned)max_conns;
 	if (rc == 0 && svm_rpc_server_start(&srv, &cfg, methods, 2, &err) != 0)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot listen on %s: %s", listen, err.msg);
+	if (rc == 0) r.srv = srv;
 	if (rc == 0) {
 		char me[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
 		svm_hash_hex(&r.kp.id, me);
@@ -1421,14 +1438,16 @@ int cli_cmd_conf_relay(cli_args_t *a)
 			printf("{\"relay\":\"http://%s:%u\",\"relayer\":\"%s\",\"fee\":%llu}\n", host,
 			       svm_rpc_server_port(srv), me, (unsigned long long)r.fee);
 		else
-			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each (%llu at once, %llu per client)\n",
+			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each (%llu at once, %llu per client, "
+			       "%llu connections)\n",
 			       a->cmd, host, svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt),
-			       (unsigned long long)max_in, (unsigned long long)per_client);
+			       (unsigned long long)max_in, (unsigned long long)per_client, (unsigned long long)max_conns);
 		fflush(stdout);
 		int sig = 0;
 		sigwait(&set, &sig);
 	}
 	svm_rpc_server_free(srv); /* in-flight requests finish first */
+	r.srv = NULL;
 	if (sync_ok) {
 		svm_conf_relay_limits_destroy(&r.limits);
 		pthread_cond_destroy(&r.lane_free);

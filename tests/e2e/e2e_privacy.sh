@@ -337,6 +337,61 @@ check "and the waiting one then takes the lane and reaches the node" 'grep -q "r
 check "nothing is in flight afterwards" '[ "$(rinfo in_flight)" = 0 ]'
 "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-in-flight 2 --per-client 3 > /dev/null 2> "$D/err.txt"; rc=$?
 check "conf relay with --per-client above --max-in-flight is a usage error" '[ $rc -eq 2 ] && grep -q "per-client must be" "$D/err.txt"'
+# --- open connections are bounded (--max-connections): a third relay allowing 4. One kept-alive
+# connection asks relay_info how many are open while idle ones are opened one at a time; a fifth
+# is answered 503 with a JSON-RPC error naming the bound and closed; once one idle closes, a new
+# one is served again.
+r3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SUPERVM_RPC=http://127.0.0.1:$fport "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$r3port \
+  --fee $RFEE --max-connections 4 > "$D/relay3.log" 2>&1 &
+RELAY2=$!
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $r3port))" 2> /dev/null && break; sleep 0.1; done
+python3 -c "
+import http.client, json, socket, time
+def info(c):
+    c.request('POST', '/', json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'relay_info', 'params': []}), {'Content-Type': 'application/json'})
+    return json.loads(c.getresponse().read())['result']
+def until(c, n):
+    for _ in range(10000):  # each look is a request; at most a minute
+        r = info(c)
+        if r['connections'] == n:
+            return r
+        time.sleep(0.005)
+    raise SystemExit('connections never reached %d: %s' % (n, r))
+k = http.client.HTTPConnection('127.0.0.1', $r3port, timeout=60)
+until(k, 1)
+idle = []
+for n in range(2, 5):
+    idle.append(socket.create_connection(('127.0.0.1', $r3port)))
+    r = until(k, n)
+print('max', r['max_connections'], 'open', r['connections'])
+s = socket.create_connection(('127.0.0.1', $r3port))
+s.sendall(b'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n{}')
+s.settimeout(60)
+got = b''
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+print('fifth:', got.split(b'\\r\\n')[0].decode(), json.loads(got.split(b'\\r\\n\\r\\n', 1)[1])['error']['message'])
+r = info(k)
+print('refused', r['connections_refused'], 'open', r['connections'])
+idle[0].close()
+until(k, 3)
+c = http.client.HTTPConnection('127.0.0.1', $r3port, timeout=60)
+print('after a close:', 'fee' in info(c))
+" > "$D/conns.txt" 2>&1
+check "the relay counts its open connections up to its bound of 4" 'grep -q "^max 4 open 4$" "$D/conns.txt"'
+check "a fifth is answered 503 with the bound named, and closed" \
+  'grep -q "^fifth: HTTP/1.1 503 Service Unavailable refused: 4 connections are open, the server.s most at once" "$D/conns.txt"'
+check "refused connections are counted and never open" 'grep -q "^refused 1 open 4$" "$D/conns.txt"'
+check "once an idle one closes, a new connection is served" 'grep -q "^after a close: True$" "$D/conns.txt"'
+kill "$RELAY2" 2> /dev/null; wait "$RELAY2" 2> /dev/null; RELAY2=
+for v in 0 513; do
+  "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-connections $v > /dev/null 2> "$D/err.txt"; rc=$?
+  check "conf relay --max-connections $v is a usage error" '[ $rc -eq 2 ] && grep -q "max-connections must be 1..512" "$D/err.txt"'
+done
 kill "$RELAY2" "$FAKE" 2> /dev/null; wait "$RELAY2" "$FAKE" 2> /dev/null; RELAY2=; FAKE=
 kill "$RELAY" 2> /dev/null; wait "$RELAY" 2> /dev/null; RELAY=
 grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"
