@@ -16,11 +16,12 @@ pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
 bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-RELAY=; RELAY2=; FAKE=; PROXY=
+RELAY=; RELAY2=; RELAY3=; FAKE=; PROXY=
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 cleanup() {
   [ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
   [ -n "$RELAY2" ] && kill "$RELAY2" 2>/dev/null && wait "$RELAY2" 2>/dev/null
+  [ -n "$RELAY3" ] && kill "$RELAY3" 2>/dev/null && wait "$RELAY3" 2>/dev/null
   [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null
   [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null && wait "$PROXY" 2>/dev/null
   [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"
@@ -344,7 +345,7 @@ check "conf relay with --per-client above --max-in-flight is a usage error" '[ $
 r3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SUPERVM_RPC=http://127.0.0.1:$fport "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$r3port \
   --fee $RFEE --max-connections 4 > "$D/relay3.log" 2>&1 &
-RELAY2=$!
+RELAY3=$!
 for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $r3port))" 2> /dev/null && break; sleep 0.1; done
 python3 -c "
 import http.client, json, socket, time
@@ -387,7 +388,7 @@ check "a fifth is answered 503 with the bound named, and closed" \
   'grep -q "^fifth: HTTP/1.1 503 Service Unavailable refused: 4 connections are open, the server.s most at once" "$D/conns.txt"'
 check "refused connections are counted and never open" 'grep -q "^refused 1 open 4$" "$D/conns.txt"'
 check "once an idle one closes, a new connection is served" 'grep -q "^after a close: True$" "$D/conns.txt"'
-kill "$RELAY2" 2> /dev/null; wait "$RELAY2" 2> /dev/null; RELAY2=
+kill "$RELAY3" 2> /dev/null; wait "$RELAY3" 2> /dev/null; RELAY3=
 for v in 0 513; do
   "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-connections $v > /dev/null 2> "$D/err.txt"; rc=$?
   check "conf relay --max-connections $v is a usage error" '[ $rc -eq 2 ] && grep -q "max-connections must be 1..512" "$D/err.txt"'
