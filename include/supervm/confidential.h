@@ -218,6 +218,11 @@ int svm_conf_relay_check(const uint8_t *payload, size_t len, const svm_id_t *tok
 #define SVM_CONF_RELAY_INFLIGHT_MAX 4
 #define SVM_CONF_RELAY_PER_CLIENT_MAX 1
 #define SVM_CONF_RELAY_LIMIT_CAP 64
+/* Connections a relay keeps open at once (its RPC server's conns_max): the default and the most
+ * --max-connections allows (each is a descriptor; the default soft limit is 1024). Past it a
+ * connection is answered HTTP 503 with an SVM_EBUSY error naming the bound, and closed. */
+#define SVM_CONF_RELAY_CONNS_MAX 64
+#define SVM_CONF_RELAY_CONNS_CAP 512
 #define SVM_CONF_RELAY_PEER_MAX 48 /* bytes of a client address kept (an IPv6 text is ≤ 45) */
 typedef struct {
 	pthread_mutex_t mu;

@@ -31,6 +31,8 @@ static inline int svm_rpc_app_code(int svm_err) { return SVM_RPC_APP_BASE + svm_
 #define SVM_RPC_BATCH_MAX_DEFAULT 1000            /* requests in one batch */
 #define SVM_RPC_METHODS_MAX 128                   /* entries in one server's method table */
 #define SVM_RPC_THREADS_MAX 16                    /* server event-loop threads */
+#define SVM_RPC_CONNS_MAX 4096                    /* a server's bound on open connections */
+#define SVM_RPC_REFUSE_DRAIN_BYTES 65536          /* read off a refused connection before closing */
 #define SVM_RPC_RESPONSE_BYTES_MAX (64u << 20)    /* a response the client accepts */
 
 /* ------------------------------------------------------------- methods */
@@ -88,6 +90,9 @@ typedef struct {
 	size_t body_bytes_max;  /* 0 = SVM_RPC_BODY_BYTES_MAX_DEFAULT */
 	size_t batch_max;       /* 0 = SVM_RPC_BATCH_MAX_DEFAULT */
 	unsigned timeout_s;     /* idle connection timeout; 0 = 60 */
+	unsigned conns_max;     /* connections open at once (≤ SVM_RPC_CONNS_MAX); 0 = unbounded.
+				   Past it a new connection is answered HTTP 503 with a JSON-RPC
+				   error naming the bound, and closed at once */
 	svm_rpc_get_fn get;     /* GET requests; NULL = 405 for every GET */
 	void *get_ctx;
 } svm_rpc_config_t;
@@ -101,6 +106,9 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 uint16_t svm_rpc_server_port(const svm_rpc_server_t *s);
 /* Requests served so far (HTTP requests, a batch counts once). Thread-safe. */
 uint64_t svm_rpc_server_requests(const svm_rpc_server_t *s);
+/* With a conns_max: the connections open now, and those refused past the bound so far (0 and
+ * 0 without one). Thread-safe. */
+unsigned svm_rpc_server_conns(const svm_rpc_server_t *s, uint64_t *refused);
 /* Appends the server's per-method counters and request-latency histograms in the Prometheus
  * text format (supervm_rpc_requests_total, supervm_rpc_errors_total,
  * supervm_rpc_request_duration_seconds, by method; docs/ecosystem.md). Thread-safe. */

@@ -14,10 +14,10 @@ typedef struct job {
 
 struct svm_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t work;  /* a job was queued or the pool is stopping */
-	pthread_cond_t idle;  /* pending reached zero */
+	pthread_cond_t work; /* a job was queued or the pool is stopping */
+	pthread_cond_t idle; /* pending reached zero */
 	job_t *head, *tail;
-	size_t pending;       /* queued + running */
+	size_t pending; /* queued + running */
 	bool stop;
 	unsigned threads;
 	pthread_t tid[];
@@ -29,7 +29,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->head && !p->stop) pthread_cond_wait(&p->work, &p->mu);
-		if (!p->head) break; /* stopping and drained */
+		if (!p->head) break;                           /* stopping and drained */
 		SVM_ASSERT(p->tail != NULL && p->pending > 0); /* a queued job is pending */
 		job_t *j = p->head;
 		p->head = j->next;
@@ -74,7 +74,7 @@ int svm_pool_submit(svm_pool_t *p, svm_pool_fn fn, void *arg)
 	j->arg = arg;
 	pthread_mutex_lock(&p->mu);
 	SVM_ASSERT((p->head == NULL) == (p->tail == NULL)); /* the queue's two ends agree */
-	SVM_ASSERT(!p->stop);                                /* no submit after svm_pool_free */
+	SVM_ASSERT(!p->stop);                               /* no submit after svm_pool_free */
 	if (p->tail) p->tail->next = j;
 	else p->head = j;
 	p->tail = j;
@@ -121,25 +121,29 @@ void svm_pool_free(svm_pool_t *p)
  * last step by every helper, on a core another process could use. After fork() the child
  * forgets the helpers (they were not copied). */
 #define PAR_HELPERS_MAX 64
-#define PAR_SPIN_NS 50000u  /* spin at most this long before sleeping */
-#define PAR_SPIN_MAX 20000  /* and at most this many polls, whatever the clock says */
-#define PAR_SPIN_CLOCK 64   /* polls between two readings of the clock (~1-2 µs) */
+#define PAR_SPIN_NS 50000u /* spin at most this long before sleeping */
+#define PAR_SPIN_MAX 20000 /* and at most this many polls, whatever the clock says */
+#define PAR_SPIN_CLOCK 64  /* polls between two readings of the clock (~1-2 µs) */
 
-enum { H_IDLE, H_JOB, H_DONE };
+enum { H_IDLE,
+       H_JOB,
+       H_DONE };
 
 typedef struct {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;  /* state changed */
-	_Atomic int state;  /* H_IDLE -> H_JOB (caller) -> H_DONE (helper) -> H_IDLE (caller) */
+	pthread_cond_t cv; /* state changed */
+	_Atomic int state; /* H_IDLE -> H_JOB (caller) -> H_DONE (helper) -> H_IDLE (caller) */
 	atomic_bool claimed;
-	bool started;       /* under par_mu */
+	bool started; /* under par_mu */
 	svm_par_fn fn;
 	void *arg;
 	unsigned worker;
-	/* placement (helper_place): its thread, the CPUs it may use, the CPU it now avoids */
+	/* placement (helper_place): its thread, the CPUs it may use, whether it sleeps on cv (set
+	 * by the helper), whether the caller narrowed its CPUs for this wake-up (under mu) */
 	pthread_t tid;
 	cpu_set_t allowed;
-	int avoid_cpu;
+	atomic_bool asleep;
+	bool placed;
 } helper_t;
 
 static helper_t helpers[PAR_HELPERS_MAX];
@@ -166,8 +170,8 @@ static void par_init(void)
 }
 
 /* Waits until h's state is `want`: polls first (for PAR_SPIN_NS), then sleeps on the helper's
- * condition. */
-static void wait_state(helper_t *h, int want)
+ * condition (the helper itself says so in h->asleep, for helper_place). */
+static void wait_state(helper_t *h, int want, bool self)
 {
 	uint64_t t0 = 0;
 	for (int i = 1; i <= PAR_SPIN_MAX; i++) {
@@ -179,8 +183,10 @@ static void wait_state(helper_t *h, int want)
 		else if (t - t0 >= PAR_SPIN_NS) break;
 	}
 	pthread_mutex_lock(&h->mu);
+	if (self) atomic_store(&h->asleep, true);
 	while (atomic_load_explicit(&h->state, memory_order_acquire) != want)
 		pthread_cond_wait(&h->cv, &h->mu);
+	if (self) atomic_store(&h->asleep, false);
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -199,7 +205,11 @@ static void *helper_main(void *a)
 {
 	helper_t *h = a;
 	for (;;) {
-		wait_state(h, H_JOB);
+		wait_state(h, H_JOB, true);
+		if (h->placed) { /* woken off the caller's CPU: from here on the scheduler decides */
+			pthread_setaffinity_np(h->tid, sizeof h->allowed, &h->allowed);
+			h->placed = false;
+		}
 		SVM_ASSERT(atomic_load(&h->claimed) && h->worker >= 1); /* worker 0 is the caller */
 		h->fn(h->arg, h->worker);
 		set_state(h, H_DONE);
@@ -225,7 +235,8 @@ static helper_t *helper_claim(void)
 			/* the new thread inherits this thread's CPUs: those it may be placed on */
 			CPU_ZERO(&h->allowed);
 			if (sched_getaffinity(0, sizeof h->allowed, &h->allowed)) CPU_ZERO(&h->allowed);
-			h->avoid_cpu = -1;
+			atomic_store(&h->asleep, false);
+			h->placed = false;
 			ok = h->started = pthread_create(&h->tid, &attr, helper_main, h) == 0;
 			pthread_attr_destroy(&attr);
 		}
@@ -238,14 +249,14 @@ static helper_t *helper_claim(void)
 	return NULL;
 }
 
-/* Keeps a helper off the CPU its caller runs on (worker 0), before waking it. A helper sleeps
- * between calls, and a scheduler that packs work onto few CPUs while the machine is lightly
- * loaded (this build machine's guest kernel does: kernel.sched_vcpu_pack) wakes a sleeper on
- * the waker's CPU, where the two workers then take turns instead of running side by side.
- * The helper may use every other CPU it was allowed; the mask is only set again when the
- * caller's CPU changed (one sched_getcpu per call, a syscall only on a move). With a single
- * allowed CPU, or when the placement is refused, nothing is restricted. SVM_PAR_PLACE=0 turns
- * it off (for measuring it). */
+/* Wakes a sleeping helper off the CPU its caller runs on (worker 0). A scheduler that packs
+ * work onto few CPUs while the machine is lightly loaded (this build machine's guest kernel
+ * does: kernel.sched_vcpu_pack) wakes a sleeper on the waker's CPU, where the two workers then
+ * take turns instead of running side by side. So before the wake-up the helper's CPUs are
+ * narrowed to every other CPU it may use, and the helper widens them again as soon as it runs
+ * (a helper that is still polling is running on another CPU already: nothing to do). Two
+ * system calls per wake-up, about one per block. With a single allowed CPU, or when the call
+ * is refused, nothing is narrowed. SVM_PAR_PLACE=0 turns it off (for measuring it). */
 static bool place_enabled(void)
 {
 	static _Atomic int on = -1; /* every thread that reads it first computes the same */
@@ -260,11 +271,12 @@ static bool place_enabled(void)
 
 static void helper_place(helper_t *h, int cpu)
 {
-	if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == h->avoid_cpu || !CPU_ISSET(cpu, &h->allowed)) return;
+	SVM_ASSERT(!h->placed); /* the helper widened its CPUs after its last wake-up */
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &h->allowed) || !atomic_load(&h->asleep)) return;
 	cpu_set_t m = h->allowed;
 	CPU_CLR(cpu, &m);
 	if (CPU_COUNT(&m) == 0) return; /* the caller's CPU is the only one: nothing to avoid */
-	if (pthread_setaffinity_np(h->tid, sizeof m, &m) == 0) h->avoid_cpu = cpu;
+	h->placed = pthread_setaffinity_np(h->tid, sizeof m, &m) == 0;
 }
 
 typedef struct {
@@ -311,7 +323,7 @@ int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 	fn(arg, 0);
 	for (unsigned i = 0; i < n_used; i++) {
 		SVM_ASSERT(atomic_load(&used[i]->claimed)); /* ours until released below */
-		wait_state(used[i], H_DONE);
+		wait_state(used[i], H_DONE, false);
 		atomic_store_explicit(&used[i]->state, H_IDLE, memory_order_relaxed);
 		atomic_store_explicit(&used[i]->claimed, false, memory_order_release);
 	}

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +27,11 @@
 #define CONF_EXPIRY_BLOCKS 1000
 #define CONF_WAIT_MS 60000
 #define CONF_RING_DEFAULT 11
+/* A relayed send the relay refuses as built for a stale nonce (another wallet's spend took the
+ * one it quoted) or as busy is rebuilt from a fresh quote and sent again: at most this many
+ * attempts in all, a busy refusal waiting CONF_RELAY_BUSY_WAIT_MS × the attempt first. */
+#define CONF_RELAY_ATTEMPTS_MAX 4
+#define CONF_RELAY_BUSY_WAIT_MS 250
 #define CONF_POOL_MAX 4096 /* ring outputs kept as decoys (the newest) */
 #define CONF_OWN_MAX 1024  /* own outputs the cache holds */
 #define CONF_PATH_MAX 1024
@@ -727,18 +733,32 @@ static int relay_quote(cli_args_t *a, relay_quote_t *q)
 	return bad ? cli_fail(a, CLI_EXIT_FAIL, "relay: relay_info answered something else than a relay's quote") : 0;
 }
 
+/* Whether a relay's refusal (its JSON-RPC code) is one a fresh quote can cure: built for a
+ * nonce another spend took, or the relay busy. */
+static bool relay_retryable(int code)
+{
+	return code == svm_rpc_app_code(SVM_ENONCE) || code == svm_rpc_app_code(SVM_EBUSY);
+}
+
 /* Hands the payload to the relay, which checks, simulates, submits and waits for the receipt;
- * prints what it answered. */
-static int relay_submit_payload(cli_args_t *a, relay_quote_t *q, const svm_buf_t *p)
+ * prints what it answered. A retryable refusal (relay_retryable) before the last attempt is
+ * returned as CONF_RELAY_RETRY with the relay's reason in why (nothing printed). */
+#define CONF_RELAY_RETRY (-1)
+static int relay_submit_payload(cli_args_t *a, relay_quote_t *q, const svm_buf_t *p, bool last,
+				int *code, char *why, size_t why_len)
 {
 	char *hex = svm_malloc(2 * p->len + 1);
 	if (!hex) return cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	svm_hex_encode(hex, p->data, p->len);
 	json_t *r = NULL;
 	svm_error_t err = {0};
-	int code = 0;
-	int rc = svm_rpc_call(q->c, "relay_submit", json_pack("[s, I]", hex, (json_int_t)q->nonce), &r, &code, &err);
+	*code = 0;
+	int rc = svm_rpc_call(q->c, "relay_submit", json_pack("[s, I]", hex, (json_int_t)q->nonce), &r, code, &err);
 	svm_free(hex);
+	if (rc && !last && relay_retryable(*code)) {
+		snprintf(why, why_len, "%s", err.msg);
+		return CONF_RELAY_RETRY;
+	}
 	if (rc) return cli_fail(a, CLI_EXIT_FAIL, "the relay refused it: %s", err.msg);
 	int st = (int)json_integer_value(json_object_get(r, "status"));
 	if (a->json) {
@@ -753,6 +773,51 @@ static int relay_submit_payload(cli_args_t *a, relay_quote_t *q, const svm_buf_t
 	     : st == 0                                  ? 0
 							: CLI_EXIT_FAIL;
 	json_decref(r);
+	return rc;
+}
+
+/* Builds the ring spend of sel[n_in] (opened to at least amount + the relay's fee) for
+ * (sender, nonce): to `to` (a send) or the sender's public balance (a withdraw), change back to
+ * the wallet, and with a relay quote rq a withdraw of its fee in its token. */
+static int build_spend(cli_args_t *a, wallet_t *w, const own_t *const *sel, size_t n_in,
+		       uint64_t ring_n, uint64_t cid, const svm_id_t *sender, uint64_t nonce, bool withdraw,
+		       const relay_quote_t *rq, const svm_id_t *token, const uint8_t *to, uint64_t amount,
+		       uint64_t change, svm_buf_t *p)
+{
+	int rc = 0;
+	static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
+	svm_conf_ring_input_t in[SVM_CONF_RING_INPUTS_MAX];
+	for (size_t i = 0; i < n_in && rc == 0; i++)
+		if (make_ring(w, sel[i], (size_t)ring_n, nonce, i, &rings[i], &in[i]))
+			rc = CLI_EXIT_FAIL; /* reported below */
+	svm_conf_opening_t op[2];
+	uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];
+	const uint8_t *enc[2] = {notes[0], notes[1]};
+	size_t enc_len[2] = {SVM_CONF_NOTE_BYTES, SVM_CONF_NOTE_BYTES}, n_out = 0;
+	if (!withdraw) {
+		new_opening(&op[n_out], amount, token);
+		randombytes_buf(rs, sizeof rs);
+		if (svm_conf_note_seal(keys[n_out], notes[n_out], to, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
+		n_out++;
+	}
+	if (change) {
+		new_opening(&op[n_out], change, token);
+		randombytes_buf(rs, sizeof rs);
+		if (svm_conf_note_seal(keys[n_out], notes[n_out], w->addr, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
+		n_out++;
+	}
+	static const svm_id_t zero;
+	randombytes_buf(seed, sizeof seed);
+	if (rc == 0 &&
+	    svm_conf_ring_build(p, cid, sender, nonce, withdraw || rq ? token : &zero, 0,
+				withdraw ? amount : rq ? rq->fee
+						       : 0,
+				in, n_in, (const uint8_t(*)[32])keys, op,
+				enc, enc_len, n_out, seed))
+		rc = CLI_EXIT_FAIL;
+	if (rc) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the ring spend");
+	sodium_memzero(in, sizeof in);
+	sodium_memzero(op, sizeof op);
 	return rc;
 }
 
@@ -855,42 +920,31 @@ static int spend(cli_args_t *a, bool withdraw)
 		sender = rq.id, nonce = rq.nonce;
 	}
 	svm_buf_t p = {0};
-	if (rc == 0) {
-		static ring_t rings[SVM_CONF_RING_INPUTS_MAX];
-		svm_conf_ring_input_t in[SVM_CONF_RING_INPUTS_MAX];
-		for (size_t i = 0; i < n_in && rc == 0; i++)
-			if (make_ring(&w, sel[i], (size_t)ring_n, nonce, i, &rings[i], &in[i]))
-				rc = CLI_EXIT_FAIL; /* reported below */
-		uint64_t change = (uint64_t)(have - need);
-		svm_conf_opening_t op[2];
-		uint8_t keys[2][32], notes[2][SVM_CONF_NOTE_BYTES], rs[32], seed[32];
-		const uint8_t *enc[2] = {notes[0], notes[1]};
-		size_t enc_len[2] = {SVM_CONF_NOTE_BYTES, SVM_CONF_NOTE_BYTES}, n_out = 0;
-		if (!withdraw) {
-			new_opening(&op[n_out], amount, &token);
-			randombytes_buf(rs, sizeof rs);
-			if (svm_conf_note_seal(keys[n_out], notes[n_out], to, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
-			n_out++;
+	for (int attempt = 1; rc == 0; attempt++) {
+		rc = build_spend(a, &w, sel, n_in, ring_n, cid, &sender, nonce, withdraw, rq.c ? &rq : NULL,
+				 &token, to, amount, (uint64_t)(have - need), &p);
+		if (rc == 0 && !rq.c) rc = submit(a, keyfile, &p, nonce);
+		if (rc || !rq.c) break;
+		char why[SVM_ERROR_MSG_MAX];
+		int code = 0;
+		rc = relay_submit_payload(a, &rq, &p, attempt == CONF_RELAY_ATTEMPTS_MAX, &code, why, sizeof why);
+		if (rc != CONF_RELAY_RETRY) break;
+		/* refused before the relay signed anything: nothing of it is on chain */
+		fprintf(stderr, "supervm %s: the relay refused attempt %d of %d (%s); asking it for a fresh quote\n",
+			a->cmd, attempt, CONF_RELAY_ATTEMPTS_MAX, why);
+		if (code == svm_rpc_app_code(SVM_EBUSY)) {
+			struct timespec ts = {0, (long)attempt * CONF_RELAY_BUSY_WAIT_MS * 1000000L};
+			nanosleep(&ts, NULL);
 		}
-		if (change) {
-			new_opening(&op[n_out], change, &token);
-			randombytes_buf(rs, sizeof rs);
-			if (svm_conf_note_seal(keys[n_out], notes[n_out], w.addr, &op[n_out], rs)) rc = CLI_EXIT_FAIL;
-			n_out++;
-		}
-		static const svm_id_t zero;
-		randombytes_buf(seed, sizeof seed);
-		if (rc == 0 &&
-		    svm_conf_ring_build(&p, cid, &sender, nonce, withdraw || rq.c ? &token : &zero, 0,
-					withdraw ? amount : rq.fee, in, n_in, (const uint8_t(*)[32])keys, op,
-					enc, enc_len, n_out, seed))
-			rc = CLI_EXIT_FAIL;
-		if (rc) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the ring spend");
-		sodium_memzero(in, sizeof in);
-		sodium_memzero(op, sizeof op);
+		svm_buf_reset(&p);
+		svm_id_t tok0 = rq.token;
+		uint64_t fee0 = rq.fee;
+		rc = relay_quote(a, &rq);
+		if (rc == 0 && (memcmp(tok0.b, rq.token.b, 32) || fee0 != rq.fee || rq.chain_id != cid))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "the relay changed its token, fee or chain between quotes; "
+							"send again");
+		sender = rq.id, nonce = rq.nonce;
 	}
-	if (rc == 0 && !rq.c) rc = submit(a, keyfile, &p, nonce);
-	if (rc == 0 && rq.c) rc = relay_submit_payload(a, &rq, &p);
 	/* a failed receipt: say so when it was a double spend (an input's key image registered) */
 	for (size_t i = 0; rc != 0 && p.len && (cli_flag(a, "wait") || rq.c) && i < n_in; i++) {
 		own_t *o = (own_t *)sel[i];
@@ -1096,6 +1150,8 @@ typedef struct {
 	svm_conf_relay_limits_t limits;
 	svm_id_t token;
 	uint64_t fee, fee_limit, timeout_ms;
+	svm_rpc_server_t *_Atomic srv; /* set once it serves: relay_info reads its connection count */
+	unsigned conns_max;
 } relay_t;
 
 /* A node client of the pool: there are as many as server threads, so one is always free. */
@@ -1178,12 +1234,19 @@ static json_t *relay_info(void *ctx, json_t *params, svm_rpc_error_t *e)
 	uint64_t nonce = 0;
 	char me[65], tok[65];
 	svm_rpc_client_t *node = relay_node_take(r);
-	if (relay_nonce(r, node, &nonce, e) == 0 && relay_call(node, "svm_chainId", NULL, &cid, e) == 0)
-		res = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I}", "relayer", svm_hash_hex(&r->kp.id, me),
-				"chain_id", (json_int_t)cli_ju64(cid), "nonce", (json_int_t)nonce, "token",
-				svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee, "in_flight",
-				(json_int_t)svm_conf_relay_inflight(&r->limits, NULL, NULL), "max_in_flight",
-				(json_int_t)r->limits.max_inflight, "per_client", (json_int_t)r->limits.per_client);
+	if (relay_nonce(r, node, &nonce, e) == 0 && relay_call(node, "svm_chainId", NULL, &cid, e) == 0) {
+		uint64_t refused = 0;
+		svm_rpc_server_t *srv = atomic_load(&r->srv); /* NULL until it serves */
+		unsigned open = srv ? svm_rpc_server_conns(srv, &refused) : 0;
+		res = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "relayer",
+				svm_hash_hex(&r->kp.id, me), "chain_id", (json_int_t)cli_ju64(cid), "nonce",
+				(json_int_t)nonce, "token", svm_hash_hex(&r->token, tok), "fee", (json_int_t)r->fee,
+				"in_flight", (json_int_t)svm_conf_relay_inflight(&r->limits, NULL, NULL),
+				"max_in_flight", (json_int_t)r->limits.max_inflight, "per_client",
+				(json_int_t)r->limits.per_client, "connections", (json_int_t)open,
+				"max_connections", (json_int_t)r->conns_max, "connections_refused",
+				(json_int_t)refused);
+	}
 	json_decref(cid);
 	relay_node_give(r, node);
 	return res;
@@ -1318,7 +1381,12 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	int rc = parse_token(a, &r.token);
 	if (rc) return rc;
 	uint64_t max_in = SVM_CONF_RELAY_INFLIGHT_MAX, per_client = SVM_CONF_RELAY_PER_CLIENT_MAX;
+	uint64_t max_conns = SVM_CONF_RELAY_CONNS_MAX;
 	if ((v = cli_opt(a, "max-in-flight")) && cli_u64(a, "--max-in-flight", v, &max_in)) return CLI_EXIT_USAGE;
+	if ((v = cli_opt(a, "max-connections")) && cli_u64(a, "--max-connections", v, &max_conns))
+		return CLI_EXIT_USAGE;
+	if (max_conns < 1 || max_conns > SVM_CONF_RELAY_CONNS_CAP)
+		return cli_fail(a, CLI_EXIT_USAGE, "--max-connections must be 1..%d", SVM_CONF_RELAY_CONNS_CAP);
 	if ((v = cli_opt(a, "per-client")) && cli_u64(a, "--per-client", v, &per_client)) return CLI_EXIT_USAGE;
 	if (max_in < 1 || max_in > CONF_RELAY_IN_FLIGHT_CAP)
 		return cli_fail(a, CLI_EXIT_USAGE, "--max-in-flight must be 1..%d", CONF_RELAY_IN_FLIGHT_CAP);
@@ -1358,9 +1426,11 @@ int cli_cmd_conf_relay(cli_args_t *a)
 	cli_block_stop_signals(&set);
 	svm_rpc_server_t *srv = NULL;
 	const svm_rpc_method_t methods[] = {{"relay_info", relay_info, &r}, {"relay_submit", relay_submit, &r}};
-	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = r.n_node};
+	svm_rpc_config_t cfg = {.host = host, .port = (uint16_t)port, .threads = r.n_node, .conns_max = (unsigned)max_conns};
+	r.conns_max = (unsigned)max_conns;
 	if (rc == 0 && svm_rpc_server_start(&srv, &cfg, methods, 2, &err) != 0)
 		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot listen on %s: %s", listen, err.msg);
+	if (rc == 0) r.srv = srv;
 	if (rc == 0) {
 		char me[65], tb[65], amt[CLI_AMOUNT_STR_MAX];
 		svm_hash_hex(&r.kp.id, me);
@@ -1368,14 +1438,16 @@ int cli_cmd_conf_relay(cli_args_t *a)
 			printf("{\"relay\":\"http://%s:%u\",\"relayer\":\"%s\",\"fee\":%llu}\n", host,
 			       svm_rpc_server_port(srv), me, (unsigned long long)r.fee);
 		else
-			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each (%llu at once, %llu per client)\n",
+			printf("supervm %s: relaying ring spends on http://%s:%u as %s for %s each (%llu at once, %llu per client, "
+			       "%llu connections)\n",
 			       a->cmd, host, svm_rpc_server_port(srv), me, cli_amount_str(r.fee, token_name(&r.token, tb), amt),
-			       (unsigned long long)max_in, (unsigned long long)per_client);
+			       (unsigned long long)max_in, (unsigned long long)per_client, (unsigned long long)max_conns);
 		fflush(stdout);
 		int sig = 0;
 		sigwait(&set, &sig);
 	}
 	svm_rpc_server_free(srv); /* in-flight requests finish first */
+	r.srv = NULL;
 	if (sync_ok) {
 		svm_conf_relay_limits_destroy(&r.limits);
 		pthread_cond_destroy(&r.lane_free);

@@ -77,7 +77,7 @@ static const char *const o_conf_ki_export[] = {"key", "out", NULL};
 static const char *const o_conf_ki_import[] = {"view", "in", NULL};
 static const char *const o_conf_deposit[] = {O_CONF_TX, "to", NULL};
 static const char *const o_conf_send[] = {O_CONF_TX, "to", "ring", "input", "relay", NULL};
-static const char *const o_conf_relay[] = {"key", "listen", "fee", "token", "fee-limit", "max-in-flight", "per-client", NULL};
+static const char *const o_conf_relay[] = {"key", "listen", "fee", "token", "fee-limit", "max-in-flight", "per-client", "max-connections", NULL};
 static const char *const o_conf_withdraw[] = {O_CONF_TX, "ring", "input", NULL};
 
 static const cli_cmd_t commands[] = {
@@ -391,7 +391,8 @@ static const cli_cmd_t commands[] = {
 	 "                    fee from the inputs (in --token, revealed); --from signs nothing, pays nothing\n" H_CONF_TX,
 	 o_conf_send, 0, 0, cli_cmd_conf_send, NULL},
 	{"conf relay", "submit others' ring spends as this key's transactions, paid a fee from their inputs",
-	 "conf relay --key KEYFILE --listen HOST:PORT --fee N [--token T] [--max-in-flight N] [--per-client N]",
+	 "conf relay --key KEYFILE --listen HOST:PORT --fee N [--token T] [--max-in-flight N] [--per-client N]\n"
+	 "           [--max-connections N]",
 	 "  --key KEYFILE     the relayer's key (its public account pays each transaction's fee)\n"
 	 "  --listen H:P      where to serve relay_info and relay_submit (JSON-RPC)\n"
 	 "  --fee N           what a relayed spend must pay the relay (a public withdraw to it)\n"
@@ -399,6 +400,8 @@ static const cli_cmd_t commands[] = {
 	 "  --fee-limit N     each transaction's fee limit\n"
 	 "  --max-in-flight N spends served at once, past which a submission is refused (default 4, ≤ 14)\n"
 	 "  --per-client N    of those, from one client address (default 1)\n"
+	 "  --max-connections N  connections open at once, past which one is answered 503 and closed\n"
+	 "                    (default 64, ≤ 512)\n"
 	 "  runs until SIGINT/SIGTERM; checks, signs, simulates on the node, submits only what succeeds\n",
 	 o_conf_relay, 0, 0, cli_cmd_conf_relay, NULL},
 	{"conf withdraw", "move confidential outputs back to the public balance (the amount is revealed)",

@@ -1457,6 +1457,19 @@ int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	advance_round(c, r);
 	if (c->self >= 0 && c->hqc.data.height > c->committed_height && block_find(c, &c->hqc.data.block_id) == NULL)
 		request_block(c, &c->hqc.data.block_id);
+	/* Restarted in a round it already voted (or timed out) in, the validator can do nothing
+	 * more in that round: it never votes or proposes twice in it. Waiting for the round's
+	 * deadline only delayed it — a lone devnet sat a full round timeout (1.3 s at 100 ms
+	 * blocks) after every restart, and a validator of a network learnt the others' round only
+	 * when its own timeout went out. So it times out at once: the timeout is stored before it
+	 * leaves and is the one timeout of the round (local_timeout re-sends a stored one), so no
+	 * rule changes; a timeout only says "I give up this round", which it had to anyway. The
+	 * others answer a timeout of a round behind theirs with their highest certificate, and a
+	 * lone validator forms its TC at once. */
+	if (c->self >= 0 && c->round > 0 && c->round <= c->last_voted_round) {
+		local_timeout(c);
+		c->deadline = c->now + round_timeout_ms(c);
+	}
 	finish(c);
 	return 0;
 }

@@ -1283,10 +1283,38 @@ static svm_slice_t proof_cert(struct node_vc *v, const svm_slice_t *proof, const
 	return rc == 0 ? (svm_slice_t){h.parent_qc, h.parent_qc_len} : none;
 }
 
-/* Applies the committed prefix of a sync answer. A block counts as committed when a later
- * block of the answer descends from it and carries a QC whose parent is in the round just
- * before its own (the 2-chain rule) — so one peer cannot hand us a certified block that the
- * network abandoned. Returns blocks applied, or a negative error (the peer misbehaved). */
+/* How many leading blocks of a sync answer this node holds already: consensus may commit
+ * while the answer travels (a node catching up does both), so an honest answer can start at or
+ * below our head. Each such block must be the one we committed at its height (SVM_EVALIDATE:
+ * another chain below our commits). Refusing the whole answer instead banned an honest peer for
+ * 30 s: one after another, a lagging validator banned all three peers and sat alone for the
+ * ban's length (e2e-net: 28 s without a block, then jailed for downtime). */
+static int sync_known(struct node_vc *v, const svm_net_sync_resp_t *r, uint64_t h, size_t *known)
+{
+	*known = 0;
+	int rc = 0;
+	svm_buf_t b = {0};
+	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+		svm_header_t hd, mh;
+		svm_hash_t id, mine;
+		rc = node_block_header(r->blocks[i].p, r->blocks[i].len, &hd, &id);
+		if (rc != 0 || hd.height > h) break;
+		svm_buf_reset(&b);
+		rc = svm_chain_block(v->n->chain, hd.height, &b);
+		if (rc == 0) rc = node_block_header(b.data, b.len, &mh, &mine);
+		if (rc == 0 && !svm_hash_eq(&id, &mine)) rc = SVM_EVALIDATE;
+		if (rc == 0) *known = i + 1;
+	}
+	svm_buf_free(&b);
+	SVM_ASSERT(*known <= r->n);
+	return rc;
+}
+
+/* Applies the committed prefix of a sync answer (above the blocks we hold: sync_known). A
+ * block counts as committed when a later block of the answer descends from it and carries a QC
+ * whose parent is in the round just before its own (the 2-chain rule) — so one peer cannot
+ * hand us a certified block that the network abandoned. Returns blocks applied, or a negative
+ * error (the peer misbehaved). */
 static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 {
 	svm_node_t *n = v->n;
@@ -1296,20 +1324,22 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 	uint64_t h = svm_chain_height(n->chain);
 	svm_hash_t prev;
 	svm_chain_head(n->chain, &prev, NULL);
-	size_t commit_to = 0; /* blocks [0, commit_to) are committed */
+	size_t k0 = 0; /* blocks [0, k0) we hold already */
+	if (rc == 0) rc = sync_known(v, r, h, &k0);
+	size_t commit_to = k0; /* blocks [k0, commit_to) are committed */
 	size_t proof_at = SIZE_MAX;
 	svm_hash_t ids[SVM_NET_SYNC_BLOCKS_MAX];
-	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+	for (size_t i = k0; rc == 0 && i < r->n; i++) {
 		svm_header_t hd;
 		rc = node_block_header(r->blocks[i].p, r->blocks[i].len, &hd, &ids[i]);
-		if (rc == 0 && (hd.height != h + 1 + i || !svm_hash_eq(&hd.parent, &prev))) rc = SVM_EVALIDATE;
+		if (rc == 0 && (hd.height != h + 1 + (i - k0) || !svm_hash_eq(&hd.parent, &prev))) rc = SVM_EVALIDATE;
 		bool proof = false;
 		if (rc == 0) rc = check_qc(v, &r->qcs[i], &ids[i], hd.height, qc, &proof);
 		if (rc == SVM_EBUSY) { /* a later epoch's certificate: the rest after this epoch ends */
 			rc = 0;
 			break;
 		}
-		if (rc == 0 && !proof && i > 0 && qc->data.parent_round + 1 == qc->data.round &&
+		if (rc == 0 && !proof && i > k0 && qc->data.parent_round + 1 == qc->data.round &&
 		    svm_hash_eq(&qc->data.parent_id, &ids[i - 1]))
 			commit_to = i;
 		if (rc == 0 && proof && (r->qcs[i].p[0] == SVM_CONS_TAG_COMMIT_PROOF || qc->data.parent_round == hd.round)) {
@@ -1319,10 +1349,11 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 		prev = ids[i];
 	}
 	/* only blocks the answer carried, the proven one among them */
-	SVM_ASSERT(rc != 0 || (commit_to <= r->n && r->n <= SVM_NET_SYNC_BLOCKS_MAX));
+	SVM_ASSERT(rc != 0 || (k0 <= commit_to && commit_to <= r->n && r->n <= SVM_NET_SYNC_BLOCKS_MAX));
 	SVM_ASSERT(proof_at == SIZE_MAX || proof_at < commit_to);
 	int applied = 0;
-	for (size_t i = 0; rc == 0 && i < commit_to; i++) {
+	for (size_t i = k0; rc == 0 && i < commit_to; i++) {
+		uint64_t height = h + 1 + (i - k0);
 		svm_chain_spec_t *s = NULL;
 		svm_error_t err = {0};
 		rc = svm_chain_spec_execute(n->chain, NULL, r->blocks[i].p, r->blocks[i].len, &s, &err);
@@ -1331,19 +1362,19 @@ static int apply_sync(struct node_vc *v, const uint8_t *body, size_t len)
 			cert = proof_cert(v, &cert, &ids[i]);
 		if (rc == 0) rc = svm_chain_spec_commit(n->chain, s, cert.p, cert.len, &err);
 		if (rc == 0) {
-			SVM_ASSERT(svm_chain_height(n->chain) == h + 1 + i); /* applied in height order */
+			SVM_ASSERT(svm_chain_height(n->chain) == height); /* applied in height order */
 			committed(n, svm_chain_spec_header(s), r->blocks[i].p, r->blocks[i].len);
 			if (cert.len == 0 && r->qcs[i].len > 0) /* a commit proof without the block's QC */
-				bqc_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
+				bqc_store(v, height, r->qcs[i].p, r->qcs[i].len);
 			applied++;
 			epoch_check(v);
 			if (v->epoch_pending) { /* the set changed: the epoch ends here */
 				commit_to = i + 1;
-				if (proof_at == i) eproof_store(v, h + 1 + i, r->qcs[i].p, r->qcs[i].len);
+				if (proof_at == i) eproof_store(v, height, r->qcs[i].p, r->qcs[i].len);
 			}
 		} else {
 			upgrade_stop(n, rc, &err);
-			svm_log_warn("sync: block %llu refused: %s", (unsigned long long)(h + 1 + i), err.msg);
+			svm_log_warn("sync: block %llu refused: %s", (unsigned long long)height, err.msg);
 		}
 		svm_chain_spec_free(s);
 	}
@@ -1701,9 +1732,14 @@ static bool handle(struct node_vc *v, inmsg_t *m)
 static void handle_now(struct node_vc *v, inmsg_t *m)
 {
 	if (m->type == SVM_NET_MSG_SYNC_RESP) {
+		uint64_t at = svm_chain_height(v->n->chain);
 		int applied = apply_sync(v, m->data, m->len);
 		v->sync_until_ms = 0; /* answered: the next request may go at once */
 		if (applied < 0) {
+			char hex[65];
+			svm_hash_hex(&m->from, hex);
+			svm_log_warn("sync: the answer of %.16s refused at height %llu (%s): dropped and banned", hex,
+				     (unsigned long long)at, svm_strerror(applied));
 			svm_net_drop(v->net, &m->from, true);
 			return;
 		}

@@ -1,8 +1,10 @@
 /* The JSON-RPC 2.0 server: request parsing and batch dispatch over a method table, served by
- * evhttp on one or more event-loop threads that all accept on one listening socket. */
+ * evhttp on one or more event-loop threads that all accept on one listening socket; with a
+ * conns_max, open connections are counted and those past the bound refused at once. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -20,13 +22,29 @@
 
 #include "supervm/rpc.h"
 
+typedef struct conn conn_t;
+
 typedef struct {
 	pthread_t thread;
 	bool started;
 	struct event_base *base;
 	struct evhttp *http;
 	svm_rpc_server_t *server;
+	struct event *settle_ev; /* settles the connections in `fresh` (conns_max only) */
+	conn_t *fresh;           /* accepted on this thread, not yet settled */
 } worker_t;
+
+/* A connection of a server with conns_max, from its accept (conn_new, which gives evhttp its
+ * bufferevent) until its end (conn_closed, evhttp's close callback). Between the two, settle
+ * runs once, in the same loop iteration as the accept: it refuses a connection past the bound,
+ * or hooks the close callback of a counted one. The bufferevent is held (a reference) only
+ * until then, so it never outlives evhttp's close of its descriptor. */
+struct conn {
+	worker_t *w;
+	struct bufferevent *bev; /* held until settled */
+	bool over;               /* past the bound: refused at once, never counted */
+	conn_t *next;            /* in w->fresh */
+};
 
 /* Request-latency histogram buckets (upper bounds, µs) for the per-method metrics. */
 static const uint64_t latency_us_le[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
@@ -50,6 +68,9 @@ struct svm_rpc_server {
 	unsigned n_workers;
 	worker_t workers[SVM_RPC_THREADS_MAX];
 	_Atomic uint64_t requests;
+	unsigned conns_max;
+	_Atomic unsigned conns;
+	_Atomic uint64_t conns_refused;
 };
 
 json_t *svm_rpc_fail(svm_rpc_error_t *e, int code, const char *fmt, ...)
@@ -322,6 +343,96 @@ static void on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
+/* ------------------------------------------------------- connection bound */
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	conn_t *c = arg;
+	SVM_VERIFY(atomic_fetch_sub(&c->w->server->conns, 1) > 0);
+	svm_free(c);
+}
+
+/* evhttp's bufferevent for a connection just accepted (its descriptor is set after): a socket
+ * bufferevent as evhttp makes its own (it closes the descriptor itself), counted, or marked past
+ * the bound. NULL (evhttp then makes its own, uncounted) only when out of memory. */
+static struct bufferevent *conn_new(struct event_base *base, void *arg)
+{
+	worker_t *w = arg;
+	svm_rpc_server_t *s = w->server;
+	conn_t *c = svm_calloc(1, sizeof *c);
+	if (c == NULL) return NULL;
+	c->w = w;
+	c->bev = bufferevent_socket_new(base, -1, 0);
+	if (c->bev == NULL) {
+		svm_free(c);
+		return NULL;
+	}
+	bufferevent_incref(c->bev); /* released by settle */
+	if (atomic_fetch_add(&s->conns, 1) >= s->conns_max) {
+		atomic_fetch_sub(&s->conns, 1);
+		atomic_fetch_add(&s->conns_refused, 1);
+		c->over = true;
+	}
+	c->next = w->fresh;
+	w->fresh = c;
+	event_active(w->settle_ev, EV_TIMEOUT, 1); /* runs once evhttp has set the connection up */
+	return c->bev;
+}
+
+/* Answers a connection past the bound with HTTP 503 and a JSON-RPC error naming the bound (what
+ * arrived of a request read off first, so that the close is not a reset that could discard the
+ * answer). evhttp then frees it, closing the descriptor. */
+static void conn_refuse(svm_rpc_server_t *s, struct bufferevent *bev)
+{
+	char body[224], msg[416];
+	int n = snprintf(body, sizeof body,
+			 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"refused: "
+			 "%u connections are open, the server's most at once; close idle ones or try "
+			 "again\"}}",
+			 svm_rpc_app_code(SVM_EBUSY), s->conns_max);
+	int m = snprintf(msg, sizeof msg,
+			 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+			 n, body);
+	SVM_ASSERT(n > 0 && (size_t)n < sizeof body && m > 0 && (size_t)m < sizeof msg);
+	int fd = bufferevent_getfd(bev);
+	if (fd < 0) return;
+	char drain[4096];
+	for (size_t got = 0; got < SVM_RPC_REFUSE_DRAIN_BYTES;) {
+		ssize_t k = recv(fd, drain, sizeof drain, MSG_DONTWAIT);
+		if (k <= 0) break;
+		got += (size_t)k;
+	}
+	(void)!send(fd, msg, (size_t)m, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Settles this thread's fresh connections: a live one past the bound is refused and freed, a
+ * live counted one gets conn_closed as its close callback; one evhttp already freed (it clears
+ * the callbacks, on its out-of-memory paths) is forgotten. */
+static void settle(evutil_socket_t unused, short what, void *arg)
+{
+	worker_t *w = arg;
+	while (w->fresh != NULL) {
+		conn_t *c = w->fresh;
+		w->fresh = c->next;
+		bufferevent_data_cb rd = NULL, wr = NULL;
+		bufferevent_event_cb ev = NULL;
+		void *evcon = NULL;
+		bufferevent_getcb(c->bev, &rd, &wr, &ev, &evcon);
+		bool alive = rd != NULL && evcon != NULL; /* evhttp set them with its connection */
+		if (alive && c->over) conn_refuse(w->server, c->bev);
+		bufferevent_decref(c->bev); /* evhttp's reference remains while it lives */
+		c->bev = NULL;
+		if (alive && c->over) evhttp_connection_free(evcon); /* closes the descriptor */
+		if (alive && !c->over) {
+			evhttp_connection_set_closecb(evcon, conn_closed, c);
+			continue;
+		}
+		if (!c->over) atomic_fetch_sub(&w->server->conns, 1);
+		svm_free(c);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	worker_t *w = arg;
@@ -383,6 +494,11 @@ static int worker_start(svm_rpc_server_t *s, worker_t *w, unsigned timeout_s, sv
 	/* Read and drop the rest of an oversize body before answering 413, so the client sees it. */
 	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_gencb(w->http, on_request, s);
+	if (s->conns_max) {
+		w->settle_ev = event_new(w->base, -1, 0, settle, w);
+		if (w->settle_ev == NULL) return svm_error_set(err, SVM_ENOMEM, "event_new failed");
+		evhttp_set_bevcb(w->http, conn_new, w);
+	}
 	/* Each evhttp closes its listener's fd when freed, so each gets its own dup. */
 	int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) return svm_error_set(err, SVM_EIO, "dup: %s", strerror(errno));
@@ -405,6 +521,8 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 	unsigned threads = cfg->threads ? cfg->threads : 1;
 	if (threads > SVM_RPC_THREADS_MAX)
 		return svm_error_set(err, SVM_ELIMIT, "%u rpc threads > %d", threads, SVM_RPC_THREADS_MAX);
+	if (cfg->conns_max > SVM_RPC_CONNS_MAX)
+		return svm_error_set(err, SVM_ELIMIT, "%u connections > %d", cfg->conns_max, SVM_RPC_CONNS_MAX);
 	pthread_once(&evthread_once, evthread_setup);
 	svm_rpc_server_t *s = svm_calloc(1, sizeof *s);
 	if (s == NULL) return svm_error_set(err, SVM_ENOMEM, "out of memory");
@@ -414,6 +532,7 @@ int svm_rpc_server_start(svm_rpc_server_t **out, const svm_rpc_config_t *cfg,
 	s->get_ctx = cfg->get_ctx;
 	s->body_bytes_max = cfg->body_bytes_max ? cfg->body_bytes_max : SVM_RPC_BODY_BYTES_MAX_DEFAULT;
 	s->batch_max = cfg->batch_max ? cfg->batch_max : SVM_RPC_BATCH_MAX_DEFAULT;
+	s->conns_max = cfg->conns_max;
 	s->fd = -1;
 	int rc = listen_socket(s, cfg->host ? cfg->host : "127.0.0.1", cfg->port, err);
 	for (unsigned i = 0; rc == 0 && i < threads; i++) {
@@ -435,6 +554,13 @@ uint64_t svm_rpc_server_requests(const svm_rpc_server_t *s)
 	return atomic_load_explicit(&((svm_rpc_server_t *)s)->requests, memory_order_relaxed);
 }
 
+unsigned svm_rpc_server_conns(const svm_rpc_server_t *s, uint64_t *refused)
+{
+	svm_rpc_server_t *m = (svm_rpc_server_t *)s;
+	if (refused) *refused = atomic_load(&m->conns_refused);
+	return atomic_load(&m->conns);
+}
+
 void svm_rpc_server_free(svm_rpc_server_t *s)
 {
 	if (s == NULL) return;
@@ -445,7 +571,15 @@ void svm_rpc_server_free(svm_rpc_server_t *s)
 	for (unsigned i = 0; i < s->n_workers; i++) {
 		worker_t *w = &s->workers[i];
 		if (w->started) pthread_join(w->thread, NULL);
-		if (w->http != NULL) evhttp_free(w->http);
+		if (w->http != NULL) evhttp_free(w->http); /* its connections end: conn_closed */
+		while (w->fresh != NULL) { /* accepted as the loop stopped: never settled */
+			conn_t *c = w->fresh;
+			w->fresh = c->next;
+			bufferevent_decref(c->bev);
+			if (!c->over) atomic_fetch_sub(&s->conns, 1);
+			svm_free(c);
+		}
+		if (w->settle_ev != NULL) event_free(w->settle_ev);
 		if (w->base != NULL) event_base_free(w->base);
 	}
 	if (s->fd >= 0) close(s->fd);

@@ -16,12 +16,14 @@ pass=0; fail=0; NODE=
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }
 bad() { fail=$((fail + 1)); echo "  FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-RELAY=; RELAY2=; FAKE=
+RELAY=; RELAY2=; RELAY3=; FAKE=; PROXY=
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 cleanup() {
   [ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
   [ -n "$RELAY2" ] && kill "$RELAY2" 2>/dev/null && wait "$RELAY2" 2>/dev/null
+  [ -n "$RELAY3" ] && kill "$RELAY3" 2>/dev/null && wait "$RELAY3" 2>/dev/null
   [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null
+  [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null && wait "$PROXY" 2>/dev/null
   [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null; rm -rf "$D"
 }
 trap cleanup EXIT
@@ -236,6 +238,46 @@ check "and costs the relayer nothing" '[ "$(bal $RELAYER)" -eq "$R1" ]'
 check "a relayed send in another token than the relay's fee is a usage error" '[ $rc -eq 2 ] && grep -q "takes its fee in SWR" "$D/err.txt"'
 "$S" conf relay --key "$D/keys/relayer.json" --listen nonsense --fee 1 > /dev/null 2> "$D/err.txt"; rc=$?
 check "conf relay with a bad --listen is a usage error" '[ $rc -eq 2 ] && grep -q "HOST:PORT" "$D/err.txt"'
+# --- a wallet refused for a stale quote sends again from a fresh one, a bounded number of times.
+# A proxy (tests/e2e/relay_proxy.py) holds carol's first submission until alice's spend through
+# the relay has taken the nonce carol was quoted; released, the relay refuses carol's ("built for
+# nonce N"), and carol's wallet re-quotes, rebuilds and sends again — no step waits on time.
+pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$D/px"
+python3 "$E2E_DIR/relay_proxy.py" "$pport" "$rport" "$D/px" hold > /dev/null 2>&1 &
+PROXY=$!
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport))" 2> /dev/null && break; sleep 0.1; done
+send conf deposit --from "$D/keys/alice.json" --amount 200000000
+check "alice deposits 200000000 confidentially" 'ok_status'
+R2=$(bal $RELAYER); BU2=$(unspent bob); CU2=$(unspent carol); AU2=$(unspent alice)
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 700 --relay http://127.0.0.1:$pport --json \
+  > "$D/rx.json" 2> "$D/rx.err" &
+XS=$!
+for _ in $(seq 1 600); do [ -e "$D/px/HELD" ] && break; sleep 0.1; done
+check "carol's first submission, built for the quoted nonce, is held at the proxy" '[ -e "$D/px/HELD" ]'
+"$S" conf send --from "$D/keys/alice.json" --to "$B_ADDR" --amount 600 --relay "$RELAY_URL" --json > "$D/out.json" 2> "$D/err.txt"; rc=$?
+check "meanwhile alice's relayed send takes that nonce (exit $rc)" '[ $rc -eq 0 ] && ok_status'
+touch "$D/px/RELEASE"
+wait "$XS"; rc=$?
+check "released, carol's send is refused for its stale nonce, re-quoted and sent again: it commits (exit $rc)" \
+  '[ $rc -eq 0 ] && grep -q "\"status\": 0" "$D/rx.json" && grep -q "refused attempt 1 of 4 (.*built for nonce" "$D/rx.err" && ! grep -q "attempt 2 of" "$D/rx.err"'
+check "the relay saw two submissions from carol: the stale one and the rebuilt one" '[ "$(grep -c relay_submit "$D/px/log")" -eq 2 ]'
+check "bob received 700 + 600; carol and alice each paid their amount + the relay's fee once" \
+  '[ "$(unspent bob)" -eq $((BU2 + 1300)) ] && [ "$(unspent carol)" -eq $((CU2 - 700 - RFEE)) ] && [ "$(unspent alice)" -eq $((AU2 - 600 - RFEE)) ]'
+check "the relayer was paid for two transactions" '[ "$(bal $RELAYER)" -gt $((R2 + 2 * RFEE - 2 * 10000000)) ] && [ "$(bal $RELAYER)" -lt $((R2 + 2 * RFEE)) ]'
+kill "$PROXY" 2> /dev/null; wait "$PROXY" 2> /dev/null
+# a relay that keeps quoting a nonce it then refuses: the wallet gives up after 4 attempts
+mkdir -p "$D/px2"
+python3 "$E2E_DIR/relay_proxy.py" "$pport" "$rport" "$D/px2" stale > /dev/null 2>&1 &
+PROXY=$!
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport))" 2> /dev/null && break; sleep 0.1; done
+R3=$(bal $RELAYER); CU3=$(unspent carol)
+"$S" conf send --from "$D/keys/carol.json" --to "$B_ADDR" --amount 100 --relay http://127.0.0.1:$pport > /dev/null 2> "$D/rx.err"; rc=$?
+check "always refused for its nonce, the wallet stops after 4 attempts with the relay's reason (exit $rc)" \
+  '[ $rc -eq 1 ] && grep -q "refused attempt 3 of 4" "$D/rx.err" && ! grep -q "attempt 4 of" "$D/rx.err" && grep -q "the relay refused it: refused: built for nonce" "$D/rx.err"'
+check "4 submissions reached the relay, nothing was submitted: carol and the relayer unchanged" \
+  '[ "$(grep -c relay_submit "$D/px2/log")" -eq 4 ] && [ "$(bal $RELAYER)" -eq "$R3" ] && [ "$(unspent carol)" -eq "$CU3" ]'
+kill "$PROXY" 2> /dev/null; wait "$PROXY" 2> /dev/null; PROXY=
 # --- the relay serves several clients at once within named bounds (--max-in-flight,
 # --per-client). A second relay runs against a stand-in node (tests/e2e/relay_fake_node.py) that
 # holds a submission at the node until the test releases it, so every step waits on an event.
@@ -296,6 +338,61 @@ check "and the waiting one then takes the lane and reaches the node" 'grep -q "r
 check "nothing is in flight afterwards" '[ "$(rinfo in_flight)" = 0 ]'
 "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-in-flight 2 --per-client 3 > /dev/null 2> "$D/err.txt"; rc=$?
 check "conf relay with --per-client above --max-in-flight is a usage error" '[ $rc -eq 2 ] && grep -q "per-client must be" "$D/err.txt"'
+# --- open connections are bounded (--max-connections): a third relay allowing 4. One kept-alive
+# connection asks relay_info how many are open while idle ones are opened one at a time; a fifth
+# is answered 503 with a JSON-RPC error naming the bound and closed; once one idle closes, a new
+# one is served again.
+r3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SUPERVM_RPC=http://127.0.0.1:$fport "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:$r3port \
+  --fee $RFEE --max-connections 4 > "$D/relay3.log" 2>&1 &
+RELAY3=$!
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $r3port))" 2> /dev/null && break; sleep 0.1; done
+python3 -c "
+import http.client, json, socket, time
+def info(c):
+    c.request('POST', '/', json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'relay_info', 'params': []}), {'Content-Type': 'application/json'})
+    return json.loads(c.getresponse().read())['result']
+def until(c, n):
+    for _ in range(10000):  # each look is a request; at most a minute
+        r = info(c)
+        if r['connections'] == n:
+            return r
+        time.sleep(0.005)
+    raise SystemExit('connections never reached %d: %s' % (n, r))
+k = http.client.HTTPConnection('127.0.0.1', $r3port, timeout=60)
+until(k, 1)
+idle = []
+for n in range(2, 5):
+    idle.append(socket.create_connection(('127.0.0.1', $r3port)))
+    r = until(k, n)
+print('max', r['max_connections'], 'open', r['connections'])
+s = socket.create_connection(('127.0.0.1', $r3port))
+s.sendall(b'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n{}')
+s.settimeout(60)
+got = b''
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+print('fifth:', got.split(b'\\r\\n')[0].decode(), json.loads(got.split(b'\\r\\n\\r\\n', 1)[1])['error']['message'])
+r = info(k)
+print('refused', r['connections_refused'], 'open', r['connections'])
+idle[0].close()
+until(k, 3)
+c = http.client.HTTPConnection('127.0.0.1', $r3port, timeout=60)
+print('after a close:', 'fee' in info(c))
+" > "$D/conns.txt" 2>&1
+check "the relay counts its open connections up to its bound of 4" 'grep -q "^max 4 open 4$" "$D/conns.txt"'
+check "a fifth is answered 503 with the bound named, and closed" \
+  'grep -q "^fifth: HTTP/1.1 503 Service Unavailable refused: 4 connections are open, the server.s most at once" "$D/conns.txt"'
+check "refused connections are counted and never open" 'grep -q "^refused 1 open 4$" "$D/conns.txt"'
+check "once an idle one closes, a new connection is served" 'grep -q "^after a close: True$" "$D/conns.txt"'
+kill "$RELAY3" 2> /dev/null; wait "$RELAY3" 2> /dev/null; RELAY3=
+for v in 0 513; do
+  "$S" conf relay --key "$D/keys/relayer.json" --listen 127.0.0.1:1 --fee 1 --max-connections $v > /dev/null 2> "$D/err.txt"; rc=$?
+  check "conf relay --max-connections $v is a usage error" '[ $rc -eq 2 ] && grep -q "max-connections must be 1..512" "$D/err.txt"'
+done
 kill "$RELAY2" "$FAKE" 2> /dev/null; wait "$RELAY2" "$FAKE" 2> /dev/null; RELAY2=; FAKE=
 kill "$RELAY" 2> /dev/null; wait "$RELAY" 2> /dev/null; RELAY=
 grep -q "ERROR\|assert" "$D/node.log" && bad "node log has errors" || ok "node log clean"

@@ -1706,3 +1706,78 @@ Test(consensus, a_restarted_lone_validator_loads_the_certified_block_it_extends)
 	svm_cons_free(c);
 	for (size_t i = 0; i < h.n; i++) svm_buf_free(&h.msgs[i]);
 }
+
+static size_t timeouts_in(const svm_cons_out_t *out, uint64_t round)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const svm_cons_action_t *a = &out->actions[i];
+		if (out->bytes.data[a->off] != SVM_CONS_TAG_TIMEOUT) continue;
+		static svm_cons_timeout_t t;
+		cr_assert_eq(svm_cons_timeout_decode(out->bytes.data + a->off, a->len, &t, NULL), 0);
+		k += t.round == round;
+	}
+	return k;
+}
+
+/* Restarted in a round it already voted in, a validator can do nothing more there (no second
+ * vote or proposal), so it times out at once instead of sitting out the round's deadline: the
+ * timeout is on disk before it leaves, and a second restart re-sends the same one rather than
+ * signing another. Before, the first timeout of a restarted validator came a full round
+ * timeout later. */
+Test(consensus, a_validator_restarted_in_a_round_it_voted_in_times_out_at_once)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(proposals_in(&out), 1, "the leader of round 1 proposes and votes");
+	cr_assert_eq(timeouts_in(&out, 1), 0, "a fresh start does not time out");
+	svm_cons_free(c);
+	static svm_cons_safety_t rec;
+	svm_buf_t disk = {0}, first = {0};
+	for (int restart = 0; restart < 2; restart++) {
+		svm_buf_reset(&disk);
+		svm_buf_append(&disk, mem_record.data, mem_record.len);
+		cfg.safety = disk.data;
+		cfg.safety_len = disk.len;
+		cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+		svm_cons_out_reset(&out);
+		svm_cons_start(c, 10, &out);
+		cr_assert_eq(proposals_in(&out), 0);
+		cr_assert_eq(timeouts_in(&out, 1), 1, "restart %d: no timeout of round 1 at once", restart);
+		cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+		cr_assert_eq(rec.last_timeout_round, 1, "the timeout left before its record was stored");
+		cr_assert_geq(out.deadline_ms, 10 + 1000, "the next timeout waits for the round's deadline");
+		for (size_t i = 0; i < out.n_actions; i++) {
+			const svm_cons_action_t *a = &out.actions[i];
+			if (out.bytes.data[a->off] != SVM_CONS_TAG_TIMEOUT) continue;
+			if (restart == 0) svm_buf_append(&first, out.bytes.data + a->off, a->len);
+			else cr_assert(a->len == first.len && memcmp(out.bytes.data + a->off, first.data, a->len) == 0,
+				       "the second restart signed another timeout instead of re-sending the stored one");
+			break;
+		}
+		svm_cons_free(c);
+	}
+	svm_buf_free(&first);
+	svm_buf_free(&disk);
+	svm_cons_out_free(&out);
+}

@@ -231,3 +231,98 @@ Test(rpc, a_method_table_past_the_bound_is_refused)
 	cr_assert_eq(svm_rpc_server_start(&s, &cfg, many, SVM_RPC_METHODS_MAX, &err), 0, "%s", err.msg);
 	svm_rpc_server_free(s);
 }
+
+/* ------------------------------------------------- the connection bound */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int raw_connect(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* Waits (bounded) until the server counts want open connections: it counts at accept. */
+static void await_conns(svm_rpc_server_t *s, unsigned want)
+{
+	for (int i = 0; i < 20000 && svm_rpc_server_conns(s, NULL) != want; i++) usleep(500);
+	cr_assert_eq(svm_rpc_server_conns(s, NULL), want, "open connections");
+}
+
+Test(rpc_conns, connections_past_the_bound_are_refused_with_503_and_a_named_error_and_a_closed_one_frees_its_place)
+{
+	const svm_rpc_method_t methods[] = {{"add", m_add, NULL}};
+	svm_rpc_config_t cfg = {.threads = 2, .conns_max = 3};
+	svm_rpc_server_t *s = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_rpc_server_start(&s, &cfg, methods, 1, &err), 0, "%s", err.msg);
+	uint16_t port = svm_rpc_server_port(s);
+	int idle[3];
+	for (int i = 0; i < 3; i++) idle[i] = raw_connect(port);
+	await_conns(s, 3);
+	/* a fourth: a request sent, the refusal read back whole, then the close */
+	int fd = raw_connect(port);
+	const char *req = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+	cr_assert_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	char buf[1024];
+	size_t got = 0;
+	for (ssize_t k; got < sizeof buf - 1 && (k = recv(fd, buf + got, sizeof buf - 1 - got, 0)) > 0;) got += (size_t)k;
+	buf[got] = 0;
+	close(fd);
+	cr_assert(strncmp(buf, "HTTP/1.1 503 ", 13) == 0, "%s", buf);
+	cr_assert(strstr(buf, "3 connections are open, the server's most at once") != NULL, "%s", buf);
+	uint64_t refused = 0;
+	cr_assert_eq(svm_rpc_server_conns(s, &refused), 3, "the refused one was never counted");
+	cr_assert_eq(refused, 1);
+	/* the client library gets the named error */
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+	svm_rpc_client_t *c = NULL;
+	cr_assert_eq(svm_rpc_client_new(&c, url, 5000, &err), 0, "%s", err.msg);
+	json_t *res = NULL;
+	int code = 0;
+	cr_assert_eq(svm_rpc_call(c, "add", json_pack("[i,i]", 1, 2), &res, &code, &err), SVM_EABORT);
+	cr_assert(strstr(err.msg, "connections are open") != NULL, "%s", err.msg);
+	cr_assert_eq(code, svm_rpc_app_code(SVM_EBUSY));
+	svm_rpc_client_free(c);
+	/* one idle connection closes: its place is free, a call is served */
+	close(idle[0]);
+	await_conns(s, 2);
+	cr_assert_eq(svm_rpc_client_new(&c, url, 5000, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_rpc_call(c, "add", json_pack("[i,i]", 40, 2), &res, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(json_integer_value(res), 42);
+	json_decref(res);
+	cr_assert_eq(svm_rpc_server_conns(s, &refused), 3, "the client's kept-alive connection counts");
+	cr_assert_eq(refused, 2);
+	svm_rpc_client_free(c);
+	await_conns(s, 2);
+	close(idle[1]);
+	close(idle[2]);
+	await_conns(s, 0);
+	svm_rpc_server_free(s);
+	/* bad bounds */
+	cfg.conns_max = SVM_RPC_CONNS_MAX + 1;
+	cr_assert_eq(svm_rpc_server_start(&s, &cfg, methods, 1, &err), SVM_ELIMIT);
+	cr_assert(strstr(err.msg, "connections") != NULL, "%s", err.msg);
+	cr_assert_null(s);
+}
+
+Test(rpc_conns, a_server_freed_with_connections_open_and_refusals_pending_ends_them_all)
+{
+	svm_rpc_config_t cfg = {.threads = 1, .conns_max = 1};
+	svm_rpc_server_t *s = NULL;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_rpc_server_start(&s, &cfg, NULL, 0, &err), 0, "%s", err.msg);
+	int fds[8];
+	for (int i = 0; i < 8; i++) fds[i] = raw_connect(svm_rpc_server_port(s));
+	await_conns(s, 1);
+	svm_rpc_server_free(s); /* under ASan: nothing leaks, no connection is used after its end */
+	for (int i = 0; i < 8; i++) close(fds[i]);
+}
