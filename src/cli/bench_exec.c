@@ -46,7 +46,7 @@ static const char *const ROUTES[] = {"ref", "ref(chain)", "ref(small)", "engines
 typedef struct {
 	double p50_1, p50, mach;
 	double min_1, min; /* the fastest block at 1 and at K threads */
-	double serial_pct; /* K threads: the engines' one-thread phases, per cent of the block */
+	double serial_pct; /* K threads: the phases around the engines' run, per cent of the block */
 	int route;
 	double bytes, steps, mem, fee, fee_default; /* per transaction */
 	size_t failed;
@@ -377,7 +377,8 @@ static int bx_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t *
 
 typedef struct {
 	double *ms;       /* per block */
-	double *serial_ms; /* per block: setup, receipts, settlement, write set, teardown (engines) */
+	double *serial_ms; /* per block: setup, receipts, settlement, write set, teardown (engines;
+			    * the calling thread's wall clock: receipts and write set run on all) */
 	int route;
 	double *cpu_ms;   /* per block: CPU time of the whole process (every worker, spinning too) */
 	svm_exec_metrics_t m; /* summed */
@@ -877,7 +878,7 @@ static int econ_table(const bx_opts_t *base)
 	       "(1 min) %.2f at the start, %.2f at the end on %u cores:\n",
 	       base->threads, load0[0], load1[0], svm_cpu_count());
 	printf("%-10s %8s %8s %8s %6s %8s %11s %7s %9s %9s %9s %10s %6s\n", "workload", "speedup", "target", "met",
-	       "mach", "best", "route(Kt)", "serial", "steps/tx", "bytes/tx", "fee/tx", "us/tx(1t)", "failed");
+	       "mach", "best", "route(Kt)", "phases", "steps/tx", "bytes/tx", "fee/tx", "us/tx(1t)", "failed");
 	for (size_t i = 0; i < N; i++) {
 		double sp = r[i].p50 > 0 ? r[i].p50_1 / r[i].p50 : 0;
 		char target[16] = "-";
@@ -898,9 +899,9 @@ static int econ_table(const bx_opts_t *base)
 	printf("fee/tx: a + b*bytes + c*steps + d*mem at the default parameters; no(mach): the machine offered "
 	       "less parallel capacity than the target during the row; best: the fastest 1-thread block over the fastest "
 	       "%u-thread one (the speed-up when the machine gave the row its cores; speedup and met use the medians); route(Kt): how the %u-thread blocks ran "
-	       "(ref(chain): one dependency chain, the reference executor); serial: the engines' one-thread "
-	       "phases (setup, receipts, settlement, write set, teardown), per cent of the %u-thread block "
-	       "(p50); hot 1v1: the control, amm-hot at 1 thread against 1 (identical code: its ratio is the noise)\n",
+	       "(ref(chain): one dependency chain, the reference executor); phases: the engines' phases around "
+	       "their run (setup, receipts, settlement, write set, teardown; receipts and write set on every "
+	       "thread), per cent of the %u-thread block (p50); hot 1v1: the control, amm-hot at 1 thread against 1 (identical code: its ratio is the noise)\n",
 	       base->threads, base->threads, base->threads);
 	return rc;
 }
