@@ -472,7 +472,7 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
 /* Sets the base round timeout (the config's round_timeout_ms) from the next deadline on: the
  * deadline already set stays, the next one (a new round, or the current round's timeout
  * re-sent) is computed from ms with the same doubling per failed round. An input like a
- * message: the node passes 3 × the governed slot_ms + 1 s after each commit, so a passed
+ * message: the node passes 3 × the governed slot_ms + 1 s at each new head, so a passed
  * proposal moves the timeout without a restart (docs/consensus.md, "Pacemaker").
  * SVM_EINVAL for 0 or more than SVM_CONS_ROUND_TIMEOUT_MS_MAX (nothing changes). */
 #define SVM_CONS_ROUND_TIMEOUT_MS_MAX 3600000u

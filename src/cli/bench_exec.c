@@ -36,13 +36,13 @@ typedef struct {
 	uint64_t seed;
 } bx_opts_t;
 
-/* What one row measured, for the --econ summary: the medians and the block's mean resources
- * per transaction (from its receipts: the same on every run and thread count). */
 /* How svm_exec_block ran a row's K-thread blocks (exec.h metrics): the reference (chain-like or
  * small blocks, or one thread) or the parallel engines. */
 enum { ROUTE_REF, ROUTE_CHAIN, ROUTE_SMALL, ROUTE_ENGINES };
 static const char *const ROUTES[] = {"ref", "ref(chain)", "ref(small)", "engines"};
 
+/* What one row measured, for the --econ summary: the medians and the block's mean resources
+ * per transaction (from its receipts: the same on every run and thread count). */
 typedef struct {
 	double p50_1, p50, mach;
 	double min_1, min; /* the fastest block at 1 and at K threads */
