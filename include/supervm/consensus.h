@@ -469,6 +469,14 @@ int svm_cons_on_message(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t
 /* Advances time: on the round deadline the validator times out (and re-broadcasts its timeout
  * each further deadline until the round ends). */
 int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
+/* Sets the base round timeout (the config's round_timeout_ms) from the next deadline on: the
+ * deadline already set stays, the next one (a new round, or the current round's timeout
+ * re-sent) is computed from ms with the same doubling per failed round. An input like a
+ * message: the node passes 3 × the governed slot_ms + 1 s at each new head, so a passed
+ * proposal moves the timeout without a restart (docs/consensus.md, "Pacemaker").
+ * SVM_EINVAL for 0 or more than SVM_CONS_ROUND_TIMEOUT_MS_MAX (nothing changes). */
+#define SVM_CONS_ROUND_TIMEOUT_MS_MAX 3600000u
+int svm_cons_set_round_timeout(svm_cons_t *c, uint64_t ms);
 
 /* The host applied committed blocks itself (block sync of a validator that fell behind: it
  * fetched blocks and verified their QCs against the validator set): the core's committed block
@@ -494,6 +502,7 @@ typedef struct {
 	uint32_t evidence;         /* evidence records held */
 	uint64_t conflicts;        /* QCs seen that commit off the committed chain (must stay 0:
 				      non-zero means more than f validators are faulty) */
+	uint64_t round_timeout_ms; /* the base round timeout (svm_cons_set_round_timeout) */
 } svm_cons_status_t;
 void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st);
 const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c);

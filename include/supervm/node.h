@@ -14,7 +14,9 @@
 #include "supervm/chain.h"
 
 #define SVM_NODE_PATH_MAX 1024
-#define SVM_NODE_BLOCK_MS_DEFAULT 500
+#define SVM_NODE_BLOCK_MS_DEFAULT 0      /* the chain's governed slot_ms paces the node */
+#define SVM_NODE_SLOT_MS_FALLBACK 500    /* the slot while the parameters cannot be read */
+#define SVM_NODE_DEVNET_SLOT_MS 500      /* slot_ms in the genesis `supervm devnet` writes */
 #define SVM_NODE_BLOCK_MS_MIN 10
 #define SVM_NODE_BLOCK_MS_MAX 600000
 #define SVM_NODE_RPC_PORT_DEFAULT 8545
@@ -42,8 +44,9 @@ typedef struct {
 	unsigned rpc_threads;                  /* event-loop threads (1..SVM_RPC_THREADS_MAX) */
 	size_t rpc_body_bytes_max;
 	size_t rpc_batch_max;
-	uint64_t block_ms;         /* slot length; 0 = the chain's governed slot_ms (econ.h
-				      parameters, read at the head before each proposal) */
+	uint64_t block_ms;         /* 0 (the default) = the chain's governed slot_ms (econ.h
+				      parameters, read at the head before each proposal); any
+				      other value overrides it for this node (tests) */
 	size_t block_txs_max;      /* transactions taken from the mempool per block */
 	size_t block_bytes_max;    /* their encoded bytes */
 	size_t mempool_bytes_max;
@@ -58,7 +61,8 @@ typedef struct {
 	uint16_t p2p_port;         /* 0 with no peers = no transport (a lone validator) */
 	size_t n_peers;
 	svm_node_peer_t peers[SVM_NODE_PEERS_MAX];
-	uint64_t round_timeout_ms; /* consensus base round timeout; 0 = 3 × block_ms + 1 s */
+	uint64_t round_timeout_ms; /* consensus base round timeout; 0 (the default) = 3 × the
+				      slot + 1 s, following a governed slot_ms change */
 	bool fixed_validators;     /* keep the starting validator set (a lone devnet: a validator a
 				      test registers must not halt it); false = follow the staking
 				      program's set at epoch boundaries (docs/net.md) */
@@ -106,7 +110,8 @@ extern const char *const svm_node_devnet_eth_keys[SVM_NODE_DEVNET_ETH_KEYS];
 void svm_node_devnet_eth_address(unsigned i, char out[43]);
 
 /* Prepares a local testnet in dir: a shared genesis (chain id 1338, n validators staked, a
- * faucet), dir/faucet.json, and for validator i dir/vI/{keys/validator.json, config.json} with
+ * faucet, slot_ms = block_ms: the governed slot paces the validators, whose configs say
+ * block_ms 0), dir/faucet.json, and for validator i dir/vI/{keys/validator.json, config.json} with
  * RPC port rpc_base + i, p2p port p2p_base + i and every other validator as a peer.
  * Idempotent: an existing testnet directory is reused as it is. */
 int svm_node_testnet_init(const char *dir, unsigned n, uint16_t rpc_base, uint16_t p2p_base,

@@ -36,10 +36,18 @@ typedef struct {
 	uint64_t seed;
 } bx_opts_t;
 
+/* How svm_exec_block ran a row's K-thread blocks (exec.h metrics): the reference (chain-like or
+ * small blocks, or one thread) or the parallel engines. */
+enum { ROUTE_REF, ROUTE_CHAIN, ROUTE_SMALL, ROUTE_ENGINES };
+static const char *const ROUTES[] = {"ref", "ref(chain)", "ref(small)", "engines"};
+
 /* What one row measured, for the --econ summary: the medians and the block's mean resources
  * per transaction (from its receipts: the same on every run and thread count). */
 typedef struct {
 	double p50_1, p50, mach;
+	double min_1, min; /* the fastest block at 1 and at K threads */
+	double serial_pct; /* K threads: the phases around the engines' run, per cent of the block */
+	int route;
 	double bytes, steps, mem, fee, fee_default; /* per transaction */
 	size_t failed;
 } bx_row_t;
@@ -369,6 +377,9 @@ static int bx_get(void *ud, unsigned worker, const svm_id_t *id, const uint8_t *
 
 typedef struct {
 	double *ms;       /* per block */
+	double *serial_ms; /* per block: setup, receipts, settlement, write set, teardown (engines;
+			    * the calling thread's wall clock: receipts and write set run on all) */
+	int route;
 	double *cpu_ms;   /* per block: CPU time of the whole process (every worker, spinning too) */
 	svm_exec_metrics_t m; /* summed */
 	svm_hash_t digest;
@@ -415,6 +426,11 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 		rc = svm_exec_block(&x->env, txs, x->o.txs, SVM_EXEC_BUILD, &base, threads, a, res, NULL, &m);
 	}
 	s->ms[rep] = (svm_clock_ns() - t0) / 1e6;
+	if (s->serial_ms) /* the phases around the engines' run: one thread's wall clock each */
+		s->serial_ms[rep] = (m.phase_ns[SVM_EXEC_PH_INIT] + m.phase_ns[SVM_EXEC_PH_RECEIPTS] +
+				     m.phase_ns[SVM_EXEC_PH_SETTLE] + m.phase_ns[SVM_EXEC_PH_WRITES] +
+				     m.phase_ns[SVM_EXEC_PH_FREE]) / 1e6;
+	s->route = m.chain ? ROUTE_CHAIN : m.small ? ROUTE_SMALL : m.seq_txs == m.txs ? ROUTE_REF : ROUTE_ENGINES;
 	s->cpu_ms[rep] = (cpu_ns() - c0) / 1e6;
 	if (getenv("BX_DEBUG")) fprintf(stderr, "threads %u: %.2f ms, decode %.2f ms, exec_ns %.2f ms, dag %llu stm %llu seq %llu\n", threads, s->ms[rep], m.decode_ns / 1e6, m.exec_ns / 1e6, (unsigned long long)m.dag_txs, (unsigned long long)m.stm_txs, (unsigned long long)m.seq_txs);
 	if (rc) return rc;
@@ -685,7 +701,7 @@ static void bx_free(bx_t *x)
 static int bench_row(const bx_opts_t *o, bx_row_t *row)
 {
 	bx_t x = {.o = *o};
-	bx_series_t one = {0}, k = {0};
+	bx_series_t one = {0}, k = {.serial_ms = svm_calloc(o->blocks, sizeof(double))};
 	bx_base_t bb = {0};
 	one.ms = svm_calloc(o->blocks, sizeof(double));
 	k.ms = svm_calloc(o->blocks, sizeof(double));
@@ -694,7 +710,7 @@ static int bench_row(const bx_opts_t *o, bx_row_t *row)
 	double *mpar = svm_calloc(o->blocks, sizeof(double)), *vrates = svm_calloc(VR_KINDS * o->blocks, sizeof(double));
 	bx_series_t warm = {.ms = svm_calloc(o->blocks, sizeof(double)),
 			    .cpu_ms = svm_calloc(o->blocks, sizeof(double))};
-	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && mpar && vrates && warm.ms && warm.cpu_ms
+	int rc = one.ms && k.ms && one.cpu_ms && k.cpu_ms && k.serial_ms && mpar && vrates && warm.ms && warm.cpu_ms
 			 ? make_txs(&x)
 			 : SVM_ENOMEM;
 	if (rc == 0 && o->sigs) rc = make_vsigs(&x);
@@ -736,6 +752,13 @@ static int bench_row(const bx_opts_t *o, bx_row_t *row)
 		r.p50_1 = pct(one.ms, o->blocks, 50);
 		r.p50 = pct(k.ms, o->blocks, 50);
 		r.mach = pct(mpar, o->blocks, 50);
+		r.min_1 = pct(one.ms, o->blocks, 0);
+		r.min = pct(k.ms, o->blocks, 0);
+		double *pc = svm_calloc(o->blocks, sizeof(double)); /* per block: serial share of it */
+		for (size_t b = 0; pc && b < o->blocks; b++) pc[b] = k.ms[b] > 0 ? 100 * k.serial_ms[b] / k.ms[b] : 0;
+		r.serial_pct = pc ? pct(pc, o->blocks, 50) : 0;
+		svm_free(pc);
+		r.route = k.route;
 		if (row) *row = r;
 	} else {
 		fprintf(stderr, "bench exec: %s\n", svm_strerror(rc));
@@ -749,6 +772,7 @@ static int bench_row(const bx_opts_t *o, bx_row_t *row)
 	svm_free(k.ms);
 	svm_free(one.cpu_ms);
 	svm_free(k.cpu_ms);
+	svm_free(k.serial_ms);
 	svm_free(warm.ms);
 	svm_free(warm.cpu_ms);
 	svm_free(mpar);
@@ -827,23 +851,34 @@ static int standard_table(void)
  * during each row (a target above it cannot be shown), and the gas of a transaction of each. */
 static int econ_table(const bx_opts_t *base)
 {
+	/* The last row is the control: the hot pool at 1 thread against 1, the same code on both
+	 * sides, so its "speed-up" is the machine's noise at the time (the band a ratio near 1.0,
+	 * like the hot pool's own, falls in). */
 	static const struct {
 		int w;
 		double target; /* 0: none */
-	} rows[] = {{W_AMM_POOLS, 1.8}, {W_AMM_HOT, 1.0}, {W_STAKE, 0}, {W_GOV_VOTE, 0}, {W_UNIFORM, 0}};
+		bool control;
+	} rows[] = {{W_AMM_POOLS, 1.8, false}, {W_AMM_HOT, 1.0, false}, {W_STAKE, 0, false},
+		    {W_GOV_VOTE, 0, false},     {W_UNIFORM, 0, false},  {W_AMM_HOT, 0, true}};
 	enum { N = sizeof rows / sizeof rows[0] };
 	bx_row_t r[N];
 	int rc = 0;
+	double load0[3] = {0}, load1[3] = {0};
+	if (getloadavg(load0, 3) < 0) load0[0] = -1; /* -1: unknown */
 	header();
 	for (size_t i = 0; i < N; i++) {
 		bx_opts_t o = *base;
 		o.workload = rows[i].w;
+		if (rows[i].control) o.threads = 1;
 		memset(&r[i], 0, sizeof r[i]);
 		rc |= bench_row(&o, &r[i]);
 	}
-	printf("\neconomy workloads, %u threads against 1 (each row interleaved in this process):\n", base->threads);
-	printf("%-10s %8s %8s %8s %6s %9s %9s %9s %10s %6s\n", "workload", "speedup", "target", "met", "mach",
-	       "steps/tx", "bytes/tx", "fee/tx", "us/tx(1t)", "failed");
+	if (getloadavg(load1, 3) < 0) load1[0] = -1;
+	printf("\neconomy workloads, %u threads against 1 (each row interleaved in this process); load average "
+	       "(1 min) %.2f at the start, %.2f at the end on %u cores:\n",
+	       base->threads, load0[0], load1[0], svm_cpu_count());
+	printf("%-10s %8s %8s %8s %6s %8s %11s %7s %9s %9s %9s %10s %6s\n", "workload", "speedup", "target", "met",
+	       "mach", "best", "route(Kt)", "phases", "steps/tx", "bytes/tx", "fee/tx", "us/tx(1t)", "failed");
 	for (size_t i = 0; i < N; i++) {
 		double sp = r[i].p50 > 0 ? r[i].p50_1 / r[i].p50 : 0;
 		char target[16] = "-";
@@ -852,15 +887,22 @@ static int econ_table(const bx_opts_t *base)
 			snprintf(target, sizeof target, ">=%.1fx", rows[i].target);
 			met = sp >= rows[i].target ? "yes" : r[i].mach < rows[i].target ? "no(mach)" : "no";
 		}
-		printf("%-10s %7.2fx %8s %8s %6.2f %9.1f %9.1f %9.1f %10.1f %6zu\n", WORKLOADS[rows[i].w], sp, target,
-		       met, r[i].mach, r[i].steps, r[i].bytes, r[i].fee_default, 1e3 * r[i].p50_1 / (double)base->txs,
-		       r[i].failed);
+		double best = r[i].min > 0 ? r[i].min_1 / r[i].min : 0;
+		printf("%-10s %7.2fx %8s %8s %6.2f %7.2fx %11s %6.1f%% %9.1f %9.1f %9.1f %10.1f %6zu\n",
+		       rows[i].control ? "hot 1v1" : WORKLOADS[rows[i].w], sp,
+		       target, met, r[i].mach, best, ROUTES[r[i].route], r[i].serial_pct, r[i].steps, r[i].bytes,
+		       r[i].fee_default, 1e3 * r[i].p50_1 / (double)base->txs, r[i].failed);
 	}
 	if (r[0].p50 > 0 && r[1].p50 > 0)
 		printf("swaps/s over %d pools against one hot pool: %.2fx at %u threads, %.2fx at 1 (consecutive rows)\n",
 		       BX_AMM_POOLS, r[1].p50 / r[0].p50, base->threads, r[1].p50_1 / r[0].p50_1);
 	printf("fee/tx: a + b*bytes + c*steps + d*mem at the default parameters; no(mach): the machine offered "
-	       "less parallel capacity than the target during the row\n");
+	       "less parallel capacity than the target during the row; best: the fastest 1-thread block over the fastest "
+	       "%u-thread one (the speed-up when the machine gave the row its cores; speedup and met use the medians); route(Kt): how the %u-thread blocks ran "
+	       "(ref(chain): one dependency chain, the reference executor); phases: the engines' phases around "
+	       "their run (setup, receipts, settlement, write set, teardown; receipts and write set on every "
+	       "thread), per cent of the %u-thread block (p50); hot 1v1: the control, amm-hot at 1 thread against 1 (identical code: its ratio is the noise)\n",
+	       base->threads, base->threads, base->threads);
 	return rc;
 }
 

@@ -13,8 +13,10 @@
  *              delegators' votes spread over 100 open proposals)
  *   --accounts N (10000)  --txs T (10000)  --threads K (cores)  --blocks B (repetitions, 10)
  *   --mode strict|dynamic (strict; mixed is half and half)  --sigs  --json  --seed S
- *   --econ  the economy's rows (amm-pools, amm-hot, stake, gov-vote, uniform) in one process
- *           and a summary: speedup against the issue's targets, machine capacity, gas per tx
+ *   --econ  the economy's rows (amm-pools, amm-hot, stake, gov-vote, uniform, and the control:
+ *           amm-hot at 1 thread against 1) in one process and a summary: speedup against the
+ *           issue's targets, machine capacity, load average, fastest-block speedup, route,
+ *           share of the engines' phases around their run, gas per tx
  * Every row also prints its transactions' mean bytes, steps, memory and fee.
  * With no options at all it prints the standard table (every workload row of docs/aoem.md).
  * Returns 0, 1 on a failure (or results that differ between thread counts), 2 on bad usage. */

@@ -1441,6 +1441,14 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 	return 0;
 }
 
+int svm_cons_set_round_timeout(svm_cons_t *c, uint64_t ms)
+{
+	if (ms == 0 || ms > SVM_CONS_ROUND_TIMEOUT_MS_MAX) return SVM_EINVAL;
+	c->cfg.round_timeout_ms = ms; /* read by round_timeout_ms() at the next deadline */
+	SVM_ASSERT(c->cfg.round_timeout_ms > 0);
+	return 0;
+}
+
 int svm_cons_start(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out)
 {
 	if (now_ms > c->now) c->now = now_ms;
@@ -1604,6 +1612,7 @@ void svm_cons_status(const svm_cons_t *c, svm_cons_status_t *st)
 	st->blocks = c->n_blocks;
 	st->evidence = c->ev_n;
 	st->conflicts = c->conflicts;
+	st->round_timeout_ms = c->cfg.round_timeout_ms;
 }
 
 const svm_cons_valset_t *svm_cons_validators(const svm_cons_t *c) { return &c->vs; }

@@ -399,6 +399,7 @@ static json_t *m_status(void *ctx, json_t *params, svm_rpc_error_t *e)
 		"last_build_ms", (double)(build_ns / 100000) / 10, "block_ms", ju64(n->cfg.block_ms), "devnet",
 		n->cfg.devnet, "proposer", jhash(&n->proposer));
 	if (res != NULL && !svm_hash_is_zero(&n->faucet)) json_object_set_new(res, "faucet", jhash(&n->faucet));
+	if (res != NULL) json_object_set_new(res, "slot_ms", ju64(node_slot_ms(n))); /* what paces it */
 	if (res != NULL) json_object_set_new(res, "consensus", node_vc_status_json(n));
 	return res;
 }

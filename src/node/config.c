@@ -325,7 +325,11 @@ int svm_node_devnet_init(const char *dir, svm_node_config_t *cfg, svm_error_t *e
 		.validators = &v,
 		.n_pools = 1,
 		.pools = &pool,
+		.params_set = true,
 	};
+	svm_params_default(&g.params);
+	g.params.fee_a = g.fees.a, g.params.fee_b = g.fees.b, g.params.fee_c = g.fees.c, g.params.fee_d = g.fees.d;
+	g.params.slot_ms = SVM_NODE_DEVNET_SLOT_MS; /* the slot the devnet always had */
 	rc = svm_genesis_save(&g, cfg->genesis_path, err);
 	svm_keypair_wipe(&val);
 	svm_keypair_wipe(&faucet);

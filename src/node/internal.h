@@ -76,6 +76,10 @@ uint64_t node_tx_congestion(svm_node_t *n, const uint8_t *tx, size_t len);
 /* The slot the node paces blocks by: its configured block_ms, or — block_ms 0 — the governed
  * slot_ms at the head (a passed proposal changes it from the next proposal on). */
 uint64_t node_slot_ms(svm_node_t *n);
+/* The consensus base round timeout: the configured round_timeout_ms, or — 0, the default —
+ * 3 × node_slot_ms + 1 s, so it follows a governed slot_ms (the consensus thread passes it to
+ * the core after each new head, svm_cons_set_round_timeout). */
+uint64_t node_round_timeout_ms(svm_node_t *n);
 /* Disputes and attestation collateral (verify_api.c). */
 size_t svm_node_verify_methods(svm_node_t *n, svm_rpc_method_t *methods, size_t max);
 

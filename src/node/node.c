@@ -55,7 +55,7 @@ double svm_node_tx_rate(svm_node_t *n)
 	pthread_mutex_unlock(&n->mu);
 	SVM_ASSERT(oldest <= now); /* every counted block is inside the window, in the past */
 	/* Over the window (or since the first block in it, plus one slot). */
-	double span_s = (double)(now - oldest) / 1e9 + (double)n->cfg.block_ms / 1000.0;
+	double span_s = (double)(now - oldest) / 1e9 + (double)node_slot_ms(n) / 1000.0;
 	return txs == 0 ? 0.0 : (double)txs / span_s;
 }
 
@@ -176,8 +176,7 @@ int svm_node_start(svm_node_t **out, const svm_node_config_t *cfg, svm_error_t *
 	}
 	if (rc == 0) rc = node_subs_start(n, err);
 	if (rc == 0) {
-		if (n->cfg.round_timeout_ms == 0) n->cfg.round_timeout_ms = 3 * node_slot_ms(n) + 1000;
-		SVM_ASSERT(n->cfg.round_timeout_ms > 0 && n->chain != NULL && n->mempool != NULL);
+		SVM_ASSERT(node_round_timeout_ms(n) > 0 && n->chain != NULL && n->mempool != NULL);
 		rc = node_vc_start(n, err);
 	}
 	if (rc != 0) {
@@ -197,9 +196,16 @@ uint64_t node_slot_ms(svm_node_t *n)
 {
 	if (n->cfg.block_ms) return n->cfg.block_ms;
 	svm_params_t p;
-	if (svm_chain_params(n->chain, &p) != 0) return SVM_NODE_BLOCK_MS_DEFAULT; /* (unreadable: the default) */
+	if (svm_chain_params(n->chain, &p) != 0) return SVM_NODE_SLOT_MS_FALLBACK; /* (unreadable) */
 	SVM_ASSERT(p.slot_ms >= 1);
 	return p.slot_ms;
+}
+
+uint64_t node_round_timeout_ms(svm_node_t *n)
+{
+	if (n->cfg.round_timeout_ms) return n->cfg.round_timeout_ms;
+	uint64_t ms = 3 * node_slot_ms(n) + 1000; /* slot ≤ 3600000 (its bounds): no overflow */
+	return ms < SVM_CONS_ROUND_TIMEOUT_MS_MAX ? ms : SVM_CONS_ROUND_TIMEOUT_MS_MAX;
 }
 
 uint16_t svm_node_ws_port(const svm_node_t *n) { return node_subs_port(n); }

@@ -23,16 +23,18 @@ static int mkdir1(const char *d, mode_t mode, svm_error_t *err)
 	return 0;
 }
 
+/* block_ms 0: the genesis's governed slot_ms paces every validator, and a passed proposal
+ * changes it (and the round timeout) without a restart. */
 static int write_config(const char *path, unsigned i, unsigned n, uint16_t rpc_base, uint16_t p2p_base,
-			uint64_t block_ms, const svm_keypair_t *keys, svm_error_t *err)
+			const svm_keypair_t *keys, svm_error_t *err)
 {
 	FILE *f = fopen(path, "wx");
 	if (f == NULL) return svm_error_set(err, SVM_EIO, "create %s: %s", path, strerror(errno));
 	fprintf(f, "{\n  \"data_dir\": \"data\",\n  \"genesis\": \"../genesis.json\",\n"
 		   "  \"validator_key\": \"keys/validator.json\",\n  \"faucet_key\": \"../faucet.json\",\n"
 		   "  \"rpc\": \"127.0.0.1:%u\",\n  \"rpc_threads\": 2,\n  \"p2p\": \"127.0.0.1:%u\",\n"
-		   "  \"block_ms\": %llu,\n  \"exec_threads\": 2,\n  \"devnet\": true,\n  \"peers\": [",
-		(unsigned)(rpc_base + i), (unsigned)(p2p_base + i), (unsigned long long)block_ms);
+		   "  \"block_ms\": 0,\n  \"exec_threads\": 2,\n  \"devnet\": true,\n  \"peers\": [",
+		(unsigned)(rpc_base + i), (unsigned)(p2p_base + i));
 	bool first = true;
 	for (unsigned j = 0; j < n; j++) {
 		if (j == i) continue;
@@ -76,7 +78,7 @@ int svm_node_testnet_init(const char *dir, unsigned n, uint16_t rpc_base, uint16
 	}
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		snprintf(path, sizeof path, "%s/v%u/config.json", dir, i);
-		rc = write_config(path, i, n, rpc_base, p2p_base, block_ms, keys, err);
+		rc = write_config(path, i, n, rpc_base, p2p_base, keys, err);
 	}
 	bal[0] = (svm_genesis_balance_t){.owner = faucet.id, .amount = TESTNET_FAUCET};
 	bal[1] = (svm_genesis_balance_t){.owner = faucet.id, .amount = TESTNET_FAUCET};
@@ -91,6 +93,8 @@ int svm_node_testnet_init(const char *dir, unsigned n, uint16_t rpc_base, uint16
 	svm_params_default(&g.params);
 	g.params.stake_min = TESTNET_STAKE;
 	g.params.epoch_blocks = TESTNET_EPOCH_BLOCKS;
+	g.params.slot_ms = block_ms;
+	g.params.fee_a = g.fees.a, g.params.fee_b = g.fees.b, g.params.fee_c = g.fees.c, g.params.fee_d = g.fees.d;
 	snprintf(path, sizeof path, "%s/genesis.json", dir);
 	if (rc == 0) rc = svm_genesis_save(&g, path, err); /* last: its presence means complete */
 	for (unsigned i = 0; i < n; i++) svm_keypair_wipe(&keys[i]);

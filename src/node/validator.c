@@ -69,6 +69,7 @@ struct node_vc {
 	bool epoch_pending;             /* a committed block changed the set: no commit until switched */
 	uint64_t pending_ns;            /* since when (the switch's debug line says how long after) */
 	bool switch_failed;             /* then it is retried at each wake-up, not in a busy loop */
+	uint64_t timeout_height;        /* the head whose parameters set the core's round timeout */
 	uint64_t upgrade_height;        /* lowest height refused for an upgrade plan (0: none) */
 	uint64_t upgrade_ms;
 	svm_error_t upgrade_err;
@@ -1166,7 +1167,7 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 			.genesis_id = v->epoch_start, .genesis_height = v->epoch_height,
 			.committed_id = head_id, .committed_height = h,
 			.committed_round = hh.round, .key = v->validator ? &v->key : NULL,
-			.round_timeout_ms = n->cfg.round_timeout_ms, .vrf = true, .reputation = true,
+			.round_timeout_ms = node_round_timeout_ms(n), .vrf = true, .reputation = true,
 			.safety = safety.len ? safety.data : NULL, .safety_len = safety.len};
 		carry_inactive(v, cc.carry_inactive);
 		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
@@ -1774,6 +1775,19 @@ static void handle_now(struct node_vc *v, inmsg_t *m)
 	}
 }
 
+/* A new head may carry a governed slot_ms change: the core's round timeout follows it from its
+ * next deadline (node_round_timeout_ms; a configured round_timeout_ms never changes). One
+ * parameter read per new head. */
+static void timeout_follow(struct node_vc *v)
+{
+	uint64_t h = svm_chain_height(v->n->chain);
+	if (v->cons == NULL || h == v->timeout_height) return;
+	v->timeout_height = h;
+	int rc = svm_cons_set_round_timeout(v->cons, node_round_timeout_ms(v->n));
+	SVM_ASSERT(rc == 0); /* node_round_timeout_ms is within the core's bounds */
+	(void)rc;
+}
+
 static void *cons_main(void *arg)
 {
 	struct node_vc *v = arg;
@@ -1825,6 +1839,7 @@ static void *cons_main(void *arg)
 			upgrade_stop(n, SVM_EUNSUPPORTED, &v->upgrade_err);
 			v->upgrade_height = 0;
 		}
+		timeout_follow(v);
 		if (now >= v->out.deadline_ms) {
 			svm_cons_tick(v->cons, now, &v->out);
 			dispatch(v);
@@ -1977,6 +1992,7 @@ json_t *node_vc_status_json(svm_node_t *n)
 			 "p2p_port", (json_int_t)node_vc_p2p_port(n), "synced_blocks", (json_int_t)synced,
 			 "evidence", (json_int_t)ev);
 	if (res != NULL) json_object_set_new(res, "evidence_reports", node_report_json(v->report));
+	if (res != NULL) json_object_set_new(res, "round_timeout_ms", json_integer((json_int_t)st.round_timeout_ms));
 	return res;
 }
 

@@ -37,8 +37,8 @@ cat > "$D/genesis.json" <<JSON
               {"owner": "$FAUCET", "token": "AIC", "amount": "1000000000000000000"}],
  "validators": [{"public_key": "$(pk validator)", "stake": 10000000000}]}
 JSON
-# --block-ms 0: the node paces blocks by the governed slot_ms (100 ms at genesis)
-"$S" devnet --data "$D" --listen 127.0.0.1:$port --block-ms 0 > "$D/node.log" 2>&1 &
+# no --block-ms: by default the node paces blocks by the governed slot_ms (100 ms at genesis)
+"$S" devnet --data "$D" --listen 127.0.0.1:$port > "$D/node.log" 2>&1 &
 NODE=$!
 for _ in $(seq 1 100); do "$S" status > /dev/null 2>&1 && break; sleep 0.1; done
 height() { "$S" status --json | jget height; }
@@ -216,6 +216,11 @@ if [ -z "$CLAIMED" ]; then
     '[ -n "$CH" ] && [ "$CH" -gt "$CS" ] && [ $((CH - CS)) -le 40 ]'
 fi
 
+rpc svm_status "[]" > "$D/st.json"
+slot_timeout() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(r["slot_ms"], r["consensus"]["round_timeout_ms"])' "$1"; }
+check "paced by the governed slot (100 ms), round timeout 3 x slot + 1 s: $(slot_timeout "$D/st.json")" \
+  '[ "$(slot_timeout "$D/st.json")" = "100 1300" ]'
+
 # --- governance: fee_a := 5000, fee_b := 20, slot_ms := 150; the genesis validator and alice
 # (now holding most stake) vote
 send gov submit --kind params --set fee_a=5000,fee_b=20,slot_ms=150 --deposit 1000 --from "$D/keys/bob.json"
@@ -243,6 +248,10 @@ else
 fi
 check "params show fee_a 5000" '[ "$("$S" params --json | jget fee_a)" = 5000 ]'
 check "params show slot_ms 150" '[ "$("$S" params --json | jget slot_ms)" = 150 ]'
+# the round timeout follows the governed slot from the next head on, without a restart
+for _ in $(seq 1 50); do rpc svm_status "[]" > "$D/st.json"; [ "$(slot_timeout "$D/st.json")" = "150 1450" ] && break; sleep 0.1; done
+check "the round timeout follows: slot and timeout now $(slot_timeout "$D/st.json") (150 1450)" \
+  '[ "$(slot_timeout "$D/st.json")" = "150 1450" ]'
 # the governed slot paces the node from the next proposal on, without a restart: an empty block
 # whose three ancestors are empty too (nothing in flight, so it waited for the slot) comes at
 # least 150 ms after its parent

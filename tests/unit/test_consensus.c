@@ -1781,3 +1781,58 @@ Test(consensus, a_validator_restarted_in_a_round_it_voted_in_times_out_at_once)
 	svm_buf_free(&disk);
 	svm_cons_out_free(&out);
 }
+
+/* The base round timeout follows svm_cons_set_round_timeout from the next deadline on (the node
+ * passes 3 × the governed slot_ms + 1 s after each new head): the deadline already set stays,
+ * the next one — the round's timeout re-sent — is the new base later; 0 and a value past the
+ * bound are refused and change nothing. */
+Test(consensus, the_round_timeout_follows_a_new_base_from_the_next_deadline)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.chain_id = chain;
+	cfg.epoch_seed = genesis;
+	cfg.genesis_id = genesis;
+	cfg.committed_id = genesis;
+	cfg.round_timeout_ms = 1000;
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of((l1 + 1) % 4); /* not round 1's leader: its deadline is the timeout */
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(out.deadline_ms, 1000);
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round_timeout_ms, 1000);
+	cr_assert_eq(svm_cons_set_round_timeout(c, 400), 0);
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round_timeout_ms, 400);
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 500, &out);
+	cr_assert_eq(out.deadline_ms, 1000, "the deadline already set stays");
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 1000, &out);
+	cr_assert_eq(out.deadline_ms, 1400, "the next deadline is the new base later");
+	cr_assert_eq(svm_cons_set_round_timeout(c, 0), SVM_EINVAL);
+	cr_assert_eq(svm_cons_set_round_timeout(c, SVM_CONS_ROUND_TIMEOUT_MS_MAX + 1), SVM_EINVAL);
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round_timeout_ms, 400, "a refused base changes nothing");
+	cr_assert_eq(svm_cons_set_round_timeout(c, 2500), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_tick(c, 1400, &out);
+	cr_assert_eq(out.deadline_ms, 3900);
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.round, 1, "timeouts alone (no TC) keep the round");
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}

@@ -28,14 +28,18 @@ Test(testnet, init_writes_a_genesis_keys_and_configs_that_name_every_other_valid
 	cr_assert_eq(svm_genesis_load(&g, path, &err), 0, "%s", err.msg);
 	cr_assert_eq(g.n_validators, 4);
 	cr_assert_eq(g.chain_id, SVM_NODE_TESTNET_CHAIN_ID);
+	cr_assert(g.params_set && g.params.slot_ms == 100, "the slot is the genesis's governed slot_ms");
 	for (unsigned i = 0; i < 4; i++) {
 		svm_node_config_t c;
 		svm_node_config_default(&c);
+		cr_assert_eq(c.block_ms, 0, "a node's default: the governed slot");
+		c.block_ms = 777; /* so the file's own value shows */
 		snprintf(path, sizeof path, "%s/v%u/config.json", dir, i);
 		cr_assert_eq(svm_node_config_load(&c, path, &err), 0, "%s", err.msg);
 		cr_assert_eq(c.rpc_port, 30000 + i);
 		cr_assert_eq(c.p2p_port, 31000 + i);
-		cr_assert_eq(c.block_ms, 100);
+		cr_assert_eq(c.block_ms, 0, "the config leaves the slot to the chain");
+		cr_assert_eq(c.round_timeout_ms, 0, "and the round timeout follows it");
 		cr_assert_eq(c.n_peers, 3);
 		svm_keypair_t kp;
 		cr_assert_eq(svm_keyfile_read(c.validator_key, &kp, &err), 0, "%s", err.msg);
