@@ -693,6 +693,18 @@ static bool sent_tc(const svm_cons_out_t *out, uint32_t to, uint64_t *round)
 	return false;
 }
 
+/* A core's configuration at genesis: this chain, nothing committed past genesis, a 1 s round
+ * timeout, no key and no safety record (each test sets those). */
+static void genesis_config(svm_cons_config_t *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->chain_id = chain;
+	cfg->epoch_seed = genesis;
+	cfg->genesis_id = genesis;
+	cfg->committed_id = genesis;
+	cfg->round_timeout_ms = 1000;
+}
+
 /* The liveness failure of sim seed 15375, at the unit level: a validator forms the TC of round
  * 1 (nobody else gets it), times out in round 2 and crashes. Restarted from its record it must
  * be back in round 2 holding that TC, and answer a validator still in round 1 with it; from a
@@ -705,12 +717,7 @@ Test(consensus, restart_resumes_in_the_round_its_tc_opened)
 	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	svm_cons_t *c;
 	cfg.key = &keys[0];
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
@@ -1424,12 +1431,7 @@ Test(consensus, a_restarted_leader_never_proposes_twice_in_a_round)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	cfg.key = &keys[0];
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
@@ -1493,12 +1495,7 @@ Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, busy_execute,
 				constest_commit, busy_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	cfg.key = &keys[0];
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
@@ -1652,12 +1649,7 @@ Test(consensus, a_restarted_lone_validator_loads_the_certified_block_it_extends)
 	svm_cons_host_t host = {&h, constest_validators, lone_propose, constest_execute, lone_commit,
 				mem_persist, NULL, lone_store, lone_load, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	cfg.reputation = true;
 	cfg.key = &keys[0];
 	svm_buf_reset(&mem_record);
@@ -1732,12 +1724,7 @@ Test(consensus, a_validator_restarted_in_a_round_it_voted_in_times_out_at_once)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	cfg.key = &keys[0];
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
@@ -1793,12 +1780,7 @@ Test(consensus, the_round_timeout_follows_a_new_base_from_the_next_deadline)
 	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.chain_id = chain;
-	cfg.epoch_seed = genesis;
-	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.round_timeout_ms = 1000;
+	genesis_config(&cfg);
 	cfg.key = &keys[0];
 	svm_cons_t *c;
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
