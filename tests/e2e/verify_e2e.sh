@@ -179,6 +179,8 @@ check '[ "$(jv result < "$T/jp1.json")" = challenger_won ] && [ "$(jv won < "$T/
 check '[ "$($S dispute show $JC1 --json | jf game.hi)" = "$LIE" ]' "the chain executed exactly the worker's corrupted step ($LIE)"
 check 'grep -q "dispute move" "$T/w1.log"' "the worker process played its side ($(grep -c "dispute move" "$T/w1.log") moves)"
 check 'wait_job $JOB1 state closed 60' "the job is closed once the worker timed out dave's dispute (claimed at once: its one trace proven wrong)"
+# the worker logs "claimed" once its receipt is back, which can be after the job reads closed here
+for i in $(seq 1 100); do grep -q "claimed ${JOB1:0:16}$" "$T/w1.log" && break; sleep 0.1; done
 TO=$(grep -n "dispute timeout sent" "$T/w1.log" | head -n 1 | cut -d: -f1); CLM=$(grep -n "claimed ${JOB1:0:16}$" "$T/w1.log" | head -n 1 | cut -d: -f1)
 check '[ -n "$TO" ] && [ -n "$CLM" ] && [ "$TO" -lt "$CLM" ]' "the claim waited for both disputes (worker log: timeout at line $TO, claim at line $CLM)"
 check '[ "$($S dispute show $JC1D --json | jf game.phase)" = claimant_won ]' \
