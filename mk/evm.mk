@@ -89,5 +89,5 @@ bench-evm-aoem: $(B)/bench/bench_evm_aoem
 evm-dispatch: $(B)/libsupervm.a
 	@bash bench/evm/dispatch.sh $(B) "$(CFLAGS_BASE) $(CFLAGS)" "$(LIBS)"
 
-# Cross-VM calls: tests/unit/test_xvm.c deploys contracts/examples/xvm.c.
-$(B)/tests/test_xvm $(B)/asan/tests/test_xvm: $(B)/contracts/xvm.wasm
+# Cross-VM calls: tests/unit/test_xvm.c deploys contracts/examples/xvm.c (and escrow.c: the index).
+$(B)/tests/test_xvm $(B)/asan/tests/test_xvm: $(B)/contracts/xvm.wasm $(B)/contracts/escrow.wasm

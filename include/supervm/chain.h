@@ -232,8 +232,10 @@ int svm_chain_object(svm_chain_t *c, const svm_id_t *id, svm_buf_t *object_out);
 int svm_chain_settlement(svm_chain_t *c, uint64_t height, svm_buf_t *receipt_out);
 void svm_chain_settlement_id(uint64_t height, svm_hash_t *out); /* SHA-256("svm/settle" ‖ u64be h) */
 /* The identity whose derived EVM address (svm_identity_evm_address) is addr, from the node's
- * index: every identity that signed a native transaction and every WebAssembly contract
- * deployed, written when their block commits (meta key SVM_CHAIN_EVM_INDEX_TAG ‖ addr).
+ * index: every identity that signed a native transaction, received a ledger transfer, was
+ * linked or holds a balance object a block wrote (paid by anyone: a contract, a program), and
+ * every WebAssembly contract deployed, written when their block commits (meta key
+ * SVM_CHAIN_EVM_INDEX_TAG ‖ addr).
  * SVM_ENOTFOUND when none is indexed (an Ethereum address's identity needs no index: it is
  * svm_evm_identity(addr)). Safe from any thread. */
 #define SVM_CHAIN_EVM_INDEX_TAG "evm/addr"

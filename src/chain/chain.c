@@ -151,7 +151,30 @@ static int evm_index_put(svm_store_txn_t *w, const svm_id_t *id)
 	_Static_assert(sizeof key == sizeof SVM_CHAIN_EVM_INDEX_TAG - 1 + 20, "tag ‖ a 20-byte address");
 	memcpy(key, SVM_CHAIN_EVM_INDEX_TAG, sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
 	svm_identity_evm_address(id, key + sizeof SVM_CHAIN_EVM_INDEX_TAG - 1);
+	/* an entry never changes (both derivations are functions): an identity seen before costs a
+	 * read, not a write that would dirty its page again in every block */
+	const uint8_t *p;
+	size_t n;
+	int rc = svm_store_get(w, SVM_TABLE_META, key, sizeof key, &p, &n);
+	if (rc == 0 && n == SVM_HASH_SIZE && memcmp(p, id->b, SVM_HASH_SIZE) == 0) return 0;
+	if (rc != 0 && rc != SVM_ENOTFOUND) return rc;
 	return svm_store_put(w, SVM_TABLE_META, key, sizeof key, id->b, SVM_HASH_SIZE, 0);
+}
+
+/* Indexes the owner of every balance object the block wrote: an identity paid by a contract or
+ * a program (a WebAssembly contract's transfer, an EVM contract's call of the ledger through
+ * 0x…ca12, an AMM payout, a reward) holds a balance object from then on, whoever signed. The write
+ * set is a function of the block and the state before it, so the index stays one too. */
+static int evm_index_writes(svm_store_txn_t *w, const svm_exec_result_t *res)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < res->writes_len; i++) {
+		const svm_state_write_t *x = &res->writes[i];
+		svm_object_t o;
+		if (x->bytes == NULL || svm_object_decode(x->bytes, x->len, &o, NULL) != 0) continue;
+		if (o.type == SVM_OBJ_BALANCE && o.owner_kind == SVM_OWNER_ADDRESS) rc = evm_index_put(w, &o.owner);
+	}
+	return rc;
 }
 
 /* Indexes the derived EVM address of every identity that signed one of the block's native
@@ -243,6 +266,7 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 				   roff[k + 1] - roff[k], 0);
 	}
 	if (rc == 0) rc = evm_index_block(w, b);
+	if (rc == 0) rc = evm_index_writes(w, res);
 	if (rc == 0) rc = svm_store_meta_put_u64(w, "chain.height", b->header.height);
 	if (rc == 0 && b->qc_len > 0) { /* meta "qc" ‖ u64be(height) */
 		uint8_t key[10] = {'q', 'c'};

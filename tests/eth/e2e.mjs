@@ -325,6 +325,12 @@ async function nativeChecks(provider, br, W, wasm) {
   check('... credits the Ed25519-style identity on the ledger (svm_getBalance)',
     (await svmBalance(to.toString('hex'))) === 1000000000n);
   check('... and debits the contract (eth_getBalance)', (await provider.getBalance(addr)) === b0 - 10n ** 18n);
+  // paid only by a contract, it never signed: the node's index finds it from the balance written
+  const toAddr = '0x' + createHash('sha256').update(Buffer.concat([Buffer.from('svm/evm'), to])).digest('hex').slice(24);
+  const paid = await rpc('svm_getEvmAddressIdentity', [toAddr]);
+  check('... and its derived address is indexed to it (an identity paid only by a contract)',
+    paid.result && paid.result.identity === to.toString('hex') && paid.result.indexed === true &&
+    paid.result.linked === false, JSON.stringify(paid));
   await rejects('EVM -> native: a program failure is a revert with its reason',
     br.callNative.staticCall(transfer(10n ** 15n)), /native: /);
   await rejects('EVM -> native: a method not callable from the EVM is refused with a reason',

@@ -414,9 +414,9 @@ Test(xvm, mixed_blocks_parallel_equals_sequential)
 }
 
 /* The node's derived-address index (svm_chain_evm_identity): the genesis accounts', a native
- * sender's, a ledger transfer's recipient's and a deployed WebAssembly contract's derived EVM
- * addresses lead back to them once their block commits; an address nobody derived is not found;
- * a restart keeps the index. */
+ * sender's, a ledger transfer's recipient's, a deployed WebAssembly contract's and an identity
+ * paid only by a contract (an escrow's release) derived EVM addresses lead back to them once their
+ * block commits; an address nobody derived is not found; a restart keeps the index. */
 Test(xvm, derived_addresses_are_indexed_by_the_chain)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
@@ -475,6 +475,45 @@ Test(xvm, derived_addresses_are_indexed_by_the_chain)
 	cr_assert(svm_hash_eq(&got, &contract), "the deployed contract's derived address");
 	cr_assert_eq(svm_chain_evm_identity(c, a1, &got), 0, "key 1: genesis, and it signed");
 	cr_assert_eq(svm_chain_evm_identity(c, an, &got), SVM_ENOTFOUND, "an identity never seen");
+	/* an identity paid only by a contract: key 0 deploys the escrow, key 1 opens a deal whose
+	 * seller never signs and is named only in the call's input, then releases it to the seller */
+	svm_keypair_t seller;
+	ct_key(102, &seller);
+	uint8_t as[SVM_EVM_ADDRESS_SIZE];
+	svm_identity_evm_address(&seller.id, as);
+	svm_buf_t ecode = {0}, dep = {0}, open = {0}, rel = {0}, t[3] = {{0}};
+	read_file("build/contracts/escrow.wasm", &ecode);
+	cr_assert_eq(svm_contract_deploy_payload(&dep, ecode.data, ecode.len), 0);
+	svm_id_t escrow;
+	svm_contract_id(&k[0].id, 1, &escrow);
+	uint8_t in[96];
+	memcpy(in, seller.id.b, 32);
+	memcpy(in + 32, k[0].id.b, 32);
+	memcpy(in + 64, swr.b, 32);
+	cr_assert_eq(svm_contract_call_payload(&open, &escrow, "open", in, sizeof in, &swr, 700), 0);
+	cr_assert_eq(svm_contract_call_payload(&rel, &escrow, "release", NULL, 0, NULL, 0), 0);
+	ct_txopt_t o1 = {.chain_id = 7, .nonce = 1, .fee_limit = 100000000};
+	cr_assert_eq(ct_tx(&t[0], &k[0], SVM_VM_WASM, dep.data, dep.len, NULL, 0, &o1, &id), 0);
+	cr_assert_eq(ct_tx(&t[1], &k[1], SVM_VM_WASM, open.data, open.len, NULL, 0, &o1, &id), 0);
+	o1.nonce = 2;
+	cr_assert_eq(ct_tx(&t[2], &k[1], SVM_VM_WASM, rel.data, rel.len, NULL, 0, &o1, &id), 0);
+	const uint8_t *ps3[3] = {t[0].data, t[1].data, t[2].data};
+	size_t lens3[3] = {t[0].len, t[1].len, t[2].len};
+	svm_build_result_t rs3[3];
+	cr_assert_eq(svm_chain_evm_identity(c, as, &got), SVM_ENOTFOUND, "the seller: not known yet");
+	cr_assert_eq(svm_chain_build(c, ps3, lens3, 3, 2, &k[0].id, rs3, &err), 0, "%s", err.msg);
+	cr_assert(rs3[0].status == 0 && rs3[1].status == 0 && rs3[2].status == 0, "%d %d %d", rs3[0].status,
+		  rs3[1].status, rs3[2].status);
+	uint64_t paid = 0;
+	cr_assert_eq(svm_chain_balance(c, &swr, &seller.id, &paid), 0);
+	cr_assert_eq(paid, 700, "the escrow paid the seller");
+	cr_assert_eq(svm_chain_evm_identity(c, as, &got), 0, "an identity paid only by a contract");
+	cr_assert(svm_hash_eq(&got, &seller.id));
+	for (int i = 0; i < 3; i++) svm_buf_free(&t[i]);
+	svm_buf_free(&ecode);
+	svm_buf_free(&dep);
+	svm_buf_free(&open);
+	svm_buf_free(&rel);
 	svm_chain_close(c);
 	cr_assert_eq(svm_chain_open(&c, dir, &g, &cfg, &err), 0, "%s", err.msg);
 	cr_assert_eq(svm_chain_evm_identity(c, aw, &got), 0);
