@@ -285,6 +285,8 @@ typedef struct {
 
 void svm_map_init(svm_map_t *m);
 void svm_map_free(svm_map_t *m); /* frees keys and slots, not values */
+/* Empties the map (frees its keys, not values) and keeps its table for reuse. */
+void svm_map_clear(svm_map_t *m);
 /* Returns the value slot for key (creating it with *value = NULL when absent). *created tells
  * which, if not NULL. NULL on allocation failure. */
 void **svm_map_put(svm_map_t *m, const void *key, size_t key_len, bool *created);

@@ -1,5 +1,6 @@
 /* Open-addressing hash map (linear probing, tombstones) from byte keys to pointers.
- * The hash is FNV-1a mixed with a final avalanche; it is never part of any output. */
+ * The hash mixes the key a 64-bit word at a time with a final avalanche; it is never part of
+ * any output. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,14 +11,20 @@
 static uint32_t hash_bytes(const void *key, size_t n)
 {
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull;
-	if (n >= 8) { /* ids are hashes already: their first 8 bytes are enough entropy */
+	size_t m = n < 64 ? n : 64; /* a longer key's first 64 bytes: ids and addresses lead */
+	uint64_t h = 0xcbf29ce484222325ull ^ n;
+	size_t i = 0;
+	/* a word at a time (a 32-byte id is 4 multiplies, not 32): ids are hashes already, but
+	 * addresses such as the precompiles' differ only in their last bytes, so every byte counts */
+	for (; i + 8 <= m; i += 8) {
 		uint64_t w;
-		memcpy(&w, p, 8);
-		h ^= w * 0x9e3779b97f4a7c15ull;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
 	}
-	for (size_t i = n >= 8 ? 8 : 0; i < n && i < 64; i++) h = (h ^ p[i]) * 0x100000001b3ull;
-	h ^= n;
+	uint64_t t = 0;
+	for (size_t k = 0; i + k < m; k++) t |= (uint64_t)p[i + k] << (8 * k);
+	h = (h ^ t) * 0x9e3779b97f4a7c15ull;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
@@ -40,6 +47,16 @@ void svm_map_free(svm_map_t *m)
 	SVM_ASSERT(freed == m->count); /* the count is the live keys: none lost, none leaked */
 	svm_free(m->slots);
 	memset(m, 0, sizeof(*m));
+}
+
+void svm_map_clear(svm_map_t *m)
+{
+	SVM_ASSERT(map_ok(m));
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key && m->slots[i].key != TOMB) svm_free(m->slots[i].key);
+	if (m->cap) memset(m->slots, 0, m->cap * sizeof(*m->slots));
+	m->count = m->tomb = 0;
+	SVM_ASSERT(map_ok(m));
 }
 
 static bool slot_is(const svm_map_slot_t *s, const void *key, size_t n, uint32_t h)

@@ -143,6 +143,53 @@ Test(map, matches_a_reference_under_random_ops)
 	svm_map_free(&m);
 }
 
+/* svm_map_clear empties a map and keeps its table; puts after it behave as on a fresh map. */
+Test(map, clear_empties_and_keeps_the_table)
+{
+	svm_map_t m;
+	svm_map_init(&m);
+	for (uint32_t k = 0; k < 100; k++) *svm_map_put(&m, &k, sizeof k, NULL) = (void *)(uintptr_t)(k + 1);
+	size_t cap = m.cap;
+	svm_map_slot_t *slots = m.slots;
+	svm_map_clear(&m);
+	cr_assert_eq(m.count, 0);
+	cr_assert_eq(m.cap, cap, "the table is kept");
+	cr_assert_eq(m.slots, slots);
+	size_t i = 0;
+	cr_assert_null(svm_map_next(&m, &i), "nothing left to iterate");
+	for (uint32_t k = 0; k < 100; k++) cr_assert_null(svm_map_get(&m, &k, sizeof k));
+	bool created = false;
+	uint32_t k7 = 7;
+	cr_assert_not_null(svm_map_put(&m, &k7, sizeof k7, &created));
+	cr_assert(created);
+	cr_assert_eq(m.count, 1);
+	svm_map_free(&m);
+}
+
+/* Keys that differ only in their last byte (addresses such as the EVM's precompiles, 20 bytes;
+ * ids, 32 bytes) get distinct hashes: the hash reads every byte, not a prefix. */
+Test(map, keys_differing_in_the_last_byte_hash_apart)
+{
+	for (size_t len = 20; len <= 32; len += 12) {
+		svm_map_t m;
+		svm_map_init(&m);
+		uint8_t key[32] = {0};
+		for (int b = 0; b < 256; b++) {
+			key[len - 1] = (uint8_t)b;
+			cr_assert_not_null(svm_map_put(&m, key, len, NULL));
+		}
+		uint32_t *h = calloc(256, sizeof *h);
+		size_t n = 0, i = 0;
+		svm_map_slot_t *e;
+		while ((e = svm_map_next(&m, &i))) h[n++] = e->hash;
+		cr_assert_eq(n, 256);
+		for (size_t x = 0; x < n; x++)
+			for (size_t y = x + 1; y < n; y++) cr_assert_neq(h[x], h[y], "%zu-byte keys %zu and %zu", len, x, y);
+		free(h);
+		svm_map_free(&m);
+	}
+}
+
 static atomic_int counter;
 static void bump(void *arg) { atomic_fetch_add(&counter, (int)(intptr_t)arg); }
 
