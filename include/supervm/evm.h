@@ -84,7 +84,8 @@ typedef struct {
 typedef struct svm_evm_state svm_evm_state_t;
 
 /* A new empty state (no backend: every missing account is absent). NULL on allocation failure.
- * svm_evm_state_free releases it and everything it holds. */
+ * svm_evm_state_free releases it and everything it holds; each thread keeps one emptied state
+ * (its tables and arrays, bounded in size) for its next svm_evm_state_new. */
 svm_evm_state_t *svm_evm_state_new(void);
 void svm_evm_state_free(svm_evm_state_t *s);
 /* Sets an account outright (pre-state loading): balance, nonce, code (copied). */

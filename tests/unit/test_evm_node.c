@@ -635,3 +635,43 @@ Test(evm_node, a_contracts_balance_and_nonce_load_only_when_read, .init = setup)
 	svm_arena_reset(&a);
 	eg_world_free(&w);
 }
+
+/* Contract code is shared between a thread's transactions (backend.c's code cache, by address),
+ * but only while the state holds the same bytes: the same address with other code (here: two
+ * worlds, one thread) runs the new code with its own jumpdest analysis — the second code jumps
+ * to offset 4, which is no JUMPDEST in the first. And a load served from the cache still reads
+ * the code object, so every engine records the same read. */
+Test(evm_node, the_code_cache_follows_the_state_not_the_address, .init = setup)
+{
+	/* return (round + 1) as a word, after a jump over INVALID */
+	const uint8_t code[2][14] = {{0x60, 0x05, 0x56, 0xfe, 0xfe, 0x5b, 0x60, 0x01, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3},
+				     {0x60, 0x04, 0x56, 0xfe, 0x5b, 0x60, 0x02, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3, 0xfe}};
+	svm_evm_addr_t to = {{0xc0, [19] = 7}};
+	svm_id_t cid;
+	svm_evm_code_id(&to, &cid);
+	for (int round = 0; round < 2; round++) {
+		eg_world_t w;
+		fund_t f;
+		world(&w, &f);
+		svm_exec_base_t base = eg_base(&w);
+		svm_exec_result_t res;
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		lazyq_t q = {.to = to, .code = code[round], .code_len = sizeof code[round]};
+		cr_assert_eq(svm_exec_system(&w.env, &base, lazy_install_fn, &q, &a, &res), 0);
+		cr_assert_eq(eg_apply(&w, &res), 0);
+		for (int call = 0; call < 3; call++) {
+			q.from = f.keys[0].addr;
+			q.watch[0] = q.watch[1] = &cid;
+			q.reads[0] = q.reads[1] = 0;
+			base = eg_base(&w);
+			cr_assert_eq(svm_exec_system(&w.env, &base, lazy_call_fn, &q, &a, &res), 0);
+			cr_assert_eq(q.status, 1, "round %d call %d: the jump landed on a JUMPDEST", round, call);
+			cr_assert_eq(q.out_len, 32);
+			cr_assert_eq(q.out[31], round + 1, "round %d call %d runs the state's code", round, call);
+			cr_assert_geq(q.reads[0], 1, "round %d call %d read the code object", round, call);
+		}
+		svm_arena_reset(&a);
+		eg_world_free(&w);
+	}
+}

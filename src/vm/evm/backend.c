@@ -3,6 +3,7 @@
  * identity's SWR balance), and running a transaction inside the executor through the host
  * interface, so every engine (reference, declared-access, optimistic) sees the same reads and
  * writes. docs/evm.md ("The EVM in the node") states the mappings. */
+#include <pthread.h>
 #include <secp256k1.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,26 +376,119 @@ static int fill_account(void *ud, acct_t *a)
 	return 0;
 }
 
+/* The code cache: per thread, direct-mapped by address, CODE_CACHE_ENTRIES entries each with an
+ * address's two ids (pure functions of it: its own identity and its code object's id) and the
+ * last code loaded there, shared with the accounts that run it (evm_code_t). A load still reads
+ * the code object through the view — so every engine records the same read — and uses the
+ * cached code only when the bytes read are the same; the jumpdest analysis comes with it. So a
+ * contract called by every transaction of a block costs no SHA-256, copy or analysis after the
+ * first. Bounded: CODE_CACHE_ENTRIES codes of at most the largest deployable size per thread;
+ * freed at thread exit. */
+#define CODE_CACHE_ENTRIES 64
+
+typedef struct {
+	addr_t addr;
+	bool used;
+	uint8_t own_id[32], code_id[32];
+	evm_code_t *code; /* the cache's reference, or NULL */
+} ccent_t;
+
+static pthread_key_t ccache_key;
+static pthread_once_t ccache_once = PTHREAD_ONCE_INIT;
+static _Thread_local ccent_t *ccache;
+
+static void ccache_free(void *arg)
+{
+	ccent_t *t = arg;
+	for (size_t i = 0; i < CODE_CACHE_ENTRIES; i++) evm_code_unref(t[i].code);
+	svm_free(t);
+	ccache = NULL;
+}
+
+static void ccache_key_init(void)
+{
+	if (pthread_key_create(&ccache_key, ccache_free)) ccache_key = 0;
+}
+
+/* The entry for address a (NULL when the table cannot be allocated: then nothing is cached). */
+static ccent_t *ccache_slot(const addr_t *a)
+{
+	if (!ccache) {
+		pthread_once(&ccache_once, ccache_key_init);
+		ccache = svm_calloc(CODE_CACHE_ENTRIES, sizeof *ccache);
+		if (!ccache) return NULL;
+		pthread_setspecific(ccache_key, ccache); /* frees it at thread exit */
+	}
+	uint32_t x = 0;
+	for (int i = 0; i < 20; i++) x = x * 31 + a->b[i];
+	return &ccache[(x ^ x >> 16) % CODE_CACHE_ENTRIES];
+}
+
+/* a's code is the payload p[len] read from the view: the cached code when it is the same bytes,
+ * else a new shared copy that replaces the entry's. */
+static int code_from_cache(ccent_t *e, acct_t *a, const uint8_t *p, size_t len)
+{
+	evm_code_t *c = e ? e->code : NULL;
+	if (!c || c->len != len || memcmp(c->bytes, p, len) != 0) {
+		c = svm_malloc(sizeof *c + len);
+		if (!c) return SVM_ENOMEM;
+		c->refs = 0;
+		c->len = len;
+		c->jumpdests = NULL;
+		memcpy(c->bytes, p, len);
+		if (e) {
+			evm_code_unref(e->code);
+			e->code = c;
+			c->refs++;
+		}
+	}
+	c->refs++;
+	a->code_ref = c;
+	a->code = c->bytes;
+	a->code_len = len;
+	a->jumpdests = c->jumpdests; /* NULL until it first runs (interp.c) */
+	return 0;
+}
+
 static int load_account(void *ud, acct_t *a)
 {
 	host_t *h = ud;
-	svm_id_t own;
 	/* a fresh account (evm_acct): nothing loaded yet, nothing to free */
 	SVM_ASSERT(a->code == NULL && a->code_len == 0 && !a->exists && !a->has_ids && !a->lazy);
 	/* the ids hashed here are kept in the account for the write-back (each id once) */
-	own_identity(h->c, &a->addr, &own);
-	memcpy(a->own_id, own.b, 32);
-	svm_id_t cid;
-	svm_evm_code_id(&a->addr, &cid);
-	memcpy(a->code_id, cid.b, 32);
+	ccent_t *e = ccache_slot(&a->addr);
+	bool hit = e && e->used && memcmp(e->addr.b, a->addr.b, 20) == 0;
+	if (hit) {
+		memcpy(a->own_id, e->own_id, 32);
+		memcpy(a->code_id, e->code_id, 32);
+	} else {
+		svm_id_t own, cid;
+		own_identity(h->c, &a->addr, &own);
+		svm_evm_code_id(&a->addr, &cid);
+		memcpy(a->own_id, own.b, 32);
+		memcpy(a->code_id, cid.b, 32);
+	}
+#if SVM_ASSERT_ON
+	svm_id_t want_own, want_cid;
+	svm_evm_identity(&a->addr, &want_own);
+	svm_evm_code_id(&a->addr, &want_cid);
+	SVM_ASSERT(memcmp(want_own.b, a->own_id, 32) == 0 && memcmp(want_cid.b, a->code_id, 32) == 0);
+#endif
 	a->has_ids = true;
+	svm_id_t cid;
+	memcpy(cid.b, a->code_id, 32);
 	svm_object_t o;
 	int rc = svm_host_get(h->c, &cid, &o);
 	if (rc == 0 && o.payload_len) {
-		a->code = svm_malloc(o.payload_len);
-		if (!a->code) return SVM_ENOMEM;
-		memcpy(a->code, o.payload, o.payload_len);
-		a->code_len = o.payload_len;
+		if (e && !hit) {
+			/* only accounts with code take an entry: a block's many senders would evict
+			 * the contracts they call */
+			evm_code_unref(e->code);
+			*e = (ccent_t){.addr = a->addr, .used = true};
+			memcpy(e->own_id, a->own_id, 32);
+			memcpy(e->code_id, a->code_id, 32);
+		}
+		if ((rc = code_from_cache(e, a, o.payload, o.payload_len))) return rc;
 	} else if (rc && rc != SVM_ENOTFOUND) {
 		return rc;
 	}

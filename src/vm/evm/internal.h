@@ -17,6 +17,17 @@ typedef struct {
 	uint8_t id[32];
 } slot_t;
 
+/* Contract code shared by the transactions a thread runs (backend.c's code cache): the bytes and
+ * their jumpdest analysis, with a count of references (the cache's and each account's that
+ * uses it; one thread only, so a plain count). Never written once shared. */
+typedef struct evm_code {
+	uint32_t refs;
+	size_t len;
+	uint8_t *jumpdests; /* computed when the code first runs (interp.c), owned */
+	uint8_t bytes[];
+} evm_code_t;
+void evm_code_unref(evm_code_t *c); /* frees it when the last reference goes */
+
 typedef struct acct {
 	addr_t addr;
 	u256 balance;
@@ -26,6 +37,7 @@ typedef struct acct {
 	uint8_t code_hash[32]; /* valid unless code_hash_lazy (evm_code_hash) */
 	bool code_hash_lazy;   /* loaded code not hashed yet: only EXTCODEHASH and roots need it */
 	uint8_t *jumpdests; /* lazily computed bitmap of code, owned */
+	evm_code_t *code_ref; /* set: code and jumpdests are this shared code's, not owned */
 	bool exists, warm, touched, destructed, created_tx;
 	svm_map_t storage; /* 32-byte big-endian key -> slot_t * */
 	/* With a backend (backend.c): what was loaded, to write back only the differences */
@@ -164,6 +176,7 @@ int evm_set_balance(svm_evm_state_t *s, acct_t *a, const u256 *v);
 int evm_set_nonce(svm_evm_state_t *s, acct_t *a, uint64_t n);
 int evm_set_storage(svm_evm_state_t *s, acct_t *a, slot_t *sl, const u256 *v);
 int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len);
+void evm_code_drop(acct_t *a); /* code and jumpdests gone: freed, or the shared code unreferenced */
 int evm_tstore(svm_evm_state_t *s, const addr_t *a, const u256 *key, const u256 *v);
 void evm_tload(svm_evm_state_t *s, const addr_t *a, const u256 *key, u256 *out);
 int evm_warm_acct(svm_evm_state_t *s, acct_t *a); /* returns 1 if it was cold */

@@ -47,19 +47,93 @@ struct evm_vm {
 	frame_t frames[SVM_EVM_DEPTH_MAX + 1];
 };
 
+static void frame_free(frame_t *f)
+{
+	svm_free(f->stack);
+	svm_free(f->mem);
+	svm_free(f->ret);
+	svm_free(f->out);
+	svm_free(f->jd_own);
+}
+
+static void vm_destroy(struct evm_vm *vm)
+{
+	if (!vm) return;
+	SVM_ASSERT(vm->hi >= 0 && vm->hi <= SVM_EVM_DEPTH_MAX + 1);
+	for (int i = 0; i < vm->hi; i++) frame_free(&vm->frames[i]);
+	svm_free(vm);
+}
+
+/* One interpreter kept per thread between transactions (a state takes it when it first runs
+ * code and gives it back when freed): its ~200 KB of frames and the 32 KB stacks of the frames
+ * it entered are allocated once per thread, not once per transaction. What it keeps is bounded:
+ * the frames below VM_KEEP_FRAMES with at most VM_KEEP_MEM_BYTES of memory each; deeper frames
+ * and larger buffers are freed when it is given back. A nested state (a cross-VM call running
+ * while another state holds the kept interpreter) allocates its own; whichever is given back
+ * first is kept. Freed at thread exit (the key's destructor). */
+#define VM_KEEP_FRAMES 8
+#define VM_KEEP_MEM_BYTES (64u << 10)
+
+static pthread_key_t vm_key;
+static pthread_once_t vm_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct evm_vm *vm_kept;
+static _Thread_local bool vm_key_set;
+
+static void vm_key_destroy(void *arg)
+{
+	(void)arg; /* the value only marks the thread: the interpreter is vm_kept */
+	vm_destroy(vm_kept);
+	vm_kept = NULL;
+}
+
+static void vm_key_init(void)
+{
+	if (pthread_key_create(&vm_key, vm_key_destroy)) vm_key = 0;
+}
+
+static struct evm_vm *vm_take(void)
+{
+	struct evm_vm *vm = vm_kept;
+	vm_kept = NULL;
+	if (!vm) {
+		vm = svm_malloc(sizeof *vm); /* frames are zeroed when first entered */
+		if (!vm) return NULL;
+		vm->hi = 0;
+	}
+	vm->depth = 0;
+	return vm;
+}
+
 void evm_vm_free(struct evm_vm *vm)
 {
 	if (!vm) return;
 	SVM_ASSERT(vm->hi >= 0 && vm->hi <= SVM_EVM_DEPTH_MAX + 1);
+	if (vm_kept) {
+		vm_destroy(vm);
+		return;
+	}
+	for (int i = VM_KEEP_FRAMES; i < vm->hi; i++) frame_free(&vm->frames[i]);
+	if (vm->hi > VM_KEEP_FRAMES) vm->hi = VM_KEEP_FRAMES;
 	for (int i = 0; i < vm->hi; i++) {
+		/* frame_alloc resets the rest when the frame is entered again */
 		frame_t *f = &vm->frames[i];
-		svm_free(f->stack);
-		svm_free(f->mem);
 		svm_free(f->ret);
 		svm_free(f->out);
-		svm_free(f->jd_own);
+		f->ret = f->out = NULL;
+		f->ret_len = f->out_len = 0;
+		if (f->mem_cap > VM_KEEP_MEM_BYTES) {
+			svm_free(f->mem);
+			f->mem = NULL;
+			f->mem_cap = 0;
+		}
+		f->mem_len = 0;
 	}
-	svm_free(vm);
+	if (!vm_key_set) {
+		pthread_once(&vm_once, vm_key_init);
+		pthread_setspecific(vm_key, (void *)1); /* its destructor frees vm_kept at thread exit */
+		vm_key_set = true;
+	}
+	vm_kept = vm;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -375,11 +449,15 @@ static int enter(svm_evm_state_t *s, struct evm_vm *vm, const msg_t *m, int d, d
 		f->jd = analyze(f->code, f->code_len, f->jd_own);
 	} else {
 		acct_t *ca = (acct_t *)code_acct;
+		/* shared code (backend.c's cache) is analyzed once per thread, not per transaction */
+		if (!ca->jumpdests && ca->code_ref) ca->jumpdests = ca->code_ref->jumpdests;
 		if (!ca->jumpdests) {
 			ca->jumpdests = svm_malloc(ca->code_len / 8 + 1);
 			if (!ca->jumpdests) return SVM_ENOMEM;
 			analyze(ca->code, ca->code_len, ca->jumpdests);
+			if (ca->code_ref) ca->code_ref->jumpdests = ca->jumpdests; /* the shared code owns it */
 		}
+		SVM_ASSERT(!ca->code_ref || (ca->code == ca->code_ref->bytes && ca->jumpdests == ca->code_ref->jumpdests));
 		f->code = ca->code;
 		f->code_len = ca->code_len;
 		f->jd = ca->jumpdests;
@@ -1281,11 +1359,7 @@ int evm_execute_at(svm_evm_state_t *s, const txctx_t *ctx, const msg_t *m, int b
 		   int64_t *gas_left)
 {
 	init_ops();
-	if (!s->vm) {
-		s->vm = svm_malloc(sizeof *s->vm); /* frames are zeroed when first entered */
-		if (!s->vm) return SVM_ENOMEM;
-		s->vm->depth = s->vm->hi = 0;
-	}
+	if (!s->vm && !(s->vm = vm_take())) return SVM_ENOMEM;
 	SVM_ASSERT(base >= 0 && base <= SVM_EVM_DEPTH_MAX + 1);
 	int depth0 = s->vm->depth; /* the suspended frames' depth, restored when this message ends */
 	const txctx_t *ctx0 = s->ctx;

@@ -2,6 +2,7 @@
  * sets (EIP-2929), transient storage (EIP-1153), logs and the refund counter. Every change
  * inside a transaction is journaled so a failed call frame undoes exactly its own changes;
  * evm_finalize applies the end-of-transaction rules (EIP-161 deletion, EIP-6780). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,9 +34,44 @@ static bool jent_ok(uint8_t kind, const acct_t *a, const void *slot)
 	}
 }
 
+/* One emptied state is kept per thread between transactions (the node makes a state per
+ * transaction): its maps' tables and its journal, log and registration arrays are reused, not
+ * allocated, grown and freed every time. Bounded: a state whose containers grew past the
+ * STATE_KEEP_* sizes is freed instead; freed at thread exit. */
+#define STATE_KEEP_MAP_CAP 1024u
+#define STATE_KEEP_JOURNAL 4096u
+#define STATE_KEEP_LOGS 256u
+
+static pthread_key_t st_key;
+static pthread_once_t st_once = PTHREAD_ONCE_INIT;
+static _Thread_local svm_evm_state_t *st_kept;
+static _Thread_local bool st_key_set;
+
+static void state_destroy(svm_evm_state_t *s);
+
+static void st_key_destroy(void *arg)
+{
+	(void)arg; /* the value only marks the thread: the state is st_kept */
+	state_destroy(st_kept);
+	st_kept = NULL;
+}
+
+static void st_key_init(void)
+{
+	if (pthread_key_create(&st_key, st_key_destroy)) st_key = 0;
+}
+
 svm_evm_state_t *svm_evm_state_new(void)
 {
-	svm_evm_state_t *s = svm_calloc(1, sizeof *s);
+	svm_evm_state_t *s = st_kept;
+	if (s) {
+		st_kept = NULL;
+		/* emptied by state_keep: as calloc'd but for the containers' storage */
+		SVM_ASSERT(s->accounts.count == 0 && s->transient.count == 0 && s->j_len == 0 && s->n_logs == 0 &&
+			   s->tokbal.count == 0 && s->allow.count == 0 && s->n_regs == 0 && !s->vm && !s->backend);
+		return s;
+	}
+	s = svm_calloc(1, sizeof *s);
 	if (!s) return NULL;
 	svm_map_init(&s->accounts);
 	svm_map_init(&s->transient);
@@ -44,14 +80,36 @@ svm_evm_state_t *svm_evm_state_new(void)
 	return s;
 }
 
+void evm_code_unref(evm_code_t *c)
+{
+	if (!c) return;
+	SVM_ASSERT(c->refs > 0);
+	if (--c->refs) return;
+	svm_free(c->jumpdests);
+	svm_free(c);
+}
+
+void evm_code_drop(acct_t *a)
+{
+	if (a->code_ref) {
+		SVM_ASSERT(a->code == a->code_ref->bytes);
+		evm_code_unref(a->code_ref);
+		a->code_ref = NULL;
+	} else {
+		svm_free(a->code);
+		svm_free(a->jumpdests);
+	}
+	a->code = NULL;
+	a->jumpdests = NULL;
+}
+
 static void acct_free(acct_t *a)
 {
 	size_t i = 0;
 	svm_map_slot_t *e;
 	while ((e = svm_map_next(&a->storage, &i))) svm_free(e->value);
 	svm_map_free(&a->storage);
-	svm_free(a->code);
-	svm_free(a->jumpdests);
+	evm_code_drop(a);
 	svm_free(a);
 }
 
@@ -70,7 +128,7 @@ static void transient_clear(svm_evm_state_t *s)
 	svm_map_init(&s->transient);
 }
 
-void svm_evm_state_free(svm_evm_state_t *s)
+static void state_destroy(svm_evm_state_t *s)
 {
 	if (!s) return;
 	size_t i = 0;
@@ -85,6 +143,45 @@ void svm_evm_state_free(svm_evm_state_t *s)
 	evm_erc20_free(s);
 	evm_vm_free(s->vm);
 	svm_free(s);
+}
+
+/* Empties s into the thread's kept state; false when it is not kept (one is kept already, or
+ * its containers are past the bounds). */
+static bool state_keep(svm_evm_state_t *s)
+{
+	if (st_kept || s->accounts.cap > STATE_KEEP_MAP_CAP || s->transient.cap > STATE_KEEP_MAP_CAP ||
+	    s->tokbal.cap > STATE_KEEP_MAP_CAP || s->allow.cap > STATE_KEEP_MAP_CAP || s->j_cap > STATE_KEEP_JOURNAL ||
+	    s->logs_cap > STATE_KEEP_LOGS)
+		return false;
+	size_t i = 0;
+	svm_map_slot_t *e;
+	while ((e = svm_map_next(&s->accounts, &i))) acct_free(e->value);
+	for (i = 0; (e = svm_map_next(&s->transient, &i));) svm_free(e->value);
+	for (i = 0; (e = svm_map_next(&s->tokbal, &i));) svm_free(e->value);
+	for (i = 0; (e = svm_map_next(&s->allow, &i));) svm_free(e->value);
+	evm_logs_clear(s);
+	evm_vm_free(s->vm); /* the interpreter has its own keeper (interp.c) */
+	svm_evm_state_t keep = {.accounts = s->accounts, .transient = s->transient, .tokbal = s->tokbal,
+				.allow = s->allow, .journal = s->journal, .j_cap = s->j_cap, .logs = s->logs,
+				.logs_cap = s->logs_cap, .regs = s->regs, .regs_cap = s->regs_cap};
+	svm_map_clear(&keep.accounts);
+	svm_map_clear(&keep.transient);
+	svm_map_clear(&keep.tokbal);
+	svm_map_clear(&keep.allow);
+	*s = keep; /* every other field as svm_calloc left it */
+	if (!st_key_set) {
+		pthread_once(&st_once, st_key_init);
+		pthread_setspecific(st_key, (void *)1); /* its destructor frees st_kept at thread exit */
+		st_key_set = true;
+	}
+	st_kept = s;
+	return true;
+}
+
+void svm_evm_state_free(svm_evm_state_t *s)
+{
+	if (!s || state_keep(s)) return;
+	state_destroy(s);
 }
 
 acct_t *evm_acct(svm_evm_state_t *s, const addr_t *a)
@@ -269,9 +366,7 @@ int evm_set_code(svm_evm_state_t *s, acct_t *a, const uint8_t *code, size_t len)
 		return rc;
 	}
 	memcpy(c, code, len);
-	svm_free(a->code);
-	svm_free(a->jumpdests);
-	a->jumpdests = NULL;
+	evm_code_drop(a);
 	a->code = c;
 	a->code_len = len;
 	a->code_new = true;
@@ -393,10 +488,7 @@ void evm_revert(svm_evm_state_t *s, snap_t snap)
 		case J_TSTORAGE: *(u256 *)e->slot = e->prev; break;
 		case J_CODE:
 			a->code_new = false;
-			svm_free(a->code);
-			svm_free(a->jumpdests);
-			a->code = NULL;
-			a->jumpdests = NULL;
+			evm_code_drop(a);
 			a->code_len = 0;
 			a->code_hash_lazy = false;
 			memcpy(a->code_hash, evm_empty_code_hash, 32);
@@ -437,10 +529,7 @@ static void acct_wipe(acct_t *a)
 	while ((e = svm_map_next(&a->storage, &i))) svm_free(e->value);
 	svm_map_free(&a->storage);
 	svm_map_init(&a->storage);
-	svm_free(a->code);
-	svm_free(a->jumpdests);
-	a->code = NULL;
-	a->jumpdests = NULL;
+	evm_code_drop(a);
 	a->code_len = 0;
 	a->code_hash_lazy = false;
 	memcpy(a->code_hash, evm_empty_code_hash, 32);
