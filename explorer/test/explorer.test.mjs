@@ -169,7 +169,10 @@ test("an account page shows its balances as the node has them; the contract is a
 });
 
 test("an account page lists every token balance and the account's transactions", async () => {
+  // (a goto that only changes the fragment returns before the router has replaced the page it
+  // left: wait for this account's id before reading anything, then for the lists it fills)
   await page.goto(`${net.url}/explorer#/account/${bob.idHex}`, { waitUntil: "load" });
+  await waitText("#account-id", new RegExp(bob.idHex));
   await page.waitForSelector("#account-tokens tbody tr", { timeout: WAIT_MS });
   const bals = await rpc.call("svm_getBalances", [bob.idHex]);
   const rows = await page.$$eval("#account-tokens tbody tr", (rs) => rs.map((r) => [r.dataset.token, r.querySelector(".amount").textContent]));
@@ -183,6 +186,7 @@ test("an account page lists every token balance and the account's transactions",
   assert.ok(await page.$(`#account-txs a[href="#/tx/${goldTx}"]`), "linked to the transaction page");
   await shot("account-tokens");
   await page.goto(`${net.url}/explorer#/account/${alice.idHex}`, { waitUntil: "load" });
+  await waitText("#account-id", new RegExp(alice.idHex));
   await page.waitForSelector("#account-txs tbody tr", { timeout: WAIT_MS });
   const mine = await page.$$eval("#account-txs tbody tr", (rs) => rs.map((r) => r.textContent));
   assert.equal(mine.length, 5, `faucet grant, transfer, deploy, call, failed call: ${mine.join(" | ")}`);
