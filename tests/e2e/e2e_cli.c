@@ -175,16 +175,7 @@ static int new_key(devnet_t *d, const char *name, char path[128], char id[65])
 	return 0;
 }
 
-static json_t *wait_receipt(devnet_t *d, const char *hash)
-{
-	for (int i = 0; i < 1500; i++) { /* up to 30 s */
-		json_t *r = call(d, "svm_getTransactionReceipt", json_pack("[s]", hash), NULL);
-		if (r != NULL && !json_is_null(r)) return r;
-		json_decref(r);
-		sleep_ms(20);
-	}
-	return NULL;
-}
+static json_t *wait_receipt(devnet_t *d, const char *hash) { return ct_wait_receipt(d->c, hash, 30000); }
 
 /* ---------------------------------------------------------------- tests */
 
