@@ -140,23 +140,14 @@ Test(burns, burns_of_one_token_by_different_senders_do_not_conflict, .init = set
 Test(burns, a_block_of_burns_of_one_token_is_not_taken_for_a_chain, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
-	eg_rng_t r = {.s = 77};
 	eg_config_t cfg = {.accounts = 20000, .workload = EG_SHARED, .strict_pct = 0};
-	eg_world_t w;
-	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-	cr_assert_eq(eg_block(&w, &r, 2000), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_exec_result_t ref;
-	svm_exec_metrics_t m;
-	char why[256] = "";
-	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, &m), 0, "%s", why);
-	cr_assert(!m.chain, "not a chain");
-	cr_assert(!m.small, "2,000 burns are worth the engines (%llu us)", (unsigned long long)m.work_us);
-	cr_assert_eq(m.stm_txs, w.n, "every burn on the optimistic engine (%llu)",
-		     (unsigned long long)m.stm_txs);
-	svm_arena_reset(&a);
-	eg_world_free(&w);
+	eg_run_t run;
+	cr_assert_eq(eg_run(&run, &cfg, 77, 2000, 2), 0, "%s", run.why);
+	cr_assert(!run.m.chain, "not a chain");
+	cr_assert(!run.m.small, "2,000 burns are worth the engines (%llu us)", (unsigned long long)run.m.work_us);
+	cr_assert_eq(run.m.stm_txs, run.w.n, "every burn on the optimistic engine (%llu)",
+		     (unsigned long long)run.m.stm_txs);
+	eg_run_free(&run);
 }
 
 /* Burns that fail their debit (a fifth of the senders hold no AIC: SVM_EFUNDS) beside burns
@@ -167,31 +158,22 @@ Test(burns, failed_burns_do_not_conflict_with_the_burns_below_them, .init = setu
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1);
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
-		eg_rng_t r = {.s = 191 + threads};
 		eg_config_t cfg = {.accounts = 20000, .workload = EG_SHARED, .strict_pct = 0};
-		eg_world_t w;
-		cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-		cr_assert_eq(eg_block(&w, &r, 2000), 0);
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_exec_result_t ref;
-		svm_exec_metrics_t m;
-		char why[256] = "";
-		cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m), 0,
-			     "%u threads: %s", threads, why);
+		eg_run_t run;
+		cr_assert_eq(eg_run(&run, &cfg, 191 + threads, 2000, threads), 0,
+			     "%u threads: %s", threads, run.why);
 		size_t failed = 0;
-		for (size_t i = 0; i < ref.included; i++)
-			failed += ref.receipts[i].status == svm_receipt_status(SVM_EFUNDS);
-		cr_assert_gt(failed, w.n / 10, "%zu of %zu burns failed their debit", failed, w.n);
-		cr_assert_eq(m.fallback_reason, 0, "%u threads: the block fell back (%d)", threads,
-			     m.fallback_reason);
-		cr_assert_eq(m.stm_txs, w.n, "%u threads: every burn on the optimistic engine", threads);
+		for (size_t i = 0; i < run.ref.included; i++)
+			failed += run.ref.receipts[i].status == svm_receipt_status(SVM_EFUNDS);
+		cr_assert_gt(failed, run.w.n / 10, "%zu of %zu burns failed their debit", failed, run.w.n);
+		cr_assert_eq(run.m.fallback_reason, 0, "%u threads: the block fell back (%d)", threads,
+			     run.m.fallback_reason);
+		cr_assert_eq(run.m.stm_txs, run.w.n, "%u threads: every burn on the optimistic engine", threads);
 		/* before: 74-296 aborts (a failed burn read the supply, resolving every burn below
 		 * it); now only a repeated sender can conflict (0 in the runs measured) */
-		cr_assert_leq(m.aborts + m.waits, w.n / 20, "%u threads: %llu aborts, %llu waits", threads,
-			      (unsigned long long)m.aborts, (unsigned long long)m.waits);
-		svm_arena_reset(&a);
-		eg_world_free(&w);
+		cr_assert_leq(run.m.aborts + run.m.waits, run.w.n / 20, "%u threads: %llu aborts, %llu waits", threads,
+			      (unsigned long long)run.m.aborts, (unsigned long long)run.m.waits);
+		eg_run_free(&run);
 	}
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
