@@ -5,6 +5,7 @@
  * bilinear, linear in each argument and non-degenerate; products that should be one are one and a
  * perturbed one is not. The seed prints on failure; SVM_TEST_SEED replays. */
 #include <criterion/criterion.h>
+#include <openssl/bn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,4 +284,162 @@ Test(bn254, empty_inputs_are_zero_padded)
 	cr_assert_eq(o[31], 1);
 	svm_free(o);
 	cr_assert_eq(svm_bn254_pairing(zero, 1, &o, &ol), 0, "not a multiple of 192 bytes");
+}
+
+/* ------------------------------------------------------------ field arithmetic */
+
+/* The field operations (Montgomery multiplication and squaring in the no-carry CIOS form, the lazy
+ * Fp2 product and square, addition, subtraction) against OpenSSL's BN on the same raw Montgomery
+ * representations: mul(a, b) = a·b·2^-256 mod p, on seeded random values below p and on edges
+ * (0, 1, 2, p - 1, p - 2, (p ± 1)/2, 2^256 - k and 2^255 mod p, the Montgomery one, limb patterns
+ * of all ones below p: every carry chain full). */
+static const char P_HEX[] = "30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47";
+
+typedef struct {
+	BIGNUM *p, *rinv, *a, *b, *c, *d, *t, *u;
+	BN_CTX *ctx;
+} fref_t;
+
+static void fref_init(fref_t *f)
+{
+	f->ctx = BN_CTX_new();
+	f->p = NULL;
+	cr_assert(BN_hex2bn(&f->p, P_HEX));
+	BIGNUM *r = BN_new();
+	cr_assert(r && BN_one(r) && BN_lshift(r, r, 256));
+	f->rinv = BN_mod_inverse(NULL, r, f->p, f->ctx);
+	cr_assert(f->rinv);
+	BN_free(r);
+	f->a = BN_new(), f->b = BN_new(), f->c = BN_new(), f->d = BN_new();
+	f->t = BN_new(), f->u = BN_new();
+}
+
+static void fref_free(fref_t *f)
+{
+	BIGNUM *all[] = {f->p, f->rinv, f->a, f->b, f->c, f->d, f->t, f->u};
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++) BN_free(all[i]);
+	BN_CTX_free(f->ctx);
+}
+
+/* x·y·R^-1 mod p into r (r may be x or y) */
+static void fref_mont(fref_t *f, BIGNUM *r, const BIGNUM *x, const BIGNUM *y)
+{
+	cr_assert(BN_mod_mul(r, x, y, f->p, f->ctx));
+	cr_assert(BN_mod_mul(r, r, f->rinv, f->p, f->ctx));
+}
+
+static void be32(uint8_t out[32], const BIGNUM *x) { cr_assert_eq(BN_bn2binpad(x, out, 32), 32); }
+
+/* a value below p: the edge list first, then seeded random ones */
+enum { EDGES = 16 };
+static void fp_value(fref_t *f, BIGNUM *x, int i)
+{
+	static const char *const edge_hex[EDGES] = {
+		"0", "1", "2", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		"30644E72E131A028FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+		"30644E72E131A029B85045B68181585D97816A916871CA8CFFFFFFFFFFFFFFFF",
+		"30644E72E131A029B85045B68181585CFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+		"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", "FFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF"};
+	if (i < EDGES && edge_hex[i]) {
+		cr_assert(BN_hex2bn(&x, edge_hex[i]));
+		return;
+	}
+	switch (i) {
+	case 3: BN_sub(x, f->p, BN_value_one()); return; /* p - 1 */
+	case 4: BN_sub(x, f->p, BN_value_one()), BN_sub(x, x, BN_value_one()); return;
+	case 5: BN_rshift1(x, f->p); return; /* (p - 1)/2 */
+	case 6: BN_rshift1(x, f->p), BN_add(x, x, BN_value_one()); return;
+	case 7:
+	case 8:
+	case 9: /* 2^256 - k mod p, k = 1, 2, 3 */
+		BN_one(x), BN_lshift(x, x, 256), BN_sub_word(x, (BN_ULONG)(i - 6));
+		BN_nnmod(x, x, f->p, f->ctx);
+		return;
+	case 10: BN_one(x), BN_lshift(x, x, 256), BN_nnmod(x, x, f->p, f->ctx); return; /* one */
+	default: break;
+	}
+	uint8_t b[32];
+	do {
+		for (int k = 0; k < 32; k++) b[k] = (uint8_t)next();
+		b[0] &= 0x3f;
+	} while (!BN_bin2bn(b, 32, x) || BN_cmp(x, f->p) >= 0);
+}
+
+Test(bn254, field_mul_sqr_add_sub_match_openssl_bn)
+{
+	init_seed();
+	fref_t f;
+	fref_init(&f);
+	uint8_t a[32], b[32], got[32], want[32];
+	int n = 0;
+	for (int i = 0; i < EDGES + 400; i++) {
+		for (int j = 0; j < (i < EDGES ? EDGES + 40 : 8); j++) {
+			fp_value(&f, f.a, i);
+			fp_value(&f, f.b, j);
+			be32(a, f.a), be32(b, f.b);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, a, b, got), 0);
+			fref_mont(&f, f.t, f.a, f.b);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "mul, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_SQR, a, b, got), 0);
+			fref_mont(&f, f.t, f.a, f.a);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "sqr, case %d, seed %#llx", i, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_ADD, a, b, got), 0);
+			BN_mod_add(f.t, f.a, f.b, f.p, f.ctx);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "add, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_SUB, a, b, got), 0);
+			BN_mod_sub(f.t, f.a, f.b, f.p, f.ctx);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "sub, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			n++;
+		}
+	}
+	cr_assert_gt(n, 4000);
+	/* inputs not below p are refused */
+	be32(b, f.p);
+	cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, a, b, got), -1);
+	cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, b, a, got), -1);
+	cr_assert_eq(svm_bn254_fp_raw(99, a, a, got), -1);
+	fref_free(&f);
+}
+
+Test(bn254, fp2_mul_and_sqr_match_openssl_bn)
+{
+	init_seed();
+	fref_t f;
+	fref_init(&f);
+	uint8_t a[64], b[64], got[64], want[64];
+	for (int i = 0; i < 3000; i++) {
+		/* the first EDGES² cases pair edges coefficient-wise, the rest are random */
+		int e = i < EDGES * EDGES;
+		fp_value(&f, f.a, e ? i % EDGES : EDGES);
+		fp_value(&f, f.b, e ? i / EDGES : EDGES);
+		fp_value(&f, f.c, e ? (i * 7 + 3) % EDGES : EDGES);
+		fp_value(&f, f.d, e ? (i * 5 + 1) % EDGES : EDGES);
+		be32(a, f.a), be32(a + 32, f.b), be32(b, f.c), be32(b + 32, f.d);
+		/* (a + bu)(c + du) = (ac - bd) + (ad + bc)u, each product times R^-1 */
+		cr_assert_eq(svm_bn254_fp2_raw(SVM_BN254_FP_MUL, a, b, got), 0);
+		fref_mont(&f, f.t, f.a, f.c);
+		fref_mont(&f, f.u, f.b, f.d);
+		BN_mod_sub(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want, f.t);
+		fref_mont(&f, f.t, f.a, f.d);
+		fref_mont(&f, f.u, f.b, f.c);
+		BN_mod_add(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want + 32, f.t);
+		cr_assert_arr_eq(got, want, 64, "fp2 mul, case %d, seed %#llx", i, (unsigned long long)seed);
+		/* (a + bu)² = (a² - b²) + 2ab·u */
+		cr_assert_eq(svm_bn254_fp2_raw(SVM_BN254_FP_SQR, a, b, got), 0);
+		fref_mont(&f, f.t, f.a, f.a);
+		fref_mont(&f, f.u, f.b, f.b);
+		BN_mod_sub(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want, f.t);
+		fref_mont(&f, f.t, f.a, f.b);
+		BN_mod_add(f.t, f.t, f.t, f.p, f.ctx);
+		be32(want + 32, f.t);
+		cr_assert_arr_eq(got, want, 64, "fp2 sqr, case %d, seed %#llx", i, (unsigned long long)seed);
+	}
+	fref_free(&f);
 }

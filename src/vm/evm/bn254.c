@@ -58,17 +58,28 @@ static bool fp_geq_p(const uint64_t *t)
 	return true;
 }
 
-static void fp_sub_p(uint64_t *t)
+/* Why the arithmetic below may skip carries: p < 2^254, so a sum of two values below p is below
+ * 2^255 (no carry out of four limbs), a product of values below 2p is below 4p² < p·2^256 (the
+ * Montgomery reduction of it lands below 2p: one conditional subtraction), and p's top limb is
+ * below 2^62, which is the condition of the "no-carry" CIOS multiplication (the running sum never
+ * needs a fifth limb; Koc–Acar–Kaliski 1996 CIOS, the carry observation as gnark-crypto documents
+ * it). Every fp in canonical use is below p; only the lazy Fp2 product below feeds the reduction
+ * sums below 2p. */
+
+/* r = t - p if t ≥ p, else t (t < 2p), without a branch */
+static inline void fp_reduce_once(uint64_t r[4], const uint64_t t[4])
 {
-	uint64_t borrow = 0;
+	uint64_t s[4], borrow = 0;
 	for (int i = 0; i < 4; i++) {
 		u128 d = (u128)t[i] - P.w[i] - borrow;
-		t[i] = (uint64_t)d;
+		s[i] = (uint64_t)d;
 		borrow = (uint64_t)(d >> 64) & 1;
 	}
+	uint64_t keep = 0 - borrow; /* all ones when t < p */
+	for (int i = 0; i < 4; i++) r[i] = (t[i] & keep) | (s[i] & ~keep);
 }
 
-static void fp_add(fp *r, const fp *a, const fp *b)
+static inline void fp_add(fp *r, const fp *a, const fp *b)
 {
 	uint64_t t[4];
 	u128 c = 0;
@@ -77,11 +88,21 @@ static void fp_add(fp *r, const fp *a, const fp *b)
 		t[i] = (uint64_t)c;
 		c >>= 64;
 	}
-	if (c || fp_geq_p(t)) fp_sub_p(t); /* p < 2^254: no carry out in practice */
-	memcpy(r->w, t, sizeof t);
+	fp_reduce_once(r->w, t); /* a + b < 2p < 2^255: no carry out */
 }
 
-static void fp_sub(fp *r, const fp *a, const fp *b)
+/* a + b without the reduction (below 2p; only as an input of the wide products) */
+static inline void fp_add_nr(fp *r, const fp *a, const fp *b)
+{
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		c += (u128)a->w[i] + b->w[i];
+		r->w[i] = (uint64_t)c;
+		c >>= 64;
+	}
+}
+
+static inline void fp_sub(fp *r, const fp *a, const fp *b)
 {
 	uint64_t t[4], borrow = 0;
 	for (int i = 0; i < 4; i++) {
@@ -89,15 +110,13 @@ static void fp_sub(fp *r, const fp *a, const fp *b)
 		t[i] = (uint64_t)d;
 		borrow = (uint64_t)(d >> 64) & 1;
 	}
-	if (borrow) {
-		u128 c = 0;
-		for (int i = 0; i < 4; i++) {
-			c += (u128)t[i] + P.w[i];
-			t[i] = (uint64_t)c;
-			c >>= 64;
-		}
+	uint64_t mask = 0 - borrow; /* add p back when a < b */
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		c += (u128)t[i] + (P.w[i] & mask);
+		r->w[i] = (uint64_t)c;
+		c >>= 64;
 	}
-	memcpy(r->w, t, sizeof t);
 }
 
 static void fp_neg(fp *r, const fp *a)
@@ -106,32 +125,136 @@ static void fp_neg(fp *r, const fp *a)
 	fp_sub(r, &z, a);
 }
 
-static void fp_mul(fp *r, const fp *a, const fp *b)
+/* a·b·2^-256 mod p: CIOS Montgomery multiplication, no-carry form (see above), unrolled by the
+ * compiler (fixed trip counts). a, b < p; r may alias either. */
+static inline void fp_mul(fp *r, const fp *a, const fp *b)
 {
-	uint64_t t[6] = {0};
+	uint64_t t[4] = {0, 0, 0, 0};
 	for (int i = 0; i < 4; i++) {
-		u128 c = 0;
-		for (int j = 0; j < 4; j++) {
-			c += (u128)a->w[j] * b->w[i] + t[j];
-			t[j] = (uint64_t)c;
-			c >>= 64;
-		}
-		c += t[4];
-		t[4] = (uint64_t)c;
-		t[5] = (uint64_t)(c >> 64);
-		uint64_t m = t[0] * INV;
-		c = ((u128)m * P.w[0] + t[0]) >> 64;
+		u128 s = (u128)a->w[0] * b->w[i] + t[0];
+		uint64_t A = (uint64_t)(s >> 64), t0 = (uint64_t)s;
+		uint64_t m = t0 * INV;
+		uint64_t C = (uint64_t)(((u128)m * P.w[0] + t0) >> 64);
 		for (int j = 1; j < 4; j++) {
-			c += (u128)m * P.w[j] + t[j];
-			t[j - 1] = (uint64_t)c;
-			c >>= 64;
+			s = (u128)a->w[j] * b->w[i] + t[j] + A;
+			A = (uint64_t)(s >> 64);
+			s = (u128)m * P.w[j] + (uint64_t)s + C;
+			C = (uint64_t)(s >> 64);
+			t[j - 1] = (uint64_t)s;
 		}
-		c += t[4];
-		t[3] = (uint64_t)c;
-		t[4] = t[5] + (uint64_t)(c >> 64);
+		t[3] = C + A;
 	}
-	if (t[4] || fp_geq_p(t)) fp_sub_p(t);
-	memcpy(r->w, t, 4 * sizeof(uint64_t));
+	fp_reduce_once(r->w, t);
+}
+
+/* ------------------------------------------------- wide (unreduced) products */
+
+/* An unreduced product, eight limbs; below p·2^256 wherever it is reduced. */
+typedef struct {
+	uint64_t w[8];
+} fpw;
+
+/* r = a·b (a, b < 2p), schoolbook */
+static inline void fpw_mul(fpw *r, const fp *a, const fp *b)
+{
+	uint64_t t[8] = {0};
+	for (int i = 0; i < 4; i++) {
+		uint64_t c = 0;
+		for (int j = 0; j < 4; j++) {
+			u128 s = (u128)a->w[j] * b->w[i] + t[i + j] + c;
+			t[i + j] = (uint64_t)s;
+			c = (uint64_t)(s >> 64);
+		}
+		t[i + 4] = c;
+	}
+	memcpy(r->w, t, sizeof t);
+}
+
+/* r = a² (a < 2p): the six cross products once, doubled, plus the four squares */
+static inline void fpw_sqr(fpw *r, const fp *a)
+{
+	uint64_t t[8] = {0};
+	for (int i = 0; i < 3; i++) {
+		uint64_t c = 0;
+		for (int j = i + 1; j < 4; j++) {
+			u128 s = (u128)a->w[i] * a->w[j] + t[i + j] + c;
+			t[i + j] = (uint64_t)s;
+			c = (uint64_t)(s >> 64);
+		}
+		t[i + 4] = c;
+	}
+	t[7] = t[6] >> 63; /* double: the cross sum is below 2^511 */
+	for (int i = 6; i > 0; i--) t[i] = (t[i] << 1) | (t[i - 1] >> 63);
+	t[0] <<= 1;
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		u128 sq = (u128)a->w[i] * a->w[i];
+		c += (u128)t[2 * i] + (uint64_t)sq;
+		t[2 * i] = (uint64_t)c;
+		c >>= 64;
+		c += (u128)t[2 * i + 1] + (uint64_t)(sq >> 64);
+		t[2 * i + 1] = (uint64_t)c;
+		c >>= 64;
+	}
+	memcpy(r->w, t, sizeof t);
+}
+
+/* r = a - b for a ≥ b (the caller knows the order) */
+static inline void fpw_sub(fpw *r, const fpw *a, const fpw *b)
+{
+	uint64_t borrow = 0;
+	for (int i = 0; i < 8; i++) {
+		u128 d = (u128)a->w[i] - b->w[i] - borrow;
+		r->w[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+}
+
+/* r = a - b mod p·2^256 for a, b < p·2^256: p·2^256 added back on a borrow (it reduces to 0) */
+static inline void fpw_sub_mod(fpw *r, const fpw *a, const fpw *b)
+{
+	uint64_t borrow = 0;
+	for (int i = 0; i < 8; i++) {
+		u128 d = (u128)a->w[i] - b->w[i] - borrow;
+		r->w[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	uint64_t mask = 0 - borrow;
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		c += (u128)r->w[4 + i] + (P.w[i] & mask);
+		r->w[4 + i] = (uint64_t)c;
+		c >>= 64;
+	}
+}
+
+/* Montgomery reduction: r = t·2^-256 mod p for t < p·2^256 (so the sum stays in eight limbs
+ * and the quotient is below 2p) */
+static inline void fpw_redc(fp *r, const fpw *t)
+{
+	uint64_t x[8];
+	memcpy(x, t->w, sizeof x);
+	uint64_t hi = 0; /* the carry into x[i + 4] left by the previous row */
+	for (int i = 0; i < 4; i++) {
+		uint64_t m = x[i] * INV, c = 0;
+		for (int j = 0; j < 4; j++) {
+			u128 s = (u128)m * P.w[j] + x[i + j] + c;
+			x[i + j] = (uint64_t)s;
+			c = (uint64_t)(s >> 64);
+		}
+		u128 s = (u128)x[i + 4] + c + hi;
+		x[i + 4] = (uint64_t)s;
+		hi = (uint64_t)(s >> 64);
+	}
+	fp_reduce_once(r->w, x + 4);
+}
+
+/* a² by the wide square and one reduction */
+static inline void fp_sqr(fp *r, const fp *a)
+{
+	fpw t;
+	fpw_sqr(&t, a);
+	fpw_redc(r, &t);
 }
 
 static bool fp_is_zero(const fp *a) { return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0; }
@@ -145,7 +268,7 @@ static void fp_inv(fp *r, const fp *a)
 	e.w[0] -= 2;
 	for (int i = 0; i < 256; i++) {
 		if ((e.w[i / 64] >> (i % 64)) & 1) fp_mul(&acc, &acc, &base);
-		fp_mul(&base, &base, &base);
+		fp_sqr(&base, &base);
 	}
 	*r = acc;
 }
@@ -184,28 +307,36 @@ static void f2_neg(fp2 *r, const fp2 *x)
 	fp_neg(&r->a, &x->a);
 	fp_neg(&r->b, &x->b);
 }
-/* Karatsuba: (a + bu)(c + du) = (ac - bd) + ((a + b)(c + d) - ac - bd)u, three products */
+/* Karatsuba with lazy reduction: (a + bu)(c + du) = (ac - bd) + ((a + b)(c + d) - ac - bd)u from
+ * three wide products and two Montgomery reductions instead of three full products. (a + b)(c + d)
+ * - ac - bd = ad + bc exactly (below 2p²); ac - bd gets p·2^256 added when negative. */
 static void f2_mul(fp2 *r, const fp2 *x, const fp2 *y)
 {
-	fp t0, t1, s0, s1;
-	fp_mul(&t0, &x->a, &y->a);
-	fp_mul(&t1, &x->b, &y->b);
-	fp_add(&s0, &x->a, &x->b);
-	fp_add(&s1, &y->a, &y->b);
-	fp_mul(&s0, &s0, &s1);
-	fp_sub(&s0, &s0, &t0);
-	fp_sub(&r->b, &s0, &t1);
-	fp_sub(&r->a, &t0, &t1);
+	fpw ac, bd, st;
+	fp s, t;
+	fpw_mul(&ac, &x->a, &y->a);
+	fpw_mul(&bd, &x->b, &y->b);
+	fp_add_nr(&s, &x->a, &x->b);
+	fp_add_nr(&t, &y->a, &y->b);
+	fpw_mul(&st, &s, &t);
+	fpw_sub(&st, &st, &ac);
+	fpw_sub(&st, &st, &bd);
+	fpw_sub_mod(&ac, &ac, &bd);
+	fpw_redc(&r->a, &ac);
+	fpw_redc(&r->b, &st);
 }
-/* (a + bu)² = (a + b)(a - b) + 2ab·u, two products */
+/* (a + bu)² = (a + b)(a - b) + 2ab·u: two wide products (factors below 2p) and two reductions */
 static void f2_sqr(fp2 *r, const fp2 *x)
 {
-	fp s, d, ab;
-	fp_add(&s, &x->a, &x->b);
+	fpw w0, w1;
+	fp s, d, b2;
+	fp_add_nr(&s, &x->a, &x->b);
 	fp_sub(&d, &x->a, &x->b);
-	fp_mul(&ab, &x->a, &x->b);
-	fp_mul(&r->a, &s, &d);
-	fp_add(&r->b, &ab, &ab);
+	fp_add_nr(&b2, &x->b, &x->b);
+	fpw_mul(&w0, &s, &d);
+	fpw_mul(&w1, &x->a, &b2);
+	fpw_redc(&r->a, &w0);
+	fpw_redc(&r->b, &w1);
 }
 static void f2_mul_fp(fp2 *r, const fp2 *x, const fp *k)
 {
@@ -220,8 +351,8 @@ static void f2_conj(fp2 *r, const fp2 *x)
 static void f2_inv(fp2 *r, const fp2 *x)
 {
 	fp t0, t1;
-	fp_mul(&t0, &x->a, &x->a);
-	fp_mul(&t1, &x->b, &x->b);
+	fp_sqr(&t0, &x->a);
+	fp_sqr(&t1, &x->b);
 	fp_add(&t0, &t0, &t1);
 	fp_inv(&t0, &t0);
 	fp_mul(&r->a, &x->a, &t0);
@@ -315,15 +446,15 @@ static void f6_mul_v(fp6 *r, const fp6 *x)
 static void f6_inv(fp6 *r, const fp6 *x)
 {
 	fp2 A, B, C, t, u, F;
-	f2_mul(&A, &x->c0, &x->c0); /* A = x0² - ξ x1x2 */
+	f2_sqr(&A, &x->c0); /* A = x0² - ξ x1x2 */
 	f2_mul(&t, &x->c1, &x->c2);
 	f2_mul_xi(&t, &t);
 	f2_sub(&A, &A, &t);
-	f2_mul(&B, &x->c2, &x->c2); /* B = ξ x2² - x0x1 */
+	f2_sqr(&B, &x->c2); /* B = ξ x2² - x0x1 */
 	f2_mul_xi(&B, &B);
 	f2_mul(&t, &x->c0, &x->c1);
 	f2_sub(&B, &B, &t);
-	f2_mul(&C, &x->c1, &x->c1); /* C = x1² - x0x2 */
+	f2_sqr(&C, &x->c1); /* C = x1² - x0x2 */
 	f2_mul(&t, &x->c0, &x->c2);
 	f2_sub(&C, &C, &t);
 	f2_mul(&t, &x->c2, &B); /* F = x0A + ξ(x2B + x1C) */
@@ -421,8 +552,8 @@ static bool g1_on_curve(const g1_t *p)
 {
 	if (p->inf) return true;
 	fp l, r;
-	fp_mul(&l, &p->y, &p->y);
-	fp_mul(&r, &p->x, &p->x);
+	fp_sqr(&l, &p->y);
+	fp_sqr(&r, &p->x);
 	fp_mul(&r, &r, &p->x);
 	fp_add(&r, &r, &THREE);
 	return fp_eq(&l, &r);
@@ -460,7 +591,7 @@ static void g1_add(g1_t *r, const g1_t *p, const g1_t *q)
 			r->inf = true;
 			return;
 		}
-		fp_mul(&t, &p->x, &p->x); /* m = 3x² / 2y */
+		fp_sqr(&t, &p->x); /* m = 3x² / 2y */
 		fp_add(&u, &t, &t);
 		fp_add(&t, &u, &t);
 		fp_add(&u, &p->y, &p->y);
@@ -472,7 +603,7 @@ static void g1_add(g1_t *r, const g1_t *p, const g1_t *q)
 	fp_mul(&m, &t, &u);
 	g1_t o;
 	o.inf = false;
-	fp_mul(&o.x, &m, &m); /* x3 = m² - x1 - x2, y3 = m(x1 - x3) - y1 */
+	fp_sqr(&o.x, &m); /* x3 = m² - x1 - x2, y3 = m(x1 - x3) - y1 */
 	fp_sub(&o.x, &o.x, &p->x);
 	fp_sub(&o.x, &o.x, &q->x);
 	fp_sub(&t, &p->x, &o.x);
@@ -497,17 +628,17 @@ static void g1_jdbl(g1j_t *r, const g1j_t *p)
 		return;
 	}
 	fp a, b, c, d, e, f, t;
-	fp_mul(&a, &p->x, &p->x);
-	fp_mul(&b, &p->y, &p->y);
-	fp_mul(&c, &b, &b);
+	fp_sqr(&a, &p->x);
+	fp_sqr(&b, &p->y);
+	fp_sqr(&c, &b);
 	fp_add(&t, &p->x, &b);
-	fp_mul(&d, &t, &t);
+	fp_sqr(&d, &t);
 	fp_sub(&d, &d, &a);
 	fp_sub(&d, &d, &c);
 	fp_add(&d, &d, &d);
 	fp_add(&e, &a, &a);
 	fp_add(&e, &e, &a);
-	fp_mul(&f, &e, &e);
+	fp_sqr(&f, &e);
 	g1j_t o;
 	o.inf = false;
 	fp_mul(&o.z, &p->y, &p->z);
@@ -536,7 +667,7 @@ static void g1_jadd_aff(g1j_t *r, const g1j_t *p, const g1_t *q)
 		return;
 	}
 	fp z1z1, u2, s2, h, hh, i, j, rr, v, t;
-	fp_mul(&z1z1, &p->z, &p->z);
+	fp_sqr(&z1z1, &p->z);
 	fp_mul(&u2, &q->x, &z1z1);
 	fp_mul(&s2, &q->y, &p->z);
 	fp_mul(&s2, &s2, &z1z1);
@@ -548,14 +679,14 @@ static void g1_jadd_aff(g1j_t *r, const g1j_t *p, const g1_t *q)
 		return;
 	}
 	fp_add(&rr, &rr, &rr);
-	fp_mul(&hh, &h, &h);
+	fp_sqr(&hh, &h);
 	fp_add(&i, &hh, &hh);
 	fp_add(&i, &i, &i);
 	fp_mul(&j, &h, &i);
 	fp_mul(&v, &p->x, &i);
 	g1j_t o;
 	o.inf = false;
-	fp_mul(&o.x, &rr, &rr);
+	fp_sqr(&o.x, &rr);
 	fp_sub(&o.x, &o.x, &j);
 	fp_sub(&o.x, &o.x, &v);
 	fp_sub(&o.x, &o.x, &v);
@@ -565,7 +696,7 @@ static void g1_jadd_aff(g1j_t *r, const g1j_t *p, const g1_t *q)
 	fp_add(&t, &t, &t);
 	fp_sub(&o.y, &o.y, &t);
 	fp_add(&t, &p->z, &h);
-	fp_mul(&o.z, &t, &t);
+	fp_sqr(&o.z, &t);
 	fp_sub(&o.z, &o.z, &z1z1);
 	fp_sub(&o.z, &o.z, &hh);
 	*r = o;
@@ -591,7 +722,7 @@ static void g1_to_affine(g1_t *r, const g1j_t *p)
 	}
 	fp zi, zi2;
 	fp_inv(&zi, &p->z);
-	fp_mul(&zi2, &zi, &zi);
+	fp_sqr(&zi2, &zi);
 	fp_mul(&r->x, &p->x, &zi2);
 	fp_mul(&zi2, &zi2, &zi);
 	fp_mul(&r->y, &p->y, &zi2);
@@ -630,7 +761,7 @@ static bool g2_slope(fp2 *m, const g2_t *p, const g2_t *q)
 	fp2 t, u;
 	if (f2_eq(&p->x, &q->x)) {
 		if (!f2_eq(&p->y, &q->y) || f2_is_zero(&p->y)) return false;
-		f2_mul(&t, &p->x, &p->x);
+		f2_sqr(&t, &p->x);
 		f2_add(&u, &t, &t);
 		f2_add(&t, &u, &t);
 		f2_add(&u, &p->y, &p->y);
@@ -648,7 +779,7 @@ static void g2_add_m(g2_t *r, const g2_t *p, const g2_t *q, const fp2 *m)
 	g2_t o;
 	fp2 t;
 	o.inf = false;
-	f2_mul(&o.x, m, m);
+	f2_sqr(&o.x, m);
 	f2_sub(&o.x, &o.x, &p->x);
 	f2_sub(&o.x, &o.x, &q->x);
 	f2_sub(&t, &p->x, &o.x);
@@ -679,8 +810,8 @@ static bool g2_on_curve(const g2_t *p)
 {
 	if (p->inf) return true;
 	fp2 l, r;
-	f2_mul(&l, &p->y, &p->y);
-	f2_mul(&r, &p->x, &p->x);
+	f2_sqr(&l, &p->y);
+	f2_sqr(&r, &p->x);
 	f2_mul(&r, &r, &p->x);
 	f2_add(&r, &r, &B2);
 	return f2_eq(&l, &r);
@@ -700,17 +831,17 @@ static void g2_jdbl(g2j_t *r, const g2j_t *p)
 		return;
 	}
 	fp2 a, b, c, d, e, f, t;
-	f2_mul(&a, &p->x, &p->x);
-	f2_mul(&b, &p->y, &p->y);
-	f2_mul(&c, &b, &b);
+	f2_sqr(&a, &p->x);
+	f2_sqr(&b, &p->y);
+	f2_sqr(&c, &b);
 	f2_add(&t, &p->x, &b);
-	f2_mul(&d, &t, &t);
+	f2_sqr(&d, &t);
 	f2_sub(&d, &d, &a);
 	f2_sub(&d, &d, &c);
 	f2_add(&d, &d, &d);
 	f2_add(&e, &a, &a);
 	f2_add(&e, &e, &a);
-	f2_mul(&f, &e, &e);
+	f2_sqr(&f, &e);
 	g2j_t o;
 	o.inf = false;
 	f2_mul(&o.z, &p->y, &p->z);
@@ -739,7 +870,7 @@ static void g2_jadd_aff(g2j_t *r, const g2j_t *p, const g2_t *q)
 		return;
 	}
 	fp2 z1z1, u2, s2, h, hh, i, j, rr, v, t;
-	f2_mul(&z1z1, &p->z, &p->z);
+	f2_sqr(&z1z1, &p->z);
 	f2_mul(&u2, &q->x, &z1z1);
 	f2_mul(&s2, &q->y, &p->z);
 	f2_mul(&s2, &s2, &z1z1);
@@ -751,14 +882,14 @@ static void g2_jadd_aff(g2j_t *r, const g2j_t *p, const g2_t *q)
 		return;
 	}
 	f2_add(&rr, &rr, &rr);
-	f2_mul(&hh, &h, &h);
+	f2_sqr(&hh, &h);
 	f2_add(&i, &hh, &hh);
 	f2_add(&i, &i, &i);
 	f2_mul(&j, &h, &i);
 	f2_mul(&v, &p->x, &i);
 	g2j_t o;
 	o.inf = false;
-	f2_mul(&o.x, &rr, &rr);
+	f2_sqr(&o.x, &rr);
 	f2_sub(&o.x, &o.x, &j);
 	f2_sub(&o.x, &o.x, &v);
 	f2_sub(&o.x, &o.x, &v);
@@ -768,7 +899,7 @@ static void g2_jadd_aff(g2j_t *r, const g2j_t *p, const g2_t *q)
 	f2_add(&t, &t, &t);
 	f2_sub(&o.y, &o.y, &t);
 	f2_add(&t, &p->z, &h);
-	f2_mul(&o.z, &t, &t);
+	f2_sqr(&o.z, &t);
 	f2_sub(&o.z, &o.z, &z1z1);
 	f2_sub(&o.z, &o.z, &hh);
 	*r = o;
@@ -1407,4 +1538,48 @@ int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref)
 	bool in = affine_ref ? g2_in_subgroup_affine(&p) : g2_in_subgroup(&p);
 	SVM_ASSERT(affine_ref || in == g2_in_subgroup_order(&p));
 	return in ? 1 : 0;
+}
+
+static bool fp_raw_read(fp *r, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) r->w[3 - i] = svm_get_u64be(b + 8 * i);
+	return !fp_geq_p(r->w);
+}
+
+static void fp_raw_write(const fp *a, uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) svm_put_u64be(b + 8 * i, a->w[3 - i]);
+}
+
+int svm_bn254_fp_raw(int op, const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
+{
+	fp x, y, r;
+	if (!fp_raw_read(&x, a) || !fp_raw_read(&y, b)) return -1;
+	switch (op) {
+	case SVM_BN254_FP_MUL: fp_mul(&r, &x, &y); break;
+	case SVM_BN254_FP_SQR: fp_sqr(&r, &x); break;
+	case SVM_BN254_FP_ADD: fp_add(&r, &x, &y); break;
+	case SVM_BN254_FP_SUB: fp_sub(&r, &x, &y); break;
+	default: return -1;
+	}
+	fp_raw_write(&r, out);
+	return 0;
+}
+
+int svm_bn254_fp2_raw(int op, const uint8_t a[64], const uint8_t b[64], uint8_t out[64])
+{
+	fp2 x, y, r;
+	if (!fp_raw_read(&x.a, a) || !fp_raw_read(&x.b, a + 32) || !fp_raw_read(&y.a, b) ||
+	    !fp_raw_read(&y.b, b + 32))
+		return -1;
+	switch (op) {
+	case SVM_BN254_FP_MUL: f2_mul(&r, &x, &y); break;
+	case SVM_BN254_FP_SQR: f2_sqr(&r, &x); break;
+	case SVM_BN254_FP_ADD: f2_add(&r, &x, &y); break;
+	case SVM_BN254_FP_SUB: f2_sub(&r, &x, &y); break;
+	default: return -1;
+	}
+	fp_raw_write(&r.a, out);
+	fp_raw_write(&r.b, out + 32);
+	return 0;
 }

@@ -26,5 +26,12 @@ int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref);
  * point at infinity); 1, or 0 when Q is malformed or outside the subgroup. */
 int svm_bn254_pairing_gt(const uint8_t *in, size_t len, uint8_t out[384], bool reference);
 int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128]);
+/* Tests: one field operation on raw Montgomery representations, each a 32-byte big-endian integer
+ * below p (an Fp2 element: a ‖ b for a + b·u, 64 bytes): MUL gives a·b·2^-256 mod p, SQR a·a·2^-256,
+ * ADD a + b, SUB a - b mod p; the Fp2 forms with u² = -1. b is ignored by SQR. 0 with out
+ * written, -1 when an input is not below p or op is unknown. */
+enum { SVM_BN254_FP_MUL, SVM_BN254_FP_SQR, SVM_BN254_FP_ADD, SVM_BN254_FP_SUB };
+int svm_bn254_fp_raw(int op, const uint8_t a[32], const uint8_t b[32], uint8_t out[32]);
+int svm_bn254_fp2_raw(int op, const uint8_t a[64], const uint8_t b[64], uint8_t out[64]);
 
 #endif
