@@ -130,9 +130,31 @@ Test(bn254, the_generators_are_valid)
 	cr_assert_eq(check(pair, 192), 0, "e(G1, G2) is not one");
 }
 
-/* The subgroup check (ψ(Q) = [6x²]Q) agrees with [n]Q = O: on the generator and random multiples
- * (in), on a twist point outside the subgroup and its random multiples and sums with subgroup
- * points (out); pairing inputs with such a point are refused. */
+/* The twist's cofactor h = 2p - n (its order is n·h) */
+static const uint8_t H[32] = {0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45,
+			      0xb6, 0x81, 0x81, 0x58, 0x5e, 0x06, 0xce, 0xec, 0xda, 0x57, 0x2a,
+			      0x24, 0x89, 0x34, 0x5f, 0x22, 0x99, 0xc0, 0xf9, 0xfa, 0x8d};
+
+static void twist_mul(uint8_t out[128], const uint8_t q[128], const uint8_t k[32])
+{
+	uint8_t in[160];
+	memcpy(in, q, 128);
+	memcpy(in + 128, k, 32);
+	cr_assert_eq(svm_bn254_g2_twist_mul(in, out), 1);
+}
+
+static bool is_zero128(const uint8_t *b)
+{
+	for (int i = 0; i < 128; i++)
+		if (b[i]) return false;
+	return true;
+}
+
+/* The subgroup check ([x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q)) agrees with [n]Q = O: on the
+ * generator and random multiples (in); on a twist point outside the subgroup, its random
+ * multiples and its multiple by n (a point of order dividing h: out unless O) (out); on its
+ * multiple by h and that plus random subgroup points (in); pairing inputs with such a point are
+ * refused. */
 Test(bn254, the_g2_subgroup_check_agrees_with_the_group_order)
 {
 	init_seed();
@@ -145,6 +167,30 @@ Test(bn254, the_g2_subgroup_check_agrees_with_the_group_order)
 		cr_assert_eq(svm_bn254_g2_check(q, false), 1, "seed %#llx", (unsigned long long)seed);
 		cr_assert_eq(svm_bn254_g2_check(q, true), 1, "seed %#llx", (unsigned long long)seed);
 	}
+	uint8_t q[128], hq[128], nq[128];
+	int n_in = 0, n_out = 0;
+	twist_mul(nq, OFF_SUBGROUP, N); /* order divides h */
+	cr_assert(!is_zero128(nq));
+	twist_mul(hq, OFF_SUBGROUP, H); /* in the subgroup */
+	cr_assert(!is_zero128(hq));
+	for (int i = 0; i < 12; i++) {
+		uint8_t k[32];
+		scalar(k);
+		const uint8_t *base = i % 3 == 0 ? OFF_SUBGROUP : i % 3 == 1 ? nq
+									     : hq;
+		twist_mul(q, base, k);
+		if (is_zero128(q)) continue;
+		int want = svm_bn254_g2_check(q, true);
+		cr_assert_eq(svm_bn254_g2_check(q, false), want, "case %d, seed %#llx", i, (unsigned long long)seed);
+		cr_assert_eq(want, i % 3 == 2, "case %d, seed %#llx", i, (unsigned long long)seed);
+		want ? n_in++ : n_out++;
+	}
+	cr_assert_eq(svm_bn254_g2_check(nq, true), 0);
+	cr_assert_eq(svm_bn254_g2_check(nq, false), 0);
+	cr_assert_eq(svm_bn254_g2_check(hq, true), 1);
+	cr_assert_eq(svm_bn254_g2_check(hq, false), 1);
+	cr_assert_gt(n_in, 2);
+	cr_assert_gt(n_out, 6);
 	uint8_t pair[192];
 	g1_gen(pair);
 	memcpy(pair + 64, OFF_SUBGROUP, 128);
