@@ -510,8 +510,8 @@ out:
 
 /* `bench_zk bn254`: the BN254 layers on their own (thread CPU time, minima of 22): field
  * operations in chained loops, the G2 subgroup check, one G1 scalar multiplication, and EIP-197
- * pairing products of 1, 2 and 4 pairs (each G2 point decoded and subgroup-checked), the rows
- * docs/privacy.md compares with other libraries. */
+ * pairing products of 1, 2 and 4 pairs (each G2 point decoded and subgroup-checked) and one
+ * Groth16 verification, the rows docs/privacy.md compares with other libraries. */
 static double field_ns(int op, bool ext)
 {
 	double best = 1e30;
@@ -552,9 +552,12 @@ static void bench_bn254(void)
 	memcpy(mul, proof, 64);
 	memset(mul + 64, 0xee, 32);
 	mul[64] = 0x2e;
-	double t[5][22];
+	double t[6][22];
 	for (int it = 0; it < 22; it++) {
 		double t0 = cpu_us();
+		if (svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof, sizeof proof)) abort();
+		t[5][it] = cpu_us() - t0;
+		t0 = cpu_us();
 		if (svm_bn254_g2_check(vk + 2 + 64, false) != 1) abort();
 		t[0][it] = cpu_us() - t0;
 		t[1][it] = timed_us(svm_bn254_mul, mul, 96);
@@ -565,10 +568,12 @@ static void bench_bn254(void)
 	printf("G2 subgroup check us %.1f\nG1 mul us %.1f\npairing product 1 pair + 1 G2 check us %.1f\n"
 	       "pairing product 2 pairs + 2 G2 checks us %.1f\npairing product 4 pairs + 4 G2 checks us %.1f\n",
 	       minimum(t[0], 22), minimum(t[1], 22), minimum(t[2], 22), minimum(t[3], 22), minimum(t[4], 22));
+	printf("Groth16 verify, snarkjs mul (3 inputs) us %.1f\n", minimum(t[5], 22));
 }
 
-/* `bench_zk pairing-once fast|ref|verify`: one 4-pair product (the Groth16 shape: the key's alpha
- * and beta four times) by the fast or the reference pairing, or one svm_groth16_verify of the
+/* `bench_zk pairing-once fast|ref|pair2|verify`: one 4-pair product (the Groth16 shape: the key's
+ * alpha and beta four times) by the fast or the reference pairing, the same 2-pair product (fast),
+ * or one svm_groth16_verify of the
  * snarkjs `mul` proof, and nothing else, so that `valgrind --tool=callgrind` counts its
  * instructions (docs/privacy.md). */
 static int pairing_once(const char *what)
@@ -584,6 +589,8 @@ static int pairing_once(const char *what)
 	for (int i = 1; i < 4; i++) memcpy(pairs + 192 * i, pairs, 192);
 	if (strcmp(what, "verify") == 0)
 		return svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof, sizeof proof) ? 1 : 0;
+	if (strcmp(what, "pair2") == 0) /* the EIP-197 precompile on 2 pairs */
+		return svm_bn254_pairing_gt(pairs, 2 * 192, gt, false) == 1 ? 0 : 1;
 	return svm_bn254_pairing_gt(pairs, sizeof pairs, gt, strcmp(what, "ref") == 0) == 1 ? 0 : 1;
 }
 
