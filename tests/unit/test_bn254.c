@@ -490,3 +490,98 @@ Test(bn254, fp2_mul_and_sqr_match_openssl_bn)
 	}
 	fref_free(&f);
 }
+
+/* ------------------------------------------------------------ G1 multiplication (GLV) */
+
+/* 32-byte big-endian r = a + b mod 2^256 */
+static void be_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32])
+{
+	int c = 0;
+	for (int i = 31; i >= 0; i--) {
+		int s = a[i] + b[i] + c;
+		r[i] = (uint8_t)s;
+		c = s >> 8;
+	}
+}
+
+static void be_small(uint8_t r[32], int64_t v)
+{
+	memset(r, v < 0 ? 0xff : 0, 32);
+	for (int i = 0; i < 8; i++) r[31 - i] = (uint8_t)((uint64_t)v >> (8 * i));
+}
+
+/* The GLV multiplication (k = k1 + k2·λ mod n, interleaved width-4 NAFs) equals the affine
+ * double-and-add reference byte for byte: on the scalars where the split is at its edges — λ, the
+ * lattice vectors' entries a2 and -b1, n - λ, 2^127, 2^128, 2^255, multiples of n up to 5n (the
+ * scalar is reduced mod n first), 2^256 - 1, each ±1 — and on seeded random scalars, on the
+ * generator and a random point; and k·P + k'·P = (k + k')·P through the EIP-196 add. */
+Test(bn254, g1_glv_multiplication_matches_the_affine_reference)
+{
+	init_seed();
+	static const uint8_t LAMBDA[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb3, 0xc4, 0xd7,
+					   0x9d, 0x41, 0xa9, 0x17, 0x58, 0x5b, 0xfc, 0x41, 0x08, 0x8d, 0x8d,
+					   0xaa, 0xa7, 0x8b, 0x17, 0xea, 0x66, 0xb9, 0x9c, 0x90, 0xdd};
+	static const uint8_t A2[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x00, 0x00, 0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8,
+				       0x59, 0xfd, 0x0b, 0xe4, 0xe1, 0x54, 0x12, 0x21, 0x25, 0x0b};
+	static const uint8_t NB1[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					0x00, 0x00, 0x00, 0x00, 0x00, 0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8,
+					0x59, 0xfc, 0x82, 0x11, 0xbb, 0xeb, 0x7d, 0x4f, 0x11, 0x28};
+	enum { BASES = 14 };
+	uint8_t base[BASES][32];
+	memcpy(base[0], LAMBDA, 32);
+	memcpy(base[1], A2, 32);
+	memcpy(base[2], NB1, 32);
+	neg_scalar(base[3], LAMBDA);
+	for (int i = 0; i < 3; i++) { /* 2^127, 2^128, 2^255 */
+		memset(base[4 + i], 0, 32);
+		int bit = i == 0 ? 127 : i == 1 ? 128
+						: 255;
+		base[4 + i][31 - bit / 8] = (uint8_t)(1u << (bit % 8));
+	}
+	memcpy(base[7], N, 32);
+	for (int i = 8; i < 12; i++) be_add(base[i], base[i - 1], N); /* 2n … 5n */
+	memset(base[12], 0xff, 32);
+	be_small(base[13], 0);
+	uint8_t pts[2][64], k[32];
+	g1_gen(pts[0]);
+	scalar(k);
+	g1_mul(pts[1], pts[0], k);
+	int n = 0;
+	for (int pi = 0; pi < 2; pi++) {
+		for (int c = 0; c < BASES * 3 + 60; c++) {
+			uint8_t in[96], off[32], *o1 = NULL, *o2 = NULL;
+			size_t l1 = 0, l2 = 0;
+			memcpy(in, pts[pi], 64);
+			if (c < BASES * 3) {
+				be_small(off, c % 3 - 1);
+				be_add(in + 64, base[c / 3], off);
+			} else {
+				for (int i = 0; i < 32; i++) in[64 + i] = (uint8_t)next();
+			}
+			cr_assert_eq(svm_bn254_mul(in, 96, &o1, &l1), 1);
+			cr_assert_eq(svm_bn254_mul_affine_ref(in, 96, &o2, &l2), 1);
+			cr_assert_arr_eq(o1, o2, 64, "point %d, scalar case %d, seed %#llx", pi, c,
+					 (unsigned long long)seed);
+			svm_free(o1);
+			svm_free(o2);
+			n++;
+		}
+	}
+	cr_assert_eq(n, 2 * (BASES * 3 + 60));
+	for (int i = 0; i < 20; i++) { /* k·P + k'·P = (k + k')·P */
+		uint8_t a[32], b[32], s[32], pa[64], pb[64], ps[64], sum_in[128], *o = NULL;
+		size_t ol = 0;
+		scalar(a);
+		scalar(b);
+		be_add(s, a, b);
+		g1_mul(pa, pts[1], a);
+		g1_mul(pb, pts[1], b);
+		g1_mul(ps, pts[1], s);
+		memcpy(sum_in, pa, 64);
+		memcpy(sum_in + 64, pb, 64);
+		cr_assert_eq(svm_bn254_add(sum_in, 128, &o, &ol), 1);
+		cr_assert_arr_eq(o, ps, 64, "case %d, seed %#llx", i, (unsigned long long)seed);
+		svm_free(o);
+	}
+}
