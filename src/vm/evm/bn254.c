@@ -1,14 +1,12 @@
 /* BN254 (alt_bn128) for the EIP-196/197 precompiles and Groth16, written here (no Debian library
  * has it): Fp in Montgomery form on four 64-bit limbs (no-carry CIOS products), the tower
- * Fp2 = Fp[u]/(u²+1),
- * Fp6 = Fp2[v]/(v³-ξ), Fp12 = Fp6[w]/(w²-v) with ξ = 9+u (Karatsuba products), G1 and G2 (the
- * D-type twist y² = x³ + 3/ξ) with Jacobian scalar multiplication (G1: GLV with width-4 NAFs),
- * the G2 subgroup check as
- * [x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q), and the optimal ate pairing: the fast form the chain uses (projective Miller
- * loop, sparse lines, final exponentiation with cyclotomic squarings; "fast pairing" below) and
- * the affine loop with the plain exponentiation it replaced, kept as the tests' reference.
- * Constants were computed offline (docs/evm.md, docs/privacy.md). Not constant-time: every
- * input here is public. */
+ * Fp2 = Fp[u]/(u²+1), Fp6 = Fp2[v]/(v³-ξ), Fp12 = Fp6[w]/(w²-v) with ξ = 9+u (Karatsuba products),
+ * G1 and G2 (the D-type twist y² = x³ + 3/ξ) with Jacobian scalar multiplication (G1: GLV with
+ * width-4 NAFs), the G2 subgroup check as [x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q), and the optimal
+ * ate pairing: the fast form the chain uses (projective Miller loop, sparse lines, final
+ * exponentiation with cyclotomic squarings; "fast pairing" below) and the affine loop with the
+ * plain exponentiation it replaced, kept as the tests' reference. Constants were computed offline
+ * (docs/evm.md, docs/privacy.md). Not constant-time: every input here is public. */
 #include <string.h>
 
 #include "supervm/base.h"
