@@ -508,8 +508,72 @@ out:
 	if (system(cmd)) printf("could not remove %s\n", dir);
 }
 
-/* `bench_zk pairing-once fast|ref|verify`: one 4-pair product (the Groth16 shape: the key's alpha
- * and beta four times) by the fast or the reference pairing, or one svm_groth16_verify of the
+/* `bench_zk bn254`: the BN254 layers on their own (thread CPU time, minima of 22): field
+ * operations in chained loops, the G2 subgroup check, one G1 scalar multiplication, and EIP-197
+ * pairing products of 1, 2 and 4 pairs (each G2 point decoded and subgroup-checked) and one
+ * Groth16 verification, the rows docs/privacy.md compares with other libraries. */
+static double field_ns(int op, bool ext)
+{
+	double best = 1e30;
+	for (int r = 0; r < 22; r++) {
+		double t0 = cpu_us();
+		volatile uint64_t sink = svm_bn254_field_loop(op, ext, 100000);
+		(void)sink;
+		double ns = (cpu_us() - t0) * 1e3 / 100000;
+		if (ns < best) best = ns;
+	}
+	return best;
+}
+
+static void bench_bn254(void)
+{
+	static uint8_t vk[SVM_GROTH16_VK_BYTES_MAX], proof[SVM_GROTH16_PROOF_BYTES], pairs[4 * 192];
+	static uint8_t pub[SVM_GROTH16_PUBLIC_MAX][32];
+	size_t vk_len, n;
+	const char *v = slurp("tests/vectors/groth16/mul/vk.json");
+	const char *p = slurp("tests/vectors/groth16/mul/proof.json");
+	const char *u = slurp("tests/vectors/groth16/mul/public.json");
+	if (!v || !p || !u || svm_groth16_from_snarkjs(v, p, u, vk, &vk_len, proof, pub, &n)) {
+		printf("bn254: tests/vectors/groth16/mul not found (run from the repository root)\n");
+		return;
+	}
+	const char *name[4] = {"mul", "sqr", "add", "sub"};
+	for (int op = 0; op < 4; op++)
+		printf("Fp %s ns %.1f | Fp2 %s ns %.1f\n", name[op], field_ns(op, false), name[op],
+		       field_ns(op, true));
+	/* the key's (alpha, beta), (IC_0, gamma), (IC_1, delta), (alpha, beta): four different G2 */
+	memcpy(pairs, vk + 2, 192);
+	memcpy(pairs + 192, vk + 2 + 192 + 256 + 64, 64);
+	memcpy(pairs + 256, vk + 2 + 192, 128);
+	memcpy(pairs + 384, vk + 2 + 192 + 256 + 64, 64);
+	memcpy(pairs + 448, vk + 2 + 192 + 128, 128);
+	memcpy(pairs + 576, pairs, 192);
+	uint8_t mul[96] = {0};
+	memcpy(mul, proof, 64);
+	memset(mul + 64, 0xee, 32);
+	mul[64] = 0x2e;
+	double t[6][22];
+	for (int it = 0; it < 22; it++) {
+		double t0 = cpu_us();
+		if (svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof, sizeof proof)) abort();
+		t[5][it] = cpu_us() - t0;
+		t0 = cpu_us();
+		if (svm_bn254_g2_check(vk + 2 + 64, false) != 1) abort();
+		t[0][it] = cpu_us() - t0;
+		t[1][it] = timed_us(svm_bn254_mul, mul, 96);
+		t[2][it] = timed_us(svm_bn254_pairing, pairs, 192);
+		t[3][it] = timed_us(svm_bn254_pairing, pairs, 2 * 192);
+		t[4][it] = timed_us(svm_bn254_pairing, pairs, 4 * 192);
+	}
+	printf("G2 subgroup check us %.1f\nG1 mul us %.1f\npairing product 1 pair + 1 G2 check us %.1f\n"
+	       "pairing product 2 pairs + 2 G2 checks us %.1f\npairing product 4 pairs + 4 G2 checks us %.1f\n",
+	       minimum(t[0], 22), minimum(t[1], 22), minimum(t[2], 22), minimum(t[3], 22), minimum(t[4], 22));
+	printf("Groth16 verify, snarkjs mul (3 inputs) us %.1f\n", minimum(t[5], 22));
+}
+
+/* `bench_zk pairing-once fast|ref|pair2|verify`: one 4-pair product (the Groth16 shape: the key's
+ * alpha and beta four times) by the fast or the reference pairing, the same 2-pair product (fast),
+ * or one svm_groth16_verify of the
  * snarkjs `mul` proof, and nothing else, so that `valgrind --tool=callgrind` counts its
  * instructions (docs/privacy.md). */
 static int pairing_once(const char *what)
@@ -525,6 +589,8 @@ static int pairing_once(const char *what)
 	for (int i = 1; i < 4; i++) memcpy(pairs + 192 * i, pairs, 192);
 	if (strcmp(what, "verify") == 0)
 		return svm_groth16_verify(vk, vk_len, (const uint8_t(*)[32])pub, n, proof, sizeof proof) ? 1 : 0;
+	if (strcmp(what, "pair2") == 0) /* the EIP-197 precompile on 2 pairs */
+		return svm_bn254_pairing_gt(pairs, 2 * 192, gt, false) == 1 ? 0 : 1;
 	return svm_bn254_pairing_gt(pairs, sizeof pairs, gt, strcmp(what, "ref") == 0) == 1 ? 0 : 1;
 }
 
@@ -534,6 +600,10 @@ int main(int argc, char **argv)
 	int reps = argc > 1 && strcmp(argv[1], "quick") == 0 ? 3 : 11;
 	if (argc > 2 && strcmp(argv[1], "pairing-once") == 0) /* one product, for callgrind */
 		return pairing_once(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "bn254") == 0) { /* the BN254 layers alone */
+		bench_bn254();
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "groth16") == 0) { /* the Groth16 rows alone */
 		bench_groth16(reps);
 		bench_groth16_chain(reps);

@@ -84,6 +84,13 @@ const waitText = (sel, re) =>
     { timeout: WAIT_MS }, sel, re.source);
 const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
+// The home page, so that a search made next opens its page itself (searching for the page
+// already shown changes nothing, and its checks would pass on what was there before).
+async function home() {
+  await page.click("a.brand");
+  await page.waitForSelector("#blocks tbody tr", { timeout: WAIT_MS });
+}
+
 async function search(q) {
   await page.$eval("#q", (e) => { e.value = ""; });
   await page.type("#q", q);
@@ -122,6 +129,7 @@ test("a block page shows the header the node has, and its transactions link to t
 });
 
 test("a transfer's page: what it does, its receipt, the proof and the signature verified in the browser", async () => {
+  await home();
   await search(transferTx);
   await waitText("#tx-hash", new RegExp(transferTx));
   await waitText("#proof-status", /verified/);
@@ -169,7 +177,10 @@ test("an account page shows its balances as the node has them; the contract is a
 });
 
 test("an account page lists every token balance and the account's transactions", async () => {
+  // (a goto that only changes the fragment returns before the router has replaced the page it
+  // left: wait for this account's id before reading anything, then for the lists it fills)
   await page.goto(`${net.url}/explorer#/account/${bob.idHex}`, { waitUntil: "load" });
+  await waitText("#account-id", new RegExp(bob.idHex));
   await page.waitForSelector("#account-tokens tbody tr", { timeout: WAIT_MS });
   const bals = await rpc.call("svm_getBalances", [bob.idHex]);
   const rows = await page.$$eval("#account-tokens tbody tr", (rs) => rs.map((r) => [r.dataset.token, r.querySelector(".amount").textContent]));
@@ -183,6 +194,7 @@ test("an account page lists every token balance and the account's transactions",
   assert.ok(await page.$(`#account-txs a[href="#/tx/${goldTx}"]`), "linked to the transaction page");
   await shot("account-tokens");
   await page.goto(`${net.url}/explorer#/account/${alice.idHex}`, { waitUntil: "load" });
+  await waitText("#account-id", new RegExp(alice.idHex));
   await page.waitForSelector("#account-txs tbody tr", { timeout: WAIT_MS });
   const mine = await page.$$eval("#account-txs tbody tr", (rs) => rs.map((r) => r.textContent));
   assert.equal(mine.length, 5, `faucet grant, transfer, deploy, call, failed call: ${mine.join(" | ")}`);
@@ -218,6 +230,7 @@ test("governance proposals are listed with their tallies, and a proposal has its
   const now = await rpc.call("svm_getProposal", [proposal]);
   if (now.passes === p.passes) assert.equal(await textOf("#proposal-passes"), p.passes ? "yes" : "no");
   await shot("proposal");
+  await home();
   await search(proposal);
   await waitText("#proposal-id", new RegExp(proposal));
 });
@@ -258,6 +271,7 @@ test("AI jobs are listed with their state, and a job has its page", async () => 
   await waitText("#job-id", new RegExp(job));
   assert.equal(await textOf("#job-state"), j.state);
   await shot("job");
+  await home();
   await search(job);
   await waitText("#job-id", new RegExp(job));
 });

@@ -295,9 +295,10 @@ enum {
 	SVM_AI_CHALLENGE_DISPUTED = 3
 };
 /* Bisection disputes open at once against one job's traces (any challengers, any slots; one per
- * challenger and slot): each is its own program 19 game, decided on its own. The bound is what
- * a provider colluding with sybil challengers must fill — a bond each — to keep an honest
- * challenger out for a while (docs/bisection.md). */
+ * challenger and slot): each is its own program 19 game, decided on its own. While all of them
+ * are open the job's challenge window stands still (paused_blocks), so a provider colluding with
+ * sybil challengers that fills them — a bond each, burned when they lose — delays the window
+ * and never closes it on an honest challenger (docs/bisection.md). */
 #define SVM_AI_JOB_DISPUTES_MAX 32u
 typedef struct {
 	svm_id_t provider;
@@ -335,6 +336,8 @@ typedef struct {
 	uint64_t disputes_opened; /* bisection disputes ever opened (a re-execution excludes them) */
 	uint8_t disputes_len;     /* open ones */
 	svm_ai_dispute_ref_t disputes[SVM_AI_JOB_DISPUTES_MAX];
+	uint64_t paused_blocks; /* blocks the challenge window stood still with every dispute open */
+	uint64_t full_since;    /* the height the open disputes last reached the bound (0 unless) */
 	uint8_t slots_len;
 	svm_ai_slot_t slots[SVM_AI_REPLICAS_MAX];
 } svm_ai_job_t;
@@ -352,6 +355,10 @@ uint8_t svm_ai_job_challenge(const svm_ai_job_t *j);
  * the re-execution challenge won or every revealed slot's trace was proven wrong (nothing is
  * left to dispute). */
 bool svm_ai_job_claim_early(const svm_ai_job_t *j);
+/* The blocks the challenge window has stood still as of height `now`: paused_blocks and the
+ * current stretch while every dispute entry is open. The window ends at settle_height + the
+ * level's window + this. */
+uint64_t svm_ai_job_window_paused(const svm_ai_job_t *j, uint64_t now);
 /* The open dispute of challenger against slot `slot`, or -1. */
 int svm_ai_job_dispute_find(const svm_ai_job_t *j, uint32_t slot, const svm_id_t *challenger);
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out);

@@ -146,30 +146,40 @@ int svm_attest_evidence_verify(svm_txctx_t *c, const uint8_t *tee, size_t len,
  * with the model registry's put_code (code_hash), an export, its i32/i64 arguments and gas — and
  * its trace commitment (root over the state hashes every K steps, S, the final state hash),
  * disputed by bisection down to one step that the chain executes (supervm/trace.h). Claim
- * object SHA-256("svm/dispute/claim" ‖ claimant ‖ u64be nonce) (svm_dispute_t); bonds in SWR
- * held by SHA-256("svm/program/disputes"). docs/bisection.md. */
+ * object SHA-256("svm/dispute/claim" ‖ claimant ‖ u64be nonce) (svm_dispute_t); each challenger
+ * plays its own game, object SHA-256("svm/dispute/game" ‖ claim ‖ challenger), up to
+ * SVM_DISPUTE_GAMES_MAX open at once; bonds in SWR held by SHA-256("svm/program/disputes").
+ * docs/bisection.md. */
 enum { SVM_PROGRAM_DISPUTES = 19 };
 enum {
 	SVM_DISPUTE_CLAIM = 1,     /* see svm_dispute_claim_payload; returns the claim id */
-	SVM_DISPUTE_CHALLENGE = 2, /* claim (32): bonds as much as the claimant, starts the game */
+	SVM_DISPUTE_CHALLENGE = 2, /* claim (32): bonds as much as the claimant, starts this
+				      challenger's game; returns the game id */
 	SVM_DISPUTE_REVEAL = 3,    /* claim ‖ u8 n ‖ u8 with_proofs ‖ n hashes ‖ (n × u8 len ‖ path) */
 	SVM_DISPUTE_PICK = 4,      /* claim ‖ u8 j */
 	SVM_DISPUTE_PROVE = 5,     /* claim ‖ varint len ‖ one-step proof */
-	SVM_DISPUTE_TIMEOUT = 6,   /* claim: a late mover loses; an unchallenged claim is released */
+	SVM_DISPUTE_TIMEOUT = 6,   /* game or job claim: a late mover loses; claim: its bond back
+				      once its window has passed with no game open and none won */
 	SVM_DISPUTE_OPEN_TRACE = 7, /* claim ‖ path of checkpoint 0 ‖ path of the last ‖ varint len ‖
 				       the final state's core: a job claim's first move */
 };
-/* A claim's state. await_open: a claim over an AI job, opened by job_escrow's dispute, waiting
- * for the provider to open its trace (SVM_DISPUTE_OPEN_TRACE) before the game starts. */
+/* A record's state. A claim is open (challengeable in its window, or games still open) until
+ * closed (released, or refuted with no game left); a game is disputed until decided (closed);
+ * a job's claim starts in await_open: waiting for the provider to open its trace
+ * (SVM_DISPUTE_OPEN_TRACE) before the game starts. */
 enum {
 	SVM_DISPUTE_OPEN = 0,
 	SVM_DISPUTE_DISPUTED = 1,
 	SVM_DISPUTE_CLOSED = 2,
 	SVM_DISPUTE_AWAIT_OPEN = 3
 };
-/* What a claim is about: a computation the claimant put forward (program 19's claim), or one
- * provider's trace of an auditable AI job (opened by job_escrow's dispute, record version 2). */
-enum { SVM_DISPUTE_KIND_CLAIM = 0, SVM_DISPUTE_KIND_JOB = 1 };
+/* What a record is: a computation the claimant put forward (program 19's claim, record version
+ * 3), one provider's trace of an auditable AI job (opened by job_escrow's dispute, version 2),
+ * or one challenger's game against a claim (version 4). */
+enum { SVM_DISPUTE_KIND_CLAIM = 0, SVM_DISPUTE_KIND_JOB = 1, SVM_DISPUTE_KIND_GAME = 2 };
+/* Games open at once against one claim (each its own challenger). While they are all open the
+ * claim's challenge window is paused: filling them delays the window, never closes it. */
+#define SVM_DISPUTE_GAMES_MAX 32u
 /* A job's trace is of the inference module's export "infer", no arguments, under this gas (the
  * worker's own limit); the host environment is the job's model weights and input. */
 #define SVM_DISPUTE_JOB_ENTRY "infer"
@@ -198,11 +208,14 @@ typedef struct {
 	uint64_t bond;
 } svm_dispute_claim_t;
 
-/* A claim as stored: who, what ran, the state and the game (svm_bisect_t). */
+/* A record as stored: who, what ran, the state and the game (svm_bisect_t). A claim's game is
+ * the opened commitment every challenger's game starts from (never played itself); a game is
+ * a copy of it with the challenger and its moves. */
 typedef struct {
-	uint8_t kind;   /* SVM_DISPUTE_KIND_*: version 1 (claim) or 2 (job) of the encoding */
+	uint8_t kind;   /* SVM_DISPUTE_KIND_*: version 3 (claim), 2 (job) or 4 (game) */
 	svm_id_t job;   /* kind job: the job; the claimant is the provider whose trace it is */
-	svm_id_t claimant, challenger;
+	svm_id_t claim; /* kind game: the claim it disputes */
+	svm_id_t claimant, challenger; /* kind claim: no challenger (zero) */
 	svm_hash_t code_hash;
 	char entry[SVM_DISPUTE_ENTRY_MAX + 1];
 	uint32_t entry_len;
@@ -212,9 +225,23 @@ typedef struct {
 	uint8_t state;
 	svm_hash_t final_state;
 	svm_bisect_t game;
+	/* kind claim: its games and what they decided */
+	uint64_t games_opened;                      /* ever */
+	uint8_t games_len;                          /* open */
+	svm_id_t games[SVM_DISPUTE_GAMES_MAX];      /* the open games' challengers, oldest first */
+	bool refuted;                               /* a game was won: the claimant's bond is gone */
+	svm_id_t prover;                            /* the challenger of the first won game */
+	uint64_t paused_blocks; /* blocks the window stood still while every game was open */
+	uint64_t full_since;    /* the height the open games last reached the bound (0 unless full) */
 } svm_dispute_t;
 
 void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *out);
+/* The game of challenger against claim: SHA-256("svm/dispute/game" ‖ claim ‖ challenger). */
+void svm_dispute_game_id(const svm_id_t *claim, const svm_id_t *challenger, svm_id_t *out);
+/* The last height at which claim d can be challenged, as of height `now`: claim_height +
+ * SVM_DISPUTE_CHALLENGE_BLOCKS + the blocks its games were all open (those of the current
+ * stretch included). Saturating. */
+uint64_t svm_dispute_window_end(const svm_dispute_t *d, uint64_t now);
 void svm_dispute_account(svm_id_t *out);
 /* The claim of challenger over provider's trace of an AI job (one per challenger and provider;
  * several may be open against one job): SHA-256("svm/dispute/job" ‖ job ‖ provider ‖
@@ -242,7 +269,9 @@ int svm_dispute_open_payload(svm_buf_t *out, const svm_id_t *claim,
  * SVM_EUNSUPPORTED a module outside the stepper's subset; SVM_EPROOF checkpoint 0 is not the
  * chain's initial state, the final state or a revealed checkpoint is not under the root, or the
  * one-step proof does not match the agreed pre-state; SVM_EPERM a move by the wrong party;
- * SVM_ESTATE out of turn; SVM_EEXPIRED past a deadline or the challenge window; SVM_EFUNDS. */
+ * SVM_ESTATE out of turn, or a claim already refuted; SVM_EEXPIRED past a deadline or the
+ * challenge window; SVM_ELIMIT SVM_DISPUTE_GAMES_MAX games open; SVM_EEXIST a second game of
+ * one challenger; SVM_EINVAL a challenge of something that is not a claim; SVM_EFUNDS. */
 int svm_dispute_execute(svm_txctx_t *c, const uint8_t *payload, size_t len);
 
 #endif

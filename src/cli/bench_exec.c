@@ -309,9 +309,13 @@ static int sign_tx(bx_t *x, size_t i, uint64_t nonce, bool strict, svm_buf_t *ou
 		svm_id_t op;
 		bench_id("bench/op", x->to[i] % BX_VALIDATORS, &op);
 		rc = svm_stake_payload(&p, SVM_STAKE_DELEGATE, &op, NULL, 1000);
-	} else if (x->o.workload == W_GOV_VOTE) { /* yes on proposal i mod 100 via its validator */
+	} else if (x->o.workload == W_GOV_VOTE) {
+		/* yes via its validator on proposal (account + nonce) mod 100: a voter's votes go to
+		 * distinct proposals (its first 100 votes), since a second vote of one voter on one
+		 * proposal fails with SVM_EEXIST (picking proposal i mod 100 made 38 of 10,000 votes
+		 * such second votes) */
 		svm_id_t who, prop, op;
-		bench_id("bench/proposer", i % BX_PROPOSALS, &who);
+		bench_id("bench/proposer", (x->from[i] + nonce) % BX_PROPOSALS, &who);
 		svm_gov_proposal_id(&who, 0, &prop);
 		bench_id("bench/op", x->from[i] % BX_VALIDATORS, &op);
 		rc = svm_gov_payload(&p, SVM_GOV_VOTE, &prop, &op, SVM_VOTE_YES);

@@ -648,7 +648,7 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 				svm_verify_rules(SVM_VERIFY_STANDARD, &sr) == 0
 			? lr.challenge_blocks / sr.challenge_blocks
 			: 1;
-	uint64_t open_until = j->settle_height + w->challenge_window * mult + (uint64_t)k;
+	uint64_t open_until = j->settle_height + w->challenge_window * mult + j->paused_blocks + (uint64_t)k;
 	if (svm_ai_job_claim_early(j) || height > open_until) {
 		if (svm_ai_job_payload(&p, SVM_JOBS_CLAIM, id)) return SVM_ENOMEM;
 		return wsend(w, &p, "claimed", id);

@@ -177,18 +177,25 @@ int cli_cmd_dispute_claim(cli_args_t *a)
 	return rc;
 }
 
-/* challenge and timeout: one transaction naming the claim. */
+/* challenge and timeout: one transaction naming the claim (or game). A challenge prints the
+ * id of the challenger's game. */
 static int simple(cli_args_t *a, uint64_t method, const char *what)
 {
 	svm_keypair_t kp;
 	svm_id_t id;
-	if (cli_hash(a, "CLAIM", a->pos[0], &id) || load_key(a, &kp)) return CLI_EXIT_USAGE;
+	if (cli_hash(a, "ID", a->pos[0], &id) || load_key(a, &kp)) return CLI_EXIT_USAGE;
 	svm_rpc_client_t *c = NULL;
 	svm_buf_t p = {0};
+	uint8_t ret[32];
+	bool game = method == SVM_DISPUTE_CHALLENGE;
 	int rc = cli_client(a, &c);
 	if (rc == 0 && svm_dispute_payload(&p, method, &id)) rc = CLI_EXIT_FAIL;
-	if (rc == 0) rc = cli_party_tx(a, c, &kp, &p, what, NULL);
-	if (rc == 0) {
+	if (rc == 0) rc = cli_party_tx(a, c, &kp, &p, what, game ? ret : NULL);
+	char hex[65];
+	if (rc == 0 && game) svm_hex_encode(hex, ret, 32);
+	if (rc == 0 && a->json && game) printf("{\"claim\":\"%s\",\"game\":\"%s\"}\n", a->pos[0], hex);
+	else if (rc == 0 && game) printf("%s\n", hex);
+	else if (rc == 0) {
 		if (a->json) printf("{\"claim\":\"%s\",\"%s\":true}\n", a->pos[0], what);
 		else printf("%s: done\n", what);
 	}
@@ -229,90 +236,177 @@ static int job_party(cli_args_t *a, svm_rpc_client_t *c, const svm_dispute_t *d,
 	return rc;
 }
 
-int cli_cmd_dispute_play(cli_args_t *a)
+/* What one `dispute play` did. */
+typedef struct {
+	unsigned moves, timeouts, games;
+	uint64_t t_end, poll;
+	bool once;
+} play_t;
+
+static const char *move_name(const svm_dispute_t *d)
 {
-	svm_keypair_t kp;
-	svm_id_t id;
-	if (cli_hash(a, "CLAIM", a->pos[0], &id) || load_key(a, &kp)) return CLI_EXIT_USAGE;
-	const char *ps = cli_opt(a, "poll-ms"), *ts = cli_opt(a, "timeout-ms");
-	uint64_t poll = 100, tmo = 600000;
-	if ((ps && cli_u64(a, "--poll-ms", ps, &poll)) || (ts && cli_u64(a, "--timeout-ms", ts, &tmo)))
-		return CLI_EXIT_USAGE;
-	bool once = cli_flag(a, "once");
-	cli_party_t p = {0};
-	svm_dispute_t *d = svm_malloc(sizeof *d);
-	svm_rpc_client_t *c = NULL;
-	int rc = d ? cli_client(a, &c) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
-	uint64_t head = 0, t_end = svm_clock_ns() + tmo * 1000000ull;
-	if (rc == 0) rc = cli_dispute_fetch(a, c, &id, d, &head);
-	bool job = rc == 0 && d->kind == SVM_DISPUTE_KIND_JOB;
-	/* a claim's module comes from --module; a job's model and input from the chain */
-	if (rc == 0 && (!job || cli_opt(a, "module") || cli_opt(a, "corrupt-step"))) {
+	const svm_bisect_t *g = &d->game;
+	return d->state == SVM_DISPUTE_AWAIT_OPEN        ? "open"
+	       : g->phase == SVM_BISECT_ONE_STEP         ? "prove"
+	       : g->phase == SVM_BISECT_CHALLENGER_MOVES ? "pick"
+							 : "reveal";
+}
+
+/* One move of kp's side of game d (id), counted; false when it had none to make. */
+static int play_move(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
+		     const svm_id_t *id, const svm_dispute_t *d, uint64_t head, play_t *pl, bool *acted)
+{
+	if (pl->moves + pl->timeouts >= V_PLAY_MOVES_MAX)
+		return cli_fail(a, CLI_EXIT_FAIL, "more than %d moves", V_PLAY_MOVES_MAX);
+	cli_progress(a, "round %u: %s over [%llu, %llu]", d->game.rounds, move_name(d),
+		     (unsigned long long)d->game.lo, (unsigned long long)d->game.hi);
+	int did = CLI_MOVE_NONE;
+	int rc = cli_dispute_move(a, c, kp, p, id, d, head, &did);
+	pl->moves += did == CLI_MOVE_MADE;
+	pl->timeouts += did == CLI_MOVE_TIMEOUT;
+	*acted = did != CLI_MOVE_NONE;
+	return rc;
+}
+
+/* Waits a poll interval, or fails past the time limit. */
+static int play_wait(cli_args_t *a, const play_t *pl, uint64_t tmo)
+{
+	if (svm_clock_ns() > pl->t_end)
+		return cli_fail(a, CLI_EXIT_FAIL, "the game did not end in %llu ms", (unsigned long long)tmo);
+	sleep_ms((unsigned)pl->poll);
+	return 0;
+}
+
+/* Plays one game (or a job's claim) to its end: d is its record, refreshed. */
+static int play_game(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
+		     const svm_id_t *id, svm_dispute_t *d, uint64_t head, play_t *pl, uint64_t tmo)
+{
+	int rc = 0;
+	while (rc == 0 && d->state != SVM_DISPUTE_CLOSED) {
+		bool acted = false;
+		rc = play_move(a, c, kp, p, id, d, head, pl, &acted);
+		if (rc || pl->once) break;
+		if (!acted) rc = play_wait(a, pl, tmo);
+		if (rc == 0) rc = cli_dispute_fetch(a, c, id, d, &head);
+	}
+	return rc;
+}
+
+/* The claimant of a claim defends every open game of it, one move of each per pass, until none
+ * is open (games opened later need another `dispute play`); d is the claim, refreshed, and g
+ * the last game looked at. */
+static int defend_claim(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
+			const svm_id_t *id, svm_dispute_t *d, svm_dispute_t *g, play_t *pl, uint64_t tmo)
+{
+	uint64_t head = 0;
+	int rc = 0;
+	if (d->games_opened == 0) return cli_fail(a, CLI_EXIT_FAIL, "the claim is not challenged (dispute challenge first)");
+	while (rc == 0 && d->games_len > 0) {
+		bool any = false;
+		for (uint32_t i = 0; rc == 0 && i < d->games_len; i++) {
+			svm_id_t gid;
+			bool acted = false;
+			svm_dispute_game_id(id, &d->games[i], &gid);
+			rc = cli_dispute_fetch(a, c, &gid, g, &head);
+			if (rc == 0) rc = play_move(a, c, kp, p, &gid, g, head, pl, &acted);
+			any |= acted;
+		}
+		if (rc || pl->once) break;
+		if (!any) rc = play_wait(a, pl, tmo);
+		if (rc == 0) rc = cli_dispute_fetch(a, c, id, d, NULL);
+	}
+	pl->games = (unsigned)d->games_opened;
+	return rc;
+}
+
+static void play_report(cli_args_t *a, const play_t *pl, bool claimant, const svm_dispute_t *d,
+			const svm_dispute_t *g)
+{
+	/* a claim: decided when no game is open; challenger_won once any game was won */
+	bool claim = d->kind == SVM_DISPUTE_KIND_CLAIM;
+	bool over = claim ? d->games_len == 0 : d->state == SVM_DISPUTE_CLOSED;
+	bool cw = claim ? !d->refuted : g->game.phase == SVM_BISECT_CLAIMANT_WON;
+	const char *st = !over ? "playing" : cw ? "claimant_won"
+						: "challenger_won";
+	bool won = over && cw == claimant;
+	if (a->json)
+		printf("{\"claim\":\"%s\",\"role\":\"%s\",\"result\":\"%s\",\"won\":%s,\"moves\":%u,"
+		       "\"timeouts\":%u,\"games\":%u,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu}\n",
+		       a->pos[0], claimant ? "claimant" : "challenger", st, won ? "true" : "false", pl->moves,
+		       pl->timeouts, claim ? pl->games : 1, g->game.rounds, (unsigned long long)g->game.lo,
+		       (unsigned long long)g->game.hi);
+	else
+		printf("%s (%s, %u moves, %u rounds; decided at step %llu)\n", st, claimant ? "claimant" : "challenger",
+		       pl->moves, g->game.rounds, (unsigned long long)g->game.hi);
+}
+
+/* This party's machine: a job's model and input from the chain, a claim's module from
+ * --module (checked against the record's), with the record's export, arguments and gas. */
+static int play_party(cli_args_t *a, svm_rpc_client_t *c, const svm_dispute_t *d, cli_party_t *p)
+{
+	bool job = d->kind == SVM_DISPUTE_KIND_JOB;
+	int rc = 0;
+	if (!job || cli_opt(a, "module") || cli_opt(a, "corrupt-step")) {
 		const char *path = cli_opt(a, "module");
 		if (job && path == NULL) {
 			const char *cs = cli_opt(a, "corrupt-step");
-			if (cli_u64(a, "--corrupt-step", cs, &p.corrupt_at) || p.corrupt_at == 0)
+			if (cli_u64(a, "--corrupt-step", cs, &p->corrupt_at) || p->corrupt_at == 0)
 				rc = cli_fail(a, CLI_EXIT_USAGE, "--corrupt-step must be a step number ≥ 1");
 		} else {
-			rc = party_module(a, &p);
+			rc = party_module(a, p);
 		}
 	}
-	if (rc == 0 && job) rc = job_party(a, c, d, &p);
+	if (rc == 0 && job) return job_party(a, c, d, p);
+	if (rc == 0 && !svm_hash_eq(&p->code_hash, &d->code_hash))
+		rc = cli_fail(a, CLI_EXIT_FAIL, "--module is not the claim's module (its SHA-256 differs)");
+	if (rc) return rc;
+	strcpy(p->entry, d->entry);
+	p->nargs = d->nargs;
+	memcpy(p->args, d->args, sizeof p->args);
+	p->gas = d->gas;
+	return 0;
+}
+
+int cli_cmd_dispute_play(cli_args_t *a)
+{
+	svm_keypair_t kp;
+	svm_id_t id, gid;
+	if (cli_hash(a, "ID", a->pos[0], &id) || load_key(a, &kp)) return CLI_EXIT_USAGE;
+	const char *ps = cli_opt(a, "poll-ms"), *ts = cli_opt(a, "timeout-ms");
+	uint64_t tmo = 600000;
+	play_t pl = {.poll = 100, .once = cli_flag(a, "once")};
+	if ((ps && cli_u64(a, "--poll-ms", ps, &pl.poll)) || (ts && cli_u64(a, "--timeout-ms", ts, &tmo)))
+		return CLI_EXIT_USAGE;
+	pl.t_end = svm_clock_ns() + tmo * 1000000ull;
+	cli_party_t p = {0};
+	svm_dispute_t *d = svm_malloc(sizeof *d), *g = svm_malloc(sizeof *g);
+	svm_rpc_client_t *c = NULL;
+	int rc = d && g ? cli_client(a, &c) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	uint64_t head = 0;
+	if (rc == 0) rc = cli_dispute_fetch(a, c, &id, d, &head);
+	if (rc == 0) rc = play_party(a, c, d, &p);
 	bool claimant = rc == 0 && svm_hash_eq(&kp.id, &d->claimant);
-	if (rc == 0 && !job) {
-		if (!svm_hash_eq(&p.code_hash, &d->code_hash))
-			rc = cli_fail(a, CLI_EXIT_FAIL, "--module is not the claim's module (its SHA-256 differs)");
-		strcpy(p.entry, d->entry);
-		p.nargs = d->nargs;
-		memcpy(p.args, d->args, sizeof p.args);
-		p.gas = d->gas;
+	bool claim = rc == 0 && d->kind == SVM_DISPUTE_KIND_CLAIM;
+	if (rc == 0 && claim && !claimant) {
+		/* a challenger of the claim: its own game */
+		svm_dispute_game_id(&id, &kp.id, &gid);
+		if (cli_dispute_fetch(a, c, &gid, g, &head))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "this key is neither the claimant nor the challenger of a game "
+							"of this claim (dispute challenge first)");
+	} else if (rc == 0 && !claim) {
+		gid = id;
+		*g = *d;
+		if (!claimant && !svm_hash_eq(&kp.id, &d->challenger))
+			rc = cli_fail(a, CLI_EXIT_FAIL, "this key is neither the claimant nor the challenger");
 	}
-	if (rc == 0 && d->state == SVM_DISPUTE_OPEN)
-		rc = cli_fail(a, CLI_EXIT_FAIL, "the claim is not challenged (dispute challenge first)");
-	if (rc == 0 && !claimant && !svm_hash_eq(&kp.id, &d->challenger))
-		rc = cli_fail(a, CLI_EXIT_FAIL, "this key is neither the claimant nor the challenger");
-	unsigned moves = 0, timeouts = 0;
-	while (rc == 0 && d->state != SVM_DISPUTE_CLOSED) {
-		const svm_bisect_t *g = &d->game;
-		if (moves + timeouts >= V_PLAY_MOVES_MAX) {
-			rc = cli_fail(a, CLI_EXIT_FAIL, "more than %d moves", V_PLAY_MOVES_MAX);
-			break;
-		}
-		cli_progress(a, "round %u: %s over [%llu, %llu]", g->rounds,
-			     d->state == SVM_DISPUTE_AWAIT_OPEN ? "open" : g->phase == SVM_BISECT_ONE_STEP   ? "prove"
-								   : g->phase == SVM_BISECT_CHALLENGER_MOVES ? "pick"
-													     : "reveal",
-			     (unsigned long long)g->lo, (unsigned long long)g->hi);
-		int did = CLI_MOVE_NONE;
-		rc = cli_dispute_move(a, c, &kp, &p, &id, d, head, &did);
-		moves += did == CLI_MOVE_MADE;
-		timeouts += did == CLI_MOVE_TIMEOUT;
-		if (rc || once) break;
-		if (did == CLI_MOVE_NONE) {
-			if (svm_clock_ns() > t_end) {
-				rc = cli_fail(a, CLI_EXIT_FAIL, "the game did not end in %llu ms", (unsigned long long)tmo);
-				break;
-			}
-			sleep_ms((unsigned)poll);
-		}
-		rc = cli_dispute_fetch(a, c, &id, d, &head);
-	}
+	if (rc == 0 && claim && claimant) rc = defend_claim(a, c, &kp, &p, &id, d, g, &pl, tmo);
+	else if (rc == 0) rc = play_game(a, c, &kp, &p, &gid, g, head, &pl, tmo);
+	/* a challenger's result is its game's; the claimant's of a claim, the claim's */
+	if (rc == 0 && !(claim && claimant)) *d = *g;
 	cli_progress_end(a);
-	if (rc == 0) {
-		const char *st = d->state != SVM_DISPUTE_CLOSED             ? "playing"
-				 : d->game.phase == SVM_BISECT_CLAIMANT_WON ? "claimant_won"
-									    : "challenger_won";
-		bool won = d->state == SVM_DISPUTE_CLOSED && (d->game.phase == SVM_BISECT_CLAIMANT_WON) == claimant;
-		if (a->json)
-			printf("{\"claim\":\"%s\",\"role\":\"%s\",\"result\":\"%s\",\"won\":%s,\"moves\":%u,"
-			       "\"timeouts\":%u,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu}\n",
-			       a->pos[0], claimant ? "claimant" : "challenger", st, won ? "true" : "false", moves,
-			       timeouts, d->game.rounds, (unsigned long long)d->game.lo, (unsigned long long)d->game.hi);
-		else
-			printf("%s (%s, %u moves, %u rounds; decided at step %llu)\n", st, claimant ? "claimant" : "challenger",
-			       moves, d->game.rounds, (unsigned long long)d->game.hi);
-	}
+	if (rc == 0) play_report(a, &pl, claimant, d, g);
 	svm_free(d);
+	svm_free(g);
 	cli_party_free(&p);
 	svm_rpc_client_free(c);
 	return rc;

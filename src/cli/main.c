@@ -322,21 +322,25 @@ static const cli_cmd_t commands[] = {
 	 "  --bond AMOUNT     SWR bonded (default and minimum 1 SWR)\n"
 	 "  --corrupt-step N  add 1 to the top of the stack after step N (tests: a cheat)\n",
 	 o_dclaim, 0, 0, cli_cmd_dispute_claim, NULL},
-	{"dispute challenge", "dispute a claim, bonding as much as the claimant",
+	{"dispute challenge", "dispute a claim in a game of this key's own, bonding as much as the "
+	 "claimant; prints the game id",
 	 "dispute challenge CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_challenge, NULL},
 	{"dispute play", "play this key's side of a dispute to its end (or one move with --once)",
-	 "dispute play CLAIM --from KEYFILE [--module WASM] [--once]",
+	 "dispute play ID --from KEYFILE [--module WASM] [--once]",
+	 "  ID                a game, a job's claim, or a claim: its claimant then plays every open\n"
+	 "                    game of it until none is open, a challenger its own game\n"
 	 "  --module WASM     this party's copy of the module (its hash must be the claim's); a\n"
 	 "                    job's dispute reads the job's module, model and input from the chain\n"
-	 "  --once            make at most one move (or timeout) and return\n"
+	 "  --once            make at most one move (or timeout) per game and return\n"
 	 "  --poll-ms N       poll interval while the other party moves (default 100)\n"
 	 "  --timeout-ms N    give up after N ms (default 600000)\n"
 	 "  --corrupt-step N  this party's machine adds 1 to the top after step N (tests)\n",
 	 o_dplay, 1, 1, cli_cmd_dispute_play, NULL},
-	{"dispute timeout", "decide a dispute whose mover missed its deadline (anyone)",
-	 "dispute timeout CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_timeout, NULL},
-	{"dispute show", "a dispute: state, whose move, the interval, deadlines", "dispute show CLAIM",
-	 "", o_none, 1, 1, cli_cmd_dispute_show, NULL},
+	{"dispute timeout", "decide a game whose mover missed its deadline, or release a claim's "
+	 "bond after its window (anyone)",
+	 "dispute timeout ID --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_timeout, NULL},
+	{"dispute show", "a claim (its games, window) or a game (whose move, the interval, deadlines)",
+	 "dispute show ID", "", o_none, 1, 1, cli_cmd_dispute_show, NULL},
 	{"bench exec", "execution-kernel benchmark: one block, 1 vs K threads (docs/aoem.md)",
 	 "bench exec [--workload W] [--accounts N] [--txs T] [--threads K] [--blocks B]",
 	 "  --workload W      uniform, zipf, all-to-one, shared, mixed, amm-pools, amm-hot, stake\n"

@@ -143,6 +143,8 @@ static json_t *m_job(void *ctx, json_t *params, svm_rpc_error_t *e)
 				jhex(o.payload, o.payload_len), "level",
 				svm_verify_level_name((svm_verify_level_t)j->level), "disputes", disputes,
 				"disputes_opened", ju64(j->disputes_opened));
+		/* the window stands still while every dispute entry is open (docs/bisection.md) */
+		json_object_set_new(res, "window_paused_blocks", ju64(j->paused_blocks));
 	}
 	svm_free(j);
 	svm_buf_free(&b);

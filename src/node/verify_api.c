@@ -35,8 +35,9 @@ static const char *phase_name(svm_bisect_phase_t p)
 	return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "unknown";
 }
 
-/* Who moves next: "anyone" may challenge an open claim until its window ends; then the
- * "claimant" or the "challenger"; "none" once closed. */
+/* Who moves next: "anyone" may challenge an open claim until its window ends (its games are
+ * played in their own records); in a game the "claimant" or the "challenger"; "none" once
+ * closed. */
 static const char *to_move(const svm_dispute_t *d)
 {
 	if (d->state == SVM_DISPUTE_OPEN) return "anyone";
@@ -45,7 +46,33 @@ static const char *to_move(const svm_dispute_t *d)
 	return d->game.phase == SVM_BISECT_CHALLENGER_MOVES ? "challenger" : "claimant";
 }
 
-static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const svm_object_t *o)
+static const char *kind_name(uint8_t k)
+{
+	return k == SVM_DISPUTE_KIND_JOB ? "job" : k == SVM_DISPUTE_KIND_GAME ? "game"
+									      : "claim";
+}
+
+/* A claim's games: each open one's challenger and game id, how many were ever opened, whether
+ * one was won (and by whom), and how long the window has stood still with all of them open. */
+static void claim_games_json(json_t *res, const svm_id_t *id, const svm_dispute_t *d)
+{
+	json_t *games = json_array();
+	for (uint32_t i = 0; i < d->games_len; i++) {
+		svm_id_t gid;
+		svm_dispute_game_id(id, &d->games[i], &gid);
+		json_array_append_new(games, json_pack("{s:o, s:o}", "challenger", jhash(&d->games[i]),
+						       "game", jhash(&gid)));
+	}
+	json_object_set_new(res, "games", games);
+	json_object_set_new(res, "games_opened", ju64(d->games_opened));
+	json_object_set_new(res, "games_max", ju64(SVM_DISPUTE_GAMES_MAX));
+	json_object_set_new(res, "refuted", json_boolean(d->refuted));
+	json_object_set_new(res, "prover", d->refuted ? jhash(&d->prover) : json_null());
+	json_object_set_new(res, "paused_blocks", ju64(d->paused_blocks));
+}
+
+static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const svm_object_t *o,
+			    uint64_t head)
 {
 	const svm_bisect_t *g = &d->game;
 	json_t *args = json_array(), *mids = json_array();
@@ -54,6 +81,8 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 		json_array_append_new(mids, json_pack("{s:o, s:o}", "step", ju64(g->mid_step[i]), "hash",
 						      jhash(&g->mid_hash[i])));
 	bool open = d->state == SVM_DISPUTE_OPEN;
+	uint64_t until = d->kind == SVM_DISPUTE_KIND_CLAIM ? svm_dispute_window_end(d, head)
+							   : d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS;
 	svm_hash_t zero = {{0}};
 	json_t *challenger = svm_hash_eq(&d->challenger, &zero) ? json_null() : jhash(&d->challenger);
 	json_t *game = json_pack(
@@ -64,19 +93,21 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 		"hi_hash", jhash(&g->hi_hash), "points", mids, "needs_proofs",
 		json_boolean(svm_bisect_needs_proofs(g)), "rounds", ju64(g->rounds), "proof_bytes",
 		ju64(g->proof_bytes), "deadline", ju64(g->deadline));
-	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:o, s:o}",
-			 "kind", d->kind == SVM_DISPUTE_KIND_JOB ? "job" : "claim", "job",
-			 d->kind == SVM_DISPUTE_KIND_JOB ? jhash(&d->job) : json_null(),
-			 "id", jhash(id), "state", dispute_state(d->state), "to_move", to_move(d),
-			 "claimant", jhash(&d->claimant), "challenger", challenger, "code_hash",
-			 jhash(&d->code_hash), "export", d->entry, "args", args, "gas", ju64(d->gas),
-			 "claim_height", ju64(d->claim_height), "challenge_until",
-			 ju64(d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS), "final_state",
-			 jhash(&d->final_state), "claimant_bond", ju64(g->p.claimant_bond),
-			 "challenger_bond", ju64(g->p.challenger_bond), "deadline",
-			 open ? ju64(d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS) : ju64(g->deadline),
-			 "game", game, "raw", jhex(o->payload, o->payload_len));
+	json_t *res = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, "
+				"s:o, s:o, s:o, s:o, s:o}",
+				"kind", kind_name(d->kind), "job",
+				d->kind == SVM_DISPUTE_KIND_JOB ? jhash(&d->job) : json_null(), "claim",
+				d->kind == SVM_DISPUTE_KIND_GAME ? jhash(&d->claim) : json_null(),
+				"id", jhash(id), "state", dispute_state(d->state), "to_move", to_move(d),
+				"claimant", jhash(&d->claimant), "challenger", challenger, "code_hash",
+				jhash(&d->code_hash), "export", d->entry, "args", args, "gas", ju64(d->gas),
+				"claim_height", ju64(d->claim_height), "challenge_until", ju64(until),
+				"final_state", jhash(&d->final_state), "claimant_bond", ju64(g->p.claimant_bond),
+				"challenger_bond", ju64(g->p.challenger_bond), "deadline",
+				open ? ju64(until) : ju64(g->deadline),
+				"game", game, "raw", jhex(o->payload, o->payload_len));
+	if (res && d->kind == SVM_DISPUTE_KIND_CLAIM) claim_games_json(res, id, d);
+	return res;
 }
 
 static json_t *m_dispute(void *ctx, json_t *params, svm_rpc_error_t *e)
@@ -94,7 +125,7 @@ static json_t *m_dispute(void *ctx, json_t *params, svm_rpc_error_t *e)
 	else if (rc)
 		res = svm_rpc_fail(e, SVM_RPC_INTERNAL_ERROR, "dispute: %s", svm_strerror(rc));
 	else
-		res = dispute_json(&id, d, &o);
+		res = dispute_json(&id, d, &o, svm_chain_height(((svm_node_t *)ctx)->chain));
 	svm_free(d);
 	svm_buf_free(&b);
 	return res;

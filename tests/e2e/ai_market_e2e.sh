@@ -137,8 +137,11 @@ check '[ "$(aic $P2)" = 0 ]' "poster2 holds no AIC"
 SWR_P2=$(swr $P2)
 Q=$($S pool quote SWR AIC --fee 30 --amount 1000 --exact-out --json | jget amount_in)
 
-# governance: the challenge window 20 → 200 blocks (the workers read it from svm_getParams)
-$S gov submit --kind params --set ai_challenge_window_blocks=200 --deposit 1000 --from "$T/poster.json" \
+# governance: the challenge window 20 → 2000 blocks (the workers read it from svm_getParams).
+# At 50 ms blocks that is 100 s: jobs 4 and 5 are challenged after they settle, each by a CLI
+# that re-executes the model first, and a challenge landing after the window is refused (and a
+# worker claims the job); 200 blocks (10 s) was within reach of a loaded machine.
+$S gov submit --kind params --set ai_challenge_window_blocks=2000 --deposit 1000 --from "$T/poster.json" \
   --wait --json > "$T/gov.json" 2>&1
 PROP=$(sed -n 's/.*"return_data": "0x\([0-9a-f]*\)".*/\1/p' "$T/gov.json" | head -n 1)
 check '[ ${#PROP} -eq 64 ]' "parameter proposal submitted"
@@ -147,8 +150,8 @@ $S gov vote "$PROP" --validator "$(idof "$T/chain/keys/validator.json")" --optio
 END=$($S gov show "$PROP" --json | jget end_height)
 wait_height $((END + 1))
 $S gov execute "$PROP" --from "$T/poster.json" --wait > "$T/exec.out" 2>&1
-check '[ "$($S params --json | jget ai_challenge_window_blocks)" = 200 ]' "governance set ai_challenge_window_blocks = 200"
-[ "$($S params --json | jget ai_challenge_window_blocks)" = 200 ] || { cat "$T/gov.json" "$T/vote.out" "$T/exec.out"; $S gov show "$PROP"; $S params --json | grep ai_; }
+check '[ "$($S params --json | jget ai_challenge_window_blocks)" = 2000 ]' "governance set ai_challenge_window_blocks = 2000"
+[ "$($S params --json | jget ai_challenge_window_blocks)" = 2000 ] || { cat "$T/gov.json" "$T/vote.out" "$T/exec.out"; $S gov show "$PROP"; $S params --json | grep ai_; }
 
 # a lying worker alone takes a k = 1 job; the judge re-executes it and challenges from the CLI
 start_worker w3 --lie

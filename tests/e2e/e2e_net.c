@@ -615,17 +615,7 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
 }
 
 /* Waits for transaction tx's receipt on node i; its JSON (the caller's) or NULL after the bound. */
-static json_t *receipt_on(int i, const char *tx)
-{
-	uint64_t t0 = now_ms();
-	for (;;) {
-		json_t *r = call(i, "svm_getTransactionReceipt", json_pack("[s]", tx), NULL);
-		if (r != NULL && json_is_object(r)) return r;
-		json_decref(r);
-		if (now_ms() - t0 > WAIT_MS_MAX) return NULL;
-		sleep_ms(50);
-	}
-}
+static json_t *receipt_on(int i, const char *tx) { return ct_wait_receipt(my[i], tx, WAIT_MS_MAX); }
 
 /* The block header field `key` (hex) at height on node i, into out. */
 static int header_field(int i, uint64_t h, const char *key, char out[65])

@@ -202,14 +202,7 @@ static uint64_t height_of(devnet_t *d)
 static json_t *wait_receipt(devnet_t *d, const svm_hash_t *id)
 {
 	char h[65];
-	svm_hash_hex(id, h);
-	for (int i = 0; i < WAIT_MS_MAX / 20; i++) {
-		json_t *r = call(d, "svm_getTransactionReceipt", json_pack("[s]", h), NULL);
-		if (r != NULL && !json_is_null(r)) return r;
-		json_decref(r);
-		sleep_ms(20);
-	}
-	return NULL;
+	return ct_wait_receipt(d->c, svm_hash_hex(id, h), WAIT_MS_MAX);
 }
 
 static void load_faucet(devnet_t *d, svm_keypair_t *kp)

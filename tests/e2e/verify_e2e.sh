@@ -3,7 +3,10 @@
 # `make test` step): a devnet; a claimant whose machine corrupts one step deep in mix(300)
 # (`dispute claim --corrupt-step`) challenged from the CLI, both sides played by `dispute play`
 # processes until the chain executes the one corrupted step and slashes the liar; an honest
-# claimant beating a lying challenger; a challenger that never moves losing at its deadline;
+# claimant beating a lying challenger (whose bond burns; the claimant's comes back after the
+# window); a challenger that never moves losing at its deadline; two challengers of one lying
+# claim in games of their own (the liar's silent sybil first, then an honest one), the
+# claimant's player defending both, slashed once;
 # moves refused with clear errors (own claim, wrong module, not a party); an auditable AI job
 # served by a `supervm worker` process that commits its trace, whose lie (one corrupted step, a
 # wrong answer) is disputed from the CLI (`job dispute`, `dispute play`) while the worker defends
@@ -78,8 +81,9 @@ check '[ ${#CL1} -eq 64 ]' "dispute claim --json prints the claim id, steps and 
 check '[ "$($S dispute show $CL1 --json | jf state)" = open ]' "dispute show: open, challengeable by anyone"
 $S dispute challenge "$CL1" --from "$T/alice.json" > /dev/null 2> "$T/own.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "permission" "$T/own.err"' "challenging one's own claim is refused ($(head -c 80 "$T/own.err"))"
-check '$S dispute challenge "$CL1" --from "$T/bob.json" > /dev/null' "bob challenges"
-check '[ "$($S dispute show $CL1 --json | jf to_move)" = claimant ]' "the claimant moves first"
+G1=$($S dispute challenge "$CL1" --from "$T/bob.json")
+check '[ ${#G1} -eq 64 ] && [ "$($S dispute show $CL1 --json | jf games.0.game)" = "$G1" ]' "bob challenges: a game of his own ($G1)"
+check '[ "$($S dispute show $G1 --json | jf to_move)" = claimant ] && [ "$($S dispute show $G1 --json | jf kind)" = game ]' "the claimant moves first"
 $S dispute play "$CL1" --from "$T/carol.json" --module "$T/mix.wasm" > /dev/null 2> "$T/np.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "neither the claimant nor the challenger" "$T/np.err"' "a key that is not a party cannot play"
 $S dispute play "$CL1" --from "$T/bob.json" --module "$T/chain/genesis.json" > /dev/null 2> "$T/wm.err"; rc=$?
@@ -92,13 +96,14 @@ wait $PA
 check '[ "$(jf result < "$T/p1b.json")" = challenger_won ] && [ "$(jf won < "$T/p1b.json")" = true ]' \
   "the honest challenger wins ($(cat "$T/p1b.json"))"
 check '[ "$(jf won < "$T/p1a.json")" = false ]' "the corrupting claimant's player reports the loss ($(cat "$T/p1a.json" "$T/p1a.err" | head -c 300))"
-check '[ "$($S dispute show $CL1 --json | jf game.hi)" = $LIE ]' "the chain executed exactly the corrupted step ($LIE)"
-check '[ "$($S dispute show $CL1 --json | jf state)" = closed ]' "the dispute is closed"
+check '[ "$($S dispute show $G1 --json | jf game.hi)" = $LIE ]' "the chain executed exactly the corrupted step ($LIE)"
+check '[ "$($S dispute show $G1 --json | jf state)" = closed ] && [ "$($S dispute show $CL1 --json | jf state)" = closed ] && [ "$($S dispute show $CL1 --json | jf refuted)" = true ]' "the game and the claim are closed, the claim refuted"
 an1=$(nonce $A); bn1=$(nonce $Bo)
 check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ]' "the liar's bond is slashed ($((an1 - an0)) transactions)"
 check '[ "$(swr $Bo)" = $((b0 + BOND / 2 - FEE * (bn1 - bn0))) ]' "half of it to the challenger ($((bn1 - bn0)) transactions)"
 
-# 2. an honest claimant against a lying challenger
+# 2. an honest claimant against a lying challenger, whose bond burns; the claimant's stays bonded
+#    for the claim's window (released at the end of this script)
 a0=$(swr $A); b0=$(swr $Bo); an0=$(nonce $A); bn0=$(nonce $Bo)
 CL2=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 300 --k 64 --bond $BOND)
 $S dispute challenge "$CL2" --from "$T/bob.json" > /dev/null
@@ -110,23 +115,55 @@ wait $PA
 check '[ "$(jf result < "$T/p2a.json")" = claimant_won ] && [ "$(jf won < "$T/p2a.json")" = true ]' \
   "an honest claimant beats a lying challenger ($(cat "$T/p2a.json"))"
 an1=$(nonce $A); bn1=$(nonce $Bo)
-check '[ "$(swr $A)" = $((a0 + BOND / 2 - FEE * (an1 - an0))) ] && [ "$(swr $Bo)" = $((b0 - BOND - FEE * (bn1 - bn0))) ]' \
-  "the lying challenger's bond is slashed, half to the claimant"
+check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ] && [ "$(swr $Bo)" = $((b0 - BOND - FEE * (bn1 - bn0))) ]' \
+  "the lying challenger's bond burns; the claimant's is held while its window runs"
+$S dispute timeout "$CL2" --from "$T/carol.json" > /dev/null 2> "$T/rel.err"; rc=$?
+check '[ $rc -eq 1 ] && grep -q "state" "$T/rel.err"' "no release before the window ends ($(head -c 60 "$T/rel.err"))"
 
 # 3. a challenger that never moves loses at its deadline (the claimant's player sends the timeout)
 a0=$(swr $A); c0=$(swr $C); an0=$(nonce $A); cn0=$(nonce $C)
 CL3=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 50 --k 16 --bond $BOND)
-$S dispute challenge "$CL3" --from "$T/carol.json" > /dev/null
+G3=$($S dispute challenge "$CL3" --from "$T/carol.json")
 $S dispute play "$CL3" --from "$T/alice.json" --module "$T/mix.wasm" --json > "$T/p3a.json" 2> "$T/p3a.err"
 check '[ "$(jf result < "$T/p3a.json")" = claimant_won ] && [ "$(jf timeouts < "$T/p3a.json")" = 1 ]' \
   "a silent challenger loses at its deadline ($(cat "$T/p3a.json"))"
 an1=$(nonce $A); cn1=$(nonce $C)
-check '[ "$(swr $A)" = $((a0 + BOND / 2 - FEE * (an1 - an0))) ] && [ "$(swr $C)" = $((c0 - BOND - FEE * (cn1 - cn0))) ]' \
-  "the silent challenger's bond is slashed"
-$S dispute timeout "$CL3" --from "$T/carol.json" > /dev/null 2> "$T/to.err"; rc=$?
+check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ] && [ "$(swr $C)" = $((c0 - BOND - FEE * (cn1 - cn0))) ]' \
+  "the silent challenger's bond burns"
+$S dispute timeout "$G3" --from "$T/carol.json" > /dev/null 2> "$T/to.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "state" "$T/to.err"' "a closed dispute cannot be timed out again ($(head -c 60 "$T/to.err"))"
 $S dispute show 00000000000000000000000000000000000000000000000000000000000000aa --json > "$T/nf.json" 2>&1; rc=$?
 check '[ $rc -eq 1 ] && grep -q "not found" "$T/nf.json"' "an unknown claim: not found"
+
+# 3b. several challengers of one lying claim, each in a game of its own: dave, the liar's sybil,
+#     challenges first (hoping to be the only game) and never moves; bob gets a game too; the
+#     claimant's player defends both games, bob's player plays his
+a0=$(swr $A); b0=$(swr $Bo); d0=$(swr $D); an0=$(nonce $A); bn0=$(nonce $Bo); dn0=$(nonce $D)
+CL4=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 300 --k 64 \
+  --bond $BOND --corrupt-step $LIE)
+G4D=$($S dispute challenge "$CL4" --from "$T/dave.json"); G4B=$($S dispute challenge "$CL4" --from "$T/bob.json")
+CJ=$($S dispute show $CL4 --json)
+check '[ "$(echo "$CJ" | jf games.0.challenger)" = $D ] && [ "$(echo "$CJ" | jf games.1.game)" = "$G4B" ] && [ "$(echo "$CJ" | jf games_opened)" = 2 ] && [ "$G4D" != "$G4B" ]' \
+  "two challengers, two games of one claim ($(echo "$CJ" | jf games_max) at most)"
+$S dispute challenge "$CL4" --from "$T/bob.json" > /dev/null 2> "$T/g2.err"; rc=$?
+check '[ $rc -eq 1 ] && grep -q "exists" "$T/g2.err"' "one game per challenger ($(head -c 60 "$T/g2.err"))"
+$S dispute play "$CL4" --from "$T/alice.json" --module "$T/mix.wasm" --corrupt-step $LIE --json \
+  > "$T/p4a.json" 2> "$T/p4a.err" &
+PA=$!; PIDS+=($PA)
+$S dispute play "$CL4" --from "$T/bob.json" --module "$T/mix.wasm" --json > "$T/p4b.json" 2> "$T/p4b.err"
+wait $PA
+check '[ "$(jf result < "$T/p4b.json")" = challenger_won ] && [ "$(jf won < "$T/p4b.json")" = true ] && [ "$($S dispute show $G4B --json | jf game.hi)" = $LIE ]' \
+  "bob wins his game at exactly the corrupted step ($(cat "$T/p4b.json"))"
+check '[ "$($S dispute show $G4D --json | jf game.phase)" = claimant_won ]' "the silent sybil's game is lost at its deadline"
+check '[ "$(jf won < "$T/p4a.json")" = false ] && [ "$(jf games < "$T/p4a.json")" = 2 ] && [ "$(jf timeouts < "$T/p4a.json")" = 1 ]' \
+  "the claimant's player defended both games, timed the sybil out and reports the loss ($(cat "$T/p4a.json" "$T/p4a.err" | head -c 300))"
+CJ=$($S dispute show $CL4 --json)
+check '[ "$(echo "$CJ" | jf state)" = closed ] && [ "$(echo "$CJ" | jf refuted)" = true ] && [ "$(echo "$CJ" | jf prover)" = $Bo ]' \
+  "the claim is refuted by bob and closed with its last game"
+an1=$(nonce $A); bn1=$(nonce $Bo); dn1=$(nonce $D)
+check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ]' "the liar's bond is slashed once ($((an1 - an0)) transactions)"
+check '[ "$(swr $Bo)" = $((b0 + BOND / 2 - FEE * (bn1 - bn0))) ]' "bob gets his bond back and half the liar's"
+check '[ "$(swr $D)" = $((d0 - BOND - FEE * (dn1 - dn0))) ]' "the sybil's bond burns"
 
 # 4. an auditable AI job disputed end to end: a worker process commits its trace, a challenger
 #    bisects it from the CLI, the worker defends itself, the chain executes the one step
@@ -269,6 +306,12 @@ if [ -f "$V/sev-snp/go-sev-guest/ask_ark_milan.pem" ] && [ ! -s "$T/snp.err" ]; 
 fi
 $S attest propose-pins --deposit 1000 --from "$T/alice.json" > /dev/null 2> "$T/pp2.err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "at least one pin" "$T/pp2.err"' "a proposal pinning nothing is refused"
+# the honest claim of section 2: its bond back once its window has passed with no game open
+U=$($S dispute show $CL2 --json | jf challenge_until)
+for i in $(seq 1 900); do [ "$($S status --json | jf height)" -gt "${U:-0}" ] 2> /dev/null && break; sleep 0.1; done
+a0=$(swr $A)
+check '$S dispute timeout "$CL2" --from "$T/carol.json" > /dev/null && [ "$(swr $A)" = $((a0 + BOND)) ]' \
+  "the honest claimant's bond comes back after the window (height $U)"
 check '$S status > /dev/null' "the node still serves"
 
 echo "e2e-verify: $pass passed, $fail failed"

@@ -117,3 +117,18 @@ unsigned ct_seed(void)
 	if (env && *env) return (unsigned)strtoul(env, NULL, 0);
 	return (unsigned)time(NULL) ^ (unsigned)getpid();
 }
+
+json_t *ct_wait_receipt(svm_rpc_client_t *c, const char *hash_hex, unsigned timeout_ms)
+{
+	uint64_t t_end = svm_clock_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		json_t *r = NULL;
+		if (svm_rpc_call(c, "svm_getTransactionReceipt", json_pack("[s]", hash_hex), &r, NULL, NULL) == 0 &&
+		    json_is_object(r))
+			return r;
+		json_decref(r);
+		if (svm_clock_ns() >= t_end) return NULL;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}

@@ -3,6 +3,7 @@
 #define SUPERVM_TESTS_CHAINTEST_H
 
 #include "supervm/chain.h"
+#include "supervm/rpc.h"
 
 /* Deterministic key i (seed = SHA-256("test-key" ‖ u64be(i))). */
 void ct_key(uint64_t i, svm_keypair_t *kp);
@@ -39,5 +40,10 @@ unsigned ct_seed(void);
 /* A fresh temporary directory path (mkdtemp under /tmp) in out[64]. */
 void ct_tmpdir(char out[64]);
 void ct_rmdir(const char *dir);
+
+/* For the end-to-end drivers: polls svm_getTransactionReceipt of the transaction hash_hex (64
+ * hex digits) on c every 20 ms until the node holds its receipt, and returns it (a new
+ * reference), or NULL after timeout_ms (a failed call counts as no receipt yet). */
+json_t *ct_wait_receipt(svm_rpc_client_t *c, const char *hash_hex, unsigned timeout_ms);
 
 #endif

@@ -417,6 +417,24 @@ int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t 
 	return eg_compare(ref, &par, why, why_len);
 }
 
+int eg_run(eg_run_t *run, const eg_config_t *cfg, uint64_t seed, size_t n, unsigned threads)
+{
+	memset(run, 0, sizeof(*run));
+	svm_arena_init(&run->a, 0);
+	eg_rng_t r = {.s = seed};
+	int rc = eg_world_init(&run->w, &r, cfg);
+	if (rc) return snprintf(run->why, sizeof run->why, "world: %s", svm_strerror(rc)), 1;
+	rc = eg_block(&run->w, &r, n);
+	if (rc) return snprintf(run->why, sizeof run->why, "block: %s", svm_strerror(rc)), 1;
+	return eg_check(&run->w, SVM_EXEC_BUILD, threads, &run->a, &run->ref, run->why, sizeof run->why, &run->m);
+}
+
+void eg_run_free(eg_run_t *run)
+{
+	svm_arena_reset(&run->a);
+	eg_world_free(&run->w);
+}
+
 int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
 		    svm_exec_result_t *ref_out, char *why, size_t why_len, svm_exec_metrics_t *m)
 {

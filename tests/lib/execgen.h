@@ -74,6 +74,22 @@ int eg_apply(eg_world_t *w, const svm_exec_result_t *res);
 int eg_check(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
 	     svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
 
+/* The shape of most differential tests: a fresh world from cfg, one block of n transactions
+ * drawn from seed, and eg_check (SVM_EXEC_BUILD) on `threads`. */
+typedef struct {
+	eg_world_t w;
+	svm_arena_t a;         /* holds ref */
+	svm_exec_result_t ref; /* the reference's result */
+	svm_exec_metrics_t m;  /* svm_exec_block's metrics */
+	char why[256];         /* what failed, when eg_run returns 1 */
+} eg_run_t;
+
+/* 0 when the world and the block were made and the engines matched the reference; else 1 with
+ * why naming the step (world, block) or eg_check's difference. run stays valid (w, ref, m) until
+ * eg_run_free, which is also safe after a failure. */
+int eg_run(eg_run_t *run, const eg_config_t *cfg, uint64_t seed, size_t n, unsigned threads);
+void eg_run_free(eg_run_t *run);
+
 /* Compares two results (receipts, statuses, write sets, totals) byte for byte: 0 when identical,
  * else 1 with a description in why. */
 int eg_compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why, size_t len);

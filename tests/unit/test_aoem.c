@@ -42,32 +42,23 @@ Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = se
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1); /* keep the hot block on the engines */
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
-		eg_rng_t r = {.s = 77 + threads};
 		eg_config_t cfg = {.accounts = 2, .workload = EG_UNIFORM, .strict_pct = 0, .transfers_only = true};
-		eg_world_t w;
-		cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-		cr_assert_eq(eg_block(&w, &r, 2000), 0);
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_exec_result_t ref;
-		svm_exec_metrics_t m;
-		char why[256] = "";
-		cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m), 0,
-			     "%u threads: %s", threads, why);
+		eg_run_t run;
+		cr_assert_eq(eg_run(&run, &cfg, 77 + threads, 2000, threads), 0,
+			     "%u threads: %s", threads, run.why);
 		/* stopped early in its first segment: the reference ran the whole block */
-		cr_assert(m.fallback_reason == 0 || m.fallback_reason == FALL_HOT, "reason %d",
-			  m.fallback_reason);
-		if (m.fallback_reason == FALL_HOT) cr_assert_eq(m.seq_txs, w.n);
-		cr_assert_geq(m.stm_txs + m.seq_txs, w.n, "every transaction on the engine or after it");
-		cr_assert_leq(m.aborts + m.waits, conflict_bound(w.n, threads),
+		cr_assert(run.m.fallback_reason == 0 || run.m.fallback_reason == FALL_HOT, "reason %d",
+			  run.m.fallback_reason);
+		if (run.m.fallback_reason == FALL_HOT) cr_assert_eq(run.m.seq_txs, run.w.n);
+		cr_assert_geq(run.m.stm_txs + run.m.seq_txs, run.w.n, "every transaction on the engine or after it");
+		cr_assert_leq(run.m.aborts + run.m.waits, conflict_bound(run.w.n, threads),
 			      "%u threads: %llu aborts and %llu waits on %zu transactions", threads,
-			      (unsigned long long)m.aborts, (unsigned long long)m.waits, w.n);
-		cr_assert_leq(m.reexecutions, m.aborts + m.waits);
+			      (unsigned long long)run.m.aborts, (unsigned long long)run.m.waits, run.w.n);
+		cr_assert_leq(run.m.reexecutions, run.m.aborts + run.m.waits);
 		/* a stop leaves the rest of the block to the sequential runner */
-		cr_assert_eq(m.seq_txs > 0, m.fallbacks == 1);
-		cr_assert_gt(m.phase_ns[SVM_EXEC_PH_RUN], 0);
-		svm_arena_reset(&a);
-		eg_world_free(&w);
+		cr_assert_eq(run.m.seq_txs > 0, run.m.fallbacks == 1);
+		cr_assert_gt(run.m.phase_ns[SVM_EXEC_PH_RUN], 0);
+		eg_run_free(&run);
 	}
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
@@ -75,20 +66,11 @@ Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = se
 /* A block the reference runs (one thread) reports no phases. */
 Test(aoem, phases_are_empty_on_the_reference, .init = setup)
 {
-	eg_rng_t r = {.s = 5};
 	eg_config_t cfg = {.accounts = 100, .workload = EG_UNIFORM, .strict_pct = 100};
-	eg_world_t w;
-	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-	cr_assert_eq(eg_block(&w, &r, 200), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_exec_result_t ref;
-	svm_exec_metrics_t m;
-	char why[256] = "";
-	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 1, &a, &ref, why, sizeof why, &m), 0, "%s", why);
-	for (int i = 0; i < SVM_EXEC_PHASES; i++) cr_assert_eq(m.phase_ns[i], 0, "phase %d", i);
-	svm_arena_reset(&a);
-	eg_world_free(&w);
+	eg_run_t run;
+	cr_assert_eq(eg_run(&run, &cfg, 5, 200, 1), 0, "%s", run.why);
+	for (int i = 0; i < SVM_EXEC_PHASES; i++) cr_assert_eq(run.m.phase_ns[i], 0, "phase %d", i);
+	eg_run_free(&run);
 }
 
 /* ------------------------------------------------ EVM: precompiles are not loaded */

@@ -5,6 +5,7 @@
  * bilinear, linear in each argument and non-degenerate; products that should be one are one and a
  * perturbed one is not. The seed prints on failure; SVM_TEST_SEED replays. */
 #include <criterion/criterion.h>
+#include <openssl/bn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,9 +130,31 @@ Test(bn254, the_generators_are_valid)
 	cr_assert_eq(check(pair, 192), 0, "e(G1, G2) is not one");
 }
 
-/* The subgroup check (ψ(Q) = [6x²]Q) agrees with [n]Q = O: on the generator and random multiples
- * (in), on a twist point outside the subgroup and its random multiples and sums with subgroup
- * points (out); pairing inputs with such a point are refused. */
+/* The twist's cofactor h = 2p - n (its order is n·h) */
+static const uint8_t H[32] = {0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45,
+			      0xb6, 0x81, 0x81, 0x58, 0x5e, 0x06, 0xce, 0xec, 0xda, 0x57, 0x2a,
+			      0x24, 0x89, 0x34, 0x5f, 0x22, 0x99, 0xc0, 0xf9, 0xfa, 0x8d};
+
+static void twist_mul(uint8_t out[128], const uint8_t q[128], const uint8_t k[32])
+{
+	uint8_t in[160];
+	memcpy(in, q, 128);
+	memcpy(in + 128, k, 32);
+	cr_assert_eq(svm_bn254_g2_twist_mul(in, out), 1);
+}
+
+static bool is_zero128(const uint8_t *b)
+{
+	for (int i = 0; i < 128; i++)
+		if (b[i]) return false;
+	return true;
+}
+
+/* The subgroup check ([x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q)) agrees with [n]Q = O: on the
+ * generator and random multiples (in); on a twist point outside the subgroup, its random
+ * multiples and its multiple by n (a point of order dividing h: out unless O) (out); on its
+ * multiple by h and that plus random subgroup points (in); pairing inputs with such a point are
+ * refused. */
 Test(bn254, the_g2_subgroup_check_agrees_with_the_group_order)
 {
 	init_seed();
@@ -144,6 +167,30 @@ Test(bn254, the_g2_subgroup_check_agrees_with_the_group_order)
 		cr_assert_eq(svm_bn254_g2_check(q, false), 1, "seed %#llx", (unsigned long long)seed);
 		cr_assert_eq(svm_bn254_g2_check(q, true), 1, "seed %#llx", (unsigned long long)seed);
 	}
+	uint8_t q[128], hq[128], nq[128];
+	int n_in = 0, n_out = 0;
+	twist_mul(nq, OFF_SUBGROUP, N); /* order divides h */
+	cr_assert(!is_zero128(nq));
+	twist_mul(hq, OFF_SUBGROUP, H); /* in the subgroup */
+	cr_assert(!is_zero128(hq));
+	for (int i = 0; i < 12; i++) {
+		uint8_t k[32];
+		scalar(k);
+		const uint8_t *base = i % 3 == 0 ? OFF_SUBGROUP : i % 3 == 1 ? nq
+									     : hq;
+		twist_mul(q, base, k);
+		if (is_zero128(q)) continue;
+		int want = svm_bn254_g2_check(q, true);
+		cr_assert_eq(svm_bn254_g2_check(q, false), want, "case %d, seed %#llx", i, (unsigned long long)seed);
+		cr_assert_eq(want, i % 3 == 2, "case %d, seed %#llx", i, (unsigned long long)seed);
+		want ? n_in++ : n_out++;
+	}
+	cr_assert_eq(svm_bn254_g2_check(nq, true), 0);
+	cr_assert_eq(svm_bn254_g2_check(nq, false), 0);
+	cr_assert_eq(svm_bn254_g2_check(hq, true), 1);
+	cr_assert_eq(svm_bn254_g2_check(hq, false), 1);
+	cr_assert_gt(n_in, 2);
+	cr_assert_gt(n_out, 6);
 	uint8_t pair[192];
 	g1_gen(pair);
 	memcpy(pair + 64, OFF_SUBGROUP, 128);
@@ -283,4 +330,258 @@ Test(bn254, empty_inputs_are_zero_padded)
 	cr_assert_eq(o[31], 1);
 	svm_free(o);
 	cr_assert_eq(svm_bn254_pairing(zero, 1, &o, &ol), 0, "not a multiple of 192 bytes");
+}
+
+/* ------------------------------------------------------------ field arithmetic */
+
+/* The field operations (Montgomery multiplication and squaring in the no-carry CIOS form, the lazy
+ * Fp2 product and square, addition, subtraction) against OpenSSL's BN on the same raw Montgomery
+ * representations: mul(a, b) = a·b·2^-256 mod p, on seeded random values below p and on edges
+ * (0, 1, 2, p - 1, p - 2, (p ± 1)/2, 2^256 - k mod p for k = 1, 2, 3, 2^256 mod p (the Montgomery
+ * one), limb patterns of all ones below p: every carry chain full): every edge with every edge
+ * and 40 random values, then 3,200 random pairs. */
+static const char P_HEX[] = "30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47";
+
+typedef struct {
+	BIGNUM *p, *rinv, *a, *b, *c, *d, *t, *u;
+	BN_CTX *ctx;
+} fref_t;
+
+static void fref_init(fref_t *f)
+{
+	f->ctx = BN_CTX_new();
+	f->p = NULL;
+	cr_assert(BN_hex2bn(&f->p, P_HEX));
+	BIGNUM *r = BN_new();
+	cr_assert(r && BN_one(r) && BN_lshift(r, r, 256));
+	f->rinv = BN_mod_inverse(NULL, r, f->p, f->ctx);
+	cr_assert(f->rinv);
+	BN_free(r);
+	f->a = BN_new(), f->b = BN_new(), f->c = BN_new(), f->d = BN_new();
+	f->t = BN_new(), f->u = BN_new();
+}
+
+static void fref_free(fref_t *f)
+{
+	BIGNUM *all[] = {f->p, f->rinv, f->a, f->b, f->c, f->d, f->t, f->u};
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++) BN_free(all[i]);
+	BN_CTX_free(f->ctx);
+}
+
+/* x·y·R^-1 mod p into r (r may be x or y) */
+static void fref_mont(fref_t *f, BIGNUM *r, const BIGNUM *x, const BIGNUM *y)
+{
+	cr_assert(BN_mod_mul(r, x, y, f->p, f->ctx));
+	cr_assert(BN_mod_mul(r, r, f->rinv, f->p, f->ctx));
+}
+
+static void be32(uint8_t out[32], const BIGNUM *x) { cr_assert_eq(BN_bn2binpad(x, out, 32), 32); }
+
+/* a value below p: the edge list first, then seeded random ones */
+enum { EDGES = 16 };
+static void fp_value(fref_t *f, BIGNUM *x, int i)
+{
+	static const char *const edge_hex[EDGES] = {
+		"0", "1", "2", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		"30644E72E131A028FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+		"30644E72E131A029B85045B68181585D97816A916871CA8CFFFFFFFFFFFFFFFF",
+		"30644E72E131A029B85045B68181585CFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+		"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", "FFFFFFFFFFFFFFFF0000000000000000FFFFFFFFFFFFFFFF"};
+	if (i < EDGES && edge_hex[i]) {
+		cr_assert(BN_hex2bn(&x, edge_hex[i]));
+		return;
+	}
+	switch (i) {
+	case 3: BN_sub(x, f->p, BN_value_one()); return; /* p - 1 */
+	case 4: BN_sub(x, f->p, BN_value_one()), BN_sub(x, x, BN_value_one()); return;
+	case 5: BN_rshift1(x, f->p); return; /* (p - 1)/2 */
+	case 6: BN_rshift1(x, f->p), BN_add(x, x, BN_value_one()); return;
+	case 7:
+	case 8:
+	case 9: /* 2^256 - k mod p, k = 1, 2, 3 */
+		BN_one(x), BN_lshift(x, x, 256), BN_sub_word(x, (BN_ULONG)(i - 6));
+		BN_nnmod(x, x, f->p, f->ctx);
+		return;
+	case 10: BN_one(x), BN_lshift(x, x, 256), BN_nnmod(x, x, f->p, f->ctx); return; /* one */
+	default: break;
+	}
+	uint8_t b[32];
+	do {
+		for (int k = 0; k < 32; k++) b[k] = (uint8_t)next();
+		b[0] &= 0x3f;
+	} while (!BN_bin2bn(b, 32, x) || BN_cmp(x, f->p) >= 0);
+}
+
+Test(bn254, field_mul_sqr_add_sub_match_openssl_bn)
+{
+	init_seed();
+	fref_t f;
+	fref_init(&f);
+	uint8_t a[32], b[32], got[32], want[32];
+	int n = 0;
+	for (int i = 0; i < EDGES + 400; i++) {
+		for (int j = 0; j < (i < EDGES ? EDGES + 40 : 8); j++) {
+			fp_value(&f, f.a, i);
+			fp_value(&f, f.b, i < EDGES ? j : EDGES); /* then random pairs */
+			be32(a, f.a), be32(b, f.b);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, a, b, got), 0);
+			fref_mont(&f, f.t, f.a, f.b);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "mul, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_SQR, a, b, got), 0);
+			fref_mont(&f, f.t, f.a, f.a);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "sqr, case %d, seed %#llx", i, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_ADD, a, b, got), 0);
+			BN_mod_add(f.t, f.a, f.b, f.p, f.ctx);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "add, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_SUB, a, b, got), 0);
+			BN_mod_sub(f.t, f.a, f.b, f.p, f.ctx);
+			be32(want, f.t);
+			cr_assert_arr_eq(got, want, 32, "sub, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			n++;
+		}
+	}
+	cr_assert_gt(n, 4000);
+	/* inputs not below p are refused */
+	be32(b, f.p);
+	cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, a, b, got), -1);
+	cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_MUL, b, a, got), -1);
+	cr_assert_eq(svm_bn254_fp_raw(99, a, a, got), -1);
+	fref_free(&f);
+}
+
+Test(bn254, fp2_mul_and_sqr_match_openssl_bn)
+{
+	init_seed();
+	fref_t f;
+	fref_init(&f);
+	uint8_t a[64], b[64], got[64], want[64];
+	for (int i = 0; i < 3000; i++) {
+		/* the first EDGES² cases pair edges coefficient-wise, the rest are random */
+		int e = i < EDGES * EDGES;
+		fp_value(&f, f.a, e ? i % EDGES : EDGES);
+		fp_value(&f, f.b, e ? i / EDGES : EDGES);
+		fp_value(&f, f.c, e ? (i * 7 + 3) % EDGES : EDGES);
+		fp_value(&f, f.d, e ? (i * 5 + 1) % EDGES : EDGES);
+		be32(a, f.a), be32(a + 32, f.b), be32(b, f.c), be32(b + 32, f.d);
+		/* (a + bu)(c + du) = (ac - bd) + (ad + bc)u, each product times R^-1 */
+		cr_assert_eq(svm_bn254_fp2_raw(SVM_BN254_FP_MUL, a, b, got), 0);
+		fref_mont(&f, f.t, f.a, f.c);
+		fref_mont(&f, f.u, f.b, f.d);
+		BN_mod_sub(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want, f.t);
+		fref_mont(&f, f.t, f.a, f.d);
+		fref_mont(&f, f.u, f.b, f.c);
+		BN_mod_add(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want + 32, f.t);
+		cr_assert_arr_eq(got, want, 64, "fp2 mul, case %d, seed %#llx", i, (unsigned long long)seed);
+		/* (a + bu)² = (a² - b²) + 2ab·u */
+		cr_assert_eq(svm_bn254_fp2_raw(SVM_BN254_FP_SQR, a, b, got), 0);
+		fref_mont(&f, f.t, f.a, f.a);
+		fref_mont(&f, f.u, f.b, f.b);
+		BN_mod_sub(f.t, f.t, f.u, f.p, f.ctx);
+		be32(want, f.t);
+		fref_mont(&f, f.t, f.a, f.b);
+		BN_mod_add(f.t, f.t, f.t, f.p, f.ctx);
+		be32(want + 32, f.t);
+		cr_assert_arr_eq(got, want, 64, "fp2 sqr, case %d, seed %#llx", i, (unsigned long long)seed);
+	}
+	fref_free(&f);
+}
+
+/* ------------------------------------------------------------ G1 multiplication (GLV) */
+
+/* 32-byte big-endian r = a + b mod 2^256 */
+static void be_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32])
+{
+	int c = 0;
+	for (int i = 31; i >= 0; i--) {
+		int s = a[i] + b[i] + c;
+		r[i] = (uint8_t)s;
+		c = s >> 8;
+	}
+}
+
+static void be_small(uint8_t r[32], int64_t v)
+{
+	memset(r, v < 0 ? 0xff : 0, 32);
+	for (int i = 0; i < 8; i++) r[31 - i] = (uint8_t)((uint64_t)v >> (8 * i));
+}
+
+/* The GLV multiplication (k = k1 + k2·λ mod n, interleaved width-4 NAFs) equals the affine
+ * double-and-add reference byte for byte: on the scalars where the split is at its edges — λ, the
+ * lattice vectors' entries a2 and -b1, n - λ, 2^127, 2^128, 2^255, multiples of n up to 5n (the
+ * scalar is reduced mod n first), 2^256 - 1, each ±1 — and on seeded random scalars, on the
+ * generator and a random point; and k·P + k'·P = (k + k')·P through the EIP-196 add. */
+Test(bn254, g1_glv_multiplication_matches_the_affine_reference)
+{
+	init_seed();
+	static const uint8_t LAMBDA[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb3, 0xc4, 0xd7,
+					   0x9d, 0x41, 0xa9, 0x17, 0x58, 0x5b, 0xfc, 0x41, 0x08, 0x8d, 0x8d,
+					   0xaa, 0xa7, 0x8b, 0x17, 0xea, 0x66, 0xb9, 0x9c, 0x90, 0xdd};
+	static const uint8_t A2[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x00, 0x00, 0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8,
+				       0x59, 0xfd, 0x0b, 0xe4, 0xe1, 0x54, 0x12, 0x21, 0x25, 0x0b};
+	static const uint8_t NB1[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					0x00, 0x00, 0x00, 0x00, 0x00, 0x6f, 0x4d, 0x82, 0x48, 0xee, 0xb8,
+					0x59, 0xfc, 0x82, 0x11, 0xbb, 0xeb, 0x7d, 0x4f, 0x11, 0x28};
+	enum { BASES = 14 };
+	uint8_t base[BASES][32];
+	memcpy(base[0], LAMBDA, 32);
+	memcpy(base[1], A2, 32);
+	memcpy(base[2], NB1, 32);
+	neg_scalar(base[3], LAMBDA);
+	for (int i = 0; i < 3; i++) { /* 2^127, 2^128, 2^255 */
+		memset(base[4 + i], 0, 32);
+		int bit = i == 0 ? 127 : i == 1 ? 128
+						: 255;
+		base[4 + i][31 - bit / 8] = (uint8_t)(1u << (bit % 8));
+	}
+	memcpy(base[7], N, 32);
+	for (int i = 8; i < 12; i++) be_add(base[i], base[i - 1], N); /* 2n … 5n */
+	memset(base[12], 0xff, 32);
+	be_small(base[13], 0);
+	uint8_t pts[2][64], k[32];
+	g1_gen(pts[0]);
+	scalar(k);
+	g1_mul(pts[1], pts[0], k);
+	int n = 0;
+	for (int pi = 0; pi < 2; pi++) {
+		for (int c = 0; c < BASES * 3 + 60; c++) {
+			uint8_t in[96], off[32], *o1 = NULL, *o2 = NULL;
+			size_t l1 = 0, l2 = 0;
+			memcpy(in, pts[pi], 64);
+			if (c < BASES * 3) {
+				be_small(off, c % 3 - 1);
+				be_add(in + 64, base[c / 3], off);
+			} else {
+				for (int i = 0; i < 32; i++) in[64 + i] = (uint8_t)next();
+			}
+			cr_assert_eq(svm_bn254_mul(in, 96, &o1, &l1), 1);
+			cr_assert_eq(svm_bn254_mul_affine_ref(in, 96, &o2, &l2), 1);
+			cr_assert_arr_eq(o1, o2, 64, "point %d, scalar case %d, seed %#llx", pi, c,
+					 (unsigned long long)seed);
+			svm_free(o1);
+			svm_free(o2);
+			n++;
+		}
+	}
+	cr_assert_eq(n, 2 * (BASES * 3 + 60));
+	for (int i = 0; i < 20; i++) { /* k·P + k'·P = (k + k')·P */
+		uint8_t a[32], b[32], s[32], pa[64], pb[64], ps[64], sum_in[128], *o = NULL;
+		size_t ol = 0;
+		scalar(a);
+		scalar(b);
+		be_add(s, a, b);
+		g1_mul(pa, pts[1], a);
+		g1_mul(pb, pts[1], b);
+		g1_mul(ps, pts[1], s);
+		memcpy(sum_in, pa, 64);
+		memcpy(sum_in + 64, pb, 64);
+		cr_assert_eq(svm_bn254_add(sum_in, 128, &o, &ol), 1);
+		cr_assert_arr_eq(o, ps, 64, "case %d, seed %#llx", i, (unsigned long long)seed);
+		svm_free(o);
+	}
 }

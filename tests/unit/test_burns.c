@@ -20,6 +20,7 @@
 #include "exec/aoem.h" /* FALL_DELTA, the multi-version memory */
 #include "lib/chaintest.h"
 #include "lib/execgen.h"
+#include "lib/mvtest.h"
 
 static void setup(void) { cr_assert_eq(svm_crypto_init(), 0); }
 
@@ -139,23 +140,14 @@ Test(burns, burns_of_one_token_by_different_senders_do_not_conflict, .init = set
 Test(burns, a_block_of_burns_of_one_token_is_not_taken_for_a_chain, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
-	eg_rng_t r = {.s = 77};
 	eg_config_t cfg = {.accounts = 20000, .workload = EG_SHARED, .strict_pct = 0};
-	eg_world_t w;
-	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-	cr_assert_eq(eg_block(&w, &r, 2000), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_exec_result_t ref;
-	svm_exec_metrics_t m;
-	char why[256] = "";
-	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, 2, &a, &ref, why, sizeof why, &m), 0, "%s", why);
-	cr_assert(!m.chain, "not a chain");
-	cr_assert(!m.small, "2,000 burns are worth the engines (%llu us)", (unsigned long long)m.work_us);
-	cr_assert_eq(m.stm_txs, w.n, "every burn on the optimistic engine (%llu)",
-		     (unsigned long long)m.stm_txs);
-	svm_arena_reset(&a);
-	eg_world_free(&w);
+	eg_run_t run;
+	cr_assert_eq(eg_run(&run, &cfg, 77, 2000, 2), 0, "%s", run.why);
+	cr_assert(!run.m.chain, "not a chain");
+	cr_assert(!run.m.small, "2,000 burns are worth the engines (%llu us)", (unsigned long long)run.m.work_us);
+	cr_assert_eq(run.m.stm_txs, run.w.n, "every burn on the optimistic engine (%llu)",
+		     (unsigned long long)run.m.stm_txs);
+	eg_run_free(&run);
 }
 
 /* Burns that fail their debit (a fifth of the senders hold no AIC: SVM_EFUNDS) beside burns
@@ -166,31 +158,22 @@ Test(burns, failed_burns_do_not_conflict_with_the_burns_below_them, .init = setu
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1);
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
-		eg_rng_t r = {.s = 191 + threads};
 		eg_config_t cfg = {.accounts = 20000, .workload = EG_SHARED, .strict_pct = 0};
-		eg_world_t w;
-		cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-		cr_assert_eq(eg_block(&w, &r, 2000), 0);
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_exec_result_t ref;
-		svm_exec_metrics_t m;
-		char why[256] = "";
-		cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, &m), 0,
-			     "%u threads: %s", threads, why);
+		eg_run_t run;
+		cr_assert_eq(eg_run(&run, &cfg, 191 + threads, 2000, threads), 0,
+			     "%u threads: %s", threads, run.why);
 		size_t failed = 0;
-		for (size_t i = 0; i < ref.included; i++)
-			failed += ref.receipts[i].status == svm_receipt_status(SVM_EFUNDS);
-		cr_assert_gt(failed, w.n / 10, "%zu of %zu burns failed their debit", failed, w.n);
-		cr_assert_eq(m.fallback_reason, 0, "%u threads: the block fell back (%d)", threads,
-			     m.fallback_reason);
-		cr_assert_eq(m.stm_txs, w.n, "%u threads: every burn on the optimistic engine", threads);
+		for (size_t i = 0; i < run.ref.included; i++)
+			failed += run.ref.receipts[i].status == svm_receipt_status(SVM_EFUNDS);
+		cr_assert_gt(failed, run.w.n / 10, "%zu of %zu burns failed their debit", failed, run.w.n);
+		cr_assert_eq(run.m.fallback_reason, 0, "%u threads: the block fell back (%d)", threads,
+			     run.m.fallback_reason);
+		cr_assert_eq(run.m.stm_txs, run.w.n, "%u threads: every burn on the optimistic engine", threads);
 		/* before: 74-296 aborts (a failed burn read the supply, resolving every burn below
 		 * it); now only a repeated sender can conflict (0 in the runs measured) */
-		cr_assert_leq(m.aborts + m.waits, w.n / 20, "%u threads: %llu aborts, %llu waits", threads,
-			      (unsigned long long)m.aborts, (unsigned long long)m.waits);
-		svm_arena_reset(&a);
-		eg_world_free(&w);
+		cr_assert_leq(run.m.aborts + run.m.waits, run.w.n / 20, "%u threads: %llu aborts, %llu waits", threads,
+			      (unsigned long long)run.m.aborts, (unsigned long long)run.m.waits);
+		eg_run_free(&run);
 	}
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
@@ -210,13 +193,7 @@ static size_t token_bytes(const svm_id_t *token, const char *sym, uint64_t suppl
 	n += svm_varint_put(payload + n, supply);
 	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_TOKEN, .payload = payload, .payload_len = n};
 	svm_token_object_id(token, &o.id);
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_object_encode(&o, &b), 0);
-	cr_assert_leq(b.len, cap);
-	memcpy(out, b.data, b.len);
-	n = b.len;
-	svm_buf_free(&b);
-	return n;
+	return mvt_object_bytes(&o, out, cap);
 }
 
 /* Replaces object id in the world's base state with bytes. */
@@ -283,30 +260,21 @@ Test(burns, a_burn_of_an_object_that_is_not_a_token_is_caught, .init = setup)
  * sends the block to the reference. */
 Test(burns, a_credit_and_a_burn_delta_on_one_key_are_refused, .init = setup)
 {
-	svm_block_env_t env = {.height = 9};
-	exec_worker_t wk;
-	memset(&wk, 0, sizeof wk);
-	svm_arena_init(&wk.scratch, 0);
-	exec_block_t b;
-	memset(&b, 0, sizeof b);
-	b.env = &env;
-	b.threads = 1;
-	b.w = &wk;
-	svm_id_t aic;
+	mvb_t m;
+	mvb_init(&m, 9);
+	svm_id_t aic, tid;
 	svm_token_id("AIC", &aic);
-	akey_t k;
-	memset(&k, 0, sizeof k);
-	svm_token_object_id(&aic, &k.id);
+	svm_token_object_id(&aic, &tid);
 	uint8_t bytes[160];
-	k.cur = (val_t){bytes, token_bytes(&aic, "AIC", 1000, bytes, sizeof bytes)};
-	k.cur_set = true;
+	akey_t k;
+	mvt_key(&k, &tid, bytes, token_bytes(&aic, "AIC", 1000, bytes, sizeof bytes));
 	bool created;
 	mv_entry_t e1 = {.tx = 1, .kind = MV_DELTA, .op = DELTA_RETIRE, .delta = 30};
 	mv_entry_t e2 = {.tx = 2, .kind = MV_DELTA, .op = DELTA_RETIRE, .delta = 12};
 	cr_assert_eq(exec_mv_write(&k, &e1, &created), 0);
 	cr_assert_eq(exec_mv_write(&k, &e2, &created), 0);
 	mv_read_t rd;
-	cr_assert_eq(exec_mv_read(&b, 0, &k, 3, &rd), 0);
+	cr_assert_eq(exec_mv_read(&m.b, 0, &k, 3, &rd), 0);
 	cr_assert_eq(rd.kind, MVR_RESOLVED);
 	cr_assert_eq(rd.amount, 958);
 	svm_buf_t want = {0};
@@ -317,52 +285,43 @@ Test(burns, a_credit_and_a_burn_delta_on_one_key_are_refused, .init = setup)
 	cr_assert_eq(svm_ledger_supply_decode(rd.v.bytes, rd.v.len, &supply), 0);
 	cr_assert_eq(supply, 958);
 	svm_buf_free(&want);
-	cr_assert_eq(atomic_load(&b.fallback_all), 0, "one kind of delta: no fallback");
+	cr_assert_eq(atomic_load(&m.b.fallback_all), 0, "one kind of delta: no fallback");
 	/* a credit on the same key: the run no longer commutes */
 	bal_ref_t ref = {aic, aic};
 	mv_entry_t e3 = {.tx = 5, .kind = MV_DELTA, .op = DELTA_CREDIT, .delta = 7, .ref = &ref};
 	cr_assert_eq(exec_mv_write(&k, &e3, &created), 0);
-	cr_assert_eq(exec_mv_read(&b, 0, &k, 6, &rd), SVM_EIO);
-	cr_assert_eq(atomic_load(&b.fallback_all), FALL_DELTA, "caught");
+	cr_assert_eq(exec_mv_read(&m.b, 0, &k, 6, &rd), SVM_EIO);
+	cr_assert_eq(atomic_load(&m.b.fallback_all), FALL_DELTA, "caught");
 	/* below the credit the burns alone still resolve */
-	cr_assert_eq(exec_mv_read(&b, 0, &k, 5, &rd), 0);
+	cr_assert_eq(exec_mv_read(&m.b, 0, &k, 5, &rd), 0);
 	cr_assert_eq(rd.amount, 958);
-	cr_assert_eq(exec_mv_flush(&b, 0, &k, 10), 0);
-	svm_arena_reset(&wk.scratch);
+	cr_assert_eq(exec_mv_flush(&m.b, 0, &k, 10), 0);
+	mvb_free(&m);
 }
 
 /* Supply deltas the supply cannot cover, or over no token at all, never resolve. */
 Test(burns, supply_deltas_over_too_little_or_nothing_are_refused, .init = setup)
 {
-	svm_block_env_t env = {.height = 4};
-	exec_worker_t wk;
-	memset(&wk, 0, sizeof wk);
-	svm_arena_init(&wk.scratch, 0);
-	exec_block_t b;
-	memset(&b, 0, sizeof b);
-	b.env = &env;
-	b.threads = 1;
-	b.w = &wk;
-	svm_id_t aic;
+	mvb_t m;
+	mvb_init(&m, 4);
+	svm_id_t aic, tid;
 	svm_token_id("AIC", &aic);
+	svm_token_object_id(&aic, &tid);
 	for (int absent = 0; absent <= 1; absent++) {
-		akey_t k;
-		memset(&k, 0, sizeof k);
-		svm_token_object_id(&aic, &k.id);
 		uint8_t bytes[160];
-		k.cur = absent ? (val_t){NULL, 0}
-			       : (val_t){bytes, token_bytes(&aic, "AIC", 40, bytes, sizeof bytes)};
-		k.cur_set = true;
-		atomic_store(&b.fallback_all, 0);
+		akey_t k;
+		if (absent) mvt_key(&k, &tid, NULL, 0);
+		else mvt_key(&k, &tid, bytes, token_bytes(&aic, "AIC", 40, bytes, sizeof bytes));
+		atomic_store(&m.b.fallback_all, 0);
 		bool created;
 		mv_entry_t e = {.tx = 1, .kind = MV_DELTA, .op = DELTA_RETIRE, .delta = absent ? 1 : 41};
 		cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
 		mv_read_t rd;
-		cr_assert_eq(exec_mv_read(&b, 0, &k, 2, &rd), SVM_EIO, "absent %d", absent);
-		cr_assert_eq(atomic_load(&b.fallback_all), FALL_DELTA, "absent %d", absent);
-		atomic_store(&b.fallback_all, 0);
-		exec_mv_flush(&b, 0, &k, 2);
-		cr_assert_eq(atomic_load(&b.fallback_all), FALL_DELTA, "flush, absent %d", absent);
+		cr_assert_eq(exec_mv_read(&m.b, 0, &k, 2, &rd), SVM_EIO, "absent %d", absent);
+		cr_assert_eq(atomic_load(&m.b.fallback_all), FALL_DELTA, "absent %d", absent);
+		atomic_store(&m.b.fallback_all, 0);
+		exec_mv_flush(&m.b, 0, &k, 2);
+		cr_assert_eq(atomic_load(&m.b.fallback_all), FALL_DELTA, "flush, absent %d", absent);
 	}
-	svm_arena_reset(&wk.scratch);
+	mvb_free(&m);
 }

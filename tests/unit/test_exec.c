@@ -231,18 +231,11 @@ Test(exec, routing_sends_strict_runs_to_the_dag_and_dynamic_to_block_stm, .init 
 static void check_block(eg_config_t cfg, unsigned seed, size_t n, unsigned threads,
 			svm_exec_metrics_t *m)
 {
-	eg_rng_t r = {.s = seed};
-	eg_world_t w;
-	cr_assert_eq(eg_world_init(&w, &r, &cfg), 0);
-	cr_assert_eq(eg_block(&w, &r, n), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_exec_result_t ref;
-	char why[256] = "";
-	cr_assert_eq(eg_check(&w, SVM_EXEC_BUILD, threads, &a, &ref, why, sizeof why, m), 0,
-		     "seed %u (workload %d, %zu accounts): %s", seed, cfg.workload, cfg.accounts, why);
-	svm_arena_reset(&a);
-	eg_world_free(&w);
+	eg_run_t run;
+	cr_assert_eq(eg_run(&run, &cfg, seed, n, threads), 0, "seed %u (workload %d, %zu accounts): %s", seed,
+		     cfg.workload, cfg.accounts, run.why);
+	*m = run.m;
+	eg_run_free(&run);
 }
 
 /* Two accounts paying each other, or one object written by every transaction: one dependency

@@ -23,7 +23,8 @@
 
 static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
 #define FEE 1000ull
-#define KEYS 6
+#define SYBIL0 6 /* keys SYBIL0.. fill every dispute entry of a job */
+#define KEYS (SYBIL0 + (int)SVM_AI_JOB_DISPUTES_MAX)
 #define SWR0 100000000000ull /* 100 SWR each */
 #define AIC0 1000000ull
 #define BOND 10000000000ull /* 10 SWR */
@@ -254,6 +255,48 @@ static int send(fx_t *f, int who, svm_buf_t *payload)
 	return st;
 }
 
+/* One block of n transactions (in order), each included; their statuses into st. Payloads are
+ * freed. */
+static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, int *st)
+{
+	svm_buf_t *tx = calloc(n, sizeof *tx);
+	svm_hash_t *ids = calloc(n, sizeof *ids);
+	const uint8_t **ps = calloc(n, sizeof *ps);
+	size_t *lens = calloc(n, sizeof *lens);
+	svm_build_result_t *res = calloc(n, sizeof *res);
+	cr_assert(tx && ids && ps && lens && res);
+	for (size_t i = 0; i < n; i++) {
+		ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who[i]]++, .fee_limit = FEE};
+		cr_assert_eq(ct_tx(&tx[i], &f->k[who[i]], SVM_VM_NATIVE, payload[i].data, payload[i].len,
+				   NULL, 0, &opt, &ids[i]),
+			     0);
+		f->fees[who[i]] += FEE;
+		ps[i] = tx[i].data;
+		lens[i] = tx[i].len;
+		svm_buf_free(&payload[i]);
+	}
+	svm_error_t err = {0};
+	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, 1, &f->k[0].id, res, &err), 0, "%s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(res[i].status, 0, "transaction %zu left out", i);
+		svm_buf_t rb = {0};
+		cr_assert_eq(svm_chain_receipt(f->c, &ids[i], &rb, NULL, NULL, NULL, NULL), 0);
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_receipt_t r;
+		cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
+		st[i] = r.status;
+		svm_arena_reset(&a);
+		svm_buf_free(&rb);
+		svm_buf_free(&tx[i]);
+	}
+	free(tx);
+	free(ids);
+	free(ps);
+	free(lens);
+	free(res);
+}
+
 static void blocks(fx_t *f, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
@@ -293,6 +336,9 @@ static void claim_get(fx_t *f, const svm_id_t *id, svm_dispute_t *d)
 	svm_buf_free(&b);
 }
 
+/* A test's standard challenge window (0: the default). */
+static uint64_t fx_window_blocks;
+
 static void fx_open(fx_t *f)
 {
 	cr_assert_eq(svm_crypto_init(), 0);
@@ -302,6 +348,7 @@ static void fx_open(fx_t *f)
 	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
 	svm_params_default(&g.params);
 	g.params_set = true;
+	if (fx_window_blocks) g.params.ai_challenge_window_blocks = fx_window_blocks;
 	g.params.issuance_ppb_epoch = 0; /* the balances below are checked to the unit */
 	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
 	svm_error_t err = {0};
@@ -1216,4 +1263,127 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 	free(images);
 	et_free(&p->e);
 	free(p);
+}
+
+/* The liar's sybils take every dispute entry of its lying job at once and hold them past the
+ * job's challenge window (a short one: 2 × 7 blocks at the auditable level): the honest
+ * challenger is refused while they are all open (ELIMIT, not EEXPIRED: the window stood still),
+ * disputes the moment one is decided, and wins; each sybil's bond burns and the liar is
+ * slashed once, to the honest challenger. */
+Test(job_dispute, sybils_filling_every_dispute_entry_cannot_run_out_the_window)
+{
+	fx_t f;
+	fx_window_blocks = 2;
+	fx_open(&f);
+	party_t honest = party(&f, 6, 0);
+	uint8_t hout[SVM_AI_OUTPUT_MAX], lout[SVM_AI_OUTPUT_MAX];
+	size_t hlen, llen;
+	final_of(&honest, hout, &hlen, NULL);
+	svm_trace_t ht, lt;
+	trace_of(&honest, &ht);
+	party_t liar = honest;
+	liar.corrupt_at = lying_step(honest, ht.steps * 3 / 4, hout, hlen);
+	svm_buf_t core = {0};
+	final_of(&liar, lout, &llen, &core);
+	svm_id_t job, acct, bacct;
+	auditable_job(&f, 6, 1, &liar, lout, llen, &lt, &job);
+	svm_ai_job_account(&job, &acct);
+	svm_ai_bond_account(&f.k[1].id, &bacct);
+	svm_hash_t ih;
+	svm_sha256(image(f.images, 6), 784, &ih);
+	uint64_t cbond = f.prm.ai_challenge_bond * 2, window = 2 * 7;
+	job_get(&f, &job, &jb);
+	uint64_t settled = jb.settle_height;
+	cr_assert_eq(settled, svm_chain_height(f.c));
+	uint64_t s0[KEYS], f0[KEYS];
+	for (int i = 0; i < KEYS; i++) {
+		s0[i] = bal(&f, &f.swr, &f.k[i].id);
+		f0[i] = f.fees[i];
+	}
+#define SPENT(i) (f.fees[i] - f0[i])
+	const int n = SVM_AI_JOB_DISPUTES_MAX;
+	static game_t g[SVM_AI_JOB_DISPUTES_MAX];
+	int who[SVM_AI_JOB_DISPUTES_MAX], st[SVM_AI_JOB_DISPUTES_MAX];
+	static svm_buf_t p[SVM_AI_JOB_DISPUTES_MAX];
+	for (int i = 0; i < n; i++) {
+		g[i] = (game_t){.provider = 1, .challenger = SYBIL0 + i, .pp = &liar, .pc = &liar, .t = &lt, .core = core};
+		svm_dispute_job_claim_id(&job, &f.k[1].id, &f.k[SYBIL0 + i].id, &g[i].claim);
+		who[i] = SYBIL0 + i;
+		dispute_payload(&f, &p[i], &job, 1, &f.model, &ih);
+	}
+	send_block(&f, (size_t)n, who, p, st); /* every entry, one block after settlement */
+	for (int i = 0; i < n; i++) cr_assert_eq(st[i], 0, "sybil %d disputes", i);
+	job_get(&f, &job, &jb);
+	cr_assert_eq(jb.disputes_len, n);
+	cr_assert_eq(jb.full_since, settled + 1);
+	/* the liar keeps the games alive: opens every trace, reveals once; the sybils then wait */
+	static svm_dispute_t d;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < n; i++) {
+			claim_get(&f, &g[i].claim, &d);
+			cr_assert_eq(next_move(&g[i], &d, &p[i], &who[i]), 0);
+			cr_assert_eq(who[i], 1, "the liar's move");
+		}
+		send_block(&f, (size_t)n, who, p, st);
+		for (int i = 0; i < n; i++) cr_assert_eq(st[i], 0, "the liar's move %d in game %d", round, i);
+	}
+	blocks(&f, settled + window + 1 - svm_chain_height(f.c));
+	cr_assert_gt(svm_chain_height(f.c) + 1, settled + window, "past the window the job started with");
+	svm_buf_t b = {0};
+	dispute_payload(&f, &b, &job, 1, &f.model, &ih);
+	refused(&f, 2, &b, SVM_ELIMIT, &job, "every entry open: refused, not expired");
+	/* the first sybil is late: the liar times it out and the honest challenger takes its place
+	 * in the same block */
+	claim_get(&f, &g[0].claim, &d);
+	cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_MOVES);
+	blocks(&f, d.game.deadline - svm_chain_height(f.c));
+	int who2[2] = {1, 2}, st2[2];
+	svm_buf_t p2[2] = {{0}};
+	cr_assert_eq(svm_dispute_payload(&p2[0], SVM_DISPUTE_TIMEOUT, &g[0].claim), 0);
+	dispute_payload(&f, &p2[1], &job, 1, &f.model, &ih);
+	send_block(&f, 2, who2, p2, st2);
+	uint64_t in = svm_chain_height(f.c);
+	cr_assert_eq(st2[0], 0, "the silent sybil's game is decided");
+	cr_assert_eq(st2[1], 0, "the honest challenger gets in (status %d)", st2[1]);
+	job_get(&f, &job, &jb);
+	uint64_t held = in - (settled + 1);
+	cr_assert_eq(jb.paused_blocks, held, "stood still from the fill to the first decision");
+	cr_assert_eq(jb.disputes_len, n, "full again, with the honest dispute");
+	cr_assert_eq(jb.full_since, in);
+	/* the other sybils lose at their deadlines */
+	for (int i = 1; i < n; i++) {
+		who[i - 1] = 1;
+		cr_assert_eq(svm_dispute_payload(&p[i - 1], SVM_DISPUTE_TIMEOUT, &g[i].claim), 0);
+	}
+	send_block(&f, (size_t)n - 1, who, p, st);
+	for (int i = 0; i < n - 1; i++) cr_assert_eq(st[i], 0, "sybil %d's game timed out", i + 1);
+	game_t hg = {.provider = 1, .challenger = 2, .pp = &liar, .pc = &honest, .t = &lt, .core = core};
+	svm_dispute_job_claim_id(&job, &f.k[1].id, &f.k[2].id, &hg.claim);
+	cr_assert_eq(play(&f, &hg, &d), SVM_BISECT_CHALLENGER_WON);
+	cr_assert_eq(d.game.hi, liar.corrupt_at, "decided at the corrupted step");
+	job_get(&f, &job, &jb);
+	cr_assert(jb.disputes_len == 0 && jb.full_since == 0 && jb.slots[0].proven_wrong);
+	cr_assert(svm_hash_eq(&jb.slots[0].prover, &f.k[2].id), "proven by the honest challenger");
+	cr_assert_eq(svm_ai_job_payload(&b, SVM_JOBS_CLAIM, &job), 0);
+	cr_assert_eq(send(&f, 3, &b), 0, "claim");
+	uint64_t pen = BOND * f.prm.ai_challenge_slash_bps / 10000;
+	cr_assert_eq(bal(&f, &f.swr, &bacct), BOND - pen, "the liar is slashed once");
+	cr_assert_eq(bal(&f, &f.swr, &f.k[2].id), s0[2] - SPENT(2) + pen, "the slash to the honest challenger");
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(bal(&f, &f.swr, &f.k[SYBIL0 + i].id), s0[SYBIL0 + i] - SPENT(SYBIL0 + i) - cbond,
+			     "sybil %d's bond burned", i);
+	cr_assert_eq(bal(&f, &f.aic, &f.k[1].id), AIC0, "the liar is not paid");
+	cr_assert_eq(bal(&f, &f.aic, &acct), 0, "the poster refunded");
+	printf("sybils filling a job's disputes: %d entries held for %llu blocks (the window is %llu), "
+	       "%d bonds of %llu burned; the honest challenger disputed %llu blocks after settlement "
+	       "and won\n",
+	       n, (unsigned long long)held, (unsigned long long)window, n,
+	       (unsigned long long)cbond, (unsigned long long)(in - settled));
+	fflush(stdout);
+#undef SPENT
+	svm_buf_free(&b);
+	svm_buf_free(&core);
+	free(ht.hashes);
+	free(lt.hashes);
+	fx_close(&f);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec/aoem.h"
+#include "lib/mvtest.h"
 
 static void setup(void) { cr_assert_eq(svm_crypto_init(), 0); }
 
@@ -23,13 +24,7 @@ static size_t record_bytes(const svm_id_t *id, const uint64_t *v, size_t n, uint
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++) len += svm_varint_put(payload + len, v[i]);
 	svm_object_t o = {.id = *id, .owner_kind = SVM_OWNER_SHARED, .type = type, .payload = payload, .payload_len = len};
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_object_encode(&o, &b), 0);
-	cr_assert_leq(b.len, cap);
-	memcpy(out, b.data, b.len);
-	len = b.len;
-	svm_buf_free(&b);
-	return len;
+	return mvt_object_bytes(&o, out, cap);
 }
 
 static void rid(svm_id_t *id) { svm_sha256("a provider record", 17, id); }
@@ -88,34 +83,16 @@ Test(records, record_add_refuses_what_is_not_a_record_and_fields_out_of_range, .
 	svm_buf_free(&out);
 }
 
-/* A worker and a block for the multi-version memory, as the engines set them up. */
-typedef struct {
-	svm_block_env_t env;
-	exec_worker_t wk;
-	exec_block_t b;
-} mvb_t;
-
-static void mvb_init(mvb_t *m, uint64_t height)
-{
-	memset(m, 0, sizeof *m);
-	m->env.height = height;
-	svm_arena_init(&m->wk.scratch, 0);
-	m->b.env = &m->env;
-	m->b.threads = 1;
-	m->b.w = &m->wk;
-}
-
 Test(records, a_run_of_record_deltas_resolves_to_the_codecs_bytes, .init = setup)
 {
 	mvb_t m;
 	mvb_init(&m, 12);
-	akey_t k;
-	memset(&k, 0, sizeof k);
-	rid(&k.id);
+	svm_id_t id;
+	rid(&id);
 	uint64_t v[9] = {10, 0, 0, 0, 0, 0, 3, 0, 0};
 	uint8_t bytes[256];
-	k.cur = (val_t){bytes, record_bytes(&k.id, v, 9, SVM_OBJ_STORAGE, bytes, sizeof bytes)};
-	k.cur_set = true;
+	akey_t k;
+	mvt_key(&k, &id, bytes, record_bytes(&id, v, 9, SVM_OBJ_STORAGE, bytes, sizeof bytes));
 	/* three claims of jobs of one provider, each closing a slot it was paid for */
 	int64_t d1[9] = {0, 1, 0, 0, 0, 4, 0, 0, 0}, d2[9] = {0, 1, 0, 0, 1, 9, -1, 0, 0};
 	int64_t d3[9] = {0, 1, 0, 0, 0, 2, -1, 0, 0};
@@ -147,7 +124,7 @@ Test(records, a_run_of_record_deltas_resolves_to_the_codecs_bytes, .init = setup
 	cr_assert_arr_eq(k.cur.bytes, want.data, want.len);
 	svm_buf_free(&want);
 	svm_buf_free(&mid);
-	svm_arena_reset(&m.wk.scratch);
+	mvb_free(&m);
 }
 
 /* A record delta beside a credit on one key, deltas that take open_jobs below zero, deltas
@@ -160,14 +137,13 @@ Test(records, record_deltas_that_cannot_resolve_are_refused, .init = setup)
 	for (int c = 0; c < 4; c++) {
 		mvb_t m;
 		mvb_init(&m, 3);
-		akey_t k;
-		memset(&k, 0, sizeof k);
-		rid(&k.id);
+		svm_id_t id;
+		rid(&id);
 		uint64_t v[9] = {10, 0, 0, 0, 0, 0, 1, 0, 0};
 		uint8_t bytes[256];
-		k.cur = c == 2 ? (val_t){NULL, 0}
-			       : (val_t){bytes, record_bytes(&k.id, v, 9, SVM_OBJ_STORAGE, bytes, sizeof bytes)};
-		k.cur_set = true;
+		akey_t k;
+		if (c == 2) mvt_key(&k, &id, NULL, 0); /* no record there */
+		else mvt_key(&k, &id, bytes, record_bytes(&id, v, 9, SVM_OBJ_STORAGE, bytes, sizeof bytes));
 		int64_t d[9] = {0, 1, 0, 0, 0, 0, -1, 0, 0};
 		bool created;
 		mv_entry_t e1 = {.tx = 1, .kind = MV_DELTA, .op = DELTA_RECORD, .delta = 9, .fd = d};
@@ -188,7 +164,7 @@ Test(records, record_deltas_that_cannot_resolve_are_refused, .init = setup)
 		cr_assert_eq(exec_mv_read(&m.b, 0, &k, 3, &rd), SVM_EIO, "case %d", c);
 		cr_assert_eq(atomic_load(&m.b.fallback_all), FALL_DELTA, "case %d: caught", c);
 		exec_mv_flush(&m.b, 0, &k, 3);
-		svm_arena_reset(&m.wk.scratch);
+		mvb_free(&m);
 	}
 }
 

@@ -101,16 +101,8 @@ static char *hexdup(const svm_buf_t *b)
 	return s;
 }
 
-static json_t *wait_receipt(const char *id)
-{
-	for (int i = 0; i < 500; i++) {
-		json_t *r = call("svm_getTransactionReceipt", json_pack("[s]", id), NULL);
-		if (r && !json_is_null(r)) return r;
-		json_decref(r);
-		usleep(10000);
-	}
-	return NULL;
-}
+/* (a bound for a failure, not a timing: 30 s, as the end-to-end drivers wait) */
+static json_t *wait_receipt(const char *id) { return ct_wait_receipt(cli, id, 30000); }
 
 TestSuite(node_rpc, .init = up, .fini = down);
 

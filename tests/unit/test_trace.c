@@ -438,6 +438,90 @@ static uint32_t ceil_log(uint64_t x, uint32_t base)
 	return r;
 }
 
+/* fn(arg) of the module in hex_file run by the stepper with every gas limit from 0 to edge - 1,
+ * with the edge limits just below total + 2 (the run's whole gas), and with `random` limits
+ * drawn below total: it runs out of gas exactly where the VM does (and, with gas_used, uses
+ * the VM's gas). */
+static void out_of_gas_near_every_charge(const char *hex_file, const char *fn, uint64_t arg, uint64_t edge,
+					 uint64_t random, bool gas_used)
+{
+	seed_init();
+	svm_wasm_module_t *m = load_module(hex_file, NULL);
+	uint64_t fr, total;
+	cr_assert_eq(fast_run(m, fn, arg, 1u << 30, &fr, &total), 0);
+	for (uint64_t j = 0; j < 2 * edge + random; j++) {
+		uint64_t g = j < edge ? j : j < 2 * edge ? total + 2 - (j - edge) : rnd() % total;
+		uint64_t r, u;
+		int frc = fast_run(m, fn, arg, g, &r, &u);
+		svm_step_t *s = machine(m, fn, arg, g);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
+		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
+			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
+		if (gas_used)
+			cr_assert_eq(svm_step_gas_used(s), u, "seed %u: gas %llu: stepper used %llu, VM %llu", seed,
+				     (unsigned long long)g, (unsigned long long)svm_step_gas_used(s),
+				     (unsigned long long)u);
+		svm_step_free(s);
+	}
+	svm_wasm_module_free(m);
+}
+
+/* The step a liar corrupts to stand out: the first step of opcode `kind` from step `from` on
+ * whose corruption (+1 on the top of the stack after it) reaches the final state hf, over a run
+ * of total steps. */
+static uint64_t corruptible_step(const party_t *honest, uint64_t total, uint64_t from, uint32_t kind,
+				 const svm_hash_t *hf)
+{
+	party_t liar = *honest;
+	svm_step_t *s = party_machine(honest);
+	while (svm_step_count(s) < from) svm_step_one(s);
+	for (;;) {
+		cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kind);
+		uint32_t op = svm_step_opcode(s);
+		svm_step_one(s);
+		if (op != kind) continue;
+		liar.corrupt_at = svm_step_count(s);
+		svm_hash_t lf;
+		hash_at(&liar, total, &lf);
+		if (!svm_hash_eq(hf, &lf)) break;
+	}
+	svm_step_free(s);
+	return liar.corrupt_at;
+}
+
+/* For each of the n opcodes in kinds: a worker running fn(arg) of the module in hex_file that
+ * corrupts its state after one such step (past a third of the run, or from the start where
+ * early[k]) is bisected down to exactly that step, which the chain executes from the agreed
+ * state; an honest worker beats that liar as challenger. */
+static void bisect_to_each_kind(const char *hex_file, const char *fn, uint64_t arg, const uint32_t *kinds,
+				int n, const bool *early)
+{
+	svm_wasm_module_t *m = load_module(hex_file, NULL);
+	party_t honest = {m, arg, 1u << 30, 0, fn, NULL};
+	svm_step_t *s = party_machine(&honest);
+	svm_step_run(s, UINT64_MAX);
+	uint64_t total = svm_step_count(s);
+	svm_step_free(s);
+	svm_hash_t hf;
+	hash_at(&honest, total, &hf);
+	for (int k = 0; k < n; k++) {
+		party_t liar = honest;
+		liar.corrupt_at = corruptible_step(&honest, total, early && early[k] ? 1 : total / 3, kinds[k], &hf);
+		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
+		cr_assert(r.disputed);
+		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
+		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
+			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
+		s = state_at(&honest, r.lo);
+		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
+		svm_step_free(s);
+		r = play(&honest, &liar, 16, 4, 0, 0);
+		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
+	}
+	svm_wasm_module_free(m);
+}
+
 Test(trace_bisect, the_honest_party_wins_at_every_divergence_point)
 {
 	seed_init();
@@ -716,24 +800,9 @@ Test(trace_ext, br_table_grow_and_bulk_memory_match_the_vm)
 
 Test(trace_ext, out_of_gas_outcome_matches_near_every_charge)
 {
-	seed_init();
-	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
-	uint64_t fr, total;
-	cr_assert_eq(fast_run(m, "ext", 20, 1u << 30, &fr, &total), 0);
 	/* every limit at the start, every one below the end (the 300-page grow's price, then the
 	 * last blocks), and random ones between */
-	for (uint64_t j = 0; j < 1500; j++) {
-		uint64_t g = j < 600 ? j : j < 1200 ? total + 2 - (j - 600) : rnd() % total;
-		uint64_t r, u;
-		int frc = fast_run(m, "ext", 20, g, &r, &u);
-		svm_step_t *s = machine(m, "ext", 20, g);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
-		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
-			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
-		svm_step_free(s);
-	}
-	svm_wasm_module_free(m);
+	out_of_gas_near_every_charge(EXT_HEX, "ext", 20, 600, 300, false);
 }
 
 Test(trace_ext, every_step_proves_and_verifies_and_a_copy_proof_binds_every_bit)
@@ -789,44 +858,8 @@ Test(trace_ext, every_step_proves_and_verifies_and_a_copy_proof_binds_every_bit)
  * step is bisected down to exactly that step, which the chain executes from the agreed state. */
 Test(trace_ext, a_corrupted_step_inside_each_new_instruction_is_bisected_to)
 {
-	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
-	party_t honest = {m, 70, 1u << 30, 0, "ext", NULL};
-	svm_step_t *s = party_machine(&honest);
-	svm_step_run(s, UINT64_MAX);
-	uint64_t total = svm_step_count(s);
-	svm_step_free(s);
-	svm_hash_t hf;
-	hash_at(&honest, total, &hf);
 	const uint32_t kinds[] = {0x0e, 0x40, 0xfc0a, 0xfc0b};
-	for (int k = 0; k < 4; k++) {
-		party_t liar = honest;
-		/* the first step of this kind past a third of the run whose corruption (+1 on the top
-		 * of the stack after it) reaches the final state */
-		s = party_machine(&honest);
-		while (svm_step_count(s) < total / 3) svm_step_one(s);
-		for (;;) {
-			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
-			uint32_t op = svm_step_opcode(s);
-			svm_step_one(s);
-			if (op != kinds[k]) continue;
-			liar.corrupt_at = svm_step_count(s);
-			svm_hash_t lf;
-			hash_at(&liar, total, &lf);
-			if (!svm_hash_eq(&hf, &lf)) break;
-		}
-		svm_step_free(s);
-		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
-		cr_assert(r.disputed);
-		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
-		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
-			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
-		s = state_at(&honest, r.lo);
-		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
-		svm_step_free(s);
-		r = play(&honest, &liar, 16, 4, 0, 0);
-		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
-	}
-	svm_wasm_module_free(m);
+	bisect_to_each_kind(EXT_HEX, "ext", 70, kinds, 4, NULL);
 }
 
 /* The stepper now covers every instruction the VM runs; SIMD, the one family it lacks, never
@@ -923,21 +956,11 @@ Test(trace_float, float_steps_prove_and_a_corrupted_one_is_bisected_to)
 	svm_step_free(s);
 	svm_buf_free(&proof);
 	party_t honest = {m, 24, 1u << 30, 0, "fl", NULL};
-	svm_hash_t hf, lf;
+	svm_hash_t hf;
 	hash_at(&honest, total, &hf);
 	party_t liar = honest;
-	s = party_machine(&honest);
-	while (svm_step_count(s) < total / 2) svm_step_one(s);
-	for (;;) { /* the first f64.mul past half way whose corruption reaches the end */
-		cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING);
-		uint32_t op = svm_step_opcode(s);
-		svm_step_one(s);
-		if (op != 0xa2) continue;
-		liar.corrupt_at = svm_step_count(s);
-		hash_at(&liar, total, &lf);
-		if (!svm_hash_eq(&hf, &lf)) break;
-	}
-	svm_step_free(s);
+	/* the first f64.mul past half way whose corruption reaches the end */
+	liar.corrupt_at = corruptible_step(&honest, total, total / 2, 0xa2, &hf);
 	game_result_t r = play(&liar, &honest, 32, 8, 0, 0);
 	cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON);
 	cr_assert_eq(r.hi, liar.corrupt_at);
@@ -990,22 +1013,7 @@ Test(trace_data, memory_init_and_data_drop_match_the_vm)
 
 Test(trace_data, out_of_gas_outcome_matches_near_every_charge)
 {
-	seed_init();
-	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
-	uint64_t fr, total;
-	cr_assert_eq(fast_run(m, "init", 25, 1u << 30, &fr, &total), 0);
-	for (uint64_t j = 0; j < 1200; j++) {
-		uint64_t g = j < 400 ? j : j < 800 ? total + 2 - (j - 400) : rnd() % total;
-		uint64_t r, u;
-		int frc = fast_run(m, "init", 25, g, &r, &u);
-		svm_step_t *s = machine(m, "init", 25, g);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
-		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
-			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
-		svm_step_free(s);
-	}
-	svm_wasm_module_free(m);
+	out_of_gas_near_every_charge(DATA_HEX, "init", 25, 400, 400, false);
 }
 
 /* Every step of init(60) proves and verifies (memory.init writes only the revealed range; its
@@ -1072,42 +1080,8 @@ Test(trace_data, every_step_proves_and_verifies_and_an_init_proof_binds_every_bi
  * exactly that step; an honest worker beats a lying challenger. */
 Test(trace_data, a_corrupted_init_or_drop_step_is_bisected_to)
 {
-	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
-	party_t honest = {m, 40, 1u << 30, 0, "init", NULL};
-	svm_step_t *s = party_machine(&honest);
-	svm_step_run(s, UINT64_MAX);
-	uint64_t total = svm_step_count(s);
-	svm_step_free(s);
-	svm_hash_t hf;
-	hash_at(&honest, total, &hf);
 	const uint32_t kinds[] = {0xfc08, 0xfc09};
-	for (int k = 0; k < 2; k++) {
-		party_t liar = honest;
-		s = party_machine(&honest);
-		while (svm_step_count(s) < total / 3) svm_step_one(s);
-		for (;;) {
-			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
-			uint32_t op = svm_step_opcode(s);
-			svm_step_one(s);
-			if (op != kinds[k]) continue;
-			liar.corrupt_at = svm_step_count(s);
-			svm_hash_t lf;
-			hash_at(&liar, total, &lf);
-			if (!svm_hash_eq(&hf, &lf)) break;
-		}
-		svm_step_free(s);
-		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
-		cr_assert(r.disputed);
-		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
-		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
-			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
-		s = state_at(&honest, r.lo);
-		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
-		svm_step_free(s);
-		r = play(&honest, &liar, 16, 4, 0, 0);
-		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
-	}
-	svm_wasm_module_free(m);
+	bisect_to_each_kind(DATA_HEX, "init", 40, kinds, 2, NULL);
 }
 
 /* The chain's memory limit: a module whose initial memory is above SVM_STEP_PAGES_MAX (256
@@ -1209,42 +1183,8 @@ Test(trace_mv, every_step_proves_and_verifies)
  * which the verifier executes; an honest worker beats that liar as challenger. */
 Test(trace_mv, a_corrupted_multi_value_or_reference_step_is_bisected_to)
 {
-	svm_wasm_module_t *m = load_module(MV_HEX, NULL);
-	party_t honest = {m, 40, 1u << 30, 0, "mv", NULL};
-	svm_step_t *s = party_machine(&honest);
-	svm_step_run(s, UINT64_MAX);
-	uint64_t total = svm_step_count(s);
-	svm_step_free(s);
-	svm_hash_t hf;
-	hash_at(&honest, total, &hf);
 	const uint32_t kinds[] = {0x0d, 0x1c, 0x25, 0x04};
-	for (int k = 0; k < 4; k++) {
-		party_t liar = honest;
-		s = party_machine(&honest);
-		while (svm_step_count(s) < total / 3) svm_step_one(s);
-		for (;;) {
-			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
-			uint32_t op = svm_step_opcode(s);
-			svm_step_one(s);
-			if (op != kinds[k]) continue;
-			liar.corrupt_at = svm_step_count(s);
-			svm_hash_t lf;
-			hash_at(&liar, total, &lf);
-			if (!svm_hash_eq(&hf, &lf)) break;
-		}
-		svm_step_free(s);
-		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
-		cr_assert(r.disputed);
-		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
-		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
-			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
-		s = state_at(&honest, r.lo);
-		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
-		svm_step_free(s);
-		r = play(&honest, &liar, 16, 4, 0, 0);
-		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
-	}
-	svm_wasm_module_free(m);
+	bisect_to_each_kind(MV_HEX, "mv", 40, kinds, 4, NULL);
 }
 
 /* ------------------------------------------------------------ tables */
@@ -1308,24 +1248,7 @@ Test(trace_tab, table_instructions_match_the_vm)
 
 Test(trace_tab, out_of_gas_outcome_matches_near_every_charge)
 {
-	seed_init();
-	svm_wasm_module_t *m = load_module(TAB_HEX, NULL);
-	uint64_t fr, total;
-	cr_assert_eq(fast_run(m, "tab", 12, 1u << 30, &fr, &total), 0);
-	for (uint64_t j = 0; j < 1100; j++) {
-		uint64_t g = j < 400 ? j : j < 800 ? total + 2 - (j - 400) : rnd() % total;
-		uint64_t r, u;
-		int frc = fast_run(m, "tab", 12, g, &r, &u);
-		svm_step_t *s = machine(m, "tab", 12, g);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		int want = frc == 0 ? SVM_STEP_DONE : SVM_STEP_OUT_OF_GAS;
-		cr_assert_eq(svm_step_status(s), want, "seed %u: gas %llu of %llu: VM rc %d, stepper %d", seed,
-			     (unsigned long long)g, (unsigned long long)total, frc, svm_step_status(s));
-		cr_assert_eq(svm_step_gas_used(s), u, "seed %u: gas %llu: stepper used %llu, VM %llu", seed,
-			     (unsigned long long)g, (unsigned long long)svm_step_gas_used(s), (unsigned long long)u);
-		svm_step_free(s);
-	}
-	svm_wasm_module_free(m);
+	out_of_gas_near_every_charge(TAB_HEX, "tab", 12, 400, 300, true);
 }
 
 /* Every step of tab(40) proves and verifies (the table leaves a step touches revealed under the
@@ -1403,40 +1326,8 @@ Test(trace_tab, every_step_proves_and_verifies_and_a_table_proof_binds_every_bit
  * from the agreed state; an honest worker beats that liar as challenger. */
 Test(trace_tab, a_corrupted_step_inside_each_table_instruction_is_bisected_to)
 {
-	svm_wasm_module_t *m = load_module(TAB_HEX, NULL);
-	party_t honest = {m, 40, 1u << 30, 0, "tab", NULL};
-	svm_step_t *s = party_machine(&honest);
-	svm_step_run(s, UINT64_MAX);
-	uint64_t total = svm_step_count(s);
-	svm_step_free(s);
-	svm_hash_t hf;
-	hash_at(&honest, total, &hf);
 	const uint32_t kinds[] = {0x26, 0xfc0c, 0xfc0d, 0xfc0e, 0xfc0f, 0xfc11};
-	for (int k = 0; k < 6; k++) {
-		party_t liar = honest;
-		s = party_machine(&honest);
-		while (svm_step_count(s) < (kinds[k] == 0xfc0c || kinds[k] == 0xfc0d ? 1 : total / 3)) svm_step_one(s);
-		for (;;) {
-			cr_assert_eq(svm_step_status(s), SVM_STEP_RUNNING, "kind %x: no corruptible step", kinds[k]);
-			uint32_t op = svm_step_opcode(s);
-			svm_step_one(s);
-			if (op != kinds[k]) continue;
-			liar.corrupt_at = svm_step_count(s);
-			svm_hash_t lf;
-			hash_at(&liar, total, &lf);
-			if (!svm_hash_eq(&hf, &lf)) break;
-		}
-		svm_step_free(s);
-		game_result_t r = play(&liar, &honest, 16, 4, 0, 0);
-		cr_assert(r.disputed);
-		cr_assert_eq(r.outcome, SVM_BISECT_CHALLENGER_WON, "kind %x", kinds[k]);
-		cr_assert_eq(r.hi, liar.corrupt_at, "kind %x: decided at step %llu, corrupted %llu", kinds[k],
-			     (unsigned long long)r.hi, (unsigned long long)liar.corrupt_at);
-		s = state_at(&honest, r.lo);
-		cr_assert_eq(svm_step_opcode(s), kinds[k], "the step the chain executed is the instruction's");
-		svm_step_free(s);
-		r = play(&honest, &liar, 16, 4, 0, 0);
-		cr_assert_eq(r.outcome, SVM_BISECT_CLAIMANT_WON, "kind %x: an honest worker wins", kinds[k]);
-	}
-	svm_wasm_module_free(m);
+	/* table.init and elem.drop run early (the segments are used up front): from the start */
+	const bool early[] = {false, true, true, false, false, false};
+	bisect_to_each_kind(TAB_HEX, "tab", 40, kinds, 6, early);
 }

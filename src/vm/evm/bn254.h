@@ -14,8 +14,8 @@ int svm_bn254_pairing(const uint8_t *in, size_t len, uint8_t **out, size_t *out_
 /* Tests and benchmarks: svm_bn254_mul by the affine double-and-add it replaced (a Fermat
  * inversion per step), and the G2 subgroup check of an EIP-197 G2 encoding (1 in the subgroup or
  * the point at infinity, 0 on the twist but outside it, -1 not on the twist or a coordinate ≥ p)
- * by the check the chain uses (ψ(Q) = [6x²]Q, Jacobian) or, with affine_ref, [n]Q = O in affine
- * coordinates. */
+ * by the check the chain uses ([x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q), Jacobian) or, with
+ * affine_ref, [n]Q = O in affine coordinates. */
 int svm_bn254_mul_affine_ref(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len);
 int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref);
 /* Tests and benchmarks: the pairing product of svm_bn254_pairing (the same input) as its value in
@@ -26,5 +26,18 @@ int svm_bn254_g2_check(const uint8_t b[128], bool affine_ref);
  * point at infinity); 1, or 0 when Q is malformed or outside the subgroup. */
 int svm_bn254_pairing_gt(const uint8_t *in, size_t len, uint8_t out[384], bool reference);
 int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128]);
+/* Tests: k·Q for any Q on the twist (no subgroup check; the same encodings): 1, or 0 when Q is
+ * malformed or not on the twist. */
+int svm_bn254_g2_twist_mul(const uint8_t in[160], uint8_t out[128]);
+/* Tests: one field operation on raw Montgomery representations, each a 32-byte big-endian integer
+ * below p (an Fp2 element: a ‖ b for a + b·u, 64 bytes): MUL gives a·b·2^-256 mod p, SQR a·a·2^-256,
+ * ADD a + b, SUB a - b mod p; the Fp2 forms with u² = -1. b is ignored by SQR. 0 with out
+ * written, -1 when an input is not below p or op is unknown. */
+enum { SVM_BN254_FP_MUL, SVM_BN254_FP_SQR, SVM_BN254_FP_ADD, SVM_BN254_FP_SUB };
+int svm_bn254_fp_raw(int op, const uint8_t a[32], const uint8_t b[32], uint8_t out[32]);
+int svm_bn254_fp2_raw(int op, const uint8_t a[64], const uint8_t b[64], uint8_t out[64]);
+/* Benchmarks: n chained operations x ← op(x, y) in Fp (fp2 false) or Fp2 on fixed values; returns
+ * a limb of x so that the loop cannot be optimised away. */
+uint64_t svm_bn254_field_loop(int op, bool fp2, uint64_t n);
 
 #endif

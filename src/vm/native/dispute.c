@@ -4,8 +4,12 @@
  * two then bisect by transactions with deadlines (svm_bisect_*: the claimant reveals interior
  * state hashes, proven under its commitment while they are checkpoints; the challenger picks the
  * sub-interval it disputes) down to one step, which the chain executes itself from the agreed
- * pre-state with the claimant's one-step proof (svm_step_verify). The loser's bond is slashed:
- * half to the winner, half burned; a party that misses its deadline loses. docs/bisection.md. */
+ * pre-state with the claimant's one-step proof (svm_step_verify); a party that misses its
+ * deadline loses. Several challengers may dispute one claim at once, each in its own game (up to
+ * SVM_DISPUTE_GAMES_MAX open; the window stands still while they all are): the first game a
+ * challenger wins slashes the claimant's bond once (half to that challenger, half burned), every
+ * lost game burns its challenger's bond, and the claimant's bond comes back only after its window
+ * with no game open and none won. docs/bisection.md. */
 #include <string.h>
 
 #include "supervm/trace.h"
@@ -23,6 +27,22 @@ void svm_dispute_claim_id(const svm_id_t *claimant, uint64_t nonce, svm_id_t *ou
 }
 
 void svm_dispute_account(svm_id_t *out) { svm_sha256_tagged("svm/program/disputes", NULL, 0, out); }
+
+void svm_dispute_game_id(const svm_id_t *claim, const svm_id_t *challenger, svm_id_t *out)
+{
+	svm_slice_t parts[2] = {{claim->b, 32}, {challenger->b, 32}};
+	svm_sha256_tagged("svm/dispute/game", parts, 2, out);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+uint64_t svm_dispute_window_end(const svm_dispute_t *d, uint64_t now)
+{
+	uint64_t end = sat_add(sat_add(d->claim_height, SVM_DISPUTE_CHALLENGE_BLOCKS), d->paused_blocks);
+	if (d->games_len == SVM_DISPUTE_GAMES_MAX && now > d->full_since)
+		end = sat_add(end, now - d->full_since); /* the current stretch with every game open */
+	return end;
+}
 
 void svm_dispute_job_claim_id(const svm_id_t *job, const svm_id_t *provider,
 			      const svm_id_t *challenger, svm_id_t *out)
@@ -50,9 +70,12 @@ static int u64s_read(svm_reader_t *r, uint64_t *const *v, size_t n)
 int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
 {
 	const svm_bisect_t *g = &d->game;
-	if (d->kind > SVM_DISPUTE_KIND_JOB) return SVM_EINVAL;
-	int rc = svm_buf_push(out, (uint8_t)(1 + d->kind));
+	static const uint8_t version[] = {3, 2, 4}; /* by kind: claim, job, game */
+	if (d->kind > SVM_DISPUTE_KIND_GAME) return SVM_EINVAL;
+	if (d->kind == SVM_DISPUTE_KIND_CLAIM && d->games_len > SVM_DISPUTE_GAMES_MAX) return SVM_EINVAL;
+	int rc = svm_buf_push(out, version[d->kind]);
 	if (!rc && d->kind == SVM_DISPUTE_KIND_JOB) rc = svm_buf_append(out, d->job.b, 32);
+	if (!rc && d->kind == SVM_DISPUTE_KIND_GAME) rc = svm_buf_append(out, d->claim.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->claimant.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->challenger.b, 32);
 	if (!rc) rc = svm_buf_append(out, d->code_hash.b, 32);
@@ -68,7 +91,37 @@ int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
 	for (size_t i = 0; !rc && i < 4; i++) rc = svm_buf_append(out, h[i]->b, 32);
 	if (!rc) rc = u64s_append(out, g->mid_step, g->nmid);
 	for (uint32_t i = 0; !rc && i < g->nmid; i++) rc = svm_buf_append(out, g->mid_hash[i].b, 32);
+	if (rc || d->kind != SVM_DISPUTE_KIND_CLAIM) return rc;
+	/* a claim's games: varint opened ‖ u8 n ‖ n × challenger ‖ u8 refuted ‖ (1) prover ‖
+	 * varint paused_blocks ‖ varint full_since */
+	rc = svm_varint_append(out, d->games_opened);
+	if (!rc) rc = svm_buf_push(out, d->games_len);
+	for (uint32_t i = 0; !rc && i < d->games_len; i++) rc = svm_buf_append(out, d->games[i].b, 32);
+	if (!rc) rc = svm_buf_push(out, d->refuted ? 1 : 0);
+	if (!rc && d->refuted) rc = svm_buf_append(out, d->prover.b, 32);
+	if (!rc) rc = svm_varint_append(out, d->paused_blocks);
+	if (!rc) rc = svm_varint_append(out, d->full_since);
 	return rc;
+}
+
+/* A claim's games (encode's tail). */
+static int games_read(svm_reader_t *r, svm_dispute_t *d)
+{
+	uint8_t refuted;
+	if (svm_varint_read(r, &d->games_opened) || svm_reader_u8(r, &d->games_len) ||
+	    d->games_len > SVM_DISPUTE_GAMES_MAX || d->games_len > d->games_opened)
+		return SVM_EDECODE;
+	for (uint32_t i = 0; i < d->games_len; i++)
+		if (svm_reader_copy(r, d->games[i].b, 32)) return SVM_EDECODE;
+	if (svm_reader_u8(r, &refuted) || refuted > 1 || (refuted && svm_reader_copy(r, d->prover.b, 32)) ||
+	    svm_varint_read(r, &d->paused_blocks) || svm_varint_read(r, &d->full_since))
+		return SVM_EDECODE;
+	d->refuted = refuted == 1;
+	/* full_since is a height only while every game is open; a closed claim has none open */
+	if ((d->games_len < SVM_DISPUTE_GAMES_MAX && d->full_since != 0) ||
+	    (d->state == SVM_DISPUTE_CLOSED && d->games_len != 0))
+		return SVM_EDECODE;
+	return 0;
 }
 
 int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
@@ -78,9 +131,11 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 	uint8_t ver;
 	uint64_t n, arity, nmid, phase;
 	memset(d, 0, sizeof *d);
-	if (svm_reader_u8(&r, &ver) || ver < 1 || ver > 2) return SVM_EDECODE;
-	d->kind = (uint8_t)(ver - 1);
+	if (svm_reader_u8(&r, &ver) || ver < 2 || ver > 4) return SVM_EDECODE;
+	d->kind = ver == 3 ? SVM_DISPUTE_KIND_CLAIM : ver == 2 ? SVM_DISPUTE_KIND_JOB
+							       : SVM_DISPUTE_KIND_GAME;
 	if (d->kind == SVM_DISPUTE_KIND_JOB && svm_reader_copy(&r, d->job.b, 32)) return SVM_EDECODE;
+	if (d->kind == SVM_DISPUTE_KIND_GAME && svm_reader_copy(&r, d->claim.b, 32)) return SVM_EDECODE;
 	if (svm_reader_copy(&r, d->claimant.b, 32) ||
 	    svm_reader_copy(&r, d->challenger.b, 32) || svm_reader_copy(&r, d->code_hash.b, 32) ||
 	    svm_varint_read(&r, &n) || n == 0 || n > SVM_DISPUTE_ENTRY_MAX ||
@@ -95,9 +150,13 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 			 &nmid, &phase, &g->deadline, &n, &g->proof_bytes};
 	/* state and rounds go through n (checked below, one at a time) */
 	if (u64s_read(&r, v, 3)) return SVM_EDECODE;
-	/* only a job's claim waits for its trace to be opened */
-	if (n > SVM_DISPUTE_AWAIT_OPEN || (n == SVM_DISPUTE_AWAIT_OPEN && d->kind != SVM_DISPUTE_KIND_JOB))
-		return SVM_EDECODE;
+	/* a claim is open or closed, a game disputed or closed; only a job's claim waits for its
+	 * trace to be opened */
+	static const uint8_t states[] = {
+		[SVM_DISPUTE_KIND_CLAIM] = 1 << SVM_DISPUTE_OPEN | 1 << SVM_DISPUTE_CLOSED,
+		[SVM_DISPUTE_KIND_JOB] = 1 << SVM_DISPUTE_AWAIT_OPEN | 1 << SVM_DISPUTE_DISPUTED | 1 << SVM_DISPUTE_CLOSED,
+		[SVM_DISPUTE_KIND_GAME] = 1 << SVM_DISPUTE_DISPUTED | 1 << SVM_DISPUTE_CLOSED};
+	if (n > SVM_DISPUTE_AWAIT_OPEN || !(states[d->kind] >> n & 1)) return SVM_EDECODE;
 	d->state = (uint8_t)n;
 	if (u64s_read(&r, v + 3, 11)) return SVM_EDECODE;
 	if (arity < 2 || arity > SVM_BISECT_ARITY_MAX || nmid >= arity || phase > SVM_BISECT_CHALLENGER_WON)
@@ -117,6 +176,7 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 		if (svm_reader_copy(&r, g->mid_hash[i].b, 32)) return SVM_EDECODE;
 	if (g->k == 0 || g->steps == 0) return SVM_EDECODE;
 	g->n = (g->steps + g->k - 1) / g->k + 1;
+	if (d->kind == SVM_DISPUTE_KIND_CLAIM && games_read(&r, d)) return SVM_EDECODE;
 	return svm_reader_left(&r) ? SVM_EDECODE : 0;
 }
 
@@ -405,43 +465,107 @@ static int claim(svm_txctx_t *c, svm_reader_t *r)
 	return c->return_data ? 0 : SVM_ENOMEM;
 }
 
+/* A challenger's game against claim d: a copy of the claim's opened game with this challenger,
+ * the claimant's first move due in move_blocks. Every challenger may have one game while the
+ * window runs and fewer than SVM_DISPUTE_GAMES_MAX are open; the window stands still while
+ * they all are, so filling them with sybils delays the window and never closes it. */
 static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 {
-	if (d->state != SVM_DISPUTE_OPEN) return SVM_ESTATE;
-	if (c->height > d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS) return SVM_EEXPIRED;
+	if (d->kind != SVM_DISPUTE_KIND_CLAIM) return SVM_EINVAL; /* a game or a job's claim */
+	if (d->state != SVM_DISPUTE_OPEN || d->refuted) return SVM_ESTATE;
+	if (c->height > svm_dispute_window_end(d, c->height)) return SVM_EEXPIRED;
 	if (svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
-	svm_id_t acct, t;
+	if (d->games_len >= SVM_DISPUTE_GAMES_MAX) return SVM_ELIMIT;
+	svm_dispute_t *g = svm_arena_alloc(c->arena, sizeof *g);
+	if (g == NULL) return SVM_ENOMEM;
+	svm_id_t gid, acct, t;
+	svm_object_t o;
+	svm_dispute_game_id(id, &c->tx->sender, &gid);
+	int rc = svm_host_get(c, &gid, &o);
+	if (rc == 0) return SVM_EEXIST; /* one game per challenger */
+	if (rc != SVM_ENOTFOUND) return rc;
 	svm_dispute_account(&acct);
 	swr(&t);
-	int rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, d->game.p.challenger_bond);
+	rc = svm_ledger_transfer(c, &t, &c->tx->sender, &acct, d->game.p.challenger_bond);
 	if (rc) return rc;
-	d->challenger = c->tx->sender;
-	d->state = SVM_DISPUTE_DISPUTED;
-	d->game.deadline = c->height + d->game.p.move_blocks; /* the claimant's first move */
-	rc = store(c, id, d);
-	return rc ? rc : emit(c, "challenged", id);
+	memset(g, 0, sizeof *g);
+	g->kind = SVM_DISPUTE_KIND_GAME;
+	g->claim = *id;
+	g->claimant = d->claimant;
+	g->challenger = c->tx->sender;
+	g->code_hash = d->code_hash;
+	memcpy(g->entry, d->entry, sizeof g->entry);
+	g->entry_len = d->entry_len;
+	g->nargs = d->nargs;
+	memcpy(g->args, d->args, sizeof g->args);
+	g->gas = d->gas;
+	g->claim_height = d->claim_height;
+	g->state = SVM_DISPUTE_DISPUTED;
+	g->final_state = d->final_state;
+	g->game = d->game;
+	g->game.deadline = c->height + g->game.p.move_blocks; /* the claimant's first move */
+	d->games[d->games_len++] = c->tx->sender;
+	d->games_opened++;
+	if (d->games_len == SVM_DISPUTE_GAMES_MAX) d->full_since = c->height;
+	rc = store(c, &gid, g);
+	if (!rc) rc = store(c, id, d);
+	if (!rc) rc = emit(c, "challenged", &gid);
+	if (rc) return rc;
+	c->return_data = svm_arena_dup(c->arena, gid.b, 32);
+	c->return_data_len = c->return_data ? 32 : 0;
+	return c->return_data ? 0 : SVM_ENOMEM;
 }
 
-/* Pays out a decided game: the winner's bond back plus half the loser's, the rest burned. */
-static int payout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+/* A claim's game decided: it leaves the claim's open games (the window runs again if they were
+ * all open). The claimant won: the challenger's bond burns. The challenger won: its bond comes
+ * back, and the first such game slashes the claimant's bond — half to this challenger, half
+ * burned; later winners get their bonds back only. A won game is a proof, a lost one is not:
+ * the claim stays refuted whatever its other games decide. */
+static int game_decided(svm_txctx_t *c, const svm_dispute_t *g, bool claimant_won)
 {
-	svm_bisect_payout_t po;
-	int rc = svm_bisect_settle(&d->game, &po);
-	if (rc) return rc;
+	svm_dispute_t *d = svm_arena_alloc(c->arena, sizeof *d);
+	if (d == NULL) return SVM_ENOMEM;
+	int rc = load(c, &g->claim, d);
+	if (rc) return rc == SVM_ENOTFOUND ? SVM_EIO : rc; /* a game's claim always exists */
+	uint32_t i = 0;
+	while (i < d->games_len && !svm_hash_eq(&d->games[i], &g->challenger)) i++;
+	if (d->kind != SVM_DISPUTE_KIND_CLAIM || i == d->games_len) return SVM_EIO; /* opened together */
+	if (d->games_len == SVM_DISPUTE_GAMES_MAX) {
+		d->paused_blocks = sat_add(d->paused_blocks, c->height - d->full_since);
+		d->full_since = 0;
+	}
+	memmove(&d->games[i], &d->games[i + 1], (d->games_len - i - 1) * sizeof d->games[0]);
+	d->games_len--;
 	svm_id_t acct, t;
 	svm_dispute_account(&acct);
 	swr(&t);
-	if (po.to_claimant) rc = svm_ledger_transfer(c, &t, &acct, &d->claimant, po.to_claimant);
-	if (!rc && po.to_challenger)
-		rc = svm_ledger_transfer(c, &t, &acct, &d->challenger, po.to_challenger);
-	if (!rc && po.burned) rc = svm_ledger_burn(c, &t, &acct, po.burned);
+	uint64_t cb = d->game.p.challenger_bond, kb = d->game.p.claimant_bond;
+	if (claimant_won) {
+		if (cb) rc = svm_ledger_burn(c, &t, &acct, cb);
+	} else {
+		if (cb) rc = svm_ledger_transfer(c, &t, &acct, &g->challenger, cb);
+		if (!rc && !d->refuted) {
+			d->refuted = true;
+			d->prover = g->challenger;
+			if (kb / 2) rc = svm_ledger_transfer(c, &t, &acct, &g->challenger, kb / 2);
+			if (!rc && kb - kb / 2) rc = svm_ledger_burn(c, &t, &acct, kb - kb / 2);
+		}
+	}
+	if (d->refuted && d->games_len == 0) d->state = SVM_DISPUTE_CLOSED; /* nothing left to decide */
+	return rc ? rc : store(c, &g->claim, d);
+}
+
+/* Settles a decided game: a claim's game in program 19 (game_decided), a job's in the market
+ * (the job records the outcome, its claim pays; program 19 holds no bonds for it). */
+static int payout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
+{
+	bool claimant_won = d->game.phase == SVM_BISECT_CLAIMANT_WON;
+	int rc = d->kind == SVM_DISPUTE_KIND_JOB
+			 ? svm_ai_dispute_decided_(c, &d->job, &d->claimant, &d->challenger, claimant_won)
+			 : game_decided(c, d, claimant_won);
 	d->state = SVM_DISPUTE_CLOSED;
-	/* a job's dispute settles in the market: the job records the outcome, its claim pays */
-	if (!rc && d->kind == SVM_DISPUTE_KIND_JOB)
-		rc = svm_ai_dispute_decided_(c, &d->job, &d->claimant, &d->challenger,
-					     d->game.phase == SVM_BISECT_CLAIMANT_WON);
 	if (!rc) rc = store(c, id, d);
-	return rc ? rc : emit(c, d->game.phase == SVM_BISECT_CLAIMANT_WON ? "claimant_won" : "challenger_won", id);
+	return rc ? rc : emit(c, claimant_won ? "claimant_won" : "challenger_won", id);
 }
 
 static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute_t *d)
@@ -556,12 +680,14 @@ static int open_trace(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_d
 	return rc ? rc : emit(c, "opened", id);
 }
 
-/* Anyone: a party that missed its deadline loses; an unchallenged claim past its window gets
- * its bond back. */
+/* Anyone: a party that missed its deadline loses; a claim past its window with no game open and
+ * none won gets its bond back. */
 static int timeout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 {
-	if (d->state == SVM_DISPUTE_OPEN) {
-		if (c->height <= d->claim_height + SVM_DISPUTE_CHALLENGE_BLOCKS) return SVM_ESTATE;
+	if (d->kind == SVM_DISPUTE_KIND_CLAIM) {
+		/* open with games, or refuted: the games decide (a refuted claim closes with its last) */
+		if (d->state != SVM_DISPUTE_OPEN || d->games_len || d->refuted) return SVM_ESTATE;
+		if (c->height <= svm_dispute_window_end(d, c->height)) return SVM_ESTATE;
 		svm_id_t acct, t;
 		svm_dispute_account(&acct);
 		swr(&t);

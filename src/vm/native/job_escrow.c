@@ -61,7 +61,7 @@ void svm_ai_commitment(const svm_id_t *job, const svm_id_t *provider, const uint
 
 int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 {
-	int rc = svm_buf_push(out, 4);
+	int rc = svm_buf_push(out, 5);
 	if (!rc) rc = svm_buf_append(out, j->poster.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->model.b, 32);
 	if (!rc) rc = svm_buf_append(out, j->input_hash.b, 32);
@@ -92,6 +92,8 @@ int svm_ai_job_encode(const svm_ai_job_t *j, svm_buf_t *out)
 		if (!rc) rc = svm_buf_append(out, d->challenger.b, 32);
 		if (!rc) rc = svm_varint_append(out, d->bond);
 	}
+	if (!rc) rc = svm_varint_append(out, j->paused_blocks);
+	if (!rc) rc = svm_varint_append(out, j->full_since);
 	if (!rc) rc = svm_buf_push(out, j->slots_len);
 	for (uint32_t i = 0; !rc && i < j->slots_len; i++) {
 		const svm_ai_slot_t *s = &j->slots[i];
@@ -115,7 +117,7 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 	uint8_t ver;
 	uint64_t n;
 	memset(j, 0, sizeof *j);
-	if (svm_reader_u8(&r, &ver) || ver != 4 || svm_reader_copy(&r, j->poster.b, 32) ||
+	if (svm_reader_u8(&r, &ver) || ver != 5 || svm_reader_copy(&r, j->poster.b, 32) ||
 	    svm_reader_copy(&r, j->model.b, 32) || svm_reader_copy(&r, j->input_hash.b, 32) ||
 	    svm_reader_copy(&r, j->weights_hash.b, 32) || svm_reader_copy(&r, j->code_hash.b, 32) ||
 	    svm_reader_u8(&r, &j->input_mode) || j->input_mode > 1)
@@ -150,6 +152,10 @@ int svm_ai_job_decode(const uint8_t *p, size_t len, svm_ai_job_t *j)
 		    svm_varint_read(&r, &d->bond))
 			return SVM_EDECODE;
 	}
+	/* full_since is a height only while every dispute entry is open */
+	if (svm_varint_read(&r, &j->paused_blocks) || svm_varint_read(&r, &j->full_since) ||
+	    (j->disputes_len < SVM_AI_JOB_DISPUTES_MAX && j->full_since != 0))
+		return SVM_EDECODE;
 	if (svm_reader_u8(&r, &j->slots_len) || j->slots_len > j->replicas) return SVM_EDECODE;
 	for (uint32_t i = 0; i < j->disputes_len; i++)
 		if (j->disputes[i].slot >= j->slots_len) return SVM_EDECODE;
@@ -193,6 +199,16 @@ bool svm_ai_job_claim_early(const svm_ai_job_t *j)
 		revealed++;
 	}
 	return revealed > 0;
+}
+
+uint64_t svm_ai_job_window_paused(const svm_ai_job_t *j, uint64_t now)
+{
+	uint64_t p = j->paused_blocks;
+	if (j->disputes_len == SVM_AI_JOB_DISPUTES_MAX && now > j->full_since) {
+		uint64_t d = now - j->full_since;
+		p = p > UINT64_MAX - d ? UINT64_MAX : p + d;
+	}
+	return p;
 }
 
 int svm_ai_job_dispute_find(const svm_ai_job_t *j, uint32_t slot, const svm_id_t *challenger)
@@ -497,6 +513,14 @@ static uint64_t level_window(const svm_ai_job_t *j, uint64_t standard)
 
 /* Deadlines: a + b, capped at 2^64 − 1 (a commit deadline is any u64 the poster chose). */
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* The last height of the job's challenge window as of `now`: the level's window after
+ * settlement, plus the blocks it stood still while every dispute entry was open. */
+static uint64_t window_end(const svm_ai_job_t *j, const svm_params_t *prm, uint64_t now)
+{
+	uint64_t end = sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks));
+	return sat_add(end, svm_ai_job_window_paused(j, now));
+}
 
 /* Takes ⌊(bond + unbonding)·rate/10^4⌋ from the provider, from its bond first: SWR on its way
  * out stays slashable until withdrawn. Returns the amount taken. */
@@ -817,7 +841,7 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const 
 	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE ||
 	    j->disputes_opened || svm_hash_eq(&j->result_hash, &zero))
 		return SVM_ESTATE; /* one re-execution per job, and none once a dispute was opened */
-	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
+	if (c->height > window_end(j, prm, c->height))
 		return SVM_EEXPIRED;
 	svm_id_t acct, t;
 	svm_ai_job_account(id, &acct);
@@ -861,7 +885,7 @@ static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_j
 	if (!svm_hash_eq(&input_hash, &j->input_hash)) return SVM_EPROOF;  /* not the job's input */
 	if (j->state != SVM_AI_JOB_PENDING || j->challenge != SVM_AI_CHALLENGE_NONE)
 		return SVM_ESTATE; /* not settled, closed, or re-executed (the truth is known) */
-	if (c->height > sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
+	if (c->height > window_end(j, prm, c->height))
 		return SVM_EEXPIRED;
 	int k = slot_of(j, &who);
 	if (k < 0) return SVM_ENOTFOUND; /* not a provider of this job */
@@ -886,6 +910,8 @@ static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_j
 	j->disputes[j->disputes_len++] = (svm_ai_dispute_ref_t){
 		.slot = (uint8_t)k, .challenger = c->tx->sender, .bond = bond};
 	j->disputes_opened++;
+	/* every entry open: the window stands still until one is decided */
+	if (j->disputes_len == SVM_AI_JOB_DISPUTES_MAX) j->full_since = c->height;
 	rc = job_store(c, id, j);
 	if (!rc) rc = emit(c, "job_disputed", id);
 	return rc ? rc : return_id(c, &claim);
@@ -907,6 +933,10 @@ int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t 
 	int i = k < 0 ? -1 : svm_ai_job_dispute_find(j, (uint32_t)k, challenger);
 	if (i < 0) return SVM_EIO; /* the claim and the job's entry were opened together */
 	uint64_t bond = j->disputes[i].bond;
+	if (j->disputes_len == SVM_AI_JOB_DISPUTES_MAX) { /* the window runs again */
+		j->paused_blocks = svm_ai_job_window_paused(j, c->height);
+		j->full_since = 0;
+	}
 	memmove(&j->disputes[i], &j->disputes[i + 1],
 		(j->disputes_len - (uint32_t)i - 1) * sizeof j->disputes[0]);
 	j->disputes_len--;
@@ -1013,7 +1043,7 @@ static int claim(svm_txctx_t *c, const svm_id_t *id, svm_ai_job_t *j, const svm_
 	if (j->state != SVM_AI_JOB_PENDING) return SVM_ESTATE;
 	if (j->disputes_len) return SVM_ESTATE; /* a dispute is being played */
 	if (!svm_ai_job_claim_early(j) &&
-	    c->height <= sat_add(j->settle_height, level_window(j, prm->ai_challenge_window_blocks)))
+	    c->height <= window_end(j, prm, c->height))
 		return SVM_ESTATE; /* the challenge window is open, and something left to dispute */
 	uint64_t paid = 0, to_challenger = 0;
 	int rc = 0;
