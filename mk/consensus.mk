@@ -34,7 +34,7 @@ $(B)/sim-repropose: tests/sim/sim.c tests/sim/sim_main.c tests/sim/sim.h src/con
 
 test-sim: $(B)/sim $(B)/sim-repropose
 	@{ $(B)/sim --scenarios $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --twins-check 2000 --reputation-check --regression; \
-	   $(B)/sim-repropose --catch-repropose $(SIM_REPROPOSE); } 2>&1 | tee $(B)/test-sim.log | tail -n 22; \
+	   $(B)/sim-repropose --catch-repropose $(SIM_REPROPOSE); } 2>&1 | tee $(B)/test-sim.log | tail -n 27; \
 	  awk '/^sim: [0-9]+ passed, [0-9]+ failed$$/ { p += $$2; f += $$4; n++ } \
 	       END { if (n != 2) f++; printf "test-sim: %d passed, %d failed\n", p, f }' $(B)/test-sim.log \
 	  | tee -a $(B)/test-sim.log; grep -q '^test-sim: [0-9]* passed, 0 failed$$' $(B)/test-sim.log

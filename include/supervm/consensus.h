@@ -478,6 +478,18 @@ int svm_cons_tick(svm_cons_t *c, uint64_t now_ms, svm_cons_out_t *out);
 #define SVM_CONS_ROUND_TIMEOUT_MS_MAX 3600000u
 int svm_cons_set_round_timeout(svm_cons_t *c, uint64_t ms);
 
+/* The host's transport news about validator `peer` (an index of the current set; an input like
+ * a message, so the core stays deterministic). up = false: its session closed (on loopback, the
+ * moment its process is gone). While no proposal of the round is here and this validator has
+ * neither voted nor timed out in it, a round that peer leads is timed out at once, not at its
+ * deadline — the round's one timeout, stored first as always (liveness only: what may be signed
+ * does not change; docs/consensus.md, "A leader that is gone"). up = true: a session came up;
+ * the peer is reachable again and is sent what it may have missed: our timeout of the current
+ * round (or later, after a restart), else our vote of the current round, and the certificate
+ * (TC or QC) that opened our round. Every validator starts reachable: report only sessions that
+ * were up and closed. SVM_EINVAL for an index out of the set or our own. */
+int svm_cons_peer(svm_cons_t *c, uint32_t peer, bool up, uint64_t now_ms, svm_cons_out_t *out);
+
 /* The host applied committed blocks itself (block sync of a validator that fell behind: it
  * fetched blocks and verified their QCs against the validator set): the core's committed block
  * becomes (id, height, round) if that is higher, commits above it continue from there, and

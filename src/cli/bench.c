@@ -332,6 +332,20 @@ static void report(bench_t *b, uint64_t t_first, uint64_t senders)
 	svm_free(lat);
 }
 
+/* --latencies FILE: every committed transfer's submit and commit time in ms of svm_clock_ns
+ * (CLOCK_MONOTONIC, the clock of the nodes' log lines), so slow ones can be matched to events. */
+static int write_latencies(bench_t *b, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) return cli_fail(b->a, CLI_EXIT_FAIL, "cannot write %s", path);
+	for (size_t i = 0; i < b->n_txs; i++) {
+		uint64_t c = atomic_load(&b->txs[i].commit_ns);
+		if (c == 0) continue;
+		fprintf(f, "%.3f %.3f %u\n", (double)b->txs[i].submit_ns / 1e6, (double)c / 1e6, b->txs[i].client);
+	}
+	return fclose(f) == 0 ? 0 : cli_fail(b->a, CLI_EXIT_FAIL, "cannot write %s", path);
+}
+
 int cli_cmd_bench_load(cli_args_t *a)
 {
 	uint64_t n_txs, senders, clients, batch, timeout_ms, rate;
@@ -397,10 +411,11 @@ int cli_cmd_bench_load(cli_args_t *a)
 		for (unsigned i = 0; i < b.clients; i++) pthread_join(th[i], NULL);
 		pthread_join(poller, NULL);
 		report(&b, b.t0_ns, senders);
+		if (cli_opt(a, "latencies") != NULL) rc = write_latencies(&b, cli_opt(a, "latencies"));
 		size_t lost = 0;
 		for (size_t i = 0; i < b.n_txs; i++)
 			if (b.txs[i].err == 0 && atomic_load(&b.txs[i].commit_ns) == 0) lost++;
-		if (lost > 0 || atomic_load(&b.acked) == 0) rc = CLI_EXIT_FAIL;
+		if (rc == 0 && (lost > 0 || atomic_load(&b.acked) == 0)) rc = CLI_EXIT_FAIL;
 	}
 	json_decref(cid);
 	json_decref(root);

@@ -31,7 +31,7 @@ static const char *const o_updater[] = {"from", "proposal", NULL};
 static const char *const o_propose[] = {"from", "deposit", NULL};
 static const char *const o_propose_pins[] = {"from", "deposit", "amd-ark", "intel-root", NULL};
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
-static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", NULL};
+static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", "latencies", NULL};
 
 static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
 static const char *const o_provider[] = {"from", "bond", NULL};
@@ -274,6 +274,8 @@ static const cli_cmd_t commands[] = {
 	 "  --batch N         transactions per JSON-RPC batch (default 100)\n"
 	 "  --rate N          offer N tx/s in total (default 0: as fast as the node acknowledges)\n"
 	 "  --spread URLS     comma-separated node URLs: client i sends to the i-th (round-robin)\n"
+	 "  --latencies FILE  write one line per committed transfer: submit and commit time (ms of the\n"
+	 "                    monotonic clock the nodes' logs use) and its client, to match with logs\n"
 	 "  --data DIR        devnet data directory holding keys/faucet.json\n"
 	 "  --timeout-ms N    give up waiting for commits after N ms (default 120000)\n",
 	 o_bench, 0, 0, cli_cmd_bench_load, NULL},

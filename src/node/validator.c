@@ -57,6 +57,16 @@ typedef struct {
 	bool used;
 } peer_height_t;
 
+/* A peer's transport session as the consensus core hears of it (svm_cons_peer). The transport
+ * thread writes id, used, up and ups (under n->mu); the consensus thread the rest. */
+typedef struct {
+	svm_id_t id;
+	bool used, up;
+	uint32_t ups;      /* sessions that came up */
+	uint32_t ups_told; /* of them, told to the core */
+	bool down_told;    /* the core was told this session closed */
+} link_t;
+
 struct node_vc {
 	svm_node_t *n;
 	svm_keypair_t key;
@@ -83,6 +93,8 @@ struct node_vc {
 	inmsg_t *in_head, *in_tail;
 	size_t in_n, in_bytes;
 	peer_height_t heights[PEER_HEIGHTS_MAX];
+	link_t links[PEER_HEIGHTS_MAX];
+	bool links_changed;             /* a session came up or closed since links_apply */
 	svm_cons_status_t st;           /* snapshot after each step */
 	svm_buf_t evidence[EVIDENCE_MAX];
 	size_t n_evidence, evidence_total;
@@ -1183,6 +1195,12 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 	if (rc == 0) {
 		dispatch(v);
 		snapshot(v);
+		/* A new core starts with every validator reachable: tell it the closed sessions again
+		 * (links_apply, next wake-up; indexes are of the new set). */
+		pthread_mutex_lock(&n->mu);
+		for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) v->links[i].down_told = false;
+		v->links_changed = true;
+		pthread_mutex_unlock(&n->mu);
 	}
 	return rc;
 }
@@ -1588,9 +1606,34 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 	}
 }
 
+/* Transport thread: a session came up or closed; the consensus thread tells the core
+ * (links_apply). An entry is reused once its session is closed. */
+static void link_note(struct node_vc *v, const svm_id_t *peer, bool up)
+{
+	pthread_mutex_lock(&v->n->mu);
+	link_t *slot = NULL, *spare = NULL;
+	for (size_t i = 0; i < PEER_HEIGHTS_MAX && slot == NULL; i++) {
+		link_t *l = &v->links[i];
+		if (l->used && svm_hash_eq(&l->id, peer)) slot = l;
+		else if (spare == NULL && (!l->used || !l->up)) spare = l;
+	}
+	if (slot == NULL && up && spare != NULL) {
+		slot = spare;
+		*slot = (link_t){.id = *peer, .used = true};
+	}
+	if (slot != NULL) {
+		slot->up = up;
+		if (up) slot->ups++;
+		v->links_changed = true;
+		pthread_cond_broadcast(&v->n->cv);
+	}
+	pthread_mutex_unlock(&v->n->mu);
+}
+
 static void on_net_peer(void *ctx, const svm_id_t *peer, bool up)
 {
 	struct node_vc *v = ctx;
+	link_note(v, peer, up);
 	if (!up) {
 		note_height(v, peer, 0, true);
 		return;
@@ -1788,6 +1831,31 @@ static void timeout_follow(struct node_vc *v)
 	(void)rc;
 }
 
+/* Consensus thread: tells the core which validators' sessions closed (a round such a
+ * validator leads is timed out at once) and which came up (they are sent our timeout or vote
+ * of the round they may have missed): svm_cons_peer. A session that came up and closed again
+ * since the last look is told as closed only. */
+static void links_apply(struct node_vc *v)
+{
+	link_t *ls = v->links, snap[PEER_HEIGHTS_MAX];
+	pthread_mutex_lock(&v->n->mu);
+	bool changed = v->links_changed && v->cons != NULL;
+	if (changed) memcpy(snap, ls, sizeof snap);
+	v->links_changed = false;
+	pthread_mutex_unlock(&v->n->mu);
+	if (!changed) return;
+	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
+		if (!snap[i].used) continue;
+		int idx = svm_cons_valset_index(&v->vals, &snap[i].id);
+		bool up = snap[i].up, news = up ? snap[i].ups != ls[i].ups_told || ls[i].down_told : !ls[i].down_told;
+		ls[i].ups_told = snap[i].ups;
+		ls[i].down_told = !up;
+		if (idx < 0 || !news || !v->validator) continue;
+		svm_cons_peer(v->cons, (uint32_t)idx, up, now_ms(), &v->out);
+		dispatch(v);
+	}
+}
+
 static void *cons_main(void *arg)
 {
 	struct node_vc *v = arg;
@@ -1803,7 +1871,7 @@ static void *cons_main(void *arg)
 		}
 		/* A commit in the tick below may end the epoch: switch at once, not after the next
 		 * message or deadline (up to a round timeout: bench-net saw 0.2–0.45 s at most epochs). */
-		if (v->in_head == NULL && wake > now && !(v->epoch_pending && !v->switch_failed)) {
+		if (v->in_head == NULL && wake > now && !(v->epoch_pending && !v->switch_failed) && !v->links_changed) {
 			uint64_t ns = svm_clock_ns() + (wake - now) * 1000000ull;
 			struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
 			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
@@ -1834,6 +1902,7 @@ static void *cons_main(void *arg)
 			v->switch_failed = epoch_switch(v) != 0;
 			if (!v->switch_failed) held_replay(v);
 		}
+		links_apply(v);
 		if (v->upgrade_height != 0 &&
 		    (svm_chain_height(n->chain) + 2 >= v->upgrade_height || now > v->upgrade_ms + UPGRADE_WAIT_MS)) {
 			upgrade_stop(n, SVM_EUNSUPPORTED, &v->upgrade_err);

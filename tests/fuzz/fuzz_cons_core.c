@@ -3,7 +3,7 @@
  * operations — raw bytes from any sender, well-signed timeouts, votes, proposals and
  * equivocating proposals built by the harness for the three other validators (so the core gets
  * past signature checks into QCs, TCs, commits and evidence), time passing, failed safety-record
- * writes, replays of what the core sent, and crashes followed by a restart from the persisted
+ * writes, the transport's news of sessions closing or coming up, replays of what the core sent, and crashes followed by a restart from the persisted
  * safety record (also from a damaged copy of it, which must be refused or loaded without harm).
  * The core must never crash or leak, and across every restart it must never sign two different
  * votes or two different timeouts for one round, never send a vote or timeout its record on
@@ -33,6 +33,8 @@ static svm_cons_vote_data_t last_vote;
 static bool has_last_vote;
 static svm_buf_t last_sent; /* the last message the core sent (replayed by op 7) */
 static uint64_t committed_height;
+static svm_hash_t committed_id; /* the host's head: what a restarted core is told it committed */
+static uint64_t committed_round;
 
 static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 {
@@ -46,9 +48,16 @@ static int h_persist(void *ctx, const uint8_t *rec, size_t len)
 static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t len, uint64_t height,
 		    const svm_cons_qc_t *qc)
 {
-	(void)ctx, (void)id, (void)blk, (void)len, (void)qc;
+	(void)ctx, (void)qc;
 	if (height != committed_height + 1) abort(); /* once each, in height order, across restarts */
+	static svm_arena_t a;
+	svm_block_t b;
+	svm_hash_t bid;
+	if (svm_block_decode(blk, len, &a, &b, &bid, NULL) != 0 || !svm_hash_eq(&bid, id)) abort();
 	committed_height = height;
+	committed_id = *id;
+	committed_round = b.header.round;
+	svm_arena_reset(&a);
 	return 0;
 }
 
@@ -188,8 +197,11 @@ static svm_cons_t *boot(const uint8_t *rec, size_t len)
 	cfg.chain_id = 42;
 	cfg.epoch_seed = genesis;
 	cfg.genesis_id = genesis;
-	cfg.committed_id = genesis;
-	cfg.committed_height = committed_height; /* the host's applied chain survives the crash */
+	/* the host's applied chain survives the crash: its head, not genesis at the head's height
+	 * (a core told so took the next QC above the head for a commit off its chain) */
+	cfg.committed_id = committed_height > 0 ? committed_id : genesis;
+	cfg.committed_height = committed_height;
+	cfg.committed_round = committed_round;
 	cfg.key = &keys[0];
 	cfg.round_timeout_ms = 100;
 	cfg.safety = len > 0 ? rec : NULL;
@@ -223,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(proposed, 0, sizeof proposed);
 	has_last_vote = false;
 	committed_height = 0;
+	committed_round = 0;
 	svm_cons_t *c = boot(NULL, 0);
 	if (c == NULL) abort();
 	svm_cons_out_t out;
@@ -282,8 +295,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now += (uint64_t)a * 8;
 			svm_cons_tick(c, now, &out);
 			break;
-		case 6: /* the next safety-record writes fail (until the next op 6) */
-			persist_fails = !persist_fails;
+		case 6: /* the next safety-record writes fail (until the next op 6), or (a >= 0xf0) the
+			 * transport reports another validator's session closed or up (svm_cons_peer) */
+			if (a >= 0xf0) svm_cons_peer(c, other(c, b), b & 0x80, now, &out);
+			else persist_fails = !persist_fails;
 			break;
 		default: /* a validator replays what the core last sent */
 			if (last_sent.len > 0) {

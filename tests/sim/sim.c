@@ -89,6 +89,7 @@ typedef struct {
 	uint32_t from_ident, to_inst;
 	uint8_t *p;
 	size_t len;
+	uint32_t to_life; /* the receiver's incarnation when sent (sessions) */
 } msg_t;
 
 typedef struct sim sim_t;
@@ -125,6 +126,12 @@ typedef struct {
 	bool epoch_pending;       /* committed the set-changing block: start the next epoch */
 	msg_t held[HELD_MAX];     /* the next epoch's messages, arrived before the switch (memory) */
 	uint32_t n_held;
+	/* transport sessions (opts.sessions) */
+	uint32_t life;            /* incarnation: starts and restarts */
+	uint64_t sess_at;         /* its sessions are up from then on (after a (re)start) */
+	bool sess_pending;        /* the moment they come up is still to be stepped */
+	bool seen[INST_MAX];      /* had a session with identity j since its (re)start */
+	bool told_down[INST_MAX]; /* its core was told identity j's sessions closed */
 } inst_t;
 
 typedef struct {
@@ -228,18 +235,26 @@ static bool connected(const sim_t *s, uint32_t a, uint32_t b)
 	return true;
 }
 
+/* With sessions: both instances run and their sessions have come up since their last start. */
+static bool link_up(const sim_t *s, uint32_t a, uint32_t b)
+{
+	const inst_t *x = &s->inst[a], *y = &s->inst[b];
+	return x->up && y->up && !x->sess_pending && !y->sess_pending;
+}
+
 static void net_send(sim_t *s, uint32_t from_inst, uint32_t to_ident, const uint8_t *p, size_t len)
 {
 	bool healed = s->now >= s->heal_at;
 	for (uint32_t j = 0; j < s->n_inst; j++) {
 		if (s->inst[j].ident != to_ident || j == from_inst) continue;
 		if (!connected(s, from_inst, j)) continue;
+		if (s->o.sessions && !link_up(s, from_inst, j)) continue; /* no session to carry it */
 		uint32_t copies = 1;
 		if (!healed && below(&s->rng, 100) < s->drop_pct) copies = 0;
 		if (below(&s->rng, 100) < s->dup_pct) copies++;
 		for (uint32_t k = 0; k < copies; k++) {
 			msg_t m = {s->now + 1 + below(&s->rng, s->delay_max), s->seq++,
-				   s->inst[from_inst].ident, j, malloc(len), len};
+				   s->inst[from_inst].ident, j, malloc(len), len, s->inst[j].life};
 			if (m.p == NULL) continue;
 			memcpy(m.p, p, len);
 			q_push(s, m);
@@ -729,6 +744,49 @@ static void deliver_out(sim_t *s, inst_t *in, svm_cons_out_t *out)
 	}
 }
 
+/* Tells instance k's core about identity j's sessions, as the node's links_apply does: up when
+ * a session to j came up (j may have missed k's timeout or vote), down when every session to j
+ * closed after one was up. Indexes are of k's current set. */
+static void tell_peer(sim_t *s, inst_t *k, uint32_t j, bool up, svm_cons_out_t *out)
+{
+	int idx = svm_cons_valset_index(set_for(s, k->epoch), &s->vs.v[j].id);
+	if (idx < 0) return;
+	if (s->o.trace)
+		printf("t=%llu inst %u: ident %u session %s\n", (unsigned long long)s->now, k->idx, j, up ? "up" : "closed");
+	svm_cons_peer(k->core, (uint32_t)idx, up, s->now, out);
+	s->res->peer_events++;
+	deliver_out(s, k, out);
+}
+
+/* After a crash, a restart's sessions coming up, or an epoch switch: each running instance's
+ * core hears of sessions that came up (new_of: an instance whose sessions just came up — both
+ * sides hear "up") and of identities it can no longer reach. */
+static void sessions_update(sim_t *s, int new_of, svm_cons_out_t *out)
+{
+	if (!s->o.sessions) return;
+	for (uint32_t k = 0; k < s->n_inst && !s->violated; k++) {
+		inst_t *in = &s->inst[k];
+		if (!in->up || in->sess_pending) continue;
+		for (uint32_t j = 0; j < s->n_ident; j++) {
+			if (j == in->ident || !in->up) continue;
+			bool reach = false, fresh = false;
+			for (uint32_t i = 0; i < s->n_inst; i++) {
+				if (s->inst[i].ident != j || !link_up(s, k, i)) continue;
+				reach = true;
+				fresh |= (int)i == new_of || (int)k == new_of;
+			}
+			if (reach && (fresh || !in->seen[j] || in->told_down[j])) {
+				in->seen[j] = true;
+				in->told_down[j] = false;
+				tell_peer(s, in, j, true, out);
+			} else if (!reach && in->seen[j] && !in->told_down[j]) {
+				in->told_down[j] = true;
+				tell_peer(s, in, j, false, out);
+			}
+		}
+	}
+}
+
 static void held_free(inst_t *in)
 {
 	for (uint32_t k = 0; k < in->n_held; k++) free(in->held[k].p);
@@ -801,6 +859,25 @@ static int epoch_switch(sim_t *s, inst_t *in, svm_cons_out_t *out)
 	svm_cons_start(in->core, s->now, out);
 	deliver_out(s, in, out);
 	held_replay(s, in, out);
+	/* the new core starts with every validator reachable: closed sessions are told again */
+	memset(in->told_down, 0, sizeof in->told_down);
+	sessions_update(s, -1, out);
+	return 0;
+}
+
+/* Peer events may commit the block that ends an epoch on any instance: switch those now. */
+static int switch_pending(sim_t *s, svm_cons_out_t *out)
+{
+	for (uint32_t pass = 0; pass < 4 * INST_MAX; pass++) {
+		bool any = false;
+		for (uint32_t i = 0; i < s->n_inst; i++) {
+			inst_t *in = &s->inst[i];
+			if (!in->up || !in->epoch_pending) continue;
+			any = true;
+			if (epoch_switch(s, in, out) != 0) return -1;
+		}
+		if (!any) return 0;
+	}
 	return 0;
 }
 
@@ -936,6 +1013,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 	for (uint32_t i = 0; i < s->n_inst; i++) {
 		inst_t *in = &s->inst[i];
 		uint64_t d = in->up ? in->deadline : in->down_until;
+		if (in->up && in->sess_pending && in->sess_at < d) d = in->sess_at;
 		if (d < t) {
 			t = d;
 			who = (int)i;
@@ -945,7 +1023,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		msg_t m = q_pop(s);
 		if (m.at > s->now) s->now = m.at;
 		inst_t *in = &s->inst[m.to_inst];
-		if (in->up) {
+		if (in->up && (!s->o.sessions || m.to_life == in->life)) { /* else its session died with it */
 			catch_up(s, in);
 			if (s->o.trace)
 				printf("t=%llu inst %u <- ident %u: tag 0x%02x (%zu bytes)\n",
@@ -967,7 +1045,19 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 	if (who < 0) return false;
 	if (t > s->now) s->now = t;
 	inst_t *in = &s->inst[who];
+	if (in->up && in->sess_pending && s->now >= in->sess_at) {
+		in->sess_pending = false; /* its sessions came up: both sides hear of it */
+		sessions_update(s, (int)in->idx, out);
+		return switch_pending(s, out) == 0;
+	}
 	if (!in->up) {
+		in->life++;
+		if (s->o.sessions) { /* nobody reaches it, nor it anybody, until its sessions are up */
+			in->sess_pending = true;
+			in->sess_at = s->now + 1 + below(&s->rng, 20);
+			memset(in->seen, 0, sizeof in->seen);
+			memset(in->told_down, 0, sizeof in->told_down);
+		}
 		if (inst_start(s, in) != 0) return false;
 		if (s->o.trace) printf("t=%llu inst %u: restart\n", (unsigned long long)s->now, in->idx);
 		s->res->restarts++;
@@ -985,7 +1075,8 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		in->miss_round = 0;
 		if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
 		in->down_until = s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms);
-		return true;
+		sessions_update(s, -1, out); /* its sessions close with it */
+		return switch_pending(s, out) == 0;
 	}
 	catch_up(s, in);
 	if (s->o.trace) printf("t=%llu inst %u: tick\n", (unsigned long long)s->now, in->idx);
@@ -1021,6 +1112,15 @@ int sim_run(const sim_opts_t *o, uint64_t seed, sim_result_t *res)
 		if (inst_start(s, &s->inst[i]) != 0) break;
 		svm_cons_start(s->inst[i].core, 0, &out);
 		deliver_out(s, &s->inst[i], &out);
+	}
+	if (o->sessions && !s->violated) {
+		/* the sessions of the start come up; a dead identity was up once and is gone now
+		 * (stopped, as bench-net stops one), so its peers hear that its sessions closed */
+		for (uint32_t k = 0; k < s->n_inst; k++)
+			for (uint32_t i = 0; i < s->n_inst; i++)
+				if (!s->inst[i].up && s->inst[i].down_until == UINT64_MAX) s->inst[k].seen[s->inst[i].ident] = true;
+		sessions_update(s, -1, &out);
+		switch_pending(s, &out);
 	}
 	bool healed = false;
 	for (uint64_t n = 0; n < STEPS_MAX && !s->violated; n++) {

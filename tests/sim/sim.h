@@ -23,6 +23,11 @@ typedef struct {
 				      is a multiple of it (stakes rotate; with n >= 5 the last
 				      identity leaves in odd epochs) and each instance starts the
 				      next epoch on that block, as the node does */
+	bool sessions;             /* transport sessions as the node has them: a crashed instance's
+				      sessions close at once (the others' cores are told: svm_cons_peer
+				      down), a restarted one's come up 1..20 ms after its start (both
+				      sides told: up) and nothing reaches or leaves it before; a
+				      message sent before a restart never reaches the new instance */
 } sim_opts_t;
 
 typedef struct {
@@ -38,6 +43,7 @@ typedef struct {
 	uint64_t commit_qcs;   /* of those, handed the QC that certifies them (checked valid) */
 	uint64_t commit_proofs; /* of the others, with a commit proof made at commit (checked valid) */
 	uint64_t late_qcs;     /* QCs handed over later (host.certified) for blocks committed without */
+	uint64_t peer_events;  /* svm_cons_peer calls (sessions) */
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -34,6 +34,7 @@
 /* What each job process counts, in memory shared with the parent. */
 typedef struct {
 	uint64_t ran, eproofs, eproofs_up, core_commits, commit_qcs, commit_proofs, late_qcs;
+	uint64_t sessions, peer_events; /* scenarios with transport sessions; svm_cons_peer calls */
 } job_count_t;
 
 static double now_s(void)
@@ -42,6 +43,10 @@ static double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* Set while the regression seeds run: they replay the network they failed on, which had no
+ * transport sessions (sessions change every schedule they are in). */
+static bool no_sessions;
 
 /* The options of a mixed scenario, drawn from its seed. */
 static void mixed_opts(uint64_t seed, sim_opts_t *o)
@@ -60,6 +65,7 @@ static void mixed_opts(uint64_t seed, sim_opts_t *o)
 	o->real_crypto = (z >> 24) % 64 == 0;
 	o->dead = -1;
 	o->epoch_blocks = (z >> 32) % 2 == 0 ? 0 : 5 + (z >> 33) % 20; /* set changes in half */
+	o->sessions = !no_sessions && (z >> 40) % 2 == 0; /* transport sessions in half */
 }
 
 static void twins_opts(sim_opts_t *o)
@@ -97,6 +103,8 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
 			cnt->commit_qcs += r.commit_qcs;
 			cnt->commit_proofs += r.commit_proofs;
 			cnt->late_qcs += r.late_qcs;
+			cnt->sessions += o.sessions;
+			cnt->peer_events += r.peer_events;
 		}
 		if (verbose)
 			printf("seed %llu: n=%u twins=%u crashes=%d: %llu steps, %llu messages, height %llu, "
@@ -152,7 +160,13 @@ static const uint64_t regression_seeds[] = {66, 198, 808, 870, 1228, 15375, 2729
  * QC (4.8 % when exclusion lasted only while its failure was among the last 20 blocks). Two of
  * seven down (two consecutive identities): under 4 % and under a third — the second crashed
  * validator, standing in for the first one's excluded rounds, must be blamed for those. */
+static int down_share(uint32_t n, uint32_t down, bool sessions, double *share, uint64_t *blocks);
 static int reputation_share(uint32_t n, uint32_t down, double *share)
+{
+	return down_share(n, down, false, share, NULL);
+}
+
+static int down_share(uint32_t n, uint32_t down, bool sessions, double *share, uint64_t *blocks)
 {
 	for (int rep = 0; rep < 2; rep++) {
 		uint64_t rounds = 0, height = 0;
@@ -165,6 +179,7 @@ static int reputation_share(uint32_t n, uint32_t down, double *share)
 			o.dead_extra = down - 1;
 			o.run_ms = 8000;
 			o.reputation = rep == 1;
+			o.sessions = sessions;
 			sim_result_t r;
 			if (sim_run(&o, seed, &r) != 0 || r.violated) {
 				printf("sim: reputation check seed %llu: %s\n", (unsigned long long)seed, r.why);
@@ -180,10 +195,11 @@ static int reputation_share(uint32_t n, uint32_t down, double *share)
 				       (unsigned long long)r.by_tag[0], (unsigned long long)r.by_tag[1]);
 		}
 		share[rep] = rounds ? (double)(rounds - (height < rounds ? height : rounds)) / (double)rounds : 1;
-		printf("sim: %u of %u validators down, reputation %s: %llu rounds, %llu blocks committed, "
+		if (blocks != NULL) blocks[rep] = height;
+		printf("sim: %u of %u validators down%s, reputation %s: %llu rounds, %llu blocks committed, "
 		       "%.1f%% of rounds failed\n",
-		       down, n, rep ? "on " : "off", (unsigned long long)rounds, (unsigned long long)height,
-		       100 * share[rep]);
+		       down, n, sessions ? " (their sessions closed)" : "", rep ? "on " : "off", (unsigned long long)rounds,
+		       (unsigned long long)height, 100 * share[rep]);
 	}
 	return 0;
 }
@@ -211,6 +227,21 @@ static int catch_repropose(uint64_t m)
 	}
 	printf("sim: no double proposal in seeds 1..%llu\n", (unsigned long long)m);
 	return 1;
+}
+
+/* A leader that is gone: one of four validators stopped for good after its sessions were up,
+ * so the others' transports report them closed (svm_cons_peer) and a round it leads is timed out
+ * at once instead of at its deadline. Over the same seeds and simulated time, with and without
+ * the sessions: without reputation (it leads a quarter of all rounds) at least 1.5× the blocks
+ * must commit; with reputation at least as many. Without the early timeout both are equal. */
+static int sessions_check(void)
+{
+	double off[2], on[2];
+	uint64_t b_off[2], b_on[2];
+	if (down_share(4, 1, false, off, b_off) != 0 || down_share(4, 1, true, on, b_on) != 0) return 1;
+	printf("sim: one of four stopped, its sessions closed: %.2fx the blocks without reputation, %.2fx with\n",
+	       (double)b_on[0] / (double)(b_off[0] ? b_off[0] : 1), (double)b_on[1] / (double)(b_off[1] ? b_off[1] : 1));
+	return 2 * b_on[0] >= 3 * b_off[0] && b_on[1] >= b_off[1] ? 0 : 1;
 }
 
 static int reputation_check(void)
@@ -296,6 +327,8 @@ int main(int argc, char **argv)
 		tot.commit_qcs += cnt[j].commit_qcs;
 		tot.commit_proofs += cnt[j].commit_proofs;
 		tot.late_qcs += cnt[j].late_qcs;
+		tot.sessions += cnt[j].sessions;
+		tot.peer_events += cnt[j].peer_events;
 	}
 	munmap(cnt, JOBS_MAX * sizeof *cnt);
 	if (expect) {
@@ -318,6 +351,8 @@ int main(int argc, char **argv)
 	printf("sim: the other %llu with a verified commit proof (what the node serves until the QC comes); "
 	       "%llu QCs handed over later (host.certified)\n",
 	       (unsigned long long)tot.commit_proofs, (unsigned long long)tot.late_qcs);
+	printf("sim: %llu scenarios with transport sessions: %llu session events told to cores\n",
+	       (unsigned long long)tot.sessions, (unsigned long long)tot.peer_events);
 	uint64_t passed = n - failed;
 	if (twins_check > 0) {
 		uint64_t st = 0;
@@ -336,14 +371,22 @@ int main(int argc, char **argv)
 			failed++;
 			printf("sim: FAILED: leader reputation does not keep a crashed leader's rounds rare\n");
 		}
+		if (sessions_check() == 0) {
+			passed++;
+		} else {
+			failed++;
+			printf("sim: FAILED: a stopped leader's rounds are not timed out early\n");
+		}
 	}
 	if (regression) {
 		uint64_t bad = 0;
+		no_sessions = true;
 		for (size_t i = 0; i < REGRESSION_SEEDS; i++) {
 			uint64_t st = 0, f = run_range(regression_seeds[i], regression_seeds[i] + 1, 1, false,
 						       &st, false, 0, NULL);
 			bad += f != 0;
 		}
+		no_sessions = false;
 		printf("sim: regression seeds: %llu of %zu pass\n",
 		       (unsigned long long)(REGRESSION_SEEDS - bad), REGRESSION_SEEDS);
 		passed += REGRESSION_SEEDS - bad;

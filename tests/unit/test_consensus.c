@@ -1818,3 +1818,194 @@ Test(consensus, the_round_timeout_follows_a_new_base_from_the_next_deadline)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* The bytes of the first action of `kind` to `to` (any `to` for a broadcast) whose tag is tag
+ * in out, appended to got; false if there is none. */
+static bool sent_msg(const svm_cons_out_t *out, uint8_t kind, uint32_t to, uint8_t tag, svm_buf_t *got)
+{
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const svm_cons_action_t *a = &out->actions[i];
+		if (a->kind != kind || (kind == SVM_CONS_SEND && a->to != to) || out->bytes.data[a->off] != tag)
+			continue;
+		if (got != NULL) svm_buf_append(got, out->bytes.data + a->off, a->len);
+		return true;
+	}
+	return false;
+}
+
+/* A validator whose session to the leader of its round closed (the host says so: the leader's
+ * process is gone) times out the round at once — stored first, the round's one timeout —
+ * instead of waiting for the deadline: with one of four validators stopped, each round it led
+ * cost a full round timeout (bench-net, 1.15 s). Only then: another validator's session
+ * closing, a round already voted in, or a leader that is this validator change nothing; a
+ * session that comes up again is sent the timeout it missed, the same bytes. */
+Test(consensus, a_round_whose_leader_is_unreachable_times_out_at_once)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, constest_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	genesis_config(&cfg);
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	uint32_t me = (l1 + 1) % 4, other = (l1 + 2) % 4;
+	cfg.key = key_of(me);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	cr_assert_eq(out.deadline_ms, 1000);
+	cr_assert_eq(svm_cons_peer(c, me, false, 1, &out), SVM_EINVAL, "our own session");
+	cr_assert_eq(svm_cons_peer(c, 4, false, 1, &out), SVM_EINVAL, "outside the set");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, other, false, 5, &out), 0);
+	cr_assert_eq(timeouts_in(&out, 1), 0, "a validator that does not lead the round went away");
+	cr_assert_eq(mem_record.len, 0, "nothing was signed");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, l1, false, 10, &out), 0);
+	svm_buf_t tmo = {0}, again = {0};
+	cr_assert(sent_msg(&out, SVM_CONS_BROADCAST, 0, SVM_CONS_TAG_TIMEOUT, &tmo),
+		  "the round's leader is unreachable and no timeout left before the deadline");
+	cr_assert_eq(timeouts_in(&out, 1), 1);
+	static svm_cons_safety_t rec;
+	cr_assert_eq(svm_cons_safety_decode(mem_record.data, mem_record.len, &rec, NULL), 0);
+	cr_assert_eq(rec.last_timeout_round, 1, "the timeout left before its record was stored");
+	cr_assert_eq(rec.last_voted_round, 1, "no vote in the round after its timeout");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, l1, false, 20, &out), 0);
+	cr_assert_eq(timeouts_in(&out, 1), 0, "told twice, it timed out twice");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, l1, true, 30, &out), 0);
+	cr_assert(sent_msg(&out, SVM_CONS_SEND, l1, SVM_CONS_TAG_TIMEOUT, &again), "the leader, back, missed our timeout");
+	cr_assert(again.len == tmo.len && memcmp(again.data, tmo.data, tmo.len) == 0, "re-sent, not signed again");
+	svm_cons_free(c);
+
+	/* Voted in the round: its QC may still form from the others' votes — no early timeout. */
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 0, &out);
+	svm_buf_t prop = {0};
+	proposal_r1(&prop, key_of(l1), 7);
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c, l1, prop.data, prop.len, 5, &out), 0);
+	cr_assert_eq(votes_in(&out), 1, "it votes for the leader's proposal");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, l1, false, 10, &out), 0);
+	cr_assert_eq(timeouts_in(&out, 1), 0, "timed out in a round it voted in before its deadline");
+	svm_cons_free(c);
+
+	/* The leader itself: another's session closing changes nothing. */
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 0, &out);
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, me, false, 10, &out), 0);
+	cr_assert_eq(timeouts_in(&out, 1), 0);
+	svm_buf_free(&prop);
+	svm_buf_free(&tmo);
+	svm_buf_free(&again);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
+
+/* A restarted validator's first timeout leaves at its start, before the transport has any
+ * session up, and was lost: its peers heard from it only at the round's deadline. Now a session
+ * that comes up is sent that timeout (the very bytes on disk); a peer that comes up while this
+ * validator's vote of the round is its latest message gets the vote, and the certificate that
+ * opened this validator's round. A vote of a round already certified is not re-sent. */
+Test(consensus, a_session_that_comes_up_is_sent_the_timeout_or_vote_it_missed)
+{
+	setup_set(4, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
+				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
+	svm_cons_config_t cfg;
+	genesis_config(&cfg);
+	cfg.key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg.key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	svm_cons_start(c, 0, &out);
+	svm_buf_t vote = {0}, got = {0}, disk = {0}, tmo = {0};
+	cr_assert(sent_msg(&out, SVM_CONS_BROADCAST, 0, SVM_CONS_TAG_VOTE, &vote), "the leader votes for its block");
+	uint32_t peer = (l1 + 1) % 4;
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, peer, true, 5, &out), 0);
+	cr_assert(sent_msg(&out, SVM_CONS_SEND, peer, SVM_CONS_TAG_VOTE, &got), "a peer that came up missed our vote");
+	cr_assert(got.len == vote.len && memcmp(got.data, vote.data, vote.len) == 0);
+	cr_assert(!sent_msg(&out, SVM_CONS_SEND, peer, SVM_CONS_TAG_QC, NULL), "round 1 follows genesis: no certificate");
+	svm_cons_free(c);
+
+	/* Restarted: its timeout of round 1 leaves at once (into no session); each session that
+	 * comes up gets it. */
+	svm_buf_append(&disk, mem_record.data, mem_record.len);
+	cfg.safety = disk.data;
+	cfg.safety_len = disk.len;
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 10, &out);
+	cr_assert(sent_msg(&out, SVM_CONS_BROADCAST, 0, SVM_CONS_TAG_TIMEOUT, &tmo), "restarted in a round it voted in");
+	for (uint32_t p = 0; p < 4; p++) {
+		if (p == l1) continue;
+		svm_cons_out_reset(&out);
+		svm_buf_reset(&got);
+		cr_assert_eq(svm_cons_peer(c, p, true, 20 + p, &out), 0);
+		cr_assert(sent_msg(&out, SVM_CONS_SEND, p, SVM_CONS_TAG_TIMEOUT, &got),
+			  "the session to %u came up and the lost timeout was not re-sent", p);
+		cr_assert(got.len == tmo.len && memcmp(got.data, tmo.data, tmo.len) == 0, "the stored timeout, as is");
+		cr_assert(!sent_msg(&out, SVM_CONS_SEND, p, SVM_CONS_TAG_VOTE, NULL));
+	}
+	svm_cons_free(c);
+
+	/* A vote whose round got its QC is history: the QC goes instead. */
+	cfg.safety = NULL;
+	cfg.safety_len = 0;
+	svm_buf_reset(&mem_record);
+	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
+	svm_cons_out_reset(&out);
+	svm_cons_start(c, 0, &out);
+	svm_buf_reset(&vote);
+	cr_assert(sent_msg(&out, SVM_CONS_BROADCAST, 0, SVM_CONS_TAG_VOTE, &vote));
+	static svm_cons_vote_t v;
+	cr_assert_eq(svm_cons_vote_decode(vote.data, vote.len, &v, NULL), 0);
+	for (uint32_t p = 0, k = 0; p < 4 && k < 2; p++) {
+		if (p == l1) continue;
+		svm_buf_t m = {0};
+		v.voter = p;
+		uint8_t sm[SVM_CONS_SIGNED_BYTES];
+		svm_cons_vote_message(chain, 0, &v.data, sm);
+		svm_ed25519_sign(v.sig, sm, sizeof sm, key_of(p)->secret_key);
+		cr_assert_eq(svm_cons_vote_encode(&v, &m), 0);
+		svm_cons_out_reset(&out);
+		cr_assert_eq(svm_cons_on_message(c, p, m.data, m.len, 30, &out), 0);
+		svm_buf_free(&m);
+		k++;
+	}
+	svm_cons_status_t st;
+	svm_cons_status(c, &st);
+	cr_assert_eq(st.hqc_round, 1, "three votes of four form the QC");
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_peer(c, peer, true, 40, &out), 0);
+	cr_assert(!sent_msg(&out, SVM_CONS_SEND, peer, SVM_CONS_TAG_VOTE, NULL), "a certified round's vote re-sent");
+	cr_assert(sent_msg(&out, SVM_CONS_SEND, peer, SVM_CONS_TAG_QC, NULL), "the QC that opened our round");
+	svm_buf_free(&vote);
+	svm_buf_free(&got);
+	svm_buf_free(&disk);
+	svm_buf_free(&tmo);
+	svm_cons_out_free(&out);
+	svm_cons_free(c);
+}
