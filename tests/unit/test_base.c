@@ -261,8 +261,12 @@ Test(pool, par_run_nested_in_a_worker)
 
 /* A sleeping helper is woken off the CPU its caller runs on (helper_place): with the caller held
  * on one CPU, then on another, and the helper asleep before every call (1 ms apart, past its
- * polling), the helper never reports the caller's CPU (SVM_PAR_PLACE=0 fails this: a scheduler that
- * packs threads onto few CPUs wakes a helper beside its caller). */
+ * polling), the helper almost never reports the caller's CPU. Not never: on a loaded machine a
+ * helper still polling when the next call comes is not narrowed, and the scheduler may move it
+ * beside its caller (seen once in 200 at load 10+); without the placement it was 25–200 of 200 here. SVM_PAR_PLACE=0 fails this: a
+ * scheduler that packs threads onto few CPUs wakes a helper beside its caller in most calls. */
+#define PAR_PLACE_CALLS 200
+#define PAR_PLACE_BESIDE_MAX 10
 static void par_cpu(void *arg, unsigned worker)
 {
 	int *cpus = arg;
@@ -285,13 +289,17 @@ Test(pool, par_run_helpers_avoid_the_callers_cpu)
 		CPU_ZERO(&one);
 		CPU_SET(c[k], &one);
 		cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
-		for (int i = 0; i < 200; i++) {
+		int beside = 0;
+		for (int i = 0; i < PAR_PLACE_CALLS; i++) {
 			int cpus[2] = {-1, -1};
 			usleep(1000);
 			cr_assert_eq(svm_par_run(2, par_cpu, cpus), 0);
 			cr_assert_eq(cpus[0], c[k], "the caller is held on CPU %d", c[k]);
-			cr_assert(cpus[1] >= 0 && cpus[1] != c[k], "call %d: the helper on CPU %d", i, cpus[1]);
+			cr_assert(cpus[1] >= 0, "call %d: the helper ran", i);
+			beside += cpus[1] == c[k];
 		}
+		cr_assert(beside <= PAR_PLACE_BESIDE_MAX, "the helper ran beside its caller on CPU %d in %d of %d calls",
+			  c[k], beside, PAR_PLACE_CALLS);
 	}
 	cr_assert_eq(sched_setaffinity(0, sizeof all, &all), 0);
 }
