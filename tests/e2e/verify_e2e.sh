@@ -141,6 +141,7 @@ check '[ $rc -eq 1 ] && grep -q "not found" "$T/nf.json"' "an unknown claim: not
 a0=$(swr $A); b0=$(swr $Bo); d0=$(swr $D); an0=$(nonce $A); bn0=$(nonce $Bo); dn0=$(nonce $D)
 CL4=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 300 --k 64 \
   --bond $BOND --corrupt-step $LIE)
+h4=$($S status --json | jf height); t4=$(date +%s%N)
 G4D=$($S dispute challenge "$CL4" --from "$T/dave.json"); G4B=$($S dispute challenge "$CL4" --from "$T/bob.json")
 CJ=$($S dispute show $CL4 --json)
 check '[ "$(echo "$CJ" | jf games.0.challenger)" = $D ] && [ "$(echo "$CJ" | jf games.1.game)" = "$G4B" ] && [ "$(echo "$CJ" | jf games_opened)" = 2 ] && [ "$G4D" != "$G4B" ]' \
@@ -152,6 +153,7 @@ $S dispute play "$CL4" --from "$T/alice.json" --module "$T/mix.wasm" --corrupt-s
 PA=$!; PIDS+=($PA)
 $S dispute play "$CL4" --from "$T/bob.json" --module "$T/mix.wasm" --json > "$T/p4b.json" 2> "$T/p4b.err"
 wait $PA
+echo "  (two games of one claim, from the first challenge to the claimant's player returning: $(( ($(date +%s%N) - t4) / 1000000 )) ms, $(( $($S status --json | jf height) - h4 )) blocks; load average $(cut -d' ' -f1 /proc/loadavg))"
 check '[ "$(jf result < "$T/p4b.json")" = challenger_won ] && [ "$(jf won < "$T/p4b.json")" = true ] && [ "$($S dispute show $G4B --json | jf game.hi)" = $LIE ]' \
   "bob wins his game at exactly the corrupted step ($(cat "$T/p4b.json"))"
 check '[ "$($S dispute show $G4D --json | jf game.phase)" = claimant_won ]' "the silent sybil's game is lost at its deadline"
