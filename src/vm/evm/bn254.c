@@ -229,16 +229,58 @@ static bool fp_is_zero(const fp *a) { return (a->w[0] | a->w[1] | a->w[2] | a->w
 static bool fp_eq(const fp *a, const fp *b) { return memcmp(a, b, sizeof *a) == 0; }
 static void fp_one(fp *r) { *r = ONE; }
 
-/* a^(p-2) */
+/* R³ mod p: fp_mul(x, R3) = x·R² for the inversion below */
+static const fp R3 = {{0xb1cd6dafda1530dfULL, 0x62f210e6a7283db6ULL, 0xef7f0b0c0ada0afbULL, 0x20fd6e902d592544ULL}};
+
+static bool fp_is_one_raw(const uint64_t *u) { return u[0] == 1 && (u[1] | u[2] | u[3]) == 0; }
+
+/* u/2 mod p for the inversion: x even: x/2; odd: (x + p)/2 (x < p, so x + p < 2^255) */
+static void fp_half_raw(uint64_t x[4])
+{
+	uint64_t carry = 0, mask = 0 - (x[0] & 1);
+	for (int i = 0; i < 4; i++) x[i] = adc64(x[i], P.w[i] & mask, &carry);
+	for (int i = 0; i < 4; i++) x[i] = (x[i] >> 1) | (i < 3 ? x[i + 1] << 63 : 0);
+}
+
+/* a⁻¹ in Montgomery form (0 for 0) by the binary extended Euclidean algorithm on the raw
+ * representation aR, which gives (aR)⁻¹, then ·R³·R⁻¹ = a⁻¹R. Not constant-time (every input
+ * here is public); about 3 times faster than a^(p-2) by squarings. The invariants u ≡ x1·aR,
+ * v ≡ x2·aR (mod p) hold throughout; each round removes at least one bit from u or v, so the
+ * loop ends within 2·254 rounds (asserted). */
 static void fp_inv(fp *r, const fp *a)
 {
-	fp e = P, acc = ONE, base = *a;
-	e.w[0] -= 2;
-	for (int i = 0; i < 256; i++) {
-		if ((e.w[i / 64] >> (i % 64)) & 1) fp_mul(&acc, &acc, &base);
-		fp_sqr(&base, &base);
+	if (fp_is_zero(a)) {
+		memset(r, 0, sizeof *r);
+		return;
 	}
-	*r = acc;
+	uint64_t u[4], v[4], borrow;
+	fp x1 = {{1, 0, 0, 0}}, x2 = {{0, 0, 0, 0}};
+	memcpy(u, a->w, sizeof u);
+	memcpy(v, P.w, sizeof v);
+	int rounds = 0;
+	while (!fp_is_one_raw(u) && !fp_is_one_raw(v)) {
+		SVM_VERIFY(++rounds <= 2 * 256);
+		while (!(u[0] & 1)) {
+			for (int i = 0; i < 4; i++) u[i] = (u[i] >> 1) | (i < 3 ? u[i + 1] << 63 : 0);
+			fp_half_raw(x1.w);
+		}
+		while (!(v[0] & 1)) {
+			for (int i = 0; i < 4; i++) v[i] = (v[i] >> 1) | (i < 3 ? v[i + 1] << 63 : 0);
+			fp_half_raw(x2.w);
+		}
+		uint64_t d[4];
+		borrow = 0;
+		for (int i = 0; i < 4; i++) d[i] = sbb64(u[i], v[i], &borrow);
+		if (!borrow) { /* u ≥ v */
+			memcpy(u, d, sizeof u);
+			fp_sub(&x1, &x1, &x2);
+		} else {
+			borrow = 0;
+			for (int i = 0; i < 4; i++) v[i] = sbb64(v[i], u[i], &borrow);
+			fp_sub(&x2, &x2, &x1);
+		}
+	}
+	fp_mul(r, fp_is_one_raw(u) ? &x1 : &x2, &R3);
 }
 
 /* 32 big-endian bytes into Montgomery form; false when the value is not below p */
@@ -1773,6 +1815,7 @@ int svm_bn254_fp_raw(int op, const uint8_t a[32], const uint8_t b[32], uint8_t o
 	case SVM_BN254_FP_SQR: fp_sqr(&r, &x); break;
 	case SVM_BN254_FP_ADD: fp_add(&r, &x, &y); break;
 	case SVM_BN254_FP_SUB: fp_sub(&r, &x, &y); break;
+	case SVM_BN254_FP_INV: fp_inv(&r, &x); break;
 	default: return -1;
 	}
 	fp_raw_write(&r, out);
