@@ -550,7 +550,12 @@ async function search(q) {
   q = q.trim();
   if (/^\d+$/.test(q)) return (location.hash = `#/block/${q}`);
   const h = q.replace(/^0x/, "").toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(h)) throw new Error(`'${q}' is not a height, a transaction hash or an account id`);
+  if (/^[0-9a-f]{40}$/.test(h)) {
+    // an EVM address: the account of the identity it stands for (linked, the node's index, or its own)
+    const r = await rpc("svm_getEvmAddressIdentity", [`0x${h}`]);
+    return (location.hash = `#/account/${r.identity}`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(h)) throw new Error(`'${q}' is not a height, a transaction hash, an account id or an EVM address`);
   const t = await rpc("svm_getTransactionByHash", [h]);
   if (t) return (location.hash = `#/tx/${h}`);
   if (await rpc("svm_getProposal", [h]).catch(() => null)) return (location.hash = `#/proposal/${h}`);

@@ -6,7 +6,7 @@
 // and an AI job, for the account, proposal, pool and job pages.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test as nodeTest } from "node:test";
@@ -169,6 +169,11 @@ test("an account page shows its balances as the node has them; the contract is a
   await search("0x" + alice.idHex.toUpperCase());
   await waitText("#account-id", new RegExp(alice.idHex));
   assert.equal(await textOf("#account-nonce"), String((await rpc.getAccount(alice.id)).nonce));
+  // from alice's page, bob's derived EVM address (last 20 bytes of SHA-256("svm/evm" ‖ id)) leads to his
+  const bobEvm = createHash("sha256").update(Buffer.concat([Buffer.from("svm/evm"), Buffer.from(bob.id)])).digest("hex").slice(24);
+  await search("0x" + bobEvm);
+  await waitText("#account-id", new RegExp(bob.idHex));
+  assert.equal(await page.evaluate(() => location.hash), `#/account/${bob.idHex}`, "the EVM address search opened bob's account");
   const nobody = Keypair.generate().idHex;
   await search(nobody);
   await waitText("#account-id", new RegExp(nobody));
@@ -278,7 +283,7 @@ test("AI jobs are listed with their state, and a job has its page", async () => 
 
 test("bad searches and unknown pages say what is wrong, and the page keeps working", async () => {
   await search("not a thing");
-  await waitText("#error", /is not a height, a transaction hash or an account id/);
+  await waitText("#error", /is not a height, a transaction hash, an account id or an EVM address/);
   await search("99999999");
   await waitText("#error", /no block at height 99999999/);
   await page.goto(`${net.url}/explorer#/nowhere`, { waitUntil: "load" });

@@ -38,17 +38,17 @@
 
 /* --------------------------------------------------------------- limits */
 
-#define SVM_CONS_VALIDATORS_MAX 128   /* validators in one epoch's set */
+#define SVM_CONS_VALIDATORS_MAX 128 /* validators in one epoch's set */
 #define SVM_CONS_BITMAP_BYTES (SVM_CONS_VALIDATORS_MAX / 8)
-#define SVM_CONS_BLOCKS_MAX 512       /* blocks kept in the in-memory block tree */
-#define SVM_CONS_ACTIONS_MAX 64       /* actions one step may emit */
-#define SVM_CONS_OUT_BYTES_MAX (64u << 20) /* bytes of messages one step may emit */
-#define SVM_CONS_MSG_BYTES_MAX (SVM_BLOCK_BYTES_MAX + 65536) /* any consensus message */
-#define SVM_CONS_VOTE_TARGETS_MAX 4   /* distinct vote targets collected per round */
-#define SVM_CONS_EVIDENCE_MAX 64      /* evidence records kept in memory (oldest dropped) */
-#define SVM_CONS_COMMIT_BATCH_MAX 256 /* blocks one QC may commit at once */
+#define SVM_CONS_BLOCKS_MAX 512                                 /* blocks kept in the in-memory block tree */
+#define SVM_CONS_ACTIONS_MAX 64                                 /* actions one step may emit */
+#define SVM_CONS_OUT_BYTES_MAX (64u << 20)                      /* bytes of messages one step may emit */
+#define SVM_CONS_MSG_BYTES_MAX (SVM_BLOCK_BYTES_MAX + 65536)    /* any consensus message */
+#define SVM_CONS_VOTE_TARGETS_MAX 4                             /* distinct vote targets collected per round */
+#define SVM_CONS_EVIDENCE_MAX 64                                /* evidence records kept in memory (oldest dropped) */
+#define SVM_CONS_COMMIT_BATCH_MAX 256                           /* blocks one QC may commit at once */
 #define SVM_CONS_SAFETY_BYTES_MAX (3 * SVM_HEADER_QC_MAX + 512) /* QC, timeout and TC */
-#define SVM_CONS_TIMEOUT_SHIFT_MAX 6  /* round timeout = base << min(failed rounds, this) */
+#define SVM_CONS_TIMEOUT_SHIFT_MAX 6                            /* round timeout = base << min(failed rounds, this) */
 
 /* Message tags (first byte of every consensus message; core.h uses 0x01..0x05). */
 #define SVM_CONS_TAG_PROPOSAL 0x10
@@ -58,18 +58,18 @@
 #define SVM_CONS_TAG_TC 0x14
 #define SVM_CONS_TAG_SYNC_REQ 0x15 /* "send me the proposal of block id X" */
 #define SVM_CONS_TAG_EVIDENCE 0x16
-#define SVM_CONS_TAG_SAFETY 0x17 /* the persisted safety record, version 1 (never on the wire) */
+#define SVM_CONS_TAG_SAFETY 0x17       /* the persisted safety record, version 1 (never on the wire) */
 #define SVM_CONS_TAG_COMMIT_PROOF 0x18 /* an epoch's last block is final (block sync) */
-#define SVM_CONS_TAG_SAFETY_V2 0x19 /* the safety record, version 2: with the highest TC */
+#define SVM_CONS_TAG_SAFETY_V2 0x19    /* the safety record, version 2: with the highest TC */
 
 #define SVM_CONS_FROM_UNKNOWN UINT32_MAX /* `from` when the sender is not a validator */
 
 /* ------------------------------------------------------------ validators */
 
 typedef struct {
-	svm_id_t id;        /* svm_identity_derive(SVM_SCHEME_ED25519, pubkey) */
+	svm_id_t id; /* svm_identity_derive(SVM_SCHEME_ED25519, pubkey) */
 	uint8_t pubkey[SVM_ED25519_PUBKEY_SIZE];
-	uint64_t stake;     /* > 0 */
+	uint64_t stake; /* > 0 */
 } svm_cons_validator_t;
 
 /* One epoch's validator set, sorted by id ascending (index = bit in signer bitmaps). */
@@ -218,8 +218,8 @@ int svm_cons_commit_proof_verify(const uint8_t *p, size_t len, const svm_hash_t 
  * when the config disables VRF). The TC is present iff round != parent QC round + 1, and then
  * tc.round + 1 == round. sig: the proposer's signature over svm_cons_proposal_digest. */
 typedef struct {
-	svm_block_t block;      /* txs from the decode arena; bytes point into the input */
-	svm_hash_t block_id;    /* header hash */
+	svm_block_t block;   /* txs from the decode arena; bytes point into the input */
+	svm_hash_t block_id; /* header hash */
 	svm_slice_t block_bytes;
 	bool has_tc;
 	svm_cons_tc_t tc;
@@ -260,7 +260,8 @@ int svm_cons_timeout_decode(const uint8_t *p, size_t len, svm_cons_timeout_t *t,
 /* Two messages signed by one validator for the same round that conflict: two votes for
  * different vote data, or two proposals for different blocks. a and b are the two full signed
  * messages (each verifies on its own), ordered so that a < b bytewise. */
-enum { SVM_CONS_EVIDENCE_DOUBLE_VOTE = 1, SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL = 2 };
+enum { SVM_CONS_EVIDENCE_DOUBLE_VOTE = 1,
+       SVM_CONS_EVIDENCE_DOUBLE_PROPOSAL = 2 };
 typedef struct {
 	uint8_t kind;
 	uint64_t epoch;
@@ -398,22 +399,22 @@ typedef struct {
 
 typedef struct {
 	uint64_t chain_id;
-	uint64_t epoch;             /* current epoch (0 at genesis) */
-	svm_hash_t epoch_seed;      /* leader seed of the epoch: genesis block id for epoch 0 */
-	svm_hash_t genesis_id;      /* the epoch's start block: genesis (height 0) in epoch 0, then
+	uint64_t epoch;          /* current epoch (0 at genesis) */
+	svm_hash_t epoch_seed;   /* leader seed of the epoch: genesis block id for epoch 0 */
+	svm_hash_t genesis_id;   /* the epoch's start block: genesis (height 0) in epoch 0, then
 				       the committed block that changed the validator set */
-	uint64_t genesis_height;    /* its height */
+	uint64_t genesis_height; /* its height */
 	/* The last block the host has applied (genesis: height 0, round 0, genesis_id). */
 	svm_hash_t committed_id;
 	uint64_t committed_height;
 	uint64_t committed_round;
-	const svm_keypair_t *key;   /* this validator's key (copied); NULL for a non-validator */
-	uint64_t round_timeout_ms;  /* base round timeout; doubled per failed round (bounded) */
-	bool vrf;                   /* proposals carry and validators check an ECVRF proof
+	const svm_keypair_t *key;        /* this validator's key (copied); NULL for a non-validator */
+	uint64_t round_timeout_ms;       /* base round timeout; doubled per failed round (bounded) */
+	bool vrf;                        /* proposals carry and validators check an ECVRF proof
 				       (svm_vrf_prove of vrf.h over svm_cons_vrf_alpha) in vrf_proof */
-	bool reputation;            /* leader reputation (exclude recent failed proposers) */
+	bool reputation;                 /* leader reputation (exclude recent failed proposers) */
 	const svm_cons_signer_t *signer; /* NULL = Ed25519 (tests may inject) */
-	const uint8_t *safety;      /* the persisted safety record, or NULL for a fresh start */
+	const uint8_t *safety;           /* the persisted safety record, or NULL for a fresh start */
 	size_t safety_len;
 	/* Reputation across an epoch boundary: bit i set = validator i of this epoch's set was
 	 * inactive (svm_cons_inactive_carry) at the end of the previous epoch. All zero (no one)
@@ -433,7 +434,8 @@ void svm_cons_free(svm_cons_t *c); /* NULL is a no-op */
 /* One output action. kind SEND: to one validator index `to`; BROADCAST: to every validator
  * (never to oneself: the core hands its own messages to itself). The message is
  * out->bytes.data[off .. off+len). */
-enum { SVM_CONS_SEND = 1, SVM_CONS_BROADCAST = 2 };
+enum { SVM_CONS_SEND = 1,
+       SVM_CONS_BROADCAST = 2 };
 typedef struct {
 	uint8_t kind;
 	uint32_t to;
@@ -499,10 +501,10 @@ void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t heigh
 /* Read-only views. */
 typedef struct {
 	uint64_t epoch;
-	uint64_t round;            /* current round */
-	uint64_t hqc_round;        /* highest QC round */
+	uint64_t round;     /* current round */
+	uint64_t hqc_round; /* highest QC round */
 	svm_hash_t hqc_block;
-	uint64_t htc_round;        /* highest TC round (0 if none) */
+	uint64_t htc_round; /* highest TC round (0 if none) */
 	uint64_t committed_height;
 	uint64_t committed_round;
 	svm_hash_t committed_id;

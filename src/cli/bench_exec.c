@@ -68,6 +68,7 @@ typedef struct {
 	svm_arena_t prep_arena;
 	svm_exec_tx_t *prep; /* the block prepared once (runs without --sigs) */
 	struct bx_sig *vsigs; /* --sigs: the verify-rate calibration's [BX_VERIFIES] */
+	bool failed_said;     /* the row's failed transactions were reported (once a row) */
 } bx_t;
 
 typedef struct bx_sig {
@@ -441,9 +442,11 @@ static int run_block(bx_t *x, bx_base_t *bb, unsigned threads, bx_series_t *s, s
 	if (res->included != x->o.txs) fprintf(stderr, "bench exec: only %zu of %zu included\n", res->included, x->o.txs);
 	size_t failed = 0;
 	for (size_t i = 0; i < res->included; i++) failed += res->receipts[i].status != 0;
-	if (failed && rep == 0 && threads == 1) /* built to succeed: say when some did not, once */
+	if (failed && !x->failed_said) { /* built to succeed: say when some did not, once a row */
+		x->failed_said = true;
 		fprintf(stderr, "bench exec: %zu of %zu transactions failed (a receipt status is not 0)\n",
 			failed, res->included);
+	}
 	s->m.aborts += m.aborts;
 	s->m.reexecutions += m.reexecutions;
 	s->m.fallbacks += m.fallbacks;

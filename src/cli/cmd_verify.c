@@ -240,7 +240,7 @@ static int job_party(cli_args_t *a, svm_rpc_client_t *c, const svm_dispute_t *d,
 typedef struct {
 	unsigned moves, timeouts, games;
 	uint64_t t_end, poll;
-	bool once;
+	bool once, no_guard, released;
 } play_t;
 
 static const char *move_name(const svm_dispute_t *d)
@@ -292,16 +292,38 @@ static int play_game(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp
 	return rc;
 }
 
-/* The claimant of a claim defends every open game of it, one move of each per pass, until none
- * is open (games opened later need another `dispute play`); d is the claim, refreshed, and g
- * the last game looked at. */
-static int defend_claim(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
-			const svm_id_t *id, svm_dispute_t *d, svm_dispute_t *g, play_t *pl, uint64_t tmo)
+/* The claim's bond back once its window has passed with no game open (program 19's timeout
+ * on the claim): already released by someone else is fine. */
+static int release(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const svm_id_t *id,
+		   svm_dispute_t *d, play_t *pl)
 {
-	uint64_t head = 0;
+	svm_buf_t pl_tx = {0};
+	if (svm_dispute_payload(&pl_tx, SVM_DISPUTE_TIMEOUT, id)) return CLI_EXIT_FAIL;
+	int rc = cli_party_tx(a, c, kp, &pl_tx, "release", NULL);
+	int rc2 = cli_dispute_fetch(a, c, id, d, NULL);
+	if (rc2) return rc2;
+	if (d->state != SVM_DISPUTE_CLOSED) return rc ? rc : cli_fail(a, CLI_EXIT_FAIL, "the claim was not released");
+	pl->released = rc == 0;
+	return 0;
+}
+
+/* The claimant of a claim defends every open game of it, one move of each per pass. Guarding
+ * (the default), it stays through the claim's window — challengers may come until it ends, and
+ * a game left unanswered is lost — and then takes its bond back; with no_guard it returns once
+ * no game is open. d is the claim, refreshed; g the last game looked at. */
+static int defend_claim(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
+			const svm_id_t *id, svm_dispute_t *d, svm_dispute_t *g, play_t *pl, uint64_t head,
+			uint64_t tmo)
+{
 	int rc = 0;
-	if (d->games_opened == 0) return cli_fail(a, CLI_EXIT_FAIL, "the claim is not challenged (dispute challenge first)");
-	while (rc == 0 && d->games_len > 0) {
+	if (pl->no_guard && d->games_opened == 0)
+		return cli_fail(a, CLI_EXIT_FAIL, "the claim is not challenged (dispute challenge first)");
+	while (rc == 0 && d->state != SVM_DISPUTE_CLOSED) {
+		if (d->games_len == 0 && pl->no_guard) break; /* every game decided */
+		if (d->games_len == 0 && !d->refuted && head > svm_dispute_window_end(d, head)) {
+			rc = release(a, c, kp, id, d, pl);
+			break;
+		}
 		bool any = false;
 		for (uint32_t i = 0; rc == 0 && i < d->games_len; i++) {
 			svm_id_t gid;
@@ -313,7 +335,7 @@ static int defend_claim(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t 
 		}
 		if (rc || pl->once) break;
 		if (!any) rc = play_wait(a, pl, tmo);
-		if (rc == 0) rc = cli_dispute_fetch(a, c, id, d, NULL);
+		if (rc == 0) rc = cli_dispute_fetch(a, c, id, d, &head);
 	}
 	pl->games = (unsigned)d->games_opened;
 	return rc;
@@ -324,16 +346,17 @@ static void play_report(cli_args_t *a, const play_t *pl, bool claimant, const sv
 {
 	/* a claim: decided when no game is open; challenger_won once any game was won */
 	bool claim = d->kind == SVM_DISPUTE_KIND_CLAIM;
-	bool over = claim ? d->games_len == 0 : d->state == SVM_DISPUTE_CLOSED;
+	bool over = claim ? d->games_len == 0 && (pl->no_guard || d->state == SVM_DISPUTE_CLOSED)
+			  : d->state == SVM_DISPUTE_CLOSED;
 	bool cw = claim ? !d->refuted : g->game.phase == SVM_BISECT_CLAIMANT_WON;
 	const char *st = !over ? "playing" : cw ? "claimant_won"
 						: "challenger_won";
 	bool won = over && cw == claimant;
 	if (a->json)
 		printf("{\"claim\":\"%s\",\"role\":\"%s\",\"result\":\"%s\",\"won\":%s,\"moves\":%u,"
-		       "\"timeouts\":%u,\"games\":%u,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu}\n",
+		       "\"timeouts\":%u,\"games\":%u,\"released\":%s,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu}\n",
 		       a->pos[0], claimant ? "claimant" : "challenger", st, won ? "true" : "false", pl->moves,
-		       pl->timeouts, claim ? pl->games : 1, g->game.rounds, (unsigned long long)g->game.lo,
+		       pl->timeouts, claim ? pl->games : 1, pl->released ? "true" : "false", g->game.rounds, (unsigned long long)g->game.lo,
 		       (unsigned long long)g->game.hi);
 	else
 		printf("%s (%s, %u moves, %u rounds; decided at step %llu)\n", st, claimant ? "claimant" : "challenger",
@@ -374,7 +397,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 	if (cli_hash(a, "ID", a->pos[0], &id) || load_key(a, &kp)) return CLI_EXIT_USAGE;
 	const char *ps = cli_opt(a, "poll-ms"), *ts = cli_opt(a, "timeout-ms");
 	uint64_t tmo = 600000;
-	play_t pl = {.poll = 100, .once = cli_flag(a, "once")};
+	play_t pl = {.poll = 100, .once = cli_flag(a, "once"), .no_guard = cli_flag(a, "no-guard")};
 	if ((ps && cli_u64(a, "--poll-ms", ps, &pl.poll)) || (ts && cli_u64(a, "--timeout-ms", ts, &tmo)))
 		return CLI_EXIT_USAGE;
 	pl.t_end = svm_clock_ns() + tmo * 1000000ull;
@@ -384,6 +407,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 	int rc = d && g ? cli_client(a, &c) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	uint64_t head = 0;
 	if (rc == 0) rc = cli_dispute_fetch(a, c, &id, d, &head);
+	if (rc == 0) *g = *d; /* what the report shows until a game is looked at */
 	if (rc == 0) rc = play_party(a, c, d, &p);
 	bool claimant = rc == 0 && svm_hash_eq(&kp.id, &d->claimant);
 	bool claim = rc == 0 && d->kind == SVM_DISPUTE_KIND_CLAIM;
@@ -399,7 +423,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 		if (!claimant && !svm_hash_eq(&kp.id, &d->challenger))
 			rc = cli_fail(a, CLI_EXIT_FAIL, "this key is neither the claimant nor the challenger");
 	}
-	if (rc == 0 && claim && claimant) rc = defend_claim(a, c, &kp, &p, &id, d, g, &pl, tmo);
+	if (rc == 0 && claim && claimant) rc = defend_claim(a, c, &kp, &p, &id, d, g, &pl, head, tmo);
 	else if (rc == 0) rc = play_game(a, c, &kp, &p, &gid, g, head, &pl, tmo);
 	/* a challenger's result is its game's; the claimant's of a claim, the claim's */
 	if (rc == 0 && !(claim && claimant)) *d = *g;

@@ -24,8 +24,8 @@ static const char *const o_contract[] = {O_TX, "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
 static const char *const o_dclaim[] = {"from", "module", "export", "args", "gas", "k", "bond",
 				       "corrupt-step", NULL};
-static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!", "poll-ms",
-				      "timeout-ms", NULL};
+static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!", "no-guard!",
+				      "poll-ms", "timeout-ms", NULL};
 static const char *const o_fmspc[] = {"fmspc", NULL};
 static const char *const o_updater[] = {"from", "proposal", NULL};
 static const char *const o_propose[] = {"from", "deposit", NULL};
@@ -329,8 +329,10 @@ static const cli_cmd_t commands[] = {
 	 "dispute challenge CLAIM --from KEYFILE", "", o_from, 1, 1, cli_cmd_dispute_challenge, NULL},
 	{"dispute play", "play this key's side of a dispute to its end (or one move with --once)",
 	 "dispute play ID --from KEYFILE [--module WASM] [--once]",
-	 "  ID                a game, a job's claim, or a claim: its claimant then plays every open\n"
-	 "                    game of it until none is open, a challenger its own game\n"
+	 "  ID                a game, a job's claim, or a claim: its claimant then defends every\n"
+	 "                    game of it through the claim's window and takes the bond back after\n"
+	 "                    it; a challenger plays its own game\n"
+	 "  --no-guard        the claimant of a claim returns once no game is open\n"
 	 "  --module WASM     this party's copy of the module (its hash must be the claim's); a\n"
 	 "                    job's dispute reads the job's module, model and input from the chain\n"
 	 "  --once            make at most one move (or timeout) per game and return\n"

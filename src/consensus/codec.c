@@ -82,8 +82,7 @@ void svm_cons_vote_digest(uint64_t chain_id, uint64_t epoch, const svm_cons_vote
 	put_u64_part(r, d->round);
 	put_u64_part(h, d->height);
 	put_u64_part(pr, d->parent_round);
-	svm_slice_t parts[] = {{c, 8},  {e, 8},  {d->block_id.b, 32}, {r, 8},
-			       {h, 8},  {d->parent_id.b, 32}, {pr, 8}, {d->exec_root.b, 32}};
+	svm_slice_t parts[] = {{c, 8}, {e, 8}, {d->block_id.b, 32}, {r, 8}, {h, 8}, {d->parent_id.b, 32}, {pr, 8}, {d->exec_root.b, 32}};
 	svm_sha256_tagged("svm/cons/vote", parts, 8, out);
 }
 
@@ -213,7 +212,7 @@ static size_t bitmap_len_min(const uint8_t *bm)
 {
 	size_t len = SVM_CONS_BITMAP_BYTES;
 	while (len > 0 && bm[len - 1] == 0) len--; /* bounded by SVM_CONS_BITMAP_BYTES */
-	SVM_ASSERT(len == 0 || bm[len - 1] != 0); /* canonical: no trailing zero byte */
+	SVM_ASSERT(len == 0 || bm[len - 1] != 0);  /* canonical: no trailing zero byte */
 	return len;
 }
 

@@ -7,19 +7,19 @@
 #include "consensus/internal.h"
 #include "supervm/vrf.h"
 
-#define SELFQ_MAX 16        /* own messages waiting to be handled by oneself */
-#define SELFQ_DRAIN_MAX 16  /* own messages handled per step (one validator alone loops) */
-#define TMO_SLOTS 4         /* rounds whose timeouts are collected at once */
-#define QC_CACHE_MAX 32     /* recently verified QC encodings (by hash) */
-#define VOTE_MSG_MAX 256    /* a vote's encoding (kept for evidence) */
+#define SELFQ_MAX 16                 /* own messages waiting to be handled by oneself */
+#define SELFQ_DRAIN_MAX 16           /* own messages handled per step (one validator alone loops) */
+#define TMO_SLOTS 4                  /* rounds whose timeouts are collected at once */
+#define QC_CACHE_MAX 32              /* recently verified QC encodings (by hash) */
+#define VOTE_MSG_MAX 256             /* a vote's encoding (kept for evidence) */
 #define SCRATCH_BYTES_MAX (8u << 20) /* proposal decode arena */
 #define PROPOSE_RETRY_MS_DEFAULT 10
-#define SYNC_ASKED_MAX 8     /* recently requested block ids */
+#define SYNC_ASKED_MAX 8                         /* recently requested block ids */
 #define REPUTATION_WINDOW CONS_REPUTATION_WINDOW /* certified ancestors read (leader.c) */
-#define LEADER_CACHE_MAX 16  /* (round, parent) -> leader results kept */
-#define ORPHANS_MAX 4        /* proposals kept while their parent is fetched */
-#define CERTIFIED_MAX 64     /* block ids recently proven certified (by a verified QC) */
-#define HQC_KEPT 8           /* the latest highest QCs kept in full (cert_of, for commits) */
+#define LEADER_CACHE_MAX 16                      /* (round, parent) -> leader results kept */
+#define ORPHANS_MAX 4                            /* proposals kept while their parent is fetched */
+#define CERTIFIED_MAX 64                         /* block ids recently proven certified (by a verified QC) */
+#define HQC_KEPT 8                               /* the latest highest QCs kept in full (cert_of, for commits) */
 
 typedef struct {
 	uint64_t round;
@@ -47,9 +47,9 @@ typedef struct {
 	uint64_t round, height, parent_round;
 	uint32_t proposer;
 	uint8_t signers[SVM_CONS_BITMAP_BYTES]; /* of its parent QC, when that is of this epoch */
-	svm_buf_t msg;             /* the proposal message as received */
-	size_t pqc_off, pqc_len;   /* header.parent_qc inside msg */
-	size_t blk_off, blk_len;   /* the block encoding inside msg */
+	svm_buf_t msg;                          /* the proposal message as received */
+	size_t pqc_off, pqc_len;                /* header.parent_qc inside msg */
+	size_t blk_off, blk_len;                /* the block encoding inside msg */
 } block_t;
 
 typedef struct {
@@ -114,8 +114,8 @@ struct svm_cons {
 	svm_hash_t committed_id;
 	uint64_t committed_height, committed_round;
 	bool commit_pending;
-	bool commit_due;          /* commit_walk at the start of the next step (see finish) */
-	svm_cons_qc_t commit_qc;  /* the QC whose 2-chain set the latest commit target */
+	bool commit_due;         /* commit_walk at the start of the next step (see finish) */
+	svm_cons_qc_t commit_qc; /* the QC whose 2-chain set the latest commit target */
 	svm_hash_t commit_target;
 	uint64_t commit_target_height;
 	uint64_t conflicts;
@@ -141,11 +141,11 @@ struct svm_cons {
 	svm_cons_out_t *out;
 	uint32_t peer; /* who sent the message being handled (sync requests go there) */
 	leader_cache_t lcache[LEADER_CACHE_MAX];
-	bool leader_missing;          /* the last leader_for lacked an ancestor: which one */
+	bool leader_missing; /* the last leader_for lacked an ancestor: which one */
 	svm_hash_t leader_missing_id;
-	bool inserted;                /* a block joined the tree during this step */
-	bool vote_wait;               /* the host could not execute this round's proposal yet */
-	svm_hash_t vote_wait_id;      /* (an ancestor was missing): retried every step */
+	bool inserted;           /* a block joined the tree during this step */
+	bool vote_wait;          /* the host could not execute this round's proposal yet */
+	svm_hash_t vote_wait_id; /* (an ancestor was missing): retried every step */
 	tc_ref_t vote_wait_tc;
 	orphan_t orphans[ORPHANS_MAX]; /* proposals waiting for their parent (reputation) */
 	uint32_t lcache_next;
@@ -210,7 +210,6 @@ static void self_send(svm_cons_t *c, const uint8_t *p, size_t len)
 	svm_buf_reset(b);
 	if (svm_buf_append(b, p, len) == 0) c->selfq_n++;
 }
-
 
 /* ---------------------------------------------------------- leaders */
 
@@ -384,7 +383,7 @@ static void add_evidence(svm_cons_t *c, uint8_t kind, uint64_t round, uint32_t w
 	size_t m0 = al < bl ? al : bl;
 	int cmp0 = memcmp(a, b, m0);
 	if (cmp0 > 0 || (cmp0 == 0 && al > bl) ? evidence_held(c, b, bl, a, al) : evidence_held(c, a, al, b, bl))
-		return; /* already held (found again, or received) */
+		return;                         /* already held (found again, or received) */
 	if (c->ev_n == SVM_CONS_EVIDENCE_MAX) { /* drop the oldest */
 		svm_cons_evidence_free(&c->ev[c->ev_head]);
 		c->ev_head = (c->ev_head + 1) % SVM_CONS_EVIDENCE_MAX;
@@ -882,7 +881,7 @@ static void maybe_propose(svm_cons_t *c)
 	svm_cons_proposal_message(c->cfg.chain_id, c->vs.epoch, t.height, t.round, &id, sm);
 	cons_sign_msg(c->sig, &c->key, sm, sig);
 	if (cons_proposal_write(&msg, blk.data, blk.len, tc, sig) != 0) goto done;
-	/* Held, not sent: it leaves with our vote for it, once that is stored (vote_for). A
+		/* Held, not sent: it leaves with our vote for it, once that is stored (vote_for). A
 	 * leader that cannot execute its own block yet (a parent it lacks) or whose store fails
 	 * votes later or not at all, and a proposal sent before its vote was on disk let a
 	 * restarted leader propose a second block for the round (simulator, seed 66). */
@@ -1511,7 +1510,7 @@ int svm_cons_peer(svm_cons_t *c, uint32_t peer, bool up, uint64_t now_ms, svm_co
 	bool was = cons_bit(c->unreachable, peer);
 	if (up) {
 		if (was) {
-			c->unreachable[peer / 8] &= (uint8_t)~(1u << (peer % 8));
+			c->unreachable[peer / 8] &= (uint8_t) ~(1u << (peer % 8));
 			c->n_unreachable--;
 		}
 		resend_to(c, peer);

@@ -92,7 +92,7 @@ static uint32_t rep_pick(const svm_cons_valset_t *vs, const svm_hash_t *epoch_se
 		uint64_t stake = vs->v[order[k]].stake;
 		if (3 * (excluded + stake) >= vs->total_stake) break;
 		excluded += stake;
-		eligible[order[k] / 8] &= (uint8_t)~(1u << (order[k] % 8));
+		eligible[order[k] / 8] &= (uint8_t) ~(1u << (order[k] % 8));
 	}
 	/* under a third excluded: more than two thirds still eligible, so a pick always exists */
 	SVM_ASSERT(excluded == 0 || 3 * excluded < vs->total_stake);

@@ -57,8 +57,8 @@ typedef struct {
 	bool used;
 } peer_height_t;
 
-/* A peer's transport session as the consensus core hears of it (svm_cons_peer). The transport
- * thread writes id, used, up and ups (under n->mu); the consensus thread the rest. */
+/* A peer's transport session as the consensus core hears of it (svm_cons_peer). Under n->mu:
+ * the transport thread writes id, used, up and ups, the consensus thread the told fields. */
 typedef struct {
 	svm_id_t id;
 	bool used, up;
@@ -1847,13 +1847,22 @@ static void links_apply(struct node_vc *v)
 	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
 		if (!snap[i].used) continue;
 		int idx = svm_cons_valset_index(&v->vals, &snap[i].id);
-		bool up = snap[i].up, news = up ? snap[i].ups != ls[i].ups_told || ls[i].down_told : !ls[i].down_told;
-		ls[i].ups_told = snap[i].ups;
-		ls[i].down_told = !up;
+		bool up = snap[i].up, news = up ? snap[i].ups != snap[i].ups_told || snap[i].down_told : !snap[i].down_told;
+		snap[i].ups_told = snap[i].ups;
+		snap[i].down_told = !up;
 		if (idx < 0 || !news || !v->validator) continue;
 		svm_cons_peer(v->cons, (uint32_t)idx, up, now_ms(), &v->out);
 		dispatch(v);
 	}
+	/* What was told goes back under the lock (the transport thread may have reused an entry
+	 * for another peer meanwhile: then it starts untold). */
+	pthread_mutex_lock(&v->n->mu);
+	for (size_t i = 0; i < PEER_HEIGHTS_MAX; i++) {
+		if (!snap[i].used || !ls[i].used || !svm_hash_eq(&ls[i].id, &snap[i].id)) continue;
+		ls[i].ups_told = snap[i].ups_told;
+		ls[i].down_told = snap[i].down_told;
+	}
+	pthread_mutex_unlock(&v->n->mu);
 }
 
 static void *cons_main(void *arg)

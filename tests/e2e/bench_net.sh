@@ -7,7 +7,8 @@
 # light and saturation loads on a one-validator devnet (same consensus code, no peers) in the
 # same run, for the ratio.
 # Usage: bench_net.sh PATH/TO/supervm. BLOCK_MS, LIGHT_RATE, SAT_TXS override the defaults;
-# SAT_ONLY=1 runs only the verify rate and the 4-validator saturation (for before/after pairs).
+# SAT_ONLY=1 runs only the verify rate and the 4-validator saturation (for before/after pairs);
+# LIGHT_ONLY=1 only the light loads: healthy, then with v3 stopped (the p99 ratio's pairs).
 set -u
 S=$(realpath "$1")
 BLOCK_MS=${BLOCK_MS:-50}
@@ -42,11 +43,13 @@ run() { # label, validators..., then bench args after --
 }
 [ "${SAT_ONLY:-0}" = 1 ] ||
   run "4 validators, light load ($LIGHT_RATE tx/s)" 0 1 2 3 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 4 --batch 10
-run "4 validators, saturation" 0 1 2 3 -- --txs "$SAT_TXS" --senders 300 --clients 4 --batch 200
+[ "${LIGHT_ONLY:-0}" = 1 ] ||
+  run "4 validators, saturation" 0 1 2 3 -- --txs "$SAT_TXS" --senders 300 --clients 4 --batch 200
 [ "${SAT_ONLY:-0}" = 1 ] && exit 0
 kill "${pids[3]}"; wait "${pids[3]}" 2>/dev/null; stopped_at=$(height 0)
-run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), just after the stop (its first round times out)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
+run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), just after the stop" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
 run "3 of 4 validators (v3 stopped), light load ($LIGHT_RATE tx/s), settled (the next 10 s)" 0 1 2 -- --rate "$LIGHT_RATE" --txs $((LIGHT_RATE * 10)) --senders 100 --clients 3 --batch 10
+[ "${LIGHT_ONLY:-0}" = 1 ] && exit 0
 run "3 of 4 validators (v3 stopped), saturation" 0 1 2 -- --txs "$SAT_TXS" --senders 300 --clients 3 --batch 200
 echo "== catch-up of v3 (stopped at height $stopped_at)"
 target=$(height 0); t0=$(date +%s.%N); start 3; wait_height 3 "$target" 600; t1=$(date +%s.%N)

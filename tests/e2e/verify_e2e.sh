@@ -4,7 +4,8 @@
 # (`dispute claim --corrupt-step`) challenged from the CLI, both sides played by `dispute play`
 # processes until the chain executes the one corrupted step and slashes the liar; an honest
 # claimant beating a lying challenger (whose bond burns; the claimant's comes back after the
-# window); a challenger that never moves losing at its deadline; two challengers of one lying
+# window); a challenger that never moves losing at its deadline to a guarding claimant's player,
+# which then takes the claim's bond back after the window; two challengers of one lying
 # claim in games of their own (the liar's silent sybil first, then an honest one), the
 # claimant's player defending both, slashed once;
 # moves refused with clear errors (own claim, wrong module, not a party); an auditable AI job
@@ -59,11 +60,12 @@ for i in $(seq 1 200); do $S status > /dev/null 2>&1 && break; sleep 0.1; done
 check '$S status > /dev/null 2>&1' "devnet serves JSON-RPC"
 
 FAUCET=$T/chain/keys/faucet.json
-for k in alice bob carol dave; do
+for k in alice bob carol dave erin; do
   $S keys new --out "$T/$k.json" > /dev/null
   $S transfer --from "$FAUCET" --to "$(idof "$T/$k.json")" --amount 100000000000 --wait > /dev/null
 done
 A=$(idof "$T/alice.json"); Bo=$(idof "$T/bob.json"); C=$(idof "$T/carol.json"); D=$(idof "$T/dave.json")
+E=$(idof "$T/erin.json")
 swr() { $S balance "$1" --json | jf amount; }
 nonce() { $S account "$1" --json | jf nonce; }
 python3 -c 'import sys; open(sys.argv[2],"wb").write(bytes.fromhex(open(sys.argv[1]).read().strip()))' \
@@ -107,7 +109,7 @@ check '[ "$(swr $Bo)" = $((b0 + BOND / 2 - FEE * (bn1 - bn0))) ]' "half of it to
 a0=$(swr $A); b0=$(swr $Bo); an0=$(nonce $A); bn0=$(nonce $Bo)
 CL2=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 300 --k 64 --bond $BOND)
 $S dispute challenge "$CL2" --from "$T/bob.json" > /dev/null
-$S dispute play "$CL2" --from "$T/alice.json" --module "$T/mix.wasm" --json > "$T/p2a.json" 2> "$T/p2a.err" &
+$S dispute play "$CL2" --from "$T/alice.json" --module "$T/mix.wasm" --no-guard --json > "$T/p2a.json" 2> "$T/p2a.err" &
 PA=$!; PIDS+=($PA)
 $S dispute play "$CL2" --from "$T/bob.json" --module "$T/mix.wasm" --corrupt-step 4000 --json \
   > "$T/p2b.json" 2> "$T/p2b.err"
@@ -120,16 +122,19 @@ check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ] && [ "$(swr $Bo)" = 
 $S dispute timeout "$CL2" --from "$T/carol.json" > /dev/null 2> "$T/rel.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "state" "$T/rel.err"' "no release before the window ends ($(head -c 60 "$T/rel.err"))"
 
-# 3. a challenger that never moves loses at its deadline (the claimant's player sends the timeout)
-a0=$(swr $A); c0=$(swr $C); an0=$(nonce $A); cn0=$(nonce $C)
-CL3=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 50 --k 16 --bond $BOND)
+# 3. a challenger that never moves loses at its deadline: erin's player (guarding, the default)
+#    sends the timeout, stays through the claim's window and takes the bond back after it — in
+#    the background while the next sections run (checked at the end)
+e0=$(swr $E); c0=$(swr $C); en0=$(nonce $E); cn0=$(nonce $C)
+CL3=$($S dispute claim --from "$T/erin.json" --module "$T/mix.wasm" --export mix --args 50 --k 16 --bond $BOND)
 G3=$($S dispute challenge "$CL3" --from "$T/carol.json")
-$S dispute play "$CL3" --from "$T/alice.json" --module "$T/mix.wasm" --json > "$T/p3a.json" 2> "$T/p3a.err"
-check '[ "$(jf result < "$T/p3a.json")" = claimant_won ] && [ "$(jf timeouts < "$T/p3a.json")" = 1 ]' \
-  "a silent challenger loses at its deadline ($(cat "$T/p3a.json"))"
-an1=$(nonce $A); cn1=$(nonce $C)
-check '[ "$(swr $A)" = $((a0 - BOND - FEE * (an1 - an0))) ] && [ "$(swr $C)" = $((c0 - BOND - FEE * (cn1 - cn0))) ]' \
-  "the silent challenger's bond burns"
+$S dispute play "$CL3" --from "$T/erin.json" --module "$T/mix.wasm" --json > "$T/p3e.json" 2> "$T/p3e.err" &
+PE=$!; PIDS+=($PE)
+for i in $(seq 1 600); do [ "$($S dispute show $G3 --json | jf state)" = closed ] && break; sleep 0.1; done
+check '[ "$($S dispute show $G3 --json | jf game.phase)" = claimant_won ]' "a silent challenger loses at its deadline (the guarding claimant's timeout)"
+cn1=$(nonce $C)
+check '[ "$(swr $C)" = $((c0 - BOND - FEE * (cn1 - cn0))) ] && [ "$($S dispute show $CL3 --json | jf state)" = open ]' \
+  "the silent challenger's bond burns; the claim stays open for its window"
 $S dispute timeout "$G3" --from "$T/carol.json" > /dev/null 2> "$T/to.err"; rc=$?
 check '[ $rc -eq 1 ] && grep -q "state" "$T/to.err"' "a closed dispute cannot be timed out again ($(head -c 60 "$T/to.err"))"
 $S dispute show 00000000000000000000000000000000000000000000000000000000000000aa --json > "$T/nf.json" 2>&1; rc=$?
@@ -141,6 +146,7 @@ check '[ $rc -eq 1 ] && grep -q "not found" "$T/nf.json"' "an unknown claim: not
 a0=$(swr $A); b0=$(swr $Bo); d0=$(swr $D); an0=$(nonce $A); bn0=$(nonce $Bo); dn0=$(nonce $D)
 CL4=$($S dispute claim --from "$T/alice.json" --module "$T/mix.wasm" --export mix --args 300 --k 64 \
   --bond $BOND --corrupt-step $LIE)
+h4=$($S status --json | jf height); t4=$(date +%s%N)
 G4D=$($S dispute challenge "$CL4" --from "$T/dave.json"); G4B=$($S dispute challenge "$CL4" --from "$T/bob.json")
 CJ=$($S dispute show $CL4 --json)
 check '[ "$(echo "$CJ" | jf games.0.challenger)" = $D ] && [ "$(echo "$CJ" | jf games.1.game)" = "$G4B" ] && [ "$(echo "$CJ" | jf games_opened)" = 2 ] && [ "$G4D" != "$G4B" ]' \
@@ -152,6 +158,7 @@ $S dispute play "$CL4" --from "$T/alice.json" --module "$T/mix.wasm" --corrupt-s
 PA=$!; PIDS+=($PA)
 $S dispute play "$CL4" --from "$T/bob.json" --module "$T/mix.wasm" --json > "$T/p4b.json" 2> "$T/p4b.err"
 wait $PA
+echo "  (two games of one claim, from the first challenge to the claimant's player returning: $(( ($(date +%s%N) - t4) / 1000000 )) ms, $(( $($S status --json | jf height) - h4 )) blocks; load average $(cut -d' ' -f1 /proc/loadavg))"
 check '[ "$(jf result < "$T/p4b.json")" = challenger_won ] && [ "$(jf won < "$T/p4b.json")" = true ] && [ "$($S dispute show $G4B --json | jf game.hi)" = $LIE ]' \
   "bob wins his game at exactly the corrupted step ($(cat "$T/p4b.json"))"
 check '[ "$($S dispute show $G4D --json | jf game.phase)" = claimant_won ]' "the silent sybil's game is lost at its deadline"
@@ -306,6 +313,12 @@ if [ -f "$V/sev-snp/go-sev-guest/ask_ark_milan.pem" ] && [ ! -s "$T/snp.err" ]; 
 fi
 $S attest propose-pins --deposit 1000 --from "$T/alice.json" > /dev/null 2> "$T/pp2.err"; rc=$?
 check '[ $rc -eq 2 ] && grep -q "at least one pin" "$T/pp2.err"' "a proposal pinning nothing is refused"
+# section 3's guarding player: it released erin's bond itself once the window had passed
+wait $PE
+en1=$(nonce $E)
+check '[ "$(jf result < "$T/p3e.json")" = claimant_won ] && [ "$(jf released < "$T/p3e.json")" = true ] && [ "$(jf timeouts < "$T/p3e.json")" = 1 ] && [ "$($S dispute show $CL3 --json | jf state)" = closed ]' \
+  "the guarding claimant's player took its bond back after the window ($(cat "$T/p3e.json" "$T/p3e.err" | head -c 300))"
+check '[ "$(swr $E)" = $((e0 - FEE * (en1 - en0))) ]' "erin ends with its bond, less $((en1 - en0)) fees"
 # the honest claim of section 2: its bond back once its window has passed with no game open
 U=$($S dispute show $CL2 --json | jf challenge_until)
 for i in $(seq 1 900); do [ "$($S status --json | jf height)" -gt "${U:-0}" ] 2> /dev/null && break; sleep 0.1; done

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		svm_hash_t mh = {{0}}, state, oh;
 		svm_sha256_ctx_t c;
 		svm_sha256_init(&c);
-		svm_sha256_update(&c, "svm/step/v2", 11);
+		svm_sha256_update(&c, "svm/step/v3", 11); /* step.c's state tag */
 		svm_sha256_update(&c, mh.b, 32);
 		svm_sha256_update(&c, p, n);
 		svm_sha256_final(&c, &state);

@@ -343,7 +343,7 @@ Test(bn254, empty_inputs_are_zero_padded)
 static const char P_HEX[] = "30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47";
 
 typedef struct {
-	BIGNUM *p, *rinv, *a, *b, *c, *d, *t, *u;
+	BIGNUM *p, *rinv, *r2, *a, *b, *c, *d, *t, *u;
 	BN_CTX *ctx;
 } fref_t;
 
@@ -356,6 +356,8 @@ static void fref_init(fref_t *f)
 	cr_assert(r && BN_one(r) && BN_lshift(r, r, 256));
 	f->rinv = BN_mod_inverse(NULL, r, f->p, f->ctx);
 	cr_assert(f->rinv);
+	f->r2 = BN_new();
+	cr_assert(f->r2 && BN_mod_mul(f->r2, r, r, f->p, f->ctx));
 	BN_free(r);
 	f->a = BN_new(), f->b = BN_new(), f->c = BN_new(), f->d = BN_new();
 	f->t = BN_new(), f->u = BN_new();
@@ -363,7 +365,7 @@ static void fref_init(fref_t *f)
 
 static void fref_free(fref_t *f)
 {
-	BIGNUM *all[] = {f->p, f->rinv, f->a, f->b, f->c, f->d, f->t, f->u};
+	BIGNUM *all[] = {f->p, f->rinv, f->r2, f->a, f->b, f->c, f->d, f->t, f->u};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) BN_free(all[i]);
 	BN_CTX_free(f->ctx);
 }
@@ -412,7 +414,7 @@ static void fp_value(fref_t *f, BIGNUM *x, int i)
 	} while (!BN_bin2bn(b, 32, x) || BN_cmp(x, f->p) >= 0);
 }
 
-Test(bn254, field_mul_sqr_add_sub_match_openssl_bn)
+Test(bn254, field_mul_sqr_add_sub_inv_match_openssl_bn)
 {
 	init_seed();
 	fref_t f;
@@ -440,6 +442,16 @@ Test(bn254, field_mul_sqr_add_sub_match_openssl_bn)
 			BN_mod_sub(f.t, f.a, f.b, f.p, f.ctx);
 			be32(want, f.t);
 			cr_assert_arr_eq(got, want, 32, "sub, case %d/%d, seed %#llx", i, j, (unsigned long long)seed);
+			if (j == 0) { /* inverse: (aR)^-1·R² = a^-1·R, 0 for 0 */
+				cr_assert_eq(svm_bn254_fp_raw(SVM_BN254_FP_INV, a, b, got), 0);
+				if (BN_is_zero(f.a)) BN_zero(f.t);
+				else {
+					cr_assert(BN_mod_inverse(f.t, f.a, f.p, f.ctx));
+					cr_assert(BN_mod_mul(f.t, f.t, f.r2, f.p, f.ctx));
+				}
+				be32(want, f.t);
+				cr_assert_arr_eq(got, want, 32, "inv, case %d, seed %#llx", i, (unsigned long long)seed);
+			}
 			n++;
 		}
 	}

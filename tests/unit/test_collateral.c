@@ -5,8 +5,16 @@
  * bit flips refused; then a high-value job whose provider reveals the real SNP report and TDX
  * quote: the evidence verifies against chain state as of the block time, and is refused because
  * its report data does not bind the job — or because the collateral is missing or past its
- * next-update. Data: ../shared/attestation-vectors (SVM_ATTEST_VECTORS). */
+ * next-update; and the same job with SNP evidence under a test root its genesis pins, built as
+ * an enclave would (the report binding the job, signed by the test's VCEK): accepted, level 2
+ * met, paid. Data: ../shared/attestation-vectors (SVM_ATTEST_VECTORS). */
 #include <criterion/criterion.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,5 +655,258 @@ Test(collateral, a_governance_proposal_replaces_the_pins_and_evidence_follows_th
 	free(k);
 	free(w);
 	free(code);
+	fx_close(&f);
+}
+
+/* ------------------------------------------------------------ the high-value path, hardware aside */
+
+/* A synthetic AMD chain of the real chain's shape: ARK-Milan (self-signed) → SEV-Milan → a VCEK
+ * (P-384, productName Milan-B0, the four TCB SPLs and a 64-byte hwID), every certificate signed
+ * with RSA-PSS/SHA-384 — what the AMD secure processor's VCEK and AMD's KDS would give a worker
+ * in an SNP guest, with this test's keys in place of AMD's. The genesis pins this ARK, so only
+ * the report's producer differs from production: here the test signs it, there the CPU. */
+typedef struct {
+	EVP_PKEY *ark, *ask, *vcek;
+	X509 *ark_c, *ask_c, *vcek_c;
+	uint8_t *vcek_der;
+	size_t vcek_der_len;
+	svm_buf_t chain_pem; /* ASK then ARK, canonical PEM */
+	uint8_t hwid[64];
+	uint64_t tcb;
+} snpca_t;
+
+static void add_ext(X509 *c, const char *oid, const uint8_t *v, int n)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	cr_assert(o && os && ASN1_OCTET_STRING_set(os, v, n) == 1);
+	X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+	cr_assert(e && X509_add_ext(c, e, -1) == 1);
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(o);
+}
+
+/* A certificate of cn's key pub, issued by `issuer` (names of one CN), unsigned. */
+static X509 *pss_cert(const char *cn, EVP_PKEY *pub, const char *issuer, long serial, int64_t not_before,
+		      int64_t not_after)
+{
+	X509 *c = X509_new();
+	cr_assert_not_null(c);
+	cr_assert_eq(X509_set_version(c, 2), 1);
+	cr_assert_eq(ASN1_INTEGER_set(X509_get_serialNumber(c), serial), 1);
+	cr_assert_not_null(ASN1_TIME_set(X509_getm_notBefore(c), (time_t)not_before));
+	cr_assert_not_null(ASN1_TIME_set(X509_getm_notAfter(c), (time_t)not_after));
+	cr_assert_eq(X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
+						(const unsigned char *)cn, -1, -1, 0),
+		     1);
+	cr_assert_eq(X509_NAME_add_entry_by_txt(X509_get_issuer_name(c), "CN", MBSTRING_ASC,
+						(const unsigned char *)issuer, -1, -1, 0),
+		     1);
+	cr_assert_eq(X509_set_pubkey(c, pub), 1);
+	return c;
+}
+
+/* Signs c with RSA-PSS (SHA-384, MGF1-SHA-384, 48-byte salt), as AMD signs its chain. */
+static void pss_sign(X509 *c, EVP_PKEY *signer)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
+	cr_assert(m && EVP_DigestSignInit(m, &pc, EVP_sha384(), NULL, signer) == 1);
+	cr_assert_eq(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING), 1);
+	cr_assert_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 48), 1);
+	cr_assert_eq(EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha384()), 1);
+	cr_assert_gt(X509_sign_ctx(c, m), 0);
+	EVP_MD_CTX_free(m);
+}
+
+static void snpca_make(snpca_t *a, int64_t now)
+{
+	memset(a, 0, sizeof *a);
+	a->ark = EVP_RSA_gen(2048);
+	a->ask = EVP_RSA_gen(2048);
+	a->vcek = EVP_EC_gen("secp384r1");
+	cr_assert(a->ark && a->ask && a->vcek);
+	int64_t nb = now - 86400, na = now + 10 * 365 * 86400ll;
+	a->ark_c = pss_cert("ARK-Milan", a->ark, "ARK-Milan", 1, nb, na);
+	pss_sign(a->ark_c, a->ark);
+	a->ask_c = pss_cert("SEV-Milan", a->ask, "ARK-Milan", 2, nb, na);
+	pss_sign(a->ask_c, a->ark);
+	a->vcek_c = pss_cert("SEV-VCEK", a->vcek, "SEV-Milan", 3, nb, na);
+	static const uint8_t product[] = {0x16, 8, 'M', 'i', 'l', 'a', 'n', '-', 'B', '0'};
+	add_ext(a->vcek_c, "1.3.6.1.4.1.3704.1.2", product, sizeof product);
+	const uint8_t spl[4] = {3, 0, 8, 115}; /* bl, tee, snp, ucode */
+	const char *oid[4] = {"1.3.6.1.4.1.3704.1.3.1", "1.3.6.1.4.1.3704.1.3.2",
+			      "1.3.6.1.4.1.3704.1.3.3", "1.3.6.1.4.1.3704.1.3.8"};
+	for (int i = 0; i < 4; i++) add_ext(a->vcek_c, oid[i], (const uint8_t[]){0x02, 1, spl[i]}, 3);
+	for (int i = 0; i < 64; i++) a->hwid[i] = (uint8_t)(0xA0 + i);
+	add_ext(a->vcek_c, "1.3.6.1.4.1.3704.1.4", a->hwid, 64);
+	pss_sign(a->vcek_c, a->ask);
+	a->tcb = (uint64_t)spl[0] | (uint64_t)spl[1] << 8 | (uint64_t)spl[2] << 48 | (uint64_t)spl[3] << 56;
+	unsigned char *der = NULL;
+	int n = i2d_X509(a->vcek_c, &der);
+	cr_assert_gt(n, 0);
+	a->vcek_der = malloc((size_t)n);
+	memcpy(a->vcek_der, der, (size_t)n);
+	a->vcek_der_len = (size_t)n;
+	OPENSSL_free(der);
+	BIO *b = BIO_new(BIO_s_mem());
+	cr_assert(b && PEM_write_bio_X509(b, a->ask_c) == 1 && PEM_write_bio_X509(b, a->ark_c) == 1);
+	char *pem;
+	long pn = BIO_get_mem_data(b, &pem);
+	cr_assert_eq(svm_buf_append(&a->chain_pem, pem, (size_t)pn), 0);
+	BIO_free(b);
+}
+
+static void snpca_ark_sha256(const snpca_t *a, svm_hash_t *out)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(a->ark_c, &der);
+	cr_assert_gt(n, 0);
+	svm_sha256(der, (size_t)n, out);
+	OPENSSL_free(der);
+}
+
+static void snpca_free(snpca_t *a)
+{
+	X509_free(a->ark_c);
+	X509_free(a->ask_c);
+	X509_free(a->vcek_c);
+	EVP_PKEY_free(a->ark);
+	EVP_PKEY_free(a->ask);
+	EVP_PKEY_free(a->vcek);
+	free(a->vcek_der);
+	svm_buf_free(&a->chain_pem);
+}
+
+/* An ATTESTATION_REPORT (version 2, VCEK-signed, ECDSA P-384/SHA-384 with r and s little-endian)
+ * with this report data, measurement and policy, as the AMD secure processor writes it. */
+static void snp_report(const snpca_t *a, const uint8_t report_data[64], const uint8_t meas[48],
+		       uint64_t policy, uint8_t out[SVM_SNP_REPORT_SIZE])
+{
+	memset(out, 0, SVM_SNP_REPORT_SIZE);
+	out[0x00] = 2; /* version */
+	svm_put_u64le(out + 0x08, policy);
+	out[0x34] = 1;                     /* signature algorithm: ECDSA P-384 SHA-384 */
+	svm_put_u64le(out + 0x38, a->tcb); /* current TCB */
+	memcpy(out + 0x50, report_data, 64);
+	memcpy(out + 0x90, meas, 48);
+	svm_put_u64le(out + 0x180, a->tcb); /* reported TCB: the VCEK's */
+	memcpy(out + 0x1A0, a->hwid, 64);   /* chip id: the VCEK's hwID */
+	svm_put_u64le(out + 0x1E0, a->tcb);
+	svm_put_u64le(out + 0x1F0, a->tcb);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	size_t sl = 0;
+	cr_assert(m && EVP_DigestSignInit(m, NULL, EVP_sha384(), NULL, a->vcek) == 1);
+	cr_assert(EVP_DigestSign(m, NULL, &sl, out, SVM_SNP_SIGNED_SIZE) == 1);
+	unsigned char *sig = malloc(sl);
+	cr_assert(EVP_DigestSign(m, sig, &sl, out, SVM_SNP_SIGNED_SIZE) == 1);
+	const unsigned char *q = sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)sl);
+	cr_assert_not_null(es);
+	uint8_t be[48];
+	const BIGNUM *r = NULL, *s = NULL;
+	ECDSA_SIG_get0(es, &r, &s);
+	cr_assert_eq(BN_bn2binpad(r, be, 48), 48);
+	for (int i = 0; i < 48; i++) out[0x2A0 + i] = be[47 - i];
+	cr_assert_eq(BN_bn2binpad(s, be, 48), 48);
+	for (int i = 0; i < 48; i++) out[0x2A0 + 72 + i] = be[47 - i];
+	ECDSA_SIG_free(es);
+	free(sig);
+	EVP_MD_CTX_free(m);
+}
+
+/* The report data a worker's enclave would put in its report for job h: the binding hash. */
+static void hv_binding(const hv_t *h, const svm_hash_t *output_hash, uint8_t rd[64])
+{
+	svm_vcr_binding_t b = {.job_id = h->job, .model_hash = h->weights_hash, .code_hash = h->code_hash, .seed = svm_get_u64be(h->job.b), .output_hash = *output_hash};
+	svm_sha256(h->input, 784, &b.input_hash);
+	memset(rd, 0, 64);
+	svm_vcr_binding_hash(&b, (svm_hash_t *)rd);
+}
+
+/* Everything of a high-value job but the enclave: a chain whose genesis pins a test ARK holds its
+ * ASK/ARK chain (put_snp_chain through the updater), the model allows a measurement, the worker
+ * reveals an SNP report that binds the job — signed by the test's VCEK where a CPU would sign
+ * it — and the reveal accepts it: the receipt meets level 2 (high-value), the job settles and
+ * pays the provider 250 % after the 280-block window. The same checks refuse what an enclave
+ * could not produce: a flipped bit (ESIG), a report for another output (EPROOF), a debuggable
+ * guest and an unknown measurement (EPERM). */
+Test(collateral, a_high_value_job_revealed_with_snp_evidence_under_a_pinned_root_meets_level_2_and_is_paid)
+{
+	snpca_t a;
+	snpca_make(&a, (int64_t)T_SNP);
+	svm_attest_pins_t pins = {.n_amd_ark = 1};
+	snpca_ark_sha256(&a, &pins.amd_ark[0]);
+	fx_t f;
+	fx_open_pins(&f, T_SNP, &pins);
+	install_updater(&f);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_attest_put_snp_payload(&p, a.chain_pem.data, a.chain_pem.len), 0);
+	cr_assert_eq(send(&f, 1, &p), 0, "the test ARK's chain is stored (pinned at genesis)");
+	uint8_t meas[2][48];
+	memset(meas[0], 0x5A, 48);
+	memset(meas[1], 0x6B, 48);
+	uint8_t *w, *code;
+	size_t wlen, clen;
+	register_model(&f, (const uint8_t(*)[48])meas[0], 1, &w, &wlen, &code, &clen);
+	hv_t h;
+	hv_job(&f, &h, w, wlen, code, clen);
+	blocks(&f, 1);
+	svm_hash_t oh, other;
+	svm_sha256(h.out, h.out_len, &oh);
+	other = oh;
+	other.b[0] ^= 1;
+	uint8_t rd[64], rep[SVM_SNP_REPORT_SIZE];
+	/* what an enclave could not produce is refused */
+	hv_binding(&h, &other, rd);
+	snp_report(&a, rd, meas[0], 0x30000, rep);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
+		     ST(SVM_EPROOF), "a report for another output");
+	hv_binding(&h, &oh, rd);
+	snp_report(&a, rd, meas[1], 0x30000, rep);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
+		     ST(SVM_EPERM), "a measurement the manifest does not allow");
+	snp_report(&a, rd, meas[0], 0x30000 | 1ull << 19, rep);
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
+		     ST(SVM_EPERM), "a debuggable guest");
+	snp_report(&a, rd, meas[0], 0x30000, rep);
+	rep[0x90] ^= 1;
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
+		     ST(SVM_ESIG), "a bit of the signed report flipped");
+	rep[0x90] ^= 1;
+	/* the report an enclave running this job would write */
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len), 0,
+		     "accepted: verified under the pinned root, bound to the job, measurement allowed");
+	svm_id_t vid;
+	svm_ai_vcr_id(&h.job, &f.k[2].id, &vid);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f.c, &vid, &b), 0);
+	svm_object_t o;
+	svm_ai_vcr_t v;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
+	cr_assert_eq(v.level, SVM_VERIFY_HIGH_VALUE, "the receipt meets high-value");
+	cr_assert_eq(v.tee_len, 1 + sizeof rep + a.vcek_der_len, "and carries the evidence");
+	svm_buf_free(&b);
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_SETTLE, &h.job), 0);
+	cr_assert_eq(send(&f, 2, &p), 0, "settle");
+	svm_params_t prm;
+	cr_assert_eq(svm_chain_params(f.c, &prm), 0);
+	svm_id_t aic;
+	svm_token_id("AIC", &aic);
+	uint64_t before = 0, after = 0;
+	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &before), 0);
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
+	cr_assert_eq(send(&f, 3, &p), ST(SVM_ESTATE), "not before the high-value window");
+	blocks(&f, (int)(prm.ai_challenge_window_blocks * 14));
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
+	cr_assert_eq(send(&f, 3, &p), 0, "claim after 14 × the window");
+	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &after), 0);
+	uint64_t gross = 1000 * 250 / 100;
+	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
+	free(w);
+	free(code);
+	snpca_free(&a);
 	fx_close(&f);
 }

@@ -438,6 +438,25 @@ static uint32_t ceil_log(uint64_t x, uint32_t base)
 	return r;
 }
 
+/* fn(arg) of m for each of the n args: the stepper finishes with the VM's result and gas. */
+static void runs_like_the_vm(const svm_wasm_module_t *m, const char *fn, const uint64_t *args, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t fr, fu, r;
+		cr_assert_eq(fast_run(m, fn, args[i], 1u << 30, &fr, &fu), 0);
+		svm_step_t *s = machine(m, fn, args[i], 1u << 30);
+		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
+		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE, "%s(%llu)", fn, (unsigned long long)args[i]);
+		svm_step_results(s, &r, 1);
+		cr_assert_eq(r, fr, "%s(%llu): stepper %llx, VM %llx", fn, (unsigned long long)args[i],
+			     (unsigned long long)r, (unsigned long long)fr);
+		cr_assert_eq(svm_step_gas_used(s), fu, "%s(%llu): stepper gas %llu, VM %llu", fn,
+			     (unsigned long long)args[i], (unsigned long long)svm_step_gas_used(s),
+			     (unsigned long long)fu);
+		svm_step_free(s);
+	}
+}
+
 /* fn(arg) of the module in hex_file run by the stepper with every gas limit from 0 to edge - 1,
  * with the edge limits just below total + 2 (the run's whole gas), and with `random` limits
  * drawn below total: it runs out of gas exactly where the VM does (and, with gas_used, uses
@@ -763,20 +782,7 @@ Test(trace_ext, br_table_grow_and_bulk_memory_match_the_vm)
 {
 	svm_wasm_module_t *m = load_module(EXT_HEX, NULL);
 	const uint64_t ns[] = {0, 1, 5, 17, 40, 80};
-	for (int i = 0; i < 6; i++) {
-		uint64_t fr, fu, r;
-		cr_assert_eq(fast_run(m, "ext", ns[i], 1u << 30, &fr, &fu), 0);
-		svm_step_t *s = machine(m, "ext", ns[i], 1u << 30);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
-		svm_step_results(s, &r, 1);
-		cr_assert_eq(r, fr, "ext(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i],
-			     (unsigned long long)r, (unsigned long long)fr);
-		cr_assert_eq(svm_step_gas_used(s), fu, "ext(%llu): stepper gas %llu, VM %llu",
-			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
-			     (unsigned long long)fu);
-		svm_step_free(s);
-	}
+	runs_like_the_vm(m, "ext", ns, 6);
 	const uint64_t offs[] = {0, 8, 15, 16, 20, 23, 24, 100};
 	for (int i = 0; i < 8; i++) {
 		uint64_t fr = 0, fu, r = 0;
@@ -888,18 +894,7 @@ Test(trace_float, every_float_operator_matches_the_vm_bit_for_bit)
 {
 	svm_wasm_module_t *m = load_module(FLOAT_HEX, NULL);
 	const uint64_t ns[] = {0, 1, 4, 50, 400};
-	for (int i = 0; i < 5; i++) {
-		uint64_t fr, fu, r;
-		cr_assert_eq(fast_run(m, "fl", ns[i], 1u << 30, &fr, &fu), 0);
-		svm_step_t *s = machine(m, "fl", ns[i], 1u << 30);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
-		svm_step_results(s, &r, 1);
-		cr_assert_eq(r, fr, "fl(%llu): stepper %016llx, VM %016llx", (unsigned long long)ns[i],
-			     (unsigned long long)r, (unsigned long long)fr);
-		cr_assert_eq(svm_step_gas_used(s), fu, "fl(%llu): gas", (unsigned long long)ns[i]);
-		svm_step_free(s);
-	}
+	runs_like_the_vm(m, "fl", ns, 5);
 	/* trapping truncations: 3.7, -1.5, 2^63 (overflow), NaN, 1e10 (overflows u32), -0.9, +inf */
 	const uint64_t xs[] = {0x400d99999999999aull, 0xbff8000000000000ull, 0x43e0000000000000ull,
 			       0x7ff8000000000001ull, 0x4202a05f20000000ull, 0xbfecccccccccccccull,
@@ -977,20 +972,7 @@ Test(trace_data, memory_init_and_data_drop_match_the_vm)
 {
 	svm_wasm_module_t *m = load_module(DATA_HEX, NULL);
 	const uint64_t ns[] = {0, 1, 7, 40, 300, 1000};
-	for (int i = 0; i < 6; i++) {
-		uint64_t fr, fu, r;
-		cr_assert_eq(fast_run(m, "init", ns[i], 1u << 30, &fr, &fu), 0);
-		svm_step_t *s = machine(m, "init", ns[i], 1u << 30);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
-		svm_step_results(s, &r, 1);
-		cr_assert_eq(r, fr, "init(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i],
-			     (unsigned long long)r, (unsigned long long)fr);
-		cr_assert_eq(svm_step_gas_used(s), fu, "init(%llu): stepper gas %llu, VM %llu",
-			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
-			     (unsigned long long)fu);
-		svm_step_free(s);
-	}
+	runs_like_the_vm(m, "init", ns, 6);
 	for (uint64_t k = 0; k <= 5; k++) {
 		uint64_t fr = 0, fu, r = 0;
 		int frc = fast_run(m, "dropped", k, 1u << 30, &fr, &fu);
@@ -1117,19 +1099,7 @@ Test(trace_mv, multi_value_blocks_calls_and_references_match_the_vm)
 {
 	svm_wasm_module_t *m = load_module(MV_HEX, NULL);
 	const uint64_t ns[] = {0, 1, 2, 5, 40, 300};
-	for (int i = 0; i < 6; i++) {
-		uint64_t fr, fu, r;
-		cr_assert_eq(fast_run(m, "mv", ns[i], 1u << 30, &fr, &fu), 0);
-		svm_step_t *s = machine(m, "mv", ns[i], 1u << 30);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE);
-		svm_step_results(s, &r, 1);
-		cr_assert_eq(r, fr, "mv(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i], (unsigned long long)r,
-			     (unsigned long long)fr);
-		cr_assert_eq(svm_step_gas_used(s), fu, "mv(%llu): stepper gas %llu, VM %llu", (unsigned long long)ns[i],
-			     (unsigned long long)svm_step_gas_used(s), (unsigned long long)fu);
-		svm_step_free(s);
-	}
+	runs_like_the_vm(m, "mv", ns, 6);
 	for (uint64_t i = 0; i < 6; i++) {
 		uint64_t fr = 0, fu, r = 0;
 		int frc = fast_run(m, "oob", i, 1u << 30, &fr, &fu);
@@ -1199,20 +1169,7 @@ Test(trace_tab, table_instructions_match_the_vm)
 {
 	svm_wasm_module_t *m = load_module(TAB_HEX, NULL);
 	const uint64_t ns[] = {0, 1, 2, 5, 7, 12, 40};
-	for (int i = 0; i < 7; i++) {
-		uint64_t fr, fu, r;
-		cr_assert_eq(fast_run(m, "tab", ns[i], 1u << 30, &fr, &fu), 0);
-		svm_step_t *s = machine(m, "tab", ns[i], 1u << 30);
-		cr_assert_eq(svm_step_run(s, UINT64_MAX), 0);
-		cr_assert_eq(svm_step_status(s), SVM_STEP_DONE, "tab(%llu)", (unsigned long long)ns[i]);
-		svm_step_results(s, &r, 1);
-		cr_assert_eq(r, fr, "tab(%llu): stepper %llx, VM %llx", (unsigned long long)ns[i],
-			     (unsigned long long)r, (unsigned long long)fr);
-		cr_assert_eq(svm_step_gas_used(s), fu, "tab(%llu): stepper gas %llu, VM %llu",
-			     (unsigned long long)ns[i], (unsigned long long)svm_step_gas_used(s),
-			     (unsigned long long)fu);
-		svm_step_free(s);
-	}
+	runs_like_the_vm(m, "tab", ns, 7);
 	cr_assert_eq(fast_run(m, "tab", 40, 1u << 30, &(uint64_t){0}, &(uint64_t){0}), 0);
 	for (uint64_t k = 0; k < 11; k++) {
 		uint64_t fr = 0, fu, r;

@@ -385,6 +385,10 @@ static int fill_account(void *ud, acct_t *a)
  * first. Bounded: CODE_CACHE_ENTRIES codes of at most the largest deployable size per thread;
  * freed at thread exit. */
 #define CODE_CACHE_ENTRIES 64
+/* Beside it, SLOT_ID_ENTRIES slot object ids (SHA-256 of address and key, a pure function) by
+ * address and key, direct-mapped: a slot that many transactions touch (a hot balance, a pool's
+ * reserves, a total supply) is hashed once per thread. */
+#define SLOT_ID_ENTRIES 256
 
 typedef struct {
 	addr_t addr;
@@ -393,14 +397,24 @@ typedef struct {
 	evm_code_t *code; /* the cache's reference, or NULL */
 } ccent_t;
 
+typedef struct {
+	bool used;
+	uint8_t addr[20], key[32], id[32];
+} sident_t;
+
+typedef struct {
+	ccent_t code[CODE_CACHE_ENTRIES];
+	sident_t slot[SLOT_ID_ENTRIES];
+} tcache_t;
+
 static pthread_key_t ccache_key;
 static pthread_once_t ccache_once = PTHREAD_ONCE_INIT;
-static _Thread_local ccent_t *ccache;
+static _Thread_local tcache_t *ccache;
 
 static void ccache_free(void *arg)
 {
-	ccent_t *t = arg;
-	for (size_t i = 0; i < CODE_CACHE_ENTRIES; i++) evm_code_unref(t[i].code);
+	tcache_t *t = arg;
+	for (size_t i = 0; i < CODE_CACHE_ENTRIES; i++) evm_code_unref(t->code[i].code);
 	svm_free(t);
 	ccache = NULL;
 }
@@ -410,18 +424,60 @@ static void ccache_key_init(void)
 	if (pthread_key_create(&ccache_key, ccache_free)) ccache_key = 0;
 }
 
-/* The entry for address a (NULL when the table cannot be allocated: then nothing is cached). */
-static ccent_t *ccache_slot(const addr_t *a)
+/* The thread's cache (NULL when it cannot be allocated: then nothing is cached). */
+static tcache_t *tcache(void)
 {
 	if (!ccache) {
 		pthread_once(&ccache_once, ccache_key_init);
-		ccache = svm_calloc(CODE_CACHE_ENTRIES, sizeof *ccache);
+		ccache = svm_calloc(1, sizeof *ccache);
 		if (!ccache) return NULL;
 		pthread_setspecific(ccache_key, ccache); /* frees it at thread exit */
 	}
-	uint32_t x = 0;
-	for (int i = 0; i < 20; i++) x = x * 31 + a->b[i];
-	return &ccache[(x ^ x >> 16) % CODE_CACHE_ENTRIES];
+	return ccache;
+}
+
+/* An index from bytes (never part of any output): a 64-bit word at a time, every byte counted. */
+static uint32_t mix_bytes(const uint8_t *p, size_t n, uint32_t seed)
+{
+	uint64_t h = seed, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (w = 0; i < n; i++) w = w << 8 | p[i];
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* The entry for address a, or NULL. */
+static ccent_t *ccache_slot(const addr_t *a)
+{
+	tcache_t *t = tcache();
+	return t ? &t->code[mix_bytes(a->b, 20, 0) % CODE_CACHE_ENTRIES] : NULL;
+}
+
+/* svm_evm_slot_id(a, key), from the thread's cache when it holds it. */
+static void slot_id(const addr_t *a, const uint8_t key[32], svm_id_t *out)
+{
+	tcache_t *t = tcache();
+	sident_t *e = t ? &t->slot[mix_bytes(key, 32, mix_bytes(a->b, 20, 0)) % SLOT_ID_ENTRIES] : NULL;
+	if (e && e->used && memcmp(e->addr, a->b, 20) == 0 && memcmp(e->key, key, 32) == 0) {
+		memcpy(out->b, e->id, 32);
+#if SVM_ASSERT_ON
+		svm_id_t want;
+		svm_evm_slot_id(a, key, &want);
+		SVM_ASSERT(svm_hash_eq(&want, out));
+#endif
+		return;
+	}
+	svm_evm_slot_id(a, key, out);
+	if (!e) return;
+	e->used = true;
+	memcpy(e->addr, a->b, 20);
+	memcpy(e->key, key, 32);
+	memcpy(e->id, out->b, 32);
 }
 
 /* a's code is the payload p[len] read from the view: the cached code when it is the same bytes,
@@ -516,7 +572,7 @@ static int load_slot(void *ud, const acct_t *a, const uint8_t key[32], slot_t *s
 	host_t *h = ud;
 	svm_id_t id;
 	svm_object_t o;
-	svm_evm_slot_id(&a->addr, key, &id);
+	slot_id(&a->addr, key, &id);
 	memcpy(sl->id, id.b, 32); /* kept for the write-back */
 	sl->has_id = true;
 	u256 *val = &sl->cur;

@@ -31,9 +31,10 @@ int svm_bn254_g2_mul(const uint8_t in[160], uint8_t out[128]);
 int svm_bn254_g2_twist_mul(const uint8_t in[160], uint8_t out[128]);
 /* Tests: one field operation on raw Montgomery representations, each a 32-byte big-endian integer
  * below p (an Fp2 element: a ‖ b for a + b·u, 64 bytes): MUL gives a·b·2^-256 mod p, SQR a·a·2^-256,
- * ADD a + b, SUB a - b mod p; the Fp2 forms with u² = -1. b is ignored by SQR. 0 with out
+ * ADD a + b, SUB a - b mod p, INV (Fp only) a⁻¹·2^512 mod p (0 for 0), the Montgomery form of the
+ * inverse; the Fp2 forms with u² = -1. b is ignored by SQR and INV. 0 with out
  * written, -1 when an input is not below p or op is unknown. */
-enum { SVM_BN254_FP_MUL, SVM_BN254_FP_SQR, SVM_BN254_FP_ADD, SVM_BN254_FP_SUB };
+enum { SVM_BN254_FP_MUL, SVM_BN254_FP_SQR, SVM_BN254_FP_ADD, SVM_BN254_FP_SUB, SVM_BN254_FP_INV };
 int svm_bn254_fp_raw(int op, const uint8_t a[32], const uint8_t b[32], uint8_t out[32]);
 int svm_bn254_fp2_raw(int op, const uint8_t a[64], const uint8_t b[64], uint8_t out[64]);
 /* Benchmarks: n chained operations x ← op(x, y) in Fp (fp2 false) or Fp2 on fixed values; returns

@@ -504,6 +504,8 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 	g->final_state = d->final_state;
 	g->game = d->game;
 	g->game.deadline = c->height + g->game.p.move_blocks; /* the claimant's first move */
+	/* below the bound (checked above), so no full stretch is running (decode holds it at 0) */
+	SVM_ASSERT(d->games_len < SVM_DISPUTE_GAMES_MAX && d->full_since == 0);
 	d->games[d->games_len++] = c->tx->sender;
 	d->games_opened++;
 	if (d->games_len == SVM_DISPUTE_GAMES_MAX) d->full_since = c->height;
@@ -530,6 +532,9 @@ static int game_decided(svm_txctx_t *c, const svm_dispute_t *g, bool claimant_wo
 	uint32_t i = 0;
 	while (i < d->games_len && !svm_hash_eq(&d->games[i], &g->challenger)) i++;
 	if (d->kind != SVM_DISPUTE_KIND_CLAIM || i == d->games_len) return SVM_EIO; /* opened together */
+	/* a claim with a game open is open; a full stretch started at a past block */
+	SVM_ASSERT(d->state == SVM_DISPUTE_OPEN && d->games_len > 0);
+	SVM_ASSERT(d->games_len < SVM_DISPUTE_GAMES_MAX ? d->full_since == 0 : d->full_since <= c->height);
 	if (d->games_len == SVM_DISPUTE_GAMES_MAX) {
 		d->paused_blocks = sat_add(d->paused_blocks, c->height - d->full_since);
 		d->full_since = 0;

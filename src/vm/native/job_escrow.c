@@ -911,6 +911,7 @@ static int dispute(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_ai_j
 		.slot = (uint8_t)k, .challenger = c->tx->sender, .bond = bond};
 	j->disputes_opened++;
 	/* every entry open: the window stands still until one is decided */
+	SVM_ASSERT(j->disputes_len <= SVM_AI_JOB_DISPUTES_MAX);
 	if (j->disputes_len == SVM_AI_JOB_DISPUTES_MAX) j->full_since = c->height;
 	rc = job_store(c, id, j);
 	if (!rc) rc = emit(c, "job_disputed", id);
@@ -933,6 +934,8 @@ int svm_ai_dispute_decided_(svm_txctx_t *c, const svm_id_t *job, const svm_id_t 
 	int i = k < 0 ? -1 : svm_ai_job_dispute_find(j, (uint32_t)k, challenger);
 	if (i < 0) return SVM_EIO; /* the claim and the job's entry were opened together */
 	uint64_t bond = j->disputes[i].bond;
+	/* a full stretch started at a past block; below the bound there is none */
+	SVM_ASSERT(j->disputes_len < SVM_AI_JOB_DISPUTES_MAX ? j->full_since == 0 : j->full_since <= c->height);
 	if (j->disputes_len == SVM_AI_JOB_DISPUTES_MAX) { /* the window runs again */
 		j->paused_blocks = svm_ai_job_window_paused(j, c->height);
 		j->full_since = 0;
