@@ -172,6 +172,9 @@ typedef struct {
 	svm_hash_t mid_hash[SVM_BISECT_ARITY_MAX];
 	svm_bisect_phase_t phase;
 	uint64_t deadline;        /* height by which the party to move must move */
+	/* block time (ms) before which the party to move is never late, whatever the height: the
+	 * chain's time floor (program 19 sets it; 0 = none, the game here is by height only) */
+	uint64_t deadline_ms;
 	uint32_t rounds;
 	uint64_t proof_bytes;     /* bytes submitted so far (hashes, paths, the one-step proof) */
 } svm_bisect_t;

@@ -86,15 +86,15 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 	svm_hash_t zero = {{0}};
 	json_t *challenger = svm_hash_eq(&d->challenger, &zero) ? json_null() : jhash(&d->challenger);
 	json_t *game = json_pack(
-		"{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "phase",
+		"{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "phase",
 		phase_name(g->phase), "arity", ju64(g->p.arity), "move_blocks", ju64(g->p.move_blocks),
 		"root", jhash(&g->root), "k", ju64(g->k), "steps", ju64(g->steps), "checkpoints",
 		ju64(g->n), "lo", ju64(g->lo), "hi", ju64(g->hi), "lo_hash", jhash(&g->lo_hash),
 		"hi_hash", jhash(&g->hi_hash), "points", mids, "needs_proofs",
 		json_boolean(svm_bisect_needs_proofs(g)), "rounds", ju64(g->rounds), "proof_bytes",
-		ju64(g->proof_bytes), "deadline", ju64(g->deadline));
+		ju64(g->proof_bytes), "deadline", ju64(g->deadline), "deadline_ms", ju64(g->deadline_ms));
 	json_t *res = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, "
-				"s:o, s:o, s:o, s:o, s:o}",
+				"s:o, s:o, s:o, s:o, s:o, s:o}",
 				"kind", kind_name(d->kind), "job",
 				d->kind == SVM_DISPUTE_KIND_JOB ? jhash(&d->job) : json_null(), "claim",
 				d->kind == SVM_DISPUTE_KIND_GAME ? jhash(&d->claim) : json_null(),
@@ -104,8 +104,8 @@ static json_t *dispute_json(const svm_id_t *id, const svm_dispute_t *d, const sv
 				"claim_height", ju64(d->claim_height), "challenge_until", ju64(until),
 				"final_state", jhash(&d->final_state), "claimant_bond", ju64(g->p.claimant_bond),
 				"challenger_bond", ju64(g->p.challenger_bond), "deadline",
-				open ? ju64(until) : ju64(g->deadline),
-				"game", game, "raw", jhex(o->payload, o->payload_len));
+				open ? ju64(until) : ju64(g->deadline), "deadline_ms",
+				open ? ju64(0) : ju64(g->deadline_ms), "game", game, "raw", jhex(o->payload, o->payload_len));
 	if (res && d->kind == SVM_DISPUTE_KIND_CLAIM) claim_games_json(res, id, d);
 	return res;
 }

@@ -1,6 +1,6 @@
 /* libFuzzer target for the verification programs' decoders: the first byte picks a dispute
- * record (program 19: a claim with its games, version 3, a job's claim, version 2, or a claim's
- * game, version 4), a stored TDX collateral set, the pins object (program 18), or a state's
+ * record (program 19: a claim with its games, version 6, a job's claim, version 5, or a claim's
+ * game, version 7), a stored TDX collateral set, the pins object (program 18), or a state's
  * core as a job dispute's opening carries it (svm_step_core_output). Anything must decode or be rejected without crashing, and what
  * decodes must re-encode to exactly the input (the encodings are canonical); a core hashed
  * with its own bytes must open or be malformed, never "another state". */

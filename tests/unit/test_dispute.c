@@ -40,7 +40,17 @@ typedef struct {
 	svm_hash_t code_hash;
 	svm_wasm_module_t *m;
 	svm_id_t swr;
+	uint64_t now_ms;   /* the last block's time */
+	uint64_t block_ms; /* each next block's time step (0: one default slot, an idle chain) */
 } fx_t;
+
+/* The next block's time: one slot of the default slot_ms after the last on an idle chain, or
+ * block_ms (a chain under traffic builds blocks faster than its slot). */
+static uint64_t tick(fx_t *f)
+{
+	f->now_ms += f->block_ms ? f->block_ms : 1000;
+	return f->now_ms;
+}
 
 /* A party: the step after which its machine adds 1 to the top value (0: honest). */
 typedef struct {
@@ -68,7 +78,7 @@ static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 	size_t len = tx.len;
 	svm_build_result_t res;
 	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, 1, &f->k[0].id, &res, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, tick(f), &f->k[0].id, &res, &err), 0, "%s", err.msg);
 	svm_buf_free(&tx);
 	cr_assert_eq(res.status, 0, "left out");
 	f->nonce[who]++;
@@ -114,7 +124,7 @@ static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, in
 		svm_buf_free(&payload[i]);
 	}
 	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, 1, &f->k[0].id, res, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, tick(f), &f->k[0].id, res, &err), 0, "%s", err.msg);
 	for (size_t i = 0; i < n; i++) {
 		cr_assert_eq(res[i].status, 0, "transaction %zu left out", i);
 		svm_buf_t rb = {0};
@@ -139,7 +149,7 @@ static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, in
 static void blocks(fx_t *f, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, 1, &f->k[0].id, NULL, NULL), 0);
+		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, tick(f), &f->k[0].id, NULL, NULL), 0);
 }
 
 static uint64_t swr_of(fx_t *f, const svm_id_t *who)
@@ -156,6 +166,7 @@ static void fx_open(fx_t *f)
 	ct_tmpdir(f->dir);
 	svm_genesis_t g;
 	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, 0, &FEES), 0);
+	f->now_ms = g.timestamp_ms; /* blocks follow the genesis time */
 	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
 	svm_error_t err = {0};
 	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
@@ -442,6 +453,44 @@ Test(dispute, a_party_that_stops_answering_loses_at_its_deadline)
 	cr_assert_eq(call(&f, 2, SVM_DISPUTE_CHALLENGE, &id), ST(SVM_EEXPIRED));
 	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &id), 0);
 	cr_assert_eq(swr_of(&f, &f.k[1].id), s1 - FEE, "bond back");
+	free(ht.hashes);
+	fx_close(&f);
+}
+
+/* The time floor (docs/bisection.md): under traffic the node builds blocks faster than its slot,
+ * so move_blocks can pass in a fraction of move_blocks slots; a party is late only once the
+ * block time has passed them too. Fails with a deadline by height alone. */
+Test(dispute, a_deadline_height_passed_in_a_short_block_time_is_not_late_until_the_time_passes)
+{
+	fx_t f;
+	fx_open(&f);
+	party_t honest = {&f, 0}, liar = {&f, 0};
+	svm_trace_t ht;
+	trace_of(&honest, &ht);
+	liar.corrupt_at = ht.steps / 3;
+	svm_id_t id = make_claim(&f, 1, &ht), gid, gid2;
+	cr_assert_eq(challenge(&f, 2, &id, &gid), 0);
+	uint64_t due_ms = f.now_ms; /* the challenge's block: the claimant's first move became due */
+	cr_assert_eq(challenge(&f, 3, &id, &gid2), 0);
+	svm_dispute_t d;
+	get(&f, &gid, &d);
+	cr_assert_eq(d.game.deadline_ms, due_ms + SVM_DISPUTE_MOVE_BLOCKS * 1000,
+		     "move_blocks slots of the default slot_ms");
+	f.block_ms = 10; /* traffic: a block every 10 ms */
+	blocks(&f, d.game.deadline + 5 - svm_chain_height(f.c));
+	cr_assert_gt(svm_chain_height(f.c), d.game.deadline);
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &gid), ST(SVM_ESTATE), "past the height, not the time");
+	/* moves past the deadline height but inside the floor are on time: a whole game so */
+	svm_dispute_t d2;
+	cr_assert_eq(play(&f, &gid2, 1, &honest, &ht, 3, &liar, 0, 0, &d2), SVM_BISECT_CLAIMANT_WON);
+	cr_assert_lt(f.now_ms, d.game.deadline_ms, "the whole game inside the first game's floor");
+	/* the first game: still not late with the block time at the floor, late just past it */
+	f.block_ms = d.game.deadline_ms - f.now_ms;
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &gid), ST(SVM_ESTATE), "at the floor");
+	f.block_ms = 1;
+	cr_assert_eq(call(&f, 3, SVM_DISPUTE_TIMEOUT, &gid), 0, "past the floor");
+	get(&f, &gid, &d);
+	cr_assert_eq(d.game.phase, SVM_BISECT_CHALLENGER_WON, "the silent claimant loses");
 	free(ht.hashes);
 	fx_close(&f);
 }

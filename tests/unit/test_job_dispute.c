@@ -201,7 +201,17 @@ typedef struct {
 	size_t weights_len, code_len;
 	svm_wasm_module_t *m;
 	svm_params_t prm;
+	uint64_t now_ms;   /* the last block's time */
+	uint64_t block_ms; /* each next block's time step (0: one default slot, an idle chain) */
 } fx_t;
+
+/* The next block's time: one slot of the default slot_ms after the last on an idle chain, or
+ * block_ms (a chain under traffic builds blocks faster than its slot). */
+static uint64_t tick(fx_t *f)
+{
+	f->now_ms += f->block_ms ? f->block_ms : 1000;
+	return f->now_ms;
+}
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -231,7 +241,7 @@ static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 	size_t len = tx.len;
 	svm_build_result_t res;
 	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, 1, &f->k[0].id, &res, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, tick(f), &f->k[0].id, &res, &err), 0, "%s", err.msg);
 	svm_buf_free(&tx);
 	cr_assert_eq(res.status, 0, "left out");
 	f->nonce[who]++;
@@ -276,7 +286,7 @@ static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, in
 		svm_buf_free(&payload[i]);
 	}
 	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, 1, &f->k[0].id, res, &err), 0, "%s", err.msg);
+	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, tick(f), &f->k[0].id, res, &err), 0, "%s", err.msg);
 	for (size_t i = 0; i < n; i++) {
 		cr_assert_eq(res[i].status, 0, "transaction %zu left out", i);
 		svm_buf_t rb = {0};
@@ -300,7 +310,7 @@ static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, in
 static void blocks(fx_t *f, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, 1, &f->k[0].id, NULL, NULL), 0);
+		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, tick(f), &f->k[0].id, NULL, NULL), 0);
 }
 
 static uint64_t bal(fx_t *f, const svm_id_t *token, const svm_id_t *who)
@@ -346,6 +356,7 @@ static void fx_open(fx_t *f)
 	ct_tmpdir(f->dir);
 	svm_genesis_t g;
 	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
+	f->now_ms = g.timestamp_ms; /* blocks follow the genesis time */
 	svm_params_default(&g.params);
 	g.params_set = true;
 	if (fx_window_blocks) g.params.ai_challenge_window_blocks = fx_window_blocks;

@@ -9,6 +9,7 @@
 #include "supervm/confidential.h"
 #include "supervm/econ.h"
 #include "supervm/groth16.h"
+#include "supervm/verify.h"
 
 const svm_params_field_t svm_params_fields[] = {
 #define FIELD_(name, def, lo, hi) {#name, offsetof(svm_params_t, name), def, lo, hi},
@@ -147,7 +148,9 @@ int svm_native_reads(const uint8_t *payload, size_t len, svm_id_t *reads, size_t
 		return svm_ai_access(NULL, 0, payload, len, NULL, SIZE_MAX, NULL, reads, max, n, NULL);
 	if (program == SVM_PROGRAM_GROTH16) return svm_groth16_reads(payload, len, reads, max, n);
 	if (program == SVM_PROGRAM_CONFIDENTIAL) return svm_conf_reads(payload, len, reads, max, n);
+	/* program 19: the governed slot_ms sets a move's time floor */
 	bool params = program == SVM_PROGRAM_STAKING || program == SVM_PROGRAM_GOV || program == SVM_PROGRAM_RENT ||
+		      program == SVM_PROGRAM_DISPUTES ||
 		      (program == SVM_PROGRAM_AMM && method == SVM_AMM_CREATE);
 	if (!params) return 0;
 	if (max < 1) return SVM_ELIMIT;

@@ -12,6 +12,7 @@
  * with no game open and none won. docs/bisection.md. */
 #include <string.h>
 
+#include "supervm/econ.h"
 #include "supervm/trace.h"
 #include "supervm/verify.h"
 #include "vm/native/ai_internal.h"
@@ -35,6 +36,36 @@ void svm_dispute_game_id(const svm_id_t *claim, const svm_id_t *challenger, svm_
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* A move's deadline has a time floor (docs/bisection.md): under traffic the node builds a block
+ * as soon as its parent is certified, so move_blocks can pass in about a second. The party to
+ * move is late only once the deadline height has passed AND the block time has passed
+ * move_blocks × the governed slot_ms after the block where the move became due. Block data and
+ * chain state only: deterministic. */
+static int set_due(svm_txctx_t *c, svm_bisect_t *g)
+{
+	svm_params_t prm;
+	int rc = svm_params_get(c, &prm);
+	if (rc) return rc;
+	SVM_ASSERT(prm.slot_ms >= 1); /* svm_params_check's bound */
+	uint64_t span_ms = g->p.move_blocks > UINT64_MAX / prm.slot_ms ? UINT64_MAX
+								       : g->p.move_blocks * prm.slot_ms;
+	g->deadline = sat_add(c->height, g->p.move_blocks);
+	g->deadline_ms = sat_add(c->timestamp_ms, span_ms);
+	return 0;
+}
+
+static bool late(const svm_txctx_t *c, const svm_bisect_t *g)
+{
+	return c->height > g->deadline && c->timestamp_ms > g->deadline_ms;
+}
+
+/* The height the game (svm_bisect_*, by height only) sees: a move past the deadline height but
+ * inside the time floor counts as made at the deadline; set_due then re-bases the next one. */
+static uint64_t game_now(const svm_txctx_t *c, const svm_bisect_t *g)
+{
+	return late(c, g) || c->height <= g->deadline ? c->height : g->deadline;
+}
 
 uint64_t svm_dispute_window_end(const svm_dispute_t *d, uint64_t now)
 {
@@ -70,7 +101,8 @@ static int u64s_read(svm_reader_t *r, uint64_t *const *v, size_t n)
 int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
 {
 	const svm_bisect_t *g = &d->game;
-	static const uint8_t version[] = {3, 2, 4}; /* by kind: claim, job, game */
+	/* by kind: claim, job, game (v6, v5, v7: deadline_ms; older records no longer decode) */
+	static const uint8_t version[] = {6, 5, 7};
 	if (d->kind > SVM_DISPUTE_KIND_GAME) return SVM_EINVAL;
 	if (d->kind == SVM_DISPUTE_KIND_CLAIM && d->games_len > SVM_DISPUTE_GAMES_MAX) return SVM_EINVAL;
 	int rc = svm_buf_push(out, version[d->kind]);
@@ -85,7 +117,7 @@ int svm_dispute_encode(const svm_dispute_t *d, svm_buf_t *out)
 	if (!rc) rc = u64s_append(out, d->args, d->nargs);
 	uint64_t v[] = {d->gas, d->claim_height, d->state, g->p.arity, g->p.move_blocks,
 			g->p.claimant_bond, g->p.challenger_bond, g->k, g->steps, g->lo, g->hi,
-			g->nmid, g->phase, g->deadline, g->rounds, g->proof_bytes};
+			g->nmid, g->phase, g->deadline, g->rounds, g->proof_bytes, g->deadline_ms};
 	if (!rc) rc = u64s_append(out, v, sizeof v / sizeof v[0]);
 	const svm_hash_t *h[] = {&d->final_state, &g->root, &g->lo_hash, &g->hi_hash};
 	for (size_t i = 0; !rc && i < 4; i++) rc = svm_buf_append(out, h[i]->b, 32);
@@ -131,8 +163,8 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 	uint8_t ver;
 	uint64_t n, arity, nmid, phase;
 	memset(d, 0, sizeof *d);
-	if (svm_reader_u8(&r, &ver) || ver < 2 || ver > 4) return SVM_EDECODE;
-	d->kind = ver == 3 ? SVM_DISPUTE_KIND_CLAIM : ver == 2 ? SVM_DISPUTE_KIND_JOB
+	if (svm_reader_u8(&r, &ver) || ver < 5 || ver > 7) return SVM_EDECODE;
+	d->kind = ver == 6 ? SVM_DISPUTE_KIND_CLAIM : ver == 5 ? SVM_DISPUTE_KIND_JOB
 							       : SVM_DISPUTE_KIND_GAME;
 	if (d->kind == SVM_DISPUTE_KIND_JOB && svm_reader_copy(&r, d->job.b, 32)) return SVM_EDECODE;
 	if (d->kind == SVM_DISPUTE_KIND_GAME && svm_reader_copy(&r, d->claim.b, 32)) return SVM_EDECODE;
@@ -147,7 +179,7 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 		if (svm_varint_read(&r, &d->args[i])) return SVM_EDECODE;
 	uint64_t *v[] = {&d->gas, &d->claim_height, &n, &arity, &g->p.move_blocks,
 			 &g->p.claimant_bond, &g->p.challenger_bond, &g->k, &g->steps, &g->lo, &g->hi,
-			 &nmid, &phase, &g->deadline, &n, &g->proof_bytes};
+			 &nmid, &phase, &g->deadline, &n, &g->proof_bytes, &g->deadline_ms};
 	/* state and rounds go through n (checked below, one at a time) */
 	if (u64s_read(&r, v, 3)) return SVM_EDECODE;
 	/* a claim is open or closed, a game disputed or closed; only a job's claim waits for its
@@ -163,7 +195,7 @@ int svm_dispute_decode(const uint8_t *p, size_t len, svm_dispute_t *d)
 		return SVM_EDECODE;
 	if (u64s_read(&r, v + 14, 1) || n > SVM_BISECT_ROUNDS_MAX) return SVM_EDECODE;
 	g->rounds = (uint32_t)n;
-	if (u64s_read(&r, v + 15, 1)) return SVM_EDECODE;
+	if (u64s_read(&r, v + 15, 2)) return SVM_EDECODE;
 	g->p.arity = (uint32_t)arity;
 	g->nmid = (uint32_t)nmid;
 	g->phase = (svm_bisect_phase_t)phase;
@@ -387,8 +419,8 @@ int svm_dispute_open_job_(svm_txctx_t *c, const svm_id_t *job, const svm_ai_job_
 	g->hi = t->steps;
 	g->hi_hash = t->final_state;
 	g->phase = SVM_BISECT_CLAIMANT_MOVES;
-	g->deadline = c->height + g->p.move_blocks;
-	rc = store(c, claim, d);
+	rc = set_due(c, g);
+	if (!rc) rc = store(c, claim, d);
 	return rc ? rc : emit(c, "job_dispute", claim);
 }
 
@@ -503,7 +535,8 @@ static int challenge(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 	g->state = SVM_DISPUTE_DISPUTED;
 	g->final_state = d->final_state;
 	g->game = d->game;
-	g->game.deadline = c->height + g->game.p.move_blocks; /* the claimant's first move */
+	rc = set_due(c, &g->game); /* the claimant's first move */
+	if (rc) return rc;
 	/* below the bound (checked above), so no full stretch is running (decode holds it at 0) */
 	SVM_ASSERT(d->games_len < SVM_DISPUTE_GAMES_MAX && d->full_since == 0);
 	d->games[d->games_len++] = c->tx->sender;
@@ -594,9 +627,9 @@ static int reveal(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispu
 	for (uint32_t i = 0; with && i < n; i++) pr[i].index = d->game.mid_step[i] == d->game.steps
 								       ? d->game.n - 1
 								       : d->game.mid_step[i] / d->game.k;
-	int rc = svm_bisect_reveal(&d->game, h, with ? pr : NULL, c->height, NULL);
-	if (rc) return rc;
-	rc = store(c, id, d);
+	int rc = svm_bisect_reveal(&d->game, h, with ? pr : NULL, game_now(c, &d->game), NULL);
+	if (!rc) rc = set_due(c, &d->game); /* the challenger's pick */
+	if (!rc) rc = store(c, id, d);
 	return rc ? rc : emit(c, "revealed", id);
 }
 
@@ -606,9 +639,9 @@ static int pick(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_dispute
 	if (svm_reader_u8(r, &j) || svm_reader_left(r)) return SVM_EDECODE;
 	if (d->state != SVM_DISPUTE_DISPUTED) return SVM_ESTATE;
 	if (!svm_hash_eq(&c->tx->sender, &d->challenger)) return SVM_EPERM;
-	int rc = svm_bisect_pick(&d->game, j, c->height, NULL);
-	if (rc) return rc;
-	rc = store(c, id, d);
+	int rc = svm_bisect_pick(&d->game, j, game_now(c, &d->game), NULL);
+	if (!rc) rc = set_due(c, &d->game); /* the claimant's next reveal or its one-step proof */
+	if (!rc) rc = store(c, id, d);
 	return rc ? rc : emit(c, "picked", id);
 }
 
@@ -634,7 +667,7 @@ static int prove(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_disput
 		envp = &env;
 	}
 	rc = module_of(c, &d->code_hash, &m);
-	if (!rc) rc = svm_bisect_prove_env(&d->game, m, envp, proof, n, c->height, NULL);
+	if (!rc) rc = svm_bisect_prove_env(&d->game, m, envp, proof, n, game_now(c, &d->game), NULL);
 	svm_wasm_module_free(m);
 	if (rc) return rc; /* a malformed or non-matching proof changes nothing */
 	return payout(c, id, d);
@@ -659,7 +692,7 @@ static int open_trace(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_d
 		return SVM_EDECODE;
 	if (d->state != SVM_DISPUTE_AWAIT_OPEN) return SVM_ESTATE;
 	if (!svm_hash_eq(&c->tx->sender, &d->claimant)) return SVM_EPERM;
-	if (c->height > g->deadline) return SVM_EEXPIRED;
+	if (late(c, g)) return SVM_EEXPIRED;
 	int rc = svm_host_charge(c, SVM_DISPUTE_STEPS_OPEN + n / 8);
 	svm_ai_job_t *j = NULL;
 	if (!rc) rc = job_of(c, &d->job, &j);
@@ -678,7 +711,9 @@ static int open_trace(svm_txctx_t *c, svm_reader_t *r, const svm_id_t *id, svm_d
 	svm_bisect_params_t p = g->p;
 	svm_hash_t root = g->root, init = g->lo_hash;
 	rc = svm_bisect_open(g, &p, &root, g->k, g->steps, &init, ip, &d->final_state, fp, c->height, NULL);
-	if (rc) return rc; /* SVM_EPROOF: checkpoint 0 or S not under the root; g is unchanged */
+	if (rc) return rc;  /* SVM_EPROOF: checkpoint 0 or S not under the root; g is unchanged */
+	rc = set_due(c, g); /* the claimant's first reveal */
+	if (rc) return rc;
 	g->proof_bytes += n;
 	d->state = SVM_DISPUTE_DISPUTED;
 	rc = store(c, id, d);
@@ -703,7 +738,8 @@ static int timeout(svm_txctx_t *c, const svm_id_t *id, svm_dispute_t *d)
 	}
 	/* a provider that does not open its trace loses like one that stops revealing */
 	if (d->state != SVM_DISPUTE_DISPUTED && d->state != SVM_DISPUTE_AWAIT_OPEN) return SVM_ESTATE;
-	if (!svm_bisect_timeout(&d->game, c->height)) return SVM_ESTATE; /* not late */
+	/* not late: before the deadline height, or inside its time floor */
+	if (!late(c, &d->game) || !svm_bisect_timeout(&d->game, c->height)) return SVM_ESTATE;
 	return payout(c, id, d);
 }
 
