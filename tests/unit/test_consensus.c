@@ -705,6 +705,21 @@ static void genesis_config(svm_cons_config_t *cfg)
 	cfg->round_timeout_ms = 1000;
 }
 
+/* The genesis configuration as the leader of round 1 (found by a core started as validator 0),
+ * with an empty safety record: the start of every restarted-leader test. Returns the leader. */
+static uint32_t round1_leader_config(svm_cons_config_t *cfg, const svm_cons_host_t *host)
+{
+	genesis_config(cfg);
+	cfg->key = &keys[0];
+	svm_cons_t *c;
+	cr_assert_eq(svm_cons_new(&c, cfg, host, NULL), 0);
+	uint32_t l1 = svm_cons_leader(c, 1);
+	svm_cons_free(c);
+	cfg->key = key_of(l1);
+	svm_buf_reset(&mem_record);
+	return l1;
+}
+
 /* The liveness failure of sim seed 15375, at the unit level: a validator forms the TC of round
  * 1 (nobody else gets it), times out in round 2 and crashes. Restarted from its record it must
  * be back in round 2 holding that TC, and answer a validator still in round 1 with it; from a
@@ -1431,14 +1446,8 @@ Test(consensus, a_restarted_leader_never_proposes_twice_in_a_round)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	genesis_config(&cfg);
-	cfg.key = &keys[0];
+	uint32_t l1 = round1_leader_config(&cfg, &host);
 	svm_cons_t *c;
-	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
-	uint32_t l1 = svm_cons_leader(c, 1);
-	svm_cons_free(c);
-	cfg.key = key_of(l1);
-	svm_buf_reset(&mem_record);
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
@@ -1495,14 +1504,8 @@ Test(consensus, a_proposal_leaves_only_with_its_stored_vote)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, busy_execute,
 				constest_commit, busy_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	genesis_config(&cfg);
-	cfg.key = &keys[0];
+	round1_leader_config(&cfg, &host);
 	svm_cons_t *c;
-	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
-	uint32_t l1 = svm_cons_leader(c, 1);
-	svm_cons_free(c);
-	cfg.key = key_of(l1);
-	svm_buf_reset(&mem_record);
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
 	static svm_cons_safety_t rec;
@@ -1724,14 +1727,8 @@ Test(consensus, a_validator_restarted_in_a_round_it_voted_in_times_out_at_once)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	genesis_config(&cfg);
-	cfg.key = &keys[0];
+	round1_leader_config(&cfg, &host);
 	svm_cons_t *c;
-	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
-	uint32_t l1 = svm_cons_leader(c, 1);
-	svm_cons_free(c);
-	cfg.key = key_of(l1);
-	svm_buf_reset(&mem_record);
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
@@ -1928,14 +1925,8 @@ Test(consensus, a_session_that_comes_up_is_sent_the_timeout_or_vote_it_missed)
 	svm_cons_host_t host = {NULL, constest_validators, varying_propose, constest_execute,
 				constest_commit, mem_persist, NULL, NULL, NULL, NULL};
 	svm_cons_config_t cfg;
-	genesis_config(&cfg);
-	cfg.key = &keys[0];
+	uint32_t l1 = round1_leader_config(&cfg, &host);
 	svm_cons_t *c;
-	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
-	uint32_t l1 = svm_cons_leader(c, 1);
-	svm_cons_free(c);
-	cfg.key = key_of(l1);
-	svm_buf_reset(&mem_record);
 	cr_assert_eq(svm_cons_new(&c, &cfg, &host, NULL), 0);
 	svm_cons_out_t out;
 	svm_cons_out_init(&out);
