@@ -56,7 +56,8 @@
 	X(ai_challenge_window_blocks, 20, 1, 100000) /* challenges after settlement */          \
 	X(ai_challenge_bond, 1000000000, 0, UINT64_MAX) /* SWR a challenger puts up */          \
 	X(ai_challenge_gas_max, 50000000, 1, 10000000000ull) /* re-execution limit of a challenge */ \
-	X(ai_unbond_blocks, 100, 0, 100000000)     /* provider unbond → withdrawable delay */
+	X(ai_unbond_blocks, 100, 0, 100000000)     /* provider unbond → withdrawable delay */ \
+	X(downtime_window_ms, 600000, 0, 604800000) /* block time a downtime window lasts at least */
 
 typedef struct {
 #define SVM_PARAMS_MEMBER_(name, def, lo, hi) uint64_t name;
@@ -368,9 +369,10 @@ int svm_staking_genesis_finish(svm_txctx_t *c);
  * staking_epochs): first downtime — parent_qc[qc_len] is the block header's QC of its parent
  * (consensus's encoding; empty on a devnet built without consensus), whose signer bitmap
  * indexes the set in the validator-set object sorted by identity; each active, unjailed
- * validator absent from it counts a missed vote in the current window of
- * downtime_window_blocks, and one that passes downtime_missed_max is leaked slash_downtime_bps of
- * its bonded stake and jailed (docs/economics.md, "Downtime"; count_downtime false skips it).
+ * validator absent from it counts a missed vote in the current window (at least
+ * downtime_window_blocks blocks and downtime_window_ms of block time), and one the rule
+ * (svm_staking_down_jails) jails is leaked slash_downtime_bps of its bonded stake and jailed
+ * (docs/economics.md, "Downtime"; count_downtime false skips it).
  * Then, in the last block of an epoch (height + 1 a multiple of epoch_blocks), it processes the
  * next epoch as method 6 would — rewards, issuance, and the active set written to the
  * validator-set object — so the state committed at the end of epoch e − 1 holds the set
@@ -378,10 +380,36 @@ int svm_staking_genesis_finish(svm_txctx_t *c);
 int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_len,
 			  bool count_downtime);
 
-/* Downtime record SHA-256("svm/stake/down"): varint window ‖ varint n ‖ (operator (32) ‖
- * varint missed)*, operators ascending, missed > 0, n ≤ SVM_STAKE_ACTIVE_MAX; window = height /
- * downtime_window_blocks of the counts (an older window's counts are void). */
+/* Downtime record SHA-256("svm/stake/down"), version 2: varint 2 ‖ varint start height ‖
+ * varint start time (ms) ‖ varint n ‖ (operator (32) ‖ varint missed)*, operators ascending,
+ * missed > 0, n ≤ SVM_STAKE_ACTIVE_MAX: the current window's first height and the header time
+ * its block time is measured from, and each absent validator's missed votes since. A window's
+ * last block is the first counted one with which it holds downtime_window_blocks blocks AND has
+ * lasted downtime_window_ms of block time; the next window starts at the height after it, from
+ * its time, the counts dropped (the first window: at the first counted block). Version 1
+ * (varint window ‖ varint n ‖ …, fixed windows of height / downtime_window_blocks) no longer
+ * decodes. docs/economics.md, "Downtime". */
+#define SVM_STAKE_DOWN_VERSION 2
+typedef struct {
+	svm_id_t op;
+	uint64_t missed;
+} svm_stake_down_t;
+typedef struct {
+	uint64_t start_height, start_ms;
+	size_t n;
+	svm_stake_down_t e[SVM_STAKE_ACTIVE_MAX];
+} svm_stake_downlist_t;
 void svm_staking_downtime_id(svm_id_t *out);
+/* Decodes the record's payload into d: 0, or SVM_EDECODE unless canonical (another version,
+ * n > SVM_STAKE_ACTIVE_MAX, a zero count, operators not strictly ascending, trailing bytes). */
+int svm_staking_down_decode(const uint8_t *p, size_t len, svm_stake_downlist_t *d);
+int svm_staking_down_encode(const svm_stake_downlist_t *d, svm_buf_t *out);
+/* Whether a validator that missed `missed` votes of the window [start, height] is jailed at the
+ * block (height, timestamp_ms): missed > downtime_missed_max, more than the share
+ * downtime_missed_max / downtime_window_blocks of the window's blocks so far, and the window
+ * has lasted downtime_window_ms of block time. Pure: the program and its tests call it. */
+bool svm_staking_down_jails(const svm_params_t *p, const svm_stake_downlist_t *d, uint64_t missed,
+			    uint64_t height, uint64_t timestamp_ms);
 #define SVM_QC_TAG 0x13 /* consensus.h SVM_CONS_TAG_QC */
 #define SVM_QC_BITMAP_BYTES (SVM_STAKE_ACTIVE_MAX / 8)
 /* The signers of a QC in consensus's encoding (consensus.h svm_cons_qc_encode: tag ‖ block id ‖

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end test of downtime jailing on real node processes (docs/economics.md, "Downtime"): four
 # validators, each its own `supervm node` on loopback, whose consensus set is the staking
-# program's active set (no fixed_validators), from a genesis with short windows. One validator is
-# stopped; the other three keep finalizing; the stopped one is jailed for downtime — exactly
+# program's active set (no fixed_validators), from a genesis with short windows: 40 blocks that
+# last at least 12 s of block time (downtime_window_ms), blocks every 50 ms. One validator is
+# stopped for two whole block windows (80 blocks, a few seconds: the count alone would jail it)
+# and restarted: it is not jailed, a window's time later either. It is stopped again; the other
+# three keep finalizing; it is jailed for downtime no sooner than half the time floor after the
+# stop — exactly
 # slash_downtime_bps of its bonded stake burned, the unbonding untouched — and is out of the next
 # epoch's set (consensus runs three). It is restarted, catches up as a full node, its unjail is
 # refused before the delay and accepted after it; the next epoch's set has four again, it is a
@@ -47,7 +51,10 @@ rpc_of() { echo "http://127.0.0.1:${P[$1]}"; }
 # first two others to arrive, so a live validator whose votes are always the last to arrive (the
 # node this script queries most, on a loaded machine) is left out of about 3/4 of them: 39 of 40
 # is out of its reach (p < 2e-4 a window), while a stopped one reaches it within two windows.
-EPOCH=10; WINDOW=40; MISSED=38; STAKE=1000000; LEAK_BPS=10
+# The window also lasts at least WINDOW_MS of block time (docs/economics.md, "Downtime"): at 50 ms
+# blocks 40 blocks are 2 s, so the time floor decides, and a stopped validator is jailed once it
+# missed more than 38/40 of a window of 12 s or more.
+EPOCH=10; WINDOW=40; MISSED=38; WINDOW_MS=12000; STAKE=1000000; LEAK_BPS=10
 mkdir -p "$D/keys"
 "$S" keys new --out "$D/faucet.json" > /dev/null || exit 1
 for i in 0 1 2 3; do
@@ -61,6 +68,7 @@ FAUCET=$("$S" keys show "$D/faucet.json" --json | jf id)
   echo '{"chain_id": 1340, "timestamp_ms": 1700000000000, "devnet": true,'
   echo ' "fees": {"a": 1000, "b": 10, "c": 1, "d": 0},'
   echo " \"params\": {\"epoch_blocks\": $EPOCH, \"downtime_window_blocks\": $WINDOW, \"downtime_missed_max\": $MISSED,"
+  echo "            \"downtime_window_ms\": $WINDOW_MS,"
   echo "            \"slash_downtime_bps\": $LEAK_BPS, \"jail_epochs\": 1, \"stake_min\": 1000, \"issuance_ppb_epoch\": 0},"
   echo " \"balances\": [{\"owner\": \"$FAUCET\", \"token\": \"SWR\", \"amount\": \"1000000000000000000\"}"
   for i in 0 1 2 3; do echo "   , {\"owner\": \"${ID[$i]}\", \"token\": \"SWR\", \"amount\": \"1000000000000000\"}"; done
@@ -78,7 +86,7 @@ for i in 0 1 2 3; do
   cat > "$D/v$i/config.json" <<JSON
 {"data_dir": "data", "genesis": "../genesis.json", "validator_key": "keys/validator.json",
  "rpc": "127.0.0.1:${P[$i]}", "rpc_threads": 1, "p2p": "127.0.0.1:${P[$((4 + i))]}",
- "block_ms": 100, "round_timeout_ms": 600, "exec_threads": 1, "devnet": true, "peers": [$peers]}
+ "block_ms": 50, "round_timeout_ms": 600, "exec_threads": 1, "devnet": true, "peers": [$peers]}
 JSON
 done
 # JSON-RPC to node $1 (curl: polling through the CLI costs a process per call)
@@ -94,6 +102,12 @@ wait_height() {
   return 1
 }
 vshow() { SUPERVM_RPC=$(rpc_of "$1") "$S" validator show "$2" --json 2>/dev/null; }
+# btime NODE H: block H's header time (ms); wait_btime NODE MS: node NODE's head is at least that late
+btime() { rpc "$1" svm_getBlockByNumber "[$2]" | jf result.timestamp_ms; }
+wait_btime() {
+  for _ in $(seq 1 1200); do [ "$(btime "$1" "$(height "$1")")" -ge "$2" ] 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
 cons() { rpc "$1" svm_status | jf "result.consensus.$2"; }
 jailed_now() { rpc "$1" svm_getValidator "[\"$2\"]" | jf result.jailed; }
 # wait_cons NODE FIELD VALUE: node NODE's consensus status field reaches VALUE (90 s)
@@ -102,6 +116,19 @@ wait_cons() { for _ in $(seq 1 900); do [ "$(cons "$1" "$2")" = "$3" ] && return
 for i in 0 1 2 3; do start $i; done
 check "four validators from staking commit blocks" 'wait_height 0 3 && wait_height 3 3'
 check "consensus runs the staking set of four (not a fixed set)" '[ "$(cons 0 validators)" = 4 ] && [ "$(cons 3 validator)" = true ]'
+
+# --- v3 stops for two whole block windows and comes back: the count alone (39 of a 40-block
+# window) would jail it, the time floor does not (it missed far less than 38/40 of 12 s)
+stop 3
+HS=$(height 0)
+check "three of four go on for $((2 * WINDOW)) blocks with v3 stopped" 'wait_height 0 $((HS + 2 * WINDOW))'
+HB=$(height 0)
+start 3
+ABS_MS=$(( $(btime 0 "$HB") - $(btime 0 "$HS") ))
+check "v3 restarted after $((HB - HS)) blocks, ${ABS_MS} ms of block time, and caught up" \
+  '[ "$ABS_MS" -lt $((WINDOW_MS * MISSED / WINDOW)) ] && wait_height 3 $(height 0)'
+check "a window's time floor after its return, v3 not jailed, nothing leaked" \
+  'wait_btime 0 $(( $(btime 0 "$HB") + WINDOW_MS * 3 / 2 )) && [ "$(jailed_now 0 "${ID[3]}")" = false ] && [ "$(vshow 0 "${ID[3]}" | jf slashed)" = 0 ]'
 
 # --- v3 stops; the others go on, and v3 is jailed for downtime
 T0=$(vshow 0 "${ID[3]}" | jf tokens)
@@ -120,14 +147,21 @@ LEAK=$((T0 * LEAK_BPS / 10000))
 check "exactly ${LEAK_BPS} bps of v3's bonded stake leaked ($T0 → $(jf tokens < "$D/v3-jailed.json"))" \
   '[ "$(jf tokens < "$D/v3-jailed.json")" = $((T0 - LEAK)) ] && [ "$(jf slashed < "$D/v3-jailed.json")" = $LEAK ]'
 # the jail is in the settlement receipt of the block that jailed it (svm_getSettlements)
-rpc 0 svm_getSettlements "[$H0, $HJ]" > "$D/settlements.json"
+# (at most 1,024 heights a call: the jail is the last few blocks before HJ, found by polling)
+HF=$H0; [ $((HJ - HF)) -gt 1000 ] && HF=$((HJ - 1000))
+rpc 0 svm_getSettlements "[$HF, $HJ]" > "$D/settlements.json"
 down_event() { python3 -c '
 import json, sys
 hits = [(r["height"], x) for r in json.load(open(sys.argv[1]))["result"] for e in r["events"]
         if e["topic"] == "stake/downtime" for x in e["entries"] if x["operator"] == sys.argv[2]]
-sys.exit(0 if len(hits) == 1 and hits[0][1]["burned"] == int(sys.argv[3]) and hits[0][1]["missed"] == int(sys.argv[4]) + 1 else 1)
+ok = len(hits) == 1 and hits[0][1]["burned"] == int(sys.argv[3]) and hits[0][1]["missed"] > int(sys.argv[4])
+print(hits[0][0] if ok else "")
 ' "$D/settlements.json" "${ID[3]}" "$LEAK" "$MISSED"; }
-check "svm_getSettlements: one stake/downtime event names v3, its leak ($LEAK) and its $((MISSED + 1)) missed votes" 'down_event'
+HJE=$(down_event)
+check "svm_getSettlements: one stake/downtime event names v3, its leak ($LEAK) and more than $MISSED missed votes (block $HJE)" '[ -n "$HJE" ]'
+JAIL_MS=0; [ -n "$HJE" ] && JAIL_MS=$(( $(btime 0 "$HJE") - $(btime 0 "$H0") ))
+check "jailed ${JAIL_MS} ms of block time after the stop: no sooner than half the time floor ($((WINDOW_MS / 2)) ms)" \
+  '[ -n "$HJE" ] && [ "$JAIL_MS" -ge $((WINDOW_MS / 2)) ]'
 UNJAIL=$(jf unjail_epoch < "$D/v3-jailed.json")
 check "jailed until epoch now + jail_epochs + 1 ($UNJAIL)" '[ "$UNJAIL" -ge $((H0 / EPOCH + 2)) ] && [ "$UNJAIL" -le $((HJ / EPOCH + 2)) ]'
 for i in 0 1 2; do
@@ -165,9 +199,10 @@ check "v3 votes as a validator again" '[ "$(cons 3 validator)" = true ]'
 check "svm_getValidators: v3 in the active set" \
   'SUPERVM_RPC=$(rpc_of 0) "$S" validators --json | sed -n "/active_set/,\$p" | grep -q "${PK[3]}"'
 H2=$(height 0)
-# a window and a half later: had v3 not been signing, it would have been jailed again
+# a window and a half later (in blocks and in block time): had v3 not been signing, it would
+# have been jailed again
 check "all four go on for a window and a half" \
-  'wait_height 0 $((H2 + WINDOW * 3 / 2)) && wait_height 3 $((H2 + WINDOW * 3 / 2))'
+  'wait_height 0 $((H2 + WINDOW * 3 / 2)) && wait_btime 0 $(( $(btime 0 "$H2") + WINDOW_MS * 3 / 2 )) && wait_height 3 $(height 0)'
 vshow 0 "${ID[3]}" > "$D/v3-end.json"
 check "v3 counted present: not jailed again, nothing more leaked" \
   '[ "$(jf jailed < "$D/v3-end.json")" = false ] && [ "$(jf slashed < "$D/v3-end.json")" = $LEAK ]'

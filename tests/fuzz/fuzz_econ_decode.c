@@ -1,5 +1,5 @@
 /* libFuzzer target for the economy's decoders: the parameter object, the AMM pool object, AMM
- * and staking payloads, the slashing evidence, the redelegation records and queued offences, the signers of a parent QC (downtime), rent payloads and records, and the
+ * and staking payloads, the slashing evidence, the redelegation records and queued offences, the signers of a parent QC and the downtime record, rent payloads and records, and the
  * congestion table. Any input must decode without crashing; what decodes must re-encode to exactly
  * itself (canonical); a payload's access set must be computable exactly when it parses. */
 #include <stdio.h>
@@ -68,6 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    svm_varint_append(&out, rs[i].height) || svm_varint_append(&out, rs[i].bps))
 				abort();
 		same(&out, data, size, "queued offences");
+	}
+	/* the downtime record (version 2): canonical, counts above zero */
+	static svm_stake_downlist_t dl;
+	if (svm_staking_down_decode(data, size, &dl) == 0) {
+		for (size_t i = 0; i < dl.n; i++)
+			if (dl.e[i].missed == 0) abort();
+		out.len = 0;
+		if (svm_staking_down_encode(&dl, &out)) abort();
+		same(&out, data, size, "downtime record");
 	}
 	uint64_t qh;
 	uint8_t bm[SVM_QC_BITMAP_BYTES];

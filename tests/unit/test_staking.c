@@ -880,7 +880,9 @@ Test(staking, tips_are_paid_at_the_epoch_by_stake_and_commission, .init = setup)
 
 /* The next block, carrying a parent QC (as consensus encodes it) signed by every member of the
  * current staking set (through svm_cons_valset_from_staking, as the node builds consensus's
- * set) but the validators in `absent` (a bit per validator index); `only` >= 0 signs alone. */
+ * set) but the validators in `absent` (a bit per validator index; ABSENT_OTHERS: every member
+ * whose key is not one of s->key); `only` >= 0 signs alone. */
+#define ABSENT_OTHERS (1u << 31)
 static void qc_block(st_t *s, unsigned absent, int only)
 {
 	svm_id_t sid;
@@ -898,7 +900,7 @@ static void qc_block(st_t *s, unsigned absent, int only)
 		int who = -1;
 		for (int v = 0; v < VALS; v++)
 			if (!memcmp(vs->v[i].pubkey, s->key[v].public_key, 32)) who = v;
-		bool signs = only >= 0 ? who == only : !(who >= 0 && (absent >> who) & 1);
+		bool signs = only >= 0 ? who == only : who >= 0 ? !((absent >> who) & 1) : !(absent & ABSENT_OTHERS);
 		if (!signs) continue;
 		qc->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
 		memset(qc->sigs[qc->n_sigs++], 0x40 + (int)i, 64); /* consensus checked them already */
@@ -916,25 +918,22 @@ static void qc_block(st_t *s, unsigned absent, int only)
 	free(vs);
 }
 
-/* The missed votes counted for validator v in the current record (0 when absent). */
-static uint64_t missed(st_t *s, int v, uint64_t *window)
+/* The missed votes counted for validator v in the current record (0 when absent); *start the
+ * window's first height (UINT64_MAX when no window has begun). */
+static uint64_t missed(st_t *s, int v, uint64_t *start)
 {
 	svm_id_t id;
 	svm_object_t o;
 	svm_staking_downtime_id(&id);
-	*window = UINT64_MAX;
+	*start = UINT64_MAX;
 	if (!et_object(&s->e, &id, &o)) return 0;
-	svm_reader_t r = svm_reader(o.payload, o.payload_len);
-	uint64_t n, m = 0, c;
-	cr_assert_eq(svm_varint_read(&r, window), 0);
-	cr_assert_eq(svm_varint_read(&r, &n), 0);
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t op[32];
-		cr_assert_eq(svm_reader_copy(&r, op, 32), 0);
-		cr_assert_eq(svm_varint_read(&r, &c), 0);
-		if (!memcmp(op, user(s, v)->b, 32)) m = c;
-	}
-	cr_assert_eq(svm_reader_left(&r), 0);
+	svm_stake_downlist_t *d = calloc(1, sizeof *d);
+	cr_assert_eq(svm_staking_down_decode(o.payload, o.payload_len, d), 0, "the record decodes");
+	*start = d->start_height;
+	uint64_t m = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (svm_hash_eq(&d->e[i].op, user(s, v))) m = d->e[i].missed;
+	free(d);
 	return m;
 }
 
@@ -988,6 +987,7 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	st_init(s, 17, 0);
 	s->p.downtime_window_blocks = 40;
 	s->p.downtime_missed_max = 5;
+	s->p.downtime_window_ms = 0; /* blocks only (the time floor has its own test below) */
 	s->p.slash_downtime_bps = 100;
 	s->p.epoch_blocks = 8;
 	s->p.active_set_max = 4; /* one absent of four still leaves a quorum (3 of 3 is needed) */
@@ -999,8 +999,6 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	for (int i = 0; i < 3 * 8 && !in_set(s, 3); i++)
 		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
 	cr_assert(in_set(s, 3), "active within three epochs");
-	/* start at a window's first block, with room for the test in it */
-	while (s->e.w.env.height % 40 != 39) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
 	uint64_t w;
 	/* nothing counted: an empty QC, no quorum (one signer of three), counting off */
 	for (int i = 0; i < 3; i++) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
@@ -1009,11 +1007,13 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	qc_block(s, 1u << 3, -1);
 	s->e.w.env.count_downtime = true;
 	cr_assert_eq(missed(s, 3, &w), 0);
-	/* 3 absent 5 times: counted, not yet jailed */
+	cr_assert_eq(w, UINT64_MAX, "no window begun: nothing was counted");
+	/* 3 absent 5 times: counted, not yet jailed; the first counted block began the window */
 	svm_validator_t before, after;
+	uint64_t first = s->e.w.env.height + 1;
 	for (int i = 0; i < 5; i++) qc_block(s, 1u << 3, -1);
 	cr_assert_eq(missed(s, 3, &w), 5);
-	cr_assert_eq(w, s->e.w.env.height / 40);
+	cr_assert_eq(w, first);
 	cr_assert_eq(missed(s, 2, &w), 0);
 	cr_assert(val(s, 3, &before) && !before.jailed);
 	/* two of four absent is no quorum: nothing counted */
@@ -1053,12 +1053,264 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	cr_assert(val(s, 3, &after) && after.tokens == before.tokens - leak, "leaked once");
 	/* the window ends: 2's count is dropped */
 	cr_assert_eq(missed(s, 2, &w), 2);
-	while (s->e.w.env.height % 40 != 39) qc_block(s, 0, -1);
+	while (s->e.w.env.height + 1 - first < 39) qc_block(s, 0, -1);
+	cr_assert_eq(missed(s, 2, &w), 2, "the window's 39th block: still its counts");
+	cr_assert_eq(w, first);
+	qc_block(s, 0, -1); /* its 40th and last */
+	cr_assert_eq(missed(s, 2, &w), 0, "the window ended: the next begins at the next height");
+	cr_assert_eq(w, first + 40);
 	qc_block(s, 1u << 0, -1); /* of the three left, the smallest stake: still a quorum */
-	cr_assert_eq(missed(s, 2, &w), 0, "a new window");
 	cr_assert_eq(missed(s, 0, &w), 1);
-	cr_assert_eq(w, s->e.w.env.height / 40);
+	cr_assert_eq(w, first + 40);
 	check_conservation(s, 17, "after the window");
+	et_free(&s->e);
+	free(s);
+}
+
+/* A world of four active validators (3 the smallest stake: one absent still leaves a
+ * quorum) for the time-floor tests: windows of 20 blocks, jailed past 10 missed (half), a
+ * window lasting at least window_ms of block time; header time starts at 10^6 ms. */
+static st_t *down_world(unsigned seed, uint64_t window_ms, uint64_t stake_min, uint64_t bond3)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, seed, 0);
+	s->p.downtime_window_blocks = 20;
+	s->p.downtime_missed_max = 10;
+	s->p.downtime_window_ms = window_ms;
+	s->p.slash_downtime_bps = 100;
+	s->p.epoch_blocks = 8;
+	s->p.active_set_max = 4;
+	s->p.stake_min = stake_min;
+	cr_assert_eq(et_set_params(&s->e, &s->p), 0);
+	s->e.w.env.staking_epochs = true;
+	s->e.w.env.count_downtime = true;
+	s->e.w.env.timestamp_ms = 1000000;
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, v == 3 ? bond3 : 200000 + 1000 * (uint64_t)v), OK);
+	char why[256];
+	for (int i = 0; i < 3 * 8 && !in_set(s, 3); i++)
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	cr_assert(in_set(s, 3), "active within three epochs");
+	return s;
+}
+
+/* n blocks dt_ms apart in header time, each with a parent QC without the validators in
+ * `absent`. */
+static void timed_blocks(st_t *s, unsigned absent, int n, uint64_t dt_ms)
+{
+	for (int i = 0; i < n; i++) {
+		s->e.w.env.timestamp_ms += dt_ms;
+		qc_block(s, absent, -1);
+	}
+}
+
+static bool jailed(st_t *s, int v)
+{
+	svm_validator_t x;
+	cr_assert(val(s, v, &x));
+	return x.jailed != 0;
+}
+
+/* The downtime rule counts block time as well as blocks (docs/economics.md, "Downtime"): on a
+ * chain making a block every 10 ms (traffic: each block as soon as its parent is certified), a
+ * validator absent 60 blocks — 0.6 s, more than the 10 of a 20-block window the count alone
+ * jails at — is not jailed, because its window lasts at least 2 s of header time (200 blocks)
+ * and it missed less than half of them; the same blocks with no time floor (downtime_window_ms
+ * 0: the old rule) jail it. A long absence from a window's first block on is jailed exactly at
+ * the block whose header time is 2 s past the window's start (its 200th miss), not one block
+ * earlier. */
+Test(staking, downtime_on_a_fast_chain_a_short_absence_is_not_jailed_and_a_long_one_is_at_the_time_floor,
+     .init = setup)
+{
+	uint64_t w;
+	/* the old rule on the same blocks: jailed at the 11th miss */
+	st_t *old = down_world(31, 0, 1000, 150000);
+	timed_blocks(old, 0, 1, 10);
+	timed_blocks(old, 1u << 3, 10, 10);
+	cr_assert(!jailed(old, 3));
+	timed_blocks(old, 1u << 3, 1, 10);
+	cr_assert(jailed(old, 3), "without the time floor 0.11 s of absence jails");
+	et_free(&old->e);
+	free(old);
+
+	st_t *s = down_world(31, 2000, 1000, 150000);
+	timed_blocks(s, 0, 1, 10); /* the first counted block begins the window */
+	uint64_t start = s->e.w.env.height;
+	cr_assert_eq(missed(s, 3, &w), 0);
+	cr_assert_eq(w, start);
+	timed_blocks(s, 1u << 3, 60, 10);
+	cr_assert_eq(missed(s, 3, &w), 60);
+	cr_assert(!jailed(s, 3), "0.6 s absent at 100 blocks/s: not jailed");
+	/* back: the window runs to its time floor (its 201st block, 2 s after its first), then
+	 * the next one begins */
+	while (missed(s, 3, &w) == 60) {
+		cr_assert(s->e.w.env.height - start < 400, "the window ended");
+		timed_blocks(s, 0, 1, 10);
+	}
+	cr_assert(!jailed(s, 3), "a whole window: 60 missed of 201 blocks");
+	cr_assert_eq(s->e.w.env.height, start + 200, "the window lasted 2 s of header time (the count alone: 20)");
+	cr_assert_eq(w, start + 201);
+	uint64_t start2 = w;
+	/* absent from the new window's first block on: the share and the count are passed at
+	 * once, the time floor 2 s after the last window's end */
+	timed_blocks(s, 1u << 3, 199, 10);
+	cr_assert_eq(missed(s, 3, &w), 199);
+	cr_assert(!jailed(s, 3), "1.99 s into the window: not yet");
+	svm_validator_t before, after;
+	cr_assert(val(s, 3, &before));
+	timed_blocks(s, 1u << 3, 1, 10);
+	cr_assert_eq(s->e.w.env.height, start2 + 199);
+	cr_assert(val(s, 3, &after) && after.jailed, "jailed at the time floor");
+	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+	svm_id_t op;
+	uint64_t burned, misses;
+	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
+	ev_entry(ev, 0, &op, &burned, &misses);
+	cr_assert(svm_hash_eq(&op, user(s, 3)));
+	cr_assert_eq(misses, 200);
+	cr_assert_eq(burned, before.tokens / 100);
+	cr_assert_eq(after.tokens, before.tokens - burned);
+	check_conservation(s, 31, "after the timed jail");
+	et_free(&s->e);
+	free(s);
+}
+
+/* Where a window of downtime_window_blocks takes longer than downtime_window_ms (blocks a
+ * second apart here, 20 s per window against a 2 s floor) the count decides as it did: jailed
+ * at the 11th miss. A validator absent from the middle of a window on is jailed when its
+ * misses pass half of the window's blocks so far, past the floor; and an absence that starts
+ * too late in a window is jailed in the next one. */
+Test(staking, downtime_on_a_slow_chain_the_count_decides_and_a_late_absence_waits_for_the_next_window,
+     .init = setup)
+{
+	uint64_t w;
+	st_t *s = down_world(32, 2000, 1000, 150000);
+	timed_blocks(s, 0, 1, 1000);
+	uint64_t start = s->e.w.env.height;
+	timed_blocks(s, 1u << 3, 10, 1000);
+	cr_assert(!jailed(s, 3));
+	timed_blocks(s, 1u << 3, 1, 1000);
+	cr_assert(jailed(s, 3), "the 11th miss of a 20-block window, 11 s of block time");
+	cr_assert_eq(s->e.w.env.height, start + 11);
+	et_free(&s->e);
+	free(s);
+
+	/* fast blocks (10 ms), a 2 s window: 3 present for the window's first 81 blocks, then
+	 * absent. At the floor (its last block) it missed 120 of 201: more than half and more
+	 * than 10, jailed there. */
+	s = down_world(33, 2000, 1000, 150000);
+	timed_blocks(s, 0, 1, 10);
+	start = s->e.w.env.height;
+	timed_blocks(s, 0, 80, 10);
+	timed_blocks(s, 1u << 3, 119, 10);
+	cr_assert(!jailed(s, 3), "before the floor");
+	timed_blocks(s, 1u << 3, 1, 10);
+	cr_assert_eq(s->e.w.env.height, start + 200);
+	cr_assert(jailed(s, 3), "past the floor with 120 of 201 missed");
+	et_free(&s->e);
+	free(s);
+
+	/* absent from the window's 121st block on: 81 of 201 at the floor, where the window ends;
+	 * in the next one it is jailed at its floor */
+	s = down_world(34, 2000, 1000, 150000);
+	timed_blocks(s, 0, 1, 10);
+	start = s->e.w.env.height;
+	timed_blocks(s, 0, 119, 10);
+	timed_blocks(s, 1u << 3, 80, 10);
+	cr_assert_eq(missed(s, 3, &w), 80);
+	cr_assert_eq(w, start);
+	timed_blocks(s, 1u << 3, 1, 10); /* the window's last block: 81 of 201, not half */
+	cr_assert(!jailed(s, 3));
+	cr_assert_eq(missed(s, 3, &w), 0, "the next window");
+	cr_assert_eq(w, start + 201);
+	timed_blocks(s, 1u << 3, 199, 10);
+	cr_assert(!jailed(s, 3));
+	timed_blocks(s, 1u << 3, 1, 10);
+	cr_assert(jailed(s, 3), "jailed at the next window's floor");
+	cr_assert_eq(s->e.w.env.height, start + 400);
+	et_free(&s->e);
+	free(s);
+}
+
+/* A downtime leak can take a validator below stake_min; it may still top up (delegate to
+ * itself while jailed), then unjail and return. An unjail below stake_min is refused (EFUNDS:
+ * it could not be chosen) and changes nothing. */
+Test(staking, a_validator_leaked_below_stake_min_tops_up_then_unjails_and_returns, .init = setup)
+{
+	st_t *s = down_world(35, 0, 100000, 100000); /* 3's bond is exactly stake_min */
+	timed_blocks(s, 0, 1, 1000);
+	timed_blocks(s, 1u << 3, 11, 1000);
+	svm_validator_t v;
+	cr_assert(val(s, 3, &v) && v.jailed && v.tokens == 99000, "leaked 1%%: below stake_min");
+	empty_blocks_to_epoch_start(s);
+	char why[64];
+	while (epoch_now(s) < v.unjail_epoch) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0);
+	cr_assert(!in_set(s, 3));
+	cr_assert_eq(stake_op(s, 3, SVM_STAKE_UNJAIL, -1, -1, 0), ST(SVM_EFUNDS), "below stake_min");
+	cr_assert(val(s, 3, &v) && v.jailed, "still jailed");
+	cr_assert_eq(stake_op(s, 3, SVM_STAKE_DELEGATE, 3, -1, 1000), OK, "a jailed validator tops up");
+	cr_assert_eq(stake_op(s, 3, SVM_STAKE_UNJAIL, -1, -1, 0), OK);
+	cr_assert(val(s, 3, &v) && !v.jailed && v.tokens == 100000);
+	empty_blocks_to_epoch_start(s);
+	cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0);
+	cr_assert(in_set(s, 3), "back in the next set");
+	check_conservation(s, 35, "after the top-up");
+	et_free(&s->e);
+	free(s);
+}
+
+/* Whether the consensus key pk is in the current validator-set object; *n its size. */
+static bool key_in_set(st_t *s, const uint8_t pk[32], size_t *n)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_validator_set_id(&id);
+	cr_assert(et_object(&s->e, &id, &o));
+	svm_validator_entry_t set[SVM_STAKE_ACTIVE_MAX];
+	cr_assert_eq(svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, n), 0);
+	for (size_t i = 0; i < *n; i++)
+		if (!memcmp(set[i].key, pk, 32)) return true;
+	return false;
+}
+
+/* e2e-net's "epoch:set size 1:4 77:3" (docs/economics.md, "Why the fifth …"): a validator
+ * registered with exactly stake_min enters at the next epoch even while another is jailed for
+ * downtime in the same epoch — the set keeps its size (4), one member swapped — and, never
+ * voting, it is jailed for downtime itself once its window allows: the set is then 3. The rule,
+ * not a bug: nothing in the choice keeps a qualifying validator out. */
+Test(staking, a_new_validator_enters_as_a_jailed_one_leaves_and_the_set_keeps_its_size, .init = setup)
+{
+	st_t *s = down_world(36, 0, 100000, 150000);
+	s->p.active_set_max = 5;
+	s->p.downtime_missed_max = 3;
+	cr_assert_eq(et_set_params(&s->e, &s->p), 0);
+	empty_blocks_to_epoch_start(s); /* the next 8 blocks are one epoch */
+	uint64_t last = s->e.w.env.height + s->p.epoch_blocks;
+	size_t n;
+	svm_keypair_t k5;
+	ct_key(555, &k5);
+	cr_assert(!key_in_set(s, k5.public_key, &n) && n == 4);
+	/* in one epoch: user 4 registers a fifth validator with exactly stake_min, and 3 is
+	 * jailed for downtime (4 misses of a 20-block window, blocks a second apart) */
+	timed_blocks(s, 0, 1, 1000);
+	timed_blocks(s, 1u << 3, 2, 1000);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_stake_register_payload(&p, k5.public_key, k5.public_key, 0, s->p.stake_min), 0);
+	cr_assert_eq(run1(s, 4, &p, true), OK); /* a block without a QC: counts nothing */
+	svm_buf_free(&p);
+	timed_blocks(s, 1u << 3, 1, 1000);
+	cr_assert(!jailed(s, 3));
+	timed_blocks(s, 1u << 3, 1, 1000);
+	cr_assert(jailed(s, 3), "the 4th miss");
+	while (s->e.w.env.height < last) timed_blocks(s, 0, 1, 1000);
+	cr_assert(key_in_set(s, k5.public_key, &n), "the fifth entered");
+	cr_assert_eq(n, 4, "as 3 left: the size alone shows no change");
+	/* the fifth never votes: jailed at its 4th miss, out of the next set */
+	last = s->e.w.env.height + s->p.epoch_blocks;
+	timed_blocks(s, ABSENT_OTHERS, 4, 1000);
+	while (s->e.w.env.height < last) timed_blocks(s, 0, 1, 1000);
+	cr_assert(!key_in_set(s, k5.public_key, &n), "the fifth jailed for downtime");
+	cr_assert_eq(n, 3);
+	cr_assert(!in_set(s, 3));
 	et_free(&s->e);
 	free(s);
 }

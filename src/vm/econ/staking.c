@@ -1176,37 +1176,50 @@ int svm_qc_signers(const uint8_t *p, size_t len, uint64_t *height,
 	return 0;
 }
 
-typedef struct {
-	svm_id_t op;
-	uint64_t missed;
-} down_t;
+typedef svm_stake_down_t down_t;
+typedef svm_stake_downlist_t downlist_t;
 
-typedef struct {
-	uint64_t window;
-	size_t n;
-	down_t e[SVM_STAKE_ACTIVE_MAX];
-} downlist_t;
+int svm_staking_down_decode(const uint8_t *p, size_t len, downlist_t *d)
+{
+	svm_reader_t r = svm_reader(p, len);
+	uint64_t version, n;
+	d->n = 0;
+	if (svm_varint_read(&r, &version) || version != SVM_STAKE_DOWN_VERSION ||
+	    svm_varint_read(&r, &d->start_height) || svm_varint_read(&r, &d->start_ms) ||
+	    svm_varint_read(&r, &n) || n > SVM_STAKE_ACTIVE_MAX)
+		return SVM_EDECODE;
+	for (uint64_t i = 0; i < n; i++)
+		if (svm_reader_copy(&r, d->e[i].op.b, 32) || svm_varint_read(&r, &d->e[i].missed) ||
+		    d->e[i].missed == 0 || (i > 0 && memcmp(d->e[i - 1].op.b, d->e[i].op.b, 32) >= 0))
+			return SVM_EDECODE;
+	d->n = (size_t)n;
+	return svm_reader_left(&r) ? SVM_EDECODE : 0;
+}
 
+int svm_staking_down_encode(const downlist_t *d, svm_buf_t *out)
+{
+	if (d->n > SVM_STAKE_ACTIVE_MAX) return SVM_EINVAL;
+	int rc = svm_varint_append(out, SVM_STAKE_DOWN_VERSION);
+	if (!rc) rc = svm_varint_append(out, d->start_height);
+	if (!rc) rc = svm_varint_append(out, d->start_ms);
+	if (!rc) rc = svm_varint_append(out, d->n);
+	for (size_t i = 0; !rc && i < d->n; i++) {
+		rc = svm_buf_append(out, d->e[i].op.b, 32);
+		if (!rc) rc = svm_varint_append(out, d->e[i].missed);
+	}
+	return rc;
+}
+
+/* ENOTFOUND when no window has begun yet. */
 static int down_get(svm_txctx_t *c, downlist_t *d)
 {
 	svm_id_t id;
 	svm_object_t o;
 	svm_staking_downtime_id(&id);
-	d->window = 0;
 	d->n = 0;
 	int rc = get_storage(c, &id, &o);
-	if (rc == SVM_ENOTFOUND) return 0;
 	if (rc) return rc;
-	svm_reader_t r = svm_reader(o.payload, o.payload_len);
-	uint64_t n;
-	if (svm_varint_read(&r, &d->window) || svm_varint_read(&r, &n) || n > SVM_STAKE_ACTIVE_MAX)
-		return SVM_EIO;
-	for (uint64_t i = 0; i < n; i++)
-		if (svm_reader_copy(&r, d->e[i].op.b, 32) || svm_varint_read(&r, &d->e[i].missed) ||
-		    d->e[i].missed == 0 || (i > 0 && memcmp(d->e[i - 1].op.b, d->e[i].op.b, 32) >= 0))
-			return SVM_EIO;
-	d->n = (size_t)n;
-	return svm_reader_left(&r) ? SVM_EIO : 0;
+	return svm_staking_down_decode(o.payload, o.payload_len, d) ? SVM_EIO : 0;
 }
 
 static int down_put(svm_txctx_t *c, const downlist_t *d)
@@ -1214,15 +1227,32 @@ static int down_put(svm_txctx_t *c, const downlist_t *d)
 	svm_id_t id;
 	svm_staking_downtime_id(&id);
 	svm_buf_t b = {0};
-	int rc = svm_varint_append(&b, d->window);
-	if (!rc) rc = svm_varint_append(&b, d->n);
-	for (size_t i = 0; !rc && i < d->n; i++) {
-		rc = svm_buf_append(&b, d->e[i].op.b, 32);
-		if (!rc) rc = svm_varint_append(&b, d->e[i].missed);
-	}
+	int rc = svm_staking_down_encode(d, &b);
 	if (!rc) rc = put_storage(c, &id, &b, false, NULL);
 	svm_buf_free(&b);
 	return rc;
+}
+
+/* Whether the block (height, t_ms) is the last of the window that began at (start_height,
+ * start_ms): with it the window holds downtime_window_blocks blocks and has lasted
+ * downtime_window_ms of block time. */
+static bool window_ends(const svm_params_t *p, const downlist_t *d, uint64_t height, uint64_t t_ms)
+{
+	SVM_ASSERT(height >= d->start_height);
+	return height - d->start_height + 1 >= p->downtime_window_blocks && t_ms >= d->start_ms &&
+	       t_ms - d->start_ms >= p->downtime_window_ms;
+}
+
+bool svm_staking_down_jails(const svm_params_t *p, const downlist_t *d, uint64_t missed,
+			    uint64_t height, uint64_t timestamp_ms)
+{
+	SVM_ASSERT(height >= d->start_height && p->downtime_window_blocks >= 1);
+	uint64_t blocks = height - d->start_height + 1; /* of the window so far, this one included */
+	/* more than the share missed_max / window_blocks of them: in the window's first
+	 * window_blocks blocks this is missed > missed_max alone (the rule without a time floor) */
+	bool share = (u128)missed * p->downtime_window_blocks > (u128)p->downtime_missed_max * blocks;
+	bool lasted = timestamp_ms >= d->start_ms && timestamp_ms - d->start_ms >= p->downtime_window_ms;
+	return missed > p->downtime_missed_max && share && lasted;
 }
 
 /* The missed-vote counter of op in d (inserted at 0, in order, when absent). */
@@ -1305,11 +1335,12 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 	}
 	if (count && !(3 * signed_stake > 2 * total)) count = false; /* not this set's quorum */
 	if (count) rc = down_get(c, d);
-	uint64_t window = c->height / p->downtime_window_blocks;
 	bool changed = false;
-	if (count && !rc && d->window != window) {
-		changed = d->n > 0; /* the old window's counts are dropped */
-		d->window = window;
+	if (count && rc == SVM_ENOTFOUND) { /* the first window begins with this block */
+		changed = true;
+		rc = 0;
+		d->start_height = c->height;
+		d->start_ms = c->timestamp_ms;
 		d->n = 0;
 	}
 	for (size_t i = 0; count && !rc && i < n; i++) {
@@ -1334,13 +1365,21 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 		}
 		e->missed++;
 		changed = true;
-		if (e->missed <= p->downtime_missed_max) continue;
+		if (!svm_staking_down_jails(p, d, e->missed, c->height, c->timestamp_ms)) continue;
 		SVM_ASSERT(jailed < SVM_STAKE_ACTIVE_MAX); /* each member at most once */
 		rc = downtime_jail(c, p, &v, e->missed, ev + EV_ENTRY * jailed++);
 		/* counted afresh if it comes back in this window */
 		size_t at = (size_t)(e - d->e);
 		memmove(&d->e[at], &d->e[at + 1], (d->n - at - 1) * sizeof d->e[0]);
 		d->n--;
+	}
+	/* this block counted in its window; if it is the window's last, the next counted block is
+	 * the next window's first, the counts dropped and its time measured from this block */
+	if (count && !rc && window_ends(p, d, c->height, c->timestamp_ms)) {
+		changed = true;
+		d->start_height = c->height + 1;
+		d->start_ms = c->timestamp_ms;
+		d->n = 0;
 	}
 	if (count && !rc && changed) rc = down_put(c, d);
 	svm_id_t did;
@@ -1371,6 +1410,10 @@ static int do_unjail(svm_txctx_t *c, const svm_params_t *p)
 	int rc = val_get(c, &c->tx->sender, &v);
 	if (rc) return rc;
 	if (!v.jailed || epoch_of(p, c->height) < v.unjail_epoch) return SVM_ESTATE;
+	/* a slash may have taken it below stake_min: unjailed, it could not be chosen, so it tops
+	 * up first (delegate to itself, allowed while jailed) — as Cosmos refuses an unjail below
+	 * the minimum self-delegation */
+	if (v.tokens < p->stake_min) return SVM_EFUNDS;
 	v.jailed = 0;
 	return val_put(c, &v);
 }
