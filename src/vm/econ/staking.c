@@ -1238,7 +1238,7 @@ static int down_put(svm_txctx_t *c, const downlist_t *d)
  * downtime_window_ms of block time. */
 static bool window_ends(const svm_params_t *p, const downlist_t *d, uint64_t height, uint64_t t_ms)
 {
-	SVM_ASSERT(height >= d->start_height);
+	SVM_ASSERT(height >= d->start_height); /* downtime() checked the record */
 	return height - d->start_height + 1 >= p->downtime_window_blocks && t_ms >= d->start_ms &&
 	       t_ms - d->start_ms >= p->downtime_window_ms;
 }
@@ -1246,7 +1246,8 @@ static bool window_ends(const svm_params_t *p, const downlist_t *d, uint64_t hei
 bool svm_staking_down_jails(const svm_params_t *p, const downlist_t *d, uint64_t missed,
 			    uint64_t height, uint64_t timestamp_ms)
 {
-	SVM_ASSERT(height >= d->start_height && p->downtime_window_blocks >= 1);
+	SVM_ASSERT(p->downtime_window_blocks >= 1); /* svm_params_check's bound */
+	if (height < d->start_height) return false; /* not this window's block */
 	uint64_t blocks = height - d->start_height + 1; /* of the window so far, this one included */
 	/* more than the share missed_max / window_blocks of them: in the window's first
 	 * window_blocks blocks this is missed > missed_max alone (the rule without a time floor) */
@@ -1335,6 +1336,7 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 	}
 	if (count && !(3 * signed_stake > 2 * total)) count = false; /* not this set's quorum */
 	if (count) rc = down_get(c, d);
+	if (count && !rc && d->start_height > c->height) rc = SVM_EIO; /* a window ahead of us */
 	bool changed = false;
 	if (count && rc == SVM_ENOTFOUND) { /* the first window begins with this block */
 		changed = true;
