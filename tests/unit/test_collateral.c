@@ -926,3 +926,28 @@ Test(collateral, a_high_value_job_revealed_with_a_tdx_quote_under_a_pinned_root_
 	tt_tdx_free(&other);
 	fx_close(&f);
 }
+
+/* A reveal's declared access cannot name what its evidence is verified against (the AMD chain
+ * of the VCEK's product, the TDX collateral of the PCK's FMSPC, the model's manifest): one that
+ * carries evidence is sent dynamic, one without it keeps its strict declaration. */
+Test(collateral, a_reveal_carrying_tee_evidence_is_declared_dynamic)
+{
+	svm_id_t job, who;
+	memset(job.b, 1, 32);
+	memset(who.b, 2, 32);
+	uint8_t out[41] = {0}, salt[32] = {0}, sig[64] = {0}, tee[64] = {SVM_AI_TEE_SNP};
+	svm_ai_trace_t t = {.present = true, .k = 4096, .steps = 1000};
+	svm_id_t w[16], r[4];
+	size_t nw, nr;
+	bool complete;
+	for (int with = 0; with < 2; with++) {
+		svm_buf_t p = {0};
+		cr_assert_eq(svm_ai_reveal_payload(&p, &job, out, sizeof out, salt, with ? 2 : 1,
+						   with ? tee : NULL, with ? sizeof tee : 0, &t, sig),
+			     0);
+		complete = with; /* the opposite of what is expected */
+		cr_assert_eq(svm_ai_access(&who, 0, p.data, p.len, w, 16, &nw, r, 4, &nr, &complete), 0);
+		cr_assert_eq(complete, !with, "evidence %d: complete %d", with, complete);
+		svm_buf_free(&p);
+	}
+}
