@@ -468,7 +468,7 @@ static int flush(exec_block_t *b, size_t limit)
 	size_t keys = 0;
 	for (unsigned w = 0; w < b->threads; w++) keys += b->w[w].touched_len;
 	/* a few keys are not worth waking the helpers for */
-	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run(b->threads, flush_worker, &f) : 0;
+	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run_any(b->threads, flush_worker, &f) : 0;
 	if (keys < FLUSH_PAR_KEYS) flush_worker(&f, 0);
 	if (rc == 0) rc = atomic_load(&f.rc);
 	for (unsigned w = 0; w < b->threads; w++) b->w[w].touched_len = 0;
@@ -508,7 +508,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.incs, 0);
 	atomic_init(&s.conflicts, 0);
 	atomic_init(&s.hot, false);
-	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
+	if (rc == 0) rc = svm_par_run_any(b->threads, stm_worker, &s);
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
