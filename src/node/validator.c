@@ -1150,7 +1150,7 @@ static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES]
 			hd[k].vrf_proof = NULL, hd[k].vrf_proof_len = 0;
 			k++;
 		}
-		svm_cons_inactive_carry(prev, &v->vals, hd, k, out);
+		svm_cons_inactive_carry(prev, &seed, &v->vals, hd, k, out);
 	}
 	for (size_t i = 0; qcs != NULL && i < CARRY_BLOCKS; i++) svm_buf_free(&qcs[i]);
 	svm_buf_free(&b);
