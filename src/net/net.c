@@ -95,6 +95,7 @@ struct svm_net {
 
 static void read_cb(struct bufferevent *bev, void *arg);
 static void dial(svm_net_t *n, addr_t *a);
+static bool connected_to_locked(svm_net_t *n, const svm_id_t *id);
 
 /* ---------------------------------------------------------------- bans */
 
@@ -177,7 +178,13 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 	svm_net_hs_wipe(&c->hs);
 	sodium_memzero(&c->tx, sizeof c->tx);
 	sodium_memzero(&c->rx, sizeof c->rx);
+	/* A dial of a known peer that ended before its session opened: it cannot be reached now
+	 * (unless a session with it is open, e.g. the one it dialled in). */
+	bool dial_failed = false;
+	svm_id_t dial_id = {{0}};
 	if (c->addr != NULL) {
+		dial_failed = !was_open && c->addr->has_id && n->cfg.on_unreachable != NULL;
+		dial_id = c->addr->id;
 		c->addr->conn = NULL;
 		uint64_t d = c->addr->backoff_ms;
 		c->addr->backoff_ms = d * 2 > n->cfg.backoff_ms_max ? n->cfg.backoff_ms_max : d * 2;
@@ -194,6 +201,12 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 		}
 		pthread_mutex_unlock(&n->mu);
 		if (n->cfg.on_peer != NULL) n->cfg.on_peer(n->cfg.ctx, &c->id, false);
+	}
+	if (dial_failed) {
+		pthread_mutex_lock(&n->mu);
+		bool open = connected_to_locked(n, &dial_id);
+		pthread_mutex_unlock(&n->mu);
+		if (!open) n->cfg.on_unreachable(n->cfg.ctx, &dial_id, false);
 	}
 	svm_free(c);
 }
@@ -776,6 +789,7 @@ void svm_net_stop(svm_net_t *n)
 	}
 	/* The loop has stopped: this thread now owns every connection. on_peer is not called. */
 	n->cfg.on_peer = NULL;
+	n->cfg.on_unreachable = NULL;
 	while (n->conns != NULL) conn_close(n->conns, false, NULL);
 	for (size_t i = 0; i < n->n_addrs; i++) event_free(n->addrs[i].timer);
 	if (n->listener != NULL) evconnlistener_free(n->listener);
