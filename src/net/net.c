@@ -80,6 +80,7 @@ struct svm_net {
 	uint16_t port;
 	pthread_t thread;
 	bool started;
+	bool stopping; /* under mu: svm_net_stop asked the loop to end (wake_cb breaks it) */
 	pthread_mutex_t mu; /* conns list membership and states, queues, stats, bans, addrs */
 	conn_t *conns;
 	size_t n_conns;
@@ -258,8 +259,10 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&n->mu);
 	for (conn_t *c = n->conns; c != NULL && k < SVM_NET_PEERS_MAX; c = c->next)
 		if ((c->state == ST_OPEN && c->q_head != NULL) || c->kill) list[k++] = c;
+	bool stopping = n->stopping;
 	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < k; i++) conn_flush(list[i]);
+	if (stopping) event_base_loopbreak(n->base); /* from inside the loop: cannot be missed */
 }
 
 static int enqueue_locked(svm_net_t *n, conn_t *c, uint8_t type, const void *body, size_t len)
@@ -784,7 +787,13 @@ void svm_net_stop(svm_net_t *n)
 {
 	if (n == NULL) return;
 	if (n->started) {
-		event_base_loopbreak(n->base);
+		/* A loopbreak from outside is lost when the loop has not begun yet (event_base_loop
+		 * clears the flag as it starts: a stop right after svm_net_start hung in the join), so
+		 * the loop is woken and breaks itself; an active event waits for the loop to run. */
+		pthread_mutex_lock(&n->mu);
+		n->stopping = true;
+		pthread_mutex_unlock(&n->mu);
+		event_active(n->wake, EV_READ, 0);
 		pthread_join(n->thread, NULL);
 	}
 	/* The loop has stopped: this thread now owns every connection. on_peer is not called. */
