@@ -34,10 +34,18 @@ fuzz: attest-fuzz-seeds
 # `supervm dispute claim|challenge|play|timeout|show`, an auditable AI job through `supervm worker`
 # processes disputed with `supervm job dispute` and `dispute play`, `supervm attest collateral|propose-updater|
 # updater|put-tdx|put-snp`. A `make test` step; the log is renamed into place.
+# tee_testkey writes a test AMD chain and the worker's --tee-test-key directory (section 7).
+TEE_TESTKEY := $(B)/e2e/tee_testkey
+$(TEE_TESTKEY): tests/e2e/tee_testkey.c $(TESTLIB) $(B)/libsupervm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -Itests -o $@ $< $(TESTLIB) $(B)/libsupervm.a $(LIBS)
+
+all: $(TEE_TESTKEY)
+
 .PHONY: e2e-verify
-e2e-verify: $(B)/supervm $(AI_WASM) $(AI_TESTSET)
+e2e-verify: $(B)/supervm $(TEE_TESTKEY) $(AI_WASM) $(AI_TESTSET)
 	@tmp=$$(mktemp $(B)/e2e-verify.log.XXXXXX); \
-	  timeout 300 bash tests/e2e/verify_e2e.sh $(B) $(ATTEST_VECTORS) > $$tmp 2>&1; rc=$$?; cat $$tmp; \
+	  timeout 420 bash tests/e2e/verify_e2e.sh $(B) $(ATTEST_VECTORS) > $$tmp 2>&1; rc=$$?; cat $$tmp; \
 	  grep -q '^e2e-verify: ' $$tmp || echo 'e2e-verify: 0 passed, 1 failed' | tee -a $$tmp; \
 	  chmod 644 $$tmp; mv -f $$tmp $(B)/e2e-verify.log; exit $$rc
 

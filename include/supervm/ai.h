@@ -369,9 +369,10 @@ int svm_ai_provider_decode(const uint8_t *p, size_t len, svm_ai_provider_t *r);
  * svm_native_reads; either array may be NULL (then only counted against its max), and sender
  * too when only the reads are wanted (they do not depend on it). *complete
  * says whether the two sets are all the call touches besides the fee objects, so that it may be
- * sent with a strict declaration: true for every method but challenge (it also reads the
- * model's chunks and code) and claim (it also writes every slot's provider record and
- * balances), which run in dynamic mode. SVM_EDECODE for a malformed payload, SVM_ELIMIT past
+ * sent with a strict declaration: true for every method but challenge and dispute (they also
+ * read the model's chunks and code), claim (it also writes every slot's provider record and
+ * balances) and a reveal carrying TEE evidence (it reads the pins, the collateral the evidence
+ * names and the model's manifest), which run in dynamic mode. SVM_EDECODE for a malformed payload, SVM_ELIMIT past
  * max or rmax (a manifest of more chunks than fit: send it dynamic). */
 int svm_ai_access(const svm_id_t *sender, uint64_t nonce, const uint8_t *payload, size_t len,
 		  svm_id_t *writes, size_t max, size_t *n, svm_id_t *reads, size_t rmax, size_t *nr,

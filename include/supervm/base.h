@@ -336,6 +336,12 @@ void svm_pool_free(svm_pool_t *p); /* waits for running jobs, joins, frees */
  * that pull from their own shared work queues. SVM_EINVAL if threads is 0 or too large. */
 typedef void (*svm_par_fn)(void *arg, unsigned worker);
 int svm_par_run(unsigned threads, svm_par_fn fn, void *arg);
+/* As svm_par_run, but when worker 0 returns, a helper that has not started fn yet is released
+ * without running it (threads of their own, made when the helpers ran out, are still joined):
+ * for fork-join steps worker 0 may finish alone, so that the caller never waits for a helper
+ * the OS has not scheduled yet (on a loaded machine a wake-up can take milliseconds). fn must
+ * not count on any index but 0 running. */
+int svm_par_run_any(unsigned threads, svm_par_fn fn, void *arg);
 
 /* A spin-wait hint to the CPU (x86 pause, arm64 yield; nothing elsewhere). */
 static inline void svm_cpu_relax(void)

@@ -417,7 +417,7 @@ typedef struct {
 	const uint8_t *safety;           /* the persisted safety record, or NULL for a fresh start */
 	size_t safety_len;
 	/* Reputation across an epoch boundary: bit i set = validator i of this epoch's set was
-	 * inactive (svm_cons_inactive_carry) at the end of the previous epoch. All zero (no one)
+	 * inactive or had failed (svm_cons_inactive_carry) at the end of the previous epoch. All zero (no one)
 	 * in epoch 0. Every validator must pass the same bits: compute them from committed blocks. */
 	uint8_t carry_inactive[SVM_CONS_BITMAP_BYTES];
 } svm_cons_config_t;
@@ -547,11 +547,17 @@ const svm_buf_t *svm_cons_block_message(const svm_cons_t *c, const svm_hash_t *b
  * those blocks. Proposals are checked against the leader for their own parent. */
 uint32_t svm_cons_leader(const svm_cons_t *c, uint64_t round);
 /* The carry of reputation into the next epoch: out (a bitmap over next) gets the members of
- * next that were in prev and neither proposed nor signed the parent QC (of prev's epoch) of any
- * of headers — the previous epoch's last (up to 20) committed blocks. A header whose parent QC
- * does not decode or is of another epoch counts only by its proposer. No headers: all zero. */
-void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_cons_valset_t *next,
-			     const svm_header_t *headers, size_t n, uint8_t out[SVM_CONS_BITMAP_BYTES]);
+ * next that were in prev and either neither proposed nor signed the parent QC (of prev's epoch)
+ * of any of headers — the previous epoch's last (up to 20) committed blocks, newest first — or
+ * *failed* there: by the reputation replay of those blocks with prev's epoch seed (prev_seed;
+ * NULL: failures are not carried), a round between two of them was theirs and they proposed
+ * none of the blocks after it. A header whose parent QC does not decode or is of another epoch
+ * counts only by its proposer; the replay stops at the first header whose proposer is not in
+ * prev or whose round is not below the newer one's. No headers: all zero. A pure function of
+ * committed data: every validator computes the same bits. */
+void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_hash_t *prev_seed,
+			     const svm_cons_valset_t *next, const svm_header_t *headers, size_t n,
+			     uint8_t out[SVM_CONS_BITMAP_BYTES]);
 /* The stateless pick: index of the validator owning point SHA-256(seed) mod total in the
  * cumulative stake line of the validators whose eligible bit is set (all if eligible NULL). */
 uint32_t svm_cons_pick(const svm_cons_valset_t *vs, const svm_hash_t *seed,

@@ -134,6 +134,9 @@ int svm_exec_sequential(const svm_block_env_t *env, const svm_exec_tx_t *txs, si
 #define SVM_EXEC_CONFLICT_WINDOW 64     /* incarnations an optimistic segment runs before its */
 #define SVM_EXEC_CONFLICT_PCT 25        /* conflict rate is judged: past this share of aborted or
 					   waiting incarnations the rest runs sequentially */
+#define SVM_EXEC_HOT_WRITERS_MIN 8     /* a key written by this many transactions of an */
+#define SVM_EXEC_HOT_WRITERS_SHARE 2   /* optimistic segment, over 1/SHARE of its incarnations so
+					   far, stops the engine: the segment is one chain */
 #define SVM_EXEC_HOT_KEYS 8
 
 /* phase_ns[]: engine setup (key table, slots), the engines' runs, the optimistic engine's
@@ -152,6 +155,8 @@ typedef struct {
 	uint64_t waits;        /* reads that met an ESTIMATE and waited */
 	uint64_t validations;
 	uint64_t fallbacks;    /* 1 if (part of) the block ran sequentially after the bound */
+	bool hot_stop;         /* the optimistic engine stopped on a hot key (SVM_EXEC_HOT_WRITERS_MIN)
+				  or its conflict rate, and the sequential runner took the rest */
 	bool chain;            /* the block looked like one dependency chain (parallelism under 4
 				  per thread): the reference ran it */
 	bool small;            /* its estimated work was under the threshold: the reference ran it */

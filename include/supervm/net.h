@@ -166,6 +166,12 @@ typedef struct {
 	uint64_t backoff_ms_max;   /* 0 = 5,000 */
 	svm_net_msg_fn on_msg;
 	svm_net_peer_fn on_peer;   /* may be NULL */
+	/* Called on the transport's thread, with up = false, when a dial of a configured peer of
+	 * known identity (svm_net_add_peer with an id) ended before its session opened — refused,
+	 * unanswered, or a failed handshake — and no session with that peer is open: it cannot be
+	 * reached for now (it is redialled as usual; on_peer says when a session opens). Again at
+	 * every failed redial. May be NULL. */
+	svm_net_peer_fn on_unreachable;
 	void *ctx;
 } svm_net_config_t;
 

@@ -127,12 +127,15 @@ void svm_pool_free(svm_pool_t *p)
 
 enum { H_IDLE,
        H_JOB,
+       H_RUN,
        H_DONE };
 
 typedef struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* state changed */
-	_Atomic int state; /* H_IDLE -> H_JOB (caller) -> H_DONE (helper) -> H_IDLE (caller) */
+	/* H_IDLE -> H_JOB (caller) -> H_RUN -> H_DONE (helper) -> H_IDLE (caller); or, in
+	 * svm_par_run_any, H_JOB -> H_IDLE (caller: the job taken back before the helper ran) */
+	_Atomic int state;
 	atomic_bool claimed;
 	bool started; /* under par_mu */
 	svm_par_fn fn;
@@ -194,7 +197,7 @@ static void set_state(helper_t *h, int state)
 {
 	/* the only moves: the caller hands a job to an idle helper, the helper reports it done */
 	SVM_ASSERT((state == H_JOB && atomic_load(&h->state) == H_IDLE) ||
-		   (state == H_DONE && atomic_load(&h->state) == H_JOB));
+		   (state == H_DONE && atomic_load(&h->state) == H_RUN));
 	pthread_mutex_lock(&h->mu); /* a sleeper checks the state under mu: no lost wake-up */
 	atomic_store_explicit(&h->state, state, memory_order_release);
 	pthread_cond_broadcast(&h->cv);
@@ -206,7 +209,11 @@ static void *helper_main(void *a)
 	helper_t *h = a;
 	for (;;) {
 		wait_state(h, H_JOB, true);
-		if (h->placed) { /* woken off the caller's CPU: from here on the scheduler decides */
+		int job = H_JOB;
+		/* a job taken back (svm_par_run_any) before this helper started it: sleep again */
+		if (!atomic_compare_exchange_strong(&h->state, &job, H_RUN)) continue;
+		/* woken off the caller's CPU: from here on the scheduler decides */
+		if (h->placed) {
 			pthread_setaffinity_np(h->tid, sizeof h->allowed, &h->allowed);
 			h->placed = false;
 		}
@@ -292,7 +299,20 @@ static void *par_thread(void *a)
 	return NULL;
 }
 
-int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
+/* Takes back a job its helper has not started (svm_par_run_any); false once it has. The helper
+ * is asleep or about to see the job gone: its CPUs are widened here if they were narrowed. */
+static bool helper_take_back(helper_t *h)
+{
+	int job = H_JOB;
+	if (!atomic_compare_exchange_strong(&h->state, &job, H_IDLE)) return false;
+	if (h->placed) { /* the helper only reads it after starting a job: none is pending */
+		pthread_setaffinity_np(h->tid, sizeof h->allowed, &h->allowed);
+		h->placed = false;
+	}
+	return true;
+}
+
+static int par_run(unsigned threads, svm_par_fn fn, void *arg, bool any)
 {
 	if (threads == 0 || threads > SVM_POOL_THREADS_MAX) return SVM_EINVAL;
 	pthread_once(&par_once, par_init);
@@ -323,10 +343,16 @@ int svm_par_run(unsigned threads, svm_par_fn fn, void *arg)
 	fn(arg, 0);
 	for (unsigned i = 0; i < n_used; i++) {
 		SVM_ASSERT(atomic_load(&used[i]->claimed)); /* ours until released below */
-		wait_state(used[i], H_DONE, false);
-		atomic_store_explicit(&used[i]->state, H_IDLE, memory_order_relaxed);
+		if (!any || !helper_take_back(used[i])) {
+			wait_state(used[i], H_DONE, false);
+			atomic_store_explicit(&used[i]->state, H_IDLE, memory_order_relaxed);
+		}
 		atomic_store_explicit(&used[i]->claimed, false, memory_order_release);
 	}
 	for (unsigned i = 0; i < n_tid; i++) pthread_join(tid[i], NULL);
 	return 0;
 }
+
+int svm_par_run(unsigned threads, svm_par_fn fn, void *arg) { return par_run(threads, fn, arg, false); }
+
+int svm_par_run_any(unsigned threads, svm_par_fn fn, void *arg) { return par_run(threads, fn, arg, true); }

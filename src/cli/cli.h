@@ -190,6 +190,16 @@ int cli_verify_certified(cli_args_t *a, svm_rpc_client_t *c, uint64_t height, sv
 int cli_cmd_proof(cli_args_t *a);
 int cli_cmd_bench_load(cli_args_t *a);
 int cli_cmd_attest_verify(cli_args_t *a); /* cmd_attest.c */
+
+/* `worker --tee-test-key DIR` (teekey.c; tests and devnets only): SEV-SNP evidence signed with a
+ * test VCEK key that DIR holds (report.bin: the report template, vcek.der, vcek.key), accepted
+ * only by a chain whose pins list the test's ARK. load checks the three files agree (a usage
+ * error naming the file otherwise); evidence appends u8 kind 1 ‖ the signed report with this
+ * REPORT_DATA ‖ the VCEK, what a high-value reveal carries. */
+typedef struct cli_tee_test cli_tee_test_t;
+int cli_tee_test_load(cli_args_t *a, const char *dir, cli_tee_test_t **out);
+int cli_tee_test_evidence(const cli_tee_test_t *t, const uint8_t report_data[64], svm_buf_t *out);
+void cli_tee_test_free(cli_tee_test_t *t);
 /* Disputes by bisection and attestation collateral (cmd_verify.c, docs/bisection.md). */
 int cli_cmd_dispute_claim(cli_args_t *a);
 int cli_cmd_dispute_challenge(cli_args_t *a);

@@ -92,6 +92,28 @@ static void print_id(cli_args_t *a, const char *key, const uint8_t *id)
 
 /* ----------------------------------------------------------------- model */
 
+/* --tee-measurement HEX[,HEX…]: the SNP MEASUREMENTs / TDX MRTDs (48 bytes each) a high-value
+ * job's evidence may carry (the manifest's tee_measurements). */
+static int parse_measurements(cli_args_t *a, const char *s, svm_ai_manifest_t *m)
+{
+	while (*s) {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		char hex[97];
+		if (m->tee_measurements_len >= SVM_AI_TEE_MEASUREMENTS_MAX || n != 96)
+			return cli_fail(a, CLI_EXIT_USAGE, "--tee-measurement: up to %u measurements of 96 hex "
+							   "digits, comma-separated",
+					SVM_AI_TEE_MEASUREMENTS_MAX);
+		memcpy(hex, s, 96);
+		hex[96] = 0;
+		if (svm_hex_decode(m->tee_measurements[m->tee_measurements_len], 48, hex))
+			return cli_fail(a, CLI_EXIT_USAGE, "--tee-measurement: %s is not hex", hex);
+		m->tee_measurements_len++;
+		s += n + (end ? 1 : 0);
+	}
+	return 0;
+}
+
 int cli_cmd_model_register(cli_args_t *a)
 {
 	svm_keypair_t kp;
@@ -105,6 +127,7 @@ int cli_cmd_model_register(cli_args_t *a)
 	if (!name || !wpath || !cpath || strlen(name) == 0 || strlen(name) > SVM_AI_NAME_MAX)
 		rc = cli_fail(a, CLI_EXIT_USAGE, "--name (1..32 bytes), --weights FILE and --code FILE are required");
 	if (rc == 0 && v && cli_u64(a, "--version", v, &m->version)) rc = CLI_EXIT_USAGE;
+	if (rc == 0 && (v = cli_opt(a, "tee-measurement"))) rc = parse_measurements(a, v, m);
 	svm_buf_t w = {0}, code = {0}, p = {0};
 	if (rc == 0) rc = read_all(a, wpath, SVM_AI_MODEL_BYTES_MAX, &w);
 	if (rc == 0) rc = read_all(a, cpath, SVM_AI_CHUNK_MAX, &code);
@@ -326,6 +349,7 @@ typedef struct {
 	size_t jobs_len;
 	uint64_t cursor;
 	uint64_t reveal_window, challenge_window; /* governed: read from svm_getParams each poll */
+	cli_tee_test_t *tee; /* --tee-test-key: SNP evidence under a test key (tests only) */
 } worker_t;
 
 static volatile sig_atomic_t worker_stop;
@@ -454,13 +478,13 @@ static int job_party(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, cli_party_
 }
 
 /* Runs the job: a standard one in the VM (the liar flips the last output byte), an auditable
- * one in the stepper (the liar corrupts one step, job_party). */
+ * or high-value one in the stepper (the liar corrupts one step, job_party). */
 static int infer(worker_t *w, const svm_ai_job_t *j, wmodel_t *m, uint8_t *out, size_t *out_len)
 {
 	svm_buf_t in = {0};
 	uint64_t gas;
 	int rc = 0;
-	if (j->level == SVM_VERIFY_AUDITABLE) {
+	if (j->level >= SVM_VERIFY_AUDITABLE) {
 		cli_party_t p = {0};
 		svm_buf_t o = {0};
 		rc = job_party(w, j, m, &p);
@@ -499,6 +523,20 @@ static int wsend(worker_t *w, svm_buf_t *p, const char *what, const svm_id_t *jo
 	return rc;
 }
 
+/* A high-value receipt's evidence: an SNP report whose REPORT_DATA is the job's binding hash
+ * (over its output among the rest), signed by the --tee-test-key's VCEK key. */
+static int tee_evidence(worker_t *w, const svm_ai_vcr_t *v, svm_buf_t *out)
+{
+	svm_vcr_binding_t b = {.job_id = v->job, .input_hash = v->input_hash,
+			       .model_hash = v->weights_hash, .code_hash = v->code_hash,
+			       .seed = v->seed, .output_hash = v->output_hash};
+	uint8_t rd[64] = {0};
+	svm_vcr_binding_hash(&b, (svm_hash_t *)rd);
+	int rc = cli_tee_test_evidence(w->tee, rd, out);
+	wlog(w, "TEE evidence signed by the test key", &v->job, rc);
+	return rc;
+}
+
 static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wmodel_t *m)
 {
 	uint8_t out[SVM_AI_OUTPUT_MAX], salt[32], sig[64];
@@ -509,13 +547,13 @@ static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wm
 	svm_ai_vcr_t v = {.job = *id, .provider = w->kp.id, .model = j->model,
 			  .input_hash = j->input_hash, .weights_hash = m->weights_hash,
 			  .code_hash = m->code_hash, .seed = svm_get_u64be(id->b)};
-	if (j->level == SVM_VERIFY_AUDITABLE) { /* the trace commitment the receipt carries */
+	if (j->level >= SVM_VERIFY_AUDITABLE) { /* the trace commitment the receipt carries */
 		cli_party_t p = {0};
 		svm_trace_t t = {0};
 		rc = job_party(w, j, m, &p);
 		if (rc == 0) rc = cli_party_trace(w->a, &p, w->trace_k, &t);
 		if (rc == 0) {
-			v.level = SVM_VERIFY_AUDITABLE;
+			v.level = j->level;
 			v.trace = (svm_ai_trace_t){.present = true, .root = t.root, .k = t.k, .steps = t.steps,
 						   .final_state = t.hashes[t.n - 1]};
 			char line[96];
@@ -528,14 +566,18 @@ static int reveal_job(worker_t *w, const svm_id_t *id, const svm_ai_job_t *j, wm
 		if (rc) return rc;
 	}
 	svm_sha256(out, out_len, &v.output_hash);
-	svm_buf_t msg = {0}, p = {0};
-	rc = svm_buf_append(&msg, "svm/ai/vcr", 10);
+	svm_buf_t msg = {0}, p = {0}, tee = {0};
+	if (j->level == SVM_VERIFY_HIGH_VALUE) rc = tee_evidence(w, &v, &tee);
+	v.tee = tee.data;
+	v.tee_len = tee.len;
+	if (rc == 0) rc = svm_buf_append(&msg, "svm/ai/vcr", 10);
 	if (rc == 0) rc = svm_ai_vcr_encode(&v, true, &msg);
 	if (rc == 0) svm_ed25519_sign(sig, msg.data, msg.len, w->kp.secret_key);
 	svm_buf_free(&msg);
 	if (rc == 0)
-		rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, v.level, NULL, 0,
+		rc = svm_ai_reveal_payload(&p, id, out, out_len, salt, v.level, tee.data, tee.len,
 					   v.trace.present ? &v.trace : NULL, sig);
+	svm_buf_free(&tee);
 	return rc ? rc : wsend(w, &p, "revealed", id);
 }
 
@@ -585,9 +627,10 @@ static int serve(worker_t *w, size_t idx, svm_ai_job_t *j, uint64_t height)
 		return 0;
 	}
 	/* a standard job runs in the VM, an auditable one in the stepper with its trace committed; a
-	 * high-value one needs TEE evidence bound to the job's output, which only a worker running
-	 * inside an SEV-SNP or TDX guest could produce: refused, said once, never accepted */
-	if (j->level > SVM_VERIFY_AUDITABLE) {
+	 * high-value one needs TEE evidence bound to the job's output too, which only a worker
+	 * running inside an SEV-SNP or TDX guest could produce — or one given a test key: refused
+	 * otherwise, said once, never accepted */
+	if (j->level > SVM_VERIFY_AUDITABLE && w->tee == NULL) {
 		if (k < 0)
 			wlog(w, "not served: a high-value job needs TEE evidence binding its output (an SEV-SNP"
 				" report or TDX quote) and this worker runs outside an enclave:", id, SVM_EUNSUPPORTED);
@@ -704,11 +747,15 @@ int cli_cmd_worker(cli_args_t *a)
 		rc = CLI_EXIT_USAGE;
 	if (rc == 0 && (v = cli_opt(a, "trace-k")) && (cli_u64(a, "--trace-k", v, &w->trace_k) || w->trace_k == 0))
 		rc = cli_fail(a, CLI_EXIT_USAGE, "--trace-k must be ≥ 1");
+	if (rc == 0 && (v = cli_opt(a, "tee-test-key"))) rc = cli_tee_test_load(a, v, &w->tee);
 	if (rc == 0) rc = cli_client(a, &w->c);
 	if (rc == 0) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		wlog(w, w->lie ? "started (lying)" : "started", NULL, 0);
+		if (w->tee)
+			wlog(w, "serving high-value jobs with SNP evidence under a TEST key (--tee-test-key): "
+				"accepted only by a chain that pins the test root", NULL, 0);
 	}
 	while (rc == 0 && !worker_stop) {
 		uint64_t head = 0;
@@ -724,6 +771,7 @@ int cli_cmd_worker(cli_args_t *a)
 	}
 	svm_rpc_client_free(w->c);
 	svm_keypair_wipe(&w->kp);
+	cli_tee_test_free(w->tee);
 	svm_free(j);
 	svm_free(w);
 	return rc;

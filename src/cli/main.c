@@ -33,14 +33,15 @@ static const char *const o_propose_pins[] = {"from", "deposit", "amd-ark", "inte
 static const char *const o_indexer[] = {"pg", "from", "until", NULL};
 static const char *const o_bench[] = {"data", "txs", "senders", "clients", "batch", "rate", "timeout-ms", "spread", "latencies", NULL};
 
-static const char *const o_model[] = {"from", "name", "version", "weights", "code", NULL};
+static const char *const o_model[] = {"from", "name", "version", "weights", "code", "tee-measurement", NULL};
 static const char *const o_provider[] = {"from", "bond", NULL};
 static const char *const o_unbond[] = {"from", "amount", NULL};
 static const char *const o_challenge[] = {"from", "force!", NULL};
 static const char *const o_post[] = {"from", "model", "input", "price", "units", "replicas",
 				     "sla-blocks", "deadline-blocks", "min-jobs", "level", "buy-aic", NULL};
 static const char *const o_from[] = {"from", NULL};
-static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", "trace-k", NULL};
+static const char *const o_worker[] = {"key", "models", "lie!", "poll-ms", "from-height", "trace-k",
+				       "tee-test-key", NULL};
 static const char *const o_jdispute[] = {"from", "provider", "force!", NULL};
 /* The economy's commands (cmd_econ.c): signing options, then each command's own. */
 #define O_ECON_TX O_TX
@@ -205,9 +206,12 @@ static const cli_cmd_t commands[] = {
 	 "  --wait            wait for the receipt and print status, fee and return data\n",
 	 o_contract, 2, CLI_ARGS_MAX, cli_cmd_contract_call, NULL},
 	{"model register", "register a model: weights chunks, inference module, manifest (docs/ai-market.md)",
-	 "model register --from KEYFILE --name NAME --weights FILE.svq8 --code FILE.wasm [--version N]",
+	 "model register --from KEYFILE --name NAME --weights FILE.svq8 --code FILE.wasm [--version N] "
+	 "[--tee-measurement HEX[,HEX…]]",
 	 "  --weights FILE    SVQ8 int8 model (e.g. models/fmnist/fmnist-mlp.svq8)\n"
 	 "  --code FILE       inference module (e.g. build/ai/infer.wasm)\n"
+	 "  --tee-measurement HEX[,HEX…]  SNP MEASUREMENTs / TDX MRTDs (48 bytes, up to 8) a\n"
+	 "                    high-value job's TEE evidence may carry\n"
 	 "Prints the model id once every transaction is in.\n",
 	 o_model, 0, 0, cli_cmd_model_register, NULL},
 	{"model show", "a registered model's manifest", "model show ID", "", o_none, 1, 1,
@@ -256,15 +260,18 @@ static const cli_cmd_t commands[] = {
 	 "  --force           dispute even when the local run agrees (the bond will be lost)\n",
 	 o_jdispute, 1, 1, cli_cmd_job_dispute, NULL},
 	{"worker", "serve AI jobs: accept, infer in the VM, commit, reveal, settle, claim",
-	 "worker --key KEYFILE [--models DIR] [--lie]",
+	 "worker --key KEYFILE [--models DIR] [--lie] [--tee-test-key DIR]",
 	 "  --key KEYFILE     the provider's key (bond it first: provider register)\n"
 	 "  --models DIR      local cache of model weights by hash\n"
 	 "  --lie             lie (tests): flip the last output byte of a standard job; corrupt one\n"
 	 "                    step of an auditable job's run (its trace then bisects to that step)\n"
 	 "  --trace-k K       steps between an auditable job's checkpoints (default 4096)\n"
 	 "  --poll-ms N       poll interval (default 100)\n"
-	 "high-value jobs are not served: they need TEE evidence, and the worker has no enclave\n"
-	 "(docs/verification.md)\n",
+	 "  --tee-test-key DIR  TEST ONLY: serve high-value jobs with SEV-SNP evidence signed by the\n"
+	 "                    test VCEK key in DIR (report.bin, vcek.der, vcek.key); only a chain\n"
+	 "                    whose genesis or governance pins that test root accepts it\n"
+	 "without --tee-test-key, high-value jobs are not served: they need TEE evidence, and the\n"
+	 "worker has no enclave (docs/verification.md)\n",
 	 o_worker, 0, 0, cli_cmd_worker, NULL},
 	{"bench load", "load generator: signed transfers through RPC; committed tx/s and latency",
 	 "bench load [--txs N] [--senders N] [--clients N] [--batch N]",

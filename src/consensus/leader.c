@@ -122,15 +122,17 @@ static const uint8_t *rep_inactive(const svm_cons_valset_t *vs, const rep_state_
  * excluded and replaced (the replacement is the one that failed). For the newest gap (the rounds
  * between win[0] and `round`) that pick is exactly the one every validator made then; for older
  * gaps it is the pick from the part of the window below them (the blocks further back, outside
- * the window, are not consulted: the rule stays a bounded function of the window). */
-uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed,
-				uint64_t round, const cons_rep_block_t *win, uint32_t n, bool complete,
-				bool at_base, const uint8_t *carry_inactive)
+ * the window, are not consulted: the rule stays a bounded function of the window). Leaves in
+ * *st the state the pick of `round` sees, in active_all those active anywhere in the window. */
+static void rep_replay(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed, uint64_t round,
+		       const cons_rep_block_t *win, uint32_t n, bool complete, bool at_base,
+		       const uint8_t *carry_inactive, rep_state_t *st,
+		       uint8_t active_all[SVM_CONS_BITMAP_BYTES])
 {
 	SVM_ASSERT(n <= CONS_REPUTATION_WINDOW);
-	rep_state_t state, *st = &state; /* ~2.6 KiB: no allocation, so no answer depends on memory */
 	memset(st, 0, sizeof *st);
-	uint8_t active_all[SVM_CONS_BITMAP_BYTES] = {0}, inactive[SVM_CONS_BITMAP_BYTES];
+	memset(active_all, 0, SVM_CONS_BITMAP_BYTES);
+	uint8_t inactive[SVM_CONS_BITMAP_BYTES];
 	for (uint32_t k = 0; k < n; k++) {
 		cons_bit_set(active_all, win[k].proposer);
 		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active_all[i] |= win[k].signers[i];
@@ -150,6 +152,15 @@ uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *e
 			rep_blame(st, rep_pick(vs, epoch_seed, r, st, in), r);
 		}
 	}
+}
+
+uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed,
+				uint64_t round, const cons_rep_block_t *win, uint32_t n, bool complete,
+				bool at_base, const uint8_t *carry_inactive)
+{
+	rep_state_t state, *st = &state; /* ~2.6 KiB: no allocation, so no answer depends on memory */
+	uint8_t active_all[SVM_CONS_BITMAP_BYTES], inactive[SVM_CONS_BITMAP_BYTES];
+	rep_replay(vs, epoch_seed, round, win, n, complete, at_base, carry_inactive, st, active_all);
 	const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
 	uint32_t leader = rep_pick(vs, epoch_seed, round, st, in);
 	SVM_ASSERT(leader < vs->n);
@@ -175,24 +186,57 @@ void svm_cons_epoch_seed(const svm_hash_t *prev_seed, const uint8_t (*vrf_output
 	svm_sha256_final(&c, out);
 }
 
-void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_cons_valset_t *next,
-			     const svm_header_t *headers, size_t n, uint8_t out[SVM_CONS_BITMAP_BYTES])
+/* The validators that failed a round of the previous epoch's last blocks (win, newest first, n
+ * of them) and proposed nothing after it (rep_failed), replayed with that epoch's seed. The
+ * window's own carry (of the epoch before) is not known here, so a window shorter than
+ * CONS_REPUTATION_WINDOW is replayed without inactive exclusions: an approximation of the
+ * leaders that epoch had, but a pure function of the headers, the same on every validator. */
+static void carry_failed(const svm_cons_valset_t *prev, const svm_hash_t *prev_seed,
+			 const cons_rep_block_t *win, uint32_t n, uint8_t failed[SVM_CONS_BITMAP_BYTES])
+{
+	SVM_ASSERT(n <= CONS_REPUTATION_WINDOW);
+	memset(failed, 0, SVM_CONS_BITMAP_BYTES);
+	if (n == 0) return;
+	rep_state_t st; /* on the stack, as in cons_reputation_leader: no answer depends on memory */
+	uint8_t active_all[SVM_CONS_BITMAP_BYTES];
+	rep_replay(prev, prev_seed, win[0].round + 1, win, n, n == CONS_REPUTATION_WINDOW, false, NULL, &st,
+		   active_all);
+	for (uint32_t x = 0; x < prev->n; x++)
+		if (rep_failed(&st, x)) cons_bit_set(failed, x);
+}
+
+void svm_cons_inactive_carry(const svm_cons_valset_t *prev, const svm_hash_t *prev_seed,
+			     const svm_cons_valset_t *next, const svm_header_t *headers, size_t n,
+			     uint8_t out[SVM_CONS_BITMAP_BYTES])
 {
 	memset(out, 0, SVM_CONS_BITMAP_BYTES);
 	if (n == 0) return;
-	uint8_t active[SVM_CONS_BITMAP_BYTES] = {0};
+	if (n > CONS_REPUTATION_WINDOW) n = CONS_REPUTATION_WINDOW;
+	uint8_t active[SVM_CONS_BITMAP_BYTES] = {0}, failed[SVM_CONS_BITMAP_BYTES] = {0};
+	cons_rep_block_t win[CONS_REPUTATION_WINDOW];
+	uint32_t w = 0;
+	bool win_open = true; /* the headers so far form a window: prev's blocks, rounds falling */
 	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	if (qc == NULL) return; /* no memory: no one is carried */
 	for (size_t k = 0; k < n; k++) {
 		int p = svm_cons_valset_index(prev, &headers[k].proposer);
-		if (p >= 0) cons_bit_set(active, (uint32_t)p);
-		if (qc != NULL && svm_cons_qc_decode(headers[k].parent_qc, headers[k].parent_qc_len, qc, NULL) == 0 &&
+		uint8_t signers[SVM_CONS_BITMAP_BYTES] = {0};
+		if (svm_cons_qc_decode(headers[k].parent_qc, headers[k].parent_qc_len, qc, NULL) == 0 &&
 		    qc->epoch == prev->epoch)
-			for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active[i] |= qc->bitmap[i];
+			memcpy(signers, qc->bitmap, SVM_CONS_BITMAP_BYTES);
+		if (p >= 0) cons_bit_set(active, (uint32_t)p);
+		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active[i] |= signers[i];
+		win_open = win_open && p >= 0 && (w == 0 || headers[k].round < win[w - 1].round);
+		if (!win_open) continue;
+		win[w] = (cons_rep_block_t){.round = headers[k].round, .proposer = (uint32_t)p};
+		memcpy(win[w].signers, signers, SVM_CONS_BITMAP_BYTES);
+		w++;
 	}
+	svm_free(qc);
+	SVM_ASSERT(w <= n);
+	if (prev_seed != NULL) carry_failed(prev, prev_seed, win, w, failed);
 	for (uint32_t j = 0; j < next->n; j++) {
 		int i = svm_cons_valset_index(prev, &next->v[j].id);
-		if (i >= 0 && !cons_bit(active, (uint32_t)i)) cons_bit_set(out, j);
+		if (i >= 0 && (!cons_bit(active, (uint32_t)i) || cons_bit(failed, (uint32_t)i))) cons_bit_set(out, j);
 	}
-	if (qc == NULL) memset(out, 0, SVM_CONS_BITMAP_BYTES); /* no memory: no one is carried */
-	svm_free(qc);
 }

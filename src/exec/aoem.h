@@ -75,6 +75,8 @@ typedef struct akey {
 	 * enough (most keys have one writer a segment: no allocation), then svm_malloc'd */
 	mv_entry_t *mv;
 	uint32_t mv_len, mv_cap;
+	_Atomic uint32_t mv_values; /* value entries created this segment (under the lock; never
+				       decremented): a hot key (stm.c) */
 	mv_entry_t mv1;
 } akey_t;
 
@@ -139,16 +141,14 @@ struct exec_block {
 	bool hot_done;
 	_Atomic uint64_t aborts, reexecutions, validations, waits;
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
-	bool stm_hot; /* the last optimistic segment stopped on its conflict rate */
+	bool stm_hot; /* an optimistic segment stopped on a hot key or its conflict rate */
 	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
 };
 
-/* Reasons to run the whole block on the reference instead (each but FALL_HOT is rare or
- * impossible on a consistent state; the result is then exact by definition). FALL_HOT: the
- * optimistic engine stopped on its conflict rate early in the block's first segment, so the
- * reference runs the block (cheaper than the rest on the sequential runner plus the parallel
- * block end). */
-enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4, FALL_HOT = 5 };
+/* Reasons to run the whole block on the reference instead (each is rare or impossible on a
+ * consistent state; the result is then exact by definition). 5 was FALL_HOT (a hot block went
+ * to the reference; it now stops the optimistic engine and runs on the sequential runner). */
+enum { FALL_KEYS = 1, FALL_DELTA = 2, FALL_PREDICT = 3, FALL_INTERNAL = 4 };
 void exec_fall_all(exec_block_t *b, int why);
 
 /* -------------------------------------------- deferred signatures (prepare.c) */
@@ -327,7 +327,8 @@ int exec_mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_re
 /* As exec_mv_read, but beneath the supply deltas (DELTA_RETIRE) right below tx: the entry or
  * committed value they apply to, unresolved (svm_view_ops_t.probe). */
 int exec_mv_probe(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, mv_read_t *out);
-/* Writes/replaces tx's entry; *created tells whether k had no entry of tx. */
+/* Writes/replaces tx's entry; *created tells whether k had no entry of tx (k->mv_values then
+ * counts it if it is a value). */
 int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created);
 /* Drops k's versions (their memory, if any was allocated); no engine may be running on k. */
 void exec_mv_free(akey_t *k);

@@ -34,6 +34,7 @@ void exec_mv_free(akey_t *k)
 	if (k->mv != &k->mv1) svm_free(k->mv);
 	k->mv = NULL;
 	k->mv_len = k->mv_cap = 0;
+	atomic_store_explicit(&k->mv_values, 0, memory_order_relaxed);
 }
 
 /* First entry with tx >= target (k locked). */
@@ -196,6 +197,9 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 		SVM_ASSERT(k->mv_len < k->mv_cap && i <= k->mv_len);
 		memmove(&k->mv[i + 1], &k->mv[i], (k->mv_len - i) * sizeof(*k->mv));
 		k->mv_len++;
+		if (e->kind == MV_VALUE)
+			atomic_store_explicit(&k->mv_values, atomic_load_explicit(&k->mv_values, memory_order_relaxed) + 1,
+					      memory_order_relaxed);
 	}
 	k->mv[i] = *e;
 	SVM_ASSERT(mv_sorted(k));

@@ -49,7 +49,8 @@ typedef struct {
 	/* incarnations run, and those that met an estimate or failed validation (conflict rate) */
 	_Alignas(64) _Atomic uint64_t incs;
 	_Atomic uint64_t conflicts;
-	atomic_bool hot; /* stopped on the conflict rate */
+	atomic_bool hot;      /* stopped on a hot key or the conflict rate */
+	uint32_t hot_writers; /* SVM_EXEC_HOT_WRITERS_MIN, or the environment's (0: rule off) */
 } stm_t;
 
 typedef struct {
@@ -251,6 +252,35 @@ static void conflict(stm_t *s)
 	}
 }
 
+/* SVM_EXEC_HOT_WRITERS=N (a decimal ≤ 2^20; 0 turns the rule off), else
+ * SVM_EXEC_HOT_WRITERS_MIN: the tests run the rule at several thresholds and off. */
+static uint32_t hot_writers_min(void)
+{
+	const char *e = getenv("SVM_EXEC_HOT_WRITERS");
+	if (e == NULL || *e == 0) return SVM_EXEC_HOT_WRITERS_MIN;
+	char *end;
+	unsigned long v = strtoul(e, &end, 10);
+	return *end == 0 && v <= (1ul << 20) ? (uint32_t)v : SVM_EXEC_HOT_WRITERS_MIN;
+}
+
+/* A key whose value SVM_EXEC_HOT_WRITERS_MIN or more transactions of the segment wrote, more than
+ * one incarnation in SVM_EXEC_HOT_WRITERS_SHARE: the block is (nearly) one chain through it
+ * (every ERC-20 transfer to one holder writes the holder's balance slot), so each transaction
+ * would wait for or re-execute after the one below it. The engine stops as on its conflict rate
+ * (committed prefix, then sequential), but after a handful of transactions instead of a window
+ * of incarnations, and whatever the threads' timing did: the count is of the block's writes, not
+ * of conflicts, which a descheduled worker never causes. Credits and other deltas commute and
+ * are not counted. Timing decides only where the engine stops, never a result. */
+static void hot_key(stm_t *s, uint32_t writers)
+{
+	if (s->hot_writers == 0 || writers < s->hot_writers) return;
+	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
+	if ((uint64_t)writers * SVM_EXEC_HOT_WRITERS_SHARE > n) {
+		atomic_store(&s->hot, true);
+		atomic_store(&s->stop, true);
+	}
+}
+
 static bool same_read(const read_t *r, const mv_read_t *now)
 {
 	switch (r->kind) {
@@ -320,6 +350,8 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 		if (rc == 0) rc = exec_key_touch(b, v->worker, l->k);
 		if (rc) return rc;
 		*wrote_new |= created;
+		if (created && e.kind == MV_VALUE)
+			hot_key(s, atomic_load_explicit(&l->k->mv_values, memory_order_relaxed));
 	}
 	SVM_ASSERT(io->nr == nr && io->nw == nw);
 	const io_t *prev = atomic_load(&s->io[j]);
@@ -436,7 +468,7 @@ static int flush(exec_block_t *b, size_t limit)
 	size_t keys = 0;
 	for (unsigned w = 0; w < b->threads; w++) keys += b->w[w].touched_len;
 	/* a few keys are not worth waking the helpers for */
-	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run(b->threads, flush_worker, &f) : 0;
+	int rc = keys >= FLUSH_PAR_KEYS ? svm_par_run_any(b->threads, flush_worker, &f) : 0;
 	if (keys < FLUSH_PAR_KEYS) flush_worker(&f, 0);
 	if (rc == 0) rc = atomic_load(&f.rc);
 	for (unsigned w = 0; w < b->threads; w++) b->w[w].touched_len = 0;
@@ -457,7 +489,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 {
 	SVM_ASSERT(from <= to && to <= b->n);
 	SVM_ASSERT(to - from <= UINT32_MAX); /* transaction numbers are u32 in the versions */
-	stm_t s = {.b = b, .from = from, .m = to - from};
+	stm_t s = {.b = b, .from = from, .m = to - from, .hot_writers = hot_writers_min()};
 	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
 	s.st = svm_calloc(s.m ? s.m : 1, sizeof(*s.st));
 	s.io = svm_calloc(s.m ? s.m : 1, sizeof(*s.io));
@@ -476,11 +508,11 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.incs, 0);
 	atomic_init(&s.conflicts, 0);
 	atomic_init(&s.hot, false);
-	if (rc == 0) rc = svm_par_run(b->threads, stm_worker, &s);
+	if (rc == 0) rc = svm_par_run_any(b->threads, stm_worker, &s);
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
-	b->stm_hot = !atomic_load(&s.done) && atomic_load(&s.hot);
+	b->stm_hot |= !atomic_load(&s.done) && atomic_load(&s.hot);
 	if (rc == 0 && !atomic_load(&s.done)) done = committed_prefix(&s);
 	SVM_ASSERT(done <= s.m);
 	uint64_t t0 = svm_clock_ns();

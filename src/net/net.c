@@ -80,6 +80,7 @@ struct svm_net {
 	uint16_t port;
 	pthread_t thread;
 	bool started;
+	bool stopping; /* under mu: svm_net_stop asked the loop to end (wake_cb breaks it) */
 	pthread_mutex_t mu; /* conns list membership and states, queues, stats, bans, addrs */
 	conn_t *conns;
 	size_t n_conns;
@@ -95,6 +96,7 @@ struct svm_net {
 
 static void read_cb(struct bufferevent *bev, void *arg);
 static void dial(svm_net_t *n, addr_t *a);
+static bool connected_to_locked(svm_net_t *n, const svm_id_t *id);
 
 /* ---------------------------------------------------------------- bans */
 
@@ -177,7 +179,13 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 	svm_net_hs_wipe(&c->hs);
 	sodium_memzero(&c->tx, sizeof c->tx);
 	sodium_memzero(&c->rx, sizeof c->rx);
+	/* A dial of a known peer that ended before its session opened: it cannot be reached now
+	 * (unless a session with it is open, e.g. the one it dialled in). */
+	bool dial_failed = false;
+	svm_id_t dial_id = {{0}};
 	if (c->addr != NULL) {
+		dial_failed = !was_open && c->addr->has_id && n->cfg.on_unreachable != NULL;
+		dial_id = c->addr->id;
 		c->addr->conn = NULL;
 		uint64_t d = c->addr->backoff_ms;
 		c->addr->backoff_ms = d * 2 > n->cfg.backoff_ms_max ? n->cfg.backoff_ms_max : d * 2;
@@ -194,6 +202,12 @@ static void conn_close(conn_t *c, bool misbehaved, const char *why)
 		}
 		pthread_mutex_unlock(&n->mu);
 		if (n->cfg.on_peer != NULL) n->cfg.on_peer(n->cfg.ctx, &c->id, false);
+	}
+	if (dial_failed) {
+		pthread_mutex_lock(&n->mu);
+		bool open = connected_to_locked(n, &dial_id);
+		pthread_mutex_unlock(&n->mu);
+		if (!open) n->cfg.on_unreachable(n->cfg.ctx, &dial_id, false);
 	}
 	svm_free(c);
 }
@@ -245,8 +259,10 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&n->mu);
 	for (conn_t *c = n->conns; c != NULL && k < SVM_NET_PEERS_MAX; c = c->next)
 		if ((c->state == ST_OPEN && c->q_head != NULL) || c->kill) list[k++] = c;
+	bool stopping = n->stopping;
 	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < k; i++) conn_flush(list[i]);
+	if (stopping) event_base_loopbreak(n->base); /* from inside the loop: cannot be missed */
 }
 
 static int enqueue_locked(svm_net_t *n, conn_t *c, uint8_t type, const void *body, size_t len)
@@ -771,11 +787,18 @@ void svm_net_stop(svm_net_t *n)
 {
 	if (n == NULL) return;
 	if (n->started) {
-		event_base_loopbreak(n->base);
+		/* A loopbreak from outside is lost when the loop has not begun yet (event_base_loop
+		 * clears the flag as it starts: a stop right after svm_net_start hung in the join), so
+		 * the loop is woken and breaks itself; an active event waits for the loop to run. */
+		pthread_mutex_lock(&n->mu);
+		n->stopping = true;
+		pthread_mutex_unlock(&n->mu);
+		event_active(n->wake, EV_READ, 0);
 		pthread_join(n->thread, NULL);
 	}
 	/* The loop has stopped: this thread now owns every connection. on_peer is not called. */
 	n->cfg.on_peer = NULL;
+	n->cfg.on_unreachable = NULL;
 	while (n->conns != NULL) conn_close(n->conns, false, NULL);
 	for (size_t i = 0; i < n->n_addrs; i++) event_free(n->addrs[i].timer);
 	if (n->listener != NULL) evconnlistener_free(n->listener);

@@ -62,6 +62,11 @@ static json_t *m_model(void *ctx, json_t *params, svm_rpc_error_t *e)
 				ju64(m->output_len), "type", "i32 logits ‖ u8 argmax", "weights_hash",
 				jhash(&m->weights_hash), "chunks", chunks, "code_hash", jhash(&m->code_hash),
 				"code_object", jhash(&code), "owner", jhash(&m->owner));
+		/* the SNP MEASUREMENTs / TDX MRTDs a high-value job's evidence may carry */
+		json_t *tm = json_array();
+		for (uint32_t i = 0; i < m->tee_measurements_len && i < SVM_AI_TEE_MEASUREMENTS_MAX; i++)
+			json_array_append_new(tm, jhex(m->tee_measurements[i], 48));
+		json_object_set_new(res, "tee_measurements", tm);
 	}
 	svm_free(m);
 	svm_buf_free(&b);

@@ -1150,7 +1150,7 @@ static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES]
 			hd[k].vrf_proof = NULL, hd[k].vrf_proof_len = 0;
 			k++;
 		}
-		svm_cons_inactive_carry(prev, &v->vals, hd, k, out);
+		svm_cons_inactive_carry(prev, &seed, &v->vals, hd, k, out);
 	}
 	for (size_t i = 0; qcs != NULL && i < CARRY_BLOCKS; i++) svm_buf_free(&qcs[i]);
 	svm_buf_free(&b);
@@ -1606,9 +1606,12 @@ static int on_net_msg(void *ctx, const svm_id_t *peer, uint8_t type, const uint8
 	}
 }
 
-/* Transport thread: a session came up or closed; the consensus thread tells the core
- * (links_apply). An entry is reused once its session is closed. */
-static void link_note(struct node_vc *v, const svm_id_t *peer, bool up)
+/* Transport thread: a session came up or closed, or (dial_failed) a dial of a configured
+ * validator failed with no session open; the consensus thread tells the core (links_apply). An
+ * entry is reused once its session is closed. A failed dial makes an entry for a peer never
+ * connected: a validator that is down when this node starts counts as gone at once, while one
+ * that is only slow to connect (still dialling, handshake under way) stays reachable. */
+static void link_note(struct node_vc *v, const svm_id_t *peer, bool up, bool dial_failed)
 {
 	pthread_mutex_lock(&v->n->mu);
 	link_t *slot = NULL, *spare = NULL;
@@ -1617,7 +1620,7 @@ static void link_note(struct node_vc *v, const svm_id_t *peer, bool up)
 		if (l->used && svm_hash_eq(&l->id, peer)) slot = l;
 		else if (spare == NULL && (!l->used || !l->up)) spare = l;
 	}
-	if (slot == NULL && up && spare != NULL) {
+	if (slot == NULL && (up || dial_failed) && spare != NULL) {
 		slot = spare;
 		*slot = (link_t){.id = *peer, .used = true};
 	}
@@ -1630,10 +1633,17 @@ static void link_note(struct node_vc *v, const svm_id_t *peer, bool up)
 	pthread_mutex_unlock(&v->n->mu);
 }
 
+/* Transport thread: a dial of a configured peer failed and no session with it is open. */
+static void on_net_unreachable(void *ctx, const svm_id_t *peer, bool up)
+{
+	SVM_ASSERT(!up);
+	link_note(ctx, peer, false, true);
+}
+
 static void on_net_peer(void *ctx, const svm_id_t *peer, bool up)
 {
 	struct node_vc *v = ctx;
-	link_note(v, peer, up);
+	link_note(v, peer, up, false);
 	if (!up) {
 		note_height(v, peer, 0, true);
 		return;
@@ -1978,7 +1988,8 @@ int node_vc_start(svm_node_t *n, svm_error_t *err)
 	if (rc == 0 && (n->cfg.p2p_port != 0 || n->cfg.n_peers > 0)) {
 		svm_net_config_t nc = {.chain_id = n->chain_id, .key = &v->key,
 				       .listen_host = n->cfg.p2p_host, .listen_port = n->cfg.p2p_port,
-				       .on_msg = on_net_msg, .on_peer = on_net_peer, .ctx = v};
+				       .on_msg = on_net_msg, .on_peer = on_net_peer,
+				       .on_unreachable = on_net_unreachable, .ctx = v};
 		rc = svm_net_start(&v->net, &nc, err);
 		for (size_t i = 0; rc == 0 && i < n->cfg.n_peers; i++) {
 			const svm_node_peer_t *p = &n->cfg.peers[i];

@@ -38,23 +38,6 @@ static char g_dir[64];
 		}                                                                                 \
 	} while (0)
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static uint16_t free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof a;
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) return 0;
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 typedef struct {
 	char dir[64], url[64], out_path[96];
 	uint16_t port, ws_port;
@@ -67,8 +50,8 @@ static int devnet_up(devnet_t *d, const char *listen_flag)
 {
 	memset(d, 0, sizeof *d);
 	ct_tmpdir(d->dir);
-	d->port = free_port();
-	d->ws_port = free_port();
+	d->port = ct_free_port();
+	d->ws_port = ct_free_port();
 	char addr[32], wsaddr[32], log[96];
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", d->port);
 	snprintf(wsaddr, sizeof wsaddr, "127.0.0.1:%u", d->ws_port);
@@ -85,30 +68,14 @@ static int devnet_up(devnet_t *d, const char *listen_flag)
 	snprintf(g_dir, sizeof g_dir, "%s", d->dir);
 	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%u", d->port);
 	if (svm_rpc_client_new(&d->c, d->url, 10000, NULL) != 0) return 1;
-	for (int i = 0; i < 200; i++) { /* up to 10 s */
-		json_t *r = NULL;
-		if (svm_rpc_call(d->c, "svm_status", NULL, &r, NULL, NULL) == 0) {
-			json_decref(r);
-			return 0;
-		}
-		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) return 1;
-		sleep_ms(50);
-	}
-	return 1;
+	return ct_wait_up(d->c, d->pid, 10000);
 }
 
 static int devnet_down(devnet_t *d)
 {
-	int st = 0, rc = 99;
+	int rc = 99;
 	g_pid = 0;
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		for (int i = 0; i < 200 && rc == 99; i++) {
-			if (waitpid(d->pid, &st, WNOHANG) == d->pid) rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-			else sleep_ms(50);
-		}
-		if (rc == 99) kill(d->pid, SIGKILL), waitpid(d->pid, NULL, 0);
-	}
+	if (d->pid > 0) rc = ct_stop(d->pid, 10000);
 	svm_rpc_client_free(d->c);
 	char p[128];
 	snprintf(p, sizeof p, "%s.log", d->dir);
@@ -149,11 +116,7 @@ static int run(char *out, size_t cap, char *err, size_t ecap, const char *fmt, .
 
 static json_t *call(devnet_t *d, const char *method, json_t *params, int *code)
 {
-	json_t *r = NULL;
-	int c = 0;
-	int rc = svm_rpc_call(d->c, method, params, &r, &c, NULL);
-	if (code) *code = rc == 0 ? 0 : (c ? c : -1);
-	return r;
+	return ct_rpc(d->c, method, params, code);
 }
 
 static uint64_t ju(json_t *o, const char *k)
@@ -242,7 +205,7 @@ static int test_devnet_listen_and_hint(void)
 		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
 		buf[n] = 0;
 		if (f) fclose(f);
-		if (!strstr(buf, "try:")) sleep_ms(50);
+		if (!strstr(buf, "try:")) ct_sleep_ms(50);
 	}
 	char want[128];
 	snprintf(want, sizeof want, "supervm --rpc %s status", d.url);
@@ -645,7 +608,7 @@ static int test_metrics_endpoint(void)
 		json_t *st = call(&d, "svm_status", NULL, NULL);
 		h0 = ju(st, "blocks_produced");
 		json_decref(st);
-		if (h0 < 2) sleep_ms(50);
+		if (h0 < 2) ct_sleep_ms(50);
 	}
 	/* the consensus status is a snapshot taken after each step of the core, so it may trail
 	 * the chain's height by the block just committed: each metric is held to its own source */
@@ -706,7 +669,7 @@ static int test_metrics_endpoint(void)
 		CHECK(sample(text, "supervm_chain_height", &v) && v >= last_h, "height went back under load");
 		last_h = v;
 		scrapes++;
-		sleep_ms(20);
+		ct_sleep_ms(20);
 	}
 	CHECK(WIFEXITED(st_load) && WEXITSTATUS(st_load) == 0, "bench load failed");
 	CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "scrape after load");
@@ -735,7 +698,7 @@ static pid_t g_nodes[2]; /* the validators of test_testnet_metrics, if a failed 
 static uint16_t free_pair(void)
 {
 	for (int attempt = 0; attempt < 100; attempt++) {
-		uint16_t base = free_port();
+		uint16_t base = ct_free_port();
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + 1)),
 					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -776,7 +739,7 @@ static int test_testnet_metrics(void)
 	 * block, so one may be a block behind the other when it gets there */
 	double v, h[2] = {0, 0};
 	for (int i = 0; i < 600 && (h[0] < 6 || h[1] < 6); i++) {
-		sleep_ms(100);
+		ct_sleep_ms(100);
 		for (int k = 0; k < 2; k++)
 			if (h[k] < 6 && http_get((uint16_t)(rpc + k), "/metrics", body, sizeof body) == 200 &&
 			    strstr(body, "\r\n\r\n"))
@@ -837,7 +800,7 @@ static int test_prometheus_scrapes_devnet(void)
 	      "promtool check rules: %s %s", out, err);
 	devnet_t d;
 	CHECK(devnet_up(&d, "--listen") == 0, "devnet did not start");
-	uint16_t pport = free_port();
+	uint16_t pport = ct_free_port();
 	char cfg[128], tsdb[128], listen[64];
 	snprintf(cfg, sizeof cfg, "%s/prometheus.yml", d.dir);
 	snprintf(tsdb, sizeof tsdb, "%s/tsdb", d.dir);
@@ -867,7 +830,7 @@ static int test_prometheus_scrapes_devnet(void)
 		char *val = code == 200 ? strstr(body, "\"value\":[") : NULL;
 		char *q = val ? strchr(val, ',') : NULL;
 		if (q && q[1] == '"') height = strtod(q + 2, NULL);
-		if (height <= 0) sleep_ms(100);
+		if (height <= 0) ct_sleep_ms(100);
 	}
 	json_t *st = call(&d, "svm_status", NULL, NULL);
 	uint64_t now = ju(st, "height");
@@ -1114,7 +1077,7 @@ static int test_ws_bad_input_and_slow_clients(void)
 		CHECK(http_get(d.port, "/metrics", body, sizeof body) == 200, "metrics");
 		char *text = strstr(body, "\r\n\r\n");
 		if (text) sample(text + 4, "supervm_ws_dropped_total", &dropped);
-		if (dropped < 1) sleep_ms(100);
+		if (dropped < 1) ct_sleep_ms(100);
 	}
 	CHECK(dropped >= 1, "the slow client was not dropped");
 	/* it gets the error, then the close */
@@ -1156,7 +1119,7 @@ static int pg_up(pg_t *p)
 		return -1;
 	snprintf(p->bin, sizeof p->bin, "%s", out);
 	ct_tmpdir(p->dir);
-	p->port = free_port();
+	p->port = ct_free_port();
 	if (geteuid() == 0) {
 		snprintf(p->as, sizeof p->as, "runuser -u postgres -- ");
 		if (run(out, sizeof out, err, sizeof err, "chown postgres %s", p->dir) != 0) return 1;
@@ -1252,14 +1215,14 @@ static int test_indexer_follows_chain(void)
 	}
 	g_load = load;
 	/* kill the indexer hard once it has written something, then restart it */
-	for (int i = 0; i < 300 && indexed_height(&p) < 3; i++) sleep_ms(200);
+	for (int i = 0; i < 300 && indexed_height(&p) < 3; i++) ct_sleep_ms(200);
 	CHECK(indexed_height(&p) >= 3, "the indexer wrote nothing");
 	kill(ix, SIGKILL);
 	waitpid(ix, NULL, 0);
 	ix = g_ix = indexer_start(&d, &p);
 	/* the database goes away and comes back */
 	CHECK(pg_ctl(&p, "stop") == 0, "pg_ctl stop");
-	sleep_ms(500);
+	ct_sleep_ms(500);
 	CHECK(pg_ctl(&p, "start") == 0, "pg_ctl restart");
 	int st = 0;
 	waitpid(load, &st, 0);
@@ -1272,7 +1235,7 @@ static int test_indexer_follows_chain(void)
 	snprintf(proposer, sizeof proposer, "%s", json_string_value(json_object_get(s, "proposer")));
 	json_decref(s);
 	uint64_t t_lag = svm_clock_ns(), behind = head - indexed_height(&p);
-	for (int i = 0; i < 600 && indexed_height(&p) < head; i++) sleep_ms(200);
+	for (int i = 0; i < 600 && indexed_height(&p) < head; i++) ct_sleep_ms(200);
 	printf("  indexer lag after the load: %llu blocks, caught up in %.1f s\n", (unsigned long long)behind,
 	       (double)(svm_clock_ns() - t_lag) / 1e9);
 	CHECK(indexed_height(&p) >= head, "indexer at %llu, node at %llu", (unsigned long long)indexed_height(&p),

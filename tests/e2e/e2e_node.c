@@ -38,12 +38,6 @@ static char g_dir[64];
 		}                                                                         \
 	} while (0)
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* --------------------------------------------------------- the devnet */
 
 typedef struct {
@@ -53,17 +47,6 @@ typedef struct {
 	pid_t pid;
 	svm_rpc_client_t *c;
 } devnet_t;
-
-static uint16_t free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof a;
-	bind(fd, (struct sockaddr *)&a, sizeof a);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static int node_start(devnet_t *d)
 {
@@ -83,17 +66,7 @@ static int node_start(devnet_t *d)
 	snprintf(g_dir, sizeof g_dir, "%s", d->dir);
 	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%u", d->port);
 	if (d->c == NULL && svm_rpc_client_new(&d->c, d->url, 10000, NULL) != 0) return 1;
-	for (int i = 0; i < 200; i++) { /* up to 10 s */
-		json_t *r = NULL;
-		if (svm_rpc_call(d->c, "svm_status", NULL, &r, NULL, NULL) == 0) {
-			json_decref(r);
-			return 0;
-		}
-		int st;
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) return 1;
-		sleep_ms(50);
-	}
-	return 1;
+	return ct_wait_up(d->c, d->pid, 10000);
 }
 
 /* SIGTERM and wait; returns the exit status (0 = clean). */
@@ -101,26 +74,16 @@ static int node_stop(devnet_t *d)
 {
 	g_pid = 0;
 	if (d->pid <= 0) return 0;
-	kill(d->pid, SIGTERM);
-	int st = 0;
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-			d->pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		}
-		sleep_ms(50);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, &st, 0);
+	int rc = ct_stop(d->pid, 10000);
 	d->pid = 0;
-	return 99;
+	return rc;
 }
 
 static int devnet_up(devnet_t *d)
 {
 	memset(d, 0, sizeof *d);
 	ct_tmpdir(d->dir);
-	d->port = free_port();
+	d->port = ct_free_port();
 	return node_start(d);
 }
 
@@ -159,12 +122,7 @@ static int cli(devnet_t *d, char *out, size_t cap, const char *fmt, ...)
 /* A JSON-RPC call returning the result (new ref) or NULL; *code gets an error code. */
 static json_t *call(devnet_t *d, const char *method, json_t *params, int *code)
 {
-	json_t *r = NULL;
-	int c = 0;
-	svm_error_t err = {0};
-	int rc = svm_rpc_call(d->c, method, params, &r, &c, &err);
-	if (code) *code = rc == 0 ? 0 : (c ? c : -1);
-	return r;
+	return ct_rpc(d->c, method, params, code);
 }
 
 static uint64_t ju(json_t *o, const char *k)
@@ -315,7 +273,7 @@ static int test_transfer_flow_and_restart(void)
 	uint64_t h2 = height_of(&d);
 	/* A restarted validator may first need a round timeout (doubled per failed round): a
 	 * generous bound, since the machine running the suite may be loaded. */
-	for (int i = 0; i < 750 && height_of(&d) == h2; i++) sleep_ms(20);
+	for (int i = 0; i < 750 && height_of(&d) == h2; i++) ct_sleep_ms(20);
 	CHECK(height_of(&d) > h2, "no blocks within 15 s after restart");
 	devnet_down(&d);
 	return 0;
@@ -422,7 +380,7 @@ static int test_bad_input_changes_nothing(void)
 	 * blocks rather than for a fixed time: a refused transaction that had slipped into the pool
 	 * would be in one of them (the first may have been started before the last request) */
 	uint64_t hb = height_of(&d);
-	for (int i = 0; i < 1000 && height_of(&d) < hb + 2; i++) sleep_ms(20);
+	for (int i = 0; i < 1000 && height_of(&d) < hb + 2; i++) ct_sleep_ms(20);
 	CHECK(height_of(&d) >= hb + 2, "no two blocks after the bad requests (height %llu, was %llu)",
 	      (unsigned long long)height_of(&d), (unsigned long long)hb);
 	json_t *st = call(&d, "svm_status", NULL, NULL);
@@ -600,7 +558,7 @@ static int test_node_from_config_file(void)
 	json_t *st = NULL;
 	for (int i = 0; i < 200 && st == NULL; i++) {
 		st = call(&d, "svm_status", NULL, NULL);
-		if (st == NULL) sleep_ms(50);
+		if (st == NULL) ct_sleep_ms(50);
 	}
 	CHECK(st != NULL, "node --config did not serve");
 	CHECK(ju(st, "chain_id") == 1337 && json_is_false(json_object_get(st, "devnet")) && ju(st, "block_ms") == 50,

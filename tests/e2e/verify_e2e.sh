@@ -15,7 +15,11 @@
 # honest worker beating a lying challenger, whose bond burns; the collateral updater
 # installed by a governance proposal from the CLI, a stale TDX collateral set refused as expired
 # at the block time, and a non-updater refused; the pinned roots replaced by an executed
-# attest_pins proposal from the CLI (Milan's chain then refused). Every balance is checked exactly (flat fee 1000).
+# attest_pins proposal from the CLI (Milan's chain then refused); then, on a second devnet whose
+# genesis pins a test AMD root, a high-value job served by a worker that signs its SNP evidence
+# with the test chain's key (`--tee-test-key`, test-only): accepted at level 2 and paid 250 %
+# after the high-value window, and a lying TEE worker's trace disputed down to one step and
+# slashed. Every balance is checked exactly (flat fee 1000).
 # Blocks every 400 ms: the program's 20-block move deadline (8 s) and 140-block challenge window
 # (56 s) stay far above what one CLI move takes on a loaded machine.
 # Prints "e2e-verify: N passed, N failed".
@@ -24,6 +28,7 @@ set -u
 B=${1:-build}
 V=${2:-../shared/attestation-vectors}
 S=$B/supervm
+TEEKEY=$B/e2e/tee_testkey
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "  ok: $*"; }
 bad() { fail=$((fail + 1)); echo "  FAILED: $*"; }
@@ -326,6 +331,103 @@ a0=$(swr $A)
 check '$S dispute timeout "$CL2" --from "$T/carol.json" > /dev/null && [ "$(swr $A)" = $((a0 + BOND)) ]' \
   "the honest claimant's bond comes back after the window (height $U)"
 check '$S status > /dev/null' "the node still serves"
+
+# 7. a high-value job end to end on a second devnet whose genesis pins a TEST AMD root: the
+#    worker signs its SNP evidence with the test chain's VCEK key (`--tee-test-key`, test-only;
+#    an SNP guest's secure processor signs it in production), the chain verifies it against the
+#    stored test ASK/ARK as of the block time, accepts it at level 2 with the trace, and pays
+#    250 % after the high-value window; a lying TEE worker's trace is disputed down to one step
+#    the chain executes, and the liar is slashed. Blocks every 300 ms, a 10-block standard
+#    challenge window (140 at high value).
+kill "${PIDS[0]}" 2> /dev/null; wait "${PIDS[0]}" 2> /dev/null # the first devnet is done
+H=$T/hv; mkdir -p "$H/chain/keys" "$H/tee"
+MEAS=$(printf '5a%.0s' $(seq 1 48))
+ARK=$($TEEKEY "$H/tee" "$MEAS")
+check '[ ${#ARK} -eq 64 ] && [ -s "$H/tee/report.bin" ] && [ -s "$H/tee/vcek.key" ]' "a test AMD chain (ARK → ASK → VCEK) and the worker's test key directory"
+for k in validator faucet; do $S keys new --out "$H/chain/keys/$k.json" > /dev/null || exit 1; done
+HF=$(idof "$H/chain/keys/faucet.json"); HV=$(idof "$H/chain/keys/validator.json")
+cat > "$H/chain/genesis.json" <<JSON
+{"chain_id": 1338, "timestamp_ms": 1700000000000, "devnet": true,
+ "fees": {"a": 1000, "b": 0, "c": 0, "d": 0},
+ "params": {"gov_voting_blocks": 2, "gov_deposit_min": 1000, "ai_challenge_window_blocks": 10},
+ "attest_pins": {"amd_ark": ["$ARK"], "intel_root": []},
+ "balances": [{"owner": "$HF", "token": "SWR", "amount": "1000000000000000000"},
+              {"owner": "$HF", "token": "AIC", "amount": "1000000000000000000"},
+              {"owner": "$HV", "token": "SWR", "amount": "1000000000000"}],
+ "validators": [{"public_key": "$($S keys show "$H/chain/keys/validator.json" --json | jf public_key)", "stake": 10000000000}]}
+JSON
+PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export SUPERVM_RPC=http://127.0.0.1:$PORT2
+$S devnet --data "$H/chain" --listen 127.0.0.1:$PORT2 --block-ms 300 > "$H/devnet.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 200); do $S status > /dev/null 2>&1 && break; sleep 0.1; done
+check '[ "$($S attest collateral --json | jf pins.source)" = state ] && [ "$($S attest collateral --json | jf pins.amd_ark.0)" = "$ARK" ]' \
+  "the second devnet pins only the test ARK (genesis attest_pins)"
+for k in poster frank gina bob; do
+  $S keys new --out "$H/$k.json" > /dev/null
+  $S transfer --from "$H/chain/keys/faucet.json" --to "$(idof "$H/$k.json")" --amount 100000000000 --wait > /dev/null
+done
+$S transfer --from "$H/chain/keys/faucet.json" --to "$(idof "$H/poster.json")" --amount 1000000 --token AIC --wait > /dev/null
+HP=$(idof "$H/poster.json"); FR=$(idof "$H/frank.json"); GI=$(idof "$H/gina.json"); HB=$(idof "$H/bob.json")
+# the updater (frank) installed by governance, then the test ASK/ARK chain stored through it
+HPROP=$($S attest propose-updater "$FR" --deposit 1000 --from "$H/poster.json" 2> /dev/null)
+$S gov vote "$HPROP" --validator "$HV" --option yes --from "$H/chain/keys/validator.json" --wait > /dev/null 2>&1
+END=$($S gov show "$HPROP" --json | jf end_height)
+for i in $(seq 1 300); do [ "$($S status --json | jv height)" -gt "${END:-0}" ] 2> /dev/null && break; sleep 0.1; done
+$S gov execute "$HPROP" --from "$H/poster.json" --wait > /dev/null 2>&1
+$S attest updater "$FR" --from "$H/bob.json" --proposal "$HPROP" > /dev/null 2> "$H/up.err"
+$S attest put-snp "$H/tee/chain.pem" --from "$H/frank.json" > /dev/null 2> "$H/snp.err"
+check '[ "$($S attest collateral --json | jf snp_chains.0.intermediate)" = SEV-Milan ]' \
+  "the updater stores the test ASK/ARK chain, verified to the pinned test ARK at the block time ($(head -c 80 "$H/up.err" "$H/snp.err"))"
+HMODEL=$($S model register --from "$H/poster.json" --name fmnist-mlp --weights models/fmnist/fmnist-mlp.svq8 \
+  --code $AIB/infer.wasm --tee-measurement "$MEAS" 2> "$H/register.err")
+check '[ ${#HMODEL} -eq 64 ] && $S model show "$HMODEL" | grep -q "$MEAS"' "the model allows the test measurement ($(head -c 80 "$H/register.err"))"
+$S model register --from "$H/poster.json" --name x --weights models/fmnist/fmnist-mlp.svq8 --code $AIB/infer.wasm \
+  --tee-measurement 5a5a > /dev/null 2> "$H/badm.err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "96 hex" "$H/badm.err"' "a short measurement is refused ($(head -c 80 "$H/badm.err"))"
+for k in frank gina; do $S provider register --from "$H/$k.json" --bond 10000000000 > /dev/null; done
+$S worker --key "$H/frank.json" --tee-test-key "$H" > "$H/wbad.log" 2>&1; rc=$?
+check '[ $rc -eq 2 ] && grep -q "report.bin" "$H/wbad.log"' "a --tee-test-key directory without the test key is refused at start ($(head -c 90 "$H/wbad.log"))"
+# the honest TEE worker serves a high-value job
+$S worker --key "$H/frank.json" --poll-ms 50 --tee-test-key "$H/tee" > "$H/wf.log" 2>&1 &
+PWF=$!; PIDS+=($PWF)
+fa0=$(aic $FR)
+HJ1=$($S job post --from "$H/poster.json" --model "$HMODEL" --input "$T/img0" --price 1000 --replicas 1 \
+  --deadline-blocks 20 --level high-value)
+check 'wait_job $HJ1 state settled 60' "the TEE worker serves a high-value job: settled"
+VCR=$(curl -s "$SUPERVM_RPC" -H 'content-type: application/json' \
+  -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"svm_aiGetVcr\",\"params\":[\"$HJ1\",\"$FR\"]}")
+check '[ "$(echo "$VCR" | jf result.level)" = high-value ] && [ "$(echo "$VCR" | jf result.tee_evidence | cut -c1-6)" = 0x0102 ] && [ -n "$(echo "$VCR" | jf result.trace.root)" ]' \
+  "its receipt meets high-value: SNP evidence (kind 1, report v2) and a trace commitment ($(echo "$VCR" | head -c 160))"
+check 'grep -q "TEST key" "$H/wf.log" && grep -q "revealed ${HJ1:0:16}$" "$H/wf.log"' "the worker says its key is a test key, and revealed ($(grep -m1 "TEST key" "$H/wf.log" | cut -c1-100))"
+kill $PWF; wait $PWF 2> /dev/null
+# a lying TEE worker: its evidence is genuine under the test root (an enclave can run the wrong
+# code correctly), but its trace bisects to the corrupted step
+$S worker --key "$H/gina.json" --poll-ms 50 --lie --tee-test-key "$H/tee" > "$H/wg.log" 2>&1 &
+PWG=$!; PIDS+=($PWG)
+HJ2=$($S job post --from "$H/poster.json" --model "$HMODEL" --input "$T/img1" --price 1000 --replicas 1 \
+  --deadline-blocks 20 --level high-value)
+check 'wait_job $HJ2 state settled 60' "a lying TEE worker's high-value job is settled with its evidence"
+HLIE=$(sed -n 's/.*traced (\([0-9]*\) steps, K 4096, lie at step \([0-9]*\)).*/\2/p' "$H/wg.log" | head -n 1)
+gb0=$($S provider show $GI | jv bond); hb0=$(swr $HB); hbn0=$(nonce $HB)
+HC=$($S job dispute "$HJ2" --from "$H/bob.json" 2> "$H/jd.err" | tail -n 1)
+$S dispute play "$HC" --from "$H/bob.json" --json > "$H/jp.json" 2> "$H/jp.err"
+check '[ "$(jv result < "$H/jp.json")" = challenger_won ] && [ "$($S dispute show $HC --json | jf game.hi)" = "$HLIE" ]' \
+  "disputed by bisection: the chain executes the corrupted step $HLIE, the challenger wins ($(cat "$H/jp.json" "$H/jd.err" | head -c 200))"
+check 'wait_job $HJ2 state closed 60' "the job is closed"
+hbn1=$(nonce $HB)
+check '[ "$($S provider show $GI | jv bond)" = $((gb0 - gb0 / 2)) ] && [ "$(swr $HB)" = $((hb0 + gb0 / 2 - FEE * (hbn1 - hbn0))) ]' \
+  "the liar loses half its bond ($gb0) to the challenger, whose 4 SWR high-value bond comes back"
+kill $PWG; wait $PWG 2> /dev/null
+# the honest job is paid after 14 × the window: 250 % of units·price, less the burn
+U=$(( $($S job status $HJ1 --json | jf settle_height) + 140 ))
+$S job claim "$HJ1" --from "$H/bob.json" > /dev/null 2> "$H/early.err"; rc=$?
+check '[ $rc -eq 1 ]' "no claim before the high-value window ends ($(head -c 60 "$H/early.err"))"
+for i in $(seq 1 900); do [ "$($S status --json | jv height)" -gt "$U" ] 2> /dev/null && break; sleep 0.1; done
+$S job claim "$HJ1" --from "$H/bob.json" > /dev/null 2> "$H/claim.err"
+BURN=$($S params --json | jv ai_burn_bps)
+check '[ "$(aic $FR)" = $((fa0 + 2500 - 2500 * BURN / 10000)) ] && [ "$($S job status $HJ1 | jv state)" = closed ]' \
+  "paid after the 140-block window: 2500 AIC (250 % of 1000) less the burn ($(head -c 60 "$H/claim.err"))"
 
 echo "e2e-verify: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,7 +1,12 @@
 /* Test helpers for chain-level tests (see chaintest.h). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,7 +133,61 @@ json_t *ct_wait_receipt(svm_rpc_client_t *c, const char *hash_hex, unsigned time
 			return r;
 		json_decref(r);
 		if (svm_clock_ns() >= t_end) return NULL;
-		struct timespec ts = {0, 20 * 1000000L};
-		nanosleep(&ts, NULL);
+		ct_sleep_ms(20);
 	}
+}
+
+void ct_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+uint16_t ct_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0) return 0;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	uint16_t port = 0;
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+json_t *ct_rpc(svm_rpc_client_t *c, const char *method, json_t *params, int *code)
+{
+	json_t *r = NULL;
+	int c_err = 0;
+	int rc = svm_rpc_call(c, method, params, &r, &c_err, NULL);
+	if (code) *code = rc == 0 ? 0 : (c_err ? c_err : -1);
+	return r;
+}
+
+int ct_wait_up(svm_rpc_client_t *c, pid_t pid, unsigned timeout_ms)
+{
+	for (unsigned waited = 0; waited <= timeout_ms; waited += 50) {
+		json_t *r = NULL;
+		if (svm_rpc_call(c, "svm_status", NULL, &r, NULL, NULL) == 0) {
+			json_decref(r);
+			return 0;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid) return 1;
+		ct_sleep_ms(50);
+	}
+	return 1;
+}
+
+int ct_stop(pid_t pid, unsigned timeout_ms)
+{
+	kill(pid, SIGTERM);
+	int st = 0;
+	for (unsigned waited = 0; waited <= timeout_ms; waited += 50) {
+		if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		ct_sleep_ms(50);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 99;
 }

@@ -2,6 +2,8 @@
 #ifndef SUPERVM_TESTS_CHAINTEST_H
 #define SUPERVM_TESTS_CHAINTEST_H
 
+#include <sys/types.h>
+
 #include "supervm/chain.h"
 #include "supervm/rpc.h"
 
@@ -45,5 +47,19 @@ void ct_rmdir(const char *dir);
  * hex digits) on c every 20 ms until the node holds its receipt, and returns it (a new
  * reference), or NULL after timeout_ms (a failed call counts as no receipt yet). */
 json_t *ct_wait_receipt(svm_rpc_client_t *c, const char *hash_hex, unsigned timeout_ms);
+
+/* The end-to-end drivers' process plumbing (e2e_node, e2e_cli): */
+void ct_sleep_ms(unsigned ms);
+/* A loopback TCP port that was free a moment ago (bound to port 0, then closed); 0 if none. */
+uint16_t ct_free_port(void);
+/* A JSON-RPC call on c: its result (a new reference) or NULL; *code (unless NULL) gets 0, the
+ * server's error code, or -1 when the call failed without one. */
+json_t *ct_rpc(svm_rpc_client_t *c, const char *method, json_t *params, int *code);
+/* Polls svm_status on c every 50 ms: 0 once the node answers; 1 when the process pid exited
+ * first or timeout_ms passed. */
+int ct_wait_up(svm_rpc_client_t *c, pid_t pid, unsigned timeout_ms);
+/* Sends SIGTERM to pid and reaps it within timeout_ms: its exit code, 128 + the signal that
+ * ended it, or 99 when it did not exit in time (it is then killed with SIGKILL and reaped). */
+int ct_stop(pid_t pid, unsigned timeout_ms);
 
 #endif

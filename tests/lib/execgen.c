@@ -459,3 +459,33 @@ int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_a
 	if (rc_ref) return 0; /* the block is invalid for both: results are unspecified */
 	return eg_compare(ref, &par, why, why_len);
 }
+
+int eg_signed_block_1_2(eg_world_t *w, uint64_t chain_id, const uint8_t *const *txs,
+			const size_t *lens, size_t n, svm_arena_t *a, svm_exec_result_t *ref,
+			char *why, size_t why_len)
+{
+	w->env.height++;
+	svm_exec_base_t base = eg_base(w);
+	svm_exec_tx_t *prep = svm_arena_alloc(a, (n ? n : 1) * sizeof *prep);
+	if (prep == NULL) return snprintf(why, why_len, "out of memory"), 1;
+	int rc = svm_exec_prepare(chain_id, txs, lens, n, NULL, 1, a, prep);
+	if (rc != 0) return snprintf(why, why_len, "svm_exec_prepare: %d", rc), 1;
+	rc = svm_exec_sequential(&w->env, prep, n, SVM_EXEC_BUILD, &base, a, ref, NULL);
+	if (rc != 0) return snprintf(why, why_len, "the reference: %d", rc), 1;
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		svm_arena_t a2;
+		svm_arena_init(&a2, 0);
+		svm_exec_tx_t *prep2 = svm_arena_alloc(&a2, (n ? n : 1) * sizeof *prep2);
+		svm_exec_result_t par;
+		char diff[200] = "";
+		rc = prep2 == NULL ? SVM_ENOMEM
+				   : svm_exec_block_signed(&w->env, txs, lens, n, NULL, SVM_EXEC_BUILD, &base,
+							   threads, &a2, prep2, &par, NULL, NULL);
+		if (rc != 0) snprintf(why, why_len, "AOEM at %u threads: %d", threads, rc);
+		else if (eg_compare(ref, &par, diff, sizeof diff) != 0)
+			snprintf(why, why_len, "AOEM at %u threads differs from the reference: %s", threads, diff), rc = 1;
+		svm_arena_reset(&a2);
+		if (rc != 0) return 1;
+	}
+	return 0;
+}

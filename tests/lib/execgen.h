@@ -100,4 +100,13 @@ int eg_compare(const svm_exec_result_t *a, const svm_exec_result_t *b, char *why
 int eg_check_signed(eg_world_t *w, svm_exec_mode_t mode, unsigned threads, svm_arena_t *a,
 		    svm_exec_result_t *ref, char *why, size_t why_len, svm_exec_metrics_t *m);
 
+/* The contract tests' blocks (test_xvm, test_groth16_wasm): the n signed transactions
+ * txs[i] (lens[i]) as block w->env.height + 1 (the env is advanced), prepared and run on the
+ * reference into *ref (arena a), then run by svm_exec_block_signed at 1 and at 2 threads, each
+ * compared with eg_compare. 0 when every run succeeded and matched the reference; else 1 with
+ * why naming the step. The writes are not applied (eg_apply does). */
+int eg_signed_block_1_2(eg_world_t *w, uint64_t chain_id, const uint8_t *const *txs,
+			const size_t *lens, size_t n, svm_arena_t *a, svm_exec_result_t *ref,
+			char *why, size_t why_len);
+
 #endif

@@ -1,10 +1,10 @@
 /* AOEM's cost rules (docs/aoem.md, "Where the time goes on two threads"), each checked with
  * the results still equal to the reference byte for byte:
- *  - a hot block on the optimistic engine stops early (conflict rate past
- *    SVM_EXEC_CONFLICT_PCT after SVM_EXEC_CONFLICT_WINDOW incarnations) instead of
- *    re-executing until the abort budget runs out: its re-executions stay under a bound the
- *    old rule broke (2,558 for 2,000 hot ERC-20 transfers on two threads), and when that
- *    happens early in the block the reference runs the whole block (FALL_HOT);
+ *  - a hot block on the optimistic engine stops early — on a key written by most of the
+ *    transactions run so far (SVM_EXEC_HOT_WRITERS_MIN), or on its conflict rate (past
+ *    SVM_EXEC_CONFLICT_PCT after SVM_EXEC_CONFLICT_WINDOW incarnations) — instead of
+ *    re-executing until the abort budget runs out, and the sequential runner takes the rest;
+ *    the rule changes no result at any threshold or thread count (seeded, the seed printed);
  *  - an EVM transaction reads no object of the precompiles' accounts (they are warm without
  *    being loaded), so the optimistic engine's read sets hold no key every transaction shares;
  *  - the per-phase timings are filled on the parallel path and empty on the reference's;
@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/aoem.h" /* FALL_HOT */
+#include "exec/aoem.h" /* FALL_KEYS */
+#include "lib/chaintest.h"
 #include "lib/ethsign.h"
 #include "lib/execgen.h"
 
@@ -46,10 +47,11 @@ Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = se
 		eg_run_t run;
 		cr_assert_eq(eg_run(&run, &cfg, 77 + threads, 2000, threads), 0,
 			     "%u threads: %s", threads, run.why);
-		/* stopped early in its first segment: the reference ran the whole block */
-		cr_assert(run.m.fallback_reason == 0 || run.m.fallback_reason == FALL_HOT, "reason %d",
-			  run.m.fallback_reason);
-		if (run.m.fallback_reason == FALL_HOT) cr_assert_eq(run.m.seq_txs, run.w.n);
+		/* stopped early on the hot accounts; the sequential runner took the rest (until
+		 * the hot-key rule, the reference ran the whole block again: fallback_reason 5) */
+		cr_assert_eq(run.m.fallback_reason, 0, "%u threads: reason %d", threads, run.m.fallback_reason);
+		cr_assert(run.m.hot_stop, "%u threads: the engine ran the hot block to the end", threads);
+		cr_assert_leq(run.m.stm_txs, 2 * SVM_EXEC_CONFLICT_WINDOW, "%u threads", threads);
 		cr_assert_geq(run.m.stm_txs + run.m.seq_txs, run.w.n, "every transaction on the engine or after it");
 		cr_assert_leq(run.m.aborts + run.m.waits, conflict_bound(run.w.n, threads),
 			      "%u threads: %llu aborts and %llu waits on %zu transactions", threads,
@@ -183,8 +185,9 @@ static void evm_world_free(evm_setup_t *s, eg_world_t *w)
 	free(s);
 }
 
-/* Holder i sends one unit to fresh recipient 0xb0…i: signed, prepared into arena a. */
-static svm_exec_tx_t *evm_transfers(const evm_setup_t *s, svm_arena_t *a)
+/* Holder i sends one unit to recipient 0xb0…to[i] (to NULL: fresh recipient i): signed,
+ * prepared into arena a. */
+static svm_exec_tx_t *evm_transfers_to(const evm_setup_t *s, svm_arena_t *a, const uint16_t *to)
 {
 	svm_exec_tx_t *prep = svm_arena_alloc(a, s->n * sizeof *prep);
 	svm_buf_t *txs = calloc(s->n, sizeof *txs);
@@ -194,8 +197,9 @@ static svm_exec_tx_t *evm_transfers(const evm_setup_t *s, svm_arena_t *a)
 	for (size_t i = 0; i < s->n; i++) {
 		uint8_t data[68] = {0xa9, 0x05, 0x9c, 0xbb};
 		data[16] = 0xb0;
-		data[34] = (uint8_t)(i >> 8);
-		data[35] = (uint8_t)i;
+		size_t r = to ? to[i] : i;
+		data[34] = (uint8_t)(r >> 8);
+		data[35] = (uint8_t)r;
 		data[67] = 1;
 		eth_tx_t t = {.chain_id = CHAIN, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract, .data = data, .data_len = sizeof data};
 		cr_assert_eq(eth_sign(&s->keys[i], &t, false, &txs[i]), 0);
@@ -211,6 +215,11 @@ static svm_exec_tx_t *evm_transfers(const evm_setup_t *s, svm_arena_t *a)
 	free(p);
 	free(lens);
 	return prep;
+}
+
+static svm_exec_tx_t *evm_transfers(const evm_setup_t *s, svm_arena_t *a)
+{
+	return evm_transfers_to(s, a, NULL);
 }
 
 Test(aoem, evm_transactions_read_no_precompile_account, .init = setup)
@@ -278,6 +287,104 @@ Test(aoem, distinct_evm_transfers_run_on_the_engine_to_the_end, .init = setup)
 	}
 	svm_arena_reset(&a);
 	evm_world_free(s, &w);
+}
+
+/* ------------------------------------------------ hot EVM blocks */
+
+/* 512 ERC-20 transfers, all to one holder: every transaction writes the holder's balance slot.
+ * At 2 and 4 threads the optimistic engine stops on that key within a few dozen transactions
+ * (at 8 writers when no conflict got there first), the sequential runner takes the rest, and
+ * nothing goes to the reference; the results are the reference's. With the rule off
+ * (SVM_EXEC_HOT_WRITERS=0) the conflict rate still stops it, later. On the code before the
+ * rule, the block ran a failed optimistic prefix and then the reference (fallback_reason 5). */
+Test(aoem, hot_evm_transfers_stop_the_engine_within_a_few_transactions, .init = setup)
+{
+	enum { N = 512 };
+	eg_world_t w;
+	evm_setup_t *s = evm_world(N, &w);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	static uint16_t to[N]; /* all zero: one recipient */
+	svm_exec_tx_t *prep = evm_transfers_to(s, &a, to);
+	svm_exec_base_t base = eg_base(&w);
+	svm_exec_result_t ref;
+	cr_assert_eq(svm_exec_sequential(&w.env, prep, N, SVM_EXEC_BUILD, &base, &a, &ref, NULL), 0);
+	cr_assert_eq(ref.included, N);
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	for (unsigned threads = 2; threads <= 4; threads += 2) {
+		svm_exec_result_t par;
+		svm_exec_metrics_t m;
+		unsetenv("SVM_EXEC_HOT_WRITERS");
+		cr_assert_eq(svm_exec_block(&w.env, prep, N, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
+		char why[256] = "";
+		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads: %s", threads, why);
+		cr_assert(m.hot_stop, "%u threads: the engine ran the hot block to the end", threads);
+		cr_assert_eq(m.fallback_reason, 0, "%u threads: reason %d", threads, m.fallback_reason);
+		cr_assert_eq(m.fallbacks, 1, "%u threads", threads);
+		cr_assert_leq(m.stm_txs, 2 * SVM_EXEC_CONFLICT_WINDOW, "%u threads: %llu on the engine", threads,
+			      (unsigned long long)m.stm_txs);
+		cr_assert_eq(m.stm_txs + m.seq_txs, N, "%u threads: every transaction once, in one place", threads);
+		setenv("SVM_EXEC_HOT_WRITERS", "0", 1);
+		cr_assert_eq(svm_exec_block(&w.env, prep, N, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
+		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads, rule off: %s", threads, why);
+	}
+	unsetenv("SVM_EXEC_HOT_WRITERS");
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
+	svm_arena_reset(&a);
+	evm_world_free(s, &w);
+}
+
+/* Property: where the hot-key rule stops the engine never changes a result. Seeded blocks of
+ * ERC-20 transfers with a random share sent to one hot holder, some to a few warm ones, the
+ * rest to fresh ones, run at 2-4 threads with the rule at thresholds 0 (off), 1, 2, 8 and 64:
+ * receipts, statuses and write set equal the reference's byte for byte every time. The seed is
+ * printed; SVM_TEST_SEED=<seed> replays it. */
+Test(aoem, the_hot_key_rule_never_changes_a_result, .init = setup)
+{
+	static const unsigned HOT_PCT[] = {0, 10, 50, 90, 100};
+	static const char *WRITERS[] = {"0", "1", "2", "8", "64"};
+	const char *replay = getenv("SVM_TEST_SEED");
+	unsigned seed0 = ct_seed(), rounds = replay && *replay ? 1 : 4;
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	for (unsigned round = 0; round < rounds; round++) {
+		unsigned seed = seed0 + round * 7919u;
+		eg_rng_t r = {.s = seed ? seed : 1};
+		size_t n = 64 + eg_below(&r, 320);
+		unsigned hot = HOT_PCT[eg_below(&r, 5)];
+		eg_world_t w;
+		evm_setup_t *s = evm_world(n, &w);
+		uint16_t *to = calloc(n, sizeof *to);
+		cr_assert_not_null(to);
+		for (size_t i = 0; i < n; i++)
+			to[i] = eg_below(&r, 100) < hot ? 0 : eg_below(&r, 4) == 0 ? (uint16_t)(1 + eg_below(&r, 4))
+										   : (uint16_t)(100 + i);
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_exec_tx_t *prep = evm_transfers_to(s, &a, to);
+		svm_exec_base_t base = eg_base(&w);
+		svm_exec_result_t ref;
+		cr_assert_eq(svm_exec_sequential(&w.env, prep, n, SVM_EXEC_BUILD, &base, &a, &ref, NULL), 0);
+		for (int run = 0; run < 3; run++) {
+			unsigned threads = 2 + (unsigned)eg_below(&r, 3);
+			const char *wr = WRITERS[eg_below(&r, 5)];
+			setenv("SVM_EXEC_HOT_WRITERS", wr, 1);
+			svm_exec_result_t par;
+			svm_exec_metrics_t m;
+			cr_assert_eq(svm_exec_block(&w.env, prep, n, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
+			char why[256] = "";
+			cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0,
+				     "seed %u (%zu transfers, %u%% hot, %u threads, rule at %s): %s", seed, n, hot,
+				     threads, wr, why);
+			cr_assert_eq(m.fallback_reason, 0, "seed %u: reason %d", seed, m.fallback_reason);
+			cr_assert_eq(m.stm_txs + m.seq_txs, n, "seed %u", seed);
+		}
+		cr_log_info("hot-key rule: seed %u, %zu transfers, %u%% hot: identical", seed, n, hot);
+		svm_arena_reset(&a);
+		free(to);
+		evm_world_free(s, &w);
+	}
+	unsetenv("SVM_EXEC_HOT_WRITERS");
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
 
 /* ------------------------------------------------ small blocks go to the reference */

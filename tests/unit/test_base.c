@@ -259,6 +259,48 @@ Test(pool, par_run_nested_in_a_worker)
 	cr_assert_eq(atomic_load(&ok), 7);
 }
 
+/* svm_par_run_any: the work is shared through a counter; a helper that has not started when
+ * worker 0 returns is taken back instead of waited for. Asleep before every call (1 ms apart,
+ * past its polling), a helper needs a wake-up of microseconds, while worker 0's share here is a
+ * fraction of one: the helper is taken back in most calls (svm_par_run runs it in every call,
+ * par_run_reuses_helpers_call_after_call). Every item is done exactly once either way, and a
+ * helper taken back serves the next call. */
+enum { PAR_ANY_ITEMS = 64,
+       PAR_ANY_CALLS = 200 };
+typedef struct {
+	atomic_int next, helper_ran;
+	atomic_int done[PAR_ANY_ITEMS];
+} par_any_t;
+
+static void par_claim(void *arg, unsigned worker)
+{
+	par_any_t *w = arg;
+	for (int i; (i = atomic_fetch_add(&w->next, 1)) < PAR_ANY_ITEMS;) atomic_fetch_add(&w->done[i], 1);
+	if (worker) atomic_fetch_add(&w->helper_ran, 1);
+}
+
+Test(pool, par_run_any_takes_back_a_helper_that_has_not_started)
+{
+	int ran = 0;
+	for (int c = 0; c < PAR_ANY_CALLS; c++) {
+		par_any_t w = {0};
+		usleep(1000);
+		cr_assert_eq(svm_par_run_any(2, par_claim, &w), 0);
+		for (int i = 0; i < PAR_ANY_ITEMS; i++) cr_assert_eq(atomic_load(&w.done[i]), 1, "call %d item %d", c, i);
+		ran += atomic_load(&w.helper_ran);
+	}
+	cr_assert_lt(ran, PAR_ANY_CALLS * 3 / 4, "the helper ran in %d of %d calls: waited for, not taken back", ran,
+		     PAR_ANY_CALLS);
+	for (int c = 0; c < 2000; c++) { /* back to back: helpers polling, taken back or not */
+		par_any_t w = {0};
+		cr_assert_eq(svm_par_run_any(1 + c % 4, par_claim, &w), 0);
+		for (int i = 0; i < PAR_ANY_ITEMS; i++) cr_assert_eq(atomic_load(&w.done[i]), 1, "call %d item %d", c, i);
+		atomic_int seen = 0;
+		cr_assert_eq(svm_par_run(1 + c % 4, par_body, &seen), 0);
+		cr_assert_eq(atomic_load(&seen), (1 << (1 + c % 4)) - 1, "call %d: every index after a take-back", c);
+	}
+}
+
 /* A sleeping helper is woken off the CPU its caller runs on (helper_place): with the caller held
  * on one CPU, then on another, and the helper asleep before every call (1 ms apart, past its
  * polling), the helper almost never reports the caller's CPU. Not never: on a loaded machine a

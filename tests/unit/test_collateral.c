@@ -7,19 +7,15 @@
  * its report data does not bind the job — or because the collateral is missing or past its
  * next-update; and the same job with SNP evidence under a test root its genesis pins, built as
  * an enclave would (the report binding the job, signed by the test's VCEK): accepted, level 2
- * met, paid. Data: ../shared/attestation-vectors (SVM_ATTEST_VECTORS). */
+ * met, paid — and likewise with a TDX quote under a test Intel PKI (PCK chain, collateral, CRLs:
+ * tests/lib/teetest.c). Data: ../shared/attestation-vectors (SVM_ATTEST_VECTORS). */
 #include <criterion/criterion.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/chaintest.h"
+#include "lib/teetest.h"
 #include "supervm/ai.h"
 #include "supervm/econ.h"
 #include "supervm/verify.h"
@@ -660,161 +656,11 @@ Test(collateral, a_governance_proposal_replaces_the_pins_and_evidence_follows_th
 
 /* ------------------------------------------------------------ the high-value path, hardware aside */
 
-/* A synthetic AMD chain of the real chain's shape: ARK-Milan (self-signed) → SEV-Milan → a VCEK
- * (P-384, productName Milan-B0, the four TCB SPLs and a 64-byte hwID), every certificate signed
- * with RSA-PSS/SHA-384 — what the AMD secure processor's VCEK and AMD's KDS would give a worker
- * in an SNP guest, with this test's keys in place of AMD's. The genesis pins this ARK, so only
- * the report's producer differs from production: here the test signs it, there the CPU. */
-typedef struct {
-	EVP_PKEY *ark, *ask, *vcek;
-	X509 *ark_c, *ask_c, *vcek_c;
-	uint8_t *vcek_der;
-	size_t vcek_der_len;
-	svm_buf_t chain_pem; /* ASK then ARK, canonical PEM */
-	uint8_t hwid[64];
-	uint64_t tcb;
-} snpca_t;
-
-static void add_ext(X509 *c, const char *oid, const uint8_t *v, int n)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-	cr_assert(o && os && ASN1_OCTET_STRING_set(os, v, n) == 1);
-	X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
-	cr_assert(e && X509_add_ext(c, e, -1) == 1);
-	X509_EXTENSION_free(e);
-	ASN1_OCTET_STRING_free(os);
-	ASN1_OBJECT_free(o);
-}
-
-/* A certificate of cn's key pub, issued by `issuer` (names of one CN), unsigned. */
-static X509 *pss_cert(const char *cn, EVP_PKEY *pub, const char *issuer, long serial, int64_t not_before,
-		      int64_t not_after)
-{
-	X509 *c = X509_new();
-	cr_assert_not_null(c);
-	cr_assert_eq(X509_set_version(c, 2), 1);
-	cr_assert_eq(ASN1_INTEGER_set(X509_get_serialNumber(c), serial), 1);
-	cr_assert_not_null(ASN1_TIME_set(X509_getm_notBefore(c), (time_t)not_before));
-	cr_assert_not_null(ASN1_TIME_set(X509_getm_notAfter(c), (time_t)not_after));
-	cr_assert_eq(X509_NAME_add_entry_by_txt(X509_get_subject_name(c), "CN", MBSTRING_ASC,
-						(const unsigned char *)cn, -1, -1, 0),
-		     1);
-	cr_assert_eq(X509_NAME_add_entry_by_txt(X509_get_issuer_name(c), "CN", MBSTRING_ASC,
-						(const unsigned char *)issuer, -1, -1, 0),
-		     1);
-	cr_assert_eq(X509_set_pubkey(c, pub), 1);
-	return c;
-}
-
-/* Signs c with RSA-PSS (SHA-384, MGF1-SHA-384, 48-byte salt), as AMD signs its chain. */
-static void pss_sign(X509 *c, EVP_PKEY *signer)
-{
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pc = NULL;
-	cr_assert(m && EVP_DigestSignInit(m, &pc, EVP_sha384(), NULL, signer) == 1);
-	cr_assert_eq(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING), 1);
-	cr_assert_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 48), 1);
-	cr_assert_eq(EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha384()), 1);
-	cr_assert_gt(X509_sign_ctx(c, m), 0);
-	EVP_MD_CTX_free(m);
-}
-
-static void snpca_make(snpca_t *a, int64_t now)
-{
-	memset(a, 0, sizeof *a);
-	a->ark = EVP_RSA_gen(2048);
-	a->ask = EVP_RSA_gen(2048);
-	a->vcek = EVP_EC_gen("secp384r1");
-	cr_assert(a->ark && a->ask && a->vcek);
-	int64_t nb = now - 86400, na = now + 10 * 365 * 86400ll;
-	a->ark_c = pss_cert("ARK-Milan", a->ark, "ARK-Milan", 1, nb, na);
-	pss_sign(a->ark_c, a->ark);
-	a->ask_c = pss_cert("SEV-Milan", a->ask, "ARK-Milan", 2, nb, na);
-	pss_sign(a->ask_c, a->ark);
-	a->vcek_c = pss_cert("SEV-VCEK", a->vcek, "SEV-Milan", 3, nb, na);
-	static const uint8_t product[] = {0x16, 8, 'M', 'i', 'l', 'a', 'n', '-', 'B', '0'};
-	add_ext(a->vcek_c, "1.3.6.1.4.1.3704.1.2", product, sizeof product);
-	const uint8_t spl[4] = {3, 0, 8, 115}; /* bl, tee, snp, ucode */
-	const char *oid[4] = {"1.3.6.1.4.1.3704.1.3.1", "1.3.6.1.4.1.3704.1.3.2",
-			      "1.3.6.1.4.1.3704.1.3.3", "1.3.6.1.4.1.3704.1.3.8"};
-	for (int i = 0; i < 4; i++) add_ext(a->vcek_c, oid[i], (const uint8_t[]){0x02, 1, spl[i]}, 3);
-	for (int i = 0; i < 64; i++) a->hwid[i] = (uint8_t)(0xA0 + i);
-	add_ext(a->vcek_c, "1.3.6.1.4.1.3704.1.4", a->hwid, 64);
-	pss_sign(a->vcek_c, a->ask);
-	a->tcb = (uint64_t)spl[0] | (uint64_t)spl[1] << 8 | (uint64_t)spl[2] << 48 | (uint64_t)spl[3] << 56;
-	unsigned char *der = NULL;
-	int n = i2d_X509(a->vcek_c, &der);
-	cr_assert_gt(n, 0);
-	a->vcek_der = malloc((size_t)n);
-	memcpy(a->vcek_der, der, (size_t)n);
-	a->vcek_der_len = (size_t)n;
-	OPENSSL_free(der);
-	BIO *b = BIO_new(BIO_s_mem());
-	cr_assert(b && PEM_write_bio_X509(b, a->ask_c) == 1 && PEM_write_bio_X509(b, a->ark_c) == 1);
-	char *pem;
-	long pn = BIO_get_mem_data(b, &pem);
-	cr_assert_eq(svm_buf_append(&a->chain_pem, pem, (size_t)pn), 0);
-	BIO_free(b);
-}
-
-static void snpca_ark_sha256(const snpca_t *a, svm_hash_t *out)
-{
-	unsigned char *der = NULL;
-	int n = i2d_X509(a->ark_c, &der);
-	cr_assert_gt(n, 0);
-	svm_sha256(der, (size_t)n, out);
-	OPENSSL_free(der);
-}
-
-static void snpca_free(snpca_t *a)
-{
-	X509_free(a->ark_c);
-	X509_free(a->ask_c);
-	X509_free(a->vcek_c);
-	EVP_PKEY_free(a->ark);
-	EVP_PKEY_free(a->ask);
-	EVP_PKEY_free(a->vcek);
-	free(a->vcek_der);
-	svm_buf_free(&a->chain_pem);
-}
-
-/* An ATTESTATION_REPORT (version 2, VCEK-signed, ECDSA P-384/SHA-384 with r and s little-endian)
- * with this report data, measurement and policy, as the AMD secure processor writes it. */
-static void snp_report(const snpca_t *a, const uint8_t report_data[64], const uint8_t meas[48],
-		       uint64_t policy, uint8_t out[SVM_SNP_REPORT_SIZE])
-{
-	memset(out, 0, SVM_SNP_REPORT_SIZE);
-	out[0x00] = 2; /* version */
-	svm_put_u64le(out + 0x08, policy);
-	out[0x34] = 1;                     /* signature algorithm: ECDSA P-384 SHA-384 */
-	svm_put_u64le(out + 0x38, a->tcb); /* current TCB */
-	memcpy(out + 0x50, report_data, 64);
-	memcpy(out + 0x90, meas, 48);
-	svm_put_u64le(out + 0x180, a->tcb); /* reported TCB: the VCEK's */
-	memcpy(out + 0x1A0, a->hwid, 64);   /* chip id: the VCEK's hwID */
-	svm_put_u64le(out + 0x1E0, a->tcb);
-	svm_put_u64le(out + 0x1F0, a->tcb);
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	size_t sl = 0;
-	cr_assert(m && EVP_DigestSignInit(m, NULL, EVP_sha384(), NULL, a->vcek) == 1);
-	cr_assert(EVP_DigestSign(m, NULL, &sl, out, SVM_SNP_SIGNED_SIZE) == 1);
-	unsigned char *sig = malloc(sl);
-	cr_assert(EVP_DigestSign(m, sig, &sl, out, SVM_SNP_SIGNED_SIZE) == 1);
-	const unsigned char *q = sig;
-	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)sl);
-	cr_assert_not_null(es);
-	uint8_t be[48];
-	const BIGNUM *r = NULL, *s = NULL;
-	ECDSA_SIG_get0(es, &r, &s);
-	cr_assert_eq(BN_bn2binpad(r, be, 48), 48);
-	for (int i = 0; i < 48; i++) out[0x2A0 + i] = be[47 - i];
-	cr_assert_eq(BN_bn2binpad(s, be, 48), 48);
-	for (int i = 0; i < 48; i++) out[0x2A0 + 72 + i] = be[47 - i];
-	ECDSA_SIG_free(es);
-	free(sig);
-	EVP_MD_CTX_free(m);
-}
+/* The AMD chain of the real one's shape is tests/lib/teetest.c's (tt_snp_make): ARK-Milan
+ * (self-signed) → SEV-Milan → a VCEK (P-384, productName Milan-B0, the four TCB SPLs and a
+ * 64-byte hwID), every certificate RSA-PSS/SHA-384 — what the AMD secure processor's VCEK and
+ * AMD's KDS would give a worker in an SNP guest, with the test's keys in place of AMD's. The
+ * genesis pins this ARK, so only the report's producer differs from production. */
 
 /* The report data a worker's enclave would put in its report for job h: the binding hash. */
 static void hv_binding(const hv_t *h, const svm_hash_t *output_hash, uint8_t rd[64])
@@ -834,10 +680,10 @@ static void hv_binding(const hv_t *h, const svm_hash_t *output_hash, uint8_t rd[
  * guest and an unknown measurement (EPERM). */
 Test(collateral, a_high_value_job_revealed_with_snp_evidence_under_a_pinned_root_meets_level_2_and_is_paid)
 {
-	snpca_t a;
-	snpca_make(&a, (int64_t)T_SNP);
+	tt_snp_t a;
+	cr_assert_eq(tt_snp_make(&a, (int64_t)T_SNP), 0);
 	svm_attest_pins_t pins = {.n_amd_ark = 1};
-	snpca_ark_sha256(&a, &pins.amd_ark[0]);
+	cr_assert_eq(tt_snp_ark_sha256(&a, &pins.amd_ark[0]), 0);
 	fx_t f;
 	fx_open_pins(&f, T_SNP, &pins);
 	install_updater(&f);
@@ -860,17 +706,17 @@ Test(collateral, a_high_value_job_revealed_with_snp_evidence_under_a_pinned_root
 	uint8_t rd[64], rep[SVM_SNP_REPORT_SIZE];
 	/* what an enclave could not produce is refused */
 	hv_binding(&h, &other, rd);
-	snp_report(&a, rd, meas[0], 0x30000, rep);
+	cr_assert_eq(tt_snp_report(&a, rd, meas[0], 0x30000, rep), 0);
 	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
 		     ST(SVM_EPROOF), "a report for another output");
 	hv_binding(&h, &oh, rd);
-	snp_report(&a, rd, meas[1], 0x30000, rep);
+	cr_assert_eq(tt_snp_report(&a, rd, meas[1], 0x30000, rep), 0);
 	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
 		     ST(SVM_EPERM), "a measurement the manifest does not allow");
-	snp_report(&a, rd, meas[0], 0x30000 | 1ull << 19, rep);
+	cr_assert_eq(tt_snp_report(&a, rd, meas[0], 0x30000 | 1ull << 19, rep), 0);
 	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
 		     ST(SVM_EPERM), "a debuggable guest");
-	snp_report(&a, rd, meas[0], 0x30000, rep);
+	cr_assert_eq(tt_snp_report(&a, rd, meas[0], 0x30000, rep), 0);
 	rep[0x90] ^= 1;
 	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len),
 		     ST(SVM_ESIG), "a bit of the signed report flipped");
@@ -907,6 +753,201 @@ Test(collateral, a_high_value_job_revealed_with_snp_evidence_under_a_pinned_root
 	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
 	free(w);
 	free(code);
-	snpca_free(&a);
+	tt_snp_free(&a);
 	fx_close(&f);
+}
+
+/* ------------------------------------------------------------ TDX's high-value path, hardware aside */
+
+/* A collateral set of the test PKI t: issued an hour before `at`, current for `hours`. */
+static void tdx_set(const tt_tdx_t *t, uint64_t at, int hours, uint64_t eval, const char *status,
+		    bool revoke_pck, svm_buf_t *store, svm_tdx_collateral_t *col)
+{
+	tt_tdx_col_opt_t o = {.issued = (int64_t)at - 3600, .next_update = (int64_t)at + hours * 3600ll, .eval = eval, .status = status, .revoke_pck = revoke_pck};
+	cr_assert_eq(tt_tdx_collateral(t, &o, store, col), 0);
+}
+
+static int tdx_reveal(fx_t *f, hv_t *h, const tt_tdx_t *t, const tt_quote_opt_t *o)
+{
+	svm_buf_t q = {0};
+	cr_assert_eq(tt_tdx_quote(t, o, &q), 0);
+	int st = hv_reveal(f, h, SVM_AI_TEE_TDX, q.data, q.len, NULL, 0);
+	svm_buf_free(&q);
+	return st;
+}
+
+/* The same for Intel TDX: a test PKI of the real shape (root CA → PCK platform CA → PCK with the
+ * SGX extension: FMSPC, 16 TCB components, PCE SVN; a TCB signing certificate) whose root the
+ * genesis pins; collateral sets (TCB info and QE identity signed on their exact bytes, root CA
+ * and PCK CRLs) stored through the updater; a DCAP v4 quote whose REPORTDATA binds the job, its
+ * QE report binding the attestation key and signed by the PCK key — what a TD and Intel's
+ * Quoting Enclave would produce, signed with the test's keys. Refused first, each with nothing
+ * changed: a TCB status the rules reject (OutOfDate), a revoked PCK, a flipped bit of the TCB
+ * info (put_tdx), of the quote's body and of the PCK certificate's signature, another root, an
+ * MRTD the manifest does not allow, a debuggable TD, report data for another output, and the
+ * stored set once the block time is past its nextUpdate; then a fresh set, and the quote an
+ * enclave running this job would produce is accepted: level 2 met, paid at 250 %. */
+Test(collateral, a_high_value_job_revealed_with_a_tdx_quote_under_a_pinned_root_meets_level_2_and_is_paid)
+{
+	tt_tdx_t t, other;
+	cr_assert_eq(tt_tdx_make(&t, (int64_t)T_TDX), 0);
+	cr_assert_eq(tt_tdx_make(&other, (int64_t)T_TDX), 0);
+	svm_attest_pins_t pins = {.n_intel_root = 1};
+	cr_assert_eq(tt_tdx_root_sha256(&t, &pins.intel_root[0]), 0);
+	svm_buf_t store = {0}, q = {0};
+	svm_tdx_collateral_t col;
+	uint8_t mrtd[2][48];
+	memset(mrtd[0], 0x4D, 48);
+	memset(mrtd[1], 0x6B, 48);
+	/* the verifier alone, first: the test quote and collateral verify, UpToDate */
+	tdx_set(&t, T_TDX, 24, 1, NULL, false, &store, &col);
+	cr_assert_eq(tt_tdx_quote(&t, &(tt_quote_opt_t){.mrtd = mrtd[0]}, &q), 0);
+	svm_tdx_result_t res;
+	svm_error_t err = {0};
+	cr_assert_eq(svm_tdx_verify(q.data, q.len, &col, (int64_t)T_TDX, &pins, SVM_ATTEST_TCB_ACCEPTED,
+				    &res, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(res.status, SVM_TCB_UP_TO_DATE);
+	cr_assert_eq(memcmp(res.fmspc, t.fmspc, 6), 0, "the FMSPC read from the PCK's SGX extension");
+	cr_assert_eq(memcmp(res.quote.mrtd, mrtd[0], 48), 0);
+	cr_assert_eq(res.collateral_expiry, (int64_t)T_TDX + 24 * 3600, "the sets' nextUpdate");
+	svm_tdx_collateral_info_t info;
+	cr_assert_eq(svm_tdx_collateral_check(&col, (int64_t)T_TDX, &pins, &info, &err), 0, "%s", err.msg);
+	cr_assert_eq(info.tcb_eval, 1);
+	/* and the verifier names why the chain refuses the two sets below */
+	tdx_set(&t, T_TDX, 24, 1, "OutOfDate", false, &store, &col);
+	cr_assert_eq(svm_tdx_verify(q.data, q.len, &col, (int64_t)T_TDX, &pins, SVM_ATTEST_TCB_ACCEPTED,
+				    &res, &err),
+		     SVM_EPERM);
+	cr_assert_eq(res.status, SVM_TCB_OUT_OF_DATE, "%s", err.msg);
+	tdx_set(&t, T_TDX, 24, 2, NULL, true, &store, &col);
+	cr_assert_eq(svm_tdx_verify(q.data, q.len, &col, (int64_t)T_TDX, &pins, SVM_ATTEST_TCB_ACCEPTED,
+				    &res, &err),
+		     SVM_EPERM);
+	cr_assert(strstr(err.msg, "PCK certificate: revoked"), "%s", err.msg);
+	svm_buf_free(&q);
+
+	fx_t f;
+	fx_open_pins(&f, T_TDX, &pins);
+	install_updater(&f);
+	uint8_t *w, *code;
+	size_t wlen, clen;
+	register_model(&f, (const uint8_t(*)[48])mrtd[0], 1, &w, &wlen, &code, &clen);
+	hv_t h;
+	hv_job(&f, &h, w, wlen, code, clen);
+	blocks(&f, 1);
+	svm_hash_t oh, other_out;
+	svm_sha256(h.out, h.out_len, &oh);
+	other_out = oh;
+	other_out.b[0] ^= 1;
+	uint8_t rd[64], rd_other[64];
+	hv_binding(&h, &oh, rd);
+	hv_binding(&h, &other_out, rd_other);
+	const tt_quote_opt_t good = {.report_data = rd, .mrtd = mrtd[0]};
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), ST(SVM_ENOTFOUND), "no collateral for the FMSPC yet");
+	/* a TCB status the rules reject: Intel's newer evaluation puts this platform OutOfDate */
+	tdx_set(&t, f.now, 24, 1, "OutOfDate", false, &store, &col);
+	cr_assert_eq(put_tdx(&f, 1, &col), 0, "stored: status is the quote's, not the set's");
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), ST(SVM_EPERM), "TCB status OutOfDate");
+	/* the PCK revoked in the PCK CRL */
+	tdx_set(&t, f.now, 24, 2, NULL, true, &store, &col);
+	cr_assert_eq(put_tdx(&f, 1, &col), 0);
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), ST(SVM_EPERM), "the PCK is revoked");
+	/* a current set for two hours; a flipped bit of its TCB info is refused at storage */
+	tdx_set(&t, f.now, 2, 3, NULL, false, &store, &col);
+	((uint8_t *)col.tcb_info.p)[60] ^= 2;
+	cr_assert_eq(put_tdx(&f, 1, &col), ST(SVM_ESIG), "a bit of the TCB info flipped");
+	((uint8_t *)col.tcb_info.p)[60] ^= 2;
+	((uint8_t *)col.pck_crl_der.p)[col.pck_crl_der.len - 1] ^= 1;
+	cr_assert_eq(put_tdx(&f, 1, &col), ST(SVM_ESIG), "a bit of the PCK CRL's signature flipped");
+	((uint8_t *)col.pck_crl_der.p)[col.pck_crl_der.len - 1] ^= 1;
+	svm_buf_t ostore = {0};
+	svm_tdx_collateral_t ocol;
+	tdx_set(&other, f.now, 24, 9, NULL, false, &ostore, &ocol);
+	cr_assert_eq(put_tdx(&f, 1, &ocol), ST(SVM_EPERM), "collateral under another root");
+	svm_buf_free(&ostore);
+	cr_assert_eq(put_tdx(&f, 1, &col), 0, "stored");
+	/* what an enclave could not produce */
+	cr_assert_eq(tt_tdx_quote(&t, &good, &q), 0);
+	q.data[SVM_TDX_HEADER_SIZE + 520] ^= 1; /* REPORTDATA, under the quote signature */
+	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_TDX, q.data, q.len, NULL, 0), ST(SVM_ESIG),
+		     "a bit of the quote's body flipped");
+	svm_buf_free(&q);
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &(tt_quote_opt_t){.report_data = rd, .mrtd = mrtd[0], .flip_pck_sig = true}),
+		     ST(SVM_ESIG), "a bit of the PCK certificate's signature flipped");
+	cr_assert_eq(tdx_reveal(&f, &h, &other, &good), ST(SVM_EPERM), "a PCK chain to another root");
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &(tt_quote_opt_t){.report_data = rd, .mrtd = mrtd[1]}),
+		     ST(SVM_EPERM), "an MRTD the manifest does not allow");
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &(tt_quote_opt_t){.report_data = rd, .mrtd = mrtd[0], .debug = true}),
+		     ST(SVM_EPERM), "a debuggable TD");
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &(tt_quote_opt_t){.report_data = rd_other, .mrtd = mrtd[0]}),
+		     ST(SVM_EPROOF), "a quote for another output");
+	/* the block time past the stored set's nextUpdate: the set is as good as absent */
+	f.now += 3 * 3600;
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), ST(SVM_EEXPIRED), "the collateral is past its nextUpdate");
+	cr_assert_eq(put_tdx(&f, 1, &col), ST(SVM_EEXPIRED), "and cannot be stored again");
+	tdx_set(&t, f.now, 24, 4, NULL, false, &store, &col);
+	cr_assert_eq(put_tdx(&f, 1, &col), 0, "the updater posts a fresh set");
+	/* the quote a TD running this job would produce */
+	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), 0,
+		     "accepted: verified under the pinned root, bound to the job, MRTD allowed");
+	svm_id_t vid;
+	svm_ai_vcr_id(&h.job, &f.k[2].id, &vid);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f.c, &vid, &b), 0);
+	svm_object_t o;
+	svm_ai_vcr_t v;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
+	cr_assert_eq(v.level, SVM_VERIFY_HIGH_VALUE, "the receipt meets high-value");
+	cr_assert_eq(v.tee[0], SVM_AI_TEE_TDX, "and carries the quote");
+	svm_buf_free(&b);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_SETTLE, &h.job), 0);
+	cr_assert_eq(send(&f, 2, &p), 0, "settle");
+	svm_params_t prm;
+	cr_assert_eq(svm_chain_params(f.c, &prm), 0);
+	svm_id_t aic;
+	svm_token_id("AIC", &aic);
+	uint64_t before = 0, after = 0;
+	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &before), 0);
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
+	cr_assert_eq(send(&f, 3, &p), ST(SVM_ESTATE), "not before the high-value window");
+	blocks(&f, (int)(prm.ai_challenge_window_blocks * 14));
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
+	cr_assert_eq(send(&f, 3, &p), 0, "claim after 14 × the window");
+	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &after), 0);
+	uint64_t gross = 1000 * 250 / 100;
+	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
+	svm_buf_free(&store);
+	free(w);
+	free(code);
+	tt_tdx_free(&t);
+	tt_tdx_free(&other);
+	fx_close(&f);
+}
+
+/* A reveal's declared access cannot name what its evidence is verified against (the AMD chain
+ * of the VCEK's product, the TDX collateral of the PCK's FMSPC, the model's manifest): one that
+ * carries evidence is sent dynamic, one without it keeps its strict declaration. */
+Test(collateral, a_reveal_carrying_tee_evidence_is_declared_dynamic)
+{
+	svm_id_t job, who;
+	memset(job.b, 1, 32);
+	memset(who.b, 2, 32);
+	uint8_t out[41] = {0}, salt[32] = {0}, sig[64] = {0}, tee[64] = {SVM_AI_TEE_SNP};
+	svm_ai_trace_t t = {.present = true, .k = 4096, .steps = 1000};
+	svm_id_t w[16], r[4];
+	size_t nw, nr;
+	bool complete;
+	for (int with = 0; with < 2; with++) {
+		svm_buf_t p = {0};
+		cr_assert_eq(svm_ai_reveal_payload(&p, &job, out, sizeof out, salt, with ? 2 : 1,
+						   with ? tee : NULL, with ? sizeof tee : 0, &t, sig),
+			     0);
+		complete = with; /* the opposite of what is expected */
+		cr_assert_eq(svm_ai_access(&who, 0, p.data, p.len, w, 16, &nw, r, 4, &nr, &complete), 0);
+		cr_assert_eq(complete, !with, "evidence %d: complete %d", with, complete);
+		svm_buf_free(&p);
+	}
 }

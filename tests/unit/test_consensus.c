@@ -1122,29 +1122,76 @@ Test(consensus, reputation_carries_the_inactive_into_the_next_epoch)
 	carry_header(&h[0], &q[0], 0, 0, 0x7);
 	carry_header(&h[1], &q[1], 0, 1, 0x7);
 	carry_header(&h[2], &q[2], 0, 2, 0x3);
-	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 3, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert_eq(cons_test_bit(out, i), i == 3, "validator %u", i);
 	/* One signature of v3's in the window is enough to be active. */
 	carry_header(&h[2], &q[2], 0, 2, 0xb);
-	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 3, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	/* So is a proposal; a QC of another epoch counts for nothing. */
 	carry_header(&h[2], &q[2], 7, 3, 0xf);
-	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 3, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	carry_header(&h[2], &q[2], 7, 2, 0xf);
-	svm_cons_inactive_carry(&vs, &next, h, 3, out);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 3, out);
 	cr_assert(cons_test_bit(out, 3));
 	/* No headers: no information, no one carried. */
-	svm_cons_inactive_carry(&vs, &next, h, 0, out);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 0, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	/* A member of the next set that was not in the previous one is not carried. */
 	svm_cons_valset_t prev3 = vs;
 	prev3.n = 3; /* v3 was not a validator */
 	carry_header(&h[2], &q[2], 0, 2, 0x3);
-	svm_cons_inactive_carry(&prev3, &next, h, 3, out);
+	svm_cons_inactive_carry(&prev3, NULL, &next, h, 3, out);
 	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i));
 	for (int i = 0; i < 3; i++) svm_buf_free(&q[i]);
+}
+
+/* The carry also holds who *failed* at the end of the previous epoch: four validators, all
+ * signing every QC (so none is inactive), blocks of rounds 1, 2, 3 and 5 — round 4 failed. Its
+ * leader X (by the previous epoch's seed) proposed nothing after it: carried, though it signed.
+ * Without the previous seed (the old carry: inactivity only) nobody is; with a block of X's
+ * after the gap nobody is; the replay stops at a header whose round does not fall. */
+Test(consensus, reputation_carries_a_recent_failure_into_the_next_epoch)
+{
+	setup_set(4, NULL);
+	svm_cons_valset_t next = vs;
+	next.epoch = 1;
+	svm_hash_t seed;
+	svm_sha256("carry", 5, &seed);
+	svm_hash_t s4;
+	cons_leader_seed(&seed, 4, &s4);
+	uint32_t x = svm_cons_pick(&vs, &s4, NULL), p = (x + 1) % 4;
+	svm_header_t h[4];
+	svm_buf_t q[4] = {{0}};
+	uint64_t rounds[4] = {5, 3, 2, 1}; /* newest first: round 4 is the gap */
+	for (int k = 0; k < 4; k++) {
+		carry_header(&h[k], &q[k], 0, p, 0xf);
+		h[k].round = rounds[k];
+	}
+	uint8_t out[SVM_CONS_BITMAP_BYTES];
+	svm_cons_inactive_carry(&vs, &seed, &next, h, 4, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert_eq(cons_test_bit(out, i), i == x, "validator %u (x = %u)", i, x);
+	svm_cons_inactive_carry(&vs, NULL, &next, h, 4, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i), "old carry: validator %u", i);
+	/* X proposed round 5's block after failing round 4: no longer failed. */
+	carry_header(&h[0], &q[0], 0, x, 0xf);
+	h[0].round = 5;
+	svm_cons_inactive_carry(&vs, &seed, &next, h, 4, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i), "validator %u", i);
+	/* Rounds that do not fall end the replayed window: the gap below is not read. */
+	carry_header(&h[0], &q[0], 0, p, 0xf);
+	h[0].round = 5, h[1].round = 6;
+	svm_cons_inactive_carry(&vs, &seed, &next, h, 4, out);
+	for (uint32_t i = 0; i < 4; i++) cr_assert(!cons_test_bit(out, i), "validator %u", i);
+	/* Every validator computes the same bits: the same headers give the same answer. */
+	h[1].round = 3;
+	uint8_t again[SVM_CONS_BITMAP_BYTES];
+	svm_cons_inactive_carry(&vs, &seed, &next, h, 4, out);
+	svm_cons_inactive_carry(&vs, &seed, &next, h, 4, again);
+	cr_assert_arr_eq(out, again, SVM_CONS_BITMAP_BYTES);
+	cr_assert(cons_test_bit(out, x));
+	for (int i = 0; i < 4; i++) svm_buf_free(&q[i]);
 }
 
 /* ------------------------------------------------ reputation: who failed a round */

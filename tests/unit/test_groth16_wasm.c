@@ -81,24 +81,9 @@ static void run_block(fx_t *f, svm_buf_t *txs, size_t n, const char *what)
 	cr_assert(n <= 8);
 	for (size_t i = 0; i < n; i++) p[i] = txs[i].data, lens[i] = txs[i].len;
 	svm_arena_reset(&f->arena);
-	f->w.env.height++;
-	svm_exec_base_t base = eg_base(&f->w);
-	svm_exec_tx_t *prep = svm_arena_alloc(&f->arena, n * sizeof *prep);
-	cr_assert_eq(svm_exec_prepare(CHAIN, p, lens, n, NULL, 1, &f->arena, prep), 0);
-	cr_assert_eq(svm_exec_sequential(&f->w.env, prep, n, SVM_EXEC_BUILD, &base, &f->arena, &f->res, NULL), 0);
-	for (unsigned threads = 1; threads <= 2; threads++) {
-		svm_arena_t a2;
-		svm_arena_init(&a2, 0);
-		svm_exec_tx_t *prep2 = svm_arena_alloc(&a2, n * sizeof *prep2);
-		svm_exec_result_t par;
-		cr_assert_eq(svm_exec_block_signed(&f->w.env, p, lens, n, NULL, SVM_EXEC_BUILD, &base, threads, &a2,
-						   prep2, &par, NULL, NULL),
-			     0);
-		char why[256] = "";
-		cr_assert_eq(eg_compare(&f->res, &par, why, sizeof why), 0,
-			     "%s: AOEM at %u threads differs from the reference: %s", what, threads, why);
-		svm_arena_reset(&a2);
-	}
+	char why[256] = "";
+	cr_assert_eq(eg_signed_block_1_2(&f->w, CHAIN, p, lens, n, &f->arena, &f->res, why, sizeof why), 0,
+		     "%s: %s", what, why);
 	cr_assert_eq(f->res.included, n, "%s: every transaction is included", what);
 	cr_assert_eq(eg_apply(&f->w, &f->res), 0);
 	for (size_t i = 0; i < n; i++) svm_buf_free(&txs[i]);

@@ -190,6 +190,8 @@ typedef struct {
 	svm_net_t *net;
 	svm_keypair_t key;
 	int up, down;
+	int unreachable; /* on_unreachable calls */
+	svm_id_t unreachable_id;
 	uint64_t msgs;
 	uint8_t last_type;
 	uint8_t last[256];
@@ -221,6 +223,24 @@ static void on_peer(void *ctx, const svm_id_t *peer, bool up)
 	pthread_mutex_unlock(&nd->mu);
 }
 
+static void on_unreachable(void *ctx, const svm_id_t *peer, bool up)
+{
+	node_t *nd = ctx;
+	cr_assert(!up);
+	pthread_mutex_lock(&nd->mu);
+	nd->unreachable++;
+	nd->unreachable_id = *peer;
+	pthread_mutex_unlock(&nd->mu);
+}
+
+static int counter_of(node_t *nd, const int *field)
+{
+	pthread_mutex_lock(&nd->mu);
+	int v = *field;
+	pthread_mutex_unlock(&nd->mu);
+	return v;
+}
+
 static void node_start(node_t *nd, uint64_t key, svm_net_config_t *over, uint16_t port)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the supervm command does; net.h asks for it */
@@ -233,6 +253,7 @@ static void node_start(node_t *nd, uint64_t key, svm_net_config_t *over, uint16_
 	cfg.listen_port = port;
 	cfg.on_msg = on_msg;
 	cfg.on_peer = on_peer;
+	cfg.on_unreachable = on_unreachable;
 	cfg.ctx = nd;
 	if (cfg.backoff_ms_max == 0) cfg.backoff_ms_max = 200;
 	svm_error_t err = {0};
@@ -312,6 +333,39 @@ Test(net_loopback, redials_with_backoff_after_the_peer_restarts)
 	WAIT_FOR(peers_of(&a) == 0);
 	node_start(&b, 2, NULL, port);
 	WAIT_FOR(peers_of(&a) == 1 && peers_of(&b) == 1);
+	node_stop(&a);
+	node_stop(&b);
+}
+
+/* A configured peer that is not listening is reported unreachable at the failed dial (the node
+ * times out the rounds it leads at once), again at each failed redial; a dial without a known
+ * identity reports nothing; once the peer listens the session opens as usual (on_peer up). */
+Test(net_loopback, a_failed_dial_of_a_known_peer_reports_it_unreachable)
+{
+	svm_crypto_init();
+	node_t a, b, c;
+	node_start(&b, 2, NULL, 0);
+	node_start(&c, 3, NULL, 0);
+	uint16_t port = svm_net_port(b.net), port_c = svm_net_port(c.net);
+	svm_id_t b_id = b.key.id;
+	node_stop(&b); /* the ports are free again: dials are refused */
+	node_stop(&c);
+	node_start(&a, 1, NULL, 0);
+	cr_assert_eq(svm_net_add_peer(a.net, "127.0.0.1", port_c, NULL), 0);
+	usleep(300000);
+	cr_assert_eq(counter_of(&a, &a.unreachable), 0, "no identity, nothing to report");
+	cr_assert_eq(svm_net_add_peer(a.net, "127.0.0.1", port, &b_id), 0);
+	WAIT_FOR(counter_of(&a, &a.unreachable) >= 1);
+	pthread_mutex_lock(&a.mu);
+	cr_assert(svm_hash_eq(&a.unreachable_id, &b_id));
+	pthread_mutex_unlock(&a.mu);
+	WAIT_FOR(counter_of(&a, &a.unreachable) >= 2); /* the redial fails too */
+	cr_assert_eq(counter_of(&a, &a.up), 0);
+	node_start(&b, 2, NULL, port);
+	WAIT_FOR(peers_of(&a) == 1 && counter_of(&a, &a.up) == 1);
+	int after = counter_of(&a, &a.unreachable);
+	usleep(300000);
+	cr_assert_eq(counter_of(&a, &a.unreachable), after, "nothing while the session is open");
 	node_stop(&a);
 	node_stop(&b);
 }

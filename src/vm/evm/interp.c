@@ -149,6 +149,25 @@ static uint8_t *analyze(const uint8_t *code, size_t n, uint8_t *bm)
 	return bm;
 }
 
+/* PUSHn's immediate, the n ≤ 32 bytes after the opcode read big-endian, as 64-bit limbs straight
+ * from the code (x->w[0] holds the last 8 bytes; the first n % 8 bytes are one 8-byte load
+ * shifted down). Bytes past the code's end read as zeros, as the EVM defines: near the end
+ * (fewer than 8 or than n bytes left) the immediate goes through a zeroed buffer instead. */
+static inline void push_imm(u256 *x, const uint8_t *p, unsigned n, size_t avail)
+{
+	SVM_ASSERT(n >= 1 && n <= 32);
+	if (avail < n || avail < 8) {
+		uint8_t b[32] = {0};
+		memcpy(b, p, avail < n ? avail : n);
+		svm_u256_from_be(x, b, n);
+		return;
+	}
+	unsigned full = n / 8, part = n % 8;
+	*x = (u256){{0}};
+	for (unsigned k = 0; k < full; k++) x->w[k] = svm_get_u64be(p + n - 8 * (k + 1));
+	if (part) x->w[full] = svm_get_u64be(p) >> (64 - 8 * part);
+}
+
 static inline bool is_jumpdest(const frame_t *f, const u256 *d)
 {
 	if (!u256_fits64(d) || d->w[0] >= f->code_len) return false;
@@ -1277,11 +1296,7 @@ static int run_frame(run_t *r, frame_t *f)
 		default:
 			if (op >= 0x60 && op <= 0x7f) {
 				unsigned n = op - 0x5f;
-				uint8_t b[32] = {0};
-				size_t avail = f->code_len - f->pc - 1;
-				memcpy(b, code + f->pc + 1, n < avail ? n : avail);
-				u256 *x = PUSH();
-				svm_u256_from_be(x, b, n);
+				push_imm(PUSH(), code + f->pc + 1, n, f->code_len - f->pc - 1);
 				f->pc += n;
 			} else if (op >= 0x80 && op <= 0x8f) {
 				SVM_ASSERT(f->sp - 1 - (op - 0x80) >= 0 && f->sp < SVM_EVM_STACK_MAX);

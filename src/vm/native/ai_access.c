@@ -121,9 +121,19 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 		return SVM_EDECODE;
 	if (!rc) rc = wr(a, &job);
 	if (!rc && method == SVM_JOBS_ACCEPT) rc = wr(a, &id); /* open_jobs */
+	bool tee = false;
 	if (!rc && method == SVM_JOBS_REVEAL) {
 		svm_ai_vcr_id(&job, sender, &id);
 		rc = wr(a, &id);
+		/* evidence is verified against chain state named inside it (the pins, the AMD chain
+		 * of the VCEK's product, the TDX collateral of the PCK's FMSPC) and the model's
+		 * allowed measurements: discovered at run time (an unreadable payload fails there) */
+		uint64_t olen, tlen;
+		const uint8_t *skip;
+		uint8_t level;
+		tee = svm_varint_read(r, &olen) || svm_reader_bytes(r, olen, &skip) ||
+		      svm_reader_bytes(r, 32, &skip) || svm_reader_u8(r, &level) ||
+		      svm_varint_read(r, &tlen) || tlen > 0;
 	}
 	if (!rc && method == SVM_JOBS_CHALLENGE) {
 		svm_id_t swr;
@@ -142,9 +152,9 @@ static int jobs_access(const svm_id_t *sender, uint64_t nonce, svm_reader_t *r, 
 		if (!rc) rc = balances(a, "SWR", sender, &escrow);
 	}
 	/* challenge, claim and dispute also read the model's chunks and code (and claim writes
-	 * every slot's provider): dynamic */
+	 * every slot's provider), a reveal with TEE evidence the collateral: dynamic */
 	*complete = method != SVM_JOBS_CHALLENGE && method != SVM_JOBS_CLAIM &&
-		    method != SVM_JOBS_DISPUTE;
+		    method != SVM_JOBS_DISPUTE && !tee;
 	return rc;
 }
 
