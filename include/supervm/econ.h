@@ -407,7 +407,8 @@ int svm_staking_down_encode(const svm_stake_downlist_t *d, svm_buf_t *out);
 /* Whether a validator that missed `missed` votes of the window [start, height] is jailed at the
  * block (height, timestamp_ms): missed > downtime_missed_max, more than the share
  * downtime_missed_max / downtime_window_blocks of the window's blocks so far, and the window
- * has lasted downtime_window_ms of block time. Pure: the program and its tests call it. */
+ * has lasted downtime_window_ms of block time (false for a height before the window's start).
+ * Pure: the program and its tests call it. */
 bool svm_staking_down_jails(const svm_params_t *p, const svm_stake_downlist_t *d, uint64_t missed,
 			    uint64_t height, uint64_t timestamp_ms);
 #define SVM_QC_TAG 0x13 /* consensus.h SVM_CONS_TAG_QC */
