@@ -137,9 +137,17 @@ clean:
 
 # `make test` runs every step (later ones too when one fails) and ends with one summary line.
 # The steps' logs are removed first: a step that fails before writing its log must not be
-# summed from an earlier run's.
+# summed from an earlier run's. The steps run one at a time, but what a step builds first (the
+# ASan objects and 49 test binaries of test-asan, the TSan objects of test-tsan, the spec
+# suite's JSON, the simulators) is built with TEST_JOBS jobs: built serially it used one of CI's
+# two cores. Each step's wall time goes to $(B)/test-times.log; the five slowest are printed
+# before the summary line.
+TEST_JOBS ?= 2
 test:
-	@rm -f $(TEST_STEPS:%=$(B)/%.log); rc=0; for t in $(TEST_STEPS); do $(MAKE) --no-print-directory $$t || rc=1; done; \
+	@rm -f $(TEST_STEPS:%=$(B)/%.log) $(B)/test-times.log; rc=0; for t in $(TEST_STEPS); do \
+	  t0=$$(date +%s); $(MAKE) --no-print-directory -j$(TEST_JOBS) $$t || rc=1; \
+	  echo "$$t $$(($$(date +%s) - t0))" >> $(B)/test-times.log; done; \
+	  echo "slowest steps (s): $$(sort -k2,2nr $(B)/test-times.log | head -n 5 | tr '\n' ' ')"; \
 	  bash tests/summary.sh $(TEST_STEPS:%=$(B)/%.log); s=$$?; [ $$rc -eq 0 ] && exit $$s || exit 1
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

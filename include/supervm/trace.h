@@ -64,6 +64,8 @@ int svm_step_output(const svm_step_t *s, const uint8_t **out, size_t *len);
 void svm_step_free(svm_step_t *s);
 /* A deep copy (for parties that keep snapshots). */
 int svm_step_clone(const svm_step_t *s, svm_step_t **out);
+/* The bytes a copy holds beyond its fixed part: linear memory and its Merkle tree. */
+size_t svm_step_bytes(const svm_step_t *s);
 
 /* Executes exactly one instruction (or nothing in a terminal state). Returns 0, or
  * SVM_EUNSUPPORTED for an instruction outside the subset (the machine is then unusable). */

@@ -341,9 +341,11 @@ static int defend_claim(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t 
 	return rc;
 }
 
-static void play_report(cli_args_t *a, const play_t *pl, bool claimant, const svm_dispute_t *d,
-			const svm_dispute_t *g)
+static void play_report(cli_args_t *a, const play_t *pl, const cli_party_t *p, bool claimant,
+			const svm_dispute_t *d, const svm_dispute_t *g)
 {
+	uint64_t runs, steps;
+	cli_party_work(p, &runs, &steps);
 	/* a claim: decided when no game is open; challenger_won once any game was won */
 	bool claim = d->kind == SVM_DISPUTE_KIND_CLAIM;
 	bool over = claim ? d->games_len == 0 && (pl->no_guard || d->state == SVM_DISPUTE_CLOSED)
@@ -354,10 +356,11 @@ static void play_report(cli_args_t *a, const play_t *pl, bool claimant, const sv
 	bool won = over && cw == claimant;
 	if (a->json)
 		printf("{\"claim\":\"%s\",\"role\":\"%s\",\"result\":\"%s\",\"won\":%s,\"moves\":%u,"
-		       "\"timeouts\":%u,\"games\":%u,\"released\":%s,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu}\n",
+		       "\"timeouts\":%u,\"games\":%u,\"released\":%s,\"rounds\":%u,\"lo\":%llu,\"hi\":%llu,"
+		       "\"runs\":%llu,\"steps_run\":%llu}\n",
 		       a->pos[0], claimant ? "claimant" : "challenger", st, won ? "true" : "false", pl->moves,
 		       pl->timeouts, claim ? pl->games : 1, pl->released ? "true" : "false", g->game.rounds, (unsigned long long)g->game.lo,
-		       (unsigned long long)g->game.hi);
+		       (unsigned long long)g->game.hi, (unsigned long long)runs, (unsigned long long)steps);
 	else
 		printf("%s (%s, %u moves, %u rounds; decided at step %llu)\n", st, claimant ? "claimant" : "challenger",
 		       pl->moves, g->game.rounds, (unsigned long long)g->game.hi);
@@ -409,6 +412,8 @@ int cli_cmd_dispute_play(cli_args_t *a)
 	if (rc == 0) rc = cli_dispute_fetch(a, c, &id, d, &head);
 	if (rc == 0) *g = *d; /* what the report shows until a game is looked at */
 	if (rc == 0) rc = play_party(a, c, d, &p);
+	/* the run's checkpoints kept across moves and games (--no-cache: counted only) */
+	if (rc == 0 && cli_party_cache(&p, cli_flag(a, "no-cache"))) rc = cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	bool claimant = rc == 0 && svm_hash_eq(&kp.id, &d->claimant);
 	bool claim = rc == 0 && d->kind == SVM_DISPUTE_KIND_CLAIM;
 	if (rc == 0 && claim && !claimant) {
@@ -428,7 +433,7 @@ int cli_cmd_dispute_play(cli_args_t *a)
 	/* a challenger's result is its game's; the claimant's of a claim, the claim's */
 	if (rc == 0 && !(claim && claimant)) *d = *g;
 	cli_progress_end(a);
-	if (rc == 0) play_report(a, &pl, claimant, d, g);
+	if (rc == 0) play_report(a, &pl, &p, claimant, d, g);
 	svm_free(d);
 	svm_free(g);
 	cli_party_free(&p);

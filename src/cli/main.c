@@ -24,7 +24,7 @@ static const char *const o_contract[] = {O_TX, "attach", "token", NULL};
 static const char *const o_attest[] = {"vcek", "chain", "collateral", "at", "max-status", NULL};
 static const char *const o_dclaim[] = {"from", "module", "export", "args", "gas", "k", "bond",
 				       "corrupt-step", NULL};
-static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!", "no-guard!",
+static const char *const o_dplay[] = {"from", "module", "corrupt-step", "once!", "no-guard!", "no-cache!",
 				      "poll-ms", "timeout-ms", NULL};
 static const char *const o_fmspc[] = {"fmspc", NULL};
 static const char *const o_updater[] = {"from", "proposal", NULL};
@@ -345,7 +345,9 @@ static const cli_cmd_t commands[] = {
 	 "  --once            make at most one move (or timeout) per game and return\n"
 	 "  --poll-ms N       poll interval while the other party moves (default 100)\n"
 	 "  --timeout-ms N    give up after N ms (default 600000)\n"
-	 "  --corrupt-step N  this party's machine adds 1 to the top after step N (tests)\n",
+	 "  --corrupt-step N  this party's machine adds 1 to the top after step N (tests)\n"
+	 "  --no-cache        re-run from step 0 for every move instead of from the nearest kept\n"
+	 "                    checkpoint (the measurement's baseline; --json reports steps_run)\n",
 	 o_dplay, 1, 1, cli_cmd_dispute_play, NULL},
 	{"dispute timeout", "decide a game whose mover missed its deadline, or release a claim's "
 	 "bond after its window (anyone)",

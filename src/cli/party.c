@@ -9,13 +9,79 @@
 #define PARTY_EXPIRY_BLOCKS 1000
 #define PARTY_WAIT_MS 60000
 
+struct cli_party_cache {
+	svm_trace_t trace; /* the whole run's checkpoints (hashes NULL until computed) */
+	svm_step_t *snap[CLI_PARTY_SNAPSHOTS_MAX];
+	uint32_t n;               /* snapshots held, at ascending steps */
+	uint64_t every;           /* one snapshot per this many checkpoints */
+	uint64_t bytes;           /* what they hold */
+	bool off;                 /* --no-cache: only count */
+	uint64_t runs, steps_run; /* machines started and steps executed */
+};
+
+static void cache_drop(cli_party_cache_t *c)
+{
+	for (uint32_t i = 0; i < c->n; i++) svm_step_free(c->snap[i]);
+	c->n = 0;
+	c->bytes = 0;
+	svm_free(c->trace.hashes);
+	c->trace = (svm_trace_t){0};
+}
+
 void cli_party_free(cli_party_t *p)
 {
+	if (p->cache) {
+		cache_drop(p->cache);
+		svm_free(p->cache);
+		p->cache = NULL;
+	}
 	svm_wasm_module_free(p->m);
 	p->m = NULL;
 	svm_buf_free(&p->code);
 	svm_buf_free(&p->weights);
 	svm_buf_free(&p->input);
+}
+
+int cli_party_cache(cli_party_t *p, bool count_only)
+{
+	if (p->cache == NULL && (p->cache = svm_calloc(1, sizeof *p->cache)) == NULL) return SVM_ENOMEM;
+	p->cache->every = 1;
+	p->cache->off = count_only;
+	return 0;
+}
+
+void cli_party_work(const cli_party_t *p, uint64_t *runs, uint64_t *steps)
+{
+	*runs = p->cache ? p->cache->runs : 0;
+	*steps = p->cache ? p->cache->steps_run : 0;
+}
+
+/* Keeps a copy of s (at checkpoint index ci) when the spacing says so; past the bounds, halves
+ * the snapshots and doubles the spacing. Out of memory only means fewer snapshots. */
+static void cache_keep(cli_party_cache_t *c, svm_step_t *s, uint64_t ci)
+{
+	if (ci % c->every) return;
+	size_t b = svm_step_bytes(s);
+	while (c->n > 0 && (c->n == CLI_PARTY_SNAPSHOTS_MAX || c->bytes + b > CLI_PARTY_SNAPSHOT_BYTES_MAX)) {
+		uint32_t kept = 0;
+		c->bytes = 0;
+		for (uint32_t i = 0; i < c->n; i++) {
+			if (i % 2) {
+				svm_step_free(c->snap[i]);
+				continue;
+			}
+			c->snap[kept++] = c->snap[i];
+			c->bytes += svm_step_bytes(c->snap[i]);
+		}
+		c->n = kept;
+		c->every *= 2;
+		if (ci % c->every) return;
+	}
+	SVM_ASSERT(c->n < CLI_PARTY_SNAPSHOTS_MAX);
+	svm_step_t *copy = NULL;
+	if (b > CLI_PARTY_SNAPSHOT_BYTES_MAX || svm_step_clone(s, &copy)) return;
+	c->snap[c->n++] = copy;
+	c->bytes += b;
 }
 
 int cli_party_decode(cli_args_t *a, cli_party_t *p, const char *what)
@@ -103,29 +169,89 @@ static int step1(const cli_party_t *p, svm_step_t *s)
 int cli_party_run_to(const cli_party_t *p, svm_step_t *s, uint64_t x)
 {
 	int rc = 0;
+	uint64_t from = svm_step_count(s);
 	while (rc == 0 && svm_step_count(s) < x && svm_step_status(s) == SVM_STEP_RUNNING) rc = step1(p, s);
+	if (p->cache) p->cache->steps_run += svm_step_count(s) - from;
 	return rc;
 }
 
-/* The state hashes at the ascending steps xs[0..n) in one run. */
+/* The cached snapshot latest at or before step x, or NULL. */
+static const svm_step_t *snapshot_before(const cli_party_t *p, uint64_t x)
+{
+	const cli_party_cache_t *c = p->cache && !p->cache->off ? p->cache : NULL;
+	const svm_step_t *best = NULL;
+	for (uint32_t i = 0; c && i < c->n && svm_step_count(c->snap[i]) <= x; i++) best = c->snap[i];
+	return best;
+}
+
+int cli_party_machine_at(cli_args_t *a, const cli_party_t *p, uint64_t x, svm_step_t **s)
+{
+	const svm_step_t *from = snapshot_before(p, x);
+	int rc = from ? (svm_step_clone(from, s) ? cli_fail(a, CLI_EXIT_FAIL, "out of memory") : 0)
+		      : cli_party_machine(a, p, s);
+	if (rc == 0 && p->cache) p->cache->runs++;
+	if (rc == 0 && cli_party_run_to(p, *s, x)) rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
+	return rc;
+}
+
+/* The state hashes at the ascending steps xs[0..n): one machine, restarted from a snapshot
+ * whenever one lies between it and the next step. */
 static int hashes_at(cli_args_t *a, const cli_party_t *p, const uint64_t *xs, uint32_t n, svm_hash_t *out)
 {
 	svm_step_t *s = NULL;
-	int rc = cli_party_machine(a, p, &s);
+	int rc = 0;
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
-		if (cli_party_run_to(p, s, xs[i])) rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
+		const svm_step_t *near = snapshot_before(p, xs[i]);
+		if (s == NULL || (near && svm_step_count(near) > svm_step_count(s))) {
+			svm_step_free(s);
+			s = NULL;
+			rc = cli_party_machine_at(a, p, xs[i], &s);
+		} else if (cli_party_run_to(p, s, xs[i])) {
+			rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
+		}
 		if (rc == 0) svm_step_hash(s, &out[i]);
 	}
 	svm_step_free(s);
 	return rc;
 }
 
+/* A copy of the cached trace at k into t (false when there is none). */
+static bool cached_trace(const cli_party_t *p, uint64_t k, svm_trace_t *t)
+{
+	const cli_party_cache_t *c = p->cache;
+	if (c == NULL || c->off || c->trace.hashes == NULL || c->trace.k != k) return false;
+	svm_hash_t *h = svm_malloc(c->trace.n * sizeof *h);
+	if (h == NULL) return false;
+	memcpy(h, c->trace.hashes, c->trace.n * sizeof *h);
+	*t = c->trace;
+	t->hashes = h;
+	return true;
+}
+
+/* Keeps a copy of t as p's cached trace (out of memory: none kept). */
+static void cache_trace(const cli_party_t *p, const svm_trace_t *t)
+{
+	cli_party_cache_t *c = p->cache;
+	svm_hash_t *h = svm_malloc(t->n * sizeof *h);
+	if (h == NULL) return;
+	memcpy(h, t->hashes, t->n * sizeof *h);
+	svm_free(c->trace.hashes);
+	c->trace = *t;
+	c->trace.hashes = h;
+}
+
 int cli_party_trace(cli_args_t *a, const cli_party_t *p, uint64_t k, svm_trace_t *t)
 {
+	if (cached_trace(p, k, t)) return 0;
 	svm_step_t *s = NULL;
 	int rc = cli_party_machine(a, p, &s);
 	memset(t, 0, sizeof *t);
 	t->k = k;
+	if (p->cache) { /* this run's snapshots replace any of another K */
+		cache_drop(p->cache);
+		p->cache->every = 1;
+		p->cache->runs++;
+	}
 	size_t cap = 0;
 	while (rc == 0) {
 		if (t->n == cap) {
@@ -139,6 +265,7 @@ int cli_party_trace(cli_args_t *a, const cli_party_t *p, uint64_t k, svm_trace_t
 			t->hashes = nh;
 		}
 		svm_step_hash(s, &t->hashes[t->n++]);
+		if (p->cache && !p->cache->off) cache_keep(p->cache, s, t->n - 1);
 		if (svm_step_status(s) != SVM_STEP_RUNNING) break;
 		if (cli_party_run_to(p, s, svm_step_count(s) + k)) rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
 	}
@@ -148,6 +275,7 @@ int cli_party_trace(cli_args_t *a, const cli_party_t *p, uint64_t k, svm_trace_t
 		rc = cli_fail(a, CLI_EXIT_FAIL, "the run exceeds %llu steps", (unsigned long long)SVM_DISPUTE_STEPS_MAX);
 	if (rc == 0 && svm_merkle_root(t->hashes, t->n, &t->root))
 		rc = cli_fail(a, CLI_EXIT_FAIL, "cannot build the trace root");
+	if (rc == 0 && p->cache && !p->cache->off) cache_trace(p, t);
 	svm_step_free(s);
 	return rc;
 }
@@ -168,8 +296,7 @@ static int final_of(cli_args_t *a, svm_step_t *s, svm_buf_t *out, svm_buf_t *cor
 int cli_party_final(cli_args_t *a, const cli_party_t *p, svm_buf_t *out, svm_buf_t *core)
 {
 	svm_step_t *s = NULL;
-	int rc = cli_party_machine(a, p, &s);
-	if (rc == 0 && cli_party_run_to(p, s, UINT64_MAX)) rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
+	int rc = cli_party_machine_at(a, p, UINT64_MAX, &s);
 	if (rc == 0) rc = final_of(a, s, out, core);
 	svm_step_free(s);
 	return rc;
@@ -258,6 +385,17 @@ static int open_trace(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *k
 	return rc;
 }
 
+/* With a cache, the whole trace at the game's K once (keeping its snapshots) before a move's
+ * first hash, so that the move and every later one run from the nearest snapshot. */
+static int warm(cli_args_t *a, const cli_party_t *p, uint64_t k)
+{
+	if (p->cache == NULL || p->cache->off) return 0;
+	svm_trace_t t = {0};
+	int rc = cli_party_trace(a, p, k, &t);
+	svm_free(t.hashes);
+	return rc;
+}
+
 /* The claimant's reveal: the hashes at the planned steps, with their inclusion proofs while
  * they are checkpoints. */
 static int reveal(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, const cli_party_t *p,
@@ -268,7 +406,7 @@ static int reveal(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, c
 	svm_merkle_proof_t *pr = svm_calloc(SVM_BISECT_ARITY_MAX, sizeof *pr);
 	svm_trace_t t = {0};
 	bool need = svm_bisect_needs_proofs(g);
-	int rc = h && pr ? 0 : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	int rc = h && pr ? warm(a, p, g->k) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
 	if (rc == 0) rc = hashes_at(a, p, g->mid_step, g->nmid, h);
 	if (rc == 0 && need) rc = cli_party_trace(a, p, g->k, &t);
 	if (rc == 0 && need && (t.steps != g->steps || !svm_hash_eq(&t.root, &g->root)))
@@ -295,7 +433,8 @@ static int pick(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, con
 {
 	const svm_bisect_t *g = &d->game;
 	svm_hash_t *mine = svm_calloc(SVM_BISECT_ARITY_MAX, sizeof *mine);
-	int rc = mine ? hashes_at(a, p, g->mid_step, g->nmid, mine) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	int rc = mine ? warm(a, p, g->k) : cli_fail(a, CLI_EXIT_FAIL, "out of memory");
+	if (rc == 0) rc = hashes_at(a, p, g->mid_step, g->nmid, mine);
 	uint32_t j = g->nmid;
 	for (uint32_t i = 0; rc == 0 && i < g->nmid; i++)
 		if (!svm_hash_eq(&mine[i], &g->mid_hash[i])) {
@@ -316,8 +455,8 @@ static int prove(cli_args_t *a, svm_rpc_client_t *c, const svm_keypair_t *kp, co
 {
 	svm_step_t *s = NULL;
 	svm_buf_t proof = {0}, pl = {0};
-	int rc = cli_party_machine(a, p, &s);
-	if (rc == 0 && cli_party_run_to(p, s, d->game.lo)) rc = cli_fail(a, CLI_EXIT_FAIL, "stepper failed");
+	int rc = warm(a, p, d->game.k);
+	if (rc == 0) rc = cli_party_machine_at(a, p, d->game.lo, &s);
 	if (rc == 0 && svm_step_prove(s, &proof)) rc = cli_fail(a, CLI_EXIT_FAIL, "cannot prove the step");
 	if (rc == 0 && svm_dispute_prove_payload(&pl, id, proof.data, proof.len))
 		rc = cli_fail(a, CLI_EXIT_FAIL, "the one-step proof is too large");

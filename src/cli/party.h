@@ -17,6 +17,15 @@
 #define CLI_PARTY_CHECKPOINTS_MAX (1u << 22) /* checkpoints of one local trace */
 #define CLI_PARTY_LIE_SEARCH 4000u           /* steps tried for a lie that changes the output */
 
+/* The checkpoints of one party's run kept across moves (cli_party_cache): its trace at K and
+ * machine snapshots at evenly spaced checkpoints, so that a move of a long game runs from the
+ * nearest snapshot instead of from step 0. At most CLI_PARTY_SNAPSHOTS_MAX snapshots and
+ * CLI_PARTY_SNAPSHOT_BYTES_MAX bytes of them: past either, every other one is dropped and the
+ * spacing doubles. */
+#define CLI_PARTY_SNAPSHOTS_MAX 256u
+#define CLI_PARTY_SNAPSHOT_BYTES_MAX (256ull << 20)
+typedef struct cli_party_cache cli_party_cache_t;
+
 typedef struct {
 	svm_buf_t code;
 	svm_hash_t code_hash;
@@ -29,9 +38,17 @@ typedef struct {
 	bool has_env;        /* an AI job: the host environment below */
 	svm_buf_t weights, input;
 	svm_step_env_t env;
+	cli_party_cache_t *cache; /* NULL: every move runs from step 0 */
 } cli_party_t;
 
+/* Frees p's module, buffers and cache. */
 void cli_party_free(cli_party_t *p);
+/* Keeps p's checkpoints across moves from now on (set up the run first: the cache is of this
+ * module, export, arguments and corruption); count_only keeps nothing and only counts the work
+ * (the measurement's baseline). SVM_ENOMEM, or 0. */
+int cli_party_cache(cli_party_t *p, bool count_only);
+/* Machines started and steps executed since cli_party_cache (0 without it). */
+void cli_party_work(const cli_party_t *p, uint64_t *runs, uint64_t *steps);
 /* Decodes p->code with the AI VM's configuration (what the chain uses) and hashes it; `what`
  * names the module in errors. */
 int cli_party_decode(cli_args_t *a, cli_party_t *p, const char *what);
@@ -47,6 +64,9 @@ int cli_party_from_job(cli_args_t *a, svm_rpc_client_t *c, const svm_ai_job_t *j
 int cli_party_machine(cli_args_t *a, const cli_party_t *p, svm_step_t **s);
 /* Runs s to step x (or its end), corrupting as p says. */
 int cli_party_run_to(const cli_party_t *p, svm_step_t *s, uint64_t x);
+/* A machine at step x (or the run's end, if sooner): from p's nearest cached snapshot at or
+ * before x, else from the entry. */
+int cli_party_machine_at(cli_args_t *a, const cli_party_t *p, uint64_t x, svm_step_t **s);
 /* The whole trace: checkpoints every k to the end, their root, S. */
 int cli_party_trace(cli_args_t *a, const cli_party_t *p, uint64_t k, svm_trace_t *t);
 /* The run's end: its output (machines with an environment; out may be NULL) and, when core is

@@ -116,6 +116,21 @@ static const uint8_t *rep_inactive(const svm_cons_valset_t *vs, const rep_state_
 	return out;
 }
 
+/* Blames the rounds of the gap (after, to) — rounds with no certified block on this chain, the
+ * newest CONS_REPUTATION_GAP_MAX of them — each on the leader it had by the state so far. */
+static void rep_gap(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed, uint64_t after, uint64_t to,
+		    rep_state_t *st, bool complete, bool at_base, const uint8_t *carry_inactive,
+		    const uint8_t *active_all)
+{
+	uint64_t from = after + 1; /* none when a (malformed) round does not grow */
+	if (to > from && to - from > CONS_REPUTATION_GAP_MAX) from = to - CONS_REPUTATION_GAP_MAX;
+	uint8_t inactive[SVM_CONS_BITMAP_BYTES];
+	for (uint64_t r = from; r < to; r++) {
+		const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
+		rep_blame(st, rep_pick(vs, epoch_seed, r, st, in), r);
+	}
+}
+
 /* The window is replayed oldest first. Each round of a gap (no certified block on this chain)
  * blames the leader that round actually had — the pick from what the window shows up to that
  * round, with the failures before it excluded — not the round's base leader, who may have been
@@ -132,25 +147,24 @@ static void rep_replay(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed
 	SVM_ASSERT(n <= CONS_REPUTATION_WINDOW);
 	memset(st, 0, sizeof *st);
 	memset(active_all, 0, SVM_CONS_BITMAP_BYTES);
-	uint8_t inactive[SVM_CONS_BITMAP_BYTES];
 	for (uint32_t k = 0; k < n; k++) {
 		cons_bit_set(active_all, win[k].proposer);
 		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) active_all[i] |= win[k].signers[i];
 	}
+	/* At the epoch's start the window begins at its genesis block (round 0): the rounds before
+	 * the oldest block failed too (the epoch's first rounds; without this a leader that failed
+	 * round 1 was handed later rounds of the epoch as if nothing had happened). */
+	if (at_base)
+		rep_gap(vs, epoch_seed, 0, n > 0 ? win[n - 1].round : round, st, complete, at_base, carry_inactive,
+			active_all);
 	for (uint32_t k = n; k-- > 0;) {
 		const cons_rep_block_t *b = &win[k];
 		SVM_ASSERT(b->proposer < vs->n);
 		st->last_prop[b->proposer] = b->round + 1;
 		cons_bit_set(st->active, b->proposer);
 		for (uint32_t i = 0; i < SVM_CONS_BITMAP_BYTES; i++) st->active[i] |= b->signers[i];
-		/* The gap is (b->round, to); none when a (malformed) round does not grow. */
-		uint64_t to = k == 0 ? round : win[k - 1].round;
-		uint64_t from = b->round + 1;
-		if (to > from && to - from > CONS_REPUTATION_GAP_MAX) from = to - CONS_REPUTATION_GAP_MAX;
-		for (uint64_t r = from; r < to; r++) {
-			const uint8_t *in = rep_inactive(vs, st, complete, at_base, carry_inactive, active_all, inactive);
-			rep_blame(st, rep_pick(vs, epoch_seed, r, st, in), r);
-		}
+		rep_gap(vs, epoch_seed, b->round, k == 0 ? round : win[k - 1].round, st, complete, at_base,
+			carry_inactive, active_all);
 	}
 }
 

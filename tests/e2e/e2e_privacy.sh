@@ -282,8 +282,11 @@ kill "$PROXY" 2> /dev/null; wait "$PROXY" 2> /dev/null; PROXY=
 # --per-client). A second relay runs against a stand-in node (tests/e2e/relay_fake_node.py) that
 # holds a submission at the node until the test releases it, so every step waits on an event.
 PAYLOAD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload"])' "$D/tx.json")
-fport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-r2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# both ports held at once: asked one after the other, the second may repeat the first
+read -r fport r2port < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
 mkdir -p "$D/fake"
 python3 "$E2E_DIR/relay_fake_node.py" "$fport" "$D/fake" 1339 > /dev/null 2>&1 &
 FAKE=$!

@@ -169,6 +169,9 @@ check '[ "$(jf result < "$T/p4b.json")" = challenger_won ] && [ "$(jf won < "$T/
 check '[ "$($S dispute show $G4D --json | jf game.phase)" = claimant_won ]' "the silent sybil's game is lost at its deadline"
 check '[ "$(jf won < "$T/p4a.json")" = false ] && [ "$(jf games < "$T/p4a.json")" = 2 ] && [ "$(jf timeouts < "$T/p4a.json")" = 1 ]' \
   "the claimant's player defended both games, timed the sybil out and reports the loss ($(cat "$T/p4a.json" "$T/p4a.err" | head -c 300))"
+S4=$($S dispute show $CL4 --json | jf game.steps)
+check '[ -n "$S4" ] && [ "$(jf steps_run < "$T/p4a.json")" -lt $((2 * S4)) ]' \
+  "the claimant's player ran the $S4-step run once, then segments from its kept checkpoints ($(jf steps_run < "$T/p4a.json") steps for $(jf moves < "$T/p4a.json") moves)"
 CJ=$($S dispute show $CL4 --json)
 check '[ "$(echo "$CJ" | jf state)" = closed ] && [ "$(echo "$CJ" | jf refuted)" = true ] && [ "$(echo "$CJ" | jf prover)" = $Bo ]' \
   "the claim is refuted by bob and closed with its last game"

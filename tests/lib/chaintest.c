@@ -143,17 +143,33 @@ void ct_sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+int ct_free_ports(uint16_t *out, size_t n)
+{
+	int fd[8];
+	size_t open_n = 0;
+	int rc = n >= 1 && n <= 8 ? 0 : -1;
+	for (; rc == 0 && open_n < n; open_n++) {
+		fd[open_n] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd[open_n] < 0) {
+			rc = -1;
+			break;
+		}
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		socklen_t l = sizeof a;
+		if (bind(fd[open_n], (struct sockaddr *)&a, sizeof a) != 0 ||
+		    getsockname(fd[open_n], (struct sockaddr *)&a, &l) != 0)
+			rc = -1;
+		else
+			out[open_n] = ntohs(a.sin_port);
+	}
+	for (size_t i = 0; i < open_n; i++) close(fd[i]);
+	return rc;
+}
+
 uint16_t ct_free_port(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0) return 0;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof a;
 	uint16_t port = 0;
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	return ct_free_ports(&port, 1) == 0 ? port : 0;
 }
 
 json_t *ct_rpc(svm_rpc_client_t *c, const char *method, json_t *params, int *code)

@@ -52,6 +52,11 @@ json_t *ct_wait_receipt(svm_rpc_client_t *c, const char *hash_hex, unsigned time
 void ct_sleep_ms(unsigned ms);
 /* A loopback TCP port that was free a moment ago (bound to port 0, then closed); 0 if none. */
 uint16_t ct_free_port(void);
+/* n (at most 8) distinct loopback TCP ports that were free a moment ago: all n are bound to port
+ * 0 at once, then closed. Ports asked for one at a time can repeat: the kernel may hand a port
+ * just closed out again (8 in 100,000 consecutive pairs here), and a node given the same port
+ * twice fails to start. 0 on success, else -1 (out unset). */
+int ct_free_ports(uint16_t *out, size_t n);
 /* A JSON-RPC call on c: its result (a new reference) or NULL; *code (unless NULL) gets 0, the
  * server's error code, or -1 when the call failed without one. */
 json_t *ct_rpc(svm_rpc_client_t *c, const char *method, json_t *params, int *code);

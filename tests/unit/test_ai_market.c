@@ -11,10 +11,12 @@
 
 #include "lib/chaintest.h"
 #include "lib/econtest.h"
+#include "lib/jobfx.h"
 #include "supervm/ai.h"
 #include "supervm/econ.h"
 
-static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
+static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0}; /* the AOEM worlds' */
+
 #define FEE 1000ull
 #define FEE_LIMIT 1000ull
 #define KEYS 6
@@ -24,14 +26,10 @@ static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
 #define PRICE 1000ull
 
 typedef struct {
-	char dir[64];
-	svm_chain_t *c;
-	svm_keypair_t k[KEYS];
-	uint64_t nonce[KEYS];
+	JF_EMBED; /* dir, c, k, nonce, fees_paid (SWR burned as fees so far) */
 	svm_id_t swr, aic, model;
 	uint8_t *weights, *code, *images;
 	size_t weights_len, code_len;
-	uint64_t fees_paid;   /* SWR burned as fees so far */
 	svm_params_t prm;     /* the governed parameters at open (the defaults) */
 	uint64_t swr_minted;  /* SWR minted at genesis beyond the keys' (a validator's stake) */
 	svm_id_t holders[2];  /* other SWR holders counted by conserved() */
@@ -39,20 +37,6 @@ typedef struct {
 	svm_id_t escrows[64]; /* the job escrow accounts of the jobs posted (conserved()) */
 	size_t escrows_len;
 } fx_t;
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s (built by mk/ai.mk)", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc((size_t)n);
-	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 static uint64_t balance(fx_t *f, const svm_id_t *token, int who)
 {
@@ -79,56 +63,30 @@ static uint64_t supply(fx_t *f, const svm_id_t *token)
 	return s;
 }
 
-/* One transaction from `who` in its own block; returns the receipt status (or -1 if left out). */
-static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
+/* A posted job's escrow account holds its AIC (and a challenge's bond): conserved() counts it. */
+static void note_escrow(void *fx, int who, const svm_buf_t *payload, const svm_receipt_t *r)
 {
-	svm_buf_t tx = {0}, rb = {0};
-	svm_hash_t id;
-	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = FEE_LIMIT};
-	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
-			   &id), 0);
-	const uint8_t *p = tx.data;
-	size_t len = tx.len;
-	svm_build_result_t res;
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, 1, &f->k[0].id, &res, &err), 0, "%s", err.msg);
-	svm_buf_free(&tx);
-	if (res.status) return -1;
-	f->nonce[who]++;
-	f->fees_paid += FEE;
-	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_receipt_t r;
-	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
+	fx_t *f = fx;
 	svm_reader_t pr = svm_reader(payload->data, payload->len);
 	uint64_t prog, method;
-	if (r.status == 0 && svm_varint_read(&pr, &prog) == 0 && prog == SVM_PROGRAM_JOBS &&
+	if (r->status == 0 && svm_varint_read(&pr, &prog) == 0 && prog == SVM_PROGRAM_JOBS &&
 	    svm_varint_read(&pr, &method) == 0 && method == SVM_JOBS_POST) {
-		svm_id_t job; /* its escrow account holds the job's AIC (and a challenge's bond) */
+		svm_id_t job;
 		svm_ai_job_id(&f->k[who].id, f->nonce[who] - 1, &job);
 		cr_assert_lt(f->escrows_len, sizeof f->escrows / sizeof f->escrows[0]);
 		svm_ai_job_account(&job, &f->escrows[f->escrows_len++]);
 	}
-	int st = r.status;
-	svm_arena_reset(&a);
-	svm_buf_free(&rb);
-	return st;
 }
 
-static int send(fx_t *f, int who, svm_buf_t *payload)
+/* One transaction from `who` in its own block; returns the receipt status (or -1 if left out). */
+static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 {
-	int st = send_ret(f, who, payload, NULL);
-	svm_buf_free(payload);
-	return st;
+	return jf_send_ret(&f->t, who, payload, ret32);
 }
 
-static void blocks(fx_t *f, int n)
-{
-	for (int i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, 1, &f->k[0].id, NULL, NULL), 0);
-}
+static int send(fx_t *f, int who, svm_buf_t *payload) { return jf_send(&f->t, who, payload); }
+
+static void blocks(fx_t *f, int n) { jf_blocks(&f->t, (uint64_t)n); }
 
 /* SWR: genesis minus fees and documented burns; AIC: genesis minus documented burns. */
 static void conserved(fx_t *f, uint64_t swr_burned, uint64_t aic_burned)
@@ -232,12 +190,11 @@ static void register_model(fx_t *f)
  * genesis balances seed a SWR/AIC pool (fee SVM_AI_POOL_FEE_BPS), as a devnet's genesis does. */
 static void fx_open_with(fx_t *f, bool gov, bool pool)
 {
-	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
-	ct_tmpdir(f->dir);
 	svm_genesis_t g;
-	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
-	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
+	jf_genesis(&f->t, KEYS, SWR0, AIC0, FEE_LIMIT, &g);
+	f->left_out_ok = true;
+	f->on_receipt = note_escrow;
 	/* The chain processes a staking epoch at the end of each epoch's last block by itself
 	 * (docs/economics.md), and each mints issuance_ppb_epoch of the supply (all of it to the
 	 * treasury while no validator is bonded): conserved() checks the market's SWR to the unit,
@@ -269,18 +226,17 @@ static void fx_open_with(fx_t *f, bool gov, bool pool)
 		svm_amm_pool_id(xy ? &gp.x : &gp.y, xy ? &gp.y : &gp.x, SVM_AI_POOL_FEE_BPS,
 				&f->holders[f->holders_len++]);
 	}
-	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	jf_open(&f->t, &g);
+	f->now_ms = 1; /* every block at time 1: nothing here depends on time */
 	g.pools = NULL; /* on the stack */
 	g.n_pools = 0;
 	svm_genesis_free(&g);
 	svm_token_id("SWR", &f->swr);
 	svm_token_id("AIC", &f->aic);
 	size_t n;
-	f->weights = slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
-	f->code = slurp("build/ai/infer.wasm", &f->code_len);
-	f->images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	f->weights = jf_slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
+	f->code = jf_slurp("build/ai/infer.wasm", &f->code_len);
+	f->images = jf_slurp("build/ai/t10k-images-idx3-ubyte", &n);
 	cr_assert_eq(svm_chain_params(f->c, &f->prm), 0);
 	register_model(f);
 	for (int i = 1; i <= 4; i++) {
@@ -295,8 +251,7 @@ static void fx_open(fx_t *f) { fx_open_with(f, false, false); }
 
 static void fx_close(fx_t *f)
 {
-	svm_chain_close(f->c);
-	ct_rmdir(f->dir);
+	jf_close(&f->t);
 	free(f->weights);
 	free(f->code);
 	free(f->images);
@@ -379,15 +334,7 @@ static int reveal(fx_t *f, int who, const svm_id_t *job, int img, work_t *w)
 	return reveal_ex(f, who, job, img, w, 0, NULL, 0, NULL);
 }
 
-static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j)
-{
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_chain_object(f->c, job, &b), 0);
-	svm_object_t o;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_ai_job_decode(o.payload, o.payload_len, j), 0);
-	svm_buf_free(&b);
-}
+static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j) { jf_job(&f->t, job, j); }
 
 static svm_ai_provider_t provider(fx_t *f, int who)
 {
@@ -977,9 +924,9 @@ static void market_workload(size_t mj, size_t mp, unsigned threads, bool timed,
 	p->txs = calloc(p->cap, sizeof *p->txs);
 	cr_assert_not_null(p->txs);
 	size_t n;
-	p->weights = slurp("models/fmnist/fmnist-mlp.svq8", &p->weights_len);
-	p->code = slurp("build/ai/infer.wasm", &p->code_len);
-	p->images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	p->weights = jf_slurp("models/fmnist/fmnist-mlp.svq8", &p->weights_len);
+	p->code = jf_slurp("build/ai/infer.wasm", &p->code_len);
+	p->images = jf_slurp("build/ai/t10k-images-idx3-ubyte", &n);
 	const svm_id_t *own = p->e.w.owners;
 	svm_buf_t b = {0};
 

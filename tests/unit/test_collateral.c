@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/chaintest.h"
+#include "lib/jobfx.h"
 #include "lib/teetest.h"
 #include "supervm/ai.h"
 #include "supervm/econ.h"
@@ -28,31 +29,11 @@
 #define T_TDX 1751328000ull  /* 2025-07-01T00:00:00Z: dcap-qvl's collateral window */
 #define T_LATE 1753056000ull /* 2025-07-21T00:00:00Z: past its next-update (07-19) */
 
-static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
-
 typedef struct {
-	char dir[64];
-	svm_chain_t *c;
-	svm_keypair_t k[KEYS];
-	uint64_t nonce[KEYS];
-	uint64_t now; /* block time, seconds */
+	JF_EMBED;     /* dir, c, k, nonce; now_ms = now's, every block at it */
+	uint64_t now; /* block time, seconds: set by the tests, moved only forward */
 	svm_id_t model;
 } fx_t;
-
-static uint8_t *slurp_opt(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc((size_t)n + 1);
-	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	p[n] = 0;
-	*len = (size_t)n;
-	return p;
-}
 
 static const char *vdir(void)
 {
@@ -64,7 +45,7 @@ static uint8_t *vec(const char *rel, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", vdir(), rel);
-	uint8_t *p = slurp_opt(path, len);
+	uint8_t *p = jf_slurp_opt(path, len);
 	if (!p && getenv("CI")) cr_assert_fail("missing %s", path);
 	if (!p) cr_skip_test("attestation vectors not found at %s", vdir());
 	return p;
@@ -72,56 +53,29 @@ static uint8_t *vec(const char *rel, size_t *len)
 
 static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 {
-	svm_buf_t tx = {0}, rb = {0};
-	svm_hash_t id;
-	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = 1000};
-	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
-			   &id),
-		     0);
-	const uint8_t *p = tx.data;
-	size_t len = tx.len;
-	svm_build_result_t res;
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, f->now * 1000, &f->k[0].id, &res, &err), 0,
-		     "%s", err.msg);
-	svm_buf_free(&tx);
-	cr_assert_eq(res.status, 0, "transaction left out");
-	f->nonce[who]++;
-	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_receipt_t r;
-	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
-	int st = r.status;
-	svm_arena_reset(&a);
-	svm_buf_free(&rb);
-	return st;
+	f->now_ms = f->now * 1000;
+	return jf_send_ret(&f->t, who, payload, ret32);
 }
 
 static int send(fx_t *f, int who, svm_buf_t *payload)
 {
-	int st = send_ret(f, who, payload, NULL);
-	svm_buf_free(payload);
-	return st;
+	f->now_ms = f->now * 1000;
+	return jf_send(&f->t, who, payload);
 }
 
 static void blocks(fx_t *f, int n)
 {
-	for (int i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, f->now * 1000, &f->k[0].id, NULL, NULL), 0);
+	f->now_ms = f->now * 1000;
+	jf_blocks(&f->t, (uint64_t)n);
 }
 
 /* Key 0 is the only validator (it passes any proposal alone); key 1 becomes the updater.
  * pins: the genesis's "attest_pins" (NULL: none, the built-in defaults apply). */
 static void fx_open_pins(fx_t *f, uint64_t t0, const svm_attest_pins_t *pins)
 {
-	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
-	ct_tmpdir(f->dir);
 	svm_genesis_t g;
-	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
-	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
+	jf_genesis(&f->t, KEYS, SWR0, AIC0, 1000, &g);
 	g.timestamp_ms = t0 * 1000;
 	g.validators = calloc(1, sizeof *g.validators);
 	g.n_validators = 1;
@@ -136,20 +90,14 @@ static void fx_open_pins(fx_t *f, uint64_t t0, const svm_attest_pins_t *pins)
 		g.attest_pins_set = true;
 		g.attest_pins = *pins;
 	}
-	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	jf_open(&f->t, &g);
 	svm_genesis_free(&g);
 	f->now = t0;
 }
 
 static void fx_open(fx_t *f, uint64_t t0) { fx_open_pins(f, t0, NULL); }
 
-static void fx_close(fx_t *f)
-{
-	svm_chain_close(f->c);
-	ct_rmdir(f->dir);
-}
+static void fx_close(fx_t *f) { jf_close(&f->t); }
 
 /* A governance text proposal carrying `body`, passed by key 0 and executed; its id. */
 static void pass_text(fx_t *f, const svm_hash_t *body, svm_id_t *prop)
@@ -390,26 +338,14 @@ Test(collateral, genesis_attest_pins_parse_save_and_reject_bad_input)
 static void register_model(fx_t *f, const uint8_t (*meas)[48], uint32_t n_meas, uint8_t **w,
 			   size_t *wlen, uint8_t **code, size_t *clen)
 {
-	*w = slurp_opt("models/fmnist/fmnist-mlp.svq8", wlen);
-	*code = slurp_opt("build/ai/infer.wasm", clen);
+	*w = jf_slurp_opt("models/fmnist/fmnist-mlp.svq8", wlen);
+	*code = jf_slurp_opt("build/ai/infer.wasm", clen);
 	cr_assert(*w && *code, "model or build/ai/infer.wasm missing");
 	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41, .tee_measurements_len = n_meas};
 	memcpy(m.tee_measurements, meas, (size_t)n_meas * 48);
 	strcpy(m.name, "fmnist-mlp");
-	svm_sha256(*w, *wlen, &m.weights_hash);
-	svm_sha256(*code, *clen, &m.code_hash);
-	for (size_t off = 0; off < *wlen; off += SVM_AI_CHUNK_MAX) {
-		size_t n = *wlen - off < SVM_AI_CHUNK_MAX ? *wlen - off : SVM_AI_CHUNK_MAX;
-		svm_buf_t p = {0};
-		cr_assert_eq(svm_ai_put_chunk_payload(&p, *w + off, n), 0);
-		cr_assert_eq(send(f, 0, &p), 0);
-		svm_ai_chunk_id(*w + off, n, &m.chunks[m.chunks_len++]);
-	}
-	svm_buf_t p = {0};
-	cr_assert_eq(svm_ai_put_code_payload(&p, *code, *clen), 0);
-	cr_assert_eq(send(f, 0, &p), 0);
-	cr_assert_eq(svm_ai_register_payload(&p, &m), 0);
-	cr_assert_eq(send(f, 0, &p), 0);
+	f->now_ms = f->now * 1000;
+	jf_register_model(&f->t, 0, *w, *wlen, *code, *clen, &m);
 	svm_ai_model_id(&f->k[0].id, "fmnist-mlp", 1, &f->model);
 }
 

@@ -1254,6 +1254,39 @@ Test(consensus, reputation_blames_the_leader_a_failed_round_actually_had)
 	cr_assert(found, "no seed told the two rules apart");
 }
 
+/* The rounds of an epoch before its first certified block failed too: at the epoch's start
+ * (the window reaches its genesis, round 0) they are blamed like any gap. Four validators; X
+ * leads rounds 1 and 2 by the seed. Round 1 failed: round 2 (nothing certified yet) is not
+ * X's; nor is a later round of X's after a block of round 2 by another. The old replay counted
+ * only the gaps above the window's oldest block, so X was handed round 2 (and round 3). */
+Test(consensus, reputation_blames_the_failed_rounds_before_an_epochs_first_block)
+{
+	setup_set(4, NULL);
+	uint8_t carry[SVM_CONS_BITMAP_BYTES] = {0};
+	bool found = false;
+	for (uint32_t s = 0; s < 10000 && !found; s++) {
+		svm_hash_t seed;
+		svm_sha256(&s, sizeof s, &seed);
+		uint32_t x = pick_excluding(&seed, 1, NULL, 0);
+		if (pick_excluding(&seed, 2, NULL, 0) != x || pick_excluding(&seed, 3, NULL, 0) != x) continue;
+		found = true;
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 1, NULL, 0, true, true, carry), x, "round 1 is X's");
+		uint32_t r2 = cons_reputation_leader(&vs, &seed, 2, NULL, 0, true, true, carry);
+		cr_assert_neq(r2, x, "seed %u: round 1 failed, round 2 went to X again", s);
+		cr_assert_eq(r2, pick_excluding(&seed, 2, &x, 1));
+		uint32_t p = (x + 1) % 4;
+		cons_rep_block_t win[1] = {{.round = 2, .proposer = p}};
+		memset(win[0].signers, 0x0f, 1);
+		uint32_t r3 = cons_reputation_leader(&vs, &seed, 3, win, 1, true, true, carry);
+		cr_assert_neq(r3, x, "seed %u: X failed round 1 and proposed nothing since", s);
+		cr_assert_eq(r3, pick_excluding(&seed, 3, &x, 1));
+		/* Not at the epoch's start (the window's base is not the genesis): nothing below the
+		 * oldest block is read. */
+		cr_assert_eq(cons_reputation_leader(&vs, &seed, 3, win, 1, false, false, carry), x);
+	}
+	cr_assert(found, "no seed gave X rounds 1 to 3");
+}
+
 /* ------------------------------------------------ the QC of a committed block */
 
 static uint64_t qc_commit_height;

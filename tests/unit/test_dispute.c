@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/chaintest.h"
+#include "lib/jobfx.h"
 #include "supervm/ai.h"
 #include "supervm/trace.h"
 #include "supervm/verify.h"
@@ -27,30 +28,16 @@
 #define ARG 300 /* mix(300): ~13 000 steps */
 #define K 64
 
-static const svm_fee_params_t FEES = {.a = FEE, .b = 0, .c = 0, .d = 0};
+_Static_assert(KEYS <= (int)JF_KEYS_MAX, "the fixture holds every key");
 
 typedef struct {
-	char dir[64];
-	svm_chain_t *c;
-	svm_keypair_t k[KEYS];
-	uint64_t nonce[KEYS];
-	uint64_t fees[KEYS];
+	JF_EMBED; /* dir, c, k, nonce, fees (the fee limits each key spent), now_ms, block_ms */
 	uint8_t code[8192];
 	size_t code_len;
 	svm_hash_t code_hash;
 	svm_wasm_module_t *m;
 	svm_id_t swr;
-	uint64_t now_ms;   /* the last block's time */
-	uint64_t block_ms; /* each next block's time step (0: one default slot, an idle chain) */
 } fx_t;
-
-/* The next block's time: one slot of the default slot_ms after the last on an idle chain, or
- * block_ms (a chain under traffic builds blocks faster than its slot). */
-static uint64_t tick(fx_t *f)
-{
-	f->now_ms += f->block_ms ? f->block_ms : 1000;
-	return f->now_ms;
-}
 
 /* A party: the step after which its machine adds 1 to the top value (0: honest). */
 typedef struct {
@@ -68,110 +55,29 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 
 static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 {
-	svm_buf_t tx = {0}, rb = {0};
-	svm_hash_t id;
-	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = FEE};
-	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
-			   &id),
-		     0);
-	const uint8_t *p = tx.data;
-	size_t len = tx.len;
-	svm_build_result_t res;
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, tick(f), &f->k[0].id, &res, &err), 0, "%s", err.msg);
-	svm_buf_free(&tx);
-	cr_assert_eq(res.status, 0, "left out");
-	f->nonce[who]++;
-	f->fees[who] += FEE;
-	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_receipt_t r;
-	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
-	int st = r.status;
-	svm_arena_reset(&a);
-	svm_buf_free(&rb);
-	return st;
+	return jf_send_ret(&f->t, who, payload, ret32);
 }
 
-static int send(fx_t *f, int who, svm_buf_t *payload)
-{
-	int st = send_ret(f, who, payload, NULL);
-	svm_buf_free(payload);
-	return st;
-}
+static int send(fx_t *f, int who, svm_buf_t *payload) { return jf_send(&f->t, who, payload); }
 
-/* One block of n transactions (in order), each included; their statuses into st and, when
- * ret is not NULL, the 32-byte return data of each successful one into ret[i]. Payloads are
- * freed. */
+/* One block of n transactions (in order), each included (jf_send_block). */
 static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, int *st, svm_id_t *ret)
 {
-	svm_buf_t *tx = calloc(n, sizeof *tx);
-	svm_hash_t *ids = calloc(n, sizeof *ids);
-	const uint8_t **ps = calloc(n, sizeof *ps);
-	size_t *lens = calloc(n, sizeof *lens);
-	svm_build_result_t *res = calloc(n, sizeof *res);
-	cr_assert(tx && ids && ps && lens && res);
-	for (size_t i = 0; i < n; i++) {
-		ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who[i]]++, .fee_limit = FEE};
-		cr_assert_eq(ct_tx(&tx[i], &f->k[who[i]], SVM_VM_NATIVE, payload[i].data, payload[i].len,
-				   NULL, 0, &opt, &ids[i]),
-			     0);
-		f->fees[who[i]] += FEE;
-		ps[i] = tx[i].data;
-		lens[i] = tx[i].len;
-		svm_buf_free(&payload[i]);
-	}
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, tick(f), &f->k[0].id, res, &err), 0, "%s", err.msg);
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(res[i].status, 0, "transaction %zu left out", i);
-		svm_buf_t rb = {0};
-		cr_assert_eq(svm_chain_receipt(f->c, &ids[i], &rb, NULL, NULL, NULL, NULL), 0);
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_receipt_t r;
-		cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-		st[i] = r.status;
-		if (ret && r.status == 0 && r.return_data_len == 32) memcpy(ret[i].b, r.return_data, 32);
-		svm_arena_reset(&a);
-		svm_buf_free(&rb);
-		svm_buf_free(&tx[i]);
-	}
-	free(tx);
-	free(ids);
-	free(ps);
-	free(lens);
-	free(res);
+	jf_send_block(&f->t, n, who, payload, st, ret);
 }
 
-static void blocks(fx_t *f, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, tick(f), &f->k[0].id, NULL, NULL), 0);
-}
+static void blocks(fx_t *f, uint64_t n) { jf_blocks(&f->t, n); }
 
-static uint64_t swr_of(fx_t *f, const svm_id_t *who)
-{
-	uint64_t v = 0;
-	cr_assert_eq(svm_chain_balance(f->c, &f->swr, who, &v), 0);
-	return v;
-}
+static uint64_t swr_of(fx_t *f, const svm_id_t *who) { return jf_balance(&f->t, &f->swr, who); }
 
 static void fx_open(fx_t *f)
 {
-	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
-	ct_tmpdir(f->dir);
 	svm_genesis_t g;
-	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, 0, &FEES), 0);
-	f->now_ms = g.timestamp_ms; /* blocks follow the genesis time */
-	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	jf_genesis(&f->t, KEYS, SWR0, 0, FEE, &g);
+	f->slot_ms = 1000; /* blocks one default slot apart: an idle chain */
+	jf_open(&f->t, &g);
 	svm_genesis_free(&g);
-	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
 	svm_token_id("SWR", &f->swr);
 	FILE *h = fopen(MIX_HEX, "r");
 	cr_assert(h, MIX_HEX " missing");
@@ -182,6 +88,7 @@ static void fx_open(fx_t *f)
 	svm_sha256(f->code, f->code_len, &f->code_hash);
 	svm_wasm_config_t wc;
 	svm_ai_vm_config(&wc);
+	svm_error_t err = {0};
 	cr_assert_eq(svm_wasm_module_new(&f->m, f->code, f->code_len, &wc, &err), 0, "%s", err.msg);
 	svm_buf_t p = {0};
 	cr_assert_eq(svm_ai_put_code_payload(&p, f->code, f->code_len), 0);
@@ -191,8 +98,7 @@ static void fx_open(fx_t *f)
 static void fx_close(fx_t *f)
 {
 	svm_wasm_module_free(f->m);
-	svm_chain_close(f->c);
-	ct_rmdir(f->dir);
+	jf_close(&f->t);
 }
 
 static svm_step_t *machine(const party_t *p)
@@ -255,15 +161,7 @@ static svm_id_t make_claim(fx_t *f, int who, const svm_trace_t *t)
 	return id;
 }
 
-static void get(fx_t *f, const svm_id_t *id, svm_dispute_t *d)
-{
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_chain_object(f->c, id, &b), 0);
-	svm_object_t o;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_dispute_decode(o.payload, o.payload_len, d), 0);
-	svm_buf_free(&b);
-}
+static void get(fx_t *f, const svm_id_t *id, svm_dispute_t *d) { jf_dispute(&f->t, id, d); }
 
 static int call(fx_t *f, int who, uint64_t method, const svm_id_t *id)
 {

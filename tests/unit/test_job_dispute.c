@@ -16,12 +16,14 @@
 
 #include "lib/chaintest.h"
 #include "lib/econtest.h"
+#include "lib/jobfx.h"
 #include "supervm/ai.h"
 #include "supervm/econ.h"
 #include "supervm/trace.h"
 #include "supervm/verify.h"
 
-static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0};
+static const svm_fee_params_t FEES = {.a = 1000, .b = 0, .c = 0, .d = 0}; /* the AOEM worlds' */
+
 #define FEE 1000ull
 #define SYBIL0 6 /* keys SYBIL0.. fill every dispute entry of a job */
 #define KEYS (SYBIL0 + (int)SVM_AI_JOB_DISPUTES_MAX)
@@ -189,135 +191,38 @@ static int next_move(game_t *g, const svm_dispute_t *d, svm_buf_t *p, int *who)
 
 /* ------------------------------------------------------------ the chain */
 
+_Static_assert(KEYS <= (int)JF_KEYS_MAX, "the fixture holds every key");
+
 typedef struct {
-	char dir[64];
-	svm_chain_t *c;
-	svm_keypair_t k[KEYS];
-	uint64_t nonce[KEYS];
-	uint64_t fees[KEYS];
+	JF_EMBED; /* dir, c, k, nonce, fees (the fee limits each key spent), now_ms, block_ms */
 	svm_id_t swr, aic, model;
 	svm_hash_t code_hash;
 	uint8_t *weights, *code, *images;
 	size_t weights_len, code_len;
 	svm_wasm_module_t *m;
 	svm_params_t prm;
-	uint64_t now_ms;   /* the last block's time */
-	uint64_t block_ms; /* each next block's time step (0: one default slot, an idle chain) */
 } fx_t;
-
-/* The next block's time: one slot of the default slot_ms after the last on an idle chain, or
- * block_ms (a chain under traffic builds blocks faster than its slot). */
-static uint64_t tick(fx_t *f)
-{
-	f->now_ms += f->block_ms ? f->block_ms : 1000;
-	return f->now_ms;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s (built by mk/ai.mk)", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc((size_t)n);
-	cr_assert(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 static const uint8_t *image(const uint8_t *images, int i) { return images + 16 + (size_t)i * 784; }
 
 static int send_ret(fx_t *f, int who, const svm_buf_t *payload, uint8_t *ret32)
 {
-	svm_buf_t tx = {0}, rb = {0};
-	svm_hash_t id;
-	ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who], .fee_limit = FEE};
-	cr_assert_eq(ct_tx(&tx, &f->k[who], SVM_VM_NATIVE, payload->data, payload->len, NULL, 0, &opt,
-			   &id),
-		     0);
-	const uint8_t *p = tx.data;
-	size_t len = tx.len;
-	svm_build_result_t res;
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, &p, &len, 1, tick(f), &f->k[0].id, &res, &err), 0, "%s", err.msg);
-	svm_buf_free(&tx);
-	cr_assert_eq(res.status, 0, "left out");
-	f->nonce[who]++;
-	f->fees[who] += FEE;
-	cr_assert_eq(svm_chain_receipt(f->c, &id, &rb, NULL, NULL, NULL, NULL), 0);
-	svm_arena_t a;
-	svm_arena_init(&a, 0);
-	svm_receipt_t r;
-	cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-	if (ret32 && r.status == 0 && r.return_data_len == 32) memcpy(ret32, r.return_data, 32);
-	int st = r.status;
-	svm_arena_reset(&a);
-	svm_buf_free(&rb);
-	return st;
+	return jf_send_ret(&f->t, who, payload, ret32);
 }
 
-static int send(fx_t *f, int who, svm_buf_t *payload)
-{
-	int st = send_ret(f, who, payload, NULL);
-	svm_buf_free(payload);
-	return st;
-}
+static int send(fx_t *f, int who, svm_buf_t *payload) { return jf_send(&f->t, who, payload); }
 
-/* One block of n transactions (in order), each included; their statuses into st. Payloads are
- * freed. */
+/* One block of n transactions (in order), each included (jf_send_block). */
 static void send_block(fx_t *f, size_t n, const int *who, svm_buf_t *payload, int *st)
 {
-	svm_buf_t *tx = calloc(n, sizeof *tx);
-	svm_hash_t *ids = calloc(n, sizeof *ids);
-	const uint8_t **ps = calloc(n, sizeof *ps);
-	size_t *lens = calloc(n, sizeof *lens);
-	svm_build_result_t *res = calloc(n, sizeof *res);
-	cr_assert(tx && ids && ps && lens && res);
-	for (size_t i = 0; i < n; i++) {
-		ct_txopt_t opt = {.chain_id = 7, .nonce = f->nonce[who[i]]++, .fee_limit = FEE};
-		cr_assert_eq(ct_tx(&tx[i], &f->k[who[i]], SVM_VM_NATIVE, payload[i].data, payload[i].len,
-				   NULL, 0, &opt, &ids[i]),
-			     0);
-		f->fees[who[i]] += FEE;
-		ps[i] = tx[i].data;
-		lens[i] = tx[i].len;
-		svm_buf_free(&payload[i]);
-	}
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_build(f->c, ps, lens, n, tick(f), &f->k[0].id, res, &err), 0, "%s", err.msg);
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(res[i].status, 0, "transaction %zu left out", i);
-		svm_buf_t rb = {0};
-		cr_assert_eq(svm_chain_receipt(f->c, &ids[i], &rb, NULL, NULL, NULL, NULL), 0);
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_receipt_t r;
-		cr_assert_eq(svm_receipt_decode(rb.data, rb.len, &a, &r, NULL), 0);
-		st[i] = r.status;
-		svm_arena_reset(&a);
-		svm_buf_free(&rb);
-		svm_buf_free(&tx[i]);
-	}
-	free(tx);
-	free(ids);
-	free(ps);
-	free(lens);
-	free(res);
+	jf_send_block(&f->t, n, who, payload, st, NULL);
 }
 
-static void blocks(fx_t *f, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		cr_assert_eq(svm_chain_build(f->c, NULL, NULL, 0, tick(f), &f->k[0].id, NULL, NULL), 0);
-}
+static void blocks(fx_t *f, uint64_t n) { jf_blocks(&f->t, n); }
 
 static uint64_t bal(fx_t *f, const svm_id_t *token, const svm_id_t *who)
 {
-	uint64_t v = 0;
-	cr_assert_eq(svm_chain_balance(f->c, token, who, &v), 0);
-	return v;
+	return jf_balance(&f->t, token, who);
 }
 
 static void raw(fx_t *f, const svm_id_t *id, svm_buf_t *b)
@@ -326,53 +231,33 @@ static void raw(fx_t *f, const svm_id_t *id, svm_buf_t *b)
 	cr_assert_eq(svm_chain_object(f->c, id, b), 0);
 }
 
-static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j)
-{
-	svm_buf_t b = {0};
-	raw(f, job, &b);
-	svm_object_t o;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_ai_job_decode(o.payload, o.payload_len, j), 0);
-	svm_buf_free(&b);
-}
+static void job_get(fx_t *f, const svm_id_t *job, svm_ai_job_t *j) { jf_job(&f->t, job, j); }
 
-static void claim_get(fx_t *f, const svm_id_t *id, svm_dispute_t *d)
-{
-	svm_buf_t b = {0};
-	raw(f, id, &b);
-	svm_object_t o;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_dispute_decode(o.payload, o.payload_len, d), 0);
-	svm_buf_free(&b);
-}
+static void claim_get(fx_t *f, const svm_id_t *id, svm_dispute_t *d) { jf_dispute(&f->t, id, d); }
 
 /* A test's standard challenge window (0: the default). */
 static uint64_t fx_window_blocks;
 
 static void fx_open(fx_t *f)
 {
-	cr_assert_eq(svm_crypto_init(), 0);
 	memset(f, 0, sizeof *f);
-	ct_tmpdir(f->dir);
 	svm_genesis_t g;
-	cr_assert_eq(ct_genesis(&g, KEYS, SWR0, AIC0, &FEES), 0);
-	f->now_ms = g.timestamp_ms; /* blocks follow the genesis time */
+	jf_genesis(&f->t, KEYS, SWR0, AIC0, FEE, &g);
+	f->slot_ms = 1000; /* blocks one default slot apart: an idle chain */
 	svm_params_default(&g.params);
 	g.params_set = true;
 	if (fx_window_blocks) g.params.ai_challenge_window_blocks = fx_window_blocks;
 	g.params.issuance_ppb_epoch = 0; /* the balances below are checked to the unit */
-	svm_chain_config_t cfg = {.map_bytes = 1ull << 30, .exec_threads = 1};
-	svm_error_t err = {0};
-	cr_assert_eq(svm_chain_open(&f->c, f->dir, &g, &cfg, &err), 0, "%s", err.msg);
+	jf_open(&f->t, &g);
 	svm_genesis_free(&g);
-	for (int i = 0; i < KEYS; i++) ct_key((uint64_t)i, &f->k[i]);
 	svm_token_id("SWR", &f->swr);
 	svm_token_id("AIC", &f->aic);
 	cr_assert_eq(svm_chain_params(f->c, &f->prm), 0);
 	size_t n;
-	f->weights = slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
-	f->code = slurp("build/ai/infer.wasm", &f->code_len);
-	f->images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	f->weights = jf_slurp("models/fmnist/fmnist-mlp.svq8", &f->weights_len);
+	f->code = jf_slurp("build/ai/infer.wasm", &f->code_len);
+	f->images = jf_slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	svm_error_t err = {0};
 	svm_sha256(f->code, f->code_len, &f->code_hash);
 	svm_wasm_config_t wc;
 	svm_ai_vm_config(&wc);
@@ -380,20 +265,9 @@ static void fx_open(fx_t *f)
 	/* the registry: chunks, code, manifest */
 	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};
 	strcpy(m.name, "fmnist-mlp");
-	svm_sha256(f->weights, f->weights_len, &m.weights_hash);
-	m.code_hash = f->code_hash;
-	svm_buf_t p = {0};
-	for (size_t off = 0; off < f->weights_len; off += SVM_AI_CHUNK_MAX) {
-		size_t len = f->weights_len - off < SVM_AI_CHUNK_MAX ? f->weights_len - off : SVM_AI_CHUNK_MAX;
-		svm_ai_chunk_id(f->weights + off, len, &m.chunks[m.chunks_len++]);
-		cr_assert_eq(svm_ai_put_chunk_payload(&p, f->weights + off, len), 0);
-		cr_assert_eq(send(f, 0, &p), 0);
-	}
-	cr_assert_eq(svm_ai_put_code_payload(&p, f->code, f->code_len), 0);
-	cr_assert_eq(send(f, 0, &p), 0);
-	cr_assert_eq(svm_ai_register_payload(&p, &m), 0);
-	cr_assert_eq(send(f, 0, &p), 0);
+	jf_register_model(&f->t, 0, f->weights, f->weights_len, f->code, f->code_len, &m);
 	svm_ai_model_id(&f->k[0].id, "fmnist-mlp", 1, &f->model);
+	svm_buf_t p = {0};
 	for (int i = 1; i <= 2; i++) {
 		cr_assert_eq(svm_ai_provider_register_payload(&p, BOND), 0);
 		cr_assert_eq(send(f, i, &p), 0);
@@ -403,8 +277,7 @@ static void fx_open(fx_t *f)
 static void fx_close(fx_t *f)
 {
 	svm_wasm_module_free(f->m);
-	svm_chain_close(f->c);
-	ct_rmdir(f->dir);
+	jf_close(&f->t);
 	free(f->weights);
 	free(f->code);
 	free(f->images);
@@ -1115,9 +988,9 @@ Test(job_dispute, disputes_played_side_by_side_run_on_aoem_byte_for_byte_as_on_t
 	svm_arena_init(&p->e.a, 0);
 	cr_assert_eq(et_system(&p->e, aw_fund, p), 0);
 	size_t n, wlen, clen;
-	uint8_t *weights = slurp("models/fmnist/fmnist-mlp.svq8", &wlen);
-	uint8_t *code = slurp("build/ai/infer.wasm", &clen);
-	uint8_t *images = slurp("build/ai/t10k-images-idx3-ubyte", &n);
+	uint8_t *weights = jf_slurp("models/fmnist/fmnist-mlp.svq8", &wlen);
+	uint8_t *code = jf_slurp("build/ai/infer.wasm", &clen);
+	uint8_t *images = jf_slurp("build/ai/t10k-images-idx3-ubyte", &n);
 	const svm_id_t *own = p->e.w.owners;
 	svm_buf_t b = {0};
 	svm_ai_manifest_t m = {.version = 1, .format = SVM_AI_FORMAT_SVQ8, .input_type = SVM_AI_TYPE_U8, .output_type = SVM_AI_TYPE_LOGITS_I32, .input_len = 784, .output_len = 41};

@@ -10,16 +10,23 @@ import { Client } from "../src/index.js";
 export const REPO = resolve(import.meta.dirname, "../../../..");
 export const SUPERVM = process.env.SUPERVM_BIN ?? join(REPO, "build/supervm");
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => res(port));
-    });
+// n distinct loopback ports that were free a moment ago: all n are held at once, then released.
+// Asked for one at a time they can repeat (the kernel may hand a port just closed out again),
+// and a devnet given the same port for RPC and WebSocket does not start.
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((res, rej) => {
+      const s = createServer();
+      s.once("error", rej);
+      s.listen(0, "127.0.0.1", () => res(s));
+    })),
+  );
+  const ports = servers.map((s) => {
+    const a = s.address();
+    return typeof a === "object" && a ? a.port : 0;
   });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export interface Devnet {
@@ -33,7 +40,7 @@ export interface Devnet {
 
 export async function startDevnet(blockMs = 100): Promise<Devnet> {
   const dir = mkdtempSync(join(tmpdir(), "svm-sdk-"));
-  const [port, wsPort] = [await freePort(), await freePort()];
+  const [port, wsPort] = await freePorts(2);
   let out = "";
   const proc: ChildProcess = spawn(SUPERVM, ["devnet", "--data", dir, "--listen", `127.0.0.1:${port}`,
     "--ws", `127.0.0.1:${wsPort}`, "--block-ms", String(blockMs), "--log", "warn"], { stdio: ["ignore", "pipe", "pipe"] });

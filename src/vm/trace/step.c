@@ -1885,6 +1885,11 @@ uint32_t svm_step_leaves(const svm_step_t *s)
 }
 uint64_t svm_step_count(const svm_step_t *s) { return s->steps; }
 
+size_t svm_step_bytes(const svm_step_t *s)
+{
+	return s->pages ? (size_t)s->pages * PAGE + 2 * s->npad * sizeof *s->tree : 0;
+}
+
 uint32_t svm_step_opcode(const svm_step_t *s)
 {
 	if (s->status != SVM_STEP_RUNNING || s->pc >= s->body_len) return UINT32_MAX;
