@@ -598,6 +598,43 @@ Test(collateral, a_governance_proposal_replaces_the_pins_and_evidence_follows_th
  * AMD's KDS would give a worker in an SNP guest, with the test's keys in place of AMD's. The
  * genesis pins this ARK, so only the report's producer differs from production. */
 
+/* After an accepted reveal of job h by worker 2: the receipt meets high-value and carries evidence
+ * of `kind` (of tee_len bytes when nonzero); the job settles and pays the worker 250 %, less the
+ * burn, only after 14 × the challenge window (the high-value window). */
+static void hv_paid(fx_t *f, const hv_t *h, uint8_t kind, size_t tee_len)
+{
+	svm_id_t vid;
+	svm_ai_vcr_id(&h->job, &f->k[2].id, &vid);
+	svm_buf_t b = {0};
+	cr_assert_eq(svm_chain_object(f->c, &vid, &b), 0);
+	svm_object_t o;
+	svm_ai_vcr_t v;
+	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
+	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
+	cr_assert_eq(v.level, SVM_VERIFY_HIGH_VALUE, "the receipt meets high-value");
+	cr_assert_eq(v.tee[0], kind, "and carries the evidence");
+	if (tee_len) cr_assert_eq(v.tee_len, tee_len, "all of it");
+	svm_buf_free(&b);
+	svm_buf_t p = {0};
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_SETTLE, &h->job), 0);
+	cr_assert_eq(send(f, 2, &p), 0, "settle");
+	svm_params_t prm;
+	cr_assert_eq(svm_chain_params(f->c, &prm), 0);
+	svm_id_t aic;
+	svm_token_id("AIC", &aic);
+	uint64_t before = 0, after = 0;
+	cr_assert_eq(svm_chain_balance(f->c, &aic, &f->k[2].id, &before), 0);
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h->job), 0);
+	cr_assert_eq(send(f, 3, &p), ST(SVM_ESTATE), "not before the high-value window");
+	blocks(f, (int)(prm.ai_challenge_window_blocks * 14));
+	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h->job), 0);
+	cr_assert_eq(send(f, 3, &p), 0, "claim after 14 × the window");
+	cr_assert_eq(svm_chain_balance(f->c, &aic, &f->k[2].id, &after), 0);
+	uint64_t gross = 1000 * 250 / 100;
+	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
+	svm_buf_free(&p);
+}
+
 /* The report data a worker's enclave would put in its report for job h: the binding hash. */
 static void hv_binding(const hv_t *h, const svm_hash_t *output_hash, uint8_t rd[64])
 {
@@ -660,33 +697,8 @@ Test(collateral, a_high_value_job_revealed_with_snp_evidence_under_a_pinned_root
 	/* the report an enclave running this job would write */
 	cr_assert_eq(hv_reveal(&f, &h, SVM_AI_TEE_SNP, rep, sizeof rep, a.vcek_der, a.vcek_der_len), 0,
 		     "accepted: verified under the pinned root, bound to the job, measurement allowed");
-	svm_id_t vid;
-	svm_ai_vcr_id(&h.job, &f.k[2].id, &vid);
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_chain_object(f.c, &vid, &b), 0);
-	svm_object_t o;
-	svm_ai_vcr_t v;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
-	cr_assert_eq(v.level, SVM_VERIFY_HIGH_VALUE, "the receipt meets high-value");
-	cr_assert_eq(v.tee_len, 1 + sizeof rep + a.vcek_der_len, "and carries the evidence");
-	svm_buf_free(&b);
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_SETTLE, &h.job), 0);
-	cr_assert_eq(send(&f, 2, &p), 0, "settle");
-	svm_params_t prm;
-	cr_assert_eq(svm_chain_params(f.c, &prm), 0);
-	svm_id_t aic;
-	svm_token_id("AIC", &aic);
-	uint64_t before = 0, after = 0;
-	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &before), 0);
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
-	cr_assert_eq(send(&f, 3, &p), ST(SVM_ESTATE), "not before the high-value window");
-	blocks(&f, (int)(prm.ai_challenge_window_blocks * 14));
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
-	cr_assert_eq(send(&f, 3, &p), 0, "claim after 14 × the window");
-	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &after), 0);
-	uint64_t gross = 1000 * 250 / 100;
-	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
+	hv_paid(&f, &h, SVM_AI_TEE_SNP, 1 + sizeof rep + a.vcek_der_len);
+	svm_buf_free(&p);
 	free(w);
 	free(code);
 	tt_snp_free(&a);
@@ -827,34 +839,7 @@ Test(collateral, a_high_value_job_revealed_with_a_tdx_quote_under_a_pinned_root_
 	/* the quote a TD running this job would produce */
 	cr_assert_eq(tdx_reveal(&f, &h, &t, &good), 0,
 		     "accepted: verified under the pinned root, bound to the job, MRTD allowed");
-	svm_id_t vid;
-	svm_ai_vcr_id(&h.job, &f.k[2].id, &vid);
-	svm_buf_t b = {0};
-	cr_assert_eq(svm_chain_object(f.c, &vid, &b), 0);
-	svm_object_t o;
-	svm_ai_vcr_t v;
-	cr_assert_eq(svm_object_decode(b.data, b.len, &o, NULL), 0);
-	cr_assert_eq(svm_ai_vcr_decode(o.payload, o.payload_len, &v), 0);
-	cr_assert_eq(v.level, SVM_VERIFY_HIGH_VALUE, "the receipt meets high-value");
-	cr_assert_eq(v.tee[0], SVM_AI_TEE_TDX, "and carries the quote");
-	svm_buf_free(&b);
-	svm_buf_t p = {0};
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_SETTLE, &h.job), 0);
-	cr_assert_eq(send(&f, 2, &p), 0, "settle");
-	svm_params_t prm;
-	cr_assert_eq(svm_chain_params(f.c, &prm), 0);
-	svm_id_t aic;
-	svm_token_id("AIC", &aic);
-	uint64_t before = 0, after = 0;
-	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &before), 0);
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
-	cr_assert_eq(send(&f, 3, &p), ST(SVM_ESTATE), "not before the high-value window");
-	blocks(&f, (int)(prm.ai_challenge_window_blocks * 14));
-	cr_assert_eq(svm_ai_job_payload(&p, SVM_JOBS_CLAIM, &h.job), 0);
-	cr_assert_eq(send(&f, 3, &p), 0, "claim after 14 × the window");
-	cr_assert_eq(svm_chain_balance(f.c, &aic, &f.k[2].id, &after), 0);
-	uint64_t gross = 1000 * 250 / 100;
-	cr_assert_eq(after - before, gross - gross * prm.ai_burn_bps / 10000, "paid at 250 %%, less the burn");
+	hv_paid(&f, &h, SVM_AI_TEE_TDX, 0);
 	svm_buf_free(&store);
 	free(w);
 	free(code);
