@@ -403,6 +403,8 @@ void svm_staking_downtime_id(svm_id_t *out);
 /* Decodes the record's payload into d: 0, or SVM_EDECODE unless canonical (another version,
  * n > SVM_STAKE_ACTIVE_MAX, a zero count, operators not strictly ascending, trailing bytes). */
 int svm_staking_down_decode(const uint8_t *p, size_t len, svm_stake_downlist_t *d);
+/* Appends d's record payload (version 2, as above) to out, which the caller owns and frees:
+ * 0, SVM_EINVAL when d->n > SVM_STAKE_ACTIVE_MAX (nothing appended), or the buffer's error. */
 int svm_staking_down_encode(const svm_stake_downlist_t *d, svm_buf_t *out);
 /* Whether a validator that missed `missed` votes of the window [start, height] is jailed at the
  * block (height, timestamp_ms): missed > downtime_missed_max, more than the share
