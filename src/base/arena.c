@@ -9,6 +9,7 @@
 #include "supervm/base.h"
 
 #define CHUNK_MIN (64 * 1024)
+#define SPARE_CHUNKS_MAX (1u << 24) /* kept chunks (assertions): keep_bytes / CHUNK_MIN in practice */
 
 /* Rounded size of a big allocation; 0 when it is served by aligned_alloc. */
 static size_t big_size(size_t bytes)
@@ -62,6 +63,9 @@ static bool arena_ok(const svm_arena_t *a)
 		if (c->used > c->cap || (c->used & 15) || ++chunks > a->bytes_used / 16 + 1) return false;
 		used += c->used;
 	}
+	size_t spares = 0;
+	for (const svm_arena_chunk_t *c = a->spare; c; c = c->next)
+		if (c->used != 0 || ++spares > SPARE_CHUNKS_MAX) return false;
 	return used <= a->bytes_used; /* adopted chunks count their bytes once, in bytes_used */
 }
 
@@ -70,6 +74,7 @@ void svm_arena_init(svm_arena_t *a, size_t bytes_max)
 	a->head = NULL;
 	a->bytes_used = 0;
 	a->bytes_max = bytes_max;
+	a->spare = NULL;
 }
 
 void *svm_arena_alloc(svm_arena_t *a, size_t n)
@@ -89,11 +94,17 @@ void *svm_arena_alloc_raw(svm_arena_t *a, size_t n)
 	SVM_ASSERT(c == NULL || c->used <= c->cap);
 	if (c == NULL || c->cap - c->used < need) {
 		size_t cap = need > CHUNK_MIN ? need : CHUNK_MIN;
-		c = svm_malloc(sizeof(*c) + cap);
-		if (c == NULL) return NULL;
+		if (a->spare && a->spare->cap >= need) { /* a kept chunk: already mapped */
+			c = a->spare;
+			a->spare = c->next;
+			SVM_ASSERT(c->used == 0);
+		} else {
+			c = svm_malloc(sizeof(*c) + cap);
+			if (c == NULL) return NULL;
+			c->cap = cap;
+		}
 		c->next = a->head;
 		c->used = 0;
-		c->cap = cap;
 		a->head = c;
 	}
 	void *p = c->data + c->used;
@@ -139,6 +150,38 @@ void svm_arena_reset(svm_arena_t *a)
 		svm_free(c);
 		c = next;
 	}
+	for (c = a->spare; c;) {
+		svm_arena_chunk_t *next = c->next;
+		svm_free(c);
+		c = next;
+	}
 	a->head = NULL;
+	a->spare = NULL;
 	a->bytes_used = 0;
+}
+
+void svm_arena_rewind(svm_arena_t *a, size_t keep_bytes)
+{
+	SVM_ASSERT(arena_ok(a));
+	size_t kept = 0;
+	svm_arena_chunk_t *spare = NULL, *lists[2] = {a->head, a->spare};
+	for (int l = 0; l < 2; l++) {
+		for (svm_arena_chunk_t *c = lists[l]; c;) {
+			svm_arena_chunk_t *next = c->next;
+			if (c->cap <= keep_bytes - kept) {
+				kept += c->cap;
+				c->used = 0;
+				c->next = spare;
+				spare = c;
+			} else {
+				svm_free(c);
+			}
+			c = next;
+		}
+	}
+	SVM_ASSERT(kept <= keep_bytes);
+	a->head = NULL;
+	a->spare = spare;
+	a->bytes_used = 0;
+	SVM_ASSERT(arena_ok(a));
 }

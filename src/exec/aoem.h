@@ -179,6 +179,12 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
 enum { EXEC_BUF_KTAB, EXEC_BUF_SLOT, EXEC_BUF_DTX, EXEC_BUF_SEEN, EXEC_BUF_QUEUE, EXEC_BUF_CHUNKS,
        EXEC_BUF_COUNT };
 void *exec_buf(int which, size_t bytes);
+/* The workers' scratch arenas w[0..threads).scratch, empty, with the chunks the calling
+ * thread's previous block kept (bounded by bytes_max); exec_scratch_keep empties them again and
+ * keeps their chunks for the next block (up to a bound each). Every scratch pointer is invalid
+ * after exec_scratch_keep. */
+void exec_scratch_take(exec_worker_t *w, unsigned threads, size_t bytes_max);
+void exec_scratch_keep(exec_worker_t *w, unsigned threads);
 
 /* ----------------------------------------------------------- keys (keys.c) */
 

@@ -583,7 +583,7 @@ static int block_init(exec_block_t *b, unsigned threads)
 	b->w = svm_calloc(threads, sizeof(*b->w));
 	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));
 	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM; /* slots: set by exec_run_one */
-	for (unsigned i = 0; i < threads; i++) svm_arena_init(&b->w[i].scratch, WORKER_SCRATCH_MAX);
+	exec_scratch_take(b->w, threads, WORKER_SCRATCH_MAX);
 	pthread_mutex_init(&b->out_mu, NULL);
 	atomic_init(&b->fallback_all, 0);
 	atomic_init(&b->aborts, 0);
@@ -604,8 +604,8 @@ static void block_free(exec_block_t *b)
 		if (k) exec_mv_free(k);
 	}
 	exec_keys_free(b);
+	if (b->w) exec_scratch_keep(b->w, b->threads);
 	for (unsigned i = 0; b->w && i < b->threads; i++) {
-		svm_arena_reset(&b->w[i].scratch);
 		svm_free(b->w[i].touched);
 		svm_free(b->w[i].dkeys);
 	}

@@ -104,6 +104,38 @@ Test(arena, aligned_zeroed_and_bounded)
 	cr_assert_eq(a.bytes_used, 0);
 }
 
+/* A rewound arena hands out its kept chunks again (the same memory, zeroed by svm_arena_alloc),
+ * keeps no more than it was told, and frees them all on reset. */
+Test(arena, rewind_reuses_kept_chunks_zeroed_and_bounded)
+{
+	svm_arena_t a;
+	svm_arena_init(&a, 64 << 20);
+	uint8_t *first[64];
+	for (int i = 0; i < 64; i++) { /* 64 chunks of 64 KiB */
+		first[i] = svm_arena_alloc(&a, 60 << 10);
+		cr_assert_not_null(first[i]);
+		memset(first[i], 0xee, 60 << 10);
+	}
+	svm_arena_rewind(&a, 16 << 20);
+	cr_assert_eq(a.bytes_used, 0);
+	size_t reused = 0;
+	for (int i = 0; i < 64; i++) {
+		uint8_t *p = svm_arena_alloc(&a, 60 << 10);
+		cr_assert_not_null(p);
+		for (size_t j = 0; j < (60 << 10); j += 997) cr_assert_eq(p[j], 0, "zeroed at %zu", j);
+		for (int k = 0; k < 64; k++) reused += p == first[k];
+	}
+	cr_assert_eq(reused, 64, "every chunk kept (%zu reused)", reused);
+	svm_arena_rewind(&a, 1 << 20); /* keeps 1 MiB: 15 chunks of 64 KiB and their headers */
+	size_t spares = 0;
+	for (const svm_arena_chunk_t *c = a.spare; c; c = *(svm_arena_chunk_t *const *)c) spares++;
+	cr_assert(spares >= 1 && spares <= 16, "kept %zu chunks for 1 MiB", spares);
+	cr_assert_null(svm_arena_alloc(&a, 65 << 20), "past bytes_max after a rewind");
+	svm_arena_reset(&a);
+	cr_assert_null(a.spare);
+	cr_assert_eq(a.bytes_used, 0);
+}
+
 Test(map, matches_a_reference_under_random_ops)
 {
 	unsigned seed = 12345;
