@@ -77,6 +77,10 @@ typedef struct akey {
 	uint32_t mv_len, mv_cap;
 	_Atomic uint32_t mv_values; /* value entries created this segment (under the lock; never
 				       decremented): a hot key (stm.c) */
+	/* the lowest transaction with an entry (UINT32_MAX: none), stored under the lock once the
+	 * entries are in place: a read by a transaction at or below it sees the committed value
+	 * without taking the lock, i.e. without writing the key's cache line (exec_mv_read) */
+	_Atomic uint32_t mv_min;
 	mv_entry_t mv1;
 } akey_t;
 
@@ -88,9 +92,12 @@ void exec_key_unlock(akey_t *k);
 typedef struct exec_block exec_block_t;
 
 /* Per-worker state: a scratch arena (values, key records, events of incarnations), a slab of
- * the caller's arena for results, and the keys this worker first touched or wrote. */
+ * the caller's arena for results, and the keys this worker first touched or wrote. Written by
+ * its worker for nearly every allocation, so each worker's record is on cache lines of its own
+ * (allocated 64-byte aligned): two workers' records on one line cost a transfer between the
+ * cores (~250 ns on this VM) at each of their writes. */
 typedef struct {
-	svm_arena_t scratch;
+	_Alignas(64) svm_arena_t scratch;
 	uint8_t *slab;
 	size_t slab_left;
 	akey_t **touched;
@@ -99,11 +106,22 @@ typedef struct {
 	size_t dkeys_len, dkeys_cap;
 	size_t key_inserts; /* key records this worker created (see keys.c) */
 	int error;
+	/* written by this worker only (a load and a store, not a shared read-modify-write); read
+	 * by the others and by the metrics */
+	_Atomic uint64_t incarnations, validations;
 } exec_worker_t;
 
-/* Per transaction: the outcome of its final execution and bookkeeping. */
+/* Adds one to a counter that only its own worker writes. */
+static inline void exec_count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/* Per transaction: the outcome of its final execution and bookkeeping; on cache lines of its
+ * own (neighbouring transactions run on different workers). */
 typedef struct {
-	exec_outcome_t o;
+	_Alignas(64) exec_outcome_t o;
 	int rc;              /* block-level error of its final execution */
 	bool final;          /* executed once: the receipt's bytes are already in the result */
 	uint64_t latency_ns; /* time spent executing it, all incarnations */
@@ -139,7 +157,7 @@ struct exec_block {
 	/* metrics */
 	svm_exec_metrics_t hot; /* hot[]: the hottest written keys, once hot_done */
 	bool hot_done;
-	_Atomic uint64_t aborts, reexecutions, validations, waits;
+	_Atomic uint64_t aborts, reexecutions, waits; /* validations: per worker */
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
 	bool stm_hot; /* an optimistic segment stopped on a hot key or its conflict rate */
 	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
@@ -177,7 +195,7 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
  * thread's next block: one per kind, valid until the next exec_buf of the same kind on this
  * thread. NULL when out of memory. */
 enum { EXEC_BUF_KTAB, EXEC_BUF_SLOT, EXEC_BUF_DTX, EXEC_BUF_SEEN, EXEC_BUF_QUEUE, EXEC_BUF_CHUNKS,
-       EXEC_BUF_COUNT };
+       EXEC_BUF_STM, EXEC_BUF_COUNT };
 void *exec_buf(int which, size_t bytes);
 /* The workers' scratch arenas w[0..threads).scratch, empty, with the chunks the calling
  * thread's previous block kept (bounded by bytes_max); exec_scratch_keep empties them again and

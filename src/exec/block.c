@@ -550,7 +550,8 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 	m->aborts = atomic_load(&b->aborts);
 	m->reexecutions = atomic_load(&b->reexecutions);
 	m->waits = atomic_load(&b->waits);
-	m->validations = atomic_load(&b->validations);
+	for (unsigned w = 0; w < b->threads; w++)
+		m->validations += atomic_load_explicit(&b->w[w].validations, memory_order_relaxed);
 	m->fallbacks = b->fallbacks;
 	m->hot_stop = b->stm_hot;
 	if (b->hot_done) { /* gathered with the write set */
@@ -580,7 +581,8 @@ static int block_init(exec_block_t *b, unsigned threads)
 {
 	SVM_ASSERT(threads >= 2 && threads <= SVM_POOL_THREADS_MAX);
 	b->threads = threads;
-	b->w = svm_calloc(threads, sizeof(*b->w));
+	b->w = svm_big_alloc(threads * sizeof(*b->w)); /* 64-byte aligned: a line per worker */
+	if (b->w) memset(b->w, 0, threads * sizeof(*b->w));
 	b->slot = exec_buf(EXEC_BUF_SLOT, (b->n ? b->n : 1) * sizeof(*b->slot));
 	if (b->w == NULL || b->slot == NULL) return SVM_ENOMEM; /* slots: set by exec_run_one */
 	exec_scratch_take(b->w, threads, WORKER_SCRATCH_MAX);
@@ -588,7 +590,6 @@ static int block_init(exec_block_t *b, unsigned threads)
 	atomic_init(&b->fallback_all, 0);
 	atomic_init(&b->aborts, 0);
 	atomic_init(&b->reexecutions, 0);
-	atomic_init(&b->validations, 0);
 	atomic_init(&b->waits, 0);
 	int rc = exec_keys_init(b);
 	return rc;
@@ -609,7 +610,7 @@ static void block_free(exec_block_t *b)
 		svm_free(b->w[i].touched);
 		svm_free(b->w[i].dkeys);
 	}
-	svm_free(b->w);
+	svm_big_free(b->w, b->threads * sizeof(*b->w));
 	pthread_mutex_destroy(&b->out_mu);
 }
 

@@ -122,6 +122,7 @@ static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 	atomic_init(&k->seg_mark, 0);
 	atomic_init(&k->written, false);
 	atomic_init(&k->conflicts, 0);
+	atomic_init(&k->mv_min, UINT32_MAX);
 	k->pp_tx = UINT32_MAX;
 	k->last_w = -1;
 	return k;

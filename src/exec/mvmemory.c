@@ -35,6 +35,7 @@ void exec_mv_free(akey_t *k)
 	k->mv = NULL;
 	k->mv_len = k->mv_cap = 0;
 	atomic_store_explicit(&k->mv_values, 0, memory_order_relaxed);
+	atomic_store_explicit(&k->mv_min, UINT32_MAX, memory_order_relaxed);
 }
 
 /* First entry with tx >= target (k locked). */
@@ -124,6 +125,17 @@ static int mv_read(exec_block_t *b, unsigned worker, akey_t *k, uint32_t tx, boo
 		   mv_read_t *out)
 {
 	memset(out, 0, sizeof(*out));
+	/* No entry below tx: the committed value, read without the lock. Every key a transaction
+	 * reads but no lower one writes (the contract's code in every ERC-20 transfer, each
+	 * transfer's own balances) is read by two workers, at execution and at validation; the
+	 * lock's write would move its line between the cores at each read. Linearizable: mv_min is
+	 * stored (release) under the lock after the entry it announces, so a read that sees no entry
+	 * below tx is one taken before that write; a write that lands after it sends tx back to
+	 * validation (finish_execution) as for a read under the lock. */
+	if (atomic_load_explicit(&k->mv_min, memory_order_acquire) >= tx) {
+		out->kind = MVR_STORAGE;
+		return 0;
+	}
 	val_t storage;
 	int rc = exec_key_committed(b, worker, k, &storage); /* outside the lock: may load */
 	if (rc) return rc;
@@ -203,6 +215,9 @@ int exec_mv_write(akey_t *k, const mv_entry_t *e, bool *created)
 	}
 	k->mv[i] = *e;
 	SVM_ASSERT(mv_sorted(k));
+	if (e->tx < atomic_load_explicit(&k->mv_min, memory_order_relaxed)) /* after the entry */
+		atomic_store_explicit(&k->mv_min, e->tx, memory_order_release);
+	SVM_ASSERT(atomic_load_explicit(&k->mv_min, memory_order_relaxed) == k->mv[0].tx);
 	exec_key_unlock(k);
 	return 0;
 }
@@ -214,6 +229,9 @@ void exec_mv_remove(akey_t *k, uint32_t tx)
 	if (i < k->mv_len && k->mv[i].tx == tx) {
 		memmove(&k->mv[i], &k->mv[i + 1], (k->mv_len - i - 1) * sizeof(*k->mv));
 		k->mv_len--;
+		/* raised after the entry is gone: a reader that still sees the old minimum locks */
+		atomic_store_explicit(&k->mv_min, k->mv_len ? k->mv[0].tx : UINT32_MAX,
+				      memory_order_release);
 	}
 	SVM_ASSERT(mv_sorted(k));
 	SVM_ASSERT(i >= k->mv_len || k->mv[i].tx != tx);

@@ -29,29 +29,44 @@ typedef struct {
 	write_t *w;
 } io_t;
 
+/* A transaction's status, a cache line each: neighbouring transactions run on different
+ * workers, and two statuses on one line would move it between the cores at every lock. */
 typedef struct {
-	pthread_mutex_t mu;
+	_Alignas(64) pthread_mutex_t mu;
 	uint32_t inc;
 	uint8_t status;
 	dep_t *deps;
 } txst_t;
 
+/* The engine's shared state, by who writes it: fields read at every step and written once or
+ * never; then the scheduler's cursors and task count, which every task updates (one line: a
+ * worker claiming a task touches them together); then the conflict count. */
 typedef struct {
 	exec_block_t *b;
 	size_t from, m;
 	txst_t *st;
 	_Atomic(const io_t *) *io;
-	_Atomic size_t exec_idx, val_idx;
+	uint64_t abort_budget;
+	uint64_t incs0;       /* the workers' incarnation counts when the segment began */
+	uint32_t hot_writers; /* SVM_EXEC_HOT_WRITERS_MIN, or the environment's (0: rule off) */
+	atomic_bool done, stop;
+	atomic_bool hot; /* stopped on a hot key or the conflict rate */
+	_Alignas(64) _Atomic size_t exec_idx, val_idx;
 	_Atomic uint64_t decrease_cnt;
 	_Atomic long active;
-	atomic_bool done, stop;
-	uint64_t abort_budget;
-	/* incarnations run, and those that met an estimate or failed validation (conflict rate) */
-	_Alignas(64) _Atomic uint64_t incs;
-	_Atomic uint64_t conflicts;
-	atomic_bool hot;      /* stopped on a hot key or the conflict rate */
-	uint32_t hot_writers; /* SVM_EXEC_HOT_WRITERS_MIN, or the environment's (0: rule off) */
+	/* incarnations that met an estimate or failed validation (conflict rate) */
+	_Alignas(64) _Atomic uint64_t conflicts;
 } stm_t;
+
+/* Incarnations run in this segment so far (the workers' own counts, summed). */
+static uint64_t incarnations(const stm_t *s)
+{
+	uint64_t n = 0;
+	for (unsigned w = 0; w < s->b->threads; w++)
+		n += atomic_load_explicit(&s->b->w[w].incarnations, memory_order_relaxed);
+	SVM_ASSERT(n >= s->incs0); /* counts only grow */
+	return n - s->incs0;
+}
 
 typedef struct {
 	int kind;
@@ -245,7 +260,7 @@ static task_t finish_validation(stm_t *s, size_t j, bool aborted)
 static void conflict(stm_t *s)
 {
 	uint64_t c = atomic_fetch_add_explicit(&s->conflicts, 1, memory_order_relaxed) + 1;
-	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
+	uint64_t n = incarnations(s);
 	if (n >= SVM_EXEC_CONFLICT_WINDOW && c * 100 > n * SVM_EXEC_CONFLICT_PCT) {
 		atomic_store(&s->hot, true);
 		atomic_store(&s->stop, true);
@@ -274,7 +289,7 @@ static uint32_t hot_writers_min(void)
 static void hot_key(stm_t *s, uint32_t writers)
 {
 	if (s->hot_writers == 0 || writers < s->hot_writers) return;
-	uint64_t n = atomic_load_explicit(&s->incs, memory_order_relaxed);
+	uint64_t n = incarnations(s);
 	if ((uint64_t)writers * SVM_EXEC_HOT_WRITERS_SHARE > n) {
 		atomic_store(&s->hot, true);
 		atomic_store(&s->stop, true);
@@ -300,7 +315,7 @@ static bool validate(stm_t *s, unsigned worker, size_t j)
 	SVM_ASSERT(j < s->m);
 	const io_t *io = atomic_load_explicit(&s->io[j], memory_order_acquire);
 	if (io == NULL) return false;
-	atomic_fetch_add(&s->b->validations, 1);
+	exec_count(&s->b->w[worker].validations);
 	for (size_t i = 0; i < io->nr; i++) {
 		SVM_ASSERT(io->r[i].k != NULL);
 		SVM_ASSERT(io->r[i].kind >= RD_STORAGE && io->r[i].kind <= RD_RESOLVED);
@@ -371,7 +386,7 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 		size_t tx = s->from + j;
 		exec_txview_begin(v, (uint32_t)tx, inc, NULL);
 		int rc = exec_run_one(s->b, v, tx, NULL);
-		atomic_fetch_add_explicit(&s->incs, 1, memory_order_relaxed);
+		exec_count(&s->b->w[v->worker].incarnations);
 		if (v->wait_on >= 0) {
 			SVM_ASSERT(v->local_len > 0); /* the read that met the estimate is the last one */
 			SVM_ASSERT((size_t)v->wait_on >= s->from && (size_t)v->wait_on < tx);
@@ -491,7 +506,9 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	SVM_ASSERT(to - from <= UINT32_MAX); /* transaction numbers are u32 in the versions */
 	stm_t s = {.b = b, .from = from, .m = to - from, .hot_writers = hot_writers_min()};
 	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
-	s.st = svm_calloc(s.m ? s.m : 1, sizeof(*s.st));
+	size_t st_bytes = (s.m ? s.m : 1) * sizeof(*s.st);
+	s.st = exec_buf(EXEC_BUF_STM, st_bytes); /* 64-byte aligned, kept: a line per status */
+	if (s.st) memset(s.st, 0, st_bytes);
 	s.io = svm_calloc(s.m ? s.m : 1, sizeof(*s.io));
 	int rc = s.st && s.io ? 0 : SVM_ENOMEM;
 	for (size_t j = 0; rc == 0 && j < s.m; j++) {
@@ -505,7 +522,8 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.active, 0);
 	atomic_init(&s.done, false);
 	atomic_init(&s.stop, false);
-	atomic_init(&s.incs, 0);
+	for (unsigned w = 0; w < b->threads; w++)
+		s.incs0 += atomic_load_explicit(&b->w[w].incarnations, memory_order_relaxed);
 	atomic_init(&s.conflicts, 0);
 	atomic_init(&s.hot, false);
 	if (rc == 0) rc = svm_par_run_any(b->threads, stm_worker, &s);
@@ -521,7 +539,6 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	*stop_at = from + done;
 	SVM_ASSERT(*stop_at >= from && *stop_at <= to);
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
-	svm_free(s.st);
 	svm_free(s.io);
 	return rc;
 }
