@@ -29,13 +29,15 @@ typedef struct {
 	write_t *w;
 } io_t;
 
-/* A transaction's status, a cache line each: neighbouring transactions run on different
- * workers, and two statuses on one line would move it between the cores at every lock. */
+/* A transaction's status and its published reads and writes, a cache line each: neighbouring
+ * transactions run on different workers, and two of them on one line would move it between the
+ * cores at every lock and publication. */
 typedef struct {
 	_Alignas(64) pthread_mutex_t mu;
 	uint32_t inc;
 	uint8_t status;
 	dep_t *deps;
+	_Atomic(const io_t *) io; /* the last published incarnation's reads and writes */
 } txst_t;
 
 /* The engine's shared state, by who writes it: fields read at every step and written once or
@@ -45,7 +47,6 @@ typedef struct {
 	exec_block_t *b;
 	size_t from, m;
 	txst_t *st;
-	_Atomic(const io_t *) *io;
 	uint64_t abort_budget;
 	uint64_t incs0;       /* the workers' incarnation counts when the segment began */
 	uint32_t hot_writers; /* SVM_EXEC_HOT_WRITERS_MIN, or the environment's (0: rule off) */
@@ -313,7 +314,7 @@ static bool same_read(const read_t *r, const mv_read_t *now)
 static bool validate(stm_t *s, unsigned worker, size_t j)
 {
 	SVM_ASSERT(j < s->m);
-	const io_t *io = atomic_load_explicit(&s->io[j], memory_order_acquire);
+	const io_t *io = atomic_load_explicit(&s->st[j].io, memory_order_acquire);
 	if (io == NULL) return false;
 	exec_count(&s->b->w[worker].validations);
 	for (size_t i = 0; i < io->nr; i++) {
@@ -369,14 +370,14 @@ static int record(stm_t *s, txview_t *v, size_t j, uint32_t inc, bool *wrote_new
 			hot_key(s, atomic_load_explicit(&l->k->mv_values, memory_order_relaxed));
 	}
 	SVM_ASSERT(io->nr == nr && io->nw == nw);
-	const io_t *prev = atomic_load(&s->io[j]);
+	const io_t *prev = atomic_load(&s->st[j].io);
 	SVM_ASSERT(prev == NULL || prev->inc < inc); /* an incarnation publishes once */
 	for (size_t i = 0; prev && i < prev->nw; i++) {
 		bool kept = false;
 		for (size_t k = 0; k < io->nw && !kept; k++) kept = io->w[k].k == prev->w[i].k;
 		if (!kept) exec_mv_remove(prev->w[i].k, tx);
 	}
-	atomic_store_explicit(&s->io[j], io, memory_order_release);
+	atomic_store_explicit(&s->st[j].io, io, memory_order_release);
 	return 0;
 }
 
@@ -411,7 +412,7 @@ static task_t needs_reexecution(stm_t *s, unsigned worker, size_t j, uint32_t in
 {
 	bool aborted = !validate(s, worker, j) && try_validation_abort(s, j, inc);
 	if (aborted) {
-		const io_t *io = atomic_load(&s->io[j]);
+		const io_t *io = atomic_load(&s->st[j].io);
 		for (size_t i = 0; io && i < io->nw; i++)
 			exec_mv_estimate(io->w[i].k, (uint32_t)(s->from + j));
 		if (atomic_fetch_add(&s->b->aborts, 1) + 1 > s->abort_budget)
@@ -495,7 +496,7 @@ static bool all_executed(const stm_t *s)
 {
 	for (size_t j = 0; j < s->m; j++)
 		if (s->st[j].status != ST_EXECUTED || s->st[j].deps != NULL ||
-		    atomic_load(&s->io[j]) == NULL)
+		    atomic_load(&s->st[j].io) == NULL)
 			return false;
 	return true;
 }
@@ -509,11 +510,10 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	size_t st_bytes = (s.m ? s.m : 1) * sizeof(*s.st);
 	s.st = exec_buf(EXEC_BUF_STM, st_bytes); /* 64-byte aligned, kept: a line per status */
 	if (s.st) memset(s.st, 0, st_bytes);
-	s.io = svm_calloc(s.m ? s.m : 1, sizeof(*s.io));
-	int rc = s.st && s.io ? 0 : SVM_ENOMEM;
+	int rc = s.st ? 0 : SVM_ENOMEM;
 	for (size_t j = 0; rc == 0 && j < s.m; j++) {
 		pthread_mutex_init(&s.st[j].mu, NULL);
-		atomic_init(&s.io[j], NULL);
+		atomic_init(&s.st[j].io, NULL);
 		b->slot[from + j].latency_ns = 0; /* incarnations add to it */
 	}
 	atomic_init(&s.exec_idx, 0);
@@ -539,6 +539,5 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	*stop_at = from + done;
 	SVM_ASSERT(*stop_at >= from && *stop_at <= to);
 	for (size_t j = 0; s.st && j < s.m; j++) pthread_mutex_destroy(&s.st[j].mu);
-	svm_free(s.io);
 	return rc;
 }
