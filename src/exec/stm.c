@@ -15,6 +15,7 @@
 enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
 #define FLUSH_PAR_KEYS 1024 /* touched keys from which the commit runs on every worker */
 enum { T_NONE = 0, T_EXEC, T_VALID };
+#define NO_WORKER UINT16_MAX
 
 typedef struct dep {
 	uint32_t j;
@@ -36,6 +37,7 @@ typedef struct {
 	_Alignas(64) pthread_mutex_t mu;
 	uint32_t inc;
 	uint8_t status;
+	_Atomic uint16_t worker; /* the worker that ran its last finished incarnation (NO_WORKER) */
 	dep_t *deps;
 	_Atomic(const io_t *) io; /* the last published incarnation's reads and writes */
 } txst_t;
@@ -151,9 +153,45 @@ static task_t next_valid(stm_t *s)
 	return NONE;
 }
 
-static task_t next_task(stm_t *s)
+/* next_valid, only if the validation cursor is at j: claims the task next_valid would hand out
+ * when its fetch-and-add returned j. The worker that has just executed j calls it, so j's
+ * validation reads the records, values and version entries that worker wrote, in its own cache;
+ * by any other worker each of those lines (~30 a transfer) would move between the cores. */
+static task_t next_valid_at(stm_t *s, size_t j)
 {
-	if (atomic_load(&s->val_idx) < atomic_load(&s->exec_idx)) {
+	if (j >= s->m || atomic_load(&s->val_idx) != j) return NONE;
+	atomic_fetch_add(&s->active, 1);
+	size_t at = j;
+	if (atomic_compare_exchange_strong(&s->val_idx, &at, j + 1)) {
+		txst_t *t = &s->st[j];
+		pthread_mutex_lock(&t->mu);
+		SVM_ASSERT(t->status <= ST_ABORTING);
+		task_t r = {T_VALID, (uint32_t)j, t->inc};
+		bool ok = t->status == ST_EXECUTED;
+		pthread_mutex_unlock(&t->mu);
+		if (ok) return r;
+	}
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+/* Whether the transaction at the validation cursor was last executed by another worker. */
+static bool executed_elsewhere(const stm_t *s, size_t v, unsigned worker)
+{
+	if (v >= s->m) return false;
+	unsigned w = atomic_load_explicit(&s->st[v].worker, memory_order_relaxed);
+	return w != NO_WORKER && w != worker;
+}
+
+/* Validation first, as in Block-STM, but a validation another worker's execution left is left
+ * to that worker while transactions remain to execute: it takes it after its next execution
+ * (next_task, or next_valid_at), reading what it wrote from its own cache. Which task a worker
+ * claims next changes only the order of the work, never a result: every task still comes from
+ * the two cursors, and the last executions leave every validation to whoever is free. */
+static task_t next_task(stm_t *s, unsigned worker)
+{
+	size_t v = atomic_load(&s->val_idx), e = atomic_load(&s->exec_idx);
+	if (v < e && !(e < s->m && executed_elsewhere(s, v, worker))) {
 		task_t t = next_valid(s);
 		if (t.kind) return t;
 	}
@@ -198,13 +236,14 @@ static void set_ready(stm_t *s, size_t j)
 	if (inc >= SVM_EXEC_INCARNATIONS_MAX) atomic_store(&s->stop, true);
 }
 
-static task_t finish_execution(stm_t *s, size_t j, uint32_t inc, bool wrote_new)
+static task_t finish_execution(stm_t *s, unsigned worker, size_t j, uint32_t inc, bool wrote_new)
 {
-	SVM_ASSERT(j < s->m);
+	SVM_ASSERT(j < s->m && worker < NO_WORKER);
 	txst_t *t = &s->st[j];
 	pthread_mutex_lock(&t->mu);
 	SVM_ASSERT(t->status == ST_EXECUTING && t->inc == inc);
 	t->status = ST_EXECUTED;
+	atomic_store_explicit(&t->worker, (uint16_t)worker, memory_order_relaxed);
 	dep_t *deps = t->deps;
 	t->deps = NULL;
 	pthread_mutex_unlock(&t->mu);
@@ -404,7 +443,7 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 			exec_fall_all(s->b, FALL_INTERNAL);
 			atomic_store(&s->stop, true);
 		}
-		return finish_execution(s, j, inc, wrote_new);
+		return finish_execution(s, v->worker, j, inc, wrote_new);
 	}
 }
 
@@ -431,9 +470,14 @@ static void stm_worker(void *arg, unsigned worker)
 	unsigned idle = 0;
 	while (!atomic_load(&s->done) && !atomic_load(&s->stop) &&
 	       !atomic_load(&s->b->fallback_all)) {
-		if (t.kind == T_EXEC) t = try_execute(s, &v, t.j, t.inc);
-		else if (t.kind == T_VALID) t = needs_reexecution(s, worker, t.j, t.inc);
-		if (t.kind == T_NONE) t = next_task(s);
+		if (t.kind == T_EXEC) {
+			uint32_t j = t.j;
+			t = try_execute(s, &v, j, t.inc);
+			if (t.kind == T_NONE) t = next_valid_at(s, j); /* its validation here if next */
+		} else if (t.kind == T_VALID) {
+			t = needs_reexecution(s, worker, t.j, t.inc);
+		}
+		if (t.kind == T_NONE) t = next_task(s, worker);
 		if (t.kind != T_NONE) idle = 0;
 		else if (++idle > 64) sched_yield();
 	}
@@ -458,15 +502,21 @@ static size_t committed_prefix(stm_t *s)
 typedef struct {
 	exec_block_t *b;
 	uint32_t limit;
-	_Atomic unsigned next;
+	atomic_bool claimed[SVM_POOL_THREADS_MAX]; /* [list] */
 	atomic_int rc;
 } flush_t;
 
+/* Each worker folds its own list first (the keys it wrote, in its cache), then any list left. */
 static void flush_worker(void *arg, unsigned w)
 {
 	flush_t *f = arg;
 	exec_block_t *b = f->b;
-	for (unsigned l; (l = atomic_fetch_add(&f->next, 1)) < b->threads;) {
+	SVM_ASSERT(w < b->threads && b->threads <= SVM_POOL_THREADS_MAX);
+	for (unsigned i = 0; i < b->threads; i++) {
+		unsigned l = (w + i) % b->threads;
+		if (atomic_load_explicit(&f->claimed[l], memory_order_relaxed) ||
+		    atomic_exchange(&f->claimed[l], true))
+			continue;
 		exec_worker_t *wk = &b->w[l];
 		for (size_t i = 0; i < wk->touched_len && atomic_load(&f->rc) == 0; i++) {
 			int rc = exec_mv_flush(b, w, wk->touched[i], f->limit);
@@ -479,7 +529,7 @@ static int flush(exec_block_t *b, size_t limit)
 {
 	SVM_ASSERT(limit <= b->n && limit <= UINT32_MAX);
 	flush_t f = {.b = b, .limit = (uint32_t)limit};
-	atomic_init(&f.next, 0);
+	for (unsigned l = 0; l < b->threads; l++) atomic_init(&f.claimed[l], false);
 	atomic_init(&f.rc, 0);
 	size_t keys = 0;
 	for (unsigned w = 0; w < b->threads; w++) keys += b->w[w].touched_len;
@@ -514,6 +564,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	for (size_t j = 0; rc == 0 && j < s.m; j++) {
 		pthread_mutex_init(&s.st[j].mu, NULL);
 		atomic_init(&s.st[j].io, NULL);
+		atomic_init(&s.st[j].worker, NO_WORKER);
 		b->slot[from + j].latency_ns = 0; /* incarnations add to it */
 	}
 	atomic_init(&s.exec_idx, 0);
