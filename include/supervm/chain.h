@@ -87,6 +87,11 @@ typedef struct {
 	 * of a block's parent QC cannot be attributed to staking's validators, so missed votes are
 	 * not counted (docs/economics.md, "Downtime"). Every node of a chain must agree on it. */
 	bool fixed_set;
+	/* Blocks above genesis are committed lazily (svm_store_write_begin_lazy: one device flush
+	 * instead of two; a system crash may undo the last commits). For a consensus node, whose
+	 * committed blocks are certified, kept on disk as proposals and made durable by the next
+	 * synchronous safety record, so a lost commit is redone from them (docs/consensus.md). */
+	bool lazy_commits;
 } svm_chain_config_t;
 
 /* Opens (or creates, from genesis g, when dir holds no chain yet) the chain in dir. g may be

@@ -19,8 +19,9 @@
  * transaction failed: its commit then aborts it and returns SVM_EIO — nothing of it is applied,
  * as after a real failed write, so the store stays at its last committed transaction.
  *
- * Durability: commits are synchronous (no MDB_NOSYNC) unless the config asks otherwise, so a
- * process killed at any point reopens at its last committed transaction. */
+ * Durability: commits are synchronous (no MDB_NOSYNC) unless the config asks otherwise or the
+ * transaction was begun lazy (svm_store_write_begin_lazy: a system crash may undo it, a process
+ * crash never), so a process killed at any point reopens at its last committed transaction. */
 #ifndef SUPERVM_STORE_H
 #define SUPERVM_STORE_H
 
@@ -73,6 +74,15 @@ int svm_store_read_begin(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err
 
 /* Begins the write transaction (blocking while another is open). */
 int svm_store_write_begin(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err);
+
+/* The same, but its commit is durable lazily (LMDB's MDB_NOMETASYNC): the pages it wrote are
+ * flushed at commit, its meta page only by the next commit's flush — one device flush instead
+ * of two. A process crash loses nothing (the page cache survives it). A system crash may undo
+ * the last lazy commits, never one that a later synchronous commit followed (durability is a
+ * prefix of the commit order), and never corrupts the database. For what can be redone after
+ * such a loss (a block the consensus will commit again); never for what must be on disk before
+ * a message leaves (the consensus safety record). */
+int svm_store_write_begin_lazy(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err);
 
 /* Commits a write transaction (or ends a read one) and frees t in every case. On failure
  * nothing of t is applied. End hooks run after the outcome is known, before this returns.

@@ -19,6 +19,7 @@ struct svm_chain {
 	svm_id_t fee_token;
 	unsigned threads;
 	bool fixed_set; /* svm_chain_config_t.fixed_set: no downtime counting */
+	bool lazy_commits; /* svm_chain_config_t.lazy_commits: block commits begun lazy */
 	pthread_mutex_t mu; /* guards the head below (the writer updates, queries read) */
 	uint64_t height;
 	svm_hash_t head_hash, head_root;
@@ -232,7 +233,8 @@ static int commit_block(svm_chain_t *c, commit_t *b, const svm_exec_result_t *re
 	SVM_ASSERT(b->header.tx_count == 0 || (b->txs != NULL && b->ids != NULL && roff != NULL));
 	SVM_ASSERT(b->qc_len == 0 || b->qc != NULL);
 	svm_store_txn_t *w;
-	int rc = svm_store_write_begin(c->store, &w, err);
+	int rc = c->lazy_commits && b->header.height > 0 ? svm_store_write_begin_lazy(c->store, &w, err)
+							  : svm_store_write_begin(c->store, &w, err);
 	if (rc) return rc;
 	svm_hash_t root;
 	uint64_t t0 = svm_clock_ns();
@@ -492,6 +494,7 @@ int svm_chain_open(svm_chain_t **out, const char *dir, const svm_genesis_t *g,
 	c->threads = cfg->exec_threads ? cfg->exec_threads : svm_cpu_count();
 	SVM_ASSERT(c->threads >= 1); /* work_begin opens at least one snapshot */
 	c->fixed_set = cfg->fixed_set;
+	c->lazy_commits = cfg->lazy_commits;
 	svm_store_config_t scfg = {.map_size_bytes = cfg->map_bytes};
 	svm_state_config_t stcfg = {.retain_heights = cfg->retain_heights};
 	rc = svm_store_open(&c->store, dir, &scfg, err);

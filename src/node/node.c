@@ -121,7 +121,10 @@ static int open_chain(svm_node_t *n, svm_error_t *err)
 	svm_genesis_t g = {0};
 	bool have_g = n->cfg.genesis_path[0] != 0 && access(n->cfg.genesis_path, R_OK) == 0;
 	rc = have_g ? svm_genesis_load(&g, n->cfg.genesis_path, err) : 0;
-	svm_chain_config_t ccfg = {.exec_threads = n->cfg.exec_threads, .fixed_set = n->cfg.fixed_validators};
+	/* lazy commits: the consensus thread's safety record, stored synchronously before every vote,
+	 * makes each committed block durable (docs/consensus.md, "Stalls") */
+	svm_chain_config_t ccfg = {.exec_threads = n->cfg.exec_threads, .fixed_set = n->cfg.fixed_validators,
+				   .lazy_commits = true};
 	if (rc == 0) rc = svm_chain_open(&n->chain, dir, have_g ? &g : NULL, &ccfg, err);
 	svm_genesis_free(&g);
 	if (rc != 0) return rc;

@@ -4,6 +4,7 @@
  * spec API) before the core votes, commits each block the core commits exactly once, and
  * catches up through block sync, verifying every QC against the validator set. A one-validator
  * devnet runs the same code with no peers. docs/node.md describes it. */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,12 @@
 #define EPOCH_KEY "cons.epoch"         /* meta: the current epoch's record */
 #define EPOCH_SETS_KEY "cons.vs"       /* meta: ‖ u64be(epoch) → that epoch's record (RPC, QC checks) */
 #define CARRY_BLOCKS 20               /* the previous epoch's last blocks its reputation carries */
+#define SLOW_STEP_MS 50                /* a consensus-thread wake-up this long is logged with its breakdown */
+#define SLOW_LOG_EVERY_MS 1000         /* at most one such line per second (the rest are counted) */
 
 typedef struct inmsg {
 	struct inmsg *next;
+	uint64_t in_ns; /* when the transport thread queued it */
 	svm_id_t from;
 	uint8_t type;
 	size_t len;
@@ -56,6 +60,21 @@ typedef struct {
 	uint64_t height;
 	bool used;
 } peer_height_t;
+
+/* Where one wake-up of the consensus thread spent its time (step_add, step_end). A wake-up over
+ * SLOW_STEP_MS is logged with this breakdown, so a stall names its cause: the disk (safety
+ * records, commits), execution, the network, or none of them (the core's own work and signature
+ * checks, or the process not being scheduled). Consensus thread only. */
+enum { ST_PERSIST, ST_COMMIT, ST_EXEC, ST_PROPOSE, ST_SEND, ST_SYNC, ST_SWITCH, ST_KEPT, ST_KINDS };
+typedef struct {
+	uint64_t t0_ns;        /* the wake-up's start */
+	uint64_t wait_ns;      /* the longest a handled message waited in the inbox */
+	uint64_t late_ns;      /* woke this long after the deadline it slept until */
+	uint64_t flush_ns;     /* of the commits: LMDB's commit (page writes and flush) */
+	uint64_t ns[ST_KINDS];
+	uint32_t n[ST_KINDS];
+	uint32_t msgs;
+} step_t;
 
 /* A peer's transport session as the consensus core hears of it (svm_cons_peer). Under n->mu:
  * the transport thread writes id, used, up and ups, the consensus thread the told fields. */
@@ -121,9 +140,22 @@ struct node_vc {
 	inmsg_t *held[HELD_MAX];        /* the next epoch's messages, arrived before our switch */
 	uint64_t next_status_ms, sync_until_ms;
 	uint64_t stall_height, stall_since_ms; /* the height last seen changing, and since when */
+	step_t step;                    /* the current wake-up (step_add) */
+	uint64_t slow_logged_ms;        /* when the last slow step was logged */
+	uint32_t slow_unlogged;         /* slow steps since, not logged */
+	uint64_t slept_until_ns;        /* the deadline of the last sleep that timed out (0: woken) */
+	uint64_t slow_steps;            /* wake-ups over SLOW_STEP_MS since start (under n->mu) */
 };
 
 static uint64_t now_ms(void) { return svm_clock_ns() / 1000000u; }
+
+/* Adds the time since t0 (svm_clock_ns) to the current wake-up's kind k. */
+static void step_add(struct node_vc *v, unsigned k, uint64_t t0)
+{
+	SVM_ASSERT(k < ST_KINDS);
+	v->step.ns[k] += svm_clock_ns() - t0;
+	v->step.n[k]++;
+}
 
 int node_block_header(const uint8_t *block, size_t len, svm_header_t *h, svm_hash_t *id)
 {
@@ -228,7 +260,7 @@ static int epoch_store(struct node_vc *v)
 	memcpy(key, EPOCH_SETS_KEY, sizeof EPOCH_SETS_KEY - 1);
 	svm_put_u64be(key + sizeof EPOCH_SETS_KEY - 1, v->vals.epoch);
 	svm_store_txn_t *w;
-	int rc = svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL);
+	int rc = svm_store_write_begin_lazy(svm_chain_store(v->n->chain), &w, NULL);
 	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, EPOCH_KEY, sizeof EPOCH_KEY - 1, rec.data, rec.len, 0);
 	if (rc == 0) rc = svm_store_put(w, SVM_TABLE_META, key, sizeof key, rec.data, rec.len, 0);
 	if (rc == 0) rc = svm_store_commit(w, NULL);
@@ -573,9 +605,20 @@ static bool txs_in_flight(struct node_vc *v, svm_chain_spec_t *spec)
  * gives the builder a transaction no ancestor holds, or an uncommitted ancestor carries
  * transactions (the 2-chain needs the next two rounds certified to commit them). Builds on the
  * parent from the mempool. */
+static int propose_block(struct node_vc *v, const svm_header_t *tmpl, svm_buf_t *block_out);
+
 static int host_propose(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_out)
 {
 	struct node_vc *v = ctx;
+	uint64_t t_in = svm_clock_ns();
+	int rc = propose_block(v, tmpl, block_out);
+	step_add(v, ST_PROPOSE, t_in);
+	return rc;
+}
+
+/* Builds this node's proposal on the template's parent (host_propose). */
+static int propose_block(struct node_vc *v, const svm_header_t *tmpl, svm_buf_t *block_out)
+{
 	svm_node_t *n = v->n;
 	svm_chain_spec_t *parent;
 	int rc = parent_spec(v, &tmpl->parent, &parent);
@@ -676,44 +719,59 @@ static bool *mempool_verified(svm_node_t *n, const uint8_t *block, size_t len, u
 	return out;
 }
 
+static int execute_block(struct node_vc *v, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+			 svm_chain_spec_t **out);
+
 static int host_execute(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 			svm_hash_t *exec_root)
 {
 	struct node_vc *v = ctx;
 	svm_chain_spec_t *s = spec_get(v, block_id);
+	uint64_t t_in = svm_clock_ns();
 	if (s == NULL) {
-		svm_header_t h;
-		if (node_block_header(block, len, &h, NULL) != 0) return SVM_EDECODE;
-		svm_chain_spec_t *parent;
-		int rc = parent_spec(v, &h.parent, &parent);
-		if (rc != 0) {
-			svm_log_warn("execute: block %llu round %llu: its parent is not available (%s)",
-				     (unsigned long long)h.height, (unsigned long long)h.round, svm_strerror(rc));
-			return rc;
-		}
-		svm_error_t err = {0};
-		uint64_t t0 = svm_clock_ns();
-		uint32_t known = 0;
-		bool *verified = mempool_verified(v->n, block, len, &known);
-		uint64_t t1 = svm_clock_ns();
-		rc = svm_chain_spec_execute_verified(v->n->chain, parent, block, len, verified, &s, &err);
-		svm_free(verified);
-		svm_log_debug("executed height %llu round %llu: %u txs (%u signatures verified at admission, "
-			      "looked up in %.1f ms) in %.1f ms", (unsigned long long)h.height,
-			      (unsigned long long)h.round, h.tx_count, known, (double)(t1 - t0) / 1e6,
-			      (double)(svm_clock_ns() - t0) / 1e6);
-		if (rc != 0) {
-			upgrade_note(v, h.height, rc, &err);
-			svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
-			return rc;
-		}
-		if (!svm_hash_eq(svm_chain_spec_id(s), block_id)) {
-			svm_chain_spec_free(s);
-			return SVM_EVALIDATE;
-		}
-		spec_put(v, s);
+		int rc = execute_block(v, block_id, block, len, &s);
+		step_add(v, ST_EXEC, t_in);
+		if (rc != 0) return rc;
 	}
 	exec_root_of(svm_chain_spec_header(s), exec_root);
+	return 0;
+}
+
+static int execute_block(struct node_vc *v, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+			 svm_chain_spec_t **out)
+{
+	svm_chain_spec_t *s = NULL;
+	svm_header_t h;
+	if (node_block_header(block, len, &h, NULL) != 0) return SVM_EDECODE;
+	svm_chain_spec_t *parent;
+	int rc = parent_spec(v, &h.parent, &parent);
+	if (rc != 0) {
+		svm_log_warn("execute: block %llu round %llu: its parent is not available (%s)",
+			     (unsigned long long)h.height, (unsigned long long)h.round, svm_strerror(rc));
+		return rc;
+	}
+	svm_error_t err = {0};
+	uint64_t t0 = svm_clock_ns();
+	uint32_t known = 0;
+	bool *verified = mempool_verified(v->n, block, len, &known);
+	uint64_t t1 = svm_clock_ns();
+	rc = svm_chain_spec_execute_verified(v->n->chain, parent, block, len, verified, &s, &err);
+	svm_free(verified);
+	svm_log_debug("executed height %llu round %llu: %u txs (%u signatures verified at admission, "
+		      "looked up in %.1f ms) in %.1f ms", (unsigned long long)h.height,
+		      (unsigned long long)h.round, h.tx_count, known, (double)(t1 - t0) / 1e6,
+		      (double)(svm_clock_ns() - t0) / 1e6);
+	if (rc != 0) {
+		upgrade_note(v, h.height, rc, &err);
+		svm_log_warn("execute: block %llu refused: %s", (unsigned long long)h.height, err.msg);
+		return rc;
+	}
+	if (!svm_hash_eq(svm_chain_spec_id(s), block_id)) {
+		svm_chain_spec_free(s);
+		return SVM_EVALIDATE;
+	}
+	spec_put(v, s);
+	*out = s;
 	return 0;
 }
 
@@ -779,10 +837,23 @@ static void committed(svm_node_t *n, const svm_header_t *h, const uint8_t *block
 			     (unsigned long long)h->round, h->tx_count);
 }
 
+static int commit_block(struct node_vc *v, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+			uint64_t height, const svm_cons_qc_t *qc);
+
 static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *block, size_t len,
 		       uint64_t height, const svm_cons_qc_t *qc)
 {
 	struct node_vc *v = ctx;
+	uint64_t t_in = svm_clock_ns();
+	int rc = commit_block(v, block_id, block, len, height, qc);
+	step_add(v, ST_COMMIT, t_in);
+	return rc;
+}
+
+/* Stores a block the core committed (its writes, receipts and QC), then the bookkeeping. */
+static int commit_block(struct node_vc *v, const svm_hash_t *block_id, const uint8_t *block, size_t len,
+			uint64_t height, const svm_cons_qc_t *qc)
+{
 	svm_node_t *n = v->n;
 	svm_error_t err = {0};
 	if (v->epoch_pending) return SVM_ESTATE; /* the epoch ended below this block */
@@ -808,6 +879,9 @@ static int host_commit(void *ctx, const svm_hash_t *block_id, const uint8_t *blo
 	pthread_mutex_lock(&n->mu);
 	n->build_ns_last = svm_clock_ns() - t0;
 	pthread_mutex_unlock(&n->mu);
+	svm_block_stats_t bs;
+	svm_chain_last_stats(n->chain, &bs);
+	v->step.flush_ns += bs.commit_ns;
 	svm_log_debug("committed height %llu in %.1f ms", (unsigned long long)height, (double)n->build_ns_last / 1e6);
 	committed(n, svm_chain_spec_header(s), block, len);
 	if (qc == NULL) { /* no QC yet: keep the proof that it committed (bqc_store) */
@@ -893,12 +967,13 @@ static void kept_flush(struct node_vc *v, bool all)
 	if (v->n_unwritten == 0 || (!all && now_ms() < v->unwritten_ms + KEPT_FLUSH_MS)) return;
 	svm_store_txn_t *w;
 	uint64_t t0 = svm_clock_ns();
-	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	if (svm_store_write_begin_lazy(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
 	if (kept_put(v, w) != 0) {
 		svm_store_abort(w);
 		return;
 	}
 	if (svm_store_commit(w, NULL) == 0) kept_written(v);
+	step_add(v, ST_KEPT, t0);
 	svm_log_debug("kept proposals written in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
 }
 
@@ -940,7 +1015,7 @@ static int host_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 static void kept_clear(struct node_vc *v)
 {
 	svm_store_txn_t *w;
-	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	if (svm_store_write_begin_lazy(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
 	svm_store_cursor_t *cur = NULL;
 	svm_store_val_t k;
 	int rc = svm_store_cursor_open(w, SVM_TABLE_META, &cur);
@@ -959,7 +1034,7 @@ static void kept_prune(struct node_vc *v, bool all)
 {
 	uint64_t committed = svm_chain_height(v->n->chain);
 	svm_store_txn_t *w;
-	if (svm_store_write_begin(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
+	if (svm_store_write_begin_lazy(svm_chain_store(v->n->chain), &w, NULL) != 0) return;
 	svm_store_cursor_t *cur = NULL;
 	svm_store_val_t k;
 	size_t keep = 0;
@@ -1014,6 +1089,7 @@ static int host_persist(void *ctx, const uint8_t *rec, size_t len)
 	else if (w != NULL) svm_store_abort(w);
 	if (rc == 0) kept_written(v);
 	if (rc != 0) svm_error_set(&err, rc, "%s", err.msg[0] ? err.msg : svm_strerror(rc));
+	step_add(v, ST_PERSIST, t0);
 	svm_log_debug("safety record stored in %.1f ms", (double)(svm_clock_ns() - t0) / 1e6);
 	if (rc != 0) svm_log_error("safety record not stored (nothing will be signed): %s", err.msg);
 	return rc;
@@ -1097,6 +1173,7 @@ static uint8_t net_type_of(const uint8_t *msg, size_t len)
 static void dispatch(struct node_vc *v)
 {
 	svm_cons_out_t *o = &v->out;
+	uint64_t t_in = svm_clock_ns();
 	for (size_t i = 0; v->net != NULL && i < o->n_actions; i++) {
 		const svm_cons_action_t *a = &o->actions[i];
 		const uint8_t *msg = o->bytes.data + a->off;
@@ -1111,6 +1188,7 @@ static void dispatch(struct node_vc *v)
 			svm_net_send(v->net, &v->vals.v[a->to].id, type, msg, a->len);
 		}
 	}
+	if (o->n_actions > 0) step_add(v, ST_SEND, t_in);
 	svm_cons_out_reset(o);
 }
 
@@ -1524,6 +1602,7 @@ static int enqueue(struct node_vc *v, const svm_id_t *peer, uint8_t type, const 
 	inmsg_t *m = svm_malloc(sizeof *m + len);
 	if (m == NULL) return SVM_EBUSY;
 	m->next = NULL;
+	m->in_ns = svm_clock_ns();
 	m->from = *peer;
 	m->type = type;
 	m->len = len;
@@ -1786,8 +1865,9 @@ static bool handle(struct node_vc *v, inmsg_t *m)
 static void handle_now(struct node_vc *v, inmsg_t *m)
 {
 	if (m->type == SVM_NET_MSG_SYNC_RESP) {
-		uint64_t at = svm_chain_height(v->n->chain);
+		uint64_t at = svm_chain_height(v->n->chain), t_in = svm_clock_ns();
 		int applied = apply_sync(v, m->data, m->len);
+		step_add(v, ST_SYNC, t_in);
 		v->sync_until_ms = 0; /* answered: the next request may go at once */
 		if (applied < 0) {
 			char hex[65];
@@ -1875,6 +1955,38 @@ static void links_apply(struct node_vc *v)
 	pthread_mutex_unlock(&v->n->mu);
 }
 
+/* Ends a wake-up of the consensus thread: one over SLOW_STEP_MS is counted and logged (info, at
+ * most once per SLOW_LOG_EVERY_MS) with where its time went. */
+static void step_end(struct node_vc *v)
+{
+	step_t *st = &v->step;
+	uint64_t now = svm_clock_ns(), total = now - st->t0_ns, known = 0;
+	for (unsigned k = 0; k < ST_KINDS; k++) known += st->ns[k];
+	if (total < SLOW_STEP_MS * 1000000ull) return;
+	pthread_mutex_lock(&v->n->mu);
+	v->slow_steps++;
+	pthread_mutex_unlock(&v->n->mu);
+	if (now / 1000000u < v->slow_logged_ms + SLOW_LOG_EVERY_MS) {
+		v->slow_unlogged++;
+		return;
+	}
+	const uint64_t *ns = st->ns;
+	const uint32_t *n = st->n;
+#define MS(x) ((double)(x) / 1e6)
+	svm_log_info("consensus thread: a step of %.1f ms: %u messages (the oldest waited %.1f ms); safety records %u in "
+		     "%.1f ms; commits %u in %.1f ms (LMDB commits %.1f ms); execution %u in %.1f ms; proposals %u in "
+		     "%.1f ms; sends %.1f ms; block sync %.1f ms; epoch switch %.1f ms; kept proposals %.1f ms; "
+		     "the core and the rest %.1f ms; woke %.1f ms after its deadline (%u slow steps not logged "
+		     "since the last)",
+		     MS(total), st->msgs, MS(st->wait_ns), n[ST_PERSIST], MS(ns[ST_PERSIST]), n[ST_COMMIT],
+		     MS(ns[ST_COMMIT]), MS(st->flush_ns), n[ST_EXEC], MS(ns[ST_EXEC]), n[ST_PROPOSE],
+		     MS(ns[ST_PROPOSE]), MS(ns[ST_SEND]), MS(ns[ST_SYNC]), MS(ns[ST_SWITCH]), MS(ns[ST_KEPT]),
+		     MS(total > known ? total - known : 0), MS(st->late_ns), v->slow_unlogged);
+#undef MS
+	v->slow_logged_ms = now / 1000000u;
+	v->slow_unlogged = 0;
+}
+
 static void *cons_main(void *arg)
 {
 	struct node_vc *v = arg;
@@ -1893,9 +2005,15 @@ static void *cons_main(void *arg)
 		if (v->in_head == NULL && wake > now && !(v->epoch_pending && !v->switch_failed) && !v->links_changed) {
 			uint64_t ns = svm_clock_ns() + (wake - now) * 1000000ull;
 			struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
-			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+			v->slept_until_ns = pthread_cond_timedwait(&n->cv, &n->mu, &ts) == ETIMEDOUT ? ns : 0;
 			continue;
 		}
+		step_t *st = &v->step;
+		memset(st, 0, sizeof *st);
+		st->t0_ns = svm_clock_ns();
+		if (v->slept_until_ns != 0 && st->t0_ns > v->slept_until_ns) st->late_ns = st->t0_ns - v->slept_until_ns;
+		v->slept_until_ns = 0;
+		if (v->in_head != NULL && st->t0_ns > v->in_head->in_ns) st->wait_ns = st->t0_ns - v->in_head->in_ns;
 		inmsg_t *batch = v->in_head;
 		size_t k = 0;
 		inmsg_t *last = NULL;
@@ -1905,6 +2023,7 @@ static void *cons_main(void *arg)
 			v->in_n--;
 			v->in_bytes -= m->len;
 		}
+		st->msgs = (uint32_t)k;
 		if (last != NULL) {
 			v->in_head = last->next;
 			if (v->in_head == NULL) v->in_tail = NULL;
@@ -1918,7 +2037,9 @@ static void *cons_main(void *arg)
 		}
 		now = now_ms();
 		if (v->epoch_pending) {
+			uint64_t t_sw = svm_clock_ns();
 			v->switch_failed = epoch_switch(v) != 0;
+			step_add(v, ST_SWITCH, t_sw);
 			if (!v->switch_failed) held_replay(v);
 		}
 		links_apply(v);
@@ -1942,6 +2063,7 @@ static void *cons_main(void *arg)
 			maybe_sync(v, now);
 		}
 		snapshot(v);
+		step_end(v);
 		pthread_mutex_lock(&n->mu);
 	}
 	pthread_mutex_unlock(&n->mu);

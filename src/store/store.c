@@ -29,6 +29,7 @@ struct svm_store_txn {
 	svm_store_t *store;
 	MDB_txn *txn;
 	bool writable;
+	bool lazy;   /* svm_store_write_begin_lazy: committed with MDB_NOMETASYNC */
 	bool failed; /* an injected write fault: like LMDB after a failed put, commit refuses */
 	unsigned hook_count;
 	hook_t hooks[SVM_STORE_TXN_HOOKS_MAX];
@@ -163,9 +164,10 @@ void svm_store_close(svm_store_t *s)
 	svm_free(s);
 }
 
-static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, svm_error_t *err)
+static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, bool lazy, svm_error_t *err)
 {
 	*out = NULL;
+	SVM_ASSERT(write || !lazy); /* only a write transaction has a commit to defer */
 	svm_store_txn_t *t = svm_calloc(1, sizeof *t);
 	if (!t) return svm_error_set(err, SVM_ENOMEM, "store: out of memory");
 	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
@@ -175,6 +177,7 @@ static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, svm_erro
 	}
 	t->store = s;
 	t->writable = write;
+	t->lazy = lazy;
 	SVM_ASSERT(t->hook_count == 0 && !t->failed);
 	*out = t;
 	return 0;
@@ -182,12 +185,17 @@ static int txn_begin(svm_store_t *s, svm_store_txn_t **out, bool write, svm_erro
 
 int svm_store_read_begin(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err)
 {
-	return txn_begin(s, out, false, err);
+	return txn_begin(s, out, false, false, err);
 }
 
 int svm_store_write_begin(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err)
 {
-	return txn_begin(s, out, true, err);
+	return txn_begin(s, out, true, false, err);
+}
+
+int svm_store_write_begin_lazy(svm_store_t *s, svm_store_txn_t **out, svm_error_t *err)
+{
+	return txn_begin(s, out, true, true, err);
 }
 
 static void run_hooks(svm_store_txn_t *t, bool committed)
@@ -210,6 +218,16 @@ int svm_store_commit(svm_store_txn_t *t, svm_error_t *err)
 		return SVM_EIO;
 	}
 	SVM_ASSERT(!t->failed && t->txn != NULL);
+	/* A lazy commit flushes its pages but not its meta page (MDB_NOMETASYNC: the next commit's
+	 * flush carries it). Debian's LMDB 0.9.24 takes that flag per environment only (its
+	 * mdb_txn_begin ignores it), so every write commit sets it to its own choice here, while
+	 * it holds LMDB's writer lock: no other commit can run between the setting and the commit,
+	 * and only lock holders ever change the environment's flags. */
+	if (t->writable) {
+		int frc = mdb_env_set_flags(t->store->env, MDB_NOMETASYNC, t->lazy ? 1 : 0);
+		SVM_ASSERT(frc == 0); /* a changeable flag on an open environment */
+		(void)frc;
+	}
 	int rc = mdb_txn_commit(t->txn); /* frees the MDB_txn even on failure */
 	run_hooks(t, rc == 0);
 	svm_free(t);
