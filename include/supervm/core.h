@@ -32,6 +32,7 @@
 #define SVM_TAG_BLOCK 0x05
 #define SVM_TAG_ETH_TX 0x06 /* an Ethereum transaction in a block: 0x06 ‖ its network encoding
 			       (decoded in the vm layer: svm_tx_decode_any, evm.h) */
+#define SVM_TAG_HEADER_LATE 0x07 /* a header with a non-empty late_qc (svm_header_t) */
 
 /* --------------------------------------------------------------- limits */
 
@@ -45,6 +46,7 @@
 #define SVM_RETURN_DATA_MAX 4096       /* receipt return data bytes */
 #define SVM_HEADER_QC_MAX 65536        /* header parent quorum certificate bytes */
 #define SVM_HEADER_VRF_MAX 256         /* header VRF proof bytes */
+#define SVM_HEADER_LATE_QC_MAX SVM_HEADER_QC_MAX /* header late QC bytes (a QC, as parent_qc) */
 #define SVM_BLOCK_TXS_MAX 20000        /* transactions per block */
 #define SVM_BLOCK_BYTES_MAX (8u << 20) /* a block encoding (header + transactions) */
 
@@ -213,10 +215,20 @@ typedef struct {
 	size_t parent_qc_len;
 	const uint8_t *vrf_proof; /* reserved, empty for now; ≤ SVM_HEADER_VRF_MAX */
 	size_t vrf_proof_len;
+	/* Consensus's QC of the grandparent re-aggregated with the votes its proposer received
+	 * after the QC in the parent's header formed (docs/consensus.md, "Late votes"); empty when
+	 * there is none. ≤ SVM_HEADER_LATE_QC_MAX. The staking program counts downtime from it. */
+	const uint8_t *late_qc;
+	size_t late_qc_len;
 } svm_header_t;
 
+/* Encoding: tag ‖ chain_id ‖ height ‖ round ‖ parent ‖ timestamp_ms ‖ proposer ‖ tx_count ‖
+ * tx_root ‖ receipts_root ‖ state_root ‖ len ‖ parent_qc ‖ len ‖ vrf_proof [‖ len ‖ late_qc].
+ * The tag is SVM_TAG_HEADER without a late QC (the layout before late QCs, so every such header
+ * keeps its bytes and hash) and SVM_TAG_HEADER_LATE with one (then late_qc_len ≥ 1: one
+ * encoding per header). */
 int svm_header_encode(const svm_header_t *h, svm_buf_t *out);
-/* parent_qc and vrf_proof point into p. */
+/* parent_qc, vrf_proof and late_qc point into p. */
 int svm_header_decode(const uint8_t *p, size_t len, svm_header_t *h, svm_error_t *err);
 /* Block hash = SHA-256 of the header encoding. */
 int svm_header_hash(const svm_header_t *h, svm_hash_t *out);

@@ -6,13 +6,14 @@ static int header_check(const svm_header_t *h)
 {
 	if (h->tx_count > SVM_BLOCK_TXS_MAX) return SVM_ELIMIT;
 	TRY(chk_bytes(h->parent_qc, h->parent_qc_len, SVM_HEADER_QC_MAX));
+	TRY(chk_bytes(h->late_qc, h->late_qc_len, SVM_HEADER_LATE_QC_MAX));
 	return chk_bytes(h->vrf_proof, h->vrf_proof_len, SVM_HEADER_VRF_MAX);
 }
 
 static int header_write(const svm_header_t *h, svm_buf_t *out)
 {
 	SVM_ASSERT(header_check(h) == 0); /* only a checked header is written */
-	TRY(svm_buf_push(out, SVM_TAG_HEADER));
+	TRY(svm_buf_push(out, h->late_qc_len > 0 ? SVM_TAG_HEADER_LATE : SVM_TAG_HEADER));
 	TRY(svm_varint_append(out, h->chain_id));
 	TRY(svm_varint_append(out, h->height));
 	TRY(svm_varint_append(out, h->round));
@@ -24,7 +25,8 @@ static int header_write(const svm_header_t *h, svm_buf_t *out)
 	TRY(svm_buf_append(out, h->receipts_root.b, SVM_HASH_SIZE));
 	TRY(svm_buf_append(out, h->state_root.b, SVM_HASH_SIZE));
 	TRY(wr_bytes(out, h->parent_qc, h->parent_qc_len));
-	return wr_bytes(out, h->vrf_proof, h->vrf_proof_len);
+	TRY(wr_bytes(out, h->vrf_proof, h->vrf_proof_len));
+	return h->late_qc_len > 0 ? wr_bytes(out, h->late_qc, h->late_qc_len) : 0;
 }
 
 int svm_header_encode(const svm_header_t *h, svm_buf_t *out)
@@ -43,7 +45,10 @@ static int header_read(svm_reader_t *r, svm_header_t *h, svm_error_t *err)
 {
 	memset(h, 0, sizeof *h);
 	uint64_t n;
-	TRY(rd_tag(r, SVM_TAG_HEADER, "header", err));
+	uint8_t tag = 0;
+	if (svm_reader_left(r) > 0) tag = r->p[r->pos];
+	bool late = tag == SVM_TAG_HEADER_LATE;
+	TRY(rd_tag(r, late ? SVM_TAG_HEADER_LATE : SVM_TAG_HEADER, "header", err));
 	TRY(rd_u64(r, &h->chain_id, "header.chain_id", err));
 	TRY(rd_u64(r, &h->height, "header.height", err));
 	TRY(rd_u64(r, &h->round, "header.round", err));
@@ -58,8 +63,13 @@ static int header_read(svm_reader_t *r, svm_header_t *h, svm_error_t *err)
 	TRY(rd_hash(r, &h->state_root, "header.state_root", err));
 	TRY(rd_bytes(r, SVM_HEADER_QC_MAX, &h->parent_qc, &h->parent_qc_len, "header.parent_qc",
 		     err));
-	return rd_bytes(r, SVM_HEADER_VRF_MAX, &h->vrf_proof, &h->vrf_proof_len, "header.vrf_proof",
-			err);
+	TRY(rd_bytes(r, SVM_HEADER_VRF_MAX, &h->vrf_proof, &h->vrf_proof_len, "header.vrf_proof",
+		     err));
+	if (!late) return 0;
+	TRY(rd_bytes(r, SVM_HEADER_LATE_QC_MAX, &h->late_qc, &h->late_qc_len, "header.late_qc", err));
+	/* the late tag always carries a late QC: a header has one encoding */
+	if (h->late_qc_len == 0) return svm_error_set(err, SVM_EDECODE, "header: late tag with an empty late_qc");
+	return 0;
 }
 
 int svm_header_decode(const uint8_t *p, size_t len, svm_header_t *h, svm_error_t *err)

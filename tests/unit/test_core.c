@@ -172,6 +172,8 @@ static void gen_header(svm_header_t *h)
 	rnd_fill(h->state_root.b, 32);
 	h->parent_qc = rnd_bytes(200, &h->parent_qc_len);
 	h->vrf_proof = rnd_bytes(SVM_HEADER_VRF_MAX, &h->vrf_proof_len);
+	if (below(2)) h->late_qc = rnd_bytes(200, &h->late_qc_len); /* both tags */
+	if (h->late_qc_len == 0) h->late_qc = NULL;
 }
 
 /* A block of n random signed transactions (encodings in the arena). */
@@ -255,7 +257,8 @@ static bool header_eq(const svm_header_t *a, const svm_header_t *b)
 	       svm_hash_eq(&a->receipts_root, &b->receipts_root) &&
 	       svm_hash_eq(&a->state_root, &b->state_root) &&
 	       bytes_eq(a->parent_qc, a->parent_qc_len, b->parent_qc, b->parent_qc_len) &&
-	       bytes_eq(a->vrf_proof, a->vrf_proof_len, b->vrf_proof, b->vrf_proof_len);
+	       bytes_eq(a->vrf_proof, a->vrf_proof_len, b->vrf_proof, b->vrf_proof_len) &&
+	       bytes_eq(a->late_qc, a->late_qc_len, b->late_qc, b->late_qc_len);
 }
 
 static bool block_eq(const svm_block_t *a, const svm_block_t *b)
@@ -446,7 +449,7 @@ static void doc_receipt(svm_buf_t *b, const svm_receipt_t *r)
 
 static void doc_header(svm_buf_t *b, const svm_header_t *h)
 {
-	put(b, 0x03);
+	put(b, h->late_qc_len > 0 ? 0x07 : 0x03);
 	put_var(b, h->chain_id);
 	put_var(b, h->height);
 	put_var(b, h->round);
@@ -459,6 +462,7 @@ static void doc_header(svm_buf_t *b, const svm_header_t *h)
 	put_n(b, h->state_root.b, 32);
 	put_str(b, h->parent_qc, h->parent_qc_len);
 	put_str(b, h->vrf_proof, h->vrf_proof_len);
+	if (h->late_qc_len > 0) put_str(b, h->late_qc, h->late_qc_len);
 }
 
 static void doc_block(svm_buf_t *b, const svm_block_t *blk)
@@ -1042,7 +1046,7 @@ Test(header, round_trip_decode_of_encode_is_identity_and_hash_is_sha256_of_encod
 
 Test(header, every_truncation_rejected_every_byte_change_rejected_or_canonical)
 {
-	for (int it = 0; it < 2; it++) {
+	for (int it = 0; it < 3; it++) {
 		svm_header_t h;
 		static const uint8_t extra[3] = {7, 8, 9};
 		gen_header(&h);
@@ -1050,11 +1054,61 @@ Test(header, every_truncation_rejected_every_byte_change_rejected_or_canonical)
 		h.parent_qc_len = it ? 3 : 0;
 		h.vrf_proof = it ? extra : NULL;
 		h.vrf_proof_len = it ? 2 : 0;
+		h.late_qc = it == 2 ? extra : NULL; /* the late tag: 0x07 */
+		h.late_qc_len = it == 2 ? 3 : 0;
 		svm_buf_t enc = {0};
 		cr_assert_eq(svm_header_encode(&h, &enc), 0);
 		check_mutations(enc.data, enc.len, recode_header, "header");
 		svm_buf_free(&enc);
 	}
+}
+
+/* A header without a late QC keeps the bytes (tag 0x03) it had before late QCs, so every
+ * existing block keeps its hash; one with a late QC uses tag 0x07, and 0x07 with an empty late
+ * QC (a second encoding of a header without one) is refused, as is 0x03 followed by one. */
+Test(header, late_qc_tag_is_the_one_encoding_and_old_headers_keep_their_bytes)
+{
+	svm_header_t h, back;
+	static const uint8_t late[3] = {1, 2, 3};
+	gen_header(&h);
+	h.late_qc = NULL;
+	h.late_qc_len = 0;
+	svm_buf_t enc = {0}, doc = {0};
+	cr_assert_eq(svm_header_encode(&h, &enc), 0);
+	cr_assert_eq(enc.data[0], SVM_TAG_HEADER);
+	doc_header(&doc, &h);
+	cr_assert(bytes_eq(enc.data, enc.len, doc.data, doc.len), "the layout before late QCs");
+	svm_buf_t bad = {0};
+	svm_buf_append(&bad, enc.data, enc.len);
+	bad.data[0] = SVM_TAG_HEADER_LATE; /* late tag, then nothing */
+	cr_assert_eq(svm_header_decode(bad.data, bad.len, &back, NULL), SVM_EDECODE);
+	svm_buf_push(&bad, 0); /* late tag, an empty late QC */
+	cr_assert_eq(svm_header_decode(bad.data, bad.len, &back, NULL), SVM_EDECODE);
+	bad.data[0] = SVM_TAG_HEADER; /* the old tag with a trailing (empty) field */
+	cr_assert_neq(svm_header_decode(bad.data, bad.len, &back, NULL), 0);
+	h.late_qc = late;
+	h.late_qc_len = sizeof late;
+	svm_buf_reset(&enc);
+	cr_assert_eq(svm_header_encode(&h, &enc), 0);
+	cr_assert_eq(enc.data[0], SVM_TAG_HEADER_LATE);
+	cr_assert_eq(svm_header_decode(enc.data, enc.len, &back, NULL), 0);
+	cr_assert(header_eq(&h, &back));
+	svm_buf_reset(&bad);
+	svm_buf_append(&bad, enc.data, enc.len);
+	bad.data[0] = SVM_TAG_HEADER; /* a late QC under the old tag: trailing bytes */
+	cr_assert_eq(svm_header_decode(bad.data, bad.len, &back, NULL), SVM_EDECODE);
+	uint8_t *big = calloc(1, SVM_HEADER_LATE_QC_MAX + 1);
+	h.late_qc = big;
+	h.late_qc_len = SVM_HEADER_LATE_QC_MAX + 1;
+	svm_buf_reset(&enc);
+	cr_assert_eq(svm_header_encode(&h, &enc), SVM_ELIMIT);
+	svm_buf_reset(&doc);
+	doc_header(&doc, &h);
+	cr_assert_eq(svm_header_decode(doc.data, doc.len, &back, NULL), SVM_ELIMIT);
+	free(big);
+	svm_buf_free(&enc);
+	svm_buf_free(&doc);
+	svm_buf_free(&bad);
 }
 
 Test(header, limits_and_large_qc_hash)
