@@ -214,9 +214,12 @@ int svm_cons_commit_proof_verify(const uint8_t *p, size_t len, const svm_hash_t 
 /* Proposal: TAG_PROPOSAL ‖ block_len ‖ block (svm_block_encode) ‖ has_tc (0|1) ‖ [TC] ‖ sig.
  * The block's header carries the consensus fields: round, height, parent (= the parent QC's
  * block id), proposer (a validator id), parent_qc (svm_cons_qc_encode of the QC certifying the
- * parent) and vrf_proof (the proposer's ECVRF proof over svm_cons_vrf_alpha, 80 bytes, or empty
- * when the config disables VRF). The TC is present iff round != parent QC round + 1, and then
- * tc.round + 1 == round. sig: the proposer's signature over svm_cons_proposal_digest. */
+ * parent), vrf_proof (the proposer's ECVRF proof over svm_cons_vrf_alpha, 80 bytes, or empty
+ * when the config disables VRF) and late_qc (empty, or the QC of the grandparent — the parent
+ * QC's parent_id, parent_round, height − 1 — with every vote the proposer held for it: a valid
+ * QC of the epoch, else the proposal is invalid; none where parent_round is 0; docs/consensus.md,
+ * "Late votes"). The TC is present iff round != parent QC round + 1, and then tc.round + 1 ==
+ * round. sig: the proposer's signature over svm_cons_proposal_digest. */
 typedef struct {
 	svm_block_t block;   /* txs from the decode arena; bytes point into the input */
 	svm_hash_t block_id; /* header hash */
@@ -226,8 +229,8 @@ typedef struct {
 	uint8_t sig[SVM_ED25519_SIG_SIZE];
 } svm_cons_proposal_t;
 
-/* Vote: TAG_VOTE ‖ vote data (as in the QC) ‖ epoch ‖ voter index ‖ sig. Sent to the leader of
- * round + 1. */
+/* Vote: TAG_VOTE ‖ vote data (as in the QC) ‖ epoch ‖ voter index ‖ sig. Broadcast: every
+ * validator aggregates, and keeps the votes that come after the quorum for late QCs. */
 typedef struct {
 	svm_cons_vote_data_t data;
 	uint64_t epoch;
@@ -356,9 +359,9 @@ typedef struct {
 	 * program at epoch boundaries later). Called at svm_cons_new and when the epoch changes. */
 	int (*validators)(void *ctx, uint64_t epoch, svm_cons_valset_t *out);
 	/* Build a block for a round this validator leads: append to block_out an svm_block_encode
-	 * whose header has exactly the given chain_id, height, round, parent, proposer, parent_qc
-	 * and vrf_proof (the core checks), and whose transactions, timestamp and roots the host
-	 * chose by executing it on top of parent. */
+	 * whose header has exactly the given chain_id, height, round, parent, proposer, parent_qc,
+	 * vrf_proof and late_qc (the core checks), and whose transactions, timestamp and roots the
+	 * host chose by executing it on top of parent. */
 	int (*propose)(void *ctx, const svm_header_t *tmpl, svm_buf_t *block_out);
 	/* Execute a proposed block on top of its parent (speculatively: not committed) and return
 	 * the root this validator votes for (the node: H(tx_root ‖ receipts_root ‖ state_root) it

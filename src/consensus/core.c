@@ -20,6 +20,7 @@
 #define ORPHANS_MAX 4                            /* proposals kept while their parent is fetched */
 #define CERTIFIED_MAX 64                         /* block ids recently proven certified (by a verified QC) */
 #define HQC_KEPT 8                               /* the latest highest QCs kept in full (cert_of, for commits) */
+#define LATE_SLOTS 4                             /* certified blocks whose votes are kept for late QCs */
 
 typedef struct {
 	uint64_t round;
@@ -69,6 +70,17 @@ typedef struct {
 	uint8_t msg[SVM_CONS_VALIDATORS_MAX][VOTE_MSG_MAX];
 	target_t t[SVM_CONS_VOTE_TARGETS_MAX];
 } votes_t;
+
+/* Every valid vote held for one certified block (its QC's vote data): the QC's signers and the
+ * votes that arrived after it formed, by validator index. A proposal's late QC is built from the
+ * slot of its grandparent (docs/consensus.md, "Late votes"). */
+typedef struct {
+	bool used;
+	uint64_t epoch;
+	svm_cons_vote_data_t data;
+	uint8_t bitmap[SVM_CONS_BITMAP_BYTES];
+	uint8_t sigs[SVM_CONS_VALIDATORS_MAX][64]; /* each verified (or our own) */
+} late_t;
 
 typedef struct {
 	bool used, tc_formed;
@@ -128,6 +140,7 @@ struct svm_cons {
 	uint64_t bkey[SVM_CONS_BLOCKS_MAX];
 	uint64_t bround[SVM_CONS_BLOCKS_MAX];
 	votes_t votes;
+	late_t late[LATE_SLOTS];
 	tmo_t tmo[TMO_SLOTS];
 	svm_hash_t qc_cache[QC_CACHE_MAX];
 	uint32_t qc_cache_next;
@@ -602,10 +615,136 @@ static void settle_owed(svm_cons_t *c, const svm_cons_qc_t *qc)
 	}
 }
 
+/* ---------------------------------------------------------- late votes */
+
+static late_t *late_find(svm_cons_t *c, const svm_cons_vote_data_t *d, uint64_t epoch)
+{
+	for (uint32_t i = 0; i < LATE_SLOTS; i++)
+		if (c->late[i].used && c->late[i].epoch == epoch &&
+		    memcmp(&c->late[i].data, d, sizeof *d) == 0)
+			return &c->late[i];
+	return NULL;
+}
+
+/* Signer i's verified vote for s's vote data (a no-op if held). */
+static void late_put(late_t *s, uint32_t i, const uint8_t sig[64])
+{
+	SVM_ASSERT(i < SVM_CONS_VALIDATORS_MAX);
+	if (cons_bit(s->bitmap, i)) return;
+	cons_bit_set(s->bitmap, i);
+	memcpy(s->sigs[i], sig, 64);
+}
+
+/* A verified QC of this epoch: its signers join the slot of its vote data, which is made (in
+ * place of the lowest round's, if that is lower) when there is none; with it the votes for that
+ * data this validator collected (vote collection keeps taking votes after the quorum). Bounded:
+ * LATE_SLOTS slots, each at most one signature per validator. */
+static void late_note_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
+{
+	if (cons_qc_is_genesis(qc) || qc->epoch != c->vs.epoch) return;
+	late_t *s = late_find(c, &qc->data, qc->epoch);
+	if (s == NULL) {
+		for (uint32_t i = 0; i < LATE_SLOTS; i++) {
+			late_t *o = &c->late[i];
+			if (!o->used) {
+				s = o;
+				break;
+			}
+			if (o->data.round < qc->data.round && (s == NULL || o->data.round < s->data.round)) s = o;
+		}
+		if (s == NULL) return; /* older than every kept slot */
+		s->used = true;
+		s->epoch = qc->epoch;
+		s->data = qc->data;
+		memset(s->bitmap, 0, sizeof s->bitmap);
+	}
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < c->vs.n && k < qc->n_sigs; i++)
+		if (cons_bit(qc->bitmap, i)) late_put(s, i, qc->sigs[k++]);
+	const votes_t *vc = &c->votes;
+	if (vc->round != qc->data.round) return;
+	for (uint32_t t = 0; t < vc->n_targets; t++) {
+		if (memcmp(&vc->t[t].data, &qc->data, sizeof qc->data) != 0) continue;
+		for (uint32_t i = 0; i < c->vs.n; i++)
+			if (cons_bit(vc->t[t].bitmap, i)) late_put(s, i, vc->t[t].sigs[i]);
+	}
+}
+
+/* A vote for a certified block that arrived after the round's collection moved on (a slow
+ * voter's): kept in the block's slot if it verifies. 0 also when there is no slot (ignored, as
+ * stale votes always were); SVM_ESIG for a bad signature. */
+static int late_vote(svm_cons_t *c, uint32_t from, const svm_cons_vote_t *v)
+{
+	late_t *s = late_find(c, &v->data, v->epoch);
+	if (s == NULL || cons_bit(s->bitmap, v->voter)) return 0;
+	if ((int)from != c->self) {
+		uint8_t sm[SVM_CONS_SIGNED_BYTES];
+		svm_cons_vote_message(c->cfg.chain_id, v->epoch, &v->data, sm);
+		int rc = cons_verify_msg(c->sig, c->vs.v[v->voter].pubkey, sm, v->sig);
+		if (rc != 0) return rc;
+	}
+	late_put(s, v->voter, v->sig);
+	return 0;
+}
+
+/* The late QC of a proposal extending our highest QC: its grandparent's QC with every vote we
+ * hold for it, encoded into out; nothing (out empty) when the grandparent is the epoch's start
+ * (its genesis QC has no votes) or we hold no QC of it. */
+static void late_build(svm_cons_t *c, svm_buf_t *out, svm_cons_qc_t *q)
+{
+	const svm_cons_qc_t *pq = &c->hqc; /* certifies the parent */
+	if (cons_qc_is_genesis(pq) || pq->data.parent_round == 0 || pq->epoch != c->vs.epoch) return;
+	late_t *s = NULL;
+	for (int pass = 0; pass < 2 && s == NULL; pass++) {
+		for (uint32_t i = 0; i < LATE_SLOTS && s == NULL; i++) {
+			late_t *o = &c->late[i];
+			if (o->used && o->epoch == pq->epoch && svm_hash_eq(&o->data.block_id, &pq->data.parent_id) &&
+			    o->data.round == pq->data.parent_round && o->data.height + 1 == pq->data.height)
+				s = o;
+		}
+		/* none: the QC in the parent's header (verified when the parent was accepted) */
+		const block_t *pb = s == NULL && pass == 0 ? block_find(c, &pq->data.block_id) : NULL;
+		if (pb != NULL && svm_cons_qc_decode(pb->msg.data + pb->pqc_off, pb->pqc_len, q, NULL) == 0)
+			late_note_qc(c, q);
+	}
+	if (s == NULL) return;
+	memset(q, 0, sizeof *q);
+	q->data = s->data;
+	q->epoch = s->epoch;
+	memcpy(q->bitmap, s->bitmap, sizeof q->bitmap);
+	uint64_t stake = 0;
+	for (uint32_t i = 0; i < c->vs.n; i++) {
+		if (!cons_bit(s->bitmap, i)) continue;
+		memcpy(q->sigs[q->n_sigs++], s->sigs[i], 64);
+		stake += c->vs.v[i].stake;
+	}
+	SVM_ASSERT(svm_cons_quorum(&c->vs, stake)); /* a slot starts from a verified QC */
+	if (svm_cons_qc_encode(q, out) != 0) svm_buf_reset(out);
+}
+
+/* A received proposal's late QC (header h, parent QC pq): none, or a QC of this epoch of the
+ * grandparent (pq's parent: id, round and height) that verifies — every signature not already
+ * held as verified in its slot is checked. lq receives it. SVM_EINVAL / SVM_EDECODE / SVM_ESIG. */
+static int late_valid(svm_cons_t *c, const svm_header_t *h, const svm_cons_qc_t *pq, svm_cons_qc_t *lq)
+{
+	if (h->late_qc_len == 0) return 0;
+	/* an epoch's first two blocks have no grandparent voted in the epoch */
+	if (cons_qc_is_genesis(pq) || pq->data.parent_round == 0) return SVM_EINVAL;
+	int rc = svm_cons_qc_decode(h->late_qc, h->late_qc_len, lq, NULL);
+	if (rc != 0) return rc;
+	if (lq->epoch != c->vs.epoch || !svm_hash_eq(&lq->data.block_id, &pq->data.parent_id) ||
+	    lq->data.round != pq->data.parent_round || lq->data.height + 1 != pq->data.height)
+		return SVM_EINVAL;
+	const late_t *s = late_find(c, &lq->data, lq->epoch);
+	return cons_qc_verify_known(lq, &c->vs, c->cfg.chain_id, &c->cfg.genesis_id, c->sig,
+				    s != NULL ? s->bitmap : NULL, s != NULL ? (const uint8_t(*)[64])s->sigs : NULL);
+}
+
 static void process_qc(svm_cons_t *c, const svm_cons_qc_t *qc)
 {
 	const svm_cons_vote_data_t *d = &qc->data;
 	certify(c, qc);
+	late_note_qc(c, qc);
 	settle_owed(c, qc);
 	if (d->round > c->hqc.data.round) {
 		SVM_ASSERT(d->round > c->locked_round); /* the lock only moves up, with hqc */
@@ -838,9 +977,11 @@ static void maybe_propose(svm_cons_t *c)
 		if (!c->has_htc || c->htc.round + 1 != c->round) return;
 		tc = &c->htc;
 	}
-	svm_buf_t qcb = {0}, blk = {0}, msg = {0};
+	svm_buf_t qcb = {0}, blk = {0}, msg = {0}, late = {0};
+	svm_cons_qc_t *lq = svm_malloc(sizeof *lq);
 	svm_header_t t;
 	memset(&t, 0, sizeof t);
+	if (lq == NULL) goto done;
 	t.chain_id = c->cfg.chain_id;
 	t.height = c->hqc.data.height + 1;
 	t.round = c->round;
@@ -849,6 +990,9 @@ static void maybe_propose(svm_cons_t *c)
 	if (svm_cons_qc_encode(&c->hqc, &qcb) != 0) goto done;
 	t.parent_qc = qcb.data;
 	t.parent_qc_len = qcb.len;
+	late_build(c, &late, lq);
+	t.late_qc = late.len > 0 ? late.data : NULL;
+	t.late_qc_len = late.len;
 	uint8_t pi[SVM_VRF_PROOF_SIZE];
 	if (c->cfg.vrf) {
 		svm_hash_t alpha;
@@ -871,7 +1015,8 @@ static void maybe_propose(svm_cons_t *c)
 	    b.header.chain_id != t.chain_id || b.header.height != t.height ||
 	    b.header.round != t.round || !svm_hash_eq(&b.header.parent, &t.parent) ||
 	    !svm_hash_eq(&b.header.proposer, &t.proposer) || b.header.parent_qc_len != qcb.len ||
-	    memcmp(b.header.parent_qc, qcb.data, qcb.len) != 0 ||
+	    memcmp(b.header.parent_qc, qcb.data, qcb.len) != 0 || b.header.late_qc_len != late.len ||
+	    (late.len > 0 && memcmp(b.header.late_qc, late.data, late.len) != 0) ||
 	    b.header.vrf_proof_len != t.vrf_proof_len ||
 	    (t.vrf_proof_len > 0 && memcmp(b.header.vrf_proof, pi, t.vrf_proof_len) != 0)) {
 		svm_log_error("consensus: the host's block does not match the proposal template");
@@ -898,6 +1043,8 @@ done:
 	svm_buf_free(&qcb);
 	svm_buf_free(&blk);
 	svm_buf_free(&msg);
+	svm_buf_free(&late);
+	svm_free(lq);
 }
 
 /* Checks everything about a decoded proposal that does not depend on our round. The leader
@@ -906,7 +1053,7 @@ done:
  * certified ancestors it fetches without first holding their own 20 ancestors (which reach
  * below what it keeps). */
 static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_t *m,
-			  svm_cons_qc_t *qc, int *proposer)
+			  svm_cons_qc_t *qc, svm_cons_qc_t *lq, int *proposer)
 {
 	const svm_header_t *h = &m->block.header;
 	c->leader_missing = false;
@@ -946,6 +1093,7 @@ static int proposal_valid(svm_cons_t *c, uint32_t from, const svm_cons_proposal_
 	if ((int)from != c->self) {
 		rc = check_qc(c, qc);
 		if (rc == 0 && m->has_tc) rc = check_tc(c, &m->tc);
+		if (rc == 0) rc = late_valid(c, h, qc, lq); /* a bad late vote makes the proposal invalid */
 		if (rc != 0) return rc;
 	}
 	if (!is_certified(c, &m->block_id) && leader_for(c, h->round, &h->parent) != (uint32_t)*proposer)
@@ -1051,12 +1199,13 @@ static void orphans_retry(svm_cons_t *c)
 static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 {
 	svm_cons_proposal_t *m = svm_malloc(sizeof *m);
-	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc), *lq = svm_malloc(sizeof *lq);
 	int rc = SVM_ENOMEM, who = -1;
-	if (m == NULL || qc == NULL) goto done;
+	if (m == NULL || qc == NULL || lq == NULL) goto done;
+	lq->data.round = 0; /* set by proposal_valid when the proposal carries a late QC */
 	svm_arena_reset(&c->scratch);
 	rc = svm_cons_proposal_decode(msg, len, &c->scratch, m, NULL);
-	if (rc == 0) rc = proposal_valid(c, from, m, qc, &who);
+	if (rc == 0) rc = proposal_valid(c, from, m, qc, lq, &who);
 	if (rc == SVM_EPERM && c->leader_missing) {
 		/* The leader depends on ancestors we do not hold yet: judge it when they arrive. */
 		svm_hash_t missing = c->leader_missing_id;
@@ -1073,6 +1222,7 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 		      (unsigned long long)m->block.header.height, from, (unsigned long long)qc->epoch, (unsigned long long)c->vs.epoch);
 	process_qc(c, qc);
 	if (m->has_tc) process_tc(c, &m->tc);
+	if (lq->data.round > 0) late_note_qc(c, lq); /* verified: its signatures are known now */
 	block_t *b = insert_block(c, msg, len, m, qc, (uint32_t)who);
 	if (b != NULL) {
 		tc_ref_t tr = {m->has_tc, m->has_tc ? m->tc.round : 0, m->has_tc ? m->tc.hqc.data.round : 0};
@@ -1082,6 +1232,7 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 done:
 	svm_free(m);
 	svm_free(qc);
+	svm_free(lq);
 	return rc;
 }
 
@@ -1097,10 +1248,12 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	uint64_t r = v.data.round;
 	/* Collected whether or not we lead round r + 1 by our current view: with reputation the
 	 * leader depends on ancestors we may not hold yet, and a QC is valid whoever forms it. */
-	if (r + 1 < c->round || c->self < 0) return 0; /* stale */
+	if (c->self < 0) return 0;
+	/* Stale for the round's collection, but a vote for a block we hold a QC of (a slow
+	 * voter's, arriving after the quorum): kept for the late QC of a later proposal. */
+	if (r + 1 < c->round || r < c->votes.round) return late_vote(c, from, &v);
 	votes_t *vc = &c->votes;
 	if (vc->round != r) {
-		if (r < vc->round) return 0;
 		/* Only the bookkeeping is cleared: per-voter slots are written before they are read. */
 		vc->round = r;
 		vc->n_targets = 0;
@@ -1142,6 +1295,8 @@ static int on_vote(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t len)
 	cons_bit_set(t->bitmap, v.voter);
 	memcpy(t->sigs[v.voter], v.sig, 64);
 	t->stake += c->vs.v[v.voter].stake;
+	late_t *ls = late_find(c, &v.data, v.epoch); /* a vote after the QC formed (verified above) */
+	if (ls != NULL) late_put(ls, v.voter, v.sig);
 	if (vc->qc_formed || !svm_cons_quorum(&c->vs, t->stake)) return 0;
 	vc->qc_formed = true;
 	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);

@@ -41,6 +41,12 @@ typedef struct {
 uint32_t cons_reputation_leader(const svm_cons_valset_t *vs, const svm_hash_t *epoch_seed,
 				uint64_t round, const cons_rep_block_t *win, uint32_t n, bool complete,
 				bool at_base, const uint8_t *carry_inactive);
+/* svm_cons_qc_verify, except that a signature equal to known_sigs[i] of a signer i set in
+ * known_bitmap (signatures the caller verified itself, by validator index) is not verified
+ * again. known_bitmap NULL: every signature is verified. */
+int cons_qc_verify_known(const svm_cons_qc_t *qc, const svm_cons_valset_t *vs, uint64_t chain_id,
+			 const svm_hash_t *genesis_id, const svm_cons_signer_t *signer,
+			 const uint8_t *known_bitmap, const uint8_t (*known_sigs)[SVM_ED25519_SIG_SIZE]);
 int cons_proposal_write(svm_buf_t *out, const uint8_t *block, size_t block_len,
 			const svm_cons_tc_t *tc, const uint8_t sig[64]);
 

@@ -614,6 +614,34 @@ static void check_proposal(sim_t *s, uint64_t epoch, const svm_hash_t *proposer,
 	}
 }
 
+/* An honest proposal's late QC (docs/consensus.md, "Late votes"): none where the grandparent is
+ * the epoch's start, else, when present, a valid QC of the grandparent (the parent QC's parent). */
+static void check_late_qc(sim_t *s, const svm_header_t *h, const svm_cons_qc_t *pq,
+			  const svm_cons_signer_t *ver)
+{
+	bool voted = pq->data.round > 0 && pq->data.parent_round > 0;
+	if (!voted) {
+		if (h->late_qc_len > 0)
+			violation(s, "%s: a late QC where the grandparent is the epoch's start (round %llu)", "quorum",
+				  h->round);
+		return;
+	}
+	s->res->lv_props++;
+	if (h->late_qc_len == 0) return;
+	svm_cons_qc_t *lq = malloc(sizeof *lq);
+	if (lq == NULL) return;
+	if (svm_cons_qc_decode(h->late_qc, h->late_qc_len, lq, NULL) != 0 || sim_qc_verify(s, lq, ver) != 0 ||
+	    lq->epoch != pq->epoch || !svm_hash_eq(&lq->data.block_id, &pq->data.parent_id) ||
+	    lq->data.round != pq->data.parent_round || lq->data.height + 1 != pq->data.height) {
+		violation(s, "%s: a proposal carries an invalid late QC (round %llu)", "quorum", h->round);
+	} else {
+		s->res->lv_carried++;
+		s->res->lv_signers += lq->n_sigs;
+		s->res->lv_parent_signers += pq->n_sigs;
+	}
+	free(lq);
+}
+
 /* Inspects what an honest instance is about to send. */
 static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 {
@@ -664,9 +692,11 @@ static void check_outgoing(sim_t *s, inst_t *in, const uint8_t *p, size_t len)
 			else if (sim_qc_verify(s, qc, ver) != 0 || (m->has_tc && sim_tc_verify(s, &m->tc, ver) != 0))
 				violation(s, "%s: a proposal carries an invalid QC/TC (round %llu)", "quorum",
 					  m->block.header.round);
-			else
+			else {
 				check_proposal(s, qc->epoch, &m->block.header.proposer, m->block.header.round,
 					       &m->block_id);
+				check_late_qc(s, &m->block.header, qc, ver);
+			}
 		}
 		free(m);
 		free(qc);

@@ -44,6 +44,10 @@ typedef struct {
 	uint64_t commit_proofs; /* of the others, with a commit proof made at commit (checked valid) */
 	uint64_t late_qcs;     /* QCs handed over later (host.certified) for blocks committed without */
 	uint64_t peer_events;  /* svm_cons_peer calls (sessions) */
+	/* Late votes (docs/consensus.md): honest proposals whose grandparent was voted in their
+	 * epoch; of those, the ones carrying a late QC (checked valid); the signers of those late
+	 * QCs and of the same proposals' parent QCs. */
+	uint64_t lv_props, lv_carried, lv_signers, lv_parent_signers;
 } sim_result_t;
 
 /* Runs the scenario of seed; fills res. Returns 0 (a violation is reported in res, not as an

@@ -35,6 +35,7 @@
 typedef struct {
 	uint64_t ran, eproofs, eproofs_up, core_commits, commit_qcs, commit_proofs, late_qcs;
 	uint64_t sessions, peer_events; /* scenarios with transport sessions; svm_cons_peer calls */
+	uint64_t lv_props, lv_carried, lv_signers, lv_parent_signers; /* late votes (sim.h) */
 } job_count_t;
 
 static double now_s(void)
@@ -105,6 +106,10 @@ static uint64_t run_range(uint64_t from, uint64_t to, uint64_t stride, bool expe
 			cnt->late_qcs += r.late_qcs;
 			cnt->sessions += o.sessions;
 			cnt->peer_events += r.peer_events;
+			cnt->lv_props += r.lv_props;
+			cnt->lv_carried += r.lv_carried;
+			cnt->lv_signers += r.lv_signers;
+			cnt->lv_parent_signers += r.lv_parent_signers;
 		}
 		if (verbose)
 			printf("seed %llu: n=%u twins=%u crashes=%d: %llu steps, %llu messages, height %llu, "
@@ -329,6 +334,10 @@ int main(int argc, char **argv)
 		tot.late_qcs += cnt[j].late_qcs;
 		tot.sessions += cnt[j].sessions;
 		tot.peer_events += cnt[j].peer_events;
+		tot.lv_props += cnt[j].lv_props;
+		tot.lv_carried += cnt[j].lv_carried;
+		tot.lv_signers += cnt[j].lv_signers;
+		tot.lv_parent_signers += cnt[j].lv_parent_signers;
 	}
 	munmap(cnt, JOBS_MAX * sizeof *cnt);
 	if (expect) {
@@ -351,6 +360,11 @@ int main(int argc, char **argv)
 	printf("sim: the other %llu with a verified commit proof (what the node serves until the QC comes); "
 	       "%llu QCs handed over later (host.certified)\n",
 	       (unsigned long long)tot.commit_proofs, (unsigned long long)tot.late_qcs);
+	printf("sim: late votes: %llu of %llu honest proposals with a voted grandparent carried a valid "
+	       "late QC, %.2f signers each against %.2f in their parent QCs\n",
+	       (unsigned long long)tot.lv_carried, (unsigned long long)tot.lv_props,
+	       tot.lv_carried ? (double)tot.lv_signers / (double)tot.lv_carried : 0.0,
+	       tot.lv_carried ? (double)tot.lv_parent_signers / (double)tot.lv_carried : 0.0);
 	printf("sim: %llu scenarios with transport sessions: %llu session events told to cores\n",
 	       (unsigned long long)tot.sessions, (unsigned long long)tot.peer_events);
 	uint64_t passed = n - failed;

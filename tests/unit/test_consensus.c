@@ -2080,3 +2080,245 @@ Test(consensus, a_session_that_comes_up_is_sent_the_timeout_or_vote_it_missed)
 	svm_cons_out_free(&out);
 	svm_cons_free(c);
 }
+
+/* ------------------------------------------------------------ late votes */
+
+/* Four cores on an in-process network: every message takes LV_HOP ms, except the votes of
+ * validator `slow`, which take LV_SLOW ms — the last to arrive everywhere, after the quorum that
+ * forms each QC, but within a round. Proposals leaving any core are kept (lv_props). */
+#define LV_N 4
+#define LV_QUEUE_MAX 4096
+#define LV_HOP 2
+#define LV_SLOW 3
+#define LV_PROPS_MAX 64
+typedef struct {
+	uint64_t at;
+	uint32_t from, to;
+	svm_buf_t msg;
+} lv_msg_t;
+static lv_msg_t lv_q[LV_QUEUE_MAX];
+static size_t lv_qn;
+static svm_buf_t lv_props[LV_PROPS_MAX];
+static size_t lv_np;
+
+static void lv_push(uint64_t at, uint32_t from, uint32_t to, const uint8_t *p, size_t len)
+{
+	cr_assert_lt(lv_qn, LV_QUEUE_MAX, "bounded queue");
+	lv_msg_t *m = &lv_q[lv_qn++];
+	*m = (lv_msg_t){.at = at, .from = from, .to = to};
+	cr_assert_eq(svm_buf_append(&m->msg, p, len), 0);
+}
+
+/* Queues what core `from` emitted at `now`. */
+static void lv_route(uint32_t from, uint32_t slow, const svm_cons_out_t *out, uint64_t now)
+{
+	for (size_t i = 0; i < out->n_actions; i++) {
+		const svm_cons_action_t *a = &out->actions[i];
+		const uint8_t *p = out->bytes.data + a->off;
+		uint64_t at = now + (from == slow && p[0] == SVM_CONS_TAG_VOTE ? LV_SLOW : LV_HOP);
+		if (p[0] == SVM_CONS_TAG_PROPOSAL && lv_np < LV_PROPS_MAX) {
+			svm_buf_reset(&lv_props[lv_np]);
+			cr_assert_eq(svm_buf_append(&lv_props[lv_np++], p, a->len), 0);
+		}
+		for (uint32_t to = 0; to < LV_N; to++) {
+			if (to == from || (a->kind == SVM_CONS_SEND && a->to != to)) continue;
+			lv_push(at, from, to, p, a->len);
+		}
+	}
+}
+
+/* Runs the network until `props` proposals left or the queue empties (every step bounded). */
+static void lv_run(svm_cons_t **c, uint32_t slow, size_t props)
+{
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	for (uint32_t i = 0; i < LV_N; i++) {
+		svm_cons_out_reset(&out);
+		svm_cons_start(c[i], 0, &out);
+		lv_route(i, slow, &out, 0);
+	}
+	for (int step = 0; step < 100000 && lv_qn > 0 && lv_np < props; step++) {
+		size_t k = 0; /* the earliest message, first queued among equals */
+		for (size_t i = 1; i < lv_qn; i++)
+			if (lv_q[i].at < lv_q[k].at) k = i;
+		lv_msg_t m = lv_q[k];
+		memmove(&lv_q[k], &lv_q[k + 1], (lv_qn - k - 1) * sizeof lv_q[0]);
+		lv_qn--;
+		svm_cons_out_reset(&out);
+		cr_assert_eq(svm_cons_on_message(c[m.to], m.from, m.msg.data, m.msg.len, m.at, &out), 0);
+		lv_route(m.to, slow, &out, m.at);
+		for (int t = 0; t < 4 && out.deadline_ms <= m.at; t++) { /* commits due in the next step */
+			svm_cons_out_reset(&out);
+			svm_cons_tick(c[m.to], m.at, &out);
+			lv_route(m.to, slow, &out, m.at);
+		}
+		svm_buf_free(&m.msg);
+	}
+	for (size_t i = 0; i < lv_qn; i++) svm_buf_free(&lv_q[i].msg);
+	lv_qn = 0;
+	svm_cons_out_free(&out);
+}
+
+/* The proposal message msg with its header's late QC replaced by late[late_len], re-signed by
+ * its proposer (a leader forging its late votes): into out. */
+static void lv_forge(const svm_buf_t *msg, const uint8_t *late, size_t late_len, svm_buf_t *out)
+{
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *m = malloc(sizeof *m);
+	cr_assert_eq(svm_cons_proposal_decode(msg->data, msg->len, &ar, m, NULL), 0);
+	cr_assert(!m->has_tc, "no timeouts in this run");
+	m->block.header.late_qc = late;
+	m->block.header.late_qc_len = late_len;
+	svm_buf_t blk = {0};
+	cr_assert_eq(svm_block_encode(&m->block, &blk), 0);
+	svm_hash_t id;
+	cr_assert_eq(svm_header_hash(&m->block.header, &id), 0);
+	int who = svm_cons_valset_index(&vs, &m->block.header.proposer);
+	cr_assert_geq(who, 0);
+	uint8_t sm[SVM_CONS_SIGNED_BYTES], sig[64];
+	svm_cons_proposal_message(chain, 0, m->block.header.height, m->block.header.round, &id, sm);
+	svm_ed25519_sign(sig, sm, sizeof sm, key_of((uint32_t)who)->secret_key);
+	svm_buf_reset(out);
+	cr_assert_eq(cons_proposal_write(out, blk.data, blk.len, NULL, sig), 0);
+	svm_buf_free(&blk);
+	svm_arena_reset(&ar);
+	free(m);
+}
+
+/* An honest validator whose votes always arrive last is left out of every QC but those it forms
+ * itself (as the next round's leader); the late QC a proposal carries for its grandparent —
+ * the QC with every vote its proposer received since — has it in every one. So the downtime
+ * the staking program counts from late QCs (docs/economics.md) sees it present: before late
+ * QCs it counted from the parent QCs, which leave it out about (n − 1)/n of the time. */
+Test(consensus, a_slow_voter_left_out_of_parent_qcs_is_in_every_late_qc)
+{
+	setup_set(LV_N, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute, .commit = constest_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .round_timeout_ms = 1000};
+	svm_cons_t *c[LV_N];
+	for (uint32_t i = 0; i < LV_N; i++) {
+		cfg.key = key_of(i);
+		cr_assert_eq(svm_cons_new(&c[i], &cfg, &host, NULL), 0);
+	}
+	const uint32_t slow = 2;
+	lv_np = 0;
+	lv_run(c, slow, 40);
+	cr_assert_geq(lv_np, 40, "the network makes progress (%zu proposals)", lv_np);
+	size_t late = 0, parent_without = 0, voted = 0;
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *m = malloc(sizeof *m);
+	svm_cons_qc_t *pq = malloc(sizeof *pq), *lq = malloc(sizeof *lq);
+	for (size_t i = 0; i < lv_np; i++) {
+		svm_arena_reset(&ar);
+		cr_assert_eq(svm_cons_proposal_decode(lv_props[i].data, lv_props[i].len, &ar, m, NULL), 0);
+		const svm_header_t *h = &m->block.header;
+		cr_assert_eq(svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, pq, NULL), 0);
+		if (pq->data.round == 0 || pq->data.parent_round == 0) {
+			cr_assert_eq(h->late_qc_len, 0, "no late QC where the grandparent is genesis");
+			continue;
+		}
+		voted++;
+		if (!cons_test_bit(pq->bitmap, slow)) parent_without++;
+		cr_assert_gt(h->late_qc_len, 0, "height %llu carries a late QC", (unsigned long long)h->height);
+		cr_assert_eq(svm_cons_qc_decode(h->late_qc, h->late_qc_len, lq, NULL), 0);
+		cr_assert_eq(svm_cons_qc_verify(lq, &vs, chain, &genesis, NULL), 0);
+		cr_assert(svm_hash_eq(&lq->data.block_id, &pq->data.parent_id), "it certifies the grandparent");
+		cr_assert_eq(lq->data.height + 2, h->height);
+		cr_assert(cons_test_bit(lq->bitmap, slow), "the slow voter is in the late QC at height %llu",
+			  (unsigned long long)h->height);
+		cr_assert_eq(lq->n_sigs, LV_N, "every vote, height %llu", (unsigned long long)h->height);
+		late++;
+	}
+	cr_assert_geq(voted, 35);
+	cr_assert_eq(late, voted);
+	cr_assert_geq(parent_without * 3, voted, "the parent QCs left it out of %zu of %zu (the old count)",
+		      parent_without, voted);
+	free(m), free(pq), free(lq);
+	svm_arena_reset(&ar);
+	for (size_t i = 0; i < LV_PROPS_MAX; i++) svm_buf_free(&lv_props[i]);
+	for (uint32_t i = 0; i < LV_N; i++) svm_cons_free(c[i]);
+}
+
+/* A proposal whose late QC does not hold is invalid and changes nothing: a forged signature
+ * (SVM_ESIG), a signer without the quorum, the QC of another block than the grandparent (the
+ * parent's, or none where the grandparent is genesis: SVM_EINVAL), bytes that do not decode. */
+Test(consensus, a_proposal_with_a_forged_or_misplaced_late_qc_is_refused)
+{
+	setup_set(LV_N, NULL);
+	svm_log_set_level(SVM_LOG_ERROR);
+	svm_cons_host_t host = {.validators = constest_validators, .propose = constest_propose, .execute = constest_execute, .commit = constest_commit, .persist = ok_persist};
+	svm_cons_config_t cfg = {.chain_id = chain, .epoch_seed = genesis, .genesis_id = genesis, .committed_id = genesis, .round_timeout_ms = 1000};
+	svm_cons_t *c[LV_N];
+	for (uint32_t i = 0; i < LV_N; i++) {
+		cfg.key = key_of(i);
+		cr_assert_eq(svm_cons_new(&c[i], &cfg, &host, NULL), 0);
+	}
+	lv_np = 0;
+	lv_run(c, 2, 12);
+	cr_assert_geq(lv_np, 12);
+	/* the last proposal (a late QC) and the first (its grandparent is genesis) */
+	svm_arena_t ar;
+	svm_arena_init(&ar, 0);
+	svm_cons_proposal_t *m = malloc(sizeof *m);
+	svm_cons_qc_t *lq = malloc(sizeof *lq), *bad = malloc(sizeof *bad);
+	const svm_buf_t *last = &lv_props[lv_np - 1];
+	cr_assert_eq(svm_cons_proposal_decode(last->data, last->len, &ar, m, NULL), 0);
+	cr_assert_gt(m->block.header.late_qc_len, 0);
+	cr_assert_eq(svm_cons_qc_decode(m->block.header.late_qc, m->block.header.late_qc_len, lq, NULL), 0);
+	svm_buf_t pqc = {0}, enc = {0}, forged = {0};
+	cr_assert_eq(svm_buf_append(&pqc, m->block.header.parent_qc, m->block.header.parent_qc_len), 0);
+	int who = svm_cons_valset_index(&vs, &m->block.header.proposer);
+	uint32_t to = ((uint32_t)who + 1) % LV_N; /* another validator judges it */
+	svm_cons_status_t before, after;
+	svm_cons_status(c[to], &before);
+	struct {
+		const char *what;
+		int want;
+	} cases[] = {{"a forged signature", SVM_ESIG},      {"a signer short of the quorum", SVM_EINVAL},
+		     {"the parent's QC in its place", SVM_EINVAL}, {"undecodable bytes", SVM_EDECODE},
+		     {"another epoch's", SVM_EINVAL}};
+	svm_cons_out_t out;
+	svm_cons_out_init(&out);
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		*bad = *lq;
+		svm_buf_reset(&enc);
+		if (k == 0) bad->sigs[1][7] ^= 1;
+		if (k == 1) { /* two signers of four: drop all but the first two */
+			uint32_t kept = 0;
+			for (uint32_t i = 0; i < LV_N; i++) {
+				if (!cons_test_bit(bad->bitmap, i)) continue;
+				if (kept++ >= 2) bad->bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+			}
+			bad->n_sigs = 2;
+		}
+		if (k == 4) bad->epoch = 1;
+		if (k == 2) cr_assert_eq(svm_buf_append(&enc, pqc.data, pqc.len), 0);
+		else cr_assert_eq(svm_cons_qc_encode(bad, &enc), 0);
+		if (k == 3) enc.len -= 1;
+		lv_forge(last, enc.data, enc.len, &forged);
+		svm_cons_out_reset(&out);
+		cr_assert_eq(svm_cons_on_message(c[to], (uint32_t)who, forged.data, forged.len, 5000, &out), cases[k].want,
+			     "%s", cases[k].what);
+		cr_assert_eq(out.n_actions, 0, "%s: nothing sent", cases[k].what);
+	}
+	/* the genuine late QC in a proposal of height 2 (whose grandparent is genesis) */
+	lv_forge(&lv_props[1], lq != NULL ? m->block.header.late_qc : NULL, m->block.header.late_qc_len, &forged);
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c[to], SVM_CONS_FROM_UNKNOWN, forged.data, forged.len, 5000, &out), SVM_EINVAL);
+	svm_cons_status(c[to], &after);
+	cr_assert(before.round == after.round && before.hqc_round == after.hqc_round && before.blocks == after.blocks &&
+		  before.evidence == after.evidence, "nothing changed");
+	/* the genuine proposal, re-signed unchanged, is fine (the harness forges nothing else) */
+	lv_forge(last, m->block.header.late_qc, m->block.header.late_qc_len, &forged);
+	svm_cons_out_reset(&out);
+	cr_assert_eq(svm_cons_on_message(c[to], (uint32_t)who, forged.data, forged.len, 5000, &out), 0);
+	svm_cons_out_free(&out);
+	free(m), free(lq), free(bad);
+	svm_buf_free(&pqc), svm_buf_free(&enc), svm_buf_free(&forged);
+	svm_arena_reset(&ar);
+	for (size_t i = 0; i < LV_PROPS_MAX; i++) svm_buf_free(&lv_props[i]);
+	for (uint32_t i = 0; i < LV_N; i++) svm_cons_free(c[i]);
+}
