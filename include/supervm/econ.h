@@ -366,10 +366,11 @@ int svm_staking_genesis_validator(svm_txctx_t *c, const svm_id_t *op, const uint
 int svm_staking_genesis_finish(svm_txctx_t *c);
 
 /* Block end (the fee settlement's system context calls it for chains, svm_block_env_t's
- * staking_epochs): first downtime — parent_qc[qc_len] is the block header's QC of its parent
- * (consensus's encoding; empty on a devnet built without consensus), whose signer bitmap
- * indexes the set in the validator-set object sorted by identity; each active, unjailed
- * validator absent from it counts a missed vote in the current window (at least
+ * staking_epochs): first downtime — late_qc[qc_len] is the block header's late QC, the QC of
+ * its grandparent (height − 2) with every vote its proposer held for it (consensus's QC
+ * encoding; empty on a devnet built without consensus and when consensus had none), whose
+ * signer bitmap indexes the set in the validator-set object sorted by identity; each active,
+ * unjailed validator absent from it counts a missed vote in the current window (at least
  * downtime_window_blocks blocks and downtime_window_ms of block time), and one the rule
  * (svm_staking_down_jails) jails is leaked slash_downtime_bps of its bonded stake and jailed
  * (docs/economics.md, "Downtime"; count_downtime false skips it).
@@ -377,7 +378,7 @@ int svm_staking_genesis_finish(svm_txctx_t *c);
  * next epoch as method 6 would — rewards, issuance, and the active set written to the
  * validator-set object — so the state committed at the end of epoch e − 1 holds the set
  * consensus runs epoch e with; nothing when a transaction processed it already. */
-int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_len,
+int svm_staking_block_end(svm_txctx_t *c, const uint8_t *late_qc, size_t qc_len,
 			  bool count_downtime);
 
 /* Downtime record SHA-256("svm/stake/down"), version 2: varint 2 ‖ varint start height ‖

@@ -53,12 +53,13 @@ typedef struct {
 	 * (svm_staking_tips_id, paid to the validators by stake at the epoch) instead of to the
 	 * proposer: set by the chain, off in bare execution tests */
 	bool staking_epochs;
-	/* downtime (with staking_epochs): the block header's parent_qc (consensus's QC of the
-	 * parent; may be empty), whose signers the settlement counts against the staking set
-	 * (svm_staking_block_end) when count_downtime — the chain's setting, off where consensus
-	 * runs a fixed set rather than the staking program's (a devnet) */
-	const uint8_t *parent_qc;
-	size_t parent_qc_len;
+	/* downtime (with staking_epochs): the block header's late_qc (consensus's QC of the
+	 * grandparent with the votes that arrived after its first quorum; may be empty), whose
+	 * signers the settlement counts against the staking set (svm_staking_block_end) when
+	 * count_downtime — the chain's setting, off where consensus runs a fixed set rather than
+	 * the staking program's (a devnet) */
+	const uint8_t *late_qc;
+	size_t late_qc_len;
 	bool count_downtime;
 } svm_block_env_t;
 

@@ -622,7 +622,7 @@ static int work_params(svm_chain_t *c, work_t *wk, svm_error_t *err)
 	wk->env.congestion_step_bps = wk->params.congestion_step_bps;
 	wk->env.congestion_max_bps = wk->params.congestion_max_bps;
 	wk->env.staking_epochs = true;
-	wk->env.count_downtime = !c->fixed_set; /* parent_qc: set from the header being run */
+	wk->env.count_downtime = !c->fixed_set; /* late_qc: set from the header being run */
 	rc = head_congestion(&wk->base, &wk->arena, &wk->env);
 	if (rc) return svm_error_set(err, rc, "block: the congestion table is unreadable");
 	SVM_ASSERT(wk->env.fees.a == wk->params.fee_a && wk->env.fees.d == wk->params.fee_d);
@@ -812,8 +812,8 @@ int svm_chain_apply(svm_chain_t *c, const uint8_t *block, size_t len, svm_error_
 		wk.txs = etxs;
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
-		wk.env.parent_qc = h->parent_qc;
-		wk.env.parent_qc_len = h->parent_qc_len;
+		wk.env.late_qc = h->late_qc;
+		wk.env.late_qc_len = h->late_qc_len;
 		/* signature checks run beside execution */
 		svm_exec_metrics_t m = {0};
 		uint64_t t1 = svm_clock_ns();
@@ -961,7 +961,7 @@ struct svm_chain_spec {
 	svm_chain_spec_t *parent;   /* NULL: built on the committed head */
 	uint64_t parent_height;     /* copied so a committed parent is never dereferenced */
 	svm_hash_t id;
-	svm_header_t header;        /* parent_qc / vrf_proof point into block */
+	svm_header_t header;        /* parent_qc / vrf_proof / late_qc point into block */
 	uint8_t *block;             /* the block's encoding (owned) */
 	size_t block_len;
 	svm_slice_t *txs;           /* into block */
@@ -1219,7 +1219,7 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 	work_t wk;
 	int rc = spec_begin(c, parent, &wk, n, anc, &n_anc, &view, &parent_id, err);
 	/* the governed block limits (never above the encoding's) */
-	size_t take = 0, bytes = 1024 + tmpl->parent_qc_len + tmpl->vrf_proof_len;
+	size_t take = 0, bytes = 1024 + tmpl->parent_qc_len + tmpl->vrf_proof_len + tmpl->late_qc_len;
 	while (rc == 0 && take < n && take < wk.params.block_txs_max &&
 	       bytes + tx_lens[take] + SVM_VARINT_MAX <= wk.params.block_bytes_max)
 		bytes += tx_lens[take++] + SVM_VARINT_MAX;
@@ -1232,8 +1232,8 @@ int svm_chain_spec_build(svm_chain_t *c, svm_chain_spec_t *parent, const svm_hea
 	if (rc == 0) {
 		if (tmpl->timestamp_ms > wk.env.timestamp_ms) wk.env.timestamp_ms = tmpl->timestamp_ms;
 		wk.env.proposer = tmpl->proposer;
-		wk.env.parent_qc = tmpl->parent_qc;
-		wk.env.parent_qc_len = tmpl->parent_qc_len;
+		wk.env.late_qc = tmpl->late_qc;
+		wk.env.late_qc_len = tmpl->late_qc_len;
 		rc = svm_exec_block_signed(&wk.env, txs, tx_lens, take, sig_verified, SVM_EXEC_BUILD,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, NULL, &m);
 		if (rc) svm_error_set(err, rc, "build: %s", svm_strerror(rc));
@@ -1309,8 +1309,8 @@ int svm_chain_spec_execute_verified(svm_chain_t *c, svm_chain_spec_t *parent, co
 	if (rc == 0) {
 		wk.env.timestamp_ms = h->timestamp_ms;
 		wk.env.proposer = h->proposer;
-		wk.env.parent_qc = h->parent_qc;
-		wk.env.parent_qc_len = h->parent_qc_len;
+		wk.env.late_qc = h->late_qc;
+		wk.env.late_qc_len = h->late_qc_len;
 		rc = svm_exec_block_signed(&wk.env, ptrs, lens, blk.txs_len, sig_verified, SVM_EXEC_APPLY,
 					   &wk.base, wk.threads, &wk.arena, wk.txs, &wk.res, &bad, &m);
 		if (rc) rc = svm_error_set(err, rc, "block: transaction %zu cannot be included: %s", bad,

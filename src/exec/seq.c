@@ -440,7 +440,7 @@ int svm_exec_settle_(const svm_block_env_t *env, exec_view_t *v, svm_arena_t *ar
 	else if (rc == 0 && tips) rc = svm_ledger_credit(&c, &env->fee_token, &pool, tips);
 	if (rc == 0 && env->congestion_target_txs) rc = settle_congestion(env, &c, txs, index, included);
 	if (rc == 0 && env->staking_epochs)
-		rc = svm_staking_block_end(&c, env->parent_qc, env->parent_qc_len, env->count_downtime);
+		rc = svm_staking_block_end(&c, env->late_qc, env->late_qc_len, env->count_downtime);
 	if (rc == 0) rc = keep_settle_events(&c, out_arena, out);
 	if (rc && rc != SVM_ENOMEM) rc = SVM_EIO;
 	if (rc == 0) rc = v->error(v);

@@ -878,12 +878,16 @@ Test(staking, tips_are_paid_at_the_epoch_by_stake_and_commission, .init = setup)
 
 /* ------------------------------------------------------------- downtime */
 
-/* The next block, carrying a parent QC (as consensus encodes it) signed by every member of the
+/* The next block, carrying a late QC (as consensus encodes it: the grandparent's) signed by every member of the
  * current staking set (through svm_cons_valset_from_staking, as the node builds consensus's
  * set) but the validators in `absent` (a bit per validator index; ABSENT_OTHERS: every member
  * whose key is not one of s->key); `only` >= 0 signs alone. */
 #define ABSENT_OTHERS (1u << 31)
-static void qc_block(st_t *s, unsigned absent, int only)
+static void qc_block_back(st_t *s, unsigned absent, int only, uint64_t back);
+static void qc_block(st_t *s, unsigned absent, int only) { qc_block_back(s, absent, only, 2); }
+
+/* As qc_block, the QC certifying the block `back` heights below the one about to run. */
+static void qc_block_back(st_t *s, unsigned absent, int only, uint64_t back)
 {
 	svm_id_t sid;
 	svm_object_t o;
@@ -893,8 +897,8 @@ static void qc_block(st_t *s, unsigned absent, int only)
 	svm_error_t err = {0};
 	cr_assert_eq(svm_cons_valset_from_staking(o.payload, o.payload_len, 9, vs, &err), 0, "%s", err.msg);
 	svm_cons_qc_t *qc = calloc(1, sizeof *qc);
-	qc->data.height = s->e.w.env.height; /* the parent of the block about to run */
-	qc->data.round = s->e.w.env.height + 1;
+	qc->data.height = s->e.w.env.height + 1 - back; /* env.height: the parent of the block about to run */
+	qc->data.round = qc->data.height + 1;
 	qc->epoch = 9;
 	for (uint32_t i = 0; i < vs->n; i++) {
 		int who = -1;
@@ -907,12 +911,12 @@ static void qc_block(st_t *s, unsigned absent, int only)
 	}
 	svm_buf_t enc = {0};
 	cr_assert_eq(svm_cons_qc_encode(qc, &enc), 0);
-	s->e.w.env.parent_qc = enc.data;
-	s->e.w.env.parent_qc_len = enc.len;
+	s->e.w.env.late_qc = enc.data;
+	s->e.w.env.late_qc_len = enc.len;
 	char why[256];
 	cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
-	s->e.w.env.parent_qc = NULL;
-	s->e.w.env.parent_qc_len = 0;
+	s->e.w.env.late_qc = NULL;
+	s->e.w.env.late_qc_len = 0;
 	svm_buf_free(&enc);
 	free(qc);
 	free(vs);
@@ -976,12 +980,14 @@ Test(staking, qc_signers_read_consensus_qcs, .init = setup)
 	free(qc);
 }
 
-/* A validator absent from its parent QCs counts a missed vote per block in the window; past
+/* A validator absent from the late QCs (each block's: its grandparent's QC with the late votes)
+ * counts a missed vote per block in the window; past
  * downtime_missed_max it leaks slash_downtime_bps of its bonded stake (burned, to the unit) and
  * is jailed, and the next epoch's set leaves it out. A window's counts end with it. Blocks whose
- * QC is empty (a devnet), is the genesis QC, is no quorum of the set, or runs with
+ * QC is empty (a devnet), is the genesis QC, is no quorum of the set, certifies another height
+ * than the grandparent's (the parent's, as the rule before late QCs read), or runs with
  * count_downtime off count nothing. AOEM and the reference agree on every block. */
-Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .init = setup)
+Test(staking, downtime_leaks_and_jails_a_validator_missing_from_late_qcs, .init = setup)
 {
 	st_t *s = calloc(1, sizeof *s);
 	st_init(s, 17, 0);
@@ -1003,6 +1009,8 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_parent_qcs, .ini
 	/* nothing counted: an empty QC, no quorum (one signer of three), counting off */
 	for (int i = 0; i < 3; i++) cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
 	qc_block(s, 0, 1);
+	qc_block_back(s, 1u << 3, -1, 1); /* the parent's QC (the rule before late QCs): not counted */
+	qc_block_back(s, 1u << 3, -1, 3); /* nor one of an older block */
 	s->e.w.env.count_downtime = false;
 	qc_block(s, 1u << 3, -1);
 	s->e.w.env.count_downtime = true;

@@ -1297,16 +1297,18 @@ static int cmp_ident(const void *a, const void *b)
 	return memcmp(((const ident_t *)a)->id.b, ((const ident_t *)b)->id.b, 32);
 }
 
-/* The downtime step of a block (svm_staking_block_end). A QC that does not decode, has no
- * signer (the genesis QC an epoch starts from), does not certify the parent, names a signer
- * outside the set, or whose signers are not a quorum of it counts nothing: the bitmap then
- * cannot be attributed to this set. */
+/* The downtime step of a block (svm_staking_block_end): the block's late QC — its
+ * grandparent's QC with every vote its proposer held (docs/consensus.md, "Late votes") — counts
+ * the grandparent's height, so a vote that missed the first quorum but arrived within a round
+ * counts as present. A QC that does not decode, has no signer, does not certify the
+ * grandparent, names a signer outside the set, or whose signers are not a quorum of it counts
+ * nothing: the bitmap then cannot be attributed to this set. */
 static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, size_t qc_len)
 {
 	uint64_t h;
 	uint8_t bm[SVM_QC_BITMAP_BYTES];
 	uint32_t signers;
-	if (qc_len == 0 || svm_qc_signers(qc, qc_len, &h, bm, &signers) || signers == 0 || h + 1 != c->height)
+	if (qc_len == 0 || svm_qc_signers(qc, qc_len, &h, bm, &signers) || signers == 0 || h + 2 != c->height)
 		return 0;
 	svm_id_t sid;
 	svm_object_t o;
@@ -1394,13 +1396,13 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 	return rc;
 }
 
-int svm_staking_block_end(svm_txctx_t *c, const uint8_t *parent_qc, size_t qc_len,
+int svm_staking_block_end(svm_txctx_t *c, const uint8_t *late_qc, size_t qc_len,
 			  bool count_downtime)
 {
 	svm_params_t p;
 	int rc = svm_params_get(c, &p);
 	if (!rc) rc = redelegation_slashes(c, &p);
-	if (!rc && count_downtime) rc = downtime(c, &p, parent_qc, qc_len);
+	if (!rc && count_downtime) rc = downtime(c, &p, late_qc, qc_len);
 	if (rc || (c->height + 1) % p.epoch_blocks != 0) return rc;
 	rc = epoch_to(c, &p, (c->height + 1) / p.epoch_blocks);
 	return rc == SVM_ESTATE ? 0 : rc; /* a transaction processed it already */
