@@ -125,7 +125,8 @@ int svm_block_encode(const svm_block_t *b, svm_buf_t *out)
 	if (rc != 0) out->len = start;
 	/* the header follows the block's tag verbatim: a block's hash is read from its bytes */
 	SVM_ASSERT(rc != 0 ? out->len == start
-			   : out->data[start] == SVM_TAG_BLOCK && out->data[start + 1] == SVM_TAG_HEADER);
+			   : out->data[start] == SVM_TAG_BLOCK &&
+				     out->data[start + 1] == (b->header.late_qc_len > 0 ? SVM_TAG_HEADER_LATE : SVM_TAG_HEADER));
 	return rc;
 }
 
@@ -164,7 +165,7 @@ int svm_block_decode(const uint8_t *p, size_t len, svm_arena_t *arena, svm_block
 	TRY(header_read(&r, &b->header, err));
 	size_t header_len = r.pos - header_at;
 	/* the embedded header starts with its own tag: its hash is the header's */
-	SVM_ASSERT(header_at == 1 && p[header_at] == SVM_TAG_HEADER);
+	SVM_ASSERT(header_at == 1 && (p[header_at] == SVM_TAG_HEADER) == (b->header.late_qc_len == 0));
 	SVM_ASSERT(header_len >= 1 + 5 * SVM_HASH_SIZE + 7); /* tag, five hashes, seven varints */
 	TRY(rd_txs(&r, arena, b, err));
 	TRY(rd_end(&r, "block", err));
