@@ -81,9 +81,9 @@ void *exec_buf(int which, size_t bytes)
  * blocks allocate): what the executor allocates per transaction stays on the heap. Set once
  * per process, on the first block (process-wide: the node is the process that executes).
  * 8 MiB was too little for a block of 10,000 ERC-20 transfers, whose receipts, write set and
- * reference overlay are ~10 MB: 779 page faults a block on one thread and ~550-730 on two
- * (with the workers' arenas kept, below); with 64 MiB, 6 and ~310. The pad is memory the heap
- * keeps mapped once touched, per malloc arena, not memory it takes up front. */
+ * the reference's overlay are ~10 MB: the reference faulted 905 pages a block in steady state
+ * (blocks 11-21 of a run), ~15 ms at this VM's ~17 us a fault; with 64 MiB, none. The pad is
+ * memory the heap keeps mapped once touched, per malloc arena, not memory it takes up front. */
 #define HEAP_KEEP_PAD (64u << 20)
 #define HEAP_MMAP_MIN (4u << 20)
 
