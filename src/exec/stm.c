@@ -7,6 +7,7 @@
  * segment), the engine stops; the prefix that still validates in order is committed and the
  * rest of the block runs sequentially — deterministic in result, only the split point varies. */
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
 #define FLUSH_PAR_KEYS 1024 /* touched keys from which the commit runs on every worker */
+#define FLUSH_PREFETCH 8     /* keys ahead whose records the commit asks for */
 enum { T_NONE = 0, T_EXEC, T_VALID };
 #define NO_WORKER UINT16_MAX
 
@@ -519,6 +521,12 @@ static void flush_worker(void *arg, unsigned w)
 			continue;
 		exec_worker_t *wk = &b->w[l];
 		for (size_t i = 0; i < wk->touched_len && atomic_load(&f->rc) == 0; i++) {
+			if (i + FLUSH_PREFETCH < wk->touched_len) { /* the versions a few keys ahead */
+				const akey_t *ahead = wk->touched[i + FLUSH_PREFETCH];
+				__builtin_prefetch(ahead, 1); /* cur, written after the fold */
+				__builtin_prefetch((const char *)ahead + offsetof(akey_t, mv));
+				__builtin_prefetch((const char *)ahead + offsetof(akey_t, mv1), 1);
+			}
 			int rc = exec_mv_flush(b, w, wk->touched[i], f->limit);
 			if (rc) atomic_store(&f->rc, rc);
 		}

@@ -439,3 +439,49 @@ Test(aoem, small_blocks_run_on_the_reference_and_large_ones_on_the_engines, .ini
 	cr_assert(!m.small && m.dag_txs == 600, "SVM_EXEC_SHORTCUT=0: small %d", m.small);
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
+
+/* akey_t.mv_min, the lowest transaction with a version entry, follows writes, removals and the
+ * fold; a read at or below it is the committed value and takes no lock — held here, so a read
+ * that took it would spin until the test's timeout. */
+Test(aoem, a_read_below_every_version_takes_no_lock, .timeout = 20)
+{
+	exec_block_t b;
+	memset(&b, 0, sizeof b);
+	akey_t k;
+	memset(&k, 0, sizeof k);
+	atomic_init(&k.mv_min, UINT32_MAX);
+	k.cur_set = true; /* committed: absent */
+	static const uint8_t v3[1] = {3}, v5[1] = {5}, v9[1] = {9};
+	bool created;
+	mv_entry_t e = {.tx = 5, .kind = MV_VALUE, .v = {v5, 1}};
+	cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
+	cr_assert(created);
+	cr_assert_eq(atomic_load(&k.mv_min), 5);
+	e = (mv_entry_t){.tx = 3, .kind = MV_VALUE, .v = {v3, 1}};
+	cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
+	e = (mv_entry_t){.tx = 9, .kind = MV_VALUE, .v = {v9, 1}};
+	cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
+	cr_assert_eq(atomic_load(&k.mv_min), 3, "the lowest writer, not the last");
+	mv_read_t r;
+	cr_assert_eq(exec_mv_read(&b, 0, &k, 4, &r), 0);
+	cr_assert(r.kind == MVR_VERSION && r.tx == 3 && r.v.bytes == v3, "above the minimum: the version");
+	atomic_store(&k.lock, 1); /* held by "another worker" */
+	for (uint32_t tx = 0; tx <= 3; tx++) {
+		cr_assert_eq(exec_mv_read(&b, 0, &k, tx, &r), 0);
+		cr_assert_eq(r.kind, MVR_STORAGE, "tx %u reads the committed value", tx);
+	}
+	atomic_store(&k.lock, 0);
+	exec_mv_remove(&k, 3);
+	cr_assert_eq(atomic_load(&k.mv_min), 5, "raised when the lowest entry goes");
+	exec_mv_estimate(&k, 5);
+	cr_assert_eq(atomic_load(&k.mv_min), 5, "an estimate is still an entry");
+	cr_assert_eq(exec_mv_read(&b, 0, &k, 6, &r), 0);
+	cr_assert(r.kind == MVR_DEPENDENCY && r.tx == 5);
+	exec_mv_remove(&k, 5);
+	exec_mv_remove(&k, 9);
+	cr_assert_eq(atomic_load(&k.mv_min), UINT32_MAX, "no entry: none");
+	e = (mv_entry_t){.tx = 7, .kind = MV_VALUE, .v = {v9, 1}};
+	cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
+	exec_mv_free(&k);
+	cr_assert_eq(atomic_load(&k.mv_min), UINT32_MAX, "the fold empties it");
+}
