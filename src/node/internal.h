@@ -207,10 +207,10 @@ void node_vc_flush_gossip(svm_node_t *n);
 /* JSON for RPC: consensus status (round, highest QC, committed height, leader, peers),
  * evidence held (hex encodings), the validator set. */
 json_t *node_vc_status_json(svm_node_t *n);
-/* For GET /metrics: the consensus status as of the core's last step, and the transport (NULL
- * on a node without peers; safe to query from any thread while the node runs). false when
- * consensus is not running. */
-bool node_vc_metrics_view(svm_node_t *n, svm_cons_status_t *st, svm_net_t **net);
+/* For GET /metrics: the consensus status as of the core's last step, the consensus thread's
+ * wake-ups over SLOW_STEP_MS since start, and the transport (NULL on a node without peers; safe
+ * to query from any thread while the node runs). false when consensus is not running. */
+bool node_vc_metrics_view(svm_node_t *n, svm_cons_status_t *st, uint64_t *slow_steps, svm_net_t **net);
 json_t *node_vc_evidence_json(svm_node_t *n);
 json_t *node_vc_validators_json(svm_node_t *n, uint64_t epoch);
 /* The header (and hash, if id is not NULL) of an encoded block; byte fields point into block. */

@@ -91,7 +91,8 @@ static int consensus_families(svm_node_t *n, const node_metrics_t *m, svm_buf_t 
 {
 	svm_cons_status_t st = {0};
 	svm_net_t *net = NULL;
-	bool running = node_vc_metrics_view(n, &st, &net);
+	uint64_t slow_steps = 0;
+	bool running = node_vc_metrics_view(n, &st, &slow_steps, &net);
 	int rc = histogram(out, "supervm_block_finality_seconds",
 			   "Time from a block's proposal (its timestamp) to its commit on this node.", &m->finality);
 	if (rc == 0)
@@ -118,6 +119,11 @@ static int consensus_families(svm_node_t *n, const node_metrics_t *m, svm_buf_t 
 		};
 		for (size_t i = 0; rc == 0 && i < sizeof g / sizeof g[0]; i++)
 			rc = metric(out, g[i].name, "gauge", g[i].help, (double)g[i].v);
+		if (rc == 0)
+			rc = metric(out, "supervm_consensus_slow_steps_total", "counter",
+				    "Wake-ups of the consensus thread that took over 50 ms (each is logged at info with "
+				    "where its time went: safety records, commits, execution, ...).",
+				    (double)slow_steps);
 	}
 	svm_net_peer_info_t peers[SVM_NET_PEERS_MAX];
 	size_t k = net != NULL ? svm_net_peers(net, peers, SVM_NET_PEERS_MAX) : 0;

@@ -2298,12 +2298,13 @@ int node_vc_isolate(svm_node_t *n, uint64_t ms)
 	return 0;
 }
 
-bool node_vc_metrics_view(svm_node_t *n, svm_cons_status_t *st, svm_net_t **net)
+bool node_vc_metrics_view(svm_node_t *n, svm_cons_status_t *st, uint64_t *slow_steps, svm_net_t **net)
 {
 	struct node_vc *v = n->vc;
 	if (v == NULL) return false;
 	pthread_mutex_lock(&n->mu);
 	*st = v->st;
+	*slow_steps = v->slow_steps;
 	pthread_mutex_unlock(&n->mu);
 	*net = v->net;
 	return true;

@@ -636,6 +636,7 @@ static int test_metrics_endpoint(void)
 	      "committed height %g (svm_status: consensus %llu, chain %llu)", v, (unsigned long long)hc,
 	      (unsigned long long)h0);
 	CHECK(sample(text, "supervm_consensus_round", &v) && v >= 1, "round %g", v);
+	CHECK(sample(text, "supervm_consensus_slow_steps_total", &v) && v >= 0, "no slow-step counter");
 	CHECK(sample(text, "supervm_consensus_rounds_skipped_total", &v) && v == 0, "a lone validator skips no round: %g", v);
 	CHECK(sample(text, "supervm_peers", &v) && v == 0, "a devnet has no peers: %g", v);
 	const char *bad = well_formed(text);
