@@ -278,7 +278,8 @@ async function certify(height) {
   const hdr = hexToBytes(q.header);
   if (!eqBytes(await sha256(hdr), blockId)) return [false, "the certified block id is not the hash of the block's header", null];
   const hr = new Reader(hdr);
-  if (hr.u8() !== 0x03) throw new Error("not a header");
+  const htag = hr.u8(); // 0x07: the same fields, then a late QC (docs/encoding.md)
+  if (htag !== 0x03 && htag !== 0x07) throw new Error("not a header");
   hr.varint(); const hh = hr.varint(); hr.varint(); hr.bytes(32); hr.varint(); hr.bytes(32); hr.varint(); hr.bytes(32);
   const roots = { receipts: bytesToHex(hr.bytes(32)), state: bytesToHex(hr.bytes(32)) };
   if (hh !== BigInt(height) || h !== BigInt(height)) return [false, `the certificate is not for block ${height}`, null];

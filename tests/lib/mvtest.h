@@ -39,6 +39,7 @@ static inline void mvt_key(akey_t *k, const svm_id_t *id, const uint8_t *bytes, 
 	k->id = *id;
 	k->cur = (val_t){bytes, len};
 	k->cur_set = true;
+	atomic_init(&k->mv_min, UINT32_MAX); /* no version yet, as key_new leaves it */
 }
 
 /* The canonical bytes of o into out[cap]; their length. */
