@@ -80,6 +80,26 @@ typedef struct {
 
 static const task_t NONE = {T_NONE, 0, 0};
 
+/* A claimed slot with nothing to hand out: the worker is no longer active. */
+static task_t unclaim(stm_t *s)
+{
+	atomic_fetch_sub(&s->active, 1);
+	return NONE;
+}
+
+/* The validation task of j, claimed by the caller (counted active): j's current incarnation if
+ * it is executed, otherwise NONE and the claim is given back. */
+static task_t claimed_valid(stm_t *s, size_t j)
+{
+	txst_t *t = &s->st[j];
+	pthread_mutex_lock(&t->mu);
+	SVM_ASSERT(t->status <= ST_ABORTING);
+	task_t r = {T_VALID, (uint32_t)j, t->inc};
+	bool ok = t->status == ST_EXECUTED;
+	pthread_mutex_unlock(&t->mu);
+	return ok ? r : unclaim(s);
+}
+
 /* ------------------------------------------------------------- scheduler */
 
 static void decrease_exec(stm_t *s, size_t target)
@@ -142,17 +162,7 @@ static task_t next_valid(stm_t *s)
 	}
 	atomic_fetch_add(&s->active, 1);
 	size_t j = atomic_fetch_add(&s->val_idx, 1);
-	if (j < s->m) {
-		txst_t *t = &s->st[j];
-		pthread_mutex_lock(&t->mu);
-		SVM_ASSERT(t->status <= ST_ABORTING);
-		task_t r = {T_VALID, (uint32_t)j, t->inc};
-		bool ok = t->status == ST_EXECUTED;
-		pthread_mutex_unlock(&t->mu);
-		if (ok) return r;
-	}
-	atomic_fetch_sub(&s->active, 1);
-	return NONE;
+	return j < s->m ? claimed_valid(s, j) : unclaim(s);
 }
 
 /* next_valid, only if the validation cursor is at j: claims the task next_valid would hand out
@@ -164,17 +174,7 @@ static task_t next_valid_at(stm_t *s, size_t j)
 	if (j >= s->m || atomic_load(&s->val_idx) != j) return NONE;
 	atomic_fetch_add(&s->active, 1);
 	size_t at = j;
-	if (atomic_compare_exchange_strong(&s->val_idx, &at, j + 1)) {
-		txst_t *t = &s->st[j];
-		pthread_mutex_lock(&t->mu);
-		SVM_ASSERT(t->status <= ST_ABORTING);
-		task_t r = {T_VALID, (uint32_t)j, t->inc};
-		bool ok = t->status == ST_EXECUTED;
-		pthread_mutex_unlock(&t->mu);
-		if (ok) return r;
-	}
-	atomic_fetch_sub(&s->active, 1);
-	return NONE;
+	return atomic_compare_exchange_strong(&s->val_idx, &at, j + 1) ? claimed_valid(s, j) : unclaim(s);
 }
 
 /* Whether the transaction at the validation cursor was last executed by another worker. */
