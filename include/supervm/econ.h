@@ -371,9 +371,10 @@ int svm_staking_genesis_finish(svm_txctx_t *c);
  * encoding; empty on a devnet built without consensus and when consensus had none), whose
  * signer bitmap indexes the set in the validator-set object sorted by identity; each active,
  * unjailed validator absent from it counts a missed vote in the current window (at least
- * downtime_window_blocks blocks and downtime_window_ms of block time), and one the rule
- * (svm_staking_down_jails) jails is leaked slash_downtime_bps of its bonded stake and jailed
- * (docs/economics.md, "Downtime"; count_downtime false skips it).
+ * downtime_window_blocks blocks and downtime_window_ms of block time), then every unjailed
+ * validator with a count — absent or present, in the set or not — that the rule
+ * (svm_staking_down_jails) jails at this block is leaked slash_downtime_bps of its bonded stake
+ * and jailed, in operator order (docs/economics.md, "Downtime"; count_downtime false skips it).
  * Then, in the last block of an epoch (height + 1 a multiple of epoch_blocks), it processes the
  * next epoch as method 6 would — rewards, issuance, and the active set written to the
  * validator-set object — so the state committed at the end of epoch e − 1 holds the set

@@ -1075,10 +1075,10 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_late_qcs, .init 
 	free(s);
 }
 
-/* A world of four active validators (3 the smallest stake: one absent still leaves a
- * quorum) for the time-floor tests: windows of 20 blocks, jailed past 10 missed (half), a
- * window lasting at least window_ms of block time; header time starts at 10^6 ms. */
-static st_t *down_world(unsigned seed, uint64_t window_ms, uint64_t stake_min, uint64_t bond3)
+/* A world of four active validators bonding bond[v] for the time-floor tests: windows of 20
+ * blocks, jailed past 10 missed (half), a window lasting at least window_ms of block time;
+ * header time starts at 10^6 ms. */
+static st_t *down_world_bonds(unsigned seed, uint64_t window_ms, uint64_t stake_min, const uint64_t bond[VALS])
 {
 	st_t *s = calloc(1, sizeof *s);
 	st_init(s, seed, 0);
@@ -1093,12 +1093,19 @@ static st_t *down_world(unsigned seed, uint64_t window_ms, uint64_t stake_min, u
 	s->e.w.env.staking_epochs = true;
 	s->e.w.env.count_downtime = true;
 	s->e.w.env.timestamp_ms = 1000000;
-	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, v == 3 ? bond3 : 200000 + 1000 * (uint64_t)v), OK);
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, bond[v]), OK);
 	char why[256];
 	for (int i = 0; i < 3 * 8 && !in_set(s, 3); i++)
 		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
-	cr_assert(in_set(s, 3), "active within three epochs");
+	for (int v = 0; v < VALS; v++) cr_assert(in_set(s, v), "%d active within three epochs", v);
 	return s;
+}
+
+/* down_world_bonds with 3 the smallest stake (one absent still leaves a quorum). */
+static st_t *down_world(unsigned seed, uint64_t window_ms, uint64_t stake_min, uint64_t bond3)
+{
+	uint64_t bond[VALS] = {200000, 201000, 202000, bond3};
+	return down_world_bonds(seed, window_ms, stake_min, bond);
 }
 
 /* n blocks dt_ms apart in header time, each with a parent QC without the validators in
@@ -1235,6 +1242,179 @@ Test(staking, downtime_on_a_slow_chain_the_count_decides_and_a_late_absence_wait
 	timed_blocks(s, 1u << 3, 1, 10);
 	cr_assert(jailed(s, 3), "jailed at the next window's floor");
 	cr_assert_eq(s->e.w.env.height, start + 400);
+	et_free(&s->e);
+	free(s);
+}
+
+/* The rule jails a validator at the first counted block at which its count passes the line,
+ * present or absent there (docs/economics.md, "Downtime"). On a fast chain the time floor is
+ * first met at the window's last block, which also ends the window: before, only the members
+ * absent from the block being settled were tested, so one absent from nearly all of a window
+ * but present in its last block escaped, its count dropped with the window. Here (blocks 10 ms
+ * apart, a 2 s floor: 201 blocks) 1 misses 101 and 3 misses 199 of the window's blocks, 2
+ * misses 100, and all three sign its last block: 1 and 3 are jailed there (more than half),
+ * in one stake/downtime event in operator order with exactly their leaks and counts; 2 (exactly
+ * half) is not, and its count ends with the window. 0 holds most of the stake, so any of 1–3
+ * absent still leaves a quorum. */
+Test(staking, downtime_members_past_the_line_are_jailed_at_the_windows_last_block_though_present,
+     .init = setup)
+{
+	uint64_t bond[VALS] = {500000, 10000, 10000, 10000};
+	st_t *s = down_world_bonds(41, 2000, 1000, bond);
+	uint64_t w;
+	timed_blocks(s, 0, 1, 10); /* begins the window */
+	uint64_t start = s->e.w.env.height;
+	timed_blocks(s, (1u << 1) | (1u << 2) | (1u << 3), 100, 10);
+	timed_blocks(s, (1u << 1) | (1u << 3), 1, 10);
+	timed_blocks(s, 1u << 3, 98, 10);
+	cr_assert_eq(s->e.w.env.height, start + 199);
+	cr_assert_eq(missed(s, 1, &w), 101);
+	cr_assert_eq(missed(s, 2, &w), 100);
+	cr_assert_eq(missed(s, 3, &w), 199);
+	cr_assert_eq(w, start);
+	for (int v = 0; v < VALS; v++) cr_assert(!jailed(s, v), "1.99 s: before the floor");
+	svm_validator_t before[VALS], after;
+	for (int v = 0; v < VALS; v++) cr_assert(val(s, v, &before[v]));
+	uint64_t supply = et_supply(&s->e, &s->swr);
+	timed_blocks(s, 0, 1, 10); /* the window's last block (2 s): every member signs it */
+	cr_assert(jailed(s, 1) && jailed(s, 3), "past half of the window: jailed though present");
+	cr_assert(!jailed(s, 0) && !jailed(s, 2), "exactly half is not past it");
+	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+	cr_assert(ev && ev->data_len == 2 * 48, "one event, both jails");
+	cr_assert_null(settle_event(s, "stake/downtime", 1));
+	svm_id_t op[2];
+	uint64_t burned[2], misses[2];
+	for (size_t k = 0; k < 2; k++) ev_entry(ev, k, &op[k], &burned[k], &misses[k]);
+	cr_assert_lt(memcmp(op[0].b, op[1].b, 32), 0, "entries in operator order");
+	uint64_t leaks = 0;
+	for (size_t k = 0; k < 2; k++) {
+		int v = svm_hash_eq(&op[k], user(s, 1)) ? 1 : 3;
+		cr_assert(svm_hash_eq(&op[k], user(s, v)));
+		cr_assert_eq(misses[k], v == 1 ? 101 : 199);
+		cr_assert_eq(burned[k], before[v].tokens / 100);
+		cr_assert(val(s, v, &after));
+		cr_assert_eq(after.tokens, before[v].tokens - burned[k]);
+		cr_assert_eq(after.slashed, before[v].slashed + burned[k]);
+		leaks += burned[k];
+	}
+	cr_assert(!svm_hash_eq(&op[0], &op[1]));
+	cr_assert_eq(et_supply(&s->e, &s->swr), supply - leaks, "the leaks are burned, nothing else");
+	cr_assert(val(s, 2, &after) && after.tokens == before[2].tokens);
+	cr_assert_eq(missed(s, 2, &w), 0, "the window ended");
+	cr_assert_eq(w, start + 201);
+	check_conservation(s, 41, "after the window's jails");
+	et_free(&s->e);
+	free(s);
+}
+
+/* Where downtime_window_blocks take longer than downtime_window_ms (blocks a second apart,
+ * 20-block windows, a 15 s floor) the floor is first met inside the window, at its 16th block.
+ * 3 misses the window's blocks 2–13 (12, past 10 but before the floor) and signs from the
+ * 14th on: it is jailed at the 16th — the first block at which its count passes the line —
+ * though present, with its 12 misses; not one block earlier. Before, it was never tested
+ * again (it was absent from no later block) and its count ended with the window. */
+Test(staking, downtime_on_a_slow_chain_a_member_past_the_line_is_jailed_at_the_floor_though_present,
+     .init = setup)
+{
+	st_t *s = down_world(42, 15000, 1000, 150000);
+	uint64_t w;
+	timed_blocks(s, 0, 1, 1000);
+	uint64_t start = s->e.w.env.height;
+	timed_blocks(s, 1u << 3, 12, 1000);
+	cr_assert_eq(missed(s, 3, &w), 12);
+	cr_assert(!jailed(s, 3), "12 missed in 12 s: before the floor");
+	timed_blocks(s, 0, 2, 1000);
+	cr_assert(!jailed(s, 3), "14 s: before the floor");
+	svm_validator_t before, after;
+	cr_assert(val(s, 3, &before));
+	timed_blocks(s, 0, 1, 1000);
+	cr_assert_eq(s->e.w.env.height, start + 15);
+	cr_assert(val(s, 3, &after) && after.jailed, "jailed at the floor, though present");
+	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+	svm_id_t op;
+	uint64_t burned, misses;
+	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
+	ev_entry(ev, 0, &op, &burned, &misses);
+	cr_assert(svm_hash_eq(&op, user(s, 3)));
+	cr_assert_eq(misses, 12);
+	cr_assert_eq(burned, before.tokens / 100);
+	cr_assert_eq(after.tokens, before.tokens - burned);
+	cr_assert_eq(missed(s, 3, &w), 0, "its count ends with the jail");
+	cr_assert_eq(w, start, "the window goes on: 16 of its 20 blocks");
+	timed_blocks(s, 0, 4, 1000);
+	cr_assert_eq(missed(s, 3, &w), 0);
+	cr_assert_eq(w, start + 20, "the window ended at its 20th block");
+	cr_assert(val(s, 3, &after) && after.tokens == before.tokens - burned, "leaked once");
+	check_conservation(s, 42, "after the jail at the floor");
+	et_free(&s->e);
+	free(s);
+}
+
+/* A count stays with the validator, not with its seat: 3 misses 13 blocks of a window (slow
+ * chain, 15 s floor), then undelegates below stake_min and leaves the set at the epoch's end,
+ * before the floor. At the floor it is jailed though out of the set, with its 13 misses — before,
+ * only members of the set absent from the block were tested, so leaving the set escaped. */
+Test(staking, downtime_a_member_that_leaves_the_set_is_still_jailed_for_the_window_it_missed,
+     .init = setup)
+{
+	st_t *s = down_world(44, 15000, 1000, 150000);
+	uint64_t w;
+	empty_blocks_to_epoch_start(s);
+	timed_blocks(s, 0, 1, 1000); /* an epoch's first block begins the window */
+	uint64_t start = s->e.w.env.height;
+	cr_assert_eq(start % s->p.epoch_blocks, 0);
+	timed_blocks(s, 1u << 3, 13, 1000);
+	cr_assert_eq(missed(s, 3, &w), 13);
+	cr_assert_eq(stake_op(s, 3, SVM_STAKE_UNDELEGATE, 3, -1, 149500), OK); /* counts nothing */
+	timed_blocks(s, 0, 1, 1000); /* the epoch's last block (14 s): 3 leaves the set */
+	cr_assert_eq(s->e.w.env.height, start + 15);
+	cr_assert(!in_set(s, 3), "below stake_min: out of the next set");
+	cr_assert(!jailed(s, 3), "14 s: before the floor");
+	svm_validator_t before, after;
+	cr_assert(val(s, 3, &before));
+	timed_blocks(s, 0, 1, 1000); /* the floor */
+	cr_assert(val(s, 3, &after) && after.jailed, "jailed for the window it missed");
+	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+	svm_id_t op;
+	uint64_t burned, misses;
+	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
+	ev_entry(ev, 0, &op, &burned, &misses);
+	cr_assert(svm_hash_eq(&op, user(s, 3)));
+	cr_assert_eq(misses, 13);
+	cr_assert_eq(burned, before.tokens / 100);
+	cr_assert_eq(after.tokens, before.tokens - burned);
+	check_conservation(s, 44, "after the jail out of the set");
+	et_free(&s->e);
+	free(s);
+}
+
+/* Testing every counted member skips the jailed, as counting does: a validator jailed for a
+ * double sign while its count passes the line is not leaked for downtime as well when the
+ * window's floor comes (a guard for the rule above: it passed before it too). */
+Test(staking, downtime_a_member_jailed_for_a_double_sign_is_not_leaked_again_at_the_floor, .init = setup)
+{
+	st_t *s = down_world(43, 2000, 1000, 150000);
+	uint64_t w;
+	timed_blocks(s, 0, 1, 10);
+	uint64_t start = s->e.w.env.height;
+	timed_blocks(s, 1u << 3, 150, 10);
+	cr_assert_eq(missed(s, 3, &w), 150);
+	svm_evidence_t e;
+	evidence(s, 3, s->e.w.env.height - 1, &e);
+	cr_assert_eq(submit_evidence(s, 7, 3, &e), OK); /* a block without a QC: counts nothing */
+	svm_validator_t slashed, after;
+	cr_assert(val(s, 3, &slashed) && slashed.jailed, "jailed for the double sign");
+	timed_blocks(s, 1u << 3, 49, 10);
+	cr_assert_eq(missed(s, 3, &w), 150, "jailed: not counted");
+	timed_blocks(s, 0, 1, 10); /* the floor: 150 missed of 202 blocks */
+	cr_assert_eq(s->e.w.env.height, start + 201);
+	cr_assert_null(settle_event(s, "stake/downtime", 0), "no downtime jail of a jailed member");
+	cr_assert(val(s, 3, &after));
+	cr_assert_eq(after.tokens, slashed.tokens, "no downtime leak");
+	cr_assert_eq(after.slashed, slashed.slashed);
+	cr_assert_eq(missed(s, 3, &w), 0, "the window ended");
+	cr_assert_eq(w, start + 202);
+	check_conservation(s, 43, "after the window");
 	et_free(&s->e);
 	free(s);
 }

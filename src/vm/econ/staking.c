@@ -1297,12 +1297,90 @@ static int cmp_ident(const void *a, const void *b)
 	return memcmp(((const ident_t *)a)->id.b, ((const ident_t *)b)->id.b, 32);
 }
 
+/* Whether a late QC's signer bitmap bm can be attributed to the validator set in the parent
+ * state, set[n] (ids: its consensus identities, sorted as consensus's set is): it names no index
+ * outside the set and its signers hold a quorum of the set's stake. */
+static bool qc_is_the_sets(const svm_validator_entry_t *set, const ident_t *ids, size_t n,
+			   const uint8_t bm[SVM_QC_BITMAP_BYTES])
+{
+	if (n == 0) return false;
+	for (size_t i = n; i < SVM_STAKE_ACTIVE_MAX; i++)
+		if (bm[i / 8] & (1u << (i % 8))) return false; /* a signer outside this set */
+	u128 total = 0, signed_stake = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += set[ids[i].at].stake;
+		if (bm[i / 8] & (1u << (i % 8))) signed_stake += set[ids[i].at].stake;
+	}
+	return 3 * signed_stake > 2 * total; /* else not this set's quorum */
+}
+
+/* Counts one missed vote in d for each member of the set absent from bm whose validator is
+ * not jailed (a member with no validator record: nobody to count). */
+static int count_absent(svm_txctx_t *c, downlist_t *d, const svm_validator_entry_t *set,
+			const ident_t *ids, size_t n, const uint8_t bm[SVM_QC_BITMAP_BYTES], bool *changed)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (bm[i / 8] & (1u << (i % 8))) continue;
+		svm_id_t kid, op;
+		svm_object_t ko;
+		svm_validator_t v;
+		svm_staking_key_id(set[ids[i].at].key, &kid);
+		rc = get_storage(c, &kid, &ko);
+		if (!rc && ko.payload_len != 32) rc = SVM_EIO;
+		if (!rc) memcpy(op.b, ko.payload, 32);
+		if (!rc) rc = val_get(c, &op, &v);
+		if (rc == SVM_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc || v.jailed) continue;
+		down_t *e = down_find(d, &op);
+		if (e == NULL) return SVM_EIO; /* cannot happen: ≤ the active set */
+		e->missed++;
+		*changed = true;
+	}
+	return rc;
+}
+
+/* Jails every counted member of d whose count passes the line at this block
+ * (svm_staking_down_jails) — absent from the late QC or present in it, in the set or out of it
+ * — in operator order (the record's), each entry at ev + EV_ENTRY · *jailed; its count is
+ * removed (counted afresh if it comes back in this window). A jailed member (a double sign) is
+ * skipped, as counting skips it. At most d->n ≤ the active set. */
+static int jail_due(svm_txctx_t *c, const svm_params_t *p, downlist_t *d, uint8_t *ev, size_t *jailed,
+		    bool *changed)
+{
+	int rc = 0;
+	size_t i = 0;
+	while (!rc && i < d->n) {
+		down_t *e = &d->e[i];
+		svm_validator_t v;
+		if (!svm_staking_down_jails(p, d, e->missed, c->height, c->timestamp_ms)) {
+			i++;
+			continue;
+		}
+		rc = val_get(c, &e->op, &v);
+		if (rc == SVM_ENOTFOUND || (!rc && v.jailed)) { /* nobody to jail */
+			rc = 0;
+			i++;
+			continue;
+		}
+		SVM_ASSERT(*jailed < SVM_STAKE_ACTIVE_MAX); /* each member at most once */
+		if (!rc) rc = downtime_jail(c, p, &v, e->missed, ev + EV_ENTRY * (*jailed)++);
+		memmove(&d->e[i], &d->e[i + 1], (d->n - i - 1) * sizeof d->e[0]);
+		d->n--;
+		*changed = true;
+	}
+	return rc;
+}
+
 /* The downtime step of a block (svm_staking_block_end): the block's late QC — its
  * grandparent's QC with every vote its proposer held (docs/consensus.md, "Late votes") — counts
  * the grandparent's height, so a vote that missed the first quorum but arrived within a round
  * counts as present. A QC that does not decode, has no signer, does not certify the
- * grandparent, names a signer outside the set, or whose signers are not a quorum of it counts
- * nothing: the bitmap then cannot be attributed to this set. */
+ * grandparent, or cannot be attributed to the set (qc_is_the_sets) counts nothing. A counted
+ * block then tests every counted member, present or not (jail_due), and may end the window. */
 static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, size_t qc_len)
 {
 	uint64_t h;
@@ -1322,24 +1400,14 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 	size_t n = 0, jailed = 0;
 	rc = set && ids && d && ev ? 0 : SVM_ENOMEM;
 	if (!rc && svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, &n)) rc = SVM_EIO;
-	u128 total = 0, signed_stake = 0;
-	bool count = !rc && n > 0;
-	for (size_t i = 0; count && i < n; i++) {
+	for (size_t i = 0; !rc && i < n; i++) {
 		rc = svm_identity_derive(SVM_SCHEME_ED25519, set[i].key, 32, &ids[i].id);
 		ids[i].at = i;
-		if (rc) count = false;
 	}
-	if (count) qsort(ids, n, sizeof *ids, cmp_ident);
-	for (size_t i = n; count && i < SVM_STAKE_ACTIVE_MAX; i++)
-		if (bm[i / 8] & (1u << (i % 8))) count = false; /* a signer outside this set */
-	for (size_t i = 0; count && i < n; i++) {
-		total += set[ids[i].at].stake;
-		if (bm[i / 8] & (1u << (i % 8))) signed_stake += set[ids[i].at].stake;
-	}
-	if (count && !(3 * signed_stake > 2 * total)) count = false; /* not this set's quorum */
+	if (!rc) qsort(ids, n, sizeof *ids, cmp_ident);
+	bool count = !rc && qc_is_the_sets(set, ids, n, bm), changed = false;
 	if (count) rc = down_get(c, d);
 	if (count && !rc && d->start_height > c->height) rc = SVM_EIO; /* a window ahead of us */
-	bool changed = false;
 	if (count && rc == SVM_ENOTFOUND) { /* the first window begins with this block */
 		changed = true;
 		rc = 0;
@@ -1347,36 +1415,8 @@ static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, si
 		d->start_ms = c->timestamp_ms;
 		d->n = 0;
 	}
-	for (size_t i = 0; count && !rc && i < n; i++) {
-		if (bm[i / 8] & (1u << (i % 8))) continue;
-		svm_id_t kid, op;
-		svm_object_t ko;
-		svm_validator_t v;
-		svm_staking_key_id(set[ids[i].at].key, &kid);
-		rc = get_storage(c, &kid, &ko);
-		if (!rc && ko.payload_len != 32) rc = SVM_EIO;
-		if (!rc) memcpy(op.b, ko.payload, 32);
-		if (!rc) rc = val_get(c, &op, &v);
-		if (rc == SVM_ENOTFOUND) { /* a set member with no validator record: nobody to jail */
-			rc = 0;
-			continue;
-		}
-		if (rc || v.jailed) continue;
-		down_t *e = down_find(d, &op);
-		if (e == NULL) {
-			rc = SVM_EIO;
-			break;
-		}
-		e->missed++;
-		changed = true;
-		if (!svm_staking_down_jails(p, d, e->missed, c->height, c->timestamp_ms)) continue;
-		SVM_ASSERT(jailed < SVM_STAKE_ACTIVE_MAX); /* each member at most once */
-		rc = downtime_jail(c, p, &v, e->missed, ev + EV_ENTRY * jailed++);
-		/* counted afresh if it comes back in this window */
-		size_t at = (size_t)(e - d->e);
-		memmove(&d->e[at], &d->e[at + 1], (d->n - at - 1) * sizeof d->e[0]);
-		d->n--;
-	}
+	if (count && !rc) rc = count_absent(c, d, set, ids, n, bm, &changed);
+	if (count && !rc) rc = jail_due(c, p, d, ev, &jailed, &changed);
 	/* this block counted in its window; if it is the window's last, the next counted block is
 	 * the next window's first, the counts dropped and its time measured from this block */
 	if (count && !rc && window_ends(p, d, c->height, c->timestamp_ms)) {
