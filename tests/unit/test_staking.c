@@ -1125,6 +1125,21 @@ static bool jailed(st_t *s, int v)
 	return x.jailed != 0;
 }
 
+/* The last block's settlement jailed exactly v for downtime: one stake/downtime event with one
+ * entry naming v, its `misses`, and a leak of 1 % of `tokens` (its stake before); returns it. */
+static uint64_t one_downtime_jail(st_t *s, int v, uint64_t misses, uint64_t tokens)
+{
+	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
+	svm_id_t op;
+	uint64_t burned, m;
+	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
+	ev_entry(ev, 0, &op, &burned, &m);
+	cr_assert(svm_hash_eq(&op, user(s, v)));
+	cr_assert_eq(m, misses);
+	cr_assert_eq(burned, tokens / 100);
+	return burned;
+}
+
 /* The downtime rule counts block time as well as blocks (docs/economics.md, "Downtime"): on a
  * chain making a block every 10 ms (traffic: each block as soon as its parent is certified), a
  * validator absent 60 blocks — 0.6 s, more than the 10 of a 20-block window the count alone
@@ -1330,14 +1345,7 @@ Test(staking, downtime_on_a_slow_chain_a_member_past_the_line_is_jailed_at_the_f
 	timed_blocks(s, 0, 1, 1000);
 	cr_assert_eq(s->e.w.env.height, start + 15);
 	cr_assert(val(s, 3, &after) && after.jailed, "jailed at the floor, though present");
-	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
-	svm_id_t op;
-	uint64_t burned, misses;
-	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
-	ev_entry(ev, 0, &op, &burned, &misses);
-	cr_assert(svm_hash_eq(&op, user(s, 3)));
-	cr_assert_eq(misses, 12);
-	cr_assert_eq(burned, before.tokens / 100);
+	uint64_t burned = one_downtime_jail(s, 3, 12, before.tokens);
 	cr_assert_eq(after.tokens, before.tokens - burned);
 	cr_assert_eq(missed(s, 3, &w), 0, "its count ends with the jail");
 	cr_assert_eq(w, start, "the window goes on: 16 of its 20 blocks");
@@ -1374,15 +1382,7 @@ Test(staking, downtime_a_member_that_leaves_the_set_is_still_jailed_for_the_wind
 	cr_assert(val(s, 3, &before));
 	timed_blocks(s, 0, 1, 1000); /* the floor */
 	cr_assert(val(s, 3, &after) && after.jailed, "jailed for the window it missed");
-	const svm_event_t *ev = settle_event(s, "stake/downtime", 0);
-	svm_id_t op;
-	uint64_t burned, misses;
-	cr_assert(ev && ev->data_len == 48, "one downtime jail in the settlement's events");
-	ev_entry(ev, 0, &op, &burned, &misses);
-	cr_assert(svm_hash_eq(&op, user(s, 3)));
-	cr_assert_eq(misses, 13);
-	cr_assert_eq(burned, before.tokens / 100);
-	cr_assert_eq(after.tokens, before.tokens - burned);
+	cr_assert_eq(after.tokens, before.tokens - one_downtime_jail(s, 3, 13, before.tokens));
 	check_conservation(s, 44, "after the jail out of the set");
 	et_free(&s->e);
 	free(s);
