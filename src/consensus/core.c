@@ -1202,9 +1202,11 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 	svm_cons_qc_t *qc = svm_malloc(sizeof *qc), *lq = svm_malloc(sizeof *lq);
 	int rc = SVM_ENOMEM, who = -1;
 	if (m == NULL || qc == NULL || lq == NULL) goto done;
-	lq->data.round = 0; /* set by proposal_valid when the proposal carries a late QC */
+	lq->data.round = 0;     /* set by proposal_valid when the proposal carries a late QC */
+	qc->epoch = UINT64_MAX; /* for the log: set when proposal_valid decodes the parent QC */
 	svm_arena_reset(&c->scratch);
 	rc = svm_cons_proposal_decode(msg, len, &c->scratch, m, NULL);
+	bool decoded = rc == 0;
 	if (rc == 0) rc = proposal_valid(c, from, m, qc, lq, &who);
 	if (rc == SVM_EPERM && c->leader_missing) {
 		/* The leader depends on ancestors we do not hold yet: judge it when they arrive. */
@@ -1215,7 +1217,15 @@ static int on_proposal(svm_cons_t *c, uint32_t from, const uint8_t *msg, size_t 
 		goto done;
 	}
 	if (rc != 0) {
-		svm_log_debug("consensus: a proposal from %u refused (%s)", from, svm_strerror(rc));
+		/* what it was: another epoch's proposal is refused with SVM_EINVAL at every switch
+		 * (docs/consensus.md, "Epochs"), which says nothing about the sender */
+		const svm_header_t *h = &m->block.header;
+		if (!decoded) svm_log_debug("consensus: a proposal from %u refused (%s)", from, svm_strerror(rc));
+		else svm_log_debug("consensus: a proposal from %u refused (%s): height %llu round %llu, "
+				   "parent QC epoch %lld (ours %llu)",
+				   from, svm_strerror(rc), (unsigned long long)h->height,
+				   (unsigned long long)h->round, qc->epoch == UINT64_MAX ? -1ll : (long long)qc->epoch,
+				   (unsigned long long)c->vs.epoch);
 		goto done;
 	}
 	svm_log_debug("consensus: proposal of round %llu height %llu from %u (qc epoch %llu, ours %llu)", (unsigned long long)m->block.header.round,
