@@ -272,7 +272,7 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 		k->cur = r.v;
 		k->cur_set = true;
 		k->cur_out = false;
-		exec_key_written(k);
+		if (rc == 0) rc = exec_key_written(b, worker, k, false);
 	}
 	exec_mv_free(k);
 	return rc;

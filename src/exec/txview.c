@@ -441,7 +441,8 @@ int exec_txview_apply(txview_t *v)
 		if (l->w.kind == 0) continue;
 		SVM_ASSERT(l->w.kind == MV_VALUE || (l->w.kind == MV_DELTA && k == v->dkey));
 		SVM_ASSERT(l->w.kind != MV_DELTA || l->w.op == DELTA_CREDIT); /* retires: SRC_MV only */
-		exec_key_written(k);
+		int rc = exec_key_written(v->b, v->worker, k, l->w.kind == MV_DELTA);
+		if (rc) return rc;
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
 			k->cur_set = true;
@@ -455,7 +456,7 @@ int exec_txview_apply(txview_t *v)
 			atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
 		}
 		bool first;
-		int rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
+		rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
 		if (rc == SVM_EOVERFLOW) {
 			exec_fall_all(v->b, FALL_DELTA);
 			rc = 0;
