@@ -56,8 +56,10 @@ int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit
 	s->latency_ns = v->src == SRC_MV ? s->latency_ns + dt : dt; /* every incarnation counts */
 	s->final = false;
 	SVM_ASSERT(s->rc <= 0 && s->o.why <= 0); /* error codes are negative */
-	/* Executed once (not optimistically): its events go to the result now, while in cache. */
-	if (v->src != SRC_MV && s->rc == 0 && s->o.why == 0 && v->error == 0) {
+	/* Its events go to the result now, on the worker that made them, while in cache. An
+	 * optimistic incarnation's too: one that is executed again leaves its copy unused in the
+	 * result's memory (bounded by the engine's re-execution budget). */
+	if (s->rc == 0 && s->o.why == 0 && v->error == 0) {
 		int rc = copy_receipt(b, v->worker, &s->o.receipt, &s->o.receipt);
 		if (rc) return rc;
 		s->final = true;
@@ -129,12 +131,13 @@ static int run_segments(exec_block_t *b)
 
 /* ------------------------------------------------------------ results */
 
-/* Receipts are built in two parallel passes over chunks of OUT_CHUNK transactions: one counts
- * each chunk's included transactions, fees and tips and finds its first block-level error,
- * the other (once the chunks' offsets are known) writes statuses, indexes and receipts. */
+/* Receipts are built in one parallel pass over chunks of OUT_CHUNK transactions: each chunk
+ * counts its included transactions, fees and tips, finds its first block-level error and
+ * writes statuses, indexes and receipts as if every earlier chunk had included all its
+ * transactions; a block that excluded some then moves the chunks down to their places. */
 typedef struct {
-	size_t included, at; /* included transactions; where the chunk's receipts start */
-	size_t first_bad;    /* lowest index with an engine error or (APPLY) an exclusion, or n */
+	size_t included;  /* included transactions */
+	size_t first_bad; /* lowest index with an engine error or (APPLY) an exclusion, or n */
 	uint64_t burned, tips;
 } rchunk_t;
 
@@ -147,54 +150,40 @@ typedef struct {
 	atomic_int rc;
 } copy_t;
 
-static void count_worker(void *arg, unsigned w)
+static void receipts_worker(void *arg, unsigned w)
 {
 	copy_t *c = arg;
-	const exec_block_t *b = c->b;
+	exec_block_t *b = c->b;
+	svm_exec_result_t *out = c->out;
 	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
 		rchunk_t *ch = &c->ch[k];
 		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n;
+		size_t pos = k * OUT_CHUNK; /* every earlier transaction included: moved down if not */
 		*ch = (rchunk_t){.first_bad = b->n};
 		for (size_t i = k * OUT_CHUNK; i < end; i++) {
-			const exec_slot_t *s = &b->slot[i];
+			exec_slot_t *s = &b->slot[i];
 			if (s->rc || (s->o.why && b->mode == SVM_EXEC_APPLY)) {
-				ch->first_bad = i;
+				ch->first_bad = i; /* the block fails here: the rest is not needed */
 				break;
 			}
-			if (s->o.why) continue;
-			ch->included++;
-			ch->burned += s->o.fee;
-			ch->tips += s->o.tip;
-		}
-		SVM_ASSERT(ch->included <= end - k * OUT_CHUNK);
-		SVM_ASSERT(ch->first_bad == b->n || (ch->first_bad >= k * OUT_CHUNK && ch->first_bad < end));
-	}
-}
-
-static void copy_worker(void *arg, unsigned w)
-{
-	copy_t *c = arg;
-	const exec_block_t *b = c->b;
-	svm_exec_result_t *out = c->out;
-	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
-		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n, pos = c->ch[k].at;
-		for (size_t i = k * OUT_CHUNK; i < end; i++) {
-			const exec_slot_t *s = &b->slot[i];
 			if (s->o.why) {
 				out->status[i] = s->o.why;
 				continue;
 			}
+			ch->included++;
+			ch->burned += s->o.fee;
+			ch->tips += s->o.tip;
 			out->index[pos] = i;
 			svm_receipt_t *dst = &out->receipts[pos++];
 			if (s->final) {
 				*dst = s->o.receipt; /* its bytes are already in the result */
 				continue;
 			}
-			int rc = copy_receipt(c->b, w, &s->o.receipt, dst);
+			int rc = copy_receipt(b, w, &s->o.receipt, dst);
 			if (rc) atomic_store(&c->rc, rc);
 		}
-		/* the chunk filled exactly the receipts the counting pass gave it */
-		SVM_ASSERT(pos == c->ch[k].at + c->ch[k].included);
+		SVM_ASSERT(ch->included <= end - k * OUT_CHUNK && pos == k * OUT_CHUNK + ch->included);
+		SVM_ASSERT(ch->first_bad == b->n || (ch->first_bad >= k * OUT_CHUNK && ch->first_bad < end));
 	}
 }
 
@@ -205,14 +194,17 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	size_t n = b->n;
 	out->n = n;
 	out->status = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(int));
-	out->receipts = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
-	out->index = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(size_t));
+	out->receipts = svm_arena_alloc_raw(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
+	out->index = svm_arena_alloc_raw(b->out_arena, (n ? n : 1) * sizeof(size_t));
 	copy_t c = {.b = b, .out = out, .chunks = (n + OUT_CHUNK - 1) / OUT_CHUNK};
 	c.ch = svm_malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
 	atomic_init(&c.next, 0);
 	atomic_init(&c.rc, 0);
 	int rc = out->status && out->receipts && out->index && c.ch ? 0 : SVM_ENOMEM;
-	if (rc == 0) rc = svm_par_run_any(b->threads, count_worker, &c);
+	/* one chunk is not worth waking the helpers for */
+	if (rc == 0 && c.chunks > 1) rc = svm_par_run_any(b->threads, receipts_worker, &c);
+	else if (rc == 0) receipts_worker(&c, 0);
+	if (rc == 0) rc = atomic_load(&c.rc);
 	for (size_t k = 0; rc == 0 && k < c.chunks; k++) {
 		size_t i = c.ch[k].first_bad;
 		if (i < n && b->slot[i].rc) {
@@ -221,15 +213,18 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 			if (bad_index) *bad_index = i;
 			rc = b->slot[i].o.why;
 		}
-		c.ch[k].at = out->included;
+		if (rc == 0 && out->included < k * OUT_CHUNK) { /* down to its place */
+			memmove(&out->receipts[out->included], &out->receipts[k * OUT_CHUNK],
+				c.ch[k].included * sizeof(*out->receipts));
+			memmove(&out->index[out->included], &out->index[k * OUT_CHUNK],
+				c.ch[k].included * sizeof(*out->index));
+		}
+		SVM_ASSERT(out->included <= k * OUT_CHUNK);
 		out->included += c.ch[k].included;
 		*burned += c.ch[k].burned;
 		*tips += c.ch[k].tips;
 	}
 	SVM_ASSERT(rc != 0 || out->included <= n);
-	atomic_store(&c.next, 0);
-	if (rc == 0) rc = svm_par_run_any(b->threads, copy_worker, &c);
-	if (rc == 0) rc = atomic_load(&c.rc);
 	svm_free(c.ch);
 	return rc;
 }
