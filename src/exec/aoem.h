@@ -91,6 +91,13 @@ void exec_key_unlock(akey_t *k);
 
 typedef struct exec_block exec_block_t;
 
+/* A key some transaction wrote, with its id's first 8 bytes as a big-endian number (the write
+ * set's sort key: most comparisons do not touch the record; order = memcmp order of the ids). */
+typedef struct {
+	uint64_t be;
+	akey_t *k;
+} exec_wkey_t;
+
 /* Per-worker state: a scratch arena (values, key records, events of incarnations), a slab of
  * the caller's arena for results, and the keys this worker first touched or wrote. Written by
  * its worker for nearly every allocation, so each worker's record is on cache lines of its own
@@ -104,6 +111,8 @@ typedef struct {
 	size_t touched_len, touched_cap;
 	akey_t **dkeys; /* DAG: keys that received credits this segment (may repeat) */
 	size_t dkeys_len, dkeys_cap;
+	exec_wkey_t *wkeys; /* the written keys this worker marked first (exec_key_written) */
+	size_t wkeys_len, wkeys_cap;
 	size_t key_inserts; /* key records this worker created (see keys.c) */
 	int error;
 	/* written by this worker only (a load and a store, not a shared read-modify-write); read
@@ -195,7 +204,7 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
  * thread's next block: one per kind, valid until the next exec_buf of the same kind on this
  * thread. NULL when out of memory. */
 enum { EXEC_BUF_KTAB, EXEC_BUF_SLOT, EXEC_BUF_DTX, EXEC_BUF_SEEN, EXEC_BUF_QUEUE, EXEC_BUF_CHUNKS,
-       EXEC_BUF_STM, EXEC_BUF_COUNT };
+       EXEC_BUF_STM, EXEC_BUF_WSET, EXEC_BUF_COUNT };
 void *exec_buf(int which, size_t bytes);
 /* The workers' scratch arenas w[0..threads).scratch, empty, with the chunks the calling
  * thread's previous block kept (bounded by bytes_max); exec_scratch_keep empties them again and
@@ -246,9 +255,13 @@ bool exec_record_field_add(int64_t a, int64_t b, int64_t *sum);
 int exec_delta_amount(uint8_t op, const val_t *v, uint64_t *amount);
 /* Memory for a value: the result's (final: no copy into the write set later) or scratch. */
 void *exec_value_alloc(exec_block_t *b, unsigned worker, size_t n, bool result);
-/* Remember k in worker's touched list (once per segment); mark it written (in the write set). */
+/* Remember k in worker's touched list (once per segment). */
 int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k);
-void exec_key_written(akey_t *k);
+/* Marks k written (in the write set): the worker that marks it first puts it in its wkeys
+ * list, so every written key is in exactly one list. shared: other workers may mark k at the
+ * same time (credits); else k is this worker's alone (a value write, a commit). 0 or
+ * SVM_ENOMEM. */
+int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k, bool shared);
 int exec_key_list_push(akey_t ***list, size_t *len, size_t *cap, akey_t *k);
 /* DAG credits on k: add worker's delta (*first: its counter was zero; SVM_EOVERFLOW past a
  * u64), their total (false on a u64 overflow), clearing them once folded or overwritten, and

@@ -56,8 +56,10 @@ int exec_run_one(exec_block_t *b, txview_t *v, size_t i, const svm_id_t implicit
 	s->latency_ns = v->src == SRC_MV ? s->latency_ns + dt : dt; /* every incarnation counts */
 	s->final = false;
 	SVM_ASSERT(s->rc <= 0 && s->o.why <= 0); /* error codes are negative */
-	/* Executed once (not optimistically): its events go to the result now, while in cache. */
-	if (v->src != SRC_MV && s->rc == 0 && s->o.why == 0 && v->error == 0) {
+	/* Its events go to the result now, on the worker that made them, while in cache. An
+	 * optimistic incarnation's too: one that is executed again leaves its copy unused in the
+	 * result's memory (bounded by the engine's re-execution budget). */
+	if (s->rc == 0 && s->o.why == 0 && v->error == 0) {
 		int rc = copy_receipt(b, v->worker, &s->o.receipt, &s->o.receipt);
 		if (rc) return rc;
 		s->final = true;
@@ -129,12 +131,13 @@ static int run_segments(exec_block_t *b)
 
 /* ------------------------------------------------------------ results */
 
-/* Receipts are built in two parallel passes over chunks of OUT_CHUNK transactions: one counts
- * each chunk's included transactions, fees and tips and finds its first block-level error,
- * the other (once the chunks' offsets are known) writes statuses, indexes and receipts. */
+/* Receipts are built in one parallel pass over chunks of OUT_CHUNK transactions: each chunk
+ * counts its included transactions, fees and tips, finds its first block-level error and
+ * writes statuses, indexes and receipts as if every earlier chunk had included all its
+ * transactions; a block that excluded some then moves the chunks down to their places. */
 typedef struct {
-	size_t included, at; /* included transactions; where the chunk's receipts start */
-	size_t first_bad;    /* lowest index with an engine error or (APPLY) an exclusion, or n */
+	size_t included;  /* included transactions */
+	size_t first_bad; /* lowest index with an engine error or (APPLY) an exclusion, or n */
 	uint64_t burned, tips;
 } rchunk_t;
 
@@ -147,54 +150,40 @@ typedef struct {
 	atomic_int rc;
 } copy_t;
 
-static void count_worker(void *arg, unsigned w)
+static void receipts_worker(void *arg, unsigned w)
 {
 	copy_t *c = arg;
-	const exec_block_t *b = c->b;
+	exec_block_t *b = c->b;
+	svm_exec_result_t *out = c->out;
 	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
 		rchunk_t *ch = &c->ch[k];
 		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n;
+		size_t pos = k * OUT_CHUNK; /* every earlier transaction included: moved down if not */
 		*ch = (rchunk_t){.first_bad = b->n};
 		for (size_t i = k * OUT_CHUNK; i < end; i++) {
-			const exec_slot_t *s = &b->slot[i];
+			exec_slot_t *s = &b->slot[i];
 			if (s->rc || (s->o.why && b->mode == SVM_EXEC_APPLY)) {
-				ch->first_bad = i;
+				ch->first_bad = i; /* the block fails here: the rest is not needed */
 				break;
 			}
-			if (s->o.why) continue;
-			ch->included++;
-			ch->burned += s->o.fee;
-			ch->tips += s->o.tip;
-		}
-		SVM_ASSERT(ch->included <= end - k * OUT_CHUNK);
-		SVM_ASSERT(ch->first_bad == b->n || (ch->first_bad >= k * OUT_CHUNK && ch->first_bad < end));
-	}
-}
-
-static void copy_worker(void *arg, unsigned w)
-{
-	copy_t *c = arg;
-	const exec_block_t *b = c->b;
-	svm_exec_result_t *out = c->out;
-	for (size_t k; (k = atomic_fetch_add(&c->next, 1)) < c->chunks;) {
-		size_t end = (k + 1) * OUT_CHUNK < b->n ? (k + 1) * OUT_CHUNK : b->n, pos = c->ch[k].at;
-		for (size_t i = k * OUT_CHUNK; i < end; i++) {
-			const exec_slot_t *s = &b->slot[i];
 			if (s->o.why) {
 				out->status[i] = s->o.why;
 				continue;
 			}
+			ch->included++;
+			ch->burned += s->o.fee;
+			ch->tips += s->o.tip;
 			out->index[pos] = i;
 			svm_receipt_t *dst = &out->receipts[pos++];
 			if (s->final) {
 				*dst = s->o.receipt; /* its bytes are already in the result */
 				continue;
 			}
-			int rc = copy_receipt(c->b, w, &s->o.receipt, dst);
+			int rc = copy_receipt(b, w, &s->o.receipt, dst);
 			if (rc) atomic_store(&c->rc, rc);
 		}
-		/* the chunk filled exactly the receipts the counting pass gave it */
-		SVM_ASSERT(pos == c->ch[k].at + c->ch[k].included);
+		SVM_ASSERT(ch->included <= end - k * OUT_CHUNK && pos == k * OUT_CHUNK + ch->included);
+		SVM_ASSERT(ch->first_bad == b->n || (ch->first_bad >= k * OUT_CHUNK && ch->first_bad < end));
 	}
 }
 
@@ -205,14 +194,17 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	size_t n = b->n;
 	out->n = n;
 	out->status = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(int));
-	out->receipts = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
-	out->index = svm_arena_alloc(b->out_arena, (n ? n : 1) * sizeof(size_t));
+	out->receipts = svm_arena_alloc_raw(b->out_arena, (n ? n : 1) * sizeof(svm_receipt_t));
+	out->index = svm_arena_alloc_raw(b->out_arena, (n ? n : 1) * sizeof(size_t));
 	copy_t c = {.b = b, .out = out, .chunks = (n + OUT_CHUNK - 1) / OUT_CHUNK};
 	c.ch = svm_malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
 	atomic_init(&c.next, 0);
 	atomic_init(&c.rc, 0);
 	int rc = out->status && out->receipts && out->index && c.ch ? 0 : SVM_ENOMEM;
-	if (rc == 0) rc = svm_par_run_any(b->threads, count_worker, &c);
+	/* one chunk is not worth waking the helpers for */
+	if (rc == 0 && c.chunks > 1) rc = svm_par_run_any(b->threads, receipts_worker, &c);
+	else if (rc == 0) receipts_worker(&c, 0);
+	if (rc == 0) rc = atomic_load(&c.rc);
 	for (size_t k = 0; rc == 0 && k < c.chunks; k++) {
 		size_t i = c.ch[k].first_bad;
 		if (i < n && b->slot[i].rc) {
@@ -221,15 +213,18 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 			if (bad_index) *bad_index = i;
 			rc = b->slot[i].o.why;
 		}
-		c.ch[k].at = out->included;
+		if (rc == 0 && out->included < k * OUT_CHUNK) { /* down to its place */
+			memmove(&out->receipts[out->included], &out->receipts[k * OUT_CHUNK],
+				c.ch[k].included * sizeof(*out->receipts));
+			memmove(&out->index[out->included], &out->index[k * OUT_CHUNK],
+				c.ch[k].included * sizeof(*out->index));
+		}
+		SVM_ASSERT(out->included <= k * OUT_CHUNK);
 		out->included += c.ch[k].included;
 		*burned += c.ch[k].burned;
 		*tips += c.ch[k].tips;
 	}
 	SVM_ASSERT(rc != 0 || out->included <= n);
-	atomic_store(&c.next, 0);
-	if (rc == 0) rc = svm_par_run_any(b->threads, copy_worker, &c);
-	if (rc == 0) rc = atomic_load(&c.rc);
 	svm_free(c.ch);
 	return rc;
 }
@@ -248,89 +243,119 @@ static int settle(exec_block_t *b, svm_exec_result_t *out, uint64_t burned, uint
 
 /* ---------------------------------------------------------- write set
  *
- * The key table is in id order but for linear probing's displacement (a key's home slot is the
- * top bits of its id), so the sorted write set is a scan of the table: split into ranges of
- * home slots, each range's written keys are gathered (a key displaced past its range's end is
- * found by following the occupied run), put in exact order by an insertion sort (the keys are
- * nearly sorted), given their final values, and copied to their place in the result. Ranges
- * are claimed by whichever worker is free, so any number of workers gives the same bytes.
+ * Every written key is in exactly one worker's list (exec_key_written: the worker that marked
+ * it first; in the optimistic engine the one that committed it, with the key's record and value
+ * in its cache). Two parallel passes. First, each worker takes its own list (then any list
+ * left), puts it in id order — a counting sort on the ids' top bits (ids are hashes) finished
+ * by an insertion sort, qsort past a budget — gives each key its final value and writes the
+ * list's writes, in order, to its scratch. Then the sorted lists are merged into the result in
+ * parts of the id space claimed by whichever worker is free, each part's place in the result
+ * found by binary searches of the lists. Any number of workers gives the same bytes.
  */
 
-#define WS_RANGES_PER_THREAD 8
-#define WS_RANGE_SLOTS_MIN 256
-#define WS_MOVES_PER_KEY 8 /* insertion sort's budget per key before the range goes to qsort */
-#define WS_PREFETCH_SLOTS 32
+#define WS_MOVES_PER_KEY 8 /* insertion sort's budget per key before the list goes to qsort */
 #define WS_PREFETCH_KEYS 4
+#define WS_PARTS_PER_THREAD 4
+#define WS_MERGE_PAR_MIN 2048 /* writes from which the merge runs on every worker */
 
-/* A written key with its id's first 8 bytes as a big-endian number, so that most comparisons
- * do not touch the key record (order = memcmp order of the ids). */
-typedef struct {
-	uint64_t be;
-	akey_t *k;
-} skey_t;
-
-static int cmp_skey(const void *a, const void *b)
+static int cmp_wkey(const void *a, const void *b)
 {
-	const skey_t *x = a, *y = b;
+	const exec_wkey_t *x = a, *y = b;
 	if (x->be != y->be) return x->be < y->be ? -1 : 1;
 	return memcmp(x->k->id.b, y->k->id.b, SVM_HASH_SIZE);
 }
 
-/* Strictly ascending: sorted, and no id twice (the key table holds one record per id). */
-static bool keys_ascending(const skey_t *v, size_t n)
+/* Strictly ascending: sorted, and no id twice (a key is in one list, once). */
+static bool keys_ascending(const exec_wkey_t *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
-		if (cmp_skey(&v[i - 1], &v[i]) >= 0) return false;
+		if (cmp_wkey(&v[i - 1], &v[i]) >= 0) return false;
 	return true;
 }
 
-/* v in id order: insertion sort (linear on a table scan's near order), qsort past a budget. */
-static void sort_keys(skey_t *v, size_t n)
+/* v in id order: insertion sort (linear on nearly sorted keys), qsort past a budget. */
+static void sort_near(exec_wkey_t *v, size_t n)
 {
 	size_t moves = 0, budget = WS_MOVES_PER_KEY * n;
 	for (size_t i = 1; i < n; i++) {
-		skey_t x = v[i];
+		exec_wkey_t x = v[i];
 		size_t j = i;
-		for (; j > 0 && cmp_skey(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
+		for (; j > 0 && cmp_wkey(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
 		v[j] = x;
 		if ((moves += i - j) > budget) {
-			qsort(v, n, sizeof(*v), cmp_skey);
-			SVM_ASSERT(keys_ascending(v, n));
-			return;
+			qsort(v, n, sizeof(*v), cmp_wkey);
+			break;
 		}
 	}
 	SVM_ASSERT(keys_ascending(v, n));
 }
 
-typedef struct {
-	svm_state_write_t *w; /* in the result's memory */
-	size_t len;
-	svm_exec_metrics_t hot; /* hot[] of this range's keys */
-} ws_range_t;
+/* Buckets for a counting sort of n hashes: a power of two, at least n (at least 2). */
+static unsigned ws_bits(size_t n)
+{
+	unsigned bits = 1;
+	while (bits < 32 && ((size_t)1 << bits) < n) bits++;
+	return bits;
+}
+
+/* v in id order: a counting sort on the top bits into 2^bits buckets (stable, linear; tmp and
+ * at[2^bits + 1] are its memory), which leaves hashes nearly sorted, then sort_near. */
+static void sort_wkeys(exec_wkey_t *v, size_t n, exec_wkey_t *tmp, uint32_t *at, unsigned bits)
+{
+	SVM_ASSERT(bits >= 1 && bits <= 32 && n <= UINT32_MAX);
+	if (n < 2) return;
+	if (bits < 1 || bits > 32) { /* not from ws_bits (1..32): no buckets */
+		sort_near(v, n);
+		return;
+	}
+	size_t nb = (size_t)1 << bits, shift = 64 - bits;
+	memset(at, 0, (nb + 1) * sizeof(*at));
+	for (size_t i = 0; i < n; i++) at[(v[i].be >> shift) + 1]++;
+	for (size_t j = 1; j <= nb; j++) at[j] += at[j - 1];
+	SVM_ASSERT(at[nb] == n);
+	for (size_t i = 0; i < n; i++) tmp[at[v[i].be >> shift]++] = v[i];
+	memcpy(v, tmp, n * sizeof(*v));
+	sort_near(v, n);
+}
 
 typedef struct {
-	skey_t *v;
-	size_t cap;
-} ws_buf_t;
+	svm_state_write_t *w; /* the list's writes in id order */
+	size_t len;
+	exec_wkey_t *tmp; /* the sort's memory */
+	uint32_t *at;
+	unsigned bits;
+	svm_exec_metrics_t hot; /* hot[] of the list's keys */
+} ws_list_t;
 
 typedef struct {
 	exec_block_t *b;
-	size_t ranges;
-	ws_range_t *r;
-	ws_buf_t buf[SVM_POOL_THREADS_MAX];
+	ws_list_t *l;                               /* [threads]: one per worker's list */
+	atomic_bool claimed[SVM_POOL_THREADS_MAX]; /* [list] */
+	size_t parts;
 	_Atomic size_t next;
 	atomic_int rc;
 	svm_state_write_t *out; /* second pass: the block's write set */
-	size_t *at;             /* [ranges]: where each range's writes go */
+	size_t total;           /* its length */
 } wset_t;
+
+/* Hottest first; equal counts in id order, so the list does not depend on insertion order. */
+static bool hot_before(uint64_t c, const svm_id_t *id, uint64_t c2, const svm_id_t *id2)
+{
+	return c > c2 || (c == c2 && memcmp(id->b, id2->b, SVM_HASH_SIZE) < 0);
+}
 
 static void hot_insert(svm_exec_metrics_t *m, const svm_id_t *id, uint64_t c)
 {
 	SVM_ASSERT(m->hot_len <= SVM_EXEC_HOT_KEYS && c > 0);
-	unsigned i = m->hot_len < SVM_EXEC_HOT_KEYS ? m->hot_len++ : SVM_EXEC_HOT_KEYS - 1;
-	if (i == SVM_EXEC_HOT_KEYS - 1 && m->hot_len == SVM_EXEC_HOT_KEYS && m->hot[i].conflicts >= c)
-		return;
-	for (; i > 0 && m->hot[i - 1].conflicts < c; i--) m->hot[i] = m->hot[i - 1];
+	unsigned i = m->hot_len;
+	if (i == SVM_EXEC_HOT_KEYS) {
+		if (!hot_before(c, id, m->hot[i - 1].conflicts, &m->hot[i - 1].id)) return;
+		i--; /* the last one drops out */
+	} else {
+		m->hot_len++;
+	}
+	for (; i > 0 && hot_before(c, id, m->hot[i - 1].conflicts, &m->hot[i - 1].id); i--)
+		m->hot[i] = m->hot[i - 1];
 	m->hot[i].id = *id;
 	m->hot[i].conflicts = c;
 	SVM_ASSERT(i == 0 || m->hot[i - 1].conflicts >= c); /* hottest first */
@@ -361,68 +386,27 @@ static int final_value(exec_block_t *b, unsigned w, akey_t *key, val_t *out, boo
 	return rc;
 }
 
-/* The written keys whose home slot is in range r, in id order, into ws->buf[w]. */
-static int gather_range(wset_t *ws, unsigned w, size_t r, size_t *len)
+/* List l's writes in id order with their final values (deletions of objects the base never had
+ * dropped; bytes in the result's memory), and its hottest keys. */
+static int list_writes(wset_t *ws, unsigned w, unsigned l)
 {
 	exec_block_t *b = ws->b;
-	ws_buf_t *buf = &ws->buf[w];
-	size_t slots = b->ktab_cap / ws->ranges, lo = r * slots, hi = lo + slots, n = 0;
-	size_t mask = b->ktab_cap - 1;
-	SVM_ASSERT(r < ws->ranges && w < b->threads);
-	SVM_ASSERT(slots * ws->ranges == b->ktab_cap && hi <= b->ktab_cap); /* ranges tile the table */
-	for (size_t p = lo; p < lo + b->ktab_cap; p++) { /* bounded: the table is never full */
-		/* the records are scattered in the workers' arenas: ask for them a few slots ahead */
-		akey_t *ahead = atomic_load_explicit(&b->ktab[(p + WS_PREFETCH_SLOTS) & mask],
-						     memory_order_relaxed);
-		if (ahead) { /* the id, and the flags and counters after it (any alignment) */
-			__builtin_prefetch(ahead);
-			__builtin_prefetch((const char *)ahead + offsetof(akey_t, conflicts));
-			__builtin_prefetch((const char *)ahead + offsetof(akey_t, written));
-		}
-		akey_t *k = atomic_load_explicit(&b->ktab[p & mask], memory_order_acquire);
-		if (k == NULL) {
-			if (p >= hi) break; /* the end of the run that may hold this range's keys */
-			continue;
-		}
-		size_t home = exec_key_home(b, &k->id);
-		if (home < lo || home >= hi || !atomic_load_explicit(&k->written, memory_order_relaxed))
-			continue;
-		if (n == buf->cap) {
-			size_t cap = buf->cap ? 2 * buf->cap : 1024;
-			skey_t *v = svm_realloc(buf->v, cap * sizeof(*v));
-			if (v == NULL) return SVM_ENOMEM;
-			buf->v = v;
-			buf->cap = cap;
-		}
-		SVM_ASSERT(n < buf->cap);
-		buf->v[n++] = (skey_t){svm_get_u64be(k->id.b), k};
-	}
-	SVM_ASSERT(n <= b->ktab_cap);
-	sort_keys(buf->v, n);
-	*len = n;
-	return 0;
-}
-
-/* Range r's writes with their final values (deletions of objects the base never had dropped),
- * in the result's memory, and its hottest keys. */
-static int list_range(wset_t *ws, unsigned w, size_t r)
-{
-	exec_block_t *b = ws->b;
-	size_t n;
-	int rc = gather_range(ws, w, r, &n);
-	if (rc) return rc;
-	svm_state_write_t *out = exec_out_alloc(b, w, (n + 1) * sizeof(*out));
-	if (out == NULL) return SVM_ENOMEM;
-	ws_range_t *range = &ws->r[r];
+	exec_wkey_t *v = b->w[l].wkeys;
+	size_t n = b->w[l].wkeys_len;
+	ws_list_t *list = &ws->l[l];
+	sort_wkeys(v, n, list->tmp, list->at, list->bits);
+	svm_state_write_t *out = list->w;
 	size_t k = 0;
+	int rc;
 	for (size_t i = 0; i < n; i++) {
-		akey_t *key = ws->buf[w].v[i].k;
-		if (i + WS_PREFETCH_KEYS < n) { /* the value a credit is folded into, a few keys ahead */
-			const akey_t *ahead = ws->buf[w].v[i + WS_PREFETCH_KEYS].k;
+		akey_t *key = v[i].k;
+		if (i + WS_PREFETCH_KEYS < n) { /* the record and value a few keys ahead */
+			const akey_t *ahead = v[i + WS_PREFETCH_KEYS].k;
 			__builtin_prefetch(ahead->cur_set ? ahead->cur.bytes : ahead->base.bytes);
+			__builtin_prefetch(v[i + 2 * WS_PREFETCH_KEYS < n ? i + 2 * WS_PREFETCH_KEYS : i].k);
 		}
 		uint64_t c = atomic_load_explicit(&key->conflicts, memory_order_relaxed);
-		if (c) hot_insert(&range->hot, &key->id, c);
+		if (c) hot_insert(&list->hot, &key->id, c);
 		val_t base, cur;
 		bool in_result;
 		if ((rc = final_value(b, w, key, &cur, &in_result))) return rc;
@@ -442,28 +426,80 @@ static int list_range(wset_t *ws, unsigned w, size_t r)
 		}
 		k++;
 	}
-	range->w = out;
-	range->len = k;
+	list->len = k;
 	return 0;
 }
 
+/* Each worker sorts and values its own list first (its keys, in its cache), then any left. */
 static void list_worker(void *arg, unsigned w)
 {
 	wset_t *ws = arg;
-	for (size_t r; (r = atomic_fetch_add(&ws->next, 1)) < ws->ranges && !atomic_load(&ws->rc);) {
-		int rc = list_range(ws, w, r);
+	const exec_block_t *b = ws->b;
+	SVM_ASSERT(w < b->threads && b->threads <= SVM_POOL_THREADS_MAX);
+	for (unsigned i = 0; i < b->threads && !atomic_load(&ws->rc); i++) {
+		unsigned l = (w + i) % b->threads;
+		if (atomic_load_explicit(&ws->claimed[l], memory_order_relaxed) ||
+		    atomic_exchange(&ws->claimed[l], true))
+			continue;
+		int rc = list_writes(ws, w, l);
 		if (rc) atomic_store(&ws->rc, rc);
 	}
 }
 
-static void copy_writes_worker(void *arg, unsigned w)
+/* The first write of l at or after ids whose first 8 bytes are lo (l's length when none). */
+static size_t lower_be(const ws_list_t *l, uint64_t lo)
 {
-	wset_t *ws = arg;
-	for (size_t r; (r = atomic_fetch_add(&ws->next, 1)) < ws->ranges;)
-		memcpy(ws->out + ws->at[r], ws->r[r].w, ws->r[r].len * sizeof(*ws->out));
+	size_t a = 0, z = l->len;
+	while (a < z) {
+		size_t m = a + (z - a) / 2;
+		if (svm_get_u64be(l->w[m].id.b) < lo) a = m + 1;
+		else z = m;
+	}
+	return a;
 }
 
-/* The write set's order: strictly ascending ids (ranges of home slots are in id order). */
+/* The id space's part p of ws->parts: ids whose first 8 bytes are in [part_lo(p), part_lo(p+1)). */
+static uint64_t part_lo(const wset_t *ws, size_t p)
+{
+	SVM_ASSERT(p < ws->parts);
+	return (uint64_t)(((unsigned __int128)p << 64) / ws->parts);
+}
+
+/* Merges part p of every list into the result; its place there is the number of writes of
+ * every list below the part. */
+static void merge_part(wset_t *ws, size_t p)
+{
+	unsigned t = ws->b->threads;
+	size_t at[SVM_POOL_THREADS_MAX], end[SVM_POOL_THREADS_MAX], pos = 0;
+	for (unsigned l = 0; l < t; l++) {
+		at[l] = lower_be(&ws->l[l], part_lo(ws, p));
+		end[l] = p + 1 < ws->parts ? lower_be(&ws->l[l], part_lo(ws, p + 1)) : ws->l[l].len;
+		SVM_ASSERT(at[l] <= end[l] && end[l] <= ws->l[l].len);
+		pos += at[l];
+	}
+	size_t first = pos;
+	for (;;) {
+		unsigned best = t;
+		for (unsigned l = 0; l < t; l++) {
+			if (at[l] == end[l]) continue;
+			if (best == t || memcmp(ws->l[l].w[at[l]].id.b, ws->l[best].w[at[best]].id.b,
+						SVM_HASH_SIZE) < 0)
+				best = l;
+		}
+		if (best == t) break;
+		ws->out[pos++] = ws->l[best].w[at[best]++];
+	}
+	/* the part filled exactly its place: the next part starts where its lists' writes do */
+	SVM_ASSERT(first <= pos && pos <= ws->total);
+}
+
+static void merge_worker(void *arg, unsigned w)
+{
+	wset_t *ws = arg;
+	for (size_t p; (p = atomic_fetch_add(&ws->next, 1)) < ws->parts;) merge_part(ws, p);
+}
+
+/* The write set's order: strictly ascending ids. */
 static bool writes_ascending(const svm_state_write_t *w, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
@@ -474,37 +510,51 @@ static bool writes_ascending(const svm_state_write_t *w, size_t n)
 /* The block's write set, sorted by id, and its hottest keys into b->hot. */
 static int build_writes(exec_block_t *b, svm_exec_result_t *out)
 {
-	wset_t ws = {.b = b};
-	SVM_ASSERT(b->threads >= 1 && b->threads <= SVM_POOL_THREADS_MAX); /* ws.buf[] */
-	ws.ranges = 1;
-	while (ws.ranges < (size_t)b->threads * WS_RANGES_PER_THREAD &&
-	       b->ktab_cap / (2 * ws.ranges) >= WS_RANGE_SLOTS_MIN)
-		ws.ranges *= 2;
-	SVM_ASSERT(b->ktab_cap % ws.ranges == 0);
-	ws.r = svm_calloc(ws.ranges, sizeof(*ws.r));
-	ws.at = svm_malloc(ws.ranges * sizeof(*ws.at));
+	wset_t ws = {.b = b, .parts = (size_t)b->threads * WS_PARTS_PER_THREAD};
+	SVM_ASSERT(b->threads >= 1 && b->threads <= SVM_POOL_THREADS_MAX); /* ws.claimed[] */
+	ws.l = svm_calloc(b->threads, sizeof(*ws.l));
+	for (unsigned l = 0; l < b->threads; l++) atomic_init(&ws.claimed[l], false);
 	atomic_init(&ws.next, 0);
 	atomic_init(&ws.rc, 0);
-	int rc = ws.r && ws.at ? svm_par_run_any(b->threads, list_worker, &ws) : SVM_ENOMEM;
+	/* the lists' memory in one buffer the thread keeps (scratch would grow a fresh chunk of
+	 * pages to fault in every block) */
+	size_t bytes = 0;
+	for (unsigned l = 0; ws.l && l < b->threads; l++) {
+		size_t n = b->w[l].wkeys_len;
+		ws.l[l].bits = ws_bits(n);
+		bytes += n * (sizeof(svm_state_write_t) + sizeof(exec_wkey_t));
+		bytes += (((size_t)1 << ws.l[l].bits) + 1) * sizeof(uint32_t) + 16;
+	}
+	uint8_t *mem = ws.l ? exec_buf(EXEC_BUF_WSET, bytes ? bytes : 1) : NULL;
+	for (unsigned l = 0; mem && l < b->threads; l++) {
+		size_t n = b->w[l].wkeys_len;
+		ws.l[l].w = (svm_state_write_t *)mem;
+		mem += n * sizeof(svm_state_write_t);
+		ws.l[l].tmp = (exec_wkey_t *)mem;
+		mem += n * sizeof(exec_wkey_t);
+		ws.l[l].at = (uint32_t *)mem;
+		mem += ((((size_t)1 << ws.l[l].bits) + 1) * sizeof(uint32_t) + 15) & ~(size_t)15;
+		SVM_ASSERT(((uintptr_t)mem & 15) == 0); /* each list's slices 16-byte aligned */
+	}
+	int rc = mem ? svm_par_run_any(b->threads, list_worker, &ws) : SVM_ENOMEM;
 	if (rc == 0) rc = atomic_load(&ws.rc);
 	size_t total = 0;
-	for (size_t r = 0; rc == 0 && r < ws.ranges; r++) {
-		ws.at[r] = total;
-		total += ws.r[r].len;
-		for (unsigned h = 0; h < ws.r[r].hot.hot_len; h++)
-			hot_insert(&b->hot, &ws.r[r].hot.hot[h].id, ws.r[r].hot.hot[h].conflicts);
+	for (unsigned l = 0; rc == 0 && l < b->threads; l++) {
+		SVM_ASSERT(ws.l[l].len <= b->w[l].wkeys_len); /* deletions of nothing dropped */
+		total += ws.l[l].len;
+		for (unsigned h = 0; h < ws.l[l].hot.hot_len; h++)
+			hot_insert(&b->hot, &ws.l[l].hot.hot[h].id, ws.l[l].hot.hot[h].conflicts);
 	}
 	b->hot_done = rc == 0;
 	if (rc == 0) ws.out = svm_arena_alloc(b->out_arena, (total ? total : 1) * sizeof(*ws.out));
 	if (rc == 0 && ws.out == NULL) rc = SVM_ENOMEM;
-	atomic_store(&ws.next, 0);
-	if (rc == 0) rc = svm_par_run_any(b->threads, copy_writes_worker, &ws);
+	ws.total = total;
+	if (rc == 0 && total >= WS_MERGE_PAR_MIN) rc = svm_par_run_any(b->threads, merge_worker, &ws);
+	else if (rc == 0) merge_worker(&ws, 0);
 	out->writes = rc == 0 ? ws.out : NULL;
 	out->writes_len = rc == 0 ? total : 0;
 	SVM_ASSERT(rc != 0 || writes_ascending(out->writes, out->writes_len));
-	for (unsigned w = 0; w < b->threads; w++) svm_free(ws.buf[w].v);
-	svm_free(ws.r);
-	svm_free(ws.at);
+	svm_free(ws.l);
 	return rc;
 }
 
@@ -609,6 +659,7 @@ static void block_free(exec_block_t *b)
 	for (unsigned i = 0; b->w && i < b->threads; i++) {
 		svm_free(b->w[i].touched);
 		svm_free(b->w[i].dkeys);
+		svm_free(b->w[i].wkeys);
 	}
 	svm_big_free(b->w, b->threads * sizeof(*b->w));
 	pthread_mutex_destroy(&b->out_mu);

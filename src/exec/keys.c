@@ -367,8 +367,22 @@ int exec_key_touch(exec_block_t *b, unsigned worker, akey_t *k)
 	return exec_key_list_push(&w->touched, &w->touched_len, &w->touched_cap, k);
 }
 
-void exec_key_written(akey_t *k)
+int exec_key_written(exec_block_t *b, unsigned worker, akey_t *k, bool shared)
 {
-	if (!atomic_load_explicit(&k->written, memory_order_relaxed))
-		atomic_store_explicit(&k->written, true, memory_order_relaxed);
+	SVM_ASSERT(worker < b->threads && k != NULL);
+	if (atomic_load_explicit(&k->written, memory_order_relaxed)) return 0;
+	/* a shared key (the DAG's credits) may be marked by several workers at once: one wins */
+	if (shared && atomic_exchange_explicit(&k->written, true, memory_order_relaxed)) return 0;
+	if (!shared) atomic_store_explicit(&k->written, true, memory_order_relaxed);
+	exec_worker_t *w = &b->w[worker];
+	if (w->wkeys_len == w->wkeys_cap) {
+		size_t c = w->wkeys_cap ? 2 * w->wkeys_cap : 1024;
+		exec_wkey_t *l = svm_realloc(w->wkeys, c * sizeof(*l));
+		if (l == NULL) return SVM_ENOMEM; /* the block fails: the write set is not built */
+		w->wkeys = l;
+		w->wkeys_cap = c;
+	}
+	SVM_ASSERT(w->wkeys_len < w->wkeys_cap);
+	w->wkeys[w->wkeys_len++] = (exec_wkey_t){svm_get_u64be(k->id.b), k};
+	return 0;
 }

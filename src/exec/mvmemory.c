@@ -271,8 +271,9 @@ int exec_mv_flush(exec_block_t *b, unsigned worker, akey_t *k, uint32_t limit)
 		}
 		k->cur = r.v;
 		k->cur_set = true;
-		k->cur_out = false;
-		exec_key_written(k);
+		/* a transaction's values are in the result's memory (txview.c); resolved deltas not */
+		k->cur_out = e->kind == MV_VALUE;
+		if (rc == 0) rc = exec_key_written(b, worker, k, false);
 	}
 	exec_mv_free(k);
 	return rc;

@@ -132,7 +132,7 @@ static int tv_get(svm_view_t *view, const svm_id_t *id, const uint8_t **bytes, s
 		val_t sum;
 		if (rc == 0)
 			rc = exec_delta_apply(v->b, v->worker, l->k, &l->read, l->w.op, l->w.delta,
-					      l->w.ref, l->w.fd, v->src != SRC_MV, &sum);
+					      l->w.ref, l->w.fd, true, &sum);
 		if (rc) {
 			exec_fall_all(v->b, FALL_DELTA);
 			return fail(v, SVM_EIO);
@@ -158,7 +158,7 @@ static int tv_put(svm_view_t *view, const svm_id_t *id, const uint8_t *bytes, si
 	if (l == NULL || journal(v, l)) return v->error;
 	val_t val = {NULL, 0};
 	if (bytes) {
-		uint8_t *p = exec_value_alloc(v->b, v->worker, len ? len : 1, v->src != SRC_MV);
+		uint8_t *p = exec_value_alloc(v->b, v->worker, len ? len : 1, true);
 		if (p == NULL) return fail(v, SVM_ENOMEM);
 		memcpy(p, bytes, len);
 		val = (val_t){p, len};
@@ -172,7 +172,7 @@ static int credit_rmw(txview_t *v, local_t *l, const val_t *seen, const bal_ref_
 		      uint64_t amount)
 {
 	val_t sum;
-	int rc = exec_balance_add(v->b, v->worker, l->k, seen, amount, ref, v->src != SRC_MV, &sum);
+	int rc = exec_balance_add(v->b, v->worker, l->k, seen, amount, ref, true, &sum);
 	if (rc) return rc == SVM_ENOMEM ? fail(v, rc) : rc;
 	if (journal(v, l)) return v->error;
 	l->w = (write_t){.k = l->k, .kind = MV_VALUE, .v = sum};
@@ -441,11 +441,12 @@ int exec_txview_apply(txview_t *v)
 		if (l->w.kind == 0) continue;
 		SVM_ASSERT(l->w.kind == MV_VALUE || (l->w.kind == MV_DELTA && k == v->dkey));
 		SVM_ASSERT(l->w.kind != MV_DELTA || l->w.op == DELTA_CREDIT); /* retires: SRC_MV only */
-		exec_key_written(k);
+		int rc = exec_key_written(v->b, v->worker, k, l->w.kind == MV_DELTA);
+		if (rc) return rc;
 		if (l->w.kind == MV_VALUE) {
 			k->cur = l->w.v;
 			k->cur_set = true;
-			k->cur_out = v->src != SRC_MV; /* allocated by exec_value_alloc */
+			k->cur_out = true; /* allocated by exec_value_alloc in the result's memory */
 			exec_pend_clear(v->b, k); /* the value read them: they are in it */
 			continue;
 		}
@@ -455,7 +456,7 @@ int exec_txview_apply(txview_t *v)
 			atomic_compare_exchange_strong(&k->ref, &none, l->w.ref);
 		}
 		bool first;
-		int rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
+		rc = exec_pend_add(v->b, v->worker, k, l->w.delta, &first);
 		if (rc == SVM_EOVERFLOW) {
 			exec_fall_all(v->b, FALL_DELTA);
 			rc = 0;

@@ -18,7 +18,8 @@ typedef struct {
 	exec_block_t b;
 } mvb_t;
 
-/* One thread, a block at height; the worker's scratch arena empty (mvb_free resets it). */
+/* One thread, a block at height; the worker's scratch arena empty (mvb_free resets it and frees
+ * the worker's list of written keys, which a commit fills). */
 static inline void mvb_init(mvb_t *m, uint64_t height)
 {
 	memset(m, 0, sizeof *m);
@@ -29,7 +30,11 @@ static inline void mvb_init(mvb_t *m, uint64_t height)
 	m->b.w = &m->wk;
 }
 
-static inline void mvb_free(mvb_t *m) { svm_arena_reset(&m->wk.scratch); }
+static inline void mvb_free(mvb_t *m)
+{
+	svm_arena_reset(&m->wk.scratch);
+	svm_free(m->wk.wkeys);
+}
 
 /* A key whose committed value is bytes[len] (bytes NULL: the object does not exist), with no
  * version written yet. */

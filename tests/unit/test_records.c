@@ -122,6 +122,12 @@ Test(records, a_run_of_record_deltas_resolves_to_the_codecs_bytes, .init = setup
 	cr_assert_eq(exec_mv_flush(&m.b, 0, &k, 100), 0);
 	cr_assert_eq(k.cur.len, want.len);
 	cr_assert_arr_eq(k.cur.bytes, want.data, want.len);
+	/* and lists the key as written, once, in the committing worker's list (the write set's) */
+	cr_assert_eq(m.wk.wkeys_len, 1);
+	cr_assert_eq(m.wk.wkeys[0].k, &k);
+	cr_assert_eq(m.wk.wkeys[0].be, svm_get_u64be(k.id.b));
+	cr_assert_eq(exec_key_written(&m.b, 0, &k, false), 0);
+	cr_assert_eq(m.wk.wkeys_len, 1, "a key already written is not listed again");
 	svm_buf_free(&want);
 	svm_buf_free(&mid);
 	mvb_free(&m);
