@@ -5,9 +5,14 @@
  * transactions touch the same slot) and "hot" (every sender pays one recipient: its balance slot
  * is written by all). Transactions are decoded and their senders recovered once, before timing
  * (svm_exec_prepare), so the figures are execution. Each run's receipts and write set must equal
- * the reference executor's byte for byte, else the benchmark fails. Best of REPS.
- * Usage: bench_evm_aoem [TXS [distinct|hot [THREADS]]]: with THREADS, one run of that workload at
- * that thread count only (for callgrind or perf). Printed, never a test. */
+ * the reference executor's byte for byte, else the benchmark fails. The 1- and 2-thread runs
+ * alternate (REPS pairs, BENCH_REPS sets it): the line prints the best of each and, beside it, the
+ * median and spread of the pairs' ratios — on a noisy host a pair sees one host period, two bests
+ * may not. AB_VAR=NAME AB_A=a AB_B=b runs each pair under both values of the environment variable
+ * NAME (empty: unset), alternating, and prints the pairs of each: two variants of an engine switch
+ * compared in the same minutes. Usage: bench_evm_aoem [TXS [distinct|hot [THREADS]]]: with
+ * THREADS, runs of that workload at that thread count only (for callgrind or perf). Printed,
+ * never a test. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 
 #define CHAIN 7
 #define REPS 3
+#define PAIRS_MAX 100 /* BENCH_REPS' bound */
 #define CONTRACTS "bench/evm/contracts.json"
 #define FUND_UNITS 1000000000000ull
 #define TOKEN_BALANCE 1000000u
@@ -109,38 +115,76 @@ typedef struct {
 	size_t writes;
 } run_t;
 
-/* Best of REPS at `threads`; every run compared with ref. */
 static int reps = REPS;
 static unsigned only_threads; /* 0: 1 and 2 */
 
-static run_t run(eg_world_t *w, const svm_exec_tx_t *prep, size_t n, unsigned threads, const svm_exec_result_t *ref,
-		 const char *what)
+/* One block at `threads`, compared with ref (the benchmark fails on any difference). */
+static run_t run_once(eg_world_t *w, const svm_exec_tx_t *prep, size_t n, unsigned threads, const svm_exec_result_t *ref,
+		      const char *what)
 {
-	run_t best = {.ms = 1e30};
 	svm_exec_base_t base = eg_base(w);
-	for (int rep = 0; rep < reps; rep++) {
-		svm_arena_t a;
-		svm_arena_init(&a, 0);
-		svm_exec_result_t res;
-		svm_exec_metrics_t m = {0};
-		uint64_t t0 = svm_clock_ns();
-		int rc = svm_exec_block(&w->env, prep, n, SVM_EXEC_BUILD, &base, threads, &a, &res, NULL, &m);
-		double ms = (double)(svm_clock_ns() - t0) / 1e6;
-		if (rc) die("svm_exec_block", rc);
-		char why[256] = "";
-		if (eg_compare(ref, &res, why, sizeof why)) {
-			fprintf(stderr, "bench_evm_aoem: %s at %u threads differs from the reference: %s\n", what, threads, why);
-			exit(1);
-		}
-		if (res.included != n || res.receipts[0].status != 0) {
-			fprintf(stderr, "bench_evm_aoem: %s: %zu of %zu included, first status %u\n", what, res.included, n,
-				res.receipts[0].status);
-			exit(1);
-		}
-		if (ms < best.ms) best = (run_t){ms, m, res.writes_len};
-		svm_arena_reset(&a);
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	svm_exec_result_t res;
+	svm_exec_metrics_t m = {0};
+	uint64_t t0 = svm_clock_ns();
+	int rc = svm_exec_block(&w->env, prep, n, SVM_EXEC_BUILD, &base, threads, &a, &res, NULL, &m);
+	double ms = (double)(svm_clock_ns() - t0) / 1e6;
+	if (rc) die("svm_exec_block", rc);
+	char why[256] = "";
+	if (eg_compare(ref, &res, why, sizeof why)) {
+		fprintf(stderr, "bench_evm_aoem: %s at %u threads differs from the reference: %s\n", what, threads, why);
+		exit(1);
 	}
-	return best;
+	if (res.included != n || res.receipts[0].status != 0) {
+		fprintf(stderr, "bench_evm_aoem: %s: %zu of %zu included, first status %u\n", what, res.included, n,
+			res.receipts[0].status);
+		exit(1);
+	}
+	run_t r = {ms, m, res.writes_len};
+	svm_arena_reset(&a);
+	return r;
+}
+
+static void sort_ms(double *x, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && x[k - 1] > x[k]; k--) {
+			double t = x[k];
+			x[k] = x[k - 1];
+			x[k - 1] = t;
+		}
+}
+
+/* The alternating pairs of one variant: each pair's 1- and 2-thread runs, and the bests. */
+typedef struct {
+	run_t one, two; /* best of each */
+	double ratio[PAIRS_MAX], ms2[PAIRS_MAX];
+	int len;
+} pairs_t;
+
+static void pairs_add(pairs_t *p, const run_t *one, const run_t *two)
+{
+	if (p->len == 0 || one->ms < p->one.ms) p->one = *one;
+	if (p->len == 0 || two->ms < p->two.ms) p->two = *two;
+	p->ratio[p->len] = one->ms / two->ms;
+	p->ms2[p->len++] = two->ms;
+}
+
+/* "pairs N: 2/1 median R (min .. max), aoem-2 median M ms" */
+static void pairs_print(pairs_t *p, const char *label)
+{
+	sort_ms(p->ratio, p->len);
+	sort_ms(p->ms2, p->len);
+	printf("  %s%spairs %d: 2/1 median %.2fx (min %.2f, max %.2f), aoem-2 median %.2f ms\n", label, *label ? " " : "",
+	       p->len, p->ratio[p->len / 2], p->ratio[0], p->ratio[p->len - 1], p->ms2[p->len / 2]);
+}
+
+/* AB mode: sets NAME to the variant's value (empty or missing: unset). */
+static void ab_set(const char *name, const char *val)
+{
+	if (val && *val) setenv(name, val, 1);
+	else unsetenv(name);
 }
 
 static void workload(eg_world_t *w, const setup_t *s, bool hot)
@@ -162,8 +206,13 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 	double ref_ms = (double)(svm_clock_ns() - t0) / 1e6;
 	if (rc) die("reference", rc);
 	if (only_threads) {
-		run_t r1 = run(w, prep, s->n, only_threads, &ref, what);
-		printf("%-9s %6zu txs  reference %8.1f ms  aoem-%u %8.1f ms\n", what, s->n, ref_ms, only_threads, r1.ms);
+		run_t r1 = {.ms = 1e30};
+		for (int i = 0; i < reps; i++) {
+			run_t r = run_once(w, prep, s->n, only_threads, &ref, what);
+			if (r.ms < r1.ms) r1 = r;
+		}
+		printf("%-9s %6zu txs  reference %8.1f ms  aoem-%u %8.1f ms  tx p50 %.2f us  run %.2f ms\n", what, s->n, ref_ms,
+		       only_threads, r1.ms, r1.m.tx_p50_ns / 1e3, r1.m.phase_ns[SVM_EXEC_PH_RUN] / 1e6);
 		svm_arena_reset(&a);
 		for (size_t i = 0; i < s->n; i++) svm_buf_free(&txs[i]);
 		free(txs);
@@ -171,11 +220,26 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 		free(lens);
 		return;
 	}
-	run_t one = run(w, prep, s->n, 1, &ref, what), two = run(w, prep, s->n, 2, &ref, what);
+	const char *ab = getenv("AB_VAR"), *abv[2] = {getenv("AB_A"), getenv("AB_B")};
+	static pairs_t pv[2];
+	memset(pv, 0, sizeof pv);
+	for (int i = 0; i < reps; i++) /* alternating: a pair's two runs see the same host period */
+		for (int v = 0; v < (ab ? 2 : 1); v++) {
+			if (ab) ab_set(ab, abv[v]);
+			run_t r1 = run_once(w, prep, s->n, 1, &ref, what), r2 = run_once(w, prep, s->n, 2, &ref, what);
+			pairs_add(&pv[v], &r1, &r2);
+		}
+	const run_t one = pv[0].one, two = pv[0].two;
 	printf("%-9s %6zu txs  reference %8.1f ms  aoem-1 %8.1f ms %8.0f tx/s  aoem-2 %8.1f ms %8.0f tx/s  "
 	       "2/1 %.2fx  re-executions %llu  (receipts and writes = reference)\n",
 	       what, s->n, ref_ms, one.ms, (double)s->n / one.ms * 1e3, two.ms, (double)s->n / two.ms * 1e3,
 	       one.ms / two.ms, (unsigned long long)two.m.reexecutions);
+	for (int v = 0; v < (ab ? 2 : 1); v++) {
+		char label[96] = "";
+		if (ab) snprintf(label, sizeof label, "%s=%s", ab, abv[v] ? abv[v] : "");
+		pairs_print(&pv[v], label);
+	}
+	if (ab) unsetenv(ab);
 	static const char *ph[SVM_EXEC_PHASES] = {"init", "run", "commit", "receipts", "settle", "writes", "free"};
 	printf("  aoem-2 phases (ms):");
 	for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)two.m.phase_ns[i] / 1e6);
@@ -234,7 +298,7 @@ int main(int argc, char **argv)
 		fclose(lf);
 		load[strcspn(load, " ")] = 0;
 	}
-	printf("AOEM, ERC-20 transfer blocks (bench/evm/contracts.json's erc20), best of %d, %u cores online, "
+	printf("AOEM, ERC-20 transfer blocks (bench/evm/contracts.json's erc20), best of %d alternating 1/2-thread pairs, %u cores online, "
 	       "load average %s\n",
 	       reps, svm_cpu_count(), load);
 	if (!only || strcmp(only, "distinct") == 0) workload(&w, &s, false);

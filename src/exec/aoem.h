@@ -118,6 +118,9 @@ typedef struct {
 	/* written by this worker only (a load and a store, not a shared read-modify-write); read
 	 * by the others and by the metrics */
 	_Atomic uint64_t incarnations, validations;
+	/* the optimistic engine's tasks this worker holds (claimed, not finished): written by its
+	 * worker only, summed by the engine's done check (stm.c) */
+	_Atomic long stm_active;
 } exec_worker_t;
 
 /* Adds one to a counter that only its own worker writes. */

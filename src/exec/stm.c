@@ -16,6 +16,8 @@
 enum { ST_READY = 0, ST_EXECUTING, ST_EXECUTED, ST_ABORTING };
 #define FLUSH_PAR_KEYS 1024 /* touched keys from which the commit runs on every worker */
 #define FLUSH_PREFETCH 8     /* keys ahead whose records the commit asks for */
+#define CLAIM_RUN 8          /* tasks a worker claims from a cursor at once (next_exec, next_valid) */
+#define CLAIM_RUNS_MIN 8     /* runs per worker a segment has at least (smaller ones: shorter runs) */
 enum { T_NONE = 0, T_EXEC, T_VALID };
 #define NO_WORKER UINT16_MAX
 
@@ -45,8 +47,9 @@ typedef struct {
 } txst_t;
 
 /* The engine's shared state, by who writes it: fields read at every step and written once or
- * never; then the scheduler's cursors and task count, which every task updates (one line: a
- * worker claiming a task touches them together); then the conflict count. */
+ * never; then the scheduler's cursors, which every claim updates (one line: a worker claiming
+ * tasks touches them together); then the conflict count. The count of tasks held is per worker
+ * (exec_worker_t.stm_active). */
 typedef struct {
 	exec_block_t *b;
 	size_t from, m;
@@ -54,11 +57,11 @@ typedef struct {
 	uint64_t abort_budget;
 	uint64_t incs0;       /* the workers' incarnation counts when the segment began */
 	uint32_t hot_writers; /* SVM_EXEC_HOT_WRITERS_MIN, or the environment's (0: rule off) */
+	size_t claim_run;     /* executions claimed at once: CLAIM_RUN, or fewer in a small segment */
 	atomic_bool done, stop;
 	atomic_bool hot; /* stopped on a hot key or the conflict rate */
 	_Alignas(64) _Atomic size_t exec_idx, val_idx;
 	_Atomic uint64_t decrease_cnt;
-	_Atomic long active;
 	/* incarnations that met an estimate or failed validation (conflict rate) */
 	_Alignas(64) _Atomic uint64_t conflicts;
 } stm_t;
@@ -80,16 +83,48 @@ typedef struct {
 
 static const task_t NONE = {T_NONE, 0, 0};
 
-/* A claimed slot with nothing to hand out: the worker is no longer active. */
-static task_t unclaim(stm_t *s)
+/* Tasks worker w holds (claimed and not finished, Block-STM's num_active_tasks split by
+ * worker): only w changes its count, a load and a store on its own line instead of a
+ * read-modify-write of one counter that every task moved between the cores. */
+static void held(stm_t *s, unsigned w, long d)
 {
-	atomic_fetch_sub(&s->active, 1);
+	SVM_ASSERT(w < s->b->threads);
+	_Atomic long *a = &s->b->w[w].stm_active;
+	long now = atomic_load_explicit(a, memory_order_relaxed) + d;
+	SVM_ASSERT(now >= 0); /* a worker gives back only what it claimed */
+	atomic_store(a, now);
+}
+
+/* The tasks held, summed over the workers, each count read once (check_done: why a sum that is
+ * not one snapshot still proves the end). */
+static long active(const stm_t *s)
+{
+	long n = 0;
+	for (unsigned w = 0; w < s->b->threads; w++) n += atomic_load(&s->b->w[w].stm_active);
+	return n;
+}
+
+/* A worker's claimed tasks not started yet: executions [e, e_end) and validations [v, v_end),
+ * every one counted as held. Claiming a run of a cursor with one fetch-and-add (or one
+ * compare-and-swap) is the same as claiming its tasks one at a time and starting each later,
+ * which Block-STM allows: a worker may be delayed for any time between its fetch-and-add and
+ * the status check that starts the task (try_incarnate, claimed_valid), which is still made
+ * when the task starts. It only saves a shared read-modify-write per task. */
+typedef struct {
+	unsigned w;
+	size_t e, e_end, v, v_end;
+} claims_t;
+
+/* A claimed task with nothing to do: the worker holds one task less. */
+static task_t unclaim(stm_t *s, unsigned w)
+{
+	held(s, w, -1);
 	return NONE;
 }
 
-/* The validation task of j, claimed by the caller (counted active): j's current incarnation if
- * it is executed, otherwise NONE and the claim is given back. */
-static task_t claimed_valid(stm_t *s, size_t j)
+/* The validation task of j, claimed by worker w (counted held): j's current incarnation if it
+ * is executed, otherwise NONE and the claim is given back. */
+static task_t claimed_valid(stm_t *s, unsigned w, size_t j)
 {
 	txst_t *t = &s->st[j];
 	pthread_mutex_lock(&t->mu);
@@ -97,7 +132,7 @@ static task_t claimed_valid(stm_t *s, size_t j)
 	task_t r = {T_VALID, (uint32_t)j, t->inc};
 	bool ok = t->status == ST_EXECUTED;
 	pthread_mutex_unlock(&t->mu);
-	return ok ? r : unclaim(s);
+	return ok ? r : unclaim(s, w);
 }
 
 /* ------------------------------------------------------------- scheduler */
@@ -116,18 +151,27 @@ static void decrease_val(stm_t *s, size_t target)
 	atomic_fetch_add(&s->decrease_cnt, 1);
 }
 
+/* Block-STM's check: both cursors past the end, no task held, and no cursor decreased since
+ * the check began. The held counts are read one worker after the other, not at one instant,
+ * and that still proves the end: a worker read as holding nothing that holds a task later
+ * claimed it from a cursor below m, i.e. after a decrease made since the cursors were read;
+ * a decrease is made by a worker holding a task, which adds to decrease_cnt before it gives
+ * the task back — so either that count moved before the last read here (no end) or that worker
+ * still held its task when its count was read (not zero), unless it too claimed after its read,
+ * from an earlier such decrease: a chain of earlier and earlier decreases, each after the
+ * cursors were read, which ends at a worker that is read holding its task. (All of it
+ * sequentially consistent.) */
 static void check_done(stm_t *s)
 {
 	uint64_t seen = atomic_load(&s->decrease_cnt);
 	size_t e = atomic_load(&s->exec_idx), v = atomic_load(&s->val_idx);
-	if ((e < v ? e : v) >= s->m && atomic_load(&s->active) == 0 &&
-	    seen == atomic_load(&s->decrease_cnt))
+	if ((e < v ? e : v) >= s->m && active(s) == 0 && seen == atomic_load(&s->decrease_cnt))
 		atomic_store(&s->done, true);
 }
 
-static task_t try_incarnate(stm_t *s, size_t j)
+static task_t try_incarnate(stm_t *s, unsigned w, size_t j)
 {
-	SVM_ASSERT(atomic_load(&s->active) > 0); /* the caller holds a task slot */
+	SVM_ASSERT(atomic_load_explicit(&s->b->w[w].stm_active, memory_order_relaxed) > 0); /* held */
 	if (j < s->m) {
 		txst_t *t = &s->st[j];
 		pthread_mutex_lock(&t->mu);
@@ -140,41 +184,94 @@ static task_t try_incarnate(stm_t *s, size_t j)
 		}
 		pthread_mutex_unlock(&t->mu);
 	}
-	atomic_fetch_sub(&s->active, 1);
-	return NONE;
+	return unclaim(s, w);
 }
 
-static task_t next_exec(stm_t *s)
+/* Whether workers claim runs: only while the segment has had no conflict, and past its first
+ * SVM_EXEC_CONFLICT_WINDOW transactions (at the cursor), which are claimed one at a time, as
+ * Block-STM hands them out. A chain of dependent transactions is meant to stop the engine
+ * early (hot_key, conflict): a worker running a run of them in order meets fewer conflicts,
+ * and the first runs' conflicts came before the hot-key rule could count its writers, which
+ * left the conflict rate just under SVM_EXEC_CONFLICT_PCT while two thirds of the block was
+ * executed again and again (a two-account block, test_aoem). The conflict count's line is
+ * written only at conflicts: read here it stays shared. */
+static bool runs_ok(const stm_t *s, size_t cursor)
 {
-	if (atomic_load(&s->exec_idx) >= s->m) {
+	return cursor >= SVM_EXEC_CONFLICT_WINDOW &&
+	       atomic_load_explicit(&s->conflicts, memory_order_relaxed) == 0;
+}
+
+/* The next execution: the worker's own claimed run first, else from the cursor a new run of up
+ * to claim_run (one fetch-and-add; the part past the end given back at once) or one task. */
+static task_t next_exec(stm_t *s, claims_t *c)
+{
+	if (c->e < c->e_end) {
+		if (atomic_load_explicit(&s->conflicts, memory_order_relaxed) == 0)
+			return try_incarnate(s, c->w, c->e++);
+		/* a conflict since the claim: the run's rest goes back to the cursor (lowered to it,
+		 * as after a dependency is resolved), still held while the cursor moves */
+		decrease_exec(s, c->e);
+		held(s, c->w, -(long)(c->e_end - c->e));
+		c->e = c->e_end;
+	}
+	size_t at = atomic_load(&s->exec_idx);
+	if (at >= s->m) {
 		check_done(s);
 		return NONE;
 	}
-	atomic_fetch_add(&s->active, 1);
-	return try_incarnate(s, atomic_fetch_add(&s->exec_idx, 1));
+	size_t k = runs_ok(s, at) ? s->claim_run : 1;
+	held(s, c->w, (long)k); /* before the claim: the done check must see it held */
+	size_t j = atomic_fetch_add(&s->exec_idx, k);
+	if (j >= s->m) {
+		held(s, c->w, -(long)k);
+		return NONE;
+	}
+	size_t end = j + k < s->m ? j + k : s->m;
+	SVM_ASSERT(j < end && end - j <= k); /* the claimed run, inside the segment */
+	held(s, c->w, -(long)(j + k - end));
+	c->e = j + 1;
+	c->e_end = end;
+	return try_incarnate(s, c->w, j);
 }
 
-static task_t next_valid(stm_t *s)
+/* The next validation: the worker's own claimed run first, else the cursor's, with (runs_ok)
+ * the run behind it that this worker executed last (up to claim_run, one compare-and-swap); if
+ * another worker moves the cursor meanwhile, the one task a fetch-and-add hands out. */
+static task_t next_valid(stm_t *s, claims_t *c)
 {
-	if (atomic_load(&s->val_idx) >= s->m) {
+	if (c->v < c->v_end) return claimed_valid(s, c->w, c->v++);
+	size_t j = atomic_load(&s->val_idx);
+	if (j >= s->m) {
 		check_done(s);
 		return NONE;
 	}
-	atomic_fetch_add(&s->active, 1);
-	size_t j = atomic_fetch_add(&s->val_idx, 1);
-	return j < s->m ? claimed_valid(s, j) : unclaim(s);
+	size_t e = atomic_load(&s->exec_idx), k = 1;
+	while (runs_ok(s, j) && k < s->claim_run && j + k < s->m && j + k < e &&
+	       atomic_load_explicit(&s->st[j + k].worker, memory_order_relaxed) == c->w)
+		k++;
+	SVM_ASSERT(k >= 1 && k <= s->claim_run && j + k <= s->m);
+	held(s, c->w, (long)k);
+	if (!atomic_compare_exchange_strong(&s->val_idx, &j, j + k)) {
+		held(s, c->w, 1 - (long)k);
+		j = atomic_fetch_add(&s->val_idx, 1);
+		return j < s->m ? claimed_valid(s, c->w, j) : unclaim(s, c->w);
+	}
+	c->v = j + 1;
+	c->v_end = j + k;
+	return claimed_valid(s, c->w, j);
 }
 
 /* next_valid, only if the validation cursor is at j: claims the task next_valid would hand out
  * when its fetch-and-add returned j. The worker that has just executed j calls it, so j's
  * validation reads the records, values and version entries that worker wrote, in its own cache;
  * by any other worker each of those lines (~30 a transfer) would move between the cores. */
-static task_t next_valid_at(stm_t *s, size_t j)
+static task_t next_valid_at(stm_t *s, unsigned w, size_t j)
 {
 	if (j >= s->m || atomic_load(&s->val_idx) != j) return NONE;
-	atomic_fetch_add(&s->active, 1);
+	held(s, w, 1);
 	size_t at = j;
-	return atomic_compare_exchange_strong(&s->val_idx, &at, j + 1) ? claimed_valid(s, j) : unclaim(s);
+	return atomic_compare_exchange_strong(&s->val_idx, &at, j + 1) ? claimed_valid(s, w, j)
+									 : unclaim(s, w);
 }
 
 /* Whether the transaction at the validation cursor was last executed by another worker. */
@@ -185,27 +282,31 @@ static bool executed_elsewhere(const stm_t *s, size_t v, unsigned worker)
 	return w != NO_WORKER && w != worker;
 }
 
-/* Validation first, as in Block-STM, but a validation another worker's execution left is left
- * to that worker while transactions remain to execute: it takes it after its next execution
- * (next_task, or next_valid_at), reading what it wrote from its own cache. Which task a worker
- * claims next changes only the order of the work, never a result: every task still comes from
- * the two cursors, and the last executions leave every validation to whoever is free. */
-static task_t next_task(stm_t *s, unsigned worker)
+/* The worker's claimed runs first (validations, then executions). Then validation first, as in
+ * Block-STM, but a validation another worker's execution left is left to that worker while
+ * transactions remain to execute: it takes it after its next execution (next_task, or
+ * next_valid_at), reading what it wrote from its own cache. Which task a worker claims next
+ * changes only the order of the work, never a result: every task still comes from the two
+ * cursors, and the last executions leave every validation to whoever is free. */
+static task_t next_task(stm_t *s, claims_t *c)
 {
+	SVM_ASSERT(c->e <= c->e_end && c->v <= c->v_end && c->e_end <= s->m && c->v_end <= s->m);
+	if (c->v < c->v_end) return next_valid(s, c);
+	if (c->e < c->e_end) return next_exec(s, c);
 	size_t v = atomic_load(&s->val_idx), e = atomic_load(&s->exec_idx);
-	if (v < e && !(e < s->m && executed_elsewhere(s, v, worker))) {
-		task_t t = next_valid(s);
+	if (v < e && !(e < s->m && executed_elsewhere(s, v, c->w))) {
+		task_t t = next_valid(s, c);
 		if (t.kind) return t;
 	}
-	return next_exec(s);
+	return next_exec(s, c);
 }
 
 /* j waits for blocking (< j); false if blocking already finished (re-run j at once). */
-static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking)
+static bool add_dependency(stm_t *s, unsigned worker, size_t j, size_t blocking)
 {
 	SVM_ASSERT(blocking < j && j < s->m); /* a read only meets estimates of lower transactions */
 	txst_t *bt = &s->st[blocking], *jt = &s->st[j];
-	dep_t *d = svm_arena_alloc(&w->scratch, sizeof(*d));
+	dep_t *d = svm_arena_alloc(&s->b->w[worker].scratch, sizeof(*d));
 	if (d == NULL) return false;
 	pthread_mutex_lock(&bt->mu);
 	if (bt->status == ST_EXECUTED) {
@@ -220,7 +321,7 @@ static bool add_dependency(stm_t *s, exec_worker_t *w, size_t j, size_t blocking
 	d->next = bt->deps;
 	bt->deps = d;
 	pthread_mutex_unlock(&bt->mu);
-	atomic_fetch_sub(&s->active, 1);
+	held(s, worker, -1);
 	return true;
 }
 
@@ -260,8 +361,7 @@ static task_t finish_execution(stm_t *s, unsigned worker, size_t j, uint32_t inc
 		if (!wrote_new) return (task_t){T_VALID, (uint32_t)j, inc};
 		decrease_val(s, j);
 	}
-	atomic_fetch_sub(&s->active, 1);
-	return NONE;
+	return unclaim(s, worker);
 }
 
 static bool try_validation_abort(stm_t *s, size_t j, uint32_t inc)
@@ -276,19 +376,18 @@ static bool try_validation_abort(stm_t *s, size_t j, uint32_t inc)
 	return ok;
 }
 
-static task_t finish_validation(stm_t *s, size_t j, bool aborted)
+static task_t finish_validation(stm_t *s, unsigned w, size_t j, bool aborted)
 {
 	if (aborted) {
 		set_ready(s, j);
 		decrease_val(s, j + 1);
 		if (atomic_load(&s->exec_idx) > j) {
-			task_t t = try_incarnate(s, j);
+			task_t t = try_incarnate(s, w, j);
 			if (t.kind) return t;
 			return NONE; /* try_incarnate released the task */
 		}
 	}
-	atomic_fetch_sub(&s->active, 1);
-	return NONE;
+	return unclaim(s, w);
 }
 
 /* -------------------------------------------------------------- executor */
@@ -435,7 +534,7 @@ static task_t try_execute(stm_t *s, txview_t *v, size_t j, uint32_t inc)
 			atomic_fetch_add(&s->b->waits, 1);
 			conflict(s);
 			atomic_fetch_add(&v->local[v->local_len - 1].k->conflicts, 1);
-			if (add_dependency(s, &s->b->w[v->worker], j, (size_t)v->wait_on - s->from))
+			if (add_dependency(s, v->worker, j, (size_t)v->wait_on - s->from))
 				return NONE;
 			continue;
 		}
@@ -460,7 +559,7 @@ static task_t needs_reexecution(stm_t *s, unsigned worker, size_t j, uint32_t in
 			atomic_store(&s->stop, true);
 		conflict(s);
 	}
-	return finish_validation(s, j, aborted);
+	return finish_validation(s, worker, j, aborted);
 }
 
 static void stm_worker(void *arg, unsigned worker)
@@ -469,17 +568,18 @@ static void stm_worker(void *arg, unsigned worker)
 	txview_t v;
 	exec_txview_init(&v, s->b, worker, SRC_MV);
 	task_t t = NONE;
+	claims_t c = {.w = worker};
 	unsigned idle = 0;
 	while (!atomic_load(&s->done) && !atomic_load(&s->stop) &&
 	       !atomic_load(&s->b->fallback_all)) {
 		if (t.kind == T_EXEC) {
 			uint32_t j = t.j;
 			t = try_execute(s, &v, j, t.inc);
-			if (t.kind == T_NONE) t = next_valid_at(s, j); /* its validation here if next */
+			if (t.kind == T_NONE) t = next_valid_at(s, worker, j); /* its validation here if next */
 		} else if (t.kind == T_VALID) {
 			t = needs_reexecution(s, worker, t.j, t.inc);
 		}
-		if (t.kind == T_NONE) t = next_task(s, worker);
+		if (t.kind == T_NONE) t = next_task(s, &c);
 		if (t.kind != T_NONE) idle = 0;
 		else if (++idle > 64) sched_yield();
 	}
@@ -564,6 +664,10 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	SVM_ASSERT(from <= to && to <= b->n);
 	SVM_ASSERT(to - from <= UINT32_MAX); /* transaction numbers are u32 in the versions */
 	stm_t s = {.b = b, .from = from, .m = to - from, .hot_writers = hot_writers_min()};
+	/* runs of CLAIM_RUN, shorter in a segment under CLAIM_RUNS_MIN runs per worker */
+	s.claim_run = s.m / (CLAIM_RUNS_MIN * (size_t)b->threads);
+	s.claim_run = s.claim_run < 1 ? 1 : s.claim_run > CLAIM_RUN ? CLAIM_RUN : s.claim_run;
+	SVM_ASSERT(s.claim_run >= 1 && s.claim_run <= CLAIM_RUN);
 	s.abort_budget = SVM_EXEC_ABORTS_MIN + s.m / SVM_EXEC_ABORTS_DIV;
 	size_t st_bytes = (s.m ? s.m : 1) * sizeof(*s.st);
 	s.st = exec_buf(EXEC_BUF_STM, st_bytes); /* 64-byte aligned, kept: a line per status */
@@ -578,7 +682,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.exec_idx, 0);
 	atomic_init(&s.val_idx, 0);
 	atomic_init(&s.decrease_cnt, 0);
-	atomic_init(&s.active, 0);
+	for (unsigned w = 0; w < b->threads; w++) atomic_init(&b->w[w].stm_active, 0);
 	atomic_init(&s.done, false);
 	atomic_init(&s.stop, false);
 	for (unsigned w = 0; w < b->threads; w++)
@@ -586,6 +690,7 @@ int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at)
 	atomic_init(&s.conflicts, 0);
 	atomic_init(&s.hot, false);
 	if (rc == 0) rc = svm_par_run_any(b->threads, stm_worker, &s);
+	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || active(&s) == 0); /* done: nothing held */
 	size_t done = s.m;
 	SVM_ASSERT(rc != 0 || !atomic_load(&s.done) || atomic_load(&b->fallback_all) ||
 		   all_executed(&s));
