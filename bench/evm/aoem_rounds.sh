@@ -1,8 +1,9 @@
 #!/bin/bash
 # Wall-clock rounds of bench_evm_aoem (docs/evm.md, "Seventh session", "Eighth session"): each
-# round runs every binary given in turn, all at the same priority, BENCH_REPS (default 9: best of
-# 9 at 1 thread, then best of 9 at 2 threads, in the same process), and prints the distinct and
-# hot lines with the load. On a shared machine compare binaries within a round, not across rounds.
+# round runs every binary given in turn, all at the same priority, BENCH_REPS (default 9: 9
+# alternating 1- and 2-thread pairs in the same process), and prints the distinct and hot lines
+# (bests) and their pairs lines (median and spread of the pairs' ratios) with the load. On a
+# shared machine compare binaries within a round, not across rounds.
 # AOEM_TXS sets the block size (default 2000). AOEM_RT=1 runs each binary at SCHED_FIFO 10
 # (chrt -f 10: both workers real-time, so the machine's other processes wait for the seconds a
 # run takes; the host's own load still shows); otherwise at nice 10.
@@ -18,6 +19,6 @@ if [ "${AOEM_RT:-0}" = 1 ]; then prio=(chrt -f 10); else prio=(nice -n 10); fi
 for r in $(seq 1 "$rounds"); do
 	for b in "$@"; do
 		echo "== round $r $b load $(cut -d' ' -f1 /proc/loadavg)"
-		BENCH_REPS=$reps "${prio[@]}" "$b" "$txs" 2>&1 | grep -E '^distinct|^hot' | sed 's/  (receipts.*//' || exit 1
+		BENCH_REPS=$reps "${prio[@]}" "$b" "$txs" 2>&1 | grep -E '^distinct|^hot|^  (.* )?pairs ' | sed 's/  (receipts.*//' || exit 1
 	done
 done
