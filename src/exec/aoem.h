@@ -173,6 +173,7 @@ struct exec_block {
 	uint64_t fallbacks, dag_txs, stm_txs, seq_txs, segments;
 	bool stm_hot; /* an optimistic segment stopped on a hot key or its conflict rate */
 	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
+	uint64_t *lat; /* [n]: per-transaction latencies, gathered with the receipts (block.c) */
 };
 
 /* Reasons to run the whole block on the reference instead (each is rare or impossible on a

@@ -162,6 +162,7 @@ static void receipts_worker(void *arg, unsigned w)
 		*ch = (rchunk_t){.first_bad = b->n};
 		for (size_t i = k * OUT_CHUNK; i < end; i++) {
 			exec_slot_t *s = &b->slot[i];
+			if (b->lat) b->lat[i] = s->latency_ns; /* for the metrics: the slot is in hand */
 			if (s->rc || (s->o.why && b->mode == SVM_EXEC_APPLY)) {
 				ch->first_bad = i; /* the block fails here: the rest is not needed */
 				break;
@@ -198,6 +199,7 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	out->index = svm_arena_alloc_raw(b->out_arena, (n ? n : 1) * sizeof(size_t));
 	copy_t c = {.b = b, .out = out, .chunks = (n + OUT_CHUNK - 1) / OUT_CHUNK};
 	c.ch = svm_malloc((c.chunks ? c.chunks : 1) * sizeof(*c.ch));
+	b->lat = svm_malloc((n ? n : 1) * sizeof(*b->lat)); /* NULL: the metrics read the slots */
 	atomic_init(&c.next, 0);
 	atomic_init(&c.rc, 0);
 	int rc = out->status && out->receipts && out->index && c.ch ? 0 : SVM_ENOMEM;
@@ -226,6 +228,10 @@ static int build_receipts(exec_block_t *b, svm_exec_result_t *out, size_t *bad_i
 	}
 	SVM_ASSERT(rc != 0 || out->included <= n);
 	svm_free(c.ch);
+	if (rc) { /* a chunk stopped at its first error: its latencies are not all there */
+		svm_free(b->lat);
+		b->lat = NULL;
+	}
 	return rc;
 }
 
@@ -466,15 +472,18 @@ static uint64_t part_lo(const wset_t *ws, size_t p)
 }
 
 /* Merges part p of every list into the result; its place there is the number of writes of
- * every list below the part. */
+ * every list below the part. Heads are compared by their ids' first 8 bytes, whole ids on a tie. */
 static void merge_part(wset_t *ws, size_t p)
 {
 	unsigned t = ws->b->threads;
 	size_t at[SVM_POOL_THREADS_MAX], end[SVM_POOL_THREADS_MAX], pos = 0;
+	uint64_t head[SVM_POOL_THREADS_MAX]; /* the first 8 bytes of list l's next write's id */
 	for (unsigned l = 0; l < t; l++) {
-		at[l] = lower_be(&ws->l[l], part_lo(ws, p));
-		end[l] = p + 1 < ws->parts ? lower_be(&ws->l[l], part_lo(ws, p + 1)) : ws->l[l].len;
-		SVM_ASSERT(at[l] <= end[l] && end[l] <= ws->l[l].len);
+		const ws_list_t *list = &ws->l[l];
+		at[l] = lower_be(list, part_lo(ws, p));
+		end[l] = p + 1 < ws->parts ? lower_be(list, part_lo(ws, p + 1)) : list->len;
+		SVM_ASSERT(at[l] <= end[l] && end[l] <= list->len);
+		head[l] = at[l] < end[l] ? svm_get_u64be(list->w[at[l]].id.b) : 0;
 		pos += at[l];
 	}
 	size_t first = pos;
@@ -482,12 +491,15 @@ static void merge_part(wset_t *ws, size_t p)
 		unsigned best = t;
 		for (unsigned l = 0; l < t; l++) {
 			if (at[l] == end[l]) continue;
-			if (best == t || memcmp(ws->l[l].w[at[l]].id.b, ws->l[best].w[at[best]].id.b,
-						SVM_HASH_SIZE) < 0)
+			if (best == t || head[l] < head[best] ||
+			    (head[l] == head[best] && memcmp(ws->l[l].w[at[l]].id.b,
+							     ws->l[best].w[at[best]].id.b, SVM_HASH_SIZE) < 0))
 				best = l;
 		}
 		if (best == t) break;
-		ws->out[pos++] = ws->l[best].w[at[best]++];
+		const ws_list_t *list = &ws->l[best];
+		ws->out[pos++] = list->w[at[best]++];
+		if (at[best] < end[best]) head[best] = svm_get_u64be(list->w[at[best]].id.b);
 	}
 	/* the part filled exactly its place: the next part starts where its lists' writes do */
 	SVM_ASSERT(first <= pos && pos <= ws->total);
@@ -614,15 +626,13 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 			if (c) hot_insert(m, &k->id, c);
 		}
 	}
-	uint64_t *lat = svm_malloc((b->n ? b->n : 1) * sizeof(*lat));
-	if (lat == NULL || b->n == 0) {
-		svm_free(lat);
-		return;
-	}
-	for (size_t i = 0; i < b->n; i++) lat[i] = b->slot[i].latency_ns;
+	uint64_t *lat = b->lat; /* gathered with the receipts, else read from the slots here */
+	if (lat == NULL && (lat = svm_malloc((b->n ? b->n : 1) * sizeof(*lat))) != NULL)
+		for (size_t i = 0; i < b->n; i++) lat[i] = b->slot[i].latency_ns;
+	b->lat = lat; /* freed with the block */
+	if (lat == NULL || b->n == 0) return;
 	m->tx_p50_ns = select_kth(lat, b->n, b->n / 2);
 	m->tx_p99_ns = select_kth(lat, b->n, (b->n * 99) / 100 < b->n ? (b->n * 99) / 100 : b->n - 1);
-	svm_free(lat);
 }
 
 /* -------------------------------------------------------------- entry */
@@ -661,6 +671,7 @@ static void block_free(exec_block_t *b)
 		svm_free(b->w[i].dkeys);
 		svm_free(b->w[i].wkeys);
 	}
+	svm_free(b->lat);
 	svm_big_free(b->w, b->threads * sizeof(*b->w));
 	pthread_mutex_destroy(&b->out_mu);
 }
