@@ -112,6 +112,7 @@ typedef struct {
 	uint8_t **blocks;   /* the host's block store: proposal messages (survive crashes) */
 	size_t *block_len;
 	svm_hash_t *block_id;
+	uint64_t *block_height;
 	size_t n_blocks;
 	bool has_proposed;
 	/* Execution as the node does it: a block executes only on an executed (or committed)
@@ -163,6 +164,10 @@ struct sim {
 	uint32_t crash_pct;
 	/* checks */
 	svm_hash_t canon[HEIGHTS_MAX];
+	/* the canonical blocks' encodings (from the first honest core commit of each): what every
+	 * honest host's store holds of its committed chain (inst_start reads its last headers) */
+	uint8_t *canon_blk[HEIGHTS_MAX];
+	size_t canon_blk_len[HEIGHTS_MAX];
 	uint64_t canon_n;
 	uint64_t votes[INST_MAX][ROUNDS_TRACKED]; /* first 8 digest bytes of the honest vote, 0 if none */
 	uint64_t tmos[INST_MAX][ROUNDS_TRACKED];
@@ -497,9 +502,13 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 			svm_buf_free(&pf);
 		}
 	}
-	if (height > s->canon_n) {
-		s->canon[s->canon_n++] = *id;
-	} else if (!svm_hash_eq(&s->canon[height - 1], id)) {
+	if (height > s->canon_n) s->canon[s->canon_n++] = *id;
+	if (svm_hash_eq(&s->canon[height - 1], id)) {
+		if (blk != NULL && s->canon_blk[height - 1] == NULL && (s->canon_blk[height - 1] = malloc(len)) != NULL) {
+			memcpy(s->canon_blk[height - 1], blk, len);
+			s->canon_blk_len[height - 1] = len;
+		}
+	} else (!svm_hash_eq(&s->canon[height - 1], id)) {
 		violation(s, "%s: two honest validators committed different blocks at height %llu",
 			  "safety", height);
 	}
@@ -530,15 +539,18 @@ static int h_store_block(void *ctx, const svm_hash_t *id, uint64_t height, const
 	memcpy(p, msg, len);
 	in->blocks[in->n_blocks] = p;
 	in->block_len[in->n_blocks] = len;
+	in->block_height[in->n_blocks] = height;
 	in->block_id[in->n_blocks++] = *id;
 	return 0;
 }
 
+/* As the node's: the kept proposals above the committed height only (the node deletes the rest;
+ * the committed chain reaches the core as svm_cons_config_t.committed_headers at start). */
 static int h_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 {
 	inst_t *in = ctx;
 	for (size_t i = in->n_blocks; i-- > 0;)
-		if (svm_hash_eq(&in->block_id[i], id))
+		if (in->block_height[i] > in->log_n && svm_hash_eq(&in->block_id[i], id))
 			return svm_buf_append(out, in->blocks[i], in->block_len[i]);
 	return SVM_ENOTFOUND;
 }
@@ -726,6 +738,23 @@ static int inst_start(sim_t *s, inst_t *in)
 	cfg.safety_len = in->disk_len;
 	svm_cons_host_t host = {in,	   h_validators, h_propose,     h_execute,   h_commit,
 				h_persist, NULL,	 h_store_block, h_load_block, h_certified};
+	/* the last committed headers from the host's chain (the node reads its store) */
+	svm_header_t hd[SVM_CONS_REPUTATION_BLOCKS];
+	size_t k = 0;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	for (uint64_t h = in->log_n; h > in->epoch_height && k < SVM_CONS_REPUTATION_BLOCKS; h--, k++) {
+		svm_block_t b;
+		svm_hash_t id;
+		if (h > s->canon_n || s->canon_blk[h - 1] == NULL || !svm_hash_eq(&in->log[h - 1], &s->canon[h - 1]) ||
+		    svm_block_decode(s->canon_blk[h - 1], s->canon_blk_len[h - 1], &a, &b, &id, NULL) != 0)
+			break;
+		hd[k] = b.header; /* its byte fields point into canon_blk, not the arena */
+		svm_arena_reset(&a);
+	}
+	svm_arena_reset(&a);
+	cfg.committed_headers = hd;
+	cfg.n_committed_headers = k;
 	svm_error_t err;
 	int rc = svm_cons_new(&in->core, &cfg, &host, &err);
 	if (rc != 0) {
@@ -974,6 +1003,7 @@ static void setup(sim_t *s)
 		in->blocks = malloc(STORED_BLOCKS_MAX * sizeof *in->blocks);
 		in->block_len = malloc(STORED_BLOCKS_MAX * sizeof *in->block_len);
 		in->block_id = malloc(STORED_BLOCKS_MAX * sizeof *in->block_id);
+		in->block_height = malloc(STORED_BLOCKS_MAX * sizeof *in->block_height);
 		in->epoch_start = s->genesis;
 		in->epoch_seed = s->genesis;
 	}
@@ -991,7 +1021,9 @@ static void teardown(sim_t *s)
 		free(in->blocks);
 		free(in->block_len);
 		free(in->block_id);
+		free(in->block_height);
 	}
+	for (uint64_t h = 0; h < HEIGHTS_MAX; h++) free(s->canon_blk[h]);
 	while (s->q_n > 0) free(q_pop(s).p);
 }
 
