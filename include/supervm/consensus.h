@@ -40,7 +40,7 @@
 
 #define SVM_CONS_VALIDATORS_MAX 128 /* validators in one epoch's set */
 #define SVM_CONS_BITMAP_BYTES (SVM_CONS_VALIDATORS_MAX / 8)
-#define SVM_CONS_REPUTATION_BLOCKS 20 /* certified ancestors the reputation rule reads */
+#define SVM_CONS_REPUTATION_BLOCKS 20                           /* certified ancestors the reputation rule reads */
 #define SVM_CONS_BLOCKS_MAX 512                                 /* blocks kept in the in-memory block tree */
 #define SVM_CONS_ACTIONS_MAX 64                                 /* actions one step may emit */
 #define SVM_CONS_OUT_BYTES_MAX (64u << 20)                      /* bytes of messages one step may emit */

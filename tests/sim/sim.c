@@ -160,6 +160,7 @@ struct sim {
 	window_t win[WINDOWS_MAX];
 	uint32_t n_win;
 	uint64_t heal_at, live_by;
+	uint64_t restart_all_at; /* opts.restart_all: when every instance crashes (0: done or never) */
 	uint32_t drop_pct, dup_pct, delay_max;
 	uint32_t crash_pct;
 	/* checks */
@@ -508,7 +509,7 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 			memcpy(s->canon_blk[height - 1], blk, len);
 			s->canon_blk_len[height - 1] = len;
 		}
-	} else (!svm_hash_eq(&s->canon[height - 1], id)) {
+	} else {
 		violation(s, "%s: two honest validators committed different blocks at height %llu",
 			  "safety", height);
 	}
@@ -967,6 +968,11 @@ static void gen(sim_t *s)
 		t = 0;
 	}
 	s->heal_at = t;
+	if (s->o.restart_all) { /* a full window of committed blocks first, then all crash at once */
+		uint64_t at = 20 * s->o.round_timeout_ms + below(r, 10 * s->o.round_timeout_ms);
+		s->restart_all_at = at > t ? at : t;
+		s->heal_at = s->restart_all_at + 1;
+	}
 	/* After the heal: at most 2^SHIFT_MAX rounds' worth of backoff, then a few rounds. */
 	s->live_by = s->heal_at + (s->o.round_timeout_ms << SVM_CONS_TIMEOUT_SHIFT_MAX) * 4 +
 		     40ull * s->o.round_timeout_ms;
@@ -1067,6 +1073,19 @@ static void catch_up(sim_t *s, inst_t *in)
 	s->res->syncs++;
 }
 
+/* Crash: everything in memory is lost; the disk record and applied chain stay. */
+static void inst_crash(sim_t *s, inst_t *in, uint64_t until)
+{
+	svm_cons_free(in->core);
+	in->core = NULL;
+	in->up = false;
+	held_free(in); /* memory */
+	in->n_executed = in->next_executed = 0;
+	in->miss_round = 0;
+	if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
+	in->down_until = until;
+}
+
 /* One step: the earliest of a message delivery, a deadline, a crash or a restart. */
 static bool step(sim_t *s, svm_cons_out_t *out)
 {
@@ -1080,6 +1099,16 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 			t = d;
 			who = (int)i;
 		}
+	}
+	if (s->restart_all_at > 0 && (s->q_n == 0 || s->q[0].at >= s->restart_all_at) && t >= s->restart_all_at) {
+		/* every instance at once: all their trees are empty after it */
+		if (s->restart_all_at > s->now) s->now = s->restart_all_at;
+		s->restart_all_at = 0;
+		if (s->o.trace) printf("t=%llu all instances: crash\n", (unsigned long long)s->now);
+		for (uint32_t i = 0; i < s->n_inst; i++)
+			if (s->inst[i].up) inst_crash(s, &s->inst[i], s->now + 1 + below(&s->rng, s->o.round_timeout_ms));
+		sessions_update(s, -1, out);
+		return switch_pending(s, out) == 0;
 	}
 	if (s->q_n > 0 && s->q[0].at <= t) {
 		msg_t m = q_pop(s);
@@ -1128,15 +1157,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		return true;
 	}
 	if (s->now < s->heal_at && below(&s->rng, 100) < s->crash_pct) {
-		/* Crash: everything in memory is lost; the disk record and applied chain stay. */
-		svm_cons_free(in->core);
-		in->core = NULL;
-		in->up = false;
-		held_free(in); /* memory */
-		in->n_executed = in->next_executed = 0;
-		in->miss_round = 0;
-		if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
-		in->down_until = s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms);
+		inst_crash(s, in, s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms));
 		sessions_update(s, -1, out); /* its sessions close with it */
 		return switch_pending(s, out) == 0;
 	}
