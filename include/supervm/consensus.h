@@ -40,6 +40,7 @@
 
 #define SVM_CONS_VALIDATORS_MAX 128 /* validators in one epoch's set */
 #define SVM_CONS_BITMAP_BYTES (SVM_CONS_VALIDATORS_MAX / 8)
+#define SVM_CONS_REPUTATION_BLOCKS 20                           /* certified ancestors the reputation rule reads */
 #define SVM_CONS_BLOCKS_MAX 512                                 /* blocks kept in the in-memory block tree */
 #define SVM_CONS_ACTIONS_MAX 64                                 /* actions one step may emit */
 #define SVM_CONS_OUT_BYTES_MAX (64u << 20)                      /* bytes of messages one step may emit */
@@ -423,6 +424,16 @@ typedef struct {
 	 * inactive or had failed (svm_cons_inactive_carry) at the end of the previous epoch. All zero (no one)
 	 * in epoch 0. Every validator must pass the same bits: compute them from committed blocks. */
 	uint8_t carry_inactive[SVM_CONS_BITMAP_BYTES];
+	/* The host's committed chain, newest first: the header of committed_id, then its parent's,
+	 * and so on, at most SVM_CONS_REPUTATION_BLOCKS of them, none at or below genesis_height
+	 * (read during svm_cons_new only). With reputation the leader of a round depends on the
+	 * last 20 certified blocks; a core's block tree starts empty, so after every validator
+	 * restarted at once no tree held the committed ones and no leader could be computed. The
+	 * core takes round, proposer and parent-QC signers from these headers exactly as from a
+	 * proposal, and uses them wherever its tree lacks those blocks. It keeps the prefix whose
+	 * hashes chain down from committed_id (the rest is ignored). NULL/0: none. */
+	const svm_header_t *committed_headers;
+	size_t n_committed_headers;
 } svm_cons_config_t;
 
 typedef struct svm_cons svm_cons_t;

@@ -53,6 +53,13 @@ typedef struct {
 	size_t blk_off, blk_len;                /* the block encoding inside msg */
 } block_t;
 
+/* A committed block as the host's store has it (svm_cons_config_t.committed_headers): what the
+ * reputation walk reads of a block the tree lacks. */
+typedef struct {
+	svm_hash_t id, parent;
+	cons_rep_block_t rep;
+} committed_anc_t;
+
 typedef struct {
 	svm_cons_vote_data_t data;
 	uint64_t stake;
@@ -134,6 +141,11 @@ struct svm_cons {
 	/* storage */
 	block_t blocks[SVM_CONS_BLOCKS_MAX];
 	uint32_t n_blocks;
+	/* the committed chain at start, newest first (anc[0] is committed_id's): read by
+	 * leader_for where the tree lacks a block, so a core restarted with every other one still
+	 * computes the leaders of the next rounds */
+	committed_anc_t anc[REPUTATION_WINDOW];
+	uint32_t n_anc;
 	/* A compact index of the tree for its scans (a block_t is ~200 bytes, the tree 100 KiB):
 	 * bkey[i] = the first 8 bytes of blocks[i].id | 1 while used, 0 when free; bround[i] its
 	 * round. Looking a block up was a third of the core's own time in the simulator. */
@@ -260,7 +272,10 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 	bool complete = false, at_base = false;
 	while (n < REPUTATION_WINDOW) {
 		const block_t *b = block_find(c, &cur);
-		if (b == NULL) {
+		const committed_anc_t *a = NULL;
+		for (uint32_t k = 0; b == NULL && a == NULL && k < c->n_anc; k++)
+			if (svm_hash_eq(&c->anc[k].id, &cur)) a = &c->anc[k];
+		if (b == NULL && a == NULL) {
 			/* The genesis block, or an ancestor we do not hold — committed or not: every
 			 * validator must walk the same blocks (then the result is not cached, and the
 			 * caller fetches the block). */
@@ -271,11 +286,16 @@ static uint32_t leader_for(svm_cons_t *c, uint64_t round, const svm_hash_t *pare
 			}
 			break;
 		}
-		win[n].round = b->round;
-		win[n].proposer = b->proposer;
-		memcpy(win[n].signers, b->signers, SVM_CONS_BITMAP_BYTES);
+		if (b != NULL) {
+			win[n].round = b->round;
+			win[n].proposer = b->proposer;
+			memcpy(win[n].signers, b->signers, SVM_CONS_BITMAP_BYTES);
+			cur = b->parent;
+		} else { /* a committed block from the host's store: the same fields, from its header */
+			win[n] = a->rep;
+			cur = a->parent;
+		}
 		n++;
-		cur = b->parent;
 		complete = n == REPUTATION_WINDOW;
 	}
 	uint32_t leader = cons_reputation_leader(&c->vs, &c->cfg.epoch_seed, round, win, n, complete, at_base,
@@ -1732,6 +1752,37 @@ void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t heigh
 
 /* --------------------------------------------------------- lifecycle */
 
+/* The committed chain's headers (cfg->committed_headers, newest first) into c->anc: the prefix
+ * whose hashes link down from committed_id, above the epoch's start, with proposers of our set.
+ * Round, proposer and signers are taken as insert_block takes them from a proposal, so the
+ * reputation walk reads the same window from them as from the blocks themselves. */
+static void load_committed(svm_cons_t *c, const svm_cons_config_t *cfg)
+{
+	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	svm_hash_t want = cfg->committed_id;
+	size_t n = cfg->committed_headers == NULL ? 0 : cfg->n_committed_headers;
+	if (n > REPUTATION_WINDOW) n = REPUTATION_WINDOW;
+	for (size_t k = 0; qc != NULL && k < n; k++) {
+		const svm_header_t *h = &cfg->committed_headers[k];
+		svm_hash_t id;
+		int who = svm_cons_valset_index(&c->vs, &h->proposer);
+		if (h->height <= cfg->genesis_height || h->height != cfg->committed_height - k || who < 0 ||
+		    svm_header_hash(h, &id) != 0 || !svm_hash_eq(&id, &want) ||
+		    svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL) != 0)
+			break;
+		committed_anc_t *a = &c->anc[c->n_anc++];
+		a->id = id;
+		a->parent = h->parent;
+		a->rep.round = h->round;
+		a->rep.proposer = (uint32_t)who;
+		memset(a->rep.signers, 0, sizeof a->rep.signers);
+		if (qc->epoch == cfg->epoch) memcpy(a->rep.signers, qc->bitmap, sizeof a->rep.signers);
+		want = h->parent;
+	}
+	SVM_ASSERT(c->n_anc <= REPUTATION_WINDOW);
+	svm_free(qc);
+}
+
 static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t *err)
 {
 	cons_genesis_qc(&c->hqc, cfg->epoch, &cfg->genesis_id, cfg->genesis_height);
@@ -1807,6 +1858,9 @@ int svm_cons_new(svm_cons_t **out, const svm_cons_config_t *cfg, const svm_cons_
 	c->committed_id = cfg->committed_id;
 	c->committed_height = cfg->committed_height;
 	c->committed_round = cfg->committed_round;
+	if (c->cfg.reputation) load_committed(c, cfg);
+	c->cfg.committed_headers = NULL; /* the caller's, read above only */
+	c->cfg.n_committed_headers = 0;
 	rc = load_safety(c, cfg, err);
 	if (rc != 0) {
 		svm_cons_free(c);

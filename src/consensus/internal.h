@@ -30,8 +30,8 @@ typedef struct {
 	uint8_t signers[SVM_CONS_BITMAP_BYTES];
 } cons_rep_block_t;
 
-#define CONS_REPUTATION_WINDOW 20  /* certified ancestors whose gaps count against their leaders */
-#define CONS_REPUTATION_GAP_MAX 16 /* failed rounds counted per gap (the newest of each) */
+#define CONS_REPUTATION_WINDOW SVM_CONS_REPUTATION_BLOCKS /* certified ancestors whose gaps count */
+#define CONS_REPUTATION_GAP_MAX 16                        /* failed rounds counted per gap (the newest of each) */
 
 /* The leader of `round` with reputation, from win[0..n) = the certified ancestors of the block
  * it extends, newest first (win[0] is that block; n <= CONS_REPUTATION_WINDOW). `complete`: the

@@ -1205,6 +1205,34 @@ static void snapshot(struct node_vc *v)
 /* Reputation carried into this epoch (svm_cons_inactive_carry): from the previous epoch's set
  * and its last (up to CARRY_BLOCKS) committed blocks — below the epoch's start, the same on
  * every validator, so every core picks the same leaders. Zero when anything is unreadable. */
+/* The headers of committed blocks top, top - 1, ... down to above `floor`, at most `max`, into
+ * hd[] (newest first), whole (they hash to the block ids): each one's byte fields copied into
+ * bytes[k] (parent_qc ‖ vrf_proof ‖ late_qc; hd[k] points there). The count read, up to the
+ * first unreadable block. */
+static size_t committed_headers(struct node_vc *v, uint64_t top, uint64_t floor, svm_header_t *hd,
+				svm_buf_t *bytes, size_t max)
+{
+	svm_buf_t b = {0};
+	size_t k = 0;
+	for (uint64_t h = top; h > floor && k < max; h--) {
+		svm_buf_reset(&b);
+		svm_header_t *x = &hd[k];
+		svm_buf_reset(&bytes[k]);
+		if (svm_chain_block(v->n->chain, h, &b) != 0 || node_block_header(b.data, b.len, x, NULL) != 0 ||
+		    svm_buf_append(&bytes[k], x->parent_qc, x->parent_qc_len) != 0 ||
+		    svm_buf_append(&bytes[k], x->vrf_proof, x->vrf_proof_len) != 0 ||
+		    svm_buf_append(&bytes[k], x->late_qc, x->late_qc_len) != 0)
+			break;
+		x->parent_qc = bytes[k].data;
+		x->vrf_proof = x->vrf_proof_len > 0 ? bytes[k].data + x->parent_qc_len : NULL;
+		x->late_qc = x->late_qc_len > 0 ? bytes[k].data + x->parent_qc_len + x->vrf_proof_len : NULL;
+		k++;
+	}
+	svm_buf_free(&b);
+	SVM_ASSERT(k <= max);
+	return k;
+}
+
 static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES])
 {
 	memset(out, 0, SVM_CONS_BITMAP_BYTES);
@@ -1212,26 +1240,15 @@ static void carry_inactive(struct node_vc *v, uint8_t out[SVM_CONS_BITMAP_BYTES]
 	svm_cons_valset_t *prev = svm_malloc(sizeof *prev);
 	svm_header_t *hd = svm_malloc(CARRY_BLOCKS * sizeof *hd);
 	svm_buf_t *qcs = svm_calloc(CARRY_BLOCKS, sizeof *qcs);
-	svm_buf_t b = {0};
 	svm_hash_t start, seed;
 	uint64_t prev_height = 0;
-	size_t k = 0;
 	if (prev != NULL && hd != NULL && qcs != NULL &&
 	    epoch_load(v, true, v->vals.epoch - 1, prev, &start, &prev_height, &seed) == 0) {
 		SVM_ASSERT(prev_height <= v->epoch_height); /* the previous epoch started below this one */
-		for (uint64_t h = v->epoch_height; h > prev_height && k < CARRY_BLOCKS; h--) {
-			svm_buf_reset(&b);
-			if (svm_chain_block(v->n->chain, h, &b) != 0 || node_block_header(b.data, b.len, &hd[k], NULL) != 0 ||
-			    svm_buf_append(&qcs[k], hd[k].parent_qc, hd[k].parent_qc_len) != 0)
-				break;
-			hd[k].parent_qc = qcs[k].data;
-			hd[k].vrf_proof = NULL, hd[k].vrf_proof_len = 0;
-			k++;
-		}
+		size_t k = committed_headers(v, v->epoch_height, prev_height, hd, qcs, CARRY_BLOCKS);
 		svm_cons_inactive_carry(prev, &seed, &v->vals, hd, k, out);
 	}
 	for (size_t i = 0; qcs != NULL && i < CARRY_BLOCKS; i++) svm_buf_free(&qcs[i]);
-	svm_buf_free(&b);
 	svm_free(qcs);
 	svm_free(hd);
 	svm_free(prev);
@@ -1243,7 +1260,8 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 	svm_cons_free(v->cons);
 	v->cons = NULL;
 	spec_clear(v);
-	svm_buf_t safety = {0}, head = {0};
+	svm_buf_t safety = {0}, head = {0}, anc_bytes[SVM_CONS_REPUTATION_BLOCKS] = {0};
+	svm_header_t anc[SVM_CONS_REPUTATION_BLOCKS];
 	int rc = svm_cons_safety_load(svm_chain_store(n->chain), &safety, err);
 	if (rc == SVM_ENOTFOUND) rc = 0, safety.len = 0;
 	uint64_t h = svm_chain_height(n->chain);
@@ -1260,6 +1278,9 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 			.round_timeout_ms = node_round_timeout_ms(n), .vrf = true, .reputation = true,
 			.safety = safety.len ? safety.data : NULL, .safety_len = safety.len};
 		carry_inactive(v, cc.carry_inactive);
+		/* the committed blocks the leader rule reads, for a tree that starts empty */
+		cc.n_committed_headers = committed_headers(v, h, v->epoch_height, anc, anc_bytes, SVM_CONS_REPUTATION_BLOCKS);
+		cc.committed_headers = anc;
 		svm_cons_host_t host = {.ctx = v, .validators = host_validators, .propose = host_propose,
 					.execute = host_execute, .commit = host_commit,
 					.persist = host_persist, .evidence = host_evidence,
@@ -1269,6 +1290,7 @@ static int core_open(struct node_vc *v, svm_error_t *err)
 	}
 	svm_buf_free(&safety);
 	svm_buf_free(&head);
+	for (size_t i = 0; i < SVM_CONS_REPUTATION_BLOCKS; i++) svm_buf_free(&anc_bytes[i]);
 	if (rc == 0) rc = svm_cons_start(v->cons, now_ms(), &v->out);
 	if (rc == 0) {
 		dispatch(v);

@@ -406,6 +406,46 @@ static int kill_restart(int kills)
 	return 0;
 }
 
+/* Every validator stopped at once (SIGTERM) and restarted: each restarts with an empty block
+ * tree, and the leader of the next round depends on the last committed blocks (the reputation
+ * rule reads up to 20 of them, docs/consensus.md), which no peer's tree holds any more. The
+ * network must go on from what the validators stored: a new committed height within
+ * RESTART_ALL_MS (a bound on liveness, not a measure of speed). */
+#define RESTART_ALL_MS 20000
+static int restart_all(void)
+{
+	for (int i = 0; i < N; i++)
+		if (pids[i] > 0) kill(pids[i], SIGTERM);
+	for (int i = 0; i < N; i++) {
+		if (pids[i] > 0) waitpid(pids[i], NULL, 0);
+		pids[i] = 0;
+	}
+	for (int i = 0; i < N; i++) start(i);
+	uint64_t t0 = now_ms(), h0 = UINT64_MAX;
+	while (h0 == UINT64_MAX && now_ms() - t0 < WAIT_MS_MAX) { /* the height each stopped at */
+		h0 = 0;
+		for (int i = 0; i < N && h0 != UINT64_MAX; i++) {
+			uint64_t x = height(i);
+			h0 = x == UINT64_MAX ? UINT64_MAX : (x > h0 ? x : h0);
+		}
+		if (h0 == UINT64_MAX) sleep_ms(50);
+	}
+	CHECK(h0 != UINT64_MAX, "not every validator answered after the restart");
+	t0 = now_ms();
+	uint64_t h = max_height();
+	while (h <= h0 && now_ms() - t0 < RESTART_ALL_MS) {
+		sleep_ms(100);
+		h = max_height();
+	}
+	CHECK(h > h0, "no block within %d s after all %d validators restarted at height %llu", RESTART_ALL_MS / 1000,
+	      N, (unsigned long long)h0);
+	CHECK(wait_height(-1, h) == 0, "not every validator reached height %llu after the restart",
+	      (unsigned long long)h);
+	printf("  all %d validators stopped at height %llu and restarted; height %llu after %.1f s\n", N,
+	       (unsigned long long)h0, (unsigned long long)h, (double)(now_ms() - t0) / 1000);
+	return 0;
+}
+
 static int partition(void)
 {
 	int v = rand_r(&seed) % N;
@@ -811,6 +851,7 @@ static int scen_kill(int kills) { return kill_restart(kills); }
 static int scen_no_jail(int unused) { return no_downtime_jail(); }
 static int scen_no_bans(int unused) { return no_bans_among_validators(); }
 static int scen_partition(int unused) { return partition(); }
+static int scen_restart_all(int unused) { return restart_all(); }
 static int scen_agree(int unused) { return same_chain_everywhere(); }
 static int scen_receipts(int unused) { return committed_still_there(); }
 static int scen_outsider(int unused) { return outsider(); }
@@ -847,6 +888,7 @@ int main(int argc, char **argv)
 		pthread_create(&load, NULL, load_main, &sink.id);
 		run("kill -9 and restart under load", scen_kill, kills);
 		run("partition and rejoin under load", scen_partition, 0);
+		run("all validators stopped at once and restarted: blocks again within 20 s", scen_restart_all, 0);
 		run("a non-validator's consensus message closes its session", scen_outsider, 0);
 		run("a non-validator behind us (a validator restarted after a set change) keeps its session",
 		    scen_behind, 0);

@@ -112,6 +112,7 @@ typedef struct {
 	uint8_t **blocks;   /* the host's block store: proposal messages (survive crashes) */
 	size_t *block_len;
 	svm_hash_t *block_id;
+	uint64_t *block_height;
 	size_t n_blocks;
 	bool has_proposed;
 	/* Execution as the node does it: a block executes only on an executed (or committed)
@@ -159,10 +160,15 @@ struct sim {
 	window_t win[WINDOWS_MAX];
 	uint32_t n_win;
 	uint64_t heal_at, live_by;
+	uint64_t restart_all_at; /* opts.restart_all: when every instance crashes (0: done or never) */
 	uint32_t drop_pct, dup_pct, delay_max;
 	uint32_t crash_pct;
 	/* checks */
 	svm_hash_t canon[HEIGHTS_MAX];
+	/* the canonical blocks' encodings (from the first honest core commit of each): what every
+	 * honest host's store holds of its committed chain (inst_start reads its last headers) */
+	uint8_t *canon_blk[HEIGHTS_MAX];
+	size_t canon_blk_len[HEIGHTS_MAX];
 	uint64_t canon_n;
 	uint64_t votes[INST_MAX][ROUNDS_TRACKED]; /* first 8 digest bytes of the honest vote, 0 if none */
 	uint64_t tmos[INST_MAX][ROUNDS_TRACKED];
@@ -497,9 +503,13 @@ static int h_commit(void *ctx, const svm_hash_t *id, const uint8_t *blk, size_t 
 			svm_buf_free(&pf);
 		}
 	}
-	if (height > s->canon_n) {
-		s->canon[s->canon_n++] = *id;
-	} else if (!svm_hash_eq(&s->canon[height - 1], id)) {
+	if (height > s->canon_n) s->canon[s->canon_n++] = *id;
+	if (svm_hash_eq(&s->canon[height - 1], id)) {
+		if (blk != NULL && s->canon_blk[height - 1] == NULL && (s->canon_blk[height - 1] = malloc(len)) != NULL) {
+			memcpy(s->canon_blk[height - 1], blk, len);
+			s->canon_blk_len[height - 1] = len;
+		}
+	} else {
 		violation(s, "%s: two honest validators committed different blocks at height %llu",
 			  "safety", height);
 	}
@@ -530,15 +540,18 @@ static int h_store_block(void *ctx, const svm_hash_t *id, uint64_t height, const
 	memcpy(p, msg, len);
 	in->blocks[in->n_blocks] = p;
 	in->block_len[in->n_blocks] = len;
+	in->block_height[in->n_blocks] = height;
 	in->block_id[in->n_blocks++] = *id;
 	return 0;
 }
 
+/* As the node's: the kept proposals above the committed height only (the node deletes the rest;
+ * the committed chain reaches the core as svm_cons_config_t.committed_headers at start). */
 static int h_load_block(void *ctx, const svm_hash_t *id, svm_buf_t *out)
 {
 	inst_t *in = ctx;
 	for (size_t i = in->n_blocks; i-- > 0;)
-		if (svm_hash_eq(&in->block_id[i], id))
+		if (in->block_height[i] > in->log_n && svm_hash_eq(&in->block_id[i], id))
 			return svm_buf_append(out, in->blocks[i], in->block_len[i]);
 	return SVM_ENOTFOUND;
 }
@@ -726,6 +739,23 @@ static int inst_start(sim_t *s, inst_t *in)
 	cfg.safety_len = in->disk_len;
 	svm_cons_host_t host = {in,	   h_validators, h_propose,     h_execute,   h_commit,
 				h_persist, NULL,	 h_store_block, h_load_block, h_certified};
+	/* the last committed headers from the host's chain (the node reads its store) */
+	svm_header_t hd[SVM_CONS_REPUTATION_BLOCKS];
+	size_t k = 0;
+	svm_arena_t a;
+	svm_arena_init(&a, 0);
+	for (uint64_t h = in->log_n; h > in->epoch_height && k < SVM_CONS_REPUTATION_BLOCKS; h--, k++) {
+		svm_block_t b;
+		svm_hash_t id;
+		if (h > s->canon_n || s->canon_blk[h - 1] == NULL || !svm_hash_eq(&in->log[h - 1], &s->canon[h - 1]) ||
+		    svm_block_decode(s->canon_blk[h - 1], s->canon_blk_len[h - 1], &a, &b, &id, NULL) != 0)
+			break;
+		hd[k] = b.header; /* its byte fields point into canon_blk, not the arena */
+		svm_arena_reset(&a);
+	}
+	svm_arena_reset(&a);
+	cfg.committed_headers = hd;
+	cfg.n_committed_headers = k;
 	svm_error_t err;
 	int rc = svm_cons_new(&in->core, &cfg, &host, &err);
 	if (rc != 0) {
@@ -938,6 +968,11 @@ static void gen(sim_t *s)
 		t = 0;
 	}
 	s->heal_at = t;
+	if (s->o.restart_all) { /* a full window of committed blocks first, then all crash at once */
+		uint64_t at = 20 * s->o.round_timeout_ms + below(r, 10 * s->o.round_timeout_ms);
+		s->restart_all_at = at > t ? at : t;
+		s->heal_at = s->restart_all_at + 1;
+	}
 	/* After the heal: at most 2^SHIFT_MAX rounds' worth of backoff, then a few rounds. */
 	s->live_by = s->heal_at + (s->o.round_timeout_ms << SVM_CONS_TIMEOUT_SHIFT_MAX) * 4 +
 		     40ull * s->o.round_timeout_ms;
@@ -974,6 +1009,7 @@ static void setup(sim_t *s)
 		in->blocks = malloc(STORED_BLOCKS_MAX * sizeof *in->blocks);
 		in->block_len = malloc(STORED_BLOCKS_MAX * sizeof *in->block_len);
 		in->block_id = malloc(STORED_BLOCKS_MAX * sizeof *in->block_id);
+		in->block_height = malloc(STORED_BLOCKS_MAX * sizeof *in->block_height);
 		in->epoch_start = s->genesis;
 		in->epoch_seed = s->genesis;
 	}
@@ -991,7 +1027,9 @@ static void teardown(sim_t *s)
 		free(in->blocks);
 		free(in->block_len);
 		free(in->block_id);
+		free(in->block_height);
 	}
+	for (uint64_t h = 0; h < HEIGHTS_MAX; h++) free(s->canon_blk[h]);
 	while (s->q_n > 0) free(q_pop(s).p);
 }
 
@@ -1035,6 +1073,19 @@ static void catch_up(sim_t *s, inst_t *in)
 	s->res->syncs++;
 }
 
+/* Crash: everything in memory is lost; the disk record and applied chain stay. */
+static void inst_crash(sim_t *s, inst_t *in, uint64_t until)
+{
+	svm_cons_free(in->core);
+	in->core = NULL;
+	in->up = false;
+	held_free(in); /* memory */
+	in->n_executed = in->next_executed = 0;
+	in->miss_round = 0;
+	if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
+	in->down_until = until;
+}
+
 /* One step: the earliest of a message delivery, a deadline, a crash or a restart. */
 static bool step(sim_t *s, svm_cons_out_t *out)
 {
@@ -1048,6 +1099,16 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 			t = d;
 			who = (int)i;
 		}
+	}
+	if (s->restart_all_at > 0 && (s->q_n == 0 || s->q[0].at >= s->restart_all_at) && t >= s->restart_all_at) {
+		/* every instance at once: all their trees are empty after it */
+		if (s->restart_all_at > s->now) s->now = s->restart_all_at;
+		s->restart_all_at = 0;
+		if (s->o.trace) printf("t=%llu all instances: crash\n", (unsigned long long)s->now);
+		for (uint32_t i = 0; i < s->n_inst; i++)
+			if (s->inst[i].up) inst_crash(s, &s->inst[i], s->now + 1 + below(&s->rng, s->o.round_timeout_ms));
+		sessions_update(s, -1, out);
+		return switch_pending(s, out) == 0;
 	}
 	if (s->q_n > 0 && s->q[0].at <= t) {
 		msg_t m = q_pop(s);
@@ -1096,15 +1157,7 @@ static bool step(sim_t *s, svm_cons_out_t *out)
 		return true;
 	}
 	if (s->now < s->heal_at && below(&s->rng, 100) < s->crash_pct) {
-		/* Crash: everything in memory is lost; the disk record and applied chain stay. */
-		svm_cons_free(in->core);
-		in->core = NULL;
-		in->up = false;
-		held_free(in); /* memory */
-		in->n_executed = in->next_executed = 0;
-		in->miss_round = 0;
-		if (s->o.trace) printf("t=%llu inst %u: crash\n", (unsigned long long)s->now, in->idx);
-		in->down_until = s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms);
+		inst_crash(s, in, s->now + 1 + below(&s->rng, 4 * s->o.round_timeout_ms));
 		sessions_update(s, -1, out); /* its sessions close with it */
 		return switch_pending(s, out) == 0;
 	}

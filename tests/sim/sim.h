@@ -28,6 +28,9 @@ typedef struct {
 				      down), a restarted one's come up 1..20 ms after its start (both
 				      sides told: up) and nothing reaches or leaves it before; a
 				      message sent before a restart never reaches the new instance */
+	bool restart_all;          /* every running instance crashes at one moment (20..30 round
+				      timeouts in, at the partitions' end or later) and restarts
+				      within a round timeout; the liveness bound counts from then */
 } sim_opts_t;
 
 typedef struct {

@@ -67,6 +67,7 @@ static void mixed_opts(uint64_t seed, sim_opts_t *o)
 	o->dead = -1;
 	o->epoch_blocks = (z >> 32) % 2 == 0 ? 0 : 5 + (z >> 33) % 20; /* set changes in half */
 	o->sessions = !no_sessions && (z >> 40) % 2 == 0; /* transport sessions in half */
+	o->restart_all = !no_sessions && (z >> 44) % 8 == 0; /* every validator restarted at once in 1/8 */
 }
 
 static void twins_opts(sim_opts_t *o)
