@@ -527,7 +527,9 @@ static void with_honest(node_t *a, node_t *c)
 	node_start(a, 1, NULL, 0);
 	node_start(c, 5, NULL, 0);
 	svm_net_add_peer(c->net, "127.0.0.1", svm_net_port(a->net), &a->key.id);
-	WAIT_FOR(peers_of(a) == 1);
+	/* both sides: a counts the session when c's authentication arrives, c when a's does, and
+	 * c sends on it (assert_still_serving) — waiting for a alone failed once in a gate */
+	WAIT_FOR(peers_of(a) == 1 && peers_of(c) == 1);
 }
 
 Test(net_hostile, garbage_instead_of_a_hello_is_disconnected)
