@@ -430,8 +430,13 @@ typedef struct {
 	 * last 20 certified blocks; a core's block tree starts empty, so after every validator
 	 * restarted at once no tree held the committed ones and no leader could be computed. The
 	 * core takes round, proposer and parent-QC signers from these headers exactly as from a
-	 * proposal, and uses them wherever its tree lacks those blocks. It keeps the prefix whose
-	 * hashes chain down from committed_id (the rest is ignored). NULL/0: none. */
+	 * proposal, and uses them wherever its tree lacks those blocks. Fewer than 20 (the host
+	 * stops at its first unreadable block) is fine: the walk asks the store and peers for the
+	 * rest. svm_cons_new refuses (SVM_EINVAL, no core) more than SVM_CONS_REPUTATION_BLOCKS, a
+	 * count without an array, and any header that is not the committed block it stands for (not
+	 * at committed_height - k, at or below genesis_height, not hashing to committed_id / its
+	 * newer neighbour's parent, a proposer outside the set, a parent QC that does not decode).
+	 * NULL/0: none. Checked with or without reputation; read only with it. */
 	const svm_header_t *committed_headers;
 	size_t n_committed_headers;
 } svm_cons_config_t;

@@ -1752,35 +1752,59 @@ void svm_cons_sync_committed(svm_cons_t *c, const svm_hash_t *id, uint64_t heigh
 
 /* --------------------------------------------------------- lifecycle */
 
-/* The committed chain's headers (cfg->committed_headers, newest first) into c->anc: the prefix
- * whose hashes link down from committed_id, above the epoch's start, with proposers of our set.
- * Round, proposer and signers are taken as insert_block takes them from a proposal, so the
- * reputation walk reads the same window from them as from the blocks themselves. */
-static void load_committed(svm_cons_t *c, const svm_cons_config_t *cfg)
+/* The committed chain's headers (cfg->committed_headers, newest first) into c->anc (with
+ * reputation; checked either way). Each must be the header of the block it stands for: header k
+ * is at height committed_height - k, above the epoch's start, hashes to the id its newer
+ * neighbour names as parent (header 0 to committed_id), has a proposer of our set and a parent
+ * QC that decodes. A list shorter than the window is fine (the host stops at its first
+ * unreadable block; the walk then asks its store and peers for the rest); more than the window,
+ * or any header that is not what it claims, is the host's error: SVM_EINVAL, and the core is
+ * not created. Round, proposer and signers are taken as insert_block takes them from a
+ * proposal, so the reputation walk reads the same window from them as from the blocks. */
+static int load_committed(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t *err)
 {
+	size_t n = cfg->n_committed_headers;
+	if (n > 0 && cfg->committed_headers == NULL)
+		return svm_error_set(err, SVM_EINVAL, "consensus: %zu committed headers but no array", n);
+	if (n > REPUTATION_WINDOW)
+		return svm_error_set(err, SVM_EINVAL, "consensus: %zu committed headers, at most %d", n,
+				     REPUTATION_WINDOW);
+	if (n == 0) return 0;
 	svm_cons_qc_t *qc = svm_malloc(sizeof *qc);
+	if (qc == NULL) return svm_error_set(err, SVM_ENOMEM, "consensus: out of memory");
 	svm_hash_t want = cfg->committed_id;
-	size_t n = cfg->committed_headers == NULL ? 0 : cfg->n_committed_headers;
-	if (n > REPUTATION_WINDOW) n = REPUTATION_WINDOW;
-	for (size_t k = 0; qc != NULL && k < n; k++) {
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
 		const svm_header_t *h = &cfg->committed_headers[k];
 		svm_hash_t id;
 		int who = svm_cons_valset_index(&c->vs, &h->proposer);
-		if (h->height <= cfg->genesis_height || h->height != cfg->committed_height - k || who < 0 ||
-		    svm_header_hash(h, &id) != 0 || !svm_hash_eq(&id, &want) ||
-		    svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL) != 0)
+		const char *why = NULL;
+		if (cfg->committed_height < k || h->height != cfg->committed_height - k) why = "is not at its height";
+		else if (h->height <= cfg->genesis_height) why = "is at or below the epoch's start";
+		else if (who < 0) why = "has a proposer outside the set";
+		else if (svm_header_hash(h, &id) != 0 || !svm_hash_eq(&id, &want))
+			why = k == 0 ? "does not hash to committed_id" : "does not hash to its child's parent";
+		else if (svm_cons_qc_decode(h->parent_qc, h->parent_qc_len, qc, NULL) != 0)
+			why = "has a parent QC that does not decode";
+		if (why != NULL) {
+			rc = svm_error_set(err, SVM_EINVAL, "consensus: committed header %zu (height %llu) %s", k,
+					   (unsigned long long)h->height, why);
 			break;
-		committed_anc_t *a = &c->anc[c->n_anc++];
-		a->id = id;
-		a->parent = h->parent;
-		a->rep.round = h->round;
-		a->rep.proposer = (uint32_t)who;
-		memset(a->rep.signers, 0, sizeof a->rep.signers);
-		if (qc->epoch == cfg->epoch) memcpy(a->rep.signers, qc->bitmap, sizeof a->rep.signers);
+		}
+		if (c->cfg.reputation) {
+			committed_anc_t *a = &c->anc[c->n_anc++];
+			a->id = id;
+			a->parent = h->parent;
+			a->rep.round = h->round;
+			a->rep.proposer = (uint32_t)who;
+			memset(a->rep.signers, 0, sizeof a->rep.signers);
+			if (qc->epoch == cfg->epoch) memcpy(a->rep.signers, qc->bitmap, sizeof a->rep.signers);
+		}
 		want = h->parent;
 	}
 	SVM_ASSERT(c->n_anc <= REPUTATION_WINDOW);
 	svm_free(qc);
+	return rc;
 }
 
 static int load_safety(svm_cons_t *c, const svm_cons_config_t *cfg, svm_error_t *err)
@@ -1858,10 +1882,10 @@ int svm_cons_new(svm_cons_t **out, const svm_cons_config_t *cfg, const svm_cons_
 	c->committed_id = cfg->committed_id;
 	c->committed_height = cfg->committed_height;
 	c->committed_round = cfg->committed_round;
-	if (c->cfg.reputation) load_committed(c, cfg);
+	rc = load_committed(c, cfg, err);
 	c->cfg.committed_headers = NULL; /* the caller's, read above only */
 	c->cfg.n_committed_headers = 0;
-	rc = load_safety(c, cfg, err);
+	if (rc == 0) rc = load_safety(c, cfg, err);
 	if (rc != 0) {
 		svm_cons_free(c);
 		return rc;
