@@ -23,7 +23,7 @@
 	X(block_txs_max, 20000, 1, 20000)          /* ≤ SVM_BLOCK_TXS_MAX */                     \
 	X(block_bytes_max, 8388608, 65536, 8388608) /* ≤ SVM_BLOCK_BYTES_MAX */                  \
 	X(slot_ms, 1000, 1, 3600000)               /* target block interval */                 \
-	X(epoch_blocks, 100, 1, 100000000)         /* blocks per epoch */                      \
+	X(epoch_blocks, 100, 3, 100000000)         /* blocks per epoch (≥ 3: late QCs) */      \
 	X(unbonding_epochs, 7, 0, 10000)           /* unbond → claimable delay */              \
 	X(active_set_max, 100, 1, 128)             /* active set (top N) ≤ SVM_STAKE_ACTIVE_MAX */ \
 	X(stake_min, 1000000000, 0, UINT64_MAX)    /* minimum total stake to be active */       \
@@ -382,37 +382,48 @@ int svm_staking_genesis_finish(svm_txctx_t *c);
 int svm_staking_block_end(svm_txctx_t *c, const uint8_t *late_qc, size_t qc_len,
 			  bool count_downtime);
 
-/* Downtime record SHA-256("svm/stake/down"), version 2: varint 2 ‖ varint start height ‖
- * varint start time (ms) ‖ varint n ‖ (operator (32) ‖ varint missed)*, operators ascending,
- * missed > 0, n ≤ SVM_STAKE_ACTIVE_MAX: the current window's first height and the header time
- * its block time is measured from, and each absent validator's missed votes since. A window's
- * last block is the first counted one with which it holds downtime_window_blocks blocks AND has
+/* Downtime record SHA-256("svm/stake/down"), version 3: varint 3 ‖ varint start height ‖
+ * varint start time (ms) ‖ varint uncounted ‖ varint n ‖ (operator (32) ‖ varint missed)*,
+ * operators ascending, missed > 0, n ≤ SVM_STAKE_ACTIVE_MAX: the current window's first height
+ * and the header time its block time is measured from, how many of its heights so far counted
+ * nothing (no late QC — a consensus epoch's first two blocks, a restarted leader's —, or one
+ * that cannot be attributed to the set), and each absent validator's missed votes since. The
+ * window's blocks are its *counted* ones: height − start + 1 − uncounted. A window's last block
+ * is the first counted one with which it holds downtime_window_blocks counted blocks AND has
  * lasted downtime_window_ms of block time; the next window starts at the height after it, from
- * its time, the counts dropped (the first window: at the first counted block). Version 1
- * (varint window ‖ varint n ‖ …, fixed windows of height / downtime_window_blocks) no longer
- * decodes. docs/economics.md, "Downtime". */
-#define SVM_STAKE_DOWN_VERSION 2
+ * its time, the counts dropped (the first window: at the first counted block). Version 2 (the
+ * same without uncounted: every height of the window was one of its blocks) still decodes, with
+ * uncounted 0 and version 2 — exactly what it meant — and re-encodes as itself; the program
+ * writes it as version 3 the next time it writes the record. Version 1 (varint window ‖ varint
+ * n ‖ …, fixed windows of height / downtime_window_blocks) no longer decodes.
+ * docs/economics.md, "Downtime". */
+#define SVM_STAKE_DOWN_VERSION 3
 typedef struct {
 	svm_id_t op;
 	uint64_t missed;
 } svm_stake_down_t;
 typedef struct {
+	uint64_t version; /* 3, or 2 as decoded from a record written before version 3 */
 	uint64_t start_height, start_ms;
+	uint64_t uncounted; /* heights of the window so far whose block counted nothing (0 in version 2) */
 	size_t n;
 	svm_stake_down_t e[SVM_STAKE_ACTIVE_MAX];
 } svm_stake_downlist_t;
 void svm_staking_downtime_id(svm_id_t *out);
-/* Decodes the record's payload into d: 0, or SVM_EDECODE unless canonical (another version,
- * n > SVM_STAKE_ACTIVE_MAX, a zero count, operators not strictly ascending, trailing bytes). */
+/* Decodes the record's payload into d: 0, or SVM_EDECODE unless canonical (a version other than
+ * 2 or 3, n > SVM_STAKE_ACTIVE_MAX, a zero count, operators not strictly ascending, trailing
+ * bytes). */
 int svm_staking_down_decode(const uint8_t *p, size_t len, svm_stake_downlist_t *d);
-/* Appends d's record payload (version 2, as above) to out, which the caller owns and frees:
- * 0, SVM_EINVAL when d->n > SVM_STAKE_ACTIVE_MAX (nothing appended), or the buffer's error. */
+/* Appends d's record payload in d->version's layout (above) to out, which the caller owns and
+ * frees: 0, SVM_EINVAL when d->n > SVM_STAKE_ACTIVE_MAX, the version is neither 2 nor 3, or a
+ * version 2 record has uncounted heights (nothing appended), or the buffer's error. */
 int svm_staking_down_encode(const svm_stake_downlist_t *d, svm_buf_t *out);
 /* Whether a validator that missed `missed` votes of the window [start, height] is jailed at the
- * block (height, timestamp_ms): missed > downtime_missed_max, more than the share
- * downtime_missed_max / downtime_window_blocks of the window's blocks so far, and the window
- * has lasted downtime_window_ms of block time (false for a height before the window's start).
- * Pure: the program and its tests call it. */
+ * counted block (height, timestamp_ms): missed > downtime_missed_max, more than the share
+ * downtime_missed_max / downtime_window_blocks of the window's counted blocks so far (this one
+ * included: height − start + 1 − uncounted), and the window has lasted downtime_window_ms of
+ * block time (false for a height before the window's start, or uncounted heights past it). Pure:
+ * the program and its tests call it. */
 bool svm_staking_down_jails(const svm_params_t *p, const svm_stake_downlist_t *d, uint64_t missed,
 			    uint64_t height, uint64_t timestamp_ms);
 #define SVM_QC_TAG 0x13 /* consensus.h SVM_CONS_TAG_QC */

@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		same(&out, data, size, "queued offences");
 	}
-	/* the downtime record (version 2): canonical, counts above zero */
+	/* the downtime record (version 2 or 3, re-encoded in its own version): canonical, counts above zero */
 	static svm_stake_downlist_t dl;
 	if (svm_staking_down_decode(data, size, &dl) == 0) {
 		for (size_t i = 0; i < dl.n; i++)

@@ -73,6 +73,8 @@ Test(params, genesis_section_sets_them_and_rejects_unknown_names, .init = setup)
 		"{\"chain_id\":9,\"fees\":{\"a\":5,\"b\":6,\"c\":7,\"d\":8},\"params\":{\"nope\":1}}",
 		"{\"chain_id\":9,\"fees\":{\"a\":5,\"b\":6,\"c\":7,\"d\":8},\"params\":{\"fee_a\":1}}",
 		"{\"chain_id\":9,\"fees\":{\"a\":5,\"b\":6,\"c\":7,\"d\":8},\"params\":{\"epoch_blocks\":0}}",
+		/* 2-block epochs: no block would carry a late QC, downtime never counts (docs/economics.md) */
+		"{\"chain_id\":9,\"fees\":{\"a\":5,\"b\":6,\"c\":7,\"d\":8},\"params\":{\"epoch_blocks\":2}}",
 		"{\"chain_id\":9,\"fees\":{\"a\":5,\"b\":6,\"c\":7,\"d\":8},\"params\":[1]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -941,6 +941,21 @@ static uint64_t missed(st_t *s, int v, uint64_t *start)
 	return m;
 }
 
+/* The current record's uncounted heights (its version checked: 3, what the program writes). */
+static uint64_t uncounted(st_t *s)
+{
+	svm_id_t id;
+	svm_object_t o;
+	svm_staking_downtime_id(&id);
+	cr_assert(et_object(&s->e, &id, &o), "a window has begun");
+	svm_stake_downlist_t *d = calloc(1, sizeof *d);
+	cr_assert_eq(svm_staking_down_decode(o.payload, o.payload_len, d), 0, "the record decodes");
+	cr_assert_eq(d->version, SVM_STAKE_DOWN_VERSION);
+	uint64_t u = d->uncounted;
+	free(d);
+	return u;
+}
+
 /* svm_qc_signers reads consensus's QC encoding: the same height, bitmap and count as
  * svm_cons_qc_encode wrote; malformed forms refused. */
 Test(staking, qc_signers_read_consensus_qcs, .init = setup)
@@ -1061,15 +1076,19 @@ Test(staking, downtime_leaks_and_jails_a_validator_missing_from_late_qcs, .init 
 	cr_assert(val(s, 3, &after) && after.tokens == before.tokens - leak, "leaked once");
 	/* the window ends: 2's count is dropped */
 	cr_assert_eq(missed(s, 2, &w), 2);
-	while (s->e.w.env.height + 1 - first < 39) qc_block(s, 0, -1);
-	cr_assert_eq(missed(s, 2, &w), 2, "the window's 39th block: still its counts");
+	/* the no-quorum block counted nothing: one uncounted height, so the window's 40 counted
+	 * blocks take 41 heights (record version 3) */
+	cr_assert_eq(uncounted(s), 1);
+	while (s->e.w.env.height + 1 - first < 40) qc_block(s, 0, -1);
+	cr_assert_eq(missed(s, 2, &w), 2, "the window's 40th height, its 39th counted block: still its counts");
 	cr_assert_eq(w, first);
-	qc_block(s, 0, -1); /* its 40th and last */
+	qc_block(s, 0, -1); /* its 40th counted block and last */
 	cr_assert_eq(missed(s, 2, &w), 0, "the window ended: the next begins at the next height");
-	cr_assert_eq(w, first + 40);
+	cr_assert_eq(w, first + 41);
+	cr_assert_eq(uncounted(s), 0);
 	qc_block(s, 1u << 0, -1); /* of the three left, the smallest stake: still a quorum */
 	cr_assert_eq(missed(s, 0, &w), 1);
-	cr_assert_eq(w, first + 40);
+	cr_assert_eq(w, first + 41);
 	check_conservation(s, 17, "after the window");
 	et_free(&s->e);
 	free(s);
@@ -1612,6 +1631,203 @@ Test(staking, redelegated_stake_is_slashed_for_an_offence_before_it, .init = set
 	cr_assert(!exists(s, &in1), "a released marker is deleted");
 	cr_assert_eq(redelegations(s, 1, red), 1);
 	check_conservation(s, 12, "at the end");
+	et_free(&s->e);
+	free(s);
+}
+
+/* ------------------------------------------- downtime at short epochs (record version 3) */
+
+/* Whether the block at height h is one of a consensus epoch's first two when the set changes
+ * at every staking epoch (consensus starts its epoch on the staking epoch's last block E; the
+ * blocks E + 1 and E + 2 carry no late QC: docs/economics.md, "A consensus epoch's last two
+ * heights"). */
+static bool no_late_qc_at(const st_t *s, uint64_t h)
+{
+	uint64_t e = s->p.epoch_blocks;
+	return h % e == 0 || (h >= 1 && (h - 1) % e == 0);
+}
+
+/* The next block as the node would make it at such epochs: no late QC in an epoch's first two
+ * blocks, else one without the validators in `absent`. Returns whether it carried one. */
+static bool epoch_block(st_t *s, unsigned absent)
+{
+	s->e.w.env.timestamp_ms += 1000;
+	if (!no_late_qc_at(s, s->e.w.env.height + 1)) {
+		qc_block(s, absent, -1);
+		return true;
+	}
+	char why[256];
+	cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	return false;
+}
+
+/* Four validators, windows of 20 counted blocks jailing past 10 missed (half), no time floor,
+ * epochs of `epoch_blocks`, 3 the smallest stake (one absent still leaves a quorum). */
+static st_t *short_epoch_world(unsigned seed, uint64_t epoch_blocks)
+{
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, seed, 0);
+	s->p.downtime_window_blocks = 20;
+	s->p.downtime_missed_max = 10;
+	s->p.downtime_window_ms = 0;
+	s->p.slash_downtime_bps = 100;
+	s->p.epoch_blocks = epoch_blocks;
+	s->p.active_set_max = 4;
+	cr_assert_eq(et_set_params(&s->e, &s->p), 0);
+	s->e.w.env.staking_epochs = true;
+	s->e.w.env.count_downtime = true;
+	s->e.w.env.timestamp_ms = 1000000;
+	uint64_t bond[VALS] = {200000, 201000, 202000, 150000};
+	for (int v = 0; v < VALS; v++) cr_assert_eq(reg(s, v, 0, bond[v]), OK);
+	char why[256];
+	for (uint64_t i = 0; i < 10 * epoch_blocks && !in_set(s, 3); i++)
+		cr_assert_eq(et_block(&s->e, NULL, 0, why, sizeof why), 0, "%s", why);
+	for (int v = 0; v < VALS; v++) cr_assert(in_set(s, v), "%d active", v);
+	return s;
+}
+
+/* At epochs of 3 and 4 blocks whose set changes every epoch, 2 of every epoch's heights reach
+ * no late QC. The rule counted a window's blocks in heights, so those heights counted as
+ * present: a validator absent from every late QC missed 1/3 of the heights at 3-block epochs
+ * and never passed half; at 4 it reached exactly half in some windows and never passed it (a
+ * window starting on an epoch's first block). Counting the window in counted blocks (version 3:
+ * the uncounted heights recorded) jails it at its 11th miss either way. Each case runs a first
+ * window with everyone present, so the second starts on a height without a late QC — the
+ * window the height rule could never jail in at 4 —, then 3 is absent from every late QC: not
+ * jailed at its 10th miss, jailed (1 % leaked, 11 misses) at its 11th, the record counting the
+ * heights between as uncounted; the others never miss. Both cases fail with the height rule
+ * (no jail at the 11th miss: tried). Epochs of 2 or fewer blocks leave no block with a late QC
+ * at all and are refused by the parameters (below). */
+Test(staking, downtime_at_epochs_of_3_and_4_blocks_jails_an_absent_validator_by_counted_blocks, .init = setup)
+{
+	for (uint64_t e = 3; e <= 4; e++) {
+		st_t *s = short_epoch_world(40 + (unsigned)e, e);
+		uint64_t w, first = UINT64_MAX, counted = 0;
+		/* the first window, everyone present, to its end */
+		while (counted < 40) {
+			uint64_t h = s->e.w.env.height + 1;
+			if (epoch_block(s, 0)) {
+				if (first == UINT64_MAX) first = h;
+				counted++;
+			}
+			missed(s, 3, &w);
+			if (first != UINT64_MAX && w != first) break;
+		}
+		cr_assert_neq(first, UINT64_MAX, "e %llu: counted blocks", (unsigned long long)e);
+		cr_assert_eq(counted, 20, "e %llu: the first window ends with its 20th counted block (%llu)",
+			     (unsigned long long)e, (unsigned long long)counted);
+		uint64_t second = w;
+		cr_assert(no_late_qc_at(s, second) || e == 3, "e %llu: the second window starts on a height without a late QC",
+			  (unsigned long long)e);
+		/* 3 absent from every late QC */
+		svm_validator_t before;
+		cr_assert(val(s, 3, &before) && !before.jailed);
+		uint64_t misses = 0;
+		while (misses < 10)
+			if (epoch_block(s, 1u << 3)) misses++;
+		uint64_t heights = s->e.w.env.height + 1 - second;
+		cr_assert_eq(missed(s, 3, &w), 10);
+		cr_assert_eq(w, second, "e %llu: the same window", (unsigned long long)e);
+		cr_assert_eq(uncounted(s), heights - 10, "e %llu: %llu heights, 10 counted", (unsigned long long)e,
+			     (unsigned long long)heights);
+		cr_assert_gt(heights, 2 * 10 - 1, "e %llu: the height rule's share is at most half here", (unsigned long long)e);
+		cr_assert(!jailed(s, 3), "e %llu: not at its 10th miss", (unsigned long long)e);
+		for (int v = 0; v < 3; v++) cr_assert_eq(missed(s, v, &w), 0);
+		while (!epoch_block(s, 1u << 3)) cr_assert(!jailed(s, 3));
+		cr_assert(jailed(s, 3), "e %llu: jailed at its 11th miss", (unsigned long long)e);
+		one_downtime_jail(s, 3, 11, before.tokens);
+		et_free(&s->e);
+		free(s);
+	}
+}
+
+static int put_record(svm_txctx_t *c, void *ud)
+{
+	const svm_buf_t *b = ud;
+	svm_object_t o = {.owner_kind = SVM_OWNER_SHARED, .type = SVM_OBJ_STORAGE, .payload = b->data, .payload_len = b->len};
+	svm_staking_downtime_id(&o.id);
+	return svm_host_put(c, &o);
+}
+
+/* A version 2 record (written before version 3: no uncounted heights) still decodes, as
+ * version 2 with uncounted 0, and re-encodes to the same bytes; a version 2 record cannot hold
+ * uncounted heights, versions 1 and 4 and a truncated version 3 are refused. In a chain, a
+ * version 2 window in progress goes on: the next counted block adds its misses to the same
+ * counts, and the next uncounted height is its first uncounted one, the record then version 3. */
+Test(staking, downtime_record_version_2_is_read_and_carried_on_as_version_3, .init = setup)
+{
+	st_t *s = short_epoch_world(47, 4);
+	while (no_late_qc_at(s, s->e.w.env.height + 1)) epoch_block(s, 0); /* no window yet: nothing */
+	svm_stake_downlist_t *d = calloc(1, sizeof *d), *x = calloc(1, sizeof *x);
+	d->version = 2;
+	d->start_height = s->e.w.env.height + 1 - 5; /* a window 5 heights old */
+	d->start_ms = s->e.w.env.timestamp_ms - 5000;
+	d->n = 1;
+	d->e[0] = (svm_stake_down_t){.op = *user(s, 3), .missed = 4};
+	svm_buf_t v2 = {0}, re = {0};
+	cr_assert_eq(svm_staking_down_encode(d, &v2), 0);
+	cr_assert_eq(v2.data[0], 2, "written as version 2");
+	cr_assert_eq(svm_staking_down_decode(v2.data, v2.len, x), 0);
+	cr_assert(x->version == 2 && x->uncounted == 0 && x->start_height == d->start_height && x->n == 1 &&
+		  x->e[0].missed == 4);
+	cr_assert_eq(svm_staking_down_encode(x, &re), 0);
+	cr_assert(re.len == v2.len && memcmp(re.data, v2.data, v2.len) == 0, "re-encodes to the same bytes");
+	d->uncounted = 1;
+	re.len = 0;
+	cr_assert_eq(svm_staking_down_encode(d, &re), SVM_EINVAL, "version 2 has no uncounted heights");
+	cr_assert_eq(re.len, 0);
+	d->version = 4;
+	cr_assert_eq(svm_staking_down_encode(d, &re), SVM_EINVAL);
+	d->version = 3;
+	cr_assert_eq(svm_staking_down_encode(d, &re), 0);
+	cr_assert_eq(re.data[0], 3);
+	for (size_t cut = 0; cut < re.len; cut++)
+		cr_assert_eq(svm_staking_down_decode(re.data, cut, x), SVM_EDECODE, "v3 cut at %zu", cut);
+	re.data[0] = 4;
+	cr_assert_eq(svm_staking_down_decode(re.data, re.len, x), SVM_EDECODE, "version 4");
+	re.data[0] = 1;
+	cr_assert_eq(svm_staking_down_decode(re.data, re.len, x), SVM_EDECODE, "version 1");
+	/* the chain: the v2 window in the state, then blocks */
+	cr_assert_eq(et_system(&s->e, put_record, &v2), 0);
+	uint64_t w;
+	cr_assert_eq(missed(s, 3, &w), 4);
+	cr_assert(epoch_block(s, 1u << 3), "the next block is a counted one");
+	cr_assert_eq(missed(s, 3, &w), 5, "the old count goes on");
+	cr_assert_eq(w, d->start_height);
+	cr_assert_eq(uncounted(s), 0, "version 3 now, no uncounted height yet");
+	while (epoch_block(s, 0)) {}
+	cr_assert_eq(uncounted(s), 1);
+	cr_assert_eq(missed(s, 3, &w), 5);
+	svm_buf_free(&v2), svm_buf_free(&re);
+	free(d), free(x);
+	et_free(&s->e);
+	free(s);
+}
+
+/* Epochs of 2 blocks or 1 are refused by the parameters (at genesis and by governance, which
+ * both check them): with a set that changes every epoch, every block is one of a consensus
+ * epoch's first two, none carries a late QC, and downtime could never be counted. 3 is the
+ * least accepted. */
+Test(staking, epochs_shorter_than_3_blocks_are_refused, .init = setup)
+{
+	svm_params_t p;
+	svm_params_default(&p);
+	for (uint64_t e = 0; e <= 3; e++) {
+		p.epoch_blocks = e;
+		svm_error_t err = {0};
+		int rc = svm_params_check(&p, &err);
+		if (e == 3) {
+			cr_assert_eq(rc, 0);
+			continue;
+		}
+		cr_assert_eq(rc, SVM_EINVAL, "epoch_blocks %llu", (unsigned long long)e);
+		cr_assert(strstr(err.msg, "params.epoch_blocks") != NULL, "%s", err.msg);
+	}
+	/* the state's parameter object with 2 does not decode either */
+	st_t *s = calloc(1, sizeof *s);
+	st_init(s, 48, 0);
+	s->p.epoch_blocks = 2;
+	cr_assert_neq(et_set_params(&s->e, &s->p), 0, "a world cannot be given 2-block epochs");
 	et_free(&s->e);
 	free(s);
 }

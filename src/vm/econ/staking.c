@@ -1182,11 +1182,13 @@ typedef svm_stake_downlist_t downlist_t;
 int svm_staking_down_decode(const uint8_t *p, size_t len, downlist_t *d)
 {
 	svm_reader_t r = svm_reader(p, len);
-	uint64_t version, n;
+	uint64_t n;
 	d->n = 0;
-	if (svm_varint_read(&r, &version) || version != SVM_STAKE_DOWN_VERSION ||
+	d->uncounted = 0;
+	if (svm_varint_read(&r, &d->version) || (d->version != 2 && d->version != SVM_STAKE_DOWN_VERSION) ||
 	    svm_varint_read(&r, &d->start_height) || svm_varint_read(&r, &d->start_ms) ||
-	    svm_varint_read(&r, &n) || n > SVM_STAKE_ACTIVE_MAX)
+	    (d->version >= 3 && svm_varint_read(&r, &d->uncounted)) || svm_varint_read(&r, &n) ||
+	    n > SVM_STAKE_ACTIVE_MAX)
 		return SVM_EDECODE;
 	for (uint64_t i = 0; i < n; i++)
 		if (svm_reader_copy(&r, d->e[i].op.b, 32) || svm_varint_read(&r, &d->e[i].missed) ||
@@ -1198,10 +1200,13 @@ int svm_staking_down_decode(const uint8_t *p, size_t len, downlist_t *d)
 
 int svm_staking_down_encode(const downlist_t *d, svm_buf_t *out)
 {
-	if (d->n > SVM_STAKE_ACTIVE_MAX) return SVM_EINVAL;
-	int rc = svm_varint_append(out, SVM_STAKE_DOWN_VERSION);
+	if (d->n > SVM_STAKE_ACTIVE_MAX || (d->version != 2 && d->version != SVM_STAKE_DOWN_VERSION) ||
+	    (d->version == 2 && d->uncounted != 0))
+		return SVM_EINVAL;
+	int rc = svm_varint_append(out, d->version);
 	if (!rc) rc = svm_varint_append(out, d->start_height);
 	if (!rc) rc = svm_varint_append(out, d->start_ms);
+	if (!rc && d->version >= 3) rc = svm_varint_append(out, d->uncounted);
 	if (!rc) rc = svm_varint_append(out, d->n);
 	for (size_t i = 0; !rc && i < d->n; i++) {
 		rc = svm_buf_append(out, d->e[i].op.b, 32);
@@ -1233,13 +1238,21 @@ static int down_put(svm_txctx_t *c, const downlist_t *d)
 	return rc;
 }
 
-/* Whether the block (height, t_ms) is the last of the window that began at (start_height,
- * start_ms): with it the window holds downtime_window_blocks blocks and has lasted
- * downtime_window_ms of block time. */
+/* The window's counted blocks up to the block at height (included), or 0 for a height the
+ * record cannot be at (before its start, or fewer heights than it counts uncounted). */
+static uint64_t window_blocks(const downlist_t *d, uint64_t height)
+{
+	if (height < d->start_height || height - d->start_height < d->uncounted) return 0;
+	return height - d->start_height + 1 - d->uncounted;
+}
+
+/* Whether the counted block (height, t_ms) is the last of the window that began at
+ * (start_height, start_ms): with it the window holds downtime_window_blocks counted blocks and
+ * has lasted downtime_window_ms of block time. */
 static bool window_ends(const svm_params_t *p, const downlist_t *d, uint64_t height, uint64_t t_ms)
 {
-	SVM_ASSERT(height >= d->start_height); /* downtime() checked the record */
-	return height - d->start_height + 1 >= p->downtime_window_blocks && t_ms >= d->start_ms &&
+	SVM_ASSERT(window_blocks(d, height) >= 1); /* downtime() checked the record */
+	return window_blocks(d, height) >= p->downtime_window_blocks && t_ms >= d->start_ms &&
 	       t_ms - d->start_ms >= p->downtime_window_ms;
 }
 
@@ -1247,8 +1260,8 @@ bool svm_staking_down_jails(const svm_params_t *p, const downlist_t *d, uint64_t
 			    uint64_t height, uint64_t timestamp_ms)
 {
 	SVM_ASSERT(p->downtime_window_blocks >= 1); /* svm_params_check's bound */
-	if (height < d->start_height) return false; /* not this window's block */
-	uint64_t blocks = height - d->start_height + 1; /* of the window so far, this one included */
+	uint64_t blocks = window_blocks(d, height); /* counted, of the window so far, this one included */
+	if (blocks == 0) return false;              /* not this window's block */
 	/* more than the share missed_max / window_blocks of them: in the window's first
 	 * window_blocks blocks this is missed > missed_max alone (the rule without a time floor) */
 	bool share = (u128)missed * p->downtime_window_blocks > (u128)p->downtime_missed_max * blocks;
@@ -1375,57 +1388,79 @@ static int jail_due(svm_txctx_t *c, const svm_params_t *p, downlist_t *d, uint8_
 	return rc;
 }
 
+/* A new window in d beginning at height, its time measured from t_ms: no counts. */
+static void window_begin(downlist_t *d, uint64_t height, uint64_t t_ms)
+{
+	d->version = SVM_STAKE_DOWN_VERSION;
+	d->start_height = height;
+	d->start_ms = t_ms;
+	d->uncounted = 0;
+	d->n = 0;
+}
+
 /* The downtime step of a block (svm_staking_block_end): the block's late QC — its
  * grandparent's QC with every vote its proposer held (docs/consensus.md, "Late votes") — counts
  * the grandparent's height, so a vote that missed the first quorum but arrived within a round
- * counts as present. A QC that does not decode, has no signer, does not certify the
- * grandparent, or cannot be attributed to the set (qc_is_the_sets) counts nothing. A counted
- * block then tests every counted member, present or not (jail_due), and may end the window. */
+ * counts as present. A QC that is absent, does not decode, has no signer, does not certify the
+ * grandparent, or cannot be attributed to the set (qc_is_the_sets) counts nothing: inside a
+ * window the height is then one of its uncounted ones (it dilutes no share). A counted block
+ * tests every counted member, present or not (jail_due), and may end the window. A version 2
+ * record is carried on as version 3 with no uncounted heights — what it meant. */
 static int downtime(svm_txctx_t *c, const svm_params_t *p, const uint8_t *qc, size_t qc_len)
 {
 	uint64_t h;
 	uint8_t bm[SVM_QC_BITMAP_BYTES];
 	uint32_t signers;
-	if (qc_len == 0 || svm_qc_signers(qc, qc_len, &h, bm, &signers) || signers == 0 || h + 2 != c->height)
-		return 0;
+	bool attributable = qc_len > 0 && svm_qc_signers(qc, qc_len, &h, bm, &signers) == 0 && signers > 0 &&
+			    h + 2 == c->height;
 	svm_id_t sid;
 	svm_object_t o;
 	svm_validator_set_id(&sid);
-	int rc = get_storage(c, &sid, &o);
-	if (rc) return rc == SVM_ENOTFOUND ? 0 : rc;
+	int rc = attributable ? get_storage(c, &sid, &o) : 0;
+	if (rc == SVM_ENOTFOUND) rc = 0, attributable = false; /* no set: nobody to count */
+	if (rc) return rc;
 	svm_validator_entry_t *set = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *set);
 	ident_t *ids = svm_malloc(SVM_STAKE_ACTIVE_MAX * sizeof *ids);
 	downlist_t *d = svm_malloc(sizeof *d);
 	uint8_t *ev = svm_malloc(SVM_STAKE_ACTIVE_MAX * EV_ENTRY);
 	size_t n = 0, jailed = 0;
 	rc = set && ids && d && ev ? 0 : SVM_ENOMEM;
-	if (!rc && svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, &n)) rc = SVM_EIO;
-	for (size_t i = 0; !rc && i < n; i++) {
+	if (!rc && attributable &&
+	    svm_staking_validator_set(o.payload, o.payload_len, set, SVM_STAKE_ACTIVE_MAX, &n))
+		rc = SVM_EIO;
+	for (size_t i = 0; !rc && attributable && i < n; i++) {
 		rc = svm_identity_derive(SVM_SCHEME_ED25519, set[i].key, 32, &ids[i].id);
 		ids[i].at = i;
 	}
-	if (!rc) qsort(ids, n, sizeof *ids, cmp_ident);
-	bool count = !rc && qc_is_the_sets(set, ids, n, bm), changed = false;
-	if (count) rc = down_get(c, d);
-	if (count && !rc && d->start_height > c->height) rc = SVM_EIO; /* a window ahead of us */
-	if (count && rc == SVM_ENOTFOUND) { /* the first window begins with this block */
+	if (!rc && attributable) qsort(ids, n, sizeof *ids, cmp_ident);
+	bool count = !rc && attributable && qc_is_the_sets(set, ids, n, bm), changed = false, open = false;
+	if (!rc) rc = down_get(c, d);
+	if (!rc) open = true;
+	if (open && d->start_height > c->height) rc = SVM_EIO; /* a window ahead of us */
+	if (!rc && open && d->version == 2) { /* written before version 3: no uncounted heights */
+		d->version = SVM_STAKE_DOWN_VERSION;
 		changed = true;
-		rc = 0;
-		d->start_height = c->height;
-		d->start_ms = c->timestamp_ms;
-		d->n = 0;
 	}
-	if (count && !rc) rc = count_absent(c, d, set, ids, n, bm, &changed);
-	if (count && !rc) rc = jail_due(c, p, d, ev, &jailed, &changed);
+	if (rc == SVM_ENOTFOUND) { /* no window: the first begins with the first counted block */
+		rc = 0;
+		if (count) {
+			changed = open = true;
+			window_begin(d, c->height, c->timestamp_ms);
+		}
+	}
+	if (!rc && open && !count) { /* a height of the window nobody could count */
+		d->uncounted++;
+		changed = true;
+	}
+	if (!rc && count) rc = count_absent(c, d, set, ids, n, bm, &changed);
+	if (!rc && count) rc = jail_due(c, p, d, ev, &jailed, &changed);
 	/* this block counted in its window; if it is the window's last, the next counted block is
 	 * the next window's first, the counts dropped and its time measured from this block */
-	if (count && !rc && window_ends(p, d, c->height, c->timestamp_ms)) {
+	if (!rc && count && window_ends(p, d, c->height, c->timestamp_ms)) {
 		changed = true;
-		d->start_height = c->height + 1;
-		d->start_ms = c->timestamp_ms;
-		d->n = 0;
+		window_begin(d, c->height + 1, c->timestamp_ms);
 	}
-	if (count && !rc && changed) rc = down_put(c, d);
+	if (!rc && open && changed) rc = down_put(c, d);
 	svm_id_t did;
 	svm_staking_downtime_id(&did);
 	if (!rc && jailed) rc = emit_entries(c, &did, "stake/downtime", ev, jailed);
