@@ -243,7 +243,10 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 	static const char *ph[SVM_EXEC_PHASES] = {"init", "run", "commit", "receipts", "settle", "writes", "free"};
 	printf("  aoem-2 phases (ms):");
 	for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)two.m.phase_ns[i] / 1e6);
-	printf("  (stm %llu, seq %llu, fallbacks %llu (reason %d)%s, aborts %llu, waits %llu, %zu writes)\n",
+	printf("  (split %llu: chunks %llu kept %llu conflicts %llu; stm %llu, seq %llu, fallbacks %llu (reason %d)%s, "
+	       "aborts %llu, waits %llu, %zu writes)\n",
+	       (unsigned long long)two.m.split_txs, (unsigned long long)two.m.split_chunks,
+	       (unsigned long long)two.m.split_accepted, (unsigned long long)two.m.split_conflicts,
 	       (unsigned long long)two.m.stm_txs, (unsigned long long)two.m.seq_txs, (unsigned long long)two.m.fallbacks,
 	       two.m.fallback_reason, two.m.hot_stop ? ", hot stop" : "", (unsigned long long)two.m.aborts, (unsigned long long)two.m.waits, two.writes);
 	for (unsigned h = 0; h < two.m.hot_len && h < 4; h++)

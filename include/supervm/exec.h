@@ -163,6 +163,11 @@ typedef struct {
 	bool small;            /* its estimated work was under the threshold: the reference ran it */
 	uint64_t work_us;      /* that estimate (µs on the reference; 0 when not estimated) */
 	int fallback_reason;   /* 0, or why the whole block went to the reference (internal) */
+	/* the partitioned first pass of an optimistic segment (docs/aoem.md): chunks run, chunks
+	 * kept (chunk 0 included), chunks rejected for touching what an earlier chunk wrote, and
+	 * the transactions kept from it (of stm_txs: an optimistic segment's transactions kept by
+	 * the pass or by the engine) */
+	uint64_t split_chunks, split_accepted, split_conflicts, split_txs;
 	struct {
 		svm_id_t id;
 		uint64_t conflicts; /* dependency edges, failed validations and waits on the key */

@@ -90,6 +90,7 @@ void exec_key_unlock(akey_t *k);
 /* ---------------------------------------------------------------- block */
 
 typedef struct exec_block exec_block_t;
+typedef struct split_part split_part_t; /* a chunk of the partitioned first pass (split.c) */
 
 /* A key some transaction wrote, with its id's first 8 bytes as a big-endian number (the write
  * set's sort key: most comparisons do not touch the record; order = memcmp order of the ids). */
@@ -174,6 +175,11 @@ struct exec_block {
 	bool stm_hot; /* an optimistic segment stopped on a hot key or its conflict rate */
 	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
 	uint64_t *lat; /* [n]: per-transaction latencies, gathered with the receipts (block.c) */
+	/* the partitioned first pass (split.c): its chunks, [threads] once it ran; parts
+	 * 1..split_acc-1 are accepted chunks whose private key tables exec_key searches */
+	struct split_part *split;
+	unsigned split_acc;
+	uint64_t split_chunks, split_accepted, split_conflicts, split_txs;
 };
 
 /* Reasons to run the whole block on the reference instead (each is rare or impossible on a
@@ -208,7 +214,7 @@ int exec_block_run(const svm_block_env_t *env, svm_exec_tx_t *txs, const uint8_t
  * thread's next block: one per kind, valid until the next exec_buf of the same kind on this
  * thread. NULL when out of memory. */
 enum { EXEC_BUF_KTAB, EXEC_BUF_SLOT, EXEC_BUF_DTX, EXEC_BUF_SEEN, EXEC_BUF_QUEUE, EXEC_BUF_CHUNKS,
-       EXEC_BUF_STM, EXEC_BUF_WSET, EXEC_BUF_COUNT };
+       EXEC_BUF_STM, EXEC_BUF_WSET, EXEC_BUF_SPLIT, EXEC_BUF_COUNT };
 void *exec_buf(int which, size_t bytes);
 /* The workers' scratch arenas w[0..threads).scratch, empty, with the chunks the calling
  * thread's previous block kept (bounded by bytes_max); exec_scratch_keep empties them again and
@@ -227,8 +233,13 @@ static inline size_t exec_key_home(const exec_block_t *b, const svm_id_t *id)
 {
 	return (size_t)(svm_get_u64be(id->b) >> b->ktab_shift);
 }
-/* The record of id, created if new. NULL when the table is full (fallback set). */
+/* The record of id, created if new (after a partitioned pass: taken from an accepted chunk's
+ * table if that has it). NULL when the table is full (fallback set). */
 akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id);
+/* The record of id in the block's table, or NULL; nothing is created. */
+akey_t *exec_key_find(const exec_block_t *b, const svm_id_t *id);
+/* A new record of id in worker's scratch, not in any table. NULL when out of memory. */
+akey_t *exec_key_new(exec_block_t *b, unsigned worker, const svm_id_t *id);
 /* The base value of k (loads it once). */
 int exec_key_base(exec_block_t *b, unsigned worker, akey_t *k, val_t *out);
 /* The committed value of k without DAG credits: cur if set, else the base. */
@@ -337,6 +348,7 @@ typedef struct {
 	size_t undo_len, undo_cap;
 	int error;
 	int64_t wait_on; /* SRC_MV: the transaction whose estimate was read, or -1 */
+	struct split_part *part; /* a partitioned pass's chunk: its private key table, or NULL */
 } txview_t;
 
 void exec_txview_init(txview_t *v, exec_block_t *b, unsigned worker, uint8_t src);
@@ -406,6 +418,19 @@ static inline bool exec_is_strict(const svm_exec_tx_t *t)
 /* Runs transactions [from, to) with Block-STM; *stop_at receives the first transaction not
  * committed (to, unless the re-execution bound sent the rest to the sequential fallback). */
 int exec_stm_run(exec_block_t *b, size_t from, size_t to, size_t *stop_at);
+/* The partitioned first pass (split.c, docs/aoem.md): whether optimistic segment [from, to)
+ * takes it, and the pass itself — *end receives the first transaction it did not keep (the
+ * rest of the segment is the engines' to run). */
+bool exec_split_wanted(const exec_block_t *b, size_t from, size_t to);
+int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end);
+/* The record of id in a partitioned pass's private table (created if new; NULL when the table
+ * is full or out of memory: the chunk stops there), and in the accepted chunks' tables. */
+akey_t *exec_split_key(exec_block_t *b, struct split_part *p, unsigned worker, const svm_id_t *id);
+akey_t *exec_split_layered(const exec_block_t *b, const svm_id_t *id);
+void exec_split_free(exec_block_t *b);
+/* Tests only: accept every chunk without the conflict check (a deliberately broken rule that
+ * the property test must catch). */
+extern bool exec_split_unchecked;
 /* Runs transactions [from, to) one after another on the committed values (worker 0). */
 int exec_seq_run(exec_block_t *b, size_t from, size_t to);
 /* Executes one transaction and fills its slot (shared by the engines). implicit: the sender's

@@ -109,7 +109,7 @@ void exec_key_unlock(akey_t *k)
 	atomic_store_explicit(&k->lock, 0, memory_order_release);
 }
 
-static akey_t *key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
+akey_t *exec_key_new(exec_block_t *b, unsigned worker, const svm_id_t *id)
 {
 	akey_t *k = exec_scratch(b, worker, sizeof(*k));
 	if (k == NULL) return NULL;
@@ -150,7 +150,9 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 			if (atomic_load_explicit(&b->ktab_len, memory_order_relaxed) * KEYS_LOAD_DEN >=
 			    b->ktab_cap * KEYS_LOAD_NUM)
 				break;
-			if (fresh == NULL && (fresh = key_new(b, worker, id)) == NULL) return NULL;
+			/* after a partitioned pass: an accepted chunk's record of id, if it has one */
+			if (fresh == NULL && b->split_acc > 1) fresh = exec_split_layered(b, id);
+			if (fresh == NULL && (fresh = exec_key_new(b, worker, id)) == NULL) return NULL;
 			if (atomic_compare_exchange_strong_explicit(&b->ktab[i], &k, fresh,
 								    memory_order_acq_rel,
 								    memory_order_acquire)) {
@@ -164,6 +166,16 @@ akey_t *exec_key(exec_block_t *b, unsigned worker, const svm_id_t *id)
 		SVM_ASSERT(probes < b->ktab_cap); /* the load bound leaves empty slots to stop at */
 	}
 	exec_fall_all(b, FALL_KEYS);
+	return NULL;
+}
+
+akey_t *exec_key_find(const exec_block_t *b, const svm_id_t *id)
+{
+	size_t mask = b->ktab_cap - 1, i = exec_key_home(b, id);
+	for (size_t probes = 0; probes < b->ktab_cap; probes++, i = (i + 1) & mask) {
+		akey_t *k = atomic_load_explicit(&b->ktab[i], memory_order_acquire);
+		if (k == NULL || svm_hash_eq(&k->id, id)) return k;
+	}
 	return NULL;
 }
 

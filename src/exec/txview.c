@@ -61,7 +61,7 @@ static bool grow_local(txview_t *v)
 static local_t *add_local(txview_t *v, const svm_id_t *id)
 {
 	if (!grow_local(v)) return NULL;
-	akey_t *k = exec_key(v->b, v->worker, id);
+	akey_t *k = v->part ? exec_split_key(v->b, v->part, v->worker, id) : exec_key(v->b, v->worker, id);
 	if (k == NULL) {
 		fail(v, SVM_ELIMIT);
 		return NULL;

@@ -42,6 +42,7 @@ static uint64_t conflict_bound(size_t n, unsigned threads)
 Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = setup)
 {
 	setenv("SVM_EXEC_SHORTCUT", "0", 1); /* keep the hot block on the engines */
+	setenv("SVM_EXEC_SPLIT", "0", 1);    /* the engine's own rule (the pass: its own test) */
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
 		eg_config_t cfg = {.accounts = 2, .workload = EG_UNIFORM, .strict_pct = 0, .transfers_only = true};
 		eg_run_t run;
@@ -68,6 +69,7 @@ Test(aoem, a_hot_dynamic_block_stops_early_and_matches_the_reference, .init = se
 		cr_assert_gt(run.m.phase_ns[SVM_EXEC_PH_RUN], 0);
 		eg_run_free(&run);
 	}
+	unsetenv("SVM_EXEC_SPLIT");
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
 
@@ -282,6 +284,7 @@ Test(aoem, distinct_evm_transfers_run_on_the_engine_to_the_end, .init = setup)
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
 		svm_exec_result_t par;
 		svm_exec_metrics_t m;
+		setenv("SVM_EXEC_SPLIT", "0", 1); /* the engine alone */
 		cr_assert_eq(svm_exec_block(&w.env, prep, N, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
 		char why[256] = "";
 		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads: %s", threads, why);
@@ -289,7 +292,16 @@ Test(aoem, distinct_evm_transfers_run_on_the_engine_to_the_end, .init = setup)
 			     threads, m.fallback_reason);
 		cr_assert_eq(m.fallbacks, 0, "%u threads", threads);
 		cr_assert_eq(m.stm_txs, N, "%u threads", threads);
+		cr_assert_eq(m.split_chunks, 0, "%u threads: SVM_EXEC_SPLIT=0", threads);
 		cr_assert_eq(m.aborts, 0, "%u threads: distinct transfers conflict in nothing", threads);
+		unsetenv("SVM_EXEC_SPLIT"); /* the partitioned pass first, then the engine if needed */
+		cr_assert_eq(svm_exec_block(&w.env, prep, N, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
+		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads, partitioned: %s", threads, why);
+		cr_assert_eq(m.fallback_reason, 0, "%u threads: reason %d", threads, m.fallback_reason);
+		cr_assert_eq(m.split_chunks, threads, "%u threads", threads);
+		cr_assert_eq(m.split_conflicts, 0, "%u threads: distinct transfers conflict in nothing", threads);
+		cr_assert_eq(m.stm_txs + m.seq_txs, N, "%u threads", threads);
+		cr_assert_leq(m.split_txs, m.stm_txs, "%u threads: the pass's are the segment's", threads);
 	}
 	svm_arena_reset(&a);
 	evm_world_free(s, &w);
@@ -317,6 +329,7 @@ Test(aoem, hot_evm_transfers_stop_the_engine_within_a_few_transactions, .init = 
 	cr_assert_eq(svm_exec_sequential(&w.env, prep, N, SVM_EXEC_BUILD, &base, &a, &ref, NULL), 0);
 	cr_assert_eq(ref.included, N);
 	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	setenv("SVM_EXEC_SPLIT", "0", 1); /* the engine's own rule (the pass: its own test) */
 	for (unsigned threads = 2; threads <= 4; threads += 2) {
 		svm_exec_result_t par;
 		svm_exec_metrics_t m;
@@ -335,6 +348,7 @@ Test(aoem, hot_evm_transfers_stop_the_engine_within_a_few_transactions, .init = 
 		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads, rule off: %s", threads, why);
 	}
 	unsetenv("SVM_EXEC_HOT_WRITERS");
+	unsetenv("SVM_EXEC_SPLIT");
 	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 	svm_arena_reset(&a);
 	evm_world_free(s, &w);
@@ -490,4 +504,98 @@ Test(aoem, a_read_below_every_version_takes_no_lock, .timeout = 20)
 	cr_assert_eq(exec_mv_write(&k, &e, &created), 0);
 	exec_mv_free(&k);
 	cr_assert_eq(atomic_load(&k.mv_min), UINT32_MAX, "the fold empties it");
+}
+
+/* ------------------------------------------------ the partitioned first pass */
+
+/* Property: the partitioned first pass (split.c) keeps a chunk only when that changes no byte.
+ * Seeded blocks of 256-895 ERC-20 transfers at 2, 3 or 4 threads (the pass's chunks: the
+ * block cut in `threads` equal parts), in one of four shapes: no two transfers share a
+ * recipient; a share (1-100 %) of them pays one of a few warm recipients; one pair of
+ * transfers in chunk c and an earlier chunk pays one recipient (c and the positions drawn, so
+ * chunks are rejected at every position); or the pair is a transfer in chunk c *from* a holder
+ * that an earlier chunk pays (a read of what an earlier chunk wrote). Receipts, statuses and
+ * write set equal the reference's byte for byte; every transaction is counted once (the
+ * optimistic segment's — pass and engine — or the sequential runner's). SVM_TEST_SEED=<seed> replays a seed;
+ * SVM_TEST_SPLIT_UNCHECKED=1 runs it with the conflict check skipped (exec_split_unchecked):
+ * a broken rule this test must catch. */
+Test(aoem, the_partitioned_pass_never_changes_a_result, .init = setup)
+{
+	const char *replay = getenv("SVM_TEST_SEED"), *broken = getenv("SVM_TEST_SPLIT_UNCHECKED");
+	unsigned seed0 = ct_seed(), rounds = replay && *replay ? 1 : 6;
+	exec_split_unchecked = broken && strcmp(broken, "1") == 0;
+	setenv("SVM_EXEC_SHORTCUT", "0", 1);
+	unsetenv("SVM_EXEC_SPLIT");
+	uint64_t kept = 0, conflicts = 0, runs = 0;
+	for (unsigned round = 0; round < rounds; round++) {
+		unsigned seed = seed0 + round * 104729u;
+		eg_rng_t r = {.s = seed ? seed : 1};
+		size_t n = 256 + eg_below(&r, 640);
+		unsigned threads = 2 + (unsigned)eg_below(&r, 3), shape = (unsigned)eg_below(&r, 4);
+		static const unsigned PCT[] = {1, 5, 25, 100};
+		unsigned pct = PCT[eg_below(&r, 4)];
+		eg_world_t w;
+		evm_setup_t *s = evm_world(n, &w);
+		uint16_t *to = calloc(n, sizeof *to);
+		cr_assert_not_null(to);
+		for (size_t i = 0; i < n; i++) {
+			to[i] = (uint16_t)(1000 + i); /* fresh */
+			if (shape == 1 && eg_below(&r, 100) < pct) to[i] = (uint16_t)(1 + eg_below(&r, 4));
+		}
+		size_t c = 1 + eg_below(&r, threads - 1), lo = n * c / threads, hi = n * (c + 1) / threads;
+		size_t later = lo + eg_below(&r, hi - lo), earlier = eg_below(&r, lo);
+		if (shape == 2) to[later] = to[earlier] = 7;
+		svm_arena_t a;
+		svm_arena_init(&a, 0);
+		svm_exec_tx_t *prep = evm_transfers_to(s, &a, to);
+		if (shape == 3) { /* the earlier one pays holder `later`'s own address */
+			uint8_t data[68] = {0xa9, 0x05, 0x9c, 0xbb};
+			memcpy(data + 16, s->keys[later].addr.b, 20);
+			data[67] = 1;
+			eth_tx_t t = {.chain_id = CHAIN, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract,
+				      .data = data, .data_len = sizeof data};
+			svm_buf_t raw = {0};
+			cr_assert_eq(eth_sign(&s->keys[earlier], &t, false, &raw), 0);
+			uint8_t *copy = svm_arena_alloc(&a, raw.len);
+			cr_assert_not_null(copy);
+			memcpy(copy, raw.data, raw.len);
+			const uint8_t *p1 = copy;
+			size_t l1 = raw.len;
+			cr_assert_eq(svm_exec_prepare(CHAIN, &p1, &l1, 1, NULL, 1, &a, &prep[earlier]), 0);
+			svm_buf_free(&raw);
+		}
+		svm_exec_base_t base = eg_base(&w);
+		svm_exec_result_t ref;
+		cr_assert_eq(svm_exec_sequential(&w.env, prep, n, SVM_EXEC_BUILD, &base, &a, &ref, NULL), 0);
+		for (int run = 0; run < 3; run++) {
+			unsigned t = run < 2 ? threads : 2 + (unsigned)eg_below(&r, 3);
+			svm_exec_result_t par;
+			svm_exec_metrics_t m;
+			cr_assert_eq(svm_exec_block(&w.env, prep, n, SVM_EXEC_BUILD, &base, t, &a, &par, NULL, &m), 0);
+			char why[256] = "";
+			cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0,
+				     "seed %u (%zu transfers, shape %u, %u%%, chunk %zu: %zu and %zu, %u threads; "
+				     "pass kept %llu of %llu chunks, %llu transactions): %s",
+				     seed, n, shape, pct, c, earlier, later, t, (unsigned long long)m.split_accepted,
+				     (unsigned long long)m.split_chunks, (unsigned long long)m.split_txs, why);
+			cr_assert_eq(m.fallback_reason, 0, "seed %u: reason %d", seed, m.fallback_reason);
+			cr_assert_eq(m.split_chunks, t, "seed %u: the segment is partitioned into %u chunks", seed, t);
+			cr_assert_geq(m.split_accepted, 1, "seed %u: chunk 0 is always kept", seed);
+			cr_assert_leq(m.split_accepted + m.split_conflicts, t, "seed %u", seed);
+			cr_assert_eq(m.stm_txs + m.seq_txs, n, "seed %u: every transaction once", seed);
+			cr_assert_leq(m.split_txs, m.stm_txs, "seed %u: kept by the pass, of the segment's", seed);
+			kept += m.split_accepted > 1;
+			conflicts += m.split_conflicts;
+			runs++;
+		}
+		cr_log_info("partitioned pass: seed %u, %zu transfers, shape %u (%u%%, chunk %zu), %u threads: identical",
+			    seed, n, shape, pct, c, threads);
+		svm_arena_reset(&a);
+		free(to);
+		evm_world_free(s, &w);
+	}
+	cr_log_info("partitioned pass: %llu runs, %llu kept a chunk after chunk 0, %llu chunks rejected",
+		    (unsigned long long)runs, (unsigned long long)kept, (unsigned long long)conflicts);
+	exec_split_unchecked = false;
+	setenv("SVM_EXEC_SHORTCUT", "1", 1);
 }
