@@ -241,14 +241,18 @@ static void workload(eg_world_t *w, const setup_t *s, bool hot)
 	}
 	if (ab) unsetenv(ab);
 	static const char *ph[SVM_EXEC_PHASES] = {"init", "run", "commit", "receipts", "settle", "writes", "free"};
-	printf("  aoem-2 phases (ms):");
-	for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)two.m.phase_ns[i] / 1e6);
-	printf("  (split %llu: chunks %llu kept %llu conflicts %llu; stm %llu, seq %llu, fallbacks %llu (reason %d)%s, "
-	       "aborts %llu, waits %llu, %zu writes)\n",
-	       (unsigned long long)two.m.split_txs, (unsigned long long)two.m.split_chunks,
-	       (unsigned long long)two.m.split_accepted, (unsigned long long)two.m.split_conflicts,
-	       (unsigned long long)two.m.stm_txs, (unsigned long long)two.m.seq_txs, (unsigned long long)two.m.fallbacks,
-	       two.m.fallback_reason, two.m.hot_stop ? ", hot stop" : "", (unsigned long long)two.m.aborts, (unsigned long long)two.m.waits, two.writes);
+	for (int v = 0; v < (ab ? 2 : 1); v++) { /* the best 2-thread run of each variant */
+		const run_t *t = &pv[v].two;
+		printf("  %s%saoem-2 phases (ms):", ab ? abv[v] && *abv[v] ? abv[v] : "(unset)" : "", ab ? " " : "");
+		for (int i = 0; i < SVM_EXEC_PHASES; i++) printf(" %s %.2f", ph[i], (double)t->m.phase_ns[i] / 1e6);
+		printf("  (split %llu: chunks %llu kept %llu conflicts %llu; stm %llu, seq %llu, fallbacks %llu (reason "
+		       "%d)%s, aborts %llu, waits %llu, %zu writes)\n",
+		       (unsigned long long)t->m.split_txs, (unsigned long long)t->m.split_chunks,
+		       (unsigned long long)t->m.split_accepted, (unsigned long long)t->m.split_conflicts,
+		       (unsigned long long)t->m.stm_txs, (unsigned long long)t->m.seq_txs, (unsigned long long)t->m.fallbacks,
+		       t->m.fallback_reason, t->m.hot_stop ? ", hot stop" : "", (unsigned long long)t->m.aborts,
+		       (unsigned long long)t->m.waits, t->writes);
+	}
 	for (unsigned h = 0; h < two.m.hot_len && h < 4; h++)
 		printf("  hot key %02x%02x%02x%02x: %llu conflicts\n", two.m.hot[h].id.b[0], two.m.hot[h].id.b[1],
 		       two.m.hot[h].id.b[2], two.m.hot[h].id.b[3], (unsigned long long)two.m.hot[h].conflicts);

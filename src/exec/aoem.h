@@ -175,10 +175,11 @@ struct exec_block {
 	bool stm_hot; /* an optimistic segment stopped on a hot key or its conflict rate */
 	uint64_t phase_ns[SVM_EXEC_PHASES]; /* the caller's thread only */
 	uint64_t *lat; /* [n]: per-transaction latencies, gathered with the receipts (block.c) */
-	/* the partitioned first pass (split.c): its chunks, [threads] once it ran; parts
-	 * 1..split_acc-1 are accepted chunks whose private key tables exec_key searches */
-	struct split_part *split;
-	unsigned split_acc;
+	/* the partitioned first pass (split.c): chunks split_order[1, split_acc) were kept, and
+	 * exec_key searches their private key tables */
+	struct split_part *split;        /* [split_max]: the pass's chunks */
+	struct split_part **split_order; /* the ones that ran, in block order; [0, split_acc) kept */
+	unsigned split_max, split_acc;
 	uint64_t split_chunks, split_accepted, split_conflicts, split_txs;
 };
 

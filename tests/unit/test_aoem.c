@@ -298,7 +298,7 @@ Test(aoem, distinct_evm_transfers_run_on_the_engine_to_the_end, .init = setup)
 		cr_assert_eq(svm_exec_block(&w.env, prep, N, SVM_EXEC_BUILD, &base, threads, &a, &par, NULL, &m), 0);
 		cr_assert_eq(eg_compare(&ref, &par, why, sizeof why), 0, "%u threads, partitioned: %s", threads, why);
 		cr_assert_eq(m.fallback_reason, 0, "%u threads: reason %d", threads, m.fallback_reason);
-		cr_assert_eq(m.split_chunks, threads, "%u threads", threads);
+		cr_assert_geq(m.split_chunks, threads, "%u threads: a chunk per thread at least", threads);
 		cr_assert_eq(m.split_conflicts, 0, "%u threads: distinct transfers conflict in nothing", threads);
 		cr_assert_eq(m.stm_txs + m.seq_txs, N, "%u threads", threads);
 		cr_assert_leq(m.split_txs, m.stm_txs, "%u threads: the pass's are the segment's", threads);
@@ -579,9 +579,10 @@ Test(aoem, the_partitioned_pass_never_changes_a_result, .init = setup)
 				     seed, n, shape, pct, c, earlier, later, t, (unsigned long long)m.split_accepted,
 				     (unsigned long long)m.split_chunks, (unsigned long long)m.split_txs, why);
 			cr_assert_eq(m.fallback_reason, 0, "seed %u: reason %d", seed, m.fallback_reason);
-			cr_assert_eq(m.split_chunks, t, "seed %u: the segment is partitioned into %u chunks", seed, t);
+			cr_assert_geq(m.split_chunks, t, "seed %u: the segment is partitioned into %u chunks or more", seed, t);
 			cr_assert_geq(m.split_accepted, 1, "seed %u: chunk 0 is always kept", seed);
-			cr_assert_leq(m.split_accepted + m.split_conflicts, t, "seed %u", seed);
+			cr_assert_leq(m.split_accepted + m.split_conflicts, m.split_chunks, "seed %u", seed);
+			cr_assert_leq(m.split_conflicts, 1, "seed %u: the first conflict ends the pass's chunks", seed);
 			cr_assert_eq(m.stm_txs + m.seq_txs, n, "seed %u: every transaction once", seed);
 			cr_assert_leq(m.split_txs, m.stm_txs, "seed %u: kept by the pass, of the segment's", seed);
 			kept += m.split_accepted > 1;
