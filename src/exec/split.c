@@ -30,6 +30,9 @@
 #define SPLIT_STEAL_MIN 32       /* a worker that has run out takes the upper half of the largest
 				    remainder of at least twice this */
 #define SPLIT_PARTS_PER_THREAD 3 /* chunks a pass may have: the threads' plus the stolen ones */
+#define SPLIT_PROBE_FIRST 16     /* a speculative chunk looks at chunk 0 after 16, 32, 64, ...
+				    of its transactions, */
+#define SPLIT_PROBE_KEYS 64      /* at no more than its 64 latest new keys each time */
 
 bool exec_split_unchecked;
 
@@ -63,6 +66,7 @@ typedef struct {
 	split_part_t *p;      /* [max] */
 	unsigned max;         /* chunks at most */
 	_Atomic unsigned used; /* chunks handed out (the threads' first) */
+	atomic_bool abort;     /* a speculative chunk met chunk 0's writes (probe): all stop */
 	uint8_t *mem;          /* the private tables' and filters' memory */
 	size_t mem_len;
 	_Atomic size_t mem_at;
@@ -202,6 +206,29 @@ static bool part_take(split_part_t *p, size_t *i)
 	return false;
 }
 
+/* A speculative chunk's look at chunk 0 while both run: whether one of the keys it touched
+ * since its last look (keys[from..], its latest SPLIT_PROBE_KEYS at most) is one that chunk 0
+ * has written, or one it has touched that this chunk wrote. Then the chunk will not be kept
+ * whatever else happens (chunk 0's writes so far are in any prefix of it the pass keeps), and
+ * the pass stops, so that the engines run the rest on both workers instead of the workers
+ * running chunks that cannot be kept. Chunk 0's table and filter are read while worker 0
+ * writes them: the table is lock-free, the filter's words and the records' written flags are
+ * atomic; a key missed here is caught by the check after the pass. */
+static bool probe(pass_t *ps, const split_part_t *p, size_t from)
+{
+	const split_part_t *q = &ps->p[0];
+	if (exec_split_unchecked) return false;
+	if (p->keys_len - from > SPLIT_PROBE_KEYS) from = p->keys_len - SPLIT_PROBE_KEYS;
+	for (size_t i = from; i < p->keys_len; i++) {
+		if (!bloom_has(q, p->keys[i].be)) continue;
+		const akey_t *k = p->keys[i].k, *r = exec_key_find(ps->b, &k->id);
+		if (r && (atomic_load_explicit(&r->written, memory_order_relaxed) ||
+			  atomic_load_explicit(&k->written, memory_order_relaxed)))
+			return true;
+	}
+	return false;
+}
+
 /* Runs chunk p (claimed by worker w) to its limit: the main chunk on the committed values, as
  * exec_seq_run does; a speculative one over the base values and its own writes, in its own
  * table, stopping before a transaction that failed in any way the engines must see for
@@ -211,15 +238,18 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
 {
 	exec_block_t *b = ps->b;
 	SVM_ASSERT(atomic_load(&p->owner) == (int)w && (p->main == (w == 0 && p == &ps->p[0])));
-	memset((void *)p->bloom, 0, ((size_t)8 << p->bloom_lg)); /* this core's lines */
-	if (!p->main) memset(p->tab, 0, p->cap * sizeof(*p->tab));
+	if (!p->main) { /* this core's lines (chunk 0's filter: zeroed before the pass) */
+		memset((void *)p->bloom, 0, ((size_t)8 << p->bloom_lg));
+		memset(p->tab, 0, p->cap * sizeof(*p->tab));
+	}
 	p->wk_from = b->w[w].wkeys_len;
 	txview_t v;
 	exec_txview_init(&v, b, w, SRC_COMMITTED);
 	v.part = p->main ? NULL : p;
 	int rc = 0;
-	size_t i, end = p->from;
-	while (rc == 0 && !atomic_load_explicit(&b->fallback_all, memory_order_relaxed) && part_take(p, &i)) {
+	size_t i, end = p->from, probe_at = SPLIT_PROBE_FIRST, probed = 0;
+	while (rc == 0 && !atomic_load_explicit(&b->fallback_all, memory_order_relaxed) &&
+	       !atomic_load_explicit(&ps->abort, memory_order_relaxed) && part_take(p, &i)) {
 		SVM_ASSERT(i == end); /* one owner: its transactions in order */
 		exec_txview_begin(&v, (uint32_t)i, 0, NULL);
 		int r = exec_run_one(b, &v, i, NULL);
@@ -230,6 +260,14 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
 			break;
 		}
 		end = i + 1;
+		if (!p->main && end - p->from == probe_at) { /* a look at chunk 0 so far */
+			probe_at *= 2;
+			if (probe(ps, p, probed)) {
+				p->conflict = true;
+				atomic_store(&ps->abort, true);
+			}
+			probed = p->keys_len;
+		}
 	}
 	/* nothing left to take: the cursor to the limit, which is then final (a stop before it
 	 * leaves the chunk incomplete, end < limit, and nothing after it is kept) */
@@ -249,6 +287,7 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
  * largest remainder (at least 2 × SPLIT_STEAL_MIN) as a new chunk; NULL when there is none. */
 static split_part_t *part_next(pass_t *ps, unsigned w)
 {
+	if (atomic_load(&ps->abort)) return NULL;
 	unsigned used = atomic_load(&ps->used);
 	for (unsigned k = 1; k < ps->b->threads; k++) {
 		int none = -1;
@@ -431,6 +470,8 @@ int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end)
 		if (k == 0) atomic_init(&p->owner, 0);
 		atomic_init(&p->live, true);
 	}
+	atomic_init(&ps.abort, false);
+	memset((void *)ps.p[0].bloom, 0, (size_t)8 << ps.p[0].bloom_lg); /* probed while it runs */
 	int rc = svm_par_run_any(t, run_worker, &ps);
 	if (rc == 0) rc = atomic_load(&ps.rc);
 	/* the chunks in block order; those after the first incomplete one (or a gap) are not kept */
@@ -449,15 +490,17 @@ int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end)
 	if (rc == 0 && ps.keepable > 1) rc = svm_par_run_any(t, check_worker, &ps);
 	unsigned acc = n ? 1 : 0;
 	size_t at = n ? order[0]->end : from;
+	bool conflict = atomic_load(&ps.abort); /* a probe's: the pass stopped */
 	for (unsigned j = 1; rc == 0 && j < ps.keepable; j++) {
 		SVM_ASSERT(order[j]->from == at && order[j]->end <= order[j]->limit);
 		if (order[j]->conflict) {
-			b->split_conflicts++;
+			conflict = true;
 			break;
 		}
 		acc = j + 1;
 		at = order[j]->end;
 	}
+	b->split_conflicts += conflict;
 	drop_written(b, order, acc, n);
 	b->split_acc = acc;
 	b->split_chunks += n;
