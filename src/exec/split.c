@@ -19,12 +19,12 @@
 
 #include "exec/aoem.h"
 
-#define SPLIT_TXS_MIN 256        /* transactions from which a segment is partitioned */
+#define SPLIT_TXS_MIN 256           /* transactions from which a segment is partitioned */
 #define SPLIT_BLOOM_BITS_PER_SLOT 4 /* a chunk's filter: 4 bits per slot of its table, in 64-bit
 				       words, 3 bits of one word per id (a table is sized for 8 or
 				       32 keys a transaction: ~4,500 keys of 1,000 ERC-20 transfers
 				       in 2,048 words, ~0.1 % false positives) */
-#define SPLIT_LOAD_NUM 7         /* a private table is full at 7/10: its chunk stops there */
+#define SPLIT_LOAD_NUM 7            /* a private table is full at 7/10: its chunk stops there */
 #define SPLIT_LOAD_DEN 10
 #define SPLIT_KEYS_MIN 4096      /* slots of a private table, at least */
 #define SPLIT_STEAL_MIN 32       /* a worker that has run out takes the upper half of the largest
@@ -32,7 +32,8 @@
 #define SPLIT_PARTS_PER_THREAD 3 /* chunks a pass may have: the threads' plus the stolen ones */
 #define SPLIT_PROBE_FIRST 16     /* a speculative chunk looks at chunk 0 after 16, 32, 64, ...
 				    of its transactions, */
-#define SPLIT_PROBE_KEYS 64      /* at no more than its 64 latest new keys each time */
+#define SPLIT_PROBE_KEYS 256     /* at the keys it touched since the last look, the latest
+				    256 at most */
 
 bool exec_split_unchecked;
 
@@ -43,10 +44,10 @@ bool exec_split_unchecked;
 struct split_part {
 	_Alignas(64) _Atomic uint64_t ctl;
 	size_t from;
-	atomic_int owner;  /* the worker running it, -1 while unclaimed */
-	atomic_bool live;  /* set up (a stolen chunk: published after its fields) */
-	bool main;         /* chunk 0: the block's table, executed for good */
-	akey_t **tab;      /* a speculative chunk's private table (home slot: top bits) */
+	atomic_int owner; /* the worker running it, -1 while unclaimed */
+	atomic_bool live; /* set up (a stolen chunk: published after its fields) */
+	bool main;        /* chunk 0: the block's table, executed for good */
+	akey_t **tab;     /* a speculative chunk's private table (home slot: top bits) */
 	size_t cap, len;
 	unsigned shift;
 	exec_wkey_t *keys; /* its records in the order first touched (be: id_h) */
@@ -58,13 +59,13 @@ struct split_part {
 	size_t wk_from, wk_to;   /* its written keys in its owner's wkeys list */
 	unsigned pos;            /* its place in block order, after the run */
 	bool done, conflict;
-	atomic_bool checking;    /* its check is some worker's */
+	atomic_bool checking; /* its check is some worker's */
 };
 
 typedef struct {
 	exec_block_t *b;
-	split_part_t *p;      /* [max] */
-	unsigned max;         /* chunks at most */
+	split_part_t *p;       /* [max] */
+	unsigned max;          /* chunks at most */
 	_Atomic unsigned used; /* chunks handed out (the threads' first) */
 	atomic_bool abort;     /* a speculative chunk met chunk 0's writes (probe): all stop */
 	uint8_t *mem;          /* the private tables' and filters' memory */
@@ -93,6 +94,7 @@ static inline uint64_t bloom_bits(uint64_t h)
 
 static void bloom_add(split_part_t *p, uint64_t h)
 {
+	SVM_ASSERT(p->bloom_lg >= 1 && p->bloom_lg < 64 && p->bloom != NULL);
 	_Atomic uint64_t *w = &p->bloom[h >> (64 - p->bloom_lg)];
 	uint64_t old = atomic_load_explicit(w, memory_order_relaxed), bits = bloom_bits(h);
 	/* only the chunk's worker writes its filter: no read-modify-write needed */
@@ -101,6 +103,7 @@ static void bloom_add(split_part_t *p, uint64_t h)
 
 static bool bloom_has(const split_part_t *p, uint64_t h)
 {
+	SVM_ASSERT(p->bloom_lg >= 1 && p->bloom_lg < 64 && p->bloom != NULL);
 	uint64_t bits = bloom_bits(h);
 	return (atomic_load_explicit(&p->bloom[h >> (64 - p->bloom_lg)], memory_order_relaxed) & bits) == bits;
 }
@@ -109,6 +112,7 @@ static bool bloom_has(const split_part_t *p, uint64_t h)
 
 static akey_t *split_find(const split_part_t *p, const svm_id_t *id)
 {
+	SVM_ASSERT(!p->main && p->cap >= SPLIT_KEYS_MIN && (p->cap & (p->cap - 1)) == 0);
 	size_t mask = p->cap - 1, i = (size_t)(svm_get_u64be(id->b) >> p->shift);
 	for (size_t probes = 0; probes < p->cap; probes++, i = (i + 1) & mask) {
 		akey_t *k = p->tab[i];
@@ -127,6 +131,7 @@ akey_t *exec_split_key(exec_block_t *b, split_part_t *p, unsigned worker, const 
 			if (svm_hash_eq(&k->id, id)) return k;
 			continue;
 		}
+		SVM_ASSERT(p->len * SPLIT_LOAD_DEN <= p->cap * SPLIT_LOAD_NUM); /* the bound below held */
 		if ((p->len + 1) * SPLIT_LOAD_DEN > p->cap * SPLIT_LOAD_NUM) return NULL;
 		if ((k = exec_key_new(b, worker, id)) == NULL) return NULL;
 		if (p->keys_len == p->keys_cap) {
@@ -155,6 +160,7 @@ akey_t *exec_split_layered(const exec_block_t *b, const svm_id_t *id)
 	SVM_ASSERT(b->split_order != NULL && b->split_acc <= b->split_max);
 	for (unsigned k = 1; k < b->split_acc; k++) {
 		akey_t *r = split_find(b->split_order[k], id);
+		SVM_ASSERT(r == NULL || svm_hash_eq(&r->id, id));
 		if (r) return r;
 	}
 	return NULL;
@@ -176,6 +182,7 @@ void exec_split_free(exec_block_t *b)
 static bool part_setup(pass_t *ps, split_part_t *p, size_t len, bool main)
 {
 	const exec_block_t *b = ps->b;
+	SVM_ASSERT(len > 0 && b->n > 0 && b->ktab_cap > 0);
 	size_t want = (size_t)(((unsigned __int128)b->ktab_cap * len + b->n - 1) / b->n), cap = SPLIT_KEYS_MIN;
 	while (cap < want) cap *= 2;
 	size_t words = cap * SPLIT_BLOOM_BITS_PER_SLOT / 64, bytes = words * 8 + (main ? 0 : cap * sizeof(akey_t *));
@@ -207,7 +214,8 @@ static bool part_take(split_part_t *p, size_t *i)
 }
 
 /* A speculative chunk's look at chunk 0 while both run: whether one of the keys it touched
- * since its last look (keys[from..], its latest SPLIT_PROBE_KEYS at most) is one that chunk 0
+ * since its last look (keys[from..], the latest SPLIT_PROBE_KEYS at most: all of them at the
+ * first look, 16 ERC-20 transfers touching ~80) is one that chunk 0
  * has written, or one it has touched that this chunk wrote. Then the chunk will not be kept
  * whatever else happens (chunk 0's writes so far are in any prefix of it the pass keeps), and
  * the pass stops, so that the engines run the rest on both workers instead of the workers
@@ -217,6 +225,7 @@ static bool part_take(split_part_t *p, size_t *i)
 static bool probe(pass_t *ps, const split_part_t *p, size_t from)
 {
 	const split_part_t *q = &ps->p[0];
+	SVM_ASSERT(!p->main && q->main && from <= p->keys_len);
 	if (exec_split_unchecked) return false;
 	if (p->keys_len - from > SPLIT_PROBE_KEYS) from = p->keys_len - SPLIT_PROBE_KEYS;
 	for (size_t i = from; i < p->keys_len; i++) {
@@ -272,7 +281,8 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
 	/* nothing left to take: the cursor to the limit, which is then final (a stop before it
 	 * leaves the chunk incomplete, end < limit, and nothing after it is kept) */
 	uint64_t c = atomic_load(&p->ctl);
-	while (!atomic_compare_exchange_weak(&p->ctl, &c, (c & ~(uint64_t)UINT32_MAX) | (c >> 32))) {}
+	while (!atomic_compare_exchange_weak(&p->ctl, &c, (c & ~(uint64_t)UINT32_MAX) | (c >> 32))) {
+	}
 	p->limit = p->from + (size_t)(c >> 32);
 	SVM_ASSERT(end >= p->from && end <= p->limit);
 	exec_txview_free(&v);
@@ -320,6 +330,7 @@ static split_part_t *part_next(pass_t *ps, unsigned w)
 		if (cur >= lim || lim - cur < 2 * SPLIT_STEAL_MIN) continue;
 		uint32_t q = cur + (lim - cur) / 2;
 		if (lim - q > n_len) q = lim - (uint32_t)n_len; /* no more than n is sized for */
+		SVM_ASSERT(q > cur && q < lim);                 /* both keep some */
 		if (!atomic_compare_exchange_strong(&victim->ctl, &c, (uint64_t)q << 32 | cur)) continue;
 		n->from = victim->from + q;
 		atomic_store(&n->ctl, (uint64_t)(lim - q) << 32);
@@ -350,6 +361,7 @@ static void run_worker(void *arg, unsigned w)
  * hit is looked up in q's table (chunk 0: the block's). */
 static bool conflicts_with(const exec_block_t *b, const split_part_t *p, const split_part_t *q)
 {
+	SVM_ASSERT(!p->main && q->from < p->from && q->done && p->done); /* q is earlier, both ran */
 	size_t words = (size_t)1 << q->bloom_lg;
 	for (size_t i = 0; i < words; i += 8) /* the filter's lines first, in a stream */
 		__builtin_prefetch((const void *)&q->bloom[i]);
@@ -371,6 +383,7 @@ static void check_worker(void *arg, unsigned w)
 	for (int own = 1; own >= 0; own--)
 		for (unsigned j = 1; j < ps->keepable; j++) {
 			split_part_t *p = ps->order[j];
+			SVM_ASSERT(p->from > ps->order[j - 1]->from); /* block order */
 			if (own != (atomic_load_explicit(&p->owner, memory_order_relaxed) == (int)w)) continue;
 			if (atomic_load_explicit(&p->checking, memory_order_relaxed) ||
 			    atomic_exchange(&p->checking, true))
@@ -483,6 +496,7 @@ int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end)
 	SVM_ASSERT(rc != 0 || (n >= 1 && order[0] == &ps.p[0] && order[0]->from == from));
 	ps.order = order;
 	ps.keepable = rc == 0 && n ? 1 : 0;
+	SVM_ASSERT(n <= ps.max);
 	while (ps.keepable < n && order[ps.keepable - 1]->end == order[ps.keepable - 1]->limit &&
 	       order[ps.keepable]->from == order[ps.keepable - 1]->limit)
 		ps.keepable++;
@@ -502,6 +516,7 @@ int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end)
 	}
 	b->split_conflicts += conflict;
 	drop_written(b, order, acc, n);
+	SVM_ASSERT(acc <= n && (acc == 0 || at == order[acc - 1]->end)); /* kept: a prefix */
 	b->split_acc = acc;
 	b->split_chunks += n;
 	b->split_accepted += acc;

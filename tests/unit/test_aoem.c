@@ -552,8 +552,7 @@ Test(aoem, the_partitioned_pass_never_changes_a_result, .init = setup)
 			uint8_t data[68] = {0xa9, 0x05, 0x9c, 0xbb};
 			memcpy(data + 16, s->keys[later].addr.b, 20);
 			data[67] = 1;
-			eth_tx_t t = {.chain_id = CHAIN, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract,
-				      .data = data, .data_len = sizeof data};
+			eth_tx_t t = {.chain_id = CHAIN, .gas = 100000, .max_fee = eth_gwei(2), .to = &s->contract, .data = data, .data_len = sizeof data};
 			svm_buf_t raw = {0};
 			cr_assert_eq(eth_sign(&s->keys[earlier], &t, false, &raw), 0);
 			uint8_t *copy = svm_arena_alloc(&a, raw.len);
