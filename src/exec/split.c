@@ -1,19 +1,23 @@
-/* The partitioned first pass of an optimistic segment (docs/aoem.md, "Partitioned first pass").
+/* The partitioned first pass of the block's first optimistic segment (docs/aoem.md,
+ * "Partitioned first pass").
  *
  * On two cores a transaction of the optimistic engine costs ~0.9 µs more than on one, mostly in
  * the shared key table: each transaction inserts a few new keys at random slots whose lines the
- * other core wrote last. So a long enough segment at the block's start first runs split into
- * `threads` contiguous chunks: worker 0 runs chunk 0 on the committed values exactly as the
- * sequential runner does (final: nothing speculative); worker k >= 1 runs chunk k one
- * transaction after another over the block's base values and its own earlier writes, with a key
- * table, records and memory of its own, so no line is shared while it runs. Each chunk notes
- * the ids it touched in a Bloom filter. Then, in chunk order, chunk k is kept iff every earlier
- * chunk was kept whole and no key is touched by chunk k and by an earlier chunk while written
- * by either (a read of a key an earlier chunk wrote would have seen another value; a write to
- * a key an earlier chunk touched would leave two records of one id). A kept chunk computed
- * exactly what the reference computes after the chunks before it. The first chunk not kept and
- * everything after it go to the engines, over the kept chunks' values; the kept chunks' tables
- * stay reachable through exec_key (exec_split_layered), so nothing is copied on success. */
+ * other core wrote last. So a long enough segment first runs cut into contiguous chunks: worker
+ * 0 runs chunk 0 on the committed values exactly as the sequential runner does (final: nothing
+ * speculative); every other chunk runs one transaction after another over the block's base
+ * values and its own earlier writes, with a key table, records and memory of its own, so no
+ * line is shared while it runs. A worker that has finished takes the upper half of the largest
+ * remainder as a new chunk (or a chunk nobody started, whole). Each chunk notes the ids it
+ * touched in a Bloom filter. Then, in block order, a chunk is kept iff every chunk before it
+ * was kept whole and no key is touched by it and by an earlier chunk while written by either (a
+ * read of a key an earlier chunk wrote would have seen another value; a write to a key an
+ * earlier chunk touched would leave two records of one id): a kept chunk computed exactly what
+ * the reference computes after the chunks before it. The first chunk not kept and everything
+ * after it go to the engines, over the kept chunks' values; the kept chunks' tables stay
+ * reachable through exec_key (exec_split_layered), so nothing is copied on success. A chunk
+ * that meets chunk 0's writes while both run stops the pass (probe), so a conflicting block
+ * goes to the engine early. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +62,8 @@ struct split_part {
 	size_t limit;            /* its final limit, once done */
 	size_t wk_from, wk_to;   /* its written keys in its owner's wkeys list */
 	unsigned pos;            /* its place in block order, after the run */
-	bool done, conflict;
-	atomic_bool checking; /* its check is some worker's */
+	bool done, conflict;     /* conflict: not kept (a sure conflict, or i's writes half applied) */
+	atomic_bool checking;    /* its check is some worker's */
 };
 
 typedef struct {
@@ -265,7 +269,10 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
 		if (p->main) {
 			if (v.error == 0) rc = exec_txview_apply(&v);
 			for (size_t l = 0; l < v.local_len; l++) bloom_add(p, v.local[l].h);
-		} else if (r || v.error || b->slot[i].rc || exec_txview_apply(&v)) {
+		} else if (r || v.error || b->slot[i].rc) {
+			break;
+		} else if (exec_txview_apply(&v)) { /* out of memory part way: some records hold i's */
+			p->conflict = true;
 			break;
 		}
 		end = i + 1;
@@ -289,7 +296,9 @@ static int part_run(pass_t *ps, split_part_t *p, unsigned w)
 	p->end = end;
 	p->wk_to = b->w[w].wkeys_len;
 	p->done = true;
-	SVM_ASSERT(p->end == p->limit || !p->main || rc || atomic_load(&b->fallback_all));
+	/* chunk 0 runs to its limit unless the pass stops or the block fails */
+	SVM_ASSERT(p->end == p->limit || !p->main || rc || atomic_load(&b->fallback_all) ||
+		   atomic_load(&ps->abort));
 	return rc;
 }
 
