@@ -180,7 +180,7 @@ struct exec_block {
 	struct split_part *split;        /* [split_max]: the pass's chunks */
 	struct split_part **split_order; /* the ones that ran, in block order; [0, split_acc) kept */
 	unsigned split_max, split_acc;
-	uint64_t split_chunks, split_accepted, split_conflicts, split_txs;
+	uint64_t split_chunks, split_conflicts, split_txs; /* kept chunks: split_acc */
 };
 
 /* Reasons to run the whole block on the reference instead (each is rare or impossible on a

@@ -627,7 +627,7 @@ static void fill_metrics(exec_block_t *b, svm_exec_metrics_t *m)
 	m->fallbacks = b->fallbacks;
 	m->hot_stop = b->stm_hot;
 	m->split_chunks = b->split_chunks;
-	m->split_accepted = b->split_accepted;
+	m->split_accepted = b->split_acc; /* one pass a block: its kept chunks */
 	m->split_conflicts = b->split_conflicts;
 	m->split_txs = b->split_txs;
 	if (b->hot_done) { /* gathered with the write set */

@@ -528,7 +528,6 @@ int exec_split_run(exec_block_t *b, size_t from, size_t to, size_t *end)
 	SVM_ASSERT(acc <= n && (acc == 0 || at == order[acc - 1]->end)); /* kept: a prefix */
 	b->split_acc = acc;
 	b->split_chunks += n;
-	b->split_accepted += acc;
 	b->split_txs += at - from;
 	SVM_ASSERT(at >= from && at <= to);
 	*end = at;
